@@ -1,0 +1,91 @@
+//! The jaxpr IR: typed SSA equations `outvars = prim[params] invars`, constvars, literals.
+//! `Display` (in `printer.rs`) prints JAX's text format.
+
+use super::aval::Aval;
+use crate::prims::Prim;
+use crate::tensor::Tensor;
+use smallvec::SmallVec;
+use std::sync::Arc;
+
+/// A variable: an index into its jaxpr's `var_avals` table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Var(pub u32);
+
+/// An operand of an equation: a variable or a scalar literal (a concrete 0-d tensor).
+#[derive(Clone, Debug)]
+pub enum Atom {
+    Var(Var),
+    Lit(Tensor),
+}
+
+/// One equation: `outputs = prim[params] inputs`.
+#[derive(Clone, Debug)]
+pub struct Eqn {
+    pub prim: Prim,
+    pub inputs: SmallVec<[Atom; 3]>,
+    pub outputs: SmallVec<[Var; 1]>,
+}
+
+/// A jaxpr: a closed-over-nothing, typed program. Constants it needs are its `constvars`;
+/// their values travel beside it in a [`ClosedJaxpr`].
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
+/// let j = make_jaxpr(|x: &Tensor| x.sin())(&x);
+/// assert_eq!(j.to_string(), "{ lambda ; a:f32[2]. let b:f32[2] = sin a in (b,) }");
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Jaxpr {
+    /// Type of every variable, indexed by `Var.0`.
+    pub var_avals: Vec<Aval>,
+    pub constvars: Vec<Var>,
+    pub invars: Vec<Var>,
+    pub eqns: Vec<Eqn>,
+    pub outvars: Vec<Atom>,
+}
+
+impl Jaxpr {
+    /// The aval of a variable.
+    pub fn aval(&self, v: Var) -> &Aval {
+        &self.var_avals[v.0 as usize]
+    }
+
+    /// The aval of an atom.
+    pub fn atom_aval(&self, a: &Atom) -> Aval {
+        match a {
+            Atom::Var(v) => self.aval(*v).clone(),
+            Atom::Lit(t) => t.aval(),
+        }
+    }
+
+    /// Types of the inputs.
+    pub fn in_avals(&self) -> Vec<Aval> {
+        self.invars.iter().map(|v| self.aval(*v).clone()).collect()
+    }
+
+    /// Types of the outputs.
+    pub fn out_avals(&self) -> Vec<Aval> {
+        self.outvars.iter().map(|a| self.atom_aval(a)).collect()
+    }
+
+    /// Adds a fresh variable of type `aval`.
+    pub fn new_var(&mut self, aval: Aval) -> Var {
+        self.var_avals.push(aval);
+        Var(self.var_avals.len() as u32 - 1)
+    }
+}
+
+/// A jaxpr with the values of its constvars.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let c = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
+/// let j = make_jaxpr(|x: &Tensor| x * &c)(&c);
+/// assert_eq!(j.consts.len(), 1);
+/// ```
+#[derive(Clone, Debug)]
+pub struct ClosedJaxpr {
+    pub jaxpr: Arc<Jaxpr>,
+    pub consts: Vec<Tensor>,
+}

@@ -1,0 +1,19 @@
+//! The core: abstract values, the trace mechanism, the jaxpr IR, its printer and type
+//! checker, and the staging trace behind `make_jaxpr`.
+
+mod aval;
+mod check;
+mod jaxpr;
+mod printer;
+mod staging;
+mod trace;
+
+pub use aval::{Aval, Shape};
+pub use check::check_jaxpr;
+pub use jaxpr::{Atom, ClosedJaxpr, Eqn, Jaxpr, Var};
+pub use printer::{literal_text, pp_jaxpr};
+pub use staging::{make_jaxpr, trace_to_jaxpr, StagingTrace};
+pub use trace::{
+    abstract_eval, bind, bind1, concrete_value_error, current_trace, escaped_tracer_error,
+    eval_concrete, is_live_in, new_trace_id, with_trace, Avals, Outputs, Trace, TraceId, Tracer,
+};

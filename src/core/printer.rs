@@ -1,0 +1,301 @@
+//! Prints jaxprs in JAX's text format. The layout engine is JAX's own (a Wadler/Lindig style
+//! pretty printer where a group prints flat if *the group itself* fits in the rest of the
+//! line), and the documents are built the way `jax/_src/core.py` builds them, so line breaks
+//! land where JAX puts them.
+
+use super::jaxpr::{Atom, Eqn, Jaxpr, Var};
+use crate::prims::{Param, PrimRules};
+use crate::tensor::{ArrayData, Tensor};
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+/// A pretty-printer document.
+#[derive(Clone, Debug)]
+enum Doc {
+    Text(String),
+    Concat(Vec<Doc>),
+    /// A line break, or `text` when its group is flat.
+    Brk(&'static str),
+    Group(Box<Doc>),
+    Nest(usize, Box<Doc>),
+}
+
+fn text(s: impl Into<String>) -> Doc {
+    Doc::Text(s.into())
+}
+fn concat(docs: Vec<Doc>) -> Doc {
+    Doc::Concat(docs)
+}
+fn group(d: Doc) -> Doc {
+    Doc::Group(Box::new(d))
+}
+fn nest(n: usize, d: Doc) -> Doc {
+    Doc::Nest(n, Box::new(d))
+}
+fn join(sep: Doc, docs: Vec<Doc>) -> Doc {
+    let mut out = Vec::with_capacity(docs.len() * 2);
+    for (i, d) in docs.into_iter().enumerate() {
+        if i > 0 {
+            out.push(sep.clone());
+        }
+        out.push(d);
+    }
+    Doc::Concat(out)
+}
+
+/// Does `doc`, printed flat, fit in `width` columns?
+fn fits(doc: &Doc, mut width: isize) -> bool {
+    let mut agenda = vec![doc];
+    while width >= 0 {
+        let Some(d) = agenda.pop() else { break };
+        match d {
+            Doc::Text(s) => width -= s.len() as isize,
+            Doc::Brk(s) => width -= s.len() as isize,
+            Doc::Concat(ds) => agenda.extend(ds.iter().rev()),
+            Doc::Group(d) | Doc::Nest(_, d) => agenda.push(d),
+        }
+    }
+    width >= 0
+}
+
+/// Lays out `doc` in `width` columns.
+fn format_doc(doc: &Doc, width: usize) -> String {
+    let mut out = String::new();
+    let mut col = 0usize;
+    // (indent, flat, doc)
+    let mut agenda: Vec<(usize, bool, &Doc)> = vec![(0, false, doc)];
+    while let Some((indent, flat, d)) = agenda.pop() {
+        match d {
+            Doc::Text(s) => {
+                out.push_str(s);
+                col += s.len();
+            }
+            Doc::Concat(ds) => agenda.extend(ds.iter().rev().map(|c| (indent, flat, c))),
+            Doc::Brk(s) => {
+                if flat {
+                    out.push_str(s);
+                    col += s.len();
+                } else {
+                    out.push('\n');
+                    out.push_str(&" ".repeat(indent));
+                    col = indent;
+                }
+            }
+            Doc::Group(c) => {
+                let f = fits(c, width as isize - col as isize);
+                agenda.push((indent, f, c));
+            }
+            Doc::Nest(n, c) => agenda.push((indent + n, flat, c)),
+        }
+    }
+    out
+}
+
+/// Names variables `a, b, ..., z, ba, bb, ...` in order of first appearance, across nested
+/// jaxprs (as JAX's `JaxprPpContext`).
+struct Names {
+    names: HashMap<(usize, u32), String>,
+    next: usize,
+}
+
+fn encode_alphabetic(mut n: usize) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'a' + (n % 26) as u8);
+        n /= 26;
+        if n == 0 {
+            break;
+        }
+    }
+    s.reverse();
+    String::from_utf8(s).expect("ascii")
+}
+
+impl Names {
+    fn name(&mut self, jaxpr: &Jaxpr, v: Var) -> String {
+        let key = (jaxpr as *const Jaxpr as usize, v.0);
+        if let Some(n) = self.names.get(&key) {
+            return n.clone();
+        }
+        let n = encode_alphabetic(self.next);
+        self.next += 1;
+        self.names.insert(key, n.clone());
+        n
+    }
+}
+
+/// A literal as JAX prints it: `2.0:f32[]`, `0:i32[]`, `True:bool[]`, `-inf:f32[]`.
+pub fn literal_text(t: &Tensor) -> String {
+    let a = t.array();
+    let v = match a {
+        ArrayData::Bool(x) => if x.iter().next() == Some(&true) { "True" } else { "False" }.to_string(),
+        ArrayData::I32(x) => x.iter().next().map(|v| v.to_string()).unwrap_or_default(),
+        ArrayData::U32(x) => x.iter().next().map(|v| v.to_string()).unwrap_or_default(),
+        ArrayData::F32(x) => crate::tensor::python_float_repr(x.iter().next().copied().unwrap_or(0.0) as f64, true),
+        ArrayData::F64(x) => crate::tensor::python_float_repr(x.iter().next().copied().unwrap_or(0.0), false),
+    };
+    format!("{v}:{}", t.aval())
+}
+
+struct Printer {
+    names: Names,
+}
+
+impl Printer {
+    fn atom(&mut self, j: &Jaxpr, a: &Atom) -> Doc {
+        match a {
+            Atom::Var(v) => text(self.names.name(j, *v)),
+            Atom::Lit(t) => text(literal_text(t)),
+        }
+    }
+
+    /// Binders `a:f32[3] b:f32[]`, unused equation outputs as `_:f32[]`.
+    fn binders(&mut self, j: &Jaxpr, vs: &[Var], used: Option<&HashSet<Var>>) -> Doc {
+        let docs = vs
+            .iter()
+            .map(|v| {
+                let name = match used {
+                    Some(u) if !u.contains(v) => "_".to_string(),
+                    _ => self.names.name(j, *v),
+                };
+                text(format!("{name}:{}", j.aval(*v)))
+            })
+            .collect();
+        nest(2, group(join(group(Doc::Brk(" ")), docs)))
+    }
+
+    fn atoms(&mut self, j: &Jaxpr, xs: &[Atom], separator: &'static str) -> Doc {
+        let docs = xs.iter().map(|a| self.atom(j, a)).collect();
+        let sep = concat(vec![text(separator), group(Doc::Brk(" "))]);
+        nest(2, group(join(sep, docs)))
+    }
+
+    fn param(&mut self, key: &str, value: &Param) -> Doc {
+        let v = match value {
+            Param::Text(s) => text(s.clone()),
+            Param::Jaxpr(j) => self.jaxpr(j),
+            Param::Jaxprs(js) => {
+                let docs = js.iter().map(|j| self.jaxpr(j)).collect();
+                group(concat(vec![
+                    nest(2, concat(vec![text("("), Doc::Brk(""), join(Doc::Brk(" "), docs)])),
+                    Doc::Brk(""),
+                    text(")"),
+                ]))
+            }
+        };
+        concat(vec![text(format!("{key}=")), v])
+    }
+
+    fn eqn(&mut self, j: &Jaxpr, e: &Eqn, used: &HashSet<Var>) -> Doc {
+        let lhs = self.binders(j, &e.outputs, Some(used));
+        let mut params = e.prim.params();
+        params.sort_by(|a, b| a.0.cmp(b.0));
+        let params_doc = if params.is_empty() {
+            text("")
+        } else {
+            let kvs = params.iter().map(|(k, v)| self.param(k, v)).collect();
+            group(concat(vec![
+                nest(2, concat(vec![text("["), Doc::Brk(""), join(Doc::Brk(" "), kvs)])),
+                Doc::Brk(""),
+                text("]"),
+            ]))
+        };
+        let args = self.atoms(j, &e.inputs, "");
+        let rhs = vec![text(e.prim.name()), params_doc, text(" "), args];
+        if e.outputs.is_empty() {
+            concat(rhs)
+        } else {
+            let mut v = vec![lhs, text(" = ")];
+            v.extend(rhs);
+            concat(v)
+        }
+    }
+
+    fn jaxpr(&mut self, j: &Jaxpr) -> Doc {
+        let used = used_vars(j);
+        let constvars = self.binders(j, &j.constvars, None);
+        let invars = self.binders(j, &j.invars, None);
+        let eqns: Vec<Doc> = j.eqns.iter().map(|e| self.eqn(j, e, &used)).collect();
+        let eqns = join(Doc::Brk("; "), eqns);
+        let outs = self.atoms(j, &j.outvars, ",");
+        let close = if j.outvars.len() == 1 { ",)" } else { ")" };
+        let body = nest(
+            2,
+            concat(vec![
+                text("{ "),
+                text("lambda "),
+                constvars,
+                text("; "),
+                invars,
+                text(". "),
+                text("let"),
+                nest(2, concat(vec![Doc::Brk(" "), eqns])),
+                Doc::Brk(" "),
+                text("in "),
+                concat(vec![text("("), outs, text(close)]),
+            ]),
+        );
+        concat(vec![group(body), text(" }")])
+    }
+}
+
+/// Variables read by some equation or returned.
+fn used_vars(j: &Jaxpr) -> HashSet<Var> {
+    let mut used = HashSet::new();
+    for e in &j.eqns {
+        for a in &e.inputs {
+            if let Atom::Var(v) = a {
+                used.insert(*v);
+            }
+        }
+    }
+    for a in &j.outvars {
+        if let Atom::Var(v) = a {
+            used.insert(*v);
+        }
+    }
+    used
+}
+
+/// Prints a jaxpr in JAX's format, 80 columns wide.
+pub fn pp_jaxpr(j: &Jaxpr) -> String {
+    let mut p = Printer { names: Names { names: HashMap::new(), next: 0 } };
+    let doc = p.jaxpr(j);
+    format_doc(&doc, 80)
+}
+
+impl fmt::Display for Jaxpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&pp_jaxpr(self))
+    }
+}
+
+impl fmt::Display for super::jaxpr::ClosedJaxpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&pp_jaxpr(&self.jaxpr))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alphabetic_names() {
+        assert_eq!(encode_alphabetic(0), "a");
+        assert_eq!(encode_alphabetic(25), "z");
+        assert_eq!(encode_alphabetic(26), "ba");
+        assert_eq!(encode_alphabetic(27), "bb");
+    }
+
+    #[test]
+    fn groups_break_only_when_they_do_not_fit() {
+        let d = group(concat(vec![
+            nest(2, concat(vec![text("["), Doc::Brk(""), join(Doc::Brk(" "), vec![text("a=1"), text("b=2")])])),
+            Doc::Brk(""),
+            text("]"),
+        ]));
+        assert_eq!(format_doc(&d, 80), "[a=1 b=2]");
+        assert_eq!(format_doc(&d, 5), "[\n  a=1\n  b=2\n]");
+    }
+}

@@ -1,0 +1,147 @@
+//! The staging trace: records every primitive applied to its tracers as a jaxpr equation.
+//! `make_jaxpr` runs a function under it.
+
+use super::aval::Aval;
+use super::jaxpr::{Atom, ClosedJaxpr, Eqn, Jaxpr, Var};
+use super::trace::{current_trace, new_trace_id, with_trace, Avals, Outputs, Trace, TraceId, Tracer};
+use crate::prims::Prim;
+use crate::tensor::Tensor;
+use crate::tree::PyTree;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// Records equations into a jaxpr under construction. Tracer ids are its variable ids.
+pub struct StagingTrace {
+    id: TraceId,
+    parent: Option<Rc<dyn Trace>>,
+    state: RefCell<Builder>,
+}
+
+#[derive(Default)]
+struct Builder {
+    jaxpr: Jaxpr,
+    /// Constants captured so far, with the constvar each became.
+    consts: Vec<(Var, Tensor)>,
+    /// Dedup of captured constants by the identity of their storage.
+    const_by_ptr: HashMap<usize, Var>,
+}
+
+impl StagingTrace {
+    /// A new staging trace whose parent is the current trace.
+    pub fn new() -> Rc<StagingTrace> {
+        Rc::new(StagingTrace { id: new_trace_id(), parent: current_trace(), state: RefCell::default() })
+    }
+
+    /// Adds an input variable and returns its tracer.
+    pub fn new_arg(&self, aval: Aval) -> Tensor {
+        let v = self.state.borrow_mut().jaxpr.new_var(aval.clone());
+        self.jaxpr_invar_push(v);
+        Tensor::from_tracer(Tracer { trace: self.id, id: v.0, aval })
+    }
+
+    fn jaxpr_invar_push(&self, v: Var) {
+        self.state.borrow_mut().jaxpr.invars.push(v);
+    }
+
+    /// The atom standing for `t` in this trace's jaxpr: its own variable, a literal for a
+    /// concrete scalar, or a constvar for anything else (concrete arrays, outer tracers).
+    fn atom_for(&self, t: &Tensor) -> Atom {
+        if let Some(tr) = t.tracer() {
+            if tr.trace == self.id {
+                return Atom::Var(Var(tr.id));
+            }
+        } else if t.ndim() == 0 {
+            return Atom::Lit(t.clone());
+        }
+        let key = match &t.repr {
+            crate::tensor::Repr::Concrete(a) => Arc::as_ptr(a) as *const u8 as usize,
+            crate::tensor::Repr::Traced(a) => Arc::as_ptr(a) as *const u8 as usize,
+        };
+        let mut st = self.state.borrow_mut();
+        if let Some(v) = st.const_by_ptr.get(&key) {
+            return Atom::Var(*v);
+        }
+        let v = st.jaxpr.new_var(t.aval());
+        st.const_by_ptr.insert(key, v);
+        st.consts.push((v, t.clone()));
+        Atom::Var(v)
+    }
+
+    /// Finishes the jaxpr with `outputs` as its results.
+    pub fn finish(&self, outputs: &[Tensor]) -> ClosedJaxpr {
+        let outvars: Vec<Atom> = outputs.iter().map(|t| self.atom_for(t)).collect();
+        let mut st = self.state.borrow_mut();
+        let mut jaxpr = std::mem::take(&mut st.jaxpr);
+        let consts = std::mem::take(&mut st.consts);
+        jaxpr.outvars = outvars;
+        jaxpr.constvars = consts.iter().map(|(v, _)| *v).collect();
+        let closed = ClosedJaxpr { jaxpr: Arc::new(jaxpr), consts: consts.into_iter().map(|(_, t)| t).collect() };
+        if cfg!(debug_assertions) {
+            if let Err(e) = super::check_jaxpr(&closed.jaxpr) {
+                panic!("internal error: staged jaxpr fails its type check: {e}\n{}", closed.jaxpr);
+            }
+        }
+        closed
+    }
+}
+
+impl Trace for StagingTrace {
+    fn id(&self) -> TraceId {
+        self.id
+    }
+
+    fn parent(&self) -> Option<&Rc<dyn Trace>> {
+        self.parent.as_ref()
+    }
+
+    fn process_primitive(&self, prim: &Prim, inputs: &[Tensor], out_avals: Avals) -> Outputs {
+        let atoms = inputs.iter().map(|t| self.atom_for(t)).collect();
+        let mut st = self.state.borrow_mut();
+        let outputs: smallvec::SmallVec<[Var; 1]> = out_avals.iter().map(|a| st.jaxpr.new_var(a.clone())).collect();
+        let tracers = outputs
+            .iter()
+            .zip(out_avals)
+            .map(|(v, aval)| Tensor::from_tracer(Tracer { trace: self.id, id: v.0, aval }))
+            .collect();
+        st.jaxpr.eqns.push(Eqn { prim: prim.clone(), inputs: atoms, outputs });
+        tracers
+    }
+
+    fn name(&self) -> &'static str {
+        "make_jaxpr"
+    }
+}
+
+/// Traces `f` on abstract arguments of the given types into a closed jaxpr over the
+/// flattened inputs and outputs.
+pub fn trace_to_jaxpr(in_avals: &[Aval], f: impl FnOnce(&[Tensor]) -> Vec<Tensor>) -> ClosedJaxpr {
+    let trace = StagingTrace::new();
+    let args: Vec<Tensor> = in_avals.iter().map(|a| trace.new_arg(a.clone())).collect();
+    let dyn_trace: Rc<dyn Trace> = trace.clone();
+    let outs = with_trace(Some(dyn_trace), || f(&args));
+    trace.finish(&outs)
+}
+
+/// Returns a function that traces `f` and returns its jaxpr (JAX's `jax.make_jaxpr`).
+/// Arguments and results are pytrees; the jaxpr's inputs are the argument leaves in order.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::zeros(&[3], DType::F32);
+/// let f = |(x, y): &(Tensor, Tensor)| ((x.sin() * 2.0 + y) * x).sum();
+/// let text = make_jaxpr(f)(&(x.clone(), x)).to_string();
+/// assert!(text.starts_with("{ lambda ; a:f32[3] b:f32[3]. let"));
+/// ```
+pub fn make_jaxpr<P: PyTree, O: PyTree, F: Fn(&P) -> O>(f: F) -> impl Fn(&P) -> ClosedJaxpr {
+    move |args: &P| {
+        let def = args.treedef();
+        let leaves = args.leaves();
+        let avals: Vec<Aval> = leaves.iter().map(|t| t.aval()).collect();
+        trace_to_jaxpr(&avals, |tracers| {
+            let p = P::unflatten(&def, tracers.to_vec());
+            f(&p).leaves()
+        })
+    }
+}

@@ -1,0 +1,32 @@
+//! # ferrax: JAX for Rust
+//!
+//! Pure functions over [`Tensor`]s and pytrees of tensors, transformed by composable
+//! combinators. Every transformation traces into a jaxpr that prints like JAX's.
+//!
+//! ```
+//! use ferrax::prelude::*;
+//! let x = Tensor::from_vec(vec![1.0f32, 2.0, 3.0], &[3]);
+//! let f = |x: &Tensor| (x.sin() * x).sum();
+//! println!("{}", make_jaxpr(f)(&x));
+//! assert_eq!(f(&x).shape(), &[] as &[usize]);
+//! ```
+
+pub mod core;
+pub mod interp;
+pub mod kernels;
+pub mod lax;
+pub mod nn;
+pub mod numpy;
+pub mod prims;
+pub mod tensor;
+pub mod tree;
+
+pub use crate::core::make_jaxpr;
+pub use tensor::{DType, Tensor};
+
+/// The names most programs need: `use ferrax::prelude::*;`.
+pub mod prelude {
+    pub use crate::core::{make_jaxpr, ClosedJaxpr, Jaxpr};
+    pub use crate::tensor::{DType, Scalar, Tensor};
+    pub use crate::tree::PyTree;
+}

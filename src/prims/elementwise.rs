@@ -1,0 +1,121 @@
+//! The remaining elementwise primitives: `select_n`, `clamp` and `convert_element_type`.
+
+use super::util::{expect_arity, text};
+use super::{ArrayOutputs, Param, PrimRules};
+use crate::core::{Aval, Avals};
+use crate::tensor::{ArrayData, ArrayElement, DType};
+use ndarray::{ArrayD, IxDyn, Zip};
+use smallvec::smallvec;
+
+/// Elementwise primitives that are neither plain unary nor binary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ElementwiseOp {
+    /// `select_n(which, *cases)`: picks `cases[which]` per element; `which` is bool (two
+    /// cases: false → first) or i32, and either a scalar or the cases' shape.
+    SelectN,
+    /// `clamp(min, x, max)`; `min`/`max` are scalars or `x`'s shape.
+    Clamp,
+    /// Casts to `new_dtype` (float→int truncates toward zero; NaN → 0; x→bool is x != 0).
+    ConvertElementType(DType),
+}
+
+impl PrimRules for ElementwiseOp {
+    fn name(&self) -> &'static str {
+        match self {
+            ElementwiseOp::SelectN => "select_n",
+            ElementwiseOp::Clamp => "clamp",
+            ElementwiseOp::ConvertElementType(_) => "convert_element_type",
+        }
+    }
+
+    fn params(&self) -> Vec<(&'static str, Param)> {
+        match self {
+            ElementwiseOp::ConvertElementType(d) => {
+                vec![("new_dtype", text(d.numpy_name())), ("weak_type", text("False"))]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn abstract_eval(&self, inputs: &[Aval]) -> Result<Avals, String> {
+        match self {
+            ElementwiseOp::SelectN => {
+                if inputs.len() < 2 {
+                    return Err("select_n needs a selector and at least one case".into());
+                }
+                let (which, cases) = (&inputs[0], &inputs[1..]);
+                match which.dtype {
+                    DType::Bool if cases.len() <= 2 => {}
+                    DType::I32 => {}
+                    DType::Bool => return Err(format!("a bool selector picks from at most 2 cases, got {}", cases.len())),
+                    d => return Err(format!("selector must be bool or i32, got {d}")),
+                }
+                if let Some(bad) = cases.iter().find(|c| **c != cases[0]) {
+                    return Err(format!("cases must have one type, got {} and {}", cases[0], bad));
+                }
+                if which.ndim() != 0 && which.shape != cases[0].shape {
+                    return Err(format!("selector shape {:?} must be scalar or match the cases' {:?}", which.shape, cases[0].shape));
+                }
+                Ok(smallvec![cases[0].clone()])
+            }
+            ElementwiseOp::Clamp => {
+                expect_arity(inputs, 3)?;
+                let (lo, x, hi) = (&inputs[0], &inputs[1], &inputs[2]);
+                for (what, b) in [("min", lo), ("max", hi)] {
+                    if b.dtype != x.dtype {
+                        return Err(format!("{what} dtype {} differs from operand's {}", b.dtype, x.dtype));
+                    }
+                    if b.ndim() != 0 && b.shape != x.shape {
+                        return Err(format!("{what} shape {:?} must be scalar or {:?}", b.shape, x.shape));
+                    }
+                }
+                if x.dtype == DType::Bool {
+                    return Err("bool operands cannot be clamped".into());
+                }
+                Ok(smallvec![x.clone()])
+            }
+            ElementwiseOp::ConvertElementType(d) => {
+                expect_arity(inputs, 1)?;
+                Ok(smallvec![inputs[0].with_dtype(*d)])
+            }
+        }
+    }
+
+    fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
+        let shape = IxDyn(&out[0].shape);
+        let result = match self {
+            ElementwiseOp::ConvertElementType(d) => inputs[0].convert(*d),
+            ElementwiseOp::SelectN => {
+                let which: ArrayD<usize> = match inputs[0] {
+                    ArrayData::Bool(w) => w.mapv(|b| b as usize),
+                    ArrayData::I32(w) => {
+                        let n = inputs.len() as i32 - 1;
+                        w.mapv(|i| i.clamp(0, n - 1) as usize)
+                    }
+                    _ => unreachable!("checked by abstract_eval"),
+                };
+                let which = which.broadcast(shape.clone()).expect("scalar or same shape").to_owned();
+                let which = which.as_slice().expect("row-major");
+                crate::dispatch_array!(inputs[1], _first, T => {
+                    let cases: Vec<&[T]> = inputs[1..]
+                        .iter()
+                        .map(|c| T::view(c).expect("same dtype").as_slice().expect("row-major"))
+                        .collect();
+                    let data: Vec<T> = which.iter().enumerate().map(|(i, &w)| cases[w][i]).collect();
+                    T::wrap(ArrayD::from_shape_vec(shape.clone(), data).expect("same size"))
+                })
+            }
+            ElementwiseOp::Clamp => crate::dispatch_array!(inputs[1], x, T => {
+                let lo = T::view(inputs[0]).expect("same dtype").broadcast(shape.clone()).expect("checked");
+                let hi = T::view(inputs[2]).expect("same dtype").broadcast(shape.clone()).expect("checked");
+                // lax.clamp: min(max(x, lo), hi), NaN in x propagates.
+                let out = Zip::from(x).and(&lo).and(&hi).map_collect(|&v, &l, &h| {
+                    let v = if v < l { l } else { v };
+                    if v > h { h } else { v }
+                });
+                T::wrap(out.into_dyn())
+            }),
+        };
+        smallvec![result]
+    }
+}

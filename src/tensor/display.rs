@@ -1,0 +1,184 @@
+//! numpy-style printing: `[1. 2. 3.]`, `[[1 2]\n [3 4]]`, `[ True False]`. `Debug` adds the
+//! type (`f32[3]`).
+
+use super::{ArrayData, Repr, Tensor};
+use std::fmt;
+
+/// Formats one float like numpy's default (`1.`, `0.25`, `1e-05`, `nan`, `inf`): integral
+/// values end in a bare point, others use the shortest digits rounded to 8 decimals.
+pub(crate) fn numpy_float(v: f64, f32_precision: bool) -> String {
+    if v.is_finite() && v == v.trunc() && v.abs() < 1e16 {
+        let sign = if v.is_sign_negative() && v == 0.0 { "-" } else { "" };
+        return format!("{sign}{}.", v as i64);
+    }
+    let s = python_repr(v, f32_precision);
+    match s.split_once('.') {
+        Some((_, frac)) if !frac.contains('e') && frac.len() > 8 => {
+            let rounded = format!("{v:.8}");
+            rounded.trim_end_matches('0').to_string()
+        }
+        _ => s,
+    }
+}
+
+/// Python's `repr` of a float (shortest round-trip digits; scientific below 1e-4 and from
+/// 1e16 on), computed at f32 precision when the value came from an f32.
+pub(crate) fn python_repr(v: f64, f32_precision: bool) -> String {
+    if v.is_nan() {
+        return "nan".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    // Shortest digits via Rust's `{:e}`, which prints the shortest round-trip mantissa.
+    let sci = if f32_precision { format!("{:e}", v as f32) } else { format!("{:e}", v) };
+    let (mantissa, exp) = sci.split_once('e').expect("{:e} has an exponent");
+    let exp: i32 = exp.parse().expect("integer exponent");
+    let negative = mantissa.starts_with('-');
+    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
+    let sign = if negative { "-" } else { "" };
+    if (-4..16).contains(&exp) {
+        // Positional notation.
+        let point = exp + 1; // digits before the decimal point
+        let body = if point <= 0 {
+            format!("0.{}{}", "0".repeat((-point) as usize), digits)
+        } else if (point as usize) >= digits.len() {
+            format!("{}{}.0", digits, "0".repeat(point as usize - digits.len()))
+        } else {
+            let (a, b) = digits.split_at(point as usize);
+            format!("{a}.{b}")
+        };
+        format!("{sign}{body}")
+    } else {
+        let (first, rest) = digits.split_at(1);
+        let mant = if rest.is_empty() { first.to_string() } else { format!("{first}.{rest}") };
+        let esign = if exp < 0 { "-" } else { "+" };
+        format!("{sign}{mant}e{esign}{:02}", exp.abs())
+    }
+}
+
+fn element_strings(a: &ArrayData) -> Vec<String> {
+    match a {
+        ArrayData::Bool(x) => x.iter().map(|&b| if b { "True" } else { "False" }.to_string()).collect(),
+        ArrayData::I32(x) => x.iter().map(|v| v.to_string()).collect(),
+        ArrayData::U32(x) => x.iter().map(|v| v.to_string()).collect(),
+        ArrayData::F32(x) => x.iter().map(|&v| numpy_float(v as f64, true)).collect(),
+        ArrayData::F64(x) => x.iter().map(|&v| numpy_float(v, false)).collect(),
+    }
+}
+
+/// Pads element strings to one width the way numpy aligns columns: floats on the decimal
+/// point, everything else to the right.
+fn align(strings: &mut [String], floats: bool) {
+    if floats {
+        let split = |s: &str| -> (usize, usize) {
+            match s.find('.') {
+                Some(p) => (p, s.len() - p),
+                None => (s.len(), 0),
+            }
+        };
+        let int_w = strings.iter().map(|s| split(s).0).max().unwrap_or(0);
+        let frac_w = strings.iter().map(|s| split(s).1).max().unwrap_or(0);
+        for s in strings.iter_mut() {
+            let (i, f) = split(s);
+            *s = format!("{}{}{}", " ".repeat(int_w - i), s, " ".repeat(frac_w - f));
+        }
+    } else {
+        let w = strings.iter().map(|s| s.len()).max().unwrap_or(0);
+        for s in strings.iter_mut() {
+            *s = format!("{}{}", " ".repeat(w - s.len()), s);
+        }
+    }
+}
+
+fn write_nested(
+    f: &mut fmt::Formatter<'_>,
+    shape: &[usize],
+    elems: &[String],
+    depth: usize,
+) -> fmt::Result {
+    if shape.is_empty() {
+        return f.write_str(&elems[0]);
+    }
+    f.write_str("[")?;
+    let n = shape[0];
+    let stride = if n == 0 { 0 } else { elems.len() / n };
+    for i in 0..n {
+        if i > 0 {
+            if shape.len() == 1 {
+                f.write_str(" ")?;
+            } else {
+                f.write_str(&"\n".repeat(shape.len() - 1))?;
+                f.write_str(&" ".repeat(depth + 1))?;
+            }
+        }
+        write_nested(f, &shape[1..], &elems[i * stride..(i + 1) * stride], depth + 1)?;
+    }
+    f.write_str("]")
+}
+
+impl fmt::Display for ArrayData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut elems = element_strings(self);
+        align(&mut elems, self.dtype().is_float());
+        if matches!(self, ArrayData::Bool(_)) && elems.iter().any(|s| s.trim() == "True") && self.shape().len() > 0 {
+            // numpy pads True to False's width: `[ True False]`.
+            for s in elems.iter_mut() {
+                if s.len() < 5 {
+                    *s = format!("{s:>5}");
+                }
+            }
+        }
+        write_nested(f, self.shape(), &elems, 0)
+    }
+}
+
+impl fmt::Display for Tensor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Concrete(a) => write!(f, "{a}"),
+            Repr::Traced(t) => write!(f, "Traced<{}>", t.aval),
+        }
+    }
+}
+
+impl fmt::Debug for Tensor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Concrete(a) => write!(f, "Tensor({}, {a})", self.aval()),
+            Repr::Traced(t) => write!(f, "Traced<{}>(trace {}, value {})", t.aval, t.trace, t.id),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::prelude::*;
+
+    #[test]
+    fn prints_like_numpy() {
+        let x = Tensor::from_vec(vec![1.0f32, 2.0, 3.0], &[3]);
+        assert_eq!(x.to_string(), "[1. 2. 3.]");
+        let m = Tensor::from_vec(vec![1i32, 20, 3, 4], &[2, 2]);
+        assert_eq!(m.to_string(), "[[ 1 20]\n [ 3  4]]");
+        let b = Tensor::from_vec(vec![true, false], &[2]);
+        assert_eq!(b.to_string(), "[ True False]");
+        assert_eq!(Tensor::scalar(0.5f32).to_string(), "0.5");
+        let h = Tensor::from_vec(vec![1.5f64, -2.0, 0.25], &[3]);
+        assert_eq!(h.to_string(), "[ 1.5  -2.    0.25]");
+        assert_eq!(format!("{:?}", x), "Tensor(f32[3], [1. 2. 3.])");
+    }
+
+    #[test]
+    fn python_float_repr() {
+        use super::python_repr;
+        assert_eq!(python_repr(2.0, true), "2.0");
+        assert_eq!(python_repr(1e-5, true), "1e-05");
+        assert_eq!(python_repr(0.1, true), "0.1");
+        assert_eq!(python_repr(6.0, false), "6.0");
+        assert_eq!(python_repr(1e16, false), "1e+16");
+        assert_eq!(python_repr(-0.0001, false), "-0.0001");
+        assert_eq!(python_repr(123456.5, false), "123456.5");
+        assert_eq!(python_repr(f64::NEG_INFINITY, true), "-inf");
+    }
+}

@@ -1,0 +1,478 @@
+//! Operators (`+ - * /`, unary `-`) and methods on `Tensor`. All of them are thin calls into
+//! `crate::numpy` / `crate::lax` / `crate::nn`, so they trace like any other op.
+
+use super::{DType, Scalar, Tensor};
+use crate::numpy::{self as jnp, IntoOperand};
+use crate::{lax, nn};
+use std::ops::{Add, Div, Mul, Neg, Sub};
+
+macro_rules! binary_operator {
+    ($Trait:ident, $method:ident, $f:path) => {
+        impl $Trait<Tensor> for Tensor {
+            type Output = Tensor;
+            #[track_caller]
+            fn $method(self, rhs: Tensor) -> Tensor {
+                $f(self, rhs)
+            }
+        }
+        impl $Trait<&Tensor> for Tensor {
+            type Output = Tensor;
+            #[track_caller]
+            fn $method(self, rhs: &Tensor) -> Tensor {
+                $f(self, rhs)
+            }
+        }
+        impl $Trait<Tensor> for &Tensor {
+            type Output = Tensor;
+            #[track_caller]
+            fn $method(self, rhs: Tensor) -> Tensor {
+                $f(self, rhs)
+            }
+        }
+        impl $Trait<&Tensor> for &Tensor {
+            type Output = Tensor;
+            #[track_caller]
+            fn $method(self, rhs: &Tensor) -> Tensor {
+                $f(self, rhs)
+            }
+        }
+        impl<S: Scalar> $Trait<S> for Tensor {
+            type Output = Tensor;
+            #[track_caller]
+            fn $method(self, rhs: S) -> Tensor {
+                $f(self, rhs)
+            }
+        }
+        impl<S: Scalar> $Trait<S> for &Tensor {
+            type Output = Tensor;
+            #[track_caller]
+            fn $method(self, rhs: S) -> Tensor {
+                $f(self, rhs)
+            }
+        }
+        impl $Trait<Tensor> for f32 {
+            type Output = Tensor;
+            #[track_caller]
+            fn $method(self, rhs: Tensor) -> Tensor {
+                $f(self, rhs)
+            }
+        }
+        impl $Trait<&Tensor> for f32 {
+            type Output = Tensor;
+            #[track_caller]
+            fn $method(self, rhs: &Tensor) -> Tensor {
+                $f(self, rhs)
+            }
+        }
+        impl $Trait<Tensor> for f64 {
+            type Output = Tensor;
+            #[track_caller]
+            fn $method(self, rhs: Tensor) -> Tensor {
+                $f(self, rhs)
+            }
+        }
+        impl $Trait<&Tensor> for f64 {
+            type Output = Tensor;
+            #[track_caller]
+            fn $method(self, rhs: &Tensor) -> Tensor {
+                $f(self, rhs)
+            }
+        }
+    };
+}
+
+binary_operator!(Add, add, jnp::add);
+binary_operator!(Sub, sub, jnp::subtract);
+binary_operator!(Mul, mul, jnp::multiply);
+binary_operator!(Div, div, jnp::divide);
+
+impl Neg for Tensor {
+    type Output = Tensor;
+    #[track_caller]
+    fn neg(self) -> Tensor {
+        lax::neg(&self)
+    }
+}
+
+impl Neg for &Tensor {
+    type Output = Tensor;
+    #[track_caller]
+    fn neg(self) -> Tensor {
+        lax::neg(self)
+    }
+}
+
+macro_rules! unary_methods {
+    ($($name:ident),* $(,)?) => {
+        impl Tensor {$(
+            #[doc = concat!("Elementwise `", stringify!($name), "` (see [`lax::", stringify!($name), "`]).")]
+            #[track_caller]
+            pub fn $name(&self) -> Tensor {
+                lax::$name(self)
+            }
+        )*}
+    };
+}
+unary_methods!(
+    sin, cos, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, tanh, exp, exp2, log,
+    log1p, expm1, sqrt, rsqrt, cbrt, abs, sign, floor, ceil, square, erf, erf_inv, lgamma,
+    digamma, is_finite, logistic,
+);
+
+macro_rules! compare_methods {
+    ($($name:ident => $f:ident),* $(,)?) => {
+        impl Tensor {$(
+            #[doc = concat!("Elementwise `", stringify!($name), "` comparison with a tensor or a scalar (bool result).")]
+            #[track_caller]
+            pub fn $name(&self, other: impl IntoOperand) -> Tensor {
+                jnp::$f(self, other)
+            }
+        )*}
+    };
+}
+compare_methods!(eq => equal, ne => not_equal, lt => less, le => less_equal, gt => greater, ge => greater_equal);
+
+impl Tensor {
+    /// Elementwise maximum with a tensor or scalar (NaN propagates).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let x = Tensor::from_vec(vec![-1.0f32, 2.0], &[2]);
+    /// assert_eq!(x.maximum(0.0).to_vec::<f32>(), vec![0.0, 2.0]);
+    /// ```
+    #[track_caller]
+    pub fn maximum(&self, other: impl IntoOperand) -> Tensor {
+        jnp::maximum(self, other)
+    }
+
+    /// Elementwise minimum with a tensor or scalar (NaN propagates).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let x = Tensor::from_vec(vec![-1.0f32, 2.0], &[2]);
+    /// assert_eq!(x.minimum(0.0).to_vec::<f32>(), vec![-1.0, 0.0]);
+    /// ```
+    #[track_caller]
+    pub fn minimum(&self, other: impl IntoOperand) -> Tensor {
+        jnp::minimum(self, other)
+    }
+
+    /// `self ** exponent` (float power).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// assert_eq!(Tensor::scalar(2.0f32).pow(3.0).item::<f32>(), 8.0);
+    /// ```
+    #[track_caller]
+    pub fn pow(&self, exponent: impl IntoOperand) -> Tensor {
+        jnp::power(self, exponent)
+    }
+
+    /// `self ** n` for an integer constant (`integer_pow`).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// assert_eq!(Tensor::scalar(2.0f32).powi(3).item::<f32>(), 8.0);
+    /// ```
+    #[track_caller]
+    pub fn powi(&self, n: i32) -> Tensor {
+        lax::integer_pow(self, n)
+    }
+
+    /// Logical not (bool) / bitwise not (integers).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// assert_eq!(Tensor::scalar(true).not().item::<bool>(), false);
+    /// ```
+    #[track_caller]
+    #[allow(clippy::should_implement_trait)]
+    pub fn not(&self) -> Tensor {
+        lax::not(self)
+    }
+
+    /// Converts to `dtype`.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// assert_eq!(Tensor::scalar(2.7f32).cast(DType::I32).item::<i32>(), 2);
+    /// ```
+    #[track_caller]
+    pub fn cast(&self, dtype: DType) -> Tensor {
+        lax::convert_element_type(self, dtype)
+    }
+
+    /// Sum of all elements.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// assert_eq!(Tensor::ones(&[2, 3], DType::F32).sum().item::<f32>(), 6.0);
+    /// ```
+    #[track_caller]
+    pub fn sum(&self) -> Tensor {
+        jnp::sum(self, None)
+    }
+
+    /// Sum over `axes` (negative allowed).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// assert_eq!(Tensor::ones(&[2, 3], DType::F32).sum_axes(&[-1]).to_vec::<f32>(), vec![3.0, 3.0]);
+    /// ```
+    #[track_caller]
+    pub fn sum_axes(&self, axes: &[isize]) -> Tensor {
+        jnp::sum(self, Some(axes))
+    }
+
+    /// Mean of all elements.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// assert_eq!(Tensor::from_vec(vec![1.0f32, 3.0], &[2]).mean().item::<f32>(), 2.0);
+    /// ```
+    #[track_caller]
+    pub fn mean(&self) -> Tensor {
+        jnp::mean(self, None)
+    }
+
+    /// Mean over `axes` (negative allowed).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// assert_eq!(Tensor::ones(&[2, 3], DType::F32).mean_axes(&[0]).shape(), &[3]);
+    /// ```
+    #[track_caller]
+    pub fn mean_axes(&self, axes: &[isize]) -> Tensor {
+        jnp::mean(self, Some(axes))
+    }
+
+    /// Population variance of all elements.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// assert_eq!(Tensor::from_vec(vec![1.0f32, 3.0], &[2]).var().item::<f32>(), 1.0);
+    /// ```
+    #[track_caller]
+    pub fn var(&self) -> Tensor {
+        jnp::var(self, None)
+    }
+
+    /// Maximum of all elements.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// assert_eq!(Tensor::from_vec(vec![1.0f32, 3.0], &[2]).max().item::<f32>(), 3.0);
+    /// ```
+    #[track_caller]
+    pub fn max(&self) -> Tensor {
+        jnp::max(self, None)
+    }
+
+    /// Maximum over `axes`.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let x = Tensor::from_vec(vec![1.0f32, 3.0, 2.0, 0.0], &[2, 2]);
+    /// assert_eq!(x.max_axes(&[1]).to_vec::<f32>(), vec![3.0, 2.0]);
+    /// ```
+    #[track_caller]
+    pub fn max_axes(&self, axes: &[isize]) -> Tensor {
+        jnp::max(self, Some(axes))
+    }
+
+    /// Minimum of all elements.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// assert_eq!(Tensor::from_vec(vec![1.0f32, 3.0], &[2]).min().item::<f32>(), 1.0);
+    /// ```
+    #[track_caller]
+    pub fn min(&self) -> Tensor {
+        jnp::min(self, None)
+    }
+
+    /// Index of the maximum along `axis` (i32).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let x = Tensor::from_vec(vec![1.0f32, 3.0, 2.0, 0.0], &[2, 2]);
+    /// assert_eq!(x.argmax(-1).to_vec::<i32>(), vec![1, 0]);
+    /// ```
+    #[track_caller]
+    pub fn argmax(&self, axis: isize) -> Tensor {
+        jnp::argmax(self, Some(axis))
+    }
+
+    /// Index of the minimum along `axis` (i32).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let x = Tensor::from_vec(vec![1.0f32, 3.0, 2.0, 0.0], &[2, 2]);
+    /// assert_eq!(x.argmin(0).to_vec::<i32>(), vec![0, 1]);
+    /// ```
+    #[track_caller]
+    pub fn argmin(&self, axis: isize) -> Tensor {
+        jnp::argmin(self, Some(axis))
+    }
+
+    /// Reshape; one `-1` is inferred.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// assert_eq!(Tensor::zeros(&[6], DType::F32).reshape(&[2, -1]).shape(), &[2, 3]);
+    /// ```
+    #[track_caller]
+    pub fn reshape(&self, shape: &[isize]) -> Tensor {
+        jnp::reshape(self, shape)
+    }
+
+    /// Permutes dims (reverses them when `axes` is empty).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// assert_eq!(Tensor::zeros(&[2, 3], DType::F32).transpose(&[1, 0]).shape(), &[3, 2]);
+    /// ```
+    #[track_caller]
+    pub fn transpose(&self, axes: &[isize]) -> Tensor {
+        jnp::transpose(self, axes)
+    }
+
+    /// The transpose of a matrix (reversed dims in general), like numpy's `.T`.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// assert_eq!(Tensor::zeros(&[2, 3], DType::F32).t().shape(), &[3, 2]);
+    /// ```
+    #[track_caller]
+    pub fn t(&self) -> Tensor {
+        jnp::transpose(self, &[])
+    }
+
+    /// numpy `matmul`.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let a = Tensor::eye(2, DType::F32);
+    /// let b = Tensor::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], &[2, 2]);
+    /// assert_eq!(a.matmul(&b).to_vec::<f32>(), b.to_vec::<f32>());
+    /// ```
+    #[track_caller]
+    pub fn matmul(&self, other: &Tensor) -> Tensor {
+        jnp::matmul(self, other)
+    }
+
+    /// Broadcasts to `shape` (numpy rules).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// assert_eq!(Tensor::scalar(1.0f32).broadcast_to(&[2, 2]).shape(), &[2, 2]);
+    /// ```
+    #[track_caller]
+    pub fn broadcast_to(&self, shape: &[usize]) -> Tensor {
+        jnp::broadcast_to(self, shape)
+    }
+
+    /// `self[.., start:stop, ..]` along `axis`.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let x = Tensor::arange(0, 4, 1, DType::I32);
+    /// assert_eq!(x.slice_axis(0, 1, 3).to_vec::<i32>(), vec![1, 2]);
+    /// ```
+    #[track_caller]
+    pub fn slice_axis(&self, axis: isize, start: isize, stop: isize) -> Tensor {
+        jnp::slice_axis(self, axis, start, stop)
+    }
+
+    /// `self[.., i, ..]` along `axis` (the axis is removed).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let x = Tensor::from_vec(vec![1, 2, 3, 4], &[2, 2]);
+    /// assert_eq!(x.index_axis(1, 0).to_vec::<i32>(), vec![1, 3]);
+    /// ```
+    #[track_caller]
+    pub fn index_axis(&self, axis: isize, i: isize) -> Tensor {
+        jnp::index_axis(self, axis, i)
+    }
+
+    /// Gathers entries along `axis` at `indices` (`jnp.take`).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let x = Tensor::from_vec(vec![5, 6, 7], &[3]);
+    /// assert_eq!(x.take(&Tensor::from_vec(vec![2, 0], &[2]), 0).to_vec::<i32>(), vec![7, 5]);
+    /// ```
+    #[track_caller]
+    pub fn take(&self, indices: &Tensor, axis: isize) -> Tensor {
+        jnp::take(self, indices, axis)
+    }
+
+    /// Inserts a size-1 axis.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// assert_eq!(Tensor::zeros(&[3], DType::F32).expand_dims(0).shape(), &[1, 3]);
+    /// ```
+    #[track_caller]
+    pub fn expand_dims(&self, axis: isize) -> Tensor {
+        jnp::expand_dims(self, axis)
+    }
+
+    /// Removes size-1 axes (all when `axes` is empty).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// assert_eq!(Tensor::zeros(&[1, 3], DType::F32).squeeze(&[]).shape(), &[3]);
+    /// ```
+    #[track_caller]
+    pub fn squeeze(&self, axes: &[isize]) -> Tensor {
+        jnp::squeeze(self, axes)
+    }
+
+    /// `max(x, 0)`.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// assert_eq!(Tensor::from_vec(vec![-1.0f32, 2.0], &[2]).relu().to_vec::<f32>(), vec![0.0, 2.0]);
+    /// ```
+    #[track_caller]
+    pub fn relu(&self) -> Tensor {
+        nn::relu(self)
+    }
+
+    /// The logistic sigmoid.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// assert_eq!(Tensor::scalar(0.0f32).sigmoid().item::<f32>(), 0.5);
+    /// ```
+    #[track_caller]
+    pub fn sigmoid(&self) -> Tensor {
+        nn::sigmoid(self)
+    }
+
+    /// Softmax along `axis`.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let p = Tensor::from_vec(vec![1.0f32, 1.0], &[2]).softmax(-1);
+    /// assert_eq!(p.to_vec::<f32>(), vec![0.5, 0.5]);
+    /// ```
+    #[track_caller]
+    pub fn softmax(&self, axis: isize) -> Tensor {
+        nn::softmax(self, axis)
+    }
+
+    /// Log-softmax along `axis`.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let p = Tensor::from_vec(vec![0.0f32, 0.0], &[2]).log_softmax(-1);
+    /// assert!((p.to_vec::<f32>()[0] + std::f32::consts::LN_2).abs() < 1e-6);
+    /// ```
+    #[track_caller]
+    pub fn log_softmax(&self, axis: isize) -> Tensor {
+        nn::log_softmax(self, axis)
+    }
+}
