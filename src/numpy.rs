@@ -59,18 +59,16 @@ impl<S: Scalar> IntoOperand for S {
 #[track_caller]
 pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Vec<usize> {
     let n = a.len().max(b.len());
-    (0..n)
-        .map(|i| {
-            let x = if i + a.len() >= n { a[i + a.len() - n] } else { 1 };
-            let y = if i + b.len() >= n { b[i + b.len() - n] } else { 1 };
-            match (x, y) {
-                _ if x == y => x,
-                (1, _) => y,
-                (_, 1) => x,
-                _ => panic!("shapes {a:?} and {b:?} cannot be broadcast together"),
-            }
-        })
-        .collect()
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let x = if i + a.len() >= n { a[i + a.len() - n] } else { 1 };
+        let y = if i + b.len() >= n { b[i + b.len() - n] } else { 1 };
+        if x != y && x != 1 && y != 1 {
+            panic!("shapes {a:?} and {b:?} cannot be broadcast together");
+        }
+        out.push(if x == 1 { y } else { x });
+    }
+    out
 }
 
 /// Broadcasts `x` to `shape` with numpy's rules (one `broadcast_in_dim`, none if equal).
@@ -97,6 +95,7 @@ pub fn broadcast_to(x: &Tensor, shape: &[usize]) -> Tensor {
 
 /// Gives `x` rank `ndim` by prepending size-1 dims (the `broadcast_in_dim` JAX inserts before
 /// an elementwise op); rank-0 tensors stay as they are, since lax ops accept them.
+#[track_caller]
 fn rank_promote(x: &Tensor, ndim: usize) -> Tensor {
     if x.ndim() == ndim || x.ndim() == 0 {
         return x.clone();
@@ -123,6 +122,7 @@ fn result_dtype(a: &Operand, b: &Operand) -> DType {
     }
 }
 
+#[track_caller]
 fn materialize(x: Operand, dtype: DType) -> Tensor {
     match x {
         Operand::Tensor(t) => lax::convert_element_type(&t, dtype),
@@ -272,13 +272,21 @@ pub fn normalize_axis(axis: isize, ndim: usize) -> usize {
 /// Normalizes and sorts a list of axes.
 #[track_caller]
 pub fn normalize_axes(axes: &[isize], ndim: usize) -> Vec<usize> {
-    let mut v: Vec<usize> = axes.iter().map(|&a| normalize_axis(a, ndim)).collect();
+    let mut v = Vec::with_capacity(axes.len());
+    for &a in axes {
+        v.push(normalize_axis(a, ndim));
+    }
     v.sort_unstable();
     v
 }
 
-fn all_axes(x: &Tensor) -> Vec<usize> {
-    (0..x.ndim()).collect()
+/// The given axes normalized and sorted, or all axes for `None`.
+#[track_caller]
+fn resolve_axes(x: &Tensor, axes: Option<&[isize]>) -> Vec<usize> {
+    match axes {
+        Some(a) => normalize_axes(a, x.ndim()),
+        None => (0..x.ndim()).collect(),
+    }
 }
 
 /// Sum over `axes` (all when `None`), numpy-style: bool and int sums count in i32.
@@ -291,7 +299,7 @@ fn all_axes(x: &Tensor) -> Vec<usize> {
 /// ```
 #[track_caller]
 pub fn sum(x: &Tensor, axes: Option<&[isize]>) -> Tensor {
-    let axes = axes.map(|a| normalize_axes(a, x.ndim())).unwrap_or_else(|| all_axes(x));
+    let axes = resolve_axes(x, axes);
     let x = if x.dtype() == DType::Bool { lax::convert_element_type(x, DType::I32) } else { x.clone() };
     lax::reduce_sum(&x, &axes)
 }
@@ -305,7 +313,7 @@ pub fn sum(x: &Tensor, axes: Option<&[isize]>) -> Tensor {
 /// ```
 #[track_caller]
 pub fn mean(x: &Tensor, axes: Option<&[isize]>) -> Tensor {
-    let axes_n = axes.map(|a| normalize_axes(a, x.ndim())).unwrap_or_else(|| all_axes(x));
+    let axes_n = resolve_axes(x, axes);
     let count: usize = axes_n.iter().map(|&a| x.shape()[a]).product();
     let x = if x.dtype().is_float() { x.clone() } else { lax::convert_element_type(x, DType::F32) };
     let s = lax::reduce_sum(&x, &axes_n);
@@ -321,7 +329,7 @@ pub fn mean(x: &Tensor, axes: Option<&[isize]>) -> Tensor {
 /// ```
 #[track_caller]
 pub fn var(x: &Tensor, axes: Option<&[isize]>) -> Tensor {
-    let axes_n = axes.map(|a| normalize_axes(a, x.ndim())).unwrap_or_else(|| all_axes(x));
+    let axes_n = resolve_axes(x, axes);
     let axes_i: Vec<isize> = axes_n.iter().map(|&a| a as isize).collect();
     let m = keepdims(&mean(x, Some(&axes_i)), x.shape(), &axes_n);
     let d = subtract(x, &m);
@@ -329,6 +337,7 @@ pub fn var(x: &Tensor, axes: Option<&[isize]>) -> Tensor {
 }
 
 /// Re-inserts reduced axes as size-1 dims (numpy's `keepdims=True`).
+#[track_caller]
 fn keepdims(reduced: &Tensor, orig_shape: &[usize], axes: &[usize]) -> Tensor {
     let shape: Vec<usize> = orig_shape.iter().enumerate().map(|(i, &d)| if axes.contains(&i) { 1 } else { d }).collect();
     let dims: Vec<usize> = (0..orig_shape.len()).filter(|i| !axes.contains(i)).collect();
@@ -344,7 +353,7 @@ fn keepdims(reduced: &Tensor, orig_shape: &[usize], axes: &[usize]) -> Tensor {
 /// ```
 #[track_caller]
 pub fn max(x: &Tensor, axes: Option<&[isize]>) -> Tensor {
-    let axes = axes.map(|a| normalize_axes(a, x.ndim())).unwrap_or_else(|| all_axes(x));
+    let axes = resolve_axes(x, axes);
     lax::reduce_max(x, &axes)
 }
 
@@ -357,7 +366,7 @@ pub fn max(x: &Tensor, axes: Option<&[isize]>) -> Tensor {
 /// ```
 #[track_caller]
 pub fn min(x: &Tensor, axes: Option<&[isize]>) -> Tensor {
-    let axes = axes.map(|a| normalize_axes(a, x.ndim())).unwrap_or_else(|| all_axes(x));
+    let axes = resolve_axes(x, axes);
     lax::reduce_min(x, &axes)
 }
 
@@ -370,7 +379,7 @@ pub fn min(x: &Tensor, axes: Option<&[isize]>) -> Tensor {
 /// ```
 #[track_caller]
 pub fn prod(x: &Tensor, axes: Option<&[isize]>) -> Tensor {
-    let axes = axes.map(|a| normalize_axes(a, x.ndim())).unwrap_or_else(|| all_axes(x));
+    let axes = resolve_axes(x, axes);
     lax::reduce_prod(x, &axes)
 }
 

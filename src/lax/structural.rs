@@ -15,6 +15,7 @@ fn sh(xs: &[usize]) -> Shape {
     Shape::from_slice(xs)
 }
 
+#[track_caller]
 fn shape1(x: &Tensor, op: ShapeOp) -> Tensor {
     bind1(&Prim::Shape(op), std::slice::from_ref(x))
 }

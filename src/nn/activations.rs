@@ -67,6 +67,7 @@ pub fn gelu_exact(x: &Tensor) -> Tensor {
 }
 
 /// Keeps the reduced axis as size 1 so the result broadcasts against `x`.
+#[track_caller]
 fn keep_axis(reduced: &Tensor, x: &Tensor, axis: usize) -> Tensor {
     let mut shape = x.shape().to_vec();
     shape[axis] = 1;
@@ -76,6 +77,7 @@ fn keep_axis(reduced: &Tensor, x: &Tensor, axis: usize) -> Tensor {
 
 /// The max along `axis`, kept as a size-1 dim, with no gradient (the shift that makes
 /// softmax-type functions stable; `-inf` rows stay finite via `max(-inf, m)`).
+#[track_caller]
 fn stable_shift(x: &Tensor, axis: usize) -> Tensor {
     let m = lax::reduce_max(x, &[axis]);
     let m = jnp::maximum(f32::NEG_INFINITY, &m);
