@@ -1,15 +1,24 @@
 //! Shape-changing primitives: `broadcast_in_dim reshape transpose squeeze rev pad concatenate
 //! slice iota`.
+//!
+//! Shape rules follow JAX/XLA. Kernels are generic over every dtype (iota excepts bool) and
+//! always return arrays in standard (row-major) layout.
 
-use super::{ArrayOutputs, PrimRules};
+use super::util::{check_axes, expect_arity, py_tuple, strides, text};
+use super::{ArrayOutputs, Param, PrimRules};
 use crate::core::{Aval, Avals, Shape};
-use crate::tensor::{ArrayData, DType};
+use crate::tensor::{ArrayData, ArrayElement, DType, Element};
+use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Slice};
+use smallvec::smallvec;
 
 /// A shape primitive with its params (JAX's names and meanings).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ShapeOp {
     /// Operand dim `i` becomes output dim `broadcast_dimensions[i]` (size equal or 1).
-    BroadcastInDim { shape: Shape, broadcast_dimensions: Shape },
+    BroadcastInDim {
+        shape: Shape,
+        broadcast_dimensions: Shape,
+    },
     /// Row-major reshape to `new_sizes`.
     Reshape { new_sizes: Shape },
     /// Output dim `i` is operand dim `permutation[i]`.
@@ -19,13 +28,23 @@ pub enum ShapeOp {
     /// Reverses the listed dims.
     Rev { dimensions: Shape },
     /// `pad(operand, padding_value)`: per dim (low, high, interior); negative low/high crop.
-    Pad { padding_config: Vec<(i64, i64, i64)> },
+    Pad {
+        padding_config: Vec<(i64, i64, i64)>,
+    },
     /// Joins operands along `dimension`.
     Concatenate { dimension: usize },
     /// Static slice; `strides` None means all ones.
-    Slice { start_indices: Shape, limit_indices: Shape, strides: Option<Shape> },
+    Slice {
+        start_indices: Shape,
+        limit_indices: Shape,
+        strides: Option<Shape>,
+    },
     /// `0, 1, 2, ...` along `dimension` of an array of `shape`.
-    Iota { dtype: DType, shape: Shape, dimension: usize },
+    Iota {
+        dtype: DType,
+        shape: Shape,
+        dimension: usize,
+    },
 }
 
 impl PrimRules for ShapeOp {
@@ -42,10 +61,556 @@ impl PrimRules for ShapeOp {
             ShapeOp::Iota { .. } => "iota",
         }
     }
-    fn abstract_eval(&self, _inputs: &[Aval]) -> Result<Avals, String> {
-        Err("not implemented yet".into())
+
+    fn params(&self) -> Vec<(&'static str, Param)> {
+        match self {
+            ShapeOp::BroadcastInDim {
+                broadcast_dimensions,
+                ..
+            } => {
+                if broadcast_dimensions.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![("broadcast_dimensions", text(py_tuple(broadcast_dimensions)))]
+                }
+            }
+            ShapeOp::Reshape { new_sizes } => {
+                vec![
+                    ("dimensions", text("None")),
+                    ("new_sizes", text(py_tuple(new_sizes))),
+                ]
+            }
+            ShapeOp::Transpose { permutation } => {
+                vec![("permutation", text(py_tuple(permutation)))]
+            }
+            ShapeOp::Squeeze { dimensions } | ShapeOp::Rev { dimensions } => {
+                vec![("dimensions", text(py_tuple(dimensions)))]
+            }
+            ShapeOp::Pad { padding_config } => {
+                let dims: Vec<String> = padding_config
+                    .iter()
+                    .map(|&(lo, hi, int)| py_tuple(&[lo, hi, int]))
+                    .collect();
+                vec![("padding_config", text(py_tuple(&dims)))]
+            }
+            ShapeOp::Concatenate { dimension } => vec![("dimension", text(dimension.to_string()))],
+            ShapeOp::Slice {
+                start_indices,
+                limit_indices,
+                strides,
+            } => vec![
+                ("start_indices", text(py_tuple(start_indices))),
+                ("limit_indices", text(py_tuple(limit_indices))),
+                (
+                    "strides",
+                    text(
+                        strides
+                            .as_ref()
+                            .map_or_else(|| "None".to_string(), |s| py_tuple(s)),
+                    ),
+                ),
+            ],
+            ShapeOp::Iota {
+                dtype,
+                shape,
+                dimension,
+            } => vec![
+                ("dtype", text(dtype.numpy_name())),
+                ("shape", text(py_tuple(shape))),
+                ("dimension", text(dimension.to_string())),
+            ],
+        }
     }
-    fn eval(&self, _inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
-        unreachable!("abstract_eval rejects")
+
+    fn abstract_eval(&self, inputs: &[Aval]) -> Result<Avals, String> {
+        match self {
+            ShapeOp::BroadcastInDim {
+                shape,
+                broadcast_dimensions,
+            } => {
+                expect_arity(inputs, 1)?;
+                broadcast_in_dim_rule(&inputs[0], shape, broadcast_dimensions)
+            }
+            ShapeOp::Reshape { new_sizes } => {
+                expect_arity(inputs, 1)?;
+                let x = &inputs[0];
+                let new_size = checked_product(new_sizes)
+                    .ok_or_else(|| format!("new_sizes {} overflow usize", py_tuple(new_sizes)))?;
+                if new_size != x.size() {
+                    return Err(format!(
+                        "new_sizes {} ({new_size} elements) do not match operand shape {} ({} elements)",
+                        py_tuple(new_sizes),
+                        py_tuple(&x.shape),
+                        x.size()
+                    ));
+                }
+                Ok(smallvec![Aval {
+                    shape: new_sizes.clone(),
+                    dtype: x.dtype
+                }])
+            }
+            ShapeOp::Transpose { permutation } => {
+                expect_arity(inputs, 1)?;
+                let x = &inputs[0];
+                if permutation.len() != x.ndim() {
+                    return Err(format!(
+                        "permutation {} has length {} but the operand has rank {}",
+                        py_tuple(permutation),
+                        permutation.len(),
+                        x.ndim()
+                    ));
+                }
+                check_axes(permutation, x.ndim(), "permutation entry").map_err(|m| {
+                    format!(
+                        "permutation {} is not a permutation: {m}",
+                        py_tuple(permutation)
+                    )
+                })?;
+                let shape = permutation.iter().map(|&p| x.shape[p]).collect();
+                Ok(smallvec![Aval {
+                    shape,
+                    dtype: x.dtype
+                }])
+            }
+            ShapeOp::Squeeze { dimensions } => {
+                expect_arity(inputs, 1)?;
+                let x = &inputs[0];
+                check_axes(dimensions, x.ndim(), "dimension")
+                    .map_err(|m| format!("bad dimensions {}: {m}", py_tuple(dimensions)))?;
+                if let Some(&d) = dimensions.iter().find(|&&d| x.shape[d] != 1) {
+                    return Err(format!(
+                        "dimensions {}: dimension {d} has size {}, not 1, in shape {}",
+                        py_tuple(dimensions),
+                        x.shape[d],
+                        py_tuple(&x.shape)
+                    ));
+                }
+                let shape = (0..x.ndim())
+                    .filter(|i| !dimensions.contains(i))
+                    .map(|i| x.shape[i])
+                    .collect();
+                Ok(smallvec![Aval {
+                    shape,
+                    dtype: x.dtype
+                }])
+            }
+            ShapeOp::Rev { dimensions } => {
+                expect_arity(inputs, 1)?;
+                let x = &inputs[0];
+                check_axes(dimensions, x.ndim(), "dimension")
+                    .map_err(|m| format!("bad dimensions {}: {m}", py_tuple(dimensions)))?;
+                Ok(smallvec![x.clone()])
+            }
+            ShapeOp::Pad { padding_config } => {
+                expect_arity(inputs, 2)?;
+                pad_rule(&inputs[0], &inputs[1], padding_config)
+            }
+            ShapeOp::Concatenate { dimension } => concatenate_rule(inputs, *dimension),
+            ShapeOp::Slice {
+                start_indices,
+                limit_indices,
+                strides,
+            } => {
+                expect_arity(inputs, 1)?;
+                slice_rule(&inputs[0], start_indices, limit_indices, strides.as_deref())
+            }
+            ShapeOp::Iota {
+                dtype,
+                shape,
+                dimension,
+            } => {
+                expect_arity(inputs, 0)?;
+                if *dtype == DType::Bool {
+                    return Err("dtype bool is not supported (iota needs a numeric dtype)".into());
+                }
+                if *dimension >= shape.len() {
+                    return Err(format!(
+                        "dimension {dimension} out of range for shape {} (rank {})",
+                        py_tuple(shape),
+                        shape.len()
+                    ));
+                }
+                checked_product(shape)
+                    .ok_or_else(|| format!("shape {} overflows usize", py_tuple(shape)))?;
+                Ok(smallvec![Aval {
+                    shape: shape.clone(),
+                    dtype: *dtype
+                }])
+            }
+        }
     }
+
+    fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
+        let out_shape: &[usize] = &out[0].shape;
+        let result = match self {
+            ShapeOp::BroadcastInDim {
+                broadcast_dimensions,
+                ..
+            } => {
+                crate::dispatch_array!(inputs[0], a, T => T::wrap(broadcast_kernel(a, out_shape, broadcast_dimensions)))
+            }
+            ShapeOp::Reshape { .. } | ShapeOp::Squeeze { .. } => {
+                // Row-major order is unchanged; only the dims differ.
+                crate::dispatch_array!(inputs[0], a, T => T::wrap(reshape_kernel(a, out_shape)))
+            }
+            ShapeOp::Transpose { permutation } => crate::dispatch_array!(inputs[0], a, T => {
+                T::wrap(own(a.view().permuted_axes(IxDyn(permutation))))
+            }),
+            ShapeOp::Rev { dimensions } => crate::dispatch_array!(inputs[0], a, T => {
+                let mut v = a.view();
+                for &d in dimensions {
+                    v.invert_axis(Axis(d));
+                }
+                T::wrap(own(v))
+            }),
+            ShapeOp::Pad { padding_config } => crate::dispatch_array!(inputs[0], a, T => {
+                let value = T::view(inputs[1]).expect("abstract_eval checked the padding dtype");
+                let value = *value.iter().next().expect("padding value is a scalar");
+                T::wrap(pad_kernel(a, value, padding_config, out_shape))
+            }),
+            ShapeOp::Concatenate { dimension } => crate::dispatch_array!(inputs[0], a, T => {
+                let parts: Vec<&ArrayD<T>> = std::iter::once(a)
+                    .chain(inputs[1..].iter().map(|x| T::view(x).expect("abstract_eval checked dtypes")))
+                    .collect();
+                T::wrap(concatenate_kernel(&parts, *dimension, out_shape))
+            }),
+            ShapeOp::Slice {
+                start_indices,
+                limit_indices,
+                strides,
+            } => crate::dispatch_array!(inputs[0], a, T => {
+                let v = a.slice_each_axis(|ax| {
+                    let d = ax.axis.index();
+                    let step = strides.as_ref().map_or(1, |s| s[d]);
+                    Slice::new(start_indices[d] as isize, Some(limit_indices[d] as isize), step as isize)
+                });
+                T::wrap(own(v))
+            }),
+            ShapeOp::Iota {
+                dtype,
+                shape,
+                dimension,
+            } => iota_kernel(*dtype, shape, *dimension),
+        };
+        smallvec![result]
+    }
+}
+
+/// The product of `dims`, or None on overflow.
+fn checked_product(dims: &[usize]) -> Option<usize> {
+    dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
+}
+
+/// Copies a view into a new array in standard layout.
+fn own<T: Clone>(v: ArrayViewD<'_, T>) -> ArrayD<T> {
+    v.as_standard_layout().into_owned()
+}
+
+/// The operand's elements in row-major order as one slice (a copy only if the operand is not
+/// in standard layout, which the `ArrayData` invariant rules out).
+fn flat<T: Clone>(a: &ArrayD<T>) -> std::borrow::Cow<'_, [T]> {
+    match a.as_slice() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(a.iter().cloned().collect()),
+    }
+}
+
+fn broadcast_in_dim_rule(x: &Aval, shape: &Shape, bdims: &Shape) -> Result<Avals, String> {
+    if bdims.len() != x.ndim() {
+        return Err(format!(
+            "broadcast_dimensions {} has length {} but the operand has rank {}",
+            py_tuple(bdims),
+            bdims.len(),
+            x.ndim()
+        ));
+    }
+    for (i, &d) in bdims.iter().enumerate() {
+        if d >= shape.len() {
+            return Err(format!(
+                "broadcast_dimensions {}: entry {d} out of range for output shape {} (rank {})",
+                py_tuple(bdims),
+                py_tuple(shape),
+                shape.len()
+            ));
+        }
+        if i > 0 && bdims[i - 1] >= d {
+            return Err(format!(
+                "broadcast_dimensions {} must be strictly increasing",
+                py_tuple(bdims)
+            ));
+        }
+        if x.shape[i] != 1 && x.shape[i] != shape[d] {
+            return Err(format!(
+                "operand dim {i} has size {} but output dim {d} of shape {} has size {} \
+                 (must be equal or the operand size 1; broadcast_dimensions {})",
+                x.shape[i],
+                py_tuple(shape),
+                shape[d],
+                py_tuple(bdims)
+            ));
+        }
+    }
+    checked_product(shape).ok_or_else(|| format!("shape {} overflows usize", py_tuple(shape)))?;
+    Ok(smallvec![Aval {
+        shape: shape.clone(),
+        dtype: x.dtype
+    }])
+}
+
+fn pad_rule(x: &Aval, value: &Aval, config: &[(i64, i64, i64)]) -> Result<Avals, String> {
+    if value.dtype != x.dtype {
+        return Err(format!(
+            "padding_value dtype {} differs from operand dtype {}",
+            value.dtype, x.dtype
+        ));
+    }
+    if value.ndim() != 0 {
+        return Err(format!(
+            "padding_value must be a scalar, got shape {}",
+            py_tuple(&value.shape)
+        ));
+    }
+    let cfg_text = || {
+        py_tuple(
+            &config
+                .iter()
+                .map(|&(l, h, i)| py_tuple(&[l, h, i]))
+                .collect::<Vec<_>>(),
+        )
+    };
+    if config.len() != x.ndim() {
+        return Err(format!(
+            "padding_config {} has {} entries but the operand has rank {}",
+            cfg_text(),
+            config.len(),
+            x.ndim()
+        ));
+    }
+    let mut shape = Shape::new();
+    for (d, (&n, &(lo, hi, interior))) in x.shape.iter().zip(config).enumerate() {
+        if interior < 0 {
+            return Err(format!(
+                "padding_config {}: interior padding {interior} of dim {d} is negative",
+                cfg_text()
+            ));
+        }
+        let n = n as i128;
+        let size = lo as i128 + hi as i128 + n + (n - 1).max(0) * interior as i128;
+        if size < 0 {
+            return Err(format!(
+                "padding_config {}: dim {d} of operand shape {} would have negative size {size}",
+                cfg_text(),
+                py_tuple(&x.shape)
+            ));
+        }
+        let size = usize::try_from(size).map_err(|_| {
+            format!(
+                "padding_config {}: dim {d} size {size} overflows usize",
+                cfg_text()
+            )
+        })?;
+        shape.push(size);
+    }
+    Ok(smallvec![Aval {
+        shape,
+        dtype: x.dtype
+    }])
+}
+
+fn concatenate_rule(inputs: &[Aval], dimension: usize) -> Result<Avals, String> {
+    let first = inputs.first().ok_or("needs at least one operand, got 0")?;
+    if dimension >= first.ndim() {
+        return Err(format!(
+            "dimension {dimension} out of range for operand rank {}",
+            first.ndim()
+        ));
+    }
+    let mut shape = first.shape.clone();
+    for (k, x) in inputs.iter().enumerate().skip(1) {
+        if x.dtype != first.dtype {
+            return Err(format!(
+                "operand {k} has dtype {} but operand 0 has dtype {}",
+                x.dtype, first.dtype
+            ));
+        }
+        let same_elsewhere = x.ndim() == first.ndim()
+            && x.shape
+                .iter()
+                .zip(&first.shape)
+                .enumerate()
+                .all(|(d, (a, b))| d == dimension || a == b);
+        if !same_elsewhere {
+            return Err(format!(
+                "operand {k} has shape {} but operand 0 has shape {}; shapes must match except along \
+                 dimension {dimension}",
+                py_tuple(&x.shape),
+                py_tuple(&first.shape)
+            ));
+        }
+        shape[dimension] = shape[dimension]
+            .checked_add(x.shape[dimension])
+            .ok_or_else(|| format!("size along dimension {dimension} overflows usize"))?;
+    }
+    Ok(smallvec![Aval {
+        shape,
+        dtype: first.dtype
+    }])
+}
+
+fn slice_rule(
+    x: &Aval,
+    start: &[usize],
+    limit: &[usize],
+    strides: Option<&[usize]>,
+) -> Result<Avals, String> {
+    let desc = || {
+        format!(
+            "start_indices={} limit_indices={} strides={}",
+            py_tuple(start),
+            py_tuple(limit),
+            strides.map_or_else(|| "None".to_string(), py_tuple)
+        )
+    };
+    let n = x.ndim();
+    if start.len() != n || limit.len() != n || strides.is_some_and(|s| s.len() != n) {
+        return Err(format!(
+            "{}: each must have one entry per operand dim (rank {n})",
+            desc()
+        ));
+    }
+    let mut shape = Shape::new();
+    for d in 0..n {
+        let (s, l, size) = (start[d], limit[d], x.shape[d]);
+        let step = strides.map_or(1, |st| st[d]);
+        if step == 0 {
+            return Err(format!("{}: stride of dim {d} must be at least 1", desc()));
+        }
+        if s > l || l > size {
+            return Err(format!(
+                "{}: dim {d} needs 0 <= start ({s}) <= limit ({l}) <= size ({size}) for operand shape {}",
+                desc(),
+                py_tuple(&x.shape)
+            ));
+        }
+        shape.push((l - s).div_ceil(step));
+    }
+    Ok(smallvec![Aval {
+        shape,
+        dtype: x.dtype
+    }])
+}
+
+fn reshape_kernel<T: Clone>(a: &ArrayD<T>, out_shape: &[usize]) -> ArrayD<T> {
+    ArrayD::from_shape_vec(IxDyn(out_shape), flat(a).into_owned())
+        .expect("abstract_eval checked the size")
+}
+
+fn broadcast_kernel<T: Clone>(a: &ArrayD<T>, out_shape: &[usize], bdims: &[usize]) -> ArrayD<T> {
+    // Put the operand's dims at their output positions (size-1 dims elsewhere); as
+    // `broadcast_dimensions` is increasing, the row-major order of the data is unchanged.
+    let mut expanded = vec![1usize; out_shape.len()];
+    for (i, &d) in bdims.iter().enumerate() {
+        expanded[d] = a.shape()[i];
+    }
+    if a.len() == 1 {
+        let v = a.iter().next().expect("one element").clone();
+        return ArrayD::from_elem(IxDyn(out_shape), v);
+    }
+    let data = flat(a);
+    let view = ArrayViewD::from_shape(IxDyn(&expanded), &data).expect("same element count");
+    let b = view
+        .broadcast(IxDyn(out_shape))
+        .expect("abstract_eval checked the broadcast");
+    own(b)
+}
+
+/// Per dim of `pad`: the kept operand index range and where it lands in the output
+/// (start, step), or None when nothing of this dim survives.
+fn pad_placement(
+    n: usize,
+    (lo, _hi, interior): (i64, i64, i64),
+    out: usize,
+) -> Option<(usize, usize, usize, usize)> {
+    let (n, lo, step, out) = (n as i128, lo as i128, interior as i128 + 1, out as i128);
+    // Operand index i lands at lo + i*step; keep those in 0..out.
+    let first = if lo >= 0 { 0 } else { (-lo + step - 1) / step };
+    let end = if out - lo <= 0 {
+        0
+    } else {
+        n.min((out - 1 - lo) / step + 1)
+    };
+    if end <= first {
+        return None;
+    }
+    Some((
+        first as usize,
+        end as usize,
+        (lo + first * step) as usize,
+        step as usize,
+    ))
+}
+
+fn pad_kernel<T: Clone>(
+    a: &ArrayD<T>,
+    value: T,
+    config: &[(i64, i64, i64)],
+    out_shape: &[usize],
+) -> ArrayD<T> {
+    let mut out = ArrayD::from_elem(IxDyn(out_shape), value);
+    let mut placements = Vec::with_capacity(config.len());
+    for (d, &cfg) in config.iter().enumerate() {
+        match pad_placement(a.shape()[d], cfg, out_shape[d]) {
+            Some(p) => placements.push(p),
+            None => return out,
+        }
+    }
+    if a.is_empty() {
+        return out;
+    }
+    let src = a.slice_each_axis(|ax| {
+        let (first, end, _, _) = placements[ax.axis.index()];
+        Slice::new(first as isize, Some(end as isize), 1)
+    });
+    let mut dst = out.slice_each_axis_mut(|ax| {
+        let (first, end, start, step) = placements[ax.axis.index()];
+        let stop = start + (end - first - 1) * step + 1;
+        Slice::new(start as isize, Some(stop as isize), step as isize)
+    });
+    dst.assign(&src);
+    out
+}
+
+fn concatenate_kernel<T: Clone>(
+    parts: &[&ArrayD<T>],
+    dimension: usize,
+    out_shape: &[usize],
+) -> ArrayD<T> {
+    // Row-major: for each index of the dims before `dimension`, each operand contributes one
+    // contiguous chunk of (its size along `dimension`) * (product of later dims) elements.
+    let outer: usize = out_shape[..dimension].iter().product();
+    let inner: usize = out_shape[dimension + 1..].iter().product();
+    let total: usize = out_shape.iter().product();
+    let flats: Vec<_> = parts.iter().map(|p| flat(p)).collect();
+    let chunks: Vec<usize> = parts.iter().map(|p| p.shape()[dimension] * inner).collect();
+    let mut data = Vec::with_capacity(total);
+    for o in 0..outer {
+        for (f, &c) in flats.iter().zip(&chunks) {
+            data.extend_from_slice(&f[o * c..(o + 1) * c]);
+        }
+    }
+    ArrayD::from_shape_vec(IxDyn(out_shape), data).expect("abstract_eval checked the sizes")
+}
+
+fn iota_kernel(dtype: DType, shape: &[usize], dimension: usize) -> ArrayData {
+    let total: usize = shape.iter().product();
+    let stride = strides(shape)[dimension];
+    let n = shape[dimension];
+    crate::dispatch_dtype!(dtype, T => {
+        let data: Vec<T> = if n == 0 {
+            Vec::new()
+        } else {
+            (0..total).map(|i| <T as Element>::from_f64(((i / stride) % n) as f64)).collect()
+        };
+        T::wrap(ArrayD::from_shape_vec(IxDyn(shape), data).expect("size matches shape"))
+    })
 }
