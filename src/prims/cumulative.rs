@@ -1,23 +1,37 @@
 //! Cumulative reductions along one axis: `cumsum cumprod cummax cummin`.
+//!
+//! Numeric dtypes only (as in JAX). Integer sums and products wrap; float `cummax`/`cummin`
+//! propagate NaN onward (XLA's max/min).
 
-use super::{ArrayOutputs, PrimRules};
+use super::reduce::{with_monoid, Monoid};
+use super::util::{expect_arity, py_bool, text};
+use super::{ArrayOutputs, Param, PrimRules};
 use crate::core::{Aval, Avals};
-use crate::tensor::ArrayData;
+use crate::tensor::{ArrayData, ArrayElement, DType};
+use ndarray::ArrayD;
+use smallvec::smallvec;
 
 /// Which running reduction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CumulativeKind {
+    /// Running sum.
     Sum,
+    /// Running product.
     Prod,
+    /// Running maximum.
     Max,
+    /// Running minimum.
     Min,
 }
 
 /// A cumulative reduction along `axis`, from the end when `reverse`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CumulativeOp {
+    /// Which running reduction.
     pub kind: CumulativeKind,
+    /// The axis to scan along.
     pub axis: usize,
+    /// Scan from the last element towards the first.
     pub reverse: bool,
 }
 
@@ -30,10 +44,77 @@ impl PrimRules for CumulativeOp {
             CumulativeKind::Min => "cummin",
         }
     }
-    fn abstract_eval(&self, _inputs: &[Aval]) -> Result<Avals, String> {
-        Err("not implemented yet".into())
+
+    fn params(&self) -> Vec<(&'static str, Param)> {
+        vec![
+            ("axis", text(self.axis.to_string())),
+            ("reverse", text(py_bool(self.reverse))),
+        ]
     }
-    fn eval(&self, _inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
-        unreachable!("abstract_eval rejects")
+
+    fn abstract_eval(&self, inputs: &[Aval]) -> Result<Avals, String> {
+        expect_arity(inputs, 1)?;
+        let x = &inputs[0];
+        if self.axis >= x.ndim() {
+            return Err(format!(
+                "axis {} out of range for rank {} (shape {:?})",
+                self.axis,
+                x.ndim(),
+                x.shape.as_slice()
+            ));
+        }
+        if x.dtype == DType::Bool {
+            return Err(format!(
+                "operand dtype {} is not supported (needs a numeric dtype)",
+                x.dtype
+            ));
+        }
+        Ok(smallvec![x.clone()])
     }
+
+    fn eval(&self, inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
+        let m = match self.kind {
+            CumulativeKind::Sum => Monoid::Sum,
+            CumulativeKind::Prod => Monoid::Prod,
+            CumulativeKind::Max => Monoid::Max,
+            CumulativeKind::Min => Monoid::Min,
+        };
+        let (axis, reverse) = (self.axis, self.reverse);
+        let r = crate::dispatch_array!(inputs[0], a, T => {
+            with_monoid!(m, T, |_id, f| T::wrap(scan(a, axis, reverse, f)))
+        });
+        smallvec![r]
+    }
+}
+
+/// Running reduction of `x` along `axis`: the array is viewed as `[outer, n, inner]` and each
+/// row of `inner` contiguous elements is combined with the previous one.
+fn scan<T: Copy>(x: &ArrayD<T>, axis: usize, reverse: bool, f: impl Fn(T, T) -> T) -> ArrayD<T> {
+    let mut out = x.clone();
+    let shape = x.shape();
+    let n = shape[axis];
+    let inner: usize = shape[axis + 1..].iter().product();
+    let block = n * inner;
+    if block == 0 || n == 1 {
+        return out;
+    }
+    let ys = out.as_slice_mut().expect("standard layout");
+    for blk in ys.chunks_exact_mut(block) {
+        if reverse {
+            for k in (0..n - 1).rev() {
+                let (cur, prev) = blk[k * inner..(k + 2) * inner].split_at_mut(inner);
+                for (c, &p) in cur.iter_mut().zip(prev.iter()) {
+                    *c = f(p, *c);
+                }
+            }
+        } else {
+            for k in 1..n {
+                let (prev, cur) = blk[(k - 1) * inner..(k + 1) * inner].split_at_mut(inner);
+                for (c, &p) in cur.iter_mut().zip(prev.iter()) {
+                    *c = f(p, *c);
+                }
+            }
+        }
+    }
+    out
 }

@@ -1,20 +1,48 @@
 //! Reductions over axes: `reduce_sum reduce_max reduce_min reduce_prod argmax argmin`.
+//!
+//! Semantics follow XLA/JAX: integer sums and products wrap; float `reduce_max`/`reduce_min`
+//! propagate NaN; reducing an empty set of elements gives the identity (`0`, `1`, the lowest
+//! value — `-inf` for floats — for max, the highest for min). On bool, `reduce_max` is
+//! logical or and `reduce_min` logical and. `argmax`/`argmin` return the index of the first
+//! extreme value, where a NaN counts as both the maximum and the minimum (the first NaN wins).
 
-use super::{ArrayOutputs, PrimRules};
+use super::util::{check_axes, expect_arity, py_tuple, text};
+use super::{ArrayOutputs, Param, PrimRules};
 use crate::core::{Aval, Avals, Shape};
-use crate::tensor::{ArrayData, DType};
+use crate::tensor::{ArrayData, ArrayElement, DType};
+use ndarray::{ArrayD, IxDyn};
+use smallvec::smallvec;
 
-/// A reduction primitive. `axes` are sorted, distinct operand axes that disappear.
+/// A reduction primitive. `axes` are distinct operand axes that disappear (their order does
+/// not matter; it is printed as given).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ReduceOp {
+    /// Sum over `axes` (not bool; integers wrap).
     Sum { axes: Shape },
+    /// Maximum over `axes` (NaN propagates; logical or on bool).
     Max { axes: Shape },
+    /// Minimum over `axes` (NaN propagates; logical and on bool).
     Min { axes: Shape },
+    /// Product over `axes` (not bool; integers wrap).
     Prod { axes: Shape },
     /// Index of the first maximum along `axes[0]` (NaN counts as the maximum, as in JAX).
     Argmax { axes: Shape, index_dtype: DType },
-    /// Index of the first minimum along `axes[0]`.
+    /// Index of the first minimum along `axes[0]` (NaN counts as the minimum, as in JAX).
     Argmin { axes: Shape, index_dtype: DType },
+}
+
+impl ReduceOp {
+    /// The reduced axes.
+    pub fn axes(&self) -> &[usize] {
+        match self {
+            ReduceOp::Sum { axes }
+            | ReduceOp::Max { axes }
+            | ReduceOp::Min { axes }
+            | ReduceOp::Prod { axes }
+            | ReduceOp::Argmax { axes, .. }
+            | ReduceOp::Argmin { axes, .. } => axes,
+        }
+    }
 }
 
 impl PrimRules for ReduceOp {
@@ -28,10 +56,394 @@ impl PrimRules for ReduceOp {
             ReduceOp::Argmin { .. } => "argmin",
         }
     }
-    fn abstract_eval(&self, _inputs: &[Aval]) -> Result<Avals, String> {
-        Err("not implemented yet".into())
+
+    fn params(&self) -> Vec<(&'static str, Param)> {
+        let mut ps = vec![("axes", text(py_tuple(self.axes())))];
+        if let ReduceOp::Argmax { index_dtype, .. } | ReduceOp::Argmin { index_dtype, .. } = self {
+            ps.push(("index_dtype", text(index_dtype.numpy_name())));
+        }
+        ps
     }
-    fn eval(&self, _inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
-        unreachable!("abstract_eval rejects")
+
+    fn abstract_eval(&self, inputs: &[Aval]) -> Result<Avals, String> {
+        expect_arity(inputs, 1)?;
+        let x = &inputs[0];
+        let axes = self.axes();
+        check_axes(axes, x.ndim(), "axis").map_err(|m| format!("{m} (axes={axes:?})"))?;
+        let out_shape: Shape = x
+            .shape
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !axes.contains(i))
+            .map(|(_, &d)| d)
+            .collect();
+        let dtype = match self {
+            ReduceOp::Sum { .. } | ReduceOp::Prod { .. } => {
+                if x.dtype == DType::Bool {
+                    return Err(format!(
+                        "operand dtype {} is not supported (needs a numeric dtype; convert bool first)",
+                        x.dtype
+                    ));
+                }
+                x.dtype
+            }
+            ReduceOp::Max { .. } | ReduceOp::Min { .. } => x.dtype,
+            ReduceOp::Argmax { index_dtype, .. } | ReduceOp::Argmin { index_dtype, .. } => {
+                if axes.len() != 1 {
+                    return Err(format!("needs exactly one axis, got axes={axes:?}"));
+                }
+                if !matches!(index_dtype, DType::I32 | DType::U32) {
+                    return Err(format!(
+                        "index_dtype must be int32 or uint32, got {}",
+                        index_dtype.numpy_name()
+                    ));
+                }
+                let n = x.shape[axes[0]];
+                if n == 0 {
+                    return Err(format!(
+                        "needs a non-empty reduced dimension, but axis {} of shape {:?} has size 0",
+                        axes[0],
+                        x.shape.as_slice()
+                    ));
+                }
+                let max_index = if *index_dtype == DType::I32 {
+                    i32::MAX as usize
+                } else {
+                    u32::MAX as usize
+                };
+                if n - 1 > max_index {
+                    return Err(format!(
+                        "axis {} of size {n} has indices that do not fit in {}",
+                        axes[0],
+                        index_dtype.numpy_name()
+                    ));
+                }
+                *index_dtype
+            }
+        };
+        Ok(smallvec![Aval {
+            shape: out_shape,
+            dtype
+        }])
+    }
+
+    fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
+        let x = inputs[0];
+        let out_shape = &out[0].shape;
+        let r = match self {
+            ReduceOp::Sum { axes } => dispatch_reduce(x, axes, out_shape, Monoid::Sum),
+            ReduceOp::Prod { axes } => dispatch_reduce(x, axes, out_shape, Monoid::Prod),
+            ReduceOp::Max { axes } => dispatch_reduce(x, axes, out_shape, Monoid::Max),
+            ReduceOp::Min { axes } => dispatch_reduce(x, axes, out_shape, Monoid::Min),
+            ReduceOp::Argmax { axes, index_dtype } => {
+                let idx = crate::dispatch_array!(x, a, T => arg_reduce(a, axes[0], true));
+                wrap_indices(idx, out_shape, *index_dtype)
+            }
+            ReduceOp::Argmin { axes, index_dtype } => {
+                let idx = crate::dispatch_array!(x, a, T => arg_reduce(a, axes[0], false));
+                wrap_indices(idx, out_shape, *index_dtype)
+            }
+        };
+        smallvec![r]
+    }
+}
+
+/// The associative operations behind reductions and cumulative reductions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Monoid {
+    Sum,
+    Prod,
+    Max,
+    Min,
+}
+
+/// Element operations needed by reductions, with XLA semantics (wrapping integer arithmetic,
+/// NaN-propagating float max/min, logical or/and as max/min on bool).
+pub(crate) trait ReduceElem: ArrayElement {
+    /// Additive identity.
+    fn zero() -> Self;
+    /// Multiplicative identity.
+    fn one() -> Self;
+    /// Identity of max: the lowest value (`-inf` for floats).
+    fn lowest() -> Self;
+    /// Identity of min: the highest value (`+inf` for floats).
+    fn highest() -> Self;
+    /// `a + b` (wrapping for integers, or for bool).
+    fn add(a: Self, b: Self) -> Self;
+    /// `a * b` (wrapping for integers, and for bool).
+    fn mul(a: Self, b: Self) -> Self;
+    /// NaN-propagating maximum.
+    fn max(a: Self, b: Self) -> Self;
+    /// NaN-propagating minimum.
+    fn min(a: Self, b: Self) -> Self;
+    /// True for a float NaN.
+    fn is_nan(self) -> bool;
+}
+
+macro_rules! impl_int_elem {
+    ($($t:ty),*) => {$(
+        impl ReduceElem for $t {
+            fn zero() -> Self { 0 }
+            fn one() -> Self { 1 }
+            fn lowest() -> Self { <$t>::MIN }
+            fn highest() -> Self { <$t>::MAX }
+            #[inline]
+            fn add(a: Self, b: Self) -> Self { a.wrapping_add(b) }
+            #[inline]
+            fn mul(a: Self, b: Self) -> Self { a.wrapping_mul(b) }
+            #[inline]
+            fn max(a: Self, b: Self) -> Self { Ord::max(a, b) }
+            #[inline]
+            fn min(a: Self, b: Self) -> Self { Ord::min(a, b) }
+            #[inline]
+            fn is_nan(self) -> bool { false }
+        }
+    )*};
+}
+impl_int_elem!(i32, u32);
+
+macro_rules! impl_float_elem {
+    ($($t:ty),*) => {$(
+        impl ReduceElem for $t {
+            fn zero() -> Self { 0.0 }
+            fn one() -> Self { 1.0 }
+            fn lowest() -> Self { <$t>::NEG_INFINITY }
+            fn highest() -> Self { <$t>::INFINITY }
+            #[inline]
+            fn add(a: Self, b: Self) -> Self { a + b }
+            #[inline]
+            fn mul(a: Self, b: Self) -> Self { a * b }
+            #[inline]
+            fn max(a: Self, b: Self) -> Self {
+                if a.is_nan() || b.is_nan() { <$t>::NAN } else if a > b { a } else { b }
+            }
+            #[inline]
+            fn min(a: Self, b: Self) -> Self {
+                if a.is_nan() || b.is_nan() { <$t>::NAN } else if a < b { a } else { b }
+            }
+            #[inline]
+            fn is_nan(self) -> bool { <$t>::is_nan(self) }
+        }
+    )*};
+}
+impl_float_elem!(f32, f64);
+
+impl ReduceElem for bool {
+    fn zero() -> Self {
+        false
+    }
+    fn one() -> Self {
+        true
+    }
+    fn lowest() -> Self {
+        false
+    }
+    fn highest() -> Self {
+        true
+    }
+    #[inline]
+    fn add(a: Self, b: Self) -> Self {
+        a | b
+    }
+    #[inline]
+    fn mul(a: Self, b: Self) -> Self {
+        a & b
+    }
+    #[inline]
+    fn max(a: Self, b: Self) -> Self {
+        a | b
+    }
+    #[inline]
+    fn min(a: Self, b: Self) -> Self {
+        a & b
+    }
+    #[inline]
+    fn is_nan(self) -> bool {
+        false
+    }
+}
+
+/// Runs `body` with the identity and operation of `m` as a monomorphic closure.
+macro_rules! with_monoid {
+    ($m:expr, $T:ty, |$id:ident, $f:ident| $body:expr) => {
+        match $m {
+            $crate::prims::reduce::Monoid::Sum => {
+                let ($id, $f) = (
+                    <$T as $crate::prims::reduce::ReduceElem>::zero(),
+                    <$T as $crate::prims::reduce::ReduceElem>::add,
+                );
+                $body
+            }
+            $crate::prims::reduce::Monoid::Prod => {
+                let ($id, $f) = (
+                    <$T as $crate::prims::reduce::ReduceElem>::one(),
+                    <$T as $crate::prims::reduce::ReduceElem>::mul,
+                );
+                $body
+            }
+            $crate::prims::reduce::Monoid::Max => {
+                let ($id, $f) = (
+                    <$T as $crate::prims::reduce::ReduceElem>::lowest(),
+                    <$T as $crate::prims::reduce::ReduceElem>::max,
+                );
+                $body
+            }
+            $crate::prims::reduce::Monoid::Min => {
+                let ($id, $f) = (
+                    <$T as $crate::prims::reduce::ReduceElem>::highest(),
+                    <$T as $crate::prims::reduce::ReduceElem>::min,
+                );
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_monoid;
+
+fn dispatch_reduce(x: &ArrayData, axes: &[usize], out_shape: &[usize], m: Monoid) -> ArrayData {
+    crate::dispatch_array!(x, a, T => {
+        with_monoid!(m, T, |id, f| T::wrap(reduce_array(a, axes, out_shape, id, f)))
+    })
+}
+
+/// Folds a non-empty contiguous slice with `f`, using eight independent accumulators for long
+/// slices (lets the compiler vectorize; all our operations are associative up to rounding).
+#[inline]
+fn fold_slice<T: Copy>(xs: &[T], f: impl Fn(T, T) -> T + Copy) -> T {
+    const LANES: usize = 8;
+    if xs.len() < 2 * LANES {
+        let mut acc = xs[0];
+        for &v in &xs[1..] {
+            acc = f(acc, v);
+        }
+        return acc;
+    }
+    let mut lanes: [T; LANES] = xs[..LANES].try_into().expect("LANES elements");
+    let chunks = xs[LANES..].chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (l, &v) in lanes.iter_mut().zip(c) {
+            *l = f(*l, v);
+        }
+    }
+    for &v in rest {
+        lanes[0] = f(lanes[0], v);
+    }
+    // Pairwise combination of the lanes.
+    let mut width = LANES;
+    while width > 1 {
+        width /= 2;
+        for i in 0..width {
+            lanes[i] = f(lanes[i], lanes[i + width]);
+        }
+    }
+    lanes[0]
+}
+
+/// Reduces `x` over `axes` with the monoid `(init, f)`. Size-1 dims are dropped and adjacent
+/// dims of the same kind (kept/reduced) merged; the innermost merged block is then either a
+/// contiguous run that folds into one output element, or a contiguous run of outputs that
+/// accumulates a row elementwise.
+fn reduce_array<T: Copy>(
+    x: &ArrayD<T>,
+    axes: &[usize],
+    out_shape: &[usize],
+    init: T,
+    f: impl Fn(T, T) -> T + Copy,
+) -> ArrayD<T> {
+    let xs = x.as_slice().expect("standard layout");
+    let n_out: usize = out_shape.iter().product();
+    if axes.is_empty() {
+        return x.clone();
+    }
+    let mut out = vec![init; n_out];
+    if !xs.is_empty() {
+        // Merged blocks (size, reduced).
+        let mut blocks: Vec<(usize, bool)> = Vec::new();
+        for (i, &d) in x.shape().iter().enumerate() {
+            if d == 1 {
+                continue;
+            }
+            let red = axes.contains(&i);
+            match blocks.last_mut() {
+                Some((s, r)) if *r == red => *s *= d,
+                _ => blocks.push((d, red)),
+            }
+        }
+        if blocks.is_empty() {
+            blocks.push((1, false));
+        }
+        let m = blocks.len();
+        let mut ostride = vec![0usize; m];
+        let mut acc = 1;
+        for i in (0..m).rev() {
+            if !blocks[i].1 {
+                ostride[i] = acc;
+                acc *= blocks[i].0;
+            }
+        }
+        let (inner, last_reduced) = blocks[m - 1];
+        let mut idx = vec![0usize; m - 1];
+        let mut o = 0usize;
+        for row in xs.chunks_exact(inner) {
+            if last_reduced {
+                out[o] = f(out[o], fold_slice(row, f));
+            } else {
+                for (d, &v) in out[o..o + inner].iter_mut().zip(row) {
+                    *d = f(*d, v);
+                }
+            }
+            for d in (0..m - 1).rev() {
+                idx[d] += 1;
+                o += ostride[d];
+                if idx[d] < blocks[d].0 {
+                    break;
+                }
+                o -= ostride[d] * blocks[d].0;
+                idx[d] = 0;
+            }
+        }
+    }
+    ArrayD::from_shape_vec(IxDyn(out_shape), out).expect("output size matches shape")
+}
+
+/// Flat indices of the first max (`is_max`) or min along `axis` (non-empty), row-major over
+/// the remaining dims. A NaN beats everything and the first one wins.
+fn arg_reduce<T: ReduceElem>(x: &ArrayD<T>, axis: usize, is_max: bool) -> Vec<usize> {
+    let xs = x.as_slice().expect("standard layout");
+    let shape = x.shape();
+    let outer: usize = shape[..axis].iter().product();
+    let n = shape[axis];
+    let inner: usize = shape[axis + 1..].iter().product();
+    let mut out = vec![0usize; outer * inner];
+    if out.is_empty() {
+        return out;
+    }
+    let better = |new: T, best: T| -> bool {
+        !best.is_nan() && (new.is_nan() || if is_max { new > best } else { new < best })
+    };
+    let mut best: Vec<T> = Vec::with_capacity(inner);
+    for (o, idx) in out.chunks_exact_mut(inner).enumerate() {
+        let base = o * n * inner;
+        best.clear();
+        best.extend_from_slice(&xs[base..base + inner]);
+        for k in 1..n {
+            let row = &xs[base + k * inner..base + (k + 1) * inner];
+            for ((b, i), &v) in best.iter_mut().zip(idx.iter_mut()).zip(row) {
+                if better(v, *b) {
+                    *b = v;
+                    *i = k;
+                }
+            }
+        }
+    }
+    out
+}
+
+fn wrap_indices(idx: Vec<usize>, out_shape: &[usize], index_dtype: DType) -> ArrayData {
+    match index_dtype {
+        DType::I32 => ArrayData::from_vec(idx.into_iter().map(|i| i as i32).collect(), out_shape),
+        DType::U32 => ArrayData::from_vec(idx.into_iter().map(|i| i as u32).collect(), out_shape),
+        d => unreachable!("index_dtype {d} rejected by abstract_eval"),
     }
 }

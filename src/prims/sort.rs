@@ -1,15 +1,27 @@
 //! `sort`: sorts one or more same-shaped operands along `dimension`, ordered by the first
 //! `num_keys` of them (lexicographically), carrying the rest along.
+//!
+//! Float keys use JAX's order: JAX canonicalizes keys before XLA's total-order comparison
+//! (`-0.0` becomes `0.0`, every NaN becomes the positive quiet NaN), so `-0.0` and `0.0` tie
+//! (keeping their input order under a stable sort) and NaNs of any sign sort last, tied with
+//! each other. Outputs keep the original values (a `-0.0` stays `-0.0`). The kernel is always
+//! stable, whatever `is_stable` says.
 
-use super::{ArrayOutputs, PrimRules};
+use super::util::{py_bool, text};
+use super::{ArrayOutputs, Param, PrimRules};
 use crate::core::{Aval, Avals};
-use crate::tensor::ArrayData;
+use crate::tensor::{ArrayData, ArrayElement};
+use smallvec::SmallVec;
+use std::cmp::Ordering;
 
 /// The `sort` primitive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Sort {
+    /// The axis to sort along.
     pub dimension: usize,
+    /// Whether equal keys must keep their input order (ferrax always sorts stably).
     pub is_stable: bool,
+    /// How many leading operands are keys, compared lexicographically.
     pub num_keys: usize,
 }
 
@@ -17,10 +29,158 @@ impl PrimRules for Sort {
     fn name(&self) -> &'static str {
         "sort"
     }
-    fn abstract_eval(&self, _inputs: &[Aval]) -> Result<Avals, String> {
-        Err("not implemented yet".into())
+
+    fn params(&self) -> Vec<(&'static str, Param)> {
+        vec![
+            ("dimension", text(self.dimension.to_string())),
+            ("is_stable", text(py_bool(self.is_stable))),
+            ("num_keys", text(self.num_keys.to_string())),
+        ]
     }
-    fn eval(&self, _inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
-        unreachable!("abstract_eval rejects")
+
+    fn abstract_eval(&self, inputs: &[Aval]) -> Result<Avals, String> {
+        let Some(first) = inputs.first() else {
+            return Err("needs at least one operand, got 0".into());
+        };
+        if let Some((i, a)) = inputs
+            .iter()
+            .enumerate()
+            .find(|(_, a)| a.shape != first.shape)
+        {
+            return Err(format!(
+                "operands must all have the same shape, but operand 0 has shape {:?} and operand {i} has shape {:?}",
+                first.shape.as_slice(),
+                a.shape.as_slice()
+            ));
+        }
+        if self.dimension >= first.ndim() {
+            return Err(format!(
+                "dimension {} out of range for rank {} (shape {:?})",
+                self.dimension,
+                first.ndim(),
+                first.shape.as_slice()
+            ));
+        }
+        if self.num_keys == 0 || self.num_keys > inputs.len() {
+            return Err(format!(
+                "num_keys={} must be between 1 and the number of operands ({})",
+                self.num_keys,
+                inputs.len()
+            ));
+        }
+        Ok(inputs.iter().cloned().collect())
+    }
+
+    fn eval(&self, inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
+        let shape = inputs[0].shape();
+        let n = shape[self.dimension];
+        let inner: usize = shape[self.dimension + 1..].iter().product();
+        let total = inputs[0].len();
+        if total == 0 || n <= 1 {
+            return inputs.iter().map(|&a| a.clone()).collect();
+        }
+        // Fast path: one operand, sorted along its last axis, so each lane is contiguous.
+        if inputs.len() == 1 && inner == 1 {
+            let r = crate::dispatch_array!(inputs[0], a, T => {
+                let mut ys = a.clone();
+                for lane in ys.as_slice_mut().expect("standard layout").chunks_exact_mut(n) {
+                    lane.sort_by(|p, q| T::key_cmp(*p, *q));
+                }
+                T::wrap(ys)
+            });
+            return smallvec::smallvec![r];
+        }
+        let perm = if self.num_keys == 1 {
+            crate::dispatch_array!(inputs[0], a, T => {
+                let s = a.as_slice().expect("standard layout");
+                permutation(total, n, inner, |i, j| T::key_cmp(s[i], s[j]))
+            })
+        } else {
+            let cmps: Vec<Box<dyn Fn(usize, usize) -> Ordering + '_>> = inputs[..self.num_keys]
+                .iter()
+                .map(|&k| key_comparator(k))
+                .collect();
+            permutation(total, n, inner, |i, j| {
+                cmps.iter()
+                    .map(|c| c(i, j))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(Ordering::Equal)
+            })
+        };
+        inputs
+            .iter()
+            .map(|&a| {
+                crate::dispatch_array!(a, x, T => {
+                    let s = x.as_slice().expect("standard layout");
+                    let data: Vec<T> = perm.iter().map(|&i| s[i]).collect();
+                    ArrayData::from_vec(data, shape)
+                })
+            })
+            .collect::<SmallVec<_>>()
     }
 }
+
+/// For every output position (row-major flat index), the flat input index it takes its
+/// elements from: each lane along the sorted axis is stably sorted by `cmp` on flat indices.
+fn permutation(
+    total: usize,
+    n: usize,
+    inner: usize,
+    cmp: impl Fn(usize, usize) -> Ordering,
+) -> Vec<usize> {
+    let mut perm = vec![0usize; total];
+    let mut lane: Vec<usize> = Vec::with_capacity(n);
+    for o in 0..total / (n * inner) {
+        for j in 0..inner {
+            let base = o * n * inner + j;
+            lane.clear();
+            lane.extend((0..n).map(|k| base + k * inner));
+            lane.sort_by(|&p, &q| cmp(p, q));
+            for (k, &src) in lane.iter().enumerate() {
+                perm[base + k * inner] = src;
+            }
+        }
+    }
+    perm
+}
+
+/// A comparator of two flat indices of a key operand.
+fn key_comparator(a: &ArrayData) -> Box<dyn Fn(usize, usize) -> Ordering + '_> {
+    crate::dispatch_array!(a, x, T => {
+        let s = x.as_slice().expect("standard layout");
+        Box::new(move |i: usize, j: usize| T::key_cmp(s[i], s[j]))
+    })
+}
+
+/// The sort order of key elements.
+trait SortKey: ArrayElement {
+    /// JAX's sort comparison (see the module docs for floats).
+    fn key_cmp(a: Self, b: Self) -> Ordering;
+}
+
+macro_rules! impl_ord_key {
+    ($($t:ty),*) => {$(
+        impl SortKey for $t {
+            #[inline]
+            fn key_cmp(a: Self, b: Self) -> Ordering { a.cmp(&b) }
+        }
+    )*};
+}
+impl_ord_key!(bool, i32, u32);
+
+macro_rules! impl_float_key {
+    ($($t:ty),*) => {$(
+        impl SortKey for $t {
+            #[inline]
+            fn key_cmp(a: Self, b: Self) -> Ordering {
+                match (a.is_nan(), b.is_nan()) {
+                    (false, false) => a.partial_cmp(&b).expect("not NaN"),
+                    (true, true) => Ordering::Equal,
+                    (true, false) => Ordering::Greater,
+                    (false, true) => Ordering::Less,
+                }
+            }
+        }
+    )*};
+}
+impl_float_key!(f32, f64);
