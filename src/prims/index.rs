@@ -1,51 +1,112 @@
-//! Indexing primitives: `dynamic_slice dynamic_update_slice gather scatter_add`.
+//! Indexing primitives: `dynamic_slice dynamic_update_slice gather scatter-add`.
+//!
+//! Semantics are XLA's (as JAX lowers them), with JAX's convention that the index vector of
+//! `gather`/`scatter-add` is the last dimension of the indices array:
+//!
+//! * `dynamic_slice`/`dynamic_update_slice` clamp each start into `[0, size - slice_size]`.
+//! * `gather` reads, for every batch position of the indices, a window of `slice_sizes` whose
+//!   start comes from the index vector (dims in `start_index_map`) and from the batch position
+//!   itself (dims in `operand_batching_dims`). `Clip` and `PromiseInBounds` clamp the start so
+//!   the window fits; `FillOrDrop` returns the fill value for the whole window if any part is
+//!   out of bounds (NaN for floats, the minimum for signed ints, the maximum for unsigned ints,
+//!   `true` for bool, as `lax.gather`'s default `fill_value`).
+//! * `scatter-add` is the mirror image with an add combiner: duplicate indices accumulate;
+//!   `Clip` clamps window starts, `FillOrDrop` and `PromiseInBounds` drop any update window
+//!   that is not entirely in bounds (what XLA does).
+//!
+//! Shape rules follow `_gather_shape_rule` and `_scatter_shape_rule` of JAX's
+//! `lax/slicing.py`, with the same checks in the same order and similar messages.
 
-use super::{ArrayOutputs, PrimRules};
+use super::util::{py_tuple, strides, text};
+use super::{ArrayOutputs, Param, PrimRules};
 use crate::core::{Aval, Avals, Shape};
-use crate::tensor::ArrayData;
+use crate::tensor::{ArrayData, ArrayElement, DType, Element};
+use ndarray::{ArrayD, IxDyn};
+use smallvec::smallvec;
 
 /// How out-of-bounds indices are handled (lax.GatherScatterMode).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum GatherScatterMode {
-    /// Indices are clamped so the whole slice is in bounds.
+    /// Indices are clamped so the whole slice (or update window) is in bounds.
     Clip,
     /// Out-of-bounds gathers return the fill value; out-of-bounds scatter updates are dropped.
     FillOrDrop,
-    /// The caller promises indices are in bounds (ferrax clamps, like Clip).
+    /// The caller promises indices are in bounds. Out of bounds, ferrax does what XLA does:
+    /// gathers clamp (like `Clip`), scatters drop the window (like `FillOrDrop`).
     PromiseInBounds,
 }
 
-/// XLA's gather dimension numbers (see `lax.GatherDimensionNumbers`).
+impl GatherScatterMode {
+    /// JAX's repr: `GatherScatterMode.CLIP`, ...
+    fn repr(self) -> &'static str {
+        match self {
+            GatherScatterMode::Clip => "GatherScatterMode.CLIP",
+            GatherScatterMode::FillOrDrop => "GatherScatterMode.FILL_OR_DROP",
+            GatherScatterMode::PromiseInBounds => "GatherScatterMode.PROMISE_IN_BOUNDS",
+        }
+    }
+}
+
+/// XLA's gather dimension numbers (see `lax.GatherDimensionNumbers`). The index vector is
+/// always the last dim of `start_indices`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct GatherDimensionNumbers {
+    /// Output dims that index into the gathered window (ascending).
     pub offset_dims: Shape,
+    /// Operand dims of slice size 1 that do not appear in the output (ascending).
     pub collapsed_slice_dims: Shape,
+    /// For each component of the index vector, the operand dim it starts.
     pub start_index_map: Shape,
+    /// Operand dims (slice size 0/1) indexed by the matching batch dim of `start_indices`
+    /// (ascending).
     pub operand_batching_dims: Shape,
+    /// Dims of `start_indices` paired with `operand_batching_dims`, in the same order.
     pub start_indices_batching_dims: Shape,
 }
 
-/// XLA's scatter dimension numbers (see `lax.ScatterDimensionNumbers`).
+/// XLA's scatter dimension numbers (see `lax.ScatterDimensionNumbers`). The index vector is
+/// always the last dim of `scatter_indices`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct ScatterDimensionNumbers {
+    /// Dims of `updates` that are window dims (ascending).
     pub update_window_dims: Shape,
+    /// Operand dims of window size 1 that are absent from `updates` (ascending).
     pub inserted_window_dims: Shape,
+    /// For each component of the index vector, the operand dim it starts.
     pub scatter_dims_to_operand_dims: Shape,
+    /// Operand dims indexed by the matching batch dim of `scatter_indices` (ascending).
     pub operand_batching_dims: Shape,
+    /// Dims of `scatter_indices` paired with `operand_batching_dims`, in the same order.
     pub scatter_indices_batching_dims: Shape,
 }
 
 /// An indexing primitive.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum IndexOp {
-    /// `dynamic_slice(operand, *start_indices)`; starts are i32 scalars, clamped into range.
-    DynamicSlice { slice_sizes: Shape },
+    /// `dynamic_slice(operand, *start_indices)`; one i32/u32 scalar start per operand dim,
+    /// clamped so the slice fits.
+    DynamicSlice {
+        /// Size of the slice along each operand dim (the output shape).
+        slice_sizes: Shape,
+    },
     /// `dynamic_update_slice(operand, update, *start_indices)`; starts clamped.
     DynamicUpdateSlice,
     /// `gather(operand, start_indices)` (the last dim of `start_indices` is the index vector).
-    Gather { dimension_numbers: GatherDimensionNumbers, slice_sizes: Shape, mode: GatherScatterMode },
-    /// `scatter_add(operand, scatter_indices, updates)`.
-    ScatterAdd { dimension_numbers: ScatterDimensionNumbers, mode: GatherScatterMode },
+    Gather {
+        /// How operand, indices and output dims correspond.
+        dimension_numbers: GatherDimensionNumbers,
+        /// Window size along each operand dim.
+        slice_sizes: Shape,
+        /// Out-of-bounds handling.
+        mode: GatherScatterMode,
+    },
+    /// `scatter-add(operand, scatter_indices, updates)`.
+    ScatterAdd {
+        /// How operand, indices and updates dims correspond.
+        dimension_numbers: ScatterDimensionNumbers,
+        /// Out-of-bounds handling.
+        mode: GatherScatterMode,
+    },
 }
 
 impl PrimRules for IndexOp {
@@ -54,13 +115,939 @@ impl PrimRules for IndexOp {
             IndexOp::DynamicSlice { .. } => "dynamic_slice",
             IndexOp::DynamicUpdateSlice => "dynamic_update_slice",
             IndexOp::Gather { .. } => "gather",
-            IndexOp::ScatterAdd { .. } => "scatter_add",
+            // JAX's primitive is named `scatter-add` (lax.scatter_add binds scatter_add_p).
+            IndexOp::ScatterAdd { .. } => "scatter-add",
         }
     }
-    fn abstract_eval(&self, _inputs: &[Aval]) -> Result<Avals, String> {
-        Err("not implemented yet".into())
+
+    fn params(&self) -> Vec<(&'static str, Param)> {
+        match self {
+            IndexOp::DynamicSlice { slice_sizes } => vec![("slice_sizes", text(py_tuple(slice_sizes)))],
+            IndexOp::DynamicUpdateSlice => Vec::new(),
+            IndexOp::Gather { dimension_numbers: d, slice_sizes, mode } => vec![
+                (
+                    "dimension_numbers",
+                    text(format!(
+                        "GatherDimensionNumbers(offset_dims={}, collapsed_slice_dims={}, start_index_map={}, \
+                         operand_batching_dims={}, start_indices_batching_dims={})",
+                        py_tuple(&d.offset_dims),
+                        py_tuple(&d.collapsed_slice_dims),
+                        py_tuple(&d.start_index_map),
+                        py_tuple(&d.operand_batching_dims),
+                        py_tuple(&d.start_indices_batching_dims),
+                    )),
+                ),
+                // JAX stores the dtype's default fill value here in FILL_OR_DROP mode; the
+                // params do not know the operand dtype, so ferrax prints `None` (the default).
+                ("fill_value", text("None")),
+                ("indices_are_sorted", text("False")),
+                ("mode", text(mode.repr())),
+                ("slice_sizes", text(py_tuple(slice_sizes))),
+                ("unique_indices", text("False")),
+            ],
+            IndexOp::ScatterAdd { dimension_numbers: d, mode } => vec![
+                (
+                    "dimension_numbers",
+                    text(format!(
+                        "ScatterDimensionNumbers(update_window_dims={}, inserted_window_dims={}, \
+                         scatter_dims_to_operand_dims={}, operand_batching_dims={}, \
+                         scatter_indices_batching_dims={})",
+                        py_tuple(&d.update_window_dims),
+                        py_tuple(&d.inserted_window_dims),
+                        py_tuple(&d.scatter_dims_to_operand_dims),
+                        py_tuple(&d.operand_batching_dims),
+                        py_tuple(&d.scatter_indices_batching_dims),
+                    )),
+                ),
+                ("indices_are_sorted", text("False")),
+                ("mode", text(mode.repr())),
+                ("unique_indices", text("False")),
+                ("update_consts", text("()")),
+                ("update_jaxpr", text("None")),
+            ],
+        }
     }
-    fn eval(&self, _inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
-        unreachable!("abstract_eval rejects")
+
+    fn abstract_eval(&self, inputs: &[Aval]) -> Result<Avals, String> {
+        match self {
+            IndexOp::DynamicSlice { slice_sizes } => dynamic_slice_rule(inputs, slice_sizes),
+            IndexOp::DynamicUpdateSlice => dynamic_update_slice_rule(inputs),
+            IndexOp::Gather {
+                dimension_numbers,
+                slice_sizes,
+                ..
+            } => gather_rule(inputs, dimension_numbers, slice_sizes),
+            IndexOp::ScatterAdd {
+                dimension_numbers, ..
+            } => scatter_rule(inputs, dimension_numbers),
+        }
+    }
+
+    fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
+        match self {
+            IndexOp::DynamicSlice { slice_sizes } => {
+                let starts = scalar_starts(&inputs[1..]);
+                smallvec![eval_dynamic_slice(inputs[0], &starts, slice_sizes)]
+            }
+            IndexOp::DynamicUpdateSlice => {
+                let starts = scalar_starts(&inputs[2..]);
+                smallvec![eval_dynamic_update_slice(inputs[0], inputs[1], &starts)]
+            }
+            IndexOp::Gather {
+                dimension_numbers,
+                slice_sizes,
+                mode,
+            } => {
+                smallvec![eval_gather(
+                    inputs[0],
+                    inputs[1],
+                    dimension_numbers,
+                    slice_sizes,
+                    *mode,
+                    &out[0].shape
+                )]
+            }
+            IndexOp::ScatterAdd {
+                dimension_numbers,
+                mode,
+            } => {
+                smallvec![eval_scatter_add(
+                    inputs[0],
+                    inputs[1],
+                    inputs[2],
+                    dimension_numbers,
+                    *mode
+                )]
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Shape rules
+// ---------------------------------------------------------------------------------------
+
+fn is_index_dtype(d: DType) -> bool {
+    matches!(d, DType::I32 | DType::U32)
+}
+
+/// Checks that the start-index operands are scalars of one index dtype.
+fn check_scalar_starts(op: &str, starts: &[Aval]) -> Result<(), String> {
+    if starts.iter().any(|s| s.ndim() != 0) {
+        let shapes: Vec<String> = starts.iter().map(|s| s.to_string()).collect();
+        return Err(format!(
+            "start_indices arguments to {op} must be scalars, got indices [{}]",
+            shapes.join(", ")
+        ));
+    }
+    if let Some(first) = starts.first() {
+        if starts
+            .iter()
+            .any(|s| s.dtype != first.dtype || !is_index_dtype(s.dtype))
+        {
+            let names: Vec<&str> = starts.iter().map(|s| s.dtype.numpy_name()).collect();
+            return Err(format!(
+                "index arguments to {op} must be integers (int32 or uint32) of the same type, got: {}",
+                names.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn dynamic_slice_rule(inputs: &[Aval], slice_sizes: &[usize]) -> Result<Avals, String> {
+    let Some(operand) = inputs.first() else {
+        return Err(
+            "expected an operand and one start index per operand dim, got no operands".into(),
+        );
+    };
+    let starts = &inputs[1..];
+    if starts.len() != operand.ndim() {
+        return Err(format!(
+            "expected one start index per operand dim ({}), got {}",
+            operand.ndim(),
+            starts.len()
+        ));
+    }
+    if slice_sizes.len() != operand.ndim() {
+        return Err(format!(
+            "slice_sizes must have one entry per operand dim, got slice_sizes {} for operand shape {}",
+            py_tuple(slice_sizes),
+            py_tuple(&operand.shape)
+        ));
+    }
+    if slice_sizes.iter().zip(&operand.shape).any(|(s, d)| s > d) {
+        return Err(format!(
+            "slice slice_sizes must be less than or equal to operand shape, got slice_sizes {} for \
+             operand shape {}",
+            py_tuple(slice_sizes),
+            py_tuple(&operand.shape)
+        ));
+    }
+    check_scalar_starts("dynamic_slice", starts)?;
+    Ok(smallvec![Aval::new(slice_sizes, operand.dtype)])
+}
+
+fn dynamic_update_slice_rule(inputs: &[Aval]) -> Result<Avals, String> {
+    if inputs.len() < 2 {
+        return Err(format!(
+            "expected an operand, an update and one start index per operand dim, got {} operand(s)",
+            inputs.len()
+        ));
+    }
+    let (operand, update, starts) = (&inputs[0], &inputs[1], &inputs[2..]);
+    if operand.dtype != update.dtype {
+        return Err(format!(
+            "update dtype {} must equal operand dtype {}",
+            update.dtype.numpy_name(),
+            operand.dtype.numpy_name()
+        ));
+    }
+    if operand.ndim() != update.ndim() {
+        return Err(format!(
+            "update must have the same rank as operand, got update shape {} for operand shape {}",
+            py_tuple(&update.shape),
+            py_tuple(&operand.shape)
+        ));
+    }
+    if operand.ndim() != starts.len() {
+        return Err(format!(
+            "start_indices must have length equal to the rank of operand, got {} indices for \
+             operand shape {}",
+            starts.len(),
+            py_tuple(&operand.shape)
+        ));
+    }
+    if update.shape.iter().zip(&operand.shape).any(|(u, o)| u > o) {
+        return Err(format!(
+            "update shape must be smaller than operand shape, got update shape {} for operand shape {}",
+            py_tuple(&update.shape),
+            py_tuple(&operand.shape)
+        ));
+    }
+    check_scalar_starts("dynamic_update_slice", starts)?;
+    Ok(smallvec![operand.clone()])
+}
+
+fn is_sorted(dims: &[usize], op: &str, name: &str) -> Result<(), String> {
+    if dims.windows(2).any(|w| w[1] < w[0]) {
+        return Err(format!(
+            "{name} in {op} op must be sorted; got {}",
+            py_tuple(dims)
+        ));
+    }
+    Ok(())
+}
+
+fn dims_in_range(dims: &[usize], rank: usize, op: &str, name: &str) -> Result<(), String> {
+    if let Some(&d) = dims.iter().find(|&&d| d >= rank) {
+        return Err(format!(
+            "Invalid {name} set in {op} op; valid range is [0, {rank}); got: {d}."
+        ));
+    }
+    Ok(())
+}
+
+fn no_duplicate_dims(dims: &[usize], op: &str, name: &str) -> Result<(), String> {
+    for (i, d) in dims.iter().enumerate() {
+        if dims[..i].contains(d) {
+            return Err(format!(
+                "{name} in {op} op must not repeat; got: {}.",
+                py_tuple(dims)
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn disjoint_dims(
+    a: &[usize],
+    b: &[usize],
+    op: &str,
+    name_a: &str,
+    name_b: &str,
+) -> Result<(), String> {
+    if a.iter().any(|d| b.contains(d)) {
+        return Err(format!(
+            "{name_a} and {name_b} in {op} op must be disjoint; got: {} and {}.",
+            py_tuple(a),
+            py_tuple(b)
+        ));
+    }
+    Ok(())
+}
+
+fn check_indices_dtype(indices: &Aval) -> Result<(), String> {
+    if !is_index_dtype(indices.dtype) {
+        return Err(format!(
+            "indices must have an integer type (int32 or uint32), got {}",
+            indices.dtype.numpy_name()
+        ));
+    }
+    Ok(())
+}
+
+fn gather_rule(
+    inputs: &[Aval],
+    dn: &GatherDimensionNumbers,
+    slice_sizes: &[usize],
+) -> Result<Avals, String> {
+    super::util::expect_arity(inputs, 2)?;
+    let (operand, indices) = (&inputs[0], &inputs[1]);
+    check_indices_dtype(indices)?;
+    let op = "gather";
+    if indices.ndim() == 0 {
+        return Err(
+            "indices must have rank >= 1: the last dim is the index vector (add a trailing \
+                    dim of size 1 to gather scalar indices)"
+                .into(),
+        );
+    }
+    let ivd = indices.ndim() - 1;
+    let (offset_dims, collapsed, sim) = (
+        &dn.offset_dims,
+        &dn.collapsed_slice_dims,
+        &dn.start_index_map,
+    );
+    let (obd, sibd) = (&dn.operand_batching_dims, &dn.start_indices_batching_dims);
+    let rank = operand.ndim();
+
+    is_sorted(offset_dims, op, "offset_dims")?;
+    no_duplicate_dims(offset_dims, op, "offset_dims")?;
+    let out_rank = offset_dims.len() + ivd;
+    for (i, &d) in offset_dims.iter().enumerate() {
+        if d >= out_rank {
+            return Err(format!(
+                "Offset dimension {i} in gather op is out of bounds; got {d}, but should have been in [0, {out_rank})"
+            ));
+        }
+    }
+    if sim.len() != indices.shape[ivd] {
+        return Err(format!(
+            "Gather op has {} elements in start_index_map and the bound of dimension index_vector_dim={ivd} \
+             of indices is {}. These two numbers must be equal.",
+            sim.len(),
+            indices.shape[ivd]
+        ));
+    }
+    for (i, &d) in sim.iter().enumerate() {
+        if d >= rank {
+            return Err(format!(
+                "Invalid start_index_map; domain is [0, {rank}), got: {i}->{d}."
+            ));
+        }
+    }
+    no_duplicate_dims(sim, op, "start_index_map")?;
+    is_sorted(collapsed, op, "collapsed_slice_dims")?;
+    dims_in_range(collapsed, rank, op, "collapsed_slice_dims")?;
+    no_duplicate_dims(collapsed, op, "collapsed_slice_dims")?;
+    no_duplicate_dims(obd, op, "operand_batching_dims")?;
+    is_sorted(obd, op, "operand_batching_dims")?;
+    dims_in_range(obd, rank, op, "operand_batching_dims")?;
+    disjoint_dims(
+        collapsed,
+        obd,
+        op,
+        "collapsed_slice_dims",
+        "operand_batching_dims",
+    )?;
+    disjoint_dims(sim, obd, op, "start_index_map", "operand_batching_dims")?;
+    no_duplicate_dims(sibd, op, "start_indices_batching_dims")?;
+    dims_in_range(sibd, indices.ndim(), op, "start_indices_batching_dims")?;
+    if sibd.contains(&ivd) {
+        return Err(format!(
+            "Gather op cannot have the index vector dimension as a batching dimension; got {}.",
+            py_tuple(sibd)
+        ));
+    }
+    if obd.len() != sibd.len() {
+        return Err(format!(
+            "Gather op requires equal numbers of operand_batching_dims and start_indices_batching_dims, \
+             got {} and {}.",
+            py_tuple(obd),
+            py_tuple(sibd)
+        ));
+    }
+    let operand_batch: Vec<usize> = obd.iter().map(|&d| operand.shape[d]).collect();
+    let indices_batch: Vec<usize> = sibd.iter().map(|&d| indices.shape[d]).collect();
+    if operand_batch != indices_batch {
+        return Err(format!(
+            "Gather op requires operand batching dimensions and indices batching dimensions to have \
+             the same shape, got {} and {}.",
+            py_tuple(&operand_batch),
+            py_tuple(&indices_batch)
+        ));
+    }
+    if slice_sizes.len() != rank {
+        return Err(format!(
+            "Gather op must have one slice size for every input dimension; got: \
+             len(slice_sizes)={}, input_shape.rank={rank}",
+            slice_sizes.len()
+        ));
+    }
+    if slice_sizes.len() != offset_dims.len() + collapsed.len() + obd.len() {
+        return Err(format!(
+            "All components of the offset index in a gather op must either be a offset dimension or \
+             explicitly collapsed/batching; got len(slice_sizes)={}, output_slice_sizes={}, \
+             collapsed_slice_dims={}, operand_batching_dims={}.",
+            slice_sizes.len(),
+            py_tuple(offset_dims),
+            py_tuple(collapsed),
+            py_tuple(obd)
+        ));
+    }
+    // JAX skips this check when the indices array is empty; ferrax skips it only when there
+    // are no index vectors at all (so no window is ever read).
+    let num_batches: usize = indices.shape[..ivd].iter().product();
+    if num_batches > 0 {
+        for (i, (&s, &d)) in slice_sizes.iter().zip(&operand.shape).enumerate() {
+            if s > d {
+                return Err(format!(
+                    "Slice size at index {i} in gather op is out of range, must be within [0, {d} + 1), got {s}."
+                ));
+            }
+        }
+    }
+    for (i, &d) in collapsed.iter().enumerate() {
+        if slice_sizes[d] != 1 {
+            return Err(format!(
+                "Gather op can only collapse slice dims with bound 1, but bound is {} for index {d} at position {i}.",
+                slice_sizes[d]
+            ));
+        }
+    }
+    for (i, &d) in obd.iter().enumerate() {
+        if slice_sizes[d] > 1 {
+            return Err(format!(
+                "Gather op can only have operand batching dims with bound 0/1, but bound is {} for index \
+                 {d} at position {i}.",
+                slice_sizes[d]
+            ));
+        }
+    }
+    // Output shape: offset dims take the kept slice sizes in order, the rest the batch dims of
+    // the indices in order.
+    let mut kept = (0..rank)
+        .filter(|d| !collapsed.contains(d) && !obd.contains(d))
+        .map(|d| slice_sizes[d]);
+    let mut batch = indices.shape[..ivd].iter().copied();
+    let shape: Shape = (0..out_rank)
+        .map(|i| {
+            if offset_dims.contains(&i) {
+                kept.next()
+            } else {
+                batch.next()
+            }
+            .expect("counts checked")
+        })
+        .collect();
+    Ok(smallvec![Aval {
+        shape,
+        dtype: operand.dtype
+    }])
+}
+
+fn scatter_rule(inputs: &[Aval], dn: &ScatterDimensionNumbers) -> Result<Avals, String> {
+    super::util::expect_arity(inputs, 3)?;
+    let (operand, indices, updates) = (&inputs[0], &inputs[1], &inputs[2]);
+    check_indices_dtype(indices)?;
+    if operand.dtype != updates.dtype {
+        return Err(format!(
+            "operand and updates must have the same dtype, got {} and {}",
+            operand.dtype.numpy_name(),
+            updates.dtype.numpy_name()
+        ));
+    }
+    if operand.dtype == DType::Bool {
+        return Err(
+            "operand dtype bool is not supported (scatter-add needs a numeric dtype)".into(),
+        );
+    }
+    let op = "scatter";
+    if indices.ndim() == 0 {
+        return Err(
+            "indices must have rank >= 1: the last dim is the index vector (add a trailing \
+                    dim of size 1 to scatter at scalar indices)"
+                .into(),
+        );
+    }
+    let ivd = indices.ndim() - 1;
+    let (uwd, iwd, sdod) = (
+        &dn.update_window_dims,
+        &dn.inserted_window_dims,
+        &dn.scatter_dims_to_operand_dims,
+    );
+    let (obd, sibd) = (&dn.operand_batching_dims, &dn.scatter_indices_batching_dims);
+    let rank = operand.ndim();
+
+    let expected_updates_rank = ivd + uwd.len();
+    if updates.ndim() != expected_updates_rank {
+        return Err(format!(
+            "Updates tensor must be of rank {expected_updates_rank}; got {}.",
+            updates.ndim()
+        ));
+    }
+    is_sorted(uwd, op, "update_window_dims")?;
+    no_duplicate_dims(uwd, op, "update_window_dims")?;
+    dims_in_range(uwd, updates.ndim(), op, "update_window_dims")?;
+    is_sorted(iwd, op, "inserted_window_dims")?;
+    no_duplicate_dims(iwd, op, "inserted_window_dims")?;
+    dims_in_range(iwd, rank, op, "inserted_window_dims")?;
+    is_sorted(obd, op, "operand_batching_dims")?;
+    no_duplicate_dims(obd, op, "operand_batching_dims")?;
+    dims_in_range(obd, rank, op, "operand_batching_dims")?;
+    disjoint_dims(
+        iwd,
+        obd,
+        op,
+        "inserted_window_dims",
+        "operand_batching_dims",
+    )?;
+    disjoint_dims(
+        sdod,
+        obd,
+        op,
+        "scatter_dims_to_operand_dims",
+        "operand_batching_dims",
+    )?;
+    no_duplicate_dims(sibd, op, "scatter_indices_batching_dims")?;
+    dims_in_range(sibd, indices.ndim(), op, "scatter_indices_batching_dims")?;
+    if sibd.contains(&ivd) {
+        return Err(format!(
+            "Scatter op cannot have the index vector dimension as a batching dimension; got {}.",
+            py_tuple(sibd)
+        ));
+    }
+    if obd.len() != sibd.len() {
+        return Err(format!(
+            "Scatter op requires equal numbers of operand_batching_dims and scatter_indices_batching_dims, \
+             got {} and {}.",
+            py_tuple(obd),
+            py_tuple(sibd)
+        ));
+    }
+    let operand_batch: Vec<usize> = obd.iter().map(|&d| operand.shape[d]).collect();
+    let indices_batch: Vec<usize> = sibd.iter().map(|&d| indices.shape[d]).collect();
+    if operand_batch != indices_batch {
+        return Err(format!(
+            "Scatter op requires operand batching dimensions and indices batching dimensions to have \
+             the same shape, got {} and {}.",
+            py_tuple(&operand_batch),
+            py_tuple(&indices_batch)
+        ));
+    }
+    let scatter_dims = update_scatter_dims(uwd, updates.ndim());
+    let updates_batch: Vec<usize> = sibd
+        .iter()
+        .map(|&d| updates.shape[scatter_dims[d]])
+        .collect();
+    if operand_batch != updates_batch {
+        return Err(format!(
+            "Scatter op requires operand batching dimensions and updates batching dimensions to have \
+             the same shape, got {} and {}.",
+            py_tuple(&operand_batch),
+            py_tuple(&updates_batch)
+        ));
+    }
+    let window_size = uwd.len() + iwd.len() + obd.len();
+    if rank != window_size {
+        return Err(format!(
+            "Scatter op has window of size {window_size}; doesn't match operand of rank {rank}."
+        ));
+    }
+    if sdod.len() != indices.shape[ivd] {
+        return Err(format!(
+            "Scatter op has {} elements in scatter_dims_to_operand_dims and the bound of dimension \
+             index_vector_dim={ivd} of indices is {}. These two numbers must be equal",
+            sdod.len(),
+            indices.shape[ivd]
+        ));
+    }
+    for (i, &d) in sdod.iter().enumerate() {
+        if d >= rank {
+            return Err(format!("Invalid scatter_dims_to_operand_dims mapping; domain is [0, {rank}), got: {i}->{d}."));
+        }
+    }
+    no_duplicate_dims(sdod, op, "scatter_dims_to_operand_dims")?;
+    let max_window: Vec<usize> = (0..rank)
+        .filter(|d| !iwd.contains(d) && !obd.contains(d))
+        .map(|d| operand.shape[d])
+        .collect();
+    for (i, &ud) in uwd.iter().enumerate() {
+        if max_window[i] < updates.shape[ud] {
+            return Err(format!(
+                "Bounds of the window dimensions of updates must not exceed the bounds of the \
+                 corresponding dimensions of operand. For dimension {ud}, updates bound is {}, operand \
+                 bound is {}.",
+                updates.shape[ud], max_window[i]
+            ));
+        }
+    }
+    for (j, &ud) in scatter_dims.iter().enumerate() {
+        if updates.shape[ud] != indices.shape[j] {
+            return Err(format!(
+                "Bounds of the scatter dimensions of updates must be the same as the bounds of the \
+                 corresponding dimensions of scatter indices. For scatter dimension {ud}, updates bound \
+                 is {}, indices bound is {}.",
+                updates.shape[ud], indices.shape[j]
+            ));
+        }
+    }
+    Ok(smallvec![operand.clone()])
+}
+
+/// The dims of `updates` that are not window dims, in order (they match the batch dims of the
+/// indices, in order).
+fn update_scatter_dims(update_window_dims: &[usize], updates_rank: usize) -> Vec<usize> {
+    (0..updates_rank)
+        .filter(|d| !update_window_dims.contains(d))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Kernels
+// ---------------------------------------------------------------------------------------
+
+/// Every element of an index array, widened to i64 (u32 stays non-negative).
+fn index_values(a: &ArrayData) -> Vec<i64> {
+    match a {
+        ArrayData::I32(x) => x.iter().map(|&v| v as i64).collect(),
+        ArrayData::U32(x) => x.iter().map(|&v| v as i64).collect(),
+        _ => unreachable!("index dtype checked by abstract_eval"),
+    }
+}
+
+fn scalar_starts(xs: &[&ArrayData]) -> Vec<i64> {
+    xs.iter().map(|x| index_values(x)[0]).collect()
+}
+
+/// Clamps `start` into `[0, size - window]` (0 if the window does not fit).
+fn clamp_start(start: i64, size: usize, window: usize) -> usize {
+    let hi = (size as i64 - window as i64).max(0);
+    start.clamp(0, hi) as usize
+}
+
+/// Advances a row-major multi-index over `shape`; returns false after the last one.
+fn next_index(idx: &mut [usize], shape: &[usize]) -> bool {
+    for d in (0..shape.len()).rev() {
+        idx[d] += 1;
+        if idx[d] < shape[d] {
+            return true;
+        }
+        idx[d] = 0;
+    }
+    false
+}
+
+/// Flat offsets (under `strides`) of every position of a window of `shape`, row-major.
+fn window_offsets(shape: &[usize], strides: &[usize]) -> Vec<usize> {
+    let n: usize = shape.iter().product();
+    let mut out = Vec::with_capacity(n);
+    if n == 0 {
+        return out;
+    }
+    let mut idx = vec![0usize; shape.len()];
+    loop {
+        out.push(idx.iter().zip(strides).map(|(i, s)| i * s).sum());
+        if !next_index(&mut idx, shape) {
+            return out;
+        }
+    }
+}
+
+fn slice_of<T>(a: &ArrayD<T>) -> &[T] {
+    a.as_slice()
+        .expect("ArrayData is always in standard layout")
+}
+
+/// `dynamic_slice` with clamped starts.
+pub fn eval_dynamic_slice(x: &ArrayData, starts: &[i64], slice_sizes: &[usize]) -> ArrayData {
+    crate::dispatch_array!(x, a, T => {
+        let shape = a.shape();
+        let st = strides(shape);
+        let base: usize =
+            (0..shape.len()).map(|d| clamp_start(starts[d], shape[d], slice_sizes[d]) * st[d]).sum();
+        let src = slice_of(a);
+        let data: Vec<T> = window_offsets(slice_sizes, &st).into_iter().map(|o| src[base + o]).collect();
+        T::wrap(ArrayD::from_shape_vec(IxDyn(slice_sizes), data).expect("sizes match"))
+    })
+}
+
+/// `dynamic_update_slice` with clamped starts.
+pub fn eval_dynamic_update_slice(x: &ArrayData, update: &ArrayData, starts: &[i64]) -> ArrayData {
+    crate::dispatch_array!(x, a, T => {
+        let u = T::view(update).expect("dtypes checked by abstract_eval");
+        let shape = a.shape();
+        let st = strides(shape);
+        let base: usize =
+            (0..shape.len()).map(|d| clamp_start(starts[d], shape[d], u.shape()[d]) * st[d]).sum();
+        let mut out = a.clone();
+        let dst = out.as_slice_mut().expect("standard layout");
+        for (o, &v) in window_offsets(u.shape(), &st).into_iter().zip(slice_of(u)) {
+            dst[base + o] = v;
+        }
+        T::wrap(out)
+    })
+}
+
+/// Where each index vector lands: the flat operand offset of its window start, or `None` if the
+/// window is out of bounds and must be filled (gather) or dropped (scatter).
+///
+/// `start_map[i]` is the operand dim started by index-vector component `i`;
+/// `batching[j] = (operand_dim, indices_dim)` pairs operand dims with batch dims of the
+/// indices; `window[d]` is the window's extent along operand dim `d`.
+fn window_starts(
+    operand_shape: &[usize],
+    indices: &ArrayData,
+    start_map: &[usize],
+    batching: &[(usize, usize)],
+    window: &[usize],
+    clamp: bool,
+) -> Vec<Option<usize>> {
+    let idx_shape = indices.shape();
+    let ivd = idx_shape.len() - 1;
+    let batch_shape = &idx_shape[..ivd];
+    let n: usize = batch_shape.iter().product();
+    let k = start_map.len();
+    let vals = index_values(indices);
+    let st = strides(operand_shape);
+    let mut out = Vec::with_capacity(n);
+    if n == 0 {
+        return out;
+    }
+    let mut bidx = vec![0usize; batch_shape.len()];
+    for b in 0..n {
+        let mut flat = 0usize;
+        let mut in_bounds = true;
+        for (i, &d) in start_map.iter().enumerate() {
+            let raw = vals[b * k + i];
+            let hi = operand_shape[d] as i64 - window[d] as i64;
+            let s = if clamp { raw.clamp(0, hi.max(0)) } else { raw };
+            if s < 0 || s > hi {
+                in_bounds = false;
+                break;
+            }
+            flat += s as usize * st[d];
+        }
+        if in_bounds {
+            for &(od, id) in batching {
+                let s = bidx[id];
+                if s + window[od] > operand_shape[od] {
+                    in_bounds = false;
+                    break;
+                }
+                flat += s * st[od];
+            }
+        }
+        out.push(in_bounds.then_some(flat));
+        next_index(&mut bidx, batch_shape);
+    }
+    out
+}
+
+/// The default `fill_value` of `lax.gather` in FILL_OR_DROP mode.
+fn gather_fill<T: Element>() -> T {
+    match T::DTYPE {
+        DType::F32 | DType::F64 => T::from_f64(f64::NAN),
+        DType::I32 => T::from_f64(i32::MIN as f64),
+        DType::U32 => T::from_f64(u32::MAX as f64),
+        DType::Bool => T::from_f64(1.0),
+    }
+}
+
+/// XLA gather (index vector = last dim of `indices`).
+pub fn eval_gather(
+    operand: &ArrayData,
+    indices: &ArrayData,
+    dn: &GatherDimensionNumbers,
+    slice_sizes: &[usize],
+    mode: GatherScatterMode,
+    out_shape: &[usize],
+) -> ArrayData {
+    let oshape = operand.shape().to_vec();
+    let rank = oshape.len();
+    let batching: Vec<(usize, usize)> = dn
+        .operand_batching_dims
+        .iter()
+        .copied()
+        .zip(dn.start_indices_batching_dims.iter().copied())
+        .collect();
+    let starts = window_starts(
+        &oshape,
+        indices,
+        &dn.start_index_map,
+        &batching,
+        slice_sizes,
+        mode != GatherScatterMode::FillOrDrop,
+    );
+    // The window's kept dims (in operand order) are the output's offset dims (in output order).
+    let st = strides(&oshape);
+    let kept: Vec<usize> = (0..rank)
+        .filter(|d| !dn.collapsed_slice_dims.contains(d) && !dn.operand_batching_dims.contains(d))
+        .collect();
+    let win_shape: Vec<usize> = kept.iter().map(|&d| slice_sizes[d]).collect();
+    let win_strides: Vec<usize> = kept.iter().map(|&d| st[d]).collect();
+    let woffs = window_offsets(&win_shape, &win_strides);
+    // Per output dim: its stride in the (batch index, window index) it contributes to.
+    let bstr = strides(&indices.shape()[..indices.shape().len() - 1]);
+    let wstr = strides(&win_shape);
+    let (mut bi, mut wi) = (0usize, 0usize);
+    let contrib: Vec<(bool, usize)> = (0..out_shape.len())
+        .map(|i| {
+            if dn.offset_dims.contains(&i) {
+                wi += 1;
+                (true, wstr[wi - 1])
+            } else {
+                bi += 1;
+                (false, bstr[bi - 1])
+            }
+        })
+        .collect();
+    let n: usize = out_shape.iter().product();
+    crate::dispatch_array!(operand, a, T => {
+        let src = slice_of(a);
+        let mut data: Vec<T> = Vec::with_capacity(n);
+        if n > 0 {
+            let fill = gather_fill::<T>();
+            let mut idx = vec![0usize; out_shape.len()];
+            loop {
+                let (mut b, mut w) = (0usize, 0usize);
+                for (&i, &(is_win, s)) in idx.iter().zip(&contrib) {
+                    if is_win { w += i * s } else { b += i * s }
+                }
+                data.push(match starts[b] {
+                    Some(base) => src[base + woffs[w]],
+                    None => fill,
+                });
+                if !next_index(&mut idx, out_shape) {
+                    break;
+                }
+            }
+        }
+        T::wrap(ArrayD::from_shape_vec(IxDyn(out_shape), data).expect("sizes match"))
+    })
+}
+
+/// Element addition for scatter-add (integers wrap, as XLA).
+trait AddWrapping: Copy {
+    fn add_wrapping(self, other: Self) -> Self;
+}
+impl AddWrapping for f32 {
+    fn add_wrapping(self, o: f32) -> f32 {
+        self + o
+    }
+}
+impl AddWrapping for f64 {
+    fn add_wrapping(self, o: f64) -> f64 {
+        self + o
+    }
+}
+impl AddWrapping for i32 {
+    fn add_wrapping(self, o: i32) -> i32 {
+        self.wrapping_add(o)
+    }
+}
+impl AddWrapping for u32 {
+    fn add_wrapping(self, o: u32) -> u32 {
+        self.wrapping_add(o)
+    }
+}
+
+fn scatter_add_typed<T: ArrayElement + AddWrapping>(
+    a: &ArrayD<T>,
+    u: &ArrayD<T>,
+    starts: &[Option<usize>],
+    contrib: &[(bool, usize)],
+    woffs: &[usize],
+) -> ArrayData {
+    let mut out = a.clone();
+    let dst = out.as_slice_mut().expect("standard layout");
+    let ushape = u.shape();
+    if !u.is_empty() {
+        let mut idx = vec![0usize; ushape.len()];
+        for &v in slice_of(u) {
+            let (mut b, mut w) = (0usize, 0usize);
+            for (&i, &(is_win, s)) in idx.iter().zip(contrib) {
+                if is_win {
+                    w += i * s
+                } else {
+                    b += i * s
+                }
+            }
+            if let Some(base) = starts[b] {
+                let p = base + woffs[w];
+                dst[p] = dst[p].add_wrapping(v);
+            }
+            next_index(&mut idx, ushape);
+        }
+    }
+    T::wrap(out)
+}
+
+/// XLA scatter with an add combiner (index vector = last dim of `indices`).
+pub fn eval_scatter_add(
+    operand: &ArrayData,
+    indices: &ArrayData,
+    updates: &ArrayData,
+    dn: &ScatterDimensionNumbers,
+    mode: GatherScatterMode,
+) -> ArrayData {
+    let oshape = operand.shape().to_vec();
+    let ushape = updates.shape().to_vec();
+    let rank = oshape.len();
+    // Window extent per operand dim: 1 for inserted/batching dims, else the update's size.
+    let kept: Vec<usize> = (0..rank)
+        .filter(|d| !dn.inserted_window_dims.contains(d) && !dn.operand_batching_dims.contains(d))
+        .collect();
+    let mut window = vec![1usize; rank];
+    for (&d, &ud) in kept.iter().zip(&dn.update_window_dims) {
+        window[d] = ushape[ud];
+    }
+    let batching: Vec<(usize, usize)> = dn
+        .operand_batching_dims
+        .iter()
+        .copied()
+        .zip(dn.scatter_indices_batching_dims.iter().copied())
+        .collect();
+    let starts = window_starts(
+        &oshape,
+        indices,
+        &dn.scatter_dims_to_operand_dims,
+        &batching,
+        &window,
+        mode == GatherScatterMode::Clip,
+    );
+    let st = strides(&oshape);
+    let win_shape: Vec<usize> = kept.iter().map(|&d| window[d]).collect();
+    let win_strides: Vec<usize> = kept.iter().map(|&d| st[d]).collect();
+    let woffs = window_offsets(&win_shape, &win_strides);
+    let bstr = strides(&indices.shape()[..indices.shape().len() - 1]);
+    let wstr = strides(&win_shape);
+    let (mut bi, mut wi) = (0usize, 0usize);
+    let contrib: Vec<(bool, usize)> = (0..ushape.len())
+        .map(|i| {
+            if dn.update_window_dims.contains(&i) {
+                wi += 1;
+                (true, wstr[wi - 1])
+            } else {
+                bi += 1;
+                (false, bstr[bi - 1])
+            }
+        })
+        .collect();
+    match (operand, updates) {
+        (ArrayData::F32(a), ArrayData::F32(u)) => {
+            scatter_add_typed(a, u, &starts, &contrib, &woffs)
+        }
+        (ArrayData::F64(a), ArrayData::F64(u)) => {
+            scatter_add_typed(a, u, &starts, &contrib, &woffs)
+        }
+        (ArrayData::I32(a), ArrayData::I32(u)) => {
+            scatter_add_typed(a, u, &starts, &contrib, &woffs)
+        }
+        (ArrayData::U32(a), ArrayData::U32(u)) => {
+            scatter_add_typed(a, u, &starts, &contrib, &woffs)
+        }
+        _ => unreachable!("dtypes checked by abstract_eval"),
     }
 }
