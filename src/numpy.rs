@@ -134,6 +134,12 @@ fn materialize(x: Operand, dtype: DType) -> Tensor {
 #[track_caller]
 pub fn promote_pair(a: impl IntoOperand, b: impl IntoOperand) -> (Tensor, Tensor) {
     let (a, b) = (a.into_operand(), b.into_operand());
+    if let (Operand::Tensor(x), Operand::Tensor(y)) = (&a, &b) {
+        // The common case needs no conversion or broadcast: skip the general path's work.
+        if x.dtype() == y.dtype() && x.shape() == y.shape() {
+            return (x.clone(), y.clone());
+        }
+    }
     let dtype = result_dtype(&a, &b);
     let (a, b) = (materialize(a, dtype), materialize(b, dtype));
     let ndim = a.ndim().max(b.ndim());
@@ -145,6 +151,12 @@ pub fn promote_pair(a: impl IntoOperand, b: impl IntoOperand) -> (Tensor, Tensor
 #[track_caller]
 fn binary(op: BinaryOp, a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
     let (a, b) = promote_pair(a, b);
+    // numpy's bool arithmetic is logic (as `jnp.add` maps to `or` for bools).
+    let op = match (a.dtype(), op) {
+        (DType::Bool, BinaryOp::Add | BinaryOp::Max) => BinaryOp::Or,
+        (DType::Bool, BinaryOp::Mul | BinaryOp::Min) => BinaryOp::And,
+        _ => op,
+    };
     crate::core::bind1(&crate::prims::Prim::Binary(op), &[a, b])
 }
 
@@ -614,7 +626,7 @@ pub fn take(x: &Tensor, indices: &Tensor, axis: isize) -> Tensor {
     let axis = normalize_axis(axis, x.ndim());
     let idx = lax::convert_element_type(indices, DType::I32);
     let n = x.shape()[axis] as i32;
-    let wrapped = where_(&idx.lt(0), &add(&idx, n), &idx);
+    let wrapped = where_(&idx.lt(0), add(&idx, n), &idx);
     let mut idx_shape = wrapped.shape().to_vec();
     idx_shape.push(1);
     let nd = wrapped.ndim();
@@ -633,10 +645,9 @@ pub fn take(x: &Tensor, indices: &Tensor, axis: isize) -> Tensor {
         start_index_map: [axis].as_slice().into(),
         ..Default::default()
     };
-    let out = lax::gather(x, &idx, dn, &slice_sizes, GatherScatterMode::Clip);
-    // gather puts batch (index) dims where offset dims are not; with offset dims before
-    // `axis` first, that is exactly x[:axis] + idx + x[axis+1:].
-    out
+    // Batch (index) dims fill the output positions the offset dims leave free, so the result
+    // is laid out as x[:axis] + indices + x[axis+1:].
+    lax::gather(x, &idx, dn, &slice_sizes, GatherScatterMode::Clip)
 }
 
 /// One-hot encoding of integer `labels` into `num_classes` (f32), as `jax.nn.one_hot`;

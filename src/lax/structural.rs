@@ -252,9 +252,10 @@ pub fn dynamic_update_slice(x: &Tensor, update: &Tensor, start_indices: &[Tensor
 /// ```
 /// use ferrax::prelude::*;
 /// use ferrax::lax::{gather, GatherDimensionNumbers, GatherScatterMode};
+/// use ferrax::core::Shape;
 /// let x = Tensor::from_vec(vec![10.0f32, 11.0, 12.0], &[3]);
 /// let idx = Tensor::from_vec(vec![2, 0], &[2, 1]);
-/// let dn = GatherDimensionNumbers { collapsed_slice_dims: [0].into(), start_index_map: [0].into(), ..Default::default() };
+/// let dn = GatherDimensionNumbers { collapsed_slice_dims: Shape::from_slice(&[0]), start_index_map: Shape::from_slice(&[0]), ..Default::default() };
 /// assert_eq!(gather(&x, &idx, dn, &[1], GatherScatterMode::Clip).to_vec::<f32>(), vec![12.0, 10.0]);
 /// ```
 #[track_caller]
@@ -275,10 +276,11 @@ pub fn gather(
 /// ```
 /// use ferrax::prelude::*;
 /// use ferrax::lax::{scatter_add, ScatterDimensionNumbers, GatherScatterMode};
+/// use ferrax::core::Shape;
 /// let x = Tensor::zeros(&[3], DType::F32);
 /// let idx = Tensor::from_vec(vec![2, 2, 0], &[3, 1]);
 /// let upd = Tensor::from_vec(vec![1.0f32, 2.0, 5.0], &[3]);
-/// let dn = ScatterDimensionNumbers { inserted_window_dims: [0].into(), scatter_dims_to_operand_dims: [0].into(), ..Default::default() };
+/// let dn = ScatterDimensionNumbers { inserted_window_dims: Shape::from_slice(&[0]), scatter_dims_to_operand_dims: Shape::from_slice(&[0]), ..Default::default() };
 /// assert_eq!(scatter_add(&x, &idx, &upd, dn, GatherScatterMode::FillOrDrop).to_vec::<f32>(), vec![5.0, 0.0, 3.0]);
 /// ```
 #[track_caller]
@@ -342,13 +344,14 @@ pub struct ConvParams {
 /// ```
 /// use ferrax::prelude::*;
 /// use ferrax::lax::{conv_general_dilated, ConvParams, ConvDimensionNumbers};
+/// use ferrax::core::Shape;
 /// // NHWC input, HWIO kernel: a 1x1 kernel scales the single channel by 2.
 /// let x = Tensor::ones(&[1, 2, 2, 1], DType::F32);
 /// let w = Tensor::full(&[1, 1, 1, 1], 2.0, DType::F32);
 /// let p = ConvParams {
 ///     window_strides: vec![1, 1], padding: vec![(0, 0), (0, 0)],
 ///     lhs_dilation: vec![1, 1], rhs_dilation: vec![1, 1],
-///     dimension_numbers: ConvDimensionNumbers { lhs_spec: [0, 3, 1, 2].into(), rhs_spec: [3, 2, 0, 1].into(), out_spec: [0, 3, 1, 2].into() },
+///     dimension_numbers: ConvDimensionNumbers { lhs_spec: Shape::from_slice(&[0, 3, 1, 2]), rhs_spec: Shape::from_slice(&[3, 2, 0, 1]), out_spec: Shape::from_slice(&[0, 3, 1, 2]) },
 ///     feature_group_count: 1, batch_group_count: 1,
 /// };
 /// assert_eq!(conv_general_dilated(&x, &w, &p).to_vec::<f32>(), vec![2.0; 4]);

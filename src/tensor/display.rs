@@ -121,7 +121,7 @@ impl fmt::Display for ArrayData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut elems = element_strings(self);
         align(&mut elems, self.dtype().is_float());
-        if matches!(self, ArrayData::Bool(_)) && elems.iter().any(|s| s.trim() == "True") && self.shape().len() > 0 {
+        if matches!(self, ArrayData::Bool(_)) && elems.iter().any(|s| s.trim() == "True") && !self.shape().is_empty() {
             // numpy pads True to False's width: `[ True False]`.
             for s in elems.iter_mut() {
                 if s.len() < 5 {

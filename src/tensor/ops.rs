@@ -1,4 +1,7 @@
-//! Operators (`+ - * /`, unary `-`) and methods on `Tensor`. All of them are thin calls into
+//! Operators (`+ - * /`, unary `-`) and methods on `Tensor`. A Rust scalar on the right can be
+//! any [`Scalar`] (one generic impl, so unsuffixed literals infer); on the left, Rust's orphan
+//! rules allow only concrete impls, so there is one for `f64` and one for `i32`: `1.0 - &x`
+//! and `2 * &x` work for every dtype (the scalar takes the tensor's dtype). All of them are thin calls into
 //! `crate::numpy` / `crate::lax` / `crate::nn`, so they trace like any other op.
 
 use super::{DType, Scalar, Tensor};
@@ -50,20 +53,6 @@ macro_rules! binary_operator {
                 $f(self, rhs)
             }
         }
-        impl $Trait<Tensor> for f32 {
-            type Output = Tensor;
-            #[track_caller]
-            fn $method(self, rhs: Tensor) -> Tensor {
-                $f(self, rhs)
-            }
-        }
-        impl $Trait<&Tensor> for f32 {
-            type Output = Tensor;
-            #[track_caller]
-            fn $method(self, rhs: &Tensor) -> Tensor {
-                $f(self, rhs)
-            }
-        }
         impl $Trait<Tensor> for f64 {
             type Output = Tensor;
             #[track_caller]
@@ -72,6 +61,20 @@ macro_rules! binary_operator {
             }
         }
         impl $Trait<&Tensor> for f64 {
+            type Output = Tensor;
+            #[track_caller]
+            fn $method(self, rhs: &Tensor) -> Tensor {
+                $f(self, rhs)
+            }
+        }
+        impl $Trait<Tensor> for i32 {
+            type Output = Tensor;
+            #[track_caller]
+            fn $method(self, rhs: Tensor) -> Tensor {
+                $f(self, rhs)
+            }
+        }
+        impl $Trait<&Tensor> for i32 {
             type Output = Tensor;
             #[track_caller]
             fn $method(self, rhs: &Tensor) -> Tensor {
