@@ -11,6 +11,8 @@
 //! assert_eq!(f(&x).shape(), &[] as &[usize]);
 //! ```
 
+extern crate self as ferrax;
+
 pub mod core;
 pub mod interp;
 pub mod kernels;
@@ -23,10 +25,14 @@ pub mod tree;
 
 pub use crate::core::make_jaxpr;
 pub use tensor::{DType, Tensor};
+pub use tree::PyTree;
+/// `#[derive(PyTree)]`: see [`tree`].
+pub use ferrax_derive::PyTree;
 
 /// The names most programs need: `use ferrax::prelude::*;`.
 pub mod prelude {
     pub use crate::core::{make_jaxpr, ClosedJaxpr, Jaxpr};
     pub use crate::tensor::{DType, Scalar, Tensor};
     pub use crate::tree::PyTree;
+    pub use ferrax_derive::PyTree;
 }
