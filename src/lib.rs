@@ -21,9 +21,14 @@ pub mod nn;
 pub mod numpy;
 pub mod prims;
 pub mod tensor;
+pub mod test_util;
+pub mod transforms;
 pub mod tree;
 
 pub use crate::core::make_jaxpr;
+pub use transforms::{
+    grad, grad_with_aux, hessian, jacfwd, jacrev, jvp, linearize, value_and_grad, value_and_grad_with_aux, vjp,
+};
 pub use tensor::{DType, Tensor};
 pub use tree::PyTree;
 /// `#[derive(PyTree)]`: see [`tree`].
@@ -33,6 +38,10 @@ pub use ferrax_derive::PyTree;
 pub mod prelude {
     pub use crate::core::{make_jaxpr, ClosedJaxpr, Jaxpr};
     pub use crate::tensor::{DType, Scalar, Tensor};
+    pub use crate::transforms::{
+        grad, grad_with_aux, hessian, jacfwd, jacrev, jvp, linearize, value_and_grad, value_and_grad_with_aux,
+        vjp,
+    };
     pub use crate::tree::PyTree;
     pub use ferrax_derive::PyTree;
 }

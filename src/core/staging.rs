@@ -13,9 +13,15 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 /// Records equations into a jaxpr under construction. Tracer ids are its variable ids.
+///
+/// In *partial* mode (used by `linearize`) an op none of whose inputs are this trace's
+/// tracers is not recorded but handed to the parent trace: known values are computed now and
+/// only the ops that depend on the staged inputs (the tangents) are recorded; the known values
+/// they read become the jaxpr's constvars (the residuals).
 pub struct StagingTrace {
     id: TraceId,
     parent: Option<Rc<dyn Trace>>,
+    partial: bool,
     state: RefCell<Builder>,
 }
 
@@ -31,7 +37,17 @@ struct Builder {
 impl StagingTrace {
     /// A new staging trace whose parent is the current trace.
     pub fn new() -> Rc<StagingTrace> {
-        Rc::new(StagingTrace { id: new_trace_id(), parent: current_trace(), state: RefCell::default() })
+        Rc::new(StagingTrace { id: new_trace_id(), parent: current_trace(), partial: false, state: RefCell::default() })
+    }
+
+    /// A new partial-evaluation staging trace whose parent is the current trace.
+    pub fn new_partial() -> Rc<StagingTrace> {
+        Rc::new(StagingTrace { id: new_trace_id(), parent: current_trace(), partial: true, state: RefCell::default() })
+    }
+
+    /// True if `t` is one of this trace's tracers.
+    pub fn owns(&self, t: &Tensor) -> bool {
+        t.tracer().is_some_and(|tr| tr.trace == self.id)
     }
 
     /// Adds an input variable and returns its tracer.
@@ -97,6 +113,9 @@ impl Trace for StagingTrace {
     }
 
     fn process_primitive(&self, prim: &Prim, inputs: &[Tensor], out_avals: Avals) -> Outputs {
+        if self.partial && !inputs.iter().any(|t| self.owns(t)) {
+            return with_trace(self.parent.clone(), || super::bind(prim, inputs));
+        }
         let atoms = inputs.iter().map(|t| self.atom_for(t)).collect();
         let mut st = self.state.borrow_mut();
         let outputs: smallvec::SmallVec<[Var; 1]> = out_avals.iter().map(|a| st.jaxpr.new_var(a.clone())).collect();

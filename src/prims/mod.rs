@@ -16,8 +16,8 @@ pub mod unary;
 pub mod window;
 pub(crate) mod util;
 
-use crate::core::{Aval, Avals, Jaxpr};
-use crate::tensor::ArrayData;
+use crate::core::{Aval, Avals, Jaxpr, Outputs};
+use crate::tensor::{ArrayData, Tensor};
 use smallvec::SmallVec;
 use std::sync::Arc;
 
@@ -59,6 +59,57 @@ pub trait PrimRules {
     fn abstract_eval(&self, inputs: &[Aval]) -> Result<Avals, String>;
     /// Evaluates on concrete arrays; `out_avals` is what `abstract_eval` returned.
     fn eval(&self, inputs: &[&ArrayData], out_avals: &[Aval]) -> ArrayOutputs;
+
+    /// Forward-mode rule: the primal outputs and their tangents, given primal inputs and
+    /// tangents (`None` is a symbolic zero; at least one is `Some`). Written with ops, which
+    /// bind under whatever trace is current, so rules compose to any order. Tangent outputs
+    /// must be linear in the input tangents (the backward pass transposes them).
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> (Outputs, Vec<Option<Tensor>>) {
+        let _ = (primals, tangents);
+        panic!("{}: differentiation is not supported for this primitive", self.name())
+    }
+
+    /// Transpose rule of a primitive that is linear in its `Linear` arguments: given output
+    /// cotangents (`None` = zero), returns a cotangent per argument (`None` for known
+    /// arguments or zero cotangents). Written with ops, so the backward pass is itself
+    /// differentiable.
+    fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {
+        let _ = (cts, args);
+        panic!("{}: this primitive is not linear, so it has no transpose rule", self.name())
+    }
+}
+
+/// An argument of an equation being transposed: a known value (a residual or literal), or a
+/// linear input whose cotangent is wanted (only its type is known).
+#[derive(Clone, Debug)]
+pub enum LinearArg {
+    Known(Tensor),
+    Linear(Aval),
+}
+
+impl LinearArg {
+    /// The value of a known argument; panics for a linear one (a rule that multiplies two
+    /// linear arguments is not linear).
+    #[track_caller]
+    pub fn known(&self) -> &Tensor {
+        match self {
+            LinearArg::Known(t) => t,
+            LinearArg::Linear(a) => panic!("transpose: expected a known (residual) argument, found a linear one of type {a}"),
+        }
+    }
+
+    /// True for a linear argument.
+    pub fn is_linear(&self) -> bool {
+        matches!(self, LinearArg::Linear(_))
+    }
+
+    /// The argument's type.
+    pub fn aval(&self) -> Aval {
+        match self {
+            LinearArg::Known(t) => t.aval(),
+            LinearArg::Linear(a) => a.clone(),
+        }
+    }
 }
 
 /// A primitive with its params. Cheap to clone, comparable and hashable (jit cache keys
@@ -108,6 +159,12 @@ impl PrimRules for Prim {
     }
     fn eval(&self, inputs: &[&ArrayData], out_avals: &[Aval]) -> ArrayOutputs {
         delegate!(self, p => p.eval(inputs, out_avals))
+    }
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> (Outputs, Vec<Option<Tensor>>) {
+        delegate!(self, p => p.jvp(primals, tangents))
+    }
+    fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {
+        delegate!(self, p => p.transpose(cts, args))
     }
 }
 

@@ -6,10 +6,11 @@
 //! logical or and `reduce_min` logical and. `argmax`/`argmin` return the index of the first
 //! extreme value, where a NaN counts as both the maximum and the minimum (the first NaN wins).
 
-use super::util::{check_axes, expect_arity, py_tuple, text};
-use super::{ArrayOutputs, Param, PrimRules};
-use crate::core::{Aval, Avals, Shape};
-use crate::tensor::{ArrayData, ArrayElement, DType};
+use super::util::{check_axes, expect_arity, instantiate, jvp_out, linear_jvp, py_tuple, text};
+use super::{ArrayOutputs, LinearArg, Param, Prim, PrimRules};
+use crate::core::{bind1, Aval, Avals, Outputs, Shape};
+use crate::lax;
+use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
 use ndarray::{ArrayD, IxDyn};
 use smallvec::smallvec;
 
@@ -145,6 +146,38 @@ impl PrimRules for ReduceOp {
             }
         };
         smallvec![r]
+    }
+
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> (Outputs, Vec<Option<Tensor>>) {
+        let prim = Prim::Reduce(self.clone());
+        let x = &primals[0];
+        match self {
+            ReduceOp::Sum { .. } => linear_jvp(&prim, primals, tangents),
+            ReduceOp::Argmax { .. } | ReduceOp::Argmin { .. } => jvp_out(bind1(&prim, primals), None),
+            ReduceOp::Max { axes } | ReduceOp::Min { axes } => {
+                // The tangent at the chosen locations, averaged over ties (JAX's chooser rule).
+                let ans = bind1(&prim, primals);
+                let t = instantiate(&tangents[0], x);
+                let kept: Vec<usize> = (0..x.ndim()).filter(|d| !axes.contains(d)).collect();
+                let ans_b = lax::broadcast_in_dim(&ans, x.shape(), &kept);
+                let hits = lax::convert_element_type(&lax::eq(x, &ans_b), x.dtype());
+                let counts = lax::reduce_sum(&hits, axes);
+                let picked = lax::reduce_sum(&lax::mul(&t, &hits), axes);
+                jvp_out(ans, Some(lax::div(&picked, &counts)))
+            }
+            ReduceOp::Prod { .. } => panic!("reduce_prod: differentiation is not supported yet"),
+        }
+    }
+
+    fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {
+        match self {
+            ReduceOp::Sum { axes } => {
+                let aval = args[0].aval();
+                let kept: Vec<usize> = (0..aval.ndim()).filter(|d| !axes.contains(d)).collect();
+                vec![cts[0].as_ref().map(|ct| lax::broadcast_in_dim(ct, &aval.shape, &kept))]
+            }
+            _ => panic!("{}: this primitive is not linear, so it has no transpose rule", self.name()),
+        }
     }
 }
 

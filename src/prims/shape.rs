@@ -4,10 +4,11 @@
 //! Shape rules follow JAX/XLA. Kernels are generic over every dtype (iota excepts bool) and
 //! always return arrays in standard (row-major) layout.
 
-use super::util::{check_axes, expect_arity, py_tuple, strides, text};
-use super::{ArrayOutputs, Param, PrimRules};
-use crate::core::{Aval, Avals, Shape};
-use crate::tensor::{ArrayData, ArrayElement, DType, Element};
+use super::util::{check_axes, expect_arity, linear_jvp, py_tuple, strides, text};
+use super::{ArrayOutputs, LinearArg, Param, Prim, PrimRules};
+use crate::core::{Aval, Avals, Outputs, Shape};
+use crate::lax;
+use crate::tensor::{ArrayData, ArrayElement, DType, Element, Tensor};
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Slice};
 use smallvec::smallvec;
 
@@ -293,6 +294,90 @@ impl PrimRules for ShapeOp {
             } => iota_kernel(*dtype, shape, *dimension),
         };
         smallvec![result]
+    }
+
+    /// Every shape op is linear in its array operands (pad also in its padding value).
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> (Outputs, Vec<Option<Tensor>>) {
+        linear_jvp(&Prim::Shape(self.clone()), primals, tangents)
+    }
+
+    fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {
+        let Some(ct) = &cts[0] else {
+            return vec![None; args.len()];
+        };
+        let in_aval = args[0].aval();
+        let ct_operand = match self {
+            ShapeOp::BroadcastInDim { broadcast_dimensions, .. } => {
+                // Sum over the new dims and over operand dims of size 1 that were stretched.
+                let stretched: Vec<usize> = (0..in_aval.ndim())
+                    .filter(|&i| in_aval.shape[i] == 1 && ct.shape()[broadcast_dimensions[i]] != 1)
+                    .collect();
+                let mut axes: Vec<usize> = (0..ct.ndim()).filter(|d| !broadcast_dimensions.contains(d)).collect();
+                axes.extend(stretched.iter().map(|&i| broadcast_dimensions[i]));
+                axes.sort_unstable();
+                let summed = if axes.is_empty() { ct.clone() } else { lax::reduce_sum(ct, &axes) };
+                if summed.shape() == in_aval.shape.as_slice() {
+                    summed
+                } else {
+                    lax::reshape(&summed, &in_aval.shape)
+                }
+            }
+            ShapeOp::Reshape { .. } | ShapeOp::Squeeze { .. } => lax::reshape(ct, &in_aval.shape),
+            ShapeOp::Transpose { permutation } => {
+                let mut inverse = vec![0; permutation.len()];
+                for (i, &p) in permutation.iter().enumerate() {
+                    inverse[p] = i;
+                }
+                lax::transpose(ct, &inverse)
+            }
+            ShapeOp::Rev { dimensions } => lax::rev(ct, dimensions),
+            ShapeOp::Pad { padding_config } => {
+                // Undo the low/high padding (cropping what was added, re-adding what was
+                // cropped), then drop the interior padding with a strided slice.
+                let unpad: Vec<(i64, i64, i64)> = padding_config.iter().map(|&(lo, hi, _)| (-lo, -hi, 0)).collect();
+                let zero = Tensor::zeros(&[], ct.dtype());
+                let unpadded = lax::pad(ct, &zero, &unpad);
+                let steps: Vec<usize> = padding_config.iter().map(|&(_, _, interior)| interior as usize + 1).collect();
+                let t_operand = lax::slice(&unpadded, &vec![0; ct.ndim()], unpadded.shape(), Some(&steps));
+                let all: Vec<usize> = (0..ct.ndim()).collect();
+                let ct_value = args[1].is_linear().then(|| {
+                    let total = lax::reduce_sum(ct, &all);
+                    lax::sub(&total, &lax::reduce_sum(&t_operand, &all))
+                });
+                return vec![args[0].is_linear().then_some(t_operand), ct_value];
+            }
+            ShapeOp::Concatenate { dimension } => {
+                let mut start = 0;
+                return args
+                    .iter()
+                    .map(|a| {
+                        let aval = a.aval();
+                        let size = aval.shape[*dimension];
+                        let (mut lo, mut hi) = (vec![0; ct.ndim()], ct.shape().to_vec());
+                        lo[*dimension] = start;
+                        hi[*dimension] = start + size;
+                        start += size;
+                        a.is_linear().then(|| lax::slice(ct, &lo, &hi, None))
+                    })
+                    .collect();
+            }
+            ShapeOp::Slice { start_indices, strides, .. } => {
+                // Scatter the slice back with a pad: low = start, interior = stride - 1.
+                let steps: Vec<usize> = strides.as_ref().map_or(vec![1; ct.ndim()], |s| s.to_vec());
+                let config: Vec<(i64, i64, i64)> = (0..ct.ndim())
+                    .map(|d| {
+                        let n = ct.shape()[d];
+                        let covered = if n == 0 { 0 } else { 1 + (n - 1) * steps[d] };
+                        let lo = start_indices[d] as i64;
+                        let hi = in_aval.shape[d] as i64 - lo - covered as i64;
+                        (lo, hi, steps[d] as i64 - 1)
+                    })
+                    .collect();
+                lax::pad(ct, &Tensor::zeros(&[], ct.dtype()), &config)
+            }
+            ShapeOp::Iota { .. } => unreachable!("iota has no operands to transpose"),
+        };
+        vec![Some(ct_operand)]
     }
 }
 

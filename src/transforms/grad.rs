@@ -1,0 +1,242 @@
+//! Reverse mode and the derived transformations: `vjp`, `grad`, `value_and_grad` (with and
+//! without aux), `jacfwd`, `jacrev`, `hessian`. Reverse mode is linearize + transpose.
+
+use super::jvp::{jvp, zeros_of};
+use super::linearize::{linearize_flat, LinearJaxpr};
+use super::transpose::backward_pass;
+use crate::tensor::Tensor;
+use crate::tree::{PyTree, TreeDef};
+
+/// Pulls output cotangents back through a linearized function to input cotangents (zeros
+/// for non-float inputs and unreachable ones).
+fn pull_back(lin: &LinearJaxpr, cts: &[Tensor]) -> Vec<Tensor> {
+    let cts: Vec<Option<Tensor>> = cts.iter().map(|c| Some(c.clone())).collect();
+    let mut float_cts = backward_pass(&lin.jaxpr.jaxpr, &lin.jaxpr.consts, &cts).into_iter();
+    lin.in_avals
+        .iter()
+        .zip(&lin.in_is_float)
+        .map(|(aval, is_float)| {
+            let ct = if *is_float { float_cts.next().expect("one cotangent per float input") } else { None };
+            ct.unwrap_or_else(|| zeros_of(aval))
+        })
+        .collect()
+}
+
+/// Runs `f` at `x` and returns its output with the pullback: the vector-Jacobian product
+/// `ct ↦ ctᵀ J` (`jax.vjp`). The pullback can be called many times.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
+/// let (y, pullback) = vjp(|x: &Tensor| x * x, &x);
+/// let gx = pullback(&Tensor::ones(&[2], DType::F32));
+/// assert_eq!(gx.to_vec::<f32>(), vec![2.0, 4.0]);
+/// assert_eq!(y.to_vec::<f32>(), vec![1.0, 4.0]);
+/// ```
+#[track_caller]
+pub fn vjp<P: PyTree, O: PyTree>(f: impl FnOnce(&P) -> O, x: &P) -> (O, impl Fn(&O) -> P) {
+    let def = x.treedef();
+    let mut out_def: Option<TreeDef> = None;
+    let (ys, lin) = linearize_flat(&x.leaves(), |leaves| {
+        let out = f(&P::unflatten(&def, leaves.to_vec()));
+        out_def = Some(out.treedef());
+        out.leaves()
+    });
+    let out_def = out_def.expect("function was called");
+    let y = O::unflatten(&out_def, ys);
+    let pullback = move |ct: &O| {
+        let ct_def = ct.treedef();
+        assert!(ct_def == out_def, "vjp: cotangent structure {ct_def} differs from the output's {out_def}");
+        let cts = ct.leaves();
+        for (i, (c, a)) in cts.iter().zip(&lin.out_avals).enumerate() {
+            assert!(
+                c.shape() == a.shape.as_slice() && c.dtype() == a.dtype,
+                "vjp: cotangent {i} has type {} but the output has type {a}",
+                c.aval()
+            );
+        }
+        P::unflatten(&def, pull_back(&lin, &cts))
+    };
+    (y, pullback)
+}
+
+/// Checks that a loss is a float scalar, as `grad` needs.
+#[track_caller]
+fn check_scalar_loss(y: &Tensor, what: &str) {
+    assert!(
+        y.ndim() == 0 && y.dtype().is_float(),
+        "{what}: the function must return a float scalar (f32[] or f64[]), got {}; \
+         use vjp or jacrev for non-scalar outputs",
+        y.aval()
+    );
+}
+
+/// Checks that every input leaf is a float (gradients of integer inputs are not defined).
+#[track_caller]
+fn check_float_inputs(x: &impl PyTree, what: &str) {
+    for (i, leaf) in x.leaves().iter().enumerate() {
+        assert!(
+            leaf.dtype().is_float(),
+            "{what}: input leaf {i} has dtype {}; only float inputs can be differentiated \
+             (close over integer data instead of passing it as an argument)",
+            leaf.dtype()
+        );
+    }
+}
+
+/// The value and gradient of a scalar function, with an auxiliary output carried along.
+#[track_caller]
+fn value_aux_and_grad<P: PyTree, A: PyTree>(f: impl FnOnce(&P) -> (Tensor, A), x: &P, what: &str) -> ((Tensor, A), P) {
+    check_float_inputs(x, what);
+    let def = x.treedef();
+    let mut aux: Option<A> = None;
+    let (ys, lin) = linearize_flat(&x.leaves(), |leaves| {
+        let (y, a) = f(&P::unflatten(&def, leaves.to_vec()));
+        aux = Some(a);
+        vec![y]
+    });
+    let y = ys.into_iter().next().expect("one output");
+    check_scalar_loss(&y, what);
+    let ct = Tensor::ones(&[], y.dtype());
+    let g = P::unflatten(&def, pull_back(&lin, &[ct]));
+    ((y, aux.expect("function was called")), g)
+}
+
+/// The gradient of a scalar function of a pytree (`jax.grad`): returns a function giving a
+/// tree of the same structure as the input.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::from_vec(vec![0.0f32, 1.0], &[2]);
+/// let g = grad(|x: &Tensor| (x.sin() * x).sum())(&x);
+/// let expect: Vec<f32> = [0.0f32, 1.0].iter().map(|&v| v.cos() * v + v.sin()).collect();
+/// assert_eq!(g.to_vec::<f32>(), expect);
+/// ```
+pub fn grad<P: PyTree, F: Fn(&P) -> Tensor>(f: F) -> impl Fn(&P) -> P {
+    move |x: &P| value_aux_and_grad(|p: &P| (f(p), ()), x, "grad").1
+}
+
+/// The value and the gradient of a scalar function (`jax.value_and_grad`).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::scalar(3.0f64);
+/// let (v, g) = value_and_grad(|x: &Tensor| x * x)(&x);
+/// assert_eq!((v.item::<f64>(), g.item::<f64>()), (9.0, 6.0));
+/// ```
+pub fn value_and_grad<P: PyTree, F: Fn(&P) -> Tensor>(f: F) -> impl Fn(&P) -> (Tensor, P) {
+    move |x: &P| {
+        let ((v, ()), g) = value_aux_and_grad(|p: &P| (f(p), ()), x, "value_and_grad");
+        (v, g)
+    }
+}
+
+/// The gradient of a function returning `(loss, aux)`; returns `(gradient, aux)`
+/// (`jax.grad(..., has_aux=True)`).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::scalar(2.0f32);
+/// let (g, aux) = grad_with_aux(|x: &Tensor| (x * x, x * 10.0))(&x);
+/// assert_eq!((g.item::<f32>(), aux.item::<f32>()), (4.0, 20.0));
+/// ```
+pub fn grad_with_aux<P: PyTree, A: PyTree, F: Fn(&P) -> (Tensor, A)>(f: F) -> impl Fn(&P) -> (P, A) {
+    move |x: &P| {
+        let ((_, aux), g) = value_aux_and_grad(&f, x, "grad_with_aux");
+        (g, aux)
+    }
+}
+
+/// `((loss, aux), gradient)` of a function returning `(loss, aux)`
+/// (`jax.value_and_grad(..., has_aux=True)`).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::scalar(2.0f32);
+/// let ((v, aux), g) = value_and_grad_with_aux(|x: &Tensor| (x * x, x + 1.0))(&x);
+/// assert_eq!((v.item::<f32>(), aux.item::<f32>(), g.item::<f32>()), (4.0, 3.0, 4.0));
+/// ```
+pub fn value_and_grad_with_aux<P: PyTree, A: PyTree, F: Fn(&P) -> (Tensor, A)>(f: F) -> impl Fn(&P) -> ((Tensor, A), P) {
+    move |x: &P| value_aux_and_grad(&f, x, "value_and_grad_with_aux")
+}
+
+/// One-hot basis tensors of `aval`'s shape, one per element, built with ops.
+fn basis(x: &Tensor) -> Vec<Tensor> {
+    let n = x.size();
+    (0..n)
+        .map(|i| {
+            let mut v = vec![0.0; n];
+            v[i] = 1.0;
+            Tensor::from_f64_values(&v, x.shape(), x.dtype())
+        })
+        .collect()
+}
+
+/// Stacks per-basis-vector results into a Jacobian of shape `out_shape + in_shape`.
+fn assemble(columns: Vec<Tensor>, out_shape: &[usize], in_shape: &[usize], in_major: bool) -> Tensor {
+    let stacked = crate::numpy::stack(&columns, 0);
+    let mut shape: Vec<usize> = Vec::new();
+    if in_major {
+        // rows are input elements: [n_in, out...] -> [out..., in...]
+        shape.push(columns.len());
+        shape.extend_from_slice(out_shape);
+        let nd_out = out_shape.len();
+        let flat = stacked.reshape(&shape.iter().map(|&d| d as isize).collect::<Vec<_>>());
+        let mut perm: Vec<usize> = (1..=nd_out).collect();
+        perm.push(0);
+        let moved = crate::lax::transpose(&flat, &perm);
+        let mut full: Vec<isize> = out_shape.iter().map(|&d| d as isize).collect();
+        full.extend(in_shape.iter().map(|&d| d as isize));
+        moved.reshape(&full)
+    } else {
+        let mut full: Vec<isize> = out_shape.iter().map(|&d| d as isize).collect();
+        full.extend(in_shape.iter().map(|&d| d as isize));
+        stacked.reshape(&full)
+    }
+}
+
+/// The Jacobian of a tensor function by forward mode (one JVP per input element; batched into
+/// one traced call once `vmap` lands). Shape: `out.shape + in.shape`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::from_vec(vec![1.0f64, 2.0], &[2]);
+/// let j = jacfwd(|x: &Tensor| x * x)(&x);
+/// assert_eq!(j.to_vec::<f64>(), vec![2.0, 0.0, 0.0, 4.0]);
+/// ```
+pub fn jacfwd<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
+    move |x: &Tensor| {
+        let y_shape = f(x).shape().to_vec();
+        let columns: Vec<Tensor> = basis(x).iter().map(|e| jvp(&f, x, e).1).collect();
+        assemble(columns, &y_shape, x.shape(), true)
+    }
+}
+
+/// The Jacobian of a tensor function by reverse mode (one pullback per output element;
+/// batched into one traced call once `vmap` lands). Shape: `out.shape + in.shape`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::from_vec(vec![1.0f64, 2.0], &[2]);
+/// let j = jacrev(|x: &Tensor| x.sum() * x)(&x);
+/// assert_eq!(j.to_vec::<f64>(), vec![4.0, 1.0, 2.0, 5.0]);
+/// ```
+pub fn jacrev<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
+    move |x: &Tensor| {
+        let (y, pullback) = vjp(&f, x);
+        let rows: Vec<Tensor> = basis(&y).iter().map(|e| pullback(e)).collect();
+        assemble(rows, y.shape(), x.shape(), false)
+    }
+}
+
+/// The Hessian of a scalar function: `jacfwd(jacrev(f))`. Shape: `in.shape + in.shape`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::from_vec(vec![1.0f64, 2.0], &[2]);
+/// let h = hessian(|x: &Tensor| (x * x * x).sum())(&x);
+/// assert_eq!(h.to_vec::<f64>(), vec![6.0, 0.0, 0.0, 12.0]);
+/// ```
+pub fn hessian<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
+    jacfwd(jacrev(f))
+}

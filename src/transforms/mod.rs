@@ -1,0 +1,15 @@
+//! Function transformations. Each works by running the user's function under a trace:
+//! `jvp` (forward mode), `linearize` (forward mode with the primal computed once),
+//! `vjp`/`grad` (linearize, then transpose the linear jaxpr), and the Jacobian helpers.
+
+mod grad;
+mod jvp;
+mod linearize;
+mod transpose;
+
+pub use grad::{grad, grad_with_aux, hessian, jacfwd, jacrev, value_and_grad, value_and_grad_with_aux, vjp};
+pub use jvp::jvp;
+pub(crate) use jvp::{jvp_flat, zeros_like, zeros_of};
+pub use linearize::{linearize, LinearJaxpr};
+pub(crate) use linearize::linearize_flat;
+pub use transpose::backward_pass;
