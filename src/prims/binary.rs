@@ -10,7 +10,7 @@ use super::util::expect_arity;
 use super::{ArrayOutputs, PrimRules};
 use crate::core::{Aval, Avals, Shape};
 use crate::tensor::{ArrayData, ArrayElement, DType};
-use ndarray::{ArrayD, IxDyn, Zip};
+use ndarray::{ArrayD, IxDyn};
 use smallvec::smallvec;
 
 /// A two-operand elementwise primitive.
@@ -67,7 +67,11 @@ pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Shape, String> {
         return Ok(Shape::from_slice(a));
     }
     if a.len() != b.len() {
-        return Err(format!("ranks differ ({} vs {}); broadcast_in_dim first", a.len(), b.len()));
+        return Err(format!(
+            "ranks differ ({} vs {}); broadcast_in_dim first",
+            a.len(),
+            b.len()
+        ));
     }
     a.iter()
         .zip(b)
@@ -110,15 +114,23 @@ impl PrimRules for BinaryOp {
     fn abstract_eval(&self, inputs: &[Aval]) -> Result<Avals, String> {
         expect_arity(inputs, 2)?;
         let (a, b) = (&inputs[0], &inputs[1]);
-        let pow_int_exponent = *self == BinaryOp::Pow && a.dtype.is_float() && b.dtype == DType::I32;
+        let pow_int_exponent =
+            *self == BinaryOp::Pow && a.dtype.is_float() && b.dtype == DType::I32;
         if a.dtype != b.dtype && !pow_int_exponent {
-            return Err(format!("dtypes differ ({} vs {}); convert one first", a.dtype, b.dtype));
+            return Err(format!(
+                "dtypes differ ({} vs {}); convert one first",
+                a.dtype, b.dtype
+            ));
         }
         if !self.dtype_ok(a.dtype) {
             return Err(format!("dtype {} is not supported", a.dtype));
         }
         let shape = broadcast_shapes(&a.shape, &b.shape)?;
-        let dtype = if self.is_comparison() { DType::Bool } else { a.dtype };
+        let dtype = if self.is_comparison() {
+            DType::Bool
+        } else {
+            a.dtype
+        };
         Ok(smallvec![Aval { shape, dtype }])
     }
 
@@ -137,23 +149,44 @@ pub fn zip_map<A: Copy, B: Copy, O>(
 ) -> ArrayD<O> {
     let shape = IxDyn(out_shape);
     if a.shape() == out_shape && b.shape() == out_shape {
-        let (xs, ys) = (a.as_slice().expect("row-major"), b.as_slice().expect("row-major"));
+        let (xs, ys) = (
+            a.as_slice().expect("row-major"),
+            b.as_slice().expect("row-major"),
+        );
         let data: Vec<O> = xs.iter().zip(ys).map(|(&x, &y)| f(x, y)).collect();
         return ArrayD::from_shape_vec(shape, data).expect("same size");
     }
     if b.len() == 1 && a.shape() == out_shape {
         let y = *b.iter().next().expect("one element");
-        let data: Vec<O> = a.as_slice().expect("row-major").iter().map(|&x| f(x, y)).collect();
+        let data: Vec<O> = a
+            .as_slice()
+            .expect("row-major")
+            .iter()
+            .map(|&x| f(x, y))
+            .collect();
         return ArrayD::from_shape_vec(shape, data).expect("same size");
     }
     if a.len() == 1 && b.shape() == out_shape {
         let x = *a.iter().next().expect("one element");
-        let data: Vec<O> = b.as_slice().expect("row-major").iter().map(|&y| f(x, y)).collect();
+        let data: Vec<O> = b
+            .as_slice()
+            .expect("row-major")
+            .iter()
+            .map(|&y| f(x, y))
+            .collect();
         return ArrayD::from_shape_vec(shape, data).expect("same size");
     }
-    let av = a.broadcast(shape.clone()).expect("shape rule checked broadcast");
-    let bv = b.broadcast(shape).expect("shape rule checked broadcast");
-    Zip::from(&av).and(&bv).map_collect(|&x, &y| f(x, y)).into_dyn()
+    let av = a
+        .broadcast(shape.clone())
+        .expect("shape rule checked broadcast");
+    let bv = b
+        .broadcast(shape.clone())
+        .expect("shape rule checked broadcast");
+    // Collect in logical (row-major) order. `Zip::map_collect` picks column-major output when
+    // the broadcast views lean that way (e.g. [2,1,1] with [1,3,1]), which would break the
+    // standard-layout invariant that kernels rely on.
+    let data: Vec<O> = av.iter().zip(bv.iter()).map(|(&x, &y)| f(x, y)).collect();
+    ArrayD::from_shape_vec(shape, data).expect("same size")
 }
 
 /// Evaluates a binary op on concrete arrays.

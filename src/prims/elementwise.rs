@@ -4,7 +4,7 @@ use super::util::{expect_arity, text};
 use super::{ArrayOutputs, Param, PrimRules};
 use crate::core::{Aval, Avals};
 use crate::tensor::{ArrayData, ArrayElement, DType};
-use ndarray::{ArrayD, IxDyn, Zip};
+use ndarray::{ArrayD, IxDyn};
 use smallvec::smallvec;
 
 /// Elementwise primitives that are neither plain unary nor binary.
@@ -31,7 +31,10 @@ impl PrimRules for ElementwiseOp {
     fn params(&self) -> Vec<(&'static str, Param)> {
         match self {
             ElementwiseOp::ConvertElementType(d) => {
-                vec![("new_dtype", text(d.numpy_name())), ("weak_type", text("False"))]
+                vec![
+                    ("new_dtype", text(d.numpy_name())),
+                    ("weak_type", text("False")),
+                ]
             }
             _ => Vec::new(),
         }
@@ -47,14 +50,25 @@ impl PrimRules for ElementwiseOp {
                 match which.dtype {
                     DType::Bool if cases.len() <= 2 => {}
                     DType::I32 => {}
-                    DType::Bool => return Err(format!("a bool selector picks from at most 2 cases, got {}", cases.len())),
+                    DType::Bool => {
+                        return Err(format!(
+                            "a bool selector picks from at most 2 cases, got {}",
+                            cases.len()
+                        ))
+                    }
                     d => return Err(format!("selector must be bool or i32, got {d}")),
                 }
                 if let Some(bad) = cases.iter().find(|c| **c != cases[0]) {
-                    return Err(format!("cases must have one type, got {} and {}", cases[0], bad));
+                    return Err(format!(
+                        "cases must have one type, got {} and {}",
+                        cases[0], bad
+                    ));
                 }
                 if which.ndim() != 0 && which.shape != cases[0].shape {
-                    return Err(format!("selector shape {:?} must be scalar or match the cases' {:?}", which.shape, cases[0].shape));
+                    return Err(format!(
+                        "selector shape {:?} must be scalar or match the cases' {:?}",
+                        which.shape, cases[0].shape
+                    ));
                 }
                 Ok(smallvec![cases[0].clone()])
             }
@@ -63,10 +77,16 @@ impl PrimRules for ElementwiseOp {
                 let (lo, x, hi) = (&inputs[0], &inputs[1], &inputs[2]);
                 for (what, b) in [("min", lo), ("max", hi)] {
                     if b.dtype != x.dtype {
-                        return Err(format!("{what} dtype {} differs from operand's {}", b.dtype, x.dtype));
+                        return Err(format!(
+                            "{what} dtype {} differs from operand's {}",
+                            b.dtype, x.dtype
+                        ));
                     }
                     if b.ndim() != 0 && b.shape != x.shape {
-                        return Err(format!("{what} shape {:?} must be scalar or {:?}", b.shape, x.shape));
+                        return Err(format!(
+                            "{what} shape {:?} must be scalar or {:?}",
+                            b.shape, x.shape
+                        ));
                     }
                 }
                 if x.dtype == DType::Bool {
@@ -86,15 +106,18 @@ impl PrimRules for ElementwiseOp {
         let result = match self {
             ElementwiseOp::ConvertElementType(d) => inputs[0].convert(*d),
             ElementwiseOp::SelectN => {
+                // Out-of-range selectors clamp to the valid cases (a bool `true` with a
+                // single case picks that case rather than indexing past the end).
+                let last = inputs.len() - 2;
                 let which: ArrayD<usize> = match inputs[0] {
-                    ArrayData::Bool(w) => w.mapv(|b| b as usize),
-                    ArrayData::I32(w) => {
-                        let n = inputs.len() as i32 - 1;
-                        w.mapv(|i| i.clamp(0, n - 1) as usize)
-                    }
+                    ArrayData::Bool(w) => w.mapv(|b| (b as usize).min(last)),
+                    ArrayData::I32(w) => w.mapv(|i| i.clamp(0, last as i32) as usize),
                     _ => unreachable!("checked by abstract_eval"),
                 };
-                let which = which.broadcast(shape.clone()).expect("scalar or same shape").to_owned();
+                let which = which
+                    .broadcast(shape.clone())
+                    .expect("scalar or same shape")
+                    .to_owned();
                 let which = which.as_slice().expect("row-major");
                 crate::dispatch_array!(inputs[1], _first, T => {
                     let cases: Vec<&[T]> = inputs[1..]
@@ -108,14 +131,23 @@ impl PrimRules for ElementwiseOp {
             ElementwiseOp::Clamp => crate::dispatch_array!(inputs[1], x, T => {
                 let lo = T::view(inputs[0]).expect("same dtype").broadcast(shape.clone()).expect("checked");
                 let hi = T::view(inputs[2]).expect("same dtype").broadcast(shape.clone()).expect("checked");
-                // lax.clamp: min(max(x, lo), hi), NaN in x propagates.
-                let out = Zip::from(x).and(&lo).and(&hi).map_collect(|&v, &l, &h| {
-                    let v = if v < l { l } else { v };
-                    if v > h { h } else { v }
-                });
-                T::wrap(out.into_dyn())
+                // lax.clamp: min(max(x, lo), hi), NaN in x propagates. Collected in logical
+                // order so the result is row-major whatever `Zip` would prefer.
+                let data: Vec<T> =
+                    x.iter().zip(lo.iter()).zip(hi.iter()).map(|((&v, &l), &h)| clamp_one(l, v, h)).collect();
+                T::wrap(ArrayD::from_shape_vec(shape.clone(), data).expect("same size"))
             }),
         };
         smallvec![result]
+    }
+}
+
+/// `min(max(v, lo), hi)` with NaN in `v` passing through.
+fn clamp_one<T: PartialOrd>(lo: T, v: T, hi: T) -> T {
+    let v = if v < lo { lo } else { v };
+    if v > hi {
+        hi
+    } else {
+        v
     }
 }
