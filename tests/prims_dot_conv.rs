@@ -625,6 +625,20 @@ fn conv_feature_groups() {
         ..params(nchw(), 2)
     };
     check_conv(&[1, 3, 4, 4], &[3, 1, 3, 3], &p, 34);
+    // Bigger groups (4 in x 5 out features each) go through im2col + gemm per group.
+    let p = ConvParams {
+        feature_group_count: 2,
+        window_strides: vec![2, 1],
+        padding: vec![(1, 0), (0, 1)],
+        ..params(nhwc(), 2)
+    };
+    check_conv(&[2, 6, 5, 8], &[2, 3, 4, 10], &p, 45);
+    let p = ConvParams {
+        feature_group_count: 3,
+        rhs_dilation: vec![1, 2],
+        ..params(nchw(), 2)
+    };
+    check_conv(&[1, 15, 5, 6], &[12, 5, 2, 2], &p, 46);
 }
 
 #[test]

@@ -5,7 +5,8 @@
 //! rows are multiplied by the kernel, viewed as a `[window * in_features, out_features]`
 //! matrix, with gemm (f32/f64) or an integer loop. Feature and batch groups each get their own
 //! im2col and a product with a column block of the kernel. A stride-1, unpadded 1x1
-//! convolution skips im2col: the input already is the matrix.
+//! convolution skips im2col: the input already is the matrix. Feature groups with few
+//! features each (depthwise convolutions) are accumulated directly instead.
 
 use super::matmul::{matmul_strided, MatmulElement};
 use crate::prims::conv::ConvGeneralDilated;
@@ -172,6 +173,64 @@ fn im2col<T: Copy + Default + Send + Sync>(
     buf
 }
 
+/// Feature-grouped convolution with small groups (depthwise and the like), computed directly:
+/// each output row accumulates `input tap x kernel tap` over the taps, group by group, which
+/// beats one tiny matrix product per group.
+#[allow(clippy::too_many_arguments)]
+fn grouped_direct<T: MatmulElement>(
+    lhs: &[T],
+    rhs: &[T],
+    g: &Geometry,
+    out: &mut [T],
+    features: usize,
+    groups: usize,
+    group_features: usize,
+    group_out: usize,
+) {
+    let out_features = groups * group_out;
+    let fill = |row: usize, dst: &mut [T]| {
+        let (n, pos) = (row / g.positions, row % g.positions);
+        let image = &lhs[n * g.image * features..];
+        for t in 0..g.taps {
+            let off = g.offsets[pos * g.taps + t];
+            if off == HOLE {
+                continue;
+            }
+            let src = &image[off * features..(off + 1) * features];
+            let w =
+                &rhs[t * group_features * out_features..(t + 1) * group_features * out_features];
+            if group_features == 1 && group_out == 1 {
+                for ((d, &a), &b) in dst.iter_mut().zip(src).zip(w) {
+                    *d = T::mul_add(*d, a, b);
+                }
+                continue;
+            }
+            for grp in 0..groups {
+                let drow = &mut dst[grp * group_out..(grp + 1) * group_out];
+                for c in 0..group_features {
+                    let a = src[grp * group_features + c];
+                    let wrow = &w[c * out_features + grp * group_out..][..group_out];
+                    for (d, &b) in drow.iter_mut().zip(wrow) {
+                        *d = T::mul_add(*d, a, b);
+                    }
+                }
+            }
+        }
+    };
+    if out.len() > PARALLEL_FILL {
+        out.par_chunks_mut(out_features)
+            .enumerate()
+            .for_each(|(r, d)| fill(r, d));
+    } else {
+        out.chunks_mut(out_features)
+            .enumerate()
+            .for_each(|(r, d)| fill(r, d));
+    }
+}
+
+/// Feature groups at most this big (input x output features per group) skip im2col + gemm.
+const SMALL_GROUP: usize = 16;
+
 /// Evaluates `conv_general_dilated` with params `p` (already validated by its shape rule)
 /// into an array of `out_shape` laid out per `p.dimension_numbers.out_spec`.
 pub fn conv_general_dilated<T: MatmulElement>(
@@ -209,7 +268,9 @@ pub fn conv_general_dilated<T: MatmulElement>(
     let g = Geometry::new(p, in_sp, k_sp, &out_sp);
     let rows = out_n * g.positions;
     let mut out = vec![T::default(); rows * out_features];
-    if !out.is_empty() {
+    if !out.is_empty() && fg > 1 && group_features * group_out <= SMALL_GROUP {
+        grouped_direct(l, r, &g, &mut out, features, fg, group_features, group_out);
+    } else if !out.is_empty() {
         let direct = fg == 1 && g.is_identity();
         for grp in 0..groups {
             let (first_image, first_feature) = if bg > 1 {

@@ -13,6 +13,9 @@ pub const PARALLEL_THRESHOLD: usize = 1 << 20;
 
 /// Element types with a matrix-product kernel.
 pub trait MatmulElement: Copy + Default + Send + Sync + 'static {
+    /// `acc + a * b` (wrapping for integers).
+    fn mul_add(acc: Self, a: Self, b: Self) -> Self;
+
     /// `dst[i * dst_rs + j] = Σ_p lhs[i * lhs_rs + p * lhs_cs] * rhs[p * rhs_rs + j * rhs_cs]`
     /// for `i < m, j < n, p < k` (strides in elements). The caller has checked bounds.
     #[allow(clippy::too_many_arguments)]
@@ -35,6 +38,10 @@ pub trait MatmulElement: Copy + Default + Send + Sync + 'static {
 macro_rules! gemm_element {
     ($($t:ty),*) => {$(
         impl MatmulElement for $t {
+            fn mul_add(acc: Self, a: Self, b: Self) -> Self {
+                acc + a * b
+            }
+
             fn matmul_unchecked(
                 m: usize,
                 n: usize,
@@ -87,6 +94,10 @@ gemm_element!(f32, f64);
 macro_rules! loop_element {
     ($($t:ty),*) => {$(
         impl MatmulElement for $t {
+            fn mul_add(acc: Self, a: Self, b: Self) -> Self {
+                acc.wrapping_add(a.wrapping_mul(b))
+            }
+
             fn matmul_unchecked(
                 m: usize,
                 n: usize,

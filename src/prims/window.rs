@@ -3,7 +3,7 @@
 //! minimum, +inf or its maximum), as XLA's init value does.
 
 use super::conv::stride_dim;
-use super::util::{expect_arity, py_tuple, strides, text};
+use super::util::{expect_arity, py_tuple, text};
 use super::{ArrayOutputs, Param, PrimRules};
 use crate::core::{Aval, Avals, Shape};
 use crate::tensor::{ArrayData, ArrayElement, DType};
@@ -188,45 +188,74 @@ impl WindowElement for bool {
     }
 }
 
-/// Folds `x` over the window at every output position; `taps[d][o]` lists the (stride-scaled)
-/// input offsets that window `o` reads along dim `d`.
-fn fold<T: Copy>(
+/// One separable pass along dim `d` of `x` (of `shape`): output position `o` along `d`
+/// combines the input positions `taps[o]`, elementwise over the contiguous inner dims.
+fn pass<T: Copy>(
     x: &[T],
-    taps: &[Vec<Vec<usize>>],
-    out_shape: &[usize],
+    shape: &[usize],
+    d: usize,
+    taps: &[Vec<usize>],
     init: T,
-    f: impl Fn(T, T) -> T,
+    f: &impl Fn(T, T) -> T,
 ) -> Vec<T> {
-    fn walk<T: Copy>(x: &[T], cur: &[&[usize]], off: usize, acc: &mut T, f: &impl Fn(T, T) -> T) {
-        match cur.split_first() {
-            None => *acc = f(*acc, x[off]),
-            Some((first, rest)) => {
-                for &i in first.iter() {
-                    walk(x, rest, off + i, acc, f);
+    let outer: usize = shape[..d].iter().product();
+    let inner: usize = shape[d + 1..].iter().product();
+    let (n, m) = (shape[d], taps.len());
+    let mut out = vec![init; outer * m * inner];
+    if out.is_empty() {
+        return out;
+    }
+    for (b, block) in out.chunks_mut(m * inner).enumerate() {
+        for (dst, row_taps) in block.chunks_mut(inner).zip(taps) {
+            for &i in row_taps {
+                let src = &x[(b * n + i) * inner..(b * n + i + 1) * inner];
+                for (a, &v) in dst.iter_mut().zip(src) {
+                    *a = f(*a, v);
                 }
             }
         }
     }
-    let n: usize = out_shape.iter().product();
-    let mut out = Vec::with_capacity(n);
-    let mut idx = vec![0usize; out_shape.len()];
-    let mut cur: Vec<&[usize]> = vec![&[]; out_shape.len()];
-    for _ in 0..n {
-        for (d, &o) in idx.iter().enumerate() {
-            cur[d] = &taps[d][o];
-        }
-        let mut acc = init;
-        walk(x, &cur, 0, &mut acc, &f);
-        out.push(acc);
-        for d in (0..idx.len()).rev() {
-            idx[d] += 1;
-            if idx[d] < out_shape[d] {
-                break;
-            }
-            idx[d] = 0;
-        }
-    }
     out
+}
+
+/// Reduces `x` with `f` (identity `init`) one dim at a time: a window is a box, so the
+/// reduction separates (exactly for max/min; for sums only the association order changes).
+fn separable<T: Copy>(
+    p: &ReduceWindow,
+    x: &ArrayD<T>,
+    out_shape: &[usize],
+    init: T,
+    f: impl Fn(T, T) -> T,
+) -> Vec<T> {
+    let mut shape = x.shape().to_vec();
+    let mut data: Vec<T> = x.as_slice().expect("standard layout").to_vec();
+    for d in 0..shape.len() {
+        let trivial = p.window_dimensions[d] == 1
+            && p.window_strides[d] == 1
+            && p.padding[d] == (0, 0)
+            && (p.base_dilation[d] == 1 || shape[d] <= 1);
+        if trivial {
+            continue;
+        }
+        // Input positions each output position reads along `d`; padding and base-dilation
+        // holes hold the identity and are skipped.
+        let extent = dilate(shape[d], p.base_dilation[d]) as i64;
+        let bd = p.base_dilation[d] as i64;
+        let taps: Vec<Vec<usize>> = (0..out_shape[d])
+            .map(|o| {
+                (0..p.window_dimensions[d])
+                    .filter_map(|w| {
+                        let pos = (o * p.window_strides[d] + w * p.window_dilation[d]) as i64
+                            - p.padding[d].0;
+                        ((0..extent).contains(&pos) && pos % bd == 0).then_some((pos / bd) as usize)
+                    })
+                    .collect()
+            })
+            .collect();
+        data = pass(&data, &shape, d, &taps, init, &f);
+        shape[d] = out_shape[d];
+    }
+    data
 }
 
 /// Evaluates the windowed reduction `p` on `x` into an array of `out_shape`.
@@ -235,38 +264,16 @@ pub fn reduce_window<T: WindowElement>(
     x: &ArrayD<T>,
     out_shape: &[usize],
 ) -> ArrayData {
-    let xs = x.as_slice().expect("standard layout");
-    let in_strides = strides(x.shape());
-    // Per dim and output position: the input offsets inside the window (holes and padding,
-    // which hold the identity, are simply skipped).
-    let taps: Vec<Vec<Vec<usize>>> = (0..x.ndim())
-        .map(|d| {
-            let extent = dilate(x.shape()[d], p.base_dilation[d]) as i64;
-            (0..out_shape[d])
-                .map(|o| {
-                    (0..p.window_dimensions[d])
-                        .filter_map(|w| {
-                            let pos = (o * p.window_strides[d] + w * p.window_dilation[d]) as i64
-                                - p.padding[d].0;
-                            let bd = p.base_dilation[d] as i64;
-                            ((0..extent).contains(&pos) && pos % bd == 0)
-                                .then(|| (pos / bd) as usize * in_strides[d])
-                        })
-                        .collect()
-                })
-                .collect()
-        })
-        .collect();
     let out = match p.kind {
-        WindowKind::Sum => fold(xs, &taps, out_shape, T::ZERO, T::add),
-        WindowKind::Max => fold(xs, &taps, out_shape, T::LOWEST, |a, b| {
+        WindowKind::Sum => separable(p, x, out_shape, T::ZERO, T::add),
+        WindowKind::Max => separable(p, x, out_shape, T::LOWEST, |a, b| {
             if a.is_nan_() || (!b.is_nan_() && a >= b) {
                 a
             } else {
                 b
             }
         }),
-        WindowKind::Min => fold(xs, &taps, out_shape, T::HIGHEST, |a, b| {
+        WindowKind::Min => separable(p, x, out_shape, T::HIGHEST, |a, b| {
             if a.is_nan_() || (!b.is_nan_() && a <= b) {
                 a
             } else {
