@@ -76,7 +76,7 @@ macro_rules! binary_fns {
 }
 
 binary_fns!(
-    add => Add, sub => Sub, mul => Mul, div => Div, rem => Rem, pow => Pow, max => Max,
+    polygamma => Polygamma, add => Add, sub => Sub, mul => Mul, div => Div, rem => Rem, pow => Pow, max => Max,
     min => Min, atan2 => Atan2, nextafter => Nextafter, eq => Eq, ne => Ne, lt => Lt,
     le => Le, gt => Gt, ge => Ge, add_any => AddAny,
 );

@@ -6,10 +6,11 @@
 //! `broadcast_in_dim` that makes ranks equal. Integer division and remainder truncate toward
 //! zero (C semantics, as XLA); `x / 0` is -1 for integers and `x % 0` is `x`.
 
-use super::util::expect_arity;
-use super::{ArrayOutputs, PrimRules};
-use crate::core::{Aval, Avals, Shape};
-use crate::tensor::{ArrayData, ArrayElement, DType};
+use super::util::{broadcast_to_shape, expect_arity, jvp_out, unbroadcast};
+use super::{ArrayOutputs, LinearArg, Prim, PrimRules};
+use crate::core::{bind1, Aval, Avals, Outputs, Shape};
+use crate::lax;
+use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
 use ndarray::{ArrayD, IxDyn};
 use smallvec::smallvec;
 
@@ -26,6 +27,8 @@ pub enum BinaryOp {
     Min,
     Atan2,
     Nextafter,
+    /// `polygamma(m, x)`: the m-th derivative of digamma, for integer-valued m ≥ 0.
+    Polygamma,
     Eq,
     Ne,
     Lt,
@@ -50,7 +53,7 @@ impl BinaryOp {
         use BinaryOp::*;
         match self {
             Add | Sub | Mul | Div | Rem | Max | Min | AddAny => d != DType::Bool,
-            Pow | Atan2 | Nextafter => d.is_float(),
+            Pow | Atan2 | Nextafter | Polygamma => d.is_float(),
             Eq | Ne | Lt | Le | Gt | Ge => true,
             And | Or | Xor => !d.is_float(),
         }
@@ -98,6 +101,7 @@ impl PrimRules for BinaryOp {
             Min => "min",
             Atan2 => "atan2",
             Nextafter => "nextafter",
+            Polygamma => "polygamma",
             Eq => "eq",
             Ne => "ne",
             Lt => "lt",
@@ -136,6 +140,97 @@ impl PrimRules for BinaryOp {
 
     fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
         smallvec![eval_binary(*self, inputs[0], inputs[1], &out[0].shape)]
+    }
+
+    /// JAX's rules (`jax/_src/lax/lax.py`): one partial per operand, each stretched to the
+    /// output shape, summed with `add_any`.
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> (Outputs, Vec<Option<Tensor>>) {
+        use BinaryOp::*;
+        let (x, y) = (&primals[0], &primals[1]);
+        let ans = bind1(&Prim::Binary(*self), primals);
+        let out_shape = ans.shape().to_vec();
+        let c = |v: f64| Tensor::full(&[], v, x.dtype());
+        let (gx, gy) = (&tangents[0], &tangents[1]);
+        let (tx, ty): (Option<Tensor>, Option<Tensor>) = match self {
+            Eq | Ne | Lt | Le | Gt | Ge | And | Or | Xor | Nextafter => (None, None),
+            Add | AddAny => (gx.clone(), gy.clone()),
+            Sub => (gx.clone(), gy.as_ref().map(lax::neg)),
+            Mul => (gx.as_ref().map(|g| lax::mul(g, y)), gy.as_ref().map(|g| lax::mul(x, g))),
+            Div => (
+                gx.as_ref().map(|g| lax::div(g, y)),
+                gy.as_ref().map(|g| lax::mul(&lax::mul(&lax::neg(g), x), &lax::integer_pow(y, -2))),
+            ),
+            Rem => (
+                gx.clone(),
+                gy.as_ref().map(|g| {
+                    let q = lax::div(x, y);
+                    lax::mul(&lax::neg(g), &lax::mul(&lax::sign(&q), &lax::floor(&lax::abs(&q))))
+                }),
+            ),
+            Max | Min => (
+                gx.as_ref().map(|g| lax::mul(g, &balanced_eq(x, &ans, y))),
+                gy.as_ref().map(|g| lax::mul(g, &balanced_eq(y, &ans, x))),
+            ),
+            Pow => {
+                let tx = gx.as_ref().map(|g| {
+                    let yf = lax::convert_element_type(y, x.dtype());
+                    let zero = lax::eq(&yf, &c(0.0));
+                    let jac = lax::mul(&yf, &lax::pow(x, &lax::sub(&yf, &c(1.0))));
+                    let jac = lax::select_n(&zero, &[jac.clone(), crate::transforms::zeros_like(&jac)]);
+                    lax::mul(g, &jac)
+                });
+                let ty = gy.as_ref().map(|g| {
+                    // d/dy x^y = log(x) x^y, with log(0) replaced so 0^y stays finite.
+                    let safe_x = lax::select_n(&lax::eq(x, &c(0.0)), &[x.clone(), broadcast_like(&c(1.0), x)]);
+                    lax::mul(g, &lax::mul(&lax::log(&safe_x), &ans))
+                });
+                (tx, ty)
+            }
+            Atan2 => {
+                let denom = || lax::add(&lax::square(x), &lax::square(y));
+                (
+                    gx.as_ref().map(|g| lax::mul(g, &lax::div(y, &denom()))),
+                    gy.as_ref().map(|g| lax::div(&lax::mul(g, &lax::neg(x)), &denom())),
+                )
+            }
+            Polygamma => {
+                assert!(gy.is_some() || gx.is_none(), "polygamma: differentiation with respect to the order m is not supported");
+                assert!(gx.is_none(), "polygamma: differentiation with respect to the order m is not supported");
+                (None, gy.as_ref().map(|g| lax::mul(g, &lax::polygamma(&lax::add(x, &c(1.0)), y))))
+            }
+        };
+        let stretch = |t: Option<Tensor>| t.map(|t| broadcast_to_shape(&t, &out_shape));
+        let t = match (stretch(tx), stretch(ty)) {
+            (Some(a), Some(b)) => Some(lax::add_any(&a, &b)),
+            (a, None) => a,
+            (None, b) => b,
+        };
+        jvp_out(ans, t)
+    }
+
+    /// Linear cases: `add`/`sub`/`add_any` in both operands, `mul` in one, `div` in the
+    /// numerator. Cotangents are summed back over broadcast dims.
+    fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {
+        use BinaryOp::*;
+        let Some(ct) = &cts[0] else {
+            return vec![None, None];
+        };
+        let (ax, ay) = (args[0].aval(), args[1].aval());
+        let (lx, ly) = (args[0].is_linear(), args[1].is_linear());
+        let (cx, cy) = match self {
+            Add | AddAny => (lx.then(|| ct.clone()), ly.then(|| ct.clone())),
+            Sub => (lx.then(|| ct.clone()), ly.then(|| lax::neg(ct))),
+            Mul => {
+                assert!(!(lx && ly), "mul: transpose of a product of two linear values");
+                (lx.then(|| lax::mul(ct, args[1].known())), ly.then(|| lax::mul(args[0].known(), ct)))
+            }
+            Div => {
+                assert!(!ly, "div: not linear in the denominator");
+                (lx.then(|| lax::div(ct, args[1].known())), None)
+            }
+            _ => panic!("{}: this primitive is not linear, so it has no transpose rule", self.name()),
+        };
+        vec![cx.map(|c| unbroadcast(&c, &ax)), cy.map(|c| unbroadcast(&c, &ay))]
     }
 }
 
@@ -257,6 +352,7 @@ fn float_op<F: num_traits::Float + NextAfter>(op: BinaryOp, p: F, q: F) -> F {
         }
         Atan2 => p.atan2(q),
         Nextafter => p.next_after(q),
+        Polygamma => F::from(polygamma_f64(p.to_f64().unwrap_or(f64::NAN), q.to_f64().unwrap_or(f64::NAN))).unwrap_or(F::nan()),
         _ => unreachable!("checked by abstract_eval"),
     }
 }
@@ -321,4 +417,69 @@ fn int_op_u32(op: BinaryOp, p: u32, q: u32) -> u32 {
         Xor => p ^ q,
         _ => unreachable!("checked by abstract_eval"),
     }
+}
+
+/// `1` where `x == z` (halved where `y == z` too), else `0`: how `max`/`min` share the
+/// derivative between tied operands (JAX's `_balanced_eq`).
+fn balanced_eq(x: &Tensor, z: &Tensor, y: &Tensor) -> Tensor {
+    let one = broadcast_like(&Tensor::full(&[], 1.0, z.dtype()), z);
+    let zero = crate::transforms::zeros_like(z);
+    let two = broadcast_like(&Tensor::full(&[], 2.0, z.dtype()), z);
+    let num = lax::select_n(&eq_meet(x, z), &[zero, one.clone()]);
+    let den = lax::select_n(&eq_meet(y, z), &[one, two]);
+    lax::div(&num, &den)
+}
+
+/// `eq` with `a` stretched to `b`'s shape (so the selector matches `select_n`'s cases).
+fn eq_meet(a: &Tensor, b: &Tensor) -> Tensor {
+    lax::eq(&broadcast_like(a, b), b)
+}
+
+/// Stretches `t` (rank 0 or with size-1 dims) to `like`'s shape.
+fn broadcast_like(t: &Tensor, like: &Tensor) -> Tensor {
+    broadcast_to_shape(t, like.shape())
+}
+
+/// ψ⁽ᵐ⁾(x) for integer m ≥ 0: digamma for m = 0, else (-1)^(m+1) m! ζ(m+1, x) with the
+/// Hurwitz zeta by Euler–Maclaurin summation; non-integer m gives NaN, as do the poles.
+pub fn polygamma_f64(m: f64, x: f64) -> f64 {
+    if m.is_nan() || x.is_nan() || m < 0.0 || m != m.floor() {
+        return f64::NAN;
+    }
+    if m == 0.0 {
+        return super::unary::digamma_f64(x);
+    }
+    if x <= 0.0 && x == x.floor() {
+        return f64::NAN;
+    }
+    let s = m + 1.0;
+    let factorial: f64 = (1..=m as u64).map(|k| k as f64).product();
+    let sign = if (m as u64) % 2 == 1 { 1.0 } else { -1.0 };
+    // Shift x up with the recurrence ζ(s, x) = x^-s + ζ(s, x + 1) until x is large enough.
+    let mut x = x;
+    let mut sum = 0.0;
+    while x < 10.0 {
+        sum += x.powf(-s);
+        x += 1.0;
+    }
+    // Euler–Maclaurin tail: x^(1-s)/(s-1) + x^-s/2 + Σ B2k/(2k)! s(s+1)..(s+2k-2) x^(-s-2k+1).
+    const B2K_OVER_FACT: [f64; 8] = [
+        1.0 / 12.0,
+        -1.0 / 720.0,
+        1.0 / 30240.0,
+        -1.0 / 1209600.0,
+        1.0 / 47900160.0,
+        -691.0 / 1307674368000.0,
+        1.0 / 74724249600.0,
+        -3617.0 / 10670622842880000.0,
+    ];
+    let mut tail = x.powf(1.0 - s) / (s - 1.0) + 0.5 * x.powf(-s);
+    let mut rising = s; // s (s+1) ... (s + 2k - 2)
+    let mut power = x.powf(-s - 1.0);
+    for (k, b) in B2K_OVER_FACT.iter().enumerate() {
+        tail += b * rising * power;
+        rising *= (s + 2.0 * k as f64 + 1.0) * (s + 2.0 * k as f64 + 2.0);
+        power /= x * x;
+    }
+    sign * factorial * (sum + tail)
 }

@@ -1,9 +1,10 @@
 //! The remaining elementwise primitives: `select_n`, `clamp` and `convert_element_type`.
 
-use super::util::{expect_arity, text};
-use super::{ArrayOutputs, Param, PrimRules};
-use crate::core::{Aval, Avals};
-use crate::tensor::{ArrayData, ArrayElement, DType};
+use super::util::{broadcast_to_shape, expect_arity, instantiate, jvp_out, text};
+use super::{ArrayOutputs, LinearArg, Param, Prim, PrimRules};
+use crate::core::{bind1, Aval, Avals, Outputs};
+use crate::lax;
+use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
 use ndarray::{ArrayD, IxDyn};
 use smallvec::smallvec;
 
@@ -139,6 +140,75 @@ impl PrimRules for ElementwiseOp {
             }),
         };
         smallvec![result]
+    }
+
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> (Outputs, Vec<Option<Tensor>>) {
+        let prim = Prim::Elementwise(*self);
+        let ans = bind1(&prim, primals);
+        let t = match self {
+            ElementwiseOp::ConvertElementType(d) => match &tangents[0] {
+                Some(g) if d.is_float() => Some(lax::convert_element_type(g, *d)),
+                _ => None,
+            },
+            ElementwiseOp::SelectN => {
+                let which = &primals[0];
+                if tangents[1..].iter().all(Option::is_none) {
+                    None
+                } else {
+                    let cases: Vec<Tensor> = tangents[1..].iter().zip(&primals[1..]).map(|(t, p)| instantiate(t, p)).collect();
+                    Some(lax::select_n(which, &cases))
+                }
+            }
+            ElementwiseOp::Clamp => {
+                // JAX's rule: the operand's tangent where it is strictly inside the bounds,
+                // a bound's tangent where that bound is active.
+                let (lo, x, hi) = (&primals[0], &primals[1], &primals[2]);
+                let zero = crate::transforms::zeros_like(x);
+                let pick = |mask: Tensor, g: &Tensor| lax::select_n(&mask, &[zero.clone(), broadcast_to_shape(g, x.shape())]);
+                let parts: Vec<Tensor> = [
+                    tangents[0].as_ref().map(|g| {
+                        let lo_b = broadcast_to_shape(lo, x.shape());
+                        pick(lax::and(&lax::gt(&lo_b, x), &lax::lt(&lo_b, &broadcast_to_shape(hi, x.shape()))), g)
+                    }),
+                    tangents[1].as_ref().map(|g| {
+                        let inside = lax::and(&lax::gt(x, &broadcast_to_shape(lo, x.shape())), &lax::lt(x, &broadcast_to_shape(hi, x.shape())));
+                        pick(inside, g)
+                    }),
+                    tangents[2].as_ref().map(|g| pick(lax::lt(&broadcast_to_shape(hi, x.shape()), x), g)),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                parts.into_iter().reduce(|a, b| lax::add_any(&a, &b))
+            }
+        };
+        jvp_out(ans, t)
+    }
+
+    /// `convert_element_type` between floats is linear; `select_n` is linear in its cases.
+    fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {
+        let Some(ct) = &cts[0] else {
+            return vec![None; args.len()];
+        };
+        match self {
+            ElementwiseOp::ConvertElementType(_) => {
+                vec![Some(lax::convert_element_type(ct, args[0].aval().dtype))]
+            }
+            ElementwiseOp::SelectN => {
+                let which = args[0].known();
+                let zero = crate::transforms::zeros_like(ct);
+                let n = args.len() - 1;
+                std::iter::once(None)
+                    .chain((0..n).map(|i| {
+                        args[i + 1].is_linear().then(|| {
+                            let cases: Vec<Tensor> = (0..n).map(|j| if j == i { ct.clone() } else { zero.clone() }).collect();
+                            lax::select_n(which, &cases)
+                        })
+                    }))
+                    .collect()
+            }
+            ElementwiseOp::Clamp => panic!("clamp: this primitive is not linear, so it has no transpose rule"),
+        }
     }
 }
 
