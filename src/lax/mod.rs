@@ -11,11 +11,15 @@
 //! ```
 
 mod elementwise;
+mod scan_ops;
 mod structural;
+mod window_ops;
 
 pub use crate::prims::conv::ConvDimensionNumbers;
 pub use crate::prims::index::{GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers};
 pub use crate::prims::unary::RoundingMethod;
 pub use crate::prims::window::WindowKind;
 pub use elementwise::*;
+pub use scan_ops::*;
 pub use structural::*;
+pub use window_ops::*;

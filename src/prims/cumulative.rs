@@ -2,12 +2,19 @@
 //!
 //! Numeric dtypes only (as in JAX). Integer sums and products wrap; float `cummax`/`cummin`
 //! propagate NaN onward (XLA's max/min).
+//!
+//! Derivatives follow JAX: `cumsum` is linear (its transpose is `cumsum` in the other
+//! direction); the JVPs of `cumprod`, `cummax` and `cummin` are the JVPs of
+//! [`crate::lax::associative_scan`] with `mul`, `max` and `min`, so they are exact at zeros
+//! and differentiable to any order, and ties in `cummax`/`cummin` share the tangent as `max`'s
+//! JVP does.
 
 use super::reduce::{with_monoid, Monoid};
-use super::util::{expect_arity, py_bool, text};
-use super::{ArrayOutputs, Param, PrimRules};
-use crate::core::{Aval, Avals};
-use crate::tensor::{ArrayData, ArrayElement, DType};
+use super::util::{expect_arity, instantiate, jvp_out, linear_jvp, py_bool, text};
+use super::{ArrayOutputs, LinearArg, Param, Prim, PrimRules};
+use crate::core::{bind1, Aval, Avals, Outputs};
+use crate::lax;
+use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
 use ndarray::ArrayD;
 use smallvec::smallvec;
 
@@ -84,6 +91,50 @@ impl PrimRules for CumulativeOp {
             with_monoid!(m, T, |_id, f| T::wrap(scan(a, axis, reverse, f)))
         });
         smallvec![r]
+    }
+
+    fn jvp(
+        &self,
+        primals: &[Tensor],
+        tangents: &[Option<Tensor>],
+    ) -> (Outputs, Vec<Option<Tensor>>) {
+        let prim = Prim::Cumulative(*self);
+        if self.kind == CumulativeKind::Sum {
+            return linear_jvp(&prim, primals, tangents);
+        }
+        let x = &primals[0];
+        // The primal is the primitive's own result (it agrees with an undifferentiated call);
+        // the tangent is the JVP of the parallel prefix scan, as in JAX.
+        let ans = bind1(&prim, primals);
+        let t = instantiate(&tangents[0], x);
+        let combine: fn(&Tensor, &Tensor) -> Tensor = match self.kind {
+            CumulativeKind::Prod => lax::mul,
+            CumulativeKind::Max => lax::max,
+            CumulativeKind::Min => lax::min,
+            CumulativeKind::Sum => unreachable!("cumsum is linear"),
+        };
+        let (axis, reverse) = (self.axis, self.reverse);
+        let (_, t_out) = crate::transforms::jvp(
+            |x: &Tensor| lax::associative_scan(combine, x, axis, reverse),
+            x,
+            &t,
+        );
+        jvp_out(ans, Some(t_out))
+    }
+
+    fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {
+        match self.kind {
+            CumulativeKind::Sum => {
+                debug_assert!(args[0].is_linear(), "cumsum: transposing a known operand");
+                vec![cts[0]
+                    .as_ref()
+                    .map(|ct| lax::cumsum(ct, self.axis, !self.reverse))]
+            }
+            _ => panic!(
+                "{}: this primitive is not linear, so it has no transpose rule",
+                self.name()
+            ),
+        }
     }
 }
 

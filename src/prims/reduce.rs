@@ -165,7 +165,34 @@ impl PrimRules for ReduceOp {
                 let picked = lax::reduce_sum(&lax::mul(&t, &hits), axes);
                 jvp_out(ans, Some(lax::div(&picked, &counts)))
             }
-            ReduceOp::Prod { .. } => panic!("reduce_prod: differentiation is not supported yet"),
+            ReduceOp::Prod { axes } => {
+                // JAX's rule: the JVP of a pairwise product tree over the reduced elements,
+                // which stays exact where some elements are zero (no division by `x`). The
+                // primal is the primitive's own result, so it matches an undifferentiated call.
+                let ans = bind1(&prim, primals);
+                let t = instantiate(&tangents[0], x);
+                let kept: Vec<usize> = (0..x.ndim()).filter(|d| !axes.contains(d)).collect();
+                let mut perm: Vec<usize> = axes.to_vec();
+                perm.extend_from_slice(&kept);
+                let n: usize = axes.iter().map(|&a| x.shape()[a]).product();
+                let mut flat_shape = vec![n];
+                flat_shape.extend(kept.iter().map(|&d| x.shape()[d]));
+                let to_rows = |v: &Tensor| {
+                    let moved = if perm.iter().enumerate().all(|(i, &p)| i == p) {
+                        v.clone()
+                    } else {
+                        lax::transpose(v, &perm)
+                    };
+                    if moved.shape() == flat_shape.as_slice() {
+                        moved
+                    } else {
+                        lax::reshape(&moved, &flat_shape)
+                    }
+                };
+                let (_, t_out) =
+                    crate::transforms::jvp(|r: &Tensor| prod_tree(r), &to_rows(x), &to_rows(&t));
+                jvp_out(ans, Some(t_out))
+            }
         }
     }
 
@@ -179,6 +206,36 @@ impl PrimRules for ReduceOp {
             _ => panic!("{}: this primitive is not linear, so it has no transpose rule", self.name()),
         }
     }
+}
+
+/// The product over axis 0 of `x` (shape `[n, rest..]`), as a tree of pairwise products
+/// (JAX's `_reduce_tree`): the rows are split in halves (the second padded with a row of
+/// ones when `n` is odd) and multiplied, until one row is left. Made of lax ops only, so its
+/// JVP is exact where elements are zero and differentiable again.
+fn prod_tree(x: &Tensor) -> Tensor {
+    let rest: Vec<usize> = x.shape()[1..].to_vec();
+    if x.shape()[0] == 0 {
+        let one = Tensor::ones(&[], x.dtype());
+        return lax::broadcast_in_dim(&one, &rest, &[]);
+    }
+    let mut xs = x.clone();
+    while xs.shape()[0] > 1 {
+        let n = xs.shape()[0];
+        let n1 = n.div_ceil(2);
+        let (mut lo, mut hi) = (vec![0; xs.ndim()], xs.shape().to_vec());
+        hi[0] = n1;
+        let first = lax::slice(&xs, &lo, &hi, None);
+        lo[0] = n1;
+        hi[0] = n;
+        let mut second = lax::slice(&xs, &lo, &hi, None);
+        if n - n1 != n1 {
+            let mut config = vec![(0i64, 0i64, 0i64); xs.ndim()];
+            config[0] = (0, 1, 0);
+            second = lax::pad(&second, &Tensor::ones(&[], xs.dtype()), &config);
+        }
+        xs = lax::mul(&first, &second);
+    }
+    lax::squeeze(&xs, &[0])
 }
 
 /// The associative operations behind reductions and cumulative reductions.

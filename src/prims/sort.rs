@@ -6,11 +6,17 @@
 //! (keeping their input order under a stable sort) and NaNs of any sign sort last, tied with
 //! each other. Outputs keep the original values (a `-0.0` stays `-0.0`). The kernel is always
 //! stable, whatever `is_stable` says.
+//!
+//! Derivatives follow JAX's `_sort_jvp`: the operands are sorted together with an iota along
+//! `dimension` (carried as an extra operand), and each tangent is gathered with the resulting
+//! permutation. Non-float operands have zero tangents.
 
+use super::index::{GatherDimensionNumbers, GatherScatterMode};
 use super::util::{py_bool, text};
 use super::{ArrayOutputs, Param, PrimRules};
-use crate::core::{Aval, Avals};
-use crate::tensor::{ArrayData, ArrayElement};
+use crate::core::{Aval, Avals, Outputs, Shape};
+use crate::lax;
+use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
 use smallvec::SmallVec;
 use std::cmp::Ordering;
 
@@ -118,6 +124,60 @@ impl PrimRules for Sort {
             })
             .collect::<SmallVec<_>>()
     }
+
+    fn jvp(
+        &self,
+        primals: &[Tensor],
+        tangents: &[Option<Tensor>],
+    ) -> (Outputs, Vec<Option<Tensor>>) {
+        let shape = primals[0].shape().to_vec();
+        // JAX's index dtype, uint32 (abstract_eval has checked `dimension` is in range).
+        assert!(
+            shape[self.dimension] <= u32::MAX as usize + 1,
+            "sort: dimension {} of shape {shape:?} is too long to differentiate (uint32 indices)",
+            self.dimension
+        );
+        let mut operands = primals.to_vec();
+        operands.push(lax::iota(DType::U32, &shape, self.dimension));
+        let mut sorted = lax::sort(&operands, self.dimension, self.is_stable, self.num_keys);
+        let perm = sorted.pop().expect("the iota operand");
+        let tangents_out = tangents
+            .iter()
+            .zip(primals)
+            .map(|(t, p)| {
+                t.as_ref()
+                    .filter(|_| p.dtype().is_float())
+                    .map(|t| take_along_axis(t, &perm, self.dimension))
+            })
+            .collect();
+        (sorted.into_iter().collect(), tangents_out)
+    }
+}
+
+/// `out[..., k, ...] = x[..., idx[..., k, ...], ...]` along `axis` (`numpy.take_along_axis`
+/// with `idx` shaped like `x`): a gather whose other dims are batching dims, as JAX's
+/// `_sort_jvp` builds it. Linear in `x`, so it transposes to a scatter-add.
+fn take_along_axis(x: &Tensor, idx: &Tensor, axis: usize) -> Tensor {
+    let nd = x.ndim();
+    let mut idx_shape = idx.shape().to_vec();
+    idx_shape.push(1);
+    let dims: Vec<usize> = (0..nd).collect();
+    let idx = lax::broadcast_in_dim(idx, &idx_shape, &dims);
+    let batch: Shape = (0..nd).filter(|&d| d != axis).collect();
+    let dn = GatherDimensionNumbers {
+        offset_dims: Shape::new(),
+        collapsed_slice_dims: Shape::from_slice(&[axis]),
+        start_index_map: Shape::from_slice(&[axis]),
+        operand_batching_dims: batch.clone(),
+        start_indices_batching_dims: batch,
+    };
+    lax::gather(
+        x,
+        &idx,
+        dn,
+        &vec![1; nd],
+        GatherScatterMode::PromiseInBounds,
+    )
 }
 
 /// For every output position (row-major flat index), the flat input index it takes its
