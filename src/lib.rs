@@ -27,6 +27,7 @@ pub mod tree;
 
 pub use crate::core::make_jaxpr;
 pub use transforms::{
+    checkpoint, custom_jvp, custom_vjp, linear_transpose, remat, stop_gradient,
     grad, grad_with_aux, hessian, jacfwd, jacrev, jvp, linearize, value_and_grad, value_and_grad_with_aux, vjp,
 };
 pub use tensor::{DType, Tensor};
@@ -39,6 +40,7 @@ pub mod prelude {
     pub use crate::core::{make_jaxpr, ClosedJaxpr, Jaxpr};
     pub use crate::tensor::{DType, Scalar, Tensor};
     pub use crate::transforms::{
+        checkpoint, custom_jvp, custom_vjp, linear_transpose, remat, stop_gradient,
         grad, grad_with_aux, hessian, jacfwd, jacrev, jvp, linearize, value_and_grad, value_and_grad_with_aux,
         vjp,
     };

@@ -18,7 +18,7 @@ use std::fmt;
 use std::rc::Rc;
 
 /// A function on flattened leaves (the form the checker recurses on).
-type FlatFn = Rc<dyn Fn(&[Tensor]) -> Vec<Tensor>>;
+type FlatFn<'a> = Rc<dyn Fn(&[Tensor]) -> Vec<Tensor> + 'a>;
 
 /// Which modes to check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,7 +92,7 @@ impl fmt::Display for GradCheckFailure {
 /// check_grads(|(w, x): &(Tensor, Tensor)| w.matmul(x).tanh(), &(w, x), 2);
 /// ```
 #[track_caller]
-pub fn check_grads<P: PyTree, O: PyTree>(f: impl Fn(&P) -> O + 'static, args: &P, order: usize) {
+pub fn check_grads<P: PyTree, O: PyTree>(f: impl Fn(&P) -> O, args: &P, order: usize) {
     let opts = GradCheckOptions { order, ..Default::default() };
     if let Err(e) = check_grads_with(f, args, &opts) {
         panic!("check_grads failed: {e}");
@@ -109,24 +109,24 @@ pub fn check_grads<P: PyTree, O: PyTree>(f: impl Fn(&P) -> O + 'static, args: &P
 /// assert!(check_grads_with(|x: &Tensor| x.exp(), &x, &opts).is_ok());
 /// ```
 pub fn check_grads_with<P: PyTree, O: PyTree>(
-    f: impl Fn(&P) -> O + 'static,
+    f: impl Fn(&P) -> O,
     args: &P,
     opts: &GradCheckOptions,
 ) -> Result<(), GradCheckFailure> {
     let def = args.treedef();
-    let flat: FlatFn = Rc::new(move |leaves: &[Tensor]| f(&P::unflatten(&def, leaves.to_vec())).leaves());
+    let flat: FlatFn<'_> = Rc::new(move |leaves: &[Tensor]| f(&P::unflatten(&def, leaves.to_vec())).leaves());
     let mut rng = SplitMix(opts.seed);
     check_flat(&flat, &args.leaves(), opts, opts.order, "", &mut rng)
 }
 
-fn check_flat(f: &FlatFn, xs: &[Tensor], opts: &GradCheckOptions, order: usize, label: &str, rng: &mut SplitMix) -> Result<(), GradCheckFailure> {
+fn check_flat<'a>(f: &FlatFn<'a>, xs: &[Tensor], opts: &GradCheckOptions, order: usize, label: &str, rng: &mut SplitMix) -> Result<(), GradCheckFailure> {
     let depth = opts.order - order + 1;
     if matches!(opts.modes, Modes::Fwd | Modes::Both) {
         check_jvp(f, xs, opts, &format!("order {depth}{label} jvp"), rng)?;
         if order > 1 {
             let n = xs.len();
             let inner = f.clone();
-            let g: FlatFn = Rc::new(move |both: &[Tensor]| {
+            let g: FlatFn<'a> = Rc::new(move |both: &[Tensor]| {
                 let (ys, ts) = jvp_flat(&inner, &both[..n], &both[n..]);
                 ys.into_iter().chain(ts).collect()
             });
@@ -140,7 +140,7 @@ fn check_flat(f: &FlatFn, xs: &[Tensor], opts: &GradCheckOptions, order: usize, 
         if order > 1 {
             let inner = f.clone();
             // As JAX: differentiate x ↦ vjp(f, x)(f(x)), the pullback of the output itself.
-            let g: FlatFn = Rc::new(move |x: &[Tensor]| {
+            let g: FlatFn<'a> = Rc::new(move |x: &[Tensor]| {
                 let (ys, lin) = linearize_flat(x, |xs| inner(xs));
                 pull_back_flat(&lin, &ys)
             });
@@ -151,7 +151,7 @@ fn check_flat(f: &FlatFn, xs: &[Tensor], opts: &GradCheckOptions, order: usize, 
 }
 
 /// Forward mode (the Jvp trace) on flat leaves.
-fn jvp_flat(f: &FlatFn, xs: &[Tensor], ts: &[Tensor]) -> (Vec<Tensor>, Vec<Tensor>) {
+fn jvp_flat(f: &FlatFn<'_>, xs: &[Tensor], ts: &[Tensor]) -> (Vec<Tensor>, Vec<Tensor>) {
     jvp_leaves(xs, ts, |xs| f(xs))
 }
 
@@ -175,7 +175,7 @@ fn tolerances(opts: &GradCheckOptions, dtype: DType) -> (f64, f64) {
 }
 
 /// `f` evaluated on `xs + s·v` in f64 (float leaves only).
-fn eval_shifted_f64(f: &FlatFn, xs: &[Tensor], v: &[Tensor], s: f64) -> Vec<Vec<f64>> {
+fn eval_shifted_f64(f: &FlatFn<'_>, xs: &[Tensor], v: &[Tensor], s: f64) -> Vec<Vec<f64>> {
     let shifted: Vec<Tensor> = xs
         .iter()
         .zip(v)
@@ -191,7 +191,7 @@ fn eval_shifted_f64(f: &FlatFn, xs: &[Tensor], v: &[Tensor], s: f64) -> Vec<Vec<
 }
 
 /// Central differences of `f` at `xs` along `v`.
-fn numerical_jvp(f: &FlatFn, xs: &[Tensor], v: &[Tensor], eps: f64) -> Vec<Vec<f64>> {
+fn numerical_jvp(f: &FlatFn<'_>, xs: &[Tensor], v: &[Tensor], eps: f64) -> Vec<Vec<f64>> {
     let plus = eval_shifted_f64(f, xs, v, eps);
     let minus = eval_shifted_f64(f, xs, v, -eps);
     plus.iter().zip(&minus).map(|(p, m)| p.iter().zip(m).map(|(a, b)| (a - b) / (2.0 * eps)).collect()).collect()
@@ -218,7 +218,7 @@ fn compare(got: &[Vec<f64>], expected: &[Vec<f64>], dtypes: &[DType], opts: &Gra
     }
 }
 
-fn check_jvp(f: &FlatFn, xs: &[Tensor], opts: &GradCheckOptions, check: &str, rng: &mut SplitMix) -> Result<(), GradCheckFailure> {
+fn check_jvp(f: &FlatFn<'_>, xs: &[Tensor], opts: &GradCheckOptions, check: &str, rng: &mut SplitMix) -> Result<(), GradCheckFailure> {
     let v = random_like(xs, rng);
     let (ys, dys) = jvp_flat(f, xs, &v);
     let expected = numerical_jvp(f, xs, &v, opts.eps);
@@ -227,7 +227,7 @@ fn check_jvp(f: &FlatFn, xs: &[Tensor], opts: &GradCheckOptions, check: &str, rn
     compare(&got, &expected, &dtypes, opts, check)
 }
 
-fn check_vjp(f: &FlatFn, xs: &[Tensor], opts: &GradCheckOptions, check: &str, rng: &mut SplitMix) -> Result<(), GradCheckFailure> {
+fn check_vjp(f: &FlatFn<'_>, xs: &[Tensor], opts: &GradCheckOptions, check: &str, rng: &mut SplitMix) -> Result<(), GradCheckFailure> {
     let (ys, lin) = linearize_flat(xs, |xs| f(xs));
     let v = random_like(xs, rng);
     let u = random_like(&ys, rng);

@@ -4,6 +4,7 @@
 //! Adding a primitive touches only its family file.
 
 pub mod binary;
+pub mod call;
 pub mod conv;
 pub mod cumulative;
 pub mod dot;
@@ -22,6 +23,7 @@ use smallvec::SmallVec;
 use std::sync::Arc;
 
 pub use binary::BinaryOp;
+pub use call::CallOp;
 pub use conv::ConvGeneralDilated;
 pub use cumulative::CumulativeOp;
 pub use dot::DotGeneral;
@@ -59,6 +61,13 @@ pub trait PrimRules {
     fn abstract_eval(&self, inputs: &[Aval]) -> Result<Avals, String>;
     /// Evaluates on concrete arrays; `out_avals` is what `abstract_eval` returned.
     fn eval(&self, inputs: &[&ArrayData], out_avals: &[Aval]) -> ArrayOutputs;
+
+    /// Eager evaluation of primitives that run sub-programs (calls, control flow), on tensors
+    /// so the sub-program's ops evaluate as usual. `None` (the default) means: use `eval`.
+    fn eval_tensors(&self, inputs: &[Tensor]) -> Option<Outputs> {
+        let _ = inputs;
+        None
+    }
 
     /// Forward-mode rule: the primal outputs and their tangents, given primal inputs and
     /// tangents (`None` is a symbolic zero; at least one is `Some`). Written with ops, which
@@ -127,6 +136,8 @@ pub enum Prim {
     Dot(DotGeneral),
     Conv(ConvGeneralDilated),
     Window(ReduceWindow),
+    SelectWindow(window::SelectWindow),
+    Call(CallOp),
 }
 
 macro_rules! delegate {
@@ -143,6 +154,8 @@ macro_rules! delegate {
             Prim::Dot($p) => $e,
             Prim::Conv($p) => $e,
             Prim::Window($p) => $e,
+            Prim::SelectWindow($p) => $e,
+            Prim::Call($p) => $e,
         }
     };
 }
@@ -159,6 +172,9 @@ impl PrimRules for Prim {
     }
     fn eval(&self, inputs: &[&ArrayData], out_avals: &[Aval]) -> ArrayOutputs {
         delegate!(self, p => p.eval(inputs, out_avals))
+    }
+    fn eval_tensors(&self, inputs: &[Tensor]) -> Option<Outputs> {
+        delegate!(self, p => p.eval_tensors(inputs))
     }
     fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> (Outputs, Vec<Option<Tensor>>) {
         delegate!(self, p => p.jvp(primals, tangents))

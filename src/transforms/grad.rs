@@ -7,11 +7,10 @@ use super::transpose::backward_pass;
 use crate::tensor::Tensor;
 use crate::tree::{PyTree, TreeDef};
 
-/// Pulls output cotangents back through a linearized function to input cotangents (zeros
-/// for non-float inputs and unreachable ones).
-fn pull_back(lin: &LinearJaxpr, cts: &[Tensor]) -> Vec<Tensor> {
-    let cts: Vec<Option<Tensor>> = cts.iter().map(|c| Some(c.clone())).collect();
-    let mut float_cts = backward_pass(&lin.jaxpr.jaxpr, &lin.jaxpr.consts, &cts).into_iter();
+/// Pulls output cotangents (`None` = zero) back through a linearized function to input
+/// cotangents (zeros for non-float inputs and unreachable ones).
+fn pull_back(lin: &LinearJaxpr, cts: &[Option<Tensor>]) -> Vec<Tensor> {
+    let mut float_cts = backward_pass(&lin.jaxpr.jaxpr, &lin.jaxpr.consts, cts).into_iter();
     lin.in_avals
         .iter()
         .zip(&lin.in_is_float)
@@ -55,6 +54,7 @@ pub fn vjp<P: PyTree, O: PyTree>(f: impl FnOnce(&P) -> O, x: &P) -> (O, impl Fn(
                 c.aval()
             );
         }
+        let cts: Vec<Option<Tensor>> = cts.into_iter().map(Some).collect();
         P::unflatten(&def, pull_back(&lin, &cts))
     };
     (y, pullback)
@@ -89,17 +89,23 @@ fn check_float_inputs(x: &impl PyTree, what: &str) {
 fn value_aux_and_grad<P: PyTree, A: PyTree>(f: impl FnOnce(&P) -> (Tensor, A), x: &P, what: &str) -> ((Tensor, A), P) {
     check_float_inputs(x, what);
     let def = x.treedef();
-    let mut aux: Option<A> = None;
-    let (ys, lin) = linearize_flat(&x.leaves(), |leaves| {
+    let mut aux_def: Option<TreeDef> = None;
+    // The aux leaves ride along as extra outputs so they come back as primal values (no
+    // tracers of the differentiation escape); their cotangents are zero.
+    let (mut ys, lin) = linearize_flat(&x.leaves(), |leaves| {
         let (y, a) = f(&P::unflatten(&def, leaves.to_vec()));
-        aux = Some(a);
-        vec![y]
+        aux_def = Some(a.treedef());
+        let mut outs = vec![y];
+        outs.extend(a.leaves());
+        outs
     });
-    let y = ys.into_iter().next().expect("one output");
+    let aux = A::unflatten(&aux_def.expect("function was called"), ys.split_off(1));
+    let y = ys.pop().expect("one output");
     check_scalar_loss(&y, what);
-    let ct = Tensor::ones(&[], y.dtype());
-    let g = P::unflatten(&def, pull_back(&lin, &[ct]));
-    ((y, aux.expect("function was called")), g)
+    let mut cts: Vec<Option<Tensor>> = vec![None; lin.out_avals.len()];
+    cts[0] = Some(Tensor::ones(&[], y.dtype()));
+    let g = P::unflatten(&def, pull_back(&lin, &cts));
+    ((y, aux), g)
 }
 
 /// The gradient of a scalar function of a pytree (`jax.grad`): returns a function giving a

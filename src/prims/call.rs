@@ -1,0 +1,297 @@
+//! Call primitives: equations that run a sub-jaxpr. They carry user-defined derivative rules
+//! (`custom_jvp_call`, `custom_vjp_call` and its linear half `custom_lin`) and rematerialized
+//! blocks (`checkpoint`). Sub-jaxprs are closure-converted: captured values are leading
+//! operands, so the equations are closed and print like JAX's.
+
+use super::util::{instantiate, py_bool, text};
+use super::{ArrayOutputs, LinearArg, Param, Prim, PrimRules};
+use crate::core::{bind, trace_to_jaxpr, Aval, Avals, Jaxpr, Outputs};
+use crate::interp::eval_jaxpr;
+use crate::tensor::{ArrayData, Tensor};
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+/// A flat JVP rule: `(primals, tangents) -> (outputs, output tangents)` on leaves.
+pub type FlatJvpRule = dyn Fn(&[Tensor], &[Tensor]) -> (Vec<Tensor>, Vec<Tensor>) + Send + Sync;
+/// A flat forward pass with residuals: `primals -> (outputs, residuals)`.
+pub type FlatFwd = dyn Fn(&[Tensor]) -> (Vec<Tensor>, Vec<Tensor>) + Send + Sync;
+/// A flat backward pass: `(residuals, output cotangents) -> input cotangents`.
+pub type FlatBwd = dyn Fn(&[Tensor], &[Tensor]) -> Vec<Tensor> + Send + Sync;
+
+/// A shared user function inside a primitive, compared and hashed by identity.
+pub struct Rule<F: ?Sized>(pub Arc<F>);
+
+impl<F: ?Sized> Clone for Rule<F> {
+    fn clone(&self) -> Self {
+        Rule(self.0.clone())
+    }
+}
+
+impl<F: ?Sized> PartialEq for Rule<F> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+impl<F: ?Sized> Eq for Rule<F> {}
+impl<F: ?Sized> Hash for Rule<F> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (Arc::as_ptr(&self.0) as *const u8 as usize).hash(state);
+    }
+}
+impl<F: ?Sized> fmt::Debug for Rule<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Rule@{:p}", Arc::as_ptr(&self.0) as *const u8)
+    }
+}
+
+/// A jaxpr inside a primitive, compared and hashed by identity.
+#[derive(Clone, Debug)]
+pub struct SubJaxpr(pub Arc<Jaxpr>);
+
+impl PartialEq for SubJaxpr {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+impl Eq for SubJaxpr {}
+impl Hash for SubJaxpr {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (Arc::as_ptr(&self.0) as usize).hash(state);
+    }
+}
+
+/// What a call equation does besides running its jaxpr. `num_consts` counts the leading
+/// operands that are captured values (closure conversion), not function inputs.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum CallKind {
+    /// A function with a user JVP rule (`custom_jvp_call`); reverse mode transposes the
+    /// rule's tangent computation.
+    CustomJvp { jvp: Rule<FlatJvpRule>, num_consts: usize },
+    /// A function with user forward/backward passes (`custom_vjp_call`).
+    CustomVjp { fwd: Rule<FlatFwd>, bwd: Rule<FlatBwd>, num_consts: usize },
+    /// The linear half of a `custom_vjp` under differentiation: operands are `num_res`
+    /// residuals, then the function inputs' tangents; only its transpose (the user's backward
+    /// pass) is defined.
+    CustomLin { bwd: Rule<FlatBwd>, num_res: usize },
+    /// A block recomputed in the backward pass instead of saving its intermediates
+    /// (`checkpoint`). `differentiated` marks the tangent block (operands: primals, then
+    /// tangents, to which it is linear).
+    Checkpoint { differentiated: bool },
+}
+
+/// A call equation: `kind` plus the sub-jaxpr it runs.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CallOp {
+    pub kind: CallKind,
+    pub name: String,
+    /// Closed (no constvars): captured values are its leading invars.
+    pub jaxpr: SubJaxpr,
+}
+
+impl CallOp {
+    fn run(&self, inputs: &[Tensor]) -> Outputs {
+        Outputs::from_vec(eval_jaxpr(&self.jaxpr.0, &[], inputs))
+    }
+}
+
+/// Traces `f` at `avals` into a closure-converted jaxpr: returns it and the captured values
+/// that must be passed as its leading operands.
+pub fn closure_convert(avals: &[Aval], f: impl FnOnce(&[Tensor]) -> Vec<Tensor>) -> (Arc<Jaxpr>, Vec<Tensor>) {
+    let closed = trace_to_jaxpr(avals, f);
+    let mut jaxpr = (*closed.jaxpr).clone();
+    let mut invars = std::mem::take(&mut jaxpr.constvars);
+    invars.extend(jaxpr.invars.iter().copied());
+    jaxpr.invars = invars;
+    (Arc::new(jaxpr), closed.consts)
+}
+
+impl PrimRules for CallOp {
+    fn name(&self) -> &'static str {
+        match self.kind {
+            CallKind::CustomJvp { .. } => "custom_jvp_call",
+            CallKind::CustomVjp { .. } => "custom_vjp_call",
+            CallKind::CustomLin { .. } => "custom_lin",
+            CallKind::Checkpoint { .. } => "checkpoint",
+        }
+    }
+
+    fn params(&self) -> Vec<(&'static str, Param)> {
+        let jaxpr = Param::Jaxpr(self.jaxpr.0.clone());
+        match &self.kind {
+            CallKind::CustomJvp { num_consts, .. } => vec![
+                ("name", text(self.name.clone())),
+                ("call_jaxpr", jaxpr),
+                ("jvp", text("jvp")),
+                ("num_consts", text(num_consts.to_string())),
+                ("symbolic_zeros", text("False")),
+            ],
+            CallKind::CustomVjp { num_consts, .. } => vec![
+                ("name", text(self.name.clone())),
+                ("call_jaxpr", jaxpr),
+                ("fwd", text("fwd")),
+                ("bwd", text("bwd")),
+                ("num_consts", text(num_consts.to_string())),
+                ("symbolic_zeros", text("False")),
+            ],
+            CallKind::CustomLin { num_res, .. } => vec![
+                ("bwd", text("bwd")),
+                ("num_res", text(num_res.to_string())),
+                ("symbolic_zeros", text("False")),
+            ],
+            CallKind::Checkpoint { differentiated } => vec![
+                ("jaxpr", jaxpr),
+                ("prevent_cse", text("True")),
+                ("differentiated", text(py_bool(*differentiated))),
+                ("policy", text("None")),
+            ],
+        }
+    }
+
+    fn abstract_eval(&self, inputs: &[Aval]) -> Result<Avals, String> {
+        let j = &self.jaxpr.0;
+        let expected = j.in_avals();
+        if let CallKind::CustomLin { num_res, .. } = self.kind {
+            // Residuals, then one tangent per function output of the forward pass's inputs;
+            // the types were checked when the custom_vjp_call was bound.
+            if inputs.len() < num_res {
+                return Err(format!("expected at least {num_res} residual operands, got {}", inputs.len()));
+            }
+            return Ok(j.out_avals().into_iter().collect());
+        }
+        if inputs.len() != expected.len() {
+            return Err(format!("expected {} operands, got {}", expected.len(), inputs.len()));
+        }
+        for (i, (got, want)) in inputs.iter().zip(&expected).enumerate() {
+            if got != want {
+                return Err(format!("operand {i} has type {got}, the sub-jaxpr expects {want}"));
+            }
+        }
+        Ok(j.out_avals().into_iter().collect())
+    }
+
+    fn eval(&self, _inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
+        unreachable!("call primitives evaluate through eval_tensors")
+    }
+
+    fn eval_tensors(&self, inputs: &[Tensor]) -> Option<Outputs> {
+        match &self.kind {
+            CallKind::CustomLin { .. } => panic!(
+                "custom_vjp: forward-mode differentiation (jvp, linearize, jacfwd) of a function \
+                 with a custom_vjp rule is not supported; use reverse mode (grad, vjp, jacrev) or \
+                 define the function with custom_jvp"
+            ),
+            _ => Some(self.run(inputs)),
+        }
+    }
+
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> (Outputs, Vec<Option<Tensor>>) {
+        match &self.kind {
+            CallKind::CustomJvp { jvp, num_consts } => {
+                let (xs, ts) = function_inputs(self.name(), &self.name, primals, tangents, *num_consts);
+                let (outs, touts) = (jvp.0)(&xs, &ts);
+                (Outputs::from_vec(outs), touts.into_iter().map(Some).collect())
+            }
+            CallKind::CustomVjp { fwd, bwd, num_consts } => {
+                let (xs, ts) = function_inputs(self.name(), &self.name, primals, tangents, *num_consts);
+                let (outs, res) = (fwd.0)(&xs);
+                let lin = Prim::Call(CallOp {
+                    kind: CallKind::CustomLin { bwd: bwd.clone(), num_res: res.len() },
+                    name: self.name.clone(),
+                    jaxpr: self.jaxpr.clone(),
+                });
+                let mut operands = res;
+                operands.extend(ts);
+                let touts = bind(&lin, &operands);
+                (Outputs::from_vec(outs), touts.into_iter().map(Some).collect())
+            }
+            CallKind::CustomLin { .. } => panic!("custom_lin: it is linear and is only transposed"),
+            CallKind::Checkpoint { differentiated: false } => {
+                let ts: Vec<Tensor> = tangents.iter().zip(primals).map(|(t, p)| instantiate(t, p)).collect();
+                let n = primals.len();
+                let outs = bind(&Prim::Call(self.clone()), primals);
+                // The tangent block recomputes the primal inside it: its only residuals are the
+                // block's inputs.
+                let body = self.jaxpr.0.clone();
+                let avals: Vec<Aval> = primals.iter().chain(&ts).map(|p| p.aval()).collect();
+                let (jvp_jaxpr, consts) = closure_convert(&avals, |args| {
+                    let (xs, dxs) = args.split_at(n);
+                    crate::transforms::jvp_flat(xs, dxs, |xs| eval_jaxpr(&body, &[], xs)).1
+                });
+                assert!(consts.is_empty(), "checkpoint: the closed block captured values while differentiating");
+                let tangent_block = Prim::Call(CallOp {
+                    kind: CallKind::Checkpoint { differentiated: true },
+                    name: self.name.clone(),
+                    jaxpr: SubJaxpr(jvp_jaxpr),
+                });
+                let mut operands = primals.to_vec();
+                operands.extend(ts);
+                let touts = bind(&tangent_block, &operands);
+                (outs, touts.into_iter().map(Some).collect())
+            }
+            CallKind::Checkpoint { differentiated: true } => {
+                // Differentiating the tangent block again: differentiate what it computes.
+                let ts: Vec<Tensor> = tangents.iter().zip(primals).map(|(t, p)| instantiate(t, p)).collect();
+                let body = self.jaxpr.0.clone();
+                let (outs, touts) = crate::transforms::jvp_flat(primals, &ts, |xs| eval_jaxpr(&body, &[], xs));
+                (Outputs::from_vec(outs), touts.into_iter().map(Some).collect())
+            }
+        }
+    }
+
+    fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {
+        let cts: Vec<Tensor> = cts
+            .iter()
+            .zip(self.jaxpr.0.out_avals())
+            .map(|(c, aval)| c.clone().unwrap_or_else(|| crate::transforms::zeros_of(&aval)))
+            .collect();
+        match &self.kind {
+            CallKind::CustomLin { bwd, num_res } => {
+                let res: Vec<Tensor> = args[..*num_res].iter().map(|a| a.known().clone()).collect();
+                let in_cts = (bwd.0)(&res, &cts);
+                assert_eq!(in_cts.len(), args.len() - num_res, "custom_vjp: bwd must return one cotangent per input leaf");
+                let mut out: Vec<Option<Tensor>> = vec![None; *num_res];
+                out.extend(in_cts.into_iter().map(Some));
+                out
+            }
+            CallKind::Checkpoint { differentiated: true } => {
+                // Linear in the tangents given the primals: pull back through the recomputed
+                // block (the forward recomputation happens here, in the backward pass).
+                let n = args.len() / 2;
+                let xs: Vec<Tensor> = args[..n].iter().map(|a| a.known().clone()).collect();
+                let zeros: Vec<Tensor> = args[n..].iter().map(|a| crate::transforms::zeros_of(&a.aval())).collect();
+                let body = self.jaxpr.0.clone();
+                let (_, lin) = crate::transforms::linearize_flat(&zeros, |ts| {
+                    let mut all = xs.clone();
+                    all.extend_from_slice(ts);
+                    eval_jaxpr(&body, &[], &all)
+                });
+                let cts_opt: Vec<Option<Tensor>> = cts.into_iter().map(Some).collect();
+                let mut float_cts = crate::transforms::backward_pass(&lin.jaxpr.jaxpr, &lin.jaxpr.consts, &cts_opt).into_iter();
+                let mut out: Vec<Option<Tensor>> = vec![None; n];
+                out.extend(lin.in_is_float.iter().map(|&f| if f { float_cts.next().flatten() } else { None }));
+                out
+            }
+            _ => panic!("{}: this primitive is not linear, so it has no transpose rule", self.name()),
+        }
+    }
+}
+
+/// Splits a custom call's operands into the function inputs and their (explicit) tangents,
+/// checking that no captured value is being differentiated.
+fn function_inputs(
+    prim: &str,
+    name: &str,
+    primals: &[Tensor],
+    tangents: &[Option<Tensor>],
+    num_consts: usize,
+) -> (Vec<Tensor>, Vec<Tensor>) {
+    assert!(
+        tangents[..num_consts].iter().all(Option::is_none),
+        "{prim} `{name}`: the function closes over a value that is being differentiated; \
+         pass it as an argument instead so the custom rule sees its tangent"
+    );
+    let xs = primals[num_consts..].to_vec();
+    let ts = tangents[num_consts..].iter().zip(&xs).map(|(t, p)| instantiate(t, p)).collect();
+    (xs, ts)
+}
