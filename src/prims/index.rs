@@ -17,10 +17,11 @@
 //! Shape rules follow `_gather_shape_rule` and `_scatter_shape_rule` of JAX's
 //! `lax/slicing.py`, with the same checks in the same order and similar messages.
 
-use super::util::{py_tuple, strides, text};
-use super::{ArrayOutputs, Param, PrimRules};
-use crate::core::{Aval, Avals, Shape};
-use crate::tensor::{ArrayData, ArrayElement, DType, Element};
+use super::util::{instantiate, jvp_out, py_tuple, strides, text, zeros};
+use super::{ArrayOutputs, LinearArg, Param, Prim, PrimRules};
+use crate::core::{bind1, Aval, Avals, Outputs, Shape};
+use crate::lax;
+use crate::tensor::{ArrayData, ArrayElement, DType, Element, Tensor};
 use ndarray::{ArrayD, IxDyn};
 use smallvec::smallvec;
 
@@ -221,6 +222,199 @@ impl PrimRules for IndexOp {
             }
         }
     }
+
+    // Derivative rules, as JAX's in `lax/slicing.py`. Every index family primitive is linear in
+    // its float operands; integer index operands get no tangent and no cotangent (`None`), and
+    // are always known (`LinearArg::Known`) when transposing.
+
+    fn jvp(
+        &self,
+        primals: &[Tensor],
+        tangents: &[Option<Tensor>],
+    ) -> (Outputs, Vec<Option<Tensor>>) {
+        let prim = Prim::Index(self.clone());
+        let out = bind1(&prim, primals);
+        let tangent =
+            match self {
+                // _dynamic_slice_jvp: the same slice of the tangent.
+                IndexOp::DynamicSlice { .. } => tangents[0].as_ref().map(|t| {
+                    let mut ins = vec![t.clone()];
+                    ins.extend_from_slice(&primals[1..]);
+                    bind1(&prim, &ins)
+                }),
+                // _dynamic_update_slice_jvp: the update's tangent written into the operand's.
+                IndexOp::DynamicUpdateSlice => (tangents[0].is_some() || tangents[1].is_some())
+                    .then(|| {
+                        let mut ins = vec![
+                            instantiate(&tangents[0], &primals[0]),
+                            instantiate(&tangents[1], &primals[1]),
+                        ];
+                        ins.extend_from_slice(&primals[2..]);
+                        bind1(&prim, &ins)
+                    }),
+                // _gather_jvp_rule: the same gather of the tangent, with fill value 0.
+                IndexOp::Gather {
+                    dimension_numbers,
+                    slice_sizes,
+                    mode,
+                } => tangents[0].as_ref().map(|t| {
+                    gather_fill_zero(t, &primals[1], dimension_numbers, slice_sizes, *mode)
+                }),
+                // _scatter_addsub_jvp: the updates' tangent scatter-added into the operand's.
+                IndexOp::ScatterAdd { .. } => (tangents[0].is_some() || tangents[2].is_some())
+                    .then(|| {
+                        let ins = [
+                            instantiate(&tangents[0], &primals[0]),
+                            primals[1].clone(),
+                            instantiate(&tangents[2], &primals[2]),
+                        ];
+                        bind1(&prim, &ins)
+                    }),
+            };
+        jvp_out(out, tangent)
+    }
+
+    fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {
+        let mut out: Vec<Option<Tensor>> = vec![None; args.len()];
+        let Some(ct) = &cts[0] else {
+            return out;
+        };
+        let known =
+            |a: &[LinearArg]| -> Vec<Tensor> { a.iter().map(|x| x.known().clone()).collect() };
+        // Cotangents keep the cotangent's dtype (as JAX), with the argument's shape.
+        let zeros_for = |a: &LinearArg| zeros(&Aval::new(&a.aval().shape, ct.dtype()));
+        match self {
+            // _dynamic_slice_transpose: the cotangent written into zeros at the (clamped) start.
+            IndexOp::DynamicSlice { .. } => {
+                if args[0].is_linear() {
+                    let starts = known(&args[1..]);
+                    out[0] = Some(lax::dynamic_update_slice(&zeros_for(&args[0]), ct, &starts));
+                }
+            }
+            // _dynamic_update_slice_transpose_rule: the operand gets the cotangent with the
+            // updated window zeroed, the update gets that window of the cotangent.
+            IndexOp::DynamicUpdateSlice => {
+                let starts = known(&args[2..]);
+                if args[0].is_linear() {
+                    out[0] = Some(lax::dynamic_update_slice(ct, &zeros_for(&args[1]), &starts));
+                }
+                if args[1].is_linear() {
+                    out[1] = Some(lax::dynamic_slice(ct, &starts, &args[1].aval().shape));
+                }
+            }
+            // _gather_transpose_rule: scatter-add the cotangent into zeros, with the mirrored
+            // dimension numbers and the same mode (CLIP clamps as the gather did; FILL_OR_DROP
+            // drops the windows the gather filled).
+            IndexOp::Gather {
+                dimension_numbers: d,
+                mode,
+                ..
+            } => {
+                if args[0].is_linear() {
+                    let dn = ScatterDimensionNumbers {
+                        update_window_dims: d.offset_dims.clone(),
+                        inserted_window_dims: d.collapsed_slice_dims.clone(),
+                        scatter_dims_to_operand_dims: d.start_index_map.clone(),
+                        operand_batching_dims: d.operand_batching_dims.clone(),
+                        scatter_indices_batching_dims: d.start_indices_batching_dims.clone(),
+                    };
+                    out[0] = Some(lax::scatter_add(
+                        &zeros_for(&args[0]),
+                        args[1].known(),
+                        ct,
+                        dn,
+                        *mode,
+                    ));
+                }
+            }
+            // _scatter_addsub_transpose_rule: the operand's cotangent is the cotangent itself;
+            // the updates' is a gather of it (mirrored dimension numbers, window sizes from
+            // the updates, same mode, fill value 0).
+            IndexOp::ScatterAdd {
+                dimension_numbers: d,
+                mode,
+            } => {
+                if args[0].is_linear() {
+                    out[0] = Some(ct.clone());
+                }
+                if args[2].is_linear() {
+                    let updates_shape = args[2].aval().shape;
+                    let dn = GatherDimensionNumbers {
+                        offset_dims: d.update_window_dims.clone(),
+                        collapsed_slice_dims: d.inserted_window_dims.clone(),
+                        start_index_map: d.scatter_dims_to_operand_dims.clone(),
+                        operand_batching_dims: d.operand_batching_dims.clone(),
+                        start_indices_batching_dims: d.scatter_indices_batching_dims.clone(),
+                    };
+                    let mut window = d.update_window_dims.iter();
+                    let slice_sizes: Vec<usize> = (0..ct.ndim())
+                        .map(|i| {
+                            if d.inserted_window_dims.contains(&i)
+                                || d.operand_batching_dims.contains(&i)
+                            {
+                                1
+                            } else {
+                                updates_shape
+                                    [*window.next().expect("counts checked by the shape rule")]
+                            }
+                        })
+                        .collect();
+                    out[2] = Some(gather_fill_zero(
+                        ct,
+                        args[1].known(),
+                        &dn,
+                        &slice_sizes,
+                        *mode,
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `lax.gather(..., fill_value=0)`: a gather whose FILL_OR_DROP windows that are out of
+/// bounds read zeros (not the primal default, NaN), as JAX's derivative rules ask for. The
+/// gather params carry no fill value, so FILL_OR_DROP is written as JAX lowers it
+/// (`_gather_fill`): a PROMISE_IN_BOUNDS gather, then a select against zeros on the mask of
+/// in-bounds index vectors. Other modes never fill, so they are a plain gather.
+fn gather_fill_zero(
+    operand: &Tensor,
+    indices: &Tensor,
+    dn: &GatherDimensionNumbers,
+    slice_sizes: &[usize],
+    mode: GatherScatterMode,
+) -> Tensor {
+    if mode != GatherScatterMode::FillOrDrop || dn.start_index_map.is_empty() {
+        return lax::gather(operand, indices, dn.clone(), slice_sizes, mode);
+    }
+    let gathered = lax::gather(
+        operand,
+        indices,
+        dn.clone(),
+        slice_sizes,
+        GatherScatterMode::PromiseInBounds,
+    );
+    // A window is in bounds when every start lies in [0, size - slice_size] (the batching
+    // dims always are).
+    let ivd = indices.ndim() - 1;
+    let upper: Vec<f64> = dn
+        .start_index_map
+        .iter()
+        .map(|&d| (operand.shape()[d] as f64 - slice_sizes[d] as f64).max(0.0))
+        .collect();
+    let upper = Tensor::from_f64_values(&upper, &[upper.len()], indices.dtype());
+    let upper = lax::broadcast_in_dim(&upper, indices.shape(), &[ivd]);
+    let mut ok = lax::le(indices, &upper);
+    if indices.dtype() != DType::U32 {
+        ok = lax::and(&ok, &lax::ge(indices, &Tensor::zeros(&[], indices.dtype())));
+    }
+    let ok = lax::reduce_min(&ok, &[ivd]);
+    let batch_dims: Vec<usize> = (0..gathered.ndim())
+        .filter(|d| !dn.offset_dims.contains(d))
+        .collect();
+    let ok = lax::broadcast_in_dim(&ok, gathered.shape(), &batch_dims);
+    lax::select_n(&ok, &[zeros(&gathered.aval()), gathered])
 }
 
 // ---------------------------------------------------------------------------------------
