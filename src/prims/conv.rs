@@ -1,10 +1,18 @@
 //! `conv_general_dilated`: XLA's general convolution.
+//!
+//! Derivatives follow JAX (`jax/_src/lax/convolution.py`): the primitive is bilinear, so its
+//! JVP is `conv(t_lhs, rhs) + conv(lhs, t_rhs)` (summed with `add_any`). The transpose in the
+//! lhs is a convolution of the cotangent with the spatially flipped kernel, with the forward
+//! strides as lhs dilation (a "transposed convolution"); the transpose in the rhs is a
+//! convolution of the lhs with the cotangent, batch and feature dims swapped. Feature and
+//! batch groups trade places between the two (`_conv_general_dilated_transpose_lhs/rhs`).
 
-use super::util::{check_axes, expect_arity, py_tuple, text};
-use super::{ArrayOutputs, Param, PrimRules};
-use crate::core::{Aval, Avals, Shape};
+use super::util::{check_axes, expect_arity, jvp_out, py_tuple, text};
+use super::{ArrayOutputs, LinearArg, Param, Prim, PrimRules};
+use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::kernels::conv;
-use crate::tensor::{ArrayData, DType};
+use crate::lax;
+use crate::tensor::{ArrayData, DType, Tensor};
 use smallvec::smallvec;
 use std::borrow::Cow;
 
@@ -266,6 +274,258 @@ impl PrimRules for ConvGeneralDilated {
             _ => unreachable!("abstract_eval checked the dtypes"),
         };
         smallvec![result]
+    }
+
+    /// Bilinear: `conv(t_lhs, rhs) + conv(lhs, t_rhs)`, summed with `add_any`.
+    fn jvp(
+        &self,
+        primals: &[Tensor],
+        tangents: &[Option<Tensor>],
+    ) -> (Outputs, Vec<Option<Tensor>>) {
+        let prim = Prim::Conv(self.clone());
+        let (x, y) = (&primals[0], &primals[1]);
+        let ans = bind1(&prim, primals);
+        let tx = tangents[0]
+            .as_ref()
+            .map(|t| bind1(&prim, &[t.clone(), y.clone()]));
+        let ty = tangents[1]
+            .as_ref()
+            .map(|t| bind1(&prim, &[x.clone(), t.clone()]));
+        let t = match (tx, ty) {
+            (Some(a), Some(b)) => Some(lax::add_any(&a, &b)),
+            (a, None) => a,
+            (None, b) => b,
+        };
+        jvp_out(ans, t)
+    }
+
+    /// Linear in each operand separately.
+    fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {
+        assert!(
+            !(args[0].is_linear() && args[1].is_linear()),
+            "conv_general_dilated: transpose of a product of two linear values"
+        );
+        let Some(g) = &cts[0] else {
+            return vec![None, None];
+        };
+        if args[0].is_linear() {
+            vec![
+                Some(self.transpose_lhs(g, &args[0].aval(), args[1].known())),
+                None,
+            ]
+        } else if args[1].is_linear() {
+            vec![
+                None,
+                self.transpose_rhs(g, args[0].known(), &args[1].aval()),
+            ]
+        } else {
+            vec![None, None]
+        }
+    }
+}
+
+/// Swaps the first two entries of a spec (batch and feature, or out and in feature).
+fn spec_transpose(spec: &[usize]) -> Shape {
+    let mut t = Shape::from_slice(spec);
+    t.swap(0, 1);
+    t
+}
+
+/// Merges dim `src` of `x` into dim `dst` (numbered after `src` is removed), `src` becoming
+/// the major part (JAX's `_reshape_axis_into`).
+fn reshape_axis_into(src: usize, dst: usize, x: &Tensor) -> Tensor {
+    let mut perm: Vec<usize> = (0..x.ndim()).filter(|&i| i != src).collect();
+    perm.insert(dst, src);
+    let mut new_shape: Vec<usize> = x
+        .shape()
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != src)
+        .map(|(_, &d)| d)
+        .collect();
+    new_shape[dst] *= x.shape()[src];
+    let moved = if perm.iter().enumerate().all(|(i, &p)| i == p) {
+        x.clone()
+    } else {
+        lax::transpose(x, &perm)
+    };
+    lax::reshape(&moved, &new_shape)
+}
+
+/// Splits dim `src` of `x` into `(size1, rest)` (JAX's `_reshape_axis_out_of`).
+fn reshape_axis_out_of(src: usize, size1: usize, x: &Tensor) -> Tensor {
+    let mut shape = x.shape().to_vec();
+    assert_eq!(shape[src] % size1, 0, "reshape_axis_out_of: ragged split");
+    let size2 = shape[src] / size1;
+    shape.splice(src..=src, [size1, size2]);
+    lax::reshape(x, &shape)
+}
+
+/// `shape[spec[2..]]`: the spatial sizes.
+fn spatial(shape: &[usize], spec: &[usize]) -> Vec<usize> {
+    spec[2..].iter().map(|&d| shape[d]).collect()
+}
+
+/// Padding of the lhs-transpose convolution (JAX's `_conv_general_vjp_lhs_padding`); also
+/// used by `reduce_window_sum`'s transpose.
+pub(crate) fn conv_general_vjp_lhs_padding(
+    in_shape: &[usize],
+    window_dimensions: &[usize],
+    window_strides: &[usize],
+    out_shape: &[usize],
+    padding: &[(i64, i64)],
+    lhs_dilation: &[usize],
+    rhs_dilation: &[usize],
+) -> Vec<(i64, i64)> {
+    (0..in_shape.len())
+        .map(|d| {
+            let lhs_dilated = dilate(in_shape[d], lhs_dilation[d]) as i64;
+            let rhs_dilated = dilate(window_dimensions[d], rhs_dilation[d]) as i64;
+            let out_dilated = dilate(out_shape[d], window_strides[d]) as i64;
+            let before = rhs_dilated - padding[d].0 - 1;
+            let after = lhs_dilated + rhs_dilated - 1 - out_dilated - before;
+            (before, after)
+        })
+        .collect()
+}
+
+/// Padding of the rhs-transpose convolution (JAX's `_conv_general_vjp_rhs_padding`).
+fn conv_general_vjp_rhs_padding(
+    in_shape: &[usize],
+    window_dimensions: &[usize],
+    window_strides: &[usize],
+    out_shape: &[usize],
+    padding: &[(i64, i64)],
+    lhs_dilation: &[usize],
+    rhs_dilation: &[usize],
+) -> Vec<(i64, i64)> {
+    (0..in_shape.len())
+        .map(|d| {
+            let lhs_dilated = dilate(in_shape[d], lhs_dilation[d]) as i64;
+            let rhs_dilated = dilate(window_dimensions[d], rhs_dilation[d]) as i64;
+            let out_dilated = dilate(out_shape[d], window_strides[d]) as i64;
+            let lo = padding[d].0;
+            let from_lhs = out_dilated - lhs_dilated;
+            let from_rhs = rhs_dilated - lo - 1;
+            (lo, from_lhs + from_rhs)
+        })
+        .collect()
+}
+
+impl ConvGeneralDilated {
+    /// JAX's `_conv_general_dilated_transpose_lhs`: the cotangent of the lhs (of type
+    /// `lhs_aval`) given the output cotangent `g` and the kernel `rhs`.
+    fn transpose_lhs(&self, g: &Tensor, lhs_aval: &Aval, rhs: &Tensor) -> Tensor {
+        let (fg, bg) = (self.feature_group_count, self.batch_group_count);
+        assert!(fg == 1 || bg == 1);
+        let dn = &self.dimension_numbers;
+        let (lhs_spec, rhs_spec, out_spec) = (&dn.lhs_spec, &dn.rhs_spec, &dn.out_spec);
+        let rhs_shape = rhs.shape().to_vec();
+        let t_rhs_spec = spec_transpose(rhs_spec);
+        let mut rhs = rhs.clone();
+        let mut feature_group_count = fg;
+        if fg > 1 {
+            // Besides swapping the dims in the spec, the feature group axis moves into the
+            // transposed kernel's output feature dim.
+            rhs = reshape_axis_out_of(rhs_spec[0], fg, &rhs);
+            rhs = reshape_axis_into(rhs_spec[0], rhs_spec[1], &rhs);
+        } else if bg > 1 {
+            rhs = reshape_axis_out_of(rhs_spec[0], bg, &rhs);
+            rhs = reshape_axis_into(rhs_spec[0], rhs_spec[1], &rhs);
+            feature_group_count = bg;
+        }
+        let trans_dn = ConvDimensionNumbers {
+            lhs_spec: out_spec.clone(),
+            rhs_spec: t_rhs_spec,
+            out_spec: lhs_spec.clone(),
+        };
+        let padding = conv_general_vjp_lhs_padding(
+            &spatial(&lhs_aval.shape, lhs_spec),
+            &spatial(&rhs_shape, rhs_spec),
+            &self.window_strides,
+            &spatial(g.shape(), out_spec),
+            &self.padding,
+            &self.lhs_dilation,
+            &self.rhs_dilation,
+        );
+        let mut revd_weights = lax::rev(&rhs, &rhs_spec[2..]);
+        if g.dtype() != revd_weights.dtype() {
+            revd_weights = lax::convert_element_type(&revd_weights, g.dtype());
+        }
+        let prim = Prim::Conv(ConvGeneralDilated {
+            window_strides: self.lhs_dilation.clone(),
+            padding,
+            lhs_dilation: self.window_strides.clone(),
+            rhs_dilation: self.rhs_dilation.clone(),
+            dimension_numbers: trans_dn,
+            feature_group_count,
+            batch_group_count: 1,
+            preferred_element_type: self.preferred_element_type,
+        });
+        let mut out = bind1(&prim, &[g.clone(), revd_weights]);
+        if out.dtype() != lhs_aval.dtype {
+            out = lax::convert_element_type(&out, lhs_aval.dtype);
+        }
+        if bg > 1 {
+            out = reshape_axis_out_of(lhs_spec[1], bg, &out);
+            out = reshape_axis_into(lhs_spec[1], lhs_spec[0], &out);
+        }
+        out
+    }
+
+    /// JAX's `_conv_general_dilated_transpose_rhs`: the cotangent of the kernel (of type
+    /// `rhs_aval`) given the output cotangent `g` and the input `lhs`; `None` (zero) when `g`
+    /// is empty.
+    fn transpose_rhs(&self, g: &Tensor, lhs: &Tensor, rhs_aval: &Aval) -> Option<Tensor> {
+        if g.size() == 0 {
+            // Avoids forming degenerate convolutions where the kernel has spatial size 0.
+            return None;
+        }
+        let dn = &self.dimension_numbers;
+        let (lhs_spec, rhs_spec, out_spec) = (&dn.lhs_spec, &dn.rhs_spec, &dn.out_spec);
+        let (mut fg, mut bg) = (self.feature_group_count, self.batch_group_count);
+        assert!(fg == 1 || bg == 1);
+        if bg > 1 {
+            fg = bg;
+            bg = 1;
+        } else if fg > 1 {
+            bg = fg;
+            fg = 1;
+        }
+        let trans_dn = ConvDimensionNumbers {
+            lhs_spec: spec_transpose(lhs_spec),
+            rhs_spec: spec_transpose(out_spec),
+            out_spec: spec_transpose(rhs_spec),
+        };
+        let padding = conv_general_vjp_rhs_padding(
+            &spatial(lhs.shape(), lhs_spec),
+            &spatial(&rhs_aval.shape, rhs_spec),
+            &self.window_strides,
+            &spatial(g.shape(), out_spec),
+            &self.padding,
+            &self.lhs_dilation,
+            &self.rhs_dilation,
+        );
+        let lhs = if g.dtype() != lhs.dtype() {
+            lax::convert_element_type(lhs, g.dtype())
+        } else {
+            lhs.clone()
+        };
+        let prim = Prim::Conv(ConvGeneralDilated {
+            window_strides: self.rhs_dilation.clone(),
+            padding,
+            lhs_dilation: self.lhs_dilation.clone(),
+            rhs_dilation: self.window_strides.clone(),
+            dimension_numbers: trans_dn,
+            feature_group_count: fg,
+            batch_group_count: bg,
+            preferred_element_type: self.preferred_element_type,
+        });
+        let mut out = bind1(&prim, &[lhs, g.clone()]);
+        if out.dtype() != rhs_aval.dtype {
+            out = lax::convert_element_type(&out, rhs_aval.dtype);
+        }
+        Some(out)
     }
 }
 

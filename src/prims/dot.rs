@@ -1,11 +1,18 @@
 //! `dot_general`: contraction with batch dimensions (XLA's DotGeneral).
 
+//!
+//! Derivatives follow JAX (`jax/_src/lax/lax.py`): the primitive is bilinear, so its JVP is
+//! `dot(t_lhs, rhs) + dot(lhs, t_rhs)` (summed with `add_any`), and its transpose in either
+//! operand is another `dot_general` of the cotangent with the other operand, followed by a
+//! `transpose` that puts the operand's dims back in order (`_dot_general_transpose_lhs/rhs`).
+
 use super::conv::as_dtype;
-use super::util::{check_axes, expect_arity, py_list, text};
-use super::{ArrayOutputs, Param, PrimRules};
-use crate::core::{Aval, Avals, Shape};
+use super::util::{check_axes, expect_arity, jvp_out, py_list, text};
+use super::{ArrayOutputs, LinearArg, Param, Prim, PrimRules};
+use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::kernels::matmul;
-use crate::tensor::{ArrayData, DType};
+use crate::lax;
+use crate::tensor::{ArrayData, DType, Tensor};
 use smallvec::smallvec;
 
 /// `dot_general[dimension_numbers=((lhs_contracting, rhs_contracting), (lhs_batch,
@@ -154,5 +161,127 @@ impl PrimRules for DotGeneral {
             _ => unreachable!("abstract_eval checked the dtypes"),
         };
         smallvec![result]
+    }
+
+    /// Bilinear: `dot(t_lhs, rhs) + dot(lhs, t_rhs)`, the two terms summed with `add_any`
+    /// (JAX's `defbilinear`).
+    fn jvp(
+        &self,
+        primals: &[Tensor],
+        tangents: &[Option<Tensor>],
+    ) -> (Outputs, Vec<Option<Tensor>>) {
+        let prim = Prim::Dot(self.clone());
+        let (x, y) = (&primals[0], &primals[1]);
+        let ans = bind1(&prim, primals);
+        let tx = tangents[0]
+            .as_ref()
+            .map(|t| bind1(&prim, &[t.clone(), y.clone()]));
+        let ty = tangents[1]
+            .as_ref()
+            .map(|t| bind1(&prim, &[x.clone(), t.clone()]));
+        let t = match (tx, ty) {
+            (Some(a), Some(b)) => Some(lax::add_any(&a, &b)),
+            (a, None) => a,
+            (None, b) => b,
+        };
+        jvp_out(ans, t)
+    }
+
+    /// Linear in each operand separately (JAX's `_dot_general_transpose_lhs/rhs`).
+    fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {
+        assert!(
+            !(args[0].is_linear() && args[1].is_linear()),
+            "dot_general: transpose of a product of two linear values"
+        );
+        let Some(g) = &cts[0] else {
+            return vec![None, None];
+        };
+        let dims = (
+            &self.lhs_contracting[..],
+            &self.rhs_contracting[..],
+            &self.lhs_batch[..],
+            &self.rhs_batch[..],
+        );
+        let pet = self.preferred_element_type;
+        if args[0].is_linear() {
+            let x_bar = transpose_lhs(g, &args[0].aval(), args[1].known(), dims, pet, false);
+            vec![Some(x_bar), None]
+        } else if args[1].is_linear() {
+            let (xc, yc, xb, yb) = dims;
+            let swapped = (yc, xc, yb, xb);
+            let y_bar = transpose_lhs(g, &args[1].aval(), args[0].known(), swapped, pet, true);
+            vec![None, Some(y_bar)]
+        } else {
+            vec![None, None]
+        }
+    }
+}
+
+/// Contracting and batch dims of the operand being transposed (`x`) and the other one (`y`):
+/// `(x_contract, y_contract, x_batch, y_batch)`.
+type Dims<'a> = (&'a [usize], &'a [usize], &'a [usize], &'a [usize]);
+
+/// Dims of `0..ndim` that are neither contracting nor batch, in order.
+fn remaining(ndim: usize, contract: &[usize], batch: &[usize]) -> Vec<usize> {
+    (0..ndim)
+        .filter(|d| !contract.contains(d) && !batch.contains(d))
+        .collect()
+}
+
+/// The indices that sort `xs` (stable), as numpy's `argsort`.
+fn argsort(xs: &[usize]) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..xs.len()).collect();
+    idx.sort_by_key(|&i| xs[i]);
+    idx
+}
+
+/// JAX's `_dot_general_transpose_lhs`: the cotangent of operand `x` (of type `x_aval`) of a
+/// `dot_general` whose other operand is `y`, given the output cotangent `g`. `swap_ans` says
+/// `x` was the rhs (its free dims come after `y`'s in the output).
+fn transpose_lhs(
+    g: &Tensor,
+    x_aval: &Aval,
+    y: &Tensor,
+    (x_contract, y_contract, x_batch, y_batch): Dims<'_>,
+    preferred_element_type: Option<DType>,
+    swap_ans: bool,
+) -> Tensor {
+    let x_kept = remaining(x_aval.ndim(), x_contract, x_batch);
+    let y_kept = remaining(y.ndim(), y_contract, y_batch);
+    let nb = x_batch.len();
+    let ans_batch: Vec<usize> = (0..nb).collect();
+    let ans_y: Vec<usize> = if swap_ans {
+        (nb..nb + y_kept.len()).collect()
+    } else {
+        let start = nb + x_kept.len();
+        (start..start + y_kept.len()).collect()
+    };
+    // The product runs in the cotangent's dtype (`g` has the preferred element type).
+    let y = if y.dtype() != g.dtype() {
+        lax::convert_element_type(y, g.dtype())
+    } else {
+        y.clone()
+    };
+    let out = lax::dot_general(
+        g,
+        &y,
+        ((&ans_y, &y_kept), (&ans_batch, y_batch)),
+        preferred_element_type,
+    );
+    let x_contract_sorted_by_y: Vec<usize> =
+        argsort(y_contract).iter().map(|&i| x_contract[i]).collect();
+    let mut unsorted_axes: Vec<usize> = x_batch.to_vec();
+    unsorted_axes.extend(&x_kept);
+    unsorted_axes.extend(&x_contract_sorted_by_y);
+    let out_axes = argsort(&unsorted_axes);
+    let x_bar = if out_axes.iter().enumerate().all(|(i, &a)| i == a) {
+        out
+    } else {
+        lax::transpose(&out, &out_axes)
+    };
+    if x_bar.dtype() != x_aval.dtype {
+        lax::convert_element_type(&x_bar, x_aval.dtype)
+    } else {
+        x_bar
     }
 }

@@ -1,12 +1,22 @@
 //! Windowed reductions: `reduce_window_sum reduce_window_max reduce_window_min` (pooling).
 //! Padding and base-dilation holes hold the reduction's identity (0, -inf or the dtype's
 //! minimum, +inf or its maximum), as XLA's init value does.
+//!
+//! Derivatives follow JAX (`jax/_src/lax/windowed_reductions.py`): `reduce_window_sum` is
+//! linear, its transpose pads the cotangent (strides become interior padding) and sums it
+//! over windows again. `reduce_window_max`/`min` differentiate through two more primitives
+//! defined here, [`SelectWindow`]: `select_and_gather_add` (each window's tangent at the
+//! position of the operand's maximum/minimum) and its transpose `select_and_scatter_add`
+//! (each window's cotangent added at that position). Both find one position per window in a
+//! single pass, so a max-pool's gradient costs one pass over the windows, not a dense mask
+//! per window position.
 
-use super::conv::stride_dim;
-use super::util::{expect_arity, py_tuple, text};
-use super::{ArrayOutputs, Param, PrimRules};
-use crate::core::{Aval, Avals, Shape};
-use crate::tensor::{ArrayData, ArrayElement, DType};
+use super::conv::{conv_general_vjp_lhs_padding, stride_dim};
+use super::util::{expect_arity, jvp_out, linear_jvp, py_tuple, text};
+use super::{ArrayOutputs, LinearArg, Param, Prim, PrimRules};
+use crate::core::{bind1, Aval, Avals, Outputs, Shape};
+use crate::lax;
+use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
 use ndarray::{ArrayD, IxDyn};
 use smallvec::smallvec;
 
@@ -135,6 +145,80 @@ impl PrimRules for ReduceWindow {
             ArrayData::F64(a) => reduce_window(self, a, shape),
         };
         smallvec![result]
+    }
+
+    /// `reduce_window_sum` is linear; `reduce_window_max`/`min` take the tangent at each
+    /// window's chosen element (`select_and_gather_add` with `ge`/`le`, JAX's
+    /// `_reduce_window_chooser_jvp_rule`).
+    fn jvp(
+        &self,
+        primals: &[Tensor],
+        tangents: &[Option<Tensor>],
+    ) -> (Outputs, Vec<Option<Tensor>>) {
+        let prim = Prim::Window(self.clone());
+        let select_prim = match self.kind {
+            WindowKind::Sum => return linear_jvp(&prim, primals, tangents),
+            WindowKind::Max => SelectPrim::Ge,
+            WindowKind::Min => SelectPrim::Le,
+        };
+        let x = &primals[0];
+        let ans = bind1(&prim, primals);
+        let t = tangents[0].as_ref().map(|t| {
+            let gather = Prim::SelectWindow(SelectWindow {
+                kind: SelectWindowKind::GatherAdd,
+                select_prim,
+                window_dimensions: self.window_dimensions.clone(),
+                window_strides: self.window_strides.clone(),
+                padding: self.padding.clone(),
+                base_dilation: self.base_dilation.clone(),
+                window_dilation: self.window_dilation.clone(),
+            });
+            bind1(&gather, &[t.clone(), x.clone()])
+        });
+        jvp_out(ans, t)
+    }
+
+    /// `reduce_window_sum` only (JAX's `_reduce_window_sum_transpose_rule`): the cotangent,
+    /// dilated by the strides and padded, summed over windows with the base dilation as
+    /// stride.
+    fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {
+        assert!(
+            self.kind == WindowKind::Sum,
+            "{}: this primitive is not linear, so it has no transpose rule",
+            self.name()
+        );
+        let Some(ct) = &cts[0] else {
+            return vec![None];
+        };
+        let input_shape = args[0].aval().shape;
+        let pads = conv_general_vjp_lhs_padding(
+            &input_shape,
+            &self.window_dimensions,
+            &self.window_strides,
+            ct.shape(),
+            &self.padding,
+            &self.base_dilation,
+            &self.window_dilation,
+        );
+        let config: Vec<(i64, i64, i64)> = pads
+            .iter()
+            .zip(&self.window_strides)
+            .map(|(&(lo, hi), &s)| (lo, hi, s as i64 - 1))
+            .collect();
+        let zero = Tensor::zeros(&[], ct.dtype());
+        let padded = lax::pad(ct, &zero, &config);
+        let ones = vec![1; input_shape.len()];
+        let result = lax::reduce_window(
+            &padded,
+            WindowKind::Sum,
+            &self.window_dimensions,
+            &self.base_dilation,
+            &vec![(0, 0); input_shape.len()],
+            &ones,
+            &self.window_dilation,
+        );
+        assert_eq!(result.shape(), input_shape.as_slice());
+        vec![Some(result)]
     }
 }
 
@@ -282,4 +366,348 @@ pub fn reduce_window<T: WindowElement>(
         }),
     };
     T::wrap(ArrayD::from_shape_vec(IxDyn(out_shape), out).expect("one value per output position"))
+}
+
+// ---- select_and_gather_add / select_and_scatter_add ---------------------------------------
+
+/// Which element of a window is chosen: the first maximum (`ge`) or the first minimum
+/// (`le`), in row-major window order. A NaN counts as both (the first NaN wins), matching
+/// the NaN-propagating `reduce_window_max`/`min`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SelectPrim {
+    /// Choose the maximum (JAX's `select_prim=ge`, for `reduce_window_max`).
+    Ge,
+    /// Choose the minimum (JAX's `select_prim=le`, for `reduce_window_min`).
+    Le,
+}
+
+impl SelectPrim {
+    /// The printed name (`ge` or `le`).
+    pub fn name(self) -> &'static str {
+        match self {
+            SelectPrim::Ge => "ge",
+            SelectPrim::Le => "le",
+        }
+    }
+
+    /// True if `candidate` replaces the current choice `best` (strictly better, so ties keep
+    /// the first; a NaN beats any number).
+    fn replaces<T: WindowElement>(self, candidate: T, best: T) -> bool {
+        if best.is_nan_() {
+            return false;
+        }
+        if candidate.is_nan_() {
+            return true;
+        }
+        match self {
+            SelectPrim::Ge => candidate > best,
+            SelectPrim::Le => candidate < best,
+        }
+    }
+}
+
+/// Which of the two window-selection primitives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SelectWindowKind {
+    /// `select_and_gather_add(tangents, operand)`: per window, the tangent at the position
+    /// of the operand's chosen element (0 for a window with no operand element). Output
+    /// shape: the windowed reduction's.
+    GatherAdd,
+    /// `select_and_scatter_add(source, operand)`: per window, the source value added at the
+    /// position of the operand's chosen element. Output shape: the operand's.
+    ScatterAdd,
+}
+
+/// `select_and_gather_add` / `select_and_scatter_add`: the derivative primitives of
+/// `reduce_window_max`/`min`, each the other's transpose. Params are per operand dim, as in
+/// [`ReduceWindow`]. Padding and base-dilation holes are never chosen.
+///
+/// JAX's `select_and_scatter_add` has no dilation params (its transpose of a base-dilated
+/// gather pads and slices, and it rejects window dilation); here both primitives take them,
+/// and `select_and_scatter_add` prints them only when some differ from 1, so undilated
+/// jaxprs print as JAX's.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SelectWindow {
+    /// Gather or scatter.
+    pub kind: SelectWindowKind,
+    /// Maximum (`ge`) or minimum (`le`).
+    pub select_prim: SelectPrim,
+    /// Window size per dim.
+    pub window_dimensions: Shape,
+    /// Window step per dim.
+    pub window_strides: Shape,
+    /// `(low, high)` padding per dim, applied after base dilation; negative crops.
+    pub padding: Vec<(i64, i64)>,
+    /// Operand dilation per dim.
+    pub base_dilation: Shape,
+    /// Window dilation per dim.
+    pub window_dilation: Shape,
+}
+
+impl SelectWindow {
+    /// The same window geometry as a `reduce_window` (for its shape rule).
+    fn as_reduce_window(&self) -> ReduceWindow {
+        ReduceWindow {
+            kind: WindowKind::Max,
+            window_dimensions: self.window_dimensions.clone(),
+            window_strides: self.window_strides.clone(),
+            padding: self.padding.clone(),
+            base_dilation: self.base_dilation.clone(),
+            window_dilation: self.window_dilation.clone(),
+        }
+    }
+
+    /// The same primitive with the other kind (its transpose).
+    fn with_kind(&self, kind: SelectWindowKind) -> Prim {
+        Prim::SelectWindow(SelectWindow {
+            kind,
+            ..self.clone()
+        })
+    }
+}
+
+impl PrimRules for SelectWindow {
+    fn name(&self) -> &'static str {
+        match self.kind {
+            SelectWindowKind::GatherAdd => "select_and_gather_add",
+            SelectWindowKind::ScatterAdd => "select_and_scatter_add",
+        }
+    }
+
+    fn params(&self) -> Vec<(&'static str, Param)> {
+        let padding: Vec<String> = self
+            .padding
+            .iter()
+            .map(|(lo, hi)| format!("({lo}, {hi})"))
+            .collect();
+        let dilated = self
+            .base_dilation
+            .iter()
+            .chain(&self.window_dilation)
+            .any(|&d| d != 1);
+        let mut ps = vec![
+            ("padding", text(py_tuple(&padding))),
+            ("select_prim", text(self.select_prim.name())),
+            ("window_dimensions", text(py_tuple(&self.window_dimensions))),
+            ("window_strides", text(py_tuple(&self.window_strides))),
+        ];
+        if self.kind == SelectWindowKind::GatherAdd || dilated {
+            ps.push(("base_dilation", text(py_tuple(&self.base_dilation))));
+            ps.push(("window_dilation", text(py_tuple(&self.window_dilation))));
+        }
+        ps
+    }
+
+    fn abstract_eval(&self, inputs: &[Aval]) -> Result<Avals, String> {
+        expect_arity(inputs, 2)?;
+        let (first, operand) = (&inputs[0], &inputs[1]);
+        let what = match self.kind {
+            SelectWindowKind::GatherAdd => "tangents",
+            SelectWindowKind::ScatterAdd => "source",
+        };
+        if first.dtype != operand.dtype {
+            return Err(format!(
+                "{what} and operand must have the same dtype, got {} and {}",
+                first.dtype, operand.dtype
+            ));
+        }
+        if operand.dtype == DType::Bool {
+            return Err("operands must be numeric, got bool".into());
+        }
+        let reduced = self.as_reduce_window().shape_rule(operand)?;
+        match self.kind {
+            SelectWindowKind::GatherAdd => {
+                if first.shape != operand.shape {
+                    return Err(format!(
+                        "tangents and operand shapes must match, got {first} and {operand}"
+                    ));
+                }
+                Ok(smallvec![Aval {
+                    shape: reduced,
+                    dtype: operand.dtype
+                }])
+            }
+            SelectWindowKind::ScatterAdd => {
+                if first.shape != reduced {
+                    return Err(format!(
+                        "source must have the windowed shape {:?} of the operand {operand}, got {first}",
+                        reduced.as_slice()
+                    ));
+                }
+                Ok(smallvec![operand.clone()])
+            }
+        }
+    }
+
+    fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
+        let (values, operand) = (inputs[0], inputs[1]);
+        let windows = match self.kind {
+            SelectWindowKind::GatherAdd => &out[0].shape,
+            SelectWindowKind::ScatterAdd => values.shape(),
+        };
+        let chosen = match operand {
+            ArrayData::I32(a) => select_positions(self, a, windows),
+            ArrayData::U32(a) => select_positions(self, a, windows),
+            ArrayData::F32(a) => select_positions(self, a, windows),
+            ArrayData::F64(a) => select_positions(self, a, windows),
+            ArrayData::Bool(_) => unreachable!("abstract_eval rejects bool"),
+        };
+        let shape = &out[0].shape;
+        let result = match (self.kind, values) {
+            (SelectWindowKind::GatherAdd, ArrayData::I32(v)) => gather_at(&chosen, v, shape),
+            (SelectWindowKind::GatherAdd, ArrayData::U32(v)) => gather_at(&chosen, v, shape),
+            (SelectWindowKind::GatherAdd, ArrayData::F32(v)) => gather_at(&chosen, v, shape),
+            (SelectWindowKind::GatherAdd, ArrayData::F64(v)) => gather_at(&chosen, v, shape),
+            (SelectWindowKind::ScatterAdd, ArrayData::I32(v)) => scatter_at(&chosen, v, shape),
+            (SelectWindowKind::ScatterAdd, ArrayData::U32(v)) => scatter_at(&chosen, v, shape),
+            (SelectWindowKind::ScatterAdd, ArrayData::F32(v)) => scatter_at(&chosen, v, shape),
+            (SelectWindowKind::ScatterAdd, ArrayData::F64(v)) => scatter_at(&chosen, v, shape),
+            (_, ArrayData::Bool(_)) => unreachable!("abstract_eval rejects bool"),
+        };
+        smallvec![result]
+    }
+
+    /// Linear in the first operand (tangents or source); the operand only picks positions,
+    /// so its tangent does not contribute (JAX's `_select_and_gather_add_jvp` and
+    /// `_select_and_scatter_add_jvp`).
+    fn jvp(
+        &self,
+        primals: &[Tensor],
+        tangents: &[Option<Tensor>],
+    ) -> (Outputs, Vec<Option<Tensor>>) {
+        let prim = Prim::SelectWindow(self.clone());
+        let ans = bind1(&prim, primals);
+        let t = tangents[0]
+            .as_ref()
+            .map(|t| bind1(&prim, &[t.clone(), primals[1].clone()]));
+        jvp_out(ans, t)
+    }
+
+    /// Gather and scatter at the same chosen positions are each other's transpose.
+    fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {
+        assert!(
+            !args[1].is_linear(),
+            "{}: not linear in the operand (it only selects positions)",
+            self.name()
+        );
+        let Some(ct) = &cts[0] else {
+            return vec![None, None];
+        };
+        if !args[0].is_linear() {
+            return vec![None, None];
+        }
+        let other = match self.kind {
+            SelectWindowKind::GatherAdd => SelectWindowKind::ScatterAdd,
+            SelectWindowKind::ScatterAdd => SelectWindowKind::GatherAdd,
+        };
+        let t = bind1(
+            &self.with_kind(other),
+            &[ct.clone(), args[1].known().clone()],
+        );
+        vec![Some(t), None]
+    }
+}
+
+/// Marks a window with no operand element (all padding or holes).
+const NONE: usize = usize::MAX;
+
+/// For each window (row-major over `windows`, the windowed shape), the flat index into `x`
+/// of the chosen element, or [`NONE`]. One pass over each window's taps.
+fn select_positions<T: WindowElement>(
+    p: &SelectWindow,
+    x: &ArrayD<T>,
+    windows: &[usize],
+) -> Vec<usize> {
+    let shape = x.shape();
+    let nd = shape.len();
+    let xs = x.as_slice().expect("standard layout");
+    let x_strides = super::util::strides(shape);
+    // Per dim and window position: flat offsets (index * stride) of the operand elements
+    // the window covers along that dim, in window order; padding and holes are skipped.
+    let taps: Vec<Vec<Vec<usize>>> = (0..nd)
+        .map(|d| {
+            let extent = dilate(shape[d], p.base_dilation[d]) as i64;
+            let bd = p.base_dilation[d] as i64;
+            (0..windows[d])
+                .map(|o| {
+                    (0..p.window_dimensions[d])
+                        .filter_map(|w| {
+                            let pos = (o * p.window_strides[d] + w * p.window_dilation[d]) as i64
+                                - p.padding[d].0;
+                            ((0..extent).contains(&pos) && pos % bd == 0)
+                                .then(|| (pos / bd) as usize * x_strides[d])
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    let n: usize = windows.iter().product();
+    let mut out = Vec::with_capacity(n);
+    if n == 0 {
+        return out;
+    }
+    let mut o = vec![0usize; nd];
+    let mut w = vec![0usize; nd];
+    let mut lists: Vec<&[usize]> = Vec::with_capacity(nd);
+    for _ in 0..n {
+        lists.clear();
+        lists.extend((0..nd).map(|d| taps[d][o[d]].as_slice()));
+        let mut best = NONE;
+        if lists.iter().all(|l| !l.is_empty()) {
+            // Odometer over the window's taps, in row-major window order.
+            w.iter_mut().for_each(|v| *v = 0);
+            let mut best_v = xs[0];
+            loop {
+                let i: usize = (0..nd).map(|d| lists[d][w[d]]).sum();
+                if best == NONE || p.select_prim.replaces(xs[i], best_v) {
+                    best = i;
+                    best_v = xs[i];
+                }
+                let mut done = true;
+                for d in (0..nd).rev() {
+                    w[d] += 1;
+                    if w[d] < lists[d].len() {
+                        done = false;
+                        break;
+                    }
+                    w[d] = 0;
+                }
+                if done {
+                    break;
+                }
+            }
+        }
+        out.push(best);
+        for d in (0..nd).rev() {
+            o[d] += 1;
+            if o[d] < windows[d] {
+                break;
+            }
+            o[d] = 0;
+        }
+    }
+    out
+}
+
+/// `out[k] = v[chosen[k]]` (0 where no element was chosen).
+fn gather_at<T: WindowElement>(chosen: &[usize], v: &ArrayD<T>, shape: &[usize]) -> ArrayData {
+    let vs = v.as_slice().expect("standard layout");
+    let out: Vec<T> = chosen
+        .iter()
+        .map(|&i| if i == NONE { T::ZERO } else { vs[i] })
+        .collect();
+    T::wrap(ArrayD::from_shape_vec(IxDyn(shape), out).expect("one value per window"))
+}
+
+/// `out[chosen[k]] += v[k]`, zeros elsewhere.
+fn scatter_at<T: WindowElement>(chosen: &[usize], v: &ArrayD<T>, shape: &[usize]) -> ArrayData {
+    let vs = v.as_slice().expect("standard layout");
+    let mut out = vec![T::ZERO; shape.iter().product()];
+    for (&i, &s) in chosen.iter().zip(vs) {
+        if i != NONE {
+            out[i] = out[i].add(s);
+        }
+    }
+    T::wrap(ArrayD::from_shape_vec(IxDyn(shape), out).expect("one value per operand element"))
 }
