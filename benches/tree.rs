@@ -35,7 +35,14 @@ struct Dense {
 
 fn model(n_layers: usize) -> Mlp {
     let t = Tensor::zeros(&[4, 4], DType::F32);
-    Mlp { layers: (0..n_layers).map(|_| Linear { w: t.clone(), b: t.clone() }).collect() }
+    Mlp {
+        layers: (0..n_layers)
+            .map(|_| Linear {
+                w: t.clone(),
+                b: t.clone(),
+            })
+            .collect(),
+    }
 }
 
 fn flatten(c: &mut Criterion) {
@@ -51,11 +58,16 @@ fn flatten(c: &mut Criterion) {
             black_box(v.len())
         })
     });
-    c.bench_function("tree 1000 leaves: treedef", |b| b.iter(|| black_box(&m).treedef()));
-    c.bench_function("tree 1000 leaves: flatten (leaves + treedef)", |b| b.iter(|| black_box(&m).flatten()));
-    c.bench_function("tree 1000 leaves: treedef == cached (jit cache check)", |b| {
-        b.iter(|| black_box(&m).treedef() == *black_box(&def))
+    c.bench_function("tree 1000 leaves: treedef", |b| {
+        b.iter(|| black_box(&m).treedef())
     });
+    c.bench_function("tree 1000 leaves: flatten (leaves + treedef)", |b| {
+        b.iter(|| black_box(&m).flatten())
+    });
+    c.bench_function(
+        "tree 1000 leaves: treedef == cached (jit cache check)",
+        |b| b.iter(|| black_box(&m).treedef() == *black_box(&def)),
+    );
     c.bench_function("tree 1000 leaves: unflatten", |b| {
         b.iter(|| Mlp::unflatten(black_box(&def), leaves.clone()))
     });
@@ -64,9 +76,17 @@ fn flatten(c: &mut Criterion) {
     });
 
     let t = Tensor::zeros(&[4, 4], DType::F32);
-    let dense: Vec<Dense> = (0..500).map(|_| Dense { w: t.clone(), b: t.clone(), act: Act::Relu }).collect();
+    let dense: Vec<Dense> = (0..500)
+        .map(|_| Dense {
+            w: t.clone(),
+            b: t.clone(),
+            act: Act::Relu,
+        })
+        .collect();
     let ddef = dense.treedef();
-    c.bench_function("tree 1000 leaves + 500 static fields: flatten", |b| b.iter(|| black_box(&dense).flatten()));
+    c.bench_function("tree 1000 leaves + 500 static fields: flatten", |b| {
+        b.iter(|| black_box(&dense).flatten())
+    });
     c.bench_function("tree 1000 leaves + 500 static fields: unflatten", |b| {
         b.iter(|| Vec::<Dense>::unflatten(black_box(&ddef), leaves.clone()))
     });

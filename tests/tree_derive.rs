@@ -44,7 +44,11 @@ struct Marker;
 
 #[derive(PyTree, Clone, Debug)]
 enum Layer {
-    Dense { w: Tensor, #[pytree(static)] act: Act },
+    Dense {
+        w: Tensor,
+        #[pytree(static)]
+        act: Act,
+    },
     Scale(Tensor),
     Identity,
 }
@@ -68,15 +72,24 @@ fn vals(x: &Tensor) -> Vec<f32> {
 fn mlp() -> Mlp {
     Mlp {
         layers: vec![
-            Linear { w: t(&[1.0, 2.0]), b: t(&[3.0]) },
-            Linear { w: t(&[4.0, 5.0]), b: t(&[6.0]) },
+            Linear {
+                w: t(&[1.0, 2.0]),
+                b: t(&[3.0]),
+            },
+            Linear {
+                w: t(&[4.0, 5.0]),
+                b: t(&[6.0]),
+            },
         ],
     }
 }
 
 fn panic_message(f: impl FnOnce()) -> String {
     let err = catch_unwind(AssertUnwindSafe(f)).expect_err("expected a panic");
-    err.downcast_ref::<String>().cloned().or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string())).unwrap()
+    err.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap()
 }
 
 #[test]
@@ -84,8 +97,14 @@ fn mlp_flattens_in_field_order_and_prints() {
     let m = mlp();
     let (leaves, def) = m.flatten();
     let flat: Vec<Vec<f32>> = leaves.iter().map(vals).collect();
-    assert_eq!(flat, vec![vec![1.0, 2.0], vec![3.0], vec![4.0, 5.0], vec![6.0]]);
-    assert_eq!(def.to_string(), "PyTreeDef(Mlp { layers: [Linear { w: *, b: * }, Linear { w: *, b: * }] })");
+    assert_eq!(
+        flat,
+        vec![vec![1.0, 2.0], vec![3.0], vec![4.0, 5.0], vec![6.0]]
+    );
+    assert_eq!(
+        def.to_string(),
+        "PyTreeDef(Mlp { layers: [Linear { w: *, b: * }, Linear { w: *, b: * }] })"
+    );
     assert_eq!(def.num_leaves(), 4);
     assert_eq!(def.num_nodes(), 1 + 1 + 2 * 3);
     let back = Mlp::unflatten(&def, leaves);
@@ -106,8 +125,19 @@ fn tree_map_and_map2_on_mlp() {
 #[test]
 fn paths_on_mlp() {
     let m = mlp();
-    let paths: Vec<String> = tree::tree_flatten_with_path(&m).iter().map(|(p, _)| p.to_string()).collect();
-    assert_eq!(paths, [".layers[0].w", ".layers[0].b", ".layers[1].w", ".layers[1].b"]);
+    let paths: Vec<String> = tree::tree_flatten_with_path(&m)
+        .iter()
+        .map(|(p, _)| p.to_string())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            ".layers[0].w",
+            ".layers[0].b",
+            ".layers[1].w",
+            ".layers[1].b"
+        ]
+    );
     // weight decay on `w` only
     let decayed = tree::tree_map_with_path(&m, |p: &KeyPath, x| {
         if p.to_string().ends_with(".w") {
@@ -124,13 +154,22 @@ fn paths_on_mlp() {
 fn mismatch_names_the_path_and_both_structures() {
     let a = mlp();
     let mut b = mlp();
-    b.layers.push(Linear { w: t(&[0.0]), b: t(&[0.0]) });
+    b.layers.push(Linear {
+        w: t(&[0.0]),
+        b: t(&[0.0]),
+    });
     let msg = panic_message(|| {
         tree::tree_map2(&a, &b, |x, _| x.clone());
     });
     assert!(msg.contains("tree structures differ at `.layers`"), "{msg}");
-    assert!(msg.contains("[Linear { w: *, b: * }, Linear { w: *, b: * }]"), "{msg}");
-    assert!(msg.contains("[Linear { w: *, b: * }, Linear { w: *, b: * }, Linear { w: *, b: * }]"), "{msg}");
+    assert!(
+        msg.contains("[Linear { w: *, b: * }, Linear { w: *, b: * }]"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("[Linear { w: *, b: * }, Linear { w: *, b: * }, Linear { w: *, b: * }]"),
+        "{msg}"
+    );
 
     let d1 = vec![dense(Act::Relu), dense(Act::Relu)];
     let d2 = vec![dense(Act::Relu), dense(Act::Tanh)];
@@ -138,18 +177,30 @@ fn mismatch_names_the_path_and_both_structures() {
         tree::tree_add(&d1, &d2);
     });
     assert!(msg.contains("differ at `[1]`"), "{msg}");
-    assert!(msg.contains("act=Relu") && msg.contains("act=Tanh"), "{msg}");
+    assert!(
+        msg.contains("act=Relu") && msg.contains("act=Tanh"),
+        "{msg}"
+    );
 }
 
 fn dense(act: Act) -> Dense {
-    Dense { w: t(&[1.0, 2.0]), b: Some(t(&[0.5])), act, width: 2, calls: 9 }
+    Dense {
+        w: t(&[1.0, 2.0]),
+        b: Some(t(&[0.5])),
+        act,
+        width: 2,
+        calls: 9,
+    }
 }
 
 #[test]
 fn static_and_skip_fields() {
     let d = dense(Act::Tanh);
     let def = d.treedef();
-    assert_eq!(def.to_string(), "PyTreeDef(Dense { w: *, b: Some(*), act=Tanh, width=2 })");
+    assert_eq!(
+        def.to_string(),
+        "PyTreeDef(Dense { w: *, b: Some(*), act=Tanh, width=2 })"
+    );
     assert_eq!(d.leaves().len(), 2);
     // tree_map rebuilds static fields from the treedef; skipped ones from Default
     let e = tree::tree_map(&d, |x| x + 1.0);
@@ -165,7 +216,10 @@ fn static_and_skip_fields() {
     // b: None changes the structure
     let mut g = dense(Act::Tanh);
     g.b = None;
-    assert_eq!(g.treedef().to_string(), "PyTreeDef(Dense { w: *, b: None, act=Tanh, width=2 })");
+    assert_eq!(
+        g.treedef().to_string(),
+        "PyTreeDef(Dense { w: *, b: None, act=Tanh, width=2 })"
+    );
     assert_ne!(g.treedef(), def);
     match def.kind() {
         NodeKind::Struct { info, statics, .. } => {
@@ -178,18 +232,44 @@ fn static_and_skip_fields() {
 
 #[test]
 fn generic_struct_with_non_default_parameter() {
-    let d: Dense<Vec<Tensor>> =
-        Dense { w: vec![t(&[1.0]), t(&[2.0])], b: None, act: Act::Relu, width: 1, calls: 0 };
-    assert_eq!(d.treedef().to_string(), "PyTreeDef(Dense { w: [*, *], b: None, act=Relu, width=1 })");
+    let d: Dense<Vec<Tensor>> = Dense {
+        w: vec![t(&[1.0]), t(&[2.0])],
+        b: None,
+        act: Act::Relu,
+        width: 1,
+        calls: 0,
+    };
+    assert_eq!(
+        d.treedef().to_string(),
+        "PyTreeDef(Dense { w: [*, *], b: None, act=Relu, width=1 })"
+    );
     let e = tree::tree_map(&d, |x| -x);
     assert_eq!(vals(&e.w[1]), vec![-2.0]);
     // Dense<Tensor> and Dense<Vec<Tensor>> are different types: different structures
-    let one: Dense<Vec<Tensor>> = Dense { w: vec![t(&[1.0])], b: None, act: Act::Relu, width: 1, calls: 0 };
-    let plain: Dense = Dense { w: t(&[1.0]), b: None, act: Act::Relu, width: 1, calls: 0 };
+    let one: Dense<Vec<Tensor>> = Dense {
+        w: vec![t(&[1.0])],
+        b: None,
+        act: Act::Relu,
+        width: 1,
+        calls: 0,
+    };
+    let plain: Dense = Dense {
+        w: t(&[1.0]),
+        b: None,
+        act: Act::Relu,
+        width: 1,
+        calls: 0,
+    };
     assert_ne!(one.treedef(), plain.treedef());
 
-    let tagged = Tagged { x: t(&[1.0]), tag: "encoder".to_string() };
-    assert_eq!(tagged.treedef().to_string(), "PyTreeDef(Tagged { x: *, tag=\"encoder\" })");
+    let tagged = Tagged {
+        x: t(&[1.0]),
+        tag: "encoder".to_string(),
+    };
+    assert_eq!(
+        tagged.treedef().to_string(),
+        "PyTreeDef(Tagged { x: *, tag=\"encoder\" })"
+    );
     let back = tree::tree_map(&tagged, |x| x * 3.0);
     assert_eq!(back.tag, "encoder");
 }
@@ -197,8 +277,15 @@ fn generic_struct_with_non_default_parameter() {
 #[test]
 fn tuple_and_unit_structs() {
     let p = Pair(t(&[1.0]), true, vec![t(&[2.0]), t(&[3.0])]);
-    assert_eq!(p.treedef().to_string(), "PyTreeDef(Pair(*, [*, *], .1=true))");
-    let paths: Vec<String> = p.flatten_with_path().iter().map(|(k, _)| k.to_string()).collect();
+    assert_eq!(
+        p.treedef().to_string(),
+        "PyTreeDef(Pair(*, [*, *], .1=true))"
+    );
+    let paths: Vec<String> = p
+        .flatten_with_path()
+        .iter()
+        .map(|(k, _)| k.to_string())
+        .collect();
     assert_eq!(paths, [".0", ".2[0]", ".2[1]"]);
     let q = tree::tree_map(&p, |x| x * 2.0);
     assert!(q.1);
@@ -212,12 +299,18 @@ fn tuple_and_unit_structs() {
 #[test]
 fn enums_record_their_variant() {
     let layers = vec![
-        Layer::Dense { w: t(&[1.0]), act: Act::Tanh },
+        Layer::Dense {
+            w: t(&[1.0]),
+            act: Act::Tanh,
+        },
         Layer::Scale(t(&[2.0])),
         Layer::Identity,
     ];
     let def = layers.treedef();
-    assert_eq!(def.to_string(), "PyTreeDef([Layer::Dense { w: *, act=Tanh }, Layer::Scale(*), Layer::Identity])");
+    assert_eq!(
+        def.to_string(),
+        "PyTreeDef([Layer::Dense { w: *, act=Tanh }, Layer::Scale(*), Layer::Identity])"
+    );
     let back: Vec<Layer> = tree::tree_map(&layers, |x| x + 10.0);
     match &back[0] {
         Layer::Dense { w, act } => {
@@ -229,13 +322,20 @@ fn enums_record_their_variant() {
     assert!(matches!(back[1], Layer::Scale(ref s) if vals(s) == vec![12.0]));
     assert!(matches!(back[2], Layer::Identity));
     // a different variant is a different structure
-    let other = vec![Layer::Scale(t(&[1.0])), Layer::Scale(t(&[2.0])), Layer::Identity];
+    let other = vec![
+        Layer::Scale(t(&[1.0])),
+        Layer::Scale(t(&[2.0])),
+        Layer::Identity,
+    ];
     assert_ne!(other.treedef(), def);
     let msg = panic_message(|| {
         tree::tree_map2(&layers, &other, |a, _| a.clone());
     });
     assert!(msg.contains("differ at `[0]`"), "{msg}");
-    assert!(msg.contains("Layer::Dense { w: *, act=Tanh }") && msg.contains("Layer::Scale(*)"), "{msg}");
+    assert!(
+        msg.contains("Layer::Dense { w: *, act=Tanh }") && msg.contains("Layer::Scale(*)"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -244,24 +344,38 @@ fn unflatten_into_the_wrong_type_names_both() {
     let msg = panic_message(|| {
         let _ = Vec::<Linear>::unflatten(&def, mlp().leaves());
     });
-    assert!(msg.contains("expected a list") && msg.contains("PyTreeDef(Mlp {"), "{msg}");
+    assert!(
+        msg.contains("expected a list") && msg.contains("PyTreeDef(Mlp {"),
+        "{msg}"
+    );
     let def = (t(&[1.0]), t(&[1.0])).treedef();
     let msg = panic_message(|| {
         let _ = Linear::unflatten(&def, vec![t(&[1.0]), t(&[2.0])]);
     });
-    assert!(msg.contains("Linear") && msg.contains("PyTreeDef((*, *))"), "{msg}");
+    assert!(
+        msg.contains("Linear") && msg.contains("PyTreeDef((*, *))"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn make_jaxpr_takes_a_derived_struct() {
-    let m = Mlp { layers: vec![Linear { w: Tensor::zeros(&[3], DType::F32), b: Tensor::zeros(&[3], DType::F32) }] };
+    let m = Mlp {
+        layers: vec![Linear {
+            w: Tensor::zeros(&[3], DType::F32),
+            b: Tensor::zeros(&[3], DType::F32),
+        }],
+    };
     let f = |p: &Mlp| {
         let l = &p.layers[0];
         (l.w.sin() * &l.b).sum()
     };
     let j = make_jaxpr(f)(&m);
     let text = j.to_string();
-    assert!(text.starts_with("{ lambda ; a:f32[3] b:f32[3]. let"), "{text}");
+    assert!(
+        text.starts_with("{ lambda ; a:f32[3] b:f32[3]. let"),
+        "{text}"
+    );
     assert!(text.contains("sin a"), "{text}");
 
     // a derived struct as the output too

@@ -24,7 +24,9 @@ use syn::{parse_macro_input, Data, DeriveInput, Fields, Ident, Member, Type};
 #[proc_macro_derive(PyTree, attributes(pytree))]
 pub fn derive_pytree(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    expand(input).unwrap_or_else(|e| e.to_compile_error()).into()
+    expand(input)
+        .unwrap_or_else(|e| e.to_compile_error())
+        .into()
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -63,7 +65,9 @@ fn field_role(field: &syn::Field) -> syn::Result<Role> {
                 return Err(meta.error("unknown pytree attribute: expected `static` or `skip`"));
             };
             if role != Role::Child {
-                return Err(meta.error("a field can be either `#[pytree(static)]` or `#[pytree(skip)]`, not both"));
+                return Err(meta.error(
+                    "a field can be either `#[pytree(static)]` or `#[pytree(skip)]`, not both",
+                ));
             }
             role = new;
             Ok(())
@@ -82,9 +86,17 @@ fn collect_fields(fields: &Fields) -> syn::Result<(TokenStream2, Vec<Field>)> {
     for (i, f) in fields.iter().enumerate() {
         let member = match &f.ident {
             Some(id) => Member::Named(id.clone()),
-            None => Member::Unnamed(syn::Index { index: i as u32, span: f.ty.span() }),
+            None => Member::Unnamed(syn::Index {
+                index: i as u32,
+                span: f.ty.span(),
+            }),
         };
-        out.push(Field { member, ty: f.ty.clone(), role: field_role(f)?, binding: format_ident!("__field{}", i) });
+        out.push(Field {
+            member,
+            ty: f.ty.clone(),
+            role: field_role(f)?,
+            binding: format_ident!("__field{}", i),
+        });
     }
     Ok((style, out))
 }
@@ -128,24 +140,41 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
     let variants: Vec<Variant> = match &input.data {
         Data::Struct(s) => {
             let (style, fields) = collect_fields(&s.fields)?;
-            vec![Variant { ident: None, style, fields }]
+            vec![Variant {
+                ident: None,
+                style,
+                fields,
+            }]
         }
         Data::Enum(e) => e
             .variants
             .iter()
             .map(|v| {
                 let (style, fields) = collect_fields(&v.fields)?;
-                Ok(Variant { ident: Some(v.ident.clone()), style, fields })
+                Ok(Variant {
+                    ident: Some(v.ident.clone()),
+                    style,
+                    fields,
+                })
             })
             .collect::<syn::Result<_>>()?,
         Data::Union(u) => {
-            return Err(syn::Error::new_spanned(u.union_token, "`#[derive(PyTree)]` does not support unions"));
+            return Err(syn::Error::new_spanned(
+                u.union_token,
+                "`#[derive(PyTree)]` does not support unions",
+            ));
         }
     };
     let is_enum = matches!(input.data, Data::Enum(_));
 
-    // Bounds: serde-style, on the type parameters that the fields use.
-    let params: BTreeSet<String> = input.generics.type_params().map(|p| p.ident.to_string()).collect();
+    // Bounds: serde-style, on the type parameters that the fields use. Every use of a field's
+    // type in the generated code is spanned at that type, so a field whose type lacks a needed
+    // trait (not a pytree, a static field that is not `Hash`, ...) is reported at the field.
+    let params: BTreeSet<String> = input
+        .generics
+        .type_params()
+        .map(|p| p.ident.to_string())
+        .collect();
     let mut child_params = BTreeSet::new();
     let mut static_params = BTreeSet::new();
     let mut generics = input.generics.clone();
@@ -168,7 +197,8 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
         let wc = generics.make_where_clause();
         for p in &child_params {
             let p = Ident::new(p, Span::call_site());
-            wc.predicates.push(syn::parse_quote!(#p: ::ferrax::tree::PyTree));
+            wc.predicates
+                .push(syn::parse_quote!(#p: ::ferrax::tree::PyTree));
         }
         for p in &static_params {
             let p = Ident::new(p, Span::call_site());
@@ -183,16 +213,6 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
     }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
 
-    // Compile-time checks, each pointing at its field's type.
-    let asserts = variants.iter().flat_map(|v| &v.fields).map(|f| {
-        let ty = &f.ty;
-        match f.role {
-            Role::Child => quote_spanned!(ty.span()=> ::ferrax::tree::__private::assert_pytree::<#ty>();),
-            Role::Static => quote_spanned!(ty.span()=> ::ferrax::tree::__private::assert_static_field::<#ty>();),
-            Role::Skip => quote_spanned!(ty.span()=> ::ferrax::tree::__private::assert_default::<#ty>();),
-        }
-    });
-
     let name_str = name.to_string();
     let infos = variants.iter().enumerate().map(|(i, v)| {
         let i = i as u32;
@@ -204,8 +224,16 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
             None => quote!(::core::option::Option::None),
         };
         let style = &v.style;
-        let children = v.fields.iter().filter(|f| f.role == Role::Child).map(|f| member_name(&f.member));
-        let statics = v.fields.iter().filter(|f| f.role == Role::Static).map(|f| member_name(&f.member));
+        let children = v
+            .fields
+            .iter()
+            .filter(|f| f.role == Role::Child)
+            .map(|f| member_name(&f.member));
+        let statics = v
+            .fields
+            .iter()
+            .filter(|f| f.role == Role::Static)
+            .map(|f| member_name(&f.member));
         quote! {
             ::ferrax::tree::StructInfo {
                 name: #name_str,
@@ -243,7 +271,7 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
         });
         let statics = v.fields.iter().filter(|f| f.role == Role::Static).map(|f| {
             let (ty, b) = (&f.ty, &f.binding);
-            quote_spanned!(ty.span()=> ::ferrax::tree::__private::static_value::<#ty>(#b))
+            quote_spanned!(ty.span()=> ::ferrax::tree::__private::static_field::<#ty>(#b))
         });
         let ii = i as u32;
         let iu = i;
@@ -277,7 +305,10 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
         if variants.is_empty() {
             (quote!(match *self {}), quote!(match *self {}))
         } else {
-            (quote!(match self { #(#flatten_arms,)* }), quote!(match self { #(#def_arms,)* }))
+            (
+                quote!(match self { #(#flatten_arms,)* }),
+                quote!(match self { #(#def_arms,)* }),
+            )
         }
     } else {
         // One variant: destructure with `let` (clippy flags single-arm matches).
@@ -296,7 +327,7 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
         });
         let statics = v.fields.iter().filter(|f| f.role == Role::Static).map(|f| {
             let (ty, b) = (&f.ty, &f.binding);
-            quote_spanned!(ty.span()=> ::ferrax::tree::__private::static_value::<#ty>(#b))
+            quote_spanned!(ty.span()=> ::ferrax::tree::__private::static_field::<#ty>(#b))
         });
         let def = quote! {
             let Self { #(#binds,)* .. } = self;
@@ -328,7 +359,6 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
         impl #impl_generics ::ferrax::tree::PyTree for #name #ty_generics #where_clause {
             #[inline]
             fn flatten_into(&self, __leaves: &mut ::std::vec::Vec<::ferrax::Tensor>) {
-                #(#asserts)*
                 #flatten_body
             }
 
@@ -353,7 +383,11 @@ fn struct_let(v: &Variant, each_child: impl Fn(&Field) -> TokenStream2) -> Token
         let (m, b) = (&f.member, &f.binding);
         quote!(#m: #b)
     });
-    let body = v.fields.iter().filter(|f| f.role == Role::Child).map(each_child);
+    let body = v
+        .fields
+        .iter()
+        .filter(|f| f.role == Role::Child)
+        .map(each_child);
     quote! {
         let Self { #(#binds,)* .. } = self;
         #(#body)*

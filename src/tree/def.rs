@@ -126,7 +126,11 @@ pub(crate) enum Kind {
     List,
     Some,
     Dict(Box<[String]>),
-    Struct { info: &'static StructInfo, type_name: &'static str, statics: Box<[Arc<dyn StaticValue>]> },
+    Struct {
+        info: &'static StructInfo,
+        type_name: &'static str,
+        statics: Box<[Arc<dyn StaticValue>]>,
+    },
 }
 
 impl PartialEq for Kind {
@@ -139,8 +143,16 @@ impl PartialEq for Kind {
             | (Kind::Some, Kind::Some) => true,
             (Kind::Dict(a), Kind::Dict(b)) => a == b,
             (
-                Kind::Struct { info: ia, type_name: ta, statics: sa },
-                Kind::Struct { info: ib, type_name: tb, statics: sb },
+                Kind::Struct {
+                    info: ia,
+                    type_name: ta,
+                    statics: sa,
+                },
+                Kind::Struct {
+                    info: ib,
+                    type_name: tb,
+                    statics: sb,
+                },
             ) => {
                 (std::ptr::eq(*ta, *tb) || ta == tb)
                     && ia.variant_index == ib.variant_index
@@ -232,7 +244,9 @@ impl std::borrow::Borrow<Subtree> for TreeDef {
 impl ToOwned for Subtree {
     type Owned = TreeDef;
     fn to_owned(&self) -> TreeDef {
-        TreeDef { nodes: self.0.into() }
+        TreeDef {
+            nodes: self.0.into(),
+        }
     }
 }
 
@@ -351,7 +365,10 @@ impl<'a> StructNode<'a> {
     #[track_caller]
     pub fn static_field<T: Clone + 'static>(&self, i: usize) -> T {
         let v = self.statics.get(i).unwrap_or_else(|| {
-            panic!("unflatten: treedef of `{}` has no static field #{i}", self.info.name)
+            panic!(
+                "unflatten: treedef of `{}` has no static field #{i}",
+                self.info.name
+            )
         });
         match v.as_any().downcast_ref::<T>() {
             Some(x) => x.clone(),
@@ -421,7 +438,10 @@ impl Subtree {
     /// ```
     #[inline]
     pub fn children(&self) -> Children<'_> {
-        Children { rest: &self.0[1..], left: self.root().arity }
+        Children {
+            rest: &self.0[1..],
+            left: self.root().arity,
+        }
     }
 
     /// Whether this is a single leaf.
@@ -451,7 +471,15 @@ impl Subtree {
             Kind::List => NodeKind::List,
             Kind::Some => NodeKind::Some,
             Kind::Dict(k) => NodeKind::Dict(k),
-            Kind::Struct { info, type_name, statics } => NodeKind::Struct { info, type_name, statics },
+            Kind::Struct {
+                info,
+                type_name,
+                statics,
+            } => NodeKind::Struct {
+                info,
+                type_name,
+                statics,
+            },
         }
     }
 
@@ -532,7 +560,9 @@ impl Subtree {
                 nodes.push(m);
             }
         }
-        TreeDef { nodes: nodes.into() }
+        TreeDef {
+            nodes: nodes.into(),
+        }
     }
 
     /// The root of a struct node of type `type_name` (as given by `std::any::type_name`),
@@ -540,9 +570,15 @@ impl Subtree {
     #[track_caller]
     pub fn expect_struct(&self, type_name: &'static str) -> StructNode<'_> {
         match &self.root().kind {
-            Kind::Struct { info, type_name: t, statics } if std::ptr::eq(*t, type_name) || *t == type_name => {
-                StructNode { info, children: self.children(), statics }
-            }
+            Kind::Struct {
+                info,
+                type_name: t,
+                statics,
+            } if std::ptr::eq(*t, type_name) || *t == type_name => StructNode {
+                info,
+                children: self.children(),
+                statics,
+            },
             _ => mismatch(type_name, self),
         }
     }
@@ -765,12 +801,18 @@ pub struct TreeDefBuilder {
 impl TreeDefBuilder {
     /// An empty builder.
     pub fn new() -> TreeDefBuilder {
-        TreeDefBuilder { nodes: Vec::new(), leaves: 0 }
+        TreeDefBuilder {
+            nodes: Vec::new(),
+            leaves: 0,
+        }
     }
 
     /// An empty builder with room for `n` nodes.
     pub fn with_capacity(n: usize) -> TreeDefBuilder {
-        TreeDefBuilder { nodes: Vec::with_capacity(n), leaves: 0 }
+        TreeDefBuilder {
+            nodes: Vec::with_capacity(n),
+            leaves: 0,
+        }
     }
 
     /// The finished treedef. Panics unless exactly one root was added.
@@ -780,20 +822,32 @@ impl TreeDefBuilder {
             !self.nodes.is_empty() && self.nodes[0].num_nodes as usize == self.nodes.len(),
             "TreeDefBuilder::finish: expected exactly one root node"
         );
-        TreeDef { nodes: self.nodes.into() }
+        TreeDef {
+            nodes: self.nodes.into(),
+        }
     }
 
     /// Adds a leaf.
     #[inline]
     pub fn leaf(&mut self) {
-        self.nodes.push(Node { kind: Kind::Leaf, arity: 0, num_leaves: 1, num_nodes: 1 });
+        self.nodes.push(Node {
+            kind: Kind::Leaf,
+            arity: 0,
+            num_leaves: 1,
+            num_nodes: 1,
+        });
         self.leaves += 1;
     }
 
     /// Adds `None` (no leaves).
     #[inline]
     pub fn none(&mut self) {
-        self.nodes.push(Node { kind: Kind::None, arity: 0, num_leaves: 0, num_nodes: 1 });
+        self.nodes.push(Node {
+            kind: Kind::None,
+            arity: 0,
+            num_leaves: 0,
+            num_nodes: 1,
+        });
     }
 
     /// Adds a tuple whose children `children` adds.
@@ -830,7 +884,14 @@ impl TreeDefBuilder {
         statics: Box<[Arc<dyn StaticValue>]>,
         children: impl FnOnce(&mut Self),
     ) {
-        self.container(Kind::Struct { info, type_name, statics }, children)
+        self.container(
+            Kind::Struct {
+                info,
+                type_name,
+                statics,
+            },
+            children,
+        )
     }
 
     /// Copies an existing (sub)tree structure in as one child.
@@ -843,7 +904,12 @@ impl TreeDefBuilder {
     fn container(&mut self, kind: Kind, children: impl FnOnce(&mut Self)) {
         let at = self.nodes.len();
         let leaves0 = self.leaves;
-        self.nodes.push(Node { kind, arity: 0, num_leaves: 0, num_nodes: 0 });
+        self.nodes.push(Node {
+            kind,
+            arity: 0,
+            num_leaves: 0,
+            num_nodes: 0,
+        });
         children(self);
         let len = self.nodes.len();
         let mut arity = 0;
@@ -867,7 +933,13 @@ impl TreeDefBuilder {
             );
         }
         if let Kind::Dict(keys) = &n.kind {
-            assert_eq!(keys.len(), arity as usize, "TreeDefBuilder::dict: {} keys but {} children", keys.len(), arity);
+            assert_eq!(
+                keys.len(),
+                arity as usize,
+                "TreeDefBuilder::dict: {} keys but {} children",
+                keys.len(),
+                arity
+            );
         }
         if matches!(n.kind, Kind::Some) {
             assert_eq!(arity, 1, "TreeDefBuilder::some: expected exactly one child");

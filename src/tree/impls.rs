@@ -54,7 +54,9 @@ impl<T: PyTree> PyTree for Vec<T> {
         def.list(|b| self.iter().for_each(|x| x.treedef_into(b)))
     }
     fn unflatten_from(def: &Subtree, leaves: &mut dyn Iterator<Item = Tensor>) -> Self {
-        def.expect_list().map(|d| T::unflatten_from(d, leaves)).collect()
+        def.expect_list()
+            .map(|d| T::unflatten_from(d, leaves))
+            .collect()
     }
 }
 
@@ -70,7 +72,11 @@ impl<T: PyTree, const N: usize> PyTree for [T; N] {
     #[track_caller]
     fn unflatten_from(def: &Subtree, leaves: &mut dyn Iterator<Item = Tensor>) -> Self {
         let mut children = def.expect_list();
-        assert_eq!(children.len(), N, "unflatten: a [_; {N}] array cannot be rebuilt from {def}");
+        assert_eq!(
+            children.len(),
+            N,
+            "unflatten: a [_; {N}] array cannot be rebuilt from {def}"
+        );
         // `from_fn` calls the closure for indices 0, 1, ... in order.
         std::array::from_fn(|_| T::unflatten_from(children.next_child(), leaves))
     }
@@ -128,11 +134,16 @@ impl<T: PyTree> PyTree for BTreeMap<String, T> {
         self.values().for_each(|x| x.flatten_into(leaves));
     }
     fn treedef_into(&self, def: &mut TreeDefBuilder) {
-        def.dict(self.keys().cloned().collect(), |b| self.values().for_each(|x| x.treedef_into(b)))
+        def.dict(self.keys().cloned().collect(), |b| {
+            self.values().for_each(|x| x.treedef_into(b))
+        })
     }
     fn unflatten_from(def: &Subtree, leaves: &mut dyn Iterator<Item = Tensor>) -> Self {
         let (keys, children) = def.expect_dict();
-        keys.iter().zip(children).map(|(k, d)| (k.clone(), T::unflatten_from(d, leaves))).collect()
+        keys.iter()
+            .zip(children)
+            .map(|(k, d)| (k.clone(), T::unflatten_from(d, leaves)))
+            .collect()
     }
 }
 
@@ -144,7 +155,9 @@ fn sorted<T, S>(m: &HashMap<String, T, S>) -> Vec<(&String, &T)> {
 
 impl<T: PyTree, S: BuildHasher + Default> PyTree for HashMap<String, T, S> {
     fn flatten_into(&self, leaves: &mut Vec<Tensor>) {
-        sorted(self).into_iter().for_each(|(_, x)| x.flatten_into(leaves));
+        sorted(self)
+            .into_iter()
+            .for_each(|(_, x)| x.flatten_into(leaves));
     }
     fn treedef_into(&self, def: &mut TreeDefBuilder) {
         let items = sorted(self);

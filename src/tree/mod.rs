@@ -73,15 +73,18 @@ mod ops;
 mod path;
 mod util;
 
-pub use def::{Children, FieldStyle, NodeKind, StaticValue, StructInfo, StructNode, Subtree, TreeDef, TreeDefBuilder};
+pub use def::{
+    Children, FieldStyle, NodeKind, StaticValue, StructInfo, StructNode, Subtree, TreeDef,
+    TreeDefBuilder,
+};
 pub use ops::{
-    tree_add, tree_cast, tree_dot, tree_global_norm, tree_ones_like, tree_scale, tree_size, tree_sub, tree_vdot,
-    tree_zeros_like,
+    tree_add, tree_cast, tree_dot, tree_global_norm, tree_ones_like, tree_scale, tree_size,
+    tree_sub, tree_vdot, tree_zeros_like,
 };
 pub use path::{KeyEntry, KeyPath};
 pub use util::{
-    tree_all, tree_any, tree_flatten, tree_flatten_with_path, tree_leaves, tree_map, tree_map2, tree_map_with_path,
-    tree_reduce, tree_structure, tree_transpose, tree_unflatten, tree_zip_map,
+    tree_all, tree_any, tree_flatten, tree_flatten_with_path, tree_leaves, tree_map, tree_map2,
+    tree_map_with_path, tree_reduce, tree_structure, tree_transpose, tree_unflatten, tree_zip_map,
 };
 
 use crate::tensor::Tensor;
@@ -198,32 +201,23 @@ pub trait PyTree: Sized {
 pub mod __private {
     pub use std::sync::Arc;
 
-    /// Checks (at compile time, pointing at the field) that a field's type is a pytree.
-    #[inline(always)]
-    pub fn assert_pytree<T: super::PyTree>() {}
-
-    /// Checks (at compile time, pointing at the field) that a `#[pytree(static)]` field's type
-    /// can live in a treedef.
-    #[inline(always)]
-    pub fn assert_static_field<T: std::hash::Hash + Eq + Clone + std::fmt::Debug + Send + Sync + 'static>() {}
-
-    /// Checks (at compile time, pointing at the field) that a `#[pytree(skip)]` field's type can
-    /// be rebuilt.
-    #[inline(always)]
-    pub fn assert_default<T: Default>() {}
-
     /// Collects a struct node's static values.
     #[inline]
-    pub fn statics<const N: usize>(values: [Arc<dyn super::StaticValue>; N]) -> Box<[Arc<dyn super::StaticValue>]> {
+    pub fn statics<const N: usize>(
+        values: [Arc<dyn super::StaticValue>; N],
+    ) -> Box<[Arc<dyn super::StaticValue>]> {
         Box::new(values)
     }
 
-    /// Boxes a static field's value for the treedef.
+    /// Boxes a `#[pytree(static)]` field's value for the treedef. Its bounds are what a static
+    /// field needs; the derive spans the call at the field's type, so a missing one is reported
+    /// there.
     #[inline]
-    pub fn static_value<T: super::StaticValue>(v: &T) -> Arc<dyn super::StaticValue>
-    where
-        T: Clone,
-    {
+    pub fn static_field<
+        T: std::hash::Hash + Eq + Clone + std::fmt::Debug + Send + Sync + 'static,
+    >(
+        v: &T,
+    ) -> Arc<dyn super::StaticValue> {
         Arc::new(v.clone())
     }
 }

@@ -18,7 +18,9 @@ use crate::tensor::{DType, Tensor};
 /// assert_eq!(z.1.dtype(), DType::I32);
 /// ```
 pub fn tree_zeros_like<T: PyTree>(tree: &T) -> T {
-    tree_map(tree, |x| jnp::broadcast_to(&Tensor::zeros(&[], x.dtype()), x.shape()))
+    tree_map(tree, |x| {
+        jnp::broadcast_to(&Tensor::zeros(&[], x.dtype()), x.shape())
+    })
 }
 
 /// A tree of ones with the same structure, shapes and dtypes.
@@ -30,7 +32,9 @@ pub fn tree_zeros_like<T: PyTree>(tree: &T) -> T {
 /// assert_eq!(o[0].to_vec::<f64>(), [1.0, 1.0]);
 /// ```
 pub fn tree_ones_like<T: PyTree>(tree: &T) -> T {
-    tree_map(tree, |x| jnp::broadcast_to(&Tensor::ones(&[], x.dtype()), x.shape()))
+    tree_map(tree, |x| {
+        jnp::broadcast_to(&Tensor::ones(&[], x.dtype()), x.shape())
+    })
 }
 
 /// Leafwise `a + b`. Panics (naming the path) if the structures differ.

@@ -109,12 +109,19 @@ impl fmt::Display for KeyPath {
 }
 
 /// Where two structures first differ (pre-order): the path and the two subtrees there.
-pub(crate) fn first_difference<'a>(a: &'a Subtree, b: &'a Subtree) -> Option<(KeyPath, &'a Subtree, &'a Subtree)> {
+pub(crate) fn first_difference<'a>(
+    a: &'a Subtree,
+    b: &'a Subtree,
+) -> Option<(KeyPath, &'a Subtree, &'a Subtree)> {
     let mut path = KeyPath::root();
     walk(a, b, &mut path).map(|(x, y)| (path, x, y))
 }
 
-fn walk<'a>(a: &'a Subtree, b: &'a Subtree, path: &mut KeyPath) -> Option<(&'a Subtree, &'a Subtree)> {
+fn walk<'a>(
+    a: &'a Subtree,
+    b: &'a Subtree,
+    path: &mut KeyPath,
+) -> Option<(&'a Subtree, &'a Subtree)> {
     let (ra, rb) = (a.root(), b.root());
     if ra.kind != rb.kind || ra.arity != rb.arity {
         return Some((a, b));
@@ -146,7 +153,11 @@ pub(crate) fn assert_same_structure(what: &str, a: &Subtree, b: &Subtree, ia: us
     }
     match first_difference(a, b) {
         Some((path, x, y)) => {
-            let at = if path.is_root() { "the root".to_string() } else { format!("`{path}`") };
+            let at = if path.is_root() {
+                "the root".to_string()
+            } else {
+                format!("`{path}`")
+            };
             panic!(
                 "{what}: tree structures differ at {at}: tree {ia} has {x} but tree {ib} has {y}\n  tree {ia}: {a}\n  tree {ib}: {b}"
             )

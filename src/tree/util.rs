@@ -85,7 +85,11 @@ pub fn tree_map<T: PyTree>(tree: &T, mut f: impl FnMut(&Tensor) -> Tensor) -> T 
 /// assert_eq!(c[1].item::<f32>(), 22.0);
 /// ```
 #[track_caller]
-pub fn tree_map2<A: PyTree, B: PyTree>(a: &A, b: &B, mut f: impl FnMut(&Tensor, &Tensor) -> Tensor) -> A {
+pub fn tree_map2<A: PyTree, B: PyTree>(
+    a: &A,
+    b: &B,
+    mut f: impl FnMut(&Tensor, &Tensor) -> Tensor,
+) -> A {
     let (la, da) = a.flatten();
     let (lb, db) = b.flatten();
     assert_same_structure("tree_map2", &da, &db, 0, 1);
@@ -192,9 +196,17 @@ pub fn tree_flatten_with_path<T: PyTree>(tree: &T) -> Vec<(KeyPath, Tensor)> {
 /// assert_eq!(q["weight"].to_vec::<f32>(), [0.9, 0.9]);
 /// assert_eq!(q["bias"].to_vec::<f32>(), [1.0, 1.0]);
 /// ```
-pub fn tree_map_with_path<T: PyTree>(tree: &T, mut f: impl FnMut(&KeyPath, &Tensor) -> Tensor) -> T {
+pub fn tree_map_with_path<T: PyTree>(
+    tree: &T,
+    mut f: impl FnMut(&KeyPath, &Tensor) -> Tensor,
+) -> T {
     let (leaves, def) = tree.flatten();
-    let out: Vec<Tensor> = def.leaf_paths().iter().zip(leaves.iter()).map(|(p, x)| f(p, x)).collect();
+    let out: Vec<Tensor> = def
+        .leaf_paths()
+        .iter()
+        .zip(leaves.iter())
+        .map(|(p, x)| f(p, x))
+        .collect();
     T::unflatten(&def, out)
 }
 
@@ -217,7 +229,13 @@ pub fn tree_map_with_path<T: PyTree>(tree: &T, mut f: impl FnMut(&KeyPath, &Tens
 pub fn tree_transpose<In: PyTree, Out: PyTree>(outer: &TreeDef, inner: &TreeDef, tree: &In) -> Out {
     let (leaves, def) = tree.flatten();
     let expected = outer.compose(inner);
-    assert_same_structure("tree_transpose (tree vs outer.compose(inner))", &def, &expected, 0, 1);
+    assert_same_structure(
+        "tree_transpose (tree vs outer.compose(inner))",
+        &def,
+        &expected,
+        0,
+        1,
+    );
     let (no, ni) = (outer.num_leaves(), inner.num_leaves());
     let mut out = Vec::with_capacity(leaves.len());
     for i in 0..ni {

@@ -1,0 +1,10 @@
+use ferrax::prelude::*;
+
+#[derive(PyTree)]
+struct Layer {
+    w: Tensor,
+    #[pytree(frozen)]
+    b: Tensor,
+}
+
+fn main() {}
