@@ -2278,12 +2278,10 @@ fn int_binary_cases() -> Vec<(&'static str, BFn)> {
 /// numpy-style reference broadcast shape (trailing alignment).
 fn ref_numpy_shape(a: &[usize], b: &[usize]) -> Vec<usize> {
     let n = a.len().max(b.len());
-    let pa: Vec<usize> = std::iter::repeat(1)
-        .take(n - a.len())
+    let pa: Vec<usize> = std::iter::repeat_n(1, n - a.len())
         .chain(a.iter().copied())
         .collect();
-    let pb: Vec<usize> = std::iter::repeat(1)
-        .take(n - b.len())
+    let pb: Vec<usize> = std::iter::repeat_n(1, n - b.len())
         .chain(b.iter().copied())
         .collect();
     ref_out_shape(&pa, &pb)
@@ -2506,7 +2504,7 @@ proptest! {
         let out = jnp::add(t32(&a, &sa), t32(&b, &sb));
         let shape = ref_numpy_shape(&sa, &sb);
         prop_assert_eq!(out.shape(), &shape[..]);
-        let pb: Vec<usize> = std::iter::repeat(1).take(sa.len() - sb.len()).chain(sb.iter().copied()).collect();
+        let pb: Vec<usize> = std::iter::repeat_n(1, sa.len() - sb.len()).chain(sb.iter().copied()).collect();
         let (want, _) = ref_binary(&a, &sa, &b, if sb.is_empty() { &sb } else { &pb }, |p, q| p + q);
         prop_assert_eq!(get::<f32>(&out), want);
     }

@@ -61,19 +61,6 @@ pub fn check_axes(axes: &[usize], ndim: usize, what: &str) -> Result<(), String>
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn python_tuples() {
-        assert_eq!(py_tuple::<usize>(&[]), "()");
-        assert_eq!(py_tuple(&[0]), "(0,)");
-        assert_eq!(py_tuple(&[0, 1]), "(0, 1)");
-        assert_eq!(py_list(&[1, 0]), "[1, 0]");
-        assert_eq!(strides(&[2, 3, 4]), vec![12, 4, 1]);
-    }
-}
 
 // ---- Helpers for derivative rules -------------------------------------------------------
 
@@ -130,4 +117,18 @@ pub fn broadcast_to_shape(t: &Tensor, shape: &[usize]) -> Tensor {
     }
     let dims: Vec<usize> = if t.ndim() == 0 { Vec::new() } else { (0..shape.len()).collect() };
     crate::lax::broadcast_in_dim(t, shape, &dims)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_tuples() {
+        assert_eq!(py_tuple::<usize>(&[]), "()");
+        assert_eq!(py_tuple(&[0]), "(0,)");
+        assert_eq!(py_tuple(&[0, 1]), "(0, 1)");
+        assert_eq!(py_list(&[1, 0]), "[1, 0]");
+        assert_eq!(strides(&[2, 3, 4]), vec![12, 4, 1]);
+    }
 }

@@ -221,7 +221,7 @@ impl ArrayData {
             _ => {}
         }
         dispatch_array!(self, a, S => {
-            dispatch_dtype!(dtype, T => T::wrap(a.mapv(|v| convert_scalar::<S, T>(v))))
+            dispatch_dtype!(dtype, T => T::wrap(a.mapv(convert_scalar::<S, T>)))
         })
     }
 }

@@ -102,7 +102,7 @@ fn write_nested(
     }
     f.write_str("[")?;
     let n = shape[0];
-    let stride = if n == 0 { 0 } else { elems.len() / n };
+    let stride = elems.len().checked_div(n).unwrap_or(0);
     for i in 0..n {
         if i > 0 {
             if shape.len() == 1 {

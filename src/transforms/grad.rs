@@ -230,7 +230,7 @@ pub fn jacfwd<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
 pub fn jacrev<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
     move |x: &Tensor| {
         let (y, pullback) = vjp(&f, x);
-        let rows: Vec<Tensor> = basis(&y).iter().map(|e| pullback(e)).collect();
+        let rows: Vec<Tensor> = basis(&y).iter().map(&pullback).collect();
         assemble(rows, y.shape(), x.shape(), false)
     }
 }
