@@ -142,64 +142,83 @@ impl PrimRules for BinaryOp {
         smallvec![eval_binary(*self, inputs[0], inputs[1], &out[0].shape)]
     }
 
-    /// JAX's rules (`jax/_src/lax/lax.py`): one partial per operand, each stretched to the
-    /// output shape, summed with `add_any`.
-    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> (Outputs, Vec<Option<Tensor>>) {
+    /// JAX's rules (`jax/_src/lax/lax.py`, `special.py` for polygamma), op for op, so traced
+    /// derivatives print the same equations: one partial per operand (stretched to the output
+    /// shape where the operand was broadcast), summed with `add_any`; `add`/`sub` of two
+    /// tangents use `add`/`sub` as JAX's `_add_jvp`/`_sub_jvp` do.
+    fn jvp(
+        &self,
+        primals: &[Tensor],
+        tangents: &[Option<Tensor>],
+    ) -> (Outputs, Vec<Option<Tensor>>) {
         use BinaryOp::*;
         let (x, y) = (&primals[0], &primals[1]);
         let ans = bind1(&Prim::Binary(*self), primals);
         let out_shape = ans.shape().to_vec();
+        let stretch = |t: Option<Tensor>| t.map(|t| broadcast_to_shape(&t, &out_shape));
         let c = |v: f64| Tensor::full(&[], v, x.dtype());
         let (gx, gy) = (&tangents[0], &tangents[1]);
+        match (self, gx, gy) {
+            (Add, Some(a), Some(b)) => return jvp_out(ans, Some(lax::add(a, b))),
+            (Sub, Some(a), Some(b)) => return jvp_out(ans, Some(lax::sub(a, b))),
+            _ => {}
+        }
         let (tx, ty): (Option<Tensor>, Option<Tensor>) = match self {
             Eq | Ne | Lt | Le | Gt | Ge | And | Or | Xor | Nextafter => (None, None),
             Add | AddAny => (gx.clone(), gy.clone()),
             Sub => (gx.clone(), gy.as_ref().map(lax::neg)),
-            Mul => (gx.as_ref().map(|g| lax::mul(g, y)), gy.as_ref().map(|g| lax::mul(x, g))),
+            Mul => (
+                gx.as_ref().map(|g| lax::mul(g, y)),
+                gy.as_ref().map(|g| lax::mul(x, g)),
+            ),
             Div => (
                 gx.as_ref().map(|g| lax::div(g, y)),
-                gy.as_ref().map(|g| lax::mul(&lax::mul(&lax::neg(g), x), &lax::integer_pow(y, -2))),
+                gy.as_ref()
+                    .map(|g| lax::mul(&lax::mul(&lax::neg(g), x), &lax::integer_pow(y, -2))),
             ),
             Rem => (
                 gx.clone(),
                 gy.as_ref().map(|g| {
-                    let q = lax::div(x, y);
-                    lax::mul(&lax::neg(g), &lax::mul(&lax::sign(&q), &lax::floor(&lax::abs(&q))))
+                    let ng = lax::neg(g);
+                    let trunc = lax::mul(
+                        &lax::sign(&lax::div(x, y)),
+                        &lax::floor(&lax::abs(&lax::div(x, y))),
+                    );
+                    lax::mul(&ng, &trunc)
                 }),
             ),
             Max | Min => (
                 gx.as_ref().map(|g| lax::mul(g, &balanced_eq(x, &ans, y))),
                 gy.as_ref().map(|g| lax::mul(g, &balanced_eq(y, &ans, x))),
             ),
-            Pow => {
-                let tx = gx.as_ref().map(|g| {
-                    let yf = lax::convert_element_type(y, x.dtype());
-                    let zero = lax::eq(&yf, &c(0.0));
-                    let jac = lax::mul(&yf, &lax::pow(x, &lax::sub(&yf, &c(1.0))));
-                    let jac = lax::select_n(&zero, &[jac.clone(), crate::transforms::zeros_like(&jac)]);
-                    lax::mul(g, &jac)
-                });
-                let ty = gy.as_ref().map(|g| {
-                    // d/dy x^y = log(x) x^y, with log(0) replaced so 0^y stays finite.
-                    let safe_x = lax::select_n(&lax::eq(x, &c(0.0)), &[x.clone(), broadcast_like(&c(1.0), x)]);
-                    lax::mul(g, &lax::mul(&lax::log(&safe_x), &ans))
-                });
-                (tx, ty)
-            }
-            Atan2 => {
-                let denom = || lax::add(&lax::square(x), &lax::square(y));
+            Pow => (
+                gx.as_ref().map(|g| lax::mul(g, &pow_jac_lhs(x, y))),
+                gy.as_ref()
+                    .map(|g| lax::mul(g, &lax::mul(&lax::log(&replace_zero(x)), &ans))),
+            ),
+            Atan2 => (
+                gx.as_ref().map(|g| {
+                    lax::mul(g, &lax::div(y, &lax::add(&lax::square(x), &lax::square(y))))
+                }),
+                gy.as_ref().map(|g| {
+                    lax::mul(
+                        g,
+                        &lax::div(&lax::neg(x), &lax::add(&lax::square(x), &lax::square(y))),
+                    )
+                }),
+            ),
+            Polygamma => {
+                assert!(
+                    gx.is_none(),
+                    "polygamma: differentiation with respect to the order m is not supported"
+                );
                 (
-                    gx.as_ref().map(|g| lax::mul(g, &lax::div(y, &denom()))),
-                    gy.as_ref().map(|g| lax::div(&lax::mul(g, &lax::neg(x)), &denom())),
+                    None,
+                    gy.as_ref()
+                        .map(|g| lax::mul(g, &lax::polygamma(&lax::add(x, &c(1.0)), y))),
                 )
             }
-            Polygamma => {
-                assert!(gy.is_some() || gx.is_none(), "polygamma: differentiation with respect to the order m is not supported");
-                assert!(gx.is_none(), "polygamma: differentiation with respect to the order m is not supported");
-                (None, gy.as_ref().map(|g| lax::mul(g, &lax::polygamma(&lax::add(x, &c(1.0)), y))))
-            }
         };
-        let stretch = |t: Option<Tensor>| t.map(|t| broadcast_to_shape(&t, &out_shape));
         let t = match (stretch(tx), stretch(ty)) {
             (Some(a), Some(b)) => Some(lax::add_any(&a, &b)),
             (a, None) => a,
@@ -221,16 +240,28 @@ impl PrimRules for BinaryOp {
             Add | AddAny => (lx.then(|| ct.clone()), ly.then(|| ct.clone())),
             Sub => (lx.then(|| ct.clone()), ly.then(|| lax::neg(ct))),
             Mul => {
-                assert!(!(lx && ly), "mul: transpose of a product of two linear values");
-                (lx.then(|| lax::mul(ct, args[1].known())), ly.then(|| lax::mul(args[0].known(), ct)))
+                assert!(
+                    !(lx && ly),
+                    "mul: transpose of a product of two linear values"
+                );
+                (
+                    lx.then(|| lax::mul(ct, args[1].known())),
+                    ly.then(|| lax::mul(args[0].known(), ct)),
+                )
             }
             Div => {
                 assert!(!ly, "div: not linear in the denominator");
                 (lx.then(|| lax::div(ct, args[1].known())), None)
             }
-            _ => panic!("{}: this primitive is not linear, so it has no transpose rule", self.name()),
+            _ => panic!(
+                "{}: this primitive is not linear, so it has no transpose rule",
+                self.name()
+            ),
         };
-        vec![cx.map(|c| unbroadcast(&c, &ax)), cy.map(|c| unbroadcast(&c, &ay))]
+        vec![
+            cx.map(|c| unbroadcast(&c, &ax)),
+            cy.map(|c| unbroadcast(&c, &ay)),
+        ]
     }
 }
 
@@ -352,7 +383,11 @@ fn float_op<F: num_traits::Float + NextAfter>(op: BinaryOp, p: F, q: F) -> F {
         }
         Atan2 => p.atan2(q),
         Nextafter => p.next_after(q),
-        Polygamma => F::from(polygamma_f64(p.to_f64().unwrap_or(f64::NAN), q.to_f64().unwrap_or(f64::NAN))).unwrap_or(F::nan()),
+        Polygamma => F::from(polygamma_f64(
+            p.to_f64().unwrap_or(f64::NAN),
+            q.to_f64().unwrap_or(f64::NAN),
+        ))
+        .unwrap_or(F::nan()),
         _ => unreachable!("checked by abstract_eval"),
     }
 }
@@ -422,22 +457,55 @@ fn int_op_u32(op: BinaryOp, p: u32, q: u32) -> u32 {
 /// `1` where `x == z` (halved where `y == z` too), else `0`: how `max`/`min` share the
 /// derivative between tied operands (JAX's `_balanced_eq`).
 fn balanced_eq(x: &Tensor, z: &Tensor, y: &Tensor) -> Tensor {
-    let one = broadcast_like(&Tensor::full(&[], 1.0, z.dtype()), z);
-    let zero = crate::transforms::zeros_like(z);
-    let two = broadcast_like(&Tensor::full(&[], 2.0, z.dtype()), z);
-    let num = lax::select_n(&eq_meet(x, z), &[zero, one.clone()]);
-    let den = lax::select_n(&eq_meet(y, z), &[one, two]);
+    let num = select(&lax::eq(x, z), &full_like(z, 1.0), &full_like(z, 0.0));
+    let den = select(&lax::eq(y, z), &full_like(z, 2.0), &full_like(z, 1.0));
     lax::div(&num, &den)
 }
 
-/// `eq` with `a` stretched to `b`'s shape (so the selector matches `select_n`'s cases).
-fn eq_meet(a: &Tensor, b: &Tensor) -> Tensor {
-    lax::eq(&broadcast_like(a, b), b)
+/// JAX's `select(pred, on_true, on_false)`.
+fn select(pred: &Tensor, on_true: &Tensor, on_false: &Tensor) -> Tensor {
+    lax::select_n(pred, &[on_false.clone(), on_true.clone()])
 }
 
-/// Stretches `t` (rank 0 or with size-1 dims) to `like`'s shape.
-fn broadcast_like(t: &Tensor, like: &Tensor) -> Tensor {
-    broadcast_to_shape(t, like.shape())
+/// JAX's `full_like(t, v)`: a literal for rank 0, else `broadcast_in_dim`.
+fn full_like(t: &Tensor, v: f64) -> Tensor {
+    broadcast_to_shape(&Tensor::full(&[], v, t.dtype()), t.shape())
+}
+
+/// JAX's `_replace_zero`: ones where `x == 0`.
+fn replace_zero(x: &Tensor) -> Tensor {
+    select(
+        &lax::eq(x, &Tensor::full(&[], 0.0, x.dtype())),
+        &full_like(x, 1.0),
+        x,
+    )
+}
+
+/// ∂(x^y)/∂x (JAX's `_pow_jvp_lhs`): `y x^(y-1)`; for an integer `y`, operands stretched to
+/// one shape and 0 where `y == 0` (so `x^0` has derivative 0 even at `x = 0`).
+fn pow_jac_lhs(x: &Tensor, y: &Tensor) -> Tensor {
+    if y.dtype() == x.dtype() {
+        return lax::mul(y, &lax::pow(x, &lax::sub(y, &full_like(y, 1.0))));
+    }
+    let y = lax::convert_element_type(y, x.dtype());
+    let (x, y) = if x.shape() != y.shape() {
+        let shape = broadcast_shapes(x.shape(), y.shape())
+            .expect("checked by abstract_eval")
+            .to_vec();
+        (
+            broadcast_to_shape(x, &shape),
+            broadcast_to_shape(&y, &shape),
+        )
+    } else {
+        (x.clone(), y)
+    };
+    let zero_y = lax::eq(&y, &Tensor::full(&[], 0.0, y.dtype()));
+    let zeros = full_like(&y, 0.0);
+    let jac = lax::mul(
+        &replace_zero(&y),
+        &lax::pow(&x, &lax::sub(&y, &full_like(&y, 1.0))),
+    );
+    select(&zero_y, &zeros, &jac)
 }
 
 /// ψ⁽ᵐ⁾(x) for integer m ≥ 0: digamma for m = 0, else (-1)^(m+1) m! ζ(m+1, x) with the

@@ -1,6 +1,6 @@
 //! The remaining elementwise primitives: `select_n`, `clamp` and `convert_element_type`.
 
-use super::util::{broadcast_to_shape, expect_arity, instantiate, jvp_out, text};
+use super::util::{broadcast_to_shape, expect_arity, jvp_out, text};
 use super::{ArrayOutputs, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs};
 use crate::lax;
@@ -142,7 +142,12 @@ impl PrimRules for ElementwiseOp {
         smallvec![result]
     }
 
-    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> (Outputs, Vec<Option<Tensor>>) {
+    /// JAX's rules (`jax/_src/lax/lax.py`), op for op.
+    fn jvp(
+        &self,
+        primals: &[Tensor],
+        tangents: &[Option<Tensor>],
+    ) -> (Outputs, Vec<Option<Tensor>>) {
         let prim = Prim::Elementwise(*self);
         let ans = bind1(&prim, primals);
         let t = match self {
@@ -151,30 +156,35 @@ impl PrimRules for ElementwiseOp {
                 _ => None,
             },
             ElementwiseOp::SelectN => {
+                // `_select_jvp`: zero tangents made explicit with one shared zero array.
                 let which = &primals[0];
-                if tangents[1..].iter().all(Option::is_none) {
-                    None
-                } else {
-                    let cases: Vec<Tensor> = tangents[1..].iter().zip(&primals[1..]).map(|(t, p)| instantiate(t, p)).collect();
-                    Some(lax::select_n(which, &cases))
-                }
+                tangents[1..].iter().flatten().next().map(|first| {
+                    let z = crate::transforms::zeros_like(first);
+                    let cases: Vec<Tensor> = tangents[1..]
+                        .iter()
+                        .map(|t| t.clone().unwrap_or_else(|| z.clone()))
+                        .collect();
+                    lax::select_n(which, &cases)
+                })
             }
             ElementwiseOp::Clamp => {
-                // JAX's rule: the operand's tangent where it is strictly inside the bounds,
-                // a bound's tangent where that bound is active.
+                // The operand's tangent where it is strictly inside the bounds, a bound's
+                // tangent where that bound is active (none at ties, as JAX). A scalar bound's
+                // tangent is stretched to the operand's shape (JAX's rule would reject it).
                 let (lo, x, hi) = (&primals[0], &primals[1], &primals[2]);
-                let zero = crate::transforms::zeros_like(x);
-                let pick = |mask: Tensor, g: &Tensor| lax::select_n(&mask, &[zero.clone(), broadcast_to_shape(g, x.shape())]);
+                let pick = |mask: Tensor, g: &Tensor| {
+                    let g = broadcast_to_shape(g, x.shape());
+                    let zeros = crate::transforms::zeros_like(x);
+                    lax::select_n(&mask, &[zeros, g])
+                };
                 let parts: Vec<Tensor> = [
-                    tangents[0].as_ref().map(|g| {
-                        let lo_b = broadcast_to_shape(lo, x.shape());
-                        pick(lax::and(&lax::gt(&lo_b, x), &lax::lt(&lo_b, &broadcast_to_shape(hi, x.shape()))), g)
-                    }),
-                    tangents[1].as_ref().map(|g| {
-                        let inside = lax::and(&lax::gt(x, &broadcast_to_shape(lo, x.shape())), &lax::lt(x, &broadcast_to_shape(hi, x.shape())));
-                        pick(inside, g)
-                    }),
-                    tangents[2].as_ref().map(|g| pick(lax::lt(&broadcast_to_shape(hi, x.shape()), x), g)),
+                    tangents[0]
+                        .as_ref()
+                        .map(|g| pick(lax::and(&lax::gt(lo, x), &lax::lt(lo, hi)), g)),
+                    tangents[1]
+                        .as_ref()
+                        .map(|g| pick(lax::and(&lax::gt(x, lo), &lax::lt(x, hi)), g)),
+                    tangents[2].as_ref().map(|g| pick(lax::lt(hi, x), g)),
                 ]
                 .into_iter()
                 .flatten()
@@ -201,13 +211,17 @@ impl PrimRules for ElementwiseOp {
                 std::iter::once(None)
                     .chain((0..n).map(|i| {
                         args[i + 1].is_linear().then(|| {
-                            let cases: Vec<Tensor> = (0..n).map(|j| if j == i { ct.clone() } else { zero.clone() }).collect();
+                            let cases: Vec<Tensor> = (0..n)
+                                .map(|j| if j == i { ct.clone() } else { zero.clone() })
+                                .collect();
                             lax::select_n(which, &cases)
                         })
                     }))
                     .collect()
             }
-            ElementwiseOp::Clamp => panic!("clamp: this primitive is not linear, so it has no transpose rule"),
+            ElementwiseOp::Clamp => {
+                panic!("clamp: this primitive is not linear, so it has no transpose rule")
+            }
         }
     }
 }

@@ -174,7 +174,11 @@ impl PrimRules for UnaryOp {
 
     /// JAX's rules (`jax/_src/lax/lax.py`), operand for operand, so traced derivatives print
     /// the same equations.
-    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(
+        &self,
+        primals: &[Tensor],
+        tangents: &[Option<Tensor>],
+    ) -> (Outputs, Vec<Option<Tensor>>) {
         use UnaryOp::*;
         let x = &primals[0];
         let ans = bind1(&Prim::Unary(*self), primals);
@@ -186,36 +190,73 @@ impl PrimRules for UnaryOp {
             Sign | Floor | Ceil | Round(_) | IsFinite | Not | StopGradient => None,
             Neg | Copy => Some(bind1(&Prim::Unary(*self), std::slice::from_ref(g))),
             Exp => Some(lax::mul(g, &ans)),
-            Exp2 => Some(lax::mul(g, &lax::mul(&c(std::f64::consts::LN_2), &ans))),
+            Exp2 => Some(lax::mul(&lax::log(&c(2.0)), &lax::mul(g, &ans))),
             Log => Some(lax::div(g, x)),
             Log1p => Some(lax::div(g, &lax::add(x, &c(1.0)))),
             Expm1 => Some(lax::mul(g, &lax::add(&ans, &c(1.0)))),
-            Tanh => Some(lax::mul(&lax::add(g, &lax::mul(g, &ans)), &lax::sub(&c(1.0), &ans))),
+            Tanh => Some(lax::mul(
+                &lax::add(g, &lax::mul(g, &ans)),
+                &lax::sub(&c(1.0), &ans),
+            )),
             Logistic => Some(lax::mul(g, &lax::mul(&ans, &lax::sub(&c(1.0), &ans)))),
             Sin => Some(lax::mul(g, &lax::cos(x))),
             Cos => Some(lax::neg(&lax::mul(g, &lax::sin(x)))),
             Tan => Some(lax::mul(g, &lax::add(&c(1.0), &lax::square(&ans)))),
-            Asin => Some(lax::mul(g, &lax::rsqrt(&lax::sub(&c(1.0), &lax::square(x))))),
-            Acos => Some(lax::mul(g, &lax::neg(&lax::rsqrt(&lax::sub(&c(1.0), &lax::square(x)))))),
+            Asin => Some(lax::mul(
+                g,
+                &lax::rsqrt(&lax::sub(&c(1.0), &lax::square(x))),
+            )),
+            Acos => Some(lax::mul(
+                g,
+                &lax::neg(&lax::rsqrt(&lax::sub(&c(1.0), &lax::square(x)))),
+            )),
             Atan => Some(lax::div(g, &lax::add(&c(1.0), &lax::square(x)))),
             Sinh => Some(lax::mul(g, &lax::cosh(x))),
             Cosh => Some(lax::mul(g, &lax::sinh(x))),
-            Asinh => Some(lax::mul(g, &lax::rsqrt(&lax::add(&lax::square(x), &c(1.0))))),
-            Acosh => Some(lax::mul(g, &lax::rsqrt(&lax::mul(&lax::sub(x, &c(1.0)), &lax::add(x, &c(1.0)))))),
-            Atanh => Some(lax::mul(&lax::div(&c(1.0), &lax::add(&c(1.0), x)), &lax::div(g, &lax::sub(&c(1.0), x)))),
+            Asinh => Some(lax::mul(
+                g,
+                &lax::rsqrt(&lax::add(&lax::square(x), &c(1.0))),
+            )),
+            // JAX uses x² - 1 rather than (x - 1)(x + 1) (the domain is x ≥ 1).
+            Acosh => Some(lax::mul(
+                g,
+                &lax::rsqrt(&lax::sub(&lax::square(x), &c(1.0))),
+            )),
+            // `reciprocal` is `integer_pow(·, -1)` in JAX.
+            Atanh => Some(lax::mul(
+                &lax::integer_pow(&lax::add(&c(1.0), x), -1),
+                &lax::div(g, &lax::sub(&c(1.0), x)),
+            )),
             Sqrt => Some(lax::mul(g, &lax::div(&c(0.5), &ans))),
             Rsqrt => Some(lax::mul(g, &lax::mul(&c(-0.5), &lax::div(&ans, x)))),
-            Cbrt => Some(lax::mul(g, &lax::mul(&c(1.0 / 3.0), &lax::integer_pow(&ans, -2)))),
-            Abs => Some(lax::select_n(&lax::ge(x, &c(0.0)), &[lax::neg(g), g.clone()])),
+            Cbrt => Some(lax::mul(
+                g,
+                &lax::mul(&c(1.0 / 3.0), &lax::integer_pow(&ans, -2)),
+            )),
+            Abs => Some(lax::select_n(
+                &lax::ge(x, &c(0.0)),
+                &[lax::neg(g), g.clone()],
+            )),
             Square => Some(lax::mul(g, &lax::mul(&c(2.0), x))),
+            // JAX returns instantiated zeros; a symbolic zero is the same value, cheaper.
             IntegerPow(0) => None,
-            IntegerPow(1) => Some(lax::mul(g, &c(1.0))),
+            IntegerPow(1) => Some(g.clone()),
             IntegerPow(y) => {
-                let pow = if *y == 2 { x.clone() } else { lax::integer_pow(x, y - 1) };
+                let pow = if *y == 2 {
+                    x.clone()
+                } else {
+                    lax::integer_pow(x, y - 1)
+                };
                 Some(lax::mul(g, &lax::mul(&c(*y as f64), &pow)))
             }
-            Erf => Some(lax::mul(&c(std::f64::consts::FRAC_2_SQRT_PI), &lax::mul(g, &lax::exp(&lax::neg(&lax::square(x)))))),
-            ErfInv => Some(lax::mul(g, &lax::mul(&c(std::f64::consts::PI.sqrt() / 2.0), &lax::exp(&lax::square(&ans))))),
+            Erf => Some(lax::mul(
+                &c(std::f64::consts::FRAC_2_SQRT_PI),
+                &lax::mul(g, &lax::exp(&lax::neg(&lax::square(x)))),
+            )),
+            ErfInv => Some(lax::mul(
+                &c(std::f64::consts::PI.sqrt() / 2.0),
+                &lax::mul(g, &lax::exp(&lax::square(&ans))),
+            )),
             Lgamma => Some(lax::mul(g, &lax::digamma(x))),
             Digamma => Some(lax::mul(g, &lax::polygamma(&c(1.0), x))),
         };
@@ -226,9 +267,14 @@ impl PrimRules for UnaryOp {
     fn transpose(&self, cts: &[Option<Tensor>], _args: &[LinearArg]) -> Vec<Option<Tensor>> {
         match self {
             UnaryOp::Neg | UnaryOp::Copy => {
-                vec![cts[0].as_ref().map(|ct| bind1(&Prim::Unary(*self), std::slice::from_ref(ct)))]
+                vec![cts[0]
+                    .as_ref()
+                    .map(|ct| bind1(&Prim::Unary(*self), std::slice::from_ref(ct)))]
             }
-            _ => panic!("{}: this primitive is not linear, so it has no transpose rule", self.name()),
+            _ => panic!(
+                "{}: this primitive is not linear, so it has no transpose rule",
+                self.name()
+            ),
         }
     }
 }
