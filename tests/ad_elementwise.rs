@@ -998,10 +998,9 @@ fn nn_gradient_values_at_special_points() {
 }
 
 /// JAX: jax.grad(jax.nn.relu)(0.) == 0.0 (relu has a custom_jvp), while
-/// jax.grad(lambda x: jnp.maximum(x, 0.))(0.) == 0.5. `ferrax::nn::relu` is
-/// `jnp::maximum(x, 0.0)`, so it gives 0.5 at 0 (finite, but not JAX's value).
+/// jax.grad(lambda x: jnp.maximum(x, 0.))(0.) == 0.5. `ferrax::nn::relu` has the same
+/// custom rule.
 #[test]
-#[ignore = "nn::relu is max(x, 0) without JAX's custom_jvp: grad at 0 is 0.5, JAX gives 0.0 (src/nn is not this file's)"]
 fn nn_relu_grad_at_zero_matches_jax() {
     assert_eq!(
         grad(|x: &Tensor| ferrax::nn::relu(x))(&c64(0.0)).item::<f64>(),

@@ -87,3 +87,20 @@ fn integer_pow_square() {
     let j = make_jaxpr(|x: &Tensor| (x.powi(3), x.square()))(&f32s(&[3]));
     assert_eq!(j.to_string(), expected("integer_pow_square"));
 }
+
+#[test]
+fn relu_is_a_custom_jvp_call() {
+    // JAX (reference relu_custom_jvp) wraps the body in an inner `jit[name=relu ...]`, which
+    // ferrax inlines; otherwise the same equation.
+    let j = make_jaxpr(|x: &Tensor| nn::relu(x))(&f32s(&[3]));
+    let expected = "\
+{ lambda ; a:f32[3]. let
+    b:f32[3] = custom_jvp_call[
+      name=relu
+      call_jaxpr={ lambda ; c:f32[3]. let d:f32[3] = max c 0.0:f32[] in (d,) }
+      jvp=jvp
+      symbolic_zeros=False
+    ] a
+  in (b,) }";
+    assert_eq!(j.to_string(), expected);
+}

@@ -189,7 +189,8 @@ impl Printer {
     fn eqn(&mut self, j: &Jaxpr, e: &Eqn, used: &HashSet<Var>) -> Doc {
         let lhs = self.binders(j, &e.outputs, Some(used));
         let mut params = e.prim.params();
-        params.sort_by(|a, b| a.0.cmp(b.0));
+        // Sorted by key, except that `name` leads (as JAX prints call-like equations).
+        params.sort_by_key(|(k, _)| (*k != "name", *k));
         let params_doc = if params.is_empty() {
             text("")
         } else {

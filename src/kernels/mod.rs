@@ -2,4 +2,5 @@
 //! gemm-backed matrix products and (later) chunked SIMD elementwise loops and reductions.
 
 pub mod conv;
+pub mod elementwise;
 pub mod matmul;

@@ -4,16 +4,26 @@ use crate::lax;
 use crate::numpy::{self as jnp, normalize_axis};
 use crate::tensor::Tensor;
 
-/// `max(x, 0)`.
+/// `max(x, 0)`, with derivative 0 at 0 (a custom JVP rule, as `jax.nn.relu`, rather than
+/// `maximum`'s tie-splitting 0.5).
 ///
 /// ```
 /// use ferrax::prelude::*;
 /// let x = Tensor::from_vec(vec![-2.0f32, 0.0, 3.0], &[3]);
 /// assert_eq!(ferrax::nn::relu(&x).to_vec::<f32>(), vec![0.0, 0.0, 3.0]);
+/// assert_eq!(grad(|x: &Tensor| ferrax::nn::relu(x).sum())(&x).to_vec::<f32>(), vec![0.0, 0.0, 1.0]);
 /// ```
 #[track_caller]
 pub fn relu(x: &Tensor) -> Tensor {
-    jnp::maximum(x, 0.0)
+    let f = crate::transforms::custom_jvp(
+        "relu",
+        |x: &Tensor| jnp::maximum(x, 0.0),
+        |x: &Tensor, t: &Tensor| {
+            let zeros = crate::transforms::zeros_like(t);
+            (jnp::maximum(x, 0.0), lax::select_n(&x.gt(0.0), &[zeros, t.clone()]))
+        },
+    );
+    f(x)
 }
 
 /// The logistic sigmoid `1 / (1 + e^-x)`, computed stably (the `logistic` primitive).

@@ -265,54 +265,24 @@ impl PrimRules for BinaryOp {
     }
 }
 
-/// Applies `f` elementwise with size-1/rank-0 stretching. Equal shapes and scalar operands
-/// take flat fast paths.
-pub fn zip_map<A: Copy, B: Copy, O>(
-    a: &ArrayD<A>,
-    b: &ArrayD<B>,
-    out_shape: &[usize],
-    f: impl Fn(A, B) -> O,
-) -> ArrayD<O> {
-    let shape = IxDyn(out_shape);
-    if a.shape() == out_shape && b.shape() == out_shape {
-        let (xs, ys) = (
-            a.as_slice().expect("row-major"),
-            b.as_slice().expect("row-major"),
-        );
-        let data: Vec<O> = xs.iter().zip(ys).map(|(&x, &y)| f(x, y)).collect();
-        return ArrayD::from_shape_vec(shape, data).expect("same size");
+/// Applies `f` elementwise with size-1/rank-0 stretching (see
+/// [`crate::kernels::elementwise::zip_broadcast`]); the result is row-major.
+pub fn zip_map<A: Copy, B: Copy, O>(a: &ArrayD<A>, b: &ArrayD<B>, out_shape: &[usize], f: impl Fn(A, B) -> O) -> ArrayD<O> {
+    let (xs, ys) = (a.as_slice().expect("row-major"), b.as_slice().expect("row-major"));
+    let data = crate::kernels::elementwise::zip_broadcast(xs, a.shape(), ys, b.shape(), out_shape, f);
+    ArrayD::from_shape_vec(IxDyn(out_shape), data).expect("same size")
+}
+
+/// A float binary op with the op chosen outside the loop, so the common ones vectorize.
+fn float_binary<F: num_traits::Float + NextAfter>(op: BinaryOp, x: &ArrayD<F>, y: &ArrayD<F>, shape: &[usize]) -> ArrayD<F> {
+    use BinaryOp::*;
+    match op {
+        Add | AddAny => zip_map(x, y, shape, |p, q| p + q),
+        Sub => zip_map(x, y, shape, |p, q| p - q),
+        Mul => zip_map(x, y, shape, |p, q| p * q),
+        Div => zip_map(x, y, shape, |p, q| p / q),
+        _ => zip_map(x, y, shape, |p, q| float_op(op, p, q)),
     }
-    if b.len() == 1 && a.shape() == out_shape {
-        let y = *b.iter().next().expect("one element");
-        let data: Vec<O> = a
-            .as_slice()
-            .expect("row-major")
-            .iter()
-            .map(|&x| f(x, y))
-            .collect();
-        return ArrayD::from_shape_vec(shape, data).expect("same size");
-    }
-    if a.len() == 1 && b.shape() == out_shape {
-        let x = *a.iter().next().expect("one element");
-        let data: Vec<O> = b
-            .as_slice()
-            .expect("row-major")
-            .iter()
-            .map(|&y| f(x, y))
-            .collect();
-        return ArrayD::from_shape_vec(shape, data).expect("same size");
-    }
-    let av = a
-        .broadcast(shape.clone())
-        .expect("shape rule checked broadcast");
-    let bv = b
-        .broadcast(shape.clone())
-        .expect("shape rule checked broadcast");
-    // Collect in logical (row-major) order. `Zip::map_collect` picks column-major output when
-    // the broadcast views lean that way (e.g. [2,1,1] with [1,3,1]), which would break the
-    // standard-layout invariant that kernels rely on.
-    let data: Vec<O> = av.iter().zip(bv.iter()).map(|(&x, &y)| f(x, y)).collect();
-    ArrayD::from_shape_vec(shape, data).expect("same size")
 }
 
 /// Evaluates a binary op on concrete arrays.
@@ -325,8 +295,8 @@ pub fn eval_binary(op: BinaryOp, a: &ArrayData, b: &ArrayData, out_shape: &[usiz
         });
     }
     match (a, b) {
-        (A::F32(x), A::F32(y)) => A::F32(zip_map(x, y, out_shape, |p, q| float_op(op, p, q))),
-        (A::F64(x), A::F64(y)) => A::F64(zip_map(x, y, out_shape, |p, q| float_op(op, p, q))),
+        (A::F32(x), A::F32(y)) => A::F32(float_binary(op, x, y, out_shape)),
+        (A::F64(x), A::F64(y)) => A::F64(float_binary(op, x, y, out_shape)),
         (A::F32(x), A::I32(y)) => A::F32(zip_map(x, y, out_shape, |p, q| p.powi(q))),
         (A::F64(x), A::I32(y)) => A::F64(zip_map(x, y, out_shape, |p, q| p.powi(q))),
         (A::I32(x), A::I32(y)) => A::I32(zip_map(x, y, out_shape, |p, q| int_op_i32(op, p, q))),

@@ -119,11 +119,10 @@ impl PrimRules for CallOp {
     fn params(&self) -> Vec<(&'static str, Param)> {
         let jaxpr = Param::Jaxpr(self.jaxpr.0.clone());
         match &self.kind {
-            CallKind::CustomJvp { num_consts, .. } => vec![
+            CallKind::CustomJvp { .. } => vec![
                 ("name", text(self.name.clone())),
                 ("call_jaxpr", jaxpr),
                 ("jvp", text("jvp")),
-                ("num_consts", text(num_consts.to_string())),
                 ("symbolic_zeros", text("False")),
             ],
             CallKind::CustomVjp { num_consts, .. } => vec![

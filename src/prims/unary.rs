@@ -294,14 +294,32 @@ pub fn eval_unary(op: UnaryOp, x: &ArrayData) -> ArrayData {
         _ => {}
     }
     match x {
-        ArrayData::F32(a) => ArrayData::F32(a.mapv(|v| float_op(op, v))),
-        ArrayData::F64(a) => ArrayData::F64(a.mapv(|v| float_op(op, v))),
+        ArrayData::F32(a) => ArrayData::F32(match op {
+            // Branch-free kernels the compiler vectorizes (libm's are scalar calls).
+            Exp => a.mapv(crate::kernels::elementwise::exp_f32),
+            Tanh => a.mapv(crate::kernels::elementwise::tanh_f32),
+            Logistic => a.mapv(crate::kernels::elementwise::logistic_f32),
+            _ => float_map(op, a),
+        }),
+        ArrayData::F64(a) => ArrayData::F64(float_map(op, a)),
         ArrayData::I32(a) => ArrayData::I32(a.mapv(|v| int_op_i32(op, v))),
         ArrayData::U32(a) => ArrayData::U32(a.mapv(|v| int_op_u32(op, v))),
         ArrayData::Bool(a) => match op {
             Not => ArrayData::Bool(a.mapv(|v| !v)),
             _ => unreachable!("checked by abstract_eval"),
         },
+    }
+}
+
+/// A float unary op with the common cases chosen outside the loop.
+fn float_map<F: SpecialFloat>(op: UnaryOp, a: &ndarray::ArrayD<F>) -> ndarray::ArrayD<F> {
+    use UnaryOp::*;
+    match op {
+        Neg => a.mapv(|v| -v),
+        Square => a.mapv(|v| v * v),
+        Sqrt => a.mapv(|v| v.sqrt()),
+        Abs => a.mapv(|v| v.abs()),
+        _ => a.mapv(|v| float_op(op, v)),
     }
 }
 
