@@ -397,3 +397,32 @@ fn tree_utilities_on_a_model() {
     let c = tree::tree_cast(&m, DType::F64);
     assert_eq!(c.layers[0].b.dtype(), DType::F64);
 }
+
+mod other {
+    use ferrax::prelude::*;
+
+    /// Same name and fields as the outer `Linear`, different type.
+    #[derive(PyTree)]
+    pub struct Linear {
+        pub w: Tensor,
+        pub b: Tensor,
+    }
+}
+
+#[test]
+fn same_named_types_in_different_modules_differ() {
+    let a = Linear {
+        w: t(&[1.0]),
+        b: t(&[2.0]),
+    };
+    let b = other::Linear {
+        w: t(&[1.0]),
+        b: t(&[2.0]),
+    };
+    assert_eq!(a.treedef().to_string(), b.treedef().to_string());
+    assert_ne!(a.treedef(), b.treedef());
+    let msg = panic_message(|| {
+        let _ = other::Linear::unflatten(&a.treedef(), a.leaves());
+    });
+    assert!(msg.contains("expected a `Linear`"), "{msg}");
+}

@@ -237,6 +237,7 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
         quote! {
             ::ferrax::tree::StructInfo {
                 name: #name_str,
+                module: ::core::module_path!(),
                 variant: #variant,
                 variant_index: #i,
                 style: ::ferrax::tree::FieldStyle::#style,
@@ -279,7 +280,6 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
         def_arms.push(quote! {
             #pat => __def.structure(
                 &__INFO[#iu],
-                ::core::any::type_name::<Self>(),
                 ::ferrax::tree::__private::statics([#(#statics),*]),
                 |__def| { #(#def_children)* },
             )
@@ -333,7 +333,6 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
             let Self { #(#binds,)* .. } = self;
             __def.structure(
                 &__INFO[0],
-                ::core::any::type_name::<Self>(),
                 ::ferrax::tree::__private::statics([#(#statics),*]),
                 |__def| { #(#def_children)* },
             )
@@ -346,7 +345,7 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
     } else {
         quote! {
             #[allow(unused_mut)]
-            let mut __node = __def.expect_struct(::core::any::type_name::<Self>());
+            let mut __node = __def.expect_struct(&__INFO[0]);
             match __node.variant_index() {
                 #(#unflatten_arms,)*
                 __i => ::core::panic!("unflatten: `{}` has no variant #{}", #name_str, __i),
@@ -354,27 +353,32 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
         }
     };
 
+    let n_infos = variants.len();
     Ok(quote! {
-        #[automatically_derived]
-        impl #impl_generics ::ferrax::tree::PyTree for #name #ty_generics #where_clause {
-            #[inline]
-            fn flatten_into(&self, __leaves: &mut ::std::vec::Vec<::ferrax::Tensor>) {
-                #flatten_body
-            }
+        const _: () = {
+            // One description per variant, shared by `treedef_into` and `unflatten_from`.
+            static __INFO: [::ferrax::tree::StructInfo; #n_infos] = [#(#infos),*];
 
-            #[inline]
-            fn treedef_into(&self, __def: &mut ::ferrax::tree::TreeDefBuilder) {
-                const __INFO: &[::ferrax::tree::StructInfo] = &[#(#infos),*];
-                #def_body
-            }
+            #[automatically_derived]
+            impl #impl_generics ::ferrax::tree::PyTree for #name #ty_generics #where_clause {
+                #[inline]
+                fn flatten_into(&self, __leaves: &mut ::std::vec::Vec<::ferrax::Tensor>) {
+                    #flatten_body
+                }
 
-            fn unflatten_from(
-                __def: &::ferrax::tree::Subtree,
-                __leaves: &mut dyn ::core::iter::Iterator<Item = ::ferrax::Tensor>,
-            ) -> Self {
-                #unflatten_body
+                #[inline]
+                fn treedef_into(&self, __def: &mut ::ferrax::tree::TreeDefBuilder) {
+                    #def_body
+                }
+
+                fn unflatten_from(
+                    __def: &::ferrax::tree::Subtree,
+                    __leaves: &mut dyn ::core::iter::Iterator<Item = ::ferrax::Tensor>,
+                ) -> Self {
+                    #unflatten_body
+                }
             }
-        }
+        };
     })
 }
 

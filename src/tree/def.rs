@@ -57,6 +57,7 @@ pub enum FieldStyle {
 /// use ferrax::tree::{FieldStyle, StructInfo};
 /// const INFO: StructInfo = StructInfo {
 ///     name: "Linear",
+///     module: module_path!(),
 ///     variant: None,
 ///     variant_index: 0,
 ///     style: FieldStyle::Named,
@@ -69,6 +70,9 @@ pub enum FieldStyle {
 pub struct StructInfo {
     /// The type's name as written (`Linear`), for printing.
     pub name: &'static str,
+    /// `module_path!()` where the type is defined: with `name`, it tells types apart. (The
+    /// instantiations of a generic type share one description; their children tell them apart.)
+    pub module: &'static str,
     /// The enum variant's name, for enums.
     pub variant: Option<&'static str>,
     /// The enum variant's position (0 for structs).
@@ -80,6 +84,23 @@ pub struct StructInfo {
     pub fields: &'static [&'static str],
     /// The `#[pytree(static)]` fields, in declaration order.
     pub static_fields: &'static [&'static str],
+}
+
+impl StructInfo {
+    /// Whether both describe (variants of) the same type.
+    ///
+    /// ```
+    /// use ferrax::tree::{FieldStyle, StructInfo};
+    /// const A: StructInfo = StructInfo {
+    ///     name: "A", module: "m", variant: None, variant_index: 0,
+    ///     style: FieldStyle::Unit, fields: &[], static_fields: &[],
+    /// };
+    /// assert!(A.same_type(&A));
+    /// ```
+    #[inline]
+    pub fn same_type(&self, other: &StructInfo) -> bool {
+        std::ptr::eq(self, other) || (self.name == other.name && self.module == other.module)
+    }
 }
 
 /// A value stored in a [`TreeDef`] as a static (metadata) field: compared, hashed and printed
@@ -118,6 +139,12 @@ impl<T: Any + fmt::Debug + Hash + Eq + Clone + Send + Sync> StaticValue for T {
     }
 }
 
+/// The values of a struct node's static fields.
+pub(crate) type StaticValues = Box<[Arc<dyn StaticValue>]>;
+
+/// A node's kind. Kept to 16 bytes (a `Node` is 32), so building and comparing treedefs
+/// streams through little memory: a struct node is one pointer to its compile-time description,
+/// and only nodes with static fields or dict keys own heap data.
 #[derive(Clone)]
 pub(crate) enum Kind {
     Leaf,
@@ -125,12 +152,20 @@ pub(crate) enum Kind {
     Tuple,
     List,
     Some,
-    Dict(Box<[String]>),
-    Struct {
-        info: &'static StructInfo,
-        type_name: &'static str,
-        statics: Box<[Arc<dyn StaticValue>]>,
-    },
+    Dict(Box<Box<[String]>>),
+    Struct(&'static StructInfo),
+    StructWithStatics(Box<(&'static StructInfo, StaticValues)>),
+}
+
+impl Kind {
+    #[inline]
+    pub(crate) fn struct_parts(&self) -> Option<(&'static StructInfo, &[Arc<dyn StaticValue>])> {
+        match self {
+            Kind::Struct(info) => Some((info, &[])),
+            Kind::StructWithStatics(b) => Some((b.0, &b.1)),
+            _ => None,
+        }
+    }
 }
 
 impl PartialEq for Kind {
@@ -142,23 +177,14 @@ impl PartialEq for Kind {
             | (Kind::List, Kind::List)
             | (Kind::Some, Kind::Some) => true,
             (Kind::Dict(a), Kind::Dict(b)) => a == b,
-            (
-                Kind::Struct {
-                    info: ia,
-                    type_name: ta,
-                    statics: sa,
-                },
-                Kind::Struct {
-                    info: ib,
-                    type_name: tb,
-                    statics: sb,
-                },
-            ) => {
-                (std::ptr::eq(*ta, *tb) || ta == tb)
-                    && ia.variant_index == ib.variant_index
-                    && (std::ptr::eq(*ia, *ib) || ia == ib)
-                    && sa.len() == sb.len()
-                    && sa.iter().zip(sb.iter()).all(|(a, b)| a.eq_dyn(&**b))
+            (Kind::Struct(a), Kind::Struct(b)) => {
+                a.variant_index == b.variant_index && a.same_type(b)
+            }
+            (Kind::StructWithStatics(a), Kind::StructWithStatics(b)) => {
+                a.0.variant_index == b.0.variant_index
+                    && a.0.same_type(b.0)
+                    && a.1.len() == b.1.len()
+                    && a.1.iter().zip(b.1.iter()).all(|(x, y)| x.eq_dyn(&**y))
             }
             _ => false,
         }
@@ -172,12 +198,14 @@ impl Hash for Kind {
         std::mem::discriminant(self).hash(state);
         match self {
             Kind::Dict(keys) => keys.hash(state),
-            Kind::Struct { info, statics, .. } => {
-                // The short name and variant suffice (equal kinds have equal names); hashing the
-                // full type path would cost more than it separates.
-                info.name.hash(state);
-                info.variant_index.hash(state);
-                for s in statics.iter() {
+            Kind::Struct(_) | Kind::StructWithStatics(_) => {
+                let (info, statics) = self.struct_parts().unwrap();
+                // Cheap but consistent with `eq` (equal kinds have equal names and variants).
+                let h = (info.name.len() as u64) << 32
+                    | (info.variant_index as u64) << 16
+                    | info.fields.len() as u64;
+                state.write_u64(h);
+                for s in statics {
                     s.hash_dyn(state);
                 }
             }
@@ -193,6 +221,8 @@ pub(crate) struct Node {
     pub(crate) num_leaves: u32,
     pub(crate) num_nodes: u32,
 }
+
+const _: () = assert!(std::mem::size_of::<Node>() == 32);
 
 /// The structure of a pytree: its containers, struct types, dict keys and static fields, with
 /// the leaves taken out. Cheap to clone (an `Arc`), comparable, hashable (jit caches key on it),
@@ -213,7 +243,8 @@ pub(crate) struct Node {
 /// ```
 #[derive(Clone)]
 pub struct TreeDef {
-    nodes: Arc<[Node]>,
+    // `Arc<Vec<_>>` rather than `Arc<[_]>`: the builder's vector is moved in, not copied.
+    nodes: Arc<Vec<Node>>,
 }
 
 /// A borrowed (sub)tree structure: a node and everything under it. `&TreeDef` derefs to it, and
@@ -245,7 +276,7 @@ impl ToOwned for Subtree {
     type Owned = TreeDef;
     fn to_owned(&self) -> TreeDef {
         TreeDef {
-            nodes: self.0.into(),
+            nodes: Arc::new(self.0.to_vec()),
         }
     }
 }
@@ -292,8 +323,6 @@ pub enum NodeKind<'a> {
     Struct {
         /// Its static description.
         info: &'static StructInfo,
-        /// `std::any::type_name` of the Rust type.
-        type_name: &'static str,
         /// Values of its `#[pytree(static)]` fields, in `info.static_fields` order.
         statics: &'a [Arc<dyn StaticValue>],
     },
@@ -471,15 +500,10 @@ impl Subtree {
             Kind::List => NodeKind::List,
             Kind::Some => NodeKind::Some,
             Kind::Dict(k) => NodeKind::Dict(k),
-            Kind::Struct {
-                info,
-                type_name,
-                statics,
-            } => NodeKind::Struct {
-                info,
-                type_name,
-                statics,
-            },
+            Kind::Struct(_) | Kind::StructWithStatics(_) => {
+                let (info, statics) = self.root().kind.struct_parts().unwrap();
+                NodeKind::Struct { info, statics }
+            }
         }
     }
 
@@ -533,7 +557,8 @@ impl Subtree {
         match &self.root().kind {
             Kind::Tuple | Kind::List => Some(KeyEntry::Index(i)),
             Kind::Dict(keys) => Some(KeyEntry::Key(keys[i].clone())),
-            Kind::Struct { info, .. } => Some(KeyEntry::Field(info.fields[i])),
+            Kind::Struct(info) => Some(KeyEntry::Field(info.fields[i])),
+            Kind::StructWithStatics(b) => Some(KeyEntry::Field(b.0.fields[i])),
             Kind::Some | Kind::Leaf | Kind::None => None,
         }
     }
@@ -561,25 +586,21 @@ impl Subtree {
             }
         }
         TreeDef {
-            nodes: nodes.into(),
+            nodes: Arc::new(nodes),
         }
     }
 
-    /// The root of a struct node of type `type_name` (as given by `std::any::type_name`),
-    /// for unflatten code. Panics naming both types if the node is something else.
+    /// The root of a struct node of the type that `info` describes (any of its variants), for
+    /// unflatten code. Panics naming both if the node is something else.
     #[track_caller]
-    pub fn expect_struct(&self, type_name: &'static str) -> StructNode<'_> {
-        match &self.root().kind {
-            Kind::Struct {
-                info,
-                type_name: t,
-                statics,
-            } if std::ptr::eq(*t, type_name) || *t == type_name => StructNode {
-                info,
+    pub fn expect_struct(&self, info: &'static StructInfo) -> StructNode<'_> {
+        match self.root().kind.struct_parts() {
+            Some((found, statics)) if found.same_type(info) => StructNode {
+                info: found,
                 children: self.children(),
                 statics,
             },
-            _ => mismatch(type_name, self),
+            _ => mismatch(&format!("a `{}`", info.name), self),
         }
     }
 
@@ -672,7 +693,8 @@ impl Subtree {
                 }
                 f.write_str("}")
             }
-            Kind::Struct { info, statics, .. } => {
+            Kind::Struct(_) | Kind::StructWithStatics(_) => {
+                let (info, statics) = node.kind.struct_parts().unwrap();
                 f.write_str(info.name)?;
                 if let Some(v) = info.variant {
                     write!(f, "::{v}")?;
@@ -823,7 +845,7 @@ impl TreeDefBuilder {
             "TreeDefBuilder::finish: expected exactly one root node"
         );
         TreeDef {
-            nodes: self.nodes.into(),
+            nodes: Arc::new(self.nodes),
         }
     }
 
@@ -871,7 +893,7 @@ impl TreeDefBuilder {
     /// Adds a dict with these keys (in leaf order, normally sorted); `children` adds one subtree
     /// per key.
     pub fn dict(&mut self, keys: Vec<String>, children: impl FnOnce(&mut Self)) {
-        self.container(Kind::Dict(keys.into_boxed_slice()), children)
+        self.container(Kind::Dict(Box::new(keys.into_boxed_slice())), children)
     }
 
     /// Adds a struct node; `children` adds one subtree per entry of `info.fields`, and `statics`
@@ -880,18 +902,23 @@ impl TreeDefBuilder {
     pub fn structure(
         &mut self,
         info: &'static StructInfo,
-        type_name: &'static str,
         statics: Box<[Arc<dyn StaticValue>]>,
         children: impl FnOnce(&mut Self),
     ) {
-        self.container(
-            Kind::Struct {
-                info,
-                type_name,
-                statics,
-            },
-            children,
-        )
+        assert_eq!(
+            statics.len(),
+            info.static_fields.len(),
+            "TreeDefBuilder: `{}` declares {} static fields but {} values were given",
+            info.name,
+            info.static_fields.len(),
+            statics.len()
+        );
+        let kind = if statics.is_empty() {
+            Kind::Struct(info)
+        } else {
+            Kind::StructWithStatics(Box::new((info, statics)))
+        };
+        self.container(kind, children)
     }
 
     /// Copies an existing (sub)tree structure in as one child.
@@ -922,7 +949,7 @@ impl TreeDefBuilder {
         n.arity = arity;
         n.num_leaves = self.leaves - leaves0;
         n.num_nodes = (len - at) as u32;
-        if let Kind::Struct { info, .. } = &n.kind {
+        if let Some((info, _)) = n.kind.struct_parts() {
             assert_eq!(
                 info.fields.len(),
                 arity as usize,
