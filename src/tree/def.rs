@@ -10,27 +10,7 @@
 //! vector (no allocation per node or leaf, except for the data of dict keys and static fields);
 //! cloning one is a reference-count increment; comparing and hashing walk one slice.
 //!
-//! # Printed form
-//!
-//! `Display` prints JAX's form for the containers JAX has, and a Rust-flavoured form for structs:
-//!
-//! | tree | printed |
-//! | --- | --- |
-//! | a `Tensor` (leaf) | `*` |
-//! | `()` | `()` |
-//! | tuple `(a, b)` / 1-tuple `(a,)` | `(*, *)` / `(*,)` |
-//! | `Vec` / array | `[*, *]` |
-//! | `Option`: `None` / `Some(x)` | `None` / `Some(*)` |
-//! | `Box<T>` / `Arc<T>` | as `T` |
-//! | `BTreeMap` / `HashMap` with `String` keys (sorted) | `{'a': *, 'b': [*, *]}` |
-//! | derived struct with named fields | `Linear { w: *, b: * }` |
-//! | derived tuple struct / unit struct | `Pair(*, *)` / `Marker` |
-//! | derived enum variant | `Layer::Dense { w: * }`, `Act::Relu` |
-//! | static fields (after the pytree fields) | `Dense { w: *, act=Relu }`, `Pair(*, .1=3)` |
-//!
-//! The whole is wrapped as `PyTreeDef(...)`, e.g.
-//! `PyTreeDef(Mlp { layers: [Linear { w: *, b: * }, Linear { w: *, b: * }] })`. Static values
-//! print with their `Debug` form; `#[pytree(skip)]` fields are not part of the structure.
+//! The printed form is documented on [`TreeDef`].
 
 use super::path::{KeyEntry, KeyPath};
 use std::any::Any;
@@ -226,8 +206,8 @@ const _: () = assert!(std::mem::size_of::<Node>() == 32);
 
 /// The structure of a pytree: its containers, struct types, dict keys and static fields, with
 /// the leaves taken out. Cheap to clone (an `Arc`), comparable, hashable (jit caches key on it),
-/// `Send + Sync`, and printed like JAX's `PyTreeDef` (see the [module docs](self) for the
-/// format). Derefs to [`Subtree`], which has the accessors.
+/// `Send + Sync`, and printed like JAX's `PyTreeDef` (format below). Derefs to [`Subtree`],
+/// which has the accessors.
 ///
 /// ```
 /// use ferrax::prelude::*;
@@ -241,6 +221,35 @@ const _: () = assert!(std::mem::size_of::<Node>() == 32);
 /// assert_eq!(def.to_string(), "PyTreeDef((*, {'a': [*], 'b': [*, *]}))");
 /// assert_eq!(def.num_leaves(), 4);
 /// ```
+///
+/// # Printed form
+///
+/// `Display` prints JAX's form for the containers JAX has, and a Rust-flavoured form for structs:
+///
+/// | tree | printed |
+/// | --- | --- |
+/// | a `Tensor` (leaf) | `*` |
+/// | `()` | `()` |
+/// | tuple `(a, b)` / 1-tuple `(a,)` | `(*, *)` / `(*,)` |
+/// | `Vec` / array | `[*, *]` |
+/// | `Option`: `None` / `Some(x)` | `None` / `Some(*)` |
+/// | `Box<T>` / `Arc<T>` | as `T` |
+/// | `BTreeMap` / `HashMap` with `String` keys (sorted) | `{'a': *, 'b': [*, *]}` |
+/// | derived struct with named fields | `Linear { w: *, b: * }` |
+/// | derived tuple struct / unit struct | `Pair(*, *)` / `Marker` |
+/// | derived enum variant | `Layer::Dense { w: * }`, `Act::Relu` |
+/// | static fields (after the pytree fields) | `Dense { w: *, act=Relu }`, `Pair(*, .1=3)` |
+///
+/// The whole is wrapped as `PyTreeDef(...)`, e.g.
+/// `PyTreeDef(Mlp { layers: [Linear { w: *, b: * }, Linear { w: *, b: * }] })`. Static values
+/// print with their `Debug` form; `#[pytree(skip)]` fields are not part of the structure.
+///
+/// # Equality
+///
+/// Two treedefs are equal when they have the same containers, the same dict keys, the same
+/// struct types and enum variants (a type is identified by its module path and name, so the
+/// instantiations of a generic struct differ only where their children do) and equal static
+/// field values. Leaves' shapes and dtypes are not part of a treedef.
 #[derive(Clone)]
 pub struct TreeDef {
     // `Arc<Vec<_>>` rather than `Arc<[_]>`: the builder's vector is moved in, not copied.
