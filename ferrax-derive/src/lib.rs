@@ -397,3 +397,55 @@ fn struct_let(v: &Variant, each_child: impl Fn(&Field) -> TokenStream2) -> Token
         #(#body)*
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::expand;
+
+    fn expand_str(src: &str) -> Result<String, String> {
+        let input: syn::DeriveInput = syn::parse_str(src).unwrap();
+        expand(input)
+            .map(|t| t.to_string())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn bounds_follow_how_parameters_are_used() {
+        let out =
+            expand_str("struct S<T = Tensor, K> { w: Vec<T>, #[pytree(static)] k: K }").unwrap();
+        assert!(out.contains("T : :: ferrax :: tree :: PyTree"), "{out}");
+        assert!(!out.contains("K : :: ferrax :: tree :: PyTree"), "{out}");
+        assert!(out.contains("K : :: core :: hash :: Hash"), "{out}");
+        // defaults are dropped from the impl's generics
+        assert!(!out.contains("= Tensor"), "{out}");
+    }
+
+    #[test]
+    fn skipped_generic_fields_need_default() {
+        let out = expand_str("struct S<C> { w: Tensor, #[pytree(skip)] c: C }").unwrap();
+        assert!(out.contains("C : :: core :: default :: Default"), "{out}");
+        assert!(!out.contains("C : :: ferrax"), "{out}");
+    }
+
+    #[test]
+    fn enums_get_one_description_per_variant() {
+        let out = expand_str("enum E { A { w: Tensor }, B(Tensor, Tensor), C }").unwrap();
+        assert!(out.contains("StructInfo ; 3usize"), "{out}");
+        for v in ["\"A\"", "\"B\"", "\"C\""] {
+            assert!(out.contains(v), "{out}");
+        }
+        assert!(out.contains("fields : & [\"0\" , \"1\"]"), "{out}");
+    }
+
+    #[test]
+    fn attribute_errors() {
+        let e = expand_str("struct S { #[pytree(static, skip)] a: u8 }").unwrap_err();
+        assert!(e.contains("not both"), "{e}");
+        let e = expand_str("struct S { #[pytree(frozen)] a: u8 }").unwrap_err();
+        assert!(e.contains("expected `static` or `skip`"), "{e}");
+        let e = expand_str("#[pytree(static)] struct S { a: u8 }").unwrap_err();
+        assert!(e.contains("goes on fields"), "{e}");
+        let e = expand_str("union U { a: u8 }").unwrap_err();
+        assert!(e.contains("unions"), "{e}");
+    }
+}
