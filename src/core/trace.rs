@@ -99,13 +99,16 @@ pub fn is_live_in(trace: &dyn Trace, id: TraceId) -> bool {
 /// mismatch panics here naming the primitive, the operand types and the caller's line.
 #[track_caller]
 pub fn bind(prim: &Prim, inputs: &[Tensor]) -> Outputs {
-    let out_avals = abstract_eval(prim, inputs);
     match current_trace() {
-        None => match prim.eval_tensors(inputs) {
-            Some(outs) => outs,
-            None => Outputs::from_iter(eval_concrete(prim, inputs, &out_avals).into_iter().map(Tensor::from_array)),
-        },
+        None => {
+            if let Some(outs) = prim.eval_eager(inputs) {
+                return outs;
+            }
+            let out_avals = abstract_eval(prim, inputs);
+            Outputs::from_iter(eval_concrete(prim, inputs, &out_avals).into_iter().map(Tensor::from_array))
+        }
         Some(trace) => {
+            let out_avals = abstract_eval(prim, inputs);
             for x in inputs {
                 if let Some(t) = x.tracer() {
                     if !is_live_in(&*trace, t.trace) {

@@ -11,7 +11,7 @@ use super::{ArrayOutputs, LinearArg, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::lax;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
-use ndarray::{ArrayD, IxDyn};
+use ndarray::ArrayD;
 use smallvec::smallvec;
 
 /// A two-operand elementwise primitive.
@@ -142,6 +142,16 @@ impl PrimRules for BinaryOp {
         smallvec![eval_binary(*self, inputs[0], inputs[1], &out[0].shape)]
     }
 
+    /// Fast path: concrete operands of one dtype and one shape need no shape rule.
+    fn eval_eager(&self, inputs: &[Tensor]) -> Option<Outputs> {
+        let [x, y] = inputs else { return None };
+        let (a, b) = (x.try_array()?, y.try_array()?);
+        if a.dtype() != b.dtype() || !self.dtype_ok(a.dtype()) || a.shape() != b.shape() {
+            return None;
+        }
+        Some(smallvec![Tensor::from_array(eval_binary(*self, a, b, a.shape()))])
+    }
+
     /// JAX's rules (`jax/_src/lax/lax.py`, `special.py` for polygamma), op for op, so traced
     /// derivatives print the same equations: one partial per operand (stretched to the output
     /// shape where the operand was broadcast), summed with `add_any`; `add`/`sub` of two
@@ -270,7 +280,11 @@ impl PrimRules for BinaryOp {
 pub fn zip_map<A: Copy, B: Copy, O>(a: &ArrayD<A>, b: &ArrayD<B>, out_shape: &[usize], f: impl Fn(A, B) -> O) -> ArrayD<O> {
     let (xs, ys) = (a.as_slice().expect("row-major"), b.as_slice().expect("row-major"));
     let data = crate::kernels::elementwise::zip_broadcast(xs, a.shape(), ys, b.shape(), out_shape, f);
-    ArrayD::from_shape_vec(IxDyn(out_shape), data).expect("same size")
+    if a.shape() == out_shape {
+        // Reuse the operand's dims (cheaper than rebuilding them from a slice).
+        return ArrayD::from_shape_vec(a.raw_dim(), data).expect("same size");
+    }
+    crate::tensor::array_from_vec(out_shape, data)
 }
 
 /// A float binary op with the op chosen outside the loop, so the common ones vectorize.

@@ -170,10 +170,13 @@ impl PrimRules for CallOp {
     }
 
     fn eval(&self, _inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
-        unreachable!("call primitives evaluate through eval_tensors")
+        unreachable!("call primitives evaluate through eval_eager")
     }
 
-    fn eval_tensors(&self, inputs: &[Tensor]) -> Option<Outputs> {
+    fn eval_eager(&self, inputs: &[Tensor]) -> Option<Outputs> {
+        if let Err(e) = self.abstract_eval(&inputs.iter().map(|t| t.aval()).collect::<Vec<_>>()) {
+            panic!("{}: {e}", self.name());
+        }
         match &self.kind {
             CallKind::CustomLin { .. } => panic!(
                 "custom_vjp: forward-mode differentiation (jvp, linearize, jacfwd) of a function \

@@ -62,9 +62,12 @@ pub trait PrimRules {
     /// Evaluates on concrete arrays; `out_avals` is what `abstract_eval` returned.
     fn eval(&self, inputs: &[&ArrayData], out_avals: &[Aval]) -> ArrayOutputs;
 
-    /// Eager evaluation of primitives that run sub-programs (calls, control flow), on tensors
-    /// so the sub-program's ops evaluate as usual. `None` (the default) means: use `eval`.
-    fn eval_tensors(&self, inputs: &[Tensor]) -> Option<Outputs> {
+    /// Direct eager evaluation on tensors, tried before the generic path (shape rule, then
+    /// `eval`). Primitives that run sub-programs (calls, control flow) always use it, so their
+    /// ops evaluate as usual; elementwise ops use it as a fast path when their operands
+    /// already agree, where the check is cheaper than the full shape rule. `None` (the
+    /// default) means: take the generic path.
+    fn eval_eager(&self, inputs: &[Tensor]) -> Option<Outputs> {
         let _ = inputs;
         None
     }
@@ -173,8 +176,8 @@ impl PrimRules for Prim {
     fn eval(&self, inputs: &[&ArrayData], out_avals: &[Aval]) -> ArrayOutputs {
         delegate!(self, p => p.eval(inputs, out_avals))
     }
-    fn eval_tensors(&self, inputs: &[Tensor]) -> Option<Outputs> {
-        delegate!(self, p => p.eval_tensors(inputs))
+    fn eval_eager(&self, inputs: &[Tensor]) -> Option<Outputs> {
+        delegate!(self, p => p.eval_eager(inputs))
     }
     fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> (Outputs, Vec<Option<Tensor>>) {
         delegate!(self, p => p.jvp(primals, tangents))

@@ -172,6 +172,14 @@ impl PrimRules for UnaryOp {
         smallvec![eval_unary(*self, inputs[0])]
     }
 
+    /// Fast path for a concrete operand of a supported dtype.
+    fn eval_eager(&self, inputs: &[Tensor]) -> Option<Outputs> {
+        let [x] = inputs else { return None };
+        let a = x.try_array()?;
+        self.abstract_eval(&[Aval::new(a.shape(), a.dtype())]).ok()?;
+        Some(smallvec![Tensor::from_array(eval_unary(*self, a))])
+    }
+
     /// JAX's rules (`jax/_src/lax/lax.py`), operand for operand, so traced derivatives print
     /// the same equations.
     fn jvp(

@@ -7,7 +7,7 @@ mod display;
 mod dtype;
 mod ops;
 
-pub use array::{convert_scalar, ArrayData, ArrayElement};
+pub use array::{array_from_vec, convert_scalar, ArrayData, ArrayElement};
 pub use dtype::{DType, Element, Scalar, ScalarKind};
 pub(crate) use display::python_repr as python_float_repr;
 
