@@ -12,7 +12,9 @@ fn values(n: usize, seed: u64, scale: f64) -> Vec<f32> {
     let mut s = seed;
     (0..n)
         .map(|_| {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (((s >> 33) as f64 / (1u64 << 31) as f64) * 2.0 - 1.0) as f32 * scale as f32
         })
         .collect()
@@ -36,11 +38,18 @@ fn bench_mlp(c: &mut Criterion) {
         Tensor::zeros(&[d_out], DType::F32),
     );
     let x = Tensor::from_vec(values(batch * d_in, 3, 1.0), &[batch, d_in]);
-    let labels = Tensor::from_vec((0..batch as i32).map(|i| i % 10).collect::<Vec<_>>(), &[batch]);
+    let labels = Tensor::from_vec(
+        (0..batch as i32).map(|i| i % 10).collect::<Vec<_>>(),
+        &[batch],
+    );
     let onehot = jnp::one_hot(&labels, d_out);
     let vg = value_and_grad(|p: &Params| mlp_loss(p, &x, &onehot));
-    c.bench_function("eager value_and_grad mlp 64-128-10 b128", |b| b.iter(|| vg(black_box(&params))));
-    c.bench_function("eager forward mlp 64-128-10 b128", |b| b.iter(|| mlp_loss(black_box(&params), &x, &onehot)));
+    c.bench_function("eager value_and_grad mlp 64-128-10 b128", |b| {
+        b.iter(|| vg(black_box(&params)))
+    });
+    c.bench_function("eager forward mlp 64-128-10 b128", |b| {
+        b.iter(|| mlp_loss(black_box(&params), &x, &onehot))
+    });
 }
 
 criterion_group! {

@@ -9,11 +9,17 @@ use std::hint::black_box;
 fn eager_add(c: &mut Criterion) {
     let a = Tensor::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], &[4]);
     let b = Tensor::from_vec(vec![5.0f32, 6.0, 7.0, 8.0], &[4]);
-    c.bench_function("eager add f32[4]", |bch| bch.iter(|| black_box(&a) + black_box(&b)));
+    c.bench_function("eager add f32[4]", |bch| {
+        bch.iter(|| black_box(&a) + black_box(&b))
+    });
     let s = Tensor::scalar(1.5f32);
     let t = Tensor::scalar(2.5f32);
-    c.bench_function("eager add f32[]", |bch| bch.iter(|| black_box(&s) + black_box(&t)));
-    c.bench_function("eager lax::add f32[4]", |bch| bch.iter(|| ferrax::lax::add(black_box(&a), black_box(&b))));
+    c.bench_function("eager add f32[]", |bch| {
+        bch.iter(|| black_box(&s) + black_box(&t))
+    });
+    c.bench_function("eager lax::add f32[4]", |bch| {
+        bch.iter(|| ferrax::lax::add(black_box(&a), black_box(&b)))
+    });
 }
 
 criterion_group!(benches, eager_add);

@@ -12,7 +12,10 @@ fn main() {
     println!("x = {x}");
     println!("m = {m:?}");
     println!("eye(3) =\n{}", Tensor::eye(3, DType::F32));
-    println!("linspace(0, 1, 5) = {}", Tensor::linspace(0.0, 1.0, 5, DType::F32));
+    println!(
+        "linspace(0, 1, 5) = {}",
+        Tensor::linspace(0.0, 1.0, 5, DType::F32)
+    );
 
     println!("\n== eager ops (numpy broadcasting, weak scalars)");
     println!("m + x =\n{}", &m + &x);
@@ -21,8 +24,14 @@ fn main() {
     println!("mean over rows = {}", m.mean_axes(&[0]));
     println!("softmax(x) = {}", nn::softmax(&x, -1));
     println!("argmax(m, -1) = {}", m.argmax(-1));
-    println!("where(x > 1.5, x, 0) = {}", jnp::where_(&x.gt(1.5), &x, 0.0));
-    println!("i32 / i32 (truncates, as lax.div) = {}", lax::div(&Tensor::from_vec(vec![-7, 7], &[2]), &Tensor::scalar(2)));
+    println!(
+        "where(x > 1.5, x, 0) = {}",
+        jnp::where_(&x.gt(1.5), &x, 0.0)
+    );
+    println!(
+        "i32 / i32 (truncates, as lax.div) = {}",
+        lax::div(&Tensor::from_vec(vec![-7, 7], &[2]), &Tensor::scalar(2))
+    );
 
     println!("\n== jaxprs");
     let f = |(x, y): &(Tensor, Tensor)| ((x.sin() * 2.0 + y) * x).sum();

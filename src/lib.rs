@@ -26,22 +26,23 @@ pub mod transforms;
 pub mod tree;
 
 pub use crate::core::make_jaxpr;
-pub use transforms::{
-    checkpoint, custom_jvp, custom_vjp, linear_transpose, remat, stop_gradient,
-    grad, grad_with_aux, hessian, jacfwd, jacrev, jvp, linearize, value_and_grad, value_and_grad_with_aux, vjp,
-};
-pub use tensor::{DType, Tensor};
-pub use tree::PyTree;
 /// `#[derive(PyTree)]`: see [`tree`].
 pub use ferrax_derive::PyTree;
+pub use tensor::{DType, Tensor};
+pub use transforms::{
+    checkpoint, custom_jvp, custom_vjp, grad, grad_with_aux, hessian, jacfwd, jacrev, jvp,
+    linear_transpose, linearize, remat, stop_gradient, value_and_grad, value_and_grad_with_aux,
+    vjp,
+};
+pub use tree::PyTree;
 
 /// The names most programs need: `use ferrax::prelude::*;`.
 pub mod prelude {
     pub use crate::core::{make_jaxpr, ClosedJaxpr, Jaxpr};
     pub use crate::tensor::{DType, Scalar, Tensor};
     pub use crate::transforms::{
-        checkpoint, custom_jvp, custom_vjp, linear_transpose, remat, stop_gradient,
-        grad, grad_with_aux, hessian, jacfwd, jacrev, jvp, linearize, value_and_grad, value_and_grad_with_aux,
+        checkpoint, custom_jvp, custom_vjp, grad, grad_with_aux, hessian, jacfwd, jacrev, jvp,
+        linear_transpose, linearize, remat, stop_gradient, value_and_grad, value_and_grad_with_aux,
         vjp,
     };
     pub use crate::tree::PyTree;

@@ -61,8 +61,16 @@ pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Vec<usize> {
     let n = a.len().max(b.len());
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
-        let x = if i + a.len() >= n { a[i + a.len() - n] } else { 1 };
-        let y = if i + b.len() >= n { b[i + b.len() - n] } else { 1 };
+        let x = if i + a.len() >= n {
+            a[i + a.len() - n]
+        } else {
+            1
+        };
+        let y = if i + b.len() >= n {
+            b[i + b.len() - n]
+        } else {
+            1
+        };
         if x != y && x != 1 && y != 1 {
             panic!("shapes {a:?} and {b:?} cannot be broadcast together");
         }
@@ -84,10 +92,19 @@ pub fn broadcast_to(x: &Tensor, shape: &[usize]) -> Tensor {
         return x.clone();
     }
     let offset = shape.len().checked_sub(x.ndim()).unwrap_or_else(|| {
-        panic!("broadcast_to: cannot broadcast shape {:?} to {:?}", x.shape(), shape)
+        panic!(
+            "broadcast_to: cannot broadcast shape {:?} to {:?}",
+            x.shape(),
+            shape
+        )
     });
     for (i, &d) in x.shape().iter().enumerate() {
-        assert!(d == 1 || d == shape[offset + i], "broadcast_to: cannot broadcast shape {:?} to {:?}", x.shape(), shape);
+        assert!(
+            d == 1 || d == shape[offset + i],
+            "broadcast_to: cannot broadcast shape {:?} to {:?}",
+            x.shape(),
+            shape
+        );
     }
     let dims: Vec<usize> = (offset..shape.len()).collect();
     lax::broadcast_in_dim(x, shape, &dims)
@@ -111,9 +128,8 @@ fn rank_promote(x: &Tensor, ndim: usize) -> Tensor {
 fn result_dtype(a: &Operand, b: &Operand) -> DType {
     match (a, b) {
         (Operand::Tensor(x), Operand::Tensor(y)) => DType::promote(x.dtype(), y.dtype()),
-        (Operand::Tensor(x), Operand::Scalar(_, k)) | (Operand::Scalar(_, k), Operand::Tensor(x)) => {
-            x.dtype().weak_result(*k)
-        }
+        (Operand::Tensor(x), Operand::Scalar(_, k))
+        | (Operand::Scalar(_, k), Operand::Tensor(x)) => x.dtype().weak_result(*k),
         (Operand::Scalar(_, k1), Operand::Scalar(_, k2)) => match (*k1, *k2) {
             (ScalarKind::Float, _) | (_, ScalarKind::Float) => DType::F32,
             (ScalarKind::Int, _) | (_, ScalarKind::Int) => DType::I32,
@@ -188,7 +204,10 @@ pub fn divide(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
     let (a, b) = if a.dtype().is_float() {
         (a, b)
     } else {
-        (lax::convert_element_type(&a, DType::F32), lax::convert_element_type(&b, DType::F32))
+        (
+            lax::convert_element_type(&a, DType::F32),
+            lax::convert_element_type(&b, DType::F32),
+        )
     };
     lax::div(&a, &b)
 }
@@ -265,7 +284,11 @@ pub fn where_(cond: &Tensor, x: impl IntoOperand, y: impl IntoOperand) -> Tensor
     let (x, y) = promote_pair(x, y);
     let cond = lax::convert_element_type(cond, DType::Bool);
     let shape = broadcast_shapes(&broadcast_shapes(cond.shape(), x.shape()), y.shape());
-    let (c, x, y) = (broadcast_to(&cond, &shape), broadcast_to(&x, &shape), broadcast_to(&y, &shape));
+    let (c, x, y) = (
+        broadcast_to(&cond, &shape),
+        broadcast_to(&x, &shape),
+        broadcast_to(&y, &shape),
+    );
     lax::select_n(&c, &[y, x])
 }
 
@@ -277,7 +300,10 @@ pub fn where_(cond: &Tensor, x: impl IntoOperand, y: impl IntoOperand) -> Tensor
 #[track_caller]
 pub fn normalize_axis(axis: isize, ndim: usize) -> usize {
     let a = if axis < 0 { axis + ndim as isize } else { axis };
-    assert!(a >= 0 && (a as usize) < ndim.max(1), "axis {axis} is out of bounds for rank {ndim}");
+    assert!(
+        a >= 0 && (a as usize) < ndim.max(1),
+        "axis {axis} is out of bounds for rank {ndim}"
+    );
     a as usize
 }
 
@@ -312,7 +338,11 @@ fn resolve_axes(x: &Tensor, axes: Option<&[isize]>) -> Vec<usize> {
 #[track_caller]
 pub fn sum(x: &Tensor, axes: Option<&[isize]>) -> Tensor {
     let axes = resolve_axes(x, axes);
-    let x = if x.dtype() == DType::Bool { lax::convert_element_type(x, DType::I32) } else { x.clone() };
+    let x = if x.dtype() == DType::Bool {
+        lax::convert_element_type(x, DType::I32)
+    } else {
+        x.clone()
+    };
     lax::reduce_sum(&x, &axes)
 }
 
@@ -327,7 +357,11 @@ pub fn sum(x: &Tensor, axes: Option<&[isize]>) -> Tensor {
 pub fn mean(x: &Tensor, axes: Option<&[isize]>) -> Tensor {
     let axes_n = resolve_axes(x, axes);
     let count: usize = axes_n.iter().map(|&a| x.shape()[a]).product();
-    let x = if x.dtype().is_float() { x.clone() } else { lax::convert_element_type(x, DType::F32) };
+    let x = if x.dtype().is_float() {
+        x.clone()
+    } else {
+        lax::convert_element_type(x, DType::F32)
+    };
     let s = lax::reduce_sum(&x, &axes_n);
     divide(&s, count as f64)
 }
@@ -351,8 +385,14 @@ pub fn var(x: &Tensor, axes: Option<&[isize]>) -> Tensor {
 /// Re-inserts reduced axes as size-1 dims (numpy's `keepdims=True`).
 #[track_caller]
 fn keepdims(reduced: &Tensor, orig_shape: &[usize], axes: &[usize]) -> Tensor {
-    let shape: Vec<usize> = orig_shape.iter().enumerate().map(|(i, &d)| if axes.contains(&i) { 1 } else { d }).collect();
-    let dims: Vec<usize> = (0..orig_shape.len()).filter(|i| !axes.contains(i)).collect();
+    let shape: Vec<usize> = orig_shape
+        .iter()
+        .enumerate()
+        .map(|(i, &d)| if axes.contains(&i) { 1 } else { d })
+        .collect();
+    let dims: Vec<usize> = (0..orig_shape.len())
+        .filter(|i| !axes.contains(i))
+        .collect();
     lax::broadcast_in_dim(reduced, &shape, &dims)
 }
 
@@ -435,7 +475,11 @@ pub fn argmin(x: &Tensor, axis: Option<isize>) -> Tensor {
 /// ```
 #[track_caller]
 pub fn reshape(x: &Tensor, shape: &[isize]) -> Tensor {
-    let known: usize = shape.iter().filter(|&&d| d >= 0).map(|&d| d as usize).product();
+    let known: usize = shape
+        .iter()
+        .filter(|&&d| d >= 0)
+        .map(|&d| d as usize)
+        .product();
     let n_infer = shape.iter().filter(|&&d| d < 0).count();
     assert!(n_infer <= 1, "reshape: at most one -1 in {shape:?}");
     let new: Vec<usize> = shape
@@ -444,7 +488,11 @@ pub fn reshape(x: &Tensor, shape: &[isize]) -> Tensor {
             if d >= 0 {
                 d as usize
             } else {
-                assert!(known > 0 && x.size() % known == 0, "reshape: cannot infer -1 for {} elements into {shape:?}", x.size());
+                assert!(
+                    known > 0 && x.size() % known == 0,
+                    "reshape: cannot infer -1 for {} elements into {shape:?}",
+                    x.size()
+                );
                 x.size() / known
             }
         })
@@ -492,19 +540,44 @@ pub fn transpose(x: &Tensor, axes: &[isize]) -> Tensor {
 #[track_caller]
 pub fn matmul(a: &Tensor, b: &Tensor) -> Tensor {
     let dtype = DType::promote(a.dtype(), b.dtype());
-    let (a, b) = (lax::convert_element_type(a, dtype), lax::convert_element_type(b, dtype));
-    assert!(a.ndim() >= 1 && b.ndim() >= 1, "matmul: operands must have rank >= 1, got {:?} and {:?}", a.shape(), b.shape());
+    let (a, b) = (
+        lax::convert_element_type(a, dtype),
+        lax::convert_element_type(b, dtype),
+    );
+    assert!(
+        a.ndim() >= 1 && b.ndim() >= 1,
+        "matmul: operands must have rank >= 1, got {:?} and {:?}",
+        a.shape(),
+        b.shape()
+    );
     let (an, bn) = (a.ndim(), b.ndim());
     let k_a = a.shape()[an - 1];
-    let k_b = if bn == 1 { b.shape()[0] } else { b.shape()[bn - 2] };
-    assert!(k_a == k_b, "matmul: contraction sizes differ: {:?} @ {:?}", a.shape(), b.shape());
+    let k_b = if bn == 1 {
+        b.shape()[0]
+    } else {
+        b.shape()[bn - 2]
+    };
+    assert!(
+        k_a == k_b,
+        "matmul: contraction sizes differ: {:?} @ {:?}",
+        a.shape(),
+        b.shape()
+    );
     if an <= 2 && bn <= 2 {
         return lax::dot_general(&a, &b, ((&[an - 1], &[0]), (&[], &[])), Some(dtype));
     }
     // Batched: vectors become matrices, leading dims broadcast to a common batch shape,
     // one dot_general with batch dims, then the vector dims are dropped again.
-    let a2 = if an == 1 { lax::expand_dims(&a, &[0]) } else { a };
-    let b2 = if bn == 1 { lax::expand_dims(&b, &[1]) } else { b };
+    let a2 = if an == 1 {
+        lax::expand_dims(&a, &[0])
+    } else {
+        a
+    };
+    let b2 = if bn == 1 {
+        lax::expand_dims(&b, &[1])
+    } else {
+        b
+    };
     let (a_nd, b_nd) = (a2.ndim(), b2.ndim());
     let batch = broadcast_shapes(&a2.shape()[..a_nd - 2], &b2.shape()[..b_nd - 2]);
     let nb = batch.len();
@@ -515,7 +588,12 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Tensor {
     };
     let (a3, b3) = (with_batch(&a2), with_batch(&b2));
     let bdims: Vec<usize> = (0..nb).collect();
-    let out = lax::dot_general(&a3, &b3, ((&[nb + 1], &[nb]), (&bdims, &bdims)), Some(dtype));
+    let out = lax::dot_general(
+        &a3,
+        &b3,
+        ((&[nb + 1], &[nb]), (&bdims, &bdims)),
+        Some(dtype),
+    );
     match (an == 1, bn == 1) {
         (true, _) => lax::squeeze(&out, &[nb]),
         (false, true) => lax::squeeze(&out, &[nb + 1]),
@@ -533,8 +611,15 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Tensor {
 #[track_caller]
 pub fn concatenate(xs: &[Tensor], axis: isize) -> Tensor {
     assert!(!xs.is_empty(), "concatenate: need at least one tensor");
-    let dtype = xs.iter().map(|x| x.dtype()).reduce(DType::promote).expect("non-empty");
-    let xs: Vec<Tensor> = xs.iter().map(|x| lax::convert_element_type(x, dtype)).collect();
+    let dtype = xs
+        .iter()
+        .map(|x| x.dtype())
+        .reduce(DType::promote)
+        .expect("non-empty");
+    let xs: Vec<Tensor> = xs
+        .iter()
+        .map(|x| lax::convert_element_type(x, dtype))
+        .collect();
     lax::concatenate(&xs, normalize_axis(axis, xs[0].ndim()))
 }
 
@@ -567,9 +652,21 @@ pub fn stack(xs: &[Tensor], axis: isize) -> Tensor {
 pub fn split(x: &Tensor, sections: usize, axis: isize) -> Vec<Tensor> {
     let axis = normalize_axis(axis, x.ndim());
     let n = x.shape()[axis];
-    assert!(sections > 0 && n % sections == 0, "split: axis of size {n} does not divide into {sections} sections");
+    assert!(
+        sections > 0 && n % sections == 0,
+        "split: axis of size {n} does not divide into {sections} sections"
+    );
     let step = n / sections;
-    (0..sections).map(|i| slice_axis(x, axis as isize, (i * step) as isize, ((i + 1) * step) as isize)).collect()
+    (0..sections)
+        .map(|i| {
+            slice_axis(
+                x,
+                axis as isize,
+                (i * step) as isize,
+                ((i + 1) * step) as isize,
+            )
+        })
+        .collect()
 }
 
 /// `x[..., start:stop, ...]` along `axis` (negative bounds count from the end, clamped like
@@ -605,7 +702,10 @@ pub fn index_axis(x: &Tensor, axis: isize, i: isize) -> Tensor {
     let ax = normalize_axis(axis, x.ndim());
     let n = x.shape()[ax] as isize;
     let j = if i < 0 { i + n } else { i };
-    assert!(j >= 0 && j < n, "index {i} is out of bounds for axis {ax} of size {n}");
+    assert!(
+        j >= 0 && j < n,
+        "index {i} is out of bounds for axis {ax} of size {n}"
+    );
     let s = slice_axis(x, ax as isize, j, j + 1);
     lax::squeeze(&s, &[ax])
 }
@@ -679,7 +779,10 @@ pub fn one_hot(labels: &Tensor, num_classes: usize) -> Tensor {
 /// ```
 #[track_caller]
 pub fn moveaxis(x: &Tensor, source: isize, destination: isize) -> Tensor {
-    let (s, d) = (normalize_axis(source, x.ndim()), normalize_axis(destination, x.ndim()));
+    let (s, d) = (
+        normalize_axis(source, x.ndim()),
+        normalize_axis(destination, x.ndim()),
+    );
     let mut perm: Vec<usize> = (0..x.ndim()).filter(|&i| i != s).collect();
     perm.insert(d, s);
     lax::transpose(x, &perm)

@@ -50,7 +50,14 @@ pub struct GradCheckOptions {
 
 impl Default for GradCheckOptions {
     fn default() -> Self {
-        GradCheckOptions { order: 1, modes: Modes::Both, eps: 1e-4, atol: None, rtol: None, seed: 0 }
+        GradCheckOptions {
+            order: 1,
+            modes: Modes::Both,
+            eps: 1e-4,
+            atol: None,
+            rtol: None,
+            seed: 0,
+        }
     }
 }
 
@@ -93,7 +100,10 @@ impl fmt::Display for GradCheckFailure {
 /// ```
 #[track_caller]
 pub fn check_grads<P: PyTree, O: PyTree>(f: impl Fn(&P) -> O, args: &P, order: usize) {
-    let opts = GradCheckOptions { order, ..Default::default() };
+    let opts = GradCheckOptions {
+        order,
+        ..Default::default()
+    };
     if let Err(e) = check_grads_with(f, args, &opts) {
         panic!("check_grads failed: {e}");
     }
@@ -114,12 +124,20 @@ pub fn check_grads_with<P: PyTree, O: PyTree>(
     opts: &GradCheckOptions,
 ) -> Result<(), GradCheckFailure> {
     let def = args.treedef();
-    let flat: FlatFn<'_> = Rc::new(move |leaves: &[Tensor]| f(&P::unflatten(&def, leaves.to_vec())).leaves());
+    let flat: FlatFn<'_> =
+        Rc::new(move |leaves: &[Tensor]| f(&P::unflatten(&def, leaves.to_vec())).leaves());
     let mut rng = SplitMix(opts.seed);
     check_flat(&flat, &args.leaves(), opts, opts.order, "", &mut rng)
 }
 
-fn check_flat<'a>(f: &FlatFn<'a>, xs: &[Tensor], opts: &GradCheckOptions, order: usize, label: &str, rng: &mut SplitMix) -> Result<(), GradCheckFailure> {
+fn check_flat<'a>(
+    f: &FlatFn<'a>,
+    xs: &[Tensor],
+    opts: &GradCheckOptions,
+    order: usize,
+    label: &str,
+    rng: &mut SplitMix,
+) -> Result<(), GradCheckFailure> {
     let depth = opts.order - order + 1;
     if matches!(opts.modes, Modes::Fwd | Modes::Both) {
         check_jvp(f, xs, opts, &format!("order {depth}{label} jvp"), rng)?;
@@ -158,7 +176,8 @@ fn jvp_flat(f: &FlatFn<'_>, xs: &[Tensor], ts: &[Tensor]) -> (Vec<Tensor>, Vec<T
 /// Reverse mode on flat leaves.
 fn pull_back_flat(lin: &crate::transforms::LinearJaxpr, cts: &[Tensor]) -> Vec<Tensor> {
     let cts: Vec<Option<Tensor>> = cts.iter().map(|c| Some(c.clone())).collect();
-    let mut float_cts = crate::transforms::backward_pass(&lin.jaxpr.jaxpr, &lin.jaxpr.consts, &cts).into_iter();
+    let mut float_cts =
+        crate::transforms::backward_pass(&lin.jaxpr.jaxpr, &lin.jaxpr.consts, &cts).into_iter();
     lin.in_avals
         .iter()
         .zip(&lin.in_is_float)
@@ -181,23 +200,41 @@ fn eval_shifted_f64(f: &FlatFn<'_>, xs: &[Tensor], v: &[Tensor], s: f64) -> Vec<
         .zip(v)
         .map(|(x, d)| {
             if x.dtype().is_float() {
-                lax::convert_element_type(x, DType::F64) + lax::convert_element_type(d, DType::F64) * s
+                lax::convert_element_type(x, DType::F64)
+                    + lax::convert_element_type(d, DType::F64) * s
             } else {
                 x.clone()
             }
         })
         .collect();
-    with_trace(None, || f(&shifted)).iter().map(|y| y.to_vec::<f64>()).collect()
+    with_trace(None, || f(&shifted))
+        .iter()
+        .map(|y| y.to_vec::<f64>())
+        .collect()
 }
 
 /// Central differences of `f` at `xs` along `v`.
 fn numerical_jvp(f: &FlatFn<'_>, xs: &[Tensor], v: &[Tensor], eps: f64) -> Vec<Vec<f64>> {
     let plus = eval_shifted_f64(f, xs, v, eps);
     let minus = eval_shifted_f64(f, xs, v, -eps);
-    plus.iter().zip(&minus).map(|(p, m)| p.iter().zip(m).map(|(a, b)| (a - b) / (2.0 * eps)).collect()).collect()
+    plus.iter()
+        .zip(&minus)
+        .map(|(p, m)| {
+            p.iter()
+                .zip(m)
+                .map(|(a, b)| (a - b) / (2.0 * eps))
+                .collect()
+        })
+        .collect()
 }
 
-fn compare(got: &[Vec<f64>], expected: &[Vec<f64>], dtypes: &[DType], opts: &GradCheckOptions, check: &str) -> Result<(), GradCheckFailure> {
+fn compare(
+    got: &[Vec<f64>],
+    expected: &[Vec<f64>],
+    dtypes: &[DType],
+    opts: &GradCheckOptions,
+    check: &str,
+) -> Result<(), GradCheckFailure> {
     let mut worst: Option<GradCheckFailure> = None;
     for (leaf, ((g, e), d)) in got.iter().zip(expected).zip(dtypes).enumerate() {
         if !d.is_float() {
@@ -205,10 +242,21 @@ fn compare(got: &[Vec<f64>], expected: &[Vec<f64>], dtypes: &[DType], opts: &Gra
         }
         let (atol, rtol) = tolerances(opts, *d);
         for (index, (&a, &b)) in g.iter().zip(e).enumerate() {
-            let ratio = if a == b { 0.0 } else { (a - b).abs() / (atol + rtol * b.abs()) };
+            let ratio = if a == b {
+                0.0
+            } else {
+                (a - b).abs() / (atol + rtol * b.abs())
+            };
             let ratio = if ratio.is_nan() { f64::INFINITY } else { ratio };
             if worst.as_ref().is_none_or(|w| ratio > w.ratio) {
-                worst = Some(GradCheckFailure { check: check.to_string(), leaf, index, got: a, expected: b, ratio });
+                worst = Some(GradCheckFailure {
+                    check: check.to_string(),
+                    leaf,
+                    index,
+                    got: a,
+                    expected: b,
+                    ratio,
+                });
             }
         }
     }
@@ -218,7 +266,13 @@ fn compare(got: &[Vec<f64>], expected: &[Vec<f64>], dtypes: &[DType], opts: &Gra
     }
 }
 
-fn check_jvp(f: &FlatFn<'_>, xs: &[Tensor], opts: &GradCheckOptions, check: &str, rng: &mut SplitMix) -> Result<(), GradCheckFailure> {
+fn check_jvp(
+    f: &FlatFn<'_>,
+    xs: &[Tensor],
+    opts: &GradCheckOptions,
+    check: &str,
+    rng: &mut SplitMix,
+) -> Result<(), GradCheckFailure> {
     let v = random_like(xs, rng);
     let (ys, dys) = jvp_flat(f, xs, &v);
     let expected = numerical_jvp(f, xs, &v, opts.eps);
@@ -227,7 +281,13 @@ fn check_jvp(f: &FlatFn<'_>, xs: &[Tensor], opts: &GradCheckOptions, check: &str
     compare(&got, &expected, &dtypes, opts, check)
 }
 
-fn check_vjp(f: &FlatFn<'_>, xs: &[Tensor], opts: &GradCheckOptions, check: &str, rng: &mut SplitMix) -> Result<(), GradCheckFailure> {
+fn check_vjp(
+    f: &FlatFn<'_>,
+    xs: &[Tensor],
+    opts: &GradCheckOptions,
+    check: &str,
+    rng: &mut SplitMix,
+) -> Result<(), GradCheckFailure> {
     let (ys, lin) = linearize_flat(xs, |xs| f(xs));
     let v = random_like(xs, rng);
     let u = random_like(&ys, rng);
@@ -238,7 +298,13 @@ fn check_vjp(f: &FlatFn<'_>, xs: &[Tensor], opts: &GradCheckOptions, check: &str
         a.iter()
             .zip(b)
             .filter(|(x, _)| x.dtype().is_float())
-            .map(|(x, y)| x.to_vec::<f64>().iter().zip(y.to_vec::<f64>()).map(|(p, q)| p * q).sum::<f64>())
+            .map(|(x, y)| {
+                x.to_vec::<f64>()
+                    .iter()
+                    .zip(y.to_vec::<f64>())
+                    .map(|(p, q)| p * q)
+                    .sum::<f64>()
+            })
             .sum()
     };
     let got = dot(&v, &ct_in);
@@ -246,9 +312,18 @@ fn check_vjp(f: &FlatFn<'_>, xs: &[Tensor], opts: &GradCheckOptions, check: &str
         .iter()
         .zip(&u)
         .filter(|(_, uu)| uu.dtype().is_float())
-        .map(|(t, uu)| t.iter().zip(uu.to_vec::<f64>()).map(|(p, q)| p * q).sum::<f64>())
+        .map(|(t, uu)| {
+            t.iter()
+                .zip(uu.to_vec::<f64>())
+                .map(|(p, q)| p * q)
+                .sum::<f64>()
+        })
         .sum();
-    let dtype = if xs.iter().chain(&ys).any(|x| x.dtype() == DType::F32) { DType::F32 } else { DType::F64 };
+    let dtype = if xs.iter().chain(&ys).any(|x| x.dtype() == DType::F32) {
+        DType::F32
+    } else {
+        DType::F64
+    };
     compare(&[vec![got]], &[vec![expected]], &[dtype], opts, check)
 }
 

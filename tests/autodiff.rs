@@ -16,7 +16,10 @@ fn s64(v: f64) -> Tensor {
 fn close(a: &[f64], b: &[f64], tol: f64) {
     assert_eq!(a.len(), b.len());
     for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        assert!((x - y).abs() <= tol * (1.0 + y.abs()), "element {i}: {x} vs {y}");
+        assert!(
+            (x - y).abs() <= tol * (1.0 + y.abs()),
+            "element {i}: {x} vs {y}"
+        );
     }
 }
 
@@ -37,11 +40,19 @@ fn derivatives_of_x_to_the_fifth_per_order() {
     let v = 1.5f64;
     close(&[d5(&x).item::<f64>()], &[120.0], 1e-12);
     close(&[d6(&x).item::<f64>()], &[0.0], 1e-12);
-    close(&[grad(grad(grad(grad(f))))(&x).item::<f64>()], &[120.0 * v], 1e-12);
+    close(
+        &[grad(grad(grad(grad(f))))(&x).item::<f64>()],
+        &[120.0 * v],
+        1e-12,
+    );
     let g1 = grad(f)(&x).item::<f64>();
     let g2 = grad(grad(f))(&x).item::<f64>();
     let g3 = grad(grad(grad(f)))(&x).item::<f64>();
-    close(&[g1, g2, g3], &[5.0 * v.powi(4), 20.0 * v.powi(3), 60.0 * v * v], 1e-12);
+    close(
+        &[g1, g2, g3],
+        &[5.0 * v.powi(4), 20.0 * v.powi(3), 60.0 * v * v],
+        1e-12,
+    );
 }
 
 #[test]
@@ -87,10 +98,17 @@ fn nested_jvp_grad_vjp() {
         pullback(&Tensor::ones(&[2], DType::F64)).sum()
     })(&x);
     // d/dx sum(cos(x) x + sin(x)) = -sin x * x + cos x + cos x
-    let expect: Vec<f64> = [0.2f64, -0.4].iter().map(|&a| -a.sin() * a + 2.0 * a.cos()).collect();
+    let expect: Vec<f64> = [0.2f64, -0.4]
+        .iter()
+        .map(|&a| -a.sin() * a + 2.0 * a.cos())
+        .collect();
     close(&g.to_vec::<f64>(), &expect, 1e-13);
     // jvp of jvp.
-    let (_, second) = jvp(|x: &Tensor| jvp(|y: &Tensor| y.powi(3), x, &Tensor::ones(&[], DType::F64)).1, &s64(2.0), &s64(1.0));
+    let (_, second) = jvp(
+        |x: &Tensor| jvp(|y: &Tensor| y.powi(3), x, &Tensor::ones(&[], DType::F64)).1,
+        &s64(2.0),
+        &s64(1.0),
+    );
     close(&[second.item::<f64>()], &[12.0], 1e-12);
 }
 
@@ -104,18 +122,36 @@ fn value_and_grad_aux_and_pytrees() {
     assert_eq!(v.shape(), &[] as &[usize]);
     assert_eq!(gw.shape(), &[3, 2]);
     // Reference: d/dz tanh = 1 - tanh^2.
-    let z: Vec<f64> = (0..2).map(|j| (0..3).map(|i| [1.0, 2.0, 3.0][i] * w.to_vec::<f64>()[i * 2 + j]).sum::<f64>() + [0.1, 0.2][j]).collect();
+    let z: Vec<f64> = (0..2)
+        .map(|j| {
+            (0..3)
+                .map(|i| [1.0, 2.0, 3.0][i] * w.to_vec::<f64>()[i * 2 + j])
+                .sum::<f64>()
+                + [0.1, 0.2][j]
+        })
+        .collect();
     let dz: Vec<f64> = z.iter().map(|z| 1.0 - z.tanh().powi(2)).collect();
     close(&gb.to_vec::<f64>(), &dz, 1e-13);
     let gw_ref: Vec<f64> = (0..6).map(|k| [1.0, 2.0, 3.0][k / 2] * dz[k % 2]).collect();
     close(&gw.to_vec::<f64>(), &gw_ref, 1e-13);
-    let ((v2, aux), _) = value_and_grad_with_aux(|p: &(Tensor, Tensor)| (loss(p), p.0.sum()))(&(w.clone(), b.clone()));
+    let ((v2, aux), _) = value_and_grad_with_aux(|p: &(Tensor, Tensor)| (loss(p), p.0.sum()))(&(
+        w.clone(),
+        b.clone(),
+    ));
     assert_eq!(v2.item::<f64>(), v.item::<f64>());
     close(&[aux.item::<f64>()], &[w.sum().item::<f64>()], 0.0);
-    let (g3, aux3) = grad_with_aux(|p: &(Tensor, Tensor)| (loss(p), (p.1.clone(), 7.0 * p.1.sum())))(&(w, b));
+    let (g3, aux3) =
+        grad_with_aux(|p: &(Tensor, Tensor)| (loss(p), (p.1.clone(), 7.0 * p.1.sum())))(&(w, b));
     close(&g3.1.to_vec::<f64>(), &dz, 1e-13);
     assert_eq!(aux3.0.shape(), &[2]);
-    check_grads(loss, &(t64(&[0.5, -1.0, 2.0, 0.1, 0.3, -0.2], &[3, 2]), t64(&[0.1, 0.2], &[2])), 2);
+    check_grads(
+        loss,
+        &(
+            t64(&[0.5, -1.0, 2.0, 0.1, 0.3, -0.2], &[3, 2]),
+            t64(&[0.1, 0.2], &[2]),
+        ),
+        2,
+    );
 }
 
 #[test]
@@ -159,7 +195,11 @@ fn jacobians_of_non_square_functions_agree_with_each_other() {
 #[test]
 fn custom_jvp_is_used_by_forward_and_reverse_mode() {
     // A deliberately "wrong" rule proves the rule (not the function) is differentiated.
-    let f = custom_jvp("f", |x: &Tensor| x.sin(), |x: &Tensor, t: &Tensor| (x.sin(), t * 3.0));
+    let f = custom_jvp(
+        "f",
+        |x: &Tensor| x.sin(),
+        |x: &Tensor, t: &Tensor| (x.sin(), t * 3.0),
+    );
     let x = t64(&[0.5, 1.0], &[2]);
     let (_, t) = jvp(&f, &x, &Tensor::ones(&[2], DType::F64));
     assert_eq!(t.to_vec::<f64>(), vec![3.0, 3.0]);
@@ -169,9 +209,16 @@ fn custom_jvp_is_used_by_forward_and_reverse_mode() {
     close(&f(&x).to_vec::<f64>(), &[0.5f64.sin(), 1.0f64.sin()], 0.0);
     // Under make_jaxpr it is one custom_jvp_call equation.
     let j = make_jaxpr(&f)(&x);
-    assert!(j.to_string().contains("custom_jvp_call[") && j.to_string().contains("name=f"), "{j}");
+    assert!(
+        j.to_string().contains("custom_jvp_call[") && j.to_string().contains("name=f"),
+        "{j}"
+    );
     // grad of grad through the rule: the rule's tangent computation is differentiated.
-    let sq = custom_jvp("sq", |x: &Tensor| x * x, |x: &Tensor, t: &Tensor| (x * x, t * x * 2.0));
+    let sq = custom_jvp(
+        "sq",
+        |x: &Tensor| x * x,
+        |x: &Tensor, t: &Tensor| (x * x, t * x * 2.0),
+    );
     let gg = grad(grad(move |x: &Tensor| sq(x)))(&s64(3.0));
     assert_eq!(gg.item::<f64>(), 2.0);
 }
@@ -195,13 +242,21 @@ fn custom_vjp_is_used_by_reverse_mode() {
         |(a, b): &(Tensor, Tensor), ct: &Tensor| (b * ct, a * ct),
     );
     let (ga, gb) = grad(&h)(&(t64(&[1.0, 2.0], &[2]), t64(&[3.0, 4.0], &[2])));
-    assert_eq!((ga.to_vec::<f64>(), gb.to_vec::<f64>()), (vec![3.0, 4.0], vec![1.0, 2.0]));
+    assert_eq!(
+        (ga.to_vec::<f64>(), gb.to_vec::<f64>()),
+        (vec![3.0, 4.0], vec![1.0, 2.0])
+    );
 }
 
 #[test]
 #[should_panic(expected = "forward-mode")]
 fn custom_vjp_rejects_forward_mode() {
-    let f = custom_vjp("f", |x: &Tensor| x.exp(), |x: &Tensor| (x.exp(), ()), |_: &(), ct: &Tensor| ct.clone());
+    let f = custom_vjp(
+        "f",
+        |x: &Tensor| x.exp(),
+        |x: &Tensor| (x.exp(), ()),
+        |_: &(), ct: &Tensor| ct.clone(),
+    );
     let _ = jvp(&f, &s64(1.0), &s64(1.0));
 }
 
@@ -211,24 +266,44 @@ fn checkpoint_gives_the_same_gradients_and_recomputes() {
     let f = move |x: &Tensor| block(x).sum();
     let plain = |x: &Tensor| x.sin().exp().tanh().sum();
     let x = t64(&[0.3, -1.2, 0.8], &[3]);
-    close(&grad(&f)(&x).to_vec::<f64>(), &grad(plain)(&x).to_vec::<f64>(), 1e-15);
-    close(&grad(grad(&f))(&s64(0.4)).to_vec::<f64>(), &grad(grad(plain))(&s64(0.4)).to_vec::<f64>(), 1e-14);
+    close(
+        &grad(&f)(&x).to_vec::<f64>(),
+        &grad(plain)(&x).to_vec::<f64>(),
+        1e-15,
+    );
+    close(
+        &grad(grad(&f))(&s64(0.4)).to_vec::<f64>(),
+        &grad(grad(plain))(&s64(0.4)).to_vec::<f64>(),
+        1e-14,
+    );
     // The linearized checkpointed function keeps only the block's input as a residual (one
     // constvar) and one differentiated checkpoint equation; without checkpoint the
     // intermediates (cos, exp, tanh, ...) are residuals.
     let (_, f_lin) = linearize(&f, &x);
     let lin_text = make_jaxpr(|t: &Tensor| f_lin(t))(&x).to_string();
-    assert!(lin_text.starts_with("{ lambda a:f64[3]; b:f64[3]. let"), "{lin_text}");
-    assert!(lin_text.contains("checkpoint[") && lin_text.contains("differentiated=True"), "{lin_text}");
+    assert!(
+        lin_text.starts_with("{ lambda a:f64[3]; b:f64[3]. let"),
+        "{lin_text}"
+    );
+    assert!(
+        lin_text.contains("checkpoint[") && lin_text.contains("differentiated=True"),
+        "{lin_text}"
+    );
     let (_, plain_lin) = linearize(plain, &x);
     let plain_text = make_jaxpr(|t: &Tensor| plain_lin(t))(&x).to_string();
-    assert!(plain_text.starts_with("{ lambda a:f64[3] b:f64[3]"), "{plain_text}");
+    assert!(
+        plain_text.starts_with("{ lambda a:f64[3] b:f64[3]"),
+        "{plain_text}"
+    );
     check_grads(&f, &x, 2);
 }
 
 #[test]
 fn linear_transpose_and_stop_gradient() {
-    let ft = linear_transpose(|x: &Tensor| lax::transpose(&x.broadcast_to(&[2, 3]), &[1, 0]) * 3.0, &t64(&[0.0; 3], &[3]));
+    let ft = linear_transpose(
+        |x: &Tensor| lax::transpose(&x.broadcast_to(&[2, 3]), &[1, 0]) * 3.0,
+        &t64(&[0.0; 3], &[3]),
+    );
     let ct = t64(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[3, 2]);
     assert_eq!(ft(&ct).to_vec::<f64>(), vec![9.0, 21.0, 33.0]);
     let g = grad(|x: &Tensor| (x * stop_gradient(&x.exp())).sum())(&t64(&[0.0, 1.0], &[2]));
@@ -237,7 +312,10 @@ fn linear_transpose_and_stop_gradient() {
 
 #[test]
 fn jvp_golden_matches_jax() {
-    let j = make_jaxpr(|(x, t): &(Tensor, Tensor)| jvp(|x: &Tensor| x.sin(), x, t))(&(Tensor::zeros(&[3], DType::F32), Tensor::zeros(&[3], DType::F32)));
+    let j = make_jaxpr(|(x, t): &(Tensor, Tensor)| jvp(|x: &Tensor| x.sin(), x, t))(&(
+        Tensor::zeros(&[3], DType::F32),
+        Tensor::zeros(&[3], DType::F32),
+    ));
     let expected = "\
 { lambda ; a:f32[3] b:f32[3]. let
     c:f32[3] = sin a
@@ -251,7 +329,10 @@ fn jvp_golden_matches_jax() {
 fn grad_golden_matches_jax() {
     // jax.make_jaxpr(jax.grad(lambda x, y: jnp.sum((jnp.sin(x) * 2 + y) * x)))(f32[3], f32[3])
     let f = |(x, y): &(Tensor, Tensor)| grad(|x: &Tensor| ((x.sin() * 2.0 + y) * x).sum())(x);
-    let j = make_jaxpr(f)(&(Tensor::zeros(&[3], DType::F32), Tensor::zeros(&[3], DType::F32)));
+    let j = make_jaxpr(f)(&(
+        Tensor::zeros(&[3], DType::F32),
+        Tensor::zeros(&[3], DType::F32),
+    ));
     let expected = "\
 { lambda ; a:f32[3] b:f32[3]. let
     c:f32[3] = sin a
@@ -296,13 +377,21 @@ fn nan_safe_activations_have_finite_gradients() {
     assert!(finite(grad(|x: &Tensor| nn::relu(x).sum())(&no_inf)));
     assert!(finite(grad(|x: &Tensor| nn::sigmoid(x).sum())(&no_inf)));
     let w = t64(&[1.0, 2.0, 3.0, 4.0, 5.0], &[5]);
-    assert!(finite(grad(|x: &Tensor| (nn::softmax(x, 0) * &w).sum())(&extreme)));
-    assert!(finite(grad(|x: &Tensor| (nn::log_softmax(x, 0).maximum(-1e3) * &w).sum())(&extreme)));
+    assert!(finite(grad(|x: &Tensor| (nn::softmax(x, 0) * &w).sum())(
+        &extreme
+    )));
+    assert!(finite(grad(|x: &Tensor| (nn::log_softmax(x, 0)
+        .maximum(-1e3)
+        * &w)
+        .sum())(&extreme)));
     assert!(finite(grad(|x: &Tensor| nn::logsumexp(x, 0))(&extreme)));
     // The double-where pattern: the inner where keeps sqrt's derivative finite at 0.
     let x = t64(&[0.0, 4.0], &[2]);
     let unsafe_g = grad(|x: &Tensor| ferrax::numpy::where_(&x.gt(0.0), x.sqrt(), 0.0).sum())(&x);
-    assert!(unsafe_g.to_vec::<f64>()[0].is_nan(), "the single where leaks sqrt'(0) = inf * 0");
+    assert!(
+        unsafe_g.to_vec::<f64>()[0].is_nan(),
+        "the single where leaks sqrt'(0) = inf * 0"
+    );
     let safe = |x: &Tensor| {
         let pos = x.gt(0.0);
         let safe_x = ferrax::numpy::where_(&pos, x, 1.0);

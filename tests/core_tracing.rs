@@ -39,7 +39,10 @@ fn panic_info(f: impl FnOnce()) -> (String, String) {
 fn eager_ops_compute_values() {
     let x = v(&[0.0, 1.0, 2.0]);
     let y = (x.sin() * 2.0 + &x) * &x;
-    let expect: Vec<f32> = [0.0f32, 1.0, 2.0].iter().map(|&a| (a.sin() * 2.0 + a) * a).collect();
+    let expect: Vec<f32> = [0.0f32, 1.0, 2.0]
+        .iter()
+        .map(|&a| (a.sin() * 2.0 + a) * a)
+        .collect();
     assert_eq!(y.to_vec::<f32>(), expect);
 }
 
@@ -82,11 +85,23 @@ fn non_scalar_captured_constant_becomes_a_constvar() {
 fn scalar_constants_become_literals() {
     let s = Tensor::scalar(2.5f64);
     let j = make_jaxpr(|x: &Tensor| x * &s)(&Tensor::zeros(&[2], DType::F64));
-    assert_eq!(j.to_string(), "{ lambda ; a:f64[2]. let b:f64[2] = mul a 2.5:f64[] in (b,) }");
+    assert_eq!(
+        j.to_string(),
+        "{ lambda ; a:f64[2]. let b:f64[2] = mul a 2.5:f64[] in (b,) }"
+    );
     let i = make_jaxpr(|x: &Tensor| x + 3)(&Tensor::zeros(&[2], DType::I32));
-    assert_eq!(i.to_string(), "{ lambda ; a:i32[2]. let b:i32[2] = add a 3:i32[] in (b,) }");
-    let b = make_jaxpr(|x: &Tensor| ferrax::lax::and(x, &Tensor::scalar(true)))(&Tensor::zeros(&[2], DType::Bool));
-    assert_eq!(b.to_string(), "{ lambda ; a:bool[2]. let b:bool[2] = and a True:bool[] in (b,) }");
+    assert_eq!(
+        i.to_string(),
+        "{ lambda ; a:i32[2]. let b:i32[2] = add a 3:i32[] in (b,) }"
+    );
+    let b = make_jaxpr(|x: &Tensor| ferrax::lax::and(x, &Tensor::scalar(true)))(&Tensor::zeros(
+        &[2],
+        DType::Bool,
+    ));
+    assert_eq!(
+        b.to_string(),
+        "{ lambda ; a:bool[2]. let b:bool[2] = and a True:bool[] in (b,) }"
+    );
 }
 
 #[test]
@@ -100,8 +115,14 @@ fn nested_make_jaxpr_treats_outer_tracers_as_constants() {
         *seen.borrow_mut() = inner.to_string();
         y.cos()
     })(&x);
-    assert_eq!(seen.borrow().as_str(), "{ lambda a:f32[2]; b:f32[2]. let c:f32[2] = mul b a in (c,) }");
-    assert_eq!(outer.to_string(), "{ lambda ; a:f32[2]. let b:f32[2] = sin a; c:f32[2] = cos b in (c,) }");
+    assert_eq!(
+        seen.borrow().as_str(),
+        "{ lambda a:f32[2]; b:f32[2]. let c:f32[2] = mul b a in (c,) }"
+    );
+    assert_eq!(
+        outer.to_string(),
+        "{ lambda ; a:f32[2]. let b:f32[2] = sin a; c:f32[2] = cos b in (c,) }"
+    );
 }
 
 #[test]
@@ -111,7 +132,10 @@ fn multiple_outputs_and_unused_values_print_like_jax() {
         let _unused = x.exp();
         (x.sin(), x.clone())
     })(&x);
-    assert_eq!(j.to_string(), "{ lambda ; a:f32[1]. let _:f32[1] = exp a; b:f32[1] = sin a in (b, a) }");
+    assert_eq!(
+        j.to_string(),
+        "{ lambda ; a:f32[1]. let _:f32[1] = exp a; b:f32[1] = sin a in (b, a) }"
+    );
 }
 
 #[test]
@@ -119,7 +143,10 @@ fn a_long_jaxpr_breaks_one_equation_per_line() {
     let x = v(&[1.0, 2.0, 3.0]);
     let j = make_jaxpr(|x: &Tensor| x.sin().cos().tanh().exp().log1p().sqrt())(&x);
     let text = j.to_string();
-    assert!(text.starts_with("{ lambda ; a:f32[3]. let\n    b:f32[3] = sin a\n"), "{text}");
+    assert!(
+        text.starts_with("{ lambda ; a:f32[3]. let\n    b:f32[3] = sin a\n"),
+        "{text}"
+    );
     assert!(text.ends_with("\n  in (g,) }"), "{text}");
     assert!(text.lines().all(|l| l.len() <= 80));
 }
@@ -161,7 +188,10 @@ fn shape_errors_name_the_op_the_shapes_and_the_caller() {
     let (msg, loc) = panic_info(|| {
         let _ = ferrax::lax::add(&v(&[1.0, 2.0]), &v(&[1.0, 2.0, 3.0]));
     });
-    assert!(msg.contains("add") && msg.contains("f32[2]") && msg.contains("f32[3]"), "{msg}");
+    assert!(
+        msg.contains("add") && msg.contains("f32[2]") && msg.contains("f32[3]"),
+        "{msg}"
+    );
     assert!(loc.contains("core_tracing.rs"), "reported at {loc}");
     let (msg, loc) = panic_info(|| {
         let _ = v(&[1.0, 2.0]) * v(&[1.0, 2.0, 3.0]);
@@ -183,7 +213,11 @@ fn check_jaxpr_accepts_staged_and_rejects_mistyped_jaxprs() {
     let a = bad.new_var(ferrax::core::Aval::new(&[3], DType::F32));
     let b = bad.new_var(ferrax::core::Aval::new(&[3], DType::I32)); // sin cannot give i32
     bad.invars.push(a);
-    bad.eqns.push(Eqn { prim: Prim::Unary(UnaryOp::Sin), inputs: [Atom::Var(a)].into_iter().collect(), outputs: [b].into_iter().collect() });
+    bad.eqns.push(Eqn {
+        prim: Prim::Unary(UnaryOp::Sin),
+        inputs: [Atom::Var(a)].into_iter().collect(),
+        outputs: [b].into_iter().collect(),
+    });
     bad.outvars.push(Atom::Var(b));
     let err = check_jaxpr(&bad).unwrap_err();
     assert!(err.contains("sin") && err.contains("i32[3]"), "{err}");
@@ -199,7 +233,9 @@ fn check_jaxpr_accepts_staged_and_rejects_mistyped_jaxprs() {
         outputs: [d].into_iter().collect(),
     });
     unbound.outvars.push(Atom::Var(d));
-    assert!(check_jaxpr(&unbound).unwrap_err().contains("before it is bound"));
+    assert!(check_jaxpr(&unbound)
+        .unwrap_err()
+        .contains("before it is bound"));
 }
 
 #[test]
@@ -208,7 +244,10 @@ fn eval_jaxpr_rejects_wrong_argument_types() {
     let (msg, _) = panic_info(|| {
         let _ = eval_jaxpr(&j.jaxpr, &j.consts, &[v(&[1.0])]);
     });
-    assert!(msg.contains("eval_jaxpr") && msg.contains("f32[1]") && msg.contains("f32[2]"), "{msg}");
+    assert!(
+        msg.contains("eval_jaxpr") && msg.contains("f32[1]") && msg.contains("f32[2]"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -224,17 +263,29 @@ fn tensors_are_send_and_sync_and_cheap_to_clone() {
 
 #[test]
 fn constructors_and_accessors() {
-    assert_eq!(Tensor::arange(0.0, 1.0, 0.25, DType::F64).to_vec::<f64>(), vec![0.0, 0.25, 0.5, 0.75]);
+    assert_eq!(
+        Tensor::arange(0.0, 1.0, 0.25, DType::F64).to_vec::<f64>(),
+        vec![0.0, 0.25, 0.5, 0.75]
+    );
     assert_eq!(Tensor::arange(5, 5, 1, DType::I32).shape(), &[0]);
-    assert_eq!(Tensor::linspace(1.0, 2.0, 1, DType::F32).to_vec::<f32>(), vec![1.0]);
+    assert_eq!(
+        Tensor::linspace(1.0, 2.0, 1, DType::F32).to_vec::<f32>(),
+        vec![1.0]
+    );
     assert_eq!(Tensor::linspace(1.0, 2.0, 0, DType::F32).shape(), &[0]);
     assert_eq!(Tensor::eye(0, DType::F32).shape(), &[0, 0]);
-    assert_eq!(Tensor::full(&[2], true, DType::Bool).to_vec::<bool>(), vec![true, true]);
+    assert_eq!(
+        Tensor::full(&[2], true, DType::Bool).to_vec::<bool>(),
+        vec![true, true]
+    );
     let a = ndarray::Array2::from_shape_fn((2, 3), |(i, j)| (i * 3 + j) as f64).into_dyn();
     let t = Tensor::from_ndarray(a.clone());
     assert_eq!(t.to_ndarray::<f64>(), a);
     let transposed = Tensor::from_ndarray(a.t().to_owned());
-    assert_eq!(transposed.to_vec::<f64>(), vec![0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
+    assert_eq!(
+        transposed.to_vec::<f64>(),
+        vec![0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
+    );
     let (msg, _) = panic_info(|| {
         let _ = Tensor::from_vec(vec![1.0f32, 2.0], &[3]);
     });

@@ -2,12 +2,14 @@
 //! 0.10.2 prints for the same functions (tests/golden/jaxprs.txt, made by
 //! tests/golden/make_jaxprs.py; JAX's sharding params are stripped there, as ferrax omits them).
 
-use ferrax::prelude::*;
 use ferrax::nn;
+use ferrax::prelude::*;
 
 fn expected(name: &str) -> String {
     let all = include_str!("golden/jaxprs.txt");
-    let start = all.find(&format!("## {name}\n")).unwrap_or_else(|| panic!("no golden named {name}"));
+    let start = all
+        .find(&format!("## {name}\n"))
+        .unwrap_or_else(|| panic!("no golden named {name}"));
     let body = &all[start + name.len() + 4..];
     let end = body.find("\n\n").unwrap_or(body.len());
     body[..end].to_string()

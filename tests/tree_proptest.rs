@@ -172,7 +172,7 @@ fn skipped_are_default(t: &Tree) -> bool {
         Leaf(_) | Unit => true,
         List(v) => v.iter().all(skipped_are_default),
         Pair((a, b)) | Arr([a, b]) => skipped_are_default(a) && skipped_are_default(b),
-        Opt { inner } => inner.as_ref().map_or(true, |x| skipped_are_default(x)),
+        Opt { inner } => inner.as_ref().is_none_or(|x| skipped_are_default(x)),
         Map(m) => m.values().all(skipped_are_default),
         HMap(m) => m.values().all(skipped_are_default),
         Lin(l) => l.scratch.is_empty() && skipped_are_default(&l.w) && skipped_are_default(&l.b),

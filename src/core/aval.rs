@@ -26,7 +26,10 @@ pub struct Aval {
 impl Aval {
     /// Builds an aval from dims and dtype.
     pub fn new(shape: &[usize], dtype: DType) -> Aval {
-        Aval { shape: Shape::from_slice(shape), dtype }
+        Aval {
+            shape: Shape::from_slice(shape),
+            dtype,
+        }
     }
 
     /// Number of dimensions.
@@ -41,7 +44,10 @@ impl Aval {
 
     /// Same shape, another dtype.
     pub fn with_dtype(&self, dtype: DType) -> Aval {
-        Aval { shape: self.shape.clone(), dtype }
+        Aval {
+            shape: self.shape.clone(),
+            dtype,
+        }
     }
 }
 

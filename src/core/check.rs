@@ -45,9 +45,16 @@ pub fn check_jaxpr(jaxpr: &Jaxpr) -> Result<(), String> {
             check_atom(a, &defined_now, &at)?;
         }
         let in_avals: Vec<_> = e.inputs.iter().map(|a| jaxpr.atom_aval(a)).collect();
-        let expected = e.prim.abstract_eval(&in_avals).map_err(|m| format!("{at}: {m}"))?;
+        let expected = e
+            .prim
+            .abstract_eval(&in_avals)
+            .map_err(|m| format!("{at}: {m}"))?;
         if expected.len() != e.outputs.len() {
-            return Err(format!("{at}: {} outputs bound, rule gives {}", e.outputs.len(), expected.len()));
+            return Err(format!(
+                "{at}: {} outputs bound, rule gives {}",
+                e.outputs.len(),
+                expected.len()
+            ));
         }
         for (v, want) in e.outputs.iter().zip(&expected) {
             let got = jaxpr.aval(*v);

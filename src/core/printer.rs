@@ -128,11 +128,20 @@ impl Names {
 pub fn literal_text(t: &Tensor) -> String {
     let a = t.array();
     let v = match a {
-        ArrayData::Bool(x) => if x.iter().next() == Some(&true) { "True" } else { "False" }.to_string(),
+        ArrayData::Bool(x) => if x.iter().next() == Some(&true) {
+            "True"
+        } else {
+            "False"
+        }
+        .to_string(),
         ArrayData::I32(x) => x.iter().next().map(|v| v.to_string()).unwrap_or_default(),
         ArrayData::U32(x) => x.iter().next().map(|v| v.to_string()).unwrap_or_default(),
-        ArrayData::F32(x) => crate::tensor::python_float_repr(x.iter().next().copied().unwrap_or(0.0) as f64, true),
-        ArrayData::F64(x) => crate::tensor::python_float_repr(x.iter().next().copied().unwrap_or(0.0), false),
+        ArrayData::F32(x) => {
+            crate::tensor::python_float_repr(x.iter().next().copied().unwrap_or(0.0) as f64, true)
+        }
+        ArrayData::F64(x) => {
+            crate::tensor::python_float_repr(x.iter().next().copied().unwrap_or(0.0), false)
+        }
     };
     format!("{v}:{}", t.aval())
 }
@@ -177,7 +186,10 @@ impl Printer {
             Param::Jaxprs(js) => {
                 let docs = js.iter().map(|j| self.jaxpr(j)).collect();
                 group(concat(vec![
-                    nest(2, concat(vec![text("("), Doc::Brk(""), join(Doc::Brk(" "), docs)])),
+                    nest(
+                        2,
+                        concat(vec![text("("), Doc::Brk(""), join(Doc::Brk(" "), docs)]),
+                    ),
                     Doc::Brk(""),
                     text(")"),
                 ]))
@@ -196,7 +208,10 @@ impl Printer {
         } else {
             let kvs = params.iter().map(|(k, v)| self.param(k, v)).collect();
             group(concat(vec![
-                nest(2, concat(vec![text("["), Doc::Brk(""), join(Doc::Brk(" "), kvs)])),
+                nest(
+                    2,
+                    concat(vec![text("["), Doc::Brk(""), join(Doc::Brk(" "), kvs)]),
+                ),
                 Doc::Brk(""),
                 text("]"),
             ]))
@@ -260,7 +275,12 @@ fn used_vars(j: &Jaxpr) -> HashSet<Var> {
 
 /// Prints a jaxpr in JAX's format, 80 columns wide.
 pub fn pp_jaxpr(j: &Jaxpr) -> String {
-    let mut p = Printer { names: Names { names: HashMap::new(), next: 0 } };
+    let mut p = Printer {
+        names: Names {
+            names: HashMap::new(),
+            next: 0,
+        },
+    };
     let doc = p.jaxpr(j);
     format_doc(&doc, 80)
 }
@@ -292,7 +312,14 @@ mod tests {
     #[test]
     fn groups_break_only_when_they_do_not_fit() {
         let d = group(concat(vec![
-            nest(2, concat(vec![text("["), Doc::Brk(""), join(Doc::Brk(" "), vec![text("a=1"), text("b=2")])])),
+            nest(
+                2,
+                concat(vec![
+                    text("["),
+                    Doc::Brk(""),
+                    join(Doc::Brk(" "), vec![text("a=1"), text("b=2")]),
+                ]),
+            ),
             Doc::Brk(""),
             text("]"),
         ]));

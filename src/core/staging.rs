@@ -3,7 +3,9 @@
 
 use super::aval::Aval;
 use super::jaxpr::{Atom, ClosedJaxpr, Eqn, Jaxpr, Var};
-use super::trace::{current_trace, new_trace_id, with_trace, Avals, Outputs, Trace, TraceId, Tracer};
+use super::trace::{
+    current_trace, new_trace_id, with_trace, Avals, Outputs, Trace, TraceId, Tracer,
+};
 use crate::prims::Prim;
 use crate::tensor::Tensor;
 use crate::tree::PyTree;
@@ -37,12 +39,22 @@ struct Builder {
 impl StagingTrace {
     /// A new staging trace whose parent is the current trace.
     pub fn new() -> Rc<StagingTrace> {
-        Rc::new(StagingTrace { id: new_trace_id(), parent: current_trace(), partial: false, state: RefCell::default() })
+        Rc::new(StagingTrace {
+            id: new_trace_id(),
+            parent: current_trace(),
+            partial: false,
+            state: RefCell::default(),
+        })
     }
 
     /// A new partial-evaluation staging trace whose parent is the current trace.
     pub fn new_partial() -> Rc<StagingTrace> {
-        Rc::new(StagingTrace { id: new_trace_id(), parent: current_trace(), partial: true, state: RefCell::default() })
+        Rc::new(StagingTrace {
+            id: new_trace_id(),
+            parent: current_trace(),
+            partial: true,
+            state: RefCell::default(),
+        })
     }
 
     /// True if `t` is one of this trace's tracers.
@@ -54,7 +66,11 @@ impl StagingTrace {
     pub fn new_arg(&self, aval: Aval) -> Tensor {
         let v = self.state.borrow_mut().jaxpr.new_var(aval.clone());
         self.jaxpr_invar_push(v);
-        Tensor::from_tracer(Tracer { trace: self.id, id: v.0, aval })
+        Tensor::from_tracer(Tracer {
+            trace: self.id,
+            id: v.0,
+            aval,
+        })
     }
 
     fn jaxpr_invar_push(&self, v: Var) {
@@ -93,10 +109,16 @@ impl StagingTrace {
         let consts = std::mem::take(&mut st.consts);
         jaxpr.outvars = outvars;
         jaxpr.constvars = consts.iter().map(|(v, _)| *v).collect();
-        let closed = ClosedJaxpr { jaxpr: Arc::new(jaxpr), consts: consts.into_iter().map(|(_, t)| t).collect() };
+        let closed = ClosedJaxpr {
+            jaxpr: Arc::new(jaxpr),
+            consts: consts.into_iter().map(|(_, t)| t).collect(),
+        };
         if cfg!(debug_assertions) {
             if let Err(e) = super::check_jaxpr(&closed.jaxpr) {
-                panic!("internal error: staged jaxpr fails its type check: {e}\n{}", closed.jaxpr);
+                panic!(
+                    "internal error: staged jaxpr fails its type check: {e}\n{}",
+                    closed.jaxpr
+                );
             }
         }
         closed
@@ -118,13 +140,26 @@ impl Trace for StagingTrace {
         }
         let atoms = inputs.iter().map(|t| self.atom_for(t)).collect();
         let mut st = self.state.borrow_mut();
-        let outputs: smallvec::SmallVec<[Var; 1]> = out_avals.iter().map(|a| st.jaxpr.new_var(a.clone())).collect();
+        let outputs: smallvec::SmallVec<[Var; 1]> = out_avals
+            .iter()
+            .map(|a| st.jaxpr.new_var(a.clone()))
+            .collect();
         let tracers = outputs
             .iter()
             .zip(out_avals)
-            .map(|(v, aval)| Tensor::from_tracer(Tracer { trace: self.id, id: v.0, aval }))
+            .map(|(v, aval)| {
+                Tensor::from_tracer(Tracer {
+                    trace: self.id,
+                    id: v.0,
+                    aval,
+                })
+            })
             .collect();
-        st.jaxpr.eqns.push(Eqn { prim: prim.clone(), inputs: atoms, outputs });
+        st.jaxpr.eqns.push(Eqn {
+            prim: prim.clone(),
+            inputs: atoms,
+            outputs,
+        });
         tracers
     }
 

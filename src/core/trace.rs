@@ -105,7 +105,11 @@ pub fn bind(prim: &Prim, inputs: &[Tensor]) -> Outputs {
                 return outs;
             }
             let out_avals = abstract_eval(prim, inputs);
-            Outputs::from_iter(eval_concrete(prim, inputs, &out_avals).into_iter().map(Tensor::from_array))
+            Outputs::from_iter(
+                eval_concrete(prim, inputs, &out_avals)
+                    .into_iter()
+                    .map(Tensor::from_array),
+            )
         }
         Some(trace) => {
             let out_avals = abstract_eval(prim, inputs);
@@ -144,7 +148,11 @@ pub fn abstract_eval(prim: &Prim, inputs: &[Tensor]) -> Avals {
 
 /// Evaluates a primitive on concrete inputs with its kernel.
 #[track_caller]
-pub fn eval_concrete(prim: &Prim, inputs: &[Tensor], out_avals: &[Aval]) -> SmallVec<[ArrayData; 1]> {
+pub fn eval_concrete(
+    prim: &Prim,
+    inputs: &[Tensor],
+    out_avals: &[Aval],
+) -> SmallVec<[ArrayData; 1]> {
     let arrays: SmallVec<[&ArrayData; 3]> = inputs
         .iter()
         .map(|t| match t.try_array() {

@@ -25,7 +25,12 @@ pub fn eval_jaxpr(jaxpr: &Jaxpr, consts: &[Tensor], args: &[Tensor]) -> Vec<Tens
         args.len()
     );
     let mut env: Vec<Option<Tensor>> = vec![None; jaxpr.var_avals.len()];
-    for (v, t) in jaxpr.constvars.iter().chain(&jaxpr.invars).zip(consts.iter().chain(args)) {
+    for (v, t) in jaxpr
+        .constvars
+        .iter()
+        .chain(&jaxpr.invars)
+        .zip(consts.iter().chain(args))
+    {
         let want = jaxpr.aval(*v);
         assert!(
             t.shape() == want.shape.as_slice() && t.dtype() == want.dtype,
@@ -37,7 +42,9 @@ pub fn eval_jaxpr(jaxpr: &Jaxpr, consts: &[Tensor], args: &[Tensor]) -> Vec<Tens
     }
     let read = |env: &[Option<Tensor>], a: &Atom| -> Tensor {
         match a {
-            Atom::Var(v) => env[v.0 as usize].clone().expect("checked jaxpr binds before use"),
+            Atom::Var(v) => env[v.0 as usize]
+                .clone()
+                .expect("checked jaxpr binds before use"),
             Atom::Lit(t) => t.clone(),
         }
     };

@@ -11,7 +11,11 @@ fn stretch_strides(in_shape: &[usize], out_shape: &[usize]) -> Vec<usize> {
     let mut strides = vec![0; out_shape.len()];
     let mut acc = 1;
     for d in (0..out_shape.len()).rev() {
-        strides[d] = if in_shape[d] == 1 && out_shape[d] != 1 { 0 } else { acc };
+        strides[d] = if in_shape[d] == 1 && out_shape[d] != 1 {
+            0
+        } else {
+            acc
+        };
         acc *= in_shape[d];
     }
     strides
@@ -50,7 +54,10 @@ pub fn zip_broadcast<A: Copy, B: Copy, O>(
         return out;
     }
     let rank = out_shape.len();
-    let (sa, sb) = (stretch_strides(a_shape, out_shape), stretch_strides(b_shape, out_shape));
+    let (sa, sb) = (
+        stretch_strides(a_shape, out_shape),
+        stretch_strides(b_shape, out_shape),
+    );
     let inner = out_shape[rank - 1];
     let (ia, ib) = (sa[rank - 1], sb[rank - 1]);
     let rows = n / inner;
@@ -58,7 +65,12 @@ pub fn zip_broadcast<A: Copy, B: Copy, O>(
     let (mut off_a, mut off_b) = (0usize, 0usize);
     for _ in 0..rows {
         match (ia, ib) {
-            (1, 1) => out.extend(a[off_a..off_a + inner].iter().zip(&b[off_b..off_b + inner]).map(|(&x, &y)| f(x, y))),
+            (1, 1) => out.extend(
+                a[off_a..off_a + inner]
+                    .iter()
+                    .zip(&b[off_b..off_b + inner])
+                    .map(|(&x, &y)| f(x, y)),
+            ),
             (1, _) => {
                 let y = b[off_b];
                 out.extend(a[off_a..off_a + inner].iter().map(|&x| f(x, y)));
@@ -97,6 +109,7 @@ pub fn zip_broadcast<A: Copy, B: Copy, O>(
 /// assert!((e - std::f32::consts::E).abs() <= f32::EPSILON * 3.0);
 /// ```
 #[inline(always)]
+#[allow(clippy::excessive_precision)] // published coefficients, kept as written
 pub fn exp_f32(x: f32) -> f32 {
     const LOG2E: f32 = std::f32::consts::LOG2_E;
     const LN2_HI: f32 = 0.693_359_4;
@@ -136,6 +149,7 @@ pub fn exp_f32(x: f32) -> f32 {
 /// assert!((t - 0.5f32.tanh()).abs() < 1e-6);
 /// ```
 #[inline(always)]
+#[allow(clippy::excessive_precision)] // published coefficients, kept as written
 pub fn tanh_f32(x: f32) -> f32 {
     let xc = x.clamp(-7.905_311, 7.905_311);
     let x2 = xc * xc;
@@ -226,7 +240,11 @@ mod tests {
     fn logistic_is_accurate_and_saturates() {
         for x in sweep(-30.0, 30.0, 20_000) {
             let want = 1.0 / (1.0 + (-(x as f64)).exp());
-            assert!(((logistic_f32(x) as f64) - want).abs() <= 2.0 * f32::EPSILON as f64 * want.max(1e-30), "{x}");
+            assert!(
+                ((logistic_f32(x) as f64) - want).abs()
+                    <= 2.0 * f32::EPSILON as f64 * want.max(1e-30),
+                "{x}"
+            );
         }
         assert_eq!(logistic_f32(-200.0), 0.0);
         assert_eq!(logistic_f32(200.0), 1.0);
@@ -241,15 +259,26 @@ mod tests {
         let mut want = Vec::new();
         for i in 0..2 {
             for j in 0..3 {
-                for k in 0..4 {
-                    want.push(a[i * 3 + j] + b[k]);
+                for bk in &b {
+                    want.push(a[i * 3 + j] + bk);
                 }
             }
         }
         assert_eq!(out, want);
         // rank-0 with anything, and empty outputs
-        assert_eq!(zip_broadcast(&[2], &[], &a, &[2, 3], &[2, 3], |x, y| x * y), vec![0, 2, 4, 6, 8, 10]);
-        assert!(zip_broadcast::<i32, i32, i32>(&[], &[0, 3], &[1, 2, 3], &[1, 3], &[0, 3], |x, y| x + y).is_empty());
+        assert_eq!(
+            zip_broadcast(&[2], &[], &a, &[2, 3], &[2, 3], |x, y| x * y),
+            vec![0, 2, 4, 6, 8, 10]
+        );
+        assert!(zip_broadcast::<i32, i32, i32>(
+            &[],
+            &[0, 3],
+            &[1, 2, 3],
+            &[1, 3],
+            &[0, 3],
+            |x, y| x + y
+        )
+        .is_empty());
         // stretched inner dim with stretched outer dims
         let out = zip_broadcast(&[1, 2], &[2, 1], &[5], &[1, 1], &[2, 2], |x, y| x * y);
         assert_eq!(out, vec![5, 5, 10, 10]);

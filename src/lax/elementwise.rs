@@ -50,7 +50,10 @@ pub fn not(x: &Tensor) -> Tensor {
 /// ```
 #[track_caller]
 pub fn round(x: &Tensor, method: Rounding) -> Tensor {
-    bind1(&Prim::Unary(UnaryOp::Round(method)), std::slice::from_ref(x))
+    bind1(
+        &Prim::Unary(UnaryOp::Round(method)),
+        std::slice::from_ref(x),
+    )
 }
 
 /// `x ** y` for a constant integer `y`.
@@ -62,7 +65,10 @@ pub fn round(x: &Tensor, method: Rounding) -> Tensor {
 /// ```
 #[track_caller]
 pub fn integer_pow(x: &Tensor, y: i32) -> Tensor {
-    bind1(&Prim::Unary(UnaryOp::IntegerPow(y)), std::slice::from_ref(x))
+    bind1(
+        &Prim::Unary(UnaryOp::IntegerPow(y)),
+        std::slice::from_ref(x),
+    )
 }
 
 macro_rules! binary_fns {
@@ -145,7 +151,10 @@ pub fn select_n(which: &Tensor, cases: &[Tensor]) -> Tensor {
 /// ```
 #[track_caller]
 pub fn clamp(min: &Tensor, x: &Tensor, max: &Tensor) -> Tensor {
-    bind1(&Prim::Elementwise(ElementwiseOp::Clamp), &[min.clone(), x.clone(), max.clone()])
+    bind1(
+        &Prim::Elementwise(ElementwiseOp::Clamp),
+        &[min.clone(), x.clone(), max.clone()],
+    )
 }
 
 /// Converts to `dtype` (a no-op, with no equation, when it already has it).
@@ -160,5 +169,8 @@ pub fn convert_element_type(x: &Tensor, dtype: DType) -> Tensor {
     if x.dtype() == dtype {
         return x.clone();
     }
-    bind1(&Prim::Elementwise(ElementwiseOp::ConvertElementType(dtype)), std::slice::from_ref(x))
+    bind1(
+        &Prim::Elementwise(ElementwiseOp::ConvertElementType(dtype)),
+        std::slice::from_ref(x),
+    )
 }

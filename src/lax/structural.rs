@@ -7,7 +7,8 @@ use crate::prims::cumulative::CumulativeKind;
 use crate::prims::index::{GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers};
 use crate::prims::window::WindowKind;
 use crate::prims::{
-    ConvGeneralDilated, CumulativeOp, DotGeneral, IndexOp, Prim, ReduceOp, ReduceWindow, ShapeOp, Sort,
+    ConvGeneralDilated, CumulativeOp, DotGeneral, IndexOp, Prim, ReduceOp, ReduceWindow, ShapeOp,
+    Sort,
 };
 use crate::tensor::{DType, Tensor};
 
@@ -30,7 +31,13 @@ fn shape1(x: &Tensor, op: ShapeOp) -> Tensor {
 /// ```
 #[track_caller]
 pub fn broadcast_in_dim(x: &Tensor, shape: &[usize], broadcast_dimensions: &[usize]) -> Tensor {
-    shape1(x, ShapeOp::BroadcastInDim { shape: sh(shape), broadcast_dimensions: sh(broadcast_dimensions) })
+    shape1(
+        x,
+        ShapeOp::BroadcastInDim {
+            shape: sh(shape),
+            broadcast_dimensions: sh(broadcast_dimensions),
+        },
+    )
 }
 
 /// Row-major reshape.
@@ -42,7 +49,12 @@ pub fn broadcast_in_dim(x: &Tensor, shape: &[usize], broadcast_dimensions: &[usi
 /// ```
 #[track_caller]
 pub fn reshape(x: &Tensor, new_sizes: &[usize]) -> Tensor {
-    shape1(x, ShapeOp::Reshape { new_sizes: sh(new_sizes) })
+    shape1(
+        x,
+        ShapeOp::Reshape {
+            new_sizes: sh(new_sizes),
+        },
+    )
 }
 
 /// Permutes dims: output dim `i` is operand dim `permutation[i]`.
@@ -54,7 +66,12 @@ pub fn reshape(x: &Tensor, new_sizes: &[usize]) -> Tensor {
 /// ```
 #[track_caller]
 pub fn transpose(x: &Tensor, permutation: &[usize]) -> Tensor {
-    shape1(x, ShapeOp::Transpose { permutation: sh(permutation) })
+    shape1(
+        x,
+        ShapeOp::Transpose {
+            permutation: sh(permutation),
+        },
+    )
 }
 
 /// Removes the listed size-1 dims.
@@ -66,7 +83,12 @@ pub fn transpose(x: &Tensor, permutation: &[usize]) -> Tensor {
 /// ```
 #[track_caller]
 pub fn squeeze(x: &Tensor, dimensions: &[usize]) -> Tensor {
-    shape1(x, ShapeOp::Squeeze { dimensions: sh(dimensions) })
+    shape1(
+        x,
+        ShapeOp::Squeeze {
+            dimensions: sh(dimensions),
+        },
+    )
 }
 
 /// Inserts size-1 dims at the listed output positions (a `broadcast_in_dim`, as in JAX).
@@ -82,7 +104,11 @@ pub fn expand_dims(x: &Tensor, dimensions: &[usize]) -> Tensor {
     let mut out = vec![0usize; ndim];
     let mut is_new = vec![false; ndim];
     for &d in dimensions {
-        assert!(d < ndim && !is_new[d], "expand_dims: bad dimensions {dimensions:?} for rank {}", x.ndim());
+        assert!(
+            d < ndim && !is_new[d],
+            "expand_dims: bad dimensions {dimensions:?} for rank {}",
+            x.ndim()
+        );
         is_new[d] = true;
         out[d] = 1;
     }
@@ -102,7 +128,12 @@ pub fn expand_dims(x: &Tensor, dimensions: &[usize]) -> Tensor {
 /// ```
 #[track_caller]
 pub fn rev(x: &Tensor, dimensions: &[usize]) -> Tensor {
-    shape1(x, ShapeOp::Rev { dimensions: sh(dimensions) })
+    shape1(
+        x,
+        ShapeOp::Rev {
+            dimensions: sh(dimensions),
+        },
+    )
 }
 
 /// Pads with `padding_value` (a scalar of `x`'s dtype): per dim `(low, high, interior)`;
@@ -116,7 +147,12 @@ pub fn rev(x: &Tensor, dimensions: &[usize]) -> Tensor {
 /// ```
 #[track_caller]
 pub fn pad(x: &Tensor, padding_value: &Tensor, padding_config: &[(i64, i64, i64)]) -> Tensor {
-    bind1(&Prim::Shape(ShapeOp::Pad { padding_config: padding_config.to_vec() }), &[x.clone(), padding_value.clone()])
+    bind1(
+        &Prim::Shape(ShapeOp::Pad {
+            padding_config: padding_config.to_vec(),
+        }),
+        &[x.clone(), padding_value.clone()],
+    )
 }
 
 /// Joins tensors along `dimension`.
@@ -139,10 +175,19 @@ pub fn concatenate(xs: &[Tensor], dimension: usize) -> Tensor {
 /// assert_eq!(ferrax::lax::slice(&x, &[1], &[6], Some(&[2])).to_vec::<i32>(), vec![1, 3, 5]);
 /// ```
 #[track_caller]
-pub fn slice(x: &Tensor, start_indices: &[usize], limit_indices: &[usize], strides: Option<&[usize]>) -> Tensor {
+pub fn slice(
+    x: &Tensor,
+    start_indices: &[usize],
+    limit_indices: &[usize],
+    strides: Option<&[usize]>,
+) -> Tensor {
     shape1(
         x,
-        ShapeOp::Slice { start_indices: sh(start_indices), limit_indices: sh(limit_indices), strides: strides.map(sh) },
+        ShapeOp::Slice {
+            start_indices: sh(start_indices),
+            limit_indices: sh(limit_indices),
+            strides: strides.map(sh),
+        },
     )
 }
 
@@ -154,7 +199,14 @@ pub fn slice(x: &Tensor, start_indices: &[usize], limit_indices: &[usize], strid
 /// ```
 #[track_caller]
 pub fn iota(dtype: DType, shape: &[usize], dimension: usize) -> Tensor {
-    bind1(&Prim::Shape(ShapeOp::Iota { dtype, shape: sh(shape), dimension }), &[])
+    bind1(
+        &Prim::Shape(ShapeOp::Iota {
+            dtype,
+            shape: sh(shape),
+            dimension,
+        }),
+        &[],
+    )
 }
 
 macro_rules! reduce_fns {
@@ -177,7 +229,13 @@ reduce_fns!(reduce_sum => Sum, reduce_max => Max, reduce_min => Min, reduce_prod
 /// ```
 #[track_caller]
 pub fn argmax(x: &Tensor, axis: usize, index_dtype: DType) -> Tensor {
-    bind1(&Prim::Reduce(ReduceOp::Argmax { axes: sh(&[axis]), index_dtype }), std::slice::from_ref(x))
+    bind1(
+        &Prim::Reduce(ReduceOp::Argmax {
+            axes: sh(&[axis]),
+            index_dtype,
+        }),
+        std::slice::from_ref(x),
+    )
 }
 
 /// Index of the first minimum along `axis`.
@@ -189,7 +247,13 @@ pub fn argmax(x: &Tensor, axis: usize, index_dtype: DType) -> Tensor {
 /// ```
 #[track_caller]
 pub fn argmin(x: &Tensor, axis: usize, index_dtype: DType) -> Tensor {
-    bind1(&Prim::Reduce(ReduceOp::Argmin { axes: sh(&[axis]), index_dtype }), std::slice::from_ref(x))
+    bind1(
+        &Prim::Reduce(ReduceOp::Argmin {
+            axes: sh(&[axis]),
+            index_dtype,
+        }),
+        std::slice::from_ref(x),
+    )
 }
 
 macro_rules! cumulative_fns {
@@ -213,8 +277,21 @@ cumulative_fns!(cumsum => Sum, cumprod => Prod, cummax => Max, cummin => Min);
 /// assert_eq!(out[1].to_vec::<i32>(), vec![1, 2, 0]);
 /// ```
 #[track_caller]
-pub fn sort(operands: &[Tensor], dimension: usize, is_stable: bool, num_keys: usize) -> Vec<Tensor> {
-    bind(&Prim::Sort(Sort { dimension, is_stable, num_keys }), operands).into_vec()
+pub fn sort(
+    operands: &[Tensor],
+    dimension: usize,
+    is_stable: bool,
+    num_keys: usize,
+) -> Vec<Tensor> {
+    bind(
+        &Prim::Sort(Sort {
+            dimension,
+            is_stable,
+            num_keys,
+        }),
+        operands,
+    )
+    .into_vec()
 }
 
 /// `dynamic_slice(x, starts)`: starts are integer scalars, clamped so the slice fits.
@@ -229,7 +306,12 @@ pub fn sort(operands: &[Tensor], dimension: usize, is_stable: bool, num_keys: us
 pub fn dynamic_slice(x: &Tensor, start_indices: &[Tensor], slice_sizes: &[usize]) -> Tensor {
     let mut inputs = vec![x.clone()];
     inputs.extend_from_slice(start_indices);
-    bind1(&Prim::Index(IndexOp::DynamicSlice { slice_sizes: sh(slice_sizes) }), &inputs)
+    bind1(
+        &Prim::Index(IndexOp::DynamicSlice {
+            slice_sizes: sh(slice_sizes),
+        }),
+        &inputs,
+    )
 }
 
 /// Writes `update` into `x` at `starts` (clamped so it fits).
@@ -266,7 +348,11 @@ pub fn gather(
     slice_sizes: &[usize],
     mode: GatherScatterMode,
 ) -> Tensor {
-    let prim = Prim::Index(IndexOp::Gather { dimension_numbers, slice_sizes: sh(slice_sizes), mode });
+    let prim = Prim::Index(IndexOp::Gather {
+        dimension_numbers,
+        slice_sizes: sh(slice_sizes),
+        mode,
+    });
     bind1(&prim, &[operand.clone(), start_indices.clone()])
 }
 
@@ -291,8 +377,14 @@ pub fn scatter_add(
     dimension_numbers: ScatterDimensionNumbers,
     mode: GatherScatterMode,
 ) -> Tensor {
-    let prim = Prim::Index(IndexOp::ScatterAdd { dimension_numbers, mode });
-    bind1(&prim, &[operand.clone(), scatter_indices.clone(), updates.clone()])
+    let prim = Prim::Index(IndexOp::ScatterAdd {
+        dimension_numbers,
+        mode,
+    });
+    bind1(
+        &prim,
+        &[operand.clone(), scatter_indices.clone(), updates.clone()],
+    )
 }
 
 /// Dimension numbers of `dot_general`: `((lhs_contracting, rhs_contracting), (lhs_batch,

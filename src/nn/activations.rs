@@ -20,7 +20,10 @@ pub fn relu(x: &Tensor) -> Tensor {
         |x: &Tensor| jnp::maximum(x, 0.0),
         |x: &Tensor, t: &Tensor| {
             let zeros = crate::transforms::zeros_like(t);
-            (jnp::maximum(x, 0.0), lax::select_n(&x.gt(0.0), &[zeros, t.clone()]))
+            (
+                jnp::maximum(x, 0.0),
+                lax::select_n(&x.gt(0.0), &[zeros, t.clone()]),
+            )
         },
     );
     f(x)

@@ -149,7 +149,12 @@ impl PrimRules for BinaryOp {
         if a.dtype() != b.dtype() || !self.dtype_ok(a.dtype()) || a.shape() != b.shape() {
             return None;
         }
-        Some(smallvec![Tensor::from_array(eval_binary(*self, a, b, a.shape()))])
+        Some(smallvec![Tensor::from_array(eval_binary(
+            *self,
+            a,
+            b,
+            a.shape()
+        ))])
     }
 
     /// JAX's rules (`jax/_src/lax/lax.py`, `special.py` for polygamma), op for op, so traced
@@ -277,9 +282,18 @@ impl PrimRules for BinaryOp {
 
 /// Applies `f` elementwise with size-1/rank-0 stretching (see
 /// [`crate::kernels::elementwise::zip_broadcast`]); the result is row-major.
-pub fn zip_map<A: Copy, B: Copy, O>(a: &ArrayD<A>, b: &ArrayD<B>, out_shape: &[usize], f: impl Fn(A, B) -> O) -> ArrayD<O> {
-    let (xs, ys) = (a.as_slice().expect("row-major"), b.as_slice().expect("row-major"));
-    let data = crate::kernels::elementwise::zip_broadcast(xs, a.shape(), ys, b.shape(), out_shape, f);
+pub fn zip_map<A: Copy, B: Copy, O>(
+    a: &ArrayD<A>,
+    b: &ArrayD<B>,
+    out_shape: &[usize],
+    f: impl Fn(A, B) -> O,
+) -> ArrayD<O> {
+    let (xs, ys) = (
+        a.as_slice().expect("row-major"),
+        b.as_slice().expect("row-major"),
+    );
+    let data =
+        crate::kernels::elementwise::zip_broadcast(xs, a.shape(), ys, b.shape(), out_shape, f);
     if a.shape() == out_shape {
         // Reuse the operand's dims (cheaper than rebuilding them from a slice).
         return ArrayD::from_shape_vec(a.raw_dim(), data).expect("same size");
@@ -288,7 +302,12 @@ pub fn zip_map<A: Copy, B: Copy, O>(a: &ArrayD<A>, b: &ArrayD<B>, out_shape: &[u
 }
 
 /// A float binary op with the op chosen outside the loop, so the common ones vectorize.
-fn float_binary<F: num_traits::Float + NextAfter>(op: BinaryOp, x: &ArrayD<F>, y: &ArrayD<F>, shape: &[usize]) -> ArrayD<F> {
+fn float_binary<F: num_traits::Float + NextAfter>(
+    op: BinaryOp,
+    x: &ArrayD<F>,
+    y: &ArrayD<F>,
+    shape: &[usize],
+) -> ArrayD<F> {
     use BinaryOp::*;
     match op {
         Add | AddAny => zip_map(x, y, shape, |p, q| p + q),

@@ -67,9 +67,16 @@ impl Hash for SubJaxpr {
 pub enum CallKind {
     /// A function with a user JVP rule (`custom_jvp_call`); reverse mode transposes the
     /// rule's tangent computation.
-    CustomJvp { jvp: Rule<FlatJvpRule>, num_consts: usize },
+    CustomJvp {
+        jvp: Rule<FlatJvpRule>,
+        num_consts: usize,
+    },
     /// A function with user forward/backward passes (`custom_vjp_call`).
-    CustomVjp { fwd: Rule<FlatFwd>, bwd: Rule<FlatBwd>, num_consts: usize },
+    CustomVjp {
+        fwd: Rule<FlatFwd>,
+        bwd: Rule<FlatBwd>,
+        num_consts: usize,
+    },
     /// The linear half of a `custom_vjp` under differentiation: operands are `num_res`
     /// residuals, then the function inputs' tangents; only its transpose (the user's backward
     /// pass) is defined.
@@ -97,7 +104,10 @@ impl CallOp {
 
 /// Traces `f` at `avals` into a closure-converted jaxpr: returns it and the captured values
 /// that must be passed as its leading operands.
-pub fn closure_convert(avals: &[Aval], f: impl FnOnce(&[Tensor]) -> Vec<Tensor>) -> (Arc<Jaxpr>, Vec<Tensor>) {
+pub fn closure_convert(
+    avals: &[Aval],
+    f: impl FnOnce(&[Tensor]) -> Vec<Tensor>,
+) -> (Arc<Jaxpr>, Vec<Tensor>) {
     let closed = trace_to_jaxpr(avals, f);
     let mut jaxpr = (*closed.jaxpr).clone();
     let mut invars = std::mem::take(&mut jaxpr.constvars);
@@ -154,16 +164,25 @@ impl PrimRules for CallOp {
             // Residuals, then one tangent per function output of the forward pass's inputs;
             // the types were checked when the custom_vjp_call was bound.
             if inputs.len() < num_res {
-                return Err(format!("expected at least {num_res} residual operands, got {}", inputs.len()));
+                return Err(format!(
+                    "expected at least {num_res} residual operands, got {}",
+                    inputs.len()
+                ));
             }
             return Ok(j.out_avals().into_iter().collect());
         }
         if inputs.len() != expected.len() {
-            return Err(format!("expected {} operands, got {}", expected.len(), inputs.len()));
+            return Err(format!(
+                "expected {} operands, got {}",
+                expected.len(),
+                inputs.len()
+            ));
         }
         for (i, (got, want)) in inputs.iter().zip(&expected).enumerate() {
             if got != want {
-                return Err(format!("operand {i} has type {got}, the sub-jaxpr expects {want}"));
+                return Err(format!(
+                    "operand {i} has type {got}, the sub-jaxpr expects {want}"
+                ));
             }
         }
         Ok(j.out_avals().into_iter().collect())
@@ -187,29 +206,54 @@ impl PrimRules for CallOp {
         }
     }
 
-    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(
+        &self,
+        primals: &[Tensor],
+        tangents: &[Option<Tensor>],
+    ) -> (Outputs, Vec<Option<Tensor>>) {
         match &self.kind {
             CallKind::CustomJvp { jvp, num_consts } => {
-                let (xs, ts) = function_inputs(self.name(), &self.name, primals, tangents, *num_consts);
+                let (xs, ts) =
+                    function_inputs(self.name(), &self.name, primals, tangents, *num_consts);
                 let (outs, touts) = (jvp.0)(&xs, &ts);
-                (Outputs::from_vec(outs), touts.into_iter().map(Some).collect())
+                (
+                    Outputs::from_vec(outs),
+                    touts.into_iter().map(Some).collect(),
+                )
             }
-            CallKind::CustomVjp { fwd, bwd, num_consts } => {
-                let (xs, ts) = function_inputs(self.name(), &self.name, primals, tangents, *num_consts);
+            CallKind::CustomVjp {
+                fwd,
+                bwd,
+                num_consts,
+            } => {
+                let (xs, ts) =
+                    function_inputs(self.name(), &self.name, primals, tangents, *num_consts);
                 let (outs, res) = (fwd.0)(&xs);
                 let lin = Prim::Call(CallOp {
-                    kind: CallKind::CustomLin { bwd: bwd.clone(), num_res: res.len() },
+                    kind: CallKind::CustomLin {
+                        bwd: bwd.clone(),
+                        num_res: res.len(),
+                    },
                     name: self.name.clone(),
                     jaxpr: self.jaxpr.clone(),
                 });
                 let mut operands = res;
                 operands.extend(ts);
                 let touts = bind(&lin, &operands);
-                (Outputs::from_vec(outs), touts.into_iter().map(Some).collect())
+                (
+                    Outputs::from_vec(outs),
+                    touts.into_iter().map(Some).collect(),
+                )
             }
             CallKind::CustomLin { .. } => panic!("custom_lin: it is linear and is only transposed"),
-            CallKind::Checkpoint { differentiated: false } => {
-                let ts: Vec<Tensor> = tangents.iter().zip(primals).map(|(t, p)| instantiate(t, p)).collect();
+            CallKind::Checkpoint {
+                differentiated: false,
+            } => {
+                let ts: Vec<Tensor> = tangents
+                    .iter()
+                    .zip(primals)
+                    .map(|(t, p)| instantiate(t, p))
+                    .collect();
                 let n = primals.len();
                 let outs = bind(&Prim::Call(self.clone()), primals);
                 // The tangent block recomputes the primal inside it: its only residuals are the
@@ -220,9 +264,14 @@ impl PrimRules for CallOp {
                     let (xs, dxs) = args.split_at(n);
                     crate::transforms::jvp_flat(xs, dxs, |xs| eval_jaxpr(&body, &[], xs)).1
                 });
-                assert!(consts.is_empty(), "checkpoint: the closed block captured values while differentiating");
+                assert!(
+                    consts.is_empty(),
+                    "checkpoint: the closed block captured values while differentiating"
+                );
                 let tangent_block = Prim::Call(CallOp {
-                    kind: CallKind::Checkpoint { differentiated: true },
+                    kind: CallKind::Checkpoint {
+                        differentiated: true,
+                    },
                     name: self.name.clone(),
                     jaxpr: SubJaxpr(jvp_jaxpr),
                 });
@@ -231,12 +280,22 @@ impl PrimRules for CallOp {
                 let touts = bind(&tangent_block, &operands);
                 (outs, touts.into_iter().map(Some).collect())
             }
-            CallKind::Checkpoint { differentiated: true } => {
+            CallKind::Checkpoint {
+                differentiated: true,
+            } => {
                 // Differentiating the tangent block again: differentiate what it computes.
-                let ts: Vec<Tensor> = tangents.iter().zip(primals).map(|(t, p)| instantiate(t, p)).collect();
+                let ts: Vec<Tensor> = tangents
+                    .iter()
+                    .zip(primals)
+                    .map(|(t, p)| instantiate(t, p))
+                    .collect();
                 let body = self.jaxpr.0.clone();
-                let (outs, touts) = crate::transforms::jvp_flat(primals, &ts, |xs| eval_jaxpr(&body, &[], xs));
-                (Outputs::from_vec(outs), touts.into_iter().map(Some).collect())
+                let (outs, touts) =
+                    crate::transforms::jvp_flat(primals, &ts, |xs| eval_jaxpr(&body, &[], xs));
+                (
+                    Outputs::from_vec(outs),
+                    touts.into_iter().map(Some).collect(),
+                )
             }
         }
     }
@@ -245,23 +304,35 @@ impl PrimRules for CallOp {
         let cts: Vec<Tensor> = cts
             .iter()
             .zip(self.jaxpr.0.out_avals())
-            .map(|(c, aval)| c.clone().unwrap_or_else(|| crate::transforms::zeros_of(&aval)))
+            .map(|(c, aval)| {
+                c.clone()
+                    .unwrap_or_else(|| crate::transforms::zeros_of(&aval))
+            })
             .collect();
         match &self.kind {
             CallKind::CustomLin { bwd, num_res } => {
                 let res: Vec<Tensor> = args[..*num_res].iter().map(|a| a.known().clone()).collect();
                 let in_cts = (bwd.0)(&res, &cts);
-                assert_eq!(in_cts.len(), args.len() - num_res, "custom_vjp: bwd must return one cotangent per input leaf");
+                assert_eq!(
+                    in_cts.len(),
+                    args.len() - num_res,
+                    "custom_vjp: bwd must return one cotangent per input leaf"
+                );
                 let mut out: Vec<Option<Tensor>> = vec![None; *num_res];
                 out.extend(in_cts.into_iter().map(Some));
                 out
             }
-            CallKind::Checkpoint { differentiated: true } => {
+            CallKind::Checkpoint {
+                differentiated: true,
+            } => {
                 // Linear in the tangents given the primals: pull back through the recomputed
                 // block (the forward recomputation happens here, in the backward pass).
                 let n = args.len() / 2;
                 let xs: Vec<Tensor> = args[..n].iter().map(|a| a.known().clone()).collect();
-                let zeros: Vec<Tensor> = args[n..].iter().map(|a| crate::transforms::zeros_of(&a.aval())).collect();
+                let zeros: Vec<Tensor> = args[n..]
+                    .iter()
+                    .map(|a| crate::transforms::zeros_of(&a.aval()))
+                    .collect();
                 let body = self.jaxpr.0.clone();
                 let (_, lin) = crate::transforms::linearize_flat(&zeros, |ts| {
                     let mut all = xs.clone();
@@ -269,12 +340,23 @@ impl PrimRules for CallOp {
                     eval_jaxpr(&body, &[], &all)
                 });
                 let cts_opt: Vec<Option<Tensor>> = cts.into_iter().map(Some).collect();
-                let mut float_cts = crate::transforms::backward_pass(&lin.jaxpr.jaxpr, &lin.jaxpr.consts, &cts_opt).into_iter();
+                let mut float_cts =
+                    crate::transforms::backward_pass(&lin.jaxpr.jaxpr, &lin.jaxpr.consts, &cts_opt)
+                        .into_iter();
                 let mut out: Vec<Option<Tensor>> = vec![None; n];
-                out.extend(lin.in_is_float.iter().map(|&f| if f { float_cts.next().flatten() } else { None }));
+                out.extend(lin.in_is_float.iter().map(|&f| {
+                    if f {
+                        float_cts.next().flatten()
+                    } else {
+                        None
+                    }
+                }));
                 out
             }
-            _ => panic!("{}: this primitive is not linear, so it has no transpose rule", self.name()),
+            _ => panic!(
+                "{}: this primitive is not linear, so it has no transpose rule",
+                self.name()
+            ),
         }
     }
 }
@@ -294,6 +376,10 @@ fn function_inputs(
          pass it as an argument instead so the custom rule sees its tangent"
     );
     let xs = primals[num_consts..].to_vec();
-    let ts = tangents[num_consts..].iter().zip(&xs).map(|(t, p)| instantiate(t, p)).collect();
+    let ts = tangents[num_consts..]
+        .iter()
+        .zip(&xs)
+        .map(|(t, p)| instantiate(t, p))
+        .collect();
     (xs, ts)
 }

@@ -14,8 +14,8 @@ pub mod reduce;
 pub mod shape;
 pub mod sort;
 pub mod unary;
-pub mod window;
 pub(crate) mod util;
+pub mod window;
 
 use crate::core::{Aval, Avals, Jaxpr, Outputs};
 use crate::tensor::{ArrayData, Tensor};
@@ -76,9 +76,16 @@ pub trait PrimRules {
     /// tangents (`None` is a symbolic zero; at least one is `Some`). Written with ops, which
     /// bind under whatever trace is current, so rules compose to any order. Tangent outputs
     /// must be linear in the input tangents (the backward pass transposes them).
-    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(
+        &self,
+        primals: &[Tensor],
+        tangents: &[Option<Tensor>],
+    ) -> (Outputs, Vec<Option<Tensor>>) {
         let _ = (primals, tangents);
-        panic!("{}: differentiation is not supported for this primitive", self.name())
+        panic!(
+            "{}: differentiation is not supported for this primitive",
+            self.name()
+        )
     }
 
     /// Transpose rule of a primitive that is linear in its `Linear` arguments: given output
@@ -87,7 +94,10 @@ pub trait PrimRules {
     /// differentiable.
     fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {
         let _ = (cts, args);
-        panic!("{}: this primitive is not linear, so it has no transpose rule", self.name())
+        panic!(
+            "{}: this primitive is not linear, so it has no transpose rule",
+            self.name()
+        )
     }
 }
 
@@ -106,7 +116,9 @@ impl LinearArg {
     pub fn known(&self) -> &Tensor {
         match self {
             LinearArg::Known(t) => t,
-            LinearArg::Linear(a) => panic!("transpose: expected a known (residual) argument, found a linear one of type {a}"),
+            LinearArg::Linear(a) => panic!(
+                "transpose: expected a known (residual) argument, found a linear one of type {a}"
+            ),
         }
     }
 
@@ -179,7 +191,11 @@ impl PrimRules for Prim {
     fn eval_eager(&self, inputs: &[Tensor]) -> Option<Outputs> {
         delegate!(self, p => p.eval_eager(inputs))
     }
-    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(
+        &self,
+        primals: &[Tensor],
+        tangents: &[Option<Tensor>],
+    ) -> (Outputs, Vec<Option<Tensor>>) {
         delegate!(self, p => p.jvp(primals, tangents))
     }
     fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {

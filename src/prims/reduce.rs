@@ -148,12 +148,18 @@ impl PrimRules for ReduceOp {
         smallvec![r]
     }
 
-    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(
+        &self,
+        primals: &[Tensor],
+        tangents: &[Option<Tensor>],
+    ) -> (Outputs, Vec<Option<Tensor>>) {
         let prim = Prim::Reduce(self.clone());
         let x = &primals[0];
         match self {
             ReduceOp::Sum { .. } => linear_jvp(&prim, primals, tangents),
-            ReduceOp::Argmax { .. } | ReduceOp::Argmin { .. } => jvp_out(bind1(&prim, primals), None),
+            ReduceOp::Argmax { .. } | ReduceOp::Argmin { .. } => {
+                jvp_out(bind1(&prim, primals), None)
+            }
             ReduceOp::Max { axes } | ReduceOp::Min { axes } => {
                 // The tangent at the chosen locations, averaged over ties (JAX's chooser rule).
                 let ans = bind1(&prim, primals);
@@ -201,9 +207,14 @@ impl PrimRules for ReduceOp {
             ReduceOp::Sum { axes } => {
                 let aval = args[0].aval();
                 let kept: Vec<usize> = (0..aval.ndim()).filter(|d| !axes.contains(d)).collect();
-                vec![cts[0].as_ref().map(|ct| lax::broadcast_in_dim(ct, &aval.shape, &kept))]
+                vec![cts[0]
+                    .as_ref()
+                    .map(|ct| lax::broadcast_in_dim(ct, &aval.shape, &kept))]
             }
-            _ => panic!("{}: this primitive is not linear, so it has no transpose rule", self.name()),
+            _ => panic!(
+                "{}: this primitive is not linear, so it has no transpose rule",
+                self.name()
+            ),
         }
     }
 }

@@ -297,7 +297,11 @@ impl PrimRules for ShapeOp {
     }
 
     /// Every shape op is linear in its array operands (pad also in its padding value).
-    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(
+        &self,
+        primals: &[Tensor],
+        tangents: &[Option<Tensor>],
+    ) -> (Outputs, Vec<Option<Tensor>>) {
         linear_jvp(&Prim::Shape(self.clone()), primals, tangents)
     }
 
@@ -307,15 +311,24 @@ impl PrimRules for ShapeOp {
         };
         let in_aval = args[0].aval();
         let ct_operand = match self {
-            ShapeOp::BroadcastInDim { broadcast_dimensions, .. } => {
+            ShapeOp::BroadcastInDim {
+                broadcast_dimensions,
+                ..
+            } => {
                 // Sum over the new dims and over operand dims of size 1 that were stretched.
                 let stretched: Vec<usize> = (0..in_aval.ndim())
                     .filter(|&i| in_aval.shape[i] == 1 && ct.shape()[broadcast_dimensions[i]] != 1)
                     .collect();
-                let mut axes: Vec<usize> = (0..ct.ndim()).filter(|d| !broadcast_dimensions.contains(d)).collect();
+                let mut axes: Vec<usize> = (0..ct.ndim())
+                    .filter(|d| !broadcast_dimensions.contains(d))
+                    .collect();
                 axes.extend(stretched.iter().map(|&i| broadcast_dimensions[i]));
                 axes.sort_unstable();
-                let summed = if axes.is_empty() { ct.clone() } else { lax::reduce_sum(ct, &axes) };
+                let summed = if axes.is_empty() {
+                    ct.clone()
+                } else {
+                    lax::reduce_sum(ct, &axes)
+                };
                 if summed.shape() == in_aval.shape.as_slice() {
                     summed
                 } else {
@@ -334,11 +347,22 @@ impl PrimRules for ShapeOp {
             ShapeOp::Pad { padding_config } => {
                 // Undo the low/high padding (cropping what was added, re-adding what was
                 // cropped), then drop the interior padding with a strided slice.
-                let unpad: Vec<(i64, i64, i64)> = padding_config.iter().map(|&(lo, hi, _)| (-lo, -hi, 0)).collect();
+                let unpad: Vec<(i64, i64, i64)> = padding_config
+                    .iter()
+                    .map(|&(lo, hi, _)| (-lo, -hi, 0))
+                    .collect();
                 let zero = Tensor::zeros(&[], ct.dtype());
                 let unpadded = lax::pad(ct, &zero, &unpad);
-                let steps: Vec<usize> = padding_config.iter().map(|&(_, _, interior)| interior as usize + 1).collect();
-                let t_operand = lax::slice(&unpadded, &vec![0; ct.ndim()], unpadded.shape(), Some(&steps));
+                let steps: Vec<usize> = padding_config
+                    .iter()
+                    .map(|&(_, _, interior)| interior as usize + 1)
+                    .collect();
+                let t_operand = lax::slice(
+                    &unpadded,
+                    &vec![0; ct.ndim()],
+                    unpadded.shape(),
+                    Some(&steps),
+                );
                 let all: Vec<usize> = (0..ct.ndim()).collect();
                 let ct_value = args[1].is_linear().then(|| {
                     let total = lax::reduce_sum(ct, &all);
@@ -361,7 +385,11 @@ impl PrimRules for ShapeOp {
                     })
                     .collect();
             }
-            ShapeOp::Slice { start_indices, strides, .. } => {
+            ShapeOp::Slice {
+                start_indices,
+                strides,
+                ..
+            } => {
                 // Scatter the slice back with a pad: low = start, interior = stride - 1.
                 let steps: Vec<usize> = strides.as_ref().map_or(vec![1; ct.ndim()], |s| s.to_vec());
                 let config: Vec<(i64, i64, i64)> = (0..ct.ndim())

@@ -176,7 +176,8 @@ impl PrimRules for UnaryOp {
     fn eval_eager(&self, inputs: &[Tensor]) -> Option<Outputs> {
         let [x] = inputs else { return None };
         let a = x.try_array()?;
-        self.abstract_eval(&[Aval::new(a.shape(), a.dtype())]).ok()?;
+        self.abstract_eval(&[Aval::new(a.shape(), a.dtype())])
+            .ok()?;
         Some(smallvec![Tensor::from_array(eval_unary(*self, a))])
     }
 

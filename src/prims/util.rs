@@ -9,13 +9,25 @@ pub fn py_tuple<T: std::fmt::Display>(xs: &[T]) -> String {
     match xs.len() {
         0 => "()".to_string(),
         1 => format!("({},)", xs[0]),
-        _ => format!("({})", xs.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")),
+        _ => format!(
+            "({})",
+            xs.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 
 /// Python's list repr of integers: `[]`, `[0]`, `[0, 1]`.
 pub fn py_list<T: std::fmt::Display>(xs: &[T]) -> String {
-    format!("[{}]", xs.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", "))
+    format!(
+        "[{}]",
+        xs.iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 /// Python's bool repr.
@@ -61,7 +73,6 @@ pub fn check_axes(axes: &[usize], ndim: usize, what: &str) -> Result<(), String>
     Ok(())
 }
 
-
 // ---- Helpers for derivative rules -------------------------------------------------------
 
 use crate::core::{bind, Outputs};
@@ -88,9 +99,17 @@ pub fn zeros(aval: &Aval) -> Tensor {
 
 /// The JVP rule of a primitive that is linear in all of its inputs: the primitive applied to
 /// the primals and, separately, to the tangents (zero tangents made explicit).
-pub fn linear_jvp(prim: &Prim, primals: &[Tensor], tangents: &[Option<Tensor>]) -> (Outputs, Vec<Option<Tensor>>) {
+pub fn linear_jvp(
+    prim: &Prim,
+    primals: &[Tensor],
+    tangents: &[Option<Tensor>],
+) -> (Outputs, Vec<Option<Tensor>>) {
     let outs = bind(prim, primals);
-    let ts: Vec<Tensor> = tangents.iter().zip(primals).map(|(t, p)| instantiate(t, p)).collect();
+    let ts: Vec<Tensor> = tangents
+        .iter()
+        .zip(primals)
+        .map(|(t, p)| instantiate(t, p))
+        .collect();
     let touts = bind(prim, &ts).into_iter().map(Some).collect();
     (outs, touts)
 }
@@ -105,7 +124,9 @@ pub fn unbroadcast(ct: &Tensor, aval: &Aval) -> Tensor {
         let all: Vec<usize> = (0..ct.ndim()).collect();
         return crate::lax::reduce_sum(ct, &all);
     }
-    let axes: Vec<usize> = (0..ct.ndim()).filter(|&i| aval.shape[i] == 1 && ct.shape()[i] != 1).collect();
+    let axes: Vec<usize> = (0..ct.ndim())
+        .filter(|&i| aval.shape[i] == 1 && ct.shape()[i] != 1)
+        .collect();
     let summed = crate::lax::reduce_sum(ct, &axes);
     crate::lax::reshape(&summed, &aval.shape)
 }
@@ -115,7 +136,11 @@ pub fn broadcast_to_shape(t: &Tensor, shape: &[usize]) -> Tensor {
     if t.shape() == shape {
         return t.clone();
     }
-    let dims: Vec<usize> = if t.ndim() == 0 { Vec::new() } else { (0..shape.len()).collect() };
+    let dims: Vec<usize> = if t.ndim() == 0 {
+        Vec::new()
+    } else {
+        (0..shape.len()).collect()
+    };
     crate::lax::broadcast_in_dim(t, shape, &dims)
 }
 

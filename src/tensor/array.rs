@@ -229,7 +229,11 @@ impl ArrayData {
 /// A row-major `ArrayD` from data whose length is the product of `shape` (checked in debug
 /// builds; kernels build outputs of exactly the shape their shape rule computed).
 pub fn array_from_vec<T>(shape: &[usize], data: Vec<T>) -> ArrayD<T> {
-    debug_assert_eq!(data.len(), shape.iter().product::<usize>(), "array_from_vec: length");
+    debug_assert_eq!(
+        data.len(),
+        shape.iter().product::<usize>(),
+        "array_from_vec: length"
+    );
     // SAFETY-free: `from_shape_vec` only fails on a length mismatch, excluded above.
     ArrayD::from_shape_vec(IxDyn(shape), data).expect("length matches shape")
 }

@@ -8,7 +8,11 @@ use std::fmt;
 /// values end in a bare point, others use the shortest digits rounded to 8 decimals.
 pub(crate) fn numpy_float(v: f64, f32_precision: bool) -> String {
     if v.is_finite() && v == v.trunc() && v.abs() < 1e16 {
-        let sign = if v.is_sign_negative() && v == 0.0 { "-" } else { "" };
+        let sign = if v.is_sign_negative() && v == 0.0 {
+            "-"
+        } else {
+            ""
+        };
         return format!("{sign}{}.", v as i64);
     }
     let s = python_repr(v, f32_precision);
@@ -31,7 +35,11 @@ pub(crate) fn python_repr(v: f64, f32_precision: bool) -> String {
         return if v > 0.0 { "inf".into() } else { "-inf".into() };
     }
     // Shortest digits via Rust's `{:e}`, which prints the shortest round-trip mantissa.
-    let sci = if f32_precision { format!("{:e}", v as f32) } else { format!("{:e}", v) };
+    let sci = if f32_precision {
+        format!("{:e}", v as f32)
+    } else {
+        format!("{:e}", v)
+    };
     let (mantissa, exp) = sci.split_once('e').expect("{:e} has an exponent");
     let exp: i32 = exp.parse().expect("integer exponent");
     let negative = mantissa.starts_with('-');
@@ -51,7 +59,11 @@ pub(crate) fn python_repr(v: f64, f32_precision: bool) -> String {
         format!("{sign}{body}")
     } else {
         let (first, rest) = digits.split_at(1);
-        let mant = if rest.is_empty() { first.to_string() } else { format!("{first}.{rest}") };
+        let mant = if rest.is_empty() {
+            first.to_string()
+        } else {
+            format!("{first}.{rest}")
+        };
         let esign = if exp < 0 { "-" } else { "+" };
         format!("{sign}{mant}e{esign}{:02}", exp.abs())
     }
@@ -59,7 +71,10 @@ pub(crate) fn python_repr(v: f64, f32_precision: bool) -> String {
 
 fn element_strings(a: &ArrayData) -> Vec<String> {
     match a {
-        ArrayData::Bool(x) => x.iter().map(|&b| if b { "True" } else { "False" }.to_string()).collect(),
+        ArrayData::Bool(x) => x
+            .iter()
+            .map(|&b| if b { "True" } else { "False" }.to_string())
+            .collect(),
         ArrayData::I32(x) => x.iter().map(|v| v.to_string()).collect(),
         ArrayData::U32(x) => x.iter().map(|v| v.to_string()).collect(),
         ArrayData::F32(x) => x.iter().map(|&v| numpy_float(v as f64, true)).collect(),
@@ -112,7 +127,12 @@ fn write_nested(
                 f.write_str(&" ".repeat(depth + 1))?;
             }
         }
-        write_nested(f, &shape[1..], &elems[i * stride..(i + 1) * stride], depth + 1)?;
+        write_nested(
+            f,
+            &shape[1..],
+            &elems[i * stride..(i + 1) * stride],
+            depth + 1,
+        )?;
     }
     f.write_str("]")
 }
@@ -121,7 +141,10 @@ impl fmt::Display for ArrayData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut elems = element_strings(self);
         align(&mut elems, self.dtype().is_float());
-        if matches!(self, ArrayData::Bool(_)) && elems.iter().any(|s| s.trim() == "True") && !self.shape().is_empty() {
+        if matches!(self, ArrayData::Bool(_))
+            && elems.iter().any(|s| s.trim() == "True")
+            && !self.shape().is_empty()
+        {
             // numpy pads True to False's width: `[ True False]`.
             for s in elems.iter_mut() {
                 if s.len() < 5 {

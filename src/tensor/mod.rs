@@ -8,8 +8,8 @@ mod dtype;
 mod ops;
 
 pub use array::{array_from_vec, convert_scalar, ArrayData, ArrayElement};
-pub use dtype::{DType, Element, Scalar, ScalarKind};
 pub(crate) use display::python_repr as python_float_repr;
+pub use dtype::{DType, Element, Scalar, ScalarKind};
 
 use crate::core::{Aval, Tracer};
 use ndarray::ArrayD;
@@ -40,12 +40,16 @@ pub(crate) enum Repr {
 impl Tensor {
     /// Wraps concrete data.
     pub(crate) fn from_array(a: ArrayData) -> Tensor {
-        Tensor { repr: Repr::Concrete(Arc::new(a)) }
+        Tensor {
+            repr: Repr::Concrete(Arc::new(a)),
+        }
     }
 
     /// Wraps a tracer.
     pub(crate) fn from_tracer(t: Tracer) -> Tensor {
-        Tensor { repr: Repr::Traced(Arc::new(t)) }
+        Tensor {
+            repr: Repr::Traced(Arc::new(t)),
+        }
     }
 
     /// A tensor from row-major data and a shape. Panics if the length does not match.
@@ -112,7 +116,12 @@ impl Tensor {
     /// assert_eq!(Tensor::arange(3, 0, -1, DType::I32).to_vec::<i32>(), vec![3, 2, 1]);
     /// ```
     #[track_caller]
-    pub fn arange(start: impl Scalar, stop: impl Scalar, step: impl Scalar, dtype: DType) -> Tensor {
+    pub fn arange(
+        start: impl Scalar,
+        stop: impl Scalar,
+        step: impl Scalar,
+        dtype: DType,
+    ) -> Tensor {
         let (start, stop, step) = (start.as_f64(), stop.as_f64(), step.as_f64());
         assert!(step != 0.0, "arange: step must not be zero");
         let n = ((stop - start) / step).ceil().max(0.0) as usize;
@@ -128,9 +137,19 @@ impl Tensor {
     /// assert_eq!(Tensor::linspace(0.0, 1.0, 5, DType::F32).to_vec::<f32>(), vec![0.0, 0.25, 0.5, 0.75, 1.0]);
     /// ```
     pub fn linspace(start: f64, stop: f64, num: usize, dtype: DType) -> Tensor {
-        let step = if num > 1 { (stop - start) / (num - 1) as f64 } else { 0.0 };
+        let step = if num > 1 {
+            (stop - start) / (num - 1) as f64
+        } else {
+            0.0
+        };
         let values: Vec<f64> = (0..num)
-            .map(|i| if i + 1 == num && num > 1 { stop } else { start + i as f64 * step })
+            .map(|i| {
+                if i + 1 == num && num > 1 {
+                    stop
+                } else {
+                    start + i as f64 * step
+                }
+            })
             .collect();
         Tensor::from_f64_values(&values, &[num], dtype)
     }
@@ -142,7 +161,9 @@ impl Tensor {
     /// assert_eq!(Tensor::eye(2, DType::F32).to_vec::<f32>(), vec![1.0, 0.0, 0.0, 1.0]);
     /// ```
     pub fn eye(n: usize, dtype: DType) -> Tensor {
-        let values: Vec<f64> = (0..n * n).map(|i| if i / n == i % n { 1.0 } else { 0.0 }).collect();
+        let values: Vec<f64> = (0..n * n)
+            .map(|i| if i / n == i % n { 1.0 } else { 0.0 })
+            .collect();
         Tensor::from_f64_values(&values, &[n, n], dtype)
     }
 
@@ -258,7 +279,9 @@ impl Tensor {
         let a = self.array();
         match T::view(a) {
             Some(x) => x.iter().copied().collect(),
-            None => crate::dispatch_array!(a, x, S => x.iter().map(|&v| convert_scalar::<S, T>(v)).collect()),
+            None => {
+                crate::dispatch_array!(a, x, S => x.iter().map(|&v| convert_scalar::<S, T>(v)).collect())
+            }
         }
     }
 
@@ -271,7 +294,12 @@ impl Tensor {
     #[track_caller]
     pub fn item<T: ArrayElement>(&self) -> T {
         let a = self.array();
-        assert!(a.len() == 1, "item: tensor of shape {:?} has {} elements, not 1", a.shape(), a.len());
+        assert!(
+            a.len() == 1,
+            "item: tensor of shape {:?} has {} elements, not 1",
+            a.shape(),
+            a.len()
+        );
         self.to_vec::<T>()[0]
     }
 

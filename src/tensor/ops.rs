@@ -117,9 +117,9 @@ macro_rules! unary_methods {
     };
 }
 unary_methods!(
-    sin, cos, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, tanh, exp, exp2, log,
-    log1p, expm1, sqrt, rsqrt, cbrt, abs, sign, floor, ceil, square, erf, erf_inv, lgamma,
-    digamma, is_finite, logistic,
+    sin, cos, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, tanh, exp, exp2, log, log1p,
+    expm1, sqrt, rsqrt, cbrt, abs, sign, floor, ceil, square, erf, erf_inv, lgamma, digamma,
+    is_finite, logistic,
 );
 
 macro_rules! compare_methods {

@@ -8,7 +8,9 @@
 use super::jvp::zeros_of;
 use super::transpose::backward_pass;
 use crate::core::{bind, current_trace, with_trace, Aval, StagingTrace, Trace};
-use crate::prims::call::{closure_convert, CallKind, CallOp, FlatBwd, FlatFwd, FlatJvpRule, Rule, SubJaxpr};
+use crate::prims::call::{
+    closure_convert, CallKind, CallOp, FlatBwd, FlatFwd, FlatJvpRule, Rule, SubJaxpr,
+};
 use crate::prims::Prim;
 use crate::tensor::Tensor;
 use crate::tree::{PyTree, TreeDef};
@@ -17,7 +19,12 @@ use std::sync::Arc;
 
 /// Flattens the arguments, traces `f` into a closure-converted jaxpr, binds `kind` on it and
 /// rebuilds the outputs.
-fn bind_call<P: PyTree, O: PyTree>(name: &str, x: &P, f: impl FnOnce(&P) -> O, kind: impl FnOnce(usize) -> CallKind) -> O {
+fn bind_call<P: PyTree, O: PyTree>(
+    name: &str,
+    x: &P,
+    f: impl FnOnce(&P) -> O,
+    kind: impl FnOnce(usize) -> CallKind,
+) -> O {
     let def = x.treedef();
     let leaves = x.leaves();
     let avals: Vec<Aval> = leaves.iter().map(|t| t.aval()).collect();
@@ -27,7 +34,11 @@ fn bind_call<P: PyTree, O: PyTree>(name: &str, x: &P, f: impl FnOnce(&P) -> O, k
         out_def = Some(out.treedef());
         out.leaves()
     });
-    let prim = Prim::Call(CallOp { kind: kind(consts.len()), name: name.to_string(), jaxpr: SubJaxpr(jaxpr) });
+    let prim = Prim::Call(CallOp {
+        kind: kind(consts.len()),
+        name: name.to_string(),
+        jaxpr: SubJaxpr(jaxpr),
+    });
     let mut operands = consts;
     operands.extend(leaves);
     let outs = bind(&prim, &operands).into_vec();
@@ -37,7 +48,10 @@ fn bind_call<P: PyTree, O: PyTree>(name: &str, x: &P, f: impl FnOnce(&P) -> O, k
 /// Checks that a user rule returned trees of the expected structure.
 #[track_caller]
 fn check_structure(what: &str, got: &TreeDef, want: &TreeDef) {
-    assert!(got == want, "{what}: returned structure {got} where {want} was expected");
+    assert!(
+        got == want,
+        "{what}: returned structure {got} where {want} was expected"
+    );
 }
 
 /// A function with a custom forward-mode rule (`jax.custom_jvp`). `rule(&primals,
@@ -74,11 +88,21 @@ where
         let rule = rule.clone();
         let rule_name = name.clone();
         let flat: Arc<FlatJvpRule> = Arc::new(move |xs: &[Tensor], ts: &[Tensor]| {
-            let (y, ty) = rule(&P::unflatten(&in_def, xs.to_vec()), &P::unflatten(&in_def, ts.to_vec()));
-            check_structure(&format!("custom_jvp `{rule_name}` rule tangents"), &ty.treedef(), &y.treedef());
+            let (y, ty) = rule(
+                &P::unflatten(&in_def, xs.to_vec()),
+                &P::unflatten(&in_def, ts.to_vec()),
+            );
+            check_structure(
+                &format!("custom_jvp `{rule_name}` rule tangents"),
+                &ty.treedef(),
+                &y.treedef(),
+            );
             (y.leaves(), ty.leaves())
         });
-        bind_call(&name, x, &f, |num_consts| CallKind::CustomJvp { jvp: Rule(flat), num_consts })
+        bind_call(&name, x, &f, |num_consts| CallKind::CustomJvp {
+            jvp: Rule(flat),
+            num_consts,
+        })
     }
 }
 
@@ -129,12 +153,27 @@ where
         let bwd = bwd.clone();
         let bwd_name = name.clone();
         let flat_bwd: Arc<FlatBwd> = Arc::new(move |res: &[Tensor], cts: &[Tensor]| {
-            let (rdef, ydef) = res_def.lock().expect("not poisoned").clone().expect("fwd runs before bwd");
-            let g = bwd(&R::unflatten(&rdef, res.to_vec()), &O::unflatten(&ydef, cts.to_vec()));
-            check_structure(&format!("custom_vjp `{bwd_name}` bwd"), &g.treedef(), &in_def);
+            let (rdef, ydef) = res_def
+                .lock()
+                .expect("not poisoned")
+                .clone()
+                .expect("fwd runs before bwd");
+            let g = bwd(
+                &R::unflatten(&rdef, res.to_vec()),
+                &O::unflatten(&ydef, cts.to_vec()),
+            );
+            check_structure(
+                &format!("custom_vjp `{bwd_name}` bwd"),
+                &g.treedef(),
+                &in_def,
+            );
             g.leaves()
         });
-        bind_call(&name, x, &f, |num_consts| CallKind::CustomVjp { fwd: Rule(flat_fwd), bwd: Rule(flat_bwd), num_consts })
+        bind_call(&name, x, &f, |num_consts| CallKind::CustomVjp {
+            fwd: Rule(flat_fwd),
+            bwd: Rule(flat_bwd),
+            num_consts,
+        })
     }
 }
 
@@ -155,7 +194,9 @@ pub fn checkpoint<P: PyTree, O: PyTree>(f: impl Fn(&P) -> O) -> impl Fn(&P) -> O
         if current_trace().is_none() {
             return f(x);
         }
-        bind_call("checkpoint", x, &f, |_| CallKind::Checkpoint { differentiated: false })
+        bind_call("checkpoint", x, &f, |_| CallKind::Checkpoint {
+            differentiated: false,
+        })
     }
 }
 
@@ -180,7 +221,17 @@ pub fn remat<P: PyTree, O: PyTree>(f: impl Fn(&P) -> O) -> impl Fn(&P) -> O {
 /// ```
 pub fn stop_gradient<P: PyTree>(x: &P) -> P {
     let def = x.treedef();
-    let leaves = x.leaves().iter().map(|t| if t.dtype().is_float() { crate::lax::stop_gradient(t) } else { t.clone() }).collect();
+    let leaves = x
+        .leaves()
+        .iter()
+        .map(|t| {
+            if t.dtype().is_float() {
+                crate::lax::stop_gradient(t)
+            } else {
+                t.clone()
+            }
+        })
+        .collect();
     P::unflatten(&def, leaves)
 }
 
@@ -194,7 +245,10 @@ pub fn stop_gradient<P: PyTree>(x: &P) -> P {
 /// let ft = linear_transpose(|x: &Tensor| x.broadcast_to(&[3, 2]) * 2.0, &x);
 /// assert_eq!(ft(&Tensor::ones(&[3, 2], DType::F32)).to_vec::<f32>(), vec![6.0, 6.0]);
 /// ```
-pub fn linear_transpose<P: PyTree, O: PyTree>(f: impl FnOnce(&P) -> O, example: &P) -> impl Fn(&O) -> P {
+pub fn linear_transpose<P: PyTree, O: PyTree>(
+    f: impl FnOnce(&P) -> O,
+    example: &P,
+) -> impl Fn(&O) -> P {
     let def = example.treedef();
     let avals: Vec<Aval> = example.leaves().iter().map(|t| t.aval()).collect();
     let trace = StagingTrace::new_partial();
@@ -208,7 +262,11 @@ pub fn linear_transpose<P: PyTree, O: PyTree>(f: impl FnOnce(&P) -> O, example: 
         check_structure("linear_transpose cotangent", &ct_def, &out_def);
         let cts: Vec<Option<Tensor>> = ct.leaves().into_iter().map(Some).collect();
         let in_cts = backward_pass(&jaxpr.jaxpr, &jaxpr.consts, &cts);
-        let leaves = in_cts.into_iter().zip(&avals).map(|(c, a)| c.unwrap_or_else(|| zeros_of(a))).collect();
+        let leaves = in_cts
+            .into_iter()
+            .zip(&avals)
+            .map(|(c, a)| c.unwrap_or_else(|| zeros_of(a)))
+            .collect();
         P::unflatten(&def, leaves)
     }
 }

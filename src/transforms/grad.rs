@@ -15,7 +15,11 @@ fn pull_back(lin: &LinearJaxpr, cts: &[Option<Tensor>]) -> Vec<Tensor> {
         .iter()
         .zip(&lin.in_is_float)
         .map(|(aval, is_float)| {
-            let ct = if *is_float { float_cts.next().expect("one cotangent per float input") } else { None };
+            let ct = if *is_float {
+                float_cts.next().expect("one cotangent per float input")
+            } else {
+                None
+            };
             ct.unwrap_or_else(|| zeros_of(aval))
         })
         .collect()
@@ -45,7 +49,10 @@ pub fn vjp<P: PyTree, O: PyTree>(f: impl FnOnce(&P) -> O, x: &P) -> (O, impl Fn(
     let y = O::unflatten(&out_def, ys);
     let pullback = move |ct: &O| {
         let ct_def = ct.treedef();
-        assert!(ct_def == out_def, "vjp: cotangent structure {ct_def} differs from the output's {out_def}");
+        assert!(
+            ct_def == out_def,
+            "vjp: cotangent structure {ct_def} differs from the output's {out_def}"
+        );
         let cts = ct.leaves();
         for (i, (c, a)) in cts.iter().zip(&lin.out_avals).enumerate() {
             assert!(
@@ -86,7 +93,11 @@ fn check_float_inputs(x: &impl PyTree, what: &str) {
 
 /// The value and gradient of a scalar function, with an auxiliary output carried along.
 #[track_caller]
-fn value_aux_and_grad<P: PyTree, A: PyTree>(f: impl FnOnce(&P) -> (Tensor, A), x: &P, what: &str) -> ((Tensor, A), P) {
+fn value_aux_and_grad<P: PyTree, A: PyTree>(
+    f: impl FnOnce(&P) -> (Tensor, A),
+    x: &P,
+    what: &str,
+) -> ((Tensor, A), P) {
     check_float_inputs(x, what);
     let def = x.treedef();
     let mut aux_def: Option<TreeDef> = None;
@@ -146,7 +157,9 @@ pub fn value_and_grad<P: PyTree, F: Fn(&P) -> Tensor>(f: F) -> impl Fn(&P) -> (T
 /// let (g, aux) = grad_with_aux(|x: &Tensor| (x * x, x * 10.0))(&x);
 /// assert_eq!((g.item::<f32>(), aux.item::<f32>()), (4.0, 20.0));
 /// ```
-pub fn grad_with_aux<P: PyTree, A: PyTree, F: Fn(&P) -> (Tensor, A)>(f: F) -> impl Fn(&P) -> (P, A) {
+pub fn grad_with_aux<P: PyTree, A: PyTree, F: Fn(&P) -> (Tensor, A)>(
+    f: F,
+) -> impl Fn(&P) -> (P, A) {
     move |x: &P| {
         let ((_, aux), g) = value_aux_and_grad(&f, x, "grad_with_aux");
         (g, aux)
@@ -162,7 +175,9 @@ pub fn grad_with_aux<P: PyTree, A: PyTree, F: Fn(&P) -> (Tensor, A)>(f: F) -> im
 /// let ((v, aux), g) = value_and_grad_with_aux(|x: &Tensor| (x * x, x + 1.0))(&x);
 /// assert_eq!((v.item::<f32>(), aux.item::<f32>(), g.item::<f32>()), (4.0, 3.0, 4.0));
 /// ```
-pub fn value_and_grad_with_aux<P: PyTree, A: PyTree, F: Fn(&P) -> (Tensor, A)>(f: F) -> impl Fn(&P) -> ((Tensor, A), P) {
+pub fn value_and_grad_with_aux<P: PyTree, A: PyTree, F: Fn(&P) -> (Tensor, A)>(
+    f: F,
+) -> impl Fn(&P) -> ((Tensor, A), P) {
     move |x: &P| value_aux_and_grad(&f, x, "value_and_grad_with_aux")
 }
 
@@ -179,7 +194,12 @@ fn basis(x: &Tensor) -> Vec<Tensor> {
 }
 
 /// Stacks per-basis-vector results into a Jacobian of shape `out_shape + in_shape`.
-fn assemble(columns: Vec<Tensor>, out_shape: &[usize], in_shape: &[usize], in_major: bool) -> Tensor {
+fn assemble(
+    columns: Vec<Tensor>,
+    out_shape: &[usize],
+    in_shape: &[usize],
+    in_major: bool,
+) -> Tensor {
     let stacked = crate::numpy::stack(&columns, 0);
     let mut shape: Vec<usize> = Vec::new();
     if in_major {

@@ -1,7 +1,9 @@
 //! Forward mode: the Jvp trace carries (primal, tangent) pairs, with `None` as a symbolic zero
 //! tangent, and applies each primitive's JVP rule under its parent trace.
 
-use crate::core::{bind, current_trace, new_trace_id, with_trace, Avals, Outputs, Trace, TraceId, Tracer};
+use crate::core::{
+    bind, current_trace, new_trace_id, with_trace, Avals, Outputs, Trace, TraceId, Tracer,
+};
 use crate::prims::{Prim, PrimRules};
 use crate::tensor::Tensor;
 use crate::tree::PyTree;
@@ -20,7 +22,11 @@ pub(crate) struct JvpTrace {
 impl JvpTrace {
     /// A new Jvp trace whose rules bind under the current trace.
     pub(crate) fn new() -> Rc<JvpTrace> {
-        Rc::new(JvpTrace { id: new_trace_id(), parent: current_trace(), pairs: RefCell::default() })
+        Rc::new(JvpTrace {
+            id: new_trace_id(),
+            parent: current_trace(),
+            pairs: RefCell::default(),
+        })
     }
 
     /// A tracer for `(primal, tangent)`; with a zero tangent the primal itself is returned,
@@ -32,7 +38,11 @@ impl JvpTrace {
                 let aval = primal.aval();
                 let mut pairs = self.pairs.borrow_mut();
                 pairs.push((primal, Some(t)));
-                Tensor::from_tracer(Tracer { trace: self.id, id: pairs.len() as u32 - 1, aval })
+                Tensor::from_tracer(Tracer {
+                    trace: self.id,
+                    id: pairs.len() as u32 - 1,
+                    aval,
+                })
             }
         }
     }
@@ -57,13 +67,23 @@ impl Trace for JvpTrace {
     }
 
     fn process_primitive(&self, prim: &Prim, inputs: &[Tensor], _out_avals: Avals) -> Outputs {
-        let (primals, tangents): (Vec<Tensor>, Vec<Option<Tensor>>) = inputs.iter().map(|x| self.unpack(x)).unzip();
+        let (primals, tangents): (Vec<Tensor>, Vec<Option<Tensor>>) =
+            inputs.iter().map(|x| self.unpack(x)).unzip();
         if tangents.iter().all(Option::is_none) {
             return with_trace(self.parent.clone(), || bind(prim, &primals));
         }
-        let (outs, out_tangents) = with_trace(self.parent.clone(), || prim.jvp(&primals, &tangents));
-        debug_assert_eq!(outs.len(), out_tangents.len(), "{}: jvp rule output count", prim.name());
-        outs.into_iter().zip(out_tangents).map(|(p, t)| self.pack(p, t)).collect()
+        let (outs, out_tangents) =
+            with_trace(self.parent.clone(), || prim.jvp(&primals, &tangents));
+        debug_assert_eq!(
+            outs.len(),
+            out_tangents.len(),
+            "{}: jvp rule output count",
+            prim.name()
+        );
+        outs.into_iter()
+            .zip(out_tangents)
+            .map(|(p, t)| self.pack(p, t))
+            .collect()
     }
 
     fn name(&self) -> &'static str {
@@ -89,12 +109,22 @@ pub(crate) fn zeros_of(aval: &crate::core::Aval) -> Tensor {
 
 /// Forward mode on flattened leaves: outputs and output tangents (explicit zeros where the
 /// tangent is symbolically zero). Tangents of non-float inputs are ignored.
-pub(crate) fn jvp_flat(xs: &[Tensor], ts: &[Tensor], f: impl FnOnce(&[Tensor]) -> Vec<Tensor>) -> (Vec<Tensor>, Vec<Tensor>) {
+pub(crate) fn jvp_flat(
+    xs: &[Tensor],
+    ts: &[Tensor],
+    f: impl FnOnce(&[Tensor]) -> Vec<Tensor>,
+) -> (Vec<Tensor>, Vec<Tensor>) {
     let trace = JvpTrace::new();
     let inputs: Vec<Tensor> = xs
         .iter()
         .zip(ts)
-        .map(|(x, t)| if x.dtype().is_float() { trace.pack(x.clone(), Some(t.clone())) } else { x.clone() })
+        .map(|(x, t)| {
+            if x.dtype().is_float() {
+                trace.pack(x.clone(), Some(t.clone()))
+            } else {
+                x.clone()
+            }
+        })
         .collect();
     let dyn_trace: Rc<dyn Trace> = trace.clone();
     let outs = with_trace(Some(dyn_trace), || f(&inputs));

@@ -29,7 +29,13 @@ impl LinearJaxpr {
     /// non-float leaves are ignored).
     #[track_caller]
     pub fn apply(&self, tangents: &[Tensor]) -> Vec<Tensor> {
-        assert_eq!(tangents.len(), self.in_avals.len(), "linear function: expected {} tangents, got {}", self.in_avals.len(), tangents.len());
+        assert_eq!(
+            tangents.len(),
+            self.in_avals.len(),
+            "linear function: expected {} tangents, got {}",
+            self.in_avals.len(),
+            tangents.len()
+        );
         let args: Vec<Tensor> = tangents
             .iter()
             .zip(&self.in_is_float)
@@ -42,16 +48,29 @@ impl LinearJaxpr {
 
 /// Linearizes `f` at the flattened inputs `xs`: returns the primal outputs (flattened) and
 /// the linear jaxpr.
-pub(crate) fn linearize_flat(xs: &[Tensor], f: impl FnOnce(&[Tensor]) -> Vec<Tensor>) -> (Vec<Tensor>, LinearJaxpr) {
+pub(crate) fn linearize_flat(
+    xs: &[Tensor],
+    f: impl FnOnce(&[Tensor]) -> Vec<Tensor>,
+) -> (Vec<Tensor>, LinearJaxpr) {
     let tangent_trace = StagingTrace::new_partial();
     let in_is_float: Vec<bool> = xs.iter().map(|x| x.dtype().is_float()).collect();
     let tangent_args: Vec<Option<Tensor>> = xs
         .iter()
-        .map(|x| if x.dtype().is_float() { Some(tangent_trace.new_arg(x.aval())) } else { None })
+        .map(|x| {
+            if x.dtype().is_float() {
+                Some(tangent_trace.new_arg(x.aval()))
+            } else {
+                None
+            }
+        })
         .collect();
     let dyn_tangent: Rc<dyn Trace> = tangent_trace.clone();
     let jvp_trace = with_trace(Some(dyn_tangent.clone()), JvpTrace::new);
-    let inputs: Vec<Tensor> = xs.iter().zip(tangent_args).map(|(x, t)| jvp_trace.pack(x.clone(), t)).collect();
+    let inputs: Vec<Tensor> = xs
+        .iter()
+        .zip(tangent_args)
+        .map(|(x, t)| jvp_trace.pack(x.clone(), t))
+        .collect();
     let dyn_jvp: Rc<dyn Trace> = jvp_trace.clone();
     let outs = with_trace(Some(dyn_jvp), || f(&inputs));
     let (primals, tangents): (Vec<Tensor>, Vec<Tensor>) = outs
@@ -99,7 +118,10 @@ pub fn linearize<P: PyTree, O: PyTree>(f: impl FnOnce(&P) -> O, x: &P) -> (O, im
     let y = O::unflatten(&out_def, ys);
     let apply = move |t: &P| {
         let tdef = t.treedef();
-        assert!(tdef == def, "linearized function: tangent structure {tdef} differs from the primal's {def}");
+        assert!(
+            tdef == def,
+            "linearized function: tangent structure {tdef} differs from the primal's {def}"
+        );
         O::unflatten(&out_def, lin.apply(&t.leaves()))
     };
     (y, apply)

@@ -9,9 +9,11 @@ mod linearize;
 mod transpose;
 
 pub use custom::{checkpoint, custom_jvp, custom_vjp, linear_transpose, remat, stop_gradient};
-pub use grad::{grad, grad_with_aux, hessian, jacfwd, jacrev, value_and_grad, value_and_grad_with_aux, vjp};
+pub use grad::{
+    grad, grad_with_aux, hessian, jacfwd, jacrev, value_and_grad, value_and_grad_with_aux, vjp,
+};
 pub use jvp::jvp;
 pub(crate) use jvp::{jvp_flat, zeros_like, zeros_of};
-pub use linearize::{linearize, LinearJaxpr};
 pub(crate) use linearize::linearize_flat;
+pub use linearize::{linearize, LinearJaxpr};
 pub use transpose::backward_pass;

@@ -17,8 +17,16 @@ fn accumulate(slot: &mut Option<Tensor>, ct: Tensor) {
 
 /// Transposes `jaxpr`, which is linear in its invars given its constvars (`consts`): maps
 /// output cotangents (`None` = zero) to input cotangents (`None` = zero).
-pub fn backward_pass(jaxpr: &Jaxpr, consts: &[Tensor], cts_out: &[Option<Tensor>]) -> Vec<Option<Tensor>> {
-    assert_eq!(cts_out.len(), jaxpr.outvars.len(), "backward_pass: one cotangent per output");
+pub fn backward_pass(
+    jaxpr: &Jaxpr,
+    consts: &[Tensor],
+    cts_out: &[Option<Tensor>],
+) -> Vec<Option<Tensor>> {
+    assert_eq!(
+        cts_out.len(),
+        jaxpr.outvars.len(),
+        "backward_pass: one cotangent per output"
+    );
     let n = jaxpr.var_avals.len();
     let mut known: Vec<Option<Tensor>> = vec![None; n];
     for (v, c) in jaxpr.constvars.iter().zip(consts) {
@@ -33,7 +41,11 @@ pub fn backward_pass(jaxpr: &Jaxpr, consts: &[Tensor], cts_out: &[Option<Tensor>
         }
     }
     for eqn in jaxpr.eqns.iter().rev() {
-        let cts: Vec<Option<Tensor>> = eqn.outputs.iter().map(|v| ct[v.0 as usize].take()).collect();
+        let cts: Vec<Option<Tensor>> = eqn
+            .outputs
+            .iter()
+            .map(|v| ct[v.0 as usize].take())
+            .collect();
         if cts.iter().all(Option::is_none) {
             continue;
         }
@@ -62,5 +74,9 @@ pub fn backward_pass(jaxpr: &Jaxpr, consts: &[Tensor], cts_out: &[Option<Tensor>
             }
         }
     }
-    jaxpr.invars.iter().map(|v| ct[v.0 as usize].take()).collect()
+    jaxpr
+        .invars
+        .iter()
+        .map(|v| ct[v.0 as usize].take())
+        .collect()
 }
