@@ -48,3 +48,8 @@ pub mod prelude {
     pub use crate::tree::PyTree;
     pub use ferrax_derive::PyTree;
 }
+
+/// The README's code runs as a doc test, so the tour stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
