@@ -10,6 +10,7 @@
 //! assert_eq!(y.shape(), &[2, 2]);
 //! ```
 
+mod collective;
 mod elementwise;
 mod scan_ops;
 mod structural;
@@ -19,6 +20,7 @@ pub use crate::prims::conv::ConvDimensionNumbers;
 pub use crate::prims::index::{GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers};
 pub use crate::prims::unary::RoundingMethod;
 pub use crate::prims::window::WindowKind;
+pub use collective::*;
 pub use elementwise::*;
 pub use scan_ops::*;
 pub use structural::*;

@@ -6,8 +6,8 @@
 //! `broadcast_in_dim` that makes ranks equal. Integer division and remainder truncate toward
 //! zero (C semantics, as XLA); `x / 0` is -1 for integers and `x % 0` is `x`.
 
-use super::util::{broadcast_to_shape, expect_arity, jvp_out, unbroadcast};
-use super::{ArrayOutputs, LinearArg, Prim, PrimRules};
+use super::util::{batch_elementwise, broadcast_to_shape, expect_arity, jvp_out, unbroadcast};
+use super::{ArrayOutputs, BatchAxis, LinearArg, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::lax;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
@@ -140,6 +140,15 @@ impl PrimRules for BinaryOp {
 
     fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
         smallvec![eval_binary(*self, inputs[0], inputs[1], &out[0].shape)]
+    }
+
+    fn batch(
+        &self,
+        args: &[Tensor],
+        dims: &[Option<usize>],
+        _axis: &BatchAxis,
+    ) -> (Outputs, Vec<Option<usize>>) {
+        batch_elementwise(&Prim::Binary(*self), args, dims)
     }
 
     /// Fast path: concrete operands of one dtype and one shape need no shape rule.

@@ -1,7 +1,7 @@
 //! The remaining elementwise primitives: `select_n`, `clamp` and `convert_element_type`.
 
-use super::util::{broadcast_to_shape, expect_arity, jvp_out, text};
-use super::{ArrayOutputs, LinearArg, Param, Prim, PrimRules};
+use super::util::{batch_full, broadcast_to_shape, expect_arity, jvp_out, text};
+use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs};
 use crate::lax;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
@@ -193,6 +193,34 @@ impl PrimRules for ElementwiseOp {
             }
         };
         jvp_out(ans, t)
+    }
+
+    fn batch(
+        &self,
+        args: &[Tensor],
+        dims: &[Option<usize>],
+        axis: &BatchAxis,
+    ) -> (Outputs, Vec<Option<usize>>) {
+        let prim = Prim::Elementwise(*self);
+        match self {
+            ElementwiseOp::ConvertElementType(_) => (smallvec![bind1(&prim, args)], dims.to_vec()),
+            // select_n and clamp do not stretch size-1 dims: materialize the batched shape.
+            ElementwiseOp::SelectN | ElementwiseOp::Clamp => {
+                // The first case of select_n and the operand of clamp give the logical shape.
+                let data = 1;
+                let logical: Vec<usize> = match dims[data] {
+                    Some(d) => args[data]
+                        .shape()
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| *i != d)
+                        .map(|(_, &s)| s)
+                        .collect(),
+                    None => args[data].shape().to_vec(),
+                };
+                batch_full(&prim, args, dims, axis.size, &logical)
+            }
+        }
     }
 
     /// `convert_element_type` between floats is linear; `select_n` is linear in its cases.

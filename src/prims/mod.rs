@@ -5,6 +5,7 @@
 
 pub mod binary;
 pub mod call;
+pub mod collective;
 pub mod conv;
 pub mod cumulative;
 pub mod dot;
@@ -88,6 +89,24 @@ pub trait PrimRules {
         )
     }
 
+    /// Batching rule (vmap): applies the primitive to operands that carry an extra batch
+    /// dimension `dims[i]` (or none: the operand is the same for every batch member), with
+    /// ops, and returns the outputs with where their batch dims ended up (anywhere: no forced
+    /// transposes). `axis` is the vmapped axis (size, optional name for collectives). At
+    /// least one operand is batched.
+    fn batch(
+        &self,
+        args: &[Tensor],
+        dims: &[Option<usize>],
+        axis: &BatchAxis,
+    ) -> (Outputs, Vec<Option<usize>>) {
+        let _ = (args, dims, axis);
+        panic!(
+            "{}: batching (vmap) is not supported for this primitive",
+            self.name()
+        )
+    }
+
     /// Transpose rule of a primitive that is linear in its `Linear` arguments: given output
     /// cotangents (`None` = zero), returns a cotangent per argument (`None` for known
     /// arguments or zero cotangents). Written with ops, so the backward pass is itself
@@ -99,6 +118,13 @@ pub trait PrimRules {
             self.name()
         )
     }
+}
+
+/// The axis a `vmap` adds: its size and, if named, the name collectives refer to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchAxis {
+    pub size: usize,
+    pub name: Option<String>,
 }
 
 /// An argument of an equation being transposed: a known value (a residual or literal), or a
@@ -153,6 +179,7 @@ pub enum Prim {
     Window(ReduceWindow),
     SelectWindow(window::SelectWindow),
     Call(CallOp),
+    Collective(collective::Collective),
 }
 
 macro_rules! delegate {
@@ -171,6 +198,7 @@ macro_rules! delegate {
             Prim::Window($p) => $e,
             Prim::SelectWindow($p) => $e,
             Prim::Call($p) => $e,
+            Prim::Collective($p) => $e,
         }
     };
 }
@@ -200,6 +228,14 @@ impl PrimRules for Prim {
     }
     fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {
         delegate!(self, p => p.transpose(cts, args))
+    }
+    fn batch(
+        &self,
+        args: &[Tensor],
+        dims: &[Option<usize>],
+        axis: &BatchAxis,
+    ) -> (Outputs, Vec<Option<usize>>) {
+        delegate!(self, p => p.batch(args, dims, axis))
     }
 }
 

@@ -3,7 +3,7 @@
 //! -0.0`, `round` away from zero unless asked for ties-to-even).
 
 use super::util::{expect_arity, jvp_out, text};
-use super::{ArrayOutputs, LinearArg, Param, Prim, PrimRules};
+use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs};
 use crate::lax;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
@@ -170,6 +170,16 @@ impl PrimRules for UnaryOp {
 
     fn eval(&self, inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
         smallvec![eval_unary(*self, inputs[0])]
+    }
+
+    fn batch(
+        &self,
+        args: &[Tensor],
+        dims: &[Option<usize>],
+        _axis: &BatchAxis,
+    ) -> (Outputs, Vec<Option<usize>>) {
+        // Elementwise: the batch dim stays where it is.
+        (smallvec![bind1(&Prim::Unary(*self), args)], dims.to_vec())
     }
 
     /// Fast path for a concrete operand of a supported dtype.

@@ -157,3 +157,110 @@ mod tests {
         assert_eq!(strides(&[2, 3, 4]), vec![12, 4, 1]);
     }
 }
+
+// ---- Helpers for batching rules ---------------------------------------------------------
+
+/// Moves the batch dim of `x` from `from` to `to` (a no-op when equal).
+pub fn move_batch_dim(x: &Tensor, from: usize, to: usize) -> Tensor {
+    if from == to {
+        return x.clone();
+    }
+    let mut perm: Vec<usize> = (0..x.ndim()).filter(|&d| d != from).collect();
+    perm.insert(to, from);
+    crate::lax::transpose(x, &perm)
+}
+
+/// `x` with its batch dim at `to`: moved there if batched, or broadcast along a new axis of
+/// `size` if not.
+pub fn batch_at(x: &Tensor, dim: Option<usize>, size: usize, to: usize) -> Tensor {
+    match dim {
+        Some(d) => move_batch_dim(x, d, to),
+        None => {
+            let mut shape = x.shape().to_vec();
+            shape.insert(to, size);
+            let dims: Vec<usize> = (0..shape.len()).filter(|&d| d != to).collect();
+            crate::lax::broadcast_in_dim(x, &shape, &dims)
+        }
+    }
+}
+
+/// Batching for primitives that act independently on every element (JAX-0.10-style
+/// operands: equal ranks with size-1 stretching, or rank 0): put every batched operand's
+/// batch dim first (a batched logical scalar becomes `[B, 1, ..]`), give unbatched operands
+/// of nonzero rank a size-1 batch dim (they stretch), leave rank-0 unbatched operands alone,
+/// and apply the primitive; the output's batch dim is 0.
+pub fn batch_elementwise(
+    prim: &Prim,
+    args: &[Tensor],
+    dims: &[Option<usize>],
+) -> (Outputs, Vec<Option<usize>>) {
+    let logical_rank = args
+        .iter()
+        .zip(dims)
+        .map(|(a, d)| a.ndim() - d.is_some() as usize)
+        .max()
+        .unwrap_or(0);
+    let moved: Vec<Tensor> = args
+        .iter()
+        .zip(dims)
+        .map(|(a, d)| match d {
+            Some(d) => {
+                let m = move_batch_dim(a, *d, 0);
+                if m.ndim() == logical_rank + 1 {
+                    m
+                } else {
+                    let mut shape = vec![m.shape()[0]];
+                    shape.extend(std::iter::repeat_n(1, logical_rank));
+                    crate::lax::reshape(&m, &shape)
+                }
+            }
+            None if a.ndim() == 0 => a.clone(),
+            None => {
+                let mut shape = vec![1];
+                shape.extend_from_slice(a.shape());
+                let keep: Vec<usize> = (1..=a.ndim()).collect();
+                crate::lax::broadcast_in_dim(a, &shape, &keep)
+            }
+        })
+        .collect();
+    let outs = bind(prim, &moved);
+    let n = outs.len();
+    (outs, vec![Some(0); n])
+}
+
+/// Batching by materializing: every operand gets its batch dim first and is broadcast to the
+/// full batched shape `[size, shape...]` (rank-0 unbatched operands stay scalars), for
+/// primitives that do not stretch size-1 dims (`select_n`, `clamp`).
+pub fn batch_full(
+    prim: &Prim,
+    args: &[Tensor],
+    dims: &[Option<usize>],
+    size: usize,
+    shape: &[usize],
+) -> (Outputs, Vec<Option<usize>>) {
+    let mut full = vec![size];
+    full.extend_from_slice(shape);
+    let moved: Vec<Tensor> = args
+        .iter()
+        .zip(dims)
+        .map(|(a, d)| match d {
+            None if a.ndim() == 0 => a.clone(),
+            _ => {
+                let m = batch_at(a, *d, size, 0);
+                if m.shape() == full.as_slice() {
+                    m
+                } else {
+                    let keep: Vec<usize> = if m.ndim() == 1 {
+                        vec![0]
+                    } else {
+                        (0..m.ndim()).collect()
+                    };
+                    crate::lax::broadcast_in_dim(&m, &full, &keep)
+                }
+            }
+        })
+        .collect();
+    let outs = bind(prim, &moved);
+    let n = outs.len();
+    (outs, vec![Some(0); n])
+}

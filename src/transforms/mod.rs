@@ -7,6 +7,7 @@ mod grad;
 mod jvp;
 mod linearize;
 mod transpose;
+mod vmap;
 
 pub use custom::{checkpoint, custom_jvp, custom_vjp, linear_transpose, remat, stop_gradient};
 pub use grad::{
@@ -17,3 +18,4 @@ pub(crate) use jvp::{jvp_flat, zeros_like, zeros_of};
 pub(crate) use linearize::linearize_flat;
 pub use linearize::{linearize, LinearJaxpr};
 pub use transpose::backward_pass;
+pub use vmap::{vmap, vmap_with, AxisSpec, VmapSpec};
