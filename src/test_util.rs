@@ -38,7 +38,7 @@ pub struct GradCheckOptions {
     pub order: usize,
     /// Forward, reverse or both.
     pub modes: Modes,
-    /// Finite-difference step (applied in f64).
+    /// Finite-difference step (applied in f64; Richardson-extrapolated with half of it).
     pub eps: f64,
     /// Absolute tolerance; `None` picks by dtype (f32: 2e-3, f64: 1e-5, as JAX).
     pub atol: Option<f64>,
@@ -213,18 +213,22 @@ fn eval_shifted_f64(f: &FlatFn<'_>, xs: &[Tensor], v: &[Tensor], s: f64) -> Vec<
         .collect()
 }
 
-/// Central differences of `f` at `xs` along `v`.
+/// Central differences of `f` at `xs` along `v`, with one Richardson extrapolation step
+/// (steps `eps` and `eps/2`), so the truncation error is O(eps⁴) rather than O(eps²).
 fn numerical_jvp(f: &FlatFn<'_>, xs: &[Tensor], v: &[Tensor], eps: f64) -> Vec<Vec<f64>> {
-    let plus = eval_shifted_f64(f, xs, v, eps);
-    let minus = eval_shifted_f64(f, xs, v, -eps);
-    plus.iter()
-        .zip(&minus)
-        .map(|(p, m)| {
-            p.iter()
-                .zip(m)
-                .map(|(a, b)| (a - b) / (2.0 * eps))
-                .collect()
-        })
+    let central = |h: f64| -> Vec<Vec<f64>> {
+        let plus = eval_shifted_f64(f, xs, v, h);
+        let minus = eval_shifted_f64(f, xs, v, -h);
+        plus.iter()
+            .zip(&minus)
+            .map(|(p, m)| p.iter().zip(m).map(|(a, b)| (a - b) / (2.0 * h)).collect())
+            .collect()
+    };
+    let (coarse, fine) = (central(eps), central(eps / 2.0));
+    coarse
+        .iter()
+        .zip(&fine)
+        .map(|(c, f)| c.iter().zip(f).map(|(c, f)| (4.0 * f - c) / 3.0).collect())
         .collect()
 }
 

@@ -1,4 +1,28 @@
-//! Function transformations. Each works by running the user's function under a trace:
+//! Function transformations.
+//!
+//! # NaN-safe gradients: the double-`where` pattern
+//!
+//! `where(c, f(x), y)` differentiates *both* branches and multiplies the unused one's
+//! derivative by zero; if that derivative is infinite (`sqrt` at 0, `log` at 0) the product is
+//! NaN (jax #1052, #5798). Make the unused branch's *input* safe with an inner `where`:
+//!
+//! ```
+//! use ferrax::prelude::*;
+//! use ferrax::numpy::where_;
+//! let x = Tensor::from_vec(vec![0.0f64, 4.0], &[2]);
+//! let naive = |x: &Tensor| where_(&x.gt(0.0), x.sqrt(), 0.0).sum();
+//! assert!(grad(naive)(&x).to_vec::<f64>()[0].is_nan());
+//! let safe = |x: &Tensor| {
+//!     let pos = x.gt(0.0);
+//!     let safe_x = where_(&pos, x, 1.0); // the sqrt never sees 0
+//!     where_(&pos, safe_x.sqrt(), 0.0).sum()
+//! };
+//! assert_eq!(grad(safe)(&x).to_vec::<f64>(), vec![0.0, 0.25]);
+//! ```
+//!
+//! The library's own `relu`, `sigmoid`, `softmax`, `log_softmax` and `logsumexp` are written
+//! so their gradients stay finite at 0, at ±1e30 logits and with `-inf` masked entries.
+//! Each works by running the user's function under a trace:
 //! `jvp` (forward mode), `linearize` (forward mode with the primal computed once),
 //! `vjp`/`grad` (linearize, then transpose the linear jaxpr), and the Jacobian helpers.
 
