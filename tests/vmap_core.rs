@@ -215,3 +215,86 @@ proptest! {
         prop_assert_eq!(got.to_vec::<f32>(), want.to_vec::<f32>());
     }
 }
+
+/// Every unary elementwise primitive, batch dim in the middle of a rank-3 operand.
+#[test]
+fn every_unary_primitive_matches_a_loop() {
+    let vals: Vec<f64> = (0..24).map(|i| 0.05 + 0.03 * i as f64).collect(); // inside (0, 1)
+    let xs = t64(&vals, &[2, 3, 4]);
+    let ops: Vec<(&str, fn(&Tensor) -> Tensor)> = vec![
+        ("neg", lax::neg),
+        ("sign", lax::sign),
+        ("floor", lax::floor),
+        ("ceil", lax::ceil),
+        ("is_finite", |x| lax::is_finite(x).cast(DType::F64)),
+        ("exp", lax::exp),
+        ("exp2", lax::exp2),
+        ("log", lax::log),
+        ("log1p", lax::log1p),
+        ("expm1", lax::expm1),
+        ("tanh", lax::tanh),
+        ("logistic", lax::logistic),
+        ("sin", lax::sin),
+        ("cos", lax::cos),
+        ("tan", lax::tan),
+        ("asin", lax::asin),
+        ("acos", lax::acos),
+        ("atan", lax::atan),
+        ("sinh", lax::sinh),
+        ("cosh", lax::cosh),
+        ("asinh", lax::asinh),
+        ("acosh", |x| lax::acosh(&(x + 1.0))),
+        ("atanh", lax::atanh),
+        ("sqrt", lax::sqrt),
+        ("rsqrt", lax::rsqrt),
+        ("cbrt", lax::cbrt),
+        ("abs", lax::abs),
+        ("square", lax::square),
+        ("integer_pow", |x| lax::integer_pow(x, 3)),
+        ("erf", lax::erf),
+        ("erf_inv", lax::erf_inv),
+        ("lgamma", lax::lgamma),
+        ("digamma", lax::digamma),
+        ("round", |x| lax::round(x, lax::Rounding::ToNearestEven)),
+        ("stop_gradient", lax::stop_gradient),
+        ("copy", lax::copy),
+        ("not", |x| lax::not(&x.gt(0.5)).cast(DType::F64)),
+        ("nextafter", |x| lax::nextafter(x, &Tensor::scalar(2.0f64))),
+        ("polygamma", |x| lax::polygamma(&Tensor::scalar(1.0f64), x)),
+        ("atan2", |x| lax::atan2(x, &Tensor::scalar(0.5f64))),
+        ("rem", |x| lax::rem(x, &Tensor::scalar(0.3f64))),
+        ("min", |x| lax::min(x, &Tensor::scalar(0.4f64))),
+        ("sub", |x| lax::sub(&Tensor::scalar(1.0f64), x)),
+        ("eq/ne/lt/le/ge", |x| {
+            let h = Tensor::scalar(0.5f64);
+            let parts = [
+                lax::eq(x, &h),
+                lax::ne(x, &h),
+                lax::lt(x, &h),
+                lax::le(x, &h),
+                lax::ge(x, &h),
+            ];
+            parts
+                .iter()
+                .fold(Tensor::scalar(0.0f64), |acc, p| acc + p.cast(DType::F64))
+        }),
+    ];
+    for (name, f) in ops {
+        let got = vmap_with(f, VmapSpec::new().in_axes(1).out_axes(1))(&xs);
+        let want = loop_map(f, &xs, 1, 1);
+        assert_eq!(got.shape(), want.shape(), "{name}");
+        assert_eq!(got.to_vec::<f64>(), want.to_vec::<f64>(), "{name}");
+    }
+    // Integer and bool operands.
+    let ints = Tensor::from_vec((0..6).map(|v| v - 3).collect::<Vec<i32>>(), &[2, 3]);
+    let f = |x: &Tensor| {
+        lax::xor(
+            &lax::or(&lax::and(x, &Tensor::scalar(5i32)), &Tensor::scalar(8i32)),
+            x,
+        )
+    };
+    assert_eq!(
+        vmap(f)(&ints).to_vec::<i32>(),
+        loop_map(f, &ints, 0, 0).to_vec::<i32>()
+    );
+}
