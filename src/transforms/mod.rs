@@ -28,6 +28,7 @@
 
 mod custom;
 mod grad;
+mod jaxpr_transforms;
 mod jvp;
 mod linearize;
 mod transpose;
@@ -37,6 +38,7 @@ pub use custom::{checkpoint, custom_jvp, custom_vjp, linear_transpose, remat, st
 pub use grad::{
     grad, grad_with_aux, hessian, jacfwd, jacrev, value_and_grad, value_and_grad_with_aux, vjp,
 };
+pub use jaxpr_transforms::{jvp_jaxpr, linearize_jaxpr, transpose_jaxpr, LinearizedJaxpr};
 pub use jvp::jvp;
 pub(crate) use jvp::{jvp_flat, zeros_like, zeros_of};
 pub(crate) use linearize::linearize_flat;

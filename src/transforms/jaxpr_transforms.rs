@@ -1,0 +1,130 @@
+//! Transformations of closed sub-jaxprs, for higher-order primitives (control flow, calls)
+//! whose rules must transform their bodies: forward mode, linearization split into a primal
+//! part that also returns residuals and a tangent part that reads them (what reverse mode of
+//! `cond` and `scan` needs), and transposition of the tangent part.
+//!
+//! All jaxprs here are closed (no constvars): captured values are leading invars.
+
+use super::jvp::jvp_flat;
+use super::linearize::{linearize_flat, LinearJaxpr};
+use super::transpose::backward_pass;
+use crate::core::{Aval, Jaxpr};
+use crate::interp::eval_jaxpr;
+use crate::prims::call::closure_convert;
+use crate::tensor::Tensor;
+use std::sync::Arc;
+
+/// Traces `f` at `avals` into a closed jaxpr, requiring that it captures nothing (its inputs
+/// are jaxprs' values, so it cannot).
+fn trace_closed(avals: &[Aval], f: impl FnOnce(&[Tensor]) -> Vec<Tensor>) -> Arc<Jaxpr> {
+    let (jaxpr, consts) = closure_convert(avals, f);
+    assert!(consts.is_empty(), "internal error: a transformed sub-jaxpr captured {} values", consts.len());
+    jaxpr
+}
+
+/// The forward-mode version of a closed jaxpr: `(xs, ts) -> (ys, tangents of ys)`, one
+/// tangent input per input (tangents of non-float inputs are ignored) and one tangent output
+/// per output (explicit zeros where symbolically zero).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::zeros(&[2], DType::F32);
+/// let body = make_jaxpr(|x: &Tensor| x.sin())(&x).jaxpr;
+/// let j = ferrax::transforms::jvp_jaxpr(&body);
+/// assert_eq!(j.invars.len(), 2);
+/// assert_eq!(j.outvars.len(), 2);
+/// ```
+pub fn jvp_jaxpr(body: &Arc<Jaxpr>) -> Arc<Jaxpr> {
+    let in_avals = body.in_avals();
+    let n = in_avals.len();
+    let mut avals = in_avals.clone();
+    avals.extend(in_avals);
+    let body = body.clone();
+    trace_closed(&avals, move |args| {
+        let (xs, ts) = args.split_at(n);
+        let (ys, dys) = jvp_flat(xs, ts, |v| eval_jaxpr(&body, &[], v));
+        ys.into_iter().chain(dys).collect()
+    })
+}
+
+/// A jaxpr linearized: `primal` maps `xs` to `ys ++ residuals`; `tangent` maps
+/// `residuals ++ float-input tangents` to output tangents and is linear in the tangents.
+#[derive(Clone, Debug)]
+pub struct LinearizedJaxpr {
+    pub primal: Arc<Jaxpr>,
+    pub tangent: Arc<Jaxpr>,
+    /// Types of the residuals (the primal part's trailing outputs, the tangent part's
+    /// leading inputs).
+    pub res_avals: Vec<Aval>,
+    /// Which inputs are floats (have tangent inputs in `tangent`).
+    pub in_is_float: Vec<bool>,
+    /// Number of outputs of the original jaxpr.
+    pub num_outputs: usize,
+}
+
+/// Splits a closed jaxpr into its primal part (which also returns the residuals the tangent
+/// computation needs) and its linear tangent part.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::zeros(&[3], DType::F64);
+/// let body = make_jaxpr(|x: &Tensor| x.sin())(&x).jaxpr;
+/// let lin = ferrax::transforms::linearize_jaxpr(&body);
+/// assert_eq!(lin.res_avals.len(), 1); // cos(x)
+/// assert_eq!(lin.tangent.invars.len(), 2); // the residual, then the tangent
+/// ```
+pub fn linearize_jaxpr(body: &Arc<Jaxpr>) -> LinearizedJaxpr {
+    let in_avals = body.in_avals();
+    let mut lin_out: Option<LinearJaxpr> = None;
+    let mut num_outputs = 0;
+    let body2 = body.clone();
+    let primal = trace_closed(&in_avals, |xs| {
+        let (ys, lin) = linearize_flat(xs, |v| eval_jaxpr(&body2, &[], v));
+        num_outputs = ys.len();
+        let mut outs = ys;
+        outs.extend(lin.jaxpr.consts.iter().cloned());
+        lin_out = Some(lin);
+        outs
+    });
+    let lin = lin_out.expect("body was traced");
+    let res_avals: Vec<Aval> = lin.jaxpr.consts.iter().map(|c| c.aval()).collect();
+    // The tangent jaxpr: its constvars (the residuals) become leading invars.
+    let mut tangent = (*lin.jaxpr.jaxpr).clone();
+    let mut invars = std::mem::take(&mut tangent.constvars);
+    invars.extend(tangent.invars.iter().copied());
+    tangent.invars = invars;
+    LinearizedJaxpr { primal, tangent: Arc::new(tangent), res_avals, in_is_float: lin.in_is_float, num_outputs }
+}
+
+/// The transpose of a tangent jaxpr from [`linearize_jaxpr`]: `(residuals, output
+/// cotangents) -> cotangents of its tangent inputs` (explicit zeros where unreached).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::zeros(&[3], DType::F64);
+/// let body = make_jaxpr(|x: &Tensor| x * 2.0)(&x).jaxpr;
+/// let lin = ferrax::transforms::linearize_jaxpr(&body);
+/// let t = ferrax::transforms::transpose_jaxpr(&lin.tangent, lin.res_avals.len());
+/// let ct = ferrax::interp::eval_jaxpr(&t, &[], &[Tensor::ones(&[3], DType::F64)]);
+/// assert_eq!(ct[0].to_vec::<f64>(), vec![2.0; 3]);
+/// ```
+pub fn transpose_jaxpr(tangent: &Arc<Jaxpr>, num_res: usize) -> Arc<Jaxpr> {
+    let in_avals = tangent.in_avals();
+    let out_avals = tangent.out_avals();
+    let mut avals: Vec<Aval> = in_avals[..num_res].to_vec();
+    avals.extend(out_avals);
+    let lin_avals: Vec<Aval> = in_avals[num_res..].to_vec();
+    let tangent = tangent.clone();
+    trace_closed(&avals, move |args| {
+        let (res, cts) = args.split_at(num_res);
+        // Treat the residual invars as constvars of the linear map.
+        let mut j = (*tangent).clone();
+        j.constvars = j.invars.drain(..num_res).collect();
+        let cts: Vec<Option<Tensor>> = cts.iter().cloned().map(Some).collect();
+        backward_pass(&j, res, &cts)
+            .into_iter()
+            .zip(&lin_avals)
+            .map(|(c, a)| c.unwrap_or_else(|| super::jvp::zeros_of(a)))
+            .collect()
+    })
+}
