@@ -6,11 +6,13 @@
 pub mod binary;
 pub mod call;
 pub mod collective;
+pub mod cond;
 pub mod conv;
 pub mod cumulative;
 pub mod dot;
 pub mod elementwise;
 pub mod index;
+pub mod loops;
 pub mod reduce;
 pub mod shape;
 pub mod sort;
@@ -180,6 +182,8 @@ pub enum Prim {
     SelectWindow(window::SelectWindow),
     Call(CallOp),
     Collective(collective::Collective),
+    Cond(cond::CondOp),
+    Loop(loops::LoopOp),
 }
 
 macro_rules! delegate {
@@ -199,6 +203,8 @@ macro_rules! delegate {
             Prim::SelectWindow($p) => $e,
             Prim::Call($p) => $e,
             Prim::Collective($p) => $e,
+            Prim::Cond($p) => $e,
+            Prim::Loop($p) => $e,
         }
     };
 }
