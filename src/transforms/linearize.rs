@@ -93,6 +93,20 @@ pub(crate) fn linearize_flat(
     (primals, lin)
 }
 
+/// Linearizes a pytree function: its output, the linear jaxpr, and the input and output
+/// structures.
+pub(crate) fn linearize_tree<P: PyTree, O: PyTree>(f: impl FnOnce(&P) -> O, x: &P) -> (O, LinearJaxpr, TreeDef, TreeDef) {
+    let def = x.treedef();
+    let mut out_def: Option<TreeDef> = None;
+    let (ys, lin) = linearize_flat(&x.leaves(), |leaves| {
+        let out = f(&P::unflatten(&def, leaves.to_vec()));
+        out_def = Some(out.treedef());
+        out.leaves()
+    });
+    let out_def = out_def.expect("function was called");
+    (O::unflatten(&out_def, ys), lin, def, out_def)
+}
+
 /// Evaluates `f` at `x` and returns its output with a reusable linear function: the
 /// Jacobian-vector product at `x` (`jax.linearize`). The primal computation runs once; the
 /// linear function replays only the tangent operations, reading the saved residuals.
@@ -107,15 +121,7 @@ pub(crate) fn linearize_flat(
 /// ```
 #[track_caller]
 pub fn linearize<P: PyTree, O: PyTree>(f: impl FnOnce(&P) -> O, x: &P) -> (O, impl Fn(&P) -> O) {
-    let def = x.treedef();
-    let mut out_def: Option<TreeDef> = None;
-    let (ys, lin) = linearize_flat(&x.leaves(), |leaves| {
-        let out = f(&P::unflatten(&def, leaves.to_vec()));
-        out_def = Some(out.treedef());
-        out.leaves()
-    });
-    let out_def = out_def.expect("function was called");
-    let y = O::unflatten(&out_def, ys);
+    let (y, lin, def, out_def) = linearize_tree(f, x);
     let apply = move |t: &P| {
         let tdef = t.treedef();
         assert!(
