@@ -8,7 +8,7 @@
 //! batch groups trade places between the two (`_conv_general_dilated_transpose_lhs/rhs`).
 
 use super::util::{check_axes, expect_arity, jvp_out, py_tuple, text};
-use super::{ArrayOutputs, LinearArg, Param, Prim, PrimRules};
+use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::kernels::conv;
 use crate::lax;
@@ -299,6 +299,21 @@ impl PrimRules for ConvGeneralDilated {
         jvp_out(ans, t)
     }
 
+    /// JAX's `_conv_general_dilated_batch_rule`: one convolution, the vmapped dim folded
+    /// into existing dims and split out of the output again. lhs only: into the lhs batch
+    /// dim (out batch dim); rhs only: into the rhs output features (out feature dim); both:
+    /// into the lhs features and rhs output features as feature groups (per-example
+    /// kernels), or into the batch groups when the convolution already has some.
+    fn batch(
+        &self,
+        args: &[Tensor],
+        dims: &[Option<usize>],
+        _axis: &BatchAxis,
+    ) -> (Outputs, Vec<Option<usize>>) {
+        let (out, d) = self.batch_rule(&args[0], &args[1], dims[0], dims[1]);
+        (Outputs::from_iter([out]), vec![Some(d)])
+    }
+
     /// Linear in each operand separately.
     fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {
         assert!(
@@ -320,6 +335,103 @@ impl PrimRules for ConvGeneralDilated {
             ]
         } else {
             vec![None, None]
+        }
+    }
+}
+
+impl ConvGeneralDilated {
+    /// This convolution with other group counts.
+    fn with_groups(&self, feature_group_count: usize, batch_group_count: usize) -> Prim {
+        Prim::Conv(ConvGeneralDilated {
+            feature_group_count,
+            batch_group_count,
+            ..self.clone()
+        })
+    }
+
+    /// The batched convolution of `lhs`/`rhs` batched at `lbd`/`rbd` (at least one), and
+    /// where the output's batch dim is.
+    fn batch_rule(
+        &self,
+        lhs: &Tensor,
+        rhs: &Tensor,
+        lbd: Option<usize>,
+        rbd: Option<usize>,
+    ) -> (Tensor, usize) {
+        let (fg, bg) = (self.feature_group_count, self.batch_group_count);
+        assert!(fg == 1 || bg == 1);
+        let dn = &self.dimension_numbers;
+        let (lhs_spec, rhs_spec, out_spec) = (&dn.lhs_spec, &dn.rhs_spec, &dn.out_spec);
+        let size = match (lbd, rbd) {
+            (Some(l), _) => lhs.shape()[l],
+            (None, Some(r)) => rhs.shape()[r],
+            (None, None) => unreachable!("batching rule called with no batched operand"),
+        };
+        if size == 0 {
+            // Folding a size-0 dim into another loses that dim's size: build the (empty)
+            // result from the unbatched shape rule instead.
+            let unbatched = |x: &Tensor, d: Option<usize>| {
+                let mut a = x.aval();
+                if let Some(d) = d {
+                    a.shape.remove(d);
+                }
+                a
+            };
+            let mut aval = self
+                .shape_rule(&unbatched(lhs, lbd), &unbatched(rhs, rbd))
+                .unwrap_or_else(|e| panic!("conv_general_dilated: {e}"));
+            aval.shape.insert(0, 0);
+            return (super::util::zeros(&aval), 0);
+        }
+        match (lbd, rbd) {
+            (Some(l), Some(r)) => {
+                let (new_lhs, fg, bg) = if bg > 1 {
+                    (reshape_axis_into(l, lhs_spec[0], lhs), fg, bg * size)
+                } else {
+                    (reshape_axis_into(l, lhs_spec[1], lhs), fg * size, bg)
+                };
+                let new_rhs = reshape_axis_into(r, rhs_spec[0], rhs);
+                let out = bind1(&self.with_groups(fg, bg), &[new_lhs, new_rhs]);
+                (reshape_axis_out_of(out_spec[1], size, &out), out_spec[1])
+            }
+            (Some(l), None) => {
+                let new_lhs = if bg == 1 {
+                    reshape_axis_into(l, lhs_spec[0], lhs)
+                } else {
+                    // Batch groups must stay outermost in the lhs batch dim: split them
+                    // out, fold the vmapped dim into the rest, merge the groups back.
+                    let b0 = lhs_spec[0];
+                    let x = reshape_axis_out_of(b0 + (l <= b0) as usize, bg, lhs);
+                    let x = reshape_axis_into(l + (b0 < l) as usize, b0 + 1, &x);
+                    reshape_axis_into(b0, b0, &x)
+                };
+                let out = bind1(&Prim::Conv(self.clone()), &[new_lhs, rhs.clone()]);
+                (reshape_axis_out_of(out_spec[0], size, &out), out_spec[0])
+            }
+            (None, Some(r)) => {
+                if fg == 1 && bg == 1 {
+                    let new_rhs = reshape_axis_into(r, rhs_spec[0], rhs);
+                    let out = bind1(&Prim::Conv(self.clone()), &[lhs.clone(), new_rhs]);
+                    (reshape_axis_out_of(out_spec[1], size, &out), out_spec[1])
+                } else {
+                    // Groups must stay outermost in the rhs output features: split them out,
+                    // fold the vmapped dim into the rest, merge the groups back; undo the
+                    // same on the output features.
+                    let groups = fg.max(bg);
+                    let o0 = rhs_spec[0];
+                    let x = reshape_axis_out_of(o0 + (r <= o0) as usize, groups, rhs);
+                    let x = reshape_axis_into(r + (o0 < r) as usize, o0 + 1, &x);
+                    let new_rhs = reshape_axis_into(o0, o0, &x);
+                    let out = bind1(&Prim::Conv(self.clone()), &[lhs.clone(), new_rhs]);
+                    let out = reshape_axis_out_of(out_spec[1], groups, &out);
+                    let out = reshape_axis_out_of(out_spec[1] + 1, size, &out);
+                    (
+                        reshape_axis_into(out_spec[1], out_spec[1] + 1, &out),
+                        out_spec[1],
+                    )
+                }
+            }
+            (None, None) => unreachable!("batching rule called with no batched operand"),
         }
     }
 }

@@ -8,7 +8,7 @@
 
 use super::conv::as_dtype;
 use super::util::{check_axes, expect_arity, jvp_out, py_list, text};
-use super::{ArrayOutputs, LinearArg, Param, Prim, PrimRules};
+use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::kernels::matmul;
 use crate::lax;
@@ -187,6 +187,21 @@ impl PrimRules for DotGeneral {
         jvp_out(ans, t)
     }
 
+    /// JAX's `_dot_general_batch_rule`: no transposes, one `dot_general`. A batch dim on
+    /// both operands becomes a new leading dot batch dim; on one operand only it becomes a
+    /// free dim of that operand, and the output's batch dim is where that free dim lands.
+    fn batch(
+        &self,
+        args: &[Tensor],
+        dims: &[Option<usize>],
+        _axis: &BatchAxis,
+    ) -> (Outputs, Vec<Option<usize>>) {
+        let (lhs, rhs) = (&args[0], &args[1]);
+        let (dn, out_dim) = self.batch_dim_nums((lhs.ndim(), rhs.ndim()), (dims[0], dims[1]));
+        let out = bind1(&Prim::Dot(dn), &[lhs.clone(), rhs.clone()]);
+        (Outputs::from_iter([out]), vec![Some(out_dim)])
+    }
+
     /// Linear in each operand separately (JAX's `_dot_general_transpose_lhs/rhs`).
     fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {
         assert!(
@@ -214,6 +229,61 @@ impl PrimRules for DotGeneral {
         } else {
             vec![None, None]
         }
+    }
+}
+
+/// `dims` renumbered for an operand that gained a dim at `b` (JAX's `bump_dims`).
+fn bump_dims(dims: &[usize], b: usize) -> Shape {
+    dims.iter().map(|&d| d + (d >= b) as usize).collect()
+}
+
+impl DotGeneral {
+    /// JAX's `_dot_general_batch_dim_nums`: the dimension numbers of the batched
+    /// `dot_general` on operands of ranks `ndims` (batch dims included) batched at
+    /// `(lbd, rbd)`, and where the output's batch dim ends up.
+    fn batch_dim_nums(
+        &self,
+        (lhs_ndim, rhs_ndim): (usize, usize),
+        (lbd, rbd): (Option<usize>, Option<usize>),
+    ) -> (DotGeneral, usize) {
+        let mut dn = self.clone();
+        let out_dim = match (lbd, rbd) {
+            (Some(l), Some(r)) => {
+                // The vmapped dims become an extra dot batch dim, put first.
+                dn.lhs_batch = std::iter::once(l)
+                    .chain(bump_dims(&self.lhs_batch, l))
+                    .collect();
+                dn.rhs_batch = std::iter::once(r)
+                    .chain(bump_dims(&self.rhs_batch, r))
+                    .collect();
+                dn.lhs_contracting = bump_dims(&self.lhs_contracting, l);
+                dn.rhs_contracting = bump_dims(&self.rhs_contracting, r);
+                0
+            }
+            (Some(l), None) => {
+                // An extra free dim of the lhs: the output has the batch dims, then the
+                // lhs free dims in order.
+                dn.lhs_batch = bump_dims(&self.lhs_batch, l);
+                dn.lhs_contracting = bump_dims(&self.lhs_contracting, l);
+                let before = remaining(lhs_ndim, &dn.lhs_contracting, &dn.lhs_batch)
+                    .iter()
+                    .filter(|&&d| d < l)
+                    .count();
+                self.lhs_batch.len() + before
+            }
+            (None, Some(r)) => {
+                // An extra free dim of the rhs: after the batch dims and all lhs free dims.
+                dn.rhs_batch = bump_dims(&self.rhs_batch, r);
+                dn.rhs_contracting = bump_dims(&self.rhs_contracting, r);
+                let before = remaining(rhs_ndim, &dn.rhs_contracting, &dn.rhs_batch)
+                    .iter()
+                    .filter(|&&d| d < r)
+                    .count();
+                lhs_ndim - self.lhs_contracting.len() + before
+            }
+            (None, None) => unreachable!("batching rule called with no batched operand"),
+        };
+        (dn, out_dim)
     }
 }
 

@@ -12,8 +12,8 @@
 //! per window position.
 
 use super::conv::{conv_general_vjp_lhs_padding, stride_dim};
-use super::util::{expect_arity, jvp_out, linear_jvp, py_tuple, text};
-use super::{ArrayOutputs, LinearArg, Param, Prim, PrimRules};
+use super::util::{batch_at, expect_arity, jvp_out, linear_jvp, move_batch_dim, py_tuple, text};
+use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::lax;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
@@ -99,6 +99,18 @@ impl ReduceWindow {
             })
             .collect())
     }
+
+    /// The same reduction over an operand with an extra dim at `d` that the window does
+    /// not touch (size 1, stride 1, no padding or dilation): a batch dim.
+    fn with_unit_dim(&self, d: usize) -> ReduceWindow {
+        let mut r = self.clone();
+        r.window_dimensions.insert(d, 1);
+        r.window_strides.insert(d, 1);
+        r.padding.insert(d, (0, 0));
+        r.base_dilation.insert(d, 1);
+        r.window_dilation.insert(d, 1);
+        r
+    }
 }
 
 impl PrimRules for ReduceWindow {
@@ -176,6 +188,19 @@ impl PrimRules for ReduceWindow {
             bind1(&gather, &[t.clone(), x.clone()])
         });
         jvp_out(ans, t)
+    }
+
+    /// JAX's `_reduce_window_batch_rule`: a window of size 1 (stride 1, no padding or
+    /// dilation) along the batch dim, which stays where it is.
+    fn batch(
+        &self,
+        args: &[Tensor],
+        dims: &[Option<usize>],
+        _axis: &BatchAxis,
+    ) -> (Outputs, Vec<Option<usize>>) {
+        let d = dims[0].expect("the only operand is batched");
+        let prim = Prim::Window(self.with_unit_dim(d));
+        (Outputs::from_iter([bind1(&prim, args)]), vec![Some(d)])
     }
 
     /// `reduce_window_sum` only (JAX's `_reduce_window_sum_transpose_rule`): the cotangent,
@@ -581,6 +606,43 @@ impl PrimRules for SelectWindow {
             .as_ref()
             .map(|t| bind1(&prim, &[t.clone(), primals[1].clone()]));
         jvp_out(ans, t)
+    }
+
+    /// JAX's `_select_and_gather_add_batching_rule` / `_select_and_scatter_add_batch_rule`,
+    /// without moving the batch dim to the front: both operands get it at the same position
+    /// (the first batched operand's; an unbatched one is broadcast there), and the window
+    /// gains a size-1 dim there.
+    fn batch(
+        &self,
+        args: &[Tensor],
+        dims: &[Option<usize>],
+        axis: &BatchAxis,
+    ) -> (Outputs, Vec<Option<usize>>) {
+        let d = dims
+            .iter()
+            .flatten()
+            .copied()
+            .next()
+            .expect("at least one operand is batched");
+        let moved: Vec<Tensor> = args
+            .iter()
+            .zip(dims)
+            .map(|(x, &xd)| match xd {
+                Some(xd) => move_batch_dim(x, xd, d),
+                None => batch_at(x, None, axis.size, d),
+            })
+            .collect();
+        let g = self.as_reduce_window().with_unit_dim(d);
+        let prim = Prim::SelectWindow(SelectWindow {
+            kind: self.kind,
+            select_prim: self.select_prim,
+            window_dimensions: g.window_dimensions,
+            window_strides: g.window_strides,
+            padding: g.padding,
+            base_dilation: g.base_dilation,
+            window_dilation: g.window_dilation,
+        });
+        (Outputs::from_iter([bind1(&prim, &moved)]), vec![Some(d)])
     }
 
     /// Gather and scatter at the same chosen positions are each other's transpose.
