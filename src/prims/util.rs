@@ -144,19 +144,6 @@ pub fn broadcast_to_shape(t: &Tensor, shape: &[usize]) -> Tensor {
     crate::lax::broadcast_in_dim(t, shape, &dims)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn python_tuples() {
-        assert_eq!(py_tuple::<usize>(&[]), "()");
-        assert_eq!(py_tuple(&[0]), "(0,)");
-        assert_eq!(py_tuple(&[0, 1]), "(0, 1)");
-        assert_eq!(py_list(&[1, 0]), "[1, 0]");
-        assert_eq!(strides(&[2, 3, 4]), vec![12, 4, 1]);
-    }
-}
 
 // ---- Helpers for batching rules ---------------------------------------------------------
 
@@ -263,4 +250,18 @@ pub fn batch_full(
     let outs = bind(prim, &moved);
     let n = outs.len();
     (outs, vec![Some(0); n])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_tuples() {
+        assert_eq!(py_tuple::<usize>(&[]), "()");
+        assert_eq!(py_tuple(&[0]), "(0,)");
+        assert_eq!(py_tuple(&[0, 1]), "(0, 1)");
+        assert_eq!(py_list(&[1, 0]), "[1, 0]");
+        assert_eq!(strides(&[2, 3, 4]), vec![12, 4, 1]);
+    }
 }
