@@ -11,6 +11,7 @@
 //! ```
 
 mod collective;
+mod cond;
 mod elementwise;
 mod scan_ops;
 mod structural;
@@ -21,6 +22,7 @@ pub use crate::prims::index::{GatherDimensionNumbers, GatherScatterMode, Scatter
 pub use crate::prims::unary::RoundingMethod;
 pub use crate::prims::window::WindowKind;
 pub use collective::*;
+pub use cond::*;
 pub use elementwise::*;
 pub use scan_ops::*;
 pub use structural::*;

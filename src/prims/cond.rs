@@ -1,25 +1,498 @@
 //! `cond` (and `switch`): run one of several branches, chosen by an integer index.
+//!
+//! Every branch is a closed jaxpr over the same operands. Values a branch captured (closure
+//! conversion) are hoisted to leading operands shared by all branches: each branch jaxpr has
+//! invars for every branch's captured values and ignores the others'.
+//!
+//! Derivatives follow JAX's partial evaluation of `cond`: each branch is linearized into a
+//! primal part returning its outputs plus residuals and a linear tangent part reading them.
+//! The residuals of all branches are *joined* (one slot list; a branch fills its own slots and
+//! zeros the others'), so one `cond` computes outputs and residuals and a second `cond` of the
+//! tangent parts, on `(index, residuals, tangents)`, computes output tangents. Under
+//! `linearize`/`grad` the first runs now and the second is recorded as a linear equation;
+//! its transpose is a `cond` of the transposed tangent parts.
+//!
+//! Batching with an unbatched index keeps one `cond` of vectorized branches. With a batched
+//! index (a per-example predicate) there is no single branch to run: as in JAX, **every
+//! branch runs on the whole batch** and `select_n` picks each example's result, so the cost
+//! is the sum of all branches, and a branch's side conditions (NaNs, out-of-range indices)
+//! are met by examples that did not choose it.
 
-use super::{ArrayOutputs, PrimRules};
-use crate::core::{Aval, Avals};
-use crate::prims::call::SubJaxpr;
-use crate::tensor::ArrayData;
+use super::util::{move_batch_dim, zeros};
+use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
+use crate::core::{bind, Aval, Avals, Jaxpr, Outputs};
+use crate::interp::eval_jaxpr;
+use crate::prims::call::{closure_convert, SubJaxpr};
+use crate::tensor::{ArrayData, DType, Repr, Tensor};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// `cond[branches=(...)] index *operands`: every branch is a closed jaxpr taking all the
-/// operands (captured values of every branch first, then the user's operands).
+/// operands (captured values of every branch first, then the user's operands). The index is
+/// an `i32` scalar; out-of-range values are clamped to the first or last branch.
+///
+/// Built by [`crate::lax::cond`] and [`crate::lax::switch`]:
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::prims::{Prim, PrimRules};
+/// let x = Tensor::scalar(1.0f32);
+/// let j = make_jaxpr(|(i, x): &(Tensor, Tensor)| {
+///     ferrax::lax::switch(i, &[&|x: &Tensor| x.sin(), &|x: &Tensor| x * 2.0], x)
+/// })(&(Tensor::scalar(0i32), x));
+/// let eqn = j.jaxpr.eqns.last().unwrap();
+/// assert_eq!(eqn.prim.name(), "cond");
+/// let Prim::Cond(op) = &eqn.prim else { unreachable!() };
+/// assert_eq!(op.branches.len(), 2);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CondOp {
     pub branches: Vec<SubJaxpr>,
+}
+
+/// A branch given as a function of the flat operands, to be closure-converted.
+pub(crate) type BranchFn<'a> = Box<dyn FnOnce(&[Tensor]) -> Vec<Tensor> + 'a>;
+
+/// Identity of a tensor handle's payload (the staging trace dedups captured values the same
+/// way, so one branch never captures the same handle twice).
+fn identity(t: &Tensor) -> usize {
+    match &t.repr {
+        Repr::Concrete(a) => Arc::as_ptr(a) as *const u8 as usize,
+        Repr::Traced(a) => Arc::as_ptr(a) as *const u8 as usize,
+    }
+}
+
+/// Traces every branch at `avals` into a closed jaxpr and hoists the values the branches
+/// captured: returns the branch jaxprs, each taking `consts ++ operands`, and `consts` (the
+/// captured values of all branches, deduplicated, in order of first capture).
+pub(crate) fn close_branches(
+    avals: &[Aval],
+    branches: Vec<BranchFn<'_>>,
+) -> (Vec<Arc<Jaxpr>>, Vec<Tensor>) {
+    let traced: Vec<(Arc<Jaxpr>, Vec<Tensor>)> = branches
+        .into_iter()
+        .map(|f| closure_convert(avals, f))
+        .collect();
+    let mut consts: Vec<Tensor> = Vec::new();
+    let mut slot_of: HashMap<usize, usize> = HashMap::new();
+    let slots: Vec<Vec<usize>> = traced
+        .iter()
+        .map(|(_, cs)| {
+            cs.iter()
+                .map(|c| {
+                    *slot_of.entry(identity(c)).or_insert_with(|| {
+                        consts.push(c.clone());
+                        consts.len() - 1
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let jaxprs = traced
+        .into_iter()
+        .zip(slots)
+        .map(|((j, cs), slots)| {
+            if slots.len() == consts.len() && slots.iter().enumerate().all(|(i, &s)| i == s) {
+                return j;
+            }
+            let mut j = (*j).clone();
+            let k = cs.len();
+            let own: Vec<_> = j.invars.drain(..k).collect();
+            let mut invars: Vec<_> = consts.iter().map(|_| None).collect();
+            for (v, s) in own.into_iter().zip(slots) {
+                invars[s] = Some(v);
+            }
+            let mut all: Vec<_> = invars
+                .into_iter()
+                .zip(&consts)
+                .map(|(v, c)| v.unwrap_or_else(|| j.new_var(c.aval())))
+                .collect();
+            all.append(&mut j.invars);
+            j.invars = all;
+            Arc::new(j)
+        })
+        .collect();
+    (jaxprs, consts)
+}
+
+/// Closure-converts `branches` at `avals` and binds a `cond` on `index` and `operands`
+/// (captured values hoisted in front). Returns the outputs.
+pub(crate) fn bind_cond(
+    index: &Tensor,
+    avals: &[Aval],
+    branches: Vec<BranchFn<'_>>,
+    operands: &[Tensor],
+) -> Vec<Tensor> {
+    let (jaxprs, consts) = close_branches(avals, branches);
+    let op = Prim::Cond(CondOp {
+        branches: jaxprs.into_iter().map(SubJaxpr).collect(),
+    });
+    let mut args = Vec::with_capacity(1 + consts.len() + operands.len());
+    args.push(index.clone());
+    args.extend(consts);
+    args.extend_from_slice(operands);
+    bind(&op, &args).into_vec()
+}
+
+fn avals_text(avals: &[Aval]) -> String {
+    let parts: Vec<String> = avals.iter().map(|a| a.to_string()).collect();
+    format!("({})", parts.join(", "))
+}
+
+/// A branch linearized with respect to a subset of its operands.
+struct BranchLin {
+    /// `captured ++ operands -> outputs ++ residuals`.
+    primal: Arc<Jaxpr>,
+    /// Values the primal part captured (rare: constants made by derivative rules).
+    captured: Vec<Tensor>,
+    /// `residuals ++ tangents of the differentiated operands -> output tangents`, linear in
+    /// the tangents.
+    tangent: Arc<Jaxpr>,
+    res_avals: Vec<Aval>,
+}
+
+/// Splits `body` into primal and tangent parts, differentiating only the operands marked in
+/// `nz` (all floats).
+fn linearize_branch(body: &Arc<Jaxpr>, nz: &[bool]) -> BranchLin {
+    let avals = body.in_avals();
+    let mut lin_out = None;
+    let (primal, captured) = closure_convert(&avals, |xs| {
+        let diff: Vec<Tensor> = xs
+            .iter()
+            .zip(nz)
+            .filter(|(_, &z)| z)
+            .map(|(x, _)| x.clone())
+            .collect();
+        let (ys, lin) = crate::transforms::linearize_flat(&diff, |ds| {
+            let mut ds = ds.iter();
+            let merged: Vec<Tensor> = xs
+                .iter()
+                .zip(nz)
+                .map(|(x, &z)| {
+                    if z {
+                        ds.next().expect("one per differentiated operand").clone()
+                    } else {
+                        x.clone()
+                    }
+                })
+                .collect();
+            eval_jaxpr(body, &[], &merged)
+        });
+        let mut outs = ys;
+        outs.extend(lin.jaxpr.consts.iter().cloned());
+        lin_out = Some(lin);
+        outs
+    });
+    let lin = lin_out.expect("branch was traced");
+    let res_avals = lin.jaxpr.consts.iter().map(|c| c.aval()).collect();
+    let mut tangent = (*lin.jaxpr.jaxpr).clone();
+    let mut invars = std::mem::take(&mut tangent.constvars);
+    invars.append(&mut tangent.invars);
+    tangent.invars = invars;
+    BranchLin {
+        primal,
+        captured,
+        tangent: Arc::new(tangent),
+        res_avals,
+    }
+}
+
+/// `f` vectorized over `axis` on flat values batched along `dims` (`None`: unbatched); every
+/// output comes back batched at 0.
+fn vmap_leaves(
+    xs: &[Tensor],
+    dims: &[Option<usize>],
+    axis: &BatchAxis,
+    f: impl Fn(&[Tensor]) -> Vec<Tensor>,
+) -> Vec<Tensor> {
+    use crate::transforms::{vmap_with, AxisSpec, VmapSpec};
+    let in_axes = AxisSpec::Tree(
+        dims.iter()
+            .map(|d| d.map_or(AxisSpec::NotMapped, |d| AxisSpec::Axis(d as isize)))
+            .collect(),
+    );
+    let spec = VmapSpec {
+        in_axes,
+        out_axes: AxisSpec::Axis(0),
+        axis_size: Some(axis.size),
+        axis_name: axis.name.clone(),
+    };
+    vmap_with(|a: &Vec<Tensor>| f(a), spec)(&xs.to_vec())
+}
+
+impl CondOp {
+    fn out_avals(&self) -> Vec<Aval> {
+        self.branches[0].0.out_avals()
+    }
 }
 
 impl PrimRules for CondOp {
     fn name(&self) -> &'static str {
         "cond"
     }
-    fn abstract_eval(&self, _inputs: &[Aval]) -> Result<Avals, String> {
-        Err("not implemented yet".into())
+
+    fn params(&self) -> Vec<(&'static str, Param)> {
+        vec![(
+            "branches",
+            Param::Jaxprs(self.branches.iter().map(|b| b.0.clone()).collect()),
+        )]
     }
+
+    fn abstract_eval(&self, inputs: &[Aval]) -> Result<Avals, String> {
+        if self.branches.is_empty() {
+            return Err("needs at least one branch".into());
+        }
+        let Some((index, ops)) = inputs.split_first() else {
+            return Err("expected an index operand".into());
+        };
+        if index.dtype != DType::I32 || index.ndim() != 0 {
+            return Err(format!("the index must be an i32 scalar, got {index}"));
+        }
+        let out = self.out_avals();
+        for (i, b) in self.branches.iter().enumerate() {
+            let want = b.0.in_avals();
+            if want.as_slice() != ops {
+                return Err(format!(
+                    "branch {i} takes operands {} but is given {}",
+                    avals_text(&want),
+                    avals_text(ops)
+                ));
+            }
+            let got = b.0.out_avals();
+            if got != out {
+                return Err(format!(
+                    "branch {i} returns {} but branch 0 returns {}",
+                    avals_text(&got),
+                    avals_text(&out)
+                ));
+            }
+        }
+        Ok(out.into_iter().collect())
+    }
+
     fn eval(&self, _inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
         unreachable!("cond evaluates through eval_eager")
+    }
+
+    fn eval_eager(&self, inputs: &[Tensor]) -> Option<Outputs> {
+        let avals: Vec<Aval> = inputs.iter().map(|t| t.aval()).collect();
+        if let Err(e) = self.abstract_eval(&avals) {
+            panic!("cond: {e} (operands: {})", avals_text(&avals));
+        }
+        let last = self.branches.len() as i32 - 1;
+        let i = inputs[0].item::<i32>().clamp(0, last) as usize;
+        Some(Outputs::from_vec(eval_jaxpr(
+            &self.branches[i].0,
+            &[],
+            &inputs[1..],
+        )))
+    }
+
+    fn jvp(
+        &self,
+        primals: &[Tensor],
+        tangents: &[Option<Tensor>],
+    ) -> (Outputs, Vec<Option<Tensor>>) {
+        let index = &primals[0];
+        let ops = &primals[1..];
+        let nz: Vec<bool> = tangents[1..]
+            .iter()
+            .zip(ops)
+            .map(|(t, p)| t.is_some() && p.dtype().is_float())
+            .collect();
+        let out_avals = self.out_avals();
+        let n_out = out_avals.len();
+        let float_out: Vec<bool> = out_avals.iter().map(|a| a.dtype.is_float()).collect();
+        if !nz.iter().any(|&z| z) || !float_out.iter().any(|&f| f) {
+            let outs = bind(&Prim::Cond(self.clone()), primals);
+            return (outs, vec![None; n_out]);
+        }
+        let diff_tangents: Vec<Tensor> = tangents[1..]
+            .iter()
+            .zip(&nz)
+            .filter(|(_, &z)| z)
+            .map(|(t, _)| t.clone().expect("nonzero tangent"))
+            .collect();
+        let lins: Vec<BranchLin> = self
+            .branches
+            .iter()
+            .map(|b| linearize_branch(&b.0, &nz))
+            .collect();
+        // The joined residual slots: branch i's residuals live at offsets[i]..offsets[i+1].
+        let mut offsets = vec![0];
+        for l in &lins {
+            offsets.push(offsets.last().expect("nonempty") + l.res_avals.len());
+        }
+        let num_res = *offsets.last().expect("nonempty");
+        let res_avals: Vec<Aval> = lins.iter().flat_map(|l| l.res_avals.clone()).collect();
+
+        // Primal cond: outputs plus joined residuals.
+        let op_avals: Vec<Aval> = ops.iter().map(|t| t.aval()).collect();
+        let lins_ref = &lins;
+        let primal_fns: Vec<BranchFn<'_>> = (0..lins.len())
+            .map(|i| -> BranchFn<'_> {
+                Box::new(move |xs: &[Tensor]| {
+                    let l = &lins_ref[i];
+                    let mut args = l.captured.clone();
+                    args.extend_from_slice(xs);
+                    let mut outs = eval_jaxpr(&l.primal, &[], &args);
+                    let res = outs.split_off(n_out);
+                    for (k, other) in lins_ref.iter().enumerate() {
+                        if k == i {
+                            outs.extend(res.iter().cloned());
+                        } else {
+                            outs.extend(other.res_avals.iter().map(zeros));
+                        }
+                    }
+                    outs
+                })
+            })
+            .collect();
+        let mut ys = bind_cond(index, &op_avals, primal_fns, ops);
+        let res = ys.split_off(n_out);
+        debug_assert_eq!(res.len(), num_res);
+
+        // Tangent cond on (index, residuals, tangents): linear in the tangents.
+        let mut tan_avals = res_avals;
+        tan_avals.extend(diff_tangents.iter().map(|t| t.aval()));
+        let offsets_ref = &offsets;
+        let float_ref = &float_out;
+        let tangent_fns: Vec<BranchFn<'_>> = (0..lins.len())
+            .map(|i| -> BranchFn<'_> {
+                Box::new(move |args: &[Tensor]| {
+                    let (res_all, ts) = args.split_at(num_res);
+                    let mut a = res_all[offsets_ref[i]..offsets_ref[i + 1]].to_vec();
+                    a.extend_from_slice(ts);
+                    eval_jaxpr(&lins_ref[i].tangent, &[], &a)
+                        .into_iter()
+                        .zip(float_ref)
+                        .filter(|(_, &f)| f)
+                        .map(|(t, _)| t)
+                        .collect()
+                })
+            })
+            .collect();
+        let mut tan_operands = res;
+        tan_operands.extend(diff_tangents);
+        let mut touts = bind_cond(index, &tan_avals, tangent_fns, &tan_operands).into_iter();
+        let out_tangents = float_out
+            .iter()
+            .map(|&f| if f { touts.next() } else { None })
+            .collect();
+        (Outputs::from_vec(ys), out_tangents)
+    }
+
+    fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {
+        let index = args[0].known().clone();
+        let ops = &args[1..];
+        let known: Vec<Tensor> = ops
+            .iter()
+            .filter(|a| !a.is_linear())
+            .map(|a| a.known().clone())
+            .collect();
+        let is_linear: Vec<bool> = ops.iter().map(LinearArg::is_linear).collect();
+        let lin_avals: Vec<Aval> = ops
+            .iter()
+            .filter(|a| a.is_linear())
+            .map(LinearArg::aval)
+            .collect();
+        let out_avals = self.out_avals();
+        let cts: Vec<Tensor> = cts
+            .iter()
+            .zip(&out_avals)
+            .map(|(c, a)| c.clone().unwrap_or_else(|| zeros(a)))
+            .collect();
+        let nk = known.len();
+        let mut avals: Vec<Aval> = known.iter().map(|t| t.aval()).collect();
+        avals.extend(out_avals);
+        let (is_linear, lin_avals) = (&is_linear, &lin_avals);
+        let fns: Vec<BranchFn<'_>> = self
+            .branches
+            .iter()
+            .map(|b| -> BranchFn<'_> {
+                Box::new(move |a: &[Tensor]| {
+                    let (k, c) = a.split_at(nk);
+                    // The branch with its known operands as constvars is linear in the rest.
+                    let mut j = (*b.0).clone();
+                    let (kv, lv): (Vec<_>, Vec<_>) =
+                        j.invars.iter().zip(is_linear).partition(|(_, &lin)| !lin);
+                    j.constvars = kv.into_iter().map(|(v, _)| *v).collect();
+                    j.invars = lv.into_iter().map(|(v, _)| *v).collect();
+                    let c: Vec<Option<Tensor>> = c.iter().cloned().map(Some).collect();
+                    crate::transforms::backward_pass(&j, k, &c)
+                        .into_iter()
+                        .zip(lin_avals)
+                        .map(|(ct, a)| ct.unwrap_or_else(|| zeros(a)))
+                        .collect()
+                })
+            })
+            .collect();
+        let mut operands = known;
+        operands.extend(cts);
+        let mut in_cts = bind_cond(&index, &avals, fns, &operands).into_iter();
+        let mut out = vec![None];
+        out.extend(
+            is_linear
+                .iter()
+                .map(|&l| if l { in_cts.next() } else { None }),
+        );
+        out
+    }
+
+    fn batch(
+        &self,
+        args: &[Tensor],
+        dims: &[Option<usize>],
+        axis: &BatchAxis,
+    ) -> (Outputs, Vec<Option<usize>>) {
+        let ops = &args[1..];
+        let op_dims = &dims[1..];
+        let n_out = self.branches[0].0.outvars.len();
+        match dims[0] {
+            None => {
+                // One cond whose branches are vectorized; every output batched at 0.
+                let avals: Vec<Aval> = ops.iter().map(|t| t.aval()).collect();
+                let fns: Vec<BranchFn<'_>> = self
+                    .branches
+                    .iter()
+                    .map(|b| -> BranchFn<'_> {
+                        Box::new(move |xs: &[Tensor]| {
+                            vmap_leaves(xs, op_dims, axis, |v| eval_jaxpr(&b.0, &[], v))
+                        })
+                    })
+                    .collect();
+                let outs = bind_cond(&args[0], &avals, fns, ops);
+                (Outputs::from_vec(outs), vec![Some(0); n_out])
+            }
+            Some(d) => {
+                // A per-example index: run every branch on the whole batch and select.
+                let n = self.branches.len();
+                let idx = move_batch_dim(&args[0], d, 0);
+                let idx =
+                    crate::lax::clamp(&Tensor::scalar(0i32), &idx, &Tensor::scalar(n as i32 - 1));
+                let per_branch: Vec<Vec<Tensor>> = self
+                    .branches
+                    .iter()
+                    .map(|b| vmap_leaves(ops, op_dims, axis, |v| eval_jaxpr(&b.0, &[], v)))
+                    .collect();
+                let outs: Outputs = (0..n_out)
+                    .map(|k| {
+                        let cases: Vec<Tensor> =
+                            per_branch.iter().map(|outs| outs[k].clone()).collect();
+                        if n == 1 {
+                            return cases[0].clone();
+                        }
+                        let shape = cases[0].shape().to_vec();
+                        let which = if shape.len() == 1 {
+                            idx.clone()
+                        } else {
+                            crate::lax::broadcast_in_dim(&idx, &shape, &[0])
+                        };
+                        crate::lax::select_n(&which, &cases)
+                    })
+                    .collect();
+                (outs, vec![Some(0); n_out])
+            }
+        }
     }
 }
