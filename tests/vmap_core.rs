@@ -221,7 +221,8 @@ proptest! {
 fn every_unary_primitive_matches_a_loop() {
     let vals: Vec<f64> = (0..24).map(|i| 0.05 + 0.03 * i as f64).collect(); // inside (0, 1)
     let xs = t64(&vals, &[2, 3, 4]);
-    let ops: Vec<(&str, fn(&Tensor) -> Tensor)> = vec![
+    type Op = (&'static str, fn(&Tensor) -> Tensor);
+    let ops: Vec<Op> = vec![
         ("neg", lax::neg),
         ("sign", lax::sign),
         ("floor", lax::floor),

@@ -218,7 +218,11 @@ impl PrimRules for ElementwiseOp {
                         .collect(),
                     None => args[data].shape().to_vec(),
                 };
-                batch_full(&prim, args, dims, axis.size, &logical)
+                let selector_or_bound = |i: usize| match self {
+                    ElementwiseOp::SelectN => i == 0,
+                    _ => i != 1,
+                };
+                batch_full(&prim, args, dims, axis.size, &logical, selector_or_bound)
             }
         }
     }

@@ -144,7 +144,6 @@ pub fn broadcast_to_shape(t: &Tensor, shape: &[usize]) -> Tensor {
     crate::lax::broadcast_in_dim(t, shape, &dims)
 }
 
-
 // ---- Helpers for batching rules ---------------------------------------------------------
 
 /// Moves the batch dim of `x` from `from` to `to` (a no-op when equal).
@@ -216,22 +215,25 @@ pub fn batch_elementwise(
 }
 
 /// Batching by materializing: every operand gets its batch dim first and is broadcast to the
-/// full batched shape `[size, shape...]` (rank-0 unbatched operands stay scalars), for
-/// primitives that do not stretch size-1 dims (`select_n`, `clamp`).
+/// full batched shape `[size, shape...]`, for primitives that do not stretch size-1 dims
+/// (`select_n`, `clamp`). Unbatched rank-0 operands stay scalars where `scalar_ok(i)` says
+/// operand `i` may be one (`select_n`'s selector, `clamp`'s bounds).
 pub fn batch_full(
     prim: &Prim,
     args: &[Tensor],
     dims: &[Option<usize>],
     size: usize,
     shape: &[usize],
+    scalar_ok: impl Fn(usize) -> bool,
 ) -> (Outputs, Vec<Option<usize>>) {
     let mut full = vec![size];
     full.extend_from_slice(shape);
     let moved: Vec<Tensor> = args
         .iter()
         .zip(dims)
-        .map(|(a, d)| match d {
-            None if a.ndim() == 0 => a.clone(),
+        .enumerate()
+        .map(|(i, (a, d))| match d {
+            None if a.ndim() == 0 && scalar_ok(i) => a.clone(),
             _ => {
                 let m = batch_at(a, *d, size, 0);
                 if m.shape() == full.as_slice() {
