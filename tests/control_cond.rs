@@ -491,6 +491,20 @@ fn cond_inside_grad_inside_vmap() {
 }
 
 #[test]
+fn grad_of_vmap_with_batched_predicate_ignores_branches_not_taken() {
+    // Example 0 takes `-x`; the sqrt branch still runs on it (sqrt(-1) = NaN, with a NaN
+    // derivative), but no gradient flows back through a branch an example did not take.
+    let f = |x: &Tensor| lax::cond(&x.gt(0.0), |x: &Tensor| x.sqrt(), |x: &Tensor| -x, x);
+    let xs = t64(&[-1.0, 4.0, 0.0], &[3]);
+    let g = grad(|xs: &Tensor| vmap(f)(xs).sum())(&xs);
+    assert_eq!(g.to_vec::<f64>(), vec![-1.0, 0.25, -1.0]);
+    let ys = vmap(f)(&xs);
+    assert_eq!(ys.to_vec::<f64>(), vec![1.0, 2.0, 0.0]);
+    // Per-example gradients agree.
+    assert_eq!(vmap(grad(f))(&xs).to_vec::<f64>(), vec![-1.0, 0.25, -1.0]);
+}
+
+#[test]
 fn vmap_over_parameters_captured_by_the_branches() {
     // The branches close over a batched value (a tracer of the vmap trace).
     let x = t64(&[1.0, -2.0], &[2]);

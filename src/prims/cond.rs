@@ -15,10 +15,11 @@
 //! Batching with an unbatched index keeps one `cond` of vectorized branches. With a batched
 //! index (a per-example predicate) there is no single branch to run: as in JAX, **every
 //! branch runs on the whole batch** and `select_n` picks each example's result, so the cost
-//! is the sum of all branches, and a branch's side conditions (NaNs, out-of-range indices)
-//! are met by examples that did not choose it.
+//! is the sum of all branches, and a branch also runs on the examples that did not choose it
+//! (a `sqrt` branch sees negative inputs; the NaNs it makes there are discarded by the
+//! select, and a `stop_gradient` on those examples' operands keeps them out of gradients).
 
-use super::util::{move_batch_dim, zeros};
+use super::util::{batch_at, move_batch_dim, zeros};
 use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind, Aval, Avals, Jaxpr, Outputs};
 use crate::interp::eval_jaxpr;
@@ -470,10 +471,34 @@ impl PrimRules for CondOp {
                 let idx = move_batch_dim(&args[0], d, 0);
                 let idx =
                     crate::lax::clamp(&Tensor::scalar(0i32), &idx, &Tensor::scalar(n as i32 - 1));
+                // As JAX: each branch sees, for the examples that did not choose it, its
+                // float operands behind a stop_gradient, so that differentiating the selected
+                // result does not send `0 * inf = NaN` back through a branch not taken.
                 let per_branch: Vec<Vec<Tensor>> = self
                     .branches
                     .iter()
-                    .map(|b| vmap_leaves(ops, op_dims, axis, |v| eval_jaxpr(&b.0, &[], v)))
+                    .enumerate()
+                    .map(|(i, b)| {
+                        let chosen = crate::lax::eq(&idx, &Tensor::scalar(i as i32));
+                        let (ops_i, dims_i): (Vec<Tensor>, Vec<Option<usize>>) = ops
+                            .iter()
+                            .zip(op_dims)
+                            .map(|(x, d)| {
+                                if !x.dtype().is_float() {
+                                    return (x.clone(), *d);
+                                }
+                                let xb = batch_at(x, *d, axis.size, 0);
+                                let which = if xb.ndim() == 1 {
+                                    chosen.clone()
+                                } else {
+                                    crate::lax::broadcast_in_dim(&chosen, xb.shape(), &[0])
+                                };
+                                let stopped = crate::lax::stop_gradient(&xb);
+                                (crate::lax::select_n(&which, &[stopped, xb]), Some(0))
+                            })
+                            .unzip();
+                        vmap_leaves(&ops_i, &dims_i, axis, |v| eval_jaxpr(&b.0, &[], v))
+                    })
                     .collect();
                 let outs: Outputs = (0..n_out)
                     .map(|k| {
