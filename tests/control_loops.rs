@@ -17,7 +17,10 @@ fn data(shape: &[usize], seed: f64) -> Tensor {
 #[track_caller]
 fn close(a: &Tensor, b: &Tensor, tol: f64) {
     assert_eq!(a.shape(), b.shape(), "shapes differ");
-    let (x, y) = (a.cast(DType::F64).to_vec::<f64>(), b.cast(DType::F64).to_vec::<f64>());
+    let (x, y) = (
+        a.cast(DType::F64).to_vec::<f64>(),
+        b.cast(DType::F64).to_vec::<f64>(),
+    );
     for (i, (p, q)) in x.iter().zip(&y).enumerate() {
         assert!(
             (p - q).abs() <= tol * (1.0 + q.abs()),
@@ -307,7 +310,11 @@ fn fori_loop_values_and_grad() {
     close(&g1, &g2, 1e-12);
     // Under a trace the values match too (scan lowering).
     let j = make_jaxpr(f_loop)(&x);
-    close(&ferrax::interp::eval_closed(&j, &[x.clone()])[0], &f_unrolled(&x), 1e-14);
+    close(
+        &ferrax::interp::eval_closed(&j, &[x.clone()])[0],
+        &f_unrolled(&x),
+        1e-14,
+    );
     // An empty range returns the init.
     close(&lax::fori_loop(5, 2, body, &x), &x, 0.0);
     check_grads(|x: &Tensor| lax::fori_loop(0, 4, body, x), &x, 2);
@@ -315,7 +322,14 @@ fn fori_loop_values_and_grad() {
 
 #[test]
 fn fori_loop_with_traced_bound_is_a_while() {
-    let f = |n: &Tensor| lax::fori_loop(0, n, |_i: &Tensor, c: &Tensor| c * 2.0, &Tensor::scalar(1.0f32));
+    let f = |n: &Tensor| {
+        lax::fori_loop(
+            0,
+            n,
+            |_i: &Tensor, c: &Tensor| c * 2.0,
+            &Tensor::scalar(1.0f32),
+        )
+    };
     let j = make_jaxpr(f)(&Tensor::scalar(3i32));
     assert!(j.to_string().contains("while["), "{j}");
     assert_eq!(
@@ -327,13 +341,57 @@ fn fori_loop_with_traced_bound_is_a_while() {
 
 #[test]
 fn fori_loop_counter_stays_unbatched_under_vmap() {
-    let f = |x: &Tensor| lax::fori_loop(0, 3, |i: &Tensor, c: &Tensor| c * 2.0 + i.cast(DType::F32), x);
+    let f = |x: &Tensor| {
+        lax::fori_loop(
+            0,
+            3,
+            |i: &Tensor, c: &Tensor| c * 2.0 + i.cast(DType::F32),
+            x,
+        )
+    };
     let xs = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
     let j = make_jaxpr(vmap(f))(&xs);
     let text = j.to_string();
     // The counter is an i32[] carry, the value an f32[2] carry.
     assert!(text.contains("_:i32[] b:f32[2] = scan["), "{text}");
     assert_eq!(vmap(f)(&xs).to_vec::<f32>(), vec![12.0, 20.0]);
+}
+
+#[test]
+fn scalar_bodies_run_natively_with_identical_results() {
+    // A body of rank-0 add/sub/mul/div/neg runs on native registers inside the scan
+    // equation; it must agree bit for bit with the eager (tensor) path.
+    let f = |(c, xs): &(Tensor, Tensor)| {
+        let opts = ScanOptions {
+            reverse: true,
+            ..Default::default()
+        };
+        lax::scan_with(
+            |(i, c): &(Tensor, Tensor), x: &Tensor| {
+                let c2 = -(c * 0.999 + x / 3.0) - 0.5;
+                ((i * 3 - 1, c2.clone()), (c2 * 2.0, i.clone()))
+            },
+            &(Tensor::scalar(7i32), c.clone()),
+            xs,
+            opts,
+        )
+    };
+    let args = (
+        Tensor::scalar(1.25f32),
+        Tensor::from_vec(vec![0.5f32, -1.0, 2.0, 0.1], &[4]),
+    );
+    let eager = f(&args);
+    let j = make_jaxpr(f)(&args);
+    let outs = ferrax::interp::eval_closed(&j, &[args.0.clone(), args.1.clone()]);
+    assert_eq!(outs[0].item::<i32>(), eager.0 .0.item::<i32>());
+    assert_eq!(outs[1].item::<f32>(), eager.0 .1.item::<f32>());
+    assert_eq!(outs[2].to_vec::<f32>(), eager.1 .0.to_vec::<f32>());
+    assert_eq!(outs[3].to_vec::<i32>(), eager.1 .1.to_vec::<i32>());
+    // f64 with grad (the tangent scan is scalar too).
+    let g = grad(|x: &Tensor| lax::fori_loop(0, 50, |_i: &Tensor, c: &Tensor| c * 0.9 + 1.0, x))(
+        &Tensor::scalar(2.0f64),
+    );
+    assert!((g.item::<f64>() - 0.9f64.powi(50)).abs() < 1e-15);
 }
 
 // ---- while_loop --------------------------------------------------------------------------
@@ -395,17 +453,30 @@ fn vmap_while_loop_with_different_trip_counts() {
     }
     // A batched body with an unbatched predicate: a shared trip count.
     let g = |x: &Tensor| {
-        lax::fori_loop(0, Tensor::scalar(3i32), |_i: &Tensor, c: &Tensor| c * x, &Tensor::scalar(1.0f32))
+        lax::fori_loop(
+            0,
+            Tensor::scalar(3i32),
+            |_i: &Tensor, c: &Tensor| c * x,
+            &Tensor::scalar(1.0f32),
+        )
     };
-    assert_eq!(vmap(g)(&xs).to_vec::<f32>(), vec![1.0, 8.0, 512.0, 1.0e6, 0.125]);
+    assert_eq!(
+        vmap(g)(&xs).to_vec::<f32>(),
+        vec![1.0, 8.0, 512.0, 1.0e6, 0.125]
+    );
     // Batched while inside a jaxpr: one while equation, select_n masking inside.
     let j = make_jaxpr(vmap(f))(&xs);
     let text = j.to_string();
-    assert!(text.contains("while[") && text.contains("select_n"), "{text}");
+    assert!(
+        text.contains("while[") && text.contains("select_n"),
+        "{text}"
+    );
 }
 
 #[test]
-#[should_panic(expected = "while_loop: reverse-mode differentiation (grad, vjp, jacrev) of a while_loop is not supported")]
+#[should_panic(
+    expected = "while_loop: reverse-mode differentiation (grad, vjp, jacrev) of a while_loop is not supported"
+)]
 fn while_loop_reverse_mode_panics_clearly() {
     let f = |x: &Tensor| lax::while_loop(|c: &Tensor| c.lt(10.0), |c: &Tensor| c * 2.0, x);
     let _ = grad(f)(&Tensor::scalar(1.0f32));
@@ -419,11 +490,15 @@ fn while_reverse_message_points_to_fori_and_scan() {
         )
     });
     let e = r.expect_err("must panic");
-    let msg = e
-        .downcast_ref::<String>()
-        .cloned()
-        .unwrap_or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()).unwrap_or_default());
-    assert!(msg.contains("fori_loop") && msg.contains("scan") && msg.contains("trip count"), "{msg}");
+    let msg = e.downcast_ref::<String>().cloned().unwrap_or_else(|| {
+        e.downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+    });
+    assert!(
+        msg.contains("fori_loop") && msg.contains("scan") && msg.contains("trip count"),
+        "{msg}"
+    );
 }
 
 // ---- vmap and grad of vmap of scan ----------------------------------------------------------
@@ -432,7 +507,13 @@ fn while_reverse_message_points_to_fori_and_scan() {
 fn vmap_of_scan_batches_carry_to_a_fixed_point() {
     // xs batched, init not: the carry becomes batched through the body.
     let xs = data(&[3, 5], 0.1); // batch 3, length 5
-    let f = |x: &Tensor| lax::scan(|c: &Tensor, x: &Tensor| (c * 0.5 + x, c.clone()), &Tensor::scalar(0.0f64), x);
+    let f = |x: &Tensor| {
+        lax::scan(
+            |c: &Tensor, x: &Tensor| (c * 0.5 + x, c.clone()),
+            &Tensor::scalar(0.0f64),
+            x,
+        )
+    };
     let (c, ys) = vmap(f)(&xs);
     assert_eq!(c.shape(), &[3]);
     assert_eq!(ys.shape(), &[3, 5]);
@@ -444,7 +525,11 @@ fn vmap_of_scan_batches_carry_to_a_fixed_point() {
     // Batched const only (closed-over), xs mapped on axis 1.
     let w = data(&[4], 0.2);
     let g = |(w, xs): &(Tensor, Tensor)| {
-        lax::scan(|c: &Tensor, x: &Tensor| (c * w + x, (c * x).sum()), &Tensor::zeros(&[], DType::F64), xs)
+        lax::scan(
+            |c: &Tensor, x: &Tensor| (c * w + x, (c * x).sum()),
+            &Tensor::zeros(&[], DType::F64),
+            xs,
+        )
     };
     let spec = VmapSpec::new().in_axes((AxisSpec::Axis(0), AxisSpec::Axis(1)));
     let xs2 = data(&[5, 4], 0.3);
@@ -482,7 +567,9 @@ fn grad_of_vmap_of_scan() {
 fn vmap_of_grad_of_scan() {
     let xs = data(&[4, 6], 0.1);
     let f = |c0: &Tensor| {
-        lax::scan(|c: &Tensor, x: &Tensor| ((c * x).sin(), c.clone()), c0, &xs).1.sum()
+        lax::scan(|c: &Tensor, x: &Tensor| ((c * x).sin(), c.clone()), c0, &xs)
+            .1
+            .sum()
     };
     let c0s = data(&[3, 6], 0.9);
     let g = vmap(grad(f))(&c0s);
@@ -504,7 +591,10 @@ fn map_matches_a_loop_and_differentiates() {
     let g = grad(|xs: &Tensor| lax::map(f, xs).sum())(&xs);
     close(&g, &(xs.sin() + &xs * xs.cos()), 1e-12);
     // pytree in and out
-    let (a, b) = lax::map(|(x, y): &(Tensor, Tensor)| (x + y, x * y), &(xs.clone(), xs.clone()));
+    let (a, b) = lax::map(
+        |(x, y): &(Tensor, Tensor)| (x + y, x * y),
+        &(xs.clone(), xs.clone()),
+    );
     close(&a, &(&xs * 2.0), 1e-14);
     close(&b, &(&xs * &xs), 1e-14);
 }
@@ -517,7 +607,10 @@ fn map_matches_a_loop_and_differentiates() {
 #[test]
 fn golden_scan() {
     let f = |(c, xs): &(Tensor, Tensor)| lax::scan(|c: &Tensor, x: &Tensor| (c + x, c * x), c, xs);
-    let j = make_jaxpr(f)(&(Tensor::zeros(&[], DType::F32), Tensor::zeros(&[5], DType::F32)));
+    let j = make_jaxpr(f)(&(
+        Tensor::zeros(&[], DType::F32),
+        Tensor::zeros(&[5], DType::F32),
+    ));
     assert_eq!(
         j.to_string(),
         "{ lambda ; a:f32[] b:f32[5]. let
@@ -578,7 +671,13 @@ fn golden_while_loop() {
 #[test]
 fn captured_values_become_consts() {
     let w = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
-    let f = |xs: &Tensor| lax::scan(|c: &Tensor, x: &Tensor| (c * &w + x, c.sum()), &Tensor::zeros(&[2], DType::F32), xs);
+    let f = |xs: &Tensor| {
+        lax::scan(
+            |c: &Tensor, x: &Tensor| (c * &w + x, c.sum()),
+            &Tensor::zeros(&[2], DType::F32),
+            xs,
+        )
+    };
     let j = make_jaxpr(f)(&Tensor::zeros(&[3, 2], DType::F32));
     let text = j.to_string();
     assert!(text.contains("num_consts=1"), "{text}");
@@ -596,60 +695,106 @@ fn grad_jaxpr_has_forward_and_reverse_scans_and_hoists_invariants() {
     assert!(text.contains("reverse=True"), "{text}");
     // W and U are loop-invariant residuals: the residuals stacked by the primal scan are
     // per-step values (f64[20,2,4]-sized), never a stack of the weights (f64[20,4,4]).
-    assert!(!text.contains("f64[20,4,4]") && !text.contains("f64[20,3,4]"), "{text}");
+    assert!(
+        !text.contains("f64[20,4,4]") && !text.contains("f64[20,3,4]"),
+        "{text}"
+    );
 }
 
 // ---- structure and type mismatches -------------------------------------------------------
 
 #[test]
-#[should_panic(expected = "scan: the body's output carry must have the input carry's types, but carry leaf `[1]` is f32[2] in the input and f32[] in the body's output")]
+#[should_panic(
+    expected = "scan: the body's output carry must have the input carry's types, but carry leaf `[1]` is f32[2] in the input and f32[] in the body's output"
+)]
 fn scan_carry_type_mismatch_names_the_leaf() {
     let xs = Tensor::zeros(&[3], DType::F32);
     let init = (Tensor::scalar(0.0f32), Tensor::zeros(&[2], DType::F32));
-    let _ = lax::scan(|(a, b): &(Tensor, Tensor), x: &Tensor| ((a + x, b.sum()), ()), &init, &xs);
+    let _ = lax::scan(
+        |(a, b): &(Tensor, Tensor), x: &Tensor| ((a + x, b.sum()), ()),
+        &init,
+        &xs,
+    );
 }
 
 #[test]
-#[should_panic(expected = "scan: the body's output carry must have the input carry's types, but the carry is f32[] in the input and f64[] in the body's output")]
+#[should_panic(
+    expected = "scan: the body's output carry must have the input carry's types, but the carry is f32[] in the input and f64[] in the body's output"
+)]
 fn scan_carry_dtype_mismatch_under_trace() {
-    let f = |xs: &Tensor| lax::scan(|c: &Tensor, x: &Tensor| (c.cast(DType::F64) + x.cast(DType::F64), ()), &Tensor::scalar(0.0f32), xs);
+    let f = |xs: &Tensor| {
+        lax::scan(
+            |c: &Tensor, x: &Tensor| (c.cast(DType::F64) + x.cast(DType::F64), ()),
+            &Tensor::scalar(0.0f32),
+            xs,
+        )
+    };
     let _ = make_jaxpr(f)(&Tensor::zeros(&[3], DType::F32));
 }
 
 #[test]
-#[should_panic(expected = "scan: the body must return a carry with the structure of its input carry")]
+#[should_panic(
+    expected = "scan: the body must return a carry with the structure of its input carry"
+)]
 fn scan_carry_structure_mismatch() {
     let xs = Tensor::zeros(&[3], DType::F32);
-    let _ = lax::scan(|c: &Vec<Tensor>, _x: &Tensor| (vec![c[0].clone()], ()), &vec![Tensor::scalar(0.0f32); 2], &xs);
+    let _ = lax::scan(
+        |c: &Vec<Tensor>, _x: &Tensor| (vec![c[0].clone()], ()),
+        &vec![Tensor::scalar(0.0f32); 2],
+        &xs,
+    );
 }
 
 #[test]
-#[should_panic(expected = "while_loop: the body's output carry must have the input carry's types, but the carry is i32[] in the input and f32[] in the body's output")]
+#[should_panic(
+    expected = "while_loop: the body's output carry must have the input carry's types, but the carry is i32[] in the input and f32[] in the body's output"
+)]
 fn while_carry_type_mismatch() {
-    let _ = lax::while_loop(|c: &Tensor| c.lt(3), |c: &Tensor| c.cast(DType::F32), &Tensor::scalar(0i32));
+    let _ = lax::while_loop(
+        |c: &Tensor| c.lt(3),
+        |c: &Tensor| c.cast(DType::F32),
+        &Tensor::scalar(0i32),
+    );
 }
 
 #[test]
 #[should_panic(expected = "fori_loop: the body's output carry must have the input carry's types")]
 fn fori_carry_type_mismatch_under_grad() {
-    let _ = grad(|x: &Tensor| lax::fori_loop(0, 3, |_i: &Tensor, c: &Tensor| c.sum(), x).sum())(&Tensor::zeros(&[2], DType::F32));
+    let _ = grad(|x: &Tensor| lax::fori_loop(0, 3, |_i: &Tensor, c: &Tensor| c.sum(), x).sum())(
+        &Tensor::zeros(&[2], DType::F32),
+    );
 }
 
 #[test]
 #[should_panic(expected = "while_loop: cond_fn must return a bool[] scalar, got bool[2]")]
 fn while_cond_must_be_a_scalar() {
-    let _ = lax::while_loop(|c: &Tensor| c.lt(3.0), |c: &Tensor| c + 1.0, &Tensor::zeros(&[2], DType::F32));
+    let _ = lax::while_loop(
+        |c: &Tensor| c.lt(3.0),
+        |c: &Tensor| c + 1.0,
+        &Tensor::zeros(&[2], DType::F32),
+    );
 }
 
 #[test]
 #[should_panic(expected = "scan: xs leaf `[1]` has leading axis 4")]
 fn scan_xs_length_mismatch() {
-    let xs = (Tensor::zeros(&[3], DType::F32), Tensor::zeros(&[4], DType::F32));
-    let _ = lax::scan(|c: &Tensor, _x: &(Tensor, Tensor)| (c.clone(), ()), &Tensor::scalar(0.0f32), &xs);
+    let xs = (
+        Tensor::zeros(&[3], DType::F32),
+        Tensor::zeros(&[4], DType::F32),
+    );
+    let _ = lax::scan(
+        |c: &Tensor, _x: &(Tensor, Tensor)| (c.clone(), ()),
+        &Tensor::scalar(0.0f32),
+        &xs,
+    );
 }
 
 #[test]
 #[should_panic(expected = "ScanOptions::length")]
 fn scan_without_xs_needs_length() {
-    let _ = lax::scan(|c: &Tensor, _x: &()| (c.clone(), ()), &Tensor::scalar(0.0f32), &());
+    let _ = lax::scan(
+        |c: &Tensor, _x: &()| (c.clone(), ()),
+        &Tensor::scalar(0.0f32),
+        &(),
+    );
 }

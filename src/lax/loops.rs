@@ -55,7 +55,11 @@ fn check_carry(op: &str, def_in: &TreeDef, avals_in: &[Aval], def_out: &TreeDef,
                 "; they first differ at leaf {i}: `{}` in the input, `{}` in the output",
                 pa[i], pb[i]
             ),
-            None => format!("; the input has {} leaves, the output {}", pa.len(), pb.len()),
+            None => format!(
+                "; the input has {} leaves, the output {}",
+                pa.len(),
+                pb.len()
+            ),
         };
         panic!(
             "{op}: the body must return a carry with the structure of its input carry, but the \
@@ -102,7 +106,9 @@ fn scan_length(xdef: &TreeDef, xs: &[Tensor], length: Option<usize>) -> usize {
     }
     match found {
         Some((n, _)) => n,
-        None => panic!("scan: xs has no leaves, so give the number of iterations with ScanOptions::length"),
+        None => panic!(
+            "scan: xs has no leaves, so give the number of iterations with ScanOptions::length"
+        ),
     }
 }
 

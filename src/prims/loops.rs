@@ -272,7 +272,10 @@ impl PrimRules for LoopOp {
 }
 
 fn join_avals(a: &[Aval]) -> String {
-    a.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
+    a.iter()
+        .map(|a| a.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `aval` with a leading axis of `length`.
@@ -313,11 +316,8 @@ impl<'a> BodyRunner<'a> {
             self.env[v.0 as usize] = Some(t.clone());
         }
         for (e, avals) in j.eqns.iter().zip(&self.out_avals) {
-            let inputs: SmallVec<[Tensor; 4]> = e
-                .inputs
-                .iter()
-                .map(|a| read_atom(&self.env, a))
-                .collect();
+            let inputs: SmallVec<[Tensor; 4]> =
+                e.inputs.iter().map(|a| read_atom(&self.env, a)).collect();
             let outs: Outputs = match e.prim.eval_eager(&inputs) {
                 Some(o) => o,
                 None => eval_concrete(&e.prim, &inputs, avals)
@@ -412,6 +412,9 @@ fn run_scan(
     reverse: bool,
     inputs: &[Tensor],
 ) -> Outputs {
+    if let Some(prog) = ScalarProgram::compile(body) {
+        return prog.run_scan(length, nc, ncar, reverse, inputs);
+    }
     let nx = inputs.len() - nc - ncar;
     let out_avals = body.out_avals();
     let ny = out_avals.len() - ncar;
@@ -462,6 +465,222 @@ fn run_while(cond: &Jaxpr, body: &Jaxpr, cn: usize, bn: usize, inputs: &[Tensor]
         }
     }
     body_args[bn..bn + ncar].iter().cloned().collect()
+}
+
+// ---- Scalar bodies ------------------------------------------------------------------------
+
+/// A scan body made only of rank-0 `f32`/`f64`/`i32` add, sub, mul, div (floats) and neg
+/// (a scalar recurrence such as `c * 0.999 + 0.001`, or a loop counter) runs on native
+/// registers: no tensor is built per iteration. The operations are exactly rounded (IEEE,
+/// wrapping for integers, as the kernels), so results are bit-identical to the generic path.
+struct ScalarProgram {
+    /// Register file per dtype, indexed by variable id (literals get extra slots).
+    f32s: Vec<f32>,
+    f64s: Vec<f64>,
+    i32s: Vec<i32>,
+    dtypes: Vec<DType>,
+    invars: Vec<usize>,
+    instrs: Vec<(SOp, usize, usize, usize)>,
+    outs: Vec<usize>,
+}
+
+#[derive(Clone, Copy)]
+enum SOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Neg,
+}
+
+impl ScalarProgram {
+    fn compile(j: &Jaxpr) -> Option<ScalarProgram> {
+        use super::{BinaryOp, UnaryOp};
+        let ok =
+            |a: &Aval| a.ndim() == 0 && matches!(a.dtype, DType::F32 | DType::F64 | DType::I32);
+        if !j.var_avals.iter().all(ok) || j.eqns.is_empty() {
+            return None;
+        }
+        let n = j.var_avals.len();
+        let mut p = ScalarProgram {
+            f32s: vec![0.0; n],
+            f64s: vec![0.0; n],
+            i32s: vec![0; n],
+            dtypes: j.var_avals.iter().map(|a| a.dtype).collect(),
+            invars: j.invars.iter().map(|v| v.0 as usize).collect(),
+            instrs: Vec::with_capacity(j.eqns.len()),
+            outs: Vec::new(),
+        };
+        let slot = |p: &mut ScalarProgram, a: &Atom| -> Option<usize> {
+            match a {
+                Atom::Var(v) => Some(v.0 as usize),
+                Atom::Lit(t) => {
+                    let k = p.dtypes.len();
+                    p.dtypes.push(t.dtype());
+                    p.f32s.push(0.0);
+                    p.f64s.push(0.0);
+                    p.i32s.push(0);
+                    match t.dtype() {
+                        DType::F32 => p.f32s[k] = t.item::<f32>(),
+                        DType::F64 => p.f64s[k] = t.item::<f64>(),
+                        DType::I32 => p.i32s[k] = t.item::<i32>(),
+                        _ => return None,
+                    }
+                    Some(k)
+                }
+            }
+        };
+        for e in &j.eqns {
+            let op = match &e.prim {
+                Prim::Binary(BinaryOp::Add) => SOp::Add,
+                Prim::Binary(BinaryOp::Sub) => SOp::Sub,
+                Prim::Binary(BinaryOp::Mul) => SOp::Mul,
+                Prim::Binary(BinaryOp::Div) => SOp::Div,
+                Prim::Unary(UnaryOp::Neg) => SOp::Neg,
+                _ => return None,
+            };
+            let out = e.outputs[0].0 as usize;
+            let dt = p.dtypes[out];
+            if matches!(op, SOp::Div) && dt == DType::I32 {
+                return None;
+            }
+            let a = slot(&mut p, &e.inputs[0])?;
+            let b = if e.inputs.len() > 1 {
+                slot(&mut p, &e.inputs[1])?
+            } else {
+                a
+            };
+            if p.dtypes[a] != dt || p.dtypes[b] != dt {
+                return None;
+            }
+            p.instrs.push((op, a, b, out));
+        }
+        for a in &j.outvars {
+            let k = slot(&mut p, a)?;
+            p.outs.push(k);
+        }
+        Some(p)
+    }
+
+    fn load(&mut self, r: usize, t: &Tensor) {
+        match t.array() {
+            ArrayData::F32(a) => self.f32s[r] = a.iter().next().copied().unwrap_or(0.0),
+            ArrayData::F64(a) => self.f64s[r] = a.iter().next().copied().unwrap_or(0.0),
+            ArrayData::I32(a) => self.i32s[r] = a.iter().next().copied().unwrap_or(0),
+            _ => unreachable!("checked at compile"),
+        }
+    }
+
+    fn step(&mut self) {
+        for &(op, a, b, o) in &self.instrs {
+            match self.dtypes[o] {
+                DType::F32 => {
+                    let (x, y) = (self.f32s[a], self.f32s[b]);
+                    self.f32s[o] = match op {
+                        SOp::Add => x + y,
+                        SOp::Sub => x - y,
+                        SOp::Mul => x * y,
+                        SOp::Div => x / y,
+                        SOp::Neg => -x,
+                    };
+                }
+                DType::F64 => {
+                    let (x, y) = (self.f64s[a], self.f64s[b]);
+                    self.f64s[o] = match op {
+                        SOp::Add => x + y,
+                        SOp::Sub => x - y,
+                        SOp::Mul => x * y,
+                        SOp::Div => x / y,
+                        SOp::Neg => -x,
+                    };
+                }
+                _ => {
+                    let (x, y) = (self.i32s[a], self.i32s[b]);
+                    self.i32s[o] = match op {
+                        SOp::Add => x.wrapping_add(y),
+                        SOp::Sub => x.wrapping_sub(y),
+                        SOp::Mul => x.wrapping_mul(y),
+                        SOp::Div => unreachable!("rejected at compile"),
+                        SOp::Neg => x.wrapping_neg(),
+                    };
+                }
+            }
+        }
+    }
+
+    fn scalar(&self, r: usize) -> Tensor {
+        match self.dtypes[r] {
+            DType::F32 => Tensor::scalar(self.f32s[r]),
+            DType::F64 => Tensor::scalar(self.f64s[r]),
+            _ => Tensor::scalar(self.i32s[r]),
+        }
+    }
+
+    fn run_scan(
+        mut self,
+        length: usize,
+        nc: usize,
+        ncar: usize,
+        reverse: bool,
+        inputs: &[Tensor],
+    ) -> Outputs {
+        let invars = self.invars.clone();
+        for (k, t) in inputs[..nc + ncar].iter().enumerate() {
+            self.load(invars[k], t);
+        }
+        let ny = self.outs.len() - ncar;
+        let mut ys: Vec<Vec<f64>> = vec![Vec::with_capacity(length); ny];
+        let mut yi: Vec<Vec<i32>> = vec![Vec::new(); ny];
+        let mut carry_tmp = vec![(0.0f32, 0.0f64, 0i32); ncar];
+        for i in 0..length {
+            let t = if reverse { length - 1 - i } else { i };
+            for (k, x) in inputs[nc + ncar..].iter().enumerate() {
+                let r = invars[nc + ncar + k];
+                match x.array() {
+                    ArrayData::F32(a) => self.f32s[r] = a.as_slice().expect("standard layout")[t],
+                    ArrayData::F64(a) => self.f64s[r] = a.as_slice().expect("standard layout")[t],
+                    ArrayData::I32(a) => self.i32s[r] = a.as_slice().expect("standard layout")[t],
+                    _ => unreachable!("checked at compile"),
+                }
+            }
+            self.step();
+            for (k, y) in self.outs[ncar..].iter().enumerate() {
+                match self.dtypes[*y] {
+                    DType::F32 => ys[k].push(self.f32s[*y] as f64),
+                    DType::F64 => ys[k].push(self.f64s[*y]),
+                    _ => yi[k].push(self.i32s[*y]),
+                }
+            }
+            // Carry outputs become carry inputs (read all before writing any).
+            for (k, tmp) in carry_tmp.iter_mut().enumerate() {
+                let o = self.outs[k];
+                *tmp = (self.f32s[o], self.f64s[o], self.i32s[o]);
+            }
+            for (k, tmp) in carry_tmp.iter().enumerate() {
+                let r = invars[nc + k];
+                self.f32s[r] = tmp.0;
+                self.f64s[r] = tmp.1;
+                self.i32s[r] = tmp.2;
+            }
+        }
+        let mut result: Outputs = (0..ncar).map(|k| self.scalar(invars[nc + k])).collect();
+        for k in 0..ny {
+            let dt = self.dtypes[self.outs[ncar + k]];
+            let (mut f, mut n) = (std::mem::take(&mut ys[k]), std::mem::take(&mut yi[k]));
+            if reverse {
+                f.reverse();
+                n.reverse();
+            }
+            result.push(match dt {
+                DType::F32 => {
+                    Tensor::from_vec(f.into_iter().map(|v| v as f32).collect(), &[length])
+                }
+                DType::F64 => Tensor::from_vec(f, &[length]),
+                _ => Tensor::from_vec(n, &[length]),
+            });
+        }
+        result
+    }
 }
 
 // ---- Jaxpr analyses ---------------------------------------------------------------------
@@ -608,7 +827,12 @@ fn scan_params(op: &LoopOp) -> (&Arc<Jaxpr>, usize, usize, usize, bool, usize) {
             reverse,
             unroll,
         } => (
-            &jaxpr.0, *length, *num_consts, *num_carry, *reverse, *unroll,
+            &jaxpr.0,
+            *length,
+            *num_consts,
+            *num_carry,
+            *reverse,
+            *unroll,
         ),
         LoopOp::While { .. } => unreachable!("not a scan"),
     }
@@ -651,7 +875,10 @@ fn scan_jvp(
     let (lin, out_nz) = loop {
         let lin = linearize_body(body, &nz);
         let mut marked = vec![false; lin.num_res];
-        marked.extend(std::iter::repeat_n(true, lin.tangent.invars.len() - lin.num_res));
+        marked.extend(std::iter::repeat_n(
+            true,
+            lin.tangent.invars.len() - lin.num_res,
+        ));
         let out_nz: Vec<bool> = depends(&lin.tangent, &marked, false)
             .into_iter()
             .zip(body.out_avals())
@@ -727,9 +954,8 @@ fn scan_jvp(
             }
         })
         .collect();
-    let pick = |f: &dyn Fn(&Res) -> bool| -> Vec<usize> {
-        (0..nres).filter(|&r| f(&kinds[r])).collect()
-    };
+    let pick =
+        |f: &dyn Fn(&Res) -> bool| -> Vec<usize> { (0..nres).filter(|&r| f(&kinds[r])).collect() };
     let inv_idx = pick(&|k| matches!(k, Res::Invariant));
     let stk_idx = pick(&|k| matches!(k, Res::Stacked));
     let fx_idx = pick(&|k| matches!(k, Res::FromXs(_)));
@@ -753,7 +979,14 @@ fn scan_jvp(
     let mut operands = consts_in;
     operands.extend_from_slice(&primals[nc..]);
     let pouts = bind(
-        &scan_prim(Arc::new(primal_body), length, ncap + nc, ncar, reverse, unroll),
+        &scan_prim(
+            Arc::new(primal_body),
+            length,
+            ncap + nc,
+            ncar,
+            reverse,
+            unroll,
+        ),
         &operands,
     );
     let stk_vals: Vec<Tensor> = pouts[ncar + ny..].to_vec();
