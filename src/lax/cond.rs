@@ -53,18 +53,16 @@ pub fn cond<P: PyTree, O: PyTree>(
         "cond: the predicate must be a bool or integer scalar, got {}",
         pred.aval()
     );
-    if current_trace().is_none() {
-        if pred.is_concrete() {
-            let taken = match dtype {
-                DType::U32 => pred.item::<u32>() != 0,
-                _ => pred.item::<i32>() != 0,
-            };
-            return if taken {
-                true_fn(operands)
-            } else {
-                false_fn(operands)
-            };
-        }
+    if current_trace().is_none() && pred.is_concrete() {
+        let taken = match dtype {
+            DType::U32 => pred.item::<u32>() != 0,
+            _ => pred.item::<i32>() != 0,
+        };
+        return if taken {
+            true_fn(operands)
+        } else {
+            false_fn(operands)
+        };
     }
     let pred = if dtype == DType::Bool {
         pred.clone()
@@ -113,14 +111,12 @@ pub fn switch<P: PyTree, O: PyTree>(
     if branches.len() == 1 {
         return branches[0](operands);
     }
-    if current_trace().is_none() {
-        if index.is_concrete() {
-            let i = match index.dtype() {
-                DType::U32 => (index.item::<u32>() as usize).min(last),
-                _ => index.item::<i32>().clamp(0, last as i32) as usize,
-            };
-            return branches[i](operands);
-        }
+    if current_trace().is_none() && index.is_concrete() {
+        let i = match index.dtype() {
+            DType::U32 => (index.item::<u32>() as usize).min(last),
+            _ => index.item::<i32>().clamp(0, last as i32) as usize,
+        };
+        return branches[i](operands);
     }
     let index = if index.dtype() == DType::U32 {
         // Keep large unsigned values large: clamp before the (wrapping) conversion.

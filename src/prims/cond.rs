@@ -21,7 +21,7 @@
 
 use super::util::{batch_at, move_batch_dim, zeros};
 use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
-use crate::core::{bind, Aval, Avals, Jaxpr, Outputs};
+use crate::core::{bind, Atom, Aval, Avals, Jaxpr, Outputs};
 use crate::interp::eval_jaxpr;
 use crate::prims::call::{closure_convert, SubJaxpr};
 use crate::tensor::{ArrayData, DType, Repr, Tensor};
@@ -140,15 +140,27 @@ fn avals_text(avals: &[Aval]) -> String {
     format!("({})", parts.join(", "))
 }
 
+/// Where the tangent part of a branch reads one of its residuals from.
+#[derive(Clone, Copy)]
+enum ResSrc {
+    /// The branch's `k`-th computed residual (an output of the primal part).
+    Slot(usize),
+    /// The cond's operand `p` itself, forwarded unchanged (no slot, no zeros elsewhere).
+    Operand(usize),
+}
+
 /// A branch linearized with respect to a subset of its operands.
 struct BranchLin {
-    /// `captured ++ operands -> outputs ++ residuals`.
+    /// `captured ++ operands -> outputs ++ computed residuals`.
     primal: Arc<Jaxpr>,
     /// Values the primal part captured (rare: constants made by derivative rules).
     captured: Vec<Tensor>,
     /// `residuals ++ tangents of the differentiated operands -> output tangents`, linear in
     /// the tangents.
     tangent: Arc<Jaxpr>,
+    /// For each residual the tangent part reads, where it comes from.
+    res_src: Vec<ResSrc>,
+    /// Types of the computed residuals (the `Slot`s).
     res_avals: Vec<Aval>,
 }
 
@@ -185,15 +197,34 @@ fn linearize_branch(body: &Arc<Jaxpr>, nz: &[bool]) -> BranchLin {
         outs
     });
     let lin = lin_out.expect("branch was traced");
-    let res_avals = lin.jaxpr.consts.iter().map(|c| c.aval()).collect();
     let mut tangent = (*lin.jaxpr.jaxpr).clone();
     let mut invars = std::mem::take(&mut tangent.constvars);
     invars.append(&mut tangent.invars);
     tangent.invars = invars;
+    // Residuals that are operands passed through unchanged are read from the operands.
+    let n_out = body.outvars.len();
+    let mut primal = (*primal).clone();
+    let res_atoms = primal.outvars.split_off(n_out);
+    let (mut res_src, mut res_avals) = (Vec::new(), Vec::new());
+    for atom in res_atoms {
+        let forwarded = match &atom {
+            Atom::Var(v) => primal.invars[captured.len()..].iter().position(|u| u == v),
+            Atom::Lit(_) => None,
+        };
+        match forwarded {
+            Some(p) => res_src.push(ResSrc::Operand(p)),
+            None => {
+                res_src.push(ResSrc::Slot(res_avals.len()));
+                res_avals.push(primal.atom_aval(&atom));
+                primal.outvars.push(atom);
+            }
+        }
+    }
     BranchLin {
-        primal,
+        primal: Arc::new(primal),
         captured,
         tangent: Arc::new(tangent),
+        res_src,
         res_avals,
     }
 }
@@ -353,16 +384,40 @@ impl PrimRules for CondOp {
         let res = ys.split_off(n_out);
         debug_assert_eq!(res.len(), num_res);
 
-        // Tangent cond on (index, residuals, tangents): linear in the tangents.
+        // Tangent cond on (index, residuals, forwarded operands, tangents): linear in the
+        // tangents.
+        let mut fwd: Vec<usize> = lins
+            .iter()
+            .flat_map(|l| l.res_src.iter())
+            .filter_map(|r| match r {
+                ResSrc::Operand(p) => Some(*p),
+                ResSrc::Slot(_) => None,
+            })
+            .collect();
+        fwd.sort_unstable();
+        fwd.dedup();
         let mut tan_avals = res_avals;
+        tan_avals.extend(fwd.iter().map(|&p| op_avals[p].clone()));
         tan_avals.extend(diff_tangents.iter().map(|t| t.aval()));
         let offsets_ref = &offsets;
         let float_ref = &float_out;
+        let fwd_ref = &fwd;
         let tangent_fns: Vec<BranchFn<'_>> = (0..lins.len())
             .map(|i| -> BranchFn<'_> {
                 Box::new(move |args: &[Tensor]| {
-                    let (res_all, ts) = args.split_at(num_res);
-                    let mut a = res_all[offsets_ref[i]..offsets_ref[i + 1]].to_vec();
+                    let (res_all, rest) = args.split_at(num_res);
+                    let (fwd_vals, ts) = rest.split_at(fwd_ref.len());
+                    let mut a: Vec<Tensor> = lins_ref[i]
+                        .res_src
+                        .iter()
+                        .map(|r| match *r {
+                            ResSrc::Slot(k) => res_all[offsets_ref[i] + k].clone(),
+                            ResSrc::Operand(p) => {
+                                let at = fwd_ref.binary_search(&p).expect("forwarded operand");
+                                fwd_vals[at].clone()
+                            }
+                        })
+                        .collect();
                     a.extend_from_slice(ts);
                     eval_jaxpr(&lins_ref[i].tangent, &[], &a)
                         .into_iter()
@@ -374,6 +429,7 @@ impl PrimRules for CondOp {
             })
             .collect();
         let mut tan_operands = res;
+        tan_operands.extend(fwd.iter().map(|&p| ops[p].clone()));
         tan_operands.extend(diff_tangents);
         let mut touts = bind_cond(index, &tan_avals, tangent_fns, &tan_operands).into_iter();
         let out_tangents = float_out
