@@ -582,3 +582,146 @@ fn float_predicate_panics() {
         &s64(1.0),
     );
 }
+
+#[test]
+fn integer_operands_and_captured_constants_under_differentiation() {
+    let c = t64(&[2.0, -1.0], &[2]); // a concrete array captured by a branch
+    let f = |(x, n): &(Tensor, Tensor)| {
+        lax::cond(
+            &n.gt(0i32),
+            |(x, n): &(Tensor, Tensor)| x * lax::convert_element_type(n, DType::F64) * &c,
+            |(x, _): &(Tensor, Tensor)| x.sin() + &c,
+            &(x.clone(), n.clone()),
+        )
+        .sum()
+    };
+    let x = t64(&[0.4, -0.9], &[2]);
+    for n in [3i32, 0] {
+        let g = grad(|x: &Tensor| f(&(x.clone(), Tensor::scalar(n))))(&x);
+        let want: Vec<f64> = if n > 0 {
+            vec![3.0 * 2.0, 3.0 * -1.0]
+        } else {
+            vec![0.4f64.cos(), (-0.9f64).cos()]
+        };
+        close(&g.to_vec::<f64>(), &want, 1e-12);
+        check_grads(|x: &Tensor| f(&(x.clone(), Tensor::scalar(n))), &x, 2);
+    }
+}
+
+#[test]
+fn constant_branch_outputs_have_zero_derivatives() {
+    let f = |x: &Tensor| {
+        lax::cond(
+            &x.sum().gt(0.0),
+            |x: &Tensor| x * x,
+            |_: &Tensor| Tensor::from_vec(vec![7.0f64, 8.0], &[2]),
+            x,
+        )
+        .sum()
+    };
+    assert_eq!(
+        grad(f)(&t64(&[-1.0, -2.0], &[2])).to_vec::<f64>(),
+        vec![0.0, 0.0]
+    );
+    assert_eq!(
+        grad(f)(&t64(&[1.0, 2.0], &[2])).to_vec::<f64>(),
+        vec![2.0, 4.0]
+    );
+    check_grads(f, &t64(&[-1.0, -2.0], &[2]), 2);
+}
+
+#[test]
+fn linearize_reuses_the_recorded_tangent_cond_and_jacobians_agree() {
+    let f = |x: &Tensor| {
+        lax::cond(
+            &x.sum().gt(0.0),
+            |x: &Tensor| x.sin() * x.sum(),
+            |x: &Tensor| x.exp() * 2.0,
+            x,
+        )
+    };
+    for xs in [[0.5, 0.25, -0.1], [-0.5, 0.25, -0.1]] {
+        let x = t64(&xs, &[3]);
+        let (y, f_lin) = linearize(f, &x);
+        assert_eq!(y.to_vec::<f64>(), f(&x).to_vec::<f64>());
+        let jf = jacfwd(f)(&x);
+        let jr = jacrev(f)(&x);
+        close(&jf.to_vec::<f64>(), &jr.to_vec::<f64>(), 1e-12);
+        // Each column of the Jacobian from the same linear function.
+        for k in 0..3 {
+            let mut e = vec![0.0; 3];
+            e[k] = 1.0;
+            let col = f_lin(&t64(&e, &[3])).to_vec::<f64>();
+            let want: Vec<f64> = (0..3).map(|r| jf.to_vec::<f64>()[r * 3 + k]).collect();
+            close(&col, &want, 1e-12);
+        }
+        // vjp pulls back like the transposed Jacobian.
+        let (_, pullback) = vjp(f, &x);
+        let u = t64(&[1.0, -2.0, 0.5], &[3]);
+        let got = pullback(&u).to_vec::<f64>();
+        let j = jf.to_vec::<f64>();
+        let want: Vec<f64> = (0..3)
+            .map(|c| (0..3).map(|r| j[r * 3 + c] * u.to_vec::<f64>()[r]).sum())
+            .collect();
+        close(&got, &want, 1e-12);
+    }
+}
+
+#[test]
+fn check_grads_through_vmap_of_switch_with_batched_index() {
+    let f = |xs: &Tensor| {
+        let per = |x: &Tensor| {
+            let idx = lax::convert_element_type(&(x.sum() * 2.0).floor(), DType::I32);
+            let b0 = |x: &Tensor| x.sin() * x;
+            let b1 = |x: &Tensor| x.exp();
+            let b2 = |x: &Tensor| (x * x).tanh();
+            let bs: [&dyn Fn(&Tensor) -> Tensor; 3] = [&b0, &b1, &b2];
+            lax::switch(&idx, &bs, x).sum()
+        };
+        (vmap(per)(xs) * t64(&[1.0, 2.0, 3.0, 4.0], &[4])).sum()
+    };
+    // Row sums 0.15, 0.6, 1.2, -0.7 -> indices 0, 1, 2, clamped 0.
+    let xs = t64(&[0.1, 0.05, 0.4, 0.2, 0.7, 0.5, -0.3, -0.4], &[4, 2]);
+    check_grads(f, &xs, 2);
+}
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn switch_matches_match_eager_traced_and_batched(
+            idx in proptest::collection::vec(-3i32..6, 1..5),
+            xs in proptest::collection::vec(-2.0f64..2.0, 8),
+        ) {
+            let b0 = |x: &Tensor| x * 3.0;
+            let b1 = |x: &Tensor| x.cos();
+            let b2 = |x: &Tensor| x - 1.0;
+            let bs: [&dyn Fn(&Tensor) -> Tensor; 3] = [&b0, &b1, &b2];
+            let f = |(i, x): &(Tensor, Tensor)| lax::switch(i, &bs, x);
+            let plain = |i: i32, x: f64| match i.clamp(0, 2) {
+                0 => x * 3.0,
+                1 => x.cos(),
+                _ => x - 1.0,
+            };
+            let n = idx.len();
+            let x = t64(&xs[..2 * n], &[n, 2]);
+            let want: Vec<f64> = (0..n)
+                .flat_map(|r| (0..2).map(move |c| (r, c)))
+                .map(|(r, c)| plain(idx[r], xs[2 * r + c]))
+                .collect();
+            let batched = vmap(f)(&(Tensor::from_vec(idx.clone(), &[n]), x.clone()));
+            prop_assert_eq!(batched.to_vec::<f64>(), want.clone());
+            let j = make_jaxpr(f)(&(Tensor::scalar(0i32), t64(&[0.0, 0.0], &[2])));
+            for r in 0..n {
+                let row = t64(&xs[2 * r..2 * r + 2], &[2]);
+                let eager = f(&(Tensor::scalar(idx[r]), row.clone())).to_vec::<f64>();
+                let traced = eval_closed(&j, &[Tensor::scalar(idx[r]), row])[0].to_vec::<f64>();
+                prop_assert_eq!(&eager, &want[2 * r..2 * r + 2].to_vec());
+                prop_assert_eq!(&traced, &eager);
+            }
+        }
+    }
+}
