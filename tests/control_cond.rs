@@ -725,3 +725,83 @@ mod props {
         }
     }
 }
+
+// ---- With loops --------------------------------------------------------------------------
+
+#[test]
+fn cond_inside_scan_and_scan_inside_cond() {
+    // A carry that switches update rule on its sign, over 6 steps.
+    let step = |c: &Tensor, x: &Tensor| {
+        let c2 = lax::cond(
+            &c.gt(0.0),
+            |(c, x): &(Tensor, Tensor)| c * x.sin() - 0.3,
+            |(c, x): &(Tensor, Tensor)| c.tanh() + x,
+            &(c.clone(), x.clone()),
+        );
+        (c2.clone(), c2 * 2.0)
+    };
+    let f = |(c0, xs): &(Tensor, Tensor)| {
+        let (c, ys) = lax::scan(step, c0, xs);
+        c + ys.sum()
+    };
+    let unrolled = |c0: f64, xs: &[f64]| {
+        let (mut c, mut total) = (c0, 0.0);
+        for &x in xs {
+            c = if c > 0.0 {
+                c * x.sin() - 0.3
+            } else {
+                c.tanh() + x
+            };
+            total += 2.0 * c;
+        }
+        c + total
+    };
+    let xs_v = [0.9, -0.2, 0.5, 1.3, -0.8, 0.1];
+    let xs = t64(&xs_v, &[6]);
+    for c0 in [0.7, -0.4] {
+        let got = f(&(s64(c0), xs.clone())).item::<f64>();
+        close(&[got], &[unrolled(c0, &xs_v)], 1e-12);
+        check_grads(f, &(s64(c0), xs.clone()), 2);
+    }
+    // A scan in each branch.
+    let g = |(p, xs): &(Tensor, Tensor)| {
+        lax::cond(
+            p,
+            |xs: &Tensor| lax::scan(|c: &Tensor, x: &Tensor| (c * x, c.clone()), &s64(1.0), xs).0,
+            |xs: &Tensor| {
+                lax::scan(
+                    |c: &Tensor, x: &Tensor| (c + x.sin(), c.clone()),
+                    &s64(0.0),
+                    xs,
+                )
+                .0
+            },
+            xs,
+        )
+    };
+    let prod: f64 = xs_v.iter().product();
+    let sum_sin: f64 = xs_v.iter().map(|x| x.sin()).sum();
+    close(
+        &[g(&(Tensor::scalar(true), xs.clone())).item::<f64>()],
+        &[prod],
+        1e-12,
+    );
+    close(
+        &[g(&(Tensor::scalar(false), xs.clone())).item::<f64>()],
+        &[sum_sin],
+        1e-12,
+    );
+    for p in [true, false] {
+        check_grads(|xs: &Tensor| g(&(Tensor::scalar(p), xs.clone())), &xs, 2);
+        // And batched predicates over a batch of sequences.
+        let ps = Tensor::from_vec(vec![p, !p], &[2]);
+        let xss = t64(&[xs_v, xs_v].concat(), &[2, 6]);
+        let got = vmap(g)(&(ps, xss)).to_vec::<f64>();
+        let want = if p {
+            vec![prod, sum_sin]
+        } else {
+            vec![sum_sin, prod]
+        };
+        close(&got, &want, 1e-12);
+    }
+}
