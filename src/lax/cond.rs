@@ -1,8 +1,9 @@
 //! Conditionals: `cond` and `switch`, as `jax.lax.cond` / `jax.lax.switch`.
 //!
-//! Called eagerly with a concrete predicate, they just run the chosen branch. Under a
-//! transformation every branch is traced once, at the operands' types, into a sub-jaxpr of a
-//! single `cond` equation; the branches' outputs must then agree in structure and types.
+//! Called eagerly with a concrete predicate, they just run the chosen branch (so the other
+//! branches are neither run nor checked). Under a transformation every branch is traced once,
+//! at the operands' types, into a sub-jaxpr of a single `cond` equation; the branches'
+//! outputs must then agree in structure and types.
 //! `cond` differentiates in forward and reverse mode (both branches' residuals are joined)
 //! and batches; with a per-example (batched) predicate, `vmap` runs **every** branch on the
 //! whole batch and selects each example's result (see [`crate::prims::cond`]).

@@ -18,6 +18,19 @@
 //! is the sum of all branches, and a branch also runs on the examples that did not choose it
 //! (a `sqrt` branch sees negative inputs; the NaNs it makes there are discarded by the
 //! select, and a `stop_gradient` on those examples' operands keeps them out of gradients).
+//!
+//! ```
+//! use ferrax::prelude::*;
+//! use ferrax::lax;
+//! let f = |x: &Tensor| lax::cond(&x.gt(0.0), |x: &Tensor| x.sqrt(), |x: &Tensor| -x, x);
+//! // Reverse mode: one cond for outputs and residuals, one transposed cond.
+//! let g = make_jaxpr(grad(f))(&Tensor::scalar(4.0f32)).to_string();
+//! assert_eq!(g.matches("cond[").count(), 2);
+//! // A batched predicate: both branches run, select_n picks; gradients stay finite.
+//! let xs = Tensor::from_vec(vec![-1.0f32, 4.0], &[2]);
+//! let gs = ferrax::transforms::vmap(grad(f))(&xs);
+//! assert_eq!(gs.to_vec::<f32>(), vec![-1.0, 0.25]);
+//! ```
 
 use super::util::{batch_at, move_batch_dim, zeros};
 use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
