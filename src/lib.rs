@@ -32,7 +32,7 @@ pub use tensor::{DType, Tensor};
 pub use transforms::{
     checkpoint, custom_jvp, custom_vjp, grad, grad_with_aux, hessian, jacfwd, jacrev, jvp,
     linear_transpose, linearize, remat, stop_gradient, value_and_grad, value_and_grad_with_aux,
-    vjp,
+    vjp, vmap, vmap_with, AxisSpec, VmapSpec,
 };
 pub use tree::PyTree;
 
@@ -43,7 +43,7 @@ pub mod prelude {
     pub use crate::transforms::{
         checkpoint, custom_jvp, custom_vjp, grad, grad_with_aux, hessian, jacfwd, jacrev, jvp,
         linear_transpose, linearize, remat, stop_gradient, value_and_grad, value_and_grad_with_aux,
-        vjp,
+        vjp, vmap, vmap_with, AxisSpec, VmapSpec,
     };
     pub use crate::tree::PyTree;
     pub use ferrax_derive::PyTree;
