@@ -311,7 +311,7 @@ fn fori_loop_values_and_grad() {
     // Under a trace the values match too (scan lowering).
     let j = make_jaxpr(f_loop)(&x);
     close(
-        &ferrax::interp::eval_closed(&j, &[x.clone()])[0],
+        &ferrax::interp::eval_closed(&j, std::slice::from_ref(&x))[0],
         &f_unrolled(&x),
         1e-14,
     );
@@ -519,8 +519,8 @@ fn vmap_of_scan_batches_carry_to_a_fixed_point() {
     assert_eq!(ys.shape(), &[3, 5]);
     for b in 0..3 {
         let (cb, yb) = f(&xs.index_axis(0, b));
-        close(&c.index_axis(0, b as isize), &cb, 1e-14);
-        close(&ys.index_axis(0, b as isize), &yb, 1e-14);
+        close(&c.index_axis(0, b), &cb, 1e-14);
+        close(&ys.index_axis(0, b), &yb, 1e-14);
     }
     // Batched const only (closed-over), xs mapped on axis 1.
     let w = data(&[4], 0.2);
@@ -536,8 +536,8 @@ fn vmap_of_scan_batches_carry_to_a_fixed_point() {
     let (c2, ys2) = vmap_with(g, spec)(&(w.clone(), xs2.clone()));
     for b in 0..4 {
         let (cb, yb) = g(&(w.index_axis(0, b), xs2.index_axis(1, b)));
-        close(&c2.index_axis(0, b as isize), &cb, 1e-14);
-        close(&ys2.index_axis(0, b as isize), &yb, 1e-14);
+        close(&c2.index_axis(0, b), &cb, 1e-14);
+        close(&ys2.index_axis(0, b), &yb, 1e-14);
     }
 }
 
