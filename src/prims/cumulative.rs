@@ -11,7 +11,7 @@
 
 use super::reduce::{with_monoid, Monoid};
 use super::util::{expect_arity, instantiate, jvp_out, linear_jvp, py_bool, text};
-use super::{ArrayOutputs, LinearArg, Param, Prim, PrimRules};
+use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs};
 use crate::lax;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
@@ -120,6 +120,26 @@ impl PrimRules for CumulativeOp {
             &t,
         );
         jvp_out(ans, Some(t_out))
+    }
+
+    /// As JAX batches cumulative reductions: the scanned axis shifts past the batch dim,
+    /// which stays where it is.
+    fn batch(
+        &self,
+        args: &[Tensor],
+        dims: &[Option<usize>],
+        _axis: &BatchAxis,
+    ) -> (Outputs, Vec<Option<usize>>) {
+        let b = dims[0].expect("cumulative reduction: the only operand is batched");
+        let op = CumulativeOp {
+            axis: if self.axis < b {
+                self.axis
+            } else {
+                self.axis + 1
+            },
+            ..*self
+        };
+        (smallvec![bind1(&Prim::Cumulative(op), args)], vec![Some(b)])
     }
 
     fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {

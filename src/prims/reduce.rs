@@ -7,7 +7,7 @@
 //! extreme value, where a NaN counts as both the maximum and the minimum (the first NaN wins).
 
 use super::util::{check_axes, expect_arity, instantiate, jvp_out, linear_jvp, py_tuple, text};
-use super::{ArrayOutputs, LinearArg, Param, Prim, PrimRules};
+use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::lax;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
@@ -200,6 +200,38 @@ impl PrimRules for ReduceOp {
                 jvp_out(ans, Some(t_out))
             }
         }
+    }
+
+    /// JAX's `reducer_batcher`: the reduced axes shift past the batch dim, which stays
+    /// (moving left by the reduced axes before it); no transposes.
+    fn batch(
+        &self,
+        args: &[Tensor],
+        dims: &[Option<usize>],
+        _axis: &BatchAxis,
+    ) -> (Outputs, Vec<Option<usize>>) {
+        let b = dims[0].expect("reduction: the only operand is batched");
+        let axes: Shape = self
+            .axes()
+            .iter()
+            .map(|&a| if a < b { a } else { a + 1 })
+            .collect();
+        let out_b = b - axes.iter().filter(|&&a| a < b).count();
+        let op = match self {
+            ReduceOp::Sum { .. } => ReduceOp::Sum { axes },
+            ReduceOp::Max { .. } => ReduceOp::Max { axes },
+            ReduceOp::Min { .. } => ReduceOp::Min { axes },
+            ReduceOp::Prod { .. } => ReduceOp::Prod { axes },
+            ReduceOp::Argmax { index_dtype, .. } => ReduceOp::Argmax {
+                axes,
+                index_dtype: *index_dtype,
+            },
+            ReduceOp::Argmin { index_dtype, .. } => ReduceOp::Argmin {
+                axes,
+                index_dtype: *index_dtype,
+            },
+        };
+        (smallvec![bind1(&Prim::Reduce(op), args)], vec![Some(out_b)])
     }
 
     fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {

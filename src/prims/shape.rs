@@ -4,8 +4,10 @@
 //! Shape rules follow JAX/XLA. Kernels are generic over every dtype (iota excepts bool) and
 //! always return arrays in standard (row-major) layout.
 
-use super::util::{check_axes, expect_arity, linear_jvp, py_tuple, strides, text};
-use super::{ArrayOutputs, LinearArg, Param, Prim, PrimRules};
+use super::util::{
+    batch_at, check_axes, expect_arity, linear_jvp, move_batch_dim, py_tuple, strides, text,
+};
+use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{Aval, Avals, Outputs, Shape};
 use crate::lax;
 use crate::tensor::{ArrayData, ArrayElement, DType, Element, Tensor};
@@ -303,6 +305,129 @@ impl PrimRules for ShapeOp {
         tangents: &[Option<Tensor>],
     ) -> (Outputs, Vec<Option<Tensor>>) {
         linear_jvp(&Prim::Shape(self.clone()), primals, tangents)
+    }
+
+    /// JAX's rules (`_broadcast_in_dim_batch_rule`, `_reshape_batch_rule`, ...), written to
+    /// avoid transposes where the batch dim can stay put: broadcast_in_dim places it between
+    /// the neighbouring operand dims, transpose/squeeze/rev/slice/pad keep it, concatenate
+    /// and sort line every operand up on the first batched one's dim. Only reshape moves it
+    /// to the front (row-major order needs it there).
+    fn batch(
+        &self,
+        args: &[Tensor],
+        dims: &[Option<usize>],
+        axis: &BatchAxis,
+    ) -> (Outputs, Vec<Option<usize>>) {
+        let one = |t: Tensor, d: usize| -> (Outputs, Vec<Option<usize>>) {
+            (smallvec![t], vec![Some(d)])
+        };
+        // A logical axis of the operand as an axis of the batched operand (batch dim at b).
+        let shift = |a: usize, b: usize| if a < b { a } else { a + 1 };
+        match self {
+            ShapeOp::BroadcastInDim {
+                shape,
+                broadcast_dimensions: bd,
+            } => {
+                let x = &args[0];
+                let b = dims[0].expect("broadcast_in_dim: the only operand is batched");
+                // Put the batch dim right after the output dim of the operand dim before it:
+                // broadcast_dimensions stay increasing and the data order is unchanged.
+                let p = if b == 0 { 0 } else { bd[b - 1] + 1 };
+                let mut new_shape = shape.to_vec();
+                new_shape.insert(p, x.shape()[b]);
+                let new_bd: Vec<usize> = (0..x.ndim())
+                    .map(|i| match i.cmp(&b) {
+                        std::cmp::Ordering::Less => bd[i],
+                        std::cmp::Ordering::Equal => p,
+                        std::cmp::Ordering::Greater => bd[i - 1] + 1,
+                    })
+                    .collect();
+                one(lax::broadcast_in_dim(x, &new_shape, &new_bd), p)
+            }
+            ShapeOp::Reshape { new_sizes } => {
+                let b = dims[0].expect("reshape: the only operand is batched");
+                let x = move_batch_dim(&args[0], b, 0);
+                let mut shape = vec![x.shape()[0]];
+                shape.extend_from_slice(new_sizes);
+                one(lax::reshape(&x, &shape), 0)
+            }
+            ShapeOp::Transpose { permutation } => {
+                // The batch dim stays at b; the other dims permute around it.
+                let b = dims[0].expect("transpose: the only operand is batched");
+                let mut perm: Vec<usize> = permutation.iter().map(|&p| shift(p, b)).collect();
+                perm.insert(b, b);
+                one(lax::transpose(&args[0], &perm), b)
+            }
+            ShapeOp::Squeeze { dimensions } => {
+                let b = dims[0].expect("squeeze: the only operand is batched");
+                let new: Vec<usize> = dimensions.iter().map(|&d| shift(d, b)).collect();
+                let out_b = b - dimensions.iter().filter(|&&d| d < b).count();
+                one(lax::squeeze(&args[0], &new), out_b)
+            }
+            ShapeOp::Rev { dimensions } => {
+                let b = dims[0].expect("rev: the only operand is batched");
+                let new: Vec<usize> = dimensions.iter().map(|&d| shift(d, b)).collect();
+                one(lax::rev(&args[0], &new), b)
+            }
+            ShapeOp::Pad { padding_config } => {
+                let (operand, value) = (&args[0], &args[1]);
+                // An unbatched operand with a batched padding value: broadcast it (batch first).
+                let (operand, b) = match dims[0] {
+                    Some(b) => (operand.clone(), b),
+                    None => (batch_at(operand, None, axis.size, 0), 0),
+                };
+                let mut config = padding_config.clone();
+                config.insert(b, (0, 0, 0));
+                match dims[1] {
+                    None => one(lax::pad(&operand, value, &config), b),
+                    Some(vb) => {
+                        // A padding value per batch member: pad with zeros, and select the
+                        // value where a padded mask of trues says "padding".
+                        debug_assert_eq!(vb, 0, "a batched scalar has its batch dim at 0");
+                        let dtype = operand.dtype();
+                        let x = lax::pad(&operand, &Tensor::zeros(&[], dtype), &config);
+                        let trues =
+                            lax::broadcast_in_dim(&Tensor::scalar(true), operand.shape(), &[]);
+                        let mask = lax::pad(&trues, &Tensor::scalar(false), &config);
+                        let fill = lax::broadcast_in_dim(value, x.shape(), &[b]);
+                        one(lax::select_n(&mask, &[fill, x]), b)
+                    }
+                }
+            }
+            ShapeOp::Concatenate { dimension } => {
+                // Line every operand up on the first batched operand's batch dim (no
+                // transposes when they agree); unbatched operands are broadcast there.
+                let target = dims
+                    .iter()
+                    .find_map(|d| *d)
+                    .expect("concatenate: some operand is batched");
+                let parts: Vec<Tensor> = args
+                    .iter()
+                    .zip(dims)
+                    .map(|(a, d)| batch_at(a, *d, axis.size, target))
+                    .collect();
+                one(lax::concatenate(&parts, shift(*dimension, target)), target)
+            }
+            ShapeOp::Slice {
+                start_indices,
+                limit_indices,
+                strides,
+            } => {
+                let x = &args[0];
+                let b = dims[0].expect("slice: the only operand is batched");
+                let mut start = start_indices.to_vec();
+                start.insert(b, 0);
+                let mut limit = limit_indices.to_vec();
+                limit.insert(b, x.shape()[b]);
+                let steps = strides.as_ref().map(|s| {
+                    let mut s = s.to_vec();
+                    s.insert(b, 1);
+                    s
+                });
+                one(lax::slice(x, &start, &limit, steps.as_deref()), b)
+            }
+            ShapeOp::Iota { .. } => unreachable!("iota has no operands, so it is never batched"),
+        }
     }
 
     fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {

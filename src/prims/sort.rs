@@ -12,9 +12,9 @@
 //! permutation. Non-float operands have zero tangents.
 
 use super::index::{GatherDimensionNumbers, GatherScatterMode};
-use super::util::{py_bool, text};
-use super::{ArrayOutputs, Param, PrimRules};
-use crate::core::{Aval, Avals, Outputs, Shape};
+use super::util::{batch_at, py_bool, text};
+use super::{ArrayOutputs, BatchAxis, Param, Prim, PrimRules};
+use crate::core::{bind, Aval, Avals, Outputs, Shape};
 use crate::lax;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
 use smallvec::SmallVec;
@@ -151,6 +151,37 @@ impl PrimRules for Sort {
             })
             .collect();
         (sorted.into_iter().collect(), tangents_out)
+    }
+
+    /// JAX's `_sort_batch_rule`: every operand gets its batch dim where the first batched
+    /// operand has it (moved there if batched elsewhere, broadcast there if unbatched), and
+    /// the sorted dimension shifts past it.
+    fn batch(
+        &self,
+        args: &[Tensor],
+        dims: &[Option<usize>],
+        axis: &BatchAxis,
+    ) -> (Outputs, Vec<Option<usize>>) {
+        let b = dims
+            .iter()
+            .find_map(|d| *d)
+            .expect("sort: some operand is batched");
+        let operands: Vec<Tensor> = args
+            .iter()
+            .zip(dims)
+            .map(|(a, d)| batch_at(a, *d, axis.size, b))
+            .collect();
+        let op = Sort {
+            dimension: if self.dimension < b {
+                self.dimension
+            } else {
+                self.dimension + 1
+            },
+            ..*self
+        };
+        let outs = bind(&Prim::Sort(op), &operands);
+        let n = outs.len();
+        (outs, vec![Some(b); n])
     }
 }
 
