@@ -4,6 +4,7 @@
 //! Adding a primitive touches only its family file.
 
 pub mod binary;
+pub mod bits;
 pub mod call;
 pub mod collective;
 pub mod cond;
@@ -184,6 +185,7 @@ pub enum Prim {
     Collective(collective::Collective),
     Cond(cond::CondOp),
     Loop(loops::LoopOp),
+    Bits(bits::BitsOp),
 }
 
 macro_rules! delegate {
@@ -205,6 +207,7 @@ macro_rules! delegate {
             Prim::Collective($p) => $e,
             Prim::Cond($p) => $e,
             Prim::Loop($p) => $e,
+            Prim::Bits($p) => $e,
         }
     };
 }
