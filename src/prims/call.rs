@@ -3,11 +3,12 @@
 //! blocks (`checkpoint`). Sub-jaxprs are closure-converted: captured values are leading
 //! operands, so the equations are closed and print like JAX's.
 
-use super::util::{instantiate, py_bool, text};
-use super::{ArrayOutputs, LinearArg, Param, Prim, PrimRules};
+use super::util::{instantiate, move_batch_dim, py_bool, text};
+use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind, trace_to_jaxpr, Aval, Avals, Jaxpr, Outputs};
 use crate::interp::eval_jaxpr;
 use crate::tensor::{ArrayData, Tensor};
+use std::cell::Cell;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -300,6 +301,119 @@ impl PrimRules for CallOp {
         }
     }
 
+    fn batch(
+        &self,
+        args: &[Tensor],
+        dims: &[Option<usize>],
+        axis: &BatchAxis,
+    ) -> (Outputs, Vec<Option<usize>>) {
+        // Every batched operand gets its batch dim first; the batched call's outputs are all
+        // batched at 0 (the user rules must agree with the body, so all are instantiated).
+        let args: Vec<Tensor> = args
+            .iter()
+            .zip(dims)
+            .map(|(a, d)| d.map_or_else(|| a.clone(), |d| move_batch_dim(a, d, 0)))
+            .collect();
+        let dims: Vec<Option<usize>> = dims.iter().map(|d| d.map(|_| 0)).collect();
+        let call = |kind: CallKind, jaxpr: Arc<Jaxpr>, operands: &[Tensor]| {
+            let prim = Prim::Call(CallOp {
+                kind,
+                name: self.name.clone(),
+                jaxpr: SubJaxpr(jaxpr),
+            });
+            let outs = bind(&prim, operands);
+            let n = outs.len();
+            (outs, vec![Some(0); n])
+        };
+        match &self.kind {
+            CallKind::CustomJvp { jvp, num_consts } => {
+                let fn_dims = dims[*num_consts..].to_vec();
+                let (jaxpr, mut operands) = batch_body(&self.jaxpr.0, &args, &dims, axis);
+                let num_consts = operands.len() + num_consts;
+                operands.extend(args);
+                let kind = CallKind::CustomJvp {
+                    jvp: Rule(batch_jvp_rule(jvp.0.clone(), fn_dims, axis.clone())),
+                    num_consts,
+                };
+                call(kind, jaxpr, &operands)
+            }
+            CallKind::CustomVjp {
+                fwd,
+                bwd,
+                num_consts,
+            } => {
+                let fn_dims = dims[*num_consts..].to_vec();
+                let (jaxpr, mut operands) = batch_body(&self.jaxpr.0, &args, &dims, axis);
+                let num_consts = operands.len() + num_consts;
+                operands.extend(args);
+                let kind = CallKind::CustomVjp {
+                    fwd: Rule(batch_fwd(fwd.0.clone(), fn_dims.clone(), axis.clone())),
+                    bwd: Rule(batch_bwd(bwd.0.clone(), None, fn_dims, axis.clone())),
+                    num_consts,
+                };
+                call(kind, jaxpr, &operands)
+            }
+            CallKind::CustomLin { bwd, num_res } => {
+                // Only the output types of custom_lin's jaxpr are used: an identity jaxpr of
+                // the batched output types stands for it.
+                let out_avals: Vec<Aval> = self
+                    .jaxpr
+                    .0
+                    .out_avals()
+                    .into_iter()
+                    .map(|mut a| {
+                        a.shape.insert(0, axis.size);
+                        a
+                    })
+                    .collect();
+                let (jaxpr, _) = closure_convert(&out_avals, |a| a.to_vec());
+                let kind = CallKind::CustomLin {
+                    bwd: Rule(batch_bwd(
+                        bwd.0.clone(),
+                        Some(dims[..*num_res].to_vec()),
+                        dims[*num_res..].to_vec(),
+                        axis.clone(),
+                    )),
+                    num_res: *num_res,
+                };
+                call(kind, jaxpr, &args)
+            }
+            CallKind::Checkpoint {
+                differentiated: false,
+            } => {
+                let (jaxpr, mut operands) = batch_body(&self.jaxpr.0, &args, &dims, axis);
+                operands.extend(args);
+                call(self.kind.clone(), jaxpr, &operands)
+            }
+            CallKind::Checkpoint {
+                differentiated: true,
+            } => {
+                // Operands are primals then tangents (the transpose splits them in half), so
+                // values captured while batching join the primals, with zero tangents.
+                let (jaxpr, consts) = batch_body(&self.jaxpr.0, &args, &dims, axis);
+                if consts.is_empty() {
+                    return call(self.kind.clone(), jaxpr, &args);
+                }
+                let (k, n) = (consts.len(), args.len() / 2);
+                let mut operands = consts.clone();
+                operands.extend_from_slice(&args[..n]);
+                operands.extend(consts.iter().map(crate::transforms::zeros_like));
+                operands.extend_from_slice(&args[n..]);
+                let avals: Vec<Aval> = operands.iter().map(|t| t.aval()).collect();
+                let (wrapped, captured) = closure_convert(&avals, |a| {
+                    let mut inner = a[..k + n].to_vec();
+                    inner.extend_from_slice(&a[2 * k + n..]);
+                    eval_jaxpr(&jaxpr, &[], &inner)
+                });
+                assert!(
+                    captured.is_empty(),
+                    "checkpoint: the batched tangent block captured values"
+                );
+                call(self.kind.clone(), wrapped, &operands)
+            }
+        }
+    }
+
     fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {
         let cts: Vec<Tensor> = cts
             .iter()
@@ -382,4 +496,118 @@ fn function_inputs(
         .map(|(t, p)| instantiate(t, p))
         .collect();
     (xs, ts)
+}
+
+// ---- Batching helpers -------------------------------------------------------------------
+
+/// `f` vectorized over `axis` on flat values batched along `dims` (`None`: unbatched); every
+/// output comes back batched at 0.
+fn vmap_leaves(
+    xs: &[Tensor],
+    dims: &[Option<usize>],
+    axis: &BatchAxis,
+    f: impl Fn(&[Tensor]) -> Vec<Tensor>,
+) -> Vec<Tensor> {
+    use crate::transforms::{vmap_with, AxisSpec, VmapSpec};
+    let in_axes = AxisSpec::Tree(
+        dims.iter()
+            .map(|d| d.map_or(AxisSpec::NotMapped, |d| AxisSpec::Axis(d as isize)))
+            .collect(),
+    );
+    let spec = VmapSpec {
+        in_axes,
+        out_axes: AxisSpec::Axis(0),
+        axis_size: Some(axis.size),
+        axis_name: axis.name.clone(),
+    };
+    vmap_with(|a: &Vec<Tensor>| f(a), spec)(&xs.to_vec())
+}
+
+/// A call's body vectorized: a closure-converted jaxpr from the operands (batch dims at 0 or
+/// unbatched, as `dims`) to the outputs batched at 0, with the values it captured (its new
+/// leading operands).
+fn batch_body(
+    body: &Arc<Jaxpr>,
+    args: &[Tensor],
+    dims: &[Option<usize>],
+    axis: &BatchAxis,
+) -> (Arc<Jaxpr>, Vec<Tensor>) {
+    let avals: Vec<Aval> = args.iter().map(|a| a.aval()).collect();
+    closure_convert(&avals, |a| {
+        vmap_leaves(a, dims, axis, |xs| eval_jaxpr(body, &[], xs))
+    })
+}
+
+/// A custom JVP rule vectorized: inputs batched along `dims` (tangents like their primals),
+/// outputs and output tangents batched at 0.
+fn batch_jvp_rule(
+    rule: Arc<FlatJvpRule>,
+    dims: Vec<Option<usize>>,
+    axis: BatchAxis,
+) -> Arc<FlatJvpRule> {
+    Arc::new(move |xs: &[Tensor], ts: &[Tensor]| {
+        let n = xs.len();
+        let mut all = xs.to_vec();
+        all.extend_from_slice(ts);
+        let mut all_dims = dims.clone();
+        all_dims.extend_from_slice(&dims);
+        let num_outs = Cell::new(0);
+        let mut outs = vmap_leaves(&all, &all_dims, &axis, |a| {
+            let (mut y, ty) = rule(&a[..n], &a[n..]);
+            num_outs.set(y.len());
+            y.extend(ty);
+            y
+        });
+        let touts = outs.split_off(num_outs.get());
+        (outs, touts)
+    })
+}
+
+/// A custom forward pass vectorized: inputs batched along `dims`; outputs and residuals
+/// batched at 0.
+fn batch_fwd(fwd: Arc<FlatFwd>, dims: Vec<Option<usize>>, axis: BatchAxis) -> Arc<FlatFwd> {
+    Arc::new(move |xs: &[Tensor]| {
+        let num_outs = Cell::new(0);
+        let mut outs = vmap_leaves(xs, &dims, &axis, |a| {
+            let (mut y, r) = fwd(a);
+            num_outs.set(y.len());
+            y.extend(r);
+            y
+        });
+        let res = outs.split_off(num_outs.get());
+        (outs, res)
+    })
+}
+
+/// A custom backward pass vectorized: residuals batched along `res_dims` (all at 0 when
+/// `None`: the batched forward pass made them), cotangents at 0. Input cotangents come back
+/// batched at 0 for batched inputs and summed over the batch for unbatched ones (an
+/// unbatched input is shared by every batch member).
+fn batch_bwd(
+    bwd: Arc<FlatBwd>,
+    res_dims: Option<Vec<Option<usize>>>,
+    in_dims: Vec<Option<usize>>,
+    axis: BatchAxis,
+) -> Arc<FlatBwd> {
+    Arc::new(move |res: &[Tensor], cts: &[Tensor]| {
+        let n = res.len();
+        let mut all = res.to_vec();
+        all.extend_from_slice(cts);
+        let mut dims = res_dims.clone().unwrap_or_else(|| vec![Some(0); n]);
+        dims.extend(std::iter::repeat_n(Some(0), cts.len()));
+        let in_cts = vmap_leaves(&all, &dims, &axis, |a| bwd(&a[..n], &a[n..]));
+        assert_eq!(
+            in_cts.len(),
+            in_dims.len(),
+            "custom_vjp: bwd must return one cotangent per input leaf"
+        );
+        in_cts
+            .into_iter()
+            .zip(&in_dims)
+            .map(|(c, d)| match d {
+                Some(_) => c,
+                None => crate::lax::reduce_sum(&c, &[0]),
+            })
+            .collect()
+    })
 }

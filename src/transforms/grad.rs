@@ -4,6 +4,7 @@
 use super::jvp::{jvp, zeros_of};
 use super::linearize::{linearize_flat, LinearJaxpr};
 use super::transpose::backward_pass;
+use super::vmap::{vmap, vmap_with, VmapSpec};
 use crate::tensor::Tensor;
 use crate::tree::{PyTree, TreeDef};
 
@@ -181,48 +182,30 @@ pub fn value_and_grad_with_aux<P: PyTree, A: PyTree, F: Fn(&P) -> (Tensor, A)>(
     move |x: &P| value_aux_and_grad(&f, x, "value_and_grad_with_aux")
 }
 
-/// One-hot basis tensors of `aval`'s shape, one per element, built with ops.
-fn basis(x: &Tensor) -> Vec<Tensor> {
-    let n = x.size();
-    (0..n)
-        .map(|i| {
-            let mut v = vec![0.0; n];
-            v[i] = 1.0;
-            Tensor::from_f64_values(&v, x.shape(), x.dtype())
-        })
-        .collect()
-}
-
-/// Stacks per-basis-vector results into a Jacobian of shape `out_shape + in_shape`.
-fn assemble(
-    columns: Vec<Tensor>,
-    out_shape: &[usize],
-    in_shape: &[usize],
-    in_major: bool,
-) -> Tensor {
-    let stacked = crate::numpy::stack(&columns, 0);
-    let mut shape: Vec<usize> = Vec::new();
-    if in_major {
-        // rows are input elements: [n_in, out...] -> [out..., in...]
-        shape.push(columns.len());
-        shape.extend_from_slice(out_shape);
-        let nd_out = out_shape.len();
-        let flat = stacked.reshape(&shape.iter().map(|&d| d as isize).collect::<Vec<_>>());
-        let mut perm: Vec<usize> = (1..=nd_out).collect();
-        perm.push(0);
-        let moved = crate::lax::transpose(&flat, &perm);
-        let mut full: Vec<isize> = out_shape.iter().map(|&d| d as isize).collect();
-        full.extend(in_shape.iter().map(|&d| d as isize));
-        moved.reshape(&full)
-    } else {
-        let mut full: Vec<isize> = out_shape.iter().map(|&d| d as isize).collect();
-        full.extend(in_shape.iter().map(|&d| d as isize));
-        stacked.reshape(&full)
+/// The standard basis of a tensor type as one array: `[n, shape...]` with row `i` the one-hot
+/// tensor of element `i` (row-major), `n` the number of elements.
+fn identity_basis(shape: &[usize], dtype: crate::DType) -> Tensor {
+    let n: usize = shape.iter().product();
+    let mut eye = vec![0.0; n * n];
+    for i in 0..n {
+        eye[i * n + i] = 1.0;
     }
+    let mut full = vec![n];
+    full.extend_from_slice(shape);
+    Tensor::from_f64_values(&eye, &full, dtype)
 }
 
-/// The Jacobian of a tensor function by forward mode (one JVP per input element; batched into
-/// one traced call once `vmap` lands). Shape: `out.shape + in.shape`.
+/// A Jacobian computed with flattened input (jacfwd: `[out.., n_in]`) or output (jacrev:
+/// `[n_out, in..]`) axes, reshaped to `out_shape + in_shape` (row-major order agrees).
+fn reshape_jacobian(jac: &Tensor, out_shape: &[usize], in_shape: &[usize]) -> Tensor {
+    let mut full = out_shape.to_vec();
+    full.extend_from_slice(in_shape);
+    crate::lax::reshape(jac, &full)
+}
+
+/// The Jacobian of a tensor function by forward mode: one `jvp` vectorized with [`vmap`]
+/// over the standard basis of the input (a single traced call of `f`, as `jax.jacfwd`).
+/// Shape: `out.shape + in.shape`.
 ///
 /// ```
 /// use ferrax::prelude::*;
@@ -230,16 +213,22 @@ fn assemble(
 /// let j = jacfwd(|x: &Tensor| x * x)(&x);
 /// assert_eq!(j.to_vec::<f64>(), vec![2.0, 0.0, 0.0, 4.0]);
 /// ```
+///
+/// [`vmap`]: crate::transforms::vmap
 pub fn jacfwd<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
     move |x: &Tensor| {
-        let y_shape = f(x).shape().to_vec();
-        let columns: Vec<Tensor> = basis(x).iter().map(|e| jvp(&f, x, e).1).collect();
-        assemble(columns, &y_shape, x.shape(), true)
+        let basis = identity_basis(x.shape(), x.dtype());
+        // Columns stacked last: [out.., n_in].
+        let push = vmap_with(|t: &Tensor| jvp(&f, x, t).1, VmapSpec::new().out_axes(-1));
+        let cols = push(&basis);
+        let out_shape = &cols.shape()[..cols.ndim() - 1];
+        reshape_jacobian(&cols, out_shape, x.shape())
     }
 }
 
-/// The Jacobian of a tensor function by reverse mode (one pullback per output element;
-/// batched into one traced call once `vmap` lands). Shape: `out.shape + in.shape`.
+/// The Jacobian of a tensor function by reverse mode: one pullback vectorized with [`vmap`]
+/// over the standard basis of the output (`f` is linearized once, as `jax.jacrev`).
+/// Shape: `out.shape + in.shape`.
 ///
 /// ```
 /// use ferrax::prelude::*;
@@ -247,11 +236,15 @@ pub fn jacfwd<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
 /// let j = jacrev(|x: &Tensor| x.sum() * x)(&x);
 /// assert_eq!(j.to_vec::<f64>(), vec![4.0, 1.0, 2.0, 5.0]);
 /// ```
+///
+/// [`vmap`]: crate::transforms::vmap
 pub fn jacrev<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
     move |x: &Tensor| {
         let (y, pullback) = vjp(&f, x);
-        let rows: Vec<Tensor> = basis(&y).iter().map(&pullback).collect();
-        assemble(rows, y.shape(), x.shape(), false)
+        let basis = identity_basis(y.shape(), y.dtype());
+        // Rows stacked first: [n_out, in..].
+        let rows = vmap(|ct: &Tensor| pullback(ct))(&basis);
+        reshape_jacobian(&rows, y.shape(), x.shape())
     }
 }
 
