@@ -2,7 +2,7 @@
 //! without aux), `jacfwd`, `jacrev`, `hessian`. Reverse mode is linearize + transpose.
 
 use super::jvp::{jvp, zeros_of};
-use super::linearize::{linearize_flat, LinearJaxpr};
+use super::linearize::{linearize_flat, linearize_tree, LinearJaxpr};
 use super::transpose::backward_pass;
 use super::vmap::{vmap, vmap_with, VmapSpec};
 use crate::tensor::Tensor;
@@ -39,15 +39,7 @@ fn pull_back(lin: &LinearJaxpr, cts: &[Option<Tensor>]) -> Vec<Tensor> {
 /// ```
 #[track_caller]
 pub fn vjp<P: PyTree, O: PyTree>(f: impl FnOnce(&P) -> O, x: &P) -> (O, impl Fn(&O) -> P) {
-    let def = x.treedef();
-    let mut out_def: Option<TreeDef> = None;
-    let (ys, lin) = linearize_flat(&x.leaves(), |leaves| {
-        let out = f(&P::unflatten(&def, leaves.to_vec()));
-        out_def = Some(out.treedef());
-        out.leaves()
-    });
-    let out_def = out_def.expect("function was called");
-    let y = O::unflatten(&out_def, ys);
+    let (y, lin, def, out_def) = linearize_tree(f, x);
     let pullback = move |ct: &O| {
         let ct_def = ct.treedef();
         assert!(
