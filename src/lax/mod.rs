@@ -13,6 +13,7 @@
 mod collective;
 mod cond;
 mod elementwise;
+mod loops;
 mod scan_ops;
 mod structural;
 mod window_ops;
@@ -24,6 +25,7 @@ pub use crate::prims::window::WindowKind;
 pub use collective::*;
 pub use cond::*;
 pub use elementwise::*;
+pub use loops::*;
 pub use scan_ops::*;
 pub use structural::*;
 pub use window_ops::*;
