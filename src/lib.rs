@@ -20,6 +20,7 @@ pub mod lax;
 pub mod nn;
 pub mod numpy;
 pub mod prims;
+pub mod random;
 pub mod tensor;
 pub mod test_util;
 pub mod transforms;

@@ -10,6 +10,7 @@
 //! assert_eq!(y.shape(), &[2, 2]);
 //! ```
 
+mod bits;
 mod collective;
 mod cond;
 mod elementwise;
@@ -22,6 +23,7 @@ pub use crate::prims::conv::ConvDimensionNumbers;
 pub use crate::prims::index::{GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers};
 pub use crate::prims::unary::RoundingMethod;
 pub use crate::prims::window::WindowKind;
+pub use bits::*;
 pub use collective::*;
 pub use cond::*;
 pub use elementwise::*;

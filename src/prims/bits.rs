@@ -1,25 +1,426 @@
-//! Bit-level primitives: shifts, `bitcast_convert_type`, and `threefry2x32` (the counter-based
+//! Bit-level primitives: shifts (`shift_left`, `shift_right_logical`,
+//! `shift_right_arithmetic`), `bitcast_convert_type`, and `threefry2x32` (the counter-based
 //! hash behind `ferrax::random`).
+//!
+//! Semantics follow XLA: a shift amount is read as unsigned and an amount of 32 or more
+//! gives 0 (`shift_left`, `shift_right_logical`) or the sign fill (`shift_right_arithmetic`);
+//! `bitcast_convert_type` reinterprets the bits (same width keeps the shape; `u32[..., 2]`/
+//! `i32[..., 2]` ↔ `f64[...]` drops/adds a last dimension of size 2, element 0 holding the
+//! low word, as XLA does on little-endian hosts); `threefry2x32(k0, k1, x0, x1)` is
+//! Threefry-2x32 with 20 rounds (Salmon et al. 2011, as in `jax._src.random.threefry2x32`),
+//! elementwise over operands that broadcast like binary ops (equal ranks with size-1
+//! stretching, or rank 0), with two outputs. None of them is differentiable: their JVPs
+//! are symbolic zeros. All batch elementwise.
 
-use super::{ArrayOutputs, PrimRules};
-use crate::core::{Aval, Avals};
-use crate::tensor::ArrayData;
+use super::binary::{broadcast_shapes, zip_map};
+use super::util::{batch_elementwise, expect_arity, text};
+use super::{ArrayOutputs, BatchAxis, Param, Prim, PrimRules};
+use crate::core::{bind, Aval, Avals, Outputs, Shape};
+use crate::tensor::{ArrayData, DType, Tensor};
+use ndarray::{ArrayD, IxDyn};
+use smallvec::smallvec;
 
 /// A bit-level primitive.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum BitsOp {
-    /// Placeholder until the random issue fills this family in.
+    /// `x << y` (0 when `y >= 32`).
+    ShiftLeft,
+    /// `x >> y` filling with zeros (0 when `y >= 32`).
+    ShiftRightLogical,
+    /// `x >> y` filling with the sign bit (the sign fill when `y >= 32`).
+    ShiftRightArithmetic,
+    /// Reinterprets the bits as `new_dtype`.
+    BitcastConvertType(DType),
+    /// The Threefry-2x32 block cipher: `(k0, k1, x0, x1) -> (y0, y1)`, all `u32`.
     Threefry2x32,
+}
+
+impl BitsOp {
+    fn is_shift(&self) -> bool {
+        matches!(
+            self,
+            BitsOp::ShiftLeft | BitsOp::ShiftRightLogical | BitsOp::ShiftRightArithmetic
+        )
+    }
+}
+
+fn bitcast_shape(from: &Aval, to: DType) -> Result<Shape, String> {
+    use DType::*;
+    let (a, b) = (from.dtype.size_of(), to.size_of());
+    if from.dtype == Bool || to == Bool {
+        return Err(format!("cannot bitcast between {} and {}", from.dtype, to));
+    }
+    if a == b {
+        return Ok(from.shape.clone());
+    }
+    if a == 4 && b == 8 {
+        if from.shape.last() != Some(&2) {
+            return Err(format!(
+                "bitcast from {} to {} needs a last dimension of size 2, got shape {:?}",
+                from.dtype, to, from.shape
+            ));
+        }
+        let mut s = from.shape.clone();
+        s.pop();
+        return Ok(s);
+    }
+    if a == 8 && b == 4 {
+        let mut s = from.shape.clone();
+        s.push(2);
+        return Ok(s);
+    }
+    Err(format!("cannot bitcast between {} and {}", from.dtype, to))
 }
 
 impl PrimRules for BitsOp {
     fn name(&self) -> &'static str {
-        "threefry2x32"
+        match self {
+            BitsOp::ShiftLeft => "shift_left",
+            BitsOp::ShiftRightLogical => "shift_right_logical",
+            BitsOp::ShiftRightArithmetic => "shift_right_arithmetic",
+            BitsOp::BitcastConvertType(_) => "bitcast_convert_type",
+            BitsOp::Threefry2x32 => "threefry2x32",
+        }
     }
-    fn abstract_eval(&self, _inputs: &[Aval]) -> Result<Avals, String> {
-        Err("not implemented yet".into())
+
+    fn params(&self) -> Vec<(&'static str, Param)> {
+        match self {
+            BitsOp::BitcastConvertType(d) => vec![("new_dtype", text(d.numpy_name()))],
+            _ => Vec::new(),
+        }
     }
-    fn eval(&self, _inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
-        unreachable!("abstract_eval rejects")
+
+    fn abstract_eval(&self, inputs: &[Aval]) -> Result<Avals, String> {
+        match self {
+            BitsOp::ShiftLeft | BitsOp::ShiftRightLogical | BitsOp::ShiftRightArithmetic => {
+                expect_arity(inputs, 2)?;
+                let (a, b) = (&inputs[0], &inputs[1]);
+                if a.dtype != b.dtype {
+                    return Err(format!(
+                        "dtypes differ ({} vs {}); convert one first",
+                        a.dtype, b.dtype
+                    ));
+                }
+                if !a.dtype.is_int() {
+                    return Err(format!("dtype {} is not supported (u32, i32)", a.dtype));
+                }
+                let shape = broadcast_shapes(&a.shape, &b.shape)?;
+                Ok(smallvec![Aval {
+                    shape,
+                    dtype: a.dtype
+                }])
+            }
+            BitsOp::BitcastConvertType(d) => {
+                expect_arity(inputs, 1)?;
+                let shape = bitcast_shape(&inputs[0], *d)?;
+                Ok(smallvec![Aval { shape, dtype: *d }])
+            }
+            BitsOp::Threefry2x32 => {
+                expect_arity(inputs, 4)?;
+                if let Some(a) = inputs.iter().find(|a| a.dtype != DType::U32) {
+                    return Err(format!("operands must be u32, got {}", a.dtype));
+                }
+                let mut shape = inputs[0].shape.clone();
+                for a in &inputs[1..] {
+                    shape = broadcast_shapes(&shape, &a.shape)?;
+                }
+                let out = Aval {
+                    shape,
+                    dtype: DType::U32,
+                };
+                Ok(smallvec![out.clone(), out])
+            }
+        }
+    }
+
+    fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
+        match self {
+            BitsOp::BitcastConvertType(d) => smallvec![bitcast(inputs[0], *d, &out[0].shape)],
+            BitsOp::Threefry2x32 => {
+                let ops: Vec<&ArrayD<u32>> = inputs
+                    .iter()
+                    .map(|a| match a {
+                        ArrayData::U32(x) => x,
+                        _ => unreachable!("checked by abstract_eval"),
+                    })
+                    .collect();
+                let (y0, y1) = threefry_arrays(ops[0], ops[1], ops[2], ops[3], &out[0].shape);
+                smallvec![ArrayData::U32(y0), ArrayData::U32(y1)]
+            }
+            _ => smallvec![eval_shift(self, inputs[0], inputs[1], &out[0].shape)],
+        }
+    }
+
+    fn eval_eager(&self, inputs: &[Tensor]) -> Option<Outputs> {
+        // Fast path for same-shape shifts (no shape rule needed).
+        if !self.is_shift() {
+            return None;
+        }
+        let [x, y] = inputs else { return None };
+        let (a, b) = (x.try_array()?, y.try_array()?);
+        if a.dtype() != b.dtype() || !a.dtype().is_int() || a.shape() != b.shape() {
+            return None;
+        }
+        Some(smallvec![Tensor::from_array(eval_shift(
+            self,
+            a,
+            b,
+            a.shape()
+        ))])
+    }
+
+    /// Bits carry no derivative: every output tangent is a symbolic zero.
+    fn jvp(
+        &self,
+        primals: &[Tensor],
+        _tangents: &[Option<Tensor>],
+    ) -> (Outputs, Vec<Option<Tensor>>) {
+        let outs = bind(&Prim::Bits(self.clone()), primals);
+        let n = outs.len();
+        (outs, vec![None; n])
+    }
+
+    fn batch(
+        &self,
+        args: &[Tensor],
+        dims: &[Option<usize>],
+        _axis: &BatchAxis,
+    ) -> (Outputs, Vec<Option<usize>>) {
+        match self {
+            // One operand: the batch dim stays put, unless a width change adds/drops the
+            // last dim, which is never the batch dim once it is moved to the front.
+            BitsOp::BitcastConvertType(_) => {
+                let d = dims[0].expect("at least one operand is batched");
+                let x = super::util::move_batch_dim(&args[0], d, 0);
+                (bind(&Prim::Bits(self.clone()), &[x]), vec![Some(0)])
+            }
+            _ => batch_elementwise(&Prim::Bits(self.clone()), args, dims),
+        }
+    }
+}
+
+fn eval_shift(op: &BitsOp, a: &ArrayData, b: &ArrayData, shape: &[usize]) -> ArrayData {
+    match (a, b) {
+        (ArrayData::U32(x), ArrayData::U32(y)) => ArrayData::U32(zip_map(x, y, shape, |p, q| {
+            shift_u32(op, p, q)
+        })),
+        (ArrayData::I32(x), ArrayData::I32(y)) => ArrayData::I32(zip_map(x, y, shape, |p, q| {
+            shift_i32(op, p, q)
+        })),
+        _ => unreachable!("checked by abstract_eval"),
+    }
+}
+
+#[inline]
+fn shift_u32(op: &BitsOp, p: u32, q: u32) -> u32 {
+    match op {
+        BitsOp::ShiftLeft => p.checked_shl(q).unwrap_or(0),
+        BitsOp::ShiftRightLogical => p.checked_shr(q).unwrap_or(0),
+        BitsOp::ShiftRightArithmetic => ((p as i32) >> q.min(31)) as u32,
+        _ => unreachable!("a shift"),
+    }
+}
+
+#[inline]
+fn shift_i32(op: &BitsOp, p: i32, q: i32) -> i32 {
+    let q = q as u32;
+    match op {
+        BitsOp::ShiftLeft => p.checked_shl(q).unwrap_or(0),
+        BitsOp::ShiftRightLogical => (p as u32).checked_shr(q).unwrap_or(0) as i32,
+        BitsOp::ShiftRightArithmetic => p >> q.min(31),
+        _ => unreachable!("a shift"),
+    }
+}
+
+/// Reinterprets the bits of `x` as `to` (shape already checked by `bitcast_shape`).
+pub fn bitcast(x: &ArrayData, to: DType, out_shape: &[usize]) -> ArrayData {
+    fn words(x: &ArrayData) -> Vec<u32> {
+        match x {
+            ArrayData::U32(a) => a.iter().copied().collect(),
+            ArrayData::I32(a) => a.iter().map(|&v| v as u32).collect(),
+            ArrayData::F32(a) => a.iter().map(|v| v.to_bits()).collect(),
+            ArrayData::F64(a) => a
+                .iter()
+                .flat_map(|v| {
+                    let b = v.to_bits();
+                    [b as u32, (b >> 32) as u32]
+                })
+                .collect(),
+            ArrayData::Bool(_) => unreachable!("checked by abstract_eval"),
+        }
+    }
+    let w = words(x);
+    let sh = IxDyn(out_shape);
+    let arr = |v| ArrayD::from_shape_vec(sh.clone(), v).expect("bitcast: element count");
+    match to {
+        DType::U32 => ArrayData::U32(arr(w)),
+        DType::I32 => ArrayData::I32(
+            ArrayD::from_shape_vec(sh.clone(), w.into_iter().map(|v| v as i32).collect())
+                .expect("bitcast: element count"),
+        ),
+        DType::F32 => ArrayData::F32(
+            ArrayD::from_shape_vec(sh.clone(), w.into_iter().map(f32::from_bits).collect())
+                .expect("bitcast: element count"),
+        ),
+        DType::F64 => ArrayData::F64(
+            ArrayD::from_shape_vec(
+                sh.clone(),
+                w.chunks_exact(2)
+                    .map(|c| f64::from_bits(c[0] as u64 | (c[1] as u64) << 32))
+                    .collect(),
+            )
+            .expect("bitcast: element count"),
+        ),
+        DType::Bool => unreachable!("checked by abstract_eval"),
+    }
+}
+
+// ---- Threefry-2x32 ------------------------------------------------------------------------
+
+const ROT: [[u32; 4]; 2] = [[13, 15, 26, 6], [17, 29, 16, 24]];
+
+/// Threefry-2x32 (20 rounds) of one counter pair `(x0, x1)` under key `(k0, k1)`; the
+/// scalar reference of the `threefry2x32` primitive.
+///
+/// ```
+/// use ferrax::prims::bits::threefry2x32;
+/// assert_eq!(threefry2x32([0, 0], [0, 0]), [0x6b200159, 0x99ba4efe]);
+/// ```
+#[inline(always)]
+pub fn threefry2x32(key: [u32; 2], x: [u32; 2]) -> [u32; 2] {
+    let ks = [key[0], key[1], key[0] ^ key[1] ^ 0x1BD1_1BDA];
+    let (mut x0, mut x1) = (x[0].wrapping_add(ks[0]), x[1].wrapping_add(ks[1]));
+    macro_rules! rounds {
+        ($r:expr) => {
+            for r in $r {
+                x0 = x0.wrapping_add(x1);
+                x1 = x1.rotate_left(r);
+                x1 ^= x0;
+            }
+        };
+    }
+    for i in 0..5u32 {
+        rounds!(ROT[(i % 2) as usize]);
+        x0 = x0.wrapping_add(ks[((i + 1) % 3) as usize]);
+        x1 = x1
+            .wrapping_add(ks[((i + 2) % 3) as usize])
+            .wrapping_add(i + 1);
+    }
+    [x0, x1]
+}
+
+/// An operand of the threefry kernel: a broadcast scalar or a full-size slice.
+enum Src<'a> {
+    Scalar(u32),
+    Slice(&'a [u32]),
+    Owned(Vec<u32>),
+}
+
+impl Src<'_> {
+    fn new<'a>(a: &'a ArrayD<u32>, shape: &[usize]) -> Src<'a> {
+        if a.len() == 1 {
+            return Src::Scalar(*a.iter().next().expect("one element"));
+        }
+        if a.shape() == shape {
+            return Src::Slice(a.as_slice().expect("row-major"));
+        }
+        let b = a
+            .broadcast(IxDyn(shape))
+            .expect("checked by abstract_eval");
+        Src::Owned(b.iter().copied().collect())
+    }
+    #[inline(always)]
+    fn get(&self, i: usize) -> u32 {
+        match self {
+            Src::Scalar(v) => *v,
+            Src::Slice(s) => s[i],
+            Src::Owned(v) => v[i],
+        }
+    }
+}
+
+/// Work (elements) above which the kernel splits over threads.
+const PAR_MIN: usize = 1 << 16;
+
+/// The threefry kernel over broadcast operands.
+fn threefry_arrays(
+    k0: &ArrayD<u32>,
+    k1: &ArrayD<u32>,
+    x0: &ArrayD<u32>,
+    x1: &ArrayD<u32>,
+    shape: &[usize],
+) -> (ArrayD<u32>, ArrayD<u32>) {
+    let n: usize = shape.iter().product();
+    let srcs = [
+        Src::new(k0, shape),
+        Src::new(k1, shape),
+        Src::new(x0, shape),
+        Src::new(x1, shape),
+    ];
+    let mut y0 = vec![0u32; n];
+    let mut y1 = vec![0u32; n];
+    let fill = |start: usize, o0: &mut [u32], o1: &mut [u32]| {
+        // Common case (keys scalars, x slices): a tight loop the compiler vectorizes.
+        if let (Src::Scalar(a), Src::Scalar(b)) = (&srcs[0], &srcs[1]) {
+            let key = [*a, *b];
+            match (&srcs[2], &srcs[3]) {
+                (Src::Scalar(c), Src::Slice(d)) => {
+                    let d = &d[start..start + o0.len()];
+                    for ((p, q), &lo) in o0.iter_mut().zip(o1.iter_mut()).zip(d) {
+                        [*p, *q] = threefry2x32(key, [*c, lo]);
+                    }
+                    return;
+                }
+                (Src::Slice(c), Src::Slice(d)) => {
+                    let (c, d) = (
+                        &c[start..start + o0.len()],
+                        &d[start..start + o0.len()],
+                    );
+                    for (((p, q), &hi), &lo) in o0.iter_mut().zip(o1.iter_mut()).zip(c).zip(d) {
+                        [*p, *q] = threefry2x32(key, [hi, lo]);
+                    }
+                    return;
+                }
+                _ => {}
+            }
+        }
+        for (j, (p, q)) in o0.iter_mut().zip(o1.iter_mut()).enumerate() {
+            let i = start + j;
+            [*p, *q] = threefry2x32(
+                [srcs[0].get(i), srcs[1].get(i)],
+                [srcs[2].get(i), srcs[3].get(i)],
+            );
+        }
+    };
+    if n >= PAR_MIN && rayon::current_num_threads() > 1 {
+        use rayon::prelude::*;
+        let chunk = n.div_ceil(rayon::current_num_threads() * 4).max(4096);
+        y0.par_chunks_mut(chunk)
+            .zip(y1.par_chunks_mut(chunk))
+            .enumerate()
+            .for_each(|(c, (o0, o1))| fill(c * chunk, o0, o1));
+    } else {
+        fill(0, &mut y0, &mut y1);
+    }
+    let sh = IxDyn(shape);
+    (
+        ArrayD::from_shape_vec(sh.clone(), y0).expect("size"),
+        ArrayD::from_shape_vec(sh, y1).expect("size"),
+    )
+}
+
+/// Threefry over `n` counters `(0, start + i)` under one key, written into `out0`/`out1`: the
+/// kernel of fused random sampling paths (`ferrax::random`'s eager fast paths and the
+/// `rand_core` bridge).
+///
+/// ```
+/// let (mut a, mut b) = ([0u32; 2], [0u32; 2]);
+/// ferrax::prims::bits::threefry_counters([0, 0], 0, &mut a, &mut b);
+/// assert_eq!((a[0], b[0]), (0x6b200159, 0x99ba4efe));
+/// ```
+pub fn threefry_counters(key: [u32; 2], start: u64, out0: &mut [u32], out1: &mut [u32]) {
+    for (i, (p, q)) in out0.iter_mut().zip(out1.iter_mut()).enumerate() {
+        let c = start + i as u64;
+        [*p, *q] = threefry2x32(key, [(c >> 32) as u32, c as u32]);
     }
 }
