@@ -304,12 +304,12 @@ fn dot_preferred_element_type() {
 
 #[test]
 fn dot_large_parallel_paths() {
-    // One product above the threading threshold (gemm with rayon).
-    check_dot(&[96, 128], &[128, 100], ((&[1], &[0]), (&[], &[])), 15);
-    // Many small products: spread over threads by batch.
+    // One product above the threading threshold (gemm with rayon): 256*256*160 > 2^23.
+    check_dot(&[256, 256], &[256, 160], ((&[1], &[0]), (&[], &[])), 15);
+    // Many small products: spread over threads by batch (2080 * 8*16*32 > 2^23).
     check_dot(
-        &[260, 8, 16],
-        &[260, 16, 32],
+        &[2080, 8, 16],
+        &[2080, 16, 32],
         ((&[2], &[1]), (&[0], &[0])),
         16,
     );

@@ -8,8 +8,11 @@ use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use rayon::prelude::*;
 
 /// Multiply-adds above which one matrix product runs on all threads (gemm's rayon mode), and
-/// above which a batch of small products is spread over threads.
-pub const PARALLEL_THRESHOLD: usize = 1 << 20;
+/// above which a batch of small products is spread over threads. About 50 µs of work on one
+/// core: below it, waking the second core (~11 µs from outside the pool, DESIGN.md) and the
+/// threads' spin-yield cost more than they save (measured: the small MLP's eager
+/// value_and_grad spent ~40% of its time in sched_yield at 2^20).
+pub const PARALLEL_THRESHOLD: usize = 1 << 23;
 
 /// Element types with a matrix-product kernel.
 pub trait MatmulElement: Copy + Default + Send + Sync + 'static {
