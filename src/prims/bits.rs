@@ -201,12 +201,12 @@ impl PrimRules for BitsOp {
 
 fn eval_shift(op: &BitsOp, a: &ArrayData, b: &ArrayData, shape: &[usize]) -> ArrayData {
     match (a, b) {
-        (ArrayData::U32(x), ArrayData::U32(y)) => ArrayData::U32(zip_map(x, y, shape, |p, q| {
-            shift_u32(op, p, q)
-        })),
-        (ArrayData::I32(x), ArrayData::I32(y)) => ArrayData::I32(zip_map(x, y, shape, |p, q| {
-            shift_i32(op, p, q)
-        })),
+        (ArrayData::U32(x), ArrayData::U32(y)) => {
+            ArrayData::U32(zip_map(x, y, shape, |p, q| shift_u32(op, p, q)))
+        }
+        (ArrayData::I32(x), ArrayData::I32(y)) => {
+            ArrayData::I32(zip_map(x, y, shape, |p, q| shift_i32(op, p, q)))
+        }
         _ => unreachable!("checked by abstract_eval"),
     }
 }
@@ -324,9 +324,7 @@ impl Src<'_> {
         if a.shape() == shape {
             return Src::Slice(a.as_slice().expect("row-major"));
         }
-        let b = a
-            .broadcast(IxDyn(shape))
-            .expect("checked by abstract_eval");
+        let b = a.broadcast(IxDyn(shape)).expect("checked by abstract_eval");
         Src::Owned(b.iter().copied().collect())
     }
     #[inline(always)]
@@ -372,10 +370,7 @@ fn threefry_arrays(
                     return;
                 }
                 (Src::Slice(c), Src::Slice(d)) => {
-                    let (c, d) = (
-                        &c[start..start + o0.len()],
-                        &d[start..start + o0.len()],
-                    );
+                    let (c, d) = (&c[start..start + o0.len()], &d[start..start + o0.len()]);
                     for (((p, q), &hi), &lo) in o0.iter_mut().zip(o1.iter_mut()).zip(c).zip(d) {
                         [*p, *q] = threefry2x32(key, [hi, lo]);
                     }

@@ -185,10 +185,7 @@ pub fn fold_in_tensor(key: &Tensor, data: &Tensor) -> Tensor {
     };
     let (k0, k1) = key_words(key, "fold_in");
     let (y0, y1) = lax::threefry2x32(&k0, &k1, &Tensor::scalar(0u32), &d);
-    lax::concatenate(
-        &[lax::reshape(&y0, &[1]), lax::reshape(&y1, &[1])],
-        0,
-    )
+    lax::concatenate(&[lax::reshape(&y0, &[1]), lax::reshape(&y1, &[1])], 0)
 }
 
 /// One key per leaf of `tree`, in a tree of the same structure (leaf `i` in flattening order

@@ -59,8 +59,14 @@ fn unit_floats(key: &Tensor, shape: &[usize], dtype: DType, what: &str) -> Tenso
         DType::F32 => {
             let (y0, y1) = threefry_words(key, shape, what);
             let b = lax::xor(&y0, &y1);
-            let fb = lax::or(&lax::shift_right_logical(&b, &cu(32 - 23)), &cu(0x3f80_0000));
-            lax::sub(&lax::bitcast_convert_type(&fb, DType::F32), &c(1.0, DType::F32))
+            let fb = lax::or(
+                &lax::shift_right_logical(&b, &cu(32 - 23)),
+                &cu(0x3f80_0000),
+            );
+            lax::sub(
+                &lax::bitcast_convert_type(&fb, DType::F32),
+                &c(1.0, DType::F32),
+            )
         }
         DType::F64 => {
             // u64 = y0 << 32 | y1; mantissa = u64 >> 12 | bits(1.0): split into words.
@@ -72,8 +78,12 @@ fn unit_floats(key: &Tensor, shape: &[usize], dtype: DType, what: &str) -> Tenso
             );
             let mut s = shape.to_vec();
             s.push(1);
-            let words = lax::concatenate(&[lax::reshape(&lo, &s), lax::reshape(&hi, &s)], shape.len());
-            lax::sub(&lax::bitcast_convert_type(&words, DType::F64), &c(1.0, DType::F64))
+            let words =
+                lax::concatenate(&[lax::reshape(&lo, &s), lax::reshape(&hi, &s)], shape.len());
+            lax::sub(
+                &lax::bitcast_convert_type(&words, DType::F64),
+                &c(1.0, DType::F64),
+            )
         }
         _ => panic!("random::{what}: dtype must be f32 or f64, got {dtype}"),
     }
@@ -124,7 +134,13 @@ pub fn uniform(key: &Tensor, shape: &[usize]) -> Tensor {
 /// assert!(v.iter().all(|&x| (-2.0..3.0).contains(&x)));
 /// ```
 #[track_caller]
-pub fn uniform_with(key: &Tensor, shape: &[usize], dtype: DType, minval: f64, maxval: f64) -> Tensor {
+pub fn uniform_with(
+    key: &Tensor,
+    shape: &[usize],
+    dtype: DType,
+    minval: f64,
+    maxval: f64,
+) -> Tensor {
     check_float(dtype, "uniform");
     let u = unit_floats(key, shape, dtype, "uniform");
     scale_floats(u, dtype, minval, maxval)
@@ -165,7 +181,11 @@ pub fn erf_inv_f32(x: &Tensor) -> Tensor {
         2.832_976_82,
     ];
     let f = DType::F32;
-    assert!(x.dtype() == f, "erf_inv_f32: expected f32, got {}", x.dtype());
+    assert!(
+        x.dtype() == f,
+        "erf_inv_f32: expected f32, got {}",
+        x.dtype()
+    );
     let w = lax::neg(&lax::log1p(&lax::neg(&lax::mul(x, x))));
     let lt = lax::lt(&w, &c(5.0, f));
     let full = |v: f64| lax::broadcast_in_dim(&c(v, f), x.shape(), &[]);
@@ -237,31 +257,26 @@ pub fn normal_with(key: &Tensor, shape: &[usize], dtype: DType) -> Tensor {
 /// assert!(t.to_vec::<f32>().iter().all(|x| x.abs() < 2.0));
 /// ```
 #[track_caller]
-pub fn truncated_normal(key: &Tensor, lower: f64, upper: f64, shape: &[usize], dtype: DType) -> Tensor {
+pub fn truncated_normal(
+    key: &Tensor,
+    lower: f64,
+    upper: f64,
+    shape: &[usize],
+    dtype: DType,
+) -> Tensor {
     check_float(dtype, "truncated_normal");
     let sqrt2 = c(std::f64::consts::SQRT_2, dtype);
     let lower_t = c(lower, dtype);
     let upper_t = c(upper, dtype);
     let a = lax::erf(&lax::div(&lower_t, &sqrt2));
     let b = lax::erf(&lax::div(&upper_t, &sqrt2));
-    let (a, b) = (a.item_f64(), b.item_f64());
-    let u = uniform_with(key, shape, dtype, a, b);
+    // JAX's `_uniform` with array bounds: max(a, u * (b - a) + a).
+    let u = unit_floats(key, shape, dtype, "truncated_normal");
+    let u = lax::max(&a, &lax::add(&lax::mul(&u, &lax::sub(&b, &a)), &a));
     let out = lax::mul(&sqrt2, &erf_inv_of(&u));
     let lo = lax::nextafter(&lower_t, &c(f64::INFINITY, dtype));
     let hi = lax::nextafter(&upper_t, &c(f64::NEG_INFINITY, dtype));
     lax::clamp(&lo, &out, &hi)
-}
-
-trait ItemF64 {
-    fn item_f64(&self) -> f64;
-}
-impl ItemF64 for Tensor {
-    fn item_f64(&self) -> f64 {
-        match self.dtype() {
-            DType::F32 => self.item::<f32>() as f64,
-            _ => self.item::<f64>(),
-        }
-    }
 }
 
 /// `uniform < p` (`jax.random.bernoulli(key, p, shape)`), bool.
@@ -328,7 +343,10 @@ pub fn randint(key: &Tensor, shape: &[usize], minval: i64, maxval: i64) -> Tenso
         &lax::rem(&lower, &s),
     );
     let off = lax::rem(&off, &s);
-    lax::add(&Tensor::scalar(lo), &lax::convert_element_type(&off, DType::I32))
+    lax::add(
+        &Tensor::scalar(lo),
+        &lax::convert_element_type(&off, DType::I32),
+    )
 }
 
 /// Gumbel samples (`jax.random.gumbel`, the default "low" mode): `-log(-log(u))`, `u` in
@@ -457,8 +475,10 @@ pub fn categorical(key: &Tensor, logits: &Tensor, axis: isize, shape: Option<&[u
     lax::argmax(&lax::add(&g, &l), prefix.len() + axis, DType::I32)
 }
 
-/// Shuffles `x` along `axis` (JAX's `_shuffle`): `ceil(3 ln(size) / ln(2^32 - 1))` rounds of
-/// a stable sort keyed by fresh random bits.
+/// Shuffles `x` along `axis` (JAX's `_shuffle`, `jax.random.shuffle`): `ceil(3 ln(size) /
+/// ln(2^32 - 1))` rounds of a stable sort keyed by fresh random bits, one key per element,
+/// so for `x` of rank > 1 every slice along `axis` is shuffled independently (to move whole
+/// slices, use [`permutation_of`] with `independent = false`).
 ///
 /// ```
 /// use ferrax::prelude::*;
@@ -478,7 +498,9 @@ pub fn shuffle(key: &Tensor, x: &Tensor, axis: isize) -> Tensor {
         let [k, sub] = split_n::<2>(&key);
         key = k;
         let sort_keys = bits(&sub, x.shape());
-        x = lax::sort(&[sort_keys, x], axis, true, 1).pop().expect("two outputs");
+        x = lax::sort(&[sort_keys, x], axis, true, 1)
+            .pop()
+            .expect("two outputs");
     }
     x
 }
@@ -508,7 +530,10 @@ pub fn permutation(key: &Tensor, n: usize) -> Tensor {
 /// ```
 #[track_caller]
 pub fn permutation_of(key: &Tensor, x: &Tensor, axis: isize, independent: bool) -> Tensor {
-    assert!(x.ndim() >= 1, "random::permutation_of: x must be at least 1-D");
+    assert!(
+        x.ndim() >= 1,
+        "random::permutation_of: x must be at least 1-D"
+    );
     let axis = numpy::normalize_axis(axis, x.ndim());
     if independent || x.ndim() == 1 {
         return shuffle(key, x, axis as isize);
@@ -530,12 +555,21 @@ pub fn permutation_of(key: &Tensor, x: &Tensor, axis: isize, independent: bool) 
 /// assert_eq!(v.len(), 4);
 /// ```
 #[track_caller]
-pub fn choice(key: &Tensor, n: usize, shape: &[usize], replace: bool, p: Option<&Tensor>) -> Tensor {
+pub fn choice(
+    key: &Tensor,
+    n: usize,
+    shape: &[usize],
+    replace: bool,
+    p: Option<&Tensor>,
+) -> Tensor {
     let n_draws: usize = shape.iter().product();
     if n_draws == 0 {
         return Tensor::zeros(shape, DType::I32);
     }
-    assert!(n > 0, "random::choice: n must be greater than 0 unless no samples are taken");
+    assert!(
+        n > 0,
+        "random::choice: n must be greater than 0 unless no samples are taken"
+    );
     assert!(
         replace || n_draws <= n,
         "random::choice: cannot take a larger sample (size {n_draws}) than population (size \
@@ -569,12 +603,7 @@ pub fn choice(key: &Tensor, n: usize, shape: &[usize], replace: bool, p: Option<
             }
             let g = lax::add(&gumbel(key, &[n], p.dtype()), &lax::log(p));
             // top_k: the indices of the n_draws largest, ties to the lower index.
-            let sorted = lax::sort(
-                &[lax::neg(&g), lax::iota(DType::I32, &[n], 0)],
-                0,
-                true,
-                1,
-            );
+            let sorted = lax::sort(&[lax::neg(&g), lax::iota(DType::I32, &[n], 0)], 0, true, 1);
             lax::slice(&sorted[1], &[0], &[n_draws], None)
         }
     };
@@ -600,7 +629,10 @@ pub fn choice_from(
     p: Option<&Tensor>,
     axis: isize,
 ) -> Tensor {
-    assert!(a.ndim() >= 1, "random::choice_from: a must be at least 1-D (use choice for n)");
+    assert!(
+        a.ndim() >= 1,
+        "random::choice_from: a must be at least 1-D (use choice for n)"
+    );
     let axis = numpy::normalize_axis(axis, a.ndim());
     let n = a.shape()[axis];
     let ind = choice(key, n, shape, replace, p);
@@ -666,10 +698,20 @@ fn qr_q_positive(z: &Tensor) -> Tensor {
     let batch_dims: Vec<usize> = (0..nb).collect();
     // qt_v: Q^T v for q [..., rows, k], v [..., rows, 1] -> [..., k, 1]
     let qt_v = |q: &Tensor, v: &Tensor| {
-        lax::dot_general(q, v, ((&[nd - 2], &[nd - 2]), (&batch_dims, &batch_dims)), None)
+        lax::dot_general(
+            q,
+            v,
+            ((&[nd - 2], &[nd - 2]), (&batch_dims, &batch_dims)),
+            None,
+        )
     };
     let q_h = |q: &Tensor, h: &Tensor| {
-        lax::dot_general(q, h, ((&[nd - 1], &[nd - 2]), (&batch_dims, &batch_dims)), None)
+        lax::dot_general(
+            q,
+            h,
+            ((&[nd - 1], &[nd - 2]), (&batch_dims, &batch_dims)),
+            None,
+        )
     };
     let mut q: Option<Tensor> = None;
     for j in 0..cols {

@@ -1,0 +1,118 @@
+"""Writes tests/golden/random.txt: expected jax.random outputs (JAX 0.10.2, CPU, default
+partitionable threefry) for tests/random.rs. Run from the repository root:
+
+    python3 tests/golden/make_random.py
+
+Format: one case per line, `name dtype shape v1 v2 ...`, where shape is `2x3` (or `-` for
+rank 0) and floats are written as their bit patterns in hex (exact comparison); ints and
+bools as decimal (bools as 0/1). The tests never run Python.
+"""
+import os
+
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+import jax  # noqa: E402
+
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+from jax import random  # noqa: E402
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "random.txt")
+lines = []
+
+
+def key(seed):
+    # JAX's default 32-bit key: [0, seed mod 2^32].
+    return jnp.array([0, seed % (1 << 32)], dtype=jnp.uint32)
+
+
+def emit(name, x):
+    x = np.asarray(x)
+    if x.dtype == np.uint64:
+        raise TypeError(name)
+    shape = "x".join(str(d) for d in x.shape) or "-"
+    flat = x.reshape(-1)
+    if x.dtype == np.float32:
+        vals = ["%08x" % v for v in flat.view(np.uint32)]
+        dt = "f32"
+    elif x.dtype == np.float64:
+        vals = ["%016x" % v for v in flat.view(np.uint64)]
+        dt = "f64"
+    elif x.dtype == np.bool_:
+        vals = [str(int(v)) for v in flat]
+        dt = "bool"
+    elif x.dtype == np.uint32:
+        vals = [str(int(v)) for v in flat]
+        dt = "u32"
+    elif x.dtype in (np.int32, np.int64):
+        vals = [str(int(v)) for v in flat]
+        dt = "i32"
+    else:
+        raise TypeError(x.dtype)
+    lines.append(" ".join([name, dt, shape] + vals))
+
+
+f32, f64 = jnp.float32, jnp.float64  # f64 only under x64, below
+i32 = jnp.int32
+
+emit("split_0_4", random.split(key(0), 4))
+emit("split_3_2x3", random.split(key(3), (2, 3)))
+emit("fold_in_0_4", random.fold_in(key(0), 4))
+emit("fold_in_42_123456789", random.fold_in(key(42), 123456789))
+emit("bits_1701_3", random.bits(key(1701), (3,), jnp.uint32))
+emit("bits_7_4x5", random.bits(key(7), (4, 5), jnp.uint32))
+emit("bits_7_scalar", random.bits(key(7), (), jnp.uint32))
+emit("uniform_42_5", random.uniform(key(42), (5,), f32))
+emit("uniform_0_1000", random.uniform(key(0), (1000,), f32))
+emit("uniform_1_m3_5", random.uniform(key(1), (100,), f32, -3.0, 5.0))
+emit("normal_42_3", random.normal(key(42), (3,), f32))
+emit("normal_0_20000", random.normal(key(0), (20000,), f32))
+emit("randint_5_0_10", random.randint(key(5), (8,), 0, 10, i32))
+emit("randint_1_m5_5", random.randint(key(1), (100,), -5, 5, i32))
+emit("randint_2_full", random.randint(key(2), (50,), -(2**31), 2**31 - 1, i32))
+emit("randint_3_empty", random.randint(key(3), (10,), 5, 5, i32))
+emit("randint_3_reversed", random.randint(key(3), (10,), 7, -3, i32))
+emit("randint_4_neg", random.randint(key(4), (60,), -1000, -990, i32))
+emit("randint_6_big", random.randint(key(6), (60,), 0, 1000003, i32))
+emit("bernoulli_5_03", random.bernoulli(key(5), 0.3, (8,)))
+emit("bernoulli_0_05", random.bernoulli(key(0), 0.5, (100,)))
+emit("truncated_normal_0", random.truncated_normal(key(0), -1.0, 2.0, (100,), f32))
+emit("gumbel_0", random.gumbel(key(0), (100,), f32))
+emit("exponential_0", random.exponential(key(0), (100,), f32))
+emit("laplace_0", random.laplace(key(0), (100,), f32))
+emit("logistic_0", random.logistic(key(0), (100,), f32))
+emit("rademacher_0", random.rademacher(key(0), (20,), i32))
+logits = jnp.log(jnp.array([[0.1, 0.2, 0.3, 0.4, 0.0001],
+                            [0.5, 0.1, 0.1, 0.2, 0.1],
+                            [0.05, 0.05, 0.05, 0.05, 0.8]], f32))
+emit("categorical_logits", logits)
+emit("categorical_0", random.categorical(key(0), logits, axis=-1))
+emit("categorical_0_4x3", random.categorical(key(0), logits, axis=-1, shape=(4, 3)))
+emit("categorical_1_axis0", random.categorical(key(1), logits, axis=0))
+emit("permutation_0_10", random.permutation(key(0), 10))
+emit("permutation_1_2000", random.permutation(key(1), 2000))
+x43 = jnp.arange(12, dtype=i32).reshape(4, 3)
+emit("permutation_2_rows", random.permutation(key(2), x43, axis=0))
+emit("permutation_2_indep1", random.permutation(key(2), x43, axis=1, independent=True))
+emit("choice_0_noreplace", random.choice(key(0), 10, (4,), replace=False))
+emit("choice_0_replace", random.choice(key(0), 10, (5,), replace=True))
+p = jnp.array([0.1, 0.0, 0.3, 0.6], f32)
+emit("choice_p", p)
+emit("choice_1_p_replace", random.choice(key(1), 4, (10,), replace=True, p=p))
+emit("choice_1_p_noreplace", random.choice(key(1), 4, (3,), replace=False, p=p))
+emit("orthogonal_0_4", random.orthogonal(key(0), 4, (), f32))
+emit("orthogonal_1_2x3", random.orthogonal(key(1), 3, (2,), f32))
+emit("orthogonal_2_3x5", random.orthogonal(key(2), 3, (), f32, m=5))
+emit("split_vmap_keys", random.split(key(9), 3))
+emit("split_vmap", jax.vmap(lambda k: random.split(k, 2))(random.split(key(9), 3)))
+emit("uniform_vmap", jax.vmap(lambda k: random.uniform(k, (4,)))(random.split(key(9), 3)))
+
+# The f64 cases need x64 (JAX's 52-bit uniforms); everything else runs in the default
+# 32-bit mode, where e.g. randint and permutation use int32.
+jax.config.update("jax_enable_x64", True)
+emit("uniform_f64_0_100", random.uniform(key(0), (100,), f64))
+emit("uniform_f64_1_m3_5", random.uniform(key(1), (100,), f64, -3.0, 5.0))
+emit("normal_f64_0_200", random.normal(key(0), (200,), f64))
+
+with open(OUT, "w") as f:
+    f.write("\n".join(lines) + "\n")
+print("wrote", OUT, len(lines), "cases")
