@@ -149,13 +149,15 @@ fn materialize(x: Operand, dtype: DType) -> Tensor {
 /// Promotes and broadcasts two operands the way `jnp` binary functions do.
 #[track_caller]
 pub fn promote_pair(a: impl IntoOperand, b: impl IntoOperand) -> (Tensor, Tensor) {
-    let (a, b) = (a.into_operand(), b.into_operand());
-    if let (Operand::Tensor(x), Operand::Tensor(y)) = (&a, &b) {
+    let (a, b) = match (a.into_operand(), b.into_operand()) {
         // The common case needs no conversion or broadcast: skip the general path's work.
-        if x.dtype() == y.dtype() && x.shape() == y.shape() {
-            return (x.clone(), y.clone());
+        (Operand::Tensor(x), Operand::Tensor(y))
+            if x.dtype() == y.dtype() && x.shape() == y.shape() =>
+        {
+            return (x, y)
         }
-    }
+        pair => pair,
+    };
     let dtype = result_dtype(&a, &b);
     let (a, b) = (materialize(a, dtype), materialize(b, dtype));
     let ndim = a.ndim().max(b.ndim());
