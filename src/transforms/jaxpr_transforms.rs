@@ -18,7 +18,11 @@ use std::sync::Arc;
 /// are jaxprs' values, so it cannot).
 fn trace_closed(avals: &[Aval], f: impl FnOnce(&[Tensor]) -> Vec<Tensor>) -> Arc<Jaxpr> {
     let (jaxpr, consts) = closure_convert(avals, f);
-    assert!(consts.is_empty(), "internal error: a transformed sub-jaxpr captured {} values", consts.len());
+    assert!(
+        consts.is_empty(),
+        "internal error: a transformed sub-jaxpr captured {} values",
+        consts.len()
+    );
     jaxpr
 }
 
@@ -93,7 +97,13 @@ pub fn linearize_jaxpr(body: &Arc<Jaxpr>) -> LinearizedJaxpr {
     let mut invars = std::mem::take(&mut tangent.constvars);
     invars.extend(tangent.invars.iter().copied());
     tangent.invars = invars;
-    LinearizedJaxpr { primal, tangent: Arc::new(tangent), res_avals, in_is_float: lin.in_is_float, num_outputs }
+    LinearizedJaxpr {
+        primal,
+        tangent: Arc::new(tangent),
+        res_avals,
+        in_is_float: lin.in_is_float,
+        num_outputs,
+    }
 }
 
 /// The transpose of a tangent jaxpr from [`linearize_jaxpr`]: `(residuals, output

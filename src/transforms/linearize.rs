@@ -95,7 +95,10 @@ pub(crate) fn linearize_flat(
 
 /// Linearizes a pytree function: its output, the linear jaxpr, and the input and output
 /// structures.
-pub(crate) fn linearize_tree<P: PyTree, O: PyTree>(f: impl FnOnce(&P) -> O, x: &P) -> (O, LinearJaxpr, TreeDef, TreeDef) {
+pub(crate) fn linearize_tree<P: PyTree, O: PyTree>(
+    f: impl FnOnce(&P) -> O,
+    x: &P,
+) -> (O, LinearJaxpr, TreeDef, TreeDef) {
     let def = x.treedef();
     let mut out_def: Option<TreeDef> = None;
     let (ys, lin) = linearize_flat(&x.leaves(), |leaves| {
