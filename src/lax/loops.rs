@@ -1,16 +1,18 @@
 //! Structured loops: [`scan`], [`fori_loop`], [`while_loop`] and [`map`].
 //!
 //! Bodies are traced once into a sub-jaxpr, so a loop is one equation in the jaxpr whatever
-//! its trip count (no unrolling). Carries, xs and ys are pytrees. Without a transformation
-//! running (plain eager code) the loops call the body directly from a Rust loop.
+//! its trip count (no unrolling), and the interpreter runs it without per-iteration dispatch
+//! of the user's Rust closure. As in JAX this holds in plain eager code too: a body cannot read
+//! concrete values (`item()`), use `lax::cond`/`lax::while_loop` for data-dependent choices.
+//! Carries, xs and ys are pytrees.
 //!
 //! Differentiation: `scan` (and so `fori_loop` with concrete bounds and `map`) supports forward
 //! and reverse mode; `while_loop` supports forward mode only (see [`while_loop`]). All of them
 //! batch under `vmap`.
 
-use crate::core::{bind, current_trace, Aval};
+use crate::core::{bind, Aval};
 use crate::prims::call::{closure_convert, SubJaxpr};
-use crate::prims::loops::{row, LoopOp};
+use crate::prims::loops::LoopOp;
 use crate::prims::Prim;
 use crate::tensor::{DType, Tensor};
 use crate::tree::{PyTree, TreeDef};
@@ -160,9 +162,6 @@ pub fn scan_with<C: PyTree, X: PyTree, Y: PyTree>(
     let length = scan_length(&xdef, &xl, opts.length);
     assert!(opts.unroll >= 1, "scan: unroll must be at least 1, got 0");
     let c_avals: Vec<Aval> = carry.iter().map(|t| t.aval()).collect();
-    if current_trace().is_none() && length > 0 {
-        return scan_eager(&f, carry, &cdef, &c_avals, &xl, &xdef, length, opts.reverse);
-    }
     let nc = carry.len();
     let mut avals = c_avals.clone();
     avals.extend(xl.iter().map(|x| {
@@ -197,67 +196,6 @@ pub fn scan_with<C: PyTree, X: PyTree, Y: PyTree>(
     let mut outs = bind(&prim, &operands).into_vec();
     let ys = outs.split_off(nc);
     (C::unflatten(&cdef, outs), Y::unflatten(&ydef, ys))
-}
-
-/// The eager scan: the body runs directly on concrete values, ys are stacked once at the end.
-#[allow(clippy::too_many_arguments)]
-#[track_caller]
-fn scan_eager<C: PyTree, X: PyTree, Y: PyTree>(
-    f: &impl Fn(&C, &X) -> (C, Y),
-    carry: Vec<Tensor>,
-    cdef: &TreeDef,
-    c_avals: &[Aval],
-    xl: &[Tensor],
-    xdef: &TreeDef,
-    length: usize,
-    reverse: bool,
-) -> (C, Y) {
-    let mut c = C::unflatten(cdef, carry);
-    let mut ys: Vec<Vec<Tensor>> = Vec::new();
-    let mut ydef: Option<(TreeDef, Vec<Aval>)> = None;
-    for i in 0..length {
-        let t = if reverse { length - 1 - i } else { i };
-        let x = X::unflatten(xdef, xl.iter().map(|x| row(x, t)).collect());
-        let (c2, y) = f(&c, &x);
-        let (c2l, c2def) = c2.flatten();
-        check_carry("scan", cdef, c_avals, &c2def, &c2l);
-        let (yl, yd) = y.flatten();
-        match &ydef {
-            None => {
-                ys = yl.iter().map(|_| Vec::with_capacity(length)).collect();
-                ydef = Some((yd, yl.iter().map(|y| y.aval()).collect()));
-            }
-            Some((d, avals)) => {
-                assert!(
-                    *d == yd,
-                    "scan: the body's y output changed structure between iterations: {d} then {yd}"
-                );
-                for (k, (a, y)) in avals.iter().zip(&yl).enumerate() {
-                    assert!(
-                        y.shape() == a.shape.as_slice() && y.dtype() == a.dtype,
-                        "scan: the body's y leaf {k} changed type between iterations: {a} then {}",
-                        y.aval()
-                    );
-                }
-            }
-        }
-        for (acc, y) in ys.iter_mut().zip(yl) {
-            acc.push(y);
-        }
-        c = C::unflatten(cdef, c2l);
-    }
-    let (yd, avals) = ydef.expect("length > 0");
-    let stacked = ys
-        .into_iter()
-        .zip(&avals)
-        .map(|(mut parts, a)| {
-            if reverse {
-                parts.reverse();
-            }
-            crate::prims::loops::stack(&parts, a)
-        })
-        .collect();
-    (c, Y::unflatten(&yd, stacked))
 }
 
 /// A bound of [`fori_loop`]: a Rust integer (concrete) or a scalar integer tensor (concrete,
@@ -368,13 +306,6 @@ pub fn fori_loop<C: PyTree>(
             let lo32 = i32::try_from(lo).expect("fori_loop: lower bound out of i32 range");
             let _ = i32::try_from(hi).expect("fori_loop: upper bound out of i32 range");
             let n = (hi - lo).max(0) as usize;
-            if current_trace().is_none() {
-                let mut c = C::unflatten(&def, leaves);
-                for i in lo..hi {
-                    c = checked(&Tensor::scalar(i as i32), &c);
-                }
-                return c;
-            }
             let init2 = (Tensor::scalar(lo32), C::unflatten(&def, leaves));
             let opts = ScanOptions {
                 length: Some(n),
@@ -436,19 +367,6 @@ pub fn while_loop<C: PyTree>(
             p.aval()
         );
     };
-    if current_trace().is_none() {
-        let mut c = C::unflatten(&def, leaves);
-        loop {
-            let p = cond_fn(&c);
-            check_pred(&p);
-            if !p.item::<bool>() {
-                return c;
-            }
-            let (l, d) = body_fn(&c).flatten();
-            check_carry("while_loop", &def, &avals, &d, &l);
-            c = C::unflatten(&d, l);
-        }
-    }
     let (cond_jaxpr, cond_consts) = closure_convert(&avals, |a| {
         let p = cond_fn(&C::unflatten(&def, a.to_vec()));
         check_pred(&p);
