@@ -11,7 +11,9 @@ fn values(n: usize, seed: u64, scale: f64) -> Vec<f32> {
     let mut s = seed;
     (0..n)
         .map(|_| {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (((s >> 33) as f64 / (1u64 << 31) as f64) * 2.0 - 1.0) as f32 * scale as f32
         })
         .collect()
@@ -36,7 +38,10 @@ fn bench_per_example_grads(c: &mut Criterion) {
         Tensor::zeros(&[d_out], DType::F32),
     );
     let xs = Tensor::from_vec(values(batch * d_in, 3, 1.0), &[batch, d_in]);
-    let labels = Tensor::from_vec((0..batch as i32).map(|i| i % 10).collect::<Vec<_>>(), &[batch]);
+    let labels = Tensor::from_vec(
+        (0..batch as i32).map(|i| i % 10).collect::<Vec<_>>(),
+        &[batch],
+    );
     let onehots = jnp::one_hot(&labels, d_out);
     let per_example = vmap_with(
         |(p, x, y): &(Params, Tensor, Tensor)| grad(|p: &Params| example_loss(p, x, y))(p),
