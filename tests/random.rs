@@ -1041,3 +1041,52 @@ fn split_like_gives_one_key_per_leaf() {
     let ks = vmap(|i: &Tensor| random::fold_in_tensor(&random::key(1), i))(&idx);
     assert_eq!(ks.to_vec::<u32>(), all);
 }
+
+#[test]
+fn fused_eager_paths_equal_the_op_compositions() {
+    // Eager bits/uniform/normal with a concrete key run fused kernels; through a jaxpr the
+    // op-by-op compositions run. They must agree bit for bit (sizes cross the parallel and
+    // vector-block boundaries).
+    for (seed, n) in [(0i64, 1usize), (1, 17), (2, 40_000), (3, 100_003)] {
+        let key = random::key(seed);
+        let f = |k: &Tensor| {
+            (
+                random::bits(k, &[n]),
+                random::uniform(k, &[n]),
+                random::uniform_with(k, &[n], DType::F32, -3.0, 5.5),
+                random::uniform_with(k, &[n], DType::F64, 0.0, 1.0),
+                random::uniform_with(k, &[n], DType::F64, -1.0, 2.0),
+                random::normal(k, &[n]),
+            )
+        };
+        let j = make_jaxpr(f)(&key);
+        let staged = eval_jaxpr(&j.jaxpr, &j.consts, std::slice::from_ref(&key));
+        let eager = f(&key);
+        assert_eq!(staged[0].to_vec::<u32>(), eager.0.to_vec::<u32>());
+        let bits32 = |t: &Tensor| {
+            t.to_vec::<f32>()
+                .iter()
+                .map(|v| v.to_bits())
+                .collect::<Vec<_>>()
+        };
+        let bits64 = |t: &Tensor| {
+            t.to_vec::<f64>()
+                .iter()
+                .map(|v| v.to_bits())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(bits32(&staged[1]), bits32(&eager.1), "uniform n={n}");
+        assert_eq!(
+            bits32(&staged[2]),
+            bits32(&eager.2),
+            "uniform(-3, 5.5) n={n}"
+        );
+        assert_eq!(bits64(&staged[3]), bits64(&eager.3), "uniform f64 n={n}");
+        assert_eq!(
+            bits64(&staged[4]),
+            bits64(&eager.4),
+            "uniform f64 (-1, 2) n={n}"
+        );
+        assert_eq!(bits32(&staged[5]), bits32(&eager.5), "normal n={n}");
+    }
+}

@@ -1,6 +1,7 @@
 //! Samplers, each a composition of lax ops (so they trace, batch and differentiate like any
 //! other code) following `jax._src.random.core` op for op.
 
+use super::fused;
 use super::keys::{split_n, threefry_words};
 use crate::lax;
 use crate::numpy;
@@ -34,6 +35,10 @@ fn check_float(dtype: DType, what: &str) {
 /// ```
 #[track_caller]
 pub fn bits(key: &Tensor, shape: &[usize]) -> Tensor {
+    if let Some(k) = fused::eager_key(key) {
+        let n = shape.iter().product();
+        return Tensor::from_vec(fused::generate(k, n, |a, b| a ^ b), shape);
+    }
     let (y0, y1) = threefry_words(key, shape, "bits");
     lax::xor(&y0, &y1)
 }
@@ -110,6 +115,34 @@ fn scale_floats(u: Tensor, dtype: DType, minval: f64, maxval: f64) -> Tensor {
     lax::max(&c(lo, dtype), &y)
 }
 
+/// The fused eager uniform (see `fused.rs`), followed by `g32`/`g64` per element.
+fn fused_uniform(
+    k: [u32; 2],
+    shape: &[usize],
+    dtype: DType,
+    minval: f64,
+    maxval: f64,
+    g32: impl Fn(f32) -> f32 + Sync,
+    g64: impl Fn(f64) -> f64 + Sync,
+) -> Tensor {
+    let (lo, hi) = (round_to(minval, dtype), round_to(maxval, dtype));
+    let span = round_to(hi - lo, dtype);
+    let identity = lo == 0.0 && span == 1.0;
+    let n = shape.iter().product();
+    if dtype == DType::F32 {
+        let (lo, span) = (lo as f32, span as f32);
+        let v = fused::generate(k, n, |a, b| {
+            g32(fused::uniform_f32(a ^ b, lo, span, identity))
+        });
+        Tensor::from_vec(v, shape)
+    } else {
+        let v = fused::generate(k, n, |a, b| {
+            g64(fused::uniform_f64(a, b, lo, span, identity))
+        });
+        Tensor::from_vec(v, shape)
+    }
+}
+
 /// `f32` uniforms in `[0, 1)` (`jax.random.uniform(key, shape)`).
 ///
 /// ```
@@ -142,6 +175,9 @@ pub fn uniform_with(
     maxval: f64,
 ) -> Tensor {
     check_float(dtype, "uniform");
+    if let Some(k) = fused::eager_key(key) {
+        return fused_uniform(k, shape, dtype, minval, maxval, |u| u, |u| u);
+    }
     let u = unit_floats(key, shape, dtype, "uniform");
     scale_floats(u, dtype, minval, maxval)
 }
@@ -243,6 +279,20 @@ pub fn normal_with(key: &Tensor, shape: &[usize], dtype: DType) -> Tensor {
     } else {
         libm::nextafter(-1.0, 0.0)
     };
+    if dtype == DType::F32 {
+        if let Some(k) = fused::eager_key(key) {
+            let s2 = std::f64::consts::SQRT_2 as f32;
+            return fused_uniform(
+                k,
+                shape,
+                dtype,
+                lo,
+                1.0,
+                |u| s2 * fused::erf_inv_f32_scalar(u),
+                |u| u,
+            );
+        }
+    }
     let u = uniform_with(key, shape, dtype, lo, 1.0);
     lax::mul(&c(std::f64::consts::SQRT_2, dtype), &erf_inv_of(&u))
 }

@@ -1,0 +1,186 @@
+//! Eager fast paths: with no transformation active and a concrete key, `bits`, `uniform` and
+//! `normal` run as one fused pass (threefry of the counters, then the sampler's arithmetic,
+//! per element) instead of one kernel per op. They compute the same float operations in the
+//! same order as the op compositions in `samplers.rs`, so the values are bit-identical
+//! (tests/random.rs checks this); under `make_jaxpr`, `vmap` or `grad` the compositions run.
+
+use crate::prims::bits::threefry_block;
+use crate::tensor::{DType, Tensor};
+
+/// The key's words if sampling can take the fused path: no trace is active and the key is
+/// a concrete `u32[2]`.
+pub(crate) fn eager_key(key: &Tensor) -> Option<[u32; 2]> {
+    if crate::core::current_trace().is_some() || !key.is_concrete() {
+        return None;
+    }
+    if key.dtype() != DType::U32 || key.shape() != [2] {
+        return None;
+    }
+    let v = key.to_vec::<u32>();
+    Some([v[0], v[1]])
+}
+
+const LANES: usize = 16;
+const PAR_MIN: usize = 1 << 15;
+
+/// Fills `out[i] = f(y0, y1)` for the threefry words of counter `(0, start + i)`.
+#[inline(always)]
+fn fill_serial<T: Copy, F: Fn(u32, u32) -> T>(key: [u32; 2], start: usize, out: &mut [T], f: &F) {
+    let mut i = 0;
+    let n = out.len();
+    while i < n {
+        let m = (n - i).min(LANES);
+        let mut lo = [0u32; LANES];
+        for (l, v) in lo.iter_mut().enumerate() {
+            *v = (start + i + l) as u32;
+        }
+        let (y0, y1) = threefry_block(key, [0; LANES], lo);
+        for l in 0..m {
+            out[i + l] = f(y0[l], y1[l]);
+        }
+        i += m;
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,avx2")]
+unsafe fn fill_avx512<T: Copy, F: Fn(u32, u32) -> T>(
+    key: [u32; 2],
+    start: usize,
+    out: &mut [T],
+    f: &F,
+) {
+    fill_serial(key, start, out, f)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn fill_avx2<T: Copy, F: Fn(u32, u32) -> T>(
+    key: [u32; 2],
+    start: usize,
+    out: &mut [T],
+    f: &F,
+) {
+    fill_serial(key, start, out, f)
+}
+
+/// `fill_serial` with the widest vector instructions this CPU has.
+fn fill_dispatch<T: Copy, F: Fn(u32, u32) -> T>(key: [u32; 2], start: usize, out: &mut [T], f: &F) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+            && std::arch::is_x86_feature_detected!("avx2")
+        {
+            // SAFETY: the features were detected at run time.
+            return unsafe { fill_avx512(key, start, out, f) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: as above.
+            return unsafe { fill_avx2(key, start, out, f) };
+        }
+    }
+    fill_serial(key, start, out, f)
+}
+
+/// A new row-major `Vec` of `n` values `f(y0, y1)` of counters `0..n`, split over threads
+/// for large `n`.
+pub(crate) fn generate<T, F>(key: [u32; 2], n: usize, f: F) -> Vec<T>
+where
+    T: Copy + Default + Send,
+    F: Fn(u32, u32) -> T + Sync,
+{
+    assert!(
+        n as u64 <= u32::MAX as u64 + 1,
+        "random: arrays of more than 2^32 elements are not supported"
+    );
+    let mut out = vec![T::default(); n];
+    if n >= PAR_MIN && rayon::current_num_threads() > 1 {
+        use rayon::prelude::*;
+        let chunk = n.div_ceil(rayon::current_num_threads() * 2).max(4096);
+        out.par_chunks_mut(chunk)
+            .enumerate()
+            .for_each(|(c, o)| fill_dispatch(key, c * chunk, o, &f));
+    } else {
+        fill_dispatch(key, 0, &mut out, &f);
+    }
+    out
+}
+
+/// The float transform of `_uniform` for f32: mantissa bits, then `max(lo, u * span + lo)`
+/// unless that is the identity.
+#[inline(always)]
+pub(crate) fn uniform_f32(b: u32, lo: f32, span: f32, identity: bool) -> f32 {
+    let u = f32::from_bits((b >> 9) | 0x3f80_0000) - 1.0;
+    if identity {
+        return u;
+    }
+    let y = u * span + lo;
+    // XLA's max (NaN-propagating; no NaNs arise here).
+    if y > lo {
+        y
+    } else {
+        lo
+    }
+}
+
+/// The f64 transform: 52 mantissa bits of `y0 << 32 | y1`.
+#[inline(always)]
+pub(crate) fn uniform_f64(y0: u32, y1: u32, lo: f64, span: f64, identity: bool) -> f64 {
+    let hi = (y0 >> 12) | 0x3ff0_0000;
+    let low = (y0 << 20) | (y1 >> 12);
+    let u = f64::from_bits((hi as u64) << 32 | low as u64) - 1.0;
+    if identity {
+        return u;
+    }
+    let y = u * span + lo;
+    if y > lo {
+        y
+    } else {
+        lo
+    }
+}
+
+const LT5: [f32; 9] = [
+    2.810_226_36e-08,
+    3.432_739_39e-07,
+    -3.523_387_7e-06,
+    -4.391_506_54e-06,
+    0.000_218_580_87,
+    -0.001_253_725_03,
+    -0.004_177_681_64,
+    0.246_640_727,
+    1.501_409_41,
+];
+const GE5: [f32; 9] = [
+    -0.000_200_214_257,
+    0.000_100_950_558,
+    0.001_349_343_22,
+    -0.003_673_428_44,
+    0.005_739_507_73,
+    -0.007_622_461_3,
+    0.009_438_870_47,
+    1.001_674_06,
+    2.832_976_82,
+];
+
+/// XLA's f32 `erf_inv`, scalar: the same operations as `samplers::erf_inv_f32`.
+#[inline(always)]
+pub(crate) fn erf_inv_f32_scalar(x: f32) -> f32 {
+    let w = -(-(x * x)).ln_1p();
+    let lt = w < 5.0;
+    let (c, w) = if lt {
+        (&LT5, w - 2.5)
+    } else {
+        (&GE5, w.sqrt() - 3.0)
+    };
+    let mut p = c[0];
+    for &ci in &c[1..] {
+        p = ci + p * w;
+    }
+    if x.abs() == 1.0 {
+        x * f32::INFINITY
+    } else {
+        p * x
+    }
+}
