@@ -198,6 +198,7 @@ fn issue_known_answers() {
         vec![1111271205, 2679469115, 974515252]
     );
     let u = random::uniform(&random::key(42), &[5]).to_vec::<f32>();
+    #[allow(clippy::excessive_precision)] // the issue's decimal text
     let want_u = [0.48870957f32, 0.67979717, 0.6162715, 0.56101608, 0.45064461];
     for (a, b) in u.iter().zip(want_u) {
         assert!(ulps32(*a, b) <= 1, "uniform {a} vs {b}"); // decimal text in the issue
@@ -806,7 +807,7 @@ fn stats_discrete() {
     let r = f64s(&random::rademacher(&k, &[N], DType::F32));
     check_moments(&r, 0.0, 1.0, "rademacher");
     let logits = Tensor::from_vec(
-        vec![0.1f32, 0.2, 0.3, 0.4].iter().map(|p| p.ln()).collect(),
+        [0.1f32, 0.2, 0.3, 0.4].iter().map(|p| p.ln()).collect(),
         &[4],
     );
     let c = random::categorical(&k, &logits, -1, Some(&[N])).to_vec::<i32>();

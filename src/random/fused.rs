@@ -20,12 +20,18 @@ pub(crate) fn eager_key(key: &Tensor) -> Option<[u32; 2]> {
     Some([v[0], v[1]])
 }
 
-const LANES: usize = 16;
+pub(crate) const LANES: usize = 16;
 const PAR_MIN: usize = 1 << 15;
 
-/// Fills `out[i] = f(y0, y1)` for the threefry words of counter `(0, start + i)`.
+/// Fills `out` block by block: `f(y0, y1, vals)` maps the threefry words of counters
+/// `(0, start + i)` for 16 lanes to 16 values, of which the first `m` are kept.
 #[inline(always)]
-fn fill_serial<T: Copy, F: Fn(u32, u32) -> T>(key: [u32; 2], start: usize, out: &mut [T], f: &F) {
+fn fill_serial<T: Copy + Default, F: Fn(&[u32; LANES], &[u32; LANES], &mut [T; LANES])>(
+    key: [u32; 2],
+    start: usize,
+    out: &mut [T],
+    f: &F,
+) {
     let mut i = 0;
     let n = out.len();
     while i < n {
@@ -35,16 +41,16 @@ fn fill_serial<T: Copy, F: Fn(u32, u32) -> T>(key: [u32; 2], start: usize, out: 
             *v = (start + i + l) as u32;
         }
         let (y0, y1) = threefry_block(key, [0; LANES], lo);
-        for l in 0..m {
-            out[i + l] = f(y0[l], y1[l]);
-        }
+        let mut vals = [T::default(); LANES];
+        f(&y0, &y1, &mut vals);
+        out[i..i + m].copy_from_slice(&vals[..m]);
         i += m;
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512vl,avx2")]
-unsafe fn fill_avx512<T: Copy, F: Fn(u32, u32) -> T>(
+unsafe fn fill_avx512<T: Copy + Default, F: Fn(&[u32; LANES], &[u32; LANES], &mut [T; LANES])>(
     key: [u32; 2],
     start: usize,
     out: &mut [T],
@@ -55,7 +61,7 @@ unsafe fn fill_avx512<T: Copy, F: Fn(u32, u32) -> T>(
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn fill_avx2<T: Copy, F: Fn(u32, u32) -> T>(
+unsafe fn fill_avx2<T: Copy + Default, F: Fn(&[u32; LANES], &[u32; LANES], &mut [T; LANES])>(
     key: [u32; 2],
     start: usize,
     out: &mut [T],
@@ -65,7 +71,12 @@ unsafe fn fill_avx2<T: Copy, F: Fn(u32, u32) -> T>(
 }
 
 /// `fill_serial` with the widest vector instructions this CPU has.
-fn fill_dispatch<T: Copy, F: Fn(u32, u32) -> T>(key: [u32; 2], start: usize, out: &mut [T], f: &F) {
+fn fill_dispatch<T: Copy + Default, F: Fn(&[u32; LANES], &[u32; LANES], &mut [T; LANES])>(
+    key: [u32; 2],
+    start: usize,
+    out: &mut [T],
+    f: &F,
+) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx512f")
@@ -89,6 +100,19 @@ pub(crate) fn generate<T, F>(key: [u32; 2], n: usize, f: F) -> Vec<T>
 where
     T: Copy + Default + Send,
     F: Fn(u32, u32) -> T + Sync,
+{
+    generate_blocks(key, n, move |y0, y1, out: &mut [T; LANES]| {
+        for l in 0..LANES {
+            out[l] = f(y0[l], y1[l]);
+        }
+    })
+}
+
+/// [`generate`] with a block function over 16 lanes.
+pub(crate) fn generate_blocks<T, F>(key: [u32; 2], n: usize, f: F) -> Vec<T>
+where
+    T: Copy + Default + Send,
+    F: Fn(&[u32; LANES], &[u32; LANES], &mut [T; LANES]) + Sync,
 {
     assert!(
         n as u64 <= u32::MAX as u64 + 1,
@@ -141,6 +165,8 @@ pub(crate) fn uniform_f64(y0: u32, y1: u32, lo: f64, span: f64, identity: bool) 
     }
 }
 
+/// XLA's coefficients, written as in its source.
+#[allow(clippy::excessive_precision)]
 const LT5: [f32; 9] = [
     2.810_226_36e-08,
     3.432_739_39e-07,
@@ -152,6 +178,7 @@ const LT5: [f32; 9] = [
     0.246_640_727,
     1.501_409_41,
 ];
+#[allow(clippy::excessive_precision)]
 const GE5: [f32; 9] = [
     -0.000_200_214_257,
     0.000_100_950_558,
@@ -164,23 +191,37 @@ const GE5: [f32; 9] = [
     2.832_976_82,
 ];
 
-/// XLA's f32 `erf_inv`, scalar: the same operations as `samplers::erf_inv_f32`.
+/// `√2 · erf_inv(u)` for 16 lanes of f32 uniforms, with the same operations as
+/// `samplers::erf_inv_f32` (branches as per-lane selects, so the polynomial vectorizes; only
+/// `ln_1p` is a scalar call).
 #[inline(always)]
-pub(crate) fn erf_inv_f32_scalar(x: f32) -> f32 {
-    let w = -(-(x * x)).ln_1p();
-    let lt = w < 5.0;
-    let (c, w) = if lt {
-        (&LT5, w - 2.5)
-    } else {
-        (&GE5, w.sqrt() - 3.0)
-    };
-    let mut p = c[0];
-    for &ci in &c[1..] {
-        p = ci + p * w;
+pub(crate) fn normal_lanes(u: &[f32; LANES], out: &mut [f32; LANES]) {
+    let s2 = std::f64::consts::SQRT_2 as f32;
+    let mut w = [0f32; LANES];
+    for l in 0..LANES {
+        w[l] = -(-(u[l] * u[l])).ln_1p();
     }
-    if x.abs() == 1.0 {
-        x * f32::INFINITY
-    } else {
-        p * x
+    let mut lt = [false; LANES];
+    let mut ww = [0f32; LANES];
+    let mut p = [0f32; LANES];
+    for l in 0..LANES {
+        lt[l] = w[l] < 5.0;
+        ww[l] = if lt[l] { w[l] - 2.5 } else { w[l].sqrt() - 3.0 };
+        p[l] = if lt[l] { LT5[0] } else { GE5[0] };
+    }
+    for i in 1..9 {
+        for l in 0..LANES {
+            let c = if lt[l] { LT5[i] } else { GE5[i] };
+            p[l] = c + p[l] * ww[l];
+        }
+    }
+    for l in 0..LANES {
+        let x = u[l];
+        let r = if x.abs() == 1.0 {
+            x * f32::INFINITY
+        } else {
+            p[l] * x
+        };
+        out[l] = s2 * r;
     }
 }

@@ -281,16 +281,16 @@ pub fn normal_with(key: &Tensor, shape: &[usize], dtype: DType) -> Tensor {
     };
     if dtype == DType::F32 {
         if let Some(k) = fused::eager_key(key) {
-            let s2 = std::f64::consts::SQRT_2 as f32;
-            return fused_uniform(
-                k,
-                shape,
-                dtype,
-                lo,
-                1.0,
-                |u| s2 * fused::erf_inv_f32_scalar(u),
-                |u| u,
-            );
+            let (lo32, span) = (lo as f32, (1.0 - lo as f32 as f64) as f32);
+            let n = shape.iter().product();
+            let v = fused::generate_blocks(k, n, |y0, y1, out: &mut [f32; fused::LANES]| {
+                let mut u = [0f32; fused::LANES];
+                for l in 0..fused::LANES {
+                    u[l] = fused::uniform_f32(y0[l] ^ y1[l], lo32, span, false);
+                }
+                fused::normal_lanes(&u, out);
+            });
+            return Tensor::from_vec(v, shape);
         }
     }
     let u = uniform_with(key, shape, dtype, lo, 1.0);
