@@ -1,6 +1,6 @@
 //! A tour of ferrax as it stands: tensors, eager ops with numpy broadcasting, the strict lax
-//! layer, jaxprs printed in JAX's format, pytrees, and automatic differentiation. It grows
-//! with the library (vmap and jit join it as they land).
+//! layer, jaxprs printed in JAX's format, pytrees, automatic differentiation, vmap, control
+//! flow and random numbers. It grows with the library (jit joins it when it lands).
 
 use ferrax::prelude::*;
 use ferrax::test_util::check_grads;
@@ -103,4 +103,56 @@ fn main() {
     println!("after one SGD step: loss = {}", loss(&sgd));
     check_grads(loss, &model, 1);
     println!("check_grads: forward and reverse mode agree with finite differences");
+
+    println!("\n== vmap");
+    let per_example = vmap(grad(|x: &Tensor| (x.sin() * x).sum()))(&batch);
+    println!("per-example gradients (one traced call, no loop):\n{per_example}");
+    let rows = vmap_with(
+        |(m, v): &(Tensor, Tensor)| m.matmul(v),
+        VmapSpec::new().in_axes((0, AxisSpec::NotMapped)),
+    );
+    let v = Tensor::ones(&[3], DType::F32);
+    println!("{}", make_jaxpr(&rows)(&(batch.clone(), v)));
+
+    println!("\n== control flow");
+    let (h, hs) = lax::scan(
+        |h: &Tensor, x: &Tensor| {
+            let h2 = (h * 0.5 + x).tanh();
+            (h2.clone(), h2)
+        },
+        &Tensor::scalar(0.0f32),
+        &x,
+    );
+    println!("scan: final {h}, all {hs}");
+    let c = lax::fori_loop(
+        0,
+        10,
+        |_i: &Tensor, c: &Tensor| c * 2.0,
+        &Tensor::scalar(1.0f32),
+    );
+    println!("fori_loop doubling 10 times: {c}");
+    println!(
+        "{}",
+        make_jaxpr(|(p, x): &(Tensor, Tensor)| lax::cond(
+            p,
+            |x: &Tensor| x.sin(),
+            |x: &Tensor| x.cos(),
+            x
+        ))(&(Tensor::scalar(true), Tensor::scalar(1.0f32)))
+    );
+
+    println!("\n== random (bit-compatible with jax.random)");
+    let key = ferrax::random::key(42);
+    println!(
+        "uniform(key(42), 5) = {}",
+        ferrax::random::uniform(&key, &[5])
+    );
+    println!(
+        "normal(key(42), 3)  = {}",
+        ferrax::random::normal(&key, &[3])
+    );
+    println!(
+        "split(key(0), 2)    =\n{}",
+        ferrax::random::split(&ferrax::random::key(0), 2)
+    );
 }
