@@ -1,0 +1,45 @@
+//! Dead-code elimination.
+
+use super::Rewriter;
+use crate::core::{Atom, Jaxpr};
+
+/// Drops every equation none of whose outputs is used (by a later kept equation or an
+/// output). All ferrax primitives are pure, so this never changes results. Constvars and
+/// invars are kept (the interface does not change); sub-jaxprs are left as they are.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::zeros(&[3], DType::F32);
+/// let j = make_jaxpr(|x: &Tensor| { let _unused = x.cos(); x.sin() })(&x);
+/// assert_eq!(j.jaxpr.eqns.len(), 2);
+/// let d = ferrax::passes::dce(&j.jaxpr);
+/// assert_eq!(d.to_string(), "{ lambda ; a:f32[3]. let b:f32[3] = sin a in (b,) }");
+/// ```
+pub fn dce(jaxpr: &Jaxpr) -> Jaxpr {
+    let mut live = vec![false; jaxpr.var_avals.len()];
+    let mark = |live: &mut Vec<bool>, a: &Atom| {
+        if let Atom::Var(v) = a {
+            live[v.0 as usize] = true;
+        }
+    };
+    for a in &jaxpr.outvars {
+        mark(&mut live, a);
+    }
+    let mut keep = vec![false; jaxpr.eqns.len()];
+    for (i, e) in jaxpr.eqns.iter().enumerate().rev() {
+        if e.outputs.iter().any(|v| live[v.0 as usize]) {
+            keep[i] = true;
+            for a in &e.inputs {
+                mark(&mut live, a);
+            }
+        }
+    }
+    let mut r = Rewriter::new(jaxpr);
+    for (i, e) in jaxpr.eqns.iter().enumerate() {
+        if keep[i] {
+            let ins = e.inputs.iter().map(|a| r.get(a)).collect();
+            r.copy_eqn(i, ins);
+        }
+    }
+    r.finish()
+}

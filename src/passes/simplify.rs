@@ -1,0 +1,243 @@
+//! Algebraic simplification of what autodiff and the numpy layer emit.
+
+use super::{eval_now, scalar, Rewriter};
+use crate::core::{Atom, Aval, Jaxpr, Shape};
+use crate::prims::{BinaryOp, ElementwiseOp, Prim, ReduceOp, ShapeOp, UnaryOp};
+use smallvec::{smallvec, SmallVec};
+
+/// Rewrites algebraic identities (only where the replacement has exactly the equation's
+/// output type):
+///
+/// - `x + 0`, `0 + x`, `add_any` with a zero, `x - 0` → `x`; `0 - x` → `neg x`;
+///   `x * 1`, `1 * x`, `x / 1` → `x`; `x * 0`, `0 * x` → zeros (zeros are literals or
+///   `broadcast_in_dim` of a `0` literal, autodiff's symbolic zeros; this assumes finite `x`);
+/// - `neg (neg x)` → `x`; `stop_gradient x` and `copy x` → `x` (passes run on jaxprs that
+///   are not differentiated again); `convert_element_type` to `x`'s own dtype → `x`;
+/// - `transpose (transpose x)` → one transpose, or `x` when the permutations cancel; an
+///   identity transpose, reshape or `broadcast_in_dim` → `x`; `reshape (reshape x)` → one
+///   reshape; `broadcast_in_dim (broadcast_in_dim x)` → one `broadcast_in_dim`;
+/// - `reduce_sum` over exactly the dims a `broadcast_in_dim` added → `x * n` (or `x` when
+///   `n = 1`); `reduce_sum` over no axes → `x`; reshape, transpose, broadcast and sum of a
+///   splat → a splat.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::zeros(&[2, 3], DType::F32);
+/// let j = make_jaxpr(|x: &Tensor| (x * 1.0).t().t())(&x);
+/// let s = ferrax::passes::dce(&ferrax::passes::simplify(&j.jaxpr));
+/// assert_eq!(s.to_string(), "{ lambda ; a:f32[2,3]. let  in (a,) }");
+/// ```
+pub fn simplify(jaxpr: &Jaxpr) -> Jaxpr {
+    let mut r = Rewriter::new(jaxpr);
+    for (i, e) in jaxpr.eqns.iter().enumerate() {
+        let ins: SmallVec<[Atom; 3]> = e.inputs.iter().map(|a| r.get(a)).collect();
+        if e.outputs.len() == 1 {
+            let out = jaxpr.aval(e.outputs[0]).clone();
+            if let Some(a) = rewrite(&mut r, &e.prim, &ins, &out) {
+                debug_assert_eq!(r.aval(&a), out, "simplify changed a type ({})", e.prim);
+                r.set(e.outputs[0], a);
+                continue;
+            }
+        }
+        r.copy_eqn(i, ins);
+    }
+    r.finish()
+}
+
+fn is_value(r: &Rewriter, a: &Atom, v: f64) -> bool {
+    r.splat(a).is_some_and(|t| t.array().get_f64(0) == v)
+}
+
+fn emit1(r: &mut Rewriter, prim: Prim, ins: SmallVec<[Atom; 3]>, out: &Aval) -> Atom {
+    Atom::Var(r.emit(prim, ins, std::slice::from_ref(out))[0])
+}
+
+fn is_iota(p: &[usize]) -> bool {
+    p.iter().enumerate().all(|(i, &d)| i == d)
+}
+
+/// The rewrite of one equation, or `None` to keep it.
+fn rewrite(r: &mut Rewriter, prim: &Prim, ins: &[Atom], out: &Aval) -> Option<Atom> {
+    let same = |r: &Rewriter, a: &Atom| r.aval(a) == *out;
+    match prim {
+        Prim::Unary(UnaryOp::StopGradient | UnaryOp::Copy) => Some(ins[0].clone()),
+        Prim::Elementwise(ElementwiseOp::ConvertElementType(d)) if r.aval(&ins[0]).dtype == *d => {
+            Some(ins[0].clone())
+        }
+        Prim::Unary(UnaryOp::Neg) => match r.def(&ins[0]) {
+            Some(e) if e.prim == Prim::Unary(UnaryOp::Neg) => Some(e.inputs[0].clone()),
+            _ => None,
+        },
+        Prim::Binary(op) => {
+            let (a, b) = (&ins[0], &ins[1]);
+            let zero = |r: &Rewriter, x: &Atom| is_value(r, x, 0.0);
+            let one = |r: &Rewriter, x: &Atom| is_value(r, x, 1.0);
+            match op {
+                BinaryOp::Add | BinaryOp::AddAny => {
+                    if zero(r, b) && same(r, a) {
+                        Some(a.clone())
+                    } else if zero(r, a) && same(r, b) {
+                        Some(b.clone())
+                    } else {
+                        None
+                    }
+                }
+                BinaryOp::Sub => {
+                    if zero(r, b) && same(r, a) {
+                        Some(a.clone())
+                    } else if zero(r, a) && same(r, b) {
+                        Some(emit1(
+                            r,
+                            Prim::Unary(UnaryOp::Neg),
+                            smallvec![b.clone()],
+                            out,
+                        ))
+                    } else {
+                        None
+                    }
+                }
+                BinaryOp::Mul => {
+                    if one(r, b) && same(r, a) {
+                        Some(a.clone())
+                    } else if one(r, a) && same(r, b) {
+                        Some(b.clone())
+                    } else if zero(r, a) || zero(r, b) {
+                        Some(r.splat_atom(scalar(0.0, out.dtype), out))
+                    } else {
+                        None
+                    }
+                }
+                BinaryOp::Div if one(r, b) && same(r, a) => Some(a.clone()),
+                _ => None,
+            }
+        }
+        Prim::Shape(op) => rewrite_shape(r, op, &ins[0], out),
+        Prim::Reduce(ReduceOp::Sum { axes }) => {
+            let a = &ins[0];
+            if axes.is_empty() {
+                return Some(a.clone());
+            }
+            let in_aval = r.aval(a);
+            let n: usize = axes.iter().map(|&d| in_aval.shape[d]).product();
+            if let Some(c) = r.splat(a) {
+                let m = eval_now(
+                    &Prim::Binary(BinaryOp::Mul),
+                    &[c, scalar(n as f64, out.dtype)],
+                );
+                return Some(r.splat_atom(m[0].clone(), out));
+            }
+            let e = r.def(a)?;
+            let Prim::Shape(ShapeOp::BroadcastInDim {
+                shape,
+                broadcast_dimensions: bd,
+            }) = &e.prim
+            else {
+                return None;
+            };
+            let y = e.inputs[0].clone();
+            let y_shape = r.aval(&y).shape;
+            let mut added: Vec<usize> = (0..shape.len()).filter(|d| !bd.contains(d)).collect();
+            added.sort_unstable();
+            let mut axes_sorted: Vec<usize> = axes.to_vec();
+            axes_sorted.sort_unstable();
+            let increasing = bd.windows(2).all(|w| w[0] < w[1]);
+            let no_stretch = bd.iter().enumerate().all(|(i, &d)| y_shape[i] == shape[d]);
+            if added != axes_sorted || !increasing || !no_stretch || !same(r, &y) {
+                return None;
+            }
+            if n == 1 {
+                Some(y)
+            } else {
+                let lit = Atom::Lit(scalar(n as f64, out.dtype));
+                Some(emit1(
+                    r,
+                    Prim::Binary(BinaryOp::Mul),
+                    smallvec![y, lit],
+                    out,
+                ))
+            }
+        }
+        _ => None,
+    }
+}
+
+fn rewrite_shape(r: &mut Rewriter, op: &ShapeOp, a: &Atom, out: &Aval) -> Option<Atom> {
+    let same = r.aval(a) == *out;
+    let splat = matches!(
+        op,
+        ShapeOp::Transpose { .. } | ShapeOp::Reshape { .. } | ShapeOp::BroadcastInDim { .. }
+    )
+    .then(|| r.splat(a))
+    .flatten();
+    match op {
+        ShapeOp::Transpose { permutation } => {
+            if is_iota(permutation) {
+                return Some(a.clone());
+            }
+            if let Some(c) = splat {
+                return Some(r.splat_atom(c, out));
+            }
+            let e = r.def(a)?;
+            let Prim::Shape(ShapeOp::Transpose { permutation: inner }) = &e.prim else {
+                return None;
+            };
+            let y = e.inputs[0].clone();
+            let composed: Shape = permutation.iter().map(|&p| inner[p]).collect();
+            if is_iota(&composed) {
+                Some(y)
+            } else {
+                let p = Prim::Shape(ShapeOp::Transpose {
+                    permutation: composed,
+                });
+                Some(emit1(r, p, smallvec![y], out))
+            }
+        }
+        ShapeOp::Reshape { new_sizes } => {
+            if same {
+                return Some(a.clone());
+            }
+            if let Some(c) = splat {
+                return Some(r.splat_atom(c, out));
+            }
+            let e = r.def(a)?;
+            let Prim::Shape(ShapeOp::Reshape { .. }) = &e.prim else {
+                return None;
+            };
+            let y = e.inputs[0].clone();
+            if r.aval(&y) == *out {
+                return Some(y);
+            }
+            let p = Prim::Shape(ShapeOp::Reshape {
+                new_sizes: new_sizes.clone(),
+            });
+            Some(emit1(r, p, smallvec![y], out))
+        }
+        ShapeOp::BroadcastInDim {
+            shape,
+            broadcast_dimensions,
+        } => {
+            if same && is_iota(broadcast_dimensions) {
+                return Some(a.clone());
+            }
+            if let (Some(c), Atom::Var(_)) = (splat, a) {
+                return Some(r.splat_atom(c, out));
+            }
+            let e = r.def(a)?;
+            let Prim::Shape(ShapeOp::BroadcastInDim {
+                broadcast_dimensions: inner,
+                ..
+            }) = &e.prim
+            else {
+                return None;
+            };
+            let y = e.inputs[0].clone();
+            let composed: Shape = inner.iter().map(|&d| broadcast_dimensions[d]).collect();
+            let p = Prim::Shape(ShapeOp::BroadcastInDim {
+                shape: shape.clone(),
+                broadcast_dimensions: composed,
+            });
+            Some(emit1(r, p, smallvec![y], out))
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,362 @@
+//! The optimization passes (`ferrax::passes`): each one keeps results equal (evaluated before
+//! and after on random inputs), keeps the jaxpr well typed (`check_jaxpr`), and removes what
+//! it should (equation counts).
+
+use ferrax::core::check_jaxpr;
+use ferrax::interp::eval_closed;
+use ferrax::lax;
+use ferrax::passes::{constant_fold, cse, dce, optimize, simplify};
+use ferrax::prelude::*;
+use proptest::prelude::*;
+use std::sync::Arc;
+
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 11) as f64) / ((1u64 << 53) as f64)
+    }
+}
+
+fn random_args(j: &ClosedJaxpr, seed: u64) -> Vec<Tensor> {
+    let mut rng = Lcg(seed.wrapping_mul(2654435761).wrapping_add(12345));
+    j.jaxpr
+        .in_avals()
+        .iter()
+        .map(|a| {
+            let vals: Vec<f64> = (0..a.size())
+                .map(|_| match a.dtype {
+                    DType::Bool => (rng.next() < 0.5) as i32 as f64,
+                    DType::I32 => (rng.next() * 11.0).floor() - 5.0,
+                    DType::U32 => (rng.next() * 11.0).floor(),
+                    _ => rng.next() * 2.0 - 1.0,
+                })
+                .collect();
+            Tensor::from_f64_values(&vals, &a.shape, a.dtype)
+        })
+        .collect()
+}
+
+fn assert_close(what: &str, got: &[Tensor], want: &[Tensor]) {
+    assert_eq!(got.len(), want.len(), "{what}: output count");
+    for (g, w) in got.iter().zip(want) {
+        assert_eq!(g.aval(), w.aval(), "{what}: output type");
+        let (gv, wv) = (g.array().to_f64_vec(), w.array().to_f64_vec());
+        for (a, b) in gv.iter().zip(&wv) {
+            let tol = 1e-5 * (1.0 + b.abs());
+            assert!(
+                (a - b).abs() <= tol || (a.is_nan() && b.is_nan()),
+                "{what}: {a} vs {b}\n got {gv:?}\nwant {wv:?}"
+            );
+        }
+    }
+}
+
+fn with_jaxpr(j: &ClosedJaxpr, jaxpr: Jaxpr, consts: Vec<Tensor>) -> ClosedJaxpr {
+    let _ = j;
+    ClosedJaxpr {
+        jaxpr: Arc::new(jaxpr),
+        consts,
+    }
+}
+
+/// Runs every pass and `optimize` on `j`, checking types and values on a few random inputs;
+/// returns the equation counts after (dce, cse, simplify+dce, constant_fold, optimize).
+fn check_passes(j: &ClosedJaxpr) -> [usize; 5] {
+    let cj = |jaxpr: Jaxpr| with_jaxpr(j, jaxpr, j.consts.clone());
+    let d = cj(dce(&j.jaxpr));
+    let c = cj(cse(&j.jaxpr));
+    let s = cj(simplify(&j.jaxpr));
+    let sd = cj(dce(&s.jaxpr));
+    let (f, fc) = constant_fold(&j.jaxpr, &j.consts);
+    let f = with_jaxpr(j, f, fc);
+    let o = optimize(j);
+    for (name, p) in [
+        ("dce", &d),
+        ("cse", &c),
+        ("simplify", &s),
+        ("simplify+dce", &sd),
+        ("constant_fold", &f),
+        ("optimize", &o),
+    ] {
+        if let Err(e) = check_jaxpr(&p.jaxpr) {
+            panic!("{name}: {e}\nbefore:\n{}\nafter:\n{}", j.jaxpr, p.jaxpr);
+        }
+        assert_eq!(p.jaxpr.in_avals(), j.jaxpr.in_avals(), "{name}: inputs");
+        assert_eq!(p.jaxpr.out_avals(), j.jaxpr.out_avals(), "{name}: outputs");
+        for seed in 0..3 {
+            let args = random_args(j, seed);
+            let want = eval_closed(j, &args);
+            let got = eval_closed(p, &args);
+            assert_close(
+                &format!("{name}\nbefore:\n{}\nafter:\n{}", j.jaxpr, p.jaxpr),
+                &got,
+                &want,
+            );
+        }
+    }
+    [
+        d.jaxpr.eqns.len(),
+        c.jaxpr.eqns.len(),
+        sd.jaxpr.eqns.len(),
+        f.jaxpr.eqns.len(),
+        o.jaxpr.eqns.len(),
+    ]
+}
+
+fn f32s(shape: &[usize]) -> Tensor {
+    Tensor::zeros(shape, DType::F32)
+}
+
+fn count(j: &Jaxpr, name: &str) -> usize {
+    j.eqns.iter().filter(|e| e.prim.to_string() == name).count()
+}
+
+#[test]
+fn grad_of_the_golden_function_loses_its_unused_reduce_sum() {
+    let f = |(x, y): &(Tensor, Tensor)| ((x.sin() * 2.0 + y) * x).sum();
+    let j = make_jaxpr(grad(f))(&(f32s(&[3]), f32s(&[3])));
+    assert_eq!(count(&j.jaxpr, "reduce_sum"), 1);
+    let d = dce(&j.jaxpr);
+    assert_eq!(count(&d, "reduce_sum"), 0);
+    assert!(d.eqns.len() < j.jaxpr.eqns.len());
+    println!("{}\n{d}\n{}", j.jaxpr, optimize(&j).jaxpr);
+    let n = check_passes(&j);
+    assert!(n[4] < n[0], "optimize does more than dce: {n:?}");
+}
+
+#[test]
+fn cse_merges_duplicated_sin() {
+    let f = |x: &Tensor| x.sin() * 2.0 + x.sin().exp() + x.sin();
+    let j = make_jaxpr(f)(&f32s(&[4]));
+    assert_eq!(count(&j.jaxpr, "sin"), 3);
+    let c = cse(&j.jaxpr);
+    assert_eq!(count(&c, "sin"), 1);
+    let n = check_passes(&j);
+    assert_eq!(n[1], j.jaxpr.eqns.len() - 2);
+}
+
+#[test]
+fn simplify_removes_mul_by_one_and_identities() {
+    let f = |x: &Tensor| {
+        let y = (x * 1.0 + 0.0) - 0.0;
+        let y = -(-y);
+        let y = y.t().t().reshape(&[6]).reshape(&[3, 2]).reshape(&[2, 3]);
+        stop_gradient(&y.cast(DType::F32)).exp()
+    };
+    let j = make_jaxpr(f)(&f32s(&[2, 3]));
+    let s = dce(&simplify(&j.jaxpr));
+    assert_eq!(
+        s.to_string(),
+        "{ lambda ; a:f32[2,3]. let b:f32[2,3] = exp a in (b,) }",
+        "from\n{}",
+        j.jaxpr
+    );
+    check_passes(&j);
+}
+
+#[test]
+fn transpose_of_transpose_composes() {
+    let x = f32s(&[2, 3, 4]);
+    let j = make_jaxpr(|x: &Tensor| x.transpose(&[1, 0, 2]).transpose(&[0, 2, 1]))(&x);
+    let s = dce(&simplify(&j.jaxpr));
+    assert_eq!(count(&s, "transpose"), 1);
+    check_passes(&j);
+}
+
+#[test]
+fn broadcast_then_sum_is_a_scalar_multiply() {
+    let x = f32s(&[3]);
+    let j = make_jaxpr(|x: &Tensor| x.broadcast_to(&[4, 3]).sum_axes(&[0]))(&x);
+    let s = dce(&simplify(&j.jaxpr));
+    assert_eq!(count(&s, "reduce_sum"), 0, "{s}");
+    assert_eq!(count(&s, "broadcast_in_dim"), 0, "{s}");
+    assert_eq!(count(&s, "mul"), 1, "{s}");
+    check_passes(&j);
+}
+
+#[test]
+fn zeros_propagate_through_mul_and_add() {
+    let x = f32s(&[3]);
+    let f = |x: &Tensor| {
+        // A captured constant of zeros: constant folding makes it a splat.
+        let zz = Tensor::zeros(&[3], DType::F32);
+        (x.sin() * &zz + x.cos()) + &zz * x
+    };
+    let j = make_jaxpr(f)(&x);
+    let o = optimize(&j);
+    assert_eq!(count(&o.jaxpr, "mul"), 0, "{}", o.jaxpr);
+    assert_eq!(count(&o.jaxpr, "add"), 0, "{}", o.jaxpr);
+    check_passes(&j);
+}
+
+#[test]
+fn constant_folding_evaluates_constants() {
+    let c = Tensor::from_vec(vec![1.0f32, 2.0, 3.0], &[3]);
+    let f = |x: &Tensor| x * (c.exp() + 1.0) + (Tensor::scalar(2.0f32) * 3.0).sin();
+    let j = make_jaxpr(f)(&f32s(&[3]));
+    let (k, consts) = constant_fold(&j.jaxpr, &j.consts);
+    assert_eq!(k.eqns.len(), 2, "{k}"); // mul, add (of a literal)
+    assert_eq!(consts.len(), 1);
+    check_passes(&j);
+}
+
+// ---- real programs -----------------------------------------------------------------------
+
+#[derive(PyTree, Clone, Debug)]
+struct Mlp {
+    w1: Tensor,
+    b1: Tensor,
+    w2: Tensor,
+    b2: Tensor,
+}
+
+fn mlp_loss(p: &Mlp, x: &Tensor, y: &Tensor) -> Tensor {
+    let h = (x.matmul(&p.w1) + &p.b1).tanh();
+    let logits = h.matmul(&p.w2) + &p.b2;
+    -(ferrax::nn::log_softmax(&logits, -1) * y).sum() / 8.0
+}
+
+fn mlp(n_in: usize, n_h: usize, n_out: usize) -> Mlp {
+    Mlp {
+        w1: f32s(&[n_in, n_h]),
+        b1: f32s(&[n_h]),
+        w2: f32s(&[n_h, n_out]),
+        b2: f32s(&[n_out]),
+    }
+}
+
+#[test]
+fn grad_of_an_mlp_loss() {
+    let p = mlp(5, 7, 3);
+    let x = f32s(&[8, 5]);
+    let y = f32s(&[8, 3]);
+    let j = make_jaxpr(|(p, x, y): &(Mlp, Tensor, Tensor)| {
+        value_and_grad(|p: &Mlp| mlp_loss(p, x, y))(p)
+    })(&(p, x, y));
+    let n = check_passes(&j);
+    let o = optimize(&j);
+    println!("mlp grad: {} -> {:?}\n{}", j.jaxpr.eqns.len(), n, o.jaxpr);
+    assert!(n[4] < n[0], "{n:?}");
+}
+
+#[test]
+fn jit_style_captured_params() {
+    // Parameters captured as constants: folding must not blow up big constants.
+    let p = Mlp {
+        w1: Tensor::from_f64_values(
+            &(0..200).map(|i| (i as f64).sin()).collect::<Vec<_>>(),
+            &[10, 20],
+            DType::F32,
+        ),
+        b1: Tensor::ones(&[20], DType::F32),
+        w2: Tensor::from_f64_values(
+            &(0..60).map(|i| (i as f64).cos()).collect::<Vec<_>>(),
+            &[20, 3],
+            DType::F32,
+        ),
+        b2: Tensor::zeros(&[3], DType::F32),
+    };
+    let y = f32s(&[8, 3]);
+    let j = make_jaxpr(|x: &Tensor| grad(|x: &Tensor| mlp_loss(&p, x, &y))(x))(&f32s(&[8, 10]));
+    check_passes(&j);
+}
+
+#[test]
+fn vmapped_gradients() {
+    let g = |x: &Tensor| (x.sin() * x).sum();
+    let j = make_jaxpr(vmap(grad(g)))(&f32s(&[4, 3]));
+    let n = check_passes(&j);
+    assert!(n[4] < j.jaxpr.eqns.len(), "{n:?}");
+    let p = mlp(3, 4, 2);
+    let per_example = vmap_with(
+        |(p, x, y): &(Mlp, Tensor, Tensor)| grad(|p: &Mlp| mlp_loss(p, x, y))(p),
+        VmapSpec::new().in_axes((AxisSpec::NotMapped, 0, 0)),
+    );
+    let j = make_jaxpr(per_example)(&(p, f32s(&[5, 3]), f32s(&[5, 2])));
+    check_passes(&j);
+}
+
+#[test]
+fn scan_and_cond_programs() {
+    let f = |(c, xs): &(Tensor, Tensor)| {
+        let (c, ys) = lax::scan(
+            |c: &Tensor, x: &Tensor| {
+                let n = c * x.sin() + x.sin() * 1.0;
+                (n.clone(), n.cos())
+            },
+            c,
+            xs,
+        );
+        c.sum() + ys.sum()
+    };
+    let args = (f32s(&[2]), f32s(&[5, 2]));
+    check_passes(&make_jaxpr(f)(&args));
+    check_passes(&make_jaxpr(grad(f))(&args));
+    let g = |x: &Tensor| {
+        lax::cond(
+            &x.sum().gt(0.0),
+            |x: &Tensor| (x.sin() * 1.0).t().t(),
+            |x: &Tensor| -(-x.cos()),
+            x,
+        )
+        .sum()
+    };
+    check_passes(&make_jaxpr(g)(&f32s(&[2, 2])));
+    check_passes(&make_jaxpr(grad(g))(&f32s(&[2, 2])));
+}
+
+// ---- random programs ---------------------------------------------------------------------
+
+fn apply(op: u8, x: &Tensor, y: &Tensor) -> Tensor {
+    match op % 16 {
+        0 => x.sin(),
+        1 => x + y,
+        2 => x * y,
+        3 => x - y,
+        4 => x * 1.0,
+        5 => x + 0.0,
+        6 => -x,
+        7 => x.t(),
+        8 => x.reshape(&[-1]).reshape(&[3, 3]),
+        9 => x.tanh(),
+        10 => x.sum_axes(&[0]).broadcast_to(&[3, 3]),
+        11 => x * 0.0 + y,
+        12 => stop_gradient(x).exp() * 0.5,
+        13 => x.cast(DType::F64).cast(DType::F32),
+        14 => x.maximum(y),
+        _ => x.broadcast_to(&[2, 3, 3]).sum_axes(&[0]),
+    }
+}
+
+fn program(ops: &[(u8, u8, u8)], a: &Tensor, b: &Tensor) -> Vec<Tensor> {
+    let mut vals = vec![a.clone(), b.clone(), a.sin()];
+    for &(op, i, k) in ops {
+        let x = vals[i as usize % vals.len()].clone();
+        let y = vals[k as usize % vals.len()].clone();
+        vals.push(apply(op, &x, &y));
+    }
+    vals[vals.len() - 2..].to_vec()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn random_programs_keep_their_values(
+        ops in proptest::collection::vec((0u8..16, 0u8..255, 0u8..255), 1..12),
+        with_grad in any::<bool>(),
+    ) {
+        let args = (f32s(&[3, 3]), f32s(&[3, 3]));
+        let j = if with_grad {
+            make_jaxpr(grad(|(a, b): &(Tensor, Tensor)| {
+                program(&ops, a, b).iter().map(|t| t.sin().sum()).fold(Tensor::scalar(0.0f32), |s, t| s + t)
+            }))(&args)
+        } else {
+            make_jaxpr(|(a, b): &(Tensor, Tensor)| program(&ops, a, b))(&args)
+        };
+        check_passes(&j);
+    }
+}
