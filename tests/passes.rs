@@ -241,6 +241,32 @@ fn grad_of_an_mlp_loss() {
     let o = optimize(&j);
     println!("mlp grad: {} -> {:?}\n{}", j.jaxpr.eqns.len(), n, o.jaxpr);
     assert!(n[4] < n[0], "{n:?}");
+    // The transposes after the weight-gradient products become swapped products.
+    assert_eq!(count(&j.jaxpr, "transpose"), 2);
+    assert_eq!(count(&o.jaxpr, "transpose"), 0, "{}", o.jaxpr);
+}
+
+#[test]
+fn transpose_of_a_shared_product_is_kept() {
+    let args = (f32s(&[2, 3]), f32s(&[3, 4]));
+    let j = make_jaxpr(|(a, b): &(Tensor, Tensor)| {
+        let p = a.matmul(b);
+        (p.t(), p)
+    })(&args);
+    let o = optimize(&j);
+    assert_eq!(count(&o.jaxpr, "dot_general"), 1, "{}", o.jaxpr);
+    let j = make_jaxpr(|(a, b): &(Tensor, Tensor)| a.matmul(b).t())(&args);
+    let o = optimize(&j);
+    assert_eq!(count(&o.jaxpr, "transpose"), 0, "{}", o.jaxpr);
+    check_passes(&j);
+}
+
+#[test]
+fn sum_over_size_one_axes_is_a_reshape() {
+    let j = make_jaxpr(|x: &Tensor| x.reshape(&[1, 3]).sum_axes(&[0]).exp())(&f32s(&[3]));
+    let o = optimize(&j);
+    assert_eq!(o.jaxpr.eqns.len(), 1, "{}", o.jaxpr);
+    check_passes(&j);
 }
 
 #[test]

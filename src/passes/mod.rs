@@ -47,6 +47,12 @@ pub(crate) struct Rewriter<'a> {
     map: Vec<Option<Atom>>,
     /// For each new variable, the index of its defining equation in `out.eqns`.
     def_of: Vec<Option<usize>>,
+    /// How many times each old variable is read (by equations and outputs).
+    old_uses: Vec<u32>,
+    /// For each new variable made by `copy_eqn`, the old variable it replaces.
+    origin: Vec<Option<Var>>,
+    /// New variables that some other old variable was also mapped to by `set`.
+    shared: std::collections::HashSet<Var>,
 }
 
 impl<'a> Rewriter<'a> {
@@ -57,7 +63,16 @@ impl<'a> Rewriter<'a> {
             out: Jaxpr::default(),
             map: vec![None; src.var_avals.len()],
             def_of: Vec::new(),
+            old_uses: vec![0; src.var_avals.len()],
+            origin: Vec::new(),
+            shared: Default::default(),
         };
+        let reads = src.eqns.iter().flat_map(|e| &e.inputs).chain(&src.outvars);
+        for a in reads {
+            if let Atom::Var(v) = a {
+                r.old_uses[v.0 as usize] += 1;
+            }
+        }
         for &v in &src.constvars {
             let nv = r.out.new_var(src.aval(v).clone());
             r.out.constvars.push(nv);
@@ -83,6 +98,9 @@ impl<'a> Rewriter<'a> {
 
     /// Makes old variable `old` stand for the new atom `a`.
     pub fn set(&mut self, old: Var, a: Atom) {
+        if let Atom::Var(v) = a {
+            self.shared.insert(v);
+        }
         self.map[old.0 as usize] = Some(a);
     }
 
@@ -121,8 +139,27 @@ impl<'a> Rewriter<'a> {
             .map(|v| self.src.aval(*v).clone())
             .collect();
         let outs = self.emit(e.prim.clone(), inputs, &avals);
+        self.origin.resize(self.out.var_avals.len(), None);
         for (o, n) in e.outputs.iter().zip(outs) {
             self.map[o.0 as usize] = Some(Atom::Var(n));
+            self.origin[n.0 as usize] = Some(*o);
+        }
+    }
+
+    /// True if the new atom `a` is read exactly once, by the equation being rewritten (as far
+    /// as is known; `false` when unsure).
+    pub fn used_once(&self, a: &Atom) -> bool {
+        match a {
+            Atom::Var(v) => {
+                !self.shared.contains(v)
+                    && self
+                        .origin
+                        .get(v.0 as usize)
+                        .copied()
+                        .flatten()
+                        .is_some_and(|o| self.old_uses[o.0 as usize] == 1)
+            }
+            Atom::Lit(_) => false,
         }
     }
 
@@ -249,6 +286,28 @@ pub fn prune_consts(j: &ClosedJaxpr) -> ClosedJaxpr {
     }
 }
 
+/// True if two jaxprs are equal equation by equation (prims, inputs, outputs; literals by
+/// bits). The passes number variables deterministically, so a round that changes nothing
+/// gives an equal jaxpr.
+fn same_structure(a: &Jaxpr, b: &Jaxpr) -> bool {
+    let atom_eq = |x: &Atom, y: &Atom| match (x, y) {
+        (Atom::Var(v), Atom::Var(w)) => v == w,
+        (Atom::Lit(s), Atom::Lit(t)) => lit_key(s) == lit_key(t),
+        _ => false,
+    };
+    let atoms_eq = |xs: &[Atom], ys: &[Atom]| {
+        xs.len() == ys.len() && xs.iter().zip(ys).all(|(x, y)| atom_eq(x, y))
+    };
+    a.var_avals == b.var_avals
+        && a.constvars == b.constvars
+        && a.invars == b.invars
+        && atoms_eq(&a.outvars, &b.outvars)
+        && a.eqns.len() == b.eqns.len()
+        && a.eqns.iter().zip(&b.eqns).all(|(e, f)| {
+            e.prim == f.prim && e.outputs == f.outputs && atoms_eq(&e.inputs, &f.inputs)
+        })
+}
+
 /// Most rounds [`optimize`] runs before it stops even if the jaxpr still changes.
 pub const MAX_ROUNDS: usize = 8;
 
@@ -269,7 +328,7 @@ pub const MAX_ROUNDS: usize = 8;
 pub fn optimize(j: &ClosedJaxpr) -> ClosedJaxpr {
     let mut cur = j.clone();
     for _ in 0..MAX_ROUNDS {
-        let before = cur.jaxpr.to_string();
+        let before = cur.clone();
         let s = simplify(&cur.jaxpr);
         let (f, consts) = constant_fold(&s, &cur.consts);
         let c = cse(&f);
@@ -278,7 +337,7 @@ pub fn optimize(j: &ClosedJaxpr) -> ClosedJaxpr {
             jaxpr: Arc::new(d),
             consts,
         };
-        if cur.jaxpr.to_string() == before {
+        if same_structure(&cur.jaxpr, &before.jaxpr) && cur.consts.len() == before.consts.len() {
             break;
         }
     }

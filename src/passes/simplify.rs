@@ -2,7 +2,7 @@
 
 use super::{eval_now, scalar, Rewriter};
 use crate::core::{Atom, Aval, Jaxpr, Shape};
-use crate::prims::{BinaryOp, ElementwiseOp, Prim, ReduceOp, ShapeOp, UnaryOp};
+use crate::prims::{BinaryOp, DotGeneral, ElementwiseOp, Prim, ReduceOp, ShapeOp, UnaryOp};
 use smallvec::{smallvec, SmallVec};
 
 /// Rewrites algebraic identities (only where the replacement has exactly the equation's
@@ -17,7 +17,10 @@ use smallvec::{smallvec, SmallVec};
 ///   identity transpose, reshape or `broadcast_in_dim` → `x`; `reshape (reshape x)` → one
 ///   reshape; `broadcast_in_dim (broadcast_in_dim x)` → one `broadcast_in_dim`;
 /// - `reduce_sum` over exactly the dims a `broadcast_in_dim` added → `x * n` (or `x` when
-///   `n = 1`); `reduce_sum` over no axes → `x`; reshape, transpose, broadcast and sum of a
+///   `n = 1`); `reduce_sum` over no axes → `x`, over size-1 axes → a reshape;
+/// - a splat operand of a binary op → a literal (rank-0 operands stretch);
+/// - `transpose (dot_general x y)` that swaps the free dims → `dot_general y x` (when the
+///   product has no other reader); reshape, transpose, broadcast and sum of a
 ///   splat → a splat.
 ///
 /// ```
@@ -72,7 +75,7 @@ fn rewrite(r: &mut Rewriter, prim: &Prim, ins: &[Atom], out: &Aval) -> Option<At
             let (a, b) = (&ins[0], &ins[1]);
             let zero = |r: &Rewriter, x: &Atom| is_value(r, x, 0.0);
             let one = |r: &Rewriter, x: &Atom| is_value(r, x, 1.0);
-            match op {
+            let specific = match op {
                 BinaryOp::Add | BinaryOp::AddAny => {
                     if zero(r, b) && same(r, a) {
                         Some(a.clone())
@@ -109,6 +112,22 @@ fn rewrite(r: &mut Rewriter, prim: &Prim, ins: &[Atom], out: &Aval) -> Option<At
                 }
                 BinaryOp::Div if one(r, b) && same(r, a) => Some(a.clone()),
                 _ => None,
+            };
+            if specific.is_some() {
+                return specific;
+            }
+            // A splat operand of a binary op becomes a literal (a rank-0 operand stretches),
+            // so the broadcast need not be materialized.
+            let lit_a = matches!(a, Atom::Var(_)).then(|| r.splat(a)).flatten();
+            let lit_b = matches!(b, Atom::Var(_)).then(|| r.splat(b)).flatten();
+            if let (Some(c), true) = (lit_a, same(r, b)) {
+                let p = Prim::Binary(*op);
+                Some(emit1(r, p, smallvec![Atom::Lit(c), b.clone()], out))
+            } else if let (Some(c), true) = (lit_b, same(r, a)) {
+                let p = Prim::Binary(*op);
+                Some(emit1(r, p, smallvec![a.clone(), Atom::Lit(c)], out))
+            } else {
+                None
             }
         }
         Prim::Shape(op) => rewrite_shape(r, op, &ins[0], out),
@@ -119,6 +138,14 @@ fn rewrite(r: &mut Rewriter, prim: &Prim, ins: &[Atom], out: &Aval) -> Option<At
             }
             let in_aval = r.aval(a);
             let n: usize = axes.iter().map(|&d| in_aval.shape[d]).product();
+            if n == 1 && in_aval.size() > 0 {
+                // Summing size-1 axes only drops them.
+                let op = ShapeOp::Reshape {
+                    new_sizes: out.shape.clone(),
+                };
+                return rewrite_shape(r, &op, a, out)
+                    .or_else(|| Some(emit1(r, Prim::Shape(op), smallvec![a.clone()], out)));
+            }
             if let Some(c) = r.splat(a) {
                 let m = eval_now(
                     &Prim::Binary(BinaryOp::Mul),
@@ -178,6 +205,10 @@ fn rewrite_shape(r: &mut Rewriter, op: &ShapeOp, a: &Atom, out: &Aval) -> Option
                 return Some(r.splat_atom(c, out));
             }
             let e = r.def(a)?;
+            if let Prim::Dot(d) = &e.prim {
+                let (d, ins) = (d.clone(), e.inputs.clone());
+                return swap_dot(r, &d, ins, permutation, a, out);
+            }
             let Prim::Shape(ShapeOp::Transpose { permutation: inner }) = &e.prim else {
                 return None;
             };
@@ -240,4 +271,44 @@ fn rewrite_shape(r: &mut Rewriter, op: &ShapeOp, a: &Atom, out: &Aval) -> Option
         }
         _ => None,
     }
+}
+
+/// `transpose(dot_general(x, y))` whose permutation only swaps the free dims of `x` and `y`
+/// (batch dims staying first) is `dot_general(y, x)`: the transpose autodiff emits after
+/// the weight-gradient product disappears. Only when the product has no other reader.
+fn swap_dot(
+    r: &mut Rewriter,
+    d: &DotGeneral,
+    ins: SmallVec<[Atom; 3]>,
+    permutation: &[usize],
+    a: &Atom,
+    out: &Aval,
+) -> Option<Atom> {
+    if !r.used_once(a) {
+        return None;
+    }
+    let (x, y) = (r.aval(&ins[0]), r.aval(&ins[1]));
+    let nb = d.lhs_batch.len();
+    let nx = x.ndim() - nb - d.lhs_contracting.len();
+    let ny = y.ndim() - nb - d.rhs_contracting.len();
+    let want: Vec<usize> = (0..nb)
+        .chain(nb + nx..nb + nx + ny)
+        .chain(nb..nb + nx)
+        .collect();
+    if permutation != want.as_slice() {
+        return None;
+    }
+    let swapped = DotGeneral {
+        lhs_contracting: d.rhs_contracting.clone(),
+        rhs_contracting: d.lhs_contracting.clone(),
+        lhs_batch: d.rhs_batch.clone(),
+        rhs_batch: d.lhs_batch.clone(),
+        preferred_element_type: d.preferred_element_type,
+    };
+    Some(emit1(
+        r,
+        Prim::Dot(swapped),
+        smallvec![ins[1].clone(), ins[0].clone()],
+        out,
+    ))
 }
