@@ -335,6 +335,52 @@ fn scan_and_cond_programs() {
     check_passes(&make_jaxpr(grad(g))(&f32s(&[2, 2])));
 }
 
+fn sub_jaxpr_eqns(j: &Jaxpr) -> usize {
+    use ferrax::prims::{loops::LoopOp, Prim};
+    j.eqns
+        .iter()
+        .map(|e| match &e.prim {
+            Prim::Loop(LoopOp::Scan { jaxpr, .. }) => jaxpr.0.eqns.len(),
+            Prim::Loop(LoopOp::While {
+                cond_jaxpr,
+                body_jaxpr,
+                ..
+            }) => cond_jaxpr.0.eqns.len() + body_jaxpr.0.eqns.len(),
+            Prim::Cond(c) => c.branches.iter().map(|b| b.0.eqns.len()).sum(),
+            _ => 0,
+        })
+        .sum()
+}
+
+#[test]
+fn bodies_of_loops_and_branches_are_optimized() {
+    let f = |(c, xs): &(Tensor, Tensor)| {
+        let (c, ys) = lax::scan(
+            |c: &Tensor, x: &Tensor| (c * x.sin() + x.sin() * 1.0, (-(-x)).t().t()),
+            c,
+            xs,
+        );
+        let w = lax::while_loop(
+            |c: &Tensor| (c.sum() * 1.0).lt(10.0),
+            |c: &Tensor| stop_gradient(c) + 1.0 + 0.0,
+            &c.abs(),
+        );
+        let k = lax::cond(
+            &w.sum().gt(0.0),
+            |x: &Tensor| x.sin() * 1.0,
+            |x: &Tensor| x.cos() + x.cos(),
+            &ys,
+        );
+        (c, k.sum())
+    };
+    let args = (f32s(&[2, 2]), f32s(&[5, 2, 2]));
+    let j = make_jaxpr(f)(&args);
+    let o = optimize(&j);
+    let (before, after) = (sub_jaxpr_eqns(&j.jaxpr), sub_jaxpr_eqns(&o.jaxpr));
+    assert!(after + 8 <= before, "{before} -> {after}\n{}", o.jaxpr);
+    check_passes(&j);
+}
+
 // ---- random programs ---------------------------------------------------------------------
 
 fn apply(op: u8, x: &Tensor, y: &Tensor) -> Tensor {

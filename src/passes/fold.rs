@@ -35,6 +35,12 @@ pub const FOLD_MAX_ELEMENTS: usize = 1024;
 /// assert_eq!(consts[0].to_vec::<f32>(), vec![1f32.exp(), 2f32.exp()]);
 /// ```
 pub fn constant_fold(jaxpr: &Jaxpr, consts: &[Tensor]) -> (Jaxpr, Vec<Tensor>) {
+    fold(jaxpr, consts, true)
+}
+
+/// [`constant_fold`]; with `new_consts` false, only results that are literals or splats are
+/// folded (for sub-jaxprs, whose interface has no room for new constants).
+pub(crate) fn fold(jaxpr: &Jaxpr, consts: &[Tensor], new_consts_ok: bool) -> (Jaxpr, Vec<Tensor>) {
     assert_eq!(
         jaxpr.constvars.len(),
         consts.len(),
@@ -110,6 +116,10 @@ pub fn constant_fold(jaxpr: &Jaxpr, consts: &[Tensor]) -> (Jaxpr, Vec<Tensor>) {
             continue;
         };
         let outs = eval_now(&e.prim, &values);
+        if !new_consts_ok && outs.iter().any(|t| splat_value(t).is_none()) {
+            r.copy_eqn(i, ins);
+            continue;
+        }
         for ((o, t), aval) in e.outputs.iter().zip(outs).zip(&out_avals) {
             let at = if let Some(s) = splat_value(&t) {
                 r.splat_atom(s, aval)

@@ -10,7 +10,8 @@
 //! [`simplify`] drops `stop_gradient` (which only matters to differentiation) and treats a
 //! symbolic zero (`broadcast_in_dim 0.0`) times anything as zero, as autodiff's symbolic
 //! zeros do (for a non-finite `x`, IEEE `x * 0` would be NaN). Sub-jaxprs of call, cond and
-//! loop equations are left as they are.
+//! loop equations are left as they are by the single passes; [`optimize_sub_jaxprs`] (run by
+//! [`optimize`]) optimizes them.
 //!
 //! ```
 //! use ferrax::prelude::*;
@@ -26,11 +27,13 @@ mod cse;
 mod dce;
 mod fold;
 mod simplify;
+mod sub;
 
 pub use cse::cse;
 pub use dce::dce;
 pub use fold::{constant_fold, FOLD_MAX_ELEMENTS};
 pub use simplify::simplify;
+pub use sub::optimize_sub_jaxprs;
 
 use crate::core::Shape;
 use crate::core::{Atom, Aval, ClosedJaxpr, Jaxpr, Var};
@@ -311,7 +314,8 @@ fn same_structure(a: &Jaxpr, b: &Jaxpr) -> bool {
 /// Most rounds [`optimize`] runs before it stops even if the jaxpr still changes.
 pub const MAX_ROUNDS: usize = 8;
 
-/// Runs [`simplify`], [`constant_fold`], [`cse`] and [`dce`] in rounds until the jaxpr stops
+/// Optimizes sub-jaxprs ([`optimize_sub_jaxprs`]), then runs [`simplify`],
+/// [`constant_fold`], [`cse`] and [`dce`] in rounds until the jaxpr stops
 /// changing (at most [`MAX_ROUNDS`]), then drops unused constants. The result computes the
 /// same outputs from the same inputs (see the module docs for what "same" assumes).
 ///
@@ -326,7 +330,10 @@ pub const MAX_ROUNDS: usize = 8;
 /// assert_eq!(run(&o), run(&j));
 /// ```
 pub fn optimize(j: &ClosedJaxpr) -> ClosedJaxpr {
-    let mut cur = j.clone();
+    let mut cur = ClosedJaxpr {
+        jaxpr: Arc::new(optimize_sub_jaxprs(&j.jaxpr)),
+        consts: j.consts.clone(),
+    };
     for _ in 0..MAX_ROUNDS {
         let before = cur.clone();
         let s = simplify(&cur.jaxpr);
