@@ -432,3 +432,38 @@ proptest! {
         check_passes(&j);
     }
 }
+
+fn apply_int(op: u8, x: &Tensor, y: &Tensor) -> Tensor {
+    match op % 10 {
+        0 => x + y,
+        1 => x * y,
+        2 => x - y,
+        3 => x * 1,
+        4 => x + 0,
+        5 => -x,
+        6 => ferrax::numpy::where_(&x.gt(y), x, y),
+        7 => x.t().t() * 0 + y,
+        8 => x.cast(DType::F32).cast(DType::I32),
+        _ => x.sum_axes(&[1]).broadcast_to(&[3, 3]).t(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    #[test]
+    fn random_integer_programs_keep_their_values(
+        ops in proptest::collection::vec((0u8..10, 0u8..255, 0u8..255), 1..10),
+    ) {
+        let args = (Tensor::zeros(&[3, 3], DType::I32), Tensor::zeros(&[3, 3], DType::I32));
+        let j = make_jaxpr(|(a, b): &(Tensor, Tensor)| {
+            let mut vals = vec![a.clone(), b.clone(), a * b];
+            for &(op, i, k) in &ops {
+                let x = vals[i as usize % vals.len()].clone();
+                let y = vals[k as usize % vals.len()].clone();
+                vals.push(apply_int(op, &x, &y));
+            }
+            vals[vals.len() - 2..].to_vec()
+        })(&args);
+        check_passes(&j);
+    }
+}

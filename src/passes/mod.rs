@@ -315,7 +315,7 @@ fn same_structure(a: &Jaxpr, b: &Jaxpr) -> bool {
 pub const MAX_ROUNDS: usize = 8;
 
 /// Optimizes sub-jaxprs ([`optimize_sub_jaxprs`]), then runs [`simplify`],
-/// [`constant_fold`], [`cse`] and [`dce`] in rounds until the jaxpr stops
+/// [`constant_fold`], [`cse`] and [`dce`] (with a [`dce`] first) in rounds until the jaxpr stops
 /// changing (at most [`MAX_ROUNDS`]), then drops unused constants. The result computes the
 /// same outputs from the same inputs (see the module docs for what "same" assumes).
 ///
@@ -336,7 +336,7 @@ pub fn optimize(j: &ClosedJaxpr) -> ClosedJaxpr {
     };
     for _ in 0..MAX_ROUNDS {
         let before = cur.clone();
-        let s = simplify(&cur.jaxpr);
+        let s = simplify(&dce(&cur.jaxpr));
         let (f, consts) = constant_fold(&s, &cur.consts);
         let c = cse(&f);
         let d = dce(&c);

@@ -3,6 +3,7 @@
 use super::{eval_now, scalar, Rewriter};
 use crate::core::{Atom, Aval, Jaxpr, Shape};
 use crate::prims::{BinaryOp, DotGeneral, ElementwiseOp, Prim, ReduceOp, ShapeOp, UnaryOp};
+use crate::DType;
 use smallvec::{smallvec, SmallVec};
 
 /// Rewrites algebraic identities (only where the replacement has exactly the equation's
@@ -88,7 +89,7 @@ fn rewrite(r: &mut Rewriter, prim: &Prim, ins: &[Atom], out: &Aval) -> Option<At
                 BinaryOp::Sub => {
                     if zero(r, b) && same(r, a) {
                         Some(a.clone())
-                    } else if zero(r, a) && same(r, b) {
+                    } else if zero(r, a) && same(r, b) && out.dtype != DType::U32 {
                         Some(emit1(
                             r,
                             Prim::Unary(UnaryOp::Neg),
@@ -120,10 +121,11 @@ fn rewrite(r: &mut Rewriter, prim: &Prim, ins: &[Atom], out: &Aval) -> Option<At
             // so the broadcast need not be materialized.
             let lit_a = matches!(a, Atom::Var(_)).then(|| r.splat(a)).flatten();
             let lit_b = matches!(b, Atom::Var(_)).then(|| r.splat(b)).flatten();
-            if let (Some(c), true) = (lit_a, same(r, b)) {
+            let same_shape = |r: &Rewriter, x: &Atom| r.aval(x).shape == out.shape;
+            if let (Some(c), true) = (lit_a, same_shape(r, b)) {
                 let p = Prim::Binary(*op);
                 Some(emit1(r, p, smallvec![Atom::Lit(c), b.clone()], out))
-            } else if let (Some(c), true) = (lit_b, same(r, a)) {
+            } else if let (Some(c), true) = (lit_b, same_shape(r, a)) {
                 let p = Prim::Binary(*op);
                 Some(emit1(r, p, smallvec![a.clone(), Atom::Lit(c)], out))
             } else {

@@ -95,7 +95,7 @@ fn optimize_body(j: &Jaxpr) -> Jaxpr {
     }
     let mut cur = optimize_sub_jaxprs(j);
     for _ in 0..MAX_ROUNDS {
-        let s = simplify(&cur);
+        let s = simplify(&dce(&cur));
         let (f, _) = fold(&s, &[], false);
         let next = dce(&cse(&f));
         let done = same_structure(&next, &cur);
