@@ -10,6 +10,15 @@ use std::sync::Arc;
 
 /// Largest output (in elements) [`constant_fold`] computes at compile time and stores as a
 /// new constant.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// assert!(2000 > ferrax::passes::FOLD_MAX_ELEMENTS);
+/// let ramp = Tensor::arange(0.0, 2000.0, 1.0, DType::F32);
+/// let j = make_jaxpr(|x: &Tensor| x + ramp.sin())(&Tensor::zeros(&[2000], DType::F32));
+/// let (f, _) = ferrax::passes::constant_fold(&j.jaxpr, &j.consts);
+/// assert_eq!(f.eqns.len(), 2); // sin of 2000 elements is too big to fold
+/// ```
 pub const FOLD_MAX_ELEMENTS: usize = 1024;
 
 /// Evaluates at compile time what does not depend on the inputs:

@@ -312,6 +312,10 @@ fn same_structure(a: &Jaxpr, b: &Jaxpr) -> bool {
 }
 
 /// Most rounds [`optimize`] runs before it stops even if the jaxpr still changes.
+///
+/// ```
+/// assert!(ferrax::passes::MAX_ROUNDS >= 2);
+/// ```
 pub const MAX_ROUNDS: usize = 8;
 
 /// Optimizes sub-jaxprs ([`optimize_sub_jaxprs`]), then runs [`simplify`],
