@@ -174,6 +174,78 @@ pub fn tanh_f32(x: f32) -> f32 {
     }
 }
 
+/// `ln(x)` for f32 without branches (Cephes' `logf`: `x = m 2^e` with `m` in
+/// `[√½, √2)`, a degree-9 polynomial in `m - 1`). Subnormals, 0, negatives, inf and NaN are
+/// handled like libm.
+///
+/// ```
+/// let l = ferrax::kernels::elementwise::log_f32(std::f32::consts::E);
+/// assert!((l - 1.0).abs() <= f32::EPSILON);
+/// ```
+#[inline(always)]
+#[allow(clippy::excessive_precision)] // published coefficients, kept as written
+pub fn log_f32(x: f32) -> f32 {
+    // Scale subnormals into the normal range first.
+    let tiny = x < f32::MIN_POSITIVE;
+    let xs = if tiny { x * 8_388_608.0 } else { x }; // 2^23
+    let bits = xs.to_bits();
+    let mut e = ((bits >> 23) & 0xff) as i32 - 126;
+    let mut m = f32::from_bits((bits & 0x007f_ffff) | 0x3f00_0000); // in [0.5, 1)
+    if tiny {
+        e -= 23;
+    }
+    let small = m < std::f32::consts::FRAC_1_SQRT_2;
+    if small {
+        e -= 1;
+    }
+    m = if small { m + m - 1.0 } else { m - 1.0 };
+    let z = m * m;
+    let mut p = 7.037_683_6e-2_f32;
+    p = p * m - 1.151_461_e-1;
+    p = p * m + 1.167_699_9e-1;
+    p = p * m - 1.242_014_1e-1;
+    p = p * m + 1.424_932_3e-1;
+    p = p * m - 1.666_805_8e-1;
+    p = p * m + 2.000_071_4e-1;
+    p = p * m - 2.499_999_4e-1;
+    p = p * m + 3.333_333_1e-1;
+    let ef = e as f32;
+    let mut y = p * m * z;
+    y += -2.121_944_4e-4 * ef;
+    y += -0.5 * z;
+    let r = m + y + 0.693_359_4 * ef;
+    if x.is_nan() || x < 0.0 {
+        f32::NAN
+    } else if x == 0.0 {
+        f32::NEG_INFINITY
+    } else if x == f32::INFINITY {
+        x
+    } else {
+        r
+    }
+}
+
+/// `ln(1 + x)` for f32 from [`log_f32`] with Kahan's correction (`ln(u) · x / (u - 1)` for
+/// `u = 1 + x`), accurate for tiny `x`.
+///
+/// ```
+/// let l = ferrax::kernels::elementwise::log1p_f32(1e-7);
+/// assert!((l - 1e-7).abs() < 1e-13);
+/// ```
+#[inline(always)]
+pub fn log1p_f32(x: f32) -> f32 {
+    let u = 1.0 + x;
+    let d = u - 1.0;
+    let r = log_f32(u) * (x / d);
+    if d == 0.0 {
+        x
+    } else if u == f32::INFINITY {
+        u
+    } else {
+        r
+    }
+}
+
 /// The logistic sigmoid for f32 from [`exp_f32`], stable for large |x|.
 ///
 /// ```
@@ -234,6 +306,29 @@ mod tests {
         assert_eq!(tanh_f32(-0.0).to_bits(), (-0.0f32).to_bits());
         assert_eq!(tanh_f32(f32::INFINITY), 1.0);
         assert!(tanh_f32(f32::NAN).is_nan());
+    }
+
+    #[test]
+    fn log_and_log1p_are_within_two_ulp() {
+        let mut worst = 0;
+        // Walk the bit patterns from the smallest subnormal to the largest finite value.
+        for bits in (1u32..0x7f80_0000).step_by(997) {
+            let x = f32::from_bits(bits);
+            worst = worst.max(ulps(log_f32(x), (x as f64).ln() as f32));
+        }
+        assert!(worst <= 1, "log: worst error {worst} ulp");
+        let mut worst1 = 0;
+        for x in sweep(-0.999, 10.0, 400_000).chain(sweep(-1e-3, 1e-3, 100_000)) {
+            worst1 = worst1.max(ulps(log1p_f32(x), (x as f64).ln_1p() as f32));
+        }
+        assert!(worst1 <= 2, "log1p: worst error {worst1} ulp");
+        assert_eq!(log_f32(0.0), f32::NEG_INFINITY);
+        assert!(log_f32(-1.0).is_nan() && log_f32(f32::NAN).is_nan());
+        assert_eq!(log_f32(f32::INFINITY), f32::INFINITY);
+        assert_eq!(log1p_f32(-1.0), f32::NEG_INFINITY);
+        assert!(log1p_f32(-2.0).is_nan());
+        assert_eq!(log1p_f32(f32::INFINITY), f32::INFINITY);
+        assert_eq!(log1p_f32(-0.0).to_bits(), (-0.0f32).to_bits());
     }
 
     #[test]

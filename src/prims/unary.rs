@@ -318,6 +318,8 @@ pub fn eval_unary(op: UnaryOp, x: &ArrayData) -> ArrayData {
             Exp => a.mapv(crate::kernels::elementwise::exp_f32),
             Tanh => a.mapv(crate::kernels::elementwise::tanh_f32),
             Logistic => a.mapv(crate::kernels::elementwise::logistic_f32),
+            Log => a.mapv(crate::kernels::elementwise::log_f32),
+            Log1p => a.mapv(crate::kernels::elementwise::log1p_f32),
             _ => float_map(op, a),
         }),
         ArrayData::F64(a) => ArrayData::F64(float_map(op, a)),

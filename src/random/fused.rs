@@ -192,14 +192,14 @@ const GE5: [f32; 9] = [
 ];
 
 /// `√2 · erf_inv(u)` for 16 lanes of f32 uniforms, with the same operations as
-/// `samplers::erf_inv_f32` (branches as per-lane selects, so the polynomial vectorizes; only
-/// `ln_1p` is a scalar call).
+/// `samplers::erf_inv_f32` (branches as per-lane selects, so the polynomial and the `log1p`
+/// kernel, the same one `lax::log1p` evaluates f32 with, vectorize).
 #[inline(always)]
 pub(crate) fn normal_lanes(u: &[f32; LANES], out: &mut [f32; LANES]) {
     let s2 = std::f64::consts::SQRT_2 as f32;
     let mut w = [0f32; LANES];
     for l in 0..LANES {
-        w[l] = -(-(u[l] * u[l])).ln_1p();
+        w[l] = -crate::kernels::elementwise::log1p_f32(-(u[l] * u[l]));
     }
     let mut lt = [false; LANES];
     let mut ww = [0f32; LANES];
