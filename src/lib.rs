@@ -32,7 +32,7 @@ pub use crate::core::make_jaxpr;
 pub use ferrax_derive::PyTree;
 pub use tensor::{DType, Tensor};
 pub use transforms::{
-    checkpoint, custom_jvp, custom_vjp, grad, grad_with_aux, hessian, jacfwd, jacrev, jvp,
+    checkpoint, custom_jvp, custom_vjp, grad, grad_with_aux, hessian, jacfwd, jacrev, jit, jvp,
     linear_transpose, linearize, remat, stop_gradient, value_and_grad, value_and_grad_with_aux,
     vjp, vmap, vmap_with, AxisSpec, VmapSpec,
 };
@@ -43,7 +43,7 @@ pub mod prelude {
     pub use crate::core::{make_jaxpr, ClosedJaxpr, Jaxpr};
     pub use crate::tensor::{DType, Scalar, Tensor};
     pub use crate::transforms::{
-        checkpoint, custom_jvp, custom_vjp, grad, grad_with_aux, hessian, jacfwd, jacrev, jvp,
+        checkpoint, custom_jvp, custom_vjp, grad, grad_with_aux, hessian, jacfwd, jacrev, jit, jvp,
         linear_transpose, linearize, remat, stop_gradient, value_and_grad, value_and_grad_with_aux,
         vjp, vmap, vmap_with, AxisSpec, VmapSpec,
     };

@@ -8,10 +8,13 @@ use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind, trace_to_jaxpr, Aval, Avals, Jaxpr, Outputs};
 use crate::interp::eval_jaxpr;
 use crate::tensor::{ArrayData, Tensor};
-use std::cell::Cell;
+use crate::transforms::LinearizedJaxpr;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
+use std::rc::Rc;
+use std::sync::{Arc, Weak};
 
 /// A flat JVP rule: `(primals, tangents) -> (outputs, output tangents)` on leaves.
 pub type FlatJvpRule = dyn Fn(&[Tensor], &[Tensor]) -> (Vec<Tensor>, Vec<Tensor>) + Send + Sync;
@@ -86,6 +89,11 @@ pub enum CallKind {
     /// (`checkpoint`). `differentiated` marks the tangent block (operands: primals, then
     /// tangents, to which it is linear).
     Checkpoint { differentiated: bool },
+    /// A jitted function (`jit`): runs its closed jaxpr. Forward mode splits it into a `jit`
+    /// of the primal part (outputs and residuals) and a `jit` of the linear tangent part;
+    /// transposing a `jit` whose body is linear in its linear operands is a `jit` of the
+    /// body's backward pass; vmap is a `jit` of the vectorized body.
+    Jit,
 }
 
 /// A call equation: `kind` plus the sub-jaxpr it runs.
@@ -124,6 +132,7 @@ impl PrimRules for CallOp {
             CallKind::CustomVjp { .. } => "custom_vjp_call",
             CallKind::CustomLin { .. } => "custom_lin",
             CallKind::Checkpoint { .. } => "checkpoint",
+            CallKind::Jit => "jit",
         }
     }
 
@@ -155,6 +164,7 @@ impl PrimRules for CallOp {
                 ("differentiated", text(py_bool(*differentiated))),
                 ("policy", text("None")),
             ],
+            CallKind::Jit => vec![("name", text(self.name.clone())), ("jaxpr", jaxpr)],
         }
     }
 
@@ -247,6 +257,7 @@ impl PrimRules for CallOp {
                 )
             }
             CallKind::CustomLin { .. } => panic!("custom_lin: it is linear and is only transposed"),
+            CallKind::Jit => jit_jvp(self, primals, tangents),
             CallKind::Checkpoint {
                 differentiated: false,
             } => {
@@ -380,7 +391,8 @@ impl PrimRules for CallOp {
             }
             CallKind::Checkpoint {
                 differentiated: false,
-            } => {
+            }
+            | CallKind::Jit => {
                 let (jaxpr, mut operands) = batch_body(&self.jaxpr.0, &args, &dims, axis);
                 operands.extend(args);
                 call(self.kind.clone(), jaxpr, &operands)
@@ -467,12 +479,175 @@ impl PrimRules for CallOp {
                 }));
                 out
             }
+            CallKind::Jit => jit_transpose(self, cts, args),
             _ => panic!(
                 "{}: this primitive is not linear, so it has no transpose rule",
                 self.name()
             ),
         }
     }
+}
+
+// ---- jit ---------------------------------------------------------------------------------
+
+/// A `jit` call equation running `jaxpr` (closed: no constvars).
+pub fn jit_call(name: &str, jaxpr: Arc<Jaxpr>) -> Prim {
+    Prim::Call(CallOp {
+        kind: CallKind::Jit,
+        name: name.to_string(),
+        jaxpr: SubJaxpr(jaxpr),
+    })
+}
+
+/// Jaxprs derived from one `jit` body: its linearization and its transposes (per mask of
+/// linear operands), with the values the latter captured.
+#[derive(Default)]
+struct Derived {
+    lin: Option<Rc<LinearizedJaxpr>>,
+    transposes: HashMap<Vec<bool>, (Arc<Jaxpr>, Vec<Tensor>)>,
+}
+
+thread_local! {
+    /// Derived jaxprs per `jit` body, so that differentiating a jitted function again (every
+    /// eager `grad(jit(f))` call) does not re-trace them. Keyed by the body's address: the
+    /// `Weak` keeps that allocation reserved, and entries whose body died are dropped.
+    static DERIVED: RefCell<HashMap<usize, (Weak<Jaxpr>, Derived)>> = RefCell::default();
+}
+
+/// Reads the derived-jaxpr entry of `body`, if any.
+fn derived_get<R>(body: &Arc<Jaxpr>, f: impl FnOnce(&Derived) -> Option<R>) -> Option<R> {
+    DERIVED.with(|d| {
+        d.borrow()
+            .get(&(Arc::as_ptr(body) as usize))
+            .and_then(|(_, e)| f(e))
+    })
+}
+
+/// Updates the derived-jaxpr entry of `body` (creating it, and dropping dead entries).
+fn derived_update(body: &Arc<Jaxpr>, f: impl FnOnce(&mut Derived)) {
+    DERIVED.with(|d| {
+        let mut d = d.borrow_mut();
+        let key = Arc::as_ptr(body) as usize;
+        if !d.contains_key(&key) {
+            d.retain(|_, (w, _)| w.strong_count() > 0);
+        }
+        let (_, e) = d
+            .entry(key)
+            .or_insert_with(|| (Arc::downgrade(body), Derived::default()));
+        f(e);
+    })
+}
+
+/// [`crate::transforms::linearize_jaxpr`] of a `jit` body, cached per body.
+fn cached_linearization(body: &Arc<Jaxpr>) -> Rc<LinearizedJaxpr> {
+    if let Some(l) = derived_get(body, |e| e.lin.clone()) {
+        return l;
+    }
+    // Computed outside the borrow: linearizing may differentiate nested `jit`s.
+    let l = Rc::new(crate::transforms::linearize_jaxpr(body));
+    derived_update(body, |e| e.lin = Some(l.clone()));
+    l
+}
+
+/// The transpose of a `jit` body for a mask of linear operands, cached per body (only when
+/// it captured concrete values, which it always does unless an outer trace leaks in).
+fn cached_transpose(
+    body: &Arc<Jaxpr>,
+    is_linear: &[bool],
+    make: impl FnOnce() -> (Arc<Jaxpr>, Vec<Tensor>),
+) -> (Arc<Jaxpr>, Vec<Tensor>) {
+    if let Some(t) = derived_get(body, |e| e.transposes.get(is_linear).cloned()) {
+        return t;
+    }
+    let t = make();
+    if t.1.iter().all(Tensor::is_concrete) {
+        derived_update(body, |e| {
+            e.transposes.insert(is_linear.to_vec(), t.clone());
+        });
+    }
+    t
+}
+
+/// Forward mode of a `jit` equation: the body is linearized once into a primal part
+/// (`xs -> ys ++ residuals`) and a tangent part (`residuals ++ float tangents -> output
+/// tangents`, linear in the tangents), and each runs as its own `jit` equation. Under
+/// `linearize`/`grad` the first computes now and only the second is staged into the linear
+/// jaxpr (a single `jit` of the whole JVP would mix primal outputs into the linear jaxpr);
+/// under plain `jvp` both run.
+fn jit_jvp(
+    op: &CallOp,
+    primals: &[Tensor],
+    tangents: &[Option<Tensor>],
+) -> (Outputs, Vec<Option<Tensor>>) {
+    let body = &op.jaxpr.0;
+    let n_out = body.outvars.len();
+    let lin = cached_linearization(body);
+    let mut ys = bind(&jit_call(&op.name, lin.primal.clone()), primals).into_vec();
+    let res = ys.split_off(n_out);
+    let mut operands = res;
+    operands.extend(
+        tangents
+            .iter()
+            .zip(primals)
+            .zip(&lin.in_is_float)
+            .filter(|(_, &f)| f)
+            .map(|((t, p), _)| instantiate(t, p)),
+    );
+    let touts = bind(
+        &jit_call(&format!("jvp({})", op.name), lin.tangent.clone()),
+        &operands,
+    );
+    let out_tangents = touts
+        .into_iter()
+        .zip(&ys)
+        .map(|(t, y)| y.dtype().is_float().then_some(t))
+        .collect();
+    (Outputs::from_vec(ys), out_tangents)
+}
+
+/// Transpose of a `jit` equation whose body is linear in its `Linear` operands (what
+/// [`jit_jvp`] stages): a `jit` of the body's backward pass with the known operands as
+/// constants. `cts` are already explicit.
+fn jit_transpose(op: &CallOp, cts: Vec<Tensor>, args: &[LinearArg]) -> Vec<Option<Tensor>> {
+    let is_linear: Vec<bool> = args.iter().map(LinearArg::is_linear).collect();
+    let known: Vec<Tensor> = args
+        .iter()
+        .filter(|a| !a.is_linear())
+        .map(|a| a.known().clone())
+        .collect();
+    let lin_avals: Vec<Aval> = args
+        .iter()
+        .filter(|a| a.is_linear())
+        .map(LinearArg::aval)
+        .collect();
+    let (tj, captured) = cached_transpose(&op.jaxpr.0, &is_linear, || {
+        let nk = known.len();
+        let mut avals: Vec<Aval> = known.iter().map(|t| t.aval()).collect();
+        avals.extend(cts.iter().map(|t| t.aval()));
+        let body = op.jaxpr.0.clone();
+        closure_convert(&avals, |a| {
+            let (k, c) = a.split_at(nk);
+            let mut j = (*body).clone();
+            let (kv, lv): (Vec<_>, Vec<_>) =
+                j.invars.iter().zip(&is_linear).partition(|(_, &l)| !l);
+            j.constvars = kv.into_iter().map(|(v, _)| *v).collect();
+            j.invars = lv.into_iter().map(|(v, _)| *v).collect();
+            let c: Vec<Option<Tensor>> = c.iter().cloned().map(Some).collect();
+            crate::transforms::backward_pass(&j, k, &c)
+                .into_iter()
+                .zip(&lin_avals)
+                .map(|(ct, a)| ct.unwrap_or_else(|| crate::transforms::zeros_of(a)))
+                .collect()
+        })
+    });
+    let mut operands = captured;
+    operands.extend(known);
+    operands.extend(cts);
+    let mut in_cts = bind(&jit_call(&format!("transpose({})", op.name), tj), &operands).into_iter();
+    is_linear
+        .iter()
+        .map(|&l| if l { in_cts.next() } else { None })
+        .collect()
 }
 
 /// Splits a custom call's operands into the function inputs and their (explicit) tangents,

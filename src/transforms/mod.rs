@@ -29,6 +29,7 @@
 mod custom;
 mod grad;
 mod jaxpr_transforms;
+mod jit;
 mod jvp;
 mod linearize;
 mod transpose;
@@ -39,6 +40,7 @@ pub use grad::{
     grad, grad_with_aux, hessian, jacfwd, jacrev, value_and_grad, value_and_grad_with_aux, vjp,
 };
 pub use jaxpr_transforms::{jvp_jaxpr, linearize_jaxpr, transpose_jaxpr, LinearizedJaxpr};
+pub use jit::{compile_log_message, jit, jit_jaxpr, jit_with, JitOptions, Jitted, Signature};
 pub use jvp::jvp;
 pub(crate) use jvp::{jvp_flat, zeros_like, zeros_of};
 pub(crate) use linearize::linearize_flat;

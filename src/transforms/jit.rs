@@ -1,0 +1,398 @@
+//! `jit`: trace a function once per input signature, cache its jaxpr, and run the cached
+//! jaxpr on later calls.
+//!
+//! A *signature* is the input's tree structure ([`TreeDef`], which includes static fields)
+//! plus every leaf's shape and dtype. The first call with a signature runs the Rust function
+//! under a staging trace (so its side effects happen only then) and closure-converts the
+//! result: tensors the function captures become constants of the cached jaxpr. Later calls
+//! with the same signature only evaluate the jaxpr.
+//!
+//! Outside any transformation the cached jaxpr is evaluated directly. Under a trace (`grad`,
+//! `vmap`, `make_jaxpr`, an outer `jit`) a jitted function is one `jit` call equation, whose
+//! rules (in `prims::call`) make it compose with every transformation: `grad(jit(f))`,
+//! `jit(grad(f))`, `vmap(jit(f))` and `jit(vmap(f))` all work.
+//!
+//! Set `FERRAX_LOG_COMPILES=1` to have every trace reported on stderr, with the reason for
+//! a cache miss (which leaf's shape or dtype changed, or where the structure or a static
+//! field changed) — see [`compile_log_message`].
+//!
+//! ```
+//! use ferrax::prelude::*;
+//! let f = |x: &Tensor| (x.sin() * x).sum();
+//! let fast = jit(f);
+//! let x = Tensor::from_vec(vec![1.0f32, 2.0, 3.0], &[3]);
+//! assert_eq!(fast(&x).item::<f32>(), f(&x).item::<f32>());
+//! let g = grad(jit(f))(&x);
+//! assert_eq!(g.shape(), &[3]);
+//! ```
+
+use crate::core::{current_trace, trace_to_jaxpr, with_trace, Aval, ClosedJaxpr, Jaxpr};
+use crate::interp::eval_jaxpr;
+use crate::prims::call::jit_call;
+use crate::prims::Prim;
+use crate::tensor::Tensor;
+use crate::tree::{KeyPath, PyTree, Subtree, TreeDef};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::fmt;
+use std::marker::PhantomData;
+use std::rc::Rc;
+use std::sync::{Arc, OnceLock};
+
+/// Options of [`jit_with`].
+#[derive(Clone, Debug, Default)]
+pub struct JitOptions {
+    /// The name printed in `jit[name=..]` equations and compile logs. `None`: the function's
+    /// name if it is a `fn` item, `<lambda>` for a closure (as JAX prints lambdas).
+    pub name: Option<String>,
+    /// Allow the input buffers to be reused for the outputs (JAX's `donate_argnums`, for the
+    /// whole argument). Currently accepted and ignored: the interpreter does not reuse
+    /// buffers yet, so donation changes nothing (inputs stay valid either way).
+    pub donate: bool,
+}
+
+/// What a jitted function is specialized on: the input's tree structure (including static
+/// fields) and each leaf's shape and dtype.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Signature {
+    pub tree: TreeDef,
+    pub leaves: Vec<Aval>,
+}
+
+impl Signature {
+    /// The signature of an input.
+    pub fn of<P: PyTree>(x: &P) -> Signature {
+        let (leaves, tree) = x.flatten();
+        Signature {
+            tree,
+            leaves: leaves.iter().map(Tensor::aval).collect(),
+        }
+    }
+}
+
+impl fmt::Display for Signature {
+    /// `f32[3]` for a single tensor, else the structure then `path:type` per leaf, e.g.
+    /// `PyTreeDef((*, *)) [0]:f32[3] [1]:i32[]`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let paths = self.tree.leaf_paths();
+        if paths.len() == 1 && paths[0].is_root() {
+            return write!(f, "{}", self.leaves[0]);
+        }
+        write!(f, "{}", self.tree)?;
+        for (p, a) in paths.iter().zip(&self.leaves) {
+            write!(f, " {p}:{a}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The message `FERRAX_LOG_COMPILES=1` prints when `name` is traced for `sig`; `previous` is
+/// the most recent signature it was traced for, if any, and the second line says what
+/// changed from it.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::transforms::{compile_log_message, Signature};
+/// let a = Signature::of(&Tensor::zeros(&[3], DType::F32));
+/// let b = Signature::of(&Tensor::zeros(&[4], DType::F32));
+/// assert_eq!(
+///     compile_log_message("f", &b, Some(&a)),
+///     "jit(f): compiling for f32[4]\n  cache miss: the input's shape/dtype changed from f32[3] to f32[4]"
+/// );
+/// ```
+pub fn compile_log_message(name: &str, sig: &Signature, previous: Option<&Signature>) -> String {
+    let mut msg = format!("jit({name}): compiling for {sig}");
+    let Some(prev) = previous else {
+        return msg;
+    };
+    if prev.tree != sig.tree {
+        match first_difference(&prev.tree, &sig.tree, &mut KeyPath::root()) {
+            Some((path, was, now)) => {
+                let at = if path.is_root() {
+                    "the input's".to_string()
+                } else {
+                    format!("at {path} the")
+                };
+                msg.push_str(&format!(
+                    "\n  cache miss: {at} tree structure or a static field changed from {was} to {now}"
+                ));
+            }
+            None => msg.push_str(&format!(
+                "\n  cache miss: the tree structure or a static field changed from {} to {}",
+                prev.tree, sig.tree
+            )),
+        }
+        return msg;
+    }
+    let paths = sig.tree.leaf_paths();
+    for ((p, was), now) in paths.iter().zip(&prev.leaves).zip(&sig.leaves) {
+        if was != now {
+            let which = if p.is_root() {
+                "the input's".to_string()
+            } else {
+                format!("leaf {p}")
+            };
+            msg.push_str(&format!(
+                "\n  cache miss: {which} shape/dtype changed from {was} to {now}"
+            ));
+        }
+    }
+    msg
+}
+
+/// Where two structures first differ: the path and the two subtrees there (the deepest node
+/// whose own kind or static fields differ, or whose children do not line up).
+fn first_difference<'a>(
+    a: &'a Subtree,
+    b: &'a Subtree,
+    path: &mut KeyPath,
+) -> Option<(KeyPath, &'a Subtree, &'a Subtree)> {
+    if a == b {
+        return None;
+    }
+    let n = a.num_children();
+    let aligned = !a.is_leaf()
+        && !b.is_leaf()
+        && n == b.num_children()
+        && (0..n).all(|i| a.child_key(i) == b.child_key(i));
+    if aligned {
+        for (i, (ca, cb)) in a.children().zip(b.children()).enumerate() {
+            if ca == cb {
+                continue;
+            }
+            let key = a.child_key(i);
+            let pushed = key.is_some();
+            if let Some(k) = key {
+                path.push(k);
+            }
+            let d = first_difference(ca, cb, path);
+            if pushed {
+                path.pop();
+            }
+            return d;
+        }
+    }
+    Some((path.clone(), a, b))
+}
+
+/// Whether `FERRAX_LOG_COMPILES` is set (to anything but `0`/empty); read once.
+fn log_compiles() -> bool {
+    static LOG: OnceLock<bool> = OnceLock::new();
+    *LOG.get_or_init(|| {
+        std::env::var("FERRAX_LOG_COMPILES").is_ok_and(|v| !v.is_empty() && v != "0")
+    })
+}
+
+/// The optimization hook: every traced jaxpr passes through here before it is cached
+/// ([`crate::passes::optimize`]: simplification, constant folding, CSE, DCE). Jaxprs that
+/// captured an enclosing transformation's tracers are used once and left as traced. The
+/// passes run with no trace active, so folding computes constants now.
+fn optimize_for_jit(closed: ClosedJaxpr) -> ClosedJaxpr {
+    if !closed.consts.iter().all(Tensor::is_concrete) {
+        return closed;
+    }
+    // TODO(passes): remove this guard once `passes::simplify` handles equations without
+    // operands (it reads `ins[0]` of every shape primitive, and `iota` has none).
+    if closed.jaxpr.eqns.iter().any(|e| e.inputs.is_empty()) {
+        return closed;
+    }
+    with_trace(None, || crate::passes::optimize(&closed))
+}
+
+/// A closed jaxpr with its constvars turned into leading invars (the form a call equation
+/// runs, with the constants as its leading operands).
+fn closure_converted(closed: &ClosedJaxpr) -> Arc<Jaxpr> {
+    let mut j = (*closed.jaxpr).clone();
+    let mut invars = std::mem::take(&mut j.constvars);
+    invars.append(&mut j.invars);
+    j.invars = invars;
+    Arc::new(j)
+}
+
+/// One cached specialization.
+struct Entry {
+    /// The `jit` equation: its jaxpr takes `consts ++ leaves`.
+    prim: Prim,
+    jaxpr: Arc<Jaxpr>,
+    consts: Vec<Tensor>,
+    /// The same jaxpr with the constants as constvars.
+    closed: ClosedJaxpr,
+    out_def: TreeDef,
+}
+
+/// A jitted function with its cache: what [`jit`] returns wraps one. Use it directly to
+/// inspect the cache or the jaxpr it runs.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::transforms::{Jitted, JitOptions};
+/// let f = Jitted::new(|x: &Tensor| x * 2.0, JitOptions { name: Some("double".into()), ..Default::default() });
+/// let x = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
+/// assert_eq!(f.call(&x).to_vec::<f32>(), vec![2.0, 4.0]);
+/// assert_eq!(f.jaxpr(&x).to_string(), "{ lambda ; a:f32[2]. let b:f32[2] = mul a 2.0:f32[] in (b,) }");
+/// assert_eq!(f.cache_size(), 1);
+/// ```
+pub struct Jitted<P, O, F> {
+    f: F,
+    name: String,
+    donate: bool,
+    cache: RefCell<HashMap<Signature, Rc<Entry>>>,
+    last: RefCell<Option<Signature>>,
+    traces: Cell<usize>,
+    _types: PhantomData<fn(&P) -> O>,
+}
+
+fn default_name<F>() -> String {
+    let full = std::any::type_name::<F>();
+    // Drop generic arguments, then keep the last path segment.
+    let base = full.split('<').next().unwrap_or(full);
+    match base.rsplit("::").next() {
+        Some(last) if !last.is_empty() && !full.contains("{{closure}}") => last.to_string(),
+        _ => "<lambda>".to_string(),
+    }
+}
+
+impl<P: PyTree, O: PyTree, F: Fn(&P) -> O> Jitted<P, O, F> {
+    /// Wraps `f`; nothing is traced until the first call.
+    pub fn new(f: F, options: JitOptions) -> Self {
+        Jitted {
+            f,
+            name: options.name.unwrap_or_else(default_name::<F>),
+            donate: options.donate,
+            cache: RefCell::default(),
+            last: RefCell::default(),
+            traces: Cell::new(0),
+            _types: PhantomData,
+        }
+    }
+
+    /// The name printed in `jit[name=..]`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether donation was requested (currently a no-op, see [`JitOptions::donate`]).
+    pub fn donates(&self) -> bool {
+        self.donate
+    }
+
+    /// How many times the function has been traced.
+    pub fn trace_count(&self) -> usize {
+        self.traces.get()
+    }
+
+    /// How many signatures are cached.
+    pub fn cache_size(&self) -> usize {
+        self.cache.borrow().len()
+    }
+
+    /// The cached entry for `x`'s signature, tracing on a miss.
+    fn entry(&self, sig: Signature) -> Rc<Entry> {
+        if let Some(e) = self.cache.borrow().get(&sig) {
+            return e.clone();
+        }
+        if log_compiles() {
+            eprintln!(
+                "{}",
+                compile_log_message(&self.name, &sig, self.last.borrow().as_ref())
+            );
+        }
+        self.traces.set(self.traces.get() + 1);
+        let mut out_def = None;
+        let closed = trace_to_jaxpr(&sig.leaves, |args| {
+            let out = (self.f)(&P::unflatten(&sig.tree, args.to_vec()));
+            out_def = Some(out.treedef());
+            out.leaves()
+        });
+        let closed = optimize_for_jit(closed);
+        let jaxpr = closure_converted(&closed);
+        let entry = Rc::new(Entry {
+            prim: jit_call(&self.name, jaxpr.clone()),
+            jaxpr,
+            // Captured tracers of an enclosing transformation are only valid during this call:
+            // such an entry is used once and not cached.
+            consts: closed.consts.clone(),
+            closed,
+            out_def: out_def.expect("function was traced"),
+        });
+        if entry.consts.iter().all(Tensor::is_concrete) {
+            self.cache.borrow_mut().insert(sig.clone(), entry.clone());
+        }
+        *self.last.borrow_mut() = Some(sig);
+        entry
+    }
+
+    /// Calls the jitted function: evaluates the cached jaxpr with no trace active, binds a
+    /// `jit` equation under one.
+    pub fn call(&self, x: &P) -> O {
+        let (leaves, tree) = x.flatten();
+        let sig = Signature {
+            tree,
+            leaves: leaves.iter().map(Tensor::aval).collect(),
+        };
+        let e = self.entry(sig);
+        let mut args = Vec::with_capacity(e.consts.len() + leaves.len());
+        args.extend(e.consts.iter().cloned());
+        args.extend(leaves);
+        let outs = if current_trace().is_none() {
+            eval_jaxpr(&e.jaxpr, &[], &args)
+        } else {
+            crate::core::bind(&e.prim, &args).into_vec()
+        };
+        O::unflatten(&e.out_def, outs)
+    }
+
+    /// The (optimized) jaxpr this function runs for `x`'s signature, with the captured
+    /// values as constants; traces on a cache miss.
+    pub fn jaxpr(&self, x: &P) -> ClosedJaxpr {
+        self.entry(Signature::of(x)).closed.clone()
+    }
+}
+
+/// Compiles `f`: it is traced once per input signature (tree structure with static fields,
+/// leaf shapes and dtypes) and the cached jaxpr runs on later calls. Captured tensors become
+/// constants. Composes with every transformation (see the module docs). The returned
+/// closure holds its cache in a `RefCell`, so it is not `Sync`: jit per thread.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let fast = jit(|(w, x): &(Tensor, Tensor)| x.matmul(w).tanh().sum());
+/// let w = Tensor::ones(&[3, 2], DType::F32);
+/// let x = Tensor::ones(&[4, 3], DType::F32);
+/// let y = fast(&(w, x));
+/// assert!((y.item::<f32>() - 8.0 * 3.0f32.tanh()).abs() < 1e-5);
+/// ```
+pub fn jit<P: PyTree, O: PyTree>(f: impl Fn(&P) -> O) -> impl Fn(&P) -> O {
+    jit_with(f, JitOptions::default())
+}
+
+/// [`jit`] with options: a name for printing and logs, and donation (a no-op for now).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::transforms::{jit_with, JitOptions};
+/// let f = jit_with(|x: &Tensor| x * 2.0, JitOptions { name: Some("double".into()), donate: true });
+/// let x = Tensor::from_vec(vec![1.0f32], &[1]);
+/// let text = make_jaxpr(|x: &Tensor| f(x) + 1.0)(&x).to_string();
+/// assert!(text.contains("name=double"), "{text}");
+/// ```
+pub fn jit_with<P: PyTree, O: PyTree>(
+    f: impl Fn(&P) -> O,
+    options: JitOptions,
+) -> impl Fn(&P) -> O {
+    let j = Jitted::new(f, options);
+    move |x: &P| j.call(x)
+}
+
+/// The jaxpr `jit(f)` would run for an input (after optimization), with its constants.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::transforms::jit_jaxpr;
+/// let j = jit_jaxpr(|x: &Tensor| x.sin())(&Tensor::zeros(&[2], DType::F32));
+/// assert_eq!(j.to_string(), "{ lambda ; a:f32[2]. let b:f32[2] = sin a in (b,) }");
+/// ```
+pub fn jit_jaxpr<P: PyTree, O: PyTree>(f: impl Fn(&P) -> O) -> impl Fn(&P) -> ClosedJaxpr {
+    let j = Jitted::new(f, JitOptions::default());
+    move |x: &P| j.jaxpr(x)
+}
