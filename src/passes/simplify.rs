@@ -132,7 +132,8 @@ fn rewrite(r: &mut Rewriter, prim: &Prim, ins: &[Atom], out: &Aval) -> Option<At
                 None
             }
         }
-        Prim::Shape(op) => rewrite_shape(r, op, &ins[0], out),
+        // `iota` has no operand and nothing to simplify.
+        Prim::Shape(op) if !ins.is_empty() => rewrite_shape(r, op, &ins[0], out),
         Prim::Reduce(ReduceOp::Sum { axes }) => {
             let a = &ins[0];
             if axes.is_empty() {

@@ -191,11 +191,6 @@ fn optimize_for_jit(closed: ClosedJaxpr) -> ClosedJaxpr {
     if !closed.consts.iter().all(Tensor::is_concrete) {
         return closed;
     }
-    // TODO(passes): remove this guard once `passes::simplify` handles equations without
-    // operands (it reads `ins[0]` of every shape primitive, and `iota` has none).
-    if closed.jaxpr.eqns.iter().any(|e| e.inputs.is_empty()) {
-        return closed;
-    }
     with_trace(None, || crate::passes::optimize(&closed))
 }
 
