@@ -7,7 +7,7 @@
 //! convolution of the lhs with the cotangent, batch and feature dims swapped. Feature and
 //! batch groups trade places between the two (`_conv_general_dilated_transpose_lhs/rhs`).
 
-use super::util::{check_axes, expect_arity, jvp_out, py_tuple, text};
+use super::util::{check_axes, expect_arity, py_tuple, text};
 use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::kernels::conv;
@@ -282,21 +282,7 @@ impl PrimRules for ConvGeneralDilated {
         primals: &[Tensor],
         tangents: &[Option<Tensor>],
     ) -> (Outputs, Vec<Option<Tensor>>) {
-        let prim = Prim::Conv(self.clone());
-        let (x, y) = (&primals[0], &primals[1]);
-        let ans = bind1(&prim, primals);
-        let tx = tangents[0]
-            .as_ref()
-            .map(|t| bind1(&prim, &[t.clone(), y.clone()]));
-        let ty = tangents[1]
-            .as_ref()
-            .map(|t| bind1(&prim, &[x.clone(), t.clone()]));
-        let t = match (tx, ty) {
-            (Some(a), Some(b)) => Some(lax::add_any(&a, &b)),
-            (a, None) => a,
-            (None, b) => b,
-        };
-        jvp_out(ans, t)
+        super::util::bilinear_jvp(&Prim::Conv(self.clone()), primals, tangents)
     }
 
     /// JAX's `_conv_general_dilated_batch_rule`: one convolution, the vmapped dim folded

@@ -7,7 +7,7 @@
 //! `transpose` that puts the operand's dims back in order (`_dot_general_transpose_lhs/rhs`).
 
 use super::conv::as_dtype;
-use super::util::{check_axes, expect_arity, jvp_out, py_list, text};
+use super::util::{check_axes, expect_arity, py_list, text};
 use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::kernels::matmul;
@@ -170,21 +170,7 @@ impl PrimRules for DotGeneral {
         primals: &[Tensor],
         tangents: &[Option<Tensor>],
     ) -> (Outputs, Vec<Option<Tensor>>) {
-        let prim = Prim::Dot(self.clone());
-        let (x, y) = (&primals[0], &primals[1]);
-        let ans = bind1(&prim, primals);
-        let tx = tangents[0]
-            .as_ref()
-            .map(|t| bind1(&prim, &[t.clone(), y.clone()]));
-        let ty = tangents[1]
-            .as_ref()
-            .map(|t| bind1(&prim, &[x.clone(), t.clone()]));
-        let t = match (tx, ty) {
-            (Some(a), Some(b)) => Some(lax::add_any(&a, &b)),
-            (a, None) => a,
-            (None, b) => b,
-        };
-        jvp_out(ans, t)
+        super::util::bilinear_jvp(&Prim::Dot(self.clone()), primals, tangents)
     }
 
     /// JAX's `_dot_general_batch_rule`: no transposes, one `dot_general`. A batch dim on

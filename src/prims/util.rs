@@ -114,6 +114,29 @@ pub fn linear_jvp(
     (outs, touts)
 }
 
+/// The JVP rule of a primitive that is bilinear in its two operands (JAX's `defbilinear`):
+/// `f(t_x, y) + f(x, t_y)`, summed with `add_any`, each term only when its tangent is nonzero.
+pub fn bilinear_jvp(
+    prim: &Prim,
+    primals: &[Tensor],
+    tangents: &[Option<Tensor>],
+) -> (Outputs, Vec<Option<Tensor>>) {
+    let (x, y) = (&primals[0], &primals[1]);
+    let ans = crate::core::bind1(prim, primals);
+    let tx = tangents[0]
+        .as_ref()
+        .map(|t| crate::core::bind1(prim, &[t.clone(), y.clone()]));
+    let ty = tangents[1]
+        .as_ref()
+        .map(|t| crate::core::bind1(prim, &[x.clone(), t.clone()]));
+    let t = match (tx, ty) {
+        (Some(a), Some(b)) => Some(crate::lax::add_any(&a, &b)),
+        (a, None) => a,
+        (None, b) => b,
+    };
+    jvp_out(ans, t)
+}
+
 /// Sums a cotangent down to `aval`'s shape, undoing the size-1 (or rank-0) stretching that
 /// JAX-0.10-style elementwise ops do.
 pub fn unbroadcast(ct: &Tensor, aval: &Aval) -> Tensor {
