@@ -869,6 +869,47 @@ fn disjoint_dims(
     Ok(())
 }
 
+/// The batching-dims checks gather and scatter share (JAX's messages, with `word` and the
+/// name of the indices' batching field filled in).
+#[allow(clippy::too_many_arguments)]
+fn check_batching_dims(
+    word: &str,
+    field: &str,
+    operand: &Aval,
+    indices: &Aval,
+    obd: &[usize],
+    sibd: &[usize],
+    ivd: usize,
+    op: &str,
+) -> Result<(), String> {
+    no_duplicate_dims(sibd, op, field)?;
+    dims_in_range(sibd, indices.ndim(), op, field)?;
+    if sibd.contains(&ivd) {
+        return Err(format!(
+            "{word} op cannot have the index vector dimension as a batching dimension; got {}.",
+            py_tuple(sibd)
+        ));
+    }
+    if obd.len() != sibd.len() {
+        return Err(format!(
+            "{word} op requires equal numbers of operand_batching_dims and {field}, got {} and {}.",
+            py_tuple(obd),
+            py_tuple(sibd)
+        ));
+    }
+    let operand_batch: Vec<usize> = obd.iter().map(|&d| operand.shape[d]).collect();
+    let indices_batch: Vec<usize> = sibd.iter().map(|&d| indices.shape[d]).collect();
+    if operand_batch != indices_batch {
+        return Err(format!(
+            "{word} op requires operand batching dimensions and indices batching dimensions to have \
+             the same shape, got {} and {}.",
+            py_tuple(&operand_batch),
+            py_tuple(&indices_batch)
+        ));
+    }
+    Ok(())
+}
+
 fn check_indices_dtype(indices: &Aval) -> Result<(), String> {
     if !is_index_dtype(indices.dtype) {
         return Err(format!(
@@ -944,32 +985,16 @@ fn gather_rule(
         "operand_batching_dims",
     )?;
     disjoint_dims(sim, obd, op, "start_index_map", "operand_batching_dims")?;
-    no_duplicate_dims(sibd, op, "start_indices_batching_dims")?;
-    dims_in_range(sibd, indices.ndim(), op, "start_indices_batching_dims")?;
-    if sibd.contains(&ivd) {
-        return Err(format!(
-            "Gather op cannot have the index vector dimension as a batching dimension; got {}.",
-            py_tuple(sibd)
-        ));
-    }
-    if obd.len() != sibd.len() {
-        return Err(format!(
-            "Gather op requires equal numbers of operand_batching_dims and start_indices_batching_dims, \
-             got {} and {}.",
-            py_tuple(obd),
-            py_tuple(sibd)
-        ));
-    }
-    let operand_batch: Vec<usize> = obd.iter().map(|&d| operand.shape[d]).collect();
-    let indices_batch: Vec<usize> = sibd.iter().map(|&d| indices.shape[d]).collect();
-    if operand_batch != indices_batch {
-        return Err(format!(
-            "Gather op requires operand batching dimensions and indices batching dimensions to have \
-             the same shape, got {} and {}.",
-            py_tuple(&operand_batch),
-            py_tuple(&indices_batch)
-        ));
-    }
+    check_batching_dims(
+        "Gather",
+        "start_indices_batching_dims",
+        operand,
+        indices,
+        obd,
+        sibd,
+        ivd,
+        op,
+    )?;
     if slice_sizes.len() != rank {
         return Err(format!(
             "Gather op must have one slice size for every input dimension; got: \
@@ -1102,32 +1127,17 @@ fn scatter_rule(inputs: &[Aval], dn: &ScatterDimensionNumbers) -> Result<Avals, 
         "scatter_dims_to_operand_dims",
         "operand_batching_dims",
     )?;
-    no_duplicate_dims(sibd, op, "scatter_indices_batching_dims")?;
-    dims_in_range(sibd, indices.ndim(), op, "scatter_indices_batching_dims")?;
-    if sibd.contains(&ivd) {
-        return Err(format!(
-            "Scatter op cannot have the index vector dimension as a batching dimension; got {}.",
-            py_tuple(sibd)
-        ));
-    }
-    if obd.len() != sibd.len() {
-        return Err(format!(
-            "Scatter op requires equal numbers of operand_batching_dims and scatter_indices_batching_dims, \
-             got {} and {}.",
-            py_tuple(obd),
-            py_tuple(sibd)
-        ));
-    }
+    check_batching_dims(
+        "Scatter",
+        "scatter_indices_batching_dims",
+        operand,
+        indices,
+        obd,
+        sibd,
+        ivd,
+        op,
+    )?;
     let operand_batch: Vec<usize> = obd.iter().map(|&d| operand.shape[d]).collect();
-    let indices_batch: Vec<usize> = sibd.iter().map(|&d| indices.shape[d]).collect();
-    if operand_batch != indices_batch {
-        return Err(format!(
-            "Scatter op requires operand batching dimensions and indices batching dimensions to have \
-             the same shape, got {} and {}.",
-            py_tuple(&operand_batch),
-            py_tuple(&indices_batch)
-        ));
-    }
     let scatter_dims = update_scatter_dims(uwd, updates.ndim());
     let updates_batch: Vec<usize> = sibd
         .iter()
