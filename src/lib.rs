@@ -14,16 +14,20 @@
 extern crate self as ferrax;
 
 pub mod core;
+pub mod data;
 pub mod interp;
 pub mod kernels;
 pub mod lax;
+pub mod losses;
 pub mod nn;
 pub mod numpy;
+pub mod optim;
 pub mod passes;
 pub mod prims;
 pub mod random;
 pub mod tensor;
 pub mod test_util;
+pub mod train;
 pub mod transforms;
 pub mod tree;
 

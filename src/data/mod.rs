@@ -1,0 +1,1 @@
+//! `ferrax::data`: reading datasets (IDX) and batching them.

@@ -1,0 +1,1 @@
+//! `ferrax::losses`: loss functions as compositions of public ops (NaN-safe).

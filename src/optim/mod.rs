@@ -1,0 +1,1 @@
+//! `ferrax::optim`: optax-style gradient transformations over pytrees.

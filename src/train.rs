@@ -1,0 +1,1 @@
+//! `ferrax::train`: a small training-loop helper (progress, metrics, checkpoints).
