@@ -151,7 +151,10 @@ pub fn softmax_cross_entropy_with_integer_labels(logits: &Tensor, labels: &Tenso
     let m = lax::reduce_max(logits, &[ax]);
     let m = lax::stop_gradient(&jnp::where_(&m.is_finite(), &m, 0.0));
     let shifted = logits - m.expand_dims(-1);
-    let lse = lax::reduce_sum(&shifted.exp(), &[ax]).log();
+    // A row of only -inf logits (padding) sums to 0: log(1) keeps its gradient finite, and
+    // its loss (inf) is dropped by a mask in `reduce`.
+    let s = lax::reduce_sum(&shifted.exp(), &[ax]);
+    let lse = jnp::where_(&s.gt(0.0), &s, 1.0).log();
     let classes = lax::iota(DType::I32, &[c as usize], 0);
     let is_label = jnp::equal(labels.expand_dims(-1), &classes);
     let label_logit = lax::reduce_sum(&jnp::where_(&is_label, &shifted, 0.0), &[ax]);
@@ -179,9 +182,10 @@ pub fn softmax_cross_entropy(logits: &Tensor, labels: &Tensor) -> Tensor {
     assert!(logits.ndim() >= 1, "losses::{op}: logits need a class axis");
     let labels = labels.cast(logits.dtype());
     let logp = nn::log_softmax(logits, -1);
-    // The double where: neither the product's value nor its label-gradient sees `0 * -inf`.
-    let zero = labels.eq(0.0);
-    let safe_logp = jnp::where_(&zero, 0.0, &logp);
+    // The double where: where a zero label meets a -inf log-probability, neither the
+    // product's value nor its label-gradient sees `0 * -inf` (elsewhere d/dlabels = logp).
+    let guard = jnp::logical_and(labels.eq(0.0), logp.is_finite().not());
+    let safe_logp = jnp::where_(&guard, 0.0, &logp);
     -(labels * safe_logp).sum_axes(&[-1])
 }
 
@@ -203,7 +207,12 @@ pub fn sigmoid_binary_cross_entropy(logits: &Tensor, labels: &Tensor) -> Tensor 
     check_float(op, logits);
     check_same_shape(op, logits, labels);
     let z = labels.cast(logits.dtype());
-    jnp::maximum(logits, 0.0) - logits * z + (-logits.abs()).exp().log1p()
+    // max(x, 0) and -|x| switch on the same predicate, so at x = 0 their derivatives add up
+    // to the true one (sigmoid(0) - z) instead of depending on tie-breaking.
+    let pos = logits.gt(0.0);
+    let max0 = jnp::where_(&pos, logits, 0.0);
+    let neg_abs = jnp::where_(&pos, -logits, logits);
+    max0 - logits * z + neg_abs.exp().log1p()
 }
 
 /// `(predictions - targets)²`, elementwise (optax's `squared_error`). Shapes must match.

@@ -1,0 +1,153 @@
+"""Generates tests/golden/optim.txt: optax's own numbers for tests/optim.rs and tests/losses.rs.
+
+Run with JAX 0.10.2 and optax 0.2.8 (`pip install optax==0.2.8`, which keeps jax 0.10.2):
+
+    python3 tests/golden/make_optim.py > tests/golden/optim.txt
+
+Each line is `name dtype shape v1 v2 ...` (shape `2x3`, `-` for a scalar); values are the
+exact float32 numbers, printed as the shortest decimal that round-trips. The inputs (initial
+parameters, the gradient of each step, logits, labels) are in the file too, so the Rust tests
+feed optax's optimizers exactly the same numbers.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+assert jax.__version__ == "0.10.2", jax.__version__
+assert optax.__version__ == "0.2.8", optax.__version__
+
+
+def emit(name, x):
+    x = np.asarray(x)
+    dt = {np.float32: "f32", np.int32: "i32"}[x.dtype.type]
+    shape = "x".join(str(d) for d in x.shape) if x.ndim else "-"
+    vals = " ".join(repr(v.item()) for v in x.reshape(-1))
+    print(f"{name} {dt} {shape} {vals}")
+
+
+# ---------------------------------------------------------------- optimizers
+rng = np.random.RandomState(0)
+params0 = (
+    jnp.asarray(rng.normal(size=(2, 3)).astype(np.float32)),
+    jnp.asarray(rng.normal(size=(3,)).astype(np.float32)),
+)
+STEPS = 5
+grads = []
+for t in range(STEPS):
+    s = 0.1 if t == 2 else 1.5  # step 2 stays under the clipping threshold
+    grads.append(
+        (
+            jnp.asarray((s * rng.normal(size=(2, 3))).astype(np.float32)),
+            jnp.asarray((s * rng.normal(size=(3,))).astype(np.float32)),
+        )
+    )
+emit("params_w", params0[0])
+emit("params_b", params0[1])
+for t, (gw, gb) in enumerate(grads):
+    emit(f"grad{t}_w", gw)
+    emit(f"grad{t}_b", gb)
+
+OPTIMIZERS = {
+    "sgd": optax.sgd(0.1),
+    "sgd_momentum": optax.sgd(0.1, momentum=0.9),
+    "sgd_nesterov": optax.sgd(0.1, momentum=0.9, nesterov=True),
+    "adam": optax.adam(0.01),
+    "adam_eps_root": optax.adam(0.01, b1=0.8, b2=0.99, eps=1e-6, eps_root=1e-8),
+    "nadam": optax.nadam(0.01),
+    "adamw": optax.adamw(0.01),
+    "adamw_masked": optax.adamw(0.01, weight_decay=0.1, mask=(True, False)),
+    "rmsprop": optax.rmsprop(0.01),
+    "rmsprop_centered_momentum": optax.rmsprop(0.01, centered=True, momentum=0.9),
+    "rmsprop_options": optax.rmsprop(
+        0.01,
+        decay=0.95,
+        eps=1e-4,
+        initial_scale=0.1,
+        eps_in_sqrt=False,
+        bias_correction=True,
+        momentum=0.5,
+        nesterov=True,
+    ),
+    "adagrad": optax.adagrad(0.1),
+    "clip_adam": optax.chain(optax.clip_by_global_norm(2.0), optax.adam(0.01)),
+    "adam_warmup_cosine": optax.adam(
+        optax.warmup_cosine_decay_schedule(0.0, 0.01, 2, 5, 0.001)
+    ),
+    "sgd_exp_decay": optax.sgd(
+        optax.exponential_decay(0.1, 2, 0.5, staircase=True), momentum=0.9
+    ),
+}
+
+for name, opt in OPTIMIZERS.items():
+    params = params0
+    state = opt.init(params)
+    for t in range(STEPS):
+        updates, state = opt.update(grads[t], state, params)
+        params = optax.apply_updates(params, updates)
+        emit(f"{name}_u{t}_w", updates[0])
+        emit(f"{name}_u{t}_b", updates[1])
+    emit(f"{name}_final_w", params[0])
+    emit(f"{name}_final_b", params[1])
+
+# ---------------------------------------------------------------- schedules
+SCHEDULE_STEPS = [0, 1, 2, 3, 4, 5, 7, 9, 10, 11, 15, 20, 25, 49, 50, 51, 100, 1000]
+SCHEDULES = {
+    "constant": optax.constant_schedule(0.3),
+    "exp": optax.exponential_decay(0.1, 10, 0.5),
+    "exp_stair_begin_end": optax.exponential_decay(
+        0.1, 10, 0.5, transition_begin=5, staircase=True, end_value=0.02
+    ),
+    "exp_grow": optax.exponential_decay(0.01, 7, 1.5, end_value=0.05),
+    "linear": optax.linear_schedule(0.0, 0.1, 20, 5),
+    "poly": optax.polynomial_schedule(1.0, 0.01, 2, 50),
+    "cosine": optax.cosine_decay_schedule(0.1, 50, alpha=0.1),
+    "cosine_exp": optax.cosine_decay_schedule(0.1, 50, 0.0, exponent=2.0),
+    "warmup_cosine": optax.warmup_cosine_decay_schedule(0.0, 0.1, 10, 100, 0.001),
+}
+emit("schedule_steps", np.asarray(SCHEDULE_STEPS, np.int32))
+for name, sched in SCHEDULES.items():
+    vals = [sched(jnp.asarray(s, jnp.int32)) for s in SCHEDULE_STEPS]
+    emit(f"schedule_{name}", np.asarray(vals, np.float32))
+
+# ---------------------------------------------------------------- losses
+rng = np.random.RandomState(1)
+logits = jnp.asarray((3.0 * rng.normal(size=(4, 5))).astype(np.float32))
+labels = jnp.asarray(np.array([0, 3, 4, 1], np.int32))
+soft = jax.nn.softmax(jnp.asarray(rng.normal(size=(4, 5)).astype(np.float32)), -1)
+emit("loss_logits", logits)
+emit("loss_labels", labels)
+emit("loss_soft", soft)
+ce_int = optax.softmax_cross_entropy_with_integer_labels
+emit("ce_int", ce_int(logits, labels))
+emit("ce_int_grad", jax.grad(lambda x: ce_int(x, labels).mean())(logits))
+emit("ce_soft", optax.softmax_cross_entropy(logits, soft))
+emit(
+    "ce_soft_grad",
+    jax.grad(lambda x: optax.softmax_cross_entropy(x, soft).mean())(logits),
+)
+
+extreme = jnp.asarray([[1e30, -1e30, 0.0], [0.0, -jnp.inf, 1.0], [-1e30, 1e30, 1e30]], jnp.float32)
+extreme_labels = jnp.asarray([1, 2, 0], jnp.int32)
+emit("extreme_logits", extreme)
+emit("extreme_labels", extreme_labels)
+emit("ce_int_extreme", ce_int(extreme, extreme_labels))
+emit("ce_int_extreme_grad", jax.grad(lambda x: ce_int(x, extreme_labels).sum())(extreme))
+
+x = jnp.asarray((4.0 * rng.normal(size=(8,))).astype(np.float32))
+z = jnp.asarray(np.array([0, 1, 1, 0, 0.25, 0.5, 1, 0], np.float32))
+emit("bce_logits", x)
+emit("bce_labels", z)
+emit("bce", optax.sigmoid_binary_cross_entropy(x, z))
+emit("bce_grad", jax.grad(lambda x: optax.sigmoid_binary_cross_entropy(x, z).sum())(x))
+
+pred = jnp.asarray((2.0 * rng.normal(size=(8,))).astype(np.float32))
+target = jnp.asarray(rng.normal(size=(8,)).astype(np.float32))
+emit("reg_pred", pred)
+emit("reg_target", target)
+emit("squared_error", optax.squared_error(pred, target))
+emit("l2_loss", optax.l2_loss(pred, target))
+emit("huber", optax.huber_loss(pred, target, delta=1.0))
+emit("huber_05", optax.huber_loss(pred, target, delta=0.5))
+emit("huber_05_grad", jax.grad(lambda p: optax.huber_loss(p, target, delta=0.5).sum())(pred))
