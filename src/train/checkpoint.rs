@@ -1,0 +1,338 @@
+//! Parameters to and from safetensors files, named by pytree key paths, written atomically.
+
+use crate::tensor::{DType, Tensor};
+use crate::tree::{tree_flatten_with_path, PyTree};
+use safetensors::tensor::{Dtype as StDtype, SafeTensors, TensorView};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// One way a file's tensors differ from the template given to [`load_params`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParamMismatch {
+    /// The template has a leaf the file lacks.
+    Missing { name: String },
+    /// The file has a tensor the template lacks.
+    Unexpected { name: String },
+    /// Same name, different shape.
+    Shape {
+        name: String,
+        expected: Vec<usize>,
+        found: Vec<usize>,
+    },
+    /// Same name, different dtype (`found` is the safetensors dtype name).
+    Dtype {
+        name: String,
+        expected: DType,
+        found: String,
+    },
+}
+
+impl fmt::Display for ParamMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParamMismatch::Missing { name } => write!(f, "`{name}` is missing from the file"),
+            ParamMismatch::Unexpected { name } => {
+                write!(f, "`{name}` is in the file but not in the template")
+            }
+            ParamMismatch::Shape {
+                name,
+                expected,
+                found,
+            } => write!(f, "`{name}` has shape {found:?}, expected {expected:?}"),
+            ParamMismatch::Dtype {
+                name,
+                expected,
+                found,
+            } => write!(f, "`{name}` has dtype {found}, expected {expected}"),
+        }
+    }
+}
+
+/// What went wrong saving or loading parameters.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum CheckpointErrorKind {
+    /// Reading, writing or renaming failed.
+    Io(std::io::Error),
+    /// The file is not valid safetensors (the parser's message).
+    Format(String),
+    /// A leaf is a tracer (saving inside a transformation), so it has no values.
+    NotConcrete { name: String },
+    /// The file's tensors do not match the template: every difference, in name order.
+    Mismatch(Vec<ParamMismatch>),
+}
+
+/// An error from [`save_params`] / [`load_params`]: the file and what was wrong.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let err = ferrax::train::load_params("/nonexistent/p.safetensors", &Tensor::scalar(1.0f32)).unwrap_err();
+/// assert!(err.to_string().starts_with("/nonexistent/p.safetensors: "), "{err}");
+/// ```
+#[derive(Debug)]
+pub struct CheckpointError {
+    /// The file being written or read.
+    pub path: PathBuf,
+    /// What was wrong.
+    pub kind: CheckpointErrorKind,
+}
+
+impl fmt::Display for CheckpointError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.path.display())?;
+        match &self.kind {
+            CheckpointErrorKind::Io(e) => write!(f, "{e}"),
+            CheckpointErrorKind::Format(m) => write!(f, "not a valid safetensors file: {m}"),
+            CheckpointErrorKind::NotConcrete { name } => write!(
+                f,
+                "leaf `{name}` is a tracer; save parameters outside grad/vmap/jit"
+            ),
+            CheckpointErrorKind::Mismatch(ms) => {
+                write!(f, "parameters do not match the template:")?;
+                for m in ms {
+                    write!(f, "\n  {m}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for CheckpointError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            CheckpointErrorKind::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+fn st_dtype(d: DType) -> StDtype {
+    match d {
+        DType::Bool => StDtype::BOOL,
+        DType::I32 => StDtype::I32,
+        DType::U32 => StDtype::U32,
+        DType::F32 => StDtype::F32,
+        DType::F64 => StDtype::F64,
+    }
+}
+
+fn le_bytes(t: &Tensor) -> Vec<u8> {
+    match t.dtype() {
+        DType::Bool => t.to_vec::<bool>().into_iter().map(u8::from).collect(),
+        DType::I32 => t
+            .to_vec::<i32>()
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect(),
+        DType::U32 => t
+            .to_vec::<u32>()
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect(),
+        DType::F32 => t
+            .to_vec::<f32>()
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect(),
+        DType::F64 => t
+            .to_vec::<f64>()
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect(),
+    }
+}
+
+fn from_le_bytes(d: DType, b: &[u8], shape: &[usize]) -> Tensor {
+    fn words<const N: usize>(b: &[u8]) -> impl Iterator<Item = [u8; N]> + '_ {
+        b.chunks_exact(N).map(|c| c.try_into().expect("chunk size"))
+    }
+    match d {
+        DType::Bool => Tensor::from_vec(b.iter().map(|&x| x != 0).collect(), shape),
+        DType::I32 => Tensor::from_vec(words(b).map(i32::from_le_bytes).collect(), shape),
+        DType::U32 => Tensor::from_vec(words(b).map(u32::from_le_bytes).collect(), shape),
+        DType::F32 => Tensor::from_vec(words(b).map(f32::from_le_bytes).collect(), shape),
+        DType::F64 => Tensor::from_vec(words(b).map(f64::from_le_bytes).collect(), shape),
+    }
+}
+
+/// The safetensors bytes of `params`: one tensor per leaf, named by its key path
+/// (`.l1.w`, `[0]`, `['lr']`; a bare tensor is named `""`), dtypes kept; the tree structure
+/// is recorded as metadata `ferrax_treedef` for humans. `path` only labels errors.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let bytes = ferrax::train::params_to_bytes(&(Tensor::scalar(1.0f32),), "mem").unwrap();
+/// let back: (Tensor,) = ferrax::train::params_from_bytes(&bytes, &(Tensor::scalar(0.0f32),), "mem").unwrap();
+/// assert_eq!(back.0.item::<f32>(), 1.0);
+/// ```
+pub fn params_to_bytes<P: PyTree>(
+    params: &P,
+    path: impl AsRef<Path>,
+) -> Result<Vec<u8>, CheckpointError> {
+    let err = |kind| CheckpointError {
+        path: path.as_ref().to_path_buf(),
+        kind,
+    };
+    let leaves = tree_flatten_with_path(params);
+    let mut named = Vec::with_capacity(leaves.len());
+    for (p, t) in &leaves {
+        let name = p.to_string();
+        if !t.is_concrete() {
+            return Err(err(CheckpointErrorKind::NotConcrete { name }));
+        }
+        named.push((name, t.dtype(), t.shape().to_vec(), le_bytes(t)));
+    }
+    let views = named
+        .iter()
+        .map(|(name, d, shape, bytes)| {
+            TensorView::new(st_dtype(*d), shape.clone(), bytes).map(|v| (name.clone(), v))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| err(CheckpointErrorKind::Format(e.to_string())))?;
+    let meta = HashMap::from([("ferrax_treedef".to_string(), params.treedef().to_string())]);
+    safetensors::serialize(views, Some(meta))
+        .map_err(|e| err(CheckpointErrorKind::Format(e.to_string())))
+}
+
+/// Rebuilds parameters shaped like `template` from safetensors bytes, checking that the
+/// names, shapes and dtypes match exactly (every difference is reported).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::train::{params_from_bytes, params_to_bytes, CheckpointErrorKind};
+/// let bytes = params_to_bytes(&vec![Tensor::zeros(&[2], DType::F32)], "mem").unwrap();
+/// let err = params_from_bytes(&bytes, &vec![Tensor::zeros(&[3], DType::F32)], "mem").unwrap_err();
+/// assert!(matches!(err.kind, CheckpointErrorKind::Mismatch(_)));
+/// assert!(err.to_string().contains("`[0]` has shape [2], expected [3]"), "{err}");
+/// ```
+pub fn params_from_bytes<P: PyTree>(
+    bytes: &[u8],
+    template: &P,
+    path: impl AsRef<Path>,
+) -> Result<P, CheckpointError> {
+    let err = |kind| CheckpointError {
+        path: path.as_ref().to_path_buf(),
+        kind,
+    };
+    let st = SafeTensors::deserialize(bytes)
+        .map_err(|e| err(CheckpointErrorKind::Format(e.to_string())))?;
+    let mut in_file: BTreeMap<String, TensorView> = st.tensors().into_iter().collect();
+    let (_, def) = template.flatten();
+    let mut problems = Vec::new();
+    let mut leaves = Vec::new();
+    for (p, t) in tree_flatten_with_path(template) {
+        let name = p.to_string();
+        let Some(v) = in_file.remove(&name) else {
+            problems.push(ParamMismatch::Missing { name });
+            continue;
+        };
+        if v.dtype() != st_dtype(t.dtype()) {
+            problems.push(ParamMismatch::Dtype {
+                name,
+                expected: t.dtype(),
+                found: format!("{:?}", v.dtype()),
+            });
+        } else if v.shape() != t.shape() {
+            problems.push(ParamMismatch::Shape {
+                name,
+                expected: t.shape().to_vec(),
+                found: v.shape().to_vec(),
+            });
+        } else {
+            leaves.push(from_le_bytes(t.dtype(), v.data(), t.shape()));
+        }
+    }
+    problems.extend(
+        in_file
+            .into_keys()
+            .map(|name| ParamMismatch::Unexpected { name }),
+    );
+    if !problems.is_empty() {
+        return Err(err(CheckpointErrorKind::Mismatch(problems)));
+    }
+    Ok(P::unflatten(&def, leaves))
+}
+
+/// Saves `params` to `path` in safetensors format (see [`params_to_bytes`] for names).
+/// Atomic: the bytes go to a temporary file in the same directory, are synced, then renamed
+/// over `path`; on any failure the temporary file is removed and `path` is untouched.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let path = std::env::temp_dir().join(format!("ferrax-doc-save-{}.safetensors", std::process::id()));
+/// let params = (Tensor::from_vec(vec![1.0f32, 2.0], &[2]), Tensor::scalar(3i32));
+/// ferrax::train::save_params(&path, &params)?;
+/// let back = ferrax::train::load_params(&path, &params)?;
+/// assert_eq!(back.0.to_vec::<f32>(), vec![1.0, 2.0]);
+/// std::fs::remove_file(&path).unwrap();
+/// # Ok::<(), ferrax::train::CheckpointError>(())
+/// ```
+pub fn save_params<P: PyTree>(path: impl AsRef<Path>, params: &P) -> Result<(), CheckpointError> {
+    let path = path.as_ref();
+    let bytes = params_to_bytes(params, path)?;
+    write_atomic(path, &bytes).map_err(|e| CheckpointError {
+        path: path.to_path_buf(),
+        kind: CheckpointErrorKind::Io(e),
+    })
+}
+
+/// Loads parameters saved by [`save_params`] into the structure of `template` (whose values
+/// are ignored; its names, shapes and dtypes must match the file's).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let path = std::env::temp_dir().join(format!("ferrax-doc-load-{}.safetensors", std::process::id()));
+/// ferrax::train::save_params(&path, &vec![Tensor::ones(&[2], DType::F64)])?;
+/// let back: Vec<Tensor> = ferrax::train::load_params(&path, &vec![Tensor::zeros(&[2], DType::F64)])?;
+/// assert_eq!(back[0].to_vec::<f64>(), vec![1.0, 1.0]);
+/// std::fs::remove_file(&path).unwrap();
+/// # Ok::<(), ferrax::train::CheckpointError>(())
+/// ```
+pub fn load_params<P: PyTree>(path: impl AsRef<Path>, template: &P) -> Result<P, CheckpointError> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).map_err(|e| CheckpointError {
+        path: path.to_path_buf(),
+        kind: CheckpointErrorKind::Io(e),
+    })?;
+    params_from_bytes(&bytes, template, path)
+}
+
+/// Writes `bytes` to a fresh temporary file next to `path`, syncs it, and renames it over
+/// `path`; removes the temporary file if any step fails.
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let Some(file_name) = path.file_name() else {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the path has no file name",
+        ));
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}-{}",
+        file_name.to_string_lossy(),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
