@@ -184,9 +184,10 @@ fn every_optimizer_matches_optax_for_five_steps() {
         let (ups, fin) = run(&opt, DType::F32);
         for (t, u) in ups.iter().enumerate() {
             let want = golden_flat(&format!("{name}_u{t}"));
-            // f32 arithmetic in a different op order than XLA's: a few ulps.
+            // f32 arithmetic with XLA's op order but other kernels (pow, rsqrt): within a few ulps,
+            // up to ~1e-6 where centered RMSProp's ν - μ² cancels.
             let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-            assert_close(u, &want, 2e-5, 1e-6 * scale, &format!("{name} step {t}"));
+            assert_close(u, &want, 1e-6, 1e-7 * scale, &format!("{name} step {t}"));
         }
         assert_close(
             &fin,
