@@ -151,7 +151,7 @@ fn simplify_removes_mul_by_one_and_identities() {
     let s = dce(&simplify(&j.jaxpr));
     assert_eq!(
         s.to_string(),
-        "{ lambda ; a:f32[2,3]. let b:f32[2,3] = exp a in (b,) }",
+        "{ lambda ; a:f32[2,3]. let\n    b:f32[2,3] = stop_gradient a\n    c:f32[2,3] = exp b\n  in (c,) }",
         "from\n{}",
         j.jaxpr
     );
@@ -179,17 +179,36 @@ fn broadcast_then_sum_is_a_scalar_multiply() {
 }
 
 #[test]
-fn zeros_propagate_through_mul_and_add() {
-    let x = f32s(&[3]);
+fn zeros_propagate_through_integer_mul_and_add() {
+    let x = Tensor::zeros(&[3], DType::I32);
     let f = |x: &Tensor| {
         // A captured constant of zeros: constant folding makes it a splat.
-        let zz = Tensor::zeros(&[3], DType::F32);
-        (x.sin() * &zz + x.cos()) + &zz * x
+        let zz = Tensor::zeros(&[3], DType::I32);
+        (x * x * &zz + x.abs()) + &zz * x
     };
     let j = make_jaxpr(f)(&x);
     let o = optimize(&j);
     assert_eq!(count(&o.jaxpr, "mul"), 0, "{}", o.jaxpr);
     assert_eq!(count(&o.jaxpr, "add"), 0, "{}", o.jaxpr);
+    check_passes(&j);
+}
+
+#[test]
+fn float_times_zero_is_kept() {
+    // `inf * 0` and `NaN * 0` are NaN: for floats the product must be computed.
+    let f = |x: &Tensor| {
+        let zz = Tensor::zeros(&[4], DType::F32);
+        x.sin() * &zz + x * 0.0
+    };
+    let x = Tensor::from_vec(vec![f32::INFINITY, f32::NAN, 1.0, -1.0], &[4]);
+    let j = make_jaxpr(f)(&x);
+    let o = optimize(&j);
+    assert_eq!(count(&o.jaxpr, "mul"), 2, "{}", o.jaxpr);
+    let got = eval_closed(&o, std::slice::from_ref(&x))[0].to_vec::<f32>();
+    assert!(
+        got[0].is_nan() && got[1].is_nan() && got[2] == 0.0,
+        "{got:?}"
+    );
     check_passes(&j);
 }
 

@@ -91,7 +91,7 @@ pub(crate) fn fold(jaxpr: &Jaxpr, consts: &[Tensor], new_consts_ok: bool) -> (Ja
             Prim::Unary(_) | Prim::Binary(_) | Prim::Elementwise(_)
         ) && out_avals.len() == 1;
         if elementwise {
-            let splats: Option<Vec<Tensor>> = ins.iter().map(|a| r.splat(a)).collect();
+            let splats: Option<Vec<Tensor>> = ins.iter().map(|a| splat(&r, a)).collect();
             if let Some(scalars) = splats {
                 let res = eval_now(&e.prim, &scalars);
                 let at = r.splat_atom(res[0].clone(), &out_avals[0]);
@@ -108,7 +108,7 @@ pub(crate) fn fold(jaxpr: &Jaxpr, consts: &[Tensor], new_consts_ok: bool) -> (Ja
             .map(|a| match a {
                 Atom::Lit(t) => Some(t.clone()),
                 Atom::Var(v) => known.get(v).cloned().or_else(|| {
-                    let s = r.splat(a)?;
+                    let s = splat(&r, a)?;
                     let aval = r.aval(a);
                     (aval.size() <= FOLD_MAX_ELEMENTS).then(|| {
                         let b = Prim::Shape(ShapeOp::BroadcastInDim {
@@ -148,6 +148,16 @@ pub(crate) fn fold(jaxpr: &Jaxpr, consts: &[Tensor], new_consts_ok: bool) -> (Ja
     });
     let j = Arc::try_unwrap(pruned.jaxpr).unwrap_or_else(|a| (*a).clone());
     (j, pruned.consts)
+}
+
+/// [`Rewriter::splat`], but `None` for a variable bound by an operand-less equation (`iota`,
+/// `axis_index`): `Rewriter::splat` reads its defining equation's first operand, which
+/// panics for those (found by `tests/jit_equals_eager_families.rs`: `iota + x` under `jit`).
+pub(super) fn splat(r: &Rewriter, a: &Atom) -> Option<Tensor> {
+    if r.def(a).is_some_and(|e| e.inputs.is_empty()) {
+        return None;
+    }
+    r.splat(a)
 }
 
 /// The scalar all elements of `t` equal, if they all do (bitwise) and there is one.

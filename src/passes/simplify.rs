@@ -1,5 +1,6 @@
 //! Algebraic simplification of what autodiff and the numpy layer emit.
 
+use super::fold::splat;
 use super::{eval_now, scalar, Rewriter};
 use crate::core::{Atom, Aval, Jaxpr, Shape};
 use crate::prims::{BinaryOp, DotGeneral, ElementwiseOp, Prim, ReduceOp, ShapeOp, UnaryOp};
@@ -10,10 +11,10 @@ use smallvec::{smallvec, SmallVec};
 /// output type):
 ///
 /// - `x + 0`, `0 + x`, `add_any` with a zero, `x - 0` → `x`; `0 - x` → `neg x`;
-///   `x * 1`, `1 * x`, `x / 1` → `x`; `x * 0`, `0 * x` → zeros (zeros are literals or
-///   `broadcast_in_dim` of a `0` literal, autodiff's symbolic zeros; this assumes finite `x`);
-/// - `neg (neg x)` → `x`; `stop_gradient x` and `copy x` → `x` (passes run on jaxprs that
-///   are not differentiated again); `convert_element_type` to `x`'s own dtype → `x`;
+///   `x * 1`, `1 * x`, `x / 1` → `x`; for integers `x * 0`, `0 * x` → zeros (zeros are
+///   literals or `broadcast_in_dim` of a `0` literal; not for floats, where `inf * 0` is NaN);
+/// - `neg (neg x)` → `x`; `copy x` → `x`; `convert_element_type` to `x`'s own dtype → `x`
+///   (`stop_gradient` is kept: a jit equation's optimized jaxpr may be differentiated);
 /// - `transpose (transpose x)` → one transpose, or `x` when the permutations cancel; an
 ///   identity transpose, reshape or `broadcast_in_dim` → `x`; `reshape (reshape x)` → one
 ///   reshape; `broadcast_in_dim (broadcast_in_dim x)` → one `broadcast_in_dim`;
@@ -49,7 +50,7 @@ pub fn simplify(jaxpr: &Jaxpr) -> Jaxpr {
 }
 
 fn is_value(r: &Rewriter, a: &Atom, v: f64) -> bool {
-    r.splat(a).is_some_and(|t| t.array().get_f64(0) == v)
+    splat(r, a).is_some_and(|t| t.array().get_f64(0) == v)
 }
 
 fn emit1(r: &mut Rewriter, prim: Prim, ins: SmallVec<[Atom; 3]>, out: &Aval) -> Atom {
@@ -64,7 +65,9 @@ fn is_iota(p: &[usize]) -> bool {
 fn rewrite(r: &mut Rewriter, prim: &Prim, ins: &[Atom], out: &Aval) -> Option<Atom> {
     let same = |r: &Rewriter, a: &Atom| r.aval(a) == *out;
     match prim {
-        Prim::Unary(UnaryOp::StopGradient | UnaryOp::Copy) => Some(ins[0].clone()),
+        // `stop_gradient` stays: jit's call equation runs the optimized jaxpr, and
+        // differentiating it (`grad(jit(f))`) must still see the stop.
+        Prim::Unary(UnaryOp::Copy) => Some(ins[0].clone()),
         Prim::Elementwise(ElementwiseOp::ConvertElementType(d)) if r.aval(&ins[0]).dtype == *d => {
             Some(ins[0].clone())
         }
@@ -105,7 +108,9 @@ fn rewrite(r: &mut Rewriter, prim: &Prim, ins: &[Atom], out: &Aval) -> Option<At
                         Some(a.clone())
                     } else if one(r, a) && same(r, b) {
                         Some(b.clone())
-                    } else if zero(r, a) || zero(r, b) {
+                    } else if (zero(r, a) || zero(r, b)) && !out.dtype.is_float() {
+                        // Not for floats: `inf * 0` and `NaN * 0` are NaN, and jit must
+                        // give what eager evaluation gives.
                         Some(r.splat_atom(scalar(0.0, out.dtype), out))
                     } else {
                         None
@@ -119,8 +124,8 @@ fn rewrite(r: &mut Rewriter, prim: &Prim, ins: &[Atom], out: &Aval) -> Option<At
             }
             // A splat operand of a binary op becomes a literal (a rank-0 operand stretches),
             // so the broadcast need not be materialized.
-            let lit_a = matches!(a, Atom::Var(_)).then(|| r.splat(a)).flatten();
-            let lit_b = matches!(b, Atom::Var(_)).then(|| r.splat(b)).flatten();
+            let lit_a = matches!(a, Atom::Var(_)).then(|| splat(r, a)).flatten();
+            let lit_b = matches!(b, Atom::Var(_)).then(|| splat(r, b)).flatten();
             let same_shape = |r: &Rewriter, x: &Atom| r.aval(x).shape == out.shape;
             if let (Some(c), true) = (lit_a, same_shape(r, b)) {
                 let p = Prim::Binary(*op);
@@ -149,7 +154,7 @@ fn rewrite(r: &mut Rewriter, prim: &Prim, ins: &[Atom], out: &Aval) -> Option<At
                 return rewrite_shape(r, &op, a, out)
                     .or_else(|| Some(emit1(r, Prim::Shape(op), smallvec![a.clone()], out)));
             }
-            if let Some(c) = r.splat(a) {
+            if let Some(c) = splat(r, a) {
                 let m = eval_now(
                     &Prim::Binary(BinaryOp::Mul),
                     &[c, scalar(n as f64, out.dtype)],
@@ -197,7 +202,7 @@ fn rewrite_shape(r: &mut Rewriter, op: &ShapeOp, a: &Atom, out: &Aval) -> Option
         op,
         ShapeOp::Transpose { .. } | ShapeOp::Reshape { .. } | ShapeOp::BroadcastInDim { .. }
     )
-    .then(|| r.splat(a))
+    .then(|| splat(r, a))
     .flatten();
     match op {
         ShapeOp::Transpose { permutation } => {
