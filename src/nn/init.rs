@@ -1,0 +1,334 @@
+//! Parameter initialisers with `jax.nn.initializers`' exact definitions: same key, shape and
+//! dtype give the same values as JAX wherever `ferrax::random`'s sampler is bit-exact (the
+//! scalar factors are rounded in the target dtype in JAX's order, so f32 results match too).
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::random;
+use crate::tensor::{DType, Tensor};
+
+/// An initialiser: `init.init(&key, &shape, dtype)` (JAX's `init(key, shape, dtype)`).
+/// Cheap to clone; build one with the functions of this module.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::{nn, random};
+/// let w = nn::init::he_normal().init(&random::key(0), &[3, 3, 8, 16], DType::F32);
+/// assert_eq!(w.shape(), &[3, 3, 8, 16]);
+/// ```
+#[derive(Clone)]
+pub struct Initializer {
+    name: &'static str,
+    f: Arc<dyn Fn(&Tensor, &[usize], DType) -> Tensor + Send + Sync>,
+}
+
+impl Initializer {
+    /// Wraps a function `(key, shape, dtype) -> tensor` as an initialiser.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let halves = ferrax::nn::init::Initializer::new("halves", |_, s, d| Tensor::full(s, 0.5, d));
+    /// assert_eq!(halves.init(&ferrax::random::key(0), &[2], DType::F32).to_vec::<f32>(), vec![0.5; 2]);
+    /// ```
+    pub fn new(
+        name: &'static str,
+        f: impl Fn(&Tensor, &[usize], DType) -> Tensor + Send + Sync + 'static,
+    ) -> Self {
+        Initializer {
+            name,
+            f: Arc::new(f),
+        }
+    }
+
+    /// Draws a tensor of `shape` and `dtype` from `key`.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let z = ferrax::nn::init::zeros().init(&ferrax::random::key(0), &[2, 2], DType::F64);
+    /// assert_eq!(z.to_vec::<f64>(), vec![0.0; 4]);
+    /// ```
+    #[track_caller]
+    pub fn init(&self, key: &Tensor, shape: &[usize], dtype: DType) -> Tensor {
+        (self.f)(key, shape, dtype)
+    }
+}
+
+impl fmt::Debug for Initializer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Initializer({})", self.name)
+    }
+}
+
+/// Which fan divides the variance in [`variance_scaling`].
+///
+/// ```
+/// use ferrax::nn::init::FanMode;
+/// assert_ne!(FanMode::FanIn, FanMode::FanAvg);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FanMode {
+    FanIn,
+    FanOut,
+    /// `(fan_in + fan_out) / 2`.
+    FanAvg,
+}
+
+/// The distribution [`variance_scaling`] samples.
+///
+/// ```
+/// use ferrax::nn::init::Distribution;
+/// assert_ne!(Distribution::Normal, Distribution::Uniform);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Distribution {
+    /// A normal truncated to ±2 standard deviations, rescaled to the target variance.
+    TruncatedNormal,
+    Normal,
+    /// Uniform on `[-√(3 var), √(3 var))`.
+    Uniform,
+}
+
+/// `(fan_in, fan_out)` of a weight `shape` as JAX's `_compute_fans`: the sizes of `in_axis` and
+/// `out_axis` times the receptive field (the product of all other dims but `batch_axes`), so
+/// an HWIO conv kernel `[kh, kw, in, out]` has `fan_in = kh·kw·in`.
+///
+/// ```
+/// use ferrax::nn::init::compute_fans;
+/// assert_eq!(compute_fans(&[3, 3, 8, 16], -2, -1, &[]), (72.0, 144.0));
+/// assert_eq!(compute_fans(&[10, 4], -2, 0, &[]), (4.0, 4.0)); // flax's Embed
+/// ```
+#[track_caller]
+pub fn compute_fans(
+    shape: &[usize],
+    in_axis: isize,
+    out_axis: isize,
+    batch_axes: &[isize],
+) -> (f64, f64) {
+    assert!(
+        !(in_axis == -2 && shape.len() <= 1),
+        "nn::init: can't compute input and output sizes of a {}-dimensional weight {shape:?} \
+         with the default in_axis; it must be at least 2-D",
+        shape.len()
+    );
+    let ax = |a: isize| crate::numpy::normalize_axis(a, shape.len());
+    let in_size = shape[ax(in_axis)] as f64;
+    let out_size = shape[ax(out_axis)] as f64;
+    let batch: f64 = batch_axes.iter().map(|&a| shape[ax(a)] as f64).product();
+    let total: f64 = shape.iter().map(|&d| d as f64).product();
+    let receptive = total / in_size / out_size / batch;
+    (in_size * receptive, out_size * receptive)
+}
+
+/// `jax.nn.initializers.variance_scaling(scale, mode, distribution)` with the default axes
+/// (`in_axis=-2, out_axis=-1`).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::nn::init::{variance_scaling, FanMode, Distribution};
+/// let w = variance_scaling(2.0, FanMode::FanIn, Distribution::Normal)
+///     .init(&ferrax::random::key(1), &[400, 100], DType::F64);
+/// let var = w.var().item::<f64>();
+/// assert!((var - 2.0 / 400.0).abs() < 0.05 * 2.0 / 400.0);
+/// ```
+pub fn variance_scaling(scale: f64, mode: FanMode, distribution: Distribution) -> Initializer {
+    variance_scaling_axes(scale, mode, distribution, -2, -1, &[])
+}
+
+/// [`variance_scaling`] with explicit `in_axis`, `out_axis` and `batch_axes` (JAX's arguments).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::nn::init::{variance_scaling_axes, FanMode, Distribution};
+/// // flax's Embed initialiser: variance 1 / features.
+/// let e = variance_scaling_axes(1.0, FanMode::FanIn, Distribution::Normal, -2, 0, &[]);
+/// assert_eq!(e.init(&ferrax::random::key(0), &[10, 4], DType::F32).shape(), &[10, 4]);
+/// ```
+pub fn variance_scaling_axes(
+    scale: f64,
+    mode: FanMode,
+    distribution: Distribution,
+    in_axis: isize,
+    out_axis: isize,
+    batch_axes: &[isize],
+) -> Initializer {
+    let batch_axes = batch_axes.to_vec();
+    Initializer::new("variance_scaling", move |key, shape, dtype| {
+        assert!(
+            dtype.is_float(),
+            "nn::init::variance_scaling: dtype must be f32 or f64, got {dtype}"
+        );
+        let (fan_in, fan_out) = compute_fans(shape, in_axis, out_axis, &batch_axes);
+        let denominator = match mode {
+            FanMode::FanIn => fan_in,
+            FanMode::FanOut => fan_out,
+            FanMode::FanAvg => (fan_in + fan_out) / 2.0,
+        };
+        // `jnp.array(scale / denominator, dtype)`: the quotient in f64, then rounded.
+        let variance = Tensor::full(&[], scale / denominator, dtype);
+        match distribution {
+            Distribution::TruncatedNormal => {
+                let stddev = variance.sqrt() / Tensor::full(&[], 0.879_625_661_034_239_8, dtype);
+                random::truncated_normal(key, -2.0, 2.0, shape, dtype) * stddev
+            }
+            Distribution::Normal => random::normal_with(key, shape, dtype) * variance.sqrt(),
+            Distribution::Uniform => {
+                random::uniform_with(key, shape, dtype, -1.0, 1.0) * (variance * 3.0).sqrt()
+            }
+        }
+    })
+}
+
+/// LeCun normal: truncated normal with variance `1 / fan_in` (flax's default kernel init).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let w = ferrax::nn::init::lecun_normal().init(&ferrax::random::key(0), &[4, 3], DType::F32);
+/// assert!(w.to_vec::<f32>().iter().all(|v| v.abs() < 2.0 / 0.8796 * 0.5 + 1e-6));
+/// ```
+pub fn lecun_normal() -> Initializer {
+    variance_scaling(1.0, FanMode::FanIn, Distribution::TruncatedNormal)
+}
+
+/// LeCun uniform: uniform with variance `1 / fan_in`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let w = ferrax::nn::init::lecun_uniform().init(&ferrax::random::key(0), &[3, 2], DType::F32);
+/// assert!(w.to_vec::<f32>().iter().all(|v| v.abs() <= 1.0));
+/// ```
+pub fn lecun_uniform() -> Initializer {
+    variance_scaling(1.0, FanMode::FanIn, Distribution::Uniform)
+}
+
+/// He (Kaiming) normal: truncated normal with variance `2 / fan_in` (for ReLU nets).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let w = ferrax::nn::init::he_normal().init(&ferrax::random::key(0), &[2, 2], DType::F64);
+/// assert_eq!(w.dtype(), DType::F64);
+/// ```
+pub fn he_normal() -> Initializer {
+    variance_scaling(2.0, FanMode::FanIn, Distribution::TruncatedNormal)
+}
+
+/// He uniform: uniform with variance `2 / fan_in`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let w = ferrax::nn::init::he_uniform().init(&ferrax::random::key(0), &[6, 2], DType::F32);
+/// assert!(w.to_vec::<f32>().iter().all(|v| v.abs() <= 1.0)); // √(3·2/6)
+/// ```
+pub fn he_uniform() -> Initializer {
+    variance_scaling(2.0, FanMode::FanIn, Distribution::Uniform)
+}
+
+/// Glorot (Xavier) uniform: uniform with variance `2 / (fan_in + fan_out)`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let w = ferrax::nn::init::glorot_uniform().init(&ferrax::random::key(0), &[3, 3], DType::F32);
+/// assert!(w.to_vec::<f32>().iter().all(|v| v.abs() <= 1.0));
+/// ```
+pub fn glorot_uniform() -> Initializer {
+    variance_scaling(1.0, FanMode::FanAvg, Distribution::Uniform)
+}
+
+/// Glorot (Xavier) normal: truncated normal with variance `2 / (fan_in + fan_out)`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let w = ferrax::nn::init::glorot_normal().init(&ferrax::random::key(0), &[3, 3], DType::F32);
+/// assert_eq!(w.shape(), &[3, 3]);
+/// ```
+pub fn glorot_normal() -> Initializer {
+    variance_scaling(1.0, FanMode::FanAvg, Distribution::TruncatedNormal)
+}
+
+/// All zeros (flax's default bias init).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let z = ferrax::nn::init::zeros().init(&ferrax::random::key(0), &[3], DType::F32);
+/// assert_eq!(z.to_vec::<f32>(), vec![0.0; 3]);
+/// ```
+pub fn zeros() -> Initializer {
+    Initializer::new("zeros", |_, shape, dtype| Tensor::zeros(shape, dtype))
+}
+
+/// All ones (the default scale of the normalisation layers).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let o = ferrax::nn::init::ones().init(&ferrax::random::key(0), &[2], DType::F32);
+/// assert_eq!(o.to_vec::<f32>(), vec![1.0; 2]);
+/// ```
+pub fn ones() -> Initializer {
+    Initializer::new("ones", |_, shape, dtype| Tensor::ones(shape, dtype))
+}
+
+/// A constant.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let c = ferrax::nn::init::constant(0.1).init(&ferrax::random::key(0), &[2], DType::F64);
+/// assert_eq!(c.to_vec::<f64>(), vec![0.1; 2]);
+/// ```
+pub fn constant(value: f64) -> Initializer {
+    Initializer::new("constant", move |_, shape, dtype| {
+        Tensor::full(shape, value, dtype)
+    })
+}
+
+/// `normal(key, shape) * stddev` (JAX's default `stddev` is `1e-2`).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let w = ferrax::nn::init::normal(1e-2).init(&ferrax::random::key(0), &[100], DType::F32);
+/// assert!(w.to_vec::<f32>().iter().all(|v| v.abs() < 0.06));
+/// ```
+pub fn normal(stddev: f64) -> Initializer {
+    Initializer::new("normal", move |key, shape, dtype| {
+        random::normal_with(key, shape, dtype) * Tensor::full(&[], stddev, dtype)
+    })
+}
+
+/// `uniform(key, shape) * scale`, in `[0, scale)` (JAX's default `scale` is `1e-2`).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let w = ferrax::nn::init::uniform(2.0).init(&ferrax::random::key(0), &[100], DType::F32);
+/// assert!(w.to_vec::<f32>().iter().all(|&v| (0.0..2.0).contains(&v)));
+/// ```
+pub fn uniform(scale: f64) -> Initializer {
+    Initializer::new("uniform", move |key, shape, dtype| {
+        random::uniform_with(key, shape, dtype, 0.0, 1.0) * Tensor::full(&[], scale, dtype)
+    })
+}
+
+/// A (semi-)orthogonal matrix scaled by `scale`, the last axis as columns
+/// (`jax.nn.initializers.orthogonal()`): for `[..., n]` the flattened `[rows, n]` matrix has
+/// orthonormal columns (or rows, if wider than tall). flax's default recurrent kernel init.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let q = ferrax::nn::init::orthogonal(1.0).init(&ferrax::random::key(0), &[4, 4], DType::F64);
+/// let qtq = q.t().matmul(&q).to_vec::<f64>();
+/// assert!((qtq[0] - 1.0).abs() < 1e-12 && qtq[1].abs() < 1e-12);
+/// ```
+pub fn orthogonal(scale: f64) -> Initializer {
+    Initializer::new("orthogonal", move |key, shape, dtype| {
+        assert!(
+            shape.len() >= 2,
+            "nn::init::orthogonal: needs at least a 2-D shape, got {shape:?}"
+        );
+        if shape.contains(&0) {
+            return Tensor::zeros(shape, dtype);
+        }
+        let n_cols = shape[shape.len() - 1];
+        let n_rows = shape.iter().product::<usize>() / n_cols;
+        let q = random::orthogonal_nm(key, n_rows, n_cols, &[], dtype);
+        q.reshape(&shape.iter().map(|&d| d as isize).collect::<Vec<_>>())
+            * Tensor::full(&[], scale, dtype)
+    })
+}

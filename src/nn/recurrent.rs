@@ -1,0 +1,378 @@
+//! Recurrent cells ([`RnnCell`], [`LstmCell`], [`GruCell`], with flax.linen's equations and
+//! initialisers) and whole-sequence layers ([`Rnn`], [`Lstm`], [`Gru`]) that run a cell with
+//! one `lax::scan` (so a sequence is one loop equation, differentiable and batchable).
+//!
+//! Sequences are batch-major, `[..batch, T, features]` (flax's `nn.RNN` default), or time-major
+//! through [`scan_cell_time_major`].
+
+use super::init;
+use super::layers::dense;
+use crate::lax;
+use crate::numpy as jnp;
+use crate::random;
+use crate::tensor::Tensor;
+use crate::PyTree;
+
+/// A recurrent cell: one step `(carry, x[.., in]) -> (carry, y[.., hidden])`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::nn::{RecurrentCell, GruCell};
+/// let cell = GruCell::new(&ferrax::random::key(0), 3, 5);
+/// let h = cell.initial_carry(&[2]);
+/// let (h, y) = cell.step(&h, &Tensor::ones(&[2, 3], DType::F32));
+/// assert_eq!((h.shape(), y.shape()), (&[2usize, 5][..], &[2usize, 5][..]));
+/// ```
+pub trait RecurrentCell {
+    /// The state threaded through time (a pytree).
+    type Carry: PyTree;
+    /// The all-zeros carry for inputs with leading dims `batch` (`&[]` for one sequence).
+    fn initial_carry(&self, batch: &[usize]) -> Self::Carry;
+    /// One time step.
+    fn step(&self, carry: &Self::Carry, x: &Tensor) -> (Self::Carry, Tensor);
+}
+
+/// Runs `cell` over a batch-major sequence `xs[..batch, T, in]` from `carry`: returns the final
+/// carry and the outputs `[..batch, T, hidden]`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::nn::{self, RecurrentCell};
+/// let cell = nn::RnnCell::new(&ferrax::random::key(0), 2, 3);
+/// let xs = Tensor::ones(&[4, 7, 2], DType::F32);
+/// let (h, ys) = nn::scan_cell(&cell, &cell.initial_carry(&[4]), &xs);
+/// assert_eq!((h.shape(), ys.shape()), (&[4usize, 3][..], &[4usize, 7, 3][..]));
+/// ```
+#[track_caller]
+pub fn scan_cell<C: RecurrentCell>(cell: &C, carry: &C::Carry, xs: &Tensor) -> (C::Carry, Tensor) {
+    assert!(
+        xs.ndim() >= 2,
+        "nn::scan_cell: expected a batch-major sequence [..batch, T, features], got {}",
+        xs.aval()
+    );
+    let (c, ys) = scan_cell_time_major(cell, carry, &jnp::moveaxis(xs, -2, 0));
+    (c, jnp::moveaxis(&ys, 0, -2))
+}
+
+/// [`scan_cell`] for a time-major sequence `xs[T, ..batch, in]` (outputs `[T, ..batch, hidden]`).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::nn::{self, RecurrentCell};
+/// let cell = nn::LstmCell::new(&ferrax::random::key(0), 2, 3);
+/// let xs = Tensor::ones(&[7, 4, 2], DType::F32);
+/// let ((c, h), ys) = nn::scan_cell_time_major(&cell, &cell.initial_carry(&[4]), &xs);
+/// assert_eq!(ys.shape(), &[7, 4, 3]);
+/// ```
+#[track_caller]
+pub fn scan_cell_time_major<C: RecurrentCell>(
+    cell: &C,
+    carry: &C::Carry,
+    xs: &Tensor,
+) -> (C::Carry, Tensor) {
+    lax::scan(|c: &C::Carry, x: &Tensor| cell.step(c, x), carry, xs)
+}
+
+/// Per-gate kernels drawn with their own keys and concatenated along the output axis
+/// (`[rows, gates · hidden]`), as flax initialises each gate's Dense separately.
+fn gate_kernels(
+    key: &Tensor,
+    init: &init::Initializer,
+    rows: usize,
+    hidden: usize,
+    gates: usize,
+) -> Tensor {
+    let keys = random::split(key, gates);
+    let parts: Vec<Tensor> = (0..gates)
+        .map(|g| {
+            init.init(
+                &random::key_at(&keys, g),
+                &[rows, hidden],
+                crate::DType::F32,
+            )
+        })
+        .collect();
+    lax::concatenate(&parts, 1)
+}
+
+fn zeros_for(batch: &[usize], hidden: usize, like: &Tensor) -> Tensor {
+    let mut shape = batch.to_vec();
+    shape.push(hidden);
+    Tensor::zeros(&shape, like.dtype())
+}
+
+/// Gate `g` (of width `h`) of a fused pre-activation `[.., gates · h]`.
+fn gate(z: &Tensor, g: usize, h: usize) -> Tensor {
+    jnp::slice_axis(z, -1, (g * h) as isize, ((g + 1) * h) as isize)
+}
+
+/// Elman cell `h' = tanh(x·wi + h·wh + b)` (`flax.linen.SimpleCell`): `wi [in, H]` LeCun
+/// normal, `wh [H, H]` orthogonal, `b` zeros. The carry is `h`; the output is `h'`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::nn::{RnnCell, RecurrentCell};
+/// let cell = RnnCell::new(&ferrax::random::key(0), 3, 4);
+/// let (h, y) = cell.step(&cell.initial_carry(&[]), &Tensor::ones(&[3], DType::F32));
+/// assert_eq!(h.to_vec::<f32>(), y.to_vec::<f32>());
+/// ```
+#[derive(PyTree, Clone, Debug)]
+pub struct RnnCell {
+    pub wi: Tensor,
+    pub wh: Tensor,
+    pub b: Tensor,
+}
+
+impl RnnCell {
+    /// An `in -> hidden` cell.
+    ///
+    /// ```
+    /// assert_eq!(ferrax::nn::RnnCell::new(&ferrax::random::key(0), 3, 4).wh.shape(), &[4, 4]);
+    /// ```
+    #[track_caller]
+    pub fn new(key: &Tensor, in_features: usize, hidden: usize) -> Self {
+        let [ki, kh] = random::split_n(key);
+        RnnCell {
+            wi: init::lecun_normal().init(&ki, &[in_features, hidden], crate::DType::F32),
+            wh: init::orthogonal(1.0).init(&kh, &[hidden, hidden], crate::DType::F32),
+            b: Tensor::zeros(&[hidden], crate::DType::F32),
+        }
+    }
+}
+
+impl RecurrentCell for RnnCell {
+    type Carry = Tensor;
+    fn initial_carry(&self, batch: &[usize]) -> Tensor {
+        zeros_for(batch, self.wh.shape()[0], &self.wh)
+    }
+    #[track_caller]
+    fn step(&self, h: &Tensor, x: &Tensor) -> (Tensor, Tensor) {
+        let h2 = (dense(x, &self.wi, "RnnCell") + dense(h, &self.wh, "RnnCell") + &self.b).tanh();
+        (h2.clone(), h2)
+    }
+}
+
+/// LSTM cell with flax's gate layout (`flax.linen.LSTMCell`, fused as `OptimizedLSTMCell`):
+/// input, forget, cell and output gates side by side in `wi [in, 4H]` (LeCun normal per gate),
+/// `wh [H, 4H]` (orthogonal per gate) and `b [4H]` (zeros):
+/// `i, f, g, o = σ(zi), σ(zf), tanh(zg), σ(zo)`, `c' = f·c + i·g`, `h' = o·tanh(c')`.
+/// The carry is `(c, h)`; the output is `h'`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::nn::{LstmCell, RecurrentCell};
+/// let cell = LstmCell::new(&ferrax::random::key(0), 3, 4);
+/// let ((c, h), y) = cell.step(&cell.initial_carry(&[2]), &Tensor::ones(&[2, 3], DType::F32));
+/// assert_eq!((c.shape(), y.shape()), (&[2usize, 4][..], &[2usize, 4][..]));
+/// ```
+#[derive(PyTree, Clone, Debug)]
+pub struct LstmCell {
+    pub wi: Tensor,
+    pub wh: Tensor,
+    pub b: Tensor,
+}
+
+impl LstmCell {
+    /// An `in -> hidden` cell.
+    ///
+    /// ```
+    /// assert_eq!(ferrax::nn::LstmCell::new(&ferrax::random::key(0), 3, 4).wi.shape(), &[3, 16]);
+    /// ```
+    #[track_caller]
+    pub fn new(key: &Tensor, in_features: usize, hidden: usize) -> Self {
+        let [ki, kh] = random::split_n(key);
+        LstmCell {
+            wi: gate_kernels(&ki, &init::lecun_normal(), in_features, hidden, 4),
+            wh: gate_kernels(&kh, &init::orthogonal(1.0), hidden, hidden, 4),
+            b: Tensor::zeros(&[4 * hidden], crate::DType::F32),
+        }
+    }
+
+    /// The hidden size.
+    ///
+    /// ```
+    /// assert_eq!(ferrax::nn::LstmCell::new(&ferrax::random::key(0), 3, 4).hidden(), 4);
+    /// ```
+    pub fn hidden(&self) -> usize {
+        self.wh.shape()[0]
+    }
+}
+
+impl RecurrentCell for LstmCell {
+    type Carry = (Tensor, Tensor);
+    fn initial_carry(&self, batch: &[usize]) -> (Tensor, Tensor) {
+        let z = zeros_for(batch, self.hidden(), &self.wh);
+        (z.clone(), z)
+    }
+    #[track_caller]
+    fn step(&self, (c, h): &(Tensor, Tensor), x: &Tensor) -> ((Tensor, Tensor), Tensor) {
+        let n = self.hidden();
+        let z = dense(x, &self.wi, "LstmCell") + dense(h, &self.wh, "LstmCell") + &self.b;
+        let i = gate(&z, 0, n).logistic();
+        let f = gate(&z, 1, n).logistic();
+        let g = gate(&z, 2, n).tanh();
+        let o = gate(&z, 3, n).logistic();
+        let c2 = f * c + i * g;
+        let h2 = o * c2.tanh();
+        ((c2, h2.clone()), h2)
+    }
+}
+
+/// GRU cell (`flax.linen.GRUCell`): reset, update and candidate gates side by side in
+/// `wi [in, 3H]` + `bi [3H]` and `wh [H, 3H]` (no bias but `bhn [H]` on the candidate):
+/// `r, z = σ(x·wir + bir + h·whr), σ(x·wiz + biz + h·whz)`,
+/// `n = tanh(x·win + bin + r·(h·whn + bhn))`, `h' = (1 - z)·n + z·h`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::nn::{GruCell, RecurrentCell};
+/// let cell = GruCell::new(&ferrax::random::key(0), 3, 4);
+/// let (h, _) = cell.step(&cell.initial_carry(&[]), &Tensor::ones(&[3], DType::F32));
+/// assert_eq!(h.shape(), &[4]);
+/// ```
+#[derive(PyTree, Clone, Debug)]
+pub struct GruCell {
+    pub wi: Tensor,
+    pub bi: Tensor,
+    pub wh: Tensor,
+    pub bhn: Tensor,
+}
+
+impl GruCell {
+    /// An `in -> hidden` cell.
+    ///
+    /// ```
+    /// assert_eq!(ferrax::nn::GruCell::new(&ferrax::random::key(0), 3, 4).wh.shape(), &[4, 12]);
+    /// ```
+    #[track_caller]
+    pub fn new(key: &Tensor, in_features: usize, hidden: usize) -> Self {
+        let [ki, kh] = random::split_n(key);
+        GruCell {
+            wi: gate_kernels(&ki, &init::lecun_normal(), in_features, hidden, 3),
+            bi: Tensor::zeros(&[3 * hidden], crate::DType::F32),
+            wh: gate_kernels(&kh, &init::orthogonal(1.0), hidden, hidden, 3),
+            bhn: Tensor::zeros(&[hidden], crate::DType::F32),
+        }
+    }
+}
+
+impl RecurrentCell for GruCell {
+    type Carry = Tensor;
+    fn initial_carry(&self, batch: &[usize]) -> Tensor {
+        zeros_for(batch, self.wh.shape()[0], &self.wh)
+    }
+    #[track_caller]
+    fn step(&self, h: &Tensor, x: &Tensor) -> (Tensor, Tensor) {
+        let n = self.wh.shape()[0];
+        let zi = dense(x, &self.wi, "GruCell") + &self.bi;
+        let zh = dense(h, &self.wh, "GruCell");
+        let r = (gate(&zi, 0, n) + gate(&zh, 0, n)).logistic();
+        let z = (gate(&zi, 1, n) + gate(&zh, 1, n)).logistic();
+        let cand = (gate(&zi, 2, n) + r * (gate(&zh, 2, n) + &self.bhn)).tanh();
+        let h2 = (-&z + 1.0) * cand + z * h;
+        (h2.clone(), h2)
+    }
+}
+
+macro_rules! sequence_layer {
+    ($name:ident, $cell:ident, $carry:ty, $ex_carry:literal) => {
+        impl $name {
+            #[doc = concat!("A layer of an `in -> hidden` [`", stringify!($cell), "`].")]
+            ///
+            /// ```
+            #[doc = concat!("let l = ferrax::nn::", stringify!($name), "::new(&ferrax::random::key(0), 3, 4);")]
+            /// assert_eq!(l.cell.wh.shape()[0], 4);
+            /// ```
+            #[track_caller]
+            pub fn new(key: &Tensor, in_features: usize, hidden: usize) -> Self {
+                $name { cell: $cell::new(key, in_features, hidden) }
+            }
+
+            /// The outputs `[..batch, T, hidden]` of a batch-major sequence `xs[..batch, T, in]`
+            /// from the zero carry.
+            ///
+            /// ```
+            /// use ferrax::prelude::*;
+            #[doc = concat!("let l = ferrax::nn::", stringify!($name), "::new(&ferrax::random::key(0), 3, 4);")]
+            /// assert_eq!(l.forward(&Tensor::ones(&[2, 5, 3], DType::F32)).shape(), &[2, 5, 4]);
+            /// ```
+            #[track_caller]
+            pub fn forward(&self, xs: &Tensor) -> Tensor {
+                let batch = &xs.shape()[..xs.ndim().saturating_sub(2)];
+                self.forward_with_carry(&self.cell.initial_carry(batch), xs).1
+            }
+
+            /// The final carry and the outputs, starting from `carry` (see [`RecurrentCell`]).
+            ///
+            /// ```
+            /// use ferrax::prelude::*;
+            /// use ferrax::nn::RecurrentCell;
+            #[doc = concat!("let l = ferrax::nn::", stringify!($name), "::new(&ferrax::random::key(0), 3, 4);")]
+            /// let (carry, ys) = l.forward_with_carry(&l.cell.initial_carry(&[]), &Tensor::ones(&[5, 3], DType::F32));
+            #[doc = $ex_carry]
+            /// ```
+            #[track_caller]
+            pub fn forward_with_carry(&self, carry: &$carry, xs: &Tensor) -> ($carry, Tensor) {
+                scan_cell(&self.cell, carry, xs)
+            }
+        }
+    };
+}
+
+/// A whole-sequence Elman RNN ([`RnnCell`] under `lax::scan`), batch-major.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let rnn = ferrax::nn::Rnn::new(&ferrax::random::key(0), 3, 4);
+/// assert_eq!(rnn.forward(&Tensor::ones(&[6, 3], DType::F32)).shape(), &[6, 4]);
+/// ```
+#[derive(PyTree, Clone, Debug)]
+pub struct Rnn {
+    pub cell: RnnCell,
+}
+
+sequence_layer!(
+    Rnn,
+    RnnCell,
+    Tensor,
+    "assert_eq!(carry.to_vec::<f32>(), ys.index_axis(0, -1).to_vec::<f32>());"
+);
+
+/// A whole-sequence LSTM ([`LstmCell`] under `lax::scan`), batch-major: `forward(&xs[B, T,
+/// in]) -> [B, T, hidden]`; `forward_with_carry` also returns the final `(c, h)`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let lstm = ferrax::nn::Lstm::new(&ferrax::random::key(0), 3, 4);
+/// assert_eq!(lstm.forward(&Tensor::ones(&[2, 6, 3], DType::F32)).shape(), &[2, 6, 4]);
+/// ```
+#[derive(PyTree, Clone, Debug)]
+pub struct Lstm {
+    pub cell: LstmCell,
+}
+
+sequence_layer!(
+    Lstm,
+    LstmCell,
+    (Tensor, Tensor),
+    "assert_eq!(carry.1.to_vec::<f32>(), ys.index_axis(0, -1).to_vec::<f32>());"
+);
+
+/// A whole-sequence GRU ([`GruCell`] under `lax::scan`), batch-major.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let gru = ferrax::nn::Gru::new(&ferrax::random::key(0), 3, 4);
+/// assert_eq!(gru.forward(&Tensor::ones(&[2, 6, 3], DType::F32)).shape(), &[2, 6, 4]);
+/// ```
+#[derive(PyTree, Clone, Debug)]
+pub struct Gru {
+    pub cell: GruCell,
+}
+
+sequence_layer!(
+    Gru,
+    GruCell,
+    Tensor,
+    "assert_eq!(carry.to_vec::<f32>(), ys.index_axis(0, -1).to_vec::<f32>());"
+);
