@@ -249,9 +249,9 @@ pub(crate) fn scale_by_adam_impl(
 /// use ferrax::prelude::*;
 /// let t = ferrax::optim::scale_by_adam(0.9, 0.999, 1e-8, 0.0);
 /// let g = Tensor::from_vec(vec![0.5f32, -3.0], &[2]);
-/// // The first bias-corrected step is sign(g) (up to eps).
+/// // The first bias-corrected step is sign(g), up to f32 rounding of 1 - 0.999 (as optax).
 /// let u = t.update(&g, &t.init(&g), &g).0.to_vec::<f32>();
-/// assert!((u[0] - 1.0).abs() < 1e-6 && (u[1] + 1.0).abs() < 1e-6);
+/// assert!((u[0] - 1.0).abs() < 1e-4 && (u[1] + 1.0).abs() < 1e-4);
 /// ```
 pub fn scale_by_adam(b1: f64, b2: f64, eps: f64, eps_root: f64) -> GradientTransformation {
     scale_by_adam_impl(b1, b2, eps, eps_root, false)
