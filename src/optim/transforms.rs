@@ -23,9 +23,12 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct Mask(MaskKind);
 
+/// A mask predicate on `(key path, parameter)`.
+type MaskFn = dyn Fn(&KeyPath, &Tensor) -> bool + Send + Sync;
+
 #[derive(Clone)]
 enum MaskKind {
-    Pred(Arc<dyn Fn(&KeyPath, &Tensor) -> bool + Send + Sync>),
+    Pred(Arc<MaskFn>),
     Leaves(Arc<[bool]>),
 }
 
