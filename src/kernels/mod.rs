@@ -4,3 +4,6 @@
 pub mod conv;
 pub mod elementwise;
 pub mod matmul;
+pub mod simd;
+mod unary_simd;
+mod vmath;

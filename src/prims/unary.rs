@@ -313,16 +313,12 @@ pub fn eval_unary(op: UnaryOp, x: &ArrayData) -> ArrayData {
         _ => {}
     }
     match x {
-        ArrayData::F32(a) => ArrayData::F32(match op {
-            // Branch-free kernels the compiler vectorizes (libm's are scalar calls).
-            Exp => a.mapv(crate::kernels::elementwise::exp_f32),
-            Tanh => a.mapv(crate::kernels::elementwise::tanh_f32),
-            Logistic => a.mapv(crate::kernels::elementwise::logistic_f32),
-            Log => a.mapv(crate::kernels::elementwise::log_f32),
-            Log1p => a.mapv(crate::kernels::elementwise::log1p_f32),
-            _ => float_map(op, a),
-        }),
-        ArrayData::F64(a) => ArrayData::F64(float_map(op, a)),
+        ArrayData::F32(a) => ArrayData::F32(float_map(a, |s, d| {
+            crate::kernels::elementwise::unary_f32(op, s, d)
+        })),
+        ArrayData::F64(a) => ArrayData::F64(float_map(a, |s, d| {
+            crate::kernels::elementwise::unary_f64(op, s, d)
+        })),
         ArrayData::I32(a) => ArrayData::I32(a.mapv(|v| int_op_i32(op, v))),
         ArrayData::U32(a) => ArrayData::U32(a.mapv(|v| int_op_u32(op, v))),
         ArrayData::Bool(a) => match op {
@@ -332,16 +328,24 @@ pub fn eval_unary(op: UnaryOp, x: &ArrayData) -> ArrayData {
     }
 }
 
-/// A float unary op with the common cases chosen outside the loop.
-fn float_map<F: SpecialFloat>(op: UnaryOp, a: &ndarray::ArrayD<F>) -> ndarray::ArrayD<F> {
-    use UnaryOp::*;
-    match op {
-        Neg => a.mapv(|v| -v),
-        Square => a.mapv(|v| v * v),
-        Sqrt => a.mapv(|v| v.sqrt()),
-        Abs => a.mapv(|v| v.abs()),
-        _ => a.mapv(|v| float_op(op, v)),
+/// A float array mapped by a slice kernel (the vectorized loops of
+/// [`crate::kernels::elementwise`]) into a new array of the same shape.
+fn float_map<F: SpecialFloat + Default>(
+    a: &ndarray::ArrayD<F>,
+    kernel: impl Fn(&[F], &mut [F]),
+) -> ndarray::ArrayD<F> {
+    let mut out = ndarray::ArrayD::<F>::default(a.raw_dim());
+    let dst = out
+        .as_slice_mut()
+        .expect("a new array is in standard layout");
+    match a.as_slice() {
+        Some(src) => kernel(src, dst),
+        None => {
+            let src: Vec<F> = a.iter().copied().collect();
+            kernel(&src, dst)
+        }
     }
+    out
 }
 
 fn int_op_i32(op: UnaryOp, v: i32) -> i32 {
@@ -391,7 +395,9 @@ pub fn integer_pow<F: Float>(x: F, y: i32) -> F {
     }
 }
 
-fn float_op<F: SpecialFloat>(op: UnaryOp, v: F) -> F {
+/// One element of a float op, the scalar semantics the vectorized kernels follow (and the
+/// path for ops without one).
+pub(crate) fn float_op<F: SpecialFloat>(op: UnaryOp, v: F) -> F {
     use UnaryOp::*;
     match op {
         Neg => -v,

@@ -1,0 +1,181 @@
+//! The slice loops behind [`super::elementwise::unary_f32`] and friends: one `match` on the
+//! op outside the loop, then a branch-free per-element kernel the compiler vectorizes. Each
+//! loop is compiled three times (portable, AVX2+FMA, AVX-512; see [`super::simd`]) and the
+//! copy is picked per call from a cached [`SimdLevel`].
+
+use super::elementwise::{log1p_f32, log_f32};
+use super::simd::{Fused, Mad, SimdLevel, Split};
+use super::vmath;
+use crate::prims::unary::{float_op, RoundingMethod, UnaryOp};
+
+/// Elements per block of the in-place maps (a stack copy that stays in L1).
+const BLOCK: usize = 1024;
+
+#[inline(always)]
+fn map<T: Copy>(src: &[T], dst: &mut [T], f: impl Fn(T) -> T) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d = f(s);
+    }
+}
+
+/// `x ** y` over a slice, one vectorized pass per bit of `y` (the same products, in the same
+/// order, as the scalar `prims::unary::integer_pow`, so the values are identical).
+#[inline(always)]
+fn integer_pow_slice<T: num_traits::Float>(y: i32, src: &[T], dst: &mut [T]) {
+    let mut base = [T::zero(); 256];
+    for (s, d) in src.chunks(256).zip(dst.chunks_mut(256)) {
+        let base = &mut base[..s.len()];
+        base.copy_from_slice(s);
+        d.fill(T::one());
+        let mut n = y.unsigned_abs();
+        while n > 0 {
+            if n & 1 == 1 {
+                for (a, &b) in d.iter_mut().zip(base.iter()) {
+                    *a = *a * b;
+                }
+            }
+            n >>= 1;
+            if n > 0 {
+                for b in base.iter_mut() {
+                    *b = *b * *b;
+                }
+            }
+        }
+        if y < 0 {
+            for a in d.iter_mut() {
+                *a = T::one() / *a;
+            }
+        }
+    }
+}
+
+/// Sign with XLA's semantics (±0 and NaN pass through), as selects.
+#[inline(always)]
+fn sign<T: num_traits::Float>(v: T) -> T {
+    let s = if v > T::zero() { T::one() } else { v };
+    if v < T::zero() {
+        -T::one()
+    } else {
+        s
+    }
+}
+
+/// The f32 loop body for every op; `M` decides whether multiply-adds are fused.
+#[inline(always)]
+fn body_f32<M: Mad>(op: UnaryOp, src: &[f32], dst: &mut [f32]) {
+    use UnaryOp::*;
+    match op {
+        Neg => map(src, dst, |v| -v),
+        Abs => map(src, dst, f32::abs),
+        Square => map(src, dst, |v| v * v),
+        Sqrt => map(src, dst, f32::sqrt),
+        Rsqrt => map(src, dst, |v| 1.0 / v.sqrt()),
+        Sign => map(src, dst, sign),
+        Floor => map(src, dst, f32::floor),
+        Ceil => map(src, dst, f32::ceil),
+        Round(RoundingMethod::AwayFromZero) => map(src, dst, f32::round),
+        Round(RoundingMethod::ToNearestEven) => map(src, dst, f32::round_ties_even),
+        StopGradient | Copy => dst.copy_from_slice(src),
+        IntegerPow(y) => integer_pow_slice(y, src, dst),
+        Exp => map(src, dst, vmath::exp::<M>),
+        Expm1 => map(src, dst, vmath::expm1::<M>),
+        Log => map(src, dst, log_f32),
+        Log1p => map(src, dst, log1p_f32),
+        Tanh => map(src, dst, vmath::tanh::<M>),
+        Logistic => map(src, dst, vmath::logistic::<M>),
+        Erf => map(src, dst, vmath::erf::<M>),
+        _ => map(src, dst, |v| float_op(op, v)),
+    }
+}
+
+/// The f64 loop body: the simple ops vectorize; transcendentals call libm per element.
+#[inline(always)]
+fn body_f64(op: UnaryOp, src: &[f64], dst: &mut [f64]) {
+    use UnaryOp::*;
+    match op {
+        Neg => map(src, dst, |v| -v),
+        Abs => map(src, dst, f64::abs),
+        Square => map(src, dst, |v| v * v),
+        Sqrt => map(src, dst, f64::sqrt),
+        Rsqrt => map(src, dst, |v| 1.0 / v.sqrt()),
+        Sign => map(src, dst, sign),
+        Floor => map(src, dst, f64::floor),
+        Ceil => map(src, dst, f64::ceil),
+        Round(RoundingMethod::AwayFromZero) => map(src, dst, f64::round),
+        Round(RoundingMethod::ToNearestEven) => map(src, dst, f64::round_ties_even),
+        StopGradient | Copy => dst.copy_from_slice(src),
+        IntegerPow(y) => integer_pow_slice(y, src, dst),
+        _ => map(src, dst, |v| float_op(op, v)),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn f32_avx2(op: UnaryOp, src: &[f32], dst: &mut [f32]) {
+    body_f32::<Fused>(op, src, dst)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn f32_avx512(op: UnaryOp, src: &[f32], dst: &mut [f32]) {
+    body_f32::<Fused>(op, src, dst)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn f64_avx2(op: UnaryOp, src: &[f64], dst: &mut [f64]) {
+    body_f64(op, src, dst)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn f64_avx512(op: UnaryOp, src: &[f64], dst: &mut [f64]) {
+    body_f64(op, src, dst)
+}
+
+/// [`super::elementwise::unary_f32`] at a chosen level (lowered to what the CPU supports);
+/// lengths are the caller's to check.
+pub(crate) fn run_f32(level: SimdLevel, op: UnaryOp, src: &[f32], dst: &mut [f32]) {
+    match level.supported() {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `supported` only returns levels whose features were detected.
+        SimdLevel::Avx512 => unsafe { f32_avx512(op, src, dst) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above.
+        SimdLevel::Avx2Fma => unsafe { f32_avx2(op, src, dst) },
+        _ => body_f32::<Split>(op, src, dst),
+    }
+}
+
+/// [`super::elementwise::unary_f64`] at a chosen level (lowered to what the CPU supports).
+pub(crate) fn run_f64(level: SimdLevel, op: UnaryOp, src: &[f64], dst: &mut [f64]) {
+    match level.supported() {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `supported` only returns levels whose features were detected.
+        SimdLevel::Avx512 => unsafe { f64_avx512(op, src, dst) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above.
+        SimdLevel::Avx2Fma => unsafe { f64_avx2(op, src, dst) },
+        _ => body_f64(op, src, dst),
+    }
+}
+
+/// In place, through an L1-sized copy of each block (one loop body serves both forms).
+pub(crate) fn run_f32_inplace(level: SimdLevel, op: UnaryOp, buf: &mut [f32]) {
+    let mut tmp = [0f32; BLOCK];
+    for chunk in buf.chunks_mut(BLOCK) {
+        let t = &mut tmp[..chunk.len()];
+        t.copy_from_slice(chunk);
+        run_f32(level, op, t, chunk);
+    }
+}
+
+/// In place for f64, as [`run_f32_inplace`].
+pub(crate) fn run_f64_inplace(level: SimdLevel, op: UnaryOp, buf: &mut [f64]) {
+    let mut tmp = [0f64; BLOCK];
+    for chunk in buf.chunks_mut(BLOCK) {
+        let t = &mut tmp[..chunk.len()];
+        t.copy_from_slice(chunk);
+        run_f64(level, op, t, chunk);
+    }
+}

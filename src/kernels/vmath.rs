@@ -1,0 +1,163 @@
+//! Branch-free f32 transcendental kernels, generic over [`Mad`] so that one source serves the
+//! portable loop (separate multiply and add) and the FMA-compiled ones. Every `if` here is a
+//! per-lane select, so a loop of them vectorizes; no libm calls, no `round` (a libm call on
+//! baseline x86-64). Polynomial coefficients were fitted for these ranges (weighted minimax,
+//! Lawson's iteration in mpmath; `tests/kernels_accuracy.rs` measures the results).
+
+use super::simd::Mad;
+
+const LOG2E: f32 = std::f32::consts::LOG2_E;
+/// ln 2 split in a 9-bit high part (exact products with small integers) and the rest.
+const LN2_HI: f32 = 0.693_359_4;
+const LN2_LO: f32 = -2.121_944_4e-4;
+/// 1.5 · 2^23: adding it rounds a float of magnitude < 2^22 to an integer (ties to even),
+/// which then sits in the low mantissa bits.
+const SHIFT: f32 = 12_582_912.0;
+
+/// Horner's rule with [`Mad`], highest coefficient last.
+#[inline(always)]
+fn poly<M: Mad, const N: usize>(c: &[f32; N], x: f32) -> f32 {
+    let mut p = c[N - 1];
+    for k in (0..N - 1).rev() {
+        p = M::mad(p, x, c[k]);
+    }
+    p
+}
+
+/// `n = round(x / ln 2)` (as float and integer) and `r = x - n ln 2` (Cody-Waite, so `r` is
+/// exact to ~2^-33 relative for |n| ≤ 150). `x` must have magnitude below 2^21.
+#[inline(always)]
+fn reduce_ln2<M: Mad>(x: f32) -> (f32, i32, f32) {
+    let t = M::mad(x, LOG2E, SHIFT);
+    let n = t - SHIFT;
+    let ni = (t.to_bits() as i32).wrapping_sub(SHIFT.to_bits() as i32);
+    let r = M::mad(n, -LN2_HI, x);
+    let r = M::mad(n, -LN2_LO, r);
+    (n, ni, r)
+}
+
+/// `2^k` for `k` in [-126, 127].
+#[inline(always)]
+fn pow2i(k: i32) -> f32 {
+    f32::from_bits((k.wrapping_add(127) as u32) << 23)
+}
+
+/// `e^x`: Cephes' degree-5 polynomial on the reduced argument, then `2^n` applied in two
+/// halves so subnormal results round once. ≤ 1 ulp; `inf`, `-inf` → 0 and NaN as libm.
+#[inline(always)]
+#[allow(clippy::excessive_precision)] // published coefficients, kept as written
+pub(crate) fn exp<M: Mad>(x: f32) -> f32 {
+    const P: [f32; 6] = [
+        5.000_000_1e-1,
+        1.666_666_5e-1,
+        4.166_579_6e-2,
+        8.333_452e-3,
+        1.398_199_9e-3,
+        1.987_569_1e-4,
+    ];
+    let xc = x.clamp(-104.0, 88.8);
+    let (_, ni, r) = reduce_ln2::<M>(xc);
+    let p = poly::<M, 6>(&P, r);
+    let y = M::mad(p * r, r, r) + 1.0;
+    // 2^n = 2^(n>>1) · 2^(n - (n>>1)): both halves normal for n in [-150, 128].
+    let h1 = ni >> 1;
+    let v = y * pow2i(h1) * pow2i(ni.wrapping_sub(h1));
+    if x > 88.722_84 {
+        f32::INFINITY
+    } else if x.is_nan() {
+        x
+    } else {
+        v
+    }
+}
+
+/// `e^x - 1`, accurate near 0: `expm1(r) = r + r² P(r)` on the reduced argument, then
+/// `2^n expm1(r) + (2^n - 1)` computed as `2 (h expm1(r) + (h - ½))` with `h = 2^(n-1)` (both
+/// terms exact, one rounding, no overflow before the final doubling). ≤ 1 ulp measured.
+#[inline(always)]
+#[allow(clippy::excessive_precision)] // fitted coefficients, printed to f32 round-trip
+pub(crate) fn expm1<M: Mad>(x: f32) -> f32 {
+    const P: [f32; 6] = [
+        0.5,
+        0.166_666_67,
+        0.041_666_355,
+        0.008_333_274,
+        0.001_394_102,
+        0.000_199_135_71,
+    ];
+    // Below -18, e^x < 2^-25 and the result rounds to -1.
+    let xc = x.clamp(-18.0, 88.8);
+    let (_, ni, r) = reduce_ln2::<M>(xc);
+    let em = M::mad(r * r, poly::<M, 6>(&P, r), r);
+    let h = pow2i(ni.wrapping_sub(1));
+    let v = 2.0 * M::mad(h, em, h - 0.5);
+    if x > 88.722_84 {
+        f32::INFINITY
+    } else if x.abs() < 2.980_232_2e-8 || x.is_nan() {
+        x // expm1(x) rounds to x below 2^-25 (keeps -0.0 and subnormals)
+    } else {
+        v
+    }
+}
+
+/// `tanh(x) = t / (t + 2)` with `t = expm1(2|x|)`, sign restored: no cancellation anywhere
+/// (unlike `1 - 2/(e^{2x} + 1)` near 0). Saturates to ±1 beyond |x| = 9.1; keeps -0.0, NaN.
+#[inline(always)]
+pub(crate) fn tanh<M: Mad>(x: f32) -> f32 {
+    let a = x.abs().min(9.1);
+    let t = expm1::<M>(a + a);
+    let y = (t / (t + 2.0)).copysign(x);
+    if x.is_nan() {
+        x
+    } else {
+        y
+    }
+}
+
+/// The logistic sigmoid `1 / (1 + e^-x)`, as `e^{-|x|}` over `1 + e^{-|x|}` for x < 0 (no
+/// overflow, full relative accuracy for large negative x).
+#[inline(always)]
+pub(crate) fn logistic<M: Mad>(x: f32) -> f32 {
+    let e = exp::<M>(-x.abs());
+    let num = if x >= 0.0 { 1.0 } else { e };
+    num / (1.0 + e)
+}
+
+/// The error function. |x| < 1: `x + x S(x²)` (the large term exact); 1 ≤ |x| < 3.92:
+/// `1 - e^{-x²} H(|x| - 2)`, where the rounding error of `x²` and `H` is damped by the small
+/// `erfc`; beyond, ±1 (erfc < 2^-25). Odd, keeps -0.0 and NaN.
+#[inline(always)]
+#[allow(clippy::excessive_precision)] // fitted coefficients, printed to f32 round-trip
+pub(crate) fn erf<M: Mad>(x: f32) -> f32 {
+    const S: [f32; 7] = [
+        0.128_379_17,
+        -0.376_126_26,
+        0.112_836_003,
+        -0.026_854_448,
+        0.005_189_542_2,
+        -0.000_802_089_5,
+        7.889_285_2e-5,
+    ];
+    const H: [f32; 9] = [
+        0.255_395_59,
+        -0.106_797_78,
+        0.041_801_568,
+        -0.015_443_01,
+        0.005_475_544,
+        -0.001_857_402_7,
+        0.000_503_503_14,
+        -0.000_202_310_17,
+        0.000_106_843_03,
+    ];
+    let a = x.abs();
+    let small = M::mad(x, poly::<M, 7>(&S, x * x), x);
+    // Clamped at 4 (not 3.92) so the saturated end rounds to exactly ±1.
+    let ac = a.clamp(1.0, 4.0);
+    let e = exp::<M>(-(ac * ac));
+    let big = M::mad(-e, poly::<M, 9>(&H, ac - 2.0), 1.0).copysign(x);
+    if a < 1.0 || x.is_nan() {
+        small
+    } else {
+        big
+    }
+}
