@@ -1,5 +1,12 @@
-//! Jaxpr evaluation. `eval_jaxpr` binds every equation through the current trace, so running
+//! Jaxpr evaluation. [`Program`] is the compiled form `jit` runs (liveness, buffer reuse,
+//! fused elementwise groups, two cores for large independent work); `eval_jaxpr` binds every equation through the current trace, so running
 //! a jaxpr under any transformation inlines it (and with no trace it evaluates eagerly).
+
+pub mod fused;
+mod inplace;
+mod program;
+
+pub use program::Program;
 
 use crate::core::{bind, Atom, ClosedJaxpr, Jaxpr};
 use crate::tensor::Tensor;

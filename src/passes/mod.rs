@@ -26,12 +26,14 @@
 mod cse;
 mod dce;
 mod fold;
+mod fuse;
 mod simplify;
 mod sub;
 
 pub use cse::cse;
 pub use dce::dce;
 pub use fold::{constant_fold, FOLD_MAX_ELEMENTS};
+pub use fuse::fuse;
 pub use simplify::simplify;
 pub use sub::optimize_sub_jaxprs;
 

@@ -353,7 +353,7 @@ pub fn eval_binary(op: BinaryOp, a: &ArrayData, b: &ArrayData, out_shape: &[usiz
     }
 }
 
-fn compare<T: PartialOrd>(op: BinaryOp, p: T, q: T) -> bool {
+pub(crate) fn compare<T: PartialOrd>(op: BinaryOp, p: T, q: T) -> bool {
     match op {
         BinaryOp::Eq => p == q,
         BinaryOp::Ne => p != q,
@@ -366,7 +366,7 @@ fn compare<T: PartialOrd>(op: BinaryOp, p: T, q: T) -> bool {
 }
 
 /// Float arithmetic with XLA's NaN-propagating max/min.
-fn float_op<F: num_traits::Float + NextAfter>(op: BinaryOp, p: F, q: F) -> F {
+pub(crate) fn float_op<F: num_traits::Float + NextAfter>(op: BinaryOp, p: F, q: F) -> F {
     use BinaryOp::*;
     match op {
         Add | AddAny => p + q,

@@ -94,6 +94,10 @@ pub enum CallKind {
     /// transposing a `jit` whose body is linear in its linear operands is a `jit` of the
     /// body's backward pass; vmap is a `jit` of the vectorized body.
     Jit,
+    /// A group of elementwise equations that `jit`'s fusion pass merged so they run in one
+    /// pass over cache-sized chunks ([`crate::passes::fuse`]). Evaluates like its body and
+    /// transforms like a `jit` of it.
+    Fused,
 }
 
 /// A call equation: `kind` plus the sub-jaxpr it runs.
@@ -133,6 +137,7 @@ impl PrimRules for CallOp {
             CallKind::CustomLin { .. } => "custom_lin",
             CallKind::Checkpoint { .. } => "checkpoint",
             CallKind::Jit => "jit",
+            CallKind::Fused => "fused",
         }
     }
 
@@ -165,6 +170,7 @@ impl PrimRules for CallOp {
                 ("policy", text("None")),
             ],
             CallKind::Jit => vec![("name", text(self.name.clone())), ("jaxpr", jaxpr)],
+            CallKind::Fused => vec![("jaxpr", jaxpr)],
         }
     }
 
@@ -257,7 +263,7 @@ impl PrimRules for CallOp {
                 )
             }
             CallKind::CustomLin { .. } => panic!("custom_lin: it is linear and is only transposed"),
-            CallKind::Jit => jit_jvp(self, primals, tangents),
+            CallKind::Jit | CallKind::Fused => jit_jvp(self, primals, tangents),
             CallKind::Checkpoint {
                 differentiated: false,
             } => {
@@ -392,7 +398,8 @@ impl PrimRules for CallOp {
             CallKind::Checkpoint {
                 differentiated: false,
             }
-            | CallKind::Jit => {
+            | CallKind::Jit
+            | CallKind::Fused => {
                 let (jaxpr, mut operands) = batch_body(&self.jaxpr.0, &args, &dims, axis);
                 operands.extend(args);
                 call(self.kind.clone(), jaxpr, &operands)
@@ -479,7 +486,7 @@ impl PrimRules for CallOp {
                 }));
                 out
             }
-            CallKind::Jit => jit_transpose(self, cts, args),
+            CallKind::Jit | CallKind::Fused => jit_transpose(self, cts, args),
             _ => panic!(
                 "{}: this primitive is not linear, so it has no transpose rule",
                 self.name()

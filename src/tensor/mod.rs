@@ -257,6 +257,15 @@ impl Tensor {
         }
     }
 
+    /// The concrete data, mutably, if this handle is its only owner (so writing to it cannot
+    /// be observed elsewhere): what lets the jit interpreter reuse a dead operand's buffer.
+    pub(crate) fn unique_array_mut(&mut self) -> Option<&mut ArrayData> {
+        match &mut self.repr {
+            Repr::Concrete(a) => Arc::get_mut(a),
+            Repr::Traced(_) => None,
+        }
+    }
+
     /// The tracer if this is traced.
     pub(crate) fn tracer(&self) -> Option<&Tracer> {
         match &self.repr {

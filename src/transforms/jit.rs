@@ -27,7 +27,7 @@
 //! ```
 
 use crate::core::{current_trace, trace_to_jaxpr, with_trace, Aval, ClosedJaxpr, Jaxpr};
-use crate::interp::eval_jaxpr;
+use crate::interp::Program;
 use crate::prims::call::jit_call;
 use crate::prims::Prim;
 use crate::tensor::Tensor;
@@ -208,10 +208,11 @@ fn closure_converted(closed: &ClosedJaxpr) -> Arc<Jaxpr> {
 struct Entry {
     /// The `jit` equation: its jaxpr takes `consts ++ leaves`.
     prim: Prim,
-    jaxpr: Arc<Jaxpr>,
     consts: Vec<Tensor>,
     /// The same jaxpr with the constants as constvars.
     closed: ClosedJaxpr,
+    /// What eager calls run: the jaxpr fused and compiled.
+    program: Arc<Program>,
     out_def: TreeDef,
 }
 
@@ -233,6 +234,9 @@ pub struct Jitted<P, O, F> {
     donate: bool,
     cache: RefCell<HashMap<Signature, Rc<Entry>>>,
     last: RefCell<Option<Signature>>,
+    /// The most recently used entry with its signature: most programs call a jitted
+    /// function with one signature, so a call checks it without hashing or allocating.
+    hot: RefCell<Option<(Signature, Rc<Entry>)>>,
     traces: Cell<usize>,
     _types: PhantomData<fn(&P) -> O>,
 }
@@ -256,6 +260,7 @@ impl<P: PyTree, O: PyTree, F: Fn(&P) -> O> Jitted<P, O, F> {
             donate: options.donate,
             cache: RefCell::default(),
             last: RefCell::default(),
+            hot: RefCell::default(),
             traces: Cell::new(0),
             _types: PhantomData,
         }
@@ -301,9 +306,10 @@ impl<P: PyTree, O: PyTree, F: Fn(&P) -> O> Jitted<P, O, F> {
         });
         let closed = optimize_for_jit(closed);
         let jaxpr = closure_converted(&closed);
+        let program = Arc::new(Program::new(&crate::passes::fuse(&jaxpr)));
         let entry = Rc::new(Entry {
-            prim: jit_call(&self.name, jaxpr.clone()),
-            jaxpr,
+            program,
+            prim: jit_call(&self.name, jaxpr),
             // Captured tracers of an enclosing transformation are only valid during this call:
             // such an entry is used once and not cached.
             consts: closed.consts.clone(),
@@ -321,20 +327,43 @@ impl<P: PyTree, O: PyTree, F: Fn(&P) -> O> Jitted<P, O, F> {
     /// `jit` equation under one.
     pub fn call(&self, x: &P) -> O {
         let (leaves, tree) = x.flatten();
-        let sig = Signature {
-            tree,
-            leaves: leaves.iter().map(Tensor::aval).collect(),
+        let e = match self.hot_entry(&tree, &leaves) {
+            Some(e) => e,
+            None => {
+                let sig = Signature {
+                    tree,
+                    leaves: leaves.iter().map(Tensor::aval).collect(),
+                };
+                let e = self.entry(sig.clone());
+                if e.consts.iter().all(Tensor::is_concrete) {
+                    *self.hot.borrow_mut() = Some((sig, e.clone()));
+                }
+                e
+            }
         };
-        let e = self.entry(sig);
         let mut args = Vec::with_capacity(e.consts.len() + leaves.len());
         args.extend(e.consts.iter().cloned());
         args.extend(leaves);
         let outs = if current_trace().is_none() {
-            eval_jaxpr(&e.jaxpr, &[], &args)
+            e.program.run(args)
         } else {
             crate::core::bind(&e.prim, &args).into_vec()
         };
         O::unflatten(&e.out_def, outs)
+    }
+
+    /// The hot entry if `tree` and `leaves` match its signature.
+    fn hot_entry(&self, tree: &TreeDef, leaves: &[Tensor]) -> Option<Rc<Entry>> {
+        let hot = self.hot.borrow();
+        let (sig, e) = hot.as_ref()?;
+        let same = sig.tree == *tree
+            && sig.leaves.len() == leaves.len()
+            && sig
+                .leaves
+                .iter()
+                .zip(leaves)
+                .all(|(a, t)| a.dtype == t.dtype() && a.shape.as_slice() == t.shape());
+        same.then(|| e.clone())
     }
 
     /// The (optimized) jaxpr this function runs for `x`'s signature, with the captured

@@ -1,0 +1,570 @@
+//! Fused elementwise groups (`fused` call equations made by [`crate::passes::fuse`]),
+//! evaluated in one pass over cache-sized chunks: every intermediate value lives in a small
+//! register buffer that stays in L1, and only the group's inputs and outputs touch memory.
+//!
+//! A group's equations all produce the same shape; their operands are group values, inputs
+//! of that shape, or scalars (rank-0 inputs and literals) that are splatted. The arithmetic is
+//! the same as each primitive's own kernel, so results are bitwise equal to unfused evaluation.
+
+use crate::core::{Atom, Aval, Jaxpr, Shape};
+use crate::kernels::elementwise::{unary_f32, unary_f64};
+use crate::prims::binary::{compare, float_op, NextAfter};
+use crate::prims::{BinaryOp, ElementwiseOp, Prim, UnaryOp};
+use crate::tensor::{array_from_vec, ArrayData, DType, Tensor};
+
+/// Elements per chunk: with a dozen live registers this stays within L1/L2.
+const CHUNK: usize = 1024;
+
+/// Estimated single-thread ns per element and op above which a group splits across cores.
+const PARALLEL_NS: f64 = 60_000.0;
+
+/// Whether an equation can join a fused group: a float elementwise op (or a comparison /
+/// `select_n` around floats) whose operands have the output's shape or are scalars.
+pub(crate) fn fusible(prim: &Prim, ins: &[Aval], outs: &[Aval]) -> bool {
+    let [out] = outs else { return false };
+    let float = |a: &Aval| matches!(a.dtype, DType::F32 | DType::F64);
+    let shaped = |a: &Aval| a.shape == out.shape || a.shape.is_empty();
+    if out.shape.is_empty() || !ins.iter().all(shaped) {
+        return false;
+    }
+    match prim {
+        Prim::Unary(op) => {
+            !matches!(
+                op,
+                UnaryOp::IsFinite | UnaryOp::Not | UnaryOp::StopGradient | UnaryOp::Copy
+            ) && float(&ins[0])
+        }
+        Prim::Binary(op) => {
+            !matches!(
+                op,
+                BinaryOp::And | BinaryOp::Or | BinaryOp::Xor | BinaryOp::Polygamma
+            ) && ins.iter().all(float)
+                && ins[0].dtype == ins[1].dtype
+        }
+        Prim::Elementwise(ElementwiseOp::SelectN) => {
+            ins.len() == 3
+                && ins[0].dtype == DType::Bool
+                && float(&ins[1])
+                && ins[1].dtype == ins[2].dtype
+        }
+        _ => false,
+    }
+}
+
+/// Where an operand comes from.
+#[derive(Clone, Copy, Debug)]
+enum Src {
+    /// A full-size input.
+    In(u16),
+    /// A scalar input, splatted.
+    InScalar(u16),
+    /// A register (of the op's dtype class).
+    Reg(u16),
+    /// A literal, splatted (floats as f64, exact for f32).
+    Lit(f64),
+    LitBool(bool),
+}
+
+/// Float lane type of an op.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Lane {
+    F32,
+    F64,
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Unary(UnaryOp, Lane, Src, u16),
+    Binary(BinaryOp, Lane, Src, Src, u16),
+    /// Comparison of two floats into a bool register.
+    Compare(BinaryOp, Lane, Src, Src, u16),
+    /// `select_n(pred, on_false, on_true)` with float cases.
+    Select(Lane, Src, Src, Src, u16),
+}
+
+/// A compiled fused group.
+#[derive(Clone, Debug)]
+pub struct FusedKernel {
+    shape: Shape,
+    n: usize,
+    ops: Vec<Op>,
+    /// Registers per class: f32, f64, bool.
+    regs: [usize; 3],
+    outputs: Vec<(Src, DType)>,
+    cost_per_element: f64,
+}
+
+impl FusedKernel {
+    /// Compiles a group body: a jaxpr of [`fusible`] equations.
+    pub fn new(body: &Jaxpr) -> FusedKernel {
+        let shape = body
+            .eqns
+            .first()
+            .map(|e| body.aval(e.outputs[0]).shape.clone())
+            .unwrap_or_default();
+        let n = shape.iter().product();
+        let mut src_of: Vec<Option<(Src, DType)>> = vec![None; body.var_avals.len()];
+        for (i, v) in body.invars.iter().enumerate() {
+            let a = body.aval(*v);
+            let s = if a.shape.is_empty() {
+                Src::InScalar(i as u16)
+            } else {
+                Src::In(i as u16)
+            };
+            src_of[v.0 as usize] = Some((s, a.dtype));
+        }
+        let mut regs = [0usize; 3];
+        let mut new_reg = |d: DType| {
+            let class = match d {
+                DType::F32 => 0,
+                DType::F64 => 1,
+                _ => 2,
+            };
+            regs[class] += 1;
+            (regs[class] - 1) as u16
+        };
+        let atom = |src_of: &[Option<(Src, DType)>], a: &Atom| -> (Src, DType) {
+            match a {
+                Atom::Var(v) => src_of[v.0 as usize].expect("body is in order"),
+                Atom::Lit(t) => match t.dtype() {
+                    DType::Bool => (Src::LitBool(t.item::<bool>()), DType::Bool),
+                    d => (Src::Lit(t.array().get_f64(0)), d),
+                },
+            }
+        };
+        let lane = |d: DType| match d {
+            DType::F32 => Lane::F32,
+            DType::F64 => Lane::F64,
+            d => unreachable!("fused groups hold float ops, got {d:?}"),
+        };
+        let mut ops = Vec::with_capacity(body.eqns.len());
+        for e in &body.eqns {
+            let ins: Vec<(Src, DType)> = e.inputs.iter().map(|a| atom(&src_of, a)).collect();
+            let out_dtype = body.aval(e.outputs[0]).dtype;
+            let r = new_reg(out_dtype);
+            let op = match &e.prim {
+                Prim::Unary(u) => Op::Unary(*u, lane(ins[0].1), ins[0].0, r),
+                Prim::Binary(b) if b.is_comparison() => {
+                    Op::Compare(*b, lane(ins[0].1), ins[0].0, ins[1].0, r)
+                }
+                Prim::Binary(b) => Op::Binary(*b, lane(ins[0].1), ins[0].0, ins[1].0, r),
+                Prim::Elementwise(ElementwiseOp::SelectN) => {
+                    Op::Select(lane(ins[1].1), ins[0].0, ins[1].0, ins[2].0, r)
+                }
+                p => unreachable!("not fusible: {p:?}"),
+            };
+            ops.push(op);
+            src_of[e.outputs[0].0 as usize] = Some((Src::Reg(r), out_dtype));
+        }
+        let outputs = body.outvars.iter().map(|a| atom(&src_of, a)).collect();
+        // Transcendentals cost more than adds; a rough average per op.
+        let cost_per_element = 1.0 + 0.6 * ops.len() as f64;
+        FusedKernel {
+            shape,
+            n,
+            ops,
+            regs,
+            outputs,
+            cost_per_element,
+        }
+    }
+
+    /// Evaluates the group on its inputs.
+    pub fn run(&self, inputs: Vec<Tensor>) -> Vec<Tensor> {
+        let arrays: Vec<&ArrayData> = inputs.iter().map(Tensor::array).collect();
+        let ins: Vec<Input> = arrays.iter().map(|a| Input::of(a)).collect();
+        let mut outs: Vec<OutBuf> = self
+            .outputs
+            .iter()
+            .map(|(_, d)| OutBuf::new(*d, self.n))
+            .collect();
+        let total = self.cost_per_element * self.n as f64;
+        if total >= PARALLEL_NS && self.n >= 2 * CHUNK {
+            // Split at a chunk boundary; each half has its own registers.
+            let mid = (self.n / 2).div_ceil(CHUNK) * CHUNK;
+            let (mut lo, mut hi): (Vec<OutSlice>, Vec<OutSlice>) =
+                outs.iter_mut().map(|o| o.split(mid)).unzip();
+            rayon::join(
+                || self.run_range(&ins, 0, mid, &mut lo),
+                || self.run_range(&ins, mid, self.n, &mut hi),
+            );
+        } else {
+            let mut all: Vec<OutSlice> = outs.iter_mut().map(OutBuf::whole).collect();
+            self.run_range(&ins, 0, self.n, &mut all);
+        }
+        outs.into_iter()
+            .map(|o| Tensor::from_array(o.finish(&self.shape)))
+            .collect()
+    }
+
+    /// Evaluates elements `start..end`; `outs` hold exactly that range.
+    fn run_range(&self, ins: &[Input], start: usize, end: usize, outs: &mut [OutSlice]) {
+        let mut regs = Regs {
+            f32: vec![vec![0.0; CHUNK]; self.regs[0]],
+            f64: vec![vec![0.0; CHUNK]; self.regs[1]],
+            b: vec![vec![false; CHUNK]; self.regs[2]],
+        };
+        let mut lo = start;
+        while lo < end {
+            let hi = (lo + CHUNK).min(end);
+            let len = hi - lo;
+            for op in &self.ops {
+                self.step(op, ins, &mut regs, lo, len);
+            }
+            for ((src, d), out) in self.outputs.iter().zip(outs.iter_mut()) {
+                let at = lo - start;
+                match (out, d) {
+                    (OutSlice::F32(o), _) => {
+                        write(&mut o[at..at + len], view::<f32>(*src, ins, &regs, lo, len))
+                    }
+                    (OutSlice::F64(o), _) => {
+                        write(&mut o[at..at + len], view::<f64>(*src, ins, &regs, lo, len))
+                    }
+                    (OutSlice::Bool(o), _) => {
+                        write(&mut o[at..at + len], view_bool(*src, ins, &regs, lo, len))
+                    }
+                }
+            }
+            lo = hi;
+        }
+    }
+
+    fn step(&self, op: &Op, ins: &[Input], regs: &mut Regs, lo: usize, len: usize) {
+        match *op {
+            Op::Unary(u, Lane::F32, a, r) => unary::<f32>(u, a, r, ins, regs, lo, len),
+            Op::Unary(u, Lane::F64, a, r) => unary::<f64>(u, a, r, ins, regs, lo, len),
+            Op::Binary(b, Lane::F32, x, y, r) => binary::<f32>(b, x, y, r, ins, regs, lo, len),
+            Op::Binary(b, Lane::F64, x, y, r) => binary::<f64>(b, x, y, r, ins, regs, lo, len),
+            Op::Compare(b, Lane::F32, x, y, r) => cmp::<f32>(b, x, y, r, ins, regs, lo, len),
+            Op::Compare(b, Lane::F64, x, y, r) => cmp::<f64>(b, x, y, r, ins, regs, lo, len),
+            Op::Select(Lane::F32, p, f, t, r) => select::<f32>(p, f, t, r, ins, regs, lo, len),
+            Op::Select(Lane::F64, p, f, t, r) => select::<f64>(p, f, t, r, ins, regs, lo, len),
+        }
+    }
+}
+
+/// The register file of one chunk loop.
+struct Regs {
+    f32: Vec<Vec<f32>>,
+    f64: Vec<Vec<f64>>,
+    b: Vec<Vec<bool>>,
+}
+
+/// An input's data.
+enum Input<'a> {
+    F32(&'a [f32]),
+    F64(&'a [f64]),
+    Bool(&'a [bool]),
+}
+
+impl<'a> Input<'a> {
+    fn of(a: &'a ArrayData) -> Input<'a> {
+        match a {
+            ArrayData::F32(x) => Input::F32(x.as_slice().expect("row-major")),
+            ArrayData::F64(x) => Input::F64(x.as_slice().expect("row-major")),
+            ArrayData::Bool(x) => Input::Bool(x.as_slice().expect("row-major")),
+            other => unreachable!("fused inputs are float or bool, got {:?}", other.dtype()),
+        }
+    }
+}
+
+/// An output array being filled.
+enum OutBuf {
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+    Bool(Vec<bool>),
+}
+
+enum OutSlice<'a> {
+    F32(&'a mut [f32]),
+    F64(&'a mut [f64]),
+    Bool(&'a mut [bool]),
+}
+
+impl OutBuf {
+    fn new(d: DType, n: usize) -> OutBuf {
+        match d {
+            DType::F32 => OutBuf::F32(vec![0.0; n]),
+            DType::F64 => OutBuf::F64(vec![0.0; n]),
+            DType::Bool => OutBuf::Bool(vec![false; n]),
+            d => unreachable!("fused outputs are float or bool, got {d:?}"),
+        }
+    }
+
+    fn whole(&mut self) -> OutSlice<'_> {
+        match self {
+            OutBuf::F32(v) => OutSlice::F32(v),
+            OutBuf::F64(v) => OutSlice::F64(v),
+            OutBuf::Bool(v) => OutSlice::Bool(v),
+        }
+    }
+
+    fn split(&mut self, mid: usize) -> (OutSlice<'_>, OutSlice<'_>) {
+        match self {
+            OutBuf::F32(v) => {
+                let (a, b) = v.split_at_mut(mid);
+                (OutSlice::F32(a), OutSlice::F32(b))
+            }
+            OutBuf::F64(v) => {
+                let (a, b) = v.split_at_mut(mid);
+                (OutSlice::F64(a), OutSlice::F64(b))
+            }
+            OutBuf::Bool(v) => {
+                let (a, b) = v.split_at_mut(mid);
+                (OutSlice::Bool(a), OutSlice::Bool(b))
+            }
+        }
+    }
+
+    fn finish(self, shape: &[usize]) -> ArrayData {
+        match self {
+            OutBuf::F32(v) => ArrayData::F32(array_from_vec(shape, v)),
+            OutBuf::F64(v) => ArrayData::F64(array_from_vec(shape, v)),
+            OutBuf::Bool(v) => ArrayData::Bool(array_from_vec(shape, v)),
+        }
+    }
+}
+
+/// A chunk of an operand: a slice or one value for every element.
+#[derive(Clone, Copy)]
+enum View<'a, T> {
+    Slice(&'a [T]),
+    Splat(T),
+}
+
+/// Float lanes: how to find this type's registers and inputs.
+trait Float: num_traits::Float + NextAfter + Send + Sync + 'static {
+    fn regs(r: &Regs) -> &Vec<Vec<Self>>;
+    fn regs_mut(r: &mut Regs) -> &mut Vec<Vec<Self>>;
+    fn input<'a>(i: &Input<'a>) -> &'a [Self];
+    fn unary_slice(op: UnaryOp, src: &[Self], dst: &mut [Self]);
+}
+
+impl Float for f32 {
+    fn regs(r: &Regs) -> &Vec<Vec<f32>> {
+        &r.f32
+    }
+    fn regs_mut(r: &mut Regs) -> &mut Vec<Vec<f32>> {
+        &mut r.f32
+    }
+    fn input<'a>(i: &Input<'a>) -> &'a [f32] {
+        match i {
+            Input::F32(x) => x,
+            _ => unreachable!("dtype checked when fusing"),
+        }
+    }
+    fn unary_slice(op: UnaryOp, src: &[f32], dst: &mut [f32]) {
+        unary_f32(op, src, dst)
+    }
+}
+
+impl Float for f64 {
+    fn regs(r: &Regs) -> &Vec<Vec<f64>> {
+        &r.f64
+    }
+    fn regs_mut(r: &mut Regs) -> &mut Vec<Vec<f64>> {
+        &mut r.f64
+    }
+    fn input<'a>(i: &Input<'a>) -> &'a [f64] {
+        match i {
+            Input::F64(x) => x,
+            _ => unreachable!("dtype checked when fusing"),
+        }
+    }
+    fn unary_slice(op: UnaryOp, src: &[f64], dst: &mut [f64]) {
+        unary_f64(op, src, dst)
+    }
+}
+
+fn view<'a, T: Float>(
+    src: Src,
+    ins: &'a [Input<'a>],
+    regs: &'a Regs,
+    lo: usize,
+    len: usize,
+) -> View<'a, T> {
+    match src {
+        Src::In(i) => View::Slice(&T::input(&ins[i as usize])[lo..lo + len]),
+        Src::InScalar(i) => View::Splat(T::input(&ins[i as usize])[0]),
+        Src::Reg(r) => View::Slice(&T::regs(regs)[r as usize][..len]),
+        Src::Lit(v) => View::Splat(T::from(v).expect("float literal")),
+        Src::LitBool(_) => unreachable!("a bool literal where a float is expected"),
+    }
+}
+
+fn view_bool<'a>(
+    src: Src,
+    ins: &'a [Input<'a>],
+    regs: &'a Regs,
+    lo: usize,
+    len: usize,
+) -> View<'a, bool> {
+    let input = |i: u16| match &ins[i as usize] {
+        Input::Bool(x) => *x,
+        _ => unreachable!("dtype checked when fusing"),
+    };
+    match src {
+        Src::In(i) => View::Slice(&input(i)[lo..lo + len]),
+        Src::InScalar(i) => View::Splat(input(i)[0]),
+        Src::Reg(r) => View::Slice(&regs.b[r as usize][..len]),
+        Src::LitBool(v) => View::Splat(v),
+        Src::Lit(_) => unreachable!("a float literal where a bool is expected"),
+    }
+}
+
+fn write<T: Copy>(out: &mut [T], v: View<'_, T>) {
+    match v {
+        View::Slice(s) => out.copy_from_slice(s),
+        View::Splat(x) => out.fill(x),
+    }
+}
+
+/// Takes register `r` out of its file, lets `f` fill it, puts it back.
+fn with_reg<T: Float>(regs: &mut Regs, r: u16, len: usize, f: impl FnOnce(&Regs, &mut [T])) {
+    let mut buf = std::mem::take(&mut T::regs_mut(regs)[r as usize]);
+    f(regs, &mut buf[..len]);
+    T::regs_mut(regs)[r as usize] = buf;
+}
+
+fn with_bool_reg(regs: &mut Regs, r: u16, len: usize, f: impl FnOnce(&Regs, &mut [bool])) {
+    let mut buf = std::mem::take(&mut regs.b[r as usize]);
+    f(regs, &mut buf[..len]);
+    regs.b[r as usize] = buf;
+}
+
+fn unary<T: Float>(
+    op: UnaryOp,
+    a: Src,
+    r: u16,
+    ins: &[Input],
+    regs: &mut Regs,
+    lo: usize,
+    len: usize,
+) {
+    with_reg::<T>(regs, r, len, |regs, out| {
+        match view::<T>(a, ins, regs, lo, len) {
+            View::Slice(x) => T::unary_slice(op, x, out),
+            View::Splat(v) => {
+                let mut one = [T::zero()];
+                T::unary_slice(op, &[v], &mut one);
+                out.fill(one[0]);
+            }
+        }
+    });
+}
+
+/// `out[i] = f(a[i], b[i])` over slices or splats; a separate loop per case so each one
+/// vectorizes.
+#[inline(always)]
+fn zip2<A: Copy, B: Copy, O: Copy>(a: View<A>, b: View<B>, out: &mut [O], f: impl Fn(A, B) -> O) {
+    match (a, b) {
+        (View::Slice(x), View::Slice(y)) => {
+            for ((o, &p), &q) in out.iter_mut().zip(x).zip(y) {
+                *o = f(p, q);
+            }
+        }
+        (View::Slice(x), View::Splat(q)) => {
+            for (o, &p) in out.iter_mut().zip(x) {
+                *o = f(p, q);
+            }
+        }
+        (View::Splat(p), View::Slice(y)) => {
+            for (o, &q) in out.iter_mut().zip(y) {
+                *o = f(p, q);
+            }
+        }
+        (View::Splat(p), View::Splat(q)) => out.fill(f(p, q)),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn binary<T: Float>(
+    op: BinaryOp,
+    x: Src,
+    y: Src,
+    r: u16,
+    ins: &[Input],
+    regs: &mut Regs,
+    lo: usize,
+    len: usize,
+) {
+    use BinaryOp::*;
+    with_reg::<T>(regs, r, len, |regs, out| {
+        let (a, b) = (
+            view::<T>(x, ins, regs, lo, len),
+            view::<T>(y, ins, regs, lo, len),
+        );
+        match op {
+            Add | AddAny => zip2(a, b, out, |p, q| p + q),
+            Sub => zip2(a, b, out, |p, q| p - q),
+            Mul => zip2(a, b, out, |p, q| p * q),
+            Div => zip2(a, b, out, |p, q| p / q),
+            _ => zip2(a, b, out, |p, q| float_op(op, p, q)),
+        }
+    });
+}
+
+#[allow(clippy::too_many_arguments)]
+fn cmp<T: Float>(
+    op: BinaryOp,
+    x: Src,
+    y: Src,
+    r: u16,
+    ins: &[Input],
+    regs: &mut Regs,
+    lo: usize,
+    len: usize,
+) {
+    with_bool_reg(regs, r, len, |regs, out| {
+        let (a, b) = (
+            view::<T>(x, ins, regs, lo, len),
+            view::<T>(y, ins, regs, lo, len),
+        );
+        zip2(a, b, out, |p, q| compare(op, p, q));
+    });
+}
+
+#[allow(clippy::too_many_arguments)]
+fn select<T: Float>(
+    p: Src,
+    f: Src,
+    t: Src,
+    r: u16,
+    ins: &[Input],
+    regs: &mut Regs,
+    lo: usize,
+    len: usize,
+) {
+    with_reg::<T>(regs, r, len, |regs, out| {
+        let pred = view_bool(p, ins, regs, lo, len);
+        let (a, b) = (
+            view::<T>(f, ins, regs, lo, len),
+            view::<T>(t, ins, regs, lo, len),
+        );
+        match pred {
+            View::Splat(c) => write(out, if c { b } else { a }),
+            View::Slice(c) => match (a, b) {
+                (View::Slice(x), View::Slice(y)) => {
+                    for (((o, &c), &x), &y) in out.iter_mut().zip(c).zip(x).zip(y) {
+                        *o = if c { y } else { x };
+                    }
+                }
+                (View::Slice(x), View::Splat(y)) => {
+                    for ((o, &c), &x) in out.iter_mut().zip(c).zip(x) {
+                        *o = if c { y } else { x };
+                    }
+                }
+                (View::Splat(x), View::Slice(y)) => {
+                    for ((o, &c), &y) in out.iter_mut().zip(c).zip(y) {
+                        *o = if c { y } else { x };
+                    }
+                }
+                (View::Splat(x), View::Splat(y)) => {
+                    for (o, &c) in out.iter_mut().zip(c) {
+                        *o = if c { y } else { x };
+                    }
+                }
+            },
+        }
+    });
+}

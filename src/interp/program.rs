@@ -1,0 +1,344 @@
+//! A jaxpr compiled for repeated evaluation: what `jit` runs.
+//!
+//! [`Program::new`] does the per-jaxpr work once — variable slots, each value's last use, which
+//! equations may run side by side, and which kernel runs each equation — so that
+//! [`Program::run`] only moves buffers and calls kernels:
+//!
+//! - **Liveness.** A value is dropped right after its last use, so its buffer goes back to
+//!   the allocator while it is still warm, and an equation that is the last reader of an
+//!   operand *owns* it: elementwise kernels then write their result into that operand's
+//!   buffer instead of allocating (in place, when no one else holds the buffer).
+//! - **Direct kernels.** Shapes were checked when the jaxpr was built, so equations call the
+//!   primitive's kernel with the output types computed here, skipping the tracing machinery.
+//!   Calls and control flow evaluate their bodies as usual.
+//! - **Parallelism.** Two adjacent independent equations that are each large enough (tens of
+//!   microseconds) run on both cores with `rayon::join`; large kernels split themselves. A
+//!   program with such work runs inside the rayon pool (one wake-up per call, not per
+//!   kernel); small programs stay on the calling thread.
+
+use super::fused::FusedKernel;
+use crate::core::{bind, Atom, Aval, Avals, Jaxpr, Outputs};
+use crate::prims::{CallOp, Prim, PrimRules};
+use crate::tensor::{ArrayData, Tensor};
+use smallvec::SmallVec;
+use std::sync::Arc;
+
+/// Estimated single-thread cost (ns) above which an equation is worth running beside
+/// another on the second core: a `join` inside the pool costs ~40 ns, but the two halves
+/// must each be long enough to hide the wake-up of an idle core (~10 µs).
+const PARALLEL_STEP_NS: f64 = 30_000.0;
+
+/// Estimated total cost (ns) above which a whole program runs inside the rayon pool.
+const POOL_PROGRAM_NS: f64 = 200_000.0;
+
+/// An operand of a step: a slot of the environment or a literal.
+#[derive(Clone, Debug)]
+enum Operand {
+    Slot(u32),
+    Lit(Tensor),
+}
+
+/// How a step is evaluated.
+#[derive(Clone, Debug)]
+enum StepKind {
+    /// `prim.eval` on the operands' arrays (shape rule already applied at compile time).
+    Direct,
+    /// Through `bind` (calls, control flow, collectives: they run sub-programs).
+    Bind,
+    /// A nested `jit`: its own compiled program.
+    Sub(Arc<Program>),
+    /// A fused elementwise group run chunk by chunk.
+    Fused(Arc<FusedKernel>),
+}
+
+#[derive(Clone, Debug)]
+struct Step {
+    prim: Prim,
+    kind: StepKind,
+    inputs: SmallVec<[Operand; 3]>,
+    /// For each input: this step is the slot's last reader, so it takes the value.
+    consume: SmallVec<[bool; 3]>,
+    /// The slot of each output, `None` if nothing reads it.
+    outputs: SmallVec<[Option<u32>; 1]>,
+    out_avals: Avals,
+    /// Estimated single-thread time in ns.
+    cost: f64,
+    /// Runs together with the next step (`rayon::join`).
+    pair_with_next: bool,
+}
+
+/// A compiled jaxpr. Build once with [`Program::new`], run many times with
+/// [`Program::run`]; `Send + Sync`, so it can run on any thread.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::interp::Program;
+/// let x = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
+/// let j = make_jaxpr(|x: &Tensor| (x * 3.0).exp())(&x);
+/// let p = Program::new(&j.jaxpr);
+/// let y = p.run(j.consts.iter().cloned().chain([x.clone()]).collect());
+/// assert_eq!(y[0].to_vec::<f32>(), (x * 3.0).exp().to_vec::<f32>());
+/// ```
+#[derive(Debug)]
+pub struct Program {
+    n_slots: usize,
+    /// Slots of the jaxpr's constvars then invars, in order.
+    input_slots: Vec<u32>,
+    input_avals: Vec<Aval>,
+    steps: Vec<Step>,
+    outputs: Vec<Operand>,
+    /// Estimated single-thread time of one run, in ns.
+    cost: f64,
+}
+
+impl Program {
+    /// Compiles `jaxpr` (its constvars become the leading inputs of [`Program::run`]).
+    pub fn new(jaxpr: &Jaxpr) -> Program {
+        let slot_of = |v: crate::core::Var| v.0;
+        let operand = |a: &Atom| match a {
+            Atom::Var(v) => Operand::Slot(slot_of(*v)),
+            Atom::Lit(t) => Operand::Lit(t.clone()),
+        };
+        // Last reader of every slot; program outputs are read "after the end".
+        let never = usize::MAX;
+        let mut last_use = vec![None::<usize>; jaxpr.var_avals.len()];
+        for (i, e) in jaxpr.eqns.iter().enumerate() {
+            for a in &e.inputs {
+                if let Atom::Var(v) = a {
+                    last_use[v.0 as usize] = Some(i);
+                }
+            }
+        }
+        for a in &jaxpr.outvars {
+            if let Atom::Var(v) = a {
+                last_use[v.0 as usize] = Some(never);
+            }
+        }
+        let mut steps: Vec<Step> = jaxpr
+            .eqns
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let inputs: SmallVec<[Operand; 3]> = e.inputs.iter().map(operand).collect();
+                // Consume on the last occurrence within the last reading equation only.
+                let consume = e
+                    .inputs
+                    .iter()
+                    .enumerate()
+                    .map(|(k, a)| match a {
+                        Atom::Var(v) => {
+                            last_use[v.0 as usize] == Some(i)
+                                && !e.inputs[k + 1..]
+                                    .iter()
+                                    .any(|b| matches!(b, Atom::Var(w) if w == v))
+                        }
+                        Atom::Lit(_) => false,
+                    })
+                    .collect();
+                let outputs = e
+                    .outputs
+                    .iter()
+                    .map(|v| last_use[v.0 as usize].map(|_| v.0))
+                    .collect();
+                let in_avals: Vec<Aval> = e
+                    .inputs
+                    .iter()
+                    .map(|a| match a {
+                        Atom::Var(v) => jaxpr.aval(*v).clone(),
+                        Atom::Lit(t) => t.aval(),
+                    })
+                    .collect();
+                let out_avals: Avals = e.outputs.iter().map(|v| jaxpr.aval(*v).clone()).collect();
+                Step {
+                    kind: step_kind(&e.prim),
+                    cost: estimate_cost(&e.prim, &in_avals, &out_avals),
+                    prim: e.prim.clone(),
+                    inputs,
+                    consume,
+                    outputs,
+                    out_avals,
+                    pair_with_next: false,
+                }
+            })
+            .collect();
+        // Pair adjacent independent large steps.
+        let mut i = 0;
+        while i + 1 < steps.len() {
+            let (a, b) = (&steps[i], &steps[i + 1]);
+            let independent = !b.inputs.iter().any(|o| match o {
+                Operand::Slot(s) => a.outputs.contains(&Some(*s)),
+                Operand::Lit(_) => false,
+            });
+            if independent
+                && a.cost >= PARALLEL_STEP_NS
+                && b.cost >= PARALLEL_STEP_NS
+                && matches!(a.kind, StepKind::Direct | StepKind::Fused(_))
+                && matches!(b.kind, StepKind::Direct | StepKind::Fused(_))
+            {
+                steps[i].pair_with_next = true;
+                i += 2;
+            } else {
+                i += 1;
+            }
+        }
+        let input_vars: Vec<_> = jaxpr.constvars.iter().chain(&jaxpr.invars).collect();
+        Program {
+            n_slots: jaxpr.var_avals.len(),
+            input_slots: input_vars.iter().map(|v| v.0).collect(),
+            input_avals: input_vars.iter().map(|v| jaxpr.aval(**v).clone()).collect(),
+            cost: steps.iter().map(|s| s.cost).sum(),
+            steps,
+            outputs: jaxpr.outvars.iter().map(operand).collect(),
+        }
+    }
+
+    /// Estimated single-thread time of one run, in ns (what decides whether the run moves
+    /// into the rayon pool).
+    pub fn estimated_cost_ns(&self) -> f64 {
+        self.cost
+    }
+
+    /// Runs the program on its inputs (constants first, then arguments), taking them by
+    /// value: an input whose buffer no one else holds can be reused for an output (this is
+    /// how donation works). Must be called with no trace active; panics if the inputs do not
+    /// match the jaxpr's types.
+    #[track_caller]
+    pub fn run(&self, inputs: Vec<Tensor>) -> Vec<Tensor> {
+        assert!(
+            inputs.len() == self.input_slots.len(),
+            "jit: the compiled program takes {} inputs, got {}",
+            self.input_slots.len(),
+            inputs.len()
+        );
+        for (t, want) in inputs.iter().zip(&self.input_avals) {
+            assert!(
+                t.is_concrete() && t.shape() == want.shape.as_slice() && t.dtype() == want.dtype,
+                "jit: input of type {} where the compiled program expects {}",
+                t.aval(),
+                want
+            );
+        }
+        if self.cost >= POOL_PROGRAM_NS && rayon::current_thread_index().is_none() {
+            // Move into the pool once, so every parallel kernel inside is a cheap join.
+            let mut out = None;
+            rayon::scope(|_| out = Some(self.run_here(inputs)));
+            return out.expect("scope ran");
+        }
+        self.run_here(inputs)
+    }
+
+    fn run_here(&self, inputs: Vec<Tensor>) -> Vec<Tensor> {
+        let mut env: Vec<Option<Tensor>> = vec![None; self.n_slots];
+        for (&s, t) in self.input_slots.iter().zip(inputs) {
+            env[s as usize] = Some(t);
+        }
+        let mut i = 0;
+        while i < self.steps.len() {
+            let step = &self.steps[i];
+            if step.pair_with_next {
+                let next = &self.steps[i + 1];
+                let a = gather(step, &mut env);
+                let b = gather(next, &mut env);
+                let (oa, ob) = rayon::join(|| execute(step, a), || execute(next, b));
+                scatter(step, oa, &mut env);
+                scatter(next, ob, &mut env);
+                i += 2;
+            } else {
+                let ins = gather(step, &mut env);
+                let outs = execute(step, ins);
+                scatter(step, outs, &mut env);
+                i += 1;
+            }
+        }
+        self.outputs
+            .iter()
+            .map(|o| match o {
+                Operand::Slot(s) => env[*s as usize]
+                    .clone()
+                    .expect("outputs are defined by the program"),
+                Operand::Lit(t) => t.clone(),
+            })
+            .collect()
+    }
+}
+
+fn step_kind(prim: &Prim) -> StepKind {
+    match prim {
+        Prim::Call(CallOp {
+            kind: crate::prims::call::CallKind::Jit,
+            jaxpr,
+            ..
+        }) => StepKind::Sub(Arc::new(Program::new(&jaxpr.0))),
+        Prim::Call(CallOp {
+            kind: crate::prims::call::CallKind::Fused,
+            jaxpr,
+            ..
+        }) => StepKind::Fused(Arc::new(FusedKernel::new(&jaxpr.0))),
+        Prim::Call(_) | Prim::Cond(_) | Prim::Loop(_) | Prim::Collective(_) => StepKind::Bind,
+        _ => StepKind::Direct,
+    }
+}
+
+/// A rough single-thread time estimate: ~100 GFLOP/s for products, ~1 ns per element and
+/// operand for everything else.
+fn estimate_cost(prim: &Prim, ins: &[Aval], outs: &[Aval]) -> f64 {
+    let size = |a: &Aval| a.shape.iter().product::<usize>() as f64;
+    match prim {
+        Prim::Dot(_) => {
+            // 2 * out elements * contracted size; contracted = lhs size * rhs size / out / batch^2,
+            // approximated by sqrt(lhs * rhs * out) for a matmul (exact when batch = 1).
+            let (l, r, o) = (size(&ins[0]), size(&ins[1]), size(&outs[0]).max(1.0));
+            2.0 * (l * r * o).sqrt() / 100.0
+        }
+        Prim::Conv(_) => {
+            let (r, o) = (size(&ins[1]), size(&outs[0]));
+            let out_features = *outs[0].shape.last().unwrap_or(&1) as f64;
+            2.0 * o * r / out_features.max(1.0) / 100.0
+        }
+        Prim::Call(_) | Prim::Cond(_) | Prim::Loop(_) => 0.0,
+        _ => ins.iter().chain(outs).map(size).sum::<f64>() * 0.5,
+    }
+}
+
+/// Collects a step's operands: taken from the environment at their last use, cloned before.
+fn gather(step: &Step, env: &mut [Option<Tensor>]) -> SmallVec<[Tensor; 3]> {
+    step.inputs
+        .iter()
+        .zip(&step.consume)
+        .map(|(o, &consume)| match o {
+            Operand::Slot(s) => {
+                let slot = &mut env[*s as usize];
+                let t = if consume { slot.take() } else { slot.clone() };
+                t.expect("operands are defined before use")
+            }
+            Operand::Lit(t) => t.clone(),
+        })
+        .collect()
+}
+
+fn scatter(step: &Step, outs: Outputs, env: &mut [Option<Tensor>]) {
+    for (slot, t) in step.outputs.iter().zip(outs) {
+        if let Some(s) = slot {
+            env[*s as usize] = Some(t);
+        }
+    }
+}
+
+fn execute(step: &Step, mut ins: SmallVec<[Tensor; 3]>) -> Outputs {
+    match &step.kind {
+        StepKind::Direct => {
+            if let Some(out) = super::inplace::try_inplace(&step.prim, &mut ins) {
+                return out;
+            }
+            let arrays: SmallVec<[&ArrayData; 3]> = ins.iter().map(Tensor::array).collect();
+            step.prim
+                .eval(&arrays, &step.out_avals)
+                .into_iter()
+                .map(Tensor::from_array)
+                .collect()
+        }
+        StepKind::Bind => bind(&step.prim, &ins),
+        StepKind::Sub(p) => Outputs::from_vec(p.run_here(ins.into_vec())),
+        StepKind::Fused(k) => Outputs::from_vec(k.run(ins.into_vec())),
+    }
+}
