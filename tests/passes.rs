@@ -10,6 +10,8 @@ use ferrax::prelude::*;
 use proptest::prelude::*;
 use std::sync::Arc;
 
+mod random_program;
+
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> f64 {
@@ -48,7 +50,7 @@ fn assert_close(what: &str, got: &[Tensor], want: &[Tensor]) {
         for (a, b) in gv.iter().zip(&wv) {
             let tol = 1e-5 * (1.0 + b.abs());
             assert!(
-                (a - b).abs() <= tol || (a.is_nan() && b.is_nan()),
+                a == b || (a - b).abs() <= tol || (a.is_nan() && b.is_nan()),
                 "{what}: {a} vs {b}\n got {gv:?}\nwant {wv:?}"
             );
         }
@@ -486,5 +488,321 @@ proptest! {
             vals[vals.len() - 2..].to_vec()
         })(&args);
         check_passes(&j);
+    }
+}
+
+// ---- hand-written jaxprs, one per pass target ---------------------------------------------
+
+use ferrax::core::{Atom, Aval, Eqn, Var};
+use ferrax::prims::{BinaryOp, Prim, PrimRules, UnaryOp};
+
+/// A jaxpr built by hand: one f32[3] input `a`, then `eqns` (prim and inputs; the output
+/// types are what the primitive's shape rule gives).
+fn build(eqns: &[(Prim, Vec<Atom>)], outs: &[usize]) -> Jaxpr {
+    let mut j = Jaxpr::default();
+    let a = j.new_var(Aval::new(&[3], DType::F32));
+    j.invars.push(a);
+    let mut vars = vec![a];
+    for (prim, ins) in eqns {
+        let in_avals: Vec<Aval> = ins.iter().map(|a| j.atom_aval(a)).collect();
+        let out = prim
+            .abstract_eval(&in_avals)
+            .expect("well-typed hand-written equation");
+        let v = j.new_var(out[0].clone());
+        j.eqns.push(Eqn {
+            prim: prim.clone(),
+            inputs: ins.iter().cloned().collect(),
+            outputs: smallvec::smallvec![v],
+        });
+        vars.push(v);
+    }
+    j.outvars = outs.iter().map(|&i| Atom::Var(vars[i])).collect();
+    j
+}
+
+fn v(i: u32) -> Atom {
+    Atom::Var(Var(i))
+}
+
+fn lit(x: f32) -> Atom {
+    Atom::Lit(Tensor::scalar(x))
+}
+
+fn closed(j: Jaxpr) -> ClosedJaxpr {
+    ClosedJaxpr {
+        jaxpr: Arc::new(j),
+        consts: vec![],
+    }
+}
+
+const ADD: Prim = Prim::Binary(BinaryOp::Add);
+const MUL: Prim = Prim::Binary(BinaryOp::Mul);
+const SIN: Prim = Prim::Unary(UnaryOp::Sin);
+
+#[test]
+fn cse_merges_duplicates_with_literals_but_not_other_bits() {
+    // b = a * 2; c = a * 2; d = a * -0.0; e = a * 0.0; f = sin b; g = sin c
+    let j = build(
+        &[
+            (MUL, vec![v(0), lit(2.0)]),
+            (MUL, vec![v(0), lit(2.0)]),
+            (MUL, vec![v(0), lit(-0.0)]),
+            (MUL, vec![v(0), lit(0.0)]),
+            (SIN, vec![v(1)]),
+            (SIN, vec![v(2)]),
+        ],
+        &[3, 4, 5, 6],
+    );
+    check_jaxpr(&j).unwrap();
+    let c = cse(&j);
+    check_jaxpr(&c).unwrap();
+    // The second `a * 2` and then the second `sin` merge; `-0.0` and `0.0` stay apart.
+    assert_eq!(c.eqns.len(), 4, "{c}");
+    assert_eq!(count(&c, "sin"), 1, "{c}");
+    assert_eq!(cse(&c).to_string(), c.to_string(), "cse is idempotent");
+    check_passes(&closed(j));
+}
+
+#[test]
+fn constant_fold_and_cse_on_literal_only_equations() {
+    // b = 1 + 2; c = 1 + 2; d = a * b; e = a * c: folding makes b, c literals 3.0.
+    let j = build(
+        &[
+            (ADD, vec![lit(1.0), lit(2.0)]),
+            (ADD, vec![lit(1.0), lit(2.0)]),
+            (MUL, vec![v(0), v(1)]),
+            (MUL, vec![v(0), v(2)]),
+        ],
+        &[3, 4],
+    );
+    check_jaxpr(&j).unwrap();
+    let (f, consts) = constant_fold(&j, &[]);
+    assert!(consts.is_empty());
+    assert_eq!(f.eqns.len(), 2, "{f}");
+    assert!(f.to_string().contains("mul a 3.0:f32[]"), "{f}");
+    assert_eq!(cse(&f).eqns.len(), 1);
+    assert_eq!(optimize(&closed(j.clone())).jaxpr.eqns.len(), 1);
+    check_passes(&closed(j));
+}
+
+#[test]
+fn dce_removes_dead_calls_loops_and_branches() {
+    let inner = jit(|x: &Tensor| x.sin() * 2.0);
+    let softplus = ferrax::transforms::custom_jvp(
+        "softplus",
+        |x: &Tensor| (x.exp() + 1.0).log(),
+        |x: &Tensor, t: &Tensor| ((x.exp() + 1.0).log(), t * x.logistic()),
+    );
+    let f = |x: &Tensor| {
+        let _dead_jit = inner(x);
+        let _dead_custom = softplus(x);
+        let _dead_remat = checkpoint(|x: &Tensor| x.cos().cos())(x);
+        let _dead_scan = lax::scan(|c: &Tensor, x: &Tensor| (c + x, c * x), &x.sum(), x);
+        let _dead_cond = lax::cond(
+            &x.sum().gt(0.0),
+            |x: &Tensor| x.sin(),
+            |x: &Tensor| x.cos(),
+            x,
+        );
+        let _dead_while = lax::while_loop(|c: &Tensor| c.sum().lt(5.0), |c: &Tensor| c + 1.0, x);
+        x.tanh()
+    };
+    let j = make_jaxpr(f)(&f32s(&[3]));
+    for name in [
+        "jit",
+        "custom_jvp_call",
+        "checkpoint",
+        "scan",
+        "cond",
+        "while",
+    ] {
+        assert_eq!(count(&j.jaxpr, name), 1, "{name} in\n{}", j.jaxpr);
+    }
+    let d = dce(&j.jaxpr);
+    assert_eq!(
+        d.to_string(),
+        "{ lambda ; a:f32[3]. let b:f32[3] = tanh a in (b,) }"
+    );
+    assert_eq!(dce(&d).to_string(), d.to_string(), "dce is idempotent");
+    check_passes(&j);
+}
+
+#[test]
+fn cse_merges_calls_of_one_jitted_function_and_multi_output_equations() {
+    let inner = jit(|x: &Tensor| x.sin() * 2.0);
+    let other = jit(|x: &Tensor| x.sin() * 2.0);
+    let f = |(x, y): &(Tensor, Tensor)| {
+        let a = lax::sort(&[x.clone(), y.clone()], 0, true, 1);
+        let b = lax::sort(&[x.clone(), y.clone()], 0, true, 1);
+        (
+            inner(x) + inner(x) + other(x),
+            &a[1] * &b[1] + &a[0] - &b[0],
+        )
+    };
+    let j = make_jaxpr(f)(&(f32s(&[4]), f32s(&[4])));
+    let c = cse(&j.jaxpr);
+    // One `inner` call merged (same cached jaxpr), `other` kept; one sort merged.
+    assert_eq!(count(&j.jaxpr, "jit"), 3);
+    assert_eq!(count(&c, "jit"), 2, "{c}");
+    assert_eq!(count(&c, "sort"), 1, "{c}");
+    check_passes(&j);
+}
+
+#[test]
+fn simplify_targets_of_autodiff() {
+    let x = f32s(&[2, 3]);
+    // Adding symbolic zeros, `add_any` of zeros, `0 - x`, broadcasting then reducing,
+    // transposes, reshapes and broadcasts of broadcasts, sums over no axes.
+    let f = |x: &Tensor| {
+        let z = lax::broadcast_in_dim(&Tensor::scalar(0.0f32), &[2, 3], &[]);
+        let a = lax::add_any(
+            &lax::add(
+                x,
+                &lax::broadcast_in_dim(&Tensor::scalar(0.0f32), &[2, 3], &[]),
+            ),
+            &z,
+        );
+        let b = lax::sub(&Tensor::scalar(0.0f32), &a);
+        let c = lax::broadcast_in_dim(
+            &lax::broadcast_in_dim(&b, &[4, 2, 3], &[1, 2]),
+            &[5, 4, 2, 3],
+            &[1, 2, 3],
+        );
+        let d = lax::reduce_sum(&c, &[0, 1]);
+        let e = lax::reshape(&lax::reshape(&d, &[3, 2]), &[6]);
+        let g = lax::transpose(&lax::transpose(&e.reshape(&[2, 3]), &[1, 0]), &[1, 0]);
+        lax::reduce_sum(&g, &[]) * 1.0
+    };
+    let j = make_jaxpr(f)(&x);
+    let s = dce(&simplify(&j.jaxpr));
+    // What is left: neg, one multiply by 20 (the reduced broadcast) and the reshapes.
+    for name in [
+        "add",
+        "add_any",
+        "sub",
+        "transpose",
+        "broadcast_in_dim",
+        "reduce_sum",
+    ] {
+        assert_eq!(count(&s, name), 0, "{name} left in\n{s}\nfrom\n{}", j.jaxpr);
+    }
+    assert_eq!(count(&s, "neg"), 1, "{s}");
+    assert_eq!(count(&s, "mul"), 1, "{s}");
+    check_passes(&j);
+}
+
+#[test]
+fn constant_fold_folds_iota_and_captured_chains_but_not_big_or_control() {
+    let c = Tensor::from_vec(vec![1.0f32, 2.0, 3.0], &[3]);
+    let big = Tensor::arange(0.0, 5000.0, 1.0, DType::F32);
+    let f = |x: &Tensor| {
+        let i = lax::iota(DType::F32, &[3], 0);
+        let k = (&c * 2.0 + &i).exp().sum();
+        let b = big.sin().sum();
+        let l = lax::fori_loop(0, 3, |_: &Tensor, v: &Tensor| v * 2.0, &c);
+        x * k + b + l
+    };
+    let j = make_jaxpr(f)(&f32s(&[3]));
+    let (k, consts) = constant_fold(&j.jaxpr, &j.consts);
+    check_jaxpr(&k).unwrap();
+    assert_eq!(count(&k, "iota"), 0, "{k}");
+    assert_eq!(count(&k, "exp"), 0, "{k}");
+    // sin of 5000 elements is above FOLD_MAX_ELEMENTS; the loop is not folded.
+    assert_eq!(count(&k, "sin"), 1, "{k}");
+    assert_eq!(count(&k, "scan"), 1, "{k}");
+    assert!(consts.len() >= 2, "{consts:?}");
+    check_passes(&j);
+}
+
+// ---- random programs from the jit-equals-eager generator -----------------------------------
+
+/// No equation of `j` is dead (after `dce`).
+fn assert_no_dead_eqns(j: &Jaxpr) {
+    let mut used = vec![false; j.var_avals.len()];
+    for a in j.eqns.iter().flat_map(|e| &e.inputs).chain(&j.outvars) {
+        if let Atom::Var(v) = a {
+            used[v.0 as usize] = true;
+        }
+    }
+    for e in &j.eqns {
+        assert!(
+            e.outputs.iter().any(|v| used[v.0 as usize]),
+            "dead {} left in\n{j}",
+            e.prim
+        );
+    }
+}
+
+/// No two equations of `j` are the same primitive (with equal params) on the same operands
+/// (after `cse`).
+fn assert_no_duplicates(j: &Jaxpr) {
+    let mut seen = std::collections::HashSet::new();
+    for e in &j.eqns {
+        let ins: Vec<(u32, u64)> = e
+            .inputs
+            .iter()
+            .map(|a| match a {
+                Atom::Var(v) => (v.0, 0),
+                Atom::Lit(t) => (u32::MAX - t.dtype() as u32, t.array().get_f64(0).to_bits()),
+            })
+            .collect();
+        assert!(
+            seen.insert((e.prim.clone(), ins)),
+            "duplicate {} left in\n{j}",
+            e.prim
+        );
+    }
+}
+
+/// The structural checks of each pass on `j`, and idempotence.
+fn check_pass_properties(j: &ClosedJaxpr) {
+    let d = dce(&j.jaxpr);
+    assert_no_dead_eqns(&d);
+    assert_eq!(dce(&d).to_string(), d.to_string(), "dce idempotent");
+    let c = cse(&j.jaxpr);
+    assert_no_duplicates(&c);
+    assert_eq!(cse(&c).to_string(), c.to_string(), "cse idempotent");
+    let o = optimize(j);
+    // Constants whose elements are all equal become splat equations; nothing else is added.
+    let splats = |j: &Jaxpr| {
+        j.eqns
+            .iter()
+            .filter(|e| {
+                e.prim.to_string() == "broadcast_in_dim" && matches!(e.inputs[0], Atom::Lit(_))
+            })
+            .count()
+    };
+    assert!(
+        o.jaxpr.eqns.len() - splats(&o.jaxpr) <= j.jaxpr.eqns.len(),
+        "optimize grew\n{}\n{}",
+        j.jaxpr,
+        o.jaxpr
+    );
+    assert_no_dead_eqns(&o.jaxpr);
+    let oo = optimize(&o);
+    assert_eq!(
+        oo.jaxpr.to_string(),
+        o.jaxpr.to_string(),
+        "optimize idempotent"
+    );
+    assert_eq!(oo.consts.len(), o.consts.len());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+    #[test]
+    fn passes_keep_values_of_generated_programs(
+        p in random_program::programs(10, true),
+        with_grad in any::<bool>(),
+    ) {
+        let p = random_program::Program { all_outputs: false, grad_safe: with_grad, ..p };
+        let args = p.args(0, None);
+        let j = if with_grad && args.iter().all(|t| t.dtype().is_float()) {
+            make_jaxpr(grad(|xs: &Vec<Tensor>| p.loss(xs)))(&args)
+        } else {
+            make_jaxpr(|xs: &Vec<Tensor>| p.run(xs))(&args)
+        };
+        check_passes(&j);
+        check_pass_properties(&j);
     }
 }
