@@ -288,7 +288,7 @@ fn mha_ref(
                 .iter()
                 .enumerate()
                 .map(|(j, kj)| {
-                    let allowed = mask.map_or(true, |m| m[i][j]);
+                    let allowed = mask.is_none_or(|m| m[i][j]);
                     if allowed {
                         r.clone().map(|c| qi[c] * kj[c]).sum::<f64>() / (dh as f64).sqrt()
                     } else {

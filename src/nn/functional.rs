@@ -104,7 +104,10 @@ fn check_pair(v: &[usize], what: &str, op: &str) {
 /// assert_eq!(nn::conv2d(&x, &w, &[1, 1], nn::Padding::Valid).shape(), &[1, 2, 2, 5]);
 /// let y = nn::conv2d(&x, &w, &[2, 2], nn::Padding::Same);
 /// assert_eq!(y.shape(), &[1, 2, 2, 5]);
-/// assert_eq!(y.to_vec::<f32>()[0], 8.0); // the corner window sees 2x2 pixels x 2 channels
+/// // SAME with stride 2 pads (0, 1): the first window is all inside (3x3 pixels x 2 channels),
+/// // the last one overhangs by a row and a column.
+/// assert_eq!(y.to_vec::<f32>()[0], 18.0);
+/// assert_eq!(y.to_vec::<f32>()[15], 8.0);
 /// ```
 #[track_caller]
 pub fn conv2d(x: &Tensor, w: &Tensor, strides: &[usize], padding: Padding) -> Tensor {

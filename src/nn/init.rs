@@ -20,8 +20,11 @@ use crate::tensor::{DType, Tensor};
 #[derive(Clone)]
 pub struct Initializer {
     name: &'static str,
-    f: Arc<dyn Fn(&Tensor, &[usize], DType) -> Tensor + Send + Sync>,
+    f: Arc<InitFn>,
 }
+
+/// The function behind an [`Initializer`]: `(key, shape, dtype) -> tensor`.
+type InitFn = dyn Fn(&Tensor, &[usize], DType) -> Tensor + Send + Sync;
 
 impl Initializer {
     /// Wraps a function `(key, shape, dtype) -> tensor` as an initialiser.
