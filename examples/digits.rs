@@ -1,0 +1,268 @@
+//! Handwritten digit classification on the UCI 8x8 digits (fixed split: first 1500 train,
+//! last 297 test), end to end: IDX loading, shuffled batches, one jitted training step
+//! (loss, gradient and Adam update) per batch, per-epoch metrics, a checkpoint.
+//!
+//! ```text
+//! cargo run --release --example digits                 # MLP 64-128(tanh)-10, 30 epochs
+//! cargo run --release --example digits -- --model cnn  # conv + batch norm + dropout + pool
+//! options: --epochs N  --seed N  --save PATH.safetensors  --quiet
+//! ```
+//!
+//! The MLP matches the JAX + optax reference of `shared/data/digits/README.md` (Adam 1e-3,
+//! batch 32, 30 epochs, pixels/16): JAX reaches 0.906-0.919 test accuracy over 5 seeds.
+
+use ferrax::data::{self, Batches, Digits, DigitsLayout};
+use ferrax::optim::{self, OptState};
+use ferrax::prelude::*;
+use ferrax::train::{self, History, Trainer};
+use ferrax::{losses, nn, random};
+use std::time::Instant;
+
+/// The reference MLP: 64 -> 128 (tanh) -> 10.
+#[derive(PyTree, Clone)]
+struct Mlp {
+    l1: nn::Linear,
+    l2: nn::Linear,
+}
+
+impl Mlp {
+    fn new(key: &Tensor) -> Mlp {
+        let [k1, k2] = random::split_n(key);
+        Mlp {
+            l1: nn::Linear::new(&k1, 64, 128),
+            l2: nn::Linear::new(&k2, 128, 10),
+        }
+    }
+
+    fn forward(&self, x: &Tensor) -> Tensor {
+        self.l2.forward(&self.l1.forward(x).tanh())
+    }
+}
+
+/// A small CNN for 8x8x1 images: 3x3 convolutions to 16 and 32 channels, each followed by
+/// batch norm and relu, a 2x2 max pool, then dropout (0.3) around a 512-64-10 dense head.
+#[derive(PyTree, Clone)]
+struct Cnn {
+    c1: nn::Conv2d,
+    bn1: nn::BatchNorm,
+    c2: nn::Conv2d,
+    bn2: nn::BatchNorm,
+    d1: nn::Linear,
+    d2: nn::Linear,
+    drop: nn::Dropout,
+}
+
+/// The CNN's batch-norm running statistics (state, not parameters: never differentiated).
+#[derive(PyTree, Clone)]
+struct CnnStats {
+    bn1: nn::BatchNormState,
+    bn2: nn::BatchNormState,
+}
+
+impl Cnn {
+    fn new(key: &Tensor) -> (Cnn, CnnStats) {
+        let [k1, k2, k3, k4] = random::split_n(key);
+        let (bn1, bn2) = (nn::BatchNorm::new(16), nn::BatchNorm::new(32));
+        let stats = CnnStats {
+            bn1: bn1.init_state(),
+            bn2: bn2.init_state(),
+        };
+        let cnn = Cnn {
+            c1: nn::Conv2d::new(&k1, 1, 16, [3, 3]),
+            bn1,
+            c2: nn::Conv2d::new(&k2, 16, 32, [3, 3]),
+            bn2,
+            d1: nn::Linear::new(&k3, 4 * 4 * 32, 64),
+            d2: nn::Linear::new(&k4, 64, 10),
+            drop: nn::Dropout::new(0.3),
+        };
+        (cnn, stats)
+    }
+
+    /// Logits and the updated statistics; `key` drives dropout when training.
+    fn forward(&self, x: &Tensor, s: &CnnStats, train: bool, key: &Tensor) -> (Tensor, CnnStats) {
+        let [k1, k2] = random::split_n(key);
+        let (h, bn1) = self.bn1.forward(&self.c1.forward(x), &s.bn1, train);
+        let (h, bn2) = self.bn2.forward(&self.c2.forward(&h.relu()), &s.bn2, train);
+        let h = nn::max_pool2d(&h.relu(), &[2, 2], &[2, 2]);
+        let h = h.reshape(&[h.shape()[0] as isize, -1]);
+        let h = self.drop.forward(&h, train, Some(&k1));
+        let h = self
+            .drop
+            .forward(&self.d1.forward(&h).relu(), train, Some(&k2));
+        (self.d2.forward(&h), CnnStats { bn1, bn2 })
+    }
+}
+
+fn mean_ce(logits: &Tensor, labels: &Tensor) -> Tensor {
+    losses::softmax_cross_entropy_with_integer_labels(logits, labels).mean()
+}
+
+struct Args {
+    cnn: bool,
+    epochs: usize,
+    seed: i64,
+    save: Option<String>,
+    quiet: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut a = Args {
+        cnn: false,
+        epochs: 30,
+        seed: 0,
+        save: None,
+        quiet: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or(format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--model" => match value()?.as_str() {
+                "mlp" => a.cnn = false,
+                "cnn" => a.cnn = true,
+                m => return Err(format!("unknown model `{m}` (mlp or cnn)")),
+            },
+            "--epochs" => a.epochs = value()?.parse().map_err(|e| format!("--epochs: {e}"))?,
+            "--seed" => a.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
+            "--save" => a.save = Some(value()?),
+            "--quiet" => a.quiet = true,
+            f => return Err(format!("unknown option `{f}`")),
+        }
+    }
+    Ok(a)
+}
+
+fn main() {
+    let args = parse_args().unwrap_or_else(|e| {
+        eprintln!("digits: {e}\nusage: digits [--model mlp|cnn] [--epochs N] [--seed N] [--save PATH] [--quiet]");
+        std::process::exit(2)
+    });
+    let layout = if args.cnn {
+        DigitsLayout::Image
+    } else {
+        DigitsLayout::Flat
+    };
+    let digits = data::load_digits(data::default_digits_dir(), layout).unwrap_or_else(|e| {
+        eprintln!("digits: {e}");
+        std::process::exit(1)
+    });
+    let [init_key, shuffle_key, dropout_key] = random::split_n(&random::key(args.seed));
+    let batches = Batches::new(
+        &(digits.train_images.clone(), digits.train_labels.clone()),
+        32,
+    )
+    .shuffle(&shuffle_key);
+    let trainer = Trainer::new(args.epochs).log_epochs(!args.quiet);
+    println!(
+        "digits: {} train / {} test, {} model, Adam 1e-3, batch 32, {} epochs",
+        digits.train_labels.shape()[0],
+        digits.test_labels.shape()[0],
+        if args.cnn {
+            "CNN"
+        } else {
+            "MLP 64-128(tanh)-10"
+        },
+        args.epochs
+    );
+    let t0 = Instant::now();
+    let (history, acc) = if args.cnn {
+        run_cnn(&digits, &batches, &trainer, &init_key, &dropout_key, &args)
+    } else {
+        run_mlp(&digits, &batches, &trainer, &init_key, &args)
+    };
+    let wall = t0.elapsed().as_secs_f64();
+    println!(
+        "training time: {:.3} s in jitted steps ({:.0} examples/s), {:.3} s including batching and evaluation",
+        history.train_seconds(),
+        history.epochs.iter().map(|r| r.examples).sum::<usize>() as f64 / history.train_seconds(),
+        wall
+    );
+    println!("test accuracy: {acc:.3}");
+}
+
+fn save<P: PyTree>(path: &Option<String>, params: &P) {
+    if let Some(p) = path {
+        match train::save_params(p, params) {
+            Ok(()) => println!("saved parameters to {p}"),
+            Err(e) => eprintln!("digits: {e}"),
+        }
+    }
+}
+
+fn run_mlp(
+    d: &Digits,
+    batches: &Batches<(Tensor, Tensor)>,
+    trainer: &Trainer,
+    key: &Tensor,
+    args: &Args,
+) -> (History, f64) {
+    let opt = optim::adam(1e-3);
+    let params = Mlp::new(key);
+    let state = opt.init(&params);
+    let step = jit(|(p, s, (x, y)): &(Mlp, OptState, (Tensor, Tensor))| {
+        let (loss, g) = value_and_grad(|p: &Mlp| mean_ce(&p.forward(x), y))(p);
+        let (updates, s) = opt.update(&g, s, p);
+        (optim::apply_updates(p, &updates), s, loss)
+    });
+    let accuracy = jit(|(p, x, y): &(Mlp, Tensor, Tensor)| losses::accuracy(&p.forward(x), y));
+    let test = |p: &Mlp| {
+        accuracy(&(p.clone(), d.test_images.clone(), d.test_labels.clone())).item::<f64>()
+    };
+    let ((params, _), history) = trainer.fit(
+        (params, state),
+        batches,
+        |(p, s), b| {
+            let (p, s, loss) = step(&(p, s, b));
+            ((p, s), loss)
+        },
+        |(p, _), _| vec![("test_acc".into(), test(p))],
+    );
+    save(&args.save, &params);
+    (history, test(&params))
+}
+
+fn run_cnn(
+    d: &Digits,
+    batches: &Batches<(Tensor, Tensor)>,
+    trainer: &Trainer,
+    key: &Tensor,
+    dropout_key: &Tensor,
+    args: &Args,
+) -> (History, f64) {
+    let opt = optim::adam(1e-3);
+    let (params, stats) = Cnn::new(key);
+    let state = opt.init(&params);
+    type Carry = (Cnn, CnnStats, OptState, Tensor);
+    let step = jit(|((p, st, s, k), (x, y)): &(Carry, (Tensor, Tensor))| {
+        let [k_next, k_step] = random::split_n(k);
+        let loss_fn = |p: &Cnn| {
+            let (logits, new_st) = p.forward(x, st, true, &k_step);
+            (mean_ce(&logits, y), new_st)
+        };
+        let ((loss, new_st), g) = value_and_grad_with_aux(loss_fn)(p);
+        let (updates, s) = opt.update(&g, s, p);
+        ((optim::apply_updates(p, &updates), new_st, s, k_next), loss)
+    });
+    let accuracy = jit(|(p, st, x, y): &(Cnn, CnnStats, Tensor, Tensor)| {
+        let (logits, _) = p.forward(x, st, false, &random::key(0));
+        losses::accuracy(&logits, y)
+    });
+    let test = |p: &Cnn, st: &CnnStats| {
+        let args = (
+            p.clone(),
+            st.clone(),
+            d.test_images.clone(),
+            d.test_labels.clone(),
+        );
+        accuracy(&args).item::<f64>()
+    };
+    let ((params, stats, _, _), history) = trainer.fit(
+        (params, stats, state, dropout_key.clone()),
+        batches,
+        |carry, b| step(&(carry, b)),
+        |(p, st, _, _), _| vec![("test_acc".into(), test(p, st))],
+    );
+    save(&args.save, &(params.clone(), stats.clone()));
+    (history, test(&params, &stats))
+}
