@@ -383,12 +383,12 @@ fn sort_family() {
     let ties = lax::round(&(&x * 2.0), lax::Rounding::ToNearestEven);
     check_all(
         "sort",
-        |x| lax::sort(&[x.clone()], 1, true, 1)[0].clone(),
+        |x| lax::sort(std::slice::from_ref(x), 1, true, 1)[0].clone(),
         &x,
     );
     check_all(
         "sort axis 0",
-        |x| lax::sort(&[x.clone()], 0, false, 1)[0].clone(),
+        |x| lax::sort(std::slice::from_ref(x), 0, false, 1)[0].clone(),
         &x,
     );
     check_all(
@@ -405,7 +405,7 @@ fn sort_family() {
     let nan = Tensor::from_vec(vec![1.0f32, f32::NAN, -0.0, 0.0, -3.0, f32::INFINITY], &[6]);
     check(
         "sort nan and zeros",
-        |x: &Tensor| lax::sort(&[x.clone()], 0, true, 1),
+        |x: &Tensor| lax::sort(std::slice::from_ref(x), 0, true, 1),
         &nan,
     );
 }

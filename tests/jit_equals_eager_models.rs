@@ -160,3 +160,101 @@ fn non_finite_times_zero() {
         &Tensor::from_vec(vec![0.0f32, 1.0], &[2]),
     );
 }
+
+// ---- the jit interpreter's edge cases ------------------------------------------------------
+
+#[test]
+fn outputs_that_alias_inputs_constants_and_literals() {
+    let x = rand(&[3], DType::F32, 70);
+    let c = rand(&[3], DType::F32, 71);
+    check("identity", |x: &Tensor| x.clone(), &x);
+    check(
+        "one value twice",
+        |x: &Tensor| (x.sin(), x.sin(), x.clone(), x.clone()),
+        &x,
+    );
+    check(
+        "captured constant out",
+        |x: &Tensor| (c.clone(), x + &c),
+        &x,
+    );
+    check("constant only", |_: &Tensor| Tensor::scalar(2.5f32), &x);
+    // After folding, the output is a literal (i32: `x * 0` folds).
+    let i = Tensor::from_vec(vec![3i32, -4], &[2]);
+    #[allow(clippy::erasing_op)]
+    let folds = |x: &Tensor| ((x * 0).sum() + 7, x * 0 + 1);
+    check("literal outputs", folds, &i);
+    check(
+        "no inputs",
+        |_: &()| {
+            (
+                Tensor::arange(0.0, 5.0, 1.0, DType::F32).exp(),
+                Tensor::scalar(1i32),
+            )
+        },
+        &(),
+    );
+    check(
+        "empty tensors",
+        |x: &Tensor| (x.sin(), x.sum(), x.reshape(&[0, 4]).sum_axes(&[1])),
+        &Tensor::zeros(&[0], DType::F32),
+    );
+}
+
+#[test]
+fn inputs_read_after_an_in_place_candidate() {
+    // `x` dies at a use that could run in place, while it is also an output or read later.
+    let x = rand(&[1000], DType::F32, 72);
+    check("x + x, then x", |x: &Tensor| (x + x, x.clone()), &x);
+    check(
+        "sin x, then x * 2",
+        |x: &Tensor| {
+            let s = x.sin();
+            (s.exp(), x * 2.0, s)
+        },
+        &x,
+    );
+    check(
+        "chain",
+        |x: &Tensor| {
+            let a = x * 2.0;
+            let b = &a + 1.0;
+            let c = &b * &a;
+            (c.tanh(), b)
+        },
+        &x,
+    );
+    let f = |(a, b): &(Tensor, Tensor)| (a + b, b - a, a.clone());
+    check("two inputs", f, &(x.clone(), x.cos()));
+    check("same tensor twice", f, &(x.clone(), x.clone()));
+}
+
+#[test]
+fn large_independent_work_and_many_calls() {
+    // Big enough for the interpreter to run equations on two threads.
+    let a = rand(&[256, 256], DType::F32, 73);
+    let b = rand(&[256, 256], DType::F32, 74);
+    let f = |(a, b): &(Tensor, Tensor)| {
+        let p = a.matmul(b).tanh();
+        let q = b.matmul(a).sin();
+        let r = (a * b + a.exp()).sum_axes(&[1]);
+        ((&p + &q).sum_axes(&[0]), r, p.max())
+    };
+    check("independent matmuls", f, &(a.clone(), b.clone()));
+    let fast = jit(f);
+    let want = f(&(a.clone(), b.clone()));
+    for _ in 0..20 {
+        same("repeated call", &fast(&(a.clone(), b.clone())), &want);
+    }
+    let big = rand(&[3, 100_000], DType::F32, 75);
+    check(
+        "elementwise chain 3e5",
+        |x: &Tensor| ((x * 1.5).tanh() + x.exp() * 0.5).logistic() - x,
+        &big,
+    );
+    check(
+        "elementwise into reduction",
+        |x: &Tensor| ((x * 1.5).tanh() + x.exp()).sum_axes(&[1]),
+        &big,
+    );
+}

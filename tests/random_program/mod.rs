@@ -353,7 +353,7 @@ pub fn apply(s: &Step, x: &Tensor, y: &Tensor, grad_safe: bool) -> Vec<Tensor> {
                 3 => x.maximum(&y),
                 4 => x.minimum(&y),
                 5 => float(x) / (float(&y) * float(&y) + 1.0),
-                _ => jnp::power(&float(x).abs() + 0.5, &float(&y).tanh()),
+                _ => jnp::power(float(x).abs() + 0.5, float(&y).tanh()),
             }]
         }
         2 => {
@@ -361,7 +361,7 @@ pub fn apply(s: &Step, x: &Tensor, y: &Tensor, grad_safe: bool) -> Vec<Tensor> {
             vec![match c % 4 {
                 0 => jnp::where_(&x.gt(&y), x, &y),
                 1 => jnp::where_(&x.lt(0.0), &y, x * 2.0),
-                2 => jnp::where_(&jnp::logical_and(&x.ge(0.0), &y.le(0.5)), x, 1.0),
+                2 => jnp::where_(&jnp::logical_and(x.ge(0.0), y.le(0.5)), x, 1.0),
                 _ => x.eq(&y),
             }]
         }
@@ -712,7 +712,16 @@ pub fn same<O: PyTree>(what: &str, got: &O, want: &O) {
 pub fn check<P: PyTree, O: PyTree>(what: &str, f: impl Fn(&P) -> O, x: &P) {
     let want = f(x);
     let fast = jit(&f);
+    let before: Vec<Vec<f64>> = x.leaves().iter().map(|t| t.array().to_f64_vec()).collect();
     same(what, &fast(x), &want);
+    // The interpreter may reuse buffers in place, but never the caller's.
+    let after: Vec<Vec<f64>> = x.leaves().iter().map(|t| t.array().to_f64_vec()).collect();
+    let bits =
+        |v: &Vec<Vec<f64>>| -> Vec<u64> { v.iter().flatten().map(|x| x.to_bits()).collect() };
+    assert!(
+        bits(&before) == bits(&after),
+        "{what}: jit modified its input"
+    );
     same(&format!("{what} (cached)"), &fast(x), &want);
 }
 
