@@ -493,11 +493,14 @@ fn sequential_threads_mode_keys_and_state() {
         0.0,
     );
     let step = jit(
-        |(net, x, st, k): &(Sequential, Tensor, nn::SequentialState, Tensor)| {
-            net.forward(x, st, &Mode::train(k))
+        |(net, x, st, mode): &(Sequential, Tensor, nn::SequentialState, Mode)| {
+            net.forward(x, st, mode)
         },
     );
-    let (yj, sj) = step(&(net.clone(), x.clone(), state.clone(), key.clone()));
+    let (yj, sj) = step(&(net.clone(), x.clone(), state.clone(), Mode::train(&key)));
+    // Evaluation through the same jitted function retraces (train is static) and matches.
+    let (yje, _) = step(&(net.clone(), x.clone(), new_state.clone(), Mode::eval()));
+    assert_same(&yje, &net.predict(&x, &new_state), 1e-14);
     assert_same(&yj, &y, 1e-14);
     assert_same(
         &sj[1].as_ref().unwrap().mean,

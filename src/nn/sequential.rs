@@ -54,15 +54,18 @@ layer_from!(
 );
 
 /// Training or evaluation, and the key dropout draws from in training (layer `i` uses
-/// `random::fold_in(key, i)`).
+/// `random::fold_in(key, i)`). A pytree (`train` is static, the key a leaf), so a jitted step
+/// can take it as an argument.
 ///
 /// ```
 /// use ferrax::nn::Mode;
 /// assert!(Mode::train(&ferrax::random::key(0)).train);
 /// assert!(!Mode::eval().train);
+/// assert_eq!(ferrax::tree::tree_leaves(&Mode::train(&ferrax::random::key(0))).len(), 1);
 /// ```
-#[derive(Clone, Debug)]
+#[derive(PyTree, Clone, Debug)]
 pub struct Mode {
+    #[pytree(static)]
     pub train: bool,
     pub key: Option<Tensor>,
 }
