@@ -13,8 +13,9 @@
 mod random_program;
 
 use ferrax::prelude::*;
+use ferrax::transforms::jit_jaxpr;
 use proptest::prelude::*;
-use random_program::{big_programs, max_ulps, programs, Program};
+use random_program::{big_programs, check_jaxpr_deep, max_ulps, programs, Program};
 
 /// How the three comparisons are run on one program.
 fn check_forward(p: &Program, seed: u64) {
@@ -37,6 +38,11 @@ fn check_forward(p: &Program, seed: u64) {
     }
     let (u, at) = max_ulps(&got, &eager);
     assert!(u == 0, "jit(f) != f by {u} ulp at {at}\n{}", p.describe());
+    // The optimized jaxpr jit runs is well typed, sub-jaxprs included.
+    let j = jit_jaxpr(|xs: &Vec<Tensor>| p.run(xs))(&args);
+    if let Err(e) = check_jaxpr_deep(&j.jaxpr) {
+        panic!("jit's jaxpr: {e}\n{}\n{}", j.jaxpr, p.describe());
+    }
     // The second call runs the cached jaxpr.
     let again = fast(&args);
     assert_eq!(

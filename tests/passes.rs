@@ -84,7 +84,7 @@ fn check_passes(j: &ClosedJaxpr) -> [usize; 5] {
         ("constant_fold", &f),
         ("optimize", &o),
     ] {
-        if let Err(e) = check_jaxpr(&p.jaxpr) {
+        if let Err(e) = random_program::check_jaxpr_deep(&p.jaxpr) {
             panic!("{name}: {e}\nbefore:\n{}\nafter:\n{}", j.jaxpr, p.jaxpr);
         }
         assert_eq!(p.jaxpr.in_avals(), j.jaxpr.in_avals(), "{name}: inputs");
