@@ -1,14 +1,24 @@
-//! General dilated convolution by im2col + matrix product. Operands are first viewed
-//! channels-last (`[batch, spatial..., feature]` and `[spatial..., in feature, out feature]`;
-//! free for NHWC/HWIO, one copy otherwise). Each output position's receptive field is
-//! gathered into a row (padding, dilation holes and out-of-range taps read as zero), and the
-//! rows are multiplied by the kernel, viewed as a `[window * in_features, out_features]`
-//! matrix, with gemm (f32/f64) or an integer loop. Feature and batch groups each get their own
-//! im2col and a product with a column block of the kernel. A stride-1, unpadded 1x1
-//! convolution skips im2col: the input already is the matrix. Feature groups with few
-//! features each (depthwise convolutions) are accumulated directly instead.
+//! General dilated convolution by im2col + matrix product, in cache-sized blocks.
+//!
+//! The usual path views the operands channels-last (`[batch, spatial..., feature]` and
+//! `[spatial..., in feature, out feature]`; free for NHWC/HWIO, one copy otherwise). A block
+//! of output positions gets its receptive fields gathered into the rows of a small buffer
+//! (padding, dilation holes and out-of-range taps read as zero), which one gemm multiplies by
+//! the kernel viewed as a `[window * in_features, out_features]` matrix, writing straight into
+//! the output rows. Blocks keep the buffer in L2 (no page-faulting giant im2col matrix) and
+//! are what the two cores share. Feature and batch groups each multiply by a column block of
+//! the kernel. A stride-1, unpadded 1x1 convolution skips im2col; feature groups with few
+//! features each (depthwise convolutions) are accumulated directly.
+//!
+//! The weight gradient JAX emits (`_conv_general_dilated_transpose_rhs`) is a convolution
+//! whose "batch" is the forward features, whose "features" are the forward batch, and whose
+//! "kernel" is the output cotangent: a few output positions, each a reduction over
+//! `N * H * W`. When the operands come in that layout (`[feature, spatial..., batch]` and
+//! `[in feature, spatial..., out feature]`, as the transpose of an NHWC/HWIO convolution
+//! produces) it runs as [`reduction_major`]: the reduction is the gemm's `k`, blocks of it
+//! are gathered without transposing either operand and accumulated into one small output.
 
-use super::matmul::{matmul_strided, MatmulElement};
+use super::matmul::{matmul_strided, MatmulElement, PARALLEL_THRESHOLD};
 use crate::prims::conv::ConvGeneralDilated;
 use crate::prims::util::strides;
 use ndarray::{ArrayD, IxDyn};
@@ -17,8 +27,11 @@ use rayon::prelude::*;
 /// Marks a tap that reads padding or a dilation hole.
 const HOLE: usize = usize::MAX;
 
-/// im2col buffers bigger than this (in elements) are filled in parallel.
-const PARALLEL_FILL: usize = 1 << 16;
+/// Work (multiply-adds) above which blocks run on all threads: the gemm threshold.
+const PARALLEL_WORK: usize = PARALLEL_THRESHOLD;
+
+/// Elements per gathered block (256 KiB of f32): fits L2 next to the kernel.
+const BLOCK_ELEMS: usize = 1 << 16;
 
 /// For one spatial dim: the input index read by output position `o` at kernel tap `t`, at
 /// `[o * k_size + t]`, or [`HOLE`].
@@ -131,46 +144,375 @@ impl Geometry {
     }
 }
 
-/// Gathers receptive fields into a `[images * positions, taps * group_features]` matrix:
-/// images `first_image..first_image + images` of the channels-last input `lhs`, features
-/// `first_feature..first_feature + group_features` of its `features`.
+/// Element types the blocked convolution multiplies: a single-threaded gemm that can add
+/// into its destination (f32/f64 through the gemm crate, integers by a wrapping loop).
+pub trait ConvElement: MatmulElement {
+    /// `a + b` (wrapping for integers).
+    fn add(a: Self, b: Self) -> Self;
+
+    /// `dst[i * dst_rs + j] (+)= Σ_p lhs[i * lhs_rs + p * lhs_cs] * rhs[p * rhs_rs + j * rhs_cs]`
+    /// for `i < m, j < n, p < k`, adding to `dst` when `accumulate`; on all threads when
+    /// `parallel`. The caller has checked bounds ([`check_bounds`]).
+    #[allow(clippy::too_many_arguments)]
+    fn gemm_unchecked(
+        m: usize,
+        n: usize,
+        k: usize,
+        dst: &mut [Self],
+        dst_rs: usize,
+        lhs: &[Self],
+        lhs_rs: usize,
+        lhs_cs: usize,
+        rhs: &[Self],
+        rhs_rs: usize,
+        rhs_cs: usize,
+        accumulate: bool,
+        parallel: bool,
+    );
+}
+
+macro_rules! conv_float {
+    ($($t:ty),*) => {$(
+        impl ConvElement for $t {
+            fn add(a: Self, b: Self) -> Self {
+                a + b
+            }
+
+            fn gemm_unchecked(
+                m: usize,
+                n: usize,
+                k: usize,
+                dst: &mut [Self],
+                dst_rs: usize,
+                lhs: &[Self],
+                lhs_rs: usize,
+                lhs_cs: usize,
+                rhs: &[Self],
+                rhs_rs: usize,
+                rhs_cs: usize,
+                accumulate: bool,
+                parallel: bool,
+            ) {
+                let parallelism =
+                    if parallel { gemm::Parallelism::Rayon(0) } else { gemm::Parallelism::None };
+                // SAFETY: `check_bounds` verified that every index reached through these
+                // pointers and strides lies inside its slice; `dst` is borrowed mutably, so it
+                // does not alias `lhs`/`rhs`. gemm computes dst := alpha * dst + beta * lhs *
+                // rhs, reading dst only when `accumulate`.
+                unsafe {
+                    gemm::gemm(
+                        m,
+                        n,
+                        k,
+                        dst.as_mut_ptr(),
+                        1,
+                        dst_rs as isize,
+                        accumulate,
+                        lhs.as_ptr(),
+                        lhs_cs as isize,
+                        lhs_rs as isize,
+                        rhs.as_ptr(),
+                        rhs_cs as isize,
+                        rhs_rs as isize,
+                        1.0,
+                        1.0,
+                        false,
+                        false,
+                        false,
+                        parallelism,
+                    );
+                }
+            }
+        }
+    )*};
+}
+conv_float!(f32, f64);
+
+macro_rules! conv_int {
+    ($($t:ty),*) => {$(
+        impl ConvElement for $t {
+            fn add(a: Self, b: Self) -> Self {
+                a.wrapping_add(b)
+            }
+
+            fn gemm_unchecked(
+                m: usize,
+                n: usize,
+                k: usize,
+                dst: &mut [Self],
+                dst_rs: usize,
+                lhs: &[Self],
+                lhs_rs: usize,
+                lhs_cs: usize,
+                rhs: &[Self],
+                rhs_rs: usize,
+                rhs_cs: usize,
+                accumulate: bool,
+                _parallel: bool,
+            ) {
+                // Integer products wrap, as XLA's do.
+                for i in 0..m {
+                    for j in 0..n {
+                        let d = &mut dst[i * dst_rs + j];
+                        let mut acc = if accumulate { *d } else { 0 };
+                        for p in 0..k {
+                            acc = <$t as MatmulElement>::mul_add(
+                                acc,
+                                lhs[i * lhs_rs + p * lhs_cs],
+                                rhs[p * rhs_rs + j * rhs_cs],
+                            );
+                        }
+                        *d = acc;
+                    }
+                }
+            }
+        }
+    )*};
+}
+conv_int!(i32, u32);
+
+/// Panics unless an `m x k` by `k x n` strided product into `dst` stays inside the slices.
 #[allow(clippy::too_many_arguments)]
-fn im2col<T: Copy + Default + Send + Sync>(
+fn check_bounds(
+    (m, n, k): (usize, usize, usize),
+    dst: (usize, usize),
+    lhs: (usize, usize, usize),
+    rhs: (usize, usize, usize),
+) {
+    let last = |rows: usize, cols: usize, rs: usize, cs: usize| (rows - 1) * rs + (cols - 1) * cs;
+    assert!(
+        last(m, n, dst.1, 1) < dst.0,
+        "conv: gemm destination of {} elements too short for {m}x{n}",
+        dst.0
+    );
+    assert!(
+        last(m, k, lhs.1, lhs.2) < lhs.0,
+        "conv: gemm lhs of {} elements too short for {m}x{k}",
+        lhs.0
+    );
+    assert!(
+        last(k, n, rhs.1, rhs.2) < rhs.0,
+        "conv: gemm rhs of {} elements too short for {k}x{n}",
+        rhs.0
+    );
+}
+
+/// A bounds-checked [`ConvElement::gemm_unchecked`]; with `k == 0` it zeroes the block
+/// (or leaves it, when accumulating).
+#[allow(clippy::too_many_arguments)]
+fn gemm_block<T: ConvElement>(
+    (m, n, k): (usize, usize, usize),
+    dst: &mut [T],
+    dst_rs: usize,
+    (lhs, lhs_rs, lhs_cs): (&[T], usize, usize),
+    (rhs, rhs_rs, rhs_cs): (&[T], usize, usize),
+    accumulate: bool,
+    parallel: bool,
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            for i in 0..m {
+                dst[i * dst_rs..i * dst_rs + n].fill(T::default());
+            }
+        }
+        return;
+    }
+    check_bounds(
+        (m, n, k),
+        (dst.len(), dst_rs),
+        (lhs.len(), lhs_rs, lhs_cs),
+        (rhs.len(), rhs_rs, rhs_cs),
+    );
+    T::gemm_unchecked(
+        m, n, k, dst, dst_rs, lhs, lhs_rs, lhs_cs, rhs, rhs_rs, rhs_cs, accumulate, parallel,
+    );
+}
+
+/// Rows per gathered block of `row_len` elements: about [`BLOCK_ELEMS`], at least
+/// `min_rows` (so each gemm call amortizes its packing), at most `rows`.
+fn block_rows(row_len: usize, rows: usize, min_rows: usize) -> usize {
+    let rb = (BLOCK_ELEMS / row_len.max(1)).max(min_rows);
+    let rb = if rb > 16 { rb / 16 * 16 } else { rb };
+    rb.min(rows).max(1)
+}
+
+/// Gathers the receptive fields of output rows `r0..r0 + nrows` (row = image * positions +
+/// position) into `buf` (`nrows x taps * group_features`): images from `first_image` of the
+/// channels-last input `lhs`, features `first_feature..first_feature + group_features`.
+#[allow(clippy::too_many_arguments)]
+fn fill_rows<T: Copy + Default>(
     lhs: &[T],
     g: &Geometry,
+    r0: usize,
     first_image: usize,
-    images: usize,
     features: usize,
     first_feature: usize,
     group_features: usize,
-) -> Vec<T> {
+    buf: &mut [T],
+) {
     let cols = g.taps * group_features;
-    let mut buf = vec![T::default(); images * g.positions * cols];
-    if buf.is_empty() {
-        return buf;
-    }
-    let fill = |row: usize, dst: &mut [T]| {
+    for (j, dst) in buf.chunks_mut(cols).enumerate() {
+        let row = r0 + j;
         let (n, pos) = (row / g.positions, row % g.positions);
         let image = &lhs[(first_image + n) * g.image * features..];
-        for t in 0..g.taps {
-            let off = g.offsets[pos * g.taps + t];
-            if off != HOLE {
+        let offs = &g.offsets[pos * g.taps..(pos + 1) * g.taps];
+        for (d, &off) in dst.chunks_mut(group_features).zip(offs) {
+            if off == HOLE {
+                d.fill(T::default());
+            } else {
                 let src = off * features + first_feature;
-                dst[t * group_features..(t + 1) * group_features]
-                    .copy_from_slice(&image[src..src + group_features]);
+                d.copy_from_slice(&image[src..src + group_features]);
             }
         }
-    };
-    if buf.len() > PARALLEL_FILL {
-        buf.par_chunks_mut(cols)
-            .enumerate()
-            .for_each(|(r, d)| fill(r, d));
-    } else {
-        buf.chunks_mut(cols)
-            .enumerate()
-            .for_each(|(r, d)| fill(r, d));
     }
-    buf
+}
+
+/// Channels-last sizes of a convolution: `lhs` is `[out_n * bg, spatial..., features]`,
+/// the kernel `[taps, features / fg, out_features]`.
+struct Sizes {
+    features: usize,
+    out_features: usize,
+    out_n: usize,
+    fg: usize,
+    bg: usize,
+}
+
+/// im2col + gemm over blocks of output rows into `out` (`[out_n * positions,
+/// out_features]`), each block gathered into a reused L2-sized buffer; blocks run in
+/// parallel when the whole product is big enough.
+fn blocked<T: ConvElement>(l: &[T], r: &[T], g: &Geometry, s: &Sizes, out: &mut [T]) {
+    let groups = s.fg * s.bg;
+    let group_features = s.features / s.fg;
+    let group_out = s.out_features / groups;
+    let cols = g.taps * group_features;
+    let rows = s.out_n * g.positions;
+    let rb = block_rows(cols, rows, 64);
+    let work = rows.saturating_mul(cols).saturating_mul(s.out_features);
+    let parallel = work >= PARALLEL_WORK;
+    let run = |buf: &mut Vec<T>, bi: usize, dst: &mut [T], gemm_parallel: bool| {
+        let nrows = dst.len() / s.out_features;
+        buf.resize(nrows * cols, T::default());
+        for grp in 0..groups {
+            let (first_image, first_feature) = if s.bg > 1 {
+                (grp * s.out_n, 0)
+            } else {
+                (0, grp * group_features)
+            };
+            fill_rows(
+                l,
+                g,
+                bi * rb,
+                first_image,
+                s.features,
+                first_feature,
+                group_features,
+                &mut buf[..nrows * cols],
+            );
+            gemm_block(
+                (nrows, group_out, cols),
+                &mut dst[grp * group_out..],
+                s.out_features,
+                (&buf[..nrows * cols], cols, 1),
+                (&r[grp * group_out..], s.out_features, 1),
+                false,
+                gemm_parallel,
+            );
+        }
+    };
+    let chunk = rb * s.out_features;
+    if parallel && rows > rb {
+        out.par_chunks_mut(chunk)
+            .enumerate()
+            .for_each_init(Vec::new, |buf, (bi, dst)| run(buf, bi, dst, false));
+    } else {
+        let mut buf = Vec::new();
+        for (bi, dst) in out.chunks_mut(chunk).enumerate() {
+            run(&mut buf, bi, dst, parallel);
+        }
+    }
+}
+
+/// The weight-gradient form: `lhs` is `[features, spatial..., batch]`, `rhs` `[features,
+/// taps..., out_features]` (both row-major), and the result `[positions, batch,
+/// out_features]` is `Σ_{f, t} lhs[f, offset(p, t), b] * rhs[f, t, o]`: a gemm with `m =
+/// positions * batch`, `n = out_features` and the long reduction over `(f, t)` as `k`,
+/// gathered block by block (each block transposed for free through gemm's strides) and
+/// accumulated. On several threads each takes a range of blocks into its own accumulator.
+fn reduction_major<T: ConvElement>(
+    l: &[T],
+    r: &[T],
+    g: &Geometry,
+    features: usize,
+    batch: usize,
+    out_features: usize,
+) -> Vec<T> {
+    let m = g.positions * batch;
+    let k_total = features * g.taps;
+    let mut out = vec![T::default(); m * out_features];
+    if out.is_empty() || k_total == 0 {
+        return out;
+    }
+    let kb = block_rows(m, k_total, 128);
+    let nblocks = k_total.div_ceil(kb);
+    let run = |blocks: std::ops::Range<usize>, acc: &mut [T]| {
+        let mut buf = vec![T::default(); kb.min(k_total) * m];
+        for (i, bi) in blocks.enumerate() {
+            let (r0, r1) = (bi * kb, ((bi + 1) * kb).min(k_total));
+            for (row, dst) in (r0..r1).zip(buf.chunks_mut(m)) {
+                let (f, t) = (row / g.taps, row % g.taps);
+                let image = &l[f * g.image * batch..];
+                for (p, d) in dst.chunks_mut(batch).enumerate() {
+                    let off = g.offsets[p * g.taps + t];
+                    if off == HOLE {
+                        d.fill(T::default());
+                    } else {
+                        d.copy_from_slice(&image[off * batch..(off + 1) * batch]);
+                    }
+                }
+            }
+            gemm_block(
+                (m, out_features, r1 - r0),
+                acc,
+                out_features,
+                (&buf, 1, m),
+                (&r[r0 * out_features..], out_features, 1),
+                i > 0,
+                false,
+            );
+        }
+    };
+    let work = m.saturating_mul(out_features).saturating_mul(k_total);
+    let parts = if work >= PARALLEL_WORK {
+        rayon::current_num_threads().min(nblocks)
+    } else {
+        1
+    };
+    if parts <= 1 {
+        run(0..nblocks, &mut out);
+        return out;
+    }
+    let per = nblocks.div_ceil(parts);
+    let partials: Vec<Vec<T>> = (1..parts)
+        .into_par_iter()
+        .map(|part| {
+            let mut acc = vec![T::default(); m * out_features];
+            let (lo, hi) = (part * per, ((part + 1) * per).min(nblocks));
+            if lo < hi {
+                run(lo..hi, &mut acc);
+            }
+            acc
+        })
+        .collect();
+    run(0..per.min(nblocks), &mut out);
+    for acc in partials {
+        for (o, a) in out.iter_mut().zip(acc) {
+            *o = T::add(*o, a);
+        }
+    }
+    out
 }
 
 /// Feature-grouped convolution with small groups (depthwise and the like), computed directly:
@@ -217,7 +559,11 @@ fn grouped_direct<T: MatmulElement>(
             }
         }
     };
-    if out.len() > PARALLEL_FILL {
+    let work = out
+        .len()
+        .saturating_mul(g.taps)
+        .saturating_mul(group_features);
+    if work >= PARALLEL_WORK {
         out.par_chunks_mut(out_features)
             .enumerate()
             .for_each(|(r, d)| fill(r, d));
@@ -231,16 +577,68 @@ fn grouped_direct<T: MatmulElement>(
 /// Feature groups at most this big (input x output features per group) skip im2col + gemm.
 const SMALL_GROUP: usize = 16;
 
+/// True when `spec` lists dims `1..nd - 1` as its spatial dims in order, its first entry
+/// (batch / out feature) is the last dim and its second (feature / in feature) the first:
+/// the `[feature, spatial..., batch]` layout of the weight-gradient convolution's operands.
+fn feature_major(spec: &[usize]) -> bool {
+    let nd = spec.len();
+    spec[0] == nd - 1 && spec[1] == 0 && spec[2..].iter().enumerate().all(|(d, &s)| s == d + 1)
+}
+
+/// `data` in canonical order (dims `canon_shape`) as an array laid out per `out_spec`;
+/// `role_axis = (batch, feature, first spatial)` are the canonical axes of those roles
+/// (spatial dims consecutive).
+fn to_out_layout<T: Clone>(
+    data: Vec<T>,
+    canon_shape: &[usize],
+    out_spec: &[usize],
+    (batch_axis, feature_axis, spatial_axis): (usize, usize, usize),
+) -> ArrayD<T> {
+    let canon =
+        ArrayD::from_shape_vec(IxDyn(canon_shape), data).expect("one value per output element");
+    let mut axes = vec![0usize; canon_shape.len()];
+    axes[out_spec[0]] = batch_axis;
+    axes[out_spec[1]] = feature_axis;
+    for (d, &o) in out_spec[2..].iter().enumerate() {
+        axes[o] = spatial_axis + d;
+    }
+    let permuted = canon.permuted_axes(IxDyn(&axes));
+    if permuted.is_standard_layout() {
+        permuted
+    } else {
+        permuted.as_standard_layout().into_owned()
+    }
+}
+
 /// Evaluates `conv_general_dilated` with params `p` (already validated by its shape rule)
 /// into an array of `out_shape` laid out per `p.dimension_numbers.out_spec`.
-pub fn conv_general_dilated<T: MatmulElement>(
+pub fn conv_general_dilated<T: ConvElement>(
     lhs: &ArrayD<T>,
     rhs: &ArrayD<T>,
     p: &ConvGeneralDilated,
     out_shape: &[usize],
 ) -> ArrayD<T> {
     let dn = &p.dimension_numbers;
-    let nsp = lhs.ndim() - 2;
+    let nd = lhs.ndim();
+    let nsp = nd - 2;
+    let out_sp: Vec<usize> = (0..nsp).map(|d| out_shape[dn.out_spec[2 + d]]).collect();
+    let (fg, bg) = (p.feature_group_count, p.batch_group_count);
+
+    if fg == 1 && bg == 1 && feature_major(&dn.lhs_spec) && feature_major(&dn.rhs_spec) {
+        if let (Some(l), Some(r)) = (lhs.as_slice(), rhs.as_slice()) {
+            let in_sp = &lhs.shape()[1..=nsp];
+            let k_sp = &rhs.shape()[1..=nsp];
+            let (features, batch) = (lhs.shape()[0], lhs.shape()[nd - 1]);
+            let out_features = rhs.shape()[nd - 1];
+            let g = Geometry::new(p, in_sp, k_sp, &out_sp);
+            let out = reduction_major(l, r, &g, features, batch, out_features);
+            let mut canon_shape = out_sp.clone();
+            canon_shape.push(batch);
+            canon_shape.push(out_features);
+            return to_out_layout(out, &canon_shape, &dn.out_spec, (nsp, nsp + 1, 0));
+        }
+    }
+
     // Channels-last views: [N, spatial..., C] and [spatial..., I, O].
     let mut lperm = vec![dn.lhs_spec[0]];
     lperm.extend_from_slice(&dn.lhs_spec[2..]);
@@ -259,9 +657,7 @@ pub fn conv_general_dilated<T: MatmulElement>(
     let k_sp = &rcl.shape()[..nsp];
     let out_features = rcl.shape()[nsp + 1];
     let out_n = out_shape[dn.out_spec[0]];
-    let out_sp: Vec<usize> = (0..nsp).map(|d| out_shape[dn.out_spec[2 + d]]).collect();
 
-    let (fg, bg) = (p.feature_group_count, p.batch_group_count);
     let groups = fg * bg; // at most one of them exceeds 1
     let group_features = features / fg;
     let group_out = out_features / groups;
@@ -270,63 +666,37 @@ pub fn conv_general_dilated<T: MatmulElement>(
     let mut out = vec![T::default(); rows * out_features];
     if !out.is_empty() && fg > 1 && group_features * group_out <= SMALL_GROUP {
         grouped_direct(l, r, &g, &mut out, features, fg, group_features, group_out);
-    } else if !out.is_empty() {
-        let direct = fg == 1 && g.is_identity();
+    } else if !out.is_empty() && fg == 1 && g.is_identity() {
+        // The input already is the im2col matrix (per batch group).
         for grp in 0..groups {
-            let (first_image, first_feature) = if bg > 1 {
-                (grp * out_n, 0)
-            } else {
-                (0, grp * group_features)
-            };
-            let cols = g.taps * group_features;
-            let buf;
-            let (mat, mat_rs): (&[T], usize) = if direct {
-                (&l[first_image * g.image * features..], features)
-            } else {
-                buf = im2col(
-                    l,
-                    &g,
-                    first_image,
-                    out_n,
-                    features,
-                    first_feature,
-                    group_features,
-                );
-                (&buf, cols)
-            };
             matmul_strided(
                 rows,
                 group_out,
-                cols,
+                features,
                 &mut out[grp * group_out..],
                 out_features,
-                mat,
-                mat_rs,
+                &l[grp * out_n * g.image * features..],
+                features,
                 1,
                 &r[grp * group_out..],
                 out_features,
                 1,
             );
         }
+    } else if !out.is_empty() {
+        let sizes = Sizes {
+            features,
+            out_features,
+            out_n,
+            fg,
+            bg,
+        };
+        blocked(l, r, &g, &sizes, &mut out);
     }
-    // Back from [N, spatial..., O] to the layout out_spec asks for.
     let mut canon_shape = vec![out_n];
     canon_shape.extend_from_slice(&out_sp);
     canon_shape.push(out_features);
-    let canon =
-        ArrayD::from_shape_vec(IxDyn(&canon_shape), out).expect("rows * out_features elements");
-    let mut axes = vec![0usize; nsp + 2];
-    axes[dn.out_spec[0]] = 0;
-    axes[dn.out_spec[1]] = nsp + 1;
-    for d in 0..nsp {
-        axes[dn.out_spec[2 + d]] = 1 + d;
-    }
-    let permuted = canon.permuted_axes(IxDyn(&axes));
-    if permuted.is_standard_layout() {
-        permuted
-    } else {
-        permuted.as_standard_layout().into_owned()
-    }
+    to_out_layout(out, &canon_shape, &dn.out_spec, (0, nsp + 1, 1))
 }
 
 #[cfg(test)]
