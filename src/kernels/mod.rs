@@ -4,6 +4,7 @@
 pub mod conv;
 pub mod elementwise;
 pub mod matmul;
+pub mod window;
 pub mod simd;
 mod unary_simd;
 mod vmath;

@@ -15,6 +15,7 @@ use super::conv::{conv_general_vjp_lhs_padding, stride_dim};
 use super::util::{batch_at, expect_arity, jvp_out, linear_jvp, move_batch_dim, py_tuple, text};
 use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
+use crate::kernels::window;
 use crate::lax;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
 use ndarray::{ArrayD, IxDyn};
@@ -367,28 +368,30 @@ fn separable<T: Copy>(
     data
 }
 
-/// Evaluates the windowed reduction `p` on `x` into an array of `out_shape`.
-pub fn reduce_window<T: WindowElement>(
+/// Evaluates the windowed reduction `p` on `x` into an array of `out_shape`: sums one dim at a
+/// time, max/min in one pass over each window (`kernels::window`).
+pub fn reduce_window<T: WindowElement + Send + Sync>(
     p: &ReduceWindow,
     x: &ArrayD<T>,
     out_shape: &[usize],
 ) -> ArrayData {
     let out = match p.kind {
         WindowKind::Sum => separable(p, x, out_shape, T::ZERO, T::add),
-        WindowKind::Max => separable(p, x, out_shape, T::LOWEST, |a, b| {
-            if a.is_nan_() || (!b.is_nan_() && a >= b) {
-                a
-            } else {
-                b
-            }
-        }),
-        WindowKind::Min => separable(p, x, out_shape, T::HIGHEST, |a, b| {
-            if a.is_nan_() || (!b.is_nan_() && a <= b) {
-                a
-            } else {
-                b
-            }
-        }),
+        WindowKind::Max | WindowKind::Min => {
+            let w = window::Window {
+                dimensions: &p.window_dimensions,
+                strides: &p.window_strides,
+                padding: &p.padding,
+                base_dilation: &p.base_dilation,
+                window_dilation: &p.window_dilation,
+            };
+            return T::wrap(window::reduce_window_extremum(
+                x,
+                &w,
+                out_shape,
+                p.kind == WindowKind::Max,
+            ));
+        }
     };
     T::wrap(ArrayD::from_shape_vec(IxDyn(out_shape), out).expect("one value per output position"))
 }
@@ -412,21 +415,6 @@ impl SelectPrim {
         match self {
             SelectPrim::Ge => "ge",
             SelectPrim::Le => "le",
-        }
-    }
-
-    /// True if `candidate` replaces the current choice `best` (strictly better, so ties keep
-    /// the first; a NaN beats any number).
-    fn replaces<T: WindowElement>(self, candidate: T, best: T) -> bool {
-        if best.is_nan_() {
-            return false;
-        }
-        if candidate.is_nan_() {
-            return true;
-        }
-        match self {
-            SelectPrim::Ge => candidate > best,
-            SelectPrim::Le => candidate < best,
         }
     }
 }
@@ -566,28 +554,12 @@ impl PrimRules for SelectWindow {
 
     fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
         let (values, operand) = (inputs[0], inputs[1]);
-        let windows = match self.kind {
-            SelectWindowKind::GatherAdd => &out[0].shape,
-            SelectWindowKind::ScatterAdd => values.shape(),
-        };
-        let chosen = match operand {
-            ArrayData::I32(a) => select_positions(self, a, windows),
-            ArrayData::U32(a) => select_positions(self, a, windows),
-            ArrayData::F32(a) => select_positions(self, a, windows),
-            ArrayData::F64(a) => select_positions(self, a, windows),
-            ArrayData::Bool(_) => unreachable!("abstract_eval rejects bool"),
-        };
-        let shape = &out[0].shape;
-        let result = match (self.kind, values) {
-            (SelectWindowKind::GatherAdd, ArrayData::I32(v)) => gather_at(&chosen, v, shape),
-            (SelectWindowKind::GatherAdd, ArrayData::U32(v)) => gather_at(&chosen, v, shape),
-            (SelectWindowKind::GatherAdd, ArrayData::F32(v)) => gather_at(&chosen, v, shape),
-            (SelectWindowKind::GatherAdd, ArrayData::F64(v)) => gather_at(&chosen, v, shape),
-            (SelectWindowKind::ScatterAdd, ArrayData::I32(v)) => scatter_at(&chosen, v, shape),
-            (SelectWindowKind::ScatterAdd, ArrayData::U32(v)) => scatter_at(&chosen, v, shape),
-            (SelectWindowKind::ScatterAdd, ArrayData::F32(v)) => scatter_at(&chosen, v, shape),
-            (SelectWindowKind::ScatterAdd, ArrayData::F64(v)) => scatter_at(&chosen, v, shape),
-            (_, ArrayData::Bool(_)) => unreachable!("abstract_eval rejects bool"),
+        let result = match (values, operand) {
+            (ArrayData::I32(v), ArrayData::I32(x)) => self.eval_typed(v, x, &out[0].shape),
+            (ArrayData::U32(v), ArrayData::U32(x)) => self.eval_typed(v, x, &out[0].shape),
+            (ArrayData::F32(v), ArrayData::F32(x)) => self.eval_typed(v, x, &out[0].shape),
+            (ArrayData::F64(v), ArrayData::F64(x)) => self.eval_typed(v, x, &out[0].shape),
+            _ => unreachable!("abstract_eval checked the dtypes (numeric, equal)"),
         };
         smallvec![result]
     }
@@ -670,106 +642,29 @@ impl PrimRules for SelectWindow {
     }
 }
 
-/// Marks a window with no operand element (all padding or holes).
-const NONE: usize = usize::MAX;
-
-/// For each window (row-major over `windows`, the windowed shape), the flat index into `x`
-/// of the chosen element, or [`NONE`]. One pass over each window's taps.
-fn select_positions<T: WindowElement>(
-    p: &SelectWindow,
-    x: &ArrayD<T>,
-    windows: &[usize],
-) -> Vec<usize> {
-    let shape = x.shape();
-    let nd = shape.len();
-    let xs = x.as_slice().expect("standard layout");
-    let x_strides = super::util::strides(shape);
-    // Per dim and window position: flat offsets (index * stride) of the operand elements
-    // the window covers along that dim, in window order; padding and holes are skipped.
-    let taps: Vec<Vec<Vec<usize>>> = (0..nd)
-        .map(|d| {
-            let extent = dilate(shape[d], p.base_dilation[d]) as i64;
-            let bd = p.base_dilation[d] as i64;
-            (0..windows[d])
-                .map(|o| {
-                    (0..p.window_dimensions[d])
-                        .filter_map(|w| {
-                            let pos = (o * p.window_strides[d] + w * p.window_dilation[d]) as i64
-                                - p.padding[d].0;
-                            ((0..extent).contains(&pos) && pos % bd == 0)
-                                .then(|| (pos / bd) as usize * x_strides[d])
-                        })
-                        .collect()
-                })
-                .collect()
+impl SelectWindow {
+    /// Gather or scatter over `operand` with `values` (tangents or source), in one pass over
+    /// the windows (`kernels::window`).
+    fn eval_typed<T: WindowElement + Send + Sync>(
+        &self,
+        values: &ArrayD<T>,
+        operand: &ArrayD<T>,
+        out_shape: &[usize],
+    ) -> ArrayData {
+        let w = window::Window {
+            dimensions: &self.window_dimensions,
+            strides: &self.window_strides,
+            padding: &self.padding,
+            base_dilation: &self.base_dilation,
+            window_dilation: &self.window_dilation,
+        };
+        T::wrap(match self.kind {
+            SelectWindowKind::GatherAdd => {
+                window::select_and_gather_add(values, operand, &w, self.select_prim, out_shape)
+            }
+            SelectWindowKind::ScatterAdd => {
+                window::select_and_scatter_add(values, operand, &w, self.select_prim)
+            }
         })
-        .collect();
-    let n: usize = windows.iter().product();
-    let mut out = Vec::with_capacity(n);
-    if n == 0 {
-        return out;
     }
-    let mut o = vec![0usize; nd];
-    let mut w = vec![0usize; nd];
-    let mut lists: Vec<&[usize]> = Vec::with_capacity(nd);
-    for _ in 0..n {
-        lists.clear();
-        lists.extend((0..nd).map(|d| taps[d][o[d]].as_slice()));
-        let mut best = NONE;
-        if lists.iter().all(|l| !l.is_empty()) {
-            // Odometer over the window's taps, in row-major window order.
-            w.iter_mut().for_each(|v| *v = 0);
-            let mut best_v = xs[0];
-            loop {
-                let i: usize = (0..nd).map(|d| lists[d][w[d]]).sum();
-                if best == NONE || p.select_prim.replaces(xs[i], best_v) {
-                    best = i;
-                    best_v = xs[i];
-                }
-                let mut done = true;
-                for d in (0..nd).rev() {
-                    w[d] += 1;
-                    if w[d] < lists[d].len() {
-                        done = false;
-                        break;
-                    }
-                    w[d] = 0;
-                }
-                if done {
-                    break;
-                }
-            }
-        }
-        out.push(best);
-        for d in (0..nd).rev() {
-            o[d] += 1;
-            if o[d] < windows[d] {
-                break;
-            }
-            o[d] = 0;
-        }
-    }
-    out
-}
-
-/// `out[k] = v[chosen[k]]` (0 where no element was chosen).
-fn gather_at<T: WindowElement>(chosen: &[usize], v: &ArrayD<T>, shape: &[usize]) -> ArrayData {
-    let vs = v.as_slice().expect("standard layout");
-    let out: Vec<T> = chosen
-        .iter()
-        .map(|&i| if i == NONE { T::ZERO } else { vs[i] })
-        .collect();
-    T::wrap(ArrayD::from_shape_vec(IxDyn(shape), out).expect("one value per window"))
-}
-
-/// `out[chosen[k]] += v[k]`, zeros elsewhere.
-fn scatter_at<T: WindowElement>(chosen: &[usize], v: &ArrayD<T>, shape: &[usize]) -> ArrayData {
-    let vs = v.as_slice().expect("standard layout");
-    let mut out = vec![T::ZERO; shape.iter().product()];
-    for (&i, &s) in chosen.iter().zip(vs) {
-        if i != NONE {
-            out[i] = out[i].add(s);
-        }
-    }
-    T::wrap(ArrayD::from_shape_vec(IxDyn(shape), out).expect("one value per operand element"))
 }

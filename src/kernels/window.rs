@@ -1,0 +1,349 @@
+//! Windowed max/min reductions (pooling) and their derivative kernels
+//! (`select_and_gather_add`, `select_and_scatter_add`), each in one pass.
+//!
+//! The operand's dims split three ways: leading dims the window does not touch (size 1,
+//! stride 1, no padding or dilation: the batch of an NHWC pool), trailing such dims (its
+//! channels), and the windowed dims in between. Every window is then a short list of offsets
+//! of contiguous channel vectors, reduced elementwise, so the inner loops vectorize and a
+//! 2x2 max-pool reads each input once. The leading dims are independent and are what the
+//! threads share, when the work is big enough.
+
+use crate::prims::window::{SelectPrim, WindowElement};
+use ndarray::{ArrayD, IxDyn};
+use rayon::prelude::*;
+
+/// Element-taps (window taps x channels) above which the outer dims run in parallel: about
+/// 50 µs of one core's work (DESIGN.md: below that, waking the other core costs more).
+const PARALLEL_TAPS: usize = 1 << 17;
+
+/// A window's geometry, per operand dim (as XLA's `ReduceWindow` / `SelectAndScatter`).
+#[derive(Clone, Copy, Debug)]
+pub struct Window<'a> {
+    /// Window size per dim.
+    pub dimensions: &'a [usize],
+    /// Window step per dim.
+    pub strides: &'a [usize],
+    /// `(low, high)` padding per dim, applied after base dilation; negative crops.
+    pub padding: &'a [(i64, i64)],
+    /// Operand dilation per dim (holes are never read).
+    pub base_dilation: &'a [usize],
+    /// Window dilation per dim.
+    pub window_dilation: &'a [usize],
+}
+
+impl Window<'_> {
+    /// True if dim `d` (of size `size`) is untouched: window 1, stride 1, no padding and no
+    /// effective base dilation.
+    fn trivial(&self, d: usize, size: usize) -> bool {
+        self.dimensions[d] == 1
+            && self.strides[d] == 1
+            && self.padding[d] == (0, 0)
+            && (self.base_dilation[d] == 1 || size <= 1)
+    }
+}
+
+/// The operand as `[outer, windowed..., inner]` and, per windowed dim and output position,
+/// the offsets (into one outer block, in elements) of the operand positions the window
+/// covers, in window order; padding and holes are skipped.
+struct Plan {
+    outer: usize,
+    inner: usize,
+    in_block: usize,
+    out_block: usize,
+    mid_out: Vec<usize>,
+    taps: Vec<Vec<Vec<usize>>>,
+}
+
+impl Plan {
+    fn new(w: &Window<'_>, shape: &[usize], out_shape: &[usize]) -> Plan {
+        let nd = shape.len();
+        let mut lo = 0;
+        while lo < nd && w.trivial(lo, shape[lo]) {
+            lo += 1;
+        }
+        let mut hi = nd;
+        while hi > lo && w.trivial(hi - 1, shape[hi - 1]) {
+            hi -= 1;
+        }
+        let outer: usize = shape[..lo].iter().product();
+        let inner: usize = shape[hi..].iter().product();
+        let mut stride = inner;
+        let mut taps = vec![Vec::new(); hi - lo];
+        for d in (lo..hi).rev() {
+            let extent = dilate(shape[d], w.base_dilation[d]) as i64;
+            let bd = w.base_dilation[d] as i64;
+            taps[d - lo] = (0..out_shape[d])
+                .map(|o| {
+                    (0..w.dimensions[d])
+                        .filter_map(|k| {
+                            let pos = (o * w.strides[d] + k * w.window_dilation[d]) as i64
+                                - w.padding[d].0;
+                            ((0..extent).contains(&pos) && pos % bd == 0)
+                                .then(|| (pos / bd) as usize * stride)
+                        })
+                        .collect()
+                })
+                .collect();
+            stride *= shape[d];
+        }
+        let mid_out = out_shape[lo..hi].to_vec();
+        Plan {
+            outer,
+            inner,
+            in_block: shape[lo..].iter().product(),
+            out_block: mid_out.iter().product::<usize>() * inner,
+            mid_out,
+            taps,
+        }
+    }
+
+    /// Calls `f(window index, offsets)` for every window of one outer block, in row-major
+    /// order; `offs` is the window's tap offsets in row-major window order.
+    fn for_each_window(&self, mut f: impl FnMut(usize, &[usize])) {
+        let windows: usize = self.mid_out.iter().product();
+        let nd = self.mid_out.len();
+        let mut o = vec![0usize; nd];
+        let mut offs: Vec<usize> = Vec::new();
+        let mut next: Vec<usize> = Vec::new();
+        for wi in 0..windows {
+            offs.clear();
+            offs.push(0);
+            for (d, &od) in o.iter().enumerate() {
+                next.clear();
+                for &base in &offs {
+                    next.extend(self.taps[d][od].iter().map(|&t| base + t));
+                }
+                std::mem::swap(&mut offs, &mut next);
+            }
+            f(wi, &offs);
+            for d in (0..nd).rev() {
+                o[d] += 1;
+                if o[d] < self.mid_out[d] {
+                    break;
+                }
+                o[d] = 0;
+            }
+        }
+    }
+
+    /// Element-taps of the whole reduction, for the parallel threshold.
+    fn work(&self) -> usize {
+        let taps: usize = self
+            .taps
+            .iter()
+            .map(|t| t.first().map_or(0, Vec::len))
+            .product();
+        self.outer * self.out_block * taps.max(1)
+    }
+}
+
+/// `d` after inserting `dilation - 1` holes between elements.
+fn dilate(d: usize, dilation: usize) -> usize {
+    if d == 0 {
+        0
+    } else {
+        (d - 1) * dilation + 1
+    }
+}
+
+/// Runs `f(outer index, output block)` over the output's outer blocks, in parallel when
+/// the work is big enough.
+fn per_outer<T: Send>(
+    plan: &Plan,
+    out: &mut [T],
+    block: usize,
+    f: impl Fn(usize, &mut [T]) + Sync,
+) {
+    if out.is_empty() || block == 0 {
+        return;
+    }
+    if plan.outer > 1 && plan.work() >= PARALLEL_TAPS {
+        out.par_chunks_mut(block)
+            .enumerate()
+            .for_each(|(o, b)| f(o, b));
+    } else {
+        out.chunks_mut(block).enumerate().for_each(|(o, b)| f(o, b));
+    }
+}
+
+/// The maximum (`max`) or minimum of each window, NaN-propagating, into an array of
+/// `out_shape` (the windowed shape; the caller's shape rule checked it). Windows with no
+/// operand element hold -inf/+inf (the dtype's extremes for integers).
+///
+/// ```
+/// use ferrax::kernels::window::{reduce_window_extremum, Window};
+/// // A 2x2 max-pool with stride 2 over a [1, 2, 4, 1] (NHWC) input.
+/// let x = ndarray::Array::from_shape_vec(vec![1, 2, 4, 1],
+///     vec![1.0f32, 5.0, 2.0, 0.0, 3.0, 4.0, 8.0, 6.0]).unwrap();
+/// let w = Window { dimensions: &[1, 2, 2, 1], strides: &[1, 2, 2, 1],
+///     padding: &[(0, 0); 4], base_dilation: &[1; 4], window_dilation: &[1; 4] };
+/// let y = reduce_window_extremum(&x, &w, &[1, 1, 2, 1], true);
+/// assert_eq!(y.into_raw_vec_and_offset().0, vec![5.0, 8.0]);
+/// ```
+pub fn reduce_window_extremum<T: WindowElement + Send + Sync>(
+    x: &ArrayD<T>,
+    w: &Window<'_>,
+    out_shape: &[usize],
+    max: bool,
+) -> ArrayD<T> {
+    let xs = x.as_standard_layout();
+    let xs = xs.as_slice().expect("standard layout");
+    let plan = Plan::new(w, x.shape(), out_shape);
+    let init = if max { T::LOWEST } else { T::HIGHEST };
+    let mut out = vec![init; out_shape.iter().product()];
+    let inner = plan.inner;
+    let reduce = |o: usize, block: &mut [T]| {
+        let xb = &xs[o * plan.in_block..(o + 1) * plan.in_block];
+        plan.for_each_window(|wi, offs| {
+            let dst = &mut block[wi * inner..(wi + 1) * inner];
+            for &off in offs {
+                let src = &xb[off..off + inner];
+                if max {
+                    for (d, &v) in dst.iter_mut().zip(src) {
+                        // Keeps a NaN already there; takes a NaN from `v`.
+                        if !(*d >= v || d.is_nan_()) {
+                            *d = v;
+                        }
+                    }
+                } else {
+                    for (d, &v) in dst.iter_mut().zip(src) {
+                        if !(*d <= v || d.is_nan_()) {
+                            *d = v;
+                        }
+                    }
+                }
+            }
+        });
+    };
+    per_outer(&plan, &mut out, plan.out_block, reduce);
+    ArrayD::from_shape_vec(IxDyn(out_shape), out).expect("one value per window")
+}
+
+/// For each window of one outer block of the operand `xb`, the index into `offs` of its
+/// chosen element per channel (the first maximum or minimum in window order; a NaN beats any
+/// number and the first NaN wins), passed to `f(window index, offsets, chosen)`. Windows with
+/// no operand element are skipped.
+fn choose_each<T: WindowElement>(
+    plan: &Plan,
+    xb: &[T],
+    select: SelectPrim,
+    mut f: impl FnMut(usize, &[usize], &[u32]),
+) {
+    let inner = plan.inner;
+    let mut best: Vec<T> = Vec::with_capacity(inner);
+    let mut chosen = vec![0u32; inner];
+    plan.for_each_window(|wi, offs| {
+        let Some(&first) = offs.first() else {
+            return;
+        };
+        best.clear();
+        best.extend_from_slice(&xb[first..first + inner]);
+        chosen.fill(0);
+        for (k, &off) in offs.iter().enumerate().skip(1) {
+            let src = &xb[off..off + inner];
+            let k = k as u32;
+            let it = best.iter_mut().zip(chosen.iter_mut()).zip(src);
+            match select {
+                SelectPrim::Ge => {
+                    for ((b, c), &v) in it {
+                        if !b.is_nan_() && (v.is_nan_() || v > *b) {
+                            *b = v;
+                            *c = k;
+                        }
+                    }
+                }
+                SelectPrim::Le => {
+                    for ((b, c), &v) in it {
+                        if !b.is_nan_() && (v.is_nan_() || v < *b) {
+                            *b = v;
+                            *c = k;
+                        }
+                    }
+                }
+            }
+        }
+        f(wi, offs, &chosen);
+    });
+}
+
+/// `select_and_gather_add`: per window of `operand`, the element of `tangents` (same shape)
+/// at the position of the window's first maximum (`Ge`) or minimum (`Le`); 0 for a window
+/// with no operand element. `out_shape` is the windowed shape.
+///
+/// ```
+/// use ferrax::kernels::window::{select_and_gather_add, Window};
+/// use ferrax::lax::SelectPrim;
+/// let x = ndarray::arr1(&[1.0f32, 5.0, 2.0, 4.0]).into_dyn();
+/// let t = ndarray::arr1(&[10.0f32, 20.0, 30.0, 40.0]).into_dyn();
+/// let w = Window { dimensions: &[2], strides: &[2], padding: &[(0, 0)],
+///     base_dilation: &[1], window_dilation: &[1] };
+/// let y = select_and_gather_add(&t, &x, &w, SelectPrim::Ge, &[2]);
+/// assert_eq!(y.into_raw_vec_and_offset().0, vec![20.0, 40.0]);
+/// ```
+pub fn select_and_gather_add<T: WindowElement + Send + Sync>(
+    tangents: &ArrayD<T>,
+    operand: &ArrayD<T>,
+    w: &Window<'_>,
+    select: SelectPrim,
+    out_shape: &[usize],
+) -> ArrayD<T> {
+    let xs = operand.as_standard_layout();
+    let xs = xs.as_slice().expect("standard layout");
+    let ts = tangents.as_standard_layout();
+    let ts = ts.as_slice().expect("standard layout");
+    let plan = Plan::new(w, operand.shape(), out_shape);
+    let mut out = vec![T::ZERO; out_shape.iter().product()];
+    let inner = plan.inner;
+    per_outer(&plan, &mut out, plan.out_block, |o, block| {
+        let range = o * plan.in_block..(o + 1) * plan.in_block;
+        let tb = &ts[range.clone()];
+        choose_each(&plan, &xs[range], select, |wi, offs, chosen| {
+            let dst = &mut block[wi * inner..(wi + 1) * inner];
+            for (c, (d, &k)) in dst.iter_mut().zip(chosen).enumerate() {
+                *d = tb[offs[k as usize] + c];
+            }
+        });
+    });
+    ArrayD::from_shape_vec(IxDyn(out_shape), out).expect("one value per window")
+}
+
+/// `select_and_scatter_add`: adds each element of `source` (one per window of `operand`) at
+/// the position of that window's first maximum (`Ge`) or minimum (`Le`); the result has
+/// `operand`'s shape, zeros where nothing was chosen. The max-pool gradient, in one pass.
+///
+/// ```
+/// use ferrax::kernels::window::{select_and_scatter_add, Window};
+/// use ferrax::lax::SelectPrim;
+/// let x = ndarray::arr1(&[1.0f32, 5.0, 2.0, 4.0]).into_dyn();
+/// let g = ndarray::arr1(&[1.0f32, 2.0]).into_dyn();
+/// let w = Window { dimensions: &[2], strides: &[2], padding: &[(0, 0)],
+///     base_dilation: &[1], window_dilation: &[1] };
+/// let y = select_and_scatter_add(&g, &x, &w, SelectPrim::Ge);
+/// assert_eq!(y.into_raw_vec_and_offset().0, vec![0.0, 1.0, 0.0, 2.0]);
+/// ```
+pub fn select_and_scatter_add<T: WindowElement + Send + Sync>(
+    source: &ArrayD<T>,
+    operand: &ArrayD<T>,
+    w: &Window<'_>,
+    select: SelectPrim,
+) -> ArrayD<T> {
+    let xs = operand.as_standard_layout();
+    let xs = xs.as_slice().expect("standard layout");
+    let ss = source.as_standard_layout();
+    let ss = ss.as_slice().expect("standard layout");
+    let plan = Plan::new(w, operand.shape(), source.shape());
+    let mut out = vec![T::ZERO; operand.len()];
+    let inner = plan.inner;
+    per_outer(&plan, &mut out, plan.in_block, |o, block| {
+        let xb = &xs[o * plan.in_block..(o + 1) * plan.in_block];
+        let sb = &ss[o * plan.out_block..(o + 1) * plan.out_block];
+        choose_each(&plan, xb, select, |wi, offs, chosen| {
+            let src = &sb[wi * inner..(wi + 1) * inner];
+            for (c, (&s, &k)) in src.iter().zip(chosen).enumerate() {
+                let d = &mut block[offs[k as usize] + c];
+                *d = WindowElement::add(*d, s);
+            }
+        });
+    });
+    ArrayD::from_shape_vec(IxDyn(operand.shape()), out).expect("operand-shaped")
+}
