@@ -1,1 +1,112 @@
-fn main() {}
+//! The elementwise and reduction kernels: per unary op on f32[10^6], the dispatched slice
+//! kernel (`unary_f32`, AVX-512 or AVX2+FMA when present), the same kernel forced to its
+//! portable copy, and a plain per-element std/libm loop (`x.tanh()`); then eager reductions
+//! (`lax::reduce_sum/max/min`) of f32[128, 512] over axis 0 (a bias gradient's column sum)
+//! and axis 1, and of f32[10^6] over everything. Throughput in elements/s (criterion prints
+//! GElem/s). Numbers are in the module notes of `src/kernels/unary_simd.rs` and
+//! `src/kernels/reduce.rs`.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use ferrax::kernels::elementwise::{unary_f32, unary_f32_at};
+use ferrax::kernels::simd::SimdLevel;
+use ferrax::prims::UnaryOp;
+use ferrax::{lax, Tensor};
+use std::hint::black_box;
+
+const N: usize = 1_000_000;
+
+fn inputs(n: usize) -> Vec<f32> {
+    (0..n).map(|i| ((i * 7919) % 20_000) as f32 / 2_000.0 - 5.0).collect()
+}
+
+fn libm_f32(op: UnaryOp) -> fn(f32) -> f32 {
+    match op {
+        UnaryOp::Exp => f32::exp,
+        UnaryOp::Expm1 => f32::exp_m1,
+        UnaryOp::Log => |v: f32| v.abs().ln(),
+        UnaryOp::Log1p => |v: f32| v.abs().ln_1p(),
+        UnaryOp::Tanh => f32::tanh,
+        UnaryOp::Logistic => |v: f32| 1.0 / (1.0 + (-v).exp()),
+        UnaryOp::Erf => libm::erff,
+        UnaryOp::Sqrt => |v: f32| v.abs().sqrt(),
+        UnaryOp::Neg => |v: f32| -v,
+        _ => unreachable!(),
+    }
+}
+
+fn unary(c: &mut Criterion) {
+    let x = inputs(N);
+    let xpos: Vec<f32> = x.iter().map(|v| v.abs()).collect();
+    let mut out = vec![0f32; N];
+    let mut g = c.benchmark_group("unary_f32_1e6");
+    g.throughput(Throughput::Elements(N as u64));
+    g.sample_size(20);
+    g.warm_up_time(std::time::Duration::from_millis(500));
+    g.measurement_time(std::time::Duration::from_secs(2));
+    let ops = [
+        UnaryOp::Exp,
+        UnaryOp::Expm1,
+        UnaryOp::Log,
+        UnaryOp::Log1p,
+        UnaryOp::Tanh,
+        UnaryOp::Logistic,
+        UnaryOp::Erf,
+        UnaryOp::Sqrt,
+        UnaryOp::Neg,
+    ];
+    for op in ops {
+        let src = if matches!(op, UnaryOp::Log | UnaryOp::Log1p | UnaryOp::Sqrt) {
+            &xpos
+        } else {
+            &x
+        };
+        let name = format!("{op:?}").to_lowercase();
+        g.bench_function(format!("{name}/dispatched"), |b| {
+            b.iter(|| unary_f32(op, black_box(src), &mut out))
+        });
+        g.bench_function(format!("{name}/portable"), |b| {
+            b.iter(|| unary_f32_at(SimdLevel::Portable, op, black_box(src), &mut out))
+        });
+        let f = libm_f32(op);
+        g.bench_function(format!("{name}/libm_loop"), |b| {
+            b.iter(|| {
+                for (d, &s) in out.iter_mut().zip(black_box(src)) {
+                    *d = f(s);
+                }
+            })
+        });
+    }
+    g.finish();
+}
+
+fn reductions(c: &mut Criterion) {
+    let mut g = c.benchmark_group("reduce_f32");
+    g.sample_size(30);
+    g.warm_up_time(std::time::Duration::from_millis(500));
+    g.measurement_time(std::time::Duration::from_secs(2));
+    let m = Tensor::from_vec(inputs(128 * 512), &[128, 512]);
+    g.throughput(Throughput::Elements(128 * 512));
+    for (name, axes) in [("128x512_axis0", [0usize]), ("128x512_axis1", [1])] {
+        g.bench_function(format!("sum_{name}"), |b| {
+            b.iter(|| lax::reduce_sum(black_box(&m), &axes))
+        });
+        g.bench_function(format!("max_{name}"), |b| {
+            b.iter(|| lax::reduce_max(black_box(&m), &axes))
+        });
+    }
+    let v = Tensor::from_vec(inputs(N), &[N]);
+    g.throughput(Throughput::Elements(N as u64));
+    g.bench_function("sum_1e6_all", |b| {
+        b.iter(|| lax::reduce_sum(black_box(&v), &[0]))
+    });
+    g.bench_function("max_1e6_all", |b| {
+        b.iter(|| lax::reduce_max(black_box(&v), &[0]))
+    });
+    g.bench_function("min_1e6_all", |b| {
+        b.iter(|| lax::reduce_min(black_box(&v), &[0]))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, unary, reductions);
+criterion_main!(benches);

@@ -5,6 +5,7 @@ pub mod conv;
 pub mod elementwise;
 pub mod matmul;
 pub mod window;
+pub mod reduce;
 pub mod simd;
 mod unary_simd;
 mod vmath;

@@ -434,6 +434,51 @@ macro_rules! with_monoid {
 pub(crate) use with_monoid;
 
 fn dispatch_reduce(x: &ArrayData, axes: &[usize], out_shape: &[usize], m: Monoid) -> ArrayData {
+    use crate::kernels::reduce::{reduce_f32_into, reduce_f64_into, ReduceKind};
+    let kind = match m {
+        Monoid::Sum => ReduceKind::Sum,
+        Monoid::Prod => ReduceKind::Prod,
+        Monoid::Max => ReduceKind::Max,
+        Monoid::Min => ReduceKind::Min,
+    };
+    // Floats: the vectorized kernels (pairwise sums, run-time AVX2/AVX-512 dispatch).
+    match x {
+        ArrayData::F32(a) => {
+            let mut out = ArrayD::<f32>::zeros(IxDyn(out_shape));
+            let dst = out
+                .as_slice_mut()
+                .expect("a new array is in standard layout");
+            match a.as_slice() {
+                Some(src) => reduce_f32_into(kind, src, a.shape(), axes, dst),
+                None => reduce_f32_into(
+                    kind,
+                    &a.iter().copied().collect::<Vec<_>>(),
+                    a.shape(),
+                    axes,
+                    dst,
+                ),
+            }
+            return ArrayData::F32(out);
+        }
+        ArrayData::F64(a) => {
+            let mut out = ArrayD::<f64>::zeros(IxDyn(out_shape));
+            let dst = out
+                .as_slice_mut()
+                .expect("a new array is in standard layout");
+            match a.as_slice() {
+                Some(src) => reduce_f64_into(kind, src, a.shape(), axes, dst),
+                None => reduce_f64_into(
+                    kind,
+                    &a.iter().copied().collect::<Vec<_>>(),
+                    a.shape(),
+                    axes,
+                    dst,
+                ),
+            }
+            return ArrayData::F64(out);
+        }
+        _ => {}
+    }
     crate::dispatch_array!(x, a, T => {
         with_monoid!(m, T, |id, f| T::wrap(reduce_array(a, axes, out_shape, id, f)))
     })

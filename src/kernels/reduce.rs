@@ -1,0 +1,464 @@
+//! Vectorized float reductions (`reduce_sum/prod/max/min` over any axes of a row-major f32 or
+//! f64 array). Adjacent kept/reduced dims are merged into blocks, then reduced one block at a
+//! time with two loop shapes:
+//!
+//! - *rows*: the reduced block is innermost, so each output folds a contiguous run. Sums and
+//!   products use 32 independent accumulators (one vector register chain per 8 or 16 lanes)
+//!   over blocks of 1024 elements, combined pairwise: the error grows like
+//!   `(32 + log2 n) ε` instead of `n ε`.
+//! - *columns*: kept elements are innermost (`f32[128, 512] -> f32[512]`, a bias gradient),
+//!   so whole rows combine elementwise into the output, column chunks of 1024 at a time (they
+//!   stay in L1); sums add rows pairwise (groups of 8 rows sequentially), products in order.
+//!
+//! Max/min propagate NaN (XLA's semantics, as `prims::reduce`); on ties they keep the later
+//! element. The arithmetic has no FMA and a fixed order, so every SIMD level (the loops are
+//! compiled for AVX2 and AVX-512 and chosen at run time) gives bit-identical results.
+
+use super::simd::SimdLevel;
+use num_traits::Float;
+
+/// Which monoid a reduction folds with.
+///
+/// ```
+/// use ferrax::kernels::reduce::{reduce_f32, ReduceKind};
+/// assert_eq!(reduce_f32(ReduceKind::Prod, &[2.0, 3.0], &[2], &[0]), vec![6.0]);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReduceKind {
+    /// Sum (identity 0).
+    Sum,
+    /// Product (identity 1).
+    Prod,
+    /// NaN-propagating maximum (identity -inf).
+    Max,
+    /// NaN-propagating minimum (identity +inf).
+    Min,
+}
+
+/// Accumulators of a contiguous fold.
+const ACC: usize = 32;
+/// Elements summed with the accumulators before pairwise combination.
+const FOLD_BLOCK: usize = 1024;
+/// Columns processed together by a column reduction.
+const COL_CHUNK: usize = 1024;
+/// Rows added in sequence before pairwise combination in a column sum.
+const ROW_GROUP: usize = 8;
+
+impl ReduceKind {
+    #[inline(always)]
+    fn identity<T: Float>(self) -> T {
+        match self {
+            ReduceKind::Sum => T::zero(),
+            ReduceKind::Prod => T::one(),
+            ReduceKind::Max => T::neg_infinity(),
+            ReduceKind::Min => T::infinity(),
+        }
+    }
+}
+
+#[inline(always)]
+fn add<T: Float>(a: T, b: T) -> T {
+    a + b
+}
+
+#[inline(always)]
+fn mul<T: Float>(a: T, b: T) -> T {
+    a * b
+}
+
+/// NaN-propagating max as selects (`a` the accumulator; the later `b` wins ties).
+#[inline(always)]
+fn max<T: Float>(a: T, b: T) -> T {
+    if a > b || a.is_nan() {
+        a
+    } else {
+        b
+    }
+}
+
+#[inline(always)]
+fn min<T: Float>(a: T, b: T) -> T {
+    if a < b || a.is_nan() {
+        a
+    } else {
+        b
+    }
+}
+
+/// `f`-fold of `xs` (any length) in `ACC` lanes, lanes combined pairwise.
+#[inline(always)]
+fn fold_lanes<T: Float>(xs: &[T], init: T, f: impl Fn(T, T) -> T + Copy) -> T {
+    if xs.len() < 2 * ACC {
+        return xs.iter().fold(init, |a, &v| f(a, v));
+    }
+    let mut acc = [init; ACC];
+    let chunks = xs.chunks_exact(ACC);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for j in 0..ACC {
+            acc[j] = f(acc[j], c[j]);
+        }
+    }
+    for (a, &v) in acc.iter_mut().zip(rest) {
+        *a = f(*a, v);
+    }
+    let mut width = ACC;
+    while width > 1 {
+        width /= 2;
+        for j in 0..width {
+            acc[j] = f(acc[j], acc[j + width]);
+        }
+    }
+    acc[0]
+}
+
+/// Pairwise over blocks of `FOLD_BLOCK` (splits at block multiples, so the result does not
+/// depend on anything but the length).
+#[inline(always)]
+fn fold_pairwise<T: Float>(xs: &[T], init: T, f: impl Fn(T, T) -> T + Copy) -> T {
+    if xs.len() <= FOLD_BLOCK {
+        return fold_lanes(xs, init, f);
+    }
+    let half = xs.len().div_ceil(2 * FOLD_BLOCK) * FOLD_BLOCK;
+    f(
+        fold_pairwise(&xs[..half], init, f),
+        fold_pairwise(&xs[half..], init, f),
+    )
+}
+
+/// `dst[o] = fold(src[o*inner..(o+1)*inner])`.
+#[inline(always)]
+fn rows<T: Float>(kind: ReduceKind, src: &[T], inner: usize, dst: &mut [T]) {
+    let id = kind.identity::<T>();
+    for (d, row) in dst.iter_mut().zip(src.chunks_exact(inner)) {
+        *d = match kind {
+            ReduceKind::Sum => fold_pairwise(row, id, add),
+            ReduceKind::Prod => fold_pairwise(row, id, mul),
+            ReduceKind::Max => fold_lanes(row, id, max),
+            ReduceKind::Min => fold_lanes(row, id, min),
+        };
+    }
+}
+
+#[inline(always)]
+fn combine_into<T: Float>(acc: &mut [T], row: &[T], f: impl Fn(T, T) -> T) {
+    for (a, &v) in acc.iter_mut().zip(row) {
+        *a = f(*a, v);
+    }
+}
+
+/// Column sum of rows `lo..hi` (columns `c0..c0 + dst.len()` of rows `width` long) into
+/// `dst`: groups of `ROW_GROUP` rows in sequence, halves combined pairwise; `scratch` holds
+/// one `dst.len()` buffer per recursion level.
+#[inline(always)]
+fn col_sum<T: Float>(
+    src: &[T],
+    width: usize,
+    c0: usize,
+    (lo, hi): (usize, usize),
+    dst: &mut [T],
+    scratch: &mut [T],
+) {
+    let w = dst.len();
+    if hi - lo <= ROW_GROUP {
+        dst.copy_from_slice(&src[lo * width + c0..lo * width + c0 + w]);
+        for r in lo + 1..hi {
+            combine_into(dst, &src[r * width + c0..r * width + c0 + w], add);
+        }
+        return;
+    }
+    let mid = lo + (hi - lo).div_ceil(2);
+    col_sum(src, width, c0, (lo, mid), dst, scratch);
+    let (tmp, rest) = scratch.split_at_mut(w);
+    col_sum(src, width, c0, (mid, hi), tmp, rest);
+    combine_into(dst, tmp, add);
+}
+
+/// Recursion levels of [`col_sum`] over `n_rows` rows (an upper bound).
+fn sum_levels(n_rows: usize) -> usize {
+    (usize::BITS - n_rows.leading_zeros()) as usize + 1
+}
+
+/// `dst[k] = fold_r src[r * width + k]` for `r < n_rows` (`width = dst.len()`); `scratch`
+/// holds `COL_CHUNK.min(width) * sum_levels(n_rows)` elements.
+#[inline(always)]
+fn columns<T: Float>(kind: ReduceKind, src: &[T], n_rows: usize, dst: &mut [T], scratch: &mut [T]) {
+    let width = dst.len();
+    let levels = sum_levels(n_rows);
+    for (ci, d) in dst.chunks_mut(COL_CHUNK).enumerate() {
+        let c0 = ci * COL_CHUNK;
+        let w = d.len();
+        if kind == ReduceKind::Sum {
+            col_sum(src, width, c0, (0, n_rows), d, &mut scratch[..w * levels]);
+            continue;
+        }
+        d.copy_from_slice(&src[c0..c0 + w]);
+        for r in 1..n_rows {
+            let row = &src[r * width + c0..r * width + c0 + w];
+            match kind {
+                ReduceKind::Prod => combine_into(d, row, mul),
+                ReduceKind::Max => combine_into(d, row, max),
+                _ => combine_into(d, row, min),
+            }
+        }
+    }
+}
+
+/// One pass over `[outer, mid, inner]` reducing `mid` (`inner == 1` is a row reduction;
+/// `mid >= 1`).
+#[inline(always)]
+fn pass<T: Float>(kind: ReduceKind, src: &[T], (mid, inner): (usize, usize), dst: &mut [T]) {
+    if inner == 1 {
+        rows(kind, src, mid, dst);
+    } else {
+        let len = if kind == ReduceKind::Sum {
+            COL_CHUNK.min(inner) * sum_levels(mid)
+        } else {
+            0
+        };
+        let mut scratch = vec![T::zero(); len];
+        for (d, s) in dst
+            .chunks_exact_mut(inner)
+            .zip(src.chunks_exact(mid * inner))
+        {
+            columns(kind, s, mid, d, &mut scratch);
+        }
+    }
+}
+
+macro_rules! leveled {
+    ($name:ident, $avx2:ident, $avx512:ident, $t:ty) => {
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn $avx2(kind: ReduceKind, src: &[$t], dims: (usize, usize), dst: &mut [$t]) {
+            pass(kind, src, dims, dst)
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx512f,avx2,fma")]
+        unsafe fn $avx512(kind: ReduceKind, src: &[$t], dims: (usize, usize), dst: &mut [$t]) {
+            pass(kind, src, dims, dst)
+        }
+
+        fn $name(
+            level: SimdLevel,
+            kind: ReduceKind,
+            src: &[$t],
+            dims: (usize, usize),
+            dst: &mut [$t],
+        ) {
+            match level.supported() {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: `supported` only returns levels whose features were detected.
+                SimdLevel::Avx512 => unsafe { $avx512(kind, src, dims, dst) },
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: as above.
+                SimdLevel::Avx2Fma => unsafe { $avx2(kind, src, dims, dst) },
+                _ => pass(kind, src, dims, dst),
+            }
+        }
+    };
+}
+leveled!(pass_f32, pass_f32_avx2, pass_f32_avx512, f32);
+leveled!(pass_f64, pass_f64_avx2, pass_f64_avx512, f64);
+
+/// Merged `(size, reduced)` blocks of `shape` without size-1 dims.
+fn blocks(shape: &[usize], axes: &[usize]) -> Vec<(usize, bool)> {
+    let mut b: Vec<(usize, bool)> = Vec::new();
+    for (i, &d) in shape.iter().enumerate() {
+        if d == 1 {
+            continue;
+        }
+        let red = axes.contains(&i);
+        match b.last_mut() {
+            Some((s, r)) if *r == red => *s *= d,
+            _ => b.push((d, red)),
+        }
+    }
+    b
+}
+
+/// Reduces one block at a time, innermost reduced block first, until none is left.
+#[track_caller]
+fn reduce_generic<T: Float>(
+    kind: ReduceKind,
+    src: &[T],
+    shape: &[usize],
+    axes: &[usize],
+    dst: &mut [T],
+    pass: impl Fn(ReduceKind, &[T], (usize, usize), &mut [T]),
+) {
+    let n: usize = shape.iter().product();
+    let n_out: usize = shape
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !axes.contains(i))
+        .map(|(_, &d)| d)
+        .product();
+    assert!(
+        src.len() == n && dst.len() == n_out && axes.iter().all(|&a| a < shape.len()),
+        "reduce ({kind:?}): source of {} elements, shape {shape:?}, axes {axes:?} and \
+         destination of {} elements do not agree (called from {})",
+        src.len(),
+        dst.len(),
+        std::panic::Location::caller()
+    );
+    if n_out == 0 {
+        return;
+    }
+    if n == 0 {
+        dst.fill(kind.identity());
+        return;
+    }
+    let mut b = blocks(shape, axes);
+    let mut cur: Option<Vec<T>> = None;
+    loop {
+        let Some(j) = b.iter().rposition(|&(_, r)| r) else {
+            match cur {
+                Some(v) => dst.copy_from_slice(&v),
+                None => dst.copy_from_slice(src),
+            }
+            return;
+        };
+        let inner: usize = b[j + 1..].iter().map(|&(s, _)| s).product();
+        let mid = b[j].0;
+        let last = b[..j].iter().all(|&(_, r)| !r);
+        let input = cur.as_deref().unwrap_or(src);
+        if last {
+            pass(kind, input, (mid, inner), dst);
+            return;
+        }
+        let mut out = vec![T::zero(); input.len() / mid];
+        pass(kind, input, (mid, inner), &mut out);
+        cur = Some(out);
+        b.remove(j);
+        if j > 0 && j < b.len() && !b[j - 1].1 && !b[j].1 {
+            b[j - 1].0 *= b[j].0;
+            b.remove(j);
+        }
+    }
+}
+
+/// `src` (row-major, `shape`) reduced over `axes` into `dst` (the kept dims, row-major), with
+/// the vectorized loops of the detected [`SimdLevel`].
+///
+/// Panics if the lengths do not match `shape` and `axes`, or an axis is out of range.
+///
+/// ```
+/// use ferrax::kernels::reduce::{reduce_f32_into, ReduceKind};
+/// let x = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0]; // [2, 3]
+/// let mut cols = [0.0f32; 3];
+/// reduce_f32_into(ReduceKind::Sum, &x, &[2, 3], &[0], &mut cols);
+/// assert_eq!(cols, [5.0, 7.0, 9.0]);
+/// ```
+#[track_caller]
+pub fn reduce_f32_into(
+    kind: ReduceKind,
+    src: &[f32],
+    shape: &[usize],
+    axes: &[usize],
+    dst: &mut [f32],
+) {
+    reduce_f32_at(SimdLevel::detect(), kind, src, shape, axes, dst)
+}
+
+/// [`reduce_f32_into`] for f64.
+///
+/// ```
+/// use ferrax::kernels::reduce::{reduce_f64_into, ReduceKind};
+/// let mut m = [0.0f64; 2];
+/// reduce_f64_into(ReduceKind::Max, &[1.0, 5.0, 3.0, 2.0], &[2, 2], &[1], &mut m);
+/// assert_eq!(m, [5.0, 3.0]);
+/// ```
+#[track_caller]
+pub fn reduce_f64_into(
+    kind: ReduceKind,
+    src: &[f64],
+    shape: &[usize],
+    axes: &[usize],
+    dst: &mut [f64],
+) {
+    reduce_f64_at(SimdLevel::detect(), kind, src, shape, axes, dst)
+}
+
+/// [`reduce_f32_into`] into a new `Vec`.
+///
+/// ```
+/// use ferrax::kernels::reduce::{reduce_f32, ReduceKind};
+/// assert_eq!(reduce_f32(ReduceKind::Min, &[3.0, -1.0, 2.0], &[3], &[0]), vec![-1.0]);
+/// ```
+#[track_caller]
+pub fn reduce_f32(kind: ReduceKind, src: &[f32], shape: &[usize], axes: &[usize]) -> Vec<f32> {
+    let mut dst = vec![0f32; out_len(shape, axes)];
+    reduce_f32_into(kind, src, shape, axes, &mut dst);
+    dst
+}
+
+/// [`reduce_f64_into`] into a new `Vec`.
+///
+/// ```
+/// use ferrax::kernels::reduce::{reduce_f64, ReduceKind};
+/// assert_eq!(reduce_f64(ReduceKind::Sum, &[0.5; 10], &[2, 5], &[0, 1]), vec![5.0]);
+/// ```
+#[track_caller]
+pub fn reduce_f64(kind: ReduceKind, src: &[f64], shape: &[usize], axes: &[usize]) -> Vec<f64> {
+    let mut dst = vec![0f64; out_len(shape, axes)];
+    reduce_f64_into(kind, src, shape, axes, &mut dst);
+    dst
+}
+
+fn out_len(shape: &[usize], axes: &[usize]) -> usize {
+    shape
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !axes.contains(i))
+        .map(|(_, &d)| d)
+        .product()
+}
+
+/// [`reduce_f32_into`] at a forced [`SimdLevel`] (lowered to what the CPU supports), for
+/// tests of each compiled copy.
+///
+/// ```
+/// use ferrax::kernels::{reduce::{reduce_f32_at, ReduceKind}, simd::SimdLevel};
+/// let mut s = [0.0f32];
+/// reduce_f32_at(SimdLevel::Portable, ReduceKind::Sum, &[1.0; 100], &[100], &[0], &mut s);
+/// assert_eq!(s, [100.0]);
+/// ```
+#[doc(hidden)]
+#[track_caller]
+pub fn reduce_f32_at(
+    level: SimdLevel,
+    kind: ReduceKind,
+    src: &[f32],
+    shape: &[usize],
+    axes: &[usize],
+    dst: &mut [f32],
+) {
+    reduce_generic(kind, src, shape, axes, dst, |k, s, dims, d| {
+        pass_f32(level, k, s, dims, d)
+    })
+}
+
+/// [`reduce_f64_into`] at a forced [`SimdLevel`].
+///
+/// ```
+/// use ferrax::kernels::{reduce::{reduce_f64_at, ReduceKind}, simd::SimdLevel};
+/// let mut s = [0.0f64];
+/// reduce_f64_at(SimdLevel::Portable, ReduceKind::Max, &[1.0, f64::NAN], &[2], &[0], &mut s);
+/// assert!(s[0].is_nan());
+/// ```
+#[doc(hidden)]
+#[track_caller]
+pub fn reduce_f64_at(
+    level: SimdLevel,
+    kind: ReduceKind,
+    src: &[f64],
+    shape: &[usize],
+    axes: &[usize],
+    dst: &mut [f64],
+) {
+    reduce_generic(kind, src, shape, axes, dst, |k, s, dims, d| {
+        pass_f64(level, k, s, dims, d)
+    })
+}
