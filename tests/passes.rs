@@ -436,7 +436,7 @@ fn program(ops: &[(u8, u8, u8)], a: &Tensor, b: &Tensor) -> Vec<Tensor> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(random_program::cases(64)))]
     #[test]
     fn random_programs_keep_their_values(
         ops in proptest::collection::vec((0u8..16, 0u8..255, 0u8..255), 1..12),
@@ -472,7 +472,7 @@ fn apply_int(op: u8, x: &Tensor, y: &Tensor) -> Tensor {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(random_program::cases(48)))]
     #[test]
     fn random_integer_programs_keep_their_values(
         ops in proptest::collection::vec((0u8..10, 0u8..255, 0u8..255), 1..10),
@@ -789,7 +789,7 @@ fn check_pass_properties(j: &ClosedJaxpr) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(40))]
+    #![proptest_config(ProptestConfig::with_cases(random_program::cases(40)))]
     #[test]
     fn passes_keep_values_of_generated_programs(
         p in random_program::programs(10, true),

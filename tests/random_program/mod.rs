@@ -26,7 +26,7 @@ pub struct Step {
 }
 
 /// How many opcodes [`apply`] knows.
-pub const NUM_OPS: u8 = 24;
+pub const NUM_OPS: u8 = 26;
 
 /// The opcodes' names (for failure messages).
 pub const OP_NAMES: [&str; NUM_OPS as usize] = [
@@ -54,6 +54,8 @@ pub const OP_NAMES: [&str; NUM_OPS as usize] = [
     "fori/while",
     "bits/threefry",
     "custom/checkpoint/jit",
+    "scan(nested step)",
+    "cond(nested steps)",
 ];
 
 /// A random program: its inputs' shapes and dtypes and its steps.
@@ -70,6 +72,14 @@ pub struct Program {
 }
 
 const SHAPES: [&[usize]; 7] = [&[], &[3], &[2, 3], &[3, 3], &[4, 2], &[2, 3, 2], &[1, 4]];
+
+/// `default` proptest cases, or `PROPTEST_CASES` when set (for a longer soak).
+pub fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
 
 /// A proptest strategy for programs with 1–3 inputs (f32, or one f64 / i32 input when
 /// `mixed`) and `1..max_steps` steps drawn from every opcode.
@@ -261,6 +271,9 @@ pub fn adapt(y: &Tensor, shape: &[usize]) -> Tensor {
     let m: usize = shape.iter().product();
     let flat = y.reshape(&[-1]);
     let n = flat.shape()[0];
+    if n == 0 {
+        return Tensor::zeros(shape, y.dtype());
+    }
     let flat = if n >= m {
         flat.slice_axis(0, 0, m as isize)
     } else {
@@ -650,6 +663,38 @@ pub fn apply(s: &Step, x: &Tensor, y: &Tensor, grad_safe: bool) -> Vec<Tensor> {
                 }
             }
         }
+        24 => {
+            // A scan whose body runs another step on (carry, x_t): nested sub-jaxprs.
+            let xs = at_least_1d(x);
+            let rest: Vec<usize> = xs.shape()[1..].to_vec();
+            let init = adapt(&y.cast(xs.dtype()), &rest);
+            let inner = nested(s.c, s.b);
+            let (carry, ys) = lax::scan(
+                |c: &Tensor, xt: &Tensor| {
+                    let out = apply(&inner, c, xt, grad_safe).swap_remove(0);
+                    let next = adapt(&out.cast(c.dtype()), c.shape());
+                    (next.clone(), &next * 0.5)
+                },
+                &init,
+                &xs,
+            );
+            vec![carry, ys]
+        }
+        25 => {
+            // A cond whose branches run two other steps.
+            let y = like(y, x);
+            let (t, f) = (nested(s.c, s.b), nested(s.b, s.c.wrapping_add(1)));
+            let branch = |st: Step| {
+                move |(a, b): &(Tensor, Tensor)| {
+                    adapt(
+                        &apply(&st, a, b, grad_safe).swap_remove(0).cast(a.dtype()),
+                        a.shape(),
+                    )
+                }
+            };
+            let pred = float(x).sum().gt(float(&y).sum());
+            vec![lax::cond(&pred, branch(t), branch(f), &(x.clone(), y))]
+        }
         _ => {
             let f = float(x);
             vec![match c % 4 {
@@ -668,6 +713,16 @@ pub fn apply(s: &Step, x: &Tensor, y: &Tensor, grad_safe: bool) -> Vec<Tensor> {
                 _ => jit(|x: &Tensor| x.cos() * 2.0 + 1.0)(&f),
             }]
         }
+    }
+}
+
+/// A non-nesting step for the body of a nested step (opcodes below 24).
+fn nested(op: u8, c: u8) -> Step {
+    Step {
+        op: op % 24,
+        a: 0,
+        b: 1,
+        c,
     }
 }
 
@@ -837,6 +892,39 @@ pub fn max_ulps(got: &[Tensor], want: &[Tensor]) -> (u64, String) {
             if u > worst.0 {
                 worst = (
                     u,
+                    format!("output {k} ({}) element {i}: {a:e} vs {b:e}", g.aval()),
+                );
+            }
+        }
+    }
+    worst
+}
+
+/// The largest difference between two lists of tensors relative to each tensor's scale
+/// (`|got - want| / max(1, max |want|)`), with where it is; NaN matches NaN only.
+pub fn max_scaled_diff(got: &[Tensor], want: &[Tensor]) -> (f64, String) {
+    assert_eq!(got.len(), want.len(), "output count");
+    let mut worst = (0.0, String::new());
+    for (k, (g, w)) in got.iter().zip(want).enumerate() {
+        assert_eq!(g.aval(), w.aval(), "output {k}: type");
+        let (gv, wv) = (g.array().to_f64_vec(), w.array().to_f64_vec());
+        let scale = wv
+            .iter()
+            .filter(|v| v.is_finite())
+            .fold(1.0f64, |m, v| m.max(v.abs()));
+        for (i, (a, b)) in gv.iter().zip(&wv).enumerate() {
+            let d = if a == b || (a.is_nan() && b.is_nan()) {
+                0.0
+            } else {
+                ((a - b).abs() / scale).max(if a.is_nan() || b.is_nan() {
+                    f64::INFINITY
+                } else {
+                    0.0
+                })
+            };
+            if d > worst.0 || d.is_nan() {
+                worst = (
+                    d,
                     format!("output {k} ({}) element {i}: {a:e} vs {b:e}", g.aval()),
                 );
             }
