@@ -806,3 +806,56 @@ proptest! {
         check_pass_properties(&j);
     }
 }
+
+#[test]
+fn bodies_that_simplify_to_literals_inputs_and_repeats() {
+    // After optimize_sub_jaxprs a body's outputs can be literals (integer `x * 0 + 1`),
+    // its own inputs (`c * 1`) or one variable twice.
+    #[allow(clippy::erasing_op)]
+    let f = |(c, xs, k): &(Tensor, Tensor, Tensor)| {
+        let (c2, ys) = lax::scan(
+            |(c, k): &(Tensor, Tensor), x: &Tensor| {
+                let same = c * 1.0;
+                (
+                    (same.clone() + x, k * 0 + 1),
+                    (same, k * 0 + 3, x.sin(), x.sin()),
+                )
+            },
+            &(c.clone(), k.clone()),
+            xs,
+        );
+        let w = lax::while_loop(
+            |(i, _): &(Tensor, Tensor)| i.lt(3),
+            |(i, v): &(Tensor, Tensor)| (i + 1, v * 1.0 + 0.0),
+            &(k.clone(), c.clone()),
+        );
+        let b = lax::cond(
+            &c.sum().gt(0.0),
+            |(x, k): &(Tensor, Tensor)| (x * 1.0, k * 0 + 5),
+            |(x, k): &(Tensor, Tensor)| (-(-x), k * 0 + 6),
+            &(c.clone(), k.clone()),
+        );
+        (c2, ys, w, b)
+    };
+    for sign in [1.0f32, -1.0] {
+        let args = (
+            Tensor::from_vec(vec![0.5 * sign, 1.0 * sign], &[2]),
+            Tensor::from_vec(vec![0.1f32, 0.2, 0.3, 0.4, 0.5, 0.6], &[3, 2]),
+            Tensor::scalar(0i32),
+        );
+        let j = make_jaxpr(f)(&args);
+        let o = optimize(&j);
+        let flat: Vec<Tensor> = vec![args.0.clone(), args.1.clone(), args.2.clone()];
+        let want = eval_closed(&j, &flat);
+        let got = eval_closed(&o, &flat);
+        assert_close("bodies", &got, &want);
+        random_program::check_jaxpr_deep(&o.jaxpr).unwrap();
+        check_passes(&j);
+        // And jit runs the same.
+        let (u, at) = random_program::max_ulps(
+            &ferrax::tree::tree_leaves(&jit(f)(&args)),
+            &ferrax::tree::tree_leaves(&f(&args)),
+        );
+        assert_eq!(u, 0, "{at}");
+    }
+}
