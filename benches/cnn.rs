@@ -74,7 +74,7 @@ fn loss(p: &Params, x: &Tensor, labels: &Tensor) -> Tensor {
     // One-hot by comparing with a constant class row (`jnp::one_hot` emits an `iota`, which
     // `passes::simplify` currently panics on under `jit`).
     let classes = Tensor::from_vec((0..10).collect::<Vec<i32>>(), &[1, 10]);
-    let onehot = jnp::equal(&labels.reshape(&[-1, 1]), &classes).cast(DType::F32);
+    let onehot = jnp::equal(labels.reshape(&[-1, 1]), &classes).cast(DType::F32);
     -(logp * onehot).sum() / x.shape()[0] as f64
 }
 

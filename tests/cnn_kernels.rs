@@ -247,10 +247,13 @@ fn weight_gradient_layout_direct() {
     }
 }
 
+/// Params, input features, output features, input size, kernel size.
+type VjpCase = (Conv, usize, usize, [usize; 2], [usize; 2]);
+
 #[test]
 fn vjp_runs_both_transposes() {
     let base = Conv::nhwc();
-    let cases: Vec<(Conv, usize, usize, [usize; 2], [usize; 2])> = vec![
+    let cases: Vec<VjpCase> = vec![
         (base.clone(), 3, 2, [7, 6], [3, 3]),
         (
             Conv {

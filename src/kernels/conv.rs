@@ -144,8 +144,17 @@ impl Geometry {
     }
 }
 
-/// Element types the blocked convolution multiplies: a single-threaded gemm that can add
-/// into its destination (f32/f64 through the gemm crate, integers by a wrapping loop).
+/// Element types the blocked convolution multiplies: a gemm that can add into its
+/// destination (f32/f64 through the gemm crate, integers by a wrapping loop), so a long
+/// reduction can be gathered and multiplied block by block.
+///
+/// ```
+/// use ferrax::kernels::conv::ConvElement;
+/// // [1, 2] . [3, 4] added to 10.
+/// let mut dst = [10.0f32];
+/// f32::gemm_unchecked(1, 1, 2, &mut dst, 1, &[1.0, 2.0], 2, 1, &[3.0, 4.0], 1, 1, true, false);
+/// assert_eq!(dst, [21.0]);
+/// ```
 pub trait ConvElement: MatmulElement {
     /// `a + b` (wrapping for integers).
     fn add(a: Self, b: Self) -> Self;
@@ -612,6 +621,32 @@ fn to_out_layout<T: Clone>(
 
 /// Evaluates `conv_general_dilated` with params `p` (already validated by its shape rule)
 /// into an array of `out_shape` laid out per `p.dimension_numbers.out_spec`.
+///
+/// ```
+/// use ferrax::core::Shape;
+/// use ferrax::kernels::conv::conv_general_dilated;
+/// use ferrax::lax::ConvDimensionNumbers;
+/// use ferrax::prims::conv::ConvGeneralDilated;
+/// // A 1-d NWC signal [1, 2, 3, 4] against the kernel [1, -1]: differences.
+/// let x = ndarray::Array::from_shape_vec(vec![1, 4, 1], vec![1.0f64, 2.0, 4.0, 7.0]).unwrap();
+/// let w = ndarray::Array::from_shape_vec(vec![2, 1, 1], vec![-1.0f64, 1.0]).unwrap();
+/// let p = ConvGeneralDilated {
+///     window_strides: Shape::from_slice(&[1]),
+///     padding: vec![(0, 0)],
+///     lhs_dilation: Shape::from_slice(&[1]),
+///     rhs_dilation: Shape::from_slice(&[1]),
+///     dimension_numbers: ConvDimensionNumbers {
+///         lhs_spec: Shape::from_slice(&[0, 2, 1]),
+///         rhs_spec: Shape::from_slice(&[2, 1, 0]),
+///         out_spec: Shape::from_slice(&[0, 2, 1]),
+///     },
+///     feature_group_count: 1,
+///     batch_group_count: 1,
+///     preferred_element_type: None,
+/// };
+/// let y = conv_general_dilated(&x, &w, &p, &[1, 3, 1]);
+/// assert_eq!(y.into_raw_vec_and_offset().0, vec![1.0, 2.0, 3.0]);
+/// ```
 pub fn conv_general_dilated<T: ConvElement>(
     lhs: &ArrayD<T>,
     rhs: &ArrayD<T>,

@@ -17,6 +17,16 @@ use rayon::prelude::*;
 const PARALLEL_TAPS: usize = 1 << 17;
 
 /// A window's geometry, per operand dim (as XLA's `ReduceWindow` / `SelectAndScatter`).
+///
+/// ```
+/// use ferrax::kernels::window::{reduce_window_extremum, Window};
+/// // Overlapping windows of 3 (stride 1, one element of padding each side): a running max.
+/// let w = Window { dimensions: &[3], strides: &[1], padding: &[(1, 1)],
+///     base_dilation: &[1], window_dilation: &[1] };
+/// let x = ndarray::arr1(&[3, 1, 2, 0]).into_dyn();
+/// let y = reduce_window_extremum(&x, &w, &[4], true);
+/// assert_eq!(y.into_raw_vec_and_offset().0, vec![3, 3, 2, 2]);
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Window<'a> {
     /// Window size per dim.
