@@ -149,10 +149,10 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(random_program::cases(24)))]
 
-    /// Large elementwise chains: what the fusion pass merges and the interpreter runs in
-    /// chunks (and on two threads when large enough).
+    /// Large programs, mostly elementwise chains: what the fusion pass merges and the
+    /// interpreter runs in chunks (and on two threads when large enough).
     #[test]
-    fn jit_equals_eager_on_large_elementwise_programs(p in big_programs(8), seed in 0u64..1000) {
+    fn jit_equals_eager_on_large_programs(p in big_programs(8), seed in 0u64..1000) {
         check_forward(&p, seed);
     }
 }
@@ -165,7 +165,8 @@ fn every_opcode_on_every_shape() {
     let shapes: [&[usize]; 5] = [&[], &[3], &[2, 3], &[4, 2], &[2, 3, 2]];
     for op in 0..NUM_OPS {
         for (k, shape) in shapes.iter().enumerate() {
-            for c in [0u8, 1, 2, 3, 5, 7, 13, 30] {
+            // Every variant (the selector `c`) forward; a few also under vmap and grad.
+            for c in 0u8..20 {
                 let p = Program {
                     inputs: vec![(shape.to_vec(), DType::F32), (vec![2, 3], DType::F32)],
                     steps: vec![Step { op, a: 0, b: 1, c }],
@@ -175,14 +176,16 @@ fn every_opcode_on_every_shape() {
                 };
                 let seed = (op as u64) * 31 + k as u64 * 7 + c as u64;
                 check_forward(&p, seed);
-                check_vmap(&p, seed);
-                check_grad(
-                    &Program {
-                        grad_safe: true,
-                        ..p
-                    },
-                    seed,
-                );
+                if (c as usize + k) % 4 == 0 {
+                    check_vmap(&p, seed);
+                    check_grad(
+                        &Program {
+                            grad_safe: true,
+                            ..p
+                        },
+                        seed,
+                    );
+                }
             }
         }
     }

@@ -111,26 +111,24 @@ pub fn programs(max_steps: usize, mixed: bool) -> impl Strategy<Value = Program>
         })
 }
 
-/// Opcodes of the elementwise, reduction and transpose families (what fusion and the
-/// chunked/parallel kernels handle).
-pub const ELEMENTWISE_OPS: [u8; 7] = [0, 1, 2, 3, 4, 7, 16];
+/// Opcodes for large inputs: the elementwise families (what fusion and the chunked kernels
+/// handle, listed twice to make chains likely), reductions, shape ops, dot, cumulative,
+/// take, sort and reduce_window (whose kernels split large work across threads).
+pub const BIG_OPS: [u8; 20] = [
+    0, 1, 2, 3, 16, 0, 1, 2, 3, 16, 4, 6, 7, 8, 9, 10, 11, 12, 15, 18,
+];
 
 /// Programs over large inputs (above one 1024-element chunk, with ragged tails, up to the
-/// sizes the interpreter splits across threads) from [`ELEMENTWISE_OPS`] only.
+/// sizes the interpreter splits across threads) from [`BIG_OPS`] only.
 pub fn big_programs(max_steps: usize) -> impl Strategy<Value = Program> {
     const BIG: [&[usize]; 4] = [&[1027], &[33, 65], &[257, 130], &[3, 40_001]];
     let input = (0..BIG.len(), any::<bool>()).prop_map(|(s, f64)| {
         let dtype = if f64 { DType::F64 } else { DType::F32 };
         (BIG[s].to_vec(), dtype)
     });
-    let step = (
-        0..ELEMENTWISE_OPS.len(),
-        any::<u8>(),
-        any::<u8>(),
-        any::<u8>(),
-    )
-        .prop_map(|(k, a, b, c)| Step {
-            op: ELEMENTWISE_OPS[k],
+    let step =
+        (0..BIG_OPS.len(), any::<u8>(), any::<u8>(), any::<u8>()).prop_map(|(k, a, b, c)| Step {
+            op: BIG_OPS[k],
             a,
             b,
             c,
