@@ -16,7 +16,8 @@ use ferrax::prelude::*;
 use ferrax::transforms::jit_jaxpr;
 use proptest::prelude::*;
 use random_program::{
-    big_programs, check_jaxpr_deep, max_scaled_diff, max_ulps, programs, Program,
+    big_programs, check_jaxpr_deep, dense_programs, max_scaled_diff, max_ulps, programs, run_fused,
+    Program,
 };
 
 /// How the three comparisons are run on one program.
@@ -40,6 +41,11 @@ fn check_forward(p: &Program, seed: u64) {
     }
     let (u, at) = max_ulps(&got, &eager);
     assert!(u == 0, "jit(f) != f by {u} ulp at {at}\n{}", p.describe());
+    // The unoptimized jaxpr, fused and compiled, runs the same.
+    let unopt = make_jaxpr(|xs: &Vec<Tensor>| p.run(xs))(&args);
+    if let Err(e) = run_fused(&unopt, &args, &eager) {
+        panic!("{e}\n{}", p.describe());
+    }
     // The optimized jaxpr jit runs is well typed, sub-jaxprs included.
     let j = jit_jaxpr(|xs: &Vec<Tensor>| p.run(xs))(&args);
     if let Err(e) = check_jaxpr_deep(&j.jaxpr) {
@@ -81,6 +87,11 @@ fn check_grad(p: &Program, seed: u64) {
         p.loss(&all)
     };
     let eager = grad(loss)(&floats);
+    // The gradient's unoptimized jaxpr, fused and compiled, runs the same.
+    let unopt = make_jaxpr(grad(loss))(&floats);
+    if let Err(e) = run_fused(&unopt, &floats, &eager) {
+        panic!("grad: {e}\n{}", p.describe());
+    }
     let got = jit(grad(loss))(&floats);
     let (u, at) = max_ulps(&got, &eager);
     assert!(
@@ -143,6 +154,17 @@ proptest! {
     #[test]
     fn jit_of_vmap_equals_vmap_on_random_programs(p in programs(8, true), seed in 0u64..1000) {
         check_vmap(&p, seed);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(random_program::cases(64)))]
+
+    /// Elementwise-dense programs and their gradients: what fusion must order correctly.
+    #[test]
+    fn jit_equals_eager_on_elementwise_dense_programs(p in dense_programs(14), seed in 0u64..1000) {
+        check_forward(&p, seed);
+        check_grad(&p, seed);
     }
 }
 

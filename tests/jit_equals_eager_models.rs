@@ -258,3 +258,19 @@ fn large_independent_work_and_many_calls() {
         &big,
     );
 }
+
+#[test]
+fn fusion_keeps_readers_after_their_producers() {
+    // Elementwise chains of two shapes ([4,3] and [4,1], which binary ops stretch) that
+    // read each other: fusion groups them by shape and must keep every reader after its
+    // producer (`jit_equals_eager_on_elementwise_dense_programs` explores such graphs).
+    let x = rand(&[4, 3], DType::F32, 76);
+    let y = rand(&[4, 1], DType::F32, 77);
+    let f = |(x, y): &(Tensor, Tensor)| {
+        let s = x.sin();
+        let a = &s / (y * y + 1.0);
+        let b = jnp::power(s.sin().abs() + 0.5, y.tanh());
+        (a, b)
+    };
+    check("two crossing chains", f, &(x, y));
+}

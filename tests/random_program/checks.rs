@@ -212,3 +212,18 @@ pub fn max_scaled_diff(got: &[Tensor], want: &[Tensor]) -> (f64, String) {
     }
     worst
 }
+
+/// Runs `j` as `jit` would, without jit's optimization: fused (`passes::fuse`, which must
+/// give a well-typed jaxpr) and compiled into an interpreter `Program`; the outputs must
+/// equal `want` bitwise. Returns an error message instead of panicking.
+pub fn run_fused(j: &ClosedJaxpr, args: &[Tensor], want: &[Tensor]) -> Result<(), String> {
+    let fused = ferrax::passes::fuse(&j.jaxpr);
+    check_jaxpr_deep(&fused).map_err(|e| format!("fuse gave an ill-typed jaxpr: {e}\n{fused}"))?;
+    let inputs: Vec<Tensor> = j.consts.iter().chain(args).cloned().collect();
+    let got = ferrax::interp::Program::new(&fused).run(inputs);
+    let (u, at) = max_ulps(&got, want);
+    if u != 0 {
+        return Err(format!("fused program differs by {u} ulp at {at}\n{fused}"));
+    }
+    Ok(())
+}

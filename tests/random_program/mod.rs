@@ -125,6 +125,33 @@ pub const BIG_OPS: [u8; 20] = [
     0, 1, 2, 3, 16, 0, 1, 2, 3, 16, 4, 6, 7, 8, 9, 10, 11, 12, 15, 18,
 ];
 
+/// Small programs dense in elementwise steps over shapes with size-1 dims (which binary ops
+/// stretch), with reductions and reshapes between: the graphs elementwise fusion must
+/// order correctly.
+pub fn dense_programs(max_steps: usize) -> impl Strategy<Value = Program> {
+    const SHAPES: [&[usize]; 4] = [&[4, 3], &[4, 1], &[1, 3], &[3]];
+    const OPS: [u8; 10] = [0, 1, 2, 3, 16, 0, 1, 1, 4, 6];
+    let input = (0..SHAPES.len()).prop_map(|s| (SHAPES[s].to_vec(), DType::F32));
+    let step =
+        (0..OPS.len(), any::<u8>(), any::<u8>(), any::<u8>()).prop_map(|(k, a, b, c)| Step {
+            op: OPS[k],
+            a,
+            b,
+            c,
+        });
+    (
+        proptest::collection::vec(input, 1..4),
+        proptest::collection::vec(step, 2..max_steps),
+    )
+        .prop_map(|(inputs, steps)| Program {
+            inputs,
+            steps,
+            grad_safe: true,
+            all_outputs: false,
+            max_size: 256,
+        })
+}
+
 /// Programs over large inputs (above one 1024-element chunk, with ragged tails, up to the
 /// sizes the interpreter splits across threads) from [`BIG_OPS`] only.
 pub fn big_programs(max_steps: usize) -> impl Strategy<Value = Program> {
