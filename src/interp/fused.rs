@@ -23,7 +23,7 @@ const PARALLEL_NS: f64 = 60_000.0;
 pub(crate) fn fusible(prim: &Prim, ins: &[Aval], outs: &[Aval]) -> bool {
     let [out] = outs else { return false };
     let float = |a: &Aval| matches!(a.dtype, DType::F32 | DType::F64);
-    let shaped = |a: &Aval| a.shape == out.shape || a.shape.is_empty();
+    let shaped = |a: &Aval| a.shape.is_empty() || broadcasts_to(&a.shape, &out.shape);
     if out.shape.is_empty() || !ins.iter().all(shaped) {
         return false;
     }
@@ -48,6 +48,59 @@ pub(crate) fn fusible(prim: &Prim, ins: &[Aval], outs: &[Aval]) -> bool {
                 && ins[1].dtype == ins[2].dtype
         }
         _ => false,
+    }
+}
+
+/// Whether `from` broadcasts to `to` numpy-style (right-aligned, dims equal or 1).
+fn broadcasts_to(from: &[usize], to: &[usize]) -> bool {
+    from.len() <= to.len()
+        && from
+            .iter()
+            .rev()
+            .zip(to.iter().rev())
+            .all(|(&f, &t)| f == t || f == 1)
+}
+
+/// The element strides of a broadcast input over the output's dims (0 where stretched).
+fn broadcast_strides(from: &[usize], to: &[usize]) -> Vec<usize> {
+    let pad = to.len() - from.len();
+    let mut strides = vec![0; to.len()];
+    let mut s = 1;
+    for d in (0..from.len()).rev() {
+        strides[pad + d] = if from[d] == 1 { 0 } else { s };
+        s *= from[d];
+    }
+    strides
+}
+
+/// Fills `dst` with elements `lo..lo + dst.len()` of `src` broadcast to `shape` (with
+/// `strides` from [`broadcast_strides`]): row by row, a copy or a fill per row.
+fn fill_broadcast<T: Copy>(
+    src: &[T],
+    shape: &[usize],
+    strides: &[usize],
+    lo: usize,
+    dst: &mut [T],
+) {
+    let nd = shape.len();
+    let inner = shape[nd - 1];
+    let inner_stride = strides[nd - 1];
+    let (mut pos, mut k) = (lo, 0);
+    while k < dst.len() {
+        let (mut row, col) = (pos / inner, pos % inner);
+        let mut base = 0;
+        for d in (0..nd - 1).rev() {
+            base += (row % shape[d]) * strides[d];
+            row /= shape[d];
+        }
+        let take = (inner - col).min(dst.len() - k);
+        if inner_stride == 0 {
+            dst[k..k + take].fill(src[base]);
+        } else {
+            dst[k..k + take].copy_from_slice(&src[base + col..base + col + take]);
+        }
+        k += take;
+        pos += take;
     }
 }
 
@@ -80,6 +133,9 @@ enum Op {
     Compare(BinaryOp, Lane, Src, Src, u16),
     /// `select_n(pred, on_false, on_true)` with float cases.
     Select(Lane, Src, Src, Src, u16),
+    /// Loads a broadcast input's chunk into a register: input, its strides over the
+    /// output's dims, register (of the input's dtype class).
+    Load(u16, Vec<usize>, u16),
 }
 
 /// A compiled fused group.
@@ -104,16 +160,8 @@ impl FusedKernel {
             .unwrap_or_default();
         let n = shape.iter().product();
         let mut src_of: Vec<Option<(Src, DType)>> = vec![None; body.var_avals.len()];
-        for (i, v) in body.invars.iter().enumerate() {
-            let a = body.aval(*v);
-            let s = if a.shape.is_empty() {
-                Src::InScalar(i as u16)
-            } else {
-                Src::In(i as u16)
-            };
-            src_of[v.0 as usize] = Some((s, a.dtype));
-        }
         let mut regs = [0usize; 3];
+        let mut ops = Vec::with_capacity(body.eqns.len());
         let mut new_reg = |d: DType| {
             let class = match d {
                 DType::F32 => 0,
@@ -123,6 +171,19 @@ impl FusedKernel {
             regs[class] += 1;
             (regs[class] - 1) as u16
         };
+        for (i, v) in body.invars.iter().enumerate() {
+            let a = body.aval(*v);
+            let s = if a.shape.is_empty() {
+                Src::InScalar(i as u16)
+            } else if a.shape == shape {
+                Src::In(i as u16)
+            } else {
+                let r = new_reg(a.dtype);
+                ops.push(Op::Load(i as u16, broadcast_strides(&a.shape, &shape), r));
+                Src::Reg(r)
+            };
+            src_of[v.0 as usize] = Some((s, a.dtype));
+        }
         let atom = |src_of: &[Option<(Src, DType)>], a: &Atom| -> (Src, DType) {
             match a {
                 Atom::Var(v) => src_of[v.0 as usize].expect("body is in order"),
@@ -137,7 +198,6 @@ impl FusedKernel {
             DType::F64 => Lane::F64,
             d => unreachable!("fused groups hold float ops, got {d:?}"),
         };
-        let mut ops = Vec::with_capacity(body.eqns.len());
         for e in &body.eqns {
             let ins: Vec<(Src, DType)> = e.inputs.iter().map(|a| atom(&src_of, a)).collect();
             let out_dtype = body.aval(e.outputs[0]).dtype;
@@ -239,6 +299,20 @@ impl FusedKernel {
             Op::Compare(b, Lane::F64, x, y, r) => cmp::<f64>(b, x, y, r, ins, regs, lo, len),
             Op::Select(Lane::F32, p, f, t, r) => select::<f32>(p, f, t, r, ins, regs, lo, len),
             Op::Select(Lane::F64, p, f, t, r) => select::<f64>(p, f, t, r, ins, regs, lo, len),
+            Op::Load(i, ref strides, r) => {
+                let shape = &self.shape;
+                match &ins[i as usize] {
+                    Input::F32(x) => with_reg::<f32>(regs, r, len, |_, out| {
+                        fill_broadcast(x, shape, strides, lo, out)
+                    }),
+                    Input::F64(x) => with_reg::<f64>(regs, r, len, |_, out| {
+                        fill_broadcast(x, shape, strides, lo, out)
+                    }),
+                    Input::Bool(x) => with_bool_reg(regs, r, len, |_, out| {
+                        fill_broadcast(x, shape, strides, lo, out)
+                    }),
+                }
+            }
         }
     }
 }

@@ -94,6 +94,7 @@ pub struct Program {
 impl Program {
     /// Compiles `jaxpr` (its constvars become the leading inputs of [`Program::run`]).
     pub fn new(jaxpr: &Jaxpr) -> Program {
+        keep_freed_memory();
         let slot_of = |v: crate::core::Var| v.0;
         let operand = |a: &Atom| match a {
             Atom::Var(v) => Operand::Slot(slot_of(*v)),
@@ -259,6 +260,30 @@ impl Program {
                 Operand::Lit(t) => t.clone(),
             })
             .collect()
+    }
+}
+
+/// Tells glibc's allocator to keep freed memory for reuse instead of returning it to the
+/// OS after every large free: a jitted step frees and reallocates the same buffers on every
+/// call, and each fresh 4 KiB page costs a ~1.3 µs fault here (DESIGN.md). Done once, the
+/// first time a program is compiled; other allocators are left alone.
+fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            extern "C" {
+                fn mallopt(param: i32, value: i32) -> i32;
+            }
+            const M_TRIM_THRESHOLD: i32 = -1;
+            const M_MMAP_THRESHOLD: i32 = -3;
+            // SAFETY: mallopt only changes allocator tuning parameters; it is safe to call at
+            // any time from any thread.
+            unsafe {
+                mallopt(M_MMAP_THRESHOLD, 256 << 20);
+                mallopt(M_TRIM_THRESHOLD, 1 << 30);
+            }
+        });
     }
 }
 

@@ -68,27 +68,32 @@ pub fn fuse(src: &Jaxpr) -> Jaxpr {
     for (i, e) in src.eqns.iter().enumerate() {
         let ins: Vec<Aval> = e.inputs.iter().map(aval_of).collect();
         let outs: Vec<Aval> = e.outputs.iter().map(|v| src.aval(*v).clone()).collect();
-        if fusible(&e.prim, &ins, &outs) {
-            let key = outs[0].shape.to_vec();
-            let members = open.entry(key).or_default();
-            members.push(i);
-            group_of.insert(e.outputs[0].0, members.clone());
-            continue;
-        }
-        // A non-fusible equation reading an open group's value closes that group first.
+        let joins = fusible(&e.prim, &ins, &outs);
+        let own_key = joins.then(|| outs[0].shape.to_vec());
+        // Reading a value of another open group (a non-fusible reader, or a fusible one of a
+        // different shape through broadcasting) emits that group first.
         let mut to_close: Vec<Vec<usize>> = Vec::new();
         for a in &e.inputs {
             if let Atom::Var(v) = a {
                 if group_of.contains_key(&v.0) {
                     let shape = src.aval(*v).shape.to_vec();
-                    if let Some(members) = open.remove(&shape) {
-                        to_close.push(members);
+                    if own_key.as_ref() != Some(&shape) {
+                        if let Some(members) = open.remove(&shape) {
+                            to_close.push(members);
+                        }
                     }
                 }
             }
         }
+        to_close.sort_by_key(|m| m[0]);
         for members in to_close {
             close(members, &mut out, &mut group_of);
+        }
+        if let Some(key) = own_key {
+            let members = open.entry(key).or_default();
+            members.push(i);
+            group_of.insert(e.outputs[0].0, members.clone());
+            continue;
         }
         out.eqns.push(e.clone());
     }
