@@ -69,7 +69,8 @@ fn mul<T: Float>(a: T, b: T) -> T {
 /// NaN-propagating max as selects (`a` the accumulator; the later `b` wins ties).
 #[inline(always)]
 fn max<T: Float>(a: T, b: T) -> T {
-    if a > b || a.is_nan() {
+    // `|` (not `||`): both compares as lane masks, one select.
+    if (a > b) | a.is_nan() {
         a
     } else {
         b
@@ -78,7 +79,7 @@ fn max<T: Float>(a: T, b: T) -> T {
 
 #[inline(always)]
 fn min<T: Float>(a: T, b: T) -> T {
-    if a < b || a.is_nan() {
+    if (a < b) | a.is_nan() {
         a
     } else {
         b
@@ -112,18 +113,63 @@ fn fold_lanes<T: Float>(xs: &[T], init: T, f: impl Fn(T, T) -> T + Copy) -> T {
     acc[0]
 }
 
-/// Pairwise over blocks of `FOLD_BLOCK` (splits at block multiples, so the result does not
-/// depend on anything but the length).
+/// Max or min (`better(v, m)`: `v` replaces `m`) of a contiguous run: lanes of plain compare
+/// and select (which the compiler vectorizes, unlike the NaN-aware select) plus a lane sum
+/// of `v · 0` that turns NaN on any NaN or infinity; then, and only then, the exact
+/// NaN-propagating fold `exact` runs again over the run.
+#[inline(always)]
+fn fold_extreme<T: Float>(
+    xs: &[T],
+    init: T,
+    better: impl Fn(T, T) -> bool + Copy,
+    exact: impl Fn(T, T) -> T + Copy,
+) -> T {
+    if xs.len() < 2 * ACC {
+        return xs.iter().fold(init, |a, &v| exact(a, v));
+    }
+    let mut m = [init; ACC];
+    let mut check = [T::zero(); ACC];
+    let chunks = xs.chunks_exact(ACC);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for j in 0..ACC {
+            m[j] = if better(c[j], m[j]) { c[j] } else { m[j] };
+            check[j] = check[j] + c[j] * T::zero();
+        }
+    }
+    if check.iter().any(|c| c.is_nan()) {
+        return xs.iter().fold(init, |a, &v| exact(a, v));
+    }
+    let r = m.iter().fold(init, |a, &v| exact(a, v));
+    rest.iter().fold(r, |a, &v| exact(a, v))
+}
+
+/// Pairwise over blocks of `FOLD_BLOCK`: block results merge like a binary counter (two
+/// partial results of equal weight combine), so the error grows with log2 of the number of
+/// blocks. Iterative, so it inlines into the feature-enabled loops (a recursive function
+/// would be compiled once, without AVX).
 #[inline(always)]
 fn fold_pairwise<T: Float>(xs: &[T], init: T, f: impl Fn(T, T) -> T + Copy) -> T {
     if xs.len() <= FOLD_BLOCK {
         return fold_lanes(xs, init, f);
     }
-    let half = xs.len().div_ceil(2 * FOLD_BLOCK) * FOLD_BLOCK;
-    f(
-        fold_pairwise(&xs[..half], init, f),
-        fold_pairwise(&xs[half..], init, f),
-    )
+    let mut stack = [(init, 0u32); 64];
+    let mut depth = 0;
+    for block in xs.chunks(FOLD_BLOCK) {
+        let (mut s, mut level) = (fold_lanes(block, init, f), 0);
+        while depth > 0 && stack[depth - 1].1 == level {
+            s = f(stack[depth - 1].0, s);
+            depth -= 1;
+            level += 1;
+        }
+        stack[depth] = (s, level);
+        depth += 1;
+    }
+    let mut acc = stack[depth - 1].0;
+    for &(v, _) in stack[..depth - 1].iter().rev() {
+        acc = f(v, acc);
+    }
+    acc
 }
 
 /// `dst[o] = fold(src[o*inner..(o+1)*inner])`.
@@ -134,8 +180,8 @@ fn rows<T: Float>(kind: ReduceKind, src: &[T], inner: usize, dst: &mut [T]) {
         *d = match kind {
             ReduceKind::Sum => fold_pairwise(row, id, add),
             ReduceKind::Prod => fold_pairwise(row, id, mul),
-            ReduceKind::Max => fold_lanes(row, id, max),
-            ReduceKind::Min => fold_lanes(row, id, min),
+            ReduceKind::Max => fold_extreme(row, id, |v, m| v > m, max),
+            ReduceKind::Min => fold_extreme(row, id, |v, m| v < m, min),
         };
     }
 }
@@ -147,34 +193,50 @@ fn combine_into<T: Float>(acc: &mut [T], row: &[T], f: impl Fn(T, T) -> T) {
     }
 }
 
-/// Column sum of rows `lo..hi` (columns `c0..c0 + dst.len()` of rows `width` long) into
-/// `dst`: groups of `ROW_GROUP` rows in sequence, halves combined pairwise; `scratch` holds
-/// one `dst.len()` buffer per recursion level.
+/// Column sum of `n_rows` rows (columns `c0..c0 + dst.len()` of rows `width` long) into
+/// `dst`: groups of `ROW_GROUP` rows added in sequence, group sums merged like a binary
+/// counter (pairwise) in `scratch`, which holds `sum_levels(n_rows)` buffers of `dst.len()`.
+/// Iterative so it inlines into the feature-enabled loops.
 #[inline(always)]
 fn col_sum<T: Float>(
     src: &[T],
     width: usize,
     c0: usize,
-    (lo, hi): (usize, usize),
+    n_rows: usize,
     dst: &mut [T],
     scratch: &mut [T],
 ) {
     let w = dst.len();
-    if hi - lo <= ROW_GROUP {
-        dst.copy_from_slice(&src[lo * width + c0..lo * width + c0 + w]);
-        for r in lo + 1..hi {
-            combine_into(dst, &src[r * width + c0..r * width + c0 + w], add);
+    let row = |r: usize| &src[r * width + c0..r * width + c0 + w];
+    let mut levels = [0u32; 64];
+    let mut depth = 0;
+    let mut r = 0;
+    while r < n_rows {
+        let hi = (r + ROW_GROUP).min(n_rows);
+        let buf = &mut scratch[depth * w..(depth + 1) * w];
+        buf.copy_from_slice(row(r));
+        for rr in r + 1..hi {
+            combine_into(buf, row(rr), add);
         }
-        return;
+        levels[depth] = 0;
+        depth += 1;
+        while depth >= 2 && levels[depth - 1] == levels[depth - 2] {
+            let (lo, top) = scratch.split_at_mut((depth - 1) * w);
+            combine_into(&mut lo[(depth - 2) * w..], &top[..w], add);
+            levels[depth - 2] += 1;
+            depth -= 1;
+        }
+        r = hi;
     }
-    let mid = lo + (hi - lo).div_ceil(2);
-    col_sum(src, width, c0, (lo, mid), dst, scratch);
-    let (tmp, rest) = scratch.split_at_mut(w);
-    col_sum(src, width, c0, (mid, hi), tmp, rest);
-    combine_into(dst, tmp, add);
+    while depth >= 2 {
+        let (lo, top) = scratch.split_at_mut((depth - 1) * w);
+        combine_into(&mut lo[(depth - 2) * w..], &top[..w], add);
+        depth -= 1;
+    }
+    dst.copy_from_slice(&scratch[..w]);
 }
 
-/// Recursion levels of [`col_sum`] over `n_rows` rows (an upper bound).
+/// Partial-sum buffers [`col_sum`] needs for `n_rows` rows (an upper bound).
 fn sum_levels(n_rows: usize) -> usize {
     (usize::BITS - n_rows.leading_zeros()) as usize + 1
 }
@@ -189,7 +251,7 @@ fn columns<T: Float>(kind: ReduceKind, src: &[T], n_rows: usize, dst: &mut [T], 
         let c0 = ci * COL_CHUNK;
         let w = d.len();
         if kind == ReduceKind::Sum {
-            col_sum(src, width, c0, (0, n_rows), d, &mut scratch[..w * levels]);
+            col_sum(src, width, c0, n_rows, d, &mut scratch[..w * levels]);
             continue;
         }
         d.copy_from_slice(&src[c0..c0 + w]);
