@@ -6,10 +6,10 @@
 //! with its variables renumbered densely in definition order. The passes keep a jaxpr's
 //! interface (its invars, and for all but [`constant_fold`] its constvars) unchanged.
 //!
-//! **The passes are for jaxprs that will only be evaluated**, not differentiated again:
-//! [`simplify`] drops `stop_gradient` (which only matters to differentiation) and treats a
-//! symbolic zero (`broadcast_in_dim 0.0`) times anything as zero, as autodiff's symbolic
-//! zeros do (for a non-finite `x`, IEEE `x * 0` would be NaN). Sub-jaxprs of call, cond and
+//! The passes keep values bitwise (no reassociation) and keep `stop_gradient`, so an
+//! optimized jaxpr still differentiates like the original; `x * 0` becomes `0` only for
+//! integers and bools (a float `x` could be inf or NaN). `jit` runs optimized jaxprs but
+//! hands the jaxpr as traced to other transformations. Sub-jaxprs of call, cond and
 //! loop equations are left as they are by the single passes; [`optimize_sub_jaxprs`] (run by
 //! [`optimize`]) optimizes them.
 //!
@@ -188,7 +188,7 @@ impl<'a> Rewriter<'a> {
             Atom::Lit(t) => Some(t.clone()),
             Atom::Var(_) => {
                 let e = self.def(a)?;
-                match (&e.prim, &e.inputs[0]) {
+                match (&e.prim, e.inputs.first()?) {
                     (
                         Prim::Shape(ShapeOp::BroadcastInDim {
                             broadcast_dimensions,

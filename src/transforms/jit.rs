@@ -206,13 +206,16 @@ fn closure_converted(closed: &ClosedJaxpr) -> Arc<Jaxpr> {
 
 /// One cached specialization.
 struct Entry {
-    /// The `jit` equation: its jaxpr takes `consts ++ leaves`.
+    /// The `jit` equation other transformations see: the jaxpr as traced, taking
+    /// `consts ++ leaves`.
     prim: Prim,
     consts: Vec<Tensor>,
-    /// The same jaxpr with the constants as constvars.
+    /// The optimized jaxpr (before fusion), with its constants as constvars.
     closed: ClosedJaxpr,
-    /// What eager calls run: the jaxpr fused and compiled.
+    /// What eager calls run: the jaxpr optimized, fused and compiled...
     program: Arc<Program>,
+    /// ...with these leading inputs (the optimized jaxpr's constants).
+    program_consts: Vec<Tensor>,
     out_def: TreeDef,
 }
 
@@ -304,16 +307,20 @@ impl<P: PyTree, O: PyTree, F: Fn(&P) -> O> Jitted<P, O, F> {
             out_def = Some(out.treedef());
             out.leaves()
         });
-        let closed = optimize_for_jit(closed);
-        let jaxpr = closure_converted(&closed);
-        let program = Arc::new(Program::new(&crate::passes::fuse(&jaxpr)));
+        // Transformations see the jaxpr as traced (so derivatives are those of `f`, op for
+        // op); the program that runs is optimized and fused.
+        let optimized = optimize_for_jit(closed.clone());
+        let program = Arc::new(Program::new(&crate::passes::fuse(&closure_converted(
+            &optimized,
+        ))));
         let entry = Rc::new(Entry {
             program,
-            prim: jit_call(&self.name, jaxpr),
+            program_consts: optimized.consts.clone(),
+            prim: jit_call(&self.name, closure_converted(&closed)),
             // Captured tracers of an enclosing transformation are only valid during this call:
             // such an entry is used once and not cached.
-            consts: closed.consts.clone(),
-            closed,
+            consts: closed.consts,
+            closed: optimized,
             out_def: out_def.expect("function was traced"),
         });
         if entry.consts.iter().all(Tensor::is_concrete) {
@@ -341,12 +348,15 @@ impl<P: PyTree, O: PyTree, F: Fn(&P) -> O> Jitted<P, O, F> {
                 e
             }
         };
-        let mut args = Vec::with_capacity(e.consts.len() + leaves.len());
-        args.extend(e.consts.iter().cloned());
-        args.extend(leaves);
         let outs = if current_trace().is_none() {
+            let mut args = Vec::with_capacity(e.program_consts.len() + leaves.len());
+            args.extend(e.program_consts.iter().cloned());
+            args.extend(leaves);
             e.program.run(args)
         } else {
+            let mut args = Vec::with_capacity(e.consts.len() + leaves.len());
+            args.extend(e.consts.iter().cloned());
+            args.extend(leaves);
             crate::core::bind(&e.prim, &args).into_vec()
         };
         O::unflatten(&e.out_def, outs)
