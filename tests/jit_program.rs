@@ -187,3 +187,30 @@ fn nested_jit_and_control_flow_run_inside_programs() {
     let want = f(&x);
     assert_eq!(got.to_vec::<f32>(), want.to_vec::<f32>());
 }
+
+#[test]
+fn donated_inputs_give_the_same_values_and_spare_what_the_caller_holds() {
+    use ferrax::transforms::{JitOptions, Jitted};
+    let f = |(w, g): &(Tensor, Tensor)| ((w * 0.9 - g * 0.1).tanh(), g.sum());
+    let step = Jitted::new(
+        f,
+        JitOptions {
+            donate: true,
+            ..Default::default()
+        },
+    );
+    let g = ramp(&[256, 64], 1.0);
+    let g_before = g.to_vec::<f32>();
+    let mut w = ramp(&[256, 64], 2.0);
+    let mut w_eager = w.clone();
+    let kept = w.clone(); // the caller keeps the first w: it must not change
+    let kept_before = kept.to_vec::<f32>();
+    for _ in 0..3 {
+        let (nw, _) = step.call_owned((w, g.clone()));
+        w = nw;
+        w_eager = f(&(w_eager, g.clone())).0;
+        assert_eq!(w.to_vec::<f32>(), w_eager.to_vec::<f32>());
+    }
+    assert_eq!(g.to_vec::<f32>(), g_before);
+    assert_eq!(kept.to_vec::<f32>(), kept_before);
+}

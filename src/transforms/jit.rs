@@ -45,9 +45,11 @@ pub struct JitOptions {
     /// The name printed in `jit[name=..]` equations and compile logs. `None`: the function's
     /// name if it is a `fn` item, `<lambda>` for a closure (as JAX prints lambdas).
     pub name: Option<String>,
-    /// Allow the input buffers to be reused for the outputs (JAX's `donate_argnums`, for the
-    /// whole argument). Currently accepted and ignored: the interpreter does not reuse
-    /// buffers yet, so donation changes nothing (inputs stay valid either way).
+    /// Let [`Jitted::call_owned`] reuse the input buffers for intermediates and outputs
+    /// (JAX's `donate_argnums`, for the whole argument): a training step that takes the old
+    /// parameters by value then updates them in place. Safe by construction: a buffer is only
+    /// overwritten when the program holds its last reference, so tensors the caller still
+    /// holds are never changed. Without it, `call_owned` behaves like `call`.
     pub donate: bool,
 }
 
@@ -274,7 +276,7 @@ impl<P: PyTree, O: PyTree, F: Fn(&P) -> O> Jitted<P, O, F> {
         &self.name
     }
 
-    /// Whether donation was requested (currently a no-op, see [`JitOptions::donate`]).
+    /// Whether donation was requested (see [`JitOptions::donate`]).
     pub fn donates(&self) -> bool {
         self.donate
     }
@@ -334,6 +336,39 @@ impl<P: PyTree, O: PyTree, F: Fn(&P) -> O> Jitted<P, O, F> {
     /// `jit` equation under one.
     pub fn call(&self, x: &P) -> O {
         let (leaves, tree) = x.flatten();
+        self.call_leaves(leaves, tree)
+    }
+
+    /// Calls the jitted function on an input it may consume: with
+    /// [`donate`](JitOptions::donate) set, buffers of `x` that the caller does not also hold
+    /// elsewhere are reused by the program (in-place updates); otherwise the same as
+    /// [`Jitted::call`].
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::transforms::{JitOptions, Jitted};
+    /// let step = Jitted::new(
+    ///     |(w, g): &(Tensor, Tensor)| w * 0.5 - g,
+    ///     JitOptions { donate: true, ..Default::default() },
+    /// );
+    /// let mut w = Tensor::ones(&[3], DType::F32);
+    /// let g = Tensor::ones(&[3], DType::F32);
+    /// for _ in 0..2 {
+    ///     w = step.call_owned((w, g.clone())); // w's buffer is updated in place
+    /// }
+    /// assert_eq!(w.to_vec::<f32>(), vec![-1.25; 3]);
+    /// assert_eq!(g.to_vec::<f32>(), vec![1.0; 3]); // held by the caller: untouched
+    /// ```
+    pub fn call_owned(&self, x: P) -> O {
+        if !self.donate {
+            return self.call(&x);
+        }
+        let (leaves, tree) = x.flatten();
+        drop(x);
+        self.call_leaves(leaves, tree)
+    }
+
+    fn call_leaves(&self, leaves: Vec<Tensor>, tree: TreeDef) -> O {
         let e = match self.hot_entry(&tree, &leaves) {
             Some(e) => e,
             None => {
