@@ -1,1 +1,195 @@
-fn main() {}
+//! Training-step rows of issue [8/8], beside JAX 0.10.2 + optax on this machine kind
+//! (DESIGN.md): a jitted Adam step (loss, gradient, update) of the MLP 64-128(tanh)-10 at
+//! batch 128 (JAX 0.106 ms) and of the MLP 784-512-512-10 (relu) at batch 128 (2.29 ms), both
+//! with softmax cross-entropy, and one epoch of the digits example (1500 examples, batch 32,
+//! shuffled; JAX + optax ~0.6 s for 30 epochs, ~20 ms per epoch).
+//!
+//! After the timings, a counting global allocator reports the peak bytes allocated during one
+//! step beside the bytes of parameters + optimizer state (DESIGN.md's memory target).
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use ferrax::data::{self, Batches, DigitsLayout};
+use ferrax::optim::{self, OptState};
+use ferrax::prelude::*;
+use ferrax::{losses, nn, random};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// Counts live and peak heap bytes.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(l) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(l.size(), Ordering::Relaxed) + l.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        unsafe { System.dealloc(p, l) };
+        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+/// Dense layers with `act` between them (none after the last).
+#[derive(PyTree, Clone)]
+struct Mlp {
+    layers: Vec<nn::Linear>,
+    #[pytree(static)]
+    tanh: bool,
+}
+
+impl Mlp {
+    fn new(key: &Tensor, widths: &[usize], tanh: bool) -> Mlp {
+        let keys = random::split(key, widths.len() - 1);
+        let layers = widths
+            .windows(2)
+            .enumerate()
+            .map(|(i, w)| nn::Linear::new(&random::key_at(&keys, i), w[0], w[1]))
+            .collect();
+        Mlp { layers, tanh }
+    }
+
+    fn forward(&self, x: &Tensor) -> Tensor {
+        let mut h = x.clone();
+        for (i, l) in self.layers.iter().enumerate() {
+            h = l.forward(&h);
+            if i + 1 < self.layers.len() {
+                h = if self.tanh { h.tanh() } else { h.relu() };
+            }
+        }
+        h
+    }
+}
+
+type Step = (Mlp, OptState, (Tensor, Tensor));
+
+/// One Adam step on softmax cross-entropy with integer labels: `(params, state, loss)`.
+fn adam_step(
+    opt: &optim::GradientTransformation,
+) -> impl Fn(&Step) -> (Mlp, OptState, Tensor) + '_ {
+    jit(move |(p, s, (x, y)): &Step| {
+        let loss =
+            |p: &Mlp| losses::softmax_cross_entropy_with_integer_labels(&p.forward(x), y).mean();
+        let (l, g) = value_and_grad(loss)(p);
+        let (u, s) = opt.update(&g, s, p);
+        (optim::apply_updates(p, &u), s, l)
+    })
+}
+
+fn case(widths: &[usize], tanh: bool, batch: usize) -> Step {
+    let [kp, kx, ky] = random::split_n(&random::key(0));
+    let params = Mlp::new(&kp, widths, tanh);
+    let x = random::normal(&kx, &[batch, widths[0]]);
+    let y = random::randint(&ky, &[batch], 0, *widths.last().unwrap() as i64);
+    let state = optim::adam(1e-3).init(&params);
+    (params, state, (x, y))
+}
+
+fn bytes<P: PyTree>(p: &P) -> usize {
+    p.leaves()
+        .iter()
+        .map(|t| t.size() * t.dtype().size_of())
+        .sum()
+}
+
+/// Peak heap bytes above the starting level during `f`.
+fn peak_during<R>(f: impl FnOnce() -> R) -> (R, usize) {
+    let base = LIVE.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let r = f();
+    (r, PEAK.load(Ordering::Relaxed) - base)
+}
+
+fn bench_steps(c: &mut Criterion) {
+    let opt = optim::adam(1e-3);
+    let step = adam_step(&opt);
+    let mut report = Vec::new();
+    for (name, widths, tanh) in [
+        (
+            "jit adam step mlp 64-128(tanh)-10 b128",
+            &[64, 128, 10][..],
+            true,
+        ),
+        (
+            "jit adam step mlp 784-512-512-10(relu) b128",
+            &[784, 512, 512, 10][..],
+            false,
+        ),
+    ] {
+        let args = case(widths, tanh, 128);
+        let _ = step(&args); // trace outside the timing
+        let mut g = c.benchmark_group("train");
+        g.throughput(Throughput::Elements(128));
+        if widths[0] == 784 {
+            g.sample_size(30).measurement_time(Duration::from_secs(6));
+        }
+        g.bench_function(name, |b| b.iter(|| step(black_box(&args))));
+        // The same loss and gradient without the optimizer, to show what Adam adds.
+        let vg = jit(|(p, _, (x, y)): &Step| {
+            value_and_grad(|p: &Mlp| {
+                losses::softmax_cross_entropy_with_integer_labels(&p.forward(x), y).mean()
+            })(p)
+        });
+        let _ = vg(&args);
+        let vg_name = name.replace("adam step", "value_and_grad");
+        g.bench_function(vg_name, |b| b.iter(|| vg(black_box(&args))));
+        g.finish();
+        let (_, peak) = peak_during(|| step(&args));
+        report.push((name, peak, bytes(&args.0) + bytes(&args.1)));
+    }
+    for (name, peak, state) in report {
+        println!(
+            "{name}: peak {:.1} KiB allocated during one step; params + Adam state {:.1} KiB",
+            peak as f64 / 1024.0,
+            state as f64 / 1024.0
+        );
+    }
+}
+
+fn bench_digits_epoch(c: &mut Criterion) {
+    let d = data::load_digits(data::default_digits_dir(), DigitsLayout::Flat)
+        .expect("the digits data set (../shared/data/digits or $FERRAX_DIGITS_DIR)");
+    let opt = optim::adam(1e-3);
+    let step = adam_step(&opt);
+    let params = Mlp::new(&random::key(0), &[64, 128, 10], true);
+    let state = opt.init(&params);
+    let batches = Batches::new(&(d.train_images, d.train_labels), 32).shuffle(&random::key(1));
+    let epoch = |e: usize, p: Mlp, s: OptState| {
+        let (mut p, mut s) = (p, s);
+        for b in batches.epoch(e) {
+            let (p2, s2, _) = step(&(p, s, b));
+            (p, s) = (p2, s2);
+        }
+        (p, s)
+    };
+    let _ = epoch(0, params.clone(), state.clone()); // trace both batch sizes (32 and 28)
+    let mut g = c.benchmark_group("train");
+    g.throughput(Throughput::Elements(1500));
+    g.sample_size(20);
+    let mut e = 0;
+    g.bench_function(
+        "digits epoch mlp 64-128-10 b32 (1500 examples, shuffled)",
+        |b| {
+            b.iter(|| {
+                e += 1;
+                epoch(e, params.clone(), state.clone())
+            })
+        },
+    );
+    g.finish();
+}
+
+criterion_group!(benches, bench_steps, bench_digits_epoch);
+criterion_main!(benches);
