@@ -96,9 +96,7 @@ fn fold_lanes<T: Float>(xs: &[T], init: T, f: impl Fn(T, T) -> T + Copy) -> T {
     let chunks = xs.chunks_exact(ACC);
     let rest = chunks.remainder();
     for c in chunks {
-        for j in 0..ACC {
-            acc[j] = f(acc[j], c[j]);
-        }
+        combine_into(&mut acc, c, f);
     }
     for (a, &v) in acc.iter_mut().zip(rest) {
         *a = f(*a, v);
