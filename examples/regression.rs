@@ -79,17 +79,16 @@ fn fit<P: PyTree + Clone>(
 /// Least squares with an intercept, by the normal equations in f64 (Gauss-Jordan with
 /// partial pivoting): the best linear fit, to compare SGD with.
 fn least_squares(x: &[f32], y: &[f32], d: usize) -> Vec<f64> {
-    let n = y.len();
     let m = d + 1; // features + intercept
-    let row = |i: usize| (0..m).map(move |j| if j < d { x[i * d + j] as f64 } else { 1.0 });
+                   // The augmented normal equations [XᵀX | Xᵀy], X with a column of ones.
     let mut a = vec![vec![0.0f64; m + 1]; m];
-    for i in 0..n {
-        let r: Vec<f64> = row(i).collect();
-        for j in 0..m {
-            for k in 0..m {
-                a[j][k] += r[j] * r[k];
+    for (xi, &yi) in x.chunks(d).zip(y) {
+        let r: Vec<f64> = xi.iter().map(|&v| v as f64).chain([1.0]).collect();
+        for (aj, &rj) in a.iter_mut().zip(&r) {
+            for (ajk, &rk) in aj.iter_mut().zip(&r) {
+                *ajk += rj * rk;
             }
-            a[j][m] += r[j] * y[i] as f64;
+            aj[m] += rj * yi as f64;
         }
     }
     for c in 0..m {
@@ -97,16 +96,20 @@ fn least_squares(x: &[f32], y: &[f32], d: usize) -> Vec<f64> {
             .max_by(|&i, &j| a[i][c].abs().total_cmp(&a[j][c].abs()))
             .unwrap();
         a.swap(c, p);
-        for r in 0..m {
+        let pivot = a[c].clone();
+        for (r, row) in a.iter_mut().enumerate() {
             if r != c {
-                let f = a[r][c] / a[c][c];
-                for k in c..=m {
-                    a[r][k] -= f * a[c][k];
+                let f = row[c] / pivot[c];
+                for (v, pv) in row.iter_mut().zip(&pivot).skip(c) {
+                    *v -= f * pv;
                 }
             }
         }
     }
-    (0..m).map(|j| a[j][m] / a[j][j]).collect()
+    a.iter()
+        .enumerate()
+        .map(|(j, row)| row[m] / row[j])
+        .collect()
 }
 
 fn main() {

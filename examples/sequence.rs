@@ -102,6 +102,12 @@ impl TransformerModel {
     }
 }
 
+/// Training and test sequences with their reversals.
+struct Sets {
+    train: (Tensor, Tensor),
+    test: (Tensor, Tensor),
+}
+
 /// Trains `params` with Adam for `epochs`, printing per-epoch lines; returns the test token
 /// accuracy and the seconds spent.
 fn train<P: PyTree + Clone>(
@@ -110,10 +116,10 @@ fn train<P: PyTree + Clone>(
     forward: impl Fn(&P, &Tensor) -> Tensor + Copy,
     lr: f64,
     epochs: usize,
-    data: &(Tensor, Tensor),
-    test: &(Tensor, Tensor),
+    sets: &Sets,
     key: &Tensor,
 ) -> (f64, f64) {
+    let (data, test) = (&sets.train, &sets.test);
     let opt = optim::adam(lr);
     let state = opt.init(&params);
     let step = jit(|(p, s, (x, y)): &(P, OptState, (Tensor, Tensor))| {
@@ -164,8 +170,10 @@ fn main() {
     };
     let keys = random::split(&random::key(0), 6);
     let k = |i| random::key_at(&keys, i);
-    let data = dataset(&k(0), TRAIN);
-    let test = dataset(&k(1), TEST);
+    let sets = Sets {
+        train: dataset(&k(0), TRAIN),
+        test: dataset(&k(1), TEST),
+    };
     println!("task: reverse {LEN} random digits; {TRAIN} training and {TEST} test sequences\n");
     let mut results = Vec::new();
     if run_lstm {
@@ -175,8 +183,7 @@ fn main() {
             |p: &LstmModel, x: &Tensor| p.forward(x),
             3e-3,
             5,
-            &data,
-            &test,
+            &sets,
             &k(3),
         );
         results.push(("LSTM", r));
@@ -188,8 +195,7 @@ fn main() {
             |p: &TransformerModel, x: &Tensor| p.forward(x),
             1e-3,
             2,
-            &data,
-            &test,
+            &sets,
             &k(5),
         );
         results.push(("Transformer", r));
