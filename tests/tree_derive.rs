@@ -426,3 +426,29 @@ fn same_named_types_in_different_modules_differ() {
     });
     assert!(msg.contains("expected a `Linear`"), "{msg}");
 }
+
+/// `#[derive(PyTree)]` inside a `macro_rules!` whose field types are macro arguments.
+macro_rules! pair_struct {
+    ($name:ident, $a:ty, $b:ty) => {
+        #[derive(PyTree, Clone)]
+        struct $name {
+            first: $a,
+            second: $b,
+        }
+    };
+}
+
+pair_struct!(MacroPair, Tensor, Vec<Tensor>);
+
+#[test]
+fn derive_inside_macro_rules() {
+    let p = MacroPair {
+        first: Tensor::scalar(1.0f32),
+        second: vec![Tensor::scalar(2.0f32), Tensor::scalar(3.0f32)],
+    };
+    let (leaves, def) = p.flatten();
+    assert_eq!(leaves.len(), 3);
+    let back = MacroPair::unflatten(&def, leaves);
+    assert_eq!(back.second[1].item::<f32>(), 3.0);
+    assert_eq!(back.first.item::<f32>(), 1.0);
+}

@@ -128,6 +128,12 @@ fn mentions(tokens: TokenStream2, params: &BTreeSet<String>, found: &mut BTreeSe
 }
 
 fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
+    // Locals of the generated code get call-site spans (not the field types' spans, which
+    // `quote_spanned!` uses for error positions), so they still resolve when the type tokens
+    // come from a `macro_rules!` expansion with its own hygiene.
+    let leaves_ident = format_ident!("__leaves");
+    let def_ident = format_ident!("__def");
+    let node_ident = format_ident!("__node");
     for attr in &input.attrs {
         if attr.path().is_ident("pytree") {
             return Err(syn::Error::new_spanned(
@@ -264,11 +270,11 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
         let children: Vec<&Field> = v.fields.iter().filter(|f| f.role == Role::Child).collect();
         let flatten = children.iter().map(|f| {
             let (ty, b) = (&f.ty, &f.binding);
-            quote_spanned!(ty.span()=> <#ty as ::ferrax::tree::PyTree>::flatten_into(#b, __leaves);)
+            quote_spanned!(ty.span()=> <#ty as ::ferrax::tree::PyTree>::flatten_into(#b, #leaves_ident);)
         });
         let def_children = children.iter().map(|f| {
             let (ty, b) = (&f.ty, &f.binding);
-            quote_spanned!(ty.span()=> <#ty as ::ferrax::tree::PyTree>::treedef_into(#b, __def);)
+            quote_spanned!(ty.span()=> <#ty as ::ferrax::tree::PyTree>::treedef_into(#b, #def_ident);)
         });
         let statics = v.fields.iter().filter(|f| f.role == Role::Static).map(|f| {
             let (ty, b) = (&f.ty, &f.binding);
@@ -289,11 +295,11 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
             let (m, ty) = (&f.member, &f.ty);
             match f.role {
                 Role::Child => quote_spanned!(ty.span()=>
-                    #m: <#ty as ::ferrax::tree::PyTree>::unflatten_from(__node.child(), __leaves)),
+                    #m: <#ty as ::ferrax::tree::PyTree>::unflatten_from(#node_ident.child(), #leaves_ident)),
                 Role::Static => {
                     let k = static_ix;
                     static_ix += 1;
-                    quote_spanned!(ty.span()=> #m: __node.static_field::<#ty>(#k))
+                    quote_spanned!(ty.span()=> #m: #node_ident.static_field::<#ty>(#k))
                 }
                 Role::Skip => quote_spanned!(ty.span()=> #m: ::core::default::Default::default()),
             }
@@ -315,7 +321,7 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
         let v = &variants[0];
         let flatten = struct_let(v, |f| {
             let (ty, b) = (&f.ty, &f.binding);
-            quote_spanned!(ty.span()=> <#ty as ::ferrax::tree::PyTree>::flatten_into(#b, __leaves);)
+            quote_spanned!(ty.span()=> <#ty as ::ferrax::tree::PyTree>::flatten_into(#b, #leaves_ident);)
         });
         let binds = v.fields.iter().filter(|f| f.role != Role::Skip).map(|f| {
             let (m, b) = (&f.member, &f.binding);
@@ -323,7 +329,7 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
         });
         let def_children = v.fields.iter().filter(|f| f.role == Role::Child).map(|f| {
             let (ty, b) = (&f.ty, &f.binding);
-            quote_spanned!(ty.span()=> <#ty as ::ferrax::tree::PyTree>::treedef_into(#b, __def);)
+            quote_spanned!(ty.span()=> <#ty as ::ferrax::tree::PyTree>::treedef_into(#b, #def_ident);)
         });
         let statics = v.fields.iter().filter(|f| f.role == Role::Static).map(|f| {
             let (ty, b) = (&f.ty, &f.binding);
