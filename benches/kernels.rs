@@ -1,6 +1,6 @@
 //! The elementwise and reduction kernels: per unary op on f32[10^6], the dispatched slice
 //! kernel (`unary_f32`, AVX-512 or AVX2+FMA when present), the same kernel forced to its
-//! portable copy, and a plain per-element std/libm loop (`x.tanh()`); then eager reductions
+//! AVX2+FMA copy (on AVX-512 machines) and to its portable copy, and a plain per-element std/libm loop (`x.tanh()`); then eager reductions
 //! (`lax::reduce_sum/max/min`) of f32[128, 512] over axis 0 (a bias gradient's column sum)
 //! and axis 1, and of f32[10^6] over everything. Throughput in elements/s (criterion prints
 //! GElem/s). Numbers are in the module notes of `src/kernels/unary_simd.rs` and
@@ -69,6 +69,11 @@ fn unary(c: &mut Criterion) {
         g.bench_function(format!("{name}/dispatched"), |b| {
             b.iter(|| unary_f32(op, black_box(src), &mut out))
         });
+        if SimdLevel::detect() == SimdLevel::Avx512 {
+            g.bench_function(format!("{name}/avx2_fma"), |b| {
+                b.iter(|| unary_f32_at(SimdLevel::Avx2Fma, op, black_box(src), &mut out))
+            });
+        }
         g.bench_function(format!("{name}/portable"), |b| {
             b.iter(|| unary_f32_at(SimdLevel::Portable, op, black_box(src), &mut out))
         });
