@@ -5,7 +5,7 @@
 //! forward + backward 34.9 ms; targets <= 1.5 / <= 10 ms. Also the single kernels the
 //! backward pass runs (the two conv transposes and max-pool's select_and_scatter_add).
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::Criterion;
 use ferrax::core::Shape;
 use ferrax::lax::{self, ConvDimensionNumbers, ConvParams, SelectPrim, WindowKind};
 use ferrax::prelude::*;
@@ -92,68 +92,127 @@ fn setup() -> (Params, Tensor, Tensor) {
     (params, x, labels)
 }
 
-fn bench_cnn(c: &mut Criterion) {
+/// Named cases: the whole CNN (eager and jitted, forward and value_and_grad) and the
+/// kernels its backward pass runs, one at a time, on the CNN's shapes.
+fn cases() -> Vec<(&'static str, Box<dyn Fn()>)> {
     let (params, x, labels) = setup();
-    let f = |p: &Params| loss(p, &x, &labels);
-    let vg = value_and_grad(f);
-    let jf = jit(f);
-    let jvg = jit(value_and_grad(f));
-    c.bench_function("cnn b64 eager forward", |b| {
-        b.iter(|| f(black_box(&params)))
-    });
-    c.bench_function("cnn b64 jit forward", |b| b.iter(|| jf(black_box(&params))));
-    c.bench_function("cnn b64 eager value_and_grad", |b| {
-        b.iter(|| vg(black_box(&params)))
-    });
-    c.bench_function("cnn b64 jit value_and_grad", |b| {
-        b.iter(|| jvg(black_box(&params)))
-    });
-}
-
-/// The backward pass's kernels one at a time, on the CNN's shapes.
-fn bench_kernels(c: &mut Criterion) {
-    let (params, x, _) = setup();
-    let (w1, _, w2, ..) = &params;
-    let h1 = conv(&x, w1); // [64, 26, 26, 32]
+    let (w1, _, w2, ..) = params.clone();
+    let h1 = conv(&x, &w1); // [64, 26, 26, 32]
     let p1 = max_pool(&h1); // [64, 13, 13, 32]
-    let g2 = conv(&p1, w2); // [64, 11, 11, 64], stands in for a cotangent
-    c.bench_function("kernel conv1 forward", |b| {
-        b.iter(|| conv(black_box(&x), w1))
-    });
-    c.bench_function("kernel conv2 forward", |b| {
-        b.iter(|| conv(black_box(&p1), w2))
-    });
+    let g2 = conv(&p1, &w2); // [64, 11, 11, 64], stands in for a cotangent
+    let f = {
+        let (x, labels) = (x.clone(), labels.clone());
+        move |p: &Params| loss(p, &x, &labels)
+    };
+    let vg = value_and_grad(f.clone());
+    let jf = jit(f.clone());
+    let jvg = jit(value_and_grad(f.clone()));
     let (_, pull2) = vjp(
         |(h, w): &(Tensor, Tensor)| conv(h, w),
         &(p1.clone(), w2.clone()),
     );
-    c.bench_function("kernel conv2 vjp (input + weight grads)", |b| {
-        b.iter(|| pull2(black_box(&g2)))
-    });
-    let (_, pull1) = vjp(|w: &Tensor| conv(&x, w), w1);
-    c.bench_function("kernel conv1 weight grad", |b| {
-        b.iter(|| pull1(black_box(&h1)))
-    });
-    c.bench_function("kernel max_pool forward", |b| {
-        b.iter(|| max_pool(black_box(&h1)))
-    });
-    c.bench_function("kernel max_pool backward", |b| {
-        b.iter(|| {
-            lax::select_and_scatter_add(
-                black_box(&p1),
-                &h1,
-                SelectPrim::Ge,
-                &[1, 2, 2, 1],
-                &[1, 2, 2, 1],
-                &[(0, 0); 4],
-            )
-        })
-    });
+    let (_, pull1) = vjp(
+        {
+            let x = x.clone();
+            move |w: &Tensor| conv(&x, w)
+        },
+        &w1,
+    );
+    let (pa, pb, pc, pd) = (params.clone(), params.clone(), params.clone(), params);
+    let (x1, p1a, p1b, h1a, h1b) = (x, p1.clone(), p1, h1.clone(), h1);
+    vec![
+        (
+            "cnn b64 eager forward",
+            Box::new(move || drop(f(black_box(&pa)))),
+        ),
+        (
+            "cnn b64 jit forward",
+            Box::new(move || drop(jf(black_box(&pb)))),
+        ),
+        (
+            "cnn b64 eager value_and_grad",
+            Box::new(move || drop(vg(black_box(&pc)))),
+        ),
+        (
+            "cnn b64 jit value_and_grad",
+            Box::new(move || drop(jvg(black_box(&pd)))),
+        ),
+        (
+            "kernel conv1 forward",
+            Box::new(move || drop(conv(black_box(&x1), &w1))),
+        ),
+        (
+            "kernel conv2 forward",
+            Box::new(move || drop(conv(black_box(&p1a), &w2))),
+        ),
+        (
+            "kernel conv2 vjp (input + weight grads)",
+            Box::new(move || drop(pull2(black_box(&g2)))),
+        ),
+        (
+            "kernel conv1 weight grad",
+            Box::new(move || drop(pull1(black_box(&h1a)))),
+        ),
+        (
+            "kernel max_pool forward",
+            Box::new({
+                let h1 = h1b.clone();
+                move || drop(max_pool(black_box(&h1)))
+            }),
+        ),
+        (
+            "kernel max_pool backward",
+            Box::new(move || {
+                drop(lax::select_and_scatter_add(
+                    black_box(&p1b),
+                    &h1b,
+                    SelectPrim::Ge,
+                    &[1, 2, 2, 1],
+                    &[1, 2, 2, 1],
+                    &[(0, 0); 4],
+                ))
+            }),
+        ),
+    ]
 }
 
-criterion_group! {
-    name = benches;
-    config = Criterion::default().sample_size(20);
-    targets = bench_cnn, bench_kernels
+fn bench_all(c: &mut Criterion) {
+    for (name, run) in cases() {
+        c.bench_function(name, |b| b.iter(&run));
+    }
 }
-criterion_main!(benches);
+
+/// With `CNN_CASE=<name prefix>` (and `CNN_ITERS`, default 100), runs just those cases that
+/// many times without criterion and prints the minimum and median time per call: on a busy
+/// machine the minimum is the run that was not preempted. Also the way to `perf record` one
+/// case.
+fn main() {
+    if let Ok(prefix) = std::env::var("CNN_CASE") {
+        let iters: usize = std::env::var("CNN_ITERS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(100);
+        for (name, run) in cases() {
+            if name.starts_with(&prefix) {
+                run(); // warm-up: jit traces, caches and allocator
+                let mut times: Vec<f64> = (0..iters)
+                    .map(|_| {
+                        let start = std::time::Instant::now();
+                        run();
+                        start.elapsed().as_secs_f64() * 1e3
+                    })
+                    .collect();
+                times.sort_by(f64::total_cmp);
+                println!(
+                    "{name}: min {:.3} ms, median {:.3} ms over {iters}",
+                    times[0],
+                    times[iters / 2]
+                );
+            }
+        }
+        return;
+    }
+    let mut c = Criterion::default().sample_size(20).configure_from_args();
+    bench_all(&mut c);
+    c.final_summary();
+}

@@ -368,6 +368,17 @@ fn fill_rows<T: Copy + Default>(
         let (n, pos) = (row / g.positions, row % g.positions);
         let image = &lhs[(first_image + n) * g.image * features..];
         let offs = &g.offsets[pos * g.taps..(pos + 1) * g.taps];
+        if group_features == 1 {
+            // One element per tap (a single-channel input): no per-tap memcpy call.
+            for (d, &off) in dst.iter_mut().zip(offs) {
+                *d = if off == HOLE {
+                    T::default()
+                } else {
+                    image[off * features + first_feature]
+                };
+            }
+            continue;
+        }
         for (d, &off) in dst.chunks_mut(group_features).zip(offs) {
             if off == HOLE {
                 d.fill(T::default());
@@ -473,6 +484,17 @@ fn reduction_major<T: ConvElement>(
             for (row, dst) in (r0..r1).zip(buf.chunks_mut(m)) {
                 let (f, t) = (row / g.taps, row % g.taps);
                 let image = &l[f * g.image * batch..];
+                if batch == 1 {
+                    for (p, d) in dst.iter_mut().enumerate() {
+                        let off = g.offsets[p * g.taps + t];
+                        *d = if off == HOLE {
+                            T::default()
+                        } else {
+                            image[off]
+                        };
+                    }
+                    continue;
+                }
                 for (p, d) in dst.chunks_mut(batch).enumerate() {
                     let off = g.offsets[p * g.taps + t];
                     if off == HOLE {

@@ -210,16 +210,15 @@ pub fn reduce_window_extremum<T: WindowElement + Send + Sync>(
                 let src = &xb[off..off + inner];
                 if max {
                     for (d, &v) in dst.iter_mut().zip(src) {
-                        // Keeps a NaN already there; takes a NaN from `v`.
-                        if !(*d >= v || d.is_nan_()) {
-                            *d = v;
-                        }
+                        // Keeps a NaN already there; takes a NaN from `v`. A select, not a
+                        // branch: it vectorizes and does not mispredict on random data.
+                        let keep = (*d >= v) | d.is_nan_();
+                        *d = if keep { *d } else { v };
                     }
                 } else {
                     for (d, &v) in dst.iter_mut().zip(src) {
-                        if !(*d <= v || d.is_nan_()) {
-                            *d = v;
-                        }
+                        let keep = (*d <= v) | d.is_nan_();
+                        *d = if keep { *d } else { v };
                     }
                 }
             }
@@ -227,6 +226,52 @@ pub fn reduce_window_extremum<T: WindowElement + Send + Sync>(
     };
     per_outer(&plan, &mut out, plan.out_block, reduce);
     ArrayD::from_shape_vec(IxDyn(out_shape), out).expect("one value per window")
+}
+
+/// Channels chosen together in registers (fixed-size arrays, so the compare-and-select
+/// compiles to vector blends instead of mispredicting branches and conditional stores).
+const LANES: usize = 16;
+
+/// Windows of at most this many taps scatter tap by tap (see `select_and_scatter_add`).
+const SCATTER_PER_TAP: usize = 16;
+
+/// True if `v` replaces the current choice `b`: strictly greater (`GE`) or less, so ties keep
+/// the first; a NaN beats any number and a NaN already chosen stays. Non-short-circuit
+/// operators keep it branch-free.
+#[inline(always)]
+fn takes<T: WindowElement, const GE: bool>(v: T, b: T) -> bool {
+    let better = if GE { v > b } else { v < b };
+    !b.is_nan_() & (v.is_nan_() | better)
+}
+
+/// Fills `chosen[c]` with the index into `offs` of the chosen element of channel `c` over
+/// the window's taps `xb[off + c]`.
+fn choose_window<T: WindowElement, const GE: bool>(xb: &[T], offs: &[usize], chosen: &mut [u32]) {
+    let inner = chosen.len();
+    let full = inner / LANES * LANES;
+    for c0 in (0..full).step_by(LANES) {
+        let mut best: [T; LANES] = xb[offs[0] + c0..][..LANES].try_into().expect("LANES");
+        let mut idx = [0u32; LANES];
+        for (k, &off) in offs.iter().enumerate().skip(1) {
+            let src: &[T; LANES] = xb[off + c0..][..LANES].try_into().expect("LANES");
+            for l in 0..LANES {
+                let take = takes::<T, GE>(src[l], best[l]);
+                best[l] = if take { src[l] } else { best[l] };
+                idx[l] = if take { k as u32 } else { idx[l] };
+            }
+        }
+        chosen[c0..c0 + LANES].copy_from_slice(&idx);
+    }
+    for (c, ch) in chosen.iter_mut().enumerate().skip(full) {
+        let mut best = xb[offs[0] + c];
+        *ch = 0;
+        for (k, &off) in offs.iter().enumerate().skip(1) {
+            if takes::<T, GE>(xb[off + c], best) {
+                best = xb[off + c];
+                *ch = k as u32;
+            }
+        }
+    }
 }
 
 /// For each window of one outer block of the operand `xb`, the index into `offs` of its
@@ -239,38 +284,14 @@ fn choose_each<T: WindowElement>(
     select: SelectPrim,
     mut f: impl FnMut(usize, &[usize], &[u32]),
 ) {
-    let inner = plan.inner;
-    let mut best: Vec<T> = Vec::with_capacity(inner);
-    let mut chosen = vec![0u32; inner];
+    let mut chosen = vec![0u32; plan.inner];
     plan.for_each_window(|wi, offs| {
-        let Some(&first) = offs.first() else {
+        if offs.is_empty() {
             return;
-        };
-        best.clear();
-        best.extend_from_slice(&xb[first..first + inner]);
-        chosen.fill(0);
-        for (k, &off) in offs.iter().enumerate().skip(1) {
-            let src = &xb[off..off + inner];
-            let k = k as u32;
-            let it = best.iter_mut().zip(chosen.iter_mut()).zip(src);
-            match select {
-                SelectPrim::Ge => {
-                    for ((b, c), &v) in it {
-                        if !b.is_nan_() && (v.is_nan_() || v > *b) {
-                            *b = v;
-                            *c = k;
-                        }
-                    }
-                }
-                SelectPrim::Le => {
-                    for ((b, c), &v) in it {
-                        if !b.is_nan_() && (v.is_nan_() || v < *b) {
-                            *b = v;
-                            *c = k;
-                        }
-                    }
-                }
-            }
+        }
+        match select {
+            SelectPrim::Ge => choose_window::<T, true>(xb, offs, &mut chosen),
+            SelectPrim::Le => choose_window::<T, false>(xb, offs, &mut chosen),
         }
         f(wi, offs, &chosen);
     });
@@ -349,9 +370,21 @@ pub fn select_and_scatter_add<T: WindowElement + Send + Sync>(
         let sb = &ss[o * plan.out_block..(o + 1) * plan.out_block];
         choose_each(&plan, xb, select, |wi, offs, chosen| {
             let src = &sb[wi * inner..(wi + 1) * inner];
-            for (c, (&s, &k)) in src.iter().zip(chosen).enumerate() {
-                let d = &mut block[offs[k as usize] + c];
-                *d = WindowElement::add(*d, s);
+            if offs.len() <= SCATTER_PER_TAP {
+                // Tap by tap, adding zero where the tap was not chosen: branch-free and
+                // vectorized, cheaper than one indexed read-modify-write per channel.
+                for (k, &off) in offs.iter().enumerate() {
+                    let k = k as u32;
+                    let dst = &mut block[off..off + inner];
+                    for ((d, &s), &ch) in dst.iter_mut().zip(src).zip(chosen) {
+                        *d = WindowElement::add(*d, if ch == k { s } else { T::ZERO });
+                    }
+                }
+            } else {
+                for (c, (&s, &k)) in src.iter().zip(chosen).enumerate() {
+                    let d = &mut block[offs[k as usize] + c];
+                    *d = WindowElement::add(*d, s);
+                }
             }
         });
     });
