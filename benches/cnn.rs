@@ -120,7 +120,15 @@ fn cases() -> Vec<(&'static str, Box<dyn Fn()>)> {
     );
     let (pa, pb, pc, pd) = (params.clone(), params.clone(), params.clone(), params);
     let (x1, p1a, p1b, h1a, h1b) = (x, p1.clone(), p1, h1.clone(), h1);
+    let (a, b) = (
+        Tensor::from_vec(values(7744 * 288, 8, 1.0), &[7744, 288]),
+        Tensor::from_vec(values(288 * 64, 9, 1.0), &[288, 64]),
+    );
     vec![
+        (
+            "kernel matmul 7744x288x64 (conv2's product, for reference)",
+            Box::new(move || drop(black_box(&a).matmul(&b))),
+        ),
         (
             "cnn b64 eager forward",
             Box::new(move || drop(f(black_box(&pa)))),
