@@ -11,6 +11,7 @@ use crate::kernels::elementwise::{unary_f32, unary_f64};
 use crate::prims::binary::{compare, float_op, NextAfter};
 use crate::prims::{BinaryOp, ElementwiseOp, Prim, UnaryOp};
 use crate::tensor::{array_from_vec, ArrayData, DType, Tensor};
+use std::mem::MaybeUninit;
 
 /// Elements per chunk: with a dozen live registers this stays within L1/L2.
 const CHUNK: usize = 1024;
@@ -253,7 +254,9 @@ impl FusedKernel {
             self.run_range(&ins, 0, self.n, &mut all);
         }
         outs.into_iter()
-            .map(|o| Tensor::from_array(o.finish(&self.shape)))
+            // SAFETY: `run_range` wrote every element of every output (each chunk of its
+            // range, for every output).
+            .map(|o| Tensor::from_array(unsafe { o.finish(&self.shape) }))
             .collect()
     }
 
@@ -271,17 +274,17 @@ impl FusedKernel {
             for op in &self.ops {
                 self.step(op, ins, &mut regs, lo, len);
             }
-            for ((src, d), out) in self.outputs.iter().zip(outs.iter_mut()) {
-                let at = lo - start;
-                match (out, d) {
-                    (OutSlice::F32(o), _) => {
-                        write(&mut o[at..at + len], view::<f32>(*src, ins, &regs, lo, len))
+            let at = lo - start;
+            for ((src, _), out) in self.outputs.iter().zip(outs.iter_mut()) {
+                match out {
+                    OutSlice::F32(o) => {
+                        write_uninit(&mut o[at..at + len], view(*src, ins, &regs, lo, len))
                     }
-                    (OutSlice::F64(o), _) => {
-                        write(&mut o[at..at + len], view::<f64>(*src, ins, &regs, lo, len))
+                    OutSlice::F64(o) => {
+                        write_uninit(&mut o[at..at + len], view(*src, ins, &regs, lo, len))
                     }
-                    (OutSlice::Bool(o), _) => {
-                        write(&mut o[at..at + len], view_bool(*src, ins, &regs, lo, len))
+                    OutSlice::Bool(o) => {
+                        write_uninit(&mut o[at..at + len], view_bool(*src, ins, &regs, lo, len))
                     }
                 }
             }
@@ -342,25 +345,43 @@ impl<'a> Input<'a> {
     }
 }
 
-/// An output array being filled.
+/// An output array being filled. Allocated uninitialized (no zeroing pass over memory the
+/// kernel is about to write anyway); every element is written exactly once by
+/// [`FusedKernel::run_range`] before [`OutBuf::finish`] reads it.
 enum OutBuf {
-    F32(Vec<f32>),
-    F64(Vec<f64>),
-    Bool(Vec<bool>),
+    F32(Vec<MaybeUninit<f32>>),
+    F64(Vec<MaybeUninit<f64>>),
+    Bool(Vec<MaybeUninit<bool>>),
 }
 
 enum OutSlice<'a> {
-    F32(&'a mut [f32]),
-    F64(&'a mut [f64]),
-    Bool(&'a mut [bool]),
+    F32(&'a mut [MaybeUninit<f32>]),
+    F64(&'a mut [MaybeUninit<f64>]),
+    Bool(&'a mut [MaybeUninit<bool>]),
+}
+
+fn uninit_vec<T>(n: usize) -> Vec<MaybeUninit<T>> {
+    let mut v = Vec::with_capacity(n);
+    // SAFETY: `MaybeUninit<T>` needs no initialization, and the capacity is `n`.
+    unsafe { v.set_len(n) };
+    v
+}
+
+/// # Safety
+/// Every element of `v` must have been written.
+unsafe fn assume_init<T>(v: Vec<MaybeUninit<T>>) -> Vec<T> {
+    let mut v = std::mem::ManuallyDrop::new(v);
+    // SAFETY: same allocation, length and capacity; `MaybeUninit<T>` has `T`'s layout, and
+    // the caller guarantees every element is initialized.
+    unsafe { Vec::from_raw_parts(v.as_mut_ptr().cast::<T>(), v.len(), v.capacity()) }
 }
 
 impl OutBuf {
     fn new(d: DType, n: usize) -> OutBuf {
         match d {
-            DType::F32 => OutBuf::F32(vec![0.0; n]),
-            DType::F64 => OutBuf::F64(vec![0.0; n]),
-            DType::Bool => OutBuf::Bool(vec![false; n]),
+            DType::F32 => OutBuf::F32(uninit_vec(n)),
+            DType::F64 => OutBuf::F64(uninit_vec(n)),
+            DType::Bool => OutBuf::Bool(uninit_vec(n)),
             d => unreachable!("fused outputs are float or bool, got {d:?}"),
         }
     }
@@ -390,11 +411,32 @@ impl OutBuf {
         }
     }
 
-    fn finish(self, shape: &[usize]) -> ArrayData {
-        match self {
-            OutBuf::F32(v) => ArrayData::F32(array_from_vec(shape, v)),
-            OutBuf::F64(v) => ArrayData::F64(array_from_vec(shape, v)),
-            OutBuf::Bool(v) => ArrayData::Bool(array_from_vec(shape, v)),
+    /// # Safety
+    /// Every element must have been written.
+    unsafe fn finish(self, shape: &[usize]) -> ArrayData {
+        // SAFETY: forwarded to the caller.
+        unsafe {
+            match self {
+                OutBuf::F32(v) => ArrayData::F32(array_from_vec(shape, assume_init(v))),
+                OutBuf::F64(v) => ArrayData::F64(array_from_vec(shape, assume_init(v))),
+                OutBuf::Bool(v) => ArrayData::Bool(array_from_vec(shape, assume_init(v))),
+            }
+        }
+    }
+}
+
+/// Writes a chunk into uninitialized output memory.
+fn write_uninit<T: Copy>(out: &mut [MaybeUninit<T>], v: View<'_, T>) {
+    match v {
+        View::Slice(s) => {
+            for (o, &x) in out.iter_mut().zip(s) {
+                o.write(x);
+            }
+        }
+        View::Splat(x) => {
+            for o in out.iter_mut() {
+                o.write(x);
+            }
         }
     }
 }
