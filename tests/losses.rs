@@ -409,7 +409,8 @@ fn huge_logits_give_finite_values_and_gradients() {
     let x = Tensor::from_vec(vec![1e30f32, -1e30, 3.0, -1e30, 1e30, -2.0], &[2, 3]);
     let y = Tensor::from_vec(vec![0, 2], &[2]);
     let onehot = jnp::one_hot(&y, 3);
-    let fs: Vec<(&str, Box<dyn Fn(&Tensor) -> Tensor>)> = vec![
+    type Loss<'a> = Box<dyn Fn(&Tensor) -> Tensor + 'a>;
+    let fs: Vec<(&str, Loss)> = vec![
         (
             "ce_int",
             Box::new(|x: &Tensor| losses::softmax_cross_entropy_with_integer_labels(x, &y).sum()),

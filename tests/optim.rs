@@ -201,9 +201,12 @@ fn every_optimizer_matches_optax_for_five_steps() {
 
 // ------------------------------------------------------------------ f64 references
 
+/// One reference update: (step, gradient, params) -> new params.
+type ReferenceStep = Box<dyn FnMut(usize, &[f64], &[f64]) -> Vec<f64>>;
+
 /// Optax's update rules written out in plain f64, one optimizer at a time.
 struct Reference {
-    step: Box<dyn FnMut(usize, &[f64], &[f64]) -> Vec<f64>>,
+    step: ReferenceStep,
 }
 
 fn ema(m: &mut [f64], g: &[f64], decay: f64, pow: i32) {
