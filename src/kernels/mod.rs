@@ -4,8 +4,8 @@
 pub mod conv;
 pub mod elementwise;
 pub mod matmul;
-pub mod window;
 pub mod reduce;
 pub mod simd;
 mod unary_simd;
 mod vmath;
+pub mod window;
