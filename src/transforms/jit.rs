@@ -218,6 +218,9 @@ struct Entry {
     program: Arc<Program>,
     /// ...with these leading inputs (the optimized jaxpr's constants).
     program_consts: Vec<Tensor>,
+    /// The jaxpr the program was compiled from: optimized, then fused, with the constants as
+    /// leading invars.
+    fused: Arc<Jaxpr>,
     out_def: TreeDef,
 }
 
@@ -312,11 +315,11 @@ impl<P: PyTree, O: PyTree, F: Fn(&P) -> O> Jitted<P, O, F> {
         // Transformations see the jaxpr as traced (so derivatives are those of `f`, op for
         // op); the program that runs is optimized and fused.
         let optimized = optimize_for_jit(closed.clone());
-        let program = Arc::new(Program::new(&crate::passes::fuse(&closure_converted(
-            &optimized,
-        ))));
+        let fused = Arc::new(crate::passes::fuse(&closure_converted(&optimized)));
+        let program = Arc::new(Program::new(&fused));
         let entry = Rc::new(Entry {
             program,
+            fused,
             program_consts: optimized.consts.clone(),
             prim: jit_call(&self.name, closure_converted(&closed)),
             // Captured tracers of an enclosing transformation are only valid during this call:
@@ -409,6 +412,21 @@ impl<P: PyTree, O: PyTree, F: Fn(&P) -> O> Jitted<P, O, F> {
                 .zip(leaves)
                 .all(|(a, t)| a.dtype == t.dtype() && a.shape.as_slice() == t.shape());
         same.then(|| e.clone())
+    }
+
+    /// The jaxpr the compiled program runs for `x`'s signature: optimized, then fused
+    /// (`fused[...]` equations are elementwise groups run in one chunked pass), with the
+    /// captured constants as leading invars. Traces on a cache miss.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::transforms::{JitOptions, Jitted};
+    /// let f = Jitted::new(|x: &Tensor| (x.sin() * 2.0).exp(), JitOptions::default());
+    /// let text = f.compiled_jaxpr(&Tensor::zeros(&[4], DType::F32)).to_string();
+    /// assert!(text.contains("fused[") && text.contains("sin") && text.contains("exp"), "{text}");
+    /// ```
+    pub fn compiled_jaxpr(&self, x: &P) -> Jaxpr {
+        (*self.entry(Signature::of(x)).fused).clone()
     }
 
     /// The (optimized) jaxpr this function runs for `x`'s signature, with the captured
