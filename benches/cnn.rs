@@ -92,9 +92,12 @@ fn setup() -> (Params, Tensor, Tensor) {
     (params, x, labels)
 }
 
+/// One benchmarked call.
+type Case = Box<dyn Fn()>;
+
 /// Named cases: the whole CNN (eager and jitted, forward and value_and_grad) and the
 /// kernels its backward pass runs, one at a time, on the CNN's shapes.
-fn cases() -> Vec<(&'static str, Box<dyn Fn()>)> {
+fn cases() -> Vec<(&'static str, Case)> {
     let (params, x, labels) = setup();
     let (w1, _, w2, ..) = params.clone();
     let h1 = conv(&x, &w1); // [64, 26, 26, 32]
