@@ -711,3 +711,32 @@ fn max_min_propagate_nan_and_handle_infinities() {
 fn reduce_length_mismatch_panics() {
     reduce_f32(ReduceKind::Sum, &[1.0, 2.0, 3.0], &[2, 2], &[0]);
 }
+
+/// The dispatched copies really are the FMA ones: on an FMA machine some exp/erf/tanh results
+/// differ from the portable copy in the last bit (a silent fallback would make them equal).
+#[test]
+fn fma_levels_differ_from_the_portable_copy() {
+    let top = SimdLevel::detect();
+    if top == SimdLevel::Portable {
+        eprintln!("no FMA on this CPU: nothing to compare");
+        return;
+    }
+    let xs = mixed_inputs(100_000);
+    for op in [UnaryOp::Exp, UnaryOp::Erf, UnaryOp::Tanh] {
+        let mut a = vec![0f32; xs.len()];
+        let mut b = vec![0f32; xs.len()];
+        unary_f32_at(SimdLevel::Portable, op, &xs, &mut a);
+        unary_f32_at(top, op, &xs, &mut b);
+        let differ = a
+            .iter()
+            .zip(&b)
+            .filter(|(p, q)| p.to_bits() != q.to_bits())
+            .count();
+        eprintln!(
+            "{op:?}: {differ} of {} values differ between Portable and {top:?}",
+            xs.len()
+        );
+        assert!(differ > 0, "{op:?}: {top:?} gives the portable values");
+        assert!(a.iter().zip(&b).all(|(p, q)| ulps(*p, *q) <= 2));
+    }
+}

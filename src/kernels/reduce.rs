@@ -306,6 +306,7 @@ macro_rules! leveled {
             pass(kind, src, dims, dst)
         }
 
+        #[allow(clippy::match_single_binding)] // a single arm off x86-64
         fn $name(
             level: SimdLevel,
             kind: ReduceKind,

@@ -103,6 +103,7 @@ pub(crate) trait Mad {
 pub(crate) struct Split;
 
 /// One fused multiply-add; only used inside `#[target_feature(enable = "fma")]` code.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub(crate) struct Fused;
 
 impl Mad for Split {

@@ -151,6 +151,7 @@ unsafe fn f64_avx512(op: UnaryOp, src: &[f64], dst: &mut [f64]) {
 
 /// [`super::elementwise::unary_f32`] at a chosen level (lowered to what the CPU supports);
 /// lengths are the caller's to check.
+#[allow(clippy::match_single_binding)] // a single arm off x86-64
 pub(crate) fn run_f32(level: SimdLevel, op: UnaryOp, src: &[f32], dst: &mut [f32]) {
     match level.supported() {
         #[cfg(target_arch = "x86_64")]
@@ -164,6 +165,7 @@ pub(crate) fn run_f32(level: SimdLevel, op: UnaryOp, src: &[f32], dst: &mut [f32
 }
 
 /// [`super::elementwise::unary_f64`] at a chosen level (lowered to what the CPU supports).
+#[allow(clippy::match_single_binding)] // a single arm off x86-64
 pub(crate) fn run_f64(level: SimdLevel, op: UnaryOp, src: &[f64], dst: &mut [f64]) {
     match level.supported() {
         #[cfg(target_arch = "x86_64")]
