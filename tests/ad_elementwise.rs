@@ -316,7 +316,8 @@ proptest! {
     }
 
     /// `clamp(lo, x, hi)` with scalar or full bounds, `x` below, inside and above, away from
-    /// the bounds; in all three operands.
+    /// the bounds (and `x * x` away from them too, where it is the clamped value); in all
+    /// three operands.
     #[test]
     fn prop_clamp((shape, u) in shape_and_values(), scalar_lo in any::<bool>(), scalar_hi in any::<bool>()) {
         let x = arr(&shape, &u, Dom::R(-3.0, 3.0));
@@ -324,6 +325,9 @@ proptest! {
         let hi = arr(if scalar_hi { &[] } else { &shape[..] }, &u[40..], Dom::R(0.5, 1.5));
         prop_assume!(pairs(&x, &lo).iter().all(|&(a, b)| (a - b).abs() > 0.01));
         prop_assume!(pairs(&x, &hi).iter().all(|&(a, b)| (a - b).abs() > 0.01));
+        // The first check clamps x*x: keep it away from the upper bound too (x*x >= 0 > lo).
+        let xx = lax::mul(&x, &x);
+        prop_assume!(pairs(&xx, &hi).iter().all(|&(a, b)| (a - b).abs() > 0.01));
         check_grads(|(lo, x, hi): &(Tensor, Tensor, Tensor)| lax::clamp(lo, &lax::mul(x, x), hi), &(lo.clone(), x.clone(), hi.clone()), 2);
         let (l, h) = (lo.clone(), hi.clone());
         check_grads(move |x: &Tensor| lax::clamp(&l, x, &h), &x, 2);
