@@ -345,7 +345,8 @@ fn vjp_runs_both_transposes() {
 }
 
 /// Shapes above the parallel threshold (2^23 multiply-adds) with several blocks: forward
-/// blocks shared by the threads, weight-gradient blocks split over per-thread accumulators.
+/// blocks shared by the threads, scatter-form images shared by the threads,
+/// weight-gradient blocks split over per-thread accumulators.
 #[test]
 fn parallel_blocks() {
     let c = Conv::nhwc();
@@ -362,6 +363,19 @@ fn parallel_blocks() {
         out_spec: vec![2, 3, 0, 1],
         ..Conv::nhwc()
     };
+    // Its input gradient: padded by 2, fewer input than output positions (scatter form),
+    // images shared by the threads.
+    let t = Conv {
+        padding: vec![(2, 2), (2, 2)],
+        ..Conv::nhwc()
+    };
+    check_conv(
+        &t,
+        &t.lhs_shape(6, 64, &[10, 10]),
+        &t.rhs_shape(32, 64, &[3, 3]),
+        62,
+        false,
+    );
     // The weight gradient of that convolution: batch role 32 features, reduction 6 x 10 x 10.
     check_conv(
         &w,

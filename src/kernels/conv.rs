@@ -8,14 +8,17 @@
 //! the output rows. Blocks keep the buffer in L2 (no page-faulting giant im2col matrix) and
 //! are what the two cores share. Feature and batch groups each multiply by a column block of
 //! the kernel. A stride-1, unpadded 1x1 convolution skips im2col; feature groups with few
-//! features each (depthwise convolutions) are accumulated directly.
+//! features each (depthwise convolutions) are accumulated directly. A stride-1 convolution
+//! with fewer input than output positions (the input gradient JAX's lhs transpose emits,
+//! padded by the kernel size) runs in scatter form instead (`scatter`): one product per
+//! input position, added where it lands, so padding costs nothing.
 //!
 //! The weight gradient JAX emits (`_conv_general_dilated_transpose_rhs`) is a convolution
 //! whose "batch" is the forward features, whose "features" are the forward batch, and whose
 //! "kernel" is the output cotangent: a few output positions, each a reduction over
 //! `N * H * W`. When the operands come in that layout (`[feature, spatial..., batch]` and
 //! `[in feature, spatial..., out feature]`, as the transpose of an NHWC/HWIO convolution
-//! produces) it runs as [`reduction_major`]: the reduction is the gemm's `k`, blocks of it
+//! produces) it runs as `reduction_major`: the reduction is the gemm's `k`, blocks of it
 //! are gathered without transposing either operand and accumulated into one small output.
 
 use super::matmul::{matmul_strided, MatmulElement, PARALLEL_THRESHOLD};
@@ -23,6 +26,8 @@ use crate::prims::conv::ConvGeneralDilated;
 use crate::prims::util::strides;
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
+
+mod scatter;
 
 /// Marks a tap that reads padding or a dilation hole.
 const HOLE: usize = usize::MAX;
@@ -740,6 +745,8 @@ pub fn conv_general_dilated<T: ConvElement>(
                 1,
             );
         }
+    } else if !out.is_empty() && scatter::applies(p, in_sp, &out_sp) {
+        out = scatter::conv(l, r, p, in_sp, k_sp, &out_sp, out_n, features, out_features);
     } else if !out.is_empty() {
         let sizes = Sizes {
             features,

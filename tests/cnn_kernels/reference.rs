@@ -208,12 +208,14 @@ impl Conv {
         r: &[f64],
         rs: &[usize],
     ) -> (Vec<f64>, Vec<usize>) {
-        let mut acc: Vec<(usize, f64)> = Vec::new();
-        let shape = self.terms(ls, rs, |o, li, ri| acc.push((o, l[li] * r[ri])));
-        let mut out = vec![0.0; shape.iter().product()];
-        for (o, v) in acc {
-            out[o] += v;
-        }
+        let mut out: Vec<f64> = Vec::new();
+        let shape = self.terms(ls, rs, |o, li, ri| {
+            if o >= out.len() {
+                out.resize(o + 1, 0.0);
+            }
+            out[o] += l[li] * r[ri];
+        });
+        out.resize(shape.iter().product(), 0.0);
         (out, shape)
     }
 
