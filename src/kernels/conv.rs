@@ -368,11 +368,15 @@ fn fill_rows<T: Copy + Default>(
     buf: &mut [T],
 ) {
     let cols = g.taps * group_features;
-    for (j, dst) in buf.chunks_mut(cols).enumerate() {
-        let row = r0 + j;
-        let (n, pos) = (row / g.positions, row % g.positions);
+    // (image, position) of the current row, advanced instead of divided per row.
+    let (mut n, mut pos) = (r0 / g.positions, r0 % g.positions);
+    for dst in buf.chunks_mut(cols) {
         let image = &lhs[(first_image + n) * g.image * features..];
         let offs = &g.offsets[pos * g.taps..(pos + 1) * g.taps];
+        pos += 1;
+        if pos == g.positions {
+            (n, pos) = (n + 1, 0);
+        }
         if group_features == 1 {
             // One element per tap (a single-channel input): no per-tap memcpy call.
             for (d, &off) in dst.iter_mut().zip(offs) {
@@ -482,16 +486,21 @@ fn reduction_major<T: ConvElement>(
     }
     let kb = block_rows(m, k_total, 128);
     let nblocks = k_total.div_ceil(kb);
+    // The offset table by tap (`[t * positions + p]`): a gathered row reads one tap.
+    let mut by_tap = vec![HOLE; g.offsets.len()];
+    for (i, &off) in g.offsets.iter().enumerate() {
+        by_tap[(i % g.taps) * g.positions + i / g.taps] = off;
+    }
     let run = |blocks: std::ops::Range<usize>, acc: &mut [T]| {
         let mut buf = vec![T::default(); kb.min(k_total) * m];
         for (i, bi) in blocks.enumerate() {
             let (r0, r1) = (bi * kb, ((bi + 1) * kb).min(k_total));
             for (row, dst) in (r0..r1).zip(buf.chunks_mut(m)) {
                 let (f, t) = (row / g.taps, row % g.taps);
-                let image = &l[f * g.image * batch..];
+                let image = &l[f * g.image * batch..(f + 1) * g.image * batch];
+                let offs = &by_tap[t * g.positions..(t + 1) * g.positions];
                 if batch == 1 {
-                    for (p, d) in dst.iter_mut().enumerate() {
-                        let off = g.offsets[p * g.taps + t];
+                    for (d, &off) in dst.iter_mut().zip(offs) {
                         *d = if off == HOLE {
                             T::default()
                         } else {
@@ -500,8 +509,7 @@ fn reduction_major<T: ConvElement>(
                     }
                     continue;
                 }
-                for (p, d) in dst.chunks_mut(batch).enumerate() {
-                    let off = g.offsets[p * g.taps + t];
+                for (d, &off) in dst.chunks_mut(batch).zip(offs) {
                     if off == HOLE {
                         d.fill(T::default());
                     } else {
@@ -531,19 +539,28 @@ fn reduction_major<T: ConvElement>(
         return out;
     }
     let per = nblocks.div_ceil(parts);
-    let partials: Vec<Vec<T>> = (1..parts)
-        .into_par_iter()
-        .map(|part| {
-            let mut acc = vec![T::default(); m * out_features];
-            let (lo, hi) = (part * per, ((part + 1) * per).min(nblocks));
-            if lo < hi {
-                run(lo..hi, &mut acc);
-            }
-            acc
-        })
-        .collect();
-    run(0..per.min(nblocks), &mut out);
-    for acc in partials {
+    // Part 0 accumulates into `out`, the others into their own buffers, all at once.
+    let (first, rest): (Vec<T>, Vec<Vec<T>>) = rayon::join(
+        || {
+            run(0..per.min(nblocks), &mut out);
+            out
+        },
+        || {
+            (1..parts)
+                .into_par_iter()
+                .map(|part| {
+                    let mut acc = vec![T::default(); m * out_features];
+                    let (lo, hi) = (part * per, ((part + 1) * per).min(nblocks));
+                    if lo < hi {
+                        run(lo..hi, &mut acc);
+                    }
+                    acc
+                })
+                .collect()
+        },
+    );
+    let mut out = first;
+    for acc in rest {
         for (o, a) in out.iter_mut().zip(acc) {
             *o = T::add(*o, a);
         }
