@@ -71,10 +71,7 @@ fn logits(p: &Params, x: &Tensor) -> Tensor {
 /// Mean softmax cross-entropy against integer labels.
 fn loss(p: &Params, x: &Tensor, labels: &Tensor) -> Tensor {
     let logp = nn::log_softmax(&logits(p, x), -1);
-    // One-hot by comparing with a constant class row (`jnp::one_hot` emits an `iota`, which
-    // `passes::simplify` currently panics on under `jit`).
-    let classes = Tensor::from_vec((0..10).collect::<Vec<i32>>(), &[1, 10]);
-    let onehot = jnp::equal(labels.reshape(&[-1, 1]), &classes).cast(DType::F32);
+    let onehot = jnp::one_hot(labels, 10);
     -(logp * onehot).sum() / x.shape()[0] as f64
 }
 
