@@ -11,6 +11,7 @@ use crate::kernels::elementwise::{unary_f32, unary_f64};
 use crate::prims::binary::{compare, float_op, NextAfter};
 use crate::prims::{BinaryOp, ElementwiseOp, Prim, UnaryOp};
 use crate::tensor::{array_from_vec, ArrayData, DType, Tensor};
+use smallvec::SmallVec;
 use std::mem::MaybeUninit;
 
 /// Elements per chunk: with a dozen live registers this stays within L1/L2.
@@ -149,6 +150,8 @@ pub struct FusedKernel {
     regs: [usize; 3],
     outputs: Vec<(Src, DType)>,
     cost_per_element: f64,
+    /// Per input: it has the group's full shape (so it can take an output in place).
+    full_input: Vec<bool>,
 }
 
 impl FusedKernel {
@@ -161,17 +164,36 @@ impl FusedKernel {
             .unwrap_or_default();
         let n = shape.iter().product();
         let mut src_of: Vec<Option<(Src, DType)>> = vec![None; body.var_avals.len()];
-        let mut regs = [0usize; 3];
-        let mut ops = Vec::with_capacity(body.eqns.len());
-        let mut new_reg = |d: DType| {
-            let class = match d {
-                DType::F32 => 0,
-                DType::F64 => 1,
-                _ => 2,
-            };
-            regs[class] += 1;
-            (regs[class] - 1) as u16
+        // Registers are allocated by liveness (a value's register is reused once its last
+        // reader has run), so a long chain needs only a few chunk buffers, which stay in L1.
+        let mut last_use = vec![0usize; body.var_avals.len()];
+        for (i, e) in body.eqns.iter().enumerate() {
+            for a in &e.inputs {
+                if let Atom::Var(v) = a {
+                    last_use[v.0 as usize] = i;
+                }
+            }
+        }
+        for a in &body.outvars {
+            if let Atom::Var(v) = a {
+                last_use[v.0 as usize] = usize::MAX;
+            }
+        }
+        let class_of = |d: DType| match d {
+            DType::F32 => 0,
+            DType::F64 => 1,
+            _ => 2,
         };
+        let mut regs = [0usize; 3];
+        let mut free: [Vec<u16>; 3] = Default::default();
+        let mut new_reg = |d: DType, free: &mut [Vec<u16>; 3]| {
+            let c = class_of(d);
+            free[c].pop().unwrap_or_else(|| {
+                regs[c] += 1;
+                (regs[c] - 1) as u16
+            })
+        };
+        let mut ops = Vec::with_capacity(body.eqns.len());
         for (i, v) in body.invars.iter().enumerate() {
             let a = body.aval(*v);
             let s = if a.shape.is_empty() {
@@ -179,7 +201,7 @@ impl FusedKernel {
             } else if a.shape == shape {
                 Src::In(i as u16)
             } else {
-                let r = new_reg(a.dtype);
+                let r = new_reg(a.dtype, &mut free);
                 ops.push(Op::Load(i as u16, broadcast_strides(&a.shape, &shape), r));
                 Src::Reg(r)
             };
@@ -199,10 +221,12 @@ impl FusedKernel {
             DType::F64 => Lane::F64,
             d => unreachable!("fused groups hold float ops, got {d:?}"),
         };
-        for e in &body.eqns {
+        for (i, e) in body.eqns.iter().enumerate() {
             let ins: Vec<(Src, DType)> = e.inputs.iter().map(|a| atom(&src_of, a)).collect();
             let out_dtype = body.aval(e.outputs[0]).dtype;
-            let r = new_reg(out_dtype);
+            // Allocated before the inputs' registers are released: an op never writes the
+            // register it reads.
+            let r = new_reg(out_dtype, &mut free);
             let op = match &e.prim {
                 Prim::Unary(u) => Op::Unary(*u, lane(ins[0].1), ins[0].0, r),
                 Prim::Binary(b) if b.is_comparison() => {
@@ -216,11 +240,28 @@ impl FusedKernel {
             };
             ops.push(op);
             src_of[e.outputs[0].0 as usize] = Some((Src::Reg(r), out_dtype));
+            let mut released: SmallVec<[u32; 3]> = SmallVec::new();
+            for a in &e.inputs {
+                if let Atom::Var(v) = a {
+                    if last_use[v.0 as usize] == i && !released.contains(&v.0) {
+                        released.push(v.0);
+                        if let Some((Src::Reg(reg), d)) = src_of[v.0 as usize] {
+                            free[class_of(d)].push(reg);
+                        }
+                    }
+                }
+            }
         }
         let outputs = body.outvars.iter().map(|a| atom(&src_of, a)).collect();
         // Transcendentals cost more than adds; a rough average per op.
         let cost_per_element = 1.0 + 0.6 * ops.len() as f64;
+        let full_input = body
+            .invars
+            .iter()
+            .map(|v| !shape.is_empty() && body.aval(*v).shape == shape)
+            .collect();
         FusedKernel {
+            full_input,
             shape,
             n,
             ops,
@@ -230,38 +271,89 @@ impl FusedKernel {
         }
     }
 
-    /// Evaluates the group on its inputs.
-    pub fn run(&self, inputs: Vec<Tensor>) -> Vec<Tensor> {
-        let arrays: Vec<&ArrayData> = inputs.iter().map(Tensor::array).collect();
-        let ins: Vec<Input> = arrays.iter().map(|a| Input::of(a)).collect();
-        let mut outs: Vec<OutBuf> = self
+    /// Evaluates the group on its inputs. An input that dies here (the caller passed its
+    /// last reference), has an output's shape and dtype, and is not itself passed through
+    /// receives that output in place: its cache lines are warm and nothing is allocated.
+    pub fn run(&self, mut inputs: Vec<Tensor>) -> Vec<Tensor> {
+        let n_in = inputs.len();
+        let passthrough: SmallVec<[usize; 4]> = self
             .outputs
             .iter()
-            .map(|(_, d)| OutBuf::new(*d, self.n))
+            .filter_map(|(src, _)| match src {
+                Src::In(i) => Some(*i as usize),
+                _ => None,
+            })
+            .collect();
+        let mut ins: Vec<Option<Input>> = vec![None; n_in];
+        let mut donor_of: SmallVec<[Option<usize>; 4]> = SmallVec::new();
+        for (src, d) in &self.outputs {
+            let mut donor = None;
+            if matches!(src, Src::Reg(_)) {
+                for (i, t) in inputs.iter_mut().enumerate() {
+                    if ins[i].is_some() || !self.full_input[i] || passthrough.contains(&i) {
+                        continue;
+                    }
+                    if t.dtype() == *d {
+                        if let Some(a) = t.unique_array_mut() {
+                            ins[i] = Some(Input::of_mut(a));
+                            donor = Some(i);
+                            break;
+                        }
+                    }
+                }
+            }
+            donor_of.push(donor);
+        }
+        let ins: Vec<Input> = ins
+            .into_iter()
+            .zip(&inputs)
+            .map(|(i, t)| i.unwrap_or_else(|| Input::of(t.array())))
+            .collect();
+        let mut owned: Vec<Option<OutBuf>> = self
+            .outputs
+            .iter()
+            .zip(&donor_of)
+            .map(|((_, d), donor)| donor.is_none().then(|| OutBuf::new(*d, self.n)))
+            .collect();
+        let outs: Vec<OutRaw> = owned
+            .iter_mut()
+            .zip(&donor_of)
+            .map(|(buf, donor)| match (buf, donor) {
+                (Some(b), _) => b.raw(),
+                (None, Some(i)) => ins[*i].as_output(),
+                (None, None) => unreachable!("every output has a buffer"),
+            })
             .collect();
         let total = self.cost_per_element * self.n as f64;
         if total >= PARALLEL_NS && self.n >= 2 * CHUNK {
-            // Split at a chunk boundary; each half has its own registers.
+            // Split at a chunk boundary; each half has its own registers and writes its own
+            // range of every output.
             let mid = (self.n / 2).div_ceil(CHUNK) * CHUNK;
-            let (mut lo, mut hi): (Vec<OutSlice>, Vec<OutSlice>) =
-                outs.iter_mut().map(|o| o.split(mid)).unzip();
+            let (lo, hi): (Vec<OutRaw>, Vec<OutRaw>) = outs.iter().map(|o| o.split(mid)).unzip();
             rayon::join(
-                || self.run_range(&ins, 0, mid, &mut lo),
-                || self.run_range(&ins, mid, self.n, &mut hi),
+                || self.run_range(&ins, 0, mid, &lo),
+                || self.run_range(&ins, mid, self.n, &hi),
             );
         } else {
-            let mut all: Vec<OutSlice> = outs.iter_mut().map(OutBuf::whole).collect();
-            self.run_range(&ins, 0, self.n, &mut all);
+            self.run_range(&ins, 0, self.n, &outs);
         }
-        outs.into_iter()
-            // SAFETY: `run_range` wrote every element of every output (each chunk of its
-            // range, for every output).
-            .map(|o| Tensor::from_array(unsafe { o.finish(&self.shape) }))
-            .collect()
+        drop(ins);
+        let mut results = Vec::with_capacity(owned.len());
+        for (buf, donor) in owned.into_iter().zip(&donor_of) {
+            results.push(match (buf, donor) {
+                // SAFETY: `run_range` wrote every element of every output (each chunk of its
+                // range, for every output).
+                (Some(b), _) => Tensor::from_array(unsafe { b.finish(&self.shape) }),
+                (None, Some(i)) => inputs[*i].clone(),
+                (None, None) => unreachable!("every output has a buffer"),
+            });
+        }
+        inputs.clear();
+        results
     }
 
     /// Evaluates elements `start..end`; `outs` hold exactly that range.
-    fn run_range(&self, ins: &[Input], start: usize, end: usize, outs: &mut [OutSlice]) {
+    fn run_range(&self, ins: &[Input], start: usize, end: usize, outs: &[OutRaw]) {
         let mut regs = Regs {
             f32: vec![vec![0.0; CHUNK]; self.regs[0]],
             f64: vec![vec![0.0; CHUNK]; self.regs[1]],
@@ -275,16 +367,22 @@ impl FusedKernel {
                 self.step(op, ins, &mut regs, lo, len);
             }
             let at = lo - start;
-            for ((src, _), out) in self.outputs.iter().zip(outs.iter_mut()) {
-                match out {
-                    OutSlice::F32(o) => {
-                        write_uninit(&mut o[at..at + len], view(*src, ins, &regs, lo, len))
+            // SAFETY (all three arms): this thread alone writes `at..at + len` of the output
+            // (halves are disjoint), and the views of this chunk's inputs were last read by
+            // the ops above (a donor input's range is only read before it is overwritten).
+            for ((src, _), out) in self.outputs.iter().zip(outs) {
+                match *out {
+                    OutRaw::F32(o) => {
+                        let v = view(*src, ins, &regs, lo, len);
+                        write_uninit(unsafe { o.get_mut(at, len) }, v)
                     }
-                    OutSlice::F64(o) => {
-                        write_uninit(&mut o[at..at + len], view(*src, ins, &regs, lo, len))
+                    OutRaw::F64(o) => {
+                        let v = view(*src, ins, &regs, lo, len);
+                        write_uninit(unsafe { o.get_mut(at, len) }, v)
                     }
-                    OutSlice::Bool(o) => {
-                        write_uninit(&mut o[at..at + len], view_bool(*src, ins, &regs, lo, len))
+                    OutRaw::Bool(o) => {
+                        let v = view_bool(*src, ins, &regs, lo, len);
+                        write_uninit(unsafe { o.get_mut(at, len) }, v)
                     }
                 }
             }
@@ -305,14 +403,15 @@ impl FusedKernel {
             Op::Load(i, ref strides, r) => {
                 let shape = &self.shape;
                 match &ins[i as usize] {
+                    // SAFETY: broadcast inputs are never donors, so nothing writes them.
                     Input::F32(x) => with_reg::<f32>(regs, r, len, |_, out| {
-                        fill_broadcast(x, shape, strides, lo, out)
+                        fill_broadcast(unsafe { x.all() }, shape, strides, lo, out)
                     }),
                     Input::F64(x) => with_reg::<f64>(regs, r, len, |_, out| {
-                        fill_broadcast(x, shape, strides, lo, out)
+                        fill_broadcast(unsafe { x.all() }, shape, strides, lo, out)
                     }),
                     Input::Bool(x) => with_bool_reg(regs, r, len, |_, out| {
-                        fill_broadcast(x, shape, strides, lo, out)
+                        fill_broadcast(unsafe { x.all() }, shape, strides, lo, out)
                     }),
                 }
             }
@@ -327,20 +426,154 @@ struct Regs {
     b: Vec<Vec<bool>>,
 }
 
-/// An input's data.
-enum Input<'a> {
-    F32(&'a [f32]),
-    F64(&'a [f64]),
-    Bool(&'a [bool]),
+/// A buffer seen through a raw pointer. A fused group may write an output into the buffer
+/// of an input that dies with it, so that input's reads and that output's writes go through
+/// one pointer, with references to one chunk at a time that never overlap a live `&mut`.
+struct Raw<T> {
+    ptr: *mut T,
+    len: usize,
 }
 
-impl<'a> Input<'a> {
-    fn of(a: &'a ArrayData) -> Input<'a> {
+impl<T> Clone for Raw<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Raw<T> {}
+
+// SAFETY: a `Raw` points into a buffer that outlives the kernel run; threads read ranges no
+// one writes concurrently and write disjoint ranges (see `FusedKernel::run_range`).
+unsafe impl<T: Send> Send for Raw<T> {}
+// SAFETY: as above.
+unsafe impl<T: Sync> Sync for Raw<T> {}
+
+impl<T> Raw<T> {
+    /// Elements `lo..lo + len`.
+    ///
+    /// # Safety
+    /// No one writes that range while the returned slice is used.
+    unsafe fn get<'a>(self, lo: usize, len: usize) -> &'a [T] {
+        assert!(lo + len <= self.len, "fused: read past the end");
+        // SAFETY: in bounds (checked), and the caller excludes concurrent writes.
+        unsafe { std::slice::from_raw_parts(self.ptr.add(lo), len) }
+    }
+
+    /// All elements.
+    ///
+    /// # Safety
+    /// As [`Raw::get`].
+    unsafe fn all<'a>(self) -> &'a [T] {
+        // SAFETY: forwarded.
+        unsafe { self.get(0, self.len) }
+    }
+
+    /// Elements `lo..lo + len`, writable.
+    ///
+    /// # Safety
+    /// No other reference to that range is used while the returned slice lives.
+    unsafe fn get_mut<'a>(self, lo: usize, len: usize) -> &'a mut [T] {
+        assert!(lo + len <= self.len, "fused: write past the end");
+        // SAFETY: in bounds (checked), and the caller guarantees exclusive access.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(lo), len) }
+    }
+
+    fn split(self, mid: usize) -> (Raw<T>, Raw<T>) {
+        assert!(mid <= self.len);
+        (
+            Raw {
+                ptr: self.ptr,
+                len: mid,
+            },
+            // SAFETY: `mid <= len`, so the offset stays inside (or one past) the buffer.
+            Raw {
+                ptr: unsafe { self.ptr.add(mid) },
+                len: self.len - mid,
+            },
+        )
+    }
+
+    fn cast<U>(self) -> Raw<U> {
+        Raw {
+            ptr: self.ptr.cast(),
+            len: self.len,
+        }
+    }
+}
+
+/// An input's data.
+#[derive(Clone, Copy)]
+enum Input {
+    F32(Raw<f32>),
+    F64(Raw<f64>),
+    Bool(Raw<bool>),
+}
+
+impl Input {
+    /// A read-only input (never written through).
+    fn of(a: &ArrayData) -> Input {
+        fn raw<T>(s: &[T]) -> Raw<T> {
+            Raw {
+                ptr: s.as_ptr().cast_mut(),
+                len: s.len(),
+            }
+        }
         match a {
-            ArrayData::F32(x) => Input::F32(x.as_slice().expect("row-major")),
-            ArrayData::F64(x) => Input::F64(x.as_slice().expect("row-major")),
-            ArrayData::Bool(x) => Input::Bool(x.as_slice().expect("row-major")),
+            ArrayData::F32(x) => Input::F32(raw(x.as_slice().expect("row-major"))),
+            ArrayData::F64(x) => Input::F64(raw(x.as_slice().expect("row-major"))),
+            ArrayData::Bool(x) => Input::Bool(raw(x.as_slice().expect("row-major"))),
             other => unreachable!("fused inputs are float or bool, got {:?}", other.dtype()),
+        }
+    }
+
+    /// An input whose buffer may also receive an output.
+    fn of_mut(a: &mut ArrayData) -> Input {
+        fn raw<T>(s: &mut [T]) -> Raw<T> {
+            Raw {
+                ptr: s.as_mut_ptr(),
+                len: s.len(),
+            }
+        }
+        match a {
+            ArrayData::F32(x) => Input::F32(raw(x.as_slice_mut().expect("row-major"))),
+            ArrayData::F64(x) => Input::F64(raw(x.as_slice_mut().expect("row-major"))),
+            ArrayData::Bool(x) => Input::Bool(raw(x.as_slice_mut().expect("row-major"))),
+            other => unreachable!("fused inputs are float or bool, got {:?}", other.dtype()),
+        }
+    }
+
+    /// This (donated) input's buffer as an output.
+    fn as_output(&self) -> OutRaw {
+        match *self {
+            Input::F32(r) => OutRaw::F32(r.cast()),
+            Input::F64(r) => OutRaw::F64(r.cast()),
+            Input::Bool(r) => OutRaw::Bool(r.cast()),
+        }
+    }
+}
+
+/// Where an output's elements go.
+#[derive(Clone, Copy)]
+enum OutRaw {
+    F32(Raw<MaybeUninit<f32>>),
+    F64(Raw<MaybeUninit<f64>>),
+    Bool(Raw<MaybeUninit<bool>>),
+}
+
+impl OutRaw {
+    fn split(&self, mid: usize) -> (OutRaw, OutRaw) {
+        match *self {
+            OutRaw::F32(r) => {
+                let (a, b) = r.split(mid);
+                (OutRaw::F32(a), OutRaw::F32(b))
+            }
+            OutRaw::F64(r) => {
+                let (a, b) = r.split(mid);
+                (OutRaw::F64(a), OutRaw::F64(b))
+            }
+            OutRaw::Bool(r) => {
+                let (a, b) = r.split(mid);
+                (OutRaw::Bool(a), OutRaw::Bool(b))
+            }
         }
     }
 }
@@ -352,12 +585,6 @@ enum OutBuf {
     F32(Vec<MaybeUninit<f32>>),
     F64(Vec<MaybeUninit<f64>>),
     Bool(Vec<MaybeUninit<bool>>),
-}
-
-enum OutSlice<'a> {
-    F32(&'a mut [MaybeUninit<f32>]),
-    F64(&'a mut [MaybeUninit<f64>]),
-    Bool(&'a mut [MaybeUninit<bool>]),
 }
 
 fn uninit_vec<T>(n: usize) -> Vec<MaybeUninit<T>> {
@@ -386,28 +613,17 @@ impl OutBuf {
         }
     }
 
-    fn whole(&mut self) -> OutSlice<'_> {
-        match self {
-            OutBuf::F32(v) => OutSlice::F32(v),
-            OutBuf::F64(v) => OutSlice::F64(v),
-            OutBuf::Bool(v) => OutSlice::Bool(v),
+    fn raw(&mut self) -> OutRaw {
+        fn raw<T>(v: &mut [T]) -> Raw<T> {
+            Raw {
+                ptr: v.as_mut_ptr(),
+                len: v.len(),
+            }
         }
-    }
-
-    fn split(&mut self, mid: usize) -> (OutSlice<'_>, OutSlice<'_>) {
         match self {
-            OutBuf::F32(v) => {
-                let (a, b) = v.split_at_mut(mid);
-                (OutSlice::F32(a), OutSlice::F32(b))
-            }
-            OutBuf::F64(v) => {
-                let (a, b) = v.split_at_mut(mid);
-                (OutSlice::F64(a), OutSlice::F64(b))
-            }
-            OutBuf::Bool(v) => {
-                let (a, b) = v.split_at_mut(mid);
-                (OutSlice::Bool(a), OutSlice::Bool(b))
-            }
+            OutBuf::F32(v) => OutRaw::F32(raw(v)),
+            OutBuf::F64(v) => OutRaw::F64(raw(v)),
+            OutBuf::Bool(v) => OutRaw::Bool(raw(v)),
         }
     }
 
@@ -452,7 +668,7 @@ enum View<'a, T> {
 trait Float: num_traits::Float + NextAfter + Send + Sync + 'static {
     fn regs(r: &Regs) -> &Vec<Vec<Self>>;
     fn regs_mut(r: &mut Regs) -> &mut Vec<Vec<Self>>;
-    fn input<'a>(i: &Input<'a>) -> &'a [Self];
+    fn input(i: &Input) -> Raw<Self>;
     fn unary_slice(op: UnaryOp, src: &[Self], dst: &mut [Self]);
 }
 
@@ -463,8 +679,8 @@ impl Float for f32 {
     fn regs_mut(r: &mut Regs) -> &mut Vec<Vec<f32>> {
         &mut r.f32
     }
-    fn input<'a>(i: &Input<'a>) -> &'a [f32] {
-        match i {
+    fn input(i: &Input) -> Raw<f32> {
+        match *i {
             Input::F32(x) => x,
             _ => unreachable!("dtype checked when fusing"),
         }
@@ -481,8 +697,8 @@ impl Float for f64 {
     fn regs_mut(r: &mut Regs) -> &mut Vec<Vec<f64>> {
         &mut r.f64
     }
-    fn input<'a>(i: &Input<'a>) -> &'a [f64] {
-        match i {
+    fn input(i: &Input) -> Raw<f64> {
+        match *i {
             Input::F64(x) => x,
             _ => unreachable!("dtype checked when fusing"),
         }
@@ -494,14 +710,16 @@ impl Float for f64 {
 
 fn view<'a, T: Float>(
     src: Src,
-    ins: &'a [Input<'a>],
+    ins: &'a [Input],
     regs: &'a Regs,
     lo: usize,
     len: usize,
 ) -> View<'a, T> {
     match src {
-        Src::In(i) => View::Slice(&T::input(&ins[i as usize])[lo..lo + len]),
-        Src::InScalar(i) => View::Splat(T::input(&ins[i as usize])[0]),
+        // SAFETY: inputs are read for the current chunk before any output write to it.
+        Src::In(i) => View::Slice(unsafe { T::input(&ins[i as usize]).get(lo, len) }),
+        // SAFETY: scalar inputs are never donors.
+        Src::InScalar(i) => View::Splat(unsafe { T::input(&ins[i as usize]).get(0, 1) }[0]),
         Src::Reg(r) => View::Slice(&T::regs(regs)[r as usize][..len]),
         Src::Lit(v) => View::Splat(T::from(v).expect("float literal")),
         Src::LitBool(_) => unreachable!("a bool literal where a float is expected"),
@@ -510,18 +728,20 @@ fn view<'a, T: Float>(
 
 fn view_bool<'a>(
     src: Src,
-    ins: &'a [Input<'a>],
+    ins: &'a [Input],
     regs: &'a Regs,
     lo: usize,
     len: usize,
 ) -> View<'a, bool> {
-    let input = |i: u16| match &ins[i as usize] {
-        Input::Bool(x) => *x,
+    let input = |i: u16| match ins[i as usize] {
+        Input::Bool(x) => x,
         _ => unreachable!("dtype checked when fusing"),
     };
     match src {
-        Src::In(i) => View::Slice(&input(i)[lo..lo + len]),
-        Src::InScalar(i) => View::Splat(input(i)[0]),
+        // SAFETY: as in `view`.
+        Src::In(i) => View::Slice(unsafe { input(i).get(lo, len) }),
+        // SAFETY: as in `view`.
+        Src::InScalar(i) => View::Splat(unsafe { input(i).get(0, 1) }[0]),
         Src::Reg(r) => View::Slice(&regs.b[r as usize][..len]),
         Src::LitBool(v) => View::Splat(v),
         Src::Lit(_) => unreachable!("a float literal where a bool is expected"),
