@@ -1,0 +1,142 @@
+"""JAX 0.10.2 (CPU) on the benchmark rows of issues [7/8] and [8/8], measured on the machine
+the ferrax benches run on, so the two columns can be compared in one session.
+
+    pip install jax==0.10.2 optax==0.2.8
+    python3 benches/reference/jax_rows.py
+
+Prints one line per row: the median of several timed batches (after compiling and warming
+up), with `block_until_ready` on every result.
+"""
+import statistics
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+
+def median_time(f, *args, reps=None, batches=7):
+    out = f(*args)
+    jax.block_until_ready(out)
+    if reps is None:
+        t = time.perf_counter()
+        jax.block_until_ready(f(*args))
+        one = max(time.perf_counter() - t, 1e-7)
+        reps = max(1, int(0.2 / one))
+    times = []
+    for _ in range(batches):
+        t = time.perf_counter()
+        for _ in range(reps):
+            out = f(*args)
+        jax.block_until_ready(out)
+        times.append((time.perf_counter() - t) / reps)
+    return statistics.median(times)
+
+
+def mlp_params(key, widths):
+    ps = []
+    for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
+        k = jax.random.fold_in(key, i)
+        ps.append((jax.random.normal(k, (a, b), jnp.float32) * (1.0 / a) ** 0.5, jnp.zeros((b,), jnp.float32)))
+    return ps
+
+
+def mlp_loss(act):
+    def loss(params, x, y):
+        h = x
+        for i, (w, b) in enumerate(params):
+            h = h @ w + b
+            if i + 1 < len(params):
+                h = act(h)
+        return -jnp.mean(jnp.sum(jax.nn.log_softmax(h) * y, axis=-1))
+    return loss
+
+
+def batch(n, d, classes, seed=0):
+    rng = np.random.default_rng(seed)
+    x = jnp.asarray(rng.uniform(-1, 1, (n, d)).astype(np.float32))
+    y = jax.nn.one_hot(jnp.arange(n) % classes, classes)
+    return x, y
+
+
+def row(name, seconds, unit="ms"):
+    scale = {"ms": 1e3, "us": 1e6}[unit]
+    print(f"{name:58s} {seconds * scale:10.3f} {unit}")
+
+
+def main():
+    key = jax.random.PRNGKey(0)
+    print(f"jax {jax.__version__}, devices {jax.devices()}")
+
+    a = jnp.ones((4,), jnp.float32)
+    add = jax.jit(lambda a, b: a + b)
+    row("jitted call overhead, f32[4] add", median_time(add, a, a), "us")
+
+    for n in (512, 1024):
+        m1 = jax.random.normal(key, (n, n), jnp.float32)
+        m2 = jax.random.normal(jax.random.fold_in(key, 1), (n, n), jnp.float32)
+        mm = jax.jit(jnp.matmul)
+        t = median_time(mm, m1, m2)
+        print(f"{'matmul f32 %d (GFLOP/s)' % n:58s} {2 * n ** 3 / t / 1e9:10.1f}")
+
+    small = mlp_params(key, [64, 128, 10])
+    xs, ys = batch(128, 64, 10)
+    vg_small = jax.jit(jax.value_and_grad(mlp_loss(jnp.tanh)))
+    row("jitted MLP 64-128(tanh)-10 b128 value_and_grad", median_time(vg_small, small, xs, ys))
+
+    t = time.perf_counter()
+    jax.jit(jax.value_and_grad(mlp_loss(jnp.tanh))).lower(small, xs, ys).compile()
+    row("trace + compile of that function", time.perf_counter() - t)
+
+    large = mlp_params(key, [784, 512, 512, 10])
+    xl, yl = batch(128, 784, 10)
+    vg_large = jax.jit(jax.value_and_grad(mlp_loss(jax.nn.relu)))
+    row("jitted MLP 784-512-512-10(relu) b128 value_and_grad", median_time(vg_large, large, xl, yl))
+
+    def adam_step(loss):
+        opt = optax.adam(1e-3)
+
+        @jax.jit
+        def step(params, state, x, y):
+            l, g = jax.value_and_grad(loss)(params, x, y)
+            u, state = opt.update(g, state, params)
+            return optax.apply_updates(params, u), state, l
+        return step, opt
+
+    for name, params, x, y, act in (("64-128(tanh)-10", small, xs, ys, jnp.tanh), ("784-512-512-10(relu)", large, xl, yl, jax.nn.relu)):
+        step, opt = adam_step(mlp_loss(act))
+        row(f"jitted Adam step, MLP {name} b128", median_time(step, params, opt.init(params), x, y))
+
+    def one_example_loss(params, x, y):
+        return mlp_loss(jnp.tanh)(params, x[None], y[None])
+    per_example = jax.jit(jax.vmap(jax.grad(one_example_loss), in_axes=(None, 0, 0)))
+    row("jit(vmap(grad)) per-example grads, small MLP, 128", median_time(per_example, small, xs, ys))
+
+    # CNN b64 28x28x1: conv3x3 1->32 VALID + bias, relu, maxpool 2x2, conv3x3 32->64, relu,
+    # flatten, dense 7744->10.
+    k = [jax.random.fold_in(key, i) for i in range(4)]
+    cnn = (
+        jax.random.normal(k[0], (3, 3, 1, 32)) * 0.3, jnp.zeros((32,)),
+        jax.random.normal(k[1], (3, 3, 32, 64)) * 0.06, jnp.zeros((64,)),
+        jax.random.normal(k[2], (7744, 10)) * 0.01, jnp.zeros((10,)),
+    )
+    xc = jax.random.normal(k[3], (64, 28, 28, 1))
+    yc = jax.nn.one_hot(jnp.arange(64) % 10, 10)
+    dn = ("NHWC", "HWIO", "NHWC")
+
+    def cnn_loss(p, x, y):
+        w1, b1, w2, b2, w3, b3 = p
+        h = jax.lax.conv_general_dilated(x, w1, (1, 1), "VALID", dimension_numbers=dn) + b1
+        h = jax.nn.relu(h)
+        h = jax.lax.reduce_window(h, -jnp.inf, jax.lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID")
+        h = jax.nn.relu(jax.lax.conv_general_dilated(h, w2, (1, 1), "VALID", dimension_numbers=dn) + b2)
+        logits = h.reshape(h.shape[0], -1) @ w3 + b3
+        return -jnp.mean(jnp.sum(jax.nn.log_softmax(logits) * y, axis=-1))
+
+    row("CNN b64 forward (loss)", median_time(jax.jit(cnn_loss), cnn, xc, yc))
+    row("CNN b64 forward + backward", median_time(jax.jit(jax.value_and_grad(cnn_loss)), cnn, xc, yc))
+
+
+if __name__ == "__main__":
+    main()
