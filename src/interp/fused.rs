@@ -8,7 +8,7 @@
 
 use crate::core::{Atom, Aval, Jaxpr, Shape};
 use crate::kernels::elementwise::{unary_f32, unary_f64};
-use crate::prims::binary::{compare, float_op, NextAfter};
+use crate::prims::binary::{compare, float_op, max_nan, min_nan, NextAfter};
 use crate::prims::{BinaryOp, ElementwiseOp, Prim, UnaryOp};
 use crate::tensor::{array_from_vec, ArrayData, DType, Tensor};
 use smallvec::SmallVec;
@@ -835,6 +835,8 @@ fn binary<T: Float>(
             Sub => zip2(a, b, out, |p, q| p - q),
             Mul => zip2(a, b, out, |p, q| p * q),
             Div => zip2(a, b, out, |p, q| p / q),
+            Max => zip2(a, b, out, max_nan),
+            Min => zip2(a, b, out, min_nan),
             _ => zip2(a, b, out, |p, q| float_op(op, p, q)),
         }
     });

@@ -4,7 +4,7 @@
 
 use crate::core::Outputs;
 use crate::kernels::elementwise::{unary_f32_inplace, unary_f64_inplace};
-use crate::prims::binary::float_op;
+use crate::prims::binary::{float_op, max_nan, min_nan};
 use crate::prims::{BinaryOp, Prim, UnaryOp};
 use crate::tensor::{ArrayData, Tensor};
 use smallvec::{smallvec, SmallVec};
@@ -87,6 +87,10 @@ fn zip_float<F: num_traits::Float + crate::prims::binary::NextAfter>(
         (Sub, false) => each(dst, o, |q, p| p - q),
         (Div, true) => each(dst, o, |p, q| p / q),
         (Div, false) => each(dst, o, |q, p| p / q),
+        (Max, true) => each(dst, o, max_nan),
+        (Max, false) => each(dst, o, |q, p| max_nan(p, q)),
+        (Min, true) => each(dst, o, min_nan),
+        (Min, false) => each(dst, o, |q, p| min_nan(p, q)),
         (_, true) => each(dst, o, |p, q| float_op(op, p, q)),
         (_, false) => each(dst, o, |q, p| float_op(op, p, q)),
     }

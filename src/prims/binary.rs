@@ -323,6 +323,8 @@ fn float_binary<F: num_traits::Float + NextAfter>(
         Sub => zip_map(x, y, shape, |p, q| p - q),
         Mul => zip_map(x, y, shape, |p, q| p * q),
         Div => zip_map(x, y, shape, |p, q| p / q),
+        Max => zip_map(x, y, shape, max_nan),
+        Min => zip_map(x, y, shape, min_nan),
         _ => zip_map(x, y, shape, |p, q| float_op(op, p, q)),
     }
 }
@@ -366,6 +368,29 @@ pub(crate) fn compare<T: PartialOrd>(op: BinaryOp, p: T, q: T) -> bool {
 }
 
 /// Float arithmetic with XLA's NaN-propagating max/min.
+/// XLA's `max`: NaN if either operand is NaN. Inlined and free of calls, so loops over it
+/// vectorize into compares and blends.
+#[inline(always)]
+pub(crate) fn max_nan<F: num_traits::Float>(p: F, q: F) -> F {
+    let m = if p > q { p } else { q };
+    if p.is_nan() || q.is_nan() {
+        F::nan()
+    } else {
+        m
+    }
+}
+
+/// XLA's `min`: NaN if either operand is NaN (see [`max_nan`]).
+#[inline(always)]
+pub(crate) fn min_nan<F: num_traits::Float>(p: F, q: F) -> F {
+    let m = if p < q { p } else { q };
+    if p.is_nan() || q.is_nan() {
+        F::nan()
+    } else {
+        m
+    }
+}
+
 pub(crate) fn float_op<F: num_traits::Float + NextAfter>(op: BinaryOp, p: F, q: F) -> F {
     use BinaryOp::*;
     match op {
@@ -375,24 +400,8 @@ pub(crate) fn float_op<F: num_traits::Float + NextAfter>(op: BinaryOp, p: F, q: 
         Div => p / q,
         Rem => p % q,
         Pow => p.powf(q),
-        Max => {
-            if p.is_nan() || q.is_nan() {
-                F::nan()
-            } else if p > q {
-                p
-            } else {
-                q
-            }
-        }
-        Min => {
-            if p.is_nan() || q.is_nan() {
-                F::nan()
-            } else if p < q {
-                p
-            } else {
-                q
-            }
-        }
+        Max => max_nan(p, q),
+        Min => min_nan(p, q),
         Atan2 => p.atan2(q),
         Nextafter => p.next_after(q),
         Polygamma => F::from(polygamma_f64(
