@@ -755,11 +755,42 @@ fn broadcast_kernel<T: Clone>(a: &ArrayD<T>, out_shape: &[usize], bdims: &[usize
         return ArrayD::from_elem(IxDyn(out_shape), v);
     }
     let data = flat(a);
-    let view = ArrayViewD::from_shape(IxDyn(&expanded), &data).expect("same element count");
-    let b = view
-        .broadcast(IxDyn(out_shape))
-        .expect("abstract_eval checked the broadcast");
-    own(b)
+    if data.len() == out_shape.iter().product::<usize>() {
+        return crate::tensor::array_from_vec(out_shape, data.into_owned());
+    }
+    crate::tensor::array_from_vec(out_shape, broadcast_rows(&data, &expanded, out_shape))
+}
+
+/// `data` (row-major, of shape `expanded`: the output's rank with size-1 dims where it is
+/// broadcast) stretched to `out_shape`, one output row at a time: a copy of an operand row
+/// or a fill with one element. No per-element index arithmetic.
+fn broadcast_rows<T: Clone>(data: &[T], expanded: &[usize], out_shape: &[usize]) -> Vec<T> {
+    let total: usize = out_shape.iter().product();
+    let nd = out_shape.len();
+    if total == 0 || nd == 0 {
+        return data.iter().take(total).cloned().collect();
+    }
+    let mut strides = vec![0usize; nd];
+    let mut step = 1;
+    for d in (0..nd).rev() {
+        strides[d] = if expanded[d] == 1 { 0 } else { step };
+        step *= expanded[d];
+    }
+    let inner = out_shape[nd - 1];
+    let mut out = Vec::with_capacity(total);
+    for row in 0..total / inner {
+        let (mut r, mut base) = (row, 0);
+        for d in (0..nd - 1).rev() {
+            base += (r % out_shape[d]) * strides[d];
+            r /= out_shape[d];
+        }
+        if strides[nd - 1] == 0 {
+            out.extend(std::iter::repeat_n(data[base].clone(), inner));
+        } else {
+            out.extend_from_slice(&data[base..base + inner]);
+        }
+    }
+    out
 }
 
 /// Per dim of `pad`: the kept operand index range and where it lands in the output
