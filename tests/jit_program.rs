@@ -214,3 +214,45 @@ fn donated_inputs_give_the_same_values_and_spare_what_the_caller_holds() {
     assert_eq!(g.to_vec::<f32>(), g_before);
     assert_eq!(kept.to_vec::<f32>(), kept_before);
 }
+
+#[test]
+fn trailing_reductions_fuse_into_their_group() {
+    // Softmax-like: max and sum over the last axis of group values, in the same pass.
+    let x = ramp(&[300, 37], 3.0);
+    let f = |x: &Tensor| {
+        let y = (x * 2.0).tanh() + 1.0;
+        let m = lax::reduce_max(&y, &[1]);
+        let e = (&y * 3.0).exp();
+        let s = lax::reduce_sum(&e, &[1]);
+        let p = lax::reduce_prod(&(x * 0.01 + 1.0), &[1]);
+        (m, s, e, p)
+    };
+    let j = make_jaxpr(f)(&x);
+    let fused = same_three_ways(&j, std::slice::from_ref(&x));
+    assert!(!fused.to_string().contains("\n    reduce_"), "{fused}");
+    // Rows that do not fit a chunk, leading-axis and full reductions stay separate.
+    let wide = ramp(&[3, 5000], 1.0);
+    let g = |x: &Tensor| {
+        let y = x.sin() * 2.0;
+        (
+            lax::reduce_sum(&y, &[1]),
+            lax::reduce_sum(&y, &[0]),
+            y.sum(),
+        )
+    };
+    let j = make_jaxpr(g)(&wide);
+    let fused = same_three_ways(&j, &[wide]);
+    assert_eq!(
+        fused.to_string().matches("reduce_sum").count(),
+        3,
+        "{fused}"
+    );
+    // A value read after its group's reduction (here: normalising by the row sum).
+    let h = |x: &Tensor| {
+        let e = x.exp();
+        let s = lax::reduce_sum(&e, &[1]).reshape(&[300, 1]);
+        &e / &s
+    };
+    let j = make_jaxpr(h)(&x);
+    same_three_ways(&j, &[x]);
+}

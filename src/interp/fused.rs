@@ -8,8 +8,9 @@
 
 use crate::core::{Atom, Aval, Jaxpr, Shape};
 use crate::kernels::elementwise::{unary_f32, unary_f64};
+use crate::kernels::reduce::{reduce_f32_into, reduce_f64_into, ReduceKind};
 use crate::prims::binary::{compare, float_op, max_nan, min_nan, NextAfter};
-use crate::prims::{BinaryOp, ElementwiseOp, Prim, UnaryOp};
+use crate::prims::{BinaryOp, ElementwiseOp, Prim, ReduceOp, UnaryOp};
 use crate::tensor::{array_from_vec, ArrayData, DType, Tensor};
 use smallvec::SmallVec;
 use std::mem::MaybeUninit;
@@ -50,6 +51,47 @@ pub(crate) fn fusible(prim: &Prim, ins: &[Aval], outs: &[Aval]) -> bool {
                 && ins[1].dtype == ins[2].dtype
         }
         _ => false,
+    }
+}
+
+/// Longest row (elements) a reduction fused into a group may reduce: a chunk holds whole rows.
+const MAX_FUSED_ROW: usize = 4096;
+
+/// If `prim` is a float `reduce_sum`/`max`/`min`/`prod` over trailing axes whose rows fit in
+/// a chunk, the row length: such a reduction can run as the epilogue of the fused group that
+/// computes its operand, row by row with the same kernel (so the same result) as unfused.
+pub(crate) fn fusible_reduction(prim: &Prim, ins: &[Aval]) -> Option<usize> {
+    let Prim::Reduce(r) = prim else { return None };
+    if !matches!(
+        r,
+        ReduceOp::Sum { .. } | ReduceOp::Max { .. } | ReduceOp::Min { .. } | ReduceOp::Prod { .. }
+    ) {
+        return None;
+    }
+    let [x] = ins else { return None };
+    let nd = x.shape.len();
+    let axes = r.axes();
+    let trailing = !axes.is_empty()
+        && axes
+            .iter()
+            .enumerate()
+            .all(|(i, &a)| a == nd - axes.len() + i);
+    let row: usize = x.shape[nd - axes.len().min(nd)..].iter().product();
+    (matches!(x.dtype, DType::F32 | DType::F64)
+        && nd > 0
+        && trailing
+        && row >= 1
+        && row <= MAX_FUSED_ROW)
+        .then_some(row)
+}
+
+fn reduce_kind(prim: &Prim) -> ReduceKind {
+    match prim {
+        Prim::Reduce(ReduceOp::Sum { .. }) => ReduceKind::Sum,
+        Prim::Reduce(ReduceOp::Max { .. }) => ReduceKind::Max,
+        Prim::Reduce(ReduceOp::Min { .. }) => ReduceKind::Min,
+        Prim::Reduce(ReduceOp::Prod { .. }) => ReduceKind::Prod,
+        p => unreachable!("not a fusible reduction: {p:?}"),
     }
 }
 
@@ -149,6 +191,13 @@ pub struct FusedKernel {
     /// Registers per class: f32, f64, bool.
     regs: [usize; 3],
     outputs: Vec<(Src, DType)>,
+    /// Per output: `Some((kind, row))` if it is a reduction of its source over rows of
+    /// `row` elements (the group's epilogue), `None` for an elementwise value.
+    reduced: Vec<Option<(ReduceKind, usize)>>,
+    /// Elements per chunk: [`CHUNK`], or whole rows of the fused reductions.
+    chunk: usize,
+    /// Each output's shape.
+    out_shapes: Vec<Shape>,
     cost_per_element: f64,
     /// Per input: it has the group's full shape (so it can take an output in place).
     full_input: Vec<bool>,
@@ -179,6 +228,14 @@ impl FusedKernel {
                 last_use[v.0 as usize] = usize::MAX;
             }
         }
+        // A reduction reads its operand's register when the chunk is done: keep it alive.
+        for e in &body.eqns {
+            if let (Prim::Reduce(_), Some(Atom::Var(v))) = (&e.prim, e.inputs.first()) {
+                last_use[v.0 as usize] = usize::MAX;
+            }
+        }
+        let mut reduce_of: std::collections::HashMap<u32, (Src, DType, ReduceKind, usize)> =
+            Default::default();
         let class_of = |d: DType| match d {
             DType::F32 => 0,
             DType::F64 => 1,
@@ -224,6 +281,18 @@ impl FusedKernel {
         for (i, e) in body.eqns.iter().enumerate() {
             let ins: Vec<(Src, DType)> = e.inputs.iter().map(|a| atom(&src_of, a)).collect();
             let out_dtype = body.aval(e.outputs[0]).dtype;
+            if let Prim::Reduce(_) = &e.prim {
+                let in_aval = match &e.inputs[0] {
+                    Atom::Var(v) => body.aval(*v).clone(),
+                    Atom::Lit(t) => t.aval(),
+                };
+                let row = fusible_reduction(&e.prim, &[in_aval]).expect("fused reductions qualify");
+                reduce_of.insert(
+                    e.outputs[0].0,
+                    (ins[0].0, out_dtype, reduce_kind(&e.prim), row),
+                );
+                continue;
+            }
             // Allocated before the inputs' registers are released: an op never writes the
             // register it reads.
             let r = new_reg(out_dtype, &mut free);
@@ -252,7 +321,25 @@ impl FusedKernel {
                 }
             }
         }
-        let outputs = body.outvars.iter().map(|a| atom(&src_of, a)).collect();
+        let mut outputs = Vec::with_capacity(body.outvars.len());
+        let mut reduced = Vec::with_capacity(body.outvars.len());
+        for a in &body.outvars {
+            match a {
+                Atom::Var(v) if reduce_of.contains_key(&v.0) => {
+                    let (src, d, kind, row) = reduce_of[&v.0];
+                    outputs.push((src, d));
+                    reduced.push(Some((kind, row)));
+                }
+                a => {
+                    outputs.push(atom(&src_of, a));
+                    reduced.push(None);
+                }
+            }
+        }
+        let chunk = match reduced.iter().flatten().map(|&(_, row)| row).max() {
+            Some(row) => (CHUNK / row).max(1) * row,
+            None => CHUNK,
+        };
         // Transcendentals cost more than adds; a rough average per op.
         let cost_per_element = 1.0 + 0.6 * ops.len() as f64;
         let full_input = body
@@ -260,13 +347,24 @@ impl FusedKernel {
             .iter()
             .map(|v| !shape.is_empty() && body.aval(*v).shape == shape)
             .collect();
+        let out_shapes = body
+            .outvars
+            .iter()
+            .map(|a| match a {
+                Atom::Var(v) => body.aval(*v).shape.clone(),
+                Atom::Lit(t) => t.aval().shape,
+            })
+            .collect();
         FusedKernel {
+            out_shapes,
             full_input,
             shape,
             n,
             ops,
             regs,
             outputs,
+            reduced,
+            chunk,
             cost_per_element,
         }
     }
@@ -286,9 +384,9 @@ impl FusedKernel {
             .collect();
         let mut ins: Vec<Option<Input>> = vec![None; n_in];
         let mut donor_of: SmallVec<[Option<usize>; 4]> = SmallVec::new();
-        for (src, d) in &self.outputs {
+        for ((src, d), red) in self.outputs.iter().zip(&self.reduced) {
             let mut donor = None;
-            if matches!(src, Src::Reg(_)) {
+            if matches!(src, Src::Reg(_)) && red.is_none() {
                 for (i, t) in inputs.iter_mut().enumerate() {
                     if ins[i].is_some() || !self.full_input[i] || passthrough.contains(&i) {
                         continue;
@@ -312,8 +410,12 @@ impl FusedKernel {
         let mut owned: Vec<Option<OutBuf>> = self
             .outputs
             .iter()
+            .zip(&self.reduced)
             .zip(&donor_of)
-            .map(|((_, d), donor)| donor.is_none().then(|| OutBuf::new(*d, self.n)))
+            .map(|(((_, d), red), donor)| {
+                let len = red.map_or(self.n, |(_, row)| self.n / row);
+                donor.is_none().then(|| OutBuf::new(*d, len))
+            })
             .collect();
         let outs: Vec<OutRaw> = owned
             .iter_mut()
@@ -325,11 +427,15 @@ impl FusedKernel {
             })
             .collect();
         let total = self.cost_per_element * self.n as f64;
-        if total >= PARALLEL_NS && self.n >= 2 * CHUNK {
+        if total >= PARALLEL_NS && self.n >= 2 * self.chunk {
             // Split at a chunk boundary; each half has its own registers and writes its own
             // range of every output.
-            let mid = (self.n / 2).div_ceil(CHUNK) * CHUNK;
-            let (lo, hi): (Vec<OutRaw>, Vec<OutRaw>) = outs.iter().map(|o| o.split(mid)).unzip();
+            let mid = (self.n / 2).div_ceil(self.chunk) * self.chunk;
+            let (lo, hi): (Vec<OutRaw>, Vec<OutRaw>) = outs
+                .iter()
+                .zip(&self.reduced)
+                .map(|(o, red)| o.split(red.map_or(mid, |(_, row)| mid / row)))
+                .unzip();
             rayon::join(
                 || self.run_range(&ins, 0, mid, &lo),
                 || self.run_range(&ins, mid, self.n, &hi),
@@ -339,11 +445,11 @@ impl FusedKernel {
         }
         drop(ins);
         let mut results = Vec::with_capacity(owned.len());
-        for (buf, donor) in owned.into_iter().zip(&donor_of) {
+        for ((buf, donor), shape) in owned.into_iter().zip(&donor_of).zip(&self.out_shapes) {
             results.push(match (buf, donor) {
                 // SAFETY: `run_range` wrote every element of every output (each chunk of its
                 // range, for every output).
-                (Some(b), _) => Tensor::from_array(unsafe { b.finish(&self.shape) }),
+                (Some(b), _) => Tensor::from_array(unsafe { b.finish(shape) }),
                 (None, Some(i)) => inputs[*i].clone(),
                 (None, None) => unreachable!("every output has a buffer"),
             });
@@ -355,13 +461,13 @@ impl FusedKernel {
     /// Evaluates elements `start..end`; `outs` hold exactly that range.
     fn run_range(&self, ins: &[Input], start: usize, end: usize, outs: &[OutRaw]) {
         let mut regs = Regs {
-            f32: vec![vec![0.0; CHUNK]; self.regs[0]],
-            f64: vec![vec![0.0; CHUNK]; self.regs[1]],
-            b: vec![vec![false; CHUNK]; self.regs[2]],
+            f32: vec![vec![0.0; self.chunk]; self.regs[0]],
+            f64: vec![vec![0.0; self.chunk]; self.regs[1]],
+            b: vec![vec![false; self.chunk]; self.regs[2]],
         };
         let mut lo = start;
         while lo < end {
-            let hi = (lo + CHUNK).min(end);
+            let hi = (lo + self.chunk).min(end);
             let len = hi - lo;
             for op in &self.ops {
                 self.step(op, ins, &mut regs, lo, len);
@@ -370,7 +476,28 @@ impl FusedKernel {
             // SAFETY (all three arms): this thread alone writes `at..at + len` of the output
             // (halves are disjoint), and the views of this chunk's inputs were last read by
             // the ops above (a donor input's range is only read before it is overwritten).
-            for ((src, _), out) in self.outputs.iter().zip(outs) {
+            for (((src, _), out), red) in self.outputs.iter().zip(outs).zip(&self.reduced) {
+                if let Some((kind, row)) = *red {
+                    let (first_row, rows) = (at / row, len / row);
+                    match *out {
+                        OutRaw::F32(o) => {
+                            let View::Slice(x) = view::<f32>(*src, ins, &regs, lo, len) else {
+                                unreachable!("a fused reduction reads a register")
+                            };
+                            let dst = init_zeroed(unsafe { o.get_mut(first_row, rows) });
+                            reduce_f32_into(kind, x, &[rows, row], &[1], dst);
+                        }
+                        OutRaw::F64(o) => {
+                            let View::Slice(x) = view::<f64>(*src, ins, &regs, lo, len) else {
+                                unreachable!("a fused reduction reads a register")
+                            };
+                            let dst = init_zeroed(unsafe { o.get_mut(first_row, rows) });
+                            reduce_f64_into(kind, x, &[rows, row], &[1], dst);
+                        }
+                        OutRaw::Bool(_) => unreachable!("reductions are float"),
+                    }
+                    continue;
+                }
                 match *out {
                     OutRaw::F32(o) => {
                         let v = view(*src, ins, &regs, lo, len);
@@ -639,6 +766,16 @@ impl OutBuf {
             }
         }
     }
+}
+
+/// Zeroes uninitialized memory and returns it as initialized (for kernels that write through
+/// `&mut [T]`).
+fn init_zeroed<T: num_traits::Zero + Copy>(out: &mut [MaybeUninit<T>]) -> &mut [T] {
+    for o in out.iter_mut() {
+        o.write(T::zero());
+    }
+    // SAFETY: every element was just initialized; `MaybeUninit<T>` has `T`'s layout.
+    unsafe { &mut *(out as *mut [MaybeUninit<T>] as *mut [T]) }
 }
 
 /// Writes a chunk into uninitialized output memory.

@@ -3,7 +3,7 @@
 //! instead of writing every intermediate array to memory.
 
 use crate::core::{Atom, Aval, Eqn, Jaxpr, Var};
-use crate::interp::fused::fusible;
+use crate::interp::fused::{fusible, fusible_reduction};
 use crate::prims::call::{CallKind, SubJaxpr};
 use crate::prims::{CallOp, Prim};
 use smallvec::SmallVec;
@@ -11,7 +11,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Merges elementwise chains into `fused` equations (groups of at least two equations of
-/// the same output shape; see [`crate::interp::fused`] for which equations qualify). The
+/// the same output shape; see [`crate::interp::fused`] for which equations qualify), with
+/// trailing-axes reductions of their values (`reduce_sum`/`max`/`min`/`prod` over rows of at
+/// most 4096 elements, as softmax and layer norm do) computed in the same pass. The
 /// result evaluates to the same values. Fused jaxprs are for evaluation: `jit` fuses the
 /// program it runs, not the jaxpr other transformations see.
 ///
@@ -54,56 +56,90 @@ pub fn fuse(src: &Jaxpr) -> Jaxpr {
         eqns: Vec::with_capacity(src.eqns.len()),
         outvars: src.outvars.clone(),
     };
-    // Open groups by output shape; `group_of[v]` = the open group that defines v.
-    let mut open: HashMap<Vec<usize>, Vec<usize>> = HashMap::new();
-    let mut group_of: HashMap<u32, Vec<usize>> = HashMap::new();
-    let close = |members: Vec<usize>, out: &mut Jaxpr, group_of: &mut HashMap<u32, Vec<usize>>| {
-        for &m in &members {
+    // Open groups by shape; `group_of[v]` = the key of the open group that defines v, and
+    // whether v is one of its reductions (which only readers outside the group may use).
+    let mut open: HashMap<Vec<usize>, Group> = HashMap::new();
+    let mut group_of: HashMap<u32, (Vec<usize>, bool)> = HashMap::new();
+    let close = |g: Group, out: &mut Jaxpr, group_of: &mut HashMap<u32, (Vec<usize>, bool)>| {
+        for &m in &g.members {
             for v in &src.eqns[m].outputs {
                 group_of.remove(&v.0);
             }
         }
-        emit_group(src, &members, &readers, &is_outvar, out);
+        emit_group(src, &g.members, &readers, &is_outvar, out);
     };
     for (i, e) in src.eqns.iter().enumerate() {
         let ins: Vec<Aval> = e.inputs.iter().map(aval_of).collect();
         let outs: Vec<Aval> = e.outputs.iter().map(|v| src.aval(*v).clone()).collect();
-        let joins = fusible(&e.prim, &ins, &outs);
-        let own_key = joins.then(|| outs[0].shape.to_vec());
-        // Reading a value of another open group (a non-fusible reader, or a fusible one of a
-        // different shape through broadcasting) emits that group first.
-        let mut to_close: Vec<Vec<usize>> = Vec::new();
+        let elementwise = fusible(&e.prim, &ins, &outs);
+        // A trailing-axes reduction of a group value becomes that group's epilogue (all
+        // reductions of a group must share a row length: chunks hold whole rows).
+        let reduction = if elementwise {
+            None
+        } else {
+            fusible_reduction(&e.prim, &ins).and_then(|row| match &e.inputs[0] {
+                Atom::Var(v) => match group_of.get(&v.0) {
+                    Some((key, false))
+                        if open
+                            .get(key)
+                            .is_some_and(|g| g.row.is_none_or(|r| r == row)) =>
+                    {
+                        Some((key.clone(), row))
+                    }
+                    _ => None,
+                },
+                Atom::Lit(_) => None,
+            })
+        };
+        let own_key = if elementwise {
+            Some(outs[0].shape.to_vec())
+        } else {
+            reduction.as_ref().map(|(key, _)| key.clone())
+        };
+        // Reading a value of another open group (a non-fusible reader, a fusible one of a
+        // different shape through broadcasting, or any reader of a group's reduction) emits
+        // that group first.
+        let mut to_close: Vec<Group> = Vec::new();
         for a in &e.inputs {
             if let Atom::Var(v) = a {
-                if group_of.contains_key(&v.0) {
-                    let shape = src.aval(*v).shape.to_vec();
-                    if own_key.as_ref() != Some(&shape) {
-                        if let Some(members) = open.remove(&shape) {
-                            to_close.push(members);
+                if let Some((key, reduced)) = group_of.get(&v.0).cloned() {
+                    if reduced || own_key.as_ref() != Some(&key) {
+                        if let Some(g) = open.remove(&key) {
+                            to_close.push(g);
                         }
                     }
                 }
             }
         }
-        to_close.sort_by_key(|m| m[0]);
-        for members in to_close {
-            close(members, &mut out, &mut group_of);
+        to_close.sort_by_key(|g| g.members[0]);
+        for g in to_close {
+            close(g, &mut out, &mut group_of);
         }
         if let Some(key) = own_key {
-            let members = open.entry(key).or_default();
-            members.push(i);
-            group_of.insert(e.outputs[0].0, members.clone());
+            let g = open.entry(key.clone()).or_default();
+            g.members.push(i);
+            if let Some((_, row)) = reduction {
+                g.row = Some(row);
+            }
+            group_of.insert(e.outputs[0].0, (key, reduction.is_some()));
             continue;
         }
         out.eqns.push(e.clone());
     }
     // Remaining groups, in order of their first equation.
-    let mut rest: Vec<Vec<usize>> = open.into_values().collect();
-    rest.sort_by_key(|m| m[0]);
-    for members in rest {
-        close(members, &mut out, &mut group_of);
+    let mut rest: Vec<Group> = open.into_values().collect();
+    rest.sort_by_key(|g| g.members[0]);
+    for g in rest {
+        close(g, &mut out, &mut group_of);
     }
     out
+}
+
+/// An open fusion group: its equations (in order) and the row length of its reductions.
+#[derive(Default)]
+struct Group {
+    members: Vec<usize>,
+    row: Option<usize>,
 }
 
 /// Appends the equations `members` of `src` to `out`: as they are if there is only one,
