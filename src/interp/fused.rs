@@ -80,9 +80,8 @@ pub(crate) fn fusible_reduction(prim: &Prim, ins: &[Aval]) -> Option<usize> {
     (matches!(x.dtype, DType::F32 | DType::F64)
         && nd > 0
         && trailing
-        && row >= 1
-        && row <= MAX_FUSED_ROW)
-        .then_some(row)
+        && (1..=MAX_FUSED_ROW).contains(&row))
+    .then_some(row)
 }
 
 fn reduce_kind(prim: &Prim) -> ReduceKind {
