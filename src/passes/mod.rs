@@ -27,6 +27,7 @@ mod cse;
 mod dce;
 mod fold;
 mod fuse;
+mod inline;
 mod simplify;
 mod sub;
 
@@ -34,6 +35,7 @@ pub use cse::cse;
 pub use dce::dce;
 pub use fold::{constant_fold, FOLD_MAX_ELEMENTS};
 pub use fuse::fuse;
+pub use inline::inline_calls;
 pub use simplify::simplify;
 pub use sub::optimize_sub_jaxprs;
 

@@ -186,14 +186,19 @@ fn log_compiles() -> bool {
 }
 
 /// The optimization hook: every traced jaxpr passes through here before it is cached
-/// ([`crate::passes::optimize`]: simplification, constant folding, CSE, DCE). Jaxprs that
+/// ([`crate::passes::inline_calls`], then [`crate::passes::optimize`]: simplification,
+/// constant folding, CSE, DCE). Jaxprs that
 /// captured an enclosing transformation's tracers are used once and left as traced. The
 /// passes run with no trace active, so folding computes constants now.
 fn optimize_for_jit(closed: ClosedJaxpr) -> ClosedJaxpr {
     if !closed.consts.iter().all(Tensor::is_concrete) {
         return closed;
     }
-    with_trace(None, || crate::passes::optimize(&closed))
+    let inlined = ClosedJaxpr {
+        jaxpr: Arc::new(crate::passes::inline_calls(&closed.jaxpr)),
+        consts: closed.consts,
+    };
+    with_trace(None, || crate::passes::optimize(&inlined))
 }
 
 /// A closed jaxpr with its constvars turned into leading invars (the form a call equation
