@@ -256,3 +256,36 @@ fn trailing_reductions_fuse_into_their_group() {
     let j = make_jaxpr(h)(&x);
     same_three_ways(&j, &[x]);
 }
+
+#[test]
+fn inlining_calls_keeps_values_and_removes_the_calls() {
+    use ferrax::passes::inline_calls;
+    let x = ramp(&[40], 2.0);
+    let inner = jit(|x: &Tensor| x.cos() * 3.0);
+    let f = |x: &Tensor| {
+        let a = nn::relu(x); // custom_jvp_call
+        let b = checkpoint(|x: &Tensor| x.sin().exp())(&a);
+        let c = inner(&b);
+        let d = ferrax::custom_vjp(
+            "square",
+            |x: &Tensor| x * x,
+            |x: &Tensor| (x * x, x.clone()),
+            |x: &Tensor, g: &Tensor| g * x * 2.0,
+        )(&c);
+        d + 1.0
+    };
+    let j = make_jaxpr(f)(&x);
+    let text = j.to_string();
+    for call in ["custom_jvp_call", "checkpoint", "jit[", "custom_vjp_call"] {
+        assert!(text.contains(call), "{call} missing in\n{text}");
+    }
+    let flat = inline_calls(&j.jaxpr);
+    check_jaxpr(&flat).unwrap_or_else(|e| panic!("{e}\n{flat}"));
+    let flat_text = flat.to_string();
+    for call in ["custom_jvp_call", "checkpoint", "jit[", "custom_vjp_call"] {
+        assert!(!flat_text.contains(call), "{call} left in\n{flat_text}");
+    }
+    let want = eval_jaxpr(&j.jaxpr, &j.consts, std::slice::from_ref(&x));
+    let got = eval_jaxpr(&flat, &j.consts, &[x]);
+    assert_eq!(format!("{:?}", got[0]), format!("{:?}", want[0]));
+}
