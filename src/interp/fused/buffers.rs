@@ -1,0 +1,247 @@
+//! The buffers a fused group reads and writes: raw views (an output may be written into a
+//! dying input's buffer, so both go through one pointer) and uninitialized output arrays.
+
+use super::View;
+use crate::tensor::{array_from_vec, ArrayData, DType};
+use std::mem::MaybeUninit;
+
+/// A buffer seen through a raw pointer. A fused group may write an output into the buffer
+/// of an input that dies with it, so that input's reads and that output's writes go through
+/// one pointer, with references to one chunk at a time that never overlap a live `&mut`.
+pub(super) struct Raw<T> {
+    ptr: *mut T,
+    len: usize,
+}
+
+impl<T> Clone for Raw<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Raw<T> {}
+
+// SAFETY: a `Raw` points into a buffer that outlives the kernel run; threads read ranges no
+// one writes concurrently and write disjoint ranges (see `FusedKernel::run_range`).
+unsafe impl<T: Send> Send for Raw<T> {}
+// SAFETY: as above.
+unsafe impl<T: Sync> Sync for Raw<T> {}
+
+impl<T> Raw<T> {
+    /// Elements `lo..lo + len`.
+    ///
+    /// # Safety
+    /// No one writes that range while the returned slice is used.
+    pub(super) unsafe fn get<'a>(self, lo: usize, len: usize) -> &'a [T] {
+        assert!(lo + len <= self.len, "fused: read past the end");
+        // SAFETY: in bounds (checked), and the caller excludes concurrent writes.
+        unsafe { std::slice::from_raw_parts(self.ptr.add(lo), len) }
+    }
+
+    /// All elements.
+    ///
+    /// # Safety
+    /// As [`Raw::get`].
+    pub(super) unsafe fn all<'a>(self) -> &'a [T] {
+        // SAFETY: forwarded.
+        unsafe { self.get(0, self.len) }
+    }
+
+    /// Elements `lo..lo + len`, writable.
+    ///
+    /// # Safety
+    /// No other reference to that range is used while the returned slice lives.
+    pub(super) unsafe fn get_mut<'a>(self, lo: usize, len: usize) -> &'a mut [T] {
+        assert!(lo + len <= self.len, "fused: write past the end");
+        // SAFETY: in bounds (checked), and the caller guarantees exclusive access.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(lo), len) }
+    }
+
+    pub(super) fn split(self, mid: usize) -> (Raw<T>, Raw<T>) {
+        assert!(mid <= self.len);
+        (
+            Raw {
+                ptr: self.ptr,
+                len: mid,
+            },
+            // SAFETY: `mid <= len`, so the offset stays inside (or one past) the buffer.
+            Raw {
+                ptr: unsafe { self.ptr.add(mid) },
+                len: self.len - mid,
+            },
+        )
+    }
+
+    pub(super) fn cast<U>(self) -> Raw<U> {
+        Raw {
+            ptr: self.ptr.cast(),
+            len: self.len,
+        }
+    }
+}
+
+/// An input's data.
+#[derive(Clone, Copy)]
+pub(super) enum Input {
+    F32(Raw<f32>),
+    F64(Raw<f64>),
+    Bool(Raw<bool>),
+}
+
+impl Input {
+    /// A read-only input (never written through).
+    pub(super) fn of(a: &ArrayData) -> Input {
+        fn raw<T>(s: &[T]) -> Raw<T> {
+            Raw {
+                ptr: s.as_ptr().cast_mut(),
+                len: s.len(),
+            }
+        }
+        match a {
+            ArrayData::F32(x) => Input::F32(raw(x.as_slice().expect("row-major"))),
+            ArrayData::F64(x) => Input::F64(raw(x.as_slice().expect("row-major"))),
+            ArrayData::Bool(x) => Input::Bool(raw(x.as_slice().expect("row-major"))),
+            other => unreachable!("fused inputs are float or bool, got {:?}", other.dtype()),
+        }
+    }
+
+    /// An input whose buffer may also receive an output.
+    pub(super) fn of_mut(a: &mut ArrayData) -> Input {
+        fn raw<T>(s: &mut [T]) -> Raw<T> {
+            Raw {
+                ptr: s.as_mut_ptr(),
+                len: s.len(),
+            }
+        }
+        match a {
+            ArrayData::F32(x) => Input::F32(raw(x.as_slice_mut().expect("row-major"))),
+            ArrayData::F64(x) => Input::F64(raw(x.as_slice_mut().expect("row-major"))),
+            ArrayData::Bool(x) => Input::Bool(raw(x.as_slice_mut().expect("row-major"))),
+            other => unreachable!("fused inputs are float or bool, got {:?}", other.dtype()),
+        }
+    }
+
+    /// This (donated) input's buffer as an output.
+    pub(super) fn as_output(&self) -> OutRaw {
+        match *self {
+            Input::F32(r) => OutRaw::F32(r.cast()),
+            Input::F64(r) => OutRaw::F64(r.cast()),
+            Input::Bool(r) => OutRaw::Bool(r.cast()),
+        }
+    }
+}
+
+/// Where an output's elements go.
+#[derive(Clone, Copy)]
+pub(super) enum OutRaw {
+    F32(Raw<MaybeUninit<f32>>),
+    F64(Raw<MaybeUninit<f64>>),
+    Bool(Raw<MaybeUninit<bool>>),
+}
+
+impl OutRaw {
+    pub(super) fn split(&self, mid: usize) -> (OutRaw, OutRaw) {
+        match *self {
+            OutRaw::F32(r) => {
+                let (a, b) = r.split(mid);
+                (OutRaw::F32(a), OutRaw::F32(b))
+            }
+            OutRaw::F64(r) => {
+                let (a, b) = r.split(mid);
+                (OutRaw::F64(a), OutRaw::F64(b))
+            }
+            OutRaw::Bool(r) => {
+                let (a, b) = r.split(mid);
+                (OutRaw::Bool(a), OutRaw::Bool(b))
+            }
+        }
+    }
+}
+
+/// An output array being filled. Allocated uninitialized (no zeroing pass over memory the
+/// kernel is about to write anyway); every element is written exactly once by
+/// [`FusedKernel::run_range`] before [`OutBuf::finish`] reads it.
+pub(super) enum OutBuf {
+    F32(Vec<MaybeUninit<f32>>),
+    F64(Vec<MaybeUninit<f64>>),
+    Bool(Vec<MaybeUninit<bool>>),
+}
+
+pub(super) fn uninit_vec<T>(n: usize) -> Vec<MaybeUninit<T>> {
+    let mut v = Vec::with_capacity(n);
+    // SAFETY: `MaybeUninit<T>` needs no initialization, and the capacity is `n`.
+    unsafe { v.set_len(n) };
+    v
+}
+
+/// # Safety
+/// Every element of `v` must have been written.
+pub(super) unsafe fn assume_init<T>(v: Vec<MaybeUninit<T>>) -> Vec<T> {
+    let mut v = std::mem::ManuallyDrop::new(v);
+    // SAFETY: same allocation, length and capacity; `MaybeUninit<T>` has `T`'s layout, and
+    // the caller guarantees every element is initialized.
+    unsafe { Vec::from_raw_parts(v.as_mut_ptr().cast::<T>(), v.len(), v.capacity()) }
+}
+
+impl OutBuf {
+    pub(super) fn new(d: DType, n: usize) -> OutBuf {
+        match d {
+            DType::F32 => OutBuf::F32(uninit_vec(n)),
+            DType::F64 => OutBuf::F64(uninit_vec(n)),
+            DType::Bool => OutBuf::Bool(uninit_vec(n)),
+            d => unreachable!("fused outputs are float or bool, got {d:?}"),
+        }
+    }
+
+    pub(super) fn raw(&mut self) -> OutRaw {
+        fn raw<T>(v: &mut [T]) -> Raw<T> {
+            Raw {
+                ptr: v.as_mut_ptr(),
+                len: v.len(),
+            }
+        }
+        match self {
+            OutBuf::F32(v) => OutRaw::F32(raw(v)),
+            OutBuf::F64(v) => OutRaw::F64(raw(v)),
+            OutBuf::Bool(v) => OutRaw::Bool(raw(v)),
+        }
+    }
+
+    /// # Safety
+    /// Every element must have been written.
+    pub(super) unsafe fn finish(self, shape: &[usize]) -> ArrayData {
+        // SAFETY: forwarded to the caller.
+        unsafe {
+            match self {
+                OutBuf::F32(v) => ArrayData::F32(array_from_vec(shape, assume_init(v))),
+                OutBuf::F64(v) => ArrayData::F64(array_from_vec(shape, assume_init(v))),
+                OutBuf::Bool(v) => ArrayData::Bool(array_from_vec(shape, assume_init(v))),
+            }
+        }
+    }
+}
+
+/// Zeroes uninitialized memory and returns it as initialized (for kernels that write through
+/// `&mut [T]`).
+pub(super) fn init_zeroed<T: num_traits::Zero + Copy>(out: &mut [MaybeUninit<T>]) -> &mut [T] {
+    for o in out.iter_mut() {
+        o.write(T::zero());
+    }
+    // SAFETY: every element was just initialized; `MaybeUninit<T>` has `T`'s layout.
+    unsafe { &mut *(out as *mut [MaybeUninit<T>] as *mut [T]) }
+}
+
+/// Writes a chunk into uninitialized output memory.
+pub(super) fn write_uninit<T: Copy>(out: &mut [MaybeUninit<T>], v: View<'_, T>) {
+    match v {
+        View::Slice(s) => {
+            for (o, &x) in out.iter_mut().zip(s) {
+                o.write(x);
+            }
+        }
+        View::Splat(x) => {
+            for o in out.iter_mut() {
+                o.write(x);
+            }
+        }
+    }
+}
