@@ -149,141 +149,43 @@ impl Geometry {
     }
 }
 
-/// Element types the blocked convolution multiplies: a gemm that can add into its
-/// destination (f32/f64 through the gemm crate, integers by a wrapping loop), so a long
-/// reduction can be gathered and multiplied block by block.
+/// Element types the blocked convolution multiplies: a [`MatmulElement`] (whose product can
+/// add into its destination, so a long reduction is gathered and multiplied block by block)
+/// with an addition for combining per-thread partial sums.
 ///
 /// ```
 /// use ferrax::kernels::conv::ConvElement;
-/// // [1, 2] . [3, 4] added to 10.
-/// let mut dst = [10.0f32];
-/// f32::gemm_unchecked(1, 1, 2, &mut dst, 1, &[1.0, 2.0], 2, 1, &[3.0, 4.0], 1, 1, true, false);
-/// assert_eq!(dst, [21.0]);
+/// assert_eq!(<f32 as ConvElement>::add(1.5, 2.0), 3.5);
+/// assert_eq!(<i32 as ConvElement>::add(i32::MAX, 1), i32::MIN); // wraps, as XLA's
 /// ```
 pub trait ConvElement: MatmulElement {
     /// `a + b` (wrapping for integers).
     fn add(a: Self, b: Self) -> Self;
-
-    /// `dst[i * dst_rs + j] (+)= Σ_p lhs[i * lhs_rs + p * lhs_cs] * rhs[p * rhs_rs + j * rhs_cs]`
-    /// for `i < m, j < n, p < k`, adding to `dst` when `accumulate`; on all threads when
-    /// `parallel`. The caller has checked bounds ([`check_bounds`]).
-    #[allow(clippy::too_many_arguments)]
-    fn gemm_unchecked(
-        m: usize,
-        n: usize,
-        k: usize,
-        dst: &mut [Self],
-        dst_rs: usize,
-        lhs: &[Self],
-        lhs_rs: usize,
-        lhs_cs: usize,
-        rhs: &[Self],
-        rhs_rs: usize,
-        rhs_cs: usize,
-        accumulate: bool,
-        parallel: bool,
-    );
 }
 
-macro_rules! conv_float {
-    ($($t:ty),*) => {$(
-        impl ConvElement for $t {
-            fn add(a: Self, b: Self) -> Self {
-                a + b
-            }
-
-            fn gemm_unchecked(
-                m: usize,
-                n: usize,
-                k: usize,
-                dst: &mut [Self],
-                dst_rs: usize,
-                lhs: &[Self],
-                lhs_rs: usize,
-                lhs_cs: usize,
-                rhs: &[Self],
-                rhs_rs: usize,
-                rhs_cs: usize,
-                accumulate: bool,
-                parallel: bool,
-            ) {
-                let parallelism =
-                    if parallel { gemm::Parallelism::Rayon(0) } else { gemm::Parallelism::None };
-                // SAFETY: `check_bounds` verified that every index reached through these
-                // pointers and strides lies inside its slice; `dst` is borrowed mutably, so it
-                // does not alias `lhs`/`rhs`. gemm computes dst := alpha * dst + beta * lhs *
-                // rhs, reading dst only when `accumulate`.
-                unsafe {
-                    gemm::gemm(
-                        m,
-                        n,
-                        k,
-                        dst.as_mut_ptr(),
-                        1,
-                        dst_rs as isize,
-                        accumulate,
-                        lhs.as_ptr(),
-                        lhs_cs as isize,
-                        lhs_rs as isize,
-                        rhs.as_ptr(),
-                        rhs_cs as isize,
-                        rhs_rs as isize,
-                        1.0,
-                        1.0,
-                        false,
-                        false,
-                        false,
-                        parallelism,
-                    );
-                }
-            }
-        }
-    )*};
+impl ConvElement for f32 {
+    fn add(a: f32, b: f32) -> f32 {
+        a + b
+    }
 }
-conv_float!(f32, f64);
 
-macro_rules! conv_int {
-    ($($t:ty),*) => {$(
-        impl ConvElement for $t {
-            fn add(a: Self, b: Self) -> Self {
-                a.wrapping_add(b)
-            }
-
-            fn gemm_unchecked(
-                m: usize,
-                n: usize,
-                k: usize,
-                dst: &mut [Self],
-                dst_rs: usize,
-                lhs: &[Self],
-                lhs_rs: usize,
-                lhs_cs: usize,
-                rhs: &[Self],
-                rhs_rs: usize,
-                rhs_cs: usize,
-                accumulate: bool,
-                _parallel: bool,
-            ) {
-                // Integer products wrap, as XLA's do.
-                for i in 0..m {
-                    for j in 0..n {
-                        let d = &mut dst[i * dst_rs + j];
-                        let mut acc = if accumulate { *d } else { 0 };
-                        for p in 0..k {
-                            acc = <$t as MatmulElement>::mul_add(
-                                acc,
-                                lhs[i * lhs_rs + p * lhs_cs],
-                                rhs[p * rhs_rs + j * rhs_cs],
-                            );
-                        }
-                        *d = acc;
-                    }
-                }
-            }
-        }
-    )*};
+impl ConvElement for f64 {
+    fn add(a: f64, b: f64) -> f64 {
+        a + b
+    }
 }
-conv_int!(i32, u32);
+
+impl ConvElement for i32 {
+    fn add(a: i32, b: i32) -> i32 {
+        a.wrapping_add(b)
+    }
+}
+
+impl ConvElement for u32 {
+    fn add(a: u32, b: u32) -> u32 {
+        a.wrapping_add(b)
+    }
+}
 
 /// Panics unless an `m x k` by `k x n` strided product into `dst` stays inside the slices.
 #[allow(clippy::too_many_arguments)]
@@ -311,7 +213,7 @@ fn check_bounds(
     );
 }
 
-/// A bounds-checked [`ConvElement::gemm_unchecked`]; with `k == 0` it zeroes the block
+/// A bounds-checked [`MatmulElement::matmul_unchecked`]; with `k == 0` it zeroes the block
 /// (or leaves it, when accumulating).
 #[allow(clippy::too_many_arguments)]
 fn gemm_block<T: ConvElement>(
@@ -340,7 +242,7 @@ fn gemm_block<T: ConvElement>(
         (lhs.len(), lhs_rs, lhs_cs),
         (rhs.len(), rhs_rs, rhs_cs),
     );
-    T::gemm_unchecked(
+    T::matmul_unchecked(
         m, n, k, dst, dst_rs, lhs, lhs_rs, lhs_cs, rhs, rhs_rs, rhs_cs, accumulate, parallel,
     );
 }

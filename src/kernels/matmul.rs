@@ -19,8 +19,10 @@ pub trait MatmulElement: Copy + Default + Send + Sync + 'static {
     /// `acc + a * b` (wrapping for integers).
     fn mul_add(acc: Self, a: Self, b: Self) -> Self;
 
-    /// `dst[i * dst_rs + j] = Σ_p lhs[i * lhs_rs + p * lhs_cs] * rhs[p * rhs_rs + j * rhs_cs]`
-    /// for `i < m, j < n, p < k` (strides in elements). The caller has checked bounds.
+    /// `dst[i * dst_rs + j] (+)= Σ_p lhs[i * lhs_rs + p * lhs_cs] * rhs[p * rhs_rs + j * rhs_cs]`
+    /// for `i < m, j < n, p < k` (strides in elements), adding to `dst` when `accumulate`
+    /// (the blocked convolution sums a long reduction block by block); on all threads when
+    /// `parallel`. The caller has checked bounds.
     #[allow(clippy::too_many_arguments)]
     fn matmul_unchecked(
         m: usize,
@@ -34,6 +36,7 @@ pub trait MatmulElement: Copy + Default + Send + Sync + 'static {
         rhs: &[Self],
         rhs_rs: usize,
         rhs_cs: usize,
+        accumulate: bool,
         parallel: bool,
     );
 }
@@ -57,14 +60,15 @@ macro_rules! gemm_element {
                 rhs: &[Self],
                 rhs_rs: usize,
                 rhs_cs: usize,
+                accumulate: bool,
                 parallel: bool,
             ) {
                 let parallelism =
                     if parallel { gemm::Parallelism::Rayon(0) } else { gemm::Parallelism::None };
-                // SAFETY: `matmul_strided` checked that every index touched through these
-                // pointers and strides lies inside the slices; `dst` is borrowed mutably and
-                // does not alias `lhs`/`rhs`. gemm computes dst := beta * lhs * rhs (read_dst
-                // is false, so alpha is unused).
+                // SAFETY: the caller checked that every index touched through these pointers
+                // and strides lies inside the slices; `dst` is borrowed mutably and does not
+                // alias `lhs`/`rhs`. gemm computes dst := alpha * dst + beta * lhs * rhs,
+                // reading dst only when `accumulate`.
                 unsafe {
                     gemm::gemm(
                         m,
@@ -73,14 +77,14 @@ macro_rules! gemm_element {
                         dst.as_mut_ptr(),
                         1,
                         dst_rs as isize,
-                        false,
+                        accumulate,
                         lhs.as_ptr(),
                         lhs_cs as isize,
                         lhs_rs as isize,
                         rhs.as_ptr(),
                         rhs_cs as isize,
                         rhs_rs as isize,
-                        0.0,
+                        1.0,
                         1.0,
                         false,
                         false,
@@ -113,12 +117,15 @@ macro_rules! loop_element {
                 rhs: &[Self],
                 rhs_rs: usize,
                 rhs_cs: usize,
+                accumulate: bool,
                 _parallel: bool,
             ) {
-                // Integer products wrap, as XLA's do.
+                // Integer products wrap, as XLA's do (so the order of the sum is irrelevant).
                 for i in 0..m {
                     let row = &mut dst[i * dst_rs..i * dst_rs + n];
-                    row.fill(0);
+                    if !accumulate {
+                        row.fill(0);
+                    }
                     for p in 0..k {
                         let a = lhs[i * lhs_rs + p * lhs_cs];
                         if a == 0 {
@@ -209,7 +216,7 @@ pub fn matmul_strided<T: MatmulElement>(
     );
     let parallel = m.saturating_mul(n).saturating_mul(k) >= PARALLEL_THRESHOLD;
     T::matmul_unchecked(
-        m, n, k, dst, dst_rs, lhs, lhs_rs, lhs_cs, rhs, rhs_rs, rhs_cs, parallel,
+        m, n, k, dst, dst_rs, lhs, lhs_rs, lhs_cs, rhs, rhs_rs, rhs_cs, false, parallel,
     );
 }
 
