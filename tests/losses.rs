@@ -6,49 +6,16 @@ use ferrax::losses::{self, Reduction};
 use ferrax::numpy as jnp;
 use ferrax::prelude::*;
 use ferrax::test_util::check_grads;
-use std::collections::HashMap;
-use std::sync::OnceLock;
+mod optim_golden;
 
-struct Case {
-    shape: Vec<usize>,
-    vals: Vec<f64>,
-}
-
-fn golden() -> &'static HashMap<String, Case> {
-    static G: OnceLock<HashMap<String, Case>> = OnceLock::new();
-    G.get_or_init(|| {
-        include_str!("golden/optim.txt")
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| {
-                let mut it = l.split_whitespace();
-                let name = it.next().unwrap().to_string();
-                let _dtype = it.next().unwrap();
-                let shape = match it.next().unwrap() {
-                    "-" => vec![],
-                    s => s.split('x').map(|d| d.parse().unwrap()).collect(),
-                };
-                let vals = it.map(|v| v.parse::<f64>().unwrap()).collect();
-                (name, Case { shape, vals })
-            })
-            .collect()
-    })
-}
-
-fn g(name: &str) -> &'static Case {
-    golden()
-        .get(name)
-        .unwrap_or_else(|| panic!("golden case {name} missing"))
-}
+use optim_golden::{g, tensor};
 
 fn g_f32(name: &str) -> Tensor {
-    let c = g(name);
-    Tensor::from_vec(c.vals.iter().map(|&v| v as f32).collect(), &c.shape)
+    tensor(name, DType::F32)
 }
 
 fn g_i32(name: &str) -> Tensor {
-    let c = g(name);
-    Tensor::from_vec(c.vals.iter().map(|&v| v as i32).collect(), &c.shape)
+    tensor(name, DType::I32)
 }
 
 #[track_caller]

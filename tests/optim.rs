@@ -5,45 +5,9 @@
 use ferrax::optim::{self, AdamOptions, GradientTransformation, Mask, OptState, RmsPropOptions};
 use ferrax::prelude::*;
 use ferrax::transforms::{JitOptions, Jitted};
-use std::collections::HashMap;
-use std::sync::OnceLock;
+mod optim_golden;
 
-struct Case {
-    shape: Vec<usize>,
-    vals: Vec<f64>,
-}
-
-fn golden() -> &'static HashMap<String, Case> {
-    static G: OnceLock<HashMap<String, Case>> = OnceLock::new();
-    G.get_or_init(|| {
-        include_str!("golden/optim.txt")
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| {
-                let mut it = l.split_whitespace();
-                let name = it.next().unwrap().to_string();
-                let _dtype = it.next().unwrap();
-                let shape = match it.next().unwrap() {
-                    "-" => vec![],
-                    s => s.split('x').map(|d| d.parse().unwrap()).collect(),
-                };
-                let vals = it.map(|v| v.parse::<f64>().unwrap()).collect();
-                (name, Case { shape, vals })
-            })
-            .collect()
-    })
-}
-
-fn g(name: &str) -> &'static Case {
-    golden()
-        .get(name)
-        .unwrap_or_else(|| panic!("golden case {name} missing"))
-}
-
-fn tensor(name: &str, dtype: DType) -> Tensor {
-    let c = g(name);
-    Tensor::from_f64_values(&c.vals, &c.shape, dtype)
-}
+use optim_golden::{g, tensor};
 
 type Params = (Tensor, Tensor);
 const STEPS: usize = 5;
