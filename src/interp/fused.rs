@@ -7,7 +7,7 @@
 //! the same as each primitive's own kernel, so results are bitwise equal to unfused evaluation.
 
 use crate::core::{Atom, Aval, Jaxpr, Shape};
-use crate::kernels::elementwise::{unary_f32, unary_f64};
+use crate::kernels::elementwise::{for_each_stretched_row, stretch_strides, unary_f32, unary_f64};
 use crate::kernels::reduce::{reduce_f32_into, reduce_f64_into, ReduceKind};
 use crate::prims::binary::{compare, float_op, max_nan, min_nan, NextAfter};
 use crate::prims::{BinaryOp, ElementwiseOp, Prim, ReduceOp, UnaryOp};
@@ -106,20 +106,8 @@ fn broadcasts_to(from: &[usize], to: &[usize]) -> bool {
             .all(|(&f, &t)| f == t || f == 1)
 }
 
-/// The element strides of a broadcast input over the output's dims (0 where stretched).
-fn broadcast_strides(from: &[usize], to: &[usize]) -> Vec<usize> {
-    let pad = to.len() - from.len();
-    let mut strides = vec![0; to.len()];
-    let mut s = 1;
-    for d in (0..from.len()).rev() {
-        strides[pad + d] = if from[d] == 1 { 0 } else { s };
-        s *= from[d];
-    }
-    strides
-}
-
 /// Fills `dst` with elements `lo..lo + dst.len()` of `src` broadcast to `shape` (with
-/// `strides` from [`broadcast_strides`]): row by row, a copy or a fill per row.
+/// `strides` from [`stretch_strides`]): row by row, a copy or a fill per row.
 fn fill_broadcast<T: Copy>(
     src: &[T],
     shape: &[usize],
@@ -127,26 +115,16 @@ fn fill_broadcast<T: Copy>(
     lo: usize,
     dst: &mut [T],
 ) {
-    let nd = shape.len();
-    let inner = shape[nd - 1];
-    let inner_stride = strides[nd - 1];
-    let (mut pos, mut k) = (lo, 0);
-    while k < dst.len() {
-        let (mut row, col) = (pos / inner, pos % inner);
-        let mut base = 0;
-        for d in (0..nd - 1).rev() {
-            base += (row % shape[d]) * strides[d];
-            row /= shape[d];
-        }
-        let take = (inner - col).min(dst.len() - k);
-        if inner_stride == 0 {
+    let stretched = strides.last() == Some(&0);
+    let mut k = 0;
+    for_each_stretched_row(shape, strides, lo, dst.len(), |base, col, take| {
+        if stretched {
             dst[k..k + take].fill(src[base]);
         } else {
             dst[k..k + take].copy_from_slice(&src[base + col..base + col + take]);
         }
         k += take;
-        pos += take;
-    }
+    });
 }
 
 /// Where an operand comes from.
@@ -260,7 +238,7 @@ impl FusedKernel {
                 Src::In(i as u16)
             } else {
                 let r = new_reg(a.dtype, &mut free);
-                ops.push(Op::Load(i as u16, broadcast_strides(&a.shape, &shape), r));
+                ops.push(Op::Load(i as u16, stretch_strides(&a.shape, &shape), r));
                 Src::Reg(r)
             };
             src_of[v.0 as usize] = Some((s, a.dtype));

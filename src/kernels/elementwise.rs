@@ -125,16 +125,14 @@ pub fn unary_f64_at(level: SimdLevel, op: UnaryOp, src: &[f64], dst: &mut [f64])
     unary_simd::run_f64(level, op, src, dst);
 }
 
-/// Row-major strides of `in_shape` read as `out_shape`: 0 on stretched (size-1 or missing)
-/// dims. `in_shape` is either rank 0 or of `out_shape`'s rank.
-fn stretch_strides(in_shape: &[usize], out_shape: &[usize]) -> Vec<usize> {
-    if in_shape.is_empty() {
-        return vec![0; out_shape.len()];
-    }
+/// Row-major strides of `in_shape` read as `out_shape` (numpy-style: right-aligned, so a
+/// lower-rank or rank-0 `in_shape` works): 0 on stretched (size-1 or missing) dims.
+pub(crate) fn stretch_strides(in_shape: &[usize], out_shape: &[usize]) -> Vec<usize> {
+    let pad = out_shape.len() - in_shape.len();
     let mut strides = vec![0; out_shape.len()];
     let mut acc = 1;
-    for d in (0..out_shape.len()).rev() {
-        strides[d] = if in_shape[d] == 1 && out_shape[d] != 1 {
+    for d in (0..in_shape.len()).rev() {
+        strides[pad + d] = if in_shape[d] == 1 && out_shape[pad + d] != 1 {
             0
         } else {
             acc
@@ -142,6 +140,40 @@ fn stretch_strides(in_shape: &[usize], out_shape: &[usize]) -> Vec<usize> {
         acc *= in_shape[d];
     }
     strides
+}
+
+/// Walks elements `lo..lo + len` of an operand stretched to `out_shape` (with `strides` from
+/// [`stretch_strides`]) one output row at a time, without per-element index arithmetic:
+/// calls `row(base, col, take)` for each piece, meaning `take` output elements read from
+/// operand offset `base + col` on (when the last dim is contiguous) or all equal to the
+/// element at `base` (when it is stretched, `strides.last() == 0`).
+pub(crate) fn for_each_stretched_row(
+    out_shape: &[usize],
+    strides: &[usize],
+    lo: usize,
+    len: usize,
+    mut row: impl FnMut(usize, usize, usize),
+) {
+    let nd = out_shape.len();
+    if len == 0 {
+        return;
+    }
+    if nd == 0 {
+        return row(0, 0, len);
+    }
+    let inner = out_shape[nd - 1];
+    let (mut pos, end) = (lo, lo + len);
+    while pos < end {
+        let (mut r, col) = (pos / inner, pos % inner);
+        let mut base = 0;
+        for d in (0..nd - 1).rev() {
+            base += (r % out_shape[d]) * strides[d];
+            r /= out_shape[d];
+        }
+        let take = (inner - col).min(end - pos);
+        row(base, col, take);
+        pos += take;
+    }
 }
 
 /// `f` applied elementwise to `a` and `b` stretched to `out_shape` (JAX-style: equal ranks

@@ -765,31 +765,18 @@ fn broadcast_kernel<T: Clone>(a: &ArrayD<T>, out_shape: &[usize], bdims: &[usize
 /// broadcast) stretched to `out_shape`, one output row at a time: a copy of an operand row
 /// or a fill with one element. No per-element index arithmetic.
 fn broadcast_rows<T: Clone>(data: &[T], expanded: &[usize], out_shape: &[usize]) -> Vec<T> {
+    use crate::kernels::elementwise::{for_each_stretched_row, stretch_strides};
     let total: usize = out_shape.iter().product();
-    let nd = out_shape.len();
-    if total == 0 || nd == 0 {
-        return data.iter().take(total).cloned().collect();
-    }
-    let mut strides = vec![0usize; nd];
-    let mut step = 1;
-    for d in (0..nd).rev() {
-        strides[d] = if expanded[d] == 1 { 0 } else { step };
-        step *= expanded[d];
-    }
-    let inner = out_shape[nd - 1];
+    let strides = stretch_strides(expanded, out_shape);
+    let stretched = strides.last() == Some(&0);
     let mut out = Vec::with_capacity(total);
-    for row in 0..total / inner {
-        let (mut r, mut base) = (row, 0);
-        for d in (0..nd - 1).rev() {
-            base += (r % out_shape[d]) * strides[d];
-            r /= out_shape[d];
-        }
-        if strides[nd - 1] == 0 {
-            out.extend(std::iter::repeat_n(data[base].clone(), inner));
+    for_each_stretched_row(out_shape, &strides, 0, total, |base, col, take| {
+        if stretched {
+            out.extend(std::iter::repeat_n(data[base].clone(), take));
         } else {
-            out.extend_from_slice(&data[base..base + inner]);
+            out.extend_from_slice(&data[base + col..base + col + take]);
         }
-    }
+    });
     out
 }
 
