@@ -219,10 +219,9 @@ struct Entry {
     consts: Vec<Tensor>,
     /// The optimized jaxpr (before fusion), with its constants as constvars.
     closed: ClosedJaxpr,
-    /// What eager calls run: the jaxpr optimized, fused and compiled...
+    /// What eager calls run: the optimized jaxpr fused and compiled; its leading inputs are
+    /// `closed.consts`.
     program: Arc<Program>,
-    /// ...with these leading inputs (the optimized jaxpr's constants).
-    program_consts: Vec<Tensor>,
     /// The jaxpr the program was compiled from: optimized, then fused, with the constants as
     /// leading invars.
     fused: Arc<Jaxpr>,
@@ -325,7 +324,6 @@ impl<P: PyTree, O: PyTree, F: Fn(&P) -> O> Jitted<P, O, F> {
         let entry = Rc::new(Entry {
             program,
             fused,
-            program_consts: optimized.consts.clone(),
             prim: jit_call(&self.name, closure_converted(&closed)),
             // Captured tracers of an enclosing transformation are only valid during this call:
             // such an entry is used once and not cached.
@@ -392,8 +390,8 @@ impl<P: PyTree, O: PyTree, F: Fn(&P) -> O> Jitted<P, O, F> {
             }
         };
         let outs = if current_trace().is_none() {
-            let mut args = Vec::with_capacity(e.program_consts.len() + leaves.len());
-            args.extend(e.program_consts.iter().cloned());
+            let mut args = Vec::with_capacity(e.closed.consts.len() + leaves.len());
+            args.extend(e.closed.consts.iter().cloned());
             args.extend(leaves);
             e.program.run(args)
         } else {
