@@ -33,7 +33,7 @@ fn bench_fori(c: &mut Criterion) {
     });
     let j = make_jaxpr(|x: &Tensor| lax::fori_loop(0, STEPS, body, x))(&init);
     c.bench_function("fori_loop 1e5 scalar, scan equation (interpreted)", |b| {
-        b.iter(|| ferrax::interp::eval_closed(&j, &[black_box(init.clone())]))
+        b.iter(|| ferrax::internals::interp::eval_closed(&j, &[black_box(init.clone())]))
     });
     c.bench_function("plain Rust loop 1e5 scalar", |b| {
         b.iter(|| {
@@ -76,7 +76,7 @@ fn bench_rnn(c: &mut Criterion) {
     let mut args = ferrax::tree::tree_leaves(&p);
     args.push(xs.clone());
     c.bench_function("scan tanh RNN h128 T100 b32 forward, scan equation", |b| {
-        b.iter(|| ferrax::interp::eval_closed(&j, black_box(&args)))
+        b.iter(|| ferrax::internals::interp::eval_closed(&j, black_box(&args)))
     });
     let vg = value_and_grad(|p: &Params| rnn(p, &xs));
     c.bench_function("scan tanh RNN h128 T100 b32 value_and_grad", |b| {

@@ -7,9 +7,9 @@
 //! `src/kernels/reduce.rs`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use ferrax::kernels::elementwise::{unary_f32, unary_f32_at};
-use ferrax::kernels::simd::SimdLevel;
-use ferrax::prims::UnaryOp;
+use ferrax::internals::kernels::elementwise::{unary_f32, unary_f32_at};
+use ferrax::internals::kernels::simd::SimdLevel;
+use ferrax::internals::prims::UnaryOp;
 use ferrax::{lax, Tensor};
 use std::hint::black_box;
 

@@ -15,21 +15,25 @@ extern crate self as ferrax;
 
 pub mod core;
 pub mod data;
-pub mod interp;
-pub mod kernels;
+pub mod internals;
 pub mod lax;
 pub mod losses;
 pub mod nn;
 pub mod numpy;
 pub mod optim;
-pub mod passes;
-pub mod prims;
 pub mod random;
 pub mod tensor;
 pub mod test_util;
 pub mod train;
 pub mod transforms;
 pub mod tree;
+
+// The machinery under the public API: crate-internal, re-exported (unstable) by `internals`.
+pub(crate) mod interp;
+pub(crate) mod kernels;
+pub(crate) mod passes;
+pub(crate) mod prims;
+pub(crate) use tensor::{dispatch_array, dispatch_dtype};
 
 pub use crate::core::make_jaxpr;
 /// `#[derive(PyTree)]`: see [`tree`].

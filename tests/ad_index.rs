@@ -609,7 +609,7 @@ fn vjp_of_vjp_of_gather() {
 // ------------------------------------------------------------------------------------------
 
 use ferrax::core::Aval;
-use ferrax::prims::{IndexOp, LinearArg, Prim, PrimRules};
+use ferrax::internals::prims::{IndexOp, LinearArg, Prim, PrimRules};
 
 fn transpose_gather(mode: Mode, ct: &Tensor, idx: &Tensor, n: usize) -> Tensor {
     let prim = Prim::Index(IndexOp::Gather {

@@ -2,7 +2,7 @@
 //! and reverse mode (to order 2), batching with batched and unbatched predicates, branches
 //! closing over outer tracers, error messages, and the printed jaxpr against JAX's.
 
-use ferrax::interp::eval_closed;
+use ferrax::internals::interp::eval_closed;
 use ferrax::lax;
 use ferrax::prelude::*;
 use ferrax::test_util::check_grads;
@@ -75,7 +75,7 @@ fn captured_values_are_hoisted_to_leading_operands() {
     // Captured: w (true branch, traced first is false_fn: v and w) -> two consts, shared.
     let eqn = j.jaxpr.eqns.last().unwrap();
     assert_eq!(eqn.inputs.len(), 1 + 2 + 1, "{j}");
-    let ferrax::prims::Prim::Cond(op) = &eqn.prim else {
+    let ferrax::internals::prims::Prim::Cond(op) = &eqn.prim else {
         panic!("not a cond: {j}")
     };
     for b in &op.branches {

@@ -87,7 +87,7 @@ fn rnn_scan_values_match_unrolled() {
     let j = make_jaxpr(|(p, xs): &(Params, Tensor)| rnn_scan(p, xs))(&(p.clone(), xs.clone()));
     let mut args = ferrax::tree::tree_leaves(&p);
     args.push(xs.clone());
-    let outs = ferrax::interp::eval_closed(&j, &args);
+    let outs = ferrax::internals::interp::eval_closed(&j, &args);
     close(&outs[0], &h2, 1e-12);
     close(&outs[1], &ys2, 1e-12);
 }
@@ -311,7 +311,7 @@ fn fori_loop_values_and_grad() {
     // Under a trace the values match too (scan lowering).
     let j = make_jaxpr(f_loop)(&x);
     close(
-        &ferrax::interp::eval_closed(&j, std::slice::from_ref(&x))[0],
+        &ferrax::internals::interp::eval_closed(&j, std::slice::from_ref(&x))[0],
         &f_unrolled(&x),
         1e-14,
     );
@@ -333,7 +333,7 @@ fn fori_loop_with_traced_bound_is_a_while() {
     let j = make_jaxpr(f)(&Tensor::scalar(3i32));
     assert!(j.to_string().contains("while["), "{j}");
     assert_eq!(
-        ferrax::interp::eval_closed(&j, &[Tensor::scalar(5i32)])[0].item::<f32>(),
+        ferrax::internals::interp::eval_closed(&j, &[Tensor::scalar(5i32)])[0].item::<f32>(),
         32.0
     );
     assert_eq!(f(&Tensor::scalar(4i32)).item::<f32>(), 16.0);
@@ -382,7 +382,7 @@ fn scalar_bodies_run_natively_with_identical_results() {
     );
     let eager = f(&args);
     let j = make_jaxpr(f)(&args);
-    let outs = ferrax::interp::eval_closed(&j, &[args.0.clone(), args.1.clone()]);
+    let outs = ferrax::internals::interp::eval_closed(&j, &[args.0.clone(), args.1.clone()]);
     assert_eq!(outs[0].item::<i32>(), eager.0 .0.item::<i32>());
     assert_eq!(outs[1].item::<f32>(), eager.0 .1.item::<f32>());
     assert_eq!(outs[2].to_vec::<f32>(), eager.1 .0.to_vec::<f32>());
@@ -428,7 +428,7 @@ fn while_loop_values_and_forward_mode() {
     );
     // Traced jvp (tangents staged) also agrees.
     let j = make_jaxpr(|(x, t): &(Tensor, Tensor)| jvp(f, x, t))(&(x.clone(), t.clone()));
-    let outs = ferrax::interp::eval_closed(&j, &[x.clone(), t.clone()]);
+    let outs = ferrax::internals::interp::eval_closed(&j, &[x.clone(), t.clone()]);
     close(&outs[1], &dy2, 1e-12);
 }
 

@@ -2,9 +2,9 @@
 //! `eval_jaxpr` composing with traces, and the jaxpr type checker.
 
 use ferrax::core::{check_jaxpr, Atom, Eqn, Jaxpr};
-use ferrax::interp::{eval_closed, eval_jaxpr};
+use ferrax::internals::interp::{eval_closed, eval_jaxpr};
+use ferrax::internals::prims::{BinaryOp, Prim, UnaryOp};
 use ferrax::prelude::*;
-use ferrax::prims::{BinaryOp, Prim, UnaryOp};
 use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};

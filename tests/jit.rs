@@ -523,7 +523,7 @@ fn compile_log_messages() {
 
 #[test]
 fn derived_jaxprs_are_reused_across_calls() {
-    use ferrax::prims::Prim;
+    use ferrax::internals::prims::Prim;
     let p = wx();
     let g = grad(jit(loss));
     let subs = |j: &ClosedJaxpr| -> Vec<std::sync::Arc<Jaxpr>> {

@@ -1,6 +1,6 @@
 //! `jit(f)` equals `f` on random programs built from every primitive family (see
 //! `random_program/mod.rs`), and so do `jit(grad(f))` and `grad(f)`, `jit(vmap(f))` and
-//! `vmap(f)`. The cached jaxpr is optimized by `ferrax::passes` and run by the jit
+//! `vmap(f)`. The cached jaxpr is optimized by `ferrax::internals::passes` and run by the jit
 //! interpreter, so any difference is a bug in one of them (or in a primitive whose eager
 //! and traced paths differ).
 //!

@@ -3,8 +3,8 @@
 //! someone else still holds.
 
 use ferrax::core::check_jaxpr;
-use ferrax::interp::{eval_jaxpr, Program};
-use ferrax::passes::fuse;
+use ferrax::internals::interp::{eval_jaxpr, Program};
+use ferrax::internals::passes::fuse;
 use ferrax::prelude::*;
 use ferrax::{lax, nn};
 
@@ -119,7 +119,7 @@ fn gradients_of_a_model_agree() {
     let j = make_jaxpr(grad(loss))(&args);
     let leaves = args.leaves();
     same_three_ways(&j, &leaves);
-    let o = ferrax::passes::optimize(&j);
+    let o = ferrax::internals::passes::optimize(&j);
     same_three_ways(&o, &leaves);
     // And through jit itself.
     let (g1, g2, g3) = jit(grad(loss))(&args);
@@ -259,7 +259,7 @@ fn trailing_reductions_fuse_into_their_group() {
 
 #[test]
 fn inlining_calls_keeps_values_and_removes_the_calls() {
-    use ferrax::passes::inline_calls;
+    use ferrax::internals::passes::inline_calls;
     let x = ramp(&[40], 2.0);
     let inner = jit(|x: &Tensor| x.cos() * 3.0);
     let f = |x: &Tensor| {

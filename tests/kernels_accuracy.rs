@@ -5,12 +5,12 @@
 //! (`cargo test --test kernels_accuracy -- --nocapture`).
 //! Also: the slice API's semantics for the other ops, in place and f64, and its panics.
 
-use ferrax::kernels::elementwise::{
+use ferrax::internals::kernels::elementwise::{
     unary_f32, unary_f32_at, unary_f32_inplace, unary_f64, unary_f64_at, unary_f64_inplace,
 };
-use ferrax::kernels::simd::SimdLevel;
-use ferrax::prims::unary::RoundingMethod;
-use ferrax::prims::UnaryOp;
+use ferrax::internals::kernels::simd::SimdLevel;
+use ferrax::internals::prims::unary::RoundingMethod;
+use ferrax::internals::prims::UnaryOp;
 
 /// Position of `v` on a line where adjacent f32s are 1 apart (-0.0 and 0.0 coincide).
 fn ordinal(v: f32) -> i64 {
@@ -403,7 +403,12 @@ fn every_float_op_matches_its_scalar_definition() {
             let mut got64 = vec![0f64; xs.len()];
             unary_f64_at(level, op, &xs64, &mut got64);
             let mut want64 = xs64.clone();
-            ferrax::kernels::elementwise::unary_f64_at(SimdLevel::Portable, op, &xs64, &mut want64);
+            ferrax::internals::kernels::elementwise::unary_f64_at(
+                SimdLevel::Portable,
+                op,
+                &xs64,
+                &mut want64,
+            );
             for ((&x, &g), &w) in xs64.iter().zip(&got64).zip(&want64) {
                 assert!(
                     g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()),
@@ -502,7 +507,7 @@ fn length_mismatch_panics() {
 // Reductions
 // ---------------------------------------------------------------------------------------------
 
-use ferrax::kernels::reduce::{reduce_f32, reduce_f32_at, reduce_f64_at, ReduceKind};
+use ferrax::internals::kernels::reduce::{reduce_f32, reduce_f32_at, reduce_f64_at, ReduceKind};
 
 /// f64 reference by index arithmetic: sums and products in f64, max/min with NaN winning.
 fn ref_reduce(kind: ReduceKind, xs: &[f32], shape: &[usize], axes: &[usize]) -> Vec<f64> {

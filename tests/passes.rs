@@ -1,11 +1,11 @@
-//! The optimization passes (`ferrax::passes`): each one keeps results equal (evaluated before
+//! The optimization passes (`ferrax::internals::passes`): each one keeps results equal (evaluated before
 //! and after on random inputs), keeps the jaxpr well typed (`check_jaxpr`), and removes what
 //! it should (equation counts).
 
 use ferrax::core::check_jaxpr;
-use ferrax::interp::eval_closed;
+use ferrax::internals::interp::eval_closed;
+use ferrax::internals::passes::{constant_fold, cse, dce, optimize, simplify};
 use ferrax::lax;
-use ferrax::passes::{constant_fold, cse, dce, optimize, simplify};
 use ferrax::prelude::*;
 use proptest::prelude::*;
 use std::sync::Arc;
@@ -254,7 +254,7 @@ fn scan_and_cond_programs() {
 }
 
 fn sub_jaxpr_eqns(j: &Jaxpr) -> usize {
-    use ferrax::prims::{loops::LoopOp, Prim};
+    use ferrax::internals::prims::{loops::LoopOp, Prim};
     j.eqns
         .iter()
         .map(|e| match &e.prim {
@@ -391,7 +391,7 @@ proptest! {
 // ---- hand-written jaxprs, one per pass target ---------------------------------------------
 
 use ferrax::core::{Atom, Aval, Eqn, Var};
-use ferrax::prims::{BinaryOp, Prim, PrimRules, UnaryOp};
+use ferrax::internals::prims::{BinaryOp, Prim, PrimRules, UnaryOp};
 
 /// A jaxpr built by hand: one f32[3] input `a`, then `eqns` (prim and inputs; the output
 /// types are what the primitive's shape rule gives).

@@ -5,12 +5,13 @@
 //! small conv net and an MLP layer against a loop of `grad`, and jaxpr checks (a golden
 //! against JAX, no transposes for `vmap(dot)`, one convolution for per-example kernels).
 
-use ferrax::core::{bind1, Shape};
+use ferrax::core::Shape;
+use ferrax::internals::prims::window::{SelectWindow, SelectWindowKind};
+use ferrax::internals::prims::Prim;
+use ferrax::internals::trace::bind1;
 use ferrax::lax::{self, ConvDimensionNumbers, ConvParams, SelectPrim, WindowKind};
 use ferrax::numpy as jnp;
 use ferrax::prelude::*;
-use ferrax::prims::window::{SelectWindow, SelectWindowKind};
-use ferrax::prims::Prim;
 use ferrax::transforms::{vmap, vmap_with, AxisSpec, VmapSpec};
 use proptest::prelude::*;
 

@@ -5,15 +5,17 @@ mod aval;
 mod check;
 mod jaxpr;
 mod printer;
-mod staging;
-mod trace;
+pub(crate) mod staging;
+pub(crate) mod trace;
 
 pub use aval::{Aval, Shape};
 pub use check::check_jaxpr;
 pub use jaxpr::{Atom, ClosedJaxpr, Eqn, Jaxpr, Var};
 pub use printer::{literal_text, pp_jaxpr};
-pub use staging::{make_jaxpr, trace_to_jaxpr, StagingTrace};
-pub use trace::{
-    abstract_eval, bind, bind1, concrete_value_error, current_trace, escaped_tracer_error,
-    eval_concrete, is_live_in, new_trace_id, with_trace, Avals, Outputs, Trace, TraceId, Tracer,
+pub use staging::{make_jaxpr, trace_to_jaxpr};
+// The trace machinery is crate-internal; `ferrax::internals::trace` re-exports it, unstable.
+pub(crate) use staging::StagingTrace;
+pub(crate) use trace::{
+    bind, bind1, concrete_value_error, current_trace, eval_concrete, new_trace_id, with_trace,
+    Avals, Outputs, Trace, TraceId, Tracer,
 };

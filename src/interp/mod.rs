@@ -18,7 +18,7 @@ use crate::tensor::Tensor;
 /// use ferrax::prelude::*;
 /// let x = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
 /// let j = make_jaxpr(|x: &Tensor| x * 3.0)(&x);
-/// let y = ferrax::interp::eval_jaxpr(&j.jaxpr, &j.consts, &[x]);
+/// let y = ferrax::internals::interp::eval_jaxpr(&j.jaxpr, &j.consts, &[x]);
 /// assert_eq!(y[0].to_vec::<f32>(), vec![3.0, 6.0]);
 /// ```
 #[track_caller]
@@ -71,7 +71,7 @@ pub fn eval_jaxpr(jaxpr: &Jaxpr, consts: &[Tensor], args: &[Tensor]) -> Vec<Tens
 /// use ferrax::prelude::*;
 /// let x = Tensor::from_vec(vec![0.0f32], &[1]);
 /// let j = make_jaxpr(|x: &Tensor| x.cos())(&x);
-/// assert_eq!(ferrax::interp::eval_closed(&j, &[x])[0].to_vec::<f32>(), vec![1.0]);
+/// assert_eq!(ferrax::internals::interp::eval_closed(&j, &[x])[0].to_vec::<f32>(), vec![1.0]);
 /// ```
 #[track_caller]
 pub fn eval_closed(j: &ClosedJaxpr, args: &[Tensor]) -> Vec<Tensor> {

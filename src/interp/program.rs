@@ -72,7 +72,7 @@ struct Step {
 ///
 /// ```
 /// use ferrax::prelude::*;
-/// use ferrax::interp::Program;
+/// use ferrax::internals::interp::Program;
 /// let x = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
 /// let j = make_jaxpr(|x: &Tensor| (x * 3.0).exp())(&x);
 /// let p = Program::new(&j.jaxpr);

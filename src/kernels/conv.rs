@@ -154,7 +154,7 @@ impl Geometry {
 /// with an addition for combining per-thread partial sums.
 ///
 /// ```
-/// use ferrax::kernels::conv::ConvElement;
+/// use ferrax::internals::kernels::conv::ConvElement;
 /// assert_eq!(<f32 as ConvElement>::add(1.5, 2.0), 3.5);
 /// assert_eq!(<i32 as ConvElement>::add(i32::MAX, 1), i32::MIN); // wraps, as XLA's
 /// ```
@@ -570,9 +570,9 @@ fn to_out_layout<T: Clone>(
 ///
 /// ```
 /// use ferrax::core::Shape;
-/// use ferrax::kernels::conv::conv_general_dilated;
+/// use ferrax::internals::kernels::conv::conv_general_dilated;
 /// use ferrax::lax::ConvDimensionNumbers;
-/// use ferrax::prims::conv::ConvGeneralDilated;
+/// use ferrax::internals::prims::conv::ConvGeneralDilated;
 /// // A 1-d NWC signal [1, 2, 3, 4] against the kernel [1, -1]: differences.
 /// let x = ndarray::Array::from_shape_vec(vec![1, 4, 1], vec![1.0f64, 2.0, 4.0, 7.0]).unwrap();
 /// let w = ndarray::Array::from_shape_vec(vec![2, 1, 1], vec![-1.0f64, 1.0]).unwrap();

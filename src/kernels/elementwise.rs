@@ -33,8 +33,8 @@ fn check_unary(op: UnaryOp, fname: &str, src: usize, dst: usize) {
 /// Panics if `op` is `Not`/`IsFinite` or the lengths differ.
 ///
 /// ```
-/// use ferrax::kernels::elementwise::unary_f32;
-/// use ferrax::prims::UnaryOp;
+/// use ferrax::internals::kernels::elementwise::unary_f32;
+/// use ferrax::internals::prims::UnaryOp;
 /// let mut out = [0.0f32; 3];
 /// unary_f32(UnaryOp::Exp, &[0.0, 1.0, f32::NEG_INFINITY], &mut out);
 /// assert_eq!(out[0], 1.0);
@@ -50,8 +50,8 @@ pub fn unary_f32(op: UnaryOp, src: &[f32], dst: &mut [f32]) {
 /// [`unary_f32`] overwriting its input.
 ///
 /// ```
-/// use ferrax::kernels::elementwise::unary_f32_inplace;
-/// use ferrax::prims::UnaryOp;
+/// use ferrax::internals::kernels::elementwise::unary_f32_inplace;
+/// use ferrax::internals::prims::UnaryOp;
 /// let mut buf = [4.0f32, 9.0];
 /// unary_f32_inplace(UnaryOp::Sqrt, &mut buf);
 /// assert_eq!(buf, [2.0, 3.0]);
@@ -65,8 +65,8 @@ pub fn unary_f32_inplace(op: UnaryOp, buf: &mut [f32]) {
 /// [`unary_f32`] for f64: the arithmetic ops vectorize, transcendentals call libm.
 ///
 /// ```
-/// use ferrax::kernels::elementwise::unary_f64;
-/// use ferrax::prims::UnaryOp;
+/// use ferrax::internals::kernels::elementwise::unary_f64;
+/// use ferrax::internals::prims::UnaryOp;
 /// let mut out = [0.0f64; 2];
 /// unary_f64(UnaryOp::IntegerPow(3), &[2.0, -1.5], &mut out);
 /// assert_eq!(out, [8.0, -3.375]);
@@ -80,8 +80,8 @@ pub fn unary_f64(op: UnaryOp, src: &[f64], dst: &mut [f64]) {
 /// [`unary_f64`] overwriting its input.
 ///
 /// ```
-/// use ferrax::kernels::elementwise::unary_f64_inplace;
-/// use ferrax::prims::UnaryOp;
+/// use ferrax::internals::kernels::elementwise::unary_f64_inplace;
+/// use ferrax::internals::prims::UnaryOp;
 /// let mut buf = [-2.0f64, 0.0];
 /// unary_f64_inplace(UnaryOp::Neg, &mut buf);
 /// assert_eq!(buf, [2.0, -0.0]);
@@ -96,8 +96,8 @@ pub fn unary_f64_inplace(op: UnaryOp, buf: &mut [f64]) {
 /// check the portable fallback and each dispatched copy.
 ///
 /// ```
-/// use ferrax::kernels::{elementwise::unary_f32_at, simd::SimdLevel};
-/// use ferrax::prims::UnaryOp;
+/// use ferrax::internals::kernels::{elementwise::unary_f32_at, simd::SimdLevel};
+/// use ferrax::internals::prims::UnaryOp;
 /// let mut out = [0.0f32; 1];
 /// unary_f32_at(SimdLevel::Portable, UnaryOp::Tanh, &[0.5], &mut out);
 /// assert!((out[0] - 0.5f32.tanh()).abs() < 1e-7);
@@ -112,8 +112,8 @@ pub fn unary_f32_at(level: SimdLevel, op: UnaryOp, src: &[f32], dst: &mut [f32])
 /// [`unary_f64`] at a forced [`SimdLevel`] (see [`unary_f32_at`]).
 ///
 /// ```
-/// use ferrax::kernels::{elementwise::unary_f64_at, simd::SimdLevel};
-/// use ferrax::prims::UnaryOp;
+/// use ferrax::internals::kernels::{elementwise::unary_f64_at, simd::SimdLevel};
+/// use ferrax::internals::prims::UnaryOp;
 /// let mut out = [0.0f64; 1];
 /// unary_f64_at(SimdLevel::Portable, UnaryOp::Abs, &[-0.5], &mut out);
 /// assert_eq!(out[0], 0.5);
@@ -180,7 +180,7 @@ pub(crate) fn for_each_stretched_row(
 /// with size-1 dims, or rank-0 operands), in row-major order.
 ///
 /// ```
-/// use ferrax::kernels::elementwise::zip_broadcast;
+/// use ferrax::internals::kernels::elementwise::zip_broadcast;
 /// let out = zip_broadcast(&[1.0f32, 2.0], &[2, 1], &[10.0f32, 20.0, 30.0], &[1, 3], &[2, 3], |x, y| x + y);
 /// assert_eq!(out, vec![11.0, 21.0, 31.0, 12.0, 22.0, 32.0]);
 /// ```
@@ -261,7 +261,7 @@ pub fn zip_broadcast<A: Copy, B: Copy, O>(
 /// [`unary_f32`] may use FMA and differ in the last bit.
 ///
 /// ```
-/// let e = ferrax::kernels::elementwise::exp_f32(1.0);
+/// let e = ferrax::internals::kernels::elementwise::exp_f32(1.0);
 /// assert!((e - std::f32::consts::E).abs() <= f32::EPSILON * 3.0);
 /// ```
 #[inline(always)]
@@ -272,7 +272,7 @@ pub fn exp_f32(x: f32) -> f32 {
 /// `e^x - 1` for f32 without branches, accurate for tiny `x` (within 1 ulp measured).
 ///
 /// ```
-/// let e = ferrax::kernels::elementwise::expm1_f32(1e-7);
+/// let e = ferrax::internals::kernels::elementwise::expm1_f32(1e-7);
 /// assert!((e - 1e-7).abs() < 1e-13);
 /// ```
 #[inline(always)]
@@ -285,7 +285,7 @@ pub fn expm1_f32(x: f32) -> f32 {
 /// approximation, used before, was off by up to 7). Odd, saturating at ±1, keeps -0.0, NaN.
 ///
 /// ```
-/// let t = ferrax::kernels::elementwise::tanh_f32(0.5);
+/// let t = ferrax::internals::kernels::elementwise::tanh_f32(0.5);
 /// assert!((t - 0.5f32.tanh()).abs() < 1e-7);
 /// ```
 #[inline(always)]
@@ -297,7 +297,7 @@ pub fn tanh_f32(x: f32) -> f32 {
 /// above), within 2 ulp of the correctly rounded value.
 ///
 /// ```
-/// let e = ferrax::kernels::elementwise::erf_f32(0.5);
+/// let e = ferrax::internals::kernels::elementwise::erf_f32(0.5);
 /// assert!((e - 0.520_499_9).abs() < 1e-7);
 /// ```
 #[inline(always)]
@@ -310,7 +310,7 @@ pub fn erf_f32(x: f32) -> f32 {
 /// handled like libm.
 ///
 /// ```
-/// let l = ferrax::kernels::elementwise::log_f32(std::f32::consts::E);
+/// let l = ferrax::internals::kernels::elementwise::log_f32(std::f32::consts::E);
 /// assert!((l - 1.0).abs() <= f32::EPSILON);
 /// ```
 #[inline(always)]
@@ -360,7 +360,7 @@ pub fn log_f32(x: f32) -> f32 {
 /// `u = 1 + x`), accurate for tiny `x`.
 ///
 /// ```
-/// let l = ferrax::kernels::elementwise::log1p_f32(1e-7);
+/// let l = ferrax::internals::kernels::elementwise::log1p_f32(1e-7);
 /// assert!((l - 1e-7).abs() < 1e-13);
 /// ```
 #[inline(always)]
@@ -380,7 +380,7 @@ pub fn log1p_f32(x: f32) -> f32 {
 /// The logistic sigmoid for f32 from [`exp_f32`], stable for large |x|.
 ///
 /// ```
-/// assert_eq!(ferrax::kernels::elementwise::logistic_f32(0.0), 0.5);
+/// assert_eq!(ferrax::internals::kernels::elementwise::logistic_f32(0.0), 0.5);
 /// ```
 #[inline(always)]
 pub fn logistic_f32(x: f32) -> f32 {

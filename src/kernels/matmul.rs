@@ -165,7 +165,7 @@ fn last_index(rows: usize, cols: usize, rs: usize, cs: usize) -> Option<usize> {
 /// Panics if a stride points outside its slice.
 ///
 /// ```
-/// use ferrax::kernels::matmul::matmul_strided;
+/// use ferrax::internals::kernels::matmul::matmul_strided;
 /// // [[1, 2], [3, 4]] times its transpose (the same buffer read column-wise).
 /// let a = [1.0f64, 2.0, 3.0, 4.0];
 /// let mut out = [0.0; 4];
@@ -244,7 +244,7 @@ impl<'a, T> Strided3<'a, T> {
 /// row-major `[batch, m, n]` vector. Large batches of small products run in parallel.
 ///
 /// ```
-/// use ferrax::kernels::matmul::{batched_matmul, Strided3};
+/// use ferrax::internals::kernels::matmul::{batched_matmul, Strided3};
 /// let a = [1.0f32, 2.0, 3.0, 4.0]; // two 1x2 rows
 /// let b = [1.0f32, 1.0, 2.0, 2.0]; // two 2x1 columns
 /// let s = |d| Strided3 { data: d, batch_stride: 2, row_stride: 2, col_stride: 1 };
@@ -364,7 +364,7 @@ fn group3<'a, T: Copy>(
 /// must already be valid (the primitive's shape rule checks them).
 ///
 /// ```
-/// use ferrax::kernels::matmul::dot_general;
+/// use ferrax::internals::kernels::matmul::dot_general;
 /// let a = ndarray::arr2(&[[1.0f64, 2.0], [3.0, 4.0]]).into_dyn();
 /// let v = ndarray::arr1(&[1.0f64, 1.0]).into_dyn();
 /// assert_eq!(dot_general(&a, &v, &[1], &[0], &[], &[]).into_raw_vec_and_offset().0, vec![3.0, 7.0]);

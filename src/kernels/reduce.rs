@@ -26,7 +26,7 @@ use num_traits::Float;
 /// Which monoid a reduction folds with.
 ///
 /// ```
-/// use ferrax::kernels::reduce::{reduce_f32, ReduceKind};
+/// use ferrax::internals::kernels::reduce::{reduce_f32, ReduceKind};
 /// assert_eq!(reduce_f32(ReduceKind::Prod, &[2.0, 3.0], &[2], &[0]), vec![6.0]);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -412,7 +412,7 @@ fn reduce_generic<T: Float>(
 /// Panics if the lengths do not match `shape` and `axes`, or an axis is out of range.
 ///
 /// ```
-/// use ferrax::kernels::reduce::{reduce_f32_into, ReduceKind};
+/// use ferrax::internals::kernels::reduce::{reduce_f32_into, ReduceKind};
 /// let x = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0]; // [2, 3]
 /// let mut cols = [0.0f32; 3];
 /// reduce_f32_into(ReduceKind::Sum, &x, &[2, 3], &[0], &mut cols);
@@ -432,7 +432,7 @@ pub fn reduce_f32_into(
 /// [`reduce_f32_into`] for f64.
 ///
 /// ```
-/// use ferrax::kernels::reduce::{reduce_f64_into, ReduceKind};
+/// use ferrax::internals::kernels::reduce::{reduce_f64_into, ReduceKind};
 /// let mut m = [0.0f64; 2];
 /// reduce_f64_into(ReduceKind::Max, &[1.0, 5.0, 3.0, 2.0], &[2, 2], &[1], &mut m);
 /// assert_eq!(m, [5.0, 3.0]);
@@ -451,7 +451,7 @@ pub fn reduce_f64_into(
 /// [`reduce_f32_into`] into a new `Vec`.
 ///
 /// ```
-/// use ferrax::kernels::reduce::{reduce_f32, ReduceKind};
+/// use ferrax::internals::kernels::reduce::{reduce_f32, ReduceKind};
 /// assert_eq!(reduce_f32(ReduceKind::Min, &[3.0, -1.0, 2.0], &[3], &[0]), vec![-1.0]);
 /// ```
 #[track_caller]
@@ -464,7 +464,7 @@ pub fn reduce_f32(kind: ReduceKind, src: &[f32], shape: &[usize], axes: &[usize]
 /// [`reduce_f64_into`] into a new `Vec`.
 ///
 /// ```
-/// use ferrax::kernels::reduce::{reduce_f64, ReduceKind};
+/// use ferrax::internals::kernels::reduce::{reduce_f64, ReduceKind};
 /// assert_eq!(reduce_f64(ReduceKind::Sum, &[0.5; 10], &[2, 5], &[0, 1]), vec![5.0]);
 /// ```
 #[track_caller]
@@ -487,7 +487,7 @@ fn out_len(shape: &[usize], axes: &[usize]) -> usize {
 /// tests of each compiled copy.
 ///
 /// ```
-/// use ferrax::kernels::{reduce::{reduce_f32_at, ReduceKind}, simd::SimdLevel};
+/// use ferrax::internals::kernels::{reduce::{reduce_f32_at, ReduceKind}, simd::SimdLevel};
 /// let mut s = [0.0f32];
 /// reduce_f32_at(SimdLevel::Portable, ReduceKind::Sum, &[1.0; 100], &[100], &[0], &mut s);
 /// assert_eq!(s, [100.0]);
@@ -510,7 +510,7 @@ pub fn reduce_f32_at(
 /// [`reduce_f64_into`] at a forced [`SimdLevel`].
 ///
 /// ```
-/// use ferrax::kernels::{reduce::{reduce_f64_at, ReduceKind}, simd::SimdLevel};
+/// use ferrax::internals::kernels::{reduce::{reduce_f64_at, ReduceKind}, simd::SimdLevel};
 /// let mut s = [0.0f64];
 /// reduce_f64_at(SimdLevel::Portable, ReduceKind::Max, &[1.0, f64::NAN], &[2], &[0], &mut s);
 /// assert!(s[0].is_nan());

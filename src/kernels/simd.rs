@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 /// portable ones in the last bit (both stay within the documented ulp bounds).
 ///
 /// ```
-/// use ferrax::kernels::simd::SimdLevel;
+/// use ferrax::internals::kernels::simd::SimdLevel;
 /// let level = SimdLevel::detect();
 /// assert!(level >= SimdLevel::Portable);
 /// assert!(SimdLevel::available().contains(&level));
@@ -35,8 +35,8 @@ impl SimdLevel {
     /// The widest level this CPU supports, detected on the first call and cached.
     ///
     /// ```
-    /// let a = ferrax::kernels::simd::SimdLevel::detect();
-    /// assert_eq!(a, ferrax::kernels::simd::SimdLevel::detect());
+    /// let a = ferrax::internals::kernels::simd::SimdLevel::detect();
+    /// assert_eq!(a, ferrax::internals::kernels::simd::SimdLevel::detect());
     /// ```
     #[inline]
     pub fn detect() -> SimdLevel {
@@ -70,7 +70,7 @@ impl SimdLevel {
     /// Every level this CPU can run, most portable first (for tests that compare them).
     ///
     /// ```
-    /// use ferrax::kernels::simd::SimdLevel;
+    /// use ferrax::internals::kernels::simd::SimdLevel;
     /// assert_eq!(SimdLevel::available()[0], SimdLevel::Portable);
     /// ```
     pub fn available() -> Vec<SimdLevel> {
@@ -84,7 +84,7 @@ impl SimdLevel {
     /// `self`, lowered to what this CPU supports (so a forced level is always safe to run).
     ///
     /// ```
-    /// use ferrax::kernels::simd::SimdLevel;
+    /// use ferrax::internals::kernels::simd::SimdLevel;
     /// assert!(SimdLevel::Avx512.supported() <= SimdLevel::detect());
     /// ```
     #[inline]

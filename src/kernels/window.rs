@@ -19,7 +19,7 @@ const PARALLEL_TAPS: usize = 1 << 17;
 /// A window's geometry, per operand dim (as XLA's `ReduceWindow` / `SelectAndScatter`).
 ///
 /// ```
-/// use ferrax::kernels::window::{reduce_window_extremum, Window};
+/// use ferrax::internals::kernels::window::{reduce_window_extremum, Window};
 /// // Overlapping windows of 3 (stride 1, one element of padding each side): a running max.
 /// let w = Window { dimensions: &[3], strides: &[1], padding: &[(1, 1)],
 ///     base_dilation: &[1], window_dilation: &[1] };
@@ -181,7 +181,7 @@ fn per_outer<T: Send>(
 /// operand element hold -inf/+inf (the dtype's extremes for integers).
 ///
 /// ```
-/// use ferrax::kernels::window::{reduce_window_extremum, Window};
+/// use ferrax::internals::kernels::window::{reduce_window_extremum, Window};
 /// // A 2x2 max-pool with stride 2 over a [1, 2, 4, 1] (NHWC) input.
 /// let x = ndarray::Array::from_shape_vec(vec![1, 2, 4, 1],
 ///     vec![1.0f32, 5.0, 2.0, 0.0, 3.0, 4.0, 8.0, 6.0]).unwrap();
@@ -302,7 +302,7 @@ fn choose_each<T: WindowElement>(
 /// with no operand element. `out_shape` is the windowed shape.
 ///
 /// ```
-/// use ferrax::kernels::window::{select_and_gather_add, Window};
+/// use ferrax::internals::kernels::window::{select_and_gather_add, Window};
 /// use ferrax::lax::SelectPrim;
 /// let x = ndarray::arr1(&[1.0f32, 5.0, 2.0, 4.0]).into_dyn();
 /// let t = ndarray::arr1(&[10.0f32, 20.0, 30.0, 40.0]).into_dyn();
@@ -343,7 +343,7 @@ pub fn select_and_gather_add<T: WindowElement + Send + Sync>(
 /// `operand`'s shape, zeros where nothing was chosen. The max-pool gradient, in one pass.
 ///
 /// ```
-/// use ferrax::kernels::window::{select_and_scatter_add, Window};
+/// use ferrax::internals::kernels::window::{select_and_scatter_add, Window};
 /// use ferrax::lax::SelectPrim;
 /// let x = ndarray::arr1(&[1.0f32, 5.0, 2.0, 4.0]).into_dyn();
 /// let g = ndarray::arr1(&[1.0f32, 2.0]).into_dyn();

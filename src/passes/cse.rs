@@ -26,7 +26,7 @@ type EqnKey = (Prim, SmallVec<[AtomKey; 3]>);
 /// use ferrax::prelude::*;
 /// let x = Tensor::zeros(&[3], DType::F32);
 /// let j = make_jaxpr(|x: &Tensor| x.sin() * x.sin())(&x);
-/// let c = ferrax::passes::cse(&j.jaxpr);
+/// let c = ferrax::internals::passes::cse(&j.jaxpr);
 /// assert_eq!(c.to_string(),
 ///     "{ lambda ; a:f32[3]. let b:f32[3] = sin a; c:f32[3] = mul b b in (c,) }");
 /// ```

@@ -12,7 +12,7 @@ use crate::core::{Atom, Jaxpr};
 /// let x = Tensor::zeros(&[3], DType::F32);
 /// let j = make_jaxpr(|x: &Tensor| { let _unused = x.cos(); x.sin() })(&x);
 /// assert_eq!(j.jaxpr.eqns.len(), 2);
-/// let d = ferrax::passes::dce(&j.jaxpr);
+/// let d = ferrax::internals::passes::dce(&j.jaxpr);
 /// assert_eq!(d.to_string(), "{ lambda ; a:f32[3]. let b:f32[3] = sin a in (b,) }");
 /// ```
 pub fn dce(jaxpr: &Jaxpr) -> Jaxpr {

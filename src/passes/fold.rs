@@ -13,10 +13,10 @@ use std::sync::Arc;
 ///
 /// ```
 /// use ferrax::prelude::*;
-/// assert!(2000 > ferrax::passes::FOLD_MAX_ELEMENTS);
+/// assert!(2000 > ferrax::internals::passes::FOLD_MAX_ELEMENTS);
 /// let ramp = Tensor::arange(0.0, 2000.0, 1.0, DType::F32);
 /// let j = make_jaxpr(|x: &Tensor| x + ramp.sin())(&Tensor::zeros(&[2000], DType::F32));
-/// let (f, _) = ferrax::passes::constant_fold(&j.jaxpr, &j.consts);
+/// let (f, _) = ferrax::internals::passes::constant_fold(&j.jaxpr, &j.consts);
 /// assert_eq!(f.eqns.len(), 2); // sin of 2000 elements is too big to fold
 /// ```
 pub const FOLD_MAX_ELEMENTS: usize = 1024;
@@ -39,7 +39,7 @@ pub const FOLD_MAX_ELEMENTS: usize = 1024;
 /// use ferrax::prelude::*;
 /// let c = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
 /// let j = make_jaxpr(|x: &Tensor| x * c.exp())(&c);
-/// let (f, consts) = ferrax::passes::constant_fold(&j.jaxpr, &j.consts);
+/// let (f, consts) = ferrax::internals::passes::constant_fold(&j.jaxpr, &j.consts);
 /// assert_eq!(f.eqns.len(), 1); // only the mul is left; exp(c) is a constant
 /// assert_eq!(consts[0].to_vec::<f32>(), vec![1f32.exp(), 2f32.exp()]);
 /// ```

@@ -21,7 +21,7 @@ use std::sync::Arc;
 /// use ferrax::prelude::*;
 /// let x = Tensor::zeros(&[8], DType::F32);
 /// let j = make_jaxpr(|x: &Tensor| ((x * 2.0).sin() + 1.0).exp())(&x);
-/// let f = ferrax::passes::fuse(&j.jaxpr);
+/// let f = ferrax::internals::passes::fuse(&j.jaxpr);
 /// assert_eq!(f.eqns.len(), 1);
 /// assert!(f.to_string().contains("fused["), "{f}");
 /// assert!(ferrax::core::check_jaxpr(&f).is_ok());

@@ -17,7 +17,7 @@ use smallvec::SmallVec;
 /// let x = Tensor::zeros(&[3], DType::F32);
 /// let j = make_jaxpr(|x: &Tensor| ferrax::nn::relu(x) * 2.0)(&x);
 /// assert!(j.to_string().contains("custom_jvp_call"));
-/// let flat = ferrax::passes::inline_calls(&j.jaxpr);
+/// let flat = ferrax::internals::passes::inline_calls(&j.jaxpr);
 /// assert!(!flat.to_string().contains("custom_jvp_call"), "{flat}");
 /// assert!(ferrax::core::check_jaxpr(&flat).is_ok());
 /// ```

@@ -18,7 +18,7 @@
 //! let x = Tensor::zeros(&[3], DType::F32);
 //! let f = |x: &Tensor| (x.sin() * x).sum();
 //! let j = make_jaxpr(grad(f))(&x);
-//! let o = ferrax::passes::optimize(&j);
+//! let o = ferrax::internals::passes::optimize(&j);
 //! assert!(o.jaxpr.eqns.len() < j.jaxpr.eqns.len());
 //! assert!(ferrax::core::check_jaxpr(&o.jaxpr).is_ok());
 //! ```
@@ -253,8 +253,8 @@ pub(crate) fn scalar(v: f64, dtype: crate::DType) -> Tensor {
 /// use ferrax::prelude::*;
 /// let c = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
 /// let j = make_jaxpr(|x: &Tensor| { let _unused = x * &c; x.sin() })(&c);
-/// let j = ferrax::passes::prune_consts(&ClosedJaxpr { jaxpr: std::sync::Arc::new(
-///     ferrax::passes::dce(&j.jaxpr)), consts: j.consts });
+/// let j = ferrax::internals::passes::prune_consts(&ClosedJaxpr { jaxpr: std::sync::Arc::new(
+///     ferrax::internals::passes::dce(&j.jaxpr)), consts: j.consts });
 /// assert!(j.consts.is_empty() && j.jaxpr.constvars.is_empty());
 /// ```
 pub fn prune_consts(j: &ClosedJaxpr) -> ClosedJaxpr {
@@ -318,7 +318,7 @@ fn same_structure(a: &Jaxpr, b: &Jaxpr) -> bool {
 /// Most rounds [`optimize`] runs before it stops even if the jaxpr still changes.
 ///
 /// ```
-/// assert!(ferrax::passes::MAX_ROUNDS >= 2);
+/// assert!(ferrax::internals::passes::MAX_ROUNDS >= 2);
 /// ```
 pub const MAX_ROUNDS: usize = 8;
 
@@ -332,9 +332,9 @@ pub const MAX_ROUNDS: usize = 8;
 /// let x = Tensor::from_vec(vec![0.5f32, 1.0], &[2]);
 /// let f = |x: &Tensor| (x.sin() * 1.0 + x.sin()).sum();
 /// let j = make_jaxpr(f)(&x);
-/// let o = ferrax::passes::optimize(&j);
+/// let o = ferrax::internals::passes::optimize(&j);
 /// assert_eq!(o.jaxpr.eqns.len(), 3); // sin, add, reduce_sum
-/// let run = |j: &ClosedJaxpr| ferrax::interp::eval_closed(j, &[x.clone()])[0].item::<f32>();
+/// let run = |j: &ClosedJaxpr| ferrax::internals::interp::eval_closed(j, &[x.clone()])[0].item::<f32>();
 /// assert_eq!(run(&o), run(&j));
 /// ```
 pub fn optimize(j: &ClosedJaxpr) -> ClosedJaxpr {

@@ -29,7 +29,7 @@ use smallvec::{smallvec, SmallVec};
 /// use ferrax::prelude::*;
 /// let x = Tensor::zeros(&[2, 3], DType::F32);
 /// let j = make_jaxpr(|x: &Tensor| (x * 1.0).t().t())(&x);
-/// let s = ferrax::passes::dce(&ferrax::passes::simplify(&j.jaxpr));
+/// let s = ferrax::internals::passes::dce(&ferrax::internals::passes::simplify(&j.jaxpr));
 /// assert_eq!(s.to_string(), "{ lambda ; a:f32[2,3]. let  in (a,) }");
 /// ```
 pub fn simplify(jaxpr: &Jaxpr) -> Jaxpr {

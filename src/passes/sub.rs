@@ -19,10 +19,10 @@ use std::sync::Arc;
 /// let f = |xs: &Tensor| ferrax::lax::scan(
 ///     |c: &Tensor, x: &Tensor| (c + x.sin() * 1.0, x.sin()), &Tensor::zeros(&[2], DType::F32), xs);
 /// let j = make_jaxpr(f)(&xs);
-/// let o = ferrax::passes::optimize_sub_jaxprs(&j.jaxpr);
+/// let o = ferrax::internals::passes::optimize_sub_jaxprs(&j.jaxpr);
 /// assert!(ferrax::core::check_jaxpr(&o).is_ok());
 /// let body_len = |j: &Jaxpr| match &j.eqns[0].prim {
-///     ferrax::prims::Prim::Loop(ferrax::prims::loops::LoopOp::Scan { jaxpr, .. }) => {
+///     ferrax::internals::prims::Prim::Loop(ferrax::internals::prims::loops::LoopOp::Scan { jaxpr, .. }) => {
 ///         jaxpr.0.eqns.len()
 ///     }
 ///     _ => unreachable!(),

@@ -283,7 +283,7 @@ const ROT: [[u32; 4]; 2] = [[13, 15, 26, 6], [17, 29, 16, 24]];
 /// scalar reference of the `threefry2x32` primitive.
 ///
 /// ```
-/// use ferrax::prims::bits::threefry2x32;
+/// use ferrax::internals::prims::bits::threefry2x32;
 /// assert_eq!(threefry2x32([0, 0], [0, 0]), [0x6b200159, 0x99ba4efe]);
 /// ```
 #[inline(always)]
@@ -313,9 +313,9 @@ pub fn threefry2x32(key: [u32; 2], x: [u32; 2]) -> [u32; 2] {
 /// with AVX-512 one round is three instructions for 16 lanes).
 ///
 /// ```
-/// let (y0, y1) = ferrax::prims::bits::threefry_block([0, 0], [0u32; 4], [0, 1, 2, 3]);
+/// let (y0, y1) = ferrax::internals::prims::bits::threefry_block([0, 0], [0u32; 4], [0, 1, 2, 3]);
 /// assert_eq!((y0[0], y1[0]), (0x6b200159, 0x99ba4efe));
-/// assert_eq!([y0[1], y1[1]], ferrax::prims::bits::threefry2x32([0, 0], [0, 1]));
+/// assert_eq!([y0[1], y1[1]], ferrax::internals::prims::bits::threefry2x32([0, 0], [0, 1]));
 /// ```
 #[inline(always)]
 pub fn threefry_block<const L: usize>(
@@ -514,7 +514,7 @@ fn threefry_arrays(
 ///
 /// ```
 /// let (mut a, mut b) = ([0u32; 2], [0u32; 2]);
-/// ferrax::prims::bits::threefry_counters([0, 0], 0, &mut a, &mut b);
+/// ferrax::internals::prims::bits::threefry_counters([0, 0], 0, &mut a, &mut b);
 /// assert_eq!((a[0], b[0]), (0x6b200159, 0x99ba4efe));
 /// ```
 pub fn threefry_counters(key: [u32; 2], start: u64, out0: &mut [u32], out1: &mut [u32]) {

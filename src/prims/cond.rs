@@ -49,7 +49,7 @@ use std::sync::Arc;
 ///
 /// ```
 /// use ferrax::prelude::*;
-/// use ferrax::prims::{Prim, PrimRules};
+/// use ferrax::internals::prims::{Prim, PrimRules};
 /// let x = Tensor::scalar(1.0f32);
 /// let j = make_jaxpr(|(i, x): &(Tensor, Tensor)| {
 ///     ferrax::lax::switch(i, &[&|x: &Tensor| x.sin(), &|x: &Tensor| x * 2.0], x)

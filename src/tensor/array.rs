@@ -23,8 +23,6 @@ pub enum ArrayData {
 
 /// Runs `$body` with `$a` bound to the typed `ArrayD<T>` inside an `ArrayData`, and `T` as the
 /// element type alias `$T`. Used by kernels that are generic over every dtype.
-#[macro_export]
-#[doc(hidden)]
 macro_rules! dispatch_array {
     ($arr:expr, $a:ident, $T:ident => $body:expr) => {
         match $arr {
@@ -56,10 +54,9 @@ macro_rules! dispatch_array {
         }
     };
 }
+pub(crate) use dispatch_array;
 
 /// Runs `$body` with `$T` bound to the Rust element type of a `DType`.
-#[macro_export]
-#[doc(hidden)]
 macro_rules! dispatch_dtype {
     ($dtype:expr, $T:ident => $body:expr) => {
         match $dtype {
@@ -86,6 +83,7 @@ macro_rules! dispatch_dtype {
         }
     };
 }
+pub(crate) use dispatch_dtype;
 
 /// Typed access to the `ArrayD<T>` inside an `ArrayData`.
 pub trait ArrayElement: Element {

@@ -8,6 +8,7 @@ mod dtype;
 mod ops;
 
 pub use array::{array_from_vec, convert_scalar, ArrayData, ArrayElement};
+pub(crate) use array::{dispatch_array, dispatch_dtype};
 pub(crate) use display::python_repr as python_float_repr;
 pub use dtype::{DType, Element, Scalar, ScalarKind};
 

@@ -115,7 +115,7 @@ pub fn linearize_jaxpr(body: &Arc<Jaxpr>) -> LinearizedJaxpr {
 /// let body = make_jaxpr(|x: &Tensor| x * 2.0)(&x).jaxpr;
 /// let lin = ferrax::transforms::linearize_jaxpr(&body);
 /// let t = ferrax::transforms::transpose_jaxpr(&lin.tangent, lin.res_avals.len());
-/// let ct = ferrax::interp::eval_jaxpr(&t, &[], &[Tensor::ones(&[3], DType::F64)]);
+/// let ct = ferrax::internals::interp::eval_jaxpr(&t, &[], &[Tensor::ones(&[3], DType::F64)]);
 /// assert_eq!(ct[0].to_vec::<f64>(), vec![2.0; 3]);
 /// ```
 pub fn transpose_jaxpr(tangent: &Arc<Jaxpr>, num_res: usize) -> Arc<Jaxpr> {

@@ -106,7 +106,7 @@ pub fn conv_params(
 /// `check_jaxpr` on `j` and, recursively, on every sub-jaxpr of its scan, while, cond and
 /// call equations (which `check_jaxpr` itself does not enter).
 pub fn check_jaxpr_deep(j: &Jaxpr) -> Result<(), String> {
-    use ferrax::prims::{loops::LoopOp, Prim};
+    use ferrax::internals::prims::{loops::LoopOp, Prim};
     ferrax::core::check_jaxpr(j)?;
     for (i, e) in j.eqns.iter().enumerate() {
         let subs: Vec<&Jaxpr> = match &e.prim {
@@ -217,10 +217,10 @@ pub fn max_scaled_diff(got: &[Tensor], want: &[Tensor]) -> (f64, String) {
 /// give a well-typed jaxpr) and compiled into an interpreter `Program`; the outputs must
 /// equal `want` bitwise. Returns an error message instead of panicking.
 pub fn run_fused(j: &ClosedJaxpr, args: &[Tensor], want: &[Tensor]) -> Result<(), String> {
-    let fused = ferrax::passes::fuse(&j.jaxpr);
+    let fused = ferrax::internals::passes::fuse(&j.jaxpr);
     check_jaxpr_deep(&fused).map_err(|e| format!("fuse gave an ill-typed jaxpr: {e}\n{fused}"))?;
     let inputs: Vec<Tensor> = j.consts.iter().chain(args).cloned().collect();
-    let got = ferrax::interp::Program::new(&fused).run(inputs);
+    let got = ferrax::internals::interp::Program::new(&fused).run(inputs);
     let (u, at) = max_ulps(&got, want);
     if u != 0 {
         return Err(format!("fused program differs by {u} ulp at {at}\n{fused}"));

@@ -1,8 +1,8 @@
 //! Helpers of the pass tests (`tests/passes.rs`): evaluate a jaxpr before and after each
 //! pass on random inputs, check types, and count equations.
 
-use ferrax::interp::eval_closed;
-use ferrax::passes::{constant_fold, cse, dce, optimize, simplify};
+use ferrax::internals::interp::eval_closed;
+use ferrax::internals::passes::{constant_fold, cse, dce, optimize, simplify};
 use ferrax::prelude::*;
 use std::sync::Arc;
 

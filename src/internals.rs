@@ -1,0 +1,42 @@
+//! **Unstable.** The machinery under ferrax's public API, exposed for ferrax's own tests and
+//! benches and for the curious: primitives and their rules ([`prims`]), the CPU kernels
+//! ([`kernels`]), the jaxpr interpreter and compiled programs ([`interp`]), the jaxpr
+//! optimization passes ([`passes`]) and the trace mechanism ([`trace`]).
+//!
+//! Nothing here is covered by semver: names, signatures and behaviour may change in any
+//! release. Programs should use the public modules (`prelude`, `lax`, `numpy`, `nn`, `optim`,
+//! `losses`, `random`, `tree`, `data`, `train`, `test_util`, `transforms`, `core`'s jaxpr
+//! types). Every function here is still sound to call: an unchecked kernel is an `unsafe fn`
+//! with its contract written down.
+//!
+//! ```
+//! use ferrax::internals::prims::UnaryOp;
+//! assert_eq!(format!("{:?}", UnaryOp::Sin), "Sin");
+//! ```
+
+/// The primitive set: one family file per group of primitives, each primitive's rules
+/// (shape, eval, JVP, transpose, batching) beside it.
+pub mod prims {
+    pub use crate::prims::*;
+}
+
+/// The arithmetic: gemm-backed products, SIMD elementwise loops, reductions, windows.
+pub mod kernels {
+    pub use crate::kernels::*;
+}
+
+/// Jaxpr evaluation: the reference interpreter and the compiled, fused programs `jit` runs.
+pub mod interp {
+    pub use crate::interp::*;
+}
+
+/// Jaxpr-to-jaxpr optimization passes (DCE, CSE, folding, simplification, fusion).
+pub mod passes {
+    pub use crate::passes::*;
+}
+
+/// The trace mechanism: the current trace, `bind`, tracers and their ids.
+pub mod trace {
+    pub use crate::core::staging::StagingTrace;
+    pub use crate::core::trace::*;
+}
