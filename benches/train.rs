@@ -160,7 +160,7 @@ fn bench_steps(c: &mut Criterion) {
 
 fn bench_digits_epoch(c: &mut Criterion) {
     let d = data::load_digits(data::default_digits_dir(), DigitsLayout::Flat)
-        .expect("the digits data set (../shared/data/digits or $FERRAX_DIGITS_DIR)");
+        .expect("the digits data set (data/digits in the repository, or $FERRAX_DIGITS_DIR)");
     let opt = optim::adam(1e-3);
     let step = adam_step(&opt);
     let params = Mlp::new(&random::key(0), &[64, 128, 10], true);

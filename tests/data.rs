@@ -39,7 +39,7 @@ fn idx_bytes(code: u8, dims: &[u32], payload: &[u8]) -> Vec<u8> {
 }
 
 fn real(file: &str) -> Vec<u8> {
-    std::fs::read(default_digits_dir().join(file)).expect("the digits files are in ../shared")
+    std::fs::read(default_digits_dir().join(file)).expect("the digits files are in data/digits")
 }
 
 fn copy_digits(dir: &Path, images: &[u8], labels: &[u8]) {
@@ -241,7 +241,7 @@ fn load_digits_fixed_split() {
         (d.train_images.dtype(), d.train_labels.dtype()),
         (DType::F32, DType::I32)
     );
-    // Class counts documented in shared/data/digits/README.md.
+    // Class counts documented in data/digits/README.md.
     assert_eq!(
         class_counts(&d.train_labels),
         [151, 151, 150, 153, 148, 152, 151, 149, 146, 149]

@@ -10,8 +10,9 @@ use super::aval::Aval;
 use crate::prims::{Prim, PrimRules};
 use crate::tensor::{ArrayData, Tensor};
 use smallvec::SmallVec;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Identifies one trace for its whole life; never reused within a process.
 pub type TraceId = u64;
@@ -48,16 +49,16 @@ pub trait Trace {
 
 thread_local! {
     static CURRENT: RefCell<Option<Rc<dyn Trace>>> = const { RefCell::new(None) };
-    static NEXT_TRACE_ID: Cell<TraceId> = const { Cell::new(1) };
 }
 
-/// A fresh trace id.
+/// The next trace id, shared by every thread: a tracer that leaks to another thread can never
+/// match one of that thread's traces, so it is reported as escaped instead of silently
+/// resolving to an unrelated variable.
+static NEXT_TRACE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A fresh trace id, unique in the process.
 pub fn new_trace_id() -> TraceId {
-    NEXT_TRACE_ID.with(|n| {
-        let id = n.get();
-        n.set(id + 1);
-        id
-    })
+    NEXT_TRACE_ID.fetch_add(1, Ordering::Relaxed)
 }
 
 /// The current trace (`None` means eager evaluation).
@@ -101,6 +102,11 @@ pub fn is_live_in(trace: &dyn Trace, id: TraceId) -> bool {
 pub fn bind(prim: &Prim, inputs: &[Tensor]) -> Outputs {
     match current_trace() {
         None => {
+            // No trace is active on this thread, so any tracer here has escaped its
+            // transformation (or was sent from another thread).
+            if let Some(t) = inputs.iter().find_map(Tensor::tracer) {
+                escaped_tracer_error(t, "eager evaluation");
+            }
             if let Some(outs) = prim.eval_eager(inputs) {
                 return outs;
             }

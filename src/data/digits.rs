@@ -1,5 +1,6 @@
 //! The UCI handwritten digits (8x8, 1797 records, as shipped in scikit-learn), stored as IDX
-//! in `../shared/data/digits` next to the crate, with the project's fixed train/test split.
+//! in the repository's `data/digits` (117 KB; source, licence and split in its README), with
+//! the project's fixed train/test split.
 
 use super::idx::{read_idx, IdxError, IdxErrorKind};
 use crate::tensor::Tensor;
@@ -37,8 +38,8 @@ pub struct Digits {
     pub test_labels: Tensor,
 }
 
-/// Where the digits live: `$FERRAX_DIGITS_DIR` if set, else `../shared/data/digits` relative
-/// to the crate root (fixed at compile time, so examples find it from any working directory).
+/// Where the digits live: `$FERRAX_DIGITS_DIR` if set, else the repository's `data/digits`
+/// (its path fixed at compile time, so examples find it from any working directory).
 ///
 /// ```
 /// assert!(ferrax::data::default_digits_dir().ends_with("digits"));
@@ -46,7 +47,7 @@ pub struct Digits {
 pub fn default_digits_dir() -> PathBuf {
     match std::env::var_os(DIGITS_DIR_ENV) {
         Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/digits"),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("data/digits"),
     }
 }
 
