@@ -1,5 +1,5 @@
 //! Eager dispatch cost: one `add` on f32[4] and on f32[] scalars, per op.
-//! References on this machine kind (DESIGN.md): JAX 5.3–5.9 µs, numpy 0.33 µs,
+//! References on this machine kind (benches/reference/): JAX 5.3–5.9 µs, numpy 0.33 µs,
 //! candle 0.14 µs, burn 0.23 µs per eager op. Target: ≤ 0.15 µs.
 
 use criterion::{criterion_group, criterion_main, Criterion};

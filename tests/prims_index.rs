@@ -606,8 +606,8 @@ fn gather_empty_indices_and_scalar_operand() {
 
 #[test]
 fn gather_prints_like_jax_take() {
-    // The gather eqn of JAX 0.10.2's `x[idx]` (../shared/reference/jaxprs-jax-0.10.2.md,
-    // section gather_take), with the index preprocessing done outside.
+    // The gather eqn JAX 0.10.2 prints for `x[idx]` (its jaxpr of `jnp.take`),
+    // with the index preprocessing done outside.
     let f = |(x, i): &(Tensor, Tensor)| lax::gather(x, i, take0(), &[1], Mode::PromiseInBounds);
     let j = make_jaxpr(f)(&(
         Tensor::zeros(&[3], DType::F32),

@@ -1,4 +1,4 @@
-//! Shared bench data: deterministic inputs and the MLP cases of DESIGN.md.
+//! Shared bench data: deterministic inputs and the reference MLP cases (64-128-10 and 784-512-512-10).
 #![allow(dead_code)] // each bench uses a subset
 
 use ferrax::prelude::*;
