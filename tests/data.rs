@@ -3,8 +3,8 @@
 //! and `Batches` coverage, alignment and shuffling (golden permutations from JAX).
 
 use ferrax::data::{
-    default_digits_dir, load_digits, parse_idx, read_idx, Batches, DigitsLayout, IdxError,
-    IdxErrorKind, IdxType,
+    default_digits_dir, load_digits, parse_idx, parse_idx_typed, read_idx, read_idx_typed, Batches,
+    DigitsLayout, IdxError, IdxErrorKind, IdxType,
 };
 use ferrax::prelude::*;
 use ferrax::random;
@@ -204,6 +204,56 @@ fn trailing_bytes_and_huge_dims() {
     assert!(matches!(k, IdxErrorKind::TooLarge { .. }), "{k:?}");
 }
 
+/// A zero dimension makes the element count 0, so a product over all dims stays small; the
+/// other dims must still describe an addressable array (product of the non-zero dims times
+/// the element size <= isize::MAX), else the header is refused like any other bad header.
+#[test]
+fn zero_dimension_does_not_hide_an_overflowing_shape() {
+    // (2^32 - 1)^2 bytes > isize::MAX on 64-bit; overflows usize outright on 32-bit.
+    for dims in [
+        [0, u32::MAX, u32::MAX],
+        [u32::MAX, 0, u32::MAX],
+        [u32::MAX, u32::MAX, 0],
+    ] {
+        let (k, off, msg) = kind_offset(parse_idx(&idx_bytes(0x08, &dims, &[]), "z.idx"));
+        assert!(
+            matches!(&k, IdxErrorKind::TooLarge { dims: d } if d == &dims.map(|x| x as usize)),
+            "{dims:?}: {k:?}"
+        );
+        // The offset is the dimension that crossed the limit: the second non-zero one.
+        let second_nonzero = dims.iter().rposition(|&d| d != 0).unwrap();
+        assert_eq!(off, Some(4 + 4 * second_nonzero as u64), "{dims:?}");
+        assert!(
+            msg.starts_with("z.idx: byte ") && msg.contains("too large"),
+            "{msg}"
+        );
+    }
+    // 8-byte elements: 2^31 * 2^31 elements is 2^62, fine as a count, 2^65 bytes too large.
+    let dims = [0, 1 << 31, 1 << 31];
+    let (k, _, _) = kind_offset(parse_idx(&idx_bytes(0x0E, &dims, &[]), "f64"));
+    assert!(matches!(k, IdxErrorKind::TooLarge { .. }), "{k:?}");
+    // A zero dimension with sane others is an empty array, as before.
+    let (t, ty) = parse_idx_typed(&idx_bytes(0x0C, &[3, 0, 1000], &[]), "ok").unwrap();
+    assert_eq!(
+        (t.shape(), t.dtype(), ty),
+        (&[3, 0, 1000][..], DType::I32, IdxType::I32)
+    );
+    // Huge but payload-free dims never reach an allocation: a truncated payload is reported
+    // with the announced size, not attempted.
+    let (k, off, _) = kind_offset(parse_idx(&idx_bytes(0x08, &[65536, 65536], &[1, 2]), "t"));
+    assert!(
+        matches!(
+            k,
+            IdxErrorKind::TruncatedPayload {
+                expected: 4294967296,
+                found: 2
+            }
+        ),
+        "{k:?}"
+    );
+    assert_eq!(off, Some(12 + 2));
+}
+
 // ---------------------------------------------------------------- real files
 
 #[test]
@@ -344,6 +394,67 @@ fn corrupted_digits_files() {
         matches!(e.kind, IdxErrorKind::InvalidValue { index: 5, .. }),
         "{e}"
     );
+}
+
+/// A digits file re-encoded as another IDX type (same shape, same values) is refused with the
+/// file, the type byte's offset and both types, instead of being silently converted (a
+/// float32 file with 0.5 in it would otherwise be truncated to 0).
+#[test]
+fn digits_of_the_wrong_element_type_are_refused() {
+    let dir = TempDir::new("wrongtype");
+    let (images, labels) = (real("images.idx"), real("labels.idx"));
+    let images_path = dir.0.join("images.idx").display().to_string();
+    let labels_path = dir.0.join("labels.idx").display().to_string();
+    let (raw, ty) = read_idx_typed(default_digits_dir().join("images.idx")).unwrap();
+    assert_eq!(ty, IdxType::U8);
+    let pixels = raw.to_vec::<i32>();
+    // float32 with fractional values: 13.0 -> 13.5.
+    let f32_payload: Vec<u8> = pixels
+        .iter()
+        .flat_map(|&p| (p as f32 + 0.5).to_be_bytes())
+        .collect();
+    let f32_images = idx_bytes(0x0D, &[1797, 8, 8], &f32_payload);
+    // Sanity: the file itself is valid IDX, so only the type check can refuse it.
+    assert_eq!(parse_idx(&f32_images, "f").unwrap().dtype(), DType::F32);
+    let f64_payload: Vec<u8> = pixels
+        .iter()
+        .flat_map(|&p| (p as f64).to_be_bytes())
+        .collect();
+    let i32_payload: Vec<u8> = pixels.iter().flat_map(|&p| p.to_be_bytes()).collect();
+    for (code, payload, found, shown) in [
+        (0x0D, &f32_payload, IdxType::F32, "float32 (code 0x0d)"),
+        (0x0E, &f64_payload, IdxType::F64, "float64 (code 0x0e)"),
+        (0x0C, &i32_payload, IdxType::I32, "int32 (code 0x0c)"),
+    ] {
+        copy_digits(&dir.0, &idx_bytes(code, &[1797, 8, 8], payload), &labels);
+        let e = load_digits(&dir.0, DigitsLayout::Flat).err().unwrap();
+        assert!(
+            matches!(e.kind, IdxErrorKind::WrongType { expected: IdxType::U8, found: f } if f == found),
+            "{e}"
+        );
+        assert_eq!((e.file.as_str(), e.offset), (images_path.as_str(), Some(2)));
+        let msg = e.to_string();
+        assert!(
+            msg.contains(shown) && msg.contains("expected uint8 (code 0x08)"),
+            "{msg}"
+        );
+    }
+    // Labels as int8: same values, wrong type.
+    let mut i8_labels = labels.clone();
+    i8_labels[2] = 0x09;
+    copy_digits(&dir.0, &images, &i8_labels);
+    let e = load_digits(&dir.0, DigitsLayout::Flat).err().unwrap();
+    assert!(
+        matches!(
+            e.kind,
+            IdxErrorKind::WrongType {
+                found: IdxType::I8,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(e.file, labels_path);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! in the repository's `data/digits` (117 KB; source, licence and split in its README), with
 //! the project's fixed train/test split.
 
-use super::idx::{read_idx, IdxError, IdxErrorKind};
+use super::idx::{read_idx_typed, IdxError, IdxErrorKind, IdxType};
 use crate::tensor::Tensor;
 use std::path::{Path, PathBuf};
 
@@ -52,7 +52,9 @@ pub fn default_digits_dir() -> PathBuf {
 }
 
 /// Loads `images.idx` and `labels.idx` from `dir` and splits them (first 1500 train, last 297
-/// test). Checks the shapes (`[1797, 8, 8]` and `[1797]`) and value ranges.
+/// test). Checks the element types (both files must be IDX `uint8`: a `float32` file would
+/// otherwise be truncated to integers without a word), the shapes (`[1797, 8, 8]` and
+/// `[1797]`) and the value ranges (pixels `0..=16`, labels `0..=9`).
 ///
 /// ```
 /// use ferrax::data::{default_digits_dir, load_digits, DigitsLayout};
@@ -77,7 +79,7 @@ pub fn load_digits(dir: impl AsRef<Path>, layout: DigitsLayout) -> Result<Digits
     let read = |file: &str| -> Result<(Tensor, String), IdxError> {
         let path = dir.join(file);
         let name = path.display().to_string();
-        match read_idx(&path) {
+        match read_idx_typed(&path) {
             Err(IdxError {
                 kind: IdxErrorKind::NotFound { .. },
                 ..
@@ -86,7 +88,17 @@ pub fn load_digits(dir: impl AsRef<Path>, layout: DigitsLayout) -> Result<Digits
                 None,
                 IdxErrorKind::NotFound { hint: hint.clone() },
             )),
-            r => r.map(|t| (t, name)),
+            Err(e) => Err(e),
+            // The type code is byte 2 of the magic number.
+            Ok((_, found)) if found != IdxType::U8 => Err(IdxError::new(
+                name,
+                Some(2),
+                IdxErrorKind::WrongType {
+                    expected: IdxType::U8,
+                    found,
+                },
+            )),
+            Ok((t, _)) => Ok((t, name)),
         }
     };
     let (images, images_name) = read("images.idx")?;

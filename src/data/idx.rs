@@ -95,6 +95,25 @@ impl IdxType {
     }
 }
 
+/// The format's own names (`uint8`, `int8`, `int16`, `int32`, `float32`, `float64`), so
+/// errors speak the same language as the IDX description.
+///
+/// ```
+/// assert_eq!(ferrax::data::IdxType::U8.to_string(), "uint8");
+/// ```
+impl fmt::Display for IdxType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            IdxType::U8 => "uint8",
+            IdxType::I8 => "int8",
+            IdxType::I16 => "int16",
+            IdxType::I32 => "int32",
+            IdxType::F32 => "float32",
+            IdxType::F64 => "float64",
+        })
+    }
+}
+
 /// What was wrong with a data file (see [`IdxError`] for where).
 #[derive(Debug)]
 #[non_exhaustive]
@@ -113,8 +132,15 @@ pub enum IdxErrorKind {
     TruncatedPayload { expected: usize, found: usize },
     /// Bytes follow the last element.
     TrailingBytes { extra: usize },
-    /// The dimensions multiply to more bytes than this machine can address.
+    /// The dimensions multiply to more bytes than this machine can address: the product of
+    /// all dimensions, or of the non-zero ones alone (an empty array whose other dimensions
+    /// could not exist either), times the element size exceeds `isize::MAX` (the largest
+    /// object Rust and ndarray allow). The offset is that of the first dimension that
+    /// crosses the limit.
     TooLarge { dims: Vec<usize> },
+    /// The element type is valid IDX but not the one the caller needs (e.g. digits images
+    /// stored as `float32`, which would otherwise be truncated to integers).
+    WrongType { expected: IdxType, found: IdxType },
     /// The shape is not what the caller needs (e.g. images and labels of different counts).
     DimensionMismatch { expected: String, found: Vec<usize> },
     /// An element is outside the range the data set defines.
@@ -189,6 +215,12 @@ impl fmt::Display for IdxError {
             IdxErrorKind::TooLarge { dims } => {
                 write!(f, "dimensions {dims:?} are too large to address")
             }
+            IdxErrorKind::WrongType { expected, found } => write!(
+                f,
+                "element type {found} (code 0x{:02x}), expected {expected} (code 0x{:02x})",
+                found.code(),
+                expected.code()
+            ),
             IdxErrorKind::DimensionMismatch { expected, found } => {
                 write!(f, "dimension mismatch: expected {expected}, found {found:?}")
             }
@@ -220,6 +252,20 @@ impl std::error::Error for IdxError {
 /// # Ok::<(), ferrax::data::IdxError>(())
 /// ```
 pub fn read_idx(path: impl AsRef<Path>) -> Result<Tensor, IdxError> {
+    read_idx_typed(path).map(|(t, _)| t)
+}
+
+/// Like [`read_idx`], also returning the element type stored in the file, which the tensor's
+/// dtype does not tell apart (every integer type becomes `i32`): callers that need, say,
+/// `uint8` pixel counts check it instead of silently accepting truncated floats.
+///
+/// ```
+/// use ferrax::data::{default_digits_dir, read_idx_typed, IdxType};
+/// let (labels, ty) = read_idx_typed(default_digits_dir().join("labels.idx"))?;
+/// assert_eq!((labels.shape(), ty), (&[1797][..], IdxType::U8));
+/// # Ok::<(), ferrax::data::IdxError>(())
+/// ```
+pub fn read_idx_typed(path: impl AsRef<Path>) -> Result<(Tensor, IdxType), IdxError> {
     let path = path.as_ref();
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| {
@@ -232,7 +278,7 @@ pub fn read_idx(path: impl AsRef<Path>) -> Result<Tensor, IdxError> {
         };
         IdxError::new(name.clone(), None, kind)
     })?;
-    parse_idx(&bytes, &name)
+    parse_idx_typed(&bytes, &name)
 }
 
 /// Parses IDX bytes (the whole file); `name` is used in errors.
@@ -246,6 +292,27 @@ pub fn read_idx(path: impl AsRef<Path>) -> Result<Tensor, IdxError> {
 /// # Ok::<(), ferrax::data::IdxError>(())
 /// ```
 pub fn parse_idx(bytes: &[u8], name: &str) -> Result<Tensor, IdxError> {
+    parse_idx_typed(bytes, name).map(|(t, _)| t)
+}
+
+/// Like [`parse_idx`], also returning the element type stored in the bytes.
+///
+/// Hostile headers are errors, never panics or large allocations: every size is computed
+/// with checked arithmetic (see [`IdxErrorKind::TooLarge`]), and the payload the header
+/// announces is compared with the bytes actually present before anything is allocated, so
+/// the result never needs more than `4 * bytes.len()` bytes (`uint8` widened to `i32`).
+///
+/// ```
+/// use ferrax::data::{parse_idx_typed, IdxErrorKind, IdxType};
+/// let (t, ty) = parse_idx_typed(&[0, 0, 0x0D, 1, 0, 0, 0, 1, 0x3f, 0x80, 0, 0], "mem")?;
+/// assert_eq!((t.to_vec::<f32>(), ty), (vec![1.0], IdxType::F32));
+/// // Zero elements, but the other dimensions multiply past any addressable size.
+/// let hostile = [0, 0, 0x08, 3, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
+/// let err = parse_idx_typed(&hostile, "mem").unwrap_err();
+/// assert!(matches!(err.kind, IdxErrorKind::TooLarge { .. }), "{err}");
+/// # Ok::<(), ferrax::data::IdxError>(())
+/// ```
+pub fn parse_idx_typed(bytes: &[u8], name: &str) -> Result<(Tensor, IdxType), IdxError> {
     let err = |offset: usize, kind| Err(IdxError::new(name, Some(offset as u64), kind));
     if bytes.len() < 4 {
         return err(
@@ -264,6 +331,7 @@ pub fn parse_idx(bytes: &[u8], name: &str) -> Result<Tensor, IdxError> {
         return err(2, IdxErrorKind::UnknownType { code: magic[2] });
     };
     let ndim = magic[3] as usize;
+    // At most 4 + 4 * 255 bytes: no overflow.
     let header = 4 + 4 * ndim;
     if bytes.len() < header {
         return err(
@@ -278,10 +346,20 @@ pub fn parse_idx(bytes: &[u8], name: &str) -> Result<Tensor, IdxError> {
         .chunks_exact(4)
         .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
         .collect();
-    let count = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
-    let Some(payload) = count.and_then(|n| n.checked_mul(ty.size())) else {
-        return err(4, IdxErrorKind::TooLarge { dims });
-    };
+    // Two running byte counts, both checked at every dimension: `payload` over all dims (what
+    // the file must hold) and `extent` over the non-zero ones (what the shape would need if
+    // its zero dims were one; ndarray refuses shapes whose extent exceeds isize::MAX, and so
+    // do we, with an error instead of a panic).
+    let limit = isize::MAX as usize;
+    let (mut payload, mut extent) = (ty.size(), ty.size());
+    for (i, &d) in dims.iter().enumerate() {
+        payload = payload.saturating_mul(d);
+        extent = extent.saturating_mul(d.max(1));
+        if payload > limit || extent > limit {
+            return err(4 + 4 * i, IdxErrorKind::TooLarge { dims });
+        }
+    }
+    // Compare the announced payload with the bytes present before allocating anything.
     let have = bytes.len() - header;
     if have < payload {
         return err(
@@ -301,7 +379,7 @@ pub fn parse_idx(bytes: &[u8], name: &str) -> Result<Tensor, IdxError> {
         );
     }
     let data = &bytes[header..];
-    Ok(match ty {
+    let tensor = match ty {
         IdxType::U8 => Tensor::from_vec(data.iter().map(|&b| b as i32).collect(), &dims),
         IdxType::I8 => Tensor::from_vec(data.iter().map(|&b| b as i8 as i32).collect(), &dims),
         IdxType::I16 => Tensor::from_vec(
@@ -324,9 +402,10 @@ pub fn parse_idx(bytes: &[u8], name: &str) -> Result<Tensor, IdxError> {
         ),
         IdxType::F64 => Tensor::from_vec(
             data.chunks_exact(8)
-                .map(|c| f64::from_be_bytes(c.try_into().expect("chunks of 8")))
+                .map(|c| f64::from_be_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
                 .collect(),
             &dims,
         ),
-    })
+    };
+    Ok((tensor, ty))
 }

@@ -24,4 +24,6 @@ pub use digits::{
     default_digits_dir, load_digits, Digits, DigitsLayout, DIGITS_DIR_ENV, DIGITS_RECORDS,
     DIGITS_TEST, DIGITS_TRAIN,
 };
-pub use idx::{parse_idx, read_idx, IdxError, IdxErrorKind, IdxType};
+pub use idx::{
+    parse_idx, parse_idx_typed, read_idx, read_idx_typed, IdxError, IdxErrorKind, IdxType,
+};
