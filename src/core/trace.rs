@@ -180,9 +180,14 @@ pub fn escaped_tracer_error(t: &Tracer, context: &str) -> ! {
     )
 }
 
-/// Panics for a tracer used where a concrete value is needed.
+/// Panics for a tracer used where a concrete value is needed: inside the transformation that
+/// owns it, values are not known yet; anywhere else (after it ended, or on another thread) the
+/// tracer has escaped, and [`escaped_tracer_error`] says so.
 #[track_caller]
 pub fn concrete_value_error(t: &Tracer) -> ! {
+    if !current_trace().is_some_and(|trace| is_live_in(&*trace, t.trace)) {
+        escaped_tracer_error(t, "a read of its values (`to_vec`, `item`, ...)");
+    }
     panic!(
         "concrete value needed: this tensor is a tracer ({}) inside a transformation, so its \
          values are not known yet (e.g. `item()`/`to_vec()` inside `make_jaxpr`, `jit` or `grad`). \

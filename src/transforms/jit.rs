@@ -32,12 +32,11 @@ use crate::prims::call::jit_call;
 use crate::prims::Prim;
 use crate::tensor::Tensor;
 use crate::tree::{KeyPath, PyTree, Subtree, TreeDef};
-use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
 use std::marker::PhantomData;
-use std::rc::Rc;
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 /// Options of [`jit_with`].
 #[derive(Clone, Debug, Default)]
@@ -228,8 +227,29 @@ struct Entry {
     out_def: TreeDef,
 }
 
+/// Entries are shared by every thread calling one [`Jitted`]: a compile-time check that
+/// everything they hold may be.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Entry>();
+    assert_send_sync::<Prim>();
+    assert_send_sync::<Program>();
+    assert_send_sync::<ClosedJaxpr>();
+    assert_send_sync::<TreeDef>();
+    assert_send_sync::<Tensor>();
+    assert_send_sync::<Signature>();
+};
+
+/// The most recently used entry with its signature (see [`Jitted`]'s `hot` field).
+type Hot = Option<(Signature, Arc<Entry>)>;
+
 /// A jitted function with its cache: what [`jit`] returns wraps one. Use it directly to
 /// inspect the cache or the jaxpr it runs.
+///
+/// It is `Send + Sync` when `F` is: the cache sits behind locks (never held while the
+/// function is traced), so one compiled step can be shared by threads through an `Arc`.
+/// Two threads missing the same signature at once may both trace it; the first to finish
+/// is cached and both then run that entry.
 ///
 /// ```
 /// use ferrax::prelude::*;
@@ -244,12 +264,13 @@ pub struct Jitted<P, O, F> {
     f: F,
     name: String,
     donate: bool,
-    cache: RefCell<HashMap<Signature, Rc<Entry>>>,
-    last: RefCell<Option<Signature>>,
+    cache: RwLock<HashMap<Signature, Arc<Entry>>>,
+    last: Mutex<Option<Signature>>,
     /// The most recently used entry with its signature: most programs call a jitted
-    /// function with one signature, so a call checks it without hashing or allocating.
-    hot: RefCell<Option<(Signature, Rc<Entry>)>>,
-    traces: Cell<usize>,
+    /// function with one signature, so a call checks it without hashing or allocating
+    /// (under a read lock, which threads share).
+    hot: RwLock<Hot>,
+    traces: AtomicUsize,
     _types: PhantomData<fn(&P) -> O>,
 }
 
@@ -270,10 +291,10 @@ impl<P: PyTree, O: PyTree, F: Fn(&P) -> O> Jitted<P, O, F> {
             f,
             name: options.name.unwrap_or_else(default_name::<F>),
             donate: options.donate,
-            cache: RefCell::default(),
-            last: RefCell::default(),
-            hot: RefCell::default(),
-            traces: Cell::new(0),
+            cache: RwLock::default(),
+            last: Mutex::default(),
+            hot: RwLock::default(),
+            traces: AtomicUsize::new(0),
             _types: PhantomData,
         }
     }
@@ -288,28 +309,32 @@ impl<P: PyTree, O: PyTree, F: Fn(&P) -> O> Jitted<P, O, F> {
         self.donate
     }
 
-    /// How many times the function has been traced.
+    /// How many times the function has been traced (from any thread).
     pub fn trace_count(&self) -> usize {
-        self.traces.get()
+        self.traces.load(Ordering::Relaxed)
     }
 
     /// How many signatures are cached.
     pub fn cache_size(&self) -> usize {
-        self.cache.borrow().len()
+        read(&self.cache).len()
     }
 
-    /// The cached entry for `x`'s signature, tracing on a miss.
-    fn entry(&self, sig: Signature) -> Rc<Entry> {
-        if let Some(e) = self.cache.borrow().get(&sig) {
+    /// The cached entry for `x`'s signature, tracing on a miss. No lock is held while `f` is
+    /// traced: tracing may call this `Jitted` again (e.g. under `grad`), and a panic in `f`
+    /// leaves the cache as it was.
+    fn entry(&self, sig: Signature) -> Arc<Entry> {
+        if let Some(e) = read(&self.cache).get(&sig) {
             return e.clone();
         }
         if log_compiles() {
-            eprintln!(
-                "{}",
-                compile_log_message(&self.name, &sig, self.last.borrow().as_ref())
-            );
+            let last = self
+                .last
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            eprintln!("{}", compile_log_message(&self.name, &sig, last.as_ref()));
         }
-        self.traces.set(self.traces.get() + 1);
+        self.traces.fetch_add(1, Ordering::Relaxed);
         let mut out_def = None;
         let closed = trace_to_jaxpr(&sig.leaves, |args| {
             let out = (self.f)(&P::unflatten(&sig.tree, args.to_vec()));
@@ -321,7 +346,7 @@ impl<P: PyTree, O: PyTree, F: Fn(&P) -> O> Jitted<P, O, F> {
         let optimized = optimize_for_jit(closed.clone());
         let fused = Arc::new(crate::passes::fuse(&closure_converted(&optimized)));
         let program = Arc::new(Program::new(&fused));
-        let entry = Rc::new(Entry {
+        let entry = Arc::new(Entry {
             program,
             fused,
             prim: jit_call(&self.name, closure_converted(&closed)),
@@ -331,10 +356,15 @@ impl<P: PyTree, O: PyTree, F: Fn(&P) -> O> Jitted<P, O, F> {
             closed: optimized,
             out_def: out_def.expect("function was traced"),
         });
-        if entry.consts.iter().all(Tensor::is_concrete) {
-            self.cache.borrow_mut().insert(sig.clone(), entry.clone());
-        }
-        *self.last.borrow_mut() = Some(sig);
+        // Another thread may have traced the same signature meanwhile: the first entry
+        // cached wins, so every caller runs the same program.
+        let entry = if entry.consts.iter().all(Tensor::is_concrete) {
+            let mut cache = self.cache.write().unwrap_or_else(PoisonError::into_inner);
+            cache.entry(sig.clone()).or_insert(entry).clone()
+        } else {
+            entry
+        };
+        *self.last.lock().unwrap_or_else(PoisonError::into_inner) = Some(sig);
         entry
     }
 
@@ -384,7 +414,8 @@ impl<P: PyTree, O: PyTree, F: Fn(&P) -> O> Jitted<P, O, F> {
                 };
                 let e = self.entry(sig.clone());
                 if e.consts.iter().all(Tensor::is_concrete) {
-                    *self.hot.borrow_mut() = Some((sig, e.clone()));
+                    *self.hot.write().unwrap_or_else(PoisonError::into_inner) =
+                        Some((sig, e.clone()));
                 }
                 e
             }
@@ -404,8 +435,8 @@ impl<P: PyTree, O: PyTree, F: Fn(&P) -> O> Jitted<P, O, F> {
     }
 
     /// The hot entry if `tree` and `leaves` match its signature.
-    fn hot_entry(&self, tree: &TreeDef, leaves: &[Tensor]) -> Option<Rc<Entry>> {
-        let hot = self.hot.borrow();
+    fn hot_entry(&self, tree: &TreeDef, leaves: &[Tensor]) -> Option<Arc<Entry>> {
+        let hot = read(&self.hot);
         let (sig, e) = hot.as_ref()?;
         let same = sig.tree == *tree
             && sig.leaves.len() == leaves.len()
@@ -442,7 +473,8 @@ impl<P: PyTree, O: PyTree, F: Fn(&P) -> O> Jitted<P, O, F> {
 /// Compiles `f`: it is traced once per input signature (tree structure with static fields,
 /// leaf shapes and dtypes) and the cached jaxpr runs on later calls. Captured tensors become
 /// constants. Composes with every transformation (see the module docs). The returned
-/// closure holds its cache in a `RefCell`, so it is not `Sync`: jit per thread.
+/// closure is `Send + Sync` when `f` is (see [`Jitted`]), so one compiled step can be shared
+/// by a thread pool through an `Arc`; each thread's transformations stay its own.
 ///
 /// ```
 /// use ferrax::prelude::*;
@@ -472,6 +504,12 @@ pub fn jit_with<P: PyTree, O: PyTree>(
 ) -> impl Fn(&P) -> O {
     let j = Jitted::new(f, options);
     move |x: &P| j.call(x)
+}
+
+/// Reads a lock, ignoring poisoning: the cache is only written by this module's own code,
+/// never while user code runs, so a panic elsewhere cannot leave it half-updated.
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The jaxpr `jit(f)` would run for an input (after optimization), with its constants.
