@@ -21,7 +21,7 @@
 //! produces) it runs as `reduction_major`: the reduction is the gemm's `k`, blocks of it
 //! are gathered without transposing either operand and accumulated into one small output.
 
-use super::matmul::{matmul_strided, MatmulElement, PARALLEL_THRESHOLD};
+use super::matmul::{matmul_strided, GemmLayout, MatmulElement, PARALLEL_THRESHOLD};
 use crate::prims::conv::ConvGeneralDilated;
 use crate::prims::util::strides;
 use ndarray::{ArrayD, IxDyn};
@@ -187,35 +187,10 @@ impl ConvElement for u32 {
     }
 }
 
-/// Panics unless an `m x k` by `k x n` strided product into `dst` stays inside the slices.
+/// A checked strided product ([`GemmLayout::run`]): with `k == 0` it zeroes the block (or
+/// leaves it, when accumulating).
 #[allow(clippy::too_many_arguments)]
-fn check_bounds(
-    (m, n, k): (usize, usize, usize),
-    dst: (usize, usize),
-    lhs: (usize, usize, usize),
-    rhs: (usize, usize, usize),
-) {
-    let last = |rows: usize, cols: usize, rs: usize, cs: usize| (rows - 1) * rs + (cols - 1) * cs;
-    assert!(
-        last(m, n, dst.1, 1) < dst.0,
-        "conv: gemm destination of {} elements too short for {m}x{n}",
-        dst.0
-    );
-    assert!(
-        last(m, k, lhs.1, lhs.2) < lhs.0,
-        "conv: gemm lhs of {} elements too short for {m}x{k}",
-        lhs.0
-    );
-    assert!(
-        last(k, n, rhs.1, rhs.2) < rhs.0,
-        "conv: gemm rhs of {} elements too short for {k}x{n}",
-        rhs.0
-    );
-}
-
-/// A bounds-checked [`MatmulElement::matmul_unchecked`]; with `k == 0` it zeroes the block
-/// (or leaves it, when accumulating).
-#[allow(clippy::too_many_arguments)]
+#[track_caller]
 fn gemm_block<T: ConvElement>(
     (m, n, k): (usize, usize, usize),
     dst: &mut [T],
@@ -225,26 +200,17 @@ fn gemm_block<T: ConvElement>(
     accumulate: bool,
     parallel: bool,
 ) {
-    if m == 0 || n == 0 {
-        return;
-    }
-    if k == 0 {
-        if !accumulate {
-            for i in 0..m {
-                dst[i * dst_rs..i * dst_rs + n].fill(T::default());
-            }
-        }
-        return;
-    }
-    check_bounds(
-        (m, n, k),
-        (dst.len(), dst_rs),
-        (lhs.len(), lhs_rs, lhs_cs),
-        (rhs.len(), rhs_rs, rhs_cs),
-    );
-    T::matmul_unchecked(
-        m, n, k, dst, dst_rs, lhs, lhs_rs, lhs_cs, rhs, rhs_rs, rhs_cs, accumulate, parallel,
-    );
+    let layout = GemmLayout {
+        m,
+        n,
+        k,
+        dst_rs,
+        lhs_rs,
+        lhs_cs,
+        rhs_rs,
+        rhs_cs,
+    };
+    layout.run("conv", dst, lhs, rhs, accumulate, parallel);
 }
 
 /// Rows per gathered block of `row_len` elements: about [`BLOCK_ELEMS`], at least

@@ -6,6 +6,7 @@
 
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use rayon::prelude::*;
+use std::panic::Location;
 
 /// Multiply-adds above which one matrix product runs on all threads (gemm's rayon mode), and
 /// above which a batch of small products is spread over threads. About 50 µs of work on one
@@ -22,9 +23,35 @@ pub trait MatmulElement: Copy + Default + Send + Sync + 'static {
     /// `dst[i * dst_rs + j] (+)= Σ_p lhs[i * lhs_rs + p * lhs_cs] * rhs[p * rhs_rs + j * rhs_cs]`
     /// for `i < m, j < n, p < k` (strides in elements), adding to `dst` when `accumulate`
     /// (the blocked convolution sums a long reduction block by block); on all threads when
-    /// `parallel`. The caller has checked bounds.
+    /// `parallel`. Nothing is checked: this is the raw kernel behind [`matmul_strided`],
+    /// which checks the contract below (through [`GemmLayout::check`]) and then calls it.
+    ///
+    /// ```
+    /// use ferrax::internals::kernels::matmul::{GemmLayout, MatmulElement};
+    /// let (a, b) = ([1.0f32, 2.0], [3.0f32, 4.0]);
+    /// let mut out = [0.0f32; 4];
+    /// // A 2x1 column times a 1x2 row.
+    /// let l = GemmLayout { m: 2, n: 2, k: 1, dst_rs: 2, lhs_rs: 1, lhs_cs: 1, rhs_rs: 2, rhs_cs: 1 };
+    /// let l = l.check("outer", out.len(), a.len(), b.len());
+    /// // SAFETY: `check` returned, so the layout stays inside the three slices and the
+    /// // destination rows do not overlap.
+    /// unsafe { f32::matmul_unchecked(l.m, l.n, l.k, &mut out, l.dst_rs, &a, l.lhs_rs, l.lhs_cs, &b, l.rhs_rs, l.rhs_cs, false, false) };
+    /// assert_eq!(out, [3.0, 4.0, 6.0, 8.0]);
+    /// ```
+    ///
+    /// # Safety
+    ///
+    /// With `m, n, k >= 1` (the caller handles empty products):
+    /// - `(m - 1) * dst_rs + n - 1 < dst.len()`, `(m - 1) * lhs_rs + (k - 1) * lhs_cs <
+    ///   lhs.len()` and `(k - 1) * rhs_rs + (n - 1) * rhs_cs < rhs.len()`, computed without
+    ///   overflow: every element the product touches lies inside its slice;
+    /// - `dst_rs >= n` when `m > 1`: the destination rows do not overlap (gemm writes
+    ///   different rows from different threads when `parallel`);
+    /// - every stride is at most `isize::MAX` (gemm takes signed strides).
+    ///
+    /// A layout returned by [`GemmLayout::check`] meets all three.
     #[allow(clippy::too_many_arguments)]
-    fn matmul_unchecked(
+    unsafe fn matmul_unchecked(
         m: usize,
         n: usize,
         k: usize,
@@ -48,7 +75,7 @@ macro_rules! gemm_element {
                 acc + a * b
             }
 
-            fn matmul_unchecked(
+            unsafe fn matmul_unchecked(
                 m: usize,
                 n: usize,
                 k: usize,
@@ -65,10 +92,12 @@ macro_rules! gemm_element {
             ) {
                 let parallelism =
                     if parallel { gemm::Parallelism::Rayon(0) } else { gemm::Parallelism::None };
-                // SAFETY: the caller checked that every index touched through these pointers
-                // and strides lies inside the slices; `dst` is borrowed mutably and does not
-                // alias `lhs`/`rhs`. gemm computes dst := alpha * dst + beta * lhs * rhs,
-                // reading dst only when `accumulate`.
+                // SAFETY: by this function's contract every index gemm touches through these
+                // pointers and strides lies inside its slice, the strides fit `isize` (so the
+                // casts are exact), and distinct (i, j) of `dst` are distinct elements (rows
+                // do not overlap), so gemm's threads write disjoint elements. `dst` is a
+                // `&mut` borrow, so it aliases neither `lhs` nor `rhs`. gemm computes
+                // dst := 1 * dst + 1 * lhs * rhs, reading dst only when `accumulate`.
                 unsafe {
                     gemm::gemm(
                         m,
@@ -105,7 +134,9 @@ macro_rules! loop_element {
                 acc.wrapping_add(a.wrapping_mul(b))
             }
 
-            fn matmul_unchecked(
+            // Plain indexed loops: the contract is not even needed for soundness here (every
+            // access is bounds-checked), only for the results to be the documented ones.
+            unsafe fn matmul_unchecked(
                 m: usize,
                 n: usize,
                 k: usize,
@@ -149,12 +180,149 @@ macro_rules! loop_element {
 }
 loop_element!(i32, u32);
 
-/// Largest index touched by a `rows x cols` strided matrix, or `None` when it is empty.
+/// The sizes and strides (in elements) of one strided product `dst (m x n, unit column
+/// stride) = lhs (m x k) @ rhs (k x n)`. [`GemmLayout::check`] is the one place the
+/// contract of [`MatmulElement::matmul_unchecked`] is checked, for every caller.
+///
+/// ```
+/// use ferrax::internals::kernels::matmul::GemmLayout;
+/// let l = GemmLayout { m: 2, n: 3, k: 4, dst_rs: 3, lhs_rs: 4, lhs_cs: 1, rhs_rs: 3, rhs_cs: 1 };
+/// assert_eq!(l.check("matmul", 6, 8, 12), l);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GemmLayout {
+    /// Rows of `lhs` and `dst`.
+    pub m: usize,
+    /// Columns of `rhs` and `dst`.
+    pub n: usize,
+    /// Columns of `lhs`, rows of `rhs` (the contracted length).
+    pub k: usize,
+    /// Distance between rows of `dst`.
+    pub dst_rs: usize,
+    /// Distance between rows of `lhs`.
+    pub lhs_rs: usize,
+    /// Distance between columns of `lhs`.
+    pub lhs_cs: usize,
+    /// Distance between rows of `rhs`.
+    pub rhs_rs: usize,
+    /// Distance between columns of `rhs`.
+    pub rhs_cs: usize,
+}
+
+/// Index of the last element of a `rows x cols` strided matrix (both at least 1), or `None`
+/// on overflow.
 fn last_index(rows: usize, cols: usize, rs: usize, cs: usize) -> Option<usize> {
-    if rows == 0 || cols == 0 {
-        None
-    } else {
-        Some((rows - 1) * rs + (cols - 1) * cs)
+    (rows - 1)
+        .checked_mul(rs)?
+        .checked_add((cols - 1).checked_mul(cs)?)
+}
+
+impl GemmLayout {
+    /// Checks this layout against slices of `dst_len`, `lhs_len` and `rhs_len` elements and
+    /// returns it with the strides of length-1 dims (which address nothing) zeroed, which
+    /// then meets the contract of [`MatmulElement::matmul_unchecked`] when `m, n, k >= 1`.
+    /// Empty products (`m`, `n` or `k` zero) pass whenever the destination rows fit.
+    ///
+    /// Panics, naming `op` and the caller's line, if an index overflows `usize`, a slice is
+    /// too short for its sizes and strides, or destination rows overlap (`dst_rs < n` with
+    /// more than one row: different threads would write the same elements).
+    ///
+    /// ```
+    /// use ferrax::internals::kernels::matmul::GemmLayout;
+    /// let l = GemmLayout { m: 1, n: 2, k: 1, dst_rs: 99, lhs_rs: 7, lhs_cs: 5, rhs_rs: 3, rhs_cs: 1 };
+    /// let c = l.check("matmul", 2, 1, 2);
+    /// assert_eq!((c.dst_rs, c.lhs_rs, c.lhs_cs, c.rhs_rs), (0, 0, 0, 0));
+    /// ```
+    #[track_caller]
+    pub fn check(self, op: &str, dst_len: usize, lhs_len: usize, rhs_len: usize) -> GemmLayout {
+        let GemmLayout { m, n, k, .. } = self;
+        let unused = |size: usize, stride: usize| if size == 1 { 0 } else { stride };
+        let l = GemmLayout {
+            dst_rs: unused(m, self.dst_rs),
+            lhs_rs: unused(m, self.lhs_rs),
+            lhs_cs: unused(k, self.lhs_cs),
+            rhs_rs: unused(k, self.rhs_rs),
+            rhs_cs: unused(n, self.rhs_cs),
+            ..self
+        };
+        let at = Location::caller();
+        if m == 0 || n == 0 {
+            return l;
+        }
+        assert!(
+            m == 1 || l.dst_rs >= n,
+            "{op}: destination rows overlap: row stride {} is less than the row length {n} \
+             ({m} rows; called from {at})",
+            l.dst_rs
+        );
+        let fits = |last: Option<usize>, len: usize| last.is_some_and(|i| i < len);
+        assert!(
+            fits(last_index(m, n, l.dst_rs, 1), dst_len),
+            "{op}: a {m}x{n} destination with row stride {} does not fit in {dst_len} \
+             elements (called from {at})",
+            self.dst_rs
+        );
+        if k == 0 {
+            return l;
+        }
+        assert!(
+            fits(last_index(m, k, l.lhs_rs, l.lhs_cs), lhs_len),
+            "{op}: a {m}x{k} lhs with strides ({}, {}) does not fit in {lhs_len} elements \
+             (called from {at})",
+            self.lhs_rs,
+            self.lhs_cs
+        );
+        assert!(
+            fits(last_index(k, n, l.rhs_rs, l.rhs_cs), rhs_len),
+            "{op}: a {k}x{n} rhs with strides ({}, {}) does not fit in {rhs_len} elements \
+             (called from {at})",
+            self.rhs_rs,
+            self.rhs_cs
+        );
+        // Every nonzero stride is now at most a slice length, hence at most `isize::MAX`
+        // for any element type with a size; checked anyway (it is free) for the others.
+        let strides = [l.dst_rs, l.lhs_rs, l.lhs_cs, l.rhs_rs, l.rhs_cs];
+        assert!(
+            strides.iter().all(|&s| isize::try_from(s).is_ok()),
+            "{op}: strides {strides:?} exceed isize::MAX (called from {at})"
+        );
+        l
+    }
+
+    /// Runs the checked product: zeroes (or, accumulating, keeps) the block when `k == 0`,
+    /// otherwise calls [`MatmulElement::matmul_unchecked`].
+    #[allow(clippy::too_many_arguments)]
+    #[track_caller]
+    pub(crate) fn run<T: MatmulElement>(
+        self,
+        op: &str,
+        dst: &mut [T],
+        lhs: &[T],
+        rhs: &[T],
+        accumulate: bool,
+        parallel: bool,
+    ) {
+        let l = self.check(op, dst.len(), lhs.len(), rhs.len());
+        if l.m == 0 || l.n == 0 {
+            return;
+        }
+        if l.k == 0 {
+            if !accumulate {
+                for i in 0..l.m {
+                    dst[i * l.dst_rs..i * l.dst_rs + l.n].fill(T::default());
+                }
+            }
+            return;
+        }
+        // SAFETY: `check` returned, so (with m, n, k >= 1, just tested) every index lies
+        // inside its slice without overflow, destination rows do not overlap, and every
+        // stride is at most a slice length, hence at most `isize::MAX`.
+        unsafe {
+            T::matmul_unchecked(
+                l.m, l.n, l.k, dst, l.dst_rs, lhs, l.lhs_rs, l.lhs_cs, rhs, l.rhs_rs, l.rhs_cs,
+                accumulate, parallel,
+            );
+        }
     }
 }
 
@@ -162,7 +330,9 @@ fn last_index(rows: usize, cols: usize, rs: usize, cs: usize) -> Option<usize> {
 /// an `m x k` by `k x n` product into rows of `dst` (unit column stride). Entries of `dst`
 /// outside the `m x n` block are left alone; with `k == 0` the block is zeroed.
 ///
-/// Panics if a stride points outside its slice.
+/// Panics, naming `matmul_strided`, the sizes and strides, if an operand's strides reach
+/// past its slice (or past `usize::MAX`), or if destination rows overlap (`dst_rs < n` with
+/// more than one row).
 ///
 /// ```
 /// use ferrax::internals::kernels::matmul::matmul_strided;
@@ -187,37 +357,18 @@ pub fn matmul_strided<T: MatmulElement>(
     rhs_rs: usize,
     rhs_cs: usize,
 ) {
-    if m == 0 || n == 0 {
-        return;
-    }
-    let dst_last = last_index(m, n, dst_rs, 1).expect("nonempty");
-    assert!(
-        dst_last < dst.len(),
-        "matmul: destination of {} elements too short",
-        dst.len()
-    );
-    if k == 0 {
-        for i in 0..m {
-            dst[i * dst_rs..i * dst_rs + n].fill(T::default());
-        }
-        return;
-    }
-    let lhs_last = last_index(m, k, lhs_rs, lhs_cs).expect("nonempty");
-    let rhs_last = last_index(k, n, rhs_rs, rhs_cs).expect("nonempty");
-    assert!(
-        lhs_last < lhs.len(),
-        "matmul: lhs strides reach past its {} elements",
-        lhs.len()
-    );
-    assert!(
-        rhs_last < rhs.len(),
-        "matmul: rhs strides reach past its {} elements",
-        rhs.len()
-    );
     let parallel = m.saturating_mul(n).saturating_mul(k) >= PARALLEL_THRESHOLD;
-    T::matmul_unchecked(
-        m, n, k, dst, dst_rs, lhs, lhs_rs, lhs_cs, rhs, rhs_rs, rhs_cs, false, parallel,
-    );
+    let layout = GemmLayout {
+        m,
+        n,
+        k,
+        dst_rs,
+        lhs_rs,
+        lhs_cs,
+        rhs_rs,
+        rhs_cs,
+    };
+    layout.run("matmul_strided", dst, lhs, rhs, false, parallel);
 }
 
 /// A strided `[batch, rows, cols]` operand over a flat slice (strides in elements).
@@ -234,14 +385,19 @@ pub struct Strided3<'a, T> {
 }
 
 impl<'a, T> Strided3<'a, T> {
-    /// The slice starting at batch entry `b`.
-    fn batch(&self, b: usize) -> &'a [T] {
-        &self.data[(b * self.batch_stride).min(self.data.len())..]
+    /// The slice starting at batch entry `b`, or `None` if that offset overflows or lies
+    /// past the end.
+    fn batch(&self, b: usize) -> Option<&'a [T]> {
+        let at = b.checked_mul(self.batch_stride)?;
+        self.data.get(at..)
     }
 }
 
 /// `out[b] = lhs[b] @ rhs[b]` for `batch` pairs of `m x k` and `k x n` matrices; `out` is a
 /// row-major `[batch, m, n]` vector. Large batches of small products run in parallel.
+///
+/// Panics, naming `batched_matmul` and the caller's line, if `batch * m * n` overflows or an
+/// operand's strides reach past its data for some batch entry.
 ///
 /// ```
 /// use ferrax::internals::kernels::matmul::{batched_matmul, Strided3};
@@ -251,6 +407,7 @@ impl<'a, T> Strided3<'a, T> {
 /// let out = batched_matmul(2, 1, 1, 2, s(&a[..]), Strided3 { row_stride: 1, ..s(&b[..]) });
 /// assert_eq!(out, vec![3.0, 14.0]);
 /// ```
+#[track_caller]
 pub fn batched_matmul<T: MatmulElement>(
     batch: usize,
     m: usize,
@@ -259,24 +416,51 @@ pub fn batched_matmul<T: MatmulElement>(
     lhs: Strided3<'_, T>,
     rhs: Strided3<'_, T>,
 ) -> Vec<T> {
-    let mut out = vec![T::default(); batch * m * n];
+    let at = Location::caller();
+    let size = batch.checked_mul(m).and_then(|bm| bm.checked_mul(n));
+    let Some(size) = size else {
+        panic!("batched_matmul: {batch} x {m} x {n} outputs overflow usize (called from {at})")
+    };
+    let mut out = vec![T::default(); size];
     if out.is_empty() || k == 0 {
         return out;
     }
+    let layout = GemmLayout {
+        m,
+        n,
+        k,
+        dst_rs: n,
+        lhs_rs: lhs.row_stride,
+        lhs_cs: lhs.col_stride,
+        rhs_rs: rhs.row_stride,
+        rhs_cs: rhs.col_stride,
+    };
+    // Offsets grow with the batch index, so the last entry fitting means every entry fits;
+    // checked here, on the caller's thread, to panic with the caller's line.
+    fn entry<'a, T>(x: &Strided3<'a, T>, name: &str, b: usize, at: &Location) -> &'a [T] {
+        match x.batch(b) {
+            Some(d) => d,
+            None => panic!(
+                "batched_matmul: {name} batch entry {b} starts at {b} x {} elements, past its \
+                 {} elements (called from {at})",
+                x.batch_stride,
+                x.data.len()
+            ),
+        }
+    }
+    let last = batch - 1;
+    let (l_last, r_last) = (entry(&lhs, "lhs", last, at), entry(&rhs, "rhs", last, at));
+    layout.check("batched_matmul", m * n, l_last.len(), r_last.len());
     let per = m.saturating_mul(n).saturating_mul(k);
     let run = |b: usize, dst: &mut [T]| {
-        matmul_strided(
-            m,
-            n,
-            k,
+        let (l, r) = (entry(&lhs, "lhs", b, at), entry(&rhs, "rhs", b, at));
+        layout.run(
+            "batched_matmul",
             dst,
-            n,
-            lhs.batch(b),
-            lhs.row_stride,
-            lhs.col_stride,
-            rhs.batch(b),
-            rhs.row_stride,
-            rhs.col_stride,
+            l,
+            r,
+            false,
+            per >= PARALLEL_THRESHOLD,
         )
     };
     if batch > 1 && per < PARALLEL_THRESHOLD && per.saturating_mul(batch) >= PARALLEL_THRESHOLD {
@@ -310,7 +494,7 @@ fn merge_axes(shape: &[usize], strides: &[isize], axes: &[usize]) -> Option<(usi
             Some(_) if s != span => return None,
             Some(_) => {}
         }
-        span = s * shape[a];
+        span = s.checked_mul(shape[a])?;
     }
     Some((size, stride.unwrap_or(0)))
 }
@@ -361,7 +545,8 @@ fn group3<'a, T: Copy>(
 /// XLA DotGeneral: contracts `lhs_contracting` with `rhs_contracting` (paired in order)
 /// and matches `lhs_batch` with `rhs_batch`. The result's dims are the batch dims (in
 /// `lhs_batch` order), then lhs's free dims, then rhs's free dims. The dimension numbers
-/// must already be valid (the primitive's shape rule checks them).
+/// must be valid (the primitive's shape rule checks them; here they are checked again, and a
+/// violation panics naming `dot_general`, the shapes and the dimension numbers).
 ///
 /// ```
 /// use ferrax::internals::kernels::matmul::dot_general;
@@ -369,6 +554,7 @@ fn group3<'a, T: Copy>(
 /// let v = ndarray::arr1(&[1.0f64, 1.0]).into_dyn();
 /// assert_eq!(dot_general(&a, &v, &[1], &[0], &[], &[]).into_raw_vec_and_offset().0, vec![3.0, 7.0]);
 /// ```
+#[track_caller]
 pub fn dot_general<T: MatmulElement>(
     lhs: &ArrayD<T>,
     rhs: &ArrayD<T>,
@@ -377,6 +563,12 @@ pub fn dot_general<T: MatmulElement>(
     lhs_batch: &[usize],
     rhs_batch: &[usize],
 ) -> ArrayD<T> {
+    check_dimension_numbers(
+        lhs.shape(),
+        rhs.shape(),
+        [lhs_contracting, rhs_contracting],
+        [lhs_batch, rhs_batch],
+    );
     let free = |nd: usize, c: &[usize], b: &[usize]| -> Vec<usize> {
         (0..nd)
             .filter(|a| !c.contains(a) && !b.contains(a))
@@ -414,6 +606,40 @@ pub fn dot_general<T: MatmulElement>(
         },
     );
     ArrayD::from_shape_vec(IxDyn(&out_shape), out).expect("output size is batch * m * n")
+}
+
+/// Panics unless the dimension numbers pair dims of equal size, name each dim at most once
+/// and stay within each operand's rank.
+#[track_caller]
+fn check_dimension_numbers(
+    lhs: &[usize],
+    rhs: &[usize],
+    contracting: [&[usize]; 2],
+    batch: [&[usize]; 2],
+) {
+    let valid = |shape: &[usize], dims: [&[usize]; 2]| {
+        let mut seen = vec![false; shape.len()];
+        dims.iter()
+            .flat_map(|d| d.iter())
+            .all(|&a| a < shape.len() && !std::mem::replace(&mut seen[a], true))
+    };
+    let pairs = |l: &[usize], r: &[usize]| {
+        l.len() == r.len() && l.iter().zip(r).all(|(&a, &b)| lhs[a] == rhs[b])
+    };
+    let ok = valid(lhs, [contracting[0], batch[0]])
+        && valid(rhs, [contracting[1], batch[1]])
+        && pairs(contracting[0], contracting[1])
+        && pairs(batch[0], batch[1]);
+    assert!(
+        ok,
+        "dot_general: shapes {lhs:?} and {rhs:?} with contracting dims {:?} / {:?} and batch \
+         dims {:?} / {:?} do not agree (called from {})",
+        contracting[0],
+        contracting[1],
+        batch[0],
+        batch[1],
+        std::panic::Location::caller()
+    );
 }
 
 #[cfg(test)]
