@@ -15,6 +15,7 @@ extern crate self as ferrax;
 
 pub mod core;
 pub mod data;
+pub mod debug;
 pub mod internals;
 pub mod lax;
 pub mod losses;
@@ -22,6 +23,7 @@ pub mod nn;
 pub mod numpy;
 pub mod optim;
 pub mod random;
+pub mod runtime;
 pub mod tensor;
 pub mod test_util;
 pub mod train;

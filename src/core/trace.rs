@@ -107,15 +107,20 @@ pub fn bind(prim: &Prim, inputs: &[Tensor]) -> Outputs {
             if let Some(t) = inputs.iter().find_map(Tensor::tracer) {
                 escaped_tracer_error(t, "eager evaluation");
             }
-            if let Some(outs) = prim.eval_eager(inputs) {
-                return outs;
-            }
-            let out_avals = abstract_eval(prim, inputs);
-            Outputs::from_iter(
-                eval_concrete(prim, inputs, &out_avals)
-                    .into_iter()
-                    .map(Tensor::from_array),
-            )
+            // (`match`, not a closure: `#[track_caller]` does not reach into closures.)
+            let outs = match prim.eval_eager(inputs) {
+                Some(outs) => outs,
+                None => {
+                    let out_avals = abstract_eval(prim, inputs);
+                    Outputs::from_iter(
+                        eval_concrete(prim, inputs, &out_avals)
+                            .into_iter()
+                            .map(Tensor::from_array),
+                    )
+                }
+            };
+            crate::debug::check_eager(prim, inputs, &outs);
+            outs
         }
         Some(trace) => {
             let out_avals = abstract_eval(prim, inputs);

@@ -15,6 +15,12 @@
 //!   microseconds) run on both cores with `rayon::join`; large kernels split themselves. A
 //!   program with such work runs inside the rayon pool (one wake-up per call, not per
 //!   kernel); small programs stay on the calling thread.
+//! - **NaN checking.** With [`crate::debug::debug_nans`] on, steps run one at a time and each
+//!   step's outputs are checked; a fused group that made a NaN is re-run op by op, so the
+//!   panic names the primitive.
+//!
+//! Compiling a program changes no process-wide setting; the glibc allocator tuning that
+//! suits it is opt-in ([`crate::runtime::tune_allocator`], `FERRAX_TUNE_MALLOC=1`).
 
 use super::fused::FusedKernel;
 use crate::core::{bind, Atom, Aval, Avals, Jaxpr, Outputs};
@@ -94,7 +100,7 @@ pub struct Program {
 impl Program {
     /// Compiles `jaxpr` (its constvars become the leading inputs of [`Program::run`]).
     pub fn new(jaxpr: &Jaxpr) -> Program {
-        keep_freed_memory();
+        crate::runtime::tune_allocator_if_requested();
         let slot_of = |v: crate::core::Var| v.0;
         let operand = |a: &Atom| match a {
             Atom::Var(v) => Operand::Slot(slot_of(*v)),
@@ -229,6 +235,8 @@ impl Program {
     }
 
     fn run_here(&self, inputs: Vec<Tensor>) -> Vec<Tensor> {
+        // One relaxed load per run; when on, steps run one at a time with their outputs checked.
+        let check_nans = crate::debug::debug_nans();
         let mut env: Vec<Option<Tensor>> = vec![None; self.n_slots];
         for (&s, t) in self.input_slots.iter().zip(inputs) {
             env[s as usize] = Some(t);
@@ -236,7 +244,7 @@ impl Program {
         let mut i = 0;
         while i < self.steps.len() {
             let step = &self.steps[i];
-            if step.pair_with_next {
+            if step.pair_with_next && !check_nans {
                 let next = &self.steps[i + 1];
                 let a = gather(step, &mut env);
                 let b = gather(next, &mut env);
@@ -246,7 +254,11 @@ impl Program {
                 i += 2;
             } else {
                 let ins = gather(step, &mut env);
-                let outs = execute(step, ins);
+                let outs = if check_nans {
+                    execute_checked(step, ins)
+                } else {
+                    execute(step, ins)
+                };
                 scatter(step, outs, &mut env);
                 i += 1;
             }
@@ -260,30 +272,6 @@ impl Program {
                 Operand::Lit(t) => t.clone(),
             })
             .collect()
-    }
-}
-
-/// Tells glibc's allocator to keep freed memory for reuse instead of returning it to the
-/// OS after every large free: a jitted step frees and reallocates the same buffers on every
-/// call, and each fresh 4 KiB page costs a ~1.3 µs fault here (DESIGN.md). Done once, the
-/// first time a program is compiled; other allocators are left alone.
-fn keep_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        static ONCE: std::sync::Once = std::sync::Once::new();
-        ONCE.call_once(|| {
-            extern "C" {
-                fn mallopt(param: i32, value: i32) -> i32;
-            }
-            const M_TRIM_THRESHOLD: i32 = -1;
-            const M_MMAP_THRESHOLD: i32 = -3;
-            // SAFETY: mallopt only changes allocator tuning parameters; it is safe to call at
-            // any time from any thread.
-            unsafe {
-                mallopt(M_MMAP_THRESHOLD, 256 << 20);
-                mallopt(M_TRIM_THRESHOLD, 1 << 30);
-            }
-        });
     }
 }
 
@@ -366,4 +354,30 @@ fn execute(step: &Step, mut ins: SmallVec<[Tensor; 3]>) -> Outputs {
         StepKind::Sub(p) => Outputs::from_vec(p.run_here(ins.into_vec())),
         StepKind::Fused(k) => Outputs::from_vec(k.run(ins.into_vec())),
     }
+}
+
+/// [`execute`] with the `debug_nans` check of the step's outputs. A fused group that made a
+/// NaN is re-run un-fused, op by op (also checked), so the panic names the primitive inside
+/// the group that made it.
+#[cold]
+fn execute_checked(step: &Step, ins: SmallVec<[Tensor; 3]>) -> Outputs {
+    use crate::debug::{first_nan, nan_message, Where};
+    // Holding the operands keeps in-place kernels off them: they stay intact for the message
+    // and the re-run.
+    let kept = ins.clone();
+    let outs = execute(step, ins);
+    let Some(k) = first_nan(&outs) else {
+        return outs;
+    };
+    let mut name = step.prim.name().to_string();
+    if let (StepKind::Fused(_), Prim::Call(call)) = (&step.kind, &step.prim) {
+        Program::new(&call.jaxpr.0).run_here(kept.to_vec());
+        // Unreached unless the fused kernel's arithmetic differs from the ops' kernels.
+        let ops: Vec<&str> = call.jaxpr.0.eqns.iter().map(|e| e.prim.name()).collect();
+        name = format!("a fused group ({})", ops.join(", "));
+    }
+    panic!(
+        "{}",
+        nan_message(&name, &kept, &step.out_avals[k], k, Where::Jit)
+    )
 }

@@ -1,0 +1,190 @@
+//! Debugging switches: `debug_nans` (JAX's `jax_debug_nans`).
+//!
+//! A NaN deep inside a training step usually surfaces much later as a NaN loss, with no clue
+//! which operation made it. With NaN checking on, every primitive's floating-point outputs
+//! are checked as soon as it runs, and the first one that contains a NaN panics with the
+//! primitive's name, its operand and result types and (for ops run eagerly) the line of
+//! your code that applied it:
+//!
+//! ```text
+//! debug_nans: log produced NaN in output 0 of f32[3] from inputs f32[3]
+//!   at src/main.rs:12:15
+//! ```
+//!
+//! Turn it on with [`set_debug_nans`] or, without recompiling, with the environment variable
+//! `FERRAX_DEBUG_NANS=1` (read once, the first time the flag is consulted). When off, the
+//! check costs one relaxed atomic load per operation (per compiled program for `jit`).
+//!
+//! What is checked:
+//! - **Eager ops** (no transformation active): every primitive's outputs.
+//! - **`jit`**: the compiled program checks each step's outputs (and runs its steps one at a
+//!   time). A fused elementwise group whose output holds a NaN is re-run un-fused, op by op,
+//!   so the message names the primitive inside the group, with `in a jit-compiled program`
+//!   instead of a source line (the program does not know your lines; call the function
+//!   without `jit` to get one).
+//! - **`grad`, `vjp`, `jvp`, ...**: the forward (primal) ops and the backward (transpose) ops
+//!   run eagerly under the transformation, so both are checked.
+//!
+//! An output is reported whenever it contains a NaN, also when an input already did (a NaN
+//! that came from outside, e.g. in the data, is caught at the first op that sees it); the
+//! message then says which inputs already held NaN. Infinities are not reported. Only `f32`
+//! and `f64` outputs are checked; integer and boolean outputs cannot be NaN.
+//!
+//! ```
+//! use ferrax::prelude::*;
+//! ferrax::debug::set_debug_nans(true);
+//! let x = Tensor::from_vec(vec![1.0f32, -1.0], &[2]);
+//! let caught = std::panic::catch_unwind(|| x.log());
+//! ferrax::debug::set_debug_nans(false);
+//! assert!(caught.is_err());
+//! assert!(x.log().to_vec::<f32>()[1].is_nan()); // off again: NaN flows silently
+//! ```
+
+use crate::core::Aval;
+use crate::prims::{Prim, PrimRules};
+use crate::tensor::{ArrayData, Tensor};
+use std::panic::Location;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// 0: not read from the environment yet; 1: off; 2: on.
+static DEBUG_NANS: AtomicU8 = AtomicU8::new(0);
+
+/// Turns NaN checking on or off for the whole process (all threads), overriding
+/// `FERRAX_DEBUG_NANS`. See the [module docs](self) for what is checked.
+///
+/// ```
+/// ferrax::debug::set_debug_nans(true);
+/// assert!(ferrax::debug::debug_nans());
+/// ferrax::debug::set_debug_nans(false);
+/// assert!(!ferrax::debug::debug_nans());
+/// ```
+pub fn set_debug_nans(on: bool) {
+    DEBUG_NANS.store(if on { 2 } else { 1 }, Ordering::Relaxed);
+}
+
+/// Whether NaN checking is on: the last [`set_debug_nans`], else `FERRAX_DEBUG_NANS` (on when
+/// set to anything but `0` or empty).
+///
+/// ```
+/// let before = ferrax::debug::debug_nans();
+/// ferrax::debug::set_debug_nans(!before);
+/// assert_eq!(ferrax::debug::debug_nans(), !before);
+/// ferrax::debug::set_debug_nans(before);
+/// ```
+#[inline]
+pub fn debug_nans() -> bool {
+    match DEBUG_NANS.load(Ordering::Relaxed) {
+        0 => init_from_env(),
+        s => s == 2,
+    }
+}
+
+#[cold]
+fn init_from_env() -> bool {
+    let on = std::env::var("FERRAX_DEBUG_NANS").is_ok_and(|v| !v.is_empty() && v != "0");
+    // A concurrent `set_debug_nans` wins over the environment.
+    let _ = DEBUG_NANS.compare_exchange(
+        0,
+        if on { 2 } else { 1 },
+        Ordering::Relaxed,
+        Ordering::Relaxed,
+    );
+    DEBUG_NANS.load(Ordering::Relaxed) == 2
+}
+
+/// The eager hook in `bind`: panics if NaN checking is on and an output of `prim` holds a
+/// NaN, naming the caller's line.
+#[inline]
+#[track_caller]
+pub(crate) fn check_eager(prim: &Prim, inputs: &[Tensor], outputs: &[Tensor]) {
+    if debug_nans() {
+        check_outputs(
+            prim.name(),
+            inputs,
+            outputs,
+            Where::Line(Location::caller()),
+        );
+    }
+}
+
+/// Where an op ran, for the message.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Where<'a> {
+    /// Eagerly, applied at this line.
+    Line(&'a Location<'a>),
+    /// As a step of a compiled `jit` program.
+    Jit,
+}
+
+/// Panics with the `debug_nans` message if one of `outputs` holds a NaN.
+#[track_caller]
+pub(crate) fn check_outputs(name: &str, inputs: &[Tensor], outputs: &[Tensor], at: Where) {
+    if let Some(k) = outputs.iter().position(has_nan) {
+        panic!("{}", nan_message(name, inputs, &outputs[k].aval(), k, at));
+    }
+}
+
+/// The index of the first output holding a NaN.
+pub(crate) fn first_nan(outputs: &[Tensor]) -> Option<usize> {
+    outputs.iter().position(has_nan)
+}
+
+/// The message for `name` producing a NaN in output `k` (of type `out`) from `inputs`.
+pub(crate) fn nan_message(
+    name: &str,
+    inputs: &[Tensor],
+    out: &Aval,
+    k: usize,
+    at: Where,
+) -> String {
+    let types: Vec<String> = inputs.iter().map(|t| t.aval().to_string()).collect();
+    let mut msg = format!(
+        "debug_nans: {name} produced NaN in output {k} of {out} from inputs {}",
+        if types.is_empty() {
+            "()".to_string()
+        } else {
+            types.join(", ")
+        }
+    );
+    let nan_inputs: Vec<String> = inputs
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| has_nan(t))
+        .map(|(i, _)| i.to_string())
+        .collect();
+    if !nan_inputs.is_empty() {
+        msg.push_str(&format!(
+            " (input {} already held NaN: it came from an op that was not checked, or from data)",
+            nan_inputs.join(", ")
+        ));
+    }
+    match at {
+        Where::Line(l) if is_ferrax_source(l) => msg.push_str(&format!(
+            "\n  at {l}, inside ferrax: a transformation's rule (e.g. grad's forward or backward \
+             pass) applied it; call the function without the transformation to see your line"
+        )),
+        Where::Line(l) => msg.push_str(&format!("\n  at {l}")),
+        Where::Jit => msg.push_str(
+            "\n  in a jit-compiled program (call the function without jit to see the source line)",
+        ),
+    }
+    msg.push_str(
+        "\n  (NaN checking is on: ferrax::debug::set_debug_nans(true) or FERRAX_DEBUG_NANS=1)",
+    );
+    msg
+}
+
+/// True if `l` is a line of ferrax's own source (this file's directory), not the user's.
+fn is_ferrax_source(l: &Location) -> bool {
+    let src = file!().trim_end_matches("debug.rs");
+    !src.is_empty() && l.file().starts_with(src)
+}
+
+/// True if `t` is a concrete floating-point tensor with a NaN element.
+pub(crate) fn has_nan(t: &Tensor) -> bool {
+    match t.try_array() {
+        Some(ArrayData::F32(a)) => a.iter().any(|v| v.is_nan()),
+        Some(ArrayData::F64(a)) => a.iter().any(|v| v.is_nan()),
+        _ => false,
+    }
+}
