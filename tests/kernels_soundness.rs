@@ -343,3 +343,41 @@ fn size_one_dims_ignore_their_strides() {
     );
     assert_eq!(out, [12.0]);
 }
+
+/// A fused group writes an output into a dying input's buffer when the shapes match; an
+/// input of another shape must be refused before any raw view of it is made.
+#[test]
+#[should_panic(expected = "fused: input 0 is f32[2], the group expects f32[3]")]
+fn a_fused_group_rejects_an_input_of_the_wrong_shape() {
+    use ferrax::internals::interp::fused::FusedKernel;
+    use ferrax::prelude::*;
+    let x = Tensor::from_vec(vec![1.0f32, 2.0, 3.0], &[3]);
+    let body = make_jaxpr(|x: &Tensor| &(x * x) + x)(&x);
+    let kernel = FusedKernel::new(&body.jaxpr);
+    kernel.run(vec![Tensor::from_vec(vec![1.0f32, 2.0], &[2])]);
+}
+
+#[test]
+#[should_panic(expected = "fused: 2 inputs for a group of 1")]
+fn a_fused_group_rejects_extra_inputs() {
+    use ferrax::internals::interp::fused::FusedKernel;
+    use ferrax::prelude::*;
+    let x = Tensor::from_vec(vec![1.0f32, 2.0, 3.0], &[3]);
+    let body = make_jaxpr(|x: &Tensor| &(x * x) + x)(&x);
+    let kernel = FusedKernel::new(&body.jaxpr);
+    kernel.run(vec![x.clone(), x]);
+}
+
+#[test]
+fn a_fused_group_donating_its_input_matches_the_plain_loop() {
+    // The input's last reference goes in, so the result is written into its buffer.
+    use ferrax::internals::interp::fused::FusedKernel;
+    use ferrax::prelude::*;
+    let vals: Vec<f32> = (0..5000).map(|i| i as f32 * 0.5 - 7.0).collect();
+    let x = Tensor::from_vec(vals.clone(), &[5000]);
+    let body = make_jaxpr(|x: &Tensor| &(x * x) + x)(&x);
+    let kernel = FusedKernel::new(&body.jaxpr);
+    let out = kernel.run(vec![x]);
+    let want: Vec<f32> = vals.iter().map(|&v| v * v + v).collect();
+    assert_eq!(out[0].to_vec::<f32>(), want);
+}

@@ -161,7 +161,18 @@ enum Op {
     Load(u16, Vec<usize>, u16),
 }
 
-/// A compiled fused group.
+/// A compiled fused group: the `fused` call equations of an optimized jaxpr run through it,
+/// so a chain of elementwise ops costs one pass over memory.
+///
+/// ```
+/// use ferrax::internals::interp::fused::FusedKernel;
+/// use ferrax::prelude::*;
+/// let x = Tensor::from_vec(vec![1.0f32, 2.0, 3.0], &[3]);
+/// let body = make_jaxpr(|x: &Tensor| &(x * x) + x)(&x);
+/// let kernel = FusedKernel::new(&body.jaxpr);
+/// let out = kernel.run(vec![x]);
+/// assert_eq!(out[0].to_vec::<f32>(), vec![2.0, 6.0, 12.0]);
+/// ```
 #[derive(Clone, Debug)]
 pub struct FusedKernel {
     shape: Shape,
@@ -180,6 +191,9 @@ pub struct FusedKernel {
     cost_per_element: f64,
     /// Per input: it has the group's full shape (so it can take an output in place).
     full_input: Vec<bool>,
+    /// Each input's dtype and shape, checked by [`FusedKernel::run`]: the raw buffer views
+    /// rely on them (a donated input has exactly the group's elements).
+    in_avals: Vec<Aval>,
 }
 
 impl FusedKernel {
@@ -319,6 +333,17 @@ impl FusedKernel {
             Some(row) => (CHUNK / row).max(1) * row,
             None => CHUNK,
         };
+        // Every chunk, both halves of a parallel split (at a chunk boundary) and the whole
+        // group then hold whole rows, so the chunks' rows tile each reduced output exactly:
+        // every element of it is written before `run` reads it back (`OutBuf::finish`).
+        for &(_, row) in reduced.iter().flatten() {
+            assert!(
+                chunk % row == 0 && n % row == 0,
+                "fused: a reduction over rows of {row} elements does not tile the group's \
+                 {n} elements in chunks of {chunk} (all reductions of a group must share \
+                 one row length)"
+            );
+        }
         // Measured on the MLP and Adam groups (vectorized loops over L1-resident chunks):
         // about 0.15 ns per element and op, plus the memory traffic of inputs and outputs.
         let cost_per_element =
@@ -328,6 +353,7 @@ impl FusedKernel {
             .iter()
             .map(|v| !shape.is_empty() && body.aval(*v).shape == shape)
             .collect();
+        let in_avals = body.invars.iter().map(|v| body.aval(*v).clone()).collect();
         let out_shapes = body
             .outvars
             .iter()
@@ -339,6 +365,7 @@ impl FusedKernel {
         FusedKernel {
             out_shapes,
             full_input,
+            in_avals,
             shape,
             n,
             ops,
@@ -353,8 +380,25 @@ impl FusedKernel {
     /// Evaluates the group on its inputs. An input that dies here (the caller passed its
     /// last reference), has an output's shape and dtype, and is not itself passed through
     /// receives that output in place: its cache lines are warm and nothing is allocated.
+    ///
+    /// Panics, naming the input, unless the inputs have the body's dtypes and shapes.
+    #[track_caller]
     pub fn run(&self, mut inputs: Vec<Tensor>) -> Vec<Tensor> {
         let n_in = inputs.len();
+        assert!(
+            n_in == self.in_avals.len(),
+            "fused: {n_in} inputs for a group of {} (called from {})",
+            self.in_avals.len(),
+            std::panic::Location::caller()
+        );
+        for (i, (t, a)) in inputs.iter().zip(&self.in_avals).enumerate() {
+            assert!(
+                t.dtype() == a.dtype && t.shape() == &a.shape[..],
+                "fused: input {i} is {}, the group expects {a} (called from {})",
+                t.aval(),
+                std::panic::Location::caller()
+            );
+        }
         let passthrough: SmallVec<[usize; 4]> = self
             .outputs
             .iter()
@@ -428,8 +472,12 @@ impl FusedKernel {
         let mut results = Vec::with_capacity(owned.len());
         for ((buf, donor), shape) in owned.into_iter().zip(&donor_of).zip(&self.out_shapes) {
             results.push(match (buf, donor) {
-                // SAFETY: `run_range` wrote every element of every output (each chunk of its
-                // range, for every output).
+                // SAFETY: `run_range` returned for both halves (a panic in either would
+                // have propagated out of `join`), and they wrote every element of every
+                // output: each half's chunks tile its range `0..n` or `0..mid`/`mid..n`
+                // (the elementwise buffers are split there), and for a reduced output
+                // their rows tile `0..n / row` (`new` checked that the chunk and `n` are
+                // whole rows; `mid` is a multiple of the chunk).
                 (Some(b), _) => Tensor::from_array(unsafe { b.finish(shape) }),
                 (None, Some(i)) => inputs[*i].clone(),
                 (None, None) => unreachable!("every output has a buffer"),
@@ -454,9 +502,15 @@ impl FusedKernel {
                 self.step(op, ins, &mut regs, lo, len);
             }
             let at = lo - start;
-            // SAFETY (all three arms): this thread alone writes `at..at + len` of the output
-            // (halves are disjoint), and the views of this chunk's inputs were last read by
-            // the ops above (a donor input's range is only read before it is overwritten).
+            // SAFETY (the five `get_mut`s below): `outs` cover exactly `start..end` (rows
+            // `start / row..end / row` when reduced) and the other half's `outs` the rest,
+            // so this thread alone ever touches `at..at + len` (rows `first_row..+rows`) of
+            // each output. Within the thread, no other reference to that range is live while
+            // it is written: a donor input (the only input whose buffer is also an output)
+            // is read through `view` only by the ops above, for this chunk, before any
+            // output is written; the value written into a donor is a register (`run` only
+            // donates to `Src::Reg` outputs), and an input read by any output (passed
+            // through or reduced) is never a donor, so `view` below never reads it.
             for (((src, _), out), red) in self.outputs.iter().zip(outs).zip(&self.reduced) {
                 if let Some((kind, row)) = *red {
                     let (first_row, rows) = (at / row, len / row);
@@ -511,7 +565,9 @@ impl FusedKernel {
             Op::Load(i, ref strides, r) => {
                 let shape = &self.shape;
                 match &ins[i as usize] {
-                    // SAFETY: broadcast inputs are never donors, so nothing writes them.
+                    // SAFETY (three arms): a loaded input's shape differs from the group's
+                    // (`new` makes full-shape inputs `Src::In`, and `run` checked the
+                    // inputs' shapes), so it is never a donor and nothing writes it.
                     Input::F32(x) => with_reg::<f32>(regs, r, len, |_, out| {
                         fill_broadcast(unsafe { x.all() }, shape, strides, lo, out)
                     }),
@@ -593,9 +649,12 @@ fn view<'a, T: Float>(
     len: usize,
 ) -> View<'a, T> {
     match src {
-        // SAFETY: inputs are read for the current chunk before any output write to it.
+        // SAFETY: a donor input's range `lo..lo + len` is written only by this thread (see
+        // `run_range`), after the chunk's ops, which are the only readers of a donor; the
+        // slice lives no longer than the op reading it. Other inputs are never written.
         Src::In(i) => View::Slice(unsafe { T::input(&ins[i as usize]).get(lo, len) }),
-        // SAFETY: scalar inputs are never donors.
+        // SAFETY: scalar inputs are never donors (donors have the group's nonempty shape),
+        // so nothing writes them.
         Src::InScalar(i) => View::Splat(unsafe { T::input(&ins[i as usize]).get(0, 1) }[0]),
         Src::Reg(r) => View::Slice(&T::regs(regs)[r as usize][..len]),
         Src::Lit(v) => View::Splat(T::from(v).expect("float literal")),

@@ -20,11 +20,14 @@ impl<T> Clone for Raw<T> {
 }
 impl<T> Copy for Raw<T> {}
 
-// SAFETY: a `Raw` points into a buffer that outlives the kernel run; threads read ranges no
-// one writes concurrently and write disjoint ranges (see `FusedKernel::run_range`).
-unsafe impl<T: Send> Send for Raw<T> {}
+// SAFETY: a `Raw` is a shared `&mut [T]` in all but name: it points into a buffer that
+// outlives the kernel run (`FusedKernel::run` holds the tensors until both halves joined),
+// and the threads that share it read ranges no one writes concurrently and write disjoint
+// ranges (see `FusedKernel::run_range`); `T` crosses threads both ways, so it needs both
+// `Send` and `Sync` (f32, f64, bool and their `MaybeUninit`s have both).
+unsafe impl<T: Send + Sync> Send for Raw<T> {}
 // SAFETY: as above.
-unsafe impl<T: Sync> Sync for Raw<T> {}
+unsafe impl<T: Send + Sync> Sync for Raw<T> {}
 
 impl<T> Raw<T> {
     /// Elements `lo..lo + len`.
@@ -88,7 +91,8 @@ pub(super) enum Input {
 }
 
 impl Input {
-    /// A read-only input (never written through).
+    /// A read-only input (never written through: only a donor, made by [`Input::of_mut`],
+    /// becomes an output, so the `*mut` cast below is never used to write).
     pub(super) fn of(a: &ArrayData) -> Input {
         fn raw<T>(s: &[T]) -> Raw<T> {
             Raw {
@@ -104,7 +108,9 @@ impl Input {
         }
     }
 
-    /// An input whose buffer may also receive an output.
+    /// An input whose buffer may also receive an output. The caller holds the only
+    /// reference to the array (`Tensor::unique_array_mut`), so nothing else reads it while
+    /// the kernel writes it.
     pub(super) fn of_mut(a: &mut ArrayData) -> Input {
         fn raw<T>(s: &mut [T]) -> Raw<T> {
             Raw {
@@ -166,6 +172,7 @@ pub(super) enum OutBuf {
     Bool(Vec<MaybeUninit<bool>>),
 }
 
+/// `n` uninitialized slots (no zeroing pass).
 pub(super) fn uninit_vec<T>(n: usize) -> Vec<MaybeUninit<T>> {
     let mut v = Vec::with_capacity(n);
     // SAFETY: `MaybeUninit<T>` needs no initialization, and the capacity is `n`.
