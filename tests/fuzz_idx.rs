@@ -338,7 +338,8 @@ fn zero_dimension_overflow_header_is_an_error() {
 fn each_bad_header_has_its_kind_and_offset() {
     let good = idx_file(0x0B, &[2, 3], &[0; 12]);
     parse_idx_typed(&good, "g").unwrap();
-    let cases: Vec<(Vec<u8>, fn(&IdxErrorKind) -> bool, u64)> = vec![
+    type Case = (Vec<u8>, fn(&IdxErrorKind) -> bool, u64);
+    let cases: Vec<Case> = vec![
         (
             [&[0, 7][..], &good[2..]].concat(),
             |k| {

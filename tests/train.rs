@@ -194,7 +194,7 @@ fn corrupted_files_are_errors() {
         std::fs::write(&path, &bytes).unwrap();
         let err = load_params(&path, &m).unwrap_err();
         assert!(
-            matches!(err.kind, CheckpointErrorKind::Format(_)),
+            matches!(err.kind, CheckpointErrorKind::Corrupt { .. }),
             "{what}: {err}"
         );
         assert!(err.to_string().contains("p.safetensors"), "{what}: {err}");

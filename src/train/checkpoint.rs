@@ -2,7 +2,7 @@
 
 use crate::tensor::{DType, Tensor};
 use crate::tree::{tree_flatten_with_path, PyTree};
-use safetensors::tensor::{Dtype as StDtype, SafeTensors, TensorView};
+use safetensors::tensor::{Dtype as StDtype, Metadata, TensorInfo, TensorView};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::Write;
@@ -57,8 +57,17 @@ impl fmt::Display for ParamMismatch {
 pub enum CheckpointErrorKind {
     /// Reading, writing or renaming failed.
     Io(std::io::Error),
-    /// The file is not valid safetensors (the parser's message).
+    /// The parameters could not be encoded as safetensors (the encoder's message).
     Format(String),
+    /// The file is not valid safetensors: `offset` is the byte where the problem is (0 for
+    /// the 8-byte header length, 8 + column for the JSON header, the start of the data
+    /// section for data that does not match the header), `field` the part of the format
+    /// (`header length`, `header JSON`, `data_offsets`), `message` what was wrong.
+    Corrupt {
+        offset: u64,
+        field: &'static str,
+        message: String,
+    },
     /// A leaf is a tracer (saving inside a transformation), so it has no values.
     NotConcrete { name: String },
     /// The file's tensors do not match the template: every difference, in name order.
@@ -85,7 +94,15 @@ impl fmt::Display for CheckpointError {
         write!(f, "{}: ", self.path.display())?;
         match &self.kind {
             CheckpointErrorKind::Io(e) => write!(f, "{e}"),
-            CheckpointErrorKind::Format(m) => write!(f, "not a valid safetensors file: {m}"),
+            CheckpointErrorKind::Format(m) => write!(f, "cannot encode as safetensors: {m}"),
+            CheckpointErrorKind::Corrupt {
+                offset,
+                field,
+                message,
+            } => write!(
+                f,
+                "byte {offset}: not a valid safetensors file: {field}: {message}"
+            ),
             CheckpointErrorKind::NotConcrete { name } => write!(
                 f,
                 "leaf `{name}` is a tracer; save parameters outside grad/vmap/jit"
@@ -198,6 +215,119 @@ pub fn params_to_bytes<P: PyTree>(
         .map_err(|e| err(CheckpointErrorKind::Format(e.to_string())))
 }
 
+/// The largest JSON header accepted, as in the `safetensors` crate.
+const MAX_HEADER_LEN: u64 = 100_000_000;
+
+/// Splits safetensors bytes into validated `(info, data)` per tensor name, with errors that
+/// say where. The `safetensors` crate checks most of the format when it deserializes the
+/// header (contiguous, non-overlapping `data_offsets` in offset order; shape products and
+/// byte sizes with checked arithmetic; each tensor's size matching its dtype and shape);
+/// what it does not (its `SafeTensors::read_metadata` adds the data length to the header
+/// length unchecked, which overflows — a panic wherever overflow checks are on, as in debug
+/// builds — when hostile offsets end near `usize::MAX`) is done here with checked
+/// arithmetic, and every slice is taken with `get`. Nothing allocated here is larger than a
+/// constant times the header's length (serde_json builds the header's maps and vectors).
+fn parse_safetensors(
+    bytes: &[u8],
+) -> Result<BTreeMap<String, (TensorInfo, &[u8])>, CheckpointErrorKind> {
+    let corrupt =
+        |offset: usize, field: &'static str, message: String| CheckpointErrorKind::Corrupt {
+            offset: offset as u64,
+            field,
+            message,
+        };
+    let Some(len_bytes) = bytes.get(..8) else {
+        return Err(corrupt(
+            0,
+            "header length",
+            format!(
+                "the file has {} bytes, fewer than the 8 of the header length",
+                bytes.len()
+            ),
+        ));
+    };
+    let n = u64::from_le_bytes(len_bytes.try_into().expect("8 bytes"));
+    let rest = bytes.len() - 8;
+    if n > rest as u64 {
+        return Err(corrupt(
+            0,
+            "header length",
+            format!("announces {n} header bytes, but only {rest} bytes follow"),
+        ));
+    }
+    if n > MAX_HEADER_LEN {
+        return Err(corrupt(
+            0,
+            "header length",
+            format!("{n} header bytes exceed the limit of {MAX_HEADER_LEN}"),
+        ));
+    }
+    // n <= rest, so this is in bounds and does not overflow.
+    let data_start = 8 + n as usize;
+    let header = &bytes[8..data_start];
+    let metadata: Metadata = serde_json::from_slice(header).map_err(|e| {
+        corrupt(
+            8 + json_error_offset(header, &e),
+            "header JSON",
+            e.to_string(),
+        )
+    })?;
+    let data = &bytes[data_start..];
+    if metadata.data_len() != data.len() {
+        return Err(corrupt(
+            data_start,
+            "data_offsets",
+            format!(
+                "the tensors' data_offsets end at byte {} of the data section, which has {} bytes",
+                metadata.data_len(),
+                data.len()
+            ),
+        ));
+    }
+    let mut out = BTreeMap::new();
+    for (name, info) in metadata.tensors() {
+        let (start, end) = info.data_offsets;
+        let elements = info.shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+        let size = elements.and_then(|e| e.checked_mul(info.dtype.bitsize()));
+        let slice = data.get(start..end.max(start));
+        match (slice, size) {
+            (Some(slice), Some(bits))
+                if end >= start && slice.len().checked_mul(8) == Some(bits) =>
+            {
+                out.insert(name, (info.clone(), slice));
+            }
+            _ => {
+                return Err(corrupt(
+                    data_start,
+                    "data_offsets",
+                    format!(
+                        "tensor `{name}` ({:?}, shape {:?}) has data_offsets [{start}, {end}], \
+                         which do not hold it within the {} data bytes",
+                        info.dtype,
+                        info.shape,
+                        data.len()
+                    ),
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The byte offset within `json` of a serde_json error (its 1-based line and column; 0 when
+/// the error has no position).
+fn json_error_offset(json: &[u8], e: &serde_json::Error) -> usize {
+    if e.line() == 0 {
+        return 0;
+    }
+    let line_start = json
+        .split(|&b| b == b'\n')
+        .take(e.line() - 1)
+        .map(|l| l.len() + 1)
+        .sum::<usize>();
+    (line_start + e.column().saturating_sub(1)).min(json.len())
+}
+
 /// Rebuilds parameters shaped like `template` from safetensors bytes, checking that the
 /// names, shapes and dtypes match exactly (every difference is reported).
 ///
@@ -218,9 +348,7 @@ pub fn params_from_bytes<P: PyTree>(
         path: path.as_ref().to_path_buf(),
         kind,
     };
-    let st = SafeTensors::deserialize(bytes)
-        .map_err(|e| err(CheckpointErrorKind::Format(e.to_string())))?;
-    let mut in_file: BTreeMap<String, TensorView> = st.tensors().into_iter().collect();
+    let mut in_file = parse_safetensors(bytes).map_err(err)?;
     let (_, def) = template.flatten();
     let mut problems = Vec::new();
     let mut leaves = Vec::new();
@@ -230,20 +358,21 @@ pub fn params_from_bytes<P: PyTree>(
             problems.push(ParamMismatch::Missing { name });
             continue;
         };
-        if v.dtype() != st_dtype(t.dtype()) {
+        let (info, data) = v;
+        if info.dtype != st_dtype(t.dtype()) {
             problems.push(ParamMismatch::Dtype {
                 name,
                 expected: t.dtype(),
-                found: format!("{:?}", v.dtype()),
+                found: format!("{:?}", info.dtype),
             });
-        } else if v.shape() != t.shape() {
+        } else if info.shape != t.shape() {
             problems.push(ParamMismatch::Shape {
                 name,
                 expected: t.shape().to_vec(),
-                found: v.shape().to_vec(),
+                found: info.shape.clone(),
             });
         } else {
-            leaves.push(from_le_bytes(t.dtype(), v.data(), t.shape()));
+            leaves.push(from_le_bytes(t.dtype(), data, t.shape()));
         }
     }
     problems.extend(
@@ -301,8 +430,15 @@ pub fn load_params<P: PyTree>(path: impl AsRef<Path>, template: &P) -> Result<P,
     params_from_bytes(&bytes, template, path)
 }
 
-/// Writes `bytes` to a fresh temporary file next to `path`, syncs it, and renames it over
-/// `path`; removes the temporary file if any step fails.
+/// The marker in temporary file names: a save of `dir/name` writes
+/// `dir/.name.ferrax-tmp-<pid>-<n>` (`pid` the writing process, `n` a per-process counter)
+/// and renames it over `dir/name`.
+const TMP_MARKER: &str = ".ferrax-tmp-";
+
+/// Writes `bytes` to a fresh temporary file next to `path`, syncs it, renames it over
+/// `path` and (on Unix) syncs the directory so the rename itself survives a crash; removes
+/// the temporary file if any step before the rename fails. First removes stale temporary
+/// files of earlier saves of the same `path` (see [`remove_stale_temps`]).
 fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let Some(file_name) = path.file_name() else {
@@ -315,8 +451,9 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    remove_stale_temps(dir, file_name);
     let tmp = dir.join(format!(
-        ".{}.tmp-{}-{}",
+        ".{}{TMP_MARKER}{}-{}",
         file_name.to_string_lossy(),
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
@@ -334,5 +471,75 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    result
+    result?;
+    sync_dir(dir)
+}
+
+/// Makes a rename in `dir` durable: fsync of the directory on Unix (filesystems that cannot
+/// sync a directory, reporting `InvalidInput`/`Unsupported`, are accepted as they are);
+/// nothing elsewhere, where the rename is as durable as the platform makes it.
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        match std::fs::File::open(dir).and_then(|d| d.sync_all()) {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::InvalidInput | std::io::ErrorKind::Unsupported
+                ) => {}
+            r => return r,
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Removes temporary files left in `dir` by saves of `dir/<target>` that died before their
+/// rename (a crash, a kill). The rule, chosen so a save can never delete a file another save
+/// is still writing:
+///
+/// - only regular files named exactly `.<target>.ferrax-tmp-<pid>-<n>` (decimal `pid` and
+///   `n`) are considered: other files, including other targets' temporaries, are left alone;
+/// - not those of this process (`pid` = ours: another thread may be saving right now);
+/// - only if process `pid` is known to be gone: `/proc/<pid>` does not exist while `/proc`
+///   itself does (Linux). Where liveness cannot be checked, nothing is removed.
+///
+/// A reused pid only delays the clean-up (the file stays until that process is gone).
+/// Processes on other machines sharing the directory (NFS) have pids this check cannot
+/// see, so their in-flight temporaries may be removed; their rename then fails with an
+/// error, and the target is never corrupted. Errors here are ignored: clean-up is best
+/// effort and never fails a save.
+fn remove_stale_temps(dir: &Path, target: &std::ffi::OsStr) {
+    let proc_root = Path::new("/proc");
+    if !proc_root.join("self").exists() {
+        return;
+    }
+    let Some(target) = target.to_str() else {
+        return;
+    };
+    let prefix = format!(".{target}{TMP_MARKER}");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let me = std::process::id();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let Some((pid, n)) = rest.split_once('-') else {
+            continue;
+        };
+        let decimal = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        if !decimal(n) || pid == me || proc_root.join(pid.to_string()).exists() {
+            continue;
+        }
+        if entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
