@@ -2,7 +2,8 @@
 //! jitted MLP 64-128(tanh)-10 b128 value_and_grad (0.097 ms), MLP 784-512-512-10 (relu)
 //! (1.87 ms), jit(vmap(grad)) per-example grads of the small MLP (0.74 ms), matmul f32 512 /
 //! 1024 (266 / 323 GFLOP/s), trace + optimize of the small MLP's loss+grad (XLA compile
-//! 150 ms), and the jitted call overhead of an f32[4] add (4.1 µs).
+//! 150 ms), and the jitted call overhead of an f32[4] add (4.1 µs), also with two threads
+//! calling one shared jitted function.
 
 mod common;
 
@@ -59,6 +60,26 @@ fn bench_overhead(c: &mut Criterion) {
     let add = jit(|(a, b): &(Tensor, Tensor)| a + b);
     let args = (a, b4);
     c.bench_function("jit call f32[4] add", |b| b.iter(|| add(black_box(&args))));
+
+    // The same call from two threads at once through one shared jitted function (its cache
+    // sits behind a lock): wall time per call while both threads call.
+    let add = &add;
+    let args = &args;
+    c.bench_function("jit call f32[4] add, 2 threads sharing it", |b| {
+        b.iter_custom(|iters| {
+            let start = std::time::Instant::now();
+            std::thread::scope(|s| {
+                for _ in 0..2 {
+                    s.spawn(move || {
+                        for _ in 0..iters {
+                            black_box(add(black_box(args)));
+                        }
+                    });
+                }
+            });
+            start.elapsed()
+        })
+    });
 }
 
 fn bench_matmul(c: &mut Criterion) {

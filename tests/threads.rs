@@ -70,6 +70,8 @@ fn assert_escaped(msg: &str) {
 
 type Mlp = (Linear, Linear);
 type Batch = (Tensor, Tensor);
+/// A training step: `(params, batch) -> (loss, new params)`.
+type Step<'a> = dyn Fn(&(Mlp, Batch)) -> (Tensor, Mlp) + 'a;
 
 fn mlp(seed: i64) -> Mlp {
     let k = ferrax::random::split_n::<2>(&ferrax::random::key(seed));
@@ -93,7 +95,7 @@ fn batch(i: u64) -> Batch {
 }
 
 /// Trains for `steps` steps through `step`, returning the losses and the final parameters.
-fn train(step: &dyn Fn(&(Mlp, Batch)) -> (Tensor, Mlp), steps: u64) -> (Vec<Tensor>, Mlp) {
+fn train(step: &Step<'_>, steps: u64) -> (Vec<Tensor>, Mlp) {
     let mut p = mlp(0);
     let mut losses = Vec::new();
     for i in 0..steps {

@@ -241,7 +241,8 @@ impl Tensor {
         matches!(self.repr, Repr::Concrete(_))
     }
 
-    /// The concrete data; panics with advice if this is a tracer.
+    /// The concrete data; panics with advice if this is a tracer (an escaped-tracer error if
+    /// no transformation active on this thread owns it).
     #[track_caller]
     pub fn array(&self) -> &ArrayData {
         match &self.repr {
@@ -276,7 +277,8 @@ impl Tensor {
     }
 
     /// All elements in row-major order, converted to `T`
-    /// (`as`-cast semantics). Panics inside a transformation, where values are not known.
+    /// (`as`-cast semantics). Panics inside a transformation, where values are not known, and
+    /// for a tracer that escaped its transformation (it ended, or runs on another thread).
     ///
     /// ```
     /// use ferrax::prelude::*;

@@ -253,6 +253,21 @@ type Hot = Option<(Signature, Arc<Entry>)>;
 ///
 /// ```
 /// use ferrax::prelude::*;
+/// use ferrax::transforms::{JitOptions, Jitted};
+/// use std::sync::Arc;
+/// let f = Arc::new(Jitted::new(|x: &Tensor| (x * x).sum(), JitOptions::default()));
+/// let x = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
+/// std::thread::scope(|s| {
+///     for _ in 0..4 {
+///         let (f, x) = (Arc::clone(&f), &x);
+///         s.spawn(move || assert_eq!(f.call(x).item::<f32>(), 5.0));
+///     }
+/// });
+/// assert_eq!(f.cache_size(), 1);
+/// ```
+///
+/// ```
+/// use ferrax::prelude::*;
 /// use ferrax::transforms::{Jitted, JitOptions};
 /// let f = Jitted::new(|x: &Tensor| x * 2.0, JitOptions { name: Some("double".into()), ..Default::default() });
 /// let x = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
