@@ -17,9 +17,16 @@ use crate::tensor::{DType, Scalar, ScalarKind, Tensor};
 
 /// An operand of a binary op: a tensor, or a Rust scalar that takes the other operand's dtype
 /// (JAX's weak typing).
+///
+/// ```
+/// use ferrax::numpy::{IntoOperand, Operand};
+/// assert!(matches!(2.0f32.into_operand(), Operand::Scalar(v, _) if v == 2.0));
+/// ```
 #[derive(Clone, Debug)]
 pub enum Operand {
+    /// A tensor, which keeps its dtype (up to promotion with another tensor).
     Tensor(Tensor),
+    /// A Rust scalar's value and kind; it takes the other operand's dtype.
     Scalar(f64, ScalarKind),
 }
 
@@ -43,6 +50,11 @@ impl IntoOperand for Tensor {
 impl IntoOperand for &Tensor {
     fn into_operand(self) -> Operand {
         Operand::Tensor(self.clone())
+    }
+}
+impl IntoOperand for Operand {
+    fn into_operand(self) -> Operand {
+        self
     }
 }
 impl<S: Scalar> IntoOperand for S {
@@ -72,7 +84,11 @@ pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Vec<usize> {
             1
         };
         if x != y && x != 1 && y != 1 {
-            panic!("shapes {a:?} and {b:?} cannot be broadcast together");
+            panic!(
+                "broadcast_shapes: shapes {a:?} and {b:?} cannot be broadcast together \
+                 (called from {})",
+                std::panic::Location::caller()
+            );
         }
         out.push(if x == 1 { y } else { x });
     }
@@ -146,9 +162,58 @@ fn materialize(x: Operand, dtype: DType) -> Tensor {
     }
 }
 
+/// Whether numpy broadcasting accepts two shapes (trailing dims equal or one of them 1).
+fn broadcastable(a: &[usize], b: &[usize]) -> bool {
+    a.iter()
+        .rev()
+        .zip(b.iter().rev())
+        .all(|(&x, &y)| x == y || x == 1 || y == 1)
+}
+
+/// Panics unless the tensors among `operands` broadcast together, naming `op` (the function
+/// or operator the user called), each operand's dtype and shape, and the caller's line.
+#[track_caller]
+fn check_broadcast(op: &str, operands: &[&Operand]) {
+    let tensors: Vec<&Tensor> = operands
+        .iter()
+        .filter_map(|o| match o {
+            Operand::Tensor(t) => Some(t),
+            Operand::Scalar(..) => None,
+        })
+        .collect();
+    let mut shape: Vec<usize> = Vec::new();
+    for t in &tensors {
+        if !broadcastable(&shape, t.shape()) {
+            let avals: Vec<String> = tensors.iter().map(|t| t.aval().to_string()).collect();
+            panic!(
+                "{op}: shapes {} cannot be broadcast together (called from {})",
+                avals.join(" and "),
+                std::panic::Location::caller()
+            );
+        }
+        shape = broadcast_shapes(&shape, t.shape());
+    }
+}
+
 /// Promotes and broadcasts two operands the way `jnp` binary functions do.
+///
+/// Panics, naming `promote_pair`, both operands and the caller's line, if their shapes do not
+/// broadcast together.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::from_vec(vec![1, 2], &[2]);
+/// let (a, b) = ferrax::numpy::promote_pair(&x, 0.5);
+/// assert_eq!((a.dtype(), b.dtype()), (DType::F32, DType::F32));
+/// ```
 #[track_caller]
 pub fn promote_pair(a: impl IntoOperand, b: impl IntoOperand) -> (Tensor, Tensor) {
+    promote_named("promote_pair", a, b)
+}
+
+/// [`promote_pair`] on behalf of the op `name` (which a mismatch message names).
+#[track_caller]
+fn promote_named(name: &str, a: impl IntoOperand, b: impl IntoOperand) -> (Tensor, Tensor) {
     let (a, b) = match (a.into_operand(), b.into_operand()) {
         // The common case needs no conversion or broadcast: skip the general path's work.
         (Operand::Tensor(x), Operand::Tensor(y))
@@ -158,17 +223,20 @@ pub fn promote_pair(a: impl IntoOperand, b: impl IntoOperand) -> (Tensor, Tensor
         }
         pair => pair,
     };
+    // Check numpy compatibility up front, on the operands as given, for a clear message.
+    check_broadcast(name, &[&a, &b]);
     let dtype = result_dtype(&a, &b);
     let (a, b) = (materialize(a, dtype), materialize(b, dtype));
     let ndim = a.ndim().max(b.ndim());
-    // Check numpy compatibility up front for a clear message.
-    broadcast_shapes(a.shape(), b.shape());
     (rank_promote(&a, ndim), rank_promote(&b, ndim))
 }
 
+/// The binary op `op` with numpy broadcasting and promotion, on behalf of the function or
+/// operator `name` (`"add"` for `jnp::add` and `+`, `"gt"` for `Tensor::gt`, ...), which a
+/// shape mismatch names along with the caller's line.
 #[track_caller]
-fn binary(op: BinaryOp, a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
-    let (a, b) = promote_pair(a, b);
+pub(crate) fn binary(name: &str, op: BinaryOp, a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
+    let (a, b) = promote_named(name, a, b);
     // numpy's bool arithmetic is logic (as `jnp.add` maps to `or` for bools).
     let op = match (a.dtype(), op) {
         (DType::Bool, BinaryOp::Add | BinaryOp::Max) => BinaryOp::Or,
@@ -183,7 +251,7 @@ macro_rules! binary_fns {
         #[doc = concat!("`jnp.", stringify!($name), "`: elementwise with numpy broadcasting and promotion.\n\n```\nuse ferrax::prelude::*;\nlet x = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);\nassert_eq!(ferrax::numpy::", stringify!($name), "(&x, 2.0).shape(), &[2]);\n```")]
         #[track_caller]
         pub fn $name(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
-            binary(BinaryOp::$op, a, b)
+            binary(stringify!($name), BinaryOp::$op, a, b)
         }
     )*};
 }
@@ -202,7 +270,13 @@ binary_fns!(
 /// ```
 #[track_caller]
 pub fn divide(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
-    let (a, b) = promote_pair(a, b);
+    divide_named("divide", a, b)
+}
+
+/// [`divide`] on behalf of `name` (the `/` operator says `div`).
+#[track_caller]
+pub(crate) fn divide_named(name: &str, a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
+    let (a, b) = promote_named(name, a, b);
     let (a, b) = if a.dtype().is_float() {
         (a, b)
     } else {
@@ -223,7 +297,7 @@ pub fn divide(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
 /// ```
 #[track_caller]
 pub fn power(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
-    binary(BinaryOp::Pow, a, b)
+    binary("power", BinaryOp::Pow, a, b)
 }
 
 /// `jnp.fmod`-style remainder (sign of the dividend), as `lax.rem`.
@@ -235,7 +309,7 @@ pub fn power(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
 /// ```
 #[track_caller]
 pub fn fmod(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
-    binary(BinaryOp::Rem, a, b)
+    binary("fmod", BinaryOp::Rem, a, b)
 }
 
 /// Logical and of bool tensors (bitwise for integers).
@@ -247,7 +321,7 @@ pub fn fmod(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
 /// ```
 #[track_caller]
 pub fn logical_and(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
-    binary(BinaryOp::And, a, b)
+    binary("logical_and", BinaryOp::And, a, b)
 }
 
 /// Logical or of bool tensors (bitwise for integers).
@@ -259,7 +333,7 @@ pub fn logical_and(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
 /// ```
 #[track_caller]
 pub fn logical_or(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
-    binary(BinaryOp::Or, a, b)
+    binary("logical_or", BinaryOp::Or, a, b)
 }
 
 /// Logical xor of bool tensors (bitwise for integers).
@@ -271,7 +345,7 @@ pub fn logical_or(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
 /// ```
 #[track_caller]
 pub fn logical_xor(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
-    binary(BinaryOp::Xor, a, b)
+    binary("logical_xor", BinaryOp::Xor, a, b)
 }
 
 /// `jnp.where(cond, x, y)`: `x` where `cond` is true, else `y`, all broadcast together.
@@ -283,7 +357,9 @@ pub fn logical_xor(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
 /// ```
 #[track_caller]
 pub fn where_(cond: &Tensor, x: impl IntoOperand, y: impl IntoOperand) -> Tensor {
-    let (x, y) = promote_pair(x, y);
+    let (x, y) = (x.into_operand(), y.into_operand());
+    check_broadcast("where", &[&Operand::Tensor(cond.clone()), &x, &y]);
+    let (x, y) = promote_named("where", x, y);
     let cond = lax::convert_element_type(cond, DType::Bool);
     let shape = broadcast_shapes(&broadcast_shapes(cond.shape(), x.shape()), y.shape());
     let (c, x, y) = (

@@ -1,4 +1,4 @@
-//! Operators (`+ - * /`, unary `-`) and methods on `Tensor`. A Rust scalar on the right can be
+//! Operators (`+ - * / %`, unary `-`) and methods on `Tensor`. A Rust scalar on the right can be
 //! any [`Scalar`] (one generic impl, so unsuffixed literals infer); on the left, Rust's orphan
 //! rules allow only concrete impls, so there is one for `f64` and one for `i32`: `1.0 - &x`
 //! and `2 * &x` work for every dtype (the scalar takes the tensor's dtype). All of them are thin calls into
@@ -6,8 +6,9 @@
 
 use super::{DType, Scalar, Tensor};
 use crate::numpy::{self as jnp, IntoOperand};
+use crate::prims::BinaryOp;
 use crate::{lax, nn};
-use std::ops::{Add, Div, Mul, Neg, Sub};
+use std::ops::{Add, Div, Mul, Neg, Rem, Sub};
 
 macro_rules! binary_operator {
     ($Trait:ident, $method:ident, $f:path) => {
@@ -84,10 +85,34 @@ macro_rules! binary_operator {
     };
 }
 
-binary_operator!(Add, add, jnp::add);
-binary_operator!(Sub, sub, jnp::subtract);
-binary_operator!(Mul, mul, jnp::multiply);
-binary_operator!(Div, div, jnp::divide);
+// The operators name themselves in shape errors (`add: shapes f32[2] and f32[3] cannot be
+// broadcast together (called from src/main.rs:7:13)`), reporting the line that wrote them.
+#[track_caller]
+fn add_op(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
+    jnp::binary("add", BinaryOp::Add, a, b)
+}
+#[track_caller]
+fn sub_op(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
+    jnp::binary("sub", BinaryOp::Sub, a, b)
+}
+#[track_caller]
+fn mul_op(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
+    jnp::binary("mul", BinaryOp::Mul, a, b)
+}
+#[track_caller]
+fn div_op(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
+    jnp::divide_named("div", a, b)
+}
+#[track_caller]
+fn rem_op(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
+    jnp::binary("rem", BinaryOp::Rem, a, b)
+}
+
+binary_operator!(Add, add, add_op);
+binary_operator!(Sub, sub, sub_op);
+binary_operator!(Mul, mul, mul_op);
+binary_operator!(Div, div, div_op);
+binary_operator!(Rem, rem, rem_op);
 
 impl Neg for Tensor {
     type Output = Tensor;
@@ -128,12 +153,12 @@ macro_rules! compare_methods {
             #[doc = concat!("Elementwise `", stringify!($name), "` comparison with a tensor or a scalar (bool result).")]
             #[track_caller]
             pub fn $name(&self, other: impl IntoOperand) -> Tensor {
-                jnp::$f(self, other)
+                jnp::binary(stringify!($name), BinaryOp::$f, self, other)
             }
         )*}
     };
 }
-compare_methods!(eq => equal, ne => not_equal, lt => less, le => less_equal, gt => greater, ge => greater_equal);
+compare_methods!(eq => Eq, ne => Ne, lt => Lt, le => Le, gt => Gt, ge => Ge);
 
 impl Tensor {
     /// Elementwise maximum with a tensor or scalar (NaN propagates).
@@ -145,7 +170,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn maximum(&self, other: impl IntoOperand) -> Tensor {
-        jnp::maximum(self, other)
+        jnp::binary("maximum", BinaryOp::Max, self, other)
     }
 
     /// Elementwise minimum with a tensor or scalar (NaN propagates).
@@ -157,7 +182,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn minimum(&self, other: impl IntoOperand) -> Tensor {
-        jnp::minimum(self, other)
+        jnp::binary("minimum", BinaryOp::Min, self, other)
     }
 
     /// `self ** exponent` (float power).
@@ -168,7 +193,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn pow(&self, exponent: impl IntoOperand) -> Tensor {
-        jnp::power(self, exponent)
+        jnp::binary("pow", BinaryOp::Pow, self, exponent)
     }
 
     /// `self ** n` for an integer constant (`integer_pow`).
