@@ -63,6 +63,16 @@ pub enum CheckpointErrorKind {
     /// the 8-byte header length, 8 + column for the JSON header, the start of the data
     /// section for data that does not match the header), `field` the part of the format
     /// (`header length`, `header JSON`, `data_offsets`), `message` what was wrong.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::train::{params_from_bytes, CheckpointErrorKind};
+    /// // A header length of u64::MAX in a 9-byte file.
+    /// let bytes = [[0xff; 8].as_slice(), b"{"].concat();
+    /// let err = params_from_bytes(&bytes, &Tensor::scalar(0.0f32), "x.safetensors").unwrap_err();
+    /// assert!(matches!(err.kind, CheckpointErrorKind::Corrupt { offset: 0, field: "header length", .. }));
+    /// assert!(err.to_string().starts_with("x.safetensors: byte 0: "), "{err}");
+    /// ```
     Corrupt {
         offset: u64,
         field: &'static str,
@@ -506,9 +516,10 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
 ///   itself does (Linux). Where liveness cannot be checked, nothing is removed.
 ///
 /// A reused pid only delays the clean-up (the file stays until that process is gone).
-/// Processes on other machines sharing the directory (NFS) have pids this check cannot
-/// see, so their in-flight temporaries may be removed; their rename then fails with an
-/// error, and the target is never corrupted. Errors here are ignored: clean-up is best
+/// Processes on other machines sharing the directory (NFS), or in other pid namespaces
+/// (containers sharing a volume), have pids this check cannot see, so their in-flight
+/// temporaries may be removed; their rename then fails with an error, and the target is
+/// never corrupted. Errors here are ignored: clean-up is best
 /// effort and never fails a save.
 fn remove_stale_temps(dir: &Path, target: &std::ffi::OsStr) {
     let proc_root = Path::new("/proc");
