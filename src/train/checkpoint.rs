@@ -519,8 +519,7 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
 /// Processes on other machines sharing the directory (NFS), or in other pid namespaces
 /// (containers sharing a volume), have pids this check cannot see, so their in-flight
 /// temporaries may be removed; their rename then fails with an error, and the target is
-/// never corrupted. Errors here are ignored: clean-up is best
-/// effort and never fails a save.
+/// never corrupted. Errors here are ignored: clean-up is best effort and never fails a save.
 fn remove_stale_temps(dir: &Path, target: &std::ffi::OsStr) {
     let proc_root = Path::new("/proc");
     if !proc_root.join("self").exists() {
