@@ -3,6 +3,9 @@
 //! - [`Trainer::fit`] runs epochs of a step function over [`Batches`], showing an indicatif
 //!   progress bar with the running loss and examples/s (on a terminal only; never in a pipe,
 //!   a test or CI), and records per-epoch metrics in a [`History`] the caller can read.
+//! - A loss that becomes NaN or infinite stops training at that step: [`Trainer::fit`] panics
+//!   with the epoch, step and loss value and what to try ([`Trainer::try_fit`] returns it as a
+//!   [`NonFiniteLoss`] error instead).
 //! - [`save_params`] / [`load_params`]: parameters as safetensors, one tensor per pytree key
 //!   path (`.l1.w`), written atomically and checked against a template when loaded.
 //!
@@ -185,6 +188,9 @@ impl Trainer {
     /// `evaluate(&state, &record)` for extra metrics (return `vec![]` for none). Returns the
     /// final state and the [`History`]. `loss` must be a one-element tensor.
     ///
+    /// Panics when a step's loss is NaN or infinite, naming the epoch, the step and the value
+    /// with what to try (see [`NonFiniteLoss`]; [`Trainer::try_fit`] returns it instead).
+    ///
     /// ```
     /// use ferrax::prelude::*;
     /// let b = ferrax::data::Batches::new(&Tensor::ones(&[10], DType::F32), 4);
@@ -201,17 +207,46 @@ impl Trainer {
     /// ```
     pub fn fit<S, B: PyTree>(
         &self,
+        state: S,
+        batches: &Batches<B>,
+        step: impl FnMut(S, B) -> (S, Tensor),
+        evaluate: impl FnMut(&S, &EpochRecord) -> Vec<(String, f64)>,
+    ) -> (S, History) {
+        match self.try_fit(state, batches, step, evaluate) {
+            Ok(done) => done,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// [`Trainer::fit`], returning a [`NonFiniteLoss`] error (with the epochs completed so
+    /// far) instead of panicking when a step's loss is NaN or infinite. Training stops at that
+    /// step; the state it produced is dropped, since it is likely NaN too.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let b = ferrax::data::Batches::new(&Tensor::ones(&[6], DType::F32), 2);
+    /// // The loss doubles every step and overflows f32 at the 128th (epoch 43, step 2).
+    /// let err = ferrax::train::Trainer::new(100)
+    ///     .progress(false)
+    ///     .try_fit(Tensor::scalar(1.0f32), &b, |s, _| (&s * 2.0, &s * 2.0), |_, _| vec![])
+    ///     .unwrap_err();
+    /// assert_eq!((err.epoch, err.step, err.global_step), (43, 2, 128));
+    /// assert_eq!(err.loss, f64::INFINITY);
+    /// assert_eq!(err.history.epochs.len(), 42);
+    /// ```
+    pub fn try_fit<S, B: PyTree>(
+        &self,
         mut state: S,
         batches: &Batches<B>,
         mut step: impl FnMut(S, B) -> (S, Tensor),
         mut evaluate: impl FnMut(&S, &EpochRecord) -> Vec<(String, f64)>,
-    ) -> (S, History) {
+    ) -> Result<(S, History), NonFiniteLoss> {
         let bar = self.make_bar((self.epochs * batches.num_batches()) as u64);
         let mut history = History::default();
         for e in 0..self.epochs {
             let (mut sum, mut seen, mut secs) = (0.0f64, 0usize, 0.0f64);
             let mut last_draw = Instant::now() - Duration::from_secs(1);
-            for batch in batches.epoch(e) {
+            for (i, batch) in batches.epoch(e).enumerate() {
                 let n = batch
                     .leaves()
                     .first()
@@ -221,6 +256,18 @@ impl Trainer {
                 let (next, loss) = step(state, batch);
                 let loss = loss_value(&loss);
                 secs += t0.elapsed().as_secs_f64();
+                if !loss.is_finite() {
+                    if let Some(bar) = bar {
+                        bar.finish_and_clear();
+                    }
+                    return Err(NonFiniteLoss {
+                        epoch: e + 1,
+                        step: i + 1,
+                        global_step: e * batches.num_batches() + i + 1,
+                        loss,
+                        history,
+                    });
+                }
                 state = next;
                 sum += loss * n as f64;
                 seen += n;
@@ -257,7 +304,7 @@ impl Trainer {
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
-        (state, history)
+        Ok((state, history))
     }
 
     fn make_bar(&self, total: u64) -> Option<ProgressBar> {
@@ -286,3 +333,54 @@ fn loss_value(loss: &Tensor) -> f64 {
     );
     loss.item::<f64>()
 }
+
+/// Why [`Trainer::try_fit`] stopped: a step returned a NaN or infinite loss. Its `Display` is
+/// the message [`Trainer::fit`] panics with: where it happened, the value, and what to try.
+///
+/// ```
+/// let e = ferrax::train::NonFiniteLoss {
+///     epoch: 2, step: 3, global_step: 13, loss: f64::NAN, history: Default::default(),
+/// };
+/// assert!(e.to_string().starts_with("train::Trainer: the loss became NaN at epoch 2, step 3"));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct NonFiniteLoss {
+    /// 1-based epoch of the step.
+    pub epoch: usize,
+    /// 1-based step (batch) within the epoch.
+    pub step: usize,
+    /// 1-based step counted from the start of training.
+    pub global_step: usize,
+    /// The loss the step returned: NaN or ±infinity.
+    pub loss: f64,
+    /// The epochs completed before it.
+    pub history: History,
+}
+
+impl fmt::Display for NonFiniteLoss {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = if self.loss.is_nan() {
+            "NaN".to_string()
+        } else {
+            format!("infinite ({})", self.loss)
+        };
+        write!(
+            f,
+            "train::Trainer: the loss became {what} at epoch {}, step {} (step {} overall), so \
+             training stopped. The training has likely diverged: try a lower learning rate (or \
+             gradient clipping). To find the operation that first produced a NaN, run with \
+             FERRAX_DEBUG_NANS=1 (or call ferrax::debug::set_debug_nans(true)).",
+            self.epoch, self.step, self.global_step
+        )?;
+        if let Some(last) = self.history.last() {
+            write!(
+                f,
+                " The last full epoch ({}) had mean loss {:.6}.",
+                last.epoch, last.loss
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for NonFiniteLoss {}

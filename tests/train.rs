@@ -335,3 +335,80 @@ fn fit_rejects_a_non_scalar_loss() {
         .progress(false)
         .fit((), &b, |s, x: Tensor| (s, x), |_, _| vec![]);
 }
+
+#[test]
+fn fit_stops_with_a_clear_message_when_the_loss_becomes_nan() {
+    // 8 examples in batches of 2: 4 steps per epoch; the 6th step (epoch 2, step 2) is NaN.
+    let b = Batches::new(&Tensor::ones(&[8], DType::F32), 2);
+    let mut calls = 0;
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Trainer::new(5).progress(false).fit(
+            0usize,
+            &b,
+            |n, x: Tensor| {
+                calls += 1;
+                let loss = if n + 1 == 6 { f32::NAN } else { 1.0 };
+                (n + 1, x.sum() * loss)
+            },
+            |_, _| vec![],
+        )
+    }));
+    let err = run.expect_err("a NaN loss must stop training");
+    let msg = err.downcast_ref::<String>().expect("a formatted message");
+    for part in [
+        "the loss became NaN at epoch 2, step 2 (step 6 overall)",
+        "lower learning rate",
+        "FERRAX_DEBUG_NANS=1",
+        "The last full epoch (1) had mean loss 2.000000",
+    ] {
+        assert!(msg.contains(part), "missing {part:?} in: {msg}");
+    }
+    assert_eq!(calls, 6, "no step runs after the NaN one");
+}
+
+#[test]
+fn try_fit_reports_the_first_diverged_step_of_a_too_large_learning_rate() {
+    // Gradient descent on least squares with a step far above 2 / (largest curvature): the
+    // loss grows geometrically until it overflows. The step closure records every loss, so
+    // the reported step must be the first non-finite one.
+    let k = random::split(&random::key(5), 2);
+    let xs = random::normal(&random::key_at(&k, 0), &[64, 3]);
+    let ys = xs.matmul(&Tensor::from_vec(vec![1.0f32, -1.0, 2.0], &[3, 1]));
+    let batches = Batches::new(&(xs, ys), 16);
+    let step = jit(|(w, (x, y)): &(Tensor, (Tensor, Tensor))| {
+        let (loss, g) = value_and_grad(|w: &Tensor| (x.matmul(w) - y).powi(2).mean())(w);
+        (w - g * 50.0, loss)
+    });
+    let mut seen = Vec::new();
+    let err = Trainer::new(1000)
+        .progress(false)
+        .try_fit(
+            Tensor::zeros(&[3, 1], DType::F32),
+            &batches,
+            |w, b| {
+                let (w, loss) = step(&(w, b));
+                seen.push(loss.item::<f64>());
+                (w, loss)
+            },
+            |_, _| vec![],
+        )
+        .expect_err("lr 50 diverges");
+    let first_bad = seen.iter().position(|l| !l.is_finite()).expect("diverged") + 1;
+    assert_eq!(
+        seen.len(),
+        first_bad,
+        "training stopped at the first bad step"
+    );
+    assert_eq!(err.global_step, first_bad);
+    assert_eq!((err.epoch - 1) * 4 + err.step, first_bad);
+    assert!(!err.loss.is_finite());
+    assert_eq!(err.history.epochs.len(), err.epoch - 1);
+    let epoch_losses = err.history.metric("loss");
+    assert!(
+        epoch_losses.windows(2).all(|w| w[1] > w[0]),
+        "diverging: {epoch_losses:?}"
+    );
+    assert!(err
+        .to_string()
+        .contains(&format!("at epoch {}, step {}", err.epoch, err.step)));
+}
