@@ -40,16 +40,16 @@ fn data(len: usize, seed: usize) -> Vec<f64> {
 fn strided_products_match_the_triple_loop() {
     // (m, n, k, dst_rs, lhs_rs, lhs_cs, rhs_rs, rhs_cs): row-major, transposed operands,
     // padded rows, a destination wider than the block, size-1 dims with wild strides.
-    let cases: [(usize, usize, usize, usize, usize, usize, usize, usize); 7] = [
-        (3, 4, 5, 4, 5, 1, 4, 1),
-        (3, 4, 5, 4, 1, 3, 1, 5),
-        (2, 3, 4, 7, 9, 2, 5, 1),
-        (5, 2, 3, 2, 3, 1, 1, 3),
-        (1, 3, 2, 1000, 77, 1, 3, 1),
-        (4, 1, 1, 1, 1, 1000, 1000, 1000),
-        (17, 19, 23, 21, 23, 1, 19, 1),
+    let cases: [[usize; 8]; 7] = [
+        [3, 4, 5, 4, 5, 1, 4, 1],
+        [3, 4, 5, 4, 1, 3, 1, 5],
+        [2, 3, 4, 7, 9, 2, 5, 1],
+        [5, 2, 3, 2, 3, 1, 1, 3],
+        [1, 3, 2, 1000, 77, 1, 3, 1],
+        [4, 1, 1, 1, 1, 1000, 1000, 1000],
+        [17, 19, 23, 21, 23, 1, 19, 1],
     ];
-    for (m, n, k, dst_rs, lrs, lcs, rrs, rcs) in cases {
+    for [m, n, k, dst_rs, lrs, lcs, rrs, rcs] in cases {
         let span = |rows: usize, cols: usize, rs: usize, cs: usize| {
             let rs = if rows == 1 { 0 } else { rs };
             let cs = if cols == 1 { 0 } else { cs };

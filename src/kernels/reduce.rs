@@ -294,12 +294,16 @@ fn pass<T: Float>(kind: ReduceKind, src: &[T], (mid, inner): (usize, usize), dst
 
 macro_rules! leveled {
     ($name:ident, $avx2:ident, $avx512:ident, $t:ty) => {
+        /// # Safety
+        /// The CPU must support AVX2 and FMA (`SimdLevel::supported` checked it).
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx2,fma")]
         unsafe fn $avx2(kind: ReduceKind, src: &[$t], dims: (usize, usize), dst: &mut [$t]) {
             pass(kind, src, dims, dst)
         }
 
+        /// # Safety
+        /// The CPU must support AVX-512F, AVX2 and FMA (`SimdLevel::supported` checked it).
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx512f,avx2,fma")]
         unsafe fn $avx512(kind: ReduceKind, src: &[$t], dims: (usize, usize), dst: &mut [$t]) {
@@ -316,10 +320,12 @@ macro_rules! leveled {
         ) {
             match level.supported() {
                 #[cfg(target_arch = "x86_64")]
-                // SAFETY: `supported` only returns levels whose features were detected.
+                // SAFETY: `supported` lowers any requested level to the detected one
+                // (`SimdLevel::detect`, `is_x86_feature_detected!`), so this arm runs only on
+                // a CPU with AVX-512F, AVX2 and FMA; the body is safe slice code.
                 SimdLevel::Avx512 => unsafe { $avx512(kind, src, dims, dst) },
                 #[cfg(target_arch = "x86_64")]
-                // SAFETY: as above.
+                // SAFETY: as above, with AVX2 and FMA.
                 SimdLevel::Avx2Fma => unsafe { $avx2(kind, src, dims, dst) },
                 _ => pass(kind, src, dims, dst),
             }

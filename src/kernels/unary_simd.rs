@@ -125,24 +125,32 @@ fn body_f64(op: UnaryOp, src: &[f64], dst: &mut [f64]) {
     }
 }
 
+/// # Safety
+/// The CPU must support AVX2 and FMA (`SimdLevel::supported` checked it).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn f32_avx2(op: UnaryOp, src: &[f32], dst: &mut [f32]) {
     body_f32::<Fused>(op, src, dst)
 }
 
+/// # Safety
+/// The CPU must support AVX-512F, AVX2 and FMA (`SimdLevel::supported` checked it).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
 unsafe fn f32_avx512(op: UnaryOp, src: &[f32], dst: &mut [f32]) {
     body_f32::<Fused>(op, src, dst)
 }
 
+/// # Safety
+/// The CPU must support AVX2 and FMA (`SimdLevel::supported` checked it).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn f64_avx2(op: UnaryOp, src: &[f64], dst: &mut [f64]) {
     body_f64(op, src, dst)
 }
 
+/// # Safety
+/// The CPU must support AVX-512F, AVX2 and FMA (`SimdLevel::supported` checked it).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
 unsafe fn f64_avx512(op: UnaryOp, src: &[f64], dst: &mut [f64]) {
@@ -155,10 +163,12 @@ unsafe fn f64_avx512(op: UnaryOp, src: &[f64], dst: &mut [f64]) {
 pub(crate) fn run_f32(level: SimdLevel, op: UnaryOp, src: &[f32], dst: &mut [f32]) {
     match level.supported() {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: `supported` only returns levels whose features were detected.
+        // SAFETY: `supported` lowers any requested level to the detected one
+        // (`SimdLevel::detect`, `is_x86_feature_detected!`), so this arm runs only on a CPU
+        // with AVX-512F, AVX2 and FMA; the body is safe slice code.
         SimdLevel::Avx512 => unsafe { f32_avx512(op, src, dst) },
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: as above.
+        // SAFETY: as above, with AVX2 and FMA.
         SimdLevel::Avx2Fma => unsafe { f32_avx2(op, src, dst) },
         _ => body_f32::<Split>(op, src, dst),
     }
@@ -169,10 +179,12 @@ pub(crate) fn run_f32(level: SimdLevel, op: UnaryOp, src: &[f32], dst: &mut [f32
 pub(crate) fn run_f64(level: SimdLevel, op: UnaryOp, src: &[f64], dst: &mut [f64]) {
     match level.supported() {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: `supported` only returns levels whose features were detected.
+        // SAFETY: `supported` lowers any requested level to the detected one
+        // (`SimdLevel::detect`, `is_x86_feature_detected!`), so this arm runs only on a CPU
+        // with AVX-512F, AVX2 and FMA; the body is safe slice code.
         SimdLevel::Avx512 => unsafe { f64_avx512(op, src, dst) },
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: as above.
+        // SAFETY: as above, with AVX2 and FMA.
         SimdLevel::Avx2Fma => unsafe { f64_avx2(op, src, dst) },
         _ => body_f64(op, src, dst),
     }

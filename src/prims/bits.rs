@@ -375,6 +375,8 @@ fn keyed_serial(
     }
 }
 
+/// # Safety
+/// The CPU must support AVX-512F, AVX-512VL and AVX2 (detected by the dispatcher below).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512vl,avx2")]
 unsafe fn keyed_avx512(
@@ -388,6 +390,8 @@ unsafe fn keyed_avx512(
     keyed_serial(key, hi, hi0, lo, o0, o1)
 }
 
+/// # Safety
+/// The CPU must support AVX2 (detected by the dispatcher below).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn keyed_avx2(
@@ -409,11 +413,12 @@ fn keyed(key: [u32; 2], hi: Option<&[u32]>, hi0: u32, lo: &[u32], o0: &mut [u32]
             && std::arch::is_x86_feature_detected!("avx512vl")
             && std::arch::is_x86_feature_detected!("avx2")
         {
-            // SAFETY: the features were detected at run time.
+            // SAFETY: all three features the callee enables were detected at run time on
+            // this CPU; the body is safe slice code.
             return unsafe { keyed_avx512(key, hi, hi0, lo, o0, o1) };
         }
         if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: as above.
+            // SAFETY: AVX2, the one feature the callee enables, was detected at run time.
             return unsafe { keyed_avx2(key, hi, hi0, lo, o0, o1) };
         }
     }

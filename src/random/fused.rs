@@ -48,6 +48,8 @@ fn fill_serial<T: Copy + Default, F: Fn(&[u32; LANES], &[u32; LANES], &mut [T; L
     }
 }
 
+/// # Safety
+/// The CPU must support AVX-512F, AVX-512VL and AVX2 (detected by the dispatcher below).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512vl,avx2")]
 unsafe fn fill_avx512<T: Copy + Default, F: Fn(&[u32; LANES], &[u32; LANES], &mut [T; LANES])>(
@@ -59,6 +61,8 @@ unsafe fn fill_avx512<T: Copy + Default, F: Fn(&[u32; LANES], &[u32; LANES], &mu
     fill_serial(key, start, out, f)
 }
 
+/// # Safety
+/// The CPU must support AVX2 (detected by the dispatcher below).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn fill_avx2<T: Copy + Default, F: Fn(&[u32; LANES], &[u32; LANES], &mut [T; LANES])>(
@@ -83,11 +87,12 @@ fn fill_dispatch<T: Copy + Default, F: Fn(&[u32; LANES], &[u32; LANES], &mut [T;
             && std::arch::is_x86_feature_detected!("avx512vl")
             && std::arch::is_x86_feature_detected!("avx2")
         {
-            // SAFETY: the features were detected at run time.
+            // SAFETY: all three features the callee enables were detected at run time on
+            // this CPU; the body is safe slice code.
             return unsafe { fill_avx512(key, start, out, f) };
         }
         if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: as above.
+            // SAFETY: AVX2, the one feature the callee enables, was detected at run time.
             return unsafe { fill_avx2(key, start, out, f) };
         }
     }

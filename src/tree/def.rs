@@ -425,7 +425,10 @@ impl Subtree {
     #[inline]
     pub(crate) fn from_nodes(nodes: &[Node]) -> &Subtree {
         debug_assert!(!nodes.is_empty() && nodes[0].num_nodes as usize == nodes.len());
-        // SAFETY: `Subtree` is `repr(transparent)` over `[Node]`, so the fat pointers agree.
+        // SAFETY: `Subtree` is `repr(transparent)` over `[Node]`, so a `*const [Node]` and a
+        // `*const Subtree` have the same layout and metadata (the length); the result borrows
+        // `nodes` for the same lifetime and only reads it. (The debug assertion is about the
+        // tree's meaning, not memory: `Subtree`'s methods index with bounds checks.)
         unsafe { &*(nodes as *const [Node] as *const Subtree) }
     }
 
