@@ -35,7 +35,10 @@ impl<T> Raw<T> {
     /// # Safety
     /// No one writes that range while the returned slice is used.
     pub(super) unsafe fn get<'a>(self, lo: usize, len: usize) -> &'a [T] {
-        assert!(lo + len <= self.len, "fused: read past the end");
+        assert!(
+            lo.checked_add(len).is_some_and(|end| end <= self.len),
+            "fused: read past the end"
+        );
         // SAFETY: in bounds (checked), and the caller excludes concurrent writes.
         unsafe { std::slice::from_raw_parts(self.ptr.add(lo), len) }
     }
@@ -54,7 +57,10 @@ impl<T> Raw<T> {
     /// # Safety
     /// No other reference to that range is used while the returned slice lives.
     pub(super) unsafe fn get_mut<'a>(self, lo: usize, len: usize) -> &'a mut [T] {
-        assert!(lo + len <= self.len, "fused: write past the end");
+        assert!(
+            lo.checked_add(len).is_some_and(|end| end <= self.len),
+            "fused: write past the end"
+        );
         // SAFETY: in bounds (checked), and the caller guarantees exclusive access.
         unsafe { std::slice::from_raw_parts_mut(self.ptr.add(lo), len) }
     }
