@@ -5,7 +5,10 @@
 //! shuffled; JAX + optax ~0.6 s for 30 epochs, ~20 ms per epoch).
 //!
 //! After the timings, a counting global allocator reports the peak bytes allocated during one
-//! step beside the bytes of parameters + optimizer state (DESIGN.md's memory target).
+//! step beside the bytes of parameters + optimizer state (DESIGN.md's memory target), and the
+//! minor page faults and CPU time (all threads) per step over about a second of steps: the
+//! cost of large buffers going back to the OS between steps. `FERRAX_TUNE_MALLOC=1` runs
+//! everything with `ferrax::runtime::tune_allocator` (glibc keeps freed memory) to compare.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ferrax::data::{self, Batches, DigitsLayout};
@@ -112,6 +115,38 @@ fn peak_during<R>(f: impl FnOnce() -> R) -> (R, usize) {
     (r, PEAK.load(Ordering::Relaxed) - base)
 }
 
+/// Minor page faults and CPU seconds (user + system, all threads) of this process so far, from
+/// `/proc/self/stat` (Linux; zeros elsewhere). Clock ticks are taken as 1/100 s.
+fn faults_and_cpu() -> (u64, f64) {
+    let Ok(s) = std::fs::read_to_string("/proc/self/stat") else {
+        return (0, 0.0);
+    };
+    // After the command name's ")": field 3 (state) first; minflt is field 10, utime 14, stime 15.
+    let f: Vec<&str> = s[s.rfind(')').map_or(0, |i| i + 1)..]
+        .split_whitespace()
+        .collect();
+    let num = |i: usize| {
+        f.get(i - 3)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    (num(10), (num(14) + num(15)) as f64 / 100.0)
+}
+
+/// Page faults and CPU milliseconds per call of `f`, over about a second of calls.
+fn faults_per_call(mut f: impl FnMut()) -> (f64, f64) {
+    f();
+    let (f0, c0) = faults_and_cpu();
+    let t0 = std::time::Instant::now();
+    let mut n = 0u32;
+    while t0.elapsed() < Duration::from_secs(1) || n < 10 {
+        f();
+        n += 1;
+    }
+    let (f1, c1) = faults_and_cpu();
+    ((f1 - f0) as f64 / n as f64, (c1 - c0) * 1e3 / n as f64)
+}
+
 fn bench_steps(c: &mut Criterion) {
     let opt = optim::adam(1e-3);
     let step = adam_step(&opt);
@@ -147,13 +182,17 @@ fn bench_steps(c: &mut Criterion) {
         g.bench_function(vg_name, |b| b.iter(|| vg(black_box(&args))));
         g.finish();
         let (_, peak) = peak_during(|| step(&args));
-        report.push((name, peak, bytes(&args.0) + bytes(&args.1)));
+        let faults = faults_per_call(|| drop(step(black_box(&args))));
+        report.push((name, peak, bytes(&args.0) + bytes(&args.1), faults));
     }
-    for (name, peak, state) in report {
+    let tuned = ferrax::runtime::tune_malloc_requested();
+    for (name, peak, state, (faults, cpu_ms)) in report {
         println!(
-            "{name}: peak {:.1} KiB allocated during one step; params + Adam state {:.1} KiB",
+            "{name}: peak {:.1} KiB allocated during one step; params + Adam state {:.1} KiB; \
+             {faults:.1} page faults and {cpu_ms:.2} ms CPU per step (FERRAX_TUNE_MALLOC {})",
             peak as f64 / 1024.0,
-            state as f64 / 1024.0
+            state as f64 / 1024.0,
+            if tuned { "on" } else { "off" }
         );
     }
 }

@@ -160,8 +160,9 @@ pub(crate) fn nan_message(
     }
     match at {
         Where::Line(l) if is_ferrax_source(l) => msg.push_str(&format!(
-            "\n  at {l}, inside ferrax: a transformation's rule (e.g. grad's forward or backward \
-             pass) applied it; call the function without the transformation to see your line"
+            "\n  at {l}, inside ferrax: a transformation applied it (e.g. grad's forward or \
+             backward pass, or control flow in a jit program); call the function without the \
+             transformation to see your line"
         )),
         Where::Line(l) => msg.push_str(&format!("\n  at {l}")),
         Where::Jit => msg.push_str(
