@@ -43,8 +43,46 @@
 use crate::core::Aval;
 use crate::prims::{Prim, PrimRules};
 use crate::tensor::{ArrayData, Tensor};
+use std::cell::Cell;
 use std::panic::Location;
 use std::sync::atomic::{AtomicU8, Ordering};
+
+thread_local! {
+    /// With NaN checking on: the user's line of the outermost traced op running on this
+    /// thread (`x.log()` inside a function being differentiated). The transformation
+    /// evaluates that op's primal with ferrax's own binds, so without this the check could
+    /// only name a line inside ferrax.
+    static USER_LINE: Cell<Option<&'static Location<'static>>> = const { Cell::new(None) };
+}
+
+/// Clears the user line recorded by [`note_user_line`] when the traced op is done.
+pub(crate) struct UserLineGuard(());
+
+impl Drop for UserLineGuard {
+    fn drop(&mut self) {
+        USER_LINE.with(|u| u.set(None));
+    }
+}
+
+/// Called by `bind` before a trace processes an op: with NaN checking on, remembers the
+/// caller's line if it is the user's and no outer op already did (the guard forgets it).
+#[inline]
+#[track_caller]
+pub(crate) fn note_user_line() -> Option<UserLineGuard> {
+    if !debug_nans() {
+        return None;
+    }
+    let line = Location::caller();
+    if is_ferrax_source(line) {
+        return None;
+    }
+    USER_LINE.with(|u| {
+        u.get().is_none().then(|| {
+            u.set(Some(line));
+            UserLineGuard(())
+        })
+    })
+}
 
 /// 0: not read from the environment yet; 1: off; 2: on.
 static DEBUG_NANS: AtomicU8 = AtomicU8::new(0);
@@ -98,12 +136,12 @@ fn init_from_env() -> bool {
 #[track_caller]
 pub(crate) fn check_eager(prim: &Prim, inputs: &[Tensor], outputs: &[Tensor]) {
     if debug_nans() {
-        check_outputs(
-            prim.name(),
-            inputs,
-            outputs,
-            Where::Line(Location::caller()),
-        );
+        let line = Location::caller();
+        let at = match USER_LINE.with(Cell::get) {
+            Some(user) if is_ferrax_source(line) => Where::Traced(user),
+            _ => Where::Line(line),
+        };
+        check_outputs(prim.name(), inputs, outputs, at);
     }
 }
 
@@ -112,6 +150,9 @@ pub(crate) fn check_eager(prim: &Prim, inputs: &[Tensor], outputs: &[Tensor]) {
 pub(crate) enum Where<'a> {
     /// Eagerly, applied at this line.
     Line(&'a Location<'a>),
+    /// Under a transformation (e.g. `grad`'s forward pass), for the op the user applied at
+    /// this line.
+    Traced(&'a Location<'a>),
     /// As a step of a compiled `jit` program.
     Jit,
 }
@@ -165,6 +206,9 @@ pub(crate) fn nan_message(
              transformation to see your line"
         )),
         Where::Line(l) => msg.push_str(&format!("\n  at {l}")),
+        Where::Traced(l) => msg.push_str(&format!(
+            "\n  at {l} (evaluated by a transformation such as grad's forward pass)"
+        )),
         Where::Jit => msg.push_str(
             "\n  in a jit-compiled program (call the function without jit to see the source line)",
         ),

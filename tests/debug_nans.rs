@@ -185,8 +185,14 @@ fn grad_backward_pass_nan_is_caught() {
 fn grad_forward_pass_nan_is_caught() {
     let x = v(&[-1.0, 4.0]);
     let _f = Flag::set(true);
+    let line = line!() + 1;
     let msg = panic_message(|| grad(|x: &Tensor| x.log().sum())(&x)).expect("log(-1) in primal");
     assert!(msg.starts_with("debug_nans: log produced NaN"), "{msg}");
+    // The user's line of `x.log()`, although grad evaluated it with ferrax's own binds.
+    assert!(
+        msg.contains(&format!("tests/debug_nans.rs:{line}:")) && msg.contains("forward pass"),
+        "{msg}"
+    );
     // Also through jit inside grad (the jit equation's primal ops run eagerly).
     let msg = panic_message(|| grad(|x: &Tensor| jit(fused_chain)(x).sum())(&x))
         .expect("log(-1) inside a jitted function under grad");

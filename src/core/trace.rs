@@ -131,6 +131,7 @@ pub fn bind(prim: &Prim, inputs: &[Tensor]) -> Outputs {
                     }
                 }
             }
+            let _user_line = crate::debug::note_user_line();
             trace.process_primitive(prim, inputs, out_avals)
         }
     }
