@@ -483,7 +483,8 @@ impl FusedKernel {
                 (None, None) => unreachable!("every output has a buffer"),
             });
         }
-        inputs.clear();
+        // The inputs die here (a donor lives on as its output): recycle their buffers.
+        inputs.into_iter().for_each(crate::kernels::pool::recycle);
         results
     }
 

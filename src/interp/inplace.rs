@@ -1,22 +1,126 @@
-//! In-place evaluation of elementwise equations whose operand dies at that equation: the
-//! result overwrites the operand's buffer instead of a fresh allocation (no page faults, no
-//! allocator traffic, warm cache lines).
+//! In-place evaluation of equations whose operand dies at that equation: the result
+//! overwrites the operand's buffer (elementwise ops, `select_n`) or keeps it under a new
+//! shape (`reshape`, `squeeze`) instead of a fresh allocation and copy (no page faults, no
+//! allocator traffic, warm cache lines). Also a scalar broadcast filled into a pooled buffer.
 
-use crate::core::Outputs;
+use crate::core::{Aval, Outputs};
 use crate::kernels::elementwise::{unary_f32_inplace, unary_f64_inplace};
+use crate::kernels::pool;
 use crate::prims::binary::{float_op, max_nan, min_nan};
+use crate::prims::elementwise::ElementwiseOp;
+use crate::prims::shape::ShapeOp;
 use crate::prims::{BinaryOp, Prim, UnaryOp};
-use crate::tensor::{ArrayData, Tensor};
+use crate::tensor::{array_from_vec, ArrayData, ArrayElement, Tensor};
 use smallvec::{smallvec, SmallVec};
 
-/// Evaluates `prim` by overwriting one of `ins` when that operand is uniquely owned, has the
-/// output's shape and dtype, and the op supports it; `None` otherwise (nothing was changed).
-pub(crate) fn try_inplace(prim: &Prim, ins: &mut SmallVec<[Tensor; 3]>) -> Option<Outputs> {
+/// Evaluates `prim` (with output types `out`) by overwriting or keeping one of `ins` when
+/// that operand is uniquely owned, has the output's size and dtype, and the op supports it;
+/// `None` otherwise (nothing was changed).
+pub(crate) fn try_inplace(
+    prim: &Prim,
+    ins: &mut SmallVec<[Tensor; 3]>,
+    out: &[Aval],
+) -> Option<Outputs> {
     match prim {
         Prim::Unary(op) => unary(*op, ins),
         Prim::Binary(op) => binary(*op, ins),
+        Prim::Elementwise(ElementwiseOp::SelectN) => select_n(ins),
+        Prim::Shape(ShapeOp::Reshape { .. } | ShapeOp::Squeeze { .. }) => reshape(ins, out),
+        Prim::Shape(ShapeOp::BroadcastInDim { .. }) => splat(ins, out),
         _ => None,
     }
+}
+
+/// A row-major reshape of a dying operand: the same buffer under the new shape.
+fn reshape(ins: &mut SmallVec<[Tensor; 3]>, out: &[Aval]) -> Option<Outputs> {
+    let [x] = &mut ins[..] else { return None };
+    let a = x.unique_array_mut()?;
+    if !crate::dispatch_array!(&*a, a, T => a.is_standard_layout()) {
+        return None;
+    }
+    let x = ins.pop()?.into_unique_array()?;
+    let shape = &out[0].shape;
+    let a = crate::dispatch_array!(x, a, T => {
+        T::wrap(a.into_shape_with_order(shape.as_slice()).expect("row-major, same size"))
+    });
+    Some(smallvec![Tensor::from_array(a)])
+}
+
+/// A one-element operand broadcast to a large shape, filled into a pooled buffer.
+fn splat(ins: &mut SmallVec<[Tensor; 3]>, out: &[Aval]) -> Option<Outputs> {
+    let [x] = &ins[..] else { return None };
+    let n = out[0].shape.iter().product::<usize>();
+    let x = x.try_array()?;
+    if x.len() != 1 || n * x.dtype().size_of() < pool::MIN_BYTES {
+        return None;
+    }
+    fn fill<T: ArrayElement>(v: T, shape: &[usize], n: usize) -> ArrayData {
+        let mut data = pool::take(n);
+        data.resize(n, v);
+        T::wrap(array_from_vec(shape, data))
+    }
+    let a =
+        crate::dispatch_array!(x, a, T => fill::<T>(a.iter().copied().next()?, &out[0].shape, n));
+    Some(smallvec![Tensor::from_array(a)])
+}
+
+/// `select_n(which, case0, case1)` with a bool `which` into whichever case dies here: each
+/// element is copied from the case `which` picks, as the out-of-place kernel does.
+fn select_n(ins: &mut SmallVec<[Tensor; 3]>) -> Option<Outputs> {
+    let [which, c0, c1] = &mut ins[..] else {
+        return None;
+    };
+    if c0.shape() != c1.shape() || c0.dtype() != c1.dtype() || which.dtype() != crate::DType::Bool {
+        return None;
+    }
+    let w = which.array();
+    let full = w.shape() == c0.shape();
+    if !full && w.len() != 1 {
+        return None;
+    }
+    let ArrayData::Bool(w) = w else { return None };
+    let w = w.as_slice()?;
+    // `dst` takes the values where `which` is `pick_dst`, the other case elsewhere.
+    let (dst, other, pick_dst) = if c1.unique_array_mut().is_some() {
+        (c1, &*c0, true)
+    } else if c0.unique_array_mut().is_some() {
+        (c0, &*c1, false)
+    } else {
+        return None;
+    };
+    if !full {
+        // One selector for all: the result is one of the cases, whole.
+        return Some(smallvec![if w[0] == pick_dst {
+            dst.clone()
+        } else {
+            other.clone()
+        }]);
+    }
+    fn blend<T: Copy>(dst: &mut [T], other: &[T], w: &[bool], pick_dst: bool) {
+        for ((d, &o), &k) in dst.iter_mut().zip(other).zip(w) {
+            *d = if k == pick_dst { *d } else { o };
+        }
+    }
+    let other = other.array();
+    match (dst.unique_array_mut()?, other) {
+        (ArrayData::F32(d), ArrayData::F32(o)) => {
+            blend(d.as_slice_mut()?, o.as_slice()?, w, pick_dst)
+        }
+        (ArrayData::F64(d), ArrayData::F64(o)) => {
+            blend(d.as_slice_mut()?, o.as_slice()?, w, pick_dst)
+        }
+        (ArrayData::I32(d), ArrayData::I32(o)) => {
+            blend(d.as_slice_mut()?, o.as_slice()?, w, pick_dst)
+        }
+        (ArrayData::U32(d), ArrayData::U32(o)) => {
+            blend(d.as_slice_mut()?, o.as_slice()?, w, pick_dst)
+        }
+        (ArrayData::Bool(d), ArrayData::Bool(o)) => {
+            blend(d.as_slice_mut()?, o.as_slice()?, w, pick_dst)
+        }
+        _ => return None,
+    }
+    Some(smallvec![dst.clone()])
 }
 
 fn unary(op: UnaryOp, ins: &mut SmallVec<[Tensor; 3]>) -> Option<Outputs> {

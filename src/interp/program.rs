@@ -4,8 +4,9 @@
 //! equations may run side by side, and which kernel runs each equation — so that
 //! [`Program::run`] only moves buffers and calls kernels:
 //!
-//! - **Liveness.** A value is dropped right after its last use, so its buffer goes back to
-//!   the allocator while it is still warm, and an equation that is the last reader of an
+//! - **Liveness.** A value is dropped right after its last use, its buffer going to
+//!   ferrax's buffer pool (`kernels::pool`) for the next kernel that allocates that size
+//!   (no fresh pages to fault in), and an equation that is the last reader of an
 //!   operand *owns* it: elementwise kernels then write their result into that operand's
 //!   buffer instead of allocating (in place, when no one else holds the buffer).
 //! - **Direct kernels.** Shapes were checked when the jaxpr was built, so equations call the
@@ -24,6 +25,7 @@
 
 use super::fused::FusedKernel;
 use crate::core::{bind, Atom, Aval, Avals, Jaxpr, Outputs};
+use crate::kernels::pool::recycle;
 use crate::prims::{CallOp, Prim, PrimRules};
 use crate::tensor::{ArrayData, Tensor};
 use smallvec::SmallVec;
@@ -263,7 +265,8 @@ impl Program {
                 i += 1;
             }
         }
-        self.outputs
+        let outs = self
+            .outputs
             .iter()
             .map(|o| match o {
                 Operand::Slot(s) => env[*s as usize]
@@ -271,7 +274,10 @@ impl Program {
                     .expect("outputs are defined by the program"),
                 Operand::Lit(t) => t.clone(),
             })
-            .collect()
+            .collect();
+        // What is left besides the outputs (inputs nothing read) is dead.
+        env.into_iter().flatten().for_each(recycle);
+        outs
     }
 }
 
@@ -329,31 +335,41 @@ fn gather(step: &Step, env: &mut [Option<Tensor>]) -> SmallVec<[Tensor; 3]> {
         .collect()
 }
 
+/// Stores a step's outputs; one nothing reads is dead at once, its buffer recycled.
 fn scatter(step: &Step, outs: Outputs, env: &mut [Option<Tensor>]) {
     for (slot, t) in step.outputs.iter().zip(outs) {
-        if let Some(s) = slot {
-            env[*s as usize] = Some(t);
+        match slot {
+            Some(s) => env[*s as usize] = Some(t),
+            None => recycle(t),
         }
     }
 }
 
+/// Runs a step. Operands it consumed die here: their buffers go to the buffer pool (a
+/// later kernel's allocation of that size then reuses them instead of faulting fresh
+/// pages in); operands still held elsewhere are only released.
 fn execute(step: &Step, mut ins: SmallVec<[Tensor; 3]>) -> Outputs {
-    match &step.kind {
+    let outs = match &step.kind {
         StepKind::Direct => {
-            if let Some(out) = super::inplace::try_inplace(&step.prim, &mut ins) {
-                return out;
+            match super::inplace::try_inplace(&step.prim, &mut ins, &step.out_avals) {
+                Some(out) => out,
+                None => {
+                    let arrays: SmallVec<[&ArrayData; 3]> = ins.iter().map(Tensor::array).collect();
+                    step.prim
+                        .eval(&arrays, &step.out_avals)
+                        .into_iter()
+                        .map(Tensor::from_array)
+                        .collect()
+                }
             }
-            let arrays: SmallVec<[&ArrayData; 3]> = ins.iter().map(Tensor::array).collect();
-            step.prim
-                .eval(&arrays, &step.out_avals)
-                .into_iter()
-                .map(Tensor::from_array)
-                .collect()
         }
         StepKind::Bind => bind(&step.prim, &ins),
-        StepKind::Sub(p) => Outputs::from_vec(p.run_here(ins.into_vec())),
-        StepKind::Fused(k) => Outputs::from_vec(k.run(ins.into_vec())),
-    }
+        // These recycle their operands themselves.
+        StepKind::Sub(p) => return Outputs::from_vec(p.run_here(ins.into_vec())),
+        StepKind::Fused(k) => return Outputs::from_vec(k.run(ins.into_vec())),
+    };
+    ins.into_iter().for_each(recycle);
+    outs
 }
 
 /// [`execute`] with the `debug_nans` check of the step's outputs. A fused group that made a

@@ -22,6 +22,7 @@
 //! are gathered without transposing either operand and accumulated into one small output.
 
 use super::matmul::{matmul_strided, GemmLayout, MatmulElement, PARALLEL_THRESHOLD};
+use super::pool;
 use crate::prims::conv::ConvGeneralDilated;
 use crate::prims::util::strides;
 use ndarray::{ArrayD, IxDyn};
@@ -348,7 +349,7 @@ fn reduction_major<T: ConvElement>(
 ) -> Vec<T> {
     let m = g.positions * batch;
     let k_total = features * g.taps;
-    let mut out = vec![T::default(); m * out_features];
+    let mut out = pool::take_zeroed(m * out_features);
     if out.is_empty() || k_total == 0 {
         return out;
     }
@@ -360,7 +361,7 @@ fn reduction_major<T: ConvElement>(
         by_tap[(i % g.taps) * g.positions + i / g.taps] = off;
     }
     let run = |blocks: std::ops::Range<usize>, acc: &mut [T]| {
-        let mut buf = vec![T::default(); kb.min(k_total) * m];
+        let mut buf = pool::take_zeroed(kb.min(k_total) * m);
         for (i, bi) in blocks.enumerate() {
             let (r0, r1) = (bi * kb, ((bi + 1) * kb).min(k_total));
             for (row, dst) in (r0..r1).zip(buf.chunks_mut(m)) {
@@ -395,6 +396,7 @@ fn reduction_major<T: ConvElement>(
                 false,
             );
         }
+        pool::give(buf);
     };
     let work = m.saturating_mul(out_features).saturating_mul(k_total);
     let parts = if work >= PARALLEL_WORK {
@@ -417,7 +419,7 @@ fn reduction_major<T: ConvElement>(
             (1..parts)
                 .into_par_iter()
                 .map(|part| {
-                    let mut acc = vec![T::default(); m * out_features];
+                    let mut acc = pool::take_zeroed(m * out_features);
                     let (lo, hi) = (part * per, ((part + 1) * per).min(nblocks));
                     if lo < hi {
                         run(lo..hi, &mut acc);
@@ -429,9 +431,10 @@ fn reduction_major<T: ConvElement>(
     );
     let mut out = first;
     for acc in rest {
-        for (o, a) in out.iter_mut().zip(acc) {
+        for (o, &a) in out.iter_mut().zip(&acc) {
             *o = T::add(*o, a);
         }
+        pool::give(acc);
     }
     out
 }
@@ -509,7 +512,7 @@ fn feature_major(spec: &[usize]) -> bool {
 /// `data` in canonical order (dims `canon_shape`) as an array laid out per `out_spec`;
 /// `role_axis = (batch, feature, first spatial)` are the canonical axes of those roles
 /// (spatial dims consecutive).
-fn to_out_layout<T: Clone>(
+fn to_out_layout<T: pool::Poolable>(
     data: Vec<T>,
     canon_shape: &[usize],
     out_spec: &[usize],
@@ -525,10 +528,14 @@ fn to_out_layout<T: Clone>(
     }
     let permuted = canon.permuted_axes(IxDyn(&axes));
     if permuted.is_standard_layout() {
-        permuted
-    } else {
-        permuted.as_standard_layout().into_owned()
+        return permuted;
     }
+    // Logical order is row-major order: copy into a pooled buffer, recycle the canonical one.
+    let mut data = pool::take(permuted.len());
+    data.extend(permuted.iter().copied());
+    let shape = permuted.shape().to_vec();
+    pool::give(permuted.into_raw_vec_and_offset().0);
+    crate::tensor::array_from_vec(&shape, data)
 }
 
 /// Evaluates `conv_general_dilated` with params `p` (already validated by its shape rule)
@@ -605,14 +612,35 @@ pub fn conv_general_dilated<T: ConvElement>(
     let out_features = rcl.shape()[nsp + 1];
     let out_n = out_shape[dn.out_spec[0]];
 
+    let g = Geometry::new(p, in_sp, k_sp, &out_sp);
+    let empty = out_n * g.positions * out_features == 0;
+    // (`applies` excludes groups and the identity geometry, which take other paths.)
+    let out = if !empty && scatter::applies(p, in_sp, &out_sp) {
+        scatter::conv(l, r, p, in_sp, k_sp, &out_sp, out_n, features, out_features)
+    } else {
+        gathered(l, r, &g, out_n, (features, out_features, fg, bg))
+    };
+    let mut canon_shape = vec![out_n];
+    canon_shape.extend_from_slice(&out_sp);
+    canon_shape.push(out_features);
+    to_out_layout(out, &canon_shape, &dn.out_spec, (0, nsp + 1, 1))
+}
+
+/// The channels-last convolution other than the scatter form, into a fresh (pooled) output.
+fn gathered<T: ConvElement>(
+    l: &[T],
+    r: &[T],
+    g: &Geometry,
+    out_n: usize,
+    (features, out_features, fg, bg): (usize, usize, usize, usize),
+) -> Vec<T> {
     let groups = fg * bg; // at most one of them exceeds 1
     let group_features = features / fg;
     let group_out = out_features / groups;
-    let g = Geometry::new(p, in_sp, k_sp, &out_sp);
     let rows = out_n * g.positions;
-    let mut out = vec![T::default(); rows * out_features];
+    let mut out = pool::take_zeroed(rows * out_features);
     if !out.is_empty() && fg > 1 && group_features * group_out <= SMALL_GROUP {
-        grouped_direct(l, r, &g, &mut out, features, fg, group_features, group_out);
+        grouped_direct(l, r, g, &mut out, features, fg, group_features, group_out);
     } else if !out.is_empty() && fg == 1 && g.is_identity() {
         // The input already is the im2col matrix (per batch group).
         for grp in 0..groups {
@@ -630,8 +658,6 @@ pub fn conv_general_dilated<T: ConvElement>(
                 1,
             );
         }
-    } else if !out.is_empty() && scatter::applies(p, in_sp, &out_sp) {
-        out = scatter::conv(l, r, p, in_sp, k_sp, &out_sp, out_n, features, out_features);
     } else if !out.is_empty() {
         let sizes = Sizes {
             features,
@@ -640,12 +666,9 @@ pub fn conv_general_dilated<T: ConvElement>(
             fg,
             bg,
         };
-        blocked(l, r, &g, &sizes, &mut out);
+        blocked(l, r, g, &sizes, &mut out);
     }
-    let mut canon_shape = vec![out_n];
-    canon_shape.extend_from_slice(&out_sp);
-    canon_shape.push(out_features);
-    to_out_layout(out, &canon_shape, &dn.out_spec, (0, nsp + 1, 1))
+    out
 }
 
 #[cfg(test)]

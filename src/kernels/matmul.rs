@@ -16,7 +16,7 @@ use std::panic::Location;
 pub const PARALLEL_THRESHOLD: usize = 1 << 23;
 
 /// Element types with a matrix-product kernel.
-pub trait MatmulElement: Copy + Default + Send + Sync + 'static {
+pub trait MatmulElement: super::pool::Poolable + Sync {
     /// `acc + a * b` (wrapping for integers).
     fn mul_add(acc: Self, a: Self, b: Self) -> Self;
 
@@ -421,7 +421,7 @@ pub fn batched_matmul<T: MatmulElement>(
     let Some(size) = size else {
         panic!("batched_matmul: {batch} x {m} x {n} outputs overflow usize (called from {at})")
     };
-    let mut out = vec![T::default(); size];
+    let mut out = super::pool::take_zeroed(size);
     if out.is_empty() || k == 0 {
         return out;
     }

@@ -462,7 +462,7 @@ pub fn reduce_f64_into(
 /// ```
 #[track_caller]
 pub fn reduce_f32(kind: ReduceKind, src: &[f32], shape: &[usize], axes: &[usize]) -> Vec<f32> {
-    let mut dst = vec![0f32; out_len(shape, axes)];
+    let mut dst = super::pool::take_zeroed(out_len(shape, axes));
     reduce_f32_into(kind, src, shape, axes, &mut dst);
     dst
 }
@@ -475,7 +475,7 @@ pub fn reduce_f32(kind: ReduceKind, src: &[f32], shape: &[usize], axes: &[usize]
 /// ```
 #[track_caller]
 pub fn reduce_f64(kind: ReduceKind, src: &[f64], shape: &[usize], axes: &[usize]) -> Vec<f64> {
-    let mut dst = vec![0f64; out_len(shape, axes)];
+    let mut dst = super::pool::take_zeroed(out_len(shape, axes));
     reduce_f64_into(kind, src, shape, axes, &mut dst);
     dst
 }

@@ -200,7 +200,7 @@ pub fn reduce_window_extremum<T: WindowElement + Send + Sync>(
     let xs = xs.as_slice().expect("standard layout");
     let plan = Plan::new(w, x.shape(), out_shape);
     let init = if max { T::LOWEST } else { T::HIGHEST };
-    let mut out = vec![init; out_shape.iter().product()];
+    let mut out = filled(out_shape.iter().product(), init);
     let inner = plan.inner;
     let reduce = |o: usize, block: &mut [T]| {
         let xb = &xs[o * plan.in_block..(o + 1) * plan.in_block];
@@ -226,6 +226,13 @@ pub fn reduce_window_extremum<T: WindowElement + Send + Sync>(
     };
     per_outer(&plan, &mut out, plan.out_block, reduce);
     ArrayD::from_shape_vec(IxDyn(out_shape), out).expect("one value per window")
+}
+
+/// `n` copies of `v` in a buffer from the pool (`kernels::pool`).
+fn filled<T: WindowElement>(n: usize, v: T) -> Vec<T> {
+    let mut out = super::pool::take(n);
+    out.resize(n, v);
+    out
 }
 
 /// Channels chosen together in registers (fixed-size arrays, so the compare-and-select
@@ -323,7 +330,7 @@ pub fn select_and_gather_add<T: WindowElement + Send + Sync>(
     let ts = tangents.as_standard_layout();
     let ts = ts.as_slice().expect("standard layout");
     let plan = Plan::new(w, operand.shape(), out_shape);
-    let mut out = vec![T::ZERO; out_shape.iter().product()];
+    let mut out = filled(out_shape.iter().product(), T::ZERO);
     let inner = plan.inner;
     per_outer(&plan, &mut out, plan.out_block, |o, block| {
         let range = o * plan.in_block..(o + 1) * plan.in_block;
@@ -363,7 +370,7 @@ pub fn select_and_scatter_add<T: WindowElement + Send + Sync>(
     let ss = source.as_standard_layout();
     let ss = ss.as_slice().expect("standard layout");
     let plan = Plan::new(w, operand.shape(), source.shape());
-    let mut out = vec![T::ZERO; operand.len()];
+    let mut out = filled(operand.len(), T::ZERO);
     let inner = plan.inner;
     per_outer(&plan, &mut out, plan.in_block, |o, block| {
         let xb = &xs[o * plan.in_block..(o + 1) * plan.in_block];

@@ -85,8 +85,9 @@ macro_rules! dispatch_dtype {
 }
 pub(crate) use dispatch_dtype;
 
-/// Typed access to the `ArrayD<T>` inside an `ArrayData`.
-pub trait ArrayElement: Element {
+/// Typed access to the `ArrayD<T>` inside an `ArrayData`. Every array element type can
+/// live in the buffer pool (`kernels::pool`), so kernels generic over them can take from it.
+pub trait ArrayElement: Element + crate::kernels::pool::Poolable {
     /// Wraps a typed array.
     fn wrap(a: ArrayD<Self>) -> ArrayData;
     /// Borrows the typed array if the dtype matches.

@@ -268,6 +268,15 @@ impl Tensor {
         }
     }
 
+    /// The concrete data by value if this handle is its only owner: what lets the jit
+    /// interpreter give a dead value's buffer back to the buffer pool.
+    pub(crate) fn into_unique_array(self) -> Option<ArrayData> {
+        match self.repr {
+            Repr::Concrete(a) => Arc::try_unwrap(a).ok(),
+            Repr::Traced(_) => None,
+        }
+    }
+
     /// The tracer if this is traced.
     pub(crate) fn tracer(&self) -> Option<&Tracer> {
         match &self.repr {

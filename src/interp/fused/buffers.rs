@@ -1,7 +1,9 @@
 //! The buffers a fused group reads and writes: raw views (an output may be written into a
-//! dying input's buffer, so both go through one pointer) and uninitialized output arrays.
+//! dying input's buffer, so both go through one pointer) and output arrays, taken from the
+//! buffer pool and filled uninitialized.
 
 use super::View;
+use crate::kernels::pool;
 use crate::tensor::{array_from_vec, ArrayData, DType};
 use std::mem::MaybeUninit;
 
@@ -169,65 +171,59 @@ impl OutRaw {
     }
 }
 
-/// An output array being filled. Allocated uninitialized (no zeroing pass over memory the
-/// kernel is about to write anyway); every element is written exactly once by
-/// [`FusedKernel::run_range`] before [`OutBuf::finish`] reads it.
+/// An output array being filled: an empty vector from the buffer pool whose spare capacity
+/// the kernel writes (no zeroing pass over memory it is about to write anyway); every
+/// element is written exactly once by [`FusedKernel::run_range`] before [`OutBuf::finish`]
+/// sets the length.
 pub(super) enum OutBuf {
-    F32(Vec<MaybeUninit<f32>>),
-    F64(Vec<MaybeUninit<f64>>),
-    Bool(Vec<MaybeUninit<bool>>),
-}
-
-/// `n` uninitialized slots (no zeroing pass).
-pub(super) fn uninit_vec<T>(n: usize) -> Vec<MaybeUninit<T>> {
-    let mut v = Vec::with_capacity(n);
-    // SAFETY: `MaybeUninit<T>` needs no initialization, and the capacity is `n`.
-    unsafe { v.set_len(n) };
-    v
-}
-
-/// # Safety
-/// Every element of `v` must have been written.
-pub(super) unsafe fn assume_init<T>(v: Vec<MaybeUninit<T>>) -> Vec<T> {
-    let mut v = std::mem::ManuallyDrop::new(v);
-    // SAFETY: same allocation, length and capacity; `MaybeUninit<T>` has `T`'s layout, and
-    // the caller guarantees every element is initialized.
-    unsafe { Vec::from_raw_parts(v.as_mut_ptr().cast::<T>(), v.len(), v.capacity()) }
+    F32(Vec<f32>, usize),
+    F64(Vec<f64>, usize),
+    Bool(Vec<bool>, usize),
 }
 
 impl OutBuf {
     pub(super) fn new(d: DType, n: usize) -> OutBuf {
         match d {
-            DType::F32 => OutBuf::F32(uninit_vec(n)),
-            DType::F64 => OutBuf::F64(uninit_vec(n)),
-            DType::Bool => OutBuf::Bool(uninit_vec(n)),
+            DType::F32 => OutBuf::F32(pool::take(n), n),
+            DType::F64 => OutBuf::F64(pool::take(n), n),
+            DType::Bool => OutBuf::Bool(pool::take(n), n),
             d => unreachable!("fused outputs are float or bool, got {d:?}"),
         }
     }
 
     pub(super) fn raw(&mut self) -> OutRaw {
-        fn raw<T>(v: &mut [T]) -> Raw<T> {
+        /// The first `n` slots of `v`'s spare capacity (`v` is empty).
+        fn raw<T>(v: &mut Vec<T>, n: usize) -> Raw<MaybeUninit<T>> {
+            let spare = &mut v.spare_capacity_mut()[..n];
             Raw {
-                ptr: v.as_mut_ptr(),
-                len: v.len(),
+                ptr: spare.as_mut_ptr(),
+                len: n,
             }
         }
         match self {
-            OutBuf::F32(v) => OutRaw::F32(raw(v)),
-            OutBuf::F64(v) => OutRaw::F64(raw(v)),
-            OutBuf::Bool(v) => OutRaw::Bool(raw(v)),
+            OutBuf::F32(v, n) => OutRaw::F32(raw(v, *n)),
+            OutBuf::F64(v, n) => OutRaw::F64(raw(v, *n)),
+            OutBuf::Bool(v, n) => OutRaw::Bool(raw(v, *n)),
         }
     }
 
     /// # Safety
     /// Every element must have been written.
     pub(super) unsafe fn finish(self, shape: &[usize]) -> ArrayData {
+        /// # Safety
+        /// As `finish`.
+        unsafe fn done<T>(mut v: Vec<T>, n: usize) -> Vec<T> {
+            // SAFETY: `n <= capacity` (`raw` sliced that much spare capacity), and the
+            // caller guarantees the first `n` elements were written.
+            unsafe { v.set_len(n) };
+            v
+        }
         // SAFETY: forwarded to the caller.
         unsafe {
             match self {
-                OutBuf::F32(v) => ArrayData::F32(array_from_vec(shape, assume_init(v))),
-                OutBuf::F64(v) => ArrayData::F64(array_from_vec(shape, assume_init(v))),
-                OutBuf::Bool(v) => ArrayData::Bool(array_from_vec(shape, assume_init(v))),
+                OutBuf::F32(v, n) => ArrayData::F32(array_from_vec(shape, done(v, n))),
+                OutBuf::F64(v, n) => ArrayData::F64(array_from_vec(shape, done(v, n))),
+                OutBuf::Bool(v, n) => ArrayData::Bool(array_from_vec(shape, done(v, n))),
             }
         }
     }

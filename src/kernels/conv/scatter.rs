@@ -86,14 +86,14 @@ pub(super) fn conv<T: ConvElement>(
         k_sp.iter().product::<usize>(),
         out_sp.iter().product::<usize>(),
     );
-    let mut out = vec![T::default(); images * ys * out_features];
+    let mut out = super::pool::take_zeroed(images * ys * out_features);
     if out.is_empty() || xs == 0 || ts == 0 || features == 0 {
         return out;
     }
     let table = targets(p, in_sp, k_sp, out_sp);
     // The kernel as [features, taps * out_features].
     let row = ts * out_features;
-    let mut w = vec![T::default(); features * row];
+    let mut w = super::pool::take_zeroed(features * row);
     for t in 0..ts {
         for f in 0..features {
             let src = &rhs[(t * features + f) * out_features..][..out_features];
@@ -139,5 +139,6 @@ pub(super) fn conv<T: ConvElement>(
             image(n, dst, &mut z);
         }
     }
+    super::pool::give(w);
     out
 }
