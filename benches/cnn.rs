@@ -190,10 +190,23 @@ fn bench_all(c: &mut Criterion) {
     }
 }
 
+/// Minor page faults of this process so far (`/proc/self/stat` field 10; 0 off Linux).
+fn minor_faults() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name's ")": state is field 3, minflt field 10.
+    stat.rsplit(')')
+        .next()
+        .and_then(|rest| rest.split_whitespace().nth(10 - 3))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
 /// With `CNN_CASE=<name prefix>` (and `CNN_ITERS`, default 100), runs just those cases that
 /// many times without criterion and prints the minimum and median time per call: on a busy
 /// machine the minimum is the run that was not preempted. Also the way to `perf record` one
-/// case.
+/// case. Also prints the minor page faults per call (large buffers coming back as fresh
+/// pages). `FERRAX_BUFFER_POOL=0` turns ferrax's buffer pool off, `FERRAX_TUNE_MALLOC=1`
+/// tunes glibc instead, to compare.
 fn main() {
     if let Ok(prefix) = std::env::var("CNN_CASE") {
         let iters: usize = std::env::var("CNN_ITERS")
@@ -203,6 +216,7 @@ fn main() {
         for (name, run) in cases() {
             if name.starts_with(&prefix) {
                 run(); // warm-up: jit traces, caches and allocator
+                let faults0 = minor_faults();
                 let mut times: Vec<f64> = (0..iters)
                     .map(|_| {
                         let start = std::time::Instant::now();
@@ -210,9 +224,11 @@ fn main() {
                         start.elapsed().as_secs_f64() * 1e3
                     })
                     .collect();
+                let faults = (minor_faults() - faults0) as f64 / iters as f64;
                 times.sort_by(f64::total_cmp);
                 println!(
-                    "{name}: min {:.3} ms, median {:.3} ms over {iters}",
+                    "{name}: min {:.3} ms, median {:.3} ms over {iters}; {faults:.0} page faults \
+                     per call",
                     times[0],
                     times[iters / 2]
                 );

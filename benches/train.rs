@@ -8,7 +8,9 @@
 //! step beside the bytes of parameters + optimizer state (DESIGN.md's memory target), and the
 //! minor page faults and CPU time (all threads) per step over about a second of steps: the
 //! cost of large buffers going back to the OS between steps. `FERRAX_TUNE_MALLOC=1` runs
-//! everything with `ferrax::runtime::tune_allocator` (glibc keeps freed memory) to compare.
+//! everything with `ferrax::runtime::tune_allocator` (glibc keeps freed memory) to compare,
+//! `FERRAX_BUFFER_POOL=0` without ferrax's buffer pool (which keeps ferrax's own freed
+//! buffers; what it holds idle is reported beside the peak).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ferrax::data::{self, Batches, DigitsLayout};
@@ -181,18 +183,27 @@ fn bench_steps(c: &mut Criterion) {
         let vg_name = name.replace("adam step", "value_and_grad");
         g.bench_function(vg_name, |b| b.iter(|| vg(black_box(&args))));
         g.finish();
+        // Buffers the pool holds are allocated but idle: count them with the step's peak.
+        let pooled = ferrax::runtime::pooled_bytes();
         let (_, peak) = peak_during(|| step(&args));
         let faults = faults_per_call(|| drop(step(black_box(&args))));
-        report.push((name, peak, bytes(&args.0) + bytes(&args.1), faults));
+        report.push((name, peak, pooled, bytes(&args.0) + bytes(&args.1), faults));
     }
     let tuned = ferrax::runtime::tune_malloc_requested();
-    for (name, peak, state, (faults, cpu_ms)) in report {
+    for (name, peak, pooled, state, (faults, cpu_ms)) in report {
         println!(
-            "{name}: peak {:.1} KiB allocated during one step; params + Adam state {:.1} KiB; \
-             {faults:.1} page faults and {cpu_ms:.2} ms CPU per step (FERRAX_TUNE_MALLOC {})",
+            "{name}: peak {:.1} KiB allocated during one step + {:.1} KiB idle in the buffer \
+             pool at its start; params + Adam state {:.1} KiB; {faults:.1} page faults and \
+             {cpu_ms:.2} ms CPU per step (FERRAX_TUNE_MALLOC {}, buffer pool {})",
             peak as f64 / 1024.0,
+            pooled as f64 / 1024.0,
             state as f64 / 1024.0,
-            if tuned { "on" } else { "off" }
+            if tuned { "on" } else { "off" },
+            if ferrax::runtime::buffer_pool_limit() > 0 {
+                "on"
+            } else {
+                "off"
+            }
         );
     }
 }
