@@ -216,20 +216,10 @@ fn hostile_file(tensors: &[HostileTensor], data: &[u8]) -> Vec<u8> {
 
 /// The properties every input must satisfy (see the file's doc comment).
 fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
-    let out = fuzz_alloc::measure(|| params_from_bytes(bytes, &template(), "fuzz.safetensors"));
-    let Some(result) = out.result else {
-        return Err(TestCaseError::fail(format!(
-            "params_from_bytes panicked: {}",
-            out.panic.unwrap_or_default()
-        )));
-    };
-    prop_assert!(
-        out.largest_alloc <= bound(bytes.len()),
-        "an allocation of {} bytes for a {}-byte input (bound {})",
-        out.largest_alloc,
-        bytes.len(),
-        bound(bytes.len())
-    );
+    let result =
+        fuzz_alloc::run_bounded("params_from_bytes", bytes.len(), bound(bytes.len()), || {
+            params_from_bytes(bytes, &template(), "fuzz.safetensors")
+        })?;
     match result {
         Ok(p) => {
             // Accepted: the file holds exactly these parameters in the template's layout,

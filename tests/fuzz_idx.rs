@@ -149,20 +149,9 @@ fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
 /// The properties every input must satisfy (see the file's doc comment).
 fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
     let name = "fuzz.idx";
-    let out = fuzz_alloc::measure(|| parse_idx_typed(bytes, name));
-    let Some(result) = out.result else {
-        return Err(TestCaseError::fail(format!(
-            "parse_idx panicked: {}",
-            out.panic.unwrap_or_default()
-        )));
-    };
-    prop_assert!(
-        out.largest_alloc <= bound(bytes.len()),
-        "an allocation of {} bytes for a {}-byte input (bound {})",
-        out.largest_alloc,
-        bytes.len(),
-        bound(bytes.len())
-    );
+    let result = fuzz_alloc::run_bounded("parse_idx", bytes.len(), bound(bytes.len()), || {
+        parse_idx_typed(bytes, name)
+    })?;
     match result {
         Ok((t, ty)) => {
             // Independent recount of what a consistent file looks like.

@@ -89,6 +89,31 @@ pub fn measure<R>(f: impl FnOnce() -> R) -> Outcome<R> {
     }
 }
 
+/// Runs `parse` on one fuzz input of `input_len` bytes as a proptest case: the case fails if
+/// `parse` panics or makes a single allocation larger than `bound` bytes; else its result.
+pub fn run_bounded<R>(
+    what: &str,
+    input_len: usize,
+    bound: usize,
+    parse: impl FnOnce() -> R,
+) -> Result<R, proptest::test_runner::TestCaseError> {
+    use proptest::test_runner::TestCaseError;
+    let out = measure(parse);
+    let Some(result) = out.result else {
+        return Err(TestCaseError::fail(format!(
+            "{what} panicked: {}",
+            out.panic.unwrap_or_default()
+        )));
+    };
+    if out.largest_alloc > bound {
+        return Err(TestCaseError::fail(format!(
+            "{what}: an allocation of {} bytes for a {input_len}-byte input (bound {bound})",
+            out.largest_alloc
+        )));
+    }
+    Ok(result)
+}
+
 /// Constant headroom in every allocation bound: the fixed-size allocations a parse makes
 /// whatever its input (error messages, small vectors of dims, ndarray's shape and stride
 /// vectors, serde_json's scratch buffers).
