@@ -22,12 +22,14 @@
 
 mod fuzz_alloc;
 
+#[path = "common/tempdir.rs"]
+mod tempdir;
 use ferrax::prelude::*;
 use ferrax::train::{
     load_params, params_from_bytes, params_to_bytes, save_params, CheckpointErrorKind,
 };
 use proptest::prelude::*;
-use std::path::PathBuf;
+use tempdir::TempDir;
 
 #[global_allocator]
 static ALLOC: fuzz_alloc::Counting = fuzz_alloc::Counting;
@@ -487,30 +489,8 @@ fn inconsistent_headers_are_errors_naming_the_field() {
 
 // ---------------------------------------------------------------- atomic saves
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let p = std::env::temp_dir().join(format!("ferrax-fuzzckpt-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-
-    fn files(&self) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(&self.0)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        v.sort();
-        v
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+fn temp_dir(tag: &str) -> TempDir {
+    TempDir::new("ferrax-fuzzckpt", tag)
 }
 
 /// A pid no live process has: above the kernel's pid_max, so `/proc/<pid>` cannot exist.
@@ -525,7 +505,7 @@ fn dead_pid() -> u32 {
 #[test]
 #[cfg(target_os = "linux")]
 fn a_save_removes_stale_temporaries_of_its_target_only() {
-    let dir = TempDir::new("stale");
+    let dir = temp_dir("stale");
     let target = dir.0.join("model.safetensors");
     let dead = dead_pid();
     let me = std::process::id();
@@ -569,7 +549,7 @@ fn a_save_removes_stale_temporaries_of_its_target_only() {
 /// only the target.
 #[test]
 fn saves_leave_no_temporaries() {
-    let dir = TempDir::new("clean");
+    let dir = temp_dir("clean");
     let target = dir.0.join("p.safetensors");
     for _ in 0..3 {
         save_params(&target, &template()).unwrap();

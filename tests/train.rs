@@ -2,6 +2,8 @@
 //! shuffled epochs) against hand-computed values, and safetensors checkpoints: round trips of
 //! every dtype, the names on disk, mismatch reports, corrupted files, and atomic writes.
 
+#[path = "common/tempdir.rs"]
+mod tempdir;
 use ferrax::data::Batches;
 use ferrax::prelude::*;
 use ferrax::random;
@@ -10,32 +12,11 @@ use ferrax::train::{
     ParamMismatch, Trainer,
 };
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use tempdir::TempDir;
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let p = std::env::temp_dir().join(format!("ferrax-train-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-
-    fn files(&self) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(&self.0)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        v.sort();
-        v
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+fn temp_dir(tag: &str) -> TempDir {
+    TempDir::new("ferrax-train", tag)
 }
 
 #[derive(PyTree, Clone, Debug)]
@@ -82,7 +63,7 @@ fn assert_same(a: &Model, b: &Model) {
 
 #[test]
 fn round_trip_every_dtype() {
-    let dir = TempDir::new("roundtrip");
+    let dir = temp_dir("roundtrip");
     let path = dir.0.join("model.safetensors");
     let m = model(0);
     save_params(&path, &m).unwrap();
@@ -170,7 +151,7 @@ fn mismatches_are_all_reported() {
 
 #[test]
 fn corrupted_files_are_errors() {
-    let dir = TempDir::new("corrupt");
+    let dir = temp_dir("corrupt");
     let path = dir.0.join("p.safetensors");
     let m = model(0);
     save_params(&path, &m).unwrap();
@@ -205,7 +186,7 @@ fn corrupted_files_are_errors() {
 
 #[test]
 fn failed_saves_leave_no_file() {
-    let dir = TempDir::new("atomic");
+    let dir = temp_dir("atomic");
     // The target is a directory: the rename fails after the temporary file was written.
     let target = dir.0.join("taken");
     std::fs::create_dir(&target).unwrap();
@@ -243,7 +224,7 @@ fn failed_saves_leave_no_file() {
 
 #[test]
 fn a_bare_tensor_round_trips() {
-    let dir = TempDir::new("bare");
+    let dir = temp_dir("bare");
     let p = dir.0.join("t.safetensors");
     let t = Tensor::from_vec(vec![1.0f32, -0.0, f32::INFINITY], &[3]);
     save_params(&p, &t).unwrap();
