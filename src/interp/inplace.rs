@@ -101,13 +101,29 @@ fn select_n(ins: &mut SmallVec<[Tensor; 3]>) -> Option<Outputs> {
             *d = if k == pick_dst { *d } else { o };
         }
     }
+    /// Floats select through their bits with masks, loading and storing every element:
+    /// this vectorizes, where the plain select becomes a branch and a conditional store per
+    /// element (mispredicted on a relu mask). The same bits either way.
+    macro_rules! blend_bits {
+        ($name:ident, $f:ty, $u:ty) => {
+            fn $name(dst: &mut [$f], other: &[$f], w: &[bool], pick_dst: bool) {
+                let flip = <$u>::from(!pick_dst);
+                for ((d, &o), &k) in dst.iter_mut().zip(other).zip(w) {
+                    let keep = <$u>::wrapping_sub(0, <$u>::from(k) ^ flip);
+                    *d = <$f>::from_bits((d.to_bits() & keep) | (o.to_bits() & !keep));
+                }
+            }
+        };
+    }
+    blend_bits!(blend_f32, f32, u32);
+    blend_bits!(blend_f64, f64, u64);
     let other = other.array();
     match (dst.unique_array_mut()?, other) {
         (ArrayData::F32(d), ArrayData::F32(o)) => {
-            blend(d.as_slice_mut()?, o.as_slice()?, w, pick_dst)
+            blend_f32(d.as_slice_mut()?, o.as_slice()?, w, pick_dst)
         }
         (ArrayData::F64(d), ArrayData::F64(o)) => {
-            blend(d.as_slice_mut()?, o.as_slice()?, w, pick_dst)
+            blend_f64(d.as_slice_mut()?, o.as_slice()?, w, pick_dst)
         }
         (ArrayData::I32(d), ArrayData::I32(o)) => {
             blend(d.as_slice_mut()?, o.as_slice()?, w, pick_dst)
