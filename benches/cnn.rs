@@ -228,9 +228,10 @@ fn main() {
                 times.sort_by(f64::total_cmp);
                 println!(
                     "{name}: min {:.3} ms, median {:.3} ms over {iters}; {faults:.0} page faults \
-                     per call",
+                     per call; buffer pool holds {:.1} MiB",
                     times[0],
-                    times[iters / 2]
+                    times[iters / 2],
+                    ferrax::runtime::pooled_bytes() as f64 / (1 << 20) as f64
                 );
             }
         }

@@ -38,6 +38,7 @@ fn reshape(ins: &mut SmallVec<[Tensor; 3]>, out: &[Aval]) -> Option<Outputs> {
     if !crate::dispatch_array!(&*a, a, T => a.is_standard_layout()) {
         return None;
     }
+    // Cannot fail: this step holds the only handle (checked above).
     let x = ins.pop()?.into_unique_array()?;
     let shape = &out[0].shape;
     let a = crate::dispatch_array!(x, a, T => {

@@ -16,7 +16,8 @@
 //! - At most [`PER_CLASS`] buffers per capacity, and at most the limit in bytes overall
 //!   (default [`DEFAULT_LIMIT`], 1 GiB; `FERRAX_BUFFER_POOL=<MiB>` or
 //!   [`crate::runtime::set_buffer_pool_limit`] changes it, `0` turns the pool off). A buffer
-//!   that does not fit is simply freed.
+//!   that does not fit is simply freed. (A CNN training step at batch 64 keeps ~24 MiB here,
+//!   a 784-512-512-10 MLP step ~1 MiB.)
 //! - Buffers come back only where ferrax knows it holds the last reference: the compiled
 //!   programs of `jit` give back each intermediate after its last use, and kernels their
 //!   scratch. So the pool holds at most about one step's worth of intermediates;
@@ -188,14 +189,15 @@ impl BufferPool {
     }
 }
 
-/// The process-wide pool; its limit comes from `FERRAX_BUFFER_POOL` (MiB, `0` = off).
+/// The process-wide pool; its limit comes from `FERRAX_BUFFER_POOL`: a size in MiB, `0`
+/// (or `off`, `false`) for no pool; unset or unreadable, [`DEFAULT_LIMIT`].
 static POOL: LazyLock<BufferPool> = LazyLock::new(|| {
-    let limit = match std::env::var("FERRAX_BUFFER_POOL") {
-        Ok(v) if !v.trim().is_empty() => v
-            .trim()
+    let v = std::env::var("FERRAX_BUFFER_POOL").unwrap_or_default();
+    let limit = match v.trim() {
+        "off" | "false" => 0,
+        v => v
             .parse::<usize>()
             .map_or(DEFAULT_LIMIT, |mib| mib.saturating_mul(1 << 20)),
-        _ => DEFAULT_LIMIT,
     };
     BufferPool::new(limit)
 });
