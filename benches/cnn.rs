@@ -1,4 +1,4 @@
-//! The CNN of issue 9 / DESIGN.md: b64 28x28x1, conv3x3 1->32 VALID + bias, relu, max-pool
+//! The reference CNN: b64 28x28x1, conv3x3 1->32 VALID + bias, relu, max-pool
 //! 2x2/2, conv3x3 32->64 VALID + bias, relu, flatten, dense 7744->10, softmax cross-entropy
 //! with integer labels. NHWC activations, HWIO kernels (as `jax.lax.conv_general_dilated`
 //! with `('NHWC', 'HWIO', 'NHWC')`). JAX 0.10.2 CPU on this machine kind: forward 1.7 ms,

@@ -1,4 +1,4 @@
-//! The jit rows of issue [7/8], beside JAX 0.10.2 on this machine kind (DESIGN.md):
+//! The jit rows of issue [7/8], beside JAX 0.10.2 on this machine kind (benches/reference/jax_rows.py):
 //! jitted MLP 64-128(tanh)-10 b128 value_and_grad (0.097 ms), MLP 784-512-512-10 (relu)
 //! (1.87 ms), jit(vmap(grad)) per-example grads of the small MLP (0.74 ms), matmul f32 512 /
 //! 1024 (266 / 323 GFLOP/s), trace + optimize of the small MLP's loss+grad (XLA compile

@@ -1,11 +1,11 @@
 //! Training-step rows of issue [8/8], beside JAX 0.10.2 + optax on this machine kind
-//! (DESIGN.md): a jitted Adam step (loss, gradient, update) of the MLP 64-128(tanh)-10 at
+//! (the reference rows): a jitted Adam step (loss, gradient, update) of the MLP 64-128(tanh)-10 at
 //! batch 128 (JAX 0.106 ms) and of the MLP 784-512-512-10 (relu) at batch 128 (2.29 ms), both
 //! with softmax cross-entropy, and one epoch of the digits example (1500 examples, batch 32,
 //! shuffled; JAX + optax ~0.6 s for 30 epochs, ~20 ms per epoch).
 //!
 //! After the timings, a counting global allocator reports the peak bytes allocated during one
-//! step beside the bytes of parameters + optimizer state (DESIGN.md's memory target), and the
+//! step beside the bytes of parameters + optimizer state (the memory target: parameters + optimizer state + residuals + one working set), and the
 //! minor page faults and CPU time (all threads) per step over about a second of steps: the
 //! cost of large buffers going back to the OS between steps. `FERRAX_TUNE_MALLOC=1` runs
 //! everything with `ferrax::runtime::tune_allocator` (glibc keeps freed memory) to compare,

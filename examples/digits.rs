@@ -134,7 +134,6 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn main() {
-    ferrax::runtime::tune_allocator(); // this program only trains: keep freed memory for reuse
     let args = parse_args().unwrap_or_else(|e| {
         eprintln!("digits: {e}\nusage: digits [--model mlp|cnn] [--epochs N] [--seed N] [--save PATH] [--quiet]");
         std::process::exit(2)

@@ -10,8 +10,8 @@ use std::panic::Location;
 
 /// Multiply-adds above which one matrix product runs on all threads (gemm's rayon mode), and
 /// above which a batch of small products is spread over threads. About 50 µs of work on one
-/// core: below it, waking the second core (~11 µs from outside the pool, DESIGN.md) and the
-/// threads' spin-yield cost more than they save (measured: the small MLP's eager
+/// core: below it, waking the second core (~11 µs from outside the pool on this machine
+/// kind) and the threads' spin-yield cost more than they save (measured: the small MLP's eager
 /// value_and_grad spent ~40% of its time in sched_yield at 2^20).
 pub const PARALLEL_THRESHOLD: usize = 1 << 23;
 

@@ -13,7 +13,7 @@ use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 
 /// Element-taps (window taps x channels) above which the outer dims run in parallel: about
-/// 50 µs of one core's work (DESIGN.md: below that, waking the other core costs more).
+/// 50 µs of one core's work (measured: below that, waking the other core costs more).
 const PARALLEL_TAPS: usize = 1 << 17;
 
 /// A window's geometry, per operand dim (as XLA's `ReduceWindow` / `SelectAndScatter`).
