@@ -6,8 +6,9 @@
 //!
 //! After the timings, a counting global allocator reports the peak bytes allocated during one
 //! step beside the bytes of parameters + optimizer state (the target: those plus the
-//! residuals and one working set), and the minor page faults and CPU time (all threads) per step over about a second of steps: the
-//! cost of large buffers going back to the OS between steps. `FERRAX_TUNE_MALLOC=1` runs
+//! residuals and one working set), and the minor page faults and CPU time (all threads) per
+//! step over about a second of steps: the cost of large buffers going back to the OS
+//! between steps. `FERRAX_TUNE_MALLOC=1` runs
 //! everything with `ferrax::runtime::tune_allocator` (glibc keeps freed memory) to compare,
 //! `FERRAX_BUFFER_POOL=0` without ferrax's buffer pool (which keeps ferrax's own freed
 //! buffers; what it holds idle is reported beside the peak).
