@@ -122,11 +122,10 @@ pub fn closure_convert(
     f: impl FnOnce(&[Tensor]) -> Vec<Tensor>,
 ) -> (Arc<Jaxpr>, Vec<Tensor>) {
     let closed = trace_to_jaxpr(avals, f);
-    let mut jaxpr = (*closed.jaxpr).clone();
-    let mut invars = std::mem::take(&mut jaxpr.constvars);
-    invars.extend(jaxpr.invars.iter().copied());
-    jaxpr.invars = invars;
-    (Arc::new(jaxpr), closed.consts)
+    (
+        Arc::new(crate::transforms::convert_constvars(&closed.jaxpr)),
+        closed.consts,
+    )
 }
 
 impl PrimRules for CallOp {

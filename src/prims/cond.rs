@@ -210,10 +210,7 @@ fn linearize_branch(body: &Arc<Jaxpr>, nz: &[bool]) -> BranchLin {
         outs
     });
     let lin = lin_out.expect("branch was traced");
-    let mut tangent = (*lin.jaxpr.jaxpr).clone();
-    let mut invars = std::mem::take(&mut tangent.constvars);
-    invars.append(&mut tangent.invars);
-    tangent.invars = invars;
+    let tangent = crate::transforms::convert_constvars(&lin.jaxpr.jaxpr);
     // Residuals that are operands passed through unchanged are read from the operands.
     let n_out = body.outvars.len();
     let mut primal = (*primal).clone();

@@ -804,10 +804,7 @@ fn linearize_body(body: &Arc<Jaxpr>, nz: &[bool]) -> BodyLin {
     });
     let lin = lin_out.expect("body was traced");
     let num_res = lin.jaxpr.consts.len();
-    let mut tangent = (*lin.jaxpr.jaxpr).clone();
-    let mut invars = std::mem::take(&mut tangent.constvars);
-    invars.extend(tangent.invars.iter().copied());
-    tangent.invars = invars;
+    let tangent = crate::transforms::convert_constvars(&lin.jaxpr.jaxpr);
     BodyLin {
         primal: (*primal).clone(),
         captured,

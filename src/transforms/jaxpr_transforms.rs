@@ -14,6 +14,16 @@ use crate::prims::call::closure_convert;
 use crate::tensor::Tensor;
 use std::sync::Arc;
 
+/// `j` with its constvars turned into leading invars (JAX's `pe.convert_constvars_jaxpr`): the
+/// form a call or control-flow equation runs, with the constants as its leading operands.
+pub(crate) fn convert_constvars(j: &Jaxpr) -> Jaxpr {
+    let mut j = j.clone();
+    let mut invars = std::mem::take(&mut j.constvars);
+    invars.append(&mut j.invars);
+    j.invars = invars;
+    j
+}
+
 /// Traces `f` at `avals` into a closed jaxpr, requiring that it captures nothing (its inputs
 /// are jaxprs' values, so it cannot).
 fn trace_closed(avals: &[Aval], f: impl FnOnce(&[Tensor]) -> Vec<Tensor>) -> Arc<Jaxpr> {
@@ -93,10 +103,7 @@ pub fn linearize_jaxpr(body: &Arc<Jaxpr>) -> LinearizedJaxpr {
     let lin = lin_out.expect("body was traced");
     let res_avals: Vec<Aval> = lin.jaxpr.consts.iter().map(|c| c.aval()).collect();
     // The tangent jaxpr: its constvars (the residuals) become leading invars.
-    let mut tangent = (*lin.jaxpr.jaxpr).clone();
-    let mut invars = std::mem::take(&mut tangent.constvars);
-    invars.extend(tangent.invars.iter().copied());
-    tangent.invars = invars;
+    let tangent = convert_constvars(&lin.jaxpr.jaxpr);
     LinearizedJaxpr {
         primal,
         tangent: Arc::new(tangent),

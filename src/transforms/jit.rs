@@ -26,6 +26,7 @@
 //! assert_eq!(g.shape(), &[3]);
 //! ```
 
+use super::convert_constvars;
 use crate::core::{current_trace, trace_to_jaxpr, with_trace, Aval, ClosedJaxpr, Jaxpr};
 use crate::interp::Program;
 use crate::prims::call::jit_call;
@@ -200,16 +201,6 @@ fn optimize_for_jit(closed: ClosedJaxpr) -> ClosedJaxpr {
     with_trace(None, || crate::passes::optimize(&inlined))
 }
 
-/// A closed jaxpr with its constvars turned into leading invars (the form a call equation
-/// runs, with the constants as its leading operands).
-fn closure_converted(closed: &ClosedJaxpr) -> Arc<Jaxpr> {
-    let mut j = (*closed.jaxpr).clone();
-    let mut invars = std::mem::take(&mut j.constvars);
-    invars.append(&mut j.invars);
-    j.invars = invars;
-    Arc::new(j)
-}
-
 /// One cached specialization.
 struct Entry {
     /// The `jit` equation other transformations see: the jaxpr as traced, taking
@@ -359,12 +350,12 @@ impl<P: PyTree, O: PyTree, F: Fn(&P) -> O> Jitted<P, O, F> {
         // Transformations see the jaxpr as traced (so derivatives are those of `f`, op for
         // op); the program that runs is optimized and fused.
         let optimized = optimize_for_jit(closed.clone());
-        let fused = Arc::new(crate::passes::fuse(&closure_converted(&optimized)));
+        let fused = Arc::new(crate::passes::fuse(&convert_constvars(&optimized.jaxpr)));
         let program = Arc::new(Program::new(&fused));
         let entry = Arc::new(Entry {
             program,
             fused,
-            prim: jit_call(&self.name, closure_converted(&closed)),
+            prim: jit_call(&self.name, Arc::new(convert_constvars(&closed.jaxpr))),
             // Captured tracers of an enclosing transformation are only valid during this call:
             // such an entry is used once and not cached.
             consts: closed.consts,
