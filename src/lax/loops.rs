@@ -11,10 +11,11 @@
 //! batch under `vmap`.
 
 use crate::core::{bind, Aval};
-use crate::prims::call::{closure_convert, SubJaxpr};
+use crate::prims::call::SubJaxpr;
 use crate::prims::loops::LoopOp;
 use crate::prims::Prim;
 use crate::tensor::{DType, Tensor};
+use crate::transforms::closure_convert;
 use crate::tree::{PyTree, TreeDef};
 
 /// Options of [`scan_with`] (JAX's `length`, `reverse` and `unroll` arguments).

@@ -5,10 +5,10 @@
 
 use super::util::{instantiate, move_batch_dim, py_bool, text};
 use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
-use crate::core::{bind, trace_to_jaxpr, Aval, Avals, Jaxpr, Outputs};
+use crate::core::{bind, Aval, Avals, Jaxpr, Outputs};
 use crate::interp::eval_jaxpr;
 use crate::tensor::{ArrayData, Tensor};
-use crate::transforms::LinearizedJaxpr;
+use crate::transforms::{closure_convert, LinearizedJaxpr};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
@@ -113,19 +113,6 @@ impl CallOp {
     fn run(&self, inputs: &[Tensor]) -> Outputs {
         Outputs::from_vec(eval_jaxpr(&self.jaxpr.0, &[], inputs))
     }
-}
-
-/// Traces `f` at `avals` into a closure-converted jaxpr: returns it and the captured values
-/// that must be passed as its leading operands.
-pub fn closure_convert(
-    avals: &[Aval],
-    f: impl FnOnce(&[Tensor]) -> Vec<Tensor>,
-) -> (Arc<Jaxpr>, Vec<Tensor>) {
-    let closed = trace_to_jaxpr(avals, f);
-    (
-        Arc::new(crate::transforms::convert_constvars(&closed.jaxpr)),
-        closed.consts,
-    )
 }
 
 impl PrimRules for CallOp {

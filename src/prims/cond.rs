@@ -36,8 +36,9 @@ use super::util::{batch_at, move_batch_dim, zeros};
 use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind, Atom, Aval, Avals, Jaxpr, Outputs};
 use crate::interp::eval_jaxpr;
-use crate::prims::call::{closure_convert, SubJaxpr};
+use crate::prims::call::SubJaxpr;
 use crate::tensor::{ArrayData, DType, Repr, Tensor};
+use crate::transforms::closure_convert;
 use std::collections::HashMap;
 use std::sync::Arc;
 

@@ -8,9 +8,8 @@
 use super::jvp::jvp_flat;
 use super::linearize::{linearize_flat, LinearJaxpr};
 use super::transpose::backward_pass;
-use crate::core::{Aval, Jaxpr};
+use crate::core::{trace_to_jaxpr, Aval, Jaxpr};
 use crate::interp::eval_jaxpr;
-use crate::prims::call::closure_convert;
 use crate::tensor::Tensor;
 use std::sync::Arc;
 
@@ -22,6 +21,16 @@ pub(crate) fn convert_constvars(j: &Jaxpr) -> Jaxpr {
     invars.append(&mut j.invars);
     j.invars = invars;
     j
+}
+
+/// Traces `f` at `avals` into a closure-converted jaxpr (JAX's `closure_convert`): returns it
+/// and the values it captured, which must be passed as its leading operands.
+pub(crate) fn closure_convert(
+    avals: &[Aval],
+    f: impl FnOnce(&[Tensor]) -> Vec<Tensor>,
+) -> (Arc<Jaxpr>, Vec<Tensor>) {
+    let closed = trace_to_jaxpr(avals, f);
+    (Arc::new(convert_constvars(&closed.jaxpr)), closed.consts)
 }
 
 /// Traces `f` at `avals` into a closed jaxpr, requiring that it captures nothing (its inputs
