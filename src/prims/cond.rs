@@ -179,42 +179,13 @@ struct BranchLin {
 }
 
 /// Splits `body` into primal and tangent parts, differentiating only the operands marked in
-/// `nz` (all floats).
+/// `nz` (all floats), then reads residuals that are operands from the operands.
 fn linearize_branch(body: &Arc<Jaxpr>, nz: &[bool]) -> BranchLin {
-    let avals = body.in_avals();
-    let mut lin_out = None;
-    let (primal, captured) = closure_convert(&avals, |xs| {
-        let diff: Vec<Tensor> = xs
-            .iter()
-            .zip(nz)
-            .filter(|(_, &z)| z)
-            .map(|(x, _)| x.clone())
-            .collect();
-        let (ys, lin) = crate::transforms::linearize_flat(&diff, |ds| {
-            let mut ds = ds.iter();
-            let merged: Vec<Tensor> = xs
-                .iter()
-                .zip(nz)
-                .map(|(x, &z)| {
-                    if z {
-                        ds.next().expect("one per differentiated operand").clone()
-                    } else {
-                        x.clone()
-                    }
-                })
-                .collect();
-            eval_jaxpr(body, &[], &merged)
-        });
-        let mut outs = ys;
-        outs.extend(lin.jaxpr.consts.iter().cloned());
-        lin_out = Some(lin);
-        outs
-    });
-    let lin = lin_out.expect("branch was traced");
-    let tangent = crate::transforms::convert_constvars(&lin.jaxpr.jaxpr);
+    let (lin, captured) = crate::transforms::linearize_jaxpr_nz(body, nz);
+    let tangent = lin.tangent;
     // Residuals that are operands passed through unchanged are read from the operands.
-    let n_out = body.outvars.len();
-    let mut primal = (*primal).clone();
+    let n_out = lin.num_outputs;
+    let mut primal = (*lin.primal).clone();
     let res_atoms = primal.outvars.split_off(n_out);
     let (mut res_src, mut res_avals) = (Vec::new(), Vec::new());
     for atom in res_atoms {
@@ -234,7 +205,7 @@ fn linearize_branch(body: &Arc<Jaxpr>, nz: &[bool]) -> BranchLin {
     BranchLin {
         primal: Arc::new(primal),
         captured,
-        tangent: Arc::new(tangent),
+        tangent,
         res_src,
         res_avals,
     }

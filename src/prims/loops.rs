@@ -760,61 +760,6 @@ fn is_float(a: &Aval) -> bool {
 
 // ---- Forward and reverse mode of scan ---------------------------------------------------
 
-/// The body linearized with respect to the inputs marked `nz`: the primal jaxpr
-/// (`captured ++ inputs -> outputs ++ residuals`), the values it captured, and the tangent
-/// jaxpr (`residuals ++ tangents of nz inputs -> tangents of all outputs`).
-struct BodyLin {
-    primal: Jaxpr,
-    captured: Vec<Tensor>,
-    tangent: Jaxpr,
-    num_res: usize,
-    num_outputs: usize,
-}
-
-fn linearize_body(body: &Arc<Jaxpr>, nz: &[bool]) -> BodyLin {
-    let in_avals = body.in_avals();
-    let mut lin_out = None;
-    let mut num_outputs = 0;
-    let (primal, captured) = closure_convert(&in_avals, |args| {
-        let nz_args: Vec<Tensor> = args
-            .iter()
-            .zip(nz)
-            .filter(|(_, z)| **z)
-            .map(|(a, _)| a.clone())
-            .collect();
-        let (ys, lin) = crate::transforms::linearize_flat(&nz_args, |nzv| {
-            let mut it = nzv.iter();
-            let full: Vec<Tensor> = args
-                .iter()
-                .zip(nz)
-                .map(|(a, z)| {
-                    if *z {
-                        it.next().expect("nz arg").clone()
-                    } else {
-                        a.clone()
-                    }
-                })
-                .collect();
-            eval_jaxpr(body, &[], &full)
-        });
-        num_outputs = ys.len();
-        let mut outs = ys;
-        outs.extend(lin.jaxpr.consts.iter().cloned());
-        lin_out = Some(lin);
-        outs
-    });
-    let lin = lin_out.expect("body was traced");
-    let num_res = lin.jaxpr.consts.len();
-    let tangent = crate::transforms::convert_constvars(&lin.jaxpr.jaxpr);
-    BodyLin {
-        primal: (*primal).clone(),
-        captured,
-        tangent,
-        num_res,
-        num_outputs,
-    }
-}
-
 fn scan_params(op: &LoopOp) -> (&Arc<Jaxpr>, usize, usize, usize, bool, usize) {
     match op {
         LoopOp::Scan {
@@ -870,13 +815,13 @@ fn scan_jvp(
         .map(|(t, a)| t.is_some() && is_float(a))
         .collect();
     // Fixed point: a carry whose tangent becomes nonzero in the body is nonzero throughout.
-    let (lin, out_nz) = loop {
-        let lin = linearize_body(body, &nz);
-        let mut marked = vec![false; lin.num_res];
-        marked.extend(std::iter::repeat_n(
-            true,
-            lin.tangent.invars.len() - lin.num_res,
-        ));
+    // The body linearized (`captured ++ inputs -> outputs ++ residuals`, and `residuals ++
+    // tangents of nz inputs -> tangents of all outputs`).
+    let (lin, captured, out_nz) = loop {
+        let (lin, captured) = crate::transforms::linearize_jaxpr_nz(body, &nz);
+        let nres = lin.res_avals.len();
+        let mut marked = vec![false; nres];
+        marked.extend(std::iter::repeat_n(true, lin.tangent.invars.len() - nres));
         let out_nz: Vec<bool> = depends(&lin.tangent, &marked, false)
             .into_iter()
             .zip(body.out_avals())
@@ -890,11 +835,11 @@ fn scan_jvp(
             }
         }
         if !changed {
-            break (lin, out_nz);
+            break (lin, captured, out_nz);
         }
     };
-    let ncap = lin.captured.len();
-    let nres = lin.num_res;
+    let ncap = captured.len();
+    let nres = lin.res_avals.len();
     // Tangent outputs: nonzero carries (all of them, to keep the carry), nonzero ys.
     let carry_nz: Vec<bool> = nz[nc..nc + ncar].to_vec();
     let y_nz: Vec<bool> = out_nz[ncar..].to_vec();
@@ -924,7 +869,7 @@ fn scan_jvp(
     let res_variant: Vec<bool> = depends(
         &Jaxpr {
             outvars: p_res.clone(),
-            ..lin.primal.clone()
+            ..(*lin.primal).clone()
         },
         &variant_in,
         false,
@@ -958,7 +903,7 @@ fn scan_jvp(
     let stk_idx = pick(&|k| matches!(k, Res::Stacked));
     let fx_idx = pick(&|k| matches!(k, Res::FromXs(_)));
     // Hoisted invariant residuals.
-    let mut consts_in: Vec<Tensor> = lin.captured.clone();
+    let mut consts_in: Vec<Tensor> = captured;
     consts_in.extend_from_slice(&primals[..nc]);
     let inv_vals: Vec<Tensor> = if inv_idx.is_empty() {
         Vec::new()

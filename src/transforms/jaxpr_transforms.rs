@@ -72,6 +72,9 @@ pub fn jvp_jaxpr(body: &Arc<Jaxpr>) -> Arc<Jaxpr> {
 
 /// A jaxpr linearized: `primal` maps `xs` to `ys ++ residuals`; `tangent` maps
 /// `residuals ++ float-input tangents` to output tangents and is linear in the tangents.
+///
+/// From [`linearize_jaxpr_nz`] (crate-internal), `primal` takes the values it captured before
+/// `xs`, and the tangents and `in_is_float` are those of the differentiated inputs only.
 #[derive(Clone, Debug)]
 pub struct LinearizedJaxpr {
     pub primal: Arc<Jaxpr>,
@@ -97,12 +100,50 @@ pub struct LinearizedJaxpr {
 /// assert_eq!(lin.tangent.invars.len(), 2); // the residual, then the tangent
 /// ```
 pub fn linearize_jaxpr(body: &Arc<Jaxpr>) -> LinearizedJaxpr {
+    let (lin, captured) = linearize_jaxpr_nz(body, &vec![true; body.invars.len()]);
+    assert!(
+        captured.is_empty(),
+        "internal error: a transformed sub-jaxpr captured {} values",
+        captured.len()
+    );
+    lin
+}
+
+/// Linearizes a closed jaxpr with respect to the inputs marked in `nz` (JAX's
+/// `ad.linearize_jaxpr`); the other inputs are held fixed (no tangent). Returns the
+/// linearization and the values its primal part captured (rare: constants made by derivative
+/// rules), which are the primal part's leading operands:
+///
+/// - `primal`: `captured ++ xs -> ys ++ residuals` (all inputs, differentiated or not);
+/// - `tangent`: `residuals ++ tangents of the differentiated float inputs -> tangents of all
+///   outputs` (explicit zeros where symbolically zero), linear in the tangents;
+/// - `in_is_float`: one entry per differentiated input.
+pub(crate) fn linearize_jaxpr_nz(body: &Arc<Jaxpr>, nz: &[bool]) -> (LinearizedJaxpr, Vec<Tensor>) {
     let in_avals = body.in_avals();
     let mut lin_out: Option<LinearJaxpr> = None;
     let mut num_outputs = 0;
-    let body2 = body.clone();
-    let primal = trace_closed(&in_avals, |xs| {
-        let (ys, lin) = linearize_flat(xs, |v| eval_jaxpr(&body2, &[], v));
+    let (primal, captured) = closure_convert(&in_avals, |xs| {
+        let diff: Vec<Tensor> = xs
+            .iter()
+            .zip(nz)
+            .filter(|(_, &z)| z)
+            .map(|(x, _)| x.clone())
+            .collect();
+        let (ys, lin) = linearize_flat(&diff, |ds| {
+            let mut ds = ds.iter();
+            let merged: Vec<Tensor> = xs
+                .iter()
+                .zip(nz)
+                .map(|(x, &z)| {
+                    if z {
+                        ds.next().expect("one per differentiated input").clone()
+                    } else {
+                        x.clone()
+                    }
+                })
+                .collect();
+            eval_jaxpr(body, &[], &merged)
+        });
         num_outputs = ys.len();
         let mut outs = ys;
         outs.extend(lin.jaxpr.consts.iter().cloned());
@@ -113,13 +154,14 @@ pub fn linearize_jaxpr(body: &Arc<Jaxpr>) -> LinearizedJaxpr {
     let res_avals: Vec<Aval> = lin.jaxpr.consts.iter().map(|c| c.aval()).collect();
     // The tangent jaxpr: its constvars (the residuals) become leading invars.
     let tangent = convert_constvars(&lin.jaxpr.jaxpr);
-    LinearizedJaxpr {
+    let lin = LinearizedJaxpr {
         primal,
         tangent: Arc::new(tangent),
         res_avals,
         in_is_float: lin.in_is_float,
         num_outputs,
-    }
+    };
+    (lin, captured)
 }
 
 /// The transpose of a tangent jaxpr from [`linearize_jaxpr`]: `(residuals, output
