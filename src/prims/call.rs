@@ -8,7 +8,7 @@ use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind, Aval, Avals, Jaxpr, Outputs};
 use crate::interp::eval_jaxpr;
 use crate::tensor::{ArrayData, Tensor};
-use crate::transforms::{closure_convert, LinearizedJaxpr};
+use crate::transforms::{batch_jaxpr, closure_convert, vmap_leaves, LinearizedJaxpr};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
@@ -331,7 +331,7 @@ impl PrimRules for CallOp {
         match &self.kind {
             CallKind::CustomJvp { jvp, num_consts } => {
                 let fn_dims = dims[*num_consts..].to_vec();
-                let (jaxpr, mut operands) = batch_body(&self.jaxpr.0, &args, &dims, axis);
+                let (jaxpr, mut operands) = batch_jaxpr(&self.jaxpr.0, &dims, None, axis);
                 let num_consts = operands.len() + num_consts;
                 operands.extend(args);
                 let kind = CallKind::CustomJvp {
@@ -346,7 +346,7 @@ impl PrimRules for CallOp {
                 num_consts,
             } => {
                 let fn_dims = dims[*num_consts..].to_vec();
-                let (jaxpr, mut operands) = batch_body(&self.jaxpr.0, &args, &dims, axis);
+                let (jaxpr, mut operands) = batch_jaxpr(&self.jaxpr.0, &dims, None, axis);
                 let num_consts = operands.len() + num_consts;
                 operands.extend(args);
                 let kind = CallKind::CustomVjp {
@@ -386,7 +386,7 @@ impl PrimRules for CallOp {
             }
             | CallKind::Jit
             | CallKind::Fused => {
-                let (jaxpr, mut operands) = batch_body(&self.jaxpr.0, &args, &dims, axis);
+                let (jaxpr, mut operands) = batch_jaxpr(&self.jaxpr.0, &dims, None, axis);
                 operands.extend(args);
                 call(self.kind.clone(), jaxpr, &operands)
             }
@@ -395,7 +395,7 @@ impl PrimRules for CallOp {
             } => {
                 // Operands are primals then tangents (the transpose splits them in half), so
                 // values captured while batching join the primals, with zero tangents.
-                let (jaxpr, consts) = batch_body(&self.jaxpr.0, &args, &dims, axis);
+                let (jaxpr, consts) = batch_jaxpr(&self.jaxpr.0, &dims, None, axis);
                 if consts.is_empty() {
                     return call(self.kind.clone(), jaxpr, &args);
                 }
@@ -668,44 +668,6 @@ fn function_inputs(
 
 // ---- Batching helpers -------------------------------------------------------------------
 
-/// `f` vectorized over `axis` on flat values batched along `dims` (`None`: unbatched); every
-/// output comes back batched at 0.
-fn vmap_leaves(
-    xs: &[Tensor],
-    dims: &[Option<usize>],
-    axis: &BatchAxis,
-    f: impl Fn(&[Tensor]) -> Vec<Tensor>,
-) -> Vec<Tensor> {
-    use crate::transforms::{vmap_with, AxisSpec, VmapSpec};
-    let in_axes = AxisSpec::Tree(
-        dims.iter()
-            .map(|d| d.map_or(AxisSpec::NotMapped, |d| AxisSpec::Axis(d as isize)))
-            .collect(),
-    );
-    let spec = VmapSpec {
-        in_axes,
-        out_axes: AxisSpec::Axis(0),
-        axis_size: Some(axis.size),
-        axis_name: axis.name.clone(),
-    };
-    vmap_with(|a: &Vec<Tensor>| f(a), spec)(&xs.to_vec())
-}
-
-/// A call's body vectorized: a closure-converted jaxpr from the operands (batch dims at 0 or
-/// unbatched, as `dims`) to the outputs batched at 0, with the values it captured (its new
-/// leading operands).
-fn batch_body(
-    body: &Arc<Jaxpr>,
-    args: &[Tensor],
-    dims: &[Option<usize>],
-    axis: &BatchAxis,
-) -> (Arc<Jaxpr>, Vec<Tensor>) {
-    let avals: Vec<Aval> = args.iter().map(|a| a.aval()).collect();
-    closure_convert(&avals, |a| {
-        vmap_leaves(a, dims, axis, |xs| eval_jaxpr(body, &[], xs))
-    })
-}
-
 /// A custom JVP rule vectorized: inputs batched along `dims` (tangents like their primals),
 /// outputs and output tangents batched at 0.
 fn batch_jvp_rule(
@@ -720,7 +682,7 @@ fn batch_jvp_rule(
         let mut all_dims = dims.clone();
         all_dims.extend_from_slice(&dims);
         let num_outs = Cell::new(0);
-        let mut outs = vmap_leaves(&all, &all_dims, &axis, |a| {
+        let mut outs = vmap_leaves(&all, &all_dims, None, &axis, |a| {
             let (mut y, ty) = rule(&a[..n], &a[n..]);
             num_outs.set(y.len());
             y.extend(ty);
@@ -736,7 +698,7 @@ fn batch_jvp_rule(
 fn batch_fwd(fwd: Arc<FlatFwd>, dims: Vec<Option<usize>>, axis: BatchAxis) -> Arc<FlatFwd> {
     Arc::new(move |xs: &[Tensor]| {
         let num_outs = Cell::new(0);
-        let mut outs = vmap_leaves(xs, &dims, &axis, |a| {
+        let mut outs = vmap_leaves(xs, &dims, None, &axis, |a| {
             let (mut y, r) = fwd(a);
             num_outs.set(y.len());
             y.extend(r);
@@ -763,7 +725,7 @@ fn batch_bwd(
         all.extend_from_slice(cts);
         let mut dims = res_dims.clone().unwrap_or_else(|| vec![Some(0); n]);
         dims.extend(std::iter::repeat_n(Some(0), cts.len()));
-        let in_cts = vmap_leaves(&all, &dims, &axis, |a| bwd(&a[..n], &a[n..]));
+        let in_cts = vmap_leaves(&all, &dims, None, &axis, |a| bwd(&a[..n], &a[n..]));
         assert_eq!(
             in_cts.len(),
             in_dims.len(),

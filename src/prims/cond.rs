@@ -38,7 +38,7 @@ use crate::core::{bind, Atom, Aval, Avals, Jaxpr, Outputs};
 use crate::interp::eval_jaxpr;
 use crate::prims::call::SubJaxpr;
 use crate::tensor::{ArrayData, DType, Repr, Tensor};
-use crate::transforms::closure_convert;
+use crate::transforms::{closure_convert, vmap_leaves};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -209,29 +209,6 @@ fn linearize_branch(body: &Arc<Jaxpr>, nz: &[bool]) -> BranchLin {
         res_src,
         res_avals,
     }
-}
-
-/// `f` vectorized over `axis` on flat values batched along `dims` (`None`: unbatched); every
-/// output comes back batched at 0.
-fn vmap_leaves(
-    xs: &[Tensor],
-    dims: &[Option<usize>],
-    axis: &BatchAxis,
-    f: impl Fn(&[Tensor]) -> Vec<Tensor>,
-) -> Vec<Tensor> {
-    use crate::transforms::{vmap_with, AxisSpec, VmapSpec};
-    let in_axes = AxisSpec::Tree(
-        dims.iter()
-            .map(|d| d.map_or(AxisSpec::NotMapped, |d| AxisSpec::Axis(d as isize)))
-            .collect(),
-    );
-    let spec = VmapSpec {
-        in_axes,
-        out_axes: AxisSpec::Axis(0),
-        axis_size: Some(axis.size),
-        axis_name: axis.name.clone(),
-    };
-    vmap_with(|a: &Vec<Tensor>| f(a), spec)(&xs.to_vec())
 }
 
 impl CondOp {
@@ -496,7 +473,7 @@ impl PrimRules for CondOp {
                     .iter()
                     .map(|b| -> BranchFn<'_> {
                         Box::new(move |xs: &[Tensor]| {
-                            vmap_leaves(xs, op_dims, axis, |v| eval_jaxpr(&b.0, &[], v))
+                            vmap_leaves(xs, op_dims, None, axis, |v| eval_jaxpr(&b.0, &[], v))
                         })
                     })
                     .collect();
@@ -535,7 +512,7 @@ impl PrimRules for CondOp {
                                 (crate::lax::select_n(&which, &[stopped, xb]), Some(0))
                             })
                             .unzip();
-                        vmap_leaves(&ops_i, &dims_i, axis, |v| eval_jaxpr(&b.0, &[], v))
+                        vmap_leaves(&ops_i, &dims_i, None, axis, |v| eval_jaxpr(&b.0, &[], v))
                     })
                     .collect();
                 let outs: Outputs = (0..n_out)

@@ -20,7 +20,7 @@ use crate::core::{bind, eval_concrete, Atom, Aval, Avals, Jaxpr, Outputs, Var};
 use crate::interp::eval_jaxpr;
 use crate::prims::call::SubJaxpr;
 use crate::tensor::{ArrayData, DType, Tensor};
-use crate::transforms::closure_convert;
+use crate::transforms::{batch_jaxpr, closure_convert};
 use ndarray::{ArrayD, Axis, IxDyn};
 use smallvec::SmallVec;
 use std::sync::Arc;
@@ -1116,52 +1116,9 @@ fn scan_transpose(op: &LoopOp, cts: &[Option<Tensor>], args: &[LinearArg]) -> Ve
 
 // ---- Batching ---------------------------------------------------------------------------
 
-/// `f` (flat) vectorized over `axis` with inputs batched at `in_dims` and outputs at
-/// `out_dims` (`None`: unbatched).
-fn vmap_flat(
-    xs: &[Tensor],
-    in_dims: &[Option<usize>],
-    out_dims: &[Option<usize>],
-    axis: &BatchAxis,
-    f: impl Fn(&[Tensor]) -> Vec<Tensor>,
-) -> Vec<Tensor> {
-    use crate::transforms::{vmap_with, AxisSpec, VmapSpec};
-    let spec = |ds: &[Option<usize>]| {
-        AxisSpec::Tree(
-            ds.iter()
-                .map(|d| d.map_or(AxisSpec::NotMapped, |d| AxisSpec::Axis(d as isize)))
-                .collect(),
-        )
-    };
-    let spec = VmapSpec {
-        in_axes: spec(in_dims),
-        out_axes: spec(out_dims),
-        axis_size: Some(axis.size),
-        axis_name: axis.name.clone(),
-    };
-    vmap_with(|a: &Vec<Tensor>| f(a), spec)(&xs.to_vec())
-}
-
-/// A closed jaxpr batched: inputs batched at 0 where `in_b`, outputs batched at 0 where
-/// `out_b`. Returns the batched jaxpr (captured values are its leading inputs) and them.
-fn batch_jaxpr(
-    j: &Arc<Jaxpr>,
-    in_b: &[bool],
-    out_b: &[bool],
-    axis: &BatchAxis,
-) -> (Arc<Jaxpr>, Vec<Tensor>) {
-    let avals: Vec<Aval> = j
-        .in_avals()
-        .into_iter()
-        .zip(in_b)
-        .map(|(a, b)| if *b { stacked(&a, axis.size) } else { a })
-        .collect();
-    let in_dims: Vec<Option<usize>> = in_b.iter().map(|b| b.then_some(0)).collect();
-    let out_dims: Vec<Option<usize>> = out_b.iter().map(|b| b.then_some(0)).collect();
-    let j = j.clone();
-    closure_convert(&avals, move |a| {
-        vmap_flat(a, &in_dims, &out_dims, axis, |xs| eval_jaxpr(&j, &[], xs))
-    })
+/// Batch dims for a mask of batched values: 0 where batched.
+fn at0(batched: &[bool]) -> Vec<Option<usize>> {
+    batched.iter().map(|b| b.then_some(0)).collect()
 }
 
 fn scan_batch(
@@ -1188,7 +1145,7 @@ fn scan_batch(
     };
     let mut out_b = out_b;
     out_b[..ncar].copy_from_slice(&in_b[nc..nc + ncar]);
-    let (bbody, captured) = batch_jaxpr(body, &in_b, &out_b, axis);
+    let (bbody, captured) = batch_jaxpr(body, &at0(&in_b), Some(&at0(&out_b)), axis);
     let ncap = captured.len();
     let mut operands = captured;
     for i in 0..n {
@@ -1410,8 +1367,8 @@ fn while_batch(
     let carry: Vec<Tensor> = (0..ncar).map(|k| prep(cn + bn + k, carry_b[k])).collect();
     let mut bin_b = bc_b.to_vec();
     bin_b.extend_from_slice(&carry_b);
-    let (bbody, bcap) = batch_jaxpr(body, &bin_b, &carry_b, axis);
-    let (bcond, ccap) = batch_jaxpr(cond, &cin_b, &[pred_b], axis);
+    let (bbody, bcap) = batch_jaxpr(body, &at0(&bin_b), Some(&at0(&carry_b)), axis);
+    let (bcond, ccap) = batch_jaxpr(cond, &at0(&cin_b), Some(&at0(&[pred_b])), axis);
     let out_dims: Vec<Option<usize>> = carry_b.iter().map(|b| b.then_some(0)).collect();
     if !pred_b {
         let mut operands = ccap.clone();

@@ -10,6 +10,7 @@ use super::linearize::{linearize_flat, LinearJaxpr};
 use super::transpose::backward_pass;
 use crate::core::{trace_to_jaxpr, Aval, Jaxpr};
 use crate::interp::eval_jaxpr;
+use crate::prims::BatchAxis;
 use crate::tensor::Tensor;
 use std::sync::Arc;
 
@@ -194,5 +195,58 @@ pub fn transpose_jaxpr(tangent: &Arc<Jaxpr>, num_res: usize) -> Arc<Jaxpr> {
             .zip(&lin_avals)
             .map(|(c, a)| c.unwrap_or_else(|| super::jvp::zeros_of(a)))
             .collect()
+    })
+}
+
+/// `f` vectorized over `axis` on flat values batched along `in_dims` (`None`: unbatched); its
+/// outputs come back batched along `out_dims` (`None` there: unbatched), or all at 0 when
+/// `out_dims` is `None`.
+pub(crate) fn vmap_leaves(
+    xs: &[Tensor],
+    in_dims: &[Option<usize>],
+    out_dims: Option<&[Option<usize>]>,
+    axis: &BatchAxis,
+    f: impl Fn(&[Tensor]) -> Vec<Tensor>,
+) -> Vec<Tensor> {
+    use super::{vmap_with, AxisSpec, VmapSpec};
+    let tree = |ds: &[Option<usize>]| {
+        AxisSpec::Tree(
+            ds.iter()
+                .map(|d| d.map_or(AxisSpec::NotMapped, |d| AxisSpec::Axis(d as isize)))
+                .collect(),
+        )
+    };
+    let spec = VmapSpec {
+        in_axes: tree(in_dims),
+        out_axes: out_dims.map_or(AxisSpec::Axis(0), tree),
+        axis_size: Some(axis.size),
+        axis_name: axis.name.clone(),
+    };
+    vmap_with(|a: &Vec<Tensor>| f(a), spec)(&xs.to_vec())
+}
+
+/// A closed jaxpr vectorized over `axis` (JAX's `batching.batch_jaxpr`): its inputs batched
+/// along `in_dims` (`None`: unbatched), its outputs along `out_dims` as in [`vmap_leaves`].
+/// Returns the batched jaxpr, closure-converted, and the values it captured (its new leading
+/// operands).
+pub(crate) fn batch_jaxpr(
+    j: &Arc<Jaxpr>,
+    in_dims: &[Option<usize>],
+    out_dims: Option<&[Option<usize>]>,
+    axis: &BatchAxis,
+) -> (Arc<Jaxpr>, Vec<Tensor>) {
+    let avals: Vec<Aval> = j
+        .in_avals()
+        .into_iter()
+        .zip(in_dims)
+        .map(|(mut a, d)| {
+            if let Some(d) = d {
+                a.shape.insert(*d, axis.size);
+            }
+            a
+        })
+        .collect();
+    closure_convert(&avals, |a| {
+        vmap_leaves(a, in_dims, out_dims, axis, |xs| eval_jaxpr(j, &[], xs))
     })
 }

@@ -39,7 +39,9 @@ pub use custom::{checkpoint, custom_jvp, custom_vjp, linear_transpose, remat, st
 pub use grad::{
     grad, grad_with_aux, hessian, jacfwd, jacrev, value_and_grad, value_and_grad_with_aux, vjp,
 };
-pub(crate) use jaxpr_transforms::{closure_convert, convert_constvars, linearize_jaxpr_nz};
+pub(crate) use jaxpr_transforms::{
+    batch_jaxpr, closure_convert, convert_constvars, linearize_jaxpr_nz, vmap_leaves,
+};
 pub use jaxpr_transforms::{jvp_jaxpr, linearize_jaxpr, transpose_jaxpr, LinearizedJaxpr};
 pub use jit::{compile_log_message, jit, jit_jaxpr, jit_with, JitOptions, Jitted, Signature};
 pub use jvp::jvp;
