@@ -16,13 +16,50 @@ use crate::core::{Atom, Jaxpr};
 /// assert_eq!(d.to_string(), "{ lambda ; a:f32[3]. let b:f32[3] = sin a in (b,) }");
 /// ```
 pub fn dce(jaxpr: &Jaxpr) -> Jaxpr {
+    let (_, keep) = liveness(jaxpr, &jaxpr.outvars);
+    let mut r = Rewriter::new(jaxpr);
+    for (i, e) in jaxpr.eqns.iter().enumerate() {
+        if keep[i] {
+            let ins = e.inputs.iter().map(|a| r.get(a)).collect();
+            r.copy_eqn(i, ins);
+        }
+    }
+    r.finish()
+}
+
+/// `jaxpr` with outputs `outvars` and only the equations they need (JAX's `pe.dce_jaxpr`).
+/// Unlike [`dce`], variables keep their numbering (the caller may still name them by the
+/// original jaxpr's variables). Also returns which variables are live (read by a kept
+/// equation or an output): for the invars, which inputs are used.
+pub(crate) fn dce_for_outputs(jaxpr: &Jaxpr, outvars: Vec<Atom>) -> (Jaxpr, Vec<bool>) {
+    let (live, keep) = liveness(jaxpr, &outvars);
+    let eqns = jaxpr
+        .eqns
+        .iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(e, _)| e.clone())
+        .collect();
+    let out = Jaxpr {
+        var_avals: jaxpr.var_avals.clone(),
+        constvars: jaxpr.constvars.clone(),
+        invars: jaxpr.invars.clone(),
+        eqns,
+        outvars,
+    };
+    (out, live)
+}
+
+/// Backward liveness from `outvars`: which variables are live, and which equations are kept
+/// (those with a live output; their inputs are live).
+fn liveness(jaxpr: &Jaxpr, outvars: &[Atom]) -> (Vec<bool>, Vec<bool>) {
     let mut live = vec![false; jaxpr.var_avals.len()];
     let mark = |live: &mut Vec<bool>, a: &Atom| {
         if let Atom::Var(v) = a {
             live[v.0 as usize] = true;
         }
     };
-    for a in &jaxpr.outvars {
+    for a in outvars {
         mark(&mut live, a);
     }
     let mut keep = vec![false; jaxpr.eqns.len()];
@@ -34,12 +71,5 @@ pub fn dce(jaxpr: &Jaxpr) -> Jaxpr {
             }
         }
     }
-    let mut r = Rewriter::new(jaxpr);
-    for (i, e) in jaxpr.eqns.iter().enumerate() {
-        if keep[i] {
-            let ins = e.inputs.iter().map(|a| r.get(a)).collect();
-            r.copy_eqn(i, ins);
-        }
-    }
-    r.finish()
+    (live, keep)
 }

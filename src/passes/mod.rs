@@ -33,6 +33,7 @@ mod sub;
 
 pub use cse::cse;
 pub use dce::dce;
+pub(crate) use dce::dce_for_outputs;
 pub use fold::{constant_fold, FOLD_MAX_ELEMENTS};
 pub use fuse::fuse;
 pub use inline::inline_calls;

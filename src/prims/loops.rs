@@ -18,6 +18,7 @@ use super::util::{batch_at, move_batch_dim, py_bool, text};
 use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind, eval_concrete, Atom, Aval, Avals, Jaxpr, Outputs, Var};
 use crate::interp::eval_jaxpr;
+use crate::passes::dce_for_outputs;
 use crate::prims::call::SubJaxpr;
 use crate::tensor::{ArrayData, DType, Tensor};
 use crate::transforms::{batch_jaxpr, closure_convert};
@@ -723,37 +724,6 @@ fn has_collective(p: &Prim) -> bool {
     })
 }
 
-/// `j` with outputs `outvars` and only the equations they need; also returns which variables
-/// are live (read by a kept equation or an output).
-fn dce(j: &Jaxpr, outvars: Vec<Atom>) -> (Jaxpr, Vec<bool>) {
-    let mut live = vec![false; j.var_avals.len()];
-    for a in &outvars {
-        if let Atom::Var(v) = a {
-            live[v.0 as usize] = true;
-        }
-    }
-    let mut kept = Vec::new();
-    for e in j.eqns.iter().rev() {
-        if e.outputs.iter().any(|o| live[o.0 as usize]) {
-            for a in &e.inputs {
-                if let Atom::Var(v) = a {
-                    live[v.0 as usize] = true;
-                }
-            }
-            kept.push(e.clone());
-        }
-    }
-    kept.reverse();
-    let out = Jaxpr {
-        var_avals: j.var_avals.clone(),
-        constvars: j.constvars.clone(),
-        invars: j.invars.clone(),
-        eqns: kept,
-        outvars,
-    };
-    (out, live)
-}
-
 fn is_float(a: &Aval) -> bool {
     a.dtype.is_float()
 }
@@ -856,7 +826,7 @@ fn scan_jvp(
                 .map(|(a, _)| a.clone()),
         )
         .collect();
-    let (tangent, t_live) = dce(&lin.tangent, t_outvars);
+    let (tangent, t_live) = dce_for_outputs(&lin.tangent, t_outvars);
     let res_used: Vec<bool> = tangent.invars[..nres]
         .iter()
         .map(|v| t_live[v.0 as usize])
@@ -908,7 +878,7 @@ fn scan_jvp(
     let inv_vals: Vec<Tensor> = if inv_idx.is_empty() {
         Vec::new()
     } else {
-        let (mut h, _) = dce(
+        let (mut h, _) = dce_for_outputs(
             &lin.primal,
             inv_idx.iter().map(|&r| p_res[r].clone()).collect(),
         );
@@ -918,7 +888,7 @@ fn scan_jvp(
     // The primal scan: outputs, then the stacked residuals.
     let mut p_out: Vec<Atom> = lin.primal.outvars[..lin.num_outputs].to_vec();
     p_out.extend(stk_idx.iter().map(|&r| p_res[r].clone()));
-    let (primal_body, _) = dce(&lin.primal, p_out);
+    let (primal_body, _) = dce_for_outputs(&lin.primal, p_out);
     let mut operands = consts_in;
     operands.extend_from_slice(&primals[nc..]);
     let pouts = bind(
