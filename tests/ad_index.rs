@@ -10,34 +10,16 @@ use ferrax::prelude::*;
 use ferrax::test_util::check_grads;
 use proptest::prelude::*;
 
+mod common;
+use common::close::assert_close;
+use common::gather_cases::{
+    gdn, indices, mirror, random_indexed_gather as random_case, scalar_index, sh, IndexedGather,
+};
+use common::rng::Rng;
+
 // ------------------------------------------------------------------------------------------
 // Helpers
 // ------------------------------------------------------------------------------------------
-
-fn sh(xs: &[usize]) -> smallvec::SmallVec<[usize; 4]> {
-    xs.iter().copied().collect()
-}
-
-fn gdn(offset: &[usize], collapsed: &[usize], sim: &[usize], obd: &[usize], sibd: &[usize]) -> Gdn {
-    Gdn {
-        offset_dims: sh(offset),
-        collapsed_slice_dims: sh(collapsed),
-        start_index_map: sh(sim),
-        operand_batching_dims: sh(obd),
-        start_indices_batching_dims: sh(sibd),
-    }
-}
-
-/// The scatter dimension numbers that undo a gather's (as `_gather_transpose_rule` maps them).
-fn mirror(d: &Gdn) -> Sdn {
-    Sdn {
-        update_window_dims: d.offset_dims.clone(),
-        inserted_window_dims: d.collapsed_slice_dims.clone(),
-        scatter_dims_to_operand_dims: d.start_index_map.clone(),
-        operand_batching_dims: d.operand_batching_dims.clone(),
-        scatter_indices_batching_dims: d.start_indices_batching_dims.clone(),
-    }
-}
 
 /// `x[idx]` along axis 0 of a rank-1 operand (indices as an `[n, 1]` array).
 fn take0() -> Gdn {
@@ -52,53 +34,12 @@ fn f64s(v: &[f64], shape: &[usize]) -> Tensor {
     Tensor::from_vec(v.to_vec(), shape)
 }
 
-/// Index values as i32, or as u32 (negative values wrap to huge, out-of-bounds ones).
-fn indices(v: &[i64], shape: &[usize], unsigned: bool) -> Tensor {
-    if unsigned {
-        Tensor::from_vec(v.iter().map(|&x| x as i32 as u32).collect(), shape)
-    } else {
-        Tensor::from_vec(v.iter().map(|&x| x as i32).collect(), shape)
-    }
+/// Random operand values: thousandths in `[-4, 4]`.
+trait Values {
+    fn values(&mut self, n: usize) -> Vec<f64>;
 }
 
-fn scalar_index(v: i64, unsigned: bool) -> Tensor {
-    if unsigned {
-        Tensor::scalar(v as i32 as u32)
-    } else {
-        Tensor::scalar(v as i32)
-    }
-}
-
-fn assert_close(got: &[f64], want: &[f64]) {
-    assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
-    for (g, w) in got.iter().zip(want) {
-        assert!(
-            (g - w).abs() <= 1e-12 * (1.0 + w.abs()),
-            "{got:?} vs {want:?}"
-        );
-    }
-}
-
-/// splitmix64: a tiny deterministic generator so one proptest seed describes a whole case.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % ((hi - lo + 1) as u64)) as i64
-    }
-    fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = self.range(0, i as i64) as usize;
-            v.swap(i, j);
-        }
-    }
+impl Values for Rng {
     fn values(&mut self, n: usize) -> Vec<f64> {
         (0..n)
             .map(|_| self.range(-4000, 4000) as f64 / 1000.0)
@@ -133,81 +74,8 @@ fn random_slice_case(r: &mut Rng) -> SliceCase {
     }
 }
 
-/// A random valid gather: operand shape, dimension numbers, slice sizes, indices shape and
-/// index values (in bounds, or anywhere in `[-3, size + 3]`). Small bounds make duplicate
-/// indices common.
-struct Case {
-    oshape: Vec<usize>,
-    d: Gdn,
-    slice: Vec<usize>,
-    ishape: Vec<usize>,
-    idx: Vec<i64>,
-}
-
-fn random_case(r: &mut Rng, in_bounds: bool) -> Case {
-    let rank = r.range(0, 3) as usize;
-    let oshape: Vec<usize> = (0..rank).map(|_| r.range(1, 4) as usize).collect();
-    // Role per operand dim: 0 collapsed (indexed), 1 indexed window, 2 plain window, 3 batching.
-    let roles: Vec<i64> = (0..rank).map(|_| r.range(0, 3)).collect();
-    let mut sim: Vec<usize> = (0..rank).filter(|&d| roles[d] <= 1).collect();
-    r.shuffle(&mut sim);
-    let collapsed: Vec<usize> = (0..rank).filter(|&d| roles[d] == 0).collect();
-    let obd: Vec<usize> = (0..rank).filter(|&d| roles[d] == 3).collect();
-    let slice: Vec<usize> = (0..rank)
-        .map(|d| {
-            if roles[d] == 0 || roles[d] == 3 {
-                1
-            } else {
-                r.range(0, oshape[d] as i64) as usize
-            }
-        })
-        .collect();
-    // Batch dims of the indices: some free ones plus one per operand batching dim, shuffled.
-    let n_free = r.range(0, 2) as usize;
-    let mut batch: Vec<(Option<usize>, usize)> = (0..n_free)
-        .map(|_| (None, r.range(0, 3) as usize))
-        .collect();
-    batch.extend(obd.iter().enumerate().map(|(j, &d)| (Some(j), oshape[d])));
-    r.shuffle(&mut batch);
-    let mut sibd = vec![0; obd.len()];
-    for (pos, &(j, _)) in batch.iter().enumerate() {
-        if let Some(j) = j {
-            sibd[j] = pos;
-        }
-    }
-    let mut ishape: Vec<usize> = batch.iter().map(|&(_, n)| n).collect();
-    ishape.push(sim.len());
-    let n_offset = (0..rank)
-        .filter(|&d| roles[d] == 1 || roles[d] == 2)
-        .count();
-    let out_rank = n_offset + batch.len();
-    let mut positions: Vec<usize> = (0..out_rank).collect();
-    r.shuffle(&mut positions);
-    let mut offset: Vec<usize> = positions[..n_offset].to_vec();
-    offset.sort_unstable();
-    let n_idx: usize = ishape.iter().product();
-    let idx: Vec<i64> = (0..n_idx)
-        .map(|f| {
-            let d = sim[f % sim.len()];
-            let hi = (oshape[d] - slice[d]) as i64;
-            if in_bounds {
-                r.range(0, hi)
-            } else {
-                r.range(-3, oshape[d] as i64 + 3)
-            }
-        })
-        .collect();
-    Case {
-        oshape,
-        d: gdn(&offset, &collapsed, &sim, &obd, &sibd),
-        slice,
-        ishape,
-        idx,
-    }
-}
-
 /// The shape of the gather of a case (the scatter's updates shape).
-fn gather_shape(c: &Case) -> Vec<usize> {
+fn gather_shape(c: &IndexedGather) -> Vec<usize> {
     let x = Tensor::zeros(&c.oshape, DType::F64);
     lax::gather(
         &x,
@@ -442,6 +310,7 @@ fn hessian_through_take() {
     assert_close(
         &h.to_vec::<f64>(),
         &[6.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 36.0],
+        1e-12,
     );
     check_grads(
         move |x: &Tensor| lax::integer_pow(&x.take(&i2, 0), 3).sum(),

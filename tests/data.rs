@@ -8,25 +8,10 @@ use ferrax::data::{
 };
 use ferrax::prelude::*;
 use ferrax::random;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let p = std::env::temp_dir().join(format!("ferrax-data-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod common;
+use common::tempdir::TempDir;
 
 /// An IDX file built by hand: magic, big-endian dims, then `payload` as given.
 fn idx_bytes(code: u8, dims: &[u32], payload: &[u8]) -> Vec<u8> {
@@ -318,7 +303,7 @@ fn load_digits_fixed_split() {
 
 #[test]
 fn corrupted_digits_files() {
-    let dir = TempDir::new("corrupt");
+    let dir = TempDir::new("ferrax-data", "corrupt");
     let (images, labels) = (real("images.idx"), real("labels.idx"));
     let load = || load_digits(&dir.0, DigitsLayout::Flat).map(|_| ());
     let images_path = dir.0.join("images.idx").display().to_string();
@@ -401,7 +386,7 @@ fn corrupted_digits_files() {
 /// float32 file with 0.5 in it would otherwise be truncated to 0).
 #[test]
 fn digits_of_the_wrong_element_type_are_refused() {
-    let dir = TempDir::new("wrongtype");
+    let dir = TempDir::new("ferrax-data", "wrongtype");
     let (images, labels) = (real("images.idx"), real("labels.idx"));
     let images_path = dir.0.join("images.idx").display().to_string();
     let labels_path = dir.0.join("labels.idx").display().to_string();
@@ -459,7 +444,7 @@ fn digits_of_the_wrong_element_type_are_refused() {
 
 #[test]
 fn missing_digits_are_reported() {
-    let dir = TempDir::new("missing");
+    let dir = TempDir::new("ferrax-data", "missing");
     let e = load_digits(dir.0.join("nope"), DigitsLayout::Flat)
         .err()
         .unwrap();

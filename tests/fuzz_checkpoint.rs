@@ -22,14 +22,13 @@
 
 mod fuzz_alloc;
 
-#[path = "common/tempdir.rs"]
-mod tempdir;
+mod common;
+use common::tempdir::TempDir;
 use ferrax::prelude::*;
 use ferrax::train::{
     load_params, params_from_bytes, params_to_bytes, save_params, CheckpointErrorKind,
 };
 use proptest::prelude::*;
-use tempdir::TempDir;
 
 #[global_allocator]
 static ALLOC: fuzz_alloc::Counting = fuzz_alloc::Counting;

@@ -2,8 +2,8 @@
 //! shuffled epochs) against hand-computed values, and safetensors checkpoints: round trips of
 //! every dtype, the names on disk, mismatch reports, corrupted files, and atomic writes.
 
-#[path = "common/tempdir.rs"]
-mod tempdir;
+mod common;
+use common::tempdir::TempDir;
 use ferrax::data::Batches;
 use ferrax::prelude::*;
 use ferrax::random;
@@ -13,7 +13,6 @@ use ferrax::train::{
 };
 use std::collections::BTreeMap;
 use std::path::Path;
-use tempdir::TempDir;
 
 fn temp_dir(tag: &str) -> TempDir {
     TempDir::new("ferrax-train", tag)

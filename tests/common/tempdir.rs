@@ -1,7 +1,5 @@
-//! A fresh, empty directory per test, removed when the test ends (shared by the test
-//! binaries that write files: `train`, `fuzz_checkpoint`).
-
-#![allow(dead_code)]
+//! A fresh, empty directory per test, removed when the test ends (for the test binaries
+//! that write files: `train`, `fuzz_checkpoint`, `data`).
 
 use std::path::PathBuf;
 
