@@ -8,23 +8,13 @@ use ferrax::lax::{
 use ferrax::prelude::*;
 use proptest::prelude::*;
 
+mod common;
+use common::gather_cases::{gdn, mirror, random_indexed_gather, sh, IndexedGather as Case};
+use common::rng::Rng;
+
 // ------------------------------------------------------------------------------------------
 // Helpers and references
 // ------------------------------------------------------------------------------------------
-
-fn sh(xs: &[usize]) -> smallvec::SmallVec<[usize; 4]> {
-    xs.iter().copied().collect()
-}
-
-fn gdn(offset: &[usize], collapsed: &[usize], sim: &[usize], obd: &[usize], sibd: &[usize]) -> Gdn {
-    Gdn {
-        offset_dims: sh(offset),
-        collapsed_slice_dims: sh(collapsed),
-        start_index_map: sh(sim),
-        operand_batching_dims: sh(obd),
-        start_indices_batching_dims: sh(sibd),
-    }
-}
 
 fn sdn(window: &[usize], inserted: &[usize], sdod: &[usize], obd: &[usize], sibd: &[usize]) -> Sdn {
     Sdn {
@@ -33,17 +23,6 @@ fn sdn(window: &[usize], inserted: &[usize], sdod: &[usize], obd: &[usize], sibd
         scatter_dims_to_operand_dims: sh(sdod),
         operand_batching_dims: sh(obd),
         scatter_indices_batching_dims: sh(sibd),
-    }
-}
-
-/// The gather dimension numbers' scatter mirror image (what gather's transpose uses).
-fn mirror(d: &Gdn) -> Sdn {
-    Sdn {
-        update_window_dims: d.offset_dims.clone(),
-        inserted_window_dims: d.collapsed_slice_dims.clone(),
-        scatter_dims_to_operand_dims: d.start_index_map.clone(),
-        operand_batching_dims: d.operand_batching_dims.clone(),
-        scatter_indices_batching_dims: d.start_indices_batching_dims.clone(),
     }
 }
 
@@ -1001,99 +980,9 @@ fn scatter_add_rejects_window_rank() {
 // Property tests
 // ------------------------------------------------------------------------------------------
 
-/// splitmix64: a tiny deterministic generator so one proptest seed describes a whole case.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % ((hi - lo + 1) as u64)) as i64
-    }
-    fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = self.range(0, i as i64) as usize;
-            v.swap(i, j);
-        }
-    }
-}
-
-/// A random valid gather: operand shape, dimension numbers, slice sizes, indices shape and
-/// index values (in bounds, or anywhere in `[-3, size + 3]`).
-struct Case {
-    oshape: Vec<usize>,
-    d: Gdn,
-    slice: Vec<usize>,
-    ishape: Vec<usize>,
-    idx: Vec<i64>,
-}
-
+/// A random gather case and its index values, from `seed`.
 fn random_case(seed: u64, in_bounds: bool) -> Case {
-    let mut r = Rng(seed);
-    let rank = r.range(0, 3) as usize;
-    let oshape: Vec<usize> = (0..rank).map(|_| r.range(1, 4) as usize).collect();
-    // Role per operand dim: 0 collapsed (indexed), 1 indexed window, 2 plain window, 3 batching.
-    let roles: Vec<i64> = (0..rank).map(|_| r.range(0, 3)).collect();
-    let mut sim: Vec<usize> = (0..rank).filter(|&d| roles[d] <= 1).collect();
-    r.shuffle(&mut sim);
-    let collapsed: Vec<usize> = (0..rank).filter(|&d| roles[d] == 0).collect();
-    let obd: Vec<usize> = (0..rank).filter(|&d| roles[d] == 3).collect();
-    let slice: Vec<usize> = (0..rank)
-        .map(|d| {
-            if roles[d] == 0 || roles[d] == 3 {
-                1
-            } else {
-                r.range(0, oshape[d] as i64) as usize
-            }
-        })
-        .collect();
-    // Batch dims of the indices: some free ones plus one per operand batching dim, shuffled.
-    let n_free = r.range(0, 2) as usize;
-    let mut batch: Vec<(Option<usize>, usize)> = (0..n_free)
-        .map(|_| (None, r.range(0, 3) as usize))
-        .collect();
-    batch.extend(obd.iter().enumerate().map(|(j, &d)| (Some(j), oshape[d])));
-    r.shuffle(&mut batch);
-    let mut sibd = vec![0; obd.len()];
-    for (pos, &(j, _)) in batch.iter().enumerate() {
-        if let Some(j) = j {
-            sibd[j] = pos;
-        }
-    }
-    let mut ishape: Vec<usize> = batch.iter().map(|&(_, n)| n).collect();
-    ishape.push(sim.len());
-    let n_offset = (0..rank)
-        .filter(|&d| roles[d] == 1 || roles[d] == 2)
-        .count();
-    let out_rank = n_offset + batch.len();
-    let mut positions: Vec<usize> = (0..out_rank).collect();
-    r.shuffle(&mut positions);
-    let mut offset: Vec<usize> = positions[..n_offset].to_vec();
-    offset.sort_unstable();
-    let n_idx: usize = ishape.iter().product();
-    let idx: Vec<i64> = (0..n_idx)
-        .map(|f| {
-            let d = sim[f % sim.len()];
-            let hi = (oshape[d] - slice[d]) as i64;
-            if in_bounds {
-                r.range(0, hi)
-            } else {
-                r.range(-3, oshape[d] as i64 + 3)
-            }
-        })
-        .collect();
-    Case {
-        oshape,
-        d: gdn(&offset, &collapsed, &sim, &obd, &sibd),
-        slice,
-        ishape,
-        idx,
-    }
+    random_indexed_gather(&mut Rng(seed), in_bounds)
 }
 
 fn values(seed: u64, n: usize) -> Vec<f64> {

@@ -6,71 +6,35 @@
 //! per-example gradients through gather (whose transpose is scatter-add); and the jaxpr of a
 //! dynamic slice at batched starts (one gather, no loop).
 
-use ferrax::lax::{
-    self, GatherDimensionNumbers as Gdn, GatherScatterMode as Mode, ScatterDimensionNumbers as Sdn,
-};
+use ferrax::lax::{self, GatherScatterMode as Mode, ScatterDimensionNumbers as Sdn};
 use ferrax::numpy as jnp;
 use ferrax::prelude::*;
 use ferrax::transforms::{vmap_with, AxisSpec, VmapSpec};
 use proptest::prelude::*;
 
+mod common;
+use common::gather_cases::{
+    gdn, indices, mirror, random_gather, random_indices as gather_indices, scalar_index, sh,
+    GatherCase as Case,
+};
+use common::rng::Rng;
+
 // ------------------------------------------------------------------------------------------
 // Helpers
 // ------------------------------------------------------------------------------------------
 
-fn sh(xs: &[usize]) -> smallvec::SmallVec<[usize; 4]> {
-    xs.iter().copied().collect()
+/// The draws specific to these tests.
+trait VmapRng {
+    fn mode(&mut self) -> Mode;
+    /// A batch dim for an array of `ndim` logical dims (any of the `ndim + 1` positions), or
+    /// none (unbatched) when `may_skip` and a coin says so.
+    fn dim(&mut self, ndim: usize, may_skip: bool) -> Option<usize>;
 }
 
-fn gdn(offset: &[usize], collapsed: &[usize], sim: &[usize], obd: &[usize], sibd: &[usize]) -> Gdn {
-    Gdn {
-        offset_dims: sh(offset),
-        collapsed_slice_dims: sh(collapsed),
-        start_index_map: sh(sim),
-        operand_batching_dims: sh(obd),
-        start_indices_batching_dims: sh(sibd),
-    }
-}
-
-/// The scatter dimension numbers that undo a gather's (as `_gather_transpose_rule` maps them).
-fn mirror(d: &Gdn) -> Sdn {
-    Sdn {
-        update_window_dims: d.offset_dims.clone(),
-        inserted_window_dims: d.collapsed_slice_dims.clone(),
-        scatter_dims_to_operand_dims: d.start_index_map.clone(),
-        operand_batching_dims: d.operand_batching_dims.clone(),
-        scatter_indices_batching_dims: d.start_indices_batching_dims.clone(),
-    }
-}
-
-/// splitmix64: a tiny deterministic generator so one proptest seed describes a whole case.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % ((hi - lo + 1) as u64)) as i64
-    }
-    fn coin(&mut self) -> bool {
-        self.next() & 1 == 1
-    }
-    fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = self.range(0, i as i64) as usize;
-            v.swap(i, j);
-        }
-    }
+impl VmapRng for Rng {
     fn mode(&mut self) -> Mode {
         [Mode::Clip, Mode::FillOrDrop, Mode::PromiseInBounds][self.range(0, 2) as usize]
     }
-    /// A batch dim for an array of `ndim` logical dims (any of the `ndim + 1` positions), or
-    /// none (unbatched) when `may_skip` and a coin says so.
     fn dim(&mut self, ndim: usize, may_skip: bool) -> Option<usize> {
         (!may_skip || self.coin()).then(|| self.range(0, ndim as i64) as usize)
     }
@@ -108,23 +72,6 @@ fn special_values(r: &mut Rng, shape: &[usize]) -> Tensor {
         (0..n).map(|_| pool[r.range(0, 7) as usize]).collect(),
         shape,
     )
-}
-
-/// Index values as i32, or as u32 (negative values wrap to huge, out-of-bounds ones).
-fn indices(v: &[i64], shape: &[usize], unsigned: bool) -> Tensor {
-    if unsigned {
-        Tensor::from_vec(v.iter().map(|&x| x as i32 as u32).collect(), shape)
-    } else {
-        Tensor::from_vec(v.iter().map(|&x| x as i32).collect(), shape)
-    }
-}
-
-fn scalar_index(v: i64, unsigned: bool) -> Tensor {
-    if unsigned {
-        Tensor::scalar(v as i32 as u32)
-    } else {
-        Tensor::scalar(v as i32)
-    }
 }
 
 /// An argument of a vmapped function: `size` examples made by `make`, stacked along the batch
@@ -201,81 +148,14 @@ fn check_vmap(
 // Random cases
 // ------------------------------------------------------------------------------------------
 
-/// A random valid gather: operand shape, dimension numbers (collapsed, indexed, plain window
-/// and operand batching dims), slice sizes and indices shape. Small bounds make duplicate
-/// indices common.
-#[derive(Debug)]
-struct Case {
-    oshape: Vec<usize>,
-    d: Gdn,
-    slice: Vec<usize>,
-    ishape: Vec<usize>,
-}
-
+/// A random gather case, its free batch dims of sizes `1..=3`.
 fn random_case(r: &mut Rng) -> Case {
-    let rank = r.range(0, 3) as usize;
-    let oshape: Vec<usize> = (0..rank).map(|_| r.range(1, 4) as usize).collect();
-    // Role per operand dim: 0 collapsed (indexed), 1 indexed window, 2 plain window, 3 batching.
-    let roles: Vec<i64> = (0..rank).map(|_| r.range(0, 3)).collect();
-    let mut sim: Vec<usize> = (0..rank).filter(|&d| roles[d] <= 1).collect();
-    r.shuffle(&mut sim);
-    let collapsed: Vec<usize> = (0..rank).filter(|&d| roles[d] == 0).collect();
-    let obd: Vec<usize> = (0..rank).filter(|&d| roles[d] == 3).collect();
-    let slice: Vec<usize> = (0..rank)
-        .map(|d| {
-            if roles[d] == 0 || roles[d] == 3 {
-                1
-            } else {
-                r.range(0, oshape[d] as i64) as usize
-            }
-        })
-        .collect();
-    // Batch dims of the indices: some free ones plus one per operand batching dim, shuffled.
-    let n_free = r.range(0, 2) as usize;
-    let mut batch: Vec<(Option<usize>, usize)> = (0..n_free)
-        .map(|_| (None, r.range(1, 3) as usize))
-        .collect();
-    batch.extend(obd.iter().enumerate().map(|(j, &d)| (Some(j), oshape[d])));
-    r.shuffle(&mut batch);
-    let mut sibd = vec![0; obd.len()];
-    for (pos, &(j, _)) in batch.iter().enumerate() {
-        if let Some(j) = j {
-            sibd[j] = pos;
-        }
-    }
-    let mut ishape: Vec<usize> = batch.iter().map(|&(_, n)| n).collect();
-    ishape.push(sim.len());
-    let n_offset = (0..rank)
-        .filter(|&d| roles[d] == 1 || roles[d] == 2)
-        .count();
-    let out_rank = n_offset + batch.len();
-    let mut positions: Vec<usize> = (0..out_rank).collect();
-    r.shuffle(&mut positions);
-    let mut offset: Vec<usize> = positions[..n_offset].to_vec();
-    offset.sort_unstable();
-    Case {
-        oshape,
-        d: gdn(&offset, &collapsed, &sim, &obd, &sibd),
-        slice,
-        ishape,
-    }
+    random_gather(r, 1)
 }
 
-/// Index values for a case: in bounds, or anywhere in `[-3, size + 3]`.
+/// Index values for a case (in bounds, or anywhere in `[-3, size + 3]`), as i32 or u32.
 fn random_indices(r: &mut Rng, c: &Case, in_bounds: bool, unsigned: bool) -> Tensor {
-    let sim = &c.d.start_index_map;
-    let n: usize = c.ishape.iter().product();
-    let v: Vec<i64> = (0..n)
-        .map(|f| {
-            let d = sim[f % sim.len()];
-            if in_bounds {
-                r.range(0, (c.oshape[d] - c.slice[d]) as i64)
-            } else {
-                r.range(-3, c.oshape[d] as i64 + 3)
-            }
-        })
-        .collect();
-    indices(&v, &c.ishape, unsigned)
+    indices(&gather_indices(r, c, in_bounds), &c.ishape, unsigned)
 }
 
 /// The rank of a gather's output for a case (the rank of a scatter's updates).
