@@ -19,14 +19,12 @@ fn f64s(t: &Tensor) -> Vec<f64> {
     t.to_vec::<f64>()
 }
 
+mod common;
+use common::close::{assert_close_with, Tol};
+
+#[track_caller]
 fn assert_close(got: &[f64], want: &[f64]) {
-    assert_eq!(got.len(), want.len(), "lengths differ: {got:?} vs {want:?}");
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!(
-            (g - w).abs() <= 1e-9 + 1e-9 * w.abs(),
-            "element {i}: got {g}, want {w} ({got:?} vs {want:?})"
-        );
-    }
+    assert_close_with(got, want, Tol::allclose(1e-9, 1e-9), "");
 }
 
 /// `n` values in [-1, 1].

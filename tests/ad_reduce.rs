@@ -63,15 +63,8 @@ fn t64(data: Vec<f64>, shape: &[usize]) -> Tensor {
     Tensor::from_vec(data, shape)
 }
 
-fn assert_close(got: &[f64], want: &[f64], tol: f64) {
-    assert_eq!(got.len(), want.len(), "lengths differ: {got:?} vs {want:?}");
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!(
-            (g - w).abs() <= tol * (1.0 + w.abs()),
-            "element {i}: got {g}, want {w} (all: {got:?} vs {want:?})"
-        );
-    }
-}
+mod common;
+use common::close::assert_close;
 
 /// Row-major multi-index of flat index `i`.
 fn unravel(mut i: usize, shape: &[usize]) -> Vec<usize> {

@@ -13,15 +13,8 @@ fn s64(v: f64) -> Tensor {
     Tensor::scalar(v)
 }
 
-fn close(a: &[f64], b: &[f64], tol: f64) {
-    assert_eq!(a.len(), b.len());
-    for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        assert!(
-            (x - y).abs() <= tol * (1.0 + y.abs()),
-            "element {i}: {x} vs {y}"
-        );
-    }
-}
+mod common;
+use common::close::assert_close as close;
 
 #[test]
 fn third_derivative_of_sin_is_minus_cos() {

@@ -16,15 +16,8 @@ fn s64(v: f64) -> Tensor {
     Tensor::scalar(v)
 }
 
-fn close(a: &[f64], b: &[f64], tol: f64) {
-    assert_eq!(a.len(), b.len(), "lengths differ: {a:?} vs {b:?}");
-    for (x, y) in a.iter().zip(b) {
-        assert!(
-            (x - y).abs() <= tol * (1.0 + y.abs()),
-            "{a:?} differs from {b:?}"
-        );
-    }
-}
+mod common;
+use common::close::assert_close as close;
 
 // ---- Printing --------------------------------------------------------------------------
 

@@ -14,19 +14,12 @@ fn data(shape: &[usize], seed: f64) -> Tensor {
     Tensor::from_vec(v, shape)
 }
 
+mod common;
+use common::close::{assert_tensor_close, Tol};
+
 #[track_caller]
 fn close(a: &Tensor, b: &Tensor, tol: f64) {
-    assert_eq!(a.shape(), b.shape(), "shapes differ");
-    let (x, y) = (
-        a.cast(DType::F64).to_vec::<f64>(),
-        b.cast(DType::F64).to_vec::<f64>(),
-    );
-    for (i, (p, q)) in x.iter().zip(&y).enumerate() {
-        assert!(
-            (p - q).abs() <= tol * (1.0 + q.abs()),
-            "element {i}: {p} vs {q}\n{x:?}\n{y:?}"
-        );
-    }
+    assert_tensor_close(a, b, Tol::scaled(tol), "");
 }
 
 // ---- The RNN cell: h = tanh(h @ W + x_t @ U + b) over 20 steps -----------------------------

@@ -26,17 +26,12 @@ fn t(shape: &[usize], seed: u64) -> Tensor {
     Tensor::from_vec(vals(shape.iter().product(), seed), shape)
 }
 
+mod common;
+use common::close::{assert_tensor_close, Tol};
+
+#[track_caller]
 fn assert_close(a: &Tensor, b: &Tensor, tol: f64) {
-    assert_eq!(a.shape(), b.shape(), "shapes differ");
-    assert_eq!(a.dtype(), b.dtype(), "dtypes differ");
-    let a64 = lax::convert_element_type(a, DType::F64).to_vec::<f64>();
-    let b64 = lax::convert_element_type(b, DType::F64).to_vec::<f64>();
-    for (i, (x, y)) in a64.iter().zip(&b64).enumerate() {
-        assert!(
-            (x - y).abs() <= tol * (1.0 + y.abs()),
-            "element {i}: {x} vs {y}"
-        );
-    }
+    assert_tensor_close(a, b, Tol::scaled(tol), "");
 }
 
 fn assert_tree_close<P: PyTree>(a: &P, b: &P, tol: f64) {

@@ -18,16 +18,12 @@ fn g_i32(name: &str) -> Tensor {
     tensor(name, DType::I32)
 }
 
+mod common;
+use common::close::{assert_allclose, f64s};
+
 #[track_caller]
 fn assert_close(got: &Tensor, want: &[f64], rtol: f64, atol: f64, what: &str) {
-    let got: Vec<f64> = got.cast(DType::F64).to_vec::<f64>();
-    assert_eq!(got.len(), want.len(), "{what}: length");
-    for (i, (a, b)) in got.iter().zip(want).enumerate() {
-        assert!(
-            (a - b).abs() <= atol + rtol * b.abs(),
-            "{what}[{i}]: got {a}, want {b}"
-        );
-    }
+    assert_allclose(&f64s(got), want, rtol, atol, what);
 }
 
 // ------------------------------------------------------------------ optax's numbers

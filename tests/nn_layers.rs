@@ -22,20 +22,12 @@ fn randomize<T: PyTree>(t: &T, seed: i64) -> T {
     T::unflatten(&def, new)
 }
 
-fn f64s(t: &Tensor) -> Vec<f64> {
-    t.cast(DType::F64).to_vec::<f64>()
-}
+mod common;
+use common::close::{self as close, f64s};
 
 #[track_caller]
 fn assert_close(got: &Tensor, want: &[f64], tol: f64) {
-    let g = f64s(got);
-    assert_eq!(g.len(), want.len(), "length");
-    for (i, (a, b)) in g.iter().zip(want).enumerate() {
-        assert!(
-            (a - b).abs() <= tol * (1.0 + b.abs()),
-            "[{i}]: got {a}, want {b}"
-        );
-    }
+    close::assert_close(&f64s(got), want, tol);
 }
 
 #[track_caller]

@@ -10,15 +10,8 @@ fn t64(data: &[f64], shape: &[usize]) -> Tensor {
     Tensor::from_vec(data.to_vec(), shape)
 }
 
-fn close(a: &[f64], b: &[f64], tol: f64) {
-    assert_eq!(a.len(), b.len(), "lengths differ");
-    for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        assert!(
-            (x - y).abs() <= tol * (1.0 + y.abs()),
-            "element {i}: {x} vs {y}"
-        );
-    }
-}
+mod common;
+use common::close::assert_close as close;
 
 /// Reference matmul of row-major [m,k] x [k,n].
 fn ref_matmul(a: &[f64], b: &[f64], m: usize, k: usize, n: usize) -> Vec<f64> {

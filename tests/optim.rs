@@ -29,16 +29,8 @@ fn flat(p: &Params) -> Vec<f64> {
     v
 }
 
-#[track_caller]
-fn assert_close(got: &[f64], want: &[f64], rtol: f64, atol: f64, what: &str) {
-    assert_eq!(got.len(), want.len(), "{what}: length");
-    for (i, (a, b)) in got.iter().zip(want).enumerate() {
-        assert!(
-            (a - b).abs() <= atol + rtol * b.abs(),
-            "{what}[{i}]: got {a:e}, want {b:e}"
-        );
-    }
-}
+mod common;
+use common::close::assert_allclose as assert_close;
 
 /// The optimizers of the golden file, built with ferrax's API.
 fn optimizers() -> Vec<(&'static str, GradientTransformation)> {

@@ -77,15 +77,12 @@ fn t32(v: &[f64], shape: &[usize]) -> Tensor {
     Tensor::from_vec(v.iter().map(|&x| x as f32).collect::<Vec<f32>>(), shape)
 }
 
+mod common;
+use common::close::{assert_close_with, Tol};
+
 #[track_caller]
 fn assert_close(got: &[f64], want: &[f64], rtol: f64, atol: f64) {
-    assert_eq!(got.len(), want.len(), "lengths differ");
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!(
-            g == w || (g - w).abs() <= atol + rtol * w.abs(),
-            "element {i}: got {g}, want {w}"
-        );
-    }
+    assert_close_with(got, want, Tol::allclose(rtol, atol).or_equal(), "");
 }
 
 fn f64s(t: &Tensor) -> Vec<f64> {

@@ -19,16 +19,12 @@ fn seq(n: usize, scale: f64, offset: f64) -> Vec<f64> {
         .collect()
 }
 
+mod common;
+use common::close::{assert_tensor_close, Tol};
+
 #[track_caller]
 fn close(a: &Tensor, b: &Tensor, tol: f64) {
-    assert_eq!(a.shape(), b.shape(), "shapes differ");
-    let (a, b) = (a.to_vec::<f64>(), b.to_vec::<f64>());
-    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
-        assert!(
-            (x - y).abs() <= tol * (1.0 + y.abs()),
-            "element {i}: {x} vs {y}\n{a:?}\n{b:?}"
-        );
-    }
+    assert_tensor_close(a, b, Tol::scaled(tol), "");
 }
 
 /// `f` applied to each slice of `xs` along `axis`, stacked along axis 0: the reference.

@@ -32,15 +32,13 @@ fn t64(v: Vec<f64>, shape: &[usize]) -> Tensor {
     Tensor::from_vec(v, shape)
 }
 
+mod common;
+use common::close::{assert_tensor_close, Tol};
+
+#[track_caller]
 fn assert_close(got: &Tensor, want: &Tensor, what: &str) {
-    assert_eq!(got.shape(), want.shape(), "{what}: shapes differ");
-    let (g, w) = (got.to_vec::<f64>(), want.to_vec::<f64>());
-    for (i, (a, b)) in g.iter().zip(&w).enumerate() {
-        assert!(
-            a == b || (a.is_nan() && b.is_nan()) || (a - b).abs() <= 1e-10 + 1e-10 * b.abs(),
-            "{what}: element {i}: got {a}, want {b}\n got {g:?}\nwant {w:?}"
-        );
-    }
+    let tol = Tol::allclose(1e-10, 1e-10).or_equal().or_both_nan();
+    assert_tensor_close(got, want, tol, what);
 }
 
 /// Where an operand's batch dim goes: `choice` 0 = unbatched, 1 = first, 2 = second (or

@@ -2,7 +2,7 @@
 //! and both values (and, for short inputs, all of them).
 //!
 //! The tolerance is a [`Tol`]: either `tol * (1 + |want|)` ([`Tol::scaled`]) or
-//! `atol + rtol * |want|` ([`Tol::abs_rel`]), optionally also accepting exactly equal values
+//! `atol + rtol * |want|` ([`Tol::allclose`]), optionally also accepting exactly equal values
 //! (equal infinities: [`Tol::or_equal`]) and NaN against NaN ([`Tol::or_both_nan`]). A NaN or
 //! infinite difference is never within a tolerance.
 
@@ -31,8 +31,8 @@ impl Tol {
         }
     }
 
-    /// `|got - want| <= atol + rtol * |want|` (NumPy's `allclose`).
-    pub const fn abs_rel(atol: f64, rtol: f64) -> Tol {
+    /// `|got - want| <= atol + rtol * |want|` (NumPy's `allclose`, same argument order).
+    pub const fn allclose(rtol: f64, atol: f64) -> Tol {
         Tol {
             atol,
             rtol,
@@ -73,15 +73,20 @@ impl Tol {
 /// Inputs up to this long are printed whole in a failure message.
 const SHOW_ALL: usize = 64;
 
+/// `"{what}: "`, or nothing for an empty `what`.
+fn prefix(what: &str) -> String {
+    if what.is_empty() {
+        String::new()
+    } else {
+        format!("{what}: ")
+    }
+}
+
 /// `got` and `want` have the same length and every element is within `tol`; `what` (may be
 /// empty) starts the failure message.
 #[track_caller]
 pub fn assert_close_with(got: &[f64], want: &[f64], tol: Tol, what: &str) {
-    let what = if what.is_empty() {
-        String::new()
-    } else {
-        format!("{what}: ")
-    };
+    let what = prefix(what);
     assert_eq!(
         got.len(),
         want.len(),
@@ -107,10 +112,11 @@ pub fn assert_close(got: &[f64], want: &[f64], tol: f64) {
     assert_close_with(got, want, Tol::scaled(tol), "");
 }
 
-/// Every element within `atol + rtol * |want|`; `what` starts the failure message.
+/// Every element within `atol + rtol * |want|`; `what` (may be empty) starts the failure
+/// message.
 #[track_caller]
-pub fn assert_allclose(got: &[f64], want: &[f64], atol: f64, rtol: f64, what: &str) {
-    assert_close_with(got, want, Tol::abs_rel(atol, rtol), what);
+pub fn assert_allclose(got: &[f64], want: &[f64], rtol: f64, atol: f64, what: &str) {
+    assert_close_with(got, want, Tol::allclose(rtol, atol), what);
 }
 
 /// A tensor's values as f64 (cast from its dtype).
@@ -118,10 +124,12 @@ pub fn f64s(t: &Tensor) -> Vec<f64> {
     t.cast(DType::F64).to_vec::<f64>()
 }
 
-/// Same shape and dtype, and every element (as f64) within `tol`.
+/// Same shape and dtype, and every element (as f64) within `tol`; `what` (may be empty)
+/// starts the failure message.
 #[track_caller]
 pub fn assert_tensor_close(got: &Tensor, want: &Tensor, tol: Tol, what: &str) {
-    assert_eq!(got.shape(), want.shape(), "{what}: shapes differ");
-    assert_eq!(got.dtype(), want.dtype(), "{what}: dtypes differ");
+    let p = prefix(what);
+    assert_eq!(got.shape(), want.shape(), "{p}shapes differ");
+    assert_eq!(got.dtype(), want.dtype(), "{p}dtypes differ");
     assert_close_with(&f64s(got), &f64s(want), tol, what);
 }
