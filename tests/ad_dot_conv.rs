@@ -21,6 +21,7 @@ fn f64s(t: &Tensor) -> Vec<f64> {
 
 mod common;
 use common::close::{assert_close_with, Tol};
+use common::strategies::distinct;
 
 #[track_caller]
 fn assert_close(got: &[f64], want: &[f64]) {
@@ -30,22 +31,6 @@ fn assert_close(got: &[f64], want: &[f64]) {
 /// `n` values in [-1, 1].
 fn values(n: usize) -> impl Strategy<Value = Vec<f64>> {
     prop::collection::vec(-1.0..1.0f64, n)
-}
-
-/// `n` pairwise distinct values (gaps of at least 0.15, far above the finite-difference
-/// step), in random order, so every window's maximum is unique and stays put under the
-/// finite-difference perturbation.
-fn distinct(n: usize) -> impl Strategy<Value = Vec<f64>> {
-    (
-        Just((0..n).collect::<Vec<usize>>()).prop_shuffle(),
-        prop::collection::vec(0.0..0.1f64, n),
-    )
-        .prop_map(move |(perm, jitter)| {
-            perm.iter()
-                .zip(&jitter)
-                .map(|(&p, &j)| (p as f64 - n as f64 / 2.0) * 0.25 + j)
-                .collect()
-        })
 }
 
 /// Random operands of the given shapes.

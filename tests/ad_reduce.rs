@@ -39,21 +39,6 @@ fn shape_axis() -> impl Strategy<Value = (Vec<usize>, usize)> {
     })
 }
 
-/// `n` pairwise distinct values (gaps of at least 0.15, far above the finite-difference
-/// step), in random order.
-fn distinct(n: usize) -> impl Strategy<Value = Vec<f64>> {
-    (
-        Just((0..n).collect::<Vec<usize>>()).prop_shuffle(),
-        prop::collection::vec(0.0..0.1f64, n),
-    )
-        .prop_map(move |(perm, jitter)| {
-            perm.iter()
-                .zip(&jitter)
-                .map(|(&p, &j)| (p as f64 - n as f64 / 2.0) * 0.25 + j)
-                .collect()
-        })
-}
-
 /// `n` values in [-1.5, 1.5], about a fifth of them exactly zero.
 fn with_zeros(n: usize) -> impl Strategy<Value = Vec<f64>> {
     prop::collection::vec(prop_oneof![4 => -1.5..1.5f64, 1 => Just(0.0)], n)
@@ -65,6 +50,7 @@ fn t64(data: Vec<f64>, shape: &[usize]) -> Tensor {
 
 mod common;
 use common::close::assert_close;
+use common::strategies::distinct;
 
 /// Row-major multi-index of flat index `i`.
 fn unravel(mut i: usize, shape: &[usize]) -> Vec<usize> {

@@ -8,6 +8,7 @@
 //!   whole random case.
 //! - [`gather_cases`]: random valid gathers (operand shape, dimension numbers, slice sizes,
 //!   indices), for the gather/scatter tests of `prims_index`, `ad_index` and `vmap_index`.
+//! - [`strategies`]: proptest strategies (`distinct` values).
 //! - [`tempdir`]: a fresh directory per test, removed on drop.
 
 // Each binary uses only some of the helpers.
@@ -16,4 +17,5 @@
 pub mod close;
 pub mod gather_cases;
 pub mod rng;
+pub mod strategies;
 pub mod tempdir;
