@@ -10,6 +10,7 @@ use ferrax::lax::{self, SelectPrim, WindowKind};
 use ferrax::prelude::*;
 use ferrax::test_util::check_grads;
 
+mod common;
 #[path = "cnn_kernels/reference.rs"]
 mod reference;
 

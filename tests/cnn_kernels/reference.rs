@@ -50,14 +50,10 @@ pub fn dilate(d: usize, k: usize) -> usize {
     }
 }
 
+/// Every element within `atol + rtol * |want|` (note the argument order: `atol` first).
+#[track_caller]
 pub fn assert_close(got: &[f64], want: &[f64], atol: f64, rtol: f64, what: &str) {
-    assert_eq!(got.len(), want.len(), "{what}: lengths differ");
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!(
-            (g - w).abs() <= atol + rtol * w.abs(),
-            "{what}: element {i}: got {g}, want {w}"
-        );
-    }
+    crate::common::close::assert_allclose(got, want, rtol, atol, what);
 }
 
 pub fn as_f64(t: &Tensor) -> Vec<f64> {
