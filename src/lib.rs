@@ -33,6 +33,7 @@ pub mod tree;
 // The machinery under the public API: crate-internal, re-exported (unstable) by `internals`.
 pub(crate) mod interp;
 pub(crate) mod kernels;
+pub(crate) mod ops;
 pub(crate) mod passes;
 pub(crate) mod prims;
 pub(crate) use tensor::{dispatch_array, dispatch_dtype};

@@ -11,6 +11,8 @@
 //! assert_eq!(jnp::add(&a, &b).to_vec::<f32>(), vec![11.0, 22.0, 33.0, 14.0, 25.0, 36.0]);
 //! ```
 
+mod methods;
+
 use crate::lax;
 use crate::prims::BinaryOp;
 use crate::tensor::{DType, Scalar, ScalarKind, Tensor};

@@ -23,8 +23,8 @@
 
 use super::matmul::{matmul_strided, GemmLayout, MatmulElement, PARALLEL_THRESHOLD};
 use super::pool;
-use crate::prims::conv::ConvGeneralDilated;
-use crate::prims::util::strides;
+use crate::ops::strides;
+use crate::ops::ConvGeneralDilated;
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 

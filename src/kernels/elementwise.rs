@@ -6,7 +6,7 @@
 
 use super::simd::{SimdLevel, Split};
 use super::{unary_simd, vmath};
-use crate::prims::UnaryOp;
+use crate::ops::UnaryOp;
 
 /// Panics unless `op` maps floats to floats of the same dtype and the lengths agree.
 #[track_caller]

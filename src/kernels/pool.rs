@@ -26,8 +26,8 @@
 //! A buffer from the pool holds old values: [`take`] returns it empty (length 0), and
 //! [`take_zeroed`] for sites that relied on zeroed memory.
 
+pub use crate::tensor::pool_shelves::{Poolable, Shelf, Shelves};
 use crate::tensor::ArrayData;
-use std::collections::BTreeMap;
 use std::sync::{LazyLock, Mutex, PoisonError};
 
 /// Buffers smaller than this (in bytes) are left to `malloc`.
@@ -38,47 +38,6 @@ pub const DEFAULT_LIMIT: usize = 1 << 30;
 
 /// Most buffers kept per element type and capacity.
 pub const PER_CLASS: usize = 8;
-
-/// Element types the pool can hold (each has its own shelves: a buffer is only ever reused
-/// for the type it was allocated as, so no layout changes hands).
-pub trait Poolable: Copy + Default + Send + 'static {
-    #[doc(hidden)]
-    fn shelf(s: &mut Shelves) -> &mut Shelf<Self>;
-}
-
-/// Buffers of one element type by capacity.
-#[doc(hidden)]
-pub struct Shelf<T>(BTreeMap<usize, Vec<Vec<T>>>);
-
-impl<T> Default for Shelf<T> {
-    fn default() -> Self {
-        Shelf(BTreeMap::new())
-    }
-}
-
-/// The shelves of every element type and the bytes they hold.
-#[doc(hidden)]
-#[derive(Default)]
-pub struct Shelves {
-    bytes: usize,
-    limit: usize,
-    f32: Shelf<f32>,
-    f64: Shelf<f64>,
-    i32: Shelf<i32>,
-    u32: Shelf<u32>,
-    bool: Shelf<bool>,
-}
-
-macro_rules! poolable {
-    ($($t:ident),*) => {$(
-        impl Poolable for $t {
-            fn shelf(s: &mut Shelves) -> &mut Shelf<Self> {
-                &mut s.$t
-            }
-        }
-    )*};
-}
-poolable!(f32, f64, i32, u32, bool);
 
 /// A buffer pool (the process-wide one is behind [`take`] and [`give`]; separate pools
 /// exist for tests).

@@ -22,7 +22,7 @@
 use super::elementwise::{log1p_f32, log_f32};
 use super::simd::{Fused, Mad, SimdLevel, Split};
 use super::vmath;
-use crate::prims::unary::{float_op, RoundingMethod, UnaryOp};
+use crate::ops::unary::{float_op, RoundingMethod, UnaryOp};
 
 /// Elements per block of the in-place maps (a stack copy that stays in L1).
 const BLOCK: usize = 1024;

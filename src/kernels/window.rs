@@ -8,7 +8,7 @@
 //! 2x2 max-pool reads each input once. The leading dims are independent and are what the
 //! threads share, when the work is big enough.
 
-use crate::prims::window::{SelectPrim, WindowElement};
+use crate::ops::{SelectPrim, WindowElement};
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 

@@ -15,6 +15,7 @@ mod collective;
 mod cond;
 mod elementwise;
 mod loops;
+mod methods;
 mod scan_ops;
 mod structural;
 mod window_ops;

@@ -16,39 +16,7 @@ use crate::tensor::{ArrayData, DType, Tensor};
 use smallvec::smallvec;
 use std::borrow::Cow;
 
-/// Which dims of lhs/rhs/out are batch/feature/spatial: `lhs_spec = (batch, feature,
-/// spatial...)`, `rhs_spec = (out feature, in feature, spatial...)`, `out_spec = (batch,
-/// feature, spatial...)` (JAX's ConvDimensionNumbers).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ConvDimensionNumbers {
-    /// lhs dims: batch, feature, then spatial.
-    pub lhs_spec: Shape,
-    /// rhs dims: output feature, input feature, then spatial.
-    pub rhs_spec: Shape,
-    /// Output dims: batch, feature, then spatial.
-    pub out_spec: Shape,
-}
-
-/// The convolution primitive with all of XLA's params.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ConvGeneralDilated {
-    /// Window step per spatial dim.
-    pub window_strides: Shape,
-    /// `(low, high)` padding per spatial dim, applied after lhs dilation; negative crops.
-    pub padding: Vec<(i64, i64)>,
-    /// Input dilation per spatial dim (transposed convolution).
-    pub lhs_dilation: Shape,
-    /// Kernel dilation per spatial dim (atrous convolution).
-    pub rhs_dilation: Shape,
-    /// Which dims are batch, feature and spatial.
-    pub dimension_numbers: ConvDimensionNumbers,
-    /// Number of groups the lhs features (and rhs output features) split into.
-    pub feature_group_count: usize,
-    /// Number of groups the lhs batch (and rhs output features) split into.
-    pub batch_group_count: usize,
-    /// Output dtype, if not the operands'.
-    pub preferred_element_type: Option<DType>,
-}
+pub use crate::ops::conv::{ConvDimensionNumbers, ConvGeneralDilated};
 
 /// `d` after inserting `dilation - 1` holes between elements.
 fn dilate(d: usize, dilation: usize) -> usize {

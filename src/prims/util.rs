@@ -4,6 +4,8 @@
 use super::Param;
 use crate::core::Aval;
 
+pub use crate::ops::strides;
+
 /// Python's tuple repr of integers: `()`, `(0,)`, `(0, 1)`.
 pub fn py_tuple<T: std::fmt::Display>(xs: &[T]) -> String {
     match xs.len() {
@@ -47,15 +49,6 @@ pub fn expect_arity(inputs: &[Aval], n: usize) -> Result<(), String> {
     } else {
         Err(format!("expected {n} operand(s), got {}", inputs.len()))
     }
-}
-
-/// Row-major strides (in elements) of `shape`.
-pub fn strides(shape: &[usize]) -> Vec<usize> {
-    let mut s = vec![1usize; shape.len()];
-    for i in (0..shape.len().saturating_sub(1)).rev() {
-        s[i] = s[i + 1] * shape[i + 1];
-    }
-    s
 }
 
 /// Checks that `axes` are distinct and in `0..ndim`.

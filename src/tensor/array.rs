@@ -87,7 +87,7 @@ pub(crate) use dispatch_dtype;
 
 /// Typed access to the `ArrayD<T>` inside an `ArrayData`. Every array element type can
 /// live in the buffer pool (`kernels::pool`), so kernels generic over them can take from it.
-pub trait ArrayElement: Element + crate::kernels::pool::Poolable {
+pub trait ArrayElement: Element + super::pool_shelves::Poolable {
     /// Wraps a typed array.
     fn wrap(a: ArrayD<Self>) -> ArrayData;
     /// Borrows the typed array if the dtype matches.

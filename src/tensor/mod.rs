@@ -5,7 +5,7 @@
 mod array;
 mod display;
 mod dtype;
-mod ops;
+pub(crate) mod pool_shelves;
 
 pub use array::{array_from_vec, convert_scalar, ArrayData, ArrayElement};
 pub(crate) use array::{dispatch_array, dispatch_dtype};

@@ -6,8 +6,8 @@
 //! `(input position, tap)` product row is added to the output position it lands on.
 
 use super::{block_rows, gemm_block, ConvElement, HOLE, PARALLEL_WORK};
-use crate::prims::conv::ConvGeneralDilated;
-use crate::prims::util::strides;
+use crate::ops::strides;
+use crate::ops::ConvGeneralDilated;
 use rayon::prelude::*;
 
 /// True when the scatter form applies and multiplies less than the gather form: no

@@ -1,14 +1,16 @@
-//! Operators (`+ - * / %`, unary `-`) and methods on `Tensor`. A Rust scalar on the right can be
-//! any [`Scalar`] (one generic impl, so unsuffixed literals infer); on the left, Rust's orphan
+//! The numpy-style methods of [`Tensor`] and its operators (`+ - * / %`), attached here
+//! as JAX attaches array methods from `jax.numpy`: the tensor layer defines the handle, the
+//! layer that defines an op defines its method. A Rust scalar on the right can be any
+//! [`Scalar`] (one generic impl, so unsuffixed literals infer); on the left, Rust's orphan
 //! rules allow only concrete impls, so there is one for `f64` and one for `i32`: `1.0 - &x`
-//! and `2 * &x` work for every dtype (the scalar takes the tensor's dtype). All of them are thin calls into
-//! `crate::numpy` / `crate::lax` / `crate::nn`, so they trace like any other op.
+//! and `2 * &x` work for every dtype (the scalar takes the tensor's dtype). All of them are
+//! thin calls into `crate::numpy`, so they trace like any other op. (Unary `-` and the
+//! elementwise methods are in `lax`, the activations in `nn`.)
 
-use super::{DType, Scalar, Tensor};
 use crate::numpy::{self as jnp, IntoOperand};
 use crate::prims::BinaryOp;
-use crate::{lax, nn};
-use std::ops::{Add, Div, Mul, Neg, Rem, Sub};
+use crate::tensor::{Scalar, Tensor};
+use std::ops::{Add, Div, Mul, Rem, Sub};
 
 macro_rules! binary_operator {
     ($Trait:ident, $method:ident, $f:path) => {
@@ -114,39 +116,6 @@ binary_operator!(Mul, mul, mul_op);
 binary_operator!(Div, div, div_op);
 binary_operator!(Rem, rem, rem_op);
 
-impl Neg for Tensor {
-    type Output = Tensor;
-    #[track_caller]
-    fn neg(self) -> Tensor {
-        lax::neg(&self)
-    }
-}
-
-impl Neg for &Tensor {
-    type Output = Tensor;
-    #[track_caller]
-    fn neg(self) -> Tensor {
-        lax::neg(self)
-    }
-}
-
-macro_rules! unary_methods {
-    ($($name:ident),* $(,)?) => {
-        impl Tensor {$(
-            #[doc = concat!("Elementwise `", stringify!($name), "` (see [`lax::", stringify!($name), "`]).")]
-            #[track_caller]
-            pub fn $name(&self) -> Tensor {
-                lax::$name(self)
-            }
-        )*}
-    };
-}
-unary_methods!(
-    sin, cos, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, tanh, exp, exp2, log, log1p,
-    expm1, sqrt, rsqrt, cbrt, abs, sign, floor, ceil, square, erf, erf_inv, lgamma, digamma,
-    is_finite, logistic,
-);
-
 macro_rules! compare_methods {
     ($($name:ident => $f:ident),* $(,)?) => {
         impl Tensor {$(
@@ -194,40 +163,6 @@ impl Tensor {
     #[track_caller]
     pub fn pow(&self, exponent: impl IntoOperand) -> Tensor {
         jnp::binary("pow", BinaryOp::Pow, self, exponent)
-    }
-
-    /// `self ** n` for an integer constant (`integer_pow`).
-    ///
-    /// ```
-    /// use ferrax::prelude::*;
-    /// assert_eq!(Tensor::scalar(2.0f32).powi(3).item::<f32>(), 8.0);
-    /// ```
-    #[track_caller]
-    pub fn powi(&self, n: i32) -> Tensor {
-        lax::integer_pow(self, n)
-    }
-
-    /// Logical not (bool) / bitwise not (integers).
-    ///
-    /// ```
-    /// use ferrax::prelude::*;
-    /// assert_eq!(Tensor::scalar(true).not().item::<bool>(), false);
-    /// ```
-    #[track_caller]
-    #[allow(clippy::should_implement_trait)]
-    pub fn not(&self) -> Tensor {
-        lax::not(self)
-    }
-
-    /// Converts to `dtype`.
-    ///
-    /// ```
-    /// use ferrax::prelude::*;
-    /// assert_eq!(Tensor::scalar(2.7f32).cast(DType::I32).item::<i32>(), 2);
-    /// ```
-    #[track_caller]
-    pub fn cast(&self, dtype: DType) -> Tensor {
-        lax::convert_element_type(self, dtype)
     }
 
     /// Sum of all elements.
@@ -456,51 +391,5 @@ impl Tensor {
     #[track_caller]
     pub fn squeeze(&self, axes: &[isize]) -> Tensor {
         jnp::squeeze(self, axes)
-    }
-
-    /// `max(x, 0)`.
-    ///
-    /// ```
-    /// use ferrax::prelude::*;
-    /// assert_eq!(Tensor::from_vec(vec![-1.0f32, 2.0], &[2]).relu().to_vec::<f32>(), vec![0.0, 2.0]);
-    /// ```
-    #[track_caller]
-    pub fn relu(&self) -> Tensor {
-        nn::relu(self)
-    }
-
-    /// The logistic sigmoid.
-    ///
-    /// ```
-    /// use ferrax::prelude::*;
-    /// assert_eq!(Tensor::scalar(0.0f32).sigmoid().item::<f32>(), 0.5);
-    /// ```
-    #[track_caller]
-    pub fn sigmoid(&self) -> Tensor {
-        nn::sigmoid(self)
-    }
-
-    /// Softmax along `axis`.
-    ///
-    /// ```
-    /// use ferrax::prelude::*;
-    /// let p = Tensor::from_vec(vec![1.0f32, 1.0], &[2]).softmax(-1);
-    /// assert_eq!(p.to_vec::<f32>(), vec![0.5, 0.5]);
-    /// ```
-    #[track_caller]
-    pub fn softmax(&self, axis: isize) -> Tensor {
-        nn::softmax(self, axis)
-    }
-
-    /// Log-softmax along `axis`.
-    ///
-    /// ```
-    /// use ferrax::prelude::*;
-    /// let p = Tensor::from_vec(vec![0.0f32, 0.0], &[2]).log_softmax(-1);
-    /// assert!((p.to_vec::<f32>()[0] + std::f32::consts::LN_2).abs() < 1e-6);
-    /// ```
-    #[track_caller]
-    pub fn log_softmax(&self, axis: isize) -> Tensor {
-        nn::log_softmax(self, axis)
     }
 }

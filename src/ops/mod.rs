@@ -1,0 +1,21 @@
+//! What the ops compute, as plain data and scalar functions: the op enums, their params and
+//! the per-element semantics (`float_op`, window identities, row-major strides). Below the
+//! kernels and the primitives, which both read them: a kernel sees these, never a primitive,
+//! a trace or a jaxpr. The primitive families (`prims`) re-export them and add the rules.
+
+pub mod conv;
+pub mod unary;
+pub mod window;
+
+pub use conv::ConvGeneralDilated;
+pub use unary::UnaryOp;
+pub use window::{SelectPrim, WindowElement};
+
+/// Row-major strides (in elements) of `shape`.
+pub fn strides(shape: &[usize]) -> Vec<usize> {
+    let mut s = vec![1usize; shape.len()];
+    for i in (0..shape.len().saturating_sub(1)).rev() {
+        s[i] = s[i + 1] * shape[i + 1];
+    }
+    s
+}
