@@ -1,10 +1,12 @@
-//! `check_jaxpr`: the jaxpr type checker. Every variable is bound once before use, and every
-//! equation's output types are what its primitive's shape rule computes from its inputs.
+//! `check_jaxpr`: the jaxpr type checker. Every variable is bound once before use, every
+//! equation's output types are what its primitive's shape rule computes from its inputs, and
+//! the sub-jaxprs of higher-order equations ([`PrimRules::sub_jaxprs`]) check too.
 
 use super::jaxpr::{Atom, Jaxpr, Var};
 use crate::prims::PrimRules;
 
-/// Checks that `jaxpr` is well formed and well typed; the error names the equation.
+/// Checks that `jaxpr` and, recursively, the sub-jaxprs of its equations are well formed and
+/// well typed; the error names the equation (and the sub-jaxpr, for an error inside one).
 ///
 /// ```
 /// use ferrax::prelude::*;
@@ -61,6 +63,9 @@ pub fn check_jaxpr(jaxpr: &Jaxpr) -> Result<(), String> {
             if got != want {
                 return Err(format!("{at}: output typed {got}, rule gives {want}"));
             }
+        }
+        for (k, sub) in e.prim.sub_jaxprs().into_iter().enumerate() {
+            check_jaxpr(sub).map_err(|m| format!("{at}, sub-jaxpr {k}: {m}"))?;
         }
         for v in &e.outputs {
             let slot = &mut defined_now[v.0 as usize];

@@ -110,7 +110,16 @@ pub struct CallOp {
 }
 
 impl CallOp {
+    /// Evaluation on concrete tensors (both [`PrimRules::eval`] and the `eval_eager` fast
+    /// path run this): the body's equations, bound one by one.
     fn run(&self, inputs: &[Tensor]) -> Outputs {
+        if let CallKind::CustomLin { .. } = self.kind {
+            panic!(
+                "custom_vjp: forward-mode differentiation (jvp, linearize, jacfwd) of a function \
+                 with a custom_vjp rule is not supported; use reverse mode (grad, vjp, jacrev) or \
+                 define the function with custom_jvp"
+            )
+        }
         Outputs::from_vec(eval_jaxpr(&self.jaxpr.0, &[], inputs))
     }
 }
@@ -191,22 +200,38 @@ impl PrimRules for CallOp {
         Ok(j.out_avals().into_iter().collect())
     }
 
-    fn eval(&self, _inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
-        unreachable!("call primitives evaluate through eval_eager")
+    fn eval(&self, inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
+        super::eval_with_tensors(inputs, |ts| self.run(ts))
     }
 
     fn eval_eager(&self, inputs: &[Tensor]) -> Option<Outputs> {
         if let Err(e) = self.abstract_eval(&inputs.iter().map(|t| t.aval()).collect::<Vec<_>>()) {
             panic!("{}: {e}", self.name());
         }
-        match &self.kind {
-            CallKind::CustomLin { .. } => panic!(
-                "custom_vjp: forward-mode differentiation (jvp, linearize, jacfwd) of a function \
-                 with a custom_vjp rule is not supported; use reverse mode (grad, vjp, jacrev) or \
-                 define the function with custom_jvp"
-            ),
-            _ => Some(self.run(inputs)),
+        Some(self.run(inputs))
+    }
+
+    /// The body; none for `custom_lin` (see [`PrimRules::sub_jaxprs`]).
+    fn sub_jaxprs(&self) -> Vec<&Arc<Jaxpr>> {
+        match self.kind {
+            CallKind::CustomLin { .. } => Vec::new(),
+            _ => vec![&self.jaxpr.0],
         }
+    }
+
+    fn replace_sub_jaxprs(&self, new: Vec<Arc<Jaxpr>>) -> Prim {
+        let mut op = self.clone();
+        let n = self.sub_jaxprs().len();
+        assert_eq!(new.len(), n, "{}: expected {n} sub-jaxprs", self.name());
+        if let Some(j) = new.into_iter().next() {
+            op.jaxpr = SubJaxpr(j);
+        }
+        Prim::Call(op)
+    }
+
+    /// Only `jit` bodies (see [`PrimRules::optimizable_sub_jaxprs`]).
+    fn optimizable_sub_jaxprs(&self) -> bool {
+        self.kind == CallKind::Jit
     }
 
     fn jvp(

@@ -215,6 +215,14 @@ impl CondOp {
     fn out_avals(&self) -> Vec<Aval> {
         self.branches[0].0.out_avals()
     }
+
+    /// Evaluation on concrete tensors (both [`PrimRules::eval`] and the `eval_eager` fast
+    /// path run this): the chosen branch's equations, bound one by one.
+    fn run(&self, inputs: &[Tensor]) -> Outputs {
+        let last = self.branches.len() as i32 - 1;
+        let i = inputs[0].item::<i32>().clamp(0, last) as usize;
+        Outputs::from_vec(eval_jaxpr(&self.branches[i].0, &[], &inputs[1..]))
+    }
 }
 
 impl PrimRules for CondOp {
@@ -261,8 +269,8 @@ impl PrimRules for CondOp {
         Ok(out.into_iter().collect())
     }
 
-    fn eval(&self, _inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
-        unreachable!("cond evaluates through eval_eager")
+    fn eval(&self, inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
+        super::eval_with_tensors(inputs, |ts| self.run(ts))
     }
 
     fn eval_eager(&self, inputs: &[Tensor]) -> Option<Outputs> {
@@ -270,13 +278,24 @@ impl PrimRules for CondOp {
         if let Err(e) = self.abstract_eval(&avals) {
             panic!("cond: {e} (operands: {})", avals_text(&avals));
         }
-        let last = self.branches.len() as i32 - 1;
-        let i = inputs[0].item::<i32>().clamp(0, last) as usize;
-        Some(Outputs::from_vec(eval_jaxpr(
-            &self.branches[i].0,
-            &[],
-            &inputs[1..],
-        )))
+        Some(self.run(inputs))
+    }
+
+    /// The branches, by index.
+    fn sub_jaxprs(&self) -> Vec<&Arc<Jaxpr>> {
+        self.branches.iter().map(|b| &b.0).collect()
+    }
+
+    fn replace_sub_jaxprs(&self, new: Vec<Arc<Jaxpr>>) -> Prim {
+        assert_eq!(
+            new.len(),
+            self.branches.len(),
+            "cond: expected {} branch jaxprs",
+            self.branches.len()
+        );
+        Prim::Cond(CondOp {
+            branches: new.into_iter().map(SubJaxpr).collect(),
+        })
     }
 
     fn jvp(

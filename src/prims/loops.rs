@@ -209,8 +209,8 @@ impl PrimRules for LoopOp {
         }
     }
 
-    fn eval(&self, _inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
-        unreachable!("loops evaluate through eval_eager")
+    fn eval(&self, inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
+        super::eval_with_tensors(inputs, |ts| self.run(ts))
     }
 
     fn eval_eager(&self, inputs: &[Tensor]) -> Option<Outputs> {
@@ -218,28 +218,38 @@ impl PrimRules for LoopOp {
         if let Err(e) = self.abstract_eval(&avals) {
             panic!("{}: {e}", self.name());
         }
-        Some(match self {
-            LoopOp::Scan {
-                jaxpr,
-                length,
-                num_consts,
-                num_carry,
-                reverse,
-                ..
-            } => run_scan(&jaxpr.0, *length, *num_consts, *num_carry, *reverse, inputs),
+        Some(self.run(inputs))
+    }
+
+    /// `scan`: the body; `while`: `[cond_jaxpr, body_jaxpr]`.
+    fn sub_jaxprs(&self) -> Vec<&Arc<Jaxpr>> {
+        match self {
+            LoopOp::Scan { jaxpr, .. } => vec![&jaxpr.0],
             LoopOp::While {
                 cond_jaxpr,
                 body_jaxpr,
-                cond_nconsts,
-                body_nconsts,
-            } => run_while(
-                &cond_jaxpr.0,
-                &body_jaxpr.0,
-                *cond_nconsts,
-                *body_nconsts,
-                inputs,
-            ),
-        })
+                ..
+            } => vec![&cond_jaxpr.0, &body_jaxpr.0],
+        }
+    }
+
+    fn replace_sub_jaxprs(&self, new: Vec<Arc<Jaxpr>>) -> Prim {
+        let n = self.sub_jaxprs().len();
+        assert_eq!(new.len(), n, "{}: expected {n} sub-jaxprs", self.name());
+        let mut op = self.clone();
+        let mut new = new.into_iter().map(SubJaxpr);
+        match &mut op {
+            LoopOp::Scan { jaxpr, .. } => *jaxpr = new.next().expect("checked length"),
+            LoopOp::While {
+                cond_jaxpr,
+                body_jaxpr,
+                ..
+            } => {
+                *cond_jaxpr = new.next().expect("checked length");
+                *body_jaxpr = new.next().expect("checked length");
+            }
+        }
+        Prim::Loop(op)
     }
 
     fn jvp(
@@ -269,6 +279,35 @@ impl PrimRules for LoopOp {
         match self {
             LoopOp::Scan { .. } => scan_batch(self, args, dims, axis),
             LoopOp::While { .. } => while_batch(self, args, dims, axis),
+        }
+    }
+}
+
+impl LoopOp {
+    /// Evaluation on concrete tensors (both [`PrimRules::eval`] and the `eval_eager` fast
+    /// path run this).
+    fn run(&self, inputs: &[Tensor]) -> Outputs {
+        match self {
+            LoopOp::Scan {
+                jaxpr,
+                length,
+                num_consts,
+                num_carry,
+                reverse,
+                ..
+            } => run_scan(&jaxpr.0, *length, *num_consts, *num_carry, *reverse, inputs),
+            LoopOp::While {
+                cond_jaxpr,
+                body_jaxpr,
+                cond_nconsts,
+                body_nconsts,
+            } => run_while(
+                &cond_jaxpr.0,
+                &body_jaxpr.0,
+                *cond_nconsts,
+                *body_nconsts,
+                inputs,
+            ),
         }
     }
 }
@@ -711,17 +750,12 @@ fn depends(j: &Jaxpr, marked: &[bool], collectives_vary: bool) -> Vec<bool> {
         .collect()
 }
 
+/// Is `p` a collective, or does one of its sub-jaxprs (recursively) contain one?
 fn has_collective(p: &Prim) -> bool {
-    if matches!(p, Prim::Collective(_)) {
-        return true;
-    }
-    p.params().iter().any(|(_, v)| match v {
-        Param::Jaxpr(j) => j.eqns.iter().any(|e| has_collective(&e.prim)),
-        Param::Jaxprs(js) => js
+    matches!(p, Prim::Collective(_))
+        || p.sub_jaxprs()
             .iter()
-            .any(|j| j.eqns.iter().any(|e| has_collective(&e.prim))),
-        Param::Text(_) => false,
-    })
+            .any(|j| j.eqns.iter().any(|e| has_collective(&e.prim)))
 }
 
 fn is_float(a: &Aval) -> bool {

@@ -1,7 +1,9 @@
 //! The primitive set. Each family file declares its primitives (an enum whose variants carry
-//! their params) and implements [`PrimRules`] for it: name, printed params, shape/dtype rule
-//! and concrete evaluation side by side (derivative and batching rules join them later).
-//! Adding a primitive touches only its family file.
+//! their params) and implements [`PrimRules`] for it: name, printed params, shape/dtype rule,
+//! concrete evaluation, derivative and batching rules side by side. Higher-order families
+//! (calls, `cond`, loops) also report and replace their sub-jaxprs, so passes, the checker
+//! and analyses walk them without knowing the families. Adding a primitive touches only its
+//! family file (and one line each in [`Prim`] and `delegate!`).
 
 pub mod binary;
 pub mod bits;
@@ -54,23 +56,34 @@ pub enum Param {
 }
 
 /// The rules every primitive provides.
+///
+/// Required: `name`, `abstract_eval`, `eval`, `jvp` and `batch` (every family has a shape
+/// rule, a concrete evaluation, forward mode and vmap; a variant that cannot be
+/// differentiated or batched panics with its own message there). Optional, with defaults:
+/// printed `params` (none), the `eval_eager` fast path (none), `transpose` (only linear
+/// primitives have one) and the sub-jaxpr pair `sub_jaxprs` / `replace_sub_jaxprs` (only
+/// higher-order primitives have sub-jaxprs).
 pub trait PrimRules {
     /// JAX's primitive name, as printed in jaxprs.
     fn name(&self) -> &'static str;
-    /// Params to print, as `(key, value)`; the printer sorts them by key.
+    /// Params to print, as `(key, value)`; the printer sorts them by key. Default: none.
     fn params(&self) -> Vec<(&'static str, Param)> {
         Vec::new()
     }
     /// Output shapes and dtypes, or a message saying what is wrong with the operands.
     fn abstract_eval(&self, inputs: &[Aval]) -> Result<Avals, String>;
-    /// Evaluates on concrete arrays; `out_avals` is what `abstract_eval` returned.
+    /// Evaluates on concrete arrays; `out_avals` is what `abstract_eval` returned. This is
+    /// the meaning of the primitive on concrete values, for every primitive: higher-order ones
+    /// run their sub-jaxprs here too (eagerly, whatever trace is current; see
+    /// `eval_with_tensors`).
     fn eval(&self, inputs: &[&ArrayData], out_avals: &[Aval]) -> ArrayOutputs;
 
-    /// Direct eager evaluation on tensors, tried before the generic path (shape rule, then
-    /// `eval`). Primitives that run sub-programs (calls, control flow) always use it, so their
-    /// ops evaluate as usual; elementwise ops use it as a fast path when their operands
-    /// already agree, where the check is cheaper than the full shape rule. `None` (the
-    /// default) means: take the generic path.
+    /// An optional fast path for eager evaluation on tensors, tried before the generic path
+    /// (shape rule, then [`eval`](PrimRules::eval)). When it returns `Some`, the outputs must
+    /// agree with what `eval` computes. Elementwise ops use it when their operands already
+    /// agree, where that check is cheaper than the full shape rule; higher-order primitives
+    /// use it to run their sub-jaxprs on the tensors directly (no copies of the operands into
+    /// and out of arrays). `None` (the default) means: take the generic path.
     fn eval_eager(&self, inputs: &[Tensor]) -> Option<Outputs> {
         let _ = inputs;
         None
@@ -84,13 +97,7 @@ pub trait PrimRules {
         &self,
         primals: &[Tensor],
         tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>) {
-        let _ = (primals, tangents);
-        panic!(
-            "{}: differentiation is not supported for this primitive",
-            self.name()
-        )
-    }
+    ) -> (Outputs, Vec<Option<Tensor>>);
 
     /// Batching rule (vmap): applies the primitive to operands that carry an extra batch
     /// dimension `dims[i]` (or none: the operand is the same for every batch member), with
@@ -102,18 +109,16 @@ pub trait PrimRules {
         args: &[Tensor],
         dims: &[Option<usize>],
         axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>) {
-        let _ = (args, dims, axis);
-        panic!(
-            "{}: batching (vmap) is not supported for this primitive",
-            self.name()
-        )
-    }
+    ) -> (Outputs, Vec<Option<usize>>);
 
     /// Transpose rule of a primitive that is linear in its `Linear` arguments: given output
     /// cotangents (`None` = zero), returns a cotangent per argument (`None` for known
     /// arguments or zero cotangents). Written with ops, so the backward pass is itself
     /// differentiable.
+    ///
+    /// Not required: only primitives that can appear linearly in a tangent computation have
+    /// one (the non-linear families, bit operations and sort, keep this default, which
+    /// panics; their JVP rules never stage them on tangents).
     fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {
         let _ = (cts, args);
         panic!(
@@ -121,6 +126,62 @@ pub trait PrimRules {
             self.name()
         )
     }
+
+    /// The jaxprs this primitive runs (JAX's `jaxprs_in_params`), in a fixed order per
+    /// family:
+    ///
+    /// - calls (`jit`, `custom_jvp_call`, `custom_vjp_call`, `checkpoint`, `fused`): their
+    ///   one body; `custom_lin` has none (its jaxpr only carries output types and is not
+    ///   printed);
+    /// - `cond`: the branches, by index;
+    /// - `scan`: the body; `while`: `[cond_jaxpr, body_jaxpr]`.
+    ///
+    /// These are the jaxprs the printer shows in the params. Default: none.
+    fn sub_jaxprs(&self) -> Vec<&Arc<Jaxpr>> {
+        Vec::new()
+    }
+
+    /// This primitive with its sub-jaxprs replaced by `new`, given in the order of
+    /// [`sub_jaxprs`](PrimRules::sub_jaxprs) and with the same interfaces (input and output
+    /// types); every other param is kept. Replacing with the same jaxprs gives an equal
+    /// primitive. Panics if `new` has the wrong length.
+    fn replace_sub_jaxprs(&self, new: Vec<Arc<Jaxpr>>) -> Prim
+    where
+        Self: Clone + Into<Prim>,
+    {
+        assert!(
+            new.is_empty(),
+            "{}: has no sub-jaxprs, {} given to replace them",
+            self.name(),
+            new.len()
+        );
+        self.clone().into()
+    }
+
+    /// Whether passes may rewrite the sub-jaxprs (keeping their interfaces) to optimize them.
+    /// Default: true. Calls other than `jit` say no: custom-derivative calls pair their body
+    /// with user rules, a `checkpoint` body is what gets recomputed, and a `fused` body is
+    /// already the fusion pass's output.
+    fn optimizable_sub_jaxprs(&self) -> bool {
+        true
+    }
+}
+
+/// Evaluation of a higher-order primitive on concrete arrays, for its
+/// [`eval`](PrimRules::eval): wraps `inputs` as tensors, runs `run` on them with no trace
+/// installed (so the ops of its sub-jaxprs evaluate eagerly even while a transformation is
+/// tracing around the caller) and copies the outputs out. `run` is what the primitive's
+/// `eval_eager` fast path runs (without these copies), so the two agree by construction.
+pub(crate) fn eval_with_tensors(
+    inputs: &[&ArrayData],
+    run: impl FnOnce(&[Tensor]) -> Outputs,
+) -> ArrayOutputs {
+    let ts: Vec<Tensor> = inputs
+        .iter()
+        .map(|a| Tensor::from_array((*a).clone()))
+        .collect();
+    let outs = crate::core::with_trace(None, || run(&ts));
+    outs.iter().map(|t| t.array().clone()).collect()
 }
 
 /// The axis a `vmap` adds: its size and, if named, the name collectives refer to.
@@ -188,6 +249,35 @@ pub enum Prim {
     Bits(bits::BitsOp),
 }
 
+macro_rules! prim_from {
+    ($($V:ident($T:ty)),* $(,)?) => {$(
+        impl From<$T> for Prim {
+            fn from(p: $T) -> Prim {
+                Prim::$V(p)
+            }
+        }
+    )*};
+}
+prim_from!(
+    Unary(UnaryOp),
+    Binary(BinaryOp),
+    Elementwise(ElementwiseOp),
+    Reduce(ReduceOp),
+    Cumulative(CumulativeOp),
+    Shape(ShapeOp),
+    Index(IndexOp),
+    Sort(Sort),
+    Dot(DotGeneral),
+    Conv(ConvGeneralDilated),
+    Window(ReduceWindow),
+    SelectWindow(window::SelectWindow),
+    Call(CallOp),
+    Collective(collective::Collective),
+    Cond(cond::CondOp),
+    Loop(loops::LoopOp),
+    Bits(bits::BitsOp),
+);
+
 macro_rules! delegate {
     ($self:ident, $p:ident => $e:expr) => {
         match $self {
@@ -245,6 +335,15 @@ impl PrimRules for Prim {
         axis: &BatchAxis,
     ) -> (Outputs, Vec<Option<usize>>) {
         delegate!(self, p => p.batch(args, dims, axis))
+    }
+    fn sub_jaxprs(&self) -> Vec<&Arc<Jaxpr>> {
+        delegate!(self, p => p.sub_jaxprs())
+    }
+    fn replace_sub_jaxprs(&self, new: Vec<Arc<Jaxpr>>) -> Prim {
+        delegate!(self, p => p.replace_sub_jaxprs(new))
+    }
+    fn optimizable_sub_jaxprs(&self) -> bool {
+        delegate!(self, p => p.optimizable_sub_jaxprs())
     }
 }
 
