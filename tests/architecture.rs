@@ -377,7 +377,7 @@ fn graph() -> Graph {
         let mut refs: Vec<(String, usize, bool)> = Vec::new();
         let mut i = 0;
         while i < b.len() {
-            if !(i == 0 || !is_ident(b[i - 1])) || !is_ident(b[i]) {
+            if !is_ident(b[i]) || (i != 0 && is_ident(b[i - 1])) {
                 i += 1;
                 continue;
             }
