@@ -1,0 +1,351 @@
+//! Kernels of the indexing primitives: `dynamic_slice`, `dynamic_update_slice`, `gather`
+//! and `scatter-add` on arrays.
+
+use super::{GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers};
+use crate::prims::util::strides;
+use crate::tensor::{ArrayData, ArrayElement, DType, Element};
+use ndarray::{ArrayD, IxDyn};
+
+/// Every element of an index array, widened to i64 (u32 stays non-negative).
+fn index_values(a: &ArrayData) -> Vec<i64> {
+    match a {
+        ArrayData::I32(x) => x.iter().map(|&v| v as i64).collect(),
+        ArrayData::U32(x) => x.iter().map(|&v| v as i64).collect(),
+        _ => unreachable!("index dtype checked by abstract_eval"),
+    }
+}
+
+pub(super) fn scalar_starts(xs: &[&ArrayData]) -> Vec<i64> {
+    xs.iter().map(|x| index_values(x)[0]).collect()
+}
+
+/// Clamps `start` into `[0, size - window]` (0 if the window does not fit).
+fn clamp_start(start: i64, size: usize, window: usize) -> usize {
+    let hi = (size as i64 - window as i64).max(0);
+    start.clamp(0, hi) as usize
+}
+
+/// Advances a row-major multi-index over `shape`; returns false after the last one.
+fn next_index(idx: &mut [usize], shape: &[usize]) -> bool {
+    for d in (0..shape.len()).rev() {
+        idx[d] += 1;
+        if idx[d] < shape[d] {
+            return true;
+        }
+        idx[d] = 0;
+    }
+    false
+}
+
+/// Flat offsets (under `strides`) of every position of a window of `shape`, row-major.
+fn window_offsets(shape: &[usize], strides: &[usize]) -> Vec<usize> {
+    let n: usize = shape.iter().product();
+    let mut out = Vec::with_capacity(n);
+    if n == 0 {
+        return out;
+    }
+    let mut idx = vec![0usize; shape.len()];
+    loop {
+        out.push(idx.iter().zip(strides).map(|(i, s)| i * s).sum());
+        if !next_index(&mut idx, shape) {
+            return out;
+        }
+    }
+}
+
+fn slice_of<T>(a: &ArrayD<T>) -> &[T] {
+    a.as_slice()
+        .expect("ArrayData is always in standard layout")
+}
+
+/// `dynamic_slice` with clamped starts.
+pub fn eval_dynamic_slice(x: &ArrayData, starts: &[i64], slice_sizes: &[usize]) -> ArrayData {
+    crate::dispatch_array!(x, a, T => {
+        let shape = a.shape();
+        let st = strides(shape);
+        let base: usize =
+            (0..shape.len()).map(|d| clamp_start(starts[d], shape[d], slice_sizes[d]) * st[d]).sum();
+        let src = slice_of(a);
+        let data: Vec<T> = window_offsets(slice_sizes, &st).into_iter().map(|o| src[base + o]).collect();
+        T::wrap(ArrayD::from_shape_vec(IxDyn(slice_sizes), data).expect("sizes match"))
+    })
+}
+
+/// `dynamic_update_slice` with clamped starts.
+pub fn eval_dynamic_update_slice(x: &ArrayData, update: &ArrayData, starts: &[i64]) -> ArrayData {
+    crate::dispatch_array!(x, a, T => {
+        let u = T::view(update).expect("dtypes checked by abstract_eval");
+        let shape = a.shape();
+        let st = strides(shape);
+        let base: usize =
+            (0..shape.len()).map(|d| clamp_start(starts[d], shape[d], u.shape()[d]) * st[d]).sum();
+        let mut out = a.clone();
+        let dst = out.as_slice_mut().expect("standard layout");
+        for (o, &v) in window_offsets(u.shape(), &st).into_iter().zip(slice_of(u)) {
+            dst[base + o] = v;
+        }
+        T::wrap(out)
+    })
+}
+
+/// Where each index vector lands: the flat operand offset of its window start, or `None` if the
+/// window is out of bounds and must be filled (gather) or dropped (scatter).
+///
+/// `start_map[i]` is the operand dim started by index-vector component `i`;
+/// `batching[j] = (operand_dim, indices_dim)` pairs operand dims with batch dims of the
+/// indices; `window[d]` is the window's extent along operand dim `d`.
+fn window_starts(
+    operand_shape: &[usize],
+    indices: &ArrayData,
+    start_map: &[usize],
+    batching: &[(usize, usize)],
+    window: &[usize],
+    clamp: bool,
+) -> Vec<Option<usize>> {
+    let idx_shape = indices.shape();
+    let ivd = idx_shape.len() - 1;
+    let batch_shape = &idx_shape[..ivd];
+    let n: usize = batch_shape.iter().product();
+    let k = start_map.len();
+    let vals = index_values(indices);
+    let st = strides(operand_shape);
+    let mut out = Vec::with_capacity(n);
+    if n == 0 {
+        return out;
+    }
+    let mut bidx = vec![0usize; batch_shape.len()];
+    for b in 0..n {
+        let mut flat = 0usize;
+        let mut in_bounds = true;
+        for (i, &d) in start_map.iter().enumerate() {
+            let raw = vals[b * k + i];
+            let hi = operand_shape[d] as i64 - window[d] as i64;
+            let s = if clamp { raw.clamp(0, hi.max(0)) } else { raw };
+            if s < 0 || s > hi {
+                in_bounds = false;
+                break;
+            }
+            flat += s as usize * st[d];
+        }
+        if in_bounds {
+            for &(od, id) in batching {
+                let s = bidx[id];
+                if s + window[od] > operand_shape[od] {
+                    in_bounds = false;
+                    break;
+                }
+                flat += s * st[od];
+            }
+        }
+        out.push(in_bounds.then_some(flat));
+        next_index(&mut bidx, batch_shape);
+    }
+    out
+}
+
+/// The default `fill_value` of `lax.gather` in FILL_OR_DROP mode.
+fn gather_fill<T: Element>() -> T {
+    match T::DTYPE {
+        DType::F32 | DType::F64 => T::from_f64(f64::NAN),
+        DType::I32 => T::from_f64(i32::MIN as f64),
+        DType::U32 => T::from_f64(u32::MAX as f64),
+        DType::Bool => T::from_f64(1.0),
+    }
+}
+
+/// XLA gather (index vector = last dim of `indices`).
+pub fn eval_gather(
+    operand: &ArrayData,
+    indices: &ArrayData,
+    dn: &GatherDimensionNumbers,
+    slice_sizes: &[usize],
+    mode: GatherScatterMode,
+    out_shape: &[usize],
+) -> ArrayData {
+    let oshape = operand.shape().to_vec();
+    let rank = oshape.len();
+    let batching: Vec<(usize, usize)> = dn
+        .operand_batching_dims
+        .iter()
+        .copied()
+        .zip(dn.start_indices_batching_dims.iter().copied())
+        .collect();
+    let starts = window_starts(
+        &oshape,
+        indices,
+        &dn.start_index_map,
+        &batching,
+        slice_sizes,
+        mode != GatherScatterMode::FillOrDrop,
+    );
+    // The window's kept dims (in operand order) are the output's offset dims (in output order).
+    let st = strides(&oshape);
+    let kept: Vec<usize> = (0..rank)
+        .filter(|d| !dn.collapsed_slice_dims.contains(d) && !dn.operand_batching_dims.contains(d))
+        .collect();
+    let win_shape: Vec<usize> = kept.iter().map(|&d| slice_sizes[d]).collect();
+    let win_strides: Vec<usize> = kept.iter().map(|&d| st[d]).collect();
+    let woffs = window_offsets(&win_shape, &win_strides);
+    // Per output dim: its stride in the (batch index, window index) it contributes to.
+    let bstr = strides(&indices.shape()[..indices.shape().len() - 1]);
+    let wstr = strides(&win_shape);
+    let (mut bi, mut wi) = (0usize, 0usize);
+    let contrib: Vec<(bool, usize)> = (0..out_shape.len())
+        .map(|i| {
+            if dn.offset_dims.contains(&i) {
+                wi += 1;
+                (true, wstr[wi - 1])
+            } else {
+                bi += 1;
+                (false, bstr[bi - 1])
+            }
+        })
+        .collect();
+    let n: usize = out_shape.iter().product();
+    crate::dispatch_array!(operand, a, T => {
+        let src = slice_of(a);
+        let mut data: Vec<T> = Vec::with_capacity(n);
+        if n > 0 {
+            let fill = gather_fill::<T>();
+            let mut idx = vec![0usize; out_shape.len()];
+            loop {
+                let (mut b, mut w) = (0usize, 0usize);
+                for (&i, &(is_win, s)) in idx.iter().zip(&contrib) {
+                    if is_win { w += i * s } else { b += i * s }
+                }
+                data.push(match starts[b] {
+                    Some(base) => src[base + woffs[w]],
+                    None => fill,
+                });
+                if !next_index(&mut idx, out_shape) {
+                    break;
+                }
+            }
+        }
+        T::wrap(ArrayD::from_shape_vec(IxDyn(out_shape), data).expect("sizes match"))
+    })
+}
+
+/// Element addition for scatter-add (integers wrap, as XLA).
+trait AddWrapping: Copy {
+    fn add_wrapping(self, other: Self) -> Self;
+}
+impl AddWrapping for f32 {
+    fn add_wrapping(self, o: f32) -> f32 {
+        self + o
+    }
+}
+impl AddWrapping for f64 {
+    fn add_wrapping(self, o: f64) -> f64 {
+        self + o
+    }
+}
+impl AddWrapping for i32 {
+    fn add_wrapping(self, o: i32) -> i32 {
+        self.wrapping_add(o)
+    }
+}
+impl AddWrapping for u32 {
+    fn add_wrapping(self, o: u32) -> u32 {
+        self.wrapping_add(o)
+    }
+}
+
+fn scatter_add_typed<T: ArrayElement + AddWrapping>(
+    a: &ArrayD<T>,
+    u: &ArrayD<T>,
+    starts: &[Option<usize>],
+    contrib: &[(bool, usize)],
+    woffs: &[usize],
+) -> ArrayData {
+    let mut out = a.clone();
+    let dst = out.as_slice_mut().expect("standard layout");
+    let ushape = u.shape();
+    if !u.is_empty() {
+        let mut idx = vec![0usize; ushape.len()];
+        for &v in slice_of(u) {
+            let (mut b, mut w) = (0usize, 0usize);
+            for (&i, &(is_win, s)) in idx.iter().zip(contrib) {
+                if is_win {
+                    w += i * s
+                } else {
+                    b += i * s
+                }
+            }
+            if let Some(base) = starts[b] {
+                let p = base + woffs[w];
+                dst[p] = dst[p].add_wrapping(v);
+            }
+            next_index(&mut idx, ushape);
+        }
+    }
+    T::wrap(out)
+}
+
+/// XLA scatter with an add combiner (index vector = last dim of `indices`).
+pub fn eval_scatter_add(
+    operand: &ArrayData,
+    indices: &ArrayData,
+    updates: &ArrayData,
+    dn: &ScatterDimensionNumbers,
+    mode: GatherScatterMode,
+) -> ArrayData {
+    let oshape = operand.shape().to_vec();
+    let ushape = updates.shape().to_vec();
+    let rank = oshape.len();
+    // Window extent per operand dim: 1 for inserted/batching dims, else the update's size.
+    let kept: Vec<usize> = (0..rank)
+        .filter(|d| !dn.inserted_window_dims.contains(d) && !dn.operand_batching_dims.contains(d))
+        .collect();
+    let mut window = vec![1usize; rank];
+    for (&d, &ud) in kept.iter().zip(&dn.update_window_dims) {
+        window[d] = ushape[ud];
+    }
+    let batching: Vec<(usize, usize)> = dn
+        .operand_batching_dims
+        .iter()
+        .copied()
+        .zip(dn.scatter_indices_batching_dims.iter().copied())
+        .collect();
+    let starts = window_starts(
+        &oshape,
+        indices,
+        &dn.scatter_dims_to_operand_dims,
+        &batching,
+        &window,
+        mode == GatherScatterMode::Clip,
+    );
+    let st = strides(&oshape);
+    let win_shape: Vec<usize> = kept.iter().map(|&d| window[d]).collect();
+    let win_strides: Vec<usize> = kept.iter().map(|&d| st[d]).collect();
+    let woffs = window_offsets(&win_shape, &win_strides);
+    let bstr = strides(&indices.shape()[..indices.shape().len() - 1]);
+    let wstr = strides(&win_shape);
+    let (mut bi, mut wi) = (0usize, 0usize);
+    let contrib: Vec<(bool, usize)> = (0..ushape.len())
+        .map(|i| {
+            if dn.update_window_dims.contains(&i) {
+                wi += 1;
+                (true, wstr[wi - 1])
+            } else {
+                bi += 1;
+                (false, bstr[bi - 1])
+            }
+        })
+        .collect();
+    match (operand, updates) {
+        (ArrayData::F32(a), ArrayData::F32(u)) => {
+            scatter_add_typed(a, u, &starts, &contrib, &woffs)
+        }
+        (ArrayData::F64(a), ArrayData::F64(u)) => {
+            scatter_add_typed(a, u, &starts, &contrib, &woffs)
+        }
+        (ArrayData::I32(a), ArrayData::I32(u)) => {
+            scatter_add_typed(a, u, &starts, &contrib, &woffs)
+        }
+        (ArrayData::U32(a), ArrayData::U32(u)) => {
+            scatter_add_typed(a, u, &starts, &contrib, &woffs)
+        }
+        _ => unreachable!("dtypes checked by abstract_eval"),
+    }
+}
