@@ -226,39 +226,35 @@ impl LinearArg {
     }
 }
 
-/// A primitive with its params. Cheap to clone, comparable and hashable (jit cache keys
-/// and common-subexpression elimination use this).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Prim {
-    Unary(UnaryOp),
-    Binary(BinaryOp),
-    Elementwise(ElementwiseOp),
-    Reduce(ReduceOp),
-    Cumulative(CumulativeOp),
-    Shape(ShapeOp),
-    Index(IndexOp),
-    Sort(Sort),
-    Dot(DotGeneral),
-    Conv(ConvGeneralDilated),
-    Window(ReduceWindow),
-    SelectWindow(window::SelectWindow),
-    Call(CallOp),
-    Collective(collective::Collective),
-    Cond(cond::CondOp),
-    Loop(loops::LoopOp),
-    Bits(bits::BitsOp),
-}
+/// Declares [`Prim`] (one variant per family), `From<Family> for Prim`, and `delegate!`
+/// (a `match` forwarding a rule to the family), from one list of families. `$d` is a `$`
+/// token, so the generated `delegate!` can have metavariables of its own.
+macro_rules! prim_families {
+    ($d:tt $($V:ident($T:ty)),* $(,)?) => {
+        /// A primitive with its params. Cheap to clone, comparable and hashable (jit cache
+        /// keys and common-subexpression elimination use this).
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub enum Prim {
+            $($V($T),)*
+        }
 
-macro_rules! prim_from {
-    ($($V:ident($T:ty)),* $(,)?) => {$(
-        impl From<$T> for Prim {
+        $(impl From<$T> for Prim {
             fn from(p: $T) -> Prim {
                 Prim::$V(p)
             }
+        })*
+
+        macro_rules! delegate {
+            ($d self:ident, $d p:ident => $d e:expr) => {
+                match $d self {
+                    $(Prim::$V($d p) => $d e,)*
+                }
+            };
         }
-    )*};
+    };
 }
-prim_from!(
+
+prim_families!($
     Unary(UnaryOp),
     Binary(BinaryOp),
     Elementwise(ElementwiseOp),
@@ -277,30 +273,6 @@ prim_from!(
     Loop(loops::LoopOp),
     Bits(bits::BitsOp),
 );
-
-macro_rules! delegate {
-    ($self:ident, $p:ident => $e:expr) => {
-        match $self {
-            Prim::Unary($p) => $e,
-            Prim::Binary($p) => $e,
-            Prim::Elementwise($p) => $e,
-            Prim::Reduce($p) => $e,
-            Prim::Cumulative($p) => $e,
-            Prim::Shape($p) => $e,
-            Prim::Index($p) => $e,
-            Prim::Sort($p) => $e,
-            Prim::Dot($p) => $e,
-            Prim::Conv($p) => $e,
-            Prim::Window($p) => $e,
-            Prim::SelectWindow($p) => $e,
-            Prim::Call($p) => $e,
-            Prim::Collective($p) => $e,
-            Prim::Cond($p) => $e,
-            Prim::Loop($p) => $e,
-            Prim::Bits($p) => $e,
-        }
-    };
-}
 
 impl PrimRules for Prim {
     fn name(&self) -> &'static str {
