@@ -33,12 +33,7 @@ pub(crate) fn fusible(prim: &Prim, ins: &[Aval], outs: &[Aval]) -> bool {
         return false;
     }
     match prim {
-        Prim::Unary(op) => {
-            !matches!(
-                op,
-                UnaryOp::IsFinite | UnaryOp::Not | UnaryOp::StopGradient | UnaryOp::Copy
-            ) && float(&ins[0])
-        }
+        Prim::Unary(op) => op.is_float_math() && float(&ins[0]),
         Prim::Binary(op) => {
             !matches!(
                 op,

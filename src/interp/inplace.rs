@@ -141,8 +141,7 @@ fn select_n(ins: &mut SmallVec<[Tensor; 3]>) -> Option<Outputs> {
 }
 
 fn unary(op: UnaryOp, ins: &mut SmallVec<[Tensor; 3]>) -> Option<Outputs> {
-    use UnaryOp::*;
-    if matches!(op, IsFinite | Not | StopGradient | Copy) {
+    if !op.is_float_math() {
         return None;
     }
     let [x] = &mut ins[..] else { return None };

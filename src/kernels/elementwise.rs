@@ -12,7 +12,7 @@ use crate::ops::UnaryOp;
 #[track_caller]
 fn check_unary(op: UnaryOp, fname: &str, src: usize, dst: usize) {
     assert!(
-        !matches!(op, UnaryOp::Not | UnaryOp::IsFinite),
+        op.is_float_to_float(),
         "{fname}: {op:?} is not a float-to-float op (called from {})",
         std::panic::Location::caller()
     );
@@ -24,8 +24,8 @@ fn check_unary(op: UnaryOp, fname: &str, src: usize, dst: usize) {
     );
 }
 
-/// `dst[i] = op(src[i])` for every float-to-float [`UnaryOp`] (all but `Not` and
-/// `IsFinite`), with the same values as evaluating the primitive on an f32 array. Exp,
+/// `dst[i] = op(src[i])` for every float-to-float [`UnaryOp`]
+/// ([`UnaryOp::is_float_to_float`]: all but `Not` and `IsFinite`), with the same values as evaluating the primitive on an f32 array. Exp,
 /// expm1, log, log1p, tanh, logistic, erf and the arithmetic ops run vectorized (AVX-512 or
 /// AVX2+FMA when the CPU has them, chosen once per process); the rest call libm per element.
 /// Meant for cache-sized chunks of fused loops.

@@ -22,7 +22,7 @@
 use super::elementwise::{log1p_f32, log_f32};
 use super::simd::{Fused, Mad, SimdLevel, Split};
 use super::vmath;
-use crate::ops::unary::{float_op, RoundingMethod, UnaryOp};
+use crate::ops::unary::{float_op, RoundingMethod, SpecialFloat, UnaryOp};
 
 /// Elements per block of the in-place maps (a stack copy that stays in L1).
 const BLOCK: usize = 1024;
@@ -35,7 +35,7 @@ fn map<T: Copy>(src: &[T], dst: &mut [T], f: impl Fn(T) -> T) {
 }
 
 /// `x ** y` over a slice, one vectorized pass per bit of `y` (the same products, in the same
-/// order, as the scalar `prims::unary::integer_pow`, so the values are identical).
+/// order, as the scalar `ops::unary::integer_pow`, so the values are identical).
 #[inline(always)]
 fn integer_pow_slice<T: num_traits::Float>(y: i32, src: &[T], dst: &mut [T]) {
     let mut base = [T::zero(); 256];
@@ -76,51 +76,107 @@ fn sign<T: num_traits::Float>(v: T) -> T {
     }
 }
 
-/// The f32 loop body for every op; `M` decides whether multiply-adds are fused.
-#[inline(always)]
-fn body_f32<M: Mad>(op: UnaryOp, src: &[f32], dst: &mut [f32]) {
-    use UnaryOp::*;
-    match op {
-        Neg => map(src, dst, |v| -v),
-        Abs => map(src, dst, f32::abs),
-        Square => map(src, dst, |v| v * v),
-        Sqrt => map(src, dst, f32::sqrt),
-        Rsqrt => map(src, dst, |v| 1.0 / v.sqrt()),
-        Sign => map(src, dst, sign),
-        Floor => map(src, dst, f32::floor),
-        Ceil => map(src, dst, f32::ceil),
-        Round(RoundingMethod::AwayFromZero) => map(src, dst, f32::round),
-        Round(RoundingMethod::ToNearestEven) => map(src, dst, f32::round_ties_even),
-        StopGradient | Copy => dst.copy_from_slice(src),
-        IntegerPow(y) => integer_pow_slice(y, src, dst),
-        Exp => map(src, dst, vmath::exp::<M>),
-        Expm1 => map(src, dst, vmath::expm1::<M>),
-        Log => map(src, dst, log_f32),
-        Log1p => map(src, dst, log1p_f32),
-        Tanh => map(src, dst, vmath::tanh::<M>),
-        Logistic => map(src, dst, vmath::logistic::<M>),
-        Erf => map(src, dst, vmath::erf::<M>),
-        _ => map(src, dst, |v| float_op(op, v)),
+/// The lane types of the slice loops, with each op's per-element kernel: the branch-free
+/// vectorizable forms for f32 ([`vmath`], `M` deciding whether multiply-adds are fused),
+/// the scalar [`float_op`] for f64 (libm per element).
+trait Lane: SpecialFloat {
+    fn exp<M: Mad>(v: Self) -> Self;
+    fn expm1<M: Mad>(v: Self) -> Self;
+    fn log<M: Mad>(v: Self) -> Self;
+    fn log1p<M: Mad>(v: Self) -> Self;
+    fn tanh<M: Mad>(v: Self) -> Self;
+    fn logistic<M: Mad>(v: Self) -> Self;
+    fn erf<M: Mad>(v: Self) -> Self;
+}
+
+impl Lane for f32 {
+    #[inline(always)]
+    fn exp<M: Mad>(v: f32) -> f32 {
+        vmath::exp::<M>(v)
+    }
+    #[inline(always)]
+    fn expm1<M: Mad>(v: f32) -> f32 {
+        vmath::expm1::<M>(v)
+    }
+    #[inline(always)]
+    fn log<M: Mad>(v: f32) -> f32 {
+        log_f32(v)
+    }
+    #[inline(always)]
+    fn log1p<M: Mad>(v: f32) -> f32 {
+        log1p_f32(v)
+    }
+    #[inline(always)]
+    fn tanh<M: Mad>(v: f32) -> f32 {
+        vmath::tanh::<M>(v)
+    }
+    #[inline(always)]
+    fn logistic<M: Mad>(v: f32) -> f32 {
+        vmath::logistic::<M>(v)
+    }
+    #[inline(always)]
+    fn erf<M: Mad>(v: f32) -> f32 {
+        vmath::erf::<M>(v)
     }
 }
 
-/// The f64 loop body: the simple ops vectorize; transcendentals call libm per element.
+impl Lane for f64 {
+    #[inline(always)]
+    fn exp<M: Mad>(v: f64) -> f64 {
+        float_op(UnaryOp::Exp, v)
+    }
+    #[inline(always)]
+    fn expm1<M: Mad>(v: f64) -> f64 {
+        float_op(UnaryOp::Expm1, v)
+    }
+    #[inline(always)]
+    fn log<M: Mad>(v: f64) -> f64 {
+        float_op(UnaryOp::Log, v)
+    }
+    #[inline(always)]
+    fn log1p<M: Mad>(v: f64) -> f64 {
+        float_op(UnaryOp::Log1p, v)
+    }
+    #[inline(always)]
+    fn tanh<M: Mad>(v: f64) -> f64 {
+        float_op(UnaryOp::Tanh, v)
+    }
+    #[inline(always)]
+    fn logistic<M: Mad>(v: f64) -> f64 {
+        float_op(UnaryOp::Logistic, v)
+    }
+    #[inline(always)]
+    fn erf<M: Mad>(v: f64) -> f64 {
+        float_op(UnaryOp::Erf, v)
+    }
+}
+
+/// The loop body for every float-to-float op, one `match` outside the loop: the arithmetic
+/// ops as their own vectorizable loops, the transcendentals through [`Lane`], the rest
+/// through [`float_op`] per element.
 #[inline(always)]
-fn body_f64(op: UnaryOp, src: &[f64], dst: &mut [f64]) {
+fn body<T: Lane, M: Mad>(op: UnaryOp, src: &[T], dst: &mut [T]) {
     use UnaryOp::*;
     match op {
         Neg => map(src, dst, |v| -v),
-        Abs => map(src, dst, f64::abs),
+        Abs => map(src, dst, |v| v.abs()),
         Square => map(src, dst, |v| v * v),
-        Sqrt => map(src, dst, f64::sqrt),
-        Rsqrt => map(src, dst, |v| 1.0 / v.sqrt()),
+        Sqrt => map(src, dst, |v| v.sqrt()),
+        Rsqrt => map(src, dst, |v| T::one() / v.sqrt()),
         Sign => map(src, dst, sign),
-        Floor => map(src, dst, f64::floor),
-        Ceil => map(src, dst, f64::ceil),
-        Round(RoundingMethod::AwayFromZero) => map(src, dst, f64::round),
-        Round(RoundingMethod::ToNearestEven) => map(src, dst, f64::round_ties_even),
+        Floor => map(src, dst, |v| v.floor()),
+        Ceil => map(src, dst, |v| v.ceil()),
+        Round(RoundingMethod::AwayFromZero) => map(src, dst, |v| v.round()),
+        Round(RoundingMethod::ToNearestEven) => map(src, dst, |v| v.round_ties_even_()),
         StopGradient | Copy => dst.copy_from_slice(src),
         IntegerPow(y) => integer_pow_slice(y, src, dst),
+        Exp => map(src, dst, <T as Lane>::exp::<M>),
+        Expm1 => map(src, dst, <T as Lane>::expm1::<M>),
+        Log => map(src, dst, <T as Lane>::log::<M>),
+        Log1p => map(src, dst, <T as Lane>::log1p::<M>),
+        Tanh => map(src, dst, <T as Lane>::tanh::<M>),
+        Logistic => map(src, dst, <T as Lane>::logistic::<M>),
+        Erf => map(src, dst, <T as Lane>::erf::<M>),
         _ => map(src, dst, |v| float_op(op, v)),
     }
 }
@@ -130,7 +186,7 @@ fn body_f64(op: UnaryOp, src: &[f64], dst: &mut [f64]) {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn f32_avx2(op: UnaryOp, src: &[f32], dst: &mut [f32]) {
-    body_f32::<Fused>(op, src, dst)
+    body::<f32, Fused>(op, src, dst)
 }
 
 /// # Safety
@@ -138,7 +194,7 @@ unsafe fn f32_avx2(op: UnaryOp, src: &[f32], dst: &mut [f32]) {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
 unsafe fn f32_avx512(op: UnaryOp, src: &[f32], dst: &mut [f32]) {
-    body_f32::<Fused>(op, src, dst)
+    body::<f32, Fused>(op, src, dst)
 }
 
 /// # Safety
@@ -146,7 +202,7 @@ unsafe fn f32_avx512(op: UnaryOp, src: &[f32], dst: &mut [f32]) {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn f64_avx2(op: UnaryOp, src: &[f64], dst: &mut [f64]) {
-    body_f64(op, src, dst)
+    body::<f64, Fused>(op, src, dst)
 }
 
 /// # Safety
@@ -154,7 +210,7 @@ unsafe fn f64_avx2(op: UnaryOp, src: &[f64], dst: &mut [f64]) {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
 unsafe fn f64_avx512(op: UnaryOp, src: &[f64], dst: &mut [f64]) {
-    body_f64(op, src, dst)
+    body::<f64, Fused>(op, src, dst)
 }
 
 /// [`super::elementwise::unary_f32`] at a chosen level (lowered to what the CPU supports);
@@ -170,7 +226,7 @@ pub(crate) fn run_f32(level: SimdLevel, op: UnaryOp, src: &[f32], dst: &mut [f32
         #[cfg(target_arch = "x86_64")]
         // SAFETY: as above, with AVX2 and FMA.
         SimdLevel::Avx2Fma => unsafe { f32_avx2(op, src, dst) },
-        _ => body_f32::<Split>(op, src, dst),
+        _ => body::<f32, Split>(op, src, dst),
     }
 }
 
@@ -186,7 +242,7 @@ pub(crate) fn run_f64(level: SimdLevel, op: UnaryOp, src: &[f64], dst: &mut [f64
         #[cfg(target_arch = "x86_64")]
         // SAFETY: as above, with AVX2 and FMA.
         SimdLevel::Avx2Fma => unsafe { f64_avx2(op, src, dst) },
-        _ => body_f64(op, src, dst),
+        _ => body::<f64, Split>(op, src, dst),
     }
 }
 

@@ -59,6 +59,51 @@ pub enum UnaryOp {
     Copy,
 }
 
+/// What a [`UnaryOp`] does with a float operand: the one classification that the slice
+/// kernels, the fused and in-place interpreters and the primitive's evaluation read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FloatClass {
+    /// Float in, float of the same dtype out, computed by [`float_op`] (or a vectorized
+    /// kernel with the same values).
+    Math,
+    /// The operand's values unchanged, whatever its dtype (`stop_gradient`, `copy`).
+    Identity,
+    /// Float in, bool out (`is_finite`).
+    Predicate,
+    /// Not defined on floats (`not`).
+    NotFloat,
+}
+
+impl UnaryOp {
+    /// How the op treats a float operand (see [`FloatClass`]). A new op computed by
+    /// [`float_op`] needs nothing here.
+    #[inline]
+    pub const fn float_class(self) -> FloatClass {
+        use UnaryOp::*;
+        match self {
+            StopGradient | Copy => FloatClass::Identity,
+            IsFinite => FloatClass::Predicate,
+            Not => FloatClass::NotFloat,
+            _ => FloatClass::Math,
+        }
+    }
+
+    /// Whether the op maps floats to floats of the same dtype (math or identity): what the
+    /// slice kernels (`kernels::elementwise::unary_f32` and friends) accept.
+    #[inline]
+    pub const fn is_float_to_float(self) -> bool {
+        matches!(self.float_class(), FloatClass::Math | FloatClass::Identity)
+    }
+
+    /// Whether the op computes a float from a float ([`FloatClass::Math`]): what fused groups
+    /// and in-place evaluation run (identities are left to the interpreter, which forwards
+    /// or copies the buffer).
+    #[inline]
+    pub const fn is_float_math(self) -> bool {
+        matches!(self.float_class(), FloatClass::Math)
+    }
+}
+
 /// `x ** y` by repeated squaring in the operand's precision.
 pub fn integer_pow<F: Float>(x: F, y: i32) -> F {
     let mut base = x;
@@ -81,7 +126,7 @@ pub fn integer_pow<F: Float>(x: F, y: i32) -> F {
 }
 
 /// One element of a float op, the scalar semantics the vectorized kernels follow (and the
-/// path for ops without one).
+/// path for ops without one). Defined for every op that [`UnaryOp::is_float_to_float`].
 pub(crate) fn float_op<F: SpecialFloat>(op: UnaryOp, v: F) -> F {
     use UnaryOp::*;
     match op {
@@ -134,7 +179,8 @@ pub(crate) fn float_op<F: SpecialFloat>(op: UnaryOp, v: F) -> F {
         ErfInv => v.erf_inv(),
         Lgamma => v.lgamma(),
         Digamma => v.digamma(),
-        Not | IsFinite | StopGradient | Copy => unreachable!("handled before"),
+        StopGradient | Copy => v,
+        Not | IsFinite => unreachable!("{op:?} is not a float-to-float op"),
     }
 }
 
@@ -162,24 +208,30 @@ pub trait SpecialFloat: Float + ArrayElement {
 }
 
 impl SpecialFloat for f32 {
+    #[inline]
     fn erf(self) -> f32 {
         libm::erff(self)
     }
+    #[inline]
     fn lgamma(self) -> f32 {
         libm::lgammaf(self)
     }
+    #[inline]
     fn round_ties_even_(self) -> f32 {
         self.round_ties_even()
     }
 }
 
 impl SpecialFloat for f64 {
+    #[inline]
     fn erf(self) -> f64 {
         libm::erf(self)
     }
+    #[inline]
     fn lgamma(self) -> f64 {
         libm::lgamma(self)
     }
+    #[inline]
     fn round_ties_even_(self) -> f64 {
         self.round_ties_even()
     }

@@ -10,7 +10,7 @@ use crate::tensor::{ArrayData, DType, Tensor};
 use smallvec::smallvec;
 
 pub use crate::ops::unary::{
-    digamma_f64, erf_inv_f64, integer_pow, RoundingMethod, SpecialFloat, UnaryOp,
+    digamma_f64, erf_inv_f64, integer_pow, FloatClass, RoundingMethod, SpecialFloat, UnaryOp,
 };
 
 /// Which dtypes an op accepts.
@@ -249,16 +249,16 @@ impl PrimRules for UnaryOp {
 /// Applies `op` to every element of `x`.
 pub fn eval_unary(op: UnaryOp, x: &ArrayData) -> ArrayData {
     use UnaryOp::*;
-    match op {
-        StopGradient | Copy => return x.clone(),
-        IsFinite => {
+    match op.float_class() {
+        FloatClass::Identity => return x.clone(),
+        FloatClass::Predicate => {
             return match x {
                 ArrayData::F32(a) => ArrayData::Bool(a.mapv(|v| v.is_finite())),
                 ArrayData::F64(a) => ArrayData::Bool(a.mapv(|v| v.is_finite())),
                 _ => unreachable!("checked by abstract_eval"),
             }
         }
-        _ => {}
+        FloatClass::Math | FloatClass::NotFloat => {}
     }
     match x {
         ArrayData::F32(a) => ArrayData::F32(float_map(a, |s, d| {
