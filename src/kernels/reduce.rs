@@ -14,11 +14,7 @@
 //! element. The arithmetic has no FMA and a fixed order, so every SIMD level (the loops are
 //! compiled for AVX2 and AVX-512 and chosen at run time) gives bit-identical results.
 //!
-//! Measured through eager `lax::reduce_*` (`cargo bench --bench kernels`, GElem/s, one
-//! thread; a shared machine: load 9 during the "before" run, 3-4 after, so part of the gain
-//! is noise), before (the generic `prims::reduce` fold) → after: sum f32[128,512] axis 0
-//! 7.2 → 10.6, axis 1 6.1 → 11.9; max axis 0 4.5 → 7.3-11.7, axis 1 2.7 → 11.1; f32[10^6]
-//! sum 5.7 → 18.0, max 2.7 → 22.8, min 2.6 → 22.8.
+//! Throughput is measured by `cargo bench --bench kernels` (the reduction rows).
 
 use super::simd::SimdLevel;
 use num_traits::Float;

@@ -74,7 +74,7 @@ pub fn jvp_jaxpr(body: &Arc<Jaxpr>) -> Arc<Jaxpr> {
 /// A jaxpr linearized: `primal` maps `xs` to `ys ++ residuals`; `tangent` maps
 /// `residuals ++ float-input tangents` to output tangents and is linear in the tangents.
 ///
-/// From [`linearize_jaxpr_nz`] (crate-internal), `primal` takes the values it captured before
+/// From `linearize_jaxpr_nz` (crate-internal), `primal` takes the values it captured before
 /// `xs`, and the tangents and `in_is_float` are those of the differentiated inputs only.
 #[derive(Clone, Debug)]
 pub struct LinearizedJaxpr {
