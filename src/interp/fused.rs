@@ -9,7 +9,7 @@
 use crate::core::{Atom, Aval, Jaxpr, Shape};
 use crate::kernels::elementwise::{for_each_stretched_row, stretch_strides, unary_f32, unary_f64};
 use crate::kernels::reduce::{reduce_f32_into, reduce_f64_into, ReduceKind};
-use crate::prims::binary::{compare, float_op, max_nan, min_nan, NextAfter};
+use crate::prims::binary::{compare, with_float_op, FloatZip, NextAfter};
 use crate::prims::{BinaryOp, ElementwiseOp, Prim, ReduceOp, UnaryOp};
 use crate::tensor::{DType, Tensor};
 use smallvec::SmallVec;
@@ -756,22 +756,28 @@ fn binary<T: Float>(
     lo: usize,
     len: usize,
 ) {
-    use BinaryOp::*;
     with_reg::<T>(regs, r, len, |regs, out| {
         let (a, b) = (
             view::<T>(x, ins, regs, lo, len),
             view::<T>(y, ins, regs, lo, len),
         );
-        match op {
-            Add | AddAny => zip2(a, b, out, |p, q| p + q),
-            Sub => zip2(a, b, out, |p, q| p - q),
-            Mul => zip2(a, b, out, |p, q| p * q),
-            Div => zip2(a, b, out, |p, q| p / q),
-            Max => zip2(a, b, out, max_nan),
-            Min => zip2(a, b, out, min_nan),
-            _ => zip2(a, b, out, |p, q| float_op(op, p, q)),
-        }
+        with_float_op(op, Zip2 { a, b, out });
     });
+}
+
+/// [`zip2`] as the loop [`with_float_op`] runs.
+struct Zip2<'a, 'o, T> {
+    a: View<'a, T>,
+    b: View<'a, T>,
+    out: &'o mut [T],
+}
+
+impl<T: Copy> FloatZip<T> for Zip2<'_, '_, T> {
+    type Out = ();
+    #[inline(always)]
+    fn zip(self, f: impl Fn(T, T) -> T) {
+        zip2(self.a, self.b, self.out, f)
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -6,7 +6,7 @@
 use crate::core::{Aval, Outputs};
 use crate::kernels::elementwise::{unary_f32_inplace, unary_f64_inplace};
 use crate::kernels::pool;
-use crate::prims::binary::{float_op, max_nan, min_nan};
+use crate::prims::binary::{with_float_op, FloatZip, NextAfter};
 use crate::prims::elementwise::ElementwiseOp;
 use crate::prims::shape::ShapeOp;
 use crate::prims::{BinaryOp, Prim, UnaryOp};
@@ -186,32 +186,38 @@ fn binary(op: BinaryOp, ins: &mut SmallVec<[Tensor; 3]>) -> Option<Outputs> {
     Some(smallvec![dst.clone()])
 }
 
-/// `dst[i] = op(dst[i], o[i])` (or `op(o[i], dst[i])`), with the common ops as their own
-/// loops so they vectorize; the same arithmetic as `eval_binary`, so results are bitwise equal.
-fn zip_float<F: num_traits::Float + crate::prims::binary::NextAfter>(
+/// `dst[i] = op(dst[i], o[i])` (or `op(o[i], dst[i])`), the op chosen outside the loop
+/// ([`with_float_op`]) so the common ones vectorize; the same arithmetic as `eval_binary`, so
+/// results are bitwise equal.
+fn zip_float<F: num_traits::Float + NextAfter>(
     op: BinaryOp,
     dst: &mut [F],
     o: &[F],
     dst_is_lhs: bool,
 ) {
-    use BinaryOp::*;
-    fn each<F: Copy>(dst: &mut [F], o: &[F], f: impl Fn(F, F) -> F) {
-        for (d, &v) in dst.iter_mut().zip(o) {
-            *d = f(*d, v);
+    with_float_op(op, Each { dst, o, dst_is_lhs })
+}
+
+/// The in-place loop [`with_float_op`] runs: `dst` is the left operand or the right one.
+struct Each<'a, F> {
+    dst: &'a mut [F],
+    o: &'a [F],
+    dst_is_lhs: bool,
+}
+
+impl<F: Copy> FloatZip<F> for Each<'_, F> {
+    type Out = ();
+    #[inline(always)]
+    fn zip(self, f: impl Fn(F, F) -> F) {
+        fn each<F: Copy>(dst: &mut [F], o: &[F], f: impl Fn(F, F) -> F) {
+            for (d, &v) in dst.iter_mut().zip(o) {
+                *d = f(*d, v);
+            }
         }
-    }
-    match (op, dst_is_lhs) {
-        (Add | AddAny, _) => each(dst, o, |p, q| p + q),
-        (Mul, _) => each(dst, o, |p, q| p * q),
-        (Sub, true) => each(dst, o, |p, q| p - q),
-        (Sub, false) => each(dst, o, |q, p| p - q),
-        (Div, true) => each(dst, o, |p, q| p / q),
-        (Div, false) => each(dst, o, |q, p| p / q),
-        (Max, true) => each(dst, o, max_nan),
-        (Max, false) => each(dst, o, |q, p| max_nan(p, q)),
-        (Min, true) => each(dst, o, min_nan),
-        (Min, false) => each(dst, o, |q, p| min_nan(p, q)),
-        (_, true) => each(dst, o, |p, q| float_op(op, p, q)),
-        (_, false) => each(dst, o, |q, p| float_op(op, p, q)),
+        if self.dst_is_lhs {
+            each(self.dst, self.o, f)
+        } else {
+            each(self.dst, self.o, |q, p| f(p, q))
+        }
     }
 }

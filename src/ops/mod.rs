@@ -3,6 +3,7 @@
 //! kernels and the primitives, which both read them: a kernel sees these, never a primitive,
 //! a trace or a jaxpr. The primitive families (`prims`) re-export them and add the rules.
 
+pub mod binary;
 pub mod conv;
 pub mod unary;
 pub mod window;
