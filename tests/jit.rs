@@ -9,25 +9,9 @@ use ferrax::random;
 use ferrax::transforms::{compile_log_message, jit_jaxpr, jit_with, JitOptions, Jitted, Signature};
 use std::cell::Cell;
 
-/// Deterministic values in [-1, 1).
-fn vals(n: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
-        .collect()
-}
-
-fn t(shape: &[usize], seed: u64) -> Tensor {
-    Tensor::from_vec(vals(shape.iter().product(), seed), shape)
-}
-
 mod common;
 use common::close::{assert_tensor_close, Tol};
+use common::data::t;
 
 #[track_caller]
 fn assert_close(a: &Tensor, b: &Tensor, tol: f64) {

@@ -4,6 +4,8 @@
 //! another thread (or read after its transformation ended) is reported as escaped, never
 //! resolved to an unrelated trace's variable.
 
+mod common;
+use common::data::t;
 use ferrax::nn::Linear;
 use ferrax::prelude::*;
 use ferrax::transforms::{jit_with, JitOptions, Jitted};
@@ -14,23 +16,6 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 
 const THREADS: usize = 4;
-
-/// Deterministic values in [-1, 1).
-fn vals(n: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
-        .collect()
-}
-
-fn t(shape: &[usize], seed: u64) -> Tensor {
-    Tensor::from_vec(vals(shape.iter().product(), seed), shape)
-}
 
 /// The bits of every leaf, so results compare exactly (NaN-safe, -0.0 distinct from 0.0).
 fn bits<P: PyTree>(x: &P) -> Vec<Vec<u32>> {

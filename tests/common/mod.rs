@@ -4,6 +4,7 @@
 //!
 //! - [`close`]: element-wise comparison of floats with a tolerance, naming the index and both
 //!   values when they differ.
+//! - [`data`]: deterministic f32 inputs (`vals`, `t`).
 //! - [`rng`]: splitmix64, a tiny deterministic generator so one proptest seed describes a
 //!   whole random case.
 //! - [`gather_cases`]: random valid gathers (operand shape, dimension numbers, slice sizes,
@@ -15,6 +16,7 @@
 #![allow(dead_code)]
 
 pub mod close;
+pub mod data;
 pub mod gather_cases;
 pub mod rng;
 pub mod strategies;
