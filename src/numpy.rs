@@ -245,7 +245,7 @@ pub(crate) fn binary(name: &str, op: BinaryOp, a: impl IntoOperand, b: impl Into
         (DType::Bool, BinaryOp::Mul | BinaryOp::Min) => BinaryOp::And,
         _ => op,
     };
-    crate::core::bind1(&crate::prims::Prim::Binary(op), &[a, b])
+    crate::core::bind1(&crate::prims::Prim::new(op), &[a, b])
 }
 
 macro_rules! binary_fns {

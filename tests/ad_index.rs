@@ -478,10 +478,10 @@ fn vjp_of_vjp_of_gather() {
 // ------------------------------------------------------------------------------------------
 
 use ferrax::core::Aval;
-use ferrax::internals::prims::{IndexOp, LinearArg, Prim, PrimRules};
+use ferrax::internals::prims::{IndexOp, LinearArg, Prim};
 
 fn transpose_gather(mode: Mode, ct: &Tensor, idx: &Tensor, n: usize) -> Tensor {
-    let prim = Prim::Index(IndexOp::Gather {
+    let prim = Prim::new(IndexOp::Gather {
         dimension_numbers: take0(),
         slice_sizes: sh(&[1]),
         mode,
@@ -516,7 +516,7 @@ fn gather_transpose_keeps_the_mode() {
         vec![1.0, 0.0, 100.0]
     );
     // A zero cotangent stays symbolic.
-    let prim = Prim::Index(IndexOp::Gather {
+    let prim = Prim::new(IndexOp::Gather {
         dimension_numbers: take0(),
         slice_sizes: sh(&[1]),
         mode: Mode::Clip,
@@ -535,7 +535,7 @@ fn scatter_add_transpose_keeps_the_mode() {
     let idx = Tensor::from_vec(vec![0i32, 5, 2, -1], &[4, 1]);
     let ct = f64s(&[1.0, 10.0, 100.0], &[3]);
     let run = |mode: Mode, operand_linear: bool| {
-        let prim = Prim::Index(IndexOp::ScatterAdd {
+        let prim = Prim::new(IndexOp::ScatterAdd {
             dimension_numbers: scatter0(),
             mode,
         });

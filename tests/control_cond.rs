@@ -68,7 +68,10 @@ fn captured_values_are_hoisted_to_leading_operands() {
     // Captured: w (true branch, traced first is false_fn: v and w) -> two consts, shared.
     let eqn = j.jaxpr.eqns.last().unwrap();
     assert_eq!(eqn.inputs.len(), 1 + 2 + 1, "{j}");
-    let ferrax::internals::prims::Prim::Cond(op) = &eqn.prim else {
+    let Some(op) = eqn
+        .prim
+        .downcast::<ferrax::internals::prims::cond::CondOp>()
+    else {
         panic!("not a cond: {j}")
     };
     for b in &op.branches {

@@ -214,7 +214,7 @@ fn check_jaxpr_accepts_staged_and_rejects_mistyped_jaxprs() {
     let b = bad.new_var(ferrax::core::Aval::new(&[3], DType::I32)); // sin cannot give i32
     bad.invars.push(a);
     bad.eqns.push(Eqn {
-        prim: Prim::Unary(UnaryOp::Sin),
+        prim: Prim::new(UnaryOp::Sin),
         inputs: [Atom::Var(a)].into_iter().collect(),
         outputs: [b].into_iter().collect(),
     });
@@ -228,7 +228,7 @@ fn check_jaxpr_accepts_staged_and_rejects_mistyped_jaxprs() {
     let d = unbound.new_var(ferrax::core::Aval::new(&[], DType::F32));
     unbound.invars.push(a);
     unbound.eqns.push(Eqn {
-        prim: Prim::Binary(BinaryOp::Add),
+        prim: Prim::new(BinaryOp::Add),
         inputs: [Atom::Var(a), Atom::Var(c)].into_iter().collect(),
         outputs: [d].into_iter().collect(),
     });

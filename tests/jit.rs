@@ -502,17 +502,14 @@ fn compile_log_messages() {
 
 #[test]
 fn derived_jaxprs_are_reused_across_calls() {
-    use ferrax::internals::prims::Prim;
+    use ferrax::internals::prims::CallOp;
     let p = wx();
     let g = grad(jit(loss));
     let subs = |j: &ClosedJaxpr| -> Vec<std::sync::Arc<Jaxpr>> {
         j.jaxpr
             .eqns
             .iter()
-            .filter_map(|e| match &e.prim {
-                Prim::Call(op) => Some(op.jaxpr.0.clone()),
-                _ => None,
-            })
+            .filter_map(|e| e.prim.downcast::<CallOp>().map(|op| op.jaxpr.0.clone()))
             .collect()
     };
     let a = subs(&make_jaxpr(&g)(&p));

@@ -254,19 +254,12 @@ fn scan_and_cond_programs() {
 }
 
 fn sub_jaxpr_eqns(j: &Jaxpr) -> usize {
-    use ferrax::internals::prims::{loops::LoopOp, Prim};
+    use ferrax::internals::prims::CallOp;
     j.eqns
         .iter()
-        .map(|e| match &e.prim {
-            Prim::Loop(LoopOp::Scan { jaxpr, .. }) => jaxpr.0.eqns.len(),
-            Prim::Loop(LoopOp::While {
-                cond_jaxpr,
-                body_jaxpr,
-                ..
-            }) => cond_jaxpr.0.eqns.len() + body_jaxpr.0.eqns.len(),
-            Prim::Cond(c) => c.branches.iter().map(|b| b.0.eqns.len()).sum(),
-            _ => 0,
-        })
+        .filter(|e| e.prim.downcast::<CallOp>().is_none())
+        .flat_map(|e| e.prim.sub_jaxprs())
+        .map(|s| s.eqns.len())
         .sum()
 }
 
@@ -391,7 +384,7 @@ proptest! {
 // ---- hand-written jaxprs, one per pass target ---------------------------------------------
 
 use ferrax::core::{Atom, Aval, Eqn, Var};
-use ferrax::internals::prims::{BinaryOp, Prim, PrimRules, UnaryOp};
+use ferrax::internals::prims::{BinaryOp, Prim, UnaryOp};
 
 /// A jaxpr built by hand: one f32[3] input `a`, then `eqns` (prim and inputs; the output
 /// types are what the primitive's shape rule gives).
@@ -432,21 +425,27 @@ fn closed(j: Jaxpr) -> ClosedJaxpr {
     }
 }
 
-const ADD: Prim = Prim::Binary(BinaryOp::Add);
-const MUL: Prim = Prim::Binary(BinaryOp::Mul);
-const SIN: Prim = Prim::Unary(UnaryOp::Sin);
+fn add_prim() -> Prim {
+    Prim::new(BinaryOp::Add)
+}
+fn mul_prim() -> Prim {
+    Prim::new(BinaryOp::Mul)
+}
+fn sin_prim() -> Prim {
+    Prim::new(UnaryOp::Sin)
+}
 
 #[test]
 fn cse_merges_duplicates_with_literals_but_not_other_bits() {
     // b = a * 2; c = a * 2; d = a * -0.0; e = a * 0.0; f = sin b; g = sin c
     let j = build(
         &[
-            (MUL, vec![v(0), lit(2.0)]),
-            (MUL, vec![v(0), lit(2.0)]),
-            (MUL, vec![v(0), lit(-0.0)]),
-            (MUL, vec![v(0), lit(0.0)]),
-            (SIN, vec![v(1)]),
-            (SIN, vec![v(2)]),
+            (mul_prim(), vec![v(0), lit(2.0)]),
+            (mul_prim(), vec![v(0), lit(2.0)]),
+            (mul_prim(), vec![v(0), lit(-0.0)]),
+            (mul_prim(), vec![v(0), lit(0.0)]),
+            (sin_prim(), vec![v(1)]),
+            (sin_prim(), vec![v(2)]),
         ],
         &[3, 4, 5, 6],
     );
@@ -465,10 +464,10 @@ fn constant_fold_and_cse_on_literal_only_equations() {
     // b = 1 + 2; c = 1 + 2; d = a * b; e = a * c: folding makes b, c literals 3.0.
     let j = build(
         &[
-            (ADD, vec![lit(1.0), lit(2.0)]),
-            (ADD, vec![lit(1.0), lit(2.0)]),
-            (MUL, vec![v(0), v(1)]),
-            (MUL, vec![v(0), v(2)]),
+            (add_prim(), vec![lit(1.0), lit(2.0)]),
+            (add_prim(), vec![lit(1.0), lit(2.0)]),
+            (mul_prim(), vec![v(0), v(1)]),
+            (mul_prim(), vec![v(0), v(2)]),
         ],
         &[3, 4],
     );

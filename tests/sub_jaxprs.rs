@@ -4,7 +4,7 @@
 
 use ferrax::core::{check_jaxpr, Aval, Jaxpr};
 use ferrax::internals::passes::optimize_sub_jaxprs;
-use ferrax::internals::prims::{Param, Prim, PrimRules};
+use ferrax::internals::prims::{Param, Prim};
 use ferrax::lax;
 use ferrax::prelude::*;
 use std::sync::Arc;

@@ -478,7 +478,7 @@ impl Window {
         values: &Tensor,
         operand: &Tensor,
     ) -> Tensor {
-        let prim = Prim::SelectWindow(SelectWindow {
+        let prim = Prim::new(SelectWindow {
             kind,
             select_prim,
             window_dimensions: Shape::from_slice(&self.dims),

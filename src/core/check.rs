@@ -3,7 +3,6 @@
 //! the sub-jaxprs of higher-order equations ([`PrimRules::sub_jaxprs`]) check too.
 
 use super::jaxpr::{Atom, Jaxpr, Var};
-use crate::prims::PrimRules;
 
 /// Checks that `jaxpr` and, recursively, the sub-jaxprs of its equations are well formed and
 /// well typed; the error names the equation (and the sub-jaxpr, for an error inside one).

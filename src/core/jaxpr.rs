@@ -2,7 +2,7 @@
 //! `Display` (in `printer.rs`) prints JAX's text format.
 
 use super::aval::Aval;
-use crate::prims::Prim;
+use super::Prim;
 use crate::tensor::Tensor;
 use smallvec::SmallVec;
 use std::sync::Arc;

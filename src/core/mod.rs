@@ -3,14 +3,22 @@
 
 mod aval;
 mod check;
+mod eval;
 mod jaxpr;
+pub(crate) mod nan_check;
+mod primitive;
 mod printer;
 pub(crate) mod staging;
 pub(crate) mod trace;
 
 pub use aval::{Aval, Shape};
 pub use check::check_jaxpr;
+pub use eval::{eval_closed, eval_jaxpr};
 pub use jaxpr::{Atom, ClosedJaxpr, Eqn, Jaxpr, Var};
+pub(crate) use primitive::eval_with_tensors;
+pub use primitive::{
+    ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules, Primitive, SubJaxpr,
+};
 pub use printer::{literal_text, pp_jaxpr};
 pub use staging::{make_jaxpr, trace_to_jaxpr};
 // The trace machinery is crate-internal; `ferrax::internals::trace` re-exports it, unstable.

@@ -4,7 +4,7 @@
 //! land where JAX puts them.
 
 use super::jaxpr::{Atom, Eqn, Jaxpr, Var};
-use crate::prims::{Param, PrimRules};
+use super::Param;
 use crate::tensor::{ArrayData, Tensor};
 use std::collections::{HashMap, HashSet};
 use std::fmt;

@@ -6,7 +6,7 @@ use super::jaxpr::{Atom, ClosedJaxpr, Eqn, Jaxpr, Var};
 use super::trace::{
     current_trace, new_trace_id, with_trace, Avals, Outputs, Trace, TraceId, Tracer,
 };
-use crate::prims::Prim;
+use super::Prim;
 use crate::tensor::Tensor;
 use crate::tree::PyTree;
 use std::cell::RefCell;

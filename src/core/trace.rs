@@ -7,7 +7,7 @@
 //! tracers of any other trace (one that has ended) as escaped.
 
 use super::aval::Aval;
-use crate::prims::{Prim, PrimRules};
+use super::Prim;
 use crate::tensor::{ArrayData, Tensor};
 use smallvec::SmallVec;
 use std::cell::RefCell;
@@ -119,7 +119,7 @@ pub fn bind(prim: &Prim, inputs: &[Tensor]) -> Outputs {
                     )
                 }
             };
-            crate::debug::check_eager(prim, inputs, &outs);
+            super::nan_check::check_eager(prim, inputs, &outs);
             outs
         }
         Some(trace) => {
@@ -131,7 +131,7 @@ pub fn bind(prim: &Prim, inputs: &[Tensor]) -> Outputs {
                     }
                 }
             }
-            let _user_line = crate::debug::note_user_line();
+            let _user_line = super::nan_check::note_user_line();
             trace.process_primitive(prim, inputs, out_avals)
         }
     }

@@ -9,8 +9,9 @@
 use crate::core::{Atom, Aval, Jaxpr, Shape};
 use crate::kernels::elementwise::{for_each_stretched_row, stretch_strides, unary_f32, unary_f64};
 use crate::kernels::reduce::{reduce_f32_into, reduce_f64_into, ReduceKind};
+use crate::passes::fusible_reduction;
 use crate::prims::binary::{compare, with_float_op, FloatZip, NextAfter};
-use crate::prims::{BinaryOp, ElementwiseOp, Prim, ReduceOp, UnaryOp};
+use crate::prims::{family, BinaryOp, ElementwiseOp, Family, Prim, ReduceOp, UnaryOp};
 use crate::tensor::{DType, Tensor};
 use smallvec::SmallVec;
 
@@ -23,82 +24,14 @@ const CHUNK: usize = 1024;
 /// Estimated single-thread ns per element and op above which a group splits across cores.
 const PARALLEL_NS: f64 = 60_000.0;
 
-/// Whether an equation can join a fused group: a float elementwise op (or a comparison /
-/// `select_n` around floats) whose operands have the output's shape or are scalars.
-pub(crate) fn fusible(prim: &Prim, ins: &[Aval], outs: &[Aval]) -> bool {
-    let [out] = outs else { return false };
-    let float = |a: &Aval| matches!(a.dtype, DType::F32 | DType::F64);
-    let shaped = |a: &Aval| a.shape.is_empty() || broadcasts_to(&a.shape, &out.shape);
-    if out.shape.is_empty() || !ins.iter().all(shaped) {
-        return false;
-    }
-    match prim {
-        Prim::Unary(op) => op.is_float_math() && float(&ins[0]),
-        Prim::Binary(op) => {
-            !matches!(
-                op,
-                BinaryOp::And | BinaryOp::Or | BinaryOp::Xor | BinaryOp::Polygamma
-            ) && ins.iter().all(float)
-                && ins[0].dtype == ins[1].dtype
-        }
-        Prim::Elementwise(ElementwiseOp::SelectN) => {
-            ins.len() == 3
-                && ins[0].dtype == DType::Bool
-                && float(&ins[1])
-                && ins[1].dtype == ins[2].dtype
-        }
-        _ => false,
-    }
-}
-
-/// Longest row (elements) a reduction fused into a group may reduce: a chunk holds whole rows.
-const MAX_FUSED_ROW: usize = 4096;
-
-/// If `prim` is a float `reduce_sum`/`max`/`min`/`prod` over trailing axes whose rows fit in
-/// a chunk, the row length: such a reduction can run as the epilogue of the fused group that
-/// computes its operand, row by row with the same kernel (so the same result) as unfused.
-pub(crate) fn fusible_reduction(prim: &Prim, ins: &[Aval]) -> Option<usize> {
-    let Prim::Reduce(r) = prim else { return None };
-    if !matches!(
-        r,
-        ReduceOp::Sum { .. } | ReduceOp::Max { .. } | ReduceOp::Min { .. } | ReduceOp::Prod { .. }
-    ) {
-        return None;
-    }
-    let [x] = ins else { return None };
-    let nd = x.shape.len();
-    let axes = r.axes();
-    let trailing = !axes.is_empty()
-        && axes
-            .iter()
-            .enumerate()
-            .all(|(i, &a)| a == nd - axes.len() + i);
-    let row: usize = x.shape[nd - axes.len().min(nd)..].iter().product();
-    (matches!(x.dtype, DType::F32 | DType::F64)
-        && nd > 0
-        && trailing
-        && (1..=MAX_FUSED_ROW).contains(&row))
-    .then_some(row)
-}
-
 fn reduce_kind(prim: &Prim) -> ReduceKind {
-    match prim {
-        Prim::Reduce(ReduceOp::Sum { .. }) => ReduceKind::Sum,
-        Prim::Reduce(ReduceOp::Max { .. }) => ReduceKind::Max,
-        Prim::Reduce(ReduceOp::Min { .. }) => ReduceKind::Min,
-        Prim::Reduce(ReduceOp::Prod { .. }) => ReduceKind::Prod,
-        p => unreachable!("not a fusible reduction: {p:?}"),
+    match prim.downcast::<ReduceOp>() {
+        Some(ReduceOp::Sum { .. }) => ReduceKind::Sum,
+        Some(ReduceOp::Max { .. }) => ReduceKind::Max,
+        Some(ReduceOp::Min { .. }) => ReduceKind::Min,
+        Some(ReduceOp::Prod { .. }) => ReduceKind::Prod,
+        _ => unreachable!("not a fusible reduction: {prim:?}"),
     }
-}
-
-/// Whether `from` broadcasts to `to` numpy-style (right-aligned, dims equal or 1).
-fn broadcasts_to(from: &[usize], to: &[usize]) -> bool {
-    from.len() <= to.len()
-        && from
-            .iter()
-            .rev()
-            .zip(to.iter().rev())
-            .all(|(&f, &t)| f == t || f == 1)
 }
 
 /// Fills `dst` with elements `lo..lo + dst.len()` of `src` broadcast to `shape` (with
@@ -218,7 +151,8 @@ impl FusedKernel {
         }
         // A reduction reads its operand's register when the chunk is done: keep it alive.
         for e in &body.eqns {
-            if let (Prim::Reduce(_), Some(Atom::Var(v))) = (&e.prim, e.inputs.first()) {
+            if let (Some(_), Some(Atom::Var(v))) = (e.prim.downcast::<ReduceOp>(), e.inputs.first())
+            {
                 last_use[v.0 as usize] = usize::MAX;
             }
         }
@@ -269,7 +203,7 @@ impl FusedKernel {
         for (i, e) in body.eqns.iter().enumerate() {
             let ins: Vec<(Src, DType)> = e.inputs.iter().map(|a| atom(&src_of, a)).collect();
             let out_dtype = body.aval(e.outputs[0]).dtype;
-            if let Prim::Reduce(_) = &e.prim {
+            if e.prim.downcast::<ReduceOp>().is_some() {
                 let in_aval = match &e.inputs[0] {
                     Atom::Var(v) => body.aval(*v).clone(),
                     Atom::Lit(t) => t.aval(),
@@ -284,16 +218,16 @@ impl FusedKernel {
             // Allocated before the inputs' registers are released: an op never writes the
             // register it reads.
             let r = new_reg(out_dtype, &mut free);
-            let op = match &e.prim {
-                Prim::Unary(u) => Op::Unary(*u, lane(ins[0].1), ins[0].0, r),
-                Prim::Binary(b) if b.is_comparison() => {
+            let op = match family(&e.prim) {
+                Family::Unary(u) => Op::Unary(*u, lane(ins[0].1), ins[0].0, r),
+                Family::Binary(b) if b.is_comparison() => {
                     Op::Compare(*b, lane(ins[0].1), ins[0].0, ins[1].0, r)
                 }
-                Prim::Binary(b) => Op::Binary(*b, lane(ins[0].1), ins[0].0, ins[1].0, r),
-                Prim::Elementwise(ElementwiseOp::SelectN) => {
+                Family::Binary(b) => Op::Binary(*b, lane(ins[0].1), ins[0].0, ins[1].0, r),
+                Family::Elementwise(ElementwiseOp::SelectN) => {
                     Op::Select(lane(ins[1].1), ins[0].0, ins[1].0, ins[2].0, r)
                 }
-                p => unreachable!("not fusible: {p:?}"),
+                _ => unreachable!("not fusible: {:?}", e.prim),
             };
             ops.push(op);
             src_of[e.outputs[0].0 as usize] = Some((Src::Reg(r), out_dtype));

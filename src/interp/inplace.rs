@@ -9,7 +9,7 @@ use crate::kernels::pool;
 use crate::prims::binary::{with_float_op, FloatZip, NextAfter};
 use crate::prims::elementwise::ElementwiseOp;
 use crate::prims::shape::ShapeOp;
-use crate::prims::{BinaryOp, Prim, UnaryOp};
+use crate::prims::{family, BinaryOp, Family, Prim, UnaryOp};
 use crate::tensor::{array_from_vec, ArrayData, ArrayElement, Tensor};
 use smallvec::{smallvec, SmallVec};
 
@@ -21,12 +21,12 @@ pub(crate) fn try_inplace(
     ins: &mut SmallVec<[Tensor; 3]>,
     out: &[Aval],
 ) -> Option<Outputs> {
-    match prim {
-        Prim::Unary(op) => unary(*op, ins),
-        Prim::Binary(op) => binary(*op, ins),
-        Prim::Elementwise(ElementwiseOp::SelectN) => select_n(ins),
-        Prim::Shape(ShapeOp::Reshape { .. } | ShapeOp::Squeeze { .. }) => reshape(ins, out),
-        Prim::Shape(ShapeOp::BroadcastInDim { .. }) => splat(ins, out),
+    match family(prim) {
+        Family::Unary(op) => unary(*op, ins),
+        Family::Binary(op) => binary(*op, ins),
+        Family::Elementwise(ElementwiseOp::SelectN) => select_n(ins),
+        Family::Shape(ShapeOp::Reshape { .. } | ShapeOp::Squeeze { .. }) => reshape(ins, out),
+        Family::Shape(ShapeOp::BroadcastInDim { .. }) => splat(ins, out),
         _ => None,
     }
 }

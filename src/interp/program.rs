@@ -26,7 +26,8 @@
 use super::fused::FusedKernel;
 use crate::core::{bind, Atom, Aval, Avals, Jaxpr, Outputs};
 use crate::kernels::pool::recycle;
-use crate::prims::{CallOp, Prim, PrimRules};
+use crate::passes::FusedOp;
+use crate::prims::{family, Family, Prim};
 use crate::tensor::{ArrayData, Tensor};
 use smallvec::SmallVec;
 use std::sync::Arc;
@@ -238,7 +239,7 @@ impl Program {
 
     fn run_here(&self, inputs: Vec<Tensor>) -> Vec<Tensor> {
         // One relaxed load per run; when on, steps run one at a time with their outputs checked.
-        let check_nans = crate::debug::debug_nans();
+        let check_nans = crate::core::nan_check::debug_nans();
         let mut env: Vec<Option<Tensor>> = vec![None; self.n_slots];
         for (&s, t) in self.input_slots.iter().zip(inputs) {
             env[s as usize] = Some(t);
@@ -282,19 +283,14 @@ impl Program {
 }
 
 fn step_kind(prim: &Prim) -> StepKind {
-    match prim {
-        Prim::Call(CallOp {
-            kind: crate::prims::call::CallKind::Jit,
-            jaxpr,
-            ..
-        }) => StepKind::Sub(Arc::new(Program::new(&jaxpr.0))),
-        Prim::Call(CallOp {
-            kind: crate::prims::call::CallKind::Fused,
-            jaxpr,
-            ..
-        }) => StepKind::Fused(Arc::new(FusedKernel::new(&jaxpr.0))),
-        Prim::Call(_) | Prim::Cond(_) | Prim::Loop(_) | Prim::Collective(_) => StepKind::Bind,
-        _ => StepKind::Direct,
+    if let Some(fused) = prim.downcast::<FusedOp>() {
+        StepKind::Fused(Arc::new(FusedKernel::new(&fused.jaxpr.0)))
+    } else if let Some(body) = prim.inlinable_body() {
+        StepKind::Sub(Arc::new(Program::new(body)))
+    } else if !prim.constant_foldable() {
+        StepKind::Bind
+    } else {
+        StepKind::Direct
     }
 }
 
@@ -302,19 +298,19 @@ fn step_kind(prim: &Prim) -> StepKind {
 /// operand for everything else.
 fn estimate_cost(prim: &Prim, ins: &[Aval], outs: &[Aval]) -> f64 {
     let size = |a: &Aval| a.shape.iter().product::<usize>() as f64;
-    match prim {
-        Prim::Dot(_) => {
+    match family(prim) {
+        _ if !prim.sub_jaxprs().is_empty() => 0.0,
+        Family::Dot(_) => {
             // 2 * out elements * contracted size; contracted = lhs size * rhs size / out / batch^2,
             // approximated by sqrt(lhs * rhs * out) for a matmul (exact when batch = 1).
             let (l, r, o) = (size(&ins[0]), size(&ins[1]), size(&outs[0]).max(1.0));
             2.0 * (l * r * o).sqrt() / 100.0
         }
-        Prim::Conv(_) => {
+        Family::Conv(_) => {
             let (r, o) = (size(&ins[1]), size(&outs[0]));
             let out_features = *outs[0].shape.last().unwrap_or(&1) as f64;
             2.0 * o * r / out_features.max(1.0) / 100.0
         }
-        Prim::Call(_) | Prim::Cond(_) | Prim::Loop(_) => 0.0,
         _ => ins.iter().chain(outs).map(size).sum::<f64>() * 0.5,
     }
 }
@@ -377,7 +373,7 @@ fn execute(step: &Step, mut ins: SmallVec<[Tensor; 3]>) -> Outputs {
 /// the group that made it.
 #[cold]
 fn execute_checked(step: &Step, ins: SmallVec<[Tensor; 3]>) -> Outputs {
-    use crate::debug::{first_nan, nan_message, Where};
+    use crate::core::nan_check::{first_nan, nan_message, Where};
     // Holding the operands keeps in-place kernels off them: they stay intact for the message
     // and the re-run.
     let kept = ins.clone();
@@ -386,7 +382,7 @@ fn execute_checked(step: &Step, ins: SmallVec<[Tensor; 3]>) -> Outputs {
         return outs;
     };
     let mut name = step.prim.name().to_string();
-    if let (StepKind::Fused(_), Prim::Call(call)) = (&step.kind, &step.prim) {
+    if let (StepKind::Fused(_), Some(call)) = (&step.kind, step.prim.downcast::<FusedOp>()) {
         Program::new(&call.jaxpr.0).run_here(kept.to_vec());
         // Unreached unless the fused kernel's arithmetic differs from the ops' kernels.
         let ops: Vec<&str> = call.jaxpr.0.eqns.iter().map(|e| e.prim.name()).collect();

@@ -15,7 +15,7 @@ use crate::tensor::{DType, Tensor};
 /// ```
 #[track_caller]
 pub fn shift_left(x: &Tensor, y: &Tensor) -> Tensor {
-    bind1(&Prim::Bits(BitsOp::ShiftLeft), &[x.clone(), y.clone()])
+    bind1(&Prim::new(BitsOp::ShiftLeft), &[x.clone(), y.clone()])
 }
 
 /// `x >> y` filling with zeros (`lax.shift_right_logical`; 0 where `y >= 32`).
@@ -29,7 +29,7 @@ pub fn shift_left(x: &Tensor, y: &Tensor) -> Tensor {
 #[track_caller]
 pub fn shift_right_logical(x: &Tensor, y: &Tensor) -> Tensor {
     bind1(
-        &Prim::Bits(BitsOp::ShiftRightLogical),
+        &Prim::new(BitsOp::ShiftRightLogical),
         &[x.clone(), y.clone()],
     )
 }
@@ -45,7 +45,7 @@ pub fn shift_right_logical(x: &Tensor, y: &Tensor) -> Tensor {
 #[track_caller]
 pub fn shift_right_arithmetic(x: &Tensor, y: &Tensor) -> Tensor {
     bind1(
-        &Prim::Bits(BitsOp::ShiftRightArithmetic),
+        &Prim::new(BitsOp::ShiftRightArithmetic),
         &[x.clone(), y.clone()],
     )
 }
@@ -65,7 +65,7 @@ pub fn shift_right_arithmetic(x: &Tensor, y: &Tensor) -> Tensor {
 #[track_caller]
 pub fn bitcast_convert_type(x: &Tensor, new_dtype: DType) -> Tensor {
     bind1(
-        &Prim::Bits(BitsOp::BitcastConvertType(new_dtype)),
+        &Prim::new(BitsOp::BitcastConvertType(new_dtype)),
         std::slice::from_ref(x),
     )
 }
@@ -82,7 +82,7 @@ pub fn bitcast_convert_type(x: &Tensor, new_dtype: DType) -> Tensor {
 #[track_caller]
 pub fn threefry2x32(k0: &Tensor, k1: &Tensor, x0: &Tensor, x1: &Tensor) -> (Tensor, Tensor) {
     let out = bind(
-        &Prim::Bits(BitsOp::Threefry2x32),
+        &Prim::new(BitsOp::Threefry2x32),
         &[k0.clone(), k1.clone(), x0.clone(), x1.clone()],
     );
     (out[0].clone(), out[1].clone())

@@ -6,7 +6,7 @@ use crate::prims::Prim;
 use crate::tensor::Tensor;
 
 fn collective(x: &Tensor, c: Collective) -> Tensor {
-    bind1(&Prim::Collective(c), std::slice::from_ref(x))
+    bind1(&Prim::new(c), std::slice::from_ref(x))
 }
 
 /// Sum over the batch members of the vmapped axis `axis_name` (every member gets the sum).
@@ -93,7 +93,7 @@ pub fn pmin(x: &Tensor, axis_name: &str) -> Tensor {
 #[track_caller]
 pub fn axis_index(axis_name: &str) -> Tensor {
     bind1(
-        &Prim::Collective(Collective::AxisIndex {
+        &Prim::new(Collective::AxisIndex {
             axis_name: axis_name.to_string(),
         }),
         &[],

@@ -162,7 +162,7 @@ fn bind_branches<P: PyTree, O: PyTree>(
         .map(|d| d.into_inner().expect("branch was traced"))
         .collect();
     check_outputs(what, names, &out_defs, &jaxprs);
-    let op = Prim::Cond(CondOp {
+    let op = Prim::new(CondOp {
         branches: jaxprs.into_iter().map(SubJaxpr).collect(),
     });
     let mut args = Vec::with_capacity(1 + consts.len() + leaves.len());

@@ -12,7 +12,7 @@ macro_rules! unary_fns {
         #[doc = concat!("`", stringify!($name), "` elementwise (`lax.", stringify!($name), "`).\n\n```\nuse ferrax::prelude::*;\nlet x = Tensor::from_vec(vec![0.5f32, 0.25], &[2]);\nassert_eq!(ferrax::lax::", stringify!($name), "(&x).shape(), &[2]);\n```")]
         #[track_caller]
         pub fn $name(x: &Tensor) -> Tensor {
-            bind1(&Prim::Unary(UnaryOp::$op), std::slice::from_ref(x))
+            bind1(&Prim::new(UnaryOp::$op), std::slice::from_ref(x))
         }
     )*};
 }
@@ -36,7 +36,7 @@ unary_fns!(
 /// ```
 #[track_caller]
 pub fn not(x: &Tensor) -> Tensor {
-    bind1(&Prim::Unary(UnaryOp::Not), std::slice::from_ref(x))
+    bind1(&Prim::new(UnaryOp::Not), std::slice::from_ref(x))
 }
 
 /// Rounds to an integral value; `lax.round` rounds half away from zero by default.
@@ -50,10 +50,7 @@ pub fn not(x: &Tensor) -> Tensor {
 /// ```
 #[track_caller]
 pub fn round(x: &Tensor, method: Rounding) -> Tensor {
-    bind1(
-        &Prim::Unary(UnaryOp::Round(method)),
-        std::slice::from_ref(x),
-    )
+    bind1(&Prim::new(UnaryOp::Round(method)), std::slice::from_ref(x))
 }
 
 /// `x ** y` for a constant integer `y`.
@@ -65,10 +62,7 @@ pub fn round(x: &Tensor, method: Rounding) -> Tensor {
 /// ```
 #[track_caller]
 pub fn integer_pow(x: &Tensor, y: i32) -> Tensor {
-    bind1(
-        &Prim::Unary(UnaryOp::IntegerPow(y)),
-        std::slice::from_ref(x),
-    )
+    bind1(&Prim::new(UnaryOp::IntegerPow(y)), std::slice::from_ref(x))
 }
 
 macro_rules! binary_fns {
@@ -76,7 +70,7 @@ macro_rules! binary_fns {
         #[doc = concat!("`", stringify!($name), "` elementwise (`lax.", stringify!($name), "`): same dtypes; equal shapes up to size-1 dims, or a rank-0 operand.\n\n```\nuse ferrax::prelude::*;\nlet x = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);\nassert_eq!(ferrax::lax::", stringify!($name), "(&x, &x).shape(), &[2]);\n```")]
         #[track_caller]
         pub fn $name(x: &Tensor, y: &Tensor) -> Tensor {
-            bind1(&Prim::Binary(BinaryOp::$op), &[x.clone(), y.clone()])
+            bind1(&Prim::new(BinaryOp::$op), &[x.clone(), y.clone()])
         }
     )*};
 }
@@ -97,7 +91,7 @@ binary_fns!(
 /// ```
 #[track_caller]
 pub fn and(x: &Tensor, y: &Tensor) -> Tensor {
-    bind1(&Prim::Binary(BinaryOp::And), &[x.clone(), y.clone()])
+    bind1(&Prim::new(BinaryOp::And), &[x.clone(), y.clone()])
 }
 
 /// Logical/bitwise or.
@@ -109,7 +103,7 @@ pub fn and(x: &Tensor, y: &Tensor) -> Tensor {
 /// ```
 #[track_caller]
 pub fn or(x: &Tensor, y: &Tensor) -> Tensor {
-    bind1(&Prim::Binary(BinaryOp::Or), &[x.clone(), y.clone()])
+    bind1(&Prim::new(BinaryOp::Or), &[x.clone(), y.clone()])
 }
 
 /// Logical/bitwise exclusive or.
@@ -121,7 +115,7 @@ pub fn or(x: &Tensor, y: &Tensor) -> Tensor {
 /// ```
 #[track_caller]
 pub fn xor(x: &Tensor, y: &Tensor) -> Tensor {
-    bind1(&Prim::Binary(BinaryOp::Xor), &[x.clone(), y.clone()])
+    bind1(&Prim::new(BinaryOp::Xor), &[x.clone(), y.clone()])
 }
 
 /// Picks `cases[which]` elementwise (`which`: bool for two cases, or i32).
@@ -138,7 +132,7 @@ pub fn select_n(which: &Tensor, cases: &[Tensor]) -> Tensor {
     let mut inputs = Vec::with_capacity(cases.len() + 1);
     inputs.push(which.clone());
     inputs.extend_from_slice(cases);
-    bind1(&Prim::Elementwise(ElementwiseOp::SelectN), &inputs)
+    bind1(&Prim::new(ElementwiseOp::SelectN), &inputs)
 }
 
 /// Clamps `x` into `[min, max]` (`min`/`max` scalars or `x`'s shape).
@@ -152,7 +146,7 @@ pub fn select_n(which: &Tensor, cases: &[Tensor]) -> Tensor {
 #[track_caller]
 pub fn clamp(min: &Tensor, x: &Tensor, max: &Tensor) -> Tensor {
     bind1(
-        &Prim::Elementwise(ElementwiseOp::Clamp),
+        &Prim::new(ElementwiseOp::Clamp),
         &[min.clone(), x.clone(), max.clone()],
     )
 }
@@ -170,7 +164,7 @@ pub fn convert_element_type(x: &Tensor, dtype: DType) -> Tensor {
         return x.clone();
     }
     bind1(
-        &Prim::Elementwise(ElementwiseOp::ConvertElementType(dtype)),
+        &Prim::new(ElementwiseOp::ConvertElementType(dtype)),
         std::slice::from_ref(x),
     )
 }

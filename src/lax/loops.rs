@@ -183,7 +183,7 @@ pub fn scan_with<C: PyTree, X: PyTree, Y: PyTree>(
         out
     });
     let ydef = ydef.expect("scan body was traced");
-    let prim = Prim::Loop(LoopOp::Scan {
+    let prim = Prim::new(LoopOp::Scan {
         jaxpr: SubJaxpr(jaxpr),
         length,
         num_consts: consts.len(),
@@ -378,7 +378,7 @@ pub fn while_loop<C: PyTree>(
         check_carry("while_loop", &def, &avals, &d, &l);
         l
     });
-    let prim = Prim::Loop(LoopOp::While {
+    let prim = Prim::new(LoopOp::While {
         cond_jaxpr: SubJaxpr(cond_jaxpr),
         body_jaxpr: SubJaxpr(body_jaxpr),
         cond_nconsts: cond_consts.len(),

@@ -18,7 +18,7 @@ fn sh(xs: &[usize]) -> Shape {
 
 #[track_caller]
 fn shape1(x: &Tensor, op: ShapeOp) -> Tensor {
-    bind1(&Prim::Shape(op), std::slice::from_ref(x))
+    bind1(&Prim::new(op), std::slice::from_ref(x))
 }
 
 /// Broadcasts `x` to `shape`: operand dim `i` becomes output dim `broadcast_dimensions[i]`.
@@ -148,7 +148,7 @@ pub fn rev(x: &Tensor, dimensions: &[usize]) -> Tensor {
 #[track_caller]
 pub fn pad(x: &Tensor, padding_value: &Tensor, padding_config: &[(i64, i64, i64)]) -> Tensor {
     bind1(
-        &Prim::Shape(ShapeOp::Pad {
+        &Prim::new(ShapeOp::Pad {
             padding_config: padding_config.to_vec(),
         }),
         &[x.clone(), padding_value.clone()],
@@ -164,7 +164,7 @@ pub fn pad(x: &Tensor, padding_value: &Tensor, padding_config: &[(i64, i64, i64)
 /// ```
 #[track_caller]
 pub fn concatenate(xs: &[Tensor], dimension: usize) -> Tensor {
-    bind1(&Prim::Shape(ShapeOp::Concatenate { dimension }), xs)
+    bind1(&Prim::new(ShapeOp::Concatenate { dimension }), xs)
 }
 
 /// Static slice `[start, limit)` with optional strides.
@@ -200,7 +200,7 @@ pub fn slice(
 #[track_caller]
 pub fn iota(dtype: DType, shape: &[usize], dimension: usize) -> Tensor {
     bind1(
-        &Prim::Shape(ShapeOp::Iota {
+        &Prim::new(ShapeOp::Iota {
             dtype,
             shape: sh(shape),
             dimension,
@@ -214,7 +214,7 @@ macro_rules! reduce_fns {
         #[doc = concat!("`", stringify!($name), "` over `axes` (which disappear).\n\n```\nuse ferrax::prelude::*;\nlet x = Tensor::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], &[2, 2]);\nassert_eq!(ferrax::lax::", stringify!($name), "(&x, &[1]).shape(), &[2]);\n```")]
         #[track_caller]
         pub fn $name(x: &Tensor, axes: &[usize]) -> Tensor {
-            bind1(&Prim::Reduce(ReduceOp::$variant { axes: sh(axes) }), std::slice::from_ref(x))
+            bind1(&Prim::new(ReduceOp::$variant { axes: sh(axes) }), std::slice::from_ref(x))
         }
     )*};
 }
@@ -230,7 +230,7 @@ reduce_fns!(reduce_sum => Sum, reduce_max => Max, reduce_min => Min, reduce_prod
 #[track_caller]
 pub fn argmax(x: &Tensor, axis: usize, index_dtype: DType) -> Tensor {
     bind1(
-        &Prim::Reduce(ReduceOp::Argmax {
+        &Prim::new(ReduceOp::Argmax {
             axes: sh(&[axis]),
             index_dtype,
         }),
@@ -248,7 +248,7 @@ pub fn argmax(x: &Tensor, axis: usize, index_dtype: DType) -> Tensor {
 #[track_caller]
 pub fn argmin(x: &Tensor, axis: usize, index_dtype: DType) -> Tensor {
     bind1(
-        &Prim::Reduce(ReduceOp::Argmin {
+        &Prim::new(ReduceOp::Argmin {
             axes: sh(&[axis]),
             index_dtype,
         }),
@@ -261,7 +261,7 @@ macro_rules! cumulative_fns {
         #[doc = concat!("`", stringify!($name), "` along `axis` (from the end if `reverse`).\n\n```\nuse ferrax::prelude::*;\nlet x = Tensor::from_vec(vec![1.0f32, 2.0, 3.0], &[3]);\nassert_eq!(ferrax::lax::", stringify!($name), "(&x, 0, false).shape(), &[3]);\n```")]
         #[track_caller]
         pub fn $name(x: &Tensor, axis: usize, reverse: bool) -> Tensor {
-            bind1(&Prim::Cumulative(CumulativeOp { kind: CumulativeKind::$kind, axis, reverse }), std::slice::from_ref(x))
+            bind1(&Prim::new(CumulativeOp { kind: CumulativeKind::$kind, axis, reverse }), std::slice::from_ref(x))
         }
     )*};
 }
@@ -284,7 +284,7 @@ pub fn sort(
     num_keys: usize,
 ) -> Vec<Tensor> {
     bind(
-        &Prim::Sort(Sort {
+        &Prim::new(Sort {
             dimension,
             is_stable,
             num_keys,
@@ -307,7 +307,7 @@ pub fn dynamic_slice(x: &Tensor, start_indices: &[Tensor], slice_sizes: &[usize]
     let mut inputs = vec![x.clone()];
     inputs.extend_from_slice(start_indices);
     bind1(
-        &Prim::Index(IndexOp::DynamicSlice {
+        &Prim::new(IndexOp::DynamicSlice {
             slice_sizes: sh(slice_sizes),
         }),
         &inputs,
@@ -326,7 +326,7 @@ pub fn dynamic_slice(x: &Tensor, start_indices: &[Tensor], slice_sizes: &[usize]
 pub fn dynamic_update_slice(x: &Tensor, update: &Tensor, start_indices: &[Tensor]) -> Tensor {
     let mut inputs = vec![x.clone(), update.clone()];
     inputs.extend_from_slice(start_indices);
-    bind1(&Prim::Index(IndexOp::DynamicUpdateSlice), &inputs)
+    bind1(&Prim::new(IndexOp::DynamicUpdateSlice), &inputs)
 }
 
 /// XLA gather.
@@ -348,7 +348,7 @@ pub fn gather(
     slice_sizes: &[usize],
     mode: GatherScatterMode,
 ) -> Tensor {
-    let prim = Prim::Index(IndexOp::Gather {
+    let prim = Prim::new(IndexOp::Gather {
         dimension_numbers,
         slice_sizes: sh(slice_sizes),
         mode,
@@ -377,7 +377,7 @@ pub fn scatter_add(
     dimension_numbers: ScatterDimensionNumbers,
     mode: GatherScatterMode,
 ) -> Tensor {
-    let prim = Prim::Index(IndexOp::ScatterAdd {
+    let prim = Prim::new(IndexOp::ScatterAdd {
         dimension_numbers,
         mode,
     });
@@ -408,7 +408,7 @@ pub fn dot_general(
     preferred_element_type: Option<DType>,
 ) -> Tensor {
     let ((lc, rc), (lb, rb)) = dimension_numbers;
-    let prim = Prim::Dot(DotGeneral {
+    let prim = Prim::new(DotGeneral {
         lhs_contracting: sh(lc),
         rhs_contracting: sh(rc),
         lhs_batch: sh(lb),
@@ -450,7 +450,7 @@ pub struct ConvParams {
 /// ```
 #[track_caller]
 pub fn conv_general_dilated(lhs: &Tensor, rhs: &Tensor, params: &ConvParams) -> Tensor {
-    let prim = Prim::Conv(ConvGeneralDilated {
+    let prim = Prim::new(ConvGeneralDilated {
         window_strides: sh(&params.window_strides),
         padding: params.padding.clone(),
         lhs_dilation: sh(&params.lhs_dilation),
@@ -482,7 +482,7 @@ pub fn reduce_window(
     base_dilation: &[usize],
     window_dilation: &[usize],
 ) -> Tensor {
-    let prim = Prim::Window(ReduceWindow {
+    let prim = Prim::new(ReduceWindow {
         kind,
         window_dimensions: sh(window_dimensions),
         window_strides: sh(window_strides),

@@ -33,7 +33,7 @@ pub fn select_and_gather_add(
     base_dilation: &[usize],
     window_dilation: &[usize],
 ) -> Tensor {
-    let prim = Prim::SelectWindow(SelectWindow {
+    let prim = Prim::new(SelectWindow {
         kind: SelectWindowKind::GatherAdd,
         select_prim,
         window_dimensions: Shape::from_slice(window_dimensions),
@@ -68,7 +68,7 @@ pub fn select_and_scatter_add(
     padding: &[(i64, i64)],
 ) -> Tensor {
     let ones = vec![1; window_dimensions.len()];
-    let prim = Prim::SelectWindow(SelectWindow {
+    let prim = Prim::new(SelectWindow {
         kind: SelectWindowKind::ScatterAdd,
         select_prim,
         window_dimensions: Shape::from_slice(window_dimensions),

@@ -2,7 +2,7 @@
 
 use super::{eval_now, prune_consts, Rewriter};
 use crate::core::{Atom, Aval, ClosedJaxpr, Jaxpr, Var};
-use crate::prims::{Prim, ShapeOp};
+use crate::prims::{family, Family, Prim, ShapeOp};
 use crate::tensor::ArrayData;
 use crate::Tensor;
 use std::collections::HashMap;
@@ -74,21 +74,18 @@ pub(crate) fn fold(jaxpr: &Jaxpr, consts: &[Tensor], new_consts_ok: bool) -> (Ja
         let ins: smallvec::SmallVec<[Atom; 3]> = e.inputs.iter().map(|a| r.get(a)).collect();
         let out_avals: Vec<Aval> = e.outputs.iter().map(|v| jaxpr.aval(*v).clone()).collect();
         let is_splat_def = matches!(
-            (&e.prim, ins.first()),
-            (Prim::Shape(ShapeOp::BroadcastInDim { broadcast_dimensions, .. }), Some(Atom::Lit(_)))
+            (e.prim.downcast::<ShapeOp>(), ins.first()),
+            (Some(ShapeOp::BroadcastInDim { broadcast_dimensions, .. }), Some(Atom::Lit(_)))
                 if broadcast_dimensions.is_empty()
         );
-        let foldable = !matches!(
-            e.prim,
-            Prim::Call(_) | Prim::Cond(_) | Prim::Loop(_) | Prim::Collective(_)
-        ) && !is_splat_def;
+        let foldable = e.prim.constant_foldable() && !is_splat_def;
         if !foldable {
             r.copy_eqn(i, ins);
             continue;
         }
         let elementwise = matches!(
-            e.prim,
-            Prim::Unary(_) | Prim::Binary(_) | Prim::Elementwise(_)
+            family(&e.prim),
+            Family::Unary(_) | Family::Binary(_) | Family::Elementwise(_)
         ) && out_avals.len() == 1;
         if elementwise {
             let splats: Option<Vec<Tensor>> = ins.iter().map(|a| splat(&r, a)).collect();
@@ -111,7 +108,7 @@ pub(crate) fn fold(jaxpr: &Jaxpr, consts: &[Tensor], new_consts_ok: bool) -> (Ja
                     let s = splat(&r, a)?;
                     let aval = r.aval(a);
                     (aval.size() <= FOLD_MAX_ELEMENTS).then(|| {
-                        let b = Prim::Shape(ShapeOp::BroadcastInDim {
+                        let b = Prim::new(ShapeOp::BroadcastInDim {
                             shape: aval.shape.clone(),
                             broadcast_dimensions: Default::default(),
                         });

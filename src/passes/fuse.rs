@@ -2,16 +2,16 @@
 //! call equation, which the jit interpreter runs in a single pass over cache-sized chunks
 //! instead of writing every intermediate array to memory.
 
-use crate::core::{Atom, Aval, Eqn, Jaxpr, Var};
-use crate::interp::fused::{fusible, fusible_reduction};
-use crate::prims::call::{CallKind, SubJaxpr};
-use crate::prims::{CallOp, Prim};
+use super::FusedOp;
+use crate::core::{Atom, Aval, Eqn, Jaxpr, Prim, SubJaxpr, Var};
+use crate::prims::{family, BinaryOp, ElementwiseOp, Family, ReduceOp};
+use crate::tensor::DType;
 use smallvec::SmallVec;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Merges elementwise chains into `fused` equations (groups of at least two equations of
-/// the same output shape; see [`crate::interp::fused`] for which equations qualify), with
+/// the same output shape; see [`fusible`] for which equations qualify), with
 /// trailing-axes reductions of their values (`reduce_sum`/`max`/`min`/`prod` over rows of at
 /// most 4096 elements, as softmax and layer norm do) computed in the same pass. The
 /// result evaluates to the same values. Fused jaxprs are for evaluation: `jit` fuses the
@@ -207,12 +207,78 @@ fn emit_group(
         return; // dead group
     }
     out.eqns.push(Eqn {
-        prim: Prim::Call(CallOp {
-            kind: CallKind::Fused,
-            name: "fused".to_string(),
+        prim: Prim::new(FusedOp {
             jaxpr: SubJaxpr(Arc::new(body)),
         }),
         inputs: external.into_iter().collect(),
         outputs: results.into_iter().collect(),
     });
+}
+
+/// Whether an equation can join a fused group: a float elementwise op (or a comparison /
+/// `select_n` around floats) whose operands have the output's shape or are scalars.
+pub fn fusible(prim: &Prim, ins: &[Aval], outs: &[Aval]) -> bool {
+    let [out] = outs else { return false };
+    let float = |a: &Aval| matches!(a.dtype, DType::F32 | DType::F64);
+    let shaped = |a: &Aval| a.shape.is_empty() || broadcasts_to(&a.shape, &out.shape);
+    if out.shape.is_empty() || !ins.iter().all(shaped) {
+        return false;
+    }
+    match family(prim) {
+        Family::Unary(op) => op.is_float_math() && float(&ins[0]),
+        Family::Binary(op) => {
+            !matches!(
+                op,
+                BinaryOp::And | BinaryOp::Or | BinaryOp::Xor | BinaryOp::Polygamma
+            ) && ins.iter().all(float)
+                && ins[0].dtype == ins[1].dtype
+        }
+        Family::Elementwise(ElementwiseOp::SelectN) => {
+            ins.len() == 3
+                && ins[0].dtype == DType::Bool
+                && float(&ins[1])
+                && ins[1].dtype == ins[2].dtype
+        }
+        _ => false,
+    }
+}
+
+/// Longest row (elements) a reduction fused into a group may reduce: a chunk holds whole rows.
+const MAX_FUSED_ROW: usize = 4096;
+
+/// If `prim` is a float `reduce_sum`/`max`/`min`/`prod` over trailing axes whose rows fit in
+/// a chunk, the row length: such a reduction can run as the epilogue of the fused group that
+/// computes its operand, row by row with the same kernel (so the same result) as unfused.
+pub fn fusible_reduction(prim: &Prim, ins: &[Aval]) -> Option<usize> {
+    let r = prim.downcast::<ReduceOp>()?;
+    if !matches!(
+        r,
+        ReduceOp::Sum { .. } | ReduceOp::Max { .. } | ReduceOp::Min { .. } | ReduceOp::Prod { .. }
+    ) {
+        return None;
+    }
+    let [x] = ins else { return None };
+    let nd = x.shape.len();
+    let axes = r.axes();
+    let trailing = !axes.is_empty()
+        && axes
+            .iter()
+            .enumerate()
+            .all(|(i, &a)| a == nd - axes.len() + i);
+    let row: usize = x.shape[nd - axes.len().min(nd)..].iter().product();
+    (matches!(x.dtype, DType::F32 | DType::F64)
+        && nd > 0
+        && trailing
+        && (1..=MAX_FUSED_ROW).contains(&row))
+    .then_some(row)
+}
+
+/// Whether `from` broadcasts to `to` numpy-style (right-aligned, dims equal or 1).
+fn broadcasts_to(from: &[usize], to: &[usize]) -> bool {
+    from.len() <= to.len()
+        && from
+            .iter()
+            .rev()
+            .zip(to.iter().rev())
+            .all(|(&f, &t)| f == t || f == 1)
 }

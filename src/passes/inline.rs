@@ -5,7 +5,6 @@
 
 use super::Rewriter;
 use crate::core::{Atom, Aval, Jaxpr};
-use crate::prims::call::CallKind;
 use crate::prims::Prim;
 use smallvec::SmallVec;
 
@@ -40,16 +39,7 @@ pub fn inline_calls(j: &Jaxpr) -> Jaxpr {
 
 /// The body of a call that evaluates exactly like it.
 fn inlinable(prim: &Prim) -> Option<&Jaxpr> {
-    match prim {
-        Prim::Call(c) => match c.kind {
-            CallKind::CustomJvp { .. }
-            | CallKind::CustomVjp { .. }
-            | CallKind::Checkpoint { .. }
-            | CallKind::Jit => Some(&c.jaxpr.0),
-            CallKind::CustomLin { .. } | CallKind::Fused => None,
-        },
-        _ => None,
-    }
+    prim.inlinable_body().map(|j| &**j)
 }
 
 /// Emits `body` (closed: captured values are its leading invars) applied to `inputs` (atoms

@@ -27,6 +27,7 @@ mod cse;
 mod dce;
 mod fold;
 mod fuse;
+mod fused_prim;
 mod inline;
 mod simplify;
 mod sub;
@@ -35,7 +36,8 @@ pub use cse::cse;
 pub use dce::dce;
 pub(crate) use dce::dce_for_outputs;
 pub use fold::{constant_fold, FOLD_MAX_ELEMENTS};
-pub use fuse::fuse;
+pub use fuse::{fuse, fusible, fusible_reduction};
+pub use fused_prim::FusedOp;
 pub use inline::inline_calls;
 pub use simplify::simplify;
 pub use sub::optimize_sub_jaxprs;
@@ -191,9 +193,9 @@ impl<'a> Rewriter<'a> {
             Atom::Lit(t) => Some(t.clone()),
             Atom::Var(_) => {
                 let e = self.def(a)?;
-                match (&e.prim, e.inputs.first()?) {
+                match (e.prim.downcast::<ShapeOp>(), e.inputs.first()?) {
                     (
-                        Prim::Shape(ShapeOp::BroadcastInDim {
+                        Some(ShapeOp::BroadcastInDim {
                             broadcast_dimensions,
                             ..
                         }),
@@ -212,7 +214,7 @@ impl<'a> Rewriter<'a> {
         if aval.ndim() == 0 {
             return Atom::Lit(lit);
         }
-        let prim = Prim::Shape(ShapeOp::BroadcastInDim {
+        let prim = Prim::new(ShapeOp::BroadcastInDim {
             shape: aval.shape.clone(),
             broadcast_dimensions: Shape::new(),
         });

@@ -3,7 +3,9 @@
 use super::fold::splat;
 use super::{eval_now, scalar, Rewriter};
 use crate::core::{Atom, Aval, Jaxpr, Shape};
-use crate::prims::{BinaryOp, DotGeneral, ElementwiseOp, Prim, ReduceOp, ShapeOp, UnaryOp};
+use crate::prims::{
+    family, BinaryOp, DotGeneral, ElementwiseOp, Family, Prim, ReduceOp, ShapeOp, UnaryOp,
+};
 use crate::DType;
 use smallvec::{smallvec, SmallVec};
 
@@ -64,18 +66,20 @@ fn is_iota(p: &[usize]) -> bool {
 /// The rewrite of one equation, or `None` to keep it.
 fn rewrite(r: &mut Rewriter, prim: &Prim, ins: &[Atom], out: &Aval) -> Option<Atom> {
     let same = |r: &Rewriter, a: &Atom| r.aval(a) == *out;
-    match prim {
+    match family(prim) {
         // `stop_gradient` stays: jit's call equation runs the optimized jaxpr, and
         // differentiating it (`grad(jit(f))`) must still see the stop.
-        Prim::Unary(UnaryOp::Copy) => Some(ins[0].clone()),
-        Prim::Elementwise(ElementwiseOp::ConvertElementType(d)) if r.aval(&ins[0]).dtype == *d => {
+        Family::Unary(UnaryOp::Copy) => Some(ins[0].clone()),
+        Family::Elementwise(ElementwiseOp::ConvertElementType(d))
+            if r.aval(&ins[0]).dtype == *d =>
+        {
             Some(ins[0].clone())
         }
-        Prim::Unary(UnaryOp::Neg) => match r.def(&ins[0]) {
-            Some(e) if e.prim == Prim::Unary(UnaryOp::Neg) => Some(e.inputs[0].clone()),
+        Family::Unary(UnaryOp::Neg) => match r.def(&ins[0]) {
+            Some(e) if e.prim.is(&UnaryOp::Neg) => Some(e.inputs[0].clone()),
             _ => None,
         },
-        Prim::Binary(op) => {
+        Family::Binary(op) => {
             let (a, b) = (&ins[0], &ins[1]);
             let zero = |r: &Rewriter, x: &Atom| is_value(r, x, 0.0);
             let one = |r: &Rewriter, x: &Atom| is_value(r, x, 1.0);
@@ -93,12 +97,7 @@ fn rewrite(r: &mut Rewriter, prim: &Prim, ins: &[Atom], out: &Aval) -> Option<At
                     if zero(r, b) && same(r, a) {
                         Some(a.clone())
                     } else if zero(r, a) && same(r, b) && out.dtype != DType::U32 {
-                        Some(emit1(
-                            r,
-                            Prim::Unary(UnaryOp::Neg),
-                            smallvec![b.clone()],
-                            out,
-                        ))
+                        Some(emit1(r, Prim::new(UnaryOp::Neg), smallvec![b.clone()], out))
                     } else {
                         None
                     }
@@ -128,18 +127,18 @@ fn rewrite(r: &mut Rewriter, prim: &Prim, ins: &[Atom], out: &Aval) -> Option<At
             let lit_b = matches!(b, Atom::Var(_)).then(|| splat(r, b)).flatten();
             let same_shape = |r: &Rewriter, x: &Atom| r.aval(x).shape == out.shape;
             if let (Some(c), true) = (lit_a, same_shape(r, b)) {
-                let p = Prim::Binary(*op);
+                let p = Prim::new(*op);
                 Some(emit1(r, p, smallvec![Atom::Lit(c), b.clone()], out))
             } else if let (Some(c), true) = (lit_b, same_shape(r, a)) {
-                let p = Prim::Binary(*op);
+                let p = Prim::new(*op);
                 Some(emit1(r, p, smallvec![a.clone(), Atom::Lit(c)], out))
             } else {
                 None
             }
         }
         // `iota` has no operand and nothing to simplify.
-        Prim::Shape(op) if !ins.is_empty() => rewrite_shape(r, op, &ins[0], out),
-        Prim::Reduce(ReduceOp::Sum { axes }) => {
+        Family::Shape(op) if !ins.is_empty() => rewrite_shape(r, op, &ins[0], out),
+        Family::Reduce(ReduceOp::Sum { axes }) => {
             let a = &ins[0];
             if axes.is_empty() {
                 return Some(a.clone());
@@ -152,20 +151,17 @@ fn rewrite(r: &mut Rewriter, prim: &Prim, ins: &[Atom], out: &Aval) -> Option<At
                     new_sizes: out.shape.clone(),
                 };
                 return rewrite_shape(r, &op, a, out)
-                    .or_else(|| Some(emit1(r, Prim::Shape(op), smallvec![a.clone()], out)));
+                    .or_else(|| Some(emit1(r, Prim::new(op), smallvec![a.clone()], out)));
             }
             if let Some(c) = splat(r, a) {
-                let m = eval_now(
-                    &Prim::Binary(BinaryOp::Mul),
-                    &[c, scalar(n as f64, out.dtype)],
-                );
+                let m = eval_now(&Prim::new(BinaryOp::Mul), &[c, scalar(n as f64, out.dtype)]);
                 return Some(r.splat_atom(m[0].clone(), out));
             }
             let e = r.def(a)?;
-            let Prim::Shape(ShapeOp::BroadcastInDim {
+            let Some(ShapeOp::BroadcastInDim {
                 shape,
                 broadcast_dimensions: bd,
-            }) = &e.prim
+            }) = e.prim.downcast::<ShapeOp>()
             else {
                 return None;
             };
@@ -184,12 +180,7 @@ fn rewrite(r: &mut Rewriter, prim: &Prim, ins: &[Atom], out: &Aval) -> Option<At
                 Some(y)
             } else {
                 let lit = Atom::Lit(scalar(n as f64, out.dtype));
-                Some(emit1(
-                    r,
-                    Prim::Binary(BinaryOp::Mul),
-                    smallvec![y, lit],
-                    out,
-                ))
+                Some(emit1(r, Prim::new(BinaryOp::Mul), smallvec![y, lit], out))
             }
         }
         _ => None,
@@ -213,11 +204,12 @@ fn rewrite_shape(r: &mut Rewriter, op: &ShapeOp, a: &Atom, out: &Aval) -> Option
                 return Some(r.splat_atom(c, out));
             }
             let e = r.def(a)?;
-            if let Prim::Dot(d) = &e.prim {
+            if let Some(d) = e.prim.downcast::<DotGeneral>() {
                 let (d, ins) = (d.clone(), e.inputs.clone());
                 return swap_dot(r, &d, ins, permutation, a, out);
             }
-            let Prim::Shape(ShapeOp::Transpose { permutation: inner }) = &e.prim else {
+            let Some(ShapeOp::Transpose { permutation: inner }) = e.prim.downcast::<ShapeOp>()
+            else {
                 return None;
             };
             let y = e.inputs[0].clone();
@@ -225,7 +217,7 @@ fn rewrite_shape(r: &mut Rewriter, op: &ShapeOp, a: &Atom, out: &Aval) -> Option
             if is_iota(&composed) {
                 Some(y)
             } else {
-                let p = Prim::Shape(ShapeOp::Transpose {
+                let p = Prim::new(ShapeOp::Transpose {
                     permutation: composed,
                 });
                 Some(emit1(r, p, smallvec![y], out))
@@ -239,14 +231,14 @@ fn rewrite_shape(r: &mut Rewriter, op: &ShapeOp, a: &Atom, out: &Aval) -> Option
                 return Some(r.splat_atom(c, out));
             }
             let e = r.def(a)?;
-            let Prim::Shape(ShapeOp::Reshape { .. }) = &e.prim else {
+            let Some(ShapeOp::Reshape { .. }) = e.prim.downcast::<ShapeOp>() else {
                 return None;
             };
             let y = e.inputs[0].clone();
             if r.aval(&y) == *out {
                 return Some(y);
             }
-            let p = Prim::Shape(ShapeOp::Reshape {
+            let p = Prim::new(ShapeOp::Reshape {
                 new_sizes: new_sizes.clone(),
             });
             Some(emit1(r, p, smallvec![y], out))
@@ -262,16 +254,16 @@ fn rewrite_shape(r: &mut Rewriter, op: &ShapeOp, a: &Atom, out: &Aval) -> Option
                 return Some(r.splat_atom(c, out));
             }
             let e = r.def(a)?;
-            let Prim::Shape(ShapeOp::BroadcastInDim {
+            let Some(ShapeOp::BroadcastInDim {
                 broadcast_dimensions: inner,
                 ..
-            }) = &e.prim
+            }) = e.prim.downcast::<ShapeOp>()
             else {
                 return None;
             };
             let y = e.inputs[0].clone();
             let composed: Shape = inner.iter().map(|&d| broadcast_dimensions[d]).collect();
-            let p = Prim::Shape(ShapeOp::BroadcastInDim {
+            let p = Prim::new(ShapeOp::BroadcastInDim {
                 shape: shape.clone(),
                 broadcast_dimensions: composed,
             });
@@ -315,7 +307,7 @@ fn swap_dot(
     };
     Some(emit1(
         r,
-        Prim::Dot(swapped),
+        Prim::new(swapped),
         smallvec![ins[1].clone(), ins[0].clone()],
         out,
     ))

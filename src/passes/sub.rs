@@ -2,7 +2,6 @@
 
 use super::{cse, dce, fold::fold, same_structure, simplify, MAX_ROUNDS};
 use crate::core::Jaxpr;
-use crate::prims::PrimRules;
 use std::sync::Arc;
 
 /// Optimizes, in every equation with sub-jaxprs ([`PrimRules::sub_jaxprs`]: scan, while, cond

@@ -117,7 +117,7 @@ impl PrimRules for BinaryOp {
         dims: &[Option<usize>],
         _axis: &BatchAxis,
     ) -> (Outputs, Vec<Option<usize>>) {
-        batch_elementwise(&Prim::Binary(*self), args, dims)
+        batch_elementwise(&Prim::new(*self), args, dims)
     }
 
     /// Fast path: concrete operands of one dtype and one shape need no shape rule.
@@ -146,7 +146,7 @@ impl PrimRules for BinaryOp {
     ) -> (Outputs, Vec<Option<Tensor>>) {
         use BinaryOp::*;
         let (x, y) = (&primals[0], &primals[1]);
-        let ans = bind1(&Prim::Binary(*self), primals);
+        let ans = bind1(&Prim::new(*self), primals);
         let out_shape = ans.shape().to_vec();
         let stretch = |t: Option<Tensor>| t.map(|t| broadcast_to_shape(&t, &out_shape));
         let c = |v: f64| Tensor::full(&[], v, x.dtype());

@@ -175,7 +175,7 @@ impl PrimRules for BitsOp {
         primals: &[Tensor],
         _tangents: &[Option<Tensor>],
     ) -> (Outputs, Vec<Option<Tensor>>) {
-        let outs = bind(&Prim::Bits(self.clone()), primals);
+        let outs = bind(&Prim::new(self.clone()), primals);
         let n = outs.len();
         (outs, vec![None; n])
     }
@@ -192,9 +192,9 @@ impl PrimRules for BitsOp {
             BitsOp::BitcastConvertType(_) => {
                 let d = dims[0].expect("at least one operand is batched");
                 let x = super::util::move_batch_dim(&args[0], d, 0);
-                (bind(&Prim::Bits(self.clone()), &[x]), vec![Some(0)])
+                (bind(&Prim::new(self.clone()), &[x]), vec![Some(0)])
             }
-            _ => batch_elementwise(&Prim::Bits(self.clone()), args, dims),
+            _ => batch_elementwise(&Prim::new(self.clone()), args, dims),
         }
     }
 }

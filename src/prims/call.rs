@@ -5,8 +5,9 @@
 
 use super::util::{instantiate, move_batch_dim, py_bool, text};
 use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
+use crate::core::eval_jaxpr;
+pub use crate::core::SubJaxpr;
 use crate::core::{bind, Aval, Avals, Jaxpr, Outputs};
-use crate::interp::eval_jaxpr;
 use crate::tensor::{ArrayData, Tensor};
 use crate::transforms::{batch_jaxpr, closure_convert, vmap_leaves, LinearizedJaxpr};
 use std::cell::{Cell, RefCell};
@@ -49,22 +50,6 @@ impl<F: ?Sized> fmt::Debug for Rule<F> {
     }
 }
 
-/// A jaxpr inside a primitive, compared and hashed by identity.
-#[derive(Clone, Debug)]
-pub struct SubJaxpr(pub Arc<Jaxpr>);
-
-impl PartialEq for SubJaxpr {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
-}
-impl Eq for SubJaxpr {}
-impl Hash for SubJaxpr {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        (Arc::as_ptr(&self.0) as usize).hash(state);
-    }
-}
-
 /// What a call equation does besides running its jaxpr. `num_consts` counts the leading
 /// operands that are captured values (closure conversion), not function inputs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -94,10 +79,6 @@ pub enum CallKind {
     /// transposing a `jit` whose body is linear in its linear operands is a `jit` of the
     /// body's backward pass; vmap is a `jit` of the vectorized body.
     Jit,
-    /// A group of elementwise equations that `jit`'s fusion pass merged so they run in one
-    /// pass over cache-sized chunks ([`crate::passes::fuse`]). Evaluates like its body and
-    /// transforms like a `jit` of it.
-    Fused,
 }
 
 /// A call equation: `kind` plus the sub-jaxpr it runs.
@@ -132,7 +113,6 @@ impl PrimRules for CallOp {
             CallKind::CustomLin { .. } => "custom_lin",
             CallKind::Checkpoint { .. } => "checkpoint",
             CallKind::Jit => "jit",
-            CallKind::Fused => "fused",
         }
     }
 
@@ -165,7 +145,6 @@ impl PrimRules for CallOp {
                 ("policy", text("None")),
             ],
             CallKind::Jit => vec![("name", text(self.name.clone())), ("jaxpr", jaxpr)],
-            CallKind::Fused => vec![("jaxpr", jaxpr)],
         }
     }
 
@@ -226,7 +205,20 @@ impl PrimRules for CallOp {
         if let Some(j) = new.into_iter().next() {
             op.jaxpr = SubJaxpr(j);
         }
-        Prim::Call(op)
+        Prim::new(op)
+    }
+
+    /// Every call but `custom_lin` (whose jaxpr only carries types) evaluates as its body.
+    fn inlinable_body(&self) -> Option<&Arc<Jaxpr>> {
+        match self.kind {
+            CallKind::CustomLin { .. } => None,
+            _ => Some(&self.jaxpr.0),
+        }
+    }
+
+    /// Calls run sub-jaxprs or user rules: evaluated by binding, never folded.
+    fn constant_foldable(&self) -> bool {
+        false
     }
 
     /// Only `jit` bodies (see [`PrimRules::optimizable_sub_jaxprs`]).
@@ -257,7 +249,7 @@ impl PrimRules for CallOp {
                 let (xs, ts) =
                     function_inputs(self.name(), &self.name, primals, tangents, *num_consts);
                 let (outs, res) = (fwd.0)(&xs);
-                let lin = Prim::Call(CallOp {
+                let lin = Prim::new(CallOp {
                     kind: CallKind::CustomLin {
                         bwd: bwd.clone(),
                         num_res: res.len(),
@@ -274,7 +266,7 @@ impl PrimRules for CallOp {
                 )
             }
             CallKind::CustomLin { .. } => panic!("custom_lin: it is linear and is only transposed"),
-            CallKind::Jit | CallKind::Fused => jit_jvp(self, primals, tangents),
+            CallKind::Jit => jit_jvp(self, primals, tangents),
             CallKind::Checkpoint {
                 differentiated: false,
             } => {
@@ -284,7 +276,7 @@ impl PrimRules for CallOp {
                     .map(|(t, p)| instantiate(t, p))
                     .collect();
                 let n = primals.len();
-                let outs = bind(&Prim::Call(self.clone()), primals);
+                let outs = bind(&Prim::new(self.clone()), primals);
                 // The tangent block recomputes the primal inside it: its only residuals are the
                 // block's inputs.
                 let body = self.jaxpr.0.clone();
@@ -297,7 +289,7 @@ impl PrimRules for CallOp {
                     consts.is_empty(),
                     "checkpoint: the closed block captured values while differentiating"
                 );
-                let tangent_block = Prim::Call(CallOp {
+                let tangent_block = Prim::new(CallOp {
                     kind: CallKind::Checkpoint {
                         differentiated: true,
                     },
@@ -344,7 +336,7 @@ impl PrimRules for CallOp {
             .collect();
         let dims: Vec<Option<usize>> = dims.iter().map(|d| d.map(|_| 0)).collect();
         let call = |kind: CallKind, jaxpr: Arc<Jaxpr>, operands: &[Tensor]| {
-            let prim = Prim::Call(CallOp {
+            let prim = Prim::new(CallOp {
                 kind,
                 name: self.name.clone(),
                 jaxpr: SubJaxpr(jaxpr),
@@ -409,8 +401,7 @@ impl PrimRules for CallOp {
             CallKind::Checkpoint {
                 differentiated: false,
             }
-            | CallKind::Jit
-            | CallKind::Fused => {
+            | CallKind::Jit => {
                 let (jaxpr, mut operands) = batch_jaxpr(&self.jaxpr.0, &dims, None, axis);
                 operands.extend(args);
                 call(self.kind.clone(), jaxpr, &operands)
@@ -497,7 +488,7 @@ impl PrimRules for CallOp {
                 }));
                 out
             }
-            CallKind::Jit | CallKind::Fused => jit_transpose(self, cts, args),
+            CallKind::Jit => jit_transpose(self, cts, args),
             _ => panic!(
                 "{}: this primitive is not linear, so it has no transpose rule",
                 self.name()
@@ -510,7 +501,7 @@ impl PrimRules for CallOp {
 
 /// A `jit` call equation running `jaxpr` (closed: no constvars).
 pub fn jit_call(name: &str, jaxpr: Arc<Jaxpr>) -> Prim {
-    Prim::Call(CallOp {
+    Prim::new(CallOp {
         kind: CallKind::Jit,
         name: name.to_string(),
         jaxpr: SubJaxpr(jaxpr),

@@ -40,6 +40,11 @@ impl Collective {
 }
 
 impl PrimRules for Collective {
+    /// Collectives read the axis environment: evaluated by binding, never folded.
+    fn constant_foldable(&self) -> bool {
+        false
+    }
+
     fn name(&self) -> &'static str {
         match self {
             Collective::Psum { .. } => "psum",
@@ -91,7 +96,7 @@ impl PrimRules for Collective {
         primals: &[Tensor],
         tangents: &[Option<Tensor>],
     ) -> (Outputs, Vec<Option<Tensor>>) {
-        let prim = Prim::Collective(self.clone());
+        let prim = Prim::new(self.clone());
         match self {
             Collective::AxisIndex { .. } => jvp_out(bind1(&prim, primals), None),
             Collective::Psum { .. } => {
@@ -108,7 +113,7 @@ impl PrimRules for Collective {
                     let hits = lax::convert_element_type(&lax::eq(x, &ans), x.dtype());
                     let psum = |v: &Tensor| {
                         bind1(
-                            &Prim::Collective(Collective::Psum {
+                            &Prim::new(Collective::Psum {
                                 axis_name: self.axis_name().to_string(),
                             }),
                             std::slice::from_ref(v),
@@ -127,7 +132,7 @@ impl PrimRules for Collective {
             // the sum of the output cotangents: psum again.
             Collective::Psum { .. } => vec![cts[0]
                 .as_ref()
-                .map(|c| bind1(&Prim::Collective(self.clone()), std::slice::from_ref(c)))],
+                .map(|c| bind1(&Prim::new(self.clone()), std::slice::from_ref(c)))],
             _ => panic!(
                 "{}: this primitive is not linear, so it has no transpose rule",
                 self.name()
@@ -141,7 +146,7 @@ impl PrimRules for Collective {
         dims: &[Option<usize>],
         axis: &BatchAxis,
     ) -> (Outputs, Vec<Option<usize>>) {
-        let prim = Prim::Collective(self.clone());
+        let prim = Prim::new(self.clone());
         if axis.name.as_deref() != Some(self.axis_name()) {
             // A collective over an outer axis: apply it to the whole batched value.
             let outs = bind(&prim, args);

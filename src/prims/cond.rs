@@ -34,8 +34,8 @@
 
 use super::util::{batch_at, move_batch_dim, zeros};
 use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
+use crate::core::eval_jaxpr;
 use crate::core::{bind, Atom, Aval, Avals, Jaxpr, Outputs};
-use crate::interp::eval_jaxpr;
 use crate::prims::call::SubJaxpr;
 use crate::tensor::{ArrayData, DType, Repr, Tensor};
 use crate::transforms::{closure_convert, vmap_leaves};
@@ -50,14 +50,14 @@ use std::sync::Arc;
 ///
 /// ```
 /// use ferrax::prelude::*;
-/// use ferrax::internals::prims::{Prim, PrimRules};
+/// use ferrax::internals::prims::cond::CondOp;
 /// let x = Tensor::scalar(1.0f32);
 /// let j = make_jaxpr(|(i, x): &(Tensor, Tensor)| {
 ///     ferrax::lax::switch(i, &[&|x: &Tensor| x.sin(), &|x: &Tensor| x * 2.0], x)
 /// })(&(Tensor::scalar(0i32), x));
 /// let eqn = j.jaxpr.eqns.last().unwrap();
 /// assert_eq!(eqn.prim.name(), "cond");
-/// let Prim::Cond(op) = &eqn.prim else { unreachable!() };
+/// let op = eqn.prim.downcast::<CondOp>().expect("a cond equation");
 /// assert_eq!(op.branches.len(), 2);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -139,7 +139,7 @@ pub(crate) fn bind_cond(
     operands: &[Tensor],
 ) -> Vec<Tensor> {
     let (jaxprs, consts) = close_branches(avals, branches);
-    let op = Prim::Cond(CondOp {
+    let op = Prim::new(CondOp {
         branches: jaxprs.into_iter().map(SubJaxpr).collect(),
     });
     let mut args = Vec::with_capacity(1 + consts.len() + operands.len());
@@ -293,7 +293,7 @@ impl PrimRules for CondOp {
             "cond: expected {} branch jaxprs",
             self.branches.len()
         );
-        Prim::Cond(CondOp {
+        Prim::new(CondOp {
             branches: new.into_iter().map(SubJaxpr).collect(),
         })
     }
@@ -314,7 +314,7 @@ impl PrimRules for CondOp {
         let n_out = out_avals.len();
         let float_out: Vec<bool> = out_avals.iter().map(|a| a.dtype.is_float()).collect();
         if !nz.iter().any(|&z| z) || !float_out.iter().any(|&f| f) {
-            let outs = bind(&Prim::Cond(self.clone()), primals);
+            let outs = bind(&Prim::new(self.clone()), primals);
             return (outs, vec![None; n_out]);
         }
         let diff_tangents: Vec<Tensor> = tangents[1..]

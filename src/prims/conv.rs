@@ -250,7 +250,7 @@ impl PrimRules for ConvGeneralDilated {
         primals: &[Tensor],
         tangents: &[Option<Tensor>],
     ) -> (Outputs, Vec<Option<Tensor>>) {
-        super::util::bilinear_jvp(&Prim::Conv(self.clone()), primals, tangents)
+        super::util::bilinear_jvp(&Prim::new(self.clone()), primals, tangents)
     }
 
     /// JAX's `_conv_general_dilated_batch_rule`: one convolution, the vmapped dim folded
@@ -296,7 +296,7 @@ impl PrimRules for ConvGeneralDilated {
 impl ConvGeneralDilated {
     /// This convolution with other group counts.
     fn with_groups(&self, feature_group_count: usize, batch_group_count: usize) -> Prim {
-        Prim::Conv(ConvGeneralDilated {
+        Prim::new(ConvGeneralDilated {
             feature_group_count,
             batch_group_count,
             ..self.clone()
@@ -359,13 +359,13 @@ impl ConvGeneralDilated {
                     let x = reshape_axis_into(l + (b0 < l) as usize, b0 + 1, &x);
                     reshape_axis_into(b0, b0, &x)
                 };
-                let out = bind1(&Prim::Conv(self.clone()), &[new_lhs, rhs.clone()]);
+                let out = bind1(&Prim::new(self.clone()), &[new_lhs, rhs.clone()]);
                 (reshape_axis_out_of(out_spec[0], size, &out), out_spec[0])
             }
             (None, Some(r)) => {
                 if fg == 1 && bg == 1 {
                     let new_rhs = reshape_axis_into(r, rhs_spec[0], rhs);
-                    let out = bind1(&Prim::Conv(self.clone()), &[lhs.clone(), new_rhs]);
+                    let out = bind1(&Prim::new(self.clone()), &[lhs.clone(), new_rhs]);
                     (reshape_axis_out_of(out_spec[1], size, &out), out_spec[1])
                 } else {
                     // Groups must stay outermost in the rhs output features: split them out,
@@ -376,7 +376,7 @@ impl ConvGeneralDilated {
                     let x = reshape_axis_out_of(o0 + (r <= o0) as usize, groups, rhs);
                     let x = reshape_axis_into(r + (o0 < r) as usize, o0 + 1, &x);
                     let new_rhs = reshape_axis_into(o0, o0, &x);
-                    let out = bind1(&Prim::Conv(self.clone()), &[lhs.clone(), new_rhs]);
+                    let out = bind1(&Prim::new(self.clone()), &[lhs.clone(), new_rhs]);
                     let out = reshape_axis_out_of(out_spec[1], groups, &out);
                     let out = reshape_axis_out_of(out_spec[1] + 1, size, &out);
                     (
@@ -518,7 +518,7 @@ impl ConvGeneralDilated {
         if g.dtype() != revd_weights.dtype() {
             revd_weights = lax::convert_element_type(&revd_weights, g.dtype());
         }
-        let prim = Prim::Conv(ConvGeneralDilated {
+        let prim = Prim::new(ConvGeneralDilated {
             window_strides: self.lhs_dilation.clone(),
             padding,
             lhs_dilation: self.window_strides.clone(),
@@ -577,7 +577,7 @@ impl ConvGeneralDilated {
         } else {
             lhs.clone()
         };
-        let prim = Prim::Conv(ConvGeneralDilated {
+        let prim = Prim::new(ConvGeneralDilated {
             window_strides: self.rhs_dilation.clone(),
             padding,
             lhs_dilation: self.lhs_dilation.clone(),

@@ -98,7 +98,7 @@ impl PrimRules for CumulativeOp {
         primals: &[Tensor],
         tangents: &[Option<Tensor>],
     ) -> (Outputs, Vec<Option<Tensor>>) {
-        let prim = Prim::Cumulative(*self);
+        let prim = Prim::new(*self);
         if self.kind == CumulativeKind::Sum {
             return linear_jvp(&prim, primals, tangents);
         }
@@ -139,7 +139,7 @@ impl PrimRules for CumulativeOp {
             },
             ..*self
         };
-        (smallvec![bind1(&Prim::Cumulative(op), args)], vec![Some(b)])
+        (smallvec![bind1(&Prim::new(op), args)], vec![Some(b)])
     }
 
     fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {

@@ -170,7 +170,7 @@ impl PrimRules for DotGeneral {
         primals: &[Tensor],
         tangents: &[Option<Tensor>],
     ) -> (Outputs, Vec<Option<Tensor>>) {
-        super::util::bilinear_jvp(&Prim::Dot(self.clone()), primals, tangents)
+        super::util::bilinear_jvp(&Prim::new(self.clone()), primals, tangents)
     }
 
     /// JAX's `_dot_general_batch_rule`: no transposes, one `dot_general`. A batch dim on
@@ -184,7 +184,7 @@ impl PrimRules for DotGeneral {
     ) -> (Outputs, Vec<Option<usize>>) {
         let (lhs, rhs) = (&args[0], &args[1]);
         let (dn, out_dim) = self.batch_dim_nums((lhs.ndim(), rhs.ndim()), (dims[0], dims[1]));
-        let out = bind1(&Prim::Dot(dn), &[lhs.clone(), rhs.clone()]);
+        let out = bind1(&Prim::new(dn), &[lhs.clone(), rhs.clone()]);
         (Outputs::from_iter([out]), vec![Some(out_dim)])
     }
 

@@ -148,7 +148,7 @@ impl PrimRules for ElementwiseOp {
         primals: &[Tensor],
         tangents: &[Option<Tensor>],
     ) -> (Outputs, Vec<Option<Tensor>>) {
-        let prim = Prim::Elementwise(*self);
+        let prim = Prim::new(*self);
         let ans = bind1(&prim, primals);
         let t = match self {
             ElementwiseOp::ConvertElementType(d) => match &tangents[0] {
@@ -201,7 +201,7 @@ impl PrimRules for ElementwiseOp {
         dims: &[Option<usize>],
         axis: &BatchAxis,
     ) -> (Outputs, Vec<Option<usize>>) {
-        let prim = Prim::Elementwise(*self);
+        let prim = Prim::new(*self);
         match self {
             ElementwiseOp::ConvertElementType(_) => (smallvec![bind1(&prim, args)], dims.to_vec()),
             // select_n and clamp do not stretch size-1 dims: materialize the batched shape.

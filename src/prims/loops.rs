@@ -16,8 +16,8 @@
 
 use super::util::{batch_at, move_batch_dim, py_bool, text};
 use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
+use crate::core::eval_jaxpr;
 use crate::core::{bind, eval_concrete, Atom, Aval, Avals, Jaxpr, Outputs, Var};
-use crate::interp::eval_jaxpr;
 use crate::passes::dce_for_outputs;
 use crate::prims::call::SubJaxpr;
 use crate::tensor::{ArrayData, DType, Tensor};
@@ -249,7 +249,7 @@ impl PrimRules for LoopOp {
                 *body_jaxpr = new.next().expect("checked length");
             }
         }
-        Prim::Loop(op)
+        Prim::new(op)
     }
 
     fn jvp(
@@ -572,12 +572,12 @@ impl ScalarProgram {
             }
         };
         for e in &j.eqns {
-            let op = match &e.prim {
-                Prim::Binary(BinaryOp::Add) => SOp::Add,
-                Prim::Binary(BinaryOp::Sub) => SOp::Sub,
-                Prim::Binary(BinaryOp::Mul) => SOp::Mul,
-                Prim::Binary(BinaryOp::Div) => SOp::Div,
-                Prim::Unary(UnaryOp::Neg) => SOp::Neg,
+            let op = match (e.prim.downcast::<BinaryOp>(), e.prim.downcast::<UnaryOp>()) {
+                (Some(BinaryOp::Add), _) => SOp::Add,
+                (Some(BinaryOp::Sub), _) => SOp::Sub,
+                (Some(BinaryOp::Mul), _) => SOp::Mul,
+                (Some(BinaryOp::Div), _) => SOp::Div,
+                (_, Some(UnaryOp::Neg)) => SOp::Neg,
                 _ => return None,
             };
             let out = e.outputs[0].0 as usize;
@@ -752,7 +752,7 @@ fn depends(j: &Jaxpr, marked: &[bool], collectives_vary: bool) -> Vec<bool> {
 
 /// Is `p` a collective, or does one of its sub-jaxprs (recursively) contain one?
 fn has_collective(p: &Prim) -> bool {
-    matches!(p, Prim::Collective(_))
+    p.downcast::<super::collective::Collective>().is_some()
         || p.sub_jaxprs()
             .iter()
             .any(|j| j.eqns.iter().any(|e| has_collective(&e.prim)))
@@ -793,7 +793,7 @@ fn scan_prim(
     reverse: bool,
     unroll: usize,
 ) -> Prim {
-    Prim::Loop(LoopOp::Scan {
+    Prim::new(LoopOp::Scan {
         jaxpr: SubJaxpr(jaxpr),
         length,
         num_consts,
@@ -1194,7 +1194,7 @@ fn while_params(op: &LoopOp) -> (&Arc<Jaxpr>, &Arc<Jaxpr>, usize, usize) {
 }
 
 fn while_prim(cond: Arc<Jaxpr>, body: Arc<Jaxpr>, cn: usize, bn: usize) -> Prim {
-    Prim::Loop(LoopOp::While {
+    Prim::new(LoopOp::While {
         cond_jaxpr: SubJaxpr(cond),
         body_jaxpr: SubJaxpr(body),
         cond_nconsts: cn,
@@ -1239,7 +1239,7 @@ fn while_jvp(
     }
     let nz_carry: Vec<usize> = (0..ncar).filter(|&k| nz[bn + k]).collect();
     if nz_carry.is_empty() {
-        let outs = bind(&Prim::Loop(op.clone()), primals);
+        let outs = bind(&Prim::new(op.clone()), primals);
         let n = outs.len();
         return (outs, vec![None; n]);
     }
@@ -1315,7 +1315,7 @@ fn while_jvp(
     let outs: Outputs = if all_concrete {
         jouts[..ncar].iter().cloned().collect()
     } else {
-        bind(&Prim::Loop(op.clone()), primals)
+        bind(&Prim::new(op.clone()), primals)
     };
     let mut it = jouts.into_iter().skip(ncar);
     let touts = (0..ncar)

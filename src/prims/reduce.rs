@@ -153,7 +153,7 @@ impl PrimRules for ReduceOp {
         primals: &[Tensor],
         tangents: &[Option<Tensor>],
     ) -> (Outputs, Vec<Option<Tensor>>) {
-        let prim = Prim::Reduce(self.clone());
+        let prim = Prim::new(self.clone());
         let x = &primals[0];
         match self {
             ReduceOp::Sum { .. } => linear_jvp(&prim, primals, tangents),
@@ -231,7 +231,7 @@ impl PrimRules for ReduceOp {
                 index_dtype: *index_dtype,
             },
         };
-        (smallvec![bind1(&Prim::Reduce(op), args)], vec![Some(out_b)])
+        (smallvec![bind1(&Prim::new(op), args)], vec![Some(out_b)])
     }
 
     fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {

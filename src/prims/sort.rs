@@ -179,7 +179,7 @@ impl PrimRules for Sort {
             },
             ..*self
         };
-        let outs = bind(&Prim::Sort(op), &operands);
+        let outs = bind(&Prim::new(op), &operands);
         let n = outs.len();
         (outs, vec![Some(b); n])
     }

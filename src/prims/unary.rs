@@ -127,7 +127,7 @@ impl PrimRules for UnaryOp {
         _axis: &BatchAxis,
     ) -> (Outputs, Vec<Option<usize>>) {
         // Elementwise: the batch dim stays where it is.
-        (smallvec![bind1(&Prim::Unary(*self), args)], dims.to_vec())
+        (smallvec![bind1(&Prim::new(*self), args)], dims.to_vec())
     }
 
     /// Fast path for a concrete operand of a supported dtype.
@@ -148,14 +148,14 @@ impl PrimRules for UnaryOp {
     ) -> (Outputs, Vec<Option<Tensor>>) {
         use UnaryOp::*;
         let x = &primals[0];
-        let ans = bind1(&Prim::Unary(*self), primals);
+        let ans = bind1(&Prim::new(*self), primals);
         let Some(g) = &tangents[0] else {
             return jvp_out(ans, None);
         };
         let c = |v: f64| Tensor::full(&[], v, x.dtype());
         let t = match self {
             Sign | Floor | Ceil | Round(_) | IsFinite | Not | StopGradient => None,
-            Neg | Copy => Some(bind1(&Prim::Unary(*self), std::slice::from_ref(g))),
+            Neg | Copy => Some(bind1(&Prim::new(*self), std::slice::from_ref(g))),
             Exp => Some(lax::mul(g, &ans)),
             Exp2 => Some(lax::mul(&lax::log(&c(2.0)), &lax::mul(g, &ans))),
             Log => Some(lax::div(g, x)),
@@ -236,7 +236,7 @@ impl PrimRules for UnaryOp {
             UnaryOp::Neg | UnaryOp::Copy => {
                 vec![cts[0]
                     .as_ref()
-                    .map(|ct| bind1(&Prim::Unary(*self), std::slice::from_ref(ct)))]
+                    .map(|ct| bind1(&Prim::new(*self), std::slice::from_ref(ct)))]
             }
             _ => panic!(
                 "{}: this primitive is not linear, so it has no transpose rule",

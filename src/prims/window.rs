@@ -170,7 +170,7 @@ impl PrimRules for ReduceWindow {
         primals: &[Tensor],
         tangents: &[Option<Tensor>],
     ) -> (Outputs, Vec<Option<Tensor>>) {
-        let prim = Prim::Window(self.clone());
+        let prim = Prim::new(self.clone());
         let select_prim = match self.kind {
             WindowKind::Sum => return linear_jvp(&prim, primals, tangents),
             WindowKind::Max => SelectPrim::Ge,
@@ -179,7 +179,7 @@ impl PrimRules for ReduceWindow {
         let x = &primals[0];
         let ans = bind1(&prim, primals);
         let t = tangents[0].as_ref().map(|t| {
-            let gather = Prim::SelectWindow(SelectWindow {
+            let gather = Prim::new(SelectWindow {
                 kind: SelectWindowKind::GatherAdd,
                 select_prim,
                 window_dimensions: self.window_dimensions.clone(),
@@ -202,7 +202,7 @@ impl PrimRules for ReduceWindow {
         _axis: &BatchAxis,
     ) -> (Outputs, Vec<Option<usize>>) {
         let d = dims[0].expect("the only operand is batched");
-        let prim = Prim::Window(self.with_unit_dim(d));
+        let prim = Prim::new(self.with_unit_dim(d));
         (Outputs::from_iter([bind1(&prim, args)]), vec![Some(d)])
     }
 
@@ -403,7 +403,7 @@ impl SelectWindow {
 
     /// The same primitive with the other kind (its transpose).
     fn with_kind(&self, kind: SelectWindowKind) -> Prim {
-        Prim::SelectWindow(SelectWindow {
+        Prim::new(SelectWindow {
             kind,
             ..self.clone()
         })
@@ -503,7 +503,7 @@ impl PrimRules for SelectWindow {
         primals: &[Tensor],
         tangents: &[Option<Tensor>],
     ) -> (Outputs, Vec<Option<Tensor>>) {
-        let prim = Prim::SelectWindow(self.clone());
+        let prim = Prim::new(self.clone());
         let ans = bind1(&prim, primals);
         let t = tangents[0]
             .as_ref()
@@ -536,7 +536,7 @@ impl PrimRules for SelectWindow {
             })
             .collect();
         let g = self.as_reduce_window().with_unit_dim(d);
-        let prim = Prim::SelectWindow(SelectWindow {
+        let prim = Prim::new(SelectWindow {
             kind: self.kind,
             select_prim: self.select_prim,
             window_dimensions: g.window_dimensions,

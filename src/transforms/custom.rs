@@ -33,7 +33,7 @@ fn bind_call<P: PyTree, O: PyTree>(
         out_def = Some(out.treedef());
         out.leaves()
     });
-    let prim = Prim::Call(CallOp {
+    let prim = Prim::new(CallOp {
         kind: kind(consts.len()),
         name: name.to_string(),
         jaxpr: SubJaxpr(jaxpr),

@@ -8,8 +8,8 @@
 use super::jvp::jvp_flat;
 use super::linearize::{linearize_flat, LinearJaxpr};
 use super::transpose::backward_pass;
+use crate::core::eval_jaxpr;
 use crate::core::{trace_to_jaxpr, Aval, Jaxpr};
-use crate::interp::eval_jaxpr;
 use crate::prims::BatchAxis;
 use crate::tensor::Tensor;
 use std::sync::Arc;

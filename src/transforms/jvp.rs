@@ -4,7 +4,7 @@
 use crate::core::{
     bind, current_trace, new_trace_id, with_trace, Avals, Outputs, Trace, TraceId, Tracer,
 };
-use crate::prims::{Prim, PrimRules};
+use crate::prims::Prim;
 use crate::tensor::Tensor;
 use crate::tree::PyTree;
 use std::cell::RefCell;

@@ -4,8 +4,8 @@
 //! reads. The linear jaxpr can be evaluated (forward mode, reusable) or transposed (reverse).
 
 use super::jvp::{zeros_like, JvpTrace};
+use crate::core::eval_jaxpr;
 use crate::core::{with_trace, Aval, ClosedJaxpr, StagingTrace, Trace};
-use crate::interp::eval_jaxpr;
 use crate::tensor::Tensor;
 use crate::tree::{PyTree, TreeDef};
 use std::rc::Rc;

@@ -4,7 +4,7 @@
 
 use crate::core::{Atom, Jaxpr};
 use crate::lax;
-use crate::prims::{LinearArg, PrimRules};
+use crate::prims::LinearArg;
 use crate::tensor::Tensor;
 
 /// Adds `ct` into a cotangent slot (JAX's `add_any`; a `None` slot is a zero).

@@ -6,7 +6,7 @@
 use crate::core::{
     bind, current_trace, new_trace_id, with_trace, Avals, Outputs, Trace, TraceId, Tracer,
 };
-use crate::prims::{BatchAxis, Prim, PrimRules};
+use crate::prims::{BatchAxis, Prim};
 use crate::tensor::Tensor;
 use crate::tree::{PyTree, Subtree, TreeDef};
 use std::cell::RefCell;
@@ -96,8 +96,9 @@ impl Trace for BatchTrace {
 
 /// Collectives over this trace's axis must see it even when their operand is unbatched.
 fn is_collective_on(prim: &Prim, axis: &BatchAxis) -> bool {
-    match (prim, &axis.name) {
-        (Prim::Collective(c), Some(name)) => c.axis_name() == name,
+    use crate::prims::collective::Collective;
+    match (prim.downcast::<Collective>(), &axis.name) {
+        (Some(c), Some(name)) => c.axis_name() == name,
         _ => false,
     }
 }

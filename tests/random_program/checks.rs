@@ -106,21 +106,9 @@ pub fn conv_params(
 /// `check_jaxpr` on `j` and, recursively, on every sub-jaxpr of its scan, while, cond and
 /// call equations (which `check_jaxpr` itself does not enter).
 pub fn check_jaxpr_deep(j: &Jaxpr) -> Result<(), String> {
-    use ferrax::internals::prims::{loops::LoopOp, Prim};
     ferrax::core::check_jaxpr(j)?;
     for (i, e) in j.eqns.iter().enumerate() {
-        let subs: Vec<&Jaxpr> = match &e.prim {
-            Prim::Loop(LoopOp::Scan { jaxpr, .. }) => vec![&jaxpr.0],
-            Prim::Loop(LoopOp::While {
-                cond_jaxpr,
-                body_jaxpr,
-                ..
-            }) => vec![&cond_jaxpr.0, &body_jaxpr.0],
-            Prim::Cond(c) => c.branches.iter().map(|b| &*b.0).collect(),
-            Prim::Call(c) => vec![&c.jaxpr.0],
-            _ => vec![],
-        };
-        for sub in subs {
+        for sub in e.prim.sub_jaxprs() {
             check_jaxpr_deep(sub).map_err(|m| format!("in equation {i} ({}): {m}", e.prim))?;
         }
     }

@@ -240,7 +240,7 @@ impl PrimRules for IndexOp {
         primals: &[Tensor],
         tangents: &[Option<Tensor>],
     ) -> (Outputs, Vec<Option<Tensor>>) {
-        let prim = Prim::Index(self.clone());
+        let prim = Prim::new(self.clone());
         let out = bind1(&prim, primals);
         let tangent =
             match self {

@@ -307,7 +307,7 @@ impl PrimRules for ShapeOp {
         primals: &[Tensor],
         tangents: &[Option<Tensor>],
     ) -> (Outputs, Vec<Option<Tensor>>) {
-        linear_jvp(&Prim::Shape(self.clone()), primals, tangents)
+        linear_jvp(&Prim::new(self.clone()), primals, tangents)
     }
 
     /// JAX's rules (`_broadcast_in_dim_batch_rule`, `_reshape_batch_rule`, ...), written to
