@@ -659,6 +659,6 @@ fn f32_layers_keep_f32() {
     assert_eq!((y.dtype(), st.mean.dtype()), (DType::F32, DType::F32));
     let y = nn::LayerNorm::new(4).forward(&y);
     assert_eq!(y.dtype(), DType::F32);
-    let c64: nn::Conv2d = tree::tree_cast(&c, DType::F64);
+    let c64: nn::Conv2d = ferrax::optim::tree_utils::tree_cast(&c, DType::F64);
     assert_eq!(c64.forward(&x.cast(DType::F64)).dtype(), DType::F64);
 }

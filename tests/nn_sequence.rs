@@ -438,7 +438,7 @@ fn sequential_threads_mode_keys_and_state() {
         nn::Linear::new(&k3, 5, 4).into(),
         Layer::LogSoftmax,
     ]);
-    let net: Sequential = tree::tree_cast(&net, DType::F64);
+    let net: Sequential = ferrax::optim::tree_utils::tree_cast(&net, DType::F64);
     let x = rand(1, &[3, 4, 4, 2]);
     let state = net.init_state();
     assert_eq!(state.iter().filter(|s| s.is_some()).count(), 1);
@@ -535,7 +535,7 @@ fn jitted_training_step_of_a_sequence_model_matches_eager_grads() {
         block: nn::TransformerBlock::new(&k(2), 8, 2, 16),
         head: nn::Linear::new(&k(3), 8, 10),
     };
-    let model: SeqModel = tree::tree_cast(&model, DType::F64);
+    let model: SeqModel = ferrax::optim::tree_utils::tree_cast(&model, DType::F64);
     let ids = random::randint(&random::key(1), &[3, 6], 0, 10);
     let targets = random::randint(&random::key(2), &[3, 6], 0, 10);
     let mask = nn::causal_mask(6);

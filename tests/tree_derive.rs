@@ -174,7 +174,7 @@ fn mismatch_names_the_path_and_both_structures() {
     let d1 = vec![dense(Act::Relu), dense(Act::Relu)];
     let d2 = vec![dense(Act::Relu), dense(Act::Tanh)];
     let msg = panic_message(|| {
-        tree::tree_add(&d1, &d2);
+        ferrax::optim::tree_utils::tree_add(&d1, &d2);
     });
     assert!(msg.contains("differ at `[1]`"), "{msg}");
     assert!(
@@ -379,7 +379,7 @@ fn make_jaxpr_takes_a_derived_struct() {
     assert!(text.contains("sin a"), "{text}");
 
     // a derived struct as the output too
-    let g = |p: &Mlp| tree::tree_scale(p, 2.0);
+    let g = |p: &Mlp| ferrax::optim::tree_utils::tree_scale(p, 2.0);
     let j = make_jaxpr(g)(&m);
     assert_eq!(j.to_string().matches("mul").count(), 2, "{j}");
 }
@@ -388,13 +388,13 @@ fn make_jaxpr_takes_a_derived_struct() {
 fn tree_utilities_on_a_model() {
     let m = mlp();
     assert_eq!(tree::tree_size(&m), 6);
-    let dot = tree::tree_vdot(&m, &m).item::<f32>();
+    let dot = ferrax::optim::tree_utils::tree_vdot(&m, &m).item::<f32>();
     assert_eq!(dot, 1.0 + 4.0 + 9.0 + 16.0 + 25.0 + 36.0);
-    let norm = tree::tree_global_norm(&m).item::<f32>();
+    let norm = ferrax::optim::tree_utils::tree_global_norm(&m).item::<f32>();
     assert!((norm - 91f32.sqrt()).abs() < 1e-5);
-    let z = tree::tree_zeros_like(&m);
+    let z = ferrax::optim::tree_utils::tree_zeros_like(&m);
     assert_eq!(vals(&z.layers[1].w), vec![0.0, 0.0]);
-    let c = tree::tree_cast(&m, DType::F64);
+    let c = ferrax::optim::tree_utils::tree_cast(&m, DType::F64);
     assert_eq!(c.layers[0].b.dtype(), DType::F64);
 }
 

@@ -1,6 +1,7 @@
 //! Tree utilities against hand-computed values: the std containers' structures and printing,
 //! leaf order, key paths, maps, reductions, transpose, and the mismatch messages.
 
+use ferrax::optim::tree_utils;
 use ferrax::prelude::*;
 use ferrax::tree::{self, KeyEntry, KeyPath, TreeDef, TreeDefBuilder};
 use std::collections::{BTreeMap, HashMap};
@@ -286,7 +287,7 @@ fn mismatch_messages_name_the_first_differing_path() {
     let mut m2 = m1.clone();
     m2.get_mut("enc").unwrap()[0].1 = None;
     let msg = panic_message(|| {
-        tree::tree_add(&m1, &m2);
+        tree_utils::tree_add(&m1, &m2);
     });
     assert!(msg.contains("differ at `['enc'][0][1]`"), "{msg}");
     assert!(
@@ -329,43 +330,43 @@ fn arithmetic_utilities() {
         Tensor::from_vec(vec![0.5f32, 4.0], &[2]),
         vec![Tensor::from_vec(vec![-1.0f64], &[1])],
     );
-    let sum = tree::tree_add(&a, &b);
+    let sum = tree_utils::tree_add(&a, &b);
     assert_eq!(sum.0.to_vec::<f32>(), [1.5, 2.0]);
     assert_eq!(sum.1[0].to_vec::<f64>(), [2.0]);
-    let diff = tree::tree_sub(&a, &b);
+    let diff = tree_utils::tree_sub(&a, &b);
     assert_eq!(diff.0.to_vec::<f32>(), [0.5, -6.0]);
-    let scaled = tree::tree_scale(&a, -2.0);
+    let scaled = tree_utils::tree_scale(&a, -2.0);
     assert_eq!(scaled.0.to_vec::<f32>(), [-2.0, 4.0]);
     assert_eq!(scaled.1[0].dtype(), DType::F64);
-    let by_tensor = tree::tree_scale(&a, &Tensor::scalar(3.0f32));
+    let by_tensor = tree_utils::tree_scale(&a, &Tensor::scalar(3.0f32));
     assert_eq!(by_tensor.0.to_vec::<f32>(), [3.0, -6.0]);
     // 1*0.5 + (-2)*4 + 3*(-1) = -10.5
-    assert_eq!(tree::tree_dot(&a, &b).to_vec::<f64>(), [-10.5]);
-    assert_eq!(tree::tree_vdot(&a, &b).to_vec::<f64>(), [-10.5]);
+    assert_eq!(tree_utils::tree_dot(&a, &b).to_vec::<f64>(), [-10.5]);
+    assert_eq!(tree_utils::tree_vdot(&a, &b).to_vec::<f64>(), [-10.5]);
     // sqrt(1 + 4 + 9)
-    assert!((tree::tree_global_norm(&a).to_vec::<f64>()[0] - 14f64.sqrt()).abs() < 1e-6);
+    assert!((tree_utils::tree_global_norm(&a).to_vec::<f64>()[0] - 14f64.sqrt()).abs() < 1e-6);
     assert_eq!(tree::tree_size(&a), 3);
     assert_eq!(tree::tree_size(&()), 0);
-    assert_eq!(tree::tree_dot(&(), &()).item::<f32>(), 0.0);
+    assert_eq!(tree_utils::tree_dot(&(), &()).item::<f32>(), 0.0);
     assert_eq!(
-        tree::tree_global_norm(&Vec::<Tensor>::new()).item::<f32>(),
+        tree_utils::tree_global_norm(&Vec::<Tensor>::new()).item::<f32>(),
         0.0
     );
-    let z = tree::tree_zeros_like(&(
+    let z = tree_utils::tree_zeros_like(&(
         Tensor::from_vec(vec![f32::NAN, f32::INFINITY], &[2]),
         Tensor::scalar(true),
     ));
     assert_eq!(z.0.to_vec::<f32>(), [0.0, 0.0]);
     assert_eq!(z.1.dtype(), DType::Bool);
-    let o = tree::tree_ones_like(&vec![Tensor::zeros(&[2, 2], DType::I32)]);
+    let o = tree_utils::tree_ones_like(&vec![Tensor::zeros(&[2, 2], DType::I32)]);
     assert_eq!(o[0].to_vec::<i32>(), [1, 1, 1, 1]);
-    let c = tree::tree_cast(&a, DType::F32);
+    let c = tree_utils::tree_cast(&a, DType::F32);
     assert_eq!(c.1[0].dtype(), DType::F32);
 }
 
 #[test]
 fn zeros_like_traces_as_a_broadcast() {
-    let f = |x: &(Tensor, Tensor)| tree::tree_zeros_like(x);
+    let f = |x: &(Tensor, Tensor)| tree_utils::tree_zeros_like(x);
     let j = make_jaxpr(f)(&(
         Tensor::zeros(&[3], DType::F32),
         Tensor::zeros(&[], DType::F32),
@@ -377,7 +378,7 @@ fn zeros_like_traces_as_a_broadcast() {
         "{text}"
     );
     assert!(!text.contains("lambda c"), "{text}");
-    let g = |x: &Vec<Tensor>| tree::tree_global_norm(x);
+    let g = |x: &Vec<Tensor>| tree_utils::tree_global_norm(x);
     let text = make_jaxpr(g)(&vec![Tensor::zeros(&[2], DType::F32); 2]).to_string();
     assert!(text.contains("sqrt"), "{text}");
 }

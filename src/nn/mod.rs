@@ -25,7 +25,7 @@
 //!
 //! Randomness (dropout) and state (batch-norm running statistics) are explicit, as in
 //! equinox: a layer never mutates itself. Parameters default to f32;
-//! [`tree_cast`](crate::tree::tree_cast) converts a whole model (e.g. to f64 for gradient
+//! [`tree_cast`](crate::optim::tree_utils::tree_cast) converts a whole model (e.g. to f64 for gradient
 //! checks).
 //!
 //! ```

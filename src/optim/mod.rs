@@ -31,6 +31,7 @@
 mod alias;
 mod schedule;
 mod transforms;
+pub mod tree_utils;
 
 pub use alias::{
     adagrad, adagrad_with, adam, adam_with, adamw, adamw_with, nadam, rmsprop, rmsprop_with, sgd,

@@ -166,7 +166,7 @@ pub fn scale_by_learning_rate(learning_rate: impl Into<LearningRate>) -> Gradien
 
 /// Zeros shaped and typed like each leaf.
 fn zeros_like(xs: &[Tensor]) -> Vec<Tensor> {
-    crate::tree::tree_zeros_like(&xs.to_vec())
+    super::tree_utils::tree_zeros_like(&xs.to_vec())
 }
 
 /// `value` shaped and typed like each leaf.
@@ -438,7 +438,7 @@ pub fn trace(decay: f64, nesterov: bool) -> GradientTransformation {
 /// use ferrax::prelude::*;
 /// use ferrax::optim::{self, Mask};
 /// let p = (Tensor::ones(&[2, 2], DType::F32), Tensor::ones(&[2], DType::F32));
-/// let g = ferrax::tree::tree_zeros_like(&p);
+/// let g = ferrax::optim::tree_utils::tree_zeros_like(&p);
 /// let t = optim::add_decayed_weights(0.1, Some(Mask::new(|_, p| p.ndim() >= 2)));
 /// let (u, _) = t.update(&g, &t.init(&p), &p);
 /// assert_eq!((u.0.to_vec::<f32>()[0], u.1.to_vec::<f32>()[0]), (0.1, 0.0));

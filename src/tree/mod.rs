@@ -69,7 +69,6 @@
 
 mod def;
 mod impls;
-mod ops;
 mod path;
 mod util;
 
@@ -77,14 +76,12 @@ pub use def::{
     Children, FieldStyle, NodeKind, StaticValue, StructInfo, StructNode, Subtree, TreeDef,
     TreeDefBuilder,
 };
-pub use ops::{
-    tree_add, tree_cast, tree_dot, tree_global_norm, tree_ones_like, tree_scale, tree_size,
-    tree_sub, tree_vdot, tree_zeros_like,
-};
+pub(crate) use path::assert_same_structure;
 pub use path::{KeyEntry, KeyPath};
 pub use util::{
     tree_all, tree_any, tree_flatten, tree_flatten_with_path, tree_leaves, tree_map, tree_map2,
-    tree_map_with_path, tree_reduce, tree_structure, tree_transpose, tree_unflatten, tree_zip_map,
+    tree_map_with_path, tree_reduce, tree_size, tree_structure, tree_transpose, tree_unflatten,
+    tree_zip_map,
 };
 
 use crate::tensor::Tensor;

@@ -245,3 +245,15 @@ pub fn tree_transpose<In: PyTree, Out: PyTree>(outer: &TreeDef, inner: &TreeDef,
     }
     Out::unflatten(&inner.compose(outer), out)
 }
+
+/// The number of scalars in all leaves together (works on traced trees too: it reads shapes).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::tree::tree_size;
+/// let t = (Tensor::zeros(&[2, 3], DType::F32), vec![Tensor::scalar(1.0f32)]);
+/// assert_eq!(tree_size(&t), 7);
+/// ```
+pub fn tree_size<T: PyTree>(tree: &T) -> usize {
+    tree.leaves().iter().map(|x| x.size()).sum()
+}

@@ -1,17 +1,16 @@
-//! Arithmetic on whole trees, as optimizers use it. Everything is built from public tensor ops,
+//! Arithmetic on whole trees, as optimizers use it (optax's `tree_utils`). Everything is built from public tensor ops,
 //! so it traces (and differentiates, batches, jits) like any other code.
 
-use super::util::{tree_map, tree_map2};
-use super::PyTree;
 use crate::numpy::{self as jnp, IntoOperand};
 use crate::tensor::{DType, Tensor};
+use crate::tree::{tree_map, tree_map2, PyTree};
 
 /// A tree of zeros with the same structure, shapes and dtypes (`jnp.zeros_like` per leaf). The
 /// zeros are a broadcast scalar, so under tracing they are an op, not a captured constant.
 ///
 /// ```
 /// use ferrax::prelude::*;
-/// use ferrax::tree::tree_zeros_like;
+/// use ferrax::optim::tree_utils::tree_zeros_like;
 /// let t = (Tensor::from_vec(vec![f32::NAN, 1.0], &[2]), Tensor::scalar(3i32));
 /// let z = tree_zeros_like(&t);
 /// assert_eq!(z.0.to_vec::<f32>(), [0.0, 0.0]);
@@ -27,7 +26,7 @@ pub fn tree_zeros_like<T: PyTree>(tree: &T) -> T {
 ///
 /// ```
 /// use ferrax::prelude::*;
-/// use ferrax::tree::tree_ones_like;
+/// use ferrax::optim::tree_utils::tree_ones_like;
 /// let o = tree_ones_like(&vec![Tensor::zeros(&[2], DType::F64)]);
 /// assert_eq!(o[0].to_vec::<f64>(), [1.0, 1.0]);
 /// ```
@@ -41,7 +40,7 @@ pub fn tree_ones_like<T: PyTree>(tree: &T) -> T {
 ///
 /// ```
 /// use ferrax::prelude::*;
-/// use ferrax::tree::tree_add;
+/// use ferrax::optim::tree_utils::tree_add;
 /// let a = (Tensor::scalar(1.0f32), Tensor::scalar(2.0f32));
 /// let c = tree_add(&a, &a);
 /// assert_eq!(c.1.item::<f32>(), 4.0);
@@ -55,7 +54,7 @@ pub fn tree_add<T: PyTree>(a: &T, b: &T) -> T {
 ///
 /// ```
 /// use ferrax::prelude::*;
-/// use ferrax::tree::tree_sub;
+/// use ferrax::optim::tree_utils::tree_sub;
 /// let a = vec![Tensor::scalar(5.0f32)];
 /// let b = vec![Tensor::scalar(2.0f32)];
 /// assert_eq!(tree_sub(&a, &b)[0].item::<f32>(), 3.0);
@@ -70,7 +69,7 @@ pub fn tree_sub<T: PyTree>(a: &T, b: &T) -> T {
 ///
 /// ```
 /// use ferrax::prelude::*;
-/// use ferrax::tree::tree_scale;
+/// use ferrax::optim::tree_utils::tree_scale;
 /// let t = (Tensor::scalar(2.0f32), Tensor::scalar(3.0f64));
 /// let s = tree_scale(&t, 0.5);
 /// assert_eq!((s.0.item::<f32>(), s.1.item::<f64>()), (1.0, 1.5));
@@ -85,7 +84,7 @@ pub fn tree_scale<T: PyTree, S: IntoOperand + Clone>(tree: &T, s: S) -> T {
 ///
 /// ```
 /// use ferrax::prelude::*;
-/// use ferrax::tree::tree_dot;
+/// use ferrax::optim::tree_utils::tree_dot;
 /// let a = (Tensor::from_vec(vec![1.0f32, 2.0], &[2]), Tensor::scalar(3.0f32));
 /// let b = (Tensor::from_vec(vec![4.0f32, 5.0], &[2]), Tensor::scalar(6.0f32));
 /// assert_eq!(tree_dot(&a, &b).item::<f32>(), 4.0 + 10.0 + 18.0);
@@ -94,7 +93,7 @@ pub fn tree_scale<T: PyTree, S: IntoOperand + Clone>(tree: &T, s: S) -> T {
 pub fn tree_dot<T: PyTree>(a: &T, b: &T) -> Tensor {
     let (la, da) = a.flatten();
     let (lb, db) = b.flatten();
-    super::path::assert_same_structure("tree_dot", &da, &db, 0, 1);
+    crate::tree::assert_same_structure("tree_dot", &da, &db, 0, 1);
     la.iter()
         .zip(lb.iter())
         .map(|(x, y)| (x * y).sum())
@@ -106,7 +105,7 @@ pub fn tree_dot<T: PyTree>(a: &T, b: &T) -> Tensor {
 ///
 /// ```
 /// use ferrax::prelude::*;
-/// use ferrax::tree::tree_vdot;
+/// use ferrax::optim::tree_utils::tree_vdot;
 /// let a = vec![Tensor::from_vec(vec![1.0f32, 2.0], &[2])];
 /// assert_eq!(tree_vdot(&a, &a).item::<f32>(), 5.0);
 /// ```
@@ -120,7 +119,7 @@ pub fn tree_vdot<T: PyTree>(a: &T, b: &T) -> Tensor {
 ///
 /// ```
 /// use ferrax::prelude::*;
-/// use ferrax::tree::tree_global_norm;
+/// use ferrax::optim::tree_utils::tree_global_norm;
 /// let t = (Tensor::from_vec(vec![3.0f32], &[1]), Tensor::scalar(4.0f32));
 /// assert_eq!(tree_global_norm(&t).item::<f32>(), 5.0);
 /// ```
@@ -133,23 +132,11 @@ pub fn tree_global_norm<T: PyTree>(tree: &T) -> Tensor {
         .sqrt()
 }
 
-/// The number of scalars in all leaves together (works on traced trees too: it reads shapes).
-///
-/// ```
-/// use ferrax::prelude::*;
-/// use ferrax::tree::tree_size;
-/// let t = (Tensor::zeros(&[2, 3], DType::F32), vec![Tensor::scalar(1.0f32)]);
-/// assert_eq!(tree_size(&t), 7);
-/// ```
-pub fn tree_size<T: PyTree>(tree: &T) -> usize {
-    tree.leaves().iter().map(|x| x.size()).sum()
-}
-
 /// Every leaf converted to `dtype`.
 ///
 /// ```
 /// use ferrax::prelude::*;
-/// use ferrax::tree::tree_cast;
+/// use ferrax::optim::tree_utils::tree_cast;
 /// let t = tree_cast(&(Tensor::scalar(1.5f32), Tensor::scalar(2i32)), DType::F64);
 /// assert_eq!((t.0.dtype(), t.1.item::<f64>()), (DType::F64, 2.0));
 /// ```
