@@ -1,7 +1,8 @@
 //! **Unstable.** The machinery under ferrax's public API, exposed for ferrax's own tests and
-//! benches and for the curious: primitives and their rules ([`prims`]), the CPU kernels
-//! ([`kernels`]), the jaxpr interpreter and compiled programs ([`interp`]), the jaxpr
-//! optimization passes ([`passes`]) and the trace mechanism ([`trace`]).
+//! benches and for the curious: first-order primitives and their rules ([`prims`]), the
+//! higher-order ones ([`control_flow`]), the transformation interpreters ([`interpreters`]),
+//! the CPU kernels ([`kernels`]), the compiled programs ([`interp`]), the jaxpr optimization
+//! passes ([`passes`]) and the trace mechanism ([`trace`]).
 //!
 //! Nothing here is covered by semver: names, signatures and behaviour may change in any
 //! release. Programs should use the public modules (`prelude`, `lax`, `numpy`, `nn`, `optim`,
@@ -18,6 +19,17 @@
 /// (shape, eval, JVP, transpose, batching) beside it.
 pub mod prims {
     pub use crate::prims::*;
+}
+
+/// Higher-order primitives (calls, `cond`, loops), `jit` and the custom-derivative calls.
+pub mod control_flow {
+    pub use crate::control_flow::*;
+}
+
+/// The transformation interpreters (jvp, linearize, transpose, vmap) and jaxpr-level
+/// transforms.
+pub mod interpreters {
+    pub use crate::interpreters::*;
 }
 
 /// The arithmetic: gemm-backed products, SIMD elementwise loops, reductions, windows.

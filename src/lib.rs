@@ -31,7 +31,9 @@ pub mod transforms;
 pub mod tree;
 
 // The machinery under the public API: crate-internal, re-exported (unstable) by `internals`.
+pub(crate) mod control_flow;
 pub(crate) mod interp;
+pub(crate) mod interpreters;
 pub(crate) mod kernels;
 pub(crate) mod ops;
 pub(crate) mod passes;

@@ -10,9 +10,9 @@
 //! ```
 
 use crate::core::with_trace;
+use crate::interpreters::{jvp_flat as jvp_leaves, linearize_flat, zeros_like, zeros_of};
 use crate::lax;
 use crate::tensor::{DType, Tensor};
-use crate::transforms::{jvp_flat as jvp_leaves, linearize_flat, zeros_like, zeros_of};
 use crate::tree::PyTree;
 use std::fmt;
 use std::rc::Rc;

@@ -70,7 +70,7 @@ fn captured_values_are_hoisted_to_leading_operands() {
     assert_eq!(eqn.inputs.len(), 1 + 2 + 1, "{j}");
     let Some(op) = eqn
         .prim
-        .downcast::<ferrax::internals::prims::cond::CondOp>()
+        .downcast::<ferrax::internals::control_flow::cond::CondOp>()
     else {
         panic!("not a cond: {j}")
     };

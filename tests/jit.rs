@@ -502,7 +502,7 @@ fn compile_log_messages() {
 
 #[test]
 fn derived_jaxprs_are_reused_across_calls() {
-    use ferrax::internals::prims::CallOp;
+    use ferrax::internals::control_flow::CallOp;
     let p = wx();
     let g = grad(jit(loss));
     let subs = |j: &ClosedJaxpr| -> Vec<std::sync::Arc<Jaxpr>> {

@@ -254,7 +254,7 @@ fn scan_and_cond_programs() {
 }
 
 fn sub_jaxpr_eqns(j: &Jaxpr) -> usize {
-    use ferrax::internals::prims::CallOp;
+    use ferrax::internals::control_flow::CallOp;
     j.eqns
         .iter()
         .filter(|e| e.prim.downcast::<CallOp>().is_none())

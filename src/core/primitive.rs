@@ -294,7 +294,7 @@ impl Prim {
         assert_eq!(
             have,
             new.len(),
-            "{}: has {have} sub-jaxprs, {} given to replace them",
+            "{}: expected {have} sub-jaxprs to replace its own, got {}",
             self.0.name(),
             new.len()
         );

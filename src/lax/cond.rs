@@ -6,11 +6,11 @@
 //! outputs must then agree in structure and types.
 //! `cond` differentiates in forward and reverse mode (both branches' residuals are joined)
 //! and batches; with a per-example (batched) predicate, `vmap` runs **every** branch on the
-//! whole batch and selects each example's result (see [`crate::prims::cond`]).
+//! whole batch and selects each example's result (see [`crate::control_flow::cond`]).
 
+use crate::control_flow::call::SubJaxpr;
+use crate::control_flow::cond::{close_branches, BranchFn, CondOp};
 use crate::core::{current_trace, Aval};
-use crate::prims::call::SubJaxpr;
-use crate::prims::cond::{close_branches, BranchFn, CondOp};
 use crate::prims::Prim;
 use crate::tensor::{DType, Tensor};
 use crate::tree::{PyTree, TreeDef};

@@ -10,12 +10,12 @@
 //! and reverse mode; `while_loop` supports forward mode only (see [`while_loop`]). All of them
 //! batch under `vmap`.
 
+use crate::control_flow::call::SubJaxpr;
+use crate::control_flow::loops::LoopOp;
 use crate::core::{bind, Aval};
-use crate::prims::call::SubJaxpr;
-use crate::prims::loops::LoopOp;
+use crate::interpreters::closure_convert;
 use crate::prims::Prim;
 use crate::tensor::{DType, Tensor};
-use crate::transforms::closure_convert;
 use crate::tree::{PyTree, TreeDef};
 
 /// Options of [`scan_with`] (JAX's `length`, `reverse` and `unroll` arguments).

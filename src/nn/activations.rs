@@ -19,7 +19,7 @@ pub fn relu(x: &Tensor) -> Tensor {
         "relu",
         |x: &Tensor| jnp::maximum(x, 0.0),
         |x: &Tensor, t: &Tensor| {
-            let zeros = crate::transforms::zeros_like(t);
+            let zeros = crate::interpreters::zeros_like(t);
             (
                 jnp::maximum(x, 0.0),
                 lax::select_n(&x.gt(0.0), &[zeros, t.clone()]),

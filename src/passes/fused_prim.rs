@@ -8,8 +8,8 @@ use crate::core::{
     eval_jaxpr, eval_with_tensors, ArrayOutputs, Aval, Avals, BatchAxis, Jaxpr, Outputs, Param,
     Prim, PrimRules, SubJaxpr,
 };
+use crate::interpreters::{jvp_flat, vmap_leaves, zeros_like};
 use crate::tensor::{ArrayData, Tensor};
-use crate::transforms::{jvp_flat, vmap_leaves, zeros_like};
 use std::sync::Arc;
 
 /// A fused elementwise group: its body (closed, no constvars) applied to the operands.

@@ -114,7 +114,7 @@ impl PrimRules for CumulativeOp {
             CumulativeKind::Sum => unreachable!("cumsum is linear"),
         };
         let (axis, reverse) = (self.axis, self.reverse);
-        let (_, t_out) = crate::transforms::jvp(
+        let (_, t_out) = crate::interpreters::jvp(
             |x: &Tensor| lax::associative_scan(combine, x, axis, reverse),
             x,
             &t,

@@ -159,7 +159,7 @@ impl PrimRules for ElementwiseOp {
                 // `_select_jvp`: zero tangents made explicit with one shared zero array.
                 let which = &primals[0];
                 tangents[1..].iter().flatten().next().map(|first| {
-                    let z = crate::transforms::zeros_like(first);
+                    let z = super::util::zeros_like(first);
                     let cases: Vec<Tensor> = tangents[1..]
                         .iter()
                         .map(|t| t.clone().unwrap_or_else(|| z.clone()))
@@ -174,7 +174,7 @@ impl PrimRules for ElementwiseOp {
                 let (lo, x, hi) = (&primals[0], &primals[1], &primals[2]);
                 let pick = |mask: Tensor, g: &Tensor| {
                     let g = broadcast_to_shape(g, x.shape());
-                    let zeros = crate::transforms::zeros_like(x);
+                    let zeros = super::util::zeros_like(x);
                     lax::select_n(&mask, &[zeros, g])
                 };
                 let parts: Vec<Tensor> = [
@@ -238,7 +238,7 @@ impl PrimRules for ElementwiseOp {
             }
             ElementwiseOp::SelectN => {
                 let which = args[0].known();
-                let zero = crate::transforms::zeros_like(ct);
+                let zero = super::util::zeros_like(ct);
                 let n = args.len() - 1;
                 std::iter::once(None)
                     .chain((0..n).map(|i| {

@@ -7,15 +7,12 @@
 
 pub mod binary;
 pub mod bits;
-pub mod call;
 pub mod collective;
-pub mod cond;
 pub mod conv;
 pub mod cumulative;
 pub mod dot;
 pub mod elementwise;
 pub mod index;
-pub mod loops;
 pub mod reduce;
 pub mod shape;
 pub mod sort;
@@ -24,7 +21,6 @@ pub(crate) mod util;
 pub mod window;
 
 pub use binary::BinaryOp;
-pub use call::CallOp;
 pub use conv::ConvGeneralDilated;
 pub use cumulative::CumulativeOp;
 pub use dot::DotGeneral;
@@ -38,7 +34,6 @@ pub use window::ReduceWindow;
 
 // The primitive interface lives in the core (the IR holds primitives through it); the
 // families here implement it.
-pub(crate) use crate::core::eval_with_tensors;
 pub use crate::core::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 
 /// An equation's primitive seen as one of the first-order families that code above `prims`

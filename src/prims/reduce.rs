@@ -195,9 +195,7 @@ impl PrimRules for ReduceOp {
                         lax::reshape(&moved, &flat_shape)
                     }
                 };
-                let (_, t_out) =
-                    crate::transforms::jvp(|r: &Tensor| prod_tree(r), &to_rows(x), &to_rows(&t));
-                jvp_out(ans, Some(t_out))
+                jvp_out(ans, Some(prod_tree_tangent(&to_rows(x), &to_rows(&t))))
             }
         }
     }
@@ -251,34 +249,41 @@ impl PrimRules for ReduceOp {
     }
 }
 
-/// The product over axis 0 of `x` (shape `[n, rest..]`), as a tree of pairwise products
-/// (JAX's `_reduce_tree`): the rows are split in halves (the second padded with a row of
-/// ones when `n` is odd) and multiplied, until one row is left. Made of lax ops only, so its
-/// JVP is exact where elements are zero and differentiable again.
-fn prod_tree(x: &Tensor) -> Tensor {
+/// The tangent of the product of `x`'s rows (axis 0) computed as a pairwise tree, given the
+/// tangent `t` of `x`: forward mode written out with the product rule at every multiply of
+/// the tree, `d(a * b) = da * b + a * db` (what running the tree under `jvp` computes, as
+/// JAX's rule does), so it stays exact where some elements are zero.
+fn prod_tree_tangent(x: &Tensor, t: &Tensor) -> Tensor {
     let rest: Vec<usize> = x.shape()[1..].to_vec();
     if x.shape()[0] == 0 {
-        let one = Tensor::ones(&[], x.dtype());
-        return lax::broadcast_in_dim(&one, &rest, &[]);
+        let zero = Tensor::zeros(&[], x.dtype());
+        return lax::broadcast_in_dim(&zero, &rest, &[]);
     }
-    let mut xs = x.clone();
+    let (mut xs, mut ts) = (x.clone(), t.clone());
     while xs.shape()[0] > 1 {
         let n = xs.shape()[0];
         let n1 = n.div_ceil(2);
         let (mut lo, mut hi) = (vec![0; xs.ndim()], xs.shape().to_vec());
         hi[0] = n1;
-        let first = lax::slice(&xs, &lo, &hi, None);
+        let (first, t_first) = (
+            lax::slice(&xs, &lo, &hi, None),
+            lax::slice(&ts, &lo, &hi, None),
+        );
         lo[0] = n1;
         hi[0] = n;
         let mut second = lax::slice(&xs, &lo, &hi, None);
+        let mut t_second = lax::slice(&ts, &lo, &hi, None);
         if n - n1 != n1 {
+            // An odd count: the last pair is (x, 1), whose tangent is (dx, 0).
             let mut config = vec![(0i64, 0i64, 0i64); xs.ndim()];
             config[0] = (0, 1, 0);
             second = lax::pad(&second, &Tensor::ones(&[], xs.dtype()), &config);
+            t_second = lax::pad(&t_second, &Tensor::zeros(&[], xs.dtype()), &config);
         }
+        ts = lax::add(&lax::mul(&t_first, &second), &lax::mul(&first, &t_second));
         xs = lax::mul(&first, &second);
     }
-    lax::squeeze(&xs, &[0])
+    lax::squeeze(&ts, &[0])
 }
 
 /// The associative operations behind reductions and cumulative reductions.

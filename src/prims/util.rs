@@ -81,13 +81,24 @@ pub fn jvp_out(primal: Tensor, tangent: Option<Tensor>) -> (Outputs, Vec<Option<
 pub fn instantiate(tangent: &Option<Tensor>, primal: &Tensor) -> Tensor {
     match tangent {
         Some(t) => t.clone(),
-        None => crate::transforms::zeros_like(primal),
+        None => zeros_like(primal),
     }
+}
+
+/// Zeros of a tensor's shape and dtype, built with ops (so it traces as JAX's
+/// `broadcast_in_dim 0.0`).
+pub fn zeros_like(x: &Tensor) -> Tensor {
+    zeros(&x.aval())
 }
 
 /// Zeros of a type, built with ops (`broadcast_in_dim 0.0` when traced).
 pub fn zeros(aval: &Aval) -> Tensor {
-    crate::transforms::zeros_of(aval)
+    let z = Tensor::zeros(&[], aval.dtype);
+    if aval.ndim() == 0 {
+        z
+    } else {
+        crate::lax::broadcast_in_dim(&z, &aval.shape, &[])
+    }
 }
 
 /// The JVP rule of a primitive that is linear in all of its inputs: the primitive applied to

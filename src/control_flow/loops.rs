@@ -14,14 +14,14 @@
 //!   whose predicate is batched runs until every member is done, masking finished members with
 //!   `select_n`.
 
-use super::util::{batch_at, move_batch_dim, py_bool, text};
-use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::eval_jaxpr;
+use crate::core::SubJaxpr;
 use crate::core::{bind, eval_concrete, Atom, Aval, Avals, Jaxpr, Outputs, Var};
+use crate::core::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
+use crate::interpreters::{batch_jaxpr, closure_convert};
 use crate::passes::dce_for_outputs;
-use crate::prims::call::SubJaxpr;
+use crate::prims::util::{batch_at, move_batch_dim, py_bool, text};
 use crate::tensor::{ArrayData, DType, Tensor};
-use crate::transforms::{batch_jaxpr, closure_convert};
 use ndarray::{ArrayD, Axis, IxDyn};
 use smallvec::SmallVec;
 use std::sync::Arc;
@@ -210,7 +210,7 @@ impl PrimRules for LoopOp {
     }
 
     fn eval(&self, inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
-        super::eval_with_tensors(inputs, |ts| self.run(ts))
+        crate::core::eval_with_tensors(inputs, |ts| self.run(ts))
     }
 
     fn eval_eager(&self, inputs: &[Tensor]) -> Option<Outputs> {
@@ -536,7 +536,7 @@ enum SOp {
 
 impl ScalarProgram {
     fn compile(j: &Jaxpr) -> Option<ScalarProgram> {
-        use super::{BinaryOp, UnaryOp};
+        use crate::prims::{BinaryOp, UnaryOp};
         let ok =
             |a: &Aval| a.ndim() == 0 && matches!(a.dtype, DType::F32 | DType::F64 | DType::I32);
         if !j.var_avals.iter().all(ok) || j.eqns.is_empty() {
@@ -752,7 +752,8 @@ fn depends(j: &Jaxpr, marked: &[bool], collectives_vary: bool) -> Vec<bool> {
 
 /// Is `p` a collective, or does one of its sub-jaxprs (recursively) contain one?
 fn has_collective(p: &Prim) -> bool {
-    p.downcast::<super::collective::Collective>().is_some()
+    p.downcast::<crate::prims::collective::Collective>()
+        .is_some()
         || p.sub_jaxprs()
             .iter()
             .any(|j| j.eqns.iter().any(|e| has_collective(&e.prim)))
@@ -822,7 +823,7 @@ fn scan_jvp(
     // The body linearized (`captured ++ inputs -> outputs ++ residuals`, and `residuals ++
     // tangents of nz inputs -> tangents of all outputs`).
     let (lin, captured, out_nz) = loop {
-        let (lin, captured) = crate::transforms::linearize_jaxpr_nz(body, &nz);
+        let (lin, captured) = crate::interpreters::linearize_jaxpr_nz(body, &nz);
         let nres = lin.res_avals.len();
         let mut marked = vec![false; nres];
         marked.extend(std::iter::repeat_n(true, lin.tangent.invars.len() - nres));
@@ -959,7 +960,7 @@ fn scan_jvp(
     for i in nc..nc + ncar {
         if nz[i] {
             t_invars.push(tan_var(i));
-            t_ops.push(super::util::instantiate(&tangents[i], &primals[i]));
+            t_ops.push(crate::prims::util::instantiate(&tangents[i], &primals[i]));
         }
     }
     let t_ncarry = t_invars.len() - t_nconsts;
@@ -1067,12 +1068,12 @@ fn scan_transpose(op: &LoopOp, cts: &[Option<Tensor>], args: &[LinearArg]) -> Ve
                 cts_out.push(None);
             }
         }
-        let in_cts = crate::transforms::backward_pass(&j2, &known, &cts_out);
+        let in_cts = crate::interpreters::backward_pass(&j2, &known, &cts_out);
         let lin_avals = j2.in_avals();
         let mut in_cts: Vec<Tensor> = in_cts
             .into_iter()
             .zip(&lin_avals)
-            .map(|(c, av)| c.unwrap_or_else(|| crate::transforms::zeros_of(av)))
+            .map(|(c, av)| c.unwrap_or_else(|| crate::interpreters::zeros_of(av)))
             .collect();
         let rest = in_cts.split_off(nlc);
         let mut out: Vec<Tensor> = acc
@@ -1089,12 +1090,12 @@ fn scan_transpose(op: &LoopOp, cts: &[Option<Tensor>], args: &[LinearArg]) -> Ve
     operands.extend(
         lin_c
             .iter()
-            .map(|&i| crate::transforms::zeros_of(&args[i].aval())),
+            .map(|&i| crate::interpreters::zeros_of(&args[i].aval())),
     );
     operands.extend((0..ncar).map(|k| {
         cts[k]
             .clone()
-            .unwrap_or_else(|| crate::transforms::zeros_of(&body_out[k]))
+            .unwrap_or_else(|| crate::interpreters::zeros_of(&body_out[k]))
     }));
     operands.extend(known_x.iter().map(|&i| args[i].known().clone()));
     operands.extend(y_ct.iter().map(|&k| cts[ncar + k].clone().expect("ct")));
@@ -1265,7 +1266,7 @@ fn while_jvp(
             .map(|(x, _)| x.clone())
             .collect();
         let nz_tan: Vec<Tensor> = tc.iter().chain(tcar).cloned().collect();
-        let (ys, dys) = crate::transforms::jvp_flat(&nz_prim, &nz_tan, |v| {
+        let (ys, dys) = crate::interpreters::jvp_flat(&nz_prim, &nz_tan, |v| {
             let mut it = v.iter();
             let args: Vec<Tensor> = full
                 .iter()
@@ -1302,9 +1303,9 @@ fn while_jvp(
     );
     operands.extend_from_slice(&primals[cn + bn..]);
     operands.extend(
-        nz_carry
-            .iter()
-            .map(|&k| super::util::instantiate(&tangents[cn + bn + k], &primals[cn + bn + k])),
+        nz_carry.iter().map(|&k| {
+            crate::prims::util::instantiate(&tangents[cn + bn + k], &primals[cn + bn + k])
+        }),
     );
     let jprim = while_prim(Arc::new(jcond), jbody, cn, jbn);
     // With concrete tangents (plain `jvp`) one loop computes both; otherwise (e.g. under

@@ -91,21 +91,7 @@ impl Trace for JvpTrace {
     }
 }
 
-/// Zeros of a tensor's shape and dtype, built with ops (so it traces as JAX's
-/// `broadcast_in_dim 0.0`).
-pub(crate) fn zeros_like(x: &Tensor) -> Tensor {
-    zeros_of(&x.aval())
-}
-
-/// Zeros of a type, built with ops.
-pub(crate) fn zeros_of(aval: &crate::core::Aval) -> Tensor {
-    let z = Tensor::zeros(&[], aval.dtype);
-    if aval.ndim() == 0 {
-        z
-    } else {
-        crate::lax::broadcast_in_dim(&z, &aval.shape, &[])
-    }
-}
+pub(crate) use crate::prims::util::{zeros as zeros_of, zeros_like};
 
 /// Forward mode on flattened leaves: outputs and output tangents (explicit zeros where the
 /// tangent is symbolically zero). Tangents of non-float inputs are ignored.

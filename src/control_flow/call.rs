@@ -3,13 +3,13 @@
 //! blocks (`checkpoint`). Sub-jaxprs are closure-converted: captured values are leading
 //! operands, so the equations are closed and print like JAX's.
 
-use super::util::{instantiate, move_batch_dim, py_bool, text};
-use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::eval_jaxpr;
 pub use crate::core::SubJaxpr;
 use crate::core::{bind, Aval, Avals, Jaxpr, Outputs};
+use crate::core::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
+use crate::interpreters::{batch_jaxpr, closure_convert, vmap_leaves, LinearizedJaxpr};
+use crate::prims::util::{instantiate, move_batch_dim, py_bool, text};
 use crate::tensor::{ArrayData, Tensor};
-use crate::transforms::{batch_jaxpr, closure_convert, vmap_leaves, LinearizedJaxpr};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
@@ -180,7 +180,7 @@ impl PrimRules for CallOp {
     }
 
     fn eval(&self, inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
-        super::eval_with_tensors(inputs, |ts| self.run(ts))
+        crate::core::eval_with_tensors(inputs, |ts| self.run(ts))
     }
 
     fn eval_eager(&self, inputs: &[Tensor]) -> Option<Outputs> {
@@ -283,7 +283,7 @@ impl PrimRules for CallOp {
                 let avals: Vec<Aval> = primals.iter().chain(&ts).map(|p| p.aval()).collect();
                 let (jvp_jaxpr, consts) = closure_convert(&avals, |args| {
                     let (xs, dxs) = args.split_at(n);
-                    crate::transforms::jvp_flat(xs, dxs, |xs| eval_jaxpr(&body, &[], xs)).1
+                    crate::interpreters::jvp_flat(xs, dxs, |xs| eval_jaxpr(&body, &[], xs)).1
                 });
                 assert!(
                     consts.is_empty(),
@@ -312,7 +312,7 @@ impl PrimRules for CallOp {
                     .collect();
                 let body = self.jaxpr.0.clone();
                 let (outs, touts) =
-                    crate::transforms::jvp_flat(primals, &ts, |xs| eval_jaxpr(&body, &[], xs));
+                    crate::interpreters::jvp_flat(primals, &ts, |xs| eval_jaxpr(&body, &[], xs));
                 (
                     Outputs::from_vec(outs),
                     touts.into_iter().map(Some).collect(),
@@ -418,7 +418,7 @@ impl PrimRules for CallOp {
                 let (k, n) = (consts.len(), args.len() / 2);
                 let mut operands = consts.clone();
                 operands.extend_from_slice(&args[..n]);
-                operands.extend(consts.iter().map(crate::transforms::zeros_like));
+                operands.extend(consts.iter().map(crate::interpreters::zeros_like));
                 operands.extend_from_slice(&args[n..]);
                 let avals: Vec<Aval> = operands.iter().map(|t| t.aval()).collect();
                 let (wrapped, captured) = closure_convert(&avals, |a| {
@@ -441,7 +441,7 @@ impl PrimRules for CallOp {
             .zip(self.jaxpr.0.out_avals())
             .map(|(c, aval)| {
                 c.clone()
-                    .unwrap_or_else(|| crate::transforms::zeros_of(&aval))
+                    .unwrap_or_else(|| crate::interpreters::zeros_of(&aval))
             })
             .collect();
         match &self.kind {
@@ -466,18 +466,21 @@ impl PrimRules for CallOp {
                 let xs: Vec<Tensor> = args[..n].iter().map(|a| a.known().clone()).collect();
                 let zeros: Vec<Tensor> = args[n..]
                     .iter()
-                    .map(|a| crate::transforms::zeros_of(&a.aval()))
+                    .map(|a| crate::interpreters::zeros_of(&a.aval()))
                     .collect();
                 let body = self.jaxpr.0.clone();
-                let (_, lin) = crate::transforms::linearize_flat(&zeros, |ts| {
+                let (_, lin) = crate::interpreters::linearize_flat(&zeros, |ts| {
                     let mut all = xs.clone();
                     all.extend_from_slice(ts);
                     eval_jaxpr(&body, &[], &all)
                 });
                 let cts_opt: Vec<Option<Tensor>> = cts.into_iter().map(Some).collect();
-                let mut float_cts =
-                    crate::transforms::backward_pass(&lin.jaxpr.jaxpr, &lin.jaxpr.consts, &cts_opt)
-                        .into_iter();
+                let mut float_cts = crate::interpreters::backward_pass(
+                    &lin.jaxpr.jaxpr,
+                    &lin.jaxpr.consts,
+                    &cts_opt,
+                )
+                .into_iter();
                 let mut out: Vec<Option<Tensor>> = vec![None; n];
                 out.extend(lin.in_is_float.iter().map(|&f| {
                     if f {
@@ -547,13 +550,13 @@ fn derived_update(body: &Arc<Jaxpr>, f: impl FnOnce(&mut Derived)) {
     })
 }
 
-/// [`crate::transforms::linearize_jaxpr`] of a `jit` body, cached per body.
+/// [`crate::interpreters::linearize_jaxpr`] of a `jit` body, cached per body.
 fn cached_linearization(body: &Arc<Jaxpr>) -> Rc<LinearizedJaxpr> {
     if let Some(l) = derived_get(body, |e| e.lin.clone()) {
         return l;
     }
     // Computed outside the borrow: linearizing may differentiate nested `jit`s.
-    let l = Rc::new(crate::transforms::linearize_jaxpr(body));
+    let l = Rc::new(crate::interpreters::linearize_jaxpr(body));
     derived_update(body, |e| e.lin = Some(l.clone()));
     l
 }
@@ -642,10 +645,10 @@ fn jit_transpose(op: &CallOp, cts: Vec<Tensor>, args: &[LinearArg]) -> Vec<Optio
             j.constvars = kv.into_iter().map(|(v, _)| *v).collect();
             j.invars = lv.into_iter().map(|(v, _)| *v).collect();
             let c: Vec<Option<Tensor>> = c.iter().cloned().map(Some).collect();
-            crate::transforms::backward_pass(&j, k, &c)
+            crate::interpreters::backward_pass(&j, k, &c)
                 .into_iter()
                 .zip(&lin_avals)
-                .map(|(ct, a)| ct.unwrap_or_else(|| crate::transforms::zeros_of(a)))
+                .map(|(ct, a)| ct.unwrap_or_else(|| crate::interpreters::zeros_of(a)))
                 .collect()
         })
     });

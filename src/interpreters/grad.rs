@@ -206,7 +206,7 @@ fn reshape_jacobian(jac: &Tensor, out_shape: &[usize], in_shape: &[usize]) -> Te
 /// assert_eq!(j.to_vec::<f64>(), vec![2.0, 0.0, 0.0, 4.0]);
 /// ```
 ///
-/// [`vmap`]: crate::transforms::vmap
+/// [`vmap`]: crate::interpreters::vmap
 pub fn jacfwd<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
     move |x: &Tensor| {
         let basis = identity_basis(x.shape(), x.dtype());
@@ -229,7 +229,7 @@ pub fn jacfwd<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
 /// assert_eq!(j.to_vec::<f64>(), vec![4.0, 1.0, 2.0, 5.0]);
 /// ```
 ///
-/// [`vmap`]: crate::transforms::vmap
+/// [`vmap`]: crate::interpreters::vmap
 pub fn jacrev<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
     move |x: &Tensor| {
         let (y, pullback) = vjp(&f, x);

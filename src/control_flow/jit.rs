@@ -26,10 +26,10 @@
 //! assert_eq!(g.shape(), &[3]);
 //! ```
 
-use super::convert_constvars;
+use super::call::jit_call;
 use crate::core::{current_trace, trace_to_jaxpr, with_trace, Aval, ClosedJaxpr, Jaxpr};
 use crate::interp::Program;
-use crate::prims::call::jit_call;
+use crate::interpreters::convert_constvars;
 use crate::prims::Prim;
 use crate::tensor::Tensor;
 use crate::tree::{KeyPath, PyTree, Subtree, TreeDef};

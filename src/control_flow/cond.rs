@@ -32,13 +32,13 @@
 //! assert_eq!(gs.to_vec::<f32>(), vec![-1.0, 0.25]);
 //! ```
 
-use super::util::{batch_at, move_batch_dim, zeros};
-use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::eval_jaxpr;
+use crate::core::SubJaxpr;
 use crate::core::{bind, Atom, Aval, Avals, Jaxpr, Outputs};
-use crate::prims::call::SubJaxpr;
+use crate::core::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
+use crate::interpreters::{closure_convert, vmap_leaves};
+use crate::prims::util::{batch_at, move_batch_dim, zeros};
 use crate::tensor::{ArrayData, DType, Repr, Tensor};
-use crate::transforms::{closure_convert, vmap_leaves};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -50,7 +50,7 @@ use std::sync::Arc;
 ///
 /// ```
 /// use ferrax::prelude::*;
-/// use ferrax::internals::prims::cond::CondOp;
+/// use ferrax::internals::control_flow::cond::CondOp;
 /// let x = Tensor::scalar(1.0f32);
 /// let j = make_jaxpr(|(i, x): &(Tensor, Tensor)| {
 ///     ferrax::lax::switch(i, &[&|x: &Tensor| x.sin(), &|x: &Tensor| x * 2.0], x)
@@ -181,7 +181,7 @@ struct BranchLin {
 /// Splits `body` into primal and tangent parts, differentiating only the operands marked in
 /// `nz` (all floats), then reads residuals that are operands from the operands.
 fn linearize_branch(body: &Arc<Jaxpr>, nz: &[bool]) -> BranchLin {
-    let (lin, captured) = crate::transforms::linearize_jaxpr_nz(body, nz);
+    let (lin, captured) = crate::interpreters::linearize_jaxpr_nz(body, nz);
     let tangent = lin.tangent;
     // Residuals that are operands passed through unchanged are read from the operands.
     let n_out = lin.num_outputs;
@@ -270,7 +270,7 @@ impl PrimRules for CondOp {
     }
 
     fn eval(&self, inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
-        super::eval_with_tensors(inputs, |ts| self.run(ts))
+        crate::core::eval_with_tensors(inputs, |ts| self.run(ts))
     }
 
     fn eval_eager(&self, inputs: &[Tensor]) -> Option<Outputs> {
@@ -454,7 +454,7 @@ impl PrimRules for CondOp {
                     j.constvars = kv.into_iter().map(|(v, _)| *v).collect();
                     j.invars = lv.into_iter().map(|(v, _)| *v).collect();
                     let c: Vec<Option<Tensor>> = c.iter().cloned().map(Some).collect();
-                    crate::transforms::backward_pass(&j, k, &c)
+                    crate::interpreters::backward_pass(&j, k, &c)
                         .into_iter()
                         .zip(lin_avals)
                         .map(|(ct, a)| ct.unwrap_or_else(|| zeros(a)))

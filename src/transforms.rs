@@ -24,29 +24,18 @@
 //! so their gradients stay finite at 0, at ±1e30 logits and with `-inf` masked entries.
 //! Each works by running the user's function under a trace:
 //! `jvp` (forward mode), `linearize` (forward mode with the primal computed once),
-//! `vjp`/`grad` (linearize, then transpose the linear jaxpr), and the Jacobian helpers.
+//! `vjp`/`grad` (linearize, then transpose the linear jaxpr), and the Jacobian helpers;
+//! `vmap` batches, `jit` traces once per signature and runs a compiled program.
+//!
+//! This module is the public face: the interpreters live in `interpreters/`, `jit` and the
+//! custom-derivative rules with the higher-order primitives in `control_flow/`.
 
-mod custom;
-mod grad;
-mod jaxpr_transforms;
-mod jit;
-mod jvp;
-mod linearize;
-mod transpose;
-mod vmap;
-
-pub use custom::{checkpoint, custom_jvp, custom_vjp, linear_transpose, remat, stop_gradient};
-pub use grad::{
-    grad, grad_with_aux, hessian, jacfwd, jacrev, value_and_grad, value_and_grad_with_aux, vjp,
+pub use crate::control_flow::{
+    checkpoint, compile_log_message, custom_jvp, custom_vjp, jit, jit_jaxpr, jit_with,
+    linear_transpose, remat, stop_gradient, JitOptions, Jitted, Signature,
 };
-pub(crate) use jaxpr_transforms::{
-    batch_jaxpr, closure_convert, convert_constvars, linearize_jaxpr_nz, vmap_leaves,
+pub use crate::interpreters::{
+    backward_pass, grad, grad_with_aux, hessian, jacfwd, jacrev, jvp, jvp_jaxpr, linearize,
+    linearize_jaxpr, transpose_jaxpr, value_and_grad, value_and_grad_with_aux, vjp, vmap,
+    vmap_with, AxisSpec, LinearJaxpr, LinearizedJaxpr, VmapSpec,
 };
-pub use jaxpr_transforms::{jvp_jaxpr, linearize_jaxpr, transpose_jaxpr, LinearizedJaxpr};
-pub use jit::{compile_log_message, jit, jit_jaxpr, jit_with, JitOptions, Jitted, Signature};
-pub use jvp::jvp;
-pub(crate) use jvp::{jvp_flat, zeros_like, zeros_of};
-pub(crate) use linearize::linearize_flat;
-pub use linearize::{linearize, LinearJaxpr};
-pub use transpose::backward_pass;
-pub use vmap::{vmap, vmap_with, AxisSpec, VmapSpec};

@@ -5,11 +5,11 @@
 //! is traced once into a call equation that carries the rule, so the rule survives staging
 //! (`make_jaxpr`, and later `jit`) and composes with every transformation.
 
-use super::closure_convert;
-use super::jvp::zeros_of;
-use super::transpose::backward_pass;
+use super::call::{CallKind, CallOp, FlatBwd, FlatFwd, FlatJvpRule, Rule, SubJaxpr};
 use crate::core::{bind, current_trace, with_trace, Aval, StagingTrace, Trace};
-use crate::prims::call::{CallKind, CallOp, FlatBwd, FlatFwd, FlatJvpRule, Rule, SubJaxpr};
+use crate::interpreters::backward_pass;
+use crate::interpreters::closure_convert;
+use crate::interpreters::zeros_of;
 use crate::prims::Prim;
 use crate::tensor::Tensor;
 use crate::tree::{PyTree, TreeDef};
