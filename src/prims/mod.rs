@@ -23,6 +23,44 @@ pub mod unary;
 pub(crate) mod util;
 pub mod window;
 
+/// The first-order lax functions, each defined in the family file of the primitive it binds
+/// (beside that primitive's rules), listed here once. `ferrax::lax` re-exports this module,
+/// and rules inside `prims` call ops through it (`use crate::prims::lax;`), so `prims` needs
+/// nothing from the layer above.
+pub mod lax {
+    pub use super::binary::{
+        add, add_any, and, atan2, div, eq, ge, gt, le, lt, max, min, mul, ne, nextafter, or,
+        polygamma, pow, rem, sub, xor,
+    };
+    pub use super::bits::{
+        bitcast_convert_type, shift_left, shift_right_arithmetic, shift_right_logical, threefry2x32,
+    };
+    pub use super::collective::{axis_index, pmax, pmean, pmin, psum};
+    pub use super::conv::{conv_general_dilated, ConvDimensionNumbers, ConvParams};
+    pub use super::cumulative::{associative_scan, cummax, cummin, cumprod, cumsum};
+    pub use super::dot::{dot_general, DotDimensionNumbers};
+    pub use super::elementwise::{clamp, convert_element_type, select_n};
+    pub use super::index::{
+        dynamic_slice, dynamic_update_slice, gather, scatter_add, GatherDimensionNumbers,
+        GatherScatterMode, ScatterDimensionNumbers,
+    };
+    pub use super::reduce::{argmax, argmin, reduce_max, reduce_min, reduce_prod, reduce_sum};
+    pub use super::shape::{
+        broadcast_in_dim, concatenate, expand_dims, iota, pad, reshape, rev, slice, squeeze,
+        transpose,
+    };
+    pub use super::sort::sort;
+    pub use super::unary::{
+        abs, acos, acosh, asin, asinh, atan, atanh, cbrt, ceil, copy, cos, cosh, digamma, erf,
+        erf_inv, exp, exp2, expm1, floor, integer_pow, is_finite, lgamma, log, log1p, logistic,
+        neg, not, round, rsqrt, sign, sin, sinh, sqrt, square, stop_gradient, tan, tanh,
+        RoundingMethod, RoundingMethod as Rounding,
+    };
+    pub use super::window::{
+        reduce_window, select_and_gather_add, select_and_scatter_add, SelectPrim, WindowKind,
+    };
+}
+
 pub use binary::BinaryOp;
 pub use call::CallOp;
 pub use conv::ConvGeneralDilated;
