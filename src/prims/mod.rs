@@ -1,9 +1,11 @@
 //! The primitive set. Each family file declares its primitives (an enum whose variants carry
 //! their params) and implements [`PrimRules`] for it: name, printed params, shape/dtype rule,
-//! concrete evaluation, derivative and batching rules side by side. Higher-order families
-//! (calls, `cond`, loops) also report and replace their sub-jaxprs, so passes, the checker
-//! and analyses walk them without knowing the families. Adding a primitive touches only its
-//! family file (and one line each in [`Prim`] and `delegate!`).
+//! concrete evaluation, derivative and batching rules side by side, together with the
+//! user-facing lax function that binds it (as JAX's `lax.py` declares `sin_p` beside
+//! `def sin`). Higher-order families (calls, `cond`, loops) also report and replace their
+//! sub-jaxprs, so passes, the checker and analyses walk them without knowing the families.
+//! Adding a primitive touches only its family file (and the one line naming its lax function
+//! in [`lax`]).
 
 pub mod binary;
 pub mod bits;
