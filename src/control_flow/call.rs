@@ -755,7 +755,7 @@ fn batch_bwd(
             .zip(&in_dims)
             .map(|(c, d)| match d {
                 Some(_) => c,
-                None => crate::lax::reduce_sum(&c, &[0]),
+                None => crate::prims::lax::reduce_sum(&c, &[0]),
             })
             .collect()
     })

@@ -46,7 +46,7 @@ use std::sync::Arc;
 /// operands (captured values of every branch first, then the user's operands). The index is
 /// an `i32` scalar; out-of-range values are clamped to the first or last branch.
 ///
-/// Built by [`crate::lax::cond`] and [`crate::lax::switch`]:
+/// Built by [`crate::prims::lax::cond`] and [`crate::prims::lax::switch`]:
 ///
 /// ```
 /// use ferrax::prelude::*;
@@ -503,8 +503,11 @@ impl PrimRules for CondOp {
                 // A per-example index: run every branch on the whole batch and select.
                 let n = self.branches.len();
                 let idx = move_batch_dim(&args[0], d, 0);
-                let idx =
-                    crate::lax::clamp(&Tensor::scalar(0i32), &idx, &Tensor::scalar(n as i32 - 1));
+                let idx = crate::prims::lax::clamp(
+                    &Tensor::scalar(0i32),
+                    &idx,
+                    &Tensor::scalar(n as i32 - 1),
+                );
                 // As JAX: each branch sees, for the examples that did not choose it, its
                 // float operands behind a stop_gradient, so that differentiating the selected
                 // result does not send `0 * inf = NaN` back through a branch not taken.
@@ -513,7 +516,7 @@ impl PrimRules for CondOp {
                     .iter()
                     .enumerate()
                     .map(|(i, b)| {
-                        let chosen = crate::lax::eq(&idx, &Tensor::scalar(i as i32));
+                        let chosen = crate::prims::lax::eq(&idx, &Tensor::scalar(i as i32));
                         let (ops_i, dims_i): (Vec<Tensor>, Vec<Option<usize>>) = ops
                             .iter()
                             .zip(op_dims)
@@ -525,10 +528,10 @@ impl PrimRules for CondOp {
                                 let which = if xb.ndim() == 1 {
                                     chosen.clone()
                                 } else {
-                                    crate::lax::broadcast_in_dim(&chosen, xb.shape(), &[0])
+                                    crate::prims::lax::broadcast_in_dim(&chosen, xb.shape(), &[0])
                                 };
-                                let stopped = crate::lax::stop_gradient(&xb);
-                                (crate::lax::select_n(&which, &[stopped, xb]), Some(0))
+                                let stopped = crate::prims::lax::stop_gradient(&xb);
+                                (crate::prims::lax::select_n(&which, &[stopped, xb]), Some(0))
                             })
                             .unzip();
                         vmap_leaves(&ops_i, &dims_i, None, axis, |v| eval_jaxpr(&b.0, &[], v))
@@ -545,9 +548,9 @@ impl PrimRules for CondOp {
                         let which = if shape.len() == 1 {
                             idx.clone()
                         } else {
-                            crate::lax::broadcast_in_dim(&idx, &shape, &[0])
+                            crate::prims::lax::broadcast_in_dim(&idx, &shape, &[0])
                         };
-                        crate::lax::select_n(&which, &cases)
+                        crate::prims::lax::select_n(&which, &cases)
                     })
                     .collect();
                 (outs, vec![Some(0); n_out])

@@ -225,7 +225,7 @@ pub fn stop_gradient<P: PyTree>(x: &P) -> P {
         .iter()
         .map(|t| {
             if t.dtype().is_float() {
-                crate::lax::stop_gradient(t)
+                crate::prims::lax::stop_gradient(t)
             } else {
                 t.clone()
             }

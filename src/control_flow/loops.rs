@@ -1079,7 +1079,7 @@ fn scan_transpose(op: &LoopOp, cts: &[Option<Tensor>], args: &[LinearArg]) -> Ve
         let mut out: Vec<Tensor> = acc
             .iter()
             .zip(in_cts)
-            .map(|(a, c)| crate::lax::add_any(a, &c))
+            .map(|(a, c)| crate::prims::lax::add_any(a, &c))
             .collect();
         out.extend(rest);
         out
@@ -1400,7 +1400,7 @@ fn while_batch(
     let bcond2 = bcond.clone();
     let (any_cond, cap1) = closure_convert(&avals, move |a| {
         let p = eval_jaxpr(&bcond2, &[], a);
-        vec![crate::lax::reduce_max(&p[0], &[0])]
+        vec![crate::prims::lax::reduce_max(&p[0], &[0])]
     });
     let mut avals = cap1.iter().map(|t| t.aval()).collect::<Vec<_>>();
     avals.extend(cc_avals);
@@ -1424,9 +1424,9 @@ fn while_batch(
                 let p = if old.ndim() == 1 {
                     pred.clone()
                 } else {
-                    crate::lax::broadcast_in_dim(&pred, old.shape(), &[0])
+                    crate::prims::lax::broadcast_in_dim(&pred, old.shape(), &[0])
                 };
-                crate::lax::select_n(&p, &[old.clone(), new])
+                crate::prims::lax::select_n(&p, &[old.clone(), new])
             })
             .collect()
     });

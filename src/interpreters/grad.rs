@@ -192,7 +192,7 @@ fn identity_basis(shape: &[usize], dtype: crate::DType) -> Tensor {
 fn reshape_jacobian(jac: &Tensor, out_shape: &[usize], in_shape: &[usize]) -> Tensor {
     let mut full = out_shape.to_vec();
     full.extend_from_slice(in_shape);
-    crate::lax::reshape(jac, &full)
+    crate::prims::lax::reshape(jac, &full)
 }
 
 /// The Jacobian of a tensor function by forward mode: one `jvp` vectorized with [`vmap`]

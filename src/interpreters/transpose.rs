@@ -3,7 +3,7 @@
 //! written with ops, so the pass is itself traceable and differentiable.
 
 use crate::core::{Atom, Jaxpr};
-use crate::lax;
+use crate::prims::lax;
 use crate::prims::LinearArg;
 use crate::tensor::Tensor;
 

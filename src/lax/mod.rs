@@ -10,25 +10,12 @@
 //! assert_eq!(y.shape(), &[2, 2]);
 //! ```
 
-mod bits;
-mod collective;
+// The first-order functions live beside their primitives' rules in `prims/<family>`
+// (listed once in `prims::lax`); control flow and the `Tensor` methods live here.
 mod cond;
-mod elementwise;
 mod loops;
 mod methods;
-mod scan_ops;
-mod structural;
-mod window_ops;
 
-pub use crate::prims::conv::ConvDimensionNumbers;
-pub use crate::prims::index::{GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers};
-pub use crate::prims::unary::RoundingMethod;
-pub use crate::prims::window::WindowKind;
-pub use bits::*;
-pub use collective::*;
+pub use crate::prims::lax::*;
 pub use cond::*;
-pub use elementwise::*;
 pub use loops::*;
-pub use scan_ops::*;
-pub use structural::*;
-pub use window_ops::*;

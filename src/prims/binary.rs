@@ -9,7 +9,7 @@
 use super::util::{batch_elementwise, broadcast_to_shape, expect_arity, jvp_out, unbroadcast};
 use super::{ArrayOutputs, BatchAxis, LinearArg, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
-use crate::lax;
+use crate::prims::lax;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
 use ndarray::ArrayD;
 use smallvec::smallvec;
@@ -54,6 +54,61 @@ pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Shape, String> {
             _ => Err(format!("incompatible shapes {a:?} and {b:?}")),
         })
         .collect()
+}
+
+// ---- lax functions (`ferrax::lax`, re-exported through `prims::lax`) ----
+
+macro_rules! binary_fns {
+    ($($name:ident => $op:ident),* $(,)?) => {$(
+        #[doc = concat!("`", stringify!($name), "` elementwise (`lax.", stringify!($name), "`): same dtypes; equal shapes up to size-1 dims, or a rank-0 operand.\n\n```\nuse ferrax::prelude::*;\nlet x = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);\nassert_eq!(ferrax::lax::", stringify!($name), "(&x, &x).shape(), &[2]);\n```")]
+        #[track_caller]
+        pub fn $name(x: &Tensor, y: &Tensor) -> Tensor {
+            bind1(&Prim::new(BinaryOp::$op), &[x.clone(), y.clone()])
+        }
+    )*};
+}
+
+binary_fns!(
+    polygamma => Polygamma, add => Add, sub => Sub, mul => Mul, div => Div, rem => Rem, pow => Pow, max => Max,
+    min => Min, atan2 => Atan2, nextafter => Nextafter, eq => Eq, ne => Ne, lt => Lt,
+    le => Le, gt => Gt, ge => Ge, add_any => AddAny,
+);
+
+/// Logical/bitwise and.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let a = Tensor::from_vec(vec![true, true], &[2]);
+/// let b = Tensor::from_vec(vec![true, false], &[2]);
+/// assert_eq!(ferrax::lax::and(&a, &b).to_vec::<bool>(), vec![true, false]);
+/// ```
+#[track_caller]
+pub fn and(x: &Tensor, y: &Tensor) -> Tensor {
+    bind1(&Prim::new(BinaryOp::And), &[x.clone(), y.clone()])
+}
+
+/// Logical/bitwise or.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let a = Tensor::from_vec(vec![6u32], &[1]);
+/// assert_eq!(ferrax::lax::or(&a, &Tensor::scalar(1u32)).to_vec::<u32>(), vec![7]);
+/// ```
+#[track_caller]
+pub fn or(x: &Tensor, y: &Tensor) -> Tensor {
+    bind1(&Prim::new(BinaryOp::Or), &[x.clone(), y.clone()])
+}
+
+/// Logical/bitwise exclusive or.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let a = Tensor::from_vec(vec![6i32], &[1]);
+/// assert_eq!(ferrax::lax::xor(&a, &Tensor::scalar(3i32)).to_vec::<i32>(), vec![5]);
+/// ```
+#[track_caller]
+pub fn xor(x: &Tensor, y: &Tensor) -> Tensor {
+    bind1(&Prim::new(BinaryOp::Xor), &[x.clone(), y.clone()])
 }
 
 impl PrimRules for BinaryOp {

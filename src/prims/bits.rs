@@ -15,7 +15,7 @@
 use super::binary::{broadcast_shapes, zip_map};
 use super::util::{batch_elementwise, expect_arity, text};
 use super::{ArrayOutputs, BatchAxis, Param, Prim, PrimRules};
-use crate::core::{bind, Aval, Avals, Outputs, Shape};
+use crate::core::{bind, bind1, Aval, Avals, Outputs, Shape};
 use crate::tensor::{ArrayData, DType, Tensor};
 use ndarray::{ArrayD, IxDyn};
 use smallvec::smallvec;
@@ -70,6 +70,91 @@ fn bitcast_shape(from: &Aval, to: DType) -> Result<Shape, String> {
         return Ok(s);
     }
     Err(format!("cannot bitcast between {} and {}", from.dtype, to))
+}
+
+// ---- lax functions (`ferrax::lax`, re-exported through `prims::lax`) ----
+
+/// `x << y` elementwise (`lax.shift_left`, u32 or i32; 0 where `y >= 32`).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::from_vec(vec![1u32, 3], &[2]);
+/// let y = ferrax::lax::shift_left(&x, &Tensor::scalar(4u32));
+/// assert_eq!(y.to_vec::<u32>(), vec![16, 48]);
+/// ```
+#[track_caller]
+pub fn shift_left(x: &Tensor, y: &Tensor) -> Tensor {
+    bind1(&Prim::new(BitsOp::ShiftLeft), &[x.clone(), y.clone()])
+}
+
+/// `x >> y` filling with zeros (`lax.shift_right_logical`; 0 where `y >= 32`).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::from_vec(vec![-16i32], &[1]);
+/// let y = ferrax::lax::shift_right_logical(&x, &Tensor::scalar(28i32));
+/// assert_eq!(y.to_vec::<i32>(), vec![15]);
+/// ```
+#[track_caller]
+pub fn shift_right_logical(x: &Tensor, y: &Tensor) -> Tensor {
+    bind1(
+        &Prim::new(BitsOp::ShiftRightLogical),
+        &[x.clone(), y.clone()],
+    )
+}
+
+/// `x >> y` filling with the sign bit (`lax.shift_right_arithmetic`).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::from_vec(vec![-16i32], &[1]);
+/// let y = ferrax::lax::shift_right_arithmetic(&x, &Tensor::scalar(2i32));
+/// assert_eq!(y.to_vec::<i32>(), vec![-4]);
+/// ```
+#[track_caller]
+pub fn shift_right_arithmetic(x: &Tensor, y: &Tensor) -> Tensor {
+    bind1(
+        &Prim::new(BitsOp::ShiftRightArithmetic),
+        &[x.clone(), y.clone()],
+    )
+}
+
+/// Reinterprets the bits of `x` as `new_dtype` (`lax.bitcast_convert_type`): same width keeps
+/// the shape (u32/i32/f32); `u32[..., 2]` (low word first) ↔ `f64[...]` changes width.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::from_vec(vec![0x3f800000u32], &[1]);
+/// let f = ferrax::lax::bitcast_convert_type(&x, DType::F32);
+/// assert_eq!(f.to_vec::<f32>(), vec![1.0]);
+/// let w = ferrax::lax::bitcast_convert_type(&Tensor::from_vec(vec![1.0f64], &[1]), DType::U32);
+/// assert_eq!(w.shape(), &[1, 2]);
+/// assert_eq!(w.to_vec::<u32>(), vec![0, 0x3ff00000]);
+/// ```
+#[track_caller]
+pub fn bitcast_convert_type(x: &Tensor, new_dtype: DType) -> Tensor {
+    bind1(
+        &Prim::new(BitsOp::BitcastConvertType(new_dtype)),
+        std::slice::from_ref(x),
+    )
+}
+
+/// The Threefry-2x32 hash of counters `(x0, x1)` under key `(k0, k1)`, elementwise over u32
+/// operands that broadcast like binary ops; returns `(y0, y1)`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let z = Tensor::scalar(0u32);
+/// let (y0, y1) = ferrax::lax::threefry2x32(&z, &z, &z, &z);
+/// assert_eq!((y0.item::<u32>(), y1.item::<u32>()), (0x6b200159, 0x99ba4efe));
+/// ```
+#[track_caller]
+pub fn threefry2x32(k0: &Tensor, k1: &Tensor, x0: &Tensor, x1: &Tensor) -> (Tensor, Tensor) {
+    let out = bind(
+        &Prim::new(BitsOp::Threefry2x32),
+        &[k0.clone(), k1.clone(), x0.clone(), x1.clone()],
+    );
+    (out[0].clone(), out[1].clone())
 }
 
 impl PrimRules for BitsOp {
@@ -283,11 +368,11 @@ const ROT: [[u32; 4]; 2] = [[13, 15, 26, 6], [17, 29, 16, 24]];
 /// scalar reference of the `threefry2x32` primitive.
 ///
 /// ```
-/// use ferrax::internals::prims::bits::threefry2x32;
-/// assert_eq!(threefry2x32([0, 0], [0, 0]), [0x6b200159, 0x99ba4efe]);
+/// use ferrax::internals::prims::bits::threefry2x32_scalar;
+/// assert_eq!(threefry2x32_scalar([0, 0], [0, 0]), [0x6b200159, 0x99ba4efe]);
 /// ```
 #[inline(always)]
-pub fn threefry2x32(key: [u32; 2], x: [u32; 2]) -> [u32; 2] {
+pub fn threefry2x32_scalar(key: [u32; 2], x: [u32; 2]) -> [u32; 2] {
     let ks = [key[0], key[1], key[0] ^ key[1] ^ 0x1BD1_1BDA];
     let (mut x0, mut x1) = (x[0].wrapping_add(ks[0]), x[1].wrapping_add(ks[1]));
     macro_rules! rounds {
@@ -315,7 +400,7 @@ pub fn threefry2x32(key: [u32; 2], x: [u32; 2]) -> [u32; 2] {
 /// ```
 /// let (y0, y1) = ferrax::internals::prims::bits::threefry_block([0, 0], [0u32; 4], [0, 1, 2, 3]);
 /// assert_eq!((y0[0], y1[0]), (0x6b200159, 0x99ba4efe));
-/// assert_eq!([y0[1], y1[1]], ferrax::internals::prims::bits::threefry2x32([0, 0], [0, 1]));
+/// assert_eq!([y0[1], y1[1]], ferrax::internals::prims::bits::threefry2x32_scalar([0, 0], [0, 1]));
 /// ```
 #[inline(always)]
 pub fn threefry_block<const L: usize>(
@@ -490,7 +575,7 @@ fn threefry_arrays(
         }
         for (j, (p, q)) in o0.iter_mut().zip(o1.iter_mut()).enumerate() {
             let i = start + j;
-            [*p, *q] = threefry2x32(
+            [*p, *q] = threefry2x32_scalar(
                 [srcs[0].get(i), srcs[1].get(i)],
                 [srcs[2].get(i), srcs[3].get(i)],
             );
@@ -525,6 +610,6 @@ fn threefry_arrays(
 pub fn threefry_counters(key: [u32; 2], start: u64, out0: &mut [u32], out1: &mut [u32]) {
     for (i, (p, q)) in out0.iter_mut().zip(out1.iter_mut()).enumerate() {
         let c = start + i as u64;
-        [*p, *q] = threefry2x32(key, [(c >> 32) as u32, c as u32]);
+        [*p, *q] = threefry2x32_scalar(key, [(c >> 32) as u32, c as u32]);
     }
 }

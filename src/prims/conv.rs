@@ -7,11 +7,11 @@
 //! convolution of the lhs with the cotangent, batch and feature dims swapped. Feature and
 //! batch groups trade places between the two (`_conv_general_dilated_transpose_lhs/rhs`).
 
-use super::util::{check_axes, expect_arity, py_tuple, text};
+use super::util::{check_axes, expect_arity, py_tuple, sh, text};
 use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::kernels::conv;
-use crate::lax;
+use crate::prims::lax;
 use crate::tensor::{ArrayData, DType, Tensor};
 use smallvec::smallvec;
 use std::borrow::Cow;
@@ -171,6 +171,53 @@ impl ConvGeneralDilated {
             dtype: self.preferred_element_type.unwrap_or(lhs.dtype),
         })
     }
+}
+
+// ---- lax functions (`ferrax::lax`, re-exported through `prims::lax`) ----
+
+/// Parameters of [`conv_general_dilated`] besides its operands.
+#[derive(Clone, Debug)]
+pub struct ConvParams {
+    pub window_strides: Vec<usize>,
+    /// `(low, high)` per spatial dim.
+    pub padding: Vec<(i64, i64)>,
+    pub lhs_dilation: Vec<usize>,
+    pub rhs_dilation: Vec<usize>,
+    pub dimension_numbers: ConvDimensionNumbers,
+    pub feature_group_count: usize,
+    pub batch_group_count: usize,
+}
+
+/// XLA's general dilated convolution.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::lax::{conv_general_dilated, ConvParams, ConvDimensionNumbers};
+/// use ferrax::core::Shape;
+/// // NHWC input, HWIO kernel: a 1x1 kernel scales the single channel by 2.
+/// let x = Tensor::ones(&[1, 2, 2, 1], DType::F32);
+/// let w = Tensor::full(&[1, 1, 1, 1], 2.0, DType::F32);
+/// let p = ConvParams {
+///     window_strides: vec![1, 1], padding: vec![(0, 0), (0, 0)],
+///     lhs_dilation: vec![1, 1], rhs_dilation: vec![1, 1],
+///     dimension_numbers: ConvDimensionNumbers { lhs_spec: Shape::from_slice(&[0, 3, 1, 2]), rhs_spec: Shape::from_slice(&[3, 2, 0, 1]), out_spec: Shape::from_slice(&[0, 3, 1, 2]) },
+///     feature_group_count: 1, batch_group_count: 1,
+/// };
+/// assert_eq!(conv_general_dilated(&x, &w, &p).to_vec::<f32>(), vec![2.0; 4]);
+/// ```
+#[track_caller]
+pub fn conv_general_dilated(lhs: &Tensor, rhs: &Tensor, params: &ConvParams) -> Tensor {
+    let prim = Prim::new(ConvGeneralDilated {
+        window_strides: sh(&params.window_strides),
+        padding: params.padding.clone(),
+        lhs_dilation: sh(&params.lhs_dilation),
+        rhs_dilation: sh(&params.rhs_dilation),
+        dimension_numbers: params.dimension_numbers.clone(),
+        feature_group_count: params.feature_group_count,
+        batch_group_count: params.batch_group_count,
+        preferred_element_type: None,
+    });
+    bind1(&prim, &[lhs.clone(), rhs.clone()])
 }
 
 impl PrimRules for ConvGeneralDilated {

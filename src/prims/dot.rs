@@ -7,11 +7,11 @@
 //! `transpose` that puts the operand's dims back in order (`_dot_general_transpose_lhs/rhs`).
 
 use super::conv::as_dtype;
-use super::util::{check_axes, expect_arity, py_list, text};
+use super::util::{check_axes, expect_arity, py_list, sh, text};
 use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::kernels::matmul;
-use crate::lax;
+use crate::prims::lax;
 use crate::tensor::{ArrayData, DType, Tensor};
 use smallvec::smallvec;
 
@@ -106,6 +106,39 @@ impl DotGeneral {
             dtype: self.preferred_element_type.unwrap_or(lhs.dtype),
         })
     }
+}
+
+// ---- lax functions (`ferrax::lax`, re-exported through `prims::lax`) ----
+
+/// Dimension numbers of `dot_general`: `((lhs_contracting, rhs_contracting), (lhs_batch,
+/// rhs_batch))`, as in JAX.
+pub type DotDimensionNumbers<'a> = ((&'a [usize], &'a [usize]), (&'a [usize], &'a [usize]));
+
+/// General contraction; output dims are batch, lhs free, rhs free.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let a = Tensor::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], &[2, 2]);
+/// let v = Tensor::from_vec(vec![1.0f32, 1.0], &[2]);
+/// let y = ferrax::lax::dot_general(&a, &v, ((&[1], &[0]), (&[], &[])), None);
+/// assert_eq!(y.to_vec::<f32>(), vec![3.0, 7.0]);
+/// ```
+#[track_caller]
+pub fn dot_general(
+    lhs: &Tensor,
+    rhs: &Tensor,
+    dimension_numbers: DotDimensionNumbers<'_>,
+    preferred_element_type: Option<DType>,
+) -> Tensor {
+    let ((lc, rc), (lb, rb)) = dimension_numbers;
+    let prim = Prim::new(DotGeneral {
+        lhs_contracting: sh(lc),
+        rhs_contracting: sh(rc),
+        lhs_batch: sh(lb),
+        rhs_batch: sh(rb),
+        preferred_element_type,
+    });
+    bind1(&prim, &[lhs.clone(), rhs.clone()])
 }
 
 impl PrimRules for DotGeneral {

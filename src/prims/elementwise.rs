@@ -3,7 +3,7 @@
 use super::util::{batch_full, broadcast_to_shape, expect_arity, jvp_out, text};
 use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs};
-use crate::lax;
+use crate::prims::lax;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
 use ndarray::{ArrayD, IxDyn};
 use smallvec::smallvec;
@@ -18,6 +18,59 @@ pub enum ElementwiseOp {
     Clamp,
     /// Casts to `new_dtype` (float→int truncates toward zero; NaN → 0; x→bool is x != 0).
     ConvertElementType(DType),
+}
+
+// ---- lax functions (`ferrax::lax`, re-exported through `prims::lax`) ----
+
+/// Picks `cases[which]` elementwise (`which`: bool for two cases, or i32).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let w = Tensor::from_vec(vec![true, false], &[2]);
+/// let a = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
+/// let b = Tensor::from_vec(vec![10.0f32, 20.0], &[2]);
+/// assert_eq!(ferrax::lax::select_n(&w, &[a, b]).to_vec::<f32>(), vec![10.0, 2.0]);
+/// ```
+#[track_caller]
+pub fn select_n(which: &Tensor, cases: &[Tensor]) -> Tensor {
+    let mut inputs = Vec::with_capacity(cases.len() + 1);
+    inputs.push(which.clone());
+    inputs.extend_from_slice(cases);
+    bind1(&Prim::new(ElementwiseOp::SelectN), &inputs)
+}
+
+/// Clamps `x` into `[min, max]` (`min`/`max` scalars or `x`'s shape).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::from_vec(vec![-2.0f32, 0.5, 3.0], &[3]);
+/// let y = ferrax::lax::clamp(&Tensor::scalar(0.0f32), &x, &Tensor::scalar(1.0f32));
+/// assert_eq!(y.to_vec::<f32>(), vec![0.0, 0.5, 1.0]);
+/// ```
+#[track_caller]
+pub fn clamp(min: &Tensor, x: &Tensor, max: &Tensor) -> Tensor {
+    bind1(
+        &Prim::new(ElementwiseOp::Clamp),
+        &[min.clone(), x.clone(), max.clone()],
+    )
+}
+
+/// Converts to `dtype` (a no-op, with no equation, when it already has it).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::from_vec(vec![1.7f32, -1.7], &[2]);
+/// assert_eq!(ferrax::lax::convert_element_type(&x, DType::I32).to_vec::<i32>(), vec![1, -1]);
+/// ```
+#[track_caller]
+pub fn convert_element_type(x: &Tensor, dtype: DType) -> Tensor {
+    if x.dtype() == dtype {
+        return x.clone();
+    }
+    bind1(
+        &Prim::new(ElementwiseOp::ConvertElementType(dtype)),
+        std::slice::from_ref(x),
+    )
 }
 
 impl PrimRules for ElementwiseOp {

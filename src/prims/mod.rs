@@ -1,9 +1,11 @@
 //! The primitive set. Each family file declares its primitives (an enum whose variants carry
 //! their params) and implements [`PrimRules`] for it: name, printed params, shape/dtype rule,
-//! concrete evaluation, derivative and batching rules side by side. Higher-order families
-//! (calls, `cond`, loops) also report and replace their sub-jaxprs, so passes, the checker
-//! and analyses walk them without knowing the families. Adding a primitive touches only its
-//! family file (and one line each in [`Prim`] and `delegate!`).
+//! concrete evaluation, derivative and batching rules side by side, together with the
+//! user-facing lax function that binds it (as JAX's `lax.py` declares `sin_p` beside
+//! `def sin`). Higher-order families (calls, `cond`, loops) also report and replace their
+//! sub-jaxprs, so passes, the checker and analyses walk them without knowing the families.
+//! Adding a primitive touches only its family file (and the one line naming its lax function
+//! in [`lax`]).
 
 pub mod binary;
 pub mod bits;
@@ -19,6 +21,44 @@ pub mod sort;
 pub mod unary;
 pub(crate) mod util;
 pub mod window;
+
+/// The first-order lax functions, each defined in the family file of the primitive it binds
+/// (beside that primitive's rules), listed here once. `ferrax::lax` re-exports this module,
+/// and rules inside `prims` call ops through it (`use crate::prims::lax;`), so `prims` needs
+/// nothing from the layer above.
+pub mod lax {
+    pub use super::binary::{
+        add, add_any, and, atan2, div, eq, ge, gt, le, lt, max, min, mul, ne, nextafter, or,
+        polygamma, pow, rem, sub, xor,
+    };
+    pub use super::bits::{
+        bitcast_convert_type, shift_left, shift_right_arithmetic, shift_right_logical, threefry2x32,
+    };
+    pub use super::collective::{axis_index, pmax, pmean, pmin, psum};
+    pub use super::conv::{conv_general_dilated, ConvDimensionNumbers, ConvParams};
+    pub use super::cumulative::{associative_scan, cummax, cummin, cumprod, cumsum};
+    pub use super::dot::{dot_general, DotDimensionNumbers};
+    pub use super::elementwise::{clamp, convert_element_type, select_n};
+    pub use super::index::{
+        dynamic_slice, dynamic_update_slice, gather, scatter_add, GatherDimensionNumbers,
+        GatherScatterMode, ScatterDimensionNumbers,
+    };
+    pub use super::reduce::{argmax, argmin, reduce_max, reduce_min, reduce_prod, reduce_sum};
+    pub use super::shape::{
+        broadcast_in_dim, concatenate, expand_dims, iota, pad, reshape, rev, slice, squeeze,
+        transpose,
+    };
+    pub use super::sort::sort;
+    pub use super::unary::{
+        abs, acos, acosh, asin, asinh, atan, atanh, cbrt, ceil, copy, cos, cosh, digamma, erf,
+        erf_inv, exp, exp2, expm1, floor, integer_pow, is_finite, lgamma, log, log1p, logistic,
+        neg, not, round, rsqrt, sign, sin, sinh, sqrt, square, stop_gradient, tan, tanh,
+        RoundingMethod, RoundingMethod as Rounding,
+    };
+    pub use super::window::{
+        reduce_window, select_and_gather_add, select_and_scatter_add, SelectPrim, WindowKind,
+    };
+}
 
 pub use binary::BinaryOp;
 pub use conv::ConvGeneralDilated;

@@ -6,10 +6,10 @@
 //! logical or and `reduce_min` logical and. `argmax`/`argmin` return the index of the first
 //! extreme value, where a NaN counts as both the maximum and the minimum (the first NaN wins).
 
-use super::util::{check_axes, expect_arity, instantiate, jvp_out, linear_jvp, py_tuple, text};
+use super::util::{check_axes, expect_arity, instantiate, jvp_out, linear_jvp, py_tuple, sh, text};
 use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
-use crate::lax;
+use crate::prims::lax;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
 use ndarray::{ArrayD, IxDyn};
 use smallvec::smallvec;
@@ -44,6 +44,56 @@ impl ReduceOp {
             | ReduceOp::Argmin { axes, .. } => axes,
         }
     }
+}
+
+// ---- lax functions (`ferrax::lax`, re-exported through `prims::lax`) ----
+
+macro_rules! reduce_fns {
+    ($($name:ident => $variant:ident),*) => {$(
+        #[doc = concat!("`", stringify!($name), "` over `axes` (which disappear).\n\n```\nuse ferrax::prelude::*;\nlet x = Tensor::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], &[2, 2]);\nassert_eq!(ferrax::lax::", stringify!($name), "(&x, &[1]).shape(), &[2]);\n```")]
+        #[track_caller]
+        pub fn $name(x: &Tensor, axes: &[usize]) -> Tensor {
+            bind1(&Prim::new(ReduceOp::$variant { axes: sh(axes) }), std::slice::from_ref(x))
+        }
+    )*};
+}
+
+reduce_fns!(reduce_sum => Sum, reduce_max => Max, reduce_min => Min, reduce_prod => Prod);
+
+/// Index of the first maximum along `axis`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::from_vec(vec![1.0f32, 5.0, 2.0], &[3]);
+/// assert_eq!(ferrax::lax::argmax(&x, 0, DType::I32).item::<i32>(), 1);
+/// ```
+#[track_caller]
+pub fn argmax(x: &Tensor, axis: usize, index_dtype: DType) -> Tensor {
+    bind1(
+        &Prim::new(ReduceOp::Argmax {
+            axes: sh(&[axis]),
+            index_dtype,
+        }),
+        std::slice::from_ref(x),
+    )
+}
+
+/// Index of the first minimum along `axis`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::from_vec(vec![1.0f32, -5.0, 2.0], &[3]);
+/// assert_eq!(ferrax::lax::argmin(&x, 0, DType::I32).item::<i32>(), 1);
+/// ```
+#[track_caller]
+pub fn argmin(x: &Tensor, axis: usize, index_dtype: DType) -> Tensor {
+    bind1(
+        &Prim::new(ReduceOp::Argmin {
+            axes: sh(&[axis]),
+            index_dtype,
+        }),
+        std::slice::from_ref(x),
+    )
 }
 
 impl PrimRules for ReduceOp {

@@ -15,7 +15,7 @@ use super::index::{GatherDimensionNumbers, GatherScatterMode};
 use super::util::{batch_at, py_bool, text};
 use super::{ArrayOutputs, BatchAxis, Param, Prim, PrimRules};
 use crate::core::{bind, Aval, Avals, Outputs, Shape};
-use crate::lax;
+use crate::prims::lax;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
 use smallvec::SmallVec;
 use std::cmp::Ordering;
@@ -29,6 +29,35 @@ pub struct Sort {
     pub is_stable: bool,
     /// How many leading operands are keys, compared lexicographically.
     pub num_keys: usize,
+}
+
+// ---- lax functions (`ferrax::lax`, re-exported through `prims::lax`) ----
+
+/// Sorts `operands` (same shape) along `dimension`, ordered by the first `num_keys`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let k = Tensor::from_vec(vec![3.0f32, 1.0, 2.0], &[3]);
+/// let v = Tensor::from_vec(vec![0, 1, 2], &[3]);
+/// let out = ferrax::lax::sort(&[k, v], 0, true, 1);
+/// assert_eq!(out[1].to_vec::<i32>(), vec![1, 2, 0]);
+/// ```
+#[track_caller]
+pub fn sort(
+    operands: &[Tensor],
+    dimension: usize,
+    is_stable: bool,
+    num_keys: usize,
+) -> Vec<Tensor> {
+    bind(
+        &Prim::new(Sort {
+            dimension,
+            is_stable,
+            num_keys,
+        }),
+        operands,
+    )
+    .into_vec()
 }
 
 impl PrimRules for Sort {

@@ -5,12 +5,12 @@
 use super::util::{expect_arity, jvp_out, text};
 use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs};
-use crate::lax;
+use crate::prims::lax;
 use crate::tensor::{ArrayData, DType, Tensor};
 use smallvec::smallvec;
 
 pub use crate::ops::unary::{
-    digamma_f64, erf_inv_f64, integer_pow, FloatClass, RoundingMethod, SpecialFloat, UnaryOp,
+    digamma_f64, erf_inv_f64, FloatClass, RoundingMethod, SpecialFloat, UnaryOp,
 };
 
 /// Which dtypes an op accepts.
@@ -31,6 +31,66 @@ impl UnaryOp {
             _ => Domain::Float,
         }
     }
+}
+
+// ---- lax functions (`ferrax::lax`, re-exported through `prims::lax`) ----
+
+macro_rules! unary_fns {
+    ($($name:ident => $op:ident),* $(,)?) => {$(
+        #[doc = concat!("`", stringify!($name), "` elementwise (`lax.", stringify!($name), "`).\n\n```\nuse ferrax::prelude::*;\nlet x = Tensor::from_vec(vec![0.5f32, 0.25], &[2]);\nassert_eq!(ferrax::lax::", stringify!($name), "(&x).shape(), &[2]);\n```")]
+        #[track_caller]
+        pub fn $name(x: &Tensor) -> Tensor {
+            bind1(&Prim::new(UnaryOp::$op), std::slice::from_ref(x))
+        }
+    )*};
+}
+
+unary_fns!(
+    neg => Neg, sign => Sign, floor => Floor, ceil => Ceil, is_finite => IsFinite,
+    exp => Exp, exp2 => Exp2, log => Log, log1p => Log1p, expm1 => Expm1, tanh => Tanh,
+    logistic => Logistic, sin => Sin, cos => Cos, tan => Tan, asin => Asin, acos => Acos,
+    atan => Atan, sinh => Sinh, cosh => Cosh, asinh => Asinh, acosh => Acosh, atanh => Atanh,
+    sqrt => Sqrt, rsqrt => Rsqrt, cbrt => Cbrt, abs => Abs, square => Square, erf => Erf,
+    erf_inv => ErfInv, lgamma => Lgamma, digamma => Digamma, stop_gradient => StopGradient,
+    copy => Copy,
+);
+
+/// Logical (bool) or bitwise (integer) not.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let b = Tensor::from_vec(vec![true, false], &[2]);
+/// assert_eq!(ferrax::lax::not(&b).to_vec::<bool>(), vec![false, true]);
+/// ```
+#[track_caller]
+pub fn not(x: &Tensor) -> Tensor {
+    bind1(&Prim::new(UnaryOp::Not), std::slice::from_ref(x))
+}
+
+/// Rounds to an integral value; `lax.round` rounds half away from zero by default.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::lax::{round, Rounding};
+/// let x = Tensor::from_vec(vec![0.5f32, 1.5, -0.5], &[3]);
+/// assert_eq!(round(&x, Rounding::AwayFromZero).to_vec::<f32>(), vec![1.0, 2.0, -1.0]);
+/// assert_eq!(round(&x, Rounding::ToNearestEven).to_vec::<f32>(), vec![0.0, 2.0, -0.0]);
+/// ```
+#[track_caller]
+pub fn round(x: &Tensor, method: RoundingMethod) -> Tensor {
+    bind1(&Prim::new(UnaryOp::Round(method)), std::slice::from_ref(x))
+}
+
+/// `x ** y` for a constant integer `y`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::from_vec(vec![2.0f32, 3.0], &[2]);
+/// assert_eq!(ferrax::lax::integer_pow(&x, 3).to_vec::<f32>(), vec![8.0, 27.0]);
+/// ```
+#[track_caller]
+pub fn integer_pow(x: &Tensor, y: i32) -> Tensor {
+    bind1(&Prim::new(UnaryOp::IntegerPow(y)), std::slice::from_ref(x))
 }
 
 impl PrimRules for UnaryOp {

@@ -2,9 +2,14 @@
 //! checks, row-major index arithmetic.
 
 use super::Param;
-use crate::core::Aval;
+use crate::core::{Aval, Shape};
 
 pub use crate::ops::strides;
+
+/// A [`Shape`] from a slice of dims (building a primitive's params).
+pub fn sh(xs: &[usize]) -> Shape {
+    Shape::from_slice(xs)
+}
 
 /// Python's tuple repr of integers: `()`, `(0,)`, `(0, 1)`.
 pub fn py_tuple<T: std::fmt::Display>(xs: &[T]) -> String {
@@ -97,7 +102,7 @@ pub fn zeros(aval: &Aval) -> Tensor {
     if aval.ndim() == 0 {
         z
     } else {
-        crate::lax::broadcast_in_dim(&z, &aval.shape, &[])
+        crate::prims::lax::broadcast_in_dim(&z, &aval.shape, &[])
     }
 }
 
@@ -134,7 +139,7 @@ pub fn bilinear_jvp(
         .as_ref()
         .map(|t| crate::core::bind1(prim, &[x.clone(), t.clone()]));
     let t = match (tx, ty) {
-        (Some(a), Some(b)) => Some(crate::lax::add_any(&a, &b)),
+        (Some(a), Some(b)) => Some(crate::prims::lax::add_any(&a, &b)),
         (a, None) => a,
         (None, b) => b,
     };
@@ -149,13 +154,13 @@ pub fn unbroadcast(ct: &Tensor, aval: &Aval) -> Tensor {
     }
     if aval.ndim() == 0 {
         let all: Vec<usize> = (0..ct.ndim()).collect();
-        return crate::lax::reduce_sum(ct, &all);
+        return crate::prims::lax::reduce_sum(ct, &all);
     }
     let axes: Vec<usize> = (0..ct.ndim())
         .filter(|&i| aval.shape[i] == 1 && ct.shape()[i] != 1)
         .collect();
-    let summed = crate::lax::reduce_sum(ct, &axes);
-    crate::lax::reshape(&summed, &aval.shape)
+    let summed = crate::prims::lax::reduce_sum(ct, &axes);
+    crate::prims::lax::reshape(&summed, &aval.shape)
 }
 
 /// Stretches a tangent to `shape` where the op broadcast its operand (size-1 dims or rank 0).
@@ -168,7 +173,7 @@ pub fn broadcast_to_shape(t: &Tensor, shape: &[usize]) -> Tensor {
     } else {
         (0..shape.len()).collect()
     };
-    crate::lax::broadcast_in_dim(t, shape, &dims)
+    crate::prims::lax::broadcast_in_dim(t, shape, &dims)
 }
 
 // ---- Helpers for batching rules ---------------------------------------------------------
@@ -180,7 +185,7 @@ pub fn move_batch_dim(x: &Tensor, from: usize, to: usize) -> Tensor {
     }
     let mut perm: Vec<usize> = (0..x.ndim()).filter(|&d| d != from).collect();
     perm.insert(to, from);
-    crate::lax::transpose(x, &perm)
+    crate::prims::lax::transpose(x, &perm)
 }
 
 /// `x` with its batch dim at `to`: moved there if batched, or broadcast along a new axis of
@@ -192,7 +197,7 @@ pub fn batch_at(x: &Tensor, dim: Option<usize>, size: usize, to: usize) -> Tenso
             let mut shape = x.shape().to_vec();
             shape.insert(to, size);
             let dims: Vec<usize> = (0..shape.len()).filter(|&d| d != to).collect();
-            crate::lax::broadcast_in_dim(x, &shape, &dims)
+            crate::prims::lax::broadcast_in_dim(x, &shape, &dims)
         }
     }
 }
@@ -224,7 +229,7 @@ pub fn batch_elementwise(
                 } else {
                     let mut shape = vec![m.shape()[0]];
                     shape.extend(std::iter::repeat_n(1, logical_rank));
-                    crate::lax::reshape(&m, &shape)
+                    crate::prims::lax::reshape(&m, &shape)
                 }
             }
             None if a.ndim() == 0 => a.clone(),
@@ -232,7 +237,7 @@ pub fn batch_elementwise(
                 let mut shape = vec![1];
                 shape.extend_from_slice(a.shape());
                 let keep: Vec<usize> = (1..=a.ndim()).collect();
-                crate::lax::broadcast_in_dim(a, &shape, &keep)
+                crate::prims::lax::broadcast_in_dim(a, &shape, &keep)
             }
         })
         .collect();
@@ -271,7 +276,7 @@ pub fn batch_full(
                     } else {
                         (0..m.ndim()).collect()
                     };
-                    crate::lax::broadcast_in_dim(&m, &full, &keep)
+                    crate::prims::lax::broadcast_in_dim(&m, &full, &keep)
                 }
             }
         })

@@ -12,11 +12,13 @@
 //! per window position.
 
 use super::conv::{conv_general_vjp_lhs_padding, stride_dim};
-use super::util::{batch_at, expect_arity, jvp_out, linear_jvp, move_batch_dim, py_tuple, text};
+use super::util::{
+    batch_at, expect_arity, jvp_out, linear_jvp, move_batch_dim, py_tuple, sh, text,
+};
 use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::kernels::window;
-use crate::lax;
+use crate::prims::lax;
 use crate::tensor::{ArrayData, DType, Tensor};
 
 pub use crate::ops::window::{SelectPrim, WindowElement};
@@ -116,6 +118,38 @@ impl ReduceWindow {
     }
 }
 
+// ---- lax functions (`ferrax::lax`, re-exported through `prims::lax`) ----
+
+/// A windowed reduction (pooling); all params are per operand dim.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::lax::{reduce_window, WindowKind};
+/// let x = Tensor::from_vec(vec![1.0f32, 5.0, 2.0, 4.0], &[4]);
+/// let y = reduce_window(&x, WindowKind::Max, &[2], &[2], &[(0, 0)], &[1], &[1]);
+/// assert_eq!(y.to_vec::<f32>(), vec![5.0, 4.0]);
+/// ```
+#[track_caller]
+pub fn reduce_window(
+    x: &Tensor,
+    kind: WindowKind,
+    window_dimensions: &[usize],
+    window_strides: &[usize],
+    padding: &[(i64, i64)],
+    base_dilation: &[usize],
+    window_dilation: &[usize],
+) -> Tensor {
+    let prim = Prim::new(ReduceWindow {
+        kind,
+        window_dimensions: sh(window_dimensions),
+        window_strides: sh(window_strides),
+        padding: padding.to_vec(),
+        base_dilation: sh(base_dilation),
+        window_dilation: sh(window_dilation),
+    });
+    bind1(&prim, std::slice::from_ref(x))
+}
+
 impl PrimRules for ReduceWindow {
     fn name(&self) -> &'static str {
         match self.kind {
@@ -153,11 +187,11 @@ impl PrimRules for ReduceWindow {
         let x = inputs[0];
         let shape = &out[0].shape;
         let result = match x {
-            ArrayData::Bool(a) => reduce_window(self, a, shape),
-            ArrayData::I32(a) => reduce_window(self, a, shape),
-            ArrayData::U32(a) => reduce_window(self, a, shape),
-            ArrayData::F32(a) => reduce_window(self, a, shape),
-            ArrayData::F64(a) => reduce_window(self, a, shape),
+            ArrayData::Bool(a) => eval_reduce_window(self, a, shape),
+            ArrayData::I32(a) => eval_reduce_window(self, a, shape),
+            ArrayData::U32(a) => eval_reduce_window(self, a, shape),
+            ArrayData::F32(a) => eval_reduce_window(self, a, shape),
+            ArrayData::F64(a) => eval_reduce_window(self, a, shape),
         };
         smallvec![result]
     }
@@ -322,7 +356,7 @@ fn separable<T: Copy>(
 
 /// Evaluates the windowed reduction `p` on `x` into an array of `out_shape`: sums one dim at a
 /// time, max/min in one pass over each window (`kernels::window`).
-pub fn reduce_window<T: WindowElement + Send + Sync>(
+pub fn eval_reduce_window<T: WindowElement + Send + Sync>(
     p: &ReduceWindow,
     x: &ArrayD<T>,
     out_shape: &[usize],
@@ -408,6 +442,80 @@ impl SelectWindow {
             ..self.clone()
         })
     }
+}
+
+// ---- lax functions (`ferrax::lax`, re-exported through `prims::lax`) ----
+
+/// For each window of `operand`, the element of `tangents` (same shape) at the position of
+/// the window's first maximum (`SelectPrim::Ge`) or minimum (`SelectPrim::Le`); 0 for a
+/// window covering only padding. This is the JVP of `reduce_window_max`/`min`. Params are
+/// per dim, as in [`reduce_window`].
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::lax::{select_and_gather_add, SelectPrim};
+/// let x = Tensor::from_vec(vec![1.0f32, 5.0, 2.0, 4.0], &[4]);
+/// let t = Tensor::from_vec(vec![10.0f32, 20.0, 30.0, 40.0], &[4]);
+/// let y = select_and_gather_add(&t, &x, SelectPrim::Ge, &[2], &[2], &[(0, 0)], &[1], &[1]);
+/// assert_eq!(y.to_vec::<f32>(), vec![20.0, 40.0]);
+/// ```
+#[allow(clippy::too_many_arguments)]
+#[track_caller]
+pub fn select_and_gather_add(
+    tangents: &Tensor,
+    operand: &Tensor,
+    select_prim: SelectPrim,
+    window_dimensions: &[usize],
+    window_strides: &[usize],
+    padding: &[(i64, i64)],
+    base_dilation: &[usize],
+    window_dilation: &[usize],
+) -> Tensor {
+    let prim = Prim::new(SelectWindow {
+        kind: SelectWindowKind::GatherAdd,
+        select_prim,
+        window_dimensions: Shape::from_slice(window_dimensions),
+        window_strides: Shape::from_slice(window_strides),
+        padding: padding.to_vec(),
+        base_dilation: Shape::from_slice(base_dilation),
+        window_dilation: Shape::from_slice(window_dilation),
+    });
+    bind1(&prim, &[tangents.clone(), operand.clone()])
+}
+
+/// Adds each element of `source` (one per window of `operand`) at the position of that
+/// window's first maximum (`SelectPrim::Ge`) or minimum (`SelectPrim::Le`) in `operand`;
+/// the result has `operand`'s shape, zeros where nothing was chosen. This is the transpose
+/// of [`select_and_gather_add`] in its tangents: the gradient of a max-pool.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::lax::{select_and_scatter_add, SelectPrim};
+/// let x = Tensor::from_vec(vec![1.0f32, 5.0, 2.0, 4.0], &[4]);
+/// let g = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
+/// let y = select_and_scatter_add(&g, &x, SelectPrim::Ge, &[2], &[2], &[(0, 0)]);
+/// assert_eq!(y.to_vec::<f32>(), vec![0.0, 1.0, 0.0, 2.0]);
+/// ```
+#[track_caller]
+pub fn select_and_scatter_add(
+    source: &Tensor,
+    operand: &Tensor,
+    select_prim: SelectPrim,
+    window_dimensions: &[usize],
+    window_strides: &[usize],
+    padding: &[(i64, i64)],
+) -> Tensor {
+    let ones = vec![1; window_dimensions.len()];
+    let prim = Prim::new(SelectWindow {
+        kind: SelectWindowKind::ScatterAdd,
+        select_prim,
+        window_dimensions: Shape::from_slice(window_dimensions),
+        window_strides: Shape::from_slice(window_strides),
+        padding: padding.to_vec(),
+        base_dilation: Shape::from_slice(&ones),
+        window_dilation: Shape::from_slice(&ones),
+    });
+    bind1(&prim, &[source.clone(), operand.clone()])
 }
 
 impl PrimRules for SelectWindow {

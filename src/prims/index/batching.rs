@@ -2,7 +2,7 @@
 
 use super::{GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers};
 use crate::core::Shape;
-use crate::lax;
+use crate::prims::lax;
 use crate::prims::util::{batch_at, move_batch_dim};
 use crate::tensor::{DType, Tensor};
 use smallvec::smallvec;

@@ -23,10 +23,10 @@ mod shape_rules;
 
 pub use kernels::{eval_dynamic_slice, eval_dynamic_update_slice, eval_gather, eval_scatter_add};
 
-use super::util::{instantiate, jvp_out, py_tuple, text, zeros};
+use super::util::{instantiate, jvp_out, py_tuple, sh, text, zeros};
 use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
-use crate::lax;
+use crate::prims::lax;
 use crate::tensor::{ArrayData, DType, Tensor};
 use batching::{batch_dynamic_slice, batch_dynamic_update_slice, batch_gather, batch_scatter_add};
 use kernels::scalar_starts;
@@ -116,6 +116,101 @@ pub enum IndexOp {
         /// Out-of-bounds handling.
         mode: GatherScatterMode,
     },
+}
+
+// ---- lax functions (`ferrax::lax`, re-exported through `prims::lax`) ----
+
+/// `dynamic_slice(x, starts)`: starts are integer scalars, clamped so the slice fits.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::arange(0, 5, 1, DType::I32);
+/// let y = ferrax::lax::dynamic_slice(&x, &[Tensor::scalar(4i32)], &[2]);
+/// assert_eq!(y.to_vec::<i32>(), vec![3, 4]);
+/// ```
+#[track_caller]
+pub fn dynamic_slice(x: &Tensor, start_indices: &[Tensor], slice_sizes: &[usize]) -> Tensor {
+    let mut inputs = vec![x.clone()];
+    inputs.extend_from_slice(start_indices);
+    bind1(
+        &Prim::new(IndexOp::DynamicSlice {
+            slice_sizes: sh(slice_sizes),
+        }),
+        &inputs,
+    )
+}
+
+/// Writes `update` into `x` at `starts` (clamped so it fits).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::zeros(&[4], DType::I32);
+/// let y = ferrax::lax::dynamic_update_slice(&x, &Tensor::from_vec(vec![7, 8], &[2]), &[Tensor::scalar(1i32)]);
+/// assert_eq!(y.to_vec::<i32>(), vec![0, 7, 8, 0]);
+/// ```
+#[track_caller]
+pub fn dynamic_update_slice(x: &Tensor, update: &Tensor, start_indices: &[Tensor]) -> Tensor {
+    let mut inputs = vec![x.clone(), update.clone()];
+    inputs.extend_from_slice(start_indices);
+    bind1(&Prim::new(IndexOp::DynamicUpdateSlice), &inputs)
+}
+
+/// XLA gather.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::lax::{gather, GatherDimensionNumbers, GatherScatterMode};
+/// use ferrax::core::Shape;
+/// let x = Tensor::from_vec(vec![10.0f32, 11.0, 12.0], &[3]);
+/// let idx = Tensor::from_vec(vec![2, 0], &[2, 1]);
+/// let dn = GatherDimensionNumbers { collapsed_slice_dims: Shape::from_slice(&[0]), start_index_map: Shape::from_slice(&[0]), ..Default::default() };
+/// assert_eq!(gather(&x, &idx, dn, &[1], GatherScatterMode::Clip).to_vec::<f32>(), vec![12.0, 10.0]);
+/// ```
+#[track_caller]
+pub fn gather(
+    operand: &Tensor,
+    start_indices: &Tensor,
+    dimension_numbers: GatherDimensionNumbers,
+    slice_sizes: &[usize],
+    mode: GatherScatterMode,
+) -> Tensor {
+    let prim = Prim::new(IndexOp::Gather {
+        dimension_numbers,
+        slice_sizes: sh(slice_sizes),
+        mode,
+    });
+    bind1(&prim, &[operand.clone(), start_indices.clone()])
+}
+
+/// XLA scatter with addition (duplicates accumulate; out-of-bounds updates are dropped in
+/// `FillOrDrop` mode).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::lax::{scatter_add, ScatterDimensionNumbers, GatherScatterMode};
+/// use ferrax::core::Shape;
+/// let x = Tensor::zeros(&[3], DType::F32);
+/// let idx = Tensor::from_vec(vec![2, 2, 0], &[3, 1]);
+/// let upd = Tensor::from_vec(vec![1.0f32, 2.0, 5.0], &[3]);
+/// let dn = ScatterDimensionNumbers { inserted_window_dims: Shape::from_slice(&[0]), scatter_dims_to_operand_dims: Shape::from_slice(&[0]), ..Default::default() };
+/// assert_eq!(scatter_add(&x, &idx, &upd, dn, GatherScatterMode::FillOrDrop).to_vec::<f32>(), vec![5.0, 0.0, 3.0]);
+/// ```
+#[track_caller]
+pub fn scatter_add(
+    operand: &Tensor,
+    scatter_indices: &Tensor,
+    updates: &Tensor,
+    dimension_numbers: ScatterDimensionNumbers,
+    mode: GatherScatterMode,
+) -> Tensor {
+    let prim = Prim::new(IndexOp::ScatterAdd {
+        dimension_numbers,
+        mode,
+    });
+    bind1(
+        &prim,
+        &[operand.clone(), scatter_indices.clone(), updates.clone()],
+    )
 }
 
 impl PrimRules for IndexOp {

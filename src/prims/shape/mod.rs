@@ -7,10 +7,12 @@
 mod kernels;
 mod shape_rules;
 
-use super::util::{batch_at, check_axes, expect_arity, linear_jvp, move_batch_dim, py_tuple, text};
+use super::util::{
+    batch_at, check_axes, expect_arity, linear_jvp, move_batch_dim, py_tuple, sh, text,
+};
 use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
-use crate::core::{Aval, Avals, Outputs, Shape};
-use crate::lax;
+use crate::core::{bind1, Aval, Avals, Outputs, Shape};
+use crate::prims::lax;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
 use kernels::{broadcast_kernel, concatenate_kernel, iota_kernel, own, pad_kernel, reshape_kernel};
 use ndarray::{ArrayD, Axis, IxDyn, Slice};
@@ -51,6 +53,201 @@ pub enum ShapeOp {
         shape: Shape,
         dimension: usize,
     },
+}
+
+// ---- lax functions (`ferrax::lax`, re-exported through `prims::lax`) ----
+
+#[track_caller]
+fn shape1(x: &Tensor, op: ShapeOp) -> Tensor {
+    bind1(&Prim::new(op), std::slice::from_ref(x))
+}
+
+/// Broadcasts `x` to `shape`: operand dim `i` becomes output dim `broadcast_dimensions[i]`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let b = Tensor::from_vec(vec![1.0f32, 2.0, 3.0], &[3]);
+/// let y = ferrax::lax::broadcast_in_dim(&b, &[2, 3], &[1]);
+/// assert_eq!(y.to_vec::<f32>(), vec![1.0, 2.0, 3.0, 1.0, 2.0, 3.0]);
+/// ```
+#[track_caller]
+pub fn broadcast_in_dim(x: &Tensor, shape: &[usize], broadcast_dimensions: &[usize]) -> Tensor {
+    shape1(
+        x,
+        ShapeOp::BroadcastInDim {
+            shape: sh(shape),
+            broadcast_dimensions: sh(broadcast_dimensions),
+        },
+    )
+}
+
+/// Row-major reshape.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::arange(0, 6, 1, DType::I32);
+/// assert_eq!(ferrax::lax::reshape(&x, &[2, 3]).shape(), &[2, 3]);
+/// ```
+#[track_caller]
+pub fn reshape(x: &Tensor, new_sizes: &[usize]) -> Tensor {
+    shape1(
+        x,
+        ShapeOp::Reshape {
+            new_sizes: sh(new_sizes),
+        },
+    )
+}
+
+/// Permutes dims: output dim `i` is operand dim `permutation[i]`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::from_vec(vec![1, 2, 3, 4, 5, 6], &[2, 3]);
+/// assert_eq!(ferrax::lax::transpose(&x, &[1, 0]).to_vec::<i32>(), vec![1, 4, 2, 5, 3, 6]);
+/// ```
+#[track_caller]
+pub fn transpose(x: &Tensor, permutation: &[usize]) -> Tensor {
+    shape1(
+        x,
+        ShapeOp::Transpose {
+            permutation: sh(permutation),
+        },
+    )
+}
+
+/// Removes the listed size-1 dims.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::zeros(&[1, 3, 1], DType::F32);
+/// assert_eq!(ferrax::lax::squeeze(&x, &[0, 2]).shape(), &[3]);
+/// ```
+#[track_caller]
+pub fn squeeze(x: &Tensor, dimensions: &[usize]) -> Tensor {
+    shape1(
+        x,
+        ShapeOp::Squeeze {
+            dimensions: sh(dimensions),
+        },
+    )
+}
+
+/// Inserts size-1 dims at the listed output positions (a `broadcast_in_dim`, as in JAX).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::zeros(&[3], DType::F32);
+/// assert_eq!(ferrax::lax::expand_dims(&x, &[0, 2]).shape(), &[1, 3, 1]);
+/// ```
+#[track_caller]
+pub fn expand_dims(x: &Tensor, dimensions: &[usize]) -> Tensor {
+    let ndim = x.ndim() + dimensions.len();
+    let mut out = vec![0usize; ndim];
+    let mut is_new = vec![false; ndim];
+    for &d in dimensions {
+        assert!(
+            d < ndim && !is_new[d],
+            "expand_dims: bad dimensions {dimensions:?} for rank {}",
+            x.ndim()
+        );
+        is_new[d] = true;
+        out[d] = 1;
+    }
+    let kept: Vec<usize> = (0..ndim).filter(|&i| !is_new[i]).collect();
+    for (src, &dst) in kept.iter().enumerate() {
+        out[dst] = x.shape()[src];
+    }
+    broadcast_in_dim(x, &out, &kept)
+}
+
+/// Reverses the listed dims.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::from_vec(vec![1, 2, 3], &[3]);
+/// assert_eq!(ferrax::lax::rev(&x, &[0]).to_vec::<i32>(), vec![3, 2, 1]);
+/// ```
+#[track_caller]
+pub fn rev(x: &Tensor, dimensions: &[usize]) -> Tensor {
+    shape1(
+        x,
+        ShapeOp::Rev {
+            dimensions: sh(dimensions),
+        },
+    )
+}
+
+/// Pads with `padding_value` (a scalar of `x`'s dtype): per dim `(low, high, interior)`;
+/// negative low/high crop.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::from_vec(vec![1, 2], &[2]);
+/// let y = ferrax::lax::pad(&x, &Tensor::scalar(0i32), &[(1, 2, 1)]);
+/// assert_eq!(y.to_vec::<i32>(), vec![0, 1, 0, 2, 0, 0]);
+/// ```
+#[track_caller]
+pub fn pad(x: &Tensor, padding_value: &Tensor, padding_config: &[(i64, i64, i64)]) -> Tensor {
+    bind1(
+        &Prim::new(ShapeOp::Pad {
+            padding_config: padding_config.to_vec(),
+        }),
+        &[x.clone(), padding_value.clone()],
+    )
+}
+
+/// Joins tensors along `dimension`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let a = Tensor::from_vec(vec![1, 2], &[2]);
+/// assert_eq!(ferrax::lax::concatenate(&[a.clone(), a], 0).to_vec::<i32>(), vec![1, 2, 1, 2]);
+/// ```
+#[track_caller]
+pub fn concatenate(xs: &[Tensor], dimension: usize) -> Tensor {
+    bind1(&Prim::new(ShapeOp::Concatenate { dimension }), xs)
+}
+
+/// Static slice `[start, limit)` with optional strides.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::arange(0, 6, 1, DType::I32);
+/// assert_eq!(ferrax::lax::slice(&x, &[1], &[6], Some(&[2])).to_vec::<i32>(), vec![1, 3, 5]);
+/// ```
+#[track_caller]
+pub fn slice(
+    x: &Tensor,
+    start_indices: &[usize],
+    limit_indices: &[usize],
+    strides: Option<&[usize]>,
+) -> Tensor {
+    shape1(
+        x,
+        ShapeOp::Slice {
+            start_indices: sh(start_indices),
+            limit_indices: sh(limit_indices),
+            strides: strides.map(sh),
+        },
+    )
+}
+
+/// `0, 1, 2, ...` along `dimension` of an array of `shape`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// assert_eq!(ferrax::lax::iota(DType::I32, &[3], 0).to_vec::<i32>(), vec![0, 1, 2]);
+/// ```
+#[track_caller]
+pub fn iota(dtype: DType, shape: &[usize], dimension: usize) -> Tensor {
+    bind1(
+        &Prim::new(ShapeOp::Iota {
+            dtype,
+            shape: sh(shape),
+            dimension,
+        }),
+        &[],
+    )
 }
 
 impl PrimRules for ShapeOp {
