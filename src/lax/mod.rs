@@ -12,10 +12,9 @@
 
 // The first-order functions live beside their primitives' rules in `prims/<family>`
 // (listed once in `prims::lax`); control flow and the `Tensor` methods live here.
-mod cond;
 mod loops;
 mod methods;
 
+pub use crate::control_flow::cond::{cond, switch};
 pub use crate::prims::lax::*;
-pub use cond::*;
 pub use loops::*;
