@@ -5,8 +5,10 @@
 pub mod fused;
 mod inplace;
 mod program;
+mod scalar;
 
-pub use program::Program;
+pub use program::{in_pool_if, Program};
+pub use scalar::{Regs, Scalar, ScalarCode};
 
 use crate::core::{bind, Atom, ClosedJaxpr, Jaxpr};
 use crate::tensor::Tensor;

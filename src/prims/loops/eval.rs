@@ -1,0 +1,221 @@
+//! Evaluation of `scan` and `while` with their bodies compiled once ([`super::compiled`]).
+//!
+//! Every iteration runs the body's [`crate::interp::Program`] (fused elementwise groups,
+//! intermediates freed at their last use), handing it the carries by value: a carry buffer no
+//! one else holds is reused for the next carry. A loop heavy enough for both cores runs inside
+//! the rayon pool as a whole. A body whose every value is a number runs its whole recurrence on
+//! registers ([`crate::interp::ScalarCode::with_feedback`]): no tensor per iteration.
+
+use super::compiled::{compiled, CompiledBody};
+use super::stacked;
+use crate::core::{Aval, Jaxpr, Outputs};
+use crate::interp::{in_pool_if, Scalar, ScalarCode};
+use crate::tensor::{ArrayData, DType, Tensor};
+use ndarray::{ArrayD, Axis, IxDyn};
+use std::sync::Arc;
+
+/// `scan` on concrete inputs `consts ++ init ++ xs`.
+pub(super) fn run_scan(
+    body: &Arc<Jaxpr>,
+    length: usize,
+    nc: usize,
+    ncar: usize,
+    reverse: bool,
+    inputs: &[Tensor],
+) -> Outputs {
+    let cb = compiled(body);
+    let k = cb.consts.len();
+    let pairs: Vec<(usize, usize)> = (0..ncar).map(|c| (c, k + nc + c)).collect();
+    if let Some(code) = cb.scalar_feedback(&pairs) {
+        return scan_scalar(code, &cb.consts, length, nc, ncar, reverse, inputs);
+    }
+    let cost = cb.program.estimated_cost_ns() * length as f64;
+    in_pool_if(cost, || {
+        scan_tensors(&cb, body, length, nc, ncar, reverse, inputs)
+    })
+}
+
+fn scan_tensors(
+    cb: &CompiledBody,
+    body: &Jaxpr,
+    length: usize,
+    nc: usize,
+    ncar: usize,
+    reverse: bool,
+    inputs: &[Tensor],
+) -> Outputs {
+    let xs = &inputs[nc + ncar..];
+    let out_avals = body.out_avals();
+    let ny = out_avals.len() - ncar;
+    let mut carry: Vec<Tensor> = inputs[nc..nc + ncar].to_vec();
+    let mut ys: Vec<Vec<Tensor>> = (0..ny).map(|_| Vec::with_capacity(length)).collect();
+    for i in 0..length {
+        let t = if reverse { length - 1 - i } else { i };
+        let args = inputs[..nc]
+            .iter()
+            .cloned()
+            .chain(carry.drain(..))
+            .chain(xs.iter().map(|x| row(x, t)));
+        let mut outs = cb.run(args).into_iter();
+        carry.extend(outs.by_ref().take(ncar));
+        for (acc, y) in ys.iter_mut().zip(outs) {
+            acc.push(y);
+        }
+    }
+    let mut result: Outputs = carry.into_iter().collect();
+    for (mut parts, aval) in ys.into_iter().zip(&out_avals[ncar..]) {
+        if reverse {
+            parts.reverse();
+        }
+        result.push(stack(&parts, aval));
+    }
+    result
+}
+
+/// A scalar scan on registers: `code` is the body with its carries fed back.
+fn scan_scalar(
+    code: &ScalarCode,
+    consts: &[Tensor],
+    length: usize,
+    nc: usize,
+    ncar: usize,
+    reverse: bool,
+    inputs: &[Tensor],
+) -> Outputs {
+    let k = consts.len();
+    let mut r = code.regs();
+    for (i, t) in consts.iter().chain(&inputs[..nc + ncar]).enumerate() {
+        code.set_input(&mut r, i, Scalar::at(t.array(), 0));
+    }
+    let xs = &inputs[nc + ncar..];
+    let ny = code.num_outputs() - ncar;
+    let mut ys: Vec<Vec<Scalar>> = (0..ny).map(|_| Vec::with_capacity(length)).collect();
+    if xs.is_empty() && ny == 0 {
+        for _ in 0..length {
+            code.run(&mut r);
+        }
+    } else {
+        for i in 0..length {
+            let t = if reverse { length - 1 - i } else { i };
+            for (j, x) in xs.iter().enumerate() {
+                code.set_input(&mut r, k + nc + ncar + j, Scalar::at(x.array(), t));
+            }
+            code.run(&mut r);
+            for (j, acc) in ys.iter_mut().enumerate() {
+                acc.push(code.output(&r, ncar + j));
+            }
+        }
+    }
+    let mut result: Outputs = (0..ncar)
+        .map(|c| code.input(&r, k + nc + c).tensor())
+        .collect();
+    for (j, mut parts) in ys.into_iter().enumerate() {
+        if reverse {
+            parts.reverse();
+        }
+        result.push(Scalar::stack(&parts, code.output_dtype(ncar + j)));
+    }
+    result
+}
+
+/// `while` on concrete inputs `cond_consts ++ body_consts ++ init`.
+pub(super) fn run_while(
+    cond: &Arc<Jaxpr>,
+    body: &Arc<Jaxpr>,
+    cn: usize,
+    bn: usize,
+    inputs: &[Tensor],
+) -> Outputs {
+    let (cc, bc) = (compiled(cond), compiled(body));
+    let ncar = inputs.len() - cn - bn;
+    let (kc, kb) = (cc.consts.len(), bc.consts.len());
+    let pairs: Vec<(usize, usize)> = (0..ncar).map(|c| (c, kb + bn + c)).collect();
+    if let (Some(ccode), Some(bcode)) = (cc.program.scalar_code(), bc.scalar_feedback(&pairs)) {
+        let (mut cr, mut br) = (ccode.regs(), bcode.regs());
+        for (i, t) in cc.consts.iter().chain(&inputs[..cn]).enumerate() {
+            ccode.set_input(&mut cr, i, Scalar::at(t.array(), 0));
+        }
+        for (i, t) in bc.consts.iter().chain(&inputs[cn..]).enumerate() {
+            bcode.set_input(&mut br, i, Scalar::at(t.array(), 0));
+        }
+        loop {
+            for c in 0..ncar {
+                ccode.set_input(&mut cr, kc + cn + c, bcode.input(&br, kb + bn + c));
+            }
+            ccode.run(&mut cr);
+            if ccode.output(&cr, 0) != Scalar::Bool(true) {
+                break;
+            }
+            bcode.run(&mut br);
+        }
+        return (0..ncar)
+            .map(|c| bcode.input(&br, kb + bn + c).tensor())
+            .collect();
+    }
+    let mut carry: Vec<Tensor> = inputs[cn + bn..].to_vec();
+    loop {
+        let p = cc.run(inputs[..cn].iter().chain(&carry).cloned());
+        if !p[0].item::<bool>() {
+            break;
+        }
+        carry = bc.run(inputs[cn..cn + bn].iter().cloned().chain(carry.drain(..)));
+    }
+    carry.into_iter().collect()
+}
+
+/// Row `t` of a concrete array along axis 0.
+fn row(x: &Tensor, t: usize) -> Tensor {
+    let a = x.array();
+    Tensor::from_array(crate::dispatch_array!(a, arr, T => {
+        array_data(arr.index_axis(Axis(0), t).to_owned())
+    }))
+}
+
+/// Wraps a typed array.
+trait IntoArrayData {
+    fn into_data(self) -> ArrayData;
+}
+macro_rules! into_data {
+    ($($T:ty => $V:ident),*) => {$(
+        impl IntoArrayData for ArrayD<$T> {
+            fn into_data(self) -> ArrayData {
+                ArrayData::$V(self)
+            }
+        }
+    )*};
+}
+into_data!(bool => Bool, i32 => I32, u32 => U32, f32 => F32, f64 => F64);
+
+fn array_data<A: IntoArrayData>(a: A) -> ArrayData {
+    a.into_data()
+}
+
+/// Stacks concrete tensors of type `aval` along a new leading axis (one copy into one buffer).
+fn stack(parts: &[Tensor], aval: &Aval) -> Tensor {
+    let shape = stacked(aval, parts.len()).shape;
+    if parts.is_empty() {
+        return Tensor::zeros(&shape, aval.dtype);
+    }
+    macro_rules! go {
+        ($V:ident, $T:ty) => {{
+            let mut v: Vec<$T> = Vec::with_capacity(parts.len() * aval.size());
+            for p in parts {
+                match p.array() {
+                    ArrayData::$V(a) => match a.as_slice() {
+                        Some(s) => v.extend_from_slice(s),
+                        None => v.extend(a.iter().cloned()),
+                    },
+                    _ => unreachable!("stacked parts share a dtype"),
+                }
+            }
+            ArrayData::$V(ArrayD::from_shape_vec(IxDyn(&shape), v).expect("stack shape"))
+        }};
+    }
+    Tensor::from_array(match aval.dtype {
+        DType::Bool => go!(Bool, bool),
+        DType::I32 => go!(I32, i32),
+        DType::U32 => go!(U32, u32),
+        DType::F32 => go!(F32, f32),
+        DType::F64 => go!(F64, f64),
+    })
+}
