@@ -905,3 +905,50 @@ fn jitted_loops_equal_eager_with_gradients() {
     let x = (Tensor::scalar(5i32), Tensor::scalar(0.25f32));
     assert_eq!(h(&x).item::<f32>(), jit(h)(&x).item::<f32>());
 }
+
+#[test]
+fn scalar_bodies_on_registers_match_plain_rust() {
+    // Swapped carries, a y that is a carry input, a y computed after the carries, reverse xs:
+    // the register form's feedback must read every carry before writing any.
+    let xs = Tensor::from_vec(
+        (0..7).map(|k| k as f32 * 0.25 - 0.5).collect::<Vec<f32>>(),
+        &[7],
+    );
+    let f = |(a, b): &(Tensor, Tensor), x: &Tensor| {
+        let y = a * x - b;
+        ((b.clone(), a + x), (a.clone(), y / 3.0f32))
+    };
+    let init = (Tensor::scalar(1.5f32), Tensor::scalar(-2.0f32));
+    let ((a, b), (ya, yb)) = lax::scan_with(
+        f,
+        &init,
+        &xs,
+        ScanOptions {
+            reverse: true,
+            ..Default::default()
+        },
+    );
+    let xv = xs.to_vec::<f32>();
+    let (mut pa, mut pb) = (1.5f32, -2.0f32);
+    let (mut wa, mut wb) = (vec![0.0f32; 7], vec![0.0f32; 7]);
+    for t in (0..7).rev() {
+        let y = pa * xv[t] - pb;
+        wa[t] = pa;
+        wb[t] = y / 3.0;
+        (pa, pb) = (pb, pa + xv[t]);
+    }
+    assert_eq!((a.item::<f32>(), b.item::<f32>()), (pa, pb));
+    assert_eq!(ya.to_vec::<f32>(), wa);
+    assert_eq!(yb.to_vec::<f32>(), wb);
+    // A scalar while (traced bound), jitted and eager, against Rust.
+    let w = |(n, c): &(Tensor, Tensor)| {
+        lax::fori_loop(0, n, |i, c: &Tensor| c * 0.5f64 - i.cast(DType::F64), c)
+    };
+    let x = (Tensor::scalar(9i32), Tensor::scalar(3.0f64));
+    let mut want = 3.0f64;
+    for i in 0..9 {
+        want = want * 0.5 - i as f64;
+    }
+    assert_eq!(w(&x).item::<f64>(), want);
+    assert_eq!(jit(w)(&x).item::<f64>(), want);
+}

@@ -188,6 +188,51 @@ impl Ins {
         }
     }
 
+    /// For float arithmetic (which sets an accumulator): which one (0 for f32, 1 for f64).
+    fn acc_kind(&self) -> Option<u8> {
+        use Ins::*;
+        match self {
+            AddF(..) | SubF(..) | MulF(..) | DivF(..) | NegF(..) => Some(0),
+            AddD(..) | SubD(..) | MulD(..) | DivD(..) | NegD(..) => Some(1),
+            _ => None,
+        }
+    }
+
+    /// This instruction reading `to` where it read `from` (its destination unchanged).
+    fn rename_reads(self, from: u32, to: u32) -> Ins {
+        let (_, o) = self.regs();
+        let r = self.rename(from, to);
+        r.with_dest(o)
+    }
+
+    /// This instruction writing `o`.
+    fn with_dest(self, o: u32) -> Ins {
+        use Ins::*;
+        match self {
+            AddF(a, b, _) => AddF(a, b, o),
+            SubF(a, b, _) => SubF(a, b, o),
+            MulF(a, b, _) => MulF(a, b, o),
+            DivF(a, b, _) => DivF(a, b, o),
+            NegF(a, _) => NegF(a, o),
+            AddD(a, b, _) => AddD(a, b, o),
+            SubD(a, b, _) => SubD(a, b, o),
+            MulD(a, b, _) => MulD(a, b, o),
+            DivD(a, b, _) => DivD(a, b, o),
+            NegD(a, _) => NegD(a, o),
+            AddI(a, b, _) => AddI(a, b, o),
+            SubI(a, b, _) => SubI(a, b, o),
+            MulI(a, b, _) => MulI(a, b, o),
+            NegI(a, _) => NegI(a, o),
+            CmpF(c, a, b, _) => CmpF(c, a, b, o),
+            CmpD(c, a, b, _) => CmpD(c, a, b, o),
+            CmpI(c, a, b, _) => CmpI(c, a, b, o),
+            MovB(a, _) => MovB(a, o),
+            MovI(a, _) => MovI(a, o),
+            MovF(a, _) => MovF(a, o),
+            MovD(a, _) => MovD(a, o),
+        }
+    }
+
     /// This instruction with register `from` renamed to `to` everywhere.
     fn rename(self, from: u32, to: u32) -> Ins {
         use Ins::*;
@@ -234,9 +279,16 @@ pub struct ScalarCode {
     dtypes: Vec<DType>,
     lits: Vec<(u32, Scalar)>,
     inputs: Vec<u32>,
+    /// One instruction per operation, over registers only (what the rewrites work on).
     code: Vec<Ins>,
+    /// `code` with float temporaries passed in the accumulator ([`ScalarCode::forward`]).
+    exec: Vec<Ins>,
     outputs: Vec<u32>,
 }
+
+/// An operand register meaning "the accumulator" (the previous float result of that dtype),
+/// or a destination meaning "the accumulator only, no register".
+const ACC: u32 = u32::MAX;
 
 struct Builder {
     dtypes: Vec<DType>,
@@ -382,13 +434,16 @@ impl ScalarCode {
             inputs.push(b.reg(a.dtype));
         }
         let outputs = b.body(jaxpr, &inputs)?;
-        Some(ScalarCode {
+        let mut c = ScalarCode {
             dtypes: b.dtypes,
             lits: b.lits,
             inputs,
             code: b.code,
+            exec: Vec::new(),
             outputs,
-        })
+        };
+        c.forward();
+        Some(c)
     }
 
     /// Fresh register files with the literals loaded.
@@ -448,33 +503,86 @@ impl ScalarCode {
     /// Runs the code once on `r`.
     #[inline]
     pub fn run(&self, r: &mut Regs) {
+        self.run_n(r, 1);
+    }
+
+    /// Runs the code `n` times on `r` (a recurrence, with [`ScalarCode::with_feedback`]).
+    pub fn run_n(&self, r: &mut Regs, n: usize) {
         use Ins::*;
         let (b, i, f, d) = (&mut r.b, &mut r.i, &mut r.f, &mut r.d);
-        for ins in &self.code {
-            match *ins {
-                AddF(x, y, o) => f[o as usize] = f[x as usize] + f[y as usize],
-                SubF(x, y, o) => f[o as usize] = f[x as usize] - f[y as usize],
-                MulF(x, y, o) => f[o as usize] = f[x as usize] * f[y as usize],
-                DivF(x, y, o) => f[o as usize] = f[x as usize] / f[y as usize],
-                NegF(x, o) => f[o as usize] = -f[x as usize],
-                AddD(x, y, o) => d[o as usize] = d[x as usize] + d[y as usize],
-                SubD(x, y, o) => d[o as usize] = d[x as usize] - d[y as usize],
-                MulD(x, y, o) => d[o as usize] = d[x as usize] * d[y as usize],
-                DivD(x, y, o) => d[o as usize] = d[x as usize] / d[y as usize],
-                NegD(x, o) => d[o as usize] = -d[x as usize],
-                AddI(x, y, o) => i[o as usize] = i[x as usize].wrapping_add(i[y as usize]),
-                SubI(x, y, o) => i[o as usize] = i[x as usize].wrapping_sub(i[y as usize]),
-                MulI(x, y, o) => i[o as usize] = i[x as usize].wrapping_mul(i[y as usize]),
-                NegI(x, o) => i[o as usize] = i[x as usize].wrapping_neg(),
-                CmpF(c, x, y, o) => b[o as usize] = c.apply(f[x as usize], f[y as usize]),
-                CmpD(c, x, y, o) => b[o as usize] = c.apply(d[x as usize], d[y as usize]),
-                CmpI(c, x, y, o) => b[o as usize] = c.apply(i[x as usize], i[y as usize]),
-                MovB(x, o) => b[o as usize] = b[x as usize],
-                MovI(x, o) => i[o as usize] = i[x as usize],
-                MovF(x, o) => f[o as usize] = f[x as usize],
-                MovD(x, o) => d[o as usize] = d[x as usize],
+        // The accumulators: the last float result of each dtype, kept out of memory so a chain
+        // of float operations does not go through a store and a load per link.
+        let (mut af, mut ad) = (0.0f32, 0.0f64);
+        macro_rules! arith {
+            ($file:ident, $acc:ident, $x:expr, $y:expr, $o:expr, |$p:ident, $q:ident| $e:expr) => {{
+                let $p = if $x == ACC { $acc } else { $file[$x as usize] };
+                let $q = if $y == ACC { $acc } else { $file[$y as usize] };
+                $acc = $e;
+                if $o != ACC {
+                    $file[$o as usize] = $acc;
+                }
+            }};
+        }
+        for _ in 0..n {
+            for ins in &self.exec {
+                match *ins {
+                    AddF(x, y, o) => arith!(f, af, x, y, o, |p, q| p + q),
+                    SubF(x, y, o) => arith!(f, af, x, y, o, |p, q| p - q),
+                    MulF(x, y, o) => arith!(f, af, x, y, o, |p, q| p * q),
+                    DivF(x, y, o) => arith!(f, af, x, y, o, |p, q| p / q),
+                    NegF(x, o) => arith!(f, af, x, x, o, |p, _q| -p),
+                    AddD(x, y, o) => arith!(d, ad, x, y, o, |p, q| p + q),
+                    SubD(x, y, o) => arith!(d, ad, x, y, o, |p, q| p - q),
+                    MulD(x, y, o) => arith!(d, ad, x, y, o, |p, q| p * q),
+                    DivD(x, y, o) => arith!(d, ad, x, y, o, |p, q| p / q),
+                    NegD(x, o) => arith!(d, ad, x, x, o, |p, _q| -p),
+                    AddI(x, y, o) => i[o as usize] = i[x as usize].wrapping_add(i[y as usize]),
+                    SubI(x, y, o) => i[o as usize] = i[x as usize].wrapping_sub(i[y as usize]),
+                    MulI(x, y, o) => i[o as usize] = i[x as usize].wrapping_mul(i[y as usize]),
+                    NegI(x, o) => i[o as usize] = i[x as usize].wrapping_neg(),
+                    CmpF(c, x, y, o) => b[o as usize] = c.apply(f[x as usize], f[y as usize]),
+                    CmpD(c, x, y, o) => b[o as usize] = c.apply(d[x as usize], d[y as usize]),
+                    CmpI(c, x, y, o) => b[o as usize] = c.apply(i[x as usize], i[y as usize]),
+                    MovB(x, o) => b[o as usize] = b[x as usize],
+                    MovI(x, o) => i[o as usize] = i[x as usize],
+                    MovF(x, o) => f[o as usize] = f[x as usize],
+                    MovD(x, o) => d[o as usize] = d[x as usize],
+                }
             }
         }
+    }
+
+    /// Makes `exec` from `code`: a float result whose only reader is the next float
+    /// operation of its dtype (no operation of that dtype between) is passed in the
+    /// accumulator instead of a register, unless it is an output.
+    fn forward(&mut self) {
+        let mut exec = self.code.clone();
+        let reads = |code: &[Ins], r: u32| -> usize {
+            code.iter()
+                .map(|ins| ins.regs().0.iter().filter(|&&x| x == r).count())
+                .sum()
+        };
+        for k in 0..exec.len() {
+            let Some(kind) = exec[k].acc_kind() else {
+                continue;
+            };
+            let t = exec[k].regs().1;
+            if t == ACC || self.outputs.contains(&t) || self.inputs.contains(&t) {
+                continue;
+            }
+            // The next operation of this accumulator's dtype.
+            let Some(next) = (k + 1..exec.len()).find(|&j| exec[j].acc_kind() == Some(kind)) else {
+                continue;
+            };
+            let in_next = exec[next].regs().0.iter().filter(|&&x| x == t).count();
+            if in_next == 0 || in_next != reads(&exec, t) {
+                continue;
+            }
+            // Nothing between reads or writes `t` (it is read only by `next`, written once).
+            exec[next] = exec[next].rename_reads(t, ACC);
+            exec[k] = exec[k].with_dest(ACC);
+        }
+        self.exec = exec;
     }
 
     /// Runs on rank-0 tensors (constants first, then arguments), returning rank-0 tensors.
@@ -526,6 +634,7 @@ impl ScalarCode {
         for (src, dst) in pending {
             c.code.push(mov(c.dtypes[src as usize], src, dst));
         }
+        c.forward();
         c
     }
 

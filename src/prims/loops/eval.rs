@@ -10,6 +10,7 @@ use super::compiled::{compiled, CompiledBody};
 use super::stacked;
 use crate::core::{Aval, Jaxpr, Outputs};
 use crate::interp::{in_pool_if, Scalar, ScalarCode};
+use crate::kernels::pool;
 use crate::tensor::{ArrayData, DType, Tensor};
 use ndarray::{ArrayD, Axis, IxDyn};
 use std::sync::Arc;
@@ -67,7 +68,7 @@ fn scan_tensors(
         if reverse {
             parts.reverse();
         }
-        result.push(stack(&parts, aval));
+        result.push(stack(parts, aval));
     }
     result
 }
@@ -91,9 +92,7 @@ fn scan_scalar(
     let ny = code.num_outputs() - ncar;
     let mut ys: Vec<Vec<Scalar>> = (0..ny).map(|_| Vec::with_capacity(length)).collect();
     if xs.is_empty() && ny == 0 {
-        for _ in 0..length {
-            code.run(&mut r);
-        }
+        code.run_n(&mut r, length);
     } else {
         for i in 0..length {
             let t = if reverse { length - 1 - i } else { i };
@@ -163,43 +162,42 @@ pub(super) fn run_while(
     carry.into_iter().collect()
 }
 
-/// Row `t` of a concrete array along axis 0.
+/// Row `t` of a concrete array along axis 0, in a buffer from the pool (a loop takes one row
+/// per iteration; the body frees it at its last use, for the next iteration to take).
 fn row(x: &Tensor, t: usize) -> Tensor {
     let a = x.array();
-    Tensor::from_array(crate::dispatch_array!(a, arr, T => {
-        array_data(arr.index_axis(Axis(0), t).to_owned())
-    }))
-}
-
-/// Wraps a typed array.
-trait IntoArrayData {
-    fn into_data(self) -> ArrayData;
-}
-macro_rules! into_data {
-    ($($T:ty => $V:ident),*) => {$(
-        impl IntoArrayData for ArrayD<$T> {
-            fn into_data(self) -> ArrayData {
-                ArrayData::$V(self)
+    let shape = &a.shape()[1..];
+    let n: usize = shape.iter().product();
+    macro_rules! go {
+        ($V:ident, $T:ty, $arr:expr) => {{
+            let mut v: Vec<$T> = pool::take(n);
+            match $arr.as_slice() {
+                Some(s) => v.extend_from_slice(&s[t * n..(t + 1) * n]),
+                None => v.extend($arr.index_axis(Axis(0), t).iter().cloned()),
             }
-        }
-    )*};
+            ArrayData::$V(ArrayD::from_shape_vec(IxDyn(shape), v).expect("row shape"))
+        }};
+    }
+    Tensor::from_array(match a {
+        ArrayData::Bool(x) => go!(Bool, bool, x),
+        ArrayData::I32(x) => go!(I32, i32, x),
+        ArrayData::U32(x) => go!(U32, u32, x),
+        ArrayData::F32(x) => go!(F32, f32, x),
+        ArrayData::F64(x) => go!(F64, f64, x),
+    })
 }
-into_data!(bool => Bool, i32 => I32, u32 => U32, f32 => F32, f64 => F64);
 
-fn array_data<A: IntoArrayData>(a: A) -> ArrayData {
-    a.into_data()
-}
-
-/// Stacks concrete tensors of type `aval` along a new leading axis (one copy into one buffer).
-fn stack(parts: &[Tensor], aval: &Aval) -> Tensor {
+/// Stacks concrete tensors of type `aval` along a new leading axis (one copy into one buffer
+/// from the pool; the parts' buffers go back to the pool).
+fn stack(parts: Vec<Tensor>, aval: &Aval) -> Tensor {
     let shape = stacked(aval, parts.len()).shape;
     if parts.is_empty() {
         return Tensor::zeros(&shape, aval.dtype);
     }
     macro_rules! go {
         ($V:ident, $T:ty) => {{
-            let mut v: Vec<$T> = Vec::with_capacity(parts.len() * aval.size());
-            for p in parts {
+            let mut v: Vec<$T> = pool::take(parts.len() * aval.size());
+            for p in &parts {
                 match p.array() {
                     ArrayData::$V(a) => match a.as_slice() {
                         Some(s) => v.extend_from_slice(s),
@@ -211,11 +209,13 @@ fn stack(parts: &[Tensor], aval: &Aval) -> Tensor {
             ArrayData::$V(ArrayD::from_shape_vec(IxDyn(&shape), v).expect("stack shape"))
         }};
     }
-    Tensor::from_array(match aval.dtype {
+    let out = Tensor::from_array(match aval.dtype {
         DType::Bool => go!(Bool, bool),
         DType::I32 => go!(I32, i32),
         DType::U32 => go!(U32, u32),
         DType::F32 => go!(F32, f32),
         DType::F64 => go!(F64, f64),
-    })
+    });
+    parts.into_iter().for_each(pool::recycle);
+    out
 }
