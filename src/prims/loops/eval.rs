@@ -47,9 +47,11 @@ fn scan_tensors(
 ) -> Outputs {
     let xs = &inputs[nc + ncar..];
     let out_avals = body.out_avals();
-    let ny = out_avals.len() - ncar;
     let mut carry: Vec<Tensor> = inputs[nc..nc + ncar].to_vec();
-    let mut ys: Vec<Vec<Tensor>> = (0..ny).map(|_| Vec::with_capacity(length)).collect();
+    let mut ys: Vec<Stacked> = out_avals[ncar..]
+        .iter()
+        .map(|a| Stacked::new(a, length))
+        .collect();
     for i in 0..length {
         let t = if reverse { length - 1 - i } else { i };
         let args = inputs[..nc]
@@ -60,16 +62,11 @@ fn scan_tensors(
         let mut outs = cb.run(args).into_iter();
         carry.extend(outs.by_ref().take(ncar));
         for (acc, y) in ys.iter_mut().zip(outs) {
-            acc.push(y);
+            acc.put(t, y);
         }
     }
     let mut result: Outputs = carry.into_iter().collect();
-    for (mut parts, aval) in ys.into_iter().zip(&out_avals[ncar..]) {
-        if reverse {
-            parts.reverse();
-        }
-        result.push(stack(parts, aval));
-    }
+    result.extend(ys.into_iter().map(Stacked::finish));
     result
 }
 
@@ -187,35 +184,64 @@ fn row(x: &Tensor, t: usize) -> Tensor {
     })
 }
 
-/// Stacks concrete tensors of type `aval` along a new leading axis (one copy into one buffer
-/// from the pool; the parts' buffers go back to the pool).
-fn stack(parts: Vec<Tensor>, aval: &Aval) -> Tensor {
-    let shape = stacked(aval, parts.len()).shape;
-    if parts.is_empty() {
-        return Tensor::zeros(&shape, aval.dtype);
+/// The stacked outputs of a scan, filled one row per iteration into one buffer from the pool;
+/// each row's tensor is released at once (its buffer back to the pool for the next iteration).
+struct Stacked {
+    data: ArrayData,
+    row: usize,
+}
+
+impl Stacked {
+    fn new(aval: &Aval, length: usize) -> Stacked {
+        let shape = stacked(aval, length).shape;
+        let n = length * aval.size();
+        macro_rules! zeros {
+            ($V:ident, $T:ty) => {
+                ArrayData::$V(
+                    ArrayD::from_shape_vec(IxDyn(&shape), pool::take_zeroed::<$T>(n))
+                        .expect("stacked shape"),
+                )
+            };
+        }
+        let data = match aval.dtype {
+            DType::Bool => zeros!(Bool, bool),
+            DType::I32 => zeros!(I32, i32),
+            DType::U32 => zeros!(U32, u32),
+            DType::F32 => zeros!(F32, f32),
+            DType::F64 => zeros!(F64, f64),
+        };
+        Stacked {
+            data,
+            row: aval.size(),
+        }
     }
-    macro_rules! go {
-        ($V:ident, $T:ty) => {{
-            let mut v: Vec<$T> = pool::take(parts.len() * aval.size());
-            for p in &parts {
-                match p.array() {
+
+    /// Writes `y` as row `t`.
+    fn put(&mut self, t: usize, y: Tensor) {
+        let n = self.row;
+        macro_rules! copy {
+            ($dst:expr, $V:ident) => {{
+                let dst = &mut $dst.as_slice_mut().expect("standard layout")[t * n..(t + 1) * n];
+                match y.array() {
                     ArrayData::$V(a) => match a.as_slice() {
-                        Some(s) => v.extend_from_slice(s),
-                        None => v.extend(a.iter().cloned()),
+                        Some(s) => dst.copy_from_slice(s),
+                        None => dst.iter_mut().zip(a.iter()).for_each(|(d, s)| *d = *s),
                     },
-                    _ => unreachable!("stacked parts share a dtype"),
+                    _ => unreachable!("a scan output keeps its dtype"),
                 }
-            }
-            ArrayData::$V(ArrayD::from_shape_vec(IxDyn(&shape), v).expect("stack shape"))
-        }};
+            }};
+        }
+        match &mut self.data {
+            ArrayData::Bool(d) => copy!(d, Bool),
+            ArrayData::I32(d) => copy!(d, I32),
+            ArrayData::U32(d) => copy!(d, U32),
+            ArrayData::F32(d) => copy!(d, F32),
+            ArrayData::F64(d) => copy!(d, F64),
+        }
+        pool::recycle(y);
     }
-    let out = Tensor::from_array(match aval.dtype {
-        DType::Bool => go!(Bool, bool),
-        DType::I32 => go!(I32, i32),
-        DType::U32 => go!(U32, u32),
-        DType::F32 => go!(F32, f32),
-        DType::F64 => go!(F64, f64),
-    });
-    parts.into_iter().for_each(pool::recycle);
-    out
+
+    fn finish(self) -> Tensor {
+        Tensor::from_array(self.data)
+    }
 }
