@@ -1,8 +1,8 @@
 //! Control flow: a 10^5-step scalar `fori_loop` (`c * 0.999 + 0.001`) against a plain Rust loop
 //! doing the same math, eagerly (the body called from a Rust loop) and as a `scan` equation
 //! run by the interpreter (the traced jaxpr evaluated: the body jaxpr per iteration); and a
-//! `scan` of a tanh RNN cell `h = tanh(h @ W + x_t @ U + b)` (hidden 128, 100 steps, batch 32)
-//! forward and forward+backward (`value_and_grad`). JAX issue #2491 is the motivation: scans
+//! `scan` of a tanh RNN cell `h = tanh(h @ W + x_t @ U + b)` (hidden 128, 100 steps, batch 64)
+//! forward and forward+backward (`value_and_grad`), eagerly and under `jit`. JAX issue #2491 is the motivation: scans
 //! must not be far slower than hand-written loops.
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -35,6 +35,10 @@ fn bench_fori(c: &mut Criterion) {
     c.bench_function("fori_loop 1e5 scalar, scan equation (interpreted)", |b| {
         b.iter(|| ferrax::internals::interp::eval_closed(&j, &[black_box(init.clone())]))
     });
+    let jitted = jit(move |x: &Tensor| lax::fori_loop(0, STEPS, body, x));
+    c.bench_function("fori_loop 1e5 scalar, jit", |b| {
+        b.iter(|| jitted(black_box(&init)))
+    });
     c.bench_function("plain Rust loop 1e5 scalar", |b| {
         b.iter(|| {
             let mut c = black_box(1.0f32);
@@ -61,7 +65,7 @@ fn rnn(p: &Params, xs: &Tensor) -> Tensor {
 }
 
 fn bench_rnn(c: &mut Criterion) {
-    let (hid, steps, batch) = (128, 100, 32);
+    let (hid, steps, batch) = (128, 100, 64);
     let p: Params = (
         Tensor::from_vec(values(hid * hid, 1, 0.09), &[hid, hid]),
         Tensor::from_vec(values(hid * hid, 2, 0.09), &[hid, hid]),
@@ -69,18 +73,30 @@ fn bench_rnn(c: &mut Criterion) {
         Tensor::zeros(&[batch, hid], DType::F32),
     );
     let xs = Tensor::from_vec(values(steps * batch * hid, 3, 1.0), &[steps, batch, hid]);
-    c.bench_function("scan tanh RNN h128 T100 b32 forward, eager", |b| {
+    c.bench_function("scan tanh RNN h128 T100 b64 forward, eager", |b| {
         b.iter(|| rnn(black_box(&p), &xs))
     });
     let j = make_jaxpr(|(p, xs): &(Params, Tensor)| rnn(p, xs))(&(p.clone(), xs.clone()));
     let mut args = ferrax::tree::tree_leaves(&p);
     args.push(xs.clone());
-    c.bench_function("scan tanh RNN h128 T100 b32 forward, scan equation", |b| {
+    c.bench_function("scan tanh RNN h128 T100 b64 forward, scan equation", |b| {
         b.iter(|| ferrax::internals::interp::eval_closed(&j, black_box(&args)))
     });
+    let fwd = jit(|(p, xs): &(Params, Tensor)| rnn(p, xs));
+    let px = (p.clone(), xs.clone());
+    c.bench_function("scan tanh RNN h128 T100 b64 forward, jit", |b| {
+        b.iter(|| fwd(black_box(&px)))
+    });
     let vg = value_and_grad(|p: &Params| rnn(p, &xs));
-    c.bench_function("scan tanh RNN h128 T100 b32 value_and_grad", |b| {
+    c.bench_function("scan tanh RNN h128 T100 b64 value_and_grad", |b| {
         b.iter(|| vg(black_box(&p)))
+    });
+    let vg_jit = jit(|(p, xs): &(Params, Tensor)| {
+        let xs = xs.clone();
+        value_and_grad(move |p: &Params| rnn(p, &xs))(p)
+    });
+    c.bench_function("scan tanh RNN h128 T100 b64 value_and_grad, jit", |b| {
+        b.iter(|| vg_jit(black_box(&px)))
     });
 }
 

@@ -1,5 +1,6 @@
-"""JAX 0.10.2 (CPU) on the benchmark rows of issues [7/8] and [8/8], measured on the machine
-the ferrax benches run on, so the two columns can be compared in one session.
+"""JAX 0.10.2 (CPU) on the benchmark rows of issues [7/8] and [8/8] and of
+benches/control_flow.rs, measured on the machine the ferrax benches run on, so the two
+columns can be compared in one session.
 
     pip install jax==0.10.2 optax==0.2.8
     python3 benches/reference/jax_rows.py
@@ -136,6 +137,34 @@ def main():
 
     row("CNN b64 forward (loss)", median_time(jax.jit(cnn_loss), cnn, xc, yc))
     row("CNN b64 forward + backward", median_time(jax.jit(jax.value_and_grad(cnn_loss)), cnn, xc, yc))
+
+    # benches/control_flow.rs: a 10^5-step scalar fori_loop, and a tanh RNN scan
+    # h = tanh(h @ W + x_t @ U + b), hidden 128, 100 steps, batch 64, loss sum(h_T) + mean(ys).
+    fori = jax.jit(lambda c: jax.lax.fori_loop(0, 100_000, lambda i, c: c * 0.999 + 0.001, c))
+    row("fori_loop 1e5 scalar, jit", median_time(fori, jnp.float32(1.0)))
+
+    hid, steps, nb = 128, 100, 64
+    kr = [jax.random.fold_in(key, 10 + i) for i in range(3)]
+    rnn_p = (
+        jax.random.uniform(kr[0], (hid, hid), jnp.float32, -0.09, 0.09),
+        jax.random.uniform(kr[1], (hid, hid), jnp.float32, -0.09, 0.09),
+        jnp.zeros((hid,), jnp.float32),
+        jnp.zeros((nb, hid), jnp.float32),
+    )
+    rnn_xs = jax.random.uniform(kr[2], (steps, nb, hid), jnp.float32, -1.0, 1.0)
+
+    def rnn(p, xs):
+        w, u, b, h0 = p
+
+        def cell(h, x):
+            h2 = jnp.tanh(h @ w + x @ u + b)
+            return h2, h2
+        h, ys = jax.lax.scan(cell, h0, xs)
+        return h.sum() + ys.mean()
+
+    row("scan tanh RNN h128 T100 b64 forward, jit", median_time(jax.jit(rnn), rnn_p, rnn_xs))
+    row("scan tanh RNN h128 T100 b64 value_and_grad, jit",
+        median_time(jax.jit(jax.value_and_grad(rnn)), rnn_p, rnn_xs))
 
 
 if __name__ == "__main__":

@@ -224,11 +224,13 @@ impl CondOp {
     }
 
     /// Evaluation on concrete tensors (both [`PrimRules::eval`] and the `eval_eager` fast
-    /// path run this): the chosen branch's equations, bound one by one.
+    /// path run this): the chosen branch, compiled once like a loop body
+    /// ([`super::loops::compiled`]: `jit`'s passes and fusion, cached by the branch's identity).
     fn run(&self, inputs: &[Tensor]) -> Outputs {
         let last = self.branches.len() as i32 - 1;
         let i = inputs[0].item::<i32>().clamp(0, last) as usize;
-        Outputs::from_vec(eval_jaxpr(&self.branches[i].0, &[], &inputs[1..]))
+        let branch = super::loops::compiled::compiled(&self.branches[i].0);
+        Outputs::from_vec(branch.run(inputs[1..].iter().cloned()))
     }
 }
 

@@ -24,6 +24,6 @@ pub use staging::{make_jaxpr, trace_to_jaxpr};
 // The trace machinery is crate-internal; `ferrax::internals::trace` re-exports it, unstable.
 pub(crate) use staging::StagingTrace;
 pub(crate) use trace::{
-    bind, bind1, concrete_value_error, current_trace, eval_concrete, new_trace_id, with_trace,
-    Avals, Outputs, Trace, TraceId, Tracer,
+    bind, bind1, concrete_value_error, current_trace, new_trace_id, with_trace, Avals, Outputs,
+    Trace, TraceId, Tracer,
 };

@@ -4,7 +4,9 @@
 pub mod fused;
 mod inplace;
 mod program;
+mod scalar;
 
-pub use program::Program;
+pub use program::{in_pool_if, Program};
+pub use scalar::{Regs, Scalar, ScalarCode};
 
 pub use crate::core::{eval_closed, eval_jaxpr};

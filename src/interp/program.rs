@@ -16,6 +16,10 @@
 //!   microseconds) run on both cores with `rayon::join`; large kernels split themselves. A
 //!   program with such work runs inside the rayon pool (one wake-up per call, not per
 //!   kernel); small programs stay on the calling thread.
+//! - **Scalar programs.** A program whose every value is a number (rank 0) and whose
+//!   equations are exactly rounded arithmetic or comparisons runs on register files
+//!   ([`ScalarCode`]), building no tensor; a scalar loop body compiled this way runs its whole
+//!   recurrence on registers ([`Program::scalar_code`]).
 //! - **NaN checking.** With [`crate::debug::debug_nans`] on, steps run one at a time and each
 //!   step's outputs are checked; a fused group that made a NaN is re-run op by op, so the
 //!   panic names the primitive.
@@ -24,6 +28,7 @@
 //! suits it is opt-in ([`crate::runtime::tune_allocator`], `FERRAX_TUNE_MALLOC=1`).
 
 use super::fused::FusedKernel;
+use super::scalar::ScalarCode;
 use crate::core::{bind, Atom, Aval, Avals, Jaxpr, Outputs};
 use crate::kernels::pool::recycle;
 use crate::passes::FusedOp;
@@ -98,6 +103,8 @@ pub struct Program {
     outputs: Vec<Operand>,
     /// Estimated single-thread time of one run, in ns.
     cost: f64,
+    /// The register form, when every value is a number.
+    scalar: Option<ScalarCode>,
 }
 
 impl Program {
@@ -197,6 +204,7 @@ impl Program {
             input_slots: input_vars.iter().map(|v| v.0).collect(),
             input_avals: input_vars.iter().map(|v| jaxpr.aval(**v).clone()).collect(),
             cost: steps.iter().map(|s| s.cost).sum(),
+            scalar: ScalarCode::new(jaxpr),
             steps,
             outputs: jaxpr.outvars.iter().map(operand).collect(),
         }
@@ -206,6 +214,28 @@ impl Program {
     /// into the rayon pool).
     pub fn estimated_cost_ns(&self) -> f64 {
         self.cost
+    }
+
+    /// The register form of the program, if every value in it is a number (rank 0) and every
+    /// equation is exactly rounded arithmetic or a comparison: what [`Program::run`] runs then,
+    /// and what a caller iterating the program many times can drive directly (with
+    /// [`ScalarCode::with_feedback`]), building no tensor per run.
+    pub fn scalar_code(&self) -> Option<&ScalarCode> {
+        self.scalar.as_ref()
+    }
+
+    /// The number of inputs (constants then arguments).
+    pub fn num_inputs(&self) -> usize {
+        self.input_slots.len()
+    }
+
+    /// [`Program::run`] without the check of the inputs' types, for a caller that checked them
+    /// once and runs the program many times on values of the same types (a loop body on its
+    /// carries). Inputs are still taken by value: a carry no one else holds is updated in
+    /// place. Must be called with no trace active.
+    pub fn run_unchecked(&self, inputs: Vec<Tensor>) -> Vec<Tensor> {
+        debug_assert_eq!(inputs.len(), self.input_slots.len());
+        in_pool_if(self.cost, || self.run_here(inputs))
     }
 
     /// Runs the program on its inputs (constants first, then arguments), taking them by
@@ -228,18 +258,15 @@ impl Program {
                 want
             );
         }
-        if self.cost >= POOL_PROGRAM_NS && rayon::current_thread_index().is_none() {
-            // Move into the pool once, so every parallel kernel inside is a cheap join.
-            let mut out = None;
-            rayon::scope(|_| out = Some(self.run_here(inputs)));
-            return out.expect("scope ran");
-        }
-        self.run_here(inputs)
+        self.run_unchecked(inputs)
     }
 
     fn run_here(&self, inputs: Vec<Tensor>) -> Vec<Tensor> {
         // One relaxed load per run; when on, steps run one at a time with their outputs checked.
         let check_nans = crate::core::nan_check::debug_nans();
+        if let (Some(code), false) = (&self.scalar, check_nans) {
+            return code.run_tensors(&inputs);
+        }
         let mut env: Vec<Option<Tensor>> = vec![None; self.n_slots];
         for (&s, t) in self.input_slots.iter().zip(inputs) {
             env[s as usize] = Some(t);
@@ -280,6 +307,19 @@ impl Program {
         env.into_iter().flatten().for_each(recycle);
         outs
     }
+}
+
+/// Runs `f` inside the rayon pool when `cost_ns` (its estimated single-thread time) is large
+/// enough that parallel kernels inside it pay off, so each of them is a cheap `join` instead of
+/// a wake-up of the pool; on a pool thread already, or for small work, runs it here. A caller
+/// that runs a program many times (a loop) moves the whole loop in once this way.
+pub fn in_pool_if<R: Send>(cost_ns: f64, f: impl FnOnce() -> R + Send) -> R {
+    if cost_ns >= POOL_PROGRAM_NS && rayon::current_thread_index().is_none() {
+        let mut out = None;
+        rayon::scope(|_| out = Some(f()));
+        return out.expect("scope ran");
+    }
+    f()
 }
 
 fn step_kind(prim: &Prim) -> StepKind {

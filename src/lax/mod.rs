@@ -12,9 +12,8 @@
 
 // The first-order functions live beside their primitives' rules in `prims/<family>`
 // (listed once in `prims::lax`); control flow and the `Tensor` methods live here.
-mod loops;
 mod methods;
 
 pub use crate::control_flow::cond::{cond, switch};
+pub use crate::control_flow::loops::functions::*;
 pub use crate::prims::lax::*;
-pub use loops::*;

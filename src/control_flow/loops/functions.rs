@@ -1,4 +1,5 @@
-//! Structured loops: [`scan`], [`fori_loop`], [`while_loop`] and [`map`].
+//! The lax functions that bind the loop primitives: [`scan`], [`fori_loop`], [`while_loop`]
+//! and [`map`] (re-exported by `ferrax::lax`).
 //!
 //! Bodies are traced once into a sub-jaxpr, so a loop is one equation in the jaxpr whatever
 //! its trip count (no unrolling), and the interpreter runs it without per-iteration dispatch
@@ -10,8 +11,8 @@
 //! and reverse mode; `while_loop` supports forward mode only (see [`while_loop`]). All of them
 //! batch under `vmap`.
 
-use crate::control_flow::call::SubJaxpr;
-use crate::control_flow::loops::LoopOp;
+use super::LoopOp;
+use crate::core::SubJaxpr;
 use crate::core::{bind, Aval};
 use crate::interpreters::closure_convert;
 use crate::prims::Prim;
