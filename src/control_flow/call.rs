@@ -8,7 +8,7 @@ pub use crate::core::SubJaxpr;
 use crate::core::{bind, Aval, Avals, Jaxpr, Outputs};
 use crate::core::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::interpreters::{batch_jaxpr, closure_convert, vmap_leaves, LinearizedJaxpr};
-use crate::prims::util::{instantiate, move_batch_dim, py_bool, text};
+use crate::prims::util::{instantiate, instantiate_all, move_batch_dim, py_bool, text};
 use crate::tensor::{ArrayData, Tensor};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -270,11 +270,7 @@ impl PrimRules for CallOp {
             CallKind::Checkpoint {
                 differentiated: false,
             } => {
-                let ts: Vec<Tensor> = tangents
-                    .iter()
-                    .zip(primals)
-                    .map(|(t, p)| instantiate(t, p))
-                    .collect();
+                let ts = instantiate_all(tangents, primals);
                 let n = primals.len();
                 let outs = bind(&Prim::new(self.clone()), primals);
                 // The tangent block recomputes the primal inside it: its only residuals are the
@@ -305,18 +301,8 @@ impl PrimRules for CallOp {
                 differentiated: true,
             } => {
                 // Differentiating the tangent block again: differentiate what it computes.
-                let ts: Vec<Tensor> = tangents
-                    .iter()
-                    .zip(primals)
-                    .map(|(t, p)| instantiate(t, p))
-                    .collect();
                 let body = self.jaxpr.0.clone();
-                let (outs, touts) =
-                    crate::interpreters::jvp_flat(primals, &ts, |xs| eval_jaxpr(&body, &[], xs));
-                (
-                    Outputs::from_vec(outs),
-                    touts.into_iter().map(Some).collect(),
-                )
+                crate::interpreters::jvp_inlined(primals, tangents, |xs| eval_jaxpr(&body, &[], xs))
             }
         }
     }
@@ -677,11 +663,7 @@ fn function_inputs(
          pass it as an argument instead so the custom rule sees its tangent"
     );
     let xs = primals[num_consts..].to_vec();
-    let ts = tangents[num_consts..]
-        .iter()
-        .zip(&xs)
-        .map(|(t, p)| instantiate(t, p))
-        .collect();
+    let ts = instantiate_all(&tangents[num_consts..], &xs);
     (xs, ts)
 }
 

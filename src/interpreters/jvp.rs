@@ -93,6 +93,19 @@ impl Trace for JvpTrace {
 
 pub(crate) use crate::prims::util::{zeros as zeros_of, zeros_like};
 
+/// The JVP rule of a primitive that means "run `f` on the operands" (a call evaluated by
+/// inlining its body): `f` under forward mode, zero tangents made explicit, every output
+/// tangent given.
+pub(crate) fn jvp_inlined(
+    primals: &[Tensor],
+    tangents: &[Option<Tensor>],
+    f: impl FnOnce(&[Tensor]) -> Vec<Tensor>,
+) -> (crate::core::Outputs, Vec<Option<Tensor>>) {
+    let ts = crate::prims::util::instantiate_all(tangents, primals);
+    let (outs, touts) = jvp_flat(primals, &ts, f);
+    (outs.into(), touts.into_iter().map(Some).collect())
+}
+
 /// Forward mode on flattened leaves: outputs and output tangents (explicit zeros where the
 /// tangent is symbolically zero). Tangents of non-float inputs are ignored.
 pub(crate) fn jvp_flat(

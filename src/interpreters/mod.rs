@@ -21,7 +21,7 @@ pub(crate) use jaxpr_transforms::{
 };
 pub use jaxpr_transforms::{jvp_jaxpr, linearize_jaxpr, transpose_jaxpr, LinearizedJaxpr};
 pub use jvp::jvp;
-pub(crate) use jvp::{jvp_flat, zeros_like, zeros_of};
+pub(crate) use jvp::{jvp_flat, jvp_inlined, zeros_like, zeros_of};
 pub(crate) use linearize::linearize_flat;
 pub use linearize::{linearize, LinearJaxpr};
 pub use transpose::backward_pass;

@@ -8,7 +8,7 @@ use crate::core::{
     eval_jaxpr, eval_with_tensors, ArrayOutputs, Aval, Avals, BatchAxis, Jaxpr, Outputs, Param,
     Prim, PrimRules, SubJaxpr,
 };
-use crate::interpreters::{jvp_flat, vmap_leaves, zeros_like};
+use crate::interpreters::{jvp_inlined, vmap_leaves};
 use crate::tensor::{ArrayData, Tensor};
 use std::sync::Arc;
 
@@ -68,16 +68,7 @@ impl PrimRules for FusedOp {
         primals: &[Tensor],
         tangents: &[Option<Tensor>],
     ) -> (Outputs, Vec<Option<Tensor>>) {
-        let ts: Vec<Tensor> = primals
-            .iter()
-            .zip(tangents)
-            .map(|(p, t)| t.clone().unwrap_or_else(|| zeros_like(p)))
-            .collect();
-        let (outs, touts) = jvp_flat(primals, &ts, |xs| self.run(xs));
-        (
-            Outputs::from_vec(outs),
-            touts.into_iter().map(Some).collect(),
-        )
+        jvp_inlined(primals, tangents, |xs| self.run(xs))
     }
 
     fn batch(

@@ -106,6 +106,15 @@ pub fn zeros(aval: &Aval) -> Tensor {
     }
 }
 
+/// Every tangent made explicit (zeros shaped like its primal where it is `None`).
+pub fn instantiate_all(tangents: &[Option<Tensor>], primals: &[Tensor]) -> Vec<Tensor> {
+    tangents
+        .iter()
+        .zip(primals)
+        .map(|(t, p)| instantiate(t, p))
+        .collect()
+}
+
 /// The JVP rule of a primitive that is linear in all of its inputs: the primitive applied to
 /// the primals and, separately, to the tangents (zero tangents made explicit).
 pub fn linear_jvp(
@@ -114,11 +123,7 @@ pub fn linear_jvp(
     tangents: &[Option<Tensor>],
 ) -> (Outputs, Vec<Option<Tensor>>) {
     let outs = bind(prim, primals);
-    let ts: Vec<Tensor> = tangents
-        .iter()
-        .zip(primals)
-        .map(|(t, p)| instantiate(t, p))
-        .collect();
+    let ts = instantiate_all(tangents, primals);
     let touts = bind(prim, &ts).into_iter().map(Some).collect();
     (outs, touts)
 }
