@@ -20,6 +20,11 @@ pub mod prims {
     pub use crate::prims::*;
 }
 
+/// What the ops compute, as plain data and scalar functions; the element traits.
+pub mod ops {
+    pub use crate::ops::*;
+}
+
 /// The arithmetic: gemm-backed products, SIMD elementwise loops, reductions, windows.
 pub mod kernels {
     pub use crate::kernels::*;

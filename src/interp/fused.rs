@@ -9,7 +9,8 @@
 use crate::core::{Atom, Aval, Jaxpr, Shape};
 use crate::kernels::elementwise::{for_each_stretched_row, stretch_strides, unary_f32, unary_f64};
 use crate::kernels::reduce::{reduce_f32_into, reduce_f64_into, ReduceKind};
-use crate::prims::binary::{compare, with_float_op, FloatZip, NextAfter};
+use crate::ops::FloatElement;
+use crate::prims::binary::{compare, with_float_op, FloatZip};
 use crate::prims::{BinaryOp, ElementwiseOp, Prim, ReduceOp, UnaryOp};
 use crate::tensor::{DType, Tensor};
 use smallvec::SmallVec;
@@ -593,15 +594,16 @@ pub(super) enum View<'a, T> {
     Splat(T),
 }
 
-/// Float lanes: how to find this type's registers and inputs.
-trait Float: num_traits::Float + NextAfter + Send + Sync + 'static {
+/// A float element type's place in a fused group: its registers, its inputs and its
+/// vectorized unary loop.
+trait FusedFloat: FloatElement {
     fn regs(r: &Regs) -> &Vec<Vec<Self>>;
     fn regs_mut(r: &mut Regs) -> &mut Vec<Vec<Self>>;
     fn input(i: &Input) -> Raw<Self>;
     fn unary_slice(op: UnaryOp, src: &[Self], dst: &mut [Self]);
 }
 
-impl Float for f32 {
+impl FusedFloat for f32 {
     fn regs(r: &Regs) -> &Vec<Vec<f32>> {
         &r.f32
     }
@@ -619,7 +621,7 @@ impl Float for f32 {
     }
 }
 
-impl Float for f64 {
+impl FusedFloat for f64 {
     fn regs(r: &Regs) -> &Vec<Vec<f64>> {
         &r.f64
     }
@@ -637,7 +639,7 @@ impl Float for f64 {
     }
 }
 
-fn view<'a, T: Float>(
+fn view<'a, T: FusedFloat>(
     src: Src,
     ins: &'a [Input],
     regs: &'a Regs,
@@ -688,7 +690,7 @@ fn write<T: Copy>(out: &mut [T], v: View<'_, T>) {
 }
 
 /// Takes register `r` out of its file, lets `f` fill it, puts it back.
-fn with_reg<T: Float>(regs: &mut Regs, r: u16, len: usize, f: impl FnOnce(&Regs, &mut [T])) {
+fn with_reg<T: FusedFloat>(regs: &mut Regs, r: u16, len: usize, f: impl FnOnce(&Regs, &mut [T])) {
     let mut buf = std::mem::take(&mut T::regs_mut(regs)[r as usize]);
     f(regs, &mut buf[..len]);
     T::regs_mut(regs)[r as usize] = buf;
@@ -700,7 +702,7 @@ fn with_bool_reg(regs: &mut Regs, r: u16, len: usize, f: impl FnOnce(&Regs, &mut
     regs.b[r as usize] = buf;
 }
 
-fn unary<T: Float>(
+fn unary<T: FusedFloat>(
     op: UnaryOp,
     a: Src,
     r: u16,
@@ -746,7 +748,7 @@ fn zip2<A: Copy, B: Copy, O: Copy>(a: View<A>, b: View<B>, out: &mut [O], f: imp
 }
 
 #[allow(clippy::too_many_arguments)]
-fn binary<T: Float>(
+fn binary<T: FusedFloat>(
     op: BinaryOp,
     x: Src,
     y: Src,
@@ -781,7 +783,7 @@ impl<T: Copy> FloatZip<T> for Zip2<'_, '_, T> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn cmp<T: Float>(
+fn cmp<T: FusedFloat>(
     op: BinaryOp,
     x: Src,
     y: Src,
@@ -801,7 +803,7 @@ fn cmp<T: Float>(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn select<T: Float>(
+fn select<T: FusedFloat>(
     p: Src,
     f: Src,
     t: Src,

@@ -21,10 +21,11 @@
 //! produces) it runs as `reduction_major`: the reduction is the gemm's `k`, blocks of it
 //! are gathered without transposing either operand and accumulated into one small output.
 
-use super::matmul::{matmul_strided, GemmLayout, MatmulElement, PARALLEL_THRESHOLD};
+use super::matmul::{matmul_strided, GemmLayout, PARALLEL_THRESHOLD};
 use super::pool;
 use crate::ops::strides;
 use crate::ops::ConvGeneralDilated;
+use crate::ops::Element;
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 
@@ -150,49 +151,11 @@ impl Geometry {
     }
 }
 
-/// Element types the blocked convolution multiplies: a [`MatmulElement`] (whose product can
-/// add into its destination, so a long reduction is gathered and multiplied block by block)
-/// with an addition for combining per-thread partial sums.
-///
-/// ```
-/// use ferrax::internals::kernels::conv::ConvElement;
-/// assert_eq!(<f32 as ConvElement>::add(1.5, 2.0), 3.5);
-/// assert_eq!(<i32 as ConvElement>::add(i32::MAX, 1), i32::MIN); // wraps, as XLA's
-/// ```
-pub trait ConvElement: MatmulElement {
-    /// `a + b` (wrapping for integers).
-    fn add(a: Self, b: Self) -> Self;
-}
-
-impl ConvElement for f32 {
-    fn add(a: f32, b: f32) -> f32 {
-        a + b
-    }
-}
-
-impl ConvElement for f64 {
-    fn add(a: f64, b: f64) -> f64 {
-        a + b
-    }
-}
-
-impl ConvElement for i32 {
-    fn add(a: i32, b: i32) -> i32 {
-        a.wrapping_add(b)
-    }
-}
-
-impl ConvElement for u32 {
-    fn add(a: u32, b: u32) -> u32 {
-        a.wrapping_add(b)
-    }
-}
-
 /// A checked strided product ([`GemmLayout::run`]): with `k == 0` it zeroes the block (or
 /// leaves it, when accumulating).
 #[allow(clippy::too_many_arguments)]
 #[track_caller]
-fn gemm_block<T: ConvElement>(
+fn gemm_block<T: Element>(
     (m, n, k): (usize, usize, usize),
     dst: &mut [T],
     dst_rs: usize,
@@ -281,7 +244,7 @@ struct Sizes {
 /// im2col + gemm over blocks of output rows into `out` (`[out_n * positions,
 /// out_features]`), each block gathered into a reused L2-sized buffer; blocks run in
 /// parallel when the whole product is big enough.
-fn blocked<T: ConvElement>(l: &[T], r: &[T], g: &Geometry, s: &Sizes, out: &mut [T]) {
+fn blocked<T: Element>(l: &[T], r: &[T], g: &Geometry, s: &Sizes, out: &mut [T]) {
     let groups = s.fg * s.bg;
     let group_features = s.features / s.fg;
     let group_out = s.out_features / groups;
@@ -339,7 +302,7 @@ fn blocked<T: ConvElement>(l: &[T], r: &[T], g: &Geometry, s: &Sizes, out: &mut 
 /// positions * batch`, `n = out_features` and the long reduction over `(f, t)` as `k`,
 /// gathered block by block (each block transposed for free through gemm's strides) and
 /// accumulated. On several threads each takes a range of blocks into its own accumulator.
-fn reduction_major<T: ConvElement>(
+fn reduction_major<T: Element>(
     l: &[T],
     r: &[T],
     g: &Geometry,
@@ -432,7 +395,7 @@ fn reduction_major<T: ConvElement>(
     let mut out = first;
     for acc in rest {
         for (o, &a) in out.iter_mut().zip(&acc) {
-            *o = T::add(*o, a);
+            *o = T::xla_add(*o, a);
         }
         pool::give(acc);
     }
@@ -443,7 +406,7 @@ fn reduction_major<T: ConvElement>(
 /// each output row accumulates `input tap x kernel tap` over the taps, group by group, which
 /// beats one tiny matrix product per group.
 #[allow(clippy::too_many_arguments)]
-fn grouped_direct<T: MatmulElement>(
+fn grouped_direct<T: Element>(
     lhs: &[T],
     rhs: &[T],
     g: &Geometry,
@@ -467,7 +430,7 @@ fn grouped_direct<T: MatmulElement>(
                 &rhs[t * group_features * out_features..(t + 1) * group_features * out_features];
             if group_features == 1 && group_out == 1 {
                 for ((d, &a), &b) in dst.iter_mut().zip(src).zip(w) {
-                    *d = T::mul_add(*d, a, b);
+                    *d = T::xla_add(*d, T::xla_mul(a, b));
                 }
                 continue;
             }
@@ -477,7 +440,7 @@ fn grouped_direct<T: MatmulElement>(
                     let a = src[grp * group_features + c];
                     let wrow = &w[c * out_features + grp * group_out..][..group_out];
                     for (d, &b) in drow.iter_mut().zip(wrow) {
-                        *d = T::mul_add(*d, a, b);
+                        *d = T::xla_add(*d, T::xla_mul(a, b));
                     }
                 }
             }
@@ -566,7 +529,7 @@ fn to_out_layout<T: pool::Poolable>(
 /// let y = conv_general_dilated(&x, &w, &p, &[1, 3, 1]);
 /// assert_eq!(y.into_raw_vec_and_offset().0, vec![1.0, 2.0, 3.0]);
 /// ```
-pub fn conv_general_dilated<T: ConvElement>(
+pub fn conv_general_dilated<T: Element>(
     lhs: &ArrayD<T>,
     rhs: &ArrayD<T>,
     p: &ConvGeneralDilated,
@@ -627,7 +590,7 @@ pub fn conv_general_dilated<T: ConvElement>(
 }
 
 /// The channels-last convolution other than the scatter form, into a fresh (pooled) output.
-fn gathered<T: ConvElement>(
+fn gathered<T: Element>(
     l: &[T],
     r: &[T],
     g: &Geometry,

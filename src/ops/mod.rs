@@ -1,16 +1,18 @@
 //! What the ops compute, as plain data and scalar functions: the op enums, their params and
-//! the per-element semantics (`float_op`, window identities, row-major strides). Below the
+//! the per-element semantics (`float_op`, the element traits, row-major strides). Below the
 //! kernels and the primitives, which both read them: a kernel sees these, never a primitive,
 //! a trace or a jaxpr. The primitive families (`prims`) re-export them and add the rules.
 
 pub mod binary;
 pub mod conv;
+pub mod element;
 pub mod unary;
 pub mod window;
 
 pub use conv::ConvGeneralDilated;
+pub use element::{Element, FloatElement};
 pub use unary::UnaryOp;
-pub use window::{SelectPrim, WindowElement};
+pub use window::SelectPrim;
 
 /// Row-major strides (in elements) of `shape`.
 pub fn strides(shape: &[usize]) -> Vec<usize> {

@@ -10,6 +10,7 @@ use super::util::{check_axes, expect_arity, instantiate, jvp_out, linear_jvp, py
 use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::lax;
+use crate::ops::Element;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
 use ndarray::{ArrayD, IxDyn};
 use smallvec::smallvec;
@@ -290,141 +291,35 @@ pub(crate) enum Monoid {
     Min,
 }
 
-/// Element operations needed by reductions, with XLA semantics (wrapping integer arithmetic,
-/// NaN-propagating float max/min, logical or/and as max/min on bool).
-pub(crate) trait ReduceElem: ArrayElement {
-    /// Additive identity.
-    fn zero() -> Self;
-    /// Multiplicative identity.
-    fn one() -> Self;
-    /// Identity of max: the lowest value (`-inf` for floats).
-    fn lowest() -> Self;
-    /// Identity of min: the highest value (`+inf` for floats).
-    fn highest() -> Self;
-    /// `a + b` (wrapping for integers, or for bool).
-    fn add(a: Self, b: Self) -> Self;
-    /// `a * b` (wrapping for integers, and for bool).
-    fn mul(a: Self, b: Self) -> Self;
-    /// NaN-propagating maximum.
-    fn max(a: Self, b: Self) -> Self;
-    /// NaN-propagating minimum.
-    fn min(a: Self, b: Self) -> Self;
-    /// True for a float NaN.
-    fn is_nan(self) -> bool;
-}
-
-macro_rules! impl_int_elem {
-    ($($t:ty),*) => {$(
-        impl ReduceElem for $t {
-            fn zero() -> Self { 0 }
-            fn one() -> Self { 1 }
-            fn lowest() -> Self { <$t>::MIN }
-            fn highest() -> Self { <$t>::MAX }
-            #[inline]
-            fn add(a: Self, b: Self) -> Self { a.wrapping_add(b) }
-            #[inline]
-            fn mul(a: Self, b: Self) -> Self { a.wrapping_mul(b) }
-            #[inline]
-            fn max(a: Self, b: Self) -> Self { Ord::max(a, b) }
-            #[inline]
-            fn min(a: Self, b: Self) -> Self { Ord::min(a, b) }
-            #[inline]
-            fn is_nan(self) -> bool { false }
-        }
-    )*};
-}
-impl_int_elem!(i32, u32);
-
-macro_rules! impl_float_elem {
-    ($($t:ty),*) => {$(
-        impl ReduceElem for $t {
-            fn zero() -> Self { 0.0 }
-            fn one() -> Self { 1.0 }
-            fn lowest() -> Self { <$t>::NEG_INFINITY }
-            fn highest() -> Self { <$t>::INFINITY }
-            #[inline]
-            fn add(a: Self, b: Self) -> Self { a + b }
-            #[inline]
-            fn mul(a: Self, b: Self) -> Self { a * b }
-            #[inline]
-            fn max(a: Self, b: Self) -> Self {
-                if a.is_nan() || b.is_nan() { <$t>::NAN } else if a > b { a } else { b }
-            }
-            #[inline]
-            fn min(a: Self, b: Self) -> Self {
-                if a.is_nan() || b.is_nan() { <$t>::NAN } else if a < b { a } else { b }
-            }
-            #[inline]
-            fn is_nan(self) -> bool { <$t>::is_nan(self) }
-        }
-    )*};
-}
-impl_float_elem!(f32, f64);
-
-impl ReduceElem for bool {
-    fn zero() -> Self {
-        false
-    }
-    fn one() -> Self {
-        true
-    }
-    fn lowest() -> Self {
-        false
-    }
-    fn highest() -> Self {
-        true
-    }
-    #[inline]
-    fn add(a: Self, b: Self) -> Self {
-        a | b
-    }
-    #[inline]
-    fn mul(a: Self, b: Self) -> Self {
-        a & b
-    }
-    #[inline]
-    fn max(a: Self, b: Self) -> Self {
-        a | b
-    }
-    #[inline]
-    fn min(a: Self, b: Self) -> Self {
-        a & b
-    }
-    #[inline]
-    fn is_nan(self) -> bool {
-        false
-    }
-}
-
 /// Runs `body` with the identity and operation of `m` as a monomorphic closure.
 macro_rules! with_monoid {
     ($m:expr, $T:ty, |$id:ident, $f:ident| $body:expr) => {
         match $m {
             $crate::prims::reduce::Monoid::Sum => {
                 let ($id, $f) = (
-                    <$T as $crate::prims::reduce::ReduceElem>::zero(),
-                    <$T as $crate::prims::reduce::ReduceElem>::add,
+                    <$T as $crate::ops::Element>::ZERO,
+                    <$T as $crate::ops::Element>::xla_add,
                 );
                 $body
             }
             $crate::prims::reduce::Monoid::Prod => {
                 let ($id, $f) = (
-                    <$T as $crate::prims::reduce::ReduceElem>::one(),
-                    <$T as $crate::prims::reduce::ReduceElem>::mul,
+                    <$T as $crate::ops::Element>::ONE,
+                    <$T as $crate::ops::Element>::xla_mul,
                 );
                 $body
             }
             $crate::prims::reduce::Monoid::Max => {
                 let ($id, $f) = (
-                    <$T as $crate::prims::reduce::ReduceElem>::lowest(),
-                    <$T as $crate::prims::reduce::ReduceElem>::max,
+                    <$T as $crate::ops::Element>::LOWEST,
+                    <$T as $crate::ops::Element>::xla_max,
                 );
                 $body
             }
             $crate::prims::reduce::Monoid::Min => {
                 let ($id, $f) = (
-                    <$T as $crate::prims::reduce::ReduceElem>::highest(),
-                    <$T as $crate::prims::reduce::ReduceElem>::min,
+                    <$T as $crate::ops::Element>::HIGHEST,
+                    <$T as $crate::ops::Element>::xla_min,
                 );
                 $body
             }
@@ -587,7 +482,7 @@ fn reduce_array<T: Copy>(
 
 /// Flat indices of the first max (`is_max`) or min along `axis` (non-empty), row-major over
 /// the remaining dims. A NaN beats everything and the first one wins.
-fn arg_reduce<T: ReduceElem>(x: &ArrayD<T>, axis: usize, is_max: bool) -> Vec<usize> {
+fn arg_reduce<T: Element>(x: &ArrayD<T>, axis: usize, is_max: bool) -> Vec<usize> {
     let xs = x.as_slice().expect("standard layout");
     let shape = x.shape();
     let outer: usize = shape[..axis].iter().product();
@@ -598,7 +493,7 @@ fn arg_reduce<T: ReduceElem>(x: &ArrayD<T>, axis: usize, is_max: bool) -> Vec<us
         return out;
     }
     let better = |new: T, best: T| -> bool {
-        !best.is_nan() && (new.is_nan() || if is_max { new > best } else { new < best })
+        !best.is_nan_value() && (new.is_nan_value() || if is_max { new > best } else { new < best })
     };
     let mut best: Vec<T> = Vec::with_capacity(inner);
     for (o, idx) in out.chunks_exact_mut(inner).enumerate() {

@@ -19,7 +19,8 @@ use crate::kernels::window;
 use crate::lax;
 use crate::tensor::{ArrayData, DType, Tensor};
 
-pub use crate::ops::window::{SelectPrim, WindowElement};
+pub use crate::ops::window::SelectPrim;
+use crate::ops::Element;
 use ndarray::{ArrayD, IxDyn};
 use smallvec::smallvec;
 
@@ -322,13 +323,13 @@ fn separable<T: Copy>(
 
 /// Evaluates the windowed reduction `p` on `x` into an array of `out_shape`: sums one dim at a
 /// time, max/min in one pass over each window (`kernels::window`).
-pub fn reduce_window<T: WindowElement + Send + Sync>(
+pub fn reduce_window<T: Element + Send + Sync>(
     p: &ReduceWindow,
     x: &ArrayD<T>,
     out_shape: &[usize],
 ) -> ArrayData {
     let out = match p.kind {
-        WindowKind::Sum => separable(p, x, out_shape, T::ZERO, T::add),
+        WindowKind::Sum => separable(p, x, out_shape, T::ZERO, T::xla_add),
         WindowKind::Max | WindowKind::Min => {
             let w = window::Window {
                 dimensions: &p.window_dimensions,
@@ -576,7 +577,7 @@ impl PrimRules for SelectWindow {
 impl SelectWindow {
     /// Gather or scatter over `operand` with `values` (tangents or source), in one pass over
     /// the windows (`kernels::window`).
-    fn eval_typed<T: WindowElement + Send + Sync>(
+    fn eval_typed<T: Element + Send + Sync>(
         &self,
         values: &ArrayD<T>,
         operand: &ArrayD<T>,

@@ -5,9 +5,10 @@
 //! features] x [features, taps * out_features]`, one gemm per image block) and every
 //! `(input position, tap)` product row is added to the output position it lands on.
 
-use super::{block_rows, gemm_block, ConvElement, HOLE, PARALLEL_WORK};
+use super::{block_rows, gemm_block, HOLE, PARALLEL_WORK};
 use crate::ops::strides;
 use crate::ops::ConvGeneralDilated;
+use crate::ops::Element;
 use rayon::prelude::*;
 
 /// True when the scatter form applies and multiplies less than the gather form: no
@@ -70,7 +71,7 @@ fn targets(
 /// channels-last kernel `rhs` (`[k_sp..., features, out_features]`) in scatter form, as a
 /// row-major `[images, out_sp..., out_features]` vector.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn conv<T: ConvElement>(
+pub(super) fn conv<T: Element>(
     lhs: &[T],
     rhs: &[T],
     p: &ConvGeneralDilated,
@@ -121,7 +122,7 @@ pub(super) fn conv<T: ConvElement>(
                     if y != HOLE {
                         let d = &mut dst[y * out_features..(y + 1) * out_features];
                         for (a, &b) in d.iter_mut().zip(zt) {
-                            *a = T::add(*a, b);
+                            *a = T::xla_add(*a, b);
                         }
                     }
                 }

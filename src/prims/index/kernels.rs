@@ -226,32 +226,8 @@ pub fn eval_gather(
     })
 }
 
-/// Element addition for scatter-add (integers wrap, as XLA).
-trait AddWrapping: Copy {
-    fn add_wrapping(self, other: Self) -> Self;
-}
-impl AddWrapping for f32 {
-    fn add_wrapping(self, o: f32) -> f32 {
-        self + o
-    }
-}
-impl AddWrapping for f64 {
-    fn add_wrapping(self, o: f64) -> f64 {
-        self + o
-    }
-}
-impl AddWrapping for i32 {
-    fn add_wrapping(self, o: i32) -> i32 {
-        self.wrapping_add(o)
-    }
-}
-impl AddWrapping for u32 {
-    fn add_wrapping(self, o: u32) -> u32 {
-        self.wrapping_add(o)
-    }
-}
-
-fn scatter_add_typed<T: ArrayElement + AddWrapping>(
+/// Scatter-add of one element type (integers wrap, as XLA's).
+fn scatter_add_typed<T: crate::ops::Element>(
     a: &ArrayD<T>,
     u: &ArrayD<T>,
     starts: &[Option<usize>],
@@ -274,7 +250,7 @@ fn scatter_add_typed<T: ArrayElement + AddWrapping>(
             }
             if let Some(base) = starts[b] {
                 let p = base + woffs[w];
-                dst[p] = dst[p].add_wrapping(v);
+                dst[p] = T::xla_add(dst[p], v);
             }
             next_index(&mut idx, ushape);
         }
