@@ -8,6 +8,7 @@
 
 use crate::core::{Atom, Aval, Jaxpr, Shape};
 use crate::kernels::elementwise::{for_each_stretched_row, stretch_strides, unary_f32, unary_f64};
+use crate::kernels::parallel::{fused_ns, should_parallelize};
 use crate::kernels::reduce::{reduce_f32_into, reduce_f64_into, ReduceKind};
 use crate::ops::FloatElement;
 use crate::prims::binary::{compare, with_float_op, FloatZip};
@@ -20,9 +21,6 @@ use buffers::{init_zeroed, write_uninit, Input, OutBuf, OutRaw, Raw};
 
 /// Elements per chunk: with a dozen live registers this stays within L1/L2.
 const CHUNK: usize = 1024;
-
-/// Estimated single-thread ns per element and op above which a group splits across cores.
-const PARALLEL_NS: f64 = 60_000.0;
 
 /// Whether an equation can join a fused group: a float elementwise op (or a comparison /
 /// `select_n` around floats) whose operands have the output's shape or are scalars.
@@ -340,10 +338,7 @@ impl FusedKernel {
                  one row length)"
             );
         }
-        // Measured on the MLP and Adam groups (vectorized loops over L1-resident chunks):
-        // about 0.15 ns per element and op, plus the memory traffic of inputs and outputs.
-        let cost_per_element =
-            0.15 * ops.len() as f64 + 0.3 * (body.invars.len() + body.outvars.len()) as f64;
+        let cost_per_element = fused_ns(1, ops.len(), body.invars.len() + body.outvars.len());
         let full_input = body
             .invars
             .iter()
@@ -448,7 +443,7 @@ impl FusedKernel {
             })
             .collect();
         let total = self.cost_per_element * self.n as f64;
-        if total >= PARALLEL_NS && self.n >= 2 * self.chunk {
+        if should_parallelize(total) && self.n >= 2 * self.chunk {
             // Split at a chunk boundary; each half has its own registers and writes its own
             // range of every output.
             let mid = (self.n / 2).div_ceil(self.chunk) * self.chunk;

@@ -21,7 +21,8 @@
 //! produces) it runs as `reduction_major`: the reduction is the gemm's `k`, blocks of it
 //! are gathered without transposing either operand and accumulated into one small output.
 
-use super::matmul::{matmul_strided, GemmLayout, PARALLEL_THRESHOLD};
+use super::matmul::{matmul_strided, GemmLayout};
+use super::parallel::{gemm_ns, should_parallelize};
 use super::pool;
 use crate::ops::strides;
 use crate::ops::ConvGeneralDilated;
@@ -33,9 +34,6 @@ mod scatter;
 
 /// Marks a tap that reads padding or a dilation hole.
 const HOLE: usize = usize::MAX;
-
-/// Work (multiply-adds) above which blocks run on all threads: the gemm threshold.
-const PARALLEL_WORK: usize = PARALLEL_THRESHOLD;
 
 /// Elements per gathered block (256 KiB of f32): fits L2 next to the kernel.
 const BLOCK_ELEMS: usize = 1 << 16;
@@ -252,7 +250,7 @@ fn blocked<T: Element>(l: &[T], r: &[T], g: &Geometry, s: &Sizes, out: &mut [T])
     let rows = s.out_n * g.positions;
     let rb = block_rows(cols, rows, 64);
     let work = rows.saturating_mul(cols).saturating_mul(s.out_features);
-    let parallel = work >= PARALLEL_WORK;
+    let parallel = should_parallelize(gemm_ns(work));
     let run = |buf: &mut Vec<T>, bi: usize, dst: &mut [T], gemm_parallel: bool| {
         let nrows = dst.len() / s.out_features;
         buf.resize(nrows * cols, T::default());
@@ -362,7 +360,7 @@ fn reduction_major<T: Element>(
         pool::give(buf);
     };
     let work = m.saturating_mul(out_features).saturating_mul(k_total);
-    let parts = if work >= PARALLEL_WORK {
+    let parts = if should_parallelize(gemm_ns(work)) {
         rayon::current_num_threads().min(nblocks)
     } else {
         1
@@ -450,7 +448,7 @@ fn grouped_direct<T: Element>(
         .len()
         .saturating_mul(g.taps)
         .saturating_mul(group_features);
-    if work >= PARALLEL_WORK {
+    if should_parallelize(gemm_ns(work)) {
         out.par_chunks_mut(out_features)
             .enumerate()
             .for_each(|(r, d)| fill(r, d));

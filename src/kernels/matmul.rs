@@ -4,18 +4,12 @@
 //! operands' own strides to gemm and copying an operand only when its dims cannot be merged
 //! into three strided groups.
 
+use super::parallel::{gemm_ns, should_parallelize};
 use crate::ops::Element;
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use rayon::prelude::*;
 use std::any::TypeId;
 use std::panic::Location;
-
-/// Multiply-adds above which one matrix product runs on all threads (gemm's rayon mode), and
-/// above which a batch of small products is spread over threads. About 50 µs of work on one
-/// core: below it, waking the second core (~11 µs from outside the pool on this machine
-/// kind) and the threads' spin-yield cost more than they save (measured: the small MLP's eager
-/// value_and_grad spent ~40% of its time in sched_yield at 2^20).
-pub const PARALLEL_THRESHOLD: usize = 1 << 23;
 
 /// `dst[i * dst_rs + j] (+)= Σ_p lhs[i * lhs_rs + p * lhs_cs] * rhs[p * rhs_rs + j * rhs_cs]`
 /// for `i < m, j < n, p < k` (strides in elements), adding to `dst` when `accumulate`
@@ -308,7 +302,8 @@ pub fn matmul_strided<T: Element>(
     rhs_rs: usize,
     rhs_cs: usize,
 ) {
-    let parallel = m.saturating_mul(n).saturating_mul(k) >= PARALLEL_THRESHOLD;
+    // One product runs on all threads (gemm's rayon mode) when it is large enough.
+    let parallel = should_parallelize(gemm_ns(m.saturating_mul(n).saturating_mul(k)));
     let layout = GemmLayout {
         m,
         n,
@@ -403,18 +398,13 @@ pub fn batched_matmul<T: Element>(
     let (l_last, r_last) = (entry(&lhs, "lhs", last, at), entry(&rhs, "rhs", last, at));
     layout.check("batched_matmul", m * n, l_last.len(), r_last.len());
     let per = m.saturating_mul(n).saturating_mul(k);
+    let each_parallel = should_parallelize(gemm_ns(per));
     let run = |b: usize, dst: &mut [T]| {
         let (l, r) = (entry(&lhs, "lhs", b, at), entry(&rhs, "rhs", b, at));
-        layout.run(
-            "batched_matmul",
-            dst,
-            l,
-            r,
-            false,
-            per >= PARALLEL_THRESHOLD,
-        )
+        layout.run("batched_matmul", dst, l, r, false, each_parallel)
     };
-    if batch > 1 && per < PARALLEL_THRESHOLD && per.saturating_mul(batch) >= PARALLEL_THRESHOLD {
+    // A batch of products each too small to split is spread over threads instead.
+    if batch > 1 && !each_parallel && should_parallelize(gemm_ns(per.saturating_mul(batch))) {
         out.par_chunks_mut(m * n)
             .enumerate()
             .for_each(|(b, dst)| run(b, dst));

@@ -8,13 +8,10 @@
 //! 2x2 max-pool reads each input once. The leading dims are independent and are what the
 //! threads share, when the work is big enough.
 
+use super::parallel::{should_parallelize, window_ns};
 use crate::ops::{Element, SelectPrim};
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
-
-/// Element-taps (window taps x channels) above which the outer dims run in parallel: about
-/// 50 µs of one core's work (measured: below that, waking the other core costs more).
-const PARALLEL_TAPS: usize = 1 << 17;
 
 /// A window's geometry, per operand dim (as XLA's `ReduceWindow` / `SelectAndScatter`).
 ///
@@ -167,7 +164,7 @@ fn per_outer<T: Send>(
     if out.is_empty() || block == 0 {
         return;
     }
-    if plan.outer > 1 && plan.work() >= PARALLEL_TAPS {
+    if plan.outer > 1 && should_parallelize(window_ns(plan.work())) {
         out.par_chunks_mut(block)
             .enumerate()
             .for_each(|(o, b)| f(o, b));

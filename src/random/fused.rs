@@ -4,6 +4,7 @@
 //! same order as the op compositions in `samplers.rs`, so the values are bit-identical
 //! (tests/random.rs checks this); under `make_jaxpr`, `vmap` or `grad` the compositions run.
 
+use crate::kernels::parallel::{chunk_len, random_ns, should_parallelize};
 use crate::prims::bits::threefry_block;
 use crate::tensor::{DType, Tensor};
 
@@ -21,7 +22,6 @@ pub(crate) fn eager_key(key: &Tensor) -> Option<[u32; 2]> {
 }
 
 pub(crate) const LANES: usize = 16;
-const PAR_MIN: usize = 1 << 15;
 
 /// Fills `out` block by block: `f(y0, y1, vals)` maps the threefry words of counters
 /// `(0, start + i)` for 16 lanes to 16 values, of which the first `m` are kept.
@@ -124,9 +124,9 @@ where
         "random: arrays of more than 2^32 elements are not supported"
     );
     let mut out = vec![T::default(); n];
-    if n >= PAR_MIN && rayon::current_num_threads() > 1 {
+    if should_parallelize(random_ns(n)) {
         use rayon::prelude::*;
-        let chunk = n.div_ceil(rayon::current_num_threads() * 2).max(4096);
+        let chunk = chunk_len(n, 4096);
         out.par_chunks_mut(chunk)
             .enumerate()
             .for_each(|(c, o)| fill_dispatch(key, c * chunk, o, &f));

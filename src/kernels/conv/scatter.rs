@@ -5,7 +5,8 @@
 //! features] x [features, taps * out_features]`, one gemm per image block) and every
 //! `(input position, tap)` product row is added to the output position it lands on.
 
-use super::{block_rows, gemm_block, HOLE, PARALLEL_WORK};
+use super::super::parallel::{gemm_ns, should_parallelize};
+use super::{block_rows, gemm_block, HOLE};
 use crate::ops::strides;
 use crate::ops::ConvGeneralDilated;
 use crate::ops::Element;
@@ -130,7 +131,7 @@ pub(super) fn conv<T: Element>(
         }
     };
     let work = images * xs * features * row;
-    if images > 1 && work >= PARALLEL_WORK {
+    if images > 1 && should_parallelize(gemm_ns(work)) {
         out.par_chunks_mut(ys * out_features)
             .enumerate()
             .for_each_init(Vec::new, |z, (n, dst)| image(n, dst, z));
