@@ -598,41 +598,28 @@ trait FusedFloat: FloatElement {
     fn unary_slice(op: UnaryOp, src: &[Self], dst: &mut [Self]);
 }
 
-impl FusedFloat for f32 {
-    fn regs(r: &Regs) -> &Vec<Vec<f32>> {
-        &r.f32
-    }
-    fn regs_mut(r: &mut Regs) -> &mut Vec<Vec<f32>> {
-        &mut r.f32
-    }
-    fn input(i: &Input) -> Raw<f32> {
-        match *i {
-            Input::F32(x) => x,
-            _ => unreachable!("dtype checked when fusing"),
+macro_rules! fused_float {
+    ($($t:ident => $variant:ident, $unary:ident);*) => {$(
+        impl FusedFloat for $t {
+            fn regs(r: &Regs) -> &Vec<Vec<$t>> {
+                &r.$t
+            }
+            fn regs_mut(r: &mut Regs) -> &mut Vec<Vec<$t>> {
+                &mut r.$t
+            }
+            fn input(i: &Input) -> Raw<$t> {
+                match *i {
+                    Input::$variant(x) => x,
+                    _ => unreachable!("dtype checked when fusing"),
+                }
+            }
+            fn unary_slice(op: UnaryOp, src: &[$t], dst: &mut [$t]) {
+                $unary(op, src, dst)
+            }
         }
-    }
-    fn unary_slice(op: UnaryOp, src: &[f32], dst: &mut [f32]) {
-        unary_f32(op, src, dst)
-    }
+    )*};
 }
-
-impl FusedFloat for f64 {
-    fn regs(r: &Regs) -> &Vec<Vec<f64>> {
-        &r.f64
-    }
-    fn regs_mut(r: &mut Regs) -> &mut Vec<Vec<f64>> {
-        &mut r.f64
-    }
-    fn input(i: &Input) -> Raw<f64> {
-        match *i {
-            Input::F64(x) => x,
-            _ => unreachable!("dtype checked when fusing"),
-        }
-    }
-    fn unary_slice(op: UnaryOp, src: &[f64], dst: &mut [f64]) {
-        unary_f64(op, src, dst)
-    }
-}
+fused_float!(f32 => F32, unary_f32; f64 => F64, unary_f64);
 
 fn view<'a, T: FusedFloat>(
     src: Src,

@@ -21,7 +21,7 @@
 //! produces) it runs as `reduction_major`: the reduction is the gemm's `k`, blocks of it
 //! are gathered without transposing either operand and accumulated into one small output.
 
-use super::matmul::{matmul_strided, GemmLayout};
+use super::matmul::{gemm_block, matmul_strided};
 use super::parallel::{gemm_ns, should_parallelize};
 use super::pool;
 use crate::ops::strides;
@@ -149,32 +149,6 @@ impl Geometry {
     }
 }
 
-/// A checked strided product ([`GemmLayout::run`]): with `k == 0` it zeroes the block (or
-/// leaves it, when accumulating).
-#[allow(clippy::too_many_arguments)]
-#[track_caller]
-fn gemm_block<T: Element>(
-    (m, n, k): (usize, usize, usize),
-    dst: &mut [T],
-    dst_rs: usize,
-    (lhs, lhs_rs, lhs_cs): (&[T], usize, usize),
-    (rhs, rhs_rs, rhs_cs): (&[T], usize, usize),
-    accumulate: bool,
-    parallel: bool,
-) {
-    let layout = GemmLayout {
-        m,
-        n,
-        k,
-        dst_rs,
-        lhs_rs,
-        lhs_cs,
-        rhs_rs,
-        rhs_cs,
-    };
-    layout.run("conv", dst, lhs, rhs, accumulate, parallel);
-}
-
 /// Rows per gathered block of `row_len` elements: about [`BLOCK_ELEMS`], at least
 /// `min_rows` (so each gemm call amortizes its packing), at most `rows`.
 fn block_rows(row_len: usize, rows: usize, min_rows: usize) -> usize {
@@ -271,6 +245,7 @@ fn blocked<T: Element>(l: &[T], r: &[T], g: &Geometry, s: &Sizes, out: &mut [T])
                 &mut buf[..nrows * cols],
             );
             gemm_block(
+                "conv",
                 (nrows, group_out, cols),
                 &mut dst[grp * group_out..],
                 s.out_features,
@@ -348,6 +323,7 @@ fn reduction_major<T: Element>(
                 }
             }
             gemm_block(
+                "conv",
                 (m, out_features, r1 - r0),
                 acc,
                 out_features,

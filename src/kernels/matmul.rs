@@ -304,6 +304,32 @@ pub fn matmul_strided<T: Element>(
 ) {
     // One product runs on all threads (gemm's rayon mode) when it is large enough.
     let parallel = should_parallelize(gemm_ns(m.saturating_mul(n).saturating_mul(k)));
+    gemm_block(
+        "matmul_strided",
+        (m, n, k),
+        dst,
+        dst_rs,
+        (lhs, lhs_rs, lhs_cs),
+        (rhs, rhs_rs, rhs_cs),
+        false,
+        parallel,
+    );
+}
+
+/// A checked strided product ([`GemmLayout::run`]), panicking with `op`'s name: with `k == 0`
+/// it zeroes the block (or leaves it, when accumulating).
+#[allow(clippy::too_many_arguments)]
+#[track_caller]
+pub(crate) fn gemm_block<T: Element>(
+    op: &str,
+    (m, n, k): (usize, usize, usize),
+    dst: &mut [T],
+    dst_rs: usize,
+    (lhs, lhs_rs, lhs_cs): (&[T], usize, usize),
+    (rhs, rhs_rs, rhs_cs): (&[T], usize, usize),
+    accumulate: bool,
+    parallel: bool,
+) {
     let layout = GemmLayout {
         m,
         n,
@@ -314,7 +340,7 @@ pub fn matmul_strided<T: Element>(
         rhs_rs,
         rhs_cs,
     };
-    layout.run("matmul_strided", dst, lhs, rhs, false, parallel);
+    layout.run(op, dst, lhs, rhs, accumulate, parallel);
 }
 
 /// A strided `[batch, rows, cols]` operand over a flat slice (strides in elements).

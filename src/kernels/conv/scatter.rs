@@ -5,8 +5,9 @@
 //! features] x [features, taps * out_features]`, one gemm per image block) and every
 //! `(input position, tap)` product row is added to the output position it lands on.
 
+use super::super::matmul::gemm_block;
 use super::super::parallel::{gemm_ns, should_parallelize};
-use super::{block_rows, gemm_block, HOLE};
+use super::{block_rows, HOLE};
 use crate::ops::strides;
 use crate::ops::ConvGeneralDilated;
 use crate::ops::Element;
@@ -109,6 +110,7 @@ pub(super) fn conv<T: Element>(
             let rows = xb.min(xs - x0);
             z.resize(rows * row, T::default());
             gemm_block(
+                "conv",
                 (rows, row, features),
                 z,
                 row,
