@@ -65,29 +65,20 @@ impl ReduceWindow {
     /// The output shape for an operand of `shape`, or what is wrong with the params.
     fn shape_rule(&self, x: &Aval) -> Result<Shape, String> {
         let nd = x.ndim();
-        for (name, len) in [
-            ("window_dimensions", self.window_dimensions.len()),
-            ("window_strides", self.window_strides.len()),
-            ("padding", self.padding.len()),
-            ("base_dilation", self.base_dilation.len()),
-            ("window_dilation", self.window_dilation.len()),
-        ] {
-            if len != nd {
-                return Err(format!(
-                    "{name} has {len} entries but the operand {x} has rank {nd}"
-                ));
-            }
+        fn sizes<'a>(name: &'a str, v: &'a [usize]) -> (&'a str, usize, Option<&'a [usize]>) {
+            (name, v.len(), Some(v))
         }
-        for (name, v) in [
-            ("window_dimensions", &self.window_dimensions),
-            ("window_strides", &self.window_strides),
-            ("base_dilation", &self.base_dilation),
-            ("window_dilation", &self.window_dilation),
-        ] {
-            if v.contains(&0) {
-                return Err(format!("{name} must be positive, got {:?}", v.as_slice()));
-            }
-        }
+        super::conv::check_window_params(
+            &[
+                sizes("window_dimensions", &self.window_dimensions),
+                sizes("window_strides", &self.window_strides),
+                ("padding", self.padding.len(), None),
+                sizes("base_dilation", &self.base_dilation),
+                sizes("window_dilation", &self.window_dilation),
+            ],
+            nd,
+            || format!("the operand {x} has rank {nd}"),
+        )?;
         if self.kind == WindowKind::Sum && x.dtype == DType::Bool {
             return Err("operand must be numeric, got bool".into());
         }

@@ -53,6 +53,39 @@ fn window_offsets(shape: &[usize], strides: &[usize]) -> Vec<usize> {
     }
 }
 
+/// The window of a gather or scatter over an operand with strides `operand_strides`: the
+/// operand offsets of the window's elements (row-major over the `kept` operand dims, sized
+/// by `window`), and per dim of the gathered (or update) array of rank `rank`, whether it
+/// is a window dim (`window_dims`) or a batch dim, with its stride in that window or batch
+/// index (the batch dims being the index array's, without its last).
+fn window_layout(
+    kept: &[usize],
+    window: &[usize],
+    operand_strides: &[usize],
+    indices_shape: &[usize],
+    rank: usize,
+    window_dims: &[usize],
+) -> (Vec<usize>, Vec<(bool, usize)>) {
+    let win_shape: Vec<usize> = kept.iter().map(|&d| window[d]).collect();
+    let win_strides: Vec<usize> = kept.iter().map(|&d| operand_strides[d]).collect();
+    let woffs = window_offsets(&win_shape, &win_strides);
+    let bstr = strides(&indices_shape[..indices_shape.len() - 1]);
+    let wstr = strides(&win_shape);
+    let (mut bi, mut wi) = (0usize, 0usize);
+    let contrib = (0..rank)
+        .map(|i| {
+            if window_dims.contains(&i) {
+                wi += 1;
+                (true, wstr[wi - 1])
+            } else {
+                bi += 1;
+                (false, bstr[bi - 1])
+            }
+        })
+        .collect();
+    (woffs, contrib)
+}
+
 fn slice_of<T>(a: &ArrayD<T>) -> &[T] {
     a.as_slice()
         .expect("ArrayData is always in standard layout")
@@ -183,24 +216,14 @@ pub fn eval_gather(
     let kept: Vec<usize> = (0..rank)
         .filter(|d| !dn.collapsed_slice_dims.contains(d) && !dn.operand_batching_dims.contains(d))
         .collect();
-    let win_shape: Vec<usize> = kept.iter().map(|&d| slice_sizes[d]).collect();
-    let win_strides: Vec<usize> = kept.iter().map(|&d| st[d]).collect();
-    let woffs = window_offsets(&win_shape, &win_strides);
-    // Per output dim: its stride in the (batch index, window index) it contributes to.
-    let bstr = strides(&indices.shape()[..indices.shape().len() - 1]);
-    let wstr = strides(&win_shape);
-    let (mut bi, mut wi) = (0usize, 0usize);
-    let contrib: Vec<(bool, usize)> = (0..out_shape.len())
-        .map(|i| {
-            if dn.offset_dims.contains(&i) {
-                wi += 1;
-                (true, wstr[wi - 1])
-            } else {
-                bi += 1;
-                (false, bstr[bi - 1])
-            }
-        })
-        .collect();
+    let (woffs, contrib) = window_layout(
+        &kept,
+        slice_sizes,
+        &st,
+        indices.shape(),
+        out_shape.len(),
+        &dn.offset_dims,
+    );
     let n: usize = out_shape.iter().product();
     crate::dispatch_array!(operand, a, T => {
         let src = slice_of(a);
@@ -292,23 +315,14 @@ pub fn eval_scatter_add(
         mode == GatherScatterMode::Clip,
     );
     let st = strides(&oshape);
-    let win_shape: Vec<usize> = kept.iter().map(|&d| window[d]).collect();
-    let win_strides: Vec<usize> = kept.iter().map(|&d| st[d]).collect();
-    let woffs = window_offsets(&win_shape, &win_strides);
-    let bstr = strides(&indices.shape()[..indices.shape().len() - 1]);
-    let wstr = strides(&win_shape);
-    let (mut bi, mut wi) = (0usize, 0usize);
-    let contrib: Vec<(bool, usize)> = (0..ushape.len())
-        .map(|i| {
-            if dn.update_window_dims.contains(&i) {
-                wi += 1;
-                (true, wstr[wi - 1])
-            } else {
-                bi += 1;
-                (false, bstr[bi - 1])
-            }
-        })
-        .collect();
+    let (woffs, contrib) = window_layout(
+        &kept,
+        &window,
+        &st,
+        indices.shape(),
+        ushape.len(),
+        &dn.update_window_dims,
+    );
     match (operand, updates) {
         (ArrayData::F32(a), ArrayData::F32(u)) => {
             scatter_add_typed(a, u, &starts, &contrib, &woffs)
