@@ -24,9 +24,9 @@
 use super::matmul::{gemm_block, matmul_strided};
 use super::parallel::{gemm_ns, should_parallelize};
 use super::pool;
-use crate::ops::strides;
 use crate::ops::ConvGeneralDilated;
 use crate::ops::Element;
+use crate::ops::{next_index, strides};
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 
@@ -65,18 +65,6 @@ fn taps(
         }
     }
     v
-}
-
-/// Advances a row-major multi-index; returns false after the last one.
-fn advance(idx: &mut [usize], dims: &[usize]) -> bool {
-    for d in (0..idx.len()).rev() {
-        idx[d] += 1;
-        if idx[d] < dims[d] {
-            return true;
-        }
-        idx[d] = 0;
-    }
-    false
 }
 
 /// Spatial geometry shared by every group.
@@ -129,9 +117,9 @@ impl Geometry {
                 if inside {
                     offsets[pos * ntaps + t] = off;
                 }
-                advance(&mut t_idx, k_sp);
+                next_index(&mut t_idx, k_sp);
             }
-            advance(&mut o_idx, out_sp);
+            next_index(&mut o_idx, out_sp);
         }
         Geometry {
             offsets,

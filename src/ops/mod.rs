@@ -14,6 +14,25 @@ pub use element::{Element, FloatElement};
 pub use unary::UnaryOp;
 pub use window::SelectPrim;
 
+/// Advances a row-major multi-index over `shape` (the last dim fastest); returns false
+/// after the last index, which wraps to all zeros.
+///
+/// ```
+/// let mut idx = [0, 1];
+/// assert!(ferrax::internals::ops::next_index(&mut idx, &[2, 2]));
+/// assert_eq!(idx, [1, 0]);
+/// ```
+pub fn next_index(idx: &mut [usize], shape: &[usize]) -> bool {
+    for d in (0..shape.len()).rev() {
+        idx[d] += 1;
+        if idx[d] < shape[d] {
+            return true;
+        }
+        idx[d] = 0;
+    }
+    false
+}
+
 /// Row-major strides (in elements) of `shape`.
 pub fn strides(shape: &[usize]) -> Vec<usize> {
     let mut s = vec![1usize; shape.len()];

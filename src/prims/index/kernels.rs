@@ -2,6 +2,7 @@
 //! and `scatter-add` on arrays.
 
 use super::{GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers};
+use crate::ops::next_index;
 use crate::prims::util::strides;
 use crate::tensor::{ArrayData, ArrayElement, DType, Element};
 use ndarray::{ArrayD, IxDyn};
@@ -23,18 +24,6 @@ pub(super) fn scalar_starts(xs: &[&ArrayData]) -> Vec<i64> {
 fn clamp_start(start: i64, size: usize, window: usize) -> usize {
     let hi = (size as i64 - window as i64).max(0);
     start.clamp(0, hi) as usize
-}
-
-/// Advances a row-major multi-index over `shape`; returns false after the last one.
-fn next_index(idx: &mut [usize], shape: &[usize]) -> bool {
-    for d in (0..shape.len()).rev() {
-        idx[d] += 1;
-        if idx[d] < shape[d] {
-            return true;
-        }
-        idx[d] = 0;
-    }
-    false
 }
 
 /// Flat offsets (under `strides`) of every position of a window of `shape`, row-major.
