@@ -160,40 +160,29 @@ pub trait FloatElement: Element + num_traits::Float {
     }
 }
 
-impl FloatElement for f32 {
-    #[inline]
-    fn erf(self) -> f32 {
-        libm::erff(self)
-    }
-    #[inline]
-    fn lgamma(self) -> f32 {
-        libm::lgammaf(self)
-    }
-    #[inline]
-    fn round_ties_even_(self) -> f32 {
-        self.round_ties_even()
-    }
-    #[inline]
-    fn next_after(self, to: f32) -> f32 {
-        libm::nextafterf(self, to)
-    }
+macro_rules! float_element_math {
+    ($($t:ty => $erf:path, $lgamma:path, $nextafter:path);*) => {$(
+        impl FloatElement for $t {
+            #[inline]
+            fn erf(self) -> $t {
+                $erf(self)
+            }
+            #[inline]
+            fn lgamma(self) -> $t {
+                $lgamma(self)
+            }
+            #[inline]
+            fn round_ties_even_(self) -> $t {
+                self.round_ties_even()
+            }
+            #[inline]
+            fn next_after(self, to: $t) -> $t {
+                $nextafter(self, to)
+            }
+        }
+    )*};
 }
-
-impl FloatElement for f64 {
-    #[inline]
-    fn erf(self) -> f64 {
-        libm::erf(self)
-    }
-    #[inline]
-    fn lgamma(self) -> f64 {
-        libm::lgamma(self)
-    }
-    #[inline]
-    fn round_ties_even_(self) -> f64 {
-        self.round_ties_even()
-    }
-    #[inline]
-    fn next_after(self, to: f64) -> f64 {
-        libm::nextafter(self, to)
-    }
-}
+float_element_math!(
+    f32 => libm::erff, libm::lgammaf, libm::nextafterf;
+    f64 => libm::erf, libm::lgamma, libm::nextafter
+);
