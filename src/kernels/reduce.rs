@@ -90,7 +90,7 @@ fn min<T: FloatElement>(a: T, b: T) -> T {
 
 /// `f`-fold of `xs` (any length) in `ACC` lanes, lanes combined pairwise.
 #[inline(always)]
-fn fold_lanes<T: FloatElement>(xs: &[T], init: T, f: impl Fn(T, T) -> T + Copy) -> T {
+pub(crate) fn fold_lanes<T: Copy>(xs: &[T], init: T, f: impl Fn(T, T) -> T + Copy) -> T {
     if xs.len() < 2 * ACC {
         return xs.iter().fold(init, |a, &v| f(a, v));
     }
@@ -187,7 +187,7 @@ fn rows<T: FloatElement>(kind: ReduceKind, src: &[T], inner: usize, dst: &mut [T
 }
 
 #[inline(always)]
-fn combine_into<T: FloatElement>(acc: &mut [T], row: &[T], f: impl Fn(T, T) -> T) {
+fn combine_into<T: Copy>(acc: &mut [T], row: &[T], f: impl Fn(T, T) -> T) {
     for (a, &v) in acc.iter_mut().zip(row) {
         *a = f(*a, v);
     }
@@ -337,8 +337,9 @@ macro_rules! leveled {
 leveled!(pass_f32, pass_f32_avx2, pass_f32_avx512, f32);
 leveled!(pass_f64, pass_f64_avx2, pass_f64_avx512, f64);
 
-/// Merged `(size, reduced)` blocks of `shape` without size-1 dims.
-fn blocks(shape: &[usize], axes: &[usize]) -> Vec<(usize, bool)> {
+/// Merged `(size, reduced)` blocks of `shape` without size-1 dims: adjacent dims that are
+/// both reduced or both kept are one block.
+pub(crate) fn blocks(shape: &[usize], axes: &[usize]) -> Vec<(usize, bool)> {
     let mut b: Vec<(usize, bool)> = Vec::new();
     for (i, &d) in shape.iter().enumerate() {
         if d == 1 {

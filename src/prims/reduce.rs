@@ -9,6 +9,7 @@
 use super::util::{check_axes, expect_arity, instantiate, jvp_out, linear_jvp, py_tuple, text};
 use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
+use crate::kernels::reduce::ReduceKind;
 use crate::lax;
 use crate::ops::Element;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
@@ -328,8 +329,37 @@ macro_rules! with_monoid {
 }
 pub(crate) use with_monoid;
 
+/// A float reduction kernel: `(kind, src, shape, axes, dst)`.
+type FloatReduceInto<T> = fn(ReduceKind, &[T], &[usize], &[usize], &mut [T]);
+
+/// `x` reduced over `axes` into a new array of `out_shape` by a float kernel `into` (which
+/// takes a contiguous source, so a strided `x` is copied first).
+fn float_reduce<T: Element>(
+    x: &ArrayD<T>,
+    out_shape: &[usize],
+    axes: &[usize],
+    kind: ReduceKind,
+    into: FloatReduceInto<T>,
+) -> ArrayD<T> {
+    let mut out = ArrayD::from_elem(IxDyn(out_shape), T::ZERO);
+    let dst = out
+        .as_slice_mut()
+        .expect("a new array is in standard layout");
+    match x.as_slice() {
+        Some(src) => into(kind, src, x.shape(), axes, dst),
+        None => into(
+            kind,
+            &x.iter().copied().collect::<Vec<_>>(),
+            x.shape(),
+            axes,
+            dst,
+        ),
+    }
+    out
+}
+
 fn dispatch_reduce(x: &ArrayData, axes: &[usize], out_shape: &[usize], m: Monoid) -> ArrayData {
-    use crate::kernels::reduce::{reduce_f32_into, reduce_f64_into, ReduceKind};
+    use crate::kernels::reduce::{reduce_f32_into, reduce_f64_into};
     let kind = match m {
         Monoid::Sum => ReduceKind::Sum,
         Monoid::Prod => ReduceKind::Prod,
@@ -339,78 +369,16 @@ fn dispatch_reduce(x: &ArrayData, axes: &[usize], out_shape: &[usize], m: Monoid
     // Floats: the vectorized kernels (pairwise sums, run-time AVX2/AVX-512 dispatch).
     match x {
         ArrayData::F32(a) => {
-            let mut out = ArrayD::<f32>::zeros(IxDyn(out_shape));
-            let dst = out
-                .as_slice_mut()
-                .expect("a new array is in standard layout");
-            match a.as_slice() {
-                Some(src) => reduce_f32_into(kind, src, a.shape(), axes, dst),
-                None => reduce_f32_into(
-                    kind,
-                    &a.iter().copied().collect::<Vec<_>>(),
-                    a.shape(),
-                    axes,
-                    dst,
-                ),
-            }
-            return ArrayData::F32(out);
+            return ArrayData::F32(float_reduce(a, out_shape, axes, kind, reduce_f32_into))
         }
         ArrayData::F64(a) => {
-            let mut out = ArrayD::<f64>::zeros(IxDyn(out_shape));
-            let dst = out
-                .as_slice_mut()
-                .expect("a new array is in standard layout");
-            match a.as_slice() {
-                Some(src) => reduce_f64_into(kind, src, a.shape(), axes, dst),
-                None => reduce_f64_into(
-                    kind,
-                    &a.iter().copied().collect::<Vec<_>>(),
-                    a.shape(),
-                    axes,
-                    dst,
-                ),
-            }
-            return ArrayData::F64(out);
+            return ArrayData::F64(float_reduce(a, out_shape, axes, kind, reduce_f64_into))
         }
         _ => {}
     }
     crate::dispatch_array!(x, a, T => {
         with_monoid!(m, T, |id, f| T::wrap(reduce_array(a, axes, out_shape, id, f)))
     })
-}
-
-/// Folds a non-empty contiguous slice with `f`, using eight independent accumulators for long
-/// slices (lets the compiler vectorize; all our operations are associative up to rounding).
-#[inline]
-fn fold_slice<T: Copy>(xs: &[T], f: impl Fn(T, T) -> T + Copy) -> T {
-    const LANES: usize = 8;
-    if xs.len() < 2 * LANES {
-        let mut acc = xs[0];
-        for &v in &xs[1..] {
-            acc = f(acc, v);
-        }
-        return acc;
-    }
-    let mut lanes: [T; LANES] = xs[..LANES].try_into().expect("LANES elements");
-    let chunks = xs[LANES..].chunks_exact(LANES);
-    let rest = chunks.remainder();
-    for c in chunks {
-        for (l, &v) in lanes.iter_mut().zip(c) {
-            *l = f(*l, v);
-        }
-    }
-    for &v in rest {
-        lanes[0] = f(lanes[0], v);
-    }
-    // Pairwise combination of the lanes.
-    let mut width = LANES;
-    while width > 1 {
-        width /= 2;
-        for i in 0..width {
-            lanes[i] = f(lanes[i], lanes[i + width]);
-        }
-    }
-    lanes[0]
 }
 
 /// Reduces `x` over `axes` with the monoid `(init, f)`. Size-1 dims are dropped and adjacent
@@ -431,18 +399,7 @@ fn reduce_array<T: Copy>(
     }
     let mut out = vec![init; n_out];
     if !xs.is_empty() {
-        // Merged blocks (size, reduced).
-        let mut blocks: Vec<(usize, bool)> = Vec::new();
-        for (i, &d) in x.shape().iter().enumerate() {
-            if d == 1 {
-                continue;
-            }
-            let red = axes.contains(&i);
-            match blocks.last_mut() {
-                Some((s, r)) if *r == red => *s *= d,
-                _ => blocks.push((d, red)),
-            }
-        }
+        let mut blocks = crate::kernels::reduce::blocks(x.shape(), axes);
         if blocks.is_empty() {
             blocks.push((1, false));
         }
@@ -460,7 +417,7 @@ fn reduce_array<T: Copy>(
         let mut o = 0usize;
         for row in xs.chunks_exact(inner) {
             if last_reduced {
-                out[o] = f(out[o], fold_slice(row, f));
+                out[o] = f(out[o], crate::kernels::reduce::fold_lanes(row, init, f));
             } else {
                 for (d, &v) in out[o..o + inner].iter_mut().zip(row) {
                     *d = f(*d, v);
