@@ -17,6 +17,16 @@ fn cu(v: u32) -> Tensor {
     Tensor::scalar(v)
 }
 
+/// The smallest positive normal number of `dtype` (JAX's `jnp.finfo(dtype).tiny`), the
+/// lower end of the uniforms whose logarithm a sampler takes.
+fn smallest_normal(dtype: DType) -> f64 {
+    if dtype == DType::F32 {
+        f32::MIN_POSITIVE as f64
+    } else {
+        f64::MIN_POSITIVE
+    }
+}
+
 #[track_caller]
 fn check_float(dtype: DType, what: &str) {
     assert!(
@@ -372,12 +382,7 @@ pub fn randint(key: &Tensor, shape: &[usize], minval: i64, maxval: i64) -> Tenso
 #[track_caller]
 pub fn gumbel(key: &Tensor, shape: &[usize], dtype: DType) -> Tensor {
     check_float(dtype, "gumbel");
-    let tiny = if dtype == DType::F32 {
-        f32::MIN_POSITIVE as f64
-    } else {
-        f64::MIN_POSITIVE
-    };
-    let u = uniform_with(key, shape, dtype, tiny, 1.0);
+    let u = uniform_with(key, shape, dtype, smallest_normal(dtype), 1.0);
     lax::neg(&lax::log(&lax::neg(&lax::log(&u))))
 }
 
@@ -426,12 +431,7 @@ pub fn laplace(key: &Tensor, shape: &[usize], dtype: DType) -> Tensor {
 #[track_caller]
 pub fn logistic(key: &Tensor, shape: &[usize], dtype: DType) -> Tensor {
     check_float(dtype, "logistic");
-    let tiny = if dtype == DType::F32 {
-        f32::MIN_POSITIVE as f64
-    } else {
-        f64::MIN_POSITIVE
-    };
-    let u = uniform_with(key, shape, dtype, tiny, 1.0);
+    let u = uniform_with(key, shape, dtype, smallest_normal(dtype), 1.0);
     lax::sub(&lax::log(&u), &lax::log1p(&lax::neg(&u)))
 }
 
