@@ -2,8 +2,10 @@
 //! every array dtype (bool, i32, u32, f32, f64) the facts a kernel needs with XLA's semantics
 //! (identities, wrapping integer arithmetic, NaN-propagating max/min, the sort order), and
 //! [`FloatElement`] adds, for f32 and f64, `num_traits::Float` and the special functions
-//! beyond it. A kernel generic over element types bounds on one of these two, never on a
-//! trait of its own, so a new dtype is taught to every kernel in this one file.
+//! beyond it. A kernel generic over element types bounds on one of these two for its
+//! arithmetic, so a new dtype is taught to every kernel in this one file; a local trait
+//! (`FusedFloat`, the unary loops' `Lane`) only extends them with what is not arithmetic:
+//! which register file holds a value, which vectorized loop runs an op.
 //!
 //! The arithmetic methods are named apart from `std::ops` and `num_traits::Float`
 //! (`xla_add`, `xla_max`, ...) so that a `FloatElement` bound never makes a call ambiguous.
