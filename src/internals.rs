@@ -32,6 +32,11 @@ pub mod interpreters {
     pub use crate::interpreters::*;
 }
 
+/// What the ops compute, as plain data and scalar functions; the element traits.
+pub mod ops {
+    pub use crate::ops::*;
+}
+
 /// The arithmetic: gemm-backed products, SIMD elementwise loops, reductions, windows.
 pub mod kernels {
     pub use crate::kernels::*;

@@ -92,6 +92,18 @@ pub fn reduce(losses: &Tensor, reduction: Reduction, mask: Option<&Tensor>) -> T
     }
 }
 
+/// Integer `labels` index the last dim of `logits`: their shape is the rest of its shape.
+#[track_caller]
+fn check_label_shape(op: &str, logits: &Tensor, labels: &Tensor) {
+    assert!(
+        logits.ndim() >= 1 && labels.shape() == &logits.shape()[..logits.ndim() - 1],
+        "losses::{op}: logits of shape {:?} need labels of shape {:?} (got {:?})",
+        logits.shape(),
+        &logits.shape()[..logits.ndim().saturating_sub(1)],
+        labels.shape()
+    );
+}
+
 #[track_caller]
 fn check_float(op: &str, x: &Tensor) {
     assert!(
@@ -132,13 +144,7 @@ fn check_same_shape(op: &str, a: &Tensor, b: &Tensor) {
 pub fn softmax_cross_entropy_with_integer_labels(logits: &Tensor, labels: &Tensor) -> Tensor {
     let op = "softmax_cross_entropy_with_integer_labels";
     check_float(op, logits);
-    assert!(
-        logits.ndim() >= 1 && labels.shape() == &logits.shape()[..logits.ndim() - 1],
-        "losses::{op}: logits of shape {:?} need labels of shape {:?} (got {:?})",
-        logits.shape(),
-        &logits.shape()[..logits.ndim().saturating_sub(1)],
-        labels.shape()
-    );
+    check_label_shape(op, logits, labels);
     assert!(
         labels.dtype().is_int(),
         "losses::{op}: labels must be integers, got {:?}",
@@ -297,13 +303,7 @@ pub fn huber_loss(predictions: &Tensor, targets: &Tensor, delta: f64) -> Tensor 
 /// ```
 #[track_caller]
 pub fn accuracy(logits: &Tensor, labels: &Tensor) -> Tensor {
-    assert!(
-        logits.ndim() >= 1 && labels.shape() == &logits.shape()[..logits.ndim() - 1],
-        "losses::accuracy: logits of shape {:?} need labels of shape {:?} (got {:?})",
-        logits.shape(),
-        &logits.shape()[..logits.ndim().saturating_sub(1)],
-        labels.shape()
-    );
+    check_label_shape("accuracy", logits, labels);
     let pred = jnp::argmax(logits, Some(-1));
     jnp::equal(&pred, labels.cast(DType::I32))
         .cast(DType::F32)

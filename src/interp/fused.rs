@@ -8,9 +8,11 @@
 
 use crate::core::{Atom, Aval, Jaxpr, Shape};
 use crate::kernels::elementwise::{for_each_stretched_row, stretch_strides, unary_f32, unary_f64};
+use crate::kernels::parallel::{fused_ns, should_parallelize};
 use crate::kernels::reduce::{reduce_f32_into, reduce_f64_into, ReduceKind};
+use crate::ops::FloatElement;
 use crate::passes::fusible_reduction;
-use crate::prims::binary::{compare, with_float_op, FloatZip, NextAfter};
+use crate::prims::binary::{compare, with_float_op, FloatZip};
 use crate::prims::{family, BinaryOp, ElementwiseOp, Family, Prim, ReduceOp, UnaryOp};
 use crate::tensor::{DType, Tensor};
 use smallvec::SmallVec;
@@ -20,9 +22,6 @@ use buffers::{init_zeroed, write_uninit, Input, OutBuf, OutRaw, Raw};
 
 /// Elements per chunk: with a dozen live registers this stays within L1/L2.
 const CHUNK: usize = 1024;
-
-/// Estimated single-thread ns per element and op above which a group splits across cores.
-const PARALLEL_NS: f64 = 60_000.0;
 
 fn reduce_kind(prim: &Prim) -> ReduceKind {
     match prim.downcast::<ReduceOp>() {
@@ -273,10 +272,7 @@ impl FusedKernel {
                  one row length)"
             );
         }
-        // Measured on the MLP and Adam groups (vectorized loops over L1-resident chunks):
-        // about 0.15 ns per element and op, plus the memory traffic of inputs and outputs.
-        let cost_per_element =
-            0.15 * ops.len() as f64 + 0.3 * (body.invars.len() + body.outvars.len()) as f64;
+        let cost_per_element = fused_ns(1, ops.len(), body.invars.len() + body.outvars.len());
         let full_input = body
             .invars
             .iter()
@@ -381,7 +377,7 @@ impl FusedKernel {
             })
             .collect();
         let total = self.cost_per_element * self.n as f64;
-        if total >= PARALLEL_NS && self.n >= 2 * self.chunk {
+        if should_parallelize(total) && self.n >= 2 * self.chunk {
             // Split at a chunk boundary; each half has its own registers and writes its own
             // range of every output.
             let mid = (self.n / 2).div_ceil(self.chunk) * self.chunk;
@@ -527,51 +523,39 @@ pub(super) enum View<'a, T> {
     Splat(T),
 }
 
-/// Float lanes: how to find this type's registers and inputs.
-trait Float: num_traits::Float + NextAfter + Send + Sync + 'static {
+/// A float element type's place in a fused group: its registers, its inputs and its
+/// vectorized unary loop.
+trait FusedFloat: FloatElement {
     fn regs(r: &Regs) -> &Vec<Vec<Self>>;
     fn regs_mut(r: &mut Regs) -> &mut Vec<Vec<Self>>;
     fn input(i: &Input) -> Raw<Self>;
     fn unary_slice(op: UnaryOp, src: &[Self], dst: &mut [Self]);
 }
 
-impl Float for f32 {
-    fn regs(r: &Regs) -> &Vec<Vec<f32>> {
-        &r.f32
-    }
-    fn regs_mut(r: &mut Regs) -> &mut Vec<Vec<f32>> {
-        &mut r.f32
-    }
-    fn input(i: &Input) -> Raw<f32> {
-        match *i {
-            Input::F32(x) => x,
-            _ => unreachable!("dtype checked when fusing"),
+macro_rules! fused_float {
+    ($($t:ident => $variant:ident, $unary:ident);*) => {$(
+        impl FusedFloat for $t {
+            fn regs(r: &Regs) -> &Vec<Vec<$t>> {
+                &r.$t
+            }
+            fn regs_mut(r: &mut Regs) -> &mut Vec<Vec<$t>> {
+                &mut r.$t
+            }
+            fn input(i: &Input) -> Raw<$t> {
+                match *i {
+                    Input::$variant(x) => x,
+                    _ => unreachable!("dtype checked when fusing"),
+                }
+            }
+            fn unary_slice(op: UnaryOp, src: &[$t], dst: &mut [$t]) {
+                $unary(op, src, dst)
+            }
         }
-    }
-    fn unary_slice(op: UnaryOp, src: &[f32], dst: &mut [f32]) {
-        unary_f32(op, src, dst)
-    }
+    )*};
 }
+fused_float!(f32 => F32, unary_f32; f64 => F64, unary_f64);
 
-impl Float for f64 {
-    fn regs(r: &Regs) -> &Vec<Vec<f64>> {
-        &r.f64
-    }
-    fn regs_mut(r: &mut Regs) -> &mut Vec<Vec<f64>> {
-        &mut r.f64
-    }
-    fn input(i: &Input) -> Raw<f64> {
-        match *i {
-            Input::F64(x) => x,
-            _ => unreachable!("dtype checked when fusing"),
-        }
-    }
-    fn unary_slice(op: UnaryOp, src: &[f64], dst: &mut [f64]) {
-        unary_f64(op, src, dst)
-    }
-}
-
-fn view<'a, T: Float>(
+fn view<'a, T: FusedFloat>(
     src: Src,
     ins: &'a [Input],
     regs: &'a Regs,
@@ -622,7 +606,7 @@ fn write<T: Copy>(out: &mut [T], v: View<'_, T>) {
 }
 
 /// Takes register `r` out of its file, lets `f` fill it, puts it back.
-fn with_reg<T: Float>(regs: &mut Regs, r: u16, len: usize, f: impl FnOnce(&Regs, &mut [T])) {
+fn with_reg<T: FusedFloat>(regs: &mut Regs, r: u16, len: usize, f: impl FnOnce(&Regs, &mut [T])) {
     let mut buf = std::mem::take(&mut T::regs_mut(regs)[r as usize]);
     f(regs, &mut buf[..len]);
     T::regs_mut(regs)[r as usize] = buf;
@@ -634,7 +618,7 @@ fn with_bool_reg(regs: &mut Regs, r: u16, len: usize, f: impl FnOnce(&Regs, &mut
     regs.b[r as usize] = buf;
 }
 
-fn unary<T: Float>(
+fn unary<T: FusedFloat>(
     op: UnaryOp,
     a: Src,
     r: u16,
@@ -680,7 +664,7 @@ fn zip2<A: Copy, B: Copy, O: Copy>(a: View<A>, b: View<B>, out: &mut [O], f: imp
 }
 
 #[allow(clippy::too_many_arguments)]
-fn binary<T: Float>(
+fn binary<T: FusedFloat>(
     op: BinaryOp,
     x: Src,
     y: Src,
@@ -715,7 +699,7 @@ impl<T: Copy> FloatZip<T> for Zip2<'_, '_, T> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn cmp<T: Float>(
+fn cmp<T: FusedFloat>(
     op: BinaryOp,
     x: Src,
     y: Src,
@@ -735,7 +719,7 @@ fn cmp<T: Float>(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn select<T: Float>(
+fn select<T: FusedFloat>(
     p: Src,
     f: Src,
     t: Src,

@@ -6,7 +6,8 @@
 use crate::core::{Aval, Outputs};
 use crate::kernels::elementwise::{unary_f32_inplace, unary_f64_inplace};
 use crate::kernels::pool;
-use crate::prims::binary::{with_float_op, FloatZip, NextAfter};
+use crate::ops::FloatElement;
+use crate::prims::binary::{with_float_op, FloatZip};
 use crate::prims::elementwise::ElementwiseOp;
 use crate::prims::shape::ShapeOp;
 use crate::prims::{family, BinaryOp, Family, Prim, UnaryOp};
@@ -189,12 +190,7 @@ fn binary(op: BinaryOp, ins: &mut SmallVec<[Tensor; 3]>) -> Option<Outputs> {
 /// `dst[i] = op(dst[i], o[i])` (or `op(o[i], dst[i])`), the op chosen outside the loop
 /// ([`with_float_op`]) so the common ones vectorize; the same arithmetic as `eval_binary`, so
 /// results are bitwise equal.
-fn zip_float<F: num_traits::Float + NextAfter>(
-    op: BinaryOp,
-    dst: &mut [F],
-    o: &[F],
-    dst_is_lhs: bool,
-) {
+fn zip_float<F: FloatElement>(op: BinaryOp, dst: &mut [F], o: &[F], dst_is_lhs: bool) {
     with_float_op(op, Each { dst, o, dst_is_lhs })
 }
 

@@ -21,10 +21,12 @@
 //! produces) it runs as `reduction_major`: the reduction is the gemm's `k`, blocks of it
 //! are gathered without transposing either operand and accumulated into one small output.
 
-use super::matmul::{matmul_strided, GemmLayout, MatmulElement, PARALLEL_THRESHOLD};
+use super::matmul::{gemm_block, matmul_strided};
+use super::parallel::{gemm_ns, should_parallelize};
 use super::pool;
-use crate::ops::strides;
 use crate::ops::ConvGeneralDilated;
+use crate::ops::Element;
+use crate::ops::{next_index, strides};
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 
@@ -32,9 +34,6 @@ mod scatter;
 
 /// Marks a tap that reads padding or a dilation hole.
 const HOLE: usize = usize::MAX;
-
-/// Work (multiply-adds) above which blocks run on all threads: the gemm threshold.
-const PARALLEL_WORK: usize = PARALLEL_THRESHOLD;
 
 /// Elements per gathered block (256 KiB of f32): fits L2 next to the kernel.
 const BLOCK_ELEMS: usize = 1 << 16;
@@ -66,18 +65,6 @@ fn taps(
         }
     }
     v
-}
-
-/// Advances a row-major multi-index; returns false after the last one.
-fn advance(idx: &mut [usize], dims: &[usize]) -> bool {
-    for d in (0..idx.len()).rev() {
-        idx[d] += 1;
-        if idx[d] < dims[d] {
-            return true;
-        }
-        idx[d] = 0;
-    }
-    false
 }
 
 /// Spatial geometry shared by every group.
@@ -130,9 +117,9 @@ impl Geometry {
                 if inside {
                     offsets[pos * ntaps + t] = off;
                 }
-                advance(&mut t_idx, k_sp);
+                next_index(&mut t_idx, k_sp);
             }
-            advance(&mut o_idx, out_sp);
+            next_index(&mut o_idx, out_sp);
         }
         Geometry {
             offsets,
@@ -148,70 +135,6 @@ impl Geometry {
             && self.positions == self.image
             && self.offsets.iter().enumerate().all(|(i, &o)| o == i)
     }
-}
-
-/// Element types the blocked convolution multiplies: a [`MatmulElement`] (whose product can
-/// add into its destination, so a long reduction is gathered and multiplied block by block)
-/// with an addition for combining per-thread partial sums.
-///
-/// ```
-/// use ferrax::internals::kernels::conv::ConvElement;
-/// assert_eq!(<f32 as ConvElement>::add(1.5, 2.0), 3.5);
-/// assert_eq!(<i32 as ConvElement>::add(i32::MAX, 1), i32::MIN); // wraps, as XLA's
-/// ```
-pub trait ConvElement: MatmulElement {
-    /// `a + b` (wrapping for integers).
-    fn add(a: Self, b: Self) -> Self;
-}
-
-impl ConvElement for f32 {
-    fn add(a: f32, b: f32) -> f32 {
-        a + b
-    }
-}
-
-impl ConvElement for f64 {
-    fn add(a: f64, b: f64) -> f64 {
-        a + b
-    }
-}
-
-impl ConvElement for i32 {
-    fn add(a: i32, b: i32) -> i32 {
-        a.wrapping_add(b)
-    }
-}
-
-impl ConvElement for u32 {
-    fn add(a: u32, b: u32) -> u32 {
-        a.wrapping_add(b)
-    }
-}
-
-/// A checked strided product ([`GemmLayout::run`]): with `k == 0` it zeroes the block (or
-/// leaves it, when accumulating).
-#[allow(clippy::too_many_arguments)]
-#[track_caller]
-fn gemm_block<T: ConvElement>(
-    (m, n, k): (usize, usize, usize),
-    dst: &mut [T],
-    dst_rs: usize,
-    (lhs, lhs_rs, lhs_cs): (&[T], usize, usize),
-    (rhs, rhs_rs, rhs_cs): (&[T], usize, usize),
-    accumulate: bool,
-    parallel: bool,
-) {
-    let layout = GemmLayout {
-        m,
-        n,
-        k,
-        dst_rs,
-        lhs_rs,
-        lhs_cs,
-        rhs_rs,
-        rhs_cs,
-    };
-    layout.run("conv", dst, lhs, rhs, accumulate, parallel);
 }
 
 /// Rows per gathered block of `row_len` elements: about [`BLOCK_ELEMS`], at least
@@ -281,7 +204,7 @@ struct Sizes {
 /// im2col + gemm over blocks of output rows into `out` (`[out_n * positions,
 /// out_features]`), each block gathered into a reused L2-sized buffer; blocks run in
 /// parallel when the whole product is big enough.
-fn blocked<T: ConvElement>(l: &[T], r: &[T], g: &Geometry, s: &Sizes, out: &mut [T]) {
+fn blocked<T: Element>(l: &[T], r: &[T], g: &Geometry, s: &Sizes, out: &mut [T]) {
     let groups = s.fg * s.bg;
     let group_features = s.features / s.fg;
     let group_out = s.out_features / groups;
@@ -289,7 +212,7 @@ fn blocked<T: ConvElement>(l: &[T], r: &[T], g: &Geometry, s: &Sizes, out: &mut 
     let rows = s.out_n * g.positions;
     let rb = block_rows(cols, rows, 64);
     let work = rows.saturating_mul(cols).saturating_mul(s.out_features);
-    let parallel = work >= PARALLEL_WORK;
+    let parallel = should_parallelize(gemm_ns(work));
     let run = |buf: &mut Vec<T>, bi: usize, dst: &mut [T], gemm_parallel: bool| {
         let nrows = dst.len() / s.out_features;
         buf.resize(nrows * cols, T::default());
@@ -310,6 +233,7 @@ fn blocked<T: ConvElement>(l: &[T], r: &[T], g: &Geometry, s: &Sizes, out: &mut 
                 &mut buf[..nrows * cols],
             );
             gemm_block(
+                "conv",
                 (nrows, group_out, cols),
                 &mut dst[grp * group_out..],
                 s.out_features,
@@ -339,7 +263,7 @@ fn blocked<T: ConvElement>(l: &[T], r: &[T], g: &Geometry, s: &Sizes, out: &mut 
 /// positions * batch`, `n = out_features` and the long reduction over `(f, t)` as `k`,
 /// gathered block by block (each block transposed for free through gemm's strides) and
 /// accumulated. On several threads each takes a range of blocks into its own accumulator.
-fn reduction_major<T: ConvElement>(
+fn reduction_major<T: Element>(
     l: &[T],
     r: &[T],
     g: &Geometry,
@@ -387,6 +311,7 @@ fn reduction_major<T: ConvElement>(
                 }
             }
             gemm_block(
+                "conv",
                 (m, out_features, r1 - r0),
                 acc,
                 out_features,
@@ -399,7 +324,7 @@ fn reduction_major<T: ConvElement>(
         pool::give(buf);
     };
     let work = m.saturating_mul(out_features).saturating_mul(k_total);
-    let parts = if work >= PARALLEL_WORK {
+    let parts = if should_parallelize(gemm_ns(work)) {
         rayon::current_num_threads().min(nblocks)
     } else {
         1
@@ -432,7 +357,7 @@ fn reduction_major<T: ConvElement>(
     let mut out = first;
     for acc in rest {
         for (o, &a) in out.iter_mut().zip(&acc) {
-            *o = T::add(*o, a);
+            *o = T::xla_add(*o, a);
         }
         pool::give(acc);
     }
@@ -443,7 +368,7 @@ fn reduction_major<T: ConvElement>(
 /// each output row accumulates `input tap x kernel tap` over the taps, group by group, which
 /// beats one tiny matrix product per group.
 #[allow(clippy::too_many_arguments)]
-fn grouped_direct<T: MatmulElement>(
+fn grouped_direct<T: Element>(
     lhs: &[T],
     rhs: &[T],
     g: &Geometry,
@@ -467,7 +392,7 @@ fn grouped_direct<T: MatmulElement>(
                 &rhs[t * group_features * out_features..(t + 1) * group_features * out_features];
             if group_features == 1 && group_out == 1 {
                 for ((d, &a), &b) in dst.iter_mut().zip(src).zip(w) {
-                    *d = T::mul_add(*d, a, b);
+                    *d = T::xla_add(*d, T::xla_mul(a, b));
                 }
                 continue;
             }
@@ -477,7 +402,7 @@ fn grouped_direct<T: MatmulElement>(
                     let a = src[grp * group_features + c];
                     let wrow = &w[c * out_features + grp * group_out..][..group_out];
                     for (d, &b) in drow.iter_mut().zip(wrow) {
-                        *d = T::mul_add(*d, a, b);
+                        *d = T::xla_add(*d, T::xla_mul(a, b));
                     }
                 }
             }
@@ -487,7 +412,7 @@ fn grouped_direct<T: MatmulElement>(
         .len()
         .saturating_mul(g.taps)
         .saturating_mul(group_features);
-    if work >= PARALLEL_WORK {
+    if should_parallelize(gemm_ns(work)) {
         out.par_chunks_mut(out_features)
             .enumerate()
             .for_each(|(r, d)| fill(r, d));
@@ -566,7 +491,7 @@ fn to_out_layout<T: pool::Poolable>(
 /// let y = conv_general_dilated(&x, &w, &p, &[1, 3, 1]);
 /// assert_eq!(y.into_raw_vec_and_offset().0, vec![1.0, 2.0, 3.0]);
 /// ```
-pub fn conv_general_dilated<T: ConvElement>(
+pub fn conv_general_dilated<T: Element>(
     lhs: &ArrayD<T>,
     rhs: &ArrayD<T>,
     p: &ConvGeneralDilated,
@@ -627,7 +552,7 @@ pub fn conv_general_dilated<T: ConvElement>(
 }
 
 /// The channels-last convolution other than the scatter form, into a fresh (pooled) output.
-fn gathered<T: ConvElement>(
+fn gathered<T: Element>(
     l: &[T],
     r: &[T],
     g: &Geometry,

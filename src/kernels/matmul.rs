@@ -4,185 +4,133 @@
 //! operands' own strides to gemm and copying an operand only when its dims cannot be merged
 //! into three strided groups.
 
+use super::parallel::{gemm_ns, should_parallelize};
+use crate::ops::Element;
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use rayon::prelude::*;
+use std::any::TypeId;
 use std::panic::Location;
 
-/// Multiply-adds above which one matrix product runs on all threads (gemm's rayon mode), and
-/// above which a batch of small products is spread over threads. About 50 µs of work on one
-/// core: below it, waking the second core (~11 µs from outside the pool on this machine
-/// kind) and the threads' spin-yield cost more than they save (measured: the small MLP's eager
-/// value_and_grad spent ~40% of its time in sched_yield at 2^20).
-pub const PARALLEL_THRESHOLD: usize = 1 << 23;
-
-/// Element types with a matrix-product kernel.
-pub trait MatmulElement: super::pool::Poolable + Sync {
-    /// `acc + a * b` (wrapping for integers).
-    fn mul_add(acc: Self, a: Self, b: Self) -> Self;
-
-    /// `dst[i * dst_rs + j] (+)= Σ_p lhs[i * lhs_rs + p * lhs_cs] * rhs[p * rhs_rs + j * rhs_cs]`
-    /// for `i < m, j < n, p < k` (strides in elements), adding to `dst` when `accumulate`
-    /// (the blocked convolution sums a long reduction block by block); on all threads when
-    /// `parallel`. Nothing is checked: this is the raw kernel behind [`matmul_strided`],
-    /// which checks the contract below (through [`GemmLayout::check`]) and then calls it.
-    ///
-    /// ```
-    /// use ferrax::internals::kernels::matmul::{GemmLayout, MatmulElement};
-    /// let (a, b) = ([1.0f32, 2.0], [3.0f32, 4.0]);
-    /// let mut out = [0.0f32; 4];
-    /// // A 2x1 column times a 1x2 row.
-    /// let l = GemmLayout { m: 2, n: 2, k: 1, dst_rs: 2, lhs_rs: 1, lhs_cs: 1, rhs_rs: 2, rhs_cs: 1 };
-    /// let l = l.check("outer", out.len(), a.len(), b.len());
-    /// // SAFETY: `check` returned, so the layout stays inside the three slices and the
-    /// // destination rows do not overlap.
-    /// unsafe { f32::matmul_unchecked(l.m, l.n, l.k, &mut out, l.dst_rs, &a, l.lhs_rs, l.lhs_cs, &b, l.rhs_rs, l.rhs_cs, false, false) };
-    /// assert_eq!(out, [3.0, 4.0, 6.0, 8.0]);
-    /// ```
-    ///
-    /// # Safety
-    ///
-    /// With `m, n, k >= 1` (the caller handles empty products):
-    /// - `(m - 1) * dst_rs + n - 1 < dst.len()`, `(m - 1) * lhs_rs + (k - 1) * lhs_cs <
-    ///   lhs.len()` and `(k - 1) * rhs_rs + (n - 1) * rhs_cs < rhs.len()`, computed without
-    ///   overflow: every element the product touches lies inside its slice;
-    /// - `dst_rs >= n` when `m > 1`: the destination rows do not overlap (gemm writes
-    ///   different rows from different threads when `parallel`);
-    /// - every stride is at most `isize::MAX` (gemm takes signed strides).
-    ///
-    /// A layout returned by [`GemmLayout::check`] meets all three.
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn matmul_unchecked(
-        m: usize,
-        n: usize,
-        k: usize,
-        dst: &mut [Self],
-        dst_rs: usize,
-        lhs: &[Self],
-        lhs_rs: usize,
-        lhs_cs: usize,
-        rhs: &[Self],
-        rhs_rs: usize,
-        rhs_cs: usize,
-        accumulate: bool,
-        parallel: bool,
-    );
-}
-
-macro_rules! gemm_element {
-    ($($t:ty),*) => {$(
-        impl MatmulElement for $t {
-            fn mul_add(acc: Self, a: Self, b: Self) -> Self {
-                acc + a * b
+/// `dst[i * dst_rs + j] (+)= Σ_p lhs[i * lhs_rs + p * lhs_cs] * rhs[p * rhs_rs + j * rhs_cs]`
+/// for `i < m, j < n, p < k` (strides in elements), adding to `dst` when `accumulate`
+/// (the blocked convolution sums a long reduction block by block); on all threads when
+/// `parallel`. gemm for f32 and f64, plain loops with XLA's wrapping arithmetic for the
+/// other element types. Nothing is checked: this is the raw kernel behind
+/// [`matmul_strided`], which checks the contract below (through [`GemmLayout::check`]) and
+/// then calls it.
+///
+/// ```
+/// use ferrax::internals::kernels::matmul::{matmul_unchecked, GemmLayout};
+/// let (a, b) = ([1.0f32, 2.0], [3.0f32, 4.0]);
+/// let mut out = [0.0f32; 4];
+/// // A 2x1 column times a 1x2 row.
+/// let l = GemmLayout { m: 2, n: 2, k: 1, dst_rs: 2, lhs_rs: 1, lhs_cs: 1, rhs_rs: 2, rhs_cs: 1 };
+/// let l = l.check("outer", out.len(), a.len(), b.len());
+/// // SAFETY: `check` returned, so the layout stays inside the three slices and the
+/// // destination rows do not overlap.
+/// unsafe { matmul_unchecked(l, &mut out, &a, &b, false, false) };
+/// assert_eq!(out, [3.0, 4.0, 6.0, 8.0]);
+/// ```
+///
+/// # Safety
+///
+/// With `m, n, k >= 1` (the caller handles empty products):
+/// - `(m - 1) * dst_rs + n - 1 < dst.len()`, `(m - 1) * lhs_rs + (k - 1) * lhs_cs <
+///   lhs.len()` and `(k - 1) * rhs_rs + (n - 1) * rhs_cs < rhs.len()`, computed without
+///   overflow: every element the product touches lies inside its slice;
+/// - `dst_rs >= n` when `m > 1`: the destination rows do not overlap (gemm writes
+///   different rows from different threads when `parallel`);
+/// - every stride is at most `isize::MAX` (gemm takes signed strides).
+///
+/// A layout returned by [`GemmLayout::check`] meets all three.
+pub unsafe fn matmul_unchecked<T: Element>(
+    l: GemmLayout,
+    dst: &mut [T],
+    lhs: &[T],
+    rhs: &[T],
+    accumulate: bool,
+    parallel: bool,
+) {
+    let GemmLayout {
+        m,
+        n,
+        k,
+        dst_rs,
+        lhs_rs,
+        lhs_cs,
+        rhs_rs,
+        rhs_cs,
+    } = l;
+    let float =
+        TypeId::of::<T>() == TypeId::of::<f32>() || TypeId::of::<T>() == TypeId::of::<f64>();
+    if float {
+        let parallelism = if parallel {
+            gemm::Parallelism::Rayon(0)
+        } else {
+            gemm::Parallelism::None
+        };
+        // SAFETY: `T` is f32 or f64 (just tested), the element types gemm implements. By
+        // this function's contract every index gemm touches through these pointers and
+        // strides lies inside its slice, the strides fit `isize` (so the casts are exact),
+        // and distinct (i, j) of `dst` are distinct elements (rows do not overlap), so gemm's
+        // threads write disjoint elements. `dst` is a `&mut` borrow, so it aliases neither
+        // `lhs` nor `rhs`. gemm computes dst := 1 * dst + 1 * lhs * rhs, reading dst only
+        // when `accumulate`.
+        unsafe {
+            gemm::gemm(
+                m,
+                n,
+                k,
+                dst.as_mut_ptr(),
+                1,
+                dst_rs as isize,
+                accumulate,
+                lhs.as_ptr(),
+                lhs_cs as isize,
+                lhs_rs as isize,
+                rhs.as_ptr(),
+                rhs_cs as isize,
+                rhs_rs as isize,
+                T::ONE,
+                T::ONE,
+                false,
+                false,
+                false,
+                parallelism,
+            );
+        }
+        return;
+    }
+    // Plain indexed loops: the contract is not even needed for soundness here (every access
+    // is bounds-checked), only for the results to be the documented ones. Integer products
+    // wrap, as XLA's do (so the order of the sum is irrelevant).
+    for i in 0..m {
+        let row = &mut dst[i * dst_rs..i * dst_rs + n];
+        if !accumulate {
+            row.fill(T::ZERO);
+        }
+        for p in 0..k {
+            let a = lhs[i * lhs_rs + p * lhs_cs];
+            if a == T::ZERO {
+                continue;
             }
-
-            unsafe fn matmul_unchecked(
-                m: usize,
-                n: usize,
-                k: usize,
-                dst: &mut [Self],
-                dst_rs: usize,
-                lhs: &[Self],
-                lhs_rs: usize,
-                lhs_cs: usize,
-                rhs: &[Self],
-                rhs_rs: usize,
-                rhs_cs: usize,
-                accumulate: bool,
-                parallel: bool,
-            ) {
-                let parallelism =
-                    if parallel { gemm::Parallelism::Rayon(0) } else { gemm::Parallelism::None };
-                // SAFETY: by this function's contract every index gemm touches through these
-                // pointers and strides lies inside its slice, the strides fit `isize` (so the
-                // casts are exact), and distinct (i, j) of `dst` are distinct elements (rows
-                // do not overlap), so gemm's threads write disjoint elements. `dst` is a
-                // `&mut` borrow, so it aliases neither `lhs` nor `rhs`. gemm computes
-                // dst := 1 * dst + 1 * lhs * rhs, reading dst only when `accumulate`.
-                unsafe {
-                    gemm::gemm(
-                        m,
-                        n,
-                        k,
-                        dst.as_mut_ptr(),
-                        1,
-                        dst_rs as isize,
-                        accumulate,
-                        lhs.as_ptr(),
-                        lhs_cs as isize,
-                        lhs_rs as isize,
-                        rhs.as_ptr(),
-                        rhs_cs as isize,
-                        rhs_rs as isize,
-                        1.0,
-                        1.0,
-                        false,
-                        false,
-                        false,
-                        parallelism,
-                    );
+            let base = p * rhs_rs;
+            if rhs_cs == 1 {
+                for (d, &b) in row.iter_mut().zip(&rhs[base..base + n]) {
+                    *d = T::xla_add(*d, T::xla_mul(a, b));
+                }
+            } else {
+                for (j, d) in row.iter_mut().enumerate() {
+                    *d = T::xla_add(*d, T::xla_mul(a, rhs[base + j * rhs_cs]));
                 }
             }
         }
-    )*};
+    }
 }
-gemm_element!(f32, f64);
-
-macro_rules! loop_element {
-    ($($t:ty),*) => {$(
-        impl MatmulElement for $t {
-            fn mul_add(acc: Self, a: Self, b: Self) -> Self {
-                acc.wrapping_add(a.wrapping_mul(b))
-            }
-
-            // Plain indexed loops: the contract is not even needed for soundness here (every
-            // access is bounds-checked), only for the results to be the documented ones.
-            unsafe fn matmul_unchecked(
-                m: usize,
-                n: usize,
-                k: usize,
-                dst: &mut [Self],
-                dst_rs: usize,
-                lhs: &[Self],
-                lhs_rs: usize,
-                lhs_cs: usize,
-                rhs: &[Self],
-                rhs_rs: usize,
-                rhs_cs: usize,
-                accumulate: bool,
-                _parallel: bool,
-            ) {
-                // Integer products wrap, as XLA's do (so the order of the sum is irrelevant).
-                for i in 0..m {
-                    let row = &mut dst[i * dst_rs..i * dst_rs + n];
-                    if !accumulate {
-                        row.fill(0);
-                    }
-                    for p in 0..k {
-                        let a = lhs[i * lhs_rs + p * lhs_cs];
-                        if a == 0 {
-                            continue;
-                        }
-                        let base = p * rhs_rs;
-                        if rhs_cs == 1 {
-                            for (d, &b) in row.iter_mut().zip(&rhs[base..base + n]) {
-                                *d = d.wrapping_add(a.wrapping_mul(b));
-                            }
-                        } else {
-                            for (j, d) in row.iter_mut().enumerate() {
-                                *d = d.wrapping_add(a.wrapping_mul(rhs[base + j * rhs_cs]));
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    )*};
-}
-loop_element!(i32, u32);
 
 /// The sizes and strides (in elements) of one strided product `dst (m x n, unit column
 /// stride) = lhs (m x k) @ rhs (k x n)`. [`GemmLayout::check`] is the one place the
-/// contract of [`MatmulElement::matmul_unchecked`] is checked, for every caller.
+/// contract of [`matmul_unchecked`] is checked, for every caller.
 ///
 /// ```
 /// use ferrax::internals::kernels::matmul::GemmLayout;
@@ -220,7 +168,7 @@ fn last_index(rows: usize, cols: usize, rs: usize, cs: usize) -> Option<usize> {
 impl GemmLayout {
     /// Checks this layout against slices of `dst_len`, `lhs_len` and `rhs_len` elements and
     /// returns it with the strides of length-1 dims (which address nothing) zeroed, which
-    /// then meets the contract of [`MatmulElement::matmul_unchecked`] when `m, n, k >= 1`.
+    /// then meets the contract of [`matmul_unchecked`] when `m, n, k >= 1`.
     /// Empty products (`m`, `n` or `k` zero) pass whenever the destination rows fit.
     ///
     /// Panics, naming `op` and the caller's line, if an index overflows `usize`, a slice is
@@ -290,10 +238,10 @@ impl GemmLayout {
     }
 
     /// Runs the checked product: zeroes (or, accumulating, keeps) the block when `k == 0`,
-    /// otherwise calls [`MatmulElement::matmul_unchecked`].
+    /// otherwise calls [`matmul_unchecked`].
     #[allow(clippy::too_many_arguments)]
     #[track_caller]
-    pub(crate) fn run<T: MatmulElement>(
+    pub(crate) fn run<T: Element>(
         self,
         op: &str,
         dst: &mut [T],
@@ -318,10 +266,7 @@ impl GemmLayout {
         // inside its slice without overflow, destination rows do not overlap, and every
         // stride is at most a slice length, hence at most `isize::MAX`.
         unsafe {
-            T::matmul_unchecked(
-                l.m, l.n, l.k, dst, l.dst_rs, lhs, l.lhs_rs, l.lhs_cs, rhs, l.rhs_rs, l.rhs_cs,
-                accumulate, parallel,
-            );
+            matmul_unchecked(l, dst, lhs, rhs, accumulate, parallel);
         }
     }
 }
@@ -344,7 +289,7 @@ impl GemmLayout {
 /// ```
 #[allow(clippy::too_many_arguments)]
 #[track_caller]
-pub fn matmul_strided<T: MatmulElement>(
+pub fn matmul_strided<T: Element>(
     m: usize,
     n: usize,
     k: usize,
@@ -357,7 +302,34 @@ pub fn matmul_strided<T: MatmulElement>(
     rhs_rs: usize,
     rhs_cs: usize,
 ) {
-    let parallel = m.saturating_mul(n).saturating_mul(k) >= PARALLEL_THRESHOLD;
+    // One product runs on all threads (gemm's rayon mode) when it is large enough.
+    let parallel = should_parallelize(gemm_ns(m.saturating_mul(n).saturating_mul(k)));
+    gemm_block(
+        "matmul_strided",
+        (m, n, k),
+        dst,
+        dst_rs,
+        (lhs, lhs_rs, lhs_cs),
+        (rhs, rhs_rs, rhs_cs),
+        false,
+        parallel,
+    );
+}
+
+/// A checked strided product ([`GemmLayout::run`]), panicking with `op`'s name: with `k == 0`
+/// it zeroes the block (or leaves it, when accumulating).
+#[allow(clippy::too_many_arguments)]
+#[track_caller]
+pub(crate) fn gemm_block<T: Element>(
+    op: &str,
+    (m, n, k): (usize, usize, usize),
+    dst: &mut [T],
+    dst_rs: usize,
+    (lhs, lhs_rs, lhs_cs): (&[T], usize, usize),
+    (rhs, rhs_rs, rhs_cs): (&[T], usize, usize),
+    accumulate: bool,
+    parallel: bool,
+) {
     let layout = GemmLayout {
         m,
         n,
@@ -368,7 +340,7 @@ pub fn matmul_strided<T: MatmulElement>(
         rhs_rs,
         rhs_cs,
     };
-    layout.run("matmul_strided", dst, lhs, rhs, false, parallel);
+    layout.run(op, dst, lhs, rhs, accumulate, parallel);
 }
 
 /// A strided `[batch, rows, cols]` operand over a flat slice (strides in elements).
@@ -408,7 +380,7 @@ impl<'a, T> Strided3<'a, T> {
 /// assert_eq!(out, vec![3.0, 14.0]);
 /// ```
 #[track_caller]
-pub fn batched_matmul<T: MatmulElement>(
+pub fn batched_matmul<T: Element>(
     batch: usize,
     m: usize,
     n: usize,
@@ -452,18 +424,13 @@ pub fn batched_matmul<T: MatmulElement>(
     let (l_last, r_last) = (entry(&lhs, "lhs", last, at), entry(&rhs, "rhs", last, at));
     layout.check("batched_matmul", m * n, l_last.len(), r_last.len());
     let per = m.saturating_mul(n).saturating_mul(k);
+    let each_parallel = should_parallelize(gemm_ns(per));
     let run = |b: usize, dst: &mut [T]| {
         let (l, r) = (entry(&lhs, "lhs", b, at), entry(&rhs, "rhs", b, at));
-        layout.run(
-            "batched_matmul",
-            dst,
-            l,
-            r,
-            false,
-            per >= PARALLEL_THRESHOLD,
-        )
+        layout.run("batched_matmul", dst, l, r, false, each_parallel)
     };
-    if batch > 1 && per < PARALLEL_THRESHOLD && per.saturating_mul(batch) >= PARALLEL_THRESHOLD {
+    // A batch of products each too small to split is spread over threads instead.
+    if batch > 1 && !each_parallel && should_parallelize(gemm_ns(per.saturating_mul(batch))) {
         out.par_chunks_mut(m * n)
             .enumerate()
             .for_each(|(b, dst)| run(b, dst));
@@ -555,7 +522,7 @@ fn group3<'a, T: Copy>(
 /// assert_eq!(dot_general(&a, &v, &[1], &[0], &[], &[]).into_raw_vec_and_offset().0, vec![3.0, 7.0]);
 /// ```
 #[track_caller]
-pub fn dot_general<T: MatmulElement>(
+pub fn dot_general<T: Element>(
     lhs: &ArrayD<T>,
     rhs: &ArrayD<T>,
     lhs_contracting: &[usize],

@@ -4,6 +4,7 @@
 pub mod conv;
 pub mod elementwise;
 pub mod matmul;
+pub mod parallel;
 pub mod pool;
 pub mod reduce;
 pub mod simd;

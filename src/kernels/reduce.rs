@@ -17,7 +17,7 @@
 //! Throughput is measured by `cargo bench --bench kernels` (the reduction rows).
 
 use super::simd::SimdLevel;
-use num_traits::Float;
+use crate::ops::FloatElement;
 
 /// Which monoid a reduction folds with.
 ///
@@ -48,29 +48,29 @@ const ROW_GROUP: usize = 8;
 
 impl ReduceKind {
     #[inline(always)]
-    fn identity<T: Float>(self) -> T {
+    fn identity<T: FloatElement>(self) -> T {
         match self {
-            ReduceKind::Sum => T::zero(),
-            ReduceKind::Prod => T::one(),
-            ReduceKind::Max => T::neg_infinity(),
-            ReduceKind::Min => T::infinity(),
+            ReduceKind::Sum => T::ZERO,
+            ReduceKind::Prod => T::ONE,
+            ReduceKind::Max => T::LOWEST,
+            ReduceKind::Min => T::HIGHEST,
         }
     }
 }
 
 #[inline(always)]
-fn add<T: Float>(a: T, b: T) -> T {
+fn add<T: FloatElement>(a: T, b: T) -> T {
     a + b
 }
 
 #[inline(always)]
-fn mul<T: Float>(a: T, b: T) -> T {
+fn mul<T: FloatElement>(a: T, b: T) -> T {
     a * b
 }
 
 /// NaN-propagating max as selects (`a` the accumulator; the later `b` wins ties).
 #[inline(always)]
-fn max<T: Float>(a: T, b: T) -> T {
+fn max<T: FloatElement>(a: T, b: T) -> T {
     // `|` (not `||`): both compares as lane masks, one select.
     if (a > b) | a.is_nan() {
         a
@@ -80,7 +80,7 @@ fn max<T: Float>(a: T, b: T) -> T {
 }
 
 #[inline(always)]
-fn min<T: Float>(a: T, b: T) -> T {
+fn min<T: FloatElement>(a: T, b: T) -> T {
     if (a < b) | a.is_nan() {
         a
     } else {
@@ -90,7 +90,7 @@ fn min<T: Float>(a: T, b: T) -> T {
 
 /// `f`-fold of `xs` (any length) in `ACC` lanes, lanes combined pairwise.
 #[inline(always)]
-fn fold_lanes<T: Float>(xs: &[T], init: T, f: impl Fn(T, T) -> T + Copy) -> T {
+pub(crate) fn fold_lanes<T: Copy>(xs: &[T], init: T, f: impl Fn(T, T) -> T + Copy) -> T {
     if xs.len() < 2 * ACC {
         return xs.iter().fold(init, |a, &v| f(a, v));
     }
@@ -118,7 +118,7 @@ fn fold_lanes<T: Float>(xs: &[T], init: T, f: impl Fn(T, T) -> T + Copy) -> T {
 /// of `v · 0` that turns NaN on any NaN or infinity; then, and only then, the exact
 /// NaN-propagating fold `exact` runs again over the run.
 #[inline(always)]
-fn fold_extreme<T: Float>(
+fn fold_extreme<T: FloatElement>(
     xs: &[T],
     init: T,
     better: impl Fn(T, T) -> bool + Copy,
@@ -149,7 +149,7 @@ fn fold_extreme<T: Float>(
 /// blocks. Iterative, so it inlines into the feature-enabled loops (a recursive function
 /// would be compiled once, without AVX).
 #[inline(always)]
-fn fold_pairwise<T: Float>(xs: &[T], init: T, f: impl Fn(T, T) -> T + Copy) -> T {
+fn fold_pairwise<T: FloatElement>(xs: &[T], init: T, f: impl Fn(T, T) -> T + Copy) -> T {
     if xs.len() <= FOLD_BLOCK {
         return fold_lanes(xs, init, f);
     }
@@ -174,7 +174,7 @@ fn fold_pairwise<T: Float>(xs: &[T], init: T, f: impl Fn(T, T) -> T + Copy) -> T
 
 /// `dst[o] = fold(src[o*inner..(o+1)*inner])`.
 #[inline(always)]
-fn rows<T: Float>(kind: ReduceKind, src: &[T], inner: usize, dst: &mut [T]) {
+fn rows<T: FloatElement>(kind: ReduceKind, src: &[T], inner: usize, dst: &mut [T]) {
     let id = kind.identity::<T>();
     for (d, row) in dst.iter_mut().zip(src.chunks_exact(inner)) {
         *d = match kind {
@@ -187,7 +187,7 @@ fn rows<T: Float>(kind: ReduceKind, src: &[T], inner: usize, dst: &mut [T]) {
 }
 
 #[inline(always)]
-fn combine_into<T: Float>(acc: &mut [T], row: &[T], f: impl Fn(T, T) -> T) {
+fn combine_into<T: Copy>(acc: &mut [T], row: &[T], f: impl Fn(T, T) -> T) {
     for (a, &v) in acc.iter_mut().zip(row) {
         *a = f(*a, v);
     }
@@ -198,7 +198,7 @@ fn combine_into<T: Float>(acc: &mut [T], row: &[T], f: impl Fn(T, T) -> T) {
 /// counter (pairwise) in `scratch`, which holds `sum_levels(n_rows)` buffers of `dst.len()`.
 /// Iterative so it inlines into the feature-enabled loops.
 #[inline(always)]
-fn col_sum<T: Float>(
+fn col_sum<T: FloatElement>(
     src: &[T],
     width: usize,
     c0: usize,
@@ -244,7 +244,13 @@ fn sum_levels(n_rows: usize) -> usize {
 /// `dst[k] = fold_r src[r * width + k]` for `r < n_rows` (`width = dst.len()`); `scratch`
 /// holds `COL_CHUNK.min(width) * sum_levels(n_rows)` elements.
 #[inline(always)]
-fn columns<T: Float>(kind: ReduceKind, src: &[T], n_rows: usize, dst: &mut [T], scratch: &mut [T]) {
+fn columns<T: FloatElement>(
+    kind: ReduceKind,
+    src: &[T],
+    n_rows: usize,
+    dst: &mut [T],
+    scratch: &mut [T],
+) {
     let width = dst.len();
     let levels = sum_levels(n_rows);
     for (ci, d) in dst.chunks_mut(COL_CHUNK).enumerate() {
@@ -269,7 +275,7 @@ fn columns<T: Float>(kind: ReduceKind, src: &[T], n_rows: usize, dst: &mut [T], 
 /// One pass over `[outer, mid, inner]` reducing `mid` (`inner == 1` is a row reduction;
 /// `mid >= 1`).
 #[inline(always)]
-fn pass<T: Float>(kind: ReduceKind, src: &[T], (mid, inner): (usize, usize), dst: &mut [T]) {
+fn pass<T: FloatElement>(kind: ReduceKind, src: &[T], (mid, inner): (usize, usize), dst: &mut [T]) {
     if inner == 1 {
         rows(kind, src, mid, dst);
     } else {
@@ -331,8 +337,9 @@ macro_rules! leveled {
 leveled!(pass_f32, pass_f32_avx2, pass_f32_avx512, f32);
 leveled!(pass_f64, pass_f64_avx2, pass_f64_avx512, f64);
 
-/// Merged `(size, reduced)` blocks of `shape` without size-1 dims.
-fn blocks(shape: &[usize], axes: &[usize]) -> Vec<(usize, bool)> {
+/// Merged `(size, reduced)` blocks of `shape` without size-1 dims: adjacent dims that are
+/// both reduced or both kept are one block.
+pub(crate) fn blocks(shape: &[usize], axes: &[usize]) -> Vec<(usize, bool)> {
     let mut b: Vec<(usize, bool)> = Vec::new();
     for (i, &d) in shape.iter().enumerate() {
         if d == 1 {
@@ -349,7 +356,7 @@ fn blocks(shape: &[usize], axes: &[usize]) -> Vec<(usize, bool)> {
 
 /// Reduces one block at a time, innermost reduced block first, until none is left.
 #[track_caller]
-fn reduce_generic<T: Float>(
+fn reduce_generic<T: FloatElement>(
     kind: ReduceKind,
     src: &[T],
     shape: &[usize],

@@ -22,7 +22,8 @@
 use super::elementwise::{log1p_f32, log_f32};
 use super::simd::{Fused, Mad, SimdLevel, Split};
 use super::vmath;
-use crate::ops::unary::{float_op, RoundingMethod, SpecialFloat, UnaryOp};
+use crate::ops::unary::{float_op, RoundingMethod, UnaryOp};
+use crate::ops::FloatElement;
 
 /// Elements per block of the in-place maps (a stack copy that stays in L1).
 const BLOCK: usize = 1024;
@@ -79,7 +80,7 @@ fn sign<T: num_traits::Float>(v: T) -> T {
 /// The lane types of the slice loops, with each op's per-element kernel: the branch-free
 /// vectorizable forms for f32 ([`vmath`], `M` deciding whether multiply-adds are fused),
 /// the scalar [`float_op`] for f64 (libm per element).
-trait Lane: SpecialFloat {
+trait Lane: FloatElement {
     fn exp<M: Mad>(v: Self) -> Self;
     fn expm1<M: Mad>(v: Self) -> Self;
     fn log<M: Mad>(v: Self) -> Self;

@@ -8,13 +8,10 @@
 //! 2x2 max-pool reads each input once. The leading dims are independent and are what the
 //! threads share, when the work is big enough.
 
-use crate::ops::{SelectPrim, WindowElement};
+use super::parallel::{should_parallelize, window_ns};
+use crate::ops::{Element, SelectPrim};
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
-
-/// Element-taps (window taps x channels) above which the outer dims run in parallel: about
-/// 50 µs of one core's work (measured: below that, waking the other core costs more).
-const PARALLEL_TAPS: usize = 1 << 17;
 
 /// A window's geometry, per operand dim (as XLA's `ReduceWindow` / `SelectAndScatter`).
 ///
@@ -167,7 +164,7 @@ fn per_outer<T: Send>(
     if out.is_empty() || block == 0 {
         return;
     }
-    if plan.outer > 1 && plan.work() >= PARALLEL_TAPS {
+    if plan.outer > 1 && should_parallelize(window_ns(plan.work())) {
         out.par_chunks_mut(block)
             .enumerate()
             .for_each(|(o, b)| f(o, b));
@@ -190,7 +187,7 @@ fn per_outer<T: Send>(
 /// let y = reduce_window_extremum(&x, &w, &[1, 1, 2, 1], true);
 /// assert_eq!(y.into_raw_vec_and_offset().0, vec![5.0, 8.0]);
 /// ```
-pub fn reduce_window_extremum<T: WindowElement + Send + Sync>(
+pub fn reduce_window_extremum<T: Element + Send + Sync>(
     x: &ArrayD<T>,
     w: &Window<'_>,
     out_shape: &[usize],
@@ -212,12 +209,12 @@ pub fn reduce_window_extremum<T: WindowElement + Send + Sync>(
                     for (d, &v) in dst.iter_mut().zip(src) {
                         // Keeps a NaN already there; takes a NaN from `v`. A select, not a
                         // branch: it vectorizes and does not mispredict on random data.
-                        let keep = (*d >= v) | d.is_nan_();
+                        let keep = (*d >= v) | d.is_nan_value();
                         *d = if keep { *d } else { v };
                     }
                 } else {
                     for (d, &v) in dst.iter_mut().zip(src) {
-                        let keep = (*d <= v) | d.is_nan_();
+                        let keep = (*d <= v) | d.is_nan_value();
                         *d = if keep { *d } else { v };
                     }
                 }
@@ -229,7 +226,7 @@ pub fn reduce_window_extremum<T: WindowElement + Send + Sync>(
 }
 
 /// `n` copies of `v` in a buffer from the pool (`kernels::pool`).
-fn filled<T: WindowElement>(n: usize, v: T) -> Vec<T> {
+fn filled<T: Element>(n: usize, v: T) -> Vec<T> {
     let mut out = super::pool::take(n);
     out.resize(n, v);
     out
@@ -246,14 +243,14 @@ const SCATTER_PER_TAP: usize = 16;
 /// the first; a NaN beats any number and a NaN already chosen stays. Non-short-circuit
 /// operators keep it branch-free.
 #[inline(always)]
-fn takes<T: WindowElement, const GE: bool>(v: T, b: T) -> bool {
+fn takes<T: Element, const GE: bool>(v: T, b: T) -> bool {
     let better = if GE { v > b } else { v < b };
-    !b.is_nan_() & (v.is_nan_() | better)
+    !b.is_nan_value() & (v.is_nan_value() | better)
 }
 
 /// Fills `chosen[c]` with the index into `offs` of the chosen element of channel `c` over
 /// the window's taps `xb[off + c]`.
-fn choose_window<T: WindowElement, const GE: bool>(xb: &[T], offs: &[usize], chosen: &mut [u32]) {
+fn choose_window<T: Element, const GE: bool>(xb: &[T], offs: &[usize], chosen: &mut [u32]) {
     let inner = chosen.len();
     let full = inner / LANES * LANES;
     for c0 in (0..full).step_by(LANES) {
@@ -285,7 +282,7 @@ fn choose_window<T: WindowElement, const GE: bool>(xb: &[T], offs: &[usize], cho
 /// chosen element per channel (the first maximum or minimum in window order; a NaN beats any
 /// number and the first NaN wins), passed to `f(window index, offsets, chosen)`. Windows with
 /// no operand element are skipped.
-fn choose_each<T: WindowElement>(
+fn choose_each<T: Element>(
     plan: &Plan,
     xb: &[T],
     select: SelectPrim,
@@ -318,7 +315,7 @@ fn choose_each<T: WindowElement>(
 /// let y = select_and_gather_add(&t, &x, &w, SelectPrim::Ge, &[2]);
 /// assert_eq!(y.into_raw_vec_and_offset().0, vec![20.0, 40.0]);
 /// ```
-pub fn select_and_gather_add<T: WindowElement + Send + Sync>(
+pub fn select_and_gather_add<T: Element + Send + Sync>(
     tangents: &ArrayD<T>,
     operand: &ArrayD<T>,
     w: &Window<'_>,
@@ -359,7 +356,7 @@ pub fn select_and_gather_add<T: WindowElement + Send + Sync>(
 /// let y = select_and_scatter_add(&g, &x, &w, SelectPrim::Ge);
 /// assert_eq!(y.into_raw_vec_and_offset().0, vec![0.0, 1.0, 0.0, 2.0]);
 /// ```
-pub fn select_and_scatter_add<T: WindowElement + Send + Sync>(
+pub fn select_and_scatter_add<T: Element + Send + Sync>(
     source: &ArrayD<T>,
     operand: &ArrayD<T>,
     w: &Window<'_>,
@@ -384,13 +381,13 @@ pub fn select_and_scatter_add<T: WindowElement + Send + Sync>(
                     let k = k as u32;
                     let dst = &mut block[off..off + inner];
                     for ((d, &s), &ch) in dst.iter_mut().zip(src).zip(chosen) {
-                        *d = WindowElement::add(*d, if ch == k { s } else { T::ZERO });
+                        *d = T::xla_add(*d, if ch == k { s } else { T::ZERO });
                     }
                 }
             } else {
                 for (c, (&s, &k)) in src.iter().zip(chosen).enumerate() {
                     let d = &mut block[offs[k as usize] + c];
-                    *d = WindowElement::add(*d, s);
+                    *d = T::xla_add(*d, s);
                 }
             }
         });

@@ -3,7 +3,7 @@
 //! a monomorphized per-element function for a float op ([`with_float_op`]), which every
 //! float binary loop (eager evaluation, fused groups, in-place evaluation) goes through.
 
-use num_traits::Float;
+use super::element::FloatElement;
 
 /// A two-operand elementwise primitive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -52,7 +52,7 @@ pub trait FloatZip<F> {
 /// (add, sub, mul, div, max, min) as their own closures, so each loop is monomorphized and
 /// vectorizes; the rest through [`float_op`]. The same arithmetic as [`float_op`] either way.
 #[inline(always)]
-pub fn with_float_op<F: Float + NextAfter, Z: FloatZip<F>>(op: BinaryOp, z: Z) -> Z::Out {
+pub fn with_float_op<F: FloatElement, Z: FloatZip<F>>(op: BinaryOp, z: Z) -> Z::Out {
     use BinaryOp::*;
     match op {
         Add | AddAny => z.zip(|p, q| p + q),
@@ -101,7 +101,7 @@ pub(crate) fn min_nan<F: num_traits::Float>(p: F, q: F) -> F {
     }
 }
 
-pub(crate) fn float_op<F: num_traits::Float + NextAfter>(op: BinaryOp, p: F, q: F) -> F {
+pub(crate) fn float_op<F: FloatElement>(op: BinaryOp, p: F, q: F) -> F {
     use BinaryOp::*;
     match op {
         Add | AddAny => p + q,
@@ -114,28 +114,11 @@ pub(crate) fn float_op<F: num_traits::Float + NextAfter>(op: BinaryOp, p: F, q: 
         Min => min_nan(p, q),
         Atan2 => p.atan2(q),
         Nextafter => p.next_after(q),
-        Polygamma => F::from(polygamma_f64(
-            p.to_f64().unwrap_or(f64::NAN),
-            q.to_f64().unwrap_or(f64::NAN),
-        ))
-        .unwrap_or(F::nan()),
+        Polygamma => <F as crate::tensor::Element>::from_f64(polygamma_f64(
+            crate::tensor::Element::to_f64(p),
+            crate::tensor::Element::to_f64(q),
+        )),
         _ => unreachable!("checked by abstract_eval"),
-    }
-}
-
-/// `nextafter` from libm.
-pub trait NextAfter {
-    /// The next representable value after `self` toward `to`.
-    fn next_after(self, to: Self) -> Self;
-}
-impl NextAfter for f32 {
-    fn next_after(self, to: f32) -> f32 {
-        libm::nextafterf(self, to)
-    }
-}
-impl NextAfter for f64 {
-    fn next_after(self, to: f64) -> f64 {
-        libm::nextafter(self, to)
     }
 }
 

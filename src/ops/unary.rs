@@ -1,7 +1,7 @@
 //! The one-operand elementwise ops: the op enum and the scalar semantics every kernel of it
 //! follows (`float_op`), with the special functions the float ops need.
 
-use crate::tensor::ArrayElement;
+use super::element::FloatElement;
 use num_traits::Float;
 
 /// How `round` breaks ties (lax.RoundingMethod).
@@ -127,7 +127,7 @@ pub fn integer_pow<F: Float>(x: F, y: i32) -> F {
 
 /// One element of a float op, the scalar semantics the vectorized kernels follow (and the
 /// path for ops without one). Defined for every op that [`UnaryOp::is_float_to_float`].
-pub(crate) fn float_op<F: SpecialFloat>(op: UnaryOp, v: F) -> F {
+pub(crate) fn float_op<F: FloatElement>(op: UnaryOp, v: F) -> F {
     use UnaryOp::*;
     match op {
         Neg => -v,
@@ -181,59 +181,6 @@ pub(crate) fn float_op<F: SpecialFloat>(op: UnaryOp, v: F) -> F {
         Digamma => v.digamma(),
         StopGradient | Copy => v,
         Not | IsFinite => unreachable!("{op:?} is not a float-to-float op"),
-    }
-}
-
-/// Float math beyond `num_traits::Float`: the special functions, from `libm` where it has
-/// them.
-pub trait SpecialFloat: Float + ArrayElement {
-    /// The error function.
-    fn erf(self) -> Self;
-    /// log |Γ(x)|.
-    fn lgamma(self) -> Self;
-    /// Rounds half to even.
-    fn round_ties_even_(self) -> Self;
-    /// Inverse of `erf` on (-1, 1); ±inf at ±1, NaN outside.
-    fn erf_inv(self) -> Self {
-        <Self as crate::tensor::Element>::from_f64(erf_inv_f64(crate::tensor::Element::to_f64(
-            self,
-        )))
-    }
-    /// Digamma ψ(x) = d/dx log Γ(x).
-    fn digamma(self) -> Self {
-        <Self as crate::tensor::Element>::from_f64(digamma_f64(crate::tensor::Element::to_f64(
-            self,
-        )))
-    }
-}
-
-impl SpecialFloat for f32 {
-    #[inline]
-    fn erf(self) -> f32 {
-        libm::erff(self)
-    }
-    #[inline]
-    fn lgamma(self) -> f32 {
-        libm::lgammaf(self)
-    }
-    #[inline]
-    fn round_ties_even_(self) -> f32 {
-        self.round_ties_even()
-    }
-}
-
-impl SpecialFloat for f64 {
-    #[inline]
-    fn erf(self) -> f64 {
-        libm::erf(self)
-    }
-    #[inline]
-    fn lgamma(self) -> f64 {
-        libm::lgamma(self)
-    }
-    #[inline]
-    fn round_ties_even_(self) -> f64 {
-        self.round_ties_even()
     }
 }
 

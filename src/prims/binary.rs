@@ -15,7 +15,7 @@ use ndarray::ArrayD;
 use smallvec::smallvec;
 
 pub(crate) use crate::ops::binary::compare;
-pub use crate::ops::binary::{polygamma_f64, with_float_op, BinaryOp, FloatZip, NextAfter};
+pub use crate::ops::binary::{polygamma_f64, with_float_op, BinaryOp, FloatZip};
 
 impl BinaryOp {
     fn dtype_ok(self, d: DType) -> bool {

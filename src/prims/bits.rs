@@ -16,6 +16,7 @@ use super::binary::{broadcast_shapes, zip_map};
 use super::util::{batch_elementwise, expect_arity, text};
 use super::{ArrayOutputs, BatchAxis, Param, Prim, PrimRules};
 use crate::core::{bind, bind1, Aval, Avals, Outputs, Shape};
+use crate::kernels::parallel::{chunk_len, should_parallelize, threefry_ns};
 use crate::tensor::{ArrayData, DType, Tensor};
 use ndarray::{ArrayD, IxDyn};
 use smallvec::smallvec;
@@ -538,9 +539,6 @@ impl Src<'_> {
     }
 }
 
-/// Work (elements) above which the kernel splits over threads.
-const PAR_MIN: usize = 1 << 16;
-
 /// The threefry kernel over broadcast operands.
 fn threefry_arrays(
     k0: &ArrayD<u32>,
@@ -581,9 +579,9 @@ fn threefry_arrays(
             );
         }
     };
-    if n >= PAR_MIN && rayon::current_num_threads() > 1 {
+    if should_parallelize(threefry_ns(n)) {
         use rayon::prelude::*;
-        let chunk = n.div_ceil(rayon::current_num_threads() * 4).max(4096);
+        let chunk = chunk_len(n, 4096);
         y0.par_chunks_mut(chunk)
             .zip(y1.par_chunks_mut(chunk))
             .enumerate()

@@ -74,27 +74,28 @@ impl ConvGeneralDilated {
             check_axes(spec, nd, &format!("{name} dimension"))?;
         }
         let nsp = nd - 2;
-        for (name, len) in [
-            ("window_strides", self.window_strides.len()),
-            ("padding", self.padding.len()),
-            ("lhs_dilation", self.lhs_dilation.len()),
-            ("rhs_dilation", self.rhs_dilation.len()),
-        ] {
-            if len != nsp {
-                return Err(format!(
-                    "{name} has {len} entries but there are {nsp} spatial dimensions"
-                ));
-            }
-        }
-        for (name, v) in [
-            ("window_strides", &self.window_strides),
-            ("lhs_dilation", &self.lhs_dilation),
-            ("rhs_dilation", &self.rhs_dilation),
-        ] {
-            if v.contains(&0) {
-                return Err(format!("{name} must be positive, got {:?}", v.as_slice()));
-            }
-        }
+        check_window_params(
+            &[
+                (
+                    "window_strides",
+                    self.window_strides.len(),
+                    Some(&self.window_strides[..]),
+                ),
+                ("padding", self.padding.len(), None),
+                (
+                    "lhs_dilation",
+                    self.lhs_dilation.len(),
+                    Some(&self.lhs_dilation[..]),
+                ),
+                (
+                    "rhs_dilation",
+                    self.rhs_dilation.len(),
+                    Some(&self.rhs_dilation[..]),
+                ),
+            ],
+            nsp,
+            || format!("there are {nsp} spatial dimensions"),
+        )?;
         let (fg, bg) = (self.feature_group_count, self.batch_group_count);
         if fg == 0 {
             return Err("feature_group_count must be a positive integer, got 0".into());
@@ -472,6 +473,26 @@ fn reshape_axis_out_of(src: usize, size1: usize, x: &Tensor) -> Tensor {
     let size2 = shape[src] / size1;
     shape.splice(src..=src, [size1, size2]);
     lax::reshape(x, &shape)
+}
+
+/// Checks a windowed op's per-dim params `(name, entries, sizes that must be positive)`:
+/// each has `expected` entries (`count` says why, for the error), and no size is zero.
+pub(crate) fn check_window_params(
+    params: &[(&str, usize, Option<&[usize]>)],
+    expected: usize,
+    count: impl Fn() -> String,
+) -> Result<(), String> {
+    for &(name, len, _) in params {
+        if len != expected {
+            return Err(format!("{name} has {len} entries but {}", count()));
+        }
+    }
+    for &(name, _, sizes) in params {
+        if let Some(v) = sizes.filter(|v| v.contains(&0)) {
+            return Err(format!("{name} must be positive, got {v:?}"));
+        }
+    }
+    Ok(())
 }
 
 /// `shape[spec[2..]]`: the spatial sizes.

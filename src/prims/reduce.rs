@@ -9,6 +9,8 @@
 use super::util::{check_axes, expect_arity, instantiate, jvp_out, linear_jvp, py_tuple, sh, text};
 use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
+use crate::kernels::reduce::ReduceKind;
+use crate::ops::Element;
 use crate::prims::lax;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
 use ndarray::{ArrayD, IxDyn};
@@ -345,141 +347,35 @@ pub(crate) enum Monoid {
     Min,
 }
 
-/// Element operations needed by reductions, with XLA semantics (wrapping integer arithmetic,
-/// NaN-propagating float max/min, logical or/and as max/min on bool).
-pub(crate) trait ReduceElem: ArrayElement {
-    /// Additive identity.
-    fn zero() -> Self;
-    /// Multiplicative identity.
-    fn one() -> Self;
-    /// Identity of max: the lowest value (`-inf` for floats).
-    fn lowest() -> Self;
-    /// Identity of min: the highest value (`+inf` for floats).
-    fn highest() -> Self;
-    /// `a + b` (wrapping for integers, or for bool).
-    fn add(a: Self, b: Self) -> Self;
-    /// `a * b` (wrapping for integers, and for bool).
-    fn mul(a: Self, b: Self) -> Self;
-    /// NaN-propagating maximum.
-    fn max(a: Self, b: Self) -> Self;
-    /// NaN-propagating minimum.
-    fn min(a: Self, b: Self) -> Self;
-    /// True for a float NaN.
-    fn is_nan(self) -> bool;
-}
-
-macro_rules! impl_int_elem {
-    ($($t:ty),*) => {$(
-        impl ReduceElem for $t {
-            fn zero() -> Self { 0 }
-            fn one() -> Self { 1 }
-            fn lowest() -> Self { <$t>::MIN }
-            fn highest() -> Self { <$t>::MAX }
-            #[inline]
-            fn add(a: Self, b: Self) -> Self { a.wrapping_add(b) }
-            #[inline]
-            fn mul(a: Self, b: Self) -> Self { a.wrapping_mul(b) }
-            #[inline]
-            fn max(a: Self, b: Self) -> Self { Ord::max(a, b) }
-            #[inline]
-            fn min(a: Self, b: Self) -> Self { Ord::min(a, b) }
-            #[inline]
-            fn is_nan(self) -> bool { false }
-        }
-    )*};
-}
-impl_int_elem!(i32, u32);
-
-macro_rules! impl_float_elem {
-    ($($t:ty),*) => {$(
-        impl ReduceElem for $t {
-            fn zero() -> Self { 0.0 }
-            fn one() -> Self { 1.0 }
-            fn lowest() -> Self { <$t>::NEG_INFINITY }
-            fn highest() -> Self { <$t>::INFINITY }
-            #[inline]
-            fn add(a: Self, b: Self) -> Self { a + b }
-            #[inline]
-            fn mul(a: Self, b: Self) -> Self { a * b }
-            #[inline]
-            fn max(a: Self, b: Self) -> Self {
-                if a.is_nan() || b.is_nan() { <$t>::NAN } else if a > b { a } else { b }
-            }
-            #[inline]
-            fn min(a: Self, b: Self) -> Self {
-                if a.is_nan() || b.is_nan() { <$t>::NAN } else if a < b { a } else { b }
-            }
-            #[inline]
-            fn is_nan(self) -> bool { <$t>::is_nan(self) }
-        }
-    )*};
-}
-impl_float_elem!(f32, f64);
-
-impl ReduceElem for bool {
-    fn zero() -> Self {
-        false
-    }
-    fn one() -> Self {
-        true
-    }
-    fn lowest() -> Self {
-        false
-    }
-    fn highest() -> Self {
-        true
-    }
-    #[inline]
-    fn add(a: Self, b: Self) -> Self {
-        a | b
-    }
-    #[inline]
-    fn mul(a: Self, b: Self) -> Self {
-        a & b
-    }
-    #[inline]
-    fn max(a: Self, b: Self) -> Self {
-        a | b
-    }
-    #[inline]
-    fn min(a: Self, b: Self) -> Self {
-        a & b
-    }
-    #[inline]
-    fn is_nan(self) -> bool {
-        false
-    }
-}
-
 /// Runs `body` with the identity and operation of `m` as a monomorphic closure.
 macro_rules! with_monoid {
     ($m:expr, $T:ty, |$id:ident, $f:ident| $body:expr) => {
         match $m {
             $crate::prims::reduce::Monoid::Sum => {
                 let ($id, $f) = (
-                    <$T as $crate::prims::reduce::ReduceElem>::zero(),
-                    <$T as $crate::prims::reduce::ReduceElem>::add,
+                    <$T as $crate::ops::Element>::ZERO,
+                    <$T as $crate::ops::Element>::xla_add,
                 );
                 $body
             }
             $crate::prims::reduce::Monoid::Prod => {
                 let ($id, $f) = (
-                    <$T as $crate::prims::reduce::ReduceElem>::one(),
-                    <$T as $crate::prims::reduce::ReduceElem>::mul,
+                    <$T as $crate::ops::Element>::ONE,
+                    <$T as $crate::ops::Element>::xla_mul,
                 );
                 $body
             }
             $crate::prims::reduce::Monoid::Max => {
                 let ($id, $f) = (
-                    <$T as $crate::prims::reduce::ReduceElem>::lowest(),
-                    <$T as $crate::prims::reduce::ReduceElem>::max,
+                    <$T as $crate::ops::Element>::LOWEST,
+                    <$T as $crate::ops::Element>::xla_max,
                 );
                 $body
             }
             $crate::prims::reduce::Monoid::Min => {
                 let ($id, $f) = (
-                    <$T as $crate::prims::reduce::ReduceElem>::highest(),
-                    <$T as $crate::prims::reduce::ReduceElem>::min,
+                    <$T as $crate::ops::Element>::HIGHEST,
+                    <$T as $crate::ops::Element>::xla_min,
                 );
                 $body
             }
@@ -488,8 +384,37 @@ macro_rules! with_monoid {
 }
 pub(crate) use with_monoid;
 
+/// A float reduction kernel: `(kind, src, shape, axes, dst)`.
+type FloatReduceInto<T> = fn(ReduceKind, &[T], &[usize], &[usize], &mut [T]);
+
+/// `x` reduced over `axes` into a new array of `out_shape` by a float kernel `into` (which
+/// takes a contiguous source, so a strided `x` is copied first).
+fn float_reduce<T: Element>(
+    x: &ArrayD<T>,
+    out_shape: &[usize],
+    axes: &[usize],
+    kind: ReduceKind,
+    into: FloatReduceInto<T>,
+) -> ArrayD<T> {
+    let mut out = ArrayD::from_elem(IxDyn(out_shape), T::ZERO);
+    let dst = out
+        .as_slice_mut()
+        .expect("a new array is in standard layout");
+    match x.as_slice() {
+        Some(src) => into(kind, src, x.shape(), axes, dst),
+        None => into(
+            kind,
+            &x.iter().copied().collect::<Vec<_>>(),
+            x.shape(),
+            axes,
+            dst,
+        ),
+    }
+    out
+}
+
 fn dispatch_reduce(x: &ArrayData, axes: &[usize], out_shape: &[usize], m: Monoid) -> ArrayData {
-    use crate::kernels::reduce::{reduce_f32_into, reduce_f64_into, ReduceKind};
+    use crate::kernels::reduce::{reduce_f32_into, reduce_f64_into};
     let kind = match m {
         Monoid::Sum => ReduceKind::Sum,
         Monoid::Prod => ReduceKind::Prod,
@@ -499,78 +424,16 @@ fn dispatch_reduce(x: &ArrayData, axes: &[usize], out_shape: &[usize], m: Monoid
     // Floats: the vectorized kernels (pairwise sums, run-time AVX2/AVX-512 dispatch).
     match x {
         ArrayData::F32(a) => {
-            let mut out = ArrayD::<f32>::zeros(IxDyn(out_shape));
-            let dst = out
-                .as_slice_mut()
-                .expect("a new array is in standard layout");
-            match a.as_slice() {
-                Some(src) => reduce_f32_into(kind, src, a.shape(), axes, dst),
-                None => reduce_f32_into(
-                    kind,
-                    &a.iter().copied().collect::<Vec<_>>(),
-                    a.shape(),
-                    axes,
-                    dst,
-                ),
-            }
-            return ArrayData::F32(out);
+            return ArrayData::F32(float_reduce(a, out_shape, axes, kind, reduce_f32_into))
         }
         ArrayData::F64(a) => {
-            let mut out = ArrayD::<f64>::zeros(IxDyn(out_shape));
-            let dst = out
-                .as_slice_mut()
-                .expect("a new array is in standard layout");
-            match a.as_slice() {
-                Some(src) => reduce_f64_into(kind, src, a.shape(), axes, dst),
-                None => reduce_f64_into(
-                    kind,
-                    &a.iter().copied().collect::<Vec<_>>(),
-                    a.shape(),
-                    axes,
-                    dst,
-                ),
-            }
-            return ArrayData::F64(out);
+            return ArrayData::F64(float_reduce(a, out_shape, axes, kind, reduce_f64_into))
         }
         _ => {}
     }
     crate::dispatch_array!(x, a, T => {
         with_monoid!(m, T, |id, f| T::wrap(reduce_array(a, axes, out_shape, id, f)))
     })
-}
-
-/// Folds a non-empty contiguous slice with `f`, using eight independent accumulators for long
-/// slices (lets the compiler vectorize; all our operations are associative up to rounding).
-#[inline]
-fn fold_slice<T: Copy>(xs: &[T], f: impl Fn(T, T) -> T + Copy) -> T {
-    const LANES: usize = 8;
-    if xs.len() < 2 * LANES {
-        let mut acc = xs[0];
-        for &v in &xs[1..] {
-            acc = f(acc, v);
-        }
-        return acc;
-    }
-    let mut lanes: [T; LANES] = xs[..LANES].try_into().expect("LANES elements");
-    let chunks = xs[LANES..].chunks_exact(LANES);
-    let rest = chunks.remainder();
-    for c in chunks {
-        for (l, &v) in lanes.iter_mut().zip(c) {
-            *l = f(*l, v);
-        }
-    }
-    for &v in rest {
-        lanes[0] = f(lanes[0], v);
-    }
-    // Pairwise combination of the lanes.
-    let mut width = LANES;
-    while width > 1 {
-        width /= 2;
-        for i in 0..width {
-            lanes[i] = f(lanes[i], lanes[i + width]);
-        }
-    }
-    lanes[0]
 }
 
 /// Reduces `x` over `axes` with the monoid `(init, f)`. Size-1 dims are dropped and adjacent
@@ -591,18 +454,7 @@ fn reduce_array<T: Copy>(
     }
     let mut out = vec![init; n_out];
     if !xs.is_empty() {
-        // Merged blocks (size, reduced).
-        let mut blocks: Vec<(usize, bool)> = Vec::new();
-        for (i, &d) in x.shape().iter().enumerate() {
-            if d == 1 {
-                continue;
-            }
-            let red = axes.contains(&i);
-            match blocks.last_mut() {
-                Some((s, r)) if *r == red => *s *= d,
-                _ => blocks.push((d, red)),
-            }
-        }
+        let mut blocks = crate::kernels::reduce::blocks(x.shape(), axes);
         if blocks.is_empty() {
             blocks.push((1, false));
         }
@@ -620,7 +472,7 @@ fn reduce_array<T: Copy>(
         let mut o = 0usize;
         for row in xs.chunks_exact(inner) {
             if last_reduced {
-                out[o] = f(out[o], fold_slice(row, f));
+                out[o] = f(out[o], crate::kernels::reduce::fold_lanes(row, init, f));
             } else {
                 for (d, &v) in out[o..o + inner].iter_mut().zip(row) {
                     *d = f(*d, v);
@@ -642,7 +494,7 @@ fn reduce_array<T: Copy>(
 
 /// Flat indices of the first max (`is_max`) or min along `axis` (non-empty), row-major over
 /// the remaining dims. A NaN beats everything and the first one wins.
-fn arg_reduce<T: ReduceElem>(x: &ArrayD<T>, axis: usize, is_max: bool) -> Vec<usize> {
+fn arg_reduce<T: Element>(x: &ArrayD<T>, axis: usize, is_max: bool) -> Vec<usize> {
     let xs = x.as_slice().expect("standard layout");
     let shape = x.shape();
     let outer: usize = shape[..axis].iter().product();
@@ -653,7 +505,7 @@ fn arg_reduce<T: ReduceElem>(x: &ArrayD<T>, axis: usize, is_max: bool) -> Vec<us
         return out;
     }
     let better = |new: T, best: T| -> bool {
-        !best.is_nan() && (new.is_nan() || if is_max { new > best } else { new < best })
+        !best.is_nan_value() && (new.is_nan_value() || if is_max { new > best } else { new < best })
     };
     let mut best: Vec<T> = Vec::with_capacity(inner);
     for (o, idx) in out.chunks_exact_mut(inner).enumerate() {

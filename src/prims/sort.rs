@@ -15,6 +15,7 @@ use super::index::{GatherDimensionNumbers, GatherScatterMode};
 use super::util::{batch_at, py_bool, text};
 use super::{ArrayOutputs, BatchAxis, Param, Prim, PrimRules};
 use crate::core::{bind, Aval, Avals, Outputs, Shape};
+use crate::ops::Element;
 use crate::prims::lax;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
 use smallvec::SmallVec;
@@ -119,7 +120,7 @@ impl PrimRules for Sort {
             let r = crate::dispatch_array!(inputs[0], a, T => {
                 let mut ys = a.clone();
                 for lane in ys.as_slice_mut().expect("standard layout").chunks_exact_mut(n) {
-                    lane.sort_by(|p, q| T::key_cmp(*p, *q));
+                    lane.sort_by(|p, q| T::sort_cmp(*p, *q));
                 }
                 T::wrap(ys)
             });
@@ -128,7 +129,7 @@ impl PrimRules for Sort {
         let perm = if self.num_keys == 1 {
             crate::dispatch_array!(inputs[0], a, T => {
                 let s = a.as_slice().expect("standard layout");
-                permutation(total, n, inner, |i, j| T::key_cmp(s[i], s[j]))
+                permutation(total, n, inner, |i, j| T::sort_cmp(s[i], s[j]))
             })
         } else {
             let cmps: Vec<Box<dyn Fn(usize, usize) -> Ordering + '_>> = inputs[..self.num_keys]
@@ -268,39 +269,6 @@ fn permutation(
 fn key_comparator(a: &ArrayData) -> Box<dyn Fn(usize, usize) -> Ordering + '_> {
     crate::dispatch_array!(a, x, T => {
         let s = x.as_slice().expect("standard layout");
-        Box::new(move |i: usize, j: usize| T::key_cmp(s[i], s[j]))
+        Box::new(move |i: usize, j: usize| T::sort_cmp(s[i], s[j]))
     })
 }
-
-/// The sort order of key elements.
-trait SortKey: ArrayElement {
-    /// JAX's sort comparison (see the module docs for floats).
-    fn key_cmp(a: Self, b: Self) -> Ordering;
-}
-
-macro_rules! impl_ord_key {
-    ($($t:ty),*) => {$(
-        impl SortKey for $t {
-            #[inline]
-            fn key_cmp(a: Self, b: Self) -> Ordering { a.cmp(&b) }
-        }
-    )*};
-}
-impl_ord_key!(bool, i32, u32);
-
-macro_rules! impl_float_key {
-    ($($t:ty),*) => {$(
-        impl SortKey for $t {
-            #[inline]
-            fn key_cmp(a: Self, b: Self) -> Ordering {
-                match (a.is_nan(), b.is_nan()) {
-                    (false, false) => a.partial_cmp(&b).expect("not NaN"),
-                    (true, true) => Ordering::Equal,
-                    (true, false) => Ordering::Greater,
-                    (false, true) => Ordering::Less,
-                }
-            }
-        }
-    )*};
-}
-impl_float_key!(f32, f64);

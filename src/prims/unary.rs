@@ -9,9 +9,8 @@ use crate::prims::lax;
 use crate::tensor::{ArrayData, DType, Tensor};
 use smallvec::smallvec;
 
-pub use crate::ops::unary::{
-    digamma_f64, erf_inv_f64, FloatClass, RoundingMethod, SpecialFloat, UnaryOp,
-};
+pub use crate::ops::unary::{digamma_f64, erf_inv_f64, FloatClass, RoundingMethod, UnaryOp};
+use crate::ops::FloatElement;
 
 /// Which dtypes an op accepts.
 enum Domain {
@@ -338,7 +337,7 @@ pub fn eval_unary(op: UnaryOp, x: &ArrayData) -> ArrayData {
 
 /// A float array mapped by a slice kernel (the vectorized loops of
 /// [`crate::kernels::elementwise`]) into a new array of the same shape.
-fn float_map<F: SpecialFloat + Default>(
+fn float_map<F: FloatElement>(
     a: &ndarray::ArrayD<F>,
     kernel: impl Fn(&[F], &mut [F]),
 ) -> ndarray::ArrayD<F> {

@@ -21,7 +21,8 @@ use crate::kernels::window;
 use crate::prims::lax;
 use crate::tensor::{ArrayData, DType, Tensor};
 
-pub use crate::ops::window::{SelectPrim, WindowElement};
+pub use crate::ops::window::SelectPrim;
+use crate::ops::Element;
 use ndarray::{ArrayD, IxDyn};
 use smallvec::smallvec;
 
@@ -66,29 +67,20 @@ impl ReduceWindow {
     /// The output shape for an operand of `shape`, or what is wrong with the params.
     fn shape_rule(&self, x: &Aval) -> Result<Shape, String> {
         let nd = x.ndim();
-        for (name, len) in [
-            ("window_dimensions", self.window_dimensions.len()),
-            ("window_strides", self.window_strides.len()),
-            ("padding", self.padding.len()),
-            ("base_dilation", self.base_dilation.len()),
-            ("window_dilation", self.window_dilation.len()),
-        ] {
-            if len != nd {
-                return Err(format!(
-                    "{name} has {len} entries but the operand {x} has rank {nd}"
-                ));
-            }
+        fn sizes<'a>(name: &'a str, v: &'a [usize]) -> (&'a str, usize, Option<&'a [usize]>) {
+            (name, v.len(), Some(v))
         }
-        for (name, v) in [
-            ("window_dimensions", &self.window_dimensions),
-            ("window_strides", &self.window_strides),
-            ("base_dilation", &self.base_dilation),
-            ("window_dilation", &self.window_dilation),
-        ] {
-            if v.contains(&0) {
-                return Err(format!("{name} must be positive, got {:?}", v.as_slice()));
-            }
-        }
+        super::conv::check_window_params(
+            &[
+                sizes("window_dimensions", &self.window_dimensions),
+                sizes("window_strides", &self.window_strides),
+                ("padding", self.padding.len(), None),
+                sizes("base_dilation", &self.base_dilation),
+                sizes("window_dilation", &self.window_dilation),
+            ],
+            nd,
+            || format!("the operand {x} has rank {nd}"),
+        )?;
         if self.kind == WindowKind::Sum && x.dtype == DType::Bool {
             return Err("operand must be numeric, got bool".into());
         }
@@ -356,13 +348,13 @@ fn separable<T: Copy>(
 
 /// Evaluates the windowed reduction `p` on `x` into an array of `out_shape`: sums one dim at a
 /// time, max/min in one pass over each window (`kernels::window`).
-pub fn eval_reduce_window<T: WindowElement + Send + Sync>(
+pub fn eval_reduce_window<T: Element + Send + Sync>(
     p: &ReduceWindow,
     x: &ArrayD<T>,
     out_shape: &[usize],
 ) -> ArrayData {
     let out = match p.kind {
-        WindowKind::Sum => separable(p, x, out_shape, T::ZERO, T::add),
+        WindowKind::Sum => separable(p, x, out_shape, T::ZERO, T::xla_add),
         WindowKind::Max | WindowKind::Min => {
             let w = window::Window {
                 dimensions: &p.window_dimensions,
@@ -684,7 +676,7 @@ impl PrimRules for SelectWindow {
 impl SelectWindow {
     /// Gather or scatter over `operand` with `values` (tangents or source), in one pass over
     /// the windows (`kernels::window`).
-    fn eval_typed<T: WindowElement + Send + Sync>(
+    fn eval_typed<T: Element + Send + Sync>(
         &self,
         values: &ArrayD<T>,
         operand: &ArrayD<T>,

@@ -4,6 +4,7 @@
 //! same order as the op compositions in `samplers.rs`, so the values are bit-identical
 //! (tests/random.rs checks this); under `make_jaxpr`, `vmap` or `grad` the compositions run.
 
+use crate::kernels::parallel::{chunk_len, random_ns, should_parallelize};
 use crate::prims::bits::threefry_block;
 use crate::tensor::{DType, Tensor};
 
@@ -21,7 +22,6 @@ pub(crate) fn eager_key(key: &Tensor) -> Option<[u32; 2]> {
 }
 
 pub(crate) const LANES: usize = 16;
-const PAR_MIN: usize = 1 << 15;
 
 /// Fills `out` block by block: `f(y0, y1, vals)` maps the threefry words of counters
 /// `(0, start + i)` for 16 lanes to 16 values, of which the first `m` are kept.
@@ -124,9 +124,9 @@ where
         "random: arrays of more than 2^32 elements are not supported"
     );
     let mut out = vec![T::default(); n];
-    if n >= PAR_MIN && rayon::current_num_threads() > 1 {
+    if should_parallelize(random_ns(n)) {
         use rayon::prelude::*;
-        let chunk = n.div_ceil(rayon::current_num_threads() * 2).max(4096);
+        let chunk = chunk_len(n, 4096);
         out.par_chunks_mut(chunk)
             .enumerate()
             .for_each(|(c, o)| fill_dispatch(key, c * chunk, o, &f));
@@ -167,66 +167,5 @@ pub(crate) fn uniform_f64(y0: u32, y1: u32, lo: f64, span: f64, identity: bool) 
         y
     } else {
         lo
-    }
-}
-
-/// XLA's coefficients, written as in its source.
-#[allow(clippy::excessive_precision)]
-const LT5: [f32; 9] = [
-    2.810_226_36e-08,
-    3.432_739_39e-07,
-    -3.523_387_7e-06,
-    -4.391_506_54e-06,
-    0.000_218_580_87,
-    -0.001_253_725_03,
-    -0.004_177_681_64,
-    0.246_640_727,
-    1.501_409_41,
-];
-#[allow(clippy::excessive_precision)]
-const GE5: [f32; 9] = [
-    -0.000_200_214_257,
-    0.000_100_950_558,
-    0.001_349_343_22,
-    -0.003_673_428_44,
-    0.005_739_507_73,
-    -0.007_622_461_3,
-    0.009_438_870_47,
-    1.001_674_06,
-    2.832_976_82,
-];
-
-/// `√2 · erf_inv(u)` for 16 lanes of f32 uniforms, with the same operations as
-/// `samplers::erf_inv_f32` (branches as per-lane selects, so the polynomial and the `log1p`
-/// kernel, the same one `lax::log1p` evaluates f32 with, vectorize).
-#[inline(always)]
-pub(crate) fn normal_lanes(u: &[f32; LANES], out: &mut [f32; LANES]) {
-    let s2 = std::f64::consts::SQRT_2 as f32;
-    let mut w = [0f32; LANES];
-    for l in 0..LANES {
-        w[l] = -crate::kernels::elementwise::log1p_f32(-(u[l] * u[l]));
-    }
-    let mut lt = [false; LANES];
-    let mut ww = [0f32; LANES];
-    let mut p = [0f32; LANES];
-    for l in 0..LANES {
-        lt[l] = w[l] < 5.0;
-        ww[l] = if lt[l] { w[l] - 2.5 } else { w[l].sqrt() - 3.0 };
-        p[l] = if lt[l] { LT5[0] } else { GE5[0] };
-    }
-    for i in 1..9 {
-        for l in 0..LANES {
-            let c = if lt[l] { LT5[i] } else { GE5[i] };
-            p[l] = c + p[l] * ww[l];
-        }
-    }
-    for l in 0..LANES {
-        let x = u[l];
-        let r = if x.abs() == 1.0 {
-            x * f32::INFINITY
-        } else {
-            p[l] * x
-        };
-        out[l] = s2 * r;
     }
 }

@@ -29,6 +29,7 @@
 //! Not available: u8/u16/u64 bit widths (ferrax has no such dtypes; [`bits64_words`] gives
 //! JAX's 64-bit draws as two u32 words), and JAX's non-default "high"/"highest" Gumbel modes.
 
+mod erf_inv;
 mod fused;
 mod keys;
 mod rng_bridge;

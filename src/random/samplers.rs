@@ -1,6 +1,7 @@
 //! Samplers, each a composition of lax ops (so they trace, batch and differentiate like any
 //! other code) following `jax._src.random.core` op for op.
 
+use super::erf_inv::{erf_inv_f32_with, Lanes};
 use super::fused;
 use super::keys::{split_n, threefry_words};
 use crate::lax;
@@ -14,6 +15,16 @@ fn c(v: f64, dtype: DType) -> Tensor {
 
 fn cu(v: u32) -> Tensor {
     Tensor::scalar(v)
+}
+
+/// The smallest positive normal number of `dtype` (JAX's `jnp.finfo(dtype).tiny`), the
+/// lower end of the uniforms whose logarithm a sampler takes.
+fn smallest_normal(dtype: DType) -> f64 {
+    if dtype == DType::F32 {
+        f32::MIN_POSITIVE as f64
+    } else {
+        f64::MIN_POSITIVE
+    }
 }
 
 #[track_caller]
@@ -194,52 +205,12 @@ pub fn uniform_with(
 /// ```
 #[track_caller]
 pub fn erf_inv_f32(x: &Tensor) -> Tensor {
-    const LT5: [f64; 9] = [
-        2.810_226_36e-08,
-        3.432_739_39e-07,
-        -3.523_387_7e-06,
-        -4.391_506_54e-06,
-        0.000_218_580_87,
-        -0.001_253_725_03,
-        -0.004_177_681_64,
-        0.246_640_727,
-        1.501_409_41,
-    ];
-    const GE5: [f64; 9] = [
-        -0.000_200_214_257,
-        0.000_100_950_558,
-        0.001_349_343_22,
-        -0.003_673_428_44,
-        0.005_739_507_73,
-        -0.007_622_461_3,
-        0.009_438_870_47,
-        1.001_674_06,
-        2.832_976_82,
-    ];
-    let f = DType::F32;
     assert!(
-        x.dtype() == f,
+        x.dtype() == DType::F32,
         "erf_inv_f32: expected f32, got {}",
         x.dtype()
     );
-    let w = lax::neg(&lax::log1p(&lax::neg(&lax::mul(x, x))));
-    let lt = lax::lt(&w, &c(5.0, f));
-    let full = |v: f64| lax::broadcast_in_dim(&c(v, f), x.shape(), &[]);
-    let coef = |i: usize| lax::select_n(&lt, &[full(GE5[i]), full(LT5[i])]);
-    let w = lax::select_n(
-        &lt,
-        &[
-            lax::sub(&lax::sqrt(&w), &c(3.0, f)),
-            lax::sub(&w, &c(2.5, f)),
-        ],
-    );
-    let mut p = coef(0);
-    for i in 1..9 {
-        p = lax::add(&coef(i), &lax::mul(&p, &w));
-    }
-    let result = lax::mul(&p, x);
-    let at_one = lax::eq(&lax::abs(x), &c(1.0, f));
-    lax::select_n(&at_one, &[result, lax::mul(x, &c(f64::INFINITY, f))])
+    super::erf_inv::erf_inv_f32_with(x)
 }
 
 fn erf_inv_of(x: &Tensor) -> Tensor {
@@ -284,11 +255,12 @@ pub fn normal_with(key: &Tensor, shape: &[usize], dtype: DType) -> Tensor {
             let (lo32, span) = (lo as f32, (1.0 - lo as f32 as f64) as f32);
             let n = shape.iter().product();
             let v = fused::generate_blocks(k, n, |y0, y1, out: &mut [f32; fused::LANES]| {
-                let mut u = [0f32; fused::LANES];
-                for l in 0..fused::LANES {
-                    u[l] = fused::uniform_f32(y0[l] ^ y1[l], lo32, span, false);
-                }
-                fused::normal_lanes(&u, out);
+                let u = Lanes(std::array::from_fn(|l| {
+                    fused::uniform_f32(y0[l] ^ y1[l], lo32, span, false)
+                }));
+                let r = erf_inv_f32_with(&u);
+                let s2 = std::f64::consts::SQRT_2 as f32;
+                *out = std::array::from_fn(|l| s2 * r.0[l]);
             });
             return Tensor::from_vec(v, shape);
         }
@@ -410,12 +382,7 @@ pub fn randint(key: &Tensor, shape: &[usize], minval: i64, maxval: i64) -> Tenso
 #[track_caller]
 pub fn gumbel(key: &Tensor, shape: &[usize], dtype: DType) -> Tensor {
     check_float(dtype, "gumbel");
-    let tiny = if dtype == DType::F32 {
-        f32::MIN_POSITIVE as f64
-    } else {
-        f64::MIN_POSITIVE
-    };
-    let u = uniform_with(key, shape, dtype, tiny, 1.0);
+    let u = uniform_with(key, shape, dtype, smallest_normal(dtype), 1.0);
     lax::neg(&lax::log(&lax::neg(&lax::log(&u))))
 }
 
@@ -464,12 +431,7 @@ pub fn laplace(key: &Tensor, shape: &[usize], dtype: DType) -> Tensor {
 #[track_caller]
 pub fn logistic(key: &Tensor, shape: &[usize], dtype: DType) -> Tensor {
     check_float(dtype, "logistic");
-    let tiny = if dtype == DType::F32 {
-        f32::MIN_POSITIVE as f64
-    } else {
-        f64::MIN_POSITIVE
-    };
-    let u = uniform_with(key, shape, dtype, tiny, 1.0);
+    let u = uniform_with(key, shape, dtype, smallest_normal(dtype), 1.0);
     lax::sub(&lax::log(&u), &lax::log1p(&lax::neg(&u)))
 }
 

@@ -1,6 +1,6 @@
 //! Parameters to and from safetensors files, named by pytree key paths, written atomically.
 
-use crate::tensor::{DType, Tensor};
+use crate::tensor::{ArrayElement, DType, Tensor};
 use crate::tree::{tree_flatten_with_path, PyTree};
 use safetensors::tensor::{Dtype as StDtype, Metadata, TensorInfo, TensorView};
 use std::collections::{BTreeMap, HashMap};
@@ -148,28 +148,15 @@ fn st_dtype(d: DType) -> StDtype {
 }
 
 fn le_bytes(t: &Tensor) -> Vec<u8> {
+    fn words<T: ArrayElement, const N: usize>(t: &Tensor, f: fn(T) -> [u8; N]) -> Vec<u8> {
+        t.to_vec::<T>().into_iter().flat_map(f).collect()
+    }
     match t.dtype() {
         DType::Bool => t.to_vec::<bool>().into_iter().map(u8::from).collect(),
-        DType::I32 => t
-            .to_vec::<i32>()
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect(),
-        DType::U32 => t
-            .to_vec::<u32>()
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect(),
-        DType::F32 => t
-            .to_vec::<f32>()
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect(),
-        DType::F64 => t
-            .to_vec::<f64>()
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect(),
+        DType::I32 => words(t, i32::to_le_bytes),
+        DType::U32 => words(t, u32::to_le_bytes),
+        DType::F32 => words(t, f32::to_le_bytes),
+        DType::F64 => words(t, f64::to_le_bytes),
     }
 }
 

@@ -101,33 +101,25 @@ impl<T: PyTree> PyTree for Option<T> {
     }
 }
 
-impl<T: PyTree> PyTree for Box<T> {
-    #[inline]
-    fn flatten_into(&self, leaves: &mut Vec<Tensor>) {
-        (**self).flatten_into(leaves)
-    }
-    #[inline]
-    fn treedef_into(&self, def: &mut TreeDefBuilder) {
-        (**self).treedef_into(def)
-    }
-    fn unflatten_from(def: &Subtree, leaves: &mut dyn Iterator<Item = Tensor>) -> Self {
-        Box::new(T::unflatten_from(def, leaves))
-    }
+/// A box or shared pointer is the tree it points to.
+macro_rules! pointer_pytree {
+    ($($p:ident),*) => {$(
+        impl<T: PyTree> PyTree for $p<T> {
+            #[inline]
+            fn flatten_into(&self, leaves: &mut Vec<Tensor>) {
+                (**self).flatten_into(leaves)
+            }
+            #[inline]
+            fn treedef_into(&self, def: &mut TreeDefBuilder) {
+                (**self).treedef_into(def)
+            }
+            fn unflatten_from(def: &Subtree, leaves: &mut dyn Iterator<Item = Tensor>) -> Self {
+                $p::new(T::unflatten_from(def, leaves))
+            }
+        }
+    )*};
 }
-
-impl<T: PyTree> PyTree for Arc<T> {
-    #[inline]
-    fn flatten_into(&self, leaves: &mut Vec<Tensor>) {
-        (**self).flatten_into(leaves)
-    }
-    #[inline]
-    fn treedef_into(&self, def: &mut TreeDefBuilder) {
-        (**self).treedef_into(def)
-    }
-    fn unflatten_from(def: &Subtree, leaves: &mut dyn Iterator<Item = Tensor>) -> Self {
-        Arc::new(T::unflatten_from(def, leaves))
-    }
-}
+pointer_pytree!(Box, Arc);
 
 impl<T: PyTree> PyTree for BTreeMap<String, T> {
     fn flatten_into(&self, leaves: &mut Vec<Tensor>) {

@@ -5,9 +5,12 @@
 //! features] x [features, taps * out_features]`, one gemm per image block) and every
 //! `(input position, tap)` product row is added to the output position it lands on.
 
-use super::{block_rows, gemm_block, ConvElement, HOLE, PARALLEL_WORK};
+use super::super::matmul::gemm_block;
+use super::super::parallel::{gemm_ns, should_parallelize};
+use super::{block_rows, HOLE};
 use crate::ops::strides;
 use crate::ops::ConvGeneralDilated;
+use crate::ops::Element;
 use rayon::prelude::*;
 
 /// True when the scatter form applies and multiplies less than the gather form: no
@@ -70,7 +73,7 @@ fn targets(
 /// channels-last kernel `rhs` (`[k_sp..., features, out_features]`) in scatter form, as a
 /// row-major `[images, out_sp..., out_features]` vector.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn conv<T: ConvElement>(
+pub(super) fn conv<T: Element>(
     lhs: &[T],
     rhs: &[T],
     p: &ConvGeneralDilated,
@@ -107,6 +110,7 @@ pub(super) fn conv<T: ConvElement>(
             let rows = xb.min(xs - x0);
             z.resize(rows * row, T::default());
             gemm_block(
+                "conv",
                 (rows, row, features),
                 z,
                 row,
@@ -121,7 +125,7 @@ pub(super) fn conv<T: ConvElement>(
                     if y != HOLE {
                         let d = &mut dst[y * out_features..(y + 1) * out_features];
                         for (a, &b) in d.iter_mut().zip(zt) {
-                            *a = T::add(*a, b);
+                            *a = T::xla_add(*a, b);
                         }
                     }
                 }
@@ -129,7 +133,7 @@ pub(super) fn conv<T: ConvElement>(
         }
     };
     let work = images * xs * features * row;
-    if images > 1 && work >= PARALLEL_WORK {
+    if images > 1 && should_parallelize(gemm_ns(work)) {
         out.par_chunks_mut(ys * out_features)
             .enumerate()
             .for_each_init(Vec::new, |z, (n, dst)| image(n, dst, z));

@@ -2,6 +2,7 @@
 //! and `scatter-add` on arrays.
 
 use super::{GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers};
+use crate::ops::next_index;
 use crate::prims::util::strides;
 use crate::tensor::{ArrayData, ArrayElement, DType, Element};
 use ndarray::{ArrayD, IxDyn};
@@ -25,18 +26,6 @@ fn clamp_start(start: i64, size: usize, window: usize) -> usize {
     start.clamp(0, hi) as usize
 }
 
-/// Advances a row-major multi-index over `shape`; returns false after the last one.
-fn next_index(idx: &mut [usize], shape: &[usize]) -> bool {
-    for d in (0..shape.len()).rev() {
-        idx[d] += 1;
-        if idx[d] < shape[d] {
-            return true;
-        }
-        idx[d] = 0;
-    }
-    false
-}
-
 /// Flat offsets (under `strides`) of every position of a window of `shape`, row-major.
 fn window_offsets(shape: &[usize], strides: &[usize]) -> Vec<usize> {
     let n: usize = shape.iter().product();
@@ -51,6 +40,39 @@ fn window_offsets(shape: &[usize], strides: &[usize]) -> Vec<usize> {
             return out;
         }
     }
+}
+
+/// The window of a gather or scatter over an operand with strides `operand_strides`: the
+/// operand offsets of the window's elements (row-major over the `kept` operand dims, sized
+/// by `window`), and per dim of the gathered (or update) array of rank `rank`, whether it
+/// is a window dim (`window_dims`) or a batch dim, with its stride in that window or batch
+/// index (the batch dims being the index array's, without its last).
+fn window_layout(
+    kept: &[usize],
+    window: &[usize],
+    operand_strides: &[usize],
+    indices_shape: &[usize],
+    rank: usize,
+    window_dims: &[usize],
+) -> (Vec<usize>, Vec<(bool, usize)>) {
+    let win_shape: Vec<usize> = kept.iter().map(|&d| window[d]).collect();
+    let win_strides: Vec<usize> = kept.iter().map(|&d| operand_strides[d]).collect();
+    let woffs = window_offsets(&win_shape, &win_strides);
+    let bstr = strides(&indices_shape[..indices_shape.len() - 1]);
+    let wstr = strides(&win_shape);
+    let (mut bi, mut wi) = (0usize, 0usize);
+    let contrib = (0..rank)
+        .map(|i| {
+            if window_dims.contains(&i) {
+                wi += 1;
+                (true, wstr[wi - 1])
+            } else {
+                bi += 1;
+                (false, bstr[bi - 1])
+            }
+        })
+        .collect();
+    (woffs, contrib)
 }
 
 fn slice_of<T>(a: &ArrayD<T>) -> &[T] {
@@ -183,24 +205,14 @@ pub fn eval_gather(
     let kept: Vec<usize> = (0..rank)
         .filter(|d| !dn.collapsed_slice_dims.contains(d) && !dn.operand_batching_dims.contains(d))
         .collect();
-    let win_shape: Vec<usize> = kept.iter().map(|&d| slice_sizes[d]).collect();
-    let win_strides: Vec<usize> = kept.iter().map(|&d| st[d]).collect();
-    let woffs = window_offsets(&win_shape, &win_strides);
-    // Per output dim: its stride in the (batch index, window index) it contributes to.
-    let bstr = strides(&indices.shape()[..indices.shape().len() - 1]);
-    let wstr = strides(&win_shape);
-    let (mut bi, mut wi) = (0usize, 0usize);
-    let contrib: Vec<(bool, usize)> = (0..out_shape.len())
-        .map(|i| {
-            if dn.offset_dims.contains(&i) {
-                wi += 1;
-                (true, wstr[wi - 1])
-            } else {
-                bi += 1;
-                (false, bstr[bi - 1])
-            }
-        })
-        .collect();
+    let (woffs, contrib) = window_layout(
+        &kept,
+        slice_sizes,
+        &st,
+        indices.shape(),
+        out_shape.len(),
+        &dn.offset_dims,
+    );
     let n: usize = out_shape.iter().product();
     crate::dispatch_array!(operand, a, T => {
         let src = slice_of(a);
@@ -226,32 +238,8 @@ pub fn eval_gather(
     })
 }
 
-/// Element addition for scatter-add (integers wrap, as XLA).
-trait AddWrapping: Copy {
-    fn add_wrapping(self, other: Self) -> Self;
-}
-impl AddWrapping for f32 {
-    fn add_wrapping(self, o: f32) -> f32 {
-        self + o
-    }
-}
-impl AddWrapping for f64 {
-    fn add_wrapping(self, o: f64) -> f64 {
-        self + o
-    }
-}
-impl AddWrapping for i32 {
-    fn add_wrapping(self, o: i32) -> i32 {
-        self.wrapping_add(o)
-    }
-}
-impl AddWrapping for u32 {
-    fn add_wrapping(self, o: u32) -> u32 {
-        self.wrapping_add(o)
-    }
-}
-
-fn scatter_add_typed<T: ArrayElement + AddWrapping>(
+/// Scatter-add of one element type (integers wrap, as XLA's).
+fn scatter_add_typed<T: crate::ops::Element>(
     a: &ArrayD<T>,
     u: &ArrayD<T>,
     starts: &[Option<usize>],
@@ -274,7 +262,7 @@ fn scatter_add_typed<T: ArrayElement + AddWrapping>(
             }
             if let Some(base) = starts[b] {
                 let p = base + woffs[w];
-                dst[p] = dst[p].add_wrapping(v);
+                dst[p] = T::xla_add(dst[p], v);
             }
             next_index(&mut idx, ushape);
         }
@@ -316,23 +304,14 @@ pub fn eval_scatter_add(
         mode == GatherScatterMode::Clip,
     );
     let st = strides(&oshape);
-    let win_shape: Vec<usize> = kept.iter().map(|&d| window[d]).collect();
-    let win_strides: Vec<usize> = kept.iter().map(|&d| st[d]).collect();
-    let woffs = window_offsets(&win_shape, &win_strides);
-    let bstr = strides(&indices.shape()[..indices.shape().len() - 1]);
-    let wstr = strides(&win_shape);
-    let (mut bi, mut wi) = (0usize, 0usize);
-    let contrib: Vec<(bool, usize)> = (0..ushape.len())
-        .map(|i| {
-            if dn.update_window_dims.contains(&i) {
-                wi += 1;
-                (true, wstr[wi - 1])
-            } else {
-                bi += 1;
-                (false, bstr[bi - 1])
-            }
-        })
-        .collect();
+    let (woffs, contrib) = window_layout(
+        &kept,
+        &window,
+        &st,
+        indices.shape(),
+        ushape.len(),
+        &dn.update_window_dims,
+    );
     match (operand, updates) {
         (ArrayData::F32(a), ArrayData::F32(u)) => {
             scatter_add_typed(a, u, &starts, &contrib, &woffs)

@@ -1,0 +1,87 @@
+//! The one cost model that decides when work goes parallel. Every kernel states its work as
+//! an estimated single-thread time in **nanoseconds** (one function per kind of work below)
+//! and asks [`should_parallelize`]; the threshold, [`PARALLEL_MIN_NS`], is one number for
+//! all of them. Splitting pays only when the work is well above the cost of waking the
+//! other threads (tens of µs from outside the pool, plus their spin-yield while idle), so a
+//! small step stays on the calling thread.
+//!
+//! The per-kind rates are single-core throughputs of this crate's own kernels on the x86-64
+//! machines it is tuned on; they only need to be right within a small factor, since they
+//! place one crossover each.
+//!
+//! ```
+//! use ferrax::internals::kernels::parallel::{gemm_ns, should_parallelize, window_ns};
+//! assert!(!should_parallelize(gemm_ns(64 * 64 * 64)));
+//! assert_eq!(window_ns(1 << 17), gemm_ns(1 << 23)); // both at the crossover
+//! ```
+
+/// Estimated single-thread time (ns) from which work runs on all threads.
+pub const PARALLEL_MIN_NS: f64 = 60_000.0;
+
+// The rates, as ns per unit of work: 2^23 multiply-adds, 2^17 window taps and 2^15 random
+// values each take about PARALLEL_MIN_NS on one core (each quotient is exact in binary, so
+// the crossovers fall on those counts exactly).
+/// ns per multiply-add of a gemm-backed product (matmul, the convolutions' blocks).
+const NS_PER_MAC: f64 = PARALLEL_MIN_NS / (1u64 << 23) as f64;
+/// ns per window tap (one compare or add per channel element).
+const NS_PER_TAP: f64 = PARALLEL_MIN_NS / (1u64 << 17) as f64;
+/// ns per random value (threefry of one counter plus the sampler's arithmetic).
+const NS_PER_RANDOM: f64 = PARALLEL_MIN_NS / (1u64 << 15) as f64;
+/// ns per threefry hash alone (broadcast keys and counters, no sampler after it): about half
+/// of a random value's.
+const NS_PER_THREEFRY: f64 = PARALLEL_MIN_NS / (1u64 << 16) as f64;
+/// ns per element and op of a fused elementwise group (vectorized loops over L1-resident
+/// chunks, measured on the MLP and Adam groups).
+const NS_PER_FUSED_OP: f64 = 0.15;
+/// ns per element and operand (input or output) of a fused group: its memory traffic.
+const NS_PER_FUSED_OPERAND: f64 = 0.3;
+
+/// The time of `macs` multiply-adds in a matrix product or convolution.
+#[inline]
+pub fn gemm_ns(macs: usize) -> f64 {
+    macs as f64 * NS_PER_MAC
+}
+
+/// The time of `taps` window taps (each tap one compare or add per channel element).
+#[inline]
+pub fn window_ns(taps: usize) -> f64 {
+    taps as f64 * NS_PER_TAP
+}
+
+/// The time of drawing `n` random values.
+#[inline]
+pub fn random_ns(n: usize) -> f64 {
+    n as f64 * NS_PER_RANDOM
+}
+
+/// The time of hashing `n` counters with threefry2x32.
+#[inline]
+pub fn threefry_ns(n: usize) -> f64 {
+    n as f64 * NS_PER_THREEFRY
+}
+
+/// The time of a fused elementwise group of `ops` ops over `n` elements reading and writing
+/// `operands` arrays.
+#[inline]
+pub fn fused_ns(n: usize, ops: usize, operands: usize) -> f64 {
+    n as f64 * (NS_PER_FUSED_OP * ops as f64 + NS_PER_FUSED_OPERAND * operands as f64)
+}
+
+/// Whether work estimated at `cost_ns` single-thread nanoseconds should be split across
+/// threads: it is above [`PARALLEL_MIN_NS`] and there is more than one thread to split over.
+#[inline]
+pub fn should_parallelize(cost_ns: f64) -> bool {
+    cost_ns >= PARALLEL_MIN_NS && rayon::current_num_threads() > 1
+}
+
+/// The length of the pieces `n` items are split into for a parallel loop: two per thread (so
+/// one slow piece does not hold the others up for long), at least `min_len` items each.
+///
+/// ```
+/// use ferrax::internals::kernels::parallel::chunk_len;
+/// assert!(chunk_len(10, 4096) == 4096);
+/// ```
+#[inline]
+pub fn chunk_len(n: usize, min_len: usize) -> usize {
+    n.div_ceil(rayon::current_num_threads() * 2).max(min_len)
+}
