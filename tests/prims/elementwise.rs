@@ -180,7 +180,7 @@ fn panic_message<R>(needles: &[&str], f: impl FnOnce() -> R) -> Caught {
 fn assert_panics<R>(needles: &[&str], f: impl FnOnce() -> R) -> Caught {
     let c = panic_message(needles, f);
     assert!(
-        c.file.ends_with("prims_elementwise.rs"),
+        c.file.ends_with("prims/elementwise.rs"),
         "panic location {}:{} is not the caller's file (message: {})",
         c.file,
         c.line,
