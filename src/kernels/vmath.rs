@@ -2,7 +2,7 @@
 //! portable loop (separate multiply and add) and the FMA-compiled ones. Every `if` here is a
 //! per-lane select, so a loop of them vectorizes; no libm calls, no `round` (a libm call on
 //! baseline x86-64). Polynomial coefficients were fitted for these ranges (weighted minimax,
-//! Lawson's iteration in mpmath; `tests/kernels_accuracy.rs` measures the results).
+//! Lawson's iteration in mpmath; `tests/prims/kernels_accuracy.rs` measures the results).
 
 use super::simd::Mad;
 

@@ -149,7 +149,7 @@ pub(crate) fn fold(jaxpr: &Jaxpr, consts: &[Tensor], new_consts_ok: bool) -> (Ja
 
 /// [`Rewriter::splat`], but `None` for a variable bound by an operand-less equation (`iota`,
 /// `axis_index`): `Rewriter::splat` reads its defining equation's first operand, which
-/// panics for those (found by `tests/jit_equals_eager_families.rs`: `iota + x` under `jit`).
+/// panics for those (found by `tests/jit/equals_eager_families.rs`: `iota + x` under `jit`).
 pub(super) fn splat(r: &Rewriter, a: &Atom) -> Option<Tensor> {
     if r.def(a).is_some_and(|e| e.inputs.is_empty()) {
         return None;

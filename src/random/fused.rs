@@ -2,7 +2,7 @@
 //! `normal` run as one fused pass (threefry of the counters, then the sampler's arithmetic,
 //! per element) instead of one kernel per op. They compute the same float operations in the
 //! same order as the op compositions in `samplers.rs`, so the values are bit-identical
-//! (tests/random.rs checks this); under `make_jaxpr`, `vmap` or `grad` the compositions run.
+//! (tests/nn/random.rs checks this); under `make_jaxpr`, `vmap` or `grad` the compositions run.
 
 use crate::kernels::parallel::{chunk_len, random_ns, should_parallelize};
 use crate::prims::bits::threefry_block;

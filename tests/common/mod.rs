@@ -1,6 +1,7 @@
-//! Helpers shared by the test binaries: `mod common;` at the top of a test file, then
-//! `use common::close::assert_close;` and so on. (Cargo compiles `tests/common/mod.rs` only
-//! as a module of the binaries that declare it, never as a test binary of its own.)
+//! Helpers shared by the test binaries: `#[path = "../common/mod.rs"] mod common;` once in a
+//! binary's `main.rs`, then `use crate::common;` and `use common::close::assert_close;` and so
+//! on in its modules. (Cargo compiles `tests/common/mod.rs` only as a module of the binaries
+//! that declare it, never as a test binary of its own.)
 //!
 //! - [`close`]: element-wise comparison of floats with a tolerance, naming the index and both
 //!   values when they differ.
@@ -8,7 +9,7 @@
 //! - [`rng`]: splitmix64, a tiny deterministic generator so one proptest seed describes a
 //!   whole random case.
 //! - [`gather_cases`]: random valid gathers (operand shape, dimension numbers, slice sizes,
-//!   indices), for the gather/scatter tests of `prims_index`, `ad_index` and `vmap_index`.
+//!   indices), for the gather/scatter tests of `prims/index`, `ad/index` and `vmap/index`.
 //! - [`strategies`]: proptest strategies (`distinct` values).
 //! - [`tempdir`]: a fresh directory per test, removed on drop.
 

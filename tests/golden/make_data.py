@@ -1,4 +1,4 @@
-"""Prints the expected per-epoch shuffles for tests/data.rs (JAX 0.10.2, CPU): epoch e of
+"""Prints the expected per-epoch shuffles for tests/nn/data.rs (JAX 0.10.2, CPU): epoch e of
 `ferrax::data::Batches::shuffle(key)` uses jax.random.permutation(fold_in(key, e), n).
 Run from the repository root and paste the output into `JAX_PERMUTATIONS`:
 

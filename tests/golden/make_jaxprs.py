@@ -1,5 +1,5 @@
 """Regenerates tests/golden/jaxprs.txt: what JAX 0.10.2 prints for the functions that
-tests/golden_jaxprs.rs traces with ferrax.
+tests/jit/golden_jaxprs.rs traces with ferrax.
 
     pip install jax==0.10.2 && python3 tests/golden/make_jaxprs.py > tests/golden/jaxprs.txt
 

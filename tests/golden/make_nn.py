@@ -1,5 +1,5 @@
 """Writes tests/golden/nn.txt: jax.nn.initializers outputs (JAX 0.10.2, CPU, default
-partitionable threefry) for tests/nn_init.rs. Run from the repository root:
+partitionable threefry) for tests/nn/init.rs. Run from the repository root:
 
     python3 tests/golden/make_nn.py
 

@@ -1,4 +1,4 @@
-"""Generates tests/golden/optim.txt: optax's own numbers for tests/optim.rs and tests/losses.rs.
+"""Generates tests/golden/optim.txt: optax's own numbers for tests/nn/optim.rs and tests/nn/losses.rs.
 
 Run with JAX 0.10.2 and optax 0.2.8 (`pip install optax==0.2.8`, which keeps jax 0.10.2):
 

@@ -1,5 +1,5 @@
 """Writes tests/golden/random.txt: expected jax.random outputs (JAX 0.10.2, CPU, default
-partitionable threefry) for tests/random.rs. Run from the repository root:
+partitionable threefry) for tests/nn/random.rs. Run from the repository root:
 
     python3 tests/golden/make_random.py
 

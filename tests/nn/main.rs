@@ -1,0 +1,16 @@
+//! The deep-learning layer: initializers, layers, recurrent cells, losses, optimizers,
+//! training, data loading and the PRNG. One binary for the former `nn_*`, `losses`, `optim`,
+//! `train`, `data` and `random` test files.
+
+#[path = "../common/mod.rs"]
+mod common;
+mod optim_golden;
+
+mod data;
+mod init;
+mod layers;
+mod losses;
+mod optim;
+mod random;
+mod sequence;
+mod train;

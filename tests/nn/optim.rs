@@ -1,0 +1,671 @@
+//! `ferrax::optim` against optax's own numbers (tests/golden/optim.txt, made by
+//! tests/golden/make_optim.py with optax 0.2.8), against hand-written f64 references of optax's
+//! update rules, a jitted training step traced once, and small problems each optimizer solves.
+
+use crate::optim_golden;
+use ferrax::optim::{self, AdamOptions, GradientTransformation, Mask, OptState, RmsPropOptions};
+use ferrax::prelude::*;
+use ferrax::transforms::{JitOptions, Jitted};
+
+use optim_golden::{g, tensor};
+
+type Params = (Tensor, Tensor);
+const STEPS: usize = 5;
+
+fn params0(dtype: DType) -> Params {
+    (tensor("params_w", dtype), tensor("params_b", dtype))
+}
+
+fn grads(t: usize, dtype: DType) -> Params {
+    (
+        tensor(&format!("grad{t}_w"), dtype),
+        tensor(&format!("grad{t}_b"), dtype),
+    )
+}
+
+fn flat(p: &Params) -> Vec<f64> {
+    let mut v = p.0.cast(DType::F64).to_vec::<f64>();
+    v.extend(p.1.cast(DType::F64).to_vec::<f64>());
+    v
+}
+
+use crate::common;
+use common::close::assert_allclose as assert_close;
+
+/// The optimizers of the golden file, built with ferrax's API.
+fn optimizers() -> Vec<(&'static str, GradientTransformation)> {
+    vec![
+        ("sgd", optim::sgd(0.1, None, false)),
+        ("sgd_momentum", optim::sgd(0.1, 0.9, false)),
+        ("sgd_nesterov", optim::sgd(0.1, 0.9, true)),
+        ("adam", optim::adam(0.01)),
+        (
+            "adam_eps_root",
+            optim::adam_with(
+                0.01,
+                AdamOptions {
+                    b1: 0.8,
+                    b2: 0.99,
+                    eps: 1e-6,
+                    eps_root: 1e-8,
+                    nesterov: false,
+                },
+            ),
+        ),
+        ("nadam", optim::nadam(0.01)),
+        ("adamw", optim::adamw(0.01)),
+        (
+            "adamw_masked",
+            optim::adamw_with(
+                0.01,
+                AdamOptions::default(),
+                0.1,
+                Some(Mask::from_leaves(vec![true, false])),
+            ),
+        ),
+        ("rmsprop", optim::rmsprop(0.01)),
+        (
+            "rmsprop_centered_momentum",
+            optim::rmsprop_with(
+                0.01,
+                RmsPropOptions {
+                    centered: true,
+                    momentum: Some(0.9),
+                    ..Default::default()
+                },
+            ),
+        ),
+        (
+            "rmsprop_options",
+            optim::rmsprop_with(
+                0.01,
+                RmsPropOptions {
+                    decay: 0.95,
+                    eps: 1e-4,
+                    initial_scale: 0.1,
+                    eps_in_sqrt: false,
+                    bias_correction: true,
+                    momentum: Some(0.5),
+                    nesterov: true,
+                    centered: false,
+                },
+            ),
+        ),
+        ("adagrad", optim::adagrad(0.1)),
+        (
+            "clip_adam",
+            optim::chain(vec![optim::clip_by_global_norm(2.0), optim::adam(0.01)]),
+        ),
+        (
+            "adam_warmup_cosine",
+            optim::adam(optim::warmup_cosine_decay_schedule(
+                0.0, 0.01, 2, 5, 0.001, 1.0,
+            )),
+        ),
+        (
+            "sgd_exp_decay",
+            optim::sgd(
+                optim::exponential_decay(0.1, 2, 0.5, 0, true, None),
+                0.9,
+                false,
+            ),
+        ),
+    ]
+}
+
+/// Runs `opt` for the golden steps; returns each step's flat updates and the final params.
+fn run(opt: &GradientTransformation, dtype: DType) -> (Vec<Vec<f64>>, Vec<f64>) {
+    let mut params = params0(dtype);
+    let mut state = opt.init(&params);
+    let mut ups = vec![];
+    for t in 0..STEPS {
+        let (u, s) = opt.update(&grads(t, dtype), &state, &params);
+        assert_eq!(u.0.dtype(), dtype);
+        params = optim::apply_updates(&params, &u);
+        state = s;
+        ups.push(flat(&u));
+    }
+    (ups, flat(&params))
+}
+
+fn golden_flat(prefix: &str) -> Vec<f64> {
+    let mut v = g(&format!("{prefix}_w")).vals.clone();
+    v.extend(&g(&format!("{prefix}_b")).vals);
+    v
+}
+
+#[test]
+fn every_optimizer_matches_optax_for_five_steps() {
+    for (name, opt) in optimizers() {
+        let (ups, fin) = run(&opt, DType::F32);
+        for (t, u) in ups.iter().enumerate() {
+            let want = golden_flat(&format!("{name}_u{t}"));
+            // f32 arithmetic with XLA's op order but other kernels (pow, rsqrt): within a few ulps,
+            // up to ~1e-6 where centered RMSProp's ν - μ² cancels.
+            let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            assert_close(u, &want, 1e-6, 1e-7 * scale, &format!("{name} step {t}"));
+        }
+        assert_close(
+            &fin,
+            &golden_flat(&format!("{name}_final")),
+            1e-6,
+            1e-7,
+            &format!("{name} final params"),
+        );
+    }
+}
+
+// ------------------------------------------------------------------ f64 references
+
+/// One reference update: (step, gradient, params) -> new params.
+type ReferenceStep = Box<dyn FnMut(usize, &[f64], &[f64]) -> Vec<f64>>;
+
+/// Optax's update rules written out in plain f64, one optimizer at a time.
+struct Reference {
+    step: ReferenceStep,
+}
+
+fn ema(m: &mut [f64], g: &[f64], decay: f64, pow: i32) {
+    for (m, g) in m.iter_mut().zip(g) {
+        *m = (1.0 - decay) * g.powi(pow) + decay * *m;
+    }
+}
+
+fn ref_sgd(lr: fn(usize) -> f64, momentum: Option<f64>, nesterov: bool, n: usize) -> Reference {
+    let mut tr = vec![0.0; n];
+    Reference {
+        step: Box::new(move |t, g, _p| {
+            let mut u = g.to_vec();
+            if let Some(m) = momentum {
+                for i in 0..n {
+                    tr[i] = g[i] + m * tr[i];
+                    u[i] = if nesterov { g[i] + m * tr[i] } else { tr[i] };
+                }
+            }
+            u.iter().map(|u| -lr(t) * u).collect()
+        }),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn ref_adam(
+    lr: fn(usize) -> f64,
+    b1: f64,
+    b2: f64,
+    eps: f64,
+    eps_root: f64,
+    nesterov: bool,
+    wd: Option<(f64, Vec<bool>)>,
+    clip: Option<f64>,
+) -> Reference {
+    let (mut mu, mut nu) = (vec![], vec![]);
+    Reference {
+        step: Box::new(move |t, g, p| {
+            let mut g = g.to_vec();
+            if let Some(c) = clip {
+                let norm = g.iter().map(|x| x * x).sum::<f64>().sqrt();
+                if norm >= c {
+                    g.iter_mut().for_each(|x| *x = *x / norm * c);
+                }
+            }
+            if mu.is_empty() {
+                mu = vec![0.0; g.len()];
+                nu = vec![0.0; g.len()];
+            }
+            ema(&mut mu, &g, b1, 1);
+            ema(&mut nu, &g, b2, 2);
+            let c = (t + 1) as i32;
+            (0..g.len())
+                .map(|i| {
+                    let m_hat = if nesterov {
+                        b1 * mu[i] / (1.0 - b1.powi(c + 1)) + (1.0 - b1) * g[i] / (1.0 - b1.powi(c))
+                    } else {
+                        mu[i] / (1.0 - b1.powi(c))
+                    };
+                    let v_hat = nu[i] / (1.0 - b2.powi(c));
+                    let mut u = m_hat / ((v_hat + eps_root).sqrt() + eps);
+                    if let Some((w, mask)) = &wd {
+                        if mask[i] {
+                            u += w * p[i];
+                        }
+                    }
+                    -lr(t) * u
+                })
+                .collect()
+        }),
+    }
+}
+
+fn ref_rmsprop(lr: f64, decay: f64, eps: f64, centered: bool, momentum: Option<f64>) -> Reference {
+    let (mut mu, mut nu, mut tr) = (vec![], vec![], vec![]);
+    Reference {
+        step: Box::new(move |_t, g, _p| {
+            if nu.is_empty() {
+                mu = vec![0.0; g.len()];
+                nu = vec![0.0; g.len()];
+                tr = vec![0.0; g.len()];
+            }
+            ema(&mut mu, g, decay, 1);
+            ema(&mut nu, g, decay, 2);
+            (0..g.len())
+                .map(|i| {
+                    let var = if centered {
+                        nu[i] - mu[i] * mu[i]
+                    } else {
+                        nu[i]
+                    };
+                    let u = -lr * g[i] / (var + eps).sqrt();
+                    match momentum {
+                        Some(m) => {
+                            tr[i] = u + m * tr[i];
+                            tr[i]
+                        }
+                        None => u,
+                    }
+                })
+                .collect()
+        }),
+    }
+}
+
+fn ref_adagrad(lr: f64, init: f64, eps: f64) -> Reference {
+    let mut sos = vec![];
+    Reference {
+        step: Box::new(move |_t, g, _p| {
+            if sos.is_empty() {
+                sos = vec![init; g.len()];
+            }
+            (0..g.len())
+                .map(|i| {
+                    sos[i] += g[i] * g[i];
+                    let s = if sos[i] > 0.0 {
+                        1.0 / (sos[i] + eps).sqrt()
+                    } else {
+                        0.0
+                    };
+                    -lr * s * g[i]
+                })
+                .collect()
+        }),
+    }
+}
+
+fn const_lr<const MILLI: u32>(_: usize) -> f64 {
+    MILLI as f64 / 1000.0
+}
+
+/// optax.warmup_cosine_decay_schedule(0, 0.01, 2, 5, 0.001) in f64.
+fn warmup_cosine(t: usize) -> f64 {
+    let (peak, warm, decay, end) = (0.01, 2.0, 5.0, 0.001);
+    let t = t as f64;
+    if t < warm {
+        peak * t / warm
+    } else {
+        let steps = decay - warm;
+        let c = (t - warm).min(steps);
+        let alpha = end / peak;
+        peak * ((1.0 - alpha) * 0.5 * (1.0 + (std::f64::consts::PI * c / steps).cos()) + alpha)
+    }
+}
+
+#[test]
+fn every_optimizer_matches_an_f64_reference_with_f64_moments() {
+    let n = 9;
+    let wd_mask = vec![true; 6]
+        .into_iter()
+        .chain(vec![false; 3])
+        .collect::<Vec<_>>();
+    let cases: Vec<(GradientTransformation, Reference)> = vec![
+        (
+            optim::sgd(0.1, None, false),
+            ref_sgd(const_lr::<100>, None, false, n),
+        ),
+        (
+            optim::sgd(0.1, 0.9, false),
+            ref_sgd(const_lr::<100>, Some(0.9), false, n),
+        ),
+        (
+            optim::sgd(0.1, 0.9, true),
+            ref_sgd(const_lr::<100>, Some(0.9), true, n),
+        ),
+        (
+            optim::adam(0.01),
+            ref_adam(const_lr::<10>, 0.9, 0.999, 1e-8, 0.0, false, None, None),
+        ),
+        (
+            optim::adam_with(
+                0.01,
+                AdamOptions {
+                    b1: 0.8,
+                    b2: 0.99,
+                    eps: 1e-6,
+                    eps_root: 1e-8,
+                    nesterov: true,
+                },
+            ),
+            ref_adam(const_lr::<10>, 0.8, 0.99, 1e-6, 1e-8, true, None, None),
+        ),
+        (
+            optim::adamw(0.01),
+            ref_adam(
+                const_lr::<10>,
+                0.9,
+                0.999,
+                1e-8,
+                0.0,
+                false,
+                Some((1e-4, vec![true; n])),
+                None,
+            ),
+        ),
+        (
+            optim::adamw_with(
+                0.01,
+                AdamOptions::default(),
+                0.1,
+                Some(Mask::new(|_path, p| p.ndim() == 2)),
+            ),
+            ref_adam(
+                const_lr::<10>,
+                0.9,
+                0.999,
+                1e-8,
+                0.0,
+                false,
+                Some((0.1, wd_mask)),
+                None,
+            ),
+        ),
+        (
+            optim::chain(vec![optim::clip_by_global_norm(2.0), optim::adam(0.01)]),
+            ref_adam(
+                const_lr::<10>,
+                0.9,
+                0.999,
+                1e-8,
+                0.0,
+                false,
+                None,
+                Some(2.0),
+            ),
+        ),
+        (
+            optim::adam(optim::warmup_cosine_decay_schedule(
+                0.0, 0.01, 2, 5, 0.001, 1.0,
+            )),
+            ref_adam(warmup_cosine, 0.9, 0.999, 1e-8, 0.0, false, None, None),
+        ),
+        (
+            optim::rmsprop(0.01),
+            ref_rmsprop(0.01, 0.9, 1e-8, false, None),
+        ),
+        (
+            optim::rmsprop_with(
+                0.01,
+                RmsPropOptions {
+                    centered: true,
+                    momentum: Some(0.9),
+                    ..Default::default()
+                },
+            ),
+            ref_rmsprop(0.01, 0.9, 1e-8, true, Some(0.9)),
+        ),
+        (optim::adagrad(0.1), ref_adagrad(0.1, 0.1, 1e-7)),
+    ];
+    for (k, (opt, mut r)) in cases.into_iter().enumerate() {
+        let mut params = params0(DType::F64);
+        let mut state = opt.init(&params);
+        let mut p_ref = flat(&params);
+        for t in 0..STEPS {
+            let gr = grads(t, DType::F64);
+            let (u, s) = opt.update(&gr, &state, &params);
+            let want = (r.step)(t, &flat(&gr), &p_ref);
+            // The schedule's f32 value may differ from the rounded f64 one by an ulp.
+            let rtol = if k == 8 { 2e-7 } else { 1e-12 };
+            assert_close(&flat(&u), &want, rtol, 1e-15, &format!("case {k} step {t}"));
+            // The moments are kept in the parameters' dtype.
+            for leaf in s.leaves() {
+                if leaf.dtype() != DType::I32 {
+                    assert_eq!(leaf.dtype(), DType::F64, "case {k}");
+                }
+            }
+            params = optim::apply_updates(&params, &u);
+            p_ref.iter_mut().zip(&want).for_each(|(p, u)| *p += u);
+            state = s;
+        }
+        assert_close(
+            &flat(&params),
+            &p_ref,
+            if k == 8 { 1e-8 } else { 1e-13 },
+            1e-15,
+            &format!("case {k} params"),
+        );
+    }
+}
+
+// ------------------------------------------------------------------ schedules
+
+#[test]
+fn schedules_match_optax() {
+    let steps: Vec<i32> = g("schedule_steps").vals.iter().map(|&v| v as i32).collect();
+    let scheds = [
+        ("constant", optim::constant_schedule(0.3)),
+        (
+            "exp",
+            optim::exponential_decay(0.1, 10, 0.5, 0, false, None),
+        ),
+        (
+            "exp_stair_begin_end",
+            optim::exponential_decay(0.1, 10, 0.5, 5, true, Some(0.02)),
+        ),
+        (
+            "exp_grow",
+            optim::exponential_decay(0.01, 7, 1.5, 0, false, Some(0.05)),
+        ),
+        ("linear", optim::linear_schedule(0.0, 0.1, 20, 5)),
+        ("poly", optim::polynomial_schedule(1.0, 0.01, 2.0, 50, 0)),
+        ("cosine", optim::cosine_decay_schedule(0.1, 50, 0.1, 1.0)),
+        (
+            "cosine_exp",
+            optim::cosine_decay_schedule(0.1, 50, 0.0, 2.0),
+        ),
+        (
+            "warmup_cosine",
+            optim::warmup_cosine_decay_schedule(0.0, 0.1, 10, 100, 0.001, 1.0),
+        ),
+    ];
+    for (name, s) in scheds {
+        let got: Vec<f64> = steps.iter().map(|&t| s.at(t) as f64).collect();
+        assert_close(
+            &got,
+            &g(&format!("schedule_{name}")).vals,
+            1e-6,
+            1e-12,
+            &format!("schedule {name}"),
+        );
+        // Evaluated on a traced count (inside jit) it gives the same values.
+        let f = jit(|c: &Tensor| s.call(c));
+        for (&t, want) in steps.iter().zip(&got) {
+            assert_eq!(
+                f(&Tensor::scalar(t)).item::<f32>() as f64,
+                *want,
+                "{name} at {t}"
+            );
+        }
+    }
+}
+
+// ------------------------------------------------------------------ jit
+
+#[derive(PyTree, Clone, Debug)]
+struct Linear {
+    w: Tensor,
+    b: Tensor,
+}
+
+fn regression_data() -> (Tensor, Tensor) {
+    let n = 32;
+    let x: Vec<f32> = (0..n * 3).map(|i| ((i as f32) * 0.37).sin()).collect();
+    let w_true = [1.5f32, -2.0, 0.5];
+    let y: Vec<f32> = (0..n)
+        .map(|r| (0..3).map(|c| x[r * 3 + c] * w_true[c]).sum::<f32>() + 0.3)
+        .collect();
+    (Tensor::from_vec(x, &[n, 3]), Tensor::from_vec(y, &[n, 1]))
+}
+
+fn mse_loss(p: &Linear, x: &Tensor, y: &Tensor) -> Tensor {
+    let pred = x.matmul(&p.w) + &p.b;
+    ferrax::losses::mse(&pred, y).mean()
+}
+
+fn init_linear() -> Linear {
+    Linear {
+        w: Tensor::zeros(&[3, 1], DType::F32),
+        b: Tensor::zeros(&[1], DType::F32),
+    }
+}
+
+#[test]
+fn a_jitted_adam_step_is_traced_once_and_matches_eager() {
+    let (x, y) = regression_data();
+    // A schedule makes the learning rate depend on the traced count.
+    let opt = optim::adam(optim::warmup_cosine_decay_schedule(
+        0.0, 0.05, 5, 50, 0.0, 1.0,
+    ));
+    let step = |(p, s, x, y): &(Linear, OptState, Tensor, Tensor)| {
+        let (loss, gr) = value_and_grad(|p: &Linear| mse_loss(p, x, y))(p);
+        let (u, s) = opt.update(&gr, s, p);
+        (optim::apply_updates(p, &u), s, loss)
+    };
+    let jitted = Jitted::new(step, JitOptions::default());
+    let mut pj = init_linear();
+    let mut sj = opt.init(&pj);
+    let mut pe = pj.clone();
+    let mut se = sj.clone();
+    let mut losses = vec![];
+    for _ in 0..20 {
+        let (p, s, l) = jitted.call(&(pj, sj, x.clone(), y.clone()));
+        (pj, sj) = (p, s);
+        losses.push(l.item::<f32>());
+        let (p, s, _) = step(&(pe, se, x.clone(), y.clone()));
+        (pe, se) = (p, s);
+    }
+    assert_eq!(jitted.trace_count(), 1, "traced more than once");
+    assert_eq!(sj.inner()[0].count().unwrap().item::<i32>(), 20);
+    assert_eq!(sj.inner()[1].count().unwrap().item::<i32>(), 20);
+    for (a, b) in pj.leaves().iter().zip(pe.leaves()) {
+        for (u, v) in a.to_vec::<f32>().iter().zip(b.to_vec::<f32>()) {
+            assert!(
+                (u - v).abs() <= 1e-5 * v.abs().max(1.0),
+                "jit {u} vs eager {v}"
+            );
+        }
+    }
+    assert!(losses[19] < 0.5 * losses[0], "{losses:?}");
+}
+
+// ------------------------------------------------------------------ they minimize
+
+#[test]
+fn each_optimizer_fits_a_linear_regression() {
+    let (x, y) = regression_data();
+    let cases = [
+        ("sgd", optim::sgd(0.2, None, false), 300),
+        ("sgd_momentum", optim::sgd(0.05, 0.9, false), 200),
+        ("sgd_nesterov", optim::sgd(0.05, 0.9, true), 200),
+        ("adam", optim::adam(0.05), 300),
+        ("nadam", optim::nadam(0.05), 300),
+        ("adamw", optim::adamw(0.05), 300),
+        ("rmsprop", optim::rmsprop(0.01), 400),
+        ("adagrad", optim::adagrad(0.5), 300),
+        (
+            "clip_sgd_schedule",
+            optim::chain(vec![
+                optim::clip_by_global_norm(1.0),
+                optim::sgd(
+                    optim::exponential_decay(0.2, 100, 0.5, 0, false, None),
+                    0.5,
+                    false,
+                ),
+            ]),
+            300,
+        ),
+    ];
+    for (name, opt, steps) in cases {
+        let step = jit(|(p, s): &(Linear, OptState)| {
+            let gr = grad(|p: &Linear| mse_loss(p, &x, &y))(p);
+            let (u, s) = opt.update(&gr, s, p);
+            (optim::apply_updates(p, &u), s)
+        });
+        let mut p = init_linear();
+        let mut s = opt.init(&p);
+        let l0 = mse_loss(&p, &x, &y).item::<f32>();
+        for _ in 0..steps {
+            (p, s) = step(&(p, s));
+        }
+        let l = mse_loss(&p, &x, &y).item::<f32>();
+        assert!(l < 1e-2 * l0, "{name}: loss {l0} -> {l}");
+    }
+}
+
+// ------------------------------------------------------------------ state and misuse
+
+#[test]
+fn state_is_a_pytree_with_a_stable_structure() {
+    let p = init_linear();
+    let opt = optim::adamw_with(
+        1e-3,
+        AdamOptions::default(),
+        0.1,
+        Some(Mask::new(|k, _| k.to_string() == ".w")),
+    );
+    let s0 = opt.init(&p);
+    let (_, s1) = opt.update(&p, &s0, &p);
+    assert_eq!(s0.treedef(), s1.treedef());
+    // count + mu, nu for both leaves; the mask is static structure, not leaves.
+    assert_eq!(s0.leaves().len(), 5);
+    let masked = &s0.inner()[1];
+    assert_eq!(masked.kind(), "masked");
+    assert_eq!(masked.mask(), Some(&[true, false][..]));
+    let mu: Linear = s1.inner()[0].slot_as("mu", &p);
+    assert_eq!(mu.w.shape(), &[3, 1]);
+}
+
+#[test]
+fn global_norm_and_apply_updates() {
+    let t = (
+        Tensor::from_vec(vec![1.0f32, 2.0], &[2]),
+        Tensor::scalar(2.0f64),
+    );
+    assert_eq!(optim::global_norm(&t).item::<f64>(), 3.0);
+    // apply_updates keeps each parameter's dtype.
+    let p = vec![Tensor::scalar(1.0f32)];
+    let u = vec![Tensor::scalar(0.5f32)];
+    let q = optim::apply_updates(&p, &u);
+    assert_eq!((q[0].dtype(), q[0].item::<f32>()), (DType::F32, 1.5));
+}
+
+#[test]
+fn clip_by_global_norm_leaves_small_updates_alone() {
+    let t = optim::clip_by_global_norm(10.0);
+    let g = (Tensor::scalar(3.0f32), Tensor::scalar(4.0f32));
+    let (u, _) = t.update(&g, &t.init(&g), &g);
+    assert_eq!((u.0.item::<f32>(), u.1.item::<f32>()), (3.0, 4.0));
+}
+
+#[test]
+#[should_panic(expected = "optim::chain: update got the state of scale_by_adam")]
+fn passing_another_transformations_state_panics() {
+    let p = Tensor::scalar(1.0f32);
+    let adam_state = optim::scale_by_adam(0.9, 0.999, 1e-8, 0.0).init(&p);
+    let _ = optim::sgd(0.1, None, false).update(&p, &adam_state, &p);
+}
+
+#[test]
+#[should_panic(expected = "optim::update: grads have structure")]
+fn mismatched_grads_panic() {
+    let p = (Tensor::scalar(1.0f32), Tensor::scalar(1.0f32));
+    let opt = optim::sgd(0.1, None, false);
+    let s = opt.init(&vec![p.0.clone(), p.1.clone()]);
+    let _ = opt.update(&vec![p.0.clone()], &s, &vec![p.0.clone(), p.1]);
+}

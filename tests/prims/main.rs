@@ -1,0 +1,17 @@
+//! First-order primitives and the kernels under them: values against plain-Rust references,
+//! dtypes, error messages, kernel accuracy and soundness, the numpy layer. One binary for the
+//! former `prims_*`, `op_errors`, `kernels_*`, `cnn_kernels` and `numpy_layer` test files.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod cnn_kernels;
+mod dot_conv;
+mod elementwise;
+mod index;
+mod kernels_accuracy;
+mod kernels_soundness;
+mod numpy_layer;
+mod op_errors;
+mod reduce;
+mod shape;
