@@ -34,6 +34,10 @@ pub enum BitsOp {
     BitcastConvertType(DType),
     /// The Threefry-2x32 block cipher: `(k0, k1, x0, x1) -> (y0, y1)`, all `u32`.
     Threefry2x32,
+    /// The number of set bits of each element.
+    PopulationCount,
+    /// The number of leading zero bits of each element (32 for zero).
+    Clz,
 }
 
 impl BitsOp {
@@ -158,6 +162,32 @@ pub fn threefry2x32(k0: &Tensor, k1: &Tensor, x0: &Tensor, x1: &Tensor) -> (Tens
     (out[0].clone(), out[1].clone())
 }
 
+/// The number of set bits of each element (`lax.population_count`, u32 or i32; an i32 counts
+/// its two's-complement bits).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::from_vec(vec![0u32, 7, u32::MAX], &[3]);
+/// assert_eq!(ferrax::lax::population_count(&x).to_vec::<u32>(), vec![0, 3, 32]);
+/// ```
+#[track_caller]
+pub fn population_count(x: &Tensor) -> Tensor {
+    bind1(&Prim::new(BitsOp::PopulationCount), std::slice::from_ref(x))
+}
+
+/// The number of leading zero bits of each element (`lax.clz`, u32 or i32; 32 for zero, 0 for
+/// a negative i32).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::from_vec(vec![0i32, 1, -1, 1 << 20], &[4]);
+/// assert_eq!(ferrax::lax::clz(&x).to_vec::<i32>(), vec![32, 31, 0, 11]);
+/// ```
+#[track_caller]
+pub fn clz(x: &Tensor) -> Tensor {
+    bind1(&Prim::new(BitsOp::Clz), std::slice::from_ref(x))
+}
+
 impl PrimRules for BitsOp {
     fn name(&self) -> &'static str {
         match self {
@@ -166,6 +196,8 @@ impl PrimRules for BitsOp {
             BitsOp::ShiftRightArithmetic => "shift_right_arithmetic",
             BitsOp::BitcastConvertType(_) => "bitcast_convert_type",
             BitsOp::Threefry2x32 => "threefry2x32",
+            BitsOp::PopulationCount => "population_count",
+            BitsOp::Clz => "clz",
         }
     }
 
@@ -196,6 +228,16 @@ impl PrimRules for BitsOp {
                     dtype: a.dtype
                 }])
             }
+            BitsOp::PopulationCount | BitsOp::Clz => {
+                expect_arity(inputs, 1)?;
+                if !inputs[0].dtype.is_int() {
+                    return Err(format!(
+                        "dtype {} is not supported (u32, i32)",
+                        inputs[0].dtype
+                    ));
+                }
+                Ok(smallvec![inputs[0].clone()])
+            }
             BitsOp::BitcastConvertType(d) => {
                 expect_arity(inputs, 1)?;
                 let shape = bitcast_shape(&inputs[0], *d)?;
@@ -222,6 +264,17 @@ impl PrimRules for BitsOp {
     fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
         match self {
             BitsOp::BitcastConvertType(d) => smallvec![bitcast(inputs[0], *d, &out[0].shape)],
+            BitsOp::PopulationCount | BitsOp::Clz => {
+                let count = |w: u32| match self {
+                    BitsOp::PopulationCount => w.count_ones(),
+                    _ => w.leading_zeros(),
+                };
+                smallvec![match inputs[0] {
+                    ArrayData::U32(x) => ArrayData::U32(x.mapv(count)),
+                    ArrayData::I32(x) => ArrayData::I32(x.mapv(|v| count(v as u32) as i32)),
+                    _ => unreachable!("checked by abstract_eval"),
+                }]
+            }
             BitsOp::Threefry2x32 => {
                 let ops: Vec<&ArrayD<u32>> = inputs
                     .iter()

@@ -32,7 +32,8 @@ pub mod lax {
         polygamma, pow, rem, sub, xor,
     };
     pub use super::bits::{
-        bitcast_convert_type, shift_left, shift_right_arithmetic, shift_right_logical, threefry2x32,
+        bitcast_convert_type, clz, population_count, shift_left, shift_right_arithmetic,
+        shift_right_logical, threefry2x32,
     };
     pub use super::collective::{axis_index, pmax, pmean, pmin, psum};
     pub use super::conv::{conv_general_dilated, ConvDimensionNumbers, ConvParams};

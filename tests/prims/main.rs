@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod bits;
 mod cnn_kernels;
 mod dot_conv;
 mod elementwise;
