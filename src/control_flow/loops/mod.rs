@@ -174,16 +174,8 @@ impl PrimRules for LoopOp {
                     ));
                 }
                 let carry = &inputs[cn + bn..];
-                let cond_in = cond_jaxpr.0.in_avals();
-                let mut want_cond: Vec<Aval> = inputs[..cn].to_vec();
-                want_cond.extend_from_slice(carry);
-                if cond_in != want_cond {
-                    return Err(format!(
-                        "cond_jaxpr takes ({}), operands give ({})",
-                        join_avals(&cond_in),
-                        join_avals(&want_cond)
-                    ));
-                }
+                let operands = |consts: &[Aval]| [consts, carry].concat();
+                expect_inputs("cond_jaxpr", &cond_jaxpr.0, &operands(&inputs[..cn]))?;
                 let cond_out = cond_jaxpr.0.out_avals();
                 if cond_out.len() != 1 || cond_out[0] != Aval::new(&[], DType::Bool) {
                     return Err(format!(
@@ -191,16 +183,7 @@ impl PrimRules for LoopOp {
                         join_avals(&cond_out)
                     ));
                 }
-                let body_in = body_jaxpr.0.in_avals();
-                let mut want_body: Vec<Aval> = inputs[cn..cn + bn].to_vec();
-                want_body.extend_from_slice(carry);
-                if body_in != want_body {
-                    return Err(format!(
-                        "body_jaxpr takes ({}), operands give ({})",
-                        join_avals(&body_in),
-                        join_avals(&want_body)
-                    ));
-                }
+                expect_inputs("body_jaxpr", &body_jaxpr.0, &operands(&inputs[cn..cn + bn]))?;
                 let body_out = body_jaxpr.0.out_avals();
                 if body_out != carry {
                     return Err(format!(
@@ -315,6 +298,19 @@ impl LoopOp {
             ),
         }
     }
+}
+
+/// Checks that `jaxpr` takes exactly the types `operands` gives it.
+fn expect_inputs(what: &str, jaxpr: &Jaxpr, operands: &[Aval]) -> Result<(), String> {
+    let takes = jaxpr.in_avals();
+    if takes == operands {
+        return Ok(());
+    }
+    Err(format!(
+        "{what} takes ({}), operands give ({})",
+        join_avals(&takes),
+        join_avals(operands)
+    ))
 }
 
 fn join_avals(a: &[Aval]) -> String {
