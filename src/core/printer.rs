@@ -1,6 +1,6 @@
 //! Prints jaxprs in JAX's text format. The layout engine is JAX's own (a Wadler/Lindig style
-//! pretty printer where a group prints flat if it fits, with the text that follows it up to
-//! the next line break, in the rest of the line), and the documents are built the way `jax/_src/core.py` builds them, so line breaks
+//! pretty printer where a group prints flat if *the group itself* fits in the rest of the
+//! line), and the documents are built the way `jax/_src/core.py` builds them, so line breaks
 //! land where JAX puts them.
 
 use super::jaxpr::{Atom, Eqn, Jaxpr, Var};
@@ -43,28 +43,16 @@ fn join(sep: Doc, docs: Vec<Doc>) -> Doc {
     Doc::Concat(out)
 }
 
-/// Does `doc`, printed flat, fit in `width` columns, together with what follows it on the
-/// same line? `rest` is the layout agenda after the group (top of the stack last): its text
-/// counts up to the first break that will end the line (a break outside any flat group), as
-/// in Lindig's "strictly pretty" and JAX's printer (a jaxpr whose `{ lambda ... in (c,)`
-/// group fits in 80 columns still breaks when its closing ` }` does not).
-fn fits(doc: &Doc, rest: &[(usize, bool, &Doc)], mut width: isize) -> bool {
-    // (flat, doc): the group is flat; later items keep their mode, undecided groups flat.
-    let mut agenda: Vec<(bool, &Doc)> = rest.iter().map(|&(_, flat, d)| (flat, d)).collect();
-    agenda.push((true, doc));
+/// Does `doc`, printed flat, fit in `width` columns?
+fn fits(doc: &Doc, mut width: isize) -> bool {
+    let mut agenda = vec![doc];
     while width >= 0 {
-        let Some((flat, d)) = agenda.pop() else { break };
+        let Some(d) = agenda.pop() else { break };
         match d {
             Doc::Text(s) => width -= s.len() as isize,
-            Doc::Brk(s) => {
-                if !flat {
-                    return true;
-                }
-                width -= s.len() as isize
-            }
-            Doc::Concat(ds) => agenda.extend(ds.iter().rev().map(|c| (flat, c))),
-            Doc::Group(d) => agenda.push((true, d)),
-            Doc::Nest(_, d) => agenda.push((flat, d)),
+            Doc::Brk(s) => width -= s.len() as isize,
+            Doc::Concat(ds) => agenda.extend(ds.iter().rev()),
+            Doc::Group(d) | Doc::Nest(_, d) => agenda.push(d),
         }
     }
     width >= 0
@@ -94,7 +82,7 @@ fn format_doc(doc: &Doc, width: usize) -> String {
                 }
             }
             Doc::Group(c) => {
-                let f = fits(c, &agenda, width as isize - col as isize);
+                let f = fits(c, width as isize - col as isize);
                 agenda.push((indent, f, c));
             }
             Doc::Nest(n, c) => agenda.push((indent + n, flat, c)),
