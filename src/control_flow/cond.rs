@@ -40,7 +40,9 @@
 use crate::core::eval_jaxpr;
 use crate::core::SubJaxpr;
 use crate::core::{bind, current_trace, Atom, Aval, Avals, Jaxpr, Outputs};
-use crate::core::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
+use crate::core::{
+    ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules,
+};
 use crate::interpreters::{closure_convert, vmap_leaves};
 use crate::prims::util::{batch_at, move_batch_dim, zeros};
 use crate::tensor::{ArrayData, DType, Repr, Tensor};
@@ -307,11 +309,7 @@ impl PrimRules for CondOp {
         })
     }
 
-    fn jvp(
-        &self,
-        primals: &[Tensor],
-        tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
         let index = &primals[0];
         let ops = &primals[1..];
         let nz: Vec<bool> = tangents[1..]
@@ -483,12 +481,7 @@ impl PrimRules for CondOp {
         out
     }
 
-    fn batch(
-        &self,
-        args: &[Tensor],
-        dims: &[Option<usize>],
-        axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>) {
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], axis: &BatchAxis) -> BatchResult {
         let ops = &args[1..];
         let op_dims = &dims[1..];
         let n_out = self.branches[0].0.outvars.len();

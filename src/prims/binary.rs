@@ -7,7 +7,7 @@
 //! zero (C semantics, as XLA); `x / 0` is -1 for integers and `x % 0` is `x`.
 
 use super::util::{batch_elementwise, broadcast_to_shape, expect_arity, jvp_out, unbroadcast};
-use super::{ArrayOutputs, BatchAxis, LinearArg, Prim, PrimRules};
+use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::prims::lax;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
@@ -166,12 +166,7 @@ impl PrimRules for BinaryOp {
         smallvec![eval_binary(*self, inputs[0], inputs[1], &out[0].shape)]
     }
 
-    fn batch(
-        &self,
-        args: &[Tensor],
-        dims: &[Option<usize>],
-        _axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>) {
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], _axis: &BatchAxis) -> BatchResult {
         batch_elementwise(&Prim::new(*self), args, dims)
     }
 
@@ -194,11 +189,7 @@ impl PrimRules for BinaryOp {
     /// derivatives print the same equations: one partial per operand (stretched to the output
     /// shape where the operand was broadcast), summed with `add_any`; `add`/`sub` of two
     /// tangents use `add`/`sub` as JAX's `_add_jvp`/`_sub_jvp` do.
-    fn jvp(
-        &self,
-        primals: &[Tensor],
-        tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
         use BinaryOp::*;
         let (x, y) = (&primals[0], &primals[1]);
         let ans = bind1(&Prim::new(*self), primals);

@@ -14,7 +14,7 @@
 
 use super::binary::{broadcast_shapes, zip_map};
 use super::util::{batch_elementwise, expect_arity, text};
-use super::{ArrayOutputs, BatchAxis, Param, Prim, PrimRules};
+use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, Param, Prim, PrimRules};
 use crate::core::{bind, bind1, Aval, Avals, Outputs, Shape};
 use crate::kernels::parallel::{chunk_len, should_parallelize, threefry_ns};
 use crate::tensor::{ArrayData, DType, Tensor};
@@ -256,22 +256,13 @@ impl PrimRules for BitsOp {
     }
 
     /// Bits carry no derivative: every output tangent is a symbolic zero.
-    fn jvp(
-        &self,
-        primals: &[Tensor],
-        _tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(&self, primals: &[Tensor], _tangents: &[Option<Tensor>]) -> JvpResult {
         let outs = bind(&Prim::new(self.clone()), primals);
         let n = outs.len();
         (outs, vec![None; n])
     }
 
-    fn batch(
-        &self,
-        args: &[Tensor],
-        dims: &[Option<usize>],
-        _axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>) {
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], _axis: &BatchAxis) -> BatchResult {
         match self {
             // One operand: the batch dim stays put, unless a width change adds/drops the
             // last dim, which is never the batch dim once it is moved to the front.

@@ -8,7 +8,7 @@
 //! batch groups trade places between the two (`_conv_general_dilated_transpose_lhs/rhs`).
 
 use super::util::{check_axes, expect_arity, py_tuple, sh, text};
-use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
+use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::kernels::conv;
 use crate::prims::lax;
@@ -293,11 +293,7 @@ impl PrimRules for ConvGeneralDilated {
     }
 
     /// Bilinear: `conv(t_lhs, rhs) + conv(lhs, t_rhs)`, summed with `add_any`.
-    fn jvp(
-        &self,
-        primals: &[Tensor],
-        tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
         super::util::bilinear_jvp(&Prim::new(self.clone()), primals, tangents)
     }
 
@@ -306,12 +302,7 @@ impl PrimRules for ConvGeneralDilated {
     /// dim (out batch dim); rhs only: into the rhs output features (out feature dim); both:
     /// into the lhs features and rhs output features as feature groups (per-example
     /// kernels), or into the batch groups when the convolution already has some.
-    fn batch(
-        &self,
-        args: &[Tensor],
-        dims: &[Option<usize>],
-        _axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>) {
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], _axis: &BatchAxis) -> BatchResult {
         let (out, d) = self.batch_rule(&args[0], &args[1], dims[0], dims[1]);
         (Outputs::from_iter([out]), vec![Some(d)])
     }

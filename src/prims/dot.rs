@@ -8,7 +8,7 @@
 
 use super::conv::as_dtype;
 use super::util::{check_axes, expect_arity, py_list, sh, text};
-use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
+use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::kernels::matmul;
 use crate::prims::lax;
@@ -198,23 +198,14 @@ impl PrimRules for DotGeneral {
 
     /// Bilinear: `dot(t_lhs, rhs) + dot(lhs, t_rhs)`, the two terms summed with `add_any`
     /// (JAX's `defbilinear`).
-    fn jvp(
-        &self,
-        primals: &[Tensor],
-        tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
         super::util::bilinear_jvp(&Prim::new(self.clone()), primals, tangents)
     }
 
     /// JAX's `_dot_general_batch_rule`: no transposes, one `dot_general`. A batch dim on
     /// both operands becomes a new leading dot batch dim; on one operand only it becomes a
     /// free dim of that operand, and the output's batch dim is where that free dim lands.
-    fn batch(
-        &self,
-        args: &[Tensor],
-        dims: &[Option<usize>],
-        _axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>) {
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], _axis: &BatchAxis) -> BatchResult {
         let (lhs, rhs) = (&args[0], &args[1]);
         let (dn, out_dim) = self.batch_dim_nums((lhs.ndim(), rhs.ndim()), (dims[0], dims[1]));
         let out = bind1(&Prim::new(dn), &[lhs.clone(), rhs.clone()]);

@@ -73,12 +73,12 @@ pub fn check_axes(axes: &[usize], ndim: usize, what: &str) -> Result<(), String>
 
 // ---- Helpers for derivative rules -------------------------------------------------------
 
-use crate::core::{bind, Outputs};
+use crate::core::{bind, BatchResult, JvpResult, Outputs};
 use crate::prims::Prim;
 use crate::tensor::Tensor;
 
 /// The result of a one-output JVP rule.
-pub fn jvp_out(primal: Tensor, tangent: Option<Tensor>) -> (Outputs, Vec<Option<Tensor>>) {
+pub fn jvp_out(primal: Tensor, tangent: Option<Tensor>) -> JvpResult {
     (Outputs::from_iter([primal]), vec![tangent])
 }
 
@@ -117,11 +117,7 @@ pub fn instantiate_all(tangents: &[Option<Tensor>], primals: &[Tensor]) -> Vec<T
 
 /// The JVP rule of a primitive that is linear in all of its inputs: the primitive applied to
 /// the primals and, separately, to the tangents (zero tangents made explicit).
-pub fn linear_jvp(
-    prim: &Prim,
-    primals: &[Tensor],
-    tangents: &[Option<Tensor>],
-) -> (Outputs, Vec<Option<Tensor>>) {
+pub fn linear_jvp(prim: &Prim, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
     let outs = bind(prim, primals);
     let ts = instantiate_all(tangents, primals);
     let touts = bind(prim, &ts).into_iter().map(Some).collect();
@@ -130,11 +126,7 @@ pub fn linear_jvp(
 
 /// The JVP rule of a primitive that is bilinear in its two operands (JAX's `defbilinear`):
 /// `f(t_x, y) + f(x, t_y)`, summed with `add_any`, each term only when its tangent is nonzero.
-pub fn bilinear_jvp(
-    prim: &Prim,
-    primals: &[Tensor],
-    tangents: &[Option<Tensor>],
-) -> (Outputs, Vec<Option<Tensor>>) {
+pub fn bilinear_jvp(prim: &Prim, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
     let (x, y) = (&primals[0], &primals[1]);
     let ans = crate::core::bind1(prim, primals);
     let tx = tangents[0]
@@ -212,11 +204,7 @@ pub fn batch_at(x: &Tensor, dim: Option<usize>, size: usize, to: usize) -> Tenso
 /// batch dim first (a batched logical scalar becomes `[B, 1, ..]`), give unbatched operands
 /// of nonzero rank a size-1 batch dim (they stretch), leave rank-0 unbatched operands alone,
 /// and apply the primitive; the output's batch dim is 0.
-pub fn batch_elementwise(
-    prim: &Prim,
-    args: &[Tensor],
-    dims: &[Option<usize>],
-) -> (Outputs, Vec<Option<usize>>) {
+pub fn batch_elementwise(prim: &Prim, args: &[Tensor], dims: &[Option<usize>]) -> BatchResult {
     let logical_rank = args
         .iter()
         .zip(dims)
@@ -262,7 +250,7 @@ pub fn batch_full(
     size: usize,
     shape: &[usize],
     scalar_ok: impl Fn(usize) -> bool,
-) -> (Outputs, Vec<Option<usize>>) {
+) -> BatchResult {
     let mut full = vec![size];
     full.extend_from_slice(shape);
     let moved: Vec<Tensor> = args

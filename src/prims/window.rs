@@ -15,7 +15,7 @@ use super::conv::{conv_general_vjp_lhs_padding, stride_dim};
 use super::util::{
     batch_at, expect_arity, jvp_out, linear_jvp, move_batch_dim, py_tuple, sh, text,
 };
-use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
+use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::kernels::window;
 use crate::prims::lax;
@@ -191,11 +191,7 @@ impl PrimRules for ReduceWindow {
     /// `reduce_window_sum` is linear; `reduce_window_max`/`min` take the tangent at each
     /// window's chosen element (`select_and_gather_add` with `ge`/`le`, JAX's
     /// `_reduce_window_chooser_jvp_rule`).
-    fn jvp(
-        &self,
-        primals: &[Tensor],
-        tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
         let prim = Prim::new(self.clone());
         let select_prim = match self.kind {
             WindowKind::Sum => return linear_jvp(&prim, primals, tangents),
@@ -221,12 +217,7 @@ impl PrimRules for ReduceWindow {
 
     /// JAX's `_reduce_window_batch_rule`: a window of size 1 (stride 1, no padding or
     /// dilation) along the batch dim, which stays where it is.
-    fn batch(
-        &self,
-        args: &[Tensor],
-        dims: &[Option<usize>],
-        _axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>) {
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], _axis: &BatchAxis) -> BatchResult {
         let d = dims[0].expect("the only operand is batched");
         let prim = Prim::new(self.with_unit_dim(d));
         (Outputs::from_iter([bind1(&prim, args)]), vec![Some(d)])
@@ -598,11 +589,7 @@ impl PrimRules for SelectWindow {
     /// Linear in the first operand (tangents or source); the operand only picks positions,
     /// so its tangent does not contribute (JAX's `_select_and_gather_add_jvp` and
     /// `_select_and_scatter_add_jvp`).
-    fn jvp(
-        &self,
-        primals: &[Tensor],
-        tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
         let prim = Prim::new(self.clone());
         let ans = bind1(&prim, primals);
         let t = tangents[0]
@@ -615,12 +602,7 @@ impl PrimRules for SelectWindow {
     /// without moving the batch dim to the front: both operands get it at the same position
     /// (the first batched operand's; an unbatched one is broadcast there), and the window
     /// gains a size-1 dim there.
-    fn batch(
-        &self,
-        args: &[Tensor],
-        dims: &[Option<usize>],
-        axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>) {
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], axis: &BatchAxis) -> BatchResult {
         let d = dims
             .iter()
             .flatten()
