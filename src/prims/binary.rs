@@ -381,51 +381,42 @@ pub fn eval_binary(op: BinaryOp, a: &ArrayData, b: &ArrayData, out_shape: &[usiz
     }
 }
 
-fn int_op_i32(op: BinaryOp, p: i32, q: i32) -> i32 {
-    use BinaryOp::*;
-    match op {
-        Add | AddAny => p.wrapping_add(q),
-        Sub => p.wrapping_sub(q),
-        Mul => p.wrapping_mul(q),
-        Div => {
-            if q == 0 {
-                -1
-            } else {
-                p.wrapping_div(q)
+/// The integer binary ops for one integer type, as XLA computes them: wrapping arithmetic;
+/// division by zero gives all ones bits (`-1`, `u32::MAX`) and remainder by zero the dividend.
+macro_rules! int_binary_op {
+    ($name:ident, $t:ty) => {
+        fn $name(op: BinaryOp, p: $t, q: $t) -> $t {
+            use BinaryOp::*;
+            match op {
+                Add | AddAny => p.wrapping_add(q),
+                Sub => p.wrapping_sub(q),
+                Mul => p.wrapping_mul(q),
+                Div => {
+                    if q == 0 {
+                        !0
+                    } else {
+                        p.wrapping_div(q)
+                    }
+                }
+                Rem => {
+                    if q == 0 {
+                        p
+                    } else {
+                        p.wrapping_rem(q)
+                    }
+                }
+                Max => p.max(q),
+                Min => p.min(q),
+                And => p & q,
+                Or => p | q,
+                Xor => p ^ q,
+                _ => unreachable!("checked by abstract_eval"),
             }
         }
-        Rem => {
-            if q == 0 {
-                p
-            } else {
-                p.wrapping_rem(q)
-            }
-        }
-        Max => p.max(q),
-        Min => p.min(q),
-        And => p & q,
-        Or => p | q,
-        Xor => p ^ q,
-        _ => unreachable!("checked by abstract_eval"),
-    }
+    };
 }
-
-fn int_op_u32(op: BinaryOp, p: u32, q: u32) -> u32 {
-    use BinaryOp::*;
-    match op {
-        Add | AddAny => p.wrapping_add(q),
-        Sub => p.wrapping_sub(q),
-        Mul => p.wrapping_mul(q),
-        Div => p.checked_div(q).unwrap_or(u32::MAX),
-        Rem => p.checked_rem(q).unwrap_or(p),
-        Max => p.max(q),
-        Min => p.min(q),
-        And => p & q,
-        Or => p | q,
-        Xor => p ^ q,
-        _ => unreachable!("checked by abstract_eval"),
-    }
-}
+int_binary_op!(int_op_i32, i32);
+int_binary_op!(int_op_u32, u32);
 
 /// `1` where `x == z` (halved where `y == z` too), else `0`: how `max`/`min` share the
 /// derivative between tied operands (JAX's `_balanced_eq`).

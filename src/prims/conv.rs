@@ -7,7 +7,7 @@
 //! convolution of the lhs with the cotangent, batch and feature dims swapped. Feature and
 //! batch groups trade places between the two (`_conv_general_dilated_transpose_lhs/rhs`).
 
-use super::util::{check_axes, expect_arity, py_tuple, sh, text};
+use super::util::{check_axes, check_numeric_pair, expect_arity, py_tuple, sh, text};
 use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::kernels::conv;
@@ -36,18 +36,12 @@ pub(crate) fn stride_dim(padded: i64, window: usize, stride: usize) -> usize {
 impl ConvGeneralDilated {
     /// The output aval, or what is wrong with the operands and params.
     fn shape_rule(&self, lhs: &Aval, rhs: &Aval) -> Result<Aval, String> {
-        if lhs.dtype != rhs.dtype {
-            return Err(format!(
-                "lhs and rhs must have the same dtype, got {} and {}",
-                lhs.dtype, rhs.dtype
-            ));
-        }
-        if lhs.dtype == DType::Bool {
-            return Err("operands must be numeric, got bool".into());
-        }
-        if self.preferred_element_type == Some(DType::Bool) {
-            return Err("preferred_element_type must be numeric, got bool".into());
-        }
+        check_numeric_pair(
+            "lhs and rhs",
+            lhs.dtype,
+            rhs.dtype,
+            self.preferred_element_type,
+        )?;
         let nd = lhs.ndim();
         if rhs.ndim() != nd {
             return Err(format!(
@@ -491,31 +485,19 @@ fn spatial(shape: &[usize], spec: &[usize]) -> Vec<usize> {
     spec[2..].iter().map(|&d| shape[d]).collect()
 }
 
-/// Padding of the lhs-transpose convolution (JAX's `_conv_general_vjp_lhs_padding`); also
-/// used by `reduce_window_sum`'s transpose.
-pub(crate) fn conv_general_vjp_lhs_padding(
-    in_shape: &[usize],
-    window_dimensions: &[usize],
-    window_strides: &[usize],
-    out_shape: &[usize],
-    padding: &[(i64, i64)],
-    lhs_dilation: &[usize],
-    rhs_dilation: &[usize],
-) -> Vec<(i64, i64)> {
-    (0..in_shape.len())
-        .map(|d| {
-            let lhs_dilated = dilate(in_shape[d], lhs_dilation[d]) as i64;
-            let rhs_dilated = dilate(window_dimensions[d], rhs_dilation[d]) as i64;
-            let out_dilated = dilate(out_shape[d], window_strides[d]) as i64;
-            let before = rhs_dilated - padding[d].0 - 1;
-            let after = lhs_dilated + rhs_dilated - 1 - out_dilated - before;
-            (before, after)
-        })
-        .collect()
+/// Which operand's cotangent a transpose convolution computes.
+#[derive(Clone, Copy)]
+pub(crate) enum VjpOperand {
+    Lhs,
+    Rhs,
 }
 
-/// Padding of the rhs-transpose convolution (JAX's `_conv_general_vjp_rhs_padding`).
-fn conv_general_vjp_rhs_padding(
+/// Padding of the transpose convolution giving `operand`'s cotangent (JAX's
+/// `_conv_general_vjp_lhs_padding` and `_conv_general_vjp_rhs_padding`); the lhs one is also
+/// used by `reduce_window_sum`'s transpose.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn conv_general_vjp_padding(
+    operand: VjpOperand,
     in_shape: &[usize],
     window_dimensions: &[usize],
     window_strides: &[usize],
@@ -530,9 +512,18 @@ fn conv_general_vjp_rhs_padding(
             let rhs_dilated = dilate(window_dimensions[d], rhs_dilation[d]) as i64;
             let out_dilated = dilate(out_shape[d], window_strides[d]) as i64;
             let lo = padding[d].0;
-            let from_lhs = out_dilated - lhs_dilated;
-            let from_rhs = rhs_dilated - lo - 1;
-            (lo, from_lhs + from_rhs)
+            match operand {
+                VjpOperand::Lhs => {
+                    let before = rhs_dilated - lo - 1;
+                    let after = lhs_dilated + rhs_dilated - 1 - out_dilated - before;
+                    (before, after)
+                }
+                VjpOperand::Rhs => {
+                    let from_lhs = out_dilated - lhs_dilated;
+                    let from_rhs = rhs_dilated - lo - 1;
+                    (lo, from_lhs + from_rhs)
+                }
+            }
         })
         .collect()
 }
@@ -564,7 +555,8 @@ impl ConvGeneralDilated {
             rhs_spec: t_rhs_spec,
             out_spec: lhs_spec.clone(),
         };
-        let padding = conv_general_vjp_lhs_padding(
+        let padding = conv_general_vjp_padding(
+            VjpOperand::Lhs,
             &spatial(&lhs_aval.shape, lhs_spec),
             &spatial(&rhs_shape, rhs_spec),
             &self.window_strides,
@@ -622,7 +614,8 @@ impl ConvGeneralDilated {
             rhs_spec: spec_transpose(out_spec),
             out_spec: spec_transpose(rhs_spec),
         };
-        let padding = conv_general_vjp_rhs_padding(
+        let padding = conv_general_vjp_padding(
+            VjpOperand::Rhs,
             &spatial(lhs.shape(), lhs_spec),
             &spatial(&rhs_aval.shape, rhs_spec),
             &self.window_strides,

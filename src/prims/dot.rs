@@ -7,7 +7,7 @@
 //! `transpose` that puts the operand's dims back in order (`_dot_general_transpose_lhs/rhs`).
 
 use super::conv::as_dtype;
-use super::util::{check_axes, expect_arity, py_list, sh, text};
+use super::util::{check_axes, check_numeric_pair, expect_arity, py_list, sh, text};
 use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::kernels::matmul;
@@ -34,18 +34,12 @@ pub struct DotGeneral {
 impl DotGeneral {
     /// The output aval for operands `lhs` and `rhs`, or what is wrong with them.
     fn shape_rule(&self, lhs: &Aval, rhs: &Aval) -> Result<Aval, String> {
-        if lhs.dtype != rhs.dtype {
-            return Err(format!(
-                "operands must have the same dtype, got {} and {}",
-                lhs.dtype, rhs.dtype
-            ));
-        }
-        if lhs.dtype == DType::Bool {
-            return Err("operands must be numeric, got bool".into());
-        }
-        if self.preferred_element_type == Some(DType::Bool) {
-            return Err("preferred_element_type must be numeric, got bool".into());
-        }
+        check_numeric_pair(
+            "operands",
+            lhs.dtype,
+            rhs.dtype,
+            self.preferred_element_type,
+        )?;
         let (lc, rc, lb, rb) = (
             &self.lhs_contracting,
             &self.rhs_contracting,

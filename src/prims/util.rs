@@ -3,8 +3,31 @@
 
 use super::Param;
 use crate::core::{Aval, Shape};
+use crate::tensor::DType;
 
 pub use crate::ops::strides;
+
+/// Checks that two operands share one numeric dtype and that an explicit output dtype, if any,
+/// is numeric; `subject` names the two operands in the error ("operands", "lhs and rhs").
+pub(crate) fn check_numeric_pair(
+    subject: &str,
+    a: DType,
+    b: DType,
+    preferred: Option<DType>,
+) -> Result<(), String> {
+    if a != b {
+        return Err(format!(
+            "{subject} must have the same dtype, got {a} and {b}"
+        ));
+    }
+    if a == DType::Bool {
+        return Err("operands must be numeric, got bool".into());
+    }
+    if preferred == Some(DType::Bool) {
+        return Err("preferred_element_type must be numeric, got bool".into());
+    }
+    Ok(())
+}
 
 /// A [`Shape`] from a slice of dims (building a primitive's params).
 pub fn sh(xs: &[usize]) -> Shape {

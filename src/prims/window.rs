@@ -11,9 +11,10 @@
 //! single pass, so a max-pool's gradient costs one pass over the windows, not a dense mask
 //! per window position.
 
-use super::conv::{conv_general_vjp_lhs_padding, stride_dim};
+use super::conv::{conv_general_vjp_padding, stride_dim, VjpOperand};
 use super::util::{
-    batch_at, expect_arity, jvp_out, linear_jvp, move_batch_dim, py_tuple, sh, text,
+    batch_at, check_numeric_pair, expect_arity, jvp_out, linear_jvp, move_batch_dim, py_tuple, sh,
+    text,
 };
 use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
@@ -236,7 +237,8 @@ impl PrimRules for ReduceWindow {
             return vec![None];
         };
         let input_shape = args[0].aval().shape;
-        let pads = conv_general_vjp_lhs_padding(
+        let pads = conv_general_vjp_padding(
+            VjpOperand::Lhs,
             &input_shape,
             &self.window_dimensions,
             &self.window_strides,
@@ -540,15 +542,12 @@ impl PrimRules for SelectWindow {
             SelectWindowKind::GatherAdd => "tangents",
             SelectWindowKind::ScatterAdd => "source",
         };
-        if first.dtype != operand.dtype {
-            return Err(format!(
-                "{what} and operand must have the same dtype, got {} and {}",
-                first.dtype, operand.dtype
-            ));
-        }
-        if operand.dtype == DType::Bool {
-            return Err("operands must be numeric, got bool".into());
-        }
+        check_numeric_pair(
+            &format!("{what} and operand"),
+            first.dtype,
+            operand.dtype,
+            None,
+        )?;
         let reduced = self.as_reduce_window().shape_rule(operand)?;
         match self.kind {
             SelectWindowKind::GatherAdd => {
