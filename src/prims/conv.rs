@@ -7,7 +7,7 @@
 //! convolution of the lhs with the cotangent, batch and feature dims swapped. Feature and
 //! batch groups trade places between the two (`_conv_general_dilated_transpose_lhs/rhs`).
 
-use super::util::{check_axes, check_numeric_pair, expect_arity, py_tuple, sh, text};
+use super::util::{check_axes, check_numeric_pair, expect_arity, py_pairs, py_tuple, sh, text};
 use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::kernels::conv;
@@ -228,11 +228,6 @@ impl PrimRules for ConvGeneralDilated {
             py_tuple(&dn.rhs_spec),
             py_tuple(&dn.out_spec)
         );
-        let padding: Vec<String> = self
-            .padding
-            .iter()
-            .map(|(lo, hi)| format!("({lo}, {hi})"))
-            .collect();
         vec![
             (
                 "batch_group_count",
@@ -244,7 +239,7 @@ impl PrimRules for ConvGeneralDilated {
                 text(self.feature_group_count.to_string()),
             ),
             ("lhs_dilation", text(py_tuple(&self.lhs_dilation))),
-            ("padding", text(py_tuple(&padding))),
+            ("padding", text(py_pairs(&self.padding))),
             ("precision", text("None")),
             (
                 "preferred_element_type",

@@ -49,6 +49,15 @@ pub fn py_tuple<T: std::fmt::Display>(xs: &[T]) -> String {
     }
 }
 
+/// Python's tuple of `(lo, hi)` pairs (a `padding` param): `((0, 0), (1, 1))`.
+pub fn py_pairs(pairs: &[(i64, i64)]) -> String {
+    let pairs: Vec<String> = pairs
+        .iter()
+        .map(|(lo, hi)| format!("({lo}, {hi})"))
+        .collect();
+    py_tuple(&pairs)
+}
+
 /// Python's list repr of integers: `[]`, `[0]`, `[0, 1]`.
 pub fn py_list<T: std::fmt::Display>(xs: &[T]) -> String {
     format!(

@@ -13,8 +13,8 @@
 
 use super::conv::{conv_general_vjp_padding, stride_dim, VjpOperand};
 use super::util::{
-    batch_at, check_numeric_pair, expect_arity, jvp_out, linear_jvp, move_batch_dim, py_tuple, sh,
-    text,
+    batch_at, check_numeric_pair, expect_arity, jvp_out, linear_jvp, move_batch_dim, py_pairs,
+    py_tuple, sh, text,
 };
 use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
@@ -153,14 +153,9 @@ impl PrimRules for ReduceWindow {
     }
 
     fn params(&self) -> Vec<(&'static str, Param)> {
-        let padding: Vec<String> = self
-            .padding
-            .iter()
-            .map(|(lo, hi)| format!("({lo}, {hi})"))
-            .collect();
         vec![
             ("base_dilation", text(py_tuple(&self.base_dilation))),
-            ("padding", text(py_tuple(&padding))),
+            ("padding", text(py_pairs(&self.padding))),
             ("window_dilation", text(py_tuple(&self.window_dilation))),
             ("window_dimensions", text(py_tuple(&self.window_dimensions))),
             ("window_strides", text(py_tuple(&self.window_strides))),
@@ -512,18 +507,13 @@ impl PrimRules for SelectWindow {
     }
 
     fn params(&self) -> Vec<(&'static str, Param)> {
-        let padding: Vec<String> = self
-            .padding
-            .iter()
-            .map(|(lo, hi)| format!("({lo}, {hi})"))
-            .collect();
         let dilated = self
             .base_dilation
             .iter()
             .chain(&self.window_dilation)
             .any(|&d| d != 1);
         let mut ps = vec![
-            ("padding", text(py_tuple(&padding))),
+            ("padding", text(py_pairs(&self.padding))),
             ("select_prim", text(self.select_prim.name())),
             ("window_dimensions", text(py_tuple(&self.window_dimensions))),
             ("window_strides", text(py_tuple(&self.window_strides))),
