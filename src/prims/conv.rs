@@ -298,26 +298,13 @@ impl PrimRules for ConvGeneralDilated {
 
     /// Linear in each operand separately.
     fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {
-        assert!(
-            !(args[0].is_linear() && args[1].is_linear()),
-            "conv_general_dilated: transpose of a product of two linear values"
-        );
-        let Some(g) = &cts[0] else {
-            return vec![None, None];
-        };
-        if args[0].is_linear() {
-            vec![
-                Some(self.transpose_lhs(g, &args[0].aval(), args[1].known())),
-                None,
-            ]
-        } else if args[1].is_linear() {
-            vec![
-                None,
-                self.transpose_rhs(g, args[0].known(), &args[1].aval()),
-            ]
-        } else {
-            vec![None, None]
-        }
+        super::util::bilinear_transpose(
+            "conv_general_dilated",
+            cts,
+            args,
+            |g, lhs_aval, rhs| Some(self.transpose_lhs(g, lhs_aval, rhs)),
+            |g, lhs, rhs_aval| self.transpose_rhs(g, lhs, rhs_aval),
+        )
     }
 }
 

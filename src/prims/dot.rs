@@ -208,13 +208,6 @@ impl PrimRules for DotGeneral {
 
     /// Linear in each operand separately (JAX's `_dot_general_transpose_lhs/rhs`).
     fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {
-        assert!(
-            !(args[0].is_linear() && args[1].is_linear()),
-            "dot_general: transpose of a product of two linear values"
-        );
-        let Some(g) = &cts[0] else {
-            return vec![None, None];
-        };
         let dims = (
             &self.lhs_contracting[..],
             &self.rhs_contracting[..],
@@ -222,17 +215,17 @@ impl PrimRules for DotGeneral {
             &self.rhs_batch[..],
         );
         let pet = self.preferred_element_type;
-        if args[0].is_linear() {
-            let x_bar = transpose_lhs(g, &args[0].aval(), args[1].known(), dims, pet, false);
-            vec![Some(x_bar), None]
-        } else if args[1].is_linear() {
-            let (xc, yc, xb, yb) = dims;
-            let swapped = (yc, xc, yb, xb);
-            let y_bar = transpose_lhs(g, &args[1].aval(), args[0].known(), swapped, pet, true);
-            vec![None, Some(y_bar)]
-        } else {
-            vec![None, None]
-        }
+        super::util::bilinear_transpose(
+            "dot_general",
+            cts,
+            args,
+            |g, x_aval, y| Some(transpose_lhs(g, x_aval, y, dims, pet, false)),
+            |g, x, y_aval| {
+                let (xc, yc, xb, yb) = dims;
+                let swapped = (yc, xc, yb, xb);
+                Some(transpose_lhs(g, y_aval, x, swapped, pet, true))
+            },
+        )
     }
 }
 

@@ -156,6 +156,32 @@ pub fn linear_jvp(prim: &Prim, primals: &[Tensor], tangents: &[Option<Tensor>]) 
     (outs, touts)
 }
 
+/// The transpose rule of a primitive `name` that is linear in each of its two operands
+/// separately (never in both at once): the cotangent of the linear operand, from
+/// `lhs_ct(g, lhs_aval, rhs)` or `rhs_ct(g, lhs, rhs_aval)`; none for a zero cotangent.
+pub fn bilinear_transpose(
+    name: &str,
+    cts: &[Option<Tensor>],
+    args: &[crate::core::LinearArg],
+    lhs_ct: impl FnOnce(&Tensor, &Aval, &Tensor) -> Option<Tensor>,
+    rhs_ct: impl FnOnce(&Tensor, &Tensor, &Aval) -> Option<Tensor>,
+) -> Vec<Option<Tensor>> {
+    assert!(
+        !(args[0].is_linear() && args[1].is_linear()),
+        "{name}: transpose of a product of two linear values"
+    );
+    let Some(g) = &cts[0] else {
+        return vec![None, None];
+    };
+    if args[0].is_linear() {
+        vec![lhs_ct(g, &args[0].aval(), args[1].known()), None]
+    } else if args[1].is_linear() {
+        vec![None, rhs_ct(g, args[0].known(), &args[1].aval())]
+    } else {
+        vec![None, None]
+    }
+}
+
 /// The JVP rule of a primitive that is bilinear in its two operands (JAX's `defbilinear`):
 /// `f(t_x, y) + f(x, t_y)`, summed with `add_any`, each term only when its tangent is nonzero.
 pub fn bilinear_jvp(prim: &Prim, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
