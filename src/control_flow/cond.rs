@@ -148,6 +148,17 @@ pub(crate) fn bind_cond(
     operands: &[Tensor],
 ) -> Vec<Tensor> {
     let (jaxprs, consts) = close_branches(avals, branches);
+    bind_closed_cond(index, jaxprs, consts, operands).into_vec()
+}
+
+/// Binds a `cond` over closure-converted branches `jaxprs` on `index`, their hoisted
+/// `consts` and `operands`.
+fn bind_closed_cond(
+    index: &Tensor,
+    jaxprs: Vec<Arc<Jaxpr>>,
+    consts: Vec<Tensor>,
+    operands: &[Tensor],
+) -> Outputs {
     let op = Prim::new(CondOp {
         branches: jaxprs.into_iter().map(SubJaxpr).collect(),
     });
@@ -155,7 +166,7 @@ pub(crate) fn bind_cond(
     args.push(index.clone());
     args.extend(consts);
     args.extend_from_slice(operands);
-    bind(&op, &args).into_vec()
+    bind(&op, &args)
 }
 
 fn avals_text(avals: &[Aval]) -> String {
@@ -710,14 +721,7 @@ fn bind_branches<P: PyTree, O: PyTree>(
         .map(|d| d.into_inner().expect("branch was traced"))
         .collect();
     check_outputs(what, names, &out_defs, &jaxprs);
-    let op = Prim::new(CondOp {
-        branches: jaxprs.into_iter().map(SubJaxpr).collect(),
-    });
-    let mut args = Vec::with_capacity(1 + consts.len() + leaves.len());
-    args.push(index.clone());
-    args.extend(consts);
-    args.extend(leaves);
-    let outs = crate::core::bind(&op, &args);
+    let outs = bind_closed_cond(index, jaxprs, consts, &leaves);
     O::unflatten(&out_defs[0], outs.into_vec())
 }
 
