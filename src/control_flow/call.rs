@@ -6,7 +6,9 @@
 use crate::core::eval_jaxpr;
 pub use crate::core::SubJaxpr;
 use crate::core::{bind, Aval, Avals, Jaxpr, Outputs};
-use crate::core::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
+use crate::core::{
+    ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules,
+};
 use crate::interpreters::{batch_jaxpr, closure_convert, vmap_leaves, LinearizedJaxpr};
 use crate::prims::util::{instantiate, instantiate_all, move_batch_dim, py_bool, text};
 use crate::tensor::{ArrayData, Tensor};
@@ -226,11 +228,7 @@ impl PrimRules for CallOp {
         self.kind == CallKind::Jit
     }
 
-    fn jvp(
-        &self,
-        primals: &[Tensor],
-        tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
         match &self.kind {
             CallKind::CustomJvp { jvp, num_consts } => {
                 let (xs, ts) =
@@ -307,12 +305,7 @@ impl PrimRules for CallOp {
         }
     }
 
-    fn batch(
-        &self,
-        args: &[Tensor],
-        dims: &[Option<usize>],
-        axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>) {
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], axis: &BatchAxis) -> BatchResult {
         // Every batched operand gets its batch dim first; the batched call's outputs are all
         // batched at 0 (the user rules must agree with the body, so all are instantiated).
         let args: Vec<Tensor> = args
@@ -572,11 +565,7 @@ fn cached_transpose(
 /// `linearize`/`grad` the first computes now and only the second is staged into the linear
 /// jaxpr (a single `jit` of the whole JVP would mix primal outputs into the linear jaxpr);
 /// under plain `jvp` both run.
-fn jit_jvp(
-    op: &CallOp,
-    primals: &[Tensor],
-    tangents: &[Option<Tensor>],
-) -> (Outputs, Vec<Option<Tensor>>) {
+fn jit_jvp(op: &CallOp, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
     let body = &op.jaxpr.0;
     let n_out = body.outvars.len();
     let lin = cached_linearization(body);

@@ -40,7 +40,9 @@
 use crate::core::eval_jaxpr;
 use crate::core::SubJaxpr;
 use crate::core::{bind, current_trace, Atom, Aval, Avals, Jaxpr, Outputs};
-use crate::core::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
+use crate::core::{
+    ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules,
+};
 use crate::interpreters::{closure_convert, vmap_leaves};
 use crate::prims::util::{batch_at, move_batch_dim, zeros};
 use crate::tensor::{ArrayData, DType, Repr, Tensor};
@@ -146,6 +148,17 @@ pub(crate) fn bind_cond(
     operands: &[Tensor],
 ) -> Vec<Tensor> {
     let (jaxprs, consts) = close_branches(avals, branches);
+    bind_closed_cond(index, jaxprs, consts, operands).into_vec()
+}
+
+/// Binds a `cond` over closure-converted branches `jaxprs` on `index`, their hoisted
+/// `consts` and `operands`.
+fn bind_closed_cond(
+    index: &Tensor,
+    jaxprs: Vec<Arc<Jaxpr>>,
+    consts: Vec<Tensor>,
+    operands: &[Tensor],
+) -> Outputs {
     let op = Prim::new(CondOp {
         branches: jaxprs.into_iter().map(SubJaxpr).collect(),
     });
@@ -153,7 +166,7 @@ pub(crate) fn bind_cond(
     args.push(index.clone());
     args.extend(consts);
     args.extend_from_slice(operands);
-    bind(&op, &args).into_vec()
+    bind(&op, &args)
 }
 
 fn avals_text(avals: &[Aval]) -> String {
@@ -307,11 +320,7 @@ impl PrimRules for CondOp {
         })
     }
 
-    fn jvp(
-        &self,
-        primals: &[Tensor],
-        tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
         let index = &primals[0];
         let ops = &primals[1..];
         let nz: Vec<bool> = tangents[1..]
@@ -483,12 +492,7 @@ impl PrimRules for CondOp {
         out
     }
 
-    fn batch(
-        &self,
-        args: &[Tensor],
-        dims: &[Option<usize>],
-        axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>) {
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], axis: &BatchAxis) -> BatchResult {
         let ops = &args[1..];
         let op_dims = &dims[1..];
         let n_out = self.branches[0].0.outvars.len();
@@ -717,14 +721,7 @@ fn bind_branches<P: PyTree, O: PyTree>(
         .map(|d| d.into_inner().expect("branch was traced"))
         .collect();
     check_outputs(what, names, &out_defs, &jaxprs);
-    let op = Prim::new(CondOp {
-        branches: jaxprs.into_iter().map(SubJaxpr).collect(),
-    });
-    let mut args = Vec::with_capacity(1 + consts.len() + leaves.len());
-    args.push(index.clone());
-    args.extend(consts);
-    args.extend(leaves);
-    let outs = crate::core::bind(&op, &args);
+    let outs = bind_closed_cond(index, jaxprs, consts, &leaves);
     O::unflatten(&out_defs[0], outs.into_vec())
 }
 

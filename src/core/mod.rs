@@ -17,7 +17,8 @@ pub use eval::{eval_closed, eval_jaxpr};
 pub use jaxpr::{Atom, ClosedJaxpr, Eqn, Jaxpr, Var};
 pub(crate) use primitive::eval_with_tensors;
 pub use primitive::{
-    ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules, Primitive, SubJaxpr,
+    ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules, Primitive,
+    SubJaxpr,
 };
 pub use printer::{literal_text, pp_jaxpr};
 pub use staging::{make_jaxpr, trace_to_jaxpr};

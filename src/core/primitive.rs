@@ -17,6 +17,14 @@ use std::sync::Arc;
 /// Concrete outputs of a primitive's kernel.
 pub type ArrayOutputs = SmallVec<[ArrayData; 1]>;
 
+/// What a forward-mode rule returns ([`PrimRules::jvp`]): the primal outputs and their
+/// tangents (`None` is a symbolic zero).
+pub type JvpResult = (Outputs, Vec<Option<Tensor>>);
+
+/// What a batching rule returns ([`PrimRules::batch`]): the outputs and where each one's
+/// batch dimension ended up (`None`: not batched).
+pub type BatchResult = (Outputs, Vec<Option<usize>>);
+
 /// A param value as the jaxpr printer shows it.
 #[derive(Clone, Debug)]
 pub enum Param {
@@ -66,23 +74,14 @@ pub trait PrimRules: Send + Sync + std::fmt::Debug + 'static {
     /// tangents (`None` is a symbolic zero; at least one is `Some`). Written with ops, which
     /// bind under whatever trace is current, so rules compose to any order. Tangent outputs
     /// must be linear in the input tangents (the backward pass transposes them).
-    fn jvp(
-        &self,
-        primals: &[Tensor],
-        tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>);
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult;
 
     /// Batching rule (vmap): applies the primitive to operands that carry an extra batch
     /// dimension `dims[i]` (or none: the operand is the same for every batch member), with
     /// ops, and returns the outputs with where their batch dims ended up (anywhere: no forced
     /// transposes). `axis` is the vmapped axis (size, optional name for collectives). At
     /// least one operand is batched.
-    fn batch(
-        &self,
-        args: &[Tensor],
-        dims: &[Option<usize>],
-        axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>);
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], axis: &BatchAxis) -> BatchResult;
 
     /// Transpose rule of a primitive that is linear in its `Linear` arguments: given output
     /// cotangents (`None` = zero), returns a cotangent per argument (`None` for known

@@ -5,8 +5,8 @@
 //! the transformation (inlining it).
 
 use crate::core::{
-    eval_jaxpr, eval_with_tensors, ArrayOutputs, Aval, Avals, BatchAxis, Jaxpr, Outputs, Param,
-    Prim, PrimRules, SubJaxpr,
+    eval_jaxpr, eval_with_tensors, ArrayOutputs, Aval, Avals, BatchAxis, BatchResult, Jaxpr,
+    JvpResult, Outputs, Param, Prim, PrimRules, SubJaxpr,
 };
 use crate::interpreters::{jvp_inlined, vmap_leaves};
 use crate::tensor::{ArrayData, Tensor};
@@ -63,20 +63,11 @@ impl PrimRules for FusedOp {
         eval_with_tensors(inputs, |ts| Outputs::from_vec(self.run(ts)))
     }
 
-    fn jvp(
-        &self,
-        primals: &[Tensor],
-        tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
         jvp_inlined(primals, tangents, |xs| self.run(xs))
     }
 
-    fn batch(
-        &self,
-        args: &[Tensor],
-        dims: &[Option<usize>],
-        axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>) {
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], axis: &BatchAxis) -> BatchResult {
         let outs = vmap_leaves(args, dims, None, axis, |xs| self.run(xs));
         let n = outs.len();
         (Outputs::from_vec(outs), vec![Some(0); n])

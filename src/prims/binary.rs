@@ -7,7 +7,7 @@
 //! zero (C semantics, as XLA); `x / 0` is -1 for integers and `x % 0` is `x`.
 
 use super::util::{batch_elementwise, broadcast_to_shape, expect_arity, jvp_out, unbroadcast};
-use super::{ArrayOutputs, BatchAxis, LinearArg, Prim, PrimRules};
+use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::prims::lax;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
@@ -166,12 +166,7 @@ impl PrimRules for BinaryOp {
         smallvec![eval_binary(*self, inputs[0], inputs[1], &out[0].shape)]
     }
 
-    fn batch(
-        &self,
-        args: &[Tensor],
-        dims: &[Option<usize>],
-        _axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>) {
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], _axis: &BatchAxis) -> BatchResult {
         batch_elementwise(&Prim::new(*self), args, dims)
     }
 
@@ -194,11 +189,7 @@ impl PrimRules for BinaryOp {
     /// derivatives print the same equations: one partial per operand (stretched to the output
     /// shape where the operand was broadcast), summed with `add_any`; `add`/`sub` of two
     /// tangents use `add`/`sub` as JAX's `_add_jvp`/`_sub_jvp` do.
-    fn jvp(
-        &self,
-        primals: &[Tensor],
-        tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
         use BinaryOp::*;
         let (x, y) = (&primals[0], &primals[1]);
         let ans = bind1(&Prim::new(*self), primals);
@@ -390,51 +381,42 @@ pub fn eval_binary(op: BinaryOp, a: &ArrayData, b: &ArrayData, out_shape: &[usiz
     }
 }
 
-fn int_op_i32(op: BinaryOp, p: i32, q: i32) -> i32 {
-    use BinaryOp::*;
-    match op {
-        Add | AddAny => p.wrapping_add(q),
-        Sub => p.wrapping_sub(q),
-        Mul => p.wrapping_mul(q),
-        Div => {
-            if q == 0 {
-                -1
-            } else {
-                p.wrapping_div(q)
+/// The integer binary ops for one integer type, as XLA computes them: wrapping arithmetic;
+/// division by zero gives all ones bits (`-1`, `u32::MAX`) and remainder by zero the dividend.
+macro_rules! int_binary_op {
+    ($name:ident, $t:ty) => {
+        fn $name(op: BinaryOp, p: $t, q: $t) -> $t {
+            use BinaryOp::*;
+            match op {
+                Add | AddAny => p.wrapping_add(q),
+                Sub => p.wrapping_sub(q),
+                Mul => p.wrapping_mul(q),
+                Div => {
+                    if q == 0 {
+                        !0
+                    } else {
+                        p.wrapping_div(q)
+                    }
+                }
+                Rem => {
+                    if q == 0 {
+                        p
+                    } else {
+                        p.wrapping_rem(q)
+                    }
+                }
+                Max => p.max(q),
+                Min => p.min(q),
+                And => p & q,
+                Or => p | q,
+                Xor => p ^ q,
+                _ => unreachable!("checked by abstract_eval"),
             }
         }
-        Rem => {
-            if q == 0 {
-                p
-            } else {
-                p.wrapping_rem(q)
-            }
-        }
-        Max => p.max(q),
-        Min => p.min(q),
-        And => p & q,
-        Or => p | q,
-        Xor => p ^ q,
-        _ => unreachable!("checked by abstract_eval"),
-    }
+    };
 }
-
-fn int_op_u32(op: BinaryOp, p: u32, q: u32) -> u32 {
-    use BinaryOp::*;
-    match op {
-        Add | AddAny => p.wrapping_add(q),
-        Sub => p.wrapping_sub(q),
-        Mul => p.wrapping_mul(q),
-        Div => p.checked_div(q).unwrap_or(u32::MAX),
-        Rem => p.checked_rem(q).unwrap_or(p),
-        Max => p.max(q),
-        Min => p.min(q),
-        And => p & q,
-        Or => p | q,
-        Xor => p ^ q,
-        _ => unreachable!("checked by abstract_eval"),
-    }
-}
+int_binary_op!(int_op_i32, i32);
+int_binary_op!(int_op_u32, u32);
 
 /// `1` where `x == z` (halved where `y == z` too), else `0`: how `max`/`min` share the
 /// derivative between tied operands (JAX's `_balanced_eq`).

@@ -14,7 +14,7 @@
 
 use super::binary::{broadcast_shapes, zip_map};
 use super::util::{batch_elementwise, expect_arity, text};
-use super::{ArrayOutputs, BatchAxis, Param, Prim, PrimRules};
+use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, Param, Prim, PrimRules};
 use crate::core::{bind, bind1, Aval, Avals, Outputs, Shape};
 use crate::kernels::parallel::{chunk_len, should_parallelize, threefry_ns};
 use crate::tensor::{ArrayData, DType, Tensor};
@@ -309,22 +309,13 @@ impl PrimRules for BitsOp {
     }
 
     /// Bits carry no derivative: every output tangent is a symbolic zero.
-    fn jvp(
-        &self,
-        primals: &[Tensor],
-        _tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(&self, primals: &[Tensor], _tangents: &[Option<Tensor>]) -> JvpResult {
         let outs = bind(&Prim::new(self.clone()), primals);
         let n = outs.len();
         (outs, vec![None; n])
     }
 
-    fn batch(
-        &self,
-        args: &[Tensor],
-        dims: &[Option<usize>],
-        _axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>) {
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], _axis: &BatchAxis) -> BatchResult {
         match self {
             // One operand: the batch dim stays put, unless a width change adds/drops the
             // last dim, which is never the batch dim once it is moved to the front.
@@ -514,35 +505,31 @@ fn keyed_serial(
     }
 }
 
-/// # Safety
-/// The CPU must support AVX-512F, AVX-512VL and AVX2 (detected by the dispatcher below).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512vl,avx2")]
-unsafe fn keyed_avx512(
-    key: [u32; 2],
-    hi: Option<&[u32]>,
-    hi0: u32,
-    lo: &[u32],
-    o0: &mut [u32],
-    o1: &mut [u32],
-) {
-    keyed_serial(key, hi, hi0, lo, o0, o1)
+/// [`keyed_serial`] compiled with the target features `$features` (so `threefry_block`'s
+/// lanes vectorize with them), one copy per instruction set the dispatcher below picks.
+macro_rules! keyed_with_features {
+    ($name:ident, $features:literal, $cpu:literal) => {
+        #[doc = concat!("# Safety\nThe CPU must support ", $cpu, " (detected by the dispatcher below).")]
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $features)]
+        unsafe fn $name(
+            key: [u32; 2],
+            hi: Option<&[u32]>,
+            hi0: u32,
+            lo: &[u32],
+            o0: &mut [u32],
+            o1: &mut [u32],
+        ) {
+            keyed_serial(key, hi, hi0, lo, o0, o1)
+        }
+    };
 }
-
-/// # Safety
-/// The CPU must support AVX2 (detected by the dispatcher below).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn keyed_avx2(
-    key: [u32; 2],
-    hi: Option<&[u32]>,
-    hi0: u32,
-    lo: &[u32],
-    o0: &mut [u32],
-    o1: &mut [u32],
-) {
-    keyed_serial(key, hi, hi0, lo, o0, o1)
-}
+keyed_with_features!(
+    keyed_avx512,
+    "avx512f,avx512vl,avx2",
+    "AVX-512F, AVX-512VL and AVX2"
+);
+keyed_with_features!(keyed_avx2, "avx2", "AVX2");
 
 /// [`keyed_serial`] with the widest vector instructions this CPU has.
 fn keyed(key: [u32; 2], hi: Option<&[u32]>, hi0: u32, lo: &[u32], o0: &mut [u32], o1: &mut [u32]) {

@@ -3,8 +3,8 @@
 //! they reduce across the batch members; outside any such vmap they are an error.
 
 use super::util::{expect_arity, jvp_out, text};
-use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
-use crate::core::{bind, bind1, Aval, Avals, Outputs};
+use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules};
+use crate::core::{bind, bind1, Aval, Avals};
 use crate::prims::lax;
 use crate::tensor::{ArrayData, DType, Tensor};
 use smallvec::smallvec;
@@ -188,11 +188,7 @@ impl PrimRules for Collective {
         )
     }
 
-    fn jvp(
-        &self,
-        primals: &[Tensor],
-        tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
         let prim = Prim::new(self.clone());
         match self {
             Collective::AxisIndex { .. } => jvp_out(bind1(&prim, primals), None),
@@ -237,12 +233,7 @@ impl PrimRules for Collective {
         }
     }
 
-    fn batch(
-        &self,
-        args: &[Tensor],
-        dims: &[Option<usize>],
-        axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>) {
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], axis: &BatchAxis) -> BatchResult {
         let prim = Prim::new(self.clone());
         if axis.name.as_deref() != Some(self.axis_name()) {
             // A collective over an outer axis: apply it to the whole batched value.

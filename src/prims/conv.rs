@@ -7,8 +7,8 @@
 //! convolution of the lhs with the cotangent, batch and feature dims swapped. Feature and
 //! batch groups trade places between the two (`_conv_general_dilated_transpose_lhs/rhs`).
 
-use super::util::{check_axes, expect_arity, py_tuple, sh, text};
-use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
+use super::util::{check_axes, check_numeric_pair, expect_arity, py_pairs, py_tuple, sh, text};
+use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::kernels::conv;
 use crate::prims::lax;
@@ -36,18 +36,12 @@ pub(crate) fn stride_dim(padded: i64, window: usize, stride: usize) -> usize {
 impl ConvGeneralDilated {
     /// The output aval, or what is wrong with the operands and params.
     fn shape_rule(&self, lhs: &Aval, rhs: &Aval) -> Result<Aval, String> {
-        if lhs.dtype != rhs.dtype {
-            return Err(format!(
-                "lhs and rhs must have the same dtype, got {} and {}",
-                lhs.dtype, rhs.dtype
-            ));
-        }
-        if lhs.dtype == DType::Bool {
-            return Err("operands must be numeric, got bool".into());
-        }
-        if self.preferred_element_type == Some(DType::Bool) {
-            return Err("preferred_element_type must be numeric, got bool".into());
-        }
+        check_numeric_pair(
+            "lhs and rhs",
+            lhs.dtype,
+            rhs.dtype,
+            self.preferred_element_type,
+        )?;
         let nd = lhs.ndim();
         if rhs.ndim() != nd {
             return Err(format!(
@@ -234,11 +228,6 @@ impl PrimRules for ConvGeneralDilated {
             py_tuple(&dn.rhs_spec),
             py_tuple(&dn.out_spec)
         );
-        let padding: Vec<String> = self
-            .padding
-            .iter()
-            .map(|(lo, hi)| format!("({lo}, {hi})"))
-            .collect();
         vec![
             (
                 "batch_group_count",
@@ -250,7 +239,7 @@ impl PrimRules for ConvGeneralDilated {
                 text(self.feature_group_count.to_string()),
             ),
             ("lhs_dilation", text(py_tuple(&self.lhs_dilation))),
-            ("padding", text(py_tuple(&padding))),
+            ("padding", text(py_pairs(&self.padding))),
             ("precision", text("None")),
             (
                 "preferred_element_type",
@@ -293,11 +282,7 @@ impl PrimRules for ConvGeneralDilated {
     }
 
     /// Bilinear: `conv(t_lhs, rhs) + conv(lhs, t_rhs)`, summed with `add_any`.
-    fn jvp(
-        &self,
-        primals: &[Tensor],
-        tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
         super::util::bilinear_jvp(&Prim::new(self.clone()), primals, tangents)
     }
 
@@ -306,38 +291,20 @@ impl PrimRules for ConvGeneralDilated {
     /// dim (out batch dim); rhs only: into the rhs output features (out feature dim); both:
     /// into the lhs features and rhs output features as feature groups (per-example
     /// kernels), or into the batch groups when the convolution already has some.
-    fn batch(
-        &self,
-        args: &[Tensor],
-        dims: &[Option<usize>],
-        _axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>) {
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], _axis: &BatchAxis) -> BatchResult {
         let (out, d) = self.batch_rule(&args[0], &args[1], dims[0], dims[1]);
         (Outputs::from_iter([out]), vec![Some(d)])
     }
 
     /// Linear in each operand separately.
     fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {
-        assert!(
-            !(args[0].is_linear() && args[1].is_linear()),
-            "conv_general_dilated: transpose of a product of two linear values"
-        );
-        let Some(g) = &cts[0] else {
-            return vec![None, None];
-        };
-        if args[0].is_linear() {
-            vec![
-                Some(self.transpose_lhs(g, &args[0].aval(), args[1].known())),
-                None,
-            ]
-        } else if args[1].is_linear() {
-            vec![
-                None,
-                self.transpose_rhs(g, args[0].known(), &args[1].aval()),
-            ]
-        } else {
-            vec![None, None]
-        }
+        super::util::bilinear_transpose(
+            "conv_general_dilated",
+            cts,
+            args,
+            |g, lhs_aval, rhs| Some(self.transpose_lhs(g, lhs_aval, rhs)),
+            |g, lhs, rhs_aval| self.transpose_rhs(g, lhs, rhs_aval),
+        )
     }
 }
 
@@ -500,31 +467,19 @@ fn spatial(shape: &[usize], spec: &[usize]) -> Vec<usize> {
     spec[2..].iter().map(|&d| shape[d]).collect()
 }
 
-/// Padding of the lhs-transpose convolution (JAX's `_conv_general_vjp_lhs_padding`); also
-/// used by `reduce_window_sum`'s transpose.
-pub(crate) fn conv_general_vjp_lhs_padding(
-    in_shape: &[usize],
-    window_dimensions: &[usize],
-    window_strides: &[usize],
-    out_shape: &[usize],
-    padding: &[(i64, i64)],
-    lhs_dilation: &[usize],
-    rhs_dilation: &[usize],
-) -> Vec<(i64, i64)> {
-    (0..in_shape.len())
-        .map(|d| {
-            let lhs_dilated = dilate(in_shape[d], lhs_dilation[d]) as i64;
-            let rhs_dilated = dilate(window_dimensions[d], rhs_dilation[d]) as i64;
-            let out_dilated = dilate(out_shape[d], window_strides[d]) as i64;
-            let before = rhs_dilated - padding[d].0 - 1;
-            let after = lhs_dilated + rhs_dilated - 1 - out_dilated - before;
-            (before, after)
-        })
-        .collect()
+/// Which operand's cotangent a transpose convolution computes.
+#[derive(Clone, Copy)]
+pub(crate) enum VjpOperand {
+    Lhs,
+    Rhs,
 }
 
-/// Padding of the rhs-transpose convolution (JAX's `_conv_general_vjp_rhs_padding`).
-fn conv_general_vjp_rhs_padding(
+/// Padding of the transpose convolution giving `operand`'s cotangent (JAX's
+/// `_conv_general_vjp_lhs_padding` and `_conv_general_vjp_rhs_padding`); the lhs one is also
+/// used by `reduce_window_sum`'s transpose.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn conv_general_vjp_padding(
+    operand: VjpOperand,
     in_shape: &[usize],
     window_dimensions: &[usize],
     window_strides: &[usize],
@@ -539,9 +494,18 @@ fn conv_general_vjp_rhs_padding(
             let rhs_dilated = dilate(window_dimensions[d], rhs_dilation[d]) as i64;
             let out_dilated = dilate(out_shape[d], window_strides[d]) as i64;
             let lo = padding[d].0;
-            let from_lhs = out_dilated - lhs_dilated;
-            let from_rhs = rhs_dilated - lo - 1;
-            (lo, from_lhs + from_rhs)
+            match operand {
+                VjpOperand::Lhs => {
+                    let before = rhs_dilated - lo - 1;
+                    let after = lhs_dilated + rhs_dilated - 1 - out_dilated - before;
+                    (before, after)
+                }
+                VjpOperand::Rhs => {
+                    let from_lhs = out_dilated - lhs_dilated;
+                    let from_rhs = rhs_dilated - lo - 1;
+                    (lo, from_lhs + from_rhs)
+                }
+            }
         })
         .collect()
 }
@@ -573,7 +537,8 @@ impl ConvGeneralDilated {
             rhs_spec: t_rhs_spec,
             out_spec: lhs_spec.clone(),
         };
-        let padding = conv_general_vjp_lhs_padding(
+        let padding = conv_general_vjp_padding(
+            VjpOperand::Lhs,
             &spatial(&lhs_aval.shape, lhs_spec),
             &spatial(&rhs_shape, rhs_spec),
             &self.window_strides,
@@ -631,7 +596,8 @@ impl ConvGeneralDilated {
             rhs_spec: spec_transpose(out_spec),
             out_spec: spec_transpose(rhs_spec),
         };
-        let padding = conv_general_vjp_rhs_padding(
+        let padding = conv_general_vjp_padding(
+            VjpOperand::Rhs,
             &spatial(lhs.shape(), lhs_spec),
             &spatial(&rhs_aval.shape, rhs_spec),
             &self.window_strides,

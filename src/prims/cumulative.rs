@@ -11,8 +11,10 @@
 
 use super::reduce::{with_monoid, Monoid};
 use super::util::{expect_arity, instantiate, jvp_out, linear_jvp, py_bool, text};
-use super::{ArrayOutputs, BatchAxis, BinaryOp, LinearArg, Param, Prim, PrimRules};
-use crate::core::{bind1, Aval, Avals, Outputs};
+use super::{
+    ArrayOutputs, BatchAxis, BatchResult, BinaryOp, JvpResult, LinearArg, Param, Prim, PrimRules,
+};
+use crate::core::{bind1, Aval, Avals};
 use crate::prims::lax;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
 use ndarray::ArrayD;
@@ -263,11 +265,7 @@ impl PrimRules for CumulativeOp {
         smallvec![r]
     }
 
-    fn jvp(
-        &self,
-        primals: &[Tensor],
-        tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
         let prim = Prim::new(*self);
         if self.kind == CumulativeKind::Sum {
             return linear_jvp(&prim, primals, tangents);
@@ -299,12 +297,7 @@ impl PrimRules for CumulativeOp {
 
     /// As JAX batches cumulative reductions: the scanned axis shifts past the batch dim,
     /// which stays where it is.
-    fn batch(
-        &self,
-        args: &[Tensor],
-        dims: &[Option<usize>],
-        _axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>) {
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], _axis: &BatchAxis) -> BatchResult {
         let b = dims[0].expect("cumulative reduction: the only operand is batched");
         let op = CumulativeOp {
             axis: if self.axis < b {

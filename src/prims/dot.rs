@@ -7,8 +7,8 @@
 //! `transpose` that puts the operand's dims back in order (`_dot_general_transpose_lhs/rhs`).
 
 use super::conv::as_dtype;
-use super::util::{check_axes, expect_arity, py_list, sh, text};
-use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
+use super::util::{check_axes, check_numeric_pair, expect_arity, py_list, sh, text};
+use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::kernels::matmul;
 use crate::prims::lax;
@@ -34,18 +34,12 @@ pub struct DotGeneral {
 impl DotGeneral {
     /// The output aval for operands `lhs` and `rhs`, or what is wrong with them.
     fn shape_rule(&self, lhs: &Aval, rhs: &Aval) -> Result<Aval, String> {
-        if lhs.dtype != rhs.dtype {
-            return Err(format!(
-                "operands must have the same dtype, got {} and {}",
-                lhs.dtype, rhs.dtype
-            ));
-        }
-        if lhs.dtype == DType::Bool {
-            return Err("operands must be numeric, got bool".into());
-        }
-        if self.preferred_element_type == Some(DType::Bool) {
-            return Err("preferred_element_type must be numeric, got bool".into());
-        }
+        check_numeric_pair(
+            "operands",
+            lhs.dtype,
+            rhs.dtype,
+            self.preferred_element_type,
+        )?;
         let (lc, rc, lb, rb) = (
             &self.lhs_contracting,
             &self.rhs_contracting,
@@ -198,23 +192,14 @@ impl PrimRules for DotGeneral {
 
     /// Bilinear: `dot(t_lhs, rhs) + dot(lhs, t_rhs)`, the two terms summed with `add_any`
     /// (JAX's `defbilinear`).
-    fn jvp(
-        &self,
-        primals: &[Tensor],
-        tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
         super::util::bilinear_jvp(&Prim::new(self.clone()), primals, tangents)
     }
 
     /// JAX's `_dot_general_batch_rule`: no transposes, one `dot_general`. A batch dim on
     /// both operands becomes a new leading dot batch dim; on one operand only it becomes a
     /// free dim of that operand, and the output's batch dim is where that free dim lands.
-    fn batch(
-        &self,
-        args: &[Tensor],
-        dims: &[Option<usize>],
-        _axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>) {
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], _axis: &BatchAxis) -> BatchResult {
         let (lhs, rhs) = (&args[0], &args[1]);
         let (dn, out_dim) = self.batch_dim_nums((lhs.ndim(), rhs.ndim()), (dims[0], dims[1]));
         let out = bind1(&Prim::new(dn), &[lhs.clone(), rhs.clone()]);
@@ -223,13 +208,6 @@ impl PrimRules for DotGeneral {
 
     /// Linear in each operand separately (JAX's `_dot_general_transpose_lhs/rhs`).
     fn transpose(&self, cts: &[Option<Tensor>], args: &[LinearArg]) -> Vec<Option<Tensor>> {
-        assert!(
-            !(args[0].is_linear() && args[1].is_linear()),
-            "dot_general: transpose of a product of two linear values"
-        );
-        let Some(g) = &cts[0] else {
-            return vec![None, None];
-        };
         let dims = (
             &self.lhs_contracting[..],
             &self.rhs_contracting[..],
@@ -237,17 +215,17 @@ impl PrimRules for DotGeneral {
             &self.rhs_batch[..],
         );
         let pet = self.preferred_element_type;
-        if args[0].is_linear() {
-            let x_bar = transpose_lhs(g, &args[0].aval(), args[1].known(), dims, pet, false);
-            vec![Some(x_bar), None]
-        } else if args[1].is_linear() {
-            let (xc, yc, xb, yb) = dims;
-            let swapped = (yc, xc, yb, xb);
-            let y_bar = transpose_lhs(g, &args[1].aval(), args[0].known(), swapped, pet, true);
-            vec![None, Some(y_bar)]
-        } else {
-            vec![None, None]
-        }
+        super::util::bilinear_transpose(
+            "dot_general",
+            cts,
+            args,
+            |g, x_aval, y| Some(transpose_lhs(g, x_aval, y, dims, pet, false)),
+            |g, x, y_aval| {
+                let (xc, yc, xb, yb) = dims;
+                let swapped = (yc, xc, yb, xb);
+                Some(transpose_lhs(g, y_aval, x, swapped, pet, true))
+            },
+        )
     }
 }
 

@@ -1,8 +1,8 @@
 //! The remaining elementwise primitives: `select_n`, `clamp` and `convert_element_type`.
 
 use super::util::{batch_full, broadcast_to_shape, expect_arity, jvp_out, text};
-use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
-use crate::core::{bind1, Aval, Avals, Outputs};
+use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules};
+use crate::core::{bind1, Aval, Avals};
 use crate::prims::lax;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
 use ndarray::{ArrayD, IxDyn};
@@ -196,11 +196,7 @@ impl PrimRules for ElementwiseOp {
     }
 
     /// JAX's rules (`jax/_src/lax/lax.py`), op for op.
-    fn jvp(
-        &self,
-        primals: &[Tensor],
-        tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
         let prim = Prim::new(*self);
         let ans = bind1(&prim, primals);
         let t = match self {
@@ -248,12 +244,7 @@ impl PrimRules for ElementwiseOp {
         jvp_out(ans, t)
     }
 
-    fn batch(
-        &self,
-        args: &[Tensor],
-        dims: &[Option<usize>],
-        axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>) {
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], axis: &BatchAxis) -> BatchResult {
         let prim = Prim::new(*self);
         match self {
             ElementwiseOp::ConvertElementType(_) => (smallvec![bind1(&prim, args)], dims.to_vec()),

@@ -75,7 +75,9 @@ pub use window::ReduceWindow;
 
 // The primitive interface lives in the core (the IR holds primitives through it); the
 // families here implement it.
-pub use crate::core::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
+pub use crate::core::{
+    ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules,
+};
 
 /// An equation's primitive seen as one of the first-order families that code above `prims`
 /// treats specially (the interpreter's fast paths, the rewriting passes); every other

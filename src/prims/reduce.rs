@@ -7,8 +7,8 @@
 //! extreme value, where a NaN counts as both the maximum and the minimum (the first NaN wins).
 
 use super::util::{check_axes, expect_arity, instantiate, jvp_out, linear_jvp, py_tuple, sh, text};
-use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
-use crate::core::{bind1, Aval, Avals, Outputs, Shape};
+use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules};
+use crate::core::{bind1, Aval, Avals, Shape};
 use crate::kernels::reduce::ReduceKind;
 use crate::ops::Element;
 use crate::prims::lax;
@@ -200,11 +200,7 @@ impl PrimRules for ReduceOp {
         smallvec![r]
     }
 
-    fn jvp(
-        &self,
-        primals: &[Tensor],
-        tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
         let prim = Prim::new(self.clone());
         let x = &primals[0];
         match self {
@@ -254,12 +250,7 @@ impl PrimRules for ReduceOp {
 
     /// JAX's `reducer_batcher`: the reduced axes shift past the batch dim, which stays
     /// (moving left by the reduced axes before it); no transposes.
-    fn batch(
-        &self,
-        args: &[Tensor],
-        dims: &[Option<usize>],
-        _axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>) {
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], _axis: &BatchAxis) -> BatchResult {
         let b = dims[0].expect("reduction: the only operand is batched");
         let axes: Shape = self
             .axes()

@@ -13,8 +13,8 @@
 
 use super::index::{GatherDimensionNumbers, GatherScatterMode};
 use super::util::{batch_at, py_bool, text};
-use super::{ArrayOutputs, BatchAxis, Param, Prim, PrimRules};
-use crate::core::{bind, Aval, Avals, Outputs, Shape};
+use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, Param, Prim, PrimRules};
+use crate::core::{bind, Aval, Avals, Shape};
 use crate::ops::Element;
 use crate::prims::lax;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
@@ -155,11 +155,7 @@ impl PrimRules for Sort {
             .collect::<SmallVec<_>>()
     }
 
-    fn jvp(
-        &self,
-        primals: &[Tensor],
-        tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
         let shape = primals[0].shape().to_vec();
         // JAX's index dtype, uint32 (abstract_eval has checked `dimension` is in range).
         assert!(
@@ -186,12 +182,7 @@ impl PrimRules for Sort {
     /// JAX's `_sort_batch_rule`: every operand gets its batch dim where the first batched
     /// operand has it (moved there if batched elsewhere, broadcast there if unbatched), and
     /// the sorted dimension shifts past it.
-    fn batch(
-        &self,
-        args: &[Tensor],
-        dims: &[Option<usize>],
-        axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>) {
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], axis: &BatchAxis) -> BatchResult {
         let b = dims
             .iter()
             .find_map(|d| *d)

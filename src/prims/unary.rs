@@ -3,7 +3,7 @@
 //! -0.0`, `round` away from zero unless asked for ties-to-even).
 
 use super::util::{expect_arity, jvp_out, text};
-use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
+use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs};
 use crate::prims::lax;
 use crate::tensor::{ArrayData, DType, Tensor};
@@ -179,12 +179,7 @@ impl PrimRules for UnaryOp {
         smallvec![eval_unary(*self, inputs[0])]
     }
 
-    fn batch(
-        &self,
-        args: &[Tensor],
-        dims: &[Option<usize>],
-        _axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>) {
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], _axis: &BatchAxis) -> BatchResult {
         // Elementwise: the batch dim stays where it is.
         (smallvec![bind1(&Prim::new(*self), args)], dims.to_vec())
     }
@@ -200,11 +195,7 @@ impl PrimRules for UnaryOp {
 
     /// JAX's rules (`jax/_src/lax/lax.py`), operand for operand, so traced derivatives print
     /// the same equations.
-    fn jvp(
-        &self,
-        primals: &[Tensor],
-        tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
         use UnaryOp::*;
         let x = &primals[0];
         let ans = bind1(&Prim::new(*self), primals);

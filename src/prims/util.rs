@@ -3,8 +3,31 @@
 
 use super::Param;
 use crate::core::{Aval, Shape};
+use crate::tensor::DType;
 
 pub use crate::ops::strides;
+
+/// Checks that two operands share one numeric dtype and that an explicit output dtype, if any,
+/// is numeric; `subject` names the two operands in the error ("operands", "lhs and rhs").
+pub(crate) fn check_numeric_pair(
+    subject: &str,
+    a: DType,
+    b: DType,
+    preferred: Option<DType>,
+) -> Result<(), String> {
+    if a != b {
+        return Err(format!(
+            "{subject} must have the same dtype, got {a} and {b}"
+        ));
+    }
+    if a == DType::Bool {
+        return Err("operands must be numeric, got bool".into());
+    }
+    if preferred == Some(DType::Bool) {
+        return Err("preferred_element_type must be numeric, got bool".into());
+    }
+    Ok(())
+}
 
 /// A [`Shape`] from a slice of dims (building a primitive's params).
 pub fn sh(xs: &[usize]) -> Shape {
@@ -24,6 +47,15 @@ pub fn py_tuple<T: std::fmt::Display>(xs: &[T]) -> String {
                 .join(", ")
         ),
     }
+}
+
+/// Python's tuple of `(lo, hi)` pairs (a `padding` param): `((0, 0), (1, 1))`.
+pub fn py_pairs(pairs: &[(i64, i64)]) -> String {
+    let pairs: Vec<String> = pairs
+        .iter()
+        .map(|(lo, hi)| format!("({lo}, {hi})"))
+        .collect();
+    py_tuple(&pairs)
 }
 
 /// Python's list repr of integers: `[]`, `[0]`, `[0, 1]`.
@@ -73,12 +105,12 @@ pub fn check_axes(axes: &[usize], ndim: usize, what: &str) -> Result<(), String>
 
 // ---- Helpers for derivative rules -------------------------------------------------------
 
-use crate::core::{bind, Outputs};
+use crate::core::{bind, BatchResult, JvpResult, Outputs};
 use crate::prims::Prim;
 use crate::tensor::Tensor;
 
 /// The result of a one-output JVP rule.
-pub fn jvp_out(primal: Tensor, tangent: Option<Tensor>) -> (Outputs, Vec<Option<Tensor>>) {
+pub fn jvp_out(primal: Tensor, tangent: Option<Tensor>) -> JvpResult {
     (Outputs::from_iter([primal]), vec![tangent])
 }
 
@@ -117,24 +149,42 @@ pub fn instantiate_all(tangents: &[Option<Tensor>], primals: &[Tensor]) -> Vec<T
 
 /// The JVP rule of a primitive that is linear in all of its inputs: the primitive applied to
 /// the primals and, separately, to the tangents (zero tangents made explicit).
-pub fn linear_jvp(
-    prim: &Prim,
-    primals: &[Tensor],
-    tangents: &[Option<Tensor>],
-) -> (Outputs, Vec<Option<Tensor>>) {
+pub fn linear_jvp(prim: &Prim, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
     let outs = bind(prim, primals);
     let ts = instantiate_all(tangents, primals);
     let touts = bind(prim, &ts).into_iter().map(Some).collect();
     (outs, touts)
 }
 
+/// The transpose rule of a primitive `name` that is linear in each of its two operands
+/// separately (never in both at once): the cotangent of the linear operand, from
+/// `lhs_ct(g, lhs_aval, rhs)` or `rhs_ct(g, lhs, rhs_aval)`; none for a zero cotangent.
+pub fn bilinear_transpose(
+    name: &str,
+    cts: &[Option<Tensor>],
+    args: &[crate::core::LinearArg],
+    lhs_ct: impl FnOnce(&Tensor, &Aval, &Tensor) -> Option<Tensor>,
+    rhs_ct: impl FnOnce(&Tensor, &Tensor, &Aval) -> Option<Tensor>,
+) -> Vec<Option<Tensor>> {
+    assert!(
+        !(args[0].is_linear() && args[1].is_linear()),
+        "{name}: transpose of a product of two linear values"
+    );
+    let Some(g) = &cts[0] else {
+        return vec![None, None];
+    };
+    if args[0].is_linear() {
+        vec![lhs_ct(g, &args[0].aval(), args[1].known()), None]
+    } else if args[1].is_linear() {
+        vec![None, rhs_ct(g, args[0].known(), &args[1].aval())]
+    } else {
+        vec![None, None]
+    }
+}
+
 /// The JVP rule of a primitive that is bilinear in its two operands (JAX's `defbilinear`):
 /// `f(t_x, y) + f(x, t_y)`, summed with `add_any`, each term only when its tangent is nonzero.
-pub fn bilinear_jvp(
-    prim: &Prim,
-    primals: &[Tensor],
-    tangents: &[Option<Tensor>],
-) -> (Outputs, Vec<Option<Tensor>>) {
+pub fn bilinear_jvp(prim: &Prim, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
     let (x, y) = (&primals[0], &primals[1]);
     let ans = crate::core::bind1(prim, primals);
     let tx = tangents[0]
@@ -212,11 +262,7 @@ pub fn batch_at(x: &Tensor, dim: Option<usize>, size: usize, to: usize) -> Tenso
 /// batch dim first (a batched logical scalar becomes `[B, 1, ..]`), give unbatched operands
 /// of nonzero rank a size-1 batch dim (they stretch), leave rank-0 unbatched operands alone,
 /// and apply the primitive; the output's batch dim is 0.
-pub fn batch_elementwise(
-    prim: &Prim,
-    args: &[Tensor],
-    dims: &[Option<usize>],
-) -> (Outputs, Vec<Option<usize>>) {
+pub fn batch_elementwise(prim: &Prim, args: &[Tensor], dims: &[Option<usize>]) -> BatchResult {
     let logical_rank = args
         .iter()
         .zip(dims)
@@ -262,7 +308,7 @@ pub fn batch_full(
     size: usize,
     shape: &[usize],
     scalar_ok: impl Fn(usize) -> bool,
-) -> (Outputs, Vec<Option<usize>>) {
+) -> BatchResult {
     let mut full = vec![size];
     full.extend_from_slice(shape);
     let moved: Vec<Tensor> = args

@@ -11,11 +11,12 @@
 //! single pass, so a max-pool's gradient costs one pass over the windows, not a dense mask
 //! per window position.
 
-use super::conv::{conv_general_vjp_lhs_padding, stride_dim};
+use super::conv::{conv_general_vjp_padding, stride_dim, VjpOperand};
 use super::util::{
-    batch_at, expect_arity, jvp_out, linear_jvp, move_batch_dim, py_tuple, sh, text,
+    batch_at, check_numeric_pair, expect_arity, jvp_out, linear_jvp, move_batch_dim, py_pairs,
+    py_tuple, sh, text,
 };
-use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
+use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::kernels::window;
 use crate::prims::lax;
@@ -152,14 +153,9 @@ impl PrimRules for ReduceWindow {
     }
 
     fn params(&self) -> Vec<(&'static str, Param)> {
-        let padding: Vec<String> = self
-            .padding
-            .iter()
-            .map(|(lo, hi)| format!("({lo}, {hi})"))
-            .collect();
         vec![
             ("base_dilation", text(py_tuple(&self.base_dilation))),
-            ("padding", text(py_tuple(&padding))),
+            ("padding", text(py_pairs(&self.padding))),
             ("window_dilation", text(py_tuple(&self.window_dilation))),
             ("window_dimensions", text(py_tuple(&self.window_dimensions))),
             ("window_strides", text(py_tuple(&self.window_strides))),
@@ -191,11 +187,7 @@ impl PrimRules for ReduceWindow {
     /// `reduce_window_sum` is linear; `reduce_window_max`/`min` take the tangent at each
     /// window's chosen element (`select_and_gather_add` with `ge`/`le`, JAX's
     /// `_reduce_window_chooser_jvp_rule`).
-    fn jvp(
-        &self,
-        primals: &[Tensor],
-        tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
         let prim = Prim::new(self.clone());
         let select_prim = match self.kind {
             WindowKind::Sum => return linear_jvp(&prim, primals, tangents),
@@ -221,12 +213,7 @@ impl PrimRules for ReduceWindow {
 
     /// JAX's `_reduce_window_batch_rule`: a window of size 1 (stride 1, no padding or
     /// dilation) along the batch dim, which stays where it is.
-    fn batch(
-        &self,
-        args: &[Tensor],
-        dims: &[Option<usize>],
-        _axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>) {
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], _axis: &BatchAxis) -> BatchResult {
         let d = dims[0].expect("the only operand is batched");
         let prim = Prim::new(self.with_unit_dim(d));
         (Outputs::from_iter([bind1(&prim, args)]), vec![Some(d)])
@@ -245,7 +232,8 @@ impl PrimRules for ReduceWindow {
             return vec![None];
         };
         let input_shape = args[0].aval().shape;
-        let pads = conv_general_vjp_lhs_padding(
+        let pads = conv_general_vjp_padding(
+            VjpOperand::Lhs,
             &input_shape,
             &self.window_dimensions,
             &self.window_strides,
@@ -519,18 +507,13 @@ impl PrimRules for SelectWindow {
     }
 
     fn params(&self) -> Vec<(&'static str, Param)> {
-        let padding: Vec<String> = self
-            .padding
-            .iter()
-            .map(|(lo, hi)| format!("({lo}, {hi})"))
-            .collect();
         let dilated = self
             .base_dilation
             .iter()
             .chain(&self.window_dilation)
             .any(|&d| d != 1);
         let mut ps = vec![
-            ("padding", text(py_tuple(&padding))),
+            ("padding", text(py_pairs(&self.padding))),
             ("select_prim", text(self.select_prim.name())),
             ("window_dimensions", text(py_tuple(&self.window_dimensions))),
             ("window_strides", text(py_tuple(&self.window_strides))),
@@ -549,15 +532,12 @@ impl PrimRules for SelectWindow {
             SelectWindowKind::GatherAdd => "tangents",
             SelectWindowKind::ScatterAdd => "source",
         };
-        if first.dtype != operand.dtype {
-            return Err(format!(
-                "{what} and operand must have the same dtype, got {} and {}",
-                first.dtype, operand.dtype
-            ));
-        }
-        if operand.dtype == DType::Bool {
-            return Err("operands must be numeric, got bool".into());
-        }
+        check_numeric_pair(
+            &format!("{what} and operand"),
+            first.dtype,
+            operand.dtype,
+            None,
+        )?;
         let reduced = self.as_reduce_window().shape_rule(operand)?;
         match self.kind {
             SelectWindowKind::GatherAdd => {
@@ -598,11 +578,7 @@ impl PrimRules for SelectWindow {
     /// Linear in the first operand (tangents or source); the operand only picks positions,
     /// so its tangent does not contribute (JAX's `_select_and_gather_add_jvp` and
     /// `_select_and_scatter_add_jvp`).
-    fn jvp(
-        &self,
-        primals: &[Tensor],
-        tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
         let prim = Prim::new(self.clone());
         let ans = bind1(&prim, primals);
         let t = tangents[0]
@@ -615,12 +591,7 @@ impl PrimRules for SelectWindow {
     /// without moving the batch dim to the front: both operands get it at the same position
     /// (the first batched operand's; an unbatched one is broadcast there), and the window
     /// gains a size-1 dim there.
-    fn batch(
-        &self,
-        args: &[Tensor],
-        dims: &[Option<usize>],
-        axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>) {
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], axis: &BatchAxis) -> BatchResult {
         let d = dims
             .iter()
             .flatten()

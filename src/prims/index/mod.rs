@@ -24,8 +24,8 @@ mod shape_rules;
 pub use kernels::{eval_dynamic_slice, eval_dynamic_update_slice, eval_gather, eval_scatter_add};
 
 use super::util::{instantiate, jvp_out, py_tuple, sh, text, zeros};
-use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
-use crate::core::{bind1, Aval, Avals, Outputs, Shape};
+use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules};
+use crate::core::{bind1, Aval, Avals, Shape};
 use crate::prims::lax;
 use crate::tensor::{ArrayData, DType, Tensor};
 use batching::{batch_dynamic_slice, batch_dynamic_update_slice, batch_gather, batch_scatter_add};
@@ -330,11 +330,7 @@ impl PrimRules for IndexOp {
     // its float operands; integer index operands get no tangent and no cotangent (`None`), and
     // are always known (`LinearArg::Known`) when transposing.
 
-    fn jvp(
-        &self,
-        primals: &[Tensor],
-        tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
         let prim = Prim::new(self.clone());
         let out = bind1(&prim, primals);
         let tangent =
@@ -481,12 +477,7 @@ impl PrimRules for IndexOp {
     // dynamic_slice is a gather, dynamic_update_slice a dynamic_update_slice of one more dim
     // (unbatched starts) or a CLIP scatter (batched starts; see
     // `batch_dynamic_update_slice`). Modes are kept.
-    fn batch(
-        &self,
-        args: &[Tensor],
-        dims: &[Option<usize>],
-        axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>) {
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], axis: &BatchAxis) -> BatchResult {
         let (out, dim) = match self {
             IndexOp::DynamicSlice { slice_sizes } => {
                 batch_dynamic_slice(&args[0], dims[0], &args[1..], &dims[1..], slice_sizes)

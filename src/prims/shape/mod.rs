@@ -10,8 +10,8 @@ mod shape_rules;
 use super::util::{
     batch_at, check_axes, expect_arity, linear_jvp, move_batch_dim, py_tuple, sh, text,
 };
-use super::{ArrayOutputs, BatchAxis, LinearArg, Param, Prim, PrimRules};
-use crate::core::{bind1, Aval, Avals, Outputs, Shape};
+use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules};
+use crate::core::{bind1, Aval, Avals, Shape};
 use crate::prims::lax;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
 use kernels::{broadcast_kernel, concatenate_kernel, iota_kernel, own, pad_kernel, reshape_kernel};
@@ -499,11 +499,7 @@ impl PrimRules for ShapeOp {
     }
 
     /// Every shape op is linear in its array operands (pad also in its padding value).
-    fn jvp(
-        &self,
-        primals: &[Tensor],
-        tangents: &[Option<Tensor>],
-    ) -> (Outputs, Vec<Option<Tensor>>) {
+    fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
         linear_jvp(&Prim::new(self.clone()), primals, tangents)
     }
 
@@ -512,15 +508,8 @@ impl PrimRules for ShapeOp {
     /// the neighbouring operand dims, transpose/squeeze/rev/slice/pad keep it, concatenate
     /// and sort line every operand up on the first batched one's dim. Only reshape moves it
     /// to the front (row-major order needs it there).
-    fn batch(
-        &self,
-        args: &[Tensor],
-        dims: &[Option<usize>],
-        axis: &BatchAxis,
-    ) -> (Outputs, Vec<Option<usize>>) {
-        let one = |t: Tensor, d: usize| -> (Outputs, Vec<Option<usize>>) {
-            (smallvec![t], vec![Some(d)])
-        };
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], axis: &BatchAxis) -> BatchResult {
+        let one = |t: Tensor, d: usize| -> BatchResult { (smallvec![t], vec![Some(d)]) };
         // A logical axis of the operand as an axis of the batched operand (batch dim at b).
         let shift = |a: usize, b: usize| if a < b { a } else { a + 1 };
         match self {
