@@ -69,7 +69,7 @@ pub trait MatmulElement: super::pool::Poolable + Sync {
 }
 
 macro_rules! gemm_element {
-    ($($t:ty),*) => {$(
+    ($($t:ty => $small:path),*) => {$(
         impl MatmulElement for $t {
             fn mul_add(acc: Self, a: Self, b: Self) -> Self {
                 acc + a * b
@@ -90,6 +90,17 @@ macro_rules! gemm_element {
                 accumulate: bool,
                 parallel: bool,
             ) {
+                // SAFETY: this function's contract is the direct kernel's, passed unchanged.
+                if !parallel
+                    && unsafe {
+                        $small(
+                            m, n, k, dst, dst_rs, lhs, lhs_rs, lhs_cs, rhs, rhs_rs, rhs_cs,
+                            accumulate,
+                        )
+                    }
+                {
+                    return;
+                }
                 let parallelism =
                     if parallel { gemm::Parallelism::Rayon(0) } else { gemm::Parallelism::None };
                 // SAFETY: by this function's contract every index gemm touches through these
@@ -125,7 +136,30 @@ macro_rules! gemm_element {
         }
     )*};
 }
-gemm_element!(f32, f64);
+gemm_element!(f32 => super::small_gemm::try_f32, f64 => no_small_kernel);
+
+/// The f64 products have no direct kernel: always gemm.
+///
+/// # Safety
+///
+/// None needed (nothing is touched); `unsafe` only to share the f32 kernel's signature.
+#[allow(clippy::too_many_arguments)]
+unsafe fn no_small_kernel(
+    _m: usize,
+    _n: usize,
+    _k: usize,
+    _dst: &mut [f64],
+    _dst_rs: usize,
+    _lhs: &[f64],
+    _lhs_rs: usize,
+    _lhs_cs: usize,
+    _rhs: &[f64],
+    _rhs_rs: usize,
+    _rhs_cs: usize,
+    _accumulate: bool,
+) -> bool {
+    false
+}
 
 macro_rules! loop_element {
     ($($t:ty),*) => {$(

@@ -7,6 +7,7 @@ pub mod matmul;
 pub mod pool;
 pub mod reduce;
 pub mod simd;
+mod small_gemm;
 mod unary_simd;
 mod vmath;
 pub mod window;
