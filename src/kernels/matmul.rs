@@ -64,6 +64,31 @@ pub unsafe fn matmul_unchecked<T: Element>(
     let float =
         TypeId::of::<T>() == TypeId::of::<f32>() || TypeId::of::<T>() == TypeId::of::<f64>();
     if float {
+        if !parallel && TypeId::of::<T>() == TypeId::of::<f32>() {
+            // SAFETY: `T` is f32 (just tested), so these are the same slices at their own
+            // type; the direct kernel's contract is this function's, passed unchanged.
+            let done = unsafe {
+                let f32s = |s: &[T]| std::slice::from_raw_parts(s.as_ptr() as *const f32, s.len());
+                let dst = std::slice::from_raw_parts_mut(dst.as_mut_ptr() as *mut f32, dst.len());
+                super::small_gemm::try_f32(
+                    m,
+                    n,
+                    k,
+                    dst,
+                    dst_rs,
+                    f32s(lhs),
+                    lhs_rs,
+                    lhs_cs,
+                    f32s(rhs),
+                    rhs_rs,
+                    rhs_cs,
+                    accumulate,
+                )
+            };
+            if done {
+                return;
+            }
+        }
         let parallelism = if parallel {
             gemm::Parallelism::Rayon(0)
         } else {

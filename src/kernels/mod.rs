@@ -8,6 +8,7 @@ pub mod parallel;
 pub mod pool;
 pub mod reduce;
 pub mod simd;
+mod small_gemm;
 mod unary_simd;
 mod vmath;
 pub mod window;

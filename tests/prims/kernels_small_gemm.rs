@@ -1,0 +1,97 @@
+//! The direct small-product kernels behind `matmul_strided` (f32, AVX-512: `rhs` with unit
+//! column stride, and `A @ B^T` with both operands contiguous along the contraction) against
+//! a plain f64 reference, over sizes that hit every tile shape and masked tail, with padded
+//! row strides and the accumulating form.
+
+use ferrax::internals::kernels::matmul::{matmul_strided, matmul_unchecked, GemmLayout};
+
+fn lcg(seed: &mut u64) -> f32 {
+    *seed = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    ((*seed >> 40) as f32 / (1u64 << 24) as f32) - 0.5
+}
+
+/// `lhs (m x k)` and `rhs (k x n)` stored with the given strides (padding elements hold
+/// garbage that must not be read into the result).
+#[allow(clippy::too_many_arguments)]
+fn check(m: usize, n: usize, k: usize, lhs_t: bool, rhs_t: bool, pad: usize, accumulate: bool) {
+    let mut seed = (m * 1_000_003 + n * 1009 + k) as u64;
+    let (lhs_rs, lhs_cs) = if lhs_t { (1, m + pad) } else { (k + pad, 1) };
+    let (rhs_rs, rhs_cs) = if rhs_t { (1, k + pad) } else { (n + pad, 1) };
+    let lhs_len = (m - 1) * lhs_rs + (k - 1) * lhs_cs + 1;
+    let rhs_len = (k - 1) * rhs_rs + (n - 1) * rhs_cs + 1;
+    let lhs: Vec<f32> = (0..lhs_len).map(|_| lcg(&mut seed)).collect();
+    let rhs: Vec<f32> = (0..rhs_len).map(|_| lcg(&mut seed)).collect();
+    let dst_rs = n + pad;
+    let mut dst: Vec<f32> = (0..(m - 1) * dst_rs + n).map(|_| lcg(&mut seed)).collect();
+    let before = dst.clone();
+    if accumulate {
+        let l = GemmLayout {
+            m,
+            n,
+            k,
+            dst_rs,
+            lhs_rs,
+            lhs_cs,
+            rhs_rs,
+            rhs_cs,
+        };
+        let l = l.check("test", dst.len(), lhs.len(), rhs.len());
+        // SAFETY: `check` returned, so the layout meets the kernel's contract.
+        unsafe { matmul_unchecked(l, &mut dst, &lhs, &rhs, true, false) };
+    } else {
+        matmul_strided(
+            m, n, k, &mut dst, dst_rs, &lhs, lhs_rs, lhs_cs, &rhs, rhs_rs, rhs_cs,
+        );
+    }
+    for i in 0..m {
+        for j in 0..dst_rs.min(n + pad) {
+            let got = dst.get(i * dst_rs + j).copied();
+            if j >= n {
+                // Padding between rows is left alone.
+                assert_eq!(got, before.get(i * dst_rs + j).copied(), "pad touched");
+                continue;
+            }
+            let mut want: f64 = if accumulate {
+                before[i * dst_rs + j] as f64
+            } else {
+                0.0
+            };
+            for p in 0..k {
+                want += lhs[i * lhs_rs + p * lhs_cs] as f64 * rhs[p * rhs_rs + j * rhs_cs] as f64;
+            }
+            let got = got.unwrap() as f64;
+            assert!(
+                (got - want).abs() <= 1e-5 * (k as f64).sqrt() * (1.0 + want.abs()),
+                "m={m} n={n} k={k} lhs_t={lhs_t} rhs_t={rhs_t} pad={pad} acc={accumulate} \
+                 at ({i},{j}): {got} vs {want}"
+            );
+        }
+    }
+}
+
+#[test]
+fn small_products_match_reference() {
+    for &(m, n, k) in &[
+        (1, 1, 1),
+        (1, 16, 64),
+        (5, 17, 3),
+        (6, 64, 128),
+        (7, 65, 64),
+        (13, 100, 70),
+        (64, 512, 128),
+        (64, 128, 512),
+        (128, 512, 64),
+        (3, 5, 95),
+        (11, 9, 200),
+    ] {
+        for (lhs_t, rhs_t) in [(false, false), (true, false), (false, true), (true, true)] {
+            for pad in [0, 3] {
+                for accumulate in [false, true] {
+                    check(m, n, k, lhs_t, rhs_t, pad, accumulate);
+                }
+            }
+        }
+    }
+}
