@@ -1,5 +1,5 @@
-//! The direct small-product kernels behind `matmul_strided` (f32, AVX-512: `rhs` with unit
-//! column stride, and `A @ B^T` with both operands contiguous along the contraction) against
+//! Small f32 products through `matmul_strided` (the direct AVX-512 `A @ B^T` kernel when both
+//! operands are contiguous along the contraction, gemm otherwise) against
 //! a plain f64 reference, over sizes that hit every tile shape and masked tail, with padded
 //! row strides and the accumulating form.
 
