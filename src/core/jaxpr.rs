@@ -59,6 +59,26 @@ impl Jaxpr {
         }
     }
 
+    /// `Ok` if this jaxpr takes exactly the types `operands` gives it; otherwise a message
+    /// naming it `what` and listing both (for the shape rules of primitives that run it).
+    pub fn expect_inputs(&self, what: &str, operands: &[Aval]) -> Result<(), String> {
+        let takes = self.in_avals();
+        if takes == operands {
+            return Ok(());
+        }
+        let show = |a: &[Aval]| {
+            a.iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        Err(format!(
+            "{what} takes ({}), operands give ({})",
+            show(&takes),
+            show(operands)
+        ))
+    }
+
     /// Types of the inputs.
     pub fn in_avals(&self) -> Vec<Aval> {
         self.invars.iter().map(|v| self.aval(*v).clone()).collect()

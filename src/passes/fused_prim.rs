@@ -42,20 +42,7 @@ impl PrimRules for FusedOp {
     }
 
     fn abstract_eval(&self, inputs: &[Aval]) -> Result<Avals, String> {
-        let want = self.jaxpr.0.in_avals();
-        if inputs != want.as_slice() {
-            let show = |a: &[Aval]| {
-                a.iter()
-                    .map(|a| a.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            return Err(format!(
-                "operands ({}) differ from the body's inputs ({})",
-                show(inputs),
-                show(&want)
-            ));
-        }
+        self.jaxpr.0.expect_inputs("the fused body", inputs)?;
         Ok(self.jaxpr.0.out_avals().into_iter().collect())
     }
 

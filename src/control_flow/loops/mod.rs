@@ -175,7 +175,9 @@ impl PrimRules for LoopOp {
                 }
                 let carry = &inputs[cn + bn..];
                 let operands = |consts: &[Aval]| [consts, carry].concat();
-                expect_inputs("cond_jaxpr", &cond_jaxpr.0, &operands(&inputs[..cn]))?;
+                cond_jaxpr
+                    .0
+                    .expect_inputs("cond_jaxpr", &operands(&inputs[..cn]))?;
                 let cond_out = cond_jaxpr.0.out_avals();
                 if cond_out.len() != 1 || cond_out[0] != Aval::new(&[], DType::Bool) {
                     return Err(format!(
@@ -183,7 +185,9 @@ impl PrimRules for LoopOp {
                         join_avals(&cond_out)
                     ));
                 }
-                expect_inputs("body_jaxpr", &body_jaxpr.0, &operands(&inputs[cn..cn + bn]))?;
+                body_jaxpr
+                    .0
+                    .expect_inputs("body_jaxpr", &operands(&inputs[cn..cn + bn]))?;
                 let body_out = body_jaxpr.0.out_avals();
                 if body_out != carry {
                     return Err(format!(
@@ -298,19 +302,6 @@ impl LoopOp {
             ),
         }
     }
-}
-
-/// Checks that `jaxpr` takes exactly the types `operands` gives it.
-fn expect_inputs(what: &str, jaxpr: &Jaxpr, operands: &[Aval]) -> Result<(), String> {
-    let takes = jaxpr.in_avals();
-    if takes == operands {
-        return Ok(());
-    }
-    Err(format!(
-        "{what} takes ({}), operands give ({})",
-        join_avals(&takes),
-        join_avals(operands)
-    ))
 }
 
 fn join_avals(a: &[Aval]) -> String {
