@@ -30,6 +30,36 @@ pub trait RecurrentCell {
     fn initial_carry(&self, batch: &[usize]) -> Self::Carry;
     /// One time step.
     fn step(&self, carry: &Self::Carry, x: &Tensor) -> (Self::Carry, Tensor);
+    /// The part of a step that reads only the input (for the built-in cells, `x · wi + b`),
+    /// for any leading dims. [`scan_cell`] applies it to the whole sequence at once, so the
+    /// input projection is one large product outside the loop (as cuDNN does) instead of one
+    /// small product per step, in the forward and the backward pass. The default is the
+    /// identity.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::nn::{RecurrentCell, LstmCell};
+    /// let cell = LstmCell::new(&ferrax::random::key(0), 3, 5);
+    /// assert_eq!(cell.project_inputs(&Tensor::ones(&[7, 2, 3], DType::F32)).shape(), &[7, 2, 20]);
+    /// ```
+    fn project_inputs(&self, xs: &Tensor) -> Tensor {
+        xs.clone()
+    }
+    /// One time step on an input already passed through [`RecurrentCell::project_inputs`];
+    /// `step(c, x)` equals `step_projected(c, project_inputs(x))`. The default is `step`.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::nn::{RecurrentCell, RnnCell};
+    /// let cell = RnnCell::new(&ferrax::random::key(0), 3, 4);
+    /// let (h0, x) = (cell.initial_carry(&[]), Tensor::ones(&[3], DType::F32));
+    /// let (a, _) = cell.step(&h0, &x);
+    /// let (b, _) = cell.step_projected(&h0, &cell.project_inputs(&x));
+    /// assert_eq!(a.to_vec::<f32>(), b.to_vec::<f32>());
+    /// ```
+    fn step_projected(&self, carry: &Self::Carry, projected: &Tensor) -> (Self::Carry, Tensor) {
+        self.step(carry, projected)
+    }
 }
 
 /// Runs `cell` over a batch-major sequence `xs[..batch, T, in]` from `carry`: returns the final
@@ -70,7 +100,12 @@ pub fn scan_cell_time_major<C: RecurrentCell>(
     carry: &C::Carry,
     xs: &Tensor,
 ) -> (C::Carry, Tensor) {
-    lax::scan(|c: &C::Carry, x: &Tensor| cell.step(c, x), carry, xs)
+    let projected = cell.project_inputs(xs);
+    lax::scan(
+        |c: &C::Carry, x: &Tensor| cell.step_projected(c, x),
+        carry,
+        &projected,
+    )
 }
 
 /// Per-gate kernels drawn with their own keys and concatenated along the output axis
@@ -147,7 +182,15 @@ impl RecurrentCell for RnnCell {
     }
     #[track_caller]
     fn step(&self, h: &Tensor, x: &Tensor) -> (Tensor, Tensor) {
-        let h2 = (dense(x, &self.wi, "RnnCell") + dense(h, &self.wh, "RnnCell") + &self.b).tanh();
+        self.step_projected(h, &self.project_inputs(x))
+    }
+    #[track_caller]
+    fn project_inputs(&self, xs: &Tensor) -> Tensor {
+        dense(xs, &self.wi, "RnnCell") + &self.b
+    }
+    #[track_caller]
+    fn step_projected(&self, h: &Tensor, zx: &Tensor) -> (Tensor, Tensor) {
+        let h2 = (zx + dense(h, &self.wh, "RnnCell")).tanh();
         (h2.clone(), h2)
     }
 }
@@ -205,9 +248,17 @@ impl RecurrentCell for LstmCell {
         (z.clone(), z)
     }
     #[track_caller]
-    fn step(&self, (c, h): &(Tensor, Tensor), x: &Tensor) -> ((Tensor, Tensor), Tensor) {
+    fn step(&self, carry: &(Tensor, Tensor), x: &Tensor) -> ((Tensor, Tensor), Tensor) {
+        self.step_projected(carry, &self.project_inputs(x))
+    }
+    #[track_caller]
+    fn project_inputs(&self, xs: &Tensor) -> Tensor {
+        dense(xs, &self.wi, "LstmCell") + &self.b
+    }
+    #[track_caller]
+    fn step_projected(&self, (c, h): &(Tensor, Tensor), zx: &Tensor) -> ((Tensor, Tensor), Tensor) {
         let n = self.hidden();
-        let z = dense(x, &self.wi, "LstmCell") + dense(h, &self.wh, "LstmCell") + &self.b;
+        let z = zx + dense(h, &self.wh, "LstmCell");
         let i = gate(&z, 0, n).logistic();
         let f = gate(&z, 1, n).logistic();
         let g = gate(&z, 2, n).tanh();
@@ -263,12 +314,19 @@ impl RecurrentCell for GruCell {
     }
     #[track_caller]
     fn step(&self, h: &Tensor, x: &Tensor) -> (Tensor, Tensor) {
+        self.step_projected(h, &self.project_inputs(x))
+    }
+    #[track_caller]
+    fn project_inputs(&self, xs: &Tensor) -> Tensor {
+        dense(xs, &self.wi, "GruCell") + &self.bi
+    }
+    #[track_caller]
+    fn step_projected(&self, h: &Tensor, zi: &Tensor) -> (Tensor, Tensor) {
         let n = self.wh.shape()[0];
-        let zi = dense(x, &self.wi, "GruCell") + &self.bi;
         let zh = dense(h, &self.wh, "GruCell");
-        let r = (gate(&zi, 0, n) + gate(&zh, 0, n)).logistic();
-        let z = (gate(&zi, 1, n) + gate(&zh, 1, n)).logistic();
-        let cand = (gate(&zi, 2, n) + r * (gate(&zh, 2, n) + &self.bhn)).tanh();
+        let r = (gate(zi, 0, n) + gate(&zh, 0, n)).logistic();
+        let z = (gate(zi, 1, n) + gate(&zh, 1, n)).logistic();
+        let cand = (gate(zi, 2, n) + r * (gate(&zh, 2, n) + &self.bhn)).tanh();
         let h2 = (-&z + 1.0) * cand + z * h;
         (h2.clone(), h2)
     }
