@@ -5,6 +5,7 @@
 //! into three strided groups.
 
 use super::parallel::{gemm_ns, should_parallelize};
+pub use super::rhs_layout::copy_rhs_pays;
 use crate::ops::Element;
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use rayon::prelude::*;
@@ -64,30 +65,19 @@ pub unsafe fn matmul_unchecked<T: Element>(
     let float =
         TypeId::of::<T>() == TypeId::of::<f32>() || TypeId::of::<T>() == TypeId::of::<f64>();
     if float {
-        if !parallel && TypeId::of::<T>() == TypeId::of::<f32>() {
-            // SAFETY: `T` is f32 (just tested), so these are the same slices at their own
-            // type; the direct kernel's contract is this function's, passed unchanged.
-            let done = unsafe {
-                let f32s = |s: &[T]| std::slice::from_raw_parts(s.as_ptr() as *const f32, s.len());
-                let dst = std::slice::from_raw_parts_mut(dst.as_mut_ptr() as *mut f32, dst.len());
-                super::small_gemm::try_f32(
-                    m,
-                    n,
-                    k,
-                    dst,
-                    dst_rs,
-                    f32s(lhs),
-                    lhs_rs,
-                    lhs_cs,
-                    f32s(rhs),
-                    rhs_rs,
-                    rhs_cs,
-                    accumulate,
-                )
+        if copy_rhs_pays(m, n, k, lhs_cs, rhs_rs, rhs_cs) {
+            // SAFETY: the contract puts every `rhs[p * rhs_rs + j * rhs_cs]` (here `rhs_rs ==
+            // 1`) inside `rhs`, which is the copy's contract; the copy is the same matrix,
+            // row-major, so the new layout meets this function's contract again.
+            let copy = unsafe { super::rhs_layout::row_major_copy(rhs, k, n, rhs_cs) };
+            let l = GemmLayout {
+                rhs_rs: n,
+                rhs_cs: 1,
+                ..l
             };
-            if done {
-                return;
-            }
+            // SAFETY: as above.
+            unsafe { matmul_unchecked(l, dst, lhs, &copy, accumulate, parallel) };
+            return;
         }
         let parallelism = if parallel {
             gemm::Parallelism::Rayon(0)

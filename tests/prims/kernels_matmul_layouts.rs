@@ -1,7 +1,7 @@
-//! Small f32 products through `matmul_strided` (the direct AVX-512 `A @ B^T` kernel when both
-//! operands are contiguous along the contraction, gemm otherwise) against
-//! a plain f64 reference, over sizes that hit every tile shape and masked tail, with padded
-//! row strides and the accumulating form.
+//! f32 products through `matmul_strided` in every operand layout (row- and column-major
+//! operands, padded row strides, the accumulating form) against a plain f64 reference, at
+//! sizes on both sides of the row-major copy of a column-contiguous right operand
+//! (`copy_rhs_pays`: contraction >= 256, >= 8 rows) and gemm's tile tails.
 
 use ferrax::internals::kernels::matmul::{matmul_strided, matmul_unchecked, GemmLayout};
 
@@ -85,6 +85,10 @@ fn small_products_match_reference() {
         (128, 512, 64),
         (3, 5, 95),
         (11, 9, 200),
+        (8, 3, 256),
+        (7, 40, 300),
+        (9, 17, 257),
+        (33, 130, 520),
     ] {
         for (lhs_t, rhs_t) in [(false, false), (true, false), (false, true), (true, true)] {
             for pad in [0, 3] {

@@ -11,7 +11,7 @@ mod dot_conv;
 mod elementwise;
 mod index;
 mod kernels_accuracy;
-mod kernels_small_gemm;
+mod kernels_matmul_layouts;
 mod kernels_soundness;
 mod numpy_layer;
 mod op_errors;
