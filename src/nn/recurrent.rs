@@ -136,9 +136,11 @@ fn zeros_for(batch: &[usize], hidden: usize, like: &Tensor) -> Tensor {
     Tensor::zeros(&shape, like.dtype())
 }
 
-/// Gate `g` (of width `h`) of a fused pre-activation `[.., gates · h]`.
-fn gate(z: &Tensor, g: usize, h: usize) -> Tensor {
-    jnp::slice_axis(z, -1, (g * h) as isize, ((g + 1) * h) as isize)
+/// The `N` gates (each `h` wide) of a fused pre-activation `[.., N · h]`, cut by one `split`
+/// (whose transpose is one `concatenate` in the backward pass).
+fn gates<const N: usize>(z: &Tensor, h: usize) -> [Tensor; N] {
+    let parts = lax::split(z, &[h; N], z.ndim() - 1);
+    parts.try_into().expect("split returns one piece per size")
 }
 
 /// Elman cell `h' = tanh(x·wi + h·wh + b)` (`flax.linen.SimpleCell`): `wi [in, H]` LeCun
@@ -259,12 +261,9 @@ impl RecurrentCell for LstmCell {
     fn step_projected(&self, (c, h): &(Tensor, Tensor), zx: &Tensor) -> ((Tensor, Tensor), Tensor) {
         let n = self.hidden();
         let z = zx + dense(h, &self.wh, "LstmCell");
-        let i = gate(&z, 0, n).logistic();
-        let f = gate(&z, 1, n).logistic();
-        let g = gate(&z, 2, n).tanh();
-        let o = gate(&z, 3, n).logistic();
-        let c2 = f * c + i * g;
-        let h2 = o * c2.tanh();
+        let [i, f, g, o] = gates::<4>(&z, n);
+        let c2 = f.logistic() * c + i.logistic() * g.tanh();
+        let h2 = o.logistic() * c2.tanh();
         ((c2, h2.clone()), h2)
     }
 }
@@ -324,9 +323,11 @@ impl RecurrentCell for GruCell {
     fn step_projected(&self, h: &Tensor, zi: &Tensor) -> (Tensor, Tensor) {
         let n = self.wh.shape()[0];
         let zh = dense(h, &self.wh, "GruCell");
-        let r = (gate(zi, 0, n) + gate(&zh, 0, n)).logistic();
-        let z = (gate(zi, 1, n) + gate(&zh, 1, n)).logistic();
-        let cand = (gate(zi, 2, n) + r * (gate(&zh, 2, n) + &self.bhn)).tanh();
+        let [xr, xz, xn] = gates::<3>(zi, n);
+        let [hr, hz, hn] = gates::<3>(&zh, n);
+        let r = (xr + hr).logistic();
+        let z = (xz + hz).logistic();
+        let cand = (xn + r * (hn + &self.bhn)).tanh();
         let h2 = (-&z + 1.0) * cand + z * h;
         (h2.clone(), h2)
     }

@@ -180,7 +180,7 @@ pub fn stack(xs: &[Tensor], axis: isize) -> Tensor {
     concatenate(&expanded, axis as isize)
 }
 
-/// Splits into `sections` equal parts along `axis`.
+/// Splits into `sections` equal parts along `axis` (one `split` equation, as `jnp.split`).
 ///
 /// ```
 /// use ferrax::prelude::*;
@@ -196,17 +196,7 @@ pub fn split(x: &Tensor, sections: usize, axis: isize) -> Vec<Tensor> {
         sections > 0 && n % sections == 0,
         "split: axis of size {n} does not divide into {sections} sections"
     );
-    let step = n / sections;
-    (0..sections)
-        .map(|i| {
-            slice_axis(
-                x,
-                axis as isize,
-                (i * step) as isize,
-                ((i + 1) * step) as isize,
-            )
-        })
-        .collect()
+    lax::split(x, &vec![n / sections; sections], axis)
 }
 
 /// `x[..., start:stop, ...]` along `axis` (negative bounds count from the end, clamped like

@@ -18,6 +18,7 @@ pub mod index;
 pub mod reduce;
 pub mod shape;
 pub mod sort;
+pub mod split;
 pub mod unary;
 pub(crate) mod util;
 pub mod window;
@@ -50,6 +51,7 @@ pub mod lax {
         transpose,
     };
     pub use super::sort::sort;
+    pub use super::split::split;
     pub use super::unary::{
         abs, acos, acosh, asin, asinh, atan, atanh, cbrt, ceil, copy, cos, cosh, digamma, erf,
         erf_inv, exp, exp2, expm1, floor, integer_pow, is_finite, lgamma, log, log1p, logistic,

@@ -17,3 +17,4 @@ mod numpy_layer;
 mod op_errors;
 mod reduce;
 mod shape;
+mod split;
