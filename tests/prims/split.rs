@@ -33,7 +33,7 @@ fn pieces_equal_slices() {
         let xs = [
             x.clone(),
             x.cast(DType::I32),
-            x.gt(&Tensor::scalar(0.0f32)),
+            x.gt(Tensor::scalar(0.0f32)),
         ];
         for x in xs {
             let parts = lax::split(&x, &sizes, axis);
