@@ -295,6 +295,12 @@ fn transpose_all_dtypes_against_reference() {
         (&[1, 2, 1, 3], &[3, 1, 0, 2]),
         (&[2, 0, 3], &[2, 1, 0]),
         (&[5], &[0]),
+        // Trailing dims kept in place (copied as contiguous runs).
+        (&[2, 3, 4], &[1, 0, 2]),
+        (&[2, 3, 4, 5], &[2, 0, 1, 3]),
+        (&[3, 2, 4, 5], &[1, 0, 2, 3]),
+        (&[2, 1, 3, 1], &[2, 1, 0, 3]),
+        (&[2, 0, 3], &[1, 0, 2]),
     ];
     for &dtype in &DType::ALL {
         for &(shape, perm) in cases {

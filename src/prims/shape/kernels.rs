@@ -121,6 +121,50 @@ pub(super) fn pad_kernel<T: Clone>(
     out
 }
 
+/// `transpose`: output dim `i` is operand dim `permutation[i]`. When the last dims stay in
+/// place (`(1, 0, 2)`: time-major to batch-major, attention's head split), every output row
+/// of those dims is one contiguous run of the operand, copied whole; other permutations go
+/// element by element through ndarray.
+pub(super) fn transpose_kernel<T: Clone>(a: &ArrayD<T>, permutation: &[usize]) -> ArrayD<T> {
+    let nd = permutation.len();
+    let kept = (0..nd).rev().take_while(|&d| permutation[d] == d).count();
+    let src = flat(a);
+    if kept == 0 || kept == nd || src.is_empty() {
+        return own(a.view().permuted_axes(IxDyn(permutation)));
+    }
+    let outer_dims = nd - kept;
+    let run: usize = a.shape()[outer_dims..].iter().product();
+    let src_strides = strides(a.shape());
+    let out_shape: Vec<usize> = permutation.iter().map(|&p| a.shape()[p]).collect();
+    let sizes = &out_shape[..outer_dims];
+    let steps: Vec<usize> = permutation[..outer_dims]
+        .iter()
+        .map(|&p| src_strides[p])
+        .collect();
+    let mut data = Vec::with_capacity(src.len());
+    // An odometer over the moved dims, in output order, tracking the source offset.
+    let mut index = vec![0usize; outer_dims];
+    let mut offset = 0usize;
+    loop {
+        data.extend_from_slice(&src[offset..offset + run]);
+        let mut d = outer_dims;
+        loop {
+            if d == 0 {
+                return ArrayD::from_shape_vec(IxDyn(&out_shape), data)
+                    .expect("a permutation keeps the size");
+            }
+            d -= 1;
+            index[d] += 1;
+            offset += steps[d];
+            if index[d] < sizes[d] {
+                break;
+            }
+            offset -= steps[d] * sizes[d];
+            index[d] = 0;
+        }
+    }
+}
+
 pub(super) fn concatenate_kernel<T: Clone>(
     parts: &[&ArrayD<T>],
     dimension: usize,

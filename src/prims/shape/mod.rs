@@ -14,8 +14,11 @@ use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, P
 use crate::core::{bind1, Aval, Avals, Shape};
 use crate::prims::lax;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
-use kernels::{broadcast_kernel, concatenate_kernel, iota_kernel, own, pad_kernel, reshape_kernel};
-use ndarray::{ArrayD, Axis, IxDyn, Slice};
+use kernels::{
+    broadcast_kernel, concatenate_kernel, iota_kernel, own, pad_kernel, reshape_kernel,
+    transpose_kernel,
+};
+use ndarray::{ArrayD, Axis, Slice};
 use shape_rules::{broadcast_in_dim_rule, checked_product, concatenate_rule, pad_rule, slice_rule};
 use smallvec::smallvec;
 
@@ -457,7 +460,7 @@ impl PrimRules for ShapeOp {
                 crate::dispatch_array!(inputs[0], a, T => T::wrap(reshape_kernel(a, out_shape)))
             }
             ShapeOp::Transpose { permutation } => crate::dispatch_array!(inputs[0], a, T => {
-                T::wrap(own(a.view().permuted_axes(IxDyn(permutation))))
+                T::wrap(transpose_kernel(a, permutation))
             }),
             ShapeOp::Rev { dimensions } => crate::dispatch_array!(inputs[0], a, T => {
                 let mut v = a.view();
