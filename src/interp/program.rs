@@ -30,20 +30,13 @@
 use super::fused::FusedKernel;
 use super::scalar::ScalarCode;
 use crate::core::{bind, Atom, Aval, Avals, Jaxpr, Outputs};
+use crate::kernels::parallel::{elementwise_ns, gemm_ns, PAIR_MIN_NS, POOL_MIN_NS};
 use crate::kernels::pool::recycle;
 use crate::passes::FusedOp;
 use crate::prims::{family, Family, Prim};
 use crate::tensor::{ArrayData, Tensor};
 use smallvec::SmallVec;
 use std::sync::Arc;
-
-/// Estimated single-thread cost (ns) above which an equation is worth running beside
-/// another on the second core: a `join` inside the pool costs ~40 ns, but the two halves
-/// must each be long enough to hide the wake-up of an idle core (~10 µs).
-const PARALLEL_STEP_NS: f64 = 30_000.0;
-
-/// Estimated total cost (ns) above which a whole program runs inside the rayon pool.
-const POOL_PROGRAM_NS: f64 = 200_000.0;
 
 /// An operand of a step: a slot of the environment or a literal.
 #[derive(Clone, Debug)]
@@ -187,8 +180,8 @@ impl Program {
                 Operand::Lit(_) => false,
             });
             if independent
-                && a.cost >= PARALLEL_STEP_NS
-                && b.cost >= PARALLEL_STEP_NS
+                && a.cost >= PAIR_MIN_NS
+                && b.cost >= PAIR_MIN_NS
                 && matches!(a.kind, StepKind::Direct | StepKind::Fused(_))
                 && matches!(b.kind, StepKind::Direct | StepKind::Fused(_))
             {
@@ -314,7 +307,7 @@ impl Program {
 /// a wake-up of the pool; on a pool thread already, or for small work, runs it here. A caller
 /// that runs a program many times (a loop) moves the whole loop in once this way.
 pub fn in_pool_if<R: Send>(cost_ns: f64, f: impl FnOnce() -> R + Send) -> R {
-    if cost_ns >= POOL_PROGRAM_NS && rayon::current_thread_index().is_none() {
+    if cost_ns >= POOL_MIN_NS && rayon::current_thread_index().is_none() {
         let mut out = None;
         rayon::scope(|_| out = Some(f()));
         return out.expect("scope ran");
@@ -334,24 +327,24 @@ fn step_kind(prim: &Prim) -> StepKind {
     }
 }
 
-/// A rough single-thread time estimate: ~100 GFLOP/s for products, ~1 ns per element and
-/// operand for everything else.
+/// A step's estimated single-thread time on the crate's one cost model
+/// ([`crate::kernels::parallel`]): products and convolutions by their multiply-adds,
+/// everything else by the elements it reads and writes. Loops and calls count 0 here (their
+/// bodies decide for themselves).
 fn estimate_cost(prim: &Prim, ins: &[Aval], outs: &[Aval]) -> f64 {
-    let size = |a: &Aval| a.shape.iter().product::<usize>() as f64;
+    let size = |a: &Aval| a.shape.iter().product::<usize>();
     match family(prim) {
         _ if !prim.sub_jaxprs().is_empty() => 0.0,
-        Family::Dot(_) => {
-            // 2 * out elements * contracted size; contracted = lhs size * rhs size / out / batch^2,
-            // approximated by sqrt(lhs * rhs * out) for a matmul (exact when batch = 1).
-            let (l, r, o) = (size(&ins[0]), size(&ins[1]), size(&outs[0]).max(1.0));
-            2.0 * (l * r * o).sqrt() / 100.0
+        Family::Dot(d) => {
+            let contracted: usize = d.lhs_contracting.iter().map(|&i| ins[0].shape[i]).product();
+            gemm_ns(size(&outs[0]).saturating_mul(contracted))
         }
         Family::Conv(_) => {
-            let (r, o) = (size(&ins[1]), size(&outs[0]));
-            let out_features = *outs[0].shape.last().unwrap_or(&1) as f64;
-            2.0 * o * r / out_features.max(1.0) / 100.0
+            // Each output element sums over the kernel's taps for one output feature.
+            let out_features = outs[0].shape.last().copied().unwrap_or(1).max(1);
+            gemm_ns(size(&outs[0]).saturating_mul(size(&ins[1]) / out_features))
         }
-        _ => ins.iter().chain(outs).map(size).sum::<f64>() * 0.5,
+        _ => elementwise_ns(ins.iter().chain(outs).map(size).sum()),
     }
 }
 

@@ -1,9 +1,10 @@
 //! The one cost model that decides when work goes parallel. Every kernel states its work as
 //! an estimated single-thread time in **nanoseconds** (one function per kind of work below)
 //! and asks [`should_parallelize`]; the threshold, [`PARALLEL_MIN_NS`], is one number for
-//! all of them. Splitting pays only when the work is well above the cost of waking the
-//! other threads (tens of µs from outside the pool, plus their spin-yield while idle), so a
-//! small step stays on the calling thread.
+//! all of them, and the two thresholds of compiled programs ([`PAIR_MIN_NS`],
+//! [`POOL_MIN_NS`]) are stated in the same unit. Splitting pays only when the work is well
+//! above the cost of waking the other threads (tens of µs from outside the pool, plus their
+//! spin-yield while idle), so a small step stays on the calling thread.
 //!
 //! The per-kind rates are single-core throughputs of this crate's own kernels on the x86-64
 //! machines it is tuned on; they only need to be right within a small factor, since they
@@ -38,7 +39,7 @@ const NS_PER_FUSED_OPERAND: f64 = 0.3;
 
 /// The time of `macs` multiply-adds in a matrix product or convolution.
 #[inline]
-pub fn gemm_ns(macs: usize) -> f64 {
+pub const fn gemm_ns(macs: usize) -> f64 {
     macs as f64 * NS_PER_MAC
 }
 
@@ -66,6 +67,29 @@ pub fn threefry_ns(n: usize) -> f64 {
 pub fn fused_ns(n: usize, ops: usize, operands: usize) -> f64 {
     n as f64 * (NS_PER_FUSED_OP * ops as f64 + NS_PER_FUSED_OPERAND * operands as f64)
 }
+
+/// The time of an unfused elementwise or data-movement op over `elements` elements of all
+/// its operands and outputs together (its memory traffic).
+///
+/// ```
+/// use ferrax::internals::kernels::parallel::elementwise_ns;
+/// assert!(elementwise_ns(3 * 1024) > elementwise_ns(1024));
+/// ```
+#[inline]
+pub fn elementwise_ns(elements: usize) -> f64 {
+    elements as f64 * NS_PER_FUSED_OPERAND
+}
+
+/// Estimated time (ns) from which two adjacent independent steps of a compiled program run
+/// side by side on two threads (`interp::Program`): inside the pool a `join` costs ~40 ns,
+/// but each half must be long enough to hide waking an idle core (~10 µs). A product of
+/// 1.5 M multiply-adds.
+pub const PAIR_MIN_NS: f64 = gemm_ns(1_500_000);
+
+/// Estimated time (ns) of one run of a compiled program (or of a whole loop) from which it
+/// runs inside the rayon pool, so that its parallel kernels each cost a cheap `join` instead
+/// of a wake-up of the pool. A product of 10 M multiply-adds.
+pub const POOL_MIN_NS: f64 = gemm_ns(10_000_000);
 
 /// Whether work estimated at `cost_ns` single-thread nanoseconds should be split across
 /// threads: it is above [`PARALLEL_MIN_NS`] and there is more than one thread to split over.
