@@ -30,11 +30,7 @@ fn pieces_equal_slices() {
         let axis = r.range(0, ndim as i64 - 1) as usize;
         let sizes = random_sizes(&mut r, shape[axis]);
         let x = t(&shape, case);
-        let xs = [
-            x.clone(),
-            x.cast(DType::I32),
-            x.gt(Tensor::scalar(0.0f32)),
-        ];
+        let xs = [x.clone(), x.cast(DType::I32), x.gt(Tensor::scalar(0.0f32))];
         for x in xs {
             let parts = lax::split(&x, &sizes, axis);
             assert_eq!(parts.len(), sizes.len());
