@@ -10,7 +10,7 @@ use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, P
 use crate::core::{bind, Aval, Avals};
 use crate::prims::lax;
 use crate::tensor::{ArrayData, ArrayElement, Tensor};
-use ndarray::{Axis, Slice};
+use ndarray::{ArrayD, IxDyn};
 
 /// The primitive: pieces of `sizes[i]` elements along `axis`, in order (the sizes add up to
 /// the axis' length).
@@ -79,18 +79,16 @@ impl PrimRules for Split {
             .collect())
     }
 
-    fn eval(&self, inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
-        let mut start = 0;
-        self.sizes
-            .iter()
-            .map(|&s| {
-                let piece = Slice::from(start..start + s);
-                start += s;
-                crate::dispatch_array!(inputs[0], a, T => {
-                    T::wrap(a.slice_axis(Axis(self.axis), piece).as_standard_layout().into_owned())
+    fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
+        crate::dispatch_array!(inputs[0], a, T => {
+            split_kernel(a, &self.sizes, self.axis)
+                .into_iter()
+                .zip(out)
+                .map(|(data, aval)| {
+                    T::wrap(ArrayD::from_shape_vec(IxDyn(&aval.shape), data).expect("sizes match"))
                 })
-            })
-            .collect()
+                .collect()
+        })
     }
 
     fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
@@ -132,4 +130,34 @@ impl PrimRules for Split {
             .collect();
         vec![Some(lax::concatenate(&pieces, self.axis))]
     }
+}
+
+/// The pieces' elements, row-major: for each index of the dims before `axis`, piece `i` takes
+/// the next `sizes[i] * inner` contiguous elements of the operand (`inner`: the product of
+/// the dims after `axis`), so each piece is a sequence of whole-run copies.
+fn split_kernel<T: Clone>(a: &ArrayD<T>, sizes: &[usize], axis: usize) -> Vec<Vec<T>> {
+    let inner: usize = a.shape()[axis + 1..].iter().product();
+    let outer: usize = a.shape()[..axis].iter().product();
+    // Arrays are kept in standard layout; a view that is not is copied once.
+    let copy: Vec<T>;
+    let src = match a.as_slice() {
+        Some(s) => s,
+        None => {
+            copy = a.iter().cloned().collect();
+            &copy
+        }
+    };
+    let row = a.shape()[axis] * inner;
+    let mut pieces: Vec<Vec<T>> = sizes
+        .iter()
+        .map(|s| Vec::with_capacity(outer * s * inner))
+        .collect();
+    for o in 0..outer {
+        let mut at = o * row;
+        for (piece, &s) in pieces.iter_mut().zip(sizes) {
+            piece.extend_from_slice(&src[at..at + s * inner]);
+            at += s * inner;
+        }
+    }
+    pieces
 }
