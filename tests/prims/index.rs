@@ -1129,3 +1129,51 @@ proptest! {
         prop_assert_eq!(back.to_vec::<f64>(), x);
     }
 }
+
+/// The embedding pattern (whole rows taken along axis 0, their cotangents added back),
+/// which gather and scatter-add move row by row: values against plain indexing, including a
+/// repeated row (its updates add up) and, in fill mode, an out-of-bounds row (NaN on read,
+/// dropped on update).
+#[test]
+fn row_lookups_and_their_gradient_match_plain_indexing() {
+    let (rows, width) = (5usize, 7usize);
+    let table: Vec<f32> = (0..rows * width).map(|i| i as f32 * 0.5 - 3.0).collect();
+    let x = Tensor::from_vec(table.clone(), &[rows, width]);
+    let ids = [3i32, 0, 3, 4, 1, 3];
+    let idx = Tensor::from_vec(ids.to_vec(), &[2, 3]);
+    let taken = ferrax::numpy::take(&x, &idx, 0);
+    assert_eq!(taken.shape(), &[2, 3, width]);
+    let want: Vec<f32> = ids
+        .iter()
+        .flat_map(|&r| table[r as usize * width..(r as usize + 1) * width].to_vec())
+        .collect();
+    assert_eq!(taken.to_vec::<f32>(), want);
+    // d/dx sum(take(x, idx) * w): row r gets the sum of w's rows that took it.
+    let w: Vec<f32> = (0..ids.len() * width)
+        .map(|i| (i % 11) as f32 - 5.0)
+        .collect();
+    let wt = Tensor::from_vec(w.clone(), &[2, 3, width]);
+    let g = grad(|x: &Tensor| (ferrax::numpy::take(x, &idx, 0) * &wt).sum())(&x);
+    let mut want_g = vec![0.0f32; rows * width];
+    for (k, &r) in ids.iter().enumerate() {
+        for j in 0..width {
+            want_g[r as usize * width + j] += w[k * width + j];
+        }
+    }
+    assert_eq!(g.to_vec::<f32>(), want_g);
+    // Fill mode: row 9 does not exist.
+    let oob = Tensor::from_vec(vec![1i32, 9], &[2]);
+    let dn = gdn(&[1], &[0], &[0], &[], &[]);
+    let got = lax::gather(&x, &oob.reshape(&[2, 1]), dn, &[1, width], Mode::FillOrDrop);
+    let got = got.to_vec::<f32>();
+    assert_eq!(&got[..width], &table[width..2 * width]);
+    assert!(got[width..].iter().all(|v| v.is_nan()), "{got:?}");
+    let sdn = mirror(&gdn(&[1], &[0], &[0], &[], &[]));
+    let upd = Tensor::ones(&[2, width], DType::F32);
+    let added = lax::scatter_add(&x, &oob.reshape(&[2, 1]), &upd, sdn, Mode::FillOrDrop);
+    let mut want_add = table.clone();
+    want_add[width..2 * width]
+        .iter_mut()
+        .for_each(|v| *v += 1.0);
+    assert_eq!(added.to_vec::<f32>(), want_add);
+}

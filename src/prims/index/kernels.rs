@@ -75,6 +75,22 @@ fn window_layout(
     (woffs, contrib)
 }
 
+/// How many elements of each row of the output (gather) or updates (scatter) lie side by
+/// side in the operand, so that a row moves as one run: the last dim's size when it is a
+/// window dim and the window's last dim is the operand's minor one (an embedding lookup's
+/// feature rows), else 1 (element by element).
+fn contiguous_run(
+    contrib: &[(bool, usize)],
+    kept: &[usize],
+    rank: usize,
+    shape: &[usize],
+) -> usize {
+    match (contrib.last(), kept.last(), shape.last()) {
+        (Some(&(true, _)), Some(&d), Some(&len)) if d + 1 == rank && len > 1 => len,
+        _ => 1,
+    }
+}
+
 fn slice_of<T>(a: &ArrayD<T>) -> &[T] {
     a.as_slice()
         .expect("ArrayData is always in standard layout")
@@ -214,22 +230,27 @@ pub fn eval_gather(
         &dn.offset_dims,
     );
     let n: usize = out_shape.iter().product();
+    let run = contiguous_run(&contrib, &kept, rank, out_shape);
+    let rows = &out_shape[..out_shape.len() - usize::from(run > 1)];
     crate::dispatch_array!(operand, a, T => {
         let src = slice_of(a);
         let mut data: Vec<T> = Vec::with_capacity(n);
         if n > 0 {
             let fill = gather_fill::<T>();
-            let mut idx = vec![0usize; out_shape.len()];
+            let mut idx = vec![0usize; rows.len()];
             loop {
                 let (mut b, mut w) = (0usize, 0usize);
                 for (&i, &(is_win, s)) in idx.iter().zip(&contrib) {
                     if is_win { w += i * s } else { b += i * s }
                 }
-                data.push(match starts[b] {
-                    Some(base) => src[base + woffs[w]],
-                    None => fill,
-                });
-                if !next_index(&mut idx, out_shape) {
+                match starts[b] {
+                    Some(base) => {
+                        let at = base + woffs[w];
+                        data.extend_from_slice(&src[at..at + run]);
+                    }
+                    None => data.extend(std::iter::repeat_n(fill, run)),
+                }
+                if !next_index(&mut idx, rows) {
                     break;
                 }
             }
@@ -245,13 +266,15 @@ fn scatter_add_typed<T: crate::ops::Element>(
     starts: &[Option<usize>],
     contrib: &[(bool, usize)],
     woffs: &[usize],
+    run: usize,
 ) -> ArrayData {
     let mut out = a.clone();
     let dst = out.as_slice_mut().expect("standard layout");
     let ushape = u.shape();
+    let rows = &ushape[..ushape.len() - usize::from(run > 1)];
     if !u.is_empty() {
-        let mut idx = vec![0usize; ushape.len()];
-        for &v in slice_of(u) {
+        let mut idx = vec![0usize; rows.len()];
+        for row in slice_of(u).chunks_exact(run) {
             let (mut b, mut w) = (0usize, 0usize);
             for (&i, &(is_win, s)) in idx.iter().zip(contrib) {
                 if is_win {
@@ -261,10 +284,12 @@ fn scatter_add_typed<T: crate::ops::Element>(
                 }
             }
             if let Some(base) = starts[b] {
-                let p = base + woffs[w];
-                dst[p] = T::xla_add(dst[p], v);
+                let at = base + woffs[w];
+                for (d, &v) in dst[at..at + run].iter_mut().zip(row) {
+                    *d = T::xla_add(*d, v);
+                }
             }
-            next_index(&mut idx, ushape);
+            next_index(&mut idx, rows);
         }
     }
     T::wrap(out)
@@ -312,18 +337,19 @@ pub fn eval_scatter_add(
         ushape.len(),
         &dn.update_window_dims,
     );
+    let run = contiguous_run(&contrib, &kept, rank, &ushape);
     match (operand, updates) {
         (ArrayData::F32(a), ArrayData::F32(u)) => {
-            scatter_add_typed(a, u, &starts, &contrib, &woffs)
+            scatter_add_typed(a, u, &starts, &contrib, &woffs, run)
         }
         (ArrayData::F64(a), ArrayData::F64(u)) => {
-            scatter_add_typed(a, u, &starts, &contrib, &woffs)
+            scatter_add_typed(a, u, &starts, &contrib, &woffs, run)
         }
         (ArrayData::I32(a), ArrayData::I32(u)) => {
-            scatter_add_typed(a, u, &starts, &contrib, &woffs)
+            scatter_add_typed(a, u, &starts, &contrib, &woffs, run)
         }
         (ArrayData::U32(a), ArrayData::U32(u)) => {
-            scatter_add_typed(a, u, &starts, &contrib, &woffs)
+            scatter_add_typed(a, u, &starts, &contrib, &woffs, run)
         }
         _ => unreachable!("dtypes checked by abstract_eval"),
     }
