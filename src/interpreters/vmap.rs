@@ -61,13 +61,7 @@ impl BatchTrace {
 }
 
 impl Trace for BatchTrace {
-    fn id(&self) -> TraceId {
-        self.id
-    }
-
-    fn parent(&self) -> Option<&Rc<dyn Trace>> {
-        self.parent.as_ref()
-    }
+    crate::core::trace::trace_id_and_parent!();
 
     fn process_primitive(&self, prim: &Prim, inputs: &[Tensor], _out_avals: Avals) -> Outputs {
         let (vals, dims): (Vec<Tensor>, Vec<Option<usize>>) =
