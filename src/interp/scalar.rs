@@ -29,24 +29,18 @@ pub enum Scalar {
 impl Scalar {
     /// Element `i` (in standard order) of an array of a supported dtype.
     pub fn at(a: &ArrayData, i: usize) -> Scalar {
-        let get = |it: &mut dyn Iterator<Item = Scalar>| it.nth(i).expect("index in range");
+        /// Element `i` of `x`: indexed directly when it is contiguous, else walked to.
+        fn element<T: Copy>(x: &ndarray::ArrayD<T>, i: usize) -> T {
+            match x.as_slice() {
+                Some(s) => s[i],
+                None => *x.iter().nth(i).expect("index in range"),
+            }
+        }
         match a {
-            ArrayData::Bool(x) => match x.as_slice() {
-                Some(s) => Scalar::Bool(s[i]),
-                None => get(&mut x.iter().map(|v| Scalar::Bool(*v))),
-            },
-            ArrayData::I32(x) => match x.as_slice() {
-                Some(s) => Scalar::I32(s[i]),
-                None => get(&mut x.iter().map(|v| Scalar::I32(*v))),
-            },
-            ArrayData::F32(x) => match x.as_slice() {
-                Some(s) => Scalar::F32(s[i]),
-                None => get(&mut x.iter().map(|v| Scalar::F32(*v))),
-            },
-            ArrayData::F64(x) => match x.as_slice() {
-                Some(s) => Scalar::F64(s[i]),
-                None => get(&mut x.iter().map(|v| Scalar::F64(*v))),
-            },
+            ArrayData::Bool(x) => Scalar::Bool(element(x, i)),
+            ArrayData::I32(x) => Scalar::I32(element(x, i)),
+            ArrayData::F32(x) => Scalar::F32(element(x, i)),
+            ArrayData::F64(x) => Scalar::F64(element(x, i)),
             ArrayData::U32(_) => panic!("scalar programs do not take u32 values"),
         }
     }
