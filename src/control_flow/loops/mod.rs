@@ -364,6 +364,17 @@ fn mark_carries(carry: &mut [bool], out: &[bool]) -> bool {
     changed
 }
 
+/// `xs` cut into consecutive parts of the given lengths, and what follows them (how a loop
+/// rule's body takes apart its flat operand list).
+fn split_parts<T, const N: usize>(mut xs: &[T], lens: [usize; N]) -> ([&[T]; N], &[T]) {
+    let parts = lens.map(|n| {
+        let (part, rest) = xs.split_at(n);
+        xs = rest;
+        part
+    });
+    (parts, xs)
+}
+
 fn is_float(a: &Aval) -> bool {
     a.dtype.is_float()
 }

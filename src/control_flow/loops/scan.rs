@@ -1,6 +1,6 @@
 //! Forward mode, transposition and batching of `scan`.
 
-use super::{depends, is_float, mark_carries, LoopOp};
+use super::{depends, is_float, mark_carries, split_parts, LoopOp};
 use crate::core::eval_jaxpr;
 use crate::core::SubJaxpr;
 use crate::core::{bind, Atom, Aval, Jaxpr, Outputs, Var};
@@ -275,10 +275,7 @@ pub(super) fn scan_transpose(
     let j2 = j.clone();
     let y_ct2 = y_ct.clone();
     let (tbody, captured) = closure_convert(&avals, move |a| {
-        let (kc, rest) = a.split_at(nkc);
-        let (acc, rest) = rest.split_at(nlc);
-        let (ct_carry, rest) = rest.split_at(ncar);
-        let (kx, ct_ys) = rest.split_at(nkx);
+        let ([kc, acc, ct_carry, kx], ct_ys) = split_parts(a, [nkc, nlc, ncar, nkx]);
         let mut known: Vec<Tensor> = kc.to_vec();
         known.extend_from_slice(kx);
         let mut cts_out: Vec<Option<Tensor>> = ct_carry.iter().cloned().map(Some).collect();

@@ -1,7 +1,7 @@
 //! Forward mode and batching of `while`.
 
 use super::scan::at0;
-use super::{depends, is_float, mark_carries, LoopOp};
+use super::{depends, is_float, mark_carries, split_parts, LoopOp};
 use crate::core::eval_jaxpr;
 use crate::core::SubJaxpr;
 use crate::core::{bind, Aval, Jaxpr, Outputs};
@@ -70,9 +70,7 @@ pub(super) fn while_jvp(
     let body2 = body.clone();
     let nzc = nz.clone();
     let (jbody, captured) = closure_convert(&avals, move |a| {
-        let (consts, rest) = a.split_at(nkc);
-        let (tc, rest) = rest.split_at(ntc);
-        let (carry, tcar) = rest.split_at(ncar);
+        let ([consts, tc, carry], tcar) = split_parts(a, [nkc, ntc, ncar]);
         let mut full: Vec<Tensor> = consts.to_vec();
         full.extend_from_slice(carry);
         let nz_prim: Vec<Tensor> = full
@@ -216,9 +214,7 @@ pub(super) fn while_batch(
     avals.extend(carry_avals);
     let ncap1 = cap1.len();
     let (masked_body, cap2) = closure_convert(&avals, move |a| {
-        let (_, rest) = a.split_at(ncap1);
-        let (cc, rest) = rest.split_at(ncc);
-        let (bc, carry) = rest.split_at(nbc);
+        let ([_, cc, bc], carry) = split_parts(a, [ncap1, ncc, nbc]);
         let mut cargs = cc.to_vec();
         cargs.extend_from_slice(carry);
         let pred = eval_jaxpr(&bcond, &[], &cargs).remove(0);
