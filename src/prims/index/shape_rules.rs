@@ -225,8 +225,7 @@ pub(super) fn gather_rule(
     dn: &GatherDimensionNumbers,
     slice_sizes: &[usize],
 ) -> Result<Avals, String> {
-    crate::prims::util::expect_arity(inputs, 2)?;
-    let (operand, indices) = (&inputs[0], &inputs[1]);
+    let (operand, indices) = crate::prims::util::expect_two(inputs)?;
     check_indices_dtype(indices)?;
     let op = "gather";
     let ivd = index_vector_dim(indices, "gather")?;
