@@ -15,41 +15,39 @@
 //! assert_eq!(format!("{:?}", UnaryOp::Sin), "Sin");
 //! ```
 
-/// The primitive set: one family file per group of primitives, each primitive's rules
-/// (shape, eval, JVP, transpose, batching) beside it.
-pub mod prims {
-    pub use crate::prims::*;
+/// Each `pub mod name = crate::name;` re-exports everything of one crate-private module under
+/// `internals::name`, with the doc written above it.
+macro_rules! reexport_modules {
+    ($($(#[$doc:meta])+ pub mod $name:ident = $($path:ident)::+;)*) => {$(
+        $(#[$doc])+
+        pub mod $name {
+            pub use $($path)::+::*;
+        }
+    )*};
 }
+reexport_modules! {
+    /// The primitive set: one family file per group of primitives, each primitive's rules
+    /// (shape, eval, JVP, transpose, batching) beside it.
+    pub mod prims = crate::prims;
 
-/// Higher-order primitives (calls, `cond`, loops), `jit` and the custom-derivative calls.
-pub mod control_flow {
-    pub use crate::control_flow::*;
-}
+    /// Higher-order primitives (calls, `cond`, loops), `jit` and the custom-derivative calls.
+    pub mod control_flow = crate::control_flow;
 
-/// The transformation interpreters (jvp, linearize, transpose, vmap) and jaxpr-level
-/// transforms.
-pub mod interpreters {
-    pub use crate::interpreters::*;
-}
+    /// The transformation interpreters (jvp, linearize, transpose, vmap) and jaxpr-level
+    /// transforms.
+    pub mod interpreters = crate::interpreters;
 
-/// What the ops compute, as plain data and scalar functions; the element traits.
-pub mod ops {
-    pub use crate::ops::*;
-}
+    /// What the ops compute, as plain data and scalar functions; the element traits.
+    pub mod ops = crate::ops;
 
-/// The arithmetic: gemm-backed products, SIMD elementwise loops, reductions, windows.
-pub mod kernels {
-    pub use crate::kernels::*;
-}
+    /// The arithmetic: gemm-backed products, SIMD elementwise loops, reductions, windows.
+    pub mod kernels = crate::kernels;
 
-/// Jaxpr evaluation: the reference interpreter and the compiled, fused programs `jit` runs.
-pub mod interp {
-    pub use crate::interp::*;
-}
+    /// Jaxpr evaluation: the reference interpreter and the compiled, fused programs `jit` runs.
+    pub mod interp = crate::interp;
 
-/// Jaxpr-to-jaxpr optimization passes (DCE, CSE, folding, simplification, fusion).
-pub mod passes {
-    pub use crate::passes::*;
+    /// Jaxpr-to-jaxpr optimization passes (DCE, CSE, folding, simplification, fusion).
+    pub mod passes = crate::passes;
 }
 
 /// The trace mechanism: the current trace, `bind`, tracers and their ids.

@@ -13,6 +13,20 @@
 
 extern crate self as ferrax;
 
+/// `From` conversions that wrap a value in one variant of an enum, one impl per source type:
+/// `from_variant!(Bound::Int, |v| i32 => v as i64, usize => v as i64)`. The argument enums of
+/// the public API (loop bounds, learning rates, vmap axes) accept several spellings of the
+/// same value this way. Defined before the modules, so every module may use it.
+macro_rules! from_variant {
+    ($enum:ident :: $variant:ident, |$v:ident| $($from:ty => $wrap:expr),+ $(,)?) => {
+        $(impl From<$from> for $enum {
+            fn from($v: $from) -> Self {
+                $enum::$variant($wrap)
+            }
+        })+
+    };
+}
+
 pub mod core;
 pub mod data;
 pub mod debug;

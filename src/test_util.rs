@@ -140,7 +140,8 @@ fn check_flat<'a>(
 ) -> Result<(), GradCheckFailure> {
     let depth = opts.order - order + 1;
     if matches!(opts.modes, Modes::Fwd | Modes::Both) {
-        check_jvp(f, xs, opts, &format!("order {depth}{label} jvp"), rng)?;
+        let m = measure_jvp(f, xs, opts.eps, rng);
+        compare(&m, opts, &format!("order {depth}{label} jvp"))?;
         if order > 1 {
             let n = xs.len();
             let inner = f.clone();
@@ -154,7 +155,8 @@ fn check_flat<'a>(
         }
     }
     if matches!(opts.modes, Modes::Rev | Modes::Both) {
-        check_vjp(f, xs, opts, &format!("order {depth}{label} vjp"), rng)?;
+        let m = measure_vjp(f, xs, opts.eps, rng);
+        compare(&m, opts, &format!("order {depth}{label} vjp"))?;
         if order > 1 {
             let inner = f.clone();
             // As JAX: differentiate x ↦ vjp(f, x)(f(x)), the pullback of the output itself.
@@ -232,15 +234,18 @@ fn numerical_jvp(f: &FlatFn<'_>, xs: &[Tensor], v: &[Tensor], eps: f64) -> Vec<V
         .collect()
 }
 
-fn compare(
-    got: &[Vec<f64>],
-    expected: &[Vec<f64>],
-    dtypes: &[DType],
-    opts: &GradCheckOptions,
-    check: &str,
-) -> Result<(), GradCheckFailure> {
+/// Derivative values from autodiff (`got`) and from finite differences (`expected`), one
+/// list per leaf, with the leaves' dtypes (which set the tolerances).
+struct Measured {
+    got: Vec<Vec<f64>>,
+    expected: Vec<Vec<f64>>,
+    dtypes: Vec<DType>,
+}
+
+fn compare(m: &Measured, opts: &GradCheckOptions, check: &str) -> Result<(), GradCheckFailure> {
     let mut worst: Option<GradCheckFailure> = None;
-    for (leaf, ((g, e), d)) in got.iter().zip(expected).zip(dtypes).enumerate() {
+    let leaves = m.got.iter().zip(&m.expected).zip(&m.dtypes);
+    for (leaf, ((g, e), d)) in leaves.enumerate() {
         if !d.is_float() {
             continue;
         }
@@ -270,33 +275,25 @@ fn compare(
     }
 }
 
-fn check_jvp(
-    f: &FlatFn<'_>,
-    xs: &[Tensor],
-    opts: &GradCheckOptions,
-    check: &str,
-    rng: &mut SplitMix,
-) -> Result<(), GradCheckFailure> {
+/// Forward mode along a random direction `v` against the finite differences along `v`.
+fn measure_jvp(f: &FlatFn<'_>, xs: &[Tensor], eps: f64, rng: &mut SplitMix) -> Measured {
     let v = random_like(xs, rng);
     let (ys, dys) = jvp_flat(f, xs, &v);
-    let expected = numerical_jvp(f, xs, &v, opts.eps);
-    let got: Vec<Vec<f64>> = dys.iter().map(|t| t.to_vec::<f64>()).collect();
-    let dtypes: Vec<DType> = ys.iter().map(|y| y.dtype()).collect();
-    compare(&got, &expected, &dtypes, opts, check)
+    Measured {
+        expected: numerical_jvp(f, xs, &v, eps),
+        got: dys.iter().map(|t| t.to_vec::<f64>()).collect(),
+        dtypes: ys.iter().map(|y| y.dtype()).collect(),
+    }
 }
 
-fn check_vjp(
-    f: &FlatFn<'_>,
-    xs: &[Tensor],
-    opts: &GradCheckOptions,
-    check: &str,
-    rng: &mut SplitMix,
-) -> Result<(), GradCheckFailure> {
+/// Reverse mode: `<v, J^T u>` for random `v` and `u` against `<Jv, u>` from finite
+/// differences.
+fn measure_vjp(f: &FlatFn<'_>, xs: &[Tensor], eps: f64, rng: &mut SplitMix) -> Measured {
     let (ys, lin) = linearize_flat(xs, |xs| f(xs));
     let v = random_like(xs, rng);
     let u = random_like(&ys, rng);
     let ct_in = pull_back_flat(&lin, &u);
-    let tangent_out = numerical_jvp(f, xs, &v, opts.eps);
+    let tangent_out = numerical_jvp(f, xs, &v, eps);
     // ⟨v, Jᵀu⟩ (autodiff) against ⟨Jv, u⟩ (finite differences), over float leaves.
     let dot = |a: &[Tensor], b: &[Tensor]| -> f64 {
         a.iter()
@@ -328,7 +325,11 @@ fn check_vjp(
     } else {
         DType::F64
     };
-    compare(&[vec![got]], &[vec![expected]], &[dtype], opts, check)
+    Measured {
+        got: vec![vec![got]],
+        expected: vec![vec![expected]],
+        dtypes: vec![dtype],
+    }
 }
 
 /// Random directions shaped like `xs` (standard normal-ish values; zeros for non-floats).

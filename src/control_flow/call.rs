@@ -667,36 +667,35 @@ fn batch_jvp_rule(
 ) -> Arc<FlatJvpRule> {
     Arc::new(move |xs: &[Tensor], ts: &[Tensor]| {
         let n = xs.len();
-        let mut all = xs.to_vec();
-        all.extend_from_slice(ts);
-        let mut all_dims = dims.clone();
-        all_dims.extend_from_slice(&dims);
-        let num_outs = Cell::new(0);
-        let mut outs = vmap_leaves(&all, &all_dims, None, &axis, |a| {
-            let (mut y, ty) = rule(&a[..n], &a[n..]);
-            num_outs.set(y.len());
-            y.extend(ty);
-            y
-        });
-        let touts = outs.split_off(num_outs.get());
-        (outs, touts)
+        vmap_pair(&[xs, ts].concat(), &dims.repeat(2), &axis, |a| {
+            rule(&a[..n], &a[n..])
+        })
     })
+}
+
+/// `f`, which returns two lists (outputs and their tangents, or outputs and residuals),
+/// vectorized over `xs` batched along `dims`: both lists come back batched at 0.
+fn vmap_pair(
+    xs: &[Tensor],
+    dims: &[Option<usize>],
+    axis: &BatchAxis,
+    f: impl Fn(&[Tensor]) -> (Vec<Tensor>, Vec<Tensor>),
+) -> (Vec<Tensor>, Vec<Tensor>) {
+    let num_first = Cell::new(0);
+    let mut first = vmap_leaves(xs, dims, None, axis, |a| {
+        let (mut y, z) = f(a);
+        num_first.set(y.len());
+        y.extend(z);
+        y
+    });
+    let second = first.split_off(num_first.get());
+    (first, second)
 }
 
 /// A custom forward pass vectorized: inputs batched along `dims`; outputs and residuals
 /// batched at 0.
 fn batch_fwd(fwd: Arc<FlatFwd>, dims: Vec<Option<usize>>, axis: BatchAxis) -> Arc<FlatFwd> {
-    Arc::new(move |xs: &[Tensor]| {
-        let num_outs = Cell::new(0);
-        let mut outs = vmap_leaves(xs, &dims, None, &axis, |a| {
-            let (mut y, r) = fwd(a);
-            num_outs.set(y.len());
-            y.extend(r);
-            y
-        });
-        let res = outs.split_off(num_outs.get());
-        (outs, res)
-    })
+    Arc::new(move |xs: &[Tensor]| vmap_pair(xs, &dims, &axis, |a| fwd(a)))
 }
 
 /// A custom backward pass vectorized: residuals batched along `res_dims` (all at 0 when
@@ -711,8 +710,7 @@ fn batch_bwd(
 ) -> Arc<FlatBwd> {
     Arc::new(move |res: &[Tensor], cts: &[Tensor]| {
         let n = res.len();
-        let mut all = res.to_vec();
-        all.extend_from_slice(cts);
+        let all = [res, cts].concat();
         let mut dims = res_dims.clone().unwrap_or_else(|| vec![Some(0); n]);
         dims.extend(std::iter::repeat_n(Some(0), cts.len()));
         let in_cts = vmap_leaves(&all, &dims, None, &axis, |a| bwd(&a[..n], &a[n..]));

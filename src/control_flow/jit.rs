@@ -110,11 +110,7 @@ pub fn compile_log_message(name: &str, sig: &Signature, previous: Option<&Signat
     if prev.tree != sig.tree {
         match first_difference(&prev.tree, &sig.tree, &mut KeyPath::root()) {
             Some((path, was, now)) => {
-                let at = if path.is_root() {
-                    "the input's".to_string()
-                } else {
-                    format!("at {path} the")
-                };
+                let at = place(&path, || format!("at {path} the"));
                 msg.push_str(&format!(
                     "\n  cache miss: {at} tree structure or a static field changed from {was} to {now}"
                 ));
@@ -129,17 +125,23 @@ pub fn compile_log_message(name: &str, sig: &Signature, previous: Option<&Signat
     let paths = sig.tree.leaf_paths();
     for ((p, was), now) in paths.iter().zip(&prev.leaves).zip(&sig.leaves) {
         if was != now {
-            let which = if p.is_root() {
-                "the input's".to_string()
-            } else {
-                format!("leaf {p}")
-            };
+            let which = place(p, || format!("leaf {p}"));
             msg.push_str(&format!(
                 "\n  cache miss: {which} shape/dtype changed from {was} to {now}"
             ));
         }
     }
     msg
+}
+
+/// How a cache-miss line names the place at `path`: "the input's" at the root, else what
+/// `elsewhere` says.
+fn place(path: &KeyPath, elsewhere: impl FnOnce() -> String) -> String {
+    if path.is_root() {
+        "the input's".to_string()
+    } else {
+        elsewhere()
+    }
 }
 
 /// Where two structures first differ: the path and the two subtrees there (the deepest node

@@ -244,11 +244,10 @@ impl<T: PrimRules + PartialEq + Eq + Hash> Primitive for T {
         self
     }
     fn dyn_eq(&self, other: &dyn Primitive) -> bool {
-        other.as_any().downcast_ref::<T>() == Some(self)
+        crate::tree::eq_as_type(self, other.as_any())
     }
-    fn dyn_hash(&self, mut state: &mut dyn Hasher) {
-        std::any::TypeId::of::<T>().hash(&mut state);
-        self.hash(&mut state);
+    fn dyn_hash(&self, state: &mut dyn Hasher) {
+        crate::tree::hash_with_type(self, state)
     }
 }
 

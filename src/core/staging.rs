@@ -126,13 +126,7 @@ impl StagingTrace {
 }
 
 impl Trace for StagingTrace {
-    fn id(&self) -> TraceId {
-        self.id
-    }
-
-    fn parent(&self) -> Option<&Rc<dyn Trace>> {
-        self.parent.as_ref()
-    }
+    super::trace::trace_id_and_parent!();
 
     fn process_primitive(&self, prim: &Prim, inputs: &[Tensor], out_avals: Avals) -> Outputs {
         if self.partial && !inputs.iter().any(|t| self.owns(t)) {

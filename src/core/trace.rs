@@ -47,6 +47,21 @@ pub trait Trace {
     fn name(&self) -> &'static str;
 }
 
+/// [`Trace::id`] and [`Trace::parent`] for a trace struct with the fields `id: TraceId` and
+/// `parent: Option<Rc<dyn Trace>>`, as every trace has: write it first in the `impl Trace`.
+macro_rules! trace_id_and_parent {
+    () => {
+        fn id(&self) -> $crate::core::trace::TraceId {
+            self.id
+        }
+
+        fn parent(&self) -> Option<&std::rc::Rc<dyn $crate::core::trace::Trace>> {
+            self.parent.as_ref()
+        }
+    };
+}
+pub(crate) use trace_id_and_parent;
+
 thread_local! {
     static CURRENT: RefCell<Option<Rc<dyn Trace>>> = const { RefCell::new(None) };
 }

@@ -66,6 +66,21 @@ fn splat(ins: &mut SmallVec<[Tensor; 3]>, out: &[Aval]) -> Option<Outputs> {
     Some(smallvec![Tensor::from_array(a)])
 }
 
+/// Of two operands, the one an op may overwrite (the first whose buffer is held only here),
+/// the other one, and whether the first was picked; `None` when neither is unique.
+fn overwritable<'a>(
+    first: &'a mut Tensor,
+    second: &'a mut Tensor,
+) -> Option<(&'a mut Tensor, &'a Tensor, bool)> {
+    if first.unique_array_mut().is_some() {
+        Some((first, &*second, true))
+    } else if second.unique_array_mut().is_some() {
+        Some((second, &*first, false))
+    } else {
+        None
+    }
+}
+
 /// `select_n(which, case0, case1)` with a bool `which` into whichever case dies here: each
 /// element is copied from the case `which` picks, as the out-of-place kernel does.
 fn select_n(ins: &mut SmallVec<[Tensor; 3]>) -> Option<Outputs> {
@@ -83,13 +98,7 @@ fn select_n(ins: &mut SmallVec<[Tensor; 3]>) -> Option<Outputs> {
     let ArrayData::Bool(w) = w else { return None };
     let w = w.as_slice()?;
     // `dst` takes the values where `which` is `pick_dst`, the other case elsewhere.
-    let (dst, other, pick_dst) = if c1.unique_array_mut().is_some() {
-        (c1, &*c0, true)
-    } else if c0.unique_array_mut().is_some() {
-        (c0, &*c1, false)
-    } else {
-        return None;
-    };
+    let (dst, other, pick_dst) = overwritable(c1, c0)?;
     if !full {
         // One selector for all: the result is one of the cases, whole.
         return Some(smallvec![if w[0] == pick_dst {
@@ -167,13 +176,7 @@ fn binary(op: BinaryOp, ins: &mut SmallVec<[Tensor; 3]>) -> Option<Outputs> {
         return None;
     }
     // Overwrite whichever operand is unique; the other is only read.
-    let (dst, other, dst_is_lhs) = if a.unique_array_mut().is_some() {
-        (a, &*b, true)
-    } else if b.unique_array_mut().is_some() {
-        (b, &*a, false)
-    } else {
-        return None;
-    };
+    let (dst, other, dst_is_lhs) = overwritable(a, b)?;
     let other = other.array();
     match (dst.unique_array_mut()?, other) {
         (ArrayData::F32(d), ArrayData::F32(o)) => {

@@ -12,6 +12,7 @@
 //! register, so no copy is left for it.
 
 use crate::core::{Atom, Jaxpr};
+use crate::ops::binary::compare;
 use crate::passes::FusedOp;
 use crate::prims::{family, BinaryOp, Family, Prim, UnaryOp};
 use crate::tensor::{ArrayData, DType, Tensor};
@@ -28,24 +29,18 @@ pub enum Scalar {
 impl Scalar {
     /// Element `i` (in standard order) of an array of a supported dtype.
     pub fn at(a: &ArrayData, i: usize) -> Scalar {
-        let get = |it: &mut dyn Iterator<Item = Scalar>| it.nth(i).expect("index in range");
+        /// Element `i` of `x`: indexed directly when it is contiguous, else walked to.
+        fn element<T: Copy>(x: &ndarray::ArrayD<T>, i: usize) -> T {
+            match x.as_slice() {
+                Some(s) => s[i],
+                None => *x.iter().nth(i).expect("index in range"),
+            }
+        }
         match a {
-            ArrayData::Bool(x) => match x.as_slice() {
-                Some(s) => Scalar::Bool(s[i]),
-                None => get(&mut x.iter().map(|v| Scalar::Bool(*v))),
-            },
-            ArrayData::I32(x) => match x.as_slice() {
-                Some(s) => Scalar::I32(s[i]),
-                None => get(&mut x.iter().map(|v| Scalar::I32(*v))),
-            },
-            ArrayData::F32(x) => match x.as_slice() {
-                Some(s) => Scalar::F32(s[i]),
-                None => get(&mut x.iter().map(|v| Scalar::F32(*v))),
-            },
-            ArrayData::F64(x) => match x.as_slice() {
-                Some(s) => Scalar::F64(s[i]),
-                None => get(&mut x.iter().map(|v| Scalar::F64(*v))),
-            },
+            ArrayData::Bool(x) => Scalar::Bool(element(x, i)),
+            ArrayData::I32(x) => Scalar::I32(element(x, i)),
+            ArrayData::F32(x) => Scalar::F32(element(x, i)),
+            ArrayData::F64(x) => Scalar::F64(element(x, i)),
             ArrayData::U32(_) => panic!("scalar programs do not take u32 values"),
         }
     }
@@ -97,42 +92,6 @@ pub struct Regs {
     d: Vec<f64>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Cmp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
-impl Cmp {
-    fn of(op: BinaryOp) -> Option<Cmp> {
-        Some(match op {
-            BinaryOp::Eq => Cmp::Eq,
-            BinaryOp::Ne => Cmp::Ne,
-            BinaryOp::Lt => Cmp::Lt,
-            BinaryOp::Le => Cmp::Le,
-            BinaryOp::Gt => Cmp::Gt,
-            BinaryOp::Ge => Cmp::Ge,
-            _ => return None,
-        })
-    }
-
-    #[inline]
-    fn apply<T: PartialOrd>(self, x: T, y: T) -> bool {
-        match self {
-            Cmp::Eq => x == y,
-            Cmp::Ne => x != y,
-            Cmp::Lt => x < y,
-            Cmp::Le => x <= y,
-            Cmp::Gt => x > y,
-            Cmp::Ge => x >= y,
-        }
-    }
-}
-
 /// One instruction: operands then destination register.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Ins {
@@ -150,9 +109,10 @@ enum Ins {
     SubI(u32, u32, u32),
     MulI(u32, u32, u32),
     NegI(u32, u32),
-    CmpF(Cmp, u32, u32, u32),
-    CmpD(Cmp, u32, u32, u32),
-    CmpI(Cmp, u32, u32, u32),
+    /// Comparisons ([`BinaryOp::is_comparison`]) of f32, f64, i32 into a bool register.
+    CmpF(BinaryOp, u32, u32, u32),
+    CmpD(BinaryOp, u32, u32, u32),
+    CmpI(BinaryOp, u32, u32, u32),
     MovB(u32, u32),
     MovI(u32, u32),
     MovF(u32, u32),
@@ -378,7 +338,8 @@ impl Builder {
                 _ => return None,
             },
             Family::Binary(op) if a.len() == 2 => {
-                if let Some(c) = Cmp::of(*op) {
+                if op.is_comparison() {
+                    let c = *op;
                     if od != DType::Bool {
                         return None;
                     }
@@ -540,9 +501,9 @@ impl ScalarCode {
                     SubI(x, y, o) => i[o as usize] = i[x as usize].wrapping_sub(i[y as usize]),
                     MulI(x, y, o) => i[o as usize] = i[x as usize].wrapping_mul(i[y as usize]),
                     NegI(x, o) => i[o as usize] = i[x as usize].wrapping_neg(),
-                    CmpF(c, x, y, o) => b[o as usize] = c.apply(f[x as usize], f[y as usize]),
-                    CmpD(c, x, y, o) => b[o as usize] = c.apply(d[x as usize], d[y as usize]),
-                    CmpI(c, x, y, o) => b[o as usize] = c.apply(i[x as usize], i[y as usize]),
+                    CmpF(c, x, y, o) => b[o as usize] = compare(c, f[x as usize], f[y as usize]),
+                    CmpD(c, x, y, o) => b[o as usize] = compare(c, d[x as usize], d[y as usize]),
+                    CmpI(c, x, y, o) => b[o as usize] = compare(c, i[x as usize], i[y as usize]),
                     MovB(x, o) => b[o as usize] = b[x as usize],
                     MovI(x, o) => i[o as usize] = i[x as usize],
                     MovF(x, o) => f[o as usize] = f[x as usize],

@@ -2,7 +2,7 @@
 //! without aux), `jacfwd`, `jacrev`, `hessian`. Reverse mode is linearize + transpose.
 
 use super::jvp::{jvp, zeros_of};
-use super::linearize::{linearize_flat, linearize_tree, LinearJaxpr};
+use super::linearize::{leaves_shaped_like, linearize_flat, linearize_tree, LinearJaxpr};
 use super::transpose::backward_pass;
 use super::vmap::{vmap, vmap_with, VmapSpec};
 use crate::tensor::Tensor;
@@ -41,12 +41,7 @@ fn pull_back(lin: &LinearJaxpr, cts: &[Option<Tensor>]) -> Vec<Tensor> {
 pub fn vjp<P: PyTree, O: PyTree>(f: impl FnOnce(&P) -> O, x: &P) -> (O, impl Fn(&O) -> P) {
     let (y, lin, def, out_def) = linearize_tree(f, x);
     let pullback = move |ct: &O| {
-        let ct_def = ct.treedef();
-        assert!(
-            ct_def == out_def,
-            "vjp: cotangent structure {ct_def} differs from the output's {out_def}"
-        );
-        let cts = ct.leaves();
+        let cts = leaves_shaped_like(ct, &out_def, "vjp: cotangent", "the output's");
         for (i, (c, a)) in cts.iter().zip(&lin.out_avals).enumerate() {
             assert!(
                 c.shape() == a.shape.as_slice() && c.dtype() == a.dtype,

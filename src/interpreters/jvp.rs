@@ -58,13 +58,7 @@ impl JvpTrace {
 }
 
 impl Trace for JvpTrace {
-    fn id(&self) -> TraceId {
-        self.id
-    }
-
-    fn parent(&self) -> Option<&Rc<dyn Trace>> {
-        self.parent.as_ref()
-    }
+    crate::core::trace::trace_id_and_parent!();
 
     fn process_primitive(&self, prim: &Prim, inputs: &[Tensor], _out_avals: Avals) -> Outputs {
         let (primals, tangents): (Vec<Tensor>, Vec<Option<Tensor>>) =

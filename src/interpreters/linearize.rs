@@ -110,6 +110,24 @@ pub(crate) fn linearize_tree<P: PyTree, O: PyTree>(
     (O::unflatten(&out_def, ys), lin, def, out_def)
 }
 
+/// The leaves of `t`, a (co)tangent handed to a linear function, after checking it has the
+/// structure `def` of the value it pairs with; the panic reads "`{what}` structure ... differs
+/// from `{whose}` ...".
+#[track_caller]
+pub(crate) fn leaves_shaped_like<T: PyTree>(
+    t: &T,
+    def: &TreeDef,
+    what: &str,
+    whose: &str,
+) -> Vec<Tensor> {
+    let got = t.treedef();
+    assert!(
+        got == *def,
+        "{what} structure {got} differs from {whose} {def}"
+    );
+    t.leaves()
+}
+
 /// Evaluates `f` at `x` and returns its output with a reusable linear function: the
 /// Jacobian-vector product at `x` (`jax.linearize`). The primal computation runs once; the
 /// linear function replays only the tangent operations, reading the saved residuals.
@@ -126,12 +144,8 @@ pub(crate) fn linearize_tree<P: PyTree, O: PyTree>(
 pub fn linearize<P: PyTree, O: PyTree>(f: impl FnOnce(&P) -> O, x: &P) -> (O, impl Fn(&P) -> O) {
     let (y, lin, def, out_def) = linearize_tree(f, x);
     let apply = move |t: &P| {
-        let tdef = t.treedef();
-        assert!(
-            tdef == def,
-            "linearized function: tangent structure {tdef} differs from the primal's {def}"
-        );
-        O::unflatten(&out_def, lin.apply(&t.leaves()))
+        let ts = leaves_shaped_like(t, &def, "linearized function: tangent", "the primal's");
+        O::unflatten(&out_def, lin.apply(&ts))
     };
     (y, apply)
 }

@@ -61,13 +61,7 @@ impl BatchTrace {
 }
 
 impl Trace for BatchTrace {
-    fn id(&self) -> TraceId {
-        self.id
-    }
-
-    fn parent(&self) -> Option<&Rc<dyn Trace>> {
-        self.parent.as_ref()
-    }
+    crate::core::trace::trace_id_and_parent!();
 
     fn process_primitive(&self, prim: &Prim, inputs: &[Tensor], _out_avals: Avals) -> Outputs {
         let (vals, dims): (Vec<Tensor>, Vec<Option<usize>>) =
@@ -122,21 +116,7 @@ pub enum AxisSpec {
     Tree(Vec<AxisSpec>),
 }
 
-impl From<isize> for AxisSpec {
-    fn from(a: isize) -> Self {
-        AxisSpec::Axis(a)
-    }
-}
-impl From<i32> for AxisSpec {
-    fn from(a: i32) -> Self {
-        AxisSpec::Axis(a as isize)
-    }
-}
-impl From<usize> for AxisSpec {
-    fn from(a: usize) -> Self {
-        AxisSpec::Axis(a as isize)
-    }
-}
+from_variant!(AxisSpec::Axis, |a| isize => a, i32 => a as isize, usize => a as isize);
 impl<T: Into<AxisSpec>> From<Option<T>> for AxisSpec {
     fn from(a: Option<T>) -> Self {
         a.map_or(AxisSpec::NotMapped, Into::into)

@@ -182,70 +182,71 @@ pub fn variance_scaling_axes(
     })
 }
 
-/// LeCun normal: truncated normal with variance `1 / fan_in` (flax's default kernel init).
-///
-/// ```
-/// use ferrax::prelude::*;
-/// let w = ferrax::nn::init::lecun_normal().init(&ferrax::random::key(0), &[4, 3], DType::F32);
-/// assert!(w.to_vec::<f32>().iter().all(|v| v.abs() < 2.0 / 0.8796 * 0.5 + 1e-6));
-/// ```
-pub fn lecun_normal() -> Initializer {
-    variance_scaling(1.0, FanMode::FanIn, Distribution::TruncatedNormal)
+/// The named presets of [`variance_scaling`] (flax's `lecun_normal`, `he_uniform`, ...): each
+/// entry `name => (scale, FanMode, Distribution)` is a public function returning that
+/// initializer.
+macro_rules! variance_scaling_presets {
+    ($($(#[$doc:meta])+ $name:ident => ($scale:expr, $mode:ident, $dist:ident);)*) => {$(
+        $(#[$doc])+
+        pub fn $name() -> Initializer {
+            variance_scaling($scale, FanMode::$mode, Distribution::$dist)
+        }
+    )*};
 }
+variance_scaling_presets! {
+    /// LeCun normal: truncated normal with variance `1 / fan_in` (flax's default kernel init).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let w = ferrax::nn::init::lecun_normal().init(&ferrax::random::key(0), &[4, 3], DType::F32);
+    /// assert!(w.to_vec::<f32>().iter().all(|v| v.abs() < 2.0 / 0.8796 * 0.5 + 1e-6));
+    /// ```
+    lecun_normal => (1.0, FanIn, TruncatedNormal);
 
-/// LeCun uniform: uniform with variance `1 / fan_in`.
-///
-/// ```
-/// use ferrax::prelude::*;
-/// let w = ferrax::nn::init::lecun_uniform().init(&ferrax::random::key(0), &[3, 2], DType::F32);
-/// assert!(w.to_vec::<f32>().iter().all(|v| v.abs() <= 1.0));
-/// ```
-pub fn lecun_uniform() -> Initializer {
-    variance_scaling(1.0, FanMode::FanIn, Distribution::Uniform)
-}
+    /// LeCun uniform: uniform with variance `1 / fan_in`.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let w = ferrax::nn::init::lecun_uniform().init(&ferrax::random::key(0), &[3, 2], DType::F32);
+    /// assert!(w.to_vec::<f32>().iter().all(|v| v.abs() <= 1.0));
+    /// ```
+    lecun_uniform => (1.0, FanIn, Uniform);
 
-/// He (Kaiming) normal: truncated normal with variance `2 / fan_in` (for ReLU nets).
-///
-/// ```
-/// use ferrax::prelude::*;
-/// let w = ferrax::nn::init::he_normal().init(&ferrax::random::key(0), &[2, 2], DType::F64);
-/// assert_eq!(w.dtype(), DType::F64);
-/// ```
-pub fn he_normal() -> Initializer {
-    variance_scaling(2.0, FanMode::FanIn, Distribution::TruncatedNormal)
-}
+    /// He (Kaiming) normal: truncated normal with variance `2 / fan_in` (for ReLU nets).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let w = ferrax::nn::init::he_normal().init(&ferrax::random::key(0), &[2, 2], DType::F64);
+    /// assert_eq!(w.dtype(), DType::F64);
+    /// ```
+    he_normal => (2.0, FanIn, TruncatedNormal);
 
-/// He uniform: uniform with variance `2 / fan_in`.
-///
-/// ```
-/// use ferrax::prelude::*;
-/// let w = ferrax::nn::init::he_uniform().init(&ferrax::random::key(0), &[6, 2], DType::F32);
-/// assert!(w.to_vec::<f32>().iter().all(|v| v.abs() <= 1.0)); // √(3·2/6)
-/// ```
-pub fn he_uniform() -> Initializer {
-    variance_scaling(2.0, FanMode::FanIn, Distribution::Uniform)
-}
+    /// He uniform: uniform with variance `2 / fan_in`.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let w = ferrax::nn::init::he_uniform().init(&ferrax::random::key(0), &[6, 2], DType::F32);
+    /// assert!(w.to_vec::<f32>().iter().all(|v| v.abs() <= 1.0)); // √(3·2/6)
+    /// ```
+    he_uniform => (2.0, FanIn, Uniform);
 
-/// Glorot (Xavier) uniform: uniform with variance `2 / (fan_in + fan_out)`.
-///
-/// ```
-/// use ferrax::prelude::*;
-/// let w = ferrax::nn::init::glorot_uniform().init(&ferrax::random::key(0), &[3, 3], DType::F32);
-/// assert!(w.to_vec::<f32>().iter().all(|v| v.abs() <= 1.0));
-/// ```
-pub fn glorot_uniform() -> Initializer {
-    variance_scaling(1.0, FanMode::FanAvg, Distribution::Uniform)
-}
+    /// Glorot (Xavier) uniform: uniform with variance `2 / (fan_in + fan_out)`.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let w = ferrax::nn::init::glorot_uniform().init(&ferrax::random::key(0), &[3, 3], DType::F32);
+    /// assert!(w.to_vec::<f32>().iter().all(|v| v.abs() <= 1.0));
+    /// ```
+    glorot_uniform => (1.0, FanAvg, Uniform);
 
-/// Glorot (Xavier) normal: truncated normal with variance `2 / (fan_in + fan_out)`.
-///
-/// ```
-/// use ferrax::prelude::*;
-/// let w = ferrax::nn::init::glorot_normal().init(&ferrax::random::key(0), &[3, 3], DType::F32);
-/// assert_eq!(w.shape(), &[3, 3]);
-/// ```
-pub fn glorot_normal() -> Initializer {
-    variance_scaling(1.0, FanMode::FanAvg, Distribution::TruncatedNormal)
+    /// Glorot (Xavier) normal: truncated normal with variance `2 / (fan_in + fan_out)`.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let w = ferrax::nn::init::glorot_normal().init(&ferrax::random::key(0), &[3, 3], DType::F32);
+    /// assert_eq!(w.shape(), &[3, 3]);
+    /// ```
+    glorot_normal => (1.0, FanAvg, TruncatedNormal);
 }
 
 /// All zeros (flax's default bias init).

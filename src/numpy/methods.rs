@@ -12,75 +12,25 @@ use crate::prims::BinaryOp;
 use crate::tensor::{Scalar, Tensor};
 use std::ops::{Add, Div, Mul, Rem, Sub};
 
+/// The ten impls of one operator trait, all calling `$f`: a tensor or a reference on either
+/// side, any [`Scalar`] on the right, an `f64` or `i32` on the left.
 macro_rules! binary_operator {
     ($Trait:ident, $method:ident, $f:path) => {
-        impl $Trait<Tensor> for Tensor {
+        binary_operator!(@impl $Trait, $method, $f, [] Tensor, Tensor | &Tensor);
+        binary_operator!(@impl $Trait, $method, $f, [] &Tensor, Tensor | &Tensor);
+        binary_operator!(@impl $Trait, $method, $f, [S: Scalar] Tensor, S);
+        binary_operator!(@impl $Trait, $method, $f, [S: Scalar] &Tensor, S);
+        binary_operator!(@impl $Trait, $method, $f, [] f64, Tensor | &Tensor);
+        binary_operator!(@impl $Trait, $method, $f, [] i32, Tensor | &Tensor);
+    };
+    (@impl $Trait:ident, $method:ident, $f:path, $g:tt $Lhs:ty, $($Rhs:ty)|+) => {$(
+        binary_operator!(@one $Trait, $method, $f, $g $Lhs, $Rhs);
+    )+};
+    (@one $Trait:ident, $method:ident, $f:path, [$($g:tt)*] $Lhs:ty, $Rhs:ty) => {
+        impl<$($g)*> $Trait<$Rhs> for $Lhs {
             type Output = Tensor;
             #[track_caller]
-            fn $method(self, rhs: Tensor) -> Tensor {
-                $f(self, rhs)
-            }
-        }
-        impl $Trait<&Tensor> for Tensor {
-            type Output = Tensor;
-            #[track_caller]
-            fn $method(self, rhs: &Tensor) -> Tensor {
-                $f(self, rhs)
-            }
-        }
-        impl $Trait<Tensor> for &Tensor {
-            type Output = Tensor;
-            #[track_caller]
-            fn $method(self, rhs: Tensor) -> Tensor {
-                $f(self, rhs)
-            }
-        }
-        impl $Trait<&Tensor> for &Tensor {
-            type Output = Tensor;
-            #[track_caller]
-            fn $method(self, rhs: &Tensor) -> Tensor {
-                $f(self, rhs)
-            }
-        }
-        impl<S: Scalar> $Trait<S> for Tensor {
-            type Output = Tensor;
-            #[track_caller]
-            fn $method(self, rhs: S) -> Tensor {
-                $f(self, rhs)
-            }
-        }
-        impl<S: Scalar> $Trait<S> for &Tensor {
-            type Output = Tensor;
-            #[track_caller]
-            fn $method(self, rhs: S) -> Tensor {
-                $f(self, rhs)
-            }
-        }
-        impl $Trait<Tensor> for f64 {
-            type Output = Tensor;
-            #[track_caller]
-            fn $method(self, rhs: Tensor) -> Tensor {
-                $f(self, rhs)
-            }
-        }
-        impl $Trait<&Tensor> for f64 {
-            type Output = Tensor;
-            #[track_caller]
-            fn $method(self, rhs: &Tensor) -> Tensor {
-                $f(self, rhs)
-            }
-        }
-        impl $Trait<Tensor> for i32 {
-            type Output = Tensor;
-            #[track_caller]
-            fn $method(self, rhs: Tensor) -> Tensor {
-                $f(self, rhs)
-            }
-        }
-        impl $Trait<&Tensor> for i32 {
-            type Output = Tensor;
-            #[track_caller]
-            fn $method(self, rhs: &Tensor) -> Tensor {
+            fn $method(self, rhs: $Rhs) -> Tensor {
                 $f(self, rhs)
             }
         }
@@ -130,30 +80,6 @@ macro_rules! compare_methods {
 compare_methods!(eq => Eq, ne => Ne, lt => Lt, le => Le, gt => Gt, ge => Ge);
 
 impl Tensor {
-    /// Elementwise maximum with a tensor or scalar (NaN propagates).
-    ///
-    /// ```
-    /// use ferrax::prelude::*;
-    /// let x = Tensor::from_vec(vec![-1.0f32, 2.0], &[2]);
-    /// assert_eq!(x.maximum(0.0).to_vec::<f32>(), vec![0.0, 2.0]);
-    /// ```
-    #[track_caller]
-    pub fn maximum(&self, other: impl IntoOperand) -> Tensor {
-        jnp::binary("maximum", BinaryOp::Max, self, other)
-    }
-
-    /// Elementwise minimum with a tensor or scalar (NaN propagates).
-    ///
-    /// ```
-    /// use ferrax::prelude::*;
-    /// let x = Tensor::from_vec(vec![-1.0f32, 2.0], &[2]);
-    /// assert_eq!(x.minimum(0.0).to_vec::<f32>(), vec![-1.0, 0.0]);
-    /// ```
-    #[track_caller]
-    pub fn minimum(&self, other: impl IntoOperand) -> Tensor {
-        jnp::binary("minimum", BinaryOp::Min, self, other)
-    }
-
     /// `self ** exponent` (float power).
     ///
     /// ```
@@ -164,6 +90,40 @@ impl Tensor {
     pub fn pow(&self, exponent: impl IntoOperand) -> Tensor {
         jnp::binary("pow", BinaryOp::Pow, self, exponent)
     }
+}
+
+/// Methods that are `jax.numpy` functions with `self` as the first argument: each entry
+/// `fn m(args) => jnp::f(self, rest)` defines `Tensor::m(&self, args)` as that call (the
+/// `self` in the entry stands for the receiver).
+macro_rules! numpy_methods {
+    ($($(#[$doc:meta])+ fn $name:ident($($arg:ident: $ty:ty),*) => jnp::$f:ident(self $(, $rest:expr)*);)*) => {
+        impl Tensor {$(
+            $(#[$doc])+
+            #[track_caller]
+            pub fn $name(&self, $($arg: $ty),*) -> Tensor {
+                jnp::$f(self $(, $rest)*)
+            }
+        )*}
+    };
+}
+numpy_methods! {
+    /// Elementwise maximum with a tensor or scalar (NaN propagates).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let x = Tensor::from_vec(vec![-1.0f32, 2.0], &[2]);
+    /// assert_eq!(x.maximum(0.0).to_vec::<f32>(), vec![0.0, 2.0]);
+    /// ```
+    fn maximum(other: impl IntoOperand) => jnp::maximum(self, other);
+
+    /// Elementwise minimum with a tensor or scalar (NaN propagates).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let x = Tensor::from_vec(vec![-1.0f32, 2.0], &[2]);
+    /// assert_eq!(x.minimum(0.0).to_vec::<f32>(), vec![-1.0, 0.0]);
+    /// ```
+    fn minimum(other: impl IntoOperand) => jnp::minimum(self, other);
 
     /// Sum of all elements.
     ///
@@ -171,10 +131,7 @@ impl Tensor {
     /// use ferrax::prelude::*;
     /// assert_eq!(Tensor::ones(&[2, 3], DType::F32).sum().item::<f32>(), 6.0);
     /// ```
-    #[track_caller]
-    pub fn sum(&self) -> Tensor {
-        jnp::sum(self, None)
-    }
+    fn sum() => jnp::sum(self, None);
 
     /// Sum over `axes` (negative allowed).
     ///
@@ -182,10 +139,7 @@ impl Tensor {
     /// use ferrax::prelude::*;
     /// assert_eq!(Tensor::ones(&[2, 3], DType::F32).sum_axes(&[-1]).to_vec::<f32>(), vec![3.0, 3.0]);
     /// ```
-    #[track_caller]
-    pub fn sum_axes(&self, axes: &[isize]) -> Tensor {
-        jnp::sum(self, Some(axes))
-    }
+    fn sum_axes(axes: &[isize]) => jnp::sum(self, Some(axes));
 
     /// Mean of all elements.
     ///
@@ -193,10 +147,7 @@ impl Tensor {
     /// use ferrax::prelude::*;
     /// assert_eq!(Tensor::from_vec(vec![1.0f32, 3.0], &[2]).mean().item::<f32>(), 2.0);
     /// ```
-    #[track_caller]
-    pub fn mean(&self) -> Tensor {
-        jnp::mean(self, None)
-    }
+    fn mean() => jnp::mean(self, None);
 
     /// Mean over `axes` (negative allowed).
     ///
@@ -204,10 +155,7 @@ impl Tensor {
     /// use ferrax::prelude::*;
     /// assert_eq!(Tensor::ones(&[2, 3], DType::F32).mean_axes(&[0]).shape(), &[3]);
     /// ```
-    #[track_caller]
-    pub fn mean_axes(&self, axes: &[isize]) -> Tensor {
-        jnp::mean(self, Some(axes))
-    }
+    fn mean_axes(axes: &[isize]) => jnp::mean(self, Some(axes));
 
     /// Population variance of all elements.
     ///
@@ -215,10 +163,7 @@ impl Tensor {
     /// use ferrax::prelude::*;
     /// assert_eq!(Tensor::from_vec(vec![1.0f32, 3.0], &[2]).var().item::<f32>(), 1.0);
     /// ```
-    #[track_caller]
-    pub fn var(&self) -> Tensor {
-        jnp::var(self, None)
-    }
+    fn var() => jnp::var(self, None);
 
     /// Maximum of all elements.
     ///
@@ -226,10 +171,7 @@ impl Tensor {
     /// use ferrax::prelude::*;
     /// assert_eq!(Tensor::from_vec(vec![1.0f32, 3.0], &[2]).max().item::<f32>(), 3.0);
     /// ```
-    #[track_caller]
-    pub fn max(&self) -> Tensor {
-        jnp::max(self, None)
-    }
+    fn max() => jnp::max(self, None);
 
     /// Maximum over `axes`.
     ///
@@ -238,10 +180,7 @@ impl Tensor {
     /// let x = Tensor::from_vec(vec![1.0f32, 3.0, 2.0, 0.0], &[2, 2]);
     /// assert_eq!(x.max_axes(&[1]).to_vec::<f32>(), vec![3.0, 2.0]);
     /// ```
-    #[track_caller]
-    pub fn max_axes(&self, axes: &[isize]) -> Tensor {
-        jnp::max(self, Some(axes))
-    }
+    fn max_axes(axes: &[isize]) => jnp::max(self, Some(axes));
 
     /// Minimum of all elements.
     ///
@@ -249,10 +188,7 @@ impl Tensor {
     /// use ferrax::prelude::*;
     /// assert_eq!(Tensor::from_vec(vec![1.0f32, 3.0], &[2]).min().item::<f32>(), 1.0);
     /// ```
-    #[track_caller]
-    pub fn min(&self) -> Tensor {
-        jnp::min(self, None)
-    }
+    fn min() => jnp::min(self, None);
 
     /// Index of the maximum along `axis` (i32).
     ///
@@ -261,10 +197,7 @@ impl Tensor {
     /// let x = Tensor::from_vec(vec![1.0f32, 3.0, 2.0, 0.0], &[2, 2]);
     /// assert_eq!(x.argmax(-1).to_vec::<i32>(), vec![1, 0]);
     /// ```
-    #[track_caller]
-    pub fn argmax(&self, axis: isize) -> Tensor {
-        jnp::argmax(self, Some(axis))
-    }
+    fn argmax(axis: isize) => jnp::argmax(self, Some(axis));
 
     /// Index of the minimum along `axis` (i32).
     ///
@@ -273,10 +206,7 @@ impl Tensor {
     /// let x = Tensor::from_vec(vec![1.0f32, 3.0, 2.0, 0.0], &[2, 2]);
     /// assert_eq!(x.argmin(0).to_vec::<i32>(), vec![0, 1]);
     /// ```
-    #[track_caller]
-    pub fn argmin(&self, axis: isize) -> Tensor {
-        jnp::argmin(self, Some(axis))
-    }
+    fn argmin(axis: isize) => jnp::argmin(self, Some(axis));
 
     /// Reshape; one `-1` is inferred.
     ///
@@ -284,10 +214,7 @@ impl Tensor {
     /// use ferrax::prelude::*;
     /// assert_eq!(Tensor::zeros(&[6], DType::F32).reshape(&[2, -1]).shape(), &[2, 3]);
     /// ```
-    #[track_caller]
-    pub fn reshape(&self, shape: &[isize]) -> Tensor {
-        jnp::reshape(self, shape)
-    }
+    fn reshape(shape: &[isize]) => jnp::reshape(self, shape);
 
     /// Permutes dims (reverses them when `axes` is empty).
     ///
@@ -295,10 +222,7 @@ impl Tensor {
     /// use ferrax::prelude::*;
     /// assert_eq!(Tensor::zeros(&[2, 3], DType::F32).transpose(&[1, 0]).shape(), &[3, 2]);
     /// ```
-    #[track_caller]
-    pub fn transpose(&self, axes: &[isize]) -> Tensor {
-        jnp::transpose(self, axes)
-    }
+    fn transpose(axes: &[isize]) => jnp::transpose(self, axes);
 
     /// The transpose of a matrix (reversed dims in general), like numpy's `.T`.
     ///
@@ -306,10 +230,7 @@ impl Tensor {
     /// use ferrax::prelude::*;
     /// assert_eq!(Tensor::zeros(&[2, 3], DType::F32).t().shape(), &[3, 2]);
     /// ```
-    #[track_caller]
-    pub fn t(&self) -> Tensor {
-        jnp::transpose(self, &[])
-    }
+    fn t() => jnp::transpose(self, &[]);
 
     /// numpy `matmul`.
     ///
@@ -319,10 +240,7 @@ impl Tensor {
     /// let b = Tensor::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], &[2, 2]);
     /// assert_eq!(a.matmul(&b).to_vec::<f32>(), b.to_vec::<f32>());
     /// ```
-    #[track_caller]
-    pub fn matmul(&self, other: &Tensor) -> Tensor {
-        jnp::matmul(self, other)
-    }
+    fn matmul(other: &Tensor) => jnp::matmul(self, other);
 
     /// Broadcasts to `shape` (numpy rules).
     ///
@@ -330,10 +248,7 @@ impl Tensor {
     /// use ferrax::prelude::*;
     /// assert_eq!(Tensor::scalar(1.0f32).broadcast_to(&[2, 2]).shape(), &[2, 2]);
     /// ```
-    #[track_caller]
-    pub fn broadcast_to(&self, shape: &[usize]) -> Tensor {
-        jnp::broadcast_to(self, shape)
-    }
+    fn broadcast_to(shape: &[usize]) => jnp::broadcast_to(self, shape);
 
     /// `self[.., start:stop, ..]` along `axis`.
     ///
@@ -342,10 +257,7 @@ impl Tensor {
     /// let x = Tensor::arange(0, 4, 1, DType::I32);
     /// assert_eq!(x.slice_axis(0, 1, 3).to_vec::<i32>(), vec![1, 2]);
     /// ```
-    #[track_caller]
-    pub fn slice_axis(&self, axis: isize, start: isize, stop: isize) -> Tensor {
-        jnp::slice_axis(self, axis, start, stop)
-    }
+    fn slice_axis(axis: isize, start: isize, stop: isize) => jnp::slice_axis(self, axis, start, stop);
 
     /// `self[.., i, ..]` along `axis` (the axis is removed).
     ///
@@ -354,10 +266,7 @@ impl Tensor {
     /// let x = Tensor::from_vec(vec![1, 2, 3, 4], &[2, 2]);
     /// assert_eq!(x.index_axis(1, 0).to_vec::<i32>(), vec![1, 3]);
     /// ```
-    #[track_caller]
-    pub fn index_axis(&self, axis: isize, i: isize) -> Tensor {
-        jnp::index_axis(self, axis, i)
-    }
+    fn index_axis(axis: isize, i: isize) => jnp::index_axis(self, axis, i);
 
     /// Gathers entries along `axis` at `indices` (`jnp.take`).
     ///
@@ -366,10 +275,7 @@ impl Tensor {
     /// let x = Tensor::from_vec(vec![5, 6, 7], &[3]);
     /// assert_eq!(x.take(&Tensor::from_vec(vec![2, 0], &[2]), 0).to_vec::<i32>(), vec![7, 5]);
     /// ```
-    #[track_caller]
-    pub fn take(&self, indices: &Tensor, axis: isize) -> Tensor {
-        jnp::take(self, indices, axis)
-    }
+    fn take(indices: &Tensor, axis: isize) => jnp::take(self, indices, axis);
 
     /// Inserts a size-1 axis.
     ///
@@ -377,10 +283,7 @@ impl Tensor {
     /// use ferrax::prelude::*;
     /// assert_eq!(Tensor::zeros(&[3], DType::F32).expand_dims(0).shape(), &[1, 3]);
     /// ```
-    #[track_caller]
-    pub fn expand_dims(&self, axis: isize) -> Tensor {
-        jnp::expand_dims(self, axis)
-    }
+    fn expand_dims(axis: isize) => jnp::expand_dims(self, axis);
 
     /// Removes size-1 axes (all when `axes` is empty).
     ///
@@ -388,8 +291,5 @@ impl Tensor {
     /// use ferrax::prelude::*;
     /// assert_eq!(Tensor::zeros(&[1, 3], DType::F32).squeeze(&[]).shape(), &[3]);
     /// ```
-    #[track_caller]
-    pub fn squeeze(&self, axes: &[isize]) -> Tensor {
-        jnp::squeeze(self, axes)
-    }
+    fn squeeze(axes: &[isize]) => jnp::squeeze(self, axes);
 }

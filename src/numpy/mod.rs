@@ -253,14 +253,22 @@ pub(crate) fn binary(name: &str, op: BinaryOp, a: impl IntoOperand, b: impl Into
     crate::core::bind1(&crate::prims::Prim::new(op), &[a, b])
 }
 
+/// The binary ops of `jax.numpy` as functions that name themselves in shape errors: `name =>
+/// Op` with a generated doc, or `/// doc` then `name => Op;` with its own.
 macro_rules! binary_fns {
-    ($($name:ident => $op:ident),* $(,)?) => {$(
-        #[doc = concat!("`jnp.", stringify!($name), "`: elementwise with numpy broadcasting and promotion.\n\n```\nuse ferrax::prelude::*;\nlet x = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);\nassert_eq!(ferrax::numpy::", stringify!($name), "(&x, 2.0).shape(), &[2]);\n```")]
+    ($($(#[$doc:meta])+ $name:ident => $op:ident;)*) => {$(
+        $(#[$doc])+
         #[track_caller]
         pub fn $name(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
             binary(stringify!($name), BinaryOp::$op, a, b)
         }
     )*};
+    ($($name:ident => $op:ident),* $(,)?) => {
+        binary_fns! {$(
+            #[doc = concat!("`jnp.", stringify!($name), "`: elementwise with numpy broadcasting and promotion.\n\n```\nuse ferrax::prelude::*;\nlet x = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);\nassert_eq!(ferrax::numpy::", stringify!($name), "(&x, 2.0).shape(), &[2]);\n```")]
+            $name => $op;
+        )*}
+    };
 }
 binary_fns!(
     add => Add, subtract => Sub, multiply => Mul, maximum => Max, minimum => Min,
@@ -295,64 +303,51 @@ pub(crate) fn divide_named(name: &str, a: impl IntoOperand, b: impl IntoOperand)
     lax::div(&a, &b)
 }
 
-/// `jnp.power` for float operands (`lax.pow`).
-///
-/// ```
-/// use ferrax::prelude::*;
-/// let x = Tensor::from_vec(vec![4.0f32, 9.0], &[2]);
-/// assert_eq!(ferrax::numpy::power(&x, 0.5).to_vec::<f32>(), vec![2.0, 3.0]);
-/// ```
-#[track_caller]
-pub fn power(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
-    binary("power", BinaryOp::Pow, a, b)
-}
+binary_fns! {
+    /// `jnp.power` for float operands (`lax.pow`).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let x = Tensor::from_vec(vec![4.0f32, 9.0], &[2]);
+    /// assert_eq!(ferrax::numpy::power(&x, 0.5).to_vec::<f32>(), vec![2.0, 3.0]);
+    /// ```
+    power => Pow;
 
-/// `jnp.fmod`-style remainder (sign of the dividend), as `lax.rem`.
-///
-/// ```
-/// use ferrax::prelude::*;
-/// let x = Tensor::from_vec(vec![-7, 7], &[2]);
-/// assert_eq!(ferrax::numpy::fmod(&x, 3).to_vec::<i32>(), vec![-1, 1]);
-/// ```
-#[track_caller]
-pub fn fmod(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
-    binary("fmod", BinaryOp::Rem, a, b)
-}
+    /// `jnp.fmod`-style remainder (sign of the dividend), as `lax.rem`.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let x = Tensor::from_vec(vec![-7, 7], &[2]);
+    /// assert_eq!(ferrax::numpy::fmod(&x, 3).to_vec::<i32>(), vec![-1, 1]);
+    /// ```
+    fmod => Rem;
 
-/// Logical and of bool tensors (bitwise for integers).
-///
-/// ```
-/// use ferrax::prelude::*;
-/// let a = Tensor::from_vec(vec![true, false], &[2]);
-/// assert_eq!(ferrax::numpy::logical_and(&a, true).to_vec::<bool>(), vec![true, false]);
-/// ```
-#[track_caller]
-pub fn logical_and(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
-    binary("logical_and", BinaryOp::And, a, b)
-}
+    /// Logical and of bool tensors (bitwise for integers).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let a = Tensor::from_vec(vec![true, false], &[2]);
+    /// assert_eq!(ferrax::numpy::logical_and(&a, true).to_vec::<bool>(), vec![true, false]);
+    /// ```
+    logical_and => And;
 
-/// Logical or of bool tensors (bitwise for integers).
-///
-/// ```
-/// use ferrax::prelude::*;
-/// let a = Tensor::from_vec(vec![true, false], &[2]);
-/// assert_eq!(ferrax::numpy::logical_or(&a, false).to_vec::<bool>(), vec![true, false]);
-/// ```
-#[track_caller]
-pub fn logical_or(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
-    binary("logical_or", BinaryOp::Or, a, b)
-}
+    /// Logical or of bool tensors (bitwise for integers).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let a = Tensor::from_vec(vec![true, false], &[2]);
+    /// assert_eq!(ferrax::numpy::logical_or(&a, false).to_vec::<bool>(), vec![true, false]);
+    /// ```
+    logical_or => Or;
 
-/// Logical xor of bool tensors (bitwise for integers).
-///
-/// ```
-/// use ferrax::prelude::*;
-/// let a = Tensor::from_vec(vec![true, false], &[2]);
-/// assert_eq!(ferrax::numpy::logical_xor(&a, true).to_vec::<bool>(), vec![false, true]);
-/// ```
-#[track_caller]
-pub fn logical_xor(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
-    binary("logical_xor", BinaryOp::Xor, a, b)
+    /// Logical xor of bool tensors (bitwise for integers).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let a = Tensor::from_vec(vec![true, false], &[2]);
+    /// assert_eq!(ferrax::numpy::logical_xor(&a, true).to_vec::<bool>(), vec![false, true]);
+    /// ```
+    logical_xor => Xor;
 }
 
 /// `jnp.where(cond, x, y)`: `x` where `cond` is true, else `y`, all broadcast together.

@@ -78,26 +78,8 @@ pub enum LearningRate {
     Schedule(Schedule),
 }
 
-impl From<f64> for LearningRate {
-    fn from(v: f64) -> Self {
-        LearningRate::Constant(v)
-    }
-}
-impl From<f32> for LearningRate {
-    fn from(v: f32) -> Self {
-        LearningRate::Constant(v as f64)
-    }
-}
-impl From<Schedule> for LearningRate {
-    fn from(s: Schedule) -> Self {
-        LearningRate::Schedule(s)
-    }
-}
-impl From<&Schedule> for LearningRate {
-    fn from(s: &Schedule) -> Self {
-        LearningRate::Schedule(s.clone())
-    }
-}
+from_variant!(LearningRate::Constant, |v| f64 => v, f32 => v as f64);
+from_variant!(LearningRate::Schedule, |s| Schedule => s, &Schedule => s.clone());
 
 fn f32_scalar(v: f64) -> Tensor {
     Tensor::full(&[], v, DType::F32)

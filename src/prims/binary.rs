@@ -6,7 +6,7 @@
 //! `broadcast_in_dim` that makes ranks equal. Integer division and remainder truncate toward
 //! zero (C semantics, as XLA); `x / 0` is -1 for integers and `x % 0` is `x`.
 
-use super::util::{batch_elementwise, broadcast_to_shape, expect_arity, jvp_out, unbroadcast};
+use super::util::{batch_elementwise, broadcast_to_shape, expect_two, jvp_out, unbroadcast};
 use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::prims::lax;
@@ -140,8 +140,7 @@ impl PrimRules for BinaryOp {
     }
 
     fn abstract_eval(&self, inputs: &[Aval]) -> Result<Avals, String> {
-        expect_arity(inputs, 2)?;
-        let (a, b) = (&inputs[0], &inputs[1]);
+        let (a, b) = expect_two(inputs)?;
         let pow_int_exponent =
             *self == BinaryOp::Pow && a.dtype.is_float() && b.dtype == DType::I32;
         if a.dtype != b.dtype && !pow_int_exponent {

@@ -13,7 +13,7 @@
 //! are symbolic zeros. All batch elementwise.
 
 use super::binary::{broadcast_shapes, zip_map};
-use super::util::{batch_elementwise, expect_arity, text};
+use super::util::{batch_elementwise, expect_arity, expect_two, text};
 use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, Param, Prim, PrimRules};
 use crate::core::{bind, bind1, Aval, Avals, Outputs, Shape};
 use crate::kernels::parallel::{chunk_len, should_parallelize, threefry_ns};
@@ -211,8 +211,7 @@ impl PrimRules for BitsOp {
     fn abstract_eval(&self, inputs: &[Aval]) -> Result<Avals, String> {
         match self {
             BitsOp::ShiftLeft | BitsOp::ShiftRightLogical | BitsOp::ShiftRightArithmetic => {
-                expect_arity(inputs, 2)?;
-                let (a, b) = (&inputs[0], &inputs[1]);
+                let (a, b) = expect_two(inputs)?;
                 if a.dtype != b.dtype {
                     return Err(format!(
                         "dtypes differ ({} vs {}); convert one first",

@@ -7,7 +7,7 @@
 //! convolution of the lhs with the cotangent, batch and feature dims swapped. Feature and
 //! batch groups trade places between the two (`_conv_general_dilated_transpose_lhs/rhs`).
 
-use super::util::{check_axes, check_numeric_pair, expect_arity, py_pairs, py_tuple, sh, text};
+use super::util::{check_axes, check_numeric_pair, expect_two, py_pairs, py_tuple, sh, text};
 use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::kernels::conv;
@@ -254,15 +254,13 @@ impl PrimRules for ConvGeneralDilated {
     }
 
     fn abstract_eval(&self, inputs: &[Aval]) -> Result<Avals, String> {
-        expect_arity(inputs, 2)?;
-        Ok(smallvec![self.shape_rule(&inputs[0], &inputs[1])?])
+        let (lhs, rhs) = expect_two(inputs)?;
+        Ok(smallvec![self.shape_rule(lhs, rhs)?])
     }
 
     fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
-        // With a preferred element type the convolution runs in the output dtype.
-        let dtype = out[0].dtype;
-        let (lhs, rhs) = (as_dtype(inputs[0], dtype), as_dtype(inputs[1], dtype));
         let shape = &out[0].shape;
+        let (lhs, rhs) = operands_in_out_dtype(inputs, out);
         let result = match (&*lhs, &*rhs) {
             (ArrayData::F32(a), ArrayData::F32(b)) => {
                 ArrayData::F32(conv::conv_general_dilated(a, b, self, shape))
@@ -629,8 +627,19 @@ impl ConvGeneralDilated {
     }
 }
 
+/// The two operands of a product (`dot_general`, a convolution) as its evaluation takes them:
+/// with a preferred element type the product runs in the output dtype, so both are converted
+/// to `out[0]`'s.
+pub(crate) fn operands_in_out_dtype<'a>(
+    inputs: &[&'a ArrayData],
+    out: &[Aval],
+) -> (Cow<'a, ArrayData>, Cow<'a, ArrayData>) {
+    let dtype = out[0].dtype;
+    (as_dtype(inputs[0], dtype), as_dtype(inputs[1], dtype))
+}
+
 /// `x` in `dtype`, converted only if needed.
-pub(crate) fn as_dtype(x: &ArrayData, dtype: DType) -> Cow<'_, ArrayData> {
+fn as_dtype(x: &ArrayData, dtype: DType) -> Cow<'_, ArrayData> {
     if x.dtype() == dtype {
         Cow::Borrowed(x)
     } else {

@@ -6,8 +6,8 @@
 //! operand is another `dot_general` of the cotangent with the other operand, followed by a
 //! `transpose` that puts the operand's dims back in order (`_dot_general_transpose_lhs/rhs`).
 
-use super::conv::as_dtype;
-use super::util::{check_axes, check_numeric_pair, expect_arity, py_list, sh, text};
+use super::conv::operands_in_out_dtype;
+use super::util::{check_axes, check_numeric_pair, expect_two, py_list, sh, text};
 use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::kernels::matmul;
@@ -158,14 +158,12 @@ impl PrimRules for DotGeneral {
     }
 
     fn abstract_eval(&self, inputs: &[Aval]) -> Result<Avals, String> {
-        expect_arity(inputs, 2)?;
-        Ok(smallvec![self.shape_rule(&inputs[0], &inputs[1])?])
+        let (lhs, rhs) = expect_two(inputs)?;
+        Ok(smallvec![self.shape_rule(lhs, rhs)?])
     }
 
     fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
-        // With a preferred element type the product runs in the output dtype.
-        let dtype = out[0].dtype;
-        let (lhs, rhs) = (as_dtype(inputs[0], dtype), as_dtype(inputs[1], dtype));
+        let (lhs, rhs) = operands_in_out_dtype(inputs, out);
         let (lc, rc, lb, rb) = (
             &self.lhs_contracting,
             &self.rhs_contracting,
@@ -262,20 +260,14 @@ impl DotGeneral {
                 // lhs free dims in order.
                 dn.lhs_batch = bump_dims(&self.lhs_batch, l);
                 dn.lhs_contracting = bump_dims(&self.lhs_contracting, l);
-                let before = remaining(lhs_ndim, &dn.lhs_contracting, &dn.lhs_batch)
-                    .iter()
-                    .filter(|&&d| d < l)
-                    .count();
+                let before = free_before(l, lhs_ndim, &dn.lhs_contracting, &dn.lhs_batch);
                 self.lhs_batch.len() + before
             }
             (None, Some(r)) => {
                 // An extra free dim of the rhs: after the batch dims and all lhs free dims.
                 dn.rhs_batch = bump_dims(&self.rhs_batch, r);
                 dn.rhs_contracting = bump_dims(&self.rhs_contracting, r);
-                let before = remaining(rhs_ndim, &dn.rhs_contracting, &dn.rhs_batch)
-                    .iter()
-                    .filter(|&&d| d < r)
-                    .count();
+                let before = free_before(r, rhs_ndim, &dn.rhs_contracting, &dn.rhs_batch);
                 lhs_ndim - self.lhs_contracting.len() + before
             }
             (None, None) => unreachable!("batching rule called with no batched operand"),
@@ -293,6 +285,14 @@ fn remaining(ndim: usize, contract: &[usize], batch: &[usize]) -> Vec<usize> {
     (0..ndim)
         .filter(|d| !contract.contains(d) && !batch.contains(d))
         .collect()
+}
+
+/// How many of an operand's free dims (see [`remaining`]) come before its dim `d`.
+fn free_before(d: usize, ndim: usize, contract: &[usize], batch: &[usize]) -> usize {
+    remaining(ndim, contract, batch)
+        .iter()
+        .filter(|&&f| f < d)
+        .count()
 }
 
 /// The indices that sort `xs` (stable), as numpy's `argsort`.

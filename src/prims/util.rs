@@ -88,6 +88,12 @@ pub fn expect_arity(inputs: &[Aval], n: usize) -> Result<(), String> {
     }
 }
 
+/// The operands of a two-operand op, after checking there are exactly two.
+pub(crate) fn expect_two(inputs: &[Aval]) -> Result<(&Aval, &Aval), String> {
+    expect_arity(inputs, 2)?;
+    Ok((&inputs[0], &inputs[1]))
+}
+
 /// Checks that `axes` are distinct and in `0..ndim`.
 pub fn check_axes(axes: &[usize], ndim: usize, what: &str) -> Result<(), String> {
     let mut seen = vec![false; ndim];

@@ -13,8 +13,8 @@
 
 use super::conv::{conv_general_vjp_padding, stride_dim, VjpOperand};
 use super::util::{
-    batch_at, check_numeric_pair, expect_arity, jvp_out, linear_jvp, move_batch_dim, py_pairs,
-    py_tuple, sh, text,
+    batch_at, check_numeric_pair, expect_arity, expect_two, jvp_out, linear_jvp, move_batch_dim,
+    py_pairs, py_tuple, sh, text,
 };
 use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Outputs, Shape};
@@ -526,8 +526,7 @@ impl PrimRules for SelectWindow {
     }
 
     fn abstract_eval(&self, inputs: &[Aval]) -> Result<Avals, String> {
-        expect_arity(inputs, 2)?;
-        let (first, operand) = (&inputs[0], &inputs[1]);
+        let (first, operand) = expect_two(inputs)?;
         let what = match self.kind {
             SelectWindowKind::GatherAdd => "tangents",
             SelectWindowKind::ScatterAdd => "source",

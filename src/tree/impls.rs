@@ -44,15 +44,23 @@ impl PyTree for () {
     }
 }
 
+/// `flatten_into` and `treedef_into` of a sequence (`Vec` or array): a list of its elements in
+/// order. Only rebuilding differs between the two (an array checks its length).
+macro_rules! list_flatten_methods {
+    () => {
+        #[inline]
+        fn flatten_into(&self, leaves: &mut Vec<Tensor>) {
+            self.iter().for_each(|x| x.flatten_into(leaves));
+        }
+        #[inline]
+        fn treedef_into(&self, def: &mut TreeDefBuilder) {
+            def.list(|b| self.iter().for_each(|x| x.treedef_into(b)))
+        }
+    };
+}
+
 impl<T: PyTree> PyTree for Vec<T> {
-    #[inline]
-    fn flatten_into(&self, leaves: &mut Vec<Tensor>) {
-        self.iter().for_each(|x| x.flatten_into(leaves));
-    }
-    #[inline]
-    fn treedef_into(&self, def: &mut TreeDefBuilder) {
-        def.list(|b| self.iter().for_each(|x| x.treedef_into(b)))
-    }
+    list_flatten_methods!();
     fn unflatten_from(def: &Subtree, leaves: &mut dyn Iterator<Item = Tensor>) -> Self {
         def.expect_list()
             .map(|d| T::unflatten_from(d, leaves))
@@ -61,14 +69,7 @@ impl<T: PyTree> PyTree for Vec<T> {
 }
 
 impl<T: PyTree, const N: usize> PyTree for [T; N] {
-    #[inline]
-    fn flatten_into(&self, leaves: &mut Vec<Tensor>) {
-        self.iter().for_each(|x| x.flatten_into(leaves));
-    }
-    #[inline]
-    fn treedef_into(&self, def: &mut TreeDefBuilder) {
-        def.list(|b| self.iter().for_each(|x| x.treedef_into(b)))
-    }
+    list_flatten_methods!();
     #[track_caller]
     fn unflatten_from(def: &Subtree, leaves: &mut dyn Iterator<Item = Tensor>) -> Self {
         let mut children = def.expect_list();

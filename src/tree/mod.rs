@@ -72,6 +72,7 @@ mod impls;
 mod path;
 mod util;
 
+pub(crate) use def::{eq_as_type, hash_with_type};
 pub use def::{
     Children, FieldStyle, NodeKind, StaticValue, StructInfo, StructNode, Subtree, TreeDef,
     TreeDefBuilder,

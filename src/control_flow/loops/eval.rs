@@ -7,44 +7,28 @@
 //! registers ([`crate::interp::ScalarCode::with_feedback`]): no tensor per iteration.
 
 use super::compiled::{compiled, CompiledBody};
-use super::stacked;
-use crate::core::{Aval, Jaxpr, Outputs};
+use super::{stacked, LoopOp};
+use crate::core::{Aval, Outputs};
 use crate::interp::{in_pool_if, Scalar, ScalarCode};
 use crate::kernels::pool;
 use crate::tensor::{ArrayData, DType, Tensor};
 use ndarray::{ArrayD, Axis, IxDyn};
-use std::sync::Arc;
 
 /// `scan` on concrete inputs `consts ++ init ++ xs`.
-pub(super) fn run_scan(
-    body: &Arc<Jaxpr>,
-    length: usize,
-    nc: usize,
-    ncar: usize,
-    reverse: bool,
-    inputs: &[Tensor],
-) -> Outputs {
+pub(super) fn run_scan(op: &LoopOp, inputs: &[Tensor]) -> Outputs {
+    let (body, length, nc, ncar, _, _) = op.scan_params();
     let cb = compiled(body);
     let k = cb.consts.len();
     let pairs: Vec<(usize, usize)> = (0..ncar).map(|c| (c, k + nc + c)).collect();
     if let Some(code) = cb.scalar_feedback(&pairs) {
-        return scan_scalar(code, &cb.consts, length, nc, ncar, reverse, inputs);
+        return scan_scalar(code, &cb.consts, op, inputs);
     }
     let cost = cb.program.estimated_cost_ns() * length as f64;
-    in_pool_if(cost, || {
-        scan_tensors(&cb, body, length, nc, ncar, reverse, inputs)
-    })
+    in_pool_if(cost, || scan_tensors(&cb, op, inputs))
 }
 
-fn scan_tensors(
-    cb: &CompiledBody,
-    body: &Jaxpr,
-    length: usize,
-    nc: usize,
-    ncar: usize,
-    reverse: bool,
-    inputs: &[Tensor],
-) -> Outputs {
+fn scan_tensors(cb: &CompiledBody, op: &LoopOp, inputs: &[Tensor]) -> Outputs {
+    let (body, length, nc, ncar, reverse, _) = op.scan_params();
     let xs = &inputs[nc + ncar..];
     let out_avals = body.out_avals();
     let mut carry: Vec<Tensor> = inputs[nc..nc + ncar].to_vec();
@@ -71,15 +55,8 @@ fn scan_tensors(
 }
 
 /// A scalar scan on registers: `code` is the body with its carries fed back.
-fn scan_scalar(
-    code: &ScalarCode,
-    consts: &[Tensor],
-    length: usize,
-    nc: usize,
-    ncar: usize,
-    reverse: bool,
-    inputs: &[Tensor],
-) -> Outputs {
+fn scan_scalar(code: &ScalarCode, consts: &[Tensor], op: &LoopOp, inputs: &[Tensor]) -> Outputs {
+    let (_, length, nc, ncar, reverse, _) = op.scan_params();
     let k = consts.len();
     let mut r = code.regs();
     for (i, t) in consts.iter().chain(&inputs[..nc + ncar]).enumerate() {
@@ -115,13 +92,8 @@ fn scan_scalar(
 }
 
 /// `while` on concrete inputs `cond_consts ++ body_consts ++ init`.
-pub(super) fn run_while(
-    cond: &Arc<Jaxpr>,
-    body: &Arc<Jaxpr>,
-    cn: usize,
-    bn: usize,
-    inputs: &[Tensor],
-) -> Outputs {
+pub(super) fn run_while(op: &LoopOp, inputs: &[Tensor]) -> Outputs {
+    let (cond, body, cn, bn) = op.while_params();
     let (cc, bc) = (compiled(cond), compiled(body));
     let ncar = inputs.len() - cn - bn;
     let (kc, kb) = (cc.consts.len(), bc.consts.len());

@@ -215,31 +215,8 @@ pub enum LoopBound {
     Tensor(Tensor),
 }
 
-impl From<i32> for LoopBound {
-    fn from(v: i32) -> Self {
-        LoopBound::Int(v as i64)
-    }
-}
-impl From<i64> for LoopBound {
-    fn from(v: i64) -> Self {
-        LoopBound::Int(v)
-    }
-}
-impl From<usize> for LoopBound {
-    fn from(v: usize) -> Self {
-        LoopBound::Int(v as i64)
-    }
-}
-impl From<Tensor> for LoopBound {
-    fn from(v: Tensor) -> Self {
-        LoopBound::Tensor(v)
-    }
-}
-impl From<&Tensor> for LoopBound {
-    fn from(v: &Tensor) -> Self {
-        LoopBound::Tensor(v.clone())
-    }
-}
+from_variant!(LoopBound::Int, |v| i32 => v as i64, i64 => v, usize => v as i64);
+from_variant!(LoopBound::Tensor, |v| Tensor => v, &Tensor => v.clone());
 
 impl LoopBound {
     /// The value, if known now.

@@ -70,47 +70,35 @@ impl PrimRules for LoopOp {
 
     fn params(&self) -> Vec<(&'static str, Param)> {
         match self {
-            LoopOp::Scan {
-                jaxpr,
-                length,
-                num_consts,
-                num_carry,
-                reverse,
-                unroll,
-            } => vec![
-                ("jaxpr", Param::Jaxpr(jaxpr.0.clone())),
-                ("length", text(length.to_string())),
-                ("num_carry", text(num_carry.to_string())),
-                ("num_consts", text(num_consts.to_string())),
-                ("reverse", text(py_bool(*reverse))),
-                ("unroll", text(unroll.to_string())),
-            ],
-            LoopOp::While {
-                cond_jaxpr,
-                body_jaxpr,
-                cond_nconsts,
-                body_nconsts,
-            } => vec![
-                ("body_jaxpr", Param::Jaxpr(body_jaxpr.0.clone())),
-                ("body_nconsts", text(body_nconsts.to_string())),
-                ("cond_jaxpr", Param::Jaxpr(cond_jaxpr.0.clone())),
-                ("cond_nconsts", text(cond_nconsts.to_string())),
-            ],
+            LoopOp::Scan { .. } => {
+                let (jaxpr, length, num_consts, num_carry, reverse, unroll) = self.scan_params();
+                vec![
+                    ("jaxpr", Param::Jaxpr(jaxpr.clone())),
+                    ("length", text(length.to_string())),
+                    ("num_carry", text(num_carry.to_string())),
+                    ("num_consts", text(num_consts.to_string())),
+                    ("reverse", text(py_bool(reverse))),
+                    ("unroll", text(unroll.to_string())),
+                ]
+            }
+            LoopOp::While { .. } => {
+                let (cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts) = self.while_params();
+                vec![
+                    ("body_jaxpr", Param::Jaxpr(body_jaxpr.clone())),
+                    ("body_nconsts", text(body_nconsts.to_string())),
+                    ("cond_jaxpr", Param::Jaxpr(cond_jaxpr.clone())),
+                    ("cond_nconsts", text(cond_nconsts.to_string())),
+                ]
+            }
         }
     }
 
     fn abstract_eval(&self, inputs: &[Aval]) -> Result<Avals, String> {
         match self {
-            LoopOp::Scan {
-                jaxpr,
-                length,
-                num_consts,
-                num_carry,
-                ..
-            } => {
-                let body_in = jaxpr.0.in_avals();
-                let body_out = jaxpr.0.out_avals();
-                let (nc, ncar) = (*num_consts, *num_carry);
+            LoopOp::Scan { .. } => {
+                let (jaxpr, length, nc, ncar, _, _) = self.scan_params();
+                let body_in = jaxpr.in_avals();
+                let body_out = jaxpr.out_avals();
                 if body_in.len() != inputs.len() {
                     return Err(format!(
                         "the body takes {} operands, got {}",
@@ -146,7 +134,7 @@ impl PrimRules for LoopOp {
                     .enumerate()
                 {
                     if got.ndim() != want.ndim() + 1
-                        || got.shape[0] != *length
+                        || got.shape[0] != length
                         || got.shape[1..] != want.shape[..]
                         || got.dtype != want.dtype
                     {
@@ -156,16 +144,11 @@ impl PrimRules for LoopOp {
                     }
                 }
                 let mut out: Avals = body_out[..ncar].iter().cloned().collect();
-                out.extend(body_out[ncar..].iter().map(|a| stacked(a, *length)));
+                out.extend(body_out[ncar..].iter().map(|a| stacked(a, length)));
                 Ok(out)
             }
-            LoopOp::While {
-                cond_jaxpr,
-                body_jaxpr,
-                cond_nconsts,
-                body_nconsts,
-            } => {
-                let (cn, bn) = (*cond_nconsts, *body_nconsts);
+            LoopOp::While { .. } => {
+                let (cond_jaxpr, body_jaxpr, cn, bn) = self.while_params();
                 if inputs.len() < cn + bn {
                     return Err(format!(
                         "expected at least {} operands, got {}",
@@ -175,20 +158,16 @@ impl PrimRules for LoopOp {
                 }
                 let carry = &inputs[cn + bn..];
                 let operands = |consts: &[Aval]| [consts, carry].concat();
-                cond_jaxpr
-                    .0
-                    .expect_inputs("cond_jaxpr", &operands(&inputs[..cn]))?;
-                let cond_out = cond_jaxpr.0.out_avals();
+                cond_jaxpr.expect_inputs("cond_jaxpr", &operands(&inputs[..cn]))?;
+                let cond_out = cond_jaxpr.out_avals();
                 if cond_out.len() != 1 || cond_out[0] != Aval::new(&[], DType::Bool) {
                     return Err(format!(
                         "cond_jaxpr must return one bool[], it returns ({})",
                         join_avals(&cond_out)
                     ));
                 }
-                body_jaxpr
-                    .0
-                    .expect_inputs("body_jaxpr", &operands(&inputs[cn..cn + bn]))?;
-                let body_out = body_jaxpr.0.out_avals();
+                body_jaxpr.expect_inputs("body_jaxpr", &operands(&inputs[cn..cn + bn]))?;
+                let body_out = body_jaxpr.out_avals();
                 if body_out != carry {
                     return Err(format!(
                         "body_jaxpr returns ({}) but the carry is ({})",
@@ -276,9 +255,9 @@ impl PrimRules for LoopOp {
 }
 
 impl LoopOp {
-    /// Evaluation on concrete tensors (both [`PrimRules::eval`] and the `eval_eager` fast
-    /// path run this).
-    fn run(&self, inputs: &[Tensor]) -> Outputs {
+    /// A scan's `(jaxpr, length, num_consts, num_carry, reverse, unroll)`, for the rules that
+    /// need all of them (panics on a while).
+    fn scan_params(&self) -> (&Arc<Jaxpr>, usize, usize, usize, bool, usize) {
         match self {
             LoopOp::Scan {
                 jaxpr,
@@ -286,20 +265,38 @@ impl LoopOp {
                 num_consts,
                 num_carry,
                 reverse,
-                ..
-            } => run_scan(&jaxpr.0, *length, *num_consts, *num_carry, *reverse, inputs),
+                unroll,
+            } => (
+                &jaxpr.0,
+                *length,
+                *num_consts,
+                *num_carry,
+                *reverse,
+                *unroll,
+            ),
+            LoopOp::While { .. } => unreachable!("not a scan"),
+        }
+    }
+
+    /// A while's `(cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts)` (panics on a scan).
+    fn while_params(&self) -> (&Arc<Jaxpr>, &Arc<Jaxpr>, usize, usize) {
+        match self {
             LoopOp::While {
                 cond_jaxpr,
                 body_jaxpr,
                 cond_nconsts,
                 body_nconsts,
-            } => run_while(
-                &cond_jaxpr.0,
-                &body_jaxpr.0,
-                *cond_nconsts,
-                *body_nconsts,
-                inputs,
-            ),
+            } => (&cond_jaxpr.0, &body_jaxpr.0, *cond_nconsts, *body_nconsts),
+            LoopOp::Scan { .. } => unreachable!("not a while"),
+        }
+    }
+
+    /// Evaluation on concrete tensors (both [`PrimRules::eval`] and the `eval_eager` fast
+    /// path run this).
+    fn run(&self, inputs: &[Tensor]) -> Outputs {
+        match self {
+            LoopOp::Scan { .. } => run_scan(self, inputs),
+            LoopOp::While { .. } => run_while(self, inputs),
         }
     }
 }
@@ -351,6 +348,31 @@ fn has_collective(p: &Prim) -> bool {
         || p.sub_jaxprs()
             .iter()
             .any(|j| j.eqns.iter().any(|e| has_collective(&e.prim)))
+}
+
+/// One step of the loop rules' fixed points: marks each carry input in `carry` whose body
+/// output in `out` is marked (a carry that becomes nonzero, or batched, in the body is so for
+/// the whole loop); returns whether any mark was added.
+fn mark_carries(carry: &mut [bool], out: &[bool]) -> bool {
+    let mut changed = false;
+    for (c, &o) in carry.iter_mut().zip(out) {
+        if o && !*c {
+            *c = true;
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// `xs` cut into consecutive parts of the given lengths, and what follows them (how a loop
+/// rule's body takes apart its flat operand list).
+fn split_parts<T, const N: usize>(mut xs: &[T], lens: [usize; N]) -> ([&[T]; N], &[T]) {
+    let parts = lens.map(|n| {
+        let (part, rest) = xs.split_at(n);
+        xs = rest;
+        part
+    });
+    (parts, xs)
 }
 
 fn is_float(a: &Aval) -> bool {

@@ -1,6 +1,6 @@
 //! Forward mode, transposition and batching of `scan`.
 
-use super::{depends, is_float, LoopOp};
+use super::{depends, is_float, mark_carries, split_parts, LoopOp};
 use crate::core::eval_jaxpr;
 use crate::core::SubJaxpr;
 use crate::core::{bind, Atom, Aval, Jaxpr, Outputs, Var};
@@ -12,27 +12,6 @@ use crate::tensor::Tensor;
 use std::sync::Arc;
 
 // ---- Forward and reverse mode of scan ---------------------------------------------------
-
-fn scan_params(op: &LoopOp) -> (&Arc<Jaxpr>, usize, usize, usize, bool, usize) {
-    match op {
-        LoopOp::Scan {
-            jaxpr,
-            length,
-            num_consts,
-            num_carry,
-            reverse,
-            unroll,
-        } => (
-            &jaxpr.0,
-            *length,
-            *num_consts,
-            *num_carry,
-            *reverse,
-            *unroll,
-        ),
-        LoopOp::While { .. } => unreachable!("not a scan"),
-    }
-}
 
 fn scan_prim(
     jaxpr: Arc<Jaxpr>,
@@ -57,7 +36,7 @@ pub(super) fn scan_jvp(
     primals: &[Tensor],
     tangents: &[Option<Tensor>],
 ) -> (Outputs, Vec<Option<Tensor>>) {
-    let (body, length, nc, ncar, reverse, unroll) = scan_params(op);
+    let (body, length, nc, ncar, reverse, unroll) = op.scan_params();
     let n = primals.len();
     let in_avals = body.in_avals();
     let nout = body.outvars.len();
@@ -80,14 +59,7 @@ pub(super) fn scan_jvp(
             .zip(body.out_avals())
             .map(|(d, a)| d && is_float(&a))
             .collect();
-        let mut changed = false;
-        for i in 0..ncar {
-            if out_nz[i] && !nz[nc + i] {
-                nz[nc + i] = true;
-                changed = true;
-            }
-        }
-        if !changed {
+        if !mark_carries(&mut nz[nc..nc + ncar], &out_nz[..ncar]) {
             break (lin, captured, out_nz);
         }
     };
@@ -261,7 +233,7 @@ pub(super) fn scan_transpose(
     cts: &[Option<Tensor>],
     args: &[LinearArg],
 ) -> Vec<Option<Tensor>> {
-    let (body, length, nc, ncar, reverse, unroll) = scan_params(op);
+    let (body, length, nc, ncar, reverse, unroll) = op.scan_params();
     let n = args.len();
     let body_in = body.in_avals();
     let body_out = body.out_avals();
@@ -303,10 +275,7 @@ pub(super) fn scan_transpose(
     let j2 = j.clone();
     let y_ct2 = y_ct.clone();
     let (tbody, captured) = closure_convert(&avals, move |a| {
-        let (kc, rest) = a.split_at(nkc);
-        let (acc, rest) = rest.split_at(nlc);
-        let (ct_carry, rest) = rest.split_at(ncar);
-        let (kx, ct_ys) = rest.split_at(nkx);
+        let ([kc, acc, ct_carry, kx], ct_ys) = split_parts(a, [nkc, nlc, ncar, nkx]);
         let mut known: Vec<Tensor> = kc.to_vec();
         known.extend_from_slice(kx);
         let mut cts_out: Vec<Option<Tensor>> = ct_carry.iter().cloned().map(Some).collect();
@@ -384,19 +353,12 @@ pub(super) fn scan_batch(
     dims: &[Option<usize>],
     axis: &BatchAxis,
 ) -> (Outputs, Vec<Option<usize>>) {
-    let (body, length, nc, ncar, reverse, unroll) = scan_params(op);
+    let (body, length, nc, ncar, reverse, unroll) = op.scan_params();
     let n = args.len();
     let mut in_b: Vec<bool> = dims.iter().map(Option::is_some).collect();
     let out_b = loop {
         let out_b = depends(body, &in_b, true);
-        let mut changed = false;
-        for i in 0..ncar {
-            if out_b[i] && !in_b[nc + i] {
-                in_b[nc + i] = true;
-                changed = true;
-            }
-        }
-        if !changed {
+        if !mark_carries(&mut in_b[nc..nc + ncar], &out_b[..ncar]) {
             break out_b;
         }
     };

@@ -1,7 +1,7 @@
 //! Forward mode and batching of `while`.
 
 use super::scan::at0;
-use super::{depends, is_float, LoopOp};
+use super::{depends, is_float, mark_carries, split_parts, LoopOp};
 use crate::core::eval_jaxpr;
 use crate::core::SubJaxpr;
 use crate::core::{bind, Aval, Jaxpr, Outputs};
@@ -12,18 +12,6 @@ use crate::tensor::Tensor;
 use std::sync::Arc;
 
 // ---- while: forward mode and batching ---------------------------------------------------
-
-fn while_params(op: &LoopOp) -> (&Arc<Jaxpr>, &Arc<Jaxpr>, usize, usize) {
-    match op {
-        LoopOp::While {
-            cond_jaxpr,
-            body_jaxpr,
-            cond_nconsts,
-            body_nconsts,
-        } => (&cond_jaxpr.0, &body_jaxpr.0, *cond_nconsts, *body_nconsts),
-        LoopOp::Scan { .. } => unreachable!("not a while"),
-    }
-}
 
 fn while_prim(cond: Arc<Jaxpr>, body: Arc<Jaxpr>, cn: usize, bn: usize) -> Prim {
     Prim::new(LoopOp::While {
@@ -49,7 +37,7 @@ pub(super) fn while_jvp(
     primals: &[Tensor],
     tangents: &[Option<Tensor>],
 ) -> (Outputs, Vec<Option<Tensor>>) {
-    let (cond, body, cn, bn) = while_params(op);
+    let (cond, body, cn, bn) = op.while_params();
     let ncar = primals.len() - cn - bn;
     let body_in = body.in_avals();
     // Body inputs: body consts then carries; which have nonzero tangents (fixed point).
@@ -57,15 +45,12 @@ pub(super) fn while_jvp(
         .map(|i| tangents[cn + i].is_some() && is_float(&body_in[i]))
         .collect();
     loop {
-        let d = depends(body, &nz, false);
-        let mut changed = false;
-        for k in 0..ncar {
-            if d[k] && !nz[bn + k] && is_float(&body_in[bn + k]) {
-                nz[bn + k] = true;
-                changed = true;
-            }
-        }
-        if !changed {
+        let d: Vec<bool> = depends(body, &nz, false)
+            .into_iter()
+            .zip(&body_in[bn..])
+            .map(|(d, a)| d && is_float(a))
+            .collect();
+        if !mark_carries(&mut nz[bn..], &d) {
             break;
         }
     }
@@ -85,9 +70,7 @@ pub(super) fn while_jvp(
     let body2 = body.clone();
     let nzc = nz.clone();
     let (jbody, captured) = closure_convert(&avals, move |a| {
-        let (consts, rest) = a.split_at(nkc);
-        let (tc, rest) = rest.split_at(ntc);
-        let (carry, tcar) = rest.split_at(ncar);
+        let ([consts, tc, carry], tcar) = split_parts(a, [nkc, ntc, ncar]);
         let mut full: Vec<Tensor> = consts.to_vec();
         full.extend_from_slice(carry);
         let nz_prim: Vec<Tensor> = full
@@ -162,7 +145,7 @@ pub(super) fn while_batch(
     dims: &[Option<usize>],
     axis: &BatchAxis,
 ) -> (Outputs, Vec<Option<usize>>) {
-    let (cond, body, cn, bn) = while_params(op);
+    let (cond, body, cn, bn) = op.while_params();
     let ncar = args.len() - cn - bn;
     let b: Vec<bool> = dims.iter().map(Option::is_some).collect();
     let cc_b = &b[..cn];
@@ -171,15 +154,7 @@ pub(super) fn while_batch(
     loop {
         let mut in_b = bc_b.to_vec();
         in_b.extend_from_slice(&carry_b);
-        let d = depends(body, &in_b, true);
-        let mut changed = false;
-        for k in 0..ncar {
-            if d[k] && !carry_b[k] {
-                carry_b[k] = true;
-                changed = true;
-            }
-        }
-        if !changed {
+        if !mark_carries(&mut carry_b, &depends(body, &in_b, true)) {
             break;
         }
     }
@@ -239,9 +214,7 @@ pub(super) fn while_batch(
     avals.extend(carry_avals);
     let ncap1 = cap1.len();
     let (masked_body, cap2) = closure_convert(&avals, move |a| {
-        let (_, rest) = a.split_at(ncap1);
-        let (cc, rest) = rest.split_at(ncc);
-        let (bc, carry) = rest.split_at(nbc);
+        let ([_, cc, bc], carry) = split_parts(a, [ncap1, ncc, nbc]);
         let mut cargs = cc.to_vec();
         cargs.extend_from_slice(carry);
         let pred = eval_jaxpr(&bcond, &[], &cargs).remove(0);

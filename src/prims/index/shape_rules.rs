@@ -208,23 +208,27 @@ fn check_indices_dtype(indices: &Aval) -> Result<(), String> {
     Ok(())
 }
 
+/// The index-vector dim of `indices` (the last), after checking there is one; the error tells
+/// how to `op_at` scalar indices ("gather", "scatter at").
+fn index_vector_dim(indices: &Aval, op_at: &str) -> Result<usize, String> {
+    if indices.ndim() == 0 {
+        return Err(format!(
+            "indices must have rank >= 1: the last dim is the index vector (add a trailing \
+             dim of size 1 to {op_at} scalar indices)"
+        ));
+    }
+    Ok(indices.ndim() - 1)
+}
+
 pub(super) fn gather_rule(
     inputs: &[Aval],
     dn: &GatherDimensionNumbers,
     slice_sizes: &[usize],
 ) -> Result<Avals, String> {
-    crate::prims::util::expect_arity(inputs, 2)?;
-    let (operand, indices) = (&inputs[0], &inputs[1]);
+    let (operand, indices) = crate::prims::util::expect_two(inputs)?;
     check_indices_dtype(indices)?;
     let op = "gather";
-    if indices.ndim() == 0 {
-        return Err(
-            "indices must have rank >= 1: the last dim is the index vector (add a trailing \
-                    dim of size 1 to gather scalar indices)"
-                .into(),
-        );
-    }
-    let ivd = indices.ndim() - 1;
+    let ivd = index_vector_dim(indices, "gather")?;
     let (offset_dims, collapsed, sim) = (
         &dn.offset_dims,
         &dn.collapsed_slice_dims,
@@ -369,14 +373,7 @@ pub(super) fn scatter_rule(inputs: &[Aval], dn: &ScatterDimensionNumbers) -> Res
         );
     }
     let op = "scatter";
-    if indices.ndim() == 0 {
-        return Err(
-            "indices must have rank >= 1: the last dim is the index vector (add a trailing \
-                    dim of size 1 to scatter at scalar indices)"
-                .into(),
-        );
-    }
-    let ivd = indices.ndim() - 1;
+    let ivd = index_vector_dim(indices, "scatter at")?;
     let (uwd, iwd, sdod) = (
         &dn.update_window_dims,
         &dn.inserted_window_dims,

@@ -115,12 +115,24 @@ impl<T: Any + fmt::Debug + Hash + Eq + Clone + Send + Sync> StaticValue for T {
         self
     }
     fn eq_dyn(&self, other: &dyn StaticValue) -> bool {
-        other.as_any().downcast_ref::<T>() == Some(self)
+        eq_as_type(self, other.as_any())
     }
-    fn hash_dyn(&self, mut state: &mut dyn Hasher) {
-        std::any::TypeId::of::<T>().hash(&mut state);
-        self.hash(&mut state);
+    fn hash_dyn(&self, state: &mut dyn Hasher) {
+        hash_with_type(self, state)
     }
+}
+
+/// Equality of a `T` with a type-erased value: false unless `other` is a `T` too. With
+/// [`hash_with_type`], what a trait object of static fields or primitives compares and hashes
+/// by.
+pub(crate) fn eq_as_type<T: PartialEq + 'static>(value: &T, other: &dyn Any) -> bool {
+    other.downcast_ref::<T>() == Some(value)
+}
+
+/// Hashes `value` and its type, so equal-looking values of different types hash apart.
+pub(crate) fn hash_with_type<T: Hash + 'static>(value: &T, mut state: &mut dyn Hasher) {
+    std::any::TypeId::of::<T>().hash(&mut state);
+    value.hash(&mut state);
 }
 
 /// The values of a struct node's static fields.

@@ -309,22 +309,25 @@ impl Subtree {
                     };
                 }
                 f.write_str(open)?;
-                let mut first = true;
-                for (name, c) in info.fields.iter().zip(self.children()) {
-                    if !first {
-                        f.write_str(", ")?;
+                // ", " before every item but the first, fields and static fields alike.
+                let mut written = 0;
+                let mut separate = |f: &mut fmt::Formatter<'_>| {
+                    written += 1;
+                    if written > 1 {
+                        f.write_str(", ")
+                    } else {
+                        Ok(())
                     }
-                    first = false;
+                };
+                for (name, c) in info.fields.iter().zip(self.children()) {
+                    separate(f)?;
                     if info.style == FieldStyle::Named {
                         write!(f, "{name}: ")?;
                     }
                     c.write_node(f)?;
                 }
                 for (name, v) in info.static_fields.iter().zip(statics.iter()) {
-                    if !first {
-                        f.write_str(", ")?;
-                    }
-                    first = false;
+                    separate(f)?;
                     if info.style == FieldStyle::Named {
                         write!(f, "{name}={v:?}")?;
                     } else {
