@@ -408,10 +408,13 @@ pub fn batched_matmul<T: Element>(
     let Some(size) = size else {
         panic!("batched_matmul: {batch} x {m} x {n} outputs overflow usize (called from {at})")
     };
-    let mut out = super::pool::take_zeroed(size);
-    if out.is_empty() || k == 0 {
-        return out;
+    if size == 0 || k == 0 {
+        // An empty sum is zero.
+        return super::pool::take_zeroed(size);
     }
+    // Every product below overwrites its block (`accumulate` is false), so the buffer's old
+    // values are never read.
+    let mut out = super::pool::take_filled(size);
     let layout = GemmLayout {
         m,
         n,

@@ -23,8 +23,11 @@
 //!   scratch. So the pool holds at most about one step's worth of intermediates;
 //!   [`crate::runtime::release_buffers`] frees them all.
 //!
-//! A buffer from the pool holds old values: [`take`] returns it empty (length 0), and
-//! [`take_zeroed`] for sites that relied on zeroed memory.
+//! A buffer from the pool holds old values: [`take`] returns it empty (length 0),
+//! [`take_zeroed`] zeroed, and [`take_filled`] at full length with whatever values it holds
+//! (valid values of its type, left by its last user; zeros where it has none), for kernels
+//! that overwrite every element and should not pay to zero them first. A shelved buffer keeps
+//! its length, which is how the pool knows which of its elements hold values.
 
 pub use crate::tensor::pool_shelves::{Poolable, Shelf, Shelves};
 use crate::tensor::ArrayData;
@@ -69,20 +72,9 @@ impl BufferPool {
 
     /// An empty vector with room for `n` elements: a shelved buffer if one fits, else fresh.
     pub fn take<T: Poolable>(&self, n: usize) -> Vec<T> {
-        if n.saturating_mul(size_of::<T>()) >= MIN_BYTES {
-            let mut s = self.lock();
-            let shelf = &mut T::shelf(&mut s).0;
-            if let Some((&cap, bufs)) = shelf.range_mut(n..=n.saturating_add(n / 8)).next() {
-                let v = bufs.pop().expect("empty classes are removed");
-                if bufs.is_empty() {
-                    shelf.remove(&cap);
-                }
-                s.bytes -= cap * size_of::<T>();
-                debug_assert!(v.is_empty() && v.capacity() == cap);
-                return v;
-            }
-        }
-        Vec::with_capacity(n)
+        let mut v = self.shelved(n).unwrap_or_else(|| Vec::with_capacity(n));
+        v.clear();
+        v
     }
 
     /// `n` zeros (`false` for bool), in a shelved buffer if one fits.
@@ -92,13 +84,52 @@ impl BufferPool {
         v
     }
 
+    /// `n` elements with unspecified values, for a kernel that overwrites all of them: a
+    /// shelved buffer keeps the values its last user left (only elements it never held are
+    /// zeroed), a fresh one is zeroed.
+    ///
+    /// ```
+    /// use ferrax::internals::kernels::pool::BufferPool;
+    /// let pool = BufferPool::new(1 << 20);
+    /// pool.give(vec![7.0f32; 100_000]);
+    /// let v: Vec<f32> = pool.take_filled(90_000);
+    /// assert_eq!((v.len(), v[0]), (90_000, 7.0)); // old values, not zeroed
+    /// ```
+    pub fn take_filled<T: Poolable>(&self, n: usize) -> Vec<T> {
+        let mut v = self.shelved(n).unwrap_or_default();
+        if v.len() >= n {
+            v.truncate(n);
+        } else {
+            v.resize(n, T::default());
+        }
+        v
+    }
+
+    /// The smallest shelved buffer whose capacity is in `n..=n + n / 8`, with the length
+    /// (values) its last user left.
+    fn shelved<T: Poolable>(&self, n: usize) -> Option<Vec<T>> {
+        if n.saturating_mul(size_of::<T>()) < MIN_BYTES {
+            return None;
+        }
+        let mut s = self.lock();
+        let shelf = &mut T::shelf(&mut s).0;
+        let (&cap, bufs) = shelf.range_mut(n..=n.saturating_add(n / 8)).next()?;
+        let v = bufs.pop().expect("empty classes are removed");
+        if bufs.is_empty() {
+            shelf.remove(&cap);
+        }
+        s.bytes -= cap * size_of::<T>();
+        debug_assert!(v.capacity() == cap);
+        Some(v)
+    }
+
     /// Shelves `v` for reuse if it is large enough and fits under the limits; else frees it.
-    pub fn give<T: Poolable>(&self, mut v: Vec<T>) {
+    pub fn give<T: Poolable>(&self, v: Vec<T>) {
         let (cap, bytes) = (v.capacity(), v.capacity() * size_of::<T>());
         if bytes < MIN_BYTES {
             return;
         }
-        v.clear();
+        // The length stays: it tells `take_filled` which elements hold values.
         let mut s = self.lock();
         if s.bytes + bytes > s.limit {
             return;
@@ -183,6 +214,15 @@ pub fn take<T: Poolable>(n: usize) -> Vec<T> {
 /// ```
 pub fn take_zeroed<T: Poolable>(n: usize) -> Vec<T> {
     POOL.take_zeroed(n)
+}
+
+/// [`BufferPool::take_filled`] on the process-wide pool.
+///
+/// ```
+/// assert_eq!(ferrax::internals::kernels::pool::take_filled::<f32>(4).len(), 4);
+/// ```
+pub fn take_filled<T: Poolable>(n: usize) -> Vec<T> {
+    POOL.take_filled(n)
 }
 
 /// [`BufferPool::give`] on the process-wide pool.

@@ -167,20 +167,22 @@ impl Stacked {
     fn new(aval: &Aval, length: usize) -> Stacked {
         let shape = stacked(aval, length).shape;
         let n = length * aval.size();
-        macro_rules! zeros {
+        // Every row is written once (`put`) before the array is read, so the buffer's old
+        // values never show.
+        macro_rules! filled {
             ($V:ident, $T:ty) => {
                 ArrayData::$V(
-                    ArrayD::from_shape_vec(IxDyn(&shape), pool::take_zeroed::<$T>(n))
+                    ArrayD::from_shape_vec(IxDyn(&shape), pool::take_filled::<$T>(n))
                         .expect("stacked shape"),
                 )
             };
         }
         let data = match aval.dtype {
-            DType::Bool => zeros!(Bool, bool),
-            DType::I32 => zeros!(I32, i32),
-            DType::U32 => zeros!(U32, u32),
-            DType::F32 => zeros!(F32, f32),
-            DType::F64 => zeros!(F64, f64),
+            DType::Bool => filled!(Bool, bool),
+            DType::I32 => filled!(I32, i32),
+            DType::U32 => filled!(U32, u32),
+            DType::F32 => filled!(F32, f32),
+            DType::F64 => filled!(F64, f64),
         };
         Stacked {
             data,
