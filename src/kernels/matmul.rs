@@ -4,7 +4,7 @@
 //! operands' own strides to gemm and copying an operand only when its dims cannot be merged
 //! into three strided groups.
 
-use super::parallel::{gemm_ns, should_parallelize};
+use super::parallel::{gemm_ns, should_parallelize, split_on_pool};
 pub use super::rhs_layout::copy_rhs_pays;
 use crate::ops::Element;
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
@@ -452,6 +452,24 @@ pub fn batched_matmul<T: Element>(
         out.par_chunks_mut(m * n)
             .enumerate()
             .for_each(|(b, dst)| run(b, dst));
+    } else if batch == 1 && !each_parallel && m >= 16 && split_on_pool(gemm_ns(per)) {
+        // One product too small for gemm's own threads, inside the pool (a loop body, a
+        // program's step): its two halves of rows on the pool's threads, each a plain gemm.
+        let half = m / 2;
+        let (l, r) = (entry(&lhs, "lhs", 0, at), entry(&rhs, "rhs", 0, at));
+        let (top, bottom) = out.split_at_mut(half * n);
+        let (lo, hi) = (
+            GemmLayout { m: half, ..layout },
+            GemmLayout {
+                m: m - half,
+                ..layout
+            },
+        );
+        let l_bottom = &l[half * lhs.row_stride..];
+        rayon::join(
+            || lo.run("batched_matmul", top, l, r, false, false),
+            || hi.run("batched_matmul", bottom, l_bottom, r, false, false),
+        );
     } else {
         out.chunks_mut(m * n)
             .enumerate()

@@ -98,6 +98,22 @@ pub fn should_parallelize(cost_ns: f64) -> bool {
     cost_ns >= PARALLEL_MIN_NS && rayon::current_num_threads() > 1
 }
 
+/// Whether work estimated at `cost_ns`, below [`should_parallelize`]'s threshold, should
+/// still be cut in two for the pool's threads because it runs on a pool thread already
+/// (inside a compiled loop body or program), where the other threads are awake and a `join`
+/// costs little: from [`PAIR_MIN_NS`], the crossover of pairing two program steps.
+///
+/// ```
+/// use ferrax::internals::kernels::parallel::split_on_pool;
+/// assert!(!split_on_pool(1e9)); // not on a pool thread here
+/// ```
+#[inline]
+pub fn split_on_pool(cost_ns: f64) -> bool {
+    cost_ns >= PAIR_MIN_NS
+        && rayon::current_thread_index().is_some()
+        && rayon::current_num_threads() > 1
+}
+
 /// The length of the pieces `n` items are split into for a parallel loop: two per thread (so
 /// one slow piece does not hold the others up for long), at least `min_len` items each.
 ///

@@ -99,3 +99,51 @@ fn small_products_match_reference() {
         }
     }
 }
+
+/// On a pool thread (inside a compiled loop body or a jitted program), a single product too
+/// small for gemm's own threads is cut into two halves of rows run side by side: the result
+/// must still be the product, for odd row counts too, in every operand layout.
+#[test]
+fn products_split_on_the_pool_match_reference() {
+    use ferrax::lax;
+    use ferrax::prelude::*;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    for &(m, n, k, rhs_t) in &[
+        (64, 512, 128, false),
+        (65, 300, 96, true),
+        (33, 260, 200, false),
+    ] {
+        let mut seed = (m * 31 + n * 7 + k) as u64;
+        let a: Vec<f32> = (0..m * k).map(|_| lcg(&mut seed)).collect();
+        let b: Vec<f32> = (0..k * n).map(|_| lcg(&mut seed)).collect();
+        let (lhs, rhs) = (
+            Tensor::from_vec(a.clone(), &[m, k]),
+            Tensor::from_vec(
+                b.clone(),
+                &[if rhs_t { n } else { k }, if rhs_t { k } else { n }],
+            ),
+        );
+        let contract: &[usize] = if rhs_t { &[1] } else { &[0] };
+        let got =
+            pool.install(|| lax::dot_general(&lhs, &rhs, ((&[1], contract), (&[], &[])), None));
+        let got = got.to_vec::<f32>();
+        for i in 0..m {
+            for j in 0..n {
+                let want: f64 = (0..k)
+                    .map(|p| {
+                        let bv = if rhs_t { b[j * k + p] } else { b[p * n + j] };
+                        a[i * k + p] as f64 * bv as f64
+                    })
+                    .sum();
+                let g = got[i * n + j] as f64;
+                assert!(
+                    (g - want).abs() <= 1e-5 * (k as f64).sqrt() * (1.0 + want.abs()),
+                    "({m},{n},{k}) at ({i},{j}): {g} vs {want}"
+                );
+            }
+        }
+    }
+}
