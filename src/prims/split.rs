@@ -5,7 +5,7 @@
 //! copy per piece and the sums of those copies. A recurrent cell's gates are the case that
 //! matters: four pieces of one pre-activation, every step, forward and backward.
 
-use super::util::{batch_at, expect_arity, linear_jvp, py_tuple, text, zeros};
+use super::util::{batch_at, expect_arity, flat, linear_jvp, py_tuple, text, zeros};
 use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind, Aval, Avals};
 use crate::prims::lax;
@@ -138,15 +138,7 @@ impl PrimRules for Split {
 fn split_kernel<T: Clone>(a: &ArrayD<T>, sizes: &[usize], axis: usize) -> Vec<Vec<T>> {
     let inner: usize = a.shape()[axis + 1..].iter().product();
     let outer: usize = a.shape()[..axis].iter().product();
-    // Arrays are kept in standard layout; a view that is not is copied once.
-    let copy: Vec<T>;
-    let src = match a.as_slice() {
-        Some(s) => s,
-        None => {
-            copy = a.iter().cloned().collect();
-            &copy
-        }
-    };
+    let src = flat(a);
     let row = a.shape()[axis] * inner;
     let mut pieces: Vec<Vec<T>> = sizes
         .iter()

@@ -4,6 +4,16 @@
 use super::Param;
 use crate::core::{Aval, Shape};
 use crate::tensor::DType;
+use ndarray::ArrayD;
+
+/// An array's elements in row-major order as one slice (a copy only if the array is not in
+/// standard layout, which the `ArrayData` invariant rules out).
+pub(crate) fn flat<T: Clone>(a: &ArrayD<T>) -> std::borrow::Cow<'_, [T]> {
+    match a.as_slice() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(a.iter().cloned().collect()),
+    }
+}
 
 pub use crate::ops::strides;
 

@@ -1,22 +1,14 @@
 //! Kernels of the shape primitives: generic over every dtype, results in standard
 //! (row-major) layout.
 
-use crate::prims::util::strides;
+use crate::ops::next_index;
+use crate::prims::util::{flat, strides};
 use crate::tensor::{ArrayData, ArrayElement, DType, Element};
 use ndarray::{ArrayD, ArrayViewD, IxDyn, Slice};
 
 /// Copies a view into a new array in standard layout.
 pub(super) fn own<T: Clone>(v: ArrayViewD<'_, T>) -> ArrayD<T> {
     v.as_standard_layout().into_owned()
-}
-
-/// The operand's elements in row-major order as one slice (a copy only if the operand is not
-/// in standard layout, which the `ArrayData` invariant rules out).
-fn flat<T: Clone>(a: &ArrayD<T>) -> std::borrow::Cow<'_, [T]> {
-    match a.as_slice() {
-        Some(s) => std::borrow::Cow::Borrowed(s),
-        None => std::borrow::Cow::Owned(a.iter().cloned().collect()),
-    }
 }
 
 pub(super) fn reshape_kernel<T: Clone>(a: &ArrayD<T>, out_shape: &[usize]) -> ArrayD<T> {
@@ -142,27 +134,15 @@ pub(super) fn transpose_kernel<T: Clone>(a: &ArrayD<T>, permutation: &[usize]) -
         .map(|&p| src_strides[p])
         .collect();
     let mut data = Vec::with_capacity(src.len());
-    // An odometer over the moved dims, in output order, tracking the source offset.
     let mut index = vec![0usize; outer_dims];
-    let mut offset = 0usize;
     loop {
+        let offset: usize = index.iter().zip(&steps).map(|(i, s)| i * s).sum();
         data.extend_from_slice(&src[offset..offset + run]);
-        let mut d = outer_dims;
-        loop {
-            if d == 0 {
-                return ArrayD::from_shape_vec(IxDyn(&out_shape), data)
-                    .expect("a permutation keeps the size");
-            }
-            d -= 1;
-            index[d] += 1;
-            offset += steps[d];
-            if index[d] < sizes[d] {
-                break;
-            }
-            offset -= steps[d] * sizes[d];
-            index[d] = 0;
+        if !next_index(&mut index, sizes) {
+            break;
         }
     }
+    ArrayD::from_shape_vec(IxDyn(&out_shape), data).expect("a permutation keeps the size")
 }
 
 pub(super) fn concatenate_kernel<T: Clone>(
