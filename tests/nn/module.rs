@@ -29,7 +29,7 @@ impl Module for CoinMask {
             return x.clone();
         }
         let keep = random::bernoulli(&cx.next_key(), 0.5, x.shape());
-        ferrax::numpy::where_(&keep, x, &Tensor::zeros(x.shape(), x.dtype()))
+        ferrax::numpy::where_(&keep, x, Tensor::zeros(x.shape(), x.dtype()))
     }
 }
 
