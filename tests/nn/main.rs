@@ -10,6 +10,7 @@ mod data;
 mod init;
 mod layers;
 mod losses;
+mod module;
 mod optim;
 mod random;
 mod sequence;
