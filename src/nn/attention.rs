@@ -1,7 +1,14 @@
 //! [`MultiHeadAttention`] (flax.linen's `MultiHeadDotProductAttention`), boolean attention
 //! masks, and a pre-norm [`TransformerBlock`].
+//!
+//! Both are [`Module`]s over one sequence (self-attention; causal when the layer is built
+//! with `.causal()`, so a decoder composes in a tuple or a `Sequential`). A mask that changes
+//! with every batch (padding) or a second sequence (cross-attention) is an input: the typed
+//! methods [`MultiHeadAttention::attend`] and [`TransformerBlock::forward_masked`] take it
+//! beside the `Ctx`.
 
 use super::layers::Linear;
+use super::module::{Ctx, Module};
 use super::norm::{Dropout, LayerNorm};
 use super::{gelu, softmax};
 use crate::lax;
@@ -72,13 +79,19 @@ fn split_heads(x: &Tensor, heads: usize) -> Tensor {
 /// `softmax(q·kᵀ / √dh)` over the keys, where masked-out logits are set to the dtype's most
 /// negative finite value (so a fully masked row gives uniform weights, never NaN).
 ///
+/// As a [`Module`], `forward(x)` is self-attention over `x[.., L, dim]` (with the causal mask
+/// if the layer is [`causal`](Self::causal)); [`attend`](Self::attend) takes a separate
+/// key/value sequence and a mask.
+///
 /// ```
 /// use ferrax::prelude::*;
-/// use ferrax::nn;
-/// let mha = nn::MultiHeadAttention::new(&ferrax::random::key(0), 8, 2);
+/// use ferrax::nn::{self, Ctx, Module};
+/// let mha = nn::MultiHeadAttention::new(&ferrax::random::key(0), 8, 2).causal();
 /// let x = Tensor::ones(&[3, 5, 8], DType::F32);
-/// let y = mha.self_attention(&x, Some(&nn::causal_mask(5)));
+/// let y = mha.forward(&x, &mut Ctx::eval());
 /// assert_eq!(y.shape(), &[3, 5, 8]);
+/// let same = mha.attend(&x, &x, Some(&nn::causal_mask(5)), &mut Ctx::eval());
+/// assert_eq!(y.to_vec::<f32>(), same.to_vec::<f32>());
 /// ```
 #[derive(PyTree, Clone, Debug)]
 pub struct MultiHeadAttention {
@@ -88,10 +101,13 @@ pub struct MultiHeadAttention {
     pub out: Linear,
     #[pytree(static)]
     pub num_heads: usize,
+    /// Whether [`Module::forward`] applies the causal mask (query `i` sees keys `j <= i`).
+    #[pytree(static)]
+    pub is_causal: bool,
 }
 
 impl MultiHeadAttention {
-    /// `num_heads` heads over `dim` features (`dim` divisible by `num_heads`).
+    /// `num_heads` heads over `dim` features (`dim` divisible by `num_heads`), not causal.
     ///
     /// ```
     /// let mha = ferrax::nn::MultiHeadAttention::new(&ferrax::random::key(0), 8, 2);
@@ -110,21 +126,40 @@ impl MultiHeadAttention {
             value: Linear::new(&kv, dim, dim),
             out: Linear::new(&ko, dim, dim),
             num_heads,
+            is_causal: false,
         }
     }
 
+    /// The same layer, applying the causal mask in [`Module::forward`].
+    ///
+    /// ```
+    /// assert!(ferrax::nn::MultiHeadAttention::new(&ferrax::random::key(0), 4, 1).causal().is_causal);
+    /// ```
+    pub fn causal(mut self) -> Self {
+        self.is_causal = true;
+        self
+    }
+
     /// Attends from `inputs_q[.., Lq, dim]` to `inputs_kv[.., Lk, dim]`; `mask` is a bool
-    /// tensor broadcastable to `[.., heads, Lq, Lk]` (true = may attend).
+    /// tensor broadcastable to `[.., heads, Lq, Lk]` (true = may attend). The layer's own
+    /// causal flag is not applied here: the mask given is the whole mask.
     ///
     /// ```
     /// use ferrax::prelude::*;
+    /// use ferrax::nn::Ctx;
     /// let mha = ferrax::nn::MultiHeadAttention::new(&ferrax::random::key(0), 4, 1);
     /// let q = Tensor::ones(&[2, 4], DType::F32);
     /// let kv = Tensor::ones(&[6, 4], DType::F32);
-    /// assert_eq!(mha.forward(&q, &kv, None).shape(), &[2, 4]);
+    /// assert_eq!(mha.attend(&q, &kv, None, &mut Ctx::eval()).shape(), &[2, 4]);
     /// ```
     #[track_caller]
-    pub fn forward(&self, inputs_q: &Tensor, inputs_kv: &Tensor, mask: Option<&Tensor>) -> Tensor {
+    pub fn attend(
+        &self,
+        inputs_q: &Tensor,
+        inputs_kv: &Tensor,
+        mask: Option<&Tensor>,
+        cx: &mut Ctx,
+    ) -> Tensor {
         assert!(
             inputs_q.ndim() >= 2 && inputs_kv.ndim() == inputs_q.ndim(),
             "nn::MultiHeadAttention: expected inputs [.., L, dim] of equal rank, got {} and {}",
@@ -132,9 +167,9 @@ impl MultiHeadAttention {
             inputs_kv.aval()
         );
         let h = self.num_heads;
-        let q = split_heads(&self.query.forward(inputs_q), h);
-        let k = split_heads(&self.key.forward(inputs_kv), h);
-        let v = split_heads(&self.value.forward(inputs_kv), h);
+        let q = split_heads(&self.query.forward(inputs_q, cx), h);
+        let k = split_heads(&self.key.forward(inputs_kv, cx), h);
+        let v = split_heads(&self.value.forward(inputs_kv, cx), h);
         let nd = q.ndim();
         let depth = q.shape()[nd - 1] as f64;
         let batch: Vec<usize> = (0..nd - 2).collect();
@@ -166,32 +201,42 @@ impl MultiHeadAttention {
         let o = jnp::moveaxis(&o, -3, -2); // [.., Lq, heads, dh]
         let mut shape = o.shape()[..nd - 2].to_vec();
         shape.push(o.shape()[nd - 2] * o.shape()[nd - 1]);
-        self.out.forward(&lax::reshape(&o, &shape))
+        self.out.forward(&lax::reshape(&o, &shape), cx)
     }
 
-    /// Self-attention: `forward(x, x, mask)`.
+    /// The causal mask for `x[.., L, dim]` if the layer is causal.
+    fn own_mask(&self, x: &Tensor) -> Option<Tensor> {
+        self.is_causal
+            .then(|| causal_mask(x.shape()[x.ndim().saturating_sub(2)]))
+    }
+}
+
+impl Module for MultiHeadAttention {
+    /// Self-attention over `x[.., L, dim]` (causal if the layer is).
     ///
     /// ```
     /// use ferrax::prelude::*;
+    /// use ferrax::nn::{Ctx, Module};
     /// let mha = ferrax::nn::MultiHeadAttention::new(&ferrax::random::key(0), 4, 2);
-    /// assert_eq!(mha.self_attention(&Tensor::ones(&[3, 4], DType::F32), None).shape(), &[3, 4]);
+    /// assert_eq!(mha.forward(&Tensor::ones(&[3, 4], DType::F32), &mut Ctx::eval()).shape(), &[3, 4]);
     /// ```
     #[track_caller]
-    pub fn self_attention(&self, x: &Tensor, mask: Option<&Tensor>) -> Tensor {
-        self.forward(x, x, mask)
+    fn forward(&self, x: &Tensor, cx: &mut Ctx) -> Tensor {
+        self.attend(x, x, self.own_mask(x).as_ref(), cx)
     }
 }
 
 /// A pre-norm Transformer encoder block: `x + MHA(LN(x))`, then `x + MLP(LN(x))` with
 /// `MLP = Linear(dim, mlp_dim) → gelu → Linear(mlp_dim, dim)`; optional dropout (rate 0 by
-/// default) on both residual branches.
+/// default) on both residual branches, drawing its keys from the [`Ctx`] in training. Causal
+/// (a decoder block) when built with [`causal`](Self::causal).
 ///
 /// ```
 /// use ferrax::prelude::*;
-/// use ferrax::nn;
-/// let block = nn::TransformerBlock::new(&ferrax::random::key(0), 16, 4, 32);
+/// use ferrax::nn::{self, Ctx, Module};
+/// let block = nn::TransformerBlock::new(&ferrax::random::key(0), 16, 4, 32).causal();
 /// let x = Tensor::ones(&[2, 7, 16], DType::F32);
-/// assert_eq!(block.forward(&x, Some(&nn::causal_mask(7))).shape(), &[2, 7, 16]);
+/// assert_eq!(block.forward(&x, &mut Ctx::eval()).shape(), &[2, 7, 16]);
 /// ```
 #[derive(PyTree, Clone, Debug)]
 pub struct TransformerBlock {
@@ -223,7 +268,7 @@ impl TransformerBlock {
         }
     }
 
-    /// The same block with residual dropout `rate` (active in [`Self::forward_train`]).
+    /// The same block with residual dropout `rate` (active in training).
     ///
     /// ```
     /// let b = ferrax::nn::TransformerBlock::new(&ferrax::random::key(0), 8, 2, 32).with_dropout(0.1);
@@ -235,41 +280,51 @@ impl TransformerBlock {
         self
     }
 
-    /// The block in evaluation mode on `x[.., L, dim]`.
+    /// The same block with causal self-attention.
+    ///
+    /// ```
+    /// assert!(ferrax::nn::TransformerBlock::new(&ferrax::random::key(0), 4, 1, 8).causal().attn.is_causal);
+    /// ```
+    pub fn causal(mut self) -> Self {
+        self.attn = self.attn.causal();
+        self
+    }
+
+    /// The block on `x[.., L, dim]` with an explicit attention `mask` (e.g. padding combined
+    /// with causality; it replaces the layer's own causal mask).
     ///
     /// ```
     /// use ferrax::prelude::*;
+    /// use ferrax::nn::{self, Ctx};
+    /// let b = nn::TransformerBlock::new(&ferrax::random::key(0), 4, 1, 8).with_dropout(0.5);
+    /// let x = Tensor::ones(&[2, 3, 4], DType::F32);
+    /// let valid = Tensor::from_vec(vec![true, true, false, true, true, true], &[2, 3]);
+    /// let mask = nn::padding_mask(&valid);
+    /// let y = b.forward_masked(&x, Some(&mask), &mut Ctx::train(&ferrax::random::key(1)));
+    /// assert_eq!(y.shape(), &[2, 3, 4]);
+    /// ```
+    #[track_caller]
+    pub fn forward_masked(&self, x: &Tensor, mask: Option<&Tensor>, cx: &mut Ctx) -> Tensor {
+        let h = self.ln1.forward(x, cx);
+        let a = self.attn.attend(&h, &h, mask, cx);
+        let x = x + self.dropout.forward(&a, cx);
+        let m = self.ln2.forward(&x, cx);
+        let m = self.mlp_out.forward(&gelu(&self.mlp_in.forward(&m, cx)), cx);
+        &x + self.dropout.forward(&m, cx)
+    }
+}
+
+impl Module for TransformerBlock {
+    /// The block on `x[.., L, dim]` (causal if the block is).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::nn::{Ctx, Module};
     /// let b = ferrax::nn::TransformerBlock::new(&ferrax::random::key(0), 4, 1, 8);
-    /// assert_eq!(b.forward(&Tensor::ones(&[3, 4], DType::F32), None).shape(), &[3, 4]);
+    /// assert_eq!(b.forward(&Tensor::ones(&[3, 4], DType::F32), &mut Ctx::eval()).shape(), &[3, 4]);
     /// ```
     #[track_caller]
-    pub fn forward(&self, x: &Tensor, mask: Option<&Tensor>) -> Tensor {
-        self.run(x, mask, false, None)
-    }
-
-    /// The block in training mode: dropout draws from `key` (split per branch).
-    ///
-    /// ```
-    /// use ferrax::prelude::*;
-    /// let b = ferrax::nn::TransformerBlock::new(&ferrax::random::key(0), 4, 1, 8).with_dropout(0.5);
-    /// let x = Tensor::ones(&[3, 4], DType::F32);
-    /// let y = b.forward_train(&x, None, &ferrax::random::key(1));
-    /// assert_eq!(y.shape(), &[3, 4]);
-    /// ```
-    #[track_caller]
-    pub fn forward_train(&self, x: &Tensor, mask: Option<&Tensor>, key: &Tensor) -> Tensor {
-        self.run(x, mask, true, Some(key))
-    }
-
-    #[track_caller]
-    fn run(&self, x: &Tensor, mask: Option<&Tensor>, train: bool, key: Option<&Tensor>) -> Tensor {
-        let keys = key.map(|k| random::split_n::<2>(k));
-        let k = |i: usize| keys.as_ref().map(|ks| &ks[i]);
-        let a = self.attn.self_attention(&self.ln1.forward(x), mask);
-        let x = x + self.dropout.forward(&a, train, k(0));
-        let m = self
-            .mlp_out
-            .forward(&gelu(&self.mlp_in.forward(&self.ln2.forward(&x))));
-        &x + self.dropout.forward(&m, train, k(1))
+    fn forward(&self, x: &Tensor, cx: &mut Ctx) -> Tensor {
+        self.forward_masked(x, self.attn.own_mask(x).as_ref(), cx)
     }
 }

@@ -3,6 +3,7 @@
 
 use super::functional::{avg_pool2d_with, conv2d_with, max_pool2d_with, Padding};
 use super::init;
+use super::module::{Ctx, Module};
 use crate::lax;
 use crate::numpy as jnp;
 use crate::tensor::{DType, Tensor};
@@ -28,9 +29,10 @@ pub(crate) fn dense(x: &Tensor, kernel: &Tensor, op: &str) -> Tensor {
 /// axis of inputs of any rank.
 ///
 /// ```
+/// use ferrax::nn::{Ctx, Module};
 /// use ferrax::prelude::*;
 /// let l = ferrax::nn::Linear::new(&ferrax::random::key(0), 3, 2);
-/// let y = l.forward(&Tensor::ones(&[4, 5, 3], DType::F32));
+/// let y = l.forward(&Tensor::ones(&[4, 5, 3], DType::F32), &mut Ctx::eval());
 /// assert_eq!(y.shape(), &[4, 5, 2]);
 /// ```
 #[derive(PyTree, Clone, Debug)]
@@ -71,19 +73,22 @@ impl Linear {
             bias: use_bias.then(|| Tensor::zeros(&[out_features], DType::F32)),
         }
     }
+}
 
+impl Module for Linear {
     /// `x · kernel + bias` over the last axis.
     ///
     /// ```
+    /// use ferrax::nn::{Ctx, Module};
     /// use ferrax::prelude::*;
     /// let l = ferrax::nn::Linear {
     ///     kernel: Tensor::from_vec(vec![1.0f32, 2.0], &[2, 1]),
     ///     bias: Some(Tensor::from_vec(vec![0.5f32], &[1])),
     /// };
-    /// assert_eq!(l.forward(&Tensor::from_vec(vec![1.0f32, 1.0], &[2])).to_vec::<f32>(), vec![3.5]);
+    /// assert_eq!(l.forward(&Tensor::from_vec(vec![1.0f32, 1.0], &[2]), &mut Ctx::eval()).to_vec::<f32>(), vec![3.5]);
     /// ```
     #[track_caller]
-    pub fn forward(&self, x: &Tensor) -> Tensor {
+    fn forward(&self, x: &Tensor, _cx: &mut Ctx) -> Tensor {
         let y = dense(x, &self.kernel, "Linear");
         match &self.bias {
             Some(b) => y + b,
@@ -126,9 +131,10 @@ impl Default for Conv2dOptions {
 /// [`init::lecun_normal`] (fan-in `kh·kw·in/groups`), zero bias.
 ///
 /// ```
+/// use ferrax::nn::{Ctx, Module};
 /// use ferrax::prelude::*;
 /// let c = ferrax::nn::Conv2d::new(&ferrax::random::key(0), 3, 8, [3, 3]);
-/// assert_eq!(c.forward(&Tensor::ones(&[2, 5, 5, 3], DType::F32)).shape(), &[2, 5, 5, 8]);
+/// assert_eq!(c.forward(&Tensor::ones(&[2, 5, 5, 3], DType::F32), &mut Ctx::eval()).shape(), &[2, 5, 5, 8]);
 /// ```
 #[derive(PyTree, Clone, Debug)]
 pub struct Conv2d {
@@ -159,12 +165,13 @@ impl Conv2d {
     /// A convolution with explicit strides, padding, dilation, groups and bias choice.
     ///
     /// ```
+    /// use ferrax::nn::{Ctx, Module};
     /// use ferrax::prelude::*;
     /// use ferrax::nn::{Conv2d, Conv2dOptions, Padding};
     /// let o = Conv2dOptions { strides: [2, 2], padding: Padding::Valid, groups: 2, ..Default::default() };
     /// let c = Conv2d::with_options(&ferrax::random::key(0), 4, 6, [3, 3], o);
     /// assert_eq!(c.kernel.shape(), &[3, 3, 2, 6]);
-    /// assert_eq!(c.forward(&Tensor::ones(&[1, 7, 7, 4], DType::F32)).shape(), &[1, 3, 3, 6]);
+    /// assert_eq!(c.forward(&Tensor::ones(&[1, 7, 7, 4], DType::F32), &mut Ctx::eval()).shape(), &[1, 3, 3, 6]);
     /// ```
     #[track_caller]
     pub fn with_options(
@@ -189,16 +196,19 @@ impl Conv2d {
             options,
         }
     }
+}
 
+impl Module for Conv2d {
     /// Convolves `x` (`[N, H, W, in]` or one `[H, W, in]` image) and adds the bias.
     ///
     /// ```
+    /// use ferrax::nn::{Ctx, Module};
     /// use ferrax::prelude::*;
     /// let c = ferrax::nn::Conv2d::new(&ferrax::random::key(0), 1, 2, [3, 3]);
-    /// assert_eq!(c.forward(&Tensor::ones(&[4, 4, 1], DType::F32)).shape(), &[4, 4, 2]);
+    /// assert_eq!(c.forward(&Tensor::ones(&[4, 4, 1], DType::F32), &mut Ctx::eval()).shape(), &[4, 4, 2]);
     /// ```
     #[track_caller]
-    pub fn forward(&self, x: &Tensor) -> Tensor {
+    fn forward(&self, x: &Tensor, _cx: &mut Ctx) -> Tensor {
         let o = &self.options;
         let y = conv2d_with(
             x,
@@ -218,9 +228,10 @@ impl Conv2d {
 /// Max pooling as a layer (VALID unless `padding` says otherwise); no parameters.
 ///
 /// ```
+/// use ferrax::nn::{Ctx, Module};
 /// use ferrax::prelude::*;
 /// let p = ferrax::nn::MaxPool2d::new([2, 2], [2, 2]);
-/// assert_eq!(p.forward(&Tensor::ones(&[1, 6, 6, 3], DType::F32)).shape(), &[1, 3, 3, 3]);
+/// assert_eq!(p.forward(&Tensor::ones(&[1, 6, 6, 3], DType::F32), &mut Ctx::eval()).shape(), &[1, 3, 3, 3]);
 /// ```
 #[derive(PyTree, Clone, Debug)]
 pub struct MaxPool2d {
@@ -245,16 +256,19 @@ impl MaxPool2d {
             padding: Padding::Valid,
         }
     }
+}
 
+impl Module for MaxPool2d {
     /// Pools NHWC `x` (or one HWC image).
     ///
     /// ```
+    /// use ferrax::nn::{Ctx, Module};
     /// use ferrax::prelude::*;
     /// let x = Tensor::from_vec(vec![1.0f32, 4.0, 3.0, 2.0], &[2, 2, 1]);
-    /// assert_eq!(ferrax::nn::MaxPool2d::new([2, 2], [2, 2]).forward(&x).to_vec::<f32>(), vec![4.0]);
+    /// assert_eq!(ferrax::nn::MaxPool2d::new([2, 2], [2, 2]).forward(&x, &mut Ctx::eval()).to_vec::<f32>(), vec![4.0]);
     /// ```
     #[track_caller]
-    pub fn forward(&self, x: &Tensor) -> Tensor {
+    fn forward(&self, x: &Tensor, _cx: &mut Ctx) -> Tensor {
         max_pool2d_with(x, &self.window, &self.strides, self.padding.clone())
     }
 }
@@ -263,9 +277,10 @@ impl MaxPool2d {
 /// flax's `count_include_pad=True`).
 ///
 /// ```
+/// use ferrax::nn::{Ctx, Module};
 /// use ferrax::prelude::*;
 /// let p = ferrax::nn::AvgPool2d::new([2, 2], [2, 2]);
-/// assert_eq!(p.forward(&Tensor::ones(&[1, 4, 4, 1], DType::F32)).to_vec::<f32>(), vec![1.0; 4]);
+/// assert_eq!(p.forward(&Tensor::ones(&[1, 4, 4, 1], DType::F32), &mut Ctx::eval()).to_vec::<f32>(), vec![1.0; 4]);
 /// ```
 #[derive(PyTree, Clone, Debug)]
 pub struct AvgPool2d {
@@ -290,16 +305,19 @@ impl AvgPool2d {
             padding: Padding::Valid,
         }
     }
+}
 
+impl Module for AvgPool2d {
     /// Pools NHWC `x` (or one HWC image).
     ///
     /// ```
+    /// use ferrax::nn::{Ctx, Module};
     /// use ferrax::prelude::*;
     /// let x = Tensor::from_vec(vec![1.0f32, 4.0, 3.0, 2.0], &[2, 2, 1]);
-    /// assert_eq!(ferrax::nn::AvgPool2d::new([2, 2], [2, 2]).forward(&x).to_vec::<f32>(), vec![2.5]);
+    /// assert_eq!(ferrax::nn::AvgPool2d::new([2, 2], [2, 2]).forward(&x, &mut Ctx::eval()).to_vec::<f32>(), vec![2.5]);
     /// ```
     #[track_caller]
-    pub fn forward(&self, x: &Tensor) -> Tensor {
+    fn forward(&self, x: &Tensor, _cx: &mut Ctx) -> Tensor {
         avg_pool2d_with(x, &self.window, &self.strides, self.padding.clone(), true)
     }
 }
@@ -308,8 +326,9 @@ impl AvgPool2d {
 /// `Flatten::new()` keeps the batch axis, `Flatten { start_axis: 0 }` flattens one example.
 ///
 /// ```
+/// use ferrax::nn::{Ctx, Module};
 /// use ferrax::prelude::*;
-/// let y = ferrax::nn::Flatten::new().forward(&Tensor::ones(&[2, 3, 4, 5], DType::F32));
+/// let y = ferrax::nn::Flatten::new().forward(&Tensor::ones(&[2, 3, 4, 5], DType::F32), &mut Ctx::eval());
 /// assert_eq!(y.shape(), &[2, 60]);
 /// ```
 #[derive(PyTree, Clone, Debug)]
@@ -333,16 +352,19 @@ impl Flatten {
     pub fn new() -> Self {
         Self::default()
     }
+}
 
+impl Module for Flatten {
     /// The flattened view of `x`.
     ///
     /// ```
+    /// use ferrax::nn::{Ctx, Module};
     /// use ferrax::prelude::*;
-    /// let y = ferrax::nn::Flatten { start_axis: 0 }.forward(&Tensor::ones(&[3, 4], DType::F32));
+    /// let y = ferrax::nn::Flatten { start_axis: 0 }.forward(&Tensor::ones(&[3, 4], DType::F32), &mut Ctx::eval());
     /// assert_eq!(y.shape(), &[12]);
     /// ```
     #[track_caller]
-    pub fn forward(&self, x: &Tensor) -> Tensor {
+    fn forward(&self, x: &Tensor, _cx: &mut Ctx) -> Tensor {
         assert!(
             self.start_axis <= x.ndim(),
             "nn::Flatten: start_axis {} is beyond the rank of {}",
@@ -360,10 +382,11 @@ impl Flatten {
 /// out_axis=0)`).
 ///
 /// ```
+/// use ferrax::nn::{Ctx, Module};
 /// use ferrax::prelude::*;
 /// let e = ferrax::nn::Embedding::new(&ferrax::random::key(0), 10, 4);
 /// let ids = Tensor::from_vec(vec![1i32, 7, 7], &[3]);
-/// assert_eq!(e.forward(&ids).shape(), &[3, 4]);
+/// assert_eq!(e.forward(&ids, &mut Ctx::eval()).shape(), &[3, 4]);
 /// ```
 #[derive(PyTree, Clone, Debug)]
 pub struct Embedding {
@@ -392,25 +415,6 @@ impl Embedding {
         }
     }
 
-    /// The rows of the table at integer `ids` of any shape: `[..ids.shape, features]`
-    /// (out-of-range ids are clamped).
-    ///
-    /// ```
-    /// use ferrax::prelude::*;
-    /// let e = ferrax::nn::Embedding { embedding: Tensor::from_vec(vec![0.0f32, 1.0, 2.0, 3.0], &[2, 2]) };
-    /// let ids = Tensor::from_vec(vec![1i32, 0], &[2, 1]);
-    /// assert_eq!(e.forward(&ids).to_vec::<f32>(), vec![2.0, 3.0, 0.0, 1.0]);
-    /// ```
-    #[track_caller]
-    pub fn forward(&self, ids: &Tensor) -> Tensor {
-        assert!(
-            ids.dtype().is_int(),
-            "nn::Embedding: ids must be integers, got {}",
-            ids.aval()
-        );
-        jnp::take(&self.embedding, ids, 0)
-    }
-
     /// `query · tableᵀ`: similarity to every embedding (flax's `Embed.attend`, for tied output
     /// projections).
     ///
@@ -427,5 +431,27 @@ impl Embedding {
             &lax::transpose(&self.embedding, &[1, 0]),
             "Embedding::attend",
         )
+    }
+}
+
+impl Module for Embedding {
+    /// The rows of the table at integer `ids` of any shape: `[..ids.shape, features]`
+    /// (out-of-range ids are clamped).
+    ///
+    /// ```
+    /// use ferrax::nn::{Ctx, Module};
+    /// use ferrax::prelude::*;
+    /// let e = ferrax::nn::Embedding { embedding: Tensor::from_vec(vec![0.0f32, 1.0, 2.0, 3.0], &[2, 2]) };
+    /// let ids = Tensor::from_vec(vec![1i32, 0], &[2, 1]);
+    /// assert_eq!(e.forward(&ids, &mut Ctx::eval()).to_vec::<f32>(), vec![2.0, 3.0, 0.0, 1.0]);
+    /// ```
+    #[track_caller]
+    fn forward(&self, ids: &Tensor, _cx: &mut Ctx) -> Tensor {
+        assert!(
+            ids.dtype().is_int(),
+            "nn::Embedding: ids must be integers, got {}",
+            ids.aval()
+        );
+        jnp::take(&self.embedding, ids, 0)
     }
 }

@@ -6,39 +6,81 @@
 //!   [`conv2d`], [`conv2d_with`], [`max_pool2d`], [`avg_pool2d`] and [`Padding`].
 //! - Initialisers with `jax.nn.initializers`' definitions in [`init`].
 //! - Layers: plain pytrees (`#[derive(PyTree)]`) built by `Layer::new(key, ...)` from an
-//!   explicit PRNG key, applied by a pure `forward`; defaults as `flax.linen`.
+//!   explicit PRNG key, with flax.linen's defaults, and one calling convention, [`Module`]:
+//!   `forward(&self, x, &mut Ctx) -> Tensor`. The [`Ctx`] carries the mode, a stream of PRNG
+//!   keys (dropout) and the mutable state (batch-norm statistics), explicitly as in equinox:
+//!   a layer never mutates itself, and a jitted step takes the state in and returns it.
 //!
-//! | layer | call |
-//! |---|---|
-//! | [`Linear`] `::new(key, in, out)` | `forward(&x[.., in]) -> [.., out]` |
-//! | [`Conv2d`] `::new(key, in, out, [kh, kw])` | `forward(&x[N, H, W, in])` (SAME, stride 1 unless [`Conv2dOptions`]) |
-//! | [`MaxPool2d`], [`AvgPool2d`], [`Flatten`] | `forward(&x)` |
-//! | [`Embedding`] `::new(key, vocab, dim)` | `forward(&ids i32[..]) -> [.., dim]`, `attend(&q)` |
-//! | [`Dropout`] `::new(rate)` | `forward(&x, train, Some(&key))` |
-//! | [`BatchNorm`] `::new(features)` + `init_state()` | `forward(&x, &state, train) -> (y, new_state)` |
-//! | [`LayerNorm`] `::new(features)` | `forward(&x)` |
-//! | [`RnnCell`], [`LstmCell`], [`GruCell`] `::new(key, in, hidden)` | `step(&carry, &x) -> (carry, y)` |
-//! | [`Rnn`], [`Lstm`], [`Gru`] `::new(key, in, hidden)` | `forward(&xs[.., T, in]) -> [.., T, hidden]` (batch-major) |
-//! | [`MultiHeadAttention`] `::new(key, dim, heads)` | `forward(&q, &kv, mask)`, `self_attention(&x, mask)` |
-//! | [`TransformerBlock`] `::new(key, dim, heads, mlp_dim)` | `forward(&x[.., L, dim], mask)` |
-//! | [`Sequential`] `::new(vec![..])` | `forward(&x, &state, &Mode) -> (y, state)`, `predict(&x, &state)` |
+//! | layer | `forward(&x, cx)` | more inputs or outputs |
+//! |---|---|---|
+//! | [`Linear`] `::new(key, in, out)` | `[.., in] -> [.., out]` | |
+//! | [`Conv2d`] `::new(key, in, out, [kh, kw])` | `[N, H, W, in] -> [N, H', W', out]` (SAME, stride 1 unless [`Conv2dOptions`]) | |
+//! | [`MaxPool2d`], [`AvgPool2d`], [`Flatten`] | pools / flattens | |
+//! | [`Embedding`] `::new(key, vocab, dim)` | `ids i32[..] -> [.., dim]` | `attend(&q)` |
+//! | [`Dropout`] `::new(rate)` | drops in training (one key from `cx`) | |
+//! | [`BatchNorm`] `::new(features)` | batch statistics in training (stored in `cx`'s state), running ones in eval | `running_stats(&state)` |
+//! | [`LayerNorm`] `::new(features)` | normalises the last axis | |
+//! | [`Rnn`], [`Lstm`], [`Gru`] `::new(key, in, hidden)` | `[.., T, in] -> [.., T, hidden]` (batch-major) | `forward_with_carry(&carry, &xs, cx) -> (carry, ys)` |
+//! | [`RnnCell`], [`LstmCell`], [`GruCell`] | (cells: `step(&carry, &x) -> (carry, y)`) | |
+//! | [`MultiHeadAttention`] `::new(key, dim, heads)` (`.causal()`) | self-attention | `attend(&q, &kv, mask, cx)` |
+//! | [`TransformerBlock`] `::new(key, dim, heads, mlp_dim)` (`.causal()`, `.with_dropout(r)`) | `[.., L, dim] -> [.., L, dim]` | `forward_masked(&x, mask, cx)` |
+//! | [`Relu`], [`Gelu`], [`Silu`], [`Sigmoid`], [`Tanh`], [`Lambda`]`(f)` | activations as modules | |
+//! | tuples `(a, b, ..)`, [`Sequential`], `Vec<M>` | apply their modules in order | |
 //!
-//! Randomness (dropout) and state (batch-norm running statistics) are explicit, as in
-//! equinox: a layer never mutates itself. Parameters default to f32;
-//! [`tree_cast`](crate::optim::tree_utils::tree_cast) converts a whole model (e.g. to f64 for gradient
-//! checks).
+//! **Composition is open.** A user's own module (any pytree implementing [`Module`]) sits in
+//! a tuple or a [`Sequential`] beside the built-in ones. **More than one input or output**
+//! (attention with a mask, cross-attention, a recurrent layer's carry, an encoder-decoder)
+//! goes through a typed method taking `cx` beside the inputs, as the table's last column;
+//! a model of your own does the same:
+//!
+//! ```
+//! use ferrax::prelude::*;
+//! use ferrax::nn::{self, Ctx, Module};
+//! #[derive(PyTree, Clone)]
+//! struct EncoderDecoder { encoder: nn::TransformerBlock, cross: nn::MultiHeadAttention, decoder: nn::TransformerBlock }
+//! impl EncoderDecoder {
+//!     fn forward(&self, src: &Tensor, tgt: &Tensor, cx: &mut Ctx) -> Tensor {
+//!         let memory = self.encoder.forward(src, cx);
+//!         let y = self.decoder.forward(tgt, cx); // causal self-attention
+//!         &y + self.cross.attend(&y, &memory, None, cx)
+//!     }
+//! }
+//! let [k1, k2, k3] = ferrax::random::split_n(&ferrax::random::key(0));
+//! let m = EncoderDecoder {
+//!     encoder: nn::TransformerBlock::new(&k1, 8, 2, 16),
+//!     cross: nn::MultiHeadAttention::new(&k2, 8, 2),
+//!     decoder: nn::TransformerBlock::new(&k3, 8, 2, 16).causal(),
+//! };
+//! let (src, tgt) = (Tensor::ones(&[2, 5, 8], DType::F32), Tensor::ones(&[2, 3, 8], DType::F32));
+//! assert_eq!(m.forward(&src, &tgt, &mut Ctx::eval()).shape(), &[2, 3, 8]);
+//! ```
+//!
+//! Parameters default to f32; [`tree_cast`](crate::optim::tree_utils::tree_cast) converts a
+//! whole model (e.g. to f64 for gradient checks).
 //!
 //! ```
 //! use ferrax::prelude::*;
 //! use ferrax::{nn, random};
+//! use ferrax::nn::{Ctx, Module};
 //! #[derive(PyTree, Clone)]
-//! struct Mlp { l1: nn::Linear, l2: nn::Linear }
-//! let [k1, k2] = random::split_n(&random::key(0));
-//! let mlp = Mlp { l1: nn::Linear::new(&k1, 4, 8), l2: nn::Linear::new(&k2, 8, 2) };
+//! struct Block { lin: nn::Linear, drop: nn::Dropout }
+//! impl Module for Block {
+//!     fn forward(&self, x: &Tensor, cx: &mut Ctx) -> Tensor {
+//!         self.drop.forward(&self.lin.forward(x, cx).relu(), cx)
+//!     }
+//! }
+//! let [k1, k2, k3, key] = random::split_n(&random::key(0));
+//! type Model = (nn::Linear, Block, nn::Linear);
+//! let model: Model = (
+//!     nn::Linear::new(&k1, 4, 16),
+//!     Block { lin: nn::Linear::new(&k2, 16, 16), drop: nn::Dropout::new(0.5) },
+//!     nn::Linear::new(&k3, 16, 3),
+//! );
 //! let x = Tensor::ones(&[5, 4], DType::F32);
-//! let loss = |m: &Mlp| m.l2.forward(&m.l1.forward(&x).tanh()).square().mean();
-//! let g: Mlp = grad(loss)(&mlp);
-//! assert_eq!(g.l1.kernel.shape(), &[4, 8]);
+//! let y = model.forward(&x, &mut Ctx::eval()); // inference: dropout is the identity
+//! assert_eq!(y.shape(), &[5, 3]);
+//! let g: Model = grad(|m: &Model| m.forward(&x, &mut Ctx::train(&key)).sum())(&model);
+//! assert_eq!(g.1.lin.kernel.shape(), &[16, 16]);
 //! ```
 
 mod activations;
@@ -55,7 +97,9 @@ pub use activations::*;
 pub use attention::*;
 pub use functional::*;
 pub use layers::*;
-pub use module::{Ctx, Gelu, Lambda, Module, Relu, Sigmoid, Silu, State, StateIndex, Tanh};
+pub use module::{
+    init_state, Ctx, Gelu, Lambda, Module, Relu, Sigmoid, Silu, State, StateIndex, Tanh,
+};
 pub use norm::*;
 pub use recurrent::*;
 pub use sequential::*;

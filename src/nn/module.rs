@@ -1,5 +1,4 @@
-//! One calling convention for every layer (issue [3/11], work in progress on this branch):
-//! a [`Module`] is a pytree with `forward(&self, x, &mut Ctx)`. The [`Ctx`] carries what a
+//! One calling convention for every layer: a [`Module`] is a pytree with `forward(&self, x, &mut Ctx)`. The [`Ctx`] carries what a
 //! layer may need besides its parameters, explicitly (equinox's style): the mode (training or
 //! inference), a stream of PRNG keys (deterministic given the key the `Ctx` was made from and
 //! the order of draws) and mutable state (batch-norm running statistics), itself a pytree so
@@ -223,6 +222,25 @@ impl Ctx {
     pub fn set_state(&mut self, index: &StateIndex, value: Vec<Tensor>) {
         self.state.insert(index.key().to_string(), value);
     }
+}
+
+/// The state a fresh `model` starts from: one evaluation pass on `example` (any input of the
+/// right shape) records every stateful layer's initial entry. Give it to the first jitted
+/// training step, so the step sees the same state structure on every call and is traced once.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::nn::{self, Module};
+/// let model = (nn::Linear::new(&ferrax::random::key(0), 3, 4), nn::BatchNorm::new(4));
+/// let state = nn::init_state(&model, &Tensor::zeros(&[2, 3], DType::F32));
+/// let (mean, var) = model.1.running_stats(&state);
+/// assert_eq!((mean.to_vec::<f32>(), var.to_vec::<f32>()), (vec![0.0; 4], vec![1.0; 4]));
+/// assert_eq!(state.len(), 1);
+/// ```
+pub fn init_state<M: Module>(model: &M, example: &Tensor) -> State {
+    let mut cx = Ctx::eval();
+    model.forward(example, &mut cx);
+    cx.into_state()
 }
 
 macro_rules! activation_modules {

@@ -1,6 +1,7 @@
-//! [`Dropout`], [`BatchNorm`] (with its running statistics as a separate state pytree) and
+//! [`Dropout`], [`BatchNorm`] (its running statistics live in the [`Ctx`]'s state) and
 //! [`LayerNorm`], with flax.linen's definitions and defaults.
 
+use super::module::{Ctx, Module, StateIndex};
 use super::Hyper;
 use crate::lax;
 use crate::numpy as jnp;
@@ -9,16 +10,19 @@ use crate::tensor::{DType, Tensor};
 use crate::PyTree;
 
 /// Inverted dropout (`flax.linen.Dropout`): in training each element is kept with
-/// probability `1 - rate` and scaled by `1 / (1 - rate)`; in evaluation (or with rate 0) it
-/// is the identity. The mask is `random::bernoulli(key, 1 - rate, x.shape)`, as flax draws it.
+/// probability `1 - rate` and scaled by `1 / (1 - rate)`; in evaluation it is the identity.
+/// The mask is `random::bernoulli(key, 1 - rate, x.shape)` with `key` the next key of the
+/// [`Ctx`]'s stream (drawn in every training pass, whatever the rate, so the keys later layers
+/// get do not depend on this one's rate).
 ///
 /// ```
 /// use ferrax::prelude::*;
-/// let d = ferrax::nn::Dropout::new(0.5);
+/// use ferrax::nn::{Ctx, Dropout, Module};
+/// let d = Dropout::new(0.5);
 /// let x = Tensor::ones(&[1000], DType::F32);
-/// let y = d.forward(&x, true, Some(&ferrax::random::key(0))).to_vec::<f32>();
+/// let y = d.forward(&x, &mut Ctx::train(&ferrax::random::key(0))).to_vec::<f32>();
 /// assert!(y.iter().all(|&v| v == 0.0 || v == 2.0));
-/// assert_eq!(d.forward(&x, false, None).to_vec::<f32>(), vec![1.0; 1000]);
+/// assert_eq!(d.forward(&x, &mut Ctx::eval()).to_vec::<f32>(), vec![1.0; 1000]);
 /// ```
 #[derive(PyTree, Clone, Debug)]
 pub struct Dropout {
@@ -40,32 +44,33 @@ impl Dropout {
         );
         Dropout { rate: Hyper(rate) }
     }
+}
 
-    /// Applies dropout when `train` (then `key` is required unless the rate is 0).
+impl Module for Dropout {
+    /// Drops in training (drawing one key from `cx`), the identity in evaluation.
     ///
     /// ```
     /// use ferrax::prelude::*;
-    /// let d = ferrax::nn::Dropout::new(1.0);
-    /// let y = d.forward(&Tensor::ones(&[3], DType::F32), true, Some(&ferrax::random::key(1)));
+    /// use ferrax::nn::{Ctx, Dropout, Module};
+    /// let d = Dropout::new(1.0);
+    /// let y = d.forward(&Tensor::ones(&[3], DType::F32), &mut Ctx::train(&ferrax::random::key(1)));
     /// assert_eq!(y.to_vec::<f32>(), vec![0.0; 3]);
     /// ```
     #[track_caller]
-    pub fn forward(&self, x: &Tensor, train: bool, key: Option<&Tensor>) -> Tensor {
+    fn forward(&self, x: &Tensor, cx: &mut Ctx) -> Tensor {
+        if !cx.is_training() {
+            return x.clone();
+        }
+        let key = cx.next_key();
         let rate = self.rate.0;
-        if !train || rate == 0.0 {
+        if rate == 0.0 {
             return x.clone();
         }
         if rate == 1.0 {
             return Tensor::zeros(x.shape(), x.dtype());
         }
-        let key = key.unwrap_or_else(|| {
-            panic!(
-                "nn::Dropout::forward: training with rate {rate} needs a PRNG key (pass \
-                 Some(&key), or train = false)"
-            )
-        });
         let keep = 1.0 - rate;
-        let mask = random::bernoulli(key, keep, x.shape());
+        let mask = random::bernoulli(&key, keep, x.shape());
         jnp::where_(&mask, x / keep, 0.0)
     }
 }
@@ -89,18 +94,26 @@ fn check_features(x: &Tensor, n: usize, op: &str) {
 }
 
 /// Batch normalisation over the last (feature) axis (`flax.linen.BatchNorm`, momentum 0.99,
-/// epsilon 1e-5). The learned `scale`/`bias` are this pytree; the running statistics are a
-/// separate [`BatchNormState`] passed in and returned, so `grad` over the layer never touches
-/// them.
+/// epsilon 1e-5). The learned `scale`/`bias` are this pytree; the running mean and variance
+/// are this layer's entry in the [`Ctx`]'s state (under its [`StateIndex`], flax's
+/// `batch_stats` collection), so `grad` over the layer never touches them and a jitted step
+/// takes the state in and returns it.
+///
+/// Training normalises with the batch statistics (over every axis but the last) and stores
+/// `m·old + (1-m)·batch`; evaluation normalises with the stored statistics (zeros and ones for
+/// a fresh state) and stores them unchanged, so every pass leaves the layer's entry in the
+/// state.
 ///
 /// ```
 /// use ferrax::prelude::*;
-/// let bn = ferrax::nn::BatchNorm::new(3);
-/// let state = bn.init_state();
+/// use ferrax::nn::{BatchNorm, Ctx, Module};
+/// let bn = BatchNorm::new(3);
 /// let x = Tensor::from_vec((0..12).map(|v| v as f32).collect(), &[4, 3]);
-/// let (y, state) = bn.forward(&x, &state, true);
+/// let mut cx = Ctx::train(&ferrax::random::key(0));
+/// let y = bn.forward(&x, &mut cx);
 /// assert!(y.mean_axes(&[0]).to_vec::<f32>().iter().all(|m| m.abs() < 1e-5));
-/// assert!((state.mean.to_vec::<f32>()[0] - 0.01 * 4.5).abs() < 1e-6);
+/// let (mean, _var) = bn.running_stats(cx.state());
+/// assert!((mean.to_vec::<f32>()[0] - 0.01 * 4.5).abs() < 1e-6);
 /// ```
 #[derive(PyTree, Clone, Debug)]
 pub struct BatchNorm {
@@ -110,18 +123,9 @@ pub struct BatchNorm {
     pub momentum: Hyper,
     #[pytree(static)]
     pub epsilon: Hyper,
-}
-
-/// The running statistics of a [`BatchNorm`] (flax's `batch_stats` collection).
-///
-/// ```
-/// let s = ferrax::nn::BatchNorm::new(2).init_state();
-/// assert_eq!(s.var.to_vec::<f32>(), vec![1.0, 1.0]);
-/// ```
-#[derive(PyTree, Clone, Debug)]
-pub struct BatchNormState {
-    pub mean: Tensor,
-    pub var: Tensor,
+    /// Where this layer's running statistics live in a [`State`](super::State).
+    #[pytree(static)]
+    pub index: StateIndex,
 }
 
 impl BatchNorm {
@@ -147,56 +151,68 @@ impl BatchNorm {
             bias: Tensor::zeros(&[features], DType::F32),
             momentum: Hyper(momentum),
             epsilon: Hyper(epsilon),
+            index: StateIndex::new("batch_norm"),
         }
     }
 
-    /// Running mean zeros and variance ones, in the parameters' dtype.
+    /// The running `(mean, var)` this layer keeps in `state`: zeros and ones, in the
+    /// parameters' dtype, while `state` has no entry for it yet.
     ///
     /// ```
-    /// let s = ferrax::nn::BatchNorm::new(2).init_state();
-    /// assert_eq!(s.mean.to_vec::<f32>(), vec![0.0, 0.0]);
+    /// let bn = ferrax::nn::BatchNorm::new(2);
+    /// let (mean, var) = bn.running_stats(&Default::default());
+    /// assert_eq!((mean.to_vec::<f32>(), var.to_vec::<f32>()), (vec![0.0; 2], vec![1.0; 2]));
     /// ```
-    pub fn init_state(&self) -> BatchNormState {
-        let (shape, dtype) = (self.scale.shape(), self.scale.dtype());
-        BatchNormState {
-            mean: Tensor::zeros(shape, dtype),
-            var: Tensor::ones(shape, dtype),
+    #[track_caller]
+    pub fn running_stats(&self, state: &super::State) -> (Tensor, Tensor) {
+        match state.get(self.index.key()).map(Vec::as_slice) {
+            Some([mean, var]) => (mean.clone(), var.clone()),
+            Some(other) => panic!(
+                "nn::BatchNorm: state entry {:?} holds {} tensors, expected [mean, var]",
+                self.index.key(),
+                other.len()
+            ),
+            None => {
+                let (shape, dtype) = (self.scale.shape(), self.scale.dtype());
+                (Tensor::zeros(shape, dtype), Tensor::ones(shape, dtype))
+            }
         }
     }
+}
 
-    /// Normalises `x[.., features]`. Training uses the batch statistics (over every axis but
-    /// the last) and returns the updated running statistics `m·old + (1-m)·batch`; evaluation
-    /// uses `state` and returns it unchanged.
+impl Module for BatchNorm {
+    /// Normalises `x[.., features]` (see the type's documentation for the two modes).
     ///
     /// ```
     /// use ferrax::prelude::*;
-    /// let bn = ferrax::nn::BatchNorm::new(1);
+    /// use ferrax::nn::{BatchNorm, Ctx, Module};
+    /// let bn = BatchNorm::new(1);
     /// let x = Tensor::from_vec(vec![3.0f32], &[1, 1]);
-    /// let (y, _) = bn.forward(&x, &bn.init_state(), false); // (3 - 0) / sqrt(1 + 1e-5)
+    /// let y = bn.forward(&x, &mut Ctx::eval()); // (3 - 0) / sqrt(1 + 1e-5)
     /// assert!((y.to_vec::<f32>()[0] - 3.0 / (1.0f32 + 1e-5).sqrt()).abs() < 1e-6);
     /// ```
     #[track_caller]
-    pub fn forward(
-        &self,
-        x: &Tensor,
-        state: &BatchNormState,
-        train: bool,
-    ) -> (Tensor, BatchNormState) {
+    fn forward(&self, x: &Tensor, cx: &mut Ctx) -> Tensor {
         check_features(x, self.scale.shape()[0], "BatchNorm");
-        let (mean, var, new_state) = if train {
+        let (running_mean, running_var) = self.running_stats(cx.state());
+        let (mean, var) = if cx.is_training() {
             let axes: Vec<isize> = (0..x.ndim() as isize - 1).collect();
             let (mean, var) = stats(x, &axes);
             let m = self.momentum.0;
-            let new_state = BatchNormState {
-                mean: &state.mean * m + &mean * (1.0 - m),
-                var: &state.var * m + &var * (1.0 - m),
-            };
-            (mean, var, new_state)
+            cx.set_state(
+                &self.index,
+                vec![
+                    running_mean * m + &mean * (1.0 - m),
+                    running_var * m + &var * (1.0 - m),
+                ],
+            );
+            (mean, var)
         } else {
-            (state.mean.clone(), state.var.clone(), state.clone())
+            cx.set_state(&self.index, vec![running_mean.clone(), running_var.clone()]);
+            (running_mean, running_var)
         };
         let mul = lax::rsqrt(&(var + self.epsilon.0)) * &self.scale;
-        ((x - mean) * mul + &self.bias, new_state)
+        (x - mean) * mul + &self.bias
     }
 }
 
@@ -204,9 +220,10 @@ impl BatchNorm {
 /// bias zeros.
 ///
 /// ```
+/// use ferrax::nn::{Ctx, Module};
 /// use ferrax::prelude::*;
 /// let ln = ferrax::nn::LayerNorm::new(4);
-/// let y = ln.forward(&Tensor::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], &[4]));
+/// let y = ln.forward(&Tensor::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], &[4]), &mut Ctx::eval());
 /// assert!(y.mean().item::<f32>().abs() < 1e-6);
 /// ```
 #[derive(PyTree, Clone, Debug)]
@@ -239,17 +256,20 @@ impl LayerNorm {
             epsilon: Hyper(epsilon),
         }
     }
+}
 
+impl Module for LayerNorm {
     /// `(x - mean) / sqrt(var + eps) · scale + bias` over the last axis of `x`.
     ///
     /// ```
+    /// use ferrax::nn::{Ctx, Module};
     /// use ferrax::prelude::*;
     /// let ln = ferrax::nn::LayerNorm::new(2);
-    /// let y = ln.forward(&Tensor::from_vec(vec![0.0f32, 2.0, 5.0, 5.0], &[2, 2])).to_vec::<f32>();
+    /// let y = ln.forward(&Tensor::from_vec(vec![0.0f32, 2.0, 5.0, 5.0], &[2, 2]), &mut Ctx::eval()).to_vec::<f32>();
     /// assert!((y[0] + 1.0).abs() < 1e-5 && (y[1] - 1.0).abs() < 1e-5 && y[2] == 0.0);
     /// ```
     #[track_caller]
-    pub fn forward(&self, x: &Tensor) -> Tensor {
+    fn forward(&self, x: &Tensor, _cx: &mut Ctx) -> Tensor {
         check_features(x, self.scale.shape()[0], "LayerNorm");
         let (mean, var) = stats(x, &[-1]);
         let mean = jnp::expand_dims(&mean, -1);

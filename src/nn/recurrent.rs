@@ -7,6 +7,7 @@
 
 use super::init;
 use super::layers::dense;
+use super::module::{Ctx, Module};
 use crate::lax;
 use crate::numpy as jnp;
 use crate::random;
@@ -347,32 +348,38 @@ macro_rules! sequence_layer {
                 $name { cell: $cell::new(key, in_features, hidden) }
             }
 
+            /// The final carry and the outputs of a batch-major sequence `xs[..batch, T, in]`,
+            /// starting from `carry` (see [`RecurrentCell`]): the typed way in for a
+            /// recurrent layer whose caller keeps the carry (truncated backpropagation,
+            /// generation). `cx` is passed on for uniformity with [`Module::forward`].
+            ///
+            /// ```
+            /// use ferrax::prelude::*;
+            /// use ferrax::nn::{Ctx, RecurrentCell};
+            #[doc = concat!("let l = ferrax::nn::", stringify!($name), "::new(&ferrax::random::key(0), 3, 4);")]
+            /// let (carry, ys) = l.forward_with_carry(&l.cell.initial_carry(&[]), &Tensor::ones(&[5, 3], DType::F32), &mut Ctx::eval());
+            #[doc = $ex_carry]
+            /// ```
+            #[track_caller]
+            pub fn forward_with_carry(&self, carry: &$carry, xs: &Tensor, _cx: &mut Ctx) -> ($carry, Tensor) {
+                scan_cell(&self.cell, carry, xs)
+            }
+        }
+
+        impl Module for $name {
             /// The outputs `[..batch, T, hidden]` of a batch-major sequence `xs[..batch, T, in]`
             /// from the zero carry.
             ///
             /// ```
             /// use ferrax::prelude::*;
+            /// use ferrax::nn::{Ctx, Module};
             #[doc = concat!("let l = ferrax::nn::", stringify!($name), "::new(&ferrax::random::key(0), 3, 4);")]
-            /// assert_eq!(l.forward(&Tensor::ones(&[2, 5, 3], DType::F32)).shape(), &[2, 5, 4]);
+            /// assert_eq!(l.forward(&Tensor::ones(&[2, 5, 3], DType::F32), &mut Ctx::eval()).shape(), &[2, 5, 4]);
             /// ```
             #[track_caller]
-            pub fn forward(&self, xs: &Tensor) -> Tensor {
+            fn forward(&self, xs: &Tensor, cx: &mut Ctx) -> Tensor {
                 let batch = &xs.shape()[..xs.ndim().saturating_sub(2)];
-                self.forward_with_carry(&self.cell.initial_carry(batch), xs).1
-            }
-
-            /// The final carry and the outputs, starting from `carry` (see [`RecurrentCell`]).
-            ///
-            /// ```
-            /// use ferrax::prelude::*;
-            /// use ferrax::nn::RecurrentCell;
-            #[doc = concat!("let l = ferrax::nn::", stringify!($name), "::new(&ferrax::random::key(0), 3, 4);")]
-            /// let (carry, ys) = l.forward_with_carry(&l.cell.initial_carry(&[]), &Tensor::ones(&[5, 3], DType::F32));
-            #[doc = $ex_carry]
-            /// ```
-            #[track_caller]
-            pub fn forward_with_carry(&self, carry: &$carry, xs: &Tensor) -> ($carry, Tensor) {
-                scan_cell(&self.cell, carry, xs)
+                self.forward_with_carry(&self.cell.initial_carry(batch), xs, cx).1
             }
         }
     };
@@ -382,8 +389,9 @@ macro_rules! sequence_layer {
 ///
 /// ```
 /// use ferrax::prelude::*;
+/// use ferrax::nn::{Ctx, Module};
 /// let rnn = ferrax::nn::Rnn::new(&ferrax::random::key(0), 3, 4);
-/// assert_eq!(rnn.forward(&Tensor::ones(&[6, 3], DType::F32)).shape(), &[6, 4]);
+/// assert_eq!(rnn.forward(&Tensor::ones(&[6, 3], DType::F32), &mut Ctx::eval()).shape(), &[6, 4]);
 /// ```
 #[derive(PyTree, Clone, Debug)]
 pub struct Rnn {
@@ -398,12 +406,13 @@ sequence_layer!(
 );
 
 /// A whole-sequence LSTM ([`LstmCell`] under `lax::scan`), batch-major: `forward(&xs[B, T,
-/// in]) -> [B, T, hidden]`; `forward_with_carry` also returns the final `(c, h)`.
+/// in], cx) -> [B, T, hidden]`; `forward_with_carry` also returns the final `(c, h)`.
 ///
 /// ```
 /// use ferrax::prelude::*;
+/// use ferrax::nn::{Ctx, Module};
 /// let lstm = ferrax::nn::Lstm::new(&ferrax::random::key(0), 3, 4);
-/// assert_eq!(lstm.forward(&Tensor::ones(&[2, 6, 3], DType::F32)).shape(), &[2, 6, 4]);
+/// assert_eq!(lstm.forward(&Tensor::ones(&[2, 6, 3], DType::F32), &mut Ctx::eval()).shape(), &[2, 6, 4]);
 /// ```
 #[derive(PyTree, Clone, Debug)]
 pub struct Lstm {
@@ -421,8 +430,9 @@ sequence_layer!(
 ///
 /// ```
 /// use ferrax::prelude::*;
+/// use ferrax::nn::{Ctx, Module};
 /// let gru = ferrax::nn::Gru::new(&ferrax::random::key(0), 3, 4);
-/// assert_eq!(gru.forward(&Tensor::ones(&[2, 6, 3], DType::F32)).shape(), &[2, 6, 4]);
+/// assert_eq!(gru.forward(&Tensor::ones(&[2, 6, 3], DType::F32), &mut Ctx::eval()).shape(), &[2, 6, 4]);
 /// ```
 #[derive(PyTree, Clone, Debug)]
 pub struct Gru {

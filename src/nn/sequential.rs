@@ -1,231 +1,253 @@
-//! [`Sequential`]: a stack of heterogeneous [`Layer`]s (a derived pytree enum), with training
-//! mode, dropout keys and batch-norm state threaded explicitly (equinox style).
+//! [`Sequential`]: any modules, of any types, applied in order; [`AnyModule`], the
+//! type-erased module it holds; and `Vec<M>` as a module (a stack of one kind of layer).
+//!
+//! A tuple of modules is the typed composition (its type names every layer); `Sequential` is
+//! for stacks whose length or kinds are chosen at run time. Both are pytrees: `grad`, `jit`
+//! and `vmap` see through them to the parameters.
 
-use super::layers::{AvgPool2d, Conv2d, Embedding, Flatten, Linear, MaxPool2d};
-use super::norm::{BatchNorm, BatchNormState, Dropout, LayerNorm};
-use super::{gelu, log_softmax, relu, silu, softmax};
-use crate::random;
+use super::module::{Ctx, Module};
 use crate::tensor::Tensor;
-use crate::PyTree;
+use crate::tree::{FieldStyle, PyTree, StructInfo, Subtree, TreeDefBuilder};
+use std::any::TypeId;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
-/// One layer of a [`Sequential`]: a parameterised layer or a parameter-free activation.
-/// `From` conversions let you write `Linear::new(..).into()`.
+/// A module whose concrete type is erased: the element type of [`Sequential`]. It is a pytree
+/// like the module it wraps (the same leaves; the structure records the concrete type, so
+/// `grad` and `jit` rebuild the same module).
 ///
 /// ```
 /// use ferrax::prelude::*;
-/// use ferrax::nn::{Layer, Linear};
-/// let l: Layer = Linear::new(&ferrax::random::key(0), 2, 3).into();
-/// assert_eq!(ferrax::tree::tree_leaves(&l).len(), 2);
-/// assert_eq!(ferrax::tree::tree_leaves(&Layer::Relu).len(), 0);
+/// use ferrax::nn::{self, AnyModule, Ctx, Module};
+/// let m = AnyModule::new(nn::Linear::new(&ferrax::random::key(0), 3, 2));
+/// assert_eq!(ferrax::tree::tree_leaves(&m).len(), 2);
+/// assert_eq!(m.forward(&Tensor::ones(&[3], DType::F32), &mut Ctx::eval()).shape(), &[2]);
+/// let g: AnyModule = grad(|m: &AnyModule| m.forward(&Tensor::ones(&[3], DType::F32), &mut Ctx::eval()).sum())(&m);
+/// assert_eq!(g.type_name(), m.type_name());
 /// ```
-#[derive(PyTree, Clone, Debug)]
-pub enum Layer {
-    Linear(Linear),
-    Conv2d(Conv2d),
-    MaxPool2d(MaxPool2d),
-    AvgPool2d(AvgPool2d),
-    Flatten(Flatten),
-    Dropout(Dropout),
-    BatchNorm(BatchNorm),
-    LayerNorm(LayerNorm),
-    Embedding(Embedding),
-    Relu,
-    Tanh,
-    Sigmoid,
-    Gelu,
-    Silu,
-    /// Softmax over the last axis.
-    Softmax,
-    /// Log-softmax over the last axis.
-    LogSoftmax,
+#[derive(Clone)]
+pub struct AnyModule(Arc<dyn ErasedModule>);
+
+/// What `AnyModule` needs of the module it wraps, object-safe.
+trait ErasedModule: Send + Sync {
+    fn forward(&self, x: &Tensor, cx: &mut Ctx) -> Tensor;
+    fn flatten_into(&self, leaves: &mut Vec<Tensor>);
+    fn treedef_into(&self, def: &mut TreeDefBuilder);
+    fn rebuild(&self) -> Rebuild;
 }
 
-macro_rules! layer_from {
-    ($($t:ident),*) => {$(
-        impl From<$t> for Layer {
-            fn from(l: $t) -> Layer {
-                Layer::$t(l)
-            }
-        }
-    )*};
-}
-layer_from!(
-    Linear, Conv2d, MaxPool2d, AvgPool2d, Flatten, Dropout, BatchNorm, LayerNorm, Embedding
-);
-
-/// Training or evaluation, and the key dropout draws from in training (layer `i` uses
-/// `random::fold_in(key, i)`). A pytree (`train` is static, the key a leaf), so a jitted step
-/// can take it as an argument.
-///
-/// ```
-/// use ferrax::nn::Mode;
-/// assert!(Mode::train(&ferrax::random::key(0)).train);
-/// assert!(!Mode::eval().train);
-/// assert_eq!(ferrax::tree::tree_leaves(&Mode::train(&ferrax::random::key(0))).len(), 1);
-/// ```
-#[derive(PyTree, Clone, Debug)]
-pub struct Mode {
-    #[pytree(static)]
-    pub train: bool,
-    pub key: Option<Tensor>,
-}
-
-impl Mode {
-    /// Training with dropout keys from `key`.
-    ///
-    /// ```
-    /// assert!(ferrax::nn::Mode::train(&ferrax::random::key(3)).key.is_some());
-    /// ```
-    pub fn train(key: &Tensor) -> Self {
-        Mode {
-            train: true,
-            key: Some(key.clone()),
-        }
+impl<M: Module + PyTree + Send + Sync + 'static> ErasedModule for M {
+    fn forward(&self, x: &Tensor, cx: &mut Ctx) -> Tensor {
+        Module::forward(self, x, cx)
     }
-
-    /// Evaluation: dropout is the identity, batch norm uses its running statistics.
-    ///
-    /// ```
-    /// assert!(ferrax::nn::Mode::eval().key.is_none());
-    /// ```
-    pub fn eval() -> Self {
-        Mode {
-            train: false,
-            key: None,
+    fn flatten_into(&self, leaves: &mut Vec<Tensor>) {
+        PyTree::flatten_into(self, leaves)
+    }
+    fn treedef_into(&self, def: &mut TreeDefBuilder) {
+        PyTree::treedef_into(self, def)
+    }
+    fn rebuild(&self) -> Rebuild {
+        Rebuild {
+            type_id: TypeId::of::<M>(),
+            name: std::any::type_name::<M>(),
+            unflatten: |def, leaves| AnyModule::new(M::unflatten_from(def, leaves)),
         }
     }
 }
 
-/// The state of a [`Sequential`]: one entry per layer, `Some` for batch-norm layers.
-pub type SequentialState = Vec<Option<BatchNormState>>;
+/// The static part of an `AnyModule` node: the concrete type, and how to rebuild it from its
+/// subtree. Compared and hashed by the type alone.
+#[derive(Clone, Copy)]
+struct Rebuild {
+    type_id: TypeId,
+    name: &'static str,
+    unflatten: fn(&Subtree, &mut dyn Iterator<Item = Tensor>) -> AnyModule,
+}
 
-/// A stack of layers applied in order. Parameters are the `layers` pytree; the batch-norm
-/// running statistics are a separate [`SequentialState`], passed in and returned.
+impl PartialEq for Rebuild {
+    fn eq(&self, other: &Self) -> bool {
+        self.type_id == other.type_id
+    }
+}
+
+impl Eq for Rebuild {}
+
+impl Hash for Rebuild {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.type_id.hash(state);
+    }
+}
+
+impl fmt::Debug for Rebuild {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+const ANY_MODULE: StructInfo = StructInfo {
+    name: "AnyModule",
+    module: module_path!(),
+    variant: None,
+    variant_index: 0,
+    style: FieldStyle::Tuple,
+    fields: &["0"],
+    static_fields: &["type"],
+};
+
+impl AnyModule {
+    /// Wraps any module that is a pytree.
+    ///
+    /// ```
+    /// use ferrax::nn::{AnyModule, Relu};
+    /// assert!(AnyModule::new(Relu).type_name().ends_with("Relu"));
+    /// ```
+    pub fn new<M: Module + PyTree + Send + Sync + 'static>(module: M) -> AnyModule {
+        AnyModule(Arc::new(module))
+    }
+
+    /// The wrapped module's type, as `std::any::type_name` spells it.
+    ///
+    /// ```
+    /// use ferrax::nn::{AnyModule, Tanh};
+    /// assert_eq!(AnyModule::new(Tanh).type_name(), "ferrax::nn::module::Tanh");
+    /// ```
+    pub fn type_name(&self) -> &'static str {
+        self.0.rebuild().name
+    }
+}
+
+impl fmt::Debug for AnyModule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AnyModule({})", self.type_name())
+    }
+}
+
+impl Module for AnyModule {
+    fn forward(&self, x: &Tensor, cx: &mut Ctx) -> Tensor {
+        self.0.forward(x, cx)
+    }
+}
+
+impl PyTree for AnyModule {
+    fn flatten_into(&self, leaves: &mut Vec<Tensor>) {
+        self.0.flatten_into(leaves)
+    }
+
+    fn treedef_into(&self, def: &mut TreeDefBuilder) {
+        let rebuild: Arc<dyn crate::tree::StaticValue> = Arc::new(self.0.rebuild());
+        def.structure(&ANY_MODULE, Box::new([rebuild]), |d| self.0.treedef_into(d));
+    }
+
+    #[track_caller]
+    fn unflatten_from(def: &Subtree, leaves: &mut dyn Iterator<Item = Tensor>) -> Self {
+        let mut node = def.expect_struct(&ANY_MODULE);
+        let rebuild: Rebuild = node.static_field(0);
+        (rebuild.unflatten)(node.child(), leaves)
+    }
+}
+
+/// Modules of any types applied in order (`flax.linen.Sequential`, `equinox.nn.Sequential`):
+/// built-in layers, activations and a user's own modules side by side. Randomness and state
+/// come from the [`Ctx`] as for any module.
 ///
 /// ```
 /// use ferrax::prelude::*;
-/// use ferrax::nn::{self, Layer, Mode, Sequential};
+/// use ferrax::nn::{self, Ctx, Module, Sequential};
 /// use ferrax::random;
 /// let [k1, k2] = random::split_n(&random::key(0));
-/// let net = Sequential::new(vec![
-///     nn::Conv2d::new(&k1, 1, 4, [3, 3]).into(),
-///     nn::BatchNorm::new(4).into(),
-///     Layer::Relu,
-///     nn::MaxPool2d::new([2, 2], [2, 2]).into(),
-///     nn::Flatten::new().into(),
-///     nn::Dropout::new(0.5).into(),
-///     nn::Linear::new(&k2, 4 * 4 * 4, 10).into(),
-/// ]);
-/// let state = net.init_state();
+/// let net = Sequential::new()
+///     .push(nn::Conv2d::new(&k1, 1, 4, [3, 3]))
+///     .push(nn::BatchNorm::new(4))
+///     .push(nn::Relu)
+///     .push(nn::MaxPool2d::new([2, 2], [2, 2]))
+///     .push(nn::Flatten::new())
+///     .push(nn::Dropout::new(0.5))
+///     .push(nn::Linear::new(&k2, 4 * 4 * 4, 10));
 /// let x = Tensor::ones(&[2, 8, 8, 1], DType::F32);
-/// let (logits, state) = net.forward(&x, &state, &Mode::train(&random::key(1)));
+/// let mut cx = Ctx::train(&random::key(1));
+/// let logits = net.forward(&x, &mut cx);
 /// assert_eq!(logits.shape(), &[2, 10]);
-/// assert_eq!(net.predict(&x, &state).shape(), &[2, 10]);
+/// let state = cx.into_state(); // the batch-norm statistics, for the next step or for eval
+/// let eval = net.forward(&x, &mut Ctx::eval().with_state(state));
+/// assert_eq!(eval.shape(), &[2, 10]);
 /// ```
-#[derive(PyTree, Clone, Debug)]
+#[derive(crate::PyTree, Clone, Debug, Default)]
 pub struct Sequential {
-    pub layers: Vec<Layer>,
+    pub layers: Vec<AnyModule>,
 }
 
 impl Sequential {
-    /// A stack of `layers`.
+    /// An empty stack (the identity).
     ///
     /// ```
-    /// let s = ferrax::nn::Sequential::new(vec![ferrax::nn::Layer::Tanh]);
-    /// assert_eq!(s.layers.len(), 1);
+    /// assert!(ferrax::nn::Sequential::new().is_empty());
     /// ```
-    pub fn new(layers: Vec<Layer>) -> Self {
-        Sequential { layers }
+    pub fn new() -> Sequential {
+        Sequential::default()
     }
 
-    /// The initial state: fresh running statistics for each batch-norm layer.
+    /// The stack with `module` appended.
     ///
     /// ```
-    /// let s = ferrax::nn::Sequential::new(vec![ferrax::nn::BatchNorm::new(2).into(), ferrax::nn::Layer::Relu]);
-    /// let st = s.init_state();
-    /// assert!(st[0].is_some() && st[1].is_none());
+    /// let s = ferrax::nn::Sequential::new().push(ferrax::nn::Relu).push(ferrax::nn::Tanh);
+    /// assert_eq!(s.len(), 2);
     /// ```
-    pub fn init_state(&self) -> SequentialState {
-        self.layers
-            .iter()
-            .map(|l| match l {
-                Layer::BatchNorm(bn) => Some(bn.init_state()),
-                _ => None,
-            })
-            .collect()
+    pub fn push<M: Module + PyTree + Send + Sync + 'static>(mut self, module: M) -> Sequential {
+        self.layers.push(AnyModule::new(module));
+        self
     }
 
-    /// Applies every layer; returns the output and the new state (updated running statistics
-    /// in training, `state` itself in evaluation).
+    /// The number of modules.
+    ///
+    /// ```
+    /// assert_eq!(ferrax::nn::Sequential::new().len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// Whether the stack is empty.
+    ///
+    /// ```
+    /// assert!(!ferrax::nn::Sequential::new().push(ferrax::nn::Relu).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.layers.is_empty()
+    }
+}
+
+impl Module for Sequential {
+    /// Applies every module in order.
     ///
     /// ```
     /// use ferrax::prelude::*;
-    /// use ferrax::nn::{Mode, Sequential, Layer, Linear};
-    /// let s = Sequential::new(vec![Linear::new(&ferrax::random::key(0), 3, 2).into(), Layer::Tanh]);
-    /// let (y, _) = s.forward(&Tensor::ones(&[3], DType::F32), &s.init_state(), &Mode::eval());
+    /// use ferrax::nn::{Ctx, Linear, Module, Sequential, Tanh};
+    /// let s = Sequential::new().push(Linear::new(&ferrax::random::key(0), 3, 2)).push(Tanh);
+    /// let y = s.forward(&Tensor::ones(&[3], DType::F32), &mut Ctx::eval());
     /// assert!(y.to_vec::<f32>().iter().all(|v| v.abs() < 1.0));
     /// ```
     #[track_caller]
-    pub fn forward(
-        &self,
-        x: &Tensor,
-        state: &SequentialState,
-        mode: &Mode,
-    ) -> (Tensor, SequentialState) {
-        assert!(
-            state.len() == self.layers.len(),
-            "nn::Sequential::forward: state has {} entries for {} layers (use init_state)",
-            state.len(),
-            self.layers.len()
-        );
-        let mut x = x.clone();
-        let mut new_state = Vec::with_capacity(state.len());
-        for (i, (layer, st)) in self.layers.iter().zip(state).enumerate() {
-            let mut next_st = None;
-            x = match layer {
-                Layer::Linear(l) => l.forward(&x),
-                Layer::Conv2d(l) => l.forward(&x),
-                Layer::MaxPool2d(l) => l.forward(&x),
-                Layer::AvgPool2d(l) => l.forward(&x),
-                Layer::Flatten(l) => l.forward(&x),
-                Layer::Embedding(l) => l.forward(&x),
-                Layer::LayerNorm(l) => l.forward(&x),
-                Layer::Dropout(l) => {
-                    let key = mode.key.as_ref().map(|k| random::fold_in(k, i as u32));
-                    l.forward(&x, mode.train, key.as_ref())
-                }
-                Layer::BatchNorm(l) => {
-                    let st = st.as_ref().unwrap_or_else(|| {
-                        panic!("nn::Sequential::forward: layer {i} is BatchNorm but its state entry is None")
-                    });
-                    let (y, s) = l.forward(&x, st, mode.train);
-                    next_st = Some(s);
-                    y
-                }
-                Layer::Relu => relu(&x),
-                Layer::Tanh => x.tanh(),
-                Layer::Sigmoid => x.logistic(),
-                Layer::Gelu => gelu(&x),
-                Layer::Silu => silu(&x),
-                Layer::Softmax => softmax(&x, -1),
-                Layer::LogSoftmax => log_softmax(&x, -1),
-            };
-            new_state.push(next_st);
-        }
-        (x, new_state)
+    fn forward(&self, x: &Tensor, cx: &mut Ctx) -> Tensor {
+        Module::forward(&self.layers, x, cx)
     }
+}
 
-    /// Evaluation-mode output (no dropout, running statistics).
-    ///
-    /// ```
-    /// use ferrax::prelude::*;
-    /// use ferrax::nn::{Sequential, Layer};
-    /// let s = Sequential::new(vec![Layer::Relu]);
-    /// let y = s.predict(&Tensor::from_vec(vec![-1.0f32, 1.0], &[2]), &s.init_state());
-    /// assert_eq!(y.to_vec::<f32>(), vec![0.0, 1.0]);
-    /// ```
-    #[track_caller]
-    pub fn predict(&self, x: &Tensor, state: &SequentialState) -> Tensor {
-        self.forward(x, state, &Mode::eval()).0
+/// A stack of modules of one type, applied in order (e.g. `Vec<TransformerBlock>`).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::nn::{Ctx, Linear, Module};
+/// let ks = ferrax::random::split(&ferrax::random::key(0), 3);
+/// let stack: Vec<Linear> = (0..3).map(|i| Linear::new(&ks.index_axis(0, i as isize), 4, 4)).collect();
+/// assert_eq!(stack.forward(&Tensor::ones(&[2, 4], DType::F32), &mut Ctx::eval()).shape(), &[2, 4]);
+/// ```
+impl<M: Module> Module for Vec<M> {
+    fn forward(&self, x: &Tensor, cx: &mut Ctx) -> Tensor {
+        let mut y = x.clone();
+        for m in self {
+            y = m.forward(&y, cx);
+        }
+        y
     }
 }
