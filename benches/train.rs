@@ -17,6 +17,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ferrax::data::{self, Batches, DigitsLayout};
 use ferrax::optim::{self, OptState};
 use ferrax::prelude::*;
+use ferrax::nn::{Ctx, Module};
 use ferrax::{losses, nn, random};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -66,11 +67,13 @@ impl Mlp {
             .collect();
         Mlp { layers, tanh }
     }
+}
 
-    fn forward(&self, x: &Tensor) -> Tensor {
+impl Module for Mlp {
+    fn forward(&self, x: &Tensor, cx: &mut Ctx) -> Tensor {
         let mut h = x.clone();
         for (i, l) in self.layers.iter().enumerate() {
-            h = l.forward(&h);
+            h = l.forward(&h, cx);
             if i + 1 < self.layers.len() {
                 h = if self.tanh { h.tanh() } else { h.relu() };
             }
@@ -87,7 +90,7 @@ fn adam_step(
 ) -> impl Fn(&Step) -> (Mlp, OptState, Tensor) + '_ {
     jit(move |(p, s, (x, y)): &Step| {
         let loss =
-            |p: &Mlp| losses::softmax_cross_entropy_with_integer_labels(&p.forward(x), y).mean();
+            |p: &Mlp| losses::softmax_cross_entropy_with_integer_labels(&p.forward(x, &mut Ctx::eval()), y).mean();
         let (l, g) = value_and_grad(loss)(p);
         let (u, s) = opt.update(&g, s, p);
         (optim::apply_updates(p, &u), s, l)
@@ -177,7 +180,7 @@ fn bench_steps(c: &mut Criterion) {
         // The same loss and gradient without the optimizer, to show what Adam adds.
         let vg = jit(|(p, _, (x, y)): &Step| {
             value_and_grad(|p: &Mlp| {
-                losses::softmax_cross_entropy_with_integer_labels(&p.forward(x), y).mean()
+                losses::softmax_cross_entropy_with_integer_labels(&p.forward(x, &mut Ctx::eval()), y).mean()
             })(p)
         });
         let _ = vg(&args);

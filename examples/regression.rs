@@ -12,25 +12,20 @@
 //! ```
 
 use ferrax::data::Batches;
-use ferrax::optim::{self, OptState};
+use ferrax::nn::{self, Ctx, Module};
+use ferrax::optim;
 use ferrax::prelude::*;
 use ferrax::train::Trainer;
-use ferrax::{losses, nn, random};
+use ferrax::{losses, random};
 
 const NOISE_SD: f32 = 0.1;
 
-#[derive(PyTree, Clone)]
-struct Mlp {
-    l1: nn::Linear,
-    l2: nn::Linear,
-    l3: nn::Linear,
-}
+/// The MLP 1-32-32-1 (tanh), a tuple of modules.
+type Mlp = (nn::Linear, nn::Tanh, nn::Linear, nn::Tanh, nn::Linear);
 
-impl Mlp {
-    fn forward(&self, x: &Tensor) -> Tensor {
-        let h = self.l1.forward(x).tanh();
-        self.l3.forward(&self.l2.forward(&h).tanh())
-    }
+/// A model's predictions (no dropout or batch norm here: inference mode throughout).
+fn predict<M: Module>(model: &M, x: &Tensor) -> Tensor {
+    model.forward(x, &mut Ctx::eval())
 }
 
 /// The batch MSE: `losses::mse` per example, averaged.
@@ -38,19 +33,18 @@ fn mse(predictions: &Tensor, targets: &Tensor) -> Tensor {
     losses::mse(predictions, targets).mean()
 }
 
-/// Trains any model `P` (with `predict`) by minibatch SGD with momentum on MSE; returns the
-/// final parameters.
-fn fit<P: PyTree + Clone>(
+/// Trains any module `P` by minibatch SGD with momentum on MSE; returns the final
+/// parameters.
+fn fit<P: Module + PyTree + Clone>(
     params: P,
     data: &(Tensor, Tensor),
-    predict: impl Fn(&P, &Tensor) -> Tensor + Copy,
     lr: f64,
     epochs: usize,
     key: &Tensor,
 ) -> P {
     let opt = optim::sgd(lr, 0.9, false);
     let state = opt.init(&params);
-    let step = jit(|(p, s, (x, y)): &(P, OptState, (Tensor, Tensor))| {
+    let step = jit(|(p, s, (x, y)): &(P, optim::StateOf<optim::Sgd, P>, (Tensor, Tensor))| {
         let (loss, g) = value_and_grad(|p: &P| mse(&predict(p, x), y))(p);
         let (u, s) = opt.update(&g, s, p);
         (optim::apply_updates(p, &u), s, loss)
@@ -130,18 +124,22 @@ fn main() {
     let train = make(&k(0), n_train);
     let test = make(&k(1), n_test);
     println!("linear model, {d} features, {n_train} examples, noise sd {NOISE_SD}:");
-    let init = (
-        Tensor::zeros(&[d, 1], DType::F32),
-        Tensor::zeros(&[1], DType::F32),
-    );
-    let linear = |(w, b): &(Tensor, Tensor), x: &Tensor| x.matmul(w) + b;
-    let (w, b) = fit(init, &train, linear, 0.01, 20, &k(2));
-    let lin_mse = mse(&linear(&(w.clone(), b.clone()), &test.0), &test.1).item::<f64>();
+    let init = nn::Linear {
+        kernel: Tensor::zeros(&[d, 1], DType::F32),
+        bias: Some(Tensor::zeros(&[1], DType::F32)),
+    };
+    let fitted = fit(init, &train, 0.01, 20, &k(2));
+    let lin_mse = mse(&predict(&fitted, &test.0), &test.1).item::<f64>();
+    let (w, b) = (fitted.kernel, fitted.bias.expect("the layer has a bias"));
 
     let ols = least_squares(&train.0.to_vec::<f32>(), &train.1.to_vec::<f32>(), d);
     let ols_w = Tensor::from_vec(ols[..d].iter().map(|&v| v as f32).collect(), &[d, 1]);
     let ols_b = Tensor::from_vec(vec![ols[d] as f32], &[1]);
-    let ols_mse = mse(&linear(&(ols_w, ols_b), &test.0), &test.1).item::<f64>();
+    let ols = nn::Linear {
+        kernel: ols_w,
+        bias: Some(ols_b),
+    };
+    let ols_mse = mse(&predict(&ols, &test.0), &test.1).item::<f64>();
     let learned = w.to_vec::<f32>();
     let max_err = learned
         .iter()
@@ -174,21 +172,16 @@ fn main() {
         "\nnonlinear: y = sin(2x) + 0.3x + noise on [-pi, pi], MLP 1-32-32-1 (tanh), {n} examples:"
     );
     let [k1, k2, k3] = random::split_n(&k(5));
-    let mlp = Mlp {
-        l1: nn::Linear::new(&k1, 1, 32),
-        l2: nn::Linear::new(&k2, 32, 32),
-        l3: nn::Linear::new(&k3, 32, 1),
-    };
-    let mlp = fit(
-        mlp,
-        &train,
-        |p: &Mlp, x: &Tensor| p.forward(x),
-        0.02,
-        150,
-        &k(6),
+    let mlp: Mlp = (
+        nn::Linear::new(&k1, 1, 32),
+        nn::Tanh,
+        nn::Linear::new(&k2, 32, 32),
+        nn::Tanh,
+        nn::Linear::new(&k3, 32, 1),
     );
-    let test_mse = mse(&mlp.forward(&test.0), &test.1).item::<f64>();
-    let clean_mse = mse(&mlp.forward(&test.0), &f(&test.0)).item::<f64>();
+    let mlp = fit(mlp, &train, 0.02, 150, &k(6));
+    let test_mse = mse(&predict(&mlp, &test.0), &test.1).item::<f64>();
+    let clean_mse = mse(&predict(&mlp, &test.0), &f(&test.0)).item::<f64>();
     println!(
         "  test MSE {test_mse:.5} (should approach the noise variance {:.5}); error against the noiseless function {clean_mse:.5}",
         NOISE_SD * NOISE_SD

@@ -14,7 +14,8 @@
 //! ```
 
 use ferrax::data::Batches;
-use ferrax::optim::{self, OptState};
+use ferrax::nn::{Ctx, Module};
+use ferrax::optim;
 use ferrax::prelude::*;
 use ferrax::train::Trainer;
 use ferrax::{losses, nn, random};
@@ -56,14 +57,17 @@ impl LstmModel {
         }
     }
 
+}
+
+impl Module for LstmModel {
     /// Logits `[B, LEN, 10]` for the answer half: digits, then blanks, through the LSTM.
-    fn forward(&self, x: &Tensor) -> Tensor {
+    fn forward(&self, x: &Tensor, cx: &mut Ctx) -> Tensor {
         let b = x.shape()[0];
         let blanks = Tensor::full(&[b, LEN], BLANK, DType::I32);
         let tokens = ferrax::numpy::concatenate(&[x.clone(), blanks], 1);
-        let h = self.lstm.forward(&self.embed.forward(&tokens)); // [B, 2 LEN, H]
-        self.out
-            .forward(&h.slice_axis(1, LEN as isize, 2 * LEN as isize))
+        let h = self.lstm.forward(&self.embed.forward(&tokens, cx), cx); // [B, 2 LEN, H]
+        let answer = h.slice_axis(1, LEN as isize, 2 * LEN as isize);
+        self.out.forward(&answer, cx)
     }
 }
 
@@ -92,13 +96,14 @@ impl TransformerModel {
         }
     }
 
+}
+
+impl Module for TransformerModel {
     /// Logits `[B, LEN, 10]`: position `i` attends to every input position.
-    fn forward(&self, x: &Tensor) -> Tensor {
-        let mut h = self.embed.forward(x) + &self.pos;
-        for b in &self.blocks {
-            h = b.forward(&h, None);
-        }
-        self.out.forward(&self.norm.forward(&h))
+    fn forward(&self, x: &Tensor, cx: &mut Ctx) -> Tensor {
+        let h = self.embed.forward(x, cx) + &self.pos;
+        let h = self.blocks.forward(&h, cx); // a Vec of modules applies them in order
+        self.out.forward(&self.norm.forward(&h, cx), cx)
     }
 }
 
@@ -108,12 +113,16 @@ struct Sets {
     test: (Tensor, Tensor),
 }
 
+/// The logits of a model without dropout (training and evaluation alike).
+fn logits<P: Module>(model: &P, x: &Tensor) -> Tensor {
+    model.forward(x, &mut Ctx::eval())
+}
+
 /// Trains `params` with Adam for `epochs`, printing per-epoch lines; returns the test token
 /// accuracy and the seconds spent.
-fn train<P: PyTree + Clone>(
+fn train<P: Module + PyTree + Clone>(
     name: &str,
     params: P,
-    forward: impl Fn(&P, &Tensor) -> Tensor + Copy,
     lr: f64,
     epochs: usize,
     sets: &Sets,
@@ -122,14 +131,14 @@ fn train<P: PyTree + Clone>(
     let (data, test) = (&sets.train, &sets.test);
     let opt = optim::adam(lr);
     let state = opt.init(&params);
-    let step = jit(|(p, s, (x, y)): &(P, OptState, (Tensor, Tensor))| {
+    let step = jit(|(p, s, (x, y)): &(P, optim::StateOf<optim::Adam, P>, (Tensor, Tensor))| {
         let loss_fn =
-            |p: &P| losses::softmax_cross_entropy_with_integer_labels(&forward(p, x), y).mean();
+            |p: &P| losses::softmax_cross_entropy_with_integer_labels(&logits(p, x), y).mean();
         let (loss, g) = value_and_grad(loss_fn)(p);
         let (u, s) = opt.update(&g, s, p);
         (optim::apply_updates(p, &u), s, loss)
     });
-    let accuracy = jit(|(p, x, y): &(P, Tensor, Tensor)| losses::accuracy(&forward(p, x), y));
+    let accuracy = jit(|(p, x, y): &(P, Tensor, Tensor)| losses::accuracy(&logits(p, x), y));
     let test_acc = |p: &P| accuracy(&(p.clone(), test.0.clone(), test.1.clone())).item::<f64>();
     let batches = Batches::new(data, BATCH).drop_last(true).shuffle(key);
     println!(
@@ -180,7 +189,6 @@ fn main() {
         let r = train(
             "LSTM (embed 32, hidden 128)",
             LstmModel::new(&k(2)),
-            |p: &LstmModel, x: &Tensor| p.forward(x),
             3e-3,
             5,
             &sets,
@@ -192,7 +200,6 @@ fn main() {
         let r = train(
             "Transformer (2 blocks, dim 64, 4 heads)",
             TransformerModel::new(&k(4)),
-            |p: &TransformerModel, x: &Tensor| p.forward(x),
             1e-3,
             2,
             &sets,

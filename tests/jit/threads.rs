@@ -6,7 +6,7 @@
 
 use crate::common;
 use common::data::t;
-use ferrax::nn::Linear;
+use ferrax::nn::{Ctx, Linear, Module};
 use ferrax::prelude::*;
 use ferrax::transforms::{jit_with, JitOptions, Jitted};
 use ferrax::tree::tree_map2;
@@ -64,8 +64,8 @@ fn mlp(seed: i64) -> Mlp {
 }
 
 fn loss(p: &Mlp, x: &Tensor, y: &Tensor) -> Tensor {
-    let h = p.0.forward(x).tanh();
-    let d = p.1.forward(&h) - y;
+    let h = p.0.forward(x, &mut Ctx::eval()).tanh();
+    let d = p.1.forward(&h, &mut Ctx::eval()) - y;
     (&d * &d).mean()
 }
 

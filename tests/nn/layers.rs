@@ -1,7 +1,7 @@
 //! Feed-forward `ferrax::nn` layers and functional ops: shapes, plain-Rust references (and
 //! JAX's conv/pool outputs from tests/golden/nn.txt), `check_grads`, and vmap/jit agreement.
 
-use ferrax::nn::{self, Padding};
+use ferrax::nn::{self, Ctx, Module, Padding};
 use ferrax::prelude::*;
 use ferrax::random;
 use ferrax::test_util::check_grads;
@@ -284,12 +284,12 @@ fn pooling_matches_jax_and_the_loop_reference() {
 
     // Layers are the same ops.
     assert_same(
-        &nn::MaxPool2d::new([3, 2], [2, 2]).forward(&x),
+        &nn::MaxPool2d::new([3, 2], [2, 2]).forward(&x, &mut Ctx::eval()),
         &nn::max_pool2d(&x, &[3, 2], &[2, 2]),
         0.0,
     );
     assert_same(
-        &nn::AvgPool2d::new([2, 3], [1, 2]).forward(&x),
+        &nn::AvgPool2d::new([2, 3], [1, 2]).forward(&x, &mut Ctx::eval()),
         &nn::avg_pool2d(&x, &[2, 3], &[1, 2]),
         0.0,
     );
@@ -305,16 +305,24 @@ fn pooling_gradients_and_transforms() {
         2,
     );
     let mp = nn::MaxPool2d::new([2, 2], [2, 2]);
-    let per_example = vmap(|x: &Tensor| mp.forward(x))(&x);
-    assert_same(&per_example, &mp.forward(&x), 0.0);
-    assert_same(&jit(|x: &Tensor| mp.forward(x))(&x), &mp.forward(&x), 0.0);
+    let per_example = vmap(|x: &Tensor| mp.forward(x, &mut Ctx::eval()))(&x);
+    assert_same(&per_example, &mp.forward(&x, &mut Ctx::eval()), 0.0);
+    assert_same(
+        &jit(|x: &Tensor| mp.forward(x, &mut Ctx::eval()))(&x),
+        &mp.forward(&x, &mut Ctx::eval()),
+        0.0,
+    );
     let ap = nn::AvgPool2d::new([2, 2], [1, 1]);
     assert_same(
-        &vmap(|x: &Tensor| ap.forward(x))(&x),
-        &ap.forward(&x),
+        &vmap(|x: &Tensor| ap.forward(x, &mut Ctx::eval()))(&x),
+        &ap.forward(&x, &mut Ctx::eval()),
         1e-15,
     );
-    assert_same(&jit(|x: &Tensor| ap.forward(x))(&x), &ap.forward(&x), 1e-15);
+    assert_same(
+        &jit(|x: &Tensor| ap.forward(x, &mut Ctx::eval()))(&x),
+        &ap.forward(&x, &mut Ctx::eval()),
+        1e-15,
+    );
 }
 
 #[test]
@@ -322,12 +330,13 @@ fn linear_forward_shapes_grads_and_transforms() {
     let l = nn::Linear::new(&random::key(0), 3, 4);
     assert_eq!(l.kernel.dtype(), DType::F32);
     assert_eq!(
-        l.forward(&Tensor::ones(&[2, 5, 3], DType::F32)).shape(),
+        l.forward(&Tensor::ones(&[2, 5, 3], DType::F32), &mut Ctx::eval())
+            .shape(),
         &[2, 5, 4]
     );
     let l = randomize(&l, 1);
     let x = rand(2, &[5, 3]);
-    let y = l.forward(&x);
+    let y = l.forward(&x, &mut Ctx::eval());
     let (k, b, xv) = (f64s(&l.kernel), f64s(l.bias.as_ref().unwrap()), f64s(&x));
     let mut want = vec![0.0; 20];
     for i in 0..5 {
@@ -337,25 +346,34 @@ fn linear_forward_shapes_grads_and_transforms() {
     }
     assert_close(&y, &want, 1e-14);
     check_grads(
-        |(l, x): &(nn::Linear, Tensor)| l.forward(x).tanh(),
+        |(l, x): &(nn::Linear, Tensor)| l.forward(x, &mut Ctx::eval()).tanh(),
         &(l.clone(), x.clone()),
         2,
     );
-    assert_same(&vmap(|x: &Tensor| l.forward(x))(&x), &y, 1e-15);
     assert_same(
-        &jit(|(l, x): &(nn::Linear, Tensor)| l.forward(x))(&(l.clone(), x.clone())),
+        &vmap(|x: &Tensor| l.forward(x, &mut Ctx::eval()))(&x),
+        &y,
+        1e-15,
+    );
+    assert_same(
+        &jit(|(l, x): &(nn::Linear, Tensor)| l.forward(x, &mut Ctx::eval()))(&(
+            l.clone(),
+            x.clone(),
+        )),
         &y,
         1e-15,
     );
     // grad over the parameters is a Linear of the same structure.
-    let g: nn::Linear = grad(|l: &nn::Linear| l.forward(&x).sum())(&l);
+    let g: nn::Linear = grad(|l: &nn::Linear| l.forward(&x, &mut Ctx::eval()).sum())(&l);
     assert_close(g.bias.as_ref().unwrap(), &[5.0; 4], 1e-14);
     let no_bias = nn::Linear::with_init(&random::key(0), 3, 2, false, &nn::init::zeros());
     assert_eq!(
-        no_bias.forward(&x.cast(DType::F32)).to_vec::<f32>(),
+        no_bias
+            .forward(&x.cast(DType::F32), &mut Ctx::eval())
+            .to_vec::<f32>(),
         vec![0.0; 10]
     );
-    let r = std::panic::catch_unwind(|| l.forward(&rand(0, &[2, 4])));
+    let r = std::panic::catch_unwind(|| l.forward(&rand(0, &[2, 4]), &mut Ctx::eval()));
     let msg = *r.unwrap_err().downcast::<String>().unwrap();
     assert!(
         msg.contains("nn::Linear") && msg.contains("f64[2,4]"),
@@ -369,7 +387,8 @@ fn conv2d_layer_forward_grads_and_transforms() {
     let c = Conv2d::new(&random::key(0), 2, 3, [3, 3]);
     assert_eq!(c.kernel.shape(), &[3, 3, 2, 3]);
     assert_eq!(
-        c.forward(&Tensor::ones(&[2, 6, 5, 2], DType::F32)).shape(),
+        c.forward(&Tensor::ones(&[2, 6, 5, 2], DType::F32), &mut Ctx::eval())
+            .shape(),
         &[2, 6, 5, 3]
     );
     let opts = Conv2dOptions {
@@ -385,7 +404,7 @@ fn conv2d_layer_forward_grads_and_transforms() {
     );
     assert_eq!(c.kernel.shape(), &[2, 2, 2, 6]);
     let x = rand(4, &[2, 5, 4, 4]);
-    let y = c.forward(&x);
+    let y = c.forward(&x, &mut Ctx::eval());
     let (rshape, mut want) = conv_ref(
         &f64s(&x),
         [2, 5, 4, 4],
@@ -404,13 +423,17 @@ fn conv2d_layer_forward_grads_and_transforms() {
     assert_eq!(rshape, [2, 3, 5, 6]);
     assert_close(&y, &want, 1e-13);
     check_grads(
-        |(c, x): &(Conv2d, Tensor)| c.forward(x),
+        |(c, x): &(Conv2d, Tensor)| c.forward(x, &mut Ctx::eval()),
         &(c.clone(), x.clone()),
         1,
     );
-    assert_same(&vmap(|x: &Tensor| c.forward(x))(&x), &y, 1e-14);
     assert_same(
-        &jit(|(c, x): &(Conv2d, Tensor)| c.forward(x))(&(c.clone(), x.clone())),
+        &vmap(|x: &Tensor| c.forward(x, &mut Ctx::eval()))(&x),
+        &y,
+        1e-14,
+    );
+    assert_same(
+        &jit(|(c, x): &(Conv2d, Tensor)| c.forward(x, &mut Ctx::eval()))(&(c.clone(), x.clone())),
         &y,
         1e-14,
     );
@@ -423,21 +446,25 @@ fn conv2d_layer_forward_grads_and_transforms() {
 fn flatten_and_embedding() {
     let x = rand(0, &[2, 3, 4]);
     let f = nn::Flatten::new();
-    let y = f.forward(&x);
+    let y = f.forward(&x, &mut Ctx::eval());
     assert_eq!(y.shape(), &[2, 12]);
     assert_close(&y, &f64s(&x), 0.0);
     assert_same(
-        &vmap(|x: &Tensor| nn::Flatten { start_axis: 0 }.forward(x))(&x),
+        &vmap(|x: &Tensor| nn::Flatten { start_axis: 0 }.forward(x, &mut Ctx::eval()))(&x),
         &y,
         0.0,
     );
-    assert_same(&jit(|x: &Tensor| f.forward(x))(&x), &y, 0.0);
-    check_grads(|x: &Tensor| f.forward(x).sin(), &x, 1);
+    assert_same(
+        &jit(|x: &Tensor| f.forward(x, &mut Ctx::eval()))(&x),
+        &y,
+        0.0,
+    );
+    check_grads(|x: &Tensor| f.forward(x, &mut Ctx::eval()).sin(), &x, 1);
 
     let e = randomize(&nn::Embedding::new(&random::key(0), 6, 3), 5);
     let table = f64s(&e.embedding);
     let ids = Tensor::from_vec(vec![5i32, 0, 2, 2, 1, 4], &[2, 3]);
-    let y = e.forward(&ids);
+    let y = e.forward(&ids, &mut Ctx::eval());
     assert_eq!(y.shape(), &[2, 3, 3]);
     let want: Vec<f64> = [5, 0, 2, 2, 1, 4]
         .iter()
@@ -445,7 +472,7 @@ fn flatten_and_embedding() {
         .collect();
     assert_close(&y, &want, 0.0);
     // Gradient: each row accumulates the cotangents of its lookups.
-    let g: nn::Embedding = grad(|e: &nn::Embedding| e.forward(&ids).sum())(&e);
+    let g: nn::Embedding = grad(|e: &nn::Embedding| e.forward(&ids, &mut Ctx::eval()).sum())(&e);
     assert_close(
         &g.embedding,
         &[
@@ -453,10 +480,21 @@ fn flatten_and_embedding() {
         ],
         0.0,
     );
-    check_grads(|e: &nn::Embedding| e.forward(&ids).square(), &e, 1);
-    assert_same(&vmap(|i: &Tensor| e.forward(i))(&ids), &y, 0.0);
+    check_grads(
+        |e: &nn::Embedding| e.forward(&ids, &mut Ctx::eval()).square(),
+        &e,
+        1,
+    );
     assert_same(
-        &jit(|(e, i): &(nn::Embedding, Tensor)| e.forward(i))(&(e.clone(), ids.clone())),
+        &vmap(|i: &Tensor| e.forward(i, &mut Ctx::eval()))(&ids),
+        &y,
+        0.0,
+    );
+    assert_same(
+        &jit(|(e, i): &(nn::Embedding, Tensor)| e.forward(i, &mut Ctx::eval()))(&(
+            e.clone(),
+            ids.clone(),
+        )),
         &y,
         0.0,
     );
@@ -476,51 +514,75 @@ fn dropout_train_eval_scaling_and_key_use() {
     let d = nn::Dropout::new(0.3);
     let x = Tensor::ones(&[20000], DType::F32);
     let key = random::key(7);
-    let y = d.forward(&x, true, Some(&key)).to_vec::<f32>();
+    let y = d.forward(&x, &mut Ctx::train(&key)).to_vec::<f32>();
     let keep = 1.0f32 / 0.7;
     assert!(y.iter().all(|&v| v == 0.0 || (v - keep).abs() < 1e-6));
     let kept = y.iter().filter(|&&v| v != 0.0).count() as f64 / 20000.0;
     assert!((kept - 0.7).abs() < 0.015, "kept fraction {kept}");
-    // Inverted scaling keeps the mean; the mask is bernoulli(key, 1 - rate) exactly (flax).
-    let mask = random::bernoulli(&key, 0.7, &[20000]).to_vec::<bool>();
+    // Inverted scaling keeps the mean; the mask is bernoulli(k, 1 - rate) exactly (flax), with
+    // k the first key of the context's stream, fold_in(key, 0).
+    let mask = random::bernoulli(&random::fold_in(&key, 0), 0.7, &[20000]).to_vec::<bool>();
     assert!(mask.iter().zip(&y).all(|(&m, &v)| m == (v != 0.0)));
-    assert_eq!(d.forward(&x, true, Some(&key)).to_vec::<f32>(), y);
+    assert_eq!(d.forward(&x, &mut Ctx::train(&key)).to_vec::<f32>(), y);
     assert_ne!(
-        d.forward(&x, true, Some(&random::key(8))).to_vec::<f32>(),
+        d.forward(&x, &mut Ctx::train(&random::key(8)))
+            .to_vec::<f32>(),
         y
     );
-    // Eval and rate 0 are the identity (no key needed); rate 1 drops everything.
-    assert_eq!(d.forward(&x, false, None).to_vec::<f32>(), vec![1.0; 20000]);
+    // A second dropout in the same pass draws the next key, fold_in(key, 1).
+    let mut cx = Ctx::train(&key);
+    assert_eq!(d.forward(&x, &mut cx).to_vec::<f32>(), y);
+    let y2 = d.forward(&x, &mut cx).to_vec::<f32>();
+    let mask2 = random::bernoulli(&random::fold_in(&key, 1), 0.7, &[20000]).to_vec::<bool>();
+    assert!(mask2.iter().zip(&y2).all(|(&m, &v)| m == (v != 0.0)));
+    assert_ne!(y2, y);
+    // Eval and rate 0 are the identity; rate 1 drops everything. In training every rate
+    // draws its key from the stream (so later layers' keys do not depend on the rate).
     assert_eq!(
-        nn::Dropout::new(0.0)
-            .forward(&x, true, None)
-            .to_vec::<f32>(),
+        d.forward(&x, &mut Ctx::eval()).to_vec::<f32>(),
+        vec![1.0; 20000]
+    );
+    let mut cx = Ctx::train(&key);
+    assert_eq!(
+        nn::Dropout::new(0.0).forward(&x, &mut cx).to_vec::<f32>(),
         vec![1.0; 20000]
     );
     assert_eq!(
-        nn::Dropout::new(1.0)
-            .forward(&x, true, None)
-            .to_vec::<f32>(),
+        cx.next_key().to_vec::<u32>(),
+        random::fold_in(&key, 1).to_vec::<u32>()
+    );
+    let mut cx = Ctx::train(&key);
+    assert_eq!(
+        nn::Dropout::new(1.0).forward(&x, &mut cx).to_vec::<f32>(),
         vec![0.0; 20000]
     );
-    let r = std::panic::catch_unwind(|| d.forward(&x, true, None));
-    assert!(r.is_err());
+    assert_eq!(
+        cx.next_key().to_vec::<u32>(),
+        random::fold_in(&key, 1).to_vec::<u32>()
+    );
+    // Drawing randomness from a context without a key (made by Ctx::eval()) panics.
+    let r = std::panic::catch_unwind(|| Ctx::eval().next_key());
+    let msg = *r.unwrap_err().downcast::<String>().unwrap();
+    assert!(msg.contains("no PRNG key"), "{msg}");
     assert!(std::panic::catch_unwind(|| nn::Dropout::new(1.5)).is_err());
     // Gradient flows through kept elements only, scaled; jit and vmap (per-example keys).
     let xs = rand(1, &[4, 6]);
-    check_grads(|x: &Tensor| d.forward(x, true, Some(&key)), &xs, 2);
-    let eager = d.forward(&xs, true, Some(&key));
-    let jitted =
-        jit(|(x, k): &(Tensor, Tensor)| d.forward(x, true, Some(k)))(&(xs.clone(), key.clone()));
+    check_grads(|x: &Tensor| d.forward(x, &mut Ctx::train(&key)), &xs, 2);
+    let eager = d.forward(&xs, &mut Ctx::train(&key));
+    let jitted = jit(|(x, k): &(Tensor, Tensor)| d.forward(x, &mut Ctx::train(k)))(&(
+        xs.clone(),
+        key.clone(),
+    ));
     assert_same(&jitted, &eager, 0.0);
     let keys = random::split(&key, 4);
-    let per_row =
-        vmap(|(x, k): &(Tensor, Tensor)| d.forward(x, true, Some(k)))(&(xs.clone(), keys.clone()));
+    let per_row = vmap(|(x, k): &(Tensor, Tensor)| d.forward(x, &mut Ctx::train(k)))(&(
+        xs.clone(),
+        keys.clone(),
+    ));
     for i in 0..4 {
         let row = d.forward(
             &xs.index_axis(0, i),
-            true,
-            Some(&random::key_at(&keys, i as usize)),
+            &mut Ctx::train(&random::key_at(&keys, i as usize)),
         );
         assert_same(&per_row.index_axis(0, i), &row, 0.0);
     }
@@ -555,11 +617,20 @@ fn norm_rows_ref(
 fn batch_norm_train_eval_state_and_grads() {
     let bn = randomize(&nn::BatchNorm::new(3), 2);
     let x = rand(3, &[2, 4, 3]);
-    let state = nn::BatchNormState {
-        mean: rand(4, &[3]),
-        var: rand(5, &[3]).exp(),
-    };
-    let (y, new_state) = bn.forward(&x, &state, true);
+    // Starting running statistics, given through the context's state under the layer's index.
+    let (mean0, var0) = (rand(4, &[3]), rand(5, &[3]).exp());
+    let mut state = nn::State::new();
+    state.insert(
+        bn.index.key().to_string(),
+        vec![mean0.clone(), var0.clone()],
+    );
+    assert_eq!(bn.running_stats(&state).0.to_vec::<f64>(), f64s(&mean0));
+    let key = random::key(0);
+    let train = |s: &nn::State| Ctx::train(&key).with_state(s.clone());
+    let eval = |s: &nn::State| Ctx::eval().with_state(s.clone());
+    let mut cx = train(&state);
+    let y = bn.forward(&x, &mut cx);
+    let new_state = cx.into_state();
     let (norm, means, vars) = norm_rows_ref(&f64s(&x), 8, 3, true, 1e-5);
     let (s, b) = (f64s(&bn.scale), f64s(&bn.bias));
     let want: Vec<f64> = norm
@@ -568,13 +639,16 @@ fn batch_norm_train_eval_state_and_grads() {
         .map(|(i, v)| v * s[i % 3] + b[i % 3])
         .collect();
     assert_close(&y, &want, 1e-12);
-    let (m0, v0) = (f64s(&state.mean), f64s(&state.var));
+    let (m0, v0) = (f64s(&mean0), f64s(&var0));
     let want_mean: Vec<f64> = (0..3).map(|i| 0.99 * m0[i] + 0.01 * means[i]).collect();
     let want_var: Vec<f64> = (0..3).map(|i| 0.99 * v0[i] + 0.01 * vars[i]).collect();
-    assert_close(&new_state.mean, &want_mean, 1e-13);
-    assert_close(&new_state.var, &want_var, 1e-13);
-    // Eval uses the running statistics and returns them unchanged.
-    let (ye, se) = bn.forward(&x, &state, false);
+    let (new_mean, new_var) = bn.running_stats(&new_state);
+    assert_close(&new_mean, &want_mean, 1e-13);
+    assert_close(&new_var, &want_var, 1e-13);
+    assert_eq!(new_state.len(), 1);
+    // Eval uses the running statistics and stores them unchanged.
+    let mut cx = eval(&state);
+    let ye = bn.forward(&x, &mut cx);
     let xv = f64s(&x);
     let want: Vec<f64> = xv
         .iter()
@@ -582,41 +656,55 @@ fn batch_norm_train_eval_state_and_grads() {
         .map(|(i, v)| (v - m0[i % 3]) / (v0[i % 3] + 1e-5).sqrt() * s[i % 3] + b[i % 3])
         .collect();
     assert_close(&ye, &want, 1e-12);
-    assert_eq!(f64s(&se.mean), m0);
-    // grad over the params only: the state is a separate argument, never differentiated.
+    let (se_mean, se_var) = bn.running_stats(cx.state());
+    assert_eq!(f64s(&se_mean), m0);
+    assert_eq!(f64s(&se_var), v0);
+    // grad over the params only: the state lives in the context, never differentiated.
     let g: nn::BatchNorm =
-        grad(|p: &nn::BatchNorm| p.forward(&x, &state, true).0.square().sum())(&bn);
+        grad(|p: &nn::BatchNorm| p.forward(&x, &mut train(&state)).square().sum())(&bn);
     assert_eq!(g.scale.shape(), &[3]);
     assert_eq!(tree::tree_leaves(&bn).len(), 2);
     check_grads(
-        |(p, x): &(nn::BatchNorm, Tensor)| p.forward(x, &state, true).0,
+        |(p, x): &(nn::BatchNorm, Tensor)| p.forward(x, &mut train(&state)),
         &(bn.clone(), x.clone()),
         1,
     );
     check_grads(
-        |(p, x): &(nn::BatchNorm, Tensor)| p.forward(x, &state, false).0,
+        |(p, x): &(nn::BatchNorm, Tensor)| p.forward(x, &mut eval(&state)),
         &(bn.clone(), x.clone()),
         1,
     );
-    // jit: the step returns the new state as an output; vmap maps over an outer axis.
-    let j = jit(|(p, s, x): &(nn::BatchNorm, nn::BatchNormState, Tensor)| p.forward(x, s, true));
+    // jit: the step takes the state in and returns the new state as an output; vmap maps
+    // over an outer axis.
+    let j = jit(|(p, s, x): &(nn::BatchNorm, nn::State, Tensor)| {
+        let mut cx = Ctx::train(&key).with_state(s.clone());
+        let y = p.forward(x, &mut cx);
+        (y, cx.into_state())
+    });
     let (yj, sj) = j(&(bn.clone(), state.clone(), x.clone()));
     assert_same(&yj, &y, 1e-14);
-    assert_same(&sj.var, &new_state.var, 1e-14);
-    let yv = vmap(|x: &Tensor| bn.forward(x, &state, true).0)(&x);
+    assert_same(&bn.running_stats(&sj).1, &new_var, 1e-14);
+    let yv = vmap(|x: &Tensor| bn.forward(x, &mut train(&state)))(&x);
     for i in 0..2 {
         assert_same(
             &yv.index_axis(0, i),
-            &bn.forward(&x.index_axis(0, i), &state, true).0,
+            &bn.forward(&x.index_axis(0, i), &mut train(&state)),
             1e-13,
         );
     }
-    // Defaults and init_state.
+    // Defaults and the initial state (zeros and ones, in the parameters' dtype).
     let d = nn::BatchNorm::new(2);
     assert_eq!((d.momentum.0, d.epsilon.0), (0.99, 1e-5));
-    let st = d.init_state();
+    let st = nn::init_state(&d, &Tensor::zeros(&[5, 2], DType::F32));
+    assert_eq!(st.len(), 1);
+    let (mean, var) = d.running_stats(&st);
     assert_eq!(
-        (st.mean.to_vec::<f32>(), st.var.to_vec::<f32>()),
+        (mean.to_vec::<f32>(), var.to_vec::<f32>()),
+        (vec![0.0; 2], vec![1.0; 2])
+    );
+    let (mean, var) = d.running_stats(&nn::State::new());
+    assert_eq!(
+        (mean.to_vec::<f32>(), var.to_vec::<f32>()),
         (vec![0.0; 2], vec![1.0; 2])
     );
 }
@@ -626,7 +714,7 @@ fn layer_norm_forward_grads_and_transforms() {
     let ln = randomize(&nn::LayerNorm::new(5), 1);
     assert_eq!(nn::LayerNorm::new(5).epsilon.0, 1e-6);
     let x = rand(2, &[3, 2, 5]);
-    let y = ln.forward(&x);
+    let y = ln.forward(&x, &mut Ctx::eval());
     let (norm, _, _) = norm_rows_ref(&f64s(&x), 6, 5, false, 1e-6);
     let (s, b) = (f64s(&ln.scale), f64s(&ln.bias));
     let want: Vec<f64> = norm
@@ -636,17 +724,24 @@ fn layer_norm_forward_grads_and_transforms() {
         .collect();
     assert_close(&y, &want, 1e-12);
     check_grads(
-        |(l, x): &(nn::LayerNorm, Tensor)| l.forward(x),
+        |(l, x): &(nn::LayerNorm, Tensor)| l.forward(x, &mut Ctx::eval()),
         &(ln.clone(), x.clone()),
         2,
     );
-    assert_same(&vmap(|x: &Tensor| ln.forward(x))(&x), &y, 1e-14);
     assert_same(
-        &jit(|(l, x): &(nn::LayerNorm, Tensor)| l.forward(x))(&(ln.clone(), x.clone())),
+        &vmap(|x: &Tensor| ln.forward(x, &mut Ctx::eval()))(&x),
         &y,
         1e-14,
     );
-    let r = std::panic::catch_unwind(|| ln.forward(&rand(0, &[2, 4])));
+    assert_same(
+        &jit(|(l, x): &(nn::LayerNorm, Tensor)| l.forward(x, &mut Ctx::eval()))(&(
+            ln.clone(),
+            x.clone(),
+        )),
+        &y,
+        1e-14,
+    );
+    let r = std::panic::catch_unwind(|| ln.forward(&rand(0, &[2, 4]), &mut Ctx::eval()));
     assert!(r.is_err());
 }
 
@@ -655,10 +750,15 @@ fn f32_layers_keep_f32() {
     let x = Tensor::ones(&[2, 6, 6, 3], DType::F32);
     let c = nn::Conv2d::new(&random::key(0), 3, 4, [3, 3]);
     let bn = nn::BatchNorm::new(4);
-    let (y, st) = bn.forward(&c.forward(&x), &bn.init_state(), true);
-    assert_eq!((y.dtype(), st.mean.dtype()), (DType::F32, DType::F32));
-    let y = nn::LayerNorm::new(4).forward(&y);
+    let mut cx = Ctx::train(&random::key(1));
+    let y = bn.forward(&c.forward(&x, &mut cx), &mut cx);
+    let (mean, _) = bn.running_stats(cx.state());
+    assert_eq!((y.dtype(), mean.dtype()), (DType::F32, DType::F32));
+    let y = nn::LayerNorm::new(4).forward(&y, &mut Ctx::eval());
     assert_eq!(y.dtype(), DType::F32);
     let c64: nn::Conv2d = ferrax::optim::tree_utils::tree_cast(&c, DType::F64);
-    assert_eq!(c64.forward(&x.cast(DType::F64)).dtype(), DType::F64);
+    assert_eq!(
+        c64.forward(&x.cast(DType::F64), &mut Ctx::eval()).dtype(),
+        DType::F64
+    );
 }

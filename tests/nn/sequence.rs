@@ -137,11 +137,11 @@ fn recurrent_cells_and_layers_shapes_and_init() {
         }
     }
     assert_eq!(
-        lstm.forward(&Tensor::ones(&[2, 7, 3], DType::F32)).shape(),
+        lstm.forward(&Tensor::ones(&[2, 7, 3], DType::F32), &mut Ctx::eval()).shape(),
         &[2, 7, 5]
     );
     assert_eq!(
-        lstm.forward(&Tensor::ones(&[7, 3], DType::F32)).shape(),
+        lstm.forward(&Tensor::ones(&[7, 3], DType::F32), &mut Ctx::eval()).shape(),
         &[7, 5]
     );
     let ((c, h), ys) = lstm.forward_with_carry(
@@ -158,17 +158,17 @@ fn recurrent_cells_and_layers_shapes_and_init() {
         (&[3usize, 12][..], &[4usize][..])
     );
     assert_eq!(
-        gru.forward(&Tensor::ones(&[1, 2, 6, 3], DType::F32))
+        gru.forward(&Tensor::ones(&[1, 2, 6, 3], DType::F32), &mut Ctx::eval())
             .shape(),
         &[1, 2, 6, 4]
     );
     let rnn = nn::Rnn::new(&key, 3, 4);
     assert_eq!(
-        rnn.forward(&Tensor::ones(&[6, 3], DType::F32)).shape(),
+        rnn.forward(&Tensor::ones(&[6, 3], DType::F32), &mut Ctx::eval()).shape(),
         &[6, 4]
     );
     // A sequence is one scan equation, not T unrolled steps.
-    let text = make_jaxpr(|x: &Tensor| lstm.forward(x))(&Tensor::ones(&[2, 50, 3], DType::F32))
+    let text = make_jaxpr(|x: &Tensor| lstm.forward(x, &mut Ctx::eval()))(&Tensor::ones(&[2, 50, 3], DType::F32))
         .to_string();
     assert_eq!(text.matches("scan[").count(), 1, "{text}");
 }
@@ -179,13 +179,13 @@ fn recurrent_layers_match_loop_references() {
     let per = steps(&xs);
     let lstm: nn::Lstm = randomize(&nn::Lstm::new(&random::key(0), 3, 4), 2, 0.5);
     let want = flat(per.iter().map(|s| lstm_ref(&lstm.cell, s)).collect());
-    assert_close(&lstm.forward(&xs), &want, 1e-13);
+    assert_close(&lstm.forward(&xs, &mut Ctx::eval()), &want, 1e-13);
     let gru: nn::Gru = randomize(&nn::Gru::new(&random::key(0), 3, 4), 3, 0.5);
     let want = flat(per.iter().map(|s| gru_ref(&gru.cell, s)).collect());
-    assert_close(&gru.forward(&xs), &want, 1e-13);
+    assert_close(&gru.forward(&xs, &mut Ctx::eval()), &want, 1e-13);
     let rnn: nn::Rnn = randomize(&nn::Rnn::new(&random::key(0), 3, 4), 4, 0.5);
     let want = flat(per.iter().map(|s| rnn_ref(&rnn.cell, s)).collect());
-    assert_close(&rnn.forward(&xs), &want, 1e-13);
+    assert_close(&rnn.forward(&xs, &mut Ctx::eval()), &want, 1e-13);
     // Time-major equals batch-major transposed; the final carry is the last output.
     let tm = nn::scan_cell_time_major(
         &lstm.cell,
@@ -193,7 +193,7 @@ fn recurrent_layers_match_loop_references() {
         &xs.transpose(&[1, 0, 2]),
     )
     .1;
-    assert_same(&tm.transpose(&[1, 0, 2]), &lstm.forward(&xs), 1e-15);
+    assert_same(&tm.transpose(&[1, 0, 2]), &lstm.forward(&xs, &mut Ctx::eval()), 1e-15);
     let ((_, h), ys) = lstm.forward_with_carry(&lstm.cell.initial_carry(&[2]), &xs);
     assert_same(&h, &ys.index_axis(1, -1), 0.0);
 }
@@ -203,19 +203,19 @@ fn recurrent_grads_vmap_and_jit() {
     let xs = rand(5, &[2, 4, 3]);
     let lstm: nn::Lstm = randomize(&nn::Lstm::new(&random::key(0), 3, 3), 6, 0.5);
     check_grads(
-        |(l, x): &(nn::Lstm, Tensor)| l.forward(x),
+        |(l, x): &(nn::Lstm, Tensor)| l.forward(x, &mut Ctx::eval()),
         &(lstm.clone(), xs.clone()),
         1,
     );
     let gru: nn::Gru = randomize(&nn::Gru::new(&random::key(1), 3, 3), 7, 0.5);
     check_grads(
-        |(l, x): &(nn::Gru, Tensor)| l.forward(x),
+        |(l, x): &(nn::Gru, Tensor)| l.forward(x, &mut Ctx::eval()),
         &(gru.clone(), xs.clone()),
         1,
     );
     let rnn: nn::Rnn = randomize(&nn::Rnn::new(&random::key(2), 3, 3), 8, 0.5);
     check_grads(
-        |(l, x): &(nn::Rnn, Tensor)| l.forward(x),
+        |(l, x): &(nn::Rnn, Tensor)| l.forward(x, &mut Ctx::eval()),
         &(rnn.clone(), xs.clone()),
         1,
     );
@@ -228,21 +228,21 @@ fn recurrent_grads_vmap_and_jit() {
     for (name, eager, mapped, jitted) in [
         (
             "lstm",
-            lstm.forward(&xs),
-            vmap(|x: &Tensor| lstm.forward(x))(&xs),
-            jit(|(l, x): &(nn::Lstm, Tensor)| l.forward(x))(&(lstm.clone(), xs.clone())),
+            lstm.forward(&xs, &mut Ctx::eval()),
+            vmap(|x: &Tensor| lstm.forward(x, &mut Ctx::eval()))(&xs),
+            jit(|(l, x): &(nn::Lstm, Tensor)| l.forward(x, &mut Ctx::eval()))(&(lstm.clone(), xs.clone())),
         ),
         (
             "gru",
-            gru.forward(&xs),
-            vmap(|x: &Tensor| gru.forward(x))(&xs),
-            jit(|(l, x): &(nn::Gru, Tensor)| l.forward(x))(&(gru.clone(), xs.clone())),
+            gru.forward(&xs, &mut Ctx::eval()),
+            vmap(|x: &Tensor| gru.forward(x, &mut Ctx::eval()))(&xs),
+            jit(|(l, x): &(nn::Gru, Tensor)| l.forward(x, &mut Ctx::eval()))(&(gru.clone(), xs.clone())),
         ),
         (
             "rnn",
-            rnn.forward(&xs),
-            vmap(|x: &Tensor| rnn.forward(x))(&xs),
-            jit(|(l, x): &(nn::Rnn, Tensor)| l.forward(x))(&(rnn.clone(), xs.clone())),
+            rnn.forward(&xs, &mut Ctx::eval()),
+            vmap(|x: &Tensor| rnn.forward(x, &mut Ctx::eval()))(&xs),
+            jit(|(l, x): &(nn::Rnn, Tensor)| l.forward(x, &mut Ctx::eval()))(&(rnn.clone(), xs.clone())),
         ),
     ] {
         assert_same(&mapped, &eager, 1e-14);
@@ -392,11 +392,11 @@ fn attention_and_transformer_grads_vmap_jit() {
     let h = &x
         + block
             .attn
-            .self_attention(&block.ln1.forward(&x), Some(&causal));
+            .self_attention(&block.ln1.forward(&x, &mut Ctx::eval()), Some(&causal));
     let want = &h
         + block
             .mlp_out
-            .forward(&nn::gelu(&block.mlp_in.forward(&block.ln2.forward(&h))));
+            .forward(&nn::gelu(&block.mlp_in.forward(&block.ln2.forward(&h, &mut Ctx::eval()), &mut Ctx::eval())), &mut Ctx::eval());
     assert_same(&y, &want, 1e-14);
     check_grads(
         |(b, x): &(nn::TransformerBlock, Tensor)| b.forward(x, Some(&causal)),
@@ -459,18 +459,18 @@ fn sequential_threads_mode_keys_and_state() {
     else {
         panic!("layer order")
     };
-    let (h, bn_state) = bn.forward(&c.forward(&x), state[1].as_ref().unwrap(), true);
-    let h = nn::Flatten::new().forward(&p.forward(&nn::relu(&h)));
+    let (h, bn_state) = bn.forward(&c.forward(&x, &mut Ctx::eval()), state[1].as_ref().unwrap(), true);
+    let h = nn::Flatten::new().forward(&p.forward(&nn::relu(&h), &mut Ctx::eval()), &mut Ctx::eval());
     let h = d.forward(&h, true, Some(&random::fold_in(&key, 5)));
-    let want = nn::log_softmax(&l2.forward(&ln.forward(&l1.forward(&h)).tanh()), -1);
+    let want = nn::log_softmax(&l2.forward(&ln.forward(&l1.forward(&h, &mut Ctx::eval()), &mut Ctx::eval()).tanh(), &mut Ctx::eval()), -1);
     assert_same(&y, &want, 1e-14);
     assert_same(&new_state[1].as_ref().unwrap().mean, &bn_state.mean, 0.0);
     assert!(new_state[0].is_none());
     // Eval: no dropout, running statistics, state returned unchanged.
     let ye = net.predict(&x, &new_state);
-    let (he, _) = bn.forward(&c.forward(&x), new_state[1].as_ref().unwrap(), false);
-    let he = nn::Flatten::new().forward(&p.forward(&nn::relu(&he)));
-    let want = nn::log_softmax(&l2.forward(&ln.forward(&l1.forward(&he)).tanh()), -1);
+    let (he, _) = bn.forward(&c.forward(&x, &mut Ctx::eval()), new_state[1].as_ref().unwrap(), false);
+    let he = nn::Flatten::new().forward(&p.forward(&nn::relu(&he), &mut Ctx::eval()), &mut Ctx::eval());
+    let want = nn::log_softmax(&l2.forward(&ln.forward(&l1.forward(&he, &mut Ctx::eval()), &mut Ctx::eval()).tanh(), &mut Ctx::eval()), -1);
     assert_same(&ye, &want, 1e-14);
     // A jitted training step: grad over params only, state as an output (aux).
     let loss = |(net, x): &(Sequential, Tensor)| {
@@ -540,8 +540,8 @@ fn jitted_training_step_of_a_sequence_model_matches_eager_grads() {
     let targets = random::randint(&random::key(2), &[3, 6], 0, 10);
     let mask = nn::causal_mask(6);
     let loss = |m: &SeqModel| {
-        let h = m.lstm.forward(&m.embed.forward(&ids));
-        let logits = m.head.forward(&m.block.forward(&h, Some(&mask)));
+        let h = m.lstm.forward(&m.embed.forward(&ids, &mut Ctx::eval()), &mut Ctx::eval());
+        let logits = m.head.forward(&m.block.forward(&h, Some(&mask)), &mut Ctx::eval());
         let logp = nn::log_softmax(&logits, -1);
         -(logp * ferrax::numpy::one_hot(&targets, 10)).sum() / 18.0
     };
