@@ -12,7 +12,7 @@
 //! ```
 
 use ferrax::data::Batches;
-use ferrax::optim::{self, OptState};
+use ferrax::optim::{self, GradientTransformation};
 use ferrax::prelude::*;
 use ferrax::train::Trainer;
 use ferrax::{losses, nn, random};
@@ -50,11 +50,13 @@ fn fit<P: PyTree + Clone>(
 ) -> P {
     let opt = optim::sgd(lr, 0.9, false);
     let state = opt.init(&params);
-    let step = jit(|(p, s, (x, y)): &(P, OptState, (Tensor, Tensor))| {
-        let (loss, g) = value_and_grad(|p: &P| mse(&predict(p, x), y))(p);
-        let (u, s) = opt.update(&g, s, p);
-        (optim::apply_updates(p, &u), s, loss)
-    });
+    let step = jit(
+        |(p, s, (x, y)): &(P, optim::SgdState<P>, (Tensor, Tensor))| {
+            let (loss, g) = value_and_grad(|p: &P| mse(&predict(p, x), y))(p);
+            let (u, s) = opt.update(&g, s, p);
+            (optim::apply_updates(p, &u), s, loss)
+        },
+    );
     let batches = Batches::new(data, 32).shuffle(key);
     let ((params, _), h) = Trainer::new(epochs).fit(
         (params, state),

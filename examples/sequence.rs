@@ -14,7 +14,7 @@
 //! ```
 
 use ferrax::data::Batches;
-use ferrax::optim::{self, OptState};
+use ferrax::optim::{self, GradientTransformation};
 use ferrax::prelude::*;
 use ferrax::train::Trainer;
 use ferrax::{losses, nn, random};
@@ -122,13 +122,15 @@ fn train<P: PyTree + Clone>(
     let (data, test) = (&sets.train, &sets.test);
     let opt = optim::adam(lr);
     let state = opt.init(&params);
-    let step = jit(|(p, s, (x, y)): &(P, OptState, (Tensor, Tensor))| {
-        let loss_fn =
-            |p: &P| losses::softmax_cross_entropy_with_integer_labels(&forward(p, x), y).mean();
-        let (loss, g) = value_and_grad(loss_fn)(p);
-        let (u, s) = opt.update(&g, s, p);
-        (optim::apply_updates(p, &u), s, loss)
-    });
+    let step = jit(
+        |(p, s, (x, y)): &(P, optim::AdamState<P>, (Tensor, Tensor))| {
+            let loss_fn =
+                |p: &P| losses::softmax_cross_entropy_with_integer_labels(&forward(p, x), y).mean();
+            let (loss, g) = value_and_grad(loss_fn)(p);
+            let (u, s) = opt.update(&g, s, p);
+            (optim::apply_updates(p, &u), s, loss)
+        },
+    );
     let accuracy = jit(|(p, x, y): &(P, Tensor, Tensor)| losses::accuracy(&forward(p, x), y));
     let test_acc = |p: &P| accuracy(&(p.clone(), test.0.clone(), test.1.clone())).item::<f64>();
     let batches = Batches::new(data, BATCH).drop_last(true).shuffle(key);
