@@ -174,7 +174,8 @@ fn map_leaves<P: PyTree>(
     P::unflatten(&def, u)
 }
 
-/// Implements a stateless transformation from `update_leaves(&self, g, p) -> Vec<Tensor>`.
+/// Implements a stateless transformation (state [`EmptyState`](super::EmptyState)) from an
+/// expression of `self`, the update leaves and the param leaves.
 macro_rules! stateless_impl {
     ($t:ty, $op:expr, |$s:ident, $g:ident, $p:ident| $body:expr) => {
         impl GradientTransformation for $t {
