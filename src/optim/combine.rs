@@ -93,12 +93,14 @@ impl<T: GradientTransformation> GradientTransformation for Option<T> {
                 (updates.clone(), None)
             }
             (Some(_), None) => panic!(
-                "optim: an optional transformation is set, but its state is None (the state was \
-                 made by an optimizer without this part)"
+                "optim: the optional {} is set, but its state is None (the state was made by an \
+                 optimizer without this part)",
+                std::any::type_name::<T>()
             ),
             (None, Some(_)) => panic!(
-                "optim: an optional transformation is None, but its state is Some (the state was \
-                 made by an optimizer with this part)"
+                "optim: the optional {} is None, but its state is Some (the state was made by an \
+                 optimizer with this part)",
+                std::any::type_name::<T>()
             ),
         }
     }

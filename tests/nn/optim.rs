@@ -696,6 +696,14 @@ fn a_masked_state_for_other_params_panics() {
 }
 
 #[test]
+#[should_panic(expected = "Trace is set, but its state is None")]
+fn an_sgd_state_without_momentum_given_to_sgd_with_momentum_panics() {
+    let p = Tensor::scalar(1.0f32);
+    let s = optim::sgd(0.1, None, false).init(&p);
+    let _ = optim::sgd(0.1, 0.9, false).update(&p, &s, &p);
+}
+
+#[test]
 #[should_panic(expected = "optim::identity: the updates are PyTreeDef([*])")]
 fn mismatched_grads_panic() {
     let p = (Tensor::scalar(1.0f32), Tensor::scalar(1.0f32));
