@@ -15,7 +15,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ferrax::data::{self, Batches, DigitsLayout};
-use ferrax::optim::{self, OptState};
+use ferrax::optim::{self, GradientTransformation};
 use ferrax::prelude::*;
 use ferrax::nn::{Ctx, Module};
 use ferrax::{losses, nn, random};
@@ -82,12 +82,10 @@ impl Module for Mlp {
     }
 }
 
-type Step = (Mlp, OptState, (Tensor, Tensor));
+type Step = (Mlp, optim::AdamState<Mlp>, (Tensor, Tensor));
 
 /// One Adam step on softmax cross-entropy with integer labels: `(params, state, loss)`.
-fn adam_step(
-    opt: &optim::GradientTransformation,
-) -> impl Fn(&Step) -> (Mlp, OptState, Tensor) + '_ {
+fn adam_step(opt: &optim::Adam) -> impl Fn(&Step) -> (Mlp, optim::AdamState<Mlp>, Tensor) + '_ {
     jit(move |(p, s, (x, y)): &Step| {
         let loss =
             |p: &Mlp| losses::softmax_cross_entropy_with_integer_labels(&p.forward(x, &mut Ctx::eval()), y).mean();
@@ -220,7 +218,7 @@ fn bench_digits_epoch(c: &mut Criterion) {
     let params = Mlp::new(&random::key(0), &[64, 128, 10], true);
     let state = opt.init(&params);
     let batches = Batches::new(&(d.train_images, d.train_labels), 32).shuffle(&random::key(1));
-    let epoch = |e: usize, p: Mlp, s: OptState| {
+    let epoch = |e: usize, p: Mlp, s: optim::AdamState<Mlp>| {
         let (mut p, mut s) = (p, s);
         for b in batches.epoch(e) {
             let (p2, s2, _) = step(&(p, s, b));

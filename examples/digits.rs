@@ -178,7 +178,7 @@ fn run_mlp(
     let opt = optim::adam(1e-3);
     let params = mlp(key);
     let state = opt.init(&params);
-    type Step = (Mlp, optim::StateOf<optim::Adam, Mlp>, (Tensor, Tensor));
+    type Step = (Mlp, optim::AdamState<Mlp>, (Tensor, Tensor));
     let step = jit(|(p, s, (x, y)): &Step| {
         let loss = |p: &Mlp| mean_ce(&p.forward(x, &mut Ctx::eval()), y);
         let (loss, g) = value_and_grad(loss)(p);
@@ -218,7 +218,7 @@ fn run_cnn(
     // jitted step sees the same state structure on every call.
     let stats = nn::init_state(&params, &d.test_images.slice_axis(0, 0, 1));
     let state = opt.init(&params);
-    type Carry = (Cnn, nn::State, optim::StateOf<optim::Adam, Cnn>, Tensor);
+    type Carry = (Cnn, nn::State, optim::AdamState<Cnn>, Tensor);
     let step = jit(|((p, st, s, k), (x, y)): &(Carry, (Tensor, Tensor))| {
         let [k_next, k_step] = random::split_n(k);
         let loss_fn = |p: &Cnn| {

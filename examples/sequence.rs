@@ -131,7 +131,7 @@ fn train<P: Module + PyTree + Clone>(
     let (data, test) = (&sets.train, &sets.test);
     let opt = optim::adam(lr);
     let state = opt.init(&params);
-    let step = jit(|(p, s, (x, y)): &(P, optim::StateOf<optim::Adam, P>, (Tensor, Tensor))| {
+    let step = jit(|(p, s, (x, y)): &(P, optim::AdamState<P>, (Tensor, Tensor))| {
         let loss_fn =
             |p: &P| losses::softmax_cross_entropy_with_integer_labels(&logits(p, x), y).mean();
         let (loss, g) = value_and_grad(loss_fn)(p);

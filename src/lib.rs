@@ -68,6 +68,10 @@ pub use tree::PyTree;
 /// The names most programs need: `use ferrax::prelude::*;`.
 pub mod prelude {
     pub use crate::core::{make_jaxpr, ClosedJaxpr, Jaxpr};
+    /// The two traits a training program calls through: a layer's `forward` and an
+    /// optimizer's `init`/`update`.
+    pub use crate::nn::Module;
+    pub use crate::optim::GradientTransformation;
     pub use crate::tensor::{DType, Scalar, Tensor};
     pub use crate::transforms::{
         checkpoint, custom_jvp, custom_vjp, grad, grad_with_aux, hessian, jacfwd, jacrev, jit, jvp,

@@ -1,12 +1,13 @@
-//! The building blocks: gradient transformations with optax's definitions.
+//! The stateless building blocks and the step-size ones, with optax's definitions; and
+//! [`Mask`].
 
 use super::{
-    leaves_global_norm, safe_increment, zero_count, GradientTransformation, LearningRate, OptState,
-    Schedule,
+    flatten_updates, leaves_global_norm, safe_increment, zero_count, GradientTransformation,
+    LearningRate, Schedule,
 };
 use crate::numpy as jnp;
 use crate::tensor::Tensor;
-use crate::tree::KeyPath;
+use crate::tree::{KeyPath, PyTree, TreeDef};
 use std::sync::Arc;
 
 /// Which parameter leaves a masked transformation applies to: a predicate on each leaf's key
@@ -78,6 +79,18 @@ impl Mask {
         }
     }
 
+    /// The mask's value on each leaf of `params`, in leaf order.
+    #[track_caller]
+    pub(crate) fn evaluate<P: PyTree>(&self, params: &P) -> Vec<bool> {
+        let leaves = params.flatten_with_path();
+        self.check_len(leaves.len());
+        leaves
+            .iter()
+            .enumerate()
+            .map(|(i, (k, p))| self.select(i, k, p))
+            .collect()
+    }
+
     /// For an explicit mask: its length must equal the number of leaves.
     #[track_caller]
     pub(crate) fn check_len(&self, n: usize) {
@@ -91,32 +104,157 @@ impl Mask {
     }
 }
 
-/// A stateless leafwise map.
-fn stateless(
-    kind: &'static str,
+/// Panics unless a state's mask covers as many leaves as the parameters have.
+#[track_caller]
+pub(crate) fn check_mask_len(op: &str, mask: &[bool], def: &TreeDef, n: usize) {
+    assert!(
+        mask.len() == n,
+        "optim::{op}: the state was made for params with {} leaves (mask {mask:?}), but update \
+         got params {def} with {n} leaves (pass the state this optimizer's init returned for \
+         these params)",
+        mask.len()
+    );
+}
+
+/// The function of a [`Stateless`] transformation: `(updates, params) -> updates` on leaves.
+type LeafFn = dyn Fn(&[Tensor], &[Tensor]) -> Vec<Tensor> + Send + Sync;
+
+/// A transformation without state, from a function on leaves; made by [`stateless`].
+///
+/// ```
+/// use ferrax::optim::{self, Stateless};
+/// let neg: Stateless = optim::stateless(|g, _| g.iter().map(|g| -g).collect());
+/// # let _ = neg;
+/// ```
+#[derive(Clone)]
+pub struct Stateless(Arc<LeafFn>);
+
+impl std::fmt::Debug for Stateless {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Stateless(<fn>)")
+    }
+}
+
+/// A stateless transformation from `f(updates, params) -> updates` on flattened leaves (in leaf
+/// order; it must return one tensor per update leaf, of the same shape). Its state is
+/// [`EmptyState`](super::EmptyState).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::optim::{self, GradientTransformation};
+/// // The sign of the gradient.
+/// let sign = optim::stateless(|g, _params| g.iter().map(|g| g.sign()).collect());
+/// let opt = optim::chain((sign, optim::scale(-0.5)));
+/// let p = Tensor::from_vec(vec![3.0f32, -1.0], &[2]);
+/// let (u, _) = opt.update(&p, &opt.init(&p), &p);
+/// assert_eq!(u.to_vec::<f32>(), vec![-0.5, 0.5]);
+/// ```
+pub fn stateless(
     f: impl Fn(&[Tensor], &[Tensor]) -> Vec<Tensor> + Send + Sync + 'static,
-) -> GradientTransformation {
-    GradientTransformation::new(
-        move |_, _| OptState::new(kind),
-        move |g, s, p| {
-            s.expect_kind(kind);
-            (f(g, p), s.clone())
-        },
-    )
+) -> Stateless {
+    Stateless(Arc::new(f))
+}
+
+/// Runs a leafwise map `f(updates, params)` for `op`, checking the structures.
+#[track_caller]
+fn map_leaves<P: PyTree>(
+    op: &str,
+    updates: &P,
+    params: &P,
+    f: impl FnOnce(&[Tensor], &[Tensor]) -> Vec<Tensor>,
+) -> P {
+    let (g, def) = flatten_updates(op, updates, params);
+    let u = f(&g, &params.leaves());
+    assert!(
+        u.len() == g.len(),
+        "optim::{op}: returned {} updates for {} leaves",
+        u.len(),
+        g.len()
+    );
+    P::unflatten(&def, u)
+}
+
+/// Implements a stateless transformation (state [`EmptyState`](super::EmptyState)) from an
+/// expression of `self`, the update leaves and the param leaves.
+macro_rules! stateless_impl {
+    ($t:ty, $op:expr, |$s:ident, $g:ident, $p:ident| $body:expr) => {
+        impl GradientTransformation for $t {
+            type State<P: PyTree + Clone> = super::EmptyState;
+            fn init<P: PyTree + Clone>(&self, _params: &P) -> super::EmptyState {
+                super::EmptyState
+            }
+            #[track_caller]
+            fn update<P: PyTree + Clone>(
+                &self,
+                updates: &P,
+                _state: &super::EmptyState,
+                params: &P,
+            ) -> (P, super::EmptyState) {
+                let $s = self;
+                let u = map_leaves($op, updates, params, |$g, $p| $body);
+                (u, super::EmptyState)
+            }
+        }
+    };
+}
+
+stateless_impl!(Stateless, "stateless", |s, g, p| (s.0)(g, p));
+
+/// Multiplies the updates by a constant; made by [`scale`].
+///
+/// ```
+/// let s: ferrax::optim::Scale = ferrax::optim::scale(2.0);
+/// assert_eq!(s.step_size, 2.0);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Scale {
+    /// The factor.
+    pub step_size: f64,
 }
 
 /// Multiplies the updates by a constant (optax's `scale`); the factor takes each leaf's dtype.
 ///
 /// ```
 /// use ferrax::prelude::*;
+/// use ferrax::optim::GradientTransformation;
 /// let t = ferrax::optim::scale(-0.5);
 /// let g = Tensor::from_vec(vec![2.0f32, 4.0], &[2]);
 /// assert_eq!(t.update(&g, &t.init(&g), &g).0.to_vec::<f32>(), vec![-1.0, -2.0]);
 /// ```
-pub fn scale(step_size: f64) -> GradientTransformation {
-    stateless("scale", move |g, _| {
-        g.iter().map(|g| g * step_size).collect()
-    })
+pub fn scale(step_size: f64) -> Scale {
+    Scale { step_size }
+}
+
+fn scale_leaves(g: &[Tensor], step_size: f64) -> Vec<Tensor> {
+    g.iter().map(|g| g * step_size).collect()
+}
+
+stateless_impl!(Scale, "scale", |s, g, _p| scale_leaves(g, s.step_size));
+
+/// The state of [`scale_by_schedule`] (optax's `ScaleByScheduleState`).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::optim::{self, GradientTransformation};
+/// let t = optim::scale_by_schedule(optim::constant_schedule(0.1));
+/// assert_eq!(t.init(&Tensor::scalar(0.0f32)).count.item::<i32>(), 0);
+/// ```
+#[derive(crate::PyTree, Clone, Debug)]
+pub struct ScaleByScheduleState {
+    /// The number of updates so far (an `i32` scalar).
+    pub count: Tensor,
+}
+
+/// Multiplies the updates by a schedule of the step count; made by [`scale_by_schedule`].
+///
+/// ```
+/// use ferrax::optim::{self, ScaleBySchedule};
+/// let t: ScaleBySchedule = optim::scale_by_schedule(optim::constant_schedule(0.1));
+/// # let _ = t;
+/// ```
+#[derive(Clone, Debug)]
+pub struct ScaleBySchedule {
+    schedule: Schedule,
 }
 
 /// Multiplies the updates by `schedule(count)` and counts steps (optax's `scale_by_schedule`;
@@ -124,7 +262,7 @@ pub fn scale(step_size: f64) -> GradientTransformation {
 ///
 /// ```
 /// use ferrax::prelude::*;
-/// use ferrax::optim;
+/// use ferrax::optim::{self, GradientTransformation};
 /// let t = optim::scale_by_schedule(optim::exponential_decay(1.0, 1, 0.5, 0, false, None));
 /// let g = Tensor::scalar(1.0f32);
 /// let s = t.init(&g);
@@ -132,20 +270,52 @@ pub fn scale(step_size: f64) -> GradientTransformation {
 /// let (u1, _) = t.update(&g, &s, &g);
 /// assert_eq!((u0.item::<f32>(), u1.item::<f32>()), (1.0, 0.5));
 /// ```
-pub fn scale_by_schedule(schedule: Schedule) -> GradientTransformation {
-    GradientTransformation::new(
-        |_, _| OptState::new("scale_by_schedule").with_count(zero_count()),
-        move |g, s, _| {
-            s.expect_kind("scale_by_schedule");
-            let count = s.expect_count("scale_by_schedule");
-            let step = schedule.call(count);
-            let u = g.iter().map(|g| g * step.cast(g.dtype())).collect();
-            (
-                u,
-                OptState::new("scale_by_schedule").with_count(safe_increment(count)),
-            )
-        },
-    )
+pub fn scale_by_schedule(schedule: Schedule) -> ScaleBySchedule {
+    ScaleBySchedule { schedule }
+}
+
+/// `g * step`, `step` cast to each leaf's dtype.
+fn scale_by_tensor(g: &[Tensor], step: &Tensor) -> Vec<Tensor> {
+    g.iter().map(|g| g * step.cast(g.dtype())).collect()
+}
+
+impl GradientTransformation for ScaleBySchedule {
+    type State<P: PyTree + Clone> = ScaleByScheduleState;
+    fn init<P: PyTree + Clone>(&self, _params: &P) -> ScaleByScheduleState {
+        ScaleByScheduleState {
+            count: zero_count(),
+        }
+    }
+    #[track_caller]
+    fn update<P: PyTree + Clone>(
+        &self,
+        updates: &P,
+        state: &ScaleByScheduleState,
+        params: &P,
+    ) -> (P, ScaleByScheduleState) {
+        let step = self.schedule.call(&state.count);
+        let u = map_leaves("scale_by_schedule", updates, params, |g, _| {
+            scale_by_tensor(g, &step)
+        });
+        let count = safe_increment(&state.count);
+        (u, ScaleByScheduleState { count })
+    }
+}
+
+/// Scales by `-learning_rate`; made by [`scale_by_learning_rate`]. Its state is `None` for a
+/// constant rate and a step count for a schedule.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::optim::{self, GradientTransformation};
+/// let constant = optim::scale_by_learning_rate(0.1);
+/// assert!(constant.init(&Tensor::scalar(0.0f32)).is_none());
+/// let scheduled = optim::scale_by_learning_rate(optim::constant_schedule(0.1));
+/// assert_eq!(scheduled.init(&Tensor::scalar(0.0f32)).unwrap().count.item::<i32>(), 0);
+/// ```
+#[derive(Clone, Debug)]
+pub struct ScaleByLearningRate {
+    learning_rate: LearningRate,
 }
 
 /// Scales by `-learning_rate` (a constant or a schedule): the last step of every optimizer
@@ -153,281 +323,85 @@ pub fn scale_by_schedule(schedule: Schedule) -> GradientTransformation {
 ///
 /// ```
 /// use ferrax::prelude::*;
+/// use ferrax::optim::GradientTransformation;
 /// let t = ferrax::optim::scale_by_learning_rate(0.1);
 /// let g = Tensor::scalar(2.0f32);
 /// assert_eq!(t.update(&g, &t.init(&g), &g).0.item::<f32>(), -0.2);
 /// ```
-pub fn scale_by_learning_rate(learning_rate: impl Into<LearningRate>) -> GradientTransformation {
-    match learning_rate.into() {
-        LearningRate::Constant(lr) => scale(-lr),
-        LearningRate::Schedule(s) => scale_by_schedule(Schedule::new(move |c| -s.call(c))),
+pub fn scale_by_learning_rate(learning_rate: impl Into<LearningRate>) -> ScaleByLearningRate {
+    ScaleByLearningRate {
+        learning_rate: learning_rate.into(),
     }
 }
 
-/// Zeros shaped and typed like each leaf.
-fn zeros_like(xs: &[Tensor]) -> Vec<Tensor> {
-    super::tree_utils::tree_zeros_like(&xs.to_vec())
-}
-
-/// `value` shaped and typed like each leaf.
-fn full_like(xs: &[Tensor], value: f64) -> Vec<Tensor> {
-    xs.iter()
-        .map(|x| jnp::broadcast_to(&Tensor::full(&[], value, x.dtype()), x.shape()))
-        .collect()
-}
-
-/// `(1 - decay) * g^order + decay * t`: an exponential moving average of `g^order`.
-fn update_moment(g: &[Tensor], t: &[Tensor], decay: f64, order: i32) -> Vec<Tensor> {
-    g.iter()
-        .zip(t)
-        .map(|(g, t)| {
-            let gp = if order == 1 { g.clone() } else { g.powi(order) };
-            gp * (1.0 - decay) + t * decay
-        })
-        .collect()
-}
-
-/// `t / (1 - decay^count)`, the power computed in each leaf's dtype.
-fn bias_correction(t: &[Tensor], decay: f64, count: &Tensor) -> Vec<Tensor> {
-    t.iter()
-        .map(|t| {
-            let d = t.dtype();
-            let bc = 1.0 - Tensor::full(&[], decay, d).pow(count.cast(d));
-            t / bc
-        })
-        .collect()
-}
-
-/// Adam's scaling with optax's numerics (`nesterov` gives NAdam).
-pub(crate) fn scale_by_adam_impl(
-    b1: f64,
-    b2: f64,
-    eps: f64,
-    eps_root: f64,
-    nesterov: bool,
-) -> GradientTransformation {
-    GradientTransformation::new(
-        |p, _| {
-            OptState::new("scale_by_adam")
-                .with_count(zero_count())
-                .with_slot("mu", zeros_like(p))
-                .with_slot("nu", zeros_like(p))
-        },
-        move |g, s, _| {
-            s.expect_kind("scale_by_adam");
-            let count = s.expect_count("scale_by_adam");
-            let mu = update_moment(g, s.slot("mu"), b1, 1);
-            let nu = update_moment(g, s.slot("nu"), b2, 2);
-            let count_inc = safe_increment(count);
-            let mu_hat = if nesterov {
-                let m = bias_correction(&mu, b1, &safe_increment(&count_inc));
-                let gh = bias_correction(g, b1, &count_inc);
-                m.iter()
-                    .zip(&gh)
-                    .map(|(m, g)| m * b1 + g * (1.0 - b1))
-                    .collect()
-            } else {
-                bias_correction(&mu, b1, &count_inc)
-            };
-            let nu_hat = bias_correction(&nu, b2, &count_inc);
-            let u = mu_hat
-                .iter()
-                .zip(&nu_hat)
-                .map(|(m, v)| m / ((v + eps_root).sqrt() + eps))
-                .collect();
-            let state = OptState::new("scale_by_adam")
-                .with_count(count_inc)
-                .with_slot("mu", mu)
-                .with_slot("nu", nu);
-            (u, state)
-        },
-    )
-}
-
-/// Rescales by Adam's bias-corrected moments: `m̂ / (sqrt(v̂ + eps_root) + eps)` with
-/// `m̂ = m / (1 - b1^t)`, `v̂ = v / (1 - b2^t)` (optax's `scale_by_adam`). Moments are kept in
-/// the parameters' dtype.
-///
-/// ```
-/// use ferrax::prelude::*;
-/// let t = ferrax::optim::scale_by_adam(0.9, 0.999, 1e-8, 0.0);
-/// let g = Tensor::from_vec(vec![0.5f32, -3.0], &[2]);
-/// // The first bias-corrected step is sign(g), up to f32 rounding of 1 - 0.999 (as optax).
-/// let u = t.update(&g, &t.init(&g), &g).0.to_vec::<f32>();
-/// assert!((u[0] - 1.0).abs() < 1e-4 && (u[1] + 1.0).abs() < 1e-4);
-/// ```
-pub fn scale_by_adam(b1: f64, b2: f64, eps: f64, eps_root: f64) -> GradientTransformation {
-    scale_by_adam_impl(b1, b2, eps, eps_root, false)
-}
-
-/// RMSProp's full scaling rule (optax's `scale_by_rms` with every option).
-pub(crate) fn scale_by_rms_impl(
-    decay: f64,
-    eps: f64,
-    initial_scale: f64,
-    eps_in_sqrt: bool,
-    bias_correction_: bool,
-) -> GradientTransformation {
-    GradientTransformation::new(
-        move |p, _| {
-            let s = OptState::new("scale_by_rms").with_slot("nu", full_like(p, initial_scale));
-            if bias_correction_ {
-                s.with_count(zero_count())
-            } else {
-                s
+impl GradientTransformation for ScaleByLearningRate {
+    type State<P: PyTree + Clone> = Option<ScaleByScheduleState>;
+    fn init<P: PyTree + Clone>(&self, _params: &P) -> Option<ScaleByScheduleState> {
+        match self.learning_rate {
+            LearningRate::Constant(_) => None,
+            LearningRate::Schedule(_) => Some(ScaleByScheduleState {
+                count: zero_count(),
+            }),
+        }
+    }
+    #[track_caller]
+    fn update<P: PyTree + Clone>(
+        &self,
+        updates: &P,
+        state: &Option<ScaleByScheduleState>,
+        params: &P,
+    ) -> (P, Option<ScaleByScheduleState>) {
+        const OP: &str = "scale_by_learning_rate";
+        match (&self.learning_rate, state) {
+            (LearningRate::Constant(lr), None) => (
+                map_leaves(OP, updates, params, |g, _| scale_leaves(g, -lr)),
+                None,
+            ),
+            (LearningRate::Schedule(s), Some(st)) => {
+                let step = -s.call(&st.count);
+                let u = map_leaves(OP, updates, params, |g, _| scale_by_tensor(g, &step));
+                let count = safe_increment(&st.count);
+                (u, Some(ScaleByScheduleState { count }))
             }
-        },
-        move |g, s, _| {
-            s.expect_kind("scale_by_rms");
-            let nu = update_moment(g, s.slot("nu"), decay, 2);
-            let mut state = OptState::new("scale_by_rms");
-            let nu_hat = if bias_correction_ {
-                let c = safe_increment(s.expect_count("scale_by_rms"));
-                let h = bias_correction(&nu, decay, &c);
-                state = state.with_count(c);
-                h
-            } else {
-                nu.clone()
-            };
-            let u = g
-                .iter()
-                .zip(&nu_hat)
-                .map(|(g, n)| {
-                    let scaling = if eps_in_sqrt {
-                        (n + eps).rsqrt()
-                    } else {
-                        1.0 / (n.sqrt() + eps)
-                    };
-                    scaling * g
-                })
-                .collect();
-            (u, state.with_slot("nu", nu))
-        },
-    )
+            (lr, st) => panic!(
+                "optim::{OP}: a {} learning rate got the state {st:?} (pass the state this \
+                 optimizer's init returned)",
+                match lr {
+                    LearningRate::Constant(_) => "constant",
+                    LearningRate::Schedule(_) => "scheduled",
+                }
+            ),
+        }
+    }
 }
 
-/// Divides by the root of an exponential moving average of squared gradients,
-/// `g / sqrt(ν + eps)` (optax's `scale_by_rms`; `ν` starts at `initial_scale`).
+/// The state of [`add_decayed_weights`]: the mask, if any, evaluated by `init` (static: part of
+/// the structure; `None` decays every leaf).
 ///
 /// ```
 /// use ferrax::prelude::*;
-/// let t = ferrax::optim::scale_by_rms(0.9, 0.0, 0.0);
-/// let g = Tensor::scalar(2.0f32);
-/// // ν = 0.1 * 4 after one step, so the update is 2 / sqrt(0.4).
-/// let u = t.update(&g, &t.init(&g), &g).0.item::<f32>();
-/// assert!((u - 2.0 / 0.4f32.sqrt()).abs() < 1e-5);
+/// use ferrax::optim::{self, GradientTransformation, Mask};
+/// let t = optim::add_decayed_weights(0.1, Some(Mask::from_leaves(vec![true, false])));
+/// let s = t.init(&(Tensor::scalar(1.0f32), Tensor::scalar(1.0f32)));
+/// assert_eq!(s.mask, Some(vec![true, false]));
 /// ```
-pub fn scale_by_rms(decay: f64, eps: f64, initial_scale: f64) -> GradientTransformation {
-    scale_by_rms_impl(decay, eps, initial_scale, true, false)
+#[derive(crate::PyTree, Clone, Debug)]
+pub struct AddDecayedWeightsState {
+    /// Per parameter leaf: whether it is decayed (`None`: all are).
+    #[pytree(static)]
+    pub mask: Option<Vec<bool>>,
 }
 
-/// Centered RMSProp's scaling: `g / sqrt(ν - μ² + eps)` with moving averages `μ` of `g` and
-/// `ν` of `g²` (optax's `scale_by_stddev`).
+/// Adds `weight_decay * params` to the updates; made by [`add_decayed_weights`].
 ///
 /// ```
-/// use ferrax::prelude::*;
-/// let t = ferrax::optim::scale_by_stddev(0.9, 1e-8, 0.0);
-/// let g = Tensor::scalar(1.0f32);
-/// let u = t.update(&g, &t.init(&g), &g).0.item::<f32>();
-/// assert!((u - 1.0 / (0.1f32 - 0.01).sqrt()).abs() < 1e-4);
+/// let t: ferrax::optim::AddDecayedWeights = ferrax::optim::add_decayed_weights(1e-4, None);
+/// # let _ = t;
 /// ```
-pub fn scale_by_stddev(decay: f64, eps: f64, initial_scale: f64) -> GradientTransformation {
-    GradientTransformation::new(
-        move |p, _| {
-            OptState::new("scale_by_stddev")
-                .with_slot("mu", zeros_like(p))
-                .with_slot("nu", full_like(p, initial_scale))
-        },
-        move |g, s, _| {
-            s.expect_kind("scale_by_stddev");
-            let mu = update_moment(g, s.slot("mu"), decay, 1);
-            let nu = update_moment(g, s.slot("nu"), decay, 2);
-            let u = g
-                .iter()
-                .zip(mu.iter().zip(&nu))
-                .map(|(g, (m, n))| (n - m.square() + eps).rsqrt() * g)
-                .collect();
-            let state = OptState::new("scale_by_stddev")
-                .with_slot("mu", mu)
-                .with_slot("nu", nu);
-            (u, state)
-        },
-    )
-}
-
-/// Adagrad's scaling: divides by the root of the running sum of squared gradients,
-/// `g / sqrt(Σg² + eps)` (0 where the sum is 0), the sum starting at
-/// `initial_accumulator_value` (optax's `scale_by_rss`).
-///
-/// ```
-/// use ferrax::prelude::*;
-/// let t = ferrax::optim::scale_by_rss(0.0, 0.0);
-/// let g = Tensor::from_vec(vec![3.0f32, 0.0], &[2]);
-/// assert_eq!(t.update(&g, &t.init(&g), &g).0.to_vec::<f32>(), vec![1.0, 0.0]);
-/// ```
-pub fn scale_by_rss(initial_accumulator_value: f64, eps: f64) -> GradientTransformation {
-    GradientTransformation::new(
-        move |p, _| {
-            OptState::new("scale_by_rss")
-                .with_slot("sum_of_squares", full_like(p, initial_accumulator_value))
-        },
-        move |g, s, _| {
-            s.expect_kind("scale_by_rss");
-            let sos: Vec<Tensor> = g
-                .iter()
-                .zip(s.slot("sum_of_squares"))
-                .map(|(g, t)| g.square() + t)
-                .collect();
-            let u = g
-                .iter()
-                .zip(&sos)
-                .map(|(g, t)| {
-                    // The double `where`: rsqrt never sees a zero sum, so gradients stay finite.
-                    let pos = t.gt(0.0);
-                    let safe = jnp::where_(&pos, t, 1.0);
-                    jnp::where_(&pos, (safe + eps).rsqrt(), 0.0) * g
-                })
-                .collect();
-            (
-                u,
-                OptState::new("scale_by_rss").with_slot("sum_of_squares", sos),
-            )
-        },
-    )
-}
-
-/// Momentum: `trace = g + decay * trace`, and the update is the trace, or
-/// `g + decay * trace` with `nesterov` (optax's `trace`).
-///
-/// ```
-/// use ferrax::prelude::*;
-/// let t = ferrax::optim::trace(0.5, false);
-/// let g = Tensor::scalar(1.0f32);
-/// let (u0, s) = t.update(&g, &t.init(&g), &g);
-/// let (u1, _) = t.update(&g, &s, &g);
-/// assert_eq!((u0.item::<f32>(), u1.item::<f32>()), (1.0, 1.5));
-/// ```
-pub fn trace(decay: f64, nesterov: bool) -> GradientTransformation {
-    GradientTransformation::new(
-        |p, _| OptState::new("trace").with_slot("trace", zeros_like(p)),
-        move |g, s, _| {
-            s.expect_kind("trace");
-            let new_trace: Vec<Tensor> = g
-                .iter()
-                .zip(s.slot("trace"))
-                .map(|(g, t)| g + t * decay)
-                .collect();
-            let u = if nesterov {
-                g.iter()
-                    .zip(&new_trace)
-                    .map(|(g, t)| g + t * decay)
-                    .collect()
-            } else {
-                new_trace.clone()
-            };
-            (u, OptState::new("trace").with_slot("trace", new_trace))
-        },
-    )
+#[derive(Clone, Debug)]
+pub struct AddDecayedWeights {
+    weight_decay: f64,
+    mask: Option<Mask>,
 }
 
 /// Adds `weight_decay * params` to the updates (decoupled weight decay, optax's
@@ -436,30 +410,65 @@ pub fn trace(decay: f64, nesterov: bool) -> GradientTransformation {
 ///
 /// ```
 /// use ferrax::prelude::*;
-/// use ferrax::optim::{self, Mask};
+/// use ferrax::optim::{self, GradientTransformation, Mask};
 /// let p = (Tensor::ones(&[2, 2], DType::F32), Tensor::ones(&[2], DType::F32));
 /// let g = ferrax::optim::tree_utils::tree_zeros_like(&p);
 /// let t = optim::add_decayed_weights(0.1, Some(Mask::new(|_, p| p.ndim() >= 2)));
 /// let (u, _) = t.update(&g, &t.init(&p), &p);
 /// assert_eq!((u.0.to_vec::<f32>()[0], u.1.to_vec::<f32>()[0]), (0.1, 0.0));
 /// ```
-pub fn add_decayed_weights(weight_decay: f64, mask: Option<Mask>) -> GradientTransformation {
-    let t = stateless("add_decayed_weights", move |g, p| {
-        assert!(
-            p.len() == g.len(),
-            "optim::add_decayed_weights: needs the params ({} leaves) with the grads ({})",
-            p.len(),
-            g.len()
-        );
-        if weight_decay == 0.0 {
-            return g.to_vec();
+pub fn add_decayed_weights(weight_decay: f64, mask: Option<Mask>) -> AddDecayedWeights {
+    AddDecayedWeights { weight_decay, mask }
+}
+
+impl GradientTransformation for AddDecayedWeights {
+    type State<P: PyTree + Clone> = AddDecayedWeightsState;
+    #[track_caller]
+    fn init<P: PyTree + Clone>(&self, params: &P) -> AddDecayedWeightsState {
+        AddDecayedWeightsState {
+            mask: self.mask.as_ref().map(|m| m.evaluate(params)),
         }
-        g.iter().zip(p).map(|(g, p)| g + p * weight_decay).collect()
-    });
-    match mask {
-        Some(m) => super::masked(t, m),
-        None => t,
     }
+    #[track_caller]
+    fn update<P: PyTree + Clone>(
+        &self,
+        updates: &P,
+        state: &AddDecayedWeightsState,
+        params: &P,
+    ) -> (P, AddDecayedWeightsState) {
+        const OP: &str = "add_decayed_weights";
+        let (g, def) = flatten_updates(OP, updates, params);
+        if let Some(m) = &state.mask {
+            check_mask_len(OP, m, &def, g.len());
+        }
+        let wd = self.weight_decay;
+        let u = if wd == 0.0 {
+            g
+        } else {
+            let p = params.leaves();
+            g.iter()
+                .zip(&p)
+                .enumerate()
+                .map(|(i, (g, p))| match &state.mask {
+                    Some(m) if !m[i] => g.clone(),
+                    _ => g + p * wd,
+                })
+                .collect()
+        };
+        (P::unflatten(&def, u), state.clone())
+    }
+}
+
+/// Clips the updates' global norm; made by [`clip_by_global_norm`].
+///
+/// ```
+/// let t: ferrax::optim::ClipByGlobalNorm = ferrax::optim::clip_by_global_norm(1.0);
+/// assert_eq!(t.max_norm, 1.0);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct ClipByGlobalNorm {
+    /// The largest global L2 norm let through.
+    pub max_norm: f64,
 }
 
 /// Rescales all updates together so their global L2 norm is at most `max_norm`
@@ -468,20 +477,27 @@ pub fn add_decayed_weights(weight_decay: f64, mask: Option<Mask>) -> GradientTra
 ///
 /// ```
 /// use ferrax::prelude::*;
+/// use ferrax::optim::GradientTransformation;
 /// let t = ferrax::optim::clip_by_global_norm(1.0);
 /// let g = (Tensor::scalar(3.0f32), Tensor::scalar(4.0f32));
 /// let (u, _) = t.update(&g, &t.init(&g), &g);
 /// assert!((u.0.item::<f32>() - 0.6).abs() < 1e-6 && (u.1.item::<f32>() - 0.8).abs() < 1e-6);
 /// ```
-pub fn clip_by_global_norm(max_norm: f64) -> GradientTransformation {
-    stateless("clip_by_global_norm", move |g, _| {
-        let norm = leaves_global_norm(g);
-        let trigger = norm.lt(max_norm);
-        g.iter()
-            .map(|t| {
-                let clipped = t / norm.cast(t.dtype()) * max_norm;
-                jnp::where_(&trigger, t, clipped)
-            })
-            .collect()
-    })
+pub fn clip_by_global_norm(max_norm: f64) -> ClipByGlobalNorm {
+    ClipByGlobalNorm { max_norm }
 }
+
+fn clip_leaves(g: &[Tensor], max_norm: f64) -> Vec<Tensor> {
+    let norm = leaves_global_norm(g);
+    let trigger = norm.lt(max_norm);
+    g.iter()
+        .map(|t| {
+            let clipped = t / norm.cast(t.dtype()) * max_norm;
+            jnp::where_(&trigger, t, clipped)
+        })
+        .collect()
+}
+
+stateless_impl!(ClipByGlobalNorm, "clip_by_global_norm", |s, g, _p| {
+    clip_leaves(g, s.max_norm)
+});

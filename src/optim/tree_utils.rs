@@ -143,3 +143,38 @@ pub fn tree_global_norm<T: PyTree>(tree: &T) -> Tensor {
 pub fn tree_cast<T: PyTree>(tree: &T, dtype: DType) -> T {
     tree_map(tree, |x| x.cast(dtype))
 }
+
+/// Panics unless `slot` (a per-parameter part of an optimizer state, such as Adam's `mu`) has
+/// the structure and leaf shapes of `params`: the check every stateful transformation's
+/// `update` makes, so a state made for other parameters of the same type (another length of
+/// `Vec`, other layer sizes) is caught with a message naming `op` and both structures.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::optim::tree_utils::check_state_like;
+/// let p = vec![Tensor::zeros(&[2], DType::F32)];
+/// check_state_like("my_transform", &p, &p);
+/// let other = vec![Tensor::zeros(&[3], DType::F32)];
+/// let err = std::panic::catch_unwind(|| check_state_like("my_transform", &other, &p)).unwrap_err();
+/// let msg = err.downcast_ref::<String>().unwrap();
+/// assert!(msg.contains("[[3]]") && msg.contains("[[2]]"), "{msg}");
+/// ```
+#[track_caller]
+pub fn check_state_like<T: PyTree>(op: &str, slot: &T, params: &T) {
+    let (s, sdef) = slot.flatten();
+    let (p, pdef) = params.flatten();
+    if sdef != pdef || s.iter().zip(&p).any(|(s, p)| s.shape() != p.shape()) {
+        panic!(
+            "optim::{op}: the state was made for params {sdef} with shapes {:?}, but update got \
+             params {pdef} with shapes {:?} (pass the state this optimizer's init returned for \
+             these params)",
+            shapes(&s),
+            shapes(&p)
+        );
+    }
+}
+
+/// The shapes of some leaves, for messages.
+pub(crate) fn shapes(leaves: &[Tensor]) -> Vec<Vec<usize>> {
+    leaves.iter().map(|x| x.shape().to_vec()).collect()
+}

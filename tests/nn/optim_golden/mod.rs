@@ -1,6 +1,8 @@
 //! The optax values of tests/golden/optim.txt (made by tests/golden/make_optim.py), shared
 //! by tests/nn/losses.rs and tests/nn/optim.rs. One line per case: `name dtype shape values...`.
 
+pub mod reference;
+
 use ferrax::prelude::*;
 use std::collections::HashMap;
 use std::sync::OnceLock;
