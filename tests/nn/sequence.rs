@@ -1,7 +1,7 @@
 //! Recurrent layers, attention, the Transformer block and `Sequential`: shapes, plain-Rust
 //! references, `check_grads`, and vmap/jit agreement with the eager call.
 
-use ferrax::nn::{self, Layer, Mode, RecurrentCell, Sequential};
+use ferrax::nn::{self, Ctx, Module, RecurrentCell, Sequential};
 use ferrax::prelude::*;
 use ferrax::random;
 use ferrax::test_util::check_grads;
@@ -137,16 +137,19 @@ fn recurrent_cells_and_layers_shapes_and_init() {
         }
     }
     assert_eq!(
-        lstm.forward(&Tensor::ones(&[2, 7, 3], DType::F32), &mut Ctx::eval()).shape(),
+        lstm.forward(&Tensor::ones(&[2, 7, 3], DType::F32), &mut Ctx::eval())
+            .shape(),
         &[2, 7, 5]
     );
     assert_eq!(
-        lstm.forward(&Tensor::ones(&[7, 3], DType::F32), &mut Ctx::eval()).shape(),
+        lstm.forward(&Tensor::ones(&[7, 3], DType::F32), &mut Ctx::eval())
+            .shape(),
         &[7, 5]
     );
     let ((c, h), ys) = lstm.forward_with_carry(
         &lstm.cell.initial_carry(&[2]),
         &Tensor::ones(&[2, 7, 3], DType::F32),
+        &mut Ctx::eval(),
     );
     assert_eq!(
         (c.shape(), h.shape(), ys.shape()),
@@ -164,12 +167,16 @@ fn recurrent_cells_and_layers_shapes_and_init() {
     );
     let rnn = nn::Rnn::new(&key, 3, 4);
     assert_eq!(
-        rnn.forward(&Tensor::ones(&[6, 3], DType::F32), &mut Ctx::eval()).shape(),
+        rnn.forward(&Tensor::ones(&[6, 3], DType::F32), &mut Ctx::eval())
+            .shape(),
         &[6, 4]
     );
     // A sequence is one scan equation, not T unrolled steps.
-    let text = make_jaxpr(|x: &Tensor| lstm.forward(x, &mut Ctx::eval()))(&Tensor::ones(&[2, 50, 3], DType::F32))
-        .to_string();
+    let text = make_jaxpr(|x: &Tensor| lstm.forward(x, &mut Ctx::eval()))(&Tensor::ones(
+        &[2, 50, 3],
+        DType::F32,
+    ))
+    .to_string();
     assert_eq!(text.matches("scan[").count(), 1, "{text}");
 }
 
@@ -193,8 +200,13 @@ fn recurrent_layers_match_loop_references() {
         &xs.transpose(&[1, 0, 2]),
     )
     .1;
-    assert_same(&tm.transpose(&[1, 0, 2]), &lstm.forward(&xs, &mut Ctx::eval()), 1e-15);
-    let ((_, h), ys) = lstm.forward_with_carry(&lstm.cell.initial_carry(&[2]), &xs);
+    assert_same(
+        &tm.transpose(&[1, 0, 2]),
+        &lstm.forward(&xs, &mut Ctx::eval()),
+        1e-15,
+    );
+    let ((_, h), ys) =
+        lstm.forward_with_carry(&lstm.cell.initial_carry(&[2]), &xs, &mut Ctx::eval());
     assert_same(&h, &ys.index_axis(1, -1), 0.0);
 }
 
@@ -230,19 +242,28 @@ fn recurrent_grads_vmap_and_jit() {
             "lstm",
             lstm.forward(&xs, &mut Ctx::eval()),
             vmap(|x: &Tensor| lstm.forward(x, &mut Ctx::eval()))(&xs),
-            jit(|(l, x): &(nn::Lstm, Tensor)| l.forward(x, &mut Ctx::eval()))(&(lstm.clone(), xs.clone())),
+            jit(|(l, x): &(nn::Lstm, Tensor)| l.forward(x, &mut Ctx::eval()))(&(
+                lstm.clone(),
+                xs.clone(),
+            )),
         ),
         (
             "gru",
             gru.forward(&xs, &mut Ctx::eval()),
             vmap(|x: &Tensor| gru.forward(x, &mut Ctx::eval()))(&xs),
-            jit(|(l, x): &(nn::Gru, Tensor)| l.forward(x, &mut Ctx::eval()))(&(gru.clone(), xs.clone())),
+            jit(|(l, x): &(nn::Gru, Tensor)| l.forward(x, &mut Ctx::eval()))(&(
+                gru.clone(),
+                xs.clone(),
+            )),
         ),
         (
             "rnn",
             rnn.forward(&xs, &mut Ctx::eval()),
             vmap(|x: &Tensor| rnn.forward(x, &mut Ctx::eval()))(&xs),
-            jit(|(l, x): &(nn::Rnn, Tensor)| l.forward(x, &mut Ctx::eval()))(&(rnn.clone(), xs.clone())),
+            jit(|(l, x): &(nn::Rnn, Tensor)| l.forward(x, &mut Ctx::eval()))(&(
+                rnn.clone(),
+                xs.clone(),
+            )),
         ),
     ] {
         assert_same(&mapped, &eager, 1e-14);
@@ -314,7 +335,7 @@ fn attention_matches_reference_with_masks() {
     let xq = rand(2, &[4, 6]);
     let xkv = rand(3, &[5, 6]);
     assert_close(
-        &mha.forward(&xq, &xkv, None),
+        &mha.attend(&xq, &xkv, None, &mut Ctx::eval()),
         &mha_ref(&mha, &rows(&xq), &rows(&xkv), None),
         1e-13,
     );
@@ -322,8 +343,19 @@ fn attention_matches_reference_with_masks() {
     let causal = nn::causal_mask(4);
     let cm: Vec<Vec<bool>> = (0..4).map(|i| (0..4).map(|j| j <= i).collect()).collect();
     assert_eq!(causal.to_vec::<bool>(), cm.concat());
-    let y = mha.self_attention(&xq, Some(&causal));
+    let y = mha.attend(&xq, &xq, Some(&causal), &mut Ctx::eval());
     assert_close(&y, &mha_ref(&mha, &rows(&xq), &rows(&xq), Some(&cm)), 1e-13);
+    // As a Module: self-attention, unmasked, or causal when built with .causal().
+    assert_close(
+        &mha.forward(&xq, &mut Ctx::eval()),
+        &mha_ref(&mha, &rows(&xq), &rows(&xq), None),
+        1e-13,
+    );
+    assert_close(
+        &mha.clone().causal().forward(&xq, &mut Ctx::eval()),
+        &mha_ref(&mha, &rows(&xq), &rows(&xq), Some(&cm)),
+        1e-13,
+    );
     // Padding mask with a fully masked query row: finite (uniform weights, as flax).
     let qv = Tensor::from_vec(vec![true, true, false, true], &[4]);
     let kv = Tensor::from_vec(vec![true, false, true, true, false], &[5]);
@@ -336,7 +368,7 @@ fn attention_matches_reference_with_masks() {
                 .collect()
         })
         .collect();
-    let y = mha.forward(&xq, &xkv, Some(&mask));
+    let y = mha.attend(&xq, &xkv, Some(&mask), &mut Ctx::eval());
     assert!(f64s(&y).iter().all(|v| v.is_finite()));
     assert_close(&y, &mha_ref(&mha, &rows(&xq), &rows(&xkv), Some(&m)), 1e-13);
     // Key padding mask broadcasts over batch, heads and queries.
@@ -344,7 +376,7 @@ fn attention_matches_reference_with_masks() {
     let valid = Tensor::from_vec(vec![true, true, false, true, false, false], &[2, 3]);
     let pm = nn::padding_mask(&valid);
     assert_eq!(pm.shape(), &[2, 1, 1, 3]);
-    let y = mha.self_attention(&xb, Some(&pm));
+    let y = mha.attend(&xb, &xb, Some(&pm), &mut Ctx::eval());
     for b in 0..2 {
         let vb: Vec<bool> = valid.to_vec::<bool>()[b * 3..b * 3 + 3].to_vec();
         let mb: Vec<Vec<bool>> = (0..3).map(|_| vb.clone()).collect();
@@ -357,8 +389,10 @@ fn attention_matches_reference_with_masks() {
     }
     // Gradients are finite even through fully masked rows.
     let all_masked = Tensor::full(&[4, 4], false, DType::Bool);
-    let g: nn::MultiHeadAttention =
-        grad(|m: &nn::MultiHeadAttention| m.self_attention(&xq, Some(&all_masked)).sum())(&mha);
+    let g: nn::MultiHeadAttention = grad(|m: &nn::MultiHeadAttention| {
+        m.attend(&xq, &xq, Some(&all_masked), &mut Ctx::eval())
+            .sum()
+    })(&mha);
     assert!(tree::tree_leaves(&g)
         .iter()
         .all(|t| f64s(t).iter().all(|v| v.is_finite())));
@@ -371,148 +405,249 @@ fn attention_and_transformer_grads_vmap_jit() {
     let x = rand(2, &[2, 3, 4]);
     let causal = nn::causal_mask(3);
     check_grads(
-        |(m, x): &(nn::MultiHeadAttention, Tensor)| m.self_attention(x, Some(&causal)),
+        |(m, x): &(nn::MultiHeadAttention, Tensor)| m.attend(x, x, Some(&causal), &mut Ctx::eval()),
         &(mha.clone(), x.clone()),
         1,
     );
-    let eager = mha.self_attention(&x, Some(&causal));
+    let eager = mha.attend(&x, &x, Some(&causal), &mut Ctx::eval());
     assert_same(
-        &vmap(|x: &Tensor| mha.self_attention(x, Some(&causal)))(&x),
+        &vmap(|x: &Tensor| mha.attend(x, x, Some(&causal), &mut Ctx::eval()))(&x),
         &eager,
         1e-14,
     );
-    let j = jit(|(m, x): &(nn::MultiHeadAttention, Tensor)| m.self_attention(x, Some(&causal)));
+    let j = jit(|(m, x): &(nn::MultiHeadAttention, Tensor)| {
+        m.attend(x, x, Some(&causal), &mut Ctx::eval())
+    });
     assert_same(&j(&(mha.clone(), x.clone())), &eager, 1e-14);
 
     let block: nn::TransformerBlock =
         randomize(&nn::TransformerBlock::new(&random::key(1), 4, 2, 8), 3, 0.5);
-    let y = block.forward(&x, Some(&causal));
+    let y = block.forward_masked(&x, Some(&causal), &mut Ctx::eval());
+    // As a Module, a causal block applies the causal mask itself.
+    assert_same(
+        &block.clone().causal().forward(&x, &mut Ctx::eval()),
+        &y,
+        0.0,
+    );
     assert_eq!(y.shape(), &[2, 3, 4]);
     // Reference: the block's own sublayers composed by hand (pre-norm residuals).
-    let h = &x
-        + block
-            .attn
-            .self_attention(&block.ln1.forward(&x, &mut Ctx::eval()), Some(&causal));
-    let want = &h
-        + block
-            .mlp_out
-            .forward(&nn::gelu(&block.mlp_in.forward(&block.ln2.forward(&h, &mut Ctx::eval()), &mut Ctx::eval())), &mut Ctx::eval());
+    let ev = Ctx::eval;
+    let h1 = block.ln1.forward(&x, &mut ev());
+    let h = &x + block.attn.attend(&h1, &h1, Some(&causal), &mut ev());
+    let mlp = |h: &Tensor| {
+        let m = block
+            .mlp_in
+            .forward(&block.ln2.forward(h, &mut ev()), &mut ev());
+        block.mlp_out.forward(&nn::gelu(&m), &mut ev())
+    };
+    let want = &h + mlp(&h);
     assert_same(&y, &want, 1e-14);
     check_grads(
-        |(b, x): &(nn::TransformerBlock, Tensor)| b.forward(x, Some(&causal)),
+        |(b, x): &(nn::TransformerBlock, Tensor)| {
+            b.forward_masked(x, Some(&causal), &mut Ctx::eval())
+        },
         &(block.clone(), x.clone()),
         1,
     );
     assert_same(
-        &vmap(|x: &Tensor| block.forward(x, Some(&causal)))(&x),
+        &vmap(|x: &Tensor| block.forward_masked(x, Some(&causal), &mut Ctx::eval()))(&x),
         &y,
         1e-13,
     );
-    let j = jit(|(b, x): &(nn::TransformerBlock, Tensor)| b.forward(x, Some(&causal)));
+    let j = jit(|(b, x): &(nn::TransformerBlock, Tensor)| {
+        b.forward_masked(x, Some(&causal), &mut Ctx::eval())
+    });
     assert_same(&j(&(block.clone(), x.clone())), &y, 1e-13);
-    // Dropout only in training, drawn from the key; rate 0 training equals eval.
+    // Dropout only in training, drawn from the context's keys; rate 0 training equals eval.
     let key = random::key(5);
-    assert_same(&block.forward_train(&x, Some(&causal), &key), &y, 0.0);
+    assert_same(
+        &block.forward_masked(&x, Some(&causal), &mut Ctx::train(&key)),
+        &y,
+        0.0,
+    );
     let dropped = block.clone().with_dropout(0.5);
-    let yt = dropped.forward_train(&x, Some(&causal), &key);
+    let yt = dropped.forward_masked(&x, Some(&causal), &mut Ctx::train(&key));
     assert!(f64s(&yt)
         .iter()
         .zip(f64s(&y))
         .any(|(a, b)| (a - b).abs() > 1e-6));
-    assert_same(&dropped.forward(&x, Some(&causal)), &y, 0.0);
+    // The attention branch's mask uses the stream's first key, fold_in(key, 0), and the MLP
+    // branch's the second, fold_in(key, 1).
+    let drop = |k: u32, v: &Tensor| {
+        let keep = random::bernoulli(&random::fold_in(&key, k), 0.5, v.shape());
+        ferrax::numpy::where_(&keep, v / 0.5, 0.0)
+    };
+    let ht = &x + drop(0, &block.attn.attend(&h1, &h1, Some(&causal), &mut ev()));
+    let want_t = &ht + drop(1, &mlp(&ht));
+    assert_same(&yt, &want_t, 1e-14);
+    assert_same(
+        &dropped.forward_masked(&x, Some(&causal), &mut Ctx::eval()),
+        &y,
+        0.0,
+    );
+}
+
+/// The stack in evaluation with running statistics `st`.
+fn predict(net: &Sequential, x: &Tensor, st: &nn::State) -> Tensor {
+    net.forward(x, &mut Ctx::eval().with_state(st.clone()))
 }
 
 #[test]
 fn sequential_threads_mode_keys_and_state() {
+    use ferrax::optim::tree_utils::tree_cast;
+    use ferrax::transforms::{JitOptions, Jitted};
     let [k1, k2, k3] = random::split_n(&random::key(0));
-    let net = Sequential::new(vec![
-        nn::Conv2d::new(&k1, 2, 3, [3, 3]).into(),
-        nn::BatchNorm::new(3).into(),
-        Layer::Relu,
-        nn::AvgPool2d::new([2, 2], [2, 2]).into(),
-        nn::Flatten::new().into(),
-        nn::Dropout::new(0.5).into(),
-        nn::Linear::new(&k2, 2 * 2 * 3, 5).into(),
-        nn::LayerNorm::new(5).into(),
-        Layer::Tanh,
-        nn::Linear::new(&k3, 5, 4).into(),
-        Layer::LogSoftmax,
-    ]);
-    let net: Sequential = ferrax::optim::tree_utils::tree_cast(&net, DType::F64);
+    // The layers, kept (as clones) for the reference computation below.
+    let conv = nn::Conv2d::new(&k1, 2, 3, [3, 3]);
+    let bn = nn::BatchNorm::new(3);
+    let pool = nn::AvgPool2d::new([2, 2], [2, 2]);
+    let drop = nn::Dropout::new(0.5);
+    let lin1 = nn::Linear::new(&k2, 2 * 2 * 3, 5);
+    let norm = nn::LayerNorm::new(5);
+    let lin2 = nn::Linear::new(&k3, 5, 4);
+    let net = Sequential::new()
+        .push(conv.clone())
+        .push(bn.clone())
+        .push(nn::Relu)
+        .push(pool.clone())
+        .push(nn::Flatten::new())
+        .push(drop.clone())
+        .push(lin1.clone())
+        .push(norm.clone())
+        .push(nn::Tanh)
+        .push(lin2.clone())
+        .push(nn::Lambda(|x| nn::log_softmax(x, -1)));
+    assert_eq!(net.len(), 11);
+    let net: Sequential = tree_cast(&net, DType::F64);
+    let (c, bn, p, d, l1, ln, l2): (
+        nn::Conv2d,
+        nn::BatchNorm,
+        nn::AvgPool2d,
+        nn::Dropout,
+        nn::Linear,
+        nn::LayerNorm,
+        nn::Linear,
+    ) = tree_cast(&(conv, bn, pool, drop, lin1, norm, lin2), DType::F64);
+    let ev = Ctx::eval;
     let x = rand(1, &[3, 4, 4, 2]);
-    let state = net.init_state();
-    assert_eq!(state.iter().filter(|s| s.is_some()).count(), 1);
+    // The fresh state: one entry, the batch norm's zeros and ones.
+    let state = nn::init_state(&net, &x);
+    assert_eq!(state.len(), 1);
+    assert!(state.contains_key(bn.index.key()));
+    let (m0, v0) = bn.running_stats(&state);
+    assert_eq!((f64s(&m0), f64s(&v0)), (vec![0.0; 3], vec![1.0; 3]));
     let key = random::key(9);
-    let (y, new_state) = net.forward(&x, &state, &Mode::train(&key));
+    let mut cx = Ctx::train(&key).with_state(state.clone());
+    let y = net.forward(&x, &mut cx);
+    let new_state = cx.into_state();
     assert_eq!(y.shape(), &[3, 4]);
-    // Reference: the same layers applied by hand, dropout keyed by fold_in(key, 5).
-    let l = &net.layers;
-    let (
-        Layer::Conv2d(c),
-        Layer::BatchNorm(bn),
-        Layer::AvgPool2d(p),
-        Layer::Dropout(d),
-        Layer::Linear(l1),
-        Layer::LayerNorm(ln),
-        Layer::Linear(l2),
-    ) = (&l[0], &l[1], &l[3], &l[5], &l[6], &l[7], &l[9])
-    else {
-        panic!("layer order")
-    };
-    let (h, bn_state) = bn.forward(&c.forward(&x, &mut Ctx::eval()), state[1].as_ref().unwrap(), true);
-    let h = nn::Flatten::new().forward(&p.forward(&nn::relu(&h), &mut Ctx::eval()), &mut Ctx::eval());
-    let h = d.forward(&h, true, Some(&random::fold_in(&key, 5)));
-    let want = nn::log_softmax(&l2.forward(&ln.forward(&l1.forward(&h, &mut Ctx::eval()), &mut Ctx::eval()).tanh(), &mut Ctx::eval()), -1);
+    // Reference: the same layers applied by hand; the dropout is the stream's only draw, so
+    // its mask is bernoulli(fold_in(key, 0), 0.5).
+    let mut bcx = Ctx::train(&key).with_state(state.clone());
+    let h = bn.forward(&c.forward(&x, &mut ev()), &mut bcx);
+    let bn_state = bcx.into_state();
+    let h = nn::Flatten::new().forward(&p.forward(&nn::relu(&h), &mut ev()), &mut ev());
+    assert_eq!(d.rate.0, 0.5);
+    let keep = random::bernoulli(&random::fold_in(&key, 0), 0.5, h.shape());
+    let h = ferrax::numpy::where_(&keep, &h / 0.5, 0.0);
+    let want = nn::log_softmax(
+        &l2.forward(
+            &ln.forward(&l1.forward(&h, &mut ev()), &mut ev()).tanh(),
+            &mut ev(),
+        ),
+        -1,
+    );
     assert_same(&y, &want, 1e-14);
-    assert_same(&new_state[1].as_ref().unwrap().mean, &bn_state.mean, 0.0);
-    assert!(new_state[0].is_none());
+    assert_same(
+        &bn.running_stats(&new_state).0,
+        &bn.running_stats(&bn_state).0,
+        0.0,
+    );
+    assert_same(
+        &bn.running_stats(&new_state).1,
+        &bn.running_stats(&bn_state).1,
+        0.0,
+    );
+    assert_eq!(new_state.len(), 1);
     // Eval: no dropout, running statistics, state returned unchanged.
-    let ye = net.predict(&x, &new_state);
-    let (he, _) = bn.forward(&c.forward(&x, &mut Ctx::eval()), new_state[1].as_ref().unwrap(), false);
-    let he = nn::Flatten::new().forward(&p.forward(&nn::relu(&he), &mut Ctx::eval()), &mut Ctx::eval());
-    let want = nn::log_softmax(&l2.forward(&ln.forward(&l1.forward(&he, &mut Ctx::eval()), &mut Ctx::eval()).tanh(), &mut Ctx::eval()), -1);
+    let mut ecx = Ctx::eval().with_state(new_state.clone());
+    let ye = net.forward(&x, &mut ecx);
+    let (em, evar) = bn.running_stats(ecx.state());
+    assert_same(&em, &bn.running_stats(&new_state).0, 0.0);
+    assert_same(&evar, &bn.running_stats(&new_state).1, 0.0);
+    let he = bn.forward(
+        &c.forward(&x, &mut ev()),
+        &mut Ctx::eval().with_state(new_state.clone()),
+    );
+    let he = nn::Flatten::new().forward(&p.forward(&nn::relu(&he), &mut ev()), &mut ev());
+    let want = nn::log_softmax(
+        &l2.forward(
+            &ln.forward(&l1.forward(&he, &mut ev()), &mut ev()).tanh(),
+            &mut ev(),
+        ),
+        -1,
+    );
     assert_same(&ye, &want, 1e-14);
+    assert_same(&predict(&net, &x, &new_state), &ye, 0.0);
     // A jitted training step: grad over params only, state as an output (aux).
     let loss = |(net, x): &(Sequential, Tensor)| {
-        let (y, s) = net.forward(x, &state, &Mode::train(&key));
-        (-y.index_axis(1, 0).mean(), s)
+        let mut cx = Ctx::train(&key).with_state(state.clone());
+        let y = net.forward(x, &mut cx);
+        (-y.index_axis(1, 0).mean(), cx.into_state())
     };
     let (g, s) = grad_with_aux(loss)(&(net.clone(), x.clone()));
     assert_eq!(tree::tree_structure(&g.0), tree::tree_structure(&net));
     assert_same(
-        &s[1].as_ref().unwrap().var,
-        &new_state[1].as_ref().unwrap().var,
+        &bn.running_stats(&s).1,
+        &bn.running_stats(&new_state).1,
         0.0,
     );
-    let step = jit(
-        |(net, x, st, mode): &(Sequential, Tensor, nn::SequentialState, Mode)| {
-            net.forward(x, st, mode)
+    // One jitted step for both modes: a key trains, no key evaluates (a different structure,
+    // so the second call retraces).
+    let step = Jitted::new(
+        |(net, x, st, key): &(Sequential, Tensor, nn::State, Option<Tensor>)| {
+            let cx = match key {
+                Some(k) => Ctx::train(k),
+                None => Ctx::eval(),
+            };
+            let mut cx = cx.with_state(st.clone());
+            let y = net.forward(x, &mut cx);
+            (y, cx.into_state())
         },
+        JitOptions::default(),
     );
-    let (yj, sj) = step(&(net.clone(), x.clone(), state.clone(), Mode::train(&key)));
-    // Evaluation through the same jitted function retraces (train is static) and matches.
-    let (yje, _) = step(&(net.clone(), x.clone(), new_state.clone(), Mode::eval()));
-    assert_same(&yje, &net.predict(&x, &new_state), 1e-14);
+    let (yj, sj) = step.call(&(net.clone(), x.clone(), state.clone(), Some(key.clone())));
+    // Evaluation through the same jitted function retraces (the mode is static) and matches.
+    let (yje, _) = step.call(&(net.clone(), x.clone(), new_state.clone(), None));
+    assert_eq!(step.trace_count(), 2);
+    assert_same(&yje, &predict(&net, &x, &new_state), 1e-14);
     assert_same(&yj, &y, 1e-14);
     assert_same(
-        &sj[1].as_ref().unwrap().mean,
-        &new_state[1].as_ref().unwrap().mean,
+        &bn.running_stats(&sj).0,
+        &bn.running_stats(&new_state).0,
         1e-15,
     );
     // Gradients through the whole stack (eval mode is smooth apart from relu kinks).
-    check_grads(|n: &Sequential| n.predict(&x, &new_state), &net, 1);
+    check_grads(|n: &Sequential| predict(n, &x, &new_state), &net, 1);
     // vmap over an outer batch of batches.
     let xs = rand(2, &[2, 3, 4, 4, 2]);
-    let yv = vmap(|x: &Tensor| net.predict(x, &new_state))(&xs);
+    let yv = vmap(|x: &Tensor| predict(&net, x, &new_state))(&xs);
     for i in 0..2 {
         assert_same(
             &yv.index_axis(0, i),
-            &net.predict(&xs.index_axis(0, i), &new_state),
+            &predict(&net, &xs.index_axis(0, i), &new_state),
             1e-13,
         );
     }
-    // Misuse: a state of the wrong length.
-    assert!(std::panic::catch_unwind(|| net.forward(&x, &vec![], &Mode::eval())).is_err());
+    // Misuse: a state entry with the wrong number of tensors for the batch norm.
+    let mut bad = new_state.clone();
+    bad.insert(bn.index.key().to_string(), vec![m0.clone()]);
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| predict(&net, &x, &bad)));
+    let msg = *r.unwrap_err().downcast::<String>().unwrap();
+    assert!(
+        msg.contains("nn::BatchNorm") && msg.contains("holds 1 tensors"),
+        "{msg}"
+    );
 }
 
 #[derive(PyTree, Clone, Debug)]
@@ -540,8 +675,13 @@ fn jitted_training_step_of_a_sequence_model_matches_eager_grads() {
     let targets = random::randint(&random::key(2), &[3, 6], 0, 10);
     let mask = nn::causal_mask(6);
     let loss = |m: &SeqModel| {
-        let h = m.lstm.forward(&m.embed.forward(&ids, &mut Ctx::eval()), &mut Ctx::eval());
-        let logits = m.head.forward(&m.block.forward(&h, Some(&mask)), &mut Ctx::eval());
+        let h = m
+            .lstm
+            .forward(&m.embed.forward(&ids, &mut Ctx::eval()), &mut Ctx::eval());
+        let logits = m.head.forward(
+            &m.block.forward_masked(&h, Some(&mask), &mut Ctx::eval()),
+            &mut Ctx::eval(),
+        );
         let logp = nn::log_softmax(&logits, -1);
         -(logp * ferrax::numpy::one_hot(&targets, 10)).sum() / 18.0
     };
