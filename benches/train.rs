@@ -15,9 +15,9 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ferrax::data::{self, Batches, DigitsLayout};
+use ferrax::nn::{Ctx, Module};
 use ferrax::optim::{self, GradientTransformation};
 use ferrax::prelude::*;
-use ferrax::nn::{Ctx, Module};
 use ferrax::{losses, nn, random};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -87,8 +87,10 @@ type Step = (Mlp, optim::AdamState<Mlp>, (Tensor, Tensor));
 /// One Adam step on softmax cross-entropy with integer labels: `(params, state, loss)`.
 fn adam_step(opt: &optim::Adam) -> impl Fn(&Step) -> (Mlp, optim::AdamState<Mlp>, Tensor) + '_ {
     jit(move |(p, s, (x, y)): &Step| {
-        let loss =
-            |p: &Mlp| losses::softmax_cross_entropy_with_integer_labels(&p.forward(x, &mut Ctx::eval()), y).mean();
+        let loss = |p: &Mlp| {
+            losses::softmax_cross_entropy_with_integer_labels(&p.forward(x, &mut Ctx::eval()), y)
+                .mean()
+        };
         let (l, g) = value_and_grad(loss)(p);
         let (u, s) = opt.update(&g, s, p);
         (optim::apply_updates(p, &u), s, l)
@@ -178,7 +180,11 @@ fn bench_steps(c: &mut Criterion) {
         // The same loss and gradient without the optimizer, to show what Adam adds.
         let vg = jit(|(p, _, (x, y)): &Step| {
             value_and_grad(|p: &Mlp| {
-                losses::softmax_cross_entropy_with_integer_labels(&p.forward(x, &mut Ctx::eval()), y).mean()
+                losses::softmax_cross_entropy_with_integer_labels(
+                    &p.forward(x, &mut Ctx::eval()),
+                    y,
+                )
+                .mean()
             })(p)
         });
         let _ = vg(&args);

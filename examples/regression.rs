@@ -44,11 +44,13 @@ fn fit<P: Module + PyTree + Clone>(
 ) -> P {
     let opt = optim::sgd(lr, 0.9, false);
     let state = opt.init(&params);
-    let step = jit(|(p, s, (x, y)): &(P, optim::SgdState<P>, (Tensor, Tensor))| {
-        let (loss, g) = value_and_grad(|p: &P| mse(&predict(p, x), y))(p);
-        let (u, s) = opt.update(&g, s, p);
-        (optim::apply_updates(p, &u), s, loss)
-    });
+    let step = jit(
+        |(p, s, (x, y)): &(P, optim::SgdState<P>, (Tensor, Tensor))| {
+            let (loss, g) = value_and_grad(|p: &P| mse(&predict(p, x), y))(p);
+            let (u, s) = opt.update(&g, s, p);
+            (optim::apply_updates(p, &u), s, loss)
+        },
+    );
     let batches = Batches::new(data, 32).shuffle(key);
     let ((params, _), h) = Trainer::new(epochs).fit(
         (params, state),

@@ -56,7 +56,6 @@ impl LstmModel {
             out: nn::Linear::new(&k3, 128, 10),
         }
     }
-
 }
 
 impl Module for LstmModel {
@@ -95,7 +94,6 @@ impl TransformerModel {
             out: nn::Linear::new(&k5, dim, 10),
         }
     }
-
 }
 
 impl Module for TransformerModel {
@@ -131,13 +129,15 @@ fn train<P: Module + PyTree + Clone>(
     let (data, test) = (&sets.train, &sets.test);
     let opt = optim::adam(lr);
     let state = opt.init(&params);
-    let step = jit(|(p, s, (x, y)): &(P, optim::AdamState<P>, (Tensor, Tensor))| {
-        let loss_fn =
-            |p: &P| losses::softmax_cross_entropy_with_integer_labels(&logits(p, x), y).mean();
-        let (loss, g) = value_and_grad(loss_fn)(p);
-        let (u, s) = opt.update(&g, s, p);
-        (optim::apply_updates(p, &u), s, loss)
-    });
+    let step = jit(
+        |(p, s, (x, y)): &(P, optim::AdamState<P>, (Tensor, Tensor))| {
+            let loss_fn =
+                |p: &P| losses::softmax_cross_entropy_with_integer_labels(&logits(p, x), y).mean();
+            let (loss, g) = value_and_grad(loss_fn)(p);
+            let (u, s) = opt.update(&g, s, p);
+            (optim::apply_updates(p, &u), s, loss)
+        },
+    );
     let accuracy = jit(|(p, x, y): &(P, Tensor, Tensor)| losses::accuracy(&logits(p, x), y));
     let test_acc = |p: &P| accuracy(&(p.clone(), test.0.clone(), test.1.clone())).item::<f64>();
     let batches = Batches::new(data, BATCH).drop_last(true).shuffle(key);

@@ -309,7 +309,9 @@ impl TransformerBlock {
         let a = self.attn.attend(&h, &h, mask, cx);
         let x = x + self.dropout.forward(&a, cx);
         let m = self.ln2.forward(&x, cx);
-        let m = self.mlp_out.forward(&gelu(&self.mlp_in.forward(&m, cx)), cx);
+        let m = self
+            .mlp_out
+            .forward(&gelu(&self.mlp_in.forward(&m, cx)), cx);
         &x + self.dropout.forward(&m, cx)
     }
 }

@@ -187,9 +187,15 @@ fn sequential_holds_user_modules_beside_built_ins() {
         y.to_vec::<f32>()
     );
     let g: Sequential = grad(|n: &Sequential| n.forward(&x, &mut Ctx::eval()).sum())(&net);
-    let gt = grad(|t: &(nn::Linear, Affine, nn::Tanh, Lambda)| t.forward(&x, &mut Ctx::eval()).sum())(&tuple);
+    let gt =
+        grad(|t: &(nn::Linear, Affine, nn::Tanh, Lambda)| t.forward(&x, &mut Ctx::eval()).sum())(
+            &tuple,
+        );
     let names: Vec<&str> = g.layers.iter().map(|l| l.type_name()).collect();
-    assert!(names[0].ends_with("Linear") && names[1].ends_with("Affine"), "{names:?}");
+    assert!(
+        names[0].ends_with("Linear") && names[1].ends_with("Affine"),
+        "{names:?}"
+    );
     assert_eq!(
         ferrax::tree::tree_leaves(&g)
             .iter()
@@ -327,18 +333,21 @@ fn a_jitted_adam_step_with_dropout_and_batch_norm_equals_the_eager_step() {
     let opt = optim::adam(1e-2);
     let model = net(1, 8);
     let x = random::normal(&random::key(2), &[16, 3]);
-    let y = Tensor::from_vec((0..16).map(|i| (i % 2) as i32).collect::<Vec<_>>(), &[16]);
-    let mut eager = (
-        model.clone(),
-        opt.init(&model),
-        nn::init_state(&model, &x),
-    );
+    let y = Tensor::from_vec((0..16).map(|i| i % 2).collect::<Vec<i32>>(), &[16]);
+    let mut eager = (model.clone(), opt.init(&model), nn::init_state(&model, &x));
     let mut jitted = eager.clone();
     let step = jit(|a: &(Net, AdamState, State, Tensor, Tensor, Tensor)| train_step(&opt, a));
     for i in 0..3 {
         let key = random::fold_in(&random::key(9), i);
         let args = |c: &(Net, AdamState, State)| {
-            (c.0.clone(), c.1.clone(), c.2.clone(), key.clone(), x.clone(), y.clone())
+            (
+                c.0.clone(),
+                c.1.clone(),
+                c.2.clone(),
+                key.clone(),
+                x.clone(),
+                y.clone(),
+            )
         };
         let (m, s, st, le) = train_step(&opt, &args(&eager));
         eager = (m, s, st);
