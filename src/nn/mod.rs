@@ -5,7 +5,7 @@
 //! - Functional conv and pooling, NHWC activations and HWIO kernels as `jax.lax`/flax:
 //!   [`conv2d`], [`conv2d_with`], [`max_pool2d`], [`avg_pool2d`] and [`Padding`].
 //! - Initialisers with `jax.nn.initializers`' definitions in [`init`].
-//! - Layers: plain pytrees (`#[derive(PyTree)]`) built by `Layer::new(key, ...)` from an
+//! - Layers: plain pytrees (`#[derive(PyTree)]`) built by `new(key, ...)` from an
 //!   explicit PRNG key, with flax.linen's defaults, and one calling convention, [`Module`]:
 //!   `forward(&self, x, &mut Ctx) -> Tensor`. The [`Ctx`] carries the mode, a stream of PRNG
 //!   keys (dropout) and the mutable state (batch-norm statistics), explicitly as in equinox:
@@ -24,7 +24,7 @@
 //! | [`RnnCell`], [`LstmCell`], [`GruCell`] | (cells: `step(&carry, &x) -> (carry, y)`) | |
 //! | [`MultiHeadAttention`] `::new(key, dim, heads)` (`.causal()`) | self-attention | `attend(&q, &kv, mask, cx)` |
 //! | [`TransformerBlock`] `::new(key, dim, heads, mlp_dim)` (`.causal()`, `.with_dropout(r)`) | `[.., L, dim] -> [.., L, dim]` | `forward_masked(&x, mask, cx)` |
-//! | [`Relu`], [`Gelu`], [`Silu`], [`Sigmoid`], [`Tanh`], [`Lambda`]`(f)` | activations as modules | |
+//! | [`Relu`], [`Gelu`], [`Silu`], [`Sigmoid`], [`Tanh`], [`Softmax`], [`LogSoftmax`], [`Lambda`]`(f)` | activations as modules | |
 //! | tuples `(a, b, ..)`, [`Sequential`], `Vec<M>` | apply their modules in order | |
 //!
 //! **Composition is open.** A user's own module (any pytree implementing [`Module`]) sits in
@@ -98,7 +98,8 @@ pub use attention::*;
 pub use functional::*;
 pub use layers::*;
 pub use module::{
-    init_state, Ctx, Gelu, Lambda, Module, Relu, Sigmoid, Silu, State, StateIndex, Tanh,
+    init_state, Ctx, Gelu, Lambda, LogSoftmax, Module, Relu, Sigmoid, Silu, Softmax, State,
+    StateIndex, Tanh,
 };
 pub use norm::*;
 pub use recurrent::*;

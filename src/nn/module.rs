@@ -300,6 +300,24 @@ activation_modules! {
     /// assert_eq!(Tanh.forward(&Tensor::scalar(0.0f32), &mut Ctx::eval()).item::<f32>(), 0.0);
     /// ```
     Tanh => |x| x.tanh();
+    /// [`softmax`](super::softmax) over the last axis as a module.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::nn::{Ctx, Module, Softmax};
+    /// let y = Softmax.forward(&Tensor::zeros(&[2, 4], DType::F32), &mut Ctx::eval());
+    /// assert_eq!(y.to_vec::<f32>(), vec![0.25; 8]);
+    /// ```
+    Softmax => |x| super::softmax(x, -1);
+    /// [`log_softmax`](super::log_softmax) over the last axis as a module.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::nn::{Ctx, LogSoftmax, Module};
+    /// let y = LogSoftmax.forward(&Tensor::zeros(&[2], DType::F32), &mut Ctx::eval());
+    /// assert!((y.to_vec::<f32>()[0] - 0.5f32.ln()).abs() < 1e-6);
+    /// ```
+    LogSoftmax => |x| super::log_softmax(x, -1);
 }
 
 /// Any function of one tensor as a module (a function pointer: part of the structure, no
