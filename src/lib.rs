@@ -61,7 +61,7 @@ pub use tensor::{DType, Tensor};
 pub use transforms::{
     checkpoint, custom_jvp, custom_vjp, grad, grad_with_aux, hessian, jacfwd, jacrev, jit, jvp,
     linear_transpose, linearize, remat, stop_gradient, value_and_grad, value_and_grad_with_aux,
-    vjp, vmap, vmap_with, AxisSpec, VmapSpec,
+    vjp, vmap, vmap_with, AxisSpec, Function, VmapSpec,
 };
 pub use tree::PyTree;
 
@@ -76,7 +76,7 @@ pub mod prelude {
     pub use crate::transforms::{
         checkpoint, custom_jvp, custom_vjp, grad, grad_with_aux, hessian, jacfwd, jacrev, jit, jvp,
         linear_transpose, linearize, remat, stop_gradient, value_and_grad, value_and_grad_with_aux,
-        vjp, vmap, vmap_with, AxisSpec, VmapSpec,
+        vjp, vmap, vmap_with, AxisSpec, Function, VmapSpec,
     };
     pub use crate::tree::PyTree;
     pub use ferrax_derive::PyTree;

@@ -20,7 +20,7 @@ pub use primitive::{
     ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules, Primitive,
     SubJaxpr,
 };
-pub use printer::{literal_text, pp_jaxpr};
+pub use printer::{jaxpr_html, literal_text, pp_jaxpr};
 pub use staging::{make_jaxpr, trace_to_jaxpr};
 // The trace machinery is crate-internal; `ferrax::internals::trace` re-exports it, unstable.
 pub(crate) use staging::StagingTrace;

@@ -297,6 +297,159 @@ impl fmt::Display for super::jaxpr::ClosedJaxpr {
     }
 }
 
+/// The dtype names a type annotation starts with (`f32[3]`).
+const DTYPE_NAMES: &[&str] = &[
+    "f16", "bf16", "f32", "f64", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "bool",
+    "c64", "c128", "key",
+];
+
+/// Printed jaxpr text as highlighted HTML (a `<pre>` with coloured spans): keywords
+/// (`lambda`, `let`, `in`), primitive names, types, literals and `[params]`, each in its
+/// own class and colour, so a notebook shows a jaxpr as JAX's docs do.
+///
+/// ```
+/// let html = ferrax::core::jaxpr_html("{ lambda ; a:f32[3]. let b:f32[3] = sin a in (b,) }");
+/// assert!(html.contains(r#"<span class="jx-kw" style="color:#7c3aed;font-weight:bold">lambda</span>"#));
+/// assert!(html.contains(">sin</span>") && html.contains(">f32[3]</span>"));
+/// ```
+pub fn jaxpr_html(text: &str) -> String {
+    use crate::tensor::html_escape;
+    let span = |class: &str, style: &str, body: &str| {
+        format!(
+            "<span class=\"{class}\" style=\"{style}\">{}</span>",
+            html_escape(body)
+        )
+    };
+    let chars: Vec<char> = text.chars().collect();
+    let mut out =
+        String::from("<pre class=\"jaxpr\" style=\"font-family:monospace;line-height:1.35\">");
+    let mut i = 0;
+    // After `=` on a line, the next word is the primitive and a `[` opens its params.
+    let mut expect_prim = false;
+    let mut after_prim = false;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_ascii_alphabetic() || c == '_' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            if i < chars.len() && chars[i] == '[' && DTYPE_NAMES.contains(&word.as_str()) {
+                let close = chars[i..].iter().position(|&c| c == ']').map(|p| i + p + 1);
+                let end = close.unwrap_or(chars.len());
+                let ty: String = chars[start..end].iter().collect();
+                out.push_str(&span("jx-ty", "color:#15803d", &ty));
+                i = end;
+                continue;
+            }
+            if matches!(word.as_str(), "lambda" | "let" | "in") {
+                out.push_str(&span("jx-kw", "color:#7c3aed;font-weight:bold", &word));
+            } else if expect_prim {
+                out.push_str(&span("jx-prim", "color:#0b6bcb;font-weight:bold", &word));
+                after_prim = true;
+            } else {
+                out.push_str(&html_escape(&word));
+            }
+            expect_prim = false;
+            continue;
+        }
+        if c == '[' && after_prim {
+            // The primitive's params, up to the matching bracket.
+            let mut depth = 0;
+            let start = i;
+            while i < chars.len() {
+                match chars[i] {
+                    '[' => depth += 1,
+                    ']' => depth -= 1,
+                    _ => {}
+                }
+                i += 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            let params: String = chars[start..i].iter().collect();
+            out.push_str(&span("jx-params", "color:#6b7280", &params));
+            after_prim = false;
+            continue;
+        }
+        if c.is_ascii_digit() && (i == 0 || !chars[i - 1].is_ascii_alphanumeric()) {
+            let start = i;
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || ".-+".contains(chars[i]))
+            {
+                i += 1;
+            }
+            let lit: String = chars[start..i].iter().collect();
+            out.push_str(&span("jx-lit", "color:#b45309", &lit));
+            continue;
+        }
+        if c == '=' {
+            expect_prim = true;
+        } else if c == '\n' {
+            expect_prim = false;
+            after_prim = false;
+        } else if !c.is_whitespace() {
+            after_prim = false;
+        }
+        out.push_str(&html_escape(&c.to_string()));
+        i += 1;
+    }
+    out.push_str("</pre>");
+    out
+}
+
+impl Jaxpr {
+    /// What [`evcxr_display`](Self::evcxr_display) prints: the jaxpr's text as `text/plain`
+    /// and highlighted as `text/html` ([`jaxpr_html`]).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let j = make_jaxpr(|x: &Tensor| x.sin())(&Tensor::scalar(1.0f32));
+    /// let out = j.jaxpr.evcxr_mime();
+    /// assert!(out.starts_with("EVCXR_BEGIN_CONTENT text/plain\n{ lambda ; a:f32[]. let b:f32[] = sin a in (b,) }"));
+    /// assert!(out.contains("EVCXR_BEGIN_CONTENT text/html\n<pre"));
+    /// ```
+    pub fn evcxr_mime(&self) -> String {
+        let text = pp_jaxpr(self);
+        let html = jaxpr_html(&text);
+        crate::tensor::evcxr_blocks(&[("text/plain", text), ("text/html", html)])
+    }
+
+    /// Shows the jaxpr in the evcxr Jupyter kernel: prints [`evcxr_mime`](Self::evcxr_mime).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// make_jaxpr(|x: &Tensor| x * 2.0)(&Tensor::scalar(1.0f32)).jaxpr.evcxr_display();
+    /// ```
+    pub fn evcxr_display(&self) {
+        print!("{}", self.evcxr_mime());
+    }
+}
+
+impl super::jaxpr::ClosedJaxpr {
+    /// The mime blocks of the jaxpr (see [`Jaxpr::evcxr_mime`]).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let j = make_jaxpr(|x: &Tensor| x.cos())(&Tensor::scalar(1.0f32));
+    /// assert!(j.evcxr_mime().contains(">cos</span>"));
+    /// ```
+    pub fn evcxr_mime(&self) -> String {
+        self.jaxpr.evcxr_mime()
+    }
+
+    /// Shows the jaxpr in the evcxr Jupyter kernel (evcxr calls this for a cell's value).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// make_jaxpr(|x: &Tensor| x.exp())(&Tensor::scalar(1.0f32)).evcxr_display();
+    /// ```
+    pub fn evcxr_display(&self) {
+        print!("{}", self.evcxr_mime());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

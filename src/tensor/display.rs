@@ -174,6 +174,102 @@ impl fmt::Debug for Tensor {
     }
 }
 
+/// Rich output for the evcxr Jupyter kernel, which shows what a value prints between
+/// `EVCXR_BEGIN_CONTENT <mime>` and `EVCXR_END_CONTENT` lines (the whole protocol: ferrax
+/// needs no evcxr crate). `blocks` are `(mime type, content)` pairs; a `text/plain` block
+/// should always be among them.
+///
+/// ```
+/// let s = ferrax::tensor::evcxr_blocks(&[("text/plain", "hi".to_string())]);
+/// assert_eq!(s, "EVCXR_BEGIN_CONTENT text/plain\nhi\nEVCXR_END_CONTENT\n");
+/// ```
+pub fn evcxr_blocks(blocks: &[(&str, String)]) -> String {
+    blocks
+        .iter()
+        .map(|(mime, body)| format!("EVCXR_BEGIN_CONTENT {mime}\n{body}\nEVCXR_END_CONTENT\n"))
+        .collect()
+}
+
+/// `text` with `&`, `<`, `>` and `"` escaped for HTML.
+///
+/// ```
+/// assert_eq!(ferrax::tensor::html_escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+/// ```
+pub fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Tensors with at most this many elements (and rank 1 or 2) show as an HTML table.
+const HTML_TABLE_MAX: usize = 400;
+
+impl Tensor {
+    /// What [`evcxr_display`](Self::evcxr_display) prints: a `text/plain` block (the type and
+    /// the numpy-style values) and, for concrete 1-D and 2-D tensors of at most 400 elements,
+    /// a `text/html` table headed by the type.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let m = Tensor::from_vec(vec![1i32, 2, 3, 4], &[2, 2]);
+    /// let out = m.evcxr_mime();
+    /// assert!(out.starts_with("EVCXR_BEGIN_CONTENT text/plain\ni32[2,2]\n[[1 2]\n [3 4]]\n"));
+    /// assert!(out.contains("EVCXR_BEGIN_CONTENT text/html\n<table"));
+    /// assert!(out.contains("<td>4</td>"));
+    /// ```
+    pub fn evcxr_mime(&self) -> String {
+        let aval = self.aval().to_string();
+        let text = format!("{aval}\n{self}");
+        let mut blocks = vec![("text/plain", text)];
+        if let Repr::Concrete(a) = &self.repr {
+            let shape = a.shape();
+            if (1..=2).contains(&shape.len()) && self.size() <= HTML_TABLE_MAX {
+                blocks.push(("text/html", html_table(&aval, a)));
+            }
+        }
+        evcxr_blocks(&blocks)
+    }
+
+    /// Shows the tensor in the evcxr Jupyter kernel (evcxr calls this for a cell's value):
+    /// prints [`evcxr_mime`](Self::evcxr_mime).
+    ///
+    /// ```
+    /// ferrax::Tensor::scalar(1.0f32).evcxr_display(); // prints the mime blocks
+    /// ```
+    pub fn evcxr_display(&self) {
+        print!("{}", self.evcxr_mime());
+    }
+}
+
+/// A small 1-D or 2-D array as an HTML table (a 1-D array is one row), headed by its type.
+fn html_table(aval: &str, a: &ArrayData) -> String {
+    let elems = element_strings(a);
+    let shape = a.shape();
+    let cols = *shape.last().unwrap_or(&1);
+    let mut html = format!(
+        "<table style=\"font-family:monospace;border-collapse:collapse\">\
+         <caption style=\"text-align:left\">{}</caption>",
+        html_escape(aval)
+    );
+    for row in elems.chunks(cols.max(1)) {
+        html.push_str("<tr>");
+        for e in row {
+            html.push_str(&format!("<td>{}</td>", html_escape(e.trim())));
+        }
+        html.push_str("</tr>");
+    }
+    html.push_str("</table>");
+    html
+}
+
 #[cfg(test)]
 mod tests {
     use crate::prelude::*;

@@ -10,6 +10,7 @@ pub(crate) mod pool_shelves;
 pub use array::{array_from_vec, convert_scalar, ArrayData, ArrayElement};
 pub(crate) use array::{dispatch_array, dispatch_dtype};
 pub(crate) use display::python_repr as python_float_repr;
+pub use display::{evcxr_blocks, html_escape};
 pub use dtype::{DType, Element, Scalar, ScalarKind};
 
 use crate::core::{Aval, Tracer};

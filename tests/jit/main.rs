@@ -9,6 +9,7 @@ mod common;
 mod random_program;
 
 mod core_tracing;
+mod display;
 mod equals_eager;
 mod equals_eager_families;
 mod equals_eager_models;
