@@ -126,7 +126,18 @@ impl Images {
 
     pub(super) fn natural_size(&self, titled: bool) -> (u32, u32) {
         let scale = 64usize.div_ceil(self.h.max(self.w)).max(1);
-        let (cw, ch) = ((self.w * scale) as u32, (self.h * scale) as u32);
+        // Wide enough for the longest title (about 7 pixels a character at 13 pixels).
+        let longest = self
+            .titles
+            .iter()
+            .flatten()
+            .map(|t| t.chars().count())
+            .max()
+            .unwrap_or(0);
+        let (cw, ch) = (
+            (self.w * scale).max(longest * 7) as u32,
+            (self.h * scale) as u32,
+        );
         let (c, r) = (self.cols_used() as u32, self.rows() as u32);
         let width = PAD + c * (cw + PAD);
         let height = self.header(titled) + PAD + r * (ch + self.title_h() + PAD);
@@ -167,7 +178,8 @@ impl Images {
                 let uri = png::base64(&png::gray_png(self.w, self.h, pixels));
                 cells.push_str(&format!(
                     "<image x=\"{x:.1}\" y=\"{y:.1}\" width=\"{iw:.1}\" height=\"{ih:.1}\" \
-                     preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" \
+                     preserveAspectRatio=\"none\" image-rendering=\"optimizeSpeed\" \
+                     style=\"image-rendering:pixelated\" \
                      href=\"data:image/png;base64,{uri}\"/>\n"
                 ));
             }

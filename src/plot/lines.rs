@@ -95,7 +95,9 @@ impl Lines {
             .expect("plot: building the chart");
         let mut mesh = chart.configure_mesh();
         mesh.light_line_style(TRANSPARENT)
-            .bold_line_style(BLACK.mix(0.1));
+            .bold_line_style(BLACK.mix(0.1))
+            .label_style(("sans-serif", 14))
+            .axis_desc_style(("sans-serif", 16));
         if !fig.x_label.is_empty() {
             mesh.x_desc(fig.x_label.as_str());
         }
