@@ -52,7 +52,7 @@ const CAPTION_H: u32 = 36;
 ///     .x_label("predicted")
 ///     .y_label("true");
 /// let svg = fig.to_svg();
-/// assert!(svg.contains(">7\n</text>") && svg.contains("dog"));
+/// assert!(svg.contains(">\n7\n</text>") && svg.contains("dog"));
 /// ```
 #[track_caller]
 pub fn heatmap<R: AsRef<str>, C: AsRef<str>>(

@@ -90,7 +90,7 @@ fn normalise(values: &[f64]) -> Vec<u8> {
     values
         .iter()
         .map(|&v| {
-            if !(span > 0.0) || v.is_nan() {
+            if span <= 0.0 || v.is_nan() {
                 0
             } else {
                 (((v - lo) / span).clamp(0.0, 1.0) * 255.0).round() as u8

@@ -164,7 +164,7 @@ impl Figure {
     ///
     /// ```
     /// let fig = ferrax::plot::Figure::lines("loss").x_label("step");
-    /// assert!(fig.to_svg().contains(">step"));
+    /// assert!(fig.to_svg().contains(">\nstep\n</text>"));
     /// ```
     pub fn x_label(mut self, label: &str) -> Figure {
         self.x_label = label.to_string();
@@ -175,7 +175,7 @@ impl Figure {
     ///
     /// ```
     /// let fig = ferrax::plot::Figure::lines("loss").y_label("loss");
-    /// assert!(fig.to_svg().contains(">loss"));
+    /// assert!(fig.to_svg().contains(">\nloss\n</text>"));
     /// ```
     pub fn y_label(mut self, label: &str) -> Figure {
         self.y_label = label.to_string();
