@@ -319,3 +319,22 @@ fn sample_figures() {
         .save_svg(out.join("heatmap.svg"))
         .unwrap();
 }
+
+#[test]
+#[should_panic(expected = "plot::Figure::series: figure \"m\" is a heatmap, not a line plot")]
+fn series_needs_a_line_plot() {
+    let m = Tensor::zeros(&[2, 2], DType::F32);
+    let _ = plot::heatmap(&m, "m", &["a", "b"], &["c", "d"]).series("s", &[0.0], &[1.0]);
+}
+
+#[test]
+fn log_y_leaves_out_points_it_cannot_draw() {
+    let fig = Figure::lines("l").series("s", &[0.0, 1.0, 2.0, 3.0], &[1.0, 0.0, f64::NAN, 0.1]);
+    let count = |svg: &str| {
+        attr(series_lines(svg)[0], "points")
+            .split_whitespace()
+            .count()
+    };
+    assert_eq!(count(&fig.to_svg()), 3);
+    assert_eq!(count(&fig.log_y(true).to_svg()), 2);
+}
