@@ -36,6 +36,8 @@ pub mod losses;
 pub mod nn;
 pub mod numpy;
 pub mod optim;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod random;
 pub mod runtime;
 pub mod tensor;

@@ -38,7 +38,15 @@ const LAYERS: &[&[&str]] = &[
     &["interp"],
     &["control_flow"],
     &["lax", "numpy", "random", "debug", "transforms"],
-    &["nn", "optim", "losses", "data", "train", "test_util"],
+    &[
+        "nn",
+        "optim",
+        "losses",
+        "data",
+        "train",
+        "test_util",
+        "plot",
+    ],
     &["internals"],
 ];
 
