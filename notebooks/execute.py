@@ -118,6 +118,19 @@ def run(path, kernel, timeout, write):
         record_timing=False,
         resources={"metadata": {"path": folder}},
     )
+    # Report each slow cell as it finishes (the first cell compiles ferrax: see its time).
+    cell_start = {}
+
+    def on_start(cell, cell_index, **_):
+        cell_start[cell_index] = time.monotonic()
+
+    def on_done(cell, cell_index, **_):
+        took = time.monotonic() - cell_start.get(cell_index, time.monotonic())
+        if took >= 5:
+            print(f"   {cell_label(cell_index, cell)}: {took:.1f} s", flush=True)
+
+    client.on_cell_execute = on_start
+    client.on_cell_executed = on_done
     started = time.monotonic()
     fatal = None
     try:
