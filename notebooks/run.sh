@@ -66,6 +66,9 @@ mkdir -p "$root/config"
 printf ':preserve_vars_on_panic 0\n' >"$root/config/init.evcxr"
 export EVCXR_CONFIG_DIR="$root/config"
 export RUST_BACKTRACE=0
+# No incremental compilation: ferrax (a path dependency) would otherwise build incrementally,
+# slower on a cold start and a few hundred MB more on disk.
+export CARGO_INCREMENTAL=0
 exec 9>"$root/lock"
 if ! flock -n 9; then
   echo "== waiting for another notebooks/run.sh that uses $root"
