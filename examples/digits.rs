@@ -6,6 +6,7 @@
 //! cargo run --release --example digits                 # MLP 64-128(tanh)-10, 30 epochs
 //! cargo run --release --example digits -- --model cnn  # conv + batch norm + dropout + pool
 //! options: --epochs N  --seed N  --save PATH.safetensors  --quiet
+//!          --plot PATH.svg   (loss and test accuracy per epoch; needs `--features plot`)
 //! ```
 //!
 //! The MLP matches the JAX + optax reference of `data/digits/README.md` (Adam 1e-3,
@@ -81,6 +82,7 @@ struct Args {
     epochs: usize,
     seed: i64,
     save: Option<String>,
+    plot: Option<String>,
     quiet: bool,
 }
 
@@ -90,6 +92,7 @@ fn parse_args() -> Result<Args, String> {
         epochs: 30,
         seed: 0,
         save: None,
+        plot: None,
         quiet: false,
     };
     let mut it = std::env::args().skip(1);
@@ -104,6 +107,7 @@ fn parse_args() -> Result<Args, String> {
             "--epochs" => a.epochs = value()?.parse().map_err(|e| format!("--epochs: {e}"))?,
             "--seed" => a.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
             "--save" => a.save = Some(value()?),
+            "--plot" => a.plot = Some(value()?),
             "--quiet" => a.quiet = true,
             f => return Err(format!("unknown option `{f}`")),
         }
@@ -113,7 +117,7 @@ fn parse_args() -> Result<Args, String> {
 
 fn main() {
     let args = parse_args().unwrap_or_else(|e| {
-        eprintln!("digits: {e}\nusage: digits [--model mlp|cnn] [--epochs N] [--seed N] [--save PATH] [--quiet]");
+        eprintln!("digits: {e}\nusage: digits [--model mlp|cnn] [--epochs N] [--seed N] [--save PATH] [--plot PATH.svg] [--quiet]");
         std::process::exit(2)
     });
     let layout = if args.cnn {
@@ -157,6 +161,29 @@ fn main() {
         wall
     );
     println!("test accuracy: {acc:.3}");
+    if let Some(path) = &args.plot {
+        plot_curves(&history, path);
+    }
+}
+
+/// Writes the per-epoch training loss and test accuracy as an SVG line plot.
+#[cfg(feature = "plot")]
+fn plot_curves(history: &History, path: &str) {
+    use ferrax::plot::Figure;
+    let epochs: Vec<f64> = history.epochs.iter().map(|r| r.epoch as f64).collect();
+    let fig = Figure::lines("digits: training loss and test accuracy")
+        .x_label("epoch")
+        .series("train loss", &epochs, &history.metric("loss"))
+        .series("test accuracy", &epochs, &history.metric("test_acc"));
+    match fig.save_svg(path) {
+        Ok(()) => println!("wrote the curves to {path}"),
+        Err(e) => eprintln!("digits: cannot write {path}: {e}"),
+    }
+}
+
+#[cfg(not(feature = "plot"))]
+fn plot_curves(_: &History, path: &str) {
+    eprintln!("digits: --plot {path} needs the plot feature (cargo run --release --features plot --example digits -- --plot {path})");
 }
 
 fn save<P: PyTree>(path: &Option<String>, params: &P) {
