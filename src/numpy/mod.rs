@@ -12,11 +12,17 @@
 //! ```
 
 mod arrays;
+mod logic;
 mod methods;
+mod more_reductions;
 mod reductions;
+mod ufuncs;
 
 pub use arrays::*;
+pub use logic::*;
+pub use more_reductions::*;
 pub use reductions::*;
+pub use ufuncs::*;
 
 use crate::lax;
 use crate::prims::BinaryOp;
