@@ -2,7 +2,7 @@
 //! `array_equal`, `array_equiv` (the elementwise comparisons `equal` … `greater_equal` and
 //! `logical_and/or/xor` live in `mod.rs`).
 
-use super::ufuncs::{isinf, isnan, to_float};
+use super::ufuncs::to_float;
 use super::*;
 use crate::lax;
 use crate::tensor::{DType, Tensor};

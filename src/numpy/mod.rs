@@ -12,14 +12,20 @@
 //! ```
 
 mod arrays;
+mod creation;
+mod float_classes;
 mod logic;
+mod matrices;
 mod methods;
 mod more_reductions;
 mod reductions;
 mod ufuncs;
 
 pub use arrays::*;
+pub use creation::*;
+pub use float_classes::*;
 pub use logic::*;
+pub use matrices::*;
 pub use more_reductions::*;
 pub use reductions::*;
 pub use ufuncs::*;
