@@ -240,18 +240,6 @@ pub fn trunc(x: &Tensor) -> Tensor {
     where_(&x.lt(0.0), lax::ceil(x), lax::floor(x))
 }
 
-/// `jnp.fix`: round toward zero, the same as [`trunc`].
-///
-/// ```
-/// use ferrax::prelude::*;
-/// let x = Tensor::from_vec(vec![-2.5f32], &[1]);
-/// assert_eq!(ferrax::numpy::fix(&x).to_vec::<f32>(), vec![-2.0]);
-/// ```
-#[track_caller]
-pub fn fix(x: &Tensor) -> Tensor {
-    trunc(x)
-}
-
 /// `jnp.logaddexp`: `log(exp(a) + exp(b))` without overflow (`max + log1p(exp(-|a - b|))`).
 ///
 /// ```
