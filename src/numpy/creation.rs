@@ -248,10 +248,13 @@ pub fn linspace_with(start: f64, stop: f64, num: usize, opts: Linspace) -> Tenso
         num
     };
     let out = if num > 1 {
-        let t = lax::div(
-            &lax::iota(cdt, &[div], 0),
+        // `i * (1 / div)`, not `i / div`: XLA's simplifier makes that rewrite in JAX's
+        // linspace, and the last bit of some samples depends on it.
+        let recip = lax::div(
+            &Tensor::full(&[], 1.0, cdt),
             &Tensor::full(&[], div as f64, cdt),
         );
+        let t = lax::mul(&lax::iota(cdt, &[div], 0), &recip);
         let one_minus = lax::sub(&Tensor::full(&[], 1.0, cdt), &t);
         let out = lax::add(&lax::mul(&s, &one_minus), &lax::mul(&e, &t));
         if opts.endpoint {

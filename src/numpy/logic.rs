@@ -66,7 +66,7 @@ pub fn isclose(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
 /// use ferrax::numpy::{self as jnp, IsClose};
 /// let a = Tensor::from_vec(vec![f32::NAN, 1.0], &[2]);
 /// let o = IsClose { equal_nan: true, atol: 0.5, ..Default::default() };
-/// assert_eq!(jnp::isclose_with(&a, &a.add(0.25), o).to_vec::<bool>(), vec![true, true]);
+/// assert_eq!(jnp::isclose_with(&a, &(&a + 0.25), o).to_vec::<bool>(), vec![true, true]);
 /// ```
 #[track_caller]
 pub fn isclose_with(a: impl IntoOperand, b: impl IntoOperand, opts: IsClose) -> Tensor {
@@ -99,7 +99,7 @@ pub fn isclose_with(a: impl IntoOperand, b: impl IntoOperand, opts: IsClose) -> 
 /// ```
 /// use ferrax::prelude::*;
 /// let a = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
-/// assert!(ferrax::numpy::allclose(&a, &a.add(1e-6)).item::<bool>());
+/// assert!(ferrax::numpy::allclose(&a, &(&a + 1e-6)).item::<bool>());
 /// ```
 #[track_caller]
 pub fn allclose(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
