@@ -608,3 +608,278 @@ fn numpy_surface_matches_jax() {
         failures.join("\n")
     );
 }
+
+fn f64_tensor(v: &[f64], shape: &[usize]) -> Tensor {
+    Tensor::from_vec(v.to_vec(), shape)
+}
+
+/// Inputs away from the kinks and jumps of the functions under test.
+struct GradInputs {
+    a: Tensor,
+    b: Tensor,
+    p: Tensor,
+    u: Tensor,
+    g: Tensor,
+    m: Tensor,
+    t: Tensor,
+    v: Tensor,
+}
+
+fn grad_inputs() -> GradInputs {
+    let n = |k: usize, f: fn(f64) -> f64| (0..k).map(|i| f(i as f64 + 0.5)).collect::<Vec<_>>();
+    GradInputs {
+        a: f64_tensor(&[-2.3, -0.7, 0.4, 1.3, 2.2, 3.1], &[2, 3]),
+        b: f64_tensor(&[1.1, -1.9, 0.6, -0.35, 2.9, -3.7], &[2, 3]),
+        p: f64_tensor(&[0.3, 0.6, 1.2, 2.1, 3.4, 5.0], &[2, 3]),
+        u: f64_tensor(&[-0.8, -0.4, 0.1, 0.35, 0.7], &[5]),
+        g: f64_tensor(&[1.2, 1.6, 2.3, 4.0], &[4]),
+        m: f64_tensor(&n(12, f64::sin), &[3, 4]),
+        t: f64_tensor(&n(24, f64::cos), &[2, 3, 4]),
+        v: f64_tensor(&[0.5, -1.5, 2.0], &[3]),
+    }
+}
+
+type Unary = fn(&Tensor) -> Tensor;
+
+#[test]
+fn numpy_surface_unary_grads() {
+    let gi = grad_inputs();
+    let cases: Vec<(&str, Unary, &Tensor)> = vec![
+        ("abs", jnp::abs, &gi.a),
+        ("absolute", absolute, &gi.a),
+        ("negative", negative, &gi.a),
+        ("positive", positive, &gi.a),
+        ("sign", sign, &gi.a),
+        ("sqrt", jnp::sqrt, &gi.p),
+        ("cbrt", cbrt, &gi.a),
+        ("square", square, &gi.a),
+        ("reciprocal", reciprocal, &gi.p),
+        ("exp", jnp::exp, &gi.a),
+        ("exp2", exp2, &gi.a),
+        ("expm1", expm1, &gi.a),
+        ("log", jnp::log, &gi.p),
+        ("log1p", log1p, &gi.p),
+        ("log2", log2, &gi.p),
+        ("log10", log10, &gi.p),
+        ("sin", jnp::sin, &gi.a),
+        ("cos", jnp::cos, &gi.a),
+        ("tan", jnp::tan, &gi.u),
+        ("arcsin", arcsin, &gi.u),
+        ("arccos", arccos, &gi.u),
+        ("arctan", arctan, &gi.a),
+        ("sinh", jnp::sinh, &gi.a),
+        ("cosh", jnp::cosh, &gi.a),
+        ("tanh", jnp::tanh, &gi.a),
+        ("arcsinh", arcsinh, &gi.a),
+        ("arccosh", arccosh, &gi.g),
+        ("arctanh", arctanh, &gi.u),
+        ("floor", jnp::floor, &gi.a),
+        ("ceil", jnp::ceil, &gi.a),
+        ("round", jnp::round, &gi.a),
+        ("rint", rint, &gi.a),
+        ("trunc", trunc, &gi.a),
+        ("sinc", sinc, &gi.a),
+        ("deg2rad", deg2rad, &gi.a),
+        ("radians", radians, &gi.a),
+        ("rad2deg", rad2deg, &gi.a),
+        ("degrees", degrees, &gi.a),
+        ("clip", |x| clip(x, -1.0, 2.0), &gi.a),
+        ("nan_to_num", nan_to_num, &gi.a),
+        ("heaviside", |x| heaviside(x, 0.5), &gi.a),
+        ("copysign", |x| copysign(x, -1.0), &gi.a),
+        ("full_like", |x| full_like(x, 2.0), &gi.a),
+        ("tril", |x| tril(x, 1), &gi.m),
+        ("triu", |x| triu(x, -1), &gi.t),
+        ("diag.v", |x| diag(x, -1), &gi.v),
+        ("diag.m", |x| diag(x, 1), &gi.m),
+        (
+            "diagonal",
+            |x| {
+                diagonal_with(
+                    x,
+                    Diagonal {
+                        offset: 1,
+                        axis1: -1,
+                        axis2: 1,
+                    },
+                )
+            },
+            &gi.t,
+        ),
+        (
+            "trace",
+            |x| {
+                trace_with(
+                    x,
+                    Diagonal {
+                        offset: -1,
+                        ..Default::default()
+                    },
+                )
+            },
+            &gi.m,
+        ),
+        ("ravel", ravel, &gi.t),
+        ("flip", |x| flip(x, Some(&[0, -1])), &gi.t),
+        ("fliplr", fliplr, &gi.m),
+        ("flipud", flipud, &gi.m),
+        ("roll", |x| roll(x, -3, None), &gi.m),
+        ("roll.axis", |x| roll(x, 1, Some(-1)), &gi.t),
+        ("rot90", |x| rot90(x, 1), &gi.m),
+        ("rot90.3", |x| rot90_axes(x, 3, (2, 0)), &gi.t),
+        ("swapaxes", |x| swapaxes(x, 0, 2), &gi.t),
+        ("tile", |x| tile(x, &[2, 1, 2]), &gi.m),
+        ("repeat", |x| repeat(x, 2, Some(-1)), &gi.m),
+        ("repeat.flat", |x| repeat(x, 3, None), &gi.v),
+        ("hstack", |x| hstack(&[x.clone(), jnp::sin(x)]), &gi.m),
+        ("vstack", |x| vstack(&[x.clone(), jnp::sin(x)]), &gi.v),
+        ("dstack", |x| dstack(&[x.clone(), jnp::sin(x)]), &gi.m),
+        (
+            "column_stack",
+            |x| column_stack(&[x.clone(), jnp::sin(x)]),
+            &gi.v,
+        ),
+        ("atleast_3d", atleast_3d, &gi.v),
+        ("array_split", |x| array_split(x, 3, 1)[1].clone(), &gi.m),
+        ("append", |x| append(x, &jnp::sin(x), Some(0)), &gi.m),
+        (
+            "take_along_axis",
+            |x| {
+                let i = Tensor::from_vec(vec![3, 0, -1, 1, 2, 2], &[3, 2]);
+                take_along_axis(x, &i, 1)
+            },
+            &gi.m,
+        ),
+        ("std", |x| jnp::std(x, Some(&[0])), &gi.m),
+        ("std.ddof", |x| std_with(x, None, Ddof { ddof: 1 }), &gi.m),
+        (
+            "var.ddof",
+            |x| var_with(x, Some(&[-1]), Ddof { ddof: 1 }),
+            &gi.m,
+        ),
+        ("ptp", |x| ptp(x, Some(&[1])), &gi.m),
+        ("cumsum", |x| cumsum(x, Some(-1)), &gi.t),
+        ("cumprod", |x| cumprod(x, None), &gi.m),
+        ("average", |x| average(x, Some(&[0])), &gi.m),
+        ("full", |x| full(&[2, 3], x), &gi.v),
+    ];
+    for (name, f, x) in cases {
+        let r = std::panic::catch_unwind(|| check_grads(|x: &Tensor| f(x), x, 1));
+        assert!(r.is_ok(), "check_grads failed for {name}");
+    }
+    // Second order on a few compositions.
+    check_grads(|x: &Tensor| logaddexp(x, 0.5), &gi.a, 2);
+    check_grads(|x: &Tensor| sinc(x), &gi.a, 2);
+    check_grads(|x: &Tensor| jnp::std(x, None), &gi.m, 2);
+}
+
+#[test]
+fn numpy_surface_binary_grads() {
+    let gi = grad_inputs();
+    type Binary = fn(&Tensor, &Tensor) -> Tensor;
+    let cases: Vec<(&str, Binary, &Tensor, &Tensor)> = vec![
+        ("arctan2", |a, b| arctan2(a, b), &gi.a, &gi.b),
+        ("logaddexp", |a, b| logaddexp(a, b), &gi.a, &gi.b),
+        ("logaddexp2", |a, b| logaddexp2(a, b), &gi.a, &gi.b),
+        ("hypot", |a, b| hypot(a, b), &gi.a, &gi.b),
+        ("floor_divide", |a, b| floor_divide(a, b), &gi.a, &gi.b),
+        ("remainder", |a, b| remainder(a, b), &gi.a, &gi.b),
+        ("mod", |a, b| mod_(a, b), &gi.a, &gi.b),
+        ("fmod", |a, b| fmod(a, b), &gi.a, &gi.b),
+        ("true_divide", |a, b| true_divide(a, b), &gi.a, &gi.b),
+        ("float_power", |a, b| float_power(a, b), &gi.p, &gi.b),
+        ("copysign", |a, b| copysign(a, b), &gi.a, &gi.b),
+        ("heaviside", |a, b| heaviside(a, b), &gi.a, &gi.b),
+        ("clip", |a, b| clip(a, b, 3.0), &gi.a, &gi.b),
+        (
+            "average.weights",
+            |a, b| {
+                average_with(
+                    a,
+                    None,
+                    Average {
+                        weights: Some(jnp::exp(b)),
+                    },
+                )
+            },
+            &gi.a,
+            &gi.b,
+        ),
+        (
+            "meshgrid",
+            |a, b| {
+                let g = meshgrid(&[ravel(a), ravel(b)]);
+                multiply(&g[0], &g[1])
+            },
+            &gi.a,
+            &gi.b,
+        ),
+    ];
+    for (name, f, a, b) in cases {
+        let args = (a.clone(), b.clone());
+        let r =
+            std::panic::catch_unwind(|| check_grads(|(a, b): &(Tensor, Tensor)| f(a, b), &args, 1));
+        assert!(r.is_ok(), "check_grads failed for {name}");
+    }
+}
+
+/// vmap over the leading axis equals a loop of the function on each slice, and jit equals
+/// eager, for a handful of the new functions.
+#[test]
+fn numpy_surface_vmap_and_jit() {
+    let gi = grad_inputs();
+    let cases: Vec<(&str, Unary)> = vec![
+        ("logaddexp", |x| logaddexp(x, &jnp::sin(x))),
+        ("remainder", |x| remainder(x, 0.7)),
+        ("tril", |x| tril(x, 0)),
+        ("diagonal", |x| {
+            diagonal_with(
+                x,
+                Diagonal {
+                    offset: 1,
+                    ..Default::default()
+                },
+            )
+        }),
+        ("roll", |x| roll(x, 2, Some(-1))),
+        ("take_along_axis", |x| {
+            take_along_axis(x, &Tensor::from_vec(vec![2, 0, 1], &[3, 1]), 1)
+        }),
+        ("cumsum", |x| cumsum(x, None)),
+        ("isclose", |x| isclose(x, &jnp::round(x))),
+        ("std", |x| jnp::std(x, Some(&[-1]))),
+        ("repeat", |x| repeat(x, 2, Some(0))),
+    ];
+    let t = &gi.t;
+    for (name, f) in cases {
+        let batched = vmap(|x: &Tensor| f(x))(t);
+        let looped: Vec<Tensor> = (0..t.shape()[0] as isize)
+            .map(|i| f(&index_axis(t, 0, i)))
+            .collect();
+        let looped = stack(&looped, 0);
+        assert_eq!(batched.shape(), looped.shape(), "{name}: vmap shape");
+        assert_eq!(
+            f64_values(&batched),
+            f64_values(&looped),
+            "{name}: vmap values"
+        );
+        let x0 = index_axis(t, 0, 1);
+        let eager = f(&x0);
+        let jitted = jit(|x: &Tensor| f(x))(&x0);
+        let jit_vmap = jit(vmap(|x: &Tensor| f(x)))(t);
+        assert_eq!(
+            f64_values(&jit_vmap),
+            f64_values(&batched),
+            "{name}: jit of vmap"
+        );
+        assert_eq!(jitted.shape(), eager.shape(), "{name}: jit shape");
+        assert_eq!(jitted.dtype(), eager.dtype(), "{name}: jit dtype");
+        let (j, e) = (f64_values(&jitted), f64_values(&eager));
+        for (k, (x, y)) in j.iter().zip(&e).enumerate() {
+            assert!(
+                x == y || (x - y).abs() <= 1e-12 * (1.0 + y.abs()),
+                "{name}: jit {x} != eager {y} at {k}"
+            );
+        }
+    }
+}
