@@ -106,7 +106,7 @@ pub fn std_with(x: &Tensor, axes: Option<&[isize]>, opts: Ddof) -> Tensor {
 /// ```
 #[track_caller]
 pub fn ptp(x: &Tensor, axes: Option<&[isize]>) -> Tensor {
-    subtract(&max(x, axes), &min(x, axes))
+    subtract(max(x, axes), min(x, axes))
 }
 
 /// The operand of a cumulative op: flattened when `axis` is `None`, bools counted as i32.
@@ -211,7 +211,7 @@ pub fn average_with(x: &Tensor, axes: Option<&[isize]>, opts: Average) -> Tensor
     };
     let (x, w) = promote_named("average", x, &w);
     let (x, w) = (super::ufuncs::to_float(&x), super::ufuncs::to_float(&w));
-    divide(&sum(&multiply(&x, &w), axes), &sum(&w, axes))
+    divide(sum(&multiply(&x, &w), axes), sum(&w, axes))
 }
 
 /// `jnp.count_nonzero`: how many elements over `axes` are non-zero (i32).

@@ -436,7 +436,7 @@ fn run(name: &str, i: &HashMap<String, Tensor>) -> Vec<Tensor> {
             &m,
             None,
             Average {
-                weights: Some(add(&jnp::abs(&m), 1.0)),
+                weights: Some(add(jnp::abs(&m), 1.0)),
             },
         )),
         "count_nonzero.M" => one(count_nonzero(&m, None)),
@@ -829,7 +829,7 @@ fn numpy_surface_binary_grads() {
 fn numpy_surface_vmap_and_jit() {
     let gi = grad_inputs();
     let cases: Vec<(&str, Unary)> = vec![
-        ("logaddexp", |x| logaddexp(x, &jnp::sin(x))),
+        ("logaddexp", |x| logaddexp(x, jnp::sin(x))),
         ("remainder", |x| remainder(x, 0.7)),
         ("tril", |x| tril(x, 0)),
         ("diagonal", |x| {
@@ -846,7 +846,7 @@ fn numpy_surface_vmap_and_jit() {
             take_along_axis(x, &Tensor::from_vec(vec![2, 0, 1], &[3, 1]), 1)
         }),
         ("cumsum", |x| cumsum(x, None)),
-        ("isclose", |x| isclose(x, &jnp::round(x))),
+        ("isclose", |x| isclose(x, jnp::round(x))),
         ("std", |x| jnp::std(x, Some(&[-1]))),
         ("repeat", |x| repeat(x, 2, Some(0))),
     ];
