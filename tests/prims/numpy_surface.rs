@@ -883,3 +883,87 @@ fn numpy_surface_vmap_and_jit() {
         }
     }
 }
+
+/// The panic message of `f`, which must panic.
+fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
+    let err = std::panic::catch_unwind(f).expect_err("expected a panic");
+    err.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
+/// Bad shapes and axes panic naming the function, the shapes and the caller's line.
+#[test]
+fn numpy_surface_errors_name_function_shapes_and_caller() {
+    let m = Tensor::zeros(&[3, 4], DType::F32);
+    let v = Tensor::zeros(&[3], DType::F32);
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "take_along_axis",
+            panic_message(|| {
+                take_along_axis(&m, &Tensor::zeros(&[3], DType::I32), 0);
+            }),
+        ),
+        (
+            "diagonal",
+            panic_message(|| {
+                diagonal_with(
+                    &m,
+                    Diagonal {
+                        axis1: 0,
+                        axis2: -2,
+                        offset: 0,
+                    },
+                );
+            }),
+        ),
+        (
+            "tril",
+            panic_message(|| {
+                tril(&v, 0);
+            }),
+        ),
+        (
+            "rot90",
+            panic_message(|| {
+                rot90(&v, 1);
+            }),
+        ),
+        (
+            "array_split",
+            panic_message(|| {
+                array_split(&m, 0, 0);
+            }),
+        ),
+        (
+            "hypot",
+            panic_message(|| {
+                hypot(&m, &v);
+            }),
+        ),
+        (
+            "average",
+            panic_message(|| {
+                average_with(
+                    &m,
+                    None,
+                    Average {
+                        weights: Some(v.clone()),
+                    },
+                );
+            }),
+        ),
+    ];
+    for (name, msg) in cases {
+        assert!(msg.starts_with(name), "{name}: message {msg:?}");
+        assert!(
+            msg.contains('[') && msg.contains(']'),
+            "{name}: no shape in {msg:?}"
+        );
+        assert!(
+            msg.contains("numpy_surface.rs"),
+            "{name}: no caller line in {msg:?}"
+        );
+    }
+}
