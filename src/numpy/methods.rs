@@ -292,4 +292,71 @@ numpy_methods! {
     /// assert_eq!(Tensor::zeros(&[1, 3], DType::F32).squeeze(&[]).shape(), &[3]);
     /// ```
     fn squeeze(axes: &[isize]) => jnp::squeeze(self, axes);
+
+    /// Whether every element is non-zero (`x.all()`, a bool scalar).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// assert!(Tensor::from_vec(vec![1, 2], &[2]).all().item::<bool>());
+    /// ```
+    fn all() => jnp::all(self, None);
+
+    /// Whether some element is non-zero (`x.any()`, a bool scalar).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// assert!(!Tensor::from_vec(vec![0, 0], &[2]).any().item::<bool>());
+    /// ```
+    fn any() => jnp::any(self, None);
+
+    /// Standard deviation of all elements (`x.std()`).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// assert_eq!(Tensor::from_vec(vec![1.0f32, 3.0], &[2]).std().item::<f32>(), 1.0);
+    /// ```
+    fn std() => jnp::std(self, None);
+
+    /// Running sum along `axis` (`x.cumsum(axis)`).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let x = Tensor::from_vec(vec![1, 2, 3], &[3]);
+    /// assert_eq!(x.cumsum(0).to_vec::<i32>(), vec![1, 3, 6]);
+    /// ```
+    fn cumsum(axis: isize) => jnp::cumsum(self, Some(axis));
+
+    /// Running product along `axis` (`x.cumprod(axis)`).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let x = Tensor::from_vec(vec![1, 2, 3], &[3]);
+    /// assert_eq!(x.cumprod(-1).to_vec::<i32>(), vec![1, 2, 6]);
+    /// ```
+    fn cumprod(axis: isize) => jnp::cumprod(self, Some(axis));
+
+    /// The elements as a 1-D tensor (`x.ravel()`).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// assert_eq!(Tensor::zeros(&[2, 3], DType::F32).ravel().shape(), &[6]);
+    /// ```
+    fn ravel() => jnp::ravel(self);
+
+    /// Clips to `[min, max]` (`x.clip(min, max)`).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let x = Tensor::from_vec(vec![-1.0f32, 5.0], &[2]);
+    /// assert_eq!(x.clip(0.0, 1.0).to_vec::<f32>(), vec![0.0, 1.0]);
+    /// ```
+    fn clip(min: impl IntoOperand, max: impl IntoOperand) => jnp::clip(self, min, max);
+
+    /// Exchanges two axes (`x.swapaxes(a, b)`).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// assert_eq!(Tensor::zeros(&[2, 3], DType::F32).swapaxes(0, 1).shape(), &[3, 2]);
+    /// ```
+    fn swapaxes(axis1: isize, axis2: isize) => jnp::swapaxes(self, axis1, axis2);
 }

@@ -3,6 +3,27 @@
 //! `broadcast_in_dim`/`convert_element_type` and exact-dtype lax primitives. Negative axes
 //! count from the end.
 //!
+//! # Arguments: one convention
+//!
+//! The functions are `jax.numpy`'s, with its names (a trailing underscore where the name is
+//! a Rust keyword: `where_`, `mod_`), semantics and defaults. A *required* argument is
+//! positional. An axis argument is positional too: `Option<&[isize]>` (reductions, `flip`)
+//! or `Option<isize>` (`cumsum`, `roll`, `repeat`), where `None` is JAX's `axis=None`. The
+//! *optional keyword arguments* of a function `f` are the fields of an options struct with
+//! `Default` (JAX's defaults), passed to a `f_with` variant:
+//!
+//! ```
+//! use ferrax::prelude::*;
+//! use ferrax::numpy::{self as jnp, Linspace};
+//! let a = jnp::linspace(0.0, 1.0, 5); // jnp.linspace(0, 1, 5)
+//! let b = jnp::linspace_with(0.0, 1.0, 4, Linspace { endpoint: false, ..Default::default() });
+//! assert_eq!(a.to_vec::<f32>()[1], b.to_vec::<f32>()[1]);
+//! ```
+//!
+//! Binary functions take `impl IntoOperand`: a tensor, or a Rust scalar that is weakly typed
+//! (it takes the other operand's dtype, as a Python scalar does in JAX). Bad shapes or axes
+//! panic with a message naming the function, the shapes and the caller's line.
+//!
 //! ```
 //! use ferrax::prelude::*;
 //! use ferrax::numpy as jnp;
@@ -12,11 +33,25 @@
 //! ```
 
 mod arrays;
+mod creation;
+mod float_classes;
+mod logic;
+mod manipulation;
+mod matrices;
 mod methods;
+mod more_reductions;
 mod reductions;
+mod ufuncs;
 
 pub use arrays::*;
+pub use creation::*;
+pub use float_classes::*;
+pub use logic::*;
+pub use manipulation::*;
+pub use matrices::*;
+pub use more_reductions::*;
 pub use reductions::*;
+pub use ufuncs::*;
 
 use crate::lax;
 use crate::prims::BinaryOp;

@@ -14,6 +14,7 @@ mod kernels_accuracy;
 mod kernels_matmul_layouts;
 mod kernels_soundness;
 mod numpy_layer;
+mod numpy_surface;
 mod op_errors;
 mod reduce;
 mod shape;
