@@ -32,6 +32,7 @@
 //! assert_eq!(jnp::add(&a, &b).to_vec::<f32>(), vec![11.0, 22.0, 33.0, 14.0, 25.0, 36.0]);
 //! ```
 
+mod aliases;
 mod arrays;
 mod creation;
 mod float_classes;
@@ -40,9 +41,12 @@ mod manipulation;
 mod matrices;
 mod methods;
 mod more_reductions;
+mod nan_reductions;
+mod products;
 mod reductions;
 mod ufuncs;
 
+pub use aliases::*;
 pub use arrays::*;
 pub use creation::*;
 pub use float_classes::*;
@@ -50,6 +54,8 @@ pub use logic::*;
 pub use manipulation::*;
 pub use matrices::*;
 pub use more_reductions::*;
+pub use nan_reductions::*;
+pub use products::*;
 pub use reductions::*;
 pub use ufuncs::*;
 
