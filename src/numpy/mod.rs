@@ -34,6 +34,7 @@
 
 mod aliases;
 mod arrays;
+mod calculus;
 mod creation;
 mod float_classes;
 mod logic;
@@ -44,10 +45,12 @@ mod more_reductions;
 mod nan_reductions;
 mod products;
 mod reductions;
+mod sorting;
 mod ufuncs;
 
 pub use aliases::*;
 pub use arrays::*;
+pub use calculus::*;
 pub use creation::*;
 pub use float_classes::*;
 pub use logic::*;
@@ -57,6 +60,7 @@ pub use more_reductions::*;
 pub use nan_reductions::*;
 pub use products::*;
 pub use reductions::*;
+pub use sorting::*;
 pub use ufuncs::*;
 
 use crate::lax;
