@@ -34,6 +34,7 @@
 
 mod aliases;
 mod arrays;
+mod bits;
 mod calculus;
 mod creation;
 mod float_classes;
@@ -43,6 +44,8 @@ mod matrices;
 mod methods;
 mod more_reductions;
 mod nan_reductions;
+mod padding;
+mod polynomials;
 mod products;
 mod reductions;
 mod sorting;
@@ -50,6 +53,7 @@ mod ufuncs;
 
 pub use aliases::*;
 pub use arrays::*;
+pub use bits::*;
 pub use calculus::*;
 pub use creation::*;
 pub use float_classes::*;
@@ -58,6 +62,8 @@ pub use manipulation::*;
 pub use matrices::*;
 pub use more_reductions::*;
 pub use nan_reductions::*;
+pub use padding::*;
+pub use polynomials::*;
 pub use products::*;
 pub use reductions::*;
 pub use sorting::*;
