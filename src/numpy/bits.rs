@@ -125,6 +125,10 @@ pub fn bitwise_count(x: &Tensor) -> Tensor {
         x.aval(),
         std::panic::Location::caller()
     );
-    let x = if x.dtype() == DType::I32 { lax::abs(x) } else { x.clone() };
+    let x = if x.dtype() == DType::I32 {
+        lax::abs(x)
+    } else {
+        x.clone()
+    };
     lax::population_count(&x)
 }

@@ -110,7 +110,10 @@ pub fn gradient_with(f: &Tensor, axis: Option<isize>, opts: Gradient) -> Vec<Ten
                 std::panic::Location::caller()
             );
             let upper = lax::div(&lax::sub(&sl(&f, a, 1, 2), &sl(&f, a, 0, 1)), &h);
-            let lower = lax::div(&lax::sub(&sl(&f, a, n - 1, n), &sl(&f, a, n - 2, n - 1)), &h);
+            let lower = lax::div(
+                &lax::sub(&sl(&f, a, n - 1, n), &sl(&f, a, n - 2, n - 1)),
+                &h,
+            );
             let inner = lax::sub(&sl(&f, a, 2, n), &sl(&f, a, 0, n - 2));
             let inner = lax::div(&multiply(&inner, 0.5), &h);
             lax::concatenate(&[upper, inner, lower], a)
@@ -249,8 +252,12 @@ pub fn interp_with(x: &Tensor, xp: &Tensor, fp: &Tensor, opts: Interp) -> Tensor
     let f = where_(&dx0, &fp_im1, add(&fp_im1, &step));
     let first = |t: &Tensor| index_axis(t, 0, 0);
     let last = |t: &Tensor| index_axis(t, 0, -1);
-    let lv = opts.left.map_or_else(|| first(&fp), |v| Tensor::full(&[], v, dt));
-    let rv = opts.right.map_or_else(|| last(&fp), |v| Tensor::full(&[], v, dt));
+    let lv = opts
+        .left
+        .map_or_else(|| first(&fp), |v| Tensor::full(&[], v, dt));
+    let rv = opts
+        .right
+        .map_or_else(|| last(&fp), |v| Tensor::full(&[], v, dt));
     let f = where_(&x.lt(&first(&xp)), &lv, &f);
     where_(&x.gt(&last(&xp)), &rv, &f)
 }

@@ -284,7 +284,14 @@ fn cumulative(
 /// ```
 #[track_caller]
 pub fn cumulative_sum(x: &Tensor, axis: Option<isize>) -> Tensor {
-    cumulative("cumulative_sum", x, axis, Cumulative::default(), 0.0, cumsum)
+    cumulative(
+        "cumulative_sum",
+        x,
+        axis,
+        Cumulative::default(),
+        0.0,
+        cumsum,
+    )
 }
 
 /// `jnp.cumulative_sum` with `include_initial`.
@@ -310,7 +317,14 @@ pub fn cumulative_sum_with(x: &Tensor, axis: Option<isize>, opts: Cumulative) ->
 /// ```
 #[track_caller]
 pub fn cumulative_prod(x: &Tensor, axis: Option<isize>) -> Tensor {
-    cumulative("cumulative_prod", x, axis, Cumulative::default(), 1.0, cumprod)
+    cumulative(
+        "cumulative_prod",
+        x,
+        axis,
+        Cumulative::default(),
+        1.0,
+        cumprod,
+    )
 }
 
 /// `jnp.cumulative_prod` with `include_initial`.

@@ -207,7 +207,12 @@ fn batched(name: &str, a: &Tensor, b: &Tensor, ca: usize, cb: usize) -> Tensor {
     };
     let (a, b) = promote_dtypes(&full(a, ca), &full(b, cb));
     let nb: Vec<usize> = (0..batch.len()).collect();
-    lax::dot_general(&a, &b, ((&[a.ndim() - 1], &[b.ndim() - 1]), (&nb, &nb)), None)
+    lax::dot_general(
+        &a,
+        &b,
+        ((&[a.ndim() - 1], &[b.ndim() - 1]), (&nb, &nb)),
+        None,
+    )
 }
 
 /// `jnp.matvec(x1, x2)`: matrix `[..., m, n]` times vector `[..., n]`, batch axes broadcast.

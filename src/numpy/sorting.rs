@@ -96,7 +96,10 @@ pub fn partition(x: &Tensor, kth: usize, axis: isize) -> Tensor {
     );
     let s = lax::sort(&[x.clone()], a, true, 1).swap_remove(0);
     let bottom = slice_axis(&s, a as isize, 0, kth as isize + 1);
-    let top = lax::rev(&slice_axis(&s, a as isize, kth as isize + 1, n as isize), &[a]);
+    let top = lax::rev(
+        &slice_axis(&s, a as isize, kth as isize + 1, n as isize),
+        &[a],
+    );
     lax::concatenate(&[bottom, top], a)
 }
 
@@ -250,7 +253,11 @@ pub fn select(condlist: &[Tensor], choicelist: &[Tensor], default: impl IntoOper
         choicelist.len(),
         std::panic::Location::caller()
     );
-    let mut out = where_(&condlist[condlist.len() - 1], &choicelist[choicelist.len() - 1], default);
+    let mut out = where_(
+        &condlist[condlist.len() - 1],
+        &choicelist[choicelist.len() - 1],
+        default,
+    );
     for (c, x) in condlist.iter().zip(choicelist).rev().skip(1) {
         out = where_(c, x, &out);
     }
