@@ -9,7 +9,7 @@ use crate::tensor::{DType, Tensor};
 /// Unary aliases of existing functions (the array-API names JAX also exports).
 macro_rules! unary_alias {
     ($($name:ident => $target:ident),* $(,)?) => {$(
-        #[doc = concat!("`jnp.", stringify!($name), "`: the same as [`", stringify!($target), "`].\n\n```\nuse ferrax::prelude::*;\nuse ferrax::numpy as jnp;\nlet x = Tensor::from_vec(vec![0.5f32, 0.25], &[2]);\nassert_eq!(jnp::", stringify!($name), "(&x).to_vec::<f32>(), jnp::", stringify!($target), "(&x).to_vec::<f32>());\n```")]
+        #[doc = concat!("`jnp.", stringify!($name), "`: the same as [`", stringify!($target), "`].\n\n```\nuse ferrax::prelude::*;\nuse ferrax::numpy as jnp;\nlet x = Tensor::from_vec(vec![1.0f32], &[1]);\nassert_eq!(jnp::", stringify!($name), "(&x).to_vec::<f32>(), jnp::", stringify!($target), "(&x).to_vec::<f32>());\n```")]
         #[track_caller]
         pub fn $name(x: &Tensor) -> Tensor {
             $target(x)

@@ -240,7 +240,7 @@ pub fn digitize_with(x: &Tensor, bins: &Tensor, opts: Digitize) -> Tensor {
 /// ```
 /// use ferrax::prelude::*;
 /// let x = Tensor::from_vec(vec![-2.0f32, 0.5, 3.0], &[3]);
-/// let y = ferrax::numpy::select(&[x.lt(0.0), x.lt(1.0)], &[x.neg(), x.clone()], 9.0);
+/// let y = ferrax::numpy::select(&[x.lt(0.0), x.lt(1.0)], &[ferrax::numpy::negative(&x), x.clone()], 9.0);
 /// assert_eq!(y.to_vec::<f32>(), vec![2.0, 0.5, 9.0]);
 /// ```
 #[track_caller]
