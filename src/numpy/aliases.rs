@@ -403,7 +403,7 @@ pub fn ldexp(x: impl IntoOperand, n: &Tensor) -> Tensor {
         Operand::Tensor(t) => ufuncs::to_float(&t),
         Operand::Scalar(v, _) => Tensor::full(&[], v, DType::F32),
     };
-    let (x, n) = promote_named("ldexp", &x, &lax::convert_element_type(n, DType::I32));
+    let (x, n) = promote_named("ldexp", &x, lax::convert_element_type(n, DType::I32));
     let x = ufuncs::to_float(&x);
     let n = lax::convert_element_type(&n, DType::I32);
     // 2**k for -126 <= k <= 127, from f32 exponent bits (exactly converted to f64 if needed).
@@ -414,5 +414,5 @@ pub fn ldexp(x: impl IntoOperand, n: &Tensor) -> Tensor {
     };
     let half = floor_divide(&n, 2);
     let rest = lax::sub(&n, &half);
-    multiply(&multiply(&x, &pow2(&half)), &pow2(&rest))
+    multiply(multiply(&x, pow2(&half)), pow2(&rest))
 }

@@ -172,8 +172,8 @@ pub fn trapezoid_with(y: &Tensor, axis: isize, opts: Trapezoid) -> Tensor {
     let y = moveaxis(&y, a as isize, -1);
     let n = y.shape()[y.ndim() - 1] as isize;
     let last = y.ndim() as isize - 1;
-    let pairs = add(&slice_axis(&y, last, 1, n), &slice_axis(&y, last, 0, n - 1));
-    multiply(0.5, &sum(&multiply(&dx, &pairs), Some(&[-1])))
+    let pairs = add(slice_axis(&y, last, 1, n), slice_axis(&y, last, 0, n - 1));
+    multiply(0.5, sum(&multiply(&dx, &pairs), Some(&[-1])))
 }
 
 /// Options of [`interp_with`]: the values `left` of `xp[0]` and `right` of `xp[-1]` (JAX's
@@ -248,7 +248,7 @@ pub fn interp_with(x: &Tensor, xp: &Tensor, fp: &Tensor, opts: Interp) -> Tensor
         _ => (f32::EPSILON as f64) * (f32::EPSILON as f64),
     };
     let dx0 = lax::abs(&dx).le(eps);
-    let step = multiply(&divide(&delta, where_(&dx0, 1.0, &dx)), &df);
+    let step = multiply(divide(&delta, where_(&dx0, 1.0, &dx)), &df);
     let f = where_(&dx0, &fp_im1, add(&fp_im1, &step));
     let first = |t: &Tensor| index_axis(t, 0, 0);
     let last = |t: &Tensor| index_axis(t, 0, -1);
@@ -258,6 +258,6 @@ pub fn interp_with(x: &Tensor, xp: &Tensor, fp: &Tensor, opts: Interp) -> Tensor
     let rv = opts
         .right
         .map_or_else(|| last(&fp), |v| Tensor::full(&[], v, dt));
-    let f = where_(&x.lt(&first(&xp)), &lv, &f);
-    where_(&x.gt(&last(&xp)), &rv, &f)
+    let f = where_(&x.lt(first(&xp)), &lv, &f);
+    where_(&x.gt(last(&xp)), &rv, &f)
 }

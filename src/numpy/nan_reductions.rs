@@ -142,7 +142,7 @@ pub fn nanvar_with(x: &Tensor, axes: Option<&[isize]>, opts: Ddof) -> Tensor {
     let m = keepdims(&nanmean(&x, axes), &x, &ax);
     let centered = where_(&isnan(&x), 0.0, lax::sub(&x, &broadcast_to(&m, x.shape())));
     let total = sum(&lax::mul(&centered, &centered), axes);
-    let n = subtract(&count_not_nan(&x, axes), opts.ddof as f64);
+    let n = subtract(count_not_nan(&x, axes), opts.ddof as f64);
     let empty = n.le(0.0);
     let total = where_(&empty, f64::NAN, &total);
     lax::div(&total, &where_(&empty, 1.0, &n))

@@ -258,7 +258,7 @@ pub fn vander(x: &Tensor, n: Option<usize>) -> Tensor {
     let iota = lax::rev(&lax::iota(x.dtype(), &[n], 0), &[0]);
     let col = lax::reshape(x, &[x.shape()[0], 1]);
     if x.dtype().is_float() {
-        power(&col, &lax::reshape(&iota, &[1, n]))
+        power(&col, lax::reshape(&iota, &[1, n]))
     } else {
         // Integer powers by repeated multiplication (numpy's integer `power`).
         let cols: Vec<Tensor> = (0..n)

@@ -35,7 +35,7 @@ pub fn polyval(p: &Tensor, x: &Tensor) -> Tensor {
     };
     let mut y = Tensor::zeros(x.shape(), x.dtype());
     for i in 0..p.shape()[0] {
-        y = add(&lax::mul(&y, &x), &index_axis(&p, 0, i as isize));
+        y = add(lax::mul(&y, &x), index_axis(&p, 0, i as isize));
     }
     y
 }
@@ -113,7 +113,7 @@ pub fn polymul(a1: &Tensor, a2: &Tensor) -> Tensor {
     let zero = Tensor::full(&[], 0, dt);
     let rows: Vec<Tensor> = (0..n)
         .map(|i| {
-            let r = multiply(&index_axis(&a, 0, i as isize), &b);
+            let r = multiply(index_axis(&a, 0, i as isize), &b);
             let r = lax::pad(&r, &zero, &[(i as i64, (n - 1 - i) as i64, 0)]);
             lax::reshape(&r, &[1, n + m - 1])
         })
@@ -144,7 +144,7 @@ pub fn polyder(p: &Tensor, m: usize) -> Tensor {
         .map(|j| (0..m).map(|i| (j + m - i) as f64).product())
         .collect();
     let c = Tensor::from_f64_values(&coeff, &[n - m], p.dtype());
-    multiply(&slice_axis(p, 0, 0, (n - m) as isize), &c)
+    multiply(slice_axis(p, 0, 0, (n - m) as isize), &c)
 }
 
 /// `jnp.polyint(p, m)`: the `m`-th antiderivative with zero integration constants (JAX's

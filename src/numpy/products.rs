@@ -98,7 +98,7 @@ pub fn inner(a: &Tensor, b: &Tensor) -> Tensor {
 pub fn outer(a: &Tensor, b: &Tensor) -> Tensor {
     let (a, b) = (ravel(a), ravel(b));
     let (n, m) = (a.shape()[0], b.shape()[0]);
-    multiply(&lax::reshape(&a, &[n, 1]), &lax::reshape(&b, &[1, m]))
+    multiply(lax::reshape(&a, &[n, 1]), lax::reshape(&b, &[1, m]))
 }
 
 /// `jnp.kron`: the Kronecker product (operands of unequal rank get leading size-1 axes).
@@ -127,7 +127,7 @@ pub fn kron(a: &Tensor, b: &Tensor) -> Tensor {
             .collect();
         lax::reshape(x, &s)
     };
-    let out = multiply(&interleave(&a, true), &interleave(&b, false));
+    let out = multiply(interleave(&a, true), interleave(&b, false));
     let shape: Vec<usize> = a
         .shape()
         .iter()

@@ -94,7 +94,7 @@ pub fn partition(x: &Tensor, kth: usize, axis: isize) -> Tensor {
         x.shape(),
         std::panic::Location::caller()
     );
-    let s = lax::sort(&[x.clone()], a, true, 1).swap_remove(0);
+    let s = lax::sort(std::slice::from_ref(x), a, true, 1).swap_remove(0);
     let bottom = slice_axis(&s, a as isize, 0, kth as isize + 1);
     let top = lax::rev(
         &slice_axis(&s, a as isize, kth as isize + 1, n as isize),
@@ -139,7 +139,7 @@ fn sort_lt(a: &Tensor, b: &Tensor) -> Tensor {
     if !a.dtype().is_float() {
         return a.lt(b);
     }
-    logical_or(&a.lt(b), &logical_and(&isnan(b), &logical_not(&isnan(a))))
+    logical_or(a.lt(b), logical_and(isnan(b), logical_not(&isnan(a))))
 }
 
 /// [`searchsorted`] with a side.
@@ -228,9 +228,9 @@ pub fn digitize_with(x: &Tensor, bins: &Tensor, opts: Digitize) -> Tensor {
     let fwd = searchsorted_with(bins, x, SearchSorted { side });
     let back = subtract(
         n as i32,
-        &searchsorted_with(&lax::rev(bins, &[0]), x, SearchSorted { side }),
+        searchsorted_with(&lax::rev(bins, &[0]), x, SearchSorted { side }),
     );
-    let increasing = index_axis(bins, 0, -1).ge(&index_axis(bins, 0, 0));
+    let increasing = index_axis(bins, 0, -1).ge(index_axis(bins, 0, 0));
     where_(&increasing, &fwd, &back)
 }
 
@@ -328,7 +328,7 @@ fn quantile_impl(
         let any_nan = lax::reshape(&any(&isnan(&a), Some(&[-1])), &keep);
         where_(&any_nan, f64::NAN, &a)
     };
-    let sorted = lax::sort(&[a.clone()], last, true, 1).swap_remove(0);
+    let sorted = lax::sort(std::slice::from_ref(&a), last, true, 1).swap_remove(0);
     let counts = if squash_nans {
         let m = lax::convert_element_type(&logical_not(&isnan(&a)), dt);
         lax::reduce_sum(&m, &[last])
@@ -352,10 +352,10 @@ fn quantile_impl(
     };
     let (lo, hi) = (gather(&low), gather(&high));
     match method {
-        QuantileMethod::Linear => add(&lax::mul(&lo, &lw), &lax::mul(&hi, &hw)),
+        QuantileMethod::Linear => add(lax::mul(&lo, &lw), lax::mul(&hi, &hw)),
         QuantileMethod::Lower => lo,
         QuantileMethod::Higher => hi,
-        QuantileMethod::Midpoint => multiply(&add(&lo, &hi), 0.5),
+        QuantileMethod::Midpoint => multiply(add(&lo, &hi), 0.5),
         QuantileMethod::Nearest => where_(&hw.le(0.5), &lo, &hi),
     }
 }
