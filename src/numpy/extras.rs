@@ -351,7 +351,10 @@ pub fn unwrap_with(p: &Tensor, axis: isize, opts: Unwrap) -> Tensor {
     let at_edge = logical_and(&ddmod.eq(&negative(&interval)), &dd.gt(0.0));
     let ddmod = where_(&at_edge, &interval, &ddmod);
     let correct = where_(&lax::abs(&dd).lt(&discont), 0.0, subtract(&ddmod, &dd));
-    let rest = add(&slice_axis(&p, a as isize, 1, n), cumsum(&correct, Some(a as isize)));
+    let rest = add(
+        &slice_axis(&p, a as isize, 1, n),
+        cumsum(&correct, Some(a as isize)),
+    );
     lax::concatenate(&[slice_axis(&p, a as isize, 0, 1), rest], a)
 }
 
