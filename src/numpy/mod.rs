@@ -50,6 +50,7 @@ mod polynomials;
 mod products;
 mod reductions;
 mod sorting;
+mod statistics;
 mod ufuncs;
 
 pub use aliases::*;
@@ -69,6 +70,7 @@ pub use polynomials::*;
 pub use products::*;
 pub use reductions::*;
 pub use sorting::*;
+pub use statistics::*;
 pub use ufuncs::*;
 
 use crate::lax;
