@@ -36,8 +36,11 @@ fn correlate_1d(name: &str, x: &Tensor, y: &Tensor, mode: ConvMode, flip: bool) 
         y.aval(),
         std::panic::Location::caller()
     );
-    let (x, y) = ufuncs::promote_float(name, x, y);
-    let (mut x, mut y) = (x, y);
+    let dt = DType::promote(DType::promote(x.dtype(), y.dtype()), DType::F32);
+    let (mut x, mut y) = (
+        lax::convert_element_type(x, dt),
+        lax::convert_element_type(y, dt),
+    );
     let mut reverse = false;
     if x.shape()[0] < y.shape()[0] {
         std::mem::swap(&mut x, &mut y);
@@ -357,10 +360,7 @@ pub fn apply_along_axis(f: impl Fn(&Tensor) -> Tensor, axis: isize, arr: &Tensor
     let out = lax::reshape(&out, &shape);
     // Move the core axes from the end to position `a`.
     let nl = lead.len();
-    let perm: Vec<usize> = (0..a)
-        .chain(nl..nl + core.len())
-        .chain(a..nl)
-        .collect();
+    let perm: Vec<usize> = (0..a).chain(nl..nl + core.len()).chain(a..nl).collect();
     lax::transpose(&out, &perm)
 }
 
@@ -428,7 +428,11 @@ pub fn fromfunction(f: impl Fn(&[Tensor]) -> Tensor, shape: &[usize]) -> Tensor 
 /// assert_eq!(y.to_vec::<f32>(), vec![2.0, 0.0, 9.0]);
 /// ```
 #[track_caller]
-pub fn piecewise(x: &Tensor, condlist: &[Tensor], funclist: &[&dyn Fn(&Tensor) -> Tensor]) -> Tensor {
+pub fn piecewise(
+    x: &Tensor,
+    condlist: &[Tensor],
+    funclist: &[&dyn Fn(&Tensor) -> Tensor],
+) -> Tensor {
     let (nc, nf) = (condlist.len(), funclist.len());
     assert!(
         nf == nc || nf == nc + 1,
@@ -443,7 +447,10 @@ pub fn piecewise(x: &Tensor, condlist: &[Tensor], funclist: &[&dyn Fn(&Tensor) -
         zeros_like(x)
     });
     for f in &funclist[..nc] {
-        cases.push(broadcast_to(&lax::convert_element_type(&f(x), x.dtype()), x.shape()));
+        cases.push(broadcast_to(
+            &lax::convert_element_type(&f(x), x.dtype()),
+            x.shape(),
+        ));
     }
     // The index of the last true condition (0 for none), as JAX's cumsum/argmax.
     let mut which = Tensor::zeros(x.shape(), DType::I32);

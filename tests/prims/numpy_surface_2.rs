@@ -49,6 +49,10 @@ pub(crate) const INEXACT: &[&str] = &[
     "blackman",
     "unwrap",
     "poly",
+    "convolve",
+    "correlate",
+    "cov",
+    "corrcoef",
     "nanquantile",
     "nanpercentile",
 ];
@@ -360,6 +364,110 @@ pub(crate) fn run(name: &str, i: &HashMap<String, Tensor>) -> Option<Vec<Tensor>
         "gcd.IJ" => one(gcd(&ii, &jj)),
         "gcd.BI" => one(gcd(&bi, 36)),
         "lcm.IJ" => one(lcm(&ii, &jj)),
+        "convolve.PV" => one(convolve(&pp, &v)),
+        "convolve.same" => one(convolve_with(
+            &pp,
+            &v,
+            Convolve {
+                mode: ConvMode::Same,
+            },
+        )),
+        "convolve.valid" => one(convolve_with(
+            &v,
+            &pp,
+            Convolve {
+                mode: ConvMode::Valid,
+            },
+        )),
+        "convolve.swap" => one(convolve(&pq, &pp)),
+        "correlate.PV" => one(correlate(&pp, &v)),
+        "correlate.full" => one(correlate_with(
+            &pp,
+            &v,
+            Convolve {
+                mode: ConvMode::Full,
+            },
+        )),
+        "correlate.swap" => one(correlate_with(
+            &v,
+            &pp,
+            Convolve {
+                mode: ConvMode::Full,
+            },
+        )),
+        "correlate.same" => one(correlate_with(
+            &v,
+            &pp,
+            Convolve {
+                mode: ConvMode::Same,
+            },
+        )),
+        "cov.M" => one(cov(&multiply(&m, &m))),
+        "cov.cols" => one(cov_with(
+            &index_axis(&t, 0, 0),
+            Cov {
+                rowvar: false,
+                ..Default::default()
+            },
+        )),
+        "cov.V" => one(cov_with(
+            &w,
+            Cov {
+                bias: true,
+                ..Default::default()
+            },
+        )),
+        "cov.ddof" => {
+            let t1 = index_axis(&t, 0, 1);
+            one(cov_with(
+                &multiply(&t1, &t1),
+                Cov {
+                    ddof: Some(0),
+                    ..Default::default()
+                },
+            ))
+        }
+        "corrcoef.T" => {
+            let (t0, t1) = (index_axis(&t, 0, 0), index_axis(&t, 0, 1));
+            one(corrcoef(&subtract(&multiply(&t0, &t0), &t1)))
+        }
+        "corrcoef.cols" => one(corrcoef_with(
+            &multiply(&m, &m),
+            Cov {
+                rowvar: false,
+                ..Default::default()
+            },
+        )),
+        "bincount.BI" => one(bincount(
+            &Tensor::from_vec(vec![0, 3, 1, 1, -2, 9, 3, 3], &[8]),
+            5,
+        )),
+        "isin.MW" => one(isin(&m, &w)),
+        "unravel_index.I" => unravel_index(&ii, &[3, 2]),
+        "fill_diagonal.M" => one(fill_diagonal(&m, 9.0)),
+        "fill_diagonal.T" => one(fill_diagonal(&zeros(&[3, 3, 3]), -1.0)),
+        "apply_along_axis.T" => one(apply_along_axis(
+            |r| outer(r, &slice_axis(r, 0, 0, 2)),
+            1,
+            &t,
+        )),
+        "apply_over_axes.T" => one(apply_over_axes(|x, ax| sum(x, Some(&[ax])), &t, &[0, 2])),
+        "fromfunction.23" => one(fromfunction(
+            |ix| add(&multiply(&ix[0], 10.0), &ix[1]),
+            &[2, 3],
+        )),
+        "piecewise.M" => {
+            let (f0, f1, f2) = (
+                |x: &Tensor| negative(x),
+                |x: &Tensor| multiply(x, x),
+                |x: &Tensor| add(x, 100.0),
+            );
+            one(piecewise(&m, &[m.lt(0.0), m.gt(1.0)], &[&f0, &f1, &f2]))
+        }
+        "piecewise.nodef" => {
+            let (f0, f1) = (|x: &Tensor| negative(x), |x: &Tensor| full_like(x, 7.0));
+            one(piecewise(&m, &[m.lt(0.0), m.lt(1.0)], &[&f0, &f1]))
+        }
         "nanvar.X_f64" => one(nanvar(&xx, Some(&[1]))),
         "quantile.X_f64" => one(quantile(&xx, 0.3, Some(&[1]))),
         "ldexp.X_f64" => one(ldexp(&xx, &Tensor::from_vec(vec![3, -2, 0], &[3]))),
@@ -651,6 +759,53 @@ fn numpy_surface_2_unary_grads() {
         ),
         ("unwrap", |x| unwrap(&multiply(x, 3.0), -1), m.clone()),
         ("poly", poly, g.clone()),
+        (
+            "convolve",
+            |x| {
+                convolve_with(
+                    x,
+                    &jnp::sin(&slice_axis(x, 0, 0, 3)),
+                    Convolve {
+                        mode: ConvMode::Same,
+                    },
+                )
+            },
+            g.clone(),
+        ),
+        (
+            "correlate",
+            |x| {
+                correlate_with(
+                    &jnp::sin(&slice_axis(x, 0, 0, 2)),
+                    x,
+                    Convolve {
+                        mode: ConvMode::Full,
+                    },
+                )
+            },
+            g.clone(),
+        ),
+        ("cov", cov, m.clone()),
+        ("corrcoef", corrcoef, m.clone()),
+        ("fill_diagonal", |x| fill_diagonal(x, 2.0), m.clone()),
+        (
+            "apply_along_axis",
+            |x| apply_along_axis(|r| outer(r, r), -1, x),
+            m.clone(),
+        ),
+        (
+            "apply_over_axes",
+            |x| apply_over_axes(|t, ax| jnp::max(t, Some(&[ax])), x, &[0, -1]),
+            t.clone(),
+        ),
+        (
+            "piecewise",
+            |x| {
+                let (f0, f1) = (|t: &Tensor| jnp::sin(t), |t: &Tensor| multiply(t, t));
+                piecewise(x, &[x.lt(0.0)], &[&f0, &f1])
+            },
+            m.clone(),
+        ),
         ("real", real, m.clone()),
         ("conj", conj, m.clone()),
         ("astype", |x| astype(x, DType::F32), m.clone()),
