@@ -66,10 +66,10 @@ pub fn frexp(x: &Tensor) -> (Tensor, Tensor) {
     let e0 = where_(&sub, -23, 0);
     let bits = lax::bitcast_convert_type(&x1, DType::I32);
     let exp_bits = lax::and(&lax::shift_right_arithmetic(&bits, &i(23)), &i(0xff));
-    let e = add(&add(&e0, &exp_bits), -126);
+    let e = add(add(&e0, &exp_bits), -126);
     let mant_bits = lax::or(&lax::and(&bits, &i(!(0xff << 23))), &i(126 << 23));
     let m = lax::bitcast_convert_type(&mant_bits, DType::F32);
-    let special = logical_or(&logical_or(&isinf(&x), &isnan(&x)), &x.eq(0.0));
+    let special = logical_or(logical_or(isinf(&x), isnan(&x)), x.eq(0.0));
     (where_(&special, &x, &m), where_(&special, 0, &e))
 }
 
@@ -197,7 +197,7 @@ pub fn promote_types(a: DType, b: DType) -> DType {
 /// `cos(c * n / (m - 1))` over `n = 0..m` in f32, as JAX's window functions write it.
 fn window_cos(m: usize, c: f64) -> Tensor {
     let n = lax::iota(DType::F32, &[m], 0);
-    lax::cos(&divide(&multiply(c, &n), (m - 1) as f64))
+    lax::cos(&divide(multiply(c, &n), (m - 1) as f64))
 }
 
 macro_rules! window_fns {
@@ -219,7 +219,7 @@ window_fns! {
     /// assert!((w[1] - 1.0).abs() < 1e-6 && (w[0] - 0.08).abs() < 1e-6);
     /// ```
     hamming(m) {
-        subtract(0.54, &multiply(0.46, &window_cos(m, 2.0 * std::f64::consts::PI)))
+        subtract(0.54, multiply(0.46, window_cos(m, 2.0 * std::f64::consts::PI)))
     }
     /// `jnp.hanning(m)`: the Hann window (f32).
     ///
@@ -228,7 +228,7 @@ window_fns! {
     /// assert!((w[1] - 1.0).abs() < 1e-6 && w[0].abs() < 1e-6);
     /// ```
     hanning(m) {
-        multiply(0.5, &subtract(1.0, &window_cos(m, 2.0 * std::f64::consts::PI)))
+        multiply(0.5, subtract(1.0, window_cos(m, 2.0 * std::f64::consts::PI)))
     }
     /// `jnp.blackman(m)`: the Blackman window (f32).
     ///
@@ -237,8 +237,8 @@ window_fns! {
     /// assert!((w[1] - 1.0).abs() < 1e-6);
     /// ```
     blackman(m) {
-        let a = subtract(0.42, &multiply(0.5, &window_cos(m, 2.0 * std::f64::consts::PI)));
-        add(&a, &multiply(0.08, &window_cos(m, 4.0 * std::f64::consts::PI)))
+        let a = subtract(0.42, multiply(0.5, window_cos(m, 2.0 * std::f64::consts::PI)));
+        add(&a, multiply(0.08, window_cos(m, 4.0 * std::f64::consts::PI)))
     }
     /// `jnp.bartlett(m)`: the triangular Bartlett window (f32).
     ///
@@ -247,8 +247,8 @@ window_fns! {
     /// ```
     bartlett(m) {
         let n = lax::iota(DType::F32, &[m], 0);
-        let t = subtract(&add(&multiply(2.0, &n), 1.0), m as f64);
-        subtract(1.0, &divide(&lax::abs(&t), (m - 1) as f64))
+        let t = subtract(add(multiply(2.0, &n), 1.0), m as f64);
+        subtract(1.0, divide(lax::abs(&t), (m - 1) as f64))
     }
 }
 
@@ -279,13 +279,13 @@ pub fn cross(a: &Tensor, b: &Tensor) -> Tensor {
         }
     };
     if len(a) == 2 && len(b) == 2 {
-        return subtract(&multiply(&c(a, 0), &c(b, 1)), &multiply(&c(a, 1), &c(b, 0)));
+        return subtract(multiply(c(a, 0), c(b, 1)), multiply(c(a, 1), c(b, 0)));
     }
     let (a0, a1, a2, b0, b1, b2) = (c(a, 0), c(a, 1), c(a, 2), c(b, 0), c(b, 1), c(b, 2));
     let parts = [
-        subtract(&multiply(&a1, &b2), &multiply(&a2, &b1)),
-        subtract(&multiply(&a2, &b0), &multiply(&a0, &b2)),
-        subtract(&multiply(&a0, &b1), &multiply(&a1, &b0)),
+        subtract(multiply(&a1, &b2), multiply(&a2, &b1)),
+        subtract(multiply(&a2, &b0), multiply(&a0, &b2)),
+        subtract(multiply(&a0, &b1), multiply(&a1, &b0)),
     ];
     stack(&parts, -1)
 }
@@ -347,12 +347,12 @@ pub fn unwrap_with(p: &Tensor, axis: isize, opts: Unwrap) -> Tensor {
         None => interval.clone(),
     };
     let dd = diff(&p, 1, a as isize);
-    let ddmod = subtract(&mod_(&add(&dd, &interval), &period), &interval);
-    let at_edge = logical_and(&ddmod.eq(&negative(&interval)), &dd.gt(0.0));
+    let ddmod = subtract(mod_(add(&dd, &interval), &period), &interval);
+    let at_edge = logical_and(ddmod.eq(negative(&interval)), dd.gt(0.0));
     let ddmod = where_(&at_edge, &interval, &ddmod);
     let correct = where_(&lax::abs(&dd).lt(&discont), 0.0, subtract(&ddmod, &dd));
     let rest = add(
-        &slice_axis(&p, a as isize, 1, n),
+        slice_axis(&p, a as isize, 1, n),
         cumsum(&correct, Some(a as isize)),
     );
     lax::concatenate(&[slice_axis(&p, a as isize, 0, 1), rest], a)

@@ -61,8 +61,8 @@ fn correlate_1d(name: &str, x: &Tensor, y: &Tensor, mode: ConvMode, flip: bool) 
     let mut out: Option<Tensor> = None;
     for j in 0..m {
         let term = multiply(
-            &slice_axis(&xp, 0, j as isize, (j + len) as isize),
-            &index_axis(&y, 0, j as isize),
+            slice_axis(&xp, 0, j as isize, (j + len) as isize),
+            index_axis(&y, 0, j as isize),
         );
         out = Some(match out {
             None => term,
@@ -193,8 +193,8 @@ pub fn cov_with(m: &Tensor, opts: Cov) -> Tensor {
     let ddof = opts.ddof.unwrap_or(if opts.bias { 0 } else { 1 });
     let f = x.shape()[1] as f64 - ddof as f64;
     let avg = mean(&x, Some(&[1]));
-    let xc = subtract(&x, &lax::reshape(&avg, &[x.shape()[0], 1]));
-    let c = divide(&dot(&xc, &matrix_transpose(&xc)), f);
+    let xc = subtract(&x, lax::reshape(&avg, &[x.shape()[0], 1]));
+    let c = divide(dot(&xc, &matrix_transpose(&xc)), f);
     let ones: Vec<usize> = (0..c.ndim()).filter(|&d| c.shape()[d] == 1).collect();
     lax::squeeze(&c, &ones)
 }
@@ -254,8 +254,8 @@ pub fn bincount(x: &Tensor, length: usize) -> Tensor {
     let x = lax::convert_element_type(x, DType::I32);
     let x = maximum(&x, 0);
     let hits = equal(
-        &lax::reshape(&x, &[x.shape()[0], 1]),
-        &lax::iota(DType::I32, &[1, length], 1),
+        lax::reshape(&x, &[x.shape()[0], 1]),
+        lax::iota(DType::I32, &[1, length], 1),
     );
     sum(&hits, Some(&[0]))
 }
@@ -273,7 +273,7 @@ pub fn isin(element: &Tensor, test_elements: &Tensor) -> Tensor {
     let t = ravel(test_elements);
     let mut s = element.shape().to_vec();
     s.push(1);
-    any(&equal(&lax::reshape(element, &s), &t), Some(&[-1]))
+    any(&equal(lax::reshape(element, &s), &t), Some(&[-1]))
 }
 
 /// `jnp.unravel_index(indices, shape)`: the multi-index of each flat index into `shape`
@@ -327,7 +327,7 @@ pub fn fill_diagonal(a: &Tensor, val: impl IntoOperand) -> Tensor {
     let i0 = lax::iota(DType::I32, a.shape(), 0);
     let mut mask = Tensor::full(a.shape(), true, DType::Bool);
     for d in 1..a.ndim() {
-        mask = logical_and(&mask, &i0.eq(&lax::iota(DType::I32, a.shape(), d)));
+        mask = logical_and(&mask, i0.eq(lax::iota(DType::I32, a.shape(), d)));
     }
     let v = match val.into_operand() {
         Operand::Tensor(t) => lax::convert_element_type(&t, a.dtype()),

@@ -429,7 +429,7 @@ pub(crate) fn run(name: &str, i: &HashMap<String, Tensor>) -> Option<Vec<Tensor>
         }
         "corrcoef.T" => {
             let (t0, t1) = (index_axis(&t, 0, 0), index_axis(&t, 0, 1));
-            one(corrcoef(&subtract(&multiply(&t0, &t0), &t1)))
+            one(corrcoef(&subtract(multiply(&t0, &t0), &t1)))
         }
         "corrcoef.cols" => one(corrcoef_with(
             &multiply(&m, &m),
@@ -453,7 +453,7 @@ pub(crate) fn run(name: &str, i: &HashMap<String, Tensor>) -> Option<Vec<Tensor>
         )),
         "apply_over_axes.T" => one(apply_over_axes(|x, ax| sum(x, Some(&[ax])), &t, &[0, 2])),
         "fromfunction.23" => one(fromfunction(
-            |ix| add(&multiply(&ix[0], 10.0), &ix[1]),
+            |ix| add(multiply(&ix[0], 10.0), &ix[1]),
             &[2, 3],
         )),
         "piecewise.M" => {
