@@ -543,6 +543,13 @@ CASES.update({
     "apply_over_axes.T": lambda: jnp.apply_over_axes(jnp.sum, T, [0, 2]),
     "fromfunction.23": lambda: jnp.fromfunction(lambda i, j: i * 10.0 + j, (2, 3)),
     "piecewise.M": lambda: jnp.piecewise(M, [M < 0, M > 1], [lambda x: -x, lambda x: x * x, lambda x: x + 100.0]),
+    "nonzero.M": lambda: jnp.nonzero(M, size=13),
+    "nonzero.T": lambda: jnp.nonzero(T > 17.0, size=4),
+    "nonzero.fill": lambda: jnp.nonzero(N > 0.0, size=8, fill_value=-1),
+    "flatnonzero.M": lambda: jnp.flatnonzero(M, size=5),
+    "argwhere.N": lambda: jnp.argwhere(N > 0.0, size=7),
+    "argwhere.fill": lambda: jnp.argwhere(L, size=3, fill_value=9),
+    "array.A": lambda: jnp.array(A),
     "piecewise.nodef": lambda: jnp.piecewise(M, [M < 0, M < 1], [lambda x: -x, 7.0]),
 })
 

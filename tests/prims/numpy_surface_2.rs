@@ -468,6 +468,25 @@ pub(crate) fn run(name: &str, i: &HashMap<String, Tensor>) -> Option<Vec<Tensor>
             let (f0, f1) = (|x: &Tensor| negative(x), |x: &Tensor| full_like(x, 7.0));
             one(piecewise(&m, &[m.lt(0.0), m.lt(1.0)], &[&f0, &f1]))
         }
+        "nonzero.M" => nonzero(&m, 13),
+        "nonzero.T" => nonzero(&t.gt(17.0), 4),
+        "nonzero.fill" => nonzero_with(
+            &n.gt(0.0),
+            8,
+            Nonzero {
+                fill_value: Some(-1),
+            },
+        ),
+        "flatnonzero.M" => one(flatnonzero(&m, 5)),
+        "argwhere.N" => one(argwhere(&n.gt(0.0), 7)),
+        "argwhere.fill" => one(argwhere_with(
+            &l,
+            3,
+            Nonzero {
+                fill_value: Some(9),
+            },
+        )),
+        "array.A" => one(array(&a)),
         "nanvar.X_f64" => one(nanvar(&xx, Some(&[1]))),
         "quantile.X_f64" => one(quantile(&xx, 0.3, Some(&[1]))),
         "ldexp.X_f64" => one(ldexp(&xx, &Tensor::from_vec(vec![3, -2, 0], &[3]))),
