@@ -58,7 +58,10 @@ pub fn histogram_bin_edges_with(a: &Tensor, bins: usize, opts: Histogram) -> Ten
     let lo = where_(&flat, subtract(&lo, 0.5), &lo);
     let hi = where_(&flat, add(&hi, 0.5), &hi);
     // JAX's linspace with traced endpoints: start * (1 - t) + stop * t, t = i * (1 / div).
-    let recip = lax::div(&Tensor::full(&[], 1.0, dt), &Tensor::full(&[], bins as f64, dt));
+    let recip = lax::div(
+        &Tensor::full(&[], 1.0, dt),
+        &Tensor::full(&[], bins as f64, dt),
+    );
     let t = lax::mul(&lax::iota(dt, &[bins], 0), &recip);
     let one_minus = lax::sub(&Tensor::full(&[], 1.0, dt), &t);
     let out = add(&multiply(&lo, &one_minus), &multiply(&hi, &t));
@@ -119,7 +122,10 @@ pub fn histogram_with(a: &Tensor, bins: usize, opts: Histogram) -> (Tensor, Tens
     );
     let w = lax::reshape(&ravel(&weights), &[idx.shape()[0], 1]);
     let hits = lax::convert_element_type(&hits, w.dtype());
-    let counts = sum(&lax::mul(&hits, &broadcast_to(&w, hits.shape())), Some(&[0]));
+    let counts = sum(
+        &lax::mul(&hits, &broadcast_to(&w, hits.shape())),
+        Some(&[0]),
+    );
     let counts = if opts.density {
         let widths = diff(&edges, 1, 0);
         let widths = lax::convert_element_type(&widths, counts.dtype());
@@ -140,7 +146,7 @@ pub struct Compress {
 
 /// `jnp.compress(condition, a, axis, size=size)`: the first `size` slices of `a` along
 /// `axis` (of the flattened `a` for `None`) where the 1-D `condition` is true, padded with
-/// 0.
+/// 0 (`size` at most the axis length, as JAX).
 ///
 /// ```
 /// use ferrax::prelude::*;
@@ -183,6 +189,13 @@ pub fn compress_with(
         None => (ravel(a), 0),
         Some(ax) => (moveaxis(a, ax, 0), normalize_axis(ax, a.ndim())),
     };
+    assert!(
+        size > 0 && size <= arr.shape()[0],
+        "compress: size={size} must be positive and at most the axis length of {} \
+         (called from {})",
+        a.aval(),
+        std::panic::Location::caller()
+    );
     let cond = lax::convert_element_type(condition, DType::Bool);
     let n = arr.shape()[0].min(cond.shape()[0]);
     let cond = slice_axis(&cond, 0, 0, n as isize);
@@ -193,19 +206,7 @@ pub fn compress_with(
     let arr = where_(&mask, &arr, Tensor::full(&[], opts.fill_value, arr.dtype()));
     let order = argsort(&logical_not(&cond), Some(0));
     let picked = take(&arr, &order, 0);
-    let picked = if size <= n {
-        slice_axis(&picked, 0, 0, size as isize)
-    } else {
-        let mut pad = vec![(0usize, 0usize); picked.ndim()];
-        pad[0] = (0, size - n);
-        pad_with(
-            &picked,
-            &pad,
-            Pad {
-                mode: PadMode::Constant(opts.fill_value),
-            },
-        )
-    };
+    let picked = slice_axis(&picked, 0, 0, size as isize);
     moveaxis(&picked, 0, axis as isize)
 }
 

@@ -550,6 +550,17 @@ CASES.update({
     "argwhere.N": lambda: jnp.argwhere(N > 0.0, size=7),
     "argwhere.fill": lambda: jnp.argwhere(L, size=3, fill_value=9),
     "array.A": lambda: jnp.array(A),
+    "histogram_bin_edges.M": lambda: jnp.histogram_bin_edges(M, 5),
+    "histogram_bin_edges.range": lambda: jnp.histogram_bin_edges(M, 3, range=(-1.0, 2.0)),
+    "histogram.M": lambda: jnp.histogram(M, 5),
+    "histogram.T": lambda: jnp.histogram(T, 4, range=(2.0, 20.0)),
+    "histogram.w": lambda: jnp.histogram(M, 3, weights=M * M, density=True),
+    "histogram.flat": lambda: jnp.histogram(jnp.ones(3), 2),
+    "compress.ax1": lambda: jnp.compress(jnp.array([True, False, True, True]), M, axis=1, size=4),
+    "compress.flat": lambda: jnp.compress(L, M, size=2),
+    "compress.fill": lambda: jnp.compress(R, M, axis=-1, size=3, fill_value=-9.0),
+    "extract.M": lambda: jnp.extract(M > 0.2, M, size=8),
+    "extract.fill": lambda: jnp.extract(I, I, size=6, fill_value=99),
     "piecewise.nodef": lambda: jnp.piecewise(M, [M < 0, M < 1], [lambda x: -x, 7.0]),
 })
 

@@ -53,6 +53,8 @@ pub(crate) const INEXACT: &[&str] = &[
     "correlate",
     "cov",
     "corrcoef",
+    "histogram",
+    "histogram_bin_edges",
     "nanquantile",
     "nanpercentile",
 ];
@@ -64,6 +66,7 @@ fn pair(t: (Tensor, Tensor)) -> Vec<Tensor> {
 /// ferrax's output for golden case `name`, or `None` if this batch does not have it.
 pub(crate) fn run(name: &str, i: &HashMap<String, Tensor>) -> Option<Vec<Tensor>> {
     let x = |k: &str| i[k].clone();
+    let r = x("R");
     let (a, b, g, h, u, s, k2, m, t, v, w, ii, jj, l, p, z) = (
         x("A"),
         x("B"),
@@ -487,6 +490,50 @@ pub(crate) fn run(name: &str, i: &HashMap<String, Tensor>) -> Option<Vec<Tensor>
             },
         )),
         "array.A" => one(array(&a)),
+        "histogram_bin_edges.M" => one(histogram_bin_edges(&m, 5)),
+        "histogram_bin_edges.range" => one(histogram_bin_edges_with(
+            &m,
+            3,
+            Histogram {
+                range: Some((-1.0, 2.0)),
+                ..Default::default()
+            },
+        )),
+        "histogram.M" => pair(histogram(&m, 5)),
+        "histogram.T" => pair(histogram_with(
+            &t,
+            4,
+            Histogram {
+                range: Some((2.0, 20.0)),
+                ..Default::default()
+            },
+        )),
+        "histogram.w" => pair(histogram_with(
+            &m,
+            3,
+            Histogram {
+                weights: Some(multiply(&m, &m)),
+                density: true,
+                ..Default::default()
+            },
+        )),
+        "histogram.flat" => pair(histogram(&ones(&[3]), 2)),
+        "compress.ax1" => one(compress(
+            &Tensor::from_vec(vec![true, false, true, true], &[4]),
+            &m,
+            Some(1),
+            4,
+        )),
+        "compress.flat" => one(compress(&l, &m, None, 2)),
+        "compress.fill" => one(compress_with(
+            &r,
+            &m,
+            Some(-1),
+            3,
+            Compress { fill_value: -9.0 },
+        )),
+        "extract.M" => one(extract(&m.gt(0.2), &m, 8)),
+        "extract.fill" => one(extract_with(&ii, &ii, 6, Compress { fill_value: 99.0 })),
         "nanvar.X_f64" => one(nanvar(&xx, Some(&[1]))),
         "quantile.X_f64" => one(quantile(&xx, 0.3, Some(&[1]))),
         "ldexp.X_f64" => one(ldexp(&xx, &Tensor::from_vec(vec![3, -2, 0], &[3]))),
@@ -778,6 +825,34 @@ fn numpy_surface_2_unary_grads() {
         ),
         ("unwrap", |x| unwrap(&multiply(x, 3.0), -1), m.clone()),
         ("poly", poly, g.clone()),
+        (
+            "compress",
+            |x| {
+                compress(
+                    &Tensor::from_vec(vec![true, false, true, true], &[4]),
+                    x,
+                    Some(1),
+                    3,
+                )
+            },
+            m.clone(),
+        ),
+        ("extract", |x| extract(&x.gt(0.0), x, 4), m.clone()),
+        (
+            "histogram.weights",
+            |x| {
+                histogram_with(
+                    &Tensor::from_vec(vec![0.1f64, 0.5, 0.7, 0.2], &[4]),
+                    2,
+                    Histogram {
+                        weights: Some(jnp::exp(x)),
+                        ..Default::default()
+                    },
+                )
+                .0
+            },
+            g.clone(),
+        ),
         (
             "convolve",
             |x| {
