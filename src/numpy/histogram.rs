@@ -64,7 +64,7 @@ pub fn histogram_bin_edges_with(a: &Tensor, bins: usize, opts: Histogram) -> Ten
     );
     let t = lax::mul(&lax::iota(dt, &[bins], 0), &recip);
     let one_minus = lax::sub(&Tensor::full(&[], 1.0, dt), &t);
-    let out = add(&multiply(&lo, &one_minus), &multiply(&hi, &t));
+    let out = add(multiply(&lo, &one_minus), multiply(&hi, &t));
     lax::concatenate(&[out, lax::reshape(&hi, &[1])], 0)
 }
 
@@ -117,8 +117,8 @@ pub fn histogram_with(a: &Tensor, bins: usize, opts: Histogram) -> (Tensor, Tens
     let idx = where_(&flat.eq(&last), n_edges as i32 - 1, &idx);
     // counts[k] = sum of the weights with bin index k, for k = 1..n_edges.
     let hits = equal(
-        &lax::reshape(&idx, &[idx.shape()[0], 1]),
-        &add(&lax::iota(DType::I32, &[1, bins], 1), 1),
+        lax::reshape(&idx, &[idx.shape()[0], 1]),
+        add(lax::iota(DType::I32, &[1, bins], 1), 1),
     );
     let w = lax::reshape(&ravel(&weights), &[idx.shape()[0], 1]);
     let hits = lax::convert_element_type(&hits, w.dtype());
@@ -129,7 +129,7 @@ pub fn histogram_with(a: &Tensor, bins: usize, opts: Histogram) -> (Tensor, Tens
     let counts = if opts.density {
         let widths = diff(&edges, 1, 0);
         let widths = lax::convert_element_type(&widths, counts.dtype());
-        divide(&divide(&counts, &widths), sum(&counts, None))
+        divide(divide(&counts, &widths), sum(&counts, None))
     } else {
         counts
     };

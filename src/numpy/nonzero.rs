@@ -65,7 +65,7 @@ pub fn nonzero_with(x: &Tensor, size: usize, opts: Nonzero) -> Vec<Tensor> {
     let mut stride = 1usize;
     let mut out = Vec::with_capacity(x.ndim());
     for &d in x.shape().iter().rev() {
-        let idx = remainder(&floor_divide(&flat, stride as i32), d as i32);
+        let idx = remainder(floor_divide(&flat, stride as i32), d as i32);
         let idx = match (&fill, opts.fill_value) {
             (Some(m), Some(v)) => where_(m, v, &idx),
             _ => idx,
