@@ -200,3 +200,97 @@ pub fn can_cast(from: DType, to: DType) -> bool {
     use DType::*;
     from == to || matches!((from, to), (Bool, _) | (I32, F64) | (U32, F64) | (F32, F64))
 }
+
+/// How [`ravel_multi_index_with`] treats out-of-range indices (JAX's `mode=`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum IndexMode {
+    /// Panic (JAX's default; needs concrete, untraced indices, as JAX's does).
+    #[default]
+    Raise,
+    /// Wrap around modulo the dimension.
+    Wrap,
+    /// Clamp into range.
+    Clip,
+}
+
+/// Options of [`ravel_multi_index_with`]: the `mode`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RavelMultiIndex {
+    /// Out-of-range handling.
+    pub mode: IndexMode,
+}
+
+/// `jnp.ravel_multi_index(multi_index, dims)`: the row-major flat index (i32) of each
+/// multi-index into `dims`; out-of-range indices panic (JAX's `mode='raise'`).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let r = Tensor::from_vec(vec![1, 0], &[2]);
+/// let c = Tensor::from_vec(vec![2, 1], &[2]);
+/// let i = ferrax::numpy::ravel_multi_index(&[r, c], &[2, 3]);
+/// assert_eq!(i.to_vec::<i32>(), vec![5, 1]);
+/// ```
+#[track_caller]
+pub fn ravel_multi_index(multi_index: &[Tensor], dims: &[usize]) -> Tensor {
+    ravel_multi_index_with(multi_index, dims, RavelMultiIndex::default())
+}
+
+/// [`ravel_multi_index`] with a `mode`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::numpy::{ravel_multi_index_with, IndexMode, RavelMultiIndex};
+/// let r = Tensor::from_vec(vec![3, -1], &[2]);
+/// let o = RavelMultiIndex { mode: IndexMode::Wrap };
+/// assert_eq!(ravel_multi_index_with(&[r], &[3], o).to_vec::<i32>(), vec![0, 2]);
+/// ```
+#[track_caller]
+pub fn ravel_multi_index_with(
+    multi_index: &[Tensor],
+    dims: &[usize],
+    opts: RavelMultiIndex,
+) -> Tensor {
+    assert!(
+        multi_index.len() == dims.len() && multi_index.iter().all(|i| !i.dtype().is_float()),
+        "ravel_multi_index: needs one integer index array per dim, got {:?} for dims {dims:?} \
+         (called from {})",
+        multi_index
+            .iter()
+            .map(|i| i.aval().to_string())
+            .collect::<Vec<_>>(),
+        std::panic::Location::caller()
+    );
+    let mut result: Option<Tensor> = None;
+    let mut stride = 1i64;
+    for (i, &d) in multi_index.iter().zip(dims).rev() {
+        let i = lax::convert_element_type(i, DType::I32);
+        let i = match opts.mode {
+            IndexMode::Raise => {
+                assert!(
+                    i.is_concrete(),
+                    "ravel_multi_index: mode Raise needs concrete indices; use Wrap or Clip \
+                     under jit or vmap (called from {})",
+                    std::panic::Location::caller()
+                );
+                let bad = i.to_vec::<i32>().iter().any(|&v| v < 0 || v as usize >= d);
+                assert!(
+                    !bad,
+                    "ravel_multi_index: invalid entry in coordinates array {} for dims {dims:?} \
+                     (called from {})",
+                    i.aval(),
+                    std::panic::Location::caller()
+                );
+                i
+            }
+            IndexMode::Wrap => remainder(&i, d as i32),
+            IndexMode::Clip => clip(&i, 0, d as i32 - 1),
+        };
+        let term = multiply(&i, stride as i32);
+        result = Some(match result {
+            None => term,
+            Some(r) => add(&term, &r),
+        });
+        stride *= d as i64;
+    }
+    result.unwrap_or_else(|| Tensor::zeros(&[], DType::I32))
+}

@@ -561,6 +561,9 @@ CASES.update({
     "compress.fill": lambda: jnp.compress(R, M, axis=-1, size=3, fill_value=-9.0),
     "extract.M": lambda: jnp.extract(M > 0.2, M, size=8),
     "extract.fill": lambda: jnp.extract(I, I, size=6, fill_value=99),
+    "ravel_multi_index.IX": lambda: jnp.ravel_multi_index((jnp.array([0, 2, 1]), jnp.array([3, 0, 1])), (3, 4)),
+    "ravel_multi_index.wrap": lambda: jnp.ravel_multi_index((IX[:, 0], IX[:, 1]), (2, 3), mode="wrap"),
+    "ravel_multi_index.clip": lambda: jnp.ravel_multi_index((IX[:, 0], IX[:, 1]), (2, 3), mode="clip"),
     "piecewise.nodef": lambda: jnp.piecewise(M, [M < 0, M < 1], [lambda x: -x, 7.0]),
 })
 

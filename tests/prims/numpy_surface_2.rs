@@ -534,6 +534,26 @@ pub(crate) fn run(name: &str, i: &HashMap<String, Tensor>) -> Option<Vec<Tensor>
         )),
         "extract.M" => one(extract(&m.gt(0.2), &m, 8)),
         "extract.fill" => one(extract_with(&ii, &ii, 6, Compress { fill_value: 99.0 })),
+        "ravel_multi_index.IX" => one(ravel_multi_index(
+            &[
+                Tensor::from_vec(vec![0, 2, 1], &[3]),
+                Tensor::from_vec(vec![3, 0, 1], &[3]),
+            ],
+            &[3, 4],
+        )),
+        "ravel_multi_index.wrap" | "ravel_multi_index.clip" => {
+            let ix = x("IX");
+            let mode = if name.ends_with("wrap") {
+                IndexMode::Wrap
+            } else {
+                IndexMode::Clip
+            };
+            one(ravel_multi_index_with(
+                &[index_axis(&ix, 1, 0), index_axis(&ix, 1, 1)],
+                &[2, 3],
+                RavelMultiIndex { mode },
+            ))
+        }
         "nanvar.X_f64" => one(nanvar(&xx, Some(&[1]))),
         "quantile.X_f64" => one(quantile(&xx, 0.3, Some(&[1]))),
         "ldexp.X_f64" => one(ldexp(&xx, &Tensor::from_vec(vec![3, -2, 0], &[3]))),
