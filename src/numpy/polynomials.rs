@@ -89,7 +89,7 @@ pub fn polysub(a1: &Tensor, a2: &Tensor) -> Tensor {
 }
 
 /// `jnp.polymul(a1, a2)`: the product of two polynomials (the full convolution of the
-/// coefficients).
+/// coefficients; float, as JAX's).
 ///
 /// ```
 /// use ferrax::prelude::*;
@@ -100,7 +100,8 @@ pub fn polysub(a1: &Tensor, a2: &Tensor) -> Tensor {
 pub fn polymul(a1: &Tensor, a2: &Tensor) -> Tensor {
     check_1d("polymul", a1);
     check_1d("polymul", a2);
-    let dt = DType::promote(a1.dtype(), a2.dtype());
+    // Float, as JAX's (a convolution): integer coefficients become f32.
+    let dt = DType::promote(DType::promote(a1.dtype(), a2.dtype()), DType::F32);
     let (a, b) = (
         lax::convert_element_type(a1, dt),
         lax::convert_element_type(a2, dt),

@@ -474,6 +474,7 @@ CASES.update({
     "polyadd.PQ": lambda: jnp.polyadd(PP, PQ),
     "polysub.QP": lambda: jnp.polysub(PQ, PP),
     "polymul.PQ": lambda: jnp.polymul(PP, PQ),
+    "polymul.I": lambda: jnp.polymul(I[:3], J[:2]),
     "polyder.1": lambda: jnp.polyder(PP),
     "polyder.2": lambda: jnp.polyder(PP, 2),
     "polyint.1": lambda: jnp.polyint(PP),

@@ -308,6 +308,10 @@ pub(crate) fn run(name: &str, i: &HashMap<String, Tensor>) -> Option<Vec<Tensor>
         "polyadd.PQ" => one(polyadd(&pp, &pq)),
         "polysub.QP" => one(polysub(&pq, &pp)),
         "polymul.PQ" => one(polymul(&pp, &pq)),
+        "polymul.I" => one(polymul(
+            &slice_axis(&ii, 0, 0, 3),
+            &slice_axis(&jj, 0, 0, 2),
+        )),
         "polyder.1" => one(polyder(&pp, 1)),
         "polyder.2" => one(polyder(&pp, 2)),
         "polyint.1" => one(polyint(&pp, 1)),
