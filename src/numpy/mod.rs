@@ -32,25 +32,49 @@
 //! assert_eq!(jnp::add(&a, &b).to_vec::<f32>(), vec![11.0, 22.0, 33.0, 14.0, 25.0, 36.0]);
 //! ```
 
+mod aliases;
 mod arrays;
+mod bits;
+mod calculus;
 mod creation;
+mod extras;
 mod float_classes;
+mod histogram;
 mod logic;
 mod manipulation;
 mod matrices;
 mod methods;
 mod more_reductions;
+mod nan_reductions;
+mod nonzero;
+mod padding;
+mod polynomials;
+mod products;
 mod reductions;
+mod sorting;
+mod statistics;
 mod ufuncs;
 
+pub use aliases::*;
 pub use arrays::*;
+pub use bits::*;
+pub use calculus::*;
 pub use creation::*;
+pub use extras::*;
 pub use float_classes::*;
+pub use histogram::*;
 pub use logic::*;
 pub use manipulation::*;
 pub use matrices::*;
 pub use more_reductions::*;
+pub use nan_reductions::*;
+pub use nonzero::*;
+pub use padding::*;
+pub use polynomials::*;
+pub use products::*;
 pub use reductions::*;
+pub use sorting::*;
+pub use statistics::*;
 pub use ufuncs::*;
 
 use crate::lax;

@@ -15,6 +15,7 @@ mod kernels_matmul_layouts;
 mod kernels_soundness;
 mod numpy_layer;
 mod numpy_surface;
+mod numpy_surface_2;
 mod op_errors;
 mod reduce;
 mod shape;
