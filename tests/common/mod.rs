@@ -11,6 +11,8 @@
 //! - [`gather_cases`]: random valid gathers (operand shape, dimension numbers, slice sizes,
 //!   indices), for the gather/scatter tests of `prims/index`, `ad/index` and `vmap/index`.
 //! - [`strategies`]: proptest strategies (`distinct` values).
+//! - [`panics`]: the message of a panic, and the check that an error names the function,
+//!   the shapes and the caller's line.
 //! - [`tempdir`]: a fresh directory per test, removed on drop.
 
 // Each binary uses only some of the helpers.
@@ -19,6 +21,7 @@
 pub mod close;
 pub mod data;
 pub mod gather_cases;
+pub mod panics;
 pub mod rng;
 pub mod strategies;
 pub mod tempdir;

@@ -5,6 +5,7 @@
 //! resolved to an unrelated trace's variable.
 
 use crate::common;
+use crate::common::panics::panic_message;
 use common::data::t;
 use ferrax::nn::{Ctx, Linear, Module};
 use ferrax::prelude::*;
@@ -33,14 +34,6 @@ fn message(payload: Box<dyn Any + Send>) -> String {
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .unwrap_or_else(|| "<non-string panic payload>".into()),
-    }
-}
-
-/// Runs `f`, which must panic, and returns its message.
-fn panic_message<R>(f: impl FnOnce() -> R) -> String {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(_) => panic!("expected a panic"),
-        Err(p) => message(p),
     }
 }
 

@@ -5,6 +5,7 @@
 //! a model with dropout and batch norm equals the eager step, and an optimizer state made for
 //! one model is refused by another.
 
+use crate::common::panics::panic_message;
 use ferrax::nn::{self, Ctx, Lambda, Module, Relu, Sequential, State, StateIndex};
 use ferrax::optim;
 use ferrax::prelude::*;
@@ -142,15 +143,6 @@ fn grad_sees_through_a_tuple_of_modules() {
         .sum();
     assert!((g.0.b.item::<f32>() - want).abs() < 1e-5);
     assert!((g.2.b.item::<f32>() - 2.0).abs() < 1e-6);
-}
-
-/// The message of a panic, for assertions on it.
-fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
-    let err = std::panic::catch_unwind(f).expect_err("expected a panic");
-    err.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
 }
 
 #[test]

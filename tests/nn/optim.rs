@@ -3,6 +3,7 @@
 //! update rules, a jitted training step traced once, small problems each optimizer solves, and
 //! the typed states (their fields, and the panic when a state meets other parameters).
 
+use crate::common::panics::panic_message;
 use crate::optim_golden;
 use ferrax::optim::{self, AdamOptions, GradientTransformation, Mask, RmsPropOptions, StateOf};
 use ferrax::prelude::*;
@@ -620,15 +621,6 @@ fn clip_by_global_norm_leaves_small_updates_alone() {
     let g = (Tensor::scalar(3.0f32), Tensor::scalar(4.0f32));
     let (u, _) = t.update(&g, &t.init(&g), &g);
     assert_eq!((u.0.item::<f32>(), u.1.item::<f32>()), (3.0, 4.0));
-}
-
-/// The panic message of `f`.
-fn panic_message(f: impl FnOnce()) -> String {
-    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_err();
-    err.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap()
 }
 
 #[test]

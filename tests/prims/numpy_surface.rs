@@ -3,6 +3,7 @@
 //! shape exactly, values bit for bit except the transcendental and accumulating ones, within
 //! a few ulps), `check_grads` on every differentiable one, and vmap/jit agreement on a few.
 
+use crate::common::panics::panic_message;
 use std::collections::HashMap;
 
 use ferrax::numpy::{self as jnp, *};
@@ -886,15 +887,6 @@ fn numpy_surface_vmap_and_jit() {
     }
 }
 
-/// The panic message of `f`, which must panic.
-pub(crate) fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
-    let err = std::panic::catch_unwind(f).expect_err("expected a panic");
-    err.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
-}
-
 /// Bad shapes and axes panic naming the function, the shapes and the caller's line.
 #[test]
 fn numpy_surface_errors_name_function_shapes_and_caller() {
@@ -957,15 +949,8 @@ fn numpy_surface_errors_name_function_shapes_and_caller() {
             }),
         ),
     ];
-    for (name, msg) in cases {
-        assert!(msg.starts_with(name), "{name}: message {msg:?}");
-        assert!(
-            msg.contains('[') && msg.contains(']'),
-            "{name}: no shape in {msg:?}"
-        );
-        assert!(
-            msg.contains("numpy_surface.rs"),
-            "{name}: no caller line in {msg:?}"
-        );
-    }
+    crate::common::panics::assert_errors_name_function_shapes_and_caller(
+        &cases,
+        "numpy_surface.rs",
+    );
 }

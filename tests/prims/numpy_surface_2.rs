@@ -9,7 +9,8 @@ use ferrax::numpy::{self as jnp, *};
 use ferrax::prelude::*;
 use ferrax::test_util::check_grads;
 
-use crate::numpy_surface::{f64_tensor, f64_values, panic_message};
+use crate::common::panics::panic_message;
+use crate::numpy_surface::{f64_tensor, f64_values};
 
 /// Functions of this batch whose values may differ from XLA's in the last bits.
 pub(crate) const INEXACT: &[&str] = &[
@@ -1046,15 +1047,8 @@ fn numpy_surface_2_errors_name_function_shapes_and_caller() {
         ),
         ("partition", panic_message(|| drop(partition(&v, 3, 0)))),
     ];
-    for (name, msg) in cases {
-        assert!(msg.starts_with(name), "{name}: message {msg:?}");
-        assert!(
-            msg.contains('[') && msg.contains(']'),
-            "{name}: no shape in {msg:?}"
-        );
-        assert!(
-            msg.contains("numpy_surface_2.rs"),
-            "{name}: no caller line in {msg:?}"
-        );
-    }
+    crate::common::panics::assert_errors_name_function_shapes_and_caller(
+        &cases,
+        "numpy_surface_2.rs",
+    );
 }

@@ -1,21 +1,10 @@
 //! A shape mismatch through an operator or a `numpy` binary function names the op the user
 //! wrote, both operands' dtypes and shapes, and the user's own source line.
 
+use crate::common::panics::panic_message;
 use ferrax::numpy as jnp;
 use ferrax::prelude::*;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-
-/// The panic message of `f`, which must panic.
-fn panic_message(f: impl FnOnce()) -> String {
-    let err = catch_unwind(AssertUnwindSafe(f)).expect_err("the op should have panicked");
-    if let Some(s) = err.downcast_ref::<String>() {
-        s.clone()
-    } else if let Some(s) = err.downcast_ref::<&str>() {
-        s.to_string()
-    } else {
-        panic!("a panic without a message")
-    }
-}
 
 /// Asserts the message starts with `op: shapes <a> and <b> cannot be broadcast together`
 /// and points at this file's line `line`.
