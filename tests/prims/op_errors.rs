@@ -4,7 +4,6 @@
 use crate::common::panics::panic_message;
 use ferrax::numpy as jnp;
 use ferrax::prelude::*;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Asserts the message starts with `op: shapes <a> and <b> cannot be broadcast together`
 /// and points at this file's line `line`.
