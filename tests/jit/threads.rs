@@ -12,7 +12,6 @@ use ferrax::prelude::*;
 use ferrax::transforms::{jit_with, JitOptions, Jitted};
 use ferrax::tree::tree_map2;
 use std::any::Any;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 
