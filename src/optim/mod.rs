@@ -237,7 +237,7 @@ pub(crate) fn flatten_updates<P: PyTree>(
 ) -> (Vec<Tensor>, TreeDef) {
     let (u, udef) = updates.flatten();
     let (p, pdef) = params.flatten();
-    if udef != pdef || u.iter().zip(&p).any(|(u, p)| u.shape() != p.shape()) {
+    if !tree_utils::same_structure(&u, &udef, &p, &pdef) {
         panic!(
             "optim::{op}: the updates are {udef} with shapes {:?}, but the params {pdef} with \
              shapes {:?}",

@@ -129,11 +129,11 @@ impl GradientTransformation for ScaleByAdam {
             nesterov,
         } = *self;
         let (g, def) = flatten_updates(OP, updates, params);
-        check_state_like(OP, &state.mu, params);
-        check_state_like(OP, &state.nu, params);
+        let mu_leaves = check_state_like(OP, &state.mu, params);
+        let nu_leaves = check_state_like(OP, &state.nu, params);
         let g = &g[..];
-        let mu = update_moment(g, &state.mu.leaves(), b1, 1);
-        let nu = update_moment(g, &state.nu.leaves(), b2, 2);
+        let mu = update_moment(g, &mu_leaves, b1, 1);
+        let nu = update_moment(g, &nu_leaves, b2, 2);
         let count_inc = safe_increment(&state.count);
         let mu_hat = if nesterov {
             let m = bias_correction(&mu, b1, &safe_increment(&count_inc));
@@ -237,8 +237,8 @@ impl GradientTransformation for ScaleByRms {
     ) -> (P, ScaleByRmsState<P>) {
         const OP: &str = "scale_by_rms";
         let (g, def) = flatten_updates(OP, updates, params);
-        check_state_like(OP, &state.nu, params);
-        let nu = update_moment(&g, &state.nu.leaves(), self.decay, 2);
+        let nu_leaves = check_state_like(OP, &state.nu, params);
+        let nu = update_moment(&g, &nu_leaves, self.decay, 2);
         let (nu_hat, count) = if self.bias_correction {
             let count = state.count.as_ref().unwrap_or_else(|| {
                 panic!("optim::{OP}: bias correction needs a count; the state has none")
@@ -337,10 +337,10 @@ impl GradientTransformation for ScaleByStddev {
     ) -> (P, ScaleByRStdDevState<P>) {
         const OP: &str = "scale_by_stddev";
         let (g, def) = flatten_updates(OP, updates, params);
-        check_state_like(OP, &state.mu, params);
-        check_state_like(OP, &state.nu, params);
-        let mu = update_moment(&g, &state.mu.leaves(), self.decay, 1);
-        let nu = update_moment(&g, &state.nu.leaves(), self.decay, 2);
+        let mu_leaves = check_state_like(OP, &state.mu, params);
+        let nu_leaves = check_state_like(OP, &state.nu, params);
+        let mu = update_moment(&g, &mu_leaves, self.decay, 1);
+        let nu = update_moment(&g, &nu_leaves, self.decay, 2);
         let eps = self.eps;
         let u = g
             .iter()
@@ -418,10 +418,10 @@ impl GradientTransformation for ScaleByRss {
     ) -> (P, ScaleByRssState<P>) {
         const OP: &str = "scale_by_rss";
         let (g, def) = flatten_updates(OP, updates, params);
-        check_state_like(OP, &state.sum_of_squares, params);
+        let sum_of_squares_leaves = check_state_like(OP, &state.sum_of_squares, params);
         let sos: Vec<Tensor> = g
             .iter()
-            .zip(state.sum_of_squares.leaves())
+            .zip(sum_of_squares_leaves)
             .map(|(g, t)| g.square() + t)
             .collect();
         let eps = self.eps;
@@ -502,11 +502,11 @@ impl GradientTransformation for Trace {
     ) -> (P, TraceState<P>) {
         const OP: &str = "trace";
         let (g, def) = flatten_updates(OP, updates, params);
-        check_state_like(OP, &state.trace, params);
+        let trace_leaves = check_state_like(OP, &state.trace, params);
         let decay = self.decay;
         let new_trace: Vec<Tensor> = g
             .iter()
-            .zip(state.trace.leaves())
+            .zip(trace_leaves)
             .map(|(g, t)| g + t * decay)
             .collect();
         let u = if self.nesterov {

@@ -3,7 +3,7 @@
 
 use crate::numpy::{self as jnp, IntoOperand};
 use crate::tensor::{DType, Tensor};
-use crate::tree::{tree_map, tree_map2, PyTree};
+use crate::tree::{tree_map, tree_map2, PyTree, TreeDef};
 
 /// A tree of zeros with the same structure, shapes and dtypes (`jnp.zeros_like` per leaf). The
 /// zeros are a broadcast scalar, so under tracing they are an op, not a captured constant.
@@ -144,26 +144,27 @@ pub fn tree_cast<T: PyTree>(tree: &T, dtype: DType) -> T {
     tree_map(tree, |x| x.cast(dtype))
 }
 
-/// Panics unless `slot` (a per-parameter part of an optimizer state, such as Adam's `mu`) has
-/// the structure and leaf shapes of `params`: the check every stateful transformation's
-/// `update` makes, so a state made for other parameters of the same type (another length of
-/// `Vec`, other layer sizes) is caught with a message naming `op` and both structures.
+/// The leaves of `slot` (a per-parameter part of an optimizer state, such as Adam's `mu`),
+/// after checking that it has the structure and leaf shapes of `params`: the check every
+/// stateful transformation's `update` makes, so a state made for other parameters of the same
+/// type (another length of `Vec`, other layer sizes) panics with a message naming `op` and
+/// both structures.
 ///
 /// ```
 /// use ferrax::prelude::*;
 /// use ferrax::optim::tree_utils::check_state_like;
 /// let p = vec![Tensor::zeros(&[2], DType::F32)];
-/// check_state_like("my_transform", &p, &p);
+/// assert_eq!(check_state_like("my_transform", &p, &p).len(), 1);
 /// let other = vec![Tensor::zeros(&[3], DType::F32)];
 /// let err = std::panic::catch_unwind(|| check_state_like("my_transform", &other, &p)).unwrap_err();
 /// let msg = err.downcast_ref::<String>().unwrap();
 /// assert!(msg.contains("[[3]]") && msg.contains("[[2]]"), "{msg}");
 /// ```
 #[track_caller]
-pub fn check_state_like<T: PyTree>(op: &str, slot: &T, params: &T) {
+pub fn check_state_like<T: PyTree>(op: &str, slot: &T, params: &T) -> Vec<Tensor> {
     let (s, sdef) = slot.flatten();
     let (p, pdef) = params.flatten();
-    if sdef != pdef || s.iter().zip(&p).any(|(s, p)| s.shape() != p.shape()) {
+    if !same_structure(&s, &sdef, &p, &pdef) {
         panic!(
             "optim::{op}: the state was made for params {sdef} with shapes {:?}, but update got \
              params {pdef} with shapes {:?} (pass the state this optimizer's init returned for \
@@ -172,6 +173,12 @@ pub fn check_state_like<T: PyTree>(op: &str, slot: &T, params: &T) {
             shapes(&p)
         );
     }
+    s
+}
+
+/// Whether two flattened trees have the same structure and leaf shapes.
+pub(crate) fn same_structure(a: &[Tensor], adef: &TreeDef, b: &[Tensor], bdef: &TreeDef) -> bool {
+    adef == bdef && a.iter().zip(b).all(|(a, b)| a.shape() == b.shape())
 }
 
 /// The shapes of some leaves, for messages.
