@@ -42,6 +42,7 @@ pub mod random;
 pub mod runtime;
 pub mod tensor;
 pub mod test_util;
+#[cfg(feature = "train")]
 pub mod train;
 pub mod transforms;
 pub mod tree;

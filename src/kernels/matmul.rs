@@ -80,37 +80,22 @@ pub unsafe fn matmul_unchecked<T: Element>(
             return;
         }
         let parallelism = if parallel {
-            gemm::Parallelism::Rayon(0)
+            gemm_common::Parallelism::Rayon(0)
         } else {
-            gemm::Parallelism::None
+            gemm_common::Parallelism::None
         };
-        // SAFETY: `T` is f32 or f64 (just tested), the element types gemm implements. By
-        // this function's contract every index gemm touches through these pointers and
-        // strides lies inside its slice, the strides fit `isize` (so the casts are exact),
-        // and distinct (i, j) of `dst` are distinct elements (rows do not overlap), so gemm's
-        // threads write disjoint elements. `dst` is a `&mut` borrow, so it aliases neither
-        // `lhs` nor `rhs`. gemm computes dst := 1 * dst + 1 * lhs * rhs, reading dst only
-        // when `accumulate`.
+        // SAFETY: `T` is f32 or f64 (just tested). By this function's contract every index
+        // gemm touches through these pointers and strides lies inside its slice, the strides
+        // fit `isize` (so the casts are exact), and distinct (i, j) of `dst` are distinct
+        // elements (rows do not overlap), so gemm's threads write disjoint elements. `dst` is
+        // a `&mut` borrow, so it aliases neither `lhs` nor `rhs`.
         unsafe {
-            gemm::gemm(
-                m,
-                n,
-                k,
-                dst.as_mut_ptr(),
-                1,
-                dst_rs as isize,
+            gemm_f32_f64(
+                [m, n, k],
+                (dst.as_mut_ptr(), 1, dst_rs as isize),
                 accumulate,
-                lhs.as_ptr(),
-                lhs_cs as isize,
-                lhs_rs as isize,
-                rhs.as_ptr(),
-                rhs_cs as isize,
-                rhs_rs as isize,
-                T::ONE,
-                T::ONE,
-                false,
-                false,
-                false,
+                (lhs.as_ptr(), lhs_cs as isize, lhs_rs as isize),
+                (rhs.as_ptr(), rhs_cs as isize, rhs_rs as isize),
                 parallelism,
             );
         }
@@ -140,6 +125,71 @@ pub unsafe fn matmul_unchecked<T: Element>(
                 }
             }
         }
+    }
+}
+
+/// A strided matrix for [`gemm_f32_f64`]: base pointer, column stride, row stride.
+type GemmOperand<P> = (P, isize, isize);
+
+/// `dst (+)= lhs * rhs` on gemm's f32 or f64 kernel (`[m, n, k]`; adds to `dst` when
+/// `read_dst`). gemm's kernels prefer a column-major destination, so a row-major one is
+/// computed as the transposed product `dstᵀ = rhsᵀ lhsᵀ`, as the `gemm` crate's own entry
+/// point does; ferrax calls the per-type crates directly so that gemm's complex kernels,
+/// which it never uses, are not built.
+///
+/// # Safety
+///
+/// `T` is f32 or f64, and the operands meet [`matmul_unchecked`]'s contract (non-negative
+/// strides, every touched element inside its allocation, distinct destination elements).
+unsafe fn gemm_f32_f64<T: Element>(
+    [m, n, k]: [usize; 3],
+    (dst, dst_cs, dst_rs): GemmOperand<*mut T>,
+    read_dst: bool,
+    lhs: GemmOperand<*const T>,
+    rhs: GemmOperand<*const T>,
+    parallelism: gemm_common::Parallelism,
+) {
+    let (m, n, dst_cs, dst_rs, lhs, rhs) = if dst_cs < dst_rs {
+        let swap = |(p, cs, rs): GemmOperand<*const T>| (p, rs, cs);
+        (n, m, dst_rs, dst_cs, swap(rhs), swap(lhs))
+    } else {
+        (m, n, dst_cs, dst_rs, lhs, rhs)
+    };
+    let ((lhs, lhs_cs, lhs_rs), (rhs, rhs_cs, rhs_rs)) = (lhs, rhs);
+    macro_rules! call {
+        ($t:ty, $kernel:path) => {
+            // SAFETY: `T` is `$t` (the caller's TypeId test), so the casts are identities,
+            // and the caller's contract is gemm's.
+            unsafe {
+                $kernel()(
+                    m,
+                    n,
+                    k,
+                    dst as *mut $t,
+                    dst_cs,
+                    dst_rs,
+                    read_dst,
+                    lhs as *const $t,
+                    lhs_cs,
+                    lhs_rs,
+                    rhs as *const $t,
+                    rhs_cs,
+                    rhs_rs,
+                    1.0,
+                    1.0,
+                    false,
+                    false,
+                    false,
+                    parallelism,
+                )
+            }
+        };
+    }
+    if TypeId::of::<T>() == TypeId::of::<f32>() {
+        call!(f32, gemm_f32::gemm::f32::get_gemm_fn)
+    } else {
+        debug_assert_eq!(TypeId::of::<T>(), TypeId::of::<f64>());
+        call!(f64, gemm_f64::gemm::f64::get_gemm_fn)
     }
 }
 

@@ -7,6 +7,7 @@
 mod common;
 mod fuzz_alloc;
 
+#[cfg(feature = "train")]
 mod checkpoint;
 mod idx;
 

@@ -14,4 +14,5 @@ mod module;
 mod optim;
 mod random;
 mod sequence;
+#[cfg(feature = "train")]
 mod train;
