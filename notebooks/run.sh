@@ -64,12 +64,6 @@ fi
 root="${FERRAX_NB_TMPDIR:-/tmp/ferrax-notebooks-$(id -u)}"
 mkdir -p "$root/config"
 printf ':preserve_vars_on_panic 0\n' >"$root/config/init.evcxr"
-# Cargo reads this from every parent of the kernels' crate directories ($root/evcxr): ferrax
-# calls gemm only for f32 and f64, so gemm's complex kernels (never run, but the slowest
-# dependencies to build) compile without optimization, which shortens the cold start.
-mkdir -p "$root/.cargo"
-printf '[profile.dev.package.gemm-c32]\nopt-level = 0\n[profile.dev.package.gemm-c64]\nopt-level = 0\n' \
-  >"$root/.cargo/config.toml"
 export EVCXR_CONFIG_DIR="$root/config"
 export RUST_BACKTRACE=0
 # No incremental compilation: ferrax (a path dependency) would otherwise build incrementally,
