@@ -642,7 +642,7 @@ fn grad_inputs() -> GradInputs {
     }
 }
 
-type Unary = fn(&Tensor) -> Tensor;
+pub(crate) type Unary = fn(&Tensor) -> Tensor;
 
 #[test]
 fn numpy_surface_unary_grads() {
@@ -853,38 +853,37 @@ fn numpy_surface_vmap_and_jit() {
         ("std", |x| jnp::std(x, Some(&[-1]))),
         ("repeat", |x| repeat(x, 2, Some(0))),
     ];
-    let t = &gi.t;
     for (name, f) in cases {
-        let batched = vmap(|x: &Tensor| f(x))(t);
-        let looped: Vec<Tensor> = (0..t.shape()[0] as isize)
-            .map(|i| f(&index_axis(t, 0, i)))
-            .collect();
-        let looped = stack(&looped, 0);
-        assert_eq!(batched.shape(), looped.shape(), "{name}: vmap shape");
-        assert_eq!(
-            f64_values(&batched),
-            f64_values(&looped),
-            "{name}: vmap values"
-        );
-        let x0 = index_axis(t, 0, 1);
-        let eager = f(&x0);
-        let jitted = jit(|x: &Tensor| f(x))(&x0);
-        let jit_vmap = jit(vmap(|x: &Tensor| f(x)))(t);
-        assert_eq!(
-            f64_values(&jit_vmap),
-            f64_values(&batched),
-            "{name}: jit of vmap"
-        );
-        assert_eq!(jitted.shape(), eager.shape(), "{name}: jit shape");
-        assert_eq!(jitted.dtype(), eager.dtype(), "{name}: jit dtype");
-        let (j, e) = (f64_values(&jitted), f64_values(&eager));
-        for (k, (x, y)) in j.iter().zip(&e).enumerate() {
-            assert!(
-                x == y || (x - y).abs() <= 1e-12 * (1.0 + y.abs()),
-                "{name}: jit {x} != eager {y} at {k}"
-            );
-        }
+        check_vmap_and_jit(name, f, &gi.t, 0.0, 1e-12);
     }
+}
+
+/// Checks `f` on `t` under the transformations: `vmap` over the leading axis equals a loop of
+/// `f` over the slices (within `vmap_rel`, relative; 0.0 asks for equal bits), `jit` of that
+/// `vmap` equals it to the bit, and `jit` equals eager on one slice in shape, dtype and values
+/// (within `jit_rel`). NaN matches only NaN.
+pub(crate) fn check_vmap_and_jit(name: &str, f: Unary, t: &Tensor, vmap_rel: f64, jit_rel: f64) {
+    let close = |what: &str, got: &Tensor, want: &Tensor, rel: f64| {
+        assert_eq!(got.shape(), want.shape(), "{name}: {what} shape");
+        assert_eq!(got.dtype(), want.dtype(), "{name}: {what} dtype");
+        let (g, w) = (f64_values(got), f64_values(want));
+        for (k, (x, y)) in g.iter().zip(&w).enumerate() {
+            let same = x.to_bits() == y.to_bits()
+                || (x.is_nan() && y.is_nan())
+                || (x - y).abs() <= rel * (1.0 + y.abs());
+            assert!(same, "{name}: {what} {x} != {y} at {k}");
+        }
+    };
+    let batched = vmap(|x: &Tensor| f(x))(t);
+    let looped: Vec<Tensor> = (0..t.shape()[0] as isize)
+        .map(|i| f(&index_axis(t, 0, i)))
+        .collect();
+    close("vmap vs loop", &batched, &stack(&looped, 0), vmap_rel);
+    let jit_vmap = jit(vmap(|x: &Tensor| f(x)))(t);
+    close("jit of vmap vs vmap", &jit_vmap, &batched, 0.0);
+    let x0 = index_axis(t, 0, 1);
+    let jitted = jit(|x: &Tensor| f(x))(&x0);
+    close("jit vs eager", &jitted, &f(&x0), jit_rel);
 }
 
 /// Bad shapes and axes panic naming the function, the shapes and the caller's line.

@@ -10,7 +10,7 @@ use ferrax::prelude::*;
 use ferrax::test_util::check_grads;
 
 use crate::common::panics::panic_message;
-use crate::numpy_surface::{f64_tensor, f64_values};
+use crate::numpy_surface::{check_vmap_and_jit, f64_tensor, Unary};
 
 /// Functions of this batch whose values may differ from XLA's in the last bits.
 pub(crate) const INEXACT: &[&str] = &[
@@ -572,8 +572,6 @@ pub(crate) fn run(name: &str, i: &HashMap<String, Tensor>) -> Option<Vec<Tensor>
     })
 }
 
-type Unary = fn(&Tensor) -> Tensor;
-
 /// f64 inputs away from kinks, ties and jumps.
 fn grad_m() -> Tensor {
     let v: Vec<f64> = (0..12)
@@ -990,30 +988,7 @@ fn numpy_surface_2_vmap_and_jit() {
         ),
     ];
     for (name, f, t) in cases {
-        let batched = vmap(|x: &Tensor| f(x))(t);
-        let looped: Vec<Tensor> = (0..t.shape()[0] as isize)
-            .map(|i| f(&index_axis(t, 0, i)))
-            .collect();
-        let looped = stack(&looped, 0);
-        assert_eq!(batched.shape(), looped.shape(), "{name}: vmap shape");
-        let same = |x: &[f64], y: &[f64]| {
-            x.iter().zip(y).all(|(a, b)| {
-                a == b || (a.is_nan() && b.is_nan()) || (a - b).abs() <= 1e-12 * (1.0 + b.abs())
-            })
-        };
-        assert!(
-            same(&f64_values(&batched), &f64_values(&looped)),
-            "{name}: vmap values"
-        );
-        let x0 = index_axis(t, 0, 1);
-        let eager = f(&x0);
-        let jitted = jit(|x: &Tensor| f(x))(&x0);
-        assert_eq!(jitted.shape(), eager.shape(), "{name}: jit shape");
-        assert_eq!(jitted.dtype(), eager.dtype(), "{name}: jit dtype");
-        assert!(
-            same(&f64_values(&jitted), &f64_values(&eager)),
-            "{name}: jit values"
-        );
+        check_vmap_and_jit(name, f, t, 1e-12, 1e-12);
     }
 }
 
