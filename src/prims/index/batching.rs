@@ -1,6 +1,7 @@
 //! Batching rules of the indexing primitives (JAX's `_*_batching_rule`s of `lax/slicing.py`).
 
 use super::{GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers};
+use super::{ScatterHints, ScatterKind};
 use crate::core::Shape;
 use crate::prims::lax;
 use crate::prims::util::{batch_at, move_batch_dim};
@@ -153,14 +154,16 @@ pub(super) fn batch_gather(
     }
 }
 
-/// `_scatter_batching_rule` (scatter-add): operand and updates get the batch dim in front
+/// `_scatter_batching_rule` (every scatter kind): operand and updates get the batch dim in front
 /// (broadcast if unbatched); unbatched indices make it a window dim of the updates, batched
 /// ones pair it as an operand/indices batching dim.
-pub(super) fn batch_scatter_add(
+pub(super) fn batch_scatter(
+    kind: ScatterKind,
     args: &[Tensor],
     dims: &[Option<usize>],
     d: &ScatterDimensionNumbers,
     mode: GatherScatterMode,
+    hints: ScatterHints,
     size: usize,
 ) -> (Tensor, Option<usize>) {
     let operand = batch_at(&args[0], dims[0], size, 0);
@@ -187,10 +190,8 @@ pub(super) fn batch_scatter_add(
             },
         ),
     };
-    (
-        lax::scatter_add(&operand, &indices, &updates, dn, mode),
-        Some(0),
-    )
+    let out = super::scatter_general(kind, &operand, &indices, &updates, dn, mode, hints);
+    (out, Some(0))
 }
 
 /// `_dynamic_update_slice_batching_rule`. With unbatched starts the batch is one more
