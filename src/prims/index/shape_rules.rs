@@ -371,7 +371,7 @@ pub(super) fn scatter_rule(
             updates.dtype.numpy_name()
         ));
     }
-    if operand.dtype == DType::Bool && kind != ScatterKind::Set {
+    if operand.dtype == DType::Bool && matches!(kind, ScatterKind::Add | ScatterKind::Mul) {
         return Err(format!(
             "operand dtype bool is not supported ({} needs a numeric dtype)",
             kind.name()
