@@ -255,12 +255,6 @@ pub(super) fn scatter_update(
         indices_are_sorted: g.unique_and_sorted || opts.indices_are_sorted,
         unique_indices: g.unique_and_sorted || opts.unique_indices,
     };
-    // numpy's bool arithmetic is logic: add is or, mul is and (as `jnp` maps them).
-    let kind = match (x.dtype(), kind) {
-        (DType::Bool, ScatterKind::Add) => ScatterKind::Max,
-        (DType::Bool, ScatterKind::Mul) => ScatterKind::Min,
-        _ => kind,
-    };
     let mode = opts.mode.unwrap_or(GatherScatterMode::FillOrDrop);
     lax::scatter_general(kind, x, &g.indices, &y, dn, mode, hints)
 }
