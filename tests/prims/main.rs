@@ -11,6 +11,7 @@ mod dot_conv;
 mod elementwise;
 mod index;
 mod indexing;
+mod indexing_transforms;
 mod kernels_accuracy;
 mod kernels_matmul_layouts;
 mod kernels_soundness;
