@@ -544,8 +544,19 @@ pub(super) fn gather_fill_zero(
         .iter()
         .map(|&d| (operand.shape()[d] as f64 - slice_sizes[d] as f64).max(0.0))
         .collect();
-    let upper = Tensor::from_f64_values(&upper, &[upper.len()], indices.dtype());
-    let upper = lax::broadcast_in_dim(&upper, indices.shape(), &[ivd]);
+    // Built from scalars (literals), so that a rule traced inside a jaxpr transform
+    // captures no array constant.
+    let mut col_shape = indices.shape().to_vec();
+    col_shape[ivd] = 1;
+    let cols: Vec<Tensor> = upper
+        .iter()
+        .map(|&u| lax::broadcast_in_dim(&Tensor::full(&[], u, indices.dtype()), &col_shape, &[]))
+        .collect();
+    let upper = if cols.len() == 1 {
+        cols.into_iter().next().expect("one column")
+    } else {
+        lax::concatenate(&cols, ivd)
+    };
     let mut ok = lax::le(indices, &upper);
     if indices.dtype() != DType::U32 {
         ok = lax::and(&ok, &lax::ge(indices, &Tensor::zeros(&[], indices.dtype())));
