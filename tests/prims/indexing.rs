@@ -226,7 +226,10 @@ fn compute(name: &str, g: &HashMap<String, Tensor>) -> Tensor {
             Some(1),
             PutAlongAxis::default(),
         ),
-        "choose.basic" => jnp::choose(&t("CA"), &[t("C0"), t("C1"), &t("C0") * 0 + 99]),
+        "choose.basic" => jnp::choose(
+            &t("CA"),
+            &[t("C0"), t("C1"), Tensor::full(&[4], 99, DType::I32)],
+        ),
         "choose.wrap" => jnp::choose_with(
             &t("CW"),
             &[t("C0"), t("C1")],
@@ -241,7 +244,7 @@ fn compute(name: &str, g: &HashMap<String, Tensor>) -> Tensor {
                 mode: ChooseMode::Clip,
             },
         ),
-        "choose.broadcast" => jnp::choose(&jnp::remainder(&t("CA"), 2), &[t("C2"), t("C1")]),
+        "choose.broadcast" => jnp::choose(&jnp::remainder(t("CA"), 2), &[t("C2"), t("C1")]),
         other => panic!("no ferrax spelling for case {other}"),
     }
 }

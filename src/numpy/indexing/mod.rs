@@ -226,10 +226,20 @@ macro_rules! idx {
         $crate::idx!(@go [$($acc,)* $crate::numpy::IndexItem::Ellipsis] $($($rest)*)?)
     };
     (@go [$($acc:expr),*] $r:expr ; $step:expr $(, $($rest:tt)*)?) => {
-        $crate::idx!(@go [$($acc,)* $crate::numpy::IndexItem::stepped($r, $step)] $($($rest)*)?)
+        $crate::idx!(@go [$($acc,)* {
+            // `5..1;-1` is Python's `5:1:-1`, not an empty Rust range.
+            #[allow(clippy::reversed_empty_ranges)]
+            let range = $r;
+            $crate::numpy::IndexItem::stepped(range, $step)
+        }] $($($rest)*)?)
     };
     (@go [$($acc:expr),*] $e:expr $(, $($rest:tt)*)?) => {
-        $crate::idx!(@go [$($acc,)* $crate::numpy::IndexItem::from($e)] $($($rest)*)?)
+        $crate::idx!(@go [$($acc,)* {
+            // `2..1` is Python's (empty) `2:1`.
+            #[allow(clippy::reversed_empty_ranges)]
+            let item = $e;
+            $crate::numpy::IndexItem::from(item)
+        }] $($($rest)*)?)
     };
     ($($t:tt)*) => {
         $crate::idx!(@go [] $($t)*)

@@ -752,7 +752,7 @@ pub fn apply(s: &Step, x: &Tensor, y: &Tensor, grad_safe: bool) -> Vec<Tensor> {
                     let last = k as i64 - 1;
                     let u = upd.index(ferrax::idx![..k]);
                     flat.at(ferrax::idx![last..;-1])
-                        .mul(&u.index(ferrax::idx![..;-1]))
+                        .mul(u.index(ferrax::idx![..;-1]))
                 }
                 3 => at.mul(&upd),
                 4 => at.min(&upd),
