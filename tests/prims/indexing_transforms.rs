@@ -307,3 +307,45 @@ fn lax_scatters_on_their_own() {
         vec![true, false, false, true, true, true]
     );
 }
+
+/// `jax.make_jaxpr(lambda x: x[jnp.array([0, 2])])(jnp.zeros((3, 4)))` (JAX 0.10.2), line
+/// for line: the index normalized (`select_n(i < 0, i, i + n)`), given its index-vector dim,
+/// and one PROMISE_IN_BOUNDS gather.
+const JAX_TAKE_JAXPR: &str = "{ lambda a:i32[2]; b:f32[3,4]. let
+    c:bool[2] = lt a 0:i32[]
+    d:i32[2] = add a 3:i32[]
+    e:i32[2] = select_n c a d
+    f:i32[2,1] = broadcast_in_dim[broadcast_dimensions=(0,)] e
+    g:f32[2,4] = gather[
+      dimension_numbers=GatherDimensionNumbers(offset_dims=(1,), collapsed_slice_dims=(0,), start_index_map=(0,), operand_batching_dims=(), start_indices_batching_dims=())
+      fill_value=None
+      indices_are_sorted=False
+      mode=GatherScatterMode.PROMISE_IN_BOUNDS
+      slice_sizes=(1, 4)
+      unique_indices=False
+    ] b f
+  in (g,) }";
+
+#[test]
+fn jaxpr_of_array_index_is_jaxs() {
+    let x = Tensor::zeros(&[3, 4], DType::F32);
+    let text =
+        make_jaxpr(|x: &Tensor| x.index(idx![Tensor::from_vec(vec![0, 2], &[2])]))(&x).to_string();
+    assert_eq!(text.trim(), JAX_TAKE_JAXPR);
+}
+
+/// `jax.make_jaxpr(lambda x: x.at[1].set(2.0))(jnp.zeros(3))` (JAX 0.10.2) but for the
+/// value: JAX converts the weak Python float with an equation where ferrax passes a literal.
+#[test]
+fn jaxpr_of_static_set_is_jaxs() {
+    let x = Tensor::zeros(&[3], DType::F32);
+    let text = make_jaxpr(|x: &Tensor| x.at(idx![1]).set(2.0))(&x).to_string();
+    assert!(
+        text.contains("b:i32[1] = broadcast_in_dim 1:i32[]"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("c:f32[3] = {JAX_SET_EQN} a b 2.0:f32[]")),
+        "{text}"
+    );
+}

@@ -284,11 +284,10 @@ fn normalize(i: &Tensor, n: usize) -> Tensor {
     if i.dtype() == DType::U32 {
         return lax::convert_element_type(i, DType::I32);
     }
-    let size = Tensor::full(&[], n as i32, DType::I32);
-    let size = lax::broadcast_in_dim(&size, i.shape(), &[]);
-    let zero = lax::broadcast_in_dim(&Tensor::zeros(&[], DType::I32), i.shape(), &[]);
-    let neg = lax::lt(i, &zero);
-    lax::select_n(&neg, &[i.clone(), lax::add(i, &size)])
+    let i = lax::convert_element_type(i, DType::I32);
+    let neg = lax::lt(&i, &Tensor::zeros(&[], DType::I32));
+    let wrapped = lax::add(&i, &Tensor::full(&[], n as i32, DType::I32));
+    lax::select_n(&neg, &[i, wrapped])
 }
 
 /// Numpy's broadcast of the advanced index arrays to one shape.
