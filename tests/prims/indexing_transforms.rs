@@ -66,6 +66,17 @@ fn set_gradients_match_finite_differences() {
         &(x34(), v.clone()),
         2,
     );
+    // Duplicate rows (window dims in the updates: the ids cover whole windows).
+    let rows = ints(&[2, 0, 2]);
+    let r = f64s(
+        &(0..12).map(|k| k as f64 * 0.3 - 1.0).collect::<Vec<_>>(),
+        &[3, 4],
+    );
+    check_grads(
+        move |(x, r): &(Tensor, Tensor)| x.at(idx![&rows]).set(r),
+        &(x34(), r),
+        2,
+    );
     // Out-of-bounds updates are dropped, and so is their gradient.
     let oob = ints(&[0, 9, -8]);
     check_grads(
