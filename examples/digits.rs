@@ -243,7 +243,7 @@ fn run_cnn(
     let params = Cnn::new(key);
     // The batch-norm statistics start from one evaluation pass (zeros and ones), so the
     // jitted step sees the same state structure on every call.
-    let stats = nn::init_state(&params, &d.test_images.slice_axis(0, 0, 1));
+    let stats = nn::init_state(&params, &d.test_images.index(ferrax::idx![..1]));
     let state = opt.init(&params);
     type Carry = (Cnn, nn::State, optim::AdamState<Cnn>, Tensor);
     let step = jit(|((p, st, s, k), (x, y)): &(Carry, (Tensor, Tensor))| {

@@ -65,7 +65,7 @@ impl Module for LstmModel {
         let blanks = Tensor::full(&[b, LEN], BLANK, DType::I32);
         let tokens = ferrax::numpy::concatenate(&[x.clone(), blanks], 1);
         let h = self.lstm.forward(&self.embed.forward(&tokens, cx), cx); // [B, 2 LEN, H]
-        let answer = h.slice_axis(1, LEN as isize, 2 * LEN as isize);
+        let answer = h.index(ferrax::idx![.., LEN..2 * LEN]);
         self.out.forward(&answer, cx)
     }
 }

@@ -63,6 +63,7 @@ const ROOT_ITEMS: &[(&str, &str)] = &[
     ("make_jaxpr", "core"),
     ("PyTree", "tree"),
     ("prelude", "transforms"),
+    ("idx", "numpy"),
 ];
 
 /// One reference from a file into a top-level module.

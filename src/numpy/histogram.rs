@@ -198,15 +198,15 @@ pub fn compress_with(
     );
     let cond = lax::convert_element_type(condition, DType::Bool);
     let n = arr.shape()[0].min(cond.shape()[0]);
-    let cond = slice_axis(&cond, 0, 0, n as isize);
-    let arr = slice_axis(&arr, 0, 0, n as isize);
+    let cond = cond.index(crate::idx![..n]);
+    let arr = arr.index(crate::idx![..n]);
     let mut ms = vec![1; arr.ndim()];
     ms[0] = n;
     let mask = broadcast_to(&lax::reshape(&cond, &ms), arr.shape());
     let arr = where_(&mask, &arr, Tensor::full(&[], opts.fill_value, arr.dtype()));
     let order = argsort(&logical_not(&cond), Some(0));
     let picked = take(&arr, &order, 0);
-    let picked = slice_axis(&picked, 0, 0, size as isize);
+    let picked = picked.index(crate::idx![..size]);
     moveaxis(&picked, 0, axis as isize)
 }
 

@@ -42,8 +42,9 @@ pub mod lax {
     pub use super::dot::{dot_general, DotDimensionNumbers};
     pub use super::elementwise::{clamp, convert_element_type, select_n};
     pub use super::index::{
-        dynamic_slice, dynamic_update_slice, gather, scatter_add, GatherDimensionNumbers,
-        GatherScatterMode, ScatterDimensionNumbers,
+        dynamic_slice, dynamic_update_slice, gather, scatter, scatter_add, scatter_general,
+        scatter_max, scatter_min, scatter_mul, GatherDimensionNumbers, GatherScatterMode,
+        ScatterDimensionNumbers, ScatterHints, ScatterKind,
     };
     pub use super::reduce::{argmax, argmin, reduce_max, reduce_min, reduce_prod, reduce_sum};
     pub use super::shape::{

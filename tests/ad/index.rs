@@ -535,9 +535,11 @@ fn scatter_add_transpose_keeps_the_mode() {
     let idx = Tensor::from_vec(vec![0i32, 5, 2, -1], &[4, 1]);
     let ct = f64s(&[1.0, 10.0, 100.0], &[3]);
     let run = |mode: Mode, operand_linear: bool| {
-        let prim = Prim::new(IndexOp::ScatterAdd {
+        let prim = Prim::new(IndexOp::Scatter {
+            kind: lax::ScatterKind::Add,
             dimension_numbers: scatter0(),
             mode,
+            hints: Default::default(),
         });
         let operand = if operand_linear {
             LinearArg::Linear(Aval::new(&[3], DType::F64))

@@ -10,6 +10,8 @@ mod cnn_kernels;
 mod dot_conv;
 mod elementwise;
 mod index;
+mod indexing;
+mod indexing_transforms;
 mod kernels_accuracy;
 mod kernels_matmul_layouts;
 mod kernels_soundness;

@@ -8,4 +8,5 @@ mod basics;
 mod compose;
 mod dot_conv;
 mod index;
+mod indexing;
 mod shape_reduce;

@@ -1,6 +1,7 @@
 //! Batching rules of the indexing primitives (JAX's `_*_batching_rule`s of `lax/slicing.py`).
 
 use super::{GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers};
+use super::{ScatterHints, ScatterKind};
 use crate::core::Shape;
 use crate::prims::lax;
 use crate::prims::util::{batch_at, move_batch_dim};
@@ -153,14 +154,16 @@ pub(super) fn batch_gather(
     }
 }
 
-/// `_scatter_batching_rule` (scatter-add): operand and updates get the batch dim in front
+/// `_scatter_batching_rule` (every scatter kind): operand and updates get the batch dim in front
 /// (broadcast if unbatched); unbatched indices make it a window dim of the updates, batched
 /// ones pair it as an operand/indices batching dim.
-pub(super) fn batch_scatter_add(
+pub(super) fn batch_scatter(
+    kind: ScatterKind,
     args: &[Tensor],
     dims: &[Option<usize>],
     d: &ScatterDimensionNumbers,
     mode: GatherScatterMode,
+    hints: ScatterHints,
     size: usize,
 ) -> (Tensor, Option<usize>) {
     let operand = batch_at(&args[0], dims[0], size, 0);
@@ -187,20 +190,14 @@ pub(super) fn batch_scatter_add(
             },
         ),
     };
-    (
-        lax::scatter_add(&operand, &indices, &updates, dn, mode),
-        Some(0),
-    )
+    let out = super::scatter_general(kind, &operand, &indices, &updates, dn, mode, hints);
+    (out, Some(0))
 }
 
 /// `_dynamic_update_slice_batching_rule`. With unbatched starts the batch is one more
 /// dimension of a single dynamic_update_slice (start 0, where the operand's batch dim
-/// already is). With batched starts JAX binds a CLIP `scatter` with operand/indices batching
-/// dims; ferrax has scatter-add only, so the overwrite is written with two CLIP scatter-adds
-/// of the same dimension numbers: one places the update into `-0.0` (the exact additive
-/// identity, so every value, `-0.0` and NaN included, lands unchanged) and one marks the
-/// window; a select picks the placed update inside the window and the operand outside. The
-/// windows of different batch members never overlap, so nothing accumulates.
+/// already is). With batched starts it is JAX's CLIP `scatter` (sorted, unique: the windows
+/// of different batch members never overlap) with operand/indices batching dims.
 pub(super) fn batch_dynamic_update_slice(
     args: &[Tensor],
     dims: &[Option<usize>],
@@ -227,38 +224,18 @@ pub(super) fn batch_dynamic_update_slice(
         operand_batching_dims: smallvec![0],
         scatter_indices_batching_dims: smallvec![0],
     };
-    let clip = GatherScatterMode::Clip;
-    let filled = |value: f64, shape: &[usize], dtype: DType| {
-        lax::broadcast_in_dim(&Tensor::full(&[], value, dtype), shape, &[])
+    let hints = ScatterHints {
+        indices_are_sorted: true,
+        unique_indices: true,
     };
-    let marks = lax::scatter_add(
-        &filled(0.0, operand.shape(), DType::I32),
+    let out = super::scatter_general(
+        ScatterKind::Set,
+        &operand,
         &index,
-        &filled(1.0, update.shape(), DType::I32),
-        dn.clone(),
-        clip,
+        &update,
+        dn,
+        GatherScatterMode::Clip,
+        hints,
     );
-    let inside = lax::ne(&marks, &Tensor::zeros(&[], DType::I32));
-    let dtype = operand.dtype();
-    let placed = if dtype == DType::Bool {
-        let u = lax::convert_element_type(&update, DType::I32);
-        let p = lax::scatter_add(
-            &filled(0.0, operand.shape(), DType::I32),
-            &index,
-            &u,
-            dn,
-            clip,
-        );
-        lax::convert_element_type(&p, DType::Bool)
-    } else {
-        let identity = if dtype.is_float() { -0.0 } else { 0.0 };
-        lax::scatter_add(
-            &filled(identity, operand.shape(), dtype),
-            &index,
-            &update,
-            dn,
-            clip,
-        )
-    };
-    (lax::select_n(&inside, &[operand, placed]), Some(0))
+    (out, Some(0))
 }

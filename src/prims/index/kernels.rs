@@ -1,7 +1,7 @@
 //! Kernels of the indexing primitives: `dynamic_slice`, `dynamic_update_slice`, `gather`
-//! and `scatter-add` on arrays.
+//! and the scatters (one kernel, parameterised by the combiner) on arrays.
 
-use super::{GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers};
+use super::{GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers, ScatterKind};
 use crate::ops::next_index;
 use crate::prims::util::strides;
 use crate::tensor::{ArrayData, ArrayElement, DType, Element};
@@ -259,15 +259,17 @@ pub fn eval_gather(
     })
 }
 
-/// Scatter-add of one element type (integers wrap, as XLA's).
-fn scatter_add_typed<T: crate::ops::Element>(
+/// Scatter of one element type with combiner `f(old, update)`, updates applied in row-major
+/// order of the updates array (integers wrap, floats propagate NaN, as XLA's).
+fn scatter_typed<T: crate::ops::Element>(
     a: &ArrayD<T>,
     u: &ArrayD<T>,
     starts: &[Option<usize>],
     contrib: &[(bool, usize)],
     woffs: &[usize],
     run: usize,
-) -> ArrayData {
+    f: impl Fn(T, T) -> T,
+) -> ArrayD<T> {
     let mut out = a.clone();
     let dst = out.as_slice_mut().expect("standard layout");
     let ushape = u.shape();
@@ -286,17 +288,29 @@ fn scatter_add_typed<T: crate::ops::Element>(
             if let Some(base) = starts[b] {
                 let at = base + woffs[w];
                 for (d, &v) in dst[at..at + run].iter_mut().zip(row) {
-                    *d = T::xla_add(*d, v);
+                    *d = f(*d, v);
                 }
             }
             next_index(&mut idx, rows);
         }
     }
-    T::wrap(out)
+    out
 }
 
 /// XLA scatter with an add combiner (index vector = last dim of `indices`).
 pub fn eval_scatter_add(
+    operand: &ArrayData,
+    indices: &ArrayData,
+    updates: &ArrayData,
+    dn: &ScatterDimensionNumbers,
+    mode: GatherScatterMode,
+) -> ArrayData {
+    eval_scatter(ScatterKind::Add, operand, indices, updates, dn, mode)
+}
+
+/// XLA scatter with the combiner of `kind` (index vector = last dim of `indices`).
+pub fn eval_scatter(
+    kind: ScatterKind,
     operand: &ArrayData,
     indices: &ArrayData,
     updates: &ArrayData,
@@ -338,19 +352,15 @@ pub fn eval_scatter_add(
         &dn.update_window_dims,
     );
     let run = contiguous_run(&contrib, &kept, rank, &ushape);
-    match (operand, updates) {
-        (ArrayData::F32(a), ArrayData::F32(u)) => {
-            scatter_add_typed(a, u, &starts, &contrib, &woffs, run)
-        }
-        (ArrayData::F64(a), ArrayData::F64(u)) => {
-            scatter_add_typed(a, u, &starts, &contrib, &woffs, run)
-        }
-        (ArrayData::I32(a), ArrayData::I32(u)) => {
-            scatter_add_typed(a, u, &starts, &contrib, &woffs, run)
-        }
-        (ArrayData::U32(a), ArrayData::U32(u)) => {
-            scatter_add_typed(a, u, &starts, &contrib, &woffs, run)
-        }
-        _ => unreachable!("dtypes checked by abstract_eval"),
-    }
+    crate::dispatch_array!(operand, a, T => {
+        let u = T::view(updates).expect("dtypes checked by abstract_eval");
+        let out = match kind {
+            ScatterKind::Set => scatter_typed(a, u, &starts, &contrib, &woffs, run, |_, v| v),
+            ScatterKind::Add => scatter_typed(a, u, &starts, &contrib, &woffs, run, <T as crate::ops::Element>::xla_add),
+            ScatterKind::Mul => scatter_typed(a, u, &starts, &contrib, &woffs, run, <T as crate::ops::Element>::xla_mul),
+            ScatterKind::Min => scatter_typed(a, u, &starts, &contrib, &woffs, run, <T as crate::ops::Element>::xla_min),
+            ScatterKind::Max => scatter_typed(a, u, &starts, &contrib, &woffs, run, <T as crate::ops::Element>::xla_max),
+        };
+        T::wrap(out)
+    })
 }

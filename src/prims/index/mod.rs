@@ -1,4 +1,5 @@
-//! Indexing primitives: `dynamic_slice dynamic_update_slice gather scatter-add`.
+//! Indexing primitives: `dynamic_slice dynamic_update_slice gather` and the scatter family
+//! `scatter scatter-add scatter-mul scatter-min scatter-max`.
 //!
 //! Semantics are XLA's (as JAX lowers them), with JAX's convention that the index vector of
 //! `gather`/`scatter-add` is the last dimension of the indices array:
@@ -10,25 +11,32 @@
 //!   the window fits; `FillOrDrop` returns the fill value for the whole window if any part is
 //!   out of bounds (NaN for floats, the minimum for signed ints, the maximum for unsigned ints,
 //!   `true` for bool, as `lax.gather`'s default `fill_value`).
-//! * `scatter-add` is the mirror image with an add combiner: duplicate indices accumulate;
-//!   `Clip` clamps window starts, `FillOrDrop` and `PromiseInBounds` drop any update window
-//!   that is not entirely in bounds (what XLA does).
+//! * the scatters are the mirror image, one kernel parameterised by the combiner
+//!   ([`ScatterKind`]: overwrite, add, multiply, min, max; duplicates combine in index
+//!   order); `Clip` clamps window starts, `FillOrDrop` and `PromiseInBounds` drop any update
+//!   window that is not entirely in bounds (what XLA does).
 //!
 //! Shape rules follow `_gather_shape_rule` and `_scatter_shape_rule` of JAX's
 //! `lax/slicing.py`, with the same checks in the same order and similar messages.
 
 mod batching;
 mod kernels;
+mod scatter;
 mod shape_rules;
 
-pub use kernels::{eval_dynamic_slice, eval_dynamic_update_slice, eval_gather, eval_scatter_add};
+pub use kernels::{
+    eval_dynamic_slice, eval_dynamic_update_slice, eval_gather, eval_scatter, eval_scatter_add,
+};
+pub use scatter::{
+    scatter, scatter_general, scatter_max, scatter_min, scatter_mul, ScatterHints, ScatterKind,
+};
 
-use super::util::{instantiate, jvp_out, py_tuple, sh, text, zeros};
+use super::util::{instantiate, jvp_out, py_bool, py_tuple, sh, text, zeros};
 use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Shape};
 use crate::prims::lax;
 use crate::tensor::{ArrayData, DType, Tensor};
-use batching::{batch_dynamic_slice, batch_dynamic_update_slice, batch_gather, batch_scatter_add};
+use batching::{batch_dynamic_slice, batch_dynamic_update_slice, batch_gather, batch_scatter};
 use kernels::scalar_starts;
 use shape_rules::{dynamic_slice_rule, dynamic_update_slice_rule, gather_rule, scatter_rule};
 use smallvec::smallvec;
@@ -109,12 +117,17 @@ pub enum IndexOp {
         /// Out-of-bounds handling.
         mode: GatherScatterMode,
     },
-    /// `scatter-add(operand, scatter_indices, updates)`.
-    ScatterAdd {
+    /// `scatter(operand, scatter_indices, updates)` and its combining siblings
+    /// (`scatter-add`, `scatter-mul`, `scatter-min`, `scatter-max`).
+    Scatter {
+        /// How an update combines with the operand element it lands on.
+        kind: ScatterKind,
         /// How operand, indices and updates dims correspond.
         dimension_numbers: ScatterDimensionNumbers,
         /// Out-of-bounds handling.
         mode: GatherScatterMode,
+        /// The caller's promises about the indices.
+        hints: ScatterHints,
     },
 }
 
@@ -203,13 +216,16 @@ pub fn scatter_add(
     dimension_numbers: ScatterDimensionNumbers,
     mode: GatherScatterMode,
 ) -> Tensor {
-    let prim = Prim::new(IndexOp::ScatterAdd {
+    let hints = ScatterHints::default();
+    let k = ScatterKind::Add;
+    scatter_general(
+        k,
+        operand,
+        scatter_indices,
+        updates,
         dimension_numbers,
         mode,
-    });
-    bind1(
-        &prim,
-        &[operand.clone(), scatter_indices.clone(), updates.clone()],
+        hints,
     )
 }
 
@@ -219,8 +235,8 @@ impl PrimRules for IndexOp {
             IndexOp::DynamicSlice { .. } => "dynamic_slice",
             IndexOp::DynamicUpdateSlice => "dynamic_update_slice",
             IndexOp::Gather { .. } => "gather",
-            // JAX's primitive is named `scatter-add` (lax.scatter_add binds scatter_add_p).
-            IndexOp::ScatterAdd { .. } => "scatter-add",
+            // JAX's primitives are named `scatter-add`, ... (lax.scatter_add binds scatter_add_p).
+            IndexOp::Scatter { kind, .. } => kind.name(),
         }
     }
 
@@ -249,7 +265,7 @@ impl PrimRules for IndexOp {
                 ("slice_sizes", text(py_tuple(slice_sizes))),
                 ("unique_indices", text("False")),
             ],
-            IndexOp::ScatterAdd { dimension_numbers: d, mode } => vec![
+            IndexOp::Scatter { dimension_numbers: d, mode, hints, .. } => vec![
                 (
                     "dimension_numbers",
                     text(format!(
@@ -263,9 +279,9 @@ impl PrimRules for IndexOp {
                         py_tuple(&d.scatter_indices_batching_dims),
                     )),
                 ),
-                ("indices_are_sorted", text("False")),
+                ("indices_are_sorted", text(py_bool(hints.indices_are_sorted))),
                 ("mode", text(mode.repr())),
-                ("unique_indices", text("False")),
+                ("unique_indices", text(py_bool(hints.unique_indices))),
                 ("update_consts", text("()")),
                 ("update_jaxpr", text("None")),
             ],
@@ -281,9 +297,11 @@ impl PrimRules for IndexOp {
                 slice_sizes,
                 ..
             } => gather_rule(inputs, dimension_numbers, slice_sizes),
-            IndexOp::ScatterAdd {
-                dimension_numbers, ..
-            } => scatter_rule(inputs, dimension_numbers),
+            IndexOp::Scatter {
+                kind,
+                dimension_numbers,
+                ..
+            } => scatter_rule(inputs, dimension_numbers, *kind),
         }
     }
 
@@ -311,11 +329,14 @@ impl PrimRules for IndexOp {
                     &out[0].shape
                 )]
             }
-            IndexOp::ScatterAdd {
+            IndexOp::Scatter {
+                kind,
                 dimension_numbers,
                 mode,
+                ..
             } => {
-                smallvec![eval_scatter_add(
+                smallvec![eval_scatter(
+                    *kind,
                     inputs[0],
                     inputs[1],
                     inputs[2],
@@ -331,45 +352,51 @@ impl PrimRules for IndexOp {
     // are always known (`LinearArg::Known`) when transposing.
 
     fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
+        if let IndexOp::Scatter {
+            kind,
+            dimension_numbers: d,
+            mode,
+            hints,
+        } = self
+        {
+            let same = scatter::Same {
+                d,
+                mode: *mode,
+                hints: *hints,
+            };
+            let (out, t) = scatter::scatter_jvp(*kind, &same, primals, tangents);
+            return jvp_out(out, t);
+        }
         let prim = Prim::new(self.clone());
         let out = bind1(&prim, primals);
-        let tangent =
-            match self {
-                // _dynamic_slice_jvp: the same slice of the tangent.
-                IndexOp::DynamicSlice { .. } => tangents[0].as_ref().map(|t| {
-                    let mut ins = vec![t.clone()];
-                    ins.extend_from_slice(&primals[1..]);
+        let tangent = match self {
+            // _dynamic_slice_jvp: the same slice of the tangent.
+            IndexOp::DynamicSlice { .. } => tangents[0].as_ref().map(|t| {
+                let mut ins = vec![t.clone()];
+                ins.extend_from_slice(&primals[1..]);
+                bind1(&prim, &ins)
+            }),
+            // _dynamic_update_slice_jvp: the update's tangent written into the operand's.
+            IndexOp::DynamicUpdateSlice => {
+                (tangents[0].is_some() || tangents[1].is_some()).then(|| {
+                    let mut ins = vec![
+                        instantiate(&tangents[0], &primals[0]),
+                        instantiate(&tangents[1], &primals[1]),
+                    ];
+                    ins.extend_from_slice(&primals[2..]);
                     bind1(&prim, &ins)
-                }),
-                // _dynamic_update_slice_jvp: the update's tangent written into the operand's.
-                IndexOp::DynamicUpdateSlice => (tangents[0].is_some() || tangents[1].is_some())
-                    .then(|| {
-                        let mut ins = vec![
-                            instantiate(&tangents[0], &primals[0]),
-                            instantiate(&tangents[1], &primals[1]),
-                        ];
-                        ins.extend_from_slice(&primals[2..]);
-                        bind1(&prim, &ins)
-                    }),
-                // _gather_jvp_rule: the same gather of the tangent, with fill value 0.
-                IndexOp::Gather {
-                    dimension_numbers,
-                    slice_sizes,
-                    mode,
-                } => tangents[0].as_ref().map(|t| {
-                    gather_fill_zero(t, &primals[1], dimension_numbers, slice_sizes, *mode)
-                }),
-                // _scatter_addsub_jvp: the updates' tangent scatter-added into the operand's.
-                IndexOp::ScatterAdd { .. } => (tangents[0].is_some() || tangents[2].is_some())
-                    .then(|| {
-                        let ins = [
-                            instantiate(&tangents[0], &primals[0]),
-                            primals[1].clone(),
-                            instantiate(&tangents[2], &primals[2]),
-                        ];
-                        bind1(&prim, &ins)
-                    }),
-            };
+                })
+            }
+            // _gather_jvp_rule: the same gather of the tangent, with fill value 0.
+            IndexOp::Gather {
+                dimension_numbers,
+                slice_sizes,
+                mode,
+            } => tangents[0]
+                .as_ref()
+                .map(|t| gather_fill_zero(t, &primals[1], dimension_numbers, slice_sizes, *mode)),
+            IndexOp::Scatter { .. } => unreachable!("handled above"),
+        };
         jvp_out(out, tangent)
     }
 
@@ -426,46 +453,18 @@ impl PrimRules for IndexOp {
                     ));
                 }
             }
-            // _scatter_addsub_transpose_rule: the operand's cotangent is the cotangent itself;
-            // the updates' is a gather of it (mirrored dimension numbers, window sizes from
-            // the updates, same mode, fill value 0).
-            IndexOp::ScatterAdd {
+            IndexOp::Scatter {
+                kind,
                 dimension_numbers: d,
                 mode,
+                hints,
             } => {
-                if args[0].is_linear() {
-                    out[0] = Some(ct.clone());
-                }
-                if args[2].is_linear() {
-                    let updates_shape = args[2].aval().shape;
-                    let dn = GatherDimensionNumbers {
-                        offset_dims: d.update_window_dims.clone(),
-                        collapsed_slice_dims: d.inserted_window_dims.clone(),
-                        start_index_map: d.scatter_dims_to_operand_dims.clone(),
-                        operand_batching_dims: d.operand_batching_dims.clone(),
-                        start_indices_batching_dims: d.scatter_indices_batching_dims.clone(),
-                    };
-                    let mut window = d.update_window_dims.iter();
-                    let slice_sizes: Vec<usize> = (0..ct.ndim())
-                        .map(|i| {
-                            if d.inserted_window_dims.contains(&i)
-                                || d.operand_batching_dims.contains(&i)
-                            {
-                                1
-                            } else {
-                                updates_shape
-                                    [*window.next().expect("counts checked by the shape rule")]
-                            }
-                        })
-                        .collect();
-                    out[2] = Some(gather_fill_zero(
-                        ct,
-                        args[1].known(),
-                        &dn,
-                        &slice_sizes,
-                        *mode,
-                    ));
-                }
+                let same = scatter::Same {
+                    d,
+                    mode: *mode,
+                    hints: *hints,
+                };
+                return scatter::scatter_transpose(*kind, &same, ct, args);
             }
         }
         out
@@ -496,10 +495,20 @@ impl PrimRules for IndexOp {
                 slice_sizes,
                 *mode,
             ),
-            IndexOp::ScatterAdd {
+            IndexOp::Scatter {
+                kind,
                 dimension_numbers,
                 mode,
-            } => batch_scatter_add(args, dims, dimension_numbers, *mode, axis.size),
+                hints,
+            } => batch_scatter(
+                *kind,
+                args,
+                dims,
+                dimension_numbers,
+                *mode,
+                *hints,
+                axis.size,
+            ),
         };
         (smallvec![out], vec![dim])
     }
@@ -510,7 +519,7 @@ impl PrimRules for IndexOp {
 /// gather params carry no fill value, so FILL_OR_DROP is written as JAX lowers it
 /// (`_gather_fill`): a PROMISE_IN_BOUNDS gather, then a select against zeros on the mask of
 /// in-bounds index vectors. Other modes never fill, so they are a plain gather.
-fn gather_fill_zero(
+pub(super) fn gather_fill_zero(
     operand: &Tensor,
     indices: &Tensor,
     dn: &GatherDimensionNumbers,
@@ -535,8 +544,19 @@ fn gather_fill_zero(
         .iter()
         .map(|&d| (operand.shape()[d] as f64 - slice_sizes[d] as f64).max(0.0))
         .collect();
-    let upper = Tensor::from_f64_values(&upper, &[upper.len()], indices.dtype());
-    let upper = lax::broadcast_in_dim(&upper, indices.shape(), &[ivd]);
+    // Built from scalars (literals), so that a rule traced inside a jaxpr transform
+    // captures no array constant.
+    let mut col_shape = indices.shape().to_vec();
+    col_shape[ivd] = 1;
+    let cols: Vec<Tensor> = upper
+        .iter()
+        .map(|&u| lax::broadcast_in_dim(&Tensor::full(&[], u, indices.dtype()), &col_shape, &[]))
+        .collect();
+    let upper = if cols.len() == 1 {
+        cols.into_iter().next().expect("one column")
+    } else {
+        lax::concatenate(&cols, ivd)
+    };
     let mut ok = lax::le(indices, &upper);
     if indices.dtype() != DType::U32 {
         ok = lax::and(&ok, &lax::ge(indices, &Tensor::zeros(&[], indices.dtype())));

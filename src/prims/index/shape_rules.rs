@@ -1,7 +1,7 @@
 //! Shape rules of the indexing primitives (`_gather_shape_rule`, `_scatter_shape_rule`, ...
 //! of JAX's `lax/slicing.py`).
 
-use super::{GatherDimensionNumbers, ScatterDimensionNumbers};
+use super::{GatherDimensionNumbers, ScatterDimensionNumbers, ScatterKind};
 use crate::core::{Aval, Avals, Shape};
 use crate::prims::util::py_tuple;
 use crate::tensor::DType;
@@ -356,7 +356,11 @@ pub(super) fn gather_rule(
     }])
 }
 
-pub(super) fn scatter_rule(inputs: &[Aval], dn: &ScatterDimensionNumbers) -> Result<Avals, String> {
+pub(super) fn scatter_rule(
+    inputs: &[Aval],
+    dn: &ScatterDimensionNumbers,
+    kind: ScatterKind,
+) -> Result<Avals, String> {
     crate::prims::util::expect_arity(inputs, 3)?;
     let (operand, indices, updates) = (&inputs[0], &inputs[1], &inputs[2]);
     check_indices_dtype(indices)?;
@@ -367,10 +371,11 @@ pub(super) fn scatter_rule(inputs: &[Aval], dn: &ScatterDimensionNumbers) -> Res
             updates.dtype.numpy_name()
         ));
     }
-    if operand.dtype == DType::Bool {
-        return Err(
-            "operand dtype bool is not supported (scatter-add needs a numeric dtype)".into(),
-        );
+    if operand.dtype == DType::Bool && matches!(kind, ScatterKind::Add | ScatterKind::Mul) {
+        return Err(format!(
+            "operand dtype bool is not supported ({} needs a numeric dtype)",
+            kind.name()
+        ));
     }
     let op = "scatter";
     let ivd = index_vector_dim(indices, "scatter at")?;

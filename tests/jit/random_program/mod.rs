@@ -33,7 +33,7 @@ pub struct Step {
 }
 
 /// How many opcodes [`apply`] knows.
-pub const NUM_OPS: u8 = 26;
+pub const NUM_OPS: u8 = 27;
 
 /// The opcodes' names (for failure messages).
 pub const OP_NAMES: [&str; NUM_OPS as usize] = [
@@ -63,6 +63,7 @@ pub const OP_NAMES: [&str; NUM_OPS as usize] = [
     "custom/checkpoint/jit",
     "scan(nested step)",
     "cond(nested steps)",
+    "scatter family (x.at[])",
 ];
 
 /// A random program: its inputs' shapes and dtypes and its steps.
@@ -726,6 +727,39 @@ pub fn apply(s: &Step, x: &Tensor, y: &Tensor, grad_safe: bool) -> Vec<Tensor> {
             };
             let pred = float(x).sum().gt(float(&y).sum());
             vec![lax::cond(&pred, branch(t), branch(f), &(x.clone(), y))]
+        }
+        26 => {
+            // The scatter family through numpy indexing: duplicate and out-of-bounds indices
+            // (grad-safe programs keep to set/add with duplicates and a unique-index mul, as
+            // scatter-mul's updates gradient needs unique indices and min/max tie).
+            let x = if x.dtype() == DType::Bool {
+                float(x)
+            } else {
+                x.clone()
+            };
+            let flat = x.reshape(&[-1]);
+            let n = flat.shape()[0] as i32;
+            let idx = Tensor::from_vec(vec![0, n - 1, (c as i32) % n, 0, n + 2], &[5]);
+            let upd = adapt(&y.cast(x.dtype()), &[5]);
+            let at = flat.at(ferrax::idx![&idx]);
+            let kind = if grad_safe { c % 3 } else { c % 6 };
+            let out = match kind {
+                0 => at.set(&upd),
+                1 => at.add(&upd),
+                2 => {
+                    // x[k-1::-1] (a static, reversed, unique index).
+                    let k = flat.shape()[0].min(5);
+                    let last = k as i64 - 1;
+                    let u = upd.index(ferrax::idx![..k]);
+                    flat.at(ferrax::idx![last..;-1])
+                        .mul(u.index(ferrax::idx![..;-1]))
+                }
+                3 => at.mul(&upd),
+                4 => at.min(&upd),
+                _ => at.max(&upd),
+            };
+            let shape: Vec<isize> = x.shape().iter().map(|&d| d as isize).collect();
+            vec![out.reshape(&shape)]
         }
         _ => {
             let f = float(x);

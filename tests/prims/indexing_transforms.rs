@@ -1,0 +1,362 @@
+//! `x.at[idx]` and `x[idx]` under the transformations: derivatives of get/set/add/mul/min/max
+//! with respect to the operand and the values against finite differences (`check_grads`),
+//! duplicate indices included (the id-masking JVP of `scatter`, the tie-sharing JVP of
+//! `scatter-min/max`); jit against eager; the jaxpr of `x.at[1].set(v)` against the one
+//! `jax.make_jaxpr` prints; and the errors (traced masks, non-unique `mul` gradients, bad
+//! shapes) naming the op.
+
+use crate::common::panics::panic_message;
+use ferrax::idx;
+use ferrax::lax::{self, GatherScatterMode as Mode, ScatterDimensionNumbers as Sdn};
+use ferrax::numpy::{self as jnp, AtOptions};
+use ferrax::prelude::*;
+use ferrax::test_util::check_grads;
+
+fn f64s(v: &[f64], shape: &[usize]) -> Tensor {
+    Tensor::from_vec(v.to_vec(), shape)
+}
+
+fn x34() -> Tensor {
+    f64s(
+        &[
+            0.3, -1.2, 2.5, 0.7, -0.4, 1.9, -2.2, 0.1, 1.4, -0.8, 2.9, -1.7,
+        ],
+        &[3, 4],
+    )
+}
+
+fn ints(v: &[i32]) -> Tensor {
+    Tensor::from_vec(v.to_vec(), &[v.len()])
+}
+
+#[test]
+fn get_gradients_match_finite_differences() {
+    let (i, j) = (ints(&[2, 0, 2]), ints(&[1, -1, 3]));
+    check_grads(move |x: &Tensor| x.index(idx![&i, &j]), &x34(), 2);
+    check_grads(|x: &Tensor| x.index(idx![1.., ..;-2]), &x34(), 2);
+    check_grads(|x: &Tensor| x.index(idx![NewAxis, -1, ..]), &x34(), 2);
+    let m = Tensor::from_vec(vec![true, false, true], &[3]);
+    check_grads(move |x: &Tensor| x.index(idx![&m, 1..3]), &x34(), 2);
+    let k = ints(&[0, 7, -9]);
+    let fill = AtOptions {
+        mode: Some(Mode::FillOrDrop),
+        fill_value: Some(0.5),
+        ..Default::default()
+    };
+    check_grads(
+        move |x: &Tensor| x.at(idx![.., &k]).get_with(fill),
+        &x34(),
+        2,
+    );
+}
+
+#[test]
+fn set_gradients_match_finite_differences() {
+    let v = f64s(&[5.0, -6.0, 7.0], &[3]);
+    // Duplicates (the id-masking JVP): the last update wins.
+    let dup = ints(&[1, 3, 1]);
+    check_grads(
+        move |(x, v): &(Tensor, Tensor)| x.at(idx![2, &dup]).set(v),
+        &(x34(), v.clone()),
+        2,
+    );
+    // Static index (unique: scatter's own transpose).
+    check_grads(
+        |(x, v): &(Tensor, Tensor)| x.at(idx![.., 1]).set(v),
+        &(x34(), v.clone()),
+        2,
+    );
+    // Duplicate rows (window dims in the updates: the ids cover whole windows).
+    let rows = ints(&[2, 0, 2]);
+    let r = f64s(
+        &(0..12).map(|k| k as f64 * 0.3 - 1.0).collect::<Vec<_>>(),
+        &[3, 4],
+    );
+    check_grads(
+        move |(x, r): &(Tensor, Tensor)| x.at(idx![&rows]).set(r),
+        &(x34(), r),
+        2,
+    );
+    // Out-of-bounds updates are dropped, and so is their gradient.
+    let oob = ints(&[0, 9, -8]);
+    check_grads(
+        move |(x, v): &(Tensor, Tensor)| x.at(idx![1, &oob]).set(v),
+        &(x34(), v),
+        2,
+    );
+}
+
+#[test]
+fn add_and_mul_gradients_match_finite_differences() {
+    let v = f64s(&[0.5, -1.5, 2.0], &[3]);
+    let dup = ints(&[1, 3, 1]);
+    let d2 = dup.clone();
+    check_grads(
+        move |(x, v): &(Tensor, Tensor)| x.at(idx![0, &d2]).add(v),
+        &(x34(), v.clone()),
+        2,
+    );
+    // mul: the operand side with duplicates; the values side needs unique indices.
+    let d3 = dup.clone();
+    let v2 = v.clone();
+    check_grads(move |x: &Tensor| x.at(idx![0, &d3]).mul(&v2), &x34(), 2);
+    check_grads(
+        |(x, v): &(Tensor, Tensor)| x.at(idx![.., 2]).mul(v),
+        &(x34(), v.clone()),
+        2,
+    );
+    let uniq = ints(&[2, 0, 3]);
+    let o = AtOptions {
+        unique_indices: true,
+        ..Default::default()
+    };
+    check_grads(
+        move |(x, v): &(Tensor, Tensor)| x.at(idx![1, &uniq]).mul_with(v, o),
+        &(x34(), v),
+        2,
+    );
+}
+
+#[test]
+fn min_max_gradients_match_finite_differences() {
+    // Distinct values (finite differences are not defined at ties); duplicates contend.
+    let v = f64s(&[-3.0, 3.5, 0.2, 1.0], &[4]);
+    let dup = ints(&[1, 1, 3, 0]);
+    let d2 = dup.clone();
+    check_grads(
+        move |(x, v): &(Tensor, Tensor)| x.at(idx![2, &d2]).min(v),
+        &(x34(), v.clone()),
+        2,
+    );
+    check_grads(
+        move |(x, v): &(Tensor, Tensor)| x.at(idx![2, &dup]).max(v),
+        &(x34(), v),
+        2,
+    );
+}
+
+/// At a tie the tangent is shared: `_scatter_extremal_jvp` averages the contenders.
+#[test]
+fn max_ties_share_the_tangent_as_jax() {
+    let x = f64s(&[1.0, 0.0], &[2]);
+    let v = f64s(&[1.0, 1.0], &[2]);
+    let idx0 = ints(&[0, 0]);
+    let gv = grad(move |v: &Tensor| x.at(idx![&idx0]).max(v).index(idx![0]))(&v);
+    // The operand's 1.0 and both updates tie: each gets a third.
+    let got = gv.to_vec::<f64>();
+    assert!(
+        (got[0] - 1.0 / 3.0).abs() < 1e-12 && (got[1] - 1.0 / 3.0).abs() < 1e-12,
+        "{got:?}"
+    );
+}
+
+#[test]
+fn jit_matches_eager() {
+    let x = x34();
+    let v = f64s(&[5.0, -6.0, 7.0], &[3]);
+    let i = ints(&[1, 3, 1]);
+    let m = Tensor::from_vec(vec![true, false, true, true], &[4]);
+    let f = move |(x, v, i): &(Tensor, Tensor, Tensor)| {
+        vec![
+            x.index(idx![.., &m]),
+            x.index(idx![..;-1, 1..;2]),
+            x.at(idx![2, i]).set(v),
+            x.at(idx![0, i]).add(v),
+            x.at(idx![1, i]).mul(v),
+            x.at(idx![i, NewAxis, 0]).min(v.reshape(&[3, 1])),
+            x.at(idx![.., i]).max(1.0),
+            x.at(idx![i]).get(),
+        ]
+    };
+    let args = (x, v, i);
+    let eager = f(&args);
+    let jitted = jit(f)(&args);
+    for (k, (a, b)) in eager.iter().zip(&jitted).enumerate() {
+        assert_eq!(a.shape(), b.shape(), "output {k}");
+        assert_eq!(a.to_vec::<f64>(), b.to_vec::<f64>(), "output {k}");
+    }
+}
+
+/// `jax.make_jaxpr(lambda x, v: x.at[1].set(v))(jnp.zeros(3), jnp.float32(1))` (JAX 0.10.2)
+/// prints this scatter equation.
+const JAX_SET_EQN: &str = "scatter[
+      dimension_numbers=ScatterDimensionNumbers(update_window_dims=(), inserted_window_dims=(0,), scatter_dims_to_operand_dims=(0,), operand_batching_dims=(), scatter_indices_batching_dims=())
+      indices_are_sorted=True
+      mode=GatherScatterMode.FILL_OR_DROP
+      unique_indices=True
+      update_consts=()
+      update_jaxpr=None
+    ]";
+
+#[test]
+fn jaxpr_of_at_set_prints_as_jax() {
+    let x = Tensor::zeros(&[3], DType::F32);
+    let v = Tensor::scalar(1.0f32);
+    let text = make_jaxpr(|(x, v): &(Tensor, Tensor)| x.at(idx![1]).set(v))(&(x, v)).to_string();
+    assert!(text.contains(JAX_SET_EQN), "{text}");
+    assert!(text.contains("f32[3] = scatter["), "{text}");
+}
+
+/// The names JAX gives the other scatters, with default hints.
+#[test]
+fn jaxprs_of_the_scatter_family_name_their_primitives() {
+    let x = Tensor::zeros(&[3], DType::F32);
+    let u = Tensor::zeros(&[2], DType::F32);
+    let i = Tensor::from_vec(vec![0, 2], &[2]);
+    for (name, f) in [
+        ("scatter-add[", 0),
+        ("scatter-mul[", 1),
+        ("scatter-min[", 2),
+        ("scatter-max[", 3),
+    ] {
+        let i = i.clone();
+        let text = make_jaxpr(move |(x, u): &(Tensor, Tensor)| {
+            let a = x.at(idx![&i]);
+            match f {
+                0 => a.add(u),
+                1 => a.mul(u),
+                2 => a.min(u),
+                _ => a.max(u),
+            }
+        })(&(x.clone(), u.clone()))
+        .to_string();
+        assert!(text.contains(name), "{text}");
+        assert!(text.contains("indices_are_sorted=False"), "{text}");
+        assert!(text.contains("unique_indices=False"), "{text}");
+        assert!(
+            text.contains("mode=GatherScatterMode.FILL_OR_DROP"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn errors_name_the_op_and_shapes() {
+    let x = Tensor::zeros(&[3, 4], DType::F32);
+    let m = Tensor::from_vec(vec![true, false, true], &[3]);
+    // A traced mask has no static shape of its result.
+    let msg = panic_message(|| {
+        let x = x.clone();
+        jit(move |m: &Tensor| x.index(idx![m]))(&m)
+    });
+    assert!(
+        msg.contains("x[idx]") && msg.contains("boolean indices must be concrete"),
+        "{msg}"
+    );
+    let msg = panic_message(|| x.index(idx![0, 1, 2]));
+    assert!(
+        msg.contains("too many indices") && msg.contains("[3, 4]"),
+        "{msg}"
+    );
+    let msg = panic_message(|| x.index(idx![..., 0, ...]));
+    assert!(msg.contains("single ellipsis"), "{msg}");
+    let msg = panic_message(|| x.at(idx![0]).set(Tensor::zeros(&[3], DType::F32)));
+    assert!(
+        msg.contains(".at[].set") && msg.contains("[3]") && msg.contains("[4]"),
+        "{msg}"
+    );
+    let (a, b) = (ints(&[0, 1]), ints(&[0, 1, 2]));
+    let msg = panic_message(|| x.index(idx![&a, &b]));
+    assert!(msg.contains("could not be broadcast"), "{msg}");
+    // scatter-mul's gradient for the values needs unique indices (as JAX).
+    let msg = panic_message(|| {
+        let i = ints(&[0, 0]);
+        grad(move |v: &Tensor| Tensor::ones(&[3], DType::F64).at(idx![&i]).mul(v).sum())(&f64s(
+            &[1.0, 2.0],
+            &[2],
+        ))
+    });
+    assert!(
+        msg.contains("scatter-mul") && msg.contains("unique_indices"),
+        "{msg}"
+    );
+    let msg = panic_message(|| jnp::choose(&ints(&[0, 2]), &[ints(&[1, 1]), ints(&[2, 2])]));
+    assert!(
+        msg.contains("choose") && msg.contains("invalid entry"),
+        "{msg}"
+    );
+}
+
+/// The lax functions of the family on their own (no numpy layer): overwrite with an
+/// operand-batching window, and bool operands for `scatter`, `min`, `max`.
+#[test]
+fn lax_scatters_on_their_own() {
+    let dn = Sdn {
+        update_window_dims: [1].as_slice().into(),
+        inserted_window_dims: [0].as_slice().into(),
+        scatter_dims_to_operand_dims: [0].as_slice().into(),
+        ..Default::default()
+    };
+    let x = Tensor::from_vec(vec![1, 2, 3, 4, 5, 6], &[3, 2]);
+    let i = Tensor::from_vec(vec![2, 0], &[2, 1]);
+    let u = Tensor::from_vec(vec![7, 8, 9, 10], &[2, 2]);
+    let fod = Mode::FillOrDrop;
+    assert_eq!(
+        lax::scatter(&x, &i, &u, dn.clone(), fod).to_vec::<i32>(),
+        vec![9, 10, 3, 4, 7, 8]
+    );
+    assert_eq!(
+        lax::scatter_mul(&x, &i, &u, dn.clone(), fod).to_vec::<i32>(),
+        vec![9, 20, 3, 4, 35, 48]
+    );
+    assert_eq!(
+        lax::scatter_min(&x, &i, &u, dn.clone(), fod).to_vec::<i32>(),
+        vec![1, 2, 3, 4, 5, 6]
+    );
+    assert_eq!(
+        lax::scatter_max(&x, &i, &u, dn.clone(), fod).to_vec::<i32>(),
+        vec![9, 10, 3, 4, 7, 8]
+    );
+    let b = Tensor::from_vec(vec![true, false, false, true, true, false], &[3, 2]);
+    let ub = Tensor::from_vec(vec![true, true, false, false], &[2, 2]);
+    assert_eq!(
+        lax::scatter_min(&b, &i, &ub, dn.clone(), fod).to_vec::<bool>(),
+        vec![false, false, false, true, true, false]
+    );
+    assert_eq!(
+        lax::scatter_max(&b, &i, &ub, dn, fod).to_vec::<bool>(),
+        vec![true, false, false, true, true, true]
+    );
+}
+
+/// `jax.make_jaxpr(lambda x: x[jnp.array([0, 2])])(jnp.zeros((3, 4)))` (JAX 0.10.2), line
+/// for line: the index normalized (`select_n(i < 0, i, i + n)`), given its index-vector dim,
+/// and one PROMISE_IN_BOUNDS gather.
+const JAX_TAKE_JAXPR: &str = "{ lambda a:i32[2]; b:f32[3,4]. let
+    c:bool[2] = lt a 0:i32[]
+    d:i32[2] = add a 3:i32[]
+    e:i32[2] = select_n c a d
+    f:i32[2,1] = broadcast_in_dim[broadcast_dimensions=(0,)] e
+    g:f32[2,4] = gather[
+      dimension_numbers=GatherDimensionNumbers(offset_dims=(1,), collapsed_slice_dims=(0,), start_index_map=(0,), operand_batching_dims=(), start_indices_batching_dims=())
+      fill_value=None
+      indices_are_sorted=False
+      mode=GatherScatterMode.PROMISE_IN_BOUNDS
+      slice_sizes=(1, 4)
+      unique_indices=False
+    ] b f
+  in (g,) }";
+
+#[test]
+fn jaxpr_of_array_index_is_jaxs() {
+    let x = Tensor::zeros(&[3, 4], DType::F32);
+    let text =
+        make_jaxpr(|x: &Tensor| x.index(idx![Tensor::from_vec(vec![0, 2], &[2])]))(&x).to_string();
+    assert_eq!(text.trim(), JAX_TAKE_JAXPR);
+}
+
+/// `jax.make_jaxpr(lambda x: x.at[1].set(2.0))(jnp.zeros(3))` (JAX 0.10.2) but for the
+/// value: JAX converts the weak Python float with an equation where ferrax passes a literal.
+#[test]
+fn jaxpr_of_static_set_is_jaxs() {
+    let x = Tensor::zeros(&[3], DType::F32);
+    let text = make_jaxpr(|x: &Tensor| x.at(idx![1]).set(2.0))(&x).to_string();
+    assert!(
+        text.contains("b:i32[1] = broadcast_in_dim 1:i32[]"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("c:f32[3] = {JAX_SET_EQN} a b 2.0:f32[]")),
+        "{text}"
+    );
+}
