@@ -404,3 +404,75 @@ fn jaxpr_of_static_set_is_jaxs() {
         "{text}"
     );
 }
+
+mod random_static {
+    use ferrax::lax::GatherScatterMode as Mode;
+    use ferrax::numpy::{AtOptions, Index, IndexItem, Slice};
+    use ferrax::prelude::*;
+    use proptest::prelude::*;
+
+    fn item() -> impl Strategy<Value = IndexItem> {
+        let bound = proptest::option::of(-6i64..6);
+        prop_oneof![
+            (-5i64..5).prop_map(IndexItem::Int),
+            (
+                bound.clone(),
+                bound,
+                prop_oneof![
+                    Just(None),
+                    (-3i64..4).prop_filter("step 0", |s| *s != 0).prop_map(Some)
+                ]
+            )
+                .prop_map(|(start, stop, step)| IndexItem::Slice(Slice {
+                    start,
+                    stop,
+                    step
+                })),
+            Just(IndexItem::NewAxis),
+        ]
+    }
+
+    fn case() -> impl Strategy<Value = (Vec<usize>, Vec<IndexItem>, bool)> {
+        proptest::collection::vec(1usize..5, 1..4).prop_flat_map(|shape| {
+            let n = shape.len();
+            (
+                Just(shape),
+                proptest::collection::vec(item(), 0..n + 2),
+                any::<bool>(),
+            )
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        /// Static indices read two independent ways agree: `to_static_slice` (slice, rev,
+        /// squeeze, expand_dims) and `_index_to_gather` (a CLIP gather); and writing what
+        /// was read back (a scatter) gives the array back.
+        #[test]
+        fn static_slicing_equals_the_gather_path(
+            (shape, mut items, ellipsis) in case()
+        ) {
+            // At most rank non-newaxis items; an ellipsis somewhere if asked.
+            let mut used = 0;
+            items.retain(|i| {
+                let keep = matches!(i, IndexItem::NewAxis) || used < shape.len();
+                if keep && !matches!(i, IndexItem::NewAxis) { used += 1; }
+                keep
+            });
+            if ellipsis {
+                let at = items.len() / 2;
+                items.insert(at, IndexItem::Ellipsis);
+            }
+            let size: usize = shape.iter().product();
+            let x = Tensor::from_vec((0..size).map(|k| k as f32).collect(), &shape);
+            let idx = Index::new(items.clone());
+            let fast = x.index(idx.clone());
+            let clip = AtOptions { mode: Some(Mode::Clip), ..Default::default() };
+            let slow = x.at(idx.clone()).get_with(clip);
+            prop_assert_eq!(fast.shape(), slow.shape(), "{:?} {:?}", shape, items);
+            prop_assert_eq!(fast.to_vec::<f32>(), slow.to_vec::<f32>(), "{:?} {:?}", shape, items);
+            let back = x.at(idx).set(&fast);
+            prop_assert_eq!(back.to_vec::<f32>(), x.to_vec::<f32>(), "{:?} {:?}", shape, items);
+        }
+    }
+}
