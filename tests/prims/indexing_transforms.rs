@@ -476,3 +476,124 @@ mod random_static {
         }
     }
 }
+
+mod random_advanced {
+    use ferrax::numpy::{Index, IndexItem};
+    use ferrax::prelude::*;
+    use proptest::prelude::*;
+
+    /// One item per axis: a full slice, a static int, or an index array (all of length `len`).
+    #[derive(Clone, Debug)]
+    enum Kind {
+        Full,
+        Int(i64),
+        Arr(Vec<i32>),
+    }
+
+    fn case() -> impl Strategy<Value = (Vec<usize>, Vec<Kind>)> {
+        (proptest::collection::vec(1usize..4, 1..5), 1usize..4).prop_flat_map(|(shape, len)| {
+            let kinds: Vec<_> = shape
+                .iter()
+                .map(|&n| {
+                    let n = n as i64;
+                    prop_oneof![
+                        Just(Kind::Full),
+                        (-n..n).prop_map(Kind::Int),
+                        proptest::collection::vec(-n as i32..n as i32, len).prop_map(Kind::Arr),
+                    ]
+                })
+                .collect();
+            (Just(shape), kinds)
+        })
+    }
+
+    /// numpy's rule, element by element: the broadcast index dim sits where the advanced
+    /// items are if they are adjacent, else first.
+    fn reference(shape: &[usize], kinds: &[Kind], x: &[f32]) -> (Vec<usize>, Vec<f32>) {
+        let adv: Vec<usize> = (0..kinds.len())
+            .filter(|&i| !matches!(kinds[i], Kind::Full))
+            .collect();
+        let len = kinds.iter().find_map(|k| {
+            if let Kind::Arr(a) = k {
+                Some(a.len())
+            } else {
+                None
+            }
+        });
+        let fix = |v: i64, n: usize| {
+            if v < 0 {
+                (v + n as i64) as usize
+            } else {
+                v as usize
+            }
+        };
+        let slices: Vec<usize> = (0..kinds.len())
+            .filter(|&i| matches!(kinds[i], Kind::Full))
+            .collect();
+        let contiguous = adv.windows(2).all(|w| w[1] == w[0] + 1);
+        // Result dims: (Some(axis)) for a slice dim, None for the broadcast dim.
+        let mut dims: Vec<Option<usize>> = slices.iter().map(|&a| Some(a)).collect();
+        if len.is_some() {
+            let at = if contiguous {
+                slices.iter().filter(|&&a| a < adv[0]).count()
+            } else {
+                0
+            };
+            dims.insert(at, None);
+        }
+        let out_shape: Vec<usize> = dims
+            .iter()
+            .map(|d| d.map_or(len.unwrap(), |a| shape[a]))
+            .collect();
+        let total: usize = out_shape.iter().product();
+        let strides: Vec<usize> = (0..shape.len())
+            .map(|i| shape[i + 1..].iter().product())
+            .collect();
+        let mut out = Vec::with_capacity(total);
+        for flat in 0..total {
+            let mut rem = flat;
+            let mut pos = vec![0usize; out_shape.len()];
+            for d in (0..out_shape.len()).rev() {
+                pos[d] = rem % out_shape[d];
+                rem /= out_shape[d];
+            }
+            let l = dims.iter().position(|d| d.is_none()).map_or(0, |p| pos[p]);
+            let mut off = 0;
+            for (axis, k) in kinds.iter().enumerate() {
+                let c = match k {
+                    Kind::Full => pos[dims.iter().position(|d| *d == Some(axis)).unwrap()],
+                    Kind::Int(v) => fix(*v, shape[axis]),
+                    Kind::Arr(a) => fix(a[l] as i64, shape[axis]),
+                };
+                off += c * strides[axis];
+            }
+            out.push(x[off]);
+        }
+        (out_shape, out)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        /// Integer-array indexing (with ints and full slices, adjacent or separated) against
+        /// numpy's rule written out element by element.
+        #[test]
+        fn advanced_indexing_matches_numpys_rule((shape, kinds) in case()) {
+            prop_assume!(kinds.iter().any(|k| matches!(k, Kind::Arr(_))));
+            let size: usize = shape.iter().product();
+            let xs: Vec<f32> = (0..size).map(|k| k as f32).collect();
+            let x = Tensor::from_vec(xs.clone(), &shape);
+            let items = kinds
+                .iter()
+                .map(|k| match k {
+                    Kind::Full => IndexItem::from(..),
+                    Kind::Int(v) => IndexItem::Int(*v),
+                    Kind::Arr(a) => IndexItem::Array(Tensor::from_vec(a.clone(), &[a.len()])),
+                })
+                .collect();
+            let got = x.index(Index::new(items));
+            let (want_shape, want) = reference(&shape, &kinds, &xs);
+            prop_assert_eq!(got.shape(), want_shape.as_slice(), "{:?} {:?}", shape, kinds);
+            prop_assert_eq!(got.to_vec::<f32>(), want, "{:?} {:?}", shape, kinds);
+        }
+    }
+}
