@@ -540,6 +540,7 @@ fn scatter_add_transpose_keeps_the_mode() {
             dimension_numbers: scatter0(),
             mode,
             hints: Default::default(),
+            dtype: DType::F64,
         });
         let operand = if operand_linear {
             LinearArg::Linear(Aval::new(&[3], DType::F64))

@@ -891,7 +891,7 @@ fn scatter_add_prints_like_jax() {
       mode=GatherScatterMode.FILL_OR_DROP
       unique_indices=False
       update_consts=()
-      update_jaxpr=None
+      update_jaxpr={ lambda ; e:f32[] f:f32[]. let g:f32[] = add e f in (g,) }
     ] a b c
   in (d,) }";
     assert_eq!(j.to_string(), expected);

@@ -25,10 +25,12 @@ pub struct AtOptions {
     /// The value of out-of-bounds reads in `FillOrDrop` mode (`None`: NaN for floats, the
     /// minimum for signed integers, the maximum for unsigned ones, `true` for bools).
     pub fill_value: Option<f64>,
-    /// A promise that the index arrays are sorted.
+    /// A promise that the index arrays are sorted (passed to the scatter of an update;
+    /// reads ignore it, ferrax's `gather` has no such param).
     pub indices_are_sorted: bool,
-    /// A promise that no two index vectors address the same element (needed for the
-    /// gradient of `mul` with respect to the values).
+    /// A promise that no two index vectors address the same element: updates use
+    /// `scatter`'s simpler derivative, and `mul` gets a gradient with respect to the values
+    /// (reads ignore it).
     pub unique_indices: bool,
 }
 

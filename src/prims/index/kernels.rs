@@ -10,8 +10,8 @@ use ndarray::{ArrayD, IxDyn};
 /// Every element of an index array, widened to i64 (u32 stays non-negative).
 fn index_values(a: &ArrayData) -> Vec<i64> {
     match a {
-        ArrayData::I32(x) => x.iter().map(|&v| v as i64).collect(),
-        ArrayData::U32(x) => x.iter().map(|&v| v as i64).collect(),
+        ArrayData::I32(x) => slice_of(x).iter().map(|&v| v as i64).collect(),
+        ArrayData::U32(x) => slice_of(x).iter().map(|&v| v as i64).collect(),
         _ => unreachable!("index dtype checked by abstract_eval"),
     }
 }
@@ -244,6 +244,9 @@ pub fn eval_gather(
                     if is_win { w += i * s } else { b += i * s }
                 }
                 match starts[b] {
+                    // One element: a plain push (a memcpy call per element costs more than
+                    // the read itself).
+                    Some(base) if run == 1 => data.push(src[base + woffs[w]]),
                     Some(base) => {
                         let at = base + woffs[w];
                         data.extend_from_slice(&src[at..at + run]);

@@ -128,6 +128,9 @@ pub enum IndexOp {
         mode: GatherScatterMode,
         /// The caller's promises about the indices.
         hints: ScatterHints,
+        /// The operand's dtype, which the printed `update_jaxpr` (the combiner on two
+        /// scalars) is typed with.
+        dtype: DType,
     },
 }
 
@@ -265,7 +268,13 @@ impl PrimRules for IndexOp {
                 ("slice_sizes", text(py_tuple(slice_sizes))),
                 ("unique_indices", text("False")),
             ],
-            IndexOp::Scatter { dimension_numbers: d, mode, hints, .. } => vec![
+            IndexOp::Scatter {
+                kind,
+                dimension_numbers: d,
+                mode,
+                hints,
+                dtype,
+            } => vec![
                 (
                     "dimension_numbers",
                     text(format!(
@@ -283,7 +292,7 @@ impl PrimRules for IndexOp {
                 ("mode", text(mode.repr())),
                 ("unique_indices", text(py_bool(hints.unique_indices))),
                 ("update_consts", text("()")),
-                ("update_jaxpr", text("None")),
+                ("update_jaxpr", scatter::update_jaxpr(*kind, *dtype)),
             ],
         }
     }
@@ -357,6 +366,7 @@ impl PrimRules for IndexOp {
             dimension_numbers: d,
             mode,
             hints,
+            ..
         } = self
         {
             let same = scatter::Same {
@@ -458,6 +468,7 @@ impl PrimRules for IndexOp {
                 dimension_numbers: d,
                 mode,
                 hints,
+                ..
             } => {
                 let same = scatter::Same {
                     d,
@@ -500,6 +511,7 @@ impl PrimRules for IndexOp {
                 dimension_numbers,
                 mode,
                 hints,
+                ..
             } => batch_scatter(
                 *kind,
                 args,

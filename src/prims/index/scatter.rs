@@ -3,8 +3,8 @@
 //! and the derivative rules of JAX's `lax/slicing.py` that differ by combiner.
 
 use super::{gather_fill_zero, GatherDimensionNumbers, GatherScatterMode, IndexOp};
-use super::{LinearArg, Prim, ScatterDimensionNumbers};
-use crate::core::{bind1, Aval};
+use super::{LinearArg, Param, Prim, ScatterDimensionNumbers};
+use crate::core::{bind1, make_jaxpr, Aval};
 use crate::prims::lax;
 use crate::prims::util::{instantiate, zeros};
 use crate::tensor::{DType, Tensor};
@@ -80,6 +80,7 @@ pub fn scatter_general(
         dimension_numbers,
         mode,
         hints,
+        dtype: operand.dtype(),
     });
     bind1(
         &prim,
@@ -218,6 +219,27 @@ pub fn scatter_max(
         mode,
         hints,
     )
+}
+
+/// The printed `update_jaxpr` param: `None` for `scatter`, else the combiner as a jaxpr of
+/// two scalars of the operand's dtype (`{ lambda ; a:f32[] b:f32[]. let c:f32[] = add a b in
+/// (c,) }`), as JAX prints it.
+pub(super) fn update_jaxpr(kind: ScatterKind, dtype: DType) -> Param {
+    // ferrax's `max`/`min` take no bools: their bool combiners print as `or`/`and` (JAX
+    // prints `max`/`min`).
+    let boolean = dtype == DType::Bool;
+    let op: fn(&Tensor, &Tensor) -> Tensor = match kind {
+        ScatterKind::Set => return Param::Text("None".into()),
+        ScatterKind::Add => lax::add,
+        ScatterKind::Mul => lax::mul,
+        ScatterKind::Min if boolean => lax::and,
+        ScatterKind::Max if boolean => lax::or,
+        ScatterKind::Min => lax::min,
+        ScatterKind::Max => lax::max,
+    };
+    let scalars = (Tensor::zeros(&[], dtype), Tensor::zeros(&[], dtype));
+    let closed = make_jaxpr(move |(a, b): &(Tensor, Tensor)| op(a, b))(&scalars);
+    Param::Jaxpr(closed.jaxpr)
 }
 
 /// The gather that undoes a scatter (its dimension numbers mirrored, its window sizes from
