@@ -365,15 +365,6 @@ pub(crate) fn divide_named(name: &str, a: impl IntoOperand, b: impl IntoOperand)
 }
 
 binary_fns! {
-    /// `jnp.power` for float operands (`lax.pow`).
-    ///
-    /// ```
-    /// use ferrax::prelude::*;
-    /// let x = Tensor::from_vec(vec![4.0f32, 9.0], &[2]);
-    /// assert_eq!(ferrax::numpy::power(&x, 0.5).to_vec::<f32>(), vec![2.0, 3.0]);
-    /// ```
-    power => Pow;
-
     /// `jnp.fmod`-style remainder (sign of the dividend), as `lax.rem`.
     ///
     /// ```

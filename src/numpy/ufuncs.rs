@@ -396,6 +396,61 @@ pub fn true_divide(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
     divide_named("true_divide", a, b)
 }
 
+/// `jnp.power`, with JAX's cases: a Rust integer exponent is `lax.integer_pow` (exact
+/// repeated multiplication, any base); integer or bool operands use binary exponentiation over
+/// the exponent's low 6 bits, as JAX's `_pow_int_int` (anything larger overflows for a base
+/// above 1); everything else is `lax.pow` after promotion.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::from_vec(vec![4.0f32, 9.0], &[2]);
+/// assert_eq!(ferrax::numpy::power(&x, 0.5).to_vec::<f32>(), vec![2.0, 3.0]);
+/// let n = Tensor::from_vec(vec![2, -3], &[2]);
+/// assert_eq!(ferrax::numpy::power(&n, &Tensor::from_vec(vec![10, 3], &[2])).to_vec::<i32>(), vec![1024, -27]);
+/// ```
+#[track_caller]
+pub fn power(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
+    let (a, b) = (a.into_operand(), b.into_operand());
+    if let (Operand::Tensor(x), Operand::Scalar(y, ScalarKind::Int)) = (&a, &b) {
+        if y.fract() == 0.0 && y.abs() <= i32::MAX as f64 {
+            let x = match x.dtype() {
+                DType::Bool => lax::convert_element_type(x, DType::I32),
+                _ => x.clone(),
+            };
+            return lax::integer_pow(&x, *y as i32);
+        }
+    }
+    let (x, y) = promote_named("power", a, b);
+    match x.dtype() {
+        d if d == DType::Bool || d.is_int() => pow_int_int(&x, &y),
+        _ => lax::pow(&x, &y),
+    }
+}
+
+/// JAX's `_pow_int_int`: binary exponentiation over the exponent's low 6 bits, starting from 0
+/// where the base is 0 and the exponent is not (so `0 ** 0` is 1).
+fn pow_int_int(x: &Tensor, y: &Tensor) -> Tensor {
+    let (x, y) = match x.dtype() {
+        DType::Bool => (
+            lax::convert_element_type(x, DType::I32),
+            lax::convert_element_type(y, DType::I32),
+        ),
+        _ => (x.clone(), y.clone()),
+    };
+    let like = |v: f64| lax::broadcast_in_dim(&Tensor::full(&[], v, y.dtype()), y.shape(), &[]);
+    let (zero, one) = (like(0.0), like(1.0));
+    let base_zero = lax::and(&lax::eq(&x, &zero), &lax::ne(&y, &zero));
+    let mut acc = lax::select_n(&base_zero, &[one.clone(), zero.clone()]);
+    let (mut x, mut y) = (x, y);
+    for _ in 0..6 {
+        let odd = lax::ne(&lax::and(&y, &one), &zero);
+        acc = lax::select_n(&odd, &[acc.clone(), lax::mul(&acc, &x)]);
+        x = lax::mul(&x, &x);
+        y = lax::shift_right_logical(&y, &one);
+    }
+    acc
+}
+
 /// `jnp.float_power`: `a ** b` with both operands made float first.
 ///
 /// ```

@@ -171,6 +171,11 @@ CASES = {
     "max.broadcast": lambda: X.at[J2, I].max(5.0),
     "max.i32_dup": lambda: Vi.at[D].max(Wi),
     "max.mask": lambda: X.at[M].max(2.0),
+    "divide.dup": lambda: V.at[D].divide(W),
+    "divide.i32_dup": lambda: Vi.at[D].divide(Wi),
+    "power.dup": lambda: V.at[D].power(W),
+    "power.i32_dup": lambda: Vi.at[D].power(Wi),
+    "power.slice": lambda: X.at[:, ::2].power(2.0),
     # jnp functions
     "put.basic": lambda: jnp.put(A34, g["P"], g["T3"], inplace=False),
     "put.tile": lambda: jnp.put(A34, g["P4"], g["T2"], inplace=False),

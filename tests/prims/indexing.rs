@@ -190,6 +190,11 @@ fn compute(name: &str, g: &HashMap<String, Tensor>) -> Tensor {
         "max.broadcast" => x.at(idx![&j2, &i]).max(5.0),
         "max.i32_dup" => vi.at(idx![&d]).max(&wi),
         "max.mask" => x.at(idx![&m]).max(2.0),
+        "divide.dup" => v.at(idx![&d]).divide(&w),
+        "divide.i32_dup" => vi.at(idx![&d]).divide(&wi),
+        "power.dup" => v.at(idx![&d]).power(&w),
+        "power.i32_dup" => vi.at(idx![&d]).power(&wi),
+        "power.slice" => x.at(idx![.., ..;2]).power(2.0),
         "put.basic" => jnp::put(&a34, &t("P"), &t("T3")),
         "put.tile" => jnp::put(&a34, &t("P4"), &t("T2")),
         "put.clip" => jnp::put_with(

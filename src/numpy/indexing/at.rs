@@ -139,6 +139,82 @@ impl At {
         /// ```
         max, max_with => Max;
     }
+
+    /// `x.at[idx].multiply(v)`: JAX's long name for [`At::mul`].
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let x = Tensor::from_vec(vec![2, 2], &[2]);
+    /// assert_eq!(x.at(ferrax::idx![1]).multiply(3).to_vec::<i32>(), vec![2, 6]);
+    /// ```
+    #[track_caller]
+    pub fn multiply(&self, values: impl IntoOperand) -> Tensor {
+        self.mul(values)
+    }
+
+    /// `x.at[idx].divide(v)` (`x[idx] /= v`): as JAX, `x` divided (`jnp.divide`, so integer
+    /// arrays give floats) by ones with the values multiplied in at `idx`; repeated indices
+    /// divide repeatedly.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let x = Tensor::from_vec(vec![8.0f32, 8.0], &[2]);
+    /// let i = Tensor::from_vec(vec![0, 0], &[2]);
+    /// assert_eq!(x.at(ferrax::idx![&i]).divide(2.0).to_vec::<f32>(), vec![2.0, 8.0]);
+    /// ```
+    #[track_caller]
+    pub fn divide(&self, values: impl IntoOperand) -> Tensor {
+        self.divide_with(values, AtOptions::default())
+    }
+
+    /// [`At::divide`] with options.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::numpy::AtOptions;
+    /// let x = Tensor::from_vec(vec![1.0f32, 6.0], &[2]);
+    /// assert_eq!(x.at(ferrax::idx![1]).divide_with(3.0, AtOptions::default()).to_vec::<f32>(), vec![1.0, 2.0]);
+    /// ```
+    #[track_caller]
+    pub fn divide_with(&self, values: impl IntoOperand, opts: AtOptions) -> Tensor {
+        let factor = self.factor(values, &opts, ".at[].divide");
+        crate::numpy::divide(&self.x, &factor)
+    }
+
+    /// `x.at[idx].power(v)` (`x[idx] **= v`): as JAX, `x` raised (`jnp.power`) to ones with the
+    /// values multiplied in at `idx`.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let x = Tensor::from_vec(vec![2, 3], &[2]);
+    /// assert_eq!(x.at(ferrax::idx![0]).power(3).to_vec::<i32>(), vec![8, 3]);
+    /// ```
+    #[track_caller]
+    pub fn power(&self, values: impl IntoOperand) -> Tensor {
+        self.power_with(values, AtOptions::default())
+    }
+
+    /// [`At::power`] with options.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::numpy::AtOptions;
+    /// let x = Tensor::from_vec(vec![2.0f32, 3.0], &[2]);
+    /// assert_eq!(x.at(ferrax::idx![1]).power_with(2.0, AtOptions::default()).to_vec::<f32>(), vec![2.0, 9.0]);
+    /// ```
+    #[track_caller]
+    pub fn power_with(&self, values: impl IntoOperand, opts: AtOptions) -> Tensor {
+        let factor = self.factor(values, &opts, ".at[].power");
+        crate::numpy::power(&self.x, &factor)
+    }
+
+    /// Ones shaped as `x` with the values multiplied in at the index (what JAX's `divide` and
+    /// `power` apply to `x`).
+    #[track_caller]
+    fn factor(&self, values: impl IntoOperand, opts: &AtOptions, op: &str) -> Tensor {
+        let ones = crate::numpy::ones_like(&self.x);
+        scatter_update(&ones, &self.idx, values, ScatterKind::Mul, opts, op)
+    }
 }
 
 /// `_rewriting_take`: static slicing when the index allows it and no option asks
