@@ -15,10 +15,13 @@ pub mod cumulative;
 pub mod dot;
 pub mod elementwise;
 pub mod index;
+pub mod logical_reduce;
+pub mod misc;
 pub mod reduce;
 pub mod shape;
 pub mod sort;
 pub mod split;
+pub mod topk;
 pub mod unary;
 pub(crate) mod util;
 pub mod window;
@@ -45,6 +48,8 @@ pub mod lax {
         dynamic_slice, dynamic_update_slice, gather, scatter_add, GatherDimensionNumbers,
         GatherScatterMode, ScatterDimensionNumbers,
     };
+    pub use super::logical_reduce::{reduce_and, reduce_or, reduce_xor};
+    pub use super::misc::{optimization_barrier, reduce_precision};
     pub use super::reduce::{argmax, argmin, reduce_max, reduce_min, reduce_prod, reduce_sum};
     pub use super::shape::{
         broadcast_in_dim, concatenate, expand_dims, iota, pad, reshape, rev, slice, squeeze,
@@ -52,6 +57,7 @@ pub mod lax {
     };
     pub use super::sort::sort;
     pub use super::split::split;
+    pub use super::topk::{top_k, top_k_axis};
     pub use super::unary::{
         abs, acos, acosh, asin, asinh, atan, atanh, cbrt, ceil, copy, cos, cosh, digamma, erf,
         erf_inv, exp, exp2, expm1, floor, integer_pow, is_finite, lgamma, log, log1p, logistic,

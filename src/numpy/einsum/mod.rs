@@ -128,12 +128,17 @@ pub fn einsum_with(subscripts: &str, operands: &[Tensor], options: Einsum) -> Te
         .iter()
         .zip(&plan.inputs)
         .map(|(t, l)| {
-            let t = if t.dtype() == dtype { t.clone() } else { lax::convert_element_type(t, dtype) };
+            let t = if t.dtype() == dtype {
+                t.clone()
+            } else {
+                lax::convert_element_type(t, dtype)
+            };
             (t, l.clone())
         })
         .collect();
     for step in &plan.steps {
-        let taken: Vec<(Tensor, Vec<char>)> = step.positions.iter().map(|&i| ops.remove(i)).collect();
+        let taken: Vec<(Tensor, Vec<char>)> =
+            step.positions.iter().map(|&i| ops.remove(i)).collect();
         let out = contract(taken, step);
         ops.push((out, step.result.clone()));
     }
@@ -176,8 +181,9 @@ pub fn einsum_path(subscripts: &str, operands: &[Tensor]) -> EinsumPath {
 #[track_caller]
 pub fn einsum_path_with(subscripts: &str, operands: &[Tensor], optimize: Optimize) -> EinsumPath {
     let caller = std::panic::Location::caller();
-    let plan = plan(subscripts, operands, &optimize)
-        .unwrap_or_else(|e| panic!("einsum_path: {e} (subscripts {subscripts:?}) (called from {caller})"));
+    let plan = plan(subscripts, operands, &optimize).unwrap_or_else(|e| {
+        panic!("einsum_path: {e} (subscripts {subscripts:?}) (called from {caller})")
+    });
     let report = path::report(&plan.inputs, &plan.output, &plan.sizes, &plan.steps);
     EinsumPath {
         path: plan.path,
@@ -214,7 +220,11 @@ fn plan(subscripts: &str, operands: &[Tensor], optimize: &Optimize) -> Result<Pl
         }
     }
     let n = operands.len();
-    let sets: Vec<Labels> = eq.inputs.iter().map(|l| l.iter().copied().collect()).collect();
+    let sets: Vec<Labels> = eq
+        .inputs
+        .iter()
+        .map(|l| l.iter().copied().collect())
+        .collect();
     let out_set: Labels = eq.output.iter().copied().collect();
     let path: Vec<Vec<usize>> = match optimize {
         Optimize::Path(p) => {
@@ -272,7 +282,11 @@ fn sum_axes(x: &Tensor, axes: &[usize]) -> Tensor {
 }
 
 fn remove_labels(names: &[char], gone: &[char]) -> Vec<char> {
-    names.iter().copied().filter(|c| !gone.contains(c)).collect()
+    names
+        .iter()
+        .copied()
+        .filter(|c| !gone.contains(c))
+        .collect()
 }
 
 /// JAX's `sum_uniques`: one reduce-sum over the labels in `uniques`.
@@ -290,7 +304,9 @@ fn sum_uniques(x: Tensor, names: Vec<char>, uniques: &[char]) -> (Tensor, Vec<ch
 /// JAX's `lax._delta`: a bool mask of `shape` true where the dims `axes` have equal indices.
 fn delta(shape: &[usize], axes: &[usize]) -> Tensor {
     let base: Vec<usize> = axes.iter().map(|&a| shape[a]).collect();
-    let iotas: Vec<Tensor> = (0..base.len()).map(|i| lax::iota(DType::U32, &base, i)).collect();
+    let iotas: Vec<Tensor> = (0..base.len())
+        .map(|i| lax::iota(DType::U32, &base, i))
+        .collect();
     let eyes: Vec<Tensor> = iotas.windows(2).map(|w| lax::eq(&w[0], &w[1])).collect();
     let eye = eyes
         .into_iter()
@@ -340,11 +356,20 @@ fn sum_repeats(mut x: Tensor, mut names: Vec<char>, keep: &[char]) -> (Tensor, V
 
 /// JAX's `filter_singleton_dims`: squeezes size-1 dims whose label the other operand has with
 /// a size other than 1 (broadcasting).
-fn filter_singleton_dims(x: Tensor, names: Vec<char>, other: &[usize], other_names: &[char]) -> (Tensor, Vec<char>) {
+fn filter_singleton_dims(
+    x: Tensor,
+    names: Vec<char>,
+    other: &[usize],
+    other_names: &[char],
+) -> (Tensor, Vec<char>) {
     let mut squeeze = Vec::new();
     let mut kept = Vec::new();
     for (i, &c) in names.iter().enumerate() {
-        let keep = x.shape()[i] != 1 || other_names.iter().position(|&o| o == c).is_none_or(|j| other[j] == 1);
+        let keep = x.shape()[i] != 1
+            || other_names
+                .iter()
+                .position(|&o| o == c)
+                .is_none_or(|j| other[j] == 1);
         if keep {
             kept.push(c);
         } else {
@@ -365,7 +390,11 @@ fn contract(mut taken: Vec<(Tensor, Vec<char>)>, step: &Step) -> Tensor {
     let count = |names: &[char], c: char| names.iter().filter(|&&n| n == c).count();
     let (operand, names) = if taken.len() == 1 {
         let (x, names) = taken.pop().expect("one operand");
-        let uniques: Vec<char> = contracted.iter().copied().filter(|&c| count(&names, c) == 1).collect();
+        let uniques: Vec<char> = contracted
+            .iter()
+            .copied()
+            .filter(|&c| count(&names, c) == 1)
+            .collect();
         let (x, names) = sum_uniques(x, names, &uniques);
         sum_repeats(x, names, result)
     } else {
@@ -401,7 +430,8 @@ fn contract(mut taken: Vec<(Tensor, Vec<char>)>, step: &Step) -> Tensor {
             .copied()
             .filter(|c| lhs_names.contains(c) && rhs_names.contains(c))
             .collect();
-        let pos = |names: &[char], c: char| names.iter().position(|&n| n == c).expect("label present");
+        let pos =
+            |names: &[char], c: char| names.iter().position(|&n| n == c).expect("label present");
         let lb: Vec<usize> = batch.iter().map(|&c| pos(&lhs_names, c)).collect();
         let rb: Vec<usize> = batch.iter().map(|&c| pos(&rhs_names, c)).collect();
         let lc: Vec<usize> = cont.iter().map(|&c| pos(&lhs_names, c)).collect();
@@ -425,7 +455,11 @@ fn contract(mut taken: Vec<(Tensor, Vec<char>)>, step: &Step) -> Tensor {
             (out, names)
         }
     };
-    assert_eq!(names.len(), result.len(), "einsum: step {names:?} does not match {result:?}");
+    assert_eq!(
+        names.len(),
+        result.len(),
+        "einsum: step {names:?} does not match {result:?}"
+    );
     if &names == result {
         operand
     } else {

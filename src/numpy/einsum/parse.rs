@@ -29,7 +29,9 @@ pub(crate) fn parse(subscripts: &str, ndims: &[usize]) -> Result<Equation, Strin
         None => (s.clone(), None),
     };
     if rhs.as_deref().is_some_and(|r| r.contains("->")) {
-        return Err(format!("subscripts {subscripts:?} contain more than one '->'"));
+        return Err(format!(
+            "subscripts {subscripts:?} contain more than one '->'"
+        ));
     }
     let terms: Vec<&str> = lhs.split(',').collect();
     if terms.len() != ndims.len() {
@@ -41,7 +43,9 @@ pub(crate) fn parse(subscripts: &str, ndims: &[usize]) -> Result<Equation, Strin
     }
     for c in s.chars() {
         if !(c.is_alphabetic() || c == '.' || c == ',' || c == '-' || c == '>') {
-            return Err(format!("character {c:?} is not a valid subscript in {subscripts:?}"));
+            return Err(format!(
+                "character {c:?} is not a valid subscript in {subscripts:?}"
+            ));
         }
     }
     let used: Vec<char> = s.chars().filter(|c| c.is_alphabetic()).collect();
@@ -55,10 +59,16 @@ pub(crate) fn parse(subscripts: &str, ndims: &[usize]) -> Result<Equation, Strin
         .unwrap_or(0);
     for (n, (t, &nd)) in terms.iter().zip(ndims).enumerate() {
         if t.contains("...") && nd + 3 < t.len() {
-            return Err(format!("subscript {t:?} has more labels than operand {n}'s rank {nd}"));
+            return Err(format!(
+                "subscript {t:?} has more labels than operand {n}'s rank {nd}"
+            ));
         }
     }
-    let n_ell = if s.contains('.') { ndims.iter().copied().max().unwrap_or(0) } else { 0 };
+    let n_ell = if s.contains('.') {
+        ndims.iter().copied().max().unwrap_or(0)
+    } else {
+        0
+    };
     let mut ell: Vec<char> = Vec::new();
     let mut i = 0;
     while ell.len() < n_ell {

@@ -29,7 +29,12 @@ fn size_of(labels: &Labels, sizes: &BTreeMap<char, usize>) -> u128 {
 }
 
 /// `helpers.flop_count`.
-pub(crate) fn flop_count(idx: &Labels, inner: bool, terms: usize, sizes: &BTreeMap<char, usize>) -> u128 {
+pub(crate) fn flop_count(
+    idx: &Labels,
+    inner: bool,
+    terms: usize,
+    sizes: &BTreeMap<char, usize>,
+) -> u128 {
     let mut factor = terms.saturating_sub(1).max(1) as u128;
     if inner {
         factor += 1;
@@ -44,7 +49,10 @@ fn ssa_to_linear(ssa: &[Vec<usize>]) -> Vec<Vec<usize>> {
     let mut next = n;
     let mut path = Vec::new();
     for scon in ssa {
-        let mut con: Vec<usize> = scon.iter().map(|s| ids.partition_point(|x| x < s)).collect();
+        let mut con: Vec<usize> = scon
+            .iter()
+            .map(|s| ids.partition_point(|x| x < s))
+            .collect();
         con.sort_unstable();
         for &j in con.iter().rev() {
             ids.remove(j);
@@ -58,7 +66,11 @@ fn ssa_to_linear(ssa: &[Vec<usize>]) -> Vec<Vec<usize>> {
 
 /// `paths.optimal`: depth-first search over every pairwise order, pruned by the best flop
 /// count found so far (no memory limit, as JAX calls it).
-pub(crate) fn optimal(inputs: &[Labels], output: &Labels, sizes: &BTreeMap<char, usize>) -> Vec<Vec<usize>> {
+pub(crate) fn optimal(
+    inputs: &[Labels],
+    output: &Labels,
+    sizes: &BTreeMap<char, usize>,
+) -> Vec<Vec<usize>> {
     struct Search<'a> {
         output: &'a Labels,
         sizes: &'a BTreeMap<char, usize>,
@@ -68,7 +80,13 @@ pub(crate) fn optimal(inputs: &[Labels], output: &Labels, sizes: &BTreeMap<char,
         // pair met again under other remaining operands reuses its first result).
         cache: BTreeMap<(Labels, Labels), (Labels, u128)>,
     }
-    fn go(s: &mut Search<'_>, path: &mut Vec<Vec<usize>>, remaining: &[usize], inputs: &mut Vec<Labels>, flops: u128) {
+    fn go(
+        s: &mut Search<'_>,
+        path: &mut Vec<Vec<usize>>,
+        remaining: &[usize],
+        inputs: &mut Vec<Labels>,
+        flops: u128,
+    ) {
         if remaining.len() == 1 {
             s.best_flops = flops;
             s.best_path = path.clone();
@@ -101,7 +119,11 @@ pub(crate) fn optimal(inputs: &[Labels], output: &Labels, sizes: &BTreeMap<char,
                 if new_flops >= s.best_flops {
                     continue;
                 }
-                let mut rem: Vec<usize> = remaining.iter().copied().filter(|&r| r != i && r != j).collect();
+                let mut rem: Vec<usize> = remaining
+                    .iter()
+                    .copied()
+                    .filter(|&r| r != i && r != j)
+                    .collect();
                 rem.push(inputs.len());
                 inputs.push(k12);
                 path.push(vec![i, j]);
@@ -120,19 +142,32 @@ pub(crate) fn optimal(inputs: &[Labels], output: &Labels, sizes: &BTreeMap<char,
         cache: BTreeMap::new(),
     };
     let mut inp = inputs.to_vec();
-    go(&mut s, &mut Vec::new(), &(0..n).collect::<Vec<_>>(), &mut inp, 0);
+    go(
+        &mut s,
+        &mut Vec::new(),
+        &(0..n).collect::<Vec<_>>(),
+        &mut inp,
+        0,
+    );
     ssa_to_linear(&s.best_path)
 }
 
 /// `paths.greedy` (`ssa_greedy_optimize` with the `memory-removed` cost): Hadamard products
 /// of equal label sets first, then repeatedly the pairwise contraction that most reduces the
 /// memory footprint (ties to the lower ids), then outer products smallest first.
-pub(crate) fn greedy(inputs: &[Labels], output: &Labels, sizes: &BTreeMap<char, usize>) -> Vec<Vec<usize>> {
+pub(crate) fn greedy(
+    inputs: &[Labels],
+    output: &Labels,
+    sizes: &BTreeMap<char, usize>,
+) -> Vec<Vec<usize>> {
     if inputs.len() == 1 {
         return vec![vec![0]];
     }
     let mut output = output.clone();
-    let common = inputs.iter().skip(1).fold(inputs[0].clone(), |acc, k| &acc & k);
+    let common = inputs
+        .iter()
+        .skip(1)
+        .fold(inputs[0].clone(), |acc, k| &acc & k);
     output.extend(common);
     let mut remaining: BTreeMap<Labels, usize> = BTreeMap::new();
     let mut next_id = inputs.len();
@@ -153,19 +188,28 @@ pub(crate) fn greedy(inputs: &[Labels], output: &Labels, sizes: &BTreeMap<char, 
         }
     }
     let count_at_least = |dtk: &BTreeMap<char, BTreeSet<Labels>>, n: usize| -> Labels {
-        dtk.iter().filter(|(d, k)| k.len() >= n && !output.contains(d)).map(|(d, _)| *d).collect()
+        dtk.iter()
+            .filter(|(d, k)| k.len() >= n && !output.contains(d))
+            .map(|(d, _)| *d)
+            .collect()
     };
     let mut ref2 = count_at_least(&dim_to_keys, 2);
     let mut ref3 = count_at_least(&dim_to_keys, 3);
     type Cand = ((i128, usize, usize), Labels, Labels, Labels);
-    let candidate = |k1: &Labels, k2: &Labels, remaining: &BTreeMap<Labels, usize>, ref2: &Labels, ref3: &Labels| -> Cand {
+    let candidate = |k1: &Labels,
+                     k2: &Labels,
+                     remaining: &BTreeMap<Labels, usize>,
+                     ref2: &Labels,
+                     ref3: &Labels|
+     -> Cand {
         let either: Labels = k1 | k2;
         let two: Labels = k1 & k2;
         let one: Labels = &either - &two;
         let mut k12: Labels = &either & &output;
         k12.extend(two.intersection(ref3));
         k12.extend(one.intersection(ref2));
-        let cost = size_of(&k12, sizes) as i128 - size_of(k1, sizes) as i128 - size_of(k2, sizes) as i128;
+        let cost =
+            size_of(&k12, sizes) as i128 - size_of(k1, sizes) as i128 - size_of(k2, sizes) as i128;
         let (mut a, mut b) = (k1.clone(), k2.clone());
         let (mut id1, mut id2) = (remaining[k1], remaining[k2]);
         if id1 > id2 {
@@ -231,7 +275,11 @@ pub(crate) fn greedy(inputs: &[Labels], output: &Labels, sizes: &BTreeMap<char, 
             }
         }
         k2s.remove(&k12);
-        if let Some(best) = k2s.iter().map(|k2| candidate(&k12, k2, &remaining, &ref2, &ref3)).min() {
+        if let Some(best) = k2s
+            .iter()
+            .map(|k2| candidate(&k12, k2, &remaining, &ref2, &ref3))
+            .min()
+        {
             queue.insert(best);
         }
     }
@@ -350,7 +398,12 @@ fn sci(x: f64) -> String {
 }
 
 /// `opt_einsum.contract.PathInfo.__repr__`.
-pub(crate) fn report(inputs: &[Vec<char>], output: &[char], sizes: &BTreeMap<char, usize>, steps: &[Step]) -> String {
+pub(crate) fn report(
+    inputs: &[Vec<char>],
+    output: &[char],
+    sizes: &BTreeMap<char, usize>,
+    steps: &[Step],
+) -> String {
     let input_str: Vec<String> = inputs.iter().map(|l| l.iter().collect()).collect();
     let out_str: String = output.iter().collect();
     let indices: Labels = inputs.iter().flatten().copied().collect();
@@ -359,25 +412,48 @@ pub(crate) fn report(inputs: &[Vec<char>], output: &[char], sizes: &BTreeMap<cha
     let opt: u128 = steps.iter().map(|s| s.cost).sum();
     let largest = steps.iter().map(|s| s.size).max().unwrap_or(1);
     let mut s = String::new();
-    s += &format!("  Complete contraction:  {}->{}\n", input_str.join(","), out_str);
+    s += &format!(
+        "  Complete contraction:  {}->{}\n",
+        input_str.join(","),
+        out_str
+    );
     s += &format!("         Naive scaling:  {}\n", indices.len());
-    s += &format!("     Optimized scaling:  {}\n", steps.iter().map(|s| s.scale).max().unwrap_or(0));
+    s += &format!(
+        "     Optimized scaling:  {}\n",
+        steps.iter().map(|s| s.scale).max().unwrap_or(0)
+    );
     s += &format!("      Naive FLOP count:  {}\n", sci(naive as f64));
     s += &format!("  Optimized FLOP count:  {}\n", sci(opt as f64));
-    s += &format!("   Theoretical speedup:  {}\n", sci(naive as f64 / opt.max(1) as f64));
-    s += &format!("  Largest intermediate:  {} elements\n", sci(largest as f64));
+    s += &format!(
+        "   Theoretical speedup:  {}\n",
+        sci(naive as f64 / opt.max(1) as f64)
+    );
+    s += &format!(
+        "  Largest intermediate:  {} elements\n",
+        sci(largest as f64)
+    );
     s += &"-".repeat(80);
     s += "\n";
-    s += &format!("{:>6} {:>11} {:>22} {:>37}\n", "scaling", "BLAS", "current", "remaining");
+    s += &format!(
+        "{:>6} {:>11} {:>22} {:>37}\n",
+        "scaling", "BLAS", "current", "remaining"
+    );
     s += &"-".repeat(80);
     for st in steps {
         let cur: Vec<String> = st.inputs.iter().map(|l| l.iter().collect()).collect();
-        let einsum_str = format!("{}->{}", cur.join(","), st.result.iter().collect::<String>());
+        let einsum_str = format!(
+            "{}->{}",
+            cur.join(","),
+            st.result.iter().collect::<String>()
+        );
         let rem: Vec<String> = st.remaining.iter().map(|l| l.iter().collect()).collect();
         let remaining_str = format!("{}->{}", rem.join(","), out_str);
         let width = 56usize.saturating_sub(einsum_str.chars().count().max(22));
         let blas = st.blas.map_or("False".to_string(), str::to_string);
-        s += &format!("\n{:>4} {:>14} {:>22}    {:>width$}", st.scale, blas, einsum_str, remaining_str);
+        s += &format!(
+            "\n{:>4} {:>14} {:>22}    {:>width$}",
+            st.scale, blas, einsum_str, remaining_str
+        );
     }
     s
 }
