@@ -61,7 +61,9 @@ pub use arrays::*;
 pub use bits::*;
 pub use calculus::*;
 pub use creation::*;
-pub use einsum::{einsum, einsum_path, einsum_path_with, einsum_with, Einsum, EinsumPath, Optimize, Precision};
+pub use einsum::{
+    einsum, einsum_path, einsum_path_with, einsum_with, Einsum, EinsumPath, Optimize, Precision,
+};
 pub use extras::*;
 pub use float_classes::*;
 pub use histogram::*;

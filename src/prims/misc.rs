@@ -8,7 +8,7 @@
 //! - `optimization_barrier` (JAX's `lax.optimization_barrier_p`): the identity on any number
 //!   of operands that passes must not look through: it is not constant-folded, so a value
 //!   computed before it is not moved or merged across it. JVP, transpose and batching pass
-//!   through it (primals and tangents go through one barrier together, as in JAX).
+//!   through it (the tangents go through a barrier of their own).
 
 use super::util::{batch_elementwise, expect_arity, text};
 use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules};
@@ -189,19 +189,22 @@ impl PrimRules for OptimizationBarrier {
     }
 
     fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
-        // Primals and the nonzero tangents go through one barrier together, as in JAX.
-        let mut all: Vec<Tensor> = primals.to_vec();
+        // The primals through one barrier and the nonzero tangents through another (JAX binds
+        // one barrier on both; ferrax's linearize keeps primal and tangent equations apart).
+        let outs = bind(&Prim::new(OptimizationBarrier), primals);
         let live: Vec<usize> = (0..tangents.len())
             .filter(|&i| tangents[i].is_some())
             .collect();
-        all.extend(live.iter().map(|&i| tangents[i].clone().expect("live")));
-        let outs = bind(&Prim::new(OptimizationBarrier), &all);
-        let n = primals.len();
-        let mut tans = vec![None; n];
+        let ts: Vec<Tensor> = live
+            .iter()
+            .map(|&i| tangents[i].clone().expect("live"))
+            .collect();
+        let touts = bind(&Prim::new(OptimizationBarrier), &ts);
+        let mut tans = vec![None; primals.len()];
         for (k, &i) in live.iter().enumerate() {
-            tans[i] = Some(outs[n + k].clone());
+            tans[i] = Some(touts[k].clone());
         }
-        (outs[..n].iter().cloned().collect(), tans)
+        (outs, tans)
     }
 
     fn transpose(&self, cts: &[Option<Tensor>], _args: &[LinearArg]) -> Vec<Option<Tensor>> {

@@ -18,14 +18,18 @@ use std::fmt;
 /// How `einsum` picks the pairwise contraction order (JAX's `optimize=`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Optimize {
-    /// `"auto"` (JAX's default): `optimal` for up to 4 operands, else `greedy` (opt_einsum
-    /// uses branch-and-bound for 5 to 14 operands; ferrax uses `greedy` there).
+    /// `"auto"` (JAX's default, opt_einsum's choice by operand count): `optimal` for up to 4
+    /// operands, branch-and-bound over all branches for 5-6, two branches for 7-8, one for
+    /// 9-14, `greedy` beyond.
     #[default]
     Auto,
     /// Every pairwise order searched, the fewest flops kept (`optimize="optimal"` or `True`).
     Optimal,
     /// opt_einsum's greedy memory-removed heuristic (`optimize="greedy"`).
     Greedy,
+    /// opt_einsum's branch-and-bound search keeping the `n` best candidates per step, or all
+    /// of them for `None` (`"branch-2"`, `"branch-all"`).
+    Branch(Option<usize>),
     /// Left to right, `[(0, 1)] * (n - 1)` (`optimize=False`).
     Unoptimized,
     /// An explicit path as `einsum_path` returns it: positions into the current operand list.
@@ -235,6 +239,10 @@ fn plan(subscripts: &str, operands: &[Tensor], optimize: &Optimize) -> Result<Pl
         Optimize::Unoptimized => vec![vec![0, 1]; n - 1],
         Optimize::Optimal => path::optimal(&sets, &out_set, &sizes),
         Optimize::Auto if n <= 4 => path::optimal(&sets, &out_set, &sizes),
+        Optimize::Auto if n <= 6 => path::branch(&sets, &out_set, &sizes, None),
+        Optimize::Auto if n <= 8 => path::branch(&sets, &out_set, &sizes, Some(2)),
+        Optimize::Auto if n <= 14 => path::branch(&sets, &out_set, &sizes, Some(1)),
+        Optimize::Branch(nb) => path::branch(&sets, &out_set, &sizes, *nb),
         Optimize::Auto | Optimize::Greedy => path::greedy(&sets, &out_set, &sizes),
     };
     let steps = path::steps(&eq.inputs, &eq.output, &sizes, &path);

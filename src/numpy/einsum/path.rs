@@ -99,18 +99,7 @@ pub(crate) fn optimal(
                 let (k12, flops12) = match s.cache.get(&key) {
                     Some(hit) => hit.clone(),
                     None => {
-                        let (k1, k2) = (&inputs[i], &inputs[j]);
-                        let either: Labels = k1 | k2;
-                        let shared: Labels = k1 & k2;
-                        let mut keep = s.output.clone();
-                        for &r in remaining {
-                            if r != i && r != j {
-                                keep.extend(inputs[r].iter().copied());
-                            }
-                        }
-                        let k12: Labels = &either & &keep;
-                        let inner = shared.iter().any(|c| !keep.contains(c));
-                        let v = (k12, flop_count(&either, inner, 2, s.sizes));
+                        let v = k12_flops(inputs, s.output, remaining, i, j, s.sizes);
                         s.cache.insert(key, v.clone());
                         v
                     }
@@ -150,6 +139,159 @@ pub(crate) fn optimal(
         0,
     );
     ssa_to_linear(&s.best_path)
+}
+
+/// `paths.BranchBound` (flops first, `memory-removed` cost, cutoff factor 4): a depth-first
+/// search that at each level tries the `nbranch` cheapest candidates by memory removed
+/// (all of them when `None`), pruned by the best flops found so far and by 4x the best
+/// flops seen at the same depth. `auto` uses it for 5 to 14 operands.
+pub(crate) fn branch(
+    inputs: &[Labels],
+    output: &Labels,
+    sizes: &BTreeMap<char, usize>,
+    nbranch: Option<usize>,
+) -> Vec<Vec<usize>> {
+    type Cand = (i128, u128, u128, u128, (usize, usize), Labels);
+    struct Search<'a> {
+        output: &'a Labels,
+        sizes: &'a BTreeMap<char, usize>,
+        nbranch: Option<usize>,
+        best_flops: u128,
+        best_size: u128,
+        best_path: Vec<Vec<usize>>,
+        best_progress: BTreeMap<usize, u128>,
+        cache: BTreeMap<(Labels, Labels), (Labels, u128)>,
+    }
+    impl Search<'_> {
+        #[allow(clippy::too_many_arguments)]
+        fn assess(
+            &mut self,
+            inputs: &[Labels],
+            remaining: &[usize],
+            i: usize,
+            j: usize,
+            flops: u128,
+            size: u128,
+        ) -> Option<Cand> {
+            let key = (inputs[i].clone(), inputs[j].clone());
+            let (k12, flops12) = match self.cache.get(&key) {
+                Some(hit) => hit.clone(),
+                None => {
+                    let v = k12_flops(inputs, self.output, remaining, i, j, self.sizes);
+                    self.cache.insert(key, v.clone());
+                    v
+                }
+            };
+            let size12 = size_of(&k12, self.sizes);
+            let new_flops = flops + flops12;
+            let new_size = size.max(size12);
+            if (new_flops, new_size) >= (self.best_flops, self.best_size) {
+                return None;
+            }
+            let progress = self.best_progress.entry(inputs.len()).or_insert(u128::MAX);
+            if new_flops < *progress {
+                *progress = new_flops;
+            } else if new_flops > progress.saturating_mul(4) {
+                return None;
+            }
+            let cost = size12 as i128
+                - size_of(&inputs[i], self.sizes) as i128
+                - size_of(&inputs[j], self.sizes) as i128;
+            Some((cost, flops12, new_flops, new_size, (i, j), k12))
+        }
+
+        fn go(
+            &mut self,
+            path: &mut Vec<Vec<usize>>,
+            inputs: &mut Vec<Labels>,
+            remaining: &[usize],
+            flops: u128,
+            size: u128,
+        ) {
+            if remaining.len() == 1 {
+                self.best_flops = flops;
+                self.best_size = size;
+                self.best_path = path.clone();
+                return;
+            }
+            let mut cands: BTreeSet<Cand> = BTreeSet::new();
+            for pass in 0..2 {
+                for a in 0..remaining.len() {
+                    for b in a + 1..remaining.len() {
+                        let (i, j) = (remaining[a], remaining[b]);
+                        if pass == 0 && inputs[i].is_disjoint(&inputs[j]) {
+                            continue;
+                        }
+                        if let Some(c) = self.assess(inputs, remaining, i, j, flops, size) {
+                            cands.insert(c);
+                        }
+                    }
+                }
+                if !cands.is_empty() {
+                    break;
+                }
+            }
+            let mut bi = 0;
+            while self.nbranch.is_none_or(|n| bi < n) {
+                let Some((_, _, new_flops, new_size, (i, j), k12)) = cands.pop_first() else {
+                    break;
+                };
+                let mut rem: Vec<usize> = remaining
+                    .iter()
+                    .copied()
+                    .filter(|&r| r != i && r != j)
+                    .collect();
+                rem.push(inputs.len());
+                inputs.push(k12);
+                path.push(vec![i, j]);
+                self.go(path, inputs, &rem, new_flops, new_size);
+                path.pop();
+                inputs.pop();
+                bi += 1;
+            }
+        }
+    }
+    let n = inputs.len();
+    let mut s = Search {
+        output,
+        sizes,
+        nbranch,
+        best_flops: u128::MAX,
+        best_size: u128::MAX,
+        best_path: vec![(0..n).collect()],
+        best_progress: BTreeMap::new(),
+        cache: BTreeMap::new(),
+    };
+    s.go(
+        &mut Vec::new(),
+        &mut inputs.to_vec(),
+        &(0..n).collect::<Vec<_>>(),
+        0,
+        0,
+    );
+    ssa_to_linear(&s.best_path)
+}
+
+/// `paths.calc_k12_flops`: the labels a pairwise contraction keeps and its flop count.
+fn k12_flops(
+    inputs: &[Labels],
+    output: &Labels,
+    remaining: &[usize],
+    i: usize,
+    j: usize,
+    sizes: &BTreeMap<char, usize>,
+) -> (Labels, u128) {
+    let (k1, k2) = (&inputs[i], &inputs[j]);
+    let either: Labels = k1 | k2;
+    let shared: Labels = k1 & k2;
+    let mut keep = output.clone();
+    for &r in remaining {
+        if r != i && r != j {
+            keep.extend(inputs[r].iter().copied());
+        }
+    }
+    let inner = shared.iter().any(|c| !keep.contains(c));
+    (&either & &keep, flop_count(&either, inner, 2, sizes))
 }
 
 /// `paths.greedy` (`ssa_greedy_optimize` with the `memory-removed` cost): Hadamard products
@@ -407,7 +549,11 @@ pub(crate) fn report(
     let input_str: Vec<String> = inputs.iter().map(|l| l.iter().collect()).collect();
     let out_str: String = output.iter().collect();
     let indices: Labels = inputs.iter().flatten().copied().collect();
-    let total: usize = inputs.iter().map(Vec::len).sum();
+    // Counted over label *sets*, as opt_einsum does (a repeated label counts once).
+    let total: usize = inputs
+        .iter()
+        .map(|l| l.iter().copied().collect::<Labels>().len())
+        .sum();
     let naive = flop_count(&indices, total > indices.len(), inputs.len(), sizes);
     let opt: u128 = steps.iter().map(|s| s.cost).sum();
     let largest = steps.iter().map(|s| s.size).max().unwrap_or(1);
@@ -449,7 +595,8 @@ pub(crate) fn report(
         let rem: Vec<String> = st.remaining.iter().map(|l| l.iter().collect()).collect();
         let remaining_str = format!("{}->{}", rem.join(","), out_str);
         let width = 56usize.saturating_sub(einsum_str.chars().count().max(22));
-        let blas = st.blas.map_or("False".to_string(), str::to_string);
+        // Python formats `False` with a width as the integer 0.
+        let blas = st.blas.map_or("0".to_string(), str::to_string);
         s += &format!(
             "\n{:>4} {:>14} {:>22}    {:>width$}",
             st.scale, blas, einsum_str, remaining_str
