@@ -212,3 +212,22 @@ fn lax_more_errors_name_op_and_shapes() {
         "{m}"
     );
 }
+
+#[test]
+fn sinc_derivatives_at_zero_follow_the_maclaurin_series() {
+    // sinc(x) = 1 - (πx)²/6 + (πx)⁴/120 - ...: sinc'(0) = 0, sinc''(0) = -π²/3,
+    // sinc'''(0) = 0, sinc''''(0) = π⁴/5 (JAX's `_sinc_maclaurin` custom JVP).
+    let pi = std::f64::consts::PI;
+    let f = |x: &Tensor| ferrax::numpy::sinc(x);
+    let x0 = Tensor::scalar(0.0f64);
+    assert_eq!(grad(f)(&x0).item::<f64>(), 0.0);
+    let d2 = grad(grad(f))(&x0).item::<f64>();
+    assert!((d2 + pi * pi / 3.0).abs() < 1e-12, "{d2}");
+    let d4 = grad(grad(grad(grad(f))))(&x0).item::<f64>();
+    assert!((d4 - pi.powi(4) / 5.0).abs() < 1e-9, "{d4}");
+    check_grads(
+        |x: &Tensor| ferrax::numpy::sinc(x),
+        &Tensor::from_vec(vec![0.0f64, 0.3, -1.2], &[3]),
+        2,
+    );
+}

@@ -33,7 +33,7 @@ pub struct Step {
 }
 
 /// How many opcodes [`apply`] knows.
-pub const NUM_OPS: u8 = 26;
+pub const NUM_OPS: u8 = 27;
 
 /// The opcodes' names (for failure messages).
 pub const OP_NAMES: [&str; NUM_OPS as usize] = [
@@ -63,6 +63,7 @@ pub const OP_NAMES: [&str; NUM_OPS as usize] = [
     "custom/checkpoint/jit",
     "scan(nested step)",
     "cond(nested steps)",
+    "top_k/reduce_and,or,xor/reduce_precision/optimization_barrier/einsum",
 ];
 
 /// A random program: its inputs' shapes and dtypes and its steps.
@@ -726,6 +727,40 @@ pub fn apply(s: &Step, x: &Tensor, y: &Tensor, grad_safe: bool) -> Vec<Tensor> {
             };
             let pred = float(x).sum().gt(float(&y).sum());
             vec![lax::cond(&pred, branch(t), branch(f), &(x.clone(), y))]
+        }
+        26 => {
+            let x = at_least_1d(x);
+            let n = x.ndim();
+            match c % 6 {
+                0 => {
+                    let axis = c / 6 % n;
+                    let k = 1 + (c / 12) % x.shape()[axis].max(1);
+                    let k = k.min(x.shape()[axis]);
+                    let (v, i) = lax::top_k_axis(&x, k, axis);
+                    vec![v, i]
+                }
+                1 => {
+                    let p = x.gt(&scalar_like(0.0, &x));
+                    let ops = [lax::reduce_and, lax::reduce_or, lax::reduce_xor];
+                    vec![ops[c / 6 % 3](&p, &[c / 18 % n])]
+                }
+                2 => {
+                    let xi = (float(&x) * 4.0).floor().cast(DType::I32);
+                    let ops = [lax::reduce_and, lax::reduce_or, lax::reduce_xor];
+                    vec![ops[c / 6 % 3](&xi, &[c / 18 % n])]
+                }
+                3 => {
+                    let (e, m) = [(5, 10), (8, 7), (4, 3)][c / 6 % 3];
+                    vec![lax::reduce_precision(&float(&x), e, m)]
+                }
+                4 => lax::optimization_barrier(&[float(&x).sin(), x.clone()]),
+                _ => {
+                    let f = float(&x);
+                    let y = adapt(&y.cast(f.dtype()), &[x.shape()[n - 1], 2]);
+                    let sub = ["...j,jk->...k", "...j,jk->k...", "...j,jk"][c / 6 % 3];
+                    vec![jnp::einsum(sub, &[f, y])]
+                }
+            }
         }
         _ => {
             let f = float(x);
