@@ -34,6 +34,7 @@
 
 mod aliases;
 mod arrays;
+mod assembly;
 mod bits;
 mod calculus;
 mod creation;
@@ -52,12 +53,14 @@ mod padding;
 mod polynomials;
 mod products;
 mod reductions;
+mod sets;
 mod sorting;
 mod statistics;
 mod ufuncs;
 
 pub use aliases::*;
 pub use arrays::*;
+pub use assembly::*;
 pub use bits::*;
 pub use calculus::*;
 pub use creation::*;
@@ -77,6 +80,7 @@ pub use padding::*;
 pub use polynomials::*;
 pub use products::*;
 pub use reductions::*;
+pub use sets::*;
 pub use sorting::*;
 pub use statistics::*;
 pub use ufuncs::*;

@@ -192,6 +192,90 @@ for name, sub, shapes in GREEDY:
         emit_text(f"einsum_path_{opt}.{name}", sub + "\n" + ";".join("x".join(map(str, s)) for s in shapes)
                   + "\n" + ";".join(",".join(str(i) for i in s) for s in path))
 
+# ---- jax.numpy names (sets, argpartition, insert, block, mask_indices, vectorize) ----
+NP_INPUTS = {
+    "U1": f32([3.0, 1.0, 2.0, 3.0, np.nan, 1.0, np.nan, -0.0, 0.0], 9),
+    "U2": np.array([3, 1, 2, 3, 1], np.int32),
+    "U3": np.array([[2, 1], [2, 5]], np.int32),
+    "S1": np.array([1, 3, 2, 3], np.int32),
+    "S2": np.array([5, 3, 2], np.int32),
+    "Z1": np.array([0, 0, 1, 0, 2, 0], np.int32),
+    "Z2": np.array([0, 0, 0], np.int32),
+    "P1": f32([5.0, 1.0, 4.0, 2.0, 3.0, 1.0], 6),
+    "P2": f32([3.0, 1.0, 2.0, 9.0, 7.0, 8.0, 0.5, 0.25, 4.0, 6.0, 5.0, 1.0], 3, 4),
+    "N6": np.arange(6, dtype=np.int32).reshape(2, 3),
+    "IV": np.array([7, 8], np.int32),
+    "IW": np.array([[7, 8, 9]], np.int32),
+    "VA": (np.arange(6, dtype=np.float32) * 0.5).reshape(3, 2),
+    "VB": f32([1.0, -2.0], 2),
+}
+for k, v in NP_INPUTS.items():
+    emit("in." + k, v)
+N = {k: jnp.asarray(v) for k, v in NP_INPUTS.items()}
+emit("np_unique.u1", jnp.unique(N["U1"]))
+emit("np_unique.u1_size8", jnp.unique(N["U1"], size=8))
+emit("np_unique.u1_size3", jnp.unique(N["U1"], size=3))
+emit("np_unique.u3", jnp.unique(N["U3"]))
+for i, r in enumerate(jnp.unique(N["U2"], size=5, return_index=True, return_inverse=True, return_counts=True)):
+    emit(f"np_unique_all_with.u2_size5.{i}", r)
+for i, r in enumerate(jnp.unique(N["U2"], size=5, fill_value=9, return_index=True, return_inverse=True,
+                                 return_counts=True)):
+    emit(f"np_unique_all_with.u2_size5_fill9.{i}", r)
+for i, r in enumerate(jnp.unique(N["U1"], return_index=True, return_inverse=True, return_counts=True)):
+    emit(f"np_unique_all_with.u1.{i}", r)
+for i, r in enumerate(jnp.unique_all(N["U1"])):
+    emit(f"np_unique_all.u1.{i}", r)
+for i, r in enumerate(jnp.unique_counts(N["U2"])):
+    emit(f"np_unique_counts.u2.{i}", r)
+for i, r in enumerate(jnp.unique_inverse(N["U3"])):
+    emit(f"np_unique_inverse.u3.{i}", r)
+emit("np_unique_values.u1", jnp.unique_values(N["U1"]))
+for f in ["union1d", "intersect1d", "setdiff1d", "setxor1d"]:
+    g = getattr(jnp, f)
+    emit(f"np_{f}.s", g(N["S1"], N["S2"]))
+    emit(f"np_{f}.s_size5", g(N["S1"], N["S2"], size=5))
+    emit(f"np_{f}.s_size5_fill", g(N["S1"], N["S2"], size=5, fill_value=-7))
+emit("np_trim_zeros.fb", jnp.trim_zeros(N["Z1"]))
+emit("np_trim_zeros.f", jnp.trim_zeros(N["Z1"], "f"))
+emit("np_trim_zeros.b", jnp.trim_zeros(N["Z1"], "b"))
+emit("np_trim_zeros.zeros", jnp.trim_zeros(N["Z2"]))
+emit("np_argpartition.p1_2", jnp.argpartition(N["P1"], 2))
+emit("np_argpartition.p1_0", jnp.argpartition(N["P1"], 0))
+emit("np_argpartition.p1_5", jnp.argpartition(N["P1"], 5))
+emit("np_argpartition.p2_1", jnp.argpartition(N["P2"], 1))
+emit("np_argpartition.p2_axis0", jnp.argpartition(N["P2"], 1, axis=0))
+emit("np_insert.scalar_axis1", jnp.insert(N["N6"], 1, N["IV"], axis=1))
+emit("np_insert.many_axis1", jnp.insert(N["N6"], jnp.array([0, 2, 2]), 9, axis=1))
+emit("np_insert.flat", jnp.insert(N["N6"], 1, 5))
+emit("np_insert.row", jnp.insert(N["N6"], 1, N["IW"], axis=0))
+emit("np_insert.negative", jnp.insert(N["N6"], -1, N["IV"], axis=1))
+emit("np_block.2d", jnp.block([[jnp.ones((2, 2)), jnp.zeros((2, 1))], [jnp.full((1, 3), 2.0)]]))
+emit("np_block.1d", jnp.block([N["VB"], N["VB"], jnp.ones((1,))]))
+emit("np_block.promote", jnp.block([[N["VB"]], [N["VB"]]]))
+for i, r in enumerate(jnp.mask_indices(3, jnp.triu, 1)):
+    emit(f"np_mask_indices.triu1.{i}", r)
+for i, r in enumerate(jnp.mask_indices(4, jnp.tril, 0)):
+    emit(f"np_mask_indices.tril0.{i}", r)
+emit("np_vectorize.dot", jnp.vectorize(lambda a, b: jnp.dot(a, b), signature="(n),(n)->()")(N["VA"], N["VB"]))
+emit("np_vectorize.scalar", jnp.vectorize(lambda a, b: a * 2 + b)(N["VA"], N["VB"]))
+emit("np_vectorize.outer", jnp.vectorize(lambda a, b: jnp.outer(a, b), signature="(n),(m)->(n,m)")(
+    N["VA"], N["VB"]))
+
+# histograms
+HX = f32([0.0, 1.0, 0.2, 0.5, 0.75, 0.3, 1.0, 0.1], 8)
+HY = f32([0.0, 1.0, 0.9, 0.5, -1.0, 2.0, 0.4, 0.45], 8)
+HW = f32([1.0, 2.0, 0.5, 1.5, 1.0, 3.0, 0.25, 1.0], 8)
+for k, v in {"HX": HX, "HY": HY, "HW": HW}.items():
+    emit("in." + k, v)
+for i, r in enumerate(jnp.histogram2d(HX, HY, bins=(2, 3))):
+    emit(f"np_histogram2d.b23.{i}", r)
+for i, r in enumerate(jnp.histogram2d(HX, HY, bins=(3, 2), range=[(0.0, 1.0), (-1.0, 1.0)], weights=HW)):
+    emit(f"np_histogram2d.weights_range.{i}", r)
+h, e = jnp.histogramdd(np.stack([HX, HY, HW], 1), bins=(2, 2, 3), density=True)
+emit("np_histogramdd.density.0", h)
+for i, x in enumerate(e):
+    emit(f"np_histogramdd.density.{i + 1}", x)
+
 # ---- jaxprs ----
 sds = jax.ShapeDtypeStruct
 emit_jaxpr("top_k", lambda x: lax.top_k(x, 2), sds((3, 4), jnp.float32))

@@ -16,6 +16,7 @@ mod kernels_matmul_layouts;
 mod kernels_soundness;
 mod lax_golden;
 mod lax_more;
+mod lax_more_numpy;
 mod numpy_layer;
 mod numpy_surface;
 mod numpy_surface_2;

@@ -448,10 +448,11 @@ fn contract(mut taken: Vec<(Tensor, Vec<char>)>, step: &Step) -> Tensor {
         deleted.extend(&cont);
         let rem_l = remove_labels(&lhs_names, &deleted);
         let rem_r = remove_labels(&rhs_names, &deleted);
-        let dtype = lhs.dtype();
         let mut names: Vec<char> = batch.clone();
         names.extend(&rem_r);
         names.extend(&rem_l);
+        // JAX passes the result dtype as preferred_element_type (the operands already have it).
+        let dtype = lhs.dtype();
         if &names == result {
             let out = lax::dot_general(&rhs, &lhs, ((&rc, &lc), (&rb, &lb)), Some(dtype));
             (out, names)
