@@ -60,8 +60,8 @@ pub mod lax {
     pub use super::topk::{top_k, top_k_axis};
     pub use super::unary::{
         abs, acos, acosh, asin, asinh, atan, atanh, cbrt, ceil, copy, cos, cosh, digamma, erf,
-        erf_inv, exp, exp2, expm1, floor, integer_pow, is_finite, lgamma, log, log1p, logistic,
-        neg, not, round, rsqrt, sign, sin, sinh, sqrt, square, stop_gradient, tan, tanh,
+        erf_inv, erfc, exp, exp2, expm1, floor, integer_pow, is_finite, lgamma, log, log1p,
+        logistic, neg, not, round, rsqrt, sign, sin, sinh, sqrt, square, stop_gradient, tan, tanh,
         RoundingMethod, RoundingMethod as Rounding,
     };
     pub use super::window::{

@@ -136,6 +136,15 @@ with jax.enable_x64(True):
     for e, m in [(8, 23), (5, 10), (11, 52), (11, 20)]:
         emit(f"reduce_precision.rp64_{e}_{m}_f64", lax.reduce_precision(jnp.asarray(rp64), e, m))
 
+# ---- erfc (few ulp: a transcendental) ----
+EC = f32([-3.0, -1.0, -0.5, -1e-3, 0.0, 1e-3, 0.5, 1.0, 2.0, 3.5, 5.0, 9.0, 10.0, 12.0, np.inf, np.nan], 16)
+emit("in.EC", EC)
+emit("erfc.ec", lax.erfc(jnp.asarray(EC)))
+with jax.enable_x64(True):
+    ec64 = np.array([-3.0, -0.5, 0.0, 0.5, 1.0, 3.5, 10.0, 20.0, 26.0], np.float64)
+    emit("in.EC64", ec64)
+    emit("erfc.ec64_f64", lax.erfc(jnp.asarray(ec64)))
+
 # ---- einsum ----
 EINSUM = [
     ("mm", "ij,jk->ik", ["A", "B"]),
