@@ -20,6 +20,7 @@ pub mod misc;
 pub mod reduce;
 pub mod shape;
 pub mod sort;
+pub mod special;
 pub mod split;
 pub mod topk;
 pub mod unary;
@@ -56,6 +57,7 @@ pub mod lax {
         transpose,
     };
     pub use super::sort::sort;
+    pub use super::special::{igamma, igamma_grad_a, igammac, random_gamma_grad};
     pub use super::split::split;
     pub use super::topk::{top_k, top_k_axis};
     pub use super::unary::{

@@ -145,6 +145,23 @@ with jax.enable_x64(True):
     emit("in.EC64", ec64)
     emit("erfc.ec64_f64", lax.erfc(jnp.asarray(ec64)))
 
+# ---- incomplete gamma family (a range of a and x, both algorithms, edge cases) ----
+ga, gx = np.meshgrid(np.array([0.05, 0.5, 1.0, 2.5, 7.0, 30.0], np.float32),
+                     np.array([0.01, 0.3, 1.0, 2.0, 6.5, 25.0, 80.0], np.float32), indexing="ij")
+GA = np.concatenate([ga.reshape(-1), f32([0.0, 0.0, -1.0, 1.0, np.nan, 2.0, 3.0, 1e-3], 8)])
+GX = np.concatenate([gx.reshape(-1), f32([0.0, 1.0, 1.0, -1.0, 1.0, np.inf, 0.0, 200.0], 8)])
+emit("in.GA", GA)
+emit("in.GX", GX)
+for f in ["igamma", "igammac", "igamma_grad_a"]:
+    emit(f"{f}.g", getattr(lax, f)(jnp.asarray(GA), jnp.asarray(GX)))
+emit("random_gamma_grad.g", lax.random_gamma_grad(jnp.asarray(GA), jnp.asarray(GX)))
+with jax.enable_x64(True):
+    GA64, GX64 = GA.astype(np.float64), GX.astype(np.float64)
+    emit("in.GA64", GA64)
+    emit("in.GX64", GX64)
+    for f in ["igamma", "igammac", "igamma_grad_a", "random_gamma_grad"]:
+        emit(f"{f}.g64_f64", getattr(lax, f)(jnp.asarray(GA64), jnp.asarray(GX64)))
+
 # ---- einsum ----
 EINSUM = [
     ("mm", "ij,jk->ik", ["A", "B"]),
@@ -294,6 +311,7 @@ emit_jaxpr("reduce_or", lambda x: lax.reduce_or(x, (0, 1)), sds((3, 4), jnp.bool
 emit_jaxpr("reduce_xor", lambda x: lax.reduce_xor(x, (0,)), sds((3, 4), jnp.uint32))
 emit_jaxpr("optimization_barrier", lambda x, y: lax.optimization_barrier((x, y)), sds((3,), jnp.float32),
            sds((2, 2), jnp.int32))
+emit_jaxpr("igamma", lambda a, x: lax.igamma(a, x), sds((3,), jnp.float32), sds((3,), jnp.float32))
 emit_jaxpr("einsum_mm", lambda a, b: jnp.einsum("ij,jk->ik", a, b), sds((2, 3), jnp.float32),
            sds((3, 4), jnp.float32))
 emit_jaxpr("einsum_chain3", lambda a, b, c: jnp.einsum("ij,jk,kl->il", a, b, c),
