@@ -273,10 +273,8 @@ pub fn insert(arr: &Tensor, obj: InsertAt, values: &Tensor, axis: Option<isize>)
     for (rank, &k) in order.iter().enumerate() {
         source[ins[k] + rank] = n_input + k;
     }
-    let mut next = 0;
-    for s in source.iter_mut().filter(|s| **s == usize::MAX) {
+    for (next, s) in source.iter_mut().filter(|s| **s == usize::MAX).enumerate() {
         *s = next;
-        next += 1;
     }
     let both = lax::concatenate(&[a, v], axis);
     let idx = Tensor::from_f64_values(

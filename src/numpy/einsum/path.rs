@@ -46,9 +46,8 @@ pub(crate) fn flop_count(
 fn ssa_to_linear(ssa: &[Vec<usize>]) -> Vec<Vec<usize>> {
     let n = ssa.iter().map(Vec::len).sum::<usize>() - ssa.len() + 1;
     let mut ids: Vec<usize> = (0..n).collect();
-    let mut next = n;
     let mut path = Vec::new();
-    for scon in ssa {
+    for (next, scon) in (n..).zip(ssa) {
         let mut con: Vec<usize> = scon
             .iter()
             .map(|s| ids.partition_point(|x| x < s))
@@ -58,7 +57,6 @@ fn ssa_to_linear(ssa: &[Vec<usize>]) -> Vec<Vec<usize>> {
             ids.remove(j);
         }
         ids.push(next);
-        next += 1;
         path.push(con);
     }
     path

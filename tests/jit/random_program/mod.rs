@@ -740,7 +740,7 @@ pub fn apply(s: &Step, x: &Tensor, y: &Tensor, grad_safe: bool) -> Vec<Tensor> {
                     vec![v, i]
                 }
                 1 => {
-                    let p = x.gt(&scalar_like(0.0, &x));
+                    let p = x.gt(scalar_like(0.0, &x));
                     let ops = [lax::reduce_and, lax::reduce_or, lax::reduce_xor];
                     vec![ops[c / 6 % 3](&p, &[c / 18 % n])]
                 }
