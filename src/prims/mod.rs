@@ -18,6 +18,7 @@ pub mod index;
 pub mod logical_reduce;
 pub mod misc;
 pub mod reduce;
+pub mod rng;
 pub mod shape;
 pub mod sort;
 pub mod special;
@@ -52,6 +53,7 @@ pub mod lax {
     pub use super::logical_reduce::{reduce_and, reduce_or, reduce_xor};
     pub use super::misc::{optimization_barrier, reduce_precision};
     pub use super::reduce::{argmax, argmin, reduce_max, reduce_min, reduce_prod, reduce_sum};
+    pub use super::rng::{rng_bit_generator, RandomAlgorithm};
     pub use super::shape::{
         broadcast_in_dim, concatenate, expand_dims, iota, pad, reshape, rev, slice, squeeze,
         transpose,

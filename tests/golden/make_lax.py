@@ -162,6 +162,19 @@ with jax.enable_x64(True):
     for f in ["igamma", "igammac", "igamma_grad_a", "random_gamma_grad"]:
         emit(f"{f}.g64_f64", getattr(lax, f)(jnp.asarray(GA64), jnp.asarray(GX64)))
 
+# ---- rng_bit_generator (RNG_DEFAULT is Philox on CPU), counters that carry ----
+RK = np.array([[1, 2, 3, 4], [1, 2, 0xFFFFFFFF, 0xFFFFFFFF], [7, 9, 0xFFFFFFFE, 0xFFFFFFFF],
+               [0xDEADBEEF, 0x12345678, 0, 0]], np.uint32)
+emit("in.RK", RK)
+for r in range(4):
+    for name, shape in [("s6", (6,)), ("s2x5", (2, 5)), ("s0", ()), ("s3x4x2", (3, 4, 2))]:
+        nk, bits = lax.rng_bit_generator(jnp.asarray(RK[r]), shape)
+        emit(f"rng_bit_generator.k{r}_{name}.0", nk)
+        emit(f"rng_bit_generator.k{r}_{name}.1", bits)
+    nk, bits = lax.rng_bit_generator(jnp.asarray(RK[r]), (5,), algorithm=lax.RandomAlgorithm.RNG_PHILOX)
+    emit(f"rng_bit_generator.k{r}_philox.0", nk)
+    emit(f"rng_bit_generator.k{r}_philox.1", bits)
+
 # ---- einsum ----
 EINSUM = [
     ("mm", "ij,jk->ik", ["A", "B"]),
@@ -312,6 +325,7 @@ emit_jaxpr("reduce_xor", lambda x: lax.reduce_xor(x, (0,)), sds((3, 4), jnp.uint
 emit_jaxpr("optimization_barrier", lambda x, y: lax.optimization_barrier((x, y)), sds((3,), jnp.float32),
            sds((2, 2), jnp.int32))
 emit_jaxpr("igamma", lambda a, x: lax.igamma(a, x), sds((3,), jnp.float32), sds((3,), jnp.float32))
+emit_jaxpr("rng_bit_generator", lambda k: lax.rng_bit_generator(k, (2, 3)), sds((4,), jnp.uint32))
 emit_jaxpr("einsum_mm", lambda a, b: jnp.einsum("ij,jk->ik", a, b), sds((2, 3), jnp.float32),
            sds((3, 4), jnp.float32))
 emit_jaxpr("einsum_chain3", lambda a, b, c: jnp.einsum("ij,jk,kl->il", a, b, c),

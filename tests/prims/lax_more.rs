@@ -56,6 +56,19 @@ fn run(case: &str, i: &HashMap<String, Tensor>) -> Option<Vec<Tensor>> {
             };
             vec![op(a, x)]
         }
+        ("rng_bit_generator", c) => {
+            let (k, shape) = c.split_once('_').unwrap();
+            let r: isize = k[1..].parse().unwrap();
+            let key = i["RK"].index_axis(0, r);
+            let (shape, alg): (&[usize], _) = match shape {
+                "s6" => (&[6], lax::RandomAlgorithm::RngDefault),
+                "s2x5" => (&[2, 5], lax::RandomAlgorithm::RngDefault),
+                "s0" => (&[], lax::RandomAlgorithm::RngDefault),
+                "s3x4x2" => (&[3, 4, 2], lax::RandomAlgorithm::RngDefault),
+                _ => (&[5], lax::RandomAlgorithm::RngPhilox),
+            };
+            two(lax::rng_bit_generator(&key, shape, alg))
+        }
         ("erfc", "ec") => vec![lax::erfc(&i["EC"])],
         ("erfc", "ec64_f64") => vec![lax::erfc(&i["EC64"])],
         ("reduce_precision", c) => {
@@ -128,6 +141,10 @@ fn lax_more_jaxprs_match_jax() {
     let f32s = |s: &[usize]| Tensor::zeros(s, DType::F32);
     let j = make_jaxpr(|x: &Tensor| lax::top_k(x, 2))(&f32s(&[3, 4]));
     assert_eq!(j.to_string(), jaxpr_text("top_k"));
+    let j = make_jaxpr(|k: &Tensor| {
+        lax::rng_bit_generator(k, &[2, 3], lax::RandomAlgorithm::RngDefault)
+    })(&Tensor::zeros(&[4], DType::U32));
+    assert_eq!(j.to_string(), jaxpr_text("rng_bit_generator"));
     let j = make_jaxpr(|(a, x): &(Tensor, Tensor)| lax::igamma(a, x))(&(f32s(&[3]), f32s(&[3])));
     assert_eq!(j.to_string(), jaxpr_text("igamma"));
     let j = make_jaxpr(|x: &Tensor| lax::reduce_precision(x, 5, 10))(&f32s(&[3, 4]));
@@ -218,6 +235,21 @@ fn lax_more_vmap_matches_loop_and_jit_matches_eager() {
     assert_eq!(
         format!("{:?}", j.to_vec::<f32>()),
         format!("{:?}", e.to_vec::<f32>())
+    );
+    // rng_bit_generator: a batch of keys equals one call per key; jit equals eager.
+    let rk = i["RK"].clone();
+    let gen = |k: &Tensor| lax::rng_bit_generator(k, &[3, 2], lax::RandomAlgorithm::RngDefault);
+    let (bk, bb) = vmap(gen)(&rk);
+    for r in 0..4isize {
+        let (k, b) = gen(&rk.index_axis(0, r));
+        assert_eq!(bk.index_axis(0, r).to_vec::<u32>(), k.to_vec::<u32>());
+        assert_eq!(bb.index_axis(0, r).to_vec::<u32>(), b.to_vec::<u32>());
+    }
+    let (jk, jb) = jit(gen)(&rk.index_axis(0, 1));
+    let (ek, eb) = gen(&rk.index_axis(0, 1));
+    assert_eq!(
+        (jk.to_vec::<u32>(), jb.to_vec::<u32>()),
+        (ek.to_vec::<u32>(), eb.to_vec::<u32>())
     );
     let rp = i["RP"].clone();
     let jr = jit(|x: &Tensor| lax::reduce_precision(x, 5, 10))(&rp);
