@@ -63,7 +63,7 @@ pub const OP_NAMES: [&str; NUM_OPS as usize] = [
     "custom/checkpoint/jit",
     "scan(nested step)",
     "cond(nested steps)",
-    "top_k/reduce_and,or,xor/reduce_precision/optimization_barrier/einsum",
+    "top_k/reduce_and,or,xor/reduce_precision/optimization_barrier/einsum/erfc/igamma,igammac/rng_bit_generator",
 ];
 
 /// A random program: its inputs' shapes and dtypes and its steps.
@@ -731,7 +731,7 @@ pub fn apply(s: &Step, x: &Tensor, y: &Tensor, grad_safe: bool) -> Vec<Tensor> {
         26 => {
             let x = at_least_1d(x);
             let n = x.ndim();
-            match c % 6 {
+            match c % 9 {
                 0 => {
                     let axis = c / 6 % n;
                     let k = 1 + (c / 12) % x.shape()[axis].max(1);
@@ -754,6 +754,30 @@ pub fn apply(s: &Step, x: &Tensor, y: &Tensor, grad_safe: bool) -> Vec<Tensor> {
                     vec![lax::reduce_precision(&float(&x), e, m)]
                 }
                 4 => lax::optimization_barrier(&[float(&x).sin(), x.clone()]),
+                6 => vec![lax::erfc(&float(&x))],
+                7 => {
+                    // a > 0, x >= 0: both incomplete gammas (differentiable in a and x).
+                    let f = float(&x);
+                    let a = lax::add(&lax::abs(&f), &scalar_like(0.5, &f));
+                    let z = lax::mul(
+                        &lax::abs(&adapt(&y.cast(f.dtype()), f.shape())),
+                        &scalar_like(2.0, &f),
+                    );
+                    if c / 9 % 2 == 0 {
+                        vec![lax::igamma(&a, &z)]
+                    } else {
+                        vec![lax::igammac(&a, &z)]
+                    }
+                }
+                8 => {
+                    let key = adapt(&(float(&x) * 1000.0).floor().abs().cast(DType::U32), &[4]);
+                    let (k, bits) = lax::rng_bit_generator(
+                        &key,
+                        &[2, 1 + c / 9 % 3],
+                        lax::RandomAlgorithm::RngDefault,
+                    );
+                    vec![k.cast(DType::I32), bits.cast(DType::I32)]
+                }
                 _ => {
                     let f = float(&x);
                     let y = adapt(&y.cast(f.dtype()), &[x.shape()[n - 1], 2]);
