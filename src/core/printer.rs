@@ -58,23 +58,6 @@ fn fits(doc: &Doc, mut width: isize) -> bool {
     width >= 0
 }
 
-/// The width of what the agenda prints before its next line break (its next break outside
-/// a flat group).
-fn rest_until_break(agenda: &[(usize, bool, &Doc)]) -> isize {
-    let mut width = 0isize;
-    let mut stack: Vec<(bool, &Doc)> = agenda.iter().map(|&(_, f, d)| (f, d)).collect();
-    while let Some((flat, d)) = stack.pop() {
-        match d {
-            Doc::Text(s) => width += s.len() as isize,
-            Doc::Brk(s) if flat => width += s.len() as isize,
-            Doc::Brk(_) => break,
-            Doc::Concat(ds) => stack.extend(ds.iter().rev().map(|c| (flat, c))),
-            Doc::Group(c) | Doc::Nest(_, c) => stack.push((flat, c)),
-        }
-    }
-    width
-}
-
 /// Lays out `doc` in `width` columns.
 fn format_doc(doc: &Doc, width: usize) -> String {
     let mut out = String::new();
@@ -99,10 +82,7 @@ fn format_doc(doc: &Doc, width: usize) -> String {
                 }
             }
             Doc::Group(c) => {
-                // As Wadler's `fits` (and JAX's printer): the group flat, plus what follows
-                // it up to the next line break, must fit (so a closing ` }` counts).
-                let room = width as isize - col as isize - rest_until_break(&agenda);
-                let f = fits(c, room);
+                let f = fits(c, width as isize - col as isize);
                 agenda.push((indent, f, c));
             }
             Doc::Nest(n, c) => agenda.push((indent + n, flat, c)),
@@ -271,7 +251,9 @@ impl Printer {
                 concat(vec![text("("), outs, text(close)]),
             ]),
         );
-        concat(vec![group(body), text(" }")])
+        // The closing ` }` is inside the group, as in JAX's `pp_jaxpr`: a jaxpr whose flat
+        // form needs more than 80 columns with it breaks.
+        group(concat(vec![body, text(" }")]))
     }
 }
 
