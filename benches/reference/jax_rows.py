@@ -81,6 +81,18 @@ def main():
         t = median_time(mm, m1, m2)
         print(f"{'matmul f32 %d (GFLOP/s)' % n:58s} {2 * n ** 3 / t / 1e9:10.1f}")
 
+    # benches/einsum.rs: jnp.einsum (jitted) against jnp.matmul on the same contractions
+    for name, sub, sa, sb in [
+        ("256x256x256", "ij,jk->ik", (256, 256), (256, 256)),
+        ("128x784x512", "ij,jk->ik", (128, 784), (784, 512)),
+        ("8x128x128x128 batched", "bij,bjk->bik", (8, 128, 128), (8, 128, 128)),
+    ]:
+        e1 = jax.random.normal(key, sa, jnp.float32)
+        e2 = jax.random.normal(jax.random.fold_in(key, 2), sb, jnp.float32)
+        es = jax.jit(lambda a, b, sub=sub: jnp.einsum(sub, a, b))
+        row(f"jitted einsum {sub} f32 {name}", median_time(es, e1, e2), "us")
+        row(f"jitted matmul f32 {name}", median_time(jax.jit(jnp.matmul), e1, e2), "us")
+
     small = mlp_params(key, [64, 128, 10])
     xs, ys = batch(128, 64, 10)
     vg_small = jax.jit(jax.value_and_grad(mlp_loss(jnp.tanh)))

@@ -251,7 +251,9 @@ impl Printer {
                 concat(vec![text("("), outs, text(close)]),
             ]),
         );
-        concat(vec![group(body), text(" }")])
+        // The closing ` }` is inside the group, as in JAX's `pp_jaxpr`: a jaxpr whose flat
+        // form needs more than 80 columns with it breaks.
+        group(concat(vec![body, text(" }")]))
     }
 }
 

@@ -137,7 +137,9 @@ pub fn heaviside(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
     where_(&lax::lt(&a, &zero), 0.0, inner)
 }
 
-/// `jnp.sinc`: `sin(πx) / (πx)`, 1 at 0.
+/// `jnp.sinc`: `sin(πx) / (πx)`, 1 at 0, with every derivative right at 0 too (the value
+/// there comes from `sinc_maclaurin`, whose custom JVP gives the next Maclaurin term, as
+/// JAX's `_sinc_maclaurin`: `sinc''(0) = -π²/3`).
 ///
 /// ```
 /// use ferrax::prelude::*;
@@ -145,6 +147,8 @@ pub fn heaviside(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
 /// let y = ferrax::numpy::sinc(&x).to_vec::<f32>();
 /// assert_eq!(y[0], 1.0);
 /// assert!(y[1].abs() < 1e-6);
+/// let d2 = grad(grad(|x: &Tensor| ferrax::numpy::sinc(x)))(&Tensor::scalar(0.0f64));
+/// assert!((d2.item::<f64>() + std::f64::consts::PI.powi(2) / 3.0).abs() < 1e-12);
 /// ```
 #[track_caller]
 pub fn sinc(x: &Tensor) -> Tensor {
@@ -152,7 +156,32 @@ pub fn sinc(x: &Tensor) -> Tensor {
     let zero = x.eq(0.0);
     let pix = lax::mul(&constant_like(&x, std::f64::consts::PI), &x);
     let safe = where_(&zero, 1.0, &pix);
-    where_(&zero, 1.0, lax::div(&lax::sin(&safe), &safe))
+    where_(
+        &zero,
+        sinc_maclaurin(0, &pix),
+        lax::div(&lax::sin(&safe), &safe),
+    )
+}
+
+/// The `k`-th derivative of `x -> sin(x)/x` at 0, shaped like `x`, whose derivative is the
+/// `k+1`-th (JAX's `_sinc_maclaurin`, a `custom_jvp` with `k` static).
+fn sinc_maclaurin(k: u32, x: &Tensor) -> Tensor {
+    let f = crate::control_flow::custom_jvp(
+        "_sinc_maclaurin",
+        move |x: &Tensor| {
+            let zero = lax::mul(x, &constant_like(x, 0.0));
+            if k % 2 == 1 {
+                zero
+            } else {
+                let sign = if (k / 2) % 2 == 0 { 1.0 } else { -1.0 };
+                lax::add(&zero, &constant_like(x, sign / (k as f64 + 1.0)))
+            }
+        },
+        move |x: &Tensor, t: &Tensor| {
+            (sinc_maclaurin(k, x), lax::mul(&sinc_maclaurin(k + 1, x), t))
+        },
+    );
+    f(x)
 }
 
 /// `jnp.deg2rad`: degrees to radians.

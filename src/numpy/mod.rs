@@ -34,9 +34,11 @@
 
 mod aliases;
 mod arrays;
+mod assembly;
 mod bits;
 mod calculus;
 mod creation;
+mod einsum;
 mod extras;
 mod float_classes;
 mod histogram;
@@ -52,15 +54,20 @@ mod padding;
 mod polynomials;
 mod products;
 mod reductions;
+mod sets;
 mod sorting;
 mod statistics;
 mod ufuncs;
 
 pub use aliases::*;
 pub use arrays::*;
+pub use assembly::*;
 pub use bits::*;
 pub use calculus::*;
 pub use creation::*;
+pub use einsum::{
+    einsum, einsum_path, einsum_path_with, einsum_with, Einsum, EinsumPath, Optimize, Precision,
+};
 pub use extras::*;
 pub use float_classes::*;
 pub use histogram::*;
@@ -75,6 +82,7 @@ pub use padding::*;
 pub use polynomials::*;
 pub use products::*;
 pub use reductions::*;
+pub use sets::*;
 pub use sorting::*;
 pub use statistics::*;
 pub use ufuncs::*;

@@ -48,6 +48,8 @@ pub enum UnaryOp {
     /// `x ** y` for a constant integer `y` (by repeated squaring, as XLA does).
     IntegerPow(i32),
     Erf,
+    /// `1 - erf(x)` without the cancellation for large `x`.
+    Erfc,
     ErfInv,
     Lgamma,
     Digamma,
@@ -176,6 +178,8 @@ pub(crate) fn float_op<F: FloatElement>(op: UnaryOp, v: F) -> F {
         Square => v * v,
         IntegerPow(y) => integer_pow(v, y),
         Erf => v.erf(),
+        // libm's erfc in f64, rounded once (within an ulp of JAX's f32 and f64 erfc).
+        Erfc => F::from_f64(libm::erfc(v.to_f64())),
         ErfInv => v.erf_inv(),
         Lgamma => v.lgamma(),
         Digamma => v.digamma(),

@@ -15,10 +15,15 @@ pub mod cumulative;
 pub mod dot;
 pub mod elementwise;
 pub mod index;
+pub mod logical_reduce;
+pub mod misc;
 pub mod reduce;
+pub mod rng;
 pub mod shape;
 pub mod sort;
+pub mod special;
 pub mod split;
+pub mod topk;
 pub mod unary;
 pub(crate) mod util;
 pub mod window;
@@ -46,17 +51,22 @@ pub mod lax {
         scatter_max, scatter_min, scatter_mul, GatherDimensionNumbers, GatherScatterMode,
         ScatterDimensionNumbers, ScatterHints, ScatterKind,
     };
+    pub use super::logical_reduce::{reduce_and, reduce_or, reduce_xor};
+    pub use super::misc::{optimization_barrier, reduce_precision};
     pub use super::reduce::{argmax, argmin, reduce_max, reduce_min, reduce_prod, reduce_sum};
+    pub use super::rng::{rng_bit_generator, RandomAlgorithm};
     pub use super::shape::{
         broadcast_in_dim, concatenate, expand_dims, iota, pad, reshape, rev, slice, squeeze,
         transpose,
     };
     pub use super::sort::sort;
+    pub use super::special::{igamma, igamma_grad_a, igammac, random_gamma_grad};
     pub use super::split::split;
+    pub use super::topk::{top_k, top_k_axis};
     pub use super::unary::{
         abs, acos, acosh, asin, asinh, atan, atanh, cbrt, ceil, copy, cos, cosh, digamma, erf,
-        erf_inv, exp, exp2, expm1, floor, integer_pow, is_finite, lgamma, log, log1p, logistic,
-        neg, not, round, rsqrt, sign, sin, sinh, sqrt, square, stop_gradient, tan, tanh,
+        erf_inv, erfc, exp, exp2, expm1, floor, integer_pow, is_finite, lgamma, log, log1p,
+        logistic, neg, not, round, rsqrt, sign, sin, sinh, sqrt, square, stop_gradient, tan, tanh,
         RoundingMethod, RoundingMethod as Rounding,
     };
     pub use super::window::{

@@ -49,7 +49,7 @@ unary_fns!(
     exp => Exp, exp2 => Exp2, log => Log, log1p => Log1p, expm1 => Expm1, tanh => Tanh,
     logistic => Logistic, sin => Sin, cos => Cos, tan => Tan, asin => Asin, acos => Acos,
     atan => Atan, sinh => Sinh, cosh => Cosh, asinh => Asinh, acosh => Acosh, atanh => Atanh,
-    sqrt => Sqrt, rsqrt => Rsqrt, cbrt => Cbrt, abs => Abs, square => Square, erf => Erf,
+    sqrt => Sqrt, rsqrt => Rsqrt, cbrt => Cbrt, abs => Abs, square => Square, erf => Erf, erfc => Erfc,
     erf_inv => ErfInv, lgamma => Lgamma, digamma => Digamma, stop_gradient => StopGradient,
     copy => Copy,
 );
@@ -127,6 +127,7 @@ impl PrimRules for UnaryOp {
             Square => "square",
             IntegerPow(_) => "integer_pow",
             Erf => "erf",
+            Erfc => "erfc",
             ErfInv => "erf_inv",
             Lgamma => "lgamma",
             Digamma => "digamma",
@@ -268,6 +269,11 @@ impl PrimRules for UnaryOp {
             }
             Erf => Some(lax::mul(
                 &c(std::f64::consts::FRAC_2_SQRT_PI),
+                &lax::mul(g, &lax::exp(&lax::neg(&lax::square(x)))),
+            )),
+            // JAX's `erfc_p` JVP: -2/sqrt(pi) * exp(-x^2) * g.
+            Erfc => Some(lax::mul(
+                &c(-std::f64::consts::FRAC_2_SQRT_PI),
                 &lax::mul(g, &lax::exp(&lax::neg(&lax::square(x)))),
             )),
             ErfInv => Some(lax::mul(

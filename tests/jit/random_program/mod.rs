@@ -33,7 +33,7 @@ pub struct Step {
 }
 
 /// How many opcodes [`apply`] knows.
-pub const NUM_OPS: u8 = 27;
+pub const NUM_OPS: u8 = 28;
 
 /// The opcodes' names (for failure messages).
 pub const OP_NAMES: [&str; NUM_OPS as usize] = [
@@ -64,6 +64,7 @@ pub const OP_NAMES: [&str; NUM_OPS as usize] = [
     "scan(nested step)",
     "cond(nested steps)",
     "scatter family (x.at[])",
+    "top_k/reduce_and,or,xor/reduce_precision/optimization_barrier/einsum/erfc/igamma,igammac/rng_bit_generator",
 ];
 
 /// A random program: its inputs' shapes and dtypes and its steps.
@@ -760,6 +761,64 @@ pub fn apply(s: &Step, x: &Tensor, y: &Tensor, grad_safe: bool) -> Vec<Tensor> {
             };
             let shape: Vec<isize> = x.shape().iter().map(|&d| d as isize).collect();
             vec![out.reshape(&shape)]
+        }
+        27 => {
+            let x = at_least_1d(x);
+            let n = x.ndim();
+            match c % 9 {
+                0 => {
+                    let axis = c / 6 % n;
+                    let k = 1 + (c / 12) % x.shape()[axis].max(1);
+                    let k = k.min(x.shape()[axis]);
+                    let (v, i) = lax::top_k_axis(&x, k, axis);
+                    vec![v, i]
+                }
+                1 => {
+                    let p = x.gt(scalar_like(0.0, &x));
+                    let ops = [lax::reduce_and, lax::reduce_or, lax::reduce_xor];
+                    vec![ops[c / 6 % 3](&p, &[c / 18 % n])]
+                }
+                2 => {
+                    let xi = (float(&x) * 4.0).floor().cast(DType::I32);
+                    let ops = [lax::reduce_and, lax::reduce_or, lax::reduce_xor];
+                    vec![ops[c / 6 % 3](&xi, &[c / 18 % n])]
+                }
+                3 => {
+                    let (e, m) = [(5, 10), (8, 7), (4, 3)][c / 6 % 3];
+                    vec![lax::reduce_precision(&float(&x), e, m)]
+                }
+                4 => lax::optimization_barrier(&[float(&x).sin(), x.clone()]),
+                6 => vec![lax::erfc(&float(&x))],
+                7 => {
+                    // a > 0, x >= 0: both incomplete gammas (differentiable in a and x).
+                    let f = float(&x);
+                    let a = lax::add(&lax::abs(&f), &scalar_like(0.5, &f));
+                    let z = lax::mul(
+                        &lax::abs(&adapt(&y.cast(f.dtype()), f.shape())),
+                        &scalar_like(2.0, &f),
+                    );
+                    if c / 9 % 2 == 0 {
+                        vec![lax::igamma(&a, &z)]
+                    } else {
+                        vec![lax::igammac(&a, &z)]
+                    }
+                }
+                8 => {
+                    let key = adapt(&(float(&x) * 1000.0).floor().abs().cast(DType::U32), &[4]);
+                    let (k, bits) = lax::rng_bit_generator(
+                        &key,
+                        &[2, 1 + c / 9 % 3],
+                        lax::RandomAlgorithm::RngDefault,
+                    );
+                    vec![k.cast(DType::I32), bits.cast(DType::I32)]
+                }
+                _ => {
+                    let f = float(&x);
+                    let y = adapt(&y.cast(f.dtype()), &[x.shape()[n - 1], 2]);
+                    let sub = ["...j,jk->...k", "...j,jk->k...", "...j,jk"][c / 6 % 3];
+                    vec![jnp::einsum(sub, &[f, y])]
+                }
+            }
         }
         _ => {
             let f = float(x);

@@ -1,0 +1,129 @@
+//! Reader for tests/golden/lax.txt (written by tests/golden/make_lax.py with JAX 0.10.2):
+//! array lines `name dtype shape values...` and text blocks from `## name` to `## end`.
+
+use ferrax::prelude::*;
+use std::collections::HashMap;
+
+/// One golden array: dtype name, shape, values (floats exact as f64).
+pub struct Golden {
+    pub dtype: String,
+    pub shape: Vec<usize>,
+    pub values: Vec<f64>,
+}
+
+impl Golden {
+    /// The array as a tensor of its dtype.
+    pub fn tensor(&self) -> Tensor {
+        Tensor::from_f64_values(&self.values, &self.shape, dtype(&self.dtype))
+    }
+}
+
+pub fn dtype(name: &str) -> DType {
+    match name {
+        "f32" => DType::F32,
+        "f64" => DType::F64,
+        "i32" => DType::I32,
+        "u32" => DType::U32,
+        "bool" => DType::Bool,
+        d => panic!("bad dtype {d}"),
+    }
+}
+
+pub fn dtype_name(d: DType) -> &'static str {
+    match d {
+        DType::F32 => "f32",
+        DType::F64 => "f64",
+        DType::I32 => "i32",
+        DType::U32 => "u32",
+        DType::Bool => "bool",
+        #[allow(unreachable_patterns)]
+        _ => "other",
+    }
+}
+
+/// The arrays (in file order) and the text blocks of lax.txt.
+pub fn golden() -> (Vec<(String, Golden)>, HashMap<String, String>) {
+    let mut arrays = Vec::new();
+    let mut texts = HashMap::new();
+    let mut lines = include_str!("../golden/lax.txt").lines();
+    while let Some(line) = lines.next() {
+        if let Some(name) = line.strip_prefix("## ") {
+            let body: Vec<&str> = lines.by_ref().take_while(|l| *l != "## end").collect();
+            texts.insert(name.to_string(), body.join("\n"));
+            continue;
+        }
+        let mut it = line.split_whitespace();
+        let name = it.next().unwrap().to_string();
+        let dt = it.next().unwrap().to_string();
+        let shape = match it.next().unwrap() {
+            "-" => vec![],
+            s => s.split('x').map(|d| d.parse().unwrap()).collect(),
+        };
+        let values = it
+            .map(|v| match dt.as_str() {
+                "f32" => f32::from_bits(u32::from_str_radix(v, 16).unwrap()) as f64,
+                "f64" => f64::from_bits(u64::from_str_radix(v, 16).unwrap()),
+                _ => v.parse::<f64>().unwrap(),
+            })
+            .collect();
+        arrays.push((
+            name,
+            Golden {
+                dtype: dt,
+                shape,
+                values,
+            },
+        ));
+    }
+    (arrays, texts)
+}
+
+/// The `in.X` inputs as tensors.
+pub fn inputs() -> HashMap<String, Tensor> {
+    golden()
+        .0
+        .into_iter()
+        .filter_map(|(n, g)| n.strip_prefix("in.").map(|k| (k.to_string(), g.tensor())))
+        .collect()
+}
+
+/// Values of `t` as f64 (exact for every dtype here).
+pub fn values(t: &Tensor) -> Vec<f64> {
+    t.cast(DType::F64).to_vec::<f64>()
+}
+
+/// Compares `got` with `want`: dtype and shape exactly, values bit for bit (NaN with NaN,
+/// signed zeros by sign) or within `ulps` units in the last place of `want`'s dtype.
+pub fn compare(name: &str, got: &Tensor, want: &Golden, ulps: f64) -> Result<(), String> {
+    if dtype_name(got.dtype()) != want.dtype || got.shape() != want.shape.as_slice() {
+        return Err(format!(
+            "{name}: got {} {:?}, JAX {} {:?}",
+            dtype_name(got.dtype()),
+            got.shape(),
+            want.dtype,
+            want.shape
+        ));
+    }
+    let eps = if want.dtype == "f64" {
+        f64::EPSILON
+    } else {
+        f32::EPSILON as f64
+    };
+    let gv = values(got);
+    for (k, (&g, &w)) in gv.iter().zip(&want.values).enumerate() {
+        let ok = if g.is_nan() || w.is_nan() {
+            g.is_nan() && w.is_nan()
+        } else if ulps == 0.0 {
+            g == w && g.is_sign_negative() == w.is_sign_negative()
+        } else {
+            g == w || (g - w).abs() <= ulps * eps * w.abs().max(1e-30)
+        };
+        if !ok {
+            return Err(format!(
+                "{name}[{k}]: got {g:e}, JAX {w:e} (all: {gv:?} vs {:?})",
+                want.values
+            ));
+        }
+    }
+    Ok(())
+}
