@@ -40,9 +40,11 @@ pub enum Optimize {
 /// CPU kernels always compute in the operands' full precision, so all three agree.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Precision {
-    /// `Precision.DEFAULT`.
+    /// `Precision.DEFAULT`, the fastest mode. (Not named `Default`: a public item of that
+    /// name makes rustc spell the `Default` trait as `std::default::Default` in every error
+    /// message of programs that use ferrax.)
     #[default]
-    Default,
+    Fastest,
     /// `Precision.HIGH`.
     High,
     /// `Precision.HIGHEST`.
