@@ -303,9 +303,9 @@ impl PrimRules for ElementwiseOp {
 }
 
 /// `min(max(v, lo), hi)` with NaN in `v` passing through.
-fn clamp_one<T: PartialOrd>(lo: T, v: T, hi: T) -> T {
-    let v = if v < lo { lo } else { v };
-    if v > hi {
+fn clamp_one<T: crate::ops::Element>(lo: T, v: T, hi: T) -> T {
+    let v = if T::xla_lt(v, lo) { lo } else { v };
+    if T::xla_lt(hi, v) {
         hi
     } else {
         v

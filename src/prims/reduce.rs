@@ -496,7 +496,13 @@ fn arg_reduce<T: Element>(x: &ArrayD<T>, axis: usize, is_max: bool) -> Vec<usize
         return out;
     }
     let better = |new: T, best: T| -> bool {
-        !best.is_nan_value() && (new.is_nan_value() || if is_max { new > best } else { new < best })
+        !best.is_nan_value()
+            && (new.is_nan_value()
+                || if is_max {
+                    T::xla_lt(best, new)
+                } else {
+                    T::xla_lt(new, best)
+                })
     };
     let mut best: Vec<T> = Vec::with_capacity(inner);
     for (o, idx) in out.chunks_exact_mut(inner).enumerate() {

@@ -299,6 +299,16 @@ impl PrimRules for UnaryOp {
 /// Applies `op` to every element of `x`.
 pub fn eval_unary(op: UnaryOp, x: &ArrayData) -> ArrayData {
     use UnaryOp::*;
+    let d = x.dtype();
+    if d.widened() != d {
+        // i8/i16/u8/u16/bf16/f16: computed in the wide type, rounded or wrapped back once.
+        let y = eval_unary(op, &x.convert(d.widened()));
+        return if y.dtype() == DType::Bool {
+            y
+        } else {
+            y.convert(d)
+        };
+    }
     match op.float_class() {
         FloatClass::Identity => return x.clone(),
         FloatClass::Predicate => {
@@ -323,6 +333,11 @@ pub fn eval_unary(op: UnaryOp, x: &ArrayData) -> ArrayData {
             Not => ArrayData::Bool(a.mapv(|v| !v)),
             _ => unreachable!("checked by abstract_eval"),
         },
+        other => panic!(
+            "{}: {} operands are not supported yet",
+            PrimRules::name(&op),
+            other.dtype()
+        ),
     }
 }
 

@@ -10,8 +10,9 @@ pub(crate) mod pool_shelves;
 pub use array::{array_from_vec, convert_scalar, ArrayData, ArrayElement};
 pub(crate) use array::{dispatch_array, dispatch_dtype};
 pub(crate) use display::python_repr as python_float_repr;
+pub(crate) use display::python_repr_narrow as python_narrow_repr;
 pub use display::{evcxr_blocks, html_escape};
-pub use dtype::{DType, Element, Scalar, ScalarKind};
+pub use dtype::{DType, Element, Scalar, ScalarKind, Wide};
 
 use crate::core::{Aval, Tracer};
 use ndarray::ArrayD;
@@ -347,6 +348,20 @@ impl Tensor {
     /// ```
     pub fn from_ndarray<T: ArrayElement>(a: ArrayD<T>) -> Tensor {
         Tensor::from_array(ArrayData::from_ndarray(a))
+    }
+}
+
+/// Wraps concrete storage of any dtype (for code that builds arrays dtype-generically, e.g.
+/// with [`ArrayData::from_wide`]).
+///
+/// ```
+/// use ferrax::{prelude::*, tensor::{ArrayData, Wide}};
+/// let t = Tensor::from(ArrayData::from_wide(&[Wide::Int(-1)], &[1], DType::I16));
+/// assert_eq!(t.to_vec::<i16>(), vec![-1]);
+/// ```
+impl From<ArrayData> for Tensor {
+    fn from(a: ArrayData) -> Tensor {
+        Tensor::from_array(a)
     }
 }
 

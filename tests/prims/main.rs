@@ -8,6 +8,7 @@ mod common;
 mod bits;
 mod cnn_kernels;
 mod dot_conv;
+mod dtypes;
 mod elementwise;
 mod index;
 mod kernels_accuracy;
