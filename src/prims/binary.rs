@@ -402,8 +402,12 @@ pub fn eval_binary(op: BinaryOp, a: &ArrayData, b: &ArrayData, out_shape: &[usiz
         (A::U32(x), A::U32(y)) => A::U32(zip_map(x, y, out_shape, |p, q| int_op_u32(op, p, q))),
         (A::I64(x), A::I64(y)) => A::I64(zip_map(x, y, out_shape, |p, q| int_op_i64(op, p, q))),
         (A::U64(x), A::U64(y)) => A::U64(zip_map(x, y, out_shape, |p, q| int_op_u64(op, p, q))),
-        (A::C64(x), A::C64(y)) => A::C64(zip_map(x, y, out_shape, |p, q| complex_op(op, p, q))),
-        (A::C128(x), A::C128(y)) => A::C128(zip_map(x, y, out_shape, |p, q| complex_op(op, p, q))),
+        (A::C64(x), A::C64(y)) => A::C64(zip_map(x, y, out_shape, |p, q| {
+            crate::ops::complex::complex_binary(op, p, q)
+        })),
+        (A::C128(x), A::C128(y)) => A::C128(zip_map(x, y, out_shape, |p, q| {
+            crate::ops::complex::complex_binary(op, p, q)
+        })),
         (A::Bool(x), A::Bool(y)) => A::Bool(zip_map(x, y, out_shape, |p, q| match op {
             BinaryOp::And => p & q,
             BinaryOp::Or => p | q,
@@ -452,33 +456,6 @@ int_binary_op!(int_op_i32, i32);
 int_binary_op!(int_op_u32, u32);
 int_binary_op!(int_op_i64, i64);
 int_binary_op!(int_op_u64, u64);
-
-/// The complex binary ops: XLA's arithmetic, and `pow` as `exp(q log p)` (with `0^q` = 0 for
-/// a nonzero q with positive real part, and 1 for q = 0).
-fn complex_op<F: num_traits::Float>(
-    op: BinaryOp,
-    p: num_complex::Complex<F>,
-    q: num_complex::Complex<F>,
-) -> num_complex::Complex<F> {
-    use BinaryOp::*;
-    match op {
-        Add | AddAny => p + q,
-        Sub => p - q,
-        Mul => p * q,
-        Div => p / q,
-        Pow => {
-            let zero = num_complex::Complex::new(F::zero(), F::zero());
-            if q == zero {
-                num_complex::Complex::new(F::one(), F::zero())
-            } else if p == zero {
-                zero
-            } else {
-                (q * p.ln()).exp()
-            }
-        }
-        _ => unreachable!("checked by abstract_eval"),
-    }
-}
 
 /// `1` where `x == z` (halved where `y == z` too), else `0`: how `max`/`min` share the
 /// derivative between tied operands (JAX's `_balanced_eq`).

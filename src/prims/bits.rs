@@ -349,7 +349,7 @@ fn eval_shift(op: &BitsOp, a: &ArrayData, b: &ArrayData, shape: &[usize]) -> Arr
         (ArrayData::I32(x), ArrayData::I32(y)) => {
             ArrayData::I32(zip_map(x, y, shape, |p, q| shift_i32(op, p, q)))
         }
-        _ => unreachable!("checked by abstract_eval"),
+        _ => any_width_bits(op, a, Some(b), shape),
     }
 }
 

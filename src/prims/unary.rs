@@ -9,6 +9,7 @@ use crate::prims::lax;
 use crate::tensor::{ArrayData, DType, Tensor};
 use smallvec::smallvec;
 
+use crate::ops::complex::{complex_abs, complex_unary};
 pub use crate::ops::unary::{digamma_f64, erf_inv_f64, FloatClass, RoundingMethod, UnaryOp};
 use crate::ops::FloatElement;
 
@@ -153,7 +154,11 @@ impl PrimRules for UnaryOp {
     fn abstract_eval(&self, inputs: &[Aval]) -> Result<Avals, String> {
         expect_arity(inputs, 1)?;
         let x = &inputs[0];
+        let has_complex_form = *self == UnaryOp::Abs
+            || crate::ops::complex::complex_unary(*self, num_complex::Complex64::new(1.0, 0.5))
+                .is_some();
         let ok = match self.domain() {
+            _ if x.dtype.is_complex() => has_complex_form,
             Domain::Float => x.dtype.is_float(),
             Domain::Numeric => x.dtype != DType::Bool,
             Domain::IntOrBool => !x.dtype.is_float(),
@@ -167,10 +172,11 @@ impl PrimRules for UnaryOp {
                 return Err(format!("negative exponent {y} needs a float operand"));
             }
         }
-        let dtype = if *self == UnaryOp::IsFinite {
-            DType::Bool
-        } else {
-            x.dtype
+        let dtype = match self {
+            UnaryOp::IsFinite => DType::Bool,
+            // |z| of a complex number is real.
+            UnaryOp::Abs => x.dtype.real_dtype(),
+            _ => x.dtype,
         };
         Ok(smallvec![x.with_dtype(dtype)])
     }
@@ -333,8 +339,14 @@ pub fn eval_unary(op: UnaryOp, x: &ArrayData) -> ArrayData {
             Not => ArrayData::Bool(a.mapv(|v| !v)),
             _ => unreachable!("checked by abstract_eval"),
         },
-        other => panic!(
-            "{}: {} operands are not supported yet",
+        ArrayData::I64(a) => ArrayData::I64(a.mapv(|v| int_op_i64(op, v))),
+        ArrayData::U64(a) => ArrayData::U64(a.mapv(|v| int_op_u64(op, v))),
+        ArrayData::C64(a) if op == Abs => ArrayData::F32(a.mapv(complex_abs)),
+        ArrayData::C128(a) if op == Abs => ArrayData::F64(a.mapv(complex_abs)),
+        ArrayData::C64(a) => ArrayData::C64(a.mapv(|z| complex_op(op, z))),
+        ArrayData::C128(a) => ArrayData::C128(a.mapv(|z| complex_op(op, z))),
+        other => unreachable!(
+            "{}: {} is widened above",
             PrimRules::name(&op),
             other.dtype()
         ),
@@ -361,28 +373,31 @@ fn float_map<F: FloatElement>(
     out
 }
 
-fn int_op_i32(op: UnaryOp, v: i32) -> i32 {
-    use UnaryOp::*;
-    match op {
-        Neg => v.wrapping_neg(),
-        Sign => v.signum(),
-        Abs => v.wrapping_abs(),
-        Square => v.wrapping_mul(v),
-        IntegerPow(y) => v.wrapping_pow(y as u32),
-        Not => !v,
-        _ => unreachable!("checked by abstract_eval"),
-    }
+fn complex_op<F: num_traits::Float>(
+    op: UnaryOp,
+    z: num_complex::Complex<F>,
+) -> num_complex::Complex<F> {
+    complex_unary(op, z).expect("checked by abstract_eval")
 }
 
-fn int_op_u32(op: UnaryOp, v: u32) -> u32 {
-    use UnaryOp::*;
-    match op {
-        Neg => v.wrapping_neg(),
-        Sign => (v != 0) as u32,
-        Abs => v,
-        Square => v.wrapping_mul(v),
-        IntegerPow(y) => v.wrapping_pow(y as u32),
-        Not => !v,
-        _ => unreachable!("checked by abstract_eval"),
-    }
+/// The integer unary ops for one integer type, as XLA computes them (wrapping).
+macro_rules! int_unary_op {
+    ($name:ident, $t:ty, $sign:expr, $abs:expr) => {
+        fn $name(op: UnaryOp, v: $t) -> $t {
+            use UnaryOp::*;
+            match op {
+                Neg => v.wrapping_neg(),
+                Sign => $sign(v),
+                Abs => $abs(v),
+                Square => v.wrapping_mul(v),
+                IntegerPow(y) => v.wrapping_pow(y as u32),
+                Not => !v,
+                _ => unreachable!("checked by abstract_eval"),
+            }
+        }
+    };
 }
+int_unary_op!(int_op_i32, i32, i32::signum, i32::wrapping_abs);
+int_unary_op!(int_op_i64, i64, i64::signum, i64::wrapping_abs);
+int_unary_op!(int_op_u32, u32, |v| (v != 0) as u32, |v| v);
+int_unary_op!(int_op_u64, u64, |v| (v != 0) as u64, |v| v);

@@ -116,6 +116,68 @@ macro_rules! dispatch_array {
 }
 pub(crate) use dispatch_array;
 
+/// [`dispatch_array!`] over the dtypes that have their own arithmetic kernels: every dtype
+/// but the narrow ones (i8, i16, u8, u16, bf16, f16), which a caller converts to
+/// [`DType::widened`] first. Saves instantiating a generic arithmetic kernel six more times
+/// (the compile-time budget); a narrow array reaching it is a bug in the caller.
+macro_rules! dispatch_wide_array {
+    ($arr:expr, $a:ident, $T:ident => $body:expr) => {
+        match $arr {
+            $crate::tensor::ArrayData::Bool($a) => {
+                #[allow(dead_code)]
+                type $T = bool;
+                $body
+            }
+            $crate::tensor::ArrayData::I32($a) => {
+                #[allow(dead_code)]
+                type $T = i32;
+                $body
+            }
+            $crate::tensor::ArrayData::I64($a) => {
+                #[allow(dead_code)]
+                type $T = i64;
+                $body
+            }
+            $crate::tensor::ArrayData::U32($a) => {
+                #[allow(dead_code)]
+                type $T = u32;
+                $body
+            }
+            $crate::tensor::ArrayData::U64($a) => {
+                #[allow(dead_code)]
+                type $T = u64;
+                $body
+            }
+            $crate::tensor::ArrayData::F32($a) => {
+                #[allow(dead_code)]
+                type $T = f32;
+                $body
+            }
+            $crate::tensor::ArrayData::F64($a) => {
+                #[allow(dead_code)]
+                type $T = f64;
+                $body
+            }
+            $crate::tensor::ArrayData::C64($a) => {
+                #[allow(dead_code)]
+                type $T = ::num_complex::Complex32;
+                $body
+            }
+            $crate::tensor::ArrayData::C128($a) => {
+                #[allow(dead_code)]
+                type $T = ::num_complex::Complex64;
+                $body
+            }
+            other => unreachable!(
+                "{} arrays are computed as {} (convert with DType::widened first)",
+                other.dtype(),
+                other.dtype().widened()
+            ),
+        }
+    };
+}
+pub(crate) use dispatch_wide_array;
+
 /// Runs `$body` with `$T` bound to the Rust element type of a `DType`.
 macro_rules! dispatch_dtype {
     ($dtype:expr, $T:ident => $body:expr) => {
