@@ -374,7 +374,16 @@ pub fn eval_binary(op: BinaryOp, a: &ArrayData, b: &ArrayData, out_shape: &[usiz
         return r.convert(da);
     }
     if op.is_comparison() {
-        return crate::dispatch_array!(a, x, T => {
+        if da.widened() != da {
+            // Widening is exact, so the comparison is the same in the wide type.
+            return eval_binary(
+                op,
+                &a.convert(da.widened()),
+                &b.convert(db.widened()),
+                out_shape,
+            );
+        }
+        return crate::dispatch_wide_array!(a, x, T => {
             let y = T::view(b).expect("same dtype");
             A::Bool(zip_map(x, y, out_shape, |p: T, q: T| compare_elements(op, p, q)))
         });

@@ -201,7 +201,7 @@ impl PrimRules for ElementwiseOp {
         let ans = bind1(&prim, primals);
         let t = match self {
             ElementwiseOp::ConvertElementType(d) => match &tangents[0] {
-                Some(g) if d.is_float() => Some(lax::convert_element_type(g, *d)),
+                Some(g) if d.is_inexact() => Some(lax::convert_element_type(g, *d)),
                 _ => None,
             },
             ElementwiseOp::SelectN => {

@@ -172,7 +172,7 @@ impl PrimRules for Sort {
             .zip(primals)
             .map(|(t, p)| {
                 t.as_ref()
-                    .filter(|_| p.dtype().is_float())
+                    .filter(|_| p.dtype().is_inexact())
                     .map(|t| take_along_axis(t, &perm, self.dimension))
             })
             .collect();

@@ -168,7 +168,7 @@ impl PrimRules for UnaryOp {
             return Err(format!("operand dtype {} is not supported", x.dtype));
         }
         if let UnaryOp::IntegerPow(y) = self {
-            if *y < 0 && !x.dtype.is_float() {
+            if *y < 0 && !x.dtype.is_inexact() {
                 return Err(format!("negative exponent {y} needs a float operand"));
             }
         }
@@ -256,6 +256,13 @@ impl PrimRules for UnaryOp {
                 g,
                 &lax::mul(&c(1.0 / 3.0), &lax::integer_pow(&ans, -2)),
             )),
+            // JAX's complex rule: real(g conj(x) / |x|), with |x| = 0 replaced by 1.
+            Abs if x.dtype().is_complex() => {
+                let a = lax::convert_element_type(&ans, x.dtype());
+                let ones = lax::broadcast_in_dim(&c(1.0), a.shape(), &[]);
+                let safe = lax::select_n(&lax::eq(&a, &c(0.0)), &[a.clone(), ones]);
+                Some(lax::real(&lax::mul(g, &lax::div(&lax::conj(x), &safe))))
+            }
             Abs => Some(lax::select_n(
                 &lax::ge(x, &c(0.0)),
                 &[lax::neg(g), g.clone()],

@@ -302,8 +302,12 @@ impl Tensor {
         let a = self.array();
         match T::view(a) {
             Some(x) => x.iter().copied().collect(),
+            // One shared conversion loop per dtype pair direction, not one per `T` and source.
             None => {
-                crate::dispatch_array!(a, x, S => x.iter().map(|&v| convert_scalar::<S, T>(v)).collect())
+                T::unwrap(a.convert(T::DTYPE))
+                    .expect("converted to T's dtype")
+                    .into_raw_vec_and_offset()
+                    .0
             }
         }
     }

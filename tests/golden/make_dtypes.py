@@ -200,6 +200,28 @@ for dt in ("c64", "c128"):
     op("matmul", lambda p, q: lax.dot(p, q), m1, m2)
     op("sort", lambda v: lax.sort(v), np.array([1 + 2j, 1 - 1j, -3 + 0j, 1 + 2j, complex(np.nan, 0), 0.5j], d))
 
+# Complex autodiff: `grad.<name>` = jax.grad(f)(gradin.<name>), real-valued functions of
+# complex inputs (JAX's conjugate-style cotangents) and holomorphic ones.
+Z = np.array([1 + 2j, 3 - 1j, -0.5 + 0.25j], np.complex64)
+GRADS = {
+    "abs2": (lambda z: jnp.sum(jnp.abs(z) ** 2), False),
+    "re_sq": (lambda z: jnp.real(jnp.sum(z * z)), False),
+    "abs": (lambda z: jnp.sum(jnp.abs(z)), False),
+    "im_exp": (lambda z: jnp.sum(jnp.imag(jnp.exp(z))), False),
+    "conj_mul": (lambda z: jnp.real(jnp.sum(lax.conj(z) * z * z)), False),
+    "holo_sq": (lambda z: jnp.sum(z * z), True),
+    "holo_exp_sin": (lambda z: jnp.sum(jnp.exp(z) * jnp.sin(z)), True),
+    "holo_div": (lambda z: jnp.sum((z + 1) / (z * z + 2)), True),
+}
+for name, (f, holo) in GRADS.items():
+    emit(f"gradin.{name}", Z)
+    emit(f"grad.{name}", jax.grad(f, holomorphic=holo)(jnp.asarray(Z)))
+X = np.array([0.5, -1.5, 2.0], np.float32)
+emit("gradin.complex_parts", X)
+emit("grad.complex_parts", jax.grad(lambda x: jnp.sum(jnp.abs(lax.complex(x, x * x)) ** 2))(jnp.asarray(X)))
+emit("jacfwd.holo_sq", jax.jacfwd(lambda z: z * z, holomorphic=True)(jnp.asarray(Z)))
+emit("jacrev.holo_sq", jax.jacrev(lambda z: z * z, holomorphic=True)(jnp.asarray(Z)))
+
 with open(OUT, "w") as f:
     f.write("\n".join(lines) + "\n")
 print(f"wrote {len(lines)} lines to {OUT}")

@@ -9,6 +9,7 @@ mod bits;
 mod cnn_kernels;
 mod dot_conv;
 mod dtypes;
+mod dtypes_ad;
 mod dtypes_ops;
 mod elementwise;
 mod index;
