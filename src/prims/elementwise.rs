@@ -156,6 +156,11 @@ impl PrimRules for ElementwiseOp {
     }
 
     fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
+        if !matches!(self, ElementwiseOp::ConvertElementType(_)) {
+            if let Some(r) = super::util::eval_widened(inputs, out, |i, o| self.eval(i, o)) {
+                return r;
+            }
+        }
         let shape = IxDyn(&out[0].shape);
         let result = match self {
             ElementwiseOp::ConvertElementType(d) => inputs[0].convert(*d),
@@ -173,7 +178,7 @@ impl PrimRules for ElementwiseOp {
                     .expect("scalar or same shape")
                     .to_owned();
                 let which = which.as_slice().expect("row-major");
-                crate::dispatch_array!(inputs[1], _first, T => {
+                crate::dispatch_wide_array!(inputs[1], _first, T => {
                     let cases: Vec<&[T]> = inputs[1..]
                         .iter()
                         .map(|c| T::view(c).expect("same dtype").as_slice().expect("row-major"))
@@ -182,7 +187,7 @@ impl PrimRules for ElementwiseOp {
                     T::wrap(ArrayD::from_shape_vec(shape.clone(), data).expect("same size"))
                 })
             }
-            ElementwiseOp::Clamp => crate::dispatch_array!(inputs[1], x, T => {
+            ElementwiseOp::Clamp => crate::dispatch_wide_array!(inputs[1], x, T => {
                 let lo = T::view(inputs[0]).expect("same dtype").broadcast(shape.clone()).expect("checked");
                 let hi = T::view(inputs[2]).expect("same dtype").broadcast(shape.clone()).expect("checked");
                 // lax.clamp: min(max(x, lo), hi), NaN in x propagates. Collected in logical

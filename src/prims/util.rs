@@ -353,6 +353,38 @@ pub fn batch_full(
     (outs, vec![Some(0); n])
 }
 
+/// Evaluates a primitive whose kernels exist for the wide dtypes only (see
+/// [`DType::widened`](crate::DType::widened)): `None` when no operand is narrow (the caller
+/// runs its kernels), else the outputs of `eval` on the widened operands, each narrowed back
+/// to its aval's dtype. Exact for data movement and for the ops whose narrow results are
+/// the wide ones narrowed (wrapping integer arithmetic, XLA's f32 compute for bf16/f16);
+/// it keeps the narrow dtypes from instantiating every generic kernel again.
+pub(crate) fn eval_widened(
+    inputs: &[&crate::tensor::ArrayData],
+    out: &[Aval],
+    eval: impl FnOnce(&[&crate::tensor::ArrayData], &[Aval]) -> crate::prims::ArrayOutputs,
+) -> Option<crate::prims::ArrayOutputs> {
+    if inputs.iter().all(|a| a.dtype().widened() == a.dtype()) {
+        return None;
+    }
+    let wide: Vec<crate::tensor::ArrayData> = inputs
+        .iter()
+        .map(|a| a.convert(a.dtype().widened()))
+        .collect();
+    let wide_refs: Vec<&crate::tensor::ArrayData> = wide.iter().collect();
+    let wide_out: Vec<Aval> = out
+        .iter()
+        .map(|a| a.with_dtype(a.dtype.widened()))
+        .collect();
+    Some(
+        eval(&wide_refs, &wide_out)
+            .into_iter()
+            .zip(out)
+            .map(|(r, aval)| r.convert(aval.dtype))
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -447,6 +447,11 @@ impl PrimRules for ShapeOp {
     }
 
     fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
+        if !matches!(self, ShapeOp::Iota { .. }) {
+            if let Some(r) = super::util::eval_widened(inputs, out, |i, o| self.eval(i, o)) {
+                return r;
+            }
+        }
         let out_shape: &[usize] = &out[0].shape;
         let result = match self {
             ShapeOp::BroadcastInDim {
