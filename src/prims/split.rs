@@ -80,10 +80,10 @@ impl PrimRules for Split {
     }
 
     fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
-        if let Some(r) = super::util::eval_widened(inputs, out, |i, o| self.eval(i, o)) {
+        if let Some(r) = super::util::eval_on_base_types(inputs, out, &|i, o| self.eval(i, o)) {
             return r;
         }
-        crate::dispatch_wide_array!(inputs[0], a, T => {
+        crate::dispatch_base_array!(inputs[0], a, T => {
             split_kernel(a, &self.sizes, self.axis)
                 .into_iter()
                 .zip(out)

@@ -116,6 +116,47 @@ macro_rules! dispatch_array {
 }
 pub(crate) use dispatch_array;
 
+/// [`dispatch_array!`] over the five base dtypes (bool, i32, u32, f32, f64), for pure
+/// data-movement kernels: the other dtypes move as these (narrow ones widened, i64/u64 as
+/// f64 bit patterns, complex numbers as their two parts; see `prims::util::eval_on_base_types`),
+/// so a data-movement kernel is instantiated five times, not fifteen.
+macro_rules! dispatch_base_array {
+    ($arr:expr, $a:ident, $T:ident => $body:expr) => {
+        match $arr {
+            $crate::tensor::ArrayData::Bool($a) => {
+                #[allow(dead_code)]
+                type $T = bool;
+                $body
+            }
+            $crate::tensor::ArrayData::I32($a) => {
+                #[allow(dead_code)]
+                type $T = i32;
+                $body
+            }
+            $crate::tensor::ArrayData::U32($a) => {
+                #[allow(dead_code)]
+                type $T = u32;
+                $body
+            }
+            $crate::tensor::ArrayData::F32($a) => {
+                #[allow(dead_code)]
+                type $T = f32;
+                $body
+            }
+            $crate::tensor::ArrayData::F64($a) => {
+                #[allow(dead_code)]
+                type $T = f64;
+                $body
+            }
+            other => unreachable!(
+                "{} arrays move as a base dtype (see eval_on_base_types)",
+                other.dtype()
+            ),
+        }
+    };
+}
+pub(crate) use dispatch_base_array;
+
 /// [`dispatch_array!`] over the dtypes that have their own arithmetic kernels: every dtype
 /// but the narrow ones (i8, i16, u8, u16, bf16, f16), which a caller converts to
 /// [`DType::widened`] first. Saves instantiating a generic arithmetic kernel six more times
@@ -445,6 +486,58 @@ impl ArrayData {
         let mut out = vec![super::Wide::Int(0); self.len()];
         self.wide_chunk(0, &mut out);
         out
+    }
+
+    /// The bit patterns of an i64/u64 array as f64 values (the same 8 bytes), and back with
+    /// [`ArrayData::f64_bits_as`]: how data-movement kernels move 64-bit integers with the
+    /// f64 kernel. Copies of f64 values keep their bits (no arithmetic touches them).
+    pub(crate) fn to_f64_bits(&self) -> Option<ArrayData> {
+        match self {
+            ArrayData::I64(a) => Some(ArrayData::F64(a.mapv(|v| f64::from_bits(v as u64)))),
+            ArrayData::U64(a) => Some(ArrayData::F64(a.mapv(f64::from_bits))),
+            _ => None,
+        }
+    }
+
+    /// The inverse of [`ArrayData::to_f64_bits`] for an f64 array: as `dtype` (I64 or U64).
+    pub(crate) fn f64_bits_as(&self, dtype: DType) -> ArrayData {
+        match (self, dtype) {
+            (ArrayData::F64(a), DType::I64) => ArrayData::I64(a.mapv(|v| v.to_bits() as i64)),
+            (ArrayData::F64(a), DType::U64) => ArrayData::U64(a.mapv(f64::to_bits)),
+            (a, d) => unreachable!("f64_bits_as: {} as {d}", a.dtype()),
+        }
+    }
+
+    /// A complex array's real and imaginary parts (f32 for c64, f64 for c128).
+    pub(crate) fn complex_parts(&self) -> Option<(ArrayData, ArrayData)> {
+        match self {
+            ArrayData::C64(a) => Some((
+                ArrayData::F32(a.mapv(|z| z.re)),
+                ArrayData::F32(a.mapv(|z| z.im)),
+            )),
+            ArrayData::C128(a) => Some((
+                ArrayData::F64(a.mapv(|z| z.re)),
+                ArrayData::F64(a.mapv(|z| z.im)),
+            )),
+            _ => None,
+        }
+    }
+
+    /// A complex array from its real and imaginary parts (two f32 or two f64 arrays of one
+    /// shape, row-major).
+    pub(crate) fn from_complex_parts(re: &ArrayData, im: &ArrayData) -> ArrayData {
+        fn join<F: Copy>(re: &ArrayD<F>, im: &ArrayD<F>) -> ArrayD<num_complex::Complex<F>> {
+            let data = re
+                .iter()
+                .zip(im.iter())
+                .map(|(&r, &i)| num_complex::Complex::new(r, i));
+            array_from_vec(re.shape(), data.collect())
+        }
+        match (re, im) {
+            (ArrayData::F32(r), ArrayData::F32(i)) => ArrayData::C64(join(r, i)),
+            (ArrayData::F64(r), ArrayData::F64(i)) => ArrayData::C128(join(r, i)),
+            (r, i) => unreachable!("from_complex_parts: {} and {}", r.dtype(), i.dtype()),
+        }
     }
 
     /// Element `i` (row-major flat index) as a [`Wide`](super::Wide) value, losslessly.

@@ -8,7 +8,7 @@ mod dtype;
 pub(crate) mod pool_shelves;
 
 pub use array::{array_from_vec, convert_scalar, ArrayData, ArrayElement};
-pub(crate) use array::{dispatch_array, dispatch_dtype, dispatch_wide_array};
+pub(crate) use array::{dispatch_array, dispatch_base_array, dispatch_dtype, dispatch_wide_array};
 pub(crate) use display::python_repr as python_float_repr;
 pub(crate) use display::python_repr_narrow as python_narrow_repr;
 pub use display::{evcxr_blocks, html_escape};

@@ -448,7 +448,7 @@ impl PrimRules for ShapeOp {
 
     fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
         if !matches!(self, ShapeOp::Iota { .. }) {
-            if let Some(r) = super::util::eval_widened(inputs, out, |i, o| self.eval(i, o)) {
+            if let Some(r) = super::util::eval_on_base_types(inputs, out, &|i, o| self.eval(i, o)) {
                 return r;
             }
         }
