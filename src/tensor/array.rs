@@ -381,7 +381,12 @@ impl ArrayData {
     /// assert_eq!(a.to_f64_vec(), vec![1.5, 1.5]);
     /// ```
     pub fn full(shape: &[usize], value: f64, dtype: DType) -> ArrayData {
-        dispatch_dtype!(dtype, T => T::wrap(ArrayD::from_elem(IxDyn(shape), T::from_f64(value))))
+        // One element converted, then repeated: a fill loop per dtype is all this costs.
+        let v = ArrayData::scalar(value).convert(dtype);
+        dispatch_array!(v, a, T => {
+            let x = *a.iter().next().expect("one element");
+            T::wrap(ArrayD::from_elem(IxDyn(shape), x))
+        })
     }
 
     /// The dtype tag.
@@ -411,12 +416,16 @@ impl ArrayData {
 
     /// All elements, row-major, converted to f64 (for tests and printing).
     pub fn to_f64_vec(&self) -> Vec<f64> {
-        dispatch_array!(self, a, T => a.iter().map(|v| v.to_f64()).collect())
+        // Through the one shared conversion (complex numbers: the real part).
+        match self.convert(DType::F64) {
+            ArrayData::F64(a) => a.into_raw_vec_and_offset().0,
+            _ => unreachable!("converted to f64"),
+        }
     }
 
     /// Element `i` (row-major flat index) converted to f64.
     pub fn get_f64(&self, i: usize) -> f64 {
-        dispatch_array!(self, a, T => a.as_slice().expect("standard layout")[i].to_f64())
+        <f64 as Element>::from_wide(self.get_wide(i))
     }
 
     /// Converts every element to `dtype` with `lax.convert_element_type`'s semantics on CPU

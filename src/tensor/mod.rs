@@ -179,8 +179,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn from_f64_values(values: &[f64], shape: &[usize], dtype: DType) -> Tensor {
-        let arr = crate::dispatch_dtype!(dtype, T => ArrayData::from_vec(
-            values.iter().map(|&v| T::from_f64(v)).collect::<Vec<T>>(), shape));
+        let arr = ArrayData::from_vec(values.to_vec(), shape).convert(dtype);
         Tensor::from_array(arr)
     }
 
