@@ -259,3 +259,30 @@ fn new_dtypes_print_as_numpy_and_jaxprs_name_them_as_jax() {
         "{ lambda ; a:u8[2]. let\n    b:bf16[2] = convert_element_type[new_dtype=bfloat16 weak_type=False] a\n  in (b,) }"
     );
 }
+
+/// Checkpoints store every dtype safetensors has (all but complex128, refused with an error
+/// naming the leaf), bit for bit.
+#[cfg(feature = "train")]
+#[test]
+fn checkpoints_round_trip_the_new_dtypes() {
+    use ferrax::train::{params_from_bytes, params_to_bytes};
+    let g = arrays();
+    let leaves: Vec<Tensor> = DType::ALL
+        .into_iter()
+        .filter(|&d| d != DType::C128)
+        .map(|d| tensor(&g[&format!("in.{d}")]))
+        .collect();
+    let bytes = params_to_bytes(&leaves, "mem").unwrap();
+    let template: Vec<Tensor> = leaves
+        .iter()
+        .map(|t| Tensor::zeros(t.shape(), t.dtype()))
+        .collect();
+    let back = params_from_bytes(&bytes, &template, "mem").unwrap();
+    for (a, b) in leaves.iter().zip(&back) {
+        let d = a.dtype();
+        assert_matches(&format!("checkpoint {d}"), b, &g[&format!("in.{d}")], 0.0);
+    }
+    let c = vec![tensor(&g["in.c128"])];
+    let err = params_to_bytes(&c, "mem").unwrap_err();
+    assert!(err.to_string().contains("c128"), "{err}");
+}
