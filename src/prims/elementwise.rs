@@ -156,10 +156,16 @@ impl PrimRules for ElementwiseOp {
     }
 
     fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
-        if !matches!(self, ElementwiseOp::ConvertElementType(_)) {
-            if let Some(r) = super::util::eval_widened(inputs, out, |i, o| self.eval(i, o)) {
-                return r;
+        let moved = match self {
+            ElementwiseOp::ConvertElementType(_) => None,
+            // select_n only moves its cases' elements: the five base kernels serve every dtype.
+            ElementwiseOp::SelectN => {
+                super::util::eval_on_base_types(inputs, out, &|i, o| self.eval(i, o))
             }
+            ElementwiseOp::Clamp => super::util::eval_widened(inputs, out, |i, o| self.eval(i, o)),
+        };
+        if let Some(r) = moved {
+            return r;
         }
         let shape = IxDyn(&out[0].shape);
         let result = match self {
@@ -178,7 +184,7 @@ impl PrimRules for ElementwiseOp {
                     .expect("scalar or same shape")
                     .to_owned();
                 let which = which.as_slice().expect("row-major");
-                crate::dispatch_wide_array!(inputs[1], _first, T => {
+                crate::dispatch_base_array!(inputs[1], _first, T => {
                     let cases: Vec<&[T]> = inputs[1..]
                         .iter()
                         .map(|c| T::view(c).expect("same dtype").as_slice().expect("row-major"))

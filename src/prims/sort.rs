@@ -149,11 +149,18 @@ impl PrimRules for Sort {
         inputs
             .iter()
             .map(|&a| {
-                crate::dispatch_wide_array!(a, x, T => {
-                    let s = x.as_slice().expect("standard layout");
-                    let data: Vec<T> = perm.iter().map(|&i| s[i]).collect();
-                    ArrayData::from_vec(data, shape)
-                })
+                // Applying the permutation only moves elements: the base kernels serve all.
+                let apply = |ins: &[&ArrayData], _: &[Aval]| -> ArrayOutputs {
+                    smallvec::smallvec![crate::dispatch_base_array!(ins[0], x, T => {
+                        let s = x.as_slice().expect("standard layout");
+                        let data: Vec<T> = perm.iter().map(|&i| s[i]).collect();
+                        ArrayData::from_vec(data, shape)
+                    })]
+                };
+                let aval = [Aval::new(shape, a.dtype())];
+                super::util::eval_on_base_types(&[a], &aval, &apply)
+                    .unwrap_or_else(|| apply(&[a], &aval))
+                    .remove(0)
             })
             .collect::<SmallVec<_>>()
     }

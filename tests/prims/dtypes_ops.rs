@@ -130,3 +130,44 @@ fn bf16_and_f16_ops_match_jax() {
 fn complex_ops_match_jax() {
     check_family(|d| d.is_complex());
 }
+
+/// Data movement that runs on the base kernels (sort's permutation of non-key operands,
+/// select_n's cases) keeps i64/u64 bit patterns and both complex parts.
+#[test]
+fn sort_values_and_select_move_every_dtype_exactly() {
+    use num_complex::{Complex32, Complex64};
+    let keys = Tensor::from_vec(vec![3.0f32, 1.0, 2.0], &[3]);
+    let big = Tensor::from_vec(vec![i64::MIN, i64::MAX, -1], &[3]);
+    let u = Tensor::from_vec(vec![u64::MAX, 0, 1 << 63], &[3]);
+    let z = Tensor::from_vec(
+        vec![
+            Complex64::new(1.0, -0.0),
+            Complex64::new(f64::NAN, 2.0),
+            Complex64::new(-3.0, 4.0),
+        ],
+        &[3],
+    );
+    let out = lax::sort(&[keys, big, u, z], 0, true, 1);
+    assert_eq!(out[1].to_vec::<i64>(), vec![i64::MAX, -1, i64::MIN]);
+    assert_eq!(out[2].to_vec::<u64>(), vec![0, 1 << 63, u64::MAX]);
+    let zs = out[3].to_vec::<Complex64>();
+    assert!(zs[0].re.is_nan() && zs[0].im == 2.0);
+    assert_eq!(zs[1], Complex64::new(-3.0, 4.0));
+    assert!(zs[2].im.is_sign_negative());
+    let which = Tensor::from_vec(vec![true, false], &[2]);
+    let a = Tensor::from_vec(
+        vec![Complex32::new(1.0, 2.0), Complex32::new(3.0, 4.0)],
+        &[2],
+    );
+    let b = Tensor::from_vec(
+        vec![Complex32::new(5.0, 6.0), Complex32::new(7.0, 8.0)],
+        &[2],
+    );
+    assert_eq!(
+        lax::select_n(&which, &[a, b]).to_vec::<Complex32>(),
+        vec![Complex32::new(5.0, 6.0), Complex32::new(3.0, 4.0)]
+    );
+    let p = Tensor::from_vec(vec![1i8, -2], &[2]);
+    let q = Tensor::from_vec(vec![3i8, 4], &[2]);
+    assert_eq!(lax::select_n(&which, &[p, q]).to_vec::<i8>(), vec![3, -2]);
+}
