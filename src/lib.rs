@@ -55,7 +55,7 @@ pub(crate) mod kernels;
 pub(crate) mod ops;
 pub(crate) mod passes;
 pub(crate) mod prims;
-pub(crate) use tensor::{dispatch_array, dispatch_dtype};
+pub(crate) use tensor::{dispatch_array, dispatch_base_array, dispatch_dtype, dispatch_wide_array};
 
 pub use crate::core::make_jaxpr;
 /// `#[derive(PyTree)]`: see [`tree`].

@@ -35,9 +35,10 @@ pub use crate::control_flow::{
     linear_transpose, remat, stop_gradient, JitOptions, Jitted, Signature,
 };
 pub use crate::interpreters::{
-    backward_pass, grad, grad_with_aux, hessian, jacfwd, jacrev, jvp, jvp_jaxpr, linearize,
-    linearize_jaxpr, transpose_jaxpr, value_and_grad, value_and_grad_with_aux, vjp, vmap,
-    vmap_with, AxisSpec, LinearJaxpr, LinearizedJaxpr, VmapSpec,
+    backward_pass, grad, grad_with, grad_with_aux, hessian, jacfwd, jacfwd_with, jacrev,
+    jacrev_with, jvp, jvp_jaxpr, linearize, linearize_jaxpr, transpose_jaxpr, value_and_grad,
+    value_and_grad_with_aux, vjp, vmap, vmap_with, AxisSpec, GradOptions, LinearJaxpr,
+    LinearizedJaxpr, VmapSpec,
 };
 
 pub use function::Function;

@@ -59,6 +59,8 @@ const ROOT_ITEMS: &[(&str, &str)] = &[
     ("Tensor", "tensor"),
     ("DType", "tensor"),
     ("dispatch_array", "tensor"),
+    ("dispatch_wide_array", "tensor"),
+    ("dispatch_base_array", "tensor"),
     ("dispatch_dtype", "tensor"),
     ("make_jaxpr", "core"),
     ("PyTree", "tree"),

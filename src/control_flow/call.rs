@@ -587,7 +587,7 @@ fn jit_jvp(op: &CallOp, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpR
     let out_tangents = touts
         .into_iter()
         .zip(&ys)
-        .map(|(t, y)| y.dtype().is_float().then_some(t))
+        .map(|(t, y)| y.dtype().is_inexact().then_some(t))
         .collect();
     (Outputs::from_vec(ys), out_tangents)
 }

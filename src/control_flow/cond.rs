@@ -326,11 +326,11 @@ impl PrimRules for CondOp {
         let nz: Vec<bool> = tangents[1..]
             .iter()
             .zip(ops)
-            .map(|(t, p)| t.is_some() && p.dtype().is_float())
+            .map(|(t, p)| t.is_some() && p.dtype().is_inexact())
             .collect();
         let out_avals = self.out_avals();
         let n_out = out_avals.len();
-        let float_out: Vec<bool> = out_avals.iter().map(|a| a.dtype.is_float()).collect();
+        let float_out: Vec<bool> = out_avals.iter().map(|a| a.dtype.is_inexact()).collect();
         if !nz.iter().any(|&z| z) || !float_out.iter().any(|&f| f) {
             let outs = bind(&Prim::new(self.clone()), primals);
             return (outs, vec![None; n_out]);
@@ -534,7 +534,7 @@ impl PrimRules for CondOp {
                             .iter()
                             .zip(op_dims)
                             .map(|(x, d)| {
-                                if !x.dtype().is_float() {
+                                if !x.dtype().is_inexact() {
                                     return (x.clone(), *d);
                                 }
                                 let xb = batch_at(x, *d, axis.size, 0);

@@ -224,7 +224,7 @@ pub fn stop_gradient<P: PyTree>(x: &P) -> P {
         .leaves()
         .iter()
         .map(|t| {
-            if t.dtype().is_float() {
+            if t.dtype().is_inexact() {
                 crate::prims::lax::stop_gradient(t)
             } else {
                 t.clone()

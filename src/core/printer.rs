@@ -5,7 +5,7 @@
 
 use super::jaxpr::{Atom, Eqn, Jaxpr, Var};
 use super::Param;
-use crate::tensor::{ArrayData, Tensor};
+use crate::tensor::{ArrayData, Tensor, Wide};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
@@ -134,14 +134,32 @@ pub fn literal_text(t: &Tensor) -> String {
             "False"
         }
         .to_string(),
-        ArrayData::I32(x) => x.iter().next().map(|v| v.to_string()).unwrap_or_default(),
-        ArrayData::U32(x) => x.iter().next().map(|v| v.to_string()).unwrap_or_default(),
         ArrayData::F32(x) => {
             crate::tensor::python_float_repr(x.iter().next().copied().unwrap_or(0.0) as f64, true)
         }
         ArrayData::F64(x) => {
             crate::tensor::python_float_repr(x.iter().next().copied().unwrap_or(0.0), false)
         }
+        _ if a.is_empty() => String::new(),
+        _ => match a.get_wide(0) {
+            Wide::Int(v) => v.to_string(),
+            Wide::Float(v) => {
+                // bf16/f16 print with the digits that identify them in their own type.
+                let d = a.dtype();
+                crate::tensor::python_narrow_repr(v as f32, |g| {
+                    ArrayData::scalar(g).convert(d).get_wide(0) == Wide::Float(v)
+                })
+            }
+            Wide::Complex(re, im) => {
+                let f32p = a.dtype() == crate::tensor::DType::C64;
+                let sign = if im.is_sign_negative() { "-" } else { "+" };
+                format!(
+                    "({}{sign}{}j)",
+                    crate::tensor::python_float_repr(re, f32p),
+                    crate::tensor::python_float_repr(im.abs(), f32p)
+                )
+            }
+        },
     };
     format!("{v}:{}", t.aval())
 }

@@ -41,7 +41,7 @@ impl Scalar {
             ArrayData::I32(x) => Scalar::I32(element(x, i)),
             ArrayData::F32(x) => Scalar::F32(element(x, i)),
             ArrayData::F64(x) => Scalar::F64(element(x, i)),
-            ArrayData::U32(_) => panic!("scalar programs do not take u32 values"),
+            _ => panic!("scalar programs do not take {} values", a.dtype()),
         }
     }
 
@@ -77,7 +77,7 @@ impl Scalar {
             DType::I32 => go!(I32),
             DType::F32 => go!(F32),
             DType::F64 => go!(F64),
-            DType::U32 => panic!("scalar programs do not make u32 values"),
+            d => panic!("scalar programs do not make {d} values"),
         }
     }
 }
@@ -229,7 +229,7 @@ fn mov(dtype: DType, src: u32, dst: u32) -> Ins {
         DType::I32 => Ins::MovI(src, dst),
         DType::F32 => Ins::MovF(src, dst),
         DType::F64 => Ins::MovD(src, dst),
-        DType::U32 => unreachable!("no u32 registers"),
+        d => unreachable!("no {d} registers"),
     }
 }
 
@@ -671,6 +671,6 @@ fn read(r: &Regs, k: u32, d: DType) -> Scalar {
         DType::I32 => Scalar::I32(r.i[k]),
         DType::F32 => Scalar::F32(r.f[k]),
         DType::F64 => Scalar::F64(r.d[k]),
-        DType::U32 => unreachable!("no u32 registers"),
+        d => unreachable!("no {d} registers"),
     }
 }

@@ -55,25 +55,67 @@ pub fn vjp<P: PyTree, O: PyTree>(f: impl FnOnce(&P) -> O, x: &P) -> (O, impl Fn(
     (y, pullback)
 }
 
-/// Checks that a loss is a float scalar, as `grad` needs.
-#[track_caller]
-fn check_scalar_loss(y: &Tensor, what: &str) {
-    assert!(
-        y.ndim() == 0 && y.dtype().is_float(),
-        "{what}: the function must return a float scalar (f32[] or f64[]), got {}; \
-         use vjp or jacrev for non-scalar outputs",
-        y.aval()
-    );
+/// Options of [`grad_with`], [`jacfwd_with`] and [`jacrev_with`] (JAX's keyword arguments
+/// of `jax.grad`, `jax.jacfwd`, `jax.jacrev`).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::transforms::{grad_with, GradOptions};
+/// use num_complex::Complex32;
+/// // d/dz z^2 = 2z for a holomorphic function of a complex input.
+/// let z = Tensor::scalar(Complex32::new(1.0, 2.0));
+/// let g = grad_with(|z: &Tensor| z * z, GradOptions { holomorphic: true })(&z);
+/// assert_eq!(g.item::<Complex32>(), Complex32::new(2.0, 4.0));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GradOptions {
+    /// The function is holomorphic: complex inputs, complex output, and the derivative is
+    /// the complex derivative (`holomorphic=True`). Without it a complex output is an error
+    /// (take its real part), as in JAX.
+    pub holomorphic: bool,
 }
 
-/// Checks that every input leaf is a float (gradients of integer inputs are not defined).
+/// Checks that a loss is a scalar `grad` can differentiate: real (float) unless holomorphic,
+/// complex if holomorphic.
 #[track_caller]
-fn check_float_inputs(x: &impl PyTree, what: &str) {
+fn check_scalar_loss(y: &Tensor, what: &str, opts: GradOptions) {
+    assert!(
+        y.ndim() == 0,
+        "{what}: the function must return a scalar, got {}; use vjp or jacrev for non-scalar \
+         outputs",
+        y.aval()
+    );
+    if opts.holomorphic {
+        assert!(
+            y.dtype().is_complex(),
+            "{what} with holomorphic=true: the function must return a complex scalar, got {}",
+            y.aval()
+        );
+    } else {
+        assert!(
+            y.dtype().is_float(),
+            "{what}: the function must return a real float scalar (f32[] or f64[]), got {}; \
+             for a holomorphic function pass GradOptions {{ holomorphic: true }}, else \
+             differentiate its real part",
+            y.aval()
+        );
+    }
+}
+
+/// Checks that every input leaf can be differentiated: float or complex (complex only, if
+/// holomorphic); gradients of integer inputs are not defined.
+#[track_caller]
+fn check_float_inputs(x: &impl PyTree, what: &str, opts: GradOptions) {
     for (i, leaf) in x.leaves().iter().enumerate() {
         assert!(
-            leaf.dtype().is_float(),
-            "{what}: input leaf {i} has dtype {}; only float inputs can be differentiated \
-             (close over integer data instead of passing it as an argument)",
+            leaf.dtype().is_inexact(),
+            "{what}: input leaf {i} has dtype {}; only float and complex inputs can be \
+             differentiated (close over integer data instead of passing it as an argument)",
+            leaf.dtype()
+        );
+        assert!(
+            !opts.holomorphic || leaf.dtype().is_complex(),
+            "{what} with holomorphic=true: input leaf {i} has dtype {}, not a complex dtype",
             leaf.dtype()
         );
     }
@@ -86,7 +128,18 @@ fn value_aux_and_grad<P: PyTree, A: PyTree>(
     x: &P,
     what: &str,
 ) -> ((Tensor, A), P) {
-    check_float_inputs(x, what);
+    value_aux_and_grad_opts(f, x, what, GradOptions::default())
+}
+
+/// [`value_aux_and_grad`] with options.
+#[track_caller]
+fn value_aux_and_grad_opts<P: PyTree, A: PyTree>(
+    f: impl FnOnce(&P) -> (Tensor, A),
+    x: &P,
+    what: &str,
+    opts: GradOptions,
+) -> ((Tensor, A), P) {
+    check_float_inputs(x, what, opts);
     let def = x.treedef();
     let mut aux_def: Option<TreeDef> = None;
     // The aux leaves ride along as extra outputs so they come back as primal values (no
@@ -100,7 +153,7 @@ fn value_aux_and_grad<P: PyTree, A: PyTree>(
     });
     let aux = A::unflatten(&aux_def.expect("function was called"), ys.split_off(1));
     let y = ys.pop().expect("one output");
-    check_scalar_loss(&y, what);
+    check_scalar_loss(&y, what, opts);
     let mut cts: Vec<Option<Tensor>> = vec![None; lin.out_avals.len()];
     cts[0] = Some(Tensor::ones(&[], y.dtype()));
     let g = P::unflatten(&def, pull_back(&lin, &cts));
@@ -119,6 +172,23 @@ fn value_aux_and_grad<P: PyTree, A: PyTree>(
 /// ```
 pub fn grad<P: PyTree, F: Fn(&P) -> Tensor>(f: F) -> impl Fn(&P) -> P {
     move |x: &P| value_aux_and_grad(|p: &P| (f(p), ()), x, "grad").1
+}
+
+/// [`grad`] with options (`jax.grad(f, holomorphic=True)`). The gradient of a real-valued
+/// function of complex inputs needs no option and is JAX's: the cotangent pulled back through
+/// plain linear transposes, which for `f(z) = |z|^2` is `2 conj(z)`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::transforms::{grad_with, GradOptions};
+/// use num_complex::Complex64;
+/// let z = Tensor::scalar(Complex64::new(1.0, 2.0));
+/// let g = grad_with(|z: &Tensor| (z * z).exp(), GradOptions { holomorphic: true })(&z);
+/// let w = Complex64::new(1.0, 2.0);
+/// assert!((g.item::<Complex64>() - 2.0 * w * (w * w).exp()).norm() < 1e-12);
+/// ```
+pub fn grad_with<P: PyTree, F: Fn(&P) -> Tensor>(f: F, opts: GradOptions) -> impl Fn(&P) -> P {
+    move |x: &P| value_aux_and_grad_opts(|p: &P| (f(p), ()), x, "grad", opts).1
 }
 
 /// The value and the gradient of a scalar function (`jax.value_and_grad`).
@@ -232,6 +302,74 @@ pub fn jacrev<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
         // Rows stacked first: [n_out, in..].
         let rows = vmap(|ct: &Tensor| pullback(ct))(&basis);
         reshape_jacobian(&rows, y.shape(), x.shape())
+    }
+}
+
+/// [`jacfwd`] with options: without `holomorphic` the input must be real, as in JAX (a
+/// complex input needs `holomorphic: true`).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::transforms::{jacfwd_with, GradOptions};
+/// use num_complex::Complex64;
+/// let z = Tensor::from_vec(vec![Complex64::new(0.0, 1.0)], &[1]);
+/// let j = jacfwd_with(|z: &Tensor| z * z, GradOptions { holomorphic: true })(&z);
+/// assert_eq!(j.to_vec::<Complex64>(), vec![Complex64::new(0.0, 2.0)]);
+/// ```
+#[track_caller]
+pub fn jacfwd_with<F: Fn(&Tensor) -> Tensor>(
+    f: F,
+    opts: GradOptions,
+) -> impl Fn(&Tensor) -> Tensor {
+    let jac = jacfwd(f);
+    move |x: &Tensor| {
+        check_jacobian_dtype("jacfwd", "input", x.dtype(), opts);
+        jac(x)
+    }
+}
+
+/// [`jacrev`] with options: without `holomorphic` the output must be real, as in JAX (a
+/// complex output needs `holomorphic: true`).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::transforms::{jacrev_with, GradOptions};
+/// use num_complex::Complex64;
+/// let z = Tensor::from_vec(vec![Complex64::new(0.0, 1.0)], &[1]);
+/// let j = jacrev_with(|z: &Tensor| z * z, GradOptions { holomorphic: true })(&z);
+/// assert_eq!(j.to_vec::<Complex64>(), vec![Complex64::new(0.0, 2.0)]);
+/// ```
+#[track_caller]
+pub fn jacrev_with<F: Fn(&Tensor) -> Tensor>(
+    f: F,
+    opts: GradOptions,
+) -> impl Fn(&Tensor) -> Tensor {
+    move |x: &Tensor| {
+        let (y, pullback) = vjp(&f, x);
+        check_jacobian_dtype("jacrev", "output", y.dtype(), opts);
+        if opts.holomorphic {
+            check_jacobian_dtype("jacrev", "input", x.dtype(), opts);
+        }
+        let basis = identity_basis(y.shape(), y.dtype());
+        let rows = vmap(|ct: &Tensor| pullback(ct))(&basis);
+        reshape_jacobian(&rows, y.shape(), x.shape())
+    }
+}
+
+/// JAX's dtype rule of the Jacobians: real unless holomorphic, complex if holomorphic.
+#[track_caller]
+fn check_jacobian_dtype(what: &str, side: &str, d: crate::DType, opts: GradOptions) {
+    if opts.holomorphic {
+        assert!(
+            d.is_complex(),
+            "{what} with holomorphic=true: the {side} must be complex, got {d}"
+        );
+    } else {
+        assert!(
+            d.is_float(),
+            "{what}: the {side} must be real (a float dtype), got {d}; for a holomorphic \
+             function pass GradOptions {{ holomorphic: true }}"
+        );
     }
 }
 

@@ -112,7 +112,7 @@ pub(crate) fn jvp_flat(
         .iter()
         .zip(ts)
         .map(|(x, t)| {
-            if x.dtype().is_float() {
+            if x.dtype().is_inexact() {
                 trace.pack(x.clone(), Some(t.clone()))
             } else {
                 x.clone()

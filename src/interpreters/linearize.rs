@@ -53,11 +53,11 @@ pub(crate) fn linearize_flat(
     f: impl FnOnce(&[Tensor]) -> Vec<Tensor>,
 ) -> (Vec<Tensor>, LinearJaxpr) {
     let tangent_trace = StagingTrace::new_partial();
-    let in_is_float: Vec<bool> = xs.iter().map(|x| x.dtype().is_float()).collect();
+    let in_is_float: Vec<bool> = xs.iter().map(|x| x.dtype().is_inexact()).collect();
     let tangent_args: Vec<Option<Tensor>> = xs
         .iter()
         .map(|x| {
-            if x.dtype().is_float() {
+            if x.dtype().is_inexact() {
                 Some(tangent_trace.new_arg(x.aval()))
             } else {
                 None

@@ -14,7 +14,8 @@ mod transpose;
 mod vmap;
 
 pub use grad::{
-    grad, grad_with_aux, hessian, jacfwd, jacrev, value_and_grad, value_and_grad_with_aux, vjp,
+    grad, grad_with, grad_with_aux, hessian, jacfwd, jacfwd_with, jacrev, jacrev_with,
+    value_and_grad, value_and_grad_with_aux, vjp, GradOptions,
 };
 pub(crate) use jaxpr_transforms::{
     batch_jaxpr, closure_convert, convert_constvars, linearize_jaxpr_nz, vmap_leaves,

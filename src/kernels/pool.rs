@@ -112,7 +112,7 @@ impl BufferPool {
             return None;
         }
         let mut s = self.lock();
-        let shelf = &mut T::shelf(&mut s).0;
+        let shelf = &mut T::shelf(&mut s)?.0;
         let (&cap, bufs) = shelf.range_mut(n..=n.saturating_add(n / 8)).next()?;
         let v = bufs.pop().expect("empty classes are removed");
         if bufs.is_empty() {
@@ -134,7 +134,10 @@ impl BufferPool {
         if s.bytes + bytes > s.limit {
             return;
         }
-        let bufs = T::shelf(&mut s).0.entry(cap).or_default();
+        let Some(shelf) = T::shelf(&mut s) else {
+            return; // a dtype without shelves
+        };
+        let bufs = shelf.0.entry(cap).or_default();
         if bufs.len() < PER_CLASS {
             bufs.push(v);
             s.bytes += bytes;

@@ -209,12 +209,12 @@ pub fn reduce_window_extremum<T: Element + Send + Sync>(
                     for (d, &v) in dst.iter_mut().zip(src) {
                         // Keeps a NaN already there; takes a NaN from `v`. A select, not a
                         // branch: it vectorizes and does not mispredict on random data.
-                        let keep = (*d >= v) | d.is_nan_value();
+                        let keep = T::xla_le(v, *d) | d.is_nan_value();
                         *d = if keep { *d } else { v };
                     }
                 } else {
                     for (d, &v) in dst.iter_mut().zip(src) {
-                        let keep = (*d <= v) | d.is_nan_value();
+                        let keep = T::xla_le(*d, v) | d.is_nan_value();
                         *d = if keep { *d } else { v };
                     }
                 }
@@ -244,7 +244,7 @@ const SCATTER_PER_TAP: usize = 16;
 /// operators keep it branch-free.
 #[inline(always)]
 fn takes<T: Element, const GE: bool>(v: T, b: T) -> bool {
-    let better = if GE { v > b } else { v < b };
+    let better = if GE { T::xla_lt(b, v) } else { T::xla_lt(v, b) };
     !b.is_nan_value() & (v.is_nan_value() | better)
 }
 

@@ -88,6 +88,7 @@ pub fn full_with(shape: &[usize], fill: impl IntoOperand, opts: WithDType) -> Te
                 ScalarKind::Float => DType::F32,
                 ScalarKind::Int => DType::I32,
                 ScalarKind::Bool => DType::Bool,
+                ScalarKind::Complex => DType::C64,
             };
             Tensor::full(shape, v, opts.dtype.unwrap_or(default))
         }

@@ -1,5 +1,5 @@
 //! The one element-trait hierarchy the kernels and the primitives share: [`Element`] gives
-//! every array dtype (bool, i32, u32, f32, f64) the facts a kernel needs with XLA's semantics
+//! every array dtype (bool, the integers, bf16/f16, f32/f64, c64/c128) the facts a kernel needs with XLA's semantics
 //! (identities, wrapping integer arithmetic, NaN-propagating max/min, the sort order), and
 //! [`FloatElement`] adds, for f32 and f64, `num_traits::Float` and the special functions
 //! beyond it. A kernel generic over element types bounds on one of these two for its
@@ -38,8 +38,12 @@ pub trait Element: ArrayElement {
     fn xla_max(a: Self, b: Self) -> Self;
     /// The minimum; NaN if either operand is NaN.
     fn xla_min(a: Self, b: Self) -> Self;
-    /// True for a float NaN (never for the other types).
+    /// True for a float NaN, or a complex number with a NaN part (never for the other types).
     fn is_nan_value(self) -> bool;
+    /// `a < b` with IEEE semantics (false with a NaN); lexicographic for complex numbers.
+    fn xla_lt(a: Self, b: Self) -> bool;
+    /// `a <= b` with IEEE semantics (false with a NaN); lexicographic for complex numbers.
+    fn xla_le(a: Self, b: Self) -> bool;
     /// JAX's sort order: the natural order, with every float NaN after +inf and equal to
     /// the other NaNs.
     fn sort_cmp(a: Self, b: Self) -> Ordering;
@@ -61,13 +65,17 @@ macro_rules! int_element {
             #[inline(always)]
             fn xla_min(a: Self, b: Self) -> Self { Ord::min(a, b) }
             #[inline(always)]
+            fn xla_lt(a: Self, b: Self) -> bool { a < b }
+            #[inline(always)]
+            fn xla_le(a: Self, b: Self) -> bool { a <= b }
+            #[inline(always)]
             fn is_nan_value(self) -> bool { false }
             #[inline(always)]
             fn sort_cmp(a: Self, b: Self) -> Ordering { a.cmp(&b) }
         }
     )*};
 }
-int_element!(i32, u32);
+int_element!(i8, i16, i32, i64, u8, u16, u32, u64);
 
 macro_rules! float_element {
     ($($t:ty),*) => {$(
@@ -85,6 +93,10 @@ macro_rules! float_element {
             #[inline(always)]
             fn xla_min(a: Self, b: Self) -> Self { super::binary::min_nan(a, b) }
             #[inline(always)]
+            fn xla_lt(a: Self, b: Self) -> bool { a < b }
+            #[inline(always)]
+            fn xla_le(a: Self, b: Self) -> bool { a <= b }
+            #[inline(always)]
             fn is_nan_value(self) -> bool { self.is_nan() }
             #[inline(always)]
             fn sort_cmp(a: Self, b: Self) -> Ordering {
@@ -99,6 +111,80 @@ macro_rules! float_element {
     )*};
 }
 float_element!(f32, f64);
+
+/// bf16 and f16 compute as XLA does on CPU: each operation in f32, rounded back once.
+macro_rules! half_element {
+    ($($t:ty),*) => {$(
+        impl Element for $t {
+            const ZERO: Self = <$t>::ZERO;
+            const ONE: Self = <$t>::ONE;
+            const LOWEST: Self = <$t>::NEG_INFINITY;
+            const HIGHEST: Self = <$t>::INFINITY;
+            #[inline(always)]
+            fn xla_add(a: Self, b: Self) -> Self { <$t>::from_f32(a.to_f32() + b.to_f32()) }
+            #[inline(always)]
+            fn xla_mul(a: Self, b: Self) -> Self { <$t>::from_f32(a.to_f32() * b.to_f32()) }
+            #[inline(always)]
+            fn xla_max(a: Self, b: Self) -> Self {
+                <$t>::from_f32(super::binary::max_nan(a.to_f32(), b.to_f32()))
+            }
+            #[inline(always)]
+            fn xla_min(a: Self, b: Self) -> Self {
+                <$t>::from_f32(super::binary::min_nan(a.to_f32(), b.to_f32()))
+            }
+            #[inline(always)]
+            fn xla_lt(a: Self, b: Self) -> bool { a.to_f32() < b.to_f32() }
+            #[inline(always)]
+            fn xla_le(a: Self, b: Self) -> bool { a.to_f32() <= b.to_f32() }
+            #[inline(always)]
+            fn is_nan_value(self) -> bool { self.is_nan() }
+            #[inline(always)]
+            fn sort_cmp(a: Self, b: Self) -> Ordering { f32::sort_cmp(a.to_f32(), b.to_f32()) }
+        }
+    )*};
+}
+half_element!(half::bf16, half::f16);
+
+/// Complex numbers: XLA's sum and product; max, min and the sort order compare
+/// lexicographically (real part first), as `lax.max` and `lax.sort` do on complex operands,
+/// with a NaN in either part sorting last.
+macro_rules! complex_element {
+    ($($t:ty => $f:ty),*) => {$(
+        impl Element for $t {
+            const ZERO: Self = <$t>::new(0.0, 0.0);
+            const ONE: Self = <$t>::new(1.0, 0.0);
+            const LOWEST: Self = <$t>::new(<$f>::NEG_INFINITY, <$f>::NEG_INFINITY);
+            const HIGHEST: Self = <$t>::new(<$f>::INFINITY, <$f>::INFINITY);
+            #[inline(always)]
+            fn xla_add(a: Self, b: Self) -> Self { a + b }
+            #[inline(always)]
+            fn xla_mul(a: Self, b: Self) -> Self { a * b }
+            #[inline(always)]
+            fn xla_max(a: Self, b: Self) -> Self {
+                if a.is_nan_value() || b.is_nan_value() {
+                    <$t>::new(<$f>::NAN, <$f>::NAN)
+                } else if Self::sort_cmp(a, b) == Ordering::Less { b } else { a }
+            }
+            #[inline(always)]
+            fn xla_min(a: Self, b: Self) -> Self {
+                if a.is_nan_value() || b.is_nan_value() {
+                    <$t>::new(<$f>::NAN, <$f>::NAN)
+                } else if Self::sort_cmp(a, b) == Ordering::Greater { b } else { a }
+            }
+            #[inline(always)]
+            fn xla_lt(a: Self, b: Self) -> bool { a.re < b.re || (a.re == b.re && a.im < b.im) }
+            #[inline(always)]
+            fn xla_le(a: Self, b: Self) -> bool { a.re < b.re || (a.re == b.re && a.im <= b.im) }
+            #[inline(always)]
+            fn is_nan_value(self) -> bool { self.re.is_nan() || self.im.is_nan() }
+            #[inline(always)]
+            fn sort_cmp(a: Self, b: Self) -> Ordering {
+                <$f>::sort_cmp(a.re, b.re).then_with(|| <$f>::sort_cmp(a.im, b.im))
+            }
+        }
+    )*};
+}
+complex_element!(num_complex::Complex32 => f32, num_complex::Complex64 => f64);
 
 impl Element for bool {
     const ZERO: Self = false;
@@ -120,6 +206,14 @@ impl Element for bool {
     #[inline(always)]
     fn xla_min(a: Self, b: Self) -> Self {
         a & b
+    }
+    #[inline(always)]
+    fn xla_lt(a: Self, b: Self) -> bool {
+        !a & b
+    }
+    #[inline(always)]
+    fn xla_le(a: Self, b: Self) -> bool {
+        !a | b
     }
     #[inline(always)]
     fn is_nan_value(self) -> bool {

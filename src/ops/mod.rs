@@ -4,11 +4,13 @@
 //! a trace or a jaxpr. The primitive families (`prims`) re-export them and add the rules.
 
 pub mod binary;
+pub mod complex;
 pub mod conv;
 pub mod element;
 pub mod unary;
 pub mod window;
 
+pub use binary::BinaryOp;
 pub use conv::ConvGeneralDilated;
 pub use element::{Element, FloatElement};
 pub use unary::UnaryOp;

@@ -107,7 +107,7 @@ fn rewrite(r: &mut Rewriter, prim: &Prim, ins: &[Atom], out: &Aval) -> Option<At
                         Some(a.clone())
                     } else if one(r, a) && same(r, b) {
                         Some(b.clone())
-                    } else if (zero(r, a) || zero(r, b)) && !out.dtype.is_float() {
+                    } else if (zero(r, a) || zero(r, b)) && !out.dtype.is_inexact() {
                         // Not for floats: `inf * 0` and `NaN * 0` are NaN, and jit must
                         // give what eager evaluation gives.
                         Some(r.splat_atom(scalar(0.0, out.dtype), out))

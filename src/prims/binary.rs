@@ -21,10 +21,13 @@ impl BinaryOp {
     fn dtype_ok(self, d: DType) -> bool {
         use BinaryOp::*;
         match self {
-            Add | Sub | Mul | Div | Rem | Max | Min | AddAny => d != DType::Bool,
-            Pow | Atan2 | Nextafter | Polygamma => d.is_float(),
-            Eq | Ne | Lt | Le | Gt | Ge => true,
-            And | Or | Xor => !d.is_float(),
+            Add | Sub | Mul | Div | AddAny => d != DType::Bool,
+            Rem | Max | Min => d != DType::Bool && !d.is_complex(),
+            Pow => d.is_inexact(),
+            Atan2 | Nextafter | Polygamma => d.is_float(),
+            Eq | Ne => true,
+            Lt | Le | Gt | Ge => !d.is_complex(),
+            And | Or | Xor => !d.is_inexact(),
         }
     }
 }
@@ -340,13 +343,49 @@ impl<F: Copy> FloatZip<F> for ZipArrays<'_, F> {
     }
 }
 
+/// A comparison of two elements of any dtype (lexicographic for complex numbers).
+#[inline(always)]
+fn compare_elements<T: crate::ops::Element>(op: BinaryOp, p: T, q: T) -> bool {
+    use crate::ops::Element as E;
+    match op {
+        BinaryOp::Eq => p == q,
+        BinaryOp::Ne => p != q,
+        BinaryOp::Lt => E::xla_lt(p, q),
+        BinaryOp::Le => E::xla_le(p, q),
+        BinaryOp::Gt => E::xla_lt(q, p),
+        BinaryOp::Ge => E::xla_le(q, p),
+        _ => unreachable!("not a comparison"),
+    }
+}
+
 /// Evaluates a binary op on concrete arrays.
 pub fn eval_binary(op: BinaryOp, a: &ArrayData, b: &ArrayData, out_shape: &[usize]) -> ArrayData {
     use ArrayData as A;
+    let (da, db) = (a.dtype(), b.dtype());
+    if !op.is_comparison() && (da.widened() != da || db.widened() != db) {
+        // i8/i16/u8/u16 wrap and bf16/f16 round exactly as when computed in the wide type and
+        // narrowed once (XLA computes bf16/f16 in f32 on CPU).
+        let r = eval_binary(
+            op,
+            &a.convert(da.widened()),
+            &b.convert(db.widened()),
+            out_shape,
+        );
+        return r.convert(da);
+    }
     if op.is_comparison() {
-        return crate::dispatch_array!(a, x, T => {
+        if da.widened() != da {
+            // Widening is exact, so the comparison is the same in the wide type.
+            return eval_binary(
+                op,
+                &a.convert(da.widened()),
+                &b.convert(db.widened()),
+                out_shape,
+            );
+        }
+        return crate::dispatch_wide_array!(a, x, T => {
             let y = T::view(b).expect("same dtype");
-            A::Bool(zip_map(x, y, out_shape, |p: T, q: T| compare(op, p, q)))
+            A::Bool(zip_map(x, y, out_shape, |p: T, q: T| compare_elements(op, p, q)))
         });
     }
     match (a, b) {
@@ -370,6 +409,14 @@ pub fn eval_binary(op: BinaryOp, a: &ArrayData, b: &ArrayData, out_shape: &[usiz
         (A::F64(x), A::I32(y)) => A::F64(zip_map(x, y, out_shape, |p, q| p.powi(q))),
         (A::I32(x), A::I32(y)) => A::I32(zip_map(x, y, out_shape, |p, q| int_op_i32(op, p, q))),
         (A::U32(x), A::U32(y)) => A::U32(zip_map(x, y, out_shape, |p, q| int_op_u32(op, p, q))),
+        (A::I64(x), A::I64(y)) => A::I64(zip_map(x, y, out_shape, |p, q| int_op_i64(op, p, q))),
+        (A::U64(x), A::U64(y)) => A::U64(zip_map(x, y, out_shape, |p, q| int_op_u64(op, p, q))),
+        (A::C64(x), A::C64(y)) => A::C64(zip_map(x, y, out_shape, |p, q| {
+            crate::ops::complex::complex_binary(op, p, q)
+        })),
+        (A::C128(x), A::C128(y)) => A::C128(zip_map(x, y, out_shape, |p, q| {
+            crate::ops::complex::complex_binary(op, p, q)
+        })),
         (A::Bool(x), A::Bool(y)) => A::Bool(zip_map(x, y, out_shape, |p, q| match op {
             BinaryOp::And => p & q,
             BinaryOp::Or => p | q,
@@ -416,6 +463,8 @@ macro_rules! int_binary_op {
 }
 int_binary_op!(int_op_i32, i32);
 int_binary_op!(int_op_u32, u32);
+int_binary_op!(int_op_i64, i64);
+int_binary_op!(int_op_u64, u64);
 
 /// `1` where `x == z` (halved where `y == z` too), else `0`: how `max`/`min` share the
 /// derivative between tied operands (JAX's `_balanced_eq`).

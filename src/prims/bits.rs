@@ -17,7 +17,7 @@ use super::util::{batch_elementwise, expect_arity, expect_two, text};
 use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, Param, Prim, PrimRules};
 use crate::core::{bind, bind1, Aval, Avals, Outputs, Shape};
 use crate::kernels::parallel::{chunk_len, should_parallelize, threefry_ns};
-use crate::tensor::{ArrayData, DType, Tensor};
+use crate::tensor::{ArrayData, DType, Tensor, Wide};
 use ndarray::{ArrayD, IxDyn};
 use smallvec::smallvec;
 
@@ -231,7 +231,7 @@ impl PrimRules for BitsOp {
                 expect_arity(inputs, 1)?;
                 if !inputs[0].dtype.is_int() {
                     return Err(format!(
-                        "dtype {} is not supported (u32, i32)",
+                        "dtype {} is not supported (an integer type)",
                         inputs[0].dtype
                     ));
                 }
@@ -263,6 +263,11 @@ impl PrimRules for BitsOp {
     fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
         match self {
             BitsOp::BitcastConvertType(d) => smallvec![bitcast(inputs[0], *d, &out[0].shape)],
+            BitsOp::PopulationCount | BitsOp::Clz
+                if !matches!(inputs[0].dtype(), DType::I32 | DType::U32) =>
+            {
+                smallvec![any_width_bits(self, inputs[0], None, &out[0].shape)]
+            }
             BitsOp::PopulationCount | BitsOp::Clz => {
                 let count = |w: u32| match self {
                     BitsOp::PopulationCount => w.count_ones(),
@@ -284,6 +289,14 @@ impl PrimRules for BitsOp {
                     .collect();
                 let (y0, y1) = threefry_arrays(ops[0], ops[1], ops[2], ops[3], &out[0].shape);
                 smallvec![ArrayData::U32(y0), ArrayData::U32(y1)]
+            }
+            _ if !matches!(inputs[0].dtype(), DType::I32 | DType::U32) => {
+                smallvec![any_width_bits(
+                    self,
+                    inputs[0],
+                    Some(inputs[1]),
+                    &out[0].shape
+                )]
             }
             _ => smallvec![eval_shift(self, inputs[0], inputs[1], &out[0].shape)],
         }
@@ -336,8 +349,54 @@ fn eval_shift(op: &BitsOp, a: &ArrayData, b: &ArrayData, shape: &[usize]) -> Arr
         (ArrayData::I32(x), ArrayData::I32(y)) => {
             ArrayData::I32(zip_map(x, y, shape, |p, q| shift_i32(op, p, q)))
         }
-        _ => unreachable!("checked by abstract_eval"),
+        _ => any_width_bits(op, a, Some(b), shape),
     }
+}
+
+/// A bit count or shift on integers of any width (the ones without a 32-bit kernel): each
+/// element's bit pattern in a `u64`, masked to the dtype's width, so a logical right shift of
+/// an i8 acts on its 8 bits and a shift by the width or more gives 0 (or the sign, for an
+/// arithmetic shift), as XLA's.
+fn any_width_bits(op: &BitsOp, x: &ArrayData, y: Option<&ArrayData>, shape: &[usize]) -> ArrayData {
+    let dtype = x.dtype();
+    let w = dtype.bits();
+    let mask = if w == 64 { u64::MAX } else { (1u64 << w) - 1 };
+    let int = |v: Wide| match v {
+        Wide::Int(i) => i,
+        other => unreachable!("an integer operand, not {other:?}"),
+    };
+    let xs = x.to_wide_vec();
+    let ys = y.map(|y| y.to_wide_vec());
+    // A rank-0 operand stands for every element (lax's scalar broadcast).
+    let at = |v: &[Wide], k: usize| v[if v.len() == 1 { 0 } else { k }];
+    let n: usize = shape.iter().product();
+    let out: Vec<Wide> = (0..n)
+        .map(|k| {
+            let v = int(at(&xs, k));
+            let bits = (v as u64) & mask;
+            let r: i128 = match op {
+                BitsOp::PopulationCount => bits.count_ones() as i128,
+                BitsOp::Clz => (bits.leading_zeros() - (64 - w)) as i128,
+                _ => {
+                    let s = int(at(ys.as_ref().expect("a shift has two operands"), k));
+                    let in_range = (0..w as i128).contains(&s);
+                    match op {
+                        BitsOp::ShiftLeft if in_range => ((bits << s) & mask) as i128,
+                        BitsOp::ShiftRightLogical if in_range => (bits >> s) as i128,
+                        BitsOp::ShiftLeft | BitsOp::ShiftRightLogical => 0,
+                        // The pattern sign-extended (the top bit is the sign, for unsigned
+                        // dtypes too, as XLA's), shifted at most width - 1 places.
+                        _ => {
+                            let signed = ((bits << (64 - w)) as i64 >> (64 - w)) as i128;
+                            signed >> if in_range { s } else { w as i128 - 1 }
+                        }
+                    }
+                }
+            };
+            Wide::Int(r)
+        })
+        .collect();
+    ArrayData::from_wide(&out, shape, dtype)
 }
 
 #[inline]
@@ -375,7 +434,10 @@ pub fn bitcast(x: &ArrayData, to: DType, out_shape: &[usize]) -> ArrayData {
                     [b as u32, (b >> 32) as u32]
                 })
                 .collect(),
-            ArrayData::Bool(_) => unreachable!("checked by abstract_eval"),
+            other => panic!(
+                "bitcast_convert_type: {} operands are not supported",
+                other.dtype()
+            ),
         }
     }
     let w = words(x);
@@ -400,7 +462,7 @@ pub fn bitcast(x: &ArrayData, to: DType, out_shape: &[usize]) -> ArrayData {
             )
             .expect("bitcast: element count"),
         ),
-        DType::Bool => unreachable!("checked by abstract_eval"),
+        other => panic!("bitcast_convert_type: {other} results are not supported"),
     }
 }
 

@@ -259,10 +259,14 @@ impl PrimRules for CumulativeOp {
             CumulativeKind::Min => Monoid::Min,
         };
         let (axis, reverse) = (self.axis, self.reverse);
-        let r = crate::dispatch_array!(inputs[0], a, T => {
+        let d = inputs[0].dtype();
+        // Narrow dtypes scan in their wide type (wrapping, or one rounding per output for
+        // bf16/f16, as jnp's cumulative reductions upcast them).
+        let x = inputs[0].convert(d.widened());
+        let r = crate::dispatch_wide_array!(&x, a, T => {
             with_monoid!(m, T, |_id, f| T::wrap(scan(a, axis, reverse, f)))
         });
-        smallvec![r]
+        smallvec![r.convert(d)]
     }
 
     fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {

@@ -13,6 +13,7 @@ use crate::core::{bind1, Aval, Avals, Outputs, Shape};
 use crate::kernels::matmul;
 use crate::prims::lax;
 use crate::tensor::{ArrayData, DType, Tensor};
+use ndarray::ArrayD;
 use smallvec::smallvec;
 
 /// `dot_general[dimension_numbers=((lhs_contracting, rhs_contracting), (lhs_batch,
@@ -135,6 +136,25 @@ pub fn dot_general(
     bind1(&prim, &[lhs.clone(), rhs.clone()])
 }
 
+/// A complex `dot_general` from four real ones on the parts (gemm's f32/f64 kernels; ferrax
+/// does not build gemm's complex kernels): `(ar + i ai)(br + i bi) = (ar br - ai bi) +
+/// i (ar bi + ai br)`.
+fn complex_dot<F: crate::ops::FloatElement>(
+    a: &ArrayD<num_complex::Complex<F>>,
+    b: &ArrayD<num_complex::Complex<F>>,
+    dot: impl Fn(&ArrayD<F>, &ArrayD<F>) -> ArrayD<F>,
+) -> ArrayD<num_complex::Complex<F>> {
+    let (ar, ai) = (a.mapv(|z| z.re), a.mapv(|z| z.im));
+    let (br, bi) = (b.mapv(|z| z.re), b.mapv(|z| z.im));
+    let re = dot(&ar, &br) - dot(&ai, &bi);
+    let im = dot(&ar, &bi) + dot(&ai, &br);
+    ndarray::Zip::from(&re)
+        .and(&im)
+        .map_collect(|&r, &i| num_complex::Complex::new(r, i))
+        .as_standard_layout()
+        .into_owned()
+}
+
 impl PrimRules for DotGeneral {
     fn name(&self) -> &'static str {
         "dot_general"
@@ -170,7 +190,29 @@ impl PrimRules for DotGeneral {
             &self.lhs_batch,
             &self.rhs_batch,
         );
+        let d = lhs.dtype();
+        if d.widened() != d {
+            // bf16/f16 accumulate in f32 and round the output once (XLA on CPU); i8/i16/u8/u16
+            // wrap as in the wide type.
+            let (a, b) = (lhs.convert(d.widened()), rhs.convert(d.widened()));
+            let wide_out = [Aval::new(&out[0].shape, d.widened())];
+            return smallvec![self.eval(&[&a, &b], &wide_out)[0].convert(d)];
+        }
         let result = match (&*lhs, &*rhs) {
+            (ArrayData::C64(a), ArrayData::C64(b)) => ArrayData::C64(complex_dot(a, b, |x, y| {
+                matmul::dot_general(x, y, lc, rc, lb, rb)
+            })),
+            (ArrayData::C128(a), ArrayData::C128(b)) => {
+                ArrayData::C128(complex_dot(a, b, |x, y| {
+                    matmul::dot_general(x, y, lc, rc, lb, rb)
+                }))
+            }
+            (ArrayData::I64(a), ArrayData::I64(b)) => {
+                ArrayData::I64(matmul::dot_general(a, b, lc, rc, lb, rb))
+            }
+            (ArrayData::U64(a), ArrayData::U64(b)) => {
+                ArrayData::U64(matmul::dot_general(a, b, lc, rc, lb, rb))
+            }
             (ArrayData::F32(a), ArrayData::F32(b)) => {
                 ArrayData::F32(matmul::dot_general(a, b, lc, rc, lb, rb))
             }

@@ -156,6 +156,17 @@ impl PrimRules for ElementwiseOp {
     }
 
     fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
+        let moved = match self {
+            ElementwiseOp::ConvertElementType(_) => None,
+            // select_n only moves its cases' elements: the five base kernels serve every dtype.
+            ElementwiseOp::SelectN => {
+                super::util::eval_on_base_types(inputs, out, &|i, o| self.eval(i, o))
+            }
+            ElementwiseOp::Clamp => super::util::eval_widened(inputs, out, |i, o| self.eval(i, o)),
+        };
+        if let Some(r) = moved {
+            return r;
+        }
         let shape = IxDyn(&out[0].shape);
         let result = match self {
             ElementwiseOp::ConvertElementType(d) => inputs[0].convert(*d),
@@ -173,7 +184,7 @@ impl PrimRules for ElementwiseOp {
                     .expect("scalar or same shape")
                     .to_owned();
                 let which = which.as_slice().expect("row-major");
-                crate::dispatch_array!(inputs[1], _first, T => {
+                crate::dispatch_base_array!(inputs[1], _first, T => {
                     let cases: Vec<&[T]> = inputs[1..]
                         .iter()
                         .map(|c| T::view(c).expect("same dtype").as_slice().expect("row-major"))
@@ -182,7 +193,7 @@ impl PrimRules for ElementwiseOp {
                     T::wrap(ArrayD::from_shape_vec(shape.clone(), data).expect("same size"))
                 })
             }
-            ElementwiseOp::Clamp => crate::dispatch_array!(inputs[1], x, T => {
+            ElementwiseOp::Clamp => crate::dispatch_wide_array!(inputs[1], x, T => {
                 let lo = T::view(inputs[0]).expect("same dtype").broadcast(shape.clone()).expect("checked");
                 let hi = T::view(inputs[2]).expect("same dtype").broadcast(shape.clone()).expect("checked");
                 // lax.clamp: min(max(x, lo), hi), NaN in x propagates. Collected in logical
@@ -201,7 +212,7 @@ impl PrimRules for ElementwiseOp {
         let ans = bind1(&prim, primals);
         let t = match self {
             ElementwiseOp::ConvertElementType(d) => match &tangents[0] {
-                Some(g) if d.is_float() => Some(lax::convert_element_type(g, *d)),
+                Some(g) if d.is_inexact() => Some(lax::convert_element_type(g, *d)),
                 _ => None,
             },
             ElementwiseOp::SelectN => {
@@ -303,9 +314,9 @@ impl PrimRules for ElementwiseOp {
 }
 
 /// `min(max(v, lo), hi)` with NaN in `v` passing through.
-fn clamp_one<T: PartialOrd>(lo: T, v: T, hi: T) -> T {
-    let v = if v < lo { lo } else { v };
-    if v > hi {
+fn clamp_one<T: crate::ops::Element>(lo: T, v: T, hi: T) -> T {
+    let v = if T::xla_lt(v, lo) { lo } else { v };
+    if T::xla_lt(hi, v) {
         hi
     } else {
         v

@@ -10,6 +10,7 @@
 pub mod binary;
 pub mod bits;
 pub mod collective;
+pub mod complex;
 pub mod conv;
 pub mod cumulative;
 pub mod dot;
@@ -42,6 +43,7 @@ pub mod lax {
         shift_right_logical, threefry2x32,
     };
     pub use super::collective::{axis_index, pmax, pmean, pmin, psum};
+    pub use super::complex::{complex, conj, imag, real};
     pub use super::conv::{conv_general_dilated, ConvDimensionNumbers, ConvParams};
     pub use super::cumulative::{associative_scan, cummax, cummin, cumprod, cumsum};
     pub use super::dot::{dot_general, DotDimensionNumbers};
@@ -75,6 +77,7 @@ pub mod lax {
 }
 
 pub use binary::BinaryOp;
+pub use complex::ComplexOp;
 pub use conv::ConvGeneralDilated;
 pub use cumulative::CumulativeOp;
 pub use dot::DotGeneral;

@@ -140,6 +140,12 @@ impl PrimRules for ReduceOp {
                 }
                 x.dtype
             }
+            ReduceOp::Max { .. } | ReduceOp::Min { .. } if x.dtype.is_complex() => {
+                return Err(format!(
+                    "operand dtype {} is not supported (complex numbers have no order)",
+                    x.dtype
+                ));
+            }
             ReduceOp::Max { .. } | ReduceOp::Min { .. } => x.dtype,
             ReduceOp::Argmax { index_dtype, .. } | ReduceOp::Argmin { index_dtype, .. } => {
                 if axes.len() != 1 {
@@ -183,17 +189,21 @@ impl PrimRules for ReduceOp {
     fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
         let x = inputs[0];
         let out_shape = &out[0].shape;
+        // Arg-reductions find the same index in the widened dtype (an exact conversion).
+        let wide = |x: &ArrayData| x.convert(x.dtype().widened());
         let r = match self {
             ReduceOp::Sum { axes } => dispatch_reduce(x, axes, out_shape, Monoid::Sum),
             ReduceOp::Prod { axes } => dispatch_reduce(x, axes, out_shape, Monoid::Prod),
             ReduceOp::Max { axes } => dispatch_reduce(x, axes, out_shape, Monoid::Max),
             ReduceOp::Min { axes } => dispatch_reduce(x, axes, out_shape, Monoid::Min),
             ReduceOp::Argmax { axes, index_dtype } => {
-                let idx = crate::dispatch_array!(x, a, T => arg_reduce(a, axes[0], true));
+                let idx =
+                    crate::dispatch_wide_array!(&wide(x), a, T => arg_reduce(a, axes[0], true));
                 wrap_indices(idx, out_shape, *index_dtype)
             }
             ReduceOp::Argmin { axes, index_dtype } => {
-                let idx = crate::dispatch_array!(x, a, T => arg_reduce(a, axes[0], false));
+                let idx =
+                    crate::dispatch_wide_array!(&wide(x), a, T => arg_reduce(a, axes[0], false));
                 wrap_indices(idx, out_shape, *index_dtype)
             }
         };
@@ -422,7 +432,13 @@ fn dispatch_reduce(x: &ArrayData, axes: &[usize], out_shape: &[usize], m: Monoid
         }
         _ => {}
     }
-    crate::dispatch_array!(x, a, T => {
+    let d = x.dtype();
+    if d.widened() != d {
+        // i8/i16/u8/u16 wrap as in the wide type; bf16/f16 accumulate in f32 and round once
+        // (as jnp's reductions upcast them).
+        return dispatch_reduce(&x.convert(d.widened()), axes, out_shape, m).convert(d);
+    }
+    crate::dispatch_wide_array!(x, a, T => {
         with_monoid!(m, T, |id, f| T::wrap(reduce_array(a, axes, out_shape, id, f)))
     })
 }
@@ -496,7 +512,13 @@ fn arg_reduce<T: Element>(x: &ArrayD<T>, axis: usize, is_max: bool) -> Vec<usize
         return out;
     }
     let better = |new: T, best: T| -> bool {
-        !best.is_nan_value() && (new.is_nan_value() || if is_max { new > best } else { new < best })
+        !best.is_nan_value()
+            && (new.is_nan_value()
+                || if is_max {
+                    T::xla_lt(best, new)
+                } else {
+                    T::xla_lt(new, best)
+                })
     };
     let mut best: Vec<T> = Vec::with_capacity(inner);
     for (o, idx) in out.chunks_exact_mut(inner).enumerate() {

@@ -107,7 +107,10 @@ impl PrimRules for Sort {
         Ok(inputs.iter().cloned().collect())
     }
 
-    fn eval(&self, inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
+    fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
+        if let Some(r) = super::util::eval_widened(inputs, out, |i, o| self.eval(i, o)) {
+            return r;
+        }
         let shape = inputs[0].shape();
         let n = shape[self.dimension];
         let inner: usize = shape[self.dimension + 1..].iter().product();
@@ -117,7 +120,7 @@ impl PrimRules for Sort {
         }
         // Fast path: one operand, sorted along its last axis, so each lane is contiguous.
         if inputs.len() == 1 && inner == 1 {
-            let r = crate::dispatch_array!(inputs[0], a, T => {
+            let r = crate::dispatch_wide_array!(inputs[0], a, T => {
                 let mut ys = a.clone();
                 for lane in ys.as_slice_mut().expect("standard layout").chunks_exact_mut(n) {
                     lane.sort_by(|p, q| T::sort_cmp(*p, *q));
@@ -127,7 +130,7 @@ impl PrimRules for Sort {
             return smallvec::smallvec![r];
         }
         let perm = if self.num_keys == 1 {
-            crate::dispatch_array!(inputs[0], a, T => {
+            crate::dispatch_wide_array!(inputs[0], a, T => {
                 let s = a.as_slice().expect("standard layout");
                 permutation(total, n, inner, |i, j| T::sort_cmp(s[i], s[j]))
             })
@@ -146,11 +149,18 @@ impl PrimRules for Sort {
         inputs
             .iter()
             .map(|&a| {
-                crate::dispatch_array!(a, x, T => {
-                    let s = x.as_slice().expect("standard layout");
-                    let data: Vec<T> = perm.iter().map(|&i| s[i]).collect();
-                    ArrayData::from_vec(data, shape)
-                })
+                // Applying the permutation only moves elements: the base kernels serve all.
+                let apply = |ins: &[&ArrayData], _: &[Aval]| -> ArrayOutputs {
+                    smallvec::smallvec![crate::dispatch_base_array!(ins[0], x, T => {
+                        let s = x.as_slice().expect("standard layout");
+                        let data: Vec<T> = perm.iter().map(|&i| s[i]).collect();
+                        ArrayData::from_vec(data, shape)
+                    })]
+                };
+                let aval = [Aval::new(shape, a.dtype())];
+                super::util::eval_on_base_types(&[a], &aval, &apply)
+                    .unwrap_or_else(|| apply(&[a], &aval))
+                    .remove(0)
             })
             .collect::<SmallVec<_>>()
     }
@@ -172,7 +182,7 @@ impl PrimRules for Sort {
             .zip(primals)
             .map(|(t, p)| {
                 t.as_ref()
-                    .filter(|_| p.dtype().is_float())
+                    .filter(|_| p.dtype().is_inexact())
                     .map(|t| take_along_axis(t, &perm, self.dimension))
             })
             .collect();
@@ -258,7 +268,7 @@ fn permutation(
 
 /// A comparator of two flat indices of a key operand.
 fn key_comparator(a: &ArrayData) -> Box<dyn Fn(usize, usize) -> Ordering + '_> {
-    crate::dispatch_array!(a, x, T => {
+    crate::dispatch_wide_array!(a, x, T => {
         let s = x.as_slice().expect("standard layout");
         Box::new(move |i: usize, j: usize| T::sort_cmp(s[i], s[j]))
     })

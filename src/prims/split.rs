@@ -80,7 +80,10 @@ impl PrimRules for Split {
     }
 
     fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
-        crate::dispatch_array!(inputs[0], a, T => {
+        if let Some(r) = super::util::eval_on_base_types(inputs, out, &|i, o| self.eval(i, o)) {
+            return r;
+        }
+        crate::dispatch_base_array!(inputs[0], a, T => {
             split_kernel(a, &self.sizes, self.axis)
                 .into_iter()
                 .zip(out)

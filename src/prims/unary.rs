@@ -9,6 +9,7 @@ use crate::prims::lax;
 use crate::tensor::{ArrayData, DType, Tensor};
 use smallvec::smallvec;
 
+use crate::ops::complex::{complex_abs, complex_unary};
 pub use crate::ops::unary::{digamma_f64, erf_inv_f64, FloatClass, RoundingMethod, UnaryOp};
 use crate::ops::FloatElement;
 
@@ -154,7 +155,11 @@ impl PrimRules for UnaryOp {
     fn abstract_eval(&self, inputs: &[Aval]) -> Result<Avals, String> {
         expect_arity(inputs, 1)?;
         let x = &inputs[0];
+        let has_complex_form = *self == UnaryOp::Abs
+            || crate::ops::complex::complex_unary(*self, num_complex::Complex64::new(1.0, 0.5))
+                .is_some();
         let ok = match self.domain() {
+            _ if x.dtype.is_complex() => has_complex_form,
             Domain::Float => x.dtype.is_float(),
             Domain::Numeric => x.dtype != DType::Bool,
             Domain::IntOrBool => !x.dtype.is_float(),
@@ -164,14 +169,15 @@ impl PrimRules for UnaryOp {
             return Err(format!("operand dtype {} is not supported", x.dtype));
         }
         if let UnaryOp::IntegerPow(y) = self {
-            if *y < 0 && !x.dtype.is_float() {
+            if *y < 0 && !x.dtype.is_inexact() {
                 return Err(format!("negative exponent {y} needs a float operand"));
             }
         }
-        let dtype = if *self == UnaryOp::IsFinite {
-            DType::Bool
-        } else {
-            x.dtype
+        let dtype = match self {
+            UnaryOp::IsFinite => DType::Bool,
+            // |z| of a complex number is real.
+            UnaryOp::Abs => x.dtype.real_dtype(),
+            _ => x.dtype,
         };
         Ok(smallvec![x.with_dtype(dtype)])
     }
@@ -251,6 +257,13 @@ impl PrimRules for UnaryOp {
                 g,
                 &lax::mul(&c(1.0 / 3.0), &lax::integer_pow(&ans, -2)),
             )),
+            // JAX's complex rule: real(g conj(x) / |x|), with |x| = 0 replaced by 1.
+            Abs if x.dtype().is_complex() => {
+                let a = lax::convert_element_type(&ans, x.dtype());
+                let ones = lax::broadcast_in_dim(&c(1.0), a.shape(), &[]);
+                let safe = lax::select_n(&lax::eq(&a, &c(0.0)), &[a.clone(), ones]);
+                Some(lax::real(&lax::mul(g, &lax::div(&lax::conj(x), &safe))))
+            }
             Abs => Some(lax::select_n(
                 &lax::ge(x, &c(0.0)),
                 &[lax::neg(g), g.clone()],
@@ -305,6 +318,16 @@ impl PrimRules for UnaryOp {
 /// Applies `op` to every element of `x`.
 pub fn eval_unary(op: UnaryOp, x: &ArrayData) -> ArrayData {
     use UnaryOp::*;
+    let d = x.dtype();
+    if d.widened() != d {
+        // i8/i16/u8/u16/bf16/f16: computed in the wide type, rounded or wrapped back once.
+        let y = eval_unary(op, &x.convert(d.widened()));
+        return if y.dtype() == DType::Bool {
+            y
+        } else {
+            y.convert(d)
+        };
+    }
     match op.float_class() {
         FloatClass::Identity => return x.clone(),
         FloatClass::Predicate => {
@@ -329,6 +352,17 @@ pub fn eval_unary(op: UnaryOp, x: &ArrayData) -> ArrayData {
             Not => ArrayData::Bool(a.mapv(|v| !v)),
             _ => unreachable!("checked by abstract_eval"),
         },
+        ArrayData::I64(a) => ArrayData::I64(a.mapv(|v| int_op_i64(op, v))),
+        ArrayData::U64(a) => ArrayData::U64(a.mapv(|v| int_op_u64(op, v))),
+        ArrayData::C64(a) if op == Abs => ArrayData::F32(a.mapv(complex_abs)),
+        ArrayData::C128(a) if op == Abs => ArrayData::F64(a.mapv(complex_abs)),
+        ArrayData::C64(a) => ArrayData::C64(a.mapv(|z| complex_op(op, z))),
+        ArrayData::C128(a) => ArrayData::C128(a.mapv(|z| complex_op(op, z))),
+        other => unreachable!(
+            "{}: {} is widened above",
+            PrimRules::name(&op),
+            other.dtype()
+        ),
     }
 }
 
@@ -352,28 +386,31 @@ fn float_map<F: FloatElement>(
     out
 }
 
-fn int_op_i32(op: UnaryOp, v: i32) -> i32 {
-    use UnaryOp::*;
-    match op {
-        Neg => v.wrapping_neg(),
-        Sign => v.signum(),
-        Abs => v.wrapping_abs(),
-        Square => v.wrapping_mul(v),
-        IntegerPow(y) => v.wrapping_pow(y as u32),
-        Not => !v,
-        _ => unreachable!("checked by abstract_eval"),
-    }
+fn complex_op<F: num_traits::Float>(
+    op: UnaryOp,
+    z: num_complex::Complex<F>,
+) -> num_complex::Complex<F> {
+    complex_unary(op, z).expect("checked by abstract_eval")
 }
 
-fn int_op_u32(op: UnaryOp, v: u32) -> u32 {
-    use UnaryOp::*;
-    match op {
-        Neg => v.wrapping_neg(),
-        Sign => (v != 0) as u32,
-        Abs => v,
-        Square => v.wrapping_mul(v),
-        IntegerPow(y) => v.wrapping_pow(y as u32),
-        Not => !v,
-        _ => unreachable!("checked by abstract_eval"),
-    }
+/// The integer unary ops for one integer type, as XLA computes them (wrapping).
+macro_rules! int_unary_op {
+    ($name:ident, $t:ty, $sign:expr, $abs:expr) => {
+        fn $name(op: UnaryOp, v: $t) -> $t {
+            use UnaryOp::*;
+            match op {
+                Neg => v.wrapping_neg(),
+                Sign => $sign(v),
+                Abs => $abs(v),
+                Square => v.wrapping_mul(v),
+                IntegerPow(y) => v.wrapping_pow(y as u32),
+                Not => !v,
+                _ => unreachable!("checked by abstract_eval"),
+            }
+        }
+    };
 }
+int_unary_op!(int_op_i32, i32, i32::signum, i32::wrapping_abs);
+int_unary_op!(int_op_i64, i64, i64::signum, i64::wrapping_abs);
+int_unary_op!(int_op_u32, u32, |v| (v != 0) as u32, |v| v);
+int_unary_op!(int_op_u64, u64, |v| (v != 0) as u64, |v| v);

@@ -353,6 +353,107 @@ pub fn batch_full(
     (outs, vec![Some(0); n])
 }
 
+/// Evaluates a primitive whose kernels exist for the wide dtypes only (see
+/// [`DType::widened`](crate::DType::widened)): `None` when no operand is narrow (the caller
+/// runs its kernels), else the outputs of `eval` on the widened operands, each narrowed back
+/// to its aval's dtype. Exact for data movement and for the ops whose narrow results are
+/// the wide ones narrowed (wrapping integer arithmetic, XLA's f32 compute for bf16/f16);
+/// it keeps the narrow dtypes from instantiating every generic kernel again.
+pub(crate) fn eval_widened(
+    inputs: &[&crate::tensor::ArrayData],
+    out: &[Aval],
+    eval: impl FnOnce(&[&crate::tensor::ArrayData], &[Aval]) -> crate::prims::ArrayOutputs,
+) -> Option<crate::prims::ArrayOutputs> {
+    if inputs.iter().all(|a| a.dtype().widened() == a.dtype()) {
+        return None;
+    }
+    let wide: Vec<crate::tensor::ArrayData> = inputs
+        .iter()
+        .map(|a| a.convert(a.dtype().widened()))
+        .collect();
+    let wide_refs: Vec<&crate::tensor::ArrayData> = wide.iter().collect();
+    let wide_out: Vec<Aval> = out
+        .iter()
+        .map(|a| a.with_dtype(a.dtype.widened()))
+        .collect();
+    Some(
+        eval(&wide_refs, &wide_out)
+            .into_iter()
+            .zip(out)
+            .map(|(r, aval)| r.convert(aval.dtype))
+            .collect(),
+    )
+}
+
+/// Evaluates a pure data-movement primitive (its outputs only copy operand elements) with
+/// kernels for the five base dtypes only: narrow dtypes widened, i64/u64 moved as f64 bit
+/// patterns, complex operands moved as their real and imaginary parts (two evaluations).
+/// `None` when every operand already has a base dtype (the caller runs its kernels).
+pub(crate) fn eval_on_base_types(
+    inputs: &[&crate::tensor::ArrayData],
+    out: &[Aval],
+    eval: &dyn Fn(&[&crate::tensor::ArrayData], &[Aval]) -> crate::prims::ArrayOutputs,
+) -> Option<crate::prims::ArrayOutputs> {
+    use crate::tensor::ArrayData;
+    let base = |d: DType| {
+        matches!(
+            d,
+            DType::Bool | DType::I32 | DType::U32 | DType::F32 | DType::F64
+        )
+    };
+    if inputs.iter().all(|a| base(a.dtype())) {
+        return None;
+    }
+    let run = |ins: Vec<ArrayData>, out_dtype: &dyn Fn(DType) -> DType| {
+        let refs: Vec<&ArrayData> = ins.iter().collect();
+        let avals: Vec<Aval> = out
+            .iter()
+            .map(|a| a.with_dtype(out_dtype(a.dtype)))
+            .collect();
+        eval(&refs, &avals)
+    };
+    if inputs.iter().any(|a| a.dtype().is_complex()) {
+        let (re, im): (Vec<ArrayData>, Vec<ArrayData>) = inputs
+            .iter()
+            .map(|a| {
+                a.complex_parts()
+                    .unwrap_or_else(|| ((*a).clone(), (*a).clone()))
+            })
+            .unzip();
+        let (re, im) = (run(re, &DType::real_dtype), run(im, &DType::real_dtype));
+        let outs = re.into_iter().zip(im).zip(out).map(|((r, i), aval)| {
+            if aval.dtype.is_complex() {
+                ArrayData::from_complex_parts(&r, &i)
+            } else {
+                r
+            }
+        });
+        return Some(outs.collect());
+    }
+    let ins: Vec<ArrayData> = inputs
+        .iter()
+        .map(|a| {
+            a.to_f64_bits()
+                .unwrap_or_else(|| a.convert(a.dtype().widened()))
+        })
+        .collect();
+    let moved = |d: DType| {
+        if matches!(d, DType::I64 | DType::U64) {
+            DType::F64
+        } else {
+            d.widened()
+        }
+    };
+    let outs = run(ins, &moved)
+        .into_iter()
+        .zip(out)
+        .map(|(r, aval)| match aval.dtype {
+            DType::I64 | DType::U64 => r.f64_bits_as(aval.dtype),
+            d => r.convert(d),
+        });
+    Some(outs.collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -174,12 +174,22 @@ impl PrimRules for ReduceWindow {
     fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
         let x = inputs[0];
         let shape = &out[0].shape;
+        let d = x.dtype();
+        if d.widened() != d {
+            // Narrow dtypes reduce in their wide type, rounded or wrapped back once.
+            let y = self.eval(&[&x.convert(d.widened())], out);
+            return smallvec![y[0].convert(d)];
+        }
         let result = match x {
             ArrayData::Bool(a) => eval_reduce_window(self, a, shape),
             ArrayData::I32(a) => eval_reduce_window(self, a, shape),
             ArrayData::U32(a) => eval_reduce_window(self, a, shape),
             ArrayData::F32(a) => eval_reduce_window(self, a, shape),
             ArrayData::F64(a) => eval_reduce_window(self, a, shape),
+            other => panic!(
+                "reduce_window: {} operands are not supported yet",
+                other.dtype()
+            ),
         };
         smallvec![result]
     }

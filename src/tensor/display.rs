@@ -40,6 +40,31 @@ pub(crate) fn python_repr(v: f64, f32_precision: bool) -> String {
     } else {
         format!("{:e}", v)
     };
+    sci_to_python(&sci)
+}
+
+/// Python's `repr` of a bf16 or f16 value (as numpy prints `np.float16(0.1)`: `0.1`): the
+/// fewest significant digits that read back as the same value of the narrow type.
+pub(crate) fn python_repr_narrow(v: f32, round_trips: impl Fn(f32) -> bool) -> String {
+    if !v.is_finite() {
+        return python_repr(v as f64, true);
+    }
+    let sci = (0..9)
+        .map(|p| format!("{v:.p$e}"))
+        .find(|s| s.parse::<f32>().is_ok_and(&round_trips))
+        .unwrap_or_else(|| format!("{v:e}"));
+    // `{:.pe}` may leave trailing zeros in the mantissa; Python's shortest form has none.
+    let (m, e) = sci.split_once('e').expect("{:e} has an exponent");
+    let m = if m.contains('.') {
+        m.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        m
+    };
+    sci_to_python(&format!("{m}e{e}"))
+}
+
+/// Python's float formatting of a number given as Rust's `{:e}` text (shortest mantissa).
+fn sci_to_python(sci: &str) -> String {
     let (mantissa, exp) = sci.split_once('e').expect("{:e} has an exponent");
     let exp: i32 = exp.parse().expect("integer exponent");
     let negative = mantissa.starts_with('-');
@@ -69,8 +94,72 @@ pub(crate) fn python_repr(v: f64, f32_precision: bool) -> String {
     }
 }
 
+/// numpy's text for one element of a narrow float (`bf16`, `f16`).
+fn narrow_float<T: Copy>(
+    v: T,
+    to: fn(T) -> f32,
+    from: fn(f32) -> T,
+    eq: fn(T, T) -> bool,
+) -> String {
+    let f = to(v);
+    if f.is_finite() && f == f.trunc() && f.abs() < 1e16 {
+        return numpy_float(f as f64, true);
+    }
+    python_repr_narrow(f, |g| eq(from(g), v))
+}
+
+/// numpy's text for a complex element: `1.+2.j`, `-0.5-1.j`.
+fn complex_string(re: f64, im: f64, f32_precision: bool) -> String {
+    let sign = if im.is_sign_negative() && !im.is_nan() {
+        "-"
+    } else {
+        "+"
+    };
+    format!(
+        "{}{sign}{}j",
+        numpy_float(re, f32_precision),
+        numpy_float(im.abs(), f32_precision)
+    )
+}
+
 fn element_strings(a: &ArrayData) -> Vec<String> {
+    use half::{bf16, f16};
     match a {
+        ArrayData::BF16(x) => x
+            .iter()
+            .map(|&v| {
+                narrow_float(v, bf16::to_f32, bf16::from_f32, |p, q| {
+                    p.to_bits() == q.to_bits()
+                })
+            })
+            .collect(),
+        ArrayData::F16(x) => x
+            .iter()
+            .map(|&v| {
+                narrow_float(v, f16::to_f32, f16::from_f32, |p, q| {
+                    p.to_bits() == q.to_bits()
+                })
+            })
+            .collect(),
+        ArrayData::C64(x) => x
+            .iter()
+            .map(|v| complex_string(v.re as f64, v.im as f64, true))
+            .collect(),
+        ArrayData::C128(x) => x
+            .iter()
+            .map(|v| complex_string(v.re, v.im, false))
+            .collect(),
+        ArrayData::I8(_)
+        | ArrayData::I16(_)
+        | ArrayData::I64(_)
+        | ArrayData::U8(_)
+        | ArrayData::U16(_)
+        | ArrayData::U64(_) => (0..a.len())
+            .map(|i| match a.get_wide(i) {
+                super::Wide::Int(v) => v.to_string(),
+                w => unreachable!("an integer array holds integers, not {w:?}"),
+            })
+            .collect(),
         ArrayData::Bool(x) => x
             .iter()
             .map(|&b| if b { "True" } else { "False" }.to_string())
@@ -84,6 +173,31 @@ fn element_strings(a: &ArrayData) -> Vec<String> {
 
 /// Pads element strings to one width the way numpy aligns columns: floats on the decimal
 /// point, everything else to the right.
+/// Aligns complex elements as numpy does: the real parts on their decimal point, then the
+/// imaginary parts (with their sign) on theirs.
+fn align_complex(strings: &mut [String]) {
+    let split = |s: &str| -> (String, String) {
+        // The sign of the imaginary part: the last '+' or '-' not right after an 'e'.
+        let b = s.as_bytes();
+        let at = (1..b.len())
+            .rev()
+            .find(|&i| (b[i] == b'+' || b[i] == b'-') && b[i - 1] != b'e')
+            .expect("a complex element has an imaginary part");
+        (s[..at].to_string(), s[at..].to_string())
+    };
+    let (mut re, mut im): (Vec<String>, Vec<String>) = strings.iter().map(|s| split(s)).unzip();
+    align(&mut re, true);
+    // The imaginary parts align without their sign and 'j', then take them back.
+    let mut mag: Vec<String> = im.iter().map(|s| s[1..s.len() - 1].to_string()).collect();
+    align(&mut mag, true);
+    for (i, m) in im.iter_mut().zip(mag) {
+        *i = format!("{}{}j", &i[..1], m.trim_end());
+    }
+    for ((s, r), i) in strings.iter_mut().zip(re).zip(im) {
+        *s = format!("{r}{i}");
+    }
+}
+
 fn align(strings: &mut [String], floats: bool) {
     if floats {
         let split = |s: &str| -> (usize, usize) {
@@ -140,7 +254,11 @@ fn write_nested(
 impl fmt::Display for ArrayData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut elems = element_strings(self);
-        align(&mut elems, self.dtype().is_float());
+        if self.dtype().is_complex() {
+            align_complex(&mut elems);
+        } else {
+            align(&mut elems, self.dtype().is_float());
+        }
         if matches!(self, ArrayData::Bool(_))
             && elems.iter().any(|s| s.trim() == "True")
             && !self.shape().is_empty()

@@ -8,10 +8,11 @@ mod dtype;
 pub(crate) mod pool_shelves;
 
 pub use array::{array_from_vec, convert_scalar, ArrayData, ArrayElement};
-pub(crate) use array::{dispatch_array, dispatch_dtype};
+pub(crate) use array::{dispatch_array, dispatch_base_array, dispatch_dtype, dispatch_wide_array};
 pub(crate) use display::python_repr as python_float_repr;
+pub(crate) use display::python_repr_narrow as python_narrow_repr;
 pub use display::{evcxr_blocks, html_escape};
-pub use dtype::{DType, Element, Scalar, ScalarKind};
+pub use dtype::{DType, Element, Scalar, ScalarKind, Wide};
 
 use crate::core::{Aval, Tracer};
 use ndarray::ArrayD;
@@ -178,8 +179,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn from_f64_values(values: &[f64], shape: &[usize], dtype: DType) -> Tensor {
-        let arr = crate::dispatch_dtype!(dtype, T => ArrayData::from_vec(
-            values.iter().map(|&v| T::from_f64(v)).collect::<Vec<T>>(), shape));
+        let arr = ArrayData::from_vec(values.to_vec(), shape).convert(dtype);
         Tensor::from_array(arr)
     }
 
@@ -301,8 +301,12 @@ impl Tensor {
         let a = self.array();
         match T::view(a) {
             Some(x) => x.iter().copied().collect(),
+            // One shared conversion loop per dtype pair direction, not one per `T` and source.
             None => {
-                crate::dispatch_array!(a, x, S => x.iter().map(|&v| convert_scalar::<S, T>(v)).collect())
+                T::unwrap(a.convert(T::DTYPE))
+                    .expect("converted to T's dtype")
+                    .into_raw_vec_and_offset()
+                    .0
             }
         }
     }
@@ -347,6 +351,20 @@ impl Tensor {
     /// ```
     pub fn from_ndarray<T: ArrayElement>(a: ArrayD<T>) -> Tensor {
         Tensor::from_array(ArrayData::from_ndarray(a))
+    }
+}
+
+/// Wraps concrete storage of any dtype (for code that builds arrays dtype-generically, e.g.
+/// with [`ArrayData::from_wide`]).
+///
+/// ```
+/// use ferrax::{prelude::*, tensor::{ArrayData, Wide}};
+/// let t = Tensor::from(ArrayData::from_wide(&[Wide::Int(-1)], &[1], DType::I16));
+/// assert_eq!(t.to_vec::<i16>(), vec![-1]);
+/// ```
+impl From<ArrayData> for Tensor {
+    fn from(a: ArrayData) -> Tensor {
+        Tensor::from_array(a)
     }
 }
 

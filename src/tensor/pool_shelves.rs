@@ -6,10 +6,12 @@
 use std::collections::BTreeMap;
 
 /// Element types the pool can hold (each has its own shelves: a buffer is only ever reused
-/// for the type it was allocated as, so no layout changes hands).
+/// for the type it was allocated as, so no layout changes hands). Only the dtypes models
+/// run on have shelves (bool, i32, u32, f32, f64); the others (`shelf` is `None`) allocate
+/// and free as usual, which spares the compile time of a shelf map per dtype.
 pub trait Poolable: Copy + Default + Send + 'static {
     #[doc(hidden)]
-    fn shelf(s: &mut Shelves) -> &mut Shelf<Self>;
+    fn shelf(s: &mut Shelves) -> Option<&mut Shelf<Self>>;
 }
 
 /// Buffers of one element type by capacity.
@@ -28,20 +30,42 @@ impl<T> Default for Shelf<T> {
 pub struct Shelves {
     pub(crate) bytes: usize,
     pub(crate) limit: usize,
-    pub(crate) f32: Shelf<f32>,
-    pub(crate) f64: Shelf<f64>,
+    pub(crate) bool: Shelf<bool>,
     pub(crate) i32: Shelf<i32>,
     pub(crate) u32: Shelf<u32>,
-    pub(crate) bool: Shelf<bool>,
+    pub(crate) f32: Shelf<f32>,
+    pub(crate) f64: Shelf<f64>,
 }
 
 macro_rules! poolable {
-    ($($t:ident),*) => {$(
+    ($($t:ty => $f:ident),*) => {$(
         impl Poolable for $t {
-            fn shelf(s: &mut Shelves) -> &mut Shelf<Self> {
-                &mut s.$t
+            fn shelf(s: &mut Shelves) -> Option<&mut Shelf<Self>> {
+                Some(&mut s.$f)
             }
         }
     )*};
 }
-poolable!(f32, f64, i32, u32, bool);
+poolable!(bool => bool, i32 => i32, u32 => u32, f32 => f32, f64 => f64);
+
+macro_rules! not_pooled {
+    ($($t:ty),*) => {$(
+        impl Poolable for $t {
+            fn shelf(_: &mut Shelves) -> Option<&mut Shelf<Self>> {
+                None
+            }
+        }
+    )*};
+}
+not_pooled!(
+    i8,
+    i16,
+    i64,
+    u8,
+    u16,
+    u64,
+    half::bf16,
+    half::f16,
+    num_complex::Complex32,
+    num_complex::Complex64
+);

@@ -137,39 +137,126 @@ impl std::error::Error for CheckpointError {
     }
 }
 
-fn st_dtype(d: DType) -> StDtype {
-    match d {
+/// The safetensors dtype of a ferrax dtype (`None` for complex128, which the format lacks).
+fn st_dtype(d: DType) -> Option<StDtype> {
+    Some(match d {
         DType::Bool => StDtype::BOOL,
+        DType::I8 => StDtype::I8,
+        DType::I16 => StDtype::I16,
         DType::I32 => StDtype::I32,
+        DType::I64 => StDtype::I64,
+        DType::U8 => StDtype::U8,
+        DType::U16 => StDtype::U16,
         DType::U32 => StDtype::U32,
+        DType::U64 => StDtype::U64,
+        DType::BF16 => StDtype::BF16,
+        DType::F16 => StDtype::F16,
         DType::F32 => StDtype::F32,
         DType::F64 => StDtype::F64,
+        DType::C64 => StDtype::C64,
+        DType::C128 => return None,
+    })
+}
+
+/// The little-endian bytes of one element (complex: the real part, then the imaginary).
+trait LeBytes: ArrayElement {
+    fn put(self, out: &mut Vec<u8>);
+    fn get(b: &[u8]) -> Self;
+}
+
+macro_rules! le_bytes_impl {
+    ($($t:ty),*) => {$(
+        impl LeBytes for $t {
+            fn put(self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+            fn get(b: &[u8]) -> Self {
+                <$t>::from_le_bytes(b.try_into().expect("chunk size"))
+            }
+        }
+    )*};
+}
+le_bytes_impl!(
+    i8,
+    i16,
+    i32,
+    i64,
+    u8,
+    u16,
+    u32,
+    u64,
+    half::bf16,
+    half::f16,
+    f32,
+    f64
+);
+
+impl LeBytes for bool {
+    fn put(self, out: &mut Vec<u8>) {
+        out.push(u8::from(self));
+    }
+    fn get(b: &[u8]) -> Self {
+        b[0] != 0
+    }
+}
+
+impl LeBytes for num_complex::Complex32 {
+    fn put(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.re.to_le_bytes());
+        out.extend_from_slice(&self.im.to_le_bytes());
+    }
+    fn get(b: &[u8]) -> Self {
+        num_complex::Complex32::new(f32::get(&b[..4]), f32::get(&b[4..]))
     }
 }
 
 fn le_bytes(t: &Tensor) -> Vec<u8> {
-    fn words<T: ArrayElement, const N: usize>(t: &Tensor, f: fn(T) -> [u8; N]) -> Vec<u8> {
-        t.to_vec::<T>().into_iter().flat_map(f).collect()
+    fn words<T: LeBytes>(t: &Tensor) -> Vec<u8> {
+        let mut out = Vec::with_capacity(t.size() * std::mem::size_of::<T>());
+        t.to_vec::<T>().into_iter().for_each(|v| v.put(&mut out));
+        out
     }
     match t.dtype() {
-        DType::Bool => t.to_vec::<bool>().into_iter().map(u8::from).collect(),
-        DType::I32 => words(t, i32::to_le_bytes),
-        DType::U32 => words(t, u32::to_le_bytes),
-        DType::F32 => words(t, f32::to_le_bytes),
-        DType::F64 => words(t, f64::to_le_bytes),
+        DType::Bool => words::<bool>(t),
+        DType::I8 => words::<i8>(t),
+        DType::I16 => words::<i16>(t),
+        DType::I32 => words::<i32>(t),
+        DType::I64 => words::<i64>(t),
+        DType::U8 => words::<u8>(t),
+        DType::U16 => words::<u16>(t),
+        DType::U32 => words::<u32>(t),
+        DType::U64 => words::<u64>(t),
+        DType::BF16 => words::<half::bf16>(t),
+        DType::F16 => words::<half::f16>(t),
+        DType::F32 => words::<f32>(t),
+        DType::F64 => words::<f64>(t),
+        DType::C64 => words::<num_complex::Complex32>(t),
+        // Refused by `st_dtype` before any bytes are asked for.
+        DType::C128 => Vec::new(),
     }
 }
 
 fn from_le_bytes(d: DType, b: &[u8], shape: &[usize]) -> Tensor {
-    fn words<const N: usize>(b: &[u8]) -> impl Iterator<Item = [u8; N]> + '_ {
-        b.chunks_exact(N).map(|c| c.try_into().expect("chunk size"))
+    fn words<T: LeBytes>(b: &[u8], shape: &[usize]) -> Tensor {
+        let n = std::mem::size_of::<T>();
+        Tensor::from_vec(b.chunks_exact(n).map(T::get).collect(), shape)
     }
     match d {
-        DType::Bool => Tensor::from_vec(b.iter().map(|&x| x != 0).collect(), shape),
-        DType::I32 => Tensor::from_vec(words(b).map(i32::from_le_bytes).collect(), shape),
-        DType::U32 => Tensor::from_vec(words(b).map(u32::from_le_bytes).collect(), shape),
-        DType::F32 => Tensor::from_vec(words(b).map(f32::from_le_bytes).collect(), shape),
-        DType::F64 => Tensor::from_vec(words(b).map(f64::from_le_bytes).collect(), shape),
+        DType::Bool => words::<bool>(b, shape),
+        DType::I8 => words::<i8>(b, shape),
+        DType::I16 => words::<i16>(b, shape),
+        DType::I32 => words::<i32>(b, shape),
+        DType::I64 => words::<i64>(b, shape),
+        DType::U8 => words::<u8>(b, shape),
+        DType::U16 => words::<u16>(b, shape),
+        DType::U32 => words::<u32>(b, shape),
+        DType::U64 => words::<u64>(b, shape),
+        DType::BF16 => words::<half::bf16>(b, shape),
+        DType::F16 => words::<half::f16>(b, shape),
+        DType::F32 => words::<f32>(b, shape),
+        DType::F64 => words::<f64>(b, shape),
+        DType::C64 => words::<num_complex::Complex32>(b, shape),
+        DType::C128 => unreachable!("no safetensors dtype maps to complex128"),
     }
 }
 
@@ -198,12 +285,18 @@ pub fn params_to_bytes<P: PyTree>(
         if !t.is_concrete() {
             return Err(err(CheckpointErrorKind::NotConcrete { name }));
         }
-        named.push((name, t.dtype(), t.shape().to_vec(), le_bytes(t)));
+        let Some(st) = st_dtype(t.dtype()) else {
+            return Err(err(CheckpointErrorKind::Format(format!(
+                "leaf `{name}` is {}, which safetensors cannot store",
+                t.dtype()
+            ))));
+        };
+        named.push((name, st, t.shape().to_vec(), le_bytes(t)));
     }
     let views = named
         .iter()
         .map(|(name, d, shape, bytes)| {
-            TensorView::new(st_dtype(*d), shape.clone(), bytes).map(|v| (name.clone(), v))
+            TensorView::new(*d, shape.clone(), bytes).map(|v| (name.clone(), v))
         })
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| err(CheckpointErrorKind::Format(e.to_string())))?;
@@ -356,7 +449,7 @@ pub fn params_from_bytes<P: PyTree>(
             continue;
         };
         let (info, data) = v;
-        if info.dtype != st_dtype(t.dtype()) {
+        if Some(info.dtype) != st_dtype(t.dtype()) {
             problems.push(ParamMismatch::Dtype {
                 name,
                 expected: t.dtype(),

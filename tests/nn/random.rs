@@ -697,6 +697,7 @@ fn f64s(t: &Tensor) -> Vec<f64> {
         DType::I32 => t.to_vec::<i32>().iter().map(|&v| v as f64).collect(),
         DType::U32 => t.to_vec::<u32>().iter().map(|&v| v as f64).collect(),
         DType::Bool => t.to_vec::<bool>().iter().map(|&v| v as u8 as f64).collect(),
+        _ => t.to_vec::<f64>(),
     }
 }
 

@@ -11,7 +11,7 @@ use super::{stacked, LoopOp};
 use crate::core::{Aval, Outputs};
 use crate::interp::{in_pool_if, Scalar, ScalarCode};
 use crate::kernels::pool;
-use crate::tensor::{ArrayData, DType, Tensor};
+use crate::tensor::{ArrayData, ArrayElement, Tensor};
 use ndarray::{ArrayD, Axis, IxDyn};
 
 /// `scan` on concrete inputs `consts ++ init ++ xs`.
@@ -137,23 +137,14 @@ fn row(x: &Tensor, t: usize) -> Tensor {
     let a = x.array();
     let shape = &a.shape()[1..];
     let n: usize = shape.iter().product();
-    macro_rules! go {
-        ($V:ident, $T:ty, $arr:expr) => {{
-            let mut v: Vec<$T> = pool::take(n);
-            match $arr.as_slice() {
-                Some(s) => v.extend_from_slice(&s[t * n..(t + 1) * n]),
-                None => v.extend($arr.index_axis(Axis(0), t).iter().cloned()),
-            }
-            ArrayData::$V(ArrayD::from_shape_vec(IxDyn(shape), v).expect("row shape"))
-        }};
-    }
-    Tensor::from_array(match a {
-        ArrayData::Bool(x) => go!(Bool, bool, x),
-        ArrayData::I32(x) => go!(I32, i32, x),
-        ArrayData::U32(x) => go!(U32, u32, x),
-        ArrayData::F32(x) => go!(F32, f32, x),
-        ArrayData::F64(x) => go!(F64, f64, x),
-    })
+    Tensor::from_array(crate::dispatch_array!(a, x, T => {
+        let mut v: Vec<T> = pool::take(n);
+        match x.as_slice() {
+            Some(s) => v.extend_from_slice(&s[t * n..(t + 1) * n]),
+            None => v.extend(x.index_axis(Axis(0), t).iter().cloned()),
+        }
+        T::wrap(ArrayD::from_shape_vec(IxDyn(shape), v).expect("row shape"))
+    }))
 }
 
 /// The stacked outputs of a scan, filled one row per iteration into one buffer from the pool;
@@ -169,21 +160,9 @@ impl Stacked {
         let n = length * aval.size();
         // Every row is written once (`put`) before the array is read, so the buffer's old
         // values never show.
-        macro_rules! filled {
-            ($V:ident, $T:ty) => {
-                ArrayData::$V(
-                    ArrayD::from_shape_vec(IxDyn(&shape), pool::take_filled::<$T>(n))
-                        .expect("stacked shape"),
-                )
-            };
-        }
-        let data = match aval.dtype {
-            DType::Bool => filled!(Bool, bool),
-            DType::I32 => filled!(I32, i32),
-            DType::U32 => filled!(U32, u32),
-            DType::F32 => filled!(F32, f32),
-            DType::F64 => filled!(F64, f64),
-        };
+        let data = crate::dispatch_dtype!(aval.dtype, T => T::wrap(
+            ArrayD::from_shape_vec(IxDyn(&shape), pool::take_filled::<T>(n)).expect("stacked shape"),
+        ));
         Stacked {
             data,
             row: aval.size(),
@@ -193,25 +172,14 @@ impl Stacked {
     /// Writes `y` as row `t`.
     fn put(&mut self, t: usize, y: Tensor) {
         let n = self.row;
-        macro_rules! copy {
-            ($dst:expr, $V:ident) => {{
-                let dst = &mut $dst.as_slice_mut().expect("standard layout")[t * n..(t + 1) * n];
-                match y.array() {
-                    ArrayData::$V(a) => match a.as_slice() {
-                        Some(s) => dst.copy_from_slice(s),
-                        None => dst.iter_mut().zip(a.iter()).for_each(|(d, s)| *d = *s),
-                    },
-                    _ => unreachable!("a scan output keeps its dtype"),
-                }
-            }};
-        }
-        match &mut self.data {
-            ArrayData::Bool(d) => copy!(d, Bool),
-            ArrayData::I32(d) => copy!(d, I32),
-            ArrayData::U32(d) => copy!(d, U32),
-            ArrayData::F32(d) => copy!(d, F32),
-            ArrayData::F64(d) => copy!(d, F64),
-        }
+        crate::dispatch_array!(&mut self.data, d, T => {
+            let dst = &mut d.as_slice_mut().expect("standard layout")[t * n..(t + 1) * n];
+            let a = T::view(y.array()).expect("a scan output keeps its dtype");
+            match a.as_slice() {
+                Some(s) => dst.copy_from_slice(s),
+                None => dst.iter_mut().zip(a.iter()).for_each(|(d, s)| *d = *s),
+            }
+        });
         pool::recycle(y);
     }
 

@@ -376,5 +376,5 @@ fn split_parts<T, const N: usize>(mut xs: &[T], lens: [usize; N]) -> ([&[T]; N],
 }
 
 fn is_float(a: &Aval) -> bool {
-    a.dtype.is_float()
+    a.dtype.is_inexact()
 }

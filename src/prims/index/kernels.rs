@@ -4,7 +4,7 @@
 use super::{GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers, ScatterKind};
 use crate::ops::next_index;
 use crate::prims::util::strides;
-use crate::tensor::{ArrayData, ArrayElement, DType, Element};
+use crate::tensor::{ArrayData, ArrayElement, Element, Wide};
 use ndarray::{ArrayD, IxDyn};
 
 /// Every element of an index array, widened to i64 (u32 stays non-negative).
@@ -183,11 +183,15 @@ fn window_starts(
 
 /// The default `fill_value` of `lax.gather` in FILL_OR_DROP mode.
 fn gather_fill<T: Element>() -> T {
-    match T::DTYPE {
-        DType::F32 | DType::F64 => T::from_f64(f64::NAN),
-        DType::I32 => T::from_f64(i32::MIN as f64),
-        DType::U32 => T::from_f64(u32::MAX as f64),
-        DType::Bool => T::from_f64(1.0),
+    let d = T::DTYPE;
+    if d.is_inexact() {
+        T::from_f64(f64::NAN)
+    } else if d.is_signed_int() {
+        T::from_wide(Wide::Int(-(1i128 << (d.bits() - 1))))
+    } else if d.is_unsigned() {
+        T::from_wide(Wide::Int(-1)) // wraps to the type's maximum
+    } else {
+        T::from_f64(1.0)
     }
 }
 

@@ -447,34 +447,39 @@ impl PrimRules for ShapeOp {
     }
 
     fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
+        if !matches!(self, ShapeOp::Iota { .. }) {
+            if let Some(r) = super::util::eval_on_base_types(inputs, out, &|i, o| self.eval(i, o)) {
+                return r;
+            }
+        }
         let out_shape: &[usize] = &out[0].shape;
         let result = match self {
             ShapeOp::BroadcastInDim {
                 broadcast_dimensions,
                 ..
             } => {
-                crate::dispatch_array!(inputs[0], a, T => T::wrap(broadcast_kernel(a, out_shape, broadcast_dimensions)))
+                crate::dispatch_base_array!(inputs[0], a, T => T::wrap(broadcast_kernel(a, out_shape, broadcast_dimensions)))
             }
             ShapeOp::Reshape { .. } | ShapeOp::Squeeze { .. } => {
                 // Row-major order is unchanged; only the dims differ.
-                crate::dispatch_array!(inputs[0], a, T => T::wrap(reshape_kernel(a, out_shape)))
+                crate::dispatch_base_array!(inputs[0], a, T => T::wrap(reshape_kernel(a, out_shape)))
             }
-            ShapeOp::Transpose { permutation } => crate::dispatch_array!(inputs[0], a, T => {
+            ShapeOp::Transpose { permutation } => crate::dispatch_base_array!(inputs[0], a, T => {
                 T::wrap(transpose_kernel(a, permutation))
             }),
-            ShapeOp::Rev { dimensions } => crate::dispatch_array!(inputs[0], a, T => {
+            ShapeOp::Rev { dimensions } => crate::dispatch_base_array!(inputs[0], a, T => {
                 let mut v = a.view();
                 for &d in dimensions {
                     v.invert_axis(Axis(d));
                 }
                 T::wrap(own(v))
             }),
-            ShapeOp::Pad { padding_config } => crate::dispatch_array!(inputs[0], a, T => {
+            ShapeOp::Pad { padding_config } => crate::dispatch_base_array!(inputs[0], a, T => {
                 let value = T::view(inputs[1]).expect("abstract_eval checked the padding dtype");
                 let value = *value.iter().next().expect("padding value is a scalar");
                 T::wrap(pad_kernel(a, value, padding_config, out_shape))
             }),
-            ShapeOp::Concatenate { dimension } => crate::dispatch_array!(inputs[0], a, T => {
+            ShapeOp::Concatenate { dimension } => crate::dispatch_base_array!(inputs[0], a, T => {
                 let parts: Vec<&ArrayD<T>> = std::iter::once(a)
                     .chain(inputs[1..].iter().map(|x| T::view(x).expect("abstract_eval checked dtypes")))
                     .collect();
@@ -484,7 +489,7 @@ impl PrimRules for ShapeOp {
                 start_indices,
                 limit_indices,
                 strides,
-            } => crate::dispatch_array!(inputs[0], a, T => {
+            } => crate::dispatch_base_array!(inputs[0], a, T => {
                 let v = a.slice_each_axis(|ax| {
                     let d = ax.axis.index();
                     let step = strides.as_ref().map_or(1, |s| s[d]);
