@@ -5,7 +5,7 @@
 //! one-hot mask and a sum so that it is linear and transposes with existing rules; batching
 //! moves the axis past the batch dim.
 
-use super::util::{expect_arity, instantiate, text};
+use super::util::{eval_widened, expect_arity, instantiate, text};
 use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, Param, Prim, PrimRules};
 use crate::core::{bind, Aval, Avals};
 use crate::prims::lax;
@@ -127,8 +127,8 @@ impl PrimRules for TopK {
                 self.k, x.shape[self.axis], self.axis
             ));
         }
-        if x.dtype == DType::Bool {
-            return Err(format!("dtype bool is not supported, got {x}"));
+        if x.dtype == DType::Bool || x.dtype.is_complex() {
+            return Err(format!("dtype {} is not supported, got {x}", x.dtype));
         }
         let mut shape = x.shape.clone();
         shape[self.axis] = self.k;
@@ -139,6 +139,11 @@ impl PrimRules for TopK {
     }
 
     fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
+        // bf16/f16 and the narrow ints through their wide type: the order and the chosen
+        // values are the same.
+        if let Some(outs) = eval_widened(inputs, out, |i, o| self.eval(i, o)) {
+            return outs;
+        }
         let shape = &out[0].shape;
         let (v, i) = match inputs[0] {
             ArrayData::F32(x) => {
@@ -157,7 +162,15 @@ impl PrimRules for TopK {
                 let (v, i) = top_k_kernel(x, self.k, self.axis, shape);
                 (ArrayData::U32(v), i)
             }
-            ArrayData::Bool(_) => unreachable!("checked by abstract_eval"),
+            ArrayData::I64(x) => {
+                let (v, i) = top_k_kernel(x, self.k, self.axis, shape);
+                (ArrayData::I64(v), i)
+            }
+            ArrayData::U64(x) => {
+                let (v, i) = top_k_kernel(x, self.k, self.axis, shape);
+                (ArrayData::U64(v), i)
+            }
+            other => unreachable!("top_k of {}: checked by abstract_eval", other.dtype()),
         };
         smallvec![v, ArrayData::I32(i)]
     }
