@@ -94,7 +94,7 @@ fn check_scalar_loss(y: &Tensor, what: &str, opts: GradOptions) {
     } else {
         assert!(
             y.dtype().is_float(),
-            "{what}: the function must return a real float scalar (f32[] or f64[]), got {}; \
+            "{what}: the function must return a real float scalar (f32[], f64[], bf16[] or f16[]), got {}; \
              for a holomorphic function pass GradOptions {{ holomorphic: true }}, else \
              differentiate its real part",
             y.aval()
