@@ -11,6 +11,7 @@
 //! - [`gather_cases`]: random valid gathers (operand shape, dimension numbers, slice sizes,
 //!   indices), for the gather/scatter tests of `prims/index`, `ad/index` and `vmap/index`.
 //! - [`strategies`]: proptest strategies (`distinct` values).
+//! - [`golden`]: the reader of the golden array files (`tests/golden/golden_format.py`).
 //! - [`panics`]: the message of a panic, and the check that an error names the function,
 //!   the shapes and the caller's line.
 //! - [`tempdir`]: a fresh directory per test, removed on drop.
@@ -21,6 +22,7 @@
 pub mod close;
 pub mod data;
 pub mod gather_cases;
+pub mod golden;
 pub mod panics;
 pub mod rng;
 pub mod strategies;

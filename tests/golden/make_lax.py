@@ -19,6 +19,7 @@ import jax  # noqa: E402
 
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
+from golden_format import array_line  # noqa: E402
 import opt_einsum  # noqa: E402
 from jax import lax  # noqa: E402
 
@@ -28,22 +29,7 @@ lines = []
 
 
 def emit(name, x):
-    x = np.asarray(x)
-    shape = "x".join(str(d) for d in x.shape) or "-"
-    flat = x.reshape(-1)
-    if x.dtype == np.float32:
-        vals, dt = ["%08x" % v for v in flat.view(np.uint32)], "f32"
-    elif x.dtype == np.float64:
-        vals, dt = ["%016x" % v for v in flat.view(np.uint64)], "f64"
-    elif x.dtype == np.int32:
-        vals, dt = [str(int(v)) for v in flat], "i32"
-    elif x.dtype == np.uint32:
-        vals, dt = [str(int(v)) for v in flat], "u32"
-    elif x.dtype == np.bool_:
-        vals, dt = [str(int(v)) for v in flat], "bool"
-    else:
-        raise TypeError(f"{name}: {x.dtype}")
-    lines.append(" ".join([name, dt, shape] + vals))
+    lines.append(array_line(name, x))
 
 
 def emit_text(name, text):

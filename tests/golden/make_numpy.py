@@ -17,6 +17,7 @@ import jax  # noqa: E402
 
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
+from golden_format import array_line  # noqa: E402
 
 assert jax.__version__ == "0.10.2", jax.__version__
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "numpy.txt")
@@ -24,20 +25,7 @@ lines = []
 
 
 def emit(name, x):
-    x = np.asarray(x)
-    shape = "x".join(str(d) for d in x.shape) or "-"
-    flat = x.reshape(-1)
-    if x.dtype == np.float32:
-        vals, dt = ["%08x" % v for v in flat.view(np.uint32)], "f32"
-    elif x.dtype == np.float64:
-        vals, dt = ["%016x" % v for v in flat.view(np.uint64)], "f64"
-    elif x.dtype == np.int32:
-        vals, dt = [str(int(v)) for v in flat], "i32"
-    elif x.dtype == np.bool_:
-        vals, dt = [str(int(v)) for v in flat], "bool"
-    else:
-        raise TypeError(f"{name}: {x.dtype}")
-    lines.append(" ".join([name, dt, shape] + vals))
+    lines.append(array_line(name, x))
 
 
 f32 = lambda v, *s: np.array(v, np.float32).reshape(s)  # noqa: E731

@@ -3,6 +3,7 @@
 //! tests/golden/make_indexing.py): dtype, shape and every value bit for bit. Each case below
 //! spells the index expression of the script's case of the same name.
 
+use crate::common::golden::{dtype, parse_line, Golden};
 use std::collections::HashMap;
 
 use ferrax::idx;
@@ -10,58 +11,17 @@ use ferrax::lax::GatherScatterMode as Mode;
 use ferrax::numpy::{self as jnp, AtOptions, Choose, ChooseMode, Put, PutAlongAxis, PutMode};
 use ferrax::prelude::*;
 
-pub(crate) struct Golden {
-    pub dtype: DType,
-    pub shape: Vec<usize>,
-    /// Floats as their bits (f32), integers and bools as their values.
-    pub values: Vec<f64>,
-}
-
 pub(crate) fn golden() -> Vec<(String, Golden)> {
     include_str!("../golden/indexing.txt")
         .lines()
-        .map(|line| {
-            let mut it = line.split_whitespace();
-            let name = it.next().unwrap().to_string();
-            let dtype = match it.next().unwrap() {
-                "f32" => DType::F32,
-                "i32" => DType::I32,
-                "bool" => DType::Bool,
-                d => panic!("bad dtype {d}"),
-            };
-            let shape = match it.next().unwrap() {
-                "-" => vec![],
-                s => s.split('x').map(|d| d.parse().unwrap()).collect(),
-            };
-            let values = it
-                .map(|v| match dtype {
-                    DType::F32 => f32::from_bits(u32::from_str_radix(v, 16).unwrap()) as f64,
-                    _ => v.parse::<f64>().unwrap(),
-                })
-                .collect();
-            (
-                name,
-                Golden {
-                    dtype,
-                    shape,
-                    values,
-                },
-            )
-        })
+        .map(parse_line)
         .collect()
 }
 
 pub(crate) fn inputs() -> HashMap<String, Tensor> {
     golden()
         .into_iter()
-        .filter_map(|(n, g)| {
-            n.strip_prefix("in.").map(|k| {
-                (
-                    k.to_string(),
-                    Tensor::from_f64_values(&g.values, &g.shape, g.dtype),
-                )
-            })
-        })
+        .filter_map(|(n, g)| n.strip_prefix("in.").map(|k| (k.to_string(), g.tensor())))
         .collect()
 }
 
@@ -264,7 +224,7 @@ fn indexing_matches_jax() {
     let mut checked = 0;
     for (name, want) in golden().into_iter().filter(|(n, _)| !n.starts_with("in.")) {
         let got = compute(&name, &g);
-        assert_eq!(got.dtype(), want.dtype, "{name}: dtype");
+        assert_eq!(got.dtype(), dtype(&want.dtype), "{name}: dtype");
         assert_eq!(got.shape(), want.shape.as_slice(), "{name}: shape");
         let vals = got.array().to_f64_vec();
         let ok = vals.len() == want.values.len()

@@ -1,45 +1,11 @@
 //! Reader for tests/golden/lax.txt (written by tests/golden/make_lax.py with JAX 0.10.2):
 //! array lines `name dtype shape values...` and text blocks from `## name` to `## end`.
 
+use crate::common::golden::parse_line;
 use ferrax::prelude::*;
 use std::collections::HashMap;
 
-/// One golden array: dtype name, shape, values (floats exact as f64).
-pub struct Golden {
-    pub dtype: String,
-    pub shape: Vec<usize>,
-    pub values: Vec<f64>,
-}
-
-impl Golden {
-    /// The array as a tensor of its dtype.
-    pub fn tensor(&self) -> Tensor {
-        Tensor::from_f64_values(&self.values, &self.shape, dtype(&self.dtype))
-    }
-}
-
-pub fn dtype(name: &str) -> DType {
-    match name {
-        "f32" => DType::F32,
-        "f64" => DType::F64,
-        "i32" => DType::I32,
-        "u32" => DType::U32,
-        "bool" => DType::Bool,
-        d => panic!("bad dtype {d}"),
-    }
-}
-
-pub fn dtype_name(d: DType) -> &'static str {
-    match d {
-        DType::F32 => "f32",
-        DType::F64 => "f64",
-        DType::I32 => "i32",
-        DType::U32 => "u32",
-        DType::Bool => "bool",
-        #[allow(unreachable_patterns)]
-        _ => "other",
-    }
-}
+pub use crate::common::golden::{dtype_name, Golden};
 
 /// The arrays (in file order) and the text blocks of lax.txt.
 pub fn golden() -> (Vec<(String, Golden)>, HashMap<String, String>) {
@@ -52,28 +18,7 @@ pub fn golden() -> (Vec<(String, Golden)>, HashMap<String, String>) {
             texts.insert(name.to_string(), body.join("\n"));
             continue;
         }
-        let mut it = line.split_whitespace();
-        let name = it.next().unwrap().to_string();
-        let dt = it.next().unwrap().to_string();
-        let shape = match it.next().unwrap() {
-            "-" => vec![],
-            s => s.split('x').map(|d| d.parse().unwrap()).collect(),
-        };
-        let values = it
-            .map(|v| match dt.as_str() {
-                "f32" => f32::from_bits(u32::from_str_radix(v, 16).unwrap()) as f64,
-                "f64" => f64::from_bits(u64::from_str_radix(v, 16).unwrap()),
-                _ => v.parse::<f64>().unwrap(),
-            })
-            .collect();
-        arrays.push((
-            name,
-            Golden {
-                dtype: dt,
-                shape,
-                values,
-            },
-        ));
+        arrays.push(parse_line(line));
     }
     (arrays, texts)
 }

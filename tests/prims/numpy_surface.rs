@@ -3,6 +3,7 @@
 //! shape exactly, values bit for bit except the transcendental and accumulating ones, within
 //! a few ulps), `check_grads` on every differentiable one, and vmap/jit agreement on a few.
 
+use crate::common::golden::{dtype_name, parse_line, Golden};
 use crate::common::panics::panic_message;
 use std::collections::HashMap;
 
@@ -10,61 +11,17 @@ use ferrax::numpy::{self as jnp, *};
 use ferrax::prelude::*;
 use ferrax::test_util::check_grads;
 
-struct Golden {
-    dtype: String,
-    shape: Vec<usize>,
-    /// Floats as f64 (exact for f32 and f64); integers and bools as their values.
-    values: Vec<f64>,
-}
-
 fn golden() -> Vec<(String, Golden)> {
     include_str!("../golden/numpy.txt")
         .lines()
-        .map(|line| {
-            let mut it = line.split_whitespace();
-            let name = it.next().unwrap().to_string();
-            let dtype = it.next().unwrap().to_string();
-            let shape = match it.next().unwrap() {
-                "-" => vec![],
-                s => s.split('x').map(|d| d.parse().unwrap()).collect(),
-            };
-            let values = it
-                .map(|v| match dtype.as_str() {
-                    "f32" => f32::from_bits(u32::from_str_radix(v, 16).unwrap()) as f64,
-                    "f64" => f64::from_bits(u64::from_str_radix(v, 16).unwrap()),
-                    _ => v.parse::<f64>().unwrap(),
-                })
-                .collect();
-            (
-                name,
-                Golden {
-                    dtype,
-                    shape,
-                    values,
-                },
-            )
-        })
+        .map(parse_line)
         .collect()
-}
-
-fn to_tensor(g: &Golden) -> Tensor {
-    let dtype = match g.dtype.as_str() {
-        "f32" => DType::F32,
-        "f64" => DType::F64,
-        "i32" => DType::I32,
-        "bool" => DType::Bool,
-        d => panic!("bad dtype {d}"),
-    };
-    Tensor::from_f64_values(&g.values, &g.shape, dtype)
 }
 
 pub(crate) fn inputs() -> HashMap<String, Tensor> {
     golden()
         .into_iter()
-        .filter_map(|(n, g)| {
-            n.strip_prefix("in.")
-                .map(|k| (k.to_string(), to_tensor(&g)))
-        })
+        .filter_map(|(n, g)| n.strip_prefix("in.").map(|k| (k.to_string(), g.tensor())))
         .collect()
 }
 
@@ -526,16 +483,6 @@ const INEXACT: &[&str] = &[
     "trace",
     "linspace",
 ];
-
-fn dtype_name(d: DType) -> &'static str {
-    match d {
-        DType::F32 => "f32",
-        DType::F64 => "f64",
-        DType::I32 => "i32",
-        DType::Bool => "bool",
-        _ => "other",
-    }
-}
 
 pub(crate) fn f64_values(t: &Tensor) -> Vec<f64> {
     t.cast(DType::F64).to_vec::<f64>()

@@ -1,0 +1,68 @@
+//! Reads the golden array lines that `tests/golden/golden_format.py` writes (numpy.txt,
+//! indexing.txt, lax.txt): `name dtype shape v1 v2 ...`, floats as hex bit patterns.
+
+use ferrax::prelude::*;
+
+/// One golden array: dtype name, shape, values (floats exact as f64).
+pub struct Golden {
+    pub dtype: String,
+    pub shape: Vec<usize>,
+    pub values: Vec<f64>,
+}
+
+impl Golden {
+    /// The array as a tensor of its dtype.
+    pub fn tensor(&self) -> Tensor {
+        Tensor::from_f64_values(&self.values, &self.shape, dtype(&self.dtype))
+    }
+}
+
+/// The dtype of a golden dtype name.
+pub fn dtype(name: &str) -> DType {
+    match name {
+        "f32" => DType::F32,
+        "f64" => DType::F64,
+        "i32" => DType::I32,
+        "u32" => DType::U32,
+        "bool" => DType::Bool,
+        d => panic!("bad dtype {d}"),
+    }
+}
+
+/// The golden dtype name of a dtype ("other" for the ones the files never hold).
+pub fn dtype_name(d: DType) -> &'static str {
+    match d {
+        DType::F32 => "f32",
+        DType::F64 => "f64",
+        DType::I32 => "i32",
+        DType::U32 => "u32",
+        DType::Bool => "bool",
+        _ => "other",
+    }
+}
+
+/// One array line: its name and array.
+pub fn parse_line(line: &str) -> (String, Golden) {
+    let mut it = line.split_whitespace();
+    let name = it.next().expect("a name").to_string();
+    let dtype = it.next().expect("a dtype").to_string();
+    let shape = match it.next().expect("a shape") {
+        "-" => vec![],
+        s => s.split('x').map(|d| d.parse().unwrap()).collect(),
+    };
+    let values = it
+        .map(|v| match dtype.as_str() {
+            "f32" => f32::from_bits(u32::from_str_radix(v, 16).unwrap()) as f64,
+            "f64" => f64::from_bits(u64::from_str_radix(v, 16).unwrap()),
+            _ => v.parse::<f64>().unwrap(),
+        })
+        .collect();
+    (
+        name,
+        Golden {
+            dtype,
+            shape,
+            values,
+        },
+    )
+}

@@ -1,0 +1,25 @@
+"""The one text format of the golden arrays that tests/prims read (numpy.txt, indexing.txt,
+lax.txt): one array per line, `name dtype shape v1 v2 ...`; shape as `2x3` (`-` for rank 0);
+f32/f64 values as their hex bit patterns, integers in decimal, bool as 0/1. Imported by the
+make_*.py scripts beside it (run them from the repository root)."""
+import numpy as np
+
+_INTS = {np.dtype(np.int32): "i32", np.dtype(np.uint32): "u32"}
+
+
+def array_line(name, x):
+    """The golden line of array `x` named `name`."""
+    x = np.asarray(x)
+    shape = "x".join(str(d) for d in x.shape) or "-"
+    flat = x.reshape(-1)
+    if x.dtype == np.float32:
+        vals, dt = ["%08x" % v for v in flat.view(np.uint32)], "f32"
+    elif x.dtype == np.float64:
+        vals, dt = ["%016x" % v for v in flat.view(np.uint64)], "f64"
+    elif x.dtype in _INTS:
+        vals, dt = [str(int(v)) for v in flat], _INTS[x.dtype]
+    elif x.dtype == np.bool_:
+        vals, dt = [str(int(v)) for v in flat], "bool"
+    else:
+        raise TypeError(f"{name}: {x.dtype}")
+    return " ".join([name, dt, shape] + vals)
