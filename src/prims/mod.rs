@@ -50,8 +50,8 @@ pub mod lax {
     pub use super::elementwise::{clamp, convert_element_type, select_n};
     pub use super::index::{
         dynamic_slice, dynamic_update_slice, gather, scatter, scatter_add, scatter_general,
-        scatter_max, scatter_min, scatter_mul, GatherDimensionNumbers, GatherScatterMode,
-        ScatterDimensionNumbers, ScatterHints, ScatterKind,
+        scatter_max, scatter_min, scatter_mul, scatter_sub, GatherDimensionNumbers,
+        GatherScatterMode, ScatterDimensionNumbers, ScatterHints, ScatterKind,
     };
     pub use super::logical_reduce::{reduce_and, reduce_or, reduce_xor};
     pub use super::misc::{optimization_barrier, reduce_precision};

@@ -96,6 +96,12 @@ fn add_and_mul_gradients_match_finite_differences() {
         &(x34(), v.clone()),
         2,
     );
+    let d_sub = dup.clone();
+    check_grads(
+        move |(x, v): &(Tensor, Tensor)| x.at(idx![0, &d_sub]).subtract(v),
+        &(x34(), v.clone()),
+        2,
+    );
     // mul: the operand side with duplicates; the values side needs unique indices.
     let d3 = dup.clone();
     let v2 = v.clone();
@@ -198,7 +204,8 @@ fn jaxpr_of_at_set_prints_as_jax() {
 }
 
 /// `jax.make_jaxpr(lambda x, v: x.at[jnp.array([0, 2])].add(v))(jnp.zeros(3), jnp.ones(2))`
-/// (JAX 0.10.2; `multiply`, `min`, `max` the same with their primitive and combiner): the
+/// (JAX 0.10.2; `multiply`, `min`, `max`, `subtract` the same with their primitive and
+/// combiner): the
 /// constant index normalized, then the scatter with its `update_jaxpr`.
 const JAX_AT_ARRAY_JAXPR: &str = "{ lambda a:i32[2]; b:f32[3] c:f32[2]. let
     d:bool[2] = lt a 0:i32[]
@@ -224,6 +231,7 @@ fn jaxprs_of_the_scatter_family_are_jaxs() {
         ("scatter-mul", "mul", 1),
         ("scatter-min", "min", 2),
         ("scatter-max", "max", 3),
+        ("scatter-sub", "sub", 4),
     ] {
         let text = make_jaxpr(move |(x, u): &(Tensor, Tensor)| {
             let a = x.at(idx![Tensor::from_vec(vec![0, 2], &[2])]);
@@ -231,7 +239,8 @@ fn jaxprs_of_the_scatter_family_are_jaxs() {
                 0 => a.add(u),
                 1 => a.mul(u),
                 2 => a.min(u),
-                _ => a.max(u),
+                3 => a.max(u),
+                _ => a.subtract(u),
             }
         })(&(x.clone(), u.clone()))
         .to_string();

@@ -49,6 +49,7 @@ fn ops() -> Vec<(&'static str, F)> {
         ("get_rev", |(x, i, _)| x.index(idx![i, ..;-2])),
         ("set", |(x, i, v)| x.at(idx![1, i]).set(v)),
         ("add", |(x, i, v)| x.at(idx![i, 0]).add(v)),
+        ("subtract", |(x, i, v)| x.at(idx![i, 1]).subtract(v)),
         ("mul", |(x, i, v)| {
             x.at(idx![.., i]).mul(v.index(idx![NewAxis, ..]))
         }),

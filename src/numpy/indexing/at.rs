@@ -114,6 +114,16 @@ impl At {
         /// assert_eq!(x.at(ferrax::idx![&i]).add(3).to_vec::<i32>(), vec![0, 6]);
         /// ```
         add, add_with => Add;
+        /// `x.at[idx].subtract(v)` (`x[idx] -= v`, JAX's `scatter-sub`): repeated indices
+        /// subtract repeatedly.
+        ///
+        /// ```
+        /// use ferrax::prelude::*;
+        /// let x = Tensor::from_vec(vec![9, 9], &[2]);
+        /// let i = Tensor::from_vec(vec![0, 0], &[2]);
+        /// assert_eq!(x.at(ferrax::idx![&i]).subtract(2).to_vec::<i32>(), vec![5, 9]);
+        /// ```
+        subtract, subtract_with => Sub;
         /// `x.at[idx].multiply(v)` (JAX's `mul`): repeated indices multiply in.
         ///
         /// ```

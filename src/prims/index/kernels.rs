@@ -324,6 +324,11 @@ pub fn eval_scatter(
     dn: &ScatterDimensionNumbers,
     mode: GatherScatterMode,
 ) -> ArrayData {
+    if kind == ScatterKind::Sub {
+        // a - b is a + (-b) exactly (IEEE, and wrapping for integers): no kernel of its own.
+        let negated = crate::prims::unary::eval_unary(crate::ops::UnaryOp::Neg, updates);
+        return eval_scatter(ScatterKind::Add, operand, indices, &negated, dn, mode);
+    }
     let oshape = operand.shape().to_vec();
     let ushape = updates.shape().to_vec();
     let rank = oshape.len();
@@ -365,6 +370,7 @@ pub fn eval_scatter(
             ScatterKind::Set => scatter_typed(a, u, &starts, &contrib, &woffs, run, |_, v| v),
             ScatterKind::Add => scatter_typed(a, u, &starts, &contrib, &woffs, run, <T as crate::ops::Element>::xla_add),
             ScatterKind::Mul => scatter_typed(a, u, &starts, &contrib, &woffs, run, <T as crate::ops::Element>::xla_mul),
+            ScatterKind::Sub => unreachable!("scatter-sub runs as scatter-add of the negated updates"),
             ScatterKind::Min => scatter_typed(a, u, &starts, &contrib, &woffs, run, <T as crate::ops::Element>::xla_min),
             ScatterKind::Max => scatter_typed(a, u, &starts, &contrib, &woffs, run, <T as crate::ops::Element>::xla_max),
         };

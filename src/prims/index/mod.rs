@@ -28,7 +28,8 @@ pub use kernels::{
     eval_dynamic_slice, eval_dynamic_update_slice, eval_gather, eval_scatter, eval_scatter_add,
 };
 pub use scatter::{
-    scatter, scatter_general, scatter_max, scatter_min, scatter_mul, ScatterHints, ScatterKind,
+    scatter, scatter_general, scatter_max, scatter_min, scatter_mul, scatter_sub, ScatterHints,
+    ScatterKind,
 };
 
 use super::util::{instantiate, jvp_out, py_bool, py_tuple, sh, text, zeros};

@@ -17,6 +17,8 @@ pub enum ScatterKind {
     Set,
     /// `scatter-add`: duplicates accumulate.
     Add,
+    /// `scatter-sub`: every update landing on an element is subtracted from it.
+    Sub,
     /// `scatter-mul`: the operand is multiplied by every update landing on it.
     Mul,
     /// `scatter-min`: the minimum of the operand and the updates (NaN propagates).
@@ -31,6 +33,7 @@ impl ScatterKind {
         match self {
             ScatterKind::Set => "scatter",
             ScatterKind::Add => "scatter-add",
+            ScatterKind::Sub => "scatter-sub",
             ScatterKind::Mul => "scatter-mul",
             ScatterKind::Min => "scatter-min",
             ScatterKind::Max => "scatter-max",
@@ -155,6 +158,39 @@ pub fn scatter_mul(
     )
 }
 
+/// XLA scatter with a subtract combiner (`lax.scatter_sub`): every update landing on an
+/// element is subtracted from it.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::lax::{scatter_sub, ScatterDimensionNumbers, GatherScatterMode};
+/// use ferrax::core::Shape;
+/// let x = Tensor::from_vec(vec![10.0f32, 10.0], &[2]);
+/// let idx = Tensor::from_vec(vec![1, 1], &[2, 1]);
+/// let upd = Tensor::from_vec(vec![3.0f32, 4.0], &[2]);
+/// let dn = ScatterDimensionNumbers { inserted_window_dims: Shape::from_slice(&[0]), scatter_dims_to_operand_dims: Shape::from_slice(&[0]), ..Default::default() };
+/// assert_eq!(scatter_sub(&x, &idx, &upd, dn, GatherScatterMode::FillOrDrop).to_vec::<f32>(), vec![10.0, 3.0]);
+/// ```
+#[track_caller]
+pub fn scatter_sub(
+    operand: &Tensor,
+    scatter_indices: &Tensor,
+    updates: &Tensor,
+    dimension_numbers: ScatterDimensionNumbers,
+    mode: GatherScatterMode,
+) -> Tensor {
+    let hints = ScatterHints::default();
+    scatter_general(
+        ScatterKind::Sub,
+        operand,
+        scatter_indices,
+        updates,
+        dimension_numbers,
+        mode,
+        hints,
+    )
+}
+
 /// XLA scatter with a minimum combiner (`lax.scatter_min`).
 ///
 /// ```
@@ -231,6 +267,7 @@ pub(super) fn update_jaxpr(kind: ScatterKind, dtype: DType) -> Param {
     let op: fn(&Tensor, &Tensor) -> Tensor = match kind {
         ScatterKind::Set => return Param::Text("None".into()),
         ScatterKind::Add => lax::add,
+        ScatterKind::Sub => lax::sub,
         ScatterKind::Mul => lax::mul,
         ScatterKind::Min if boolean => lax::and,
         ScatterKind::Max if boolean => lax::or,
@@ -308,7 +345,10 @@ pub(super) fn scatter_jvp(
     let gx = instantiate(&tangents[0], x);
     let gu = instantiate(&tangents[2], u);
     match kind {
-        ScatterKind::Add => (s.bind(kind, x, i, u), Some(s.bind(kind, &gx, i, &gu))),
+        // `_scatter_addsub_jvp`: linear in the operand and the updates.
+        ScatterKind::Add | ScatterKind::Sub => {
+            (s.bind(kind, x, i, u), Some(s.bind(kind, &gx, i, &gu)))
+        }
         ScatterKind::Set if s.hints.unique_indices => {
             (s.bind(kind, x, i, u), Some(s.bind(kind, &gx, i, &gu)))
         }
@@ -430,12 +470,17 @@ pub(super) fn scatter_transpose(
     let updates_aval: Aval = args[2].aval();
     let us = &updates_aval.shape;
     match kind {
-        ScatterKind::Add => {
+        ScatterKind::Add | ScatterKind::Sub => {
             if args[0].is_linear() {
                 out[0] = Some(ct.clone());
             }
             if args[2].is_linear() {
-                out[2] = Some(s.gather(ct, i, us));
+                let g = s.gather(ct, i, us);
+                out[2] = Some(if kind == ScatterKind::Sub {
+                    lax::neg(&g)
+                } else {
+                    g
+                });
             }
         }
         ScatterKind::Mul => {

@@ -371,7 +371,9 @@ pub(super) fn scatter_rule(
             updates.dtype.numpy_name()
         ));
     }
-    if operand.dtype == DType::Bool && matches!(kind, ScatterKind::Add | ScatterKind::Mul) {
+    if operand.dtype == DType::Bool
+        && matches!(kind, ScatterKind::Add | ScatterKind::Sub | ScatterKind::Mul)
+    {
         return Err(format!(
             "operand dtype bool is not supported ({} needs a numeric dtype)",
             kind.name()
