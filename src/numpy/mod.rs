@@ -38,6 +38,7 @@ mod assembly;
 mod bits;
 mod calculus;
 mod creation;
+mod dtype_kinds;
 mod einsum;
 mod extras;
 mod float_classes;
@@ -65,6 +66,7 @@ pub use assembly::*;
 pub use bits::*;
 pub use calculus::*;
 pub use creation::*;
+pub use dtype_kinds::*;
 pub use einsum::{
     einsum, einsum_path, einsum_path_with, einsum_with, Einsum, EinsumPath, Optimize, Precision,
 };

@@ -442,3 +442,25 @@ pub fn nanmedian(a: &Tensor, axes: Option<&[isize]>) -> Tensor {
     let q = q_tensor("nanmedian", a, 0.5, 1.0);
     quantile_impl("nanmedian", a, q, axes, QuantileMethod::Midpoint, true)
 }
+
+/// `jnp.sort_complex(a)`: `a` sorted along its last axis (complex values lexicographically, by
+/// real then imaginary part), as a complex array (`complex64`, or `complex128` from f64).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use num_complex::Complex32;
+/// let x = Tensor::from_vec(vec![3.0f32, -1.0, 2.0], &[3]);
+/// let s = ferrax::numpy::sort_complex(&x);
+/// assert_eq!(s.dtype(), DType::C64);
+/// assert_eq!(s.to_vec::<Complex32>(), vec![Complex32::new(-1.0, 0.0), Complex32::new(2.0, 0.0), Complex32::new(3.0, 0.0)]);
+/// ```
+#[track_caller]
+pub fn sort_complex(a: &Tensor) -> Tensor {
+    let sorted = sort(a, Some(-1));
+    let complex = a.dtype().complex_dtype();
+    if sorted.dtype() == complex {
+        sorted
+    } else {
+        lax::convert_element_type(&sorted, complex)
+    }
+}

@@ -24,6 +24,7 @@ pub fn dtype(name: &str) -> DType {
         "f64" => DType::F64,
         "i32" => DType::I32,
         "u32" => DType::U32,
+        "u8" => DType::U8,
         "bool" => DType::Bool,
         d => panic!("bad dtype {d}"),
     }
@@ -36,6 +37,7 @@ pub fn dtype_name(d: DType) -> &'static str {
         DType::F64 => "f64",
         DType::I32 => "i32",
         DType::U32 => "u32",
+        DType::U8 => "u8",
         DType::Bool => "bool",
         _ => "other",
     }

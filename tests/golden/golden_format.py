@@ -4,7 +4,7 @@ f32/f64 values as their hex bit patterns, integers in decimal, bool as 0/1. Impo
 make_*.py scripts beside it (run them from the repository root)."""
 import numpy as np
 
-_INTS = {np.dtype(np.int32): "i32", np.dtype(np.uint32): "u32"}
+_INTS = {np.dtype(np.int32): "i32", np.dtype(np.uint32): "u32", np.dtype(np.uint8): "u8"}
 
 
 def array_line(name, x):

@@ -255,6 +255,31 @@ for i, r in enumerate(jnp.unique_counts(N["U2"])):
 for i, r in enumerate(jnp.unique_inverse(N["U3"])):
     emit(f"np_unique_inverse.u3.{i}", r)
 emit("np_unique_values.u1", jnp.unique_values(N["U1"]))
+# jnp.isdtype / jnp.issubdtype over every dtype and kind: `dtype kind isdtype issubdtype`.
+DT = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+      "bfloat16", "float16", "float32", "float64", "complex64", "complex128"]
+KINDS = [("bool", jnp.bool_), ("signed integer", jnp.signedinteger),
+         ("unsigned integer", jnp.unsignedinteger), ("integral", jnp.integer),
+         ("real floating", jnp.floating), ("complex floating", jnp.complexfloating),
+         ("numeric", jnp.number)]
+rows = []
+for d in DT:
+    for name, abstract in KINDS:
+        rows.append("%s %s %d %d" % (d, name.replace(" ", "_"), jnp.isdtype(jnp.dtype(d), name),
+                                     jnp.issubdtype(jnp.dtype(d), abstract)))
+    rows.append("%s inexact - %d" % (d, jnp.issubdtype(jnp.dtype(d), jnp.inexact)))
+emit_text("dtype_kinds", "\n".join(rows))
+PB = np.array([[1, 0, 3, 0, 0, 1, 1, 0, 1, 1], [0, 0, 0, -2, 0, 0, 0, 0, 0, 7]], np.int32)
+UB = np.array([[0xA5, 0x01, 0xFF], [0x80, 0x00, 0x3C]], np.uint8)
+emit("in.PB", PB)
+emit("in.UB", UB)
+emit("np_packbits.flat", jnp.packbits(PB))
+emit("np_packbits.axis1", jnp.packbits(PB, axis=1))
+emit("np_packbits.axis0_little", jnp.packbits(PB, axis=0, bitorder="little"))
+emit("np_unpackbits.flat", jnp.unpackbits(UB))
+emit("np_unpackbits.axis0", jnp.unpackbits(UB, axis=0))
+emit("np_unpackbits.axis1_count5_little", jnp.unpackbits(UB, axis=1, count=5, bitorder="little"))
+emit("np_unpackbits.axis1_count30", jnp.unpackbits(UB, axis=1, count=30))
 for f in ["union1d", "intersect1d", "setdiff1d", "setxor1d"]:
     g = getattr(jnp, f)
     emit(f"np_{f}.s", g(N["S1"], N["S2"]))

@@ -33,6 +33,33 @@ fn run(case: &str, i: &HashMap<String, Tensor>) -> Option<Vec<Tensor>> {
     };
     let one = |t: Tensor| vec![t];
     Some(match case.split_once('.').unwrap() {
+        ("np_packbits", "flat") => one(jnp::packbits(&i["PB"], None)),
+        ("np_packbits", "axis1") => one(jnp::packbits(&i["PB"], Some(1))),
+        ("np_packbits", "axis0_little") => one(jnp::packbits_with(
+            &i["PB"],
+            Some(0),
+            jnp::PackBits {
+                bitorder: jnp::BitOrder::Little,
+            },
+        )),
+        ("np_unpackbits", "flat") => one(jnp::unpackbits(&i["UB"], None)),
+        ("np_unpackbits", "axis0") => one(jnp::unpackbits(&i["UB"], Some(0))),
+        ("np_unpackbits", "axis1_count5_little") => one(jnp::unpackbits_with(
+            &i["UB"],
+            Some(1),
+            jnp::UnpackBits {
+                count: Some(5),
+                bitorder: jnp::BitOrder::Little,
+            },
+        )),
+        ("np_unpackbits", "axis1_count30") => one(jnp::unpackbits_with(
+            &i["UB"],
+            Some(1),
+            jnp::UnpackBits {
+                count: Some(30),
+                ..Default::default()
+            },
+        )),
         ("np_unique", "u1") => one(jnp::unique(&i["U1"])),
         ("np_unique", "u1_size8") => one(jnp::unique_with(&i["U1"], sized(8, None))),
         ("np_unique", "u1_size3") => one(jnp::unique_with(&i["U1"], sized(3, None))),
@@ -225,4 +252,38 @@ fn numpy_names_under_transformations() {
         j.to_vec::<f64>(),
         jnp::sum(&(&a * &a), Some(&[-1])).to_vec::<f64>()
     );
+}
+
+/// `isdtype`/`issubdtype` over every dtype and kind equal JAX's answers (the `dtype_kinds`
+/// block of lax.txt: `dtype kind isdtype issubdtype`).
+#[test]
+fn dtype_kinds_match_jax() {
+    use ferrax::numpy::{isdtype, issubdtype, DTypeKind};
+    let (_, texts) = crate::lax_golden::golden();
+    let mut checked = 0;
+    for row in texts["dtype_kinds"].lines() {
+        let f: Vec<&str> = row.split_whitespace().collect();
+        let d = DType::from_name(f[0]).unwrap_or_else(|| panic!("unknown dtype {}", f[0]));
+        let kind = match f[1] {
+            "bool" => DTypeKind::Bool,
+            "signed_integer" => DTypeKind::SignedInteger,
+            "unsigned_integer" => DTypeKind::UnsignedInteger,
+            "integral" => DTypeKind::Integral,
+            "real_floating" => DTypeKind::RealFloating,
+            "complex_floating" => DTypeKind::ComplexFloating,
+            "numeric" => DTypeKind::Numeric,
+            "inexact" => DTypeKind::Inexact,
+            k => panic!("unknown kind {k}"),
+        };
+        if f[2] != "-" {
+            assert_eq!(isdtype(d, &[kind]), f[2] == "1", "isdtype({d}, {kind:?})");
+        }
+        assert_eq!(
+            issubdtype(d, kind),
+            f[3] == "1",
+            "issubdtype({d}, {kind:?})"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 15 * 8);
 }
