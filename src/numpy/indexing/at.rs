@@ -4,7 +4,7 @@ use super::indexer::{index_to_gather, parse, static_slice};
 use super::Index;
 use crate::lax;
 use crate::numpy::{broadcast_to, IntoOperand, Operand};
-use crate::prims::index::{GatherScatterMode, ScatterDimensionNumbers, ScatterHints, ScatterKind};
+use crate::prims::index::{GatherScatterMode, ScatterHints, ScatterKind};
 use crate::tensor::{DType, Tensor};
 
 /// The keyword arguments of `x.at[idx].get(...)` / `.set(...)` / ... (JAX's defaults).
@@ -331,14 +331,7 @@ pub(super) fn scatter_update(
     if !g.reversed_y_dims.is_empty() {
         y = lax::rev(&y, &g.reversed_y_dims);
     }
-    let d = &g.dnums;
-    let dn = ScatterDimensionNumbers {
-        update_window_dims: d.offset_dims.clone(),
-        inserted_window_dims: d.collapsed_slice_dims.clone(),
-        scatter_dims_to_operand_dims: d.start_index_map.clone(),
-        operand_batching_dims: d.operand_batching_dims.clone(),
-        scatter_indices_batching_dims: d.start_indices_batching_dims.clone(),
-    };
+    let dn = g.dnums.mirrored();
     let hints = ScatterHints {
         indices_are_sorted: g.unique_and_sorted || opts.indices_are_sorted,
         unique_indices: g.unique_and_sorted || opts.unique_indices,

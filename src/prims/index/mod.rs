@@ -28,8 +28,8 @@ pub use kernels::{
     eval_dynamic_slice, eval_dynamic_update_slice, eval_gather, eval_scatter, eval_scatter_add,
 };
 pub use scatter::{
-    scatter, scatter_general, scatter_max, scatter_min, scatter_mul, scatter_sub, ScatterHints,
-    ScatterKind,
+    scatter, scatter_add, scatter_general, scatter_max, scatter_min, scatter_mul, scatter_sub,
+    ScatterHints, ScatterKind,
 };
 
 use super::util::{instantiate, jvp_out, py_bool, py_tuple, sh, text, zeros};
@@ -96,6 +96,50 @@ pub struct ScatterDimensionNumbers {
     pub operand_batching_dims: Shape,
     /// Dims of `scatter_indices` paired with `operand_batching_dims`, in the same order.
     pub scatter_indices_batching_dims: Shape,
+}
+
+impl GatherDimensionNumbers {
+    /// The scatter dimension numbers that write back what this gather reads (offset dims
+    /// become update window dims, collapsed dims inserted window dims, ...): the mirror image
+    /// JAX's `_gather_transpose_rule` and `_scatter_update` both build.
+    ///
+    /// ```
+    /// use ferrax::lax::GatherDimensionNumbers;
+    /// use ferrax::core::Shape;
+    /// let g = GatherDimensionNumbers { collapsed_slice_dims: Shape::from_slice(&[0]), start_index_map: Shape::from_slice(&[0]), ..Default::default() };
+    /// assert_eq!(g.mirrored().inserted_window_dims.as_slice(), &[0]);
+    /// assert_eq!(g.mirrored().mirrored(), g);
+    /// ```
+    pub fn mirrored(&self) -> ScatterDimensionNumbers {
+        ScatterDimensionNumbers {
+            update_window_dims: self.offset_dims.clone(),
+            inserted_window_dims: self.collapsed_slice_dims.clone(),
+            scatter_dims_to_operand_dims: self.start_index_map.clone(),
+            operand_batching_dims: self.operand_batching_dims.clone(),
+            scatter_indices_batching_dims: self.start_indices_batching_dims.clone(),
+        }
+    }
+}
+
+impl ScatterDimensionNumbers {
+    /// The gather dimension numbers that read what this scatter writes (the inverse of
+    /// [`GatherDimensionNumbers::mirrored`]).
+    ///
+    /// ```
+    /// use ferrax::lax::ScatterDimensionNumbers;
+    /// use ferrax::core::Shape;
+    /// let s = ScatterDimensionNumbers { update_window_dims: Shape::from_slice(&[1]), ..Default::default() };
+    /// assert_eq!(s.mirrored().offset_dims.as_slice(), &[1]);
+    /// ```
+    pub fn mirrored(&self) -> GatherDimensionNumbers {
+        GatherDimensionNumbers {
+            offset_dims: self.update_window_dims.clone(),
+            collapsed_slice_dims: self.inserted_window_dims.clone(),
+            start_index_map: self.scatter_dims_to_operand_dims.clone(),
+            operand_batching_dims: self.operand_batching_dims.clone(),
+            start_indices_batching_dims: self.scatter_indices_batching_dims.clone(),
+        }
+    }
 }
 
 /// An indexing primitive.
@@ -197,40 +241,6 @@ pub fn gather(
         mode,
     });
     bind1(&prim, &[operand.clone(), start_indices.clone()])
-}
-
-/// XLA scatter with addition (duplicates accumulate; out-of-bounds updates are dropped in
-/// `FillOrDrop` mode).
-///
-/// ```
-/// use ferrax::prelude::*;
-/// use ferrax::lax::{scatter_add, ScatterDimensionNumbers, GatherScatterMode};
-/// use ferrax::core::Shape;
-/// let x = Tensor::zeros(&[3], DType::F32);
-/// let idx = Tensor::from_vec(vec![2, 2, 0], &[3, 1]);
-/// let upd = Tensor::from_vec(vec![1.0f32, 2.0, 5.0], &[3]);
-/// let dn = ScatterDimensionNumbers { inserted_window_dims: Shape::from_slice(&[0]), scatter_dims_to_operand_dims: Shape::from_slice(&[0]), ..Default::default() };
-/// assert_eq!(scatter_add(&x, &idx, &upd, dn, GatherScatterMode::FillOrDrop).to_vec::<f32>(), vec![5.0, 0.0, 3.0]);
-/// ```
-#[track_caller]
-pub fn scatter_add(
-    operand: &Tensor,
-    scatter_indices: &Tensor,
-    updates: &Tensor,
-    dimension_numbers: ScatterDimensionNumbers,
-    mode: GatherScatterMode,
-) -> Tensor {
-    let hints = ScatterHints::default();
-    let k = ScatterKind::Add;
-    scatter_general(
-        k,
-        operand,
-        scatter_indices,
-        updates,
-        dimension_numbers,
-        mode,
-        hints,
-    )
 }
 
 impl PrimRules for IndexOp {
@@ -448,13 +458,7 @@ impl PrimRules for IndexOp {
                 ..
             } => {
                 if args[0].is_linear() {
-                    let dn = ScatterDimensionNumbers {
-                        update_window_dims: d.offset_dims.clone(),
-                        inserted_window_dims: d.collapsed_slice_dims.clone(),
-                        scatter_dims_to_operand_dims: d.start_index_map.clone(),
-                        operand_batching_dims: d.operand_batching_dims.clone(),
-                        scatter_indices_batching_dims: d.start_indices_batching_dims.clone(),
-                    };
+                    let dn = d.mirrored();
                     out[0] = Some(lax::scatter_add(
                         &zeros_for(&args[0]),
                         args[1].known(),

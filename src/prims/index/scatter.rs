@@ -91,170 +91,119 @@ pub fn scatter_general(
     )
 }
 
-/// XLA scatter that overwrites (`lax.scatter`): with duplicate indices one update wins.
-///
-/// ```
-/// use ferrax::prelude::*;
-/// use ferrax::lax::{scatter, ScatterDimensionNumbers, GatherScatterMode};
-/// use ferrax::core::Shape;
-/// let x = Tensor::zeros(&[3], DType::I32);
-/// let idx = Tensor::from_vec(vec![2, 7], &[2, 1]);
-/// let upd = Tensor::from_vec(vec![5, 6], &[2]);
-/// let dn = ScatterDimensionNumbers { inserted_window_dims: Shape::from_slice(&[0]), scatter_dims_to_operand_dims: Shape::from_slice(&[0]), ..Default::default() };
-/// // index 7 is out of bounds: dropped.
-/// assert_eq!(scatter(&x, &idx, &upd, dn, GatherScatterMode::FillOrDrop).to_vec::<i32>(), vec![0, 0, 5]);
-/// ```
-#[track_caller]
-pub fn scatter(
-    operand: &Tensor,
-    scatter_indices: &Tensor,
-    updates: &Tensor,
-    dimension_numbers: ScatterDimensionNumbers,
-    mode: GatherScatterMode,
-) -> Tensor {
-    let hints = ScatterHints::default();
-    let k = ScatterKind::Set;
-    scatter_general(
-        k,
-        operand,
-        scatter_indices,
-        updates,
-        dimension_numbers,
-        mode,
-        hints,
-    )
+/// The lax scatter functions of one combiner each, with default hints: `name => Kind` after
+/// each one's doc.
+macro_rules! scatter_fns {
+    ($($(#[$doc:meta])+ $name:ident => $kind:ident;)*) => {$(
+        $(#[$doc])+
+        #[track_caller]
+        pub fn $name(
+            operand: &Tensor,
+            scatter_indices: &Tensor,
+            updates: &Tensor,
+            dimension_numbers: ScatterDimensionNumbers,
+            mode: GatherScatterMode,
+        ) -> Tensor {
+            scatter_general(
+                ScatterKind::$kind,
+                operand,
+                scatter_indices,
+                updates,
+                dimension_numbers,
+                mode,
+                ScatterHints::default(),
+            )
+        }
+    )*};
 }
 
-/// XLA scatter with a multiply combiner (`lax.scatter_mul`): duplicates multiply in.
-///
-/// ```
-/// use ferrax::prelude::*;
-/// use ferrax::lax::{scatter_mul, ScatterDimensionNumbers, GatherScatterMode};
-/// use ferrax::core::Shape;
-/// let x = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
-/// let idx = Tensor::from_vec(vec![1, 1], &[2, 1]);
-/// let upd = Tensor::from_vec(vec![3.0f32, 4.0], &[2]);
-/// let dn = ScatterDimensionNumbers { inserted_window_dims: Shape::from_slice(&[0]), scatter_dims_to_operand_dims: Shape::from_slice(&[0]), ..Default::default() };
-/// assert_eq!(scatter_mul(&x, &idx, &upd, dn, GatherScatterMode::FillOrDrop).to_vec::<f32>(), vec![1.0, 24.0]);
-/// ```
-#[track_caller]
-pub fn scatter_mul(
-    operand: &Tensor,
-    scatter_indices: &Tensor,
-    updates: &Tensor,
-    dimension_numbers: ScatterDimensionNumbers,
-    mode: GatherScatterMode,
-) -> Tensor {
-    let hints = ScatterHints::default();
-    let k = ScatterKind::Mul;
-    scatter_general(
-        k,
-        operand,
-        scatter_indices,
-        updates,
-        dimension_numbers,
-        mode,
-        hints,
-    )
-}
+scatter_fns! {
+    /// XLA scatter with addition (duplicates accumulate; out-of-bounds updates are dropped in
+    /// `FillOrDrop` mode).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::lax::{scatter_add, ScatterDimensionNumbers, GatherScatterMode};
+    /// use ferrax::core::Shape;
+    /// let x = Tensor::zeros(&[3], DType::F32);
+    /// let idx = Tensor::from_vec(vec![2, 2, 0], &[3, 1]);
+    /// let upd = Tensor::from_vec(vec![1.0f32, 2.0, 5.0], &[3]);
+    /// let dn = ScatterDimensionNumbers { inserted_window_dims: Shape::from_slice(&[0]), scatter_dims_to_operand_dims: Shape::from_slice(&[0]), ..Default::default() };
+    /// assert_eq!(scatter_add(&x, &idx, &upd, dn, GatherScatterMode::FillOrDrop).to_vec::<f32>(), vec![5.0, 0.0, 3.0]);
+    /// ```
+    scatter_add => Add;
 
-/// XLA scatter with a subtract combiner (`lax.scatter_sub`): every update landing on an
-/// element is subtracted from it.
-///
-/// ```
-/// use ferrax::prelude::*;
-/// use ferrax::lax::{scatter_sub, ScatterDimensionNumbers, GatherScatterMode};
-/// use ferrax::core::Shape;
-/// let x = Tensor::from_vec(vec![10.0f32, 10.0], &[2]);
-/// let idx = Tensor::from_vec(vec![1, 1], &[2, 1]);
-/// let upd = Tensor::from_vec(vec![3.0f32, 4.0], &[2]);
-/// let dn = ScatterDimensionNumbers { inserted_window_dims: Shape::from_slice(&[0]), scatter_dims_to_operand_dims: Shape::from_slice(&[0]), ..Default::default() };
-/// assert_eq!(scatter_sub(&x, &idx, &upd, dn, GatherScatterMode::FillOrDrop).to_vec::<f32>(), vec![10.0, 3.0]);
-/// ```
-#[track_caller]
-pub fn scatter_sub(
-    operand: &Tensor,
-    scatter_indices: &Tensor,
-    updates: &Tensor,
-    dimension_numbers: ScatterDimensionNumbers,
-    mode: GatherScatterMode,
-) -> Tensor {
-    let hints = ScatterHints::default();
-    scatter_general(
-        ScatterKind::Sub,
-        operand,
-        scatter_indices,
-        updates,
-        dimension_numbers,
-        mode,
-        hints,
-    )
-}
+    /// XLA scatter that overwrites (`lax.scatter`): with duplicate indices one update wins.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::lax::{scatter, ScatterDimensionNumbers, GatherScatterMode};
+    /// use ferrax::core::Shape;
+    /// let x = Tensor::zeros(&[3], DType::I32);
+    /// let idx = Tensor::from_vec(vec![2, 7], &[2, 1]);
+    /// let upd = Tensor::from_vec(vec![5, 6], &[2]);
+    /// let dn = ScatterDimensionNumbers { inserted_window_dims: Shape::from_slice(&[0]), scatter_dims_to_operand_dims: Shape::from_slice(&[0]), ..Default::default() };
+    /// // index 7 is out of bounds: dropped.
+    /// assert_eq!(scatter(&x, &idx, &upd, dn, GatherScatterMode::FillOrDrop).to_vec::<i32>(), vec![0, 0, 5]);
+    /// ```
+    scatter => Set;
 
-/// XLA scatter with a minimum combiner (`lax.scatter_min`).
-///
-/// ```
-/// use ferrax::prelude::*;
-/// use ferrax::lax::{scatter_min, ScatterDimensionNumbers, GatherScatterMode};
-/// use ferrax::core::Shape;
-/// let x = Tensor::from_vec(vec![5, 5], &[2]);
-/// let idx = Tensor::from_vec(vec![0, 0, 1], &[3, 1]);
-/// let upd = Tensor::from_vec(vec![3, 7, 9], &[3]);
-/// let dn = ScatterDimensionNumbers { inserted_window_dims: Shape::from_slice(&[0]), scatter_dims_to_operand_dims: Shape::from_slice(&[0]), ..Default::default() };
-/// assert_eq!(scatter_min(&x, &idx, &upd, dn, GatherScatterMode::FillOrDrop).to_vec::<i32>(), vec![3, 5]);
-/// ```
-#[track_caller]
-pub fn scatter_min(
-    operand: &Tensor,
-    scatter_indices: &Tensor,
-    updates: &Tensor,
-    dimension_numbers: ScatterDimensionNumbers,
-    mode: GatherScatterMode,
-) -> Tensor {
-    let hints = ScatterHints::default();
-    let k = ScatterKind::Min;
-    scatter_general(
-        k,
-        operand,
-        scatter_indices,
-        updates,
-        dimension_numbers,
-        mode,
-        hints,
-    )
-}
+    /// XLA scatter with a multiply combiner (`lax.scatter_mul`): duplicates multiply in.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::lax::{scatter_mul, ScatterDimensionNumbers, GatherScatterMode};
+    /// use ferrax::core::Shape;
+    /// let x = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
+    /// let idx = Tensor::from_vec(vec![1, 1], &[2, 1]);
+    /// let upd = Tensor::from_vec(vec![3.0f32, 4.0], &[2]);
+    /// let dn = ScatterDimensionNumbers { inserted_window_dims: Shape::from_slice(&[0]), scatter_dims_to_operand_dims: Shape::from_slice(&[0]), ..Default::default() };
+    /// assert_eq!(scatter_mul(&x, &idx, &upd, dn, GatherScatterMode::FillOrDrop).to_vec::<f32>(), vec![1.0, 24.0]);
+    /// ```
+    scatter_mul => Mul;
 
-/// XLA scatter with a maximum combiner (`lax.scatter_max`).
-///
-/// ```
-/// use ferrax::prelude::*;
-/// use ferrax::lax::{scatter_max, ScatterDimensionNumbers, GatherScatterMode};
-/// use ferrax::core::Shape;
-/// let x = Tensor::from_vec(vec![5, 5], &[2]);
-/// let idx = Tensor::from_vec(vec![0, 0, 1], &[3, 1]);
-/// let upd = Tensor::from_vec(vec![3, 7, 1], &[3]);
-/// let dn = ScatterDimensionNumbers { inserted_window_dims: Shape::from_slice(&[0]), scatter_dims_to_operand_dims: Shape::from_slice(&[0]), ..Default::default() };
-/// assert_eq!(scatter_max(&x, &idx, &upd, dn, GatherScatterMode::FillOrDrop).to_vec::<i32>(), vec![7, 5]);
-/// ```
-#[track_caller]
-pub fn scatter_max(
-    operand: &Tensor,
-    scatter_indices: &Tensor,
-    updates: &Tensor,
-    dimension_numbers: ScatterDimensionNumbers,
-    mode: GatherScatterMode,
-) -> Tensor {
-    let hints = ScatterHints::default();
-    let k = ScatterKind::Max;
-    scatter_general(
-        k,
-        operand,
-        scatter_indices,
-        updates,
-        dimension_numbers,
-        mode,
-        hints,
-    )
+    /// XLA scatter with a subtract combiner (`lax.scatter_sub`): every update landing on an
+    /// element is subtracted from it.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::lax::{scatter_sub, ScatterDimensionNumbers, GatherScatterMode};
+    /// use ferrax::core::Shape;
+    /// let x = Tensor::from_vec(vec![10.0f32, 10.0], &[2]);
+    /// let idx = Tensor::from_vec(vec![1, 1], &[2, 1]);
+    /// let upd = Tensor::from_vec(vec![3.0f32, 4.0], &[2]);
+    /// let dn = ScatterDimensionNumbers { inserted_window_dims: Shape::from_slice(&[0]), scatter_dims_to_operand_dims: Shape::from_slice(&[0]), ..Default::default() };
+    /// assert_eq!(scatter_sub(&x, &idx, &upd, dn, GatherScatterMode::FillOrDrop).to_vec::<f32>(), vec![10.0, 3.0]);
+    /// ```
+    scatter_sub => Sub;
+
+    /// XLA scatter with a minimum combiner (`lax.scatter_min`).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::lax::{scatter_min, ScatterDimensionNumbers, GatherScatterMode};
+    /// use ferrax::core::Shape;
+    /// let x = Tensor::from_vec(vec![5, 5], &[2]);
+    /// let idx = Tensor::from_vec(vec![0, 0, 1], &[3, 1]);
+    /// let upd = Tensor::from_vec(vec![3, 7, 9], &[3]);
+    /// let dn = ScatterDimensionNumbers { inserted_window_dims: Shape::from_slice(&[0]), scatter_dims_to_operand_dims: Shape::from_slice(&[0]), ..Default::default() };
+    /// assert_eq!(scatter_min(&x, &idx, &upd, dn, GatherScatterMode::FillOrDrop).to_vec::<i32>(), vec![3, 5]);
+    /// ```
+    scatter_min => Min;
+
+    /// XLA scatter with a maximum combiner (`lax.scatter_max`).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::lax::{scatter_max, ScatterDimensionNumbers, GatherScatterMode};
+    /// use ferrax::core::Shape;
+    /// let x = Tensor::from_vec(vec![5, 5], &[2]);
+    /// let idx = Tensor::from_vec(vec![0, 0, 1], &[3, 1]);
+    /// let upd = Tensor::from_vec(vec![3, 7, 1], &[3]);
+    /// let dn = ScatterDimensionNumbers { inserted_window_dims: Shape::from_slice(&[0]), scatter_dims_to_operand_dims: Shape::from_slice(&[0]), ..Default::default() };
+    /// assert_eq!(scatter_max(&x, &idx, &upd, dn, GatherScatterMode::FillOrDrop).to_vec::<i32>(), vec![7, 5]);
+    /// ```
+    scatter_max => Max;
 }
 
 /// The printed `update_jaxpr` param: `None` for `scatter`, else the combiner as a jaxpr of
@@ -286,13 +235,7 @@ pub(super) fn inverse_gather(
     operand_rank: usize,
     updates_shape: &[usize],
 ) -> (GatherDimensionNumbers, Vec<usize>) {
-    let dn = GatherDimensionNumbers {
-        offset_dims: d.update_window_dims.clone(),
-        collapsed_slice_dims: d.inserted_window_dims.clone(),
-        start_index_map: d.scatter_dims_to_operand_dims.clone(),
-        operand_batching_dims: d.operand_batching_dims.clone(),
-        start_indices_batching_dims: d.scatter_indices_batching_dims.clone(),
-    };
+    let dn = d.mirrored();
     let mut window = d.update_window_dims.iter();
     let slice_sizes = (0..operand_rank)
         .map(|i| {
