@@ -106,12 +106,7 @@ pub(crate) fn optimal(
                 if new_flops >= s.best_flops {
                     continue;
                 }
-                let mut rem: Vec<usize> = remaining
-                    .iter()
-                    .copied()
-                    .filter(|&r| r != i && r != j)
-                    .collect();
-                rem.push(inputs.len());
+                let rem = remaining_after(remaining, (i, j), inputs.len());
                 inputs.push(k12);
                 path.push(vec![i, j]);
                 go(s, path, &rem, inputs, new_flops);
@@ -234,12 +229,7 @@ pub(crate) fn branch(
                 let Some((_, _, new_flops, new_size, (i, j), k12)) = cands.pop_first() else {
                     break;
                 };
-                let mut rem: Vec<usize> = remaining
-                    .iter()
-                    .copied()
-                    .filter(|&r| r != i && r != j)
-                    .collect();
-                rem.push(inputs.len());
+                let rem = remaining_after(remaining, (i, j), inputs.len());
                 inputs.push(k12);
                 path.push(vec![i, j]);
                 self.go(path, inputs, &rem, new_flops, new_size);
@@ -601,4 +591,15 @@ pub(crate) fn report(
         );
     }
     s
+}
+
+/// The operand positions left after contracting `pair` into a new operand at `new`.
+fn remaining_after(remaining: &[usize], (i, j): (usize, usize), new: usize) -> Vec<usize> {
+    let mut rem: Vec<usize> = remaining
+        .iter()
+        .copied()
+        .filter(|&r| r != i && r != j)
+        .collect();
+    rem.push(new);
+    rem
 }
