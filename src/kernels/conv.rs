@@ -28,7 +28,6 @@ use crate::ops::ConvGeneralDilated;
 use crate::ops::Element;
 use crate::ops::{next_index, strides};
 use ndarray::{ArrayD, IxDyn};
-use rayon::prelude::*;
 
 mod scatter;
 
@@ -246,9 +245,9 @@ fn blocked<T: Element>(l: &[T], r: &[T], g: &Geometry, s: &Sizes, out: &mut [T])
     };
     let chunk = rb * s.out_features;
     if parallel && rows > rb {
-        out.par_chunks_mut(chunk)
-            .enumerate()
-            .for_each_init(Vec::new, |buf, (bi, dst)| run(buf, bi, dst, false));
+        super::parallel::par_chunks_mut_with_scratch(out, chunk, &|buf, bi, dst| {
+            run(buf, bi, dst, false)
+        });
     } else {
         let mut buf = Vec::new();
         for (bi, dst) in out.chunks_mut(chunk).enumerate() {
@@ -335,27 +334,18 @@ fn reduction_major<T: Element>(
     }
     let per = nblocks.div_ceil(parts);
     // Part 0 accumulates into `out`, the others into their own buffers, all at once.
-    let (first, rest): (Vec<T>, Vec<Vec<T>>) = rayon::join(
-        || {
-            run(0..per.min(nblocks), &mut out);
-            out
-        },
-        || {
-            (1..parts)
-                .into_par_iter()
-                .map(|part| {
-                    let mut acc = pool::take_zeroed(m * out_features);
-                    let (lo, hi) = (part * per, ((part + 1) * per).min(nblocks));
-                    if lo < hi {
-                        run(lo..hi, &mut acc);
-                    }
-                    acc
-                })
-                .collect()
-        },
-    );
-    let mut out = first;
-    for acc in rest {
+    let mut accs: Vec<Vec<T>> = std::iter::once(out)
+        .chain((1..parts).map(|_| pool::take_zeroed(m * out_features)))
+        .collect();
+    super::parallel::par_chunks_mut(&mut accs, 1, &|part, acc| {
+        let (lo, hi) = (part * per, ((part + 1) * per).min(nblocks));
+        if lo < hi {
+            run(lo..hi, &mut acc[0]);
+        }
+    });
+    let mut accs = accs.into_iter();
+    let mut out = accs.next().expect("part 0");
+    for acc in accs {
         for (o, &a) in out.iter_mut().zip(&acc) {
             *o = T::xla_add(*o, a);
         }
@@ -413,9 +403,7 @@ fn grouped_direct<T: Element>(
         .saturating_mul(g.taps)
         .saturating_mul(group_features);
     if should_parallelize(gemm_ns(work)) {
-        out.par_chunks_mut(out_features)
-            .enumerate()
-            .for_each(|(r, d)| fill(r, d));
+        super::parallel::par_chunks_mut(out, out_features, &fill);
     } else {
         out.chunks_mut(out_features)
             .enumerate()

@@ -8,7 +8,6 @@ use super::parallel::{gemm_ns, should_parallelize, split_on_pool};
 pub use super::rhs_layout::copy_rhs_pays;
 use crate::ops::Element;
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
-use rayon::prelude::*;
 use std::any::TypeId;
 use std::panic::Location;
 
@@ -499,9 +498,7 @@ pub fn batched_matmul<T: Element>(
     };
     // A batch of products each too small to split is spread over threads instead.
     if batch > 1 && !each_parallel && should_parallelize(gemm_ns(per.saturating_mul(batch))) {
-        out.par_chunks_mut(m * n)
-            .enumerate()
-            .for_each(|(b, dst)| run(b, dst));
+        super::parallel::par_chunks_mut(&mut out, m * n, &run);
     } else if batch == 1 && !each_parallel && m >= 16 && split_on_pool(gemm_ns(per)) {
         // One product too small for gemm's own threads, inside the pool (a loop body, a
         // program's step): its two halves of rows on the pool's threads, each a plain gemm.

@@ -125,3 +125,49 @@ pub fn split_on_pool(cost_ns: f64) -> bool {
 pub fn chunk_len(n: usize, min_len: usize) -> usize {
     n.div_ceil(rayon::current_num_threads() * 2).max(min_len)
 }
+
+/// Runs `f(i, chunk)` on the `i`-th `chunk_len`-element chunk of `data`, the chunks in
+/// parallel. The closure is a trait object, so rayon's machinery is instantiated once per
+/// element type rather than once per kernel, closure and element type (the crate's compile
+/// time; one indirect call per chunk costs nothing next to a chunk's work).
+///
+/// ```
+/// use ferrax::internals::kernels::parallel::par_chunks_mut;
+/// let mut v = vec![0usize; 6];
+/// par_chunks_mut(&mut v, 2, &|i, c| c.fill(i));
+/// assert_eq!(v, [0, 0, 1, 1, 2, 2]);
+/// ```
+pub fn par_chunks_mut<T: Send>(
+    data: &mut [T],
+    chunk_len: usize,
+    f: &(dyn Fn(usize, &mut [T]) + Sync),
+) {
+    use rayon::prelude::*;
+    data.par_chunks_mut(chunk_len)
+        .enumerate()
+        .for_each(|(i, c)| f(i, c));
+}
+
+/// [`par_chunks_mut`] with a scratch vector per worker (created empty, reused across the
+/// chunks a worker runs), for kernels that pack into a buffer.
+///
+/// ```
+/// use ferrax::internals::kernels::parallel::par_chunks_mut_with_scratch;
+/// let mut v = vec![0.0f32; 4];
+/// par_chunks_mut_with_scratch(&mut v, 2, &|scratch: &mut Vec<f32>, i, c| {
+///     scratch.clear();
+///     scratch.extend([i as f32; 2]);
+///     c.copy_from_slice(scratch);
+/// });
+/// assert_eq!(v, [0.0, 0.0, 1.0, 1.0]);
+/// ```
+pub fn par_chunks_mut_with_scratch<T: Send, S: Send>(
+    data: &mut [T],
+    chunk_len: usize,
+    f: &(dyn Fn(&mut Vec<S>, usize, &mut [T]) + Sync),
+) {
+    use rayon::prelude::*;
+    data.par_chunks_mut(chunk_len)
+        .enumerate()
+        .for_each_init(Vec::new, |scratch, (i, c)| f(scratch, i, c));
+}

@@ -112,20 +112,14 @@ impl BufferPool {
             return None;
         }
         let mut s = self.lock();
-        let shelf = &mut T::shelf(&mut s)?.0;
-        let (&cap, bufs) = shelf.range_mut(n..=n.saturating_add(n / 8)).next()?;
-        let v = bufs.pop().expect("empty classes are removed");
-        if bufs.is_empty() {
-            shelf.remove(&cap);
-        }
-        s.bytes -= cap * size_of::<T>();
-        debug_assert!(v.capacity() == cap);
+        let v = T::take_shelved(&mut s, n)?;
+        s.bytes -= v.capacity() * size_of::<T>();
         Some(v)
     }
 
     /// Shelves `v` for reuse if it is large enough and fits under the limits; else frees it.
     pub fn give<T: Poolable>(&self, v: Vec<T>) {
-        let (cap, bytes) = (v.capacity(), v.capacity() * size_of::<T>());
+        let bytes = v.capacity() * size_of::<T>();
         if bytes < MIN_BYTES {
             return;
         }
@@ -134,12 +128,8 @@ impl BufferPool {
         if s.bytes + bytes > s.limit {
             return;
         }
-        let Some(shelf) = T::shelf(&mut s) else {
-            return; // a dtype without shelves
-        };
-        let bufs = shelf.0.entry(cap).or_default();
-        if bufs.len() < PER_CLASS {
-            bufs.push(v);
+        // Dtypes without shelves (and full capacity classes) hand `v` back: it is freed.
+        if T::shelve(&mut s, v, PER_CLASS).is_ok() {
             s.bytes += bytes;
         }
     }

@@ -11,7 +11,6 @@
 use super::parallel::{should_parallelize, window_ns};
 use crate::ops::{Element, SelectPrim};
 use ndarray::{ArrayD, IxDyn};
-use rayon::prelude::*;
 
 /// A window's geometry, per operand dim (as XLA's `ReduceWindow` / `SelectAndScatter`).
 ///
@@ -165,9 +164,7 @@ fn per_outer<T: Send>(
         return;
     }
     if plan.outer > 1 && should_parallelize(window_ns(plan.work())) {
-        out.par_chunks_mut(block)
-            .enumerate()
-            .for_each(|(o, b)| f(o, b));
+        super::parallel::par_chunks_mut(out, block, &f);
     } else {
         out.chunks_mut(block).enumerate().for_each(|(o, b)| f(o, b));
     }

@@ -8,7 +8,6 @@ use super::util::{check_axes, expect_arity, py_tuple, sh, text};
 use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, Param, Prim, PrimRules};
 use crate::core::{bind1, Aval, Avals, Shape};
 use crate::tensor::{ArrayData, DType, Tensor};
-use ndarray::{ArrayD, Axis};
 use smallvec::smallvec;
 
 /// A bitwise reduction over `axes` (which disappear).
@@ -93,21 +92,6 @@ pub fn reduce_xor(x: &Tensor, axes: &[usize]) -> Tensor {
     )
 }
 
-fn reduce_typed<T: Copy, F: Fn(T, T) -> T>(
-    x: &ArrayD<T>,
-    axes: &[usize],
-    init: T,
-    f: F,
-) -> ArrayD<T> {
-    let mut sorted: Vec<usize> = axes.to_vec();
-    sorted.sort_unstable_by(|a, b| b.cmp(a));
-    let mut acc = x.clone();
-    for &a in &sorted {
-        acc = acc.fold_axis(Axis(a), init, |&s, &v| f(s, v));
-    }
-    acc
-}
-
 impl PrimRules for LogicalReduce {
     fn name(&self) -> &'static str {
         match self {
@@ -141,27 +125,22 @@ impl PrimRules for LogicalReduce {
         }])
     }
 
-    fn eval(&self, inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
-        let axes = self.axes();
-        smallvec![match inputs[0] {
-            ArrayData::Bool(x) => {
-                let (init, f) = self.fold_u32(1);
-                ArrayData::Bool(reduce_typed(x, axes, init == 1, move |a: bool, b: bool| {
-                    f(a as u32, b as u32) == 1
-                }))
-            }
-            ArrayData::U32(x) => {
-                let (init, f) = self.fold_u32(u32::MAX);
-                ArrayData::U32(reduce_typed(x, axes, init, f))
-            }
-            ArrayData::I32(x) => {
-                let (init, f) = self.fold_u32(u32::MAX);
-                ArrayData::I32(reduce_typed(x, axes, init as i32, move |a: i32, b: i32| {
-                    f(a as u32, b as u32) as i32
-                }))
-            }
-            _ => unreachable!("checked by abstract_eval"),
-        }]
+    fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
+        // Every dtype reduces as u32 bits (bool as 0/1, i32 reinterpreted): one kernel.
+        let x = inputs[0];
+        let init_and = if x.dtype() == DType::Bool {
+            1
+        } else {
+            u32::MAX
+        };
+        let (init, f) = self.fold_u32(init_and);
+        let bits = x.convert(DType::U32);
+        let ArrayData::U32(b) = &bits else {
+            unreachable!("converted to u32")
+        };
+        let out_shape = &out[0].shape;
+        let r = crate::prims::reduce::reduce_array(b, self.axes(), out_shape, init, f);
+        smallvec![ArrayData::U32(r).convert(x.dtype())]
     }
 
     fn jvp(&self, primals: &[Tensor], _tangents: &[Option<Tensor>]) -> JvpResult {

@@ -447,7 +447,7 @@ fn dispatch_reduce(x: &ArrayData, axes: &[usize], out_shape: &[usize], m: Monoid
 /// dims of the same kind (kept/reduced) merged; the innermost merged block is then either a
 /// contiguous run that folds into one output element, or a contiguous run of outputs that
 /// accumulates a row elementwise.
-fn reduce_array<T: Copy>(
+pub(crate) fn reduce_array<T: Copy>(
     x: &ArrayD<T>,
     axes: &[usize],
     out_shape: &[usize],

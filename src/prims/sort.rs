@@ -17,7 +17,7 @@ use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, Param, Prim, PrimRu
 use crate::core::{bind, Aval, Avals, Shape};
 use crate::ops::Element;
 use crate::prims::lax;
-use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
+use crate::tensor::{ArrayData, DType, Tensor};
 use smallvec::SmallVec;
 use std::cmp::Ordering;
 
@@ -118,34 +118,38 @@ impl PrimRules for Sort {
         if total == 0 || n <= 1 {
             return inputs.iter().map(|&a| a.clone()).collect();
         }
-        // Fast path: one operand, sorted along its last axis, so each lane is contiguous.
+        // Fast path: one f32/f64/i32 operand sorted along its last axis (contiguous lanes), a
+        // sort of its own per type. Every other case sorts flat indices through one dynamic
+        // comparator per key: one sort instantiation for all dtypes (the compile-time budget).
         if inputs.len() == 1 && inner == 1 {
-            let r = crate::dispatch_wide_array!(inputs[0], a, T => {
+            fn sort_lanes<T: Element>(a: &ndarray::ArrayD<T>, n: usize) -> ArrayData {
                 let mut ys = a.clone();
-                for lane in ys.as_slice_mut().expect("standard layout").chunks_exact_mut(n) {
+                for lane in ys
+                    .as_slice_mut()
+                    .expect("standard layout")
+                    .chunks_exact_mut(n)
+                {
                     lane.sort_by(|p, q| T::sort_cmp(*p, *q));
                 }
                 T::wrap(ys)
-            });
-            return smallvec::smallvec![r];
+            }
+            match inputs[0] {
+                ArrayData::F32(a) => return smallvec::smallvec![sort_lanes(a, n)],
+                ArrayData::F64(a) => return smallvec::smallvec![sort_lanes(a, n)],
+                ArrayData::I32(a) => return smallvec::smallvec![sort_lanes(a, n)],
+                _ => {}
+            }
         }
-        let perm = if self.num_keys == 1 {
-            crate::dispatch_wide_array!(inputs[0], a, T => {
-                let s = a.as_slice().expect("standard layout");
-                permutation(total, n, inner, |i, j| T::sort_cmp(s[i], s[j]))
-            })
-        } else {
-            let cmps: Vec<Box<dyn Fn(usize, usize) -> Ordering + '_>> = inputs[..self.num_keys]
-                .iter()
-                .map(|&k| key_comparator(k))
-                .collect();
-            permutation(total, n, inner, |i, j| {
-                cmps.iter()
-                    .map(|c| c(i, j))
-                    .find(|o| o.is_ne())
-                    .unwrap_or(Ordering::Equal)
-            })
-        };
+        let cmps: Vec<Box<dyn Fn(usize, usize) -> Ordering + '_>> = inputs[..self.num_keys]
+            .iter()
+            .map(|&k| key_comparator(k))
+            .collect();
+        let perm = permutation(total, n, inner, &|i, j| {
+            cmps.iter()
+                .map(|c| c(i, j))
+                .find(|o| o.is_ne())
+                .unwrap_or(Ordering::Equal)
+        });
         inputs
             .iter()
             .map(|&a| {
@@ -248,7 +252,7 @@ fn permutation(
     total: usize,
     n: usize,
     inner: usize,
-    cmp: impl Fn(usize, usize) -> Ordering,
+    cmp: &dyn Fn(usize, usize) -> Ordering,
 ) -> Vec<usize> {
     let mut perm = vec![0usize; total];
     let mut lane: Vec<usize> = Vec::with_capacity(n);

@@ -71,35 +71,49 @@ fn desc<T: ArrayElement + PartialOrd>(a: &T, b: &T) -> Ordering {
     }
 }
 
+/// The flat source index of every output position of `top_k` along `axis`: each lane's
+/// indices ordered by `cmp` (a stable sort, so ties keep index order), the first `k` kept.
+/// One non-generic kernel for every dtype; the values are then read through these indices.
+fn top_k_sources(
+    shape: &[usize],
+    k: usize,
+    axis: usize,
+    cmp: &dyn Fn(usize, usize) -> Ordering,
+) -> Vec<usize> {
+    let n = shape[axis];
+    let inner: usize = shape[axis + 1..].iter().product();
+    let outer: usize = shape[..axis].iter().product();
+    let mut order: Vec<usize> = Vec::with_capacity(n);
+    let mut sources = vec![0usize; outer * k * inner];
+    for o in 0..outer {
+        for j in 0..inner {
+            order.clear();
+            order.extend((0..n).map(|i| (o * n + i) * inner + j));
+            order.sort_by(|&a, &b| cmp(a, b));
+            for (r, &src) in order.iter().take(k).enumerate() {
+                sources[(o * k + r) * inner + j] = src;
+            }
+        }
+    }
+    sources
+}
+
+/// `top_k` of one element type: values and int32 positions along `axis`.
 fn top_k_kernel<T: ArrayElement + PartialOrd + Copy>(
     x: &ArrayD<T>,
     k: usize,
     axis: usize,
     out_shape: &[usize],
 ) -> (ArrayD<T>, ArrayD<i32>) {
+    let xs = x.as_slice().expect("standard layout");
+    let sources = top_k_sources(x.shape(), k, axis, &|a, b| desc(&xs[a], &xs[b]));
     let n = x.shape()[axis];
     let inner: usize = x.shape()[axis + 1..].iter().product();
-    let outer: usize = x.shape()[..axis].iter().product();
-    let src: Vec<T> = x.iter().copied().collect();
-    let mut order: Vec<usize> = Vec::with_capacity(n);
-    let mut out_v = vec![None; outer * k * inner];
-    let mut out_i = vec![0i32; outer * k * inner];
-    for o in 0..outer {
-        for j in 0..inner {
-            order.clear();
-            order.extend(0..n);
-            let at = |i: usize| src[(o * n + i) * inner + j];
-            order.sort_by(|&a, &b| desc(&at(a), &at(b)));
-            for (r, &i) in order.iter().take(k).enumerate() {
-                out_v[(o * k + r) * inner + j] = Some(at(i));
-                out_i[(o * k + r) * inner + j] = i as i32;
-            }
-        }
-    }
-    let vals: Vec<T> = out_v.into_iter().map(|v| v.expect("filled")).collect();
+    let vals: Vec<T> = sources.iter().map(|&s| xs[s]).collect();
+    let idx: Vec<i32> = sources.iter().map(|&s| ((s / inner) % n) as i32).collect();
     (
         ArrayD::from_shape_vec(IxDyn(out_shape), vals).expect("shape"),
-        ArrayD::from_shape_vec(IxDyn(out_shape), out_i).expect("shape"),
+        ArrayD::from_shape_vec(IxDyn(out_shape), idx).expect("shape"),
     )
 }
 

@@ -125,11 +125,10 @@ where
     );
     let mut out = vec![T::default(); n];
     if should_parallelize(random_ns(n)) {
-        use rayon::prelude::*;
         let chunk = chunk_len(n, 4096);
-        out.par_chunks_mut(chunk)
-            .enumerate()
-            .for_each(|(c, o)| fill_dispatch(key, c * chunk, o, &f));
+        crate::kernels::parallel::par_chunks_mut(&mut out, chunk, &|c, o| {
+            fill_dispatch(key, c * chunk, o, &f)
+        });
     } else {
         fill_dispatch(key, 0, &mut out, &f);
     }

@@ -9,14 +9,51 @@ use std::collections::BTreeMap;
 /// for the type it was allocated as, so no layout changes hands). Only the dtypes models
 /// run on have shelves (bool, i32, u32, f32, f64); the others (`shelf` is `None`) allocate
 /// and free as usual, which spares the compile time of a shelf map per dtype.
+///
+/// The shelf operations are trait methods (no-ops for the dtypes without shelves) rather than
+/// an accessor to the shelf, so the shelf map's code is instantiated for the five pooled
+/// types only.
 pub trait Poolable: Copy + Default + Send + 'static {
+    /// The smallest shelved buffer whose capacity is in `n..=n + n / 8`.
     #[doc(hidden)]
-    fn shelf(s: &mut Shelves) -> Option<&mut Shelf<Self>>;
+    fn take_shelved(s: &mut Shelves, n: usize) -> Option<Vec<Self>> {
+        let _ = (s, n);
+        None
+    }
+    /// Shelves `v` unless its capacity class already holds `per_class` buffers (then `v`
+    /// comes back).
+    #[doc(hidden)]
+    fn shelve(s: &mut Shelves, v: Vec<Self>, per_class: usize) -> Result<(), Vec<Self>> {
+        let _ = (s, per_class);
+        Err(v)
+    }
 }
 
 /// Buffers of one element type by capacity.
 #[doc(hidden)]
 pub struct Shelf<T>(pub(crate) BTreeMap<usize, Vec<Vec<T>>>);
+
+impl<T> Shelf<T> {
+    fn take(&mut self, n: usize) -> Option<Vec<T>> {
+        let (&cap, bufs) = self.0.range_mut(n..=n.saturating_add(n / 8)).next()?;
+        let v = bufs.pop().expect("empty classes are removed");
+        if bufs.is_empty() {
+            self.0.remove(&cap);
+        }
+        debug_assert!(v.capacity() == cap);
+        Some(v)
+    }
+
+    fn put(&mut self, v: Vec<T>, per_class: usize) -> Result<(), Vec<T>> {
+        let bufs = self.0.entry(v.capacity()).or_default();
+        if bufs.len() < per_class {
+            bufs.push(v);
+            Ok(())
+        } else {
+            Err(v)
+        }
+    }
+}
 
 impl<T> Default for Shelf<T> {
     fn default() -> Self {
@@ -40,8 +77,11 @@ pub struct Shelves {
 macro_rules! poolable {
     ($($t:ty => $f:ident),*) => {$(
         impl Poolable for $t {
-            fn shelf(s: &mut Shelves) -> Option<&mut Shelf<Self>> {
-                Some(&mut s.$f)
+            fn take_shelved(s: &mut Shelves, n: usize) -> Option<Vec<Self>> {
+                s.$f.take(n)
+            }
+            fn shelve(s: &mut Shelves, v: Vec<Self>, per_class: usize) -> Result<(), Vec<Self>> {
+                s.$f.put(v, per_class)
             }
         }
     )*};
@@ -50,11 +90,7 @@ poolable!(bool => bool, i32 => i32, u32 => u32, f32 => f32, f64 => f64);
 
 macro_rules! not_pooled {
     ($($t:ty),*) => {$(
-        impl Poolable for $t {
-            fn shelf(_: &mut Shelves) -> Option<&mut Shelf<Self>> {
-                None
-            }
-        }
+        impl Poolable for $t {}
     )*};
 }
 not_pooled!(

@@ -11,7 +11,6 @@ use super::{block_rows, HOLE};
 use crate::ops::strides;
 use crate::ops::ConvGeneralDilated;
 use crate::ops::Element;
-use rayon::prelude::*;
 
 /// True when the scatter form applies and multiplies less than the gather form: no
 /// groups, unit window strides, fewer input than output positions.
@@ -134,9 +133,11 @@ pub(super) fn conv<T: Element>(
     };
     let work = images * xs * features * row;
     if images > 1 && should_parallelize(gemm_ns(work)) {
-        out.par_chunks_mut(ys * out_features)
-            .enumerate()
-            .for_each_init(Vec::new, |z, (n, dst)| image(n, dst, z));
+        crate::kernels::parallel::par_chunks_mut_with_scratch(
+            &mut out,
+            ys * out_features,
+            &|z, n, dst| image(n, dst, z),
+        );
     } else {
         let mut z = Vec::new();
         for (n, dst) in out.chunks_mut(ys * out_features).enumerate() {

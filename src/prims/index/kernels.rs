@@ -2,8 +2,10 @@
 //! and the scatters (one kernel, parameterised by the combiner) on arrays.
 
 use super::{GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers, ScatterKind};
+use crate::core::Aval;
 use crate::ops::next_index;
 use crate::prims::util::strides;
+use crate::prims::ArrayOutputs;
 use crate::tensor::{ArrayData, ArrayElement, Element, Wide};
 use ndarray::{ArrayD, IxDyn};
 
@@ -98,7 +100,26 @@ fn slice_of<T>(a: &ArrayD<T>) -> &[T] {
 
 /// `dynamic_slice` with clamped starts.
 pub fn eval_dynamic_slice(x: &ArrayData, starts: &[i64], slice_sizes: &[usize]) -> ArrayData {
-    crate::dispatch_array!(x, a, T => {
+    let run = |ins: &[&ArrayData], _: &[Aval]| -> ArrayOutputs {
+        smallvec::smallvec![dynamic_slice_base(ins[0], starts, slice_sizes)]
+    };
+    on_base_types(&[x], &[Aval::new(slice_sizes, x.dtype())], &run)
+}
+
+/// Runs a data-movement kernel written for the base dtypes on operands of any dtype
+/// (`eval_on_base_types`), returning its single output.
+fn on_base_types(
+    inputs: &[&ArrayData],
+    out: &[Aval],
+    run: &dyn Fn(&[&ArrayData], &[Aval]) -> ArrayOutputs,
+) -> ArrayData {
+    crate::prims::util::eval_on_base_types(inputs, out, run)
+        .unwrap_or_else(|| run(inputs, out))
+        .remove(0)
+}
+
+fn dynamic_slice_base(x: &ArrayData, starts: &[i64], slice_sizes: &[usize]) -> ArrayData {
+    crate::dispatch_base_array!(x, a, T => {
         let shape = a.shape();
         let st = strides(shape);
         let base: usize =
@@ -111,7 +132,14 @@ pub fn eval_dynamic_slice(x: &ArrayData, starts: &[i64], slice_sizes: &[usize]) 
 
 /// `dynamic_update_slice` with clamped starts.
 pub fn eval_dynamic_update_slice(x: &ArrayData, update: &ArrayData, starts: &[i64]) -> ArrayData {
-    crate::dispatch_array!(x, a, T => {
+    let run = |ins: &[&ArrayData], _: &[Aval]| -> ArrayOutputs {
+        smallvec::smallvec![dynamic_update_slice_base(ins[0], ins[1], starts)]
+    };
+    on_base_types(&[x, update], &[Aval::new(x.shape(), x.dtype())], &run)
+}
+
+fn dynamic_update_slice_base(x: &ArrayData, update: &ArrayData, starts: &[i64]) -> ArrayData {
+    crate::dispatch_base_array!(x, a, T => {
         let u = T::view(update).expect("dtypes checked by abstract_eval");
         let shape = a.shape();
         let st = strides(shape);
@@ -235,35 +263,51 @@ pub fn eval_gather(
     );
     let n: usize = out_shape.iter().product();
     let run = contiguous_run(&contrib, &kept, rank, out_shape);
-    let rows = &out_shape[..out_shape.len() - usize::from(run > 1)];
     crate::dispatch_array!(operand, a, T => {
         let src = slice_of(a);
         let mut data: Vec<T> = Vec::with_capacity(n);
-        if n > 0 {
-            let fill = gather_fill::<T>();
-            let mut idx = vec![0usize; rows.len()];
-            loop {
-                let (mut b, mut w) = (0usize, 0usize);
-                for (&i, &(is_win, s)) in idx.iter().zip(&contrib) {
-                    if is_win { w += i * s } else { b += i * s }
-                }
-                match starts[b] {
-                    // One element: a plain push (a memcpy call per element costs more than
-                    // the read itself).
-                    Some(base) if run == 1 => data.push(src[base + woffs[w]]),
-                    Some(base) => {
-                        let at = base + woffs[w];
-                        data.extend_from_slice(&src[at..at + run]);
-                    }
-                    None => data.extend(std::iter::repeat_n(fill, run)),
-                }
-                if !next_index(&mut idx, rows) {
-                    break;
-                }
-            }
-        }
+        let fill = gather_fill::<T>();
+        for_each_window_row(out_shape, &starts, &contrib, &woffs, run, &mut |at| match at {
+            // One element: a plain push (a memcpy call per element costs more than the read).
+            Some(at) if run == 1 => data.push(src[at]),
+            Some(at) => data.extend_from_slice(&src[at..at + run]),
+            None => data.extend(std::iter::repeat_n(fill, run)),
+        });
         T::wrap(ArrayD::from_shape_vec(IxDyn(out_shape), data).expect("sizes match"))
     })
+}
+
+/// Walks the rows of a gather's output or a scatter's updates (`shape`, row-major; a row is
+/// `run` contiguous elements, or one element when `run` is 1), calling `visit` with the
+/// operand offset of each row's window, or `None` when it is out of bounds (filled by a
+/// gather, dropped by a scatter). Not generic, so one copy serves every dtype and combiner.
+fn for_each_window_row(
+    shape: &[usize],
+    starts: &[Option<usize>],
+    contrib: &[(bool, usize)],
+    woffs: &[usize],
+    run: usize,
+    visit: &mut dyn FnMut(Option<usize>),
+) {
+    if shape.contains(&0) {
+        return;
+    }
+    let rows = &shape[..shape.len() - usize::from(run > 1)];
+    let mut idx = vec![0usize; rows.len()];
+    loop {
+        let (mut b, mut w) = (0usize, 0usize);
+        for (&i, &(is_win, s)) in idx.iter().zip(contrib) {
+            if is_win {
+                w += i * s
+            } else {
+                b += i * s
+            }
+        }
+        visit(starts[b].map(|base| base + woffs[w]));
+        if !next_index(&mut idx, rows) {
+            break;
+        }
+    }
 }
 
 /// Scatter of one element type with combiner `f(old, update)`, updates applied in row-major
@@ -279,28 +323,17 @@ fn scatter_typed<T: crate::ops::Element>(
 ) -> ArrayD<T> {
     let mut out = a.clone();
     let dst = out.as_slice_mut().expect("standard layout");
-    let ushape = u.shape();
-    let rows = &ushape[..ushape.len() - usize::from(run > 1)];
-    if !u.is_empty() {
-        let mut idx = vec![0usize; rows.len()];
-        for row in slice_of(u).chunks_exact(run) {
-            let (mut b, mut w) = (0usize, 0usize);
-            for (&i, &(is_win, s)) in idx.iter().zip(contrib) {
-                if is_win {
-                    w += i * s
-                } else {
-                    b += i * s
-                }
+    let src = slice_of(u);
+    let mut row = 0;
+    for_each_window_row(u.shape(), starts, contrib, woffs, run, &mut |at| {
+        if let Some(at) = at {
+            let updates = &src[row * run..(row + 1) * run];
+            for (d, &v) in dst[at..at + run].iter_mut().zip(updates) {
+                *d = f(*d, v);
             }
-            if let Some(base) = starts[b] {
-                let at = base + woffs[w];
-                for (d, &v) in dst[at..at + run].iter_mut().zip(row) {
-                    *d = f(*d, v);
-                }
-            }
-            next_index(&mut idx, rows);
         }
-    }
+        row += 1;
+    });
     out
 }
 
