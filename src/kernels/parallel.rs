@@ -148,6 +148,9 @@ pub fn par_chunks_mut<T: Send>(
         .for_each(|(i, c)| f(i, c));
 }
 
+/// The body of [`par_chunks_mut_with_scratch`]: `(scratch, chunk index, chunk)`.
+pub type ScratchChunkFn<'a, T, S> = dyn Fn(&mut Vec<S>, usize, &mut [T]) + Sync + 'a;
+
 /// [`par_chunks_mut`] with a scratch vector per worker (created empty, reused across the
 /// chunks a worker runs), for kernels that pack into a buffer.
 ///
@@ -164,7 +167,7 @@ pub fn par_chunks_mut<T: Send>(
 pub fn par_chunks_mut_with_scratch<T: Send, S: Send>(
     data: &mut [T],
     chunk_len: usize,
-    f: &(dyn Fn(&mut Vec<S>, usize, &mut [T]) + Sync),
+    f: &ScratchChunkFn<'_, T, S>,
 ) {
     use rayon::prelude::*;
     data.par_chunks_mut(chunk_len)
