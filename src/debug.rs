@@ -1,4 +1,33 @@
-//! Debugging switches: `debug_nans` (JAX's `jax_debug_nans`).
+//! Looking inside traced code: printing values from inside `jit`, `vmap` and `grad`
+//! ([`print`], [`callback`], the [`debug_print!`](crate::debug_print) macro; JAX's
+//! `jax.debug.print` and `jax.debug.callback`), and the `debug_nans` switch (JAX's
+//! `jax_debug_nans`).
+//!
+//! # Printing traced values
+//!
+//! Inside a transformed function a tensor is a tracer: `println!("{x}")` shows
+//! `Traced<f32[3]>`, once, when the function is traced. [`print`] instead stages a
+//! `debug_print` into the computation, so the values are printed whenever it runs: at every
+//! call of a `jit` function, once per example (in order) under `vmap`, with the primal values
+//! under `grad`, at every iteration of a `scan` or `while_loop`. Prints are never removed
+//! as dead code or merged, and run in program order.
+//!
+//! ```
+//! use ferrax::prelude::*;
+//! let loss = |w: &Tensor| {
+//!     let y = w * 3.0;
+//!     ferrax::debug_print!("w = {}, y = {}", w, y);
+//!     y.sum()
+//! };
+//! let w = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
+//! let (_, lines) = ferrax::debug::capture_output(|| jit(grad(loss))(&w));
+//! assert_eq!(lines, ["w = [1. 2.], y = [3. 6.]"]);
+//! let (_, lines) = ferrax::debug::capture_output(|| vmap(loss)(&w));
+//! assert_eq!(lines, ["w = 1.0, y = 3.0", "w = 2.0, y = 6.0"]);
+//! ```
+//!
+//! # NaN checking
+//!
 //!
 //! A NaN deep inside a training step usually surfaces much later as a NaN loss, with no clue
 //! which operation made it. With NaN checking on, every primitive's floating-point outputs
@@ -41,3 +70,23 @@
 //! ```
 
 pub use crate::core::nan_check::{debug_nans, set_debug_nans};
+
+pub use crate::prims::callback::{
+    capture_output, debug_callback as callback, debug_print as print,
+};
+
+/// [`print`](crate::debug::print) with the operands as plain arguments:
+/// `debug_print!("x = {} y = {:.2f}", x, y)` (each argument a `Tensor` or `&Tensor`).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::scalar(0.5f32);
+/// let ((), lines) = ferrax::debug::capture_output(|| ferrax::debug_print!("x = {:.3f}", x));
+/// assert_eq!(lines, ["x = 0.500"]);
+/// ```
+#[macro_export]
+macro_rules! debug_print {
+    ($fmt:expr $(, $arg:expr)* $(,)?) => {
+        $crate::debug::print($fmt, &[$(::std::borrow::Borrow::<$crate::Tensor>::borrow(&$arg)),*])
+    };
+}

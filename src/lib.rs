@@ -57,7 +57,8 @@ pub(crate) mod passes;
 pub(crate) mod prims;
 pub(crate) use tensor::{dispatch_array, dispatch_base_array, dispatch_dtype, dispatch_wide_array};
 
-pub use crate::core::make_jaxpr;
+pub use crate::core::{eval_shape, make_jaxpr};
+pub use crate::prims::callback::pure_callback;
 /// `#[derive(PyTree)]`: see [`tree`].
 pub use ferrax_derive::PyTree;
 pub use tensor::{DType, Tensor};

@@ -41,6 +41,8 @@ pub use crate::interpreters::{
     LinearizedJaxpr, VmapSpec,
 };
 
+pub use crate::core::{eval_shape, OutputShapes};
+pub use crate::prims::callback::{pure_callback, VmapMethod};
 pub use function::Function;
 
 mod function {

@@ -46,6 +46,12 @@ pub struct Jaxpr {
 }
 
 impl Jaxpr {
+    /// Whether any equation has side effects (a `debug_print`, at any depth), so that running
+    /// the jaxpr does more than compute its outputs.
+    pub fn has_effects(&self) -> bool {
+        self.eqns.iter().any(|e| e.prim.has_effects())
+    }
+
     /// The aval of a variable.
     pub fn aval(&self, v: Var) -> &Aval {
         &self.var_avals[v.0 as usize]

@@ -139,9 +139,18 @@ pub trait PrimRules: Send + Sync + std::fmt::Debug + 'static {
     /// arithmetic, so constant folding may do it and a compiled program may call its `eval`
     /// directly. False for primitives that run sub-jaxprs or user code, or that read the
     /// axis environment (collectives); those are evaluated by binding them. Default: true
-    /// unless the primitive has sub-jaxprs.
+    /// unless the primitive has sub-jaxprs or side effects.
     fn constant_foldable(&self) -> bool {
-        self.sub_jaxprs().is_empty()
+        self.sub_jaxprs().is_empty() && !self.has_side_effects()
+    }
+
+    /// Whether evaluating this primitive does something besides computing its outputs (JAX's
+    /// effects: `debug_print`, `debug_callback`). Such an equation is never dropped (even
+    /// with no used outputs), merged with an equal one, folded at compile time or run out of
+    /// program order relative to other effects. Higher-order primitives inherit the effects
+    /// of their sub-jaxprs through [`Prim::has_effects`]. Default: false (pure).
+    fn has_side_effects(&self) -> bool {
+        false
     }
 
     /// Whether passes may rewrite the sub-jaxprs (keeping their interfaces) to optimize them.
@@ -270,6 +279,12 @@ impl Prim {
     /// Wraps a primitive.
     pub fn new(p: impl Primitive) -> Prim {
         Prim(Arc::new(p))
+    }
+
+    /// Whether binding this primitive has side effects: its own
+    /// ([`PrimRules::has_side_effects`]) or those of an equation in one of its sub-jaxprs.
+    pub fn has_effects(&self) -> bool {
+        self.0.has_side_effects() || self.0.sub_jaxprs().iter().any(|j| j.has_effects())
     }
 
     /// The primitive as its own family type, if it is one (`prim.downcast::<UnaryOp>()`).

@@ -8,7 +8,7 @@ use super::trace::{
 };
 use super::Prim;
 use crate::tensor::Tensor;
-use crate::tree::PyTree;
+use crate::tree::{PyTree, TreeDef};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -191,5 +191,75 @@ pub fn make_jaxpr<P: PyTree, O: PyTree, F: Fn(&P) -> O>(f: F) -> impl Fn(&P) -> 
             let p = P::unflatten(&def, tracers.to_vec());
             f(&p).leaves()
         })
+    }
+}
+
+/// The shapes and dtypes of a function's outputs, as [`eval_shape`] finds them: the output
+/// pytree's structure and one [`Aval`] per leaf, in flatten order (JAX returns the same
+/// structure with `ShapeDtypeStruct` leaves; Rust's output types hold tensors only, so the
+/// structure comes as a [`TreeDef`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutputShapes {
+    /// The output's tree structure.
+    pub treedef: TreeDef,
+    /// Each output leaf's shape and dtype.
+    pub avals: Vec<Aval>,
+}
+
+impl std::fmt::Display for OutputShapes {
+    /// As JAX prints `ShapeDtypeStruct`s: one, or a tuple of them in flatten order.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let one = |a: &Aval| {
+            let dims: Vec<String> = a.shape.iter().map(|d| d.to_string()).collect();
+            let shape = match dims.len() {
+                1 => format!("({},)", dims[0]),
+                _ => format!("({})", dims.join(", ")),
+            };
+            format!(
+                "ShapeDtypeStruct(shape={shape}, dtype={})",
+                a.dtype.numpy_name()
+            )
+        };
+        match self.avals.as_slice() {
+            [a] => f.write_str(&one(a)),
+            avals => {
+                let all: Vec<String> = avals.iter().map(one).collect();
+                write!(f, "({})", all.join(", "))
+            }
+        }
+    }
+}
+
+/// The shapes and dtypes `f` would return on `args`, found by tracing it, without computing
+/// anything (JAX's `jax.eval_shape`): a way to size buffers or check a model's output type
+/// before running it.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let x = Tensor::zeros(&[8, 3], DType::F32);
+/// let s = ferrax::eval_shape(|x: &Tensor| (x.matmul(&x.transpose(&[1, 0])), x.sum()), &x);
+/// assert_eq!(s.avals[0].shape.as_slice(), &[8, 8]);
+/// assert_eq!(
+///     s.to_string(),
+///     "(ShapeDtypeStruct(shape=(8, 8), dtype=float32), ShapeDtypeStruct(shape=(), dtype=float32))"
+/// );
+/// ```
+pub fn eval_shape<P: PyTree, O: PyTree>(f: impl Fn(&P) -> O, args: &P) -> OutputShapes {
+    let def = args.treedef();
+    let avals: Vec<Aval> = args.leaves().iter().map(|t| t.aval()).collect();
+    let out_def = RefCell::new(None);
+    let closed = trace_to_jaxpr(&avals, |tracers| {
+        let out = f(&P::unflatten(&def, tracers.to_vec()));
+        *out_def.borrow_mut() = Some(out.treedef());
+        out.leaves()
+    });
+    OutputShapes {
+        treedef: out_def.into_inner().expect("traced"),
+        avals: closed
+            .jaxpr
+            .outvars
+            .iter()
+            .map(|a| closed.jaxpr.atom_aval(a))
+            .collect(),
     }
 }

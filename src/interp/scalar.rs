@@ -292,7 +292,12 @@ impl Builder {
             let outs: Vec<u32> = match (body, &e.prim) {
                 (Some(body), _) => self.body(body, &args)?,
                 (None, prim) => {
-                    let o = self.reg(j.aval(e.outputs[0]).dtype);
+                    // One instruction computes one value (a `debug_print` has none: the
+                    // program runs on tensors).
+                    let [out] = e.outputs.as_slice() else {
+                        return None;
+                    };
+                    let o = self.reg(j.aval(*out).dtype);
                     let ins = self.instr(prim, &args, o)?;
                     self.code.push(ins);
                     vec![o]

@@ -18,9 +18,9 @@ type EqnKey = (Prim, SmallVec<[AtomKey; 3]>);
 
 /// Replaces an equation whose primitive (with its params) and inputs equal an earlier
 /// equation's by that equation's outputs. Literals are equal when their dtype and value
-/// bits are; sub-jaxprs of call, cond and loop primitives compare by identity. All ferrax
-/// primitives are pure (random numbers come from explicit keys), so this never changes
-/// results.
+/// bits are; sub-jaxprs of call, cond and loop primitives compare by identity. Equations
+/// with side effects are kept as they are; every other primitive is pure (random numbers
+/// come from explicit keys), so this never changes results.
 ///
 /// ```
 /// use ferrax::prelude::*;
@@ -45,6 +45,11 @@ pub fn cse(jaxpr: &Jaxpr) -> Jaxpr {
                 }
             })
             .collect();
+        if e.prim.has_effects() {
+            // Two equal prints both print.
+            r.copy_eqn(i, ins);
+            continue;
+        }
         let key = (e.prim.clone(), key);
         if let Some(prev) = seen.get(&key) {
             let prev = prev.clone();

@@ -4,7 +4,8 @@ use super::Rewriter;
 use crate::core::{Atom, Jaxpr};
 
 /// Drops every equation none of whose outputs is used (by a later kept equation or an
-/// output). All ferrax primitives are pure, so this never changes results. Constvars and
+/// output) and that has no side effects ([`Prim::has_effects`](crate::core::Prim::has_effects):
+/// a `debug_print` stays), so this never changes results or what is printed. Constvars and
 /// invars are kept (the interface does not change); sub-jaxprs are left as they are.
 ///
 /// ```
@@ -51,7 +52,7 @@ pub(crate) fn dce_for_outputs(jaxpr: &Jaxpr, outvars: Vec<Atom>) -> (Jaxpr, Vec<
 }
 
 /// Backward liveness from `outvars`: which variables are live, and which equations are kept
-/// (those with a live output; their inputs are live).
+/// (those with a live output or side effects; their inputs are live).
 fn liveness(jaxpr: &Jaxpr, outvars: &[Atom]) -> (Vec<bool>, Vec<bool>) {
     let mut live = vec![false; jaxpr.var_avals.len()];
     let mark = |live: &mut Vec<bool>, a: &Atom| {
@@ -64,7 +65,7 @@ fn liveness(jaxpr: &Jaxpr, outvars: &[Atom]) -> (Vec<bool>, Vec<bool>) {
     }
     let mut keep = vec![false; jaxpr.eqns.len()];
     for (i, e) in jaxpr.eqns.iter().enumerate().rev() {
-        if e.outputs.iter().any(|v| live[v.0 as usize]) {
+        if e.outputs.iter().any(|v| live[v.0 as usize]) || e.prim.has_effects() {
             keep[i] = true;
             for a in &e.inputs {
                 mark(&mut live, a);

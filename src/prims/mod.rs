@@ -9,6 +9,7 @@
 
 pub mod binary;
 pub mod bits;
+pub mod callback;
 pub mod collective;
 pub mod complex;
 pub mod conv;

@@ -253,6 +253,32 @@ fn write_nested(
 
 impl fmt::Display for ArrayData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.shape().is_empty() {
+            // numpy prints a 0-d array as its scalar's repr: `1.0`, not the element's `1.`.
+            let scalar = match self {
+                ArrayData::F32(x) => Some(python_repr(
+                    x.iter().next().copied().unwrap_or(0.0) as f64,
+                    true,
+                )),
+                ArrayData::F64(x) => {
+                    Some(python_repr(x.iter().next().copied().unwrap_or(0.0), false))
+                }
+                ArrayData::BF16(x) => x.iter().next().map(|&v| {
+                    python_repr_narrow(v.to_f32(), |g| {
+                        half::bf16::from_f32(g).to_bits() == v.to_bits()
+                    })
+                }),
+                ArrayData::F16(x) => x.iter().next().map(|&v| {
+                    python_repr_narrow(v.to_f32(), |g| {
+                        half::f16::from_f32(g).to_bits() == v.to_bits()
+                    })
+                }),
+                _ => None,
+            };
+            if let Some(s) = scalar {
+                return f.write_str(&s);
+            }
+        }
         let mut elems = element_strings(self);
         if self.dtype().is_complex() {
             align_complex(&mut elems);

@@ -5,4 +5,5 @@
 mod common;
 
 mod cond;
+mod debug;
 mod loops;
