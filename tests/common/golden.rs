@@ -3,7 +3,8 @@
 
 use ferrax::prelude::*;
 
-/// One golden array: dtype name, shape, values (floats exact as f64).
+/// One golden array: dtype name, shape, values (floats exact as f64; a complex array's
+/// values are its elements' real and imaginary parts, interleaved).
 pub struct Golden {
     pub dtype: String,
     pub shape: Vec<usize>,
@@ -13,7 +14,17 @@ pub struct Golden {
 impl Golden {
     /// The array as a tensor of its dtype.
     pub fn tensor(&self) -> Tensor {
-        Tensor::from_f64_values(&self.values, &self.shape, dtype(&self.dtype))
+        let d = dtype(&self.dtype);
+        if d.is_complex() {
+            let part =
+                |k: usize| -> Vec<f64> { self.values.iter().skip(k).step_by(2).copied().collect() };
+            let real = d.real_dtype();
+            return ferrax::lax::complex(
+                &Tensor::from_f64_values(&part(0), &self.shape, real),
+                &Tensor::from_f64_values(&part(1), &self.shape, real),
+            );
+        }
+        Tensor::from_f64_values(&self.values, &self.shape, d)
     }
 }
 
@@ -26,6 +37,8 @@ pub fn dtype(name: &str) -> DType {
         "u32" => DType::U32,
         "u8" => DType::U8,
         "bool" => DType::Bool,
+        "c64" => DType::C64,
+        "c128" => DType::C128,
         d => panic!("bad dtype {d}"),
     }
 }
@@ -39,6 +52,8 @@ pub fn dtype_name(d: DType) -> &'static str {
         DType::U32 => "u32",
         DType::U8 => "u8",
         DType::Bool => "bool",
+        DType::C64 => "c64",
+        DType::C128 => "c128",
         _ => "other",
     }
 }
@@ -52,11 +67,18 @@ pub fn parse_line(line: &str) -> (String, Golden) {
         "-" => vec![],
         s => s.split('x').map(|d| d.parse().unwrap()).collect(),
     };
+    let f32_bits = |v: &str| f32::from_bits(u32::from_str_radix(v, 16).unwrap()) as f64;
+    let f64_bits = |v: &str| f64::from_bits(u64::from_str_radix(v, 16).unwrap());
     let values = it
-        .map(|v| match dtype.as_str() {
-            "f32" => f32::from_bits(u32::from_str_radix(v, 16).unwrap()) as f64,
-            "f64" => f64::from_bits(u64::from_str_radix(v, 16).unwrap()),
-            _ => v.parse::<f64>().unwrap(),
+        .flat_map(|v| match dtype.as_str() {
+            "f32" => vec![f32_bits(v)],
+            "f64" => vec![f64_bits(v)],
+            "c64" | "c128" => {
+                let (re, im) = v.split_once(':').expect("a re:im pair");
+                let bits = if dtype == "c64" { f32_bits } else { f64_bits };
+                vec![bits(re), bits(im)]
+            }
+            _ => vec![v.parse::<f64>().unwrap()],
         })
         .collect();
     (

@@ -280,6 +280,13 @@ emit("np_unpackbits.flat", jnp.unpackbits(UB))
 emit("np_unpackbits.axis0", jnp.unpackbits(UB, axis=0))
 emit("np_unpackbits.axis1_count5_little", jnp.unpackbits(UB, axis=1, count=5, bitorder="little"))
 emit("np_unpackbits.axis1_count30", jnp.unpackbits(UB, axis=1, count=30))
+# sort_complex: by real part, ties by imaginary part; real input comes back complex.
+SC = np.array([3 + 1j, 1 - 2j, 3 - 1j, 1 + 2j, -0.5 + 0j, 3 + 1j, 1 - 2j], np.complex64)
+SR = np.array([[3.0, 1.0, 2.0], [-1.0, 5.0, 0.0]], np.float32)
+emit("in.SC", SC)
+emit("in.SR", SR)
+emit("np_sort_complex.c64", jnp.sort_complex(SC))
+emit("np_sort_complex.real2d", jnp.sort_complex(SR))
 for f in ["union1d", "intersect1d", "setdiff1d", "setxor1d"]:
     g = getattr(jnp, f)
     emit(f"np_{f}.s", g(N["S1"], N["S2"]))

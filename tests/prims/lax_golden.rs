@@ -32,8 +32,14 @@ pub fn inputs() -> HashMap<String, Tensor> {
         .collect()
 }
 
-/// Values of `t` as f64 (exact for every dtype here).
+/// Values of `t` as f64 (exact for every dtype here; complex: real and imaginary parts
+/// interleaved, as `Golden` holds them).
 pub fn values(t: &Tensor) -> Vec<f64> {
+    if t.dtype().is_complex() {
+        let re = ferrax::lax::real(t).cast(DType::F64).to_vec::<f64>();
+        let im = ferrax::lax::imag(t).cast(DType::F64).to_vec::<f64>();
+        return re.iter().zip(&im).flat_map(|(&r, &i)| [r, i]).collect();
+    }
     t.cast(DType::F64).to_vec::<f64>()
 }
 
@@ -49,7 +55,7 @@ pub fn compare(name: &str, got: &Tensor, want: &Golden, ulps: f64) -> Result<(),
             want.shape
         ));
     }
-    let eps = if want.dtype == "f64" {
+    let eps = if want.dtype == "f64" || want.dtype == "c128" {
         f64::EPSILON
     } else {
         f32::EPSILON as f64

@@ -42,6 +42,8 @@ fn run(case: &str, i: &HashMap<String, Tensor>) -> Option<Vec<Tensor>> {
                 bitorder: jnp::BitOrder::Little,
             },
         )),
+        ("np_sort_complex", "c64") => one(jnp::sort_complex(&i["SC"])),
+        ("np_sort_complex", "real2d") => one(jnp::sort_complex(&i["SR"])),
         ("np_unpackbits", "flat") => one(jnp::unpackbits(&i["UB"], None)),
         ("np_unpackbits", "axis0") => one(jnp::unpackbits(&i["UB"], Some(0))),
         ("np_unpackbits", "axis1_count5_little") => one(jnp::unpackbits_with(
