@@ -75,6 +75,8 @@ pub enum FanMode {
     FanOut,
     /// `(fan_in + fan_out) / 2`.
     FanAvg,
+    /// `√(fan_in · fan_out)` (JAX's `"fan_geo_avg"`).
+    FanGeoAvg,
 }
 
 /// The distribution [`variance_scaling`] samples.
@@ -166,6 +168,7 @@ pub fn variance_scaling_axes(
             FanMode::FanIn => fan_in,
             FanMode::FanOut => fan_out,
             FanMode::FanAvg => (fan_in + fan_out) / 2.0,
+            FanMode::FanGeoAvg => (fan_in * fan_out).sqrt(),
         };
         // `jnp.array(scale / denominator, dtype)`: the quotient in f64, then rounded.
         let variance = Tensor::full(&[], scale / denominator, dtype);
@@ -247,6 +250,50 @@ variance_scaling_presets! {
     /// assert_eq!(w.shape(), &[3, 3]);
     /// ```
     glorot_normal => (1.0, FanAvg, TruncatedNormal);
+
+    /// The same initializer as [`he_normal`] (`jax.nn.initializers.kaiming_normal`).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::nn::init;
+    /// let k = ferrax::random::key(3);
+    /// let (a, b) = (init::kaiming_normal().init(&k, &[4, 3], DType::F32), init::he_normal().init(&k, &[4, 3], DType::F32));
+    /// assert_eq!(a.to_vec::<f32>(), b.to_vec::<f32>());
+    /// ```
+    kaiming_normal => (2.0, FanIn, TruncatedNormal);
+
+    /// The same initializer as [`he_uniform`] (`jax.nn.initializers.kaiming_uniform`).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::nn::init;
+    /// let k = ferrax::random::key(3);
+    /// let (a, b) = (init::kaiming_uniform().init(&k, &[4, 3], DType::F32), init::he_uniform().init(&k, &[4, 3], DType::F32));
+    /// assert_eq!(a.to_vec::<f32>(), b.to_vec::<f32>());
+    /// ```
+    kaiming_uniform => (2.0, FanIn, Uniform);
+
+    /// The same initializer as [`glorot_normal`] (`jax.nn.initializers.xavier_normal`).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::nn::init;
+    /// let k = ferrax::random::key(3);
+    /// let (a, b) = (init::xavier_normal().init(&k, &[4, 3], DType::F32), init::glorot_normal().init(&k, &[4, 3], DType::F32));
+    /// assert_eq!(a.to_vec::<f32>(), b.to_vec::<f32>());
+    /// ```
+    xavier_normal => (1.0, FanAvg, TruncatedNormal);
+
+    /// The same initializer as [`glorot_uniform`] (`jax.nn.initializers.xavier_uniform`).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::nn::init;
+    /// let k = ferrax::random::key(3);
+    /// let (a, b) = (init::xavier_uniform().init(&k, &[4, 3], DType::F32), init::glorot_uniform().init(&k, &[4, 3], DType::F32));
+    /// assert_eq!(a.to_vec::<f32>(), b.to_vec::<f32>());
+    /// ```
+    xavier_uniform => (1.0, FanAvg, Uniform);
 }
 
 /// All zeros (flax's default bias init).
@@ -310,6 +357,29 @@ pub fn uniform(scale: f64) -> Initializer {
     })
 }
 
+/// The keyword arguments of [`orthogonal_with`] and [`delta_orthogonal_with`].
+///
+/// ```
+/// use ferrax::nn::init::OrthogonalOptions;
+/// assert_eq!(OrthogonalOptions::default().column_axis, -1);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OrthogonalOptions {
+    /// The factor the orthogonal matrix is multiplied by (JAX's default 1).
+    pub scale: f64,
+    /// The axis holding the columns that are orthonormal (JAX's default -1).
+    pub column_axis: isize,
+}
+
+impl Default for OrthogonalOptions {
+    fn default() -> Self {
+        OrthogonalOptions {
+            scale: 1.0,
+            column_axis: -1,
+        }
+    }
+}
+
 /// A (semi-)orthogonal matrix scaled by `scale`, the last axis as columns
 /// (`jax.nn.initializers.orthogonal()`): for `[..., n]` the flattened `[rows, n]` matrix has
 /// orthonormal columns (or rows, if wider than tall). flax's default recurrent kernel init.
@@ -321,6 +391,25 @@ pub fn uniform(scale: f64) -> Initializer {
 /// assert!((qtq[0] - 1.0).abs() < 1e-12 && qtq[1].abs() < 1e-12);
 /// ```
 pub fn orthogonal(scale: f64) -> Initializer {
+    orthogonal_with(OrthogonalOptions {
+        scale,
+        column_axis: -1,
+    })
+}
+
+/// [`orthogonal`] with the columns on `column_axis` (JAX's `orthogonal(scale, column_axis)`):
+/// the matrix is drawn as `[rows, n]` with the other axes flattened, then the column axis is
+/// moved into place.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::nn::init::{orthogonal_with, OrthogonalOptions};
+/// let init = orthogonal_with(OrthogonalOptions { scale: 1.0, column_axis: 0 });
+/// let q = init.init(&ferrax::random::key(0), &[3, 5], DType::F64);
+/// let qqt = q.matmul(&q.t()).to_vec::<f64>(); // the 3 rows (along axis 0: columns) are orthonormal
+/// assert!((qqt[0] - 1.0).abs() < 1e-12 && qqt[1].abs() < 1e-12);
+/// ```
+pub fn orthogonal_with(opts: OrthogonalOptions) -> Initializer {
     Initializer::new("orthogonal", move |key, shape, dtype| {
         assert!(
             shape.len() >= 2,
@@ -329,10 +418,135 @@ pub fn orthogonal(scale: f64) -> Initializer {
         if shape.contains(&0) {
             return Tensor::zeros(shape, dtype);
         }
-        let n_cols = shape[shape.len() - 1];
+        let col = crate::numpy::normalize_axis(opts.column_axis, shape.len());
+        let n_cols = shape[col];
         let n_rows = shape.iter().product::<usize>() / n_cols;
         let q = random::orthogonal_nm(key, n_rows, n_cols, &[], dtype);
-        q.reshape(&shape.iter().map(|&d| d as isize).collect::<Vec<_>>())
-            * Tensor::full(&[], scale, dtype)
+        let mut drawn: Vec<isize> = (0..shape.len())
+            .filter(|&d| d != col)
+            .map(|d| shape[d] as isize)
+            .collect();
+        drawn.push(n_cols as isize);
+        let q = crate::numpy::moveaxis(&q.reshape(&drawn), -1, col as isize);
+        Tensor::full(&[], opts.scale, dtype) * q
+    })
+}
+
+/// The delta-orthogonal convolution kernel of Xiao et al. (scale 1): an `[.., in, out]`
+/// kernel of 3 to 5 dims that is zero except at the spatial centre, which holds an
+/// orthogonal `[in, out]` matrix (`jax.nn.initializers.delta_orthogonal()`; needs
+/// `in <= out`).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let w = ferrax::nn::init::delta_orthogonal(1.0).init(&ferrax::random::key(0), &[3, 2, 2], DType::F64);
+/// let w = w.to_vec::<f64>();
+/// assert!(w[..4].iter().chain(&w[8..]).all(|&v| v == 0.0));
+/// assert!((w[4] * w[4] + w[6] * w[6] - 1.0).abs() < 1e-12); // the centre's first column
+/// ```
+pub fn delta_orthogonal(scale: f64) -> Initializer {
+    delta_orthogonal_with(OrthogonalOptions {
+        scale,
+        column_axis: -1,
+    })
+}
+
+/// [`delta_orthogonal`] with the centre matrix drawn by `orthogonal_with(opts)`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::nn::init::{delta_orthogonal_with, OrthogonalOptions};
+/// let init = delta_orthogonal_with(OrthogonalOptions { scale: 2.0, column_axis: -1 });
+/// let w = init.init(&ferrax::random::key(1), &[3, 3, 4, 4], DType::F32);
+/// let centre = w.reshape(&[9, 4, 4]).index(ferrax::idx![4]);
+/// let g = centre.t().matmul(&centre).to_vec::<f32>();
+/// assert!((g[0] - 4.0).abs() < 1e-5 && g[1].abs() < 1e-5);
+/// ```
+pub fn delta_orthogonal_with(opts: OrthogonalOptions) -> Initializer {
+    let ortho = orthogonal_with(opts);
+    Initializer::new("delta_orthogonal", move |key, shape, dtype| {
+        let n = shape.len();
+        assert!(
+            (3..=5).contains(&n),
+            "nn::init::delta_orthogonal: needs a 3-D, 4-D or 5-D shape, got {shape:?}"
+        );
+        assert!(
+            shape[n - 1] >= shape[n - 2],
+            "nn::init::delta_orthogonal: `fan_in` must be less or equal than `fan_out`, got {shape:?}"
+        );
+        let m = ortho.init(key, &shape[n - 2..], dtype);
+        let mut lifted = vec![1; n - 2];
+        lifted.extend_from_slice(&shape[n - 2..]);
+        let mut config: Vec<(i64, i64, i64)> = shape[..n - 2]
+            .iter()
+            .map(|&k| {
+                let centre = (k as i64 - 1) / 2;
+                (centre, k as i64 - 1 - centre, 0)
+            })
+            .collect();
+        config.extend([(0, 0, 0), (0, 0, 0)]);
+        crate::lax::pad(
+            &crate::lax::reshape(&m, &lifted),
+            &Tensor::zeros(&[], dtype),
+            &config,
+        )
+    })
+}
+
+/// The keyword arguments of [`truncated_normal_with`].
+///
+/// ```
+/// use ferrax::nn::init::TruncatedNormalOptions;
+/// let o = TruncatedNormalOptions::default();
+/// assert_eq!((o.stddev, o.lower, o.upper), (1e-2, -2.0, 2.0));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TruncatedNormalOptions {
+    /// The standard deviation of the normal before truncation (JAX's default `1e-2`).
+    pub stddev: f64,
+    /// The lower bound, in standard deviations (default -2).
+    pub lower: f64,
+    /// The upper bound, in standard deviations (default 2).
+    pub upper: f64,
+}
+
+impl Default for TruncatedNormalOptions {
+    fn default() -> Self {
+        TruncatedNormalOptions {
+            stddev: 1e-2,
+            lower: -2.0,
+            upper: 2.0,
+        }
+    }
+}
+
+/// `truncated_normal(key, -2, 2, shape) * stddev`: a normal cut at two standard deviations
+/// (not rescaled to variance `stddev²`, as JAX's).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let w = ferrax::nn::init::truncated_normal(0.1).init(&ferrax::random::key(0), &[100], DType::F32);
+/// assert!(w.to_vec::<f32>().iter().all(|v| v.abs() < 0.2));
+/// ```
+pub fn truncated_normal(stddev: f64) -> Initializer {
+    truncated_normal_with(TruncatedNormalOptions {
+        stddev,
+        ..Default::default()
+    })
+}
+
+/// [`truncated_normal`] with its bounds (in standard deviations).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::nn::init::{truncated_normal_with, TruncatedNormalOptions};
+/// let opts = TruncatedNormalOptions { stddev: 1.0, lower: 0.0, upper: 1.0 };
+/// let w = truncated_normal_with(opts).init(&ferrax::random::key(0), &[50], DType::F64);
+/// assert!(w.to_vec::<f64>().iter().all(|&v| (0.0..1.0).contains(&v)));
+/// ```
+pub fn truncated_normal_with(opts: TruncatedNormalOptions) -> Initializer {
+    Initializer::new("truncated_normal", move |key, shape, dtype| {
+        random::truncated_normal(key, opts.lower, opts.upper, shape, dtype)
+            * Tensor::full(&[], opts.stddev, dtype)
     })
 }
