@@ -7,7 +7,10 @@ mod common;
 mod optim_golden;
 
 mod data;
+mod functions;
+mod functions_transforms;
 mod init;
+mod init_more;
 mod layers;
 mod losses;
 mod module;

@@ -54,8 +54,9 @@ pub fn dot_product_attention(query: &Tensor, key: &Tensor, value: &Tensor) -> Te
 fn ensure_4d(t: &Tensor, what: &str, caller: &str) -> Tensor {
     assert!(
         t.ndim() <= 4,
-        "nn::{caller}: {what} must have rank 3 or 4, got {}",
-        t.aval()
+        "nn::{caller}: {what} must have rank 3 or 4, got {} (called from {})",
+        t.aval(),
+        std::panic::Location::caller()
     );
     let pad = 4 - t.ndim();
     if pad == 0 {
@@ -77,8 +78,9 @@ fn to_logits_shape(t: &Tensor, shape: &[usize], what: &str) -> Tensor {
         .all(|(&a, &b)| a == b || a == 1);
     assert!(
         ok,
-        "nn::dot_product_attention: {what} {} is not broadcastable to the logits [B, N, T, S] = {shape:?}",
-        t.aval()
+        "nn::dot_product_attention: {what} {} is not broadcastable to the logits [B, N, T, S] = {shape:?} (called from {})",
+        t.aval(),
+        std::panic::Location::caller()
     );
     jnp::broadcast_to(&t4, shape)
 }
@@ -105,6 +107,7 @@ pub fn dot_product_attention_with(
     opts: AttentionOptions,
 ) -> Tensor {
     let op = "dot_product_attention";
+    let at = std::panic::Location::caller();
     let out_shape = query.shape().to_vec();
     let (q, k, v) = (
         ensure_4d(query, "query", op),
@@ -115,19 +118,19 @@ pub fn dot_product_attention_with(
     let (t, n) = (q.shape()[1], q.shape()[2]);
     assert!(
         v.shape() == k.shape() && v.dtype() == k.dtype(),
-        "nn::{op}: value {} must match key {}",
+        "nn::{op}: value {} must match key {} (called from {at})",
         value.aval(),
         key.aval()
     );
     assert!(
         q.shape()[0] == b && q.shape()[3] == h && q.dtype() == k.dtype(),
-        "nn::{op}: query {} must be [B, T, N, H] with B and H (and the dtype) of key {}",
+        "nn::{op}: query {} must be [B, T, N, H] with B and H (and the dtype) of key {} (called from {at})",
         query.aval(),
         key.aval()
     );
     assert!(
         n % kh == 0,
-        "nn::{op}: the number of query heads must be a multiple of key/value heads, but got {n} vs {kh} (query {}, key {})",
+        "nn::{op}: the number of query heads must be a multiple of key/value heads, but got {n} vs {kh} (query {}, key {}, called from {at})",
         query.aval(),
         key.aval()
     );
@@ -177,8 +180,9 @@ fn combined_mask(opts: &AttentionOptions, shape: &[usize; 4]) -> Option<Tensor> 
     if let Some(m) = &opts.mask {
         assert!(
             m.dtype() == DType::Bool,
-            "nn::dot_product_attention: mask must be bool (pass an additive mask as bias), got {}",
-            m.aval()
+            "nn::dot_product_attention: mask must be bool (pass an additive mask as bias), got {} (called from {})",
+            m.aval(),
+            std::panic::Location::caller()
         );
         masks.push(to_logits_shape(m, shape, "mask"));
     }
@@ -193,21 +197,26 @@ fn combined_mask(opts: &AttentionOptions, shape: &[usize; 4]) -> Option<Tensor> 
             rows.ge(&cols - right as f64),
         ));
     }
-    let lengths = |l: &Tensor, what: &str| {
-        assert!(
-            l.shape() == [b] && l.dtype() == DType::I32,
-            "nn::dot_product_attention: {what} must be i32 [B] = [{b}], got {}",
-            l.aval()
-        );
-        lax::broadcast_in_dim(l, shape, &[0])
-    };
     if let Some(ql) = &opts.query_seq_lengths {
-        masks.push(rows.lt(&lengths(ql, "query_seq_lengths")));
+        masks.push(rows.lt(&lengths(ql, shape, "query_seq_lengths")));
     }
     if let Some(kl) = &opts.key_value_seq_lengths {
-        masks.push(cols.lt(&lengths(kl, "key_value_seq_lengths")));
+        masks.push(cols.lt(&lengths(kl, shape, "key_value_seq_lengths")));
     }
     masks.into_iter().reduce(jnp::logical_and)
+}
+
+/// Sequence lengths `[B]` broadcast along the logits `[B, N, T, S]`, checked.
+#[track_caller]
+fn lengths(l: &Tensor, shape: &[usize; 4], what: &str) -> Tensor {
+    assert!(
+        l.shape() == [shape[0]] && l.dtype() == DType::I32,
+        "nn::dot_product_attention: {what} must be i32 [B] = [{}], got {} (called from {})",
+        shape[0],
+        l.aval(),
+        std::panic::Location::caller()
+    );
+    lax::broadcast_in_dim(l, shape, &[0])
 }
 
 /// Block-scaled matmul `einsum('BMK,BNK->BMN', a * repeat(a_scales), b * repeat(b_scales))`
@@ -231,9 +240,10 @@ pub fn scaled_matmul(
     let all3 = [lhs, rhs, lhs_scales, rhs_scales]
         .iter()
         .all(|t| t.ndim() == 3);
+    let at = std::panic::Location::caller();
     let shapes = || {
         format!(
-            "lhs {}, rhs {}, lhs_scales {}, rhs_scales {}",
+            "lhs {}, rhs {}, lhs_scales {}, rhs_scales {} (called from {at})",
             lhs.aval(),
             rhs.aval(),
             lhs_scales.aval(),

@@ -112,16 +112,31 @@ pub fn swish(x: &Tensor) -> Tensor {
     silu(x)
 }
 
-/// `log(1 + e^x)`, as `logaddexp(x, 0)` (stable for large `|x|`).
+/// `log(1 + e^x)`, as `logaddexp(x, 0)` (stable for large `|x|`), with JAX's `logaddexp`
+/// derivative `e^(x - softplus(x)) = sigmoid(x)` (so 0.5 at 0, where the max inside ties).
 ///
 /// ```
 /// use ferrax::prelude::*;
-/// let y = ferrax::nn::softplus(&Tensor::from_vec(vec![0.0f32, 100.0, -100.0], &[3])).to_vec::<f32>();
+/// let x = Tensor::from_vec(vec![0.0f32, 100.0, -100.0], &[3]);
+/// let y = ferrax::nn::softplus(&x).to_vec::<f32>();
 /// assert!((y[0] - std::f32::consts::LN_2).abs() < 1e-7 && y[1] == 100.0 && y[2] > 0.0);
+/// let g = grad(|x: &Tensor| ferrax::nn::softplus(x).sum())(&x).to_vec::<f32>();
+/// assert_eq!(g[0], 0.5);
 /// ```
 #[track_caller]
 pub fn softplus(x: &Tensor) -> Tensor {
-    jnp::logaddexp(x, 0.0)
+    let f = crate::transforms::custom_jvp(
+        "softplus",
+        |x: &Tensor| jnp::logaddexp(x, 0.0),
+        |x: &Tensor, t: &Tensor| {
+            // `_logaddexp_jvp` with the second operand the constant 0; infinities read as 0.
+            let finite = |v: &Tensor| jnp::where_(&jnp::isinf(v), 0.0, v);
+            let y = jnp::logaddexp(x, 0.0);
+            let slope = (finite(x) - finite(&y)).exp();
+            (y, t * slope)
+        },
+    );
+    f(x)
 }
 
 /// `log(sigmoid(x)) = -softplus(-x)`, without underflow for very negative `x`.

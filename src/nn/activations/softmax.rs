@@ -29,14 +29,18 @@ fn keep(reduced: &Tensor, x: &Tensor, axes: &[usize]) -> Tensor {
 
 /// The `where` mask broadcast to `x`'s shape (JAX accepts any broadcastable mask).
 #[track_caller]
-fn mask_like(op: &str, w: &Tensor, x: &Tensor) -> Tensor {
+fn mask_like(op: &str, w: Option<&Tensor>, x: &Tensor) -> Option<Tensor> {
+    let w = w?;
+    let fits = w.ndim() <= x.ndim()
+        && w.shape().iter().rev().zip(x.shape().iter().rev()).all(|(&a, &b)| a == b || a == 1);
     assert!(
-        w.dtype() == DType::Bool,
-        "nn::{op}: `where_` must be a bool mask, got {} for input {}",
+        w.dtype() == DType::Bool && fits,
+        "nn::{op}: `where_` must be a bool mask broadcastable to the input {}, got {} (called from {})",
+        x.aval(),
         w.aval(),
-        x.aval()
+        std::panic::Location::caller()
     );
-    jnp::broadcast_to(w, x.shape())
+    Some(jnp::broadcast_to(w, x.shape()))
 }
 
 /// `max` over `axes` with `initial=-inf`, counting only the `where` entries; axes kept.
@@ -167,7 +171,7 @@ pub fn logsumexp_with_sign(
 
 #[track_caller]
 fn logsumexp_impl(x: &Tensor, axis: Option<&[isize]>, opts: LogSumExpOptions) -> (Tensor, Tensor) {
-    let w = opts.where_.as_ref().map(|w| mask_like("logsumexp", w, x));
+    let w = mask_like("logsumexp", opts.where_.as_ref(), x);
     let mut a = match &w {
         Some(w) => jnp::where_(w, x, 0.0),
         None => x.clone(),
@@ -246,7 +250,7 @@ pub fn logmeanexp_with(x: &Tensor, axis: Option<&[isize]>, opts: LogMeanExpOptio
         },
     );
     let axes = resolve(x, axis);
-    let w = opts.where_.as_ref().map(|w| mask_like("logmeanexp", w, x));
+    let w = mask_like("logmeanexp", opts.where_.as_ref(), x);
     let count = masked_count(x, &axes, w.as_ref(), lse.dtype());
     finish(lse - count.log(), &axes, opts.keepdims)
 }
@@ -293,7 +297,7 @@ pub fn log_softmax(x: &Tensor, axis: isize) -> Tensor {
 pub fn log_softmax_with(x: &Tensor, axis: Option<&[isize]>, opts: SoftmaxOptions) -> Tensor {
     let x = &inexact(x);
     let axes = resolve(x, axis);
-    let w = opts.where_.as_ref().map(|w| mask_like("log_softmax", w, x));
+    let w = mask_like("log_softmax", opts.where_.as_ref(), x);
     let x_max = lax::stop_gradient(&masked_max(x, &axes, w.as_ref()));
     let x_safe = match &w {
         Some(w) => jnp::where_(w, x, f64::NEG_INFINITY),
@@ -334,7 +338,7 @@ pub fn softmax(x: &Tensor, axis: isize) -> Tensor {
 pub fn softmax_with(x: &Tensor, axis: Option<&[isize]>, opts: SoftmaxOptions) -> Tensor {
     let x = &inexact(x);
     let axes = resolve(x, axis);
-    let w = opts.where_.as_ref().map(|w| mask_like("softmax", w, x));
+    let w = mask_like("softmax", opts.where_.as_ref(), x);
     let x_max = lax::stop_gradient(&masked_max(x, &axes, w.as_ref()));
     let x_safe = match &w {
         Some(w) => jnp::where_(w, x, f64::NEG_INFINITY),
@@ -408,7 +412,7 @@ pub fn standardize(x: &Tensor, axis: isize) -> Tensor {
 pub fn standardize_with(x: &Tensor, axis: Option<&[isize]>, opts: StandardizeOptions) -> Tensor {
     let x = &inexact(x);
     let axes = resolve(x, axis);
-    let w = opts.where_.as_ref().map(|w| mask_like("standardize", w, x));
+    let w = mask_like("standardize", opts.where_.as_ref(), x);
     let mean_of = |t: &Tensor| {
         masked_sum(t, &axes, w.as_ref()) / masked_count(x, &axes, w.as_ref(), t.dtype())
     };
@@ -433,8 +437,9 @@ pub fn glu(x: &Tensor, axis: isize) -> Tensor {
     let ax = normalize_axis(axis, x.ndim());
     assert!(
         x.shape()[ax] % 2 == 0,
-        "nn::glu: the size of axis {axis} of {} must be even",
-        x.aval()
+        "nn::glu: the size of axis {axis} of {} must be even (called from {})",
+        x.aval(),
+        std::panic::Location::caller()
     );
     let halves = jnp::split(x, 2, axis);
     &halves[0] * super::sigmoid(&halves[1])
