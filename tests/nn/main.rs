@@ -6,6 +6,7 @@
 mod common;
 mod optim_golden;
 
+mod coverage;
 mod data;
 mod functions;
 mod functions_transforms;
