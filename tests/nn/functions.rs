@@ -332,7 +332,12 @@ fn values_match_jax() {
         bad.extend(golden_mismatches(name, &outs[idx], want, rtol, atol));
         checked += 1;
     }
-    assert!(bad.is_empty(), "{} mismatches:\n{}", bad.len(), bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{} mismatches:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
     assert!(checked > 120, "only {checked} golden arrays checked");
 }
 
@@ -362,7 +367,8 @@ fn derivatives_match_jax_including_the_kinks() {
             let f = attention(c, &i);
             let ca = i["C_att"].clone();
             let qkv = (i["Q"].clone(), i["K"].clone(), i["V"].clone());
-            let g: (Tensor, Tensor, Tensor) = grad(|p: &(Tensor, Tensor, Tensor)| (f(p) * &ca).sum())(&qkv);
+            let g: (Tensor, Tensor, Tensor) =
+                grad(|p: &(Tensor, Tensor, Tensor)| (f(p) * &ca).sum())(&qkv);
             [g.0, g.1, g.2][arg.parse::<usize>().unwrap()].clone()
         } else if try_elementwise(func).is_some() {
             let f = elementwise(func);
@@ -374,6 +380,11 @@ fn derivatives_match_jax_including_the_kinks() {
         bad.extend(golden_mismatches(&name, &got, &want, rtol, atol));
         checked += 1;
     }
-    assert!(bad.is_empty(), "{} mismatches:\n{}", bad.len(), bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{} mismatches:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
     assert!(checked > 80, "only {checked} derivatives checked");
 }

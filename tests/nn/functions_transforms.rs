@@ -64,7 +64,9 @@ fn reduction_gradients_match_finite_differences() {
     let mut i = inputs();
     // The golden mask leaves row 1 empty (-inf / NaN outputs, no derivative): one that
     // keeps some of every row and column.
-    let w = [true, false, true, true, false, true, true, false, true, true, false, true];
+    let w = [
+        true, false, true, true, false, true, true, false, true, true, false, true,
+    ];
     i.insert("W".into(), Tensor::from_vec(w.to_vec(), &[3, 4]));
     let x = i["ND"].clone();
     for case in [
@@ -124,12 +126,17 @@ fn attention_gradients_match_finite_differences() {
         rtol: Some(5e-3),
         ..Default::default()
     };
-    for case in ["plain", "bias", "mask", "causal", "lengths", "window", "all"] {
+    for case in [
+        "plain", "bias", "mask", "causal", "lengths", "window", "all",
+    ] {
         if let Err(e) = check_grads_with(attention(case, &i), &qkv, &opts) {
             panic!("attention {case}: {e}");
         }
     }
 }
+
+/// A named function of one tensor.
+type Unary = Box<dyn Fn(&Tensor) -> Tensor>;
 
 #[test]
 fn vmap_equals_a_loop() {
@@ -142,23 +149,34 @@ fn vmap_equals_a_loop() {
         ferrax::numpy::stack(&rows, 0)
     };
     let w = Tensor::from_vec(
-        vec![true, false, true, true, true, false, false, true, true, true, true, false],
+        vec![
+            true, false, true, true, true, false, false, true, true, true, true, false,
+        ],
         &[3, 4],
     );
-    let fs: Vec<(&str, Box<dyn Fn(&Tensor) -> Tensor>)> = vec![
+    let fs: Vec<(&str, Unary)> = vec![
         ("mish", Box::new(nn::mish)),
         ("relu6", Box::new(nn::relu6)),
         (
             "softmax_where",
             Box::new(move |x: &Tensor| {
-                softmax_with(x, None, SoftmaxOptions { where_: Some(w.clone()) })
+                softmax_with(
+                    x,
+                    None,
+                    SoftmaxOptions {
+                        where_: Some(w.clone()),
+                    },
+                )
             }),
         ),
         (
             "logsumexp_sign",
             Box::new(|x: &Tensor| {
                 let b = Tensor::from_vec(vec![1.0f32, -2.0, 0.5, 0.0], &[4]);
-                let o = LogSumExpOptions { b: Some(b), ..Default::default() };
+                let o = LogSumExpOptions {
+                    b: Some(b),
+                    ..Default::default()
+                };
                 logsumexp_with_sign(x, Some(&[1]), o).0
             }),
         ),
@@ -171,7 +189,10 @@ fn vmap_equals_a_loop() {
         assert_eq!(batched.shape(), looped.shape(), "{name}");
         let (a, b) = (batched.to_vec::<f32>(), looped.to_vec::<f32>());
         for (j, (x, y)) in a.iter().zip(&b).enumerate() {
-            assert!((x - y).abs() <= 1e-6 * (1.0 + y.abs()), "{name}[{j}]: {x} vs {y}");
+            assert!(
+                (x - y).abs() <= 1e-6 * (1.0 + y.abs()),
+                "{name}[{j}]: {x} vs {y}"
+            );
         }
     }
     // one_hot of integer rows
@@ -181,14 +202,20 @@ fn vmap_equals_a_loop() {
     assert_eq!(batched.to_vec::<f32>(), looped.to_vec::<f32>());
     // unbatched attention over the batch axis equals the batched call
     let (q, k, v) = (i["Q"].clone(), i["K"].clone(), i["V"].clone());
-    let opts = AttentionOptions { is_causal: true, ..Default::default() };
+    let opts = AttentionOptions {
+        is_causal: true,
+        ..Default::default()
+    };
     let batched = vmap(|p: &(Tensor, Tensor, Tensor)| {
         dot_product_attention_with(&p.0, &p.1, &p.2, opts.clone())
     })(&(q.clone(), k.clone(), v.clone()));
     let direct = dot_product_attention_with(&q, &k, &v, opts.clone());
     let (a, b) = (batched.to_vec::<f32>(), direct.to_vec::<f32>());
     for (x, y) in a.iter().zip(&b) {
-        assert!((x - y).abs() <= 1e-6 * (1.0 + y.abs()), "attention: {x} vs {y}");
+        assert!(
+            (x - y).abs() <= 1e-6 * (1.0 + y.abs()),
+            "attention: {x} vs {y}"
+        );
     }
 }
 
@@ -197,23 +224,38 @@ fn jit_equals_eager() {
     let i = inputs();
     let x = i["N"].clone();
     let qkv = (i["Q"].clone(), i["K"].clone(), i["V"].clone());
-    for name in ["gelu", "selu", "softplus", "hard_silu", "sparse_plus", "celu_a05"] {
+    for name in [
+        "gelu",
+        "selu",
+        "softplus",
+        "hard_silu",
+        "sparse_plus",
+        "celu_a05",
+    ] {
         let f = elementwise(name);
         assert_eq!(jit(f)(&x).to_vec::<f32>(), f(&x).to_vec::<f32>(), "{name}");
         let g = grad(move |x: &Tensor| f(x).sum());
         let jg = jit(grad(move |x: &Tensor| f(x).sum()));
         let (a, b) = (jg(&x).to_vec::<f32>(), g(&x).to_vec::<f32>());
         for (p, q) in a.iter().zip(&b) {
-            assert!((p - q).abs() <= 1e-6 * (1.0 + q.abs()), "grad {name}: {p} vs {q}");
+            assert!(
+                (p - q).abs() <= 1e-6 * (1.0 + q.abs()),
+                "grad {name}: {p} vs {q}"
+            );
         }
     }
-    for case in ["logsumexp.N_b_where", "log_softmax.N_where", "standardize.N_where"] {
+    for case in [
+        "logsumexp.N_b_where",
+        "log_softmax.N_where",
+        "standardize.N_where",
+    ] {
         let r = reduction(case, &i);
         let eager = r(&x).remove(0).to_vec::<f32>();
         let r = reduction(case, &i);
         let jitted = jit(move |x: &Tensor| r(x).remove(0))(&x).to_vec::<f32>();
         for (p, q) in jitted.iter().zip(&eager) {
-            let same = p == q || (p.is_nan() && q.is_nan()) || (p - q).abs() <= 1e-6 * (1.0 + q.abs());
+            let same =
+                p == q || (p.is_nan() && q.is_nan()) || (p - q).abs() <= 1e-6 * (1.0 + q.abs());
             assert!(same, "{case}: {p} vs {q}");
         }
     }
@@ -222,7 +264,10 @@ fn jit_equals_eager() {
     let f = attention("all", &i);
     let jitted = jit(f)(&qkv).to_vec::<f32>();
     for (p, q) in jitted.iter().zip(&eager) {
-        assert!((p - q).abs() <= 1e-6 * (1.0 + q.abs()), "attention: {p} vs {q}");
+        assert!(
+            (p - q).abs() <= 1e-6 * (1.0 + q.abs()),
+            "attention: {p} vs {q}"
+        );
     }
 }
 
@@ -240,7 +285,10 @@ fn bad_inputs_name_the_function_the_shapes_and_the_caller() {
                 softmax_with(&x, None, SoftmaxOptions { where_: Some(w) })
             }),
         ),
-        ("nn::dot_product_attention", panic_message(|| dot_product_attention(&q, &k, &k))),
+        (
+            "nn::dot_product_attention",
+            panic_message(|| dot_product_attention(&q, &k, &k)),
+        ),
         (
             "nn::dot_product_attention",
             panic_message(|| {

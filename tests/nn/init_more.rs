@@ -41,7 +41,11 @@ fn draws_match_jax() {
         };
         let parts: Vec<&str> = case.split('.').collect();
         let (init_name, seed, dtype) = (parts[0], parts[1].parse::<i64>().unwrap(), parts[2]);
-        let dtype = if dtype == "f32" { DType::F32 } else { DType::F64 };
+        let dtype = if dtype == "f32" {
+            DType::F32
+        } else {
+            DType::F64
+        };
         let key = if dtype == DType::F64 {
             random::key_x64(seed)
         } else {
@@ -57,7 +61,12 @@ fn draws_match_jax() {
         bad.extend(golden_mismatches(&name, &got, &want, rtol, atol));
         checked += 1;
     }
-    assert!(bad.is_empty(), "{} mismatches:\n{}", bad.len(), bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{} mismatches:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
     assert_eq!(checked, 24);
 }
 
@@ -86,7 +95,10 @@ fn bad_shapes_panic_with_the_initializer_and_the_shape() {
     let msg = crate::common::panics::panic_message(|| {
         init::delta_orthogonal(1.0).init(&k, &[3, 3], DType::F32)
     });
-    assert!(msg.contains("delta_orthogonal") && msg.contains("[3, 3]"), "{msg}");
+    assert!(
+        msg.contains("delta_orthogonal") && msg.contains("[3, 3]"),
+        "{msg}"
+    );
     let msg = crate::common::panics::panic_message(|| {
         init::delta_orthogonal(1.0).init(&k, &[3, 5, 4], DType::F32)
     });

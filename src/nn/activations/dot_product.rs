@@ -165,7 +165,7 @@ pub fn dot_product_attention_with(
     let mut encoded = lax::reshape(&encoded, &[b, t, n, h]);
     if let Some(ql) = &opts.query_seq_lengths {
         let rows = lax::iota(DType::I32, &[b, t, 1, 1], 1);
-        let valid = rows.lt(&lax::reshape(ql, &[b, 1, 1, 1]));
+        let valid = rows.lt(lax::reshape(ql, &[b, 1, 1, 1]));
         encoded = &encoded * valid.cast(encoded.dtype());
     }
     let out_dims: Vec<usize> = out_shape.to_vec();
@@ -198,10 +198,10 @@ fn combined_mask(opts: &AttentionOptions, shape: &[usize; 4]) -> Option<Tensor> 
         ));
     }
     if let Some(ql) = &opts.query_seq_lengths {
-        masks.push(rows.lt(&lengths(ql, shape, "query_seq_lengths")));
+        masks.push(rows.lt(lengths(ql, shape, "query_seq_lengths")));
     }
     if let Some(kl) = &opts.key_value_seq_lengths {
-        masks.push(cols.lt(&lengths(kl, shape, "key_value_seq_lengths")));
+        masks.push(cols.lt(lengths(kl, shape, "key_value_seq_lengths")));
     }
     masks.into_iter().reduce(jnp::logical_and)
 }

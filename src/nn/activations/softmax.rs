@@ -32,7 +32,11 @@ fn keep(reduced: &Tensor, x: &Tensor, axes: &[usize]) -> Tensor {
 fn mask_like(op: &str, w: Option<&Tensor>, x: &Tensor) -> Option<Tensor> {
     let w = w?;
     let fits = w.ndim() <= x.ndim()
-        && w.shape().iter().rev().zip(x.shape().iter().rev()).all(|(&a, &b)| a == b || a == 1);
+        && w.shape()
+            .iter()
+            .rev()
+            .zip(x.shape().iter().rev())
+            .all(|(&a, &b)| a == b || a == 1);
     assert!(
         w.dtype() == DType::Bool && fits,
         "nn::{op}: `where_` must be a bool mask broadcastable to the input {}, got {} (called from {})",
