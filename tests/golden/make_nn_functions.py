@@ -172,6 +172,12 @@ for case, f in ATTN.items():
         emit(f"d.attention.{case}.{i}", gi)
 emit("f.attention.mha", nn.dot_product_attention(Q, KF, KF))
 emit("f.attention.unbatched", nn.dot_product_attention(Q[0], K[0], V[0]))
+for i, o in enumerate(nn.dot_product_attention(
+        Q, K, V, bias=BIAS, mask=MASK, is_causal=True, query_seq_lengths=QLEN,
+        key_value_seq_lengths=KVLEN, return_residual=True)):
+    emit(f"f.attention.residual.{i}", o)
+for i, o in enumerate(nn.dot_product_attention(Q[1], K[1], V[1], return_residual=True)):
+    emit(f"f.attention.residual_unbatched.{i}", o)
 
 SA, SB, SSA, SSB = (I_[k] for k in ["SA", "SB", "SSA", "SSB"])
 sa = SA * jnp.repeat(SSA, 2, axis=-1)

@@ -174,7 +174,13 @@ pub(crate) fn attention(
     case: &str,
     i: &HashMap<String, Tensor>,
 ) -> impl Fn(&(Tensor, Tensor, Tensor)) -> Tensor {
-    let o = match case {
+    let o = attention_options(case, i);
+    move |(q, k, v): &(Tensor, Tensor, Tensor)| dot_product_attention_with(q, k, v, o.clone())
+}
+
+/// The keyword arguments of the attention case `case`.
+fn attention_options(case: &str, i: &HashMap<String, Tensor>) -> AttentionOptions {
+    match case {
         "plain" => AttentionOptions::default(),
         "bias" => AttentionOptions {
             bias: Some(i["BIAS"].clone()),
@@ -207,8 +213,7 @@ pub(crate) fn attention(
             ..Default::default()
         },
         c => panic!("no attention case {c}"),
-    };
-    move |(q, k, v): &(Tensor, Tensor, Tensor)| dot_product_attention_with(q, k, v, o.clone())
+    }
 }
 
 /// ferrax's outputs for the golden `f.` case `name` (without the `.i` output index).
@@ -238,6 +243,17 @@ fn run(name: &str, i: &HashMap<String, Tensor>) -> Vec<Tensor> {
                 ),
                 c => panic!("no one_hot case {c}"),
             }]
+        }
+        "attention" if case == "residual" => {
+            let (y, lse) =
+                dot_product_attention_with_residual(&q, &k, &v, attention_options("all", i));
+            vec![y, lse]
+        }
+        "attention" if case == "residual_unbatched" => {
+            let at = |t: &Tensor| t.index(ferrax::idx![1]);
+            let (y, lse) =
+                dot_product_attention_with_residual(&at(&q), &at(&k), &at(&v), Default::default());
+            vec![y, lse]
         }
         "attention" => vec![match case {
             "mha" => dot_product_attention(&q, &i["KF"], &i["KF"]),

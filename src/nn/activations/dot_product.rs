@@ -106,6 +106,40 @@ pub fn dot_product_attention_with(
     value: &Tensor,
     opts: AttentionOptions,
 ) -> Tensor {
+    attention_impl(query, key, value, opts, false).0
+}
+
+/// [`dot_product_attention_with`] with `return_residual=True`: also the `logsumexp` of each
+/// query's (masked, scaled) logits, `[B, T, N]` (or `[T, N]`) under `stop_gradient`, in the
+/// key's dtype (FlashAttention-2's residual, section 3.1.1).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::nn::{dot_product_attention_with_residual, AttentionOptions};
+/// let q = Tensor::zeros(&[1, 3, 2, 4], DType::F32);
+/// let (y, lse) = dot_product_attention_with_residual(&q, &q, &q, AttentionOptions::default());
+/// assert_eq!((y.shape(), lse.shape()), (&[1, 3, 2, 4][..], &[1, 3, 2][..]));
+/// assert!((lse.to_vec::<f32>()[0] - 3.0f32.ln()).abs() < 1e-6); // zero logits over 3 keys
+/// ```
+#[track_caller]
+pub fn dot_product_attention_with_residual(
+    query: &Tensor,
+    key: &Tensor,
+    value: &Tensor,
+    opts: AttentionOptions,
+) -> (Tensor, Tensor) {
+    let (out, residual) = attention_impl(query, key, value, opts, true);
+    (out, residual.expect("the residual was asked for"))
+}
+
+#[track_caller]
+fn attention_impl(
+    query: &Tensor,
+    key: &Tensor,
+    value: &Tensor,
+    opts: AttentionOptions,
+    return_residual: bool,
+) -> (Tensor, Option<Tensor>) {
     let op = "dot_product_attention";
     let at = std::panic::Location::caller();
     let out_shape = query.shape().to_vec();
@@ -159,7 +193,8 @@ pub fn dot_product_attention_with(
         let large_negative = Tensor::full(&[], -0.7 * f32::MAX as f64, logits_dtype);
         logits = jnp::where_(mask, &logits, &large_negative);
     }
-    let probs = super::softmax(&logits.cast(DType::F32), -1).cast(k.dtype());
+    let logits = logits.cast(DType::F32);
+    let probs = super::softmax(&logits, -1).cast(k.dtype());
     let probs5 = lax::reshape(&probs, &[b, kh, g, t, s]);
     let encoded = jnp::einsum("BKGTS,BSKH->BTKGH", &[probs5, v]);
     let mut encoded = lax::reshape(&encoded, &[b, t, n, h]);
@@ -168,8 +203,13 @@ pub fn dot_product_attention_with(
         let valid = rows.lt(lax::reshape(ql, &[b, 1, 1, 1]));
         encoded = &encoded * valid.cast(encoded.dtype());
     }
-    let out_dims: Vec<usize> = out_shape.to_vec();
-    lax::reshape(&encoded, &out_dims)
+    let residual = return_residual.then(|| {
+        // [B, N, T] -> [B, T, N], then the query's shape without its head dim.
+        let lse = super::logsumexp(&logits, -1).cast(k.dtype());
+        let lse = lax::stop_gradient(&lax::transpose(&lse, &[0, 2, 1]));
+        lax::reshape(&lse, &out_shape[..out_shape.len() - 1])
+    });
+    (lax::reshape(&encoded, &out_shape), residual)
 }
 
 /// The `and` of the mask, causal, window and padding masks, `[B, N, T, S]` (None: no mask).
