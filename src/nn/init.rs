@@ -116,12 +116,32 @@ pub fn compute_fans(
          with the default in_axis; it must be at least 2-D",
         shape.len()
     );
-    let ax = |a: isize| crate::numpy::normalize_axis(a, shape.len());
-    let in_size = shape[ax(in_axis)] as f64;
-    let out_size = shape[ax(out_axis)] as f64;
-    let batch: f64 = batch_axes.iter().map(|&a| shape[ax(a)] as f64).product();
+    compute_fans_multi(shape, &[in_axis], &[out_axis], batch_axes)
+}
+
+/// [`compute_fans`] with several input and output axes (JAX's `in_axis` / `out_axis` given as
+/// sequences): the input (output) size is the product of those axes' sizes.
+///
+/// ```
+/// use ferrax::nn::init::compute_fans_multi;
+/// // A [heads, head_dim, features] projection: 8·16 inputs.
+/// assert_eq!(compute_fans_multi(&[8, 16, 64], &[0, 1], &[2], &[]), (128.0, 64.0));
+/// ```
+#[track_caller]
+pub fn compute_fans_multi(
+    shape: &[usize],
+    in_axes: &[isize],
+    out_axes: &[isize],
+    batch_axes: &[isize],
+) -> (f64, f64) {
+    let size = |axes: &[isize]| -> f64 {
+        axes.iter()
+            .map(|&a| shape[crate::numpy::normalize_axis(a, shape.len())] as f64)
+            .product()
+    };
+    let (in_size, out_size) = (size(in_axes), size(out_axes));
     let total: f64 = shape.iter().map(|&d| d as f64).product();
-    let receptive = total / in_size / out_size / batch;
+    let receptive = total / in_size / out_size / size(batch_axes);
     (in_size * receptive, out_size * receptive)
 }
 
@@ -158,12 +178,46 @@ pub fn variance_scaling_axes(
     batch_axes: &[isize],
 ) -> Initializer {
     let batch_axes = batch_axes.to_vec();
+    let inner = variance_scaling_multi_axes(
+        scale,
+        mode,
+        distribution,
+        &[in_axis],
+        &[out_axis],
+        &batch_axes,
+    );
+    Initializer::new("variance_scaling", move |key, shape, dtype| {
+        compute_fans(shape, in_axis, out_axis, &batch_axes); // the default-axis check
+        inner.init(key, shape, dtype)
+    })
+}
+
+/// [`variance_scaling_axes`] with several input and output axes (JAX's `in_axis` /
+/// `out_axis` as sequences; fans by [`compute_fans_multi`]).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::nn::init::{variance_scaling_multi_axes, FanMode, Distribution};
+/// let init = variance_scaling_multi_axes(1.0, FanMode::FanIn, Distribution::Normal, &[0, 1], &[2], &[]);
+/// let w = init.init(&ferrax::random::key(0), &[20, 20, 50], DType::F64);
+/// assert!((w.var().item::<f64>() - 1.0 / 400.0).abs() < 0.1 / 400.0);
+/// ```
+pub fn variance_scaling_multi_axes(
+    scale: f64,
+    mode: FanMode,
+    distribution: Distribution,
+    in_axes: &[isize],
+    out_axes: &[isize],
+    batch_axes: &[isize],
+) -> Initializer {
+    let (in_axes, out_axes, batch_axes) =
+        (in_axes.to_vec(), out_axes.to_vec(), batch_axes.to_vec());
     Initializer::new("variance_scaling", move |key, shape, dtype| {
         assert!(
             dtype.is_float(),
             "nn::init::variance_scaling: dtype must be f32 or f64, got {dtype}"
         );
-        let (fan_in, fan_out) = compute_fans(shape, in_axis, out_axis, &batch_axes);
+        let (fan_in, fan_out) = compute_fans_multi(shape, &in_axes, &out_axes, &batch_axes);
         let denominator = match mode {
             FanMode::FanIn => fan_in,
             FanMode::FanOut => fan_out,

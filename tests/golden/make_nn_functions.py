@@ -192,6 +192,8 @@ INITS = {
     "xavier_normal": (init.xavier_normal(), [6, 5]),
     "xavier_uniform": (init.xavier_uniform(), [3, 6, 5]),
     "vs_geo": (init.variance_scaling(1.5, "fan_geo_avg", "normal"), [4, 9]),
+    "vs_multi": (init.variance_scaling(2.0, "fan_avg", "truncated_normal", in_axis=(0, 1),
+                                       out_axis=(3,), batch_axis=(2,)), [2, 3, 4, 5]),
     "orthogonal_col0": (init.orthogonal(1.0, column_axis=0), [3, 5]),
     "orthogonal_col1_3d": (init.orthogonal(2.0, column_axis=1), [2, 4, 3]),
     "delta_orthogonal_3d": (init.delta_orthogonal(), [3, 2, 3]),

@@ -1,5 +1,5 @@
 //! The initializers added for issue 19 (`truncated_normal`, the kaiming/xavier aliases,
-//! `FanGeoAvg`, `orthogonal` with `column_axis`, `delta_orthogonal`) against
+//! `FanGeoAvg`, several in/out axes, `orthogonal` with `column_axis`, `delta_orthogonal`) against
 //! jax.nn.initializers (tests/golden/nn_functions.txt, `init.NAME.SEED.DTYPE` lines): the
 //! same key, shape and dtype give the same values; plus their structure and errors.
 
@@ -22,6 +22,14 @@ fn initializer(name: &str) -> Initializer {
         "xavier_normal" => init::xavier_normal(),
         "xavier_uniform" => init::xavier_uniform(),
         "vs_geo" => init::variance_scaling(1.5, FanMode::FanGeoAvg, Distribution::Normal),
+        "vs_multi" => init::variance_scaling_multi_axes(
+            2.0,
+            FanMode::FanAvg,
+            Distribution::TruncatedNormal,
+            &[0, 1],
+            &[3],
+            &[2],
+        ),
         "orthogonal_col0" => init::orthogonal_with(ortho(1.0, 0)),
         "orthogonal_col1_3d" => init::orthogonal_with(ortho(2.0, 1)),
         "delta_orthogonal_3d" => init::delta_orthogonal(1.0),
@@ -67,7 +75,7 @@ fn draws_match_jax() {
         bad.len(),
         bad.join("\n")
     );
-    assert_eq!(checked, 24);
+    assert_eq!(checked, 26);
 }
 
 #[test]
