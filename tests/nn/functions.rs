@@ -74,7 +74,7 @@ type Reduction = Box<dyn Fn(&Tensor) -> Vec<Tensor>>;
 
 /// The reduction case `case` (`function.input_variant`) as a function of its input.
 pub(crate) fn reduction(case: &str, i: &HashMap<String, Tensor>) -> Reduction {
-    let (w, b) = (i["W"].clone(), i["B"].clone());
+    let w = i["W"].clone();
     let lse = |axis: Option<&'static [isize]>, o: LogSumExpOptions| -> Reduction {
         Box::new(move |x: &Tensor| vec![logsumexp_with(x, axis, o.clone())])
     };
@@ -162,10 +162,7 @@ pub(crate) fn reduction(case: &str, i: &HashMap<String, Tensor>) -> Reduction {
         "standardize.T_axes" => st(Some(&[0, 2]), StandardizeOptions::default()),
         "glu.N" => Box::new(|x| vec![glu(x, -1)]),
         "glu.T0" => Box::new(|x| vec![glu(&x.index(ferrax::idx![.., ..2]), 1)]),
-        c => {
-            let _ = b;
-            panic!("no reduction case {c}")
-        }
+        c => panic!("no reduction case {c}"),
     }
 }
 
