@@ -75,6 +75,8 @@ pub enum FanMode {
     FanOut,
     /// `(fan_in + fan_out) / 2`.
     FanAvg,
+    /// `√(fan_in · fan_out)` (JAX's `"fan_geo_avg"`).
+    FanGeoAvg,
 }
 
 /// The distribution [`variance_scaling`] samples.
@@ -114,12 +116,32 @@ pub fn compute_fans(
          with the default in_axis; it must be at least 2-D",
         shape.len()
     );
-    let ax = |a: isize| crate::numpy::normalize_axis(a, shape.len());
-    let in_size = shape[ax(in_axis)] as f64;
-    let out_size = shape[ax(out_axis)] as f64;
-    let batch: f64 = batch_axes.iter().map(|&a| shape[ax(a)] as f64).product();
+    compute_fans_multi(shape, &[in_axis], &[out_axis], batch_axes)
+}
+
+/// [`compute_fans`] with several input and output axes (JAX's `in_axis` / `out_axis` given as
+/// sequences): the input (output) size is the product of those axes' sizes.
+///
+/// ```
+/// use ferrax::nn::init::compute_fans_multi;
+/// // A [heads, head_dim, features] projection: 8·16 inputs.
+/// assert_eq!(compute_fans_multi(&[8, 16, 64], &[0, 1], &[2], &[]), (128.0, 64.0));
+/// ```
+#[track_caller]
+pub fn compute_fans_multi(
+    shape: &[usize],
+    in_axes: &[isize],
+    out_axes: &[isize],
+    batch_axes: &[isize],
+) -> (f64, f64) {
+    let size = |axes: &[isize]| -> f64 {
+        axes.iter()
+            .map(|&a| shape[crate::numpy::normalize_axis(a, shape.len())] as f64)
+            .product()
+    };
+    let (in_size, out_size) = (size(in_axes), size(out_axes));
     let total: f64 = shape.iter().map(|&d| d as f64).product();
-    let receptive = total / in_size / out_size / batch;
+    let receptive = total / in_size / out_size / size(batch_axes);
     (in_size * receptive, out_size * receptive)
 }
 
@@ -156,16 +178,51 @@ pub fn variance_scaling_axes(
     batch_axes: &[isize],
 ) -> Initializer {
     let batch_axes = batch_axes.to_vec();
+    let inner = variance_scaling_multi_axes(
+        scale,
+        mode,
+        distribution,
+        &[in_axis],
+        &[out_axis],
+        &batch_axes,
+    );
+    Initializer::new("variance_scaling", move |key, shape, dtype| {
+        compute_fans(shape, in_axis, out_axis, &batch_axes); // the default-axis check
+        inner.init(key, shape, dtype)
+    })
+}
+
+/// [`variance_scaling_axes`] with several input and output axes (JAX's `in_axis` /
+/// `out_axis` as sequences; fans by [`compute_fans_multi`]).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::nn::init::{variance_scaling_multi_axes, FanMode, Distribution};
+/// let init = variance_scaling_multi_axes(1.0, FanMode::FanIn, Distribution::Normal, &[0, 1], &[2], &[]);
+/// let w = init.init(&ferrax::random::key(0), &[20, 20, 50], DType::F64);
+/// assert!((w.var().item::<f64>() - 1.0 / 400.0).abs() < 0.1 / 400.0);
+/// ```
+pub fn variance_scaling_multi_axes(
+    scale: f64,
+    mode: FanMode,
+    distribution: Distribution,
+    in_axes: &[isize],
+    out_axes: &[isize],
+    batch_axes: &[isize],
+) -> Initializer {
+    let (in_axes, out_axes, batch_axes) =
+        (in_axes.to_vec(), out_axes.to_vec(), batch_axes.to_vec());
     Initializer::new("variance_scaling", move |key, shape, dtype| {
         assert!(
             dtype.is_float(),
             "nn::init::variance_scaling: dtype must be f32 or f64, got {dtype}"
         );
-        let (fan_in, fan_out) = compute_fans(shape, in_axis, out_axis, &batch_axes);
+        let (fan_in, fan_out) = compute_fans_multi(shape, &in_axes, &out_axes, &batch_axes);
         let denominator = match mode {
             FanMode::FanIn => fan_in,
             FanMode::FanOut => fan_out,
             FanMode::FanAvg => (fan_in + fan_out) / 2.0,
+            FanMode::FanGeoAvg => (fan_in * fan_out).sqrt(),
         };
         // `jnp.array(scale / denominator, dtype)`: the quotient in f64, then rounded.
         let variance = Tensor::full(&[], scale / denominator, dtype);
@@ -247,6 +304,50 @@ variance_scaling_presets! {
     /// assert_eq!(w.shape(), &[3, 3]);
     /// ```
     glorot_normal => (1.0, FanAvg, TruncatedNormal);
+
+    /// The same initializer as [`he_normal`] (`jax.nn.initializers.kaiming_normal`).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::nn::init;
+    /// let k = ferrax::random::key(3);
+    /// let (a, b) = (init::kaiming_normal().init(&k, &[4, 3], DType::F32), init::he_normal().init(&k, &[4, 3], DType::F32));
+    /// assert_eq!(a.to_vec::<f32>(), b.to_vec::<f32>());
+    /// ```
+    kaiming_normal => (2.0, FanIn, TruncatedNormal);
+
+    /// The same initializer as [`he_uniform`] (`jax.nn.initializers.kaiming_uniform`).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::nn::init;
+    /// let k = ferrax::random::key(3);
+    /// let (a, b) = (init::kaiming_uniform().init(&k, &[4, 3], DType::F32), init::he_uniform().init(&k, &[4, 3], DType::F32));
+    /// assert_eq!(a.to_vec::<f32>(), b.to_vec::<f32>());
+    /// ```
+    kaiming_uniform => (2.0, FanIn, Uniform);
+
+    /// The same initializer as [`glorot_normal`] (`jax.nn.initializers.xavier_normal`).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::nn::init;
+    /// let k = ferrax::random::key(3);
+    /// let (a, b) = (init::xavier_normal().init(&k, &[4, 3], DType::F32), init::glorot_normal().init(&k, &[4, 3], DType::F32));
+    /// assert_eq!(a.to_vec::<f32>(), b.to_vec::<f32>());
+    /// ```
+    xavier_normal => (1.0, FanAvg, TruncatedNormal);
+
+    /// The same initializer as [`glorot_uniform`] (`jax.nn.initializers.xavier_uniform`).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::nn::init;
+    /// let k = ferrax::random::key(3);
+    /// let (a, b) = (init::xavier_uniform().init(&k, &[4, 3], DType::F32), init::glorot_uniform().init(&k, &[4, 3], DType::F32));
+    /// assert_eq!(a.to_vec::<f32>(), b.to_vec::<f32>());
+    /// ```
+    xavier_uniform => (1.0, FanAvg, Uniform);
 }
 
 /// All zeros (flax's default bias init).
@@ -310,6 +411,29 @@ pub fn uniform(scale: f64) -> Initializer {
     })
 }
 
+/// The keyword arguments of [`orthogonal_with`] and [`delta_orthogonal_with`].
+///
+/// ```
+/// use ferrax::nn::init::OrthogonalOptions;
+/// assert_eq!(OrthogonalOptions::default().column_axis, -1);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OrthogonalOptions {
+    /// The factor the orthogonal matrix is multiplied by (JAX's default 1).
+    pub scale: f64,
+    /// The axis holding the columns that are orthonormal (JAX's default -1).
+    pub column_axis: isize,
+}
+
+impl Default for OrthogonalOptions {
+    fn default() -> Self {
+        OrthogonalOptions {
+            scale: 1.0,
+            column_axis: -1,
+        }
+    }
+}
+
 /// A (semi-)orthogonal matrix scaled by `scale`, the last axis as columns
 /// (`jax.nn.initializers.orthogonal()`): for `[..., n]` the flattened `[rows, n]` matrix has
 /// orthonormal columns (or rows, if wider than tall). flax's default recurrent kernel init.
@@ -321,6 +445,25 @@ pub fn uniform(scale: f64) -> Initializer {
 /// assert!((qtq[0] - 1.0).abs() < 1e-12 && qtq[1].abs() < 1e-12);
 /// ```
 pub fn orthogonal(scale: f64) -> Initializer {
+    orthogonal_with(OrthogonalOptions {
+        scale,
+        column_axis: -1,
+    })
+}
+
+/// [`orthogonal`] with the columns on `column_axis` (JAX's `orthogonal(scale, column_axis)`):
+/// the matrix is drawn as `[rows, n]` with the other axes flattened, then the column axis is
+/// moved into place.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::nn::init::{orthogonal_with, OrthogonalOptions};
+/// let init = orthogonal_with(OrthogonalOptions { scale: 1.0, column_axis: 0 });
+/// let q = init.init(&ferrax::random::key(0), &[3, 5], DType::F64);
+/// let qqt = q.matmul(&q.t()).to_vec::<f64>(); // the 3 rows (along axis 0: columns) are orthonormal
+/// assert!((qqt[0] - 1.0).abs() < 1e-12 && qqt[1].abs() < 1e-12);
+/// ```
+pub fn orthogonal_with(opts: OrthogonalOptions) -> Initializer {
     Initializer::new("orthogonal", move |key, shape, dtype| {
         assert!(
             shape.len() >= 2,
@@ -329,10 +472,135 @@ pub fn orthogonal(scale: f64) -> Initializer {
         if shape.contains(&0) {
             return Tensor::zeros(shape, dtype);
         }
-        let n_cols = shape[shape.len() - 1];
+        let col = crate::numpy::normalize_axis(opts.column_axis, shape.len());
+        let n_cols = shape[col];
         let n_rows = shape.iter().product::<usize>() / n_cols;
         let q = random::orthogonal_nm(key, n_rows, n_cols, &[], dtype);
-        q.reshape(&shape.iter().map(|&d| d as isize).collect::<Vec<_>>())
-            * Tensor::full(&[], scale, dtype)
+        let mut drawn: Vec<isize> = (0..shape.len())
+            .filter(|&d| d != col)
+            .map(|d| shape[d] as isize)
+            .collect();
+        drawn.push(n_cols as isize);
+        let q = crate::numpy::moveaxis(&q.reshape(&drawn), -1, col as isize);
+        Tensor::full(&[], opts.scale, dtype) * q
+    })
+}
+
+/// The delta-orthogonal convolution kernel of Xiao et al. (scale 1): an `[.., in, out]`
+/// kernel of 3 to 5 dims that is zero except at the spatial centre, which holds an
+/// orthogonal `[in, out]` matrix (`jax.nn.initializers.delta_orthogonal()`; needs
+/// `in <= out`).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let w = ferrax::nn::init::delta_orthogonal(1.0).init(&ferrax::random::key(0), &[3, 2, 2], DType::F64);
+/// let w = w.to_vec::<f64>();
+/// assert!(w[..4].iter().chain(&w[8..]).all(|&v| v == 0.0));
+/// assert!((w[4] * w[4] + w[6] * w[6] - 1.0).abs() < 1e-12); // the centre's first column
+/// ```
+pub fn delta_orthogonal(scale: f64) -> Initializer {
+    delta_orthogonal_with(OrthogonalOptions {
+        scale,
+        column_axis: -1,
+    })
+}
+
+/// [`delta_orthogonal`] with the centre matrix drawn by `orthogonal_with(opts)`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::nn::init::{delta_orthogonal_with, OrthogonalOptions};
+/// let init = delta_orthogonal_with(OrthogonalOptions { scale: 2.0, column_axis: -1 });
+/// let w = init.init(&ferrax::random::key(1), &[3, 3, 4, 4], DType::F32);
+/// let centre = w.reshape(&[9, 4, 4]).index(ferrax::idx![4]);
+/// let g = centre.t().matmul(&centre).to_vec::<f32>();
+/// assert!((g[0] - 4.0).abs() < 1e-5 && g[1].abs() < 1e-5);
+/// ```
+pub fn delta_orthogonal_with(opts: OrthogonalOptions) -> Initializer {
+    let ortho = orthogonal_with(opts);
+    Initializer::new("delta_orthogonal", move |key, shape, dtype| {
+        let n = shape.len();
+        assert!(
+            (3..=5).contains(&n),
+            "nn::init::delta_orthogonal: needs a 3-D, 4-D or 5-D shape, got {shape:?}"
+        );
+        assert!(
+            shape[n - 1] >= shape[n - 2],
+            "nn::init::delta_orthogonal: `fan_in` must be less or equal than `fan_out`, got {shape:?}"
+        );
+        let m = ortho.init(key, &shape[n - 2..], dtype);
+        let mut lifted = vec![1; n - 2];
+        lifted.extend_from_slice(&shape[n - 2..]);
+        let mut config: Vec<(i64, i64, i64)> = shape[..n - 2]
+            .iter()
+            .map(|&k| {
+                let centre = (k as i64 - 1) / 2;
+                (centre, k as i64 - 1 - centre, 0)
+            })
+            .collect();
+        config.extend([(0, 0, 0), (0, 0, 0)]);
+        crate::lax::pad(
+            &crate::lax::reshape(&m, &lifted),
+            &Tensor::zeros(&[], dtype),
+            &config,
+        )
+    })
+}
+
+/// The keyword arguments of [`truncated_normal_with`].
+///
+/// ```
+/// use ferrax::nn::init::TruncatedNormalOptions;
+/// let o = TruncatedNormalOptions::default();
+/// assert_eq!((o.stddev, o.lower, o.upper), (1e-2, -2.0, 2.0));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TruncatedNormalOptions {
+    /// The standard deviation of the normal before truncation (JAX's default `1e-2`).
+    pub stddev: f64,
+    /// The lower bound, in standard deviations (default -2).
+    pub lower: f64,
+    /// The upper bound, in standard deviations (default 2).
+    pub upper: f64,
+}
+
+impl Default for TruncatedNormalOptions {
+    fn default() -> Self {
+        TruncatedNormalOptions {
+            stddev: 1e-2,
+            lower: -2.0,
+            upper: 2.0,
+        }
+    }
+}
+
+/// `truncated_normal(key, -2, 2, shape) * stddev`: a normal cut at two standard deviations
+/// (not rescaled to variance `stddev²`, as JAX's).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let w = ferrax::nn::init::truncated_normal(0.1).init(&ferrax::random::key(0), &[100], DType::F32);
+/// assert!(w.to_vec::<f32>().iter().all(|v| v.abs() < 0.2));
+/// ```
+pub fn truncated_normal(stddev: f64) -> Initializer {
+    truncated_normal_with(TruncatedNormalOptions {
+        stddev,
+        ..Default::default()
+    })
+}
+
+/// [`truncated_normal`] with its bounds (in standard deviations).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::nn::init::{truncated_normal_with, TruncatedNormalOptions};
+/// let opts = TruncatedNormalOptions { stddev: 1.0, lower: 0.0, upper: 1.0 };
+/// let w = truncated_normal_with(opts).init(&ferrax::random::key(0), &[50], DType::F64);
+/// assert!(w.to_vec::<f64>().iter().all(|&v| (0.0..1.0).contains(&v)));
+/// ```
+pub fn truncated_normal_with(opts: TruncatedNormalOptions) -> Initializer {
+    Initializer::new("truncated_normal", move |key, shape, dtype| {
+        random::truncated_normal(key, opts.lower, opts.upper, shape, dtype)
+            * Tensor::full(&[], opts.stddev, dtype)
     })
 }

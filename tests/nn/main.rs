@@ -6,8 +6,12 @@
 mod common;
 mod optim_golden;
 
+mod coverage;
 mod data;
+mod functions;
+mod functions_transforms;
 mod init;
+mod init_more;
 mod layers;
 mod losses;
 mod module;
