@@ -251,10 +251,7 @@ pub fn trunc(x: &Tensor) -> Tensor {
 #[track_caller]
 pub fn logaddexp(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
     let (a, b) = promote_float("logaddexp", a, b);
-    let amax = lax::max(&a, &b);
-    let delta = lax::sub(&a, &b);
-    let soft = lax::add(&amax, &lax::log1p(&lax::exp(&lax::neg(&lax::abs(&delta)))));
-    where_(&isnan(&delta), lax::add(&a, &b), soft)
+    with_logaddexp_jvp("logaddexp", &a, &b, false)
 }
 
 /// `jnp.logaddexp2`: `log2(2**a + 2**b)` without overflow.
@@ -267,12 +264,47 @@ pub fn logaddexp(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
 #[track_caller]
 pub fn logaddexp2(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
     let (a, b) = promote_float("logaddexp2", a, b);
-    let amax = lax::max(&a, &b);
-    let delta = lax::sub(&a, &b);
-    let ln2 = constant_like(&a, std::f64::consts::LN_2);
-    let l = lax::log1p(&lax::exp2(&lax::neg(&lax::abs(&delta))));
-    let soft = lax::add(&amax, &lax::div(&l, &ln2));
-    where_(&isnan(&delta), lax::add(&a, &b), soft)
+    with_logaddexp_jvp("logaddexp2", &a, &b, true)
+}
+
+/// `logaddexp` (or `logaddexp2`) of same-shaped floats as JAX computes it (`lax/other.py`).
+fn logaddexp_value(a: &Tensor, b: &Tensor, base2: bool) -> Tensor {
+    let amax = lax::max(a, b);
+    let delta = lax::sub(a, b);
+    let neg_abs = lax::neg(&lax::abs(&delta));
+    let soft = if base2 {
+        let invln2 = constant_like(a, 1.0 / std::f64::consts::LN_2);
+        lax::add(&amax, &lax::mul(&invln2, &lax::log1p(&lax::exp2(&neg_abs))))
+    } else {
+        lax::add(&amax, &lax::log1p(&lax::exp(&neg_abs)))
+    };
+    // NaNs, or infinities of the same sign: their sum.
+    where_(&isnan(&delta), lax::add(a, b), soft)
+}
+
+/// JAX's custom JVP of `logaddexp`/`logaddexp2` (`_logaddexp_jvp`): each tangent weighted by
+/// `exp(x_i - out)` (`exp2` in base 2) with `+inf` read as 0, so the derivative is ½ each at
+/// `a == b` and finite where one input is `-inf` or both are `+inf`.
+fn with_logaddexp_jvp(name: &str, a: &Tensor, b: &Tensor, base2: bool) -> Tensor {
+    let f = crate::control_flow::custom_jvp(
+        name,
+        move |(a, b): &(Tensor, Tensor)| logaddexp_value(a, b, base2),
+        move |(a, b): &(Tensor, Tensor), (ta, tb): &(Tensor, Tensor)| {
+            let out = logaddexp_value(a, b, base2);
+            let no_inf = |x: &Tensor| where_(&isposinf(x), constant_like(x, 0.0), x);
+            let weight = |x: &Tensor| {
+                let d = lax::sub(&no_inf(x), &no_inf(&out));
+                if base2 {
+                    lax::exp2(&d)
+                } else {
+                    lax::exp(&d)
+                }
+            };
+            let t = lax::add(&lax::mul(ta, &weight(a)), &lax::mul(tb, &weight(b)));
+            (out, t)
+        },
+    );
+    f(&(a.clone(), b.clone()))
 }
 
 /// `jnp.hypot`: `sqrt(a² + b²)` without overflow; infinite if either is.

@@ -309,3 +309,52 @@ proptest! {
         prop_assert_eq!(out, ref_matmul(&a, &b, m, k, n));
     }
 }
+
+/// JAX's custom JVP of `logaddexp`/`logaddexp2`: each input's derivative is `exp(x_i - out)`
+/// (base 2: `2^(x_i - out)`), with `+inf` read as 0: ½ each at `a == b` (a plain
+/// differentiation of the max-based formula gives 1 and 0), 0 and 1 beside `-inf`, 1 and 1
+/// at `+inf` twice.
+#[test]
+fn logaddexp_derivatives_are_jaxs() {
+    let inf = f64::INFINITY;
+    let cases = [
+        (1.0, 1.0, 0.5, 0.5),
+        (-inf, 0.0, 0.0, 1.0),
+        (inf, inf, 1.0, 1.0),
+        (
+            0.0,
+            3.0,
+            (-(1.0f64 + 3.0f64.exp()).ln()).exp(),
+            (3.0 - (1.0f64 + 3.0f64.exp()).ln()).exp(),
+        ),
+    ];
+    for (a, b, da, db) in cases {
+        let g = grad(|p: &(Tensor, Tensor)| jnp::logaddexp(&p.0, &p.1))(&(
+            Tensor::scalar(a),
+            Tensor::scalar(b),
+        ));
+        let (ga, gb) = (g.0.item::<f64>(), g.1.item::<f64>());
+        assert!(
+            (ga - da).abs() < 1e-12 && (gb - db).abs() < 1e-12,
+            "({a}, {b}): {ga} {gb}"
+        );
+    }
+    let g2 = grad(|p: &(Tensor, Tensor)| jnp::logaddexp2(&p.0, &p.1))(&(
+        Tensor::scalar(1.0f64),
+        Tensor::scalar(1.0f64),
+    ));
+    assert_eq!((g2.0.item::<f64>(), g2.1.item::<f64>()), (0.5, 0.5));
+    // Away from ties, the rule agrees with finite differences, broadcasting included.
+    let a = t64(&[0.3, -1.2, 2.5], &[3]);
+    let b = t64(&[1.0], &[1]);
+    ferrax::test_util::check_grads(
+        |p: &(Tensor, Tensor)| jnp::logaddexp(&p.0, &p.1).sum(),
+        &(a.clone(), b.clone()),
+        2,
+    );
+    ferrax::test_util::check_grads(
+        |p: &(Tensor, Tensor)| jnp::logaddexp2(&p.0, &p.1).sum(),
+        &(a, b),
+        2,
+    );
+}
