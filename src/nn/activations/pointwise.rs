@@ -112,8 +112,8 @@ pub fn swish(x: &Tensor) -> Tensor {
     silu(x)
 }
 
-/// `log(1 + e^x)`, as `logaddexp(x, 0)` (stable for large `|x|`), with JAX's `logaddexp`
-/// derivative `e^(x - softplus(x)) = sigmoid(x)` (so 0.5 at 0, where the max inside ties).
+/// `log(1 + e^x)`, as JAX: `logaddexp(x, 0)` (stable for large `|x|`), so with `logaddexp`'s
+/// derivative `e^(x - softplus(x)) = sigmoid(x)` (0.5 at 0, where the max inside ties).
 ///
 /// ```
 /// use ferrax::prelude::*;
@@ -125,18 +125,7 @@ pub fn swish(x: &Tensor) -> Tensor {
 /// ```
 #[track_caller]
 pub fn softplus(x: &Tensor) -> Tensor {
-    let f = crate::transforms::custom_jvp(
-        "softplus",
-        |x: &Tensor| jnp::logaddexp(x, 0.0),
-        |x: &Tensor, t: &Tensor| {
-            // `_logaddexp_jvp` with the second operand the constant 0; infinities read as 0.
-            let finite = |v: &Tensor| jnp::where_(&jnp::isinf(v), 0.0, v);
-            let y = jnp::logaddexp(x, 0.0);
-            let slope = (finite(x) - finite(&y)).exp();
-            (y, t * slope)
-        },
-    );
-    f(x)
+    jnp::logaddexp(x, 0.0)
 }
 
 /// `log(sigmoid(x)) = -softplus(-x)`, without underflow for very negative `x`.
