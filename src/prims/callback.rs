@@ -294,6 +294,25 @@ fn member(args: &[Tensor], dims: &[Option<usize>], i: usize) -> Vec<Tensor> {
         .collect()
 }
 
+/// The JVP of an output-less effect: it runs on the primals (tangents are not shown).
+fn effect_jvp(prim: Prim, primals: &[Tensor]) -> JvpResult {
+    bind(&prim, primals);
+    (Outputs::new(), Vec::new())
+}
+
+/// The batching of an output-less effect: once per batch member, in order (JAX's loop).
+fn effect_batch(
+    prim: Prim,
+    args: &[Tensor],
+    dims: &[Option<usize>],
+    axis: &BatchAxis,
+) -> BatchResult {
+    for i in 0..axis.size {
+        bind(&prim, &member(args, dims, i));
+    }
+    (Outputs::new(), Vec::new())
+}
+
 impl PrimRules for DebugPrint {
     fn name(&self) -> &'static str {
         "debug_print"
@@ -326,16 +345,11 @@ impl PrimRules for DebugPrint {
     }
 
     fn jvp(&self, primals: &[Tensor], _tangents: &[Option<Tensor>]) -> JvpResult {
-        bind(&Prim::new(self.clone()), primals);
-        (Outputs::new(), Vec::new())
+        effect_jvp(Prim::new(self.clone()), primals)
     }
 
     fn batch(&self, args: &[Tensor], dims: &[Option<usize>], axis: &BatchAxis) -> BatchResult {
-        let prim = Prim::new(self.clone());
-        for i in 0..axis.size {
-            bind(&prim, &member(args, dims, i));
-        }
-        (Outputs::new(), Vec::new())
+        effect_batch(Prim::new(self.clone()), args, dims, axis)
     }
 }
 
@@ -423,16 +437,11 @@ impl PrimRules for DebugCallback {
     }
 
     fn jvp(&self, primals: &[Tensor], _tangents: &[Option<Tensor>]) -> JvpResult {
-        bind(&Prim::new(self.clone()), primals);
-        (Outputs::new(), Vec::new())
+        effect_jvp(Prim::new(self.clone()), primals)
     }
 
     fn batch(&self, args: &[Tensor], dims: &[Option<usize>], axis: &BatchAxis) -> BatchResult {
-        let prim = Prim::new(self.clone());
-        for i in 0..axis.size {
-            bind(&prim, &member(args, dims, i));
-        }
-        (Outputs::new(), Vec::new())
+        effect_batch(Prim::new(self.clone()), args, dims, axis)
     }
 }
 

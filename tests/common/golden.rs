@@ -2,6 +2,20 @@
 //! indexing.txt, lax.txt): `name dtype shape v1 v2 ...`, floats as hex bit patterns.
 
 use ferrax::prelude::*;
+use std::collections::HashMap;
+
+/// Every array line of a golden file (`include_str!`'d by the caller).
+pub fn arrays(text: &str) -> Vec<(String, Golden)> {
+    text.lines().map(parse_line).collect()
+}
+
+/// The `in.X` arrays of a golden file's lines, as tensors keyed by `X`.
+pub fn inputs_of(arrays: Vec<(String, Golden)>) -> HashMap<String, Tensor> {
+    arrays
+        .into_iter()
+        .filter_map(|(n, g)| n.strip_prefix("in.").map(|k| (k.to_string(), g.tensor())))
+        .collect()
+}
 
 /// One golden array: dtype name, shape, values (floats exact as f64; a complex array's
 /// values are its elements' real and imaginary parts, interleaved).

@@ -3,24 +3,18 @@
 //! tiny and huge magnitudes, NaN and ±inf, and JAX's derivatives (its custom JVPs at the
 //! kinks included); dtype and shape exactly, values within a few ulps.
 
-use crate::common::golden::{dtype_name, parse_line, Golden};
+use crate::common::golden::{self, dtype_name, Golden};
 use std::collections::HashMap;
 
 use ferrax::nn::{self, *};
 use ferrax::prelude::*;
 
 pub(crate) fn golden() -> Vec<(String, Golden)> {
-    include_str!("../golden/nn_functions.txt")
-        .lines()
-        .map(parse_line)
-        .collect()
+    golden::arrays(include_str!("../golden/nn_functions.txt"))
 }
 
 pub(crate) fn inputs() -> HashMap<String, Tensor> {
-    golden()
-        .into_iter()
-        .filter_map(|(n, g)| n.strip_prefix("in.").map(|k| (k.to_string(), g.tensor())))
-        .collect()
+    golden::inputs_of(golden())
 }
 
 /// The elementwise function named `name` in the golden file.

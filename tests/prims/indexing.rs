@@ -3,7 +3,7 @@
 //! tests/golden/make_indexing.py): dtype, shape and every value bit for bit. Each case below
 //! spells the index expression of the script's case of the same name.
 
-use crate::common::golden::{dtype, parse_line, Golden};
+use crate::common::golden::{self, dtype, Golden};
 use std::collections::HashMap;
 
 use ferrax::idx;
@@ -12,17 +12,11 @@ use ferrax::numpy::{self as jnp, AtOptions, Choose, ChooseMode, Put, PutAlongAxi
 use ferrax::prelude::*;
 
 pub(crate) fn golden() -> Vec<(String, Golden)> {
-    include_str!("../golden/indexing.txt")
-        .lines()
-        .map(parse_line)
-        .collect()
+    golden::arrays(include_str!("../golden/indexing.txt"))
 }
 
 pub(crate) fn inputs() -> HashMap<String, Tensor> {
-    golden()
-        .into_iter()
-        .filter_map(|(n, g)| n.strip_prefix("in.").map(|k| (k.to_string(), g.tensor())))
-        .collect()
+    golden::inputs_of(golden())
 }
 
 fn fill() -> AtOptions {

@@ -25,11 +25,7 @@ pub fn golden() -> (Vec<(String, Golden)>, HashMap<String, String>) {
 
 /// The `in.X` inputs as tensors.
 pub fn inputs() -> HashMap<String, Tensor> {
-    golden()
-        .0
-        .into_iter()
-        .filter_map(|(n, g)| n.strip_prefix("in.").map(|k| (k.to_string(), g.tensor())))
-        .collect()
+    crate::common::golden::inputs_of(golden().0)
 }
 
 /// Values of `t` as f64 (exact for every dtype here; complex: real and imaginary parts

@@ -3,7 +3,7 @@
 //! shape exactly, values bit for bit except the transcendental and accumulating ones, within
 //! a few ulps), `check_grads` on every differentiable one, and vmap/jit agreement on a few.
 
-use crate::common::golden::{dtype_name, parse_line, Golden};
+use crate::common::golden::{self, dtype_name, Golden};
 use crate::common::panics::panic_message;
 use std::collections::HashMap;
 
@@ -12,17 +12,11 @@ use ferrax::prelude::*;
 use ferrax::test_util::check_grads;
 
 fn golden() -> Vec<(String, Golden)> {
-    include_str!("../golden/numpy.txt")
-        .lines()
-        .map(parse_line)
-        .collect()
+    golden::arrays(include_str!("../golden/numpy.txt"))
 }
 
 pub(crate) fn inputs() -> HashMap<String, Tensor> {
-    golden()
-        .into_iter()
-        .filter_map(|(n, g)| n.strip_prefix("in.").map(|k| (k.to_string(), g.tensor())))
-        .collect()
+    golden::inputs_of(golden())
 }
 
 /// ferrax's output for golden case `name` (`function.case`, without a `.i` output index).
