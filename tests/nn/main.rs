@@ -13,6 +13,7 @@ mod functions_transforms;
 mod init;
 mod init_more;
 mod layers;
+mod layers_golden;
 mod losses;
 mod module;
 mod optim;
