@@ -284,7 +284,10 @@ impl MultiHeadAttention {
     ) -> Tensor {
         let group = self.num_heads / self.num_kv_heads;
         let (k, v) = if group > 1 {
-            (jnp::repeat(k, group, Some(-2)), jnp::repeat(v, group, Some(-2)))
+            (
+                jnp::repeat(k, group, Some(-2)),
+                jnp::repeat(v, group, Some(-2)),
+            )
         } else {
             (k.clone(), v.clone())
         };
@@ -320,8 +323,12 @@ impl MultiHeadAttention {
         let rate = self.dropout_rate.0;
         if cx.is_training() && rate > 0.0 {
             let key = cx.next_key();
-            let keep = random::bernoulli(&key, 1.0 - rate, weights.shape());
-            weights = weights * keep.cast(logits.dtype()) / (1.0 - rate);
+            weights = if rate >= 1.0 {
+                jnp::zeros_like(&weights)
+            } else {
+                let keep = random::bernoulli(&key, 1.0 - rate, weights.shape());
+                weights * keep.cast(logits.dtype()) / (1.0 - rate)
+            };
         }
         let o = lax::dot_general(
             &weights,

@@ -36,8 +36,9 @@ fn batched(x: &Tensor, sp: usize, op: &str) -> (Tensor, bool) {
     } else {
         panic!(
             "nn::{op}: a kernel with {sp} spatial dims needs an input [N, {sp} spatial, C] or \
-             one unbatched example, got {}",
-            x.aval()
+             one unbatched example, got {} (called from {})",
+            x.aval(),
+            std::panic::Location::caller()
         )
     }
 }
@@ -45,7 +46,11 @@ fn batched(x: &Tensor, sp: usize, op: &str) -> (Tensor, bool) {
 /// `v`, or `sp` ones when `v` is empty; panics unless it has `sp` positive entries.
 #[track_caller]
 fn per_dim(v: &[usize], sp: usize, what: &str, op: &str) -> Vec<usize> {
-    let v = if v.is_empty() { vec![1; sp] } else { v.to_vec() };
+    let v = if v.is_empty() {
+        vec![1; sp]
+    } else {
+        v.to_vec()
+    };
     assert!(
         v.len() == sp && v.iter().all(|&s| s >= 1),
         "nn::{op}: {what} must be {sp} positive sizes (one per spatial dim), got {v:?}"
@@ -78,9 +83,10 @@ pub fn conv_nd(
 ) -> Tensor {
     assert!(
         w.ndim() >= 3,
-        "nn::conv_nd: the kernel must be [*window, in, out] with at least one spatial dim, got {}",
-        w.aval()
-    );
+        "nn::conv_nd: the kernel must be [*window, in, out] with at least one spatial dim, got {} (called from {})",
+        w.aval(),
+            std::panic::Location::caller()
+        );
     let sp = w.ndim() - 2;
     let (xb, was) = batched(x, sp, "conv_nd");
     let strides = per_dim(strides, sp, "strides", "conv_nd");
@@ -89,9 +95,10 @@ pub fn conv_nd(
     assert!(
         groups >= 1 && kin * groups == cin && kout % groups == 0,
         "nn::conv_nd: input {} and kernel {} do not match: need in_channels ({cin}) = kernel in \
-         ({kin}) x groups ({groups}) and out ({kout}) divisible by groups",
+         ({kin}) x groups ({groups}) and out ({kout}) divisible by groups (called from {})",
         x.aval(),
-        w.aval()
+        w.aval(),
+        std::panic::Location::caller()
     );
     let pads = padding.pads(&xb.shape()[1..=sp], &w.shape()[..sp], &strides, &dilation);
     let params = ConvParams {
@@ -152,8 +159,9 @@ pub fn conv_transpose(
     assert!(
         w.ndim() >= 3,
         "nn::conv_transpose: the kernel must be [*window, in, out] with at least one spatial \
-         dim, got {}",
-        w.aval()
+         dim, got {} (called from {})",
+        w.aval(),
+        std::panic::Location::caller()
     );
     let sp = w.ndim() - 2;
     let (xb, was) = batched(x, sp, "conv_transpose");
@@ -167,7 +175,7 @@ pub fn conv_transpose(
     };
     assert!(
         xb.shape()[sp + 1] == w.shape()[sp],
-        "nn::conv_transpose: input {} has {} channels but the kernel {} expects {}{}",
+        "nn::conv_transpose: input {} has {} channels but the kernel {} expects {}{} (called from {})",
         x.aval(),
         xb.shape()[sp + 1],
         w.aval(),
@@ -176,8 +184,9 @@ pub fn conv_transpose(
             " (after transposing it)"
         } else {
             ""
-        }
-    );
+        },
+            std::panic::Location::caller()
+        );
     let pads: Vec<(i64, i64)> = match &padding {
         Padding::Same | Padding::Valid => (0..sp)
             .map(|i| {

@@ -63,9 +63,10 @@ fn normalize(
 fn check_features(x: &Tensor, n: usize, min_rank: usize, op: &str) {
     assert!(
         x.ndim() >= min_rank && x.shape()[x.ndim() - 1] == n,
-        "nn::{op}: input {} must have rank >= {min_rank} and end in the layer's {n} features",
-        x.aval()
-    );
+        "nn::{op}: input {} must have rank >= {min_rank} and end in the layer's {n} features (called from {})",
+        x.aval(),
+            std::panic::Location::caller()
+        );
 }
 
 /// Group normalisation (`flax.linen.GroupNorm`, epsilon 1e-6): the `C` features of
@@ -168,9 +169,10 @@ impl Module for GroupNorm {
         assert!(
             x.ndim() >= 2 && c % g == 0 && (self.features() == 0 || self.features() == c),
             "nn::GroupNorm: input {} must be [N, .., C] with C ({c}) the layer's {} features, \
-             divisible into {g} groups",
+             divisible into {g} groups (called from {})",
             x.aval(),
-            self.features()
+            self.features(),
+            std::panic::Location::caller()
         );
         let xs = widened(x);
         let mut grouped = x.shape()[..x.ndim() - 1].to_vec();
@@ -262,9 +264,10 @@ impl Module for RmsNorm {
         let nd = x.ndim() as isize;
         assert!(
             self.reduction_axes.iter().all(|&a| a >= -nd && a < nd),
-            "nn::RmsNorm: reduction axes {:?} out of range for input {}",
+            "nn::RmsNorm: reduction axes {:?} out of range for input {} (called from {})",
             self.reduction_axes,
-            x.aval()
+            x.aval(),
+            std::panic::Location::caller()
         );
         let xs = widened(x);
         let st = stats(&xs, &self.reduction_axes, false);

@@ -39,8 +39,9 @@ fn pool_nd(
         n if n == sp + 1 => true,
         _ => panic!(
             "nn::{op}: a {sp}-d window needs an input [N, {sp} spatial, C] or one unbatched \
-             example, got {}",
-            x.aval()
+             example, got {} (called from {})",
+            x.aval(),
+            std::panic::Location::caller()
         ),
     };
     let xb = if was {
@@ -110,7 +111,14 @@ pub fn avg_pool(
     let mut shape = x.shape()[x.ndim() - sp - 1..x.ndim() - 1].to_vec();
     shape.push(1);
     let ones = Tensor::ones(&shape, x.dtype());
-    sums / pool_nd(&ones, WindowKind::Sum, window, strides, &padding, "avg_pool")
+    sums / pool_nd(
+        &ones,
+        WindowKind::Sum,
+        window,
+        strides,
+        &padding,
+        "avg_pool",
+    )
 }
 
 macro_rules! pool_layer {
@@ -205,9 +213,10 @@ pool_layer!(
 fn spatial_axes(x: &Tensor, op: &str) -> Vec<isize> {
     assert!(
         x.ndim() >= 3,
-        "nn::{op}: expected [N, *spatial, C] with at least one spatial dim, got {}",
-        x.aval()
-    );
+        "nn::{op}: expected [N, *spatial, C] with at least one spatial dim, got {} (called from {})",
+        x.aval(),
+            std::panic::Location::caller()
+        );
     (1..x.ndim() as isize - 1).collect()
 }
 

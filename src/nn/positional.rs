@@ -63,8 +63,9 @@ impl Module for SinusoidalEncoding {
     fn forward(&self, x: &Tensor, _cx: &mut Ctx) -> Tensor {
         assert!(
             x.ndim() >= 2 && x.shape()[x.ndim() - 1] % 2 == 0,
-            "nn::SinusoidalEncoding: expected x[.., L, dim] with an even dim, got {}",
-            x.aval()
+            "nn::SinusoidalEncoding: expected x[.., L, dim] with an even dim, got {} (called from {})",
+            x.aval(),
+            std::panic::Location::caller()
         );
         let (l, d) = (x.shape()[x.ndim() - 2], x.shape()[x.ndim() - 1]);
         x + sinusoidal_positions(l, d, x.dtype())
@@ -89,15 +90,17 @@ pub fn apply_rope(x: &Tensor, positions: &Tensor, base: f64) -> Tensor {
     let nd = x.ndim();
     assert!(
         nd >= 3 && x.shape()[nd - 1] % 2 == 0,
-        "nn::apply_rope: expected x[.., L, heads, head_dim] with an even head_dim, got {}",
-        x.aval()
-    );
+        "nn::apply_rope: expected x[.., L, heads, head_dim] with an even head_dim, got {} (called from {})",
+        x.aval(),
+            std::panic::Location::caller()
+        );
     let l = x.shape()[nd - 3];
     assert!(
         positions.ndim() >= 1 && positions.shape()[positions.ndim() - 1] == l,
-        "nn::apply_rope: positions {} must end in x's sequence length {l} (x {})",
+        "nn::apply_rope: positions {} must end in x's sequence length {l} (x {}) (called from {})",
         positions.aval(),
-        x.aval()
+        x.aval(),
+        std::panic::Location::caller()
     );
     let d = x.shape()[nd - 1];
     let ct = if x.dtype() == DType::F64 {

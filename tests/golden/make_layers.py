@@ -212,6 +212,30 @@ pos = jnp.array([[0, 1, 2, 3], [7, 8, 9, 10]], jnp.int32)
 emit("rope_batched.pos", pos)
 emit("rope_batched.y", rope(x, pos, 500.0))
 
+
+# ---- attention: flax's projections (DenseGeneral kernels [dim, heads, dh] are our [dim,
+# heads*dh] reshaped) around jax.nn.dot_product_attention (grouped kv heads, causal) ----
+def mha_case(name, shape, heads, kv_heads, causal, rope_base):
+    b, length, dim = shape
+    dh = dim // heads
+    x = arr(name + ".x", *shape)
+    p = {}
+    for n, out in [("wq", dim), ("wk", kv_heads * dh), ("wv", kv_heads * dh), ("wo", dim)]:
+        p[n] = arr(f"{name}.{n}", dim, out)
+        p["b" + n[1]] = arr(f"{name}.b{n[1]}", out)
+    q = (x @ p["wq"] + p["bq"]).reshape(b, length, heads, dh)
+    k = (x @ p["wk"] + p["bk"]).reshape(b, length, kv_heads, dh)
+    v = (x @ p["wv"] + p["bv"]).reshape(b, length, kv_heads, dh)
+    if rope_base is not None:
+        pos = jnp.arange(length)
+        q, k = rope(q, pos, rope_base), rope(k, pos, rope_base)
+    o = jax.nn.dot_product_attention(q, k, v, is_causal=causal)
+    emit(name + ".y", o.reshape(b, length, dim) @ p["wo"] + p["bo"])
+
+
+mha_case("mha_gqa_causal_rope", (2, 5, 8), 4, 2, True, 10000.0)
+mha_case("mha_mqa", (2, 4, 6), 3, 1, False, None)
+
 with open(OUT, "w") as f:
     f.write("\n".join(lines) + "\n")
 print(f"wrote {len(lines)} lines to {OUT}")

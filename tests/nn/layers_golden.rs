@@ -102,7 +102,13 @@ fn conv_transpose_matches_jax() {
         ("convt1d_tk_d2", &[2], Padding::Same, &[2], true),
         ("convt2d_same_s21", &[2, 1], Padding::Same, &[1, 1], false),
         ("convt2d_valid_d12", &[2, 2], Padding::Valid, &[1, 2], false),
-        ("convt3d_valid_tk", &[2, 2, 2], Padding::Valid, &[1, 1, 1], true),
+        (
+            "convt3d_valid_tk",
+            &[2, 2, 2],
+            Padding::Valid,
+            &[1, 1, 1],
+            true,
+        ),
     ];
     for (case, strides, padding, dil, tk) in cases {
         let c = nn::ConvTranspose {
