@@ -85,6 +85,7 @@
 
 mod activations;
 mod attention;
+mod bidirectional;
 mod conv;
 mod functional;
 pub mod init;
@@ -100,6 +101,7 @@ mod sequential;
 
 pub use activations::*;
 pub use attention::*;
+pub use bidirectional::*;
 pub use conv::*;
 pub use functional::*;
 pub use kv_cache::*;

@@ -14,6 +14,7 @@ mod init;
 mod init_more;
 mod layers;
 mod layers_attention;
+mod layers_bidirectional;
 mod layers_golden;
 mod layers_transforms;
 mod losses;
