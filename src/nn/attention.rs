@@ -118,7 +118,8 @@ pub struct MultiHeadAttention {
     /// Whether [`Module::forward`] applies the causal mask (query `i` sees keys `j <= i`).
     #[pytree(static)]
     pub is_causal: bool,
-    /// Dropout on the attention weights in training (0 by default).
+    /// Dropout on the attention weights in training (0 by default); one mask element per
+    /// weight (flax's `broadcast_dropout=False`).
     #[pytree(static)]
     pub dropout_rate: Hyper,
     /// The RoPE base (e.g. 10000) if rotary embeddings are applied to queries and keys.

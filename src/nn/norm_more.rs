@@ -178,7 +178,7 @@ impl Module for GroupNorm {
         let mut grouped = x.shape()[..x.ndim() - 1].to_vec();
         grouped.extend([g, c / g]);
         let xg = lax::reshape(&xs, &grouped);
-        let axes: Vec<isize> = (1..xg.ndim() as isize - 2).chain([-2, -1]).collect();
+        let axes: Vec<isize> = (1..xg.ndim() as isize - 2).chain([-1]).collect();
         let (mean, var) = stats(&xg, &axes, true);
         let (mean, var) = (
             jnp::broadcast_to(&mean, &grouped),

@@ -110,7 +110,7 @@ def group_norm_case(name, shape, groups, eps):
     c = shape[-1]
     scale, bias = arr(name + ".scale", c), arr(name + ".bias", c)
     xg = x.reshape(shape[:-1] + (groups, c // groups))
-    axes = tuple(range(1, x.ndim - 1)) + (-2, -1)
+    axes = tuple(range(1, x.ndim - 1)) + (-1,)  # flax: reduction_axes[:-1] + [-1]
     mean, var = compute_stats(xg, axes)
     mean = jnp.broadcast_to(mean, xg.shape).reshape(shape)
     var = jnp.broadcast_to(var, xg.shape).reshape(shape)
