@@ -117,6 +117,23 @@ fn norms_under_transformations() {
 }
 
 #[test]
+fn group_norm_limits_are_instance_norm_and_per_example_layer_norm() {
+    let x = rand(50, &[2, 3, 4, 6]);
+    let cx = &mut Ctx::eval();
+    // One channel per group: instance normalisation.
+    let per_channel = tree_cast(&nn::GroupNorm::new(6, 6), DType::F64).forward(&x, cx);
+    let inst = tree_cast(&nn::InstanceNorm::new(6), DType::F64).forward(&x, cx);
+    assert_close(&f64s(&per_channel), &f64s(&inst), 1e-12);
+    // One group: each example normalised over all its values.
+    let one = tree_cast(&nn::GroupNorm::new(6, 1), DType::F64).forward(&x, cx);
+    let flat = x.reshape(&[2, 72]);
+    let mean = flat.mean_axes(&[1]).reshape(&[2, 1]);
+    let var = (&flat - &mean).square().mean_axes(&[1]).reshape(&[2, 1]);
+    let want = (&flat - &mean) / (var + 1e-6).sqrt();
+    assert_close(&f64s(&one), &f64s(&want), 1e-12);
+}
+
+#[test]
 fn half_precision_norms_compute_in_f32() {
     let x = rand(29, &[2, 4, 6]);
     let want = f64s(&nn::RmsNorm::new(6).forward(&x.cast(DType::F32), &mut Ctx::eval()));
