@@ -89,7 +89,13 @@ fn conv3d_matches_jax() {
 
 #[test]
 fn conv_transpose_matches_jax() {
-    type Case = (&'static str, &'static [usize], Padding, &'static [usize], bool);
+    type Case = (
+        &'static str,
+        &'static [usize],
+        Padding,
+        &'static [usize],
+        bool,
+    );
     let cases: [Case; 7] = [
         ("convt1d_same_s2", &[2], Padding::Same, &[1], false),
         ("convt1d_valid_s3", &[3], Padding::Valid, &[1], false),
