@@ -10,7 +10,8 @@
 use super::layers::Linear;
 use super::module::{Ctx, Module};
 use super::norm::{Dropout, LayerNorm};
-use super::{gelu, softmax};
+use super::positional::apply_rope;
+use super::{gelu, softmax, Hyper};
 use crate::lax;
 use crate::numpy as jnp;
 use crate::random;
@@ -64,20 +65,30 @@ pub fn attention_mask(query_valid: &Tensor, key_valid: &Tensor) -> Tensor {
     jnp::expand_dims(&m, -3)
 }
 
-/// `[.., L, heads·dh] -> [.., heads, L, dh]`.
+/// `[.., L, heads·dh] -> [.., L, heads, dh]` (flax's attention layout).
+#[track_caller]
 fn split_heads(x: &Tensor, heads: usize) -> Tensor {
     let nd = x.ndim();
     let mut shape = x.shape().to_vec();
     let d = shape[nd - 1];
     shape[nd - 1] = heads;
     shape.push(d / heads);
-    jnp::moveaxis(&lax::reshape(x, &shape), -2, -3)
+    lax::reshape(x, &shape)
 }
 
 /// Multi-head dot-product attention (`flax.linen.MultiHeadDotProductAttention`): query, key,
-/// value and output projections (`dim -> dim`, LeCun normal kernels, zero biases); per head,
+/// value and output projections (LeCun normal kernels, zero biases); per head,
 /// `softmax(q·kᵀ / √dh)` over the keys, where masked-out logits are set to the dtype's most
 /// negative finite value (so a fully masked row gives uniform weights, never NaN).
+///
+/// Options beyond flax.linen's layer: `num_kv_heads < num_heads` shares each key/value head
+/// between `num_heads / num_kv_heads` consecutive query heads (grouped-query attention; one
+/// kv head is multi-query attention) as `jax.nn.dot_product_attention` groups them;
+/// `dropout_rate` drops attention weights in training (flax's `dropout_rate`, one key from the
+/// [`Ctx`] per pass when the rate is positive); `rope_base` applies rotary position embeddings
+/// ([`apply_rope`](super::apply_rope)) to queries and keys at their positions. For
+/// autoregressive decoding with a key/value cache see
+/// [`decode_step`](Self::decode_step).
 ///
 /// As a [`Module`], `forward(x)` is self-attention over `x[.., L, dim]` (with the causal mask
 /// if the layer is [`causal`](Self::causal)); [`attend`](Self::attend) takes a separate
@@ -101,9 +112,19 @@ pub struct MultiHeadAttention {
     pub out: Linear,
     #[pytree(static)]
     pub num_heads: usize,
+    /// Key/value heads (`num_heads` unless grouped; divides `num_heads`).
+    #[pytree(static)]
+    pub num_kv_heads: usize,
     /// Whether [`Module::forward`] applies the causal mask (query `i` sees keys `j <= i`).
     #[pytree(static)]
     pub is_causal: bool,
+    /// Dropout on the attention weights in training (0 by default); one mask element per
+    /// weight (flax's `broadcast_dropout=False`).
+    #[pytree(static)]
+    pub dropout_rate: Hyper,
+    /// The RoPE base (e.g. 10000) if rotary embeddings are applied to queries and keys.
+    #[pytree(static)]
+    pub rope_base: Option<Hyper>,
 }
 
 impl MultiHeadAttention {
@@ -115,18 +136,40 @@ impl MultiHeadAttention {
     /// ```
     #[track_caller]
     pub fn new(key: &Tensor, dim: usize, num_heads: usize) -> Self {
+        Self::grouped(key, dim, num_heads, num_heads)
+    }
+
+    /// `num_heads` query heads sharing `num_kv_heads` key/value heads (grouped-query
+    /// attention; `num_kv_heads = 1` is multi-query attention): the key and value projections
+    /// are `dim -> num_kv_heads · dim / num_heads`.
+    ///
+    /// ```
+    /// let mha = ferrax::nn::MultiHeadAttention::grouped(&ferrax::random::key(0), 8, 4, 2);
+    /// assert_eq!((mha.query.kernel.shape(), mha.key.kernel.shape()), (&[8usize, 8][..], &[8usize, 4][..]));
+    /// ```
+    #[track_caller]
+    pub fn grouped(key: &Tensor, dim: usize, num_heads: usize, num_kv_heads: usize) -> Self {
         assert!(
             num_heads >= 1 && dim % num_heads == 0,
             "nn::MultiHeadAttention::new: dim {dim} is not divisible by num_heads {num_heads}"
         );
+        assert!(
+            num_kv_heads >= 1 && num_heads % num_kv_heads == 0,
+            "nn::MultiHeadAttention::grouped: num_heads {num_heads} is not a multiple of \
+             num_kv_heads {num_kv_heads}"
+        );
+        let kv_dim = num_kv_heads * (dim / num_heads);
         let [kq, kk, kv, ko] = random::split_n(key);
         MultiHeadAttention {
             query: Linear::new(&kq, dim, dim),
-            key: Linear::new(&kk, dim, dim),
-            value: Linear::new(&kv, dim, dim),
+            key: Linear::new(&kk, dim, kv_dim),
+            value: Linear::new(&kv, dim, kv_dim),
             out: Linear::new(&ko, dim, dim),
             num_heads,
+            num_kv_heads,
             is_causal: false,
+            dropout_rate: Hyper(0.0),
+            rope_base: None,
         }
     }
 
@@ -140,9 +183,57 @@ impl MultiHeadAttention {
         self
     }
 
+    /// The same layer with dropout `rate` on the attention weights (active in training).
+    ///
+    /// ```
+    /// let mha = ferrax::nn::MultiHeadAttention::new(&ferrax::random::key(0), 4, 1).with_dropout(0.1);
+    /// assert_eq!(mha.dropout_rate.0, 0.1);
+    /// ```
+    #[track_caller]
+    pub fn with_dropout(mut self, rate: f64) -> Self {
+        assert!(
+            (0.0..=1.0).contains(&rate),
+            "nn::MultiHeadAttention::with_dropout: rate must be in [0, 1], got {rate}"
+        );
+        self.dropout_rate = Hyper(rate);
+        self
+    }
+
+    /// The same layer applying RoPE with `base` (usually 10000) to queries and keys: a query
+    /// or key at position `p` of its sequence is rotated by [`apply_rope`](super::apply_rope).
+    ///
+    /// ```
+    /// let mha = ferrax::nn::MultiHeadAttention::new(&ferrax::random::key(0), 8, 2).with_rope(10000.0);
+    /// assert_eq!(mha.rope_base.unwrap().0, 10000.0);
+    /// ```
+    pub fn with_rope(mut self, base: f64) -> Self {
+        self.rope_base = Some(Hyper(base));
+        self
+    }
+
+    /// Projects `x[.., L, dim]` to `[.., L, heads, dh]` with `proj`, rotated (RoPE) at
+    /// `positions` if the layer uses it.
+    #[track_caller]
+    pub(crate) fn project(
+        &self,
+        proj: &Linear,
+        x: &Tensor,
+        heads: usize,
+        positions: &Tensor,
+        rotate: bool,
+        cx: &mut Ctx,
+    ) -> Tensor {
+        let t = split_heads(&proj.forward(x, cx), heads);
+        match (&self.rope_base, rotate) {
+            (Some(base), true) => apply_rope(&t, positions, base.0),
+            _ => t,
+        }
+    }
+
     /// Attends from `inputs_q[.., Lq, dim]` to `inputs_kv[.., Lk, dim]`; `mask` is a bool
     /// tensor broadcastable to `[.., heads, Lq, Lk]` (true = may attend). The layer's own
-    /// causal flag is not applied here: the mask given is the whole mask.
+    /// causal flag is not applied here: the mask given is the whole mask. With RoPE, queries
+    /// and keys are at positions `0..Lq` and `0..Lk`.
     ///
     /// ```
     /// use ferrax::prelude::*;
@@ -162,14 +253,51 @@ impl MultiHeadAttention {
     ) -> Tensor {
         assert!(
             inputs_q.ndim() >= 2 && inputs_kv.ndim() == inputs_q.ndim(),
-            "nn::MultiHeadAttention: expected inputs [.., L, dim] of equal rank, got {} and {}",
+            "nn::MultiHeadAttention: expected inputs [.., L, dim] of equal rank, got {} and {} \
+             (called from {})",
             inputs_q.aval(),
-            inputs_kv.aval()
+            inputs_kv.aval(),
+            std::panic::Location::caller()
         );
-        let h = self.num_heads;
-        let q = split_heads(&self.query.forward(inputs_q, cx), h);
-        let k = split_heads(&self.key.forward(inputs_kv, cx), h);
-        let v = split_heads(&self.value.forward(inputs_kv, cx), h);
+        let nd = inputs_q.ndim();
+        let (lq, lk) = (inputs_q.shape()[nd - 2], inputs_kv.shape()[nd - 2]);
+        let (pq, pk) = (
+            lax::iota(DType::I32, &[lq], 0),
+            lax::iota(DType::I32, &[lk], 0),
+        );
+        let q = self.project(&self.query, inputs_q, self.num_heads, &pq, true, cx);
+        let k = self.project(&self.key, inputs_kv, self.num_kv_heads, &pk, true, cx);
+        let v = self.project(&self.value, inputs_kv, self.num_kv_heads, &pk, false, cx);
+        let o = self.attention(&q, &k, &v, mask, cx);
+        self.out.forward(&o, cx)
+    }
+
+    /// The attention itself on projected `q[.., Lq, H, dh]`, `k`/`v[.., Lk, KV, dh]`:
+    /// `[.., Lq, H·dh]`, ready for the output projection.
+    #[track_caller]
+    pub(crate) fn attention(
+        &self,
+        q: &Tensor,
+        k: &Tensor,
+        v: &Tensor,
+        mask: Option<&Tensor>,
+        cx: &mut Ctx,
+    ) -> Tensor {
+        let group = self.num_heads / self.num_kv_heads;
+        let (k, v) = if group > 1 {
+            (
+                jnp::repeat(k, group, Some(-2)),
+                jnp::repeat(v, group, Some(-2)),
+            )
+        } else {
+            (k.clone(), v.clone())
+        };
+        // [.., heads, L, dh]
+        let (q, k, v) = (
+            jnp::moveaxis(q, -2, -3),
+            jnp::moveaxis(&k, -2, -3),
+            jnp::moveaxis(&v, -2, -3),
+        );
         let nd = q.ndim();
         let depth = q.shape()[nd - 1] as f64;
         let batch: Vec<usize> = (0..nd - 2).collect();
@@ -179,8 +307,9 @@ impl MultiHeadAttention {
             Some(m) => {
                 assert!(
                     m.dtype() == DType::Bool,
-                    "nn::MultiHeadAttention: the mask must be bool, got {}",
-                    m.aval()
+                    "nn::MultiHeadAttention: the mask must be bool, got {} (called from {})",
+                    m.aval(),
+                    std::panic::Location::caller()
                 );
                 let big_neg = if logits.dtype() == DType::F64 {
                     f64::MIN
@@ -191,7 +320,17 @@ impl MultiHeadAttention {
             }
             None => logits,
         };
-        let weights = softmax(&logits, -1);
+        let mut weights = softmax(&logits, -1);
+        let rate = self.dropout_rate.0;
+        if cx.is_training() && rate > 0.0 {
+            let key = cx.next_key();
+            weights = if rate >= 1.0 {
+                jnp::zeros_like(&weights)
+            } else {
+                let keep = random::bernoulli(&key, 1.0 - rate, weights.shape());
+                weights * keep.cast(logits.dtype()) / (1.0 - rate)
+            };
+        }
         let o = lax::dot_general(
             &weights,
             &v,
@@ -201,7 +340,7 @@ impl MultiHeadAttention {
         let o = jnp::moveaxis(&o, -3, -2); // [.., Lq, heads, dh]
         let mut shape = o.shape()[..nd - 2].to_vec();
         shape.push(o.shape()[nd - 2] * o.shape()[nd - 1]);
-        self.out.forward(&lax::reshape(&o, &shape), cx)
+        lax::reshape(&o, &shape)
     }
 
     /// The causal mask for `x[.., L, dim]` if the layer is causal.

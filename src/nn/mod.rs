@@ -85,23 +85,35 @@
 
 mod activations;
 mod attention;
+mod bidirectional;
+mod conv;
 mod functional;
 pub mod init;
+mod kv_cache;
 mod layers;
 mod module;
 mod norm;
+mod norm_more;
+mod pooling;
+mod positional;
 mod recurrent;
 mod sequential;
 
 pub use activations::*;
 pub use attention::*;
+pub use bidirectional::*;
+pub use conv::*;
 pub use functional::*;
+pub use kv_cache::*;
 pub use layers::*;
 pub use module::{
     init_state, Ctx, Gelu, Lambda, LogSoftmax, Module, Relu, Sigmoid, Silu, Softmax, State,
     StateIndex, Tanh,
 };
 pub use norm::*;
+pub use norm_more::*;
+pub use pooling::*;
+pub use positional::*;
 pub use recurrent::*;
 pub use sequential::*;
 
