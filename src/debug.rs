@@ -1,12 +1,12 @@
 //! Looking inside traced code: printing values from inside `jit`, `vmap` and `grad`
-//! ([`print`], [`callback`], the [`debug_print!`](crate::debug_print) macro; JAX's
+//! ([`print()`], [`callback`], the [`debug_print!`](crate::debug_print) macro; JAX's
 //! `jax.debug.print` and `jax.debug.callback`), and the `debug_nans` switch (JAX's
 //! `jax_debug_nans`).
 //!
 //! # Printing traced values
 //!
 //! Inside a transformed function a tensor is a tracer: `println!("{x}")` shows
-//! `Traced<f32[3]>`, once, when the function is traced. [`print`] instead stages a
+//! `Traced<f32[3]>`, once, when the function is traced. [`print()`] instead stages a
 //! `debug_print` into the computation, so the values are printed whenever it runs: at every
 //! call of a `jit` function, once per example (in order) under `vmap`, with the primal values
 //! under `grad`, at every iteration of a `scan` or `while_loop`. Prints are never removed

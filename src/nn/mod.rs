@@ -15,14 +15,20 @@
 //! |---|---|---|
 //! | [`Linear`] `::new(key, in, out)` | `[.., in] -> [.., out]` | |
 //! | [`Conv2d`] `::new(key, in, out, [kh, kw])` | `[N, H, W, in] -> [N, H', W', out]` (SAME, stride 1 unless [`Conv2dOptions`]) | |
+//! | [`Conv1d`], [`Conv3d`] `::new(key, in, out, window)` | `[N, W, in]` / `[N, D, H, W, in]`, as [`Conv2d`] | |
+//! | [`ConvTranspose`] `::new(key, in, out, &window)` (any rank) | `lax.conv_transpose` as flax's `ConvTranspose` | |
 //! | [`MaxPool2d`], [`AvgPool2d`], [`Flatten`] | pools / flattens | |
+//! | [`MaxPool1d`], [`MaxPool3d`], [`AvgPool1d`], [`AvgPool3d`], [`GlobalAvgPool`], [`GlobalMaxPool`] | pools of other ranks, global pools | |
 //! | [`Embedding`] `::new(key, vocab, dim)` | `ids i32[..] -> [.., dim]` | `attend(&q)` |
 //! | [`Dropout`] `::new(rate)` | drops in training (one key from `cx`) | |
 //! | [`BatchNorm`] `::new(features)` | batch statistics in training (stored in `cx`'s state), running ones in eval | `running_stats(&state)` |
 //! | [`LayerNorm`] `::new(features)` | normalises the last axis | |
+//! | [`GroupNorm`] `::new(features, groups)`, [`RmsNorm`] `::new(features)`, [`InstanceNorm`] `::new(features)` | flax's normalisations (f32 statistics) | |
+//! | [`SinusoidalEncoding`] | adds "Attention is all you need" positions | |
 //! | [`Rnn`], [`Lstm`], [`Gru`] `::new(key, in, hidden)` | `[.., T, in] -> [.., T, hidden]` (batch-major) | `forward_with_carry(&carry, &xs, cx) -> (carry, ys)` |
 //! | [`RnnCell`], [`LstmCell`], [`GruCell`] | (cells: `step(&carry, &x) -> (carry, y)`) | |
-//! | [`MultiHeadAttention`] `::new(key, dim, heads)` (`.causal()`) | self-attention | `attend(&q, &kv, mask, cx)` |
+//! | [`Bidirectional`] `::new(fwd, bwd)` | both directions, outputs concatenated | `forward_with_carry(&xs, seq_lengths, cx)` |
+//! | [`MultiHeadAttention`] `::new(key, dim, heads)` or `::grouped(key, dim, heads, kv_heads)` (`.causal()`, `.with_rope(base)`, `.with_dropout(r)`) | self-attention | `attend(&q, &kv, mask, cx)`, `decode_step(&x_t, &cache)` with a [`KvCache`] |
 //! | [`TransformerBlock`] `::new(key, dim, heads, mlp_dim)` (`.causal()`, `.with_dropout(r)`) | `[.., L, dim] -> [.., L, dim]` | `forward_masked(&x, mask, cx)` |
 //! | [`Relu`], [`Gelu`], [`Silu`], [`Sigmoid`], [`Tanh`], [`Softmax`], [`LogSoftmax`], [`Lambda`]`(f)` | activations as modules | |
 //! | tuples `(a, b, ..)`, [`Sequential`], `Vec<M>` | apply their modules in order | |
