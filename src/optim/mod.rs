@@ -57,8 +57,12 @@
 //! ```
 
 mod alias;
+mod alias_more;
 mod combine;
+mod leafwise;
 mod moments;
+mod scalings;
+mod scalings_more;
 mod schedule;
 mod transforms;
 pub mod tree_utils;
@@ -68,11 +72,36 @@ pub use alias::{
     Adagrad, AdagradState, Adam, AdamOptions, AdamState, AdamW, AdamWState, Nadam, NadamState,
     RmsProp, RmsPropOptions, RmsPropState, Sgd, SgdState,
 };
+pub use alias_more::{
+    adabelief, adabelief_with, adadelta, adadelta_with, adamax, adamax_with, adamaxw, adamaxw_with,
+    adan, adan_with, amsgrad, amsgrad_with, fromage, lamb, lamb_with, lars, lars_with, lion,
+    lion_with, nadamw, noisy_sgd, novograd, novograd_with, optimistic_adam,
+    optimistic_gradient_descent, radam, radam_with, rprop, sign_sgd, signum, sm3, yogi, yogi_with,
+    AdaBelief, Adadelta, Adamax, AdamaxW, Adan, Amsgrad, Fromage, Lamb, Lars, LarsOptions, Lion,
+    NadamW, NoisySgd, Novograd, OptimisticAdam, OptimisticGradientDescent, RAdam, Rprop, SignSgd,
+    Signum, Sm3, Yogi,
+};
 pub use combine::{chain, identity, masked, Chain, EmptyState, Identity, Masked, MaskedState};
+pub use leafwise::{
+    centralize, clip, clip_by_block_rms, keep_params_nonnegative, normalize_by_update_norm,
+    scale_by_param_block_norm, scale_by_param_block_rms, scale_by_sign, scale_by_trust_ratio,
+    Centralize, Clip, ClipByBlockRms, KeepParamsNonnegative, NormalizeByUpdateNorm,
+    ScaleByParamBlock, ScaleBySign, ScaleByTrustRatio,
+};
 pub use moments::{
     scale_by_adam, scale_by_rms, scale_by_rss, scale_by_stddev, trace, ScaleByAdam,
     ScaleByAdamState, ScaleByRStdDevState, ScaleByRms, ScaleByRmsState, ScaleByRss,
     ScaleByRssState, ScaleByStddev, Trace, TraceState,
+};
+pub use scalings::{
+    ScaleByAdaDeltaState, ScaleByAdadelta, ScaleByAdamax, ScaleByAdan, ScaleByAdanState,
+    ScaleByAmsgrad, ScaleByAmsgradState, ScaleByBelief, ScaleByLion, ScaleByLionState,
+    ScaleByRadam, ScaleByYogi,
+};
+pub use scalings_more::{
+    add_noise, ema, AddNoise, AddNoiseState, Ema, EmaState, ScaleByNovograd, ScaleByNovogradState,
+    ScaleByOptimisticGradient, ScaleByOptimisticGradientState, ScaleByRprop, ScaleByRpropState,
+    ScaleBySm3, ScaleBySm3State,
 };
 pub use schedule::{
     constant_schedule, cosine_decay_schedule, exponential_decay, join_schedules, linear_schedule,

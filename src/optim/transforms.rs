@@ -157,7 +157,7 @@ pub fn stateless(
 
 /// Runs a leafwise map `f(updates, params)` for `op`, checking the structures.
 #[track_caller]
-fn map_leaves<P: PyTree>(
+pub(crate) fn map_leaves<P: PyTree>(
     op: &str,
     updates: &P,
     params: &P,
@@ -197,6 +197,8 @@ macro_rules! stateless_impl {
         }
     };
 }
+
+pub(crate) use stateless_impl;
 
 stateless_impl!(Stateless, "stateless", |s, g, p| (s.0)(g, p));
 
