@@ -137,7 +137,8 @@ pub struct ScaleByRpropState<P> {
 
 /// Rprop's scaling (optax's `scale_by_rprop`): each parameter has its own step size, grown by
 /// `eta_plus` while its gradient keeps its sign and shrunk by `eta_minus` when it flips (the
-/// step is skipped then); the update is `step * sign(g)` (not negated: the alias `rprop`
+/// step is skipped then); the update is the previous step `step * sign(g)`, as optax returns
+/// it (not negated: the alias `rprop`
 /// applies `scale(-1)`).
 ///
 /// ```
@@ -213,7 +214,7 @@ impl GradientTransformation for ScaleByRprop {
             let step = jnp::where_(&sign.eq(0.0), s, grown);
             let neg = sign.lt(0.0);
             let np = jnp::where_(&neg, jnp::zeros_like(g), &step * g.sign());
-            out.push(jnp::where_(&neg, jnp::zeros_like(pu), &np));
+            out.push(jnp::where_(&neg, jnp::zeros_like(pu), pu));
             new_steps.push(step);
             new_prev.push(np);
         }

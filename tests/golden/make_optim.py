@@ -78,6 +78,44 @@ OPTIMIZERS = {
     "sgd_exp_decay": optax.sgd(
         optax.exponential_decay(0.1, 2, 0.5, staircase=True), momentum=0.9
     ),
+    # issue 19: the other optimizers, with optax's defaults and some explicit options
+    "lion": optax.lion(0.01),
+    "lion_opts": optax.lion(0.01, b1=0.8, b2=0.9, weight_decay=0.1, mask=(True, False)),
+    "lamb": optax.lamb(0.01),
+    "lamb_wd": optax.lamb(0.01, weight_decay=0.1),
+    "lars": optax.lars(0.1),
+    "lars_opts": optax.lars(
+        0.1, weight_decay=0.01, trust_coefficient=0.01, trust_ratio_mask=(True, False), nesterov=True
+    ),
+    "adabelief": optax.adabelief(0.01),
+    "adabelief_nesterov": optax.adabelief(0.01, nesterov=True),
+    "adamax": optax.adamax(0.01),
+    "adamaxw": optax.adamaxw(0.01, weight_decay=0.1),
+    "nadamw": optax.nadamw(0.01),
+    "radam": optax.radam(0.01),
+    "radam_low_threshold": optax.radam(0.01, b2=0.9, threshold=4.5),
+    "novograd": optax.novograd(0.01),
+    "novograd_wd": optax.novograd(0.01, weight_decay=0.1),
+    "sm3": optax.sm3(0.1),
+    "yogi": optax.yogi(0.01),
+    "noisy_sgd": optax.noisy_sgd(0.1, key=0),
+    "fromage": optax.fromage(0.01),
+    "amsgrad": optax.amsgrad(0.01),
+    "adadelta": optax.adadelta(1.0),
+    "adadelta_wd": optax.adadelta(1.0, rho=0.8, weight_decay=0.1),
+    "adan": optax.adan(0.01),
+    "adan_wd": optax.adan(0.01, weight_decay=0.1),
+    "rprop": optax.rprop(0.01),
+    "sign_sgd": optax.sign_sgd(0.01),
+    "signum": optax.signum(0.01),
+    "optimistic_gd": optax.optimistic_gradient_descent(0.01),
+    "optimistic_adam": optax.optimistic_adam(0.01),
+    "sgd_clip_value": optax.chain(optax.clip(1.0), optax.sgd(0.1)),
+    "sgd_clip_block_rms": optax.chain(optax.clip_by_block_rms(0.5), optax.sgd(0.1)),
+    "sgd_centralize": optax.chain(optax.centralize(), optax.sgd(0.1)),
+    "sgd_normalize": optax.chain(optax.normalize_by_update_norm(), optax.sgd(0.1)),
+    "sgd_param_block_rms": optax.chain(optax.scale_by_param_block_rms(), optax.sgd(0.1)),
+    "sgd_keep_nonneg": optax.chain(optax.sgd(1.0), optax.keep_params_nonnegative()),
 }
 
 for name, opt in OPTIMIZERS.items():

@@ -12,6 +12,7 @@ mod layers;
 mod losses;
 mod module;
 mod optim;
+mod optim_more;
 mod random;
 mod sequence;
 #[cfg(feature = "train")]
