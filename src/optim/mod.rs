@@ -59,12 +59,15 @@
 mod alias;
 mod alias_more;
 mod combine;
+mod inject;
 mod leafwise;
 mod moments;
 mod scalings;
 mod scalings_more;
 mod schedule;
+mod schedule_more;
 mod transforms;
+mod wrappers;
 pub mod tree_utils;
 
 pub use alias::{
@@ -82,6 +85,7 @@ pub use alias_more::{
     Signum, Sm3, Yogi,
 };
 pub use combine::{chain, identity, masked, Chain, EmptyState, Identity, Masked, MaskedState};
+pub use inject::{inject_hyperparams, Hyperparams, InjectHyperparams, InjectHyperparamsState};
 pub use leafwise::{
     centralize, clip, clip_by_block_rms, keep_params_nonnegative, normalize_by_update_norm,
     scale_by_param_block_norm, scale_by_param_block_rms, scale_by_sign, scale_by_trust_ratio,
@@ -106,6 +110,15 @@ pub use scalings_more::{
 pub use schedule::{
     constant_schedule, cosine_decay_schedule, exponential_decay, join_schedules, linear_schedule,
     polynomial_schedule, warmup_cosine_decay_schedule, LearningRate, Schedule,
+};
+pub use schedule_more::{
+    cosine_onecycle_schedule, linear_onecycle_schedule, piecewise_constant_schedule,
+    piecewise_interpolate_schedule, sgdr_schedule, warmup_constant_schedule,
+    warmup_exponential_decay_schedule, Interpolation, WarmupCosine,
+};
+pub use wrappers::{
+    apply_if_finite, multi_transform, zero_nans, ApplyIfFinite, ApplyIfFiniteState, Labels,
+    MultiSteps, MultiStepsState, MultiTransform, ZeroNans, ZeroNansState,
 };
 pub use transforms::{
     add_decayed_weights, clip_by_global_norm, scale, scale_by_learning_rate, scale_by_schedule,

@@ -340,7 +340,7 @@ impl GradientTransformation for ScaleByLearningRate {
     type State<P: PyTree + Clone> = Option<ScaleByScheduleState>;
     fn init<P: PyTree + Clone>(&self, _params: &P) -> Option<ScaleByScheduleState> {
         match self.learning_rate {
-            LearningRate::Constant(_) => None,
+            LearningRate::Constant(_) | LearningRate::Tensor(_) => None,
             LearningRate::Schedule(_) => Some(ScaleByScheduleState {
                 count: zero_count(),
             }),
@@ -359,6 +359,10 @@ impl GradientTransformation for ScaleByLearningRate {
                 map_leaves(OP, updates, params, |g, _| scale_leaves(g, -lr)),
                 None,
             ),
+            (LearningRate::Tensor(lr), None) => (
+                map_leaves(OP, updates, params, |g, _| scale_by_tensor(g, &-lr)),
+                None,
+            ),
             (LearningRate::Schedule(s), Some(st)) => {
                 let step = -s.call(&st.count);
                 let u = map_leaves(OP, updates, params, |g, _| scale_by_tensor(g, &step));
@@ -369,7 +373,7 @@ impl GradientTransformation for ScaleByLearningRate {
                 "optim::{OP}: a {} learning rate got the state {st:?} (pass the state this \
                  optimizer's init returned)",
                 match lr {
-                    LearningRate::Constant(_) => "constant",
+                    LearningRate::Constant(_) | LearningRate::Tensor(_) => "constant",
                     LearningRate::Schedule(_) => "scheduled",
                 }
             ),
