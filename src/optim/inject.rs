@@ -35,12 +35,16 @@ impl Hyperparams<'_> {
     /// ```
     #[track_caller]
     pub fn get(&self, name: &str) -> Tensor {
-        let i = self.names.iter().position(|n| *n == name).unwrap_or_else(|| {
-            panic!(
-                "optim::inject_hyperparams: no hyperparameter {name:?} (there are {:?})",
-                self.names
-            )
-        });
+        let i = self
+            .names
+            .iter()
+            .position(|n| *n == name)
+            .unwrap_or_else(|| {
+                panic!(
+                    "optim::inject_hyperparams: no hyperparameter {name:?} (there are {:?})",
+                    self.names
+                )
+            });
         self.values[i].clone()
     }
 }
@@ -147,12 +151,15 @@ impl<T: GradientTransformation> InjectHyperparams<T> {
 
     #[track_caller]
     fn index(&self, name: &str) -> usize {
-        self.names.iter().position(|n| *n == name).unwrap_or_else(|| {
-            panic!(
-                "optim::inject_hyperparams: no hyperparameter {name:?} (there are {:?})",
-                self.names
-            )
-        })
+        self.names
+            .iter()
+            .position(|n| *n == name)
+            .unwrap_or_else(|| {
+                panic!(
+                    "optim::inject_hyperparams: no hyperparameter {name:?} (there are {:?})",
+                    self.names
+                )
+            })
     }
 
     /// The values at `count`: schedules evaluated, constants from `current`.

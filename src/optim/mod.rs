@@ -67,8 +67,8 @@ mod scalings_more;
 mod schedule;
 mod schedule_more;
 mod transforms;
-mod wrappers;
 pub mod tree_utils;
+mod wrappers;
 
 pub use alias::{
     adagrad, adagrad_with, adam, adam_with, adamw, adamw_with, nadam, rmsprop, rmsprop_with, sgd,
@@ -116,14 +116,14 @@ pub use schedule_more::{
     piecewise_interpolate_schedule, sgdr_schedule, warmup_constant_schedule,
     warmup_exponential_decay_schedule, Interpolation, WarmupCosine,
 };
-pub use wrappers::{
-    apply_if_finite, multi_transform, zero_nans, ApplyIfFinite, ApplyIfFiniteState, Labels,
-    MultiSteps, MultiStepsState, MultiTransform, ZeroNans, ZeroNansState,
-};
 pub use transforms::{
     add_decayed_weights, clip_by_global_norm, scale, scale_by_learning_rate, scale_by_schedule,
     stateless, AddDecayedWeights, AddDecayedWeightsState, ClipByGlobalNorm, Mask, Scale,
     ScaleByLearningRate, ScaleBySchedule, ScaleByScheduleState, Stateless,
+};
+pub use wrappers::{
+    apply_if_finite, multi_transform, zero_nans, ApplyIfFinite, ApplyIfFiniteState, Labels,
+    MultiSteps, MultiStepsState, MultiTransform, ZeroNans, ZeroNansState,
 };
 
 use crate::numpy as jnp;

@@ -36,7 +36,10 @@ fn check_boundaries(op: &str, b: &[(i32, f64)]) {
 /// assert_eq!((s.at(9), s.at(10), s.at(25)), (1.0, 0.5, 0.05));
 /// ```
 #[track_caller]
-pub fn piecewise_constant_schedule(init_value: f64, boundaries_and_scales: Vec<(i32, f64)>) -> Schedule {
+pub fn piecewise_constant_schedule(
+    init_value: f64,
+    boundaries_and_scales: Vec<(i32, f64)>,
+) -> Schedule {
     check_boundaries("piecewise_constant_schedule", &boundaries_and_scales);
     Schedule::new(move |count: &Tensor| {
         let count = count.cast(DType::I32);

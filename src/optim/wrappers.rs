@@ -4,8 +4,8 @@
 
 use super::tree_utils::check_state_like;
 use super::{
-    flatten_updates, safe_increment, zero_count, GradientTransformation, Mask, Masked,
-    MaskedState, Schedule,
+    flatten_updates, safe_increment, zero_count, GradientTransformation, Mask, Masked, MaskedState,
+    Schedule,
 };
 use crate::numpy as jnp;
 use crate::tensor::{DType, Tensor};
@@ -315,12 +315,18 @@ impl<T: GradientTransformation> GradientTransformation for MultiSteps<T> {
                 }
             })
             .collect();
-        let (u, inner) = self
-            .inner
-            .update(&P::unflatten(&def, acc.clone()), &state.inner_opt_state, params);
+        let (u, inner) = self.inner.update(
+            &P::unflatten(&def, acc.clone()),
+            &state.inner_opt_state,
+            params,
+        );
         let emit = n.eq(&k - 1);
         let keep = emit.not();
-        let u = u.leaves().iter().map(|u| u * emit.cast(u.dtype())).collect();
+        let u = u
+            .leaves()
+            .iter()
+            .map(|u| u * emit.cast(u.dtype()))
+            .collect();
         let state = MultiStepsState {
             mini_step: safe_increment(n) % &k,
             gradient_step: jnp::where_(
@@ -329,10 +335,7 @@ impl<T: GradientTransformation> GradientTransformation for MultiSteps<T> {
                 &state.gradient_step,
             ),
             inner_opt_state: select_tree(&emit, &inner, &state.inner_opt_state),
-            acc_grads: P::unflatten(
-                &def,
-                acc.iter().map(|a| a * keep.cast(a.dtype())).collect(),
-            ),
+            acc_grads: P::unflatten(&def, acc.iter().map(|a| a * keep.cast(a.dtype())).collect()),
         };
         (P::unflatten(&def, u), state)
     }

@@ -129,6 +129,72 @@ for name, opt in OPTIMIZERS.items():
     emit(f"{name}_final_w", params[0])
     emit(f"{name}_final_b", params[1])
 
+# ---------------------------------------------------------------- wrappers
+# The same gradients, but step 1's first weight is NaN and step 3's bias is +inf.
+bad_grads = [list(g) for g in grads]  # made tuples again below
+bad_grads[1][0] = bad_grads[1][0].at[0, 0].set(jnp.nan)
+bad_grads[3][1] = bad_grads[3][1].at[2].set(jnp.inf)
+bad_grads = [tuple(g) for g in bad_grads]
+for t, (gw, gb) in enumerate(bad_grads):
+    emit(f"bad_grad{t}_w", gw)
+    emit(f"bad_grad{t}_b", gb)
+
+ADAM_LR_ONLY = optax.inject_hyperparams(optax.adam, static_args=("b1", "b2", "eps", "eps_root"))
+WRAPPERS = {
+    # name: (optimizer, gradients, state fields to record after each step)
+    "multi_steps": (optax.MultiSteps(optax.adam(0.01), 2), grads, ("mini_step", "gradient_step")),
+    "multi_steps_sched_sum": (
+        optax.MultiSteps(
+            optax.sgd(0.1, momentum=0.9),
+            lambda step: jnp.where(step < 1, 1, 3),
+            use_grad_mean=False,
+        ),
+        grads,
+        ("mini_step", "gradient_step"),
+    ),
+    "apply_if_finite": (
+        optax.apply_if_finite(optax.adam(0.01), 1),
+        bad_grads,
+        ("notfinite_count", "last_finite", "total_notfinite"),
+    ),
+    "apply_if_finite_0": (
+        optax.apply_if_finite(optax.sgd(0.1), 0),
+        bad_grads,
+        ("notfinite_count", "last_finite", "total_notfinite"),
+    ),
+    "zero_nans_sgd": (optax.chain(optax.zero_nans(), optax.sgd(0.1, momentum=0.5)), bad_grads, ()),
+    "multi_transform": (
+        optax.multi_transform({"a": optax.adam(0.01), "s": optax.sgd(0.1, momentum=0.9)}, ("a", "s")),
+        grads,
+        (),
+    ),
+    # Only the learning rate injected (b1, b2, eps static): ferrax's factories take the other
+    # hyperparameters as f64 constants, which round like optax's static Python floats.
+    "inject_adam": (ADAM_LR_ONLY(learning_rate=0.01), grads, ()),
+    "inject_sched": (
+        ADAM_LR_ONLY(learning_rate=optax.linear_schedule(0.1, 0.01, 4)),
+        grads,
+        (),
+    ),
+}
+
+for name, (opt, gs, fields) in WRAPPERS.items():
+    params = params0
+    state = opt.init(params)
+    for t in range(STEPS):
+        if name == "inject_adam" and t == 2:
+            state.hyperparams["learning_rate"] = jnp.asarray(0.003, jnp.float32)
+        updates, state = opt.update(gs[t], state, params)
+        params = optax.apply_updates(params, updates)
+        emit(f"{name}_u{t}_w", updates[0])
+        emit(f"{name}_u{t}_b", updates[1])
+        for f in fields:
+            emit(f"{name}_s{t}_{f}", np.asarray(getattr(state, f), np.int32))
+        if name.startswith("inject"):
+            emit(f"{name}_s{t}_lr", np.asarray(state.hyperparams["learning_rate"], np.float32))
+    emit(f"{name}_final_w", params[0])
+    emit(f"{name}_final_b", params[1])
+
 # ---------------------------------------------------------------- schedules
 SCHEDULE_STEPS = [0, 1, 2, 3, 4, 5, 7, 9, 10, 11, 15, 20, 25, 49, 50, 51, 100, 1000]
 SCHEDULES = {
@@ -143,6 +209,21 @@ SCHEDULES = {
     "cosine": optax.cosine_decay_schedule(0.1, 50, alpha=0.1),
     "cosine_exp": optax.cosine_decay_schedule(0.1, 50, 0.0, exponent=2.0),
     "warmup_cosine": optax.warmup_cosine_decay_schedule(0.0, 0.1, 10, 100, 0.001),
+    "piecewise_constant": optax.piecewise_constant_schedule(0.1, {5: 0.5, 10: 0.3, 50: 2.0}),
+    "piecewise_linear": optax.piecewise_interpolate_schedule("linear", 0.1, {5: 0.5, 20: 3.0, 50: 0.1}),
+    "piecewise_cosine": optax.piecewise_interpolate_schedule("cosine", 0.1, {5: 0.5, 20: 3.0, 50: 0.1}),
+    "cosine_onecycle": optax.cosine_onecycle_schedule(50, 0.1),
+    "cosine_onecycle_opts": optax.cosine_onecycle_schedule(30, 0.2, pct_start=0.2, div_factor=10.0, final_div_factor=100.0),
+    "linear_onecycle": optax.linear_onecycle_schedule(50, 0.1),
+    "sgdr": optax.sgdr_schedule(
+        [
+            dict(init_value=0.0, peak_value=0.1, warmup_steps=3, decay_steps=10, end_value=0.001),
+            dict(init_value=0.01, peak_value=0.05, warmup_steps=2, decay_steps=20, end_value=0.0),
+            dict(init_value=0.0, peak_value=0.02, warmup_steps=5, decay_steps=30, end_value=0.001, exponent=2.0),
+        ]
+    ),
+    "warmup_constant": optax.warmup_constant_schedule(0.0, 0.1, 10),
+    "warmup_exp": optax.warmup_exponential_decay_schedule(0.0, 0.1, 10, 5, 0.5, transition_begin=3, staircase=True, end_value=0.01),
 }
 emit("schedule_steps", np.asarray(SCHEDULE_STEPS, np.int32))
 for name, sched in SCHEDULES.items():

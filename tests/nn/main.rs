@@ -13,6 +13,7 @@ mod losses;
 mod module;
 mod optim;
 mod optim_more;
+mod optim_wrappers;
 mod random;
 mod sequence;
 #[cfg(feature = "train")]
