@@ -44,11 +44,20 @@ impl AxisWhere {
             } else {
                 w.clone()
             };
-            let b = jnp::broadcast_shapes(w.shape(), shape);
+            let fits = w.ndim() <= shape.len()
+                && w.shape()
+                    .iter()
+                    .rev()
+                    .zip(shape.iter().rev())
+                    .all(|(a, b)| *a == 1 || a == b);
             assert!(
-                b == shape,
-                "losses::{op}: where of shape {:?} does not broadcast to {shape:?}",
-                w.shape()
+                fits,
+                "losses::{op}: where of shape {:?} does not broadcast to the input's shape \
+                 {shape:?}",
+                self.where_
+                    .as_ref()
+                    .map(|w| w.shape().to_vec())
+                    .unwrap_or_default()
             );
             jnp::broadcast_to(&w.cast(DType::Bool), shape)
         })

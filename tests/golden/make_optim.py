@@ -270,3 +270,80 @@ emit("l2_loss", optax.l2_loss(pred, target))
 emit("huber", optax.huber_loss(pred, target, delta=1.0))
 emit("huber_05", optax.huber_loss(pred, target, delta=0.5))
 emit("huber_05_grad", jax.grad(lambda p: optax.huber_loss(p, target, delta=0.5).sum())(pred))
+
+# ---------------------------------------------------------------- losses of issue 19
+rng = np.random.RandomState(2)
+A = jnp.asarray(rng.normal(size=(4, 5)).astype(np.float32))
+B = jnp.asarray(rng.normal(size=(4, 5)).astype(np.float32))
+C = jnp.asarray(rng.normal(size=(4, 5)).astype(np.float32))
+P = jax.nn.softmax(B, -1)  # probabilities
+MASK = jnp.asarray(rng.uniform(size=(4, 5)) > 0.3)
+MASK = MASK.at[:, 0].set(True)
+SIGNS = jnp.asarray(np.sign(rng.normal(size=(4, 5))).astype(np.float32))
+BIN = jnp.asarray((rng.uniform(size=(4, 5)) > 0.5).astype(np.int32))
+emit("lx_a", A)
+emit("lx_b", B)
+emit("lx_c", C)
+emit("lx_p", P)
+emit("lx_mask", MASK.astype(np.int32))
+emit("lx_signs", SIGNS)
+emit("lx_bin", BIN)
+LOGP = jax.nn.log_softmax(A, -1)
+
+LOSSES = {
+    # name: function of the first argument (its gradient is recorded too)
+    "kl": lambda a: optax.losses.kl_divergence(jax.nn.log_softmax(a, -1), P),
+    "kl_axis0_where": lambda a: optax.losses.kl_divergence(
+        jax.nn.log_softmax(a, 0), P, axis=0, where=MASK
+    ),
+    "kl_log_targets": lambda a: optax.losses.kl_divergence_with_log_targets(
+        jax.nn.log_softmax(a, -1), jnp.log(P)
+    ),
+    "generalized_kl": lambda a: optax.losses.generalized_kl_divergence(a, P),
+    "convex_kl": lambda a: optax.losses.convex_kl_divergence(a, P),
+    "hinge": lambda a: optax.losses.hinge_loss(a, SIGNS),
+    "squared_hinge": lambda a: optax.losses.hinge_loss(a, SIGNS) ** 2,
+    "perceptron": lambda a: optax.losses.perceptron_loss(a, SIGNS),
+    "multiclass_hinge": lambda a: optax.losses.multiclass_hinge_loss(a, labels),
+    "multiclass_perceptron": lambda a: optax.losses.multiclass_perceptron_loss(a, labels),
+    "focal": lambda a: optax.losses.sigmoid_focal_loss(a, BIN),
+    "focal_alpha": lambda a: optax.losses.sigmoid_focal_loss(a, P, alpha=0.25, gamma=1.5),
+    "poly": lambda a: optax.losses.poly_loss_cross_entropy(a, P),
+    "poly_eps_where": lambda a: optax.losses.poly_loss_cross_entropy(a, P, epsilon=0.5, where=MASK),
+    "safe_ce": lambda a: optax.losses.safe_softmax_cross_entropy(a, P),
+    "ce_axis0": lambda a: optax.losses.softmax_cross_entropy(a, P, axis=0),
+    "ce_where": lambda a: optax.losses.softmax_cross_entropy(a, P, where=MASK),
+    "sparsemax": lambda a: optax.losses.sparsemax_loss(a, BIN),
+    "smooth_labels": lambda a: optax.losses.smooth_labels(jax.nn.softmax(a, -1), 0.1),
+    "smooth_labels_where": lambda a: optax.losses.smooth_labels(
+        jax.nn.softmax(a, -1), 0.2, where=MASK
+    ),
+    "cosine_similarity": lambda a: optax.losses.cosine_similarity(a, B),
+    "cosine_distance_eps_axis0": lambda a: optax.losses.cosine_distance(a, B, epsilon=0.5, axis=0),
+    "cosine_similarity_where": lambda a: optax.losses.cosine_similarity(a, B, where=MASK),
+    "log_cosh": lambda a: optax.losses.log_cosh(a, B),
+    "log_cosh_single": lambda a: optax.losses.log_cosh(3.0 * a),
+    "triplet": lambda a: optax.losses.triplet_margin_loss(a, B, C),
+    "triplet_opts": lambda a: optax.losses.triplet_margin_loss(
+        a, B, C, axis=0, norm_degree=4, margin=0.5, eps=1e-3
+    ),
+    "ntxent": lambda a: optax.losses.ntxent(a, jnp.asarray([0, 1, 0, 1])),
+    "dice": lambda a: optax.losses.dice_loss(a.reshape(2, 2, 5), P.reshape(2, 2, 5)),
+    "dice_opts": lambda a: optax.losses.dice_loss(
+        a.reshape(2, 2, 5),
+        P.reshape(2, 2, 5),
+        class_weights=jnp.arange(1.0, 6.0),
+        smooth=0.5,
+        alpha=0.3,
+        beta=0.7,
+        reduction="sum",
+        ignore_background=True,
+    ),
+    "binary_dice": lambda a: optax.losses.binary_dice_loss(a, BIN.astype(jnp.float32)),
+    "generalized_dice": lambda a: optax.losses.multiclass_generalized_dice_loss(
+        a.reshape(2, 2, 5), P.reshape(2, 2, 5)
+    ),
+}
+for name, f in LOSSES.items():
+    emit(f"loss_{name}", f(A))
+    emit(f"loss_{name}_grad", jax.grad(lambda a: jnp.sum(f(a)))(A))

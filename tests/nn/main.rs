@@ -10,6 +10,7 @@ mod data;
 mod init;
 mod layers;
 mod losses;
+mod losses_more;
 mod module;
 mod optim;
 mod optim_more;
