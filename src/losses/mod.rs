@@ -20,6 +20,7 @@
 //! ```
 
 mod classification;
+mod ctc;
 mod regression;
 mod segmentation;
 
@@ -31,6 +32,7 @@ pub use classification::{
     safe_softmax_cross_entropy, sigmoid_focal_loss, smooth_labels, smooth_labels_with,
     softmax_cross_entropy_with, sparsemax_loss, squared_hinge_loss, AxisWhere,
 };
+pub use ctc::{ctc_loss, ctc_loss_with_forward_probs};
 pub use regression::{
     cosine_distance, cosine_distance_with, cosine_similarity, cosine_similarity_with, log_cosh,
     ntxent, triplet_margin_loss, TripletMargin,

@@ -347,3 +347,26 @@ LOSSES = {
 for name, f in LOSSES.items():
     emit(f"loss_{name}", f(A))
     emit(f"loss_{name}_grad", jax.grad(lambda a: jnp.sum(f(a)))(A))
+
+# ---------------------------------------------------------------- ctc
+rng = np.random.RandomState(3)
+ctc_logits = jnp.asarray(rng.normal(size=(2, 6, 4)).astype(np.float32))
+ctc_logit_pads = jnp.asarray(np.array([[0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 1, 1]], np.float32))
+ctc_labels = jnp.asarray(np.array([[1, 2, 2], [3, 1, 0]], np.int32))
+ctc_label_pads = jnp.asarray(np.array([[0, 0, 0], [0, 0, 1]], np.float32))
+emit("ctc_logits", ctc_logits)
+emit("ctc_logit_pads", ctc_logit_pads)
+emit("ctc_labels", ctc_labels)
+emit("ctc_label_pads", ctc_label_pads)
+loss, phi, em = optax.losses.ctc_loss_with_forward_probs(
+    ctc_logits, ctc_logit_pads, ctc_labels, ctc_label_pads
+)
+emit("ctc_loss", loss)
+emit("ctc_phi", phi)
+emit("ctc_emit", em)
+ctc_sum = lambda x: optax.losses.ctc_loss(x, ctc_logit_pads, ctc_labels, ctc_label_pads).sum()
+emit("ctc_grad", jax.grad(ctc_sum)(ctc_logits))
+emit(
+    "ctc_loss_blank3",
+    optax.losses.ctc_loss(ctc_logits, ctc_logit_pads, ctc_labels - 1 + 1 * (ctc_labels == 0), ctc_label_pads, blank_id=3),
+)

@@ -284,3 +284,60 @@ fn losses_name_the_op_and_shapes_in_errors() {
     });
     assert!(msg.contains("ntxent") && msg.contains("[2, 3]"), "{msg}");
 }
+
+fn ctc_inputs(dt: DType) -> (Tensor, Tensor, Tensor, Tensor) {
+    (
+        tensor("ctc_logits", dt),
+        tensor("ctc_logit_pads", dt),
+        tensor("ctc_labels", DType::I32),
+        tensor("ctc_label_pads", dt),
+    )
+}
+
+#[test]
+fn ctc_loss_and_forward_probs_match_optax() {
+    let (x, xp, y, yp) = ctc_inputs(DType::F32);
+    let (loss, phi, emit) = losses::ctc_loss_with_forward_probs(&x, &xp, &y, &yp, 0, -1e5);
+    for (name, got) in [("ctc_loss", &loss), ("ctc_phi", &phi), ("ctc_emit", &emit)] {
+        let want = g(name);
+        assert_eq!(got.shape(), &want.shape[..], "{name} shape");
+        assert_close(&f64s(got), &want.vals, 1e-5, 1e-4, name);
+    }
+    let gr = grad(|x: &Tensor| losses::ctc_loss(x, &xp, &y, &yp, 0, -1e5).sum())(&x);
+    assert_close(&f64s(&gr), &g("ctc_grad").vals, 1e-4, 1e-5, "ctc gradient");
+    let y3 = Tensor::from_vec(vec![0, 1, 1, 2, 0, 0], &[2, 3]);
+    let l3 = losses::ctc_loss(&x, &xp, &y3, &yp, 3, -1e5);
+    assert_close(
+        &f64s(&l3),
+        &g("ctc_loss_blank3").vals,
+        1e-5,
+        1e-5,
+        "ctc blank 3",
+    );
+    // Jitted, the same.
+    let f = jit(|x: &Tensor| losses::ctc_loss(x, &xp, &y, &yp, 0, -1e5));
+    assert_close(&f64s(&f(&x)), &f64s(&loss), 1e-6, 1e-6, "ctc jit");
+}
+
+#[test]
+fn ctc_loss_passes_check_grads_and_batches() {
+    let (x, xp, y, yp) = ctc_inputs(DType::F64);
+    check_grads(
+        |x: &Tensor| losses::ctc_loss(x, &xp, &y, &yp, 0, -1e5),
+        &x,
+        1,
+    );
+    // vmap over a leading axis of examples equals a loop over them.
+    let xs = ferrax::numpy::stack(&[x.clone(), &x * 0.5], 0);
+    let batched = vmap(|x: &Tensor| losses::ctc_loss(x, &xp, &y, &yp, 0, -1e5))(&xs);
+    for k in 0..2 {
+        let one = losses::ctc_loss(&xs.index_axis(0, k), &xp, &y, &yp, 0, -1e5);
+        assert_close(
+            &f64s(&batched.index_axis(0, k)),
+            &f64s(&one),
+            1e-12,
+            1e-12,
+            "ctc vmap",
+        );
+    }
+}
