@@ -13,6 +13,7 @@ mod losses;
 mod losses_more;
 mod module;
 mod optim;
+mod optim_coverage;
 mod optim_more;
 mod optim_wrappers;
 mod random;
