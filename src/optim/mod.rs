@@ -59,6 +59,7 @@
 mod alias;
 mod alias_more;
 mod combine;
+mod factorized;
 mod inject;
 mod leafwise;
 mod moments;
@@ -85,6 +86,9 @@ pub use alias_more::{
     Signum, Sm3, Yogi,
 };
 pub use combine::{chain, identity, masked, Chain, EmptyState, Identity, Masked, MaskedState};
+pub use factorized::{
+    adafactor, adafactor_with, Adafactor, AdafactorOptions, FactoredState, ScaleByFactoredRms,
+};
 pub use inject::{inject_hyperparams, Hyperparams, InjectHyperparams, InjectHyperparamsState};
 pub use leafwise::{
     centralize, clip, clip_by_block_rms, keep_params_nonnegative, normalize_by_update_norm,

@@ -110,6 +110,11 @@ OPTIMIZERS = {
     "signum": optax.signum(0.01),
     "optimistic_gd": optax.optimistic_gradient_descent(0.01),
     "optimistic_adam": optax.optimistic_adam(0.01),
+    "adafactor": optax.adafactor(0.01),
+    "adafactor_factored": optax.adafactor(
+        0.01, min_dim_size_to_factor=2, momentum=0.9, weight_decay_rate=0.01, clipping_threshold=0.5
+    ),
+    "adafactor_no_lr": optax.adafactor(multiply_by_parameter_scale=True, min_dim_size_to_factor=2),
     "sgd_clip_value": optax.chain(optax.clip(1.0), optax.sgd(0.1)),
     "sgd_clip_block_rms": optax.chain(optax.clip_by_block_rms(0.5), optax.sgd(0.1)),
     "sgd_centralize": optax.chain(optax.centralize(), optax.sgd(0.1)),

@@ -25,7 +25,6 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 # Why each missing name is left out.
 REASONS = {
-    "adafactor": "factored second moments (scale_by_factored_rms) not written yet",
     "lbfgs": "needs the loss value and a line search (scale_by_zoom_linesearch) through extra update arguments",
     "polyak_sgd": "needs the loss value as an extra update argument, which GradientTransformation::update does not take",
     "optimistic_adam_v2": "optax 0.2.8 addition with schedules for alpha/beta; optimistic_adam is covered",

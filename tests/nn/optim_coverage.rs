@@ -15,7 +15,7 @@ macro_rules! known {
 fn known(group: &str) -> Vec<&'static str> {
     match group {
         "optimizers" => known!(optim:
-            adabelief, adadelta, adagrad, adam, adamax, adamaxw, adamw, adan, amsgrad, fromage,
+            adabelief, adadelta, adafactor, adagrad, adam, adamax, adamaxw, adamw, adan, amsgrad, fromage,
             lamb, lars, lion, nadam, nadamw, noisy_sgd, novograd, optimistic_adam,
             optimistic_gradient_descent, radam, rmsprop, rprop, sgd, sign_sgd, signum, sm3, yogi,
         ),

@@ -120,6 +120,30 @@ macro_rules! more_optimizers {
             optim::optimistic_gradient_descent(0.01, 1.0, 1.0),
         );
         $f("optimistic_adam", optim::optimistic_adam(0.01, None));
+        $f("adafactor", optim::adafactor(Some(0.01.into())));
+        $f(
+            "adafactor_factored",
+            optim::adafactor_with(
+                Some(0.01.into()),
+                optim::AdafactorOptions {
+                    min_dim_size_to_factor: 2,
+                    momentum: Some(0.9),
+                    weight_decay_rate: Some(0.01),
+                    clipping_threshold: Some(0.5),
+                    ..Default::default()
+                },
+            ),
+        );
+        $f(
+            "adafactor_no_lr",
+            optim::adafactor_with(
+                None,
+                optim::AdafactorOptions {
+                    min_dim_size_to_factor: 2,
+                    ..Default::default()
+                },
+            ),
+        );
         $f(
             "sgd_clip_value",
             optim::chain((optim::clip(1.0), optim::sgd(0.1, None, false))),
