@@ -62,6 +62,7 @@ mod combine;
 mod factorized;
 mod inject;
 mod leafwise;
+mod lookahead;
 mod moments;
 mod scalings;
 mod scalings_more;
@@ -96,6 +97,7 @@ pub use leafwise::{
     Centralize, Clip, ClipByBlockRms, KeepParamsNonnegative, NormalizeByUpdateNorm,
     ScaleByParamBlock, ScaleBySign, ScaleByTrustRatio,
 };
+pub use lookahead::{lookahead, Lookahead, LookaheadParams, LookaheadState};
 pub use moments::{
     scale_by_adam, scale_by_rms, scale_by_rss, scale_by_stddev, trace, ScaleByAdam,
     ScaleByAdamState, ScaleByRStdDevState, ScaleByRms, ScaleByRmsState, ScaleByRss,

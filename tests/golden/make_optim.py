@@ -200,6 +200,25 @@ for name, (opt, gs, fields) in WRAPPERS.items():
     emit(f"{name}_final_w", params[0])
     emit(f"{name}_final_b", params[1])
 
+# lookahead: updates of the fast and slow weights
+LOOKAHEAD = {
+    "lookahead_adam": optax.lookahead(optax.adam(0.01), 2, 0.5),
+    "lookahead_sgd_reset": optax.lookahead(optax.sgd(0.1, momentum=0.9), 3, 0.3, reset_state=True),
+}
+for name, opt in LOOKAHEAD.items():
+    params = optax.LookaheadParams.init_synced(params0)
+    state = opt.init(params)
+    for t in range(STEPS):
+        updates, state = opt.update(grads[t], state, params)
+        params = optax.apply_updates(params, updates)
+        for part in ("fast", "slow"):
+            u = getattr(updates, part)
+            emit(f"{name}_{part}_u{t}_w", u[0])
+            emit(f"{name}_{part}_u{t}_b", u[1])
+    for part in ("fast", "slow"):
+        emit(f"{name}_{part}_final_w", getattr(params, part)[0])
+        emit(f"{name}_{part}_final_b", getattr(params, part)[1])
+
 # ---------------------------------------------------------------- schedules
 SCHEDULE_STEPS = [0, 1, 2, 3, 4, 5, 7, 9, 10, 11, 15, 20, 25, 49, 50, 51, 100, 1000]
 SCHEDULES = {

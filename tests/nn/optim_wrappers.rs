@@ -327,3 +327,39 @@ fn piecewise_schedules_reject_unordered_boundaries() {
         "{msg}"
     );
 }
+
+fn check_lookahead<T: GradientTransformation>(name: &str, la: optim::Lookahead<T>) {
+    let mut p = optim::LookaheadParams::init_synced(params0(DType::F32));
+    let mut s = la.init(&p);
+    for t in 0..5 {
+        let (u, s2) = la.update(&grads(t, DType::F32), &s, &p);
+        p = optim::apply_updates(&p, &u);
+        s = s2;
+        for (part, u) in [("fast", &u.fast), ("slow", &u.slow)] {
+            let want = golden_flat(&format!("{name}_{part}_u{t}"));
+            assert_close(
+                &flat(u),
+                &want,
+                1e-5,
+                1e-7,
+                &format!("{name} {part} step {t}"),
+            );
+        }
+    }
+    for (part, p) in [("fast", &p.fast), ("slow", &p.slow)] {
+        let want = golden_flat(&format!("{name}_{part}_final"));
+        assert_close(&flat(p), &want, 1e-6, 1e-7, &format!("{name} {part} final"));
+    }
+}
+
+#[test]
+fn lookahead_matches_optax() {
+    check_lookahead(
+        "lookahead_adam",
+        optim::lookahead(optim::adam(0.01), 2, 0.5, false),
+    );
+    check_lookahead(
+        "lookahead_sgd_reset",
+        optim::lookahead(optim::sgd(0.1, 0.9, false), 3, 0.3, true),
+    );
+}
