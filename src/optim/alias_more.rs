@@ -67,7 +67,7 @@ pub type Lamb = Chain<(
 /// let (u, _) = opt.update(&p, &opt.init(&p), &p);
 /// // Adam's first step is sign(g) = (1, 1), rescaled to the norm of p (5) and by -lr.
 /// let u = u.to_vec::<f32>();
-/// assert!((u[0] + 0.5 * 2f32.sqrt()).abs() < 1e-4);
+/// assert!((u[0] + 0.25 * 2f32.sqrt()).abs() < 1e-4);
 /// ```
 pub fn lamb(learning_rate: impl Into<LearningRate>) -> Lamb {
     lamb_with(

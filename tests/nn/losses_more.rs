@@ -39,7 +39,10 @@ fn aw(axis: isize, mask: Option<&Tensor>) -> AxisWhere {
 }
 
 /// Every golden loss as a function of the first argument `a` `[4, 5]`.
-fn cases(i: &In) -> Vec<(&'static str, Box<dyn Fn(&Tensor) -> Tensor + '_>)> {
+/// A named loss of the first argument.
+type Case<'a> = (&'static str, Box<dyn Fn(&Tensor) -> Tensor + 'a>);
+
+fn cases(i: &In) -> Vec<Case<'_>> {
     let lsm = |a: &Tensor, ax| ferrax::nn::log_softmax(a, ax);
     let r = |x: &Tensor| x.reshape(&[2, 2, 5]);
     vec![
