@@ -671,3 +671,33 @@ pub fn optimistic_adam(learning_rate: f64, optimism: Option<f64>) -> OptimisticA
         scale_by_learning_rate(1.0),
     ))
 }
+
+/// The type of [`optimistic_adam_v2`]: Adam's scaling, optimistic gradient, the learning rate.
+pub type OptimisticAdamV2 = OptimisticAdam;
+
+/// Optimistic Adam, second form (optax's `optimistic_adam_v2`: Adam with Nesterov momentum,
+/// then `scale_by_optimistic_gradient(alpha, beta)` (defaults `1, 1`), then `-learning_rate`,
+/// which may be a schedule). `alpha` and `beta` are constants here (optax also takes
+/// schedules).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let opt = ferrax::optim::optimistic_adam_v2(0.1, 1.0, 1.0);
+/// let p = Tensor::scalar(1.0f32);
+/// let (u, _) = opt.update(&p, &opt.init(&p), &p);
+/// assert!(u.item::<f32>() < 0.0);
+/// ```
+pub fn optimistic_adam_v2(
+    learning_rate: impl Into<LearningRate>,
+    alpha: f64,
+    beta: f64,
+) -> OptimisticAdamV2 {
+    chain((
+        ScaleByAdam {
+            nesterov: true,
+            ..adam_defaults()
+        },
+        ScaleByOptimisticGradient { alpha, beta },
+        scale_by_learning_rate(learning_rate),
+    ))
+}

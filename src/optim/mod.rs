@@ -80,11 +80,11 @@ pub use alias::{
 pub use alias_more::{
     adabelief, adabelief_with, adadelta, adadelta_with, adamax, adamax_with, adamaxw, adamaxw_with,
     adan, adan_with, amsgrad, amsgrad_with, fromage, lamb, lamb_with, lars, lars_with, lion,
-    lion_with, nadamw, noisy_sgd, novograd, novograd_with, optimistic_adam,
+    lion_with, nadamw, noisy_sgd, novograd, novograd_with, optimistic_adam, optimistic_adam_v2,
     optimistic_gradient_descent, radam, radam_with, rprop, sign_sgd, signum, sm3, yogi, yogi_with,
     AdaBelief, Adadelta, Adamax, AdamaxW, Adan, Amsgrad, Fromage, Lamb, Lars, LarsOptions, Lion,
-    NadamW, NoisySgd, Novograd, OptimisticAdam, OptimisticGradientDescent, RAdam, Rprop, SignSgd,
-    Signum, Sm3, Yogi,
+    NadamW, NoisySgd, Novograd, OptimisticAdam, OptimisticAdamV2, OptimisticGradientDescent, RAdam,
+    Rprop, SignSgd, Signum, Sm3, Yogi,
 };
 pub use combine::{chain, identity, masked, Chain, EmptyState, Identity, Masked, MaskedState};
 pub use factorized::{

@@ -110,6 +110,7 @@ OPTIMIZERS = {
     "signum": optax.signum(0.01),
     "optimistic_gd": optax.optimistic_gradient_descent(0.01),
     "optimistic_adam": optax.optimistic_adam(0.01),
+    "optimistic_adam_v2": optax.optimistic_adam_v2(0.01, alpha=0.5, beta=0.8),
     "adafactor": optax.adafactor(0.01),
     "adafactor_factored": optax.adafactor(
         0.01, min_dim_size_to_factor=2, momentum=0.9, weight_decay_rate=0.01, clipping_threshold=0.5

@@ -27,7 +27,6 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 REASONS = {
     "lbfgs": "needs the loss value and a line search (scale_by_zoom_linesearch) through extra update arguments",
     "polyak_sgd": "needs the loss value as an extra update argument, which GradientTransformation::update does not take",
-    "optimistic_adam_v2": "optax 0.2.8 addition with schedules for alpha/beta; optimistic_adam is covered",
     "make_fenchel_young_loss": "takes a max function and differentiates through it with custom JVPs; a higher-order helper",
     "multiclass_sparsemax_loss": "needs sparsemax's sort (new sort calls are kept out of ferrax's compile-time budget)",
     "ranking_softmax_loss": "ranking losses with segment masks and weights: not part of this round",

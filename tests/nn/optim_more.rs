@@ -120,6 +120,10 @@ macro_rules! more_optimizers {
             optim::optimistic_gradient_descent(0.01, 1.0, 1.0),
         );
         $f("optimistic_adam", optim::optimistic_adam(0.01, None));
+        $f(
+            "optimistic_adam_v2",
+            optim::optimistic_adam_v2(0.01, 0.5, 0.8),
+        );
         $f("adafactor", optim::adafactor(Some(0.01.into())));
         $f(
             "adafactor_factored",
