@@ -468,3 +468,96 @@ pub fn smooth_labels_with(labels: &Tensor, alpha: f64, o: AxisWhere) -> Tensor {
     };
     labels * (1.0 - alpha) + Tensor::full(&[], alpha, labels.dtype()) / n
 }
+
+/// [`ranking_softmax_loss_with`]'s keyword arguments (optax's defaults: no mask, no weights,
+/// the mean over lists).
+///
+/// ```
+/// let o = ferrax::losses::RankingOptions::default();
+/// assert_eq!(o.reduction, ferrax::losses::Reduction::Mean);
+/// ```
+#[derive(Clone, Debug)]
+pub struct RankingOptions {
+    /// The items that take part (`bool`, shaped like the logits); `None`: all.
+    pub where_: Option<Tensor>,
+    /// Per-item weights multiplying the labels.
+    pub weights: Option<Tensor>,
+    /// How the per-list losses combine (lists without items are left out of the mean).
+    pub reduction: super::Reduction,
+}
+
+impl Default for RankingOptions {
+    fn default() -> Self {
+        RankingOptions {
+            where_: None,
+            weights: None,
+            reduction: super::Reduction::Mean,
+        }
+    }
+}
+
+/// The ranking softmax loss (optax's `ranking_softmax_loss`): the softmax cross-entropy of each
+/// list's scores `[..., n]` against its relevance labels, averaged over lists.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let scores = Tensor::from_vec(vec![0.0f32, 0.0], &[1, 2]);
+/// let labels = Tensor::from_vec(vec![1.0f32, 0.0], &[1, 2]);
+/// let l = ferrax::losses::ranking_softmax_loss(&scores, &labels).item::<f32>();
+/// assert!((l - 2f32.ln()).abs() < 1e-6);
+/// ```
+#[track_caller]
+pub fn ranking_softmax_loss(logits: &Tensor, labels: &Tensor) -> Tensor {
+    ranking_softmax_loss_with(logits, labels, RankingOptions::default())
+}
+
+/// [`ranking_softmax_loss`] with a mask of the items, weights and the reduction.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::losses::{ranking_softmax_loss_with, RankingOptions, Reduction};
+/// let scores = Tensor::from_vec(vec![0.0f32, 0.0, 9.0], &[1, 3]);
+/// let labels = Tensor::from_vec(vec![1.0f32, 0.0, 0.0], &[1, 3]);
+/// let keep = Tensor::from_vec(vec![true, true, false], &[1, 3]);
+/// let o = RankingOptions { where_: Some(keep), reduction: Reduction::None, ..Default::default() };
+/// assert!((ranking_softmax_loss_with(&scores, &labels, o).to_vec::<f32>()[0] - 2f32.ln()).abs() < 1e-6);
+/// ```
+#[track_caller]
+pub fn ranking_softmax_loss_with(logits: &Tensor, labels: &Tensor, o: RankingOptions) -> Tensor {
+    let op = "ranking_softmax_loss";
+    check_float(op, logits);
+    check_same_shape(op, logits, labels);
+    let mut labels = labels.cast(logits.dtype());
+    let mut logits = logits.clone();
+    let m = AxisWhere {
+        axis: -1,
+        where_: o.where_.clone(),
+    }
+    .mask(op, logits.shape());
+    if let Some(m) = &m {
+        labels = jnp::where_(m, &labels, 0.0);
+        logits = jnp::where_(m, &logits, f64::NEG_INFINITY);
+    }
+    if let Some(w) = &o.weights {
+        labels = labels * w;
+    }
+    let ce = labels * crate::nn::log_softmax(&logits, -1);
+    let loss = -sum_where(&ce, -1, m.as_ref());
+    let rows = m.as_ref().map(|m| jnp::any(m, Some(&[-1])));
+    match (o.reduction, rows) {
+        (super::Reduction::None, None) => loss,
+        (super::Reduction::None, Some(r)) => jnp::where_(&r, &loss, 0.0),
+        (super::Reduction::Sum, r) => match r {
+            None => loss.sum(),
+            Some(r) => jnp::where_(&r, &loss, 0.0).sum(),
+        },
+        (super::Reduction::Mean, r) => {
+            let out = match r {
+                None => loss.mean(),
+                Some(r) => jnp::where_(&r, &loss, 0.0).sum() / r.cast(loss.dtype()).sum(),
+            };
+            let valid_input = jnp::isnan(&loss).any().not();
+            jnp::where_(&jnp::logical_and(jnp::isnan(&out), valid_input), 0.0, &out)
+        }
+    }
+}

@@ -28,9 +28,10 @@ pub use classification::{
     convex_kl_divergence, generalized_kl_divergence, generalized_kl_divergence_with, hinge_loss,
     kl_divergence, kl_divergence_with, kl_divergence_with_log_targets,
     kl_divergence_with_log_targets_with, multiclass_hinge_loss, multiclass_perceptron_loss,
-    perceptron_loss, poly_loss_cross_entropy, poly_loss_cross_entropy_with,
-    safe_softmax_cross_entropy, sigmoid_focal_loss, smooth_labels, smooth_labels_with,
-    softmax_cross_entropy_with, sparsemax_loss, squared_hinge_loss, AxisWhere,
+    perceptron_loss, poly_loss_cross_entropy, poly_loss_cross_entropy_with, ranking_softmax_loss,
+    ranking_softmax_loss_with, safe_softmax_cross_entropy, sigmoid_focal_loss, smooth_labels,
+    smooth_labels_with, softmax_cross_entropy_with, sparsemax_loss, squared_hinge_loss, AxisWhere,
+    RankingOptions,
 };
 pub use ctc::{ctc_loss, ctc_loss_with_forward_probs};
 pub use regression::{

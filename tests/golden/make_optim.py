@@ -368,6 +368,11 @@ LOSSES = {
     "generalized_dice": lambda a: optax.losses.multiclass_generalized_dice_loss(
         a.reshape(2, 2, 5), P.reshape(2, 2, 5)
     ),
+    "ranking": lambda a: optax.losses.ranking_softmax_loss(a, P),
+    "ranking_where_weights_none": lambda a: optax.losses.ranking_softmax_loss(
+        a, BIN, where=MASK, weights=B * B, reduce_fn=None
+    ),
+    "ranking_where_sum": lambda a: optax.losses.ranking_softmax_loss(a, P, where=MASK, reduce_fn=jnp.sum),
 }
 for name, f in LOSSES.items():
     emit(f"loss_{name}", f(A))

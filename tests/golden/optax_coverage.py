@@ -29,7 +29,6 @@ REASONS = {
     "polyak_sgd": "needs the loss value as an extra update argument, which GradientTransformation::update does not take",
     "make_fenchel_young_loss": "takes a max function and differentiates through it with custom JVPs; a higher-order helper",
     "multiclass_sparsemax_loss": "needs sparsemax's sort (new sort calls are kept out of ferrax's compile-time budget)",
-    "ranking_softmax_loss": "ranking losses with segment masks and weights: not part of this round",
     "inject_stateful_hyperparams": "stateful schedules (StatefulSchedule) have no ferrax counterpart; inject_hyperparams covers stateless ones",
 }
 

@@ -4,7 +4,7 @@
 
 use crate::common::close::assert_allclose as assert_close;
 use crate::optim_golden::{g, tensor};
-use ferrax::losses::{self, AxisWhere, DiceOptions, Reduction, TripletMargin};
+use ferrax::losses::{self, AxisWhere, DiceOptions, RankingOptions, Reduction, TripletMargin};
 use ferrax::prelude::*;
 use ferrax::test_util::check_grads;
 
@@ -185,6 +185,32 @@ fn cases(i: &In) -> Vec<Case<'_>> {
                     ..Default::default()
                 };
                 losses::dice_loss_with(&r(a), &r(&i.p), o)
+            }),
+        ),
+        (
+            "ranking",
+            Box::new(move |a| losses::ranking_softmax_loss(a, &i.p)),
+        ),
+        (
+            "ranking_where_weights_none",
+            Box::new(move |a| {
+                let o = RankingOptions {
+                    where_: Some(i.mask.clone()),
+                    weights: Some(i.b.square()),
+                    reduction: Reduction::None,
+                };
+                losses::ranking_softmax_loss_with(a, &i.bin, o)
+            }),
+        ),
+        (
+            "ranking_where_sum",
+            Box::new(move |a| {
+                let o = RankingOptions {
+                    where_: Some(i.mask.clone()),
+                    reduction: Reduction::Sum,
+                    ..Default::default()
+                };
+                losses::ranking_softmax_loss_with(a, &i.p, o)
             }),
         ),
         (
