@@ -64,6 +64,7 @@ mod inject;
 mod leafwise;
 mod lookahead;
 mod moments;
+mod polyak;
 mod scalings;
 mod scalings_more;
 mod schedule;
@@ -103,6 +104,7 @@ pub use moments::{
     ScaleByAdamState, ScaleByRStdDevState, ScaleByRms, ScaleByRmsState, ScaleByRss,
     ScaleByRssState, ScaleByStddev, Trace, TraceState,
 };
+pub use polyak::{polyak_sgd, PolyakSgd};
 pub use scalings::{
     ScaleByAdaDeltaState, ScaleByAdadelta, ScaleByAdamax, ScaleByAdan, ScaleByAdanState,
     ScaleByAmsgrad, ScaleByAmsgradState, ScaleByBelief, ScaleByLion, ScaleByLionState,

@@ -220,6 +220,23 @@ for name, opt in LOOKAHEAD.items():
         emit(f"{name}_{part}_final_w", getattr(params, part)[0])
         emit(f"{name}_{part}_final_b", getattr(params, part)[1])
 
+# polyak_sgd: the loss value of each step is 0.5 * |params|^2 (its gradient is not the one used)
+POLYAK = {
+    "polyak_sgd": optax.polyak_sgd(),
+    "polyak_sgd_opts": optax.polyak_sgd(max_learning_rate=0.3, scaling=0.5, f_min=1.0, eps=0.1, variant="sps+"),
+}
+for name, opt in POLYAK.items():
+    params = params0
+    state = opt.init(params)
+    for t in range(STEPS):
+        value = 0.5 * sum(jnp.sum(p * p) for p in params)
+        updates, state = opt.update(grads[t], state, params, value=value)
+        params = optax.apply_updates(params, updates)
+        emit(f"{name}_u{t}_w", updates[0])
+        emit(f"{name}_u{t}_b", updates[1])
+    emit(f"{name}_final_w", params[0])
+    emit(f"{name}_final_b", params[1])
+
 # ---------------------------------------------------------------- schedules
 SCHEDULE_STEPS = [0, 1, 2, 3, 4, 5, 7, 9, 10, 11, 15, 20, 25, 49, 50, 51, 100, 1000]
 SCHEDULES = {

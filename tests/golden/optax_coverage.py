@@ -26,7 +26,6 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 # Why each missing name is left out.
 REASONS = {
     "lbfgs": "needs the loss value and a line search (scale_by_zoom_linesearch) through extra update arguments",
-    "polyak_sgd": "needs the loss value as an extra update argument, which GradientTransformation::update does not take",
     "make_fenchel_young_loss": "takes a max function and differentiates through it with custom JVPs; a higher-order helper",
     "multiclass_sparsemax_loss": "needs sparsemax's sort (new sort calls are kept out of ferrax's compile-time budget)",
     "inject_stateful_hyperparams": "stateful schedules (StatefulSchedule) have no ferrax counterpart; inject_hyperparams covers stateless ones",

@@ -17,7 +17,7 @@ fn known(group: &str) -> Vec<&'static str> {
         "optimizers" => known!(optim:
             adabelief, adadelta, adafactor, adagrad, adam, adamax, adamaxw, adamw, adan, amsgrad, fromage,
             lamb, lars, lion, nadam, nadamw, noisy_sgd, novograd, optimistic_adam,
-            optimistic_adam_v2, optimistic_gradient_descent, radam, rmsprop, rprop, sgd, sign_sgd, signum, sm3, yogi,
+            optimistic_adam_v2, optimistic_gradient_descent, polyak_sgd, radam, rmsprop, rprop, sgd, sign_sgd, signum, sm3, yogi,
         ),
         "losses" => known!(losses:
             binary_dice_loss, convex_kl_divergence, cosine_distance, cosine_similarity, ctc_loss,

@@ -325,3 +325,40 @@ fn check_vmap<T: GradientTransformation>(name: &str, opt: T) {
 fn new_optimizers_vmap_as_a_loop() {
     more_optimizers!(check_vmap);
 }
+
+#[test]
+fn polyak_sgd_matches_optax() {
+    let cases = [
+        ("polyak_sgd", optim::polyak_sgd(1.0, 1.0, 0.0, 0.0, false)),
+        (
+            "polyak_sgd_opts",
+            optim::polyak_sgd(0.3, 0.5, 1.0, 0.1, true),
+        ),
+    ];
+    for (name, opt) in cases {
+        let mut p = params0(DType::F32);
+        let mut s = opt.init(&p);
+        for t in 0..5 {
+            let value = (p.0.square().sum() + p.1.square().sum()) * 0.5;
+            let (u, s2) = opt.update(&grads(t, DType::F32), &s, &p, &value);
+            p = optim::apply_updates(&p, &u);
+            s = s2;
+            let want = golden_flat(&format!("{name}_u{t}"));
+            assert_close(
+                &crate::optim::flat(&u),
+                &want,
+                1e-5,
+                1e-7,
+                &format!("{name} step {t}"),
+            );
+        }
+        let want = golden_flat(&format!("{name}_final"));
+        assert_close(
+            &crate::optim::flat(&p),
+            &want,
+            1e-6,
+            1e-6,
+            &format!("{name} final"),
+        );
+    }
+}
