@@ -57,31 +57,81 @@
 //! ```
 
 mod alias;
+mod alias_more;
 mod combine;
+mod factorized;
+mod inject;
+mod leafwise;
+mod lookahead;
 mod moments;
+mod polyak;
+mod scalings;
+mod scalings_more;
 mod schedule;
+mod schedule_more;
 mod transforms;
 pub mod tree_utils;
+mod wrappers;
 
 pub use alias::{
     adagrad, adagrad_with, adam, adam_with, adamw, adamw_with, nadam, rmsprop, rmsprop_with, sgd,
     Adagrad, AdagradState, Adam, AdamOptions, AdamState, AdamW, AdamWState, Nadam, NadamState,
     RmsProp, RmsPropOptions, RmsPropState, Sgd, SgdState,
 };
+pub use alias_more::{
+    adabelief, adabelief_with, adadelta, adadelta_with, adamax, adamax_with, adamaxw, adamaxw_with,
+    adan, adan_with, amsgrad, amsgrad_with, fromage, lamb, lamb_with, lars, lars_with, lion,
+    lion_with, nadamw, noisy_sgd, novograd, novograd_with, optimistic_adam, optimistic_adam_v2,
+    optimistic_gradient_descent, radam, radam_with, rprop, sign_sgd, signum, sm3, yogi, yogi_with,
+    AdaBelief, Adadelta, Adamax, AdamaxW, Adan, Amsgrad, Fromage, Lamb, Lars, LarsOptions, Lion,
+    NadamW, NoisySgd, Novograd, OptimisticAdam, OptimisticAdamV2, OptimisticGradientDescent, RAdam,
+    Rprop, SignSgd, Signum, Sm3, Yogi,
+};
 pub use combine::{chain, identity, masked, Chain, EmptyState, Identity, Masked, MaskedState};
+pub use factorized::{
+    adafactor, adafactor_with, Adafactor, AdafactorOptions, FactoredState, ScaleByFactoredRms,
+};
+pub use inject::{inject_hyperparams, Hyperparams, InjectHyperparams, InjectHyperparamsState};
+pub use leafwise::{
+    centralize, clip, clip_by_block_rms, keep_params_nonnegative, normalize_by_update_norm,
+    scale_by_param_block_norm, scale_by_param_block_rms, scale_by_sign, scale_by_trust_ratio,
+    Centralize, Clip, ClipByBlockRms, KeepParamsNonnegative, NormalizeByUpdateNorm,
+    ScaleByParamBlock, ScaleBySign, ScaleByTrustRatio,
+};
+pub use lookahead::{lookahead, Lookahead, LookaheadParams, LookaheadState};
 pub use moments::{
     scale_by_adam, scale_by_rms, scale_by_rss, scale_by_stddev, trace, ScaleByAdam,
     ScaleByAdamState, ScaleByRStdDevState, ScaleByRms, ScaleByRmsState, ScaleByRss,
     ScaleByRssState, ScaleByStddev, Trace, TraceState,
 };
+pub use polyak::{polyak_sgd, PolyakSgd};
+pub use scalings::{
+    ScaleByAdaDeltaState, ScaleByAdadelta, ScaleByAdamax, ScaleByAdan, ScaleByAdanState,
+    ScaleByAmsgrad, ScaleByAmsgradState, ScaleByBelief, ScaleByLion, ScaleByLionState,
+    ScaleByRadam, ScaleByYogi,
+};
+pub use scalings_more::{
+    add_noise, ema, AddNoise, AddNoiseState, Ema, EmaState, ScaleByNovograd, ScaleByNovogradState,
+    ScaleByOptimisticGradient, ScaleByOptimisticGradientState, ScaleByRprop, ScaleByRpropState,
+    ScaleBySm3, ScaleBySm3State,
+};
 pub use schedule::{
     constant_schedule, cosine_decay_schedule, exponential_decay, join_schedules, linear_schedule,
     polynomial_schedule, warmup_cosine_decay_schedule, LearningRate, Schedule,
+};
+pub use schedule_more::{
+    cosine_onecycle_schedule, linear_onecycle_schedule, piecewise_constant_schedule,
+    piecewise_interpolate_schedule, sgdr_schedule, warmup_constant_schedule,
+    warmup_exponential_decay_schedule, Interpolation, WarmupCosine,
 };
 pub use transforms::{
     add_decayed_weights, clip_by_global_norm, scale, scale_by_learning_rate, scale_by_schedule,
     stateless, AddDecayedWeights, AddDecayedWeightsState, ClipByGlobalNorm, Mask, Scale,
     ScaleByLearningRate, ScaleBySchedule, ScaleByScheduleState, Stateless,
+};
+pub use wrappers::{
+    apply_if_finite, multi_transform, zero_nans, ApplyIfFinite, ApplyIfFiniteState, Labels,
+    MultiSteps, MultiStepsState, MultiTransform, ZeroNans, ZeroNansState,
 };
 
 use crate::numpy as jnp;

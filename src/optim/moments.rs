@@ -8,19 +8,19 @@ use crate::tensor::Tensor;
 use crate::tree::PyTree;
 
 /// Zeros shaped and typed like each leaf.
-fn zeros_like<P: PyTree>(p: &P) -> P {
+pub(crate) fn zeros_like<P: PyTree>(p: &P) -> P {
     super::tree_utils::tree_zeros_like(p)
 }
 
 /// `value` shaped and typed like each leaf.
-fn full_like<P: PyTree>(p: &P, value: f64) -> P {
+pub(crate) fn full_like<P: PyTree>(p: &P, value: f64) -> P {
     crate::tree::tree_map(p, |x| {
         jnp::broadcast_to(&Tensor::full(&[], value, x.dtype()), x.shape())
     })
 }
 
 /// `(1 - decay) * g^order + decay * t`: an exponential moving average of `g^order`.
-fn update_moment(g: &[Tensor], t: &[Tensor], decay: f64, order: i32) -> Vec<Tensor> {
+pub(crate) fn update_moment(g: &[Tensor], t: &[Tensor], decay: f64, order: i32) -> Vec<Tensor> {
     g.iter()
         .zip(t)
         .map(|(g, t)| {
@@ -31,7 +31,7 @@ fn update_moment(g: &[Tensor], t: &[Tensor], decay: f64, order: i32) -> Vec<Tens
 }
 
 /// `t / (1 - decay^count)`, the power computed in each leaf's dtype.
-fn bias_correction(t: &[Tensor], decay: f64, count: &Tensor) -> Vec<Tensor> {
+pub(crate) fn bias_correction(t: &[Tensor], decay: f64, count: &Tensor) -> Vec<Tensor> {
     t.iter()
         .map(|t| {
             let d = t.dtype();

@@ -76,10 +76,15 @@ pub enum LearningRate {
     Constant(f64),
     /// A step size that depends on the step count.
     Schedule(Schedule),
+    /// A step size held in a scalar tensor, possibly traced: how
+    /// [`inject_hyperparams`](super::inject_hyperparams) passes a learning rate kept in the
+    /// optimizer state (stateless, as a constant).
+    Tensor(Tensor),
 }
 
 from_variant!(LearningRate::Constant, |v| f64 => v, f32 => v as f64);
 from_variant!(LearningRate::Schedule, |s| Schedule => s, &Schedule => s.clone());
+from_variant!(LearningRate::Tensor, |t| Tensor => t, &Tensor => t.clone());
 
 fn f32_scalar(v: f64) -> Tensor {
     Tensor::full(&[], v, DType::F32)

@@ -157,7 +157,7 @@ pub fn stateless(
 
 /// Runs a leafwise map `f(updates, params)` for `op`, checking the structures.
 #[track_caller]
-fn map_leaves<P: PyTree>(
+pub(crate) fn map_leaves<P: PyTree>(
     op: &str,
     updates: &P,
     params: &P,
@@ -197,6 +197,8 @@ macro_rules! stateless_impl {
         }
     };
 }
+
+pub(crate) use stateless_impl;
 
 stateless_impl!(Stateless, "stateless", |s, g, p| (s.0)(g, p));
 
@@ -338,7 +340,7 @@ impl GradientTransformation for ScaleByLearningRate {
     type State<P: PyTree + Clone> = Option<ScaleByScheduleState>;
     fn init<P: PyTree + Clone>(&self, _params: &P) -> Option<ScaleByScheduleState> {
         match self.learning_rate {
-            LearningRate::Constant(_) => None,
+            LearningRate::Constant(_) | LearningRate::Tensor(_) => None,
             LearningRate::Schedule(_) => Some(ScaleByScheduleState {
                 count: zero_count(),
             }),
@@ -357,6 +359,10 @@ impl GradientTransformation for ScaleByLearningRate {
                 map_leaves(OP, updates, params, |g, _| scale_leaves(g, -lr)),
                 None,
             ),
+            (LearningRate::Tensor(lr), None) => (
+                map_leaves(OP, updates, params, |g, _| scale_by_tensor(g, &-lr)),
+                None,
+            ),
             (LearningRate::Schedule(s), Some(st)) => {
                 let step = -s.call(&st.count);
                 let u = map_leaves(OP, updates, params, |g, _| scale_by_tensor(g, &step));
@@ -367,7 +373,7 @@ impl GradientTransformation for ScaleByLearningRate {
                 "optim::{OP}: a {} learning rate got the state {st:?} (pass the state this \
                  optimizer's init returned)",
                 match lr {
-                    LearningRate::Constant(_) => "constant",
+                    LearningRate::Constant(_) | LearningRate::Tensor(_) => "constant",
                     LearningRate::Schedule(_) => "scheduled",
                 }
             ),

@@ -18,8 +18,12 @@ mod layers_bidirectional;
 mod layers_golden;
 mod layers_transforms;
 mod losses;
+mod losses_more;
 mod module;
 mod optim;
+mod optim_coverage;
+mod optim_more;
+mod optim_wrappers;
 mod random;
 mod sequence;
 #[cfg(feature = "train")]

@@ -14,21 +14,21 @@ use optim_golden::reference::{
 };
 use optim_golden::{g, tensor};
 
-type Params = (Tensor, Tensor);
+pub(crate) type Params = (Tensor, Tensor);
 const STEPS: usize = 5;
 
-fn params0(dtype: DType) -> Params {
+pub(crate) fn params0(dtype: DType) -> Params {
     (tensor("params_w", dtype), tensor("params_b", dtype))
 }
 
-fn grads(t: usize, dtype: DType) -> Params {
+pub(crate) fn grads(t: usize, dtype: DType) -> Params {
     (
         tensor(&format!("grad{t}_w"), dtype),
         tensor(&format!("grad{t}_b"), dtype),
     )
 }
 
-fn flat(p: &Params) -> Vec<f64> {
+pub(crate) fn flat(p: &Params) -> Vec<f64> {
     let mut v = p.0.cast(DType::F64).to_vec::<f64>();
     v.extend(p.1.cast(DType::F64).to_vec::<f64>());
     v
@@ -120,7 +120,7 @@ macro_rules! golden_optimizers {
 }
 
 /// Runs `opt` for the golden steps; returns each step's flat updates and the final params.
-fn run<T: GradientTransformation>(opt: &T, dtype: DType) -> (Vec<Vec<f64>>, Vec<f64>) {
+pub(crate) fn run<T: GradientTransformation>(opt: &T, dtype: DType) -> (Vec<Vec<f64>>, Vec<f64>) {
     let mut params = params0(dtype);
     let mut state = opt.init(&params);
     let mut ups = vec![];
@@ -134,7 +134,7 @@ fn run<T: GradientTransformation>(opt: &T, dtype: DType) -> (Vec<Vec<f64>>, Vec<
     (ups, flat(&params))
 }
 
-fn golden_flat(prefix: &str) -> Vec<f64> {
+pub(crate) fn golden_flat(prefix: &str) -> Vec<f64> {
     let mut v = g(&format!("{prefix}_w")).vals.clone();
     v.extend(&g(&format!("{prefix}_b")).vals);
     v

@@ -19,6 +19,29 @@
 //! assert_eq!(losses::accuracy(&logits, &labels).item::<f32>(), 1.0);
 //! ```
 
+mod classification;
+mod ctc;
+mod regression;
+mod segmentation;
+
+pub use classification::{
+    convex_kl_divergence, generalized_kl_divergence, generalized_kl_divergence_with, hinge_loss,
+    kl_divergence, kl_divergence_with, kl_divergence_with_log_targets,
+    kl_divergence_with_log_targets_with, multiclass_hinge_loss, multiclass_perceptron_loss,
+    perceptron_loss, poly_loss_cross_entropy, poly_loss_cross_entropy_with, ranking_softmax_loss,
+    ranking_softmax_loss_with, safe_softmax_cross_entropy, sigmoid_focal_loss, smooth_labels,
+    smooth_labels_with, softmax_cross_entropy_with, sparsemax_loss, squared_hinge_loss, AxisWhere,
+    RankingOptions,
+};
+pub use ctc::{ctc_loss, ctc_loss_with_forward_probs};
+pub use regression::{
+    cosine_distance, cosine_distance_with, cosine_similarity, cosine_similarity_with, log_cosh,
+    ntxent, triplet_margin_loss, TripletMargin,
+};
+pub use segmentation::{
+    binary_dice_loss, dice_loss, dice_loss_with, multiclass_generalized_dice_loss, DiceOptions,
+};
+
 use crate::lax;
 use crate::nn;
 use crate::numpy as jnp;
