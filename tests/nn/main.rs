@@ -13,6 +13,7 @@ mod losses;
 mod module;
 mod optim;
 mod random;
+mod random_coverage;
 mod random_samplers;
 mod sequence;
 #[cfg(feature = "train")]
