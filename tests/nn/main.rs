@@ -15,6 +15,7 @@ mod optim;
 mod random;
 mod random_coverage;
 mod random_samplers;
+mod random_stats;
 mod sequence;
 #[cfg(feature = "train")]
 mod train;
