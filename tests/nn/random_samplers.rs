@@ -233,6 +233,39 @@ fn discrete_samplers_match_jax() {
     );
 }
 
+/// Float-valued counts: exact (their rejection decisions are JAX's; NaN where JAX gives NaN).
+#[track_caller]
+fn assert_counts(t: &Tensor, name: &str) {
+    let (s, v) = g_f32(name);
+    assert_eq!(t.shape(), s.as_slice(), "{name}: shape");
+    let got = t.to_vec::<f32>();
+    for (i, (a, b)) in got.iter().zip(&v).enumerate() {
+        assert!(a == b || (a.is_nan() && b.is_nan()), "{name}[{i}]: got {a}, JAX {b}");
+    }
+}
+
+#[test]
+fn binomial_and_multinomial_match_jax() {
+    let n = f32s(&[0.0, 5.0, 20.0, 100.0, 1000.0]);
+    let p = f32s(&[0.3, 0.9, 0.5, 0.05, 0.7]);
+    assert_counts(
+        &random::binomial(&key(0), &n, &p, Some(&[4, 5]), DType::F32),
+        "binomial_0",
+    );
+    let n = f32s(&[10.0, -1.0, f32::INFINITY, 7.5, 30.0]);
+    let p = f32s(&[0.2, 0.5, 0.5, 0.5, -0.1]);
+    assert_counts(
+        &random::binomial(&key(1), &n, &p, None, DType::F32),
+        "binomial_1_edge",
+    );
+    let p = f32s(&[0.1, 0.2, 0.3, 0.4]);
+    let m = random::multinomial(&key(0), &Tensor::scalar(50.0f32), &p, Some(&[3, 4]), DType::F32);
+    assert_counts(&m, "multinomial_0");
+    let p = Tensor::from_vec(vec![0.5f32, 0.0, 0.5, 0.2, 0.3, 0.5], &[2, 3]);
+    let m = random::multinomial(&key(1), &f32s(&[5.0, 500.0]), &p, None, DType::F32);
+    assert_counts(&m, "multinomial_1");
+}
+
 #[test]
 fn samplers_under_jit_equal_eager_and_jax() {
     let f = |k: &Tensor| random::poisson(k, &Tensor::scalar(4.0f32), Some(&[10]), DType::I32);
@@ -245,6 +278,12 @@ fn samplers_under_jit_equal_eager_and_jax() {
         ("t", Box::new(|k| random::t(k, &a3(), None, DType::F32))),
         ("wald", Box::new(|k| random::wald(k, &a3(), None, DType::F32))),
         ("ball", Box::new(|k| random::ball(k, 2, 1.5, &[3], DType::F32))),
+        ("binomial", Box::new(|k| {
+            random::binomial(k, &f32s(&[3.0, 400.0]), &f32s(&[0.4, 0.6]), None, DType::F32)
+        })),
+        ("multinomial", Box::new(|k| {
+            random::multinomial(k, &Tensor::scalar(30.0f32), &a3(), None, DType::F32)
+        })),
     ];
     for (name, s) in &samplers {
         let eager = s(&key(11)).to_vec::<f32>();
@@ -265,6 +304,9 @@ fn samplers_under_vmap_equal_a_loop() {
         ("poisson", Box::new(|k| {
             let lam = f32s(&[0.5, 20.0]);
             lax::convert_element_type(&random::poisson(k, &lam, None, DType::I32), DType::F32)
+        })),
+        ("binomial", Box::new(|k| {
+            random::binomial(k, &f32s(&[3.0, 400.0]), &f32s(&[0.4, 0.6]), None, DType::F32)
         })),
     ];
     for (name, s) in &samplers {

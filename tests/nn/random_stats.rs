@@ -272,4 +272,12 @@ fn discrete_distributions_moments() {
         assert!((m - mt).abs() < 6.0 * (vt / N as f64).sqrt(), "geometric({p}) mean {m}");
         assert!((v - vt).abs() < 0.1 * vt + 1e-3, "geometric({p}) variance {v} vs {vt}");
     }
+    for (n, p) in [(8.0f32, 0.3f32), (40.0, 0.5), (1000.0, 0.8)] {
+        let x = samples(&random::binomial(&key(22), &s(n), &s(p), Some(&[N]), DType::F32));
+        let (n, p) = (n as f64, p as f64);
+        let (m, v) = mean_var(&x);
+        let (mt, vt) = (n * p, n * p * (1.0 - p));
+        assert!((m - mt).abs() < 6.0 * (vt / N as f64).sqrt(), "binomial({n}, {p}) mean {m}");
+        assert!((v - vt).abs() < 0.1 * vt, "binomial({n}, {p}) variance {v} vs {vt}");
+    }
 }
