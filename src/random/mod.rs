@@ -36,6 +36,7 @@ mod erf_inv;
 mod fused;
 mod gamma;
 mod keys;
+mod multivariate;
 mod params;
 mod rng_bridge;
 mod samplers;
@@ -51,6 +52,7 @@ pub use continuous::{
 };
 pub use discrete::{geometric, poisson};
 pub use gamma::{beta, dirichlet, gamma, loggamma};
+pub use multivariate::multivariate_normal;
 pub use rng_bridge::KeyRng;
 pub use samplers::{
     bernoulli, bernoulli_p, bits, bits64_words, categorical, choice, choice_from, erf_inv_f32,

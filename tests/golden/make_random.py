@@ -142,6 +142,10 @@ emit("binomial_0", random.binomial(key(0), jnp.array([0.0, 5.0, 20.0, 100.0, 100
 emit("binomial_1_edge", random.binomial(key(1), jnp.array([10.0, -1.0, jnp.inf, 7.5, 30.0], f32), jnp.array([0.2, 0.5, 0.5, 0.5, -0.1], f32)))
 emit("multinomial_0", random.multinomial(key(0), 50.0, jnp.array([0.1, 0.2, 0.3, 0.4], f32), shape=(3, 4)))
 emit("multinomial_1", random.multinomial(key(1), jnp.array([5.0, 500.0], f32), jnp.array([[0.5, 0.0, 0.5], [0.2, 0.3, 0.5]], f32)))
+cov = jnp.array([[2.0, 0.5, 0.1], [0.5, 1.0, 0.3], [0.1, 0.3, 0.7]], f32)
+emit("mvn_0", random.multivariate_normal(key(0), jnp.array([1.0, -1.0, 0.5], f32), cov, (4,)))
+covs = jnp.stack([cov, 2.0 * jnp.eye(3, dtype=f32)])
+emit("mvn_1_batched", random.multivariate_normal(key(1), jnp.zeros((3,), f32), covs))
 emit("gamma_vmap", jax.vmap(lambda k: random.gamma(k, a3))(random.split(key(9), 3)))
 emit("poisson_jit", jax.jit(lambda k: random.poisson(k, jnp.float32(4.0), (10,)))(key(3)))
 

@@ -34,11 +34,6 @@ KEY_FUNCTIONS = {
 KEY_REASON = ("ferrax keys are raw u32[2] arrays (JAX's legacy PRNGKey form); there are no "
               "typed key arrays to clone, wrap, unwrap or ask for their impl")
 MISSING_REASON = {
-    "binomial": "not yet: needs JAX's BTRS rejection loop and the inversion loop; left for a "
-                "follow-up",
-    "multinomial": "not yet: built on binomial",
-    "multivariate_normal": "not yet: ferrax has no cholesky/eigh/svd decomposition to factor "
-                           "the covariance",
 }
 
 

@@ -40,6 +40,7 @@ fn twins() -> Vec<&'static str> {
         "lognormal" => lognormal,
         "maxwell" => maxwell,
         "multinomial" => multinomial,
+        "multivariate_normal" => multivariate_normal,
         "normal" => normal,
         "orthogonal" => orthogonal,
         "pareto" => pareto,

@@ -267,6 +267,31 @@ fn binomial_and_multinomial_match_jax() {
 }
 
 #[test]
+fn multivariate_normal_matches_jax() {
+    // The factor is an in-crate Cholesky (not LAPACK's), so a few ulps apart.
+    let cov = Tensor::from_vec(vec![2.0f32, 0.5, 0.1, 0.5, 1.0, 0.3, 0.1, 0.3, 0.7], &[3, 3]);
+    let mean = f32s(&[1.0, -1.0, 0.5]);
+    let x = random::multivariate_normal(&key(0), &mean, &cov, Some(&[4]), DType::F32, "cholesky");
+    assert_ulps(&x, "mvn_0", TRANSCENDENTAL_ULPS);
+    let eye2 = Tensor::from_vec(vec![2.0f32, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 2.0], &[3, 3]);
+    let covs = lax::concatenate(&[lax::reshape(&cov, &[1, 3, 3]), lax::reshape(&eye2, &[1, 3, 3])], 0);
+    let x = random::multivariate_normal(&key(1), &f32s(&[0.0; 3]), &covs, None, DType::F32, "cholesky");
+    assert_ulps(&x, "mvn_1_batched", TRANSCENDENTAL_ULPS);
+    let jitted = jit(|k: &Tensor| {
+        random::multivariate_normal(k, &mean, &cov, Some(&[4]), DType::F32, "cholesky")
+    })(&key(0));
+    let eager = random::multivariate_normal(&key(0), &mean, &cov, Some(&[4]), DType::F32, "cholesky");
+    assert_eq!(jitted.to_vec::<f32>(), eager.to_vec::<f32>());
+}
+
+#[test]
+#[should_panic(expected = "random::multivariate_normal: method \"eigh\" is not available")]
+fn multivariate_normal_rejects_eigh() {
+    let cov = Tensor::from_vec(vec![1.0f32, 0.0, 0.0, 1.0], &[2, 2]);
+    random::multivariate_normal(&key(0), &f32s(&[0.0, 0.0]), &cov, None, DType::F32, "eigh");
+}
+
+#[test]
 fn samplers_under_jit_equal_eager_and_jax() {
     let f = |k: &Tensor| random::poisson(k, &Tensor::scalar(4.0f32), Some(&[10]), DType::I32);
     assert_i32_eq(&jit(f)(&key(3)), "poisson_jit");

@@ -281,3 +281,24 @@ fn discrete_distributions_moments() {
         assert!((v - vt).abs() < 0.1 * vt, "binomial({n}, {p}) variance {v} vs {vt}");
     }
 }
+
+#[test]
+fn multivariate_normal_moments() {
+    let c = [2.0f64, 0.5, 0.1, 0.5, 1.0, 0.3, 0.1, 0.3, 0.7];
+    let cov = Tensor::from_vec(c.to_vec(), &[3, 3]);
+    let mean = Tensor::from_vec(vec![1.0f64, -1.0, 0.5], &[3]);
+    let x = random::multivariate_normal(&key(23), &mean, &cov, Some(&[N]), DType::F64, "cholesky");
+    let x = x.to_vec::<f64>();
+    let m: Vec<f64> = (0..3).map(|i| x.chunks(3).map(|r| r[i]).sum::<f64>() / N as f64).collect();
+    for (i, (got, want)) in m.iter().zip([1.0, -1.0, 0.5]).enumerate() {
+        assert!((got - want).abs() < 6.0 * (c[i * 4] / N as f64).sqrt(), "mean[{i}] {got}");
+    }
+    for i in 0..3 {
+        for j in 0..3 {
+            let s = x.chunks(3).map(|r| (r[i] - m[i]) * (r[j] - m[j])).sum::<f64>() / (N - 1) as f64;
+            // standard error of a sample covariance: sqrt((c_ii c_jj + c_ij^2) / N)
+            let se = ((c[i * 4] * c[j * 4] + c[i * 3 + j].powi(2)) / N as f64).sqrt();
+            assert!((s - c[i * 3 + j]).abs() < 6.0 * se, "cov[{i}][{j}] {s}");
+        }
+    }
+}
