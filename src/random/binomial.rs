@@ -100,9 +100,7 @@ fn btrs(key: &Tensor, count: &Tensor, prob: &Tensor, shape: &[usize]) -> Tensor 
         key.clone(),
     );
     let out = lax::while_loop(
-        |s: &(Tensor, Tensor, Tensor, Tensor)| {
-            lax::reduce_or(&lax::not(&s.2), &all_axes(shape))
-        },
+        |s: &(Tensor, Tensor, Tensor, Tensor)| lax::reduce_or(&lax::not(&s.2), &all_axes(shape)),
         |s: &(Tensor, Tensor, Tensor, Tensor)| {
             let (i, k_out, accepted, key) = s;
             let [key, k0, k1] = split_n::<3>(key);
@@ -126,7 +124,10 @@ fn btrs(key: &Tensor, count: &Tensor, prob: &Tensor, shape: &[usize]) -> Tensor 
                 &lax::add(&m, &c_(0.5)),
                 &lax::log(&lax::div(&lax::add(&m, &c_(1.0)), &lax::mul(&r, &n_m1))),
             );
-            let t2 = lax::mul(&lax::add(count, &c_(1.0)), &lax::log(&lax::div(&n_m1, &n_k1)));
+            let t2 = lax::mul(
+                &lax::add(count, &c_(1.0)),
+                &lax::log(&lax::div(&n_m1, &n_k1)),
+            );
             let t3 = lax::mul(
                 &lax::add(&kk, &c_(0.5)),
                 &lax::log(&lax::div(&lax::mul(&r, &n_k1), &lax::add(&kk, &c_(1.0)))),
@@ -187,7 +188,10 @@ pub fn binomial(
         &Tensor::full(&shape, 0.01, ft),
         &q,
     );
-    let use_inv = lax::or(&count_nan_or_neg, &lax::le(&lax::mul(&count, &q), &c_(10.0)));
+    let use_inv = lax::or(
+        &count_nan_or_neg,
+        &lax::le(&lax::mul(&count, &q), &c_(10.0)),
+    );
     let count = lax::floor(&count);
     let count_inv = sel(&use_inv, &count, &Tensor::zeros(&shape, ft));
     let count_btrs = sel(&use_inv, &Tensor::full(&shape, 1e4, ft), &count);
@@ -243,7 +247,9 @@ pub fn multinomial(
     } else {
         DType::F32
     };
-    let shape = shape.map(|s| s.to_vec()).unwrap_or_else(|| p.shape().to_vec());
+    let shape = shape
+        .map(|s| s.to_vec())
+        .unwrap_or_else(|| p.shape().to_vec());
     let nd = shape.len();
     assert!(nd >= 1, "random::multinomial: shape must have rank >= 1");
     let kdim = shape[nd - 1];

@@ -208,7 +208,10 @@ pub fn triangular(
     let rl = lax::sub(&r, &l);
     let fc = lax::div(&lax::sub(&m, &l), &rl);
     let u = uniform_with(key, &shape, dtype, 0.0, 1.0);
-    let out1 = lax::add(&l, &lax::sqrt(&lax::mul(&lax::mul(&u, &rl), &lax::sub(&m, &l))));
+    let out1 = lax::add(
+        &l,
+        &lax::sqrt(&lax::mul(&lax::mul(&u, &rl), &lax::sub(&m, &l))),
+    );
     let one_u = lax::sub(&k(1.0, dtype), &u);
     let out2 = lax::sub(
         &r,

@@ -79,10 +79,7 @@ fn poisson_rejection(key: &Tensor, lam: &Tensor, shape: &[usize], dtype: DType) 
             let us = lax::sub(&c(0.5), &lax::abs(&u));
             let kk = lax::floor(&lax::add(
                 &lax::add(
-                    &lax::mul(
-                        &lax::add(&lax::div(&lax::mul(&c(2.0), &a), &us), &b),
-                        &u,
-                    ),
+                    &lax::mul(&lax::add(&lax::div(&lax::mul(&c(2.0), &a), &us), &b), &u),
                     lam,
                 ),
                 &c(0.43),
@@ -159,7 +156,11 @@ pub fn geometric(key: &Tensor, p: &Tensor, shape: Option<&[usize]>, dtype: DType
         DType::F32
     };
     let u = uniform_with(key, &shape, ft, 0.0, 1.0);
-    let u = sel(&lax::eq(&u, &k(0.0, ft)), &Tensor::full(&shape, 1.0, ft), &u);
+    let u = sel(
+        &lax::eq(&u, &k(0.0, ft)),
+        &Tensor::full(&shape, 1.0, ft),
+        &u,
+    );
     let l1p = lax::log1p(&lax::neg(&param(p, &shape, ft)));
     let g = lax::add(&lax::floor(&lax::div(&lax::log(&u), &l1p)), &k(1.0, ft));
     lax::convert_element_type(&g, dtype)

@@ -80,9 +80,8 @@ fn gamma_impl(key: &Tensor, a: &Tensor, log_space: bool) -> Tensor {
     }
     let keys = split(key, n);
     let alphas = lax::reshape(a, &[n]);
-    let samples = vmap(move |(k, al): &(Tensor, Tensor)| gamma_one(k, al, log_space))(&(
-        keys, alphas,
-    ));
+    let samples =
+        vmap(move |(k, al): &(Tensor, Tensor)| gamma_one(k, al, log_space))(&(keys, alphas));
     lax::reshape(&samples, a.shape())
 }
 
@@ -179,13 +178,7 @@ pub fn loggamma(key: &Tensor, a: &Tensor, shape: Option<&[usize]>, dtype: DType)
 /// assert!(x.to_vec::<f32>().iter().all(|&v| (0.0..=1.0).contains(&v)));
 /// ```
 #[track_caller]
-pub fn beta(
-    key: &Tensor,
-    a: &Tensor,
-    b: &Tensor,
-    shape: Option<&[usize]>,
-    dtype: DType,
-) -> Tensor {
+pub fn beta(key: &Tensor, a: &Tensor, b: &Tensor, shape: Option<&[usize]>, dtype: DType) -> Tensor {
     check_float(dtype, "beta");
     let shape = out_shape("beta", shape, &[a, b]);
     let (a, b) = (param(a, &shape, dtype), param(b, &shape, dtype));

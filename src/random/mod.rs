@@ -41,10 +41,6 @@ mod params;
 mod rng_bridge;
 mod samplers;
 
-pub use keys::{
-    fold_in, fold_in_tensor, key, key_at, key_x64, prng_key, split, split_like, split_n,
-    split_shape,
-};
 pub use binomial::{binomial, multinomial};
 pub use continuous::{
     ball, cauchy, chisquare, double_sided_maxwell, f, generalized_normal, lognormal, maxwell,
@@ -52,6 +48,10 @@ pub use continuous::{
 };
 pub use discrete::{geometric, poisson};
 pub use gamma::{beta, dirichlet, gamma, loggamma};
+pub use keys::{
+    fold_in, fold_in_tensor, key, key_at, key_x64, prng_key, split, split_like, split_n,
+    split_shape,
+};
 pub use multivariate::multivariate_normal;
 pub use rng_bridge::KeyRng;
 pub use samplers::{

@@ -30,7 +30,10 @@ pub(super) fn out_shape(what: &str, shape: Option<&[usize]>, params: &[&Tensor])
             assert!(
                 ok,
                 "random::{what}: shape {s:?} is not compatible with the parameter shapes {:?}",
-                params.iter().map(|p| p.shape().to_vec()).collect::<Vec<_>>()
+                params
+                    .iter()
+                    .map(|p| p.shape().to_vec())
+                    .collect::<Vec<_>>()
             );
             s.to_vec()
         }

@@ -68,12 +68,23 @@ fn every_covered_jax_random_name_exists() {
     let twins = twins();
     let mut covered = 0;
     let mut samplers = 0;
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
         let mut words = line.split_whitespace();
         let status = words.next().unwrap();
         let name = words.next().unwrap();
-        let is_key = ["PRNGKey", "key", "split", "fold_in", "clone", "key_data", "key_dtype"]
-            .contains(&name)
+        let is_key = [
+            "PRNGKey",
+            "key",
+            "split",
+            "fold_in",
+            "clone",
+            "key_data",
+            "key_dtype",
+        ]
+        .contains(&name)
             || name == "key_impl"
             || name == "wrap_key_data";
         if !is_key {

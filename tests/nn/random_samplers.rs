@@ -65,7 +65,12 @@ fn assert_f64_rel(t: &Tensor, name: &str, rtol: f64) {
     let (s, v) = g_f64(name);
     assert_eq!(t.shape(), s.as_slice(), "{name}: shape");
     if std::env::var("FERRAX_ULPS").is_ok() {
-        let r = t.to_vec::<f64>().iter().zip(&v).map(|(a, b)| (a - b).abs() / b.abs()).fold(0.0, f64::max);
+        let r = t
+            .to_vec::<f64>()
+            .iter()
+            .zip(&v)
+            .map(|(a, b)| (a - b).abs() / b.abs())
+            .fold(0.0, f64::max);
         eprintln!("REL {name} {r:e}");
         return;
     }
@@ -84,6 +89,9 @@ fn assert_i32_eq(t: &Tensor, name: &str) {
     assert_eq!(t.to_vec::<i32>(), v, "{name}");
 }
 
+/// A sampler of a key, boxed so tests can loop over several.
+type Sampler = Box<dyn Fn(&Tensor) -> Tensor>;
+
 fn a3() -> Tensor {
     f32s(&[0.3, 1.0, 4.5])
 }
@@ -91,7 +99,11 @@ fn a3() -> Tensor {
 #[test]
 fn gamma_family_matches_jax() {
     let f = DType::F32;
-    assert_ulps(&random::gamma(&key(0), &a3(), None, f), "gamma_0_a3", GAMMA_ULPS);
+    assert_ulps(
+        &random::gamma(&key(0), &a3(), None, f),
+        "gamma_0_a3",
+        GAMMA_ULPS,
+    );
     assert_ulps(
         &random::gamma(&key(1), &a3(), Some(&[2, 3]), f),
         "gamma_1_2x3",
@@ -109,7 +121,11 @@ fn gamma_family_matches_jax() {
         "gamma_3_1000",
         GAMMA_ULPS,
     );
-    assert_ulps(&random::loggamma(&key(0), &a3(), None, f), "loggamma_0_a3", GAMMA_ULPS);
+    assert_ulps(
+        &random::loggamma(&key(0), &a3(), None, f),
+        "loggamma_0_a3",
+        GAMMA_ULPS,
+    );
     let tiny = Tensor::scalar(1e-3f32);
     assert_ulps(
         &random::loggamma(&key(4), &tiny, Some(&[20]), f),
@@ -134,8 +150,16 @@ fn gamma_family_matches_jax() {
 fn gamma_family_f64_matches_jax() {
     let d = DType::F64;
     let a = Tensor::from_vec(vec![0.3f64, 1.0, 4.5], &[3]);
-    assert_f64_rel(&random::gamma(&key(0), &a, Some(&[2, 3]), d), "gamma_f64_0", F64_REL);
-    assert_f64_rel(&random::loggamma(&key(0), &a, None, d), "loggamma_f64_0", F64_REL);
+    assert_f64_rel(
+        &random::gamma(&key(0), &a, Some(&[2, 3]), d),
+        "gamma_f64_0",
+        F64_REL,
+    );
+    assert_f64_rel(
+        &random::loggamma(&key(0), &a, None, d),
+        "loggamma_f64_0",
+        F64_REL,
+    );
     let (two, three) = (Tensor::scalar(2.0f64), Tensor::scalar(3.0f64));
     assert_f64_rel(
         &random::beta(&key(0), &two, &three, Some(&[6]), d),
@@ -143,15 +167,27 @@ fn gamma_family_f64_matches_jax() {
         F64_REL,
     );
     assert_f64_rel(&random::cauchy(&key(0), &[20], d), "cauchy_f64_0", 0.0);
-    assert_f64_rel(&random::t(&key(0), &three, Some(&[6]), d), "t_f64_0", F64_REL);
-    assert_f64_rel(&random::wald(&key(0), &two, Some(&[6]), d), "wald_f64_0", F64_REL);
+    assert_f64_rel(
+        &random::t(&key(0), &three, Some(&[6]), d),
+        "t_f64_0",
+        F64_REL,
+    );
+    assert_f64_rel(
+        &random::wald(&key(0), &two, Some(&[6]), d),
+        "wald_f64_0",
+        F64_REL,
+    );
 }
 
 #[test]
 fn continuous_transforms_match_jax() {
     let f = DType::F32;
     let v2 = |a: f32, b: f32| f32s(&[a, b]);
-    assert_ulps(&random::cauchy(&key(0), &[50], f), "cauchy_0", TRANSCENDENTAL_ULPS);
+    assert_ulps(
+        &random::cauchy(&key(0), &[50], f),
+        "cauchy_0",
+        TRANSCENDENTAL_ULPS,
+    );
     assert_ulps(
         &random::lognormal(&key(0), &v2(0.5, 2.0), Some(&[3, 2]), f),
         "lognormal_0",
@@ -172,7 +208,11 @@ fn continuous_transforms_match_jax() {
         "rayleigh_0",
         TRANSCENDENTAL_ULPS,
     );
-    assert_ulps(&random::maxwell(&key(0), &[50], f), "maxwell_0", TRANSCENDENTAL_ULPS);
+    assert_ulps(
+        &random::maxwell(&key(0), &[50], f),
+        "maxwell_0",
+        TRANSCENDENTAL_ULPS,
+    );
     let (one, two) = (Tensor::scalar(1.0f32), Tensor::scalar(2.0f32));
     assert_ulps(
         &random::double_sided_maxwell(&key(0), &one, &two, &[20], f),
@@ -216,7 +256,11 @@ fn continuous_transforms_match_jax() {
         "generalized_normal_0",
         TRANSCENDENTAL_ULPS,
     );
-    assert_ulps(&random::ball(&key(0), 3, 2.0, &[5], f), "ball_0", TRANSCENDENTAL_ULPS);
+    assert_ulps(
+        &random::ball(&key(0), 3, 2.0, &[5], f),
+        "ball_0",
+        TRANSCENDENTAL_ULPS,
+    );
 }
 
 #[test]
@@ -240,7 +284,10 @@ fn assert_counts(t: &Tensor, name: &str) {
     assert_eq!(t.shape(), s.as_slice(), "{name}: shape");
     let got = t.to_vec::<f32>();
     for (i, (a, b)) in got.iter().zip(&v).enumerate() {
-        assert!(a == b || (a.is_nan() && b.is_nan()), "{name}[{i}]: got {a}, JAX {b}");
+        assert!(
+            a == b || (a.is_nan() && b.is_nan()),
+            "{name}[{i}]: got {a}, JAX {b}"
+        );
     }
 }
 
@@ -259,7 +306,13 @@ fn binomial_and_multinomial_match_jax() {
         "binomial_1_edge",
     );
     let p = f32s(&[0.1, 0.2, 0.3, 0.4]);
-    let m = random::multinomial(&key(0), &Tensor::scalar(50.0f32), &p, Some(&[3, 4]), DType::F32);
+    let m = random::multinomial(
+        &key(0),
+        &Tensor::scalar(50.0f32),
+        &p,
+        Some(&[3, 4]),
+        DType::F32,
+    );
     assert_counts(&m, "multinomial_0");
     let p = Tensor::from_vec(vec![0.5f32, 0.0, 0.5, 0.2, 0.3, 0.5], &[2, 3]);
     let m = random::multinomial(&key(1), &f32s(&[5.0, 500.0]), &p, None, DType::F32);
@@ -269,18 +322,38 @@ fn binomial_and_multinomial_match_jax() {
 #[test]
 fn multivariate_normal_matches_jax() {
     // The factor is an in-crate Cholesky (not LAPACK's), so a few ulps apart.
-    let cov = Tensor::from_vec(vec![2.0f32, 0.5, 0.1, 0.5, 1.0, 0.3, 0.1, 0.3, 0.7], &[3, 3]);
+    let cov = Tensor::from_vec(
+        vec![2.0f32, 0.5, 0.1, 0.5, 1.0, 0.3, 0.1, 0.3, 0.7],
+        &[3, 3],
+    );
     let mean = f32s(&[1.0, -1.0, 0.5]);
     let x = random::multivariate_normal(&key(0), &mean, &cov, Some(&[4]), DType::F32, "cholesky");
     assert_ulps(&x, "mvn_0", TRANSCENDENTAL_ULPS);
-    let eye2 = Tensor::from_vec(vec![2.0f32, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 2.0], &[3, 3]);
-    let covs = lax::concatenate(&[lax::reshape(&cov, &[1, 3, 3]), lax::reshape(&eye2, &[1, 3, 3])], 0);
-    let x = random::multivariate_normal(&key(1), &f32s(&[0.0; 3]), &covs, None, DType::F32, "cholesky");
+    let eye2 = Tensor::from_vec(
+        vec![2.0f32, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 2.0],
+        &[3, 3],
+    );
+    let covs = lax::concatenate(
+        &[
+            lax::reshape(&cov, &[1, 3, 3]),
+            lax::reshape(&eye2, &[1, 3, 3]),
+        ],
+        0,
+    );
+    let x = random::multivariate_normal(
+        &key(1),
+        &f32s(&[0.0; 3]),
+        &covs,
+        None,
+        DType::F32,
+        "cholesky",
+    );
     assert_ulps(&x, "mvn_1_batched", TRANSCENDENTAL_ULPS);
     let jitted = jit(|k: &Tensor| {
         random::multivariate_normal(k, &mean, &cov, Some(&[4]), DType::F32, "cholesky")
     })(&key(0));
-    let eager = random::multivariate_normal(&key(0), &mean, &cov, Some(&[4]), DType::F32, "cholesky");
+    let eager =
+        random::multivariate_normal(&key(0), &mean, &cov, Some(&[4]), DType::F32, "cholesky");
     assert_eq!(jitted.to_vec::<f32>(), eager.to_vec::<f32>());
 }
 
@@ -296,19 +369,44 @@ fn samplers_under_jit_equal_eager_and_jax() {
     let f = |k: &Tensor| random::poisson(k, &Tensor::scalar(4.0f32), Some(&[10]), DType::I32);
     assert_i32_eq(&jit(f)(&key(3)), "poisson_jit");
     assert_eq!(jit(f)(&key(3)).to_vec::<i32>(), f(&key(3)).to_vec::<i32>());
-    let samplers: Vec<(&str, Box<dyn Fn(&Tensor) -> Tensor>)> = vec![
-        ("gamma", Box::new(|k| random::gamma(k, &a3(), None, DType::F32))),
-        ("beta", Box::new(|k| random::beta(k, &a3(), &Tensor::scalar(2.0f32), None, DType::F32))),
-        ("dirichlet", Box::new(|k| random::dirichlet(k, &a3(), Some(&[2]), DType::F32))),
+    let samplers: Vec<(&str, Sampler)> = vec![
+        (
+            "gamma",
+            Box::new(|k| random::gamma(k, &a3(), None, DType::F32)),
+        ),
+        (
+            "beta",
+            Box::new(|k| random::beta(k, &a3(), &Tensor::scalar(2.0f32), None, DType::F32)),
+        ),
+        (
+            "dirichlet",
+            Box::new(|k| random::dirichlet(k, &a3(), Some(&[2]), DType::F32)),
+        ),
         ("t", Box::new(|k| random::t(k, &a3(), None, DType::F32))),
-        ("wald", Box::new(|k| random::wald(k, &a3(), None, DType::F32))),
-        ("ball", Box::new(|k| random::ball(k, 2, 1.5, &[3], DType::F32))),
-        ("binomial", Box::new(|k| {
-            random::binomial(k, &f32s(&[3.0, 400.0]), &f32s(&[0.4, 0.6]), None, DType::F32)
-        })),
-        ("multinomial", Box::new(|k| {
-            random::multinomial(k, &Tensor::scalar(30.0f32), &a3(), None, DType::F32)
-        })),
+        (
+            "wald",
+            Box::new(|k| random::wald(k, &a3(), None, DType::F32)),
+        ),
+        (
+            "ball",
+            Box::new(|k| random::ball(k, 2, 1.5, &[3], DType::F32)),
+        ),
+        (
+            "binomial",
+            Box::new(|k| {
+                random::binomial(
+                    k,
+                    &f32s(&[3.0, 400.0]),
+                    &f32s(&[0.4, 0.6]),
+                    None,
+                    DType::F32,
+                )
+            }),
+        ),
+        (
+            "multinomial",
+            Box::new(|k| random::multinomial(k, &Tensor::scalar(30.0f32), &a3(), None, DType::F32)),
+        ),
     ];
     for (name, s) in &samplers {
         let eager = s(&key(11)).to_vec::<f32>();
@@ -322,17 +420,35 @@ fn samplers_under_vmap_equal_a_loop() {
     let keys = random::split(&key(9), 3);
     let g = vmap(|k: &Tensor| random::gamma(k, &a3(), None, DType::F32))(&keys);
     assert_ulps(&g, "gamma_vmap", GAMMA_ULPS);
-    let samplers: Vec<(&str, Box<dyn Fn(&Tensor) -> Tensor>)> = vec![
-        ("gamma", Box::new(|k| random::gamma(k, &a3(), None, DType::F32))),
-        ("chisquare", Box::new(|k| random::chisquare(k, &a3(), None, DType::F32))),
+    let samplers: Vec<(&str, Sampler)> = vec![
+        (
+            "gamma",
+            Box::new(|k| random::gamma(k, &a3(), None, DType::F32)),
+        ),
+        (
+            "chisquare",
+            Box::new(|k| random::chisquare(k, &a3(), None, DType::F32)),
+        ),
         ("cauchy", Box::new(|k| random::cauchy(k, &[4], DType::F32))),
-        ("poisson", Box::new(|k| {
-            let lam = f32s(&[0.5, 20.0]);
-            lax::convert_element_type(&random::poisson(k, &lam, None, DType::I32), DType::F32)
-        })),
-        ("binomial", Box::new(|k| {
-            random::binomial(k, &f32s(&[3.0, 400.0]), &f32s(&[0.4, 0.6]), None, DType::F32)
-        })),
+        (
+            "poisson",
+            Box::new(|k| {
+                let lam = f32s(&[0.5, 20.0]);
+                lax::convert_element_type(&random::poisson(k, &lam, None, DType::I32), DType::F32)
+            }),
+        ),
+        (
+            "binomial",
+            Box::new(|k| {
+                random::binomial(
+                    k,
+                    &f32s(&[3.0, 400.0]),
+                    &f32s(&[0.4, 0.6]),
+                    None,
+                    DType::F32,
+                )
+            }),
+        ),
     ];
     for (name, s) in &samplers {
         let batched = vmap(|k: &Tensor| s(k))(&keys).to_vec::<f32>();
@@ -373,7 +489,11 @@ fn gamma_gradients_match_jax_and_finite_differences() {
     let dlx = jacobian_diag(|a| random::loggamma(&key(12), a, None, DType::F64), &at);
     for i in 0..3 {
         let want = quantile_fd(a[i], x[i]);
-        assert!((dx[i] - want).abs() <= 1e-6 * want.abs(), "gamma d/da[{i}]: {} vs {want}", dx[i]);
+        assert!(
+            (dx[i] - want).abs() <= 1e-6 * want.abs(),
+            "gamma d/da[{i}]: {} vs {want}",
+            dx[i]
+        );
         let want_l = quantile_fd(a[i], lx[i].exp()) / lx[i].exp();
         assert!(
             (dlx[i] - want_l).abs() <= 1e-6 * want_l.abs(),
@@ -383,8 +503,16 @@ fn gamma_gradients_match_jax_and_finite_differences() {
     }
     // Samples that do not go through gamma's rejection loop are smooth in their parameters.
     let s = Tensor::from_vec(vec![0.5f64, 1.2], &[2]);
-    check_grads(|s: &Tensor| random::lognormal(&key(16), s, None, DType::F64), &s, 1);
-    check_grads(|m: &Tensor| random::wald(&key(16), m, None, DType::F64), &s, 1);
+    check_grads(
+        |s: &Tensor| random::lognormal(&key(16), s, None, DType::F64),
+        &s,
+        1,
+    );
+    check_grads(
+        |m: &Tensor| random::wald(&key(16), m, None, DType::F64),
+        &s,
+        1,
+    );
 }
 
 /// d sample_i / d a_i of an elementwise sampler, by `grad` of each output.
@@ -392,7 +520,8 @@ fn jacobian_diag(f: impl Fn(&Tensor) -> Tensor, a: &Tensor) -> Vec<f64> {
     let n = a.size();
     (0..n)
         .map(|i| {
-            let g = grad(|a: &Tensor| lax::reshape(&lax::slice(&f(a), &[i], &[i + 1], None), &[]))(a);
+            let g =
+                grad(|a: &Tensor| lax::reshape(&lax::slice(&f(a), &[i], &[i + 1], None), &[]))(a);
             g.to_vec::<f64>()[i]
         })
         .collect()

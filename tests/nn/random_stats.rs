@@ -106,10 +106,9 @@ fn beta_i(a: f64, b: f64, x: f64) -> f64 {
     if x >= 1.0 {
         return 1.0;
     }
-    let front = (libm::lgamma(a + b) - libm::lgamma(a) - libm::lgamma(b)
-        + a * x.ln()
-        + b * (1.0 - x).ln())
-    .exp();
+    let front =
+        (libm::lgamma(a + b) - libm::lgamma(a) - libm::lgamma(b) + a * x.ln() + b * (1.0 - x).ln())
+            .exp();
     if x > (a + 1.0) / (a + b + 2.0) {
         return 1.0 - beta_i(b, a, 1.0 - x);
     }
@@ -171,29 +170,58 @@ fn gamma_family_distributions() {
         let x = samples(&random::gamma(&key(1), &s(a), Some(&[NG]), DType::F32));
         assert_ks(&format!("gamma({a})"), &x, |v| gamma_p(a as f64, v));
         let l = samples(&random::loggamma(&key(2), &s(a), Some(&[NG]), DType::F32));
-        assert_ks(&format!("loggamma({a})"), &l, |v| gamma_p(a as f64, v.exp()));
+        assert_ks(&format!("loggamma({a})"), &l, |v| {
+            gamma_p(a as f64, v.exp())
+        });
     }
-    let x = samples(&random::gamma(&key(3), &Tensor::scalar(2.5f64), Some(&[NG]), DType::F64));
+    let x = samples(&random::gamma(
+        &key(3),
+        &Tensor::scalar(2.5f64),
+        Some(&[NG]),
+        DType::F64,
+    ));
     assert_ks("gamma f64", &x, |v| gamma_p(2.5, v));
-    let x = samples(&random::beta(&key(4), &s(2.0), &s(0.7), Some(&[NG]), DType::F32));
+    let x = samples(&random::beta(
+        &key(4),
+        &s(2.0),
+        &s(0.7),
+        Some(&[NG]),
+        DType::F32,
+    ));
     assert_ks("beta(2, 0.7)", &x, |v| beta_i(2.0, 0.7, v));
     let alpha = Tensor::from_vec(vec![0.5f32, 1.5, 2.0], &[3]);
     let d = random::dirichlet(&key(5), &alpha, Some(&[NG]), DType::F32);
     let first: Vec<f64> = samples(&d).chunks(3).map(|r| r[0]).collect();
     assert_ks("dirichlet marginal", &first, |v| beta_i(0.5, 3.5, v));
-    let x = samples(&random::chisquare(&key(6), &s(3.0), Some(&[NG]), DType::F32));
+    let x = samples(&random::chisquare(
+        &key(6),
+        &s(3.0),
+        Some(&[NG]),
+        DType::F32,
+    ));
     assert_ks("chisquare(3)", &x, |v| gamma_p(1.5, v / 2.0));
     let x = samples(&random::t(&key(7), &s(2.5), Some(&[NG]), DType::F32));
     assert_ks("t(2.5)", &x, |v| t_cdf(2.5, v));
-    let x = samples(&random::f(&key(8), &s(4.0), &s(6.0), Some(&[NG]), DType::F32));
-    assert_ks("f(4, 6)", &x, |v| beta_i(2.0, 3.0, 4.0 * v / (4.0 * v + 6.0)));
+    let x = samples(&random::f(
+        &key(8),
+        &s(4.0),
+        &s(6.0),
+        Some(&[NG]),
+        DType::F32,
+    ));
+    assert_ks("f(4, 6)", &x, |v| {
+        beta_i(2.0, 3.0, 4.0 * v / (4.0 * v + 6.0))
+    });
     let x = samples(&random::generalized_normal(&key(9), 1.5, &[NG], DType::F32));
     assert_ks("generalized_normal(1.5)", &x, |v| {
         0.5 + 0.5 * v.signum() * gamma_p(1.0 / 1.5, v.abs().powf(1.5))
     });
     // Uniform in the unit 3-ball: P(|x| <= r) = r^3.
     let b = samples(&random::ball(&key(10), 3, 2.0, &[NG], DType::F32));
-    let r: Vec<f64> = b.chunks(3).map(|p| p.iter().map(|c| c * c).sum::<f64>().sqrt()).collect();
+    let r: Vec<f64> = b
+        .chunks(3)
+        .map(|p| p.iter().map(|c| c * c).sum::<f64>().sqrt())
+        .collect();
     assert_ks("ball radius", &r, |v| v.clamp(0.0, 1.0).powi(3));
 }
 
@@ -202,14 +230,23 @@ fn transformed_distributions() {
     let pi = std::f64::consts::PI;
     let x = samples(&random::cauchy(&key(11), &[N], DType::F32));
     assert_ks("cauchy", &x, |v| 0.5 + v.atan() / pi);
-    let x = samples(&random::lognormal(&key(12), &s(0.6), Some(&[N]), DType::F32));
+    let x = samples(&random::lognormal(
+        &key(12),
+        &s(0.6),
+        Some(&[N]),
+        DType::F32,
+    ));
     assert_ks("lognormal(0.6)", &x, |v| normal_cdf(v.ln() / 0.6));
     let x = samples(&random::pareto(&key(13), &s(2.5), Some(&[N]), DType::F32));
     assert_ks("pareto(2.5)", &x, |v| 1.0 - v.powf(-2.5));
     let x = samples(&random::weibull_min(&key(14), 2.0, 1.5, &[N], DType::F32));
-    assert_ks("weibull_min(2, 1.5)", &x, |v| 1.0 - (-(v / 2.0).powf(1.5)).exp());
+    assert_ks("weibull_min(2, 1.5)", &x, |v| {
+        1.0 - (-(v / 2.0).powf(1.5)).exp()
+    });
     let x = samples(&random::rayleigh(&key(15), &s(1.5), Some(&[N]), DType::F32));
-    assert_ks("rayleigh(1.5)", &x, |v| 1.0 - (-v * v / (2.0 * 1.5 * 1.5)).exp());
+    assert_ks("rayleigh(1.5)", &x, |v| {
+        1.0 - (-v * v / (2.0 * 1.5 * 1.5)).exp()
+    });
     let x = samples(&random::maxwell(&key(16), &[N], DType::F32));
     assert_ks("maxwell", &x, maxwell_cdf);
     let x = samples(&random::double_sided_maxwell(
@@ -224,7 +261,12 @@ fn transformed_distributions() {
         0.5 + 0.5 * z.signum() * maxwell_cdf(z.abs())
     });
     let mu = 1.5;
-    let x = samples(&random::wald(&key(18), &s(mu as f32), Some(&[N]), DType::F32));
+    let x = samples(&random::wald(
+        &key(18),
+        &s(mu as f32),
+        Some(&[N]),
+        DType::F32,
+    ));
     assert_ks("wald(1.5)", &x, |v| {
         let q = (1.0 / v).sqrt();
         normal_cdf(q * (v / mu - 1.0)) + (2.0 / mu).exp() * normal_cdf(-q * (v / mu + 1.0))
@@ -249,7 +291,10 @@ fn transformed_distributions() {
 fn mean_var(xs: &[f64]) -> (f64, f64) {
     let n = xs.len() as f64;
     let m = xs.iter().sum::<f64>() / n;
-    (m, xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0))
+    (
+        m,
+        xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0),
+    )
 }
 
 #[test]
@@ -260,7 +305,10 @@ fn discrete_distributions_moments() {
         let x = samples(&random::poisson(&key(20), &s(lam), Some(&[N]), DType::I32));
         let (m, v) = mean_var(&x);
         let l = lam as f64;
-        assert!((m - l).abs() < 6.0 * (l / N as f64).sqrt(), "poisson({lam}) mean {m}");
+        assert!(
+            (m - l).abs() < 6.0 * (l / N as f64).sqrt(),
+            "poisson({lam}) mean {m}"
+        );
         let se = (l / N as f64 + 2.0 * l * l / N as f64).sqrt();
         assert!((v - l).abs() < 6.0 * se, "poisson({lam}) variance {v}");
     }
@@ -269,16 +317,34 @@ fn discrete_distributions_moments() {
         let p = p as f64;
         let (m, v) = mean_var(&x);
         let (mt, vt) = (1.0 / p, (1.0 - p) / (p * p));
-        assert!((m - mt).abs() < 6.0 * (vt / N as f64).sqrt(), "geometric({p}) mean {m}");
-        assert!((v - vt).abs() < 0.1 * vt + 1e-3, "geometric({p}) variance {v} vs {vt}");
+        assert!(
+            (m - mt).abs() < 6.0 * (vt / N as f64).sqrt(),
+            "geometric({p}) mean {m}"
+        );
+        assert!(
+            (v - vt).abs() < 0.1 * vt + 1e-3,
+            "geometric({p}) variance {v} vs {vt}"
+        );
     }
     for (n, p) in [(8.0f32, 0.3f32), (40.0, 0.5), (1000.0, 0.8)] {
-        let x = samples(&random::binomial(&key(22), &s(n), &s(p), Some(&[N]), DType::F32));
+        let x = samples(&random::binomial(
+            &key(22),
+            &s(n),
+            &s(p),
+            Some(&[N]),
+            DType::F32,
+        ));
         let (n, p) = (n as f64, p as f64);
         let (m, v) = mean_var(&x);
         let (mt, vt) = (n * p, n * p * (1.0 - p));
-        assert!((m - mt).abs() < 6.0 * (vt / N as f64).sqrt(), "binomial({n}, {p}) mean {m}");
-        assert!((v - vt).abs() < 0.1 * vt, "binomial({n}, {p}) variance {v} vs {vt}");
+        assert!(
+            (m - mt).abs() < 6.0 * (vt / N as f64).sqrt(),
+            "binomial({n}, {p}) mean {m}"
+        );
+        assert!(
+            (v - vt).abs() < 0.1 * vt,
+            "binomial({n}, {p}) variance {v} vs {vt}"
+        );
     }
 }
 
@@ -289,13 +355,22 @@ fn multivariate_normal_moments() {
     let mean = Tensor::from_vec(vec![1.0f64, -1.0, 0.5], &[3]);
     let x = random::multivariate_normal(&key(23), &mean, &cov, Some(&[N]), DType::F64, "cholesky");
     let x = x.to_vec::<f64>();
-    let m: Vec<f64> = (0..3).map(|i| x.chunks(3).map(|r| r[i]).sum::<f64>() / N as f64).collect();
+    let m: Vec<f64> = (0..3)
+        .map(|i| x.chunks(3).map(|r| r[i]).sum::<f64>() / N as f64)
+        .collect();
     for (i, (got, want)) in m.iter().zip([1.0, -1.0, 0.5]).enumerate() {
-        assert!((got - want).abs() < 6.0 * (c[i * 4] / N as f64).sqrt(), "mean[{i}] {got}");
+        assert!(
+            (got - want).abs() < 6.0 * (c[i * 4] / N as f64).sqrt(),
+            "mean[{i}] {got}"
+        );
     }
     for i in 0..3 {
         for j in 0..3 {
-            let s = x.chunks(3).map(|r| (r[i] - m[i]) * (r[j] - m[j])).sum::<f64>() / (N - 1) as f64;
+            let s = x
+                .chunks(3)
+                .map(|r| (r[i] - m[i]) * (r[j] - m[j]))
+                .sum::<f64>()
+                / (N - 1) as f64;
             // standard error of a sample covariance: sqrt((c_ii c_jj + c_ij^2) / N)
             let se = ((c[i * 4] * c[j * 4] + c[i * 3 + j].powi(2)) / N as f64).sqrt();
             assert!((s - c[i * 3 + j]).abs() < 6.0 * se, "cov[{i}][{j}] {s}");
