@@ -165,3 +165,53 @@ pub fn geometric(key: &Tensor, p: &Tensor, shape: Option<&[usize]>, dtype: DType
     let g = lax::add(&lax::floor(&lax::div(&lax::log(&u), &l1p)), &k(1.0, ft));
     lax::convert_element_type(&g, dtype)
 }
+
+/// Category indices drawn *without* replacement (`jax.random.categorical(key, logits, axis,
+/// shape, replace=False)`): the Gumbel top-k trick, `top_k(logits + gumbel, k)` along
+/// `axis` with `k = prod(shape[..-batch])` draws per batch element, each index at most once.
+/// `shape` defaults to the batch shape (`logits`' shape without `axis`) and must end with it.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let logits = Tensor::zeros(&[5], DType::F32);
+/// let i = ferrax::random::categorical_without_replacement(&ferrax::random::key(0), &logits, -1, Some(&[5]));
+/// let mut v = i.to_vec::<i32>();
+/// v.sort();
+/// assert_eq!(v, vec![0, 1, 2, 3, 4]);
+/// ```
+#[track_caller]
+pub fn categorical_without_replacement(
+    key: &Tensor,
+    logits: &Tensor,
+    axis: isize,
+    shape: Option<&[usize]>,
+) -> Tensor {
+    super::params::check_float(logits.dtype(), "categorical_without_replacement");
+    let nd = logits.ndim();
+    let axis = crate::numpy::normalize_axis(axis, nd);
+    let batch: Vec<usize> = (0..nd)
+        .filter(|&d| d != axis)
+        .map(|d| logits.shape()[d])
+        .collect();
+    let shape = shape.map(|s| s.to_vec()).unwrap_or_else(|| batch.clone());
+    assert!(
+        shape.len() >= batch.len() && shape[shape.len() - batch.len()..] == batch[..],
+        "random::categorical_without_replacement: shape {shape:?} must end with the batch \
+         shape {batch:?}"
+    );
+    let kk: usize = shape[..shape.len() - batch.len()].iter().product();
+    assert!(
+        kk <= logits.shape()[axis],
+        "random::categorical_without_replacement: number of samples without replacement \
+         ({kk}) cannot exceed number of categories ({})",
+        logits.shape()[axis]
+    );
+    let g = super::samplers::gumbel(key, logits.shape(), logits.dtype());
+    let x = lax::add(logits, &g);
+    let x = crate::numpy::moveaxis(&x, axis as isize, -1);
+    let (_, idx) = lax::top_k(&x, kk); // [batch..., k]
+    let r = idx.ndim();
+    let mut perm = vec![r - 1];
+    perm.extend(0..r - 1);
+    lax::reshape(&lax::transpose(&idx, &perm), &shape)
+}

@@ -46,7 +46,7 @@ pub use continuous::{
     ball, cauchy, chisquare, double_sided_maxwell, f, generalized_normal, lognormal, maxwell,
     pareto, rayleigh, t, triangular, wald, weibull_min,
 };
-pub use discrete::{geometric, poisson};
+pub use discrete::{categorical_without_replacement, geometric, poisson};
 pub use gamma::{beta, dirichlet, gamma, loggamma};
 pub use keys::{
     fold_in, fold_in_tensor, key, key_at, key_x64, prng_key, split, split_like, split_n,

@@ -146,6 +146,8 @@ cov = jnp.array([[2.0, 0.5, 0.1], [0.5, 1.0, 0.3], [0.1, 0.3, 0.7]], f32)
 emit("mvn_0", random.multivariate_normal(key(0), jnp.array([1.0, -1.0, 0.5], f32), cov, (4,)))
 covs = jnp.stack([cov, 2.0 * jnp.eye(3, dtype=f32)])
 emit("mvn_1_batched", random.multivariate_normal(key(1), jnp.zeros((3,), f32), covs))
+emit("categorical_noreplace_0", random.categorical(key(0), logits, axis=-1, shape=(4, 3), replace=False))
+emit("categorical_noreplace_1", random.categorical(key(1), logits, axis=0, shape=(2, 5), replace=False))
 emit("gamma_vmap", jax.vmap(lambda k: random.gamma(k, a3))(random.split(key(9), 3)))
 emit("poisson_jit", jax.jit(lambda k: random.poisson(k, jnp.float32(4.0), (10,)))(key(3)))
 

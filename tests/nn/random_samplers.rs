@@ -365,6 +365,16 @@ fn multivariate_normal_rejects_eigh() {
 }
 
 #[test]
+fn categorical_without_replacement_matches_jax() {
+    let logits = super::random::g_f32("categorical_logits");
+    let logits = Tensor::from_vec(logits.1, &logits.0);
+    let i = random::categorical_without_replacement(&key(0), &logits, -1, Some(&[4, 3]));
+    assert_i32_eq(&i, "categorical_noreplace_0");
+    let i = random::categorical_without_replacement(&key(1), &logits, 0, Some(&[2, 5]));
+    assert_i32_eq(&i, "categorical_noreplace_1");
+}
+
+#[test]
 fn samplers_under_jit_equal_eager_and_jax() {
     let f = |k: &Tensor| random::poisson(k, &Tensor::scalar(4.0f32), Some(&[10]), DType::I32);
     assert_i32_eq(&jit(f)(&key(3)), "poisson_jit");
