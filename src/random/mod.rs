@@ -29,16 +29,30 @@
 //! Not available: u8/u16/u64 bit widths (ferrax has no such dtypes; [`bits64_words`] gives
 //! JAX's 64-bit draws as two u32 words), and JAX's non-default "high"/"highest" Gumbel modes.
 
+mod binomial;
+mod continuous;
+mod discrete;
 mod erf_inv;
 mod fused;
+mod gamma;
 mod keys;
+mod multivariate;
+mod params;
 mod rng_bridge;
 mod samplers;
 
+pub use binomial::{binomial, multinomial};
+pub use continuous::{
+    ball, cauchy, chisquare, double_sided_maxwell, f, generalized_normal, lognormal, maxwell,
+    pareto, rayleigh, t, triangular, wald, weibull_min,
+};
+pub use discrete::{categorical_without_replacement, geometric, poisson};
+pub use gamma::{beta, dirichlet, gamma, loggamma};
 pub use keys::{
     fold_in, fold_in_tensor, key, key_at, key_x64, prng_key, split, split_like, split_n,
     split_shape,
 };
+pub use multivariate::multivariate_normal;
 pub use rng_bridge::KeyRng;
 pub use samplers::{
     bernoulli, bernoulli_p, bits, bits64_words, categorical, choice, choice_from, erf_inv_f32,

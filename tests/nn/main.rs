@@ -25,6 +25,9 @@ mod optim_coverage;
 mod optim_more;
 mod optim_wrappers;
 mod random;
+mod random_coverage;
+mod random_samplers;
+mod random_stats;
 mod sequence;
 #[cfg(feature = "train")]
 mod train;

@@ -12,10 +12,10 @@ use std::sync::OnceLock;
 
 // ---- golden file -------------------------------------------------------------------------
 
-struct Case {
-    dtype: String,
-    shape: Vec<usize>,
-    vals: Vec<String>,
+pub(super) struct Case {
+    pub(super) dtype: String,
+    pub(super) shape: Vec<usize>,
+    pub(super) vals: Vec<String>,
 }
 
 fn golden() -> &'static HashMap<String, Case> {
@@ -39,7 +39,7 @@ fn golden() -> &'static HashMap<String, Case> {
     })
 }
 
-fn case(name: &str) -> &'static Case {
+pub(super) fn case(name: &str) -> &'static Case {
     golden()
         .get(name)
         .unwrap_or_else(|| panic!("golden case {name} missing"))
@@ -54,7 +54,7 @@ fn g_u32(name: &str) -> (Vec<usize>, Vec<u32>) {
     )
 }
 
-fn g_i32(name: &str) -> (Vec<usize>, Vec<i32>) {
+pub(super) fn g_i32(name: &str) -> (Vec<usize>, Vec<i32>) {
     let c = case(name);
     assert_eq!(c.dtype, "i32");
     (
@@ -69,7 +69,7 @@ fn g_bool(name: &str) -> (Vec<usize>, Vec<bool>) {
     (c.shape.clone(), c.vals.iter().map(|v| v == "1").collect())
 }
 
-fn g_f32(name: &str) -> (Vec<usize>, Vec<f32>) {
+pub(super) fn g_f32(name: &str) -> (Vec<usize>, Vec<f32>) {
     let c = case(name);
     assert_eq!(c.dtype, "f32");
     let v = c
@@ -80,7 +80,7 @@ fn g_f32(name: &str) -> (Vec<usize>, Vec<f32>) {
     (c.shape.clone(), v)
 }
 
-fn g_f64(name: &str) -> (Vec<usize>, Vec<f64>) {
+pub(super) fn g_f64(name: &str) -> (Vec<usize>, Vec<f64>) {
     let c = case(name);
     assert_eq!(c.dtype, "f64");
     let v = c
@@ -108,7 +108,7 @@ fn assert_i32(t: &Tensor, name: &str) {
     assert_eq!(t.to_vec::<i32>(), v, "{name}");
 }
 
-fn ulps32(a: f32, b: f32) -> u32 {
+pub(super) fn ulps32(a: f32, b: f32) -> u32 {
     if a == b {
         return 0;
     }
