@@ -27,5 +27,6 @@ mod numpy_surface;
 mod numpy_surface_2;
 mod op_errors;
 mod reduce;
+mod scipy_golden;
 mod shape;
 mod split;

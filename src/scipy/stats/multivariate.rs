@@ -107,7 +107,12 @@ pub mod multivariate_normal {
     #[track_caller]
     fn promote3(x: impl IntoOperand, m: impl IntoOperand, c: impl IntoOperand) -> [Tensor; 3] {
         let ops: [Operand; 3] = [x.into_operand(), m.into_operand(), c.into_operand()];
-        let [px, _, _] = super::super::promote("multivariate_normal.logpdf", ops.clone());
+        // The dtype from rank-0 stand-ins: the shapes need not broadcast together.
+        let reps = ops.clone().map(|o| match o {
+            Operand::Tensor(t) => Operand::Tensor(Tensor::full(&[], 0.0, t.dtype())),
+            s => s,
+        });
+        let [px, _, _] = super::super::promote("multivariate_normal.logpdf", reps);
         let dtype = px.dtype();
         ops.map(|o| match o {
             Operand::Tensor(t) => t.cast(dtype),
