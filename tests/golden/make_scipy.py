@@ -143,6 +143,36 @@ for f in ("logpdf", "pdf"):
     both(f"stats.multivariate_normal.{f}", getattr(st.multivariate_normal, f), XS, MEAN, 0.7, tag=".iso")
     both(f"stats.multivariate_normal.{f}", getattr(st.multivariate_normal, f), [0.5, -1.0, 2.0], 0.3, 1.7, tag=".uni")
 
+# --- derivatives (JAX's custom JVPs), elementwise by vmap(grad) ------------------------
+def g1(f):
+    return jax.vmap(jax.grad(f))
+
+
+def g2(f, argnum):
+    return jax.vmap(jax.grad(f, argnums=argnum))
+
+
+for dt, nm in ((np.float32, "f32"), (np.float64, "f64")):
+    a = lambda v: np.array(v, dt)  # noqa: E731
+    case("grad.log_ndtr", nm, g1(sp.log_ndtr), a([-40.0, -15.0, -3.0, 0.0, 4.0, 10.0]))
+    case("grad.ndtri", nm, g1(sp.ndtri), a([1e-6, 0.02, 0.3, 0.5, 0.9, 0.999]))
+    case("grad.erfcx", nm, g1(sp.erfcx), a([-2.0, 0.0, 1.0, 5.0, 30.0]))
+    case("grad.dawsn", nm, g1(sp.dawsn), a([-2.0, 0.0, 1.0, 5.0, 30.0]))
+    case("grad.logit", nm, g1(sp.logit), a([0.1, 0.5, 0.9]))
+    case("grad.entr", nm, g1(sp.entr), a([0.1, 0.5, 2.0]))
+    case("grad.xlogy.x", nm, g2(sp.xlogy, 0), a([0.0, 1.0, 2.0]), a([2.0, 0.5, 3.0]))
+    case("grad.xlogy.y", nm, g2(sp.xlogy, 1), a([0.0, 1.0, 2.0]), a([2.0, 0.5, 3.0]))
+    case("grad.xlog1py.y", nm, g2(sp.xlog1py, 1), a([0.0, 1.0, 2.0]), a([-1.0, 0.5, 3.0]))
+    case("grad.rel_entr.p", nm, g2(sp.rel_entr, 0), a([0.5, 0.2, 1.5]), a([0.25, 0.7, 1.0]))
+    case("grad.zeta.x", nm, g2(sp.zeta, 0), a([2.0, 3.0, 4.5]), a([1.0, 2.0, 0.5]))
+    case("grad.zeta.q", nm, g2(sp.zeta, 1), a([2.0, 3.0, 4.5]), a([1.0, 2.0, 0.5]))
+    case("grad.poch.z", nm, g2(sp.poch, 0), a([3.0, 0.5, 2.5]), a([2.0, 1.0, 1.5]))
+    case("grad.betainc.x", nm, jax.vmap(jax.grad(sp.betainc, argnums=2)), a([0.5, 2.0, 5.0]),
+         a([0.5, 2.0, 1.0]), a([0.1, 0.3, 0.9]))
+    case("grad.gammainc.a", nm, g2(sp.gammainc, 0), a([0.5, 2.5, 5.0]), a([0.1, 1.0, 20.0]))
+    case("grad.i0e", nm, g1(sp.i0e), a([-3.0, 0.5, 9.0]))
+    case("grad.norm.logcdf", nm, g1(lambda x: st.norm.logcdf(x, 0.5, 1.5)), a([-40.0, 0.0, 3.0]))
+
 with open(OUT, "w") as fh:
     fh.write("\n".join(lines) + "\n")
 print(f"wrote {len(lines)} lines to {OUT}")

@@ -11,6 +11,7 @@ use crate::common::golden::{dtype_name, parse_line, Golden};
 use ferrax::prelude::*;
 use ferrax::scipy::special as sp;
 use ferrax::scipy::stats as st;
+use ferrax::transforms::{grad, vmap};
 use std::collections::HashMap;
 
 /// The golden cases: name `FUNC.TAG` -> (inputs, expected output).
@@ -91,7 +92,44 @@ pub(crate) fn apply(func: &str, a: &[Tensor]) -> Tensor {
         "special.i0" => sp::i0(x),
         "special.spence" => sp::spence(x),
         "special.bernoulli:10" => sp::bernoulli(10),
+        f if f.starts_with("grad.") => apply_grad(f, a),
         _ => apply_stats(func, a),
+    }
+}
+
+/// Elementwise derivatives, `vmap(grad(f))` as the golden script takes them from JAX.
+fn apply_grad(func: &str, a: &[Tensor]) -> Tensor {
+    let g1 = |f: fn(&Tensor) -> Tensor| vmap(grad(f))(&a[0]);
+    let g2 = |f: fn(&Tensor, &Tensor) -> Tensor, arg: usize| {
+        let d = vmap(grad(move |(x, y): &(Tensor, Tensor)| f(x, y)))(&(a[0].clone(), a[1].clone()));
+        if arg == 0 {
+            d.0
+        } else {
+            d.1
+        }
+    };
+    match func {
+        "grad.log_ndtr" => g1(sp::log_ndtr),
+        "grad.ndtri" => g1(sp::ndtri),
+        "grad.erfcx" => g1(sp::erfcx),
+        "grad.dawsn" => g1(sp::dawsn),
+        "grad.logit" => g1(sp::logit),
+        "grad.entr" => g1(sp::entr),
+        "grad.i0e" => g1(sp::i0e),
+        "grad.norm.logcdf" => g1(|x| st::norm::logcdf(x, 0.5, 1.5)),
+        "grad.xlogy.x" => g2(|x, y| sp::xlogy(x, y), 0),
+        "grad.xlogy.y" => g2(|x, y| sp::xlogy(x, y), 1),
+        "grad.xlog1py.y" => g2(|x, y| sp::xlog1py(x, y), 1),
+        "grad.rel_entr.p" => g2(|x, y| sp::rel_entr(x, y), 0),
+        "grad.zeta.x" => g2(|x, y| sp::zeta(x, y), 0),
+        "grad.zeta.q" => g2(|x, y| sp::zeta(x, y), 1),
+        "grad.poch.z" => g2(|x, y| sp::poch(x, y), 0),
+        "grad.gammainc.a" => g2(|x, y| sp::gammainc(x, y), 0),
+        "grad.betainc.x" => {
+            let f = |(a, b, x): &(Tensor, Tensor, Tensor)| sp::betainc(a, b, x);
+            vmap(grad(f))(&(a[0].clone(), a[1].clone(), a[2].clone())).2
+        }
+        f => panic!("no ferrax derivative for golden case {f}"),
     }
 }
 
@@ -201,6 +239,10 @@ pub(crate) fn tolerance(func: &str, dtype: &str) -> (f64, f64) {
         {
             (ulps(256.0), if f32_ { 1e-6 } else { 1e-14 })
         }
+        // Derivatives: JAX's rules, through ferrax's kernels. i0e's derivative is JAX's
+        // `i1e - sign i0e` there and the derivative of the Chebyshev series here.
+        "grad.i0e" => (if f32_ { 1e-5 } else { 1e-12 }, 1e-7),
+        f if f.starts_with("grad.") => (ulps(256.0), if f32_ { 1e-6 } else { 1e-15 }),
         // XLA's zeta kernel against the Euler-Maclaurin series.
         "special.zeta" => (if f32_ { 2e-6 } else { 1e-12 }, tiny),
         _ => (ulps(16.0), tiny),
