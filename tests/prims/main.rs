@@ -28,5 +28,6 @@ mod numpy_surface_2;
 mod op_errors;
 mod reduce;
 mod scipy_golden;
+mod scipy_transforms;
 mod shape;
 mod split;

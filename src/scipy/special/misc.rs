@@ -233,7 +233,10 @@ fn spence_calc(x: &Tensor) -> Tensor {
     let flip = jnp::logical_or(&gt2, &gt1_5);
     let w = jnp::where_(&lt0_5, -&x, jnp::where_(&gt1_5, 1.0 / &x - 1.0, &x - 1.0));
     let y = -&w * polyval(&SPENCE_A, &w) / polyval(&SPENCE_B, &w);
-    let y_one = PI * PI / 6.0 - lax::log(&x) * lax::log(&(1.0 - &x)) - &y;
+    // Only read where x < 0.5: elsewhere log(1 - x) is NaN, which reverse mode would turn
+    // into a NaN gradient through the `where` (JAX's vectorized spence has that NaN).
+    let xs = jnp::where_(&lt0_5, &x, 0.25);
+    let y_one = PI * PI / 6.0 - lax::log(&xs) * lax::log(&(1.0 - &xs)) - &y;
     let y = jnp::where_(&lt0_5, y_one, y);
     let y_two = -0.5 * lax::square(&lax::log(&x)) - &y;
     jnp::where_(&flip, y_two, y)
