@@ -127,6 +127,13 @@ for f in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"):
     both(f"stats.chi2.{f}", lambda x, a, l, s, f=f: getattr(st.chi2, f)(x, a, l, s), X, [1.0, 2.0, 2.5, 3.0, 7.0, 4.0], -0.25, 1.5)
     both(f"stats.beta.{f}", lambda x, a, b, l, s, f=f: getattr(st.beta, f)(x, a, b, l, s),
          [-1.0, -0.3, 0.1, 0.5, 1.2, 1.9], [0.5, 2.0, 2.5, 3.0, 1.0, 1.5], [0.5, 1.0, 4.0, 2.0, 3.0, 0.7], -0.5, 2.5)
+for d in ("gumbel_l", "gumbel_r"):
+    for f in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf"):
+        args = (U if f == "ppf" else X + [40.0], 0.5, 2.0)
+        both(f"stats.{d}.{f}", lambda x, l, s, f=f, d=d: getattr(getattr(st, d), f)(x, l, s), *args)
+for f in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf"):
+    args = (U[:5] if f == "ppf" else [0.5, 1.6, 2.0, 3.0, 10.0], [1.5, 2.0, 0.5, 3.0, 1.0], 0.1, 1.5)
+    both(f"stats.pareto.{f}", lambda x, b, l, s, f=f: getattr(st.pareto, f)(x, b, l, s), *args)
 K = [-1.0, 0.0, 1.0, 2.0, 3.0, 2.5, 7.0]
 for f in ("logpmf", "pmf", "cdf"):
     both(f"stats.poisson.{f}", lambda k, m, l, f=f: getattr(st.poisson, f)(k, m, l), K, [0.5, 1.0, 2.0, 3.5, 0.1, 2.0, 4.0], 0.0)
