@@ -98,6 +98,11 @@ both("special.zeta", sp.zeta, [2.0, 3.0, 1.5, 4.5, 10.0, 2.0], [1.0, 1.0, 2.0, 0
 both("special.i0e", sp.i0e, [-10.0, -1.0, 0.0, 0.5, 3.0, 8.0, 8.5, 50.0])
 both("special.i0", sp.i0, [-10.0, -1.0, 0.0, 0.5, 3.0, 8.0, 8.5, 50.0])
 both("special.spence", sp.spence, [-1.0, 0.0, 0.2, 0.5, 1.0, 1.7, 2.0, 3.5, 10.0])
+both("special.sici:si", lambda x: sp.sici(x)[0], [-5.0, -1.0, 0.0, 0.5, 3.9, 4.5, 7.0, 9.0, 100.0, 2e9])
+both("special.sici:ci", lambda x: sp.sici(x)[1], [-5.0, 0.0, 0.5, 3.9, 4.5, 7.0, 9.0, 100.0, 2e9])
+both("special.expn", sp.expn, [0.0, 1.0, 2.0, 3.0, 1.0, 5.0, 2.0, 6000.0, 1.0], [0.5, 0.0, 0.0, 0.3, 1.0, 2.5, 30.0, 3.0, -1.0])
+both("special.exp1", sp.exp1, [0.0, 1e-3, 0.5, 1.0, 1.5, 5.0, 40.0])
+both("special.expi", sp.expi, [-30.0, -2.0, -0.5, 0.0, 0.5, 1.0, 3.0, 5.0, 10.0, 20.0, 40.0, 60.0, 100.0])
 case("special.bernoulli:10", "f32", lambda _: sp.bernoulli(10).astype(np.float32), np.zeros(1, np.float32))
 
 # --- jax.scipy.stats ---------------------------------------------------------------
@@ -177,6 +182,10 @@ for dt, nm in ((np.float32, "f32"), (np.float64, "f64")):
     case("grad.betainc.x", nm, jax.vmap(jax.grad(sp.betainc, argnums=2)), a([0.5, 2.0, 5.0]),
          a([0.5, 2.0, 1.0]), a([0.1, 0.3, 0.9]))
     case("grad.gammainc.a", nm, g2(sp.gammainc, 0), a([0.5, 2.5, 5.0]), a([0.1, 1.0, 20.0]))
+    case("grad.expi", nm, g1(sp.expi), a([-2.0, 0.5, 10.0]))
+    case("grad.exp1", nm, g1(sp.exp1), a([0.3, 2.0]))
+    case("grad.sici.si", nm, g1(lambda x: sp.sici(x)[0]), a([-1.0, 2.0, 9.0]))
+    case("grad.sici.ci", nm, g1(lambda x: sp.sici(x)[1]), a([1.0, 2.0, 9.0]))
     case("grad.i0e", nm, g1(sp.i0e), a([-3.0, 0.5, 9.0]))
     case("grad.norm.logcdf", nm, g1(lambda x: st.norm.logcdf(x, 0.5, 1.5)), a([-40.0, 0.0, 3.0]))
 

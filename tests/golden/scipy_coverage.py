@@ -32,11 +32,7 @@ REASONS = {
     "hyp2f1": "not yet: the terminal, series and digamma-transform branches",
     "sph_harm_y": "not yet: associated Legendre recurrences",
     "wofz": "complex-valued (the Faddeeva function); ferrax::scipy covers real inputs",
-    "expn": "not yet: series and continued fraction in while loops",
-    "exp1": "not yet: expn(1, x)",
-    "expi": "not yet: needs exp1 for negative x",
     "owens_t": "not yet: JAX's quadrature tables",
-    "sici": "not yet: Cephes' rational approximations",
 }
 
 

@@ -92,6 +92,11 @@ pub(crate) fn apply(func: &str, a: &[Tensor]) -> Tensor {
         "special.i0" => sp::i0(x),
         "special.spence" => sp::spence(x),
         "special.bernoulli:10" => sp::bernoulli(10),
+        "special.sici:si" => sp::sici(x).0,
+        "special.sici:ci" => sp::sici(x).1,
+        "special.expn" => sp::expn(x, &a[1]),
+        "special.exp1" => sp::exp1(x),
+        "special.expi" => sp::expi(x),
         f if f.starts_with("grad.") => apply_grad(f, a),
         _ => apply_stats(func, a),
     }
@@ -116,6 +121,10 @@ fn apply_grad(func: &str, a: &[Tensor]) -> Tensor {
         "grad.logit" => g1(sp::logit),
         "grad.entr" => g1(sp::entr),
         "grad.i0e" => g1(sp::i0e),
+        "grad.expi" => g1(sp::expi),
+        "grad.exp1" => g1(sp::exp1),
+        "grad.sici.si" => g1(|x| sp::sici(x).0),
+        "grad.sici.ci" => g1(|x| sp::sici(x).1),
         "grad.norm.logcdf" => g1(|x| st::norm::logcdf(x, 0.5, 1.5)),
         "grad.xlogy.x" => g2(|x, y| sp::xlogy(x, y), 0),
         "grad.xlogy.y" => g2(|x, y| sp::xlogy(x, y), 1),
@@ -264,6 +273,8 @@ pub(crate) fn tolerance(func: &str, dtype: &str) -> (f64, f64) {
         // `i1e - sign i0e` there and the derivative of the Chebyshev series here.
         "grad.i0e" => (if f32_ { 1e-5 } else { 1e-12 }, 1e-7),
         f if f.starts_with("grad.") => (ulps(256.0), if f32_ { 1e-6 } else { 1e-15 }),
+        // f sin - g cos cancels near Ci's zeros.
+        "special.sici" => (ulps(64.0), if f32_ { 1e-6 } else { 1e-15 }),
         // exp of exp: kernel differences in exp/expm1 grow by |z|.
         f if f.starts_with("stats.gumbel") => (ulps(128.0), tiny),
         // XLA's zeta kernel against the Euler-Maclaurin series.

@@ -18,11 +18,13 @@
 //! ```
 
 mod error;
+mod expint;
 mod gamma;
 mod info;
 mod misc;
 
 pub use error::*;
+pub use expint::*;
 pub use gamma::*;
 pub use info::*;
 pub use misc::*;
