@@ -27,6 +27,7 @@ mod numpy_surface;
 mod numpy_surface_2;
 mod op_errors;
 mod reduce;
+mod scipy_coverage;
 mod scipy_golden;
 mod scipy_transforms;
 mod shape;

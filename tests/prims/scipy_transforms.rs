@@ -34,6 +34,10 @@ fn unary_special_functions_match_finite_differences() {
         ("i0e", sp::i0e, &[-3.0, 0.5, 7.9, 8.1, 20.0]),
         ("i0", sp::i0, &[-3.0, 0.5, 9.0]),
         ("spence", sp::spence, &[0.2, 0.7, 1.7, 3.0]),
+        ("expi", sp::expi, &[-3.0, -0.5, 0.7, 3.0, 12.0, 50.0, 70.0]),
+        ("exp1", sp::exp1, &[0.2, 0.9, 1.5, 7.0]),
+        ("sici.si", |x| sp::sici(x).0, &[-2.0, 0.5, 5.0, 9.0]),
+        ("sici.ci", |x| sp::sici(x).1, &[0.5, 3.0, 5.0, 9.0]),
     ];
     for (name, f, xs) in unary {
         let r = std::panic::catch_unwind(|| check_grads(|x: &Tensor| f(x), &v(xs), 1));
@@ -288,6 +292,18 @@ fn vmap_equals_a_loop() {
             (batched[i] - want).abs() <= 1e-13 * want.abs().max(1.0),
             "row {i}: {} vs {want}",
             batched[i]
+        );
+    }
+    // expn's loops under vmap: members converge at different steps.
+    let n = v(&[1.0, 2.0, 3.0, 1.0]);
+    let x = v(&[0.1, 0.9, 2.5, 30.0]);
+    let got = vmap(|(n, x): &(Tensor, Tensor)| sp::expn(n, x))(&(n.clone(), x.clone()));
+    for (i, g) in got.to_vec::<f64>().iter().enumerate() {
+        let one = |t: &Tensor| Tensor::scalar(t.to_vec::<f64>()[i]);
+        let want = sp::expn(&one(&n), &one(&x)).item::<f64>();
+        assert!(
+            (g - want).abs() <= 1e-15 * want.abs(),
+            "expn member {i}: {g} vs {want}"
         );
     }
     // A batched covariance: one Cholesky per member.
