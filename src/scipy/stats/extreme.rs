@@ -1,6 +1,5 @@
 //! Extreme-value and power-law distributions of `jax.scipy.stats`: `gumbel_l`, `gumbel_r`
 //! and `pareto`, with JAX's formulas (NaN for a non-positive scale in the Gumbel ones).
-#![allow(unused_imports)]
 
 /// The left-skewed Gumbel distribution (`jax.scipy.stats.gumbel_l`), the law of minima.
 pub mod gumbel_l {
@@ -226,7 +225,6 @@ pub mod pareto {
     use super::super::{op, promote};
     use crate::lax;
     use crate::numpy::{self as jnp, IntoOperand};
-    use crate::scipy::special;
     use crate::tensor::Tensor;
 
     /// The log density `-(log(scale / b) + (b + 1) log z)`, -∞ below `loc + scale`.
