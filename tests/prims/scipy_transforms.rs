@@ -8,13 +8,20 @@ use ferrax::scipy::special as sp;
 use ferrax::scipy::stats as st;
 use ferrax::test_util::check_grads;
 
+type Unary = (&'static str, fn(&Tensor) -> Tensor, &'static [f64]);
+type Binary = (
+    &'static str,
+    fn(&Tensor, &Tensor) -> Tensor,
+    (Tensor, Tensor),
+);
+
 fn v(x: &[f64]) -> Tensor {
     Tensor::from_vec(x.to_vec(), &[x.len()])
 }
 
 #[test]
 fn unary_special_functions_match_finite_differences() {
-    let unary: &[(&str, fn(&Tensor) -> Tensor, &[f64])] = &[
+    let unary: &[Unary] = &[
         ("erf", sp::erf, &[-1.5, 0.3, 2.0]),
         ("erfc", sp::erfc, &[-1.5, 0.3, 2.0]),
         ("erfinv", sp::erfinv, &[-0.7, 0.1, 0.9]),
@@ -52,7 +59,7 @@ fn unary_special_functions_match_finite_differences() {
 #[test]
 fn binary_special_functions_match_finite_differences() {
     let two = |x: &[f64], y: &[f64]| (v(x), v(y));
-    let binary: &[(&str, fn(&Tensor, &Tensor) -> Tensor, (Tensor, Tensor))] = &[
+    let binary: &[Binary] = &[
         (
             "xlogy",
             |x, y| sp::xlogy(x, y),
@@ -285,13 +292,12 @@ fn vmap_equals_a_loop() {
             + st::beta::cdf(p, 1.5, 2.5, 0.0, 1.0).sum()
     };
     let batched = vmap(f)(&(xs.clone(), ps.clone())).to_vec::<f64>();
-    for i in 0..3 {
+    for (i, got) in batched.iter().enumerate() {
         let row = |t: &Tensor| Tensor::from_vec(t.to_vec::<f64>()[2 * i..2 * i + 2].to_vec(), &[2]);
         let want = f(&(row(&xs), row(&ps))).item::<f64>();
         assert!(
-            (batched[i] - want).abs() <= 1e-13 * want.abs().max(1.0),
-            "row {i}: {} vs {want}",
-            batched[i]
+            (got - want).abs() <= 1e-13 * want.abs().max(1.0),
+            "row {i}: {got} vs {want}"
         );
     }
     // expn's loops under vmap: members converge at different steps.
@@ -300,7 +306,7 @@ fn vmap_equals_a_loop() {
     let got = vmap(|(n, x): &(Tensor, Tensor)| sp::expn(n, x))(&(n.clone(), x.clone()));
     for (i, g) in got.to_vec::<f64>().iter().enumerate() {
         let one = |t: &Tensor| Tensor::scalar(t.to_vec::<f64>()[i]);
-        let want = sp::expn(&one(&n), &one(&x)).item::<f64>();
+        let want = sp::expn(one(&n), one(&x)).item::<f64>();
         assert!(
             (g - want).abs() <= 1e-15 * want.abs(),
             "expn member {i}: {g} vs {want}"

@@ -182,7 +182,7 @@ fn dawsn_impl(x: &Tensor) -> Tensor {
     let ax = lax::abs(x);
     let t = 1.0 / lax::square(&ax);
     let r1 = ax.lt(3.25);
-    let r2 = jnp::logical_and(&ax.ge(3.25), &ax.lt(6.25));
+    let r2 = jnp::logical_and(ax.ge(3.25), ax.lt(6.25));
     let r3 = ax.ge(6.25);
     let ax1 = jnp::where_(&r1, &ax, 1.0);
     let ax1_2 = lax::square(&ax1);

@@ -174,7 +174,7 @@ fn sici_impl(x: &Tensor) -> (Tensor, Tensor) {
     let si_x = jnp::where_(&jnp::isposinf(&ax), PI / 2.0, PI / 2.0 - &c / &ax);
     let ci_x = jnp::where_(&jnp::isposinf(&ax), 0.0, &s / &ax);
     let c1 = ax.le(4.0);
-    let c2 = jnp::logical_and(&ax.gt(4.0), &ax.le(1e9));
+    let c2 = jnp::logical_and(ax.gt(4.0), ax.le(1e9));
     let si = jnp::select(&[c1.clone(), c2.clone()], &[si_s, si_a], &si_x);
     let ci = jnp::select(&[c1, c2], &[ci_s, ci_a], &ci_x);
     let si = jnp::sign(x) * si;
@@ -216,10 +216,10 @@ fn eps_of(x: &Tensor) -> f64 {
 
 fn expn_impl(n: &Tensor, x: &Tensor) -> Tensor {
     let conds = [
-        jnp::logical_or(&n.lt(0.0), &x.lt(0.0)),
-        jnp::logical_and(&x.eq(0.0), &n.lt(2.0)),
-        jnp::logical_and(&x.eq(0.0), &n.ge(2.0)),
-        jnp::logical_and(&n.eq(0.0), &x.ge(0.0)),
+        jnp::logical_or(n.lt(0.0), x.lt(0.0)),
+        jnp::logical_and(x.eq(0.0), n.lt(2.0)),
+        jnp::logical_and(x.eq(0.0), n.ge(2.0)),
+        jnp::logical_and(n.eq(0.0), x.ge(0.0)),
         n.ge(5000.0),
         x.gt(1.0),
     ];
@@ -256,10 +256,10 @@ fn expn_series(x: &Tensor, n: &Tensor) -> Tensor {
     );
     let (z2, xpos) = (z.clone(), x.gt(0.0));
     type C = (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor);
-    let active = move |t: &Tensor| jnp::logical_and(&xpos, &t.gt(eps));
+    let active = move |t: &Tensor| jnp::logical_and(&xpos, t.gt(eps));
     let active2 = active.clone();
     let out = lax::while_loop(
-        move |c: &C| jnp::logical_and(&c.0.lt(2000), &jnp::any(&active(&c.5), None)),
+        move |c: &C| jnp::logical_and(c.0.lt(2000), jnp::any(&active(&c.5), None)),
         move |(i, xk, yk, pk, ans, t): &C| {
             let on = active2(t);
             let nxk = xk + 1.0;
@@ -310,10 +310,10 @@ fn expn_fraction(x: &Tensor, n: &Tensor) -> Tensor {
     );
     let (x2, n2) = (x.clone(), n.clone());
     let xpos = x.gt(0.0);
-    let active = move |t: &Tensor| jnp::logical_and(&xpos, &t.gt(eps));
+    let active = move |t: &Tensor| jnp::logical_and(&xpos, t.gt(eps));
     let active2 = active.clone();
     let out = lax::while_loop(
-        move |c: &C| jnp::logical_and(&c.0.lt(2000), &jnp::any(&active(&c.6), None)),
+        move |c: &C| jnp::logical_and(c.0.lt(2000), jnp::any(&active(&c.6), None)),
         move |(k, pkm2, qkm2, pkm1, qkm1, ans, t, r): &C| {
             let on = active2(t);
             let k = k + 1;
@@ -553,11 +553,11 @@ fn expi_impl(x: &Tensor) -> Tensor {
         lax::exp(x) * &w * f
     };
     let first = x * polyval(&EXPI1_A, x) / polyval(&EXPI1_B, x) + EULER + lax::log(x);
-    let mut conds = vec![jnp::logical_and(&x.gt(0.0), &x.le(2.0))];
+    let mut conds = vec![jnp::logical_and(x.gt(0.0), x.le(2.0))];
     let mut vals = vec![first];
     for (i, ab) in EXPI.iter().enumerate().take(5) {
         let lo = (1u32 << (i + 1)) as f64;
-        conds.push(jnp::logical_and(&x.gt(lo), &x.le(2.0 * lo)));
+        conds.push(jnp::logical_and(x.gt(lo), x.le(2.0 * lo)));
         vals.push(k(ab));
     }
     let conds: Vec<Tensor> = conds.into_iter().rev().collect();

@@ -39,9 +39,9 @@ pub fn gammasgn(x: &Tensor) -> Tensor {
     let x = float1(x);
     let floor_x = lax::floor(&x);
     let neg = x.lt(0.0);
-    let pole = jnp::logical_or(&jnp::logical_and(&neg, &x.eq(&floor_x)), &jnp::isnan(&x));
-    let odd = jnp::logical_and(&neg, &(&floor_x % 2.0).ne(0.0));
-    let minus = jnp::logical_or(&odd, &jnp::logical_and(&x.eq(0.0), &jnp::signbit(&x)));
+    let pole = jnp::logical_or(jnp::logical_and(&neg, x.eq(&floor_x)), jnp::isnan(&x));
+    let odd = jnp::logical_and(&neg, (&floor_x % 2.0).ne(0.0));
+    let minus = jnp::logical_or(&odd, jnp::logical_and(x.eq(0.0), jnp::signbit(&x)));
     jnp::select(
         &[pole, minus],
         &[jnp::full_like(&x, f64::NAN), jnp::full_like(&x, -1.0)],
@@ -252,13 +252,10 @@ fn betainc_impl(a: &Tensor, b: &Tensor, x: &Tensor) -> Tensor {
         (f32::EPSILON as f64, f32::MIN_POSITIVE as f64)
     };
     let (small, iters) = (eps / 2.0, if f64_ { 600 } else { 200 });
-    let a_is_zero = jnp::logical_or(&a.eq(0.0), &b.eq(f64::INFINITY));
-    let b_is_zero = jnp::logical_or(&b.eq(0.0), &a.eq(f64::INFINITY));
+    let a_is_zero = jnp::logical_or(a.eq(0.0), b.eq(f64::INFINITY));
+    let b_is_zero = jnp::logical_or(b.eq(0.0), a.eq(f64::INFINITY));
     let (x_is_zero, x_is_one) = (x.eq(0.0), x.eq(1.0));
-    let is_nan = jnp::logical_or(
-        &jnp::logical_or(&jnp::isnan(a), &jnp::isnan(b)),
-        &jnp::isnan(x),
-    );
+    let is_nan = jnp::logical_or(jnp::logical_or(jnp::isnan(a), jnp::isnan(b)), jnp::isnan(x));
     fn and(a: &Tensor, b: &Tensor) -> Tensor {
         jnp::logical_and(a, b)
     }
@@ -312,7 +309,7 @@ fn lentz(a: &Tensor, b: &Tensor, x: &Tensor, iters: i32, small: f64) -> Tensor {
     let (a, b, x) = (a.clone(), b.clone(), x.clone());
     let out = lax::while_loop(
         |(i, unconverged, ..): &(Tensor, Tensor, Tensor, Tensor, Tensor)| {
-            jnp::logical_and(&i.lt(iters), unconverged)
+            jnp::logical_and(i.lt(iters), unconverged)
         },
         |(i, _, c, d, h): &(Tensor, Tensor, Tensor, Tensor, Tensor)| {
             let fi = jnp::broadcast_to(&i.cast(a.dtype()), a.shape());
@@ -368,7 +365,7 @@ pub fn factorial(n: &Tensor) -> Tensor {
 #[track_caller]
 pub fn comb(n: impl IntoOperand, k: impl IntoOperand) -> Tensor {
     let (n, k) = float2("comb", n, k);
-    let ok = jnp::logical_and(&jnp::logical_and(&k.le(&n), &n.ge(0.0)), &k.ge(0.0));
+    let ok = jnp::logical_and(jnp::logical_and(k.le(&n), n.ge(0.0)), k.ge(0.0));
     let sn = jnp::where_(&ok, &n, 0.0);
     let sk = jnp::where_(&ok, &k, 0.0);
     let r = lax::exp(
@@ -388,7 +385,7 @@ pub fn comb(n: impl IntoOperand, k: impl IntoOperand) -> Tensor {
 #[track_caller]
 pub fn comb_with_repetition(n: impl IntoOperand, k: impl IntoOperand) -> Tensor {
     let (n, k) = float2("comb", n, k);
-    let one = jnp::logical_and(&k.eq(0.0), &n.ge(0.0));
+    let one = jnp::logical_and(k.eq(0.0), n.ge(0.0));
     jnp::where_(&one, 1.0, comb(&(&n + &k - 1.0), &k))
 }
 

@@ -31,7 +31,7 @@ pub fn xlogy(x: impl IntoOperand, y: impl IntoOperand) -> Tensor {
 }
 
 fn xlogy_value(x: &Tensor, y: &Tensor) -> Tensor {
-    let ok = jnp::logical_or(&x.ne(0.0), &jnp::isnan(y));
+    let ok = jnp::logical_or(x.ne(0.0), jnp::isnan(y));
     jnp::where_(&ok, x * lax::log(y), jnp::zeros_like(x))
 }
 
@@ -59,7 +59,7 @@ pub fn xlog1py(x: impl IntoOperand, y: impl IntoOperand) -> Tensor {
 }
 
 fn xlog1py_value(x: &Tensor, y: &Tensor) -> Tensor {
-    let ok = jnp::logical_or(&x.ne(0.0), &jnp::isnan(y));
+    let ok = jnp::logical_or(x.ne(0.0), jnp::isnan(y));
     jnp::where_(&ok, x * lax::log1p(y), jnp::zeros_like(x))
 }
 
@@ -102,8 +102,8 @@ pub fn entr(x: &Tensor) -> Tensor {
 #[track_caller]
 pub fn rel_entr(p: impl IntoOperand, q: impl IntoOperand) -> Tensor {
     let (p, q) = float2("rel_entr", p, q);
-    let both = jnp::logical_and(&p.gt(0.0), &q.gt(0.0));
-    let one_zero = jnp::logical_and(&p.eq(0.0), &q.ge(0.0));
+    let both = jnp::logical_and(p.gt(0.0), q.gt(0.0));
+    let one_zero = jnp::logical_and(p.eq(0.0), q.ge(0.0));
     let sp = jnp::where_(&both, &p, 1.0);
     let sq = jnp::where_(&both, &q, 1.0);
     let log_val = xlogx(&sp) - xlogy(&sp, &sq);

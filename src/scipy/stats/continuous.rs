@@ -265,7 +265,7 @@ pub mod expon {
     #[track_caller]
     pub fn ppf(q: impl IntoOperand, loc: impl IntoOperand, scale: impl IntoOperand) -> Tensor {
         let [q, loc, scale] = promote("expon.ppf", [op(q), op(loc), op(scale)]);
-        let bad = jnp::logical_or(&jnp::logical_or(&jnp::isnan(&q), &q.lt(0.0)), &q.gt(1.0));
+        let bad = jnp::logical_or(jnp::logical_or(jnp::isnan(&q), q.lt(0.0)), q.gt(1.0));
         jnp::where_(&bad, f64::NAN, &loc - &scale * lax::log1p(&(-&q)))
     }
 }
@@ -412,7 +412,7 @@ pub mod uniform {
     use crate::tensor::Tensor;
 
     fn outside(x: &Tensor, loc: &Tensor, scale: &Tensor) -> Tensor {
-        jnp::logical_or(&x.gt(&(loc + scale)), &x.lt(loc))
+        jnp::logical_or(x.gt(&(loc + scale)), x.lt(loc))
     }
 
     /// The log density `-log scale` inside the interval, -∞ outside.
@@ -452,7 +452,7 @@ pub mod uniform {
     pub fn cdf(x: impl IntoOperand, loc: impl IntoOperand, scale: impl IntoOperand) -> Tensor {
         let [x, loc, scale] = promote("uniform.cdf", [op(x), op(loc), op(scale)]);
         let hi = &loc + &scale;
-        let inside = jnp::logical_and(&x.ge(&loc), &x.le(&hi));
+        let inside = jnp::logical_and(x.ge(&loc), x.le(&hi));
         jnp::select(
             &[x.lt(&loc), x.gt(&hi), inside],
             &[
@@ -474,7 +474,7 @@ pub mod uniform {
     #[track_caller]
     pub fn ppf(q: impl IntoOperand, loc: impl IntoOperand, scale: impl IntoOperand) -> Tensor {
         let [q, loc, scale] = promote("uniform.ppf", [op(q), op(loc), op(scale)]);
-        let bad = jnp::logical_or(&jnp::logical_or(&jnp::isnan(&q), &q.lt(0.0)), &q.gt(1.0));
+        let bad = jnp::logical_or(jnp::logical_or(jnp::isnan(&q), q.lt(0.0)), q.gt(1.0));
         jnp::where_(&bad, f64::NAN, &loc + &scale * &q)
     }
 }

@@ -21,7 +21,7 @@ pub mod poisson {
         let [k, mu, loc] = promote("poisson.logpmf", [op(k), op(mu), op(loc)]);
         let x = &k - &loc;
         let lp = special::xlogy(&x, &mu) - lax::lgamma(&(&x + 1.0)) - &mu;
-        let bad = jnp::logical_or(&x.lt(0.0), &jnp::round(&k).ne(&k));
+        let bad = jnp::logical_or(x.lt(0.0), jnp::round(&k).ne(&k));
         jnp::where_(&bad, f64::NEG_INFINITY, lp)
     }
 
@@ -48,7 +48,7 @@ pub mod poisson {
     pub fn cdf(k: impl IntoOperand, mu: impl IntoOperand, loc: impl IntoOperand) -> Tensor {
         let [k, mu, loc] = promote("poisson.cdf", [op(k), op(mu), op(loc)]);
         let x = &k - &loc;
-        let p = special::gammaincc(&jnp::floor(&(1.0 + &x)), &mu);
+        let p = special::gammaincc(jnp::floor(&(1.0 + &x)), &mu);
         jnp::where_(&x.lt(0.0), 0.0, p)
     }
 }
@@ -73,7 +73,7 @@ pub mod bernoulli {
         let [k, p, loc] = promote("bernoulli.logpmf", [op(k), op(p), op(loc)]);
         let x = &k - &loc;
         let lp = special::xlogy(&x, &p) + special::xlog1py(&(1.0 - &x), &(-&p));
-        let bad = jnp::logical_or(&x.lt(0.0), &x.gt(1.0));
+        let bad = jnp::logical_or(x.lt(0.0), x.gt(1.0));
         jnp::where_(&bad, f64::NEG_INFINITY, lp)
     }
 
@@ -101,10 +101,10 @@ pub mod bernoulli {
     pub fn cdf(k: impl IntoOperand, p: impl IntoOperand) -> Tensor {
         let [k, p] = promote("bernoulli.cdf", [op(k), op(p)]);
         let bad = jnp::logical_or(
-            &jnp::logical_or(&jnp::isnan(&k), &jnp::isnan(&p)),
-            &jnp::logical_or(&p.lt(0.0), &p.gt(1.0)),
+            jnp::logical_or(jnp::isnan(&k), jnp::isnan(&p)),
+            jnp::logical_or(p.lt(0.0), p.gt(1.0)),
         );
-        let mid = jnp::logical_and(&k.ge(0.0), &k.lt(1.0));
+        let mid = jnp::logical_and(k.ge(0.0), k.lt(1.0));
         jnp::select(
             &[bad, k.lt(0.0), mid, k.ge(1.0)],
             &[
@@ -128,11 +128,11 @@ pub mod bernoulli {
     pub fn ppf(q: impl IntoOperand, p: impl IntoOperand) -> Tensor {
         let [q, p] = promote("bernoulli.ppf", [op(q), op(p)]);
         let bad = jnp::logical_or(
-            &jnp::logical_or(
-                &jnp::logical_or(&jnp::isnan(&q), &jnp::isnan(&p)),
-                &jnp::logical_or(&p.lt(0.0), &p.gt(1.0)),
+            jnp::logical_or(
+                jnp::logical_or(jnp::isnan(&q), jnp::isnan(&p)),
+                jnp::logical_or(p.lt(0.0), p.gt(1.0)),
             ),
-            &jnp::logical_or(&q.lt(0.0), &q.gt(1.0)),
+            jnp::logical_or(q.lt(0.0), q.gt(1.0)),
         );
         let v = jnp::where_(&q.le(&(1.0 - &p)), jnp::zeros_like(&q), 1.0);
         jnp::where_(&bad, f64::NAN, v)

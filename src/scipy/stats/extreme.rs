@@ -99,7 +99,7 @@ pub mod gumbel_l {
     #[track_caller]
     pub fn ppf(p: impl IntoOperand, loc: impl IntoOperand, scale: impl IntoOperand) -> Tensor {
         let [p, loc, scale] = promote("gumbel_l.ppf", [op(p), op(loc), op(scale)]);
-        let ok = jnp::logical_and(&p.gt(0.0), &p.lt(1.0));
+        let ok = jnp::logical_and(p.gt(0.0), p.lt(1.0));
         let t = &scale * lax::log(&special::xlog1py(-1.0, &(-&p)));
         jnp::where_(&ok, &loc + t, f64::NAN)
     }
@@ -205,7 +205,7 @@ pub mod gumbel_r {
     #[track_caller]
     pub fn ppf(p: impl IntoOperand, loc: impl IntoOperand, scale: impl IntoOperand) -> Tensor {
         let [p, loc, scale] = promote("gumbel_r.ppf", [op(p), op(loc), op(scale)]);
-        let ok = jnp::logical_and(&p.gt(0.0), &p.lt(1.0));
+        let ok = jnp::logical_and(p.gt(0.0), p.lt(1.0));
         let t = &scale * lax::log(&special::xlogy(-1.0, &p));
         jnp::where_(&ok, &loc - t, f64::NAN)
     }
@@ -361,7 +361,7 @@ pub mod pareto {
     ) -> Tensor {
         let [q, b, loc, scale] = promote("pareto.ppf", [op(q), op(b), op(loc), op(scale)]);
         let v = &loc + &scale * jnp::power(&(1.0 - &q), &(-(1.0 / &b)));
-        let bad = jnp::logical_or(&jnp::logical_or(&jnp::isnan(&q), &q.lt(0.0)), &q.gt(1.0));
+        let bad = jnp::logical_or(jnp::logical_or(jnp::isnan(&q), q.lt(0.0)), q.gt(1.0));
         jnp::where_(&bad, f64::NAN, v)
     }
 }

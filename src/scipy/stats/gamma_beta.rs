@@ -63,7 +63,7 @@ pub mod gamma {
         scale: impl IntoOperand,
     ) -> Tensor {
         let [x, a, loc, scale] = promote("gamma.cdf", [op(x), op(a), op(loc), op(scale)]);
-        special::gammainc(&a, &jnp::maximum((x - loc) / scale, 0.0))
+        special::gammainc(&a, jnp::maximum((x - loc) / scale, 0.0))
     }
 
     /// The log CDF, `log(cdf)`.
@@ -184,7 +184,7 @@ pub mod chi2 {
         scale: impl IntoOperand,
     ) -> Tensor {
         let [x, df, loc, scale] = promote("chi2.cdf", [op(x), op(df), op(loc), op(scale)]);
-        special::gammainc(&(&df / 2.0), &jnp::maximum((x - loc) / (scale * 2.0), 0.0))
+        special::gammainc(&(&df / 2.0), jnp::maximum((x - loc) / (scale * 2.0), 0.0))
     }
 
     /// The log CDF, `log(cdf)`.
@@ -219,7 +219,7 @@ pub mod chi2 {
         scale: impl IntoOperand,
     ) -> Tensor {
         let [x, df, loc, scale] = promote("chi2.sf", [op(x), op(df), op(loc), op(scale)]);
-        special::gammaincc(&(&df / 2.0), &jnp::maximum((x - loc) / (scale * 2.0), 0.0))
+        special::gammaincc(&(&df / 2.0), jnp::maximum((x - loc) / (scale * 2.0), 0.0))
     }
 
     /// The log survival function, `log(sf)`.
@@ -269,9 +269,9 @@ pub mod beta {
         let y = (&x - &loc) / &scale;
         let linear = special::xlogy(&(&a - 1.0), &y) + special::xlog1py(&(&b - 1.0), &(-&y));
         let lp = -special::betaln(&a, &b) + linear - lax::log(&scale);
-        let outside = jnp::logical_or(&x.gt(&(&loc + &scale)), &x.lt(&loc));
+        let outside = jnp::logical_or(x.gt(&(&loc + &scale)), x.lt(&loc));
         let r = jnp::where_(&outside, f64::NEG_INFINITY, lp);
-        let bad = jnp::logical_or(&jnp::logical_or(&a.le(0.0), &b.le(0.0)), &scale.le(0.0));
+        let bad = jnp::logical_or(jnp::logical_or(a.le(0.0), b.le(0.0)), scale.le(0.0));
         jnp::where_(&bad, f64::NAN, r)
     }
 
@@ -313,7 +313,7 @@ pub mod beta {
         scale: impl IntoOperand,
     ) -> Tensor {
         let [x, a, b, loc, scale] = promote("beta.cdf", [op(x), op(a), op(b), op(loc), op(scale)]);
-        special::betainc(&a, &b, &unit(&x, &loc, &scale))
+        special::betainc(&a, &b, unit(&x, &loc, &scale))
     }
 
     /// The log CDF, `log(cdf)`.
