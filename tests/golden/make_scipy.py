@@ -145,6 +145,14 @@ for f in ("logpmf", "pmf", "cdf"):
 for f in ("logpmf", "pmf"):
     both(f"stats.bernoulli.{f}", lambda k, p, l, f=f: getattr(st.bernoulli, f)(k, p, l), [0.0, 1.0, 0.0, 1.0, 2.0], [0.25, 0.25, 0.0, 1.0, 0.5], 0.0)
     both(f"stats.geom.{f}", lambda k, p, l, f=f: getattr(st.geom, f)(k, p, l), [0.0, 1.0, 2.0, 5.0], [0.25, 0.25, 0.5, 0.1], 0.0)
+for f in ("logpmf", "pmf"):
+    both(f"stats.binom.{f}", lambda k, n, p, l, f=f: getattr(st.binom, f)(k, n, p, l),
+         [0.0, 1.0, 3.0, 5.0, 6.0, 0.0], [5.0, 5.0, 5.0, 5.0, 5.0, 0.0], [0.3, 0.3, 0.5, 1.0, 0.5, 0.2], 0.0)
+    both(f"stats.nbinom.{f}", lambda k, n, p, l, f=f: getattr(st.nbinom, f)(k, n, p, l),
+         [0.0, 1.0, 3.0, 7.0, -1.0], [1.0, 2.5, 3.0, 5.0, 2.0], [0.3, 0.5, 0.5, 0.8, 0.5], 0.0)
+    for dt, nm in ((np.float32, "f32"), (np.float64, "f64")):
+        case(f"stats.multinomial.{f}", nm, getattr(st.multinomial, f), np.array([2, 0, 1], np.int32),
+             np.array(3, np.int32), np.array([0.2, 0.5, 0.3], dt))
 both("stats.bernoulli.cdf", st.bernoulli.cdf, [-1.0, 0.0, 0.5, 1.0, 2.0, 0.5], [0.25, 0.25, 0.25, 0.25, 0.25, 1.5])
 both("stats.bernoulli.ppf", st.bernoulli.ppf, [0.1, 0.75, 0.9, 0.5, -0.1], [0.25, 0.25, 0.25, 1.5, 0.5])
 XS = [[0.5, -1.0, 2.0], [0.0, 0.3, -0.7]]

@@ -225,6 +225,12 @@ fn apply_stats(func: &str, a: &[Tensor]) -> Tensor {
         "stats.pareto.sf" => st::pareto::sf(x, p1, p2(), p3()),
         "stats.pareto.logsf" => st::pareto::logsf(x, p1, p2(), p3()),
         "stats.pareto.ppf" => st::pareto::ppf(x, p1, p2(), p3()),
+        "stats.binom.logpmf" => st::binom::logpmf(x, p1, p2(), p3()),
+        "stats.binom.pmf" => st::binom::pmf(x, p1, p2(), p3()),
+        "stats.nbinom.logpmf" => st::nbinom::logpmf(x, p1, p2(), p3()),
+        "stats.nbinom.pmf" => st::nbinom::pmf(x, p1, p2(), p3()),
+        "stats.multinomial.logpmf" => st::multinomial::logpmf(x, p1, p2()),
+        "stats.multinomial.pmf" => st::multinomial::pmf(x, p1, p2()),
         "stats.poisson.logpmf" => st::poisson::logpmf(x, p1, p2()),
         "stats.poisson.pmf" => st::poisson::pmf(x, p1, p2()),
         "stats.poisson.cdf" => st::poisson::cdf(x, p1, p2()),
@@ -265,7 +271,10 @@ pub(crate) fn tolerance(func: &str, dtype: &str) -> (f64, f64) {
             || f.starts_with("stats.chi2")
             || f.starts_with("stats.beta")
             || f.starts_with("stats.t.")
-            || f.starts_with("stats.poisson") =>
+            || f.starts_with("stats.poisson")
+            || f.starts_with("stats.binom")
+            || f.starts_with("stats.nbinom")
+            || f.starts_with("stats.multinomial") =>
         {
             (ulps(256.0), if f32_ { 1e-6 } else { 1e-14 })
         }

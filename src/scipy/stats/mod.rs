@@ -22,7 +22,7 @@ mod gamma_beta;
 mod multivariate;
 
 pub use continuous::{cauchy, expon, laplace, logistic, norm, t, uniform};
-pub use discrete::{bernoulli, geom, poisson};
+pub use discrete::{bernoulli, binom, geom, multinomial, nbinom, poisson};
 pub use extreme::{gumbel_l, gumbel_r, pareto};
 pub use gamma_beta::{beta, chi2, gamma};
 pub use multivariate::multivariate_normal;
