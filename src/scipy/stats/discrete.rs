@@ -206,9 +206,9 @@ pub mod binom {
             lax::lgamma(&(&n + 1.0)) - (lax::lgamma(&(&y + 1.0)) + lax::lgamma(&(&n - &y + 1.0)));
         let linear = special::xlogy(&y, &p) + special::xlog1py(&(&n - &y), &(-&p));
         let lp = comb + &linear;
-        let certain = jnp::logical_or(&jnp::logical_and(&y.eq(0.0), &n.eq(0.0)), &linear.eq(0.0));
+        let certain = jnp::logical_or(jnp::logical_and(y.eq(0.0), n.eq(0.0)), linear.eq(0.0));
         let lp = jnp::where_(&certain, 0.0, lp);
-        let inside = jnp::logical_and(&k.ge(&loc), &k.lt(&(&loc + &n + 1.0)));
+        let inside = jnp::logical_and(k.ge(&loc), k.lt(&(&loc + &n + 1.0)));
         jnp::where_(&inside, lp, f64::NEG_INFINITY)
     }
 
