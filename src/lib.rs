@@ -40,6 +40,8 @@ pub mod optim;
 pub mod plot;
 pub mod random;
 pub mod runtime;
+/// `jax.scipy`'s twins: `scipy::special` (special functions) and `scipy::stats` (distributions).
+pub mod scipy;
 pub mod tensor;
 pub mod test_util;
 #[cfg(feature = "train")]

@@ -27,5 +27,8 @@ mod numpy_surface;
 mod numpy_surface_2;
 mod op_errors;
 mod reduce;
+mod scipy_coverage;
+mod scipy_golden;
+mod scipy_transforms;
 mod shape;
 mod split;
