@@ -37,7 +37,7 @@ const LAYERS: &[&[&str]] = &[
     &["passes"],
     &["interp"],
     &["control_flow"],
-    &["lax", "numpy", "random", "debug", "transforms"],
+    &["lax", "numpy", "linalg", "random", "debug", "transforms"],
     &[
         "nn",
         "optim",

@@ -22,6 +22,8 @@ mod kernels_soundness;
 mod lax_golden;
 mod lax_more;
 mod lax_more_numpy;
+mod linalg_golden;
+mod linalg_transforms;
 mod numpy_layer;
 mod numpy_surface;
 mod numpy_surface_2;
