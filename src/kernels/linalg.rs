@@ -172,7 +172,14 @@ pub struct TriSolve {
 
 /// Solves with the triangular `n x n` matrix `a` (only the triangle named by `p.lower` is
 /// read) against the `m x k` right-hand side `b`, by substitution, as `trsm`.
-pub fn triangular_solve(a: &[f64], b: &[f64], n: usize, m: usize, k: usize, p: TriSolve) -> Vec<f64> {
+pub fn triangular_solve(
+    a: &[f64],
+    b: &[f64],
+    n: usize,
+    m: usize,
+    k: usize,
+    p: TriSolve,
+) -> Vec<f64> {
     // op(A)[i][j] read from the stored triangle.
     let at = |i: usize, j: usize| -> f64 {
         if p.transpose_a {

@@ -23,8 +23,7 @@
 mod more;
 
 pub use more::{
-    cho_factor, cho_solve, eigvalsh, lu_factor, lu_solve, matrix_power, matrix_rank, pinv,
-    trace,
+    cho_factor, cho_solve, eigvalsh, lu_factor, lu_solve, matrix_power, matrix_rank, pinv, trace,
 };
 
 use crate::lax;
@@ -205,7 +204,7 @@ pub fn inv(a: &Tensor) -> Tensor {
 /// The diagonal of the LU factors and the sign of the row permutation, `(diag, parity)`.
 fn lu_diag_parity(a: &Tensor) -> (Tensor, Tensor) {
     let (lu, pivots, _) = lax::linalg::lu(a);
-    let d = jnp::diagonal(&lu);
+    let d = crate::prims::linalg::diagonal(&lu);
     let k = pivots.shape()[pivots.ndim() - 1];
     let r = pivots.ndim();
     let steps = lax::iota(DType::I32, pivots.shape(), r - 1);

@@ -55,7 +55,10 @@ pub fn pinv(a: &Tensor) -> Tensor {
     let zero = jnp::zeros_like(&s);
     let one = lax::broadcast_in_dim(&Tensor::full(&[], 1.0, a.dtype()), s.shape(), &[]);
     let safe = lax::select_n(&keep, &[one, s.clone()]);
-    let s_inv = lax::select_n(&keep, &[zero, lax::div(&Tensor::full(&[], 1.0, a.dtype()), &safe)]);
+    let s_inv = lax::select_n(
+        &keep,
+        &[zero, lax::div(&Tensor::full(&[], 1.0, a.dtype()), &safe)],
+    );
     // (V diag(s_inv)) Uᵀ.
     let v = jnp::matrix_transpose(&vt);
     let mut row = s_inv.shape().to_vec();
@@ -78,7 +81,10 @@ pub fn matrix_rank(a: &Tensor) -> Tensor {
     let s = super::svdvals(a);
     let r = s.ndim();
     let smax = lax::reduce_max(&s, &[r - 1]);
-    let tol = lax::mul(&smax, &Tensor::full(&[], m.max(n) as f64 * eps(a), a.dtype()));
+    let tol = lax::mul(
+        &smax,
+        &Tensor::full(&[], m.max(n) as f64 * eps(a), a.dtype()),
+    );
     let tol = lax::broadcast_in_dim(&tol, s.shape(), &(0..r - 1).collect::<Vec<_>>());
     let above = lax::convert_element_type(&lax::gt(&s, &tol), DType::I32);
     lax::reduce_sum(&above, &[r - 1])

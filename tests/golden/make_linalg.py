@@ -107,8 +107,9 @@ for k in ["sym4", "sym3_f64", "symb_f64", "spd3"]:
 
 for k in ["sq3", "sq4_f64", "tall", "tall_f64", "wide_f64", "wideb", "rank2_f64"]:
     a = IN[k]
-    emit(f"qr.{k}", jnp.linalg.qr(a))
-    emit(f"svd.{k}", jnp.linalg.svd(a, full_matrices=False))
+    if k != "rank2_f64":  # r[2, 2] ~ 0 and s[2] ~ 0: those vectors' signs are noise
+        emit(f"qr.{k}", jnp.linalg.qr(a))
+        emit(f"svd.{k}", jnp.linalg.svd(a, full_matrices=False))
     emit(f"svdvals.{k}", jnp.linalg.svdvals(a))
     emit(f"norm.{k}", jnp.linalg.norm(a))
     emit(f"pinv.{k}", jnp.linalg.pinv(a))

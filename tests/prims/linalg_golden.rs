@@ -45,9 +45,16 @@ fn run(name: &str, i: &HashMap<String, Tensor>) -> Vec<Tensor> {
             let (s, l) = linalg::slogdet(a);
             vec![s, l]
         }
-        "cho_solve" => vec![linalg::cho_solve(&linalg::cho_factor(a), &first_two_cols(a))],
+        "cho_solve" => vec![linalg::cho_solve(
+            &linalg::cho_factor(a),
+            &first_two_cols(a),
+        )],
         "solve" => vec![linalg::solve(a, &i[parts[2]])],
-        "solve_triangular" => vec![linalg::solve_triangular(a, &i[parts[2]], parts[3] == "lower")],
+        "solve_triangular" => vec![linalg::solve_triangular(
+            a,
+            &i[parts[2]],
+            parts[3] == "lower",
+        )],
         "inv" => vec![linalg::inv(a)],
         "lu" => {
             let (lu, piv, perm) = ferrax::lax::linalg::lu(a);
@@ -177,7 +184,10 @@ fn every_golden_case_matches_jax() {
                     let r = &want[1].tensor();
                     fix_qr(&g.tensor(), r).0.array().to_f64_vec()
                 }
-                "qr" if k == 1 => fix_qr(&want[0].tensor(), &g.tensor()).1.array().to_f64_vec(),
+                "qr" if k == 1 => fix_qr(&want[0].tensor(), &g.tensor())
+                    .1
+                    .array()
+                    .to_f64_vec(),
                 "svd" if k != 1 => {
                     let (u, vt) = fix_columns(&want[0].tensor(), Some(&want[2].tensor()));
                     if k == 0 { u } else { vt.unwrap() }.array().to_f64_vec()

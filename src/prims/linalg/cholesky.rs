@@ -7,9 +7,9 @@ use super::triangular_solve::{triangular_solve, TriangularSolve};
 use super::{all_at_front, batch_count, eye, from_f64, matrix_dims, mm, scalar_like, to_f64, tril};
 use crate::core::{bind, bind1, Aval, Avals};
 use crate::kernels::linalg as k;
+use crate::prims::lax;
 use crate::prims::util::{expect_arity, jvp_out};
 use crate::prims::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, Param, Prim, PrimRules};
-use crate::prims::lax;
 use crate::tensor::{ArrayData, Tensor};
 use smallvec::smallvec;
 

@@ -122,7 +122,9 @@ impl PrimRules for TriangularSolve {
     fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
         let (a, b) = (&primals[0], &primals[1]);
         let ans = triangular_solve(a, b, *self);
-        let from_b = tangents[1].as_ref().map(|db| triangular_solve(a, db, *self));
+        let from_b = tangents[1]
+            .as_ref()
+            .map(|db| triangular_solve(a, db, *self));
         let from_a = tangents[0].as_ref().map(|ga| self.jvp_a(ga, &ans, a));
         let t = match (from_a, from_b) {
             (Some(x), Some(y)) => Some(lax::add(&x, &y)),
@@ -148,10 +150,7 @@ impl PrimRules for TriangularSolve {
 
     fn batch(&self, args: &[Tensor], dims: &[Option<usize>], axis: &BatchAxis) -> BatchResult {
         let args = all_at_front(args, dims, axis.size);
-        (
-            smallvec![bind1(&Prim::new(*self), &args)],
-            vec![Some(0)],
-        )
+        (smallvec![bind1(&Prim::new(*self), &args)], vec![Some(0)])
     }
 }
 
