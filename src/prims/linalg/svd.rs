@@ -142,7 +142,7 @@ impl PrimRules for Svd {
             full_matrices: false,
             compute_uv: true,
         };
-        let out = bind(&Prim::new(thin), &[a.clone()]);
+        let out = bind(&Prim::new(thin), std::slice::from_ref(a));
         let (s, u, vt) = (&out[0], &out[1], &out[2]);
         let primal_out = if self.compute_uv {
             out.clone()
