@@ -115,6 +115,21 @@ for k in ["sq3", "sq4_f64", "tall", "tall_f64", "wide_f64", "wideb", "rank2_f64"
     emit(f"pinv.{k}", jnp.linalg.pinv(a))
     emit(f"matrix_rank.{k}", jnp.linalg.matrix_rank(a).astype(np.int32))
 
+ORDS = {"none": None, "p1": 1, "p2": 2, "m1": -1, "m2": -2, "inf": np.inf, "minf": -np.inf,
+        "fro": "fro", "nuc": "nuc", "p3": 3, "p0": 0}
+for k in ["vec3"]:
+    for o in ["none", "p1", "p2", "inf", "minf", "p3", "p0"]:
+        emit(f"normo.{k}.{o}", jnp.linalg.norm(IN[k], ord=ORDS[o]))
+for k in ["sq3", "tall_f64", "wideb"]:
+    for o in ["none", "p1", "p2", "m1", "m2", "inf", "minf", "fro", "nuc"]:
+        emit(f"normo.{k}.{o}", jnp.linalg.norm(IN[k], ord=ORDS[o], axis=(-2, -1)))
+for k in ["sq3", "tall_f64", "wide_f64"]:
+    emit(f"cond.{k}", jnp.linalg.cond(IN[k]))
+emit("multi_dot.tall_f64", jnp.linalg.multi_dot([IN["tall_f64"].T, IN["tall_f64"], IN["wide_f64"]]))
+emit("block_diag.sq3", jsl.block_diag(IN["sq3"], IN["tall"], IN["rhs3"]))
+emit("cross.sq3", jnp.linalg.cross(IN["sq3"], IN["rhs3"].T[:, :3] if False else IN["tall"][:3]))
+emit("outer.vec3", jnp.linalg.outer(IN["vec3"], IN["vec3"][:2]))
+
 with open(OUT, "w") as f:
     f.write("\n".join(lines) + "\n")
 print(f"wrote {len(lines)} lines to {OUT}")

@@ -89,6 +89,48 @@ fn run(name: &str, i: &HashMap<String, Tensor>) -> Vec<Tensor> {
         "norm" => vec![linalg::norm(a)],
         "pinv" => vec![linalg::pinv(a)],
         "matrix_rank" => vec![linalg::matrix_rank(a)],
+        "normo" => {
+            use linalg::{NormOpts, Ord};
+            let ord = match parts[2] {
+                "none" => Ord::Default,
+                "p1" => Ord::P(1.0),
+                "p2" => Ord::P(2.0),
+                "m1" => Ord::P(-1.0),
+                "m2" => Ord::P(-2.0),
+                "inf" => Ord::Inf,
+                "minf" => Ord::NegInf,
+                "fro" => Ord::Fro,
+                "nuc" => Ord::Nuc,
+                "p3" => Ord::P(3.0),
+                "p0" => Ord::P(0.0),
+                other => panic!("ord {other}"),
+            };
+            let axis = (a.ndim() >= 2).then(|| vec![-2, -1]);
+            let opts = NormOpts {
+                ord,
+                axis,
+                keepdims: false,
+            };
+            vec![linalg::norm_with(a, &opts)]
+        }
+        "cond" => vec![linalg::cond(a)],
+        "multi_dot" => {
+            let t = ferrax::numpy::matrix_transpose(a);
+            vec![linalg::multi_dot(&[t, a.clone(), i["wide_f64"].clone()])]
+        }
+        "block_diag" => vec![linalg::block_diag(&[
+            a.clone(),
+            i["tall"].clone(),
+            i["rhs3"].clone(),
+        ])],
+        "cross" => {
+            let rows = ferrax::lax::slice(&i["tall"], &[0, 0], &[3, 3], None);
+            vec![linalg::cross(a, &rows)]
+        }
+        "outer" => {
+            let head = ferrax::lax::slice(a, &[0], &[2], None);
+            vec![linalg::outer(a, &head)]
+        }
         other => panic!("no ferrax call for golden case {other}"),
     }
 }

@@ -419,3 +419,61 @@ fn f32_follows_f64_within_f32_rounding() {
     let l32 = linalg::cholesky(&a32);
     assert_close(&f64s(&l32), &f64s(&linalg::cholesky(&a)), 1e-5);
 }
+
+#[test]
+fn gradients_at_repeated_eigenvalues_follow_jax() {
+    // JAX 0.10.2 (x64), a = diag(1, 1, 2):
+    //   grad(lambda a: eigvalsh(a) @ [1, 2, 3])(a) = diag(1, 2, 3)
+    //   grad(lambda a: eigh(a)[1].sum())(a)       = all NaN (1/(w_j - w_i) = inf)
+    //   grad(lambda a: svdvals(a).sum())(eye(3))  = eye(3)
+    //   grad(lambda a: svd(a)[0].sum())(eye(3))   = all NaN
+    let a = Tensor::from_vec(
+        vec![1.0f64, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 2.0],
+        &[3, 3],
+    );
+    let c = Tensor::from_vec(vec![1.0f64, 2.0, 3.0], &[3]);
+    let g = grad(|a: &Tensor| (linalg::eigvalsh(a) * c.clone()).sum())(&a);
+    assert_close(
+        &f64s(&g),
+        &[1.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 3.0],
+        1e-12,
+    );
+    let g = grad(|a: &Tensor| linalg::eigh(a).1.sum())(&a);
+    assert!(f64s(&g).iter().all(|v| v.is_nan()), "{:?}", f64s(&g));
+    let eye = jnp::eye(3).cast(DType::F64);
+    let g = grad(|a: &Tensor| linalg::svdvals(a).sum())(&eye);
+    assert_close(&f64s(&g), &f64s(&eye), 1e-12);
+    let g = grad(|a: &Tensor| linalg::svd(a).0.sum())(&eye);
+    assert!(f64s(&g).iter().all(|v| v.is_nan()), "{:?}", f64s(&g));
+}
+
+#[test]
+fn norm_options_and_products_have_gradients() {
+    use linalg::{NormOpts, Ord};
+    let x = wellcond(&[3, 3], 40);
+    for ord in [
+        Ord::Default,
+        Ord::P(1.0),
+        Ord::Inf,
+        Ord::Fro,
+        Ord::Nuc,
+        Ord::P(2.0),
+    ] {
+        let o = NormOpts {
+            ord,
+            ..Default::default()
+        };
+        check_grads(|x: &Tensor| linalg::norm_with(x, &o), &x, 1);
+    }
+    check_grads(|x: &Tensor| linalg::cond(x), &x, 1);
+    check_grads(
+        |x: &Tensor| weigh(&linalg::multi_dot(&[x.clone(), x.clone(), x.clone()])),
+        &x,
+        2,
+    );
+    check_grads(
+        |x: &Tensor| weigh(&linalg::block_diag(&[x.clone(), x.clone()])),
+        &x,
+        1,
+    );
+}
