@@ -26,7 +26,8 @@ mod norms;
 pub use norms::{block_diag, cond, cross, multi_dot, norm_with, outer, NormOpts, Ord};
 
 pub use more::{
-    cho_factor, cho_solve, eigvalsh, lu_factor, lu_solve, matrix_power, matrix_rank, pinv, trace,
+    cho_factor, cho_solve, eigvalsh, lstsq, lu_factor, lu_solve, matrix_power, matrix_rank, pinv,
+    tensorinv, tensorsolve, trace,
 };
 
 use crate::lax;

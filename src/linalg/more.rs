@@ -228,3 +228,111 @@ pub fn lu_solve(lu: &Tensor, perm: &Tensor, b: &Tensor) -> Tensor {
     let (b2, vector) = as_rhs("lu_solve", lu, b);
     from_rhs(lu_solve_packed(lu, perm, &b2), vector)
 }
+
+/// The least-squares solution of `a x = b` (`jnp.linalg.lstsq(a, b)` with its default
+/// `rcond`, `eps max(m, n)`): `(x, residuals, rank, s)`, through the SVD; residuals are
+/// `|b - a x|²` per column, `[1]` for a vector `b` (JAX's default `numpy_resid=False`), rank is int32. `a` is
+/// `m x n`, `b` `m x k` or `m`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let a = Tensor::from_vec(vec![1.0f64, 0.0, 0.0, 1.0, 1.0, 1.0], &[3, 2]);
+/// let b = Tensor::from_vec(vec![1.0f64, 1.0, 2.0], &[3]);
+/// let (x, _res, rank, _s) = ferrax::linalg::lstsq(&a, &b);
+/// let x = x.to_vec::<f64>();
+/// assert!((x[0] - 1.0).abs() < 1e-12 && (x[1] - 1.0).abs() < 1e-12);
+/// assert_eq!(rank.to_vec::<i32>(), vec![2]);
+/// ```
+#[track_caller]
+pub fn lstsq(a: &Tensor, b: &Tensor) -> (Tensor, Tensor, Tensor, Tensor) {
+    let (m, n) = matrix("lstsq", a);
+    if a.ndim() != 2 || !(b.ndim() == 1 || b.ndim() == 2) || b.shape()[0] != m {
+        panic!(
+            "linalg.lstsq: needs a [m, n] and b [m] or [m, k], got {} and {} (called from {})",
+            a.aval(),
+            b.aval(),
+            Location::caller()
+        );
+    }
+    let vector = b.ndim() == 1;
+    let b2 = if vector {
+        lax::reshape(b, &[m, 1])
+    } else {
+        b.clone()
+    };
+    let (u, s, vt) = super::svd(a);
+    let k = s.shape()[0];
+    let rcond = eps(a) * m.max(n) as f64;
+    let s0 = lax::slice(&s, &[0], &[k.min(1)], None);
+    let cutoff = lax::broadcast_in_dim(
+        &lax::mul(&s0, &Tensor::full(&[], rcond, a.dtype())),
+        s.shape(),
+        &[0],
+    );
+    let keep = lax::ge(&s, &cutoff);
+    let one = lax::broadcast_in_dim(&Tensor::full(&[], 1.0, a.dtype()), s.shape(), &[]);
+    let safe = lax::select_n(&keep, &[one.clone(), s.clone()]);
+    let s_inv = lax::select_n(&keep, &[jnp::zeros_like(&s), lax::div(&one, &safe)]);
+    let ut_b = jnp::matmul(&jnp::matrix_transpose(&u), &b2);
+    let scaled = lax::mul(&lax::reshape(&s_inv, &[k, 1]), &ut_b);
+    let x = jnp::matmul(&jnp::matrix_transpose(&vt), &scaled);
+    let rank = lax::reduce_sum(&lax::convert_element_type(&keep, DType::I32), &[0]);
+    let r = lax::sub(&b2, &jnp::matmul(a, &x));
+    let resid = lax::reduce_sum(&lax::mul(&r, &r), &[0]);
+    let x = if vector { lax::reshape(&x, &[n]) } else { x };
+    (x, resid, rank, s)
+}
+
+/// The inverse of `a` seen as a matrix of its first `ind` axes by the rest
+/// (`jnp.linalg.tensorinv(a, ind)`): shape `a.shape[ind:] + a.shape[:ind]`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let a = ferrax::numpy::eye(4).cast(DType::F64).reshape(&[4, 2, 2]);
+/// assert_eq!(ferrax::linalg::tensorinv(&a, 1).shape(), &[2, 2, 4]);
+/// ```
+#[track_caller]
+pub fn tensorinv(a: &Tensor, ind: usize) -> Tensor {
+    let rows: usize = a.shape()[..ind.min(a.ndim())].iter().product();
+    let cols: usize = a.shape()[ind.min(a.ndim())..].iter().product();
+    if ind == 0 || ind >= a.ndim() || rows != cols {
+        panic!(
+            "linalg.tensorinv: the first {ind} axes and the rest of {} must have equal sizes \
+             (called from {})",
+            a.aval(),
+            Location::caller()
+        );
+    }
+    let inv = super::inv(&lax::reshape(a, &[rows, cols]));
+    let mut shape = a.shape()[ind..].to_vec();
+    shape.extend_from_slice(&a.shape()[..ind]);
+    lax::reshape(&inv, &shape)
+}
+
+/// The `x` with `tensordot(a, x, x.ndim) = b` (`jnp.linalg.tensorsolve(a, b)`): `x` has
+/// shape `a.shape[b.ndim:]`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let a = (ferrax::numpy::eye(4).cast(DType::F64) * 2.0).reshape(&[2, 2, 4]);
+/// let b = Tensor::from_vec(vec![2.0f64, 4.0, 6.0, 8.0], &[2, 2]);
+/// assert_eq!(ferrax::linalg::tensorsolve(&a, &b).to_vec::<f64>(), vec![1.0, 2.0, 3.0, 4.0]);
+/// ```
+#[track_caller]
+pub fn tensorsolve(a: &Tensor, b: &Tensor) -> Tensor {
+    let nb = b.ndim();
+    let ok = a.ndim() > nb && a.shape()[..nb] == *b.shape();
+    let rows = b.shape().iter().product::<usize>();
+    let xshape = if ok { a.shape()[nb..].to_vec() } else { vec![] };
+    if !ok || xshape.iter().product::<usize>() != rows {
+        panic!(
+            "linalg.tensorsolve: a {} must start with b's shape {} and be square after it \
+             (called from {})",
+            a.aval(),
+            b.aval(),
+            Location::caller()
+        );
+    }
+    let x = super::solve(&lax::reshape(a, &[rows, rows]), &lax::reshape(b, &[rows]));
+    lax::reshape(&x, &xshape)
+}

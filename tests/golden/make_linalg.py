@@ -129,6 +129,17 @@ emit("multi_dot.tall_f64", jnp.linalg.multi_dot([IN["tall_f64"].T, IN["tall_f64"
 emit("block_diag.sq3", jsl.block_diag(IN["sq3"], IN["tall"], IN["rhs3"]))
 emit("cross.sq3", jnp.linalg.cross(IN["sq3"], IN["rhs3"].T[:, :3] if False else IN["tall"][:3]))
 emit("outer.vec3", jnp.linalg.outer(IN["vec3"], IN["vec3"][:2]))
+for k, b in [("tall_f64", "rhs3"), ("tall", "rhs3"), ("rank2_f64", "vec3")]:
+    a = IN[k]
+    bb = np.asarray(RAW[b][: a.shape[0]] if RAW[b].shape[0] >= a.shape[0] else
+                    rng.standard_normal((a.shape[0],) + RAW[b].shape[1:]), a.dtype)
+    emit(f"in.lstsq_b_{k}", bb)
+    x, resid, rank, s = jnp.linalg.lstsq(a, bb)
+    emit(f"lstsq.{k}", (x, resid, rank.astype(np.int32), s))
+t4 = IN["sq4_f64"].reshape(2, 2, 4)
+emit("in.t4_f64", t4)
+emit("tensorinv.t4_f64", jnp.linalg.tensorinv(t4, 2))
+emit("tensorsolve.t4_f64", jnp.linalg.tensorsolve(t4.reshape(2, 2, 2, 2), IN["sq4_f64"][0].reshape(2, 2)))
 
 with open(OUT, "w") as f:
     f.write("\n".join(lines) + "\n")

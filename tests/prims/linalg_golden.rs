@@ -131,6 +131,16 @@ fn run(name: &str, i: &HashMap<String, Tensor>) -> Vec<Tensor> {
             let head = ferrax::lax::slice(a, &[0], &[2], None);
             vec![linalg::outer(a, &head)]
         }
+        "lstsq" => {
+            let (x, res, rank, s) = linalg::lstsq(a, &i[&format!("lstsq_b_{}", parts[1])]);
+            vec![x, res, rank, s]
+        }
+        "tensorinv" => vec![linalg::tensorinv(a, 2)],
+        "tensorsolve" => {
+            let a4 = a.reshape(&[2, 2, 2, 2]);
+            let b = ferrax::lax::slice(&i["sq4_f64"], &[0, 0], &[1, 4], None).reshape(&[2, 2]);
+            vec![linalg::tensorsolve(&a4, &b)]
+        }
         other => panic!("no ferrax call for golden case {other}"),
     }
 }
