@@ -32,6 +32,8 @@ pub mod data;
 pub mod debug;
 pub mod internals;
 pub mod lax;
+#[cfg(feature = "linalg")]
+pub mod linalg;
 pub mod losses;
 pub mod nn;
 pub mod numpy;

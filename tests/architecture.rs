@@ -37,7 +37,7 @@ const LAYERS: &[&[&str]] = &[
     &["passes"],
     &["interp"],
     &["control_flow"],
-    &["lax", "numpy", "random", "debug", "transforms", "scipy"],
+    &["lax", "numpy", "linalg", "random", "scipy", "debug", "transforms"],
     &[
         "nn",
         "optim",

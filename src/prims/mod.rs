@@ -17,6 +17,8 @@ pub mod cumulative;
 pub mod dot;
 pub mod elementwise;
 pub mod index;
+#[cfg(feature = "linalg")]
+pub mod linalg;
 pub mod logical_reduce;
 pub mod misc;
 pub mod reduce;
@@ -49,6 +51,17 @@ pub mod lax {
     pub use super::cumulative::{associative_scan, cummax, cummin, cumprod, cumsum};
     pub use super::dot::{dot_general, DotDimensionNumbers};
     pub use super::elementwise::{clamp, convert_element_type, select_n};
+    /// The `lax.linalg` functions (JAX's `jax.lax.linalg`): decompositions and triangular
+    /// solves, feature `linalg`.
+    #[cfg(feature = "linalg")]
+    pub mod linalg {
+        pub use crate::prims::linalg::cholesky::cholesky;
+        pub use crate::prims::linalg::eigh::eigh;
+        pub use crate::prims::linalg::lu::lu;
+        pub use crate::prims::linalg::qr::qr;
+        pub use crate::prims::linalg::svd::{singular_values, svd};
+        pub use crate::prims::linalg::triangular_solve::{triangular_solve, TriangularSolve};
+    }
     pub use super::index::{
         dynamic_slice, dynamic_update_slice, gather, scatter, scatter_add, scatter_general,
         scatter_max, scatter_min, scatter_mul, scatter_sub, GatherDimensionNumbers,

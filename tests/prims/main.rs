@@ -22,6 +22,10 @@ mod kernels_soundness;
 mod lax_golden;
 mod lax_more;
 mod lax_more_numpy;
+#[cfg(feature = "linalg")]
+mod linalg_golden;
+#[cfg(feature = "linalg")]
+mod linalg_transforms;
 mod numpy_layer;
 mod numpy_surface;
 mod numpy_surface_2;
