@@ -37,7 +37,15 @@ const LAYERS: &[&[&str]] = &[
     &["passes"],
     &["interp"],
     &["control_flow"],
-    &["lax", "numpy", "linalg", "random", "scipy", "debug", "transforms"],
+    &[
+        "lax",
+        "numpy",
+        "linalg",
+        "random",
+        "scipy",
+        "debug",
+        "transforms",
+    ],
     &[
         "nn",
         "optim",

@@ -25,14 +25,30 @@ fn bind_call<P: PyTree, O: PyTree>(
     kind: impl FnOnce(usize) -> CallKind,
 ) -> O {
     let def = x.treedef();
-    let leaves = x.leaves();
-    let avals: Vec<Aval> = leaves.iter().map(|t| t.aval()).collect();
     let mut out_def: Option<TreeDef> = None;
-    let (jaxpr, consts) = closure_convert(&avals, |args| {
-        let out = f(&P::unflatten(&def, args.to_vec()));
-        out_def = Some(out.treedef());
-        out.leaves()
-    });
+    let outs = bind_call_flat(
+        name,
+        x.leaves(),
+        Box::new(|args: &[Tensor]| {
+            let out = f(&P::unflatten(&def, args.to_vec()));
+            out_def = Some(out.treedef());
+            out.leaves()
+        }),
+        Box::new(kind),
+    );
+    O::unflatten(&out_def.expect("function was traced"), outs)
+}
+
+/// [`bind_call`] on flat leaves, compiled once rather than per caller (the crate's compile
+/// time): traces `f`, closure-converts it and binds the call.
+fn bind_call_flat<'a>(
+    name: &str,
+    leaves: Vec<Tensor>,
+    f: Box<dyn FnOnce(&[Tensor]) -> Vec<Tensor> + 'a>,
+    kind: Box<dyn FnOnce(usize) -> CallKind + 'a>,
+) -> Vec<Tensor> {
+    let avals: Vec<Aval> = leaves.iter().map(|t| t.aval()).collect();
+    let (jaxpr, consts) = closure_convert(&avals, f);
     let prim = Prim::new(CallOp {
         kind: kind(consts.len()),
         name: name.to_string(),
@@ -40,8 +56,7 @@ fn bind_call<P: PyTree, O: PyTree>(
     });
     let mut operands = consts;
     operands.extend(leaves);
-    let outs = bind(&prim, &operands).into_vec();
-    O::unflatten(&out_def.expect("function was traced"), outs)
+    bind(&prim, &operands).into_vec()
 }
 
 /// Checks that a user rule returned trees of the expected structure.

@@ -165,6 +165,11 @@ impl Trace for StagingTrace {
 /// Traces `f` on abstract arguments of the given types into a closed jaxpr over the
 /// flattened inputs and outputs.
 pub fn trace_to_jaxpr(in_avals: &[Aval], f: impl FnOnce(&[Tensor]) -> Vec<Tensor>) -> ClosedJaxpr {
+    trace_dyn(in_avals, Box::new(f))
+}
+
+/// [`trace_to_jaxpr`]'s body, compiled once (not per caller's closure).
+fn trace_dyn(in_avals: &[Aval], f: Box<dyn FnOnce(&[Tensor]) -> Vec<Tensor> + '_>) -> ClosedJaxpr {
     let trace = StagingTrace::new();
     let args: Vec<Tensor> = in_avals.iter().map(|a| trace.new_arg(a.clone())).collect();
     let dyn_trace: Rc<dyn Trace> = trace.clone();

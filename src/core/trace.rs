@@ -84,16 +84,25 @@ pub fn current_trace() -> Option<Rc<dyn Trace>> {
 /// Runs `f` with `trace` installed as the current trace, restoring the previous one after
 /// (also when `f` panics).
 pub fn with_trace<R>(trace: Option<Rc<dyn Trace>>, f: impl FnOnce() -> R) -> R {
-    struct Restore(Option<Rc<dyn Trace>>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            let prev = self.0.take();
-            CURRENT.with(|c| *c.borrow_mut() = prev);
-        }
-    }
-    let prev = CURRENT.with(|c| std::mem::replace(&mut *c.borrow_mut(), trace));
-    let _restore = Restore(prev);
+    // The swap and the restore are not generic: only the call of `f` is instantiated per
+    // caller (this function has hundreds of callers; the crate's compile time).
+    let _restore = install_trace(trace);
     f()
+}
+
+/// Puts the previous current trace back when dropped.
+struct RestoreTrace(Option<Rc<dyn Trace>>);
+
+impl Drop for RestoreTrace {
+    fn drop(&mut self) {
+        let prev = self.0.take();
+        CURRENT.with(|c| *c.borrow_mut() = prev);
+    }
+}
+
+/// Installs `trace` as the current trace until the returned guard drops.
+fn install_trace(trace: Option<Rc<dyn Trace>>) -> RestoreTrace {
+    RestoreTrace(CURRENT.with(|c| std::mem::replace(&mut *c.borrow_mut(), trace)))
 }
 
 /// True if the trace `id` is `trace` itself or one of its ancestors.

@@ -258,51 +258,68 @@ pub fn vmap<P: PyTree, O: PyTree>(f: impl Fn(&P) -> O) -> impl Fn(&P) -> O {
 pub fn vmap_with<P: PyTree, O: PyTree>(f: impl Fn(&P) -> O, spec: VmapSpec) -> impl Fn(&P) -> O {
     move |args: &P| {
         let (leaves, def) = args.flatten();
-        let mut in_axes = Vec::with_capacity(leaves.len());
-        spec.in_axes.per_leaf(&def, "in_axes", &mut in_axes);
-        let dims: Vec<Option<usize>> = leaves
-            .iter()
-            .zip(&in_axes)
-            .map(|(x, a)| a.map(|a| normalize(a, x.ndim(), "in_axes")))
-            .collect();
-        let size = batch_size(&def, &leaves, &dims, spec.axis_size);
-        let axis = BatchAxis {
-            size,
-            name: spec.axis_name.clone(),
-        };
-        let trace = BatchTrace::new(axis);
-        let inputs: Vec<Tensor> = leaves
-            .into_iter()
-            .zip(&dims)
-            .map(|(x, d)| trace.pack(x, *d))
-            .collect();
-        let dyn_trace: Rc<dyn Trace> = trace.clone();
-        let out = with_trace(Some(dyn_trace), || f(&P::unflatten(&def, inputs)));
-        let (outs, out_def) = out.flatten();
-        let mut out_axes = Vec::with_capacity(outs.len());
-        spec.out_axes.per_leaf(&out_def, "out_axes", &mut out_axes);
-        let results: Vec<Tensor> = outs
-            .iter()
-            .zip(&out_axes)
-            .map(|(y, want)| {
-                let (v, d) = trace.unpack(y);
-                match want {
-                    None => {
-                        assert!(
-                            d.is_none(),
-                            "vmap: an output with out_axes=NotMapped varies across the batch"
-                        );
-                        v
-                    }
-                    Some(a) => {
-                        let to = normalize(*a, v.ndim() + d.is_none() as usize, "out_axes");
-                        crate::prims::util::batch_at(&v, d, size, to)
-                    }
-                }
-            })
-            .collect();
-        O::unflatten(&out_def, results)
+        let mut out_def = None;
+        let results = vmap_flat(&spec, leaves, &def, &mut |inputs| {
+            let (outs, d) = f(&P::unflatten(&def, inputs)).flatten();
+            out_def = Some(d.clone());
+            (outs, d)
+        });
+        O::unflatten(&out_def.expect("traced"), results)
     }
+}
+
+/// [`vmap_with`] on flat leaves, compiled once rather than per caller's function (the
+/// crate's compile time): packs the inputs into a batch trace, runs `f` (the caller's
+/// function on unflattened inputs, returning its flattened outputs) and moves each output's
+/// batch dim where `out_axes` asks.
+#[track_caller]
+fn vmap_flat(
+    spec: &VmapSpec,
+    leaves: Vec<Tensor>,
+    def: &TreeDef,
+    f: &mut dyn FnMut(Vec<Tensor>) -> (Vec<Tensor>, TreeDef),
+) -> Vec<Tensor> {
+    let mut in_axes = Vec::with_capacity(leaves.len());
+    spec.in_axes.per_leaf(def, "in_axes", &mut in_axes);
+    let dims: Vec<Option<usize>> = leaves
+        .iter()
+        .zip(&in_axes)
+        .map(|(x, a)| a.map(|a| normalize(a, x.ndim(), "in_axes")))
+        .collect();
+    let size = batch_size(def, &leaves, &dims, spec.axis_size);
+    let axis = BatchAxis {
+        size,
+        name: spec.axis_name.clone(),
+    };
+    let trace = BatchTrace::new(axis);
+    let inputs: Vec<Tensor> = leaves
+        .into_iter()
+        .zip(&dims)
+        .map(|(x, d)| trace.pack(x, *d))
+        .collect();
+    let dyn_trace: Rc<dyn Trace> = trace.clone();
+    let (outs, out_def) = with_trace(Some(dyn_trace), || f(inputs));
+    let mut out_axes = Vec::with_capacity(outs.len());
+    spec.out_axes.per_leaf(&out_def, "out_axes", &mut out_axes);
+    outs.iter()
+        .zip(&out_axes)
+        .map(|(y, want)| {
+            let (v, d) = trace.unpack(y);
+            match want {
+                None => {
+                    assert!(
+                        d.is_none(),
+                        "vmap: an output with out_axes=NotMapped varies across the batch"
+                    );
+                    v
+                }
+                Some(a) => {
+                    let to = normalize(*a, v.ndim() + d.is_none() as usize, "out_axes");
+                    crate::prims::util::batch_at(&v, d, size, to)
+                }
+            }
+        })
+        .collect()
 }
 
 /// The common size of the mapped axes; mismatches panic naming the leaf paths and sizes.

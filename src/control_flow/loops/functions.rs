@@ -338,22 +338,33 @@ pub fn while_loop<C: PyTree>(
     init: &C,
 ) -> C {
     let (leaves, def) = init.flatten();
+    let outs = while_loop_flat(leaves, &def, &|a| cond_fn(&C::unflatten(&def, a)), &|a| {
+        body_fn(&C::unflatten(&def, a)).flatten()
+    });
+    C::unflatten(&def, outs)
+}
+
+/// [`while_loop`] on the carry's flat leaves, compiled once rather than per caller's
+/// functions (the crate's compile time).
+fn while_loop_flat(
+    leaves: Vec<Tensor>,
+    def: &TreeDef,
+    cond_fn: &dyn Fn(Vec<Tensor>) -> Tensor,
+    body_fn: &dyn Fn(Vec<Tensor>) -> (Vec<Tensor>, TreeDef),
+) -> Vec<Tensor> {
     let avals: Vec<Aval> = leaves.iter().map(|t| t.aval()).collect();
-    let check_pred = |p: &Tensor| {
+    let (cond_jaxpr, cond_consts) = closure_convert(&avals, |a| {
+        let p = cond_fn(a.to_vec());
         assert!(
             p.ndim() == 0 && p.dtype() == DType::Bool,
             "while_loop: cond_fn must return a bool[] scalar, got {}",
             p.aval()
         );
-    };
-    let (cond_jaxpr, cond_consts) = closure_convert(&avals, |a| {
-        let p = cond_fn(&C::unflatten(&def, a.to_vec()));
-        check_pred(&p);
         vec![p]
     });
     let (body_jaxpr, body_consts) = closure_convert(&avals, |a| {
-        let (l, d) = body_fn(&C::unflatten(&def, a.to_vec())).flatten();
-        check_carry("while_loop", &def, &avals, &d, &l);
+        let (l, d) = body_fn(a.to_vec());
+        check_carry("while_loop", def, &avals, &d, &l);
         l
     });
     let prim = Prim::new(LoopOp::While {
@@ -365,7 +376,7 @@ pub fn while_loop<C: PyTree>(
     let mut operands = cond_consts;
     operands.extend(body_consts);
     operands.extend(leaves);
-    C::unflatten(&def, bind(&prim, &operands).into_vec())
+    bind(&prim, &operands).into_vec()
 }
 
 /// Applies `f` to every slice of `xs` along its leading axis and stacks the results
