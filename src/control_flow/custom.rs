@@ -44,7 +44,7 @@ fn bind_call<P: PyTree, O: PyTree>(
 fn bind_call_flat<'a>(
     name: &str,
     leaves: Vec<Tensor>,
-    f: Box<dyn FnOnce(&[Tensor]) -> Vec<Tensor> + 'a>,
+    f: crate::core::FlatFn<'a>,
     kind: Box<dyn FnOnce(usize) -> CallKind + 'a>,
 ) -> Vec<Tensor> {
     let avals: Vec<Aval> = leaves.iter().map(|t| t.aval()).collect();

@@ -21,6 +21,7 @@ pub use primitive::{
     SubJaxpr,
 };
 pub use printer::{jaxpr_html, literal_text, pp_jaxpr};
+pub(crate) use staging::FlatFn;
 pub use staging::{eval_shape, make_jaxpr, trace_to_jaxpr, OutputShapes};
 // The trace machinery is crate-internal; `ferrax::internals::trace` re-exports it, unstable.
 pub(crate) use staging::StagingTrace;

@@ -168,8 +168,11 @@ pub fn trace_to_jaxpr(in_avals: &[Aval], f: impl FnOnce(&[Tensor]) -> Vec<Tensor
     trace_dyn(in_avals, Box::new(f))
 }
 
+/// A function traced once on flat tensors, boxed so the code tracing it is compiled once.
+pub(crate) type FlatFn<'a> = Box<dyn FnOnce(&[Tensor]) -> Vec<Tensor> + 'a>;
+
 /// [`trace_to_jaxpr`]'s body, compiled once (not per caller's closure).
-fn trace_dyn(in_avals: &[Aval], f: Box<dyn FnOnce(&[Tensor]) -> Vec<Tensor> + '_>) -> ClosedJaxpr {
+fn trace_dyn(in_avals: &[Aval], f: FlatFn<'_>) -> ClosedJaxpr {
     let trace = StagingTrace::new();
     let args: Vec<Tensor> = in_avals.iter().map(|a| trace.new_arg(a.clone())).collect();
     let dyn_trace: Rc<dyn Trace> = trace.clone();

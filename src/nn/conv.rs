@@ -283,181 +283,118 @@ fn add_bias(y: Tensor, bias: &Option<Tensor>) -> Tensor {
     }
 }
 
-/// A 1-d convolution over NWC inputs (`flax.linen.Conv` with a 1-element kernel size): WIO
-/// kernel from [`init::lecun_normal`], zero bias.
-///
-/// ```
-/// use ferrax::nn::{Conv1d, Ctx, Module};
-/// use ferrax::prelude::*;
-/// let c = Conv1d::new(&ferrax::random::key(0), 3, 8, [5]);
-/// assert_eq!(c.forward(&Tensor::ones(&[2, 10, 3], DType::F32), &mut Ctx::eval()).shape(), &[2, 10, 8]);
-/// ```
-#[derive(PyTree, Clone, Debug)]
-pub struct Conv1d {
-    pub kernel: Tensor,
-    pub bias: Option<Tensor>,
-    #[pytree(static)]
-    pub options: Conv1dOptions,
-}
-
-impl Conv1d {
-    /// A stride-1, SAME-padded `in -> out` convolution with a `[k]` window.
-    ///
-    /// ```
-    /// let c = ferrax::nn::Conv1d::new(&ferrax::random::key(0), 3, 8, [5]);
-    /// assert_eq!(c.kernel.shape(), &[5, 3, 8]);
-    /// ```
-    #[track_caller]
-    pub fn new(key: &Tensor, in_features: usize, out_features: usize, window: [usize; 1]) -> Self {
-        Self::with_options(key, in_features, out_features, window, Default::default())
-    }
-
-    /// A convolution with explicit strides, padding, dilation, groups and bias choice.
-    ///
-    /// ```
-    /// use ferrax::nn::{Conv1d, Conv1dOptions, Ctx, Module, Padding};
-    /// use ferrax::prelude::*;
-    /// let o = Conv1dOptions { strides: [2], padding: Padding::Valid, groups: 2, ..Default::default() };
-    /// let c = Conv1d::with_options(&ferrax::random::key(0), 4, 6, [3], o);
-    /// assert_eq!(c.kernel.shape(), &[3, 2, 6]);
-    /// assert_eq!(c.forward(&Tensor::ones(&[1, 7, 4], DType::F32), &mut Ctx::eval()).shape(), &[1, 3, 6]);
-    /// ```
-    #[track_caller]
-    pub fn with_options(
-        key: &Tensor,
-        in_features: usize,
-        out_features: usize,
-        window: [usize; 1],
-        options: Conv1dOptions,
-    ) -> Self {
-        let (kernel, bias) = conv_params(
-            key,
-            in_features,
-            out_features,
-            &window,
-            options.groups,
-            options.use_bias,
-            "Conv1d",
-        );
-        Conv1d {
-            kernel,
-            bias,
-            options,
+// A convolution layer of spatial rank `$d` (`flax.linen.Conv`): a kernel `[*window, in /
+// groups, out]` from `init::lecun_normal`, a zero bias, `conv_nd` in the forward pass. One
+// definition for `Conv1d` and `Conv3d`.
+macro_rules! conv_layer {
+    (
+        $(#[$doc:meta])*
+        $name:ident, $options:ident, $d:literal, $window:literal,
+        new: $new_ex:literal,
+        with_options: $opt_ex:literal,
+        forward: $fwd_doc:literal, $fwd_ex:literal $(,)?
+    ) => {
+        $(#[$doc])*
+        #[derive(PyTree, Clone, Debug)]
+        pub struct $name {
+            pub kernel: Tensor,
+            pub bias: Option<Tensor>,
+            #[pytree(static)]
+            pub options: $options,
         }
-    }
+
+        impl $name {
+            #[doc = concat!("A stride-1, SAME-padded `in -> out` convolution with a `", $window, "` window.\n\n```\n", $new_ex, "\n```")]
+            #[track_caller]
+            pub fn new(key: &Tensor, in_features: usize, out_features: usize, window: [usize; $d]) -> Self {
+                Self::with_options(key, in_features, out_features, window, Default::default())
+            }
+
+            #[doc = concat!("A convolution with explicit strides, padding, dilation, groups and bias choice.\n\n```\n", $opt_ex, "\n```")]
+            #[track_caller]
+            pub fn with_options(
+                key: &Tensor,
+                in_features: usize,
+                out_features: usize,
+                window: [usize; $d],
+                options: $options,
+            ) -> Self {
+                let (kernel, bias) = conv_params(
+                    key,
+                    in_features,
+                    out_features,
+                    &window,
+                    options.groups,
+                    options.use_bias,
+                    stringify!($name),
+                );
+                $name { kernel, bias, options }
+            }
+        }
+
+        impl Module for $name {
+            #[doc = concat!($fwd_doc, "\n\n```\n", $fwd_ex, "\n```")]
+            #[track_caller]
+            fn forward(&self, x: &Tensor, _cx: &mut Ctx) -> Tensor {
+                let o = &self.options;
+                let y = conv_nd(x, &self.kernel, &o.strides, o.padding.clone(), &o.dilation, o.groups);
+                add_bias(y, &self.bias)
+            }
+        }
+    };
 }
 
-impl Module for Conv1d {
-    /// Convolves `x` (`[N, W, in]` or one `[W, in]` sequence) and adds the bias.
+conv_layer!(
+    /// A 1-d convolution over NWC inputs (`flax.linen.Conv` with a 1-element kernel size): WIO
+    /// kernel from [`init::lecun_normal`], zero bias.
     ///
     /// ```
     /// use ferrax::nn::{Conv1d, Ctx, Module};
     /// use ferrax::prelude::*;
-    /// let c = Conv1d::new(&ferrax::random::key(0), 1, 2, [3]);
-    /// assert_eq!(c.forward(&Tensor::ones(&[4, 1], DType::F32), &mut Ctx::eval()).shape(), &[4, 2]);
+    /// let c = Conv1d::new(&ferrax::random::key(0), 3, 8, [5]);
+    /// assert_eq!(c.forward(&Tensor::ones(&[2, 10, 3], DType::F32), &mut Ctx::eval()).shape(), &[2, 10, 8]);
     /// ```
-    #[track_caller]
-    fn forward(&self, x: &Tensor, _cx: &mut Ctx) -> Tensor {
-        let o = &self.options;
-        let y = conv_nd(
-            x,
-            &self.kernel,
-            &o.strides,
-            o.padding.clone(),
-            &o.dilation,
-            o.groups,
-        );
-        add_bias(y, &self.bias)
-    }
-}
+    Conv1d, Conv1dOptions, 1, "[k]",
+    new: "let c = ferrax::nn::Conv1d::new(&ferrax::random::key(0), 3, 8, [5]);
+assert_eq!(c.kernel.shape(), &[5, 3, 8]);",
+    with_options: "use ferrax::nn::{Conv1d, Conv1dOptions, Ctx, Module, Padding};
+use ferrax::prelude::*;
+let o = Conv1dOptions { strides: [2], padding: Padding::Valid, groups: 2, ..Default::default() };
+let c = Conv1d::with_options(&ferrax::random::key(0), 4, 6, [3], o);
+assert_eq!(c.kernel.shape(), &[3, 2, 6]);
+assert_eq!(c.forward(&Tensor::ones(&[1, 7, 4], DType::F32), &mut Ctx::eval()).shape(), &[1, 3, 6]);",
+    forward: "Convolves `x` (`[N, W, in]` or one `[W, in]` sequence) and adds the bias.",
+    "use ferrax::nn::{Conv1d, Ctx, Module};
+use ferrax::prelude::*;
+let c = Conv1d::new(&ferrax::random::key(0), 1, 2, [3]);
+assert_eq!(c.forward(&Tensor::ones(&[4, 1], DType::F32), &mut Ctx::eval()).shape(), &[4, 2]);",
+);
 
-/// A 3-d convolution over NDHWC inputs (`flax.linen.Conv` with a 3-element kernel size):
-/// DHWIO kernel from [`init::lecun_normal`], zero bias.
-///
-/// ```
-/// use ferrax::nn::{Conv3d, Ctx, Module};
-/// use ferrax::prelude::*;
-/// let c = Conv3d::new(&ferrax::random::key(0), 2, 4, [3, 3, 3]);
-/// assert_eq!(c.forward(&Tensor::ones(&[1, 4, 5, 6, 2], DType::F32), &mut Ctx::eval()).shape(), &[1, 4, 5, 6, 4]);
-/// ```
-#[derive(PyTree, Clone, Debug)]
-pub struct Conv3d {
-    pub kernel: Tensor,
-    pub bias: Option<Tensor>,
-    #[pytree(static)]
-    pub options: Conv3dOptions,
-}
-
-impl Conv3d {
-    /// A stride-1, SAME-padded `in -> out` convolution with a `[kd, kh, kw]` window.
-    ///
-    /// ```
-    /// let c = ferrax::nn::Conv3d::new(&ferrax::random::key(0), 2, 4, [1, 3, 3]);
-    /// assert_eq!(c.kernel.shape(), &[1, 3, 3, 2, 4]);
-    /// ```
-    #[track_caller]
-    pub fn new(key: &Tensor, in_features: usize, out_features: usize, window: [usize; 3]) -> Self {
-        Self::with_options(key, in_features, out_features, window, Default::default())
-    }
-
-    /// A convolution with explicit strides, padding, dilation, groups and bias choice.
-    ///
-    /// ```
-    /// use ferrax::nn::{Conv3d, Conv3dOptions, Ctx, Module, Padding};
-    /// use ferrax::prelude::*;
-    /// let o = Conv3dOptions { strides: [2, 2, 2], padding: Padding::Valid, use_bias: false, ..Default::default() };
-    /// let c = Conv3d::with_options(&ferrax::random::key(0), 2, 3, [2, 2, 2], o);
-    /// assert!(c.bias.is_none());
-    /// assert_eq!(c.forward(&Tensor::ones(&[1, 4, 4, 4, 2], DType::F32), &mut Ctx::eval()).shape(), &[1, 2, 2, 2, 3]);
-    /// ```
-    #[track_caller]
-    pub fn with_options(
-        key: &Tensor,
-        in_features: usize,
-        out_features: usize,
-        window: [usize; 3],
-        options: Conv3dOptions,
-    ) -> Self {
-        let (kernel, bias) = conv_params(
-            key,
-            in_features,
-            out_features,
-            &window,
-            options.groups,
-            options.use_bias,
-            "Conv3d",
-        );
-        Conv3d {
-            kernel,
-            bias,
-            options,
-        }
-    }
-}
-
-impl Module for Conv3d {
-    /// Convolves `x` (`[N, D, H, W, in]` or one `[D, H, W, in]` volume) and adds the bias.
+conv_layer!(
+    /// A 3-d convolution over NDHWC inputs (`flax.linen.Conv` with a 3-element kernel size):
+    /// DHWIO kernel from [`init::lecun_normal`], zero bias.
     ///
     /// ```
     /// use ferrax::nn::{Conv3d, Ctx, Module};
     /// use ferrax::prelude::*;
-    /// let c = Conv3d::new(&ferrax::random::key(0), 1, 2, [3, 3, 3]);
-    /// assert_eq!(c.forward(&Tensor::ones(&[3, 3, 3, 1], DType::F32), &mut Ctx::eval()).shape(), &[3, 3, 3, 2]);
+    /// let c = Conv3d::new(&ferrax::random::key(0), 2, 4, [3, 3, 3]);
+    /// assert_eq!(c.forward(&Tensor::ones(&[1, 4, 5, 6, 2], DType::F32), &mut Ctx::eval()).shape(), &[1, 4, 5, 6, 4]);
     /// ```
-    #[track_caller]
-    fn forward(&self, x: &Tensor, _cx: &mut Ctx) -> Tensor {
-        let o = &self.options;
-        let y = conv_nd(
-            x,
-            &self.kernel,
-            &o.strides,
-            o.padding.clone(),
-            &o.dilation,
-            o.groups,
-        );
-        add_bias(y, &self.bias)
-    }
-}
+    Conv3d, Conv3dOptions, 3, "[kd, kh, kw]",
+    new: "let c = ferrax::nn::Conv3d::new(&ferrax::random::key(0), 2, 4, [1, 3, 3]);
+assert_eq!(c.kernel.shape(), &[1, 3, 3, 2, 4]);",
+    with_options: "use ferrax::nn::{Conv3d, Conv3dOptions, Ctx, Module, Padding};
+use ferrax::prelude::*;
+let o = Conv3dOptions { strides: [2, 2, 2], padding: Padding::Valid, use_bias: false, ..Default::default() };
+let c = Conv3d::with_options(&ferrax::random::key(0), 2, 3, [2, 2, 2], o);
+assert!(c.bias.is_none());
+assert_eq!(c.forward(&Tensor::ones(&[1, 4, 4, 4, 2], DType::F32), &mut Ctx::eval()).shape(), &[1, 2, 2, 2, 3]);",
+    forward: "Convolves `x` (`[N, D, H, W, in]` or one `[D, H, W, in]` volume) and adds the bias.",
+    "use ferrax::nn::{Conv3d, Ctx, Module};
+use ferrax::prelude::*;
+let c = Conv3d::new(&ferrax::random::key(0), 1, 2, [3, 3, 3]);
+assert_eq!(c.forward(&Tensor::ones(&[3, 3, 3, 1], DType::F32), &mut Ctx::eval()).shape(), &[3, 3, 3, 2]);",
+);
 
 /// A transposed convolution of any spatial rank (`flax.linen.ConvTranspose`): kernel
 /// `[*window, in, out]` (`[*window, out, in]` with `transpose_kernel`) from

@@ -10,6 +10,8 @@ use proptest::prelude::*;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use super::random_stats::{check_moments, N_BASIC};
+
 // ---- golden file -------------------------------------------------------------------------
 
 pub(super) struct Case {
@@ -649,238 +651,6 @@ fn randint_edges() {
     assert_eq!(random::randint(&k, &[], 0, 10).shape(), &[] as &[usize]);
 }
 
-// ---- statistics --------------------------------------------------------------------------
-
-const N: usize = 100_000;
-
-fn mean_var(x: &[f64]) -> (f64, f64) {
-    let n = x.len() as f64;
-    let m = x.iter().sum::<f64>() / n;
-    let v = x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (n - 1.0);
-    (m, v)
-}
-
-/// Kolmogorov–Smirnov statistic of `x` against `cdf`; asserts it is below the 0.1% critical
-/// value 1.95/√n.
-fn ks(x: &[f64], cdf: impl Fn(f64) -> f64, what: &str) {
-    let mut s = x.to_vec();
-    s.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let n = s.len() as f64;
-    let d = s
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| {
-            let f = cdf(v);
-            (f - i as f64 / n).abs().max(((i + 1) as f64 / n - f).abs())
-        })
-        .fold(0.0, f64::max);
-    assert!(d < 1.95 / n.sqrt(), "{what}: KS statistic {d} too large");
-}
-
-fn check_moments(x: &[f64], mean: f64, var: f64, what: &str) {
-    let (m, v) = mean_var(x);
-    let n = x.len() as f64;
-    assert!(
-        (m - mean).abs() < 5.0 * (var / n).sqrt(),
-        "{what}: mean {m}, expected {mean}"
-    );
-    assert!(
-        (v - var).abs() < 0.03 * var,
-        "{what}: variance {v}, expected {var}"
-    );
-}
-
-fn f64s(t: &Tensor) -> Vec<f64> {
-    match t.dtype() {
-        DType::F32 => t.to_vec::<f32>().iter().map(|&v| v as f64).collect(),
-        DType::F64 => t.to_vec::<f64>(),
-        DType::I32 => t.to_vec::<i32>().iter().map(|&v| v as f64).collect(),
-        DType::U32 => t.to_vec::<u32>().iter().map(|&v| v as f64).collect(),
-        DType::Bool => t.to_vec::<bool>().iter().map(|&v| v as u8 as f64).collect(),
-        _ => t.to_vec::<f64>(),
-    }
-}
-
-fn normal_cdf(x: f64) -> f64 {
-    0.5 * (1.0 + libm::erf(x / std::f64::consts::SQRT_2))
-}
-
-#[test]
-fn stats_uniform_bits_normal() {
-    let k = random::key(2024);
-    for dtype in [DType::F32, DType::F64] {
-        let u = f64s(&random::uniform_with(&k, &[N], dtype, 0.0, 1.0));
-        assert!(u.iter().all(|&v| (0.0..1.0).contains(&v)));
-        check_moments(&u, 0.5, 1.0 / 12.0, "uniform");
-        ks(&u, |x| x.clamp(0.0, 1.0), "uniform");
-        let n = f64s(&random::normal_with(&k, &[N], dtype));
-        check_moments(&n, 0.0, 1.0, "normal");
-        ks(&n, normal_cdf, "normal");
-    }
-    let u = f64s(&random::uniform_with(&k, &[N], DType::F32, -2.0, 6.0));
-    check_moments(&u, 2.0, 64.0 / 12.0, "uniform(-2, 6)");
-    // Bits: every bit is a fair coin.
-    let b = random::bits(&k, &[N]).to_vec::<u32>();
-    for bit in 0..32 {
-        let ones = b.iter().filter(|&&w| w >> bit & 1 == 1).count() as f64 / N as f64;
-        assert!((ones - 0.5).abs() < 0.01, "bit {bit}: {ones}");
-    }
-    let u = f64s(&random::bits(&k, &[N]));
-    ks(&u, |x| x / 4294967296.0, "bits");
-}
-
-#[test]
-fn stats_truncated_gumbel_exp_laplace_logistic() {
-    let k = random::key(77);
-    let (a, b) = (-1.0, 2.0);
-    let t = f64s(&random::truncated_normal(&k, a, b, &[N], DType::F32));
-    assert!(t.iter().all(|&x| x > a && x < b));
-    let z = normal_cdf(b) - normal_cdf(a);
-    ks(
-        &t,
-        |x| ((normal_cdf(x) - normal_cdf(a)) / z).clamp(0.0, 1.0),
-        "truncated_normal",
-    );
-    let g = f64s(&random::gumbel(&k, &[N], DType::F32));
-    let euler = 0.5772156649015329;
-    check_moments(&g, euler, std::f64::consts::PI.powi(2) / 6.0, "gumbel");
-    ks(&g, |x| (-(-x).exp()).exp(), "gumbel");
-    let e = f64s(&random::exponential(&k, &[N], DType::F32));
-    check_moments(&e, 1.0, 1.0, "exponential");
-    ks(&e, |x| 1.0 - (-x.max(0.0)).exp(), "exponential");
-    let l = f64s(&random::laplace(&k, &[N], DType::F64));
-    check_moments(&l, 0.0, 2.0, "laplace");
-    ks(
-        &l,
-        |x| {
-            if x < 0.0 {
-                0.5 * x.exp()
-            } else {
-                1.0 - 0.5 * (-x).exp()
-            }
-        },
-        "laplace",
-    );
-    let s = f64s(&random::logistic(&k, &[N], DType::F32));
-    check_moments(&s, 0.0, std::f64::consts::PI.powi(2) / 3.0, "logistic");
-    ks(&s, |x| 1.0 / (1.0 + (-x).exp()), "logistic");
-}
-
-/// Chi-square goodness of fit against expected probabilities (asserts below a generous
-/// critical value for `k - 1` degrees of freedom).
-fn chi2(counts: &[usize], probs: &[f64], what: &str) {
-    let n: usize = counts.iter().sum();
-    let stat: f64 = counts
-        .iter()
-        .zip(probs)
-        .filter(|(_, &p)| p > 0.0)
-        .map(|(&c, &p)| {
-            let e = p * n as f64;
-            (c as f64 - e).powi(2) / e
-        })
-        .sum();
-    let df = probs.iter().filter(|&&p| p > 0.0).count() - 1;
-    // Mean df, sd sqrt(2 df): 6 sd above is far in the tail.
-    let crit = df as f64 + 6.0 * (2.0 * df as f64).sqrt() + 10.0;
-    assert!(stat < crit, "{what}: chi2 {stat} with {df} dof");
-    for (c, p) in counts.iter().zip(probs) {
-        if *p == 0.0 {
-            assert_eq!(*c, 0, "{what}: drew a zero-probability outcome");
-        }
-    }
-}
-
-fn counts(v: &[i32], k: usize) -> Vec<usize> {
-    let mut c = vec![0; k];
-    for &x in v {
-        c[x as usize] += 1;
-    }
-    c
-}
-
-#[test]
-fn stats_discrete() {
-    let k = random::key(5150);
-    let r = random::randint(&k, &[N], 0, 7).to_vec::<i32>();
-    chi2(&counts(&r, 7), &[1.0 / 7.0; 7], "randint");
-    let r = random::randint(&k, &[N], -3, 3).to_vec::<i32>();
-    let shifted: Vec<i32> = r.iter().map(|x| x + 3).collect();
-    chi2(&counts(&shifted, 6), &[1.0 / 6.0; 6], "randint negative");
-    let b = f64s(&random::bernoulli(&k, 0.3, &[N]));
-    check_moments(&b, 0.3, 0.21, "bernoulli");
-    let r = f64s(&random::rademacher(&k, &[N], DType::F32));
-    check_moments(&r, 0.0, 1.0, "rademacher");
-    let logits = Tensor::from_vec(
-        [0.1f32, 0.2, 0.3, 0.4].iter().map(|p| p.ln()).collect(),
-        &[4],
-    );
-    let c = random::categorical(&k, &logits, -1, Some(&[N])).to_vec::<i32>();
-    chi2(&counts(&c, 4), &[0.1, 0.2, 0.3, 0.4], "categorical");
-    let p = Tensor::from_vec(vec![0.1f32, 0.0, 0.3, 0.6], &[4]);
-    let c = random::choice(&k, 4, &[N], true, Some(&p)).to_vec::<i32>();
-    chi2(&counts(&c, 4), &[0.1, 0.0, 0.3, 0.6], "choice with p");
-    let c = random::choice(&k, 9, &[N], true, None).to_vec::<i32>();
-    chi2(&counts(&c, 9), &[1.0 / 9.0; 9], "choice");
-    // Permutations: position of element 0 over many keys is uniform; each is a permutation.
-    let keys = random::split(&k, 20_000);
-    let perms = vmap(|k: &Tensor| random::permutation(k, 5))(&keys).to_vec::<i32>();
-    let mut pos0 = vec![0usize; 5];
-    for p in perms.chunks(5) {
-        let mut s = p.to_vec();
-        s.sort();
-        assert_eq!(s, vec![0, 1, 2, 3, 4]);
-        pos0[p.iter().position(|&x| x == 0).unwrap()] += 1;
-    }
-    chi2(&pos0, &[0.2; 5], "permutation");
-    // Choice without replacement: distinct, and each element equally likely to be picked.
-    let picks = vmap(|k: &Tensor| random::choice(k, 6, &[2], false, None))(&keys).to_vec::<i32>();
-    let mut hits = vec![0usize; 6];
-    for p in picks.chunks(2) {
-        assert_ne!(p[0], p[1]);
-        hits[p[0] as usize] += 1;
-        hits[p[1] as usize] += 1;
-    }
-    chi2(&hits, &[1.0 / 6.0; 6], "choice without replacement");
-    // permutation_of an axis keeps every row intact; shuffle permutes each column on its own.
-    let x = Tensor::arange(0, 30, 1, DType::I32).reshape(&[10, 3]);
-    let s = random::permutation_of(&k, &x, 0, false).to_vec::<i32>();
-    let mut rows: Vec<i32> = s
-        .chunks(3)
-        .map(|r| {
-            assert!(r[1] == r[0] + 1 && r[2] == r[0] + 2);
-            r[0]
-        })
-        .collect();
-    rows.sort();
-    assert_eq!(rows, (0..10).map(|i| i * 3).collect::<Vec<_>>());
-    let s = random::shuffle(&k, &x, 0).to_vec::<i32>();
-    for col in 0..3 {
-        let mut c: Vec<i32> = s.chunks(3).map(|r| r[col]).collect();
-        assert!(c.iter().all(|v| v % 3 == col as i32));
-        c.sort();
-        assert_eq!(c, (0..10).map(|i| i * 3 + col as i32).collect::<Vec<_>>());
-    }
-}
-
-#[test]
-fn stats_orthogonal_haar() {
-    // For Haar-distributed Q, each entry has mean 0 and variance 1/n.
-    let n = 4;
-    let q = f64s(&random::orthogonal(
-        &random::key(8),
-        n,
-        &[20_000],
-        DType::F32,
-    ));
-    check_moments(&q, 0.0, 1.0 / n as f64, "orthogonal entries");
-    // First entry: (q11 + 1)/2 is Beta((n-1)/2, (n-1)/2); for n = 3 that is uniform.
-    let q = random::orthogonal(&random::key(9), 3, &[N], DType::F64).to_vec::<f64>();
-    let first: Vec<f64> = q.chunks(9).map(|m| (m[0] + 1.0) / 2.0).collect();
-    ks(&first, |x| x.clamp(0.0, 1.0), "orthogonal q11");
-}
-
-// ---- the rand_core bridge ---------------------------------------------------------------
-
 #[test]
 fn key_rng_bridge() {
     use rand_core::Rng;
@@ -906,10 +676,10 @@ fn key_rng_bridge() {
     // Gamma(3, 2): mean 6, variance 12.
     let mut rng = random::KeyRng::new(&random::key(42));
     let g = Gamma::new(3.0f64, 2.0).unwrap();
-    let xs: Vec<f64> = (0..N).map(|_| g.sample(&mut rng)).collect();
+    let xs: Vec<f64> = (0..N_BASIC).map(|_| g.sample(&mut rng)).collect();
     check_moments(&xs, 6.0, 12.0, "Gamma via KeyRng");
     let p = Poisson::new(4.0f64).unwrap();
-    let xs: Vec<f64> = (0..N).map(|_| p.sample(&mut rng)).collect();
+    let xs: Vec<f64> = (0..N_BASIC).map(|_| p.sample(&mut rng)).collect();
     check_moments(&xs, 4.0, 4.0, "Poisson via KeyRng");
     // Reproducible.
     let mut r1 = random::KeyRng::new(&random::key(42));

@@ -1,7 +1,8 @@
-//! Statistical tests of the parameterised samplers: the Kolmogorov–Smirnov distance of
-//! 20000 (gamma family: 4000) seeded samples to the distribution's CDF (written here in plain Rust), and means and
-//! variances of the discrete ones. Seeded, so deterministic; thresholds are those with a
-//! false-failure probability of 1e-9 for a correct sampler.
+//! Statistical tests of the samplers: the Kolmogorov–Smirnov distance of seeded samples to the
+//! distribution's CDF (written here in plain Rust; 20000 samples, 4000 for the gamma family,
+//! 100000 for the raw-bit samplers), means and variances of the discrete ones, chi-squared
+//! counts, Haar-distributed orthogonal matrices. Seeded, so deterministic; the KS threshold has
+//! a false-failure probability of 1e-9 for a correct sampler.
 
 use ferrax::prelude::*;
 use ferrax::random;
@@ -377,3 +378,208 @@ fn multivariate_normal_moments() {
         }
     }
 }
+
+// ---- the raw-bit samplers (uniform, normal, the transforms, discrete, orthogonal) ------------
+
+/// Samples per test of the cheap samplers.
+pub(super) const N_BASIC: usize = 100_000;
+
+/// [`assert_ks`] in the argument order of the tests below.
+#[track_caller]
+fn ks(x: &[f64], cdf: impl Fn(f64) -> f64, what: &str) {
+    assert_ks(what, x, cdf)
+}
+
+/// Any tensor's values as f64 (bools as 0/1).
+fn f64s(t: &Tensor) -> Vec<f64> {
+    samples(t)
+}
+
+pub(super) fn check_moments(x: &[f64], mean: f64, var: f64, what: &str) {
+    let (m, v) = mean_var(x);
+    let n = x.len() as f64;
+    assert!(
+        (m - mean).abs() < 5.0 * (var / n).sqrt(),
+        "{what}: mean {m}, expected {mean}"
+    );
+    assert!(
+        (v - var).abs() < 0.03 * var,
+        "{what}: variance {v}, expected {var}"
+    );
+}
+
+#[test]
+fn stats_uniform_bits_normal() {
+    let k = random::key(2024);
+    for dtype in [DType::F32, DType::F64] {
+        let u = f64s(&random::uniform_with(&k, &[N_BASIC], dtype, 0.0, 1.0));
+        assert!(u.iter().all(|&v| (0.0..1.0).contains(&v)));
+        check_moments(&u, 0.5, 1.0 / 12.0, "uniform");
+        ks(&u, |x| x.clamp(0.0, 1.0), "uniform");
+        let n = f64s(&random::normal_with(&k, &[N_BASIC], dtype));
+        check_moments(&n, 0.0, 1.0, "normal");
+        ks(&n, normal_cdf, "normal");
+    }
+    let u = f64s(&random::uniform_with(&k, &[N_BASIC], DType::F32, -2.0, 6.0));
+    check_moments(&u, 2.0, 64.0 / 12.0, "uniform(-2, 6)");
+    // Bits: every bit is a fair coin.
+    let b = random::bits(&k, &[N_BASIC]).to_vec::<u32>();
+    for bit in 0..32 {
+        let ones = b.iter().filter(|&&w| w >> bit & 1 == 1).count() as f64 / N_BASIC as f64;
+        assert!((ones - 0.5).abs() < 0.01, "bit {bit}: {ones}");
+    }
+    let u = f64s(&random::bits(&k, &[N_BASIC]));
+    ks(&u, |x| x / 4294967296.0, "bits");
+}
+
+#[test]
+fn stats_truncated_gumbel_exp_laplace_logistic() {
+    let k = random::key(77);
+    let (a, b) = (-1.0, 2.0);
+    let t = f64s(&random::truncated_normal(&k, a, b, &[N_BASIC], DType::F32));
+    assert!(t.iter().all(|&x| x > a && x < b));
+    let z = normal_cdf(b) - normal_cdf(a);
+    ks(
+        &t,
+        |x| ((normal_cdf(x) - normal_cdf(a)) / z).clamp(0.0, 1.0),
+        "truncated_normal",
+    );
+    let g = f64s(&random::gumbel(&k, &[N_BASIC], DType::F32));
+    let euler = 0.5772156649015329;
+    check_moments(&g, euler, std::f64::consts::PI.powi(2) / 6.0, "gumbel");
+    ks(&g, |x| (-(-x).exp()).exp(), "gumbel");
+    let e = f64s(&random::exponential(&k, &[N_BASIC], DType::F32));
+    check_moments(&e, 1.0, 1.0, "exponential");
+    ks(&e, |x| 1.0 - (-x.max(0.0)).exp(), "exponential");
+    let l = f64s(&random::laplace(&k, &[N_BASIC], DType::F64));
+    check_moments(&l, 0.0, 2.0, "laplace");
+    ks(
+        &l,
+        |x| {
+            if x < 0.0 {
+                0.5 * x.exp()
+            } else {
+                1.0 - 0.5 * (-x).exp()
+            }
+        },
+        "laplace",
+    );
+    let s = f64s(&random::logistic(&k, &[N_BASIC], DType::F32));
+    check_moments(&s, 0.0, std::f64::consts::PI.powi(2) / 3.0, "logistic");
+    ks(&s, |x| 1.0 / (1.0 + (-x).exp()), "logistic");
+}
+
+/// Chi-square goodness of fit against expected probabilities (asserts below a generous
+/// critical value for `k - 1` degrees of freedom).
+fn chi2(counts: &[usize], probs: &[f64], what: &str) {
+    let n: usize = counts.iter().sum();
+    let stat: f64 = counts
+        .iter()
+        .zip(probs)
+        .filter(|(_, &p)| p > 0.0)
+        .map(|(&c, &p)| {
+            let e = p * n as f64;
+            (c as f64 - e).powi(2) / e
+        })
+        .sum();
+    let df = probs.iter().filter(|&&p| p > 0.0).count() - 1;
+    // Mean df, sd sqrt(2 df): 6 sd above is far in the tail.
+    let crit = df as f64 + 6.0 * (2.0 * df as f64).sqrt() + 10.0;
+    assert!(stat < crit, "{what}: chi2 {stat} with {df} dof");
+    for (c, p) in counts.iter().zip(probs) {
+        if *p == 0.0 {
+            assert_eq!(*c, 0, "{what}: drew a zero-probability outcome");
+        }
+    }
+}
+
+fn counts(v: &[i32], k: usize) -> Vec<usize> {
+    let mut c = vec![0; k];
+    for &x in v {
+        c[x as usize] += 1;
+    }
+    c
+}
+
+#[test]
+fn stats_discrete() {
+    let k = random::key(5150);
+    let r = random::randint(&k, &[N_BASIC], 0, 7).to_vec::<i32>();
+    chi2(&counts(&r, 7), &[1.0 / 7.0; 7], "randint");
+    let r = random::randint(&k, &[N_BASIC], -3, 3).to_vec::<i32>();
+    let shifted: Vec<i32> = r.iter().map(|x| x + 3).collect();
+    chi2(&counts(&shifted, 6), &[1.0 / 6.0; 6], "randint negative");
+    let b = f64s(&random::bernoulli(&k, 0.3, &[N_BASIC]));
+    check_moments(&b, 0.3, 0.21, "bernoulli");
+    let r = f64s(&random::rademacher(&k, &[N_BASIC], DType::F32));
+    check_moments(&r, 0.0, 1.0, "rademacher");
+    let logits = Tensor::from_vec(
+        [0.1f32, 0.2, 0.3, 0.4].iter().map(|p| p.ln()).collect(),
+        &[4],
+    );
+    let c = random::categorical(&k, &logits, -1, Some(&[N_BASIC])).to_vec::<i32>();
+    chi2(&counts(&c, 4), &[0.1, 0.2, 0.3, 0.4], "categorical");
+    let p = Tensor::from_vec(vec![0.1f32, 0.0, 0.3, 0.6], &[4]);
+    let c = random::choice(&k, 4, &[N_BASIC], true, Some(&p)).to_vec::<i32>();
+    chi2(&counts(&c, 4), &[0.1, 0.0, 0.3, 0.6], "choice with p");
+    let c = random::choice(&k, 9, &[N_BASIC], true, None).to_vec::<i32>();
+    chi2(&counts(&c, 9), &[1.0 / 9.0; 9], "choice");
+    // Permutations: position of element 0 over many keys is uniform; each is a permutation.
+    let keys = random::split(&k, 20_000);
+    let perms = vmap(|k: &Tensor| random::permutation(k, 5))(&keys).to_vec::<i32>();
+    let mut pos0 = vec![0usize; 5];
+    for p in perms.chunks(5) {
+        let mut s = p.to_vec();
+        s.sort();
+        assert_eq!(s, vec![0, 1, 2, 3, 4]);
+        pos0[p.iter().position(|&x| x == 0).unwrap()] += 1;
+    }
+    chi2(&pos0, &[0.2; 5], "permutation");
+    // Choice without replacement: distinct, and each element equally likely to be picked.
+    let picks = vmap(|k: &Tensor| random::choice(k, 6, &[2], false, None))(&keys).to_vec::<i32>();
+    let mut hits = vec![0usize; 6];
+    for p in picks.chunks(2) {
+        assert_ne!(p[0], p[1]);
+        hits[p[0] as usize] += 1;
+        hits[p[1] as usize] += 1;
+    }
+    chi2(&hits, &[1.0 / 6.0; 6], "choice without replacement");
+    // permutation_of an axis keeps every row intact; shuffle permutes each column on its own.
+    let x = Tensor::arange(0, 30, 1, DType::I32).reshape(&[10, 3]);
+    let s = random::permutation_of(&k, &x, 0, false).to_vec::<i32>();
+    let mut rows: Vec<i32> = s
+        .chunks(3)
+        .map(|r| {
+            assert!(r[1] == r[0] + 1 && r[2] == r[0] + 2);
+            r[0]
+        })
+        .collect();
+    rows.sort();
+    assert_eq!(rows, (0..10).map(|i| i * 3).collect::<Vec<_>>());
+    let s = random::shuffle(&k, &x, 0).to_vec::<i32>();
+    for col in 0..3 {
+        let mut c: Vec<i32> = s.chunks(3).map(|r| r[col]).collect();
+        assert!(c.iter().all(|v| v % 3 == col as i32));
+        c.sort();
+        assert_eq!(c, (0..10).map(|i| i * 3 + col as i32).collect::<Vec<_>>());
+    }
+}
+
+#[test]
+fn stats_orthogonal_haar() {
+    // For Haar-distributed Q, each entry has mean 0 and variance 1/n.
+    let n = 4;
+    let q = f64s(&random::orthogonal(
+        &random::key(8),
+        n,
+        &[20_000],
+        DType::F32,
+    ));
+    check_moments(&q, 0.0, 1.0 / n as f64, "orthogonal entries");
+    // First entry: (q11 + 1)/2 is Beta((n-1)/2, (n-1)/2); for n = 3 that is uniform.
+    let q = random::orthogonal(&random::key(9), 3, &[N_BASIC], DType::F64).to_vec::<f64>();
+    let first: Vec<f64> = q.chunks(9).map(|m| (m[0] + 1.0) / 2.0).collect();
+    ks(&first, |x| x.clamp(0.0, 1.0), "orthogonal q11");
+}
+
+// ---- the rand_core bridge ---------------------------------------------------------------
