@@ -5,6 +5,8 @@ pub mod conv;
 pub mod elementwise;
 #[cfg(feature = "linalg")]
 pub mod linalg;
+#[cfg(feature = "linalg")]
+pub mod linalg_eig;
 pub mod matmul;
 pub mod parallel;
 pub mod pool;

@@ -56,6 +56,7 @@ pub mod lax {
     #[cfg(feature = "linalg")]
     pub mod linalg {
         pub use crate::prims::linalg::cholesky::cholesky;
+        pub use crate::prims::linalg::eig::eig;
         pub use crate::prims::linalg::eigh::eigh;
         pub use crate::prims::linalg::lu::lu;
         pub use crate::prims::linalg::qr::qr;

@@ -9,6 +9,7 @@
 //! results are rounded once.
 
 pub mod cholesky;
+pub mod eig;
 pub mod eigh;
 pub mod lu;
 pub mod qr;
