@@ -7,8 +7,8 @@
 //!
 //! `f64` only and not generic, as `kernels::linalg`: f32 operands are widened and rounded once.
 
-use faer::linalg::evd::{evd_real, evd_scratch, ComputeEigenvectors};
 use faer::diag::Diag;
+use faer::linalg::evd::{evd_real, evd_scratch, ComputeEigenvectors};
 use faer::{Mat, MatRef, Par};
 use num_complex::Complex64;
 

@@ -20,8 +20,13 @@
 //! assert!((back[0] - 1.0).abs() < 1e-12 && (back[1] - 2.0).abs() < 1e-12);
 //! ```
 
+mod decomp;
+mod expm;
 mod more;
 mod norms;
+
+pub use decomp::{eig, eigvals};
+pub use expm::{expm, expm_frechet, expm_with, Expm};
 
 pub use norms::{block_diag, cond, cross, multi_dot, norm_with, outer, NormOpts, Ord};
 

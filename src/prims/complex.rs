@@ -179,7 +179,17 @@ impl PrimRules for ComplexOp {
         linear_jvp(&Prim::new(*self), primals, tangents)
     }
 
-    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], _axis: &BatchAxis) -> BatchResult {
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], axis: &BatchAxis) -> BatchResult {
+        if *self == ComplexOp::Complex && dims.iter().any(Option::is_none) {
+            // `complex` takes equal shapes (no rank broadcasting): an unbatched part is
+            // broadcast to the whole batch (as the transpose of `real` under `vmap` makes).
+            let args: Vec<Tensor> = args
+                .iter()
+                .zip(dims)
+                .map(|(a, d)| super::util::batch_at(a, *d, axis.size, 0))
+                .collect();
+            return (smallvec![bind1(&Prim::new(*self), &args)], vec![Some(0)]);
+        }
         batch_elementwise(&Prim::new(*self), args, dims)
     }
 

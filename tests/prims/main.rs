@@ -23,6 +23,10 @@ mod lax_golden;
 mod lax_more;
 mod lax_more_numpy;
 #[cfg(feature = "linalg")]
+mod linalg_eig;
+#[cfg(feature = "linalg")]
+mod linalg_expm;
+#[cfg(feature = "linalg")]
 mod linalg_golden;
 #[cfg(feature = "linalg")]
 mod linalg_transforms;

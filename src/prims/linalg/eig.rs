@@ -57,6 +57,19 @@ pub fn eig(
         compute_left_eigenvectors,
         compute_right_eigenvectors,
     };
+    let (m, n) = (x.shape().len() >= 2)
+        .then(|| {
+            let r = x.ndim();
+            (x.shape()[r - 2], x.shape()[r - 1])
+        })
+        .unwrap_or((0, 1));
+    if m != n {
+        panic!(
+            "eig: needs square matrices [.., n, n], got {} (called from {})",
+            x.aval(),
+            std::panic::Location::caller()
+        );
+    }
     bind(&Prim::new(p), std::slice::from_ref(x)).to_vec()
 }
 
@@ -129,8 +142,8 @@ impl PrimRules for Eig {
         }
         let c = complex_of(x.dtype);
         let mut out = smallvec![Aval::new(&x.shape[..x.ndim() - 1], c)];
-        let count =
-            usize::from(self.compute_left_eigenvectors) + usize::from(self.compute_right_eigenvectors);
+        let count = usize::from(self.compute_left_eigenvectors)
+            + usize::from(self.compute_right_eigenvectors);
         for _ in 0..count {
             out.push(Aval::new(&x.shape, c));
         }
