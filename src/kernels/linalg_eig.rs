@@ -5,6 +5,9 @@
 //! pair adjacent, positive imaginary part first, and eigenvectors normalised as `geev` does
 //! (unit 2-norm, largest-magnitude component real).
 //!
+//! Also the tridiagonal solve (`gtsv`'s elimination with partial pivoting) under
+//! `src/prims/linalg/tridiagonal.rs`.
+//!
 //! `f64` only and not generic, as `kernels::linalg`: f32 operands are widened and rounded once.
 
 use faer::diag::Diag;
@@ -138,4 +141,66 @@ fn normalise(c: &mut [Complex64], complex: bool) {
     for z in c.iter_mut() {
         *z *= scale;
     }
+}
+
+/// Solves the tridiagonal system `A X = B` for one `m x m` matrix given by its diagonals (JAX's
+/// convention: `dl[i] = A[i, i-1]` with `dl[0]` unread, `d[i] = A[i, i]`, `du[i] = A[i, i+1]`
+/// with `du[m-1]` unread) against the row-major `m x k` right-hand side `b`, by Gaussian
+/// elimination with partial pivoting as LAPACK's `gtsv`; all NaN if a pivot is exactly zero
+/// (JAX replaces a failed `gtsv` with NaNs).
+pub fn tridiagonal_solve(dl: &[f64], d: &[f64], du: &[f64], b: &[f64], k: usize) -> Vec<f64> {
+    let m = d.len();
+    let mut x = b.to_vec();
+    if m == 0 {
+        return x;
+    }
+    // LAPACK's arrays: sub-diagonal l[i] = A[i+1, i], super-diagonal u[i] = A[i, i+1]; after
+    // elimination l holds U's second super-diagonal.
+    let mut l: Vec<f64> = dl[1..].to_vec();
+    let mut dd = d.to_vec();
+    let mut u: Vec<f64> = du[..m - 1].to_vec();
+    let failed = || vec![f64::NAN; b.len()];
+    for i in 0..m.saturating_sub(1) {
+        if dd[i].abs() >= l[i].abs() {
+            if dd[i] == 0.0 {
+                return failed();
+            }
+            let fact = l[i] / dd[i];
+            dd[i + 1] -= fact * u[i];
+            for c in 0..k {
+                x[(i + 1) * k + c] -= fact * x[i * k + c];
+            }
+            l[i] = 0.0;
+        } else {
+            let fact = dd[i] / l[i];
+            dd[i] = l[i];
+            let temp = dd[i + 1];
+            dd[i + 1] = u[i] - fact * temp;
+            if i + 2 < m {
+                l[i] = u[i + 1];
+                u[i + 1] = -fact * l[i];
+            }
+            u[i] = temp;
+            for c in 0..k {
+                let t = x[i * k + c];
+                x[i * k + c] = x[(i + 1) * k + c];
+                x[(i + 1) * k + c] = t - fact * x[(i + 1) * k + c];
+            }
+        }
+    }
+    if dd[m - 1] == 0.0 {
+        return failed();
+    }
+    for c in 0..k {
+        x[(m - 1) * k + c] /= dd[m - 1];
+        if m >= 2 {
+            let i = m - 2;
+            x[i * k + c] = (x[i * k + c] - u[i] * x[(i + 1) * k + c]) / dd[i];
+        }
+        for i in (0..m.saturating_sub(2)).rev() {
+            x[i * k + c] =
+                (x[i * k + c] - u[i] * x[(i + 1) * k + c] - l[i] * x[(i + 2) * k + c]) / dd[i];
+        }
+    }
+    x
 }

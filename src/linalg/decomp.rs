@@ -1,9 +1,12 @@
 //! The general eigendecomposition (`jnp.linalg.eig`, `jnp.linalg.eigvals`) on the `eig`
-//! primitive: complex results (`c64` for f32 input, `c128` for f64) in LAPACK's order.
+//! primitive: complex results (`c64` for f32 input, `c128` for f64) in LAPACK's order; and
+//! `tridiagonal_solve` (`jax.lax.linalg.tridiagonal_solve`), re-exported here.
 
 use super::square;
 use crate::lax;
 use crate::tensor::Tensor;
+
+pub use crate::lax::linalg::tridiagonal_solve;
 
 /// Eigenvalues `w` (`[.., n]`) and right eigenvectors `v` (`[.., n, n]`, in columns, unit
 /// 2-norm with the largest component real) of the real square matrices `a`

@@ -25,7 +25,7 @@ mod expm;
 mod more;
 mod norms;
 
-pub use decomp::{eig, eigvals};
+pub use decomp::{eig, eigvals, tridiagonal_solve};
 pub use expm::{expm, expm_frechet, expm_with, Expm};
 
 pub use norms::{block_diag, cond, cross, multi_dot, norm_with, outer, NormOpts, Ord};

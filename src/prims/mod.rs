@@ -62,6 +62,7 @@ pub mod lax {
         pub use crate::prims::linalg::qr::qr;
         pub use crate::prims::linalg::svd::{singular_values, svd};
         pub use crate::prims::linalg::triangular_solve::{triangular_solve, TriangularSolve};
+        pub use crate::prims::linalg::tridiagonal::tridiagonal_solve;
     }
     pub use super::index::{
         dynamic_slice, dynamic_update_slice, gather, scatter, scatter_add, scatter_general,

@@ -30,6 +30,8 @@ mod linalg_expm;
 mod linalg_golden;
 #[cfg(feature = "linalg")]
 mod linalg_transforms;
+#[cfg(feature = "linalg")]
+mod linalg_tridiagonal;
 mod numpy_layer;
 mod numpy_surface;
 mod numpy_surface_2;

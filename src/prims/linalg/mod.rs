@@ -15,6 +15,7 @@ pub mod lu;
 pub mod qr;
 pub mod svd;
 pub mod triangular_solve;
+pub mod tridiagonal;
 
 use super::util::batch_at;
 use crate::core::Aval;
