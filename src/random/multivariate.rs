@@ -1,10 +1,13 @@
 //! `multivariate_normal`: `mean + L·z` with `L` the Cholesky factor of the covariance
-//! (JAX's default `method="cholesky"`). ferrax has no linear-algebra decompositions yet, so
-//! the factor comes from a small Cholesky–Banachiewicz routine written in lax ops (so it
-//! traces, batches and differentiates); JAX's `eigh` and `svd` methods are not available.
+//! (JAX's default `method="cholesky"`). With feature `linalg` the factor is
+//! `lax::linalg::cholesky` (symmetrized input, as `jnp.linalg.cholesky`); without it (the
+//! notebooks' build) it comes from a small Cholesky–Banachiewicz routine written in lax ops
+//! (so it traces, batches and differentiates). JAX's `eigh` and `svd` methods are not
+//! available.
 
 use super::params::check_float;
 use super::samplers::normal_with;
+#[cfg(not(feature = "linalg"))]
 use crate::interpreters::vmap;
 use crate::lax;
 use crate::numpy;
@@ -12,6 +15,7 @@ use crate::tensor::{DType, Tensor};
 
 /// The lower Cholesky factor of one symmetric positive-definite `[n, n]` matrix, column by
 /// column: `col_j = (a[:, j] - L[:, :j] · L[j, :j]) / sqrt(..)`, zero above the diagonal.
+#[cfg(not(feature = "linalg"))]
 fn cholesky_2d(a: &Tensor) -> Tensor {
     let n = a.shape()[0];
     let dt = a.dtype();
@@ -34,7 +38,14 @@ fn cholesky_2d(a: &Tensor) -> Tensor {
     lax::concatenate(&cols, 1)
 }
 
+/// Lower Cholesky factors of `[..., n, n]`: the `cholesky` primitive (feature `linalg`).
+#[cfg(feature = "linalg")]
+fn cholesky(cov: &Tensor) -> Tensor {
+    lax::linalg::cholesky(cov, true)
+}
+
 /// Lower Cholesky factors of `[..., n, n]` (batches by `vmap` over the flattened batch).
+#[cfg(not(feature = "linalg"))]
 fn cholesky(cov: &Tensor) -> Tensor {
     let nd = cov.ndim();
     if nd == 2 {

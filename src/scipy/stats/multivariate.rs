@@ -1,8 +1,10 @@
 //! `jax.scipy.stats.multivariate_normal`: the log density with a scalar mean, an isotropic
 //! (scalar) covariance, or a full covariance matrix through a Cholesky factorization.
-//! ferrax has no `lax.linalg.cholesky` yet, so the factorization and the triangular solve
-//! are written here as `n` vectorized column steps each (left-looking Cholesky, forward
-//! substitution): exact for any `n`, meant for the small `n` of densities (the jaxpr grows
+//! With feature `linalg` the factor is `lax::linalg::cholesky` (symmetrized input, as JAX)
+//! and the solve `lax::linalg::triangular_solve`, as JAX writes it. Without it (the
+//! notebooks' build) the factorization and the triangular solve are written here as `n`
+//! vectorized column steps each (left-looking Cholesky, forward substitution, reading the
+//! lower triangle): exact for any `n`, meant for the small `n` of densities (the jaxpr grows
 //! with `n`).
 
 /// The multivariate normal distribution N(mean, cov) (`jax.scipy.stats.multivariate_normal`).
@@ -46,6 +48,48 @@ pub mod multivariate_normal {
             mean.shape(),
             cov.shape()
         );
+        full_cov(&r, &cov, n, log2pi)
+    }
+
+    /// The log density for a full covariance `[.., n, n]` at residuals `r` (`[.., n]`), as
+    /// JAX: `L = cholesky(cov)`, `y = L⁻¹ r`, `-½ yᵀy - n/2 log 2π - Σ log diag(L)`.
+    #[cfg(feature = "linalg")]
+    fn full_cov(r: &Tensor, cov: &Tensor, n: usize, log2pi: f64) -> Tensor {
+        use crate::lax::linalg::{cholesky, triangular_solve, TriangularSolve};
+        let l = cholesky(cov, true);
+        let cb = &cov.shape()[..cov.ndim() - 2];
+        let rb = &r.shape()[..r.ndim() - 1];
+        let mut batch = jnp::broadcast_shapes(cb, rb);
+        let mut ls = batch.clone();
+        ls.extend([n, n]);
+        let l = jnp::broadcast_to(&l, &ls);
+        batch.extend([n, 1]);
+        let rr = jnp::broadcast_to(&jnp::expand_dims(r, -1), &batch);
+        let p = TriangularSolve {
+            left_side: true,
+            lower: true,
+            ..Default::default()
+        };
+        let y = triangular_solve(&l, &rr, p);
+        let quad = jnp::sum(&lax::square(&y), Some(&[-2, -1]));
+        let log_det_half = jnp::sum(
+            &lax::log(&jnp::diagonal_with(
+                &l,
+                jnp::Diagonal {
+                    axis1: -2,
+                    axis2: -1,
+                    ..Default::default()
+                },
+            )),
+            Some(&[-1]),
+        );
+        -0.5 * quad - n as f64 / 2.0 * log2pi - log_det_half
+    }
+
+    /// The log density for a full covariance, composed of `n` column steps (no `linalg`).
+    #[cfg(not(feature = "linalg"))]
+    fn full_cov(r: &Tensor, cov: &Tensor, n: usize, log2pi: f64) -> Tensor {
+        let cov = cov.clone();
         // Left-looking Cholesky by columns: col_j holds L[:, j] (zero above the diagonal).
         let unit = |j: usize| {
             let mut v = vec![0.0; n];
@@ -73,7 +117,7 @@ pub mod multivariate_normal {
             diag.push(d);
         }
         // Forward substitution L y = r, column by column; accumulate Σ y².
-        let mut res = r;
+        let mut res = r.clone();
         let mut quad = None::<Tensor>;
         for (k, c) in cols.iter().enumerate() {
             let y = elem(&res, k) / &diag[k];
