@@ -12,6 +12,7 @@ pub mod call;
 pub mod cond;
 mod custom;
 mod jit;
+pub mod linear_solve;
 pub mod loops;
 
 pub use call::CallOp;

@@ -15,5 +15,6 @@
 mod methods;
 
 pub use crate::control_flow::cond::{cond, switch};
+pub use crate::control_flow::linear_solve::{custom_linear_solve, Solver};
 pub use crate::control_flow::loops::functions::*;
 pub use crate::prims::lax::*;

@@ -29,6 +29,8 @@ mod linalg_expm;
 #[cfg(feature = "linalg")]
 mod linalg_golden;
 #[cfg(feature = "linalg")]
+mod linalg_linear_solve;
+#[cfg(feature = "linalg")]
 mod linalg_transforms;
 #[cfg(feature = "linalg")]
 mod linalg_tridiagonal;
