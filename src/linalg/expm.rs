@@ -127,6 +127,7 @@ fn expm_2d(a: &Tensor, opts: Expm) -> Tensor {
 
 /// JAX's `_calc_P_Q`: the scaled Padé numerator `P`, denominator `Q` and the number of
 /// squarings, the degree chosen from `a`'s 1-norm.
+#[allow(clippy::excessive_precision)] // JAX's constants, digit for digit
 fn calc_p_q(a: &Tensor) -> (Tensor, Tensor, Tensor) {
     let dtype = a.dtype();
     let l1 = lax::reduce_max(&lax::reduce_sum(&lax::abs(a), &[0]), &[0]);
@@ -153,13 +154,15 @@ fn calc_p_q(a: &Tensor) -> (Tensor, Tensor, Tensor) {
     let a = lax::div(a, &lax::exp2(&n_squarings));
     let bins = Tensor::from_f64_values(conds, &[conds.len()], dtype);
     let idx = jnp::digitize(&l1, &bins);
-    let pades: [&dyn Fn(&Tensor) -> (Tensor, Tensor); 5] =
-        [&pade3, &pade5, &pade7, &pade9, &pade13];
+    let pades: [&Pade; 5] = [&pade3, &pade5, &pade7, &pade9, &pade13];
     let (u, v) = lax::switch(&idx, &pades[..conds.len() + 1], &a);
     let p = lax::add(&u, &v);
     let q = lax::sub(&v, &u);
     (p, q, n_squarings)
 }
+
+/// A Padé approximant's `(U, V)` of a scaled matrix.
+type Pade = dyn Fn(&Tensor) -> (Tensor, Tensor);
 
 /// Squares `r` `n_squarings` times (JAX's `_squaring`: a scan of `max_squarings` steps, each a
 /// `cond`).

@@ -96,6 +96,9 @@ fn check_grads_orders_1_and_2() {
     check_grads(loss(solve_jacobi), &(a, b), 1);
 }
 
+/// A pair of vectors.
+type Pair = (Tensor, Tensor);
+
 #[test]
 fn pytree_right_hand_side_and_symmetric_shortcut() {
     // Block-diagonal SPD system on a pair: (p x, q y) = (u, v).
@@ -105,10 +108,8 @@ fn pytree_right_hand_side_and_symmetric_shortcut() {
     let v = Tensor::from_vec(vec![-1.0f64, 0.5], &[2]);
     let f = |(p, q, u, v): &(Tensor, Tensor, Tensor, Tensor)| {
         let matvec = |(x, y): &(Tensor, Tensor)| (p.matmul(x), q.matmul(y));
-        let solve = |_: &dyn Fn(&(Tensor, Tensor)) -> (Tensor, Tensor),
-                     (r, s): &(Tensor, Tensor)| {
-            (linalg::solve(p, r), linalg::solve(q, s))
-        };
+        let solve =
+            |_: &dyn Fn(&Pair) -> Pair, (r, s): &Pair| (linalg::solve(p, r), linalg::solve(q, s));
         let (x, y) = custom_linear_solve(matvec, &(u.clone(), v.clone()), &solve, None, true);
         (&x * &x).sum() + (&y * &x).sum() + y.sum()
     };

@@ -57,12 +57,12 @@ pub fn eig(
         compute_left_eigenvectors,
         compute_right_eigenvectors,
     };
-    let (m, n) = (x.shape().len() >= 2)
-        .then(|| {
-            let r = x.ndim();
-            (x.shape()[r - 2], x.shape()[r - 1])
-        })
-        .unwrap_or((0, 1));
+    let r = x.ndim();
+    let (m, n) = if r >= 2 {
+        (x.shape()[r - 2], x.shape()[r - 1])
+    } else {
+        (0, 1)
+    };
     if m != n {
         panic!(
             "eig: needs square matrices [.., n, n], got {} (called from {})",

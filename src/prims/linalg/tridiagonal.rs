@@ -138,7 +138,7 @@ impl PrimRules for TridiagonalSolve {
         let shape = &out[0].shape;
         let (m, n) = (shape[shape.len() - 2], shape[shape.len() - 1]);
         let [dl, d, du, b] = [0, 1, 2, 3].map(|i| to_f64(inputs[i]));
-        let count = if m == 0 { 0 } else { d.len() / m };
+        let count = d.len().checked_div(m).unwrap_or(0);
         let mut x = Vec::with_capacity(b.len());
         for i in 0..count {
             let diag = |v: &[f64]| v[i * m..(i + 1) * m].to_vec();
