@@ -258,3 +258,25 @@ fn eig_errors_name_function_shapes_and_caller() {
     let msg = panic_message(|| grad(|a: &Tensor| ferrax::lax::real(&linalg::eig(a).1).sum())(&sq));
     assert!(msg.contains("eig") && msg.contains("eigenvectors"), "{msg}");
 }
+
+#[test]
+fn eig_jaxpr_prints_like_jax() {
+    // jax.make_jaxpr(lambda a: jax.lax.linalg.eig(a, compute_left_eigenvectors=False))(
+    //     jnp.ones((3, 3)))
+    let a = Tensor::zeros(&[3, 3], DType::F32);
+    let j = make_jaxpr(|a: &Tensor| {
+        let o = ll::eig(a, false, true);
+        (o[0].clone(), o[1].clone())
+    })(&a);
+    assert_eq!(
+        j.to_string(),
+        "{ lambda ; a:f32[3,3]. let
+    b:c64[3] c:c64[3,3] = eig[
+      compute_left_eigenvectors=False
+      compute_right_eigenvectors=True
+      enable_eigvec_derivs=False
+      implementation=None
+    ] a
+  in (b, c) }"
+    );
+}

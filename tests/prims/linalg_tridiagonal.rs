@@ -177,3 +177,20 @@ fn tridiagonal_solve_errors_name_function_shapes_and_caller() {
         );
     }
 }
+
+#[test]
+fn tridiagonal_solve_jaxpr_prints_like_jax() {
+    // jax.make_jaxpr(jax.lax.linalg.tridiagonal_solve)(
+    //     jnp.ones(3), jnp.ones(3), jnp.ones(3), jnp.ones((3, 2)))
+    let v = Tensor::zeros(&[3], DType::F32);
+    let b = Tensor::zeros(&[3, 2], DType::F32);
+    let j = make_jaxpr(|(dl, d, du, b): &(Tensor, Tensor, Tensor, Tensor)| {
+        tridiagonal_solve(dl, d, du, b)
+    })(&(v.clone(), v.clone(), v, b));
+    assert_eq!(
+        j.to_string(),
+        "{ lambda ; a:f32[3] b:f32[3] c:f32[3] d:f32[3,2]. let
+    e:f32[3,2] = tridiagonal_solve[perturb_singular=False] a b c d
+  in (e,) }"
+    );
+}
