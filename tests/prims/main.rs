@@ -23,6 +23,8 @@ mod lax_golden;
 mod lax_more;
 mod lax_more_numpy;
 #[cfg(feature = "linalg")]
+mod linalg_coverage;
+#[cfg(feature = "linalg")]
 mod linalg_golden;
 #[cfg(feature = "linalg")]
 mod linalg_transforms;
