@@ -27,6 +27,8 @@ mod linalg_coverage;
 #[cfg(feature = "linalg")]
 mod linalg_golden;
 #[cfg(feature = "linalg")]
+mod linalg_gp;
+#[cfg(feature = "linalg")]
 mod linalg_transforms;
 mod numpy_layer;
 mod numpy_surface;
