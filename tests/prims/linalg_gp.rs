@@ -113,8 +113,12 @@ fn gp_nll_and_gradient_match_the_reference() {
 
 #[test]
 fn gp_data_is_the_documented_draw() {
-    // The inputs lie in [-3, 3) and the targets stay within the noise of sin(2x) + 0.5x.
+    // The sums JAX 0.10.2 prints for the same draw (examples/reference/gaussian_process.py:
+    // "sum(x) = 7.796971, sum(y) = 8.024287"): the example and the JAX fit see one data set.
     let (x, y) = gp::data(60);
+    assert!((x.sum().item::<f64>() - 7.796971).abs() < 1e-6);
+    assert!((y.sum().item::<f64>() - 8.024287).abs() < 1e-6);
+    // The inputs lie in [-3, 3) and the targets stay within the noise of sin(2x) + 0.5x.
     for (xi, yi) in x.to_vec::<f64>().into_iter().zip(y.to_vec::<f64>()) {
         assert!((-3.0..3.0).contains(&xi));
         assert!(
