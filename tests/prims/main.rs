@@ -29,6 +29,8 @@ mod linalg_golden;
 #[cfg(feature = "linalg")]
 mod linalg_gp;
 #[cfg(feature = "linalg")]
+mod linalg_kernels;
+#[cfg(feature = "linalg")]
 mod linalg_transforms;
 mod numpy_layer;
 mod numpy_surface;
