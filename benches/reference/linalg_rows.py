@@ -2,7 +2,10 @@
 machine the ferrax benches run on, so the columns can be compared in one session.
 
     pip install jax==0.10.2 optax==0.2.8
-    JAX_PLATFORMS=cpu python3 benches/reference/linalg_rows.py [filter]
+    OPENBLAS_NUM_THREADS=1 JAX_PLATFORMS=cpu python3 benches/reference/linalg_rows.py [filter]
+
+(`OPENBLAS_NUM_THREADS=1`: single-threaded LAPACK under JAX and numpy, as faer runs in
+ferrax; leave it out to measure their defaults.)
 
 The inputs are the bench's own: the same deterministic generator as benches/common/mod.rs
 (`values`), the same SPD and diagonally strengthened matrices, the GP data of
