@@ -50,6 +50,12 @@
 //! | batched_solve_1024x8x8/f32 | 1.6 ms | 3.4 ms | 1.4 ms | 1.0 ms | 1.14x |
 //! | batched_solve_1024x8x8/f64 | 4.0 ms | 4.1 ms | 1.7 ms | 931 µs | 2.33x |
 //! | gp_nll_value_and_grad_512/f64 | - | 102.8 ms | 44.9 ms | - | 2.29x |
+//!
+//! After the row-major `to_f64` copy (13:25-13:29 UTC, load average 6-8, two alternating runs
+//! of each side, f64): cholesky 64 jit 90/106 µs vs JAX 141/77; cholesky 256 2.05/2.39 ms vs
+//! 0.61/0.78; solve 64 jit 126/137 µs vs 277/123; solve 256 3.70/3.50 ms vs 1.42/0.91;
+//! batched 8x8 solve (f64, best of vmap and jit) 1.96/1.50 ms vs 1.47/1.12; GP value_and_grad
+//! 99/54 ms vs 24.7/28.5.
 
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use ferrax::linalg;
