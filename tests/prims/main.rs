@@ -23,11 +23,17 @@ mod lax_golden;
 mod lax_more;
 mod lax_more_numpy;
 #[cfg(feature = "linalg")]
+mod linalg_coverage;
+#[cfg(feature = "linalg")]
 mod linalg_eig;
 #[cfg(feature = "linalg")]
 mod linalg_expm;
 #[cfg(feature = "linalg")]
 mod linalg_golden;
+#[cfg(feature = "linalg")]
+mod linalg_gp;
+#[cfg(feature = "linalg")]
+mod linalg_kernels;
 #[cfg(feature = "linalg")]
 mod linalg_linear_solve;
 #[cfg(feature = "linalg")]

@@ -73,14 +73,7 @@ impl PrimRules for Lu {
     fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
         let shape = inputs[0].shape();
         let (m, n) = (shape[shape.len() - 2], shape[shape.len() - 1]);
-        let a = to_f64(inputs[0]);
-        let (mut lus, mut pivs, mut perms) = (Vec::new(), Vec::new(), Vec::new());
-        for b in 0..batch_count(shape) {
-            let (l, p, q) = k::lu(&a[b * m * n..(b + 1) * m * n], m, n);
-            lus.extend(l);
-            pivs.extend(p);
-            perms.extend(q);
-        }
+        let (lus, pivs, perms) = k::lu_batch(to_f64(inputs[0]), batch_count(shape), m, n);
         smallvec![
             from_f64(lus, &out[0].shape, out[0].dtype),
             from_i32(pivs, &out[1].shape),

@@ -34,11 +34,19 @@ pub(crate) fn matrix_dims(op: &str, x: &Aval) -> Result<(usize, usize), String> 
     Ok((x.shape[x.ndim() - 2], x.shape[x.ndim() - 1]))
 }
 
-/// The elements of an f32/f64 operand as f64, row-major.
+/// The elements of an f32/f64 operand as f64, row-major: a copy of the buffer when it is
+/// already row-major (the usual case; ndarray's element iterator over dynamic dims costs
+/// more than a small factorization), else in logical order.
 pub(crate) fn to_f64(x: &ArrayData) -> Vec<f64> {
     match x {
-        ArrayData::F32(a) => a.iter().map(|&v| f64::from(v)).collect(),
-        ArrayData::F64(a) => a.iter().copied().collect(),
+        ArrayData::F32(a) => match a.as_slice() {
+            Some(s) => s.iter().map(|&v| f64::from(v)).collect(),
+            None => a.iter().map(|&v| f64::from(v)).collect(),
+        },
+        ArrayData::F64(a) => match a.as_slice() {
+            Some(s) => s.to_vec(),
+            None => a.iter().copied().collect(),
+        },
         other => unreachable!("linalg of {}: checked by abstract_eval", other.dtype()),
     }
 }

@@ -103,19 +103,13 @@ impl PrimRules for TriangularSolve {
         let (m, kk) = (shape[shape.len() - 2], shape[shape.len() - 1]);
         let n = if self.left_side { m } else { kk };
         let a = to_f64(inputs[0]);
-        let b = to_f64(inputs[1]);
         let p = k::TriSolve {
             left_side: self.left_side,
             lower: self.lower,
             transpose_a: self.transpose_a,
             unit_diagonal: self.unit_diagonal,
         };
-        let mut x = Vec::with_capacity(b.len());
-        for i in 0..batch_count(shape) {
-            let ai = &a[i * n * n..(i + 1) * n * n];
-            let bi = &b[i * m * kk..(i + 1) * m * kk];
-            x.extend(k::triangular_solve(ai, bi, n, m, kk, p));
-        }
+        let x = k::triangular_solve_batch(&a, to_f64(inputs[1]), batch_count(shape), (n, m, kk), p);
         smallvec![from_f64(x, shape, out[0].dtype)]
     }
 
