@@ -11,8 +11,10 @@
 //!          --digest           print each rank's parameter digest and check all ranks agree
 //!          --save PATH        rank 0 writes the final parameters (safetensors)
 //!          --compare PATH     fail unless the final parameters are within --tol (default
-//!                             1e-5, absolute) of the checkpoint PATH
+//!                             1e-6, absolute) of the checkpoint PATH
 //!          --panic-at S       rank --panic-rank (default 1) panics at step S (failure demo)
+//!          --stall-at S       rank --panic-rank sleeps for an hour at step S (run with
+//!                             FERRAX_DIST_TIMEOUT=SECONDS to see the others abort the job)
 //!          --bench-allreduce  all-reduce throughput of 1-64 MB pytrees against one raw buffer
 //! ```
 //!
@@ -48,6 +50,7 @@ struct Args {
     compare: Option<String>,
     tol: f64,
     panic_at: Option<usize>,
+    stall_at: Option<usize>,
     panic_rank: usize,
     bench: bool,
 }
@@ -61,8 +64,9 @@ fn parse_args() -> Result<Args, String> {
         digest: false,
         save: None,
         compare: None,
-        tol: 1e-5,
+        tol: 1e-6,
         panic_at: None,
+        stall_at: None,
         panic_rank: 1,
         bench: false,
     };
@@ -80,6 +84,7 @@ fn parse_args() -> Result<Args, String> {
             "--compare" => a.compare = Some(value()?),
             "--tol" => a.tol = num(value()?)?,
             "--panic-at" => a.panic_at = Some(num(value()?)? as usize),
+            "--stall-at" => a.stall_at = Some(num(value()?)? as usize),
             "--panic-rank" => a.panic_rank = num(value()?)? as usize,
             "--bench-allreduce" => a.bench = true,
             f => return Err(format!("unknown option `{f}`")),
@@ -180,6 +185,10 @@ fn train_loop(
             }
             if args.panic_at == Some(steps) && dp.dist().rank() == args.panic_rank {
                 panic!("data_parallel: rank {} panics at step {steps} as asked (--panic-at)", args.panic_rank);
+            }
+            if args.stall_at == Some(steps) && dp.dist().rank() == args.panic_rank {
+                eprintln!("data_parallel: rank {} stalls at step {steps} as asked (--stall-at)", args.panic_rank);
+                std::thread::sleep(std::time::Duration::from_secs(3600));
             }
             let t0 = Instant::now();
             let (p, s, loss) = dp.run(|| step(&(params.clone(), state.clone(), b)));

@@ -4,16 +4,20 @@
 #  2. examples/data_parallel trains the digits MLP for STEPS steps with 1, 2 and 4 processes
 #     on the same global batches: every rank must hold bit-identical parameters (digest and
 #     pmax == pmin == own), and the 2- and 4-process parameters must equal the 1-process ones
-#     within TOL (absolute): the gradient sums run in another order, so they differ by f32
-#     rounding, which Adam's steps carry forward;
-#  3. a rank that panics makes the whole job fail fast with its message (MPI_Abort), not hang.
+#     within TOL (absolute, 1e-6): the gradient sums run in another order, so they differ by
+#     f32 rounding, which Adam's steps carry forward (measured: 4.5e-8 after 60 steps, about
+#     one ulp of the largest parameters, |p| < 1); 1e-6 is ~16 ulps there and 1000 times
+#     below one Adam step (lr 1e-3), so a wrong reduction (a shard missing or counted twice,
+#     a wrong weight) cannot pass;
+#  3. a rank that panics makes the whole job fail fast with its message (MPI_Abort), not hang;
+#     a rank that stalls makes the others abort after FERRAX_DIST_TIMEOUT seconds.
 # Needs Open MPI (mpirun). Builds what it runs with the dev profile and --all-features, the
 # build `cargo test --all-targets --all-features` of .ci/run has already made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 STEPS="${STEPS:-60}"
-TOL="${TOL:-1e-5}"
+TOL="${TOL:-1e-6}"
 target="${CARGO_TARGET_DIR:-$PWD/target}"
 # Loopback only, shared memory between ranks; as root; no warnings about unused transports.
 MPIRUN=(mpirun --allow-run-as-root --oversubscribe --mca btl self,vader
@@ -58,11 +62,24 @@ set +e
 timeout 60 "${MPIRUN[@]}" -np 2 "$example" --steps 20 --quiet --panic-at 3 >"$work/panic.log" 2>&1
 rc=$?
 set -e
-cat "$work/panic.log" | head -20
-if [ "$rc" = 0 ] || [ "$rc" = 124 ]; then
-  echo "FAILED: the job with a panicking rank exited with $rc (0: no failure seen; 124: hung)"
+head -20 "$work/panic.log"
+if [ "$rc" != 101 ]; then
+  echo "FAILED: the job with a panicking rank exited with $rc, not MPI_Abort's 101 (124: hung)"
   exit 1
 fi
 grep -q 'rank 1 panics at step 3' "$work/panic.log"
 grep -q 'calling MPI_Abort' "$work/panic.log"
+
+echo "== failure: rank 1 of 2 stalls at step 3; FERRAX_DIST_TIMEOUT=5 must abort the job"
+set +e
+FERRAX_DIST_TIMEOUT=5 timeout 60 "${MPIRUN[@]}" -x FERRAX_DIST_TIMEOUT -np 2 "$example" --steps 20 \
+  --quiet --stall-at 3 >"$work/stall.log" 2>&1
+rc=$?
+set -e
+head -20 "$work/stall.log"
+if [ "$rc" != 110 ]; then
+  echo "FAILED: the job with a stalled rank exited with $rc, not the watchdog's 110 (124: hung)"
+  exit 1
+fi
+grep -q 'waited more than FERRAX_DIST_TIMEOUT=5.0 s in one collective (psum)' "$work/stall.log"
 echo "mpi checks passed (parameters within $TOL of one process after $STEPS steps; ranks identical)"

@@ -255,7 +255,7 @@ pub(super) fn start_watchdog(rank: usize) {
                  collective; calling MPI_Abort",
                 limit.as_secs_f64()
             );
-            SimpleCommunicator::world().abort(124);
+            SimpleCommunicator::world().abort(110);
         }
     });
 }
