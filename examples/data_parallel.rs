@@ -145,7 +145,10 @@ fn main() {
         report_digest(&dist, &params);
     }
     if let Some(path) = &args.save {
-        if dp.save_params(path, &params).unwrap_or_else(|e| panic!("{e}")) {
+        if dp
+            .save_params(path, &params)
+            .unwrap_or_else(|e| panic!("{e}"))
+        {
             println!("saved parameters to {path}");
         }
     }
@@ -165,8 +168,7 @@ fn train_loop(
     mut state: optim::AdamState<Mlp>,
 ) -> (Mlp, usize, f64) {
     let loss_fn = |p: &Mlp, (x, y): &(Tensor, Tensor)| {
-        losses::softmax_cross_entropy_with_integer_labels(&p.forward(x, &mut Ctx::eval()), y)
-            .mean()
+        losses::softmax_cross_entropy_with_integer_labels(&p.forward(x, &mut Ctx::eval()), y).mean()
     };
     let grad_fn = dp.value_and_grad(loss_fn);
     type Step = (Mlp, optim::AdamState<Mlp>, (Tensor, Tensor));
@@ -184,10 +186,16 @@ fn train_loop(
                 break 'epochs;
             }
             if args.panic_at == Some(steps) && dp.dist().rank() == args.panic_rank {
-                panic!("data_parallel: rank {} panics at step {steps} as asked (--panic-at)", args.panic_rank);
+                panic!(
+                    "data_parallel: rank {} panics at step {steps} as asked (--panic-at)",
+                    args.panic_rank
+                );
             }
             if args.stall_at == Some(steps) && dp.dist().rank() == args.panic_rank {
-                eprintln!("data_parallel: rank {} stalls at step {steps} as asked (--stall-at)", args.panic_rank);
+                eprintln!(
+                    "data_parallel: rank {} stalls at step {steps} as asked (--stall-at)",
+                    args.panic_rank
+                );
                 std::thread::sleep(std::time::Duration::from_secs(3600));
             }
             let t0 = Instant::now();
@@ -199,7 +207,11 @@ fn train_loop(
             steps += 1;
         }
         if dp.dist().is_root() && !args.quiet {
-            println!("epoch {:>3}  mean global-batch loss {:.4}", e + 1, sum / batches.num_batches() as f64);
+            println!(
+                "epoch {:>3}  mean global-batch loss {:.4}",
+                e + 1,
+                sum / batches.num_batches() as f64
+            );
         }
     }
     (params, steps, secs)
@@ -261,8 +273,14 @@ fn bench_allreduce(dist: &Dist) {
     use mpi::traits::*;
     let world = mpi::topology::SimpleCommunicator::world();
     if dist.is_root() {
-        println!("all-reduce (sum) over {} ranks: best of 5 rounds (after one warm-up)", dist.size());
-        println!("{:>6} {:>7} {:>14} {:>14} {:>7}", "MB", "leaves", "pytree GB/s", "raw GB/s", "ratio");
+        println!(
+            "all-reduce (sum) over {} ranks: best of 5 rounds (after one warm-up)",
+            dist.size()
+        );
+        println!(
+            "{:>6} {:>7} {:>14} {:>14} {:>7}",
+            "MB", "leaves", "pytree GB/s", "raw GB/s", "ratio"
+        );
     }
     for mb in [1usize, 4, 16, 64] {
         let leaves = mb * 16;

@@ -193,7 +193,11 @@ fn check_same_signature(leaves: &[Tensor], def: &str) {
     let send = [mine, !mine];
     let mut recv = [0u64; 2];
     watched("broadcast", || {
-        SimpleCommunicator::world().all_reduce_into(&send[..], &mut recv[..], SystemOperation::min())
+        SimpleCommunicator::world().all_reduce_into(
+            &send[..],
+            &mut recv[..],
+            SystemOperation::min(),
+        )
     });
     assert!(
         recv[0] == mine && !recv[1] == mine,

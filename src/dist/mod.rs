@@ -74,13 +74,12 @@ pub fn init() -> Dist {
         Some(_) => mpi::Threading::Multiple,
         None => mpi::Threading::Serialized,
     };
-    let (universe, _threading) =
-        mpi::initialize_with_threading(threading).unwrap_or_else(|| {
-            panic!(
-                "dist::init: MPI is already initialized in this process (call dist::init once \
+    let (universe, _threading) = mpi::initialize_with_threading(threading).unwrap_or_else(|| {
+        panic!(
+            "dist::init: MPI is already initialized in this process (call dist::init once \
                  and share the Dist handle)"
-            )
-        });
+        )
+    });
     let world = universe.world();
     let (rank, size) = (world.rank() as usize, world.size() as usize);
     install_panic_hook(rank, size);
@@ -175,7 +174,10 @@ impl Dist {
     #[track_caller]
     pub fn all_reduce_sum<T: PyTree>(&self, tree: &T) -> T {
         let (leaves, def) = tree.flatten();
-        T::unflatten(&def, buffers::all_reduce(&leaves, GroupReduce::Sum, "all_reduce_sum"))
+        T::unflatten(
+            &def,
+            buffers::all_reduce(&leaves, GroupReduce::Sum, "all_reduce_sum"),
+        )
     }
 
     /// The elementwise mean of `tree` over all processes ([`all_reduce_sum`](Dist::all_reduce_sum)

@@ -12,9 +12,12 @@ use ferrax::prelude::*;
 use ferrax::transforms::{vmap_with, VmapSpec};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+/// A named check, run on every rank.
+type Test = (&'static str, fn(&Dist));
+
 fn main() {
     let dist = dist::init();
-    let tests: &[(&str, fn(&Dist))] = &[
+    let tests: &[Test] = &[
         ("all_reduce_sum_mixed_tree", all_reduce_sum_mixed_tree),
         ("all_reduce_mean", all_reduce_mean),
         ("broadcast_from_every_root", broadcast_from_every_root),
@@ -36,7 +39,11 @@ fn main() {
         }
     }
     if dist.is_root() {
-        println!("dist tests: {} passed on {} ranks", tests.len(), dist.size());
+        println!(
+            "dist tests: {} passed on {} ranks",
+            tests.len(),
+            dist.size()
+        );
     }
 }
 
@@ -170,10 +177,16 @@ fn named_axis_matches_vmap(d: &Dist) {
         d.with_axis("batch", || jf(&input_of(d.rank()))),
     ] {
         for (got, want) in g.to_vec::<f32>().iter().zip(row(&g_ref)) {
-            assert!((got - want).abs() <= 1e-6 * want.abs().max(1.0), "grad {got} vs vmap {want}");
+            assert!(
+                (got - want).abs() <= 1e-6 * want.abs().max(1.0),
+                "grad {got} vs vmap {want}"
+            );
         }
         for (got, want) in c.to_vec::<f32>().iter().zip(row(&c_ref)) {
-            assert!((got - want).abs() <= 1e-6 * want.abs().max(1.0), "{got} vs vmap {want}");
+            assert!(
+                (got - want).abs() <= 1e-6 * want.abs().max(1.0),
+                "{got} vs vmap {want}"
+            );
         }
     }
 }
@@ -248,7 +261,10 @@ fn data_parallel_grad(d: &Dist) {
         .expect("one batch");
     let vg = dp.value_and_grad(loss);
     let jvg = jit(|(w, b): &(Tensor, (Tensor, Tensor))| vg(w, b));
-    for (l, g) in [dp.run(|| vg(&w, &shard)), dp.run(|| jvg(&(w.clone(), shard.clone())))] {
+    for (l, g) in [
+        dp.run(|| vg(&w, &shard)),
+        dp.run(|| jvg(&(w.clone(), shard.clone()))),
+    ] {
         assert!((l.item::<f32>() - l_ref.item::<f32>()).abs() < 1e-6);
         for (a, b) in g.to_vec::<f32>().iter().zip(g_ref.to_vec::<f32>()) {
             assert!((a - b).abs() < 1e-6, "{a} vs {b}");

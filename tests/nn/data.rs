@@ -621,7 +621,11 @@ fn shards_concatenate_to_the_global_batches() {
                 let sizes: Vec<usize> = parts.iter().map(Vec::len).collect();
                 let (lo, hi) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
                 assert!(hi - lo <= 1, "count {count} batch {k}: sizes {sizes:?}");
-                assert_eq!(parts.concat(), batch.to_vec::<f32>(), "count {count} batch {k}");
+                assert_eq!(
+                    parts.concat(),
+                    batch.to_vec::<f32>(),
+                    "count {count} batch {k}"
+                );
             }
             assert!(shards.iter().all(|s| s.len() == global.num_batches()));
         }
