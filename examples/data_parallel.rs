@@ -8,6 +8,8 @@
 //! cargo build --release --features mpi --example data_parallel
 //! mpirun --allow-run-as-root -np 2 target/release/examples/data_parallel --epochs 5
 //! options: --epochs N  --steps N (stop after N steps)  --seed N  --quiet
+//!          --hidden H  --batch B   hidden width (128) and global batch (32), to measure
+//!                             scaling on a step large enough to be worth splitting
 //!          --digest           print each rank's parameter digest and check all ranks agree
 //!          --save PATH        rank 0 writes the final parameters (safetensors)
 //!          --compare PATH     fail unless the final parameters are within --tol (default
@@ -31,12 +33,12 @@ use std::time::Instant;
 
 type Mlp = (nn::Linear, nn::Tanh, nn::Linear);
 
-fn mlp(key: &Tensor) -> Mlp {
+fn mlp(key: &Tensor, hidden: usize) -> Mlp {
     let [k1, k2] = random::split_n(key);
     (
-        nn::Linear::new(&k1, 64, 128),
+        nn::Linear::new(&k1, 64, hidden),
         nn::Tanh,
-        nn::Linear::new(&k2, 128, 10),
+        nn::Linear::new(&k2, hidden, 10),
     )
 }
 
@@ -44,6 +46,8 @@ struct Args {
     epochs: usize,
     steps: Option<usize>,
     seed: i64,
+    hidden: usize,
+    batch: usize,
     quiet: bool,
     digest: bool,
     save: Option<String>,
@@ -60,6 +64,8 @@ fn parse_args() -> Result<Args, String> {
         epochs: 3,
         steps: None,
         seed: 0,
+        hidden: 128,
+        batch: 32,
         quiet: false,
         digest: false,
         save: None,
@@ -78,6 +84,8 @@ fn parse_args() -> Result<Args, String> {
             "--epochs" => a.epochs = num(value()?)? as usize,
             "--steps" => a.steps = Some(num(value()?)? as usize),
             "--seed" => a.seed = num(value()?)? as i64,
+            "--hidden" => a.hidden = num(value()?)? as usize,
+            "--batch" => a.batch = num(value()?)? as usize,
             "--quiet" => a.quiet = true,
             "--digest" => a.digest = true,
             "--save" => a.save = Some(value()?),
@@ -112,21 +120,23 @@ fn main() {
     let batches = dp.shard(
         Batches::new(
             &(digits.train_images.clone(), digits.train_labels.clone()),
-            32,
+            args.batch,
         )
         .shuffle(&shuffle_key),
     );
     // Each rank draws its own initialization (a different key per rank, to show replicate
     // matters); rank 0's is the one every rank trains.
-    let own = mlp(&random::fold_in(&init_key, dist.rank() as u32));
+    let own = mlp(&random::fold_in(&init_key, dist.rank() as u32), args.hidden);
     let params = dp.replicate(&own);
     let opt = optim::adam(1e-3);
     let state = opt.init(&params);
     if root {
         println!(
-            "data_parallel: {} ranks, global batch 32 ({} examples per rank), MLP 64-128(tanh)-10, Adam 1e-3",
+            "data_parallel: {} ranks, global batch {} ({} examples per rank), MLP 64-{}(tanh)-10, Adam 1e-3",
             dist.size(),
-            32 / dist.size()
+            args.batch,
+            args.batch / dist.size(),
+            args.hidden
         );
     }
     let (params, steps, secs) = train_loop(&dp, &args, &batches, &opt, params, state);

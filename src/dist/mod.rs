@@ -43,8 +43,8 @@ use crate::tensor::{ArrayData, Tensor};
 use crate::tree::PyTree;
 use mpi::topology::{Communicator, SimpleCommunicator};
 use mpi::traits::*;
-use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::sync::Once;
 
 /// Whether a panic on this rank aborts the whole job (see [`Dist::abort_on_panic`]).
@@ -225,7 +225,8 @@ impl Dist {
         T::unflatten(&def, buffers::broadcast(&leaves, root, &def.to_string()))
     }
 
-    /// Runs `f` with `axis_name` bound to this job's processes: inside it, `lax::psum(x,
+    /// Runs `f` with `axis_name` bound to this job's processes (process-wide while `f` runs:
+    /// the compiled step may run on a worker thread of the pool): inside it, `lax::psum(x,
     /// axis_name)` is the sum of `x` over processes, `pmean` the mean, `pmax`/`pmin` the
     /// extremes and `axis_index(axis_name)` this rank, eagerly or inside `jit` (trace and
     /// compile wherever; bind the axis where the step *runs*). Axis names bound by a `vmap`
@@ -245,7 +246,7 @@ impl Dist {
             rank: self.rank,
             size: self.size,
         };
-        with_axis_group(axis_name, Rc::new(group), f)
+        with_axis_group(axis_name, Arc::new(group), f)
     }
 
     /// The data-parallel training helper over this job, with gradients reduced over the axis

@@ -12,8 +12,7 @@ use crate::core::{bind, bind1, Aval, Avals};
 use crate::prims::lax;
 use crate::tensor::{ArrayData, DType, Tensor};
 use smallvec::smallvec;
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::{Arc, RwLock};
 
 /// The reduction a process group performs for a collective bound to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,8 +27,9 @@ pub enum GroupReduce {
 
 /// A group of processes an axis name can be bound to (an MPI communicator in `ferrax::dist`).
 /// Every member runs the same program, so every member reaches each collective in the same
-/// order; `reduce` must return the same array on every member.
-pub trait AxisGroup {
+/// order; `reduce` must return the same array on every member. `Send + Sync`: a compiled
+/// program may run the collective on a worker thread of the pool.
+pub trait AxisGroup: Send + Sync {
     /// Number of members (the axis size).
     fn size(&self) -> usize;
     /// This process's position in the group (what `axis_index` returns).
@@ -38,20 +38,20 @@ pub trait AxisGroup {
     fn reduce(&self, op: GroupReduce, x: &ArrayData) -> ArrayData;
 }
 
-thread_local! {
-    /// Axis names bound to process groups on this thread, innermost last.
-    static AXIS_GROUPS: RefCell<Vec<(String, Rc<dyn AxisGroup>)>> = const { RefCell::new(Vec::new()) };
-}
+/// Axis names bound to process groups, innermost last. Process-wide, not per thread: `jit`'s
+/// compiled programs may run on the thread pool's workers.
+static AXIS_GROUPS: RwLock<Vec<(String, Arc<dyn AxisGroup>)>> = RwLock::new(Vec::new());
 
 /// Runs `f` with `axis_name` bound to `group`: a collective over that name evaluated (eagerly
-/// or inside `jit`) on this thread while `f` runs becomes the group's reduction. A `vmap` with
-/// the same axis name inside `f` shadows the binding, as an inner axis does in JAX.
+/// or inside `jit`, on any thread) while `f` runs becomes the group's reduction. The binding
+/// is process-wide, as the group is (one program per process): bind from one thread at a
+/// time. A `vmap` with the same axis name inside `f` shadows it, as an inner axis does in JAX.
 ///
 /// ```
 /// use ferrax::internals::prims::collective::{with_axis_group, AxisGroup, GroupReduce};
 /// use ferrax::prelude::*;
 /// use ferrax::tensor::ArrayData;
-/// use std::rc::Rc;
+/// use std::sync::Arc;
 /// // A pretend group of 3 processes that all hold the same value.
 /// struct Three;
 /// impl AxisGroup for Three {
@@ -63,30 +63,37 @@ thread_local! {
 ///     }
 /// }
 /// let x = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
-/// let y = with_axis_group("dp", Rc::new(Three), || ferrax::lax::psum(&x, "dp"));
+/// let y = with_axis_group("dp", Arc::new(Three), || ferrax::lax::psum(&x, "dp"));
 /// assert_eq!(y.to_vec::<f32>(), vec![3.0, 6.0]);
 /// ```
-pub fn with_axis_group<R>(axis_name: &str, group: Rc<dyn AxisGroup>, f: impl FnOnce() -> R) -> R {
-    struct Pop;
-    impl Drop for Pop {
+pub fn with_axis_group<R>(axis_name: &str, group: Arc<dyn AxisGroup>, f: impl FnOnce() -> R) -> R {
+    /// Removes this binding (and only it) when `f` returns or unwinds.
+    struct Unbind(Arc<dyn AxisGroup>);
+    impl Drop for Unbind {
         fn drop(&mut self) {
-            AXIS_GROUPS.with(|g| g.borrow_mut().pop());
+            let mut groups = AXIS_GROUPS.write().unwrap_or_else(|e| e.into_inner());
+            if let Some(i) = groups.iter().rposition(|(_, g)| Arc::ptr_eq(g, &self.0)) {
+                groups.remove(i);
+            }
         }
     }
-    AXIS_GROUPS.with(|g| g.borrow_mut().push((axis_name.to_string(), group)));
-    let _pop = Pop;
+    AXIS_GROUPS
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .push((axis_name.to_string(), group.clone()));
+    let _unbind = Unbind(group);
     f()
 }
 
-/// The process group bound to `axis_name` on this thread, if any (innermost binding).
-fn bound_group(axis_name: &str) -> Option<Rc<dyn AxisGroup>> {
-    AXIS_GROUPS.with(|g| {
-        g.borrow()
-            .iter()
-            .rev()
-            .find(|(n, _)| n == axis_name)
-            .map(|(_, group)| group.clone())
-    })
+/// The process group bound to `axis_name`, if any (innermost binding).
+fn bound_group(axis_name: &str) -> Option<Arc<dyn AxisGroup>> {
+    AXIS_GROUPS
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .rev()
+        .find(|(n, _)| n == axis_name)
+        .map(|(_, group)| group.clone())
 }
 
 /// A collective primitive and the axis name it reduces over.

@@ -25,6 +25,10 @@ fn main() {
         ("tracer_leaf_is_an_error", tracer_leaf_is_an_error),
         ("named_axis_collectives", named_axis_collectives),
         ("named_axis_matches_vmap", named_axis_matches_vmap),
+        (
+            "binding_seen_from_worker_threads",
+            binding_seen_from_worker_threads,
+        ),
         ("vmap_axis_inside_reduces_first", vmap_axis_inside),
         ("unbound_axis_names_with_axis", unbound_axis),
         ("psum_tree_jit_matches_all_reduce", psum_tree_jit),
@@ -150,6 +154,21 @@ fn named_axis_collectives(d: &Dist) {
         assert_eq!(mn.to_vec::<f32>(), vec![0.0, 1.0 - n, 1.0]);
         assert_eq!(i.item::<i32>(), d.rank() as i32);
     }
+}
+
+/// A compiled program may run on the pool's workers: the binding is process-wide, so a
+/// collective evaluated on another thread inside `with_axis` still reaches MPI (a
+/// regression: a thread-local binding failed for the digits MLP with 1024 hidden units).
+fn binding_seen_from_worker_threads(d: &Dist) {
+    let x = Tensor::scalar(1.0f32);
+    let total = d.with_axis("batch", || {
+        std::thread::scope(|s| {
+            s.spawn(|| ferrax::lax::psum(&x, "batch"))
+                .join()
+                .expect("the worker's psum")
+        })
+    });
+    assert_eq!(total.item::<f32>(), d.size() as f32);
 }
 
 /// Rank `r`'s input, a function of the rank.
