@@ -282,7 +282,11 @@ fn bench_allreduce(dist: &Dist) {
     use mpi::collective::SystemOperation;
     use mpi::traits::*;
     let world = mpi::topology::SimpleCommunicator::world();
+    // FERRAX_TUNE_MALLOC=1: keep freed gradient-sized memory instead of returning it to the
+    // kernel and faulting it in again on the next call (see ferrax::runtime::tune_allocator).
+    let tuned = ferrax::runtime::tune_malloc_requested() && ferrax::runtime::tune_allocator();
     if dist.is_root() {
+        println!("allocator tuned (FERRAX_TUNE_MALLOC): {tuned}");
         println!(
             "all-reduce (sum) over {} ranks: best of 5 rounds (after one warm-up)",
             dist.size()

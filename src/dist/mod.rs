@@ -84,6 +84,8 @@ pub fn init() -> Dist {
     let (rank, size) = (world.rank() as usize, world.size() as usize);
     install_panic_hook(rank, size);
     buffers::start_watchdog(rank);
+    // FERRAX_TUNE_MALLOC=1 keeps freed gradient-sized buffers mapped between steps.
+    crate::runtime::tune_allocator_if_requested();
     Dist {
         _universe: universe,
         rank,
