@@ -52,6 +52,7 @@ const LAYERS: &[&[&str]] = &[
         "losses",
         "data",
         "train",
+        "dist",
         "test_util",
         "plot",
     ],

@@ -35,7 +35,15 @@ pub struct Batches<T> {
     batch_size: usize,
     drop_last: bool,
     key: Option<Tensor>,
+    /// `(index, count)`: this process takes part `index` of `count` of every batch.
+    shard: (usize, usize),
     _tree: PhantomData<fn() -> T>,
+}
+
+/// The contiguous part `index` of `count` of `0..n`: `[index*n/count, (index+1)*n/count)`, so
+/// the parts differ in size by at most one and cover `0..n` in order.
+fn shard_range(n: usize, (index, count): (usize, usize)) -> (usize, usize) {
+    (index * n / count, (index + 1) * n / count)
 }
 
 impl<T: PyTree> Batches<T> {
@@ -76,6 +84,7 @@ impl<T: PyTree> Batches<T> {
             batch_size,
             drop_last: false,
             key: None,
+            shard: (0, 1),
             _tree: PhantomData,
         }
     }
@@ -105,6 +114,45 @@ impl<T: PyTree> Batches<T> {
     pub fn shuffle(mut self, key: &Tensor) -> Self {
         self.key = Some(key.clone());
         self
+    }
+
+    /// Keeps only part `index` of `count` of every *global* batch, for data-parallel training
+    /// (`count` processes, this one `index`, e.g. an MPI rank): the batches, their order and the
+    /// shuffle stay those of the unsharded loader, so the shards of batch `i` on all processes
+    /// together are exactly batch `i`. Part `index` is the contiguous examples
+    /// `[index*b/count, (index+1)*b/count)` of a batch of `b`, so parts differ by at most one
+    /// example (and are empty when `b < count`). [`len`](Batches::len),
+    /// [`num_batches`](Batches::num_batches) and [`batch_size`](Batches::batch_size) stay global.
+    /// Panics if `index >= count`.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let x = Tensor::arange(0.0, 10.0, 1.0, DType::F32);
+    /// let b = ferrax::data::Batches::new(&x, 4);
+    /// let part = |i| -> Vec<Vec<f32>> { b.clone().shard(i, 2).epoch(0).map(|t| t.to_vec()).collect() };
+    /// assert_eq!(part(0), vec![vec![0.0, 1.0], vec![4.0, 5.0], vec![8.0]]);
+    /// assert_eq!(part(1), vec![vec![2.0, 3.0], vec![6.0, 7.0], vec![9.0]]);
+    /// ```
+    #[track_caller]
+    pub fn shard(mut self, index: usize, count: usize) -> Self {
+        assert!(
+            count > 0 && index < count,
+            "data::Batches::shard: index {index} is not below count {count}"
+        );
+        self.shard = (index, count);
+        self
+    }
+
+    /// The `(index, count)` given to [`shard`](Batches::shard) (`(0, 1)` when unsharded).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let b = ferrax::data::Batches::new(&Tensor::zeros(&[4], DType::F32), 2);
+    /// assert_eq!(b.clone().shard(1, 3).shard_of(), (1, 3));
+    /// assert_eq!(b.shard_of(), (0, 1));
+    /// ```
+    pub fn shard_of(&self) -> (usize, usize) {
+        self.shard
     }
 
     /// Number of examples.
@@ -210,6 +258,7 @@ impl<T: PyTree> Batches<T> {
             batch_size: self.batch_size,
             next: 0,
             count: self.num_batches(),
+            shard: self.shard,
             _tree: PhantomData,
         }
     }
@@ -223,6 +272,7 @@ pub struct Epoch<T> {
     batch_size: usize,
     next: usize,
     count: usize,
+    shard: (usize, usize),
     _tree: PhantomData<fn() -> T>,
 }
 
@@ -235,6 +285,8 @@ impl<T: PyTree> Iterator for Epoch<T> {
         }
         let start = self.next * self.batch_size;
         let stop = (start + self.batch_size).min(self.n);
+        let (lo, hi) = shard_range(stop - start, self.shard);
+        let (start, stop) = (start + lo, start + hi);
         self.next += 1;
         let whole = start == 0 && stop == self.n;
         let leaves = self

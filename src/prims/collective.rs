@@ -1,6 +1,10 @@
 //! Collectives over a named `vmap` axis: `psum`, `pmean` (a `psum` then a divide, as JAX),
 //! `pmax`, `pmin`, and `axis_index`. Inside `vmap_with(.., VmapSpec::new().axis_name("i"))`
-//! they reduce across the batch members; outside any such vmap they are an error.
+//! they reduce across the batch members. Outside any such vmap, an axis name may be bound to
+//! a group of processes with [`with_axis_group`] (what `ferrax::dist::Dist::with_axis` does for
+//! an MPI communicator): the collective then evaluates as that group's all-reduce, JAX's
+//! `shard_map` model (the same program on every process, collectives by axis name).
+//! Otherwise they are an error.
 
 use super::util::{expect_arity, jvp_out, text};
 use super::{ArrayOutputs, BatchAxis, BatchResult, JvpResult, LinearArg, Param, Prim, PrimRules};
@@ -8,6 +12,89 @@ use crate::core::{bind, bind1, Aval, Avals};
 use crate::prims::lax;
 use crate::tensor::{ArrayData, DType, Tensor};
 use smallvec::smallvec;
+use std::sync::{Arc, RwLock};
+
+/// The reduction a process group performs for a collective bound to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupReduce {
+    /// Elementwise sum over the group (`psum`).
+    Sum,
+    /// Elementwise maximum over the group (`pmax`).
+    Max,
+    /// Elementwise minimum over the group (`pmin`).
+    Min,
+}
+
+/// A group of processes an axis name can be bound to (an MPI communicator in `ferrax::dist`).
+/// Every member runs the same program, so every member reaches each collective in the same
+/// order; `reduce` must return the same array on every member. `Send + Sync`: a compiled
+/// program may run the collective on a worker thread of the pool.
+pub trait AxisGroup: Send + Sync {
+    /// Number of members (the axis size).
+    fn size(&self) -> usize;
+    /// This process's position in the group (what `axis_index` returns).
+    fn index(&self) -> usize;
+    /// The elementwise reduction of `x` over the members (same shape and dtype as `x`).
+    fn reduce(&self, op: GroupReduce, x: &ArrayData) -> ArrayData;
+}
+
+/// Axis names bound to process groups, innermost last. Process-wide, not per thread: `jit`'s
+/// compiled programs may run on the thread pool's workers.
+static AXIS_GROUPS: RwLock<Vec<(String, Arc<dyn AxisGroup>)>> = RwLock::new(Vec::new());
+
+/// Runs `f` with `axis_name` bound to `group`: a collective over that name evaluated (eagerly
+/// or inside `jit`, on any thread) while `f` runs becomes the group's reduction. The binding
+/// is process-wide, as the group is (one program per process): bind from one thread at a
+/// time. A `vmap` with the same axis name inside `f` shadows it, as an inner axis does in JAX.
+///
+/// ```
+/// use ferrax::internals::prims::collective::{with_axis_group, AxisGroup, GroupReduce};
+/// use ferrax::prelude::*;
+/// use ferrax::tensor::ArrayData;
+/// use std::sync::Arc;
+/// // A pretend group of 3 processes that all hold the same value.
+/// struct Three;
+/// impl AxisGroup for Three {
+///     fn size(&self) -> usize { 3 }
+///     fn index(&self) -> usize { 0 }
+///     fn reduce(&self, _: GroupReduce, x: &ArrayData) -> ArrayData {
+///         let v: Vec<f32> = x.to_f64_vec().iter().map(|v| (v * 3.0) as f32).collect();
+///         ArrayData::from_vec(v, x.shape())
+///     }
+/// }
+/// let x = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
+/// let y = with_axis_group("dp", Arc::new(Three), || ferrax::lax::psum(&x, "dp"));
+/// assert_eq!(y.to_vec::<f32>(), vec![3.0, 6.0]);
+/// ```
+pub fn with_axis_group<R>(axis_name: &str, group: Arc<dyn AxisGroup>, f: impl FnOnce() -> R) -> R {
+    /// Removes this binding (and only it) when `f` returns or unwinds.
+    struct Unbind(Arc<dyn AxisGroup>);
+    impl Drop for Unbind {
+        fn drop(&mut self) {
+            let mut groups = AXIS_GROUPS.write().unwrap_or_else(|e| e.into_inner());
+            if let Some(i) = groups.iter().rposition(|(_, g)| Arc::ptr_eq(g, &self.0)) {
+                groups.remove(i);
+            }
+        }
+    }
+    AXIS_GROUPS
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .push((axis_name.to_string(), group.clone()));
+    let _unbind = Unbind(group);
+    f()
+}
+
+/// The process group bound to `axis_name`, if any (innermost binding).
+fn bound_group(axis_name: &str) -> Option<Arc<dyn AxisGroup>> {
+    AXIS_GROUPS
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .rev()
+        .find(|(n, _)| n == axis_name)
+        .map(|(_, group)| group.clone())
+}
 
 /// A collective primitive and the axis name it reduces over.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -178,14 +265,27 @@ impl PrimRules for Collective {
         }
     }
 
-    fn eval(&self, _inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
-        panic!(
-            "{}: unbound axis name '{}': collectives must run inside a vmap with that axis name \
-             (vmap_with(f, VmapSpec::new().axis_name(\"{}\")))",
-            self.name(),
-            self.axis_name(),
-            self.axis_name()
-        )
+    fn eval(&self, inputs: &[&ArrayData], _out: &[Aval]) -> ArrayOutputs {
+        let Some(group) = bound_group(self.axis_name()) else {
+            panic!(
+                "{}: unbound axis name '{}': collectives must run inside a vmap with that axis \
+                 name (vmap_with(f, VmapSpec::new().axis_name(\"{}\"))) or, across processes, \
+                 inside ferrax::dist's Dist::with_axis(\"{}\", ..)",
+                self.name(),
+                self.axis_name(),
+                self.axis_name(),
+                self.axis_name()
+            )
+        };
+        let op = match self {
+            Collective::AxisIndex { .. } => {
+                return smallvec![ArrayData::scalar(group.index() as i32)];
+            }
+            Collective::Psum { .. } => GroupReduce::Sum,
+            Collective::Pmax { .. } => GroupReduce::Max,
+            Collective::Pmin { .. } => GroupReduce::Min,
+        };
+        smallvec![group.reduce(op, inputs[0])]
     }
 
     fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {

@@ -601,3 +601,39 @@ fn mismatched_leading_axes_panic() {
         2,
     );
 }
+
+/// `Batches::shard`: for every count, the shards of each global batch, concatenated in rank
+/// order, are exactly the unsharded batch (shuffled, with and without `drop_last`), and their
+/// sizes differ by at most one.
+#[test]
+fn shards_concatenate_to_the_global_batches() {
+    let x = Tensor::arange(0.0, 29.0, 1.0, DType::F32);
+    for drop_last in [false, true] {
+        let global = Batches::new(&x, 8)
+            .shuffle(&random::key(5))
+            .drop_last(drop_last);
+        for count in 1..=5 {
+            let shards: Vec<Vec<Tensor>> = (0..count)
+                .map(|i| global.clone().shard(i, count).epoch(2).collect())
+                .collect();
+            for (k, batch) in global.epoch(2).enumerate() {
+                let parts: Vec<Vec<f32>> = shards.iter().map(|s| s[k].to_vec()).collect();
+                let sizes: Vec<usize> = parts.iter().map(Vec::len).collect();
+                let (lo, hi) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+                assert!(hi - lo <= 1, "count {count} batch {k}: sizes {sizes:?}");
+                assert_eq!(
+                    parts.concat(),
+                    batch.to_vec::<f32>(),
+                    "count {count} batch {k}"
+                );
+            }
+            assert!(shards.iter().all(|s| s.len() == global.num_batches()));
+        }
+    }
+}
+
+#[test]
+#[should_panic(expected = "data::Batches::shard: index 2 is not below count 2")]
+fn shard_index_out_of_range() {
+    let _ = Batches::new(&Tensor::zeros(&[4], DType::F32), 2).shard(2, 2);
+}
