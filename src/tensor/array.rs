@@ -443,6 +443,9 @@ impl ArrayData {
         if self.dtype() == dtype {
             return self.clone();
         }
+        if let Some(direct) = self.convert_direct(dtype) {
+            return direct;
+        }
         const CHUNK: usize = 256;
         let n = self.len();
         let mut buf = [super::Wide::Int(0); CHUNK];
@@ -456,6 +459,29 @@ impl ArrayData {
                 start += len;
             }
             T::wrap(array_from_vec(self.shape(), out))
+        })
+    }
+
+    /// The conversions training code runs every step (f32 <-> f64, i32 and bool to a float:
+    /// masks, iotas, labels) as one direct loop each, where `as` has exactly
+    /// `convert_element_type`'s meaning; `None` sends the rest through [`Wide`](super::Wide)
+    /// (whose integer path goes through i128, several times slower).
+    fn convert_direct(&self, dtype: DType) -> Option<ArrayData> {
+        fn map<S: Copy, T>(a: &ArrayD<S>, f: impl Fn(S) -> T) -> Option<ArrayD<T>> {
+            let src = a.as_slice()?;
+            Some(array_from_vec(
+                a.shape(),
+                src.iter().map(|&v| f(v)).collect(),
+            ))
+        }
+        Some(match (self, dtype) {
+            (ArrayData::F32(a), DType::F64) => ArrayData::F64(map(a, |v| v as f64)?),
+            (ArrayData::F64(a), DType::F32) => ArrayData::F32(map(a, |v| v as f32)?),
+            (ArrayData::I32(a), DType::F32) => ArrayData::F32(map(a, |v| v as f32)?),
+            (ArrayData::I32(a), DType::F64) => ArrayData::F64(map(a, |v| v as f64)?),
+            (ArrayData::Bool(a), DType::F32) => ArrayData::F32(map(a, |v| v as u8 as f32)?),
+            (ArrayData::Bool(a), DType::F64) => ArrayData::F64(map(a, |v| v as u8 as f64)?),
+            _ => return None,
         })
     }
 

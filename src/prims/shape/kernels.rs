@@ -171,11 +171,17 @@ pub(super) fn iota_kernel(dtype: DType, shape: &[usize], dimension: usize) -> Ar
     let stride = strides(shape)[dimension];
     let n = shape[dimension];
     crate::dispatch_dtype!(dtype, T => {
-        let data: Vec<T> = if n == 0 {
-            Vec::new()
-        } else {
-            (0..total).map(|i| <T as Element>::from_f64(((i / stride) % n) as f64)).collect()
-        };
+        // Row-major: the value is constant over runs of `stride` elements and counts 0..n,
+        // repeated for each index of the dimensions before `dimension` (no division per element).
+        let mut data: Vec<T> = Vec::with_capacity(total);
+        if n > 0 {
+            let values: Vec<T> = (0..n).map(|j| <T as Element>::from_f64(j as f64)).collect();
+            for _ in 0..total / (n * stride).max(1) {
+                for &v in &values {
+                    data.extend(std::iter::repeat_n(v, stride));
+                }
+            }
+        }
         T::wrap(ArrayD::from_shape_vec(IxDyn(shape), data).expect("size matches shape"))
     })
 }
