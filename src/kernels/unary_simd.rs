@@ -19,9 +19,8 @@
 //!
 //! f64 transcendentals still call libm per element (only the arithmetic ops vectorize).
 
-use super::elementwise::{log1p_f32, log_f32};
 use super::simd::{Fused, Mad, SimdLevel, Split};
-use super::vmath;
+use super::{vmath, xla_math};
 use crate::ops::unary::{float_op, RoundingMethod, UnaryOp};
 use crate::ops::FloatElement;
 
@@ -88,28 +87,29 @@ trait Lane: FloatElement {
     fn tanh<M: Mad>(v: Self) -> Self;
     fn logistic<M: Mad>(v: Self) -> Self;
     fn erf<M: Mad>(v: Self) -> Self;
+    fn erf_inv<M: Mad>(v: Self) -> Self;
 }
 
 impl Lane for f32 {
     #[inline(always)]
     fn exp<M: Mad>(v: f32) -> f32 {
-        vmath::exp::<M>(v)
+        xla_math::exp::<M>(v)
     }
     #[inline(always)]
     fn expm1<M: Mad>(v: f32) -> f32 {
-        vmath::expm1::<M>(v)
+        xla_math::expm1::<M>(v)
     }
     #[inline(always)]
     fn log<M: Mad>(v: f32) -> f32 {
-        log_f32(v)
+        xla_math::log::<M>(v)
     }
     #[inline(always)]
     fn log1p<M: Mad>(v: f32) -> f32 {
-        log1p_f32(v)
+        xla_math::log1p::<M>(v)
     }
     #[inline(always)]
     fn tanh<M: Mad>(v: f32) -> f32 {
-        vmath::tanh::<M>(v)
+        xla_math::tanh::<M>(v)
     }
     #[inline(always)]
     fn logistic<M: Mad>(v: f32) -> f32 {
@@ -118,6 +118,10 @@ impl Lane for f32 {
     #[inline(always)]
     fn erf<M: Mad>(v: f32) -> f32 {
         vmath::erf::<M>(v)
+    }
+    #[inline(always)]
+    fn erf_inv<M: Mad>(v: f32) -> f32 {
+        xla_math::erf_inv::<M>(v)
     }
 }
 
@@ -150,6 +154,10 @@ impl Lane for f64 {
     fn erf<M: Mad>(v: f64) -> f64 {
         float_op(UnaryOp::Erf, v)
     }
+    #[inline(always)]
+    fn erf_inv<M: Mad>(v: f64) -> f64 {
+        float_op(UnaryOp::ErfInv, v)
+    }
 }
 
 /// The loop body for every float-to-float op, one `match` outside the loop: the arithmetic
@@ -178,6 +186,7 @@ fn body<T: Lane, M: Mad>(op: UnaryOp, src: &[T], dst: &mut [T]) {
         Tanh => map(src, dst, <T as Lane>::tanh::<M>),
         Logistic => map(src, dst, <T as Lane>::logistic::<M>),
         Erf => map(src, dst, <T as Lane>::erf::<M>),
+        ErfInv => map(src, dst, <T as Lane>::erf_inv::<M>),
         _ => map(src, dst, |v| float_op(op, v)),
     }
 }
