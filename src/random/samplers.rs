@@ -255,9 +255,8 @@ pub fn normal_with(key: &Tensor, shape: &[usize], dtype: DType) -> Tensor {
             let (lo32, span) = (lo as f32, (1.0 - lo as f32 as f64) as f32);
             let n = shape.iter().product();
             let v = fused::generate_blocks(k, n, |y0, y1, out: &mut [f32; fused::LANES]| {
-                let u: [f32; fused::LANES] = std::array::from_fn(|l| {
-                    fused::uniform_f32(y0[l] ^ y1[l], lo32, span, false)
-                });
+                let u: [f32; fused::LANES] =
+                    std::array::from_fn(|l| fused::uniform_f32(y0[l] ^ y1[l], lo32, span, false));
                 // The kernel `lax::erf_inv` runs (FMA or not as dispatched), so the fused
                 // path and the traced composition give the same bits.
                 let mut r = [0f32; fused::LANES];
@@ -270,6 +269,25 @@ pub fn normal_with(key: &Tensor, shape: &[usize], dtype: DType) -> Tensor {
     }
     let u = uniform_with(key, shape, dtype, lo, 1.0);
     lax::mul(&c(std::f64::consts::SQRT_2, dtype), &erf_inv_of(&u))
+}
+
+/// `normal_with(key, shape, dtype) · scale` for a scalar `scale`, as XLA compiles it: its
+/// simplifier reassociates `(erf_inv(u) · √2) · scale` into `erf_inv(u) · (scale · √2)` when
+/// `scale` is a scalar broadcast, which rounds differently; `lognormal` needs these bits.
+pub(crate) fn normal_times_scalar(
+    key: &Tensor,
+    shape: &[usize],
+    dtype: DType,
+    scale: &Tensor,
+) -> Tensor {
+    let lo = if dtype == DType::F32 {
+        libm::nextafterf(-1.0, 0.0) as f64
+    } else {
+        libm::nextafter(-1.0, 0.0)
+    };
+    let u = uniform_with(key, shape, dtype, lo, 1.0);
+    let s = lax::mul(scale, &c(std::f64::consts::SQRT_2, dtype));
+    lax::mul(&erf_inv_of(&u), &lax::broadcast_in_dim(&s, shape, &[]))
 }
 
 /// Standard normals truncated to `(lower, upper)` (`jax.random.truncated_normal`):
