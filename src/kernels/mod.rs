@@ -13,5 +13,5 @@ mod rhs_layout;
 pub mod simd;
 mod unary_simd;
 mod vmath;
-pub(crate) mod xla_math;
 pub mod window;
+pub(crate) mod xla_math;

@@ -98,7 +98,11 @@ pub(crate) fn exp<M: Mad>(x: f32) -> f32 {
 /// `x` at or below the smallest normal (or NaN) is read as the smallest normal.
 #[inline(always)]
 fn log_core<M: Mad>(x: f32) -> f32 {
-    let x = if x > f32::MIN_POSITIVE { x } else { f32::MIN_POSITIVE };
+    let x = if x > f32::MIN_POSITIVE {
+        x
+    } else {
+        f32::MIN_POSITIVE
+    };
     let bits = x.to_bits();
     let e = ((bits >> 23) as i32 - 127) as f32 + 1.0;
     let m = f32::from_bits((bits & 0x807F_FFFF) | 0x3F00_0000);

@@ -48,14 +48,25 @@ fn mismatches(x: &[f32], got: &[f32], want: &[f32]) -> (usize, Vec<String>) {
     let show = bad
         .iter()
         .take(5)
-        .map(|&i| format!("x={:e} ({:08x}): got {:e}, XLA {:e}", x[i], x[i].to_bits(), got[i], want[i]))
+        .map(|&i| {
+            format!(
+                "x={:e} ({:08x}): got {:e}, XLA {:e}",
+                x[i],
+                x[i].to_bits(),
+                got[i],
+                want[i]
+            )
+        })
         .collect();
     (bad.len(), show)
 }
 
 /// The FMA levels of this CPU (XLA's values are those of an FMA machine).
 fn fma_levels() -> Vec<SimdLevel> {
-    SimdLevel::available().into_iter().filter(|&l| l != SimdLevel::Portable).collect()
+    SimdLevel::available()
+        .into_iter()
+        .filter(|&l| l != SimdLevel::Portable)
+        .collect()
 }
 
 #[test]
@@ -65,7 +76,9 @@ fn xla_math_golden_bit_exact() {
         return;
     }
     let g: std::collections::HashMap<String, Golden> =
-        golden::arrays(include_str!("../golden/xla_math.txt")).into_iter().collect();
+        golden::arrays(include_str!("../golden/xla_math.txt"))
+            .into_iter()
+            .collect();
     for (name, op) in OPS {
         let x = f32s(&g[&format!("in.{name}")]);
         let want = f32s(&g[&format!("out.{name}")]);
@@ -73,7 +86,12 @@ fn xla_math_golden_bit_exact() {
             let mut got = vec![0f32; x.len()];
             unary_f32_at(level, op, &x, &mut got);
             let (n, show) = mismatches(&x, &got, &want);
-            assert_eq!(n, 0, "{name} at {level:?}: {n} of {} differ from XLA: {show:?}", x.len());
+            assert_eq!(
+                n,
+                0,
+                "{name} at {level:?}: {n} of {} differ from XLA: {show:?}",
+                x.len()
+            );
         }
         let t = Tensor::from_vec(x.clone(), &[x.len()]);
         let eager = lax_op(name, &t).to_vec::<f32>();
@@ -101,7 +119,11 @@ fn xla_math_portable_is_close() {
                 continue;
             }
             let d = (a as f64 - b as f64).abs();
-            assert!(d <= 8.0 * f32::EPSILON as f64 * (b.abs() as f64).max(1e-30), "{name}({}): {a} vs {b}", x[i]);
+            assert!(
+                d <= 8.0 * f32::EPSILON as f64 * (b.abs() as f64).max(1e-30),
+                "{name}({}): {a} vs {b}",
+                x[i]
+            );
         }
     }
 }
@@ -115,8 +137,10 @@ fn xla_math_full() {
     };
     for (name, op) in OPS {
         let bytes = std::fs::read(format!("{dir}/{name}.bin")).expect("the .bin file");
-        let v: Vec<f32> =
-            bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        let v: Vec<f32> = bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
         let x: Vec<f32> = v.iter().step_by(2).copied().collect();
         let want: Vec<f32> = v.iter().skip(1).step_by(2).copied().collect();
         let mut got = vec![0f32; x.len()];
@@ -125,9 +149,14 @@ fn xla_math_full() {
         let mut worst = 0u32;
         for i in 0..x.len() {
             if !same(got[i], want[i]) && got[i].is_finite() && want[i].is_finite() {
-                worst = worst.max((got[i].to_bits() as i64 - want[i].to_bits() as i64).unsigned_abs() as u32);
+                worst = worst.max(
+                    (got[i].to_bits() as i64 - want[i].to_bits() as i64).unsigned_abs() as u32,
+                );
             }
         }
-        eprintln!("{name}: {} inputs, {n} differ from XLA (max {worst} ulp) {show:?}", x.len());
+        eprintln!(
+            "{name}: {} inputs, {n} differ from XLA (max {worst} ulp) {show:?}",
+            x.len()
+        );
     }
 }
