@@ -370,9 +370,9 @@ mod tests {
         assert_eq!(exp_f32(f32::NEG_INFINITY), 0.0);
         assert!(exp_f32(f32::NAN).is_nan());
         assert_eq!(exp_f32(100.0), f32::INFINITY);
-        // Subnormal results.
-        let x = -100.0f32;
-        assert!(ulps(exp_f32(x), (x as f64).exp() as f32) <= 1);
+        // XLA flushes subnormal results to zero.
+        assert_eq!(exp_f32(-100.0), 0.0);
+        assert_eq!(exp_f32(-87.5), 0.0);
     }
 
     #[test]
@@ -382,7 +382,8 @@ mod tests {
             let want = (x as f64).tanh() as f32;
             worst = worst.max(ulps(tanh_f32(x), want));
         }
-        assert!(worst <= 1, "worst error {worst} ulp");
+        // XLA's (Eigen's) rational approximation: 6 ulp measured.
+        assert!(worst <= 7, "worst error {worst} ulp");
         assert_eq!(tanh_f32(-0.0).to_bits(), (-0.0f32).to_bits());
         assert_eq!(tanh_f32(f32::INFINITY), 1.0);
         assert!(tanh_f32(f32::NAN).is_nan());
@@ -391,8 +392,9 @@ mod tests {
     #[test]
     fn log_and_log1p_are_within_two_ulp() {
         let mut worst = 0;
-        // Walk the bit patterns from the smallest subnormal to the largest finite value.
-        for bits in (1u32..0x7f80_0000).step_by(997) {
+        // Walk the bit patterns from the smallest normal to the largest finite value
+        // (XLA reads subnormal inputs as 0).
+        for bits in (0x0080_0000u32..0x7f80_0000).step_by(997) {
             let x = f32::from_bits(bits);
             worst = worst.max(ulps(log_f32(x), (x as f64).ln() as f32));
         }
@@ -403,6 +405,7 @@ mod tests {
         }
         assert!(worst1 <= 2, "log1p: worst error {worst1} ulp");
         assert_eq!(log_f32(0.0), f32::NEG_INFINITY);
+        assert_eq!(log_f32(1e-40), f32::NEG_INFINITY);
         assert!(log_f32(-1.0).is_nan() && log_f32(f32::NAN).is_nan());
         assert_eq!(log_f32(f32::INFINITY), f32::INFINITY);
         assert_eq!(log1p_f32(-1.0), f32::NEG_INFINITY);
