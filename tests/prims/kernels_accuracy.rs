@@ -1,8 +1,9 @@
 //! Accuracy of the vectorized f32 kernels at every SIMD level this CPU runs (the portable
 //! fallback and the AVX2+FMA / AVX-512 copies), against the correctly rounded value: the f64
 //! function from std/libm rounded to f32 (exp, expm1, log, log1p and tanh are XLA's own
-//! approximations, with XLA's bounds: 5, 6, 2, 2 and 6 ulp). Sweeps every 97th f32 bit pattern (all signs,
-//! exponents, subnormals, inf and NaN), plus edge cases; prints the worst ulp and its input
+//! approximations, with XLA's bounds: 5, 6, 2, 2 and 6 ulp). Sweeps every 97th f32 bit
+//! pattern (all signs, exponents, subnormals, inf and NaN), plus edge cases; prints the worst
+//! ulp and its input
 //! (`cargo test --test prims kernels_accuracy -- --nocapture`).
 //! Also: the slice API's semantics for the other ops, in place and f64, and its panics.
 
