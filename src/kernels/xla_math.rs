@@ -80,7 +80,10 @@ fn exp_core<M: Mad>(x: f32) -> f32 {
     }
     let r2 = r * r;
     let y = M::mad(p, r2, r) + 1.0;
-    let scale = f32::from_bits(((n as i32).wrapping_add(127) as u32) << 23);
+    // `n` is an integer in [-127, 127]: adding SHIFT puts it in the low mantissa bits (a
+    // saturating `as i32` would not vectorize as well).
+    let ni = ((n + SHIFT).to_bits() as i32).wrapping_sub(SHIFT.to_bits() as i32);
+    let scale = f32::from_bits((ni.wrapping_add(127) as u32) << 23);
     y * scale
 }
 
