@@ -18,7 +18,8 @@
 //! | sqrt | 3.8 | 3.8 | 1.9 | 1.9 |
 //!
 //! The XLA ports (`xla_math`) were measured on 2026-12-07 (exp/expm1 before them: 3.5/2.5
-//! dispatched; log/log1p/tanh got faster). f64 transcendentals still call libm per element (only the arithmetic ops vectorize).
+//! dispatched; log/log1p/tanh got faster). f64 transcendentals still call libm per element
+//! (only the arithmetic ops vectorize).
 
 use super::simd::{Fused, Mad, SimdLevel, Split};
 use super::{vmath, xla_math};
