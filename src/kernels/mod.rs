@@ -16,3 +16,4 @@ pub mod simd;
 mod unary_simd;
 mod vmath;
 pub mod window;
+pub(crate) mod xla_math;

@@ -8,20 +8,21 @@
 //!
 //! | op | AVX-512 (dispatched) | AVX2+FMA | portable (SSE2) | std/libm loop |
 //! | --- | --- | --- | --- | --- |
-//! | exp | 3.5 | 2.0 | 0.70 | 0.23 |
-//! | expm1 | 2.5 | 2.2 | 0.65 | 0.084 |
-//! | log | 1.0 | 0.52 | 0.23 | 0.22 |
-//! | log1p | 0.75 | 0.42 | 0.19 | 0.082 |
-//! | tanh | 1.1-1.8 | 0.79 | 0.27 | 0.058 |
+//! | exp (XLA's) | 2.7 | - | 0.53 | 0.26 |
+//! | expm1 (XLA's) | 1.2 | - | 0.26 | 0.079 |
+//! | log (XLA's) | 1.5 | 0.95 | 0.37 | 0.22 |
+//! | log1p (XLA's) | 0.85 | 0.55 | 0.20 | 0.090 |
+//! | tanh (XLA's) | 2.4 | 1.5 | 0.50 | 0.046 |
 //! | logistic | 1.3-1.8 | 0.92 | 0.39 | 0.26 |
 //! | erf | 1.1 | 0.54 | 0.20 | 0.042 |
 //! | sqrt | 3.8 | 3.8 | 1.9 | 1.9 |
 //!
-//! f64 transcendentals still call libm per element (only the arithmetic ops vectorize).
+//! The XLA ports (`xla_math`) were measured on 2026-12-07 (exp/expm1 before them: 3.5/2.5
+//! dispatched; log/log1p/tanh got faster). f64 transcendentals still call libm per element
+//! (only the arithmetic ops vectorize).
 
-use super::elementwise::{log1p_f32, log_f32};
 use super::simd::{Fused, Mad, SimdLevel, Split};
-use super::vmath;
+use super::{vmath, xla_math};
 use crate::ops::unary::{float_op, RoundingMethod, UnaryOp};
 use crate::ops::FloatElement;
 
@@ -88,28 +89,29 @@ trait Lane: FloatElement {
     fn tanh<M: Mad>(v: Self) -> Self;
     fn logistic<M: Mad>(v: Self) -> Self;
     fn erf<M: Mad>(v: Self) -> Self;
+    fn erf_inv<M: Mad>(v: Self) -> Self;
 }
 
 impl Lane for f32 {
     #[inline(always)]
     fn exp<M: Mad>(v: f32) -> f32 {
-        vmath::exp::<M>(v)
+        xla_math::exp::<M>(v)
     }
     #[inline(always)]
     fn expm1<M: Mad>(v: f32) -> f32 {
-        vmath::expm1::<M>(v)
+        xla_math::expm1::<M>(v)
     }
     #[inline(always)]
     fn log<M: Mad>(v: f32) -> f32 {
-        log_f32(v)
+        xla_math::log::<M>(v)
     }
     #[inline(always)]
     fn log1p<M: Mad>(v: f32) -> f32 {
-        log1p_f32(v)
+        xla_math::log1p::<M>(v)
     }
     #[inline(always)]
     fn tanh<M: Mad>(v: f32) -> f32 {
-        vmath::tanh::<M>(v)
+        xla_math::tanh::<M>(v)
     }
     #[inline(always)]
     fn logistic<M: Mad>(v: f32) -> f32 {
@@ -118,6 +120,10 @@ impl Lane for f32 {
     #[inline(always)]
     fn erf<M: Mad>(v: f32) -> f32 {
         vmath::erf::<M>(v)
+    }
+    #[inline(always)]
+    fn erf_inv<M: Mad>(v: f32) -> f32 {
+        xla_math::erf_inv::<M>(v)
     }
 }
 
@@ -150,6 +156,10 @@ impl Lane for f64 {
     fn erf<M: Mad>(v: f64) -> f64 {
         float_op(UnaryOp::Erf, v)
     }
+    #[inline(always)]
+    fn erf_inv<M: Mad>(v: f64) -> f64 {
+        float_op(UnaryOp::ErfInv, v)
+    }
 }
 
 /// The loop body for every float-to-float op, one `match` outside the loop: the arithmetic
@@ -178,6 +188,7 @@ fn body<T: Lane, M: Mad>(op: UnaryOp, src: &[T], dst: &mut [T]) {
         Tanh => map(src, dst, <T as Lane>::tanh::<M>),
         Logistic => map(src, dst, <T as Lane>::logistic::<M>),
         Erf => map(src, dst, <T as Lane>::erf::<M>),
+        ErfInv => map(src, dst, <T as Lane>::erf_inv::<M>),
         _ => map(src, dst, |v| float_op(op, v)),
     }
 }

@@ -71,63 +71,6 @@ pub(crate) fn exp<M: Mad>(x: f32) -> f32 {
     }
 }
 
-/// `e^x - 1`, accurate near 0: `expm1(r) = r + r² P(r)` on the reduced argument, then
-/// `2^n expm1(r) + (2^n - 1)` computed as `2 (h expm1(r) + (h - ½))` with `h = 2^(n-1)` (both
-/// terms exact, one rounding, no overflow before the final doubling). ≤ 1 ulp measured.
-#[inline(always)]
-#[allow(clippy::excessive_precision)] // fitted coefficients, printed to f32 round-trip
-pub(crate) fn expm1<M: Mad>(x: f32) -> f32 {
-    const P: [f32; 6] = [
-        0.5,
-        0.166_666_67,
-        0.041_666_355,
-        0.008_333_274,
-        0.001_394_102,
-        0.000_199_135_71,
-    ];
-    // Below -18, e^x < 2^-25 and the result rounds to -1.
-    let xc = x.clamp(-18.0, 88.8);
-    let (_, ni, r) = reduce_ln2::<M>(xc);
-    let em = M::mad(r * r, poly::<M, 6>(&P, r), r);
-    let h = pow2i(ni.wrapping_sub(1));
-    let v = 2.0 * M::mad(h, em, h - 0.5);
-    if x > 88.722_84 {
-        f32::INFINITY
-    } else if x.abs() < 2.980_232_2e-8 || x.is_nan() {
-        x // expm1(x) rounds to x below 2^-25 (keeps -0.0 and subnormals)
-    } else {
-        v
-    }
-}
-
-/// `tanh(x)`: below |x| = 0.625 the odd polynomial `x + x³ P(x²)` (the large term exact);
-/// above, `t / (t + 2)` with `t = expm1(2|x|)` and the sign restored (no cancellation, unlike
-/// `1 - 2/(e^{2x} + 1)`). Saturates to ±1 beyond |x| = 9.1; keeps -0.0 and NaN.
-#[inline(always)]
-#[allow(clippy::excessive_precision)] // fitted coefficients, printed to f32 round-trip
-pub(crate) fn tanh<M: Mad>(x: f32) -> f32 {
-    const P: [f32; 6] = [
-        -0.333_333_31,
-        0.133_332_1,
-        -0.053_947_207,
-        0.021_702_969,
-        -0.008_182_679,
-        0.002_147_541_8,
-    ];
-    let a = x.abs().min(9.1);
-    let x2 = x * x;
-    let small = M::mad(x * x2, poly::<M, 6>(&P, x2), x);
-    let t = expm1::<M>(a + a);
-    let big = (t / (t + 2.0)).copysign(x);
-    if x.is_nan() || x == 0.0 {
-        x
-    } else if a < 0.625 {
-        small
-    } else {
-        big
-    }
-}
-
 /// The logistic sigmoid `1 / (1 + e^-x)`, as `e^{-|x|}` over `1 + e^{-|x|}` for x < 0 (no
 /// overflow, full relative accuracy for large negative x).
 #[inline(always)]

@@ -4,7 +4,7 @@
 use super::gamma::{gamma, loggamma};
 use super::keys::split_n;
 use super::params::{check_float, k, out_shape, param, sel};
-use super::samplers::{exponential, normal_with, rademacher, uniform_with};
+use super::samplers::{exponential, normal_times_scalar, normal_with, rademacher, uniform_with};
 use crate::lax;
 use crate::tensor::{DType, Tensor};
 
@@ -43,6 +43,11 @@ pub fn cauchy(key: &Tensor, shape: &[usize], dtype: DType) -> Tensor {
 pub fn lognormal(key: &Tensor, sigma: &Tensor, shape: Option<&[usize]>, dtype: DType) -> Tensor {
     check_float(dtype, "lognormal");
     let shape = out_shape("lognormal", shape, &[sigma]);
+    if sigma.shape().is_empty() {
+        // A scalar sigma: XLA folds it into normal's √2 (see `normal_times_scalar`).
+        let sigma = param(sigma, &[], dtype);
+        return lax::exp(&normal_times_scalar(key, &shape, dtype, &sigma));
+    }
     let sigma = param(sigma, &shape, dtype);
     lax::exp(&lax::mul(&normal_with(key, &shape, dtype), &sigma))
 }
@@ -58,6 +63,12 @@ pub fn lognormal(key: &Tensor, sigma: &Tensor, shape: Option<&[usize]>, dtype: D
 pub fn pareto(key: &Tensor, b: &Tensor, shape: Option<&[usize]>, dtype: DType) -> Tensor {
     check_float(dtype, "pareto");
     let shape = out_shape("pareto", shape, &[b]);
+    if b.shape().is_empty() {
+        // XLA rewrites `x / broadcast(b)` as `x * broadcast(1 / b)` for a scalar `b`.
+        let inv = lax::div(&k(1.0, dtype), &param(b, &[], dtype));
+        let inv = lax::broadcast_in_dim(&inv, &shape, &[]);
+        return lax::exp(&lax::mul(&exponential(key, &shape, dtype), &inv));
+    }
     let b = param(b, &shape, dtype);
     lax::exp(&lax::div(&exponential(key, &shape, dtype), &b))
 }

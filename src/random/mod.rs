@@ -32,7 +32,6 @@
 mod binomial;
 mod continuous;
 mod discrete;
-mod erf_inv;
 mod fused;
 mod gamma;
 mod keys;

@@ -1,7 +1,6 @@
 //! Samplers, each a composition of lax ops (so they trace, batch and differentiate like any
 //! other code) following `jax._src.random.core` op for op.
 
-use super::erf_inv::{erf_inv_f32_with, Lanes};
 use super::fused;
 use super::keys::{split_n, threefry_words};
 use crate::lax;
@@ -194,8 +193,9 @@ pub fn uniform_with(
 }
 
 /// XLA's single-precision `erf_inv` (Giles' polynomials on `w = -log1p(-x²)`, branches
-/// `w < 5` and `w ≥ 5`) as lax ops, so `normal` reproduces JAX's f32 values. f64 uses
-/// `lax::erf_inv`.
+/// `w < 5` and `w ≥ 5`, with the FMA contractions of XLA's compiled code), so `normal`
+/// reproduces JAX's f32 values bit for bit. It is `lax::erf_inv`, whose f32 kernel is XLA's;
+/// kept as the name the samplers were written against.
 ///
 /// ```
 /// use ferrax::prelude::*;
@@ -210,7 +210,7 @@ pub fn erf_inv_f32(x: &Tensor) -> Tensor {
         "erf_inv_f32: expected f32, got {}",
         x.dtype()
     );
-    super::erf_inv::erf_inv_f32_with(x)
+    lax::erf_inv(x)
 }
 
 fn erf_inv_of(x: &Tensor) -> Tensor {
@@ -255,18 +255,39 @@ pub fn normal_with(key: &Tensor, shape: &[usize], dtype: DType) -> Tensor {
             let (lo32, span) = (lo as f32, (1.0 - lo as f32 as f64) as f32);
             let n = shape.iter().product();
             let v = fused::generate_blocks(k, n, |y0, y1, out: &mut [f32; fused::LANES]| {
-                let u = Lanes(std::array::from_fn(|l| {
-                    fused::uniform_f32(y0[l] ^ y1[l], lo32, span, false)
-                }));
-                let r = erf_inv_f32_with(&u);
+                let u: [f32; fused::LANES] =
+                    std::array::from_fn(|l| fused::uniform_f32(y0[l] ^ y1[l], lo32, span, false));
+                // The kernel `lax::erf_inv` runs (FMA or not as dispatched), so the fused
+                // path and the traced composition give the same bits.
+                let mut r = [0f32; fused::LANES];
+                crate::kernels::elementwise::unary_f32(crate::ops::UnaryOp::ErfInv, &u, &mut r);
                 let s2 = std::f64::consts::SQRT_2 as f32;
-                *out = std::array::from_fn(|l| s2 * r.0[l]);
+                *out = std::array::from_fn(|l| s2 * r[l]);
             });
             return Tensor::from_vec(v, shape);
         }
     }
     let u = uniform_with(key, shape, dtype, lo, 1.0);
     lax::mul(&c(std::f64::consts::SQRT_2, dtype), &erf_inv_of(&u))
+}
+
+/// `normal_with(key, shape, dtype) · scale` for a scalar `scale`, as XLA compiles it: its
+/// simplifier reassociates `(erf_inv(u) · √2) · scale` into `erf_inv(u) · (scale · √2)` when
+/// `scale` is a scalar broadcast, which rounds differently; `lognormal` needs these bits.
+pub(crate) fn normal_times_scalar(
+    key: &Tensor,
+    shape: &[usize],
+    dtype: DType,
+    scale: &Tensor,
+) -> Tensor {
+    let lo = if dtype == DType::F32 {
+        libm::nextafterf(-1.0, 0.0) as f64
+    } else {
+        libm::nextafter(-1.0, 0.0)
+    };
+    let u = uniform_with(key, shape, dtype, lo, 1.0);
+    let s = lax::mul(scale, &c(std::f64::consts::SQRT_2, dtype));
+    lax::mul(&erf_inv_of(&u), &lax::broadcast_in_dim(&s, shape, &[]))
 }
 
 /// Standard normals truncated to `(lower, upper)` (`jax.random.truncated_normal`):

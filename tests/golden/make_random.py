@@ -151,6 +151,33 @@ emit("categorical_noreplace_1", random.categorical(key(1), logits, axis=0, shape
 emit("gamma_vmap", jax.vmap(lambda k: random.gamma(k, a3))(random.split(key(9), 3)))
 emit("poisson_jit", jax.jit(lambda k: random.poisson(k, jnp.float32(4.0), (10,)))(key(3)))
 
+# Many draws, for the samplers ferrax matches bit for bit (tests/nn/random_exact.rs) and
+# for measuring the others (how many draws differ, by how many ulps).
+BIG = 2000
+emit("big.normal", random.normal(key(11), (BIG,), f32))
+emit("big.exponential", random.exponential(key(11), (BIG,), f32))
+emit("big.gumbel", random.gumbel(key(11), (BIG,), f32))
+emit("big.laplace", random.laplace(key(11), (BIG,), f32))
+emit("big.logistic", random.logistic(key(11), (BIG,), f32))
+emit("big.cauchy", random.cauchy(key(11), (BIG,), f32))
+emit("big.lognormal", random.lognormal(key(11), jnp.float32(0.7), (BIG,)))
+emit("big.rayleigh", random.rayleigh(key(11), jnp.float32(1.5), (BIG,)))
+emit("big.weibull_min", random.weibull_min(key(11), 2.0, 1.5, (BIG,), f32))
+emit("big.pareto", random.pareto(key(11), jnp.float32(1.5), (BIG,)))
+emit("big.triangular", random.triangular(key(11), 0.0, 0.5, 3.0, (BIG,), f32))
+emit("big.maxwell", random.maxwell(key(11), (BIG,), f32))
+emit("big.double_sided_maxwell", random.double_sided_maxwell(key(11), 0.0, 1.0, (BIG,), f32))
+emit("big.truncated_normal", random.truncated_normal(key(11), -1.0, 2.0, (BIG,), f32))
+emit("big.gamma", random.gamma(key(11), jnp.float32(2.5), (BIG // 4,), f32))
+emit("big.gamma_small", random.gamma(key(11), jnp.float32(0.4), (BIG // 4,), f32))
+emit("big.loggamma", random.loggamma(key(11), jnp.float32(0.4), (BIG // 4,), f32))
+emit("big.beta", random.beta(key(11), 2.0, 3.0, (BIG // 4,), f32))
+emit("big.chisquare", random.chisquare(key(11), jnp.float32(3.0), (BIG // 4,), f32))
+emit("big.t", random.t(key(11), jnp.float32(4.0), (BIG // 4,), f32))
+emit("big.f", random.f(key(11), jnp.float32(5.0), jnp.float32(7.0), (BIG // 4,), f32))
+emit("big.wald", random.wald(key(11), jnp.float32(2.0), (BIG,), f32))
+emit("big.generalized_normal", random.generalized_normal(key(11), 1.5, (BIG // 4,), f32))
+
 # The f64 cases need x64 (JAX's 52-bit uniforms); everything else runs in the default
 # 32-bit mode, where e.g. randint and permutation use int32.
 jax.config.update("jax_enable_x64", True)

@@ -26,6 +26,7 @@ mod optim_more;
 mod optim_wrappers;
 mod random;
 mod random_coverage;
+mod random_exact;
 mod random_samplers;
 mod random_stats;
 mod sequence;

@@ -282,7 +282,14 @@ fn golden_normal_ulps() {
     let max = *ulps.iter().max().unwrap();
     let exact = ulps.iter().filter(|&&u| u == 0).count();
     eprintln!("normal vs JAX over 20000 draws: {exact} bit-identical, max {max} ulp");
-    assert!(max <= 4, "normal: max ulp distance to JAX {max}");
+    // Bit for bit where the CPU has FMA (XLA's erf_inv and log1p contract into FMA; the
+    // golden values were made on such a CPU), within 4 ulp otherwise.
+    let fma = ferrax::internals::kernels::simd::SimdLevel::detect()
+        != ferrax::internals::kernels::simd::SimdLevel::Portable;
+    assert!(
+        max <= if fma { 0 } else { 4 },
+        "normal: max ulp distance to JAX {max}"
+    );
     assert_eq!(
         max_ulps_f32(&random::normal(&random::key(42), &[3]), "normal_42_3").min(4),
         max_ulps_f32(&random::normal(&random::key(42), &[3]), "normal_42_3")
@@ -347,7 +354,8 @@ fn golden_integers_and_bools() {
 #[test]
 fn golden_continuous_samplers() {
     let k = random::key(0);
-    // Transcendental functions (log, log1p, erf) differ from XLA's in the last bits.
+    // gumbel, exponential, laplace and logistic are bit-exact (tests/nn/random_exact.rs
+    // asserts it over 2000 draws); truncated_normal's erf is not XLA's.
     for (t, name) in [
         (random::gumbel(&k, &[100], DType::F32), "gumbel_0"),
         (random::exponential(&k, &[100], DType::F32), "exponential_0"),

@@ -1,7 +1,9 @@
 //! Accuracy of the vectorized f32 kernels at every SIMD level this CPU runs (the portable
 //! fallback and the AVX2+FMA / AVX-512 copies), against the correctly rounded value: the f64
-//! function from std/libm rounded to f32. Sweeps every 97th f32 bit pattern (all signs,
-//! exponents, subnormals, inf and NaN), plus edge cases; prints the worst ulp and its input
+//! function from std/libm rounded to f32 (exp, expm1, log, log1p and tanh are XLA's own
+//! approximations, with XLA's bounds: 5, 6, 2, 2 and 6 ulp). Sweeps every 97th f32 bit
+//! pattern (all signs, exponents, subnormals, inf and NaN), plus edge cases; prints the worst
+//! ulp and its input
 //! (`cargo test --test prims kernels_accuracy -- --nocapture`).
 //! Also: the slice API's semantics for the other ops, in place and f64, and its panics.
 
@@ -33,9 +35,24 @@ fn ulps(got: f32, want: f32) -> u64 {
 
 /// The correctly rounded reference of each kernel.
 fn reference(op: UnaryOp, x: f32) -> f32 {
+    // exp, expm1, log, log1p and tanh are XLA's (tests/prims/xla_math.rs compares them with
+    // jax.jit bit for bit), which runs with denormals-are-zero and flush-to-zero: log and
+    // log1p read a subnormal input as zero, exp writes a subnormal result as zero.
+    let daz = |x: f32| {
+        if x.abs() < f32::MIN_POSITIVE {
+            0f32.copysign(x)
+        } else {
+            x
+        }
+    };
+    let x = if matches!(op, UnaryOp::Log | UnaryOp::Log1p) {
+        daz(x)
+    } else {
+        x
+    };
     let v = x as f64;
     let r = match op {
-        UnaryOp::Exp => v.exp(),
+        UnaryOp::Exp => return daz(v.exp() as f32),
         UnaryOp::Expm1 => v.exp_m1(),
         UnaryOp::Log => v.ln(),
         UnaryOp::Log1p => v.ln_1p(),
@@ -129,7 +146,7 @@ fn worst(level: SimdLevel, op: UnaryOp, xs: &[f32], want: &[f32]) -> (u64, f32, 
 /// portable and the detected level (the reference computed once for both). Levels in between
 /// run the same fused arithmetic as the detected one, narrower: they must agree bit for bit
 /// (checked on every 4th block). Prints a line per level.
-fn sweep(op: UnaryOp) {
+fn sweep(op: UnaryOp, max_ulps: u64) {
     let patterns = (1u64 << 32).div_ceil(97);
     let chunk = 1 << 18;
     let top = SimdLevel::detect();
@@ -207,43 +224,44 @@ fn sweep(op: UnaryOp) {
             w.3
         );
         eprintln!("{line}");
-        assert!(w.0 <= 2, "{line}");
+        assert!(w.0 <= max_ulps, "{line}");
     }
 }
 
 #[test]
-fn exp_within_2_ulp() {
-    sweep(UnaryOp::Exp);
+fn exp_within_5_ulp() {
+    // XLA's exp: within 1 ulp except near the overflow end (5 ulp at x = 88.71).
+    sweep(UnaryOp::Exp, 5);
 }
 
 #[test]
-fn expm1_within_2_ulp() {
-    sweep(UnaryOp::Expm1);
+fn expm1_within_6_ulp() {
+    sweep(UnaryOp::Expm1, 6);
 }
 
 #[test]
 fn log_within_2_ulp() {
-    sweep(UnaryOp::Log);
+    sweep(UnaryOp::Log, 2);
 }
 
 #[test]
 fn log1p_within_2_ulp() {
-    sweep(UnaryOp::Log1p);
+    sweep(UnaryOp::Log1p, 2);
 }
 
 #[test]
-fn tanh_within_2_ulp() {
-    sweep(UnaryOp::Tanh);
+fn tanh_within_6_ulp() {
+    sweep(UnaryOp::Tanh, 6);
 }
 
 #[test]
 fn logistic_within_2_ulp() {
-    sweep(UnaryOp::Logistic);
+    sweep(UnaryOp::Logistic, 2);
 }
 
 #[test]
 fn erf_within_2_ulp() {
-    sweep(UnaryOp::Erf);
+    sweep(UnaryOp::Erf, 2);
 }
 
 /// Signed zeros, NaN and infinities come out exactly as libm's (not just within 2 ulp).
@@ -742,6 +760,6 @@ fn fma_levels_differ_from_the_portable_copy() {
             xs.len()
         );
         assert!(differ > 0, "{op:?}: {top:?} gives the portable values");
-        assert!(a.iter().zip(&b).all(|(p, q)| ulps(*p, *q) <= 2));
+        assert!(a.iter().zip(&b).all(|(p, q)| ulps(*p, *q) <= 8));
     }
 }

@@ -50,3 +50,4 @@ mod scipy_golden;
 mod scipy_transforms;
 mod shape;
 mod split;
+mod xla_math;
