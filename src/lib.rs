@@ -30,6 +30,8 @@ macro_rules! from_variant {
 pub mod core;
 pub mod data;
 pub mod debug;
+#[cfg(feature = "fft")]
+pub mod fft;
 pub mod internals;
 pub mod lax;
 #[cfg(feature = "linalg")]
