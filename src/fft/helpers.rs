@@ -28,17 +28,19 @@ impl Default for FftFreq {
     }
 }
 
-/// `k / (d * n)` for each integer `k`, computed in `dtype`'s precision as JAX does (the
-/// divisor rounded to the dtype first, then one correctly rounded division).
+/// `k / (d * n)` for each integer `k`, computed in `dtype`'s precision bit for bit as JAX on
+/// CPU does: XLA turns the division by the constant `d * n` (rounded to the dtype) into a
+/// product with its reciprocal.
 fn freqs(ks: impl Iterator<Item = i64>, dn: f64, dtype: DType) -> Tensor {
     let ks: Vec<i64> = ks.collect();
     let len = ks.len();
     if dtype == DType::F32 {
-        let den = dn as f32;
-        let v: Vec<f32> = ks.iter().map(|&k| k as f32 / den).collect();
+        let rcp = 1.0 / dn as f32;
+        let v: Vec<f32> = ks.iter().map(|&k| k as f32 * rcp).collect();
         return Tensor::from_vec(v, &[len]);
     }
-    let v: Vec<f64> = ks.iter().map(|&k| k as f64 / dn).collect();
+    let rcp = 1.0 / dn;
+    let v: Vec<f64> = ks.iter().map(|&k| k as f64 * rcp).collect();
     Tensor::from_f64_values(&v, &[len], dtype)
 }
 
@@ -59,7 +61,7 @@ pub fn fftfreq(n: usize) -> Tensor {
 /// use ferrax::prelude::*;
 /// use ferrax::fft::{fftfreq_with, FftFreq};
 /// let f = fftfreq_with(3, FftFreq { d: 0.5, dtype: DType::F64 });
-/// assert_eq!(f.to_vec::<f64>(), vec![0.0, 2.0 / 3.0, -2.0 / 3.0]);
+/// assert_eq!(f.to_vec::<f64>(), vec![0.0, 1.0 / 1.5, -1.0 / 1.5]);
 /// ```
 pub fn fftfreq_with(n: usize, options: FftFreq) -> Tensor {
     let (n, h) = (n as i64, (n / 2) as i64);

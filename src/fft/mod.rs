@@ -171,7 +171,14 @@ fn fft_core(
         );
     }
     let axes: Vec<usize> = match (axes, s) {
-        (Some(ax), _) => ax.iter().map(|&v| axis_of(name, v, a.shape())).collect(),
+        (Some(ax), _) => {
+            // A loop, not a closure: `axis_of`'s panic must see the caller's line.
+            let mut v = Vec::with_capacity(ax.len());
+            for &x in ax {
+                v.push(axis_of(name, x, a.shape()));
+            }
+            v
+        }
         (None, Some(s)) => {
             assert!(
                 s.len() <= nd,

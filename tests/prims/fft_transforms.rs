@@ -166,14 +166,13 @@ fn round_trips_and_parseval_on_large_batches() {
 #[test]
 fn jaxprs_print_like_jax() {
     // jax.make_jaxpr(jnp.fft.rfft)(np.ones(8, np.float32)) shows this equation inside a
-    // `jit[name=fft]` call (JAX's `lax.fft` is jitted); ferrax binds the primitive directly.
+    // `jit[name=fft]` call (JAX's `lax.fft` is jitted); ferrax binds the primitive directly,
+    // and a one-equation jaxpr that fits prints on one line, as JAX's printer does.
     let x = Tensor::zeros(&[8], DType::F32);
     let j = make_jaxpr(|x: &Tensor| fft::rfft(x))(&x);
     assert_eq!(
         j.to_string(),
-        "{ lambda ; a:f32[8]. let
-    b:c64[5] = fft[fft_lengths=(8,) fft_type=2] a
-  in (b,) }"
+        "{ lambda ; a:f32[8]. let b:c64[5] = fft[fft_lengths=(8,) fft_type=2] a in (b,) }"
     );
     let z = Tensor::zeros(&[2, 4, 8], DType::C64);
     let j = make_jaxpr(|x: &Tensor| lax::fft(x, FftType::Fft, &[4, 8]))(&z);
@@ -196,9 +195,7 @@ fn jaxprs_print_like_jax() {
     let j = make_jaxpr(|x: &Tensor| lax::fft(x, FftType::Irfft, &[8]))(&h);
     assert_eq!(
         j.to_string(),
-        "{ lambda ; a:c64[5]. let
-    b:f32[8] = fft[fft_lengths=(8,) fft_type=3] a
-  in (b,) }"
+        "{ lambda ; a:c64[5]. let b:f32[8] = fft[fft_lengths=(8,) fft_type=3] a in (b,) }"
     );
 }
 
