@@ -38,8 +38,18 @@ fn fft_rows(c: &mut Criterion) {
     row(c, "rfft_2^20_f64", r32.cast(DType::F64), fft::rfft);
     row(c, "fft_2^20_c64", complex(&[n], DType::C64), fft::fft);
     row(c, "fft_2^20_c128", complex(&[n], DType::C128), fft::fft);
-    row(c, "fft2_1024x1024_c64", complex(&[1024, 1024], DType::C64), fft::fft2);
-    row(c, "fft_1024_rows_of_1024_c64", complex(&[1024, 1024], DType::C64), fft::fft);
+    row(
+        c,
+        "fft2_1024x1024_c64",
+        complex(&[1024, 1024], DType::C64),
+        fft::fft2,
+    );
+    row(
+        c,
+        "fft_1024_rows_of_1024_c64",
+        complex(&[1024, 1024], DType::C64),
+        fft::fft,
+    );
 }
 
 criterion_group!(benches, fft_rows);

@@ -65,7 +65,10 @@ impl FftFloat for f64 {
 
 /// The cached complex plan of length `n` (forward or inverse, unnormalized).
 fn complex_plan<T: FftFloat>(n: usize, inverse: bool) -> Arc<dyn Fft<T>> {
-    let mut p = T::planners().complex.lock().unwrap_or_else(|e| e.into_inner());
+    let mut p = T::planners()
+        .complex
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     if inverse {
         p.plan_fft_inverse(n)
     } else {

@@ -201,14 +201,23 @@ impl PrimRules for Fft {
         let ct = match self.fft_type {
             FftType::Rfft => rfft_transpose(t, lens),
             FftType::Irfft => irfft_transpose(t, lens),
-            ty => bind1(&Prim::new(Fft { fft_type: ty, fft_lengths: lens.clone() }), &[t.clone()]),
+            ty => bind1(
+                &Prim::new(Fft {
+                    fft_type: ty,
+                    fft_lengths: lens.clone(),
+                }),
+                &[t.clone()],
+            ),
         };
         vec![Some(ct)]
     }
 
     fn batch(&self, args: &[Tensor], dims: &[Option<usize>], axis: &BatchAxis) -> BatchResult {
         let x = batch_at(&args[0], dims[0], axis.size, 0);
-        (smallvec![bind1(&Prim::new(self.clone()), &[x])], vec![Some(0)])
+        (
+            smallvec![bind1(&Prim::new(self.clone()), &[x])],
+            vec![Some(0)],
+        )
     }
 }
 

@@ -20,11 +20,19 @@ fn every_jnp_fft_function_has_a_twin() {
     let text = include_str!("../golden/fft_coverage.txt");
     let mut listed = 0;
     for line in text.lines().skip(1) {
-        let (state, name) = line.split_once(' ').expect("`covered NAME` or `missing NAME`");
+        let (state, name) = line
+            .split_once(' ')
+            .expect("`covered NAME` or `missing NAME`");
         assert_eq!(state, "covered", "{name} is not covered");
-        assert!(ours.contains(&name), "{name} is listed covered but not checked here");
+        assert!(
+            ours.contains(&name),
+            "{name} is listed covered but not checked here"
+        );
         listed += 1;
     }
     assert_eq!(listed, ours.len());
-    assert!(text.starts_with("# jax.numpy.fft 0.10.2: 18 public functions"), "{text}");
+    assert!(
+        text.starts_with("# jax.numpy.fft 0.10.2: 18 public functions"),
+        "{text}"
+    );
 }

@@ -143,7 +143,9 @@ fn every_function_matches_jax() {
             };
             assert!(ok, "{name}: value {i}: got {g}, JAX {w}");
         }
-        *checked.entry(name.split('|').next().unwrap().into()).or_default() += 1;
+        *checked
+            .entry(name.split('|').next().unwrap().into())
+            .or_default() += 1;
     }
     // Every public function of jnp.fft has golden calls, and 9 of them golden vjps.
     assert_eq!(checked.len(), 18 + 9, "{checked:?}");

@@ -71,7 +71,11 @@ fn gradients_match_finite_differences_orders_1_and_2() {
             order,
         );
         check_grads(|x: &Tensor| weigh(&fft::rfft(x)), &x, order);
-        check_grads(|x: &Tensor| weigh(&fft::fft_with(x, o(Some(9), Norm::Forward))), &x, order);
+        check_grads(
+            |x: &Tensor| weigh(&fft::fft_with(x, o(Some(9), Norm::Forward))),
+            &x,
+            order,
+        );
         check_grads(|x: &Tensor| weigh(&fft::ifft(x)), &x8, order);
         check_grads(|x: &Tensor| weigh(&fft::hfft(x)), &x, order);
         check_grads(|x: &Tensor| weigh(&fft::ihfft(x)), &x, order);
@@ -79,7 +83,12 @@ fn gradients_match_finite_differences_orders_1_and_2() {
         check_grads(|x: &Tensor| weigh(&fft::fftn(x)), &m, order);
         // A complex input built from two real ones: irfft's transpose on both parts.
         check_grads(
-            |(a, b): &(Tensor, Tensor)| weigh(&fft::irfft_with(&lax::complex(a, b), o(Some(6), Norm::Backward))),
+            |(a, b): &(Tensor, Tensor)| {
+                weigh(&fft::irfft_with(
+                    &lax::complex(a, b),
+                    o(Some(6), Norm::Backward),
+                ))
+            },
             &(mat(&[4], 4), mat(&[4], 5)),
             order,
         );
@@ -115,12 +124,25 @@ fn vmap_over_any_axis_equals_a_loop() {
     vmap_equals_loop(fft::irfft, &z, "irfft");
     vmap_equals_loop(fft::rfft2, &x, "rfft2");
     vmap_equals_loop(fft::irfft2, &z, "irfft2");
-    vmap_equals_loop(|x| fft::fftn_with(x, FftNd { axes: Some(vec![0]), ..Default::default() }), &x, "fftn axis 0");
+    vmap_equals_loop(
+        |x| {
+            fft::fftn_with(
+                x,
+                FftNd {
+                    axes: Some(vec![0]),
+                    ..Default::default()
+                },
+            )
+        },
+        &x,
+        "fftn axis 0",
+    );
     vmap_equals_loop(|x| lax::fft(x, FftType::Fft, &[4, 6]), &x, "lax.fft");
     // Reverse mode of a vmapped transform (the transpose rules batched).
     let g = vmap(grad(|x: &Tensor| weigh(&fft::rfft(x))))(&mat(&[3, 8], 13));
     for b in 0..3 {
-        let one = grad(|x: &Tensor| weigh(&fft::rfft(x)))(&jnp::index_axis(&mat(&[3, 8], 13), 0, b));
+        let one =
+            grad(|x: &Tensor| weigh(&fft::rfft(x)))(&jnp::index_axis(&mat(&[3, 8], 13), 0, b));
         assert_close(&parts(&jnp::index_axis(&g, 0, b)), &parts(&one), 1e-12);
     }
 }
@@ -131,7 +153,14 @@ fn jit_equals_eager() {
     let f = |x: &Tensor| {
         let y = fft::rfft2(x);
         let z = fft::ifftn(&fft::fftshift(&y, Some(&[-2])));
-        fft::irfft_with(&z, Fft1d { n: Some(6), norm: Norm::Ortho, ..Default::default() })
+        fft::irfft_with(
+            &z,
+            Fft1d {
+                n: Some(6),
+                norm: Norm::Ortho,
+                ..Default::default()
+            },
+        )
     };
     assert_close(&parts(&jit(f)(&x)), &parts(&f(&x)), 1e-12);
     let g = |x: &Tensor| grad(|x: &Tensor| (lax::abs(&fft::rfft(x)).powi(2)).sum())(x);
@@ -158,7 +187,13 @@ fn round_trips_and_parseval_on_large_batches() {
     }
     // A non-minor axis of a large array (the transposed path, parallel rows).
     let x = mat(&[512, 96], 31);
-    let y = fft::fft_with(&x, Fft1d { axis: 0, ..Default::default() });
+    let y = fft::fft_with(
+        &x,
+        Fft1d {
+            axis: 0,
+            ..Default::default()
+        },
+    );
     let by_moving = jnp::moveaxis(&fft::fft(&jnp::moveaxis(&x, 0, 1)), 1, 0);
     assert_close(&parts(&y), &parts(&by_moving), 1e-10);
 }
@@ -203,21 +238,116 @@ fn jaxprs_print_like_jax() {
 fn bad_input_panics_name_the_function_shapes_and_caller() {
     let x = Tensor::zeros(&[4, 6], DType::F32);
     let cases = [
-        ("fft::fft", panic_message(|| fft::fft_with(&x, Fft1d { axis: 2, ..Default::default() }))),
-        ("fft::rfft", panic_message(|| fft::rfft_with(&x, Fft1d { n: Some(0), ..Default::default() }))),
-        ("fft::ihfft", panic_message(|| fft::ihfft_with(&x, Fft1d { axis: -3, ..Default::default() }))),
-        ("fft::hfft", panic_message(|| fft::hfft_with(&x, Fft1d { axis: 5, ..Default::default() }))),
-        ("fft::fft2", panic_message(|| fft::fft2_with(&x, FftNd { axes: Some(vec![0]), ..Default::default() }))),
-        ("fft::fftn", panic_message(|| fft::fftn_with(&x, FftNd { axes: Some(vec![1, -1]), ..Default::default() }))),
-        ("fft::irfftn", panic_message(|| fft::irfftn_with(&x, FftNd { s: Some(vec![2, 2, 2]), ..Default::default() }))),
-        ("fft::irfft", panic_message(|| fft::irfft(&Tensor::zeros(&[3, 1], DType::C64)))),
-        ("fft::rfftn", panic_message(|| fft::rfftn_with(&x, FftNd { s: Some(vec![2]), axes: Some(vec![0, 1]), ..Default::default() }))),
+        (
+            "fft::fft",
+            panic_message(|| {
+                fft::fft_with(
+                    &x,
+                    Fft1d {
+                        axis: 2,
+                        ..Default::default()
+                    },
+                )
+            }),
+        ),
+        (
+            "fft::rfft",
+            panic_message(|| {
+                fft::rfft_with(
+                    &x,
+                    Fft1d {
+                        n: Some(0),
+                        ..Default::default()
+                    },
+                )
+            }),
+        ),
+        (
+            "fft::ihfft",
+            panic_message(|| {
+                fft::ihfft_with(
+                    &x,
+                    Fft1d {
+                        axis: -3,
+                        ..Default::default()
+                    },
+                )
+            }),
+        ),
+        (
+            "fft::hfft",
+            panic_message(|| {
+                fft::hfft_with(
+                    &x,
+                    Fft1d {
+                        axis: 5,
+                        ..Default::default()
+                    },
+                )
+            }),
+        ),
+        (
+            "fft::fft2",
+            panic_message(|| {
+                fft::fft2_with(
+                    &x,
+                    FftNd {
+                        axes: Some(vec![0]),
+                        ..Default::default()
+                    },
+                )
+            }),
+        ),
+        (
+            "fft::fftn",
+            panic_message(|| {
+                fft::fftn_with(
+                    &x,
+                    FftNd {
+                        axes: Some(vec![1, -1]),
+                        ..Default::default()
+                    },
+                )
+            }),
+        ),
+        (
+            "fft::irfftn",
+            panic_message(|| {
+                fft::irfftn_with(
+                    &x,
+                    FftNd {
+                        s: Some(vec![2, 2, 2]),
+                        ..Default::default()
+                    },
+                )
+            }),
+        ),
+        (
+            "fft::irfft",
+            panic_message(|| fft::irfft(&Tensor::zeros(&[3, 1], DType::C64))),
+        ),
+        (
+            "fft::rfftn",
+            panic_message(|| {
+                fft::rfftn_with(
+                    &x,
+                    FftNd {
+                        s: Some(vec![2]),
+                        axes: Some(vec![0, 1]),
+                        ..Default::default()
+                    },
+                )
+            }),
+        ),
     ];
     assert_errors_name_function_shapes_and_caller(&cases, "fft_transforms.rs");
     // The primitive's own checks.
     let z = Tensor::zeros(&[4], DType::C64);
     let msg = panic_message(|| lax::fft(&z, FftType::Rfft, &[4]));
-    assert!(msg.contains("only real valued inputs supported for rfft"), "{msg}");
+    assert!(
+        msg.contains("only real valued inputs supported for rfft"),
+        "{msg}"
+    );
     let msg = panic_message(|| lax::fft(&z, FftType::Irfft, &[4]));
     assert!(msg.starts_with("fft:") && msg.contains("c64[4]"), "{msg}");
     let msg = panic_message(|| lax::fft(&z, FftType::Fft, &[4, 4]));
