@@ -42,26 +42,63 @@ impl<T: FftNum> Planners<T> {
     }
 }
 
+/// The body run with a thread's reusable buffers: `(complex scratch, real row)`.
+pub type BufferFn<'a, T> = dyn FnMut(&mut [Complex<T>], &mut [T]) + 'a;
+
 /// The precisions the kernels run in (f32 for complex64, f64 for complex128), each with its
-/// process-wide plan cache.
+/// process-wide plan cache and per-thread reusable buffers.
 pub trait FftFloat: FftNum {
     /// This precision's planners, made on first use.
     fn planners() -> &'static Planners<Self>;
+
+    /// Runs `f` with this thread's scratch buffers, `c` complex and `r` real values (their
+    /// contents unspecified). Reused across calls, so a large transform does not fault in
+    /// fresh pages for its scratch every time; buffers above [`KEEP_MAX`] are freed after use.
+    fn with_buffers(c: usize, r: usize, f: &mut BufferFn<'_, Self>);
 }
 
-impl FftFloat for f32 {
-    fn planners() -> &'static Planners<f32> {
-        static P: OnceLock<Planners<f32>> = OnceLock::new();
-        P.get_or_init(Planners::new)
-    }
+/// The largest scratch (elements) a thread keeps between calls.
+pub const KEEP_MAX: usize = 1 << 20;
+
+macro_rules! fft_float {
+    ($t:ty) => {
+        impl FftFloat for $t {
+            fn planners() -> &'static Planners<$t> {
+                static P: OnceLock<Planners<$t>> = OnceLock::new();
+                P.get_or_init(Planners::new)
+            }
+
+            fn with_buffers(c: usize, r: usize, f: &mut BufferFn<'_, $t>) {
+                type Bufs = (Vec<Complex<$t>>, Vec<$t>);
+                thread_local! {
+                    static BUFS: std::cell::RefCell<Bufs> = const {
+                        std::cell::RefCell::new((Vec::new(), Vec::new()))
+                    };
+                }
+                BUFS.with(|b| {
+                    let mut b = b.borrow_mut();
+                    let (cs, rs) = &mut *b;
+                    if cs.len() < c {
+                        cs.resize(c, Complex::new(0.0, 0.0));
+                    }
+                    if rs.len() < r {
+                        rs.resize(r, 0.0);
+                    }
+                    f(&mut cs[..c], &mut rs[..r]);
+                    if cs.len() > KEEP_MAX {
+                        *cs = Vec::new();
+                    }
+                    if rs.len() > KEEP_MAX {
+                        *rs = Vec::new();
+                    }
+                });
+            }
+        }
+    };
 }
 
-impl FftFloat for f64 {
-    fn planners() -> &'static Planners<f64> {
-        static P: OnceLock<Planners<f64>> = OnceLock::new();
-        P.get_or_init(Planners::new)
-    }
-}
+fft_float!(f32);
+fft_float!(f64);
 
 /// The cached complex plan of length `n` (forward or inverse, unnormalized).
 fn complex_plan<T: FftFloat>(n: usize, inverse: bool) -> Arc<dyn Fft<T>> {
@@ -100,8 +137,9 @@ fn rows_c2c<T: FftFloat>(data: &mut [Complex<T>], n: usize, inverse: bool) {
     let plan = complex_plan::<T>(n, inverse);
     let per = rows_per_piece(data.len() / n, n);
     let body = |_: usize, piece: &mut [Complex<T>]| {
-        let mut scratch = vec![Complex::new(T::zero(), T::zero()); plan.get_inplace_scratch_len()];
-        plan.process_with_scratch(piece, &mut scratch);
+        T::with_buffers(plan.get_inplace_scratch_len(), 0, &mut |scratch, _| {
+            plan.process_with_scratch(piece, scratch)
+        });
     };
     if per * n >= data.len() {
         body(0, data);
@@ -185,14 +223,14 @@ pub fn r2c<T: FftFloat>(x: &[T], shape: &[usize], k: usize) -> Vec<Complex<T>> {
         .plan_fft_forward(n);
     let per = rows_per_piece(rows, n);
     let body = |i: usize, piece: &mut [Complex<T>]| {
-        let mut row = vec![T::zero(); n];
-        let mut scratch = plan.make_scratch_vec();
-        for (j, o) in piece.chunks_mut(m).enumerate() {
-            let start = (i * per + j) * n;
-            row.copy_from_slice(&x[start..start + n]);
-            plan.process_with_scratch(&mut row, o, &mut scratch)
-                .expect("rfft: buffer lengths match the plan");
-        }
+        T::with_buffers(plan.get_scratch_len(), n, &mut |scratch, row| {
+            for (j, o) in piece.chunks_mut(m).enumerate() {
+                let start = (i * per + j) * n;
+                row.copy_from_slice(&x[start..start + n]);
+                plan.process_with_scratch(row, o, scratch)
+                    .expect("rfft: buffer lengths match the plan");
+            }
+        });
     };
     if per >= rows {
         body(0, &mut out);
@@ -233,18 +271,19 @@ pub fn c2r<T: FftFloat>(x: &[Complex<T>], shape: &[usize], k: usize, n: usize) -
     let per = rows_per_piece(rows, n);
     let spec = &spec;
     let body = |i: usize, piece: &mut [T]| {
-        let mut row = vec![Complex::new(T::zero(), T::zero()); m];
-        let mut scratch = plan.make_scratch_vec();
-        for (j, o) in piece.chunks_mut(n).enumerate() {
-            let start = (i * per + j) * m;
-            row.copy_from_slice(&spec[start..start + m]);
-            row[0].im = T::zero();
-            if n % 2 == 0 {
-                row[m - 1].im = T::zero();
+        T::with_buffers(m + plan.get_scratch_len(), 0, &mut |buf, _| {
+            let (row, scratch) = buf.split_at_mut(m);
+            for (j, o) in piece.chunks_mut(n).enumerate() {
+                let start = (i * per + j) * m;
+                row.copy_from_slice(&spec[start..start + m]);
+                row[0].im = T::zero();
+                if n % 2 == 0 {
+                    row[m - 1].im = T::zero();
+                }
+                plan.process_with_scratch(row, o, scratch)
+                    .expect("irfft: buffer lengths match the plan");
             }
-            plan.process_with_scratch(&mut row, o, &mut scratch)
-                .expect("irfft: buffer lengths match the plan");
-        }
+        });
     };
     if per >= rows {
         body(0, &mut out);

@@ -206,7 +206,7 @@ impl PrimRules for Fft {
                     fft_type: ty,
                     fft_lengths: lens.clone(),
                 }),
-                &[t.clone()],
+                std::slice::from_ref(t),
             ),
         };
         vec![Some(ct)]
@@ -264,7 +264,7 @@ fn irfft_transpose(t: &Tensor, lens: &[usize]) -> Tensor {
         fft_type: FftType::Rfft,
         fft_lengths: lens.to_vec(),
     };
-    let x = bind1(&Prim::new(p), &[t.clone()]);
+    let x = bind1(&Prim::new(p), std::slice::from_ref(t));
     let m = x.shape()[x.ndim() - 1];
     let mask = hermitian_mask(lens[lens.len() - 1], m, x.ndim(), x.dtype());
     let big_n: usize = lens.iter().product();
