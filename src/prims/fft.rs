@@ -159,12 +159,12 @@ impl PrimRules for Fft {
         let n_last = self.fft_lengths[k - 1];
         let r = match (self.fft_type, x) {
             (FftType::Fft | FftType::Ifft, ArrayData::C64(a)) => {
-                let mut v: Vec<_> = a.iter().copied().collect();
+                let mut v = contiguous(a).into_owned();
                 k::c2c(&mut v, &in_shape, k, inverse);
                 ArrayData::C64(ArrayD::from_shape_vec(out_shape, v).expect("shape"))
             }
             (FftType::Fft | FftType::Ifft, ArrayData::C128(a)) => {
-                let mut v: Vec<_> = a.iter().copied().collect();
+                let mut v = contiguous(a).into_owned();
                 k::c2c(&mut v, &in_shape, k, inverse);
                 ArrayData::C128(ArrayD::from_shape_vec(out_shape, v).expect("shape"))
             }
@@ -221,7 +221,8 @@ impl PrimRules for Fft {
     }
 }
 
-/// The elements of `a` in row-major order, borrowed when already so.
+/// The elements of `a` in row-major order, borrowed when already so (a plain slice: walking
+/// an `ArrayD` element by element costs more than a large transform's copy).
 fn contiguous<T: Clone>(a: &ArrayD<T>) -> std::borrow::Cow<'_, [T]> {
     match a.as_slice() {
         Some(s) => std::borrow::Cow::Borrowed(s),
