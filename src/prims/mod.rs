@@ -54,7 +54,7 @@ pub mod lax {
     pub use super::dot::{dot_general, DotDimensionNumbers};
     pub use super::elementwise::{clamp, convert_element_type, select_n};
     #[cfg(feature = "fft")]
-    pub use super::fft::{fft, FftType};
+    pub use crate::prims::fft::{fft, FftType};
     /// The `lax.linalg` functions (JAX's `jax.lax.linalg`): decompositions and triangular
     /// solves, feature `linalg`.
     #[cfg(feature = "linalg")]
