@@ -41,6 +41,7 @@ const LAYERS: &[&[&str]] = &[
         "lax",
         "numpy",
         "linalg",
+        "fft",
         "random",
         "scipy",
         "debug",

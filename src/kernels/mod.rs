@@ -3,6 +3,8 @@
 
 pub mod conv;
 pub mod elementwise;
+#[cfg(feature = "fft")]
+pub mod fft;
 #[cfg(feature = "linalg")]
 pub mod linalg;
 #[cfg(feature = "linalg")]

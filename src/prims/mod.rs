@@ -16,6 +16,8 @@ pub mod conv;
 pub mod cumulative;
 pub mod dot;
 pub mod elementwise;
+#[cfg(feature = "fft")]
+pub mod fft;
 pub mod index;
 #[cfg(feature = "linalg")]
 pub mod linalg;
@@ -51,6 +53,8 @@ pub mod lax {
     pub use super::cumulative::{associative_scan, cummax, cummin, cumprod, cumsum};
     pub use super::dot::{dot_general, DotDimensionNumbers};
     pub use super::elementwise::{clamp, convert_element_type, select_n};
+    #[cfg(feature = "fft")]
+    pub use crate::prims::fft::{fft, FftType};
     /// The `lax.linalg` functions (JAX's `jax.lax.linalg`): decompositions and triangular
     /// solves, feature `linalg`.
     #[cfg(feature = "linalg")]

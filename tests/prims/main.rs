@@ -13,6 +13,12 @@ mod dtypes_ad;
 mod dtypes_ops;
 mod einsum;
 mod elementwise;
+#[cfg(feature = "fft")]
+mod fft_coverage;
+#[cfg(feature = "fft")]
+mod fft_golden;
+#[cfg(feature = "fft")]
+mod fft_transforms;
 mod index;
 mod indexing;
 mod indexing_transforms;
