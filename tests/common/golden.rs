@@ -104,3 +104,8 @@ pub fn parse_line(line: &str) -> (String, Golden) {
         },
     )
 }
+
+/// Every array of a golden file by name (outputs and `in:` inputs alike).
+pub fn by_name(text: &str) -> HashMap<String, Golden> {
+    arrays(text).into_iter().collect()
+}

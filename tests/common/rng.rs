@@ -27,3 +27,19 @@ impl Rng {
         }
     }
 }
+
+/// A deterministic f64 tensor with entries in [-1, 1) (xorshift64 from `seed`): the
+/// well-spread inputs of the linalg and fft transformation tests.
+pub fn uniform_f64(shape: &[usize], seed: u64) -> ferrax::prelude::Tensor {
+    let n: usize = shape.iter().product();
+    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let v: Vec<f64> = (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+        })
+        .collect();
+    ferrax::prelude::Tensor::from_vec(v, shape)
+}

@@ -14,17 +14,7 @@ use ferrax::test_util::check_grads;
 
 /// A deterministic f64 array with entries in [-1, 1).
 fn mat(shape: &[usize], seed: u64) -> Tensor {
-    let n: usize = shape.iter().product();
-    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    let v: Vec<f64> = (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-        })
-        .collect();
-    Tensor::from_vec(v, shape)
+    crate::common::rng::uniform_f64(shape, seed)
 }
 
 /// The values of `t` as f64, complex ones as interleaved parts.

@@ -9,7 +9,7 @@
 //! jit against eager, and the errors.
 
 use crate::common::close::assert_close;
-use crate::common::golden::{arrays, inputs_of, Golden};
+use crate::common::golden::{arrays, by_name, inputs_of, Golden};
 use crate::common::panics::panic_message;
 use ferrax::idx;
 use ferrax::lax::linalg as ll;
@@ -19,14 +19,16 @@ use ferrax::test_util::check_grads;
 use num_complex::Complex64;
 use std::collections::HashMap;
 
-fn golden() -> HashMap<String, Golden> {
-    arrays(include_str!("../golden/linalg_eig.txt"))
-        .into_iter()
-        .collect()
+const GOLDEN: &str = include_str!("../golden/linalg_eig.txt");
+
+/// The outputs of `tests/golden/linalg_eig.txt` by name (eig, expm and tridiagonal cases).
+pub(super) fn golden() -> HashMap<String, Golden> {
+    by_name(GOLDEN)
 }
 
-fn inputs() -> HashMap<String, Tensor> {
-    inputs_of(arrays(include_str!("../golden/linalg_eig.txt")))
+/// The inputs (`in:` lines) of `tests/golden/linalg_eig.txt` as tensors.
+pub(super) fn inputs() -> HashMap<String, Tensor> {
+    inputs_of(arrays(GOLDEN))
 }
 
 /// A complex tensor's values as `Complex64`.

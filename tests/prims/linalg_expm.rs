@@ -4,24 +4,13 @@
 //! the Fréchet derivative and a gradient against JAX's; `check_grads` (finite differences,
 //! orders 1 and 2); vmap against a loop; jit against eager; and the errors.
 
+use super::linalg_eig::{golden, inputs};
 use crate::common::close::assert_close;
-use crate::common::golden::{arrays, inputs_of, Golden};
 use crate::common::panics::panic_message;
 use ferrax::idx;
 use ferrax::linalg;
 use ferrax::prelude::*;
 use ferrax::test_util::check_grads;
-use std::collections::HashMap;
-
-fn golden() -> HashMap<String, Golden> {
-    arrays(include_str!("../golden/linalg_eig.txt"))
-        .into_iter()
-        .collect()
-}
-
-fn inputs() -> HashMap<String, Tensor> {
-    inputs_of(arrays(include_str!("../golden/linalg_eig.txt")))
-}
 
 fn vals(t: &Tensor) -> Vec<f64> {
     t.cast(DType::F64).to_vec::<f64>()

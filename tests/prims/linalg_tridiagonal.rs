@@ -5,8 +5,8 @@
 //! (orders 1 and 2); vmap (batched or shared diagonals, several axes) against a loop; jit
 //! against eager; and the errors.
 
+use super::linalg_eig::{golden, inputs};
 use crate::common::close::assert_close;
-use crate::common::golden::{arrays, inputs_of, Golden};
 use crate::common::panics::panic_message;
 use ferrax::idx;
 use ferrax::lax::linalg::tridiagonal_solve;
@@ -14,16 +14,6 @@ use ferrax::linalg;
 use ferrax::prelude::*;
 use ferrax::test_util::check_grads;
 use std::collections::HashMap;
-
-fn golden() -> HashMap<String, Golden> {
-    arrays(include_str!("../golden/linalg_eig.txt"))
-        .into_iter()
-        .collect()
-}
-
-fn inputs() -> HashMap<String, Tensor> {
-    inputs_of(arrays(include_str!("../golden/linalg_eig.txt")))
-}
 
 fn vals(t: &Tensor) -> Vec<f64> {
     t.cast(DType::F64).to_vec::<f64>()
