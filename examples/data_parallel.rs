@@ -170,7 +170,7 @@ fn main() {
 /// Trains for `--epochs` (or `--steps`); returns the parameters, the steps and the seconds
 /// spent in steps.
 fn train_loop(
-    dp: &DataParallel<'_>,
+    dp: &DataParallel,
     args: &Args,
     batches: &Batches<(Tensor, Tensor)>,
     opt: &optim::Adam,

@@ -1,13 +1,13 @@
-//! Pytree leaves to one contiguous buffer per dtype, one MPI call per buffer, and back; the
-//! collective timeout watchdog.
+//! Pytree leaves packed into one buffer per dtype, reduced or broadcast in cache-sized
+//! segments, and unpacked into new leaves; the collective timeout watchdog.
 
+use crate::kernels::pool;
 use crate::prims::collective::GroupReduce;
 use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
 use mpi::collective::SystemOperation;
 use mpi::datatype::Equivalence;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
-use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -22,23 +22,36 @@ const SUPPORTED: [DType; 6] = [
     DType::U64,
 ];
 
-/// The leaves' indices grouped by dtype, in order of first appearance.
+/// Panics unless every leaf is a concrete tensor (collectives run on values, not tracers).
 #[track_caller]
-fn by_dtype(leaves: &[Tensor], op: &'static str) -> Vec<(DType, Vec<usize>)> {
+fn concrete_arrays<'a>(leaves: &'a [Tensor], op: &'static str) -> Vec<&'a ArrayData> {
+    leaves
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            assert!(
+                l.is_concrete(),
+                "dist::{op}: leaf {i} (shape {:?}) is a tracer; inside traced code (grad, vmap, \
+                 jit) use lax::psum/pmean over an axis bound with Dist::with_axis, or \
+                 dist::psum_tree",
+                l.shape()
+            );
+            l.array()
+        })
+        .collect()
+}
+
+/// The arrays' indices grouped by dtype, in order of first appearance.
+#[track_caller]
+fn by_dtype(arrays: &[&ArrayData], op: &'static str) -> Vec<(DType, Vec<usize>)> {
     let mut groups: Vec<(DType, Vec<usize>)> = Vec::new();
-    for (i, l) in leaves.iter().enumerate() {
-        assert!(
-            l.is_concrete(),
-            "dist::{op}: leaf {i} (shape {:?}) is a tracer; inside traced code (grad, vmap, jit) \
-             use lax::psum/pmean over an axis bound with Dist::with_axis, or dist::psum_tree",
-            l.shape()
-        );
-        let dt = l.dtype();
+    for (i, a) in arrays.iter().enumerate() {
+        let dt = a.dtype();
         assert!(
             SUPPORTED.contains(&dt),
             "dist::{op}: leaf {i} has dtype {dt:?} (shape {:?}); collectives carry f32, f64, \
              i32, i64, u32 and u64",
-            l.shape()
+            a.shape()
         );
         match groups.iter_mut().find(|(d, _)| *d == dt) {
             Some((_, idx)) => idx.push(i),
@@ -48,9 +61,8 @@ fn by_dtype(leaves: &[Tensor], op: &'static str) -> Vec<(DType, Vec<usize>)> {
     groups
 }
 
-/// The element types collectives carry: plain numbers, valid for every bit pattern, with
-/// alignment at most 8 (so they can live in the `u64` scratch buffers).
-trait Plain: ArrayElement + Equivalence + Copy {}
+/// The element types collectives carry: plain numbers with a matching MPI datatype.
+trait Plain: ArrayElement + Equivalence + Copy + Default {}
 impl Plain for f32 {}
 impl Plain for f64 {}
 impl Plain for i32 {}
@@ -58,100 +70,74 @@ impl Plain for i64 {}
 impl Plain for u32 {}
 impl Plain for u64 {}
 
-thread_local! {
-    /// Send and receive buffers kept between calls: a fresh buffer of gradient size would be
-    /// page-faulted in on every step (measured: a third of a 64 MB all-reduce).
-    static SCRATCH: RefCell<(Vec<u64>, Vec<u64>)> = const { RefCell::new((Vec::new(), Vec::new())) };
-}
+/// Bytes per MPI call: the leaves of one dtype are packed into one buffer and reduced in
+/// segments of this size. Measured on 2 ranks over shared memory (docs/distributed.md): packing
+/// and unpacking a cache-sized segment costs next to nothing, while packing the whole buffer
+/// first and unpacking it after are two extra passes over memory (the pytree path ran at
+/// 50-80% of one raw `MPI_Allreduce` of the whole buffer that way).
+const SEGMENT_BYTES: usize = 256 << 10;
 
-/// `buf` (grown as needed) as `n` elements of `T`.
-fn as_elements<T: Plain>(buf: &mut Vec<u64>, n: usize) -> &mut [T] {
-    let words = (n * std::mem::size_of::<T>()).div_ceil(8);
-    if buf.len() < words {
-        buf.resize(words, 0);
-    }
-    // SAFETY: `buf` holds at least `n * size_of::<T>()` initialized bytes, its alignment (8)
-    // is at least `T`'s (every `Plain` type has alignment <= 8), every bit pattern is a valid
-    // `T`, and the returned slice borrows `buf` mutably, so nothing else aliases it.
-    unsafe { std::slice::from_raw_parts_mut(buf.as_mut_ptr().cast::<T>(), n) }
-}
-
-/// Runs `f` with this thread's send and receive buffers as `n` and `n_recv` elements of `T`.
-fn with_scratch<T: Plain, R>(
-    n: usize,
-    n_recv: usize,
-    f: impl FnOnce(&mut [T], &mut [T]) -> R,
-) -> R {
-    SCRATCH.with(|s| {
-        let mut s = s.borrow_mut();
-        let (send, recv) = &mut *s;
-        f(as_elements(send, n), as_elements(recv, n_recv))
-    })
-}
-
-/// The leaves `idx` (all of element type `T`) concatenated, row-major, into `buf`.
-fn gather<T: Plain>(leaves: &[Tensor], idx: &[usize], buf: &mut [T]) {
-    let mut off = 0;
-    for &i in idx {
-        let a = T::view(leaves[i].array()).expect("grouped by dtype");
-        let a = a.as_slice().expect("arrays are in standard layout");
-        buf[off..off + a.len()].copy_from_slice(a);
-        off += a.len();
-    }
-}
-
-/// Splits `buf` back into arrays shaped like the leaves `idx`, into `out`.
-fn scatter<T: Plain>(buf: &[T], leaves: &[Tensor], idx: &[usize], out: &mut [Option<Tensor>]) {
-    let mut off = 0;
-    for &i in idx {
-        let n = leaves[i].size();
-        let part = buf[off..off + n].to_vec();
-        out[i] = Some(Tensor::from(ArrayData::from_vec(part, leaves[i].shape())));
-        off += n;
-    }
-}
-
-fn group_len(leaves: &[Tensor], idx: &[usize]) -> usize {
-    idx.iter().map(|&i| leaves[i].size()).sum()
-}
-
-fn reduce_group<T: Plain>(
-    leaves: &[Tensor],
+/// Runs one collective per segment of the leaves `idx` (all of element type `T`), packed in
+/// order: `call(send, recv)` gets the segment's packed values in `send` and leaves the
+/// segment's result in `recv`; the results, unpacked, are the returned arrays (shaped like
+/// the leaves, in `idx` order).
+fn segmented<T: Plain>(
+    arrays: &[&ArrayData],
     idx: &[usize],
-    op: GroupReduce,
-    name: &'static str,
-    out: &mut [Option<Tensor>],
-) {
-    let op = match op {
-        GroupReduce::Sum => SystemOperation::sum(),
-        GroupReduce::Max => SystemOperation::max(),
-        GroupReduce::Min => SystemOperation::min(),
-    };
-    let n = group_len(leaves, idx);
-    with_scratch::<T, _>(n, n, |send, recv| {
-        gather(leaves, idx, send);
-        watched(name, || {
-            SimpleCommunicator::world().all_reduce_into(&send[..], &mut recv[..], op)
-        });
-        scatter(recv, leaves, idx, out);
-    });
-}
-
-fn broadcast_group<T: Plain>(
-    leaves: &[Tensor],
-    idx: &[usize],
-    root: usize,
-    out: &mut [Option<Tensor>],
-) {
-    with_scratch::<T, _>(group_len(leaves, idx), 0, |buf, _| {
-        gather(leaves, idx, buf);
-        watched("broadcast", || {
-            SimpleCommunicator::world()
-                .process_at_rank(root as i32)
-                .broadcast_into(&mut buf[..])
-        });
-        scatter(buf, leaves, idx, out);
-    });
+    mut call: impl FnMut(&[T], &mut [T]),
+) -> Vec<ArrayData> {
+    let leaves: Vec<std::borrow::Cow<'_, [T]>> = idx
+        .iter()
+        .map(|&i| {
+            let a = T::view(arrays[i]).expect("grouped by dtype");
+            match a.as_slice() {
+                Some(s) => std::borrow::Cow::Borrowed(s),
+                None => std::borrow::Cow::Owned(a.iter().copied().collect()),
+            }
+        })
+        .collect();
+    let total: usize = leaves.iter().map(|l| l.len()).sum();
+    let seg = (SEGMENT_BYTES / std::mem::size_of::<T>()).clamp(1, total.max(1));
+    let (mut send, mut recv) = (pool::take_filled::<T>(seg), pool::take_filled::<T>(seg));
+    let mut out: Vec<Vec<T>> = leaves.iter().map(|l| pool::take::<T>(l.len())).collect();
+    // (leaf, offset in it) where the next segment starts, for packing and for unpacking.
+    let (mut pack, mut unpack) = ((0usize, 0usize), (0usize, 0usize));
+    let mut done = 0;
+    while done < total {
+        let len = seg.min(total - done);
+        let mut filled = 0;
+        while filled < len {
+            let (leaf, at) = pack;
+            let take = (leaves[leaf].len() - at).min(len - filled);
+            send[filled..filled + take].copy_from_slice(&leaves[leaf][at..at + take]);
+            filled += take;
+            pack = if at + take == leaves[leaf].len() {
+                (leaf + 1, 0)
+            } else {
+                (leaf, at + take)
+            };
+        }
+        call(&send[..len], &mut recv[..len]);
+        let mut used = 0;
+        while used < len {
+            let (leaf, at) = unpack;
+            let take = (leaves[leaf].len() - at).min(len - used);
+            out[leaf].extend_from_slice(&recv[used..used + take]);
+            used += take;
+            unpack = if at + take == leaves[leaf].len() {
+                (leaf + 1, 0)
+            } else {
+                (leaf, at + take)
+            };
+        }
+        done += len;
+    }
+    pool::give(send);
+    pool::give(recv);
+    out.into_iter()
+        .zip(idx)
+        .map(|(v, &i)| ArrayData::from_vec(v, arrays[i].shape()))
+        .collect()
 }
 
 /// Runs `$body` with `$T` the element type of `$dt` (one of [`SUPPORTED`]).
@@ -187,27 +173,63 @@ macro_rules! with_type {
     };
 }
 
-/// The elementwise reduction of `leaves` over all processes: one `MPI_Allreduce` per dtype.
+/// The elementwise reduction of `arrays` over all processes: per dtype, the leaves packed into
+/// one buffer, reduced by `MPI_Allreduce` in segments of [`SEGMENT_BYTES`].
 #[track_caller]
-pub(super) fn all_reduce(leaves: &[Tensor], op: GroupReduce, name: &'static str) -> Vec<Tensor> {
-    let groups = by_dtype(leaves, name);
-    let mut out = vec![None; leaves.len()];
-    for (dt, idx) in &groups {
-        with_type!(*dt, T => reduce_group::<T>(leaves, idx, op, name, &mut out));
+pub(super) fn all_reduce_arrays(
+    arrays: &[&ArrayData],
+    op: GroupReduce,
+    name: &'static str,
+) -> Vec<ArrayData> {
+    let mpi_op = match op {
+        GroupReduce::Sum => SystemOperation::sum(),
+        GroupReduce::Max => SystemOperation::max(),
+        GroupReduce::Min => SystemOperation::min(),
+    };
+    let world = SimpleCommunicator::world();
+    let mut out: Vec<Option<ArrayData>> = vec![None; arrays.len()];
+    for (dt, idx) in by_dtype(arrays, name) {
+        let results = with_type!(dt, T => watched(name, || {
+            segmented::<T>(arrays, &idx, |send, recv| world.all_reduce_into(send, recv, mpi_op))
+        }));
+        for (i, r) in idx.into_iter().zip(results) {
+            out[i] = Some(r);
+        }
     }
     out.into_iter()
-        .map(|t| t.expect("every leaf is in a group"))
+        .map(|a| a.expect("every leaf is in a group"))
+        .collect()
+}
+
+/// [`all_reduce_arrays`] over concrete tensors.
+#[track_caller]
+pub(super) fn all_reduce(leaves: &[Tensor], op: GroupReduce, name: &'static str) -> Vec<Tensor> {
+    let arrays = concrete_arrays(leaves, name);
+    all_reduce_arrays(&arrays, op, name)
+        .into_iter()
+        .map(Tensor::from)
         .collect()
 }
 
 /// `root`'s leaves on every process, after checking every rank passed the same signature.
 #[track_caller]
 pub(super) fn broadcast(leaves: &[Tensor], root: usize, def: &str) -> Vec<Tensor> {
-    let groups = by_dtype(leaves, "broadcast");
+    let arrays = concrete_arrays(leaves, "broadcast");
+    let groups = by_dtype(&arrays, "broadcast");
     check_same_signature(leaves, def);
-    let mut out = vec![None; leaves.len()];
-    for (dt, idx) in &groups {
-        with_type!(*dt, T => broadcast_group::<T>(leaves, idx, root, &mut out));
+    let world = SimpleCommunicator::world();
+    let root_process = world.process_at_rank(root as i32);
+    let mut out: Vec<Option<Tensor>> = vec![None; leaves.len()];
+    for (dt, idx) in groups {
+        let results = with_type!(dt, T => watched("broadcast", || {
+            segmented::<T>(&arrays, &idx, |send, recv| {
+                recv.copy_from_slice(send);
+                root_process.broadcast_into(recv);
+            })
+        }));
+        for (i, r) in idx.into_iter().zip(results) {
+            out[i] = Some(Tensor::from(r));
+        }
     }
     out.into_iter()
         .map(|t| t.expect("every leaf is in a group"))

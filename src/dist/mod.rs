@@ -39,7 +39,7 @@ mod parallel;
 pub use parallel::{psum_tree, DataParallel};
 
 use crate::prims::collective::{with_axis_group, AxisGroup, GroupReduce};
-use crate::tensor::{ArrayData, Tensor};
+use crate::tensor::ArrayData;
 use crate::tree::PyTree;
 use mpi::topology::{Communicator, SimpleCommunicator};
 use mpi::traits::*;
@@ -51,10 +51,11 @@ use std::sync::Once;
 static ABORT_ON_PANIC: AtomicBool = AtomicBool::new(true);
 
 /// This process's membership of the MPI job: rank, size and the collectives. Made once per
-/// process by [`init`]; MPI is finalized when it is dropped (after which MPI cannot start
-/// again in this process).
+/// process by [`init`]; clones share it (a [`DataParallel`] holds one), and MPI is finalized
+/// when the last clone is dropped (after which MPI cannot start again in this process).
+#[derive(Clone)]
 pub struct Dist {
-    _universe: mpi::environment::Universe,
+    _universe: Arc<mpi::environment::Universe>,
     rank: usize,
     size: usize,
 }
@@ -87,7 +88,7 @@ pub fn init() -> Dist {
     // FERRAX_TUNE_MALLOC=1 keeps freed gradient-sized buffers mapped between steps.
     crate::runtime::tune_allocator_if_requested();
     Dist {
-        _universe: universe,
+        _universe: Arc::new(universe),
         rank,
         size,
     }
@@ -258,7 +259,7 @@ impl Dist {
     /// let d = ferrax::dist::init();
     /// assert_eq!(d.data_parallel("batch").axis_name(), "batch");
     /// ```
-    pub fn data_parallel(&self, axis_name: &str) -> DataParallel<'_> {
+    pub fn data_parallel(&self, axis_name: &str) -> DataParallel {
         DataParallel::new(self, axis_name)
     }
 }
@@ -279,17 +280,12 @@ impl AxisGroup for World {
     }
 
     fn reduce(&self, op: GroupReduce, x: &ArrayData) -> ArrayData {
-        let t = Tensor::from(x.clone());
         let name = match op {
             GroupReduce::Sum => "psum",
             GroupReduce::Max => "pmax",
             GroupReduce::Min => "pmin",
         };
-        let out = buffers::all_reduce(std::slice::from_ref(&t), op, name);
-        out.into_iter()
-            .next()
-            .expect("one leaf in, one out")
-            .array()
-            .clone()
+        let mut out = buffers::all_reduce_arrays(&[x], op, name);
+        out.pop().expect("one leaf in, one out")
     }
 }

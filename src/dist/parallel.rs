@@ -86,12 +86,13 @@ pub fn psum_tree<T: PyTree>(tree: &T, axis_name: &str) -> T {
 /// }
 /// assert!((w.item::<f32>() - 3.0).abs() < 1e-3);
 /// ```
-pub struct DataParallel<'d> {
-    dist: &'d Dist,
+#[derive(Clone)]
+pub struct DataParallel {
+    dist: Dist,
     axis: String,
 }
 
-impl<'d> DataParallel<'d> {
+impl DataParallel {
     /// The helper over `dist`, reducing over the axis `axis_name` (see
     /// [`Dist::data_parallel`]).
     ///
@@ -100,9 +101,9 @@ impl<'d> DataParallel<'d> {
     /// let dp = ferrax::dist::DataParallel::new(&d, "batch");
     /// assert_eq!(dp.dist().size(), d.size());
     /// ```
-    pub fn new(dist: &'d Dist, axis_name: &str) -> Self {
+    pub fn new(dist: &Dist, axis_name: &str) -> Self {
         DataParallel {
-            dist,
+            dist: dist.clone(),
             axis: axis_name.to_string(),
         }
     }
@@ -113,8 +114,8 @@ impl<'d> DataParallel<'d> {
     /// let d = ferrax::dist::init();
     /// assert!(d.data_parallel("b").dist().is_root() == (d.rank() == 0));
     /// ```
-    pub fn dist(&self) -> &'d Dist {
-        self.dist
+    pub fn dist(&self) -> &Dist {
+        &self.dist
     }
 
     /// The axis name gradients are reduced over.

@@ -20,6 +20,10 @@ fn main() {
     let tests: &[Test] = &[
         ("all_reduce_sum_mixed_tree", all_reduce_sum_mixed_tree),
         ("all_reduce_mean", all_reduce_mean),
+        (
+            "large_trees_cross_segment_boundaries",
+            large_trees_cross_segments,
+        ),
         ("broadcast_from_every_root", broadcast_from_every_root),
         ("broadcast_mismatch_panics_everywhere", broadcast_mismatch),
         ("tracer_leaf_is_an_error", tracer_leaf_is_an_error),
@@ -69,6 +73,58 @@ fn all_reduce_sum_mixed_tree(d: &Dist) {
     assert_eq!(s.1.to_vec::<f64>(), vec![0.25 * tri; 3]);
     assert_eq!(s.2.to_vec::<i32>(), vec![tri as i32; 2]);
     assert_eq!(s.0[0].shape(), &[2, 3]);
+}
+
+/// Leaves that straddle the 256 KiB segments the collectives run in (one leaf larger than
+/// several segments, odd sizes, a non-contiguous leaf, two dtypes interleaved), with a distinct
+/// value per element, so a misplaced segment or offset changes the result: the sum over ranks
+/// of `(r + 1) * v` is `v * n (n + 1) / 2`.
+fn large_trees_cross_segments(d: &Dist) {
+    let (r, n) = (d.rank() as f64, d.size() as f64);
+    let tri = n * (n + 1.0) / 2.0;
+    let values = |len: usize, salt: f64| -> Vec<f64> {
+        (0..len)
+            .map(|i| ((i * 7 + 3) % 1009) as f64 + salt)
+            .collect()
+    };
+    let sizes = [70_001usize, 3, 200_000, 65_536, 1];
+    let leaves: Vec<Tensor> = sizes
+        .iter()
+        .enumerate()
+        .map(|(k, &len)| {
+            let v: Vec<f32> = values(len, k as f64)
+                .iter()
+                .map(|v| (v * (r + 1.0)) as f32)
+                .collect();
+            Tensor::from_vec(v, &[len])
+        })
+        .collect();
+    let wide = Tensor::from_vec(
+        values(40_000, 0.5).iter().map(|v| v * (r + 1.0)).collect(),
+        &[200, 200],
+    )
+    .transpose(&[1, 0]);
+    let counts = Tensor::from_vec(
+        (0..50_000)
+            .map(|i| (i % 97) as i32 * (r as i32 + 1))
+            .collect(),
+        &[50_000],
+    );
+    let (s_leaves, s_wide, s_counts) = d.all_reduce_sum(&(leaves, wide.clone(), counts));
+    for (k, (leaf, &len)) in s_leaves.iter().zip(&sizes).enumerate() {
+        let want: Vec<f32> = values(len, k as f64)
+            .iter()
+            .map(|v| (v * tri) as f32)
+            .collect();
+        assert_eq!(leaf.to_vec::<f32>(), want, "leaf {k} of {len} elements");
+    }
+    let want_wide: Vec<f64> = (&wide * (tri / (r + 1.0))).to_vec::<f64>();
+    assert_eq!(s_wide.to_vec::<f64>(), want_wide);
+    assert_eq!(s_wide.shape(), &[200, 200]);
+    let want_counts: Vec<i32> = (0..50_000).map(|i| (i % 97) * tri as i32).collect();
+    assert_eq!(s_counts.to_vec::<i32>(), want_counts);
+    let back = d.broadcast(&s_leaves, 0);
+    assert_eq!(back[2].to_vec::<f32>(), s_leaves[2].to_vec::<f32>());
 }
 
 fn all_reduce_mean(d: &Dist) {
