@@ -31,3 +31,22 @@ def array_line(name, x):
     else:
         raise TypeError(f"{name}: {x.dtype}")
     return " ".join([name, dt, shape] + vals)
+
+
+def emitter(lines):
+    """An `emit(name, x)` that appends the golden line of `x` to `lines`; a tuple or list is
+    emitted part by part as `name.0`, `name.1`, ..."""
+
+    def emit(name, x):
+        if isinstance(x, (tuple, list)):
+            for i, xi in enumerate(x):
+                emit(f"{name}.{i}", xi)
+            return
+        lines.append(array_line(name, np.asarray(x)))
+
+    return emit
+
+
+def float_dtype(name):
+    """The float dtype a case named `name` runs in: f64 when it ends in `_f64`, else f32."""
+    return np.float64 if name.endswith("_f64") else np.float32

@@ -20,7 +20,7 @@ jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp  # noqa: E402
 import jax.scipy.linalg as jsl  # noqa: E402
 import numpy as np  # noqa: E402
-from golden_format import array_line  # noqa: E402
+from golden_format import emitter, float_dtype  # noqa: E402
 
 assert jax.__version__ == "0.10.2", jax.__version__
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "linalg.txt")
@@ -28,16 +28,8 @@ rng = np.random.default_rng(20261207)
 lines = []
 
 
-def emit(name, x):
-    if isinstance(x, (tuple, list)):
-        for i, xi in enumerate(x):
-            emit(f"{name}.{i}", xi)
-        return
-    lines.append(array_line(name, np.asarray(x)))
-
-
-def dt(name):
-    return np.float64 if name.endswith("_f64") else np.float32
+emit = emitter(lines)
+dt = float_dtype
 
 
 def spd(n, batch=()):
