@@ -30,6 +30,8 @@ macro_rules! from_variant {
 pub mod core;
 pub mod data;
 pub mod debug;
+#[cfg(feature = "export")]
+pub mod export;
 #[cfg(feature = "mpi")]
 pub mod dist;
 #[cfg(feature = "fft")]
