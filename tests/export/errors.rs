@@ -50,9 +50,13 @@ fn unwritable_path_is_an_io_error() {
 fn batch_shaped_constant_refuses_dynamic_batch() {
     let path = model_path("batch_const");
     let x = Tensor::ones(&[4, 3], DType::F32);
-    // A captured random tensor shaped by the batch cannot follow another batch size.
+    // A captured (concrete) tensor shaped by the batch cannot follow another batch size.
     let opts = export::onnx::Options { dynamic_batch: true, ..Default::default() };
-    let f = |x: &Tensor| x + ferrax::random::uniform(&ferrax::random::key(0), x.shape());
+    let f = |x: &Tensor| {
+        let n = x.shape()[0] * 3;
+        let ramp: Vec<f64> = (0..n).map(|i| i as f64).collect();
+        x + Tensor::from_f64_values(&ramp, x.shape(), DType::F32)
+    };
     let err = export::onnx::save_with(f, &x, &path, opts).unwrap_err();
     assert!(matches!(err, ExportError::DynamicBatch { .. }), "{err:?}");
     assert!(!path.exists());

@@ -93,7 +93,7 @@ fn elementwise((x, y): &(Tensor, Tensor)) -> (Tensor, Tensor) {
     let big = x.gt(0.25);
     let a = ferrax::numpy::where_(&big, &x.abs(), &(y * 2.0));
     let b = a.maximum(&y.abs()) - x.le(y).cast(DType::F32);
-    (b.exp().tanh(), (a.sqrt() + 1.0).log().sum_axes(&[1]))
+    (b.exp().tanh(), (a.abs().sqrt() + 1.0).log().sum_axes(&[1]))
 }
 
 #[test]

@@ -65,12 +65,24 @@ fn raw_bytes(t: &Tensor) -> Result<Vec<u8>, ExportError> {
 /// A value's type for graph inputs and outputs: element type and dims, batch-derived dims
 /// named (`batch`, or `batch_a_c` for `a * batch + c`).
 pub(crate) fn value_info(name: &str, dtype: DType, dims: &[Dim]) -> Result<pb::ValueInfoProto, ExportError> {
+    value_info_with(name, dtype, dims, true)
+}
+
+/// [`value_info`]; with `named` false, batch-derived dims are left unknown (for subgraphs,
+/// whose runtimes unify their dims with the outer graph's on their own).
+pub(crate) fn value_info_with(
+    name: &str,
+    dtype: DType,
+    dims: &[Dim],
+    named: bool,
+) -> Result<pb::ValueInfoProto, ExportError> {
     use pb::tensor_shape_proto::dimension::Value;
     let dim = dims
         .iter()
         .map(|d| pb::tensor_shape_proto::Dimension {
             value: Some(match *d {
                 Dim::Fixed(n) => Value::DimValue(n as i64),
+                Dim::Batch { .. } if !named => return Default::default(),
                 Dim::Batch {
                     scale: 1,
                     offset: 0,
@@ -142,6 +154,9 @@ pub(crate) struct Emitter {
     inits: Rc<RefCell<Vec<pb::TensorProto>>>,
     /// The batch size as an int64 tensor of shape `[1]`, when the batch is symbolic.
     pub batch: Option<String>,
+    /// True for a subgraph, whose constants are Constant nodes of its own (tract reads
+    /// outer-scope values in a body as inputs, not constants).
+    is_sub: bool,
 }
 
 impl Emitter {
@@ -152,6 +167,7 @@ impl Emitter {
             next: Rc::new(Cell::new(0)),
             inits: Rc::new(RefCell::new(Vec::new())),
             batch: None,
+            is_sub: false,
         }
     }
 
@@ -162,6 +178,7 @@ impl Emitter {
             next: self.next.clone(),
             inits: self.inits.clone(),
             batch: self.batch.clone(),
+            is_sub: true,
         }
     }
 
@@ -217,13 +234,24 @@ impl Emitter {
     /// `t` as an initializer; returns its name.
     pub fn constant(&mut self, t: &Tensor) -> Result<String, ExportError> {
         let name = self.fresh("const");
-        self.inits.borrow_mut().push(pb::TensorProto {
+        let tensor = pb::TensorProto {
             dims: t.shape().iter().map(|&d| d as i64).collect(),
             data_type: elem_type(t.dtype())?,
             raw_data: raw_bytes(t)?,
             name: name.clone(),
             ..Default::default()
-        });
+        };
+        if self.is_sub {
+            let value = pb::AttributeProto {
+                name: "value".into(),
+                r#type: pb::attribute_proto::AttributeType::Tensor as i32,
+                t: Some(tensor),
+                ..Default::default()
+            };
+            self.node_named("Constant", &[], vec![value], vec![name.clone()]);
+        } else {
+            self.inits.borrow_mut().push(tensor);
+        }
         Ok(name)
     }
 

@@ -1,8 +1,18 @@
-//! Lowering control flow: `cond` as If, `scan` as Loop (xs read per iteration with Gather,
-//! ys stacked as Loop's scan outputs), `while` as Loop with a computed condition. Bodies are
+//! Lowering control flow: `cond` as If, `scan` as Scan (or, without xs, as Loop: xs read per
+//! iteration with Gather, ys stacked as Loop's scan outputs), `while` as Loop with a computed
+//! condition. Bodies are
 //! subgraphs that read the loop-invariant operands from the outer scope.
 
-use super::builder::{attr_g, attr_i, value_info, Emitter};
+use super::builder::{attr_g, attr_i, attr_ints, value_info_with, Emitter};
+
+/// A subgraph value's type (batch-derived dims unknown).
+fn value_info(
+    name: &str,
+    dtype: DType,
+    dims: &[Dim],
+) -> Result<super::proto::ValueInfoProto, ExportError> {
+    value_info_with(name, dtype, dims, false)
+}
 use super::lower::{lower_jaxpr, Eq};
 use super::proto as pb;
 use crate::control_flow::cond::CondOp;
@@ -126,8 +136,54 @@ fn cond(em: &mut Emitter, q: &Eq, op: &CondOp) -> Result<Vec<String>, ExportErro
     unreachable!("a cond has at least two branches")
 }
 
+/// `scan` as ONNX Scan (carries are its state variables, xs its scan inputs, ys its scan
+/// outputs, reversed by the directions for a reverse scan); a scan without xs (a
+/// `fori_loop`) as Loop.
 #[allow(clippy::too_many_arguments)]
 fn scan(
+    em: &mut Emitter,
+    q: &Eq,
+    body: &Jaxpr,
+    length: usize,
+    num_consts: usize,
+    num_carry: usize,
+    reverse: bool,
+) -> Result<Vec<String>, ExportError> {
+    let consts = &q.ins[..num_consts];
+    let init = &q.ins[num_consts..num_consts + num_carry];
+    let xs = &q.ins[num_consts + num_carry..];
+    if xs.is_empty() {
+        return scan_as_loop(em, q, body, length, num_consts, num_carry, reverse);
+    }
+    let mut sub = em.sub();
+    let mut inputs = Vec::new();
+    let mut body_in: Vec<String> = consts.to_vec();
+    for i in num_consts..body.invars.len() {
+        let name = sub.fresh(if i < num_consts + num_carry { "carry" } else { "x" });
+        inputs.push(value_info(&name, body.aval(body.invars[i]).dtype, &invar_dims(q, body, i))?);
+        body_in.push(name);
+    }
+    let outs = lower_jaxpr(&mut sub, q.cx, body, &[], &body_in)?;
+    let g = subgraph(&mut sub, "scan_body", inputs, &outs, &out_types(q, body))?;
+    let n_ys = q.e.outputs.len() - num_carry;
+    let dir = reverse as i64;
+    let mut scan_in: Vec<&str> = init.iter().map(|s| s.as_str()).collect();
+    scan_in.extend(xs.iter().map(|s| s.as_str()));
+    Ok(em.node_n(
+        "Scan",
+        &scan_in,
+        vec![
+            attr_g("body", g),
+            attr_i("num_scan_inputs", xs.len() as i64),
+            attr_ints("scan_input_directions", vec![dir; xs.len()]),
+            attr_ints("scan_output_directions", vec![dir; n_ys]),
+        ],
+        q.e.outputs.len(),
+    ))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn scan_as_loop(
     em: &mut Emitter,
     q: &Eq,
     body: &Jaxpr,

@@ -352,6 +352,9 @@ pub(crate) fn other(em: &mut Emitter, q: &Eq) -> Result<Vec<String>, ExportError
             vec![attr_i("reverse", op.reverse as i64)],
         )]);
     }
+    if let Some(op) = prim.downcast::<crate::prims::split::Split>() {
+        return Ok(split(em, q, op));
+    }
     if let Some(op @ IndexOp::Gather { .. }) = prim.downcast::<IndexOp>() {
         return Ok(vec![gather(em, q, op)?]);
     }
@@ -371,4 +374,34 @@ pub(crate) fn other(em: &mut Emitter, q: &Eq) -> Result<Vec<String>, ExportError
         return Ok(outs);
     }
     Err(q.unsupported("no ONNX lowering"))
+}
+
+/// `split`: equal pieces as a reshape that gives the pieces an axis of their own and one
+/// Gather per piece; unequal ones as one Slice per piece. (tract's optimizer fails on Split
+/// and on several Slices of one value inside a Scan body, the LSTM's gates.)
+fn split(em: &mut Emitter, q: &Eq, op: &crate::prims::split::Split) -> Vec<String> {
+    let x = q.in_name(0);
+    let n = op.sizes.len();
+    if n > 0 && op.sizes.iter().all(|&s| s == op.sizes[0]) {
+        let mut dims = q.in_dims(0);
+        dims[op.axis] = Dim::Fixed(n);
+        dims.insert(op.axis + 1, Dim::Fixed(op.sizes[0]));
+        let s = em.shape_tensor(&dims);
+        let r = em.node("Reshape", &[x, &s], vec![]);
+        return (0..n)
+            .map(|k| {
+                let i = em.scalar(k as f64, crate::DType::I64).unwrap();
+                em.node("Gather", &[&r, &i], vec![attr_i("axis", op.axis as i64)])
+            })
+            .collect();
+    }
+    let mut start = 0i64;
+    let axis = em.ints(&[op.axis as i64]);
+    let mut pieces = Vec::new();
+    for &size in &op.sizes {
+        let (s, e) = (em.ints(&[start]), em.ints(&[start + size as i64]));
+        pieces.push(em.node("Slice", &[x, &s, &e, &axis], vec![]));
+        start += size as i64;
+    }
+    pieces
 }

@@ -7,8 +7,7 @@ use crate::export::{Dim, ExportError};
 use crate::prims::{ReduceOp, ShapeOp};
 use crate::DType;
 
-/// The dims as ONNX int64s, failing on batch-derived ones (for attributes that must be
-/// fixed numbers).
+/// Whether a dim derives from the batch.
 fn is_batch(d: &Dim) -> bool {
     matches!(d, Dim::Batch { .. })
 }
@@ -65,7 +64,8 @@ pub(crate) fn reduce(em: &mut Emitter, q: &Eq, op: &ReduceOp) -> Result<String, 
 }
 
 pub(crate) fn shape(em: &mut Emitter, q: &Eq, op: &ShapeOp) -> Result<String, ExportError> {
-    let x = q.in_name(0).to_string();
+    // (iota has no operand)
+    let x = q.ins.first().cloned().unwrap_or_default();
     let out = q.out_dims(0);
     Ok(match op {
         ShapeOp::BroadcastInDim {
