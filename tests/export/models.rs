@@ -158,3 +158,44 @@ fn lstm() {
     check("lstm", &f, &uniform(41, &[2, 5, 6]), false, &[uniform(42, &[2, 5, 6])]);
     check("lstm_dyn", &f, &uniform(41, &[2, 5, 6]), true, &[uniform(43, &[4, 5, 6])]);
 }
+
+/// `cond` as ONNX If (both branches taken across the runs). One If per graph: tract names
+/// the If nodes it makes after the operator, so a second one in the same graph fails there.
+#[test]
+fn cond_as_if() {
+    let f = |x: &Tensor| {
+        ferrax::lax::cond(&x.sum().gt(0.0), |x: &Tensor| x * 2.0, |x: &Tensor| x.sin(), x)
+    };
+    let x = |v: [f32; 3]| Tensor::from_vec(v.to_vec(), &[3]);
+    let runs = [x([1.0, -0.5, 0.25]), x([-1.0, 0.5, 0.25])];
+    check("cond", f, &x([0.5, 0.5, 0.5]), false, &runs);
+}
+
+/// A three-way `switch` as nested Ifs (each branch taken across the runs).
+#[test]
+fn switch_as_nested_if() {
+    let f = |x: &Tensor| {
+        let i = x.argmax(0).cast(DType::I32);
+        let branches: [&dyn Fn(&Tensor) -> Tensor; 3] = [&|x| x + 1.0, &|x| x * x, &|x| x.exp()];
+        ferrax::lax::switch(&i, &branches, x)
+    };
+    let x = |v: [f32; 3]| Tensor::from_vec(v.to_vec(), &[3]);
+    let runs = [x([1.0, -0.5, 0.25]), x([-1.0, 0.5, 0.25]), x([-1.0, -0.5, 0.75])];
+    check("switch", f, &x([0.5, 0.5, 0.5]), false, &runs);
+}
+
+/// `while_loop` lowers to ONNX Loop, which tract does not implement: the export is checked
+/// to succeed here and to compute the right values by `tests/golden/check_onnx.py` in
+/// onnxruntime.
+#[test]
+fn while_loop_exports_as_loop() {
+    let f = |x: &Tensor| {
+        ferrax::lax::while_loop(
+            |(_, n): &(Tensor, Tensor)| n.lt(5),
+            |(x, n): &(Tensor, Tensor)| (x * 1.5 + 1.0, n + 1),
+            &(x.clone(), Tensor::scalar(0i32)),
+        )
+        .0
+    };
+    super::runtime::export_only("while", f, &Tensor::from_vec(vec![1.0f32, -2.0], &[2]));
+}

@@ -23,11 +23,13 @@ fn to_tract(t: &Tensor) -> TValue {
     tt.into_tvalue()
 }
 
-/// Runs the ONNX model at `path` in tract on `inputs` (shapes taken from the inputs, so a
-/// symbolic batch is bound at run time); returns the outputs as f32 vectors with shapes.
-pub fn run_tract(path: &std::path::Path, inputs: &[Tensor]) -> Vec<(Vec<usize>, Vec<f32>)> {
+/// Runs the ONNX model at `path` in tract on `inputs`; returns the outputs as f32 vectors
+/// with shapes. With `symbolic`, tract plans the model once with its own input types (a
+/// symbolic batch stays a symbol, bound when it runs); otherwise the inputs' shapes are set
+/// as the input types first.
+pub fn run_tract(path: &std::path::Path, inputs: &[Tensor], symbolic: bool) -> Vec<(Vec<usize>, Vec<f32>)> {
     let mut model = tract_onnx::onnx().model_for_path(path).expect("tract loads the model");
-    for (i, x) in inputs.iter().enumerate() {
+    for (i, x) in inputs.iter().enumerate().filter(|_| !symbolic) {
         let fact = match x.dtype() {
             DType::F32 => tract_onnx::prelude::InferenceFact::dt_shape(f32::datum_type(), x.shape().to_vec()),
             DType::I32 => tract_onnx::prelude::InferenceFact::dt_shape(i32::datum_type(), x.shape().to_vec()),
@@ -76,9 +78,20 @@ pub fn check<P: PyTree, O: PyTree>(name: &str, f: impl Fn(&P) -> O, example: &P,
         ..Default::default()
     };
     ferrax::export::onnx::save_with(&f, example, &path, opts).unwrap_or_else(|e| panic!("{name}: {e}"));
+    if dynamic {
+        let model = tract_onnx::onnx().model_for_path(&path).unwrap();
+        let fact = format!("{:?}", model.input_fact(0).unwrap());
+        assert!(fact.contains("batch"), "{name}: input_0 is {fact}, not batch-symbolic");
+    }
     let keep = std::env::var_os("FERRAX_EXPORT_DIR").map(std::path::PathBuf::from);
     for (r, x) in runs.iter().enumerate() {
-        let got = run_tract(&path, &x.leaves());
+        let got = run_tract(&path, &x.leaves(), false);
+        if dynamic {
+            let sym = run_tract(&path, &x.leaves(), true);
+            for (i, (g, w)) in sym.iter().zip(&f(x).leaves()).enumerate() {
+                assert_close(&format!("{name} run {r} output {i} (symbolic batch)"), g, w);
+            }
+        }
         let want = f(x).leaves();
         if let Some(dir) = &keep {
             save_case(&dir.join(format!("{name}.run{r}.txt")), &x.leaves(), &want);
@@ -107,4 +120,19 @@ fn save_case(path: &std::path::Path, inputs: &[Tensor], outputs: &[Tensor]) {
         }
     }
     std::fs::write(path, text).unwrap();
+}
+
+/// Exports `f` at `example` (for a model tract cannot run) and, with `FERRAX_EXPORT_DIR`,
+/// keeps it with ferrax's outputs for `tests/golden/check_onnx.py`.
+pub fn export_only<P: PyTree, O: PyTree>(name: &str, f: impl Fn(&P) -> O, example: &P) {
+    let path = model_path(name);
+    ferrax::export::onnx::save(&f, example, &path).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert!(std::fs::metadata(&path).unwrap().len() > 0);
+    match std::env::var_os("FERRAX_EXPORT_DIR").map(std::path::PathBuf::from) {
+        Some(dir) => {
+            save_case(&dir.join(format!("{name}.run0.txt")), &example.leaves(), &f(example).leaves());
+            std::fs::rename(&path, dir.join(format!("{name}.onnx"))).unwrap();
+        }
+        None => std::fs::remove_file(&path).unwrap(),
+    }
 }
