@@ -65,8 +65,11 @@ fn main() {
     let digits = data::load_digits(data::default_digits_dir(), DigitsLayout::Image)
         .unwrap_or_else(|e| panic!("export: {e}"));
     let [init_key, shuffle_key] = random::split_n(&random::key(0));
-    let batches = Batches::new(&(digits.train_images.clone(), digits.train_labels.clone()), 32)
-        .shuffle(&shuffle_key);
+    let batches = Batches::new(
+        &(digits.train_images.clone(), digits.train_labels.clone()),
+        32,
+    )
+    .shuffle(&shuffle_key);
     let opt = optim::adam(1e-3);
     let params = Cnn::new(&init_key);
     let state = opt.init(&params);
@@ -98,7 +101,9 @@ fn main() {
         ..Default::default()
     };
     match ferrax::export::onnx::save_with(predict, &example, &out, opts) {
-        Ok(()) => println!("wrote {out} (input_0: f32[batch, 8, 8, 1] -> output_0: f32[batch, 10])"),
+        Ok(()) => {
+            println!("wrote {out} (input_0: f32[batch, 8, 8, 1] -> output_0: f32[batch, 10])")
+        }
         Err(e) => {
             eprintln!("{e}");
             std::process::exit(1)

@@ -75,7 +75,10 @@ impl std::fmt::Display for ExportError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ExportError::Unsupported { primitive, detail } => {
-                write!(f, "export: primitive `{primitive}` is not supported: {detail}")
+                write!(
+                    f,
+                    "export: primitive `{primitive}` is not supported: {detail}"
+                )
             }
             ExportError::NonConcrete { what } => write!(
                 f,
@@ -154,7 +157,9 @@ pub(crate) fn trace<P: PyTree, O: PyTree>(
     let def = example.treedef();
     let avals: Vec<Aval> = example.leaves().iter().map(|t| t.aval()).collect();
     let run = |avals: &[Aval]| {
-        crate::core::trace_to_jaxpr(avals, |tracers| f(&P::unflatten(&def, tracers.to_vec())).leaves())
+        crate::core::trace_to_jaxpr(avals, |tracers| {
+            f(&P::unflatten(&def, tracers.to_vec())).leaves()
+        })
     };
     if !dynamic_batch {
         return Ok(Traced {
@@ -185,7 +190,11 @@ pub(crate) fn trace<P: PyTree, O: PyTree>(
         &mut dims,
     )?;
     for (v, c) in traces[0].jaxpr.constvars.iter().zip(&traces[0].consts) {
-        if dims.of(&traces[0].jaxpr, *v).iter().any(|d| matches!(d, Dim::Batch { .. })) {
+        if dims
+            .of(&traces[0].jaxpr, *v)
+            .iter()
+            .any(|d| matches!(d, Dim::Batch { .. }))
+        {
             return Err(ExportError::DynamicBatch {
                 detail: format!(
                     "a captured constant of shape {:?} depends on the batch size (build it \
@@ -269,7 +278,11 @@ fn match_dims(js: [&Arc<Jaxpr>; 3], out: &mut BatchDims) -> Result<(), ExportErr
         if e.prim.name() != f.prim.name() || e.prim.name() != g.prim.name() {
             return Err(differ("different primitives"));
         }
-        let (sa, sb, sc) = (e.prim.sub_jaxprs(), f.prim.sub_jaxprs(), g.prim.sub_jaxprs());
+        let (sa, sb, sc) = (
+            e.prim.sub_jaxprs(),
+            f.prim.sub_jaxprs(),
+            g.prim.sub_jaxprs(),
+        );
         if sa.len() != sb.len() || sa.len() != sc.len() {
             return Err(differ("different sub-programs"));
         }

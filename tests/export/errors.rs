@@ -36,7 +36,9 @@ fn captured_tracer_is_an_error() {
 
 #[test]
 fn unwritable_path_is_an_io_error() {
-    let path = std::env::temp_dir().join("ferrax_no_such_dir_for_export").join("m.onnx");
+    let path = std::env::temp_dir()
+        .join("ferrax_no_such_dir_for_export")
+        .join("m.onnx");
     let x = Tensor::ones(&[2], DType::F32);
     let err = export::onnx::save(|x: &Tensor| x * 2.0, &x, &path).unwrap_err();
     match &err {
@@ -51,7 +53,10 @@ fn batch_shaped_constant_refuses_dynamic_batch() {
     let path = model_path("batch_const");
     let x = Tensor::ones(&[4, 3], DType::F32);
     // A captured (concrete) tensor shaped by the batch cannot follow another batch size.
-    let opts = export::onnx::Options { dynamic_batch: true, ..Default::default() };
+    let opts = export::onnx::Options {
+        dynamic_batch: true,
+        ..Default::default()
+    };
     let f = |x: &Tensor| {
         let n = x.shape()[0] * 3;
         let ramp: Vec<f64> = (0..n).map(|i| i as f64).collect();

@@ -14,21 +14,35 @@ fn uniform(seed: i64, shape: &[usize]) -> Tensor {
 /// The digits MLP of `examples/digits.rs`: 64 -> 128 (tanh) -> 10.
 fn mlp() -> (nn::Linear, nn::Tanh, nn::Linear) {
     let [k1, k2] = random::split_n(&random::key(1));
-    (nn::Linear::new(&k1, 64, 128), nn::Tanh, nn::Linear::new(&k2, 128, 10))
+    (
+        nn::Linear::new(&k1, 64, 128),
+        nn::Tanh,
+        nn::Linear::new(&k2, 128, 10),
+    )
 }
 
 #[test]
 fn digits_mlp() {
     let m = mlp();
     let f = |x: &Tensor| m.forward(x, &mut Ctx::eval());
-    check("mlp", f, &uniform(2, &[5, 64]), false, &[uniform(3, &[5, 64])]);
+    check(
+        "mlp",
+        f,
+        &uniform(2, &[5, 64]),
+        false,
+        &[uniform(3, &[5, 64])],
+    );
 }
 
 #[test]
 fn digits_mlp_dynamic_batch() {
     let m = mlp();
     let f = |x: &Tensor| m.forward(x, &mut Ctx::eval());
-    let runs = [uniform(3, &[1, 64]), uniform(4, &[7, 64]), uniform(5, &[32, 64])];
+    let runs = [
+        uniform(3, &[1, 64]),
+        uniform(4, &[7, 64]),
+        uniform(5, &[32, 64]),
+    ];
     check("mlp_dyn", f, &uniform(2, &[5, 64]), true, &runs);
 }
 
@@ -76,7 +90,13 @@ fn cnn() -> (Cnn, nn::State) {
 fn digits_cnn() {
     let (m, state) = cnn();
     let f = |x: &Tensor| m.forward(x, &mut Ctx::eval().with_state(state.clone()));
-    check("cnn", f, &uniform(9, &[4, 8, 8, 1]), false, &[uniform(10, &[4, 8, 8, 1])]);
+    check(
+        "cnn",
+        f,
+        &uniform(9, &[4, 8, 8, 1]),
+        false,
+        &[uniform(10, &[4, 8, 8, 1])],
+    );
 }
 
 #[test]
@@ -91,8 +111,8 @@ fn digits_cnn_dynamic_batch() {
 /// Comparisons, `where`, max and abs over two inputs (a pytree argument).
 fn elementwise((x, y): &(Tensor, Tensor)) -> (Tensor, Tensor) {
     let big = x.gt(0.25);
-    let a = ferrax::numpy::where_(&big, &x.abs(), &(y * 2.0));
-    let b = a.maximum(&y.abs()) - x.le(y).cast(DType::F32);
+    let a = ferrax::numpy::where_(&big, x.abs(), y * 2.0);
+    let b = a.maximum(y.abs()) - x.le(y).cast(DType::F32);
     (b.exp().tanh(), (a.abs().sqrt() + 1.0).log().sum_axes(&[1]))
 }
 
@@ -115,9 +135,15 @@ fn attention_block_with_layer_norm() {
         let cx = &mut Ctx::eval();
         norm.forward(&(x + attn.forward(x, cx)), cx)
     };
-    check("attention", &f, &uniform(21, &[2, 5, 16]), false, &[uniform(22, &[2, 5, 16])]);
+    check(
+        "attention",
+        f,
+        &uniform(21, &[2, 5, 16]),
+        false,
+        &[uniform(22, &[2, 5, 16])],
+    );
     let runs = [uniform(23, &[3, 5, 16]), uniform(24, &[1, 5, 16])];
-    check("attention_dyn", &f, &uniform(21, &[2, 5, 16]), true, &runs);
+    check("attention_dyn", f, &uniform(21, &[2, 5, 16]), true, &runs);
 }
 
 /// The sequence Transformer of `examples/sequence.rs` (embedding, learned positions, two
@@ -141,8 +167,8 @@ fn sequence_transformer() {
         out.forward(&norm.forward(&h, cx), cx)
     };
     let tokens = |seed: i64, b: usize| random::randint(&random::key(seed), &[b, 8], 0, 10);
-    check("transformer", &f, &tokens(31, 2), false, &[tokens(32, 2)]);
-    check("transformer_dyn", &f, &tokens(31, 2), true, &[tokens(33, 5)]);
+    check("transformer", f, &tokens(31, 2), false, &[tokens(32, 2)]);
+    check("transformer_dyn", f, &tokens(31, 2), true, &[tokens(33, 5)]);
 }
 
 /// An LSTM over a sequence (`nn::Lstm`, a `scan` over the cell): ONNX Loop.
@@ -155,8 +181,20 @@ fn lstm() {
         let cx = &mut Ctx::eval();
         head.forward(&lstm.forward(x, cx), cx)
     };
-    check("lstm", &f, &uniform(41, &[2, 5, 6]), false, &[uniform(42, &[2, 5, 6])]);
-    check("lstm_dyn", &f, &uniform(41, &[2, 5, 6]), true, &[uniform(43, &[4, 5, 6])]);
+    check(
+        "lstm",
+        f,
+        &uniform(41, &[2, 5, 6]),
+        false,
+        &[uniform(42, &[2, 5, 6])],
+    );
+    check(
+        "lstm_dyn",
+        f,
+        &uniform(41, &[2, 5, 6]),
+        true,
+        &[uniform(43, &[4, 5, 6])],
+    );
 }
 
 /// `cond` as ONNX If (both branches taken across the runs). One If per graph: tract names
@@ -164,7 +202,12 @@ fn lstm() {
 #[test]
 fn cond_as_if() {
     let f = |x: &Tensor| {
-        ferrax::lax::cond(&x.sum().gt(0.0), |x: &Tensor| x * 2.0, |x: &Tensor| x.sin(), x)
+        ferrax::lax::cond(
+            &x.sum().gt(0.0),
+            |x: &Tensor| x * 2.0,
+            |x: &Tensor| x.sin(),
+            x,
+        )
     };
     let x = |v: [f32; 3]| Tensor::from_vec(v.to_vec(), &[3]);
     let runs = [x([1.0, -0.5, 0.25]), x([-1.0, 0.5, 0.25])];
@@ -180,7 +223,11 @@ fn switch_as_nested_if() {
         ferrax::lax::switch(&i, &branches, x)
     };
     let x = |v: [f32; 3]| Tensor::from_vec(v.to_vec(), &[3]);
-    let runs = [x([1.0, -0.5, 0.25]), x([-1.0, 0.5, 0.25]), x([-1.0, -0.5, 0.75])];
+    let runs = [
+        x([1.0, -0.5, 0.25]),
+        x([-1.0, 0.5, 0.25]),
+        x([-1.0, -0.5, 0.75]),
+    ];
     check("switch", f, &x([0.5, 0.5, 0.5]), false, &runs);
 }
 

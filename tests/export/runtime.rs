@@ -12,12 +12,16 @@ fn to_tract(t: &Tensor) -> TValue {
     let shape = t.shape().to_vec();
     let nd = |shape: Vec<usize>| tract_onnx::prelude::tract_ndarray::IxDyn(&shape).to_owned();
     let tt: tract_onnx::prelude::Tensor = match t.dtype() {
-        DType::F32 => tract_onnx::prelude::tract_ndarray::ArrayD::from_shape_vec(nd(shape), t.to_vec::<f32>())
-            .unwrap()
-            .into(),
-        DType::I32 => tract_onnx::prelude::tract_ndarray::ArrayD::from_shape_vec(nd(shape), t.to_vec::<i32>())
-            .unwrap()
-            .into(),
+        DType::F32 => {
+            tract_onnx::prelude::tract_ndarray::ArrayD::from_shape_vec(nd(shape), t.to_vec::<f32>())
+                .unwrap()
+                .into()
+        }
+        DType::I32 => {
+            tract_onnx::prelude::tract_ndarray::ArrayD::from_shape_vec(nd(shape), t.to_vec::<i32>())
+                .unwrap()
+                .into()
+        }
         d => panic!("test runtime: no conversion for {d:?}"),
     };
     tt.into_tvalue()
@@ -27,12 +31,22 @@ fn to_tract(t: &Tensor) -> TValue {
 /// with shapes. With `symbolic`, tract plans the model once with its own input types (a
 /// symbolic batch stays a symbol, bound when it runs); otherwise the inputs' shapes are set
 /// as the input types first.
-pub fn run_tract(path: &std::path::Path, inputs: &[Tensor], symbolic: bool) -> Vec<(Vec<usize>, Vec<f32>)> {
-    let mut model = tract_onnx::onnx().model_for_path(path).expect("tract loads the model");
+pub fn run_tract(
+    path: &std::path::Path,
+    inputs: &[Tensor],
+    symbolic: bool,
+) -> Vec<(Vec<usize>, Vec<f32>)> {
+    let mut model = tract_onnx::onnx()
+        .model_for_path(path)
+        .expect("tract loads the model");
     for (i, x) in inputs.iter().enumerate().filter(|_| !symbolic) {
         let fact = match x.dtype() {
-            DType::F32 => tract_onnx::prelude::InferenceFact::dt_shape(f32::datum_type(), x.shape().to_vec()),
-            DType::I32 => tract_onnx::prelude::InferenceFact::dt_shape(i32::datum_type(), x.shape().to_vec()),
+            DType::F32 => {
+                tract_onnx::prelude::InferenceFact::dt_shape(f32::datum_type(), x.shape().to_vec())
+            }
+            DType::I32 => {
+                tract_onnx::prelude::InferenceFact::dt_shape(i32::datum_type(), x.shape().to_vec())
+            }
             d => panic!("{d:?}"),
         };
         model.set_input_fact(i, fact).unwrap();
@@ -71,17 +85,27 @@ pub fn assert_close(what: &str, got: &(Vec<usize>, Vec<f32>), want: &Tensor) {
 
 /// Exports `f` at `example` to a fresh file, runs it in tract on `runs` (each a list of input
 /// leaves) and compares every output with `f` evaluated by ferrax.
-pub fn check<P: PyTree, O: PyTree>(name: &str, f: impl Fn(&P) -> O, example: &P, dynamic: bool, runs: &[P]) {
+pub fn check<P: PyTree, O: PyTree>(
+    name: &str,
+    f: impl Fn(&P) -> O,
+    example: &P,
+    dynamic: bool,
+    runs: &[P],
+) {
     let path = model_path(name);
     let opts = ferrax::export::onnx::Options {
         dynamic_batch: dynamic,
         ..Default::default()
     };
-    ferrax::export::onnx::save_with(&f, example, &path, opts).unwrap_or_else(|e| panic!("{name}: {e}"));
+    ferrax::export::onnx::save_with(&f, example, &path, opts)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
     if dynamic {
         let model = tract_onnx::onnx().model_for_path(&path).unwrap();
         let fact = format!("{:?}", model.input_fact(0).unwrap());
-        assert!(fact.contains("batch"), "{name}: input_0 is {fact}, not batch-symbolic");
+        assert!(
+            fact.contains("batch"),
+            "{name}: input_0 is {fact}, not batch-symbolic"
+        );
     }
     let keep = std::env::var_os("FERRAX_EXPORT_DIR").map(std::path::PathBuf::from);
     for (r, x) in runs.iter().enumerate() {
@@ -115,7 +139,12 @@ fn save_case(path: &std::path::Path, inputs: &[Tensor], outputs: &[Tensor]) {
         for (i, t) in ts.iter().enumerate() {
             let dims: Vec<String> = t.shape().iter().map(|d| d.to_string()).collect();
             text += &format!("{kind} {i} {} {}\n", t.dtype().numpy_name(), dims.join(" "));
-            let vals: Vec<String> = t.cast(DType::F64).to_vec::<f64>().iter().map(|v| format!("{v:e}")).collect();
+            let vals: Vec<String> = t
+                .cast(DType::F64)
+                .to_vec::<f64>()
+                .iter()
+                .map(|v| format!("{v:e}"))
+                .collect();
             text += &(vals.join(" ") + "\n");
         }
     }
@@ -130,7 +159,11 @@ pub fn export_only<P: PyTree, O: PyTree>(name: &str, f: impl Fn(&P) -> O, exampl
     assert!(std::fs::metadata(&path).unwrap().len() > 0);
     match std::env::var_os("FERRAX_EXPORT_DIR").map(std::path::PathBuf::from) {
         Some(dir) => {
-            save_case(&dir.join(format!("{name}.run0.txt")), &example.leaves(), &f(example).leaves());
+            save_case(
+                &dir.join(format!("{name}.run0.txt")),
+                &example.leaves(),
+                &f(example).leaves(),
+            );
             std::fs::rename(&path, dir.join(format!("{name}.onnx"))).unwrap();
         }
         None => std::fs::remove_file(&path).unwrap(),

@@ -64,7 +64,11 @@ fn raw_bytes(t: &Tensor) -> Result<Vec<u8>, ExportError> {
 
 /// A value's type for graph inputs and outputs: element type and dims, batch-derived dims
 /// named (`batch`, or `batch_a_c` for `a * batch + c`).
-pub(crate) fn value_info(name: &str, dtype: DType, dims: &[Dim]) -> Result<pb::ValueInfoProto, ExportError> {
+pub(crate) fn value_info(
+    name: &str,
+    dtype: DType,
+    dims: &[Dim],
+) -> Result<pb::ValueInfoProto, ExportError> {
     value_info_with(name, dtype, dims, true)
 }
 
@@ -227,7 +231,12 @@ impl Emitter {
     }
 
     /// Emits a one-output node and returns its output's name.
-    pub fn node(&mut self, op_type: &str, inputs: &[&str], attrs: Vec<pb::AttributeProto>) -> String {
+    pub fn node(
+        &mut self,
+        op_type: &str,
+        inputs: &[&str],
+        attrs: Vec<pb::AttributeProto>,
+    ) -> String {
         self.node_n(op_type, inputs, attrs, 1).remove(0)
     }
 
@@ -288,7 +297,10 @@ impl Emitter {
                     if !fixed.is_empty() {
                         parts.push(self.ints(&std::mem::take(&mut fixed)));
                     }
-                    let b = self.batch.clone().expect("a symbolic dim needs the batch value");
+                    let b = self
+                        .batch
+                        .clone()
+                        .expect("a symbolic dim needs the batch value");
                     let mut d = b;
                     if scale != 1 {
                         let s = self.ints(&[scale]);

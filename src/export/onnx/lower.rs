@@ -65,7 +65,13 @@ impl Eq<'_> {
     fn var_dims(&self, v: crate::core::Var) -> Vec<Dim> {
         match self.cx.dims {
             Some(d) => d.of(self.j, v),
-            None => self.j.aval(v).shape.iter().map(|&n| Dim::Fixed(n)).collect(),
+            None => self
+                .j
+                .aval(v)
+                .shape
+                .iter()
+                .map(|&n| Dim::Fixed(n))
+                .collect(),
         }
     }
 
@@ -91,14 +97,15 @@ pub(crate) fn lower_jaxpr(
     for (v, n) in j.invars.iter().zip(inputs) {
         env[v.0 as usize] = Some(n.clone());
     }
-    let read = |em: &mut Emitter, env: &[Option<String>], a: &Atom| -> Result<String, ExportError> {
-        match a {
-            Atom::Var(v) => Ok(env[v.0 as usize]
-                .clone()
-                .expect("export: a jaxpr's variables are defined before use")),
-            Atom::Lit(t) => em.constant(t),
-        }
-    };
+    let read =
+        |em: &mut Emitter, env: &[Option<String>], a: &Atom| -> Result<String, ExportError> {
+            match a {
+                Atom::Var(v) => Ok(env[v.0 as usize]
+                    .clone()
+                    .expect("export: a jaxpr's variables are defined before use")),
+                Atom::Lit(t) => em.constant(t),
+            }
+        };
     for e in &j.eqns {
         let ins = e
             .inputs
@@ -224,9 +231,7 @@ fn unary(em: &mut Emitter, q: &Eq, op: UnaryOp) -> Result<String, ExportError> {
         Not if dt == DType::Bool => simple(em, "Not"),
         Not => return Err(q.unsupported("bitwise not of integers needs opset 18")),
         StopGradient | Copy => simple(em, "Identity"),
-        ErfInv | Lgamma | Digamma => {
-            return Err(q.unsupported("ONNX has no operator for it"))
-        }
+        ErfInv | Lgamma | Digamma => return Err(q.unsupported("ONNX has no operator for it")),
     })
 }
 
@@ -259,9 +264,7 @@ fn binary(em: &mut Emitter, q: &Eq, op: BinaryOp) -> Result<String, ExportError>
             _ => "Xor",
         }),
         And | Or | Xor => return Err(q.unsupported("bitwise ops on integers need opset 18")),
-        Atan2 | Nextafter | Polygamma => {
-            return Err(q.unsupported("ONNX has no operator for it"))
-        }
+        Atan2 | Nextafter | Polygamma => return Err(q.unsupported("ONNX has no operator for it")),
     })
 }
 

@@ -40,7 +40,15 @@ pub(crate) fn control(em: &mut Emitter, q: &Eq) -> Result<Option<Vec<String>>, E
             body_jaxpr,
             cond_nconsts,
             body_nconsts,
-        }) => while_loop(em, q, &cond_jaxpr.0, &body_jaxpr.0, *cond_nconsts, *body_nconsts).map(Some),
+        }) => while_loop(
+            em,
+            q,
+            &cond_jaxpr.0,
+            &body_jaxpr.0,
+            *cond_nconsts,
+            *body_nconsts,
+        )
+        .map(Some),
         None => Ok(None),
     }
 }
@@ -102,7 +110,13 @@ fn cond(em: &mut Emitter, q: &Eq, op: &CondOp) -> Result<Vec<String>, ExportErro
         let j = &op.branches[k].0;
         let mut sub = em.sub();
         let outs = lower_jaxpr(&mut sub, q.cx, j, &[], operands)?;
-        subgraph(&mut sub, &format!("branch_{k}"), vec![], &outs, &out_types(q, j))
+        subgraph(
+            &mut sub,
+            &format!("branch_{k}"),
+            vec![],
+            &outs,
+            &out_types(q, j),
+        )
     };
     let n_out = q.e.outputs.len();
     let mut else_graph = branch(em, n - 1)?;
@@ -118,7 +132,10 @@ fn cond(em: &mut Emitter, q: &Eq, op: &CondOp) -> Result<Vec<String>, ExportErro
             return Ok(em.node_n(
                 "If",
                 &[&pred],
-                vec![attr_g("then_branch", then_graph), attr_g("else_branch", else_graph)],
+                vec![
+                    attr_g("then_branch", then_graph),
+                    attr_g("else_branch", else_graph),
+                ],
                 n_out,
             ));
         }
@@ -127,7 +144,10 @@ fn cond(em: &mut Emitter, q: &Eq, op: &CondOp) -> Result<Vec<String>, ExportErro
         let outs = sub.node_n(
             "If",
             &[&pred],
-            vec![attr_g("then_branch", then_graph), attr_g("else_branch", else_graph)],
+            vec![
+                attr_g("then_branch", then_graph),
+                attr_g("else_branch", else_graph),
+            ],
             n_out,
         );
         let types = out_types(q, &op.branches[k].0);
@@ -159,8 +179,16 @@ fn scan(
     let mut inputs = Vec::new();
     let mut body_in: Vec<String> = consts.to_vec();
     for i in num_consts..body.invars.len() {
-        let name = sub.fresh(if i < num_consts + num_carry { "carry" } else { "x" });
-        inputs.push(value_info(&name, body.aval(body.invars[i]).dtype, &invar_dims(q, body, i))?);
+        let name = sub.fresh(if i < num_consts + num_carry {
+            "carry"
+        } else {
+            "x"
+        });
+        inputs.push(value_info(
+            &name,
+            body.aval(body.invars[i]).dtype,
+            &invar_dims(q, body, i),
+        )?);
         body_in.push(name);
     }
     let outs = lower_jaxpr(&mut sub, q.cx, body, &[], &body_in)?;
@@ -206,7 +234,11 @@ fn scan_as_loop(
     for c in 0..num_carry {
         let name = sub.fresh("carry");
         let i = num_consts + c;
-        inputs.push(value_info(&name, body.aval(body.invars[i]).dtype, &invar_dims(q, body, i))?);
+        inputs.push(value_info(
+            &name,
+            body.aval(body.invars[i]).dtype,
+            &invar_dims(q, body, i),
+        )?);
         body_in.push(name);
     }
     let idx = if reverse {
@@ -233,7 +265,12 @@ fn scan_as_loop(
     if reverse {
         // Loop stacks in iteration order; a reverse scan's ys are indexed by position.
         for y in res.iter_mut().skip(num_carry) {
-            let (s, e, a, st) = (em.ints(&[-1]), em.ints(&[i64::MIN]), em.ints(&[0]), em.ints(&[-1]));
+            let (s, e, a, st) = (
+                em.ints(&[-1]),
+                em.ints(&[i64::MIN]),
+                em.ints(&[0]),
+                em.ints(&[-1]),
+            );
             let rev = em.node("Slice", &[y.as_str(), &s, &e, &a, &st], vec![]);
             *y = rev;
         }
@@ -267,7 +304,11 @@ fn while_loop(
     for c in 0..init.len() {
         let name = sub.fresh("carry");
         let i = body_nconsts + c;
-        inputs.push(value_info(&name, body_j.aval(body_j.invars[i]).dtype, &invar_dims(q, body_j, i))?);
+        inputs.push(value_info(
+            &name,
+            body_j.aval(body_j.invars[i]).dtype,
+            &invar_dims(q, body_j, i),
+        )?);
         carry.push(name);
     }
     let next = lower_jaxpr(&mut sub, q.cx, body_j, &[], &with(bconsts, &carry))?;

@@ -117,7 +117,11 @@ fn einsum(em: &mut Emitter, q: &Eq, op: &DotGeneral) -> Result<String, ExportErr
     cast_to_out(em, q, y)
 }
 
-pub(crate) fn conv(em: &mut Emitter, q: &Eq, op: &ConvGeneralDilated) -> Result<String, ExportError> {
+pub(crate) fn conv(
+    em: &mut Emitter,
+    q: &Eq,
+    op: &ConvGeneralDilated,
+) -> Result<String, ExportError> {
     if op.lhs_dilation.iter().any(|&d| d != 1) {
         return Err(q.unsupported("lhs dilation (a transposed convolution)"));
     }
@@ -131,7 +135,10 @@ pub(crate) fn conv(em: &mut Emitter, q: &Eq, op: &ConvGeneralDilated) -> Result<
     let x = transpose(em, q, q.in_name(0), &dn.lhs_spec)?;
     let w = transpose(em, q, q.in_name(1), &dn.rhs_spec)?;
     let rhs = q.in_aval(1);
-    let kernel: Vec<i64> = dn.rhs_spec[2..].iter().map(|&d| rhs.shape[d] as i64).collect();
+    let kernel: Vec<i64> = dn.rhs_spec[2..]
+        .iter()
+        .map(|&d| rhs.shape[d] as i64)
+        .collect();
     let pads: Vec<i64> = op
         .padding
         .iter()
@@ -214,12 +221,21 @@ fn reduce_window(em: &mut Emitter, q: &Eq, op: &ReduceWindow) -> Result<String, 
         0 => vec![Dim::Fixed(1), Dim::Fixed(1)],
         1 => vec![Dim::Fixed(1), in_dims[rest[0]]],
         k => {
-            let merged = dim_product(&rest[..k - 1].iter().map(|&d| in_dims[d]).collect::<Vec<_>>())
-                .ok_or_else(|| q.unsupported("two batch-derived dims merged"))?;
+            let merged = dim_product(
+                &rest[..k - 1]
+                    .iter()
+                    .map(|&d| in_dims[d])
+                    .collect::<Vec<_>>(),
+            )
+            .ok_or_else(|| q.unsupported("two batch-derived dims merged"))?;
             vec![merged, in_dims[rest[k - 1]]]
         }
     };
-    let pooled_in: Vec<Dim> = lead.iter().copied().chain(windowed.iter().map(|&d| in_dims[d])).collect();
+    let pooled_in: Vec<Dim> = lead
+        .iter()
+        .copied()
+        .chain(windowed.iter().map(|&d| in_dims[d]))
+        .collect();
     let xs = if rest.len() == 2 {
         xt
     } else {
@@ -253,7 +269,9 @@ fn reduce_window(em: &mut Emitter, q: &Eq, op: &ReduceWindow) -> Result<String, 
         }
         WindowKind::Sum => {
             if dilated {
-                return Err(q.unsupported("a dilated window sum (AveragePool has no dilations before opset 19)"));
+                return Err(q.unsupported(
+                    "a dilated window sum (AveragePool has no dilations before opset 19)",
+                ));
             }
             attrs.push(attr_i("count_include_pad", 1));
             let avg = em.node("AveragePool", &[&xs], attrs);
@@ -294,24 +312,34 @@ fn gather(em: &mut Emitter, q: &Eq, op: &IndexOp) -> Result<String, ExportError>
         && dn.collapsed_slice_dims.as_slice() == dn.start_index_map.as_slice()
         && dn.operand_batching_dims.is_empty()
         && idx.shape.last() == Some(&1)
-        && (0..operand.ndim()).all(|d| d == dn.start_index_map[0] || slice_sizes[d] == operand.shape[d]);
+        && (0..operand.ndim())
+            .all(|d| d == dn.start_index_map[0] || slice_sizes[d] == operand.shape[d]);
     if !take_form {
         return Err(q.unsupported(
             "only the take form (one collapsed axis, whole slices elsewhere) maps to ONNX Gather",
         ));
     }
     if *mode == GatherScatterMode::FillOrDrop {
-        return Err(q.unsupported("mode fill (out-of-bounds fill values); use clip or promise_in_bounds"));
+        return Err(
+            q.unsupported("mode fill (out-of-bounds fill values); use clip or promise_in_bounds")
+        );
     }
     let axis = dn.start_index_map[0];
     let last = em.ints(&[idx.ndim() as i64 - 1]);
     let i = em.node("Squeeze", &[q.in_name(1), &last], vec![]);
     // Clamp into range, as XLA's gather does.
     let it = idx.dtype;
-    let (lo, hi) = (em.scalar(0.0, it)?, em.scalar(operand.shape[axis] as f64 - 1.0, it)?);
+    let (lo, hi) = (
+        em.scalar(0.0, it)?,
+        em.scalar(operand.shape[axis] as f64 - 1.0, it)?,
+    );
     let i = em.node("Max", &[&i, &lo], vec![]);
     let i = em.node("Min", &[&i, &hi], vec![]);
-    let g = em.node("Gather", &[q.in_name(0), &i], vec![attr_i("axis", axis as i64)]);
+    let g = em.node(
+        "Gather",
+        &[q.in_name(0), &i],
+        vec![attr_i("axis", axis as i64)],
+    );
     // Gather's dims: operand[..axis], index batch dims, operand[axis+1..]. JAX's: the offset
     // dims at `offset_dims`, the index batch dims elsewhere, in order.
     let nb = idx.ndim() - 1;
@@ -363,7 +391,11 @@ pub(crate) fn other(em: &mut Emitter, q: &Eq) -> Result<Vec<String>, ExportError
         let outs = em.node_n(
             "TopK",
             &[q.in_name(0), &k],
-            vec![attr_i("axis", op.axis as i64), attr_i("largest", 1), attr_i("sorted", 1)],
+            vec![
+                attr_i("axis", op.axis as i64),
+                attr_i("largest", 1),
+                attr_i("sorted", 1),
+            ],
             2,
         );
         let to = super::builder::elem_type(q.out_aval(1).dtype)? as i64;

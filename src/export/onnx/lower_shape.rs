@@ -21,10 +21,24 @@ pub(crate) fn reduce(em: &mut Emitter, q: &Eq, op: &ReduceOp) -> Result<String, 
     }
     // ONNX has no boolean reductions: or/and as max/min over int32.
     let as_int = |em: &mut Emitter| {
-        em.node("Cast", &[&x], vec![attr_i("to", super::builder::elem_type(DType::I32).unwrap() as i64)])
+        em.node(
+            "Cast",
+            &[&x],
+            vec![attr_i(
+                "to",
+                super::builder::elem_type(DType::I32).unwrap() as i64,
+            )],
+        )
     };
     let back_to_bool = |em: &mut Emitter, y: String| {
-        em.node("Cast", &[&y], vec![attr_i("to", super::builder::elem_type(DType::Bool).unwrap() as i64)])
+        em.node(
+            "Cast",
+            &[&y],
+            vec![attr_i(
+                "to",
+                super::builder::elem_type(DType::Bool).unwrap() as i64,
+            )],
+        )
     };
     Ok(match op {
         ReduceOp::Sum { .. } => {
@@ -51,8 +65,16 @@ pub(crate) fn reduce(em: &mut Emitter, q: &Eq, op: &ReduceOp) -> Result<String, 
                 ReduceOp::Argmax { .. } => "ArgMax",
                 _ => "ArgMin",
             };
-            let xin = if dt == DType::Bool { as_int(em) } else { x.clone() };
-            let y = em.node(name, &[&xin], vec![attr_i("axis", axes[0]), attr_i("keepdims", 0)]);
+            let xin = if dt == DType::Bool {
+                as_int(em)
+            } else {
+                x.clone()
+            };
+            let y = em.node(
+                name,
+                &[&xin],
+                vec![attr_i("axis", axes[0]), attr_i("keepdims", 0)],
+            );
             if *index_dtype == DType::I64 {
                 y
             } else {
@@ -181,7 +203,12 @@ pub(crate) fn shape(em: &mut Emitter, q: &Eq, op: &ShapeOp) -> Result<String, Ex
             if axes.is_empty() {
                 return Ok(em.node("Identity", &[&x], vec![]));
             }
-            let (s, e, a, t) = (em.ints(&starts), em.ints(&ends), em.ints(&axes), em.ints(&steps));
+            let (s, e, a, t) = (
+                em.ints(&starts),
+                em.ints(&ends),
+                em.ints(&axes),
+                em.ints(&steps),
+            );
             em.node("Slice", &[&x, &s, &e, &a, &t], vec![])
         }
         ShapeOp::Iota {
@@ -228,7 +255,11 @@ fn pad(em: &mut Emitter, q: &Eq, config: &[(i64, i64, i64)]) -> Result<String, E
             pads[n + d] = c.1.max(0);
         }
         let p = em.ints(&pads);
-        x = em.node("Pad", &[&x, &p, &value], vec![super::builder::attr_s("mode", "constant")]);
+        x = em.node(
+            "Pad",
+            &[&x, &p, &value],
+            vec![super::builder::attr_s("mode", "constant")],
+        );
     }
     if config.iter().any(|c| c.0 < 0 || c.1 < 0) {
         let mut starts = Vec::new();

@@ -47,6 +47,8 @@ pub struct Options {
     /// Makes the leading dim of every input symbolic (`batch`), so the model runs at any
     /// batch size; dims that derive from it (found by tracing) follow it.
     pub dynamic_batch: bool,
+    /// A description stored in the model (`ModelProto.doc_string`), shown by model viewers.
+    pub doc_string: String,
 }
 
 /// Traces `f` on `example` and writes it to `path` as an ONNX model with the example's shapes.
@@ -83,7 +85,7 @@ pub fn save_with<P: PyTree, O: PyTree>(
     options: Options,
 ) -> Result<(), ExportError> {
     let traced = trace(f, example, options.dynamic_batch)?;
-    let bytes = to_bytes(&traced)?;
+    let bytes = to_bytes(&traced, &options)?;
     write_atomic(path.as_ref(), &bytes)
 }
 
@@ -100,7 +102,7 @@ fn mark_used<'a>(nodes: &'a [proto::NodeProto], used: &mut std::collections::Has
 }
 
 /// The model of a traced function, encoded.
-fn to_bytes(traced: &super::Traced) -> Result<Vec<u8>, ExportError> {
+fn to_bytes(traced: &super::Traced, options: &Options) -> Result<Vec<u8>, ExportError> {
     let j = &traced.jaxpr.jaxpr;
     let dims = traced.dims.as_ref();
     let dims_of = |v| match dims {
@@ -123,7 +125,11 @@ fn to_bytes(traced: &super::Traced) -> Result<Vec<u8>, ExportError> {
     for c in &traced.jaxpr.consts {
         const_names.push(em.constant(c)?);
     }
-    let consts = const_names.iter().cloned().zip(traced.jaxpr.consts.iter().cloned()).collect();
+    let consts = const_names
+        .iter()
+        .cloned()
+        .zip(traced.jaxpr.consts.iter().cloned())
+        .collect();
     let cx = lower::Cx { dims, consts };
     let outs = lower::lower_jaxpr(&mut em, &cx, j, &const_names, &in_names)?;
     let mut outputs = Vec::new();
@@ -159,6 +165,7 @@ fn to_bytes(traced: &super::Traced) -> Result<Vec<u8>, ExportError> {
         producer_name: "ferrax".into(),
         producer_version: env!("CARGO_PKG_VERSION").into(),
         graph: Some(graph),
+        doc_string: options.doc_string.clone(),
         ..Default::default()
     };
     Ok(model.encode_to_vec())
