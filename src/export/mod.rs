@@ -10,9 +10,11 @@
 //! input leaf set to three distinct primes above [`crate::internals::passes::FOLD_MAX_ELEMENTS`]
 //! and co-prime to every other dimension of the program. A dimension derives from the batch
 //! exactly when it differs between the traces; it must then be `a * batch + c` (checked at the
-//! third size), and the lowering writes it with the graph's `Shape` of the input. A dimension
-//! that merely equals the example's batch is never touched (the example's batch is not even
-//! traced).
+//! third size), and the lowering writes it with the graph's `Shape` of the input. A literal
+//! operand that differs between the traces (the count a mean over the batch divides by) is
+//! written the same way; a captured constant that differs, or a value of any other form, is
+//! an [`ExportError::DynamicBatch`]. A dimension that merely equals the example's batch is
+//! never touched (the example's batch is not even traced).
 //!
 //! ```
 //! use ferrax::prelude::*;
@@ -28,7 +30,7 @@
 
 pub mod onnx;
 
-use crate::core::{Aval, ClosedJaxpr, Jaxpr};
+use crate::core::{Atom, Aval, ClosedJaxpr, Jaxpr};
 use crate::tree::PyTree;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -124,9 +126,18 @@ pub(crate) enum Dim {
 #[derive(Default)]
 pub(crate) struct BatchDims {
     by_jaxpr: HashMap<usize, Vec<Vec<Dim>>>,
+    /// Literal operands whose value is `scale * batch + offset` (a mean's count), by
+    /// (jaxpr address, equation, operand).
+    lits: HashMap<(usize, usize, usize), (i64, i64)>,
 }
 
 impl BatchDims {
+    /// If operand `k` of equation `e` of `j` is a literal that derives from the batch size,
+    /// its `(scale, offset)`.
+    pub fn lit(&self, j: &Jaxpr, e: usize, k: usize) -> Option<(i64, i64)> {
+        self.lits.get(&(j as *const Jaxpr as usize, e, k)).copied()
+    }
+
     /// The dims of variable `v` of `j` (all fixed when `j` was not traced symbolically).
     pub fn of(&self, j: &Jaxpr, v: crate::core::Var) -> Vec<Dim> {
         match self.by_jaxpr.get(&(j as *const Jaxpr as usize)) {
@@ -189,6 +200,24 @@ pub(crate) fn trace<P: PyTree, O: PyTree>(
         [&traces[0].jaxpr, &traces[1].jaxpr, &traces[2].jaxpr],
         &mut dims,
     )?;
+    let same = |x: &crate::Tensor, y: &crate::Tensor| {
+        x.shape() == y.shape()
+            && x.cast(crate::DType::F64).to_vec::<f64>()
+                == y.cast(crate::DType::F64).to_vec::<f64>()
+    };
+    let consts_differ = traces[0].consts.len() != traces[1].consts.len()
+        || traces[0].consts.len() != traces[2].consts.len()
+        || (0..traces[0].consts.len()).any(|i| {
+            !same(&traces[0].consts[i], &traces[1].consts[i])
+                || !same(&traces[0].consts[i], &traces[2].consts[i])
+        });
+    if consts_differ {
+        return Err(ExportError::DynamicBatch {
+            detail: "a captured constant depends on the batch size (build it from the input, \
+                     e.g. with zeros_like, instead of from its shape)"
+                .into(),
+        });
+    }
     for (v, c) in traces[0].jaxpr.constvars.iter().zip(&traces[0].consts) {
         if dims
             .of(&traces[0].jaxpr, *v)
@@ -274,9 +303,39 @@ fn match_dims(js: [&Arc<Jaxpr>; 3], out: &mut BatchDims) -> Result<(), ExportErr
         vars.push(dims);
     }
     out.by_jaxpr.insert(Arc::as_ptr(a) as usize, vars);
-    for ((e, f), g) in a.eqns.iter().zip(&b.eqns).zip(&c.eqns) {
+    for (i, ((e, f), g)) in a.eqns.iter().zip(&b.eqns).zip(&c.eqns).enumerate() {
         if e.prim.name() != f.prim.name() || e.prim.name() != g.prim.name() {
             return Err(differ("different primitives"));
+        }
+        // A literal that changes with the batch (the count a mean divides by) must be
+        // `scale * batch + offset`, written from the batch size.
+        for (k, ((x, y), z)) in e.inputs.iter().zip(&f.inputs).zip(&g.inputs).enumerate() {
+            let (Atom::Lit(x), Atom::Lit(y), Atom::Lit(z)) = (x, y, z) else {
+                continue;
+            };
+            let v = |t: &crate::Tensor| t.array().get_f64(0);
+            let (v0, v1, v2) = (v(x), v(y), v(z));
+            if v0 == v1 && v1 == v2 {
+                continue;
+            }
+            let scale = (v1 - v0) / (b1 - b0) as f64;
+            let offset = v0 - scale * b0 as f64;
+            let exact =
+                scale.fract() == 0.0 && offset.fract() == 0.0 && scale * b2 as f64 + offset == v2;
+            if !exact {
+                return Err(ExportError::DynamicBatch {
+                    detail: format!(
+                        "an operand of `{}` is a constant that depends on the batch size and \
+                         is not of the form a * batch + c ({v0}, {v1}, {v2} at batches {b0}, \
+                         {b1}, {b2})",
+                        e.prim.name()
+                    ),
+                });
+            }
+            out.lits.insert(
+                (Arc::as_ptr(a) as usize, i, k),
+                (scale as i64, offset as i64),
+            );
         }
         let (sa, sb, sc) = (
             e.prim.sub_jaxprs(),

@@ -3,4 +3,5 @@
 
 mod errors;
 mod models;
+mod ops;
 mod runtime;

@@ -106,12 +106,16 @@ pub(crate) fn lower_jaxpr(
                 Atom::Lit(t) => em.constant(t),
             }
         };
-    for e in &j.eqns {
-        let ins = e
-            .inputs
-            .iter()
-            .map(|a| read(em, &env, a))
-            .collect::<Result<Vec<_>, _>>()?;
+    for (i, e) in j.eqns.iter().enumerate() {
+        let mut ins = Vec::with_capacity(e.inputs.len());
+        for (k, a) in e.inputs.iter().enumerate() {
+            ins.push(match (a, cx.dims.and_then(|d| d.lit(j, i, k))) {
+                (Atom::Lit(t), Some((scale, offset))) => {
+                    batch_scalar(em, scale, offset, t.dtype())?
+                }
+                _ => read(em, &env, a)?,
+            });
+        }
         let outs = match e.prim.inlinable_body() {
             Some(body) => lower_jaxpr(em, cx, body, &[], &ins)?,
             None => lower_eqn(em, &Eq { j, e, ins, cx })?,
@@ -121,6 +125,20 @@ pub(crate) fn lower_jaxpr(
         }
     }
     j.outvars.iter().map(|a| read(em, &env, a)).collect()
+}
+
+/// The rank-0 value `scale * batch + offset` as `dtype` (a literal that follows the batch).
+fn batch_scalar(
+    em: &mut Emitter,
+    scale: i64,
+    offset: i64,
+    dtype: DType,
+) -> Result<String, ExportError> {
+    let d = em.shape_tensor(&[Dim::Batch { scale, offset }]);
+    let axis = em.ints(&[0]);
+    let d = em.node("Squeeze", &[&d, &axis], vec![]);
+    let to = super::builder::elem_type(dtype)? as i64;
+    Ok(em.node("Cast", &[&d], vec![attr_i("to", to)]))
 }
 
 /// The ONNX nodes of one equation; returns its outputs' names.
