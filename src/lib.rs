@@ -30,10 +30,10 @@ macro_rules! from_variant {
 pub mod core;
 pub mod data;
 pub mod debug;
-#[cfg(feature = "export")]
-pub mod export;
 #[cfg(feature = "mpi")]
 pub mod dist;
+#[cfg(feature = "export")]
+pub mod export;
 #[cfg(feature = "fft")]
 pub mod fft;
 pub mod internals;
