@@ -159,7 +159,8 @@ pub(crate) struct Traced {
 const BATCH_PROBES: [usize; 3] = [1031, 1033, 1039];
 
 /// Traces `f` on `example` (or, with `dynamic_batch`, on the example's shapes with symbolic
-/// leading dims) and optimizes the result.
+/// leading dims) and optimizes the result. A thin generic wrapper: the work is in
+/// [`trace_flat`], compiled once.
 pub(crate) fn trace<P: PyTree, O: PyTree>(
     f: impl Fn(&P) -> O,
     example: &P,
@@ -172,6 +173,15 @@ pub(crate) fn trace<P: PyTree, O: PyTree>(
             f(&P::unflatten(&def, tracers.to_vec())).leaves()
         })
     };
+    trace_flat(&run, avals, dynamic_batch)
+}
+
+/// [`trace`]'s body, over a function of flat input types.
+fn trace_flat(
+    run: &dyn Fn(&[Aval]) -> ClosedJaxpr,
+    avals: Vec<Aval>,
+    dynamic_batch: bool,
+) -> Result<Traced, ExportError> {
     if !dynamic_batch {
         return Ok(Traced {
             jaxpr: optimize(run(&avals))?,
