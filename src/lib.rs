@@ -32,6 +32,8 @@ pub mod data;
 pub mod debug;
 #[cfg(feature = "mpi")]
 pub mod dist;
+#[cfg(feature = "export")]
+pub mod export;
 #[cfg(feature = "fft")]
 pub mod fft;
 pub mod internals;

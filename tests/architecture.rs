@@ -56,6 +56,7 @@ const LAYERS: &[&[&str]] = &[
         "dist",
         "test_util",
         "plot",
+        "export",
     ],
     &["internals"],
 ];

@@ -1,0 +1,7 @@
+//! `ferrax::export`: models exported to ONNX, run in tract (a Rust ONNX runtime) and
+//! compared with ferrax's eager outputs; dynamic batch; the error cases.
+
+mod errors;
+mod models;
+mod ops;
+mod runtime;
