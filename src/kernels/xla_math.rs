@@ -295,9 +295,11 @@ pub(crate) fn erf_inv<M: Mad>(x: f32) -> f32 {
     }
 }
 
-/// XLA's f32 `erf`: `x P(x²) / Q(x²)` on `x` clamped to ±3.744 (NaN passes), ±1 from there
-/// on. XLA emits these multiply-adds as `llvm.fma`, so they are fused even where the rest of
-/// the code is not; `M` still picks the form here, so the portable copy stays vectorizable.
+/// XLA's f32 `erf` over arrays (its vectorized form): `x P(x²) / Q(x²)`, ±1 from |x| =
+/// 3.8325 on. XLA emits these multiply-adds as `llvm.fma`, so they are fused even where the
+/// rest of the code is not; `M` still picks the form here, so the portable copy stays
+/// vectorizable. (XLA's scalar form clamps at 3.7439 instead and saturates from there; see
+/// [`ERF_SCALAR_SATURATION`].)
 #[inline(always)]
 pub(crate) fn erf<M: Mad>(x: f32) -> f32 {
     const P: [u32; 3] = [0x3D50_B6EB, 0x3E3D_A740, 0x3F90_6EBA];
@@ -308,27 +310,28 @@ pub(crate) fn erf<M: Mad>(x: f32) -> f32 {
         0x3EFE_B44A,
         0x3F80_0000,
     ];
-    let c = k(0x406F_9C68);
     let x = daz(x);
-    let xc = if x < -c { -c } else { x };
-    let xc = if xc > c { c } else { xc };
-    let x2 = xc * xc;
+    let x2 = x * x;
     let mut p = M::mad(x2, k(0x3970_2D51), k(0x3B5F_5DA2));
     for &a in &P {
-        p = M::mad(p, x2, k(a));
+        p = M::mad(x2, p, k(a));
     }
-    let num = xc * p;
+    let num = x * p;
     let mut q = M::mad(x2, k(0xB3FD_3906), k(0x37C5_88DF));
     for &b in &Q {
-        q = M::mad(q, x2, k(b));
+        q = M::mad(x2, q, k(b));
     }
     let r = ftz(num / q);
-    if x.abs() >= c {
+    if x.abs() >= k(0x4075_47CB) {
         1f32.copysign(x)
     } else {
         r
     }
 }
+
+/// Where XLA's scalar `erf` (a rank-0 operand) saturates to ±1: from |x| = 3.7439 on, where
+/// the vectorized form ([`erf`]) still evaluates its rational function up to 3.8325.
+pub(crate) const ERF_SCALAR_SATURATION: f32 = k(0x406F_9C68);
 
 /// The CPU's reciprocal square root estimate (`rsqrtss`, about 12 bits; what XLA's `rsqrt`
 /// starts from). Elsewhere than x86-64: `1 / sqrt(x)`.
@@ -348,8 +351,8 @@ fn rsqrt_estimate(x: f32) -> f32 {
 }
 
 /// XLA's f32 `rsqrt` (what `a / sqrt(b)` also becomes: XLA rewrites it to `a * rsqrt(b)`):
-/// the `rsqrtss` estimate `y`, then `y + (-y/2)(x y y - 1)` (two FMAs), except for +inf,
-/// +0, subnormals and negative inputs, which keep the estimate. Within 2 ulp of `1/√x`; the
+/// the `rsqrtss` estimate `y`, then `y + (-y/2)(x y y - 1)` (two FMAs) for positive normal
+/// `x`; zeros, subnormals, infinities and negative inputs keep the estimate. Within 2 ulp of `1/√x`; the
 /// estimate is the CPU's, so the last bits are those of XLA on the same CPU.
 #[inline(always)]
 pub(crate) fn rsqrt<M: Mad>(x: f32) -> f32 {
@@ -358,11 +361,8 @@ pub(crate) fn rsqrt<M: Mad>(x: f32) -> f32 {
     let half = y * -0.5;
     let h = M::mad(r2, y, -1.0);
     let refined = M::mad(half, h, y);
-    // llvm.is.fpclass(x, 732): +inf, ±subnormal, +0, -normal, -inf keep the estimate.
-    let keep = x == f32::INFINITY
-        || x.abs() < f32::MIN_POSITIVE && x != 0.0
-        || (x == 0.0 && x.is_sign_positive())
-        || (x < 0.0);
+    // llvm.is.fpclass(x, 764): all but positive normal inputs (and NaN) keep the estimate.
+    let keep = !(x.is_normal() && x > 0.0);
     if keep {
         y
     } else {

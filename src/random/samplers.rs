@@ -3,6 +3,7 @@
 
 use super::fused;
 use super::keys::{split_n, threefry_words};
+use crate::kernels::xla_math;
 use crate::lax;
 use crate::numpy;
 use crate::prims::fma::fma;
@@ -320,9 +321,21 @@ pub fn truncated_normal(
     } else {
         1.0 / std::f64::consts::SQRT_2
     };
+    // XLA's erf of a scalar saturates to ±1 a little earlier than its erf of an array.
+    let saturates = |v: f64| {
+        dtype == DType::F32
+            && ((v as f32) * inv_sqrt2 as f32).abs() >= xla_math::ERF_SCALAR_SATURATION
+    };
     let inv_sqrt2 = c(inv_sqrt2, dtype);
-    let a = lax::erf(&lax::mul(&lower_t, &inv_sqrt2));
-    let b = lax::erf(&lax::mul(&upper_t, &inv_sqrt2));
+    let erf_scalar = |v: f64, t: &Tensor| {
+        if saturates(v) {
+            c(v.signum(), dtype)
+        } else {
+            lax::erf(&lax::mul(t, &inv_sqrt2))
+        }
+    };
+    let a = erf_scalar(lower, &lower_t);
+    let b = erf_scalar(upper, &upper_t);
     // JAX's `_uniform` with array bounds: max(a, u * (b - a) + a), the multiply-add fused.
     let u = unit_floats(key, shape, dtype, "truncated_normal");
     let wide = |t: &Tensor| lax::broadcast_in_dim(t, shape, &[]);

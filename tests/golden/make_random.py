@@ -192,6 +192,8 @@ emit("exact.f", random.f(key(28), jnp.float32(1.5), jnp.float32(3.0), (200,), f3
 emit("exact.generalized_normal", random.generalized_normal(key(29), 0.7, (300,), f32))
 emit("exact.truncated_normal", random.truncated_normal(key(30), -0.3, 1.7, (500,), f32))
 emit("exact.truncated_normal_wide", random.truncated_normal(key(31), -3.0, 2.5, (500,), f32))
+# Bounds whose erf(x / sqrt2) XLA's scalar erf saturates to 1 and its array erf does not.
+emit("exact.truncated_normal_gap", random.truncated_normal(key(36), -5.35, 5.38, (500,), f32))
 emit("exact.maxwell", random.maxwell(key(32), (20, 25), f32))
 emit("exact.double_sided_maxwell", random.double_sided_maxwell(key(33), 0.3, 1.7, (500,), f32))
 emit("exact.wald_arr", random.wald(key(34), jnp.array([0.5, 1.3, 3.0, 7.7], f32), (250, 4), f32))

@@ -199,6 +199,10 @@ fn samplers_bit_exact_with_array_parameters() {
             "exact.truncated_normal_wide",
             random::truncated_normal(&k(31), -3.0, 2.5, &[500], f),
         ),
+        p(
+            "exact.truncated_normal_gap",
+            random::truncated_normal(&k(36), -5.35, 5.38, &[500], f),
+        ),
         p("exact.maxwell", random::maxwell(&k(32), &[20, 25], f)),
         p(
             "exact.double_sided_maxwell",
