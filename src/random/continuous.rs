@@ -114,7 +114,10 @@ pub fn rayleigh(key: &Tensor, scale: &Tensor, shape: Option<&[usize]>, dtype: DT
     lax::mul(&scale, &s)
 }
 
-/// Maxwell samples (`jax.random.maxwell`): the norm of three standard normals.
+/// Maxwell samples (`jax.random.maxwell`): the norm of three standard normals, its sum of
+/// squares in the order XLA's CPU backend uses for an array of this many squares (so f32
+/// values equal JAX's bit for bit; under `vmap` JAX sees the batched, larger array, whose
+/// order may differ from 4096 squares on).
 ///
 /// ```
 /// use ferrax::prelude::*;
