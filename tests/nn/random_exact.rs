@@ -233,7 +233,7 @@ fn jitted_samplers_equal_eager() {
             random::gamma(&k1, a, Some(&[8, 4]), f),
             random::wald(&k2, mean, Some(&[8, 4]), f),
             random::truncated_normal(&k3, -0.3, 1.7, &[16], f),
-            random::double_sided_maxwell(&k4, &Tensor::scalar(0.3f32), &a, &[4], f),
+            random::double_sided_maxwell(&k4, &Tensor::scalar(0.3f32), a, &[4], f),
         ]
     };
     let key = random::key(5);
