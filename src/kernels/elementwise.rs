@@ -295,8 +295,9 @@ pub fn tanh_f32(x: f32) -> f32 {
     xla_math::tanh::<Split>(x)
 }
 
-/// The error function for f32 without branches (a polynomial below |x| = 1, `1 - e^{-x²} H`
-/// above), within 2 ulp of the correctly rounded value.
+/// The error function for f32 as XLA computes it (a rational function of `x²` on the
+/// argument clamped to ±3.744, ±1 beyond; within 5 ulp of the correctly rounded value).
+/// Portable form, as [`exp_f32`] (XLA's own multiply-adds are fused).
 ///
 /// ```
 /// let e = ferrax::internals::kernels::elementwise::erf_f32(0.5);
@@ -304,7 +305,7 @@ pub fn tanh_f32(x: f32) -> f32 {
 /// ```
 #[inline(always)]
 pub fn erf_f32(x: f32) -> f32 {
-    vmath::erf::<Split>(x)
+    xla_math::erf::<Split>(x)
 }
 
 /// `ln(x)` for f32 as XLA computes it (Eigen's `plog_float`: `x = m 2^e` with `m` in

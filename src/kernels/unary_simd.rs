@@ -90,6 +90,7 @@ trait Lane: FloatElement {
     fn logistic<M: Mad>(v: Self) -> Self;
     fn erf<M: Mad>(v: Self) -> Self;
     fn erf_inv<M: Mad>(v: Self) -> Self;
+    fn rsqrt<M: Mad>(v: Self) -> Self;
 }
 
 impl Lane for f32 {
@@ -119,11 +120,15 @@ impl Lane for f32 {
     }
     #[inline(always)]
     fn erf<M: Mad>(v: f32) -> f32 {
-        vmath::erf::<M>(v)
+        xla_math::erf::<M>(v)
     }
     #[inline(always)]
     fn erf_inv<M: Mad>(v: f32) -> f32 {
         xla_math::erf_inv::<M>(v)
+    }
+    #[inline(always)]
+    fn rsqrt<M: Mad>(v: f32) -> f32 {
+        xla_math::rsqrt::<M>(v)
     }
 }
 
@@ -160,6 +165,10 @@ impl Lane for f64 {
     fn erf_inv<M: Mad>(v: f64) -> f64 {
         float_op(UnaryOp::ErfInv, v)
     }
+    #[inline(always)]
+    fn rsqrt<M: Mad>(v: f64) -> f64 {
+        1.0 / v.sqrt()
+    }
 }
 
 /// The loop body for every float-to-float op, one `match` outside the loop: the arithmetic
@@ -173,7 +182,7 @@ fn body<T: Lane, M: Mad>(op: UnaryOp, src: &[T], dst: &mut [T]) {
         Abs => map(src, dst, |v| v.abs()),
         Square => map(src, dst, |v| v * v),
         Sqrt => map(src, dst, |v| v.sqrt()),
-        Rsqrt => map(src, dst, |v| T::one() / v.sqrt()),
+        Rsqrt => map(src, dst, <T as Lane>::rsqrt::<M>),
         Sign => map(src, dst, sign),
         Floor => map(src, dst, |v| v.floor()),
         Ceil => map(src, dst, |v| v.ceil()),

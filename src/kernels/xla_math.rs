@@ -1,12 +1,15 @@
-//! f32 `exp`, `expm1`, `log`, `log1p`, `tanh` and `erf_inv` computed exactly as XLA's CPU
-//! backend computes them for `jax.jit` code (JAX 0.10.2), so that values built from them (the
-//! `jax.random` samplers above all) match JAX bit for bit.
+//! f32 `exp`, `expm1`, `log`, `log1p`, `tanh`, `erf`, `erf_inv` and `rsqrt` computed exactly
+//! as XLA's CPU backend computes them for `jax.jit` code (JAX 0.10.2), so that values built
+//! from them (the `jax.random` samplers above all) match JAX bit for bit.
 //!
 //! Transcribed from the optimized LLVM IR and the object code XLA emits (dumped with
 //! `XLA_FLAGS=--xla_dump_to=...`): `log` is Eigen's `plog_float` (Cephes' polynomial, split
 //! in three Estrin-like chains), `exp` Eigen's `pexp_float` with XLA's clamps, `tanh` Eigen's
 //! rational approximation, `log1p` and `expm1` XLA's `EmitLog1p`/`EmitExpm1` around those, and
-//! `erf_inv` the HLO of `xla::ErfInv` (Giles' polynomials). XLA's backend contracts every
+//! `erf_inv` the HLO of `xla::ErfInv` (Giles' polynomials), `erf` XLA's rational
+//! approximation (odd degree 9 over even degree 12, the argument clamped to ±3.744, its
+//! multiply-adds explicit `llvm.fma` calls) and `rsqrt` the CPU's `rsqrtss` estimate refined
+//! by one Newton step (Eigen's `generic_rsqrt_newton_step`). XLA's backend contracts every
 //! multiply whose only use is an add into an FMA when the CPU has one; each such pair here is
 //! an [`Mad::mad`], so the FMA-compiled copy (`Fused`) equals XLA on an FMA machine and the
 //! portable copy (`Split`) equals XLA on one without. Every `if` is a per-lane select: the
@@ -289,5 +292,80 @@ pub(crate) fn erf_inv<M: Mad>(x: f32) -> f32 {
         x * f32::INFINITY
     } else {
         r
+    }
+}
+
+/// XLA's f32 `erf` over arrays (its vectorized form): `x P(x²) / Q(x²)`, ±1 from |x| =
+/// 3.8325 on. XLA emits these multiply-adds as `llvm.fma`, so they are fused even where the
+/// rest of the code is not; `M` still picks the form here, so the portable copy stays
+/// vectorizable. (XLA's scalar form clamps at 3.7439 instead and saturates from there; see
+/// [`ERF_SCALAR_SATURATION`].)
+#[inline(always)]
+pub(crate) fn erf<M: Mad>(x: f32) -> f32 {
+    const P: [u32; 3] = [0x3D50_B6EB, 0x3E3D_A740, 0x3F90_6EBA];
+    const Q: [u32; 5] = [
+        0x3A85_6D28,
+        0x3C66_87D4,
+        0x3DE3_4C21,
+        0x3EFE_B44A,
+        0x3F80_0000,
+    ];
+    let x = daz(x);
+    let x2 = x * x;
+    let mut p = M::mad(x2, k(0x3970_2D51), k(0x3B5F_5DA2));
+    for &a in &P {
+        p = M::mad(x2, p, k(a));
+    }
+    let num = x * p;
+    let mut q = M::mad(x2, k(0xB3FD_3906), k(0x37C5_88DF));
+    for &b in &Q {
+        q = M::mad(x2, q, k(b));
+    }
+    let r = ftz(num / q);
+    if x.abs() >= k(0x4075_47CB) {
+        1f32.copysign(x)
+    } else {
+        r
+    }
+}
+
+/// Where XLA's scalar `erf` (a rank-0 operand) saturates to ±1: from |x| = 3.7439 on, where
+/// the vectorized form ([`erf`]) still evaluates its rational function up to 3.8325.
+pub(crate) const ERF_SCALAR_SATURATION: f32 = k(0x406F_9C68);
+
+/// The CPU's reciprocal square root estimate (`rsqrtss`, about 12 bits; what XLA's `rsqrt`
+/// starts from). Elsewhere than x86-64: `1 / sqrt(x)`.
+#[inline(always)]
+fn rsqrt_estimate(x: f32) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_cvtss_f32, _mm_rsqrt_ss, _mm_set_ss};
+        // SAFETY: SSE is part of the x86-64 baseline every build of this crate targets; the
+        // intrinsics only move and compute on registers.
+        unsafe { _mm_cvtss_f32(_mm_rsqrt_ss(_mm_set_ss(x))) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        1.0 / x.sqrt()
+    }
+}
+
+/// XLA's f32 `rsqrt` (what `a / sqrt(b)` also becomes: XLA rewrites it to `a * rsqrt(b)`):
+/// the `rsqrtss` estimate `y`, then `y + (-y/2)(x y y - 1)` (two FMAs) for positive normal
+/// `x`; zeros, subnormals, infinities and negative inputs keep the estimate. Within 2 ulp of `1/√x`; the
+/// estimate is the CPU's, so the last bits are those of XLA on the same CPU.
+#[inline(always)]
+pub(crate) fn rsqrt<M: Mad>(x: f32) -> f32 {
+    let y = rsqrt_estimate(x);
+    let r2 = x * y;
+    let half = y * -0.5;
+    let h = M::mad(r2, y, -1.0);
+    let refined = M::mad(half, h, y);
+    // llvm.is.fpclass(x, 764): all but positive normal inputs (and NaN) keep the estimate.
+    let keep = !(x.is_normal() && x > 0.0);
+    if keep {
+        y
+    } else {
+        refined
     }
 }

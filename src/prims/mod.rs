@@ -18,6 +18,7 @@ pub mod dot;
 pub mod elementwise;
 #[cfg(feature = "fft")]
 pub mod fft;
+pub mod fma;
 pub mod index;
 #[cfg(feature = "linalg")]
 pub mod linalg;

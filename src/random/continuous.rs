@@ -6,6 +6,7 @@ use super::keys::split_n;
 use super::params::{check_float, k, out_shape, param, sel};
 use super::samplers::{exponential, normal_times_scalar, normal_with, rademacher, uniform_with};
 use crate::lax;
+use crate::prims::fma::fma;
 use crate::tensor::{DType, Tensor};
 
 fn eps(dtype: DType) -> f64 {
@@ -113,7 +114,10 @@ pub fn rayleigh(key: &Tensor, scale: &Tensor, shape: Option<&[usize]>, dtype: DT
     lax::mul(&scale, &s)
 }
 
-/// Maxwell samples (`jax.random.maxwell`): the norm of three standard normals.
+/// Maxwell samples (`jax.random.maxwell`): the norm of three standard normals, its sum of
+/// squares in the order XLA's CPU backend uses for an array of this many squares (so f32
+/// values equal JAX's bit for bit; under `vmap` JAX sees the batched, larger array, whose
+/// order may differ from 4096 squares on).
 ///
 /// ```
 /// use ferrax::prelude::*;
@@ -126,7 +130,20 @@ pub fn maxwell(key: &Tensor, shape: &[usize], dtype: DType) -> Tensor {
     let mut s3 = shape.to_vec();
     s3.push(3);
     let n = normal_with(key, &s3, dtype);
-    lax::sqrt(&lax::reduce_sum(&lax::mul(&n, &n), &[shape.len()]))
+    let x: Vec<Tensor> = lax::split(&n, &[1, 1, 1], shape.len())
+        .iter()
+        .map(|t| lax::reshape(t, shape))
+        .collect();
+    let sq = |t: &Tensor| lax::mul(t, t);
+    // The sum of squares as XLA's CPU backend computes it: from 4096 squares on it hands the
+    // reduction to YNNPACK, which adds (x0² + x2²) + x1²; below, its own loop contracts two
+    // of the adds into FMAs around x1².
+    let sum = if 3 * shape.iter().product::<usize>() >= 4096 {
+        lax::add(&lax::add(&sq(&x[0]), &sq(&x[2])), &sq(&x[1]))
+    } else {
+        fma(&x[2], &x[2], &fma(&x[0], &x[0], &sq(&x[1])))
+    };
+    lax::sqrt(&sum)
 }
 
 /// Double-sided Maxwell samples `sign · maxwell · scale + loc`
@@ -158,8 +175,9 @@ pub fn double_sided_maxwell(
     let [mk, rk] = split_n::<2>(key);
     let m = maxwell(&mk, &full, dtype);
     let r = rademacher(&rk, &full, dtype);
-    let x = lax::mul(&lax::mul(&r, &m), &param(scale, &full, dtype));
-    lax::add(&x, &param(loc, &full, dtype))
+    // `sign m scale + loc`: the last multiply-add is one FMA in XLA's code.
+    let x = lax::mul(&r, &m);
+    fma(&x, &param(scale, &full, dtype), &param(loc, &full, dtype))
 }
 
 /// Wald (inverse Gaussian) samples with mean `mean` and shape 1 (`jax.random.wald`).
@@ -180,12 +198,15 @@ pub fn wald(key: &Tensor, mean: &Tensor, shape: Option<&[usize]>, dtype: DType) 
     let y = lax::integer_pow(&v, 2);
     let y_sq = lax::integer_pow(&y, 2);
     let mean_sq = lax::integer_pow(&mean, 2);
-    let four_mean_y = lax::mul(&lax::mul(&k(4.0, dtype), &mean), &y);
-    let sqrt_term = lax::sqrt(&lax::add(&four_mean_y, &lax::mul(&mean_sq, &y_sq)));
+    // XLA fuses `4 mean y + mean² y²` and `(...) - mean/2 sqrt_term` into FMAs (the other
+    // multiply-add, `mean + mean² y / 2`, scales by an exact ½).
+    let four_mean = lax::mul(&k(4.0, dtype), &mean);
+    let sqrt_term = lax::sqrt(&fma(&four_mean, &y, &lax::mul(&mean_sq, &y_sq)));
     let two = k(2.0, dtype);
-    let x = lax::sub(
+    let x = fma(
+        &lax::neg(&lax::div(&mean, &two)),
+        &sqrt_term,
         &lax::add(&mean, &lax::div(&lax::mul(&mean_sq, &y), &two)),
-        &lax::mul(&lax::div(&mean, &two), &sqrt_term),
     );
     let accept = lax::le(&z, &lax::div(&mean, &lax::add(&mean, &x)));
     sel(&accept, &x, &lax::div(&mean_sq, &x))
@@ -289,9 +310,16 @@ pub fn f(
     let shape = out_shape("f", shape, &[dfden, dfnum]);
     let (dfnum, dfden) = (param(dfnum, &shape, dtype), param(dfden, &shape, dtype));
     let [key_dfd, key_dfn] = split_n::<2>(key);
-    let chi_n = chisquare(&key_dfn, &dfnum, Some(&shape), dtype);
-    let chi_d = chisquare(&key_dfd, &dfden, Some(&shape), dtype);
-    lax::div(&lax::div(&chi_n, &dfnum), &lax::div(&chi_d, &dfden))
+    // `(chi_n / dfnum) / (chi_d / dfden)` with `chi = 2 exp(loggamma(df / 2))`, in the order
+    // XLA's simplifier leaves it: `exp(lg_n) (2 dfden) / (exp(lg_d) (2 dfnum))`.
+    let half = k(0.5, dtype);
+    let lg_n = loggamma(&key_dfn, &lax::mul(&dfnum, &half), Some(&shape), dtype);
+    let lg_d = loggamma(&key_dfd, &lax::mul(&dfden, &half), Some(&shape), dtype);
+    let two = k(2.0, dtype);
+    lax::div(
+        &lax::mul(&lax::exp(&lg_n), &lax::mul(&dfden, &two)),
+        &lax::mul(&lax::exp(&lg_d), &lax::mul(&dfnum, &two)),
+    )
 }
 
 /// Generalized normal samples with shape `p` (density ∝ `exp(-|x|^p)`,

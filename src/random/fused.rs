@@ -143,7 +143,13 @@ pub(crate) fn uniform_f32(b: u32, lo: f32, span: f32, identity: bool) -> f32 {
     if identity {
         return u;
     }
-    let y = u * span + lo;
+    // One FMA, as XLA contracts it; with a power-of-two span the product is exact and the
+    // plain pair (no libm `fmaf` call) gives the same value.
+    let y = if is_pow2(span as f64) {
+        u * span + lo
+    } else {
+        u.mul_add(span, lo)
+    };
     // XLA's max (NaN-propagating; no NaNs arise here).
     if y > lo {
         y
@@ -161,10 +167,20 @@ pub(crate) fn uniform_f64(y0: u32, y1: u32, lo: f64, span: f64, identity: bool) 
     if identity {
         return u;
     }
-    let y = u * span + lo;
+    let y = if is_pow2(span) {
+        u * span + lo
+    } else {
+        u.mul_add(span, lo)
+    };
     if y > lo {
         y
     } else {
         lo
     }
+}
+
+/// Whether `v` is ± a power of two (a product with it is exact barring overflow/underflow).
+#[inline(always)]
+fn is_pow2(v: f64) -> bool {
+    v != 0.0 && v.is_finite() && v.to_bits() & ((1u64 << 52) - 1) == 0
 }

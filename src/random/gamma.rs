@@ -10,6 +10,7 @@ use crate::control_flow::custom_jvp;
 use crate::interpreters::vmap;
 use crate::lax;
 use crate::lax::while_loop;
+use crate::prims::fma::fma;
 use crate::tensor::{DType, Tensor};
 
 /// One Gamma(`alpha`) sample (JAX's `_gamma_one`) from a `u32[2]` key and a scalar `alpha`.
@@ -21,12 +22,15 @@ fn gamma_one(key: &Tensor, alpha: &Tensor, log_space: bool) -> Tensor {
     let alpha_orig = alpha.clone();
     let alpha = sel(&boost_mask, alpha, &lax::add(alpha, &one));
     let d = lax::sub(&alpha, &third);
-    let c = lax::div(&third, &lax::sqrt(&d));
+    // XLA rewrites `third / sqrt(d)` to `third * rsqrt(d)`, and its rsqrt is not `1 / sqrt`.
+    let c = lax::mul(&third, &lax::rsqrt(&d));
 
     let cond = |s: &(Tensor, Tensor, Tensor, Tensor)| {
         let (_, x, v, u) = s;
-        let squeeze = k(0.0331, dt);
-        let first = lax::ge(u, &lax::sub(&one, &lax::mul(&squeeze, &lax::mul(x, x))));
+        // `1 - 0.0331 X²` is one FMA in XLA's code; `X/2 + d (...)` is one too, but `X/2` is
+        // exact, so the separate ops round the same.
+        let squeeze = k(-0.0331, dt);
+        let first = lax::ge(u, &fma(&lax::mul(x, x), &squeeze, &one));
         let rhs = lax::add(
             &lax::mul(x, &k(0.5, dt)),
             &lax::mul(&d, &lax::add(&lax::sub(&one, v), &lax::log(v))),
@@ -40,7 +44,8 @@ fn gamma_one(key: &Tensor, alpha: &Tensor, log_space: bool) -> Tensor {
             |s: &(Tensor, Tensor, Tensor)| {
                 let [key, sub] = split_n::<2>(&s.0);
                 let x = normal_with(&sub, &[], dt);
-                let v = lax::add(&one, &lax::mul(&x, &c));
+                // `1 + x c`: one FMA in XLA's code.
+                let v = fma(&x, &c, &one);
                 (key, x, v)
             },
             &(x_key, zero.clone(), k(-1.0, dt)),
@@ -66,10 +71,23 @@ fn gamma_one(key: &Tensor, alpha: &Tensor, log_space: bool) -> Tensor {
         let boost = sel(
             &boost_mask,
             &one,
-            &lax::pow(&samples, &lax::div(&one, &alpha_orig)),
+            &flush(&lax::pow(&samples, &lax::div(&one, &alpha_orig))),
         );
-        lax::mul(&lax::mul(&d, &v), &boost)
+        flush(&lax::mul(&lax::mul(&d, &v), &boost))
     }
+}
+
+/// Subnormal values read as zero of their sign: XLA's CPU code runs with flush-to-zero, so
+/// a tiny `a`'s boost `u^(1/a)` underflows to 0 there rather than to a subnormal.
+fn flush(x: &Tensor) -> Tensor {
+    let dt = x.dtype();
+    let tiny = if dt == DType::F32 {
+        f32::MIN_POSITIVE as f64
+    } else {
+        f64::MIN_POSITIVE
+    };
+    let zero = lax::mul(x, &k(0.0, dt));
+    sel(&lax::lt(&lax::abs(x), &k(tiny, dt)), &zero, x)
 }
 
 /// JAX's `_gamma_impl`: one key per element (`split(key, a.size)`), `_gamma_one` mapped.
@@ -228,7 +246,9 @@ pub fn dirichlet(key: &Tensor, alpha: &Tensor, shape: Option<&[usize]>, dtype: D
     let m = lax::stop_gradient(&lax::reduce_max(&lg, &[last]));
     let m = lax::broadcast_in_dim(&m, &full, &(0..last).collect::<Vec<_>>());
     let u = lax::exp(&lax::sub(&lg, &m));
+    // XLA divides once per row: `u * (1 / sum)`.
     let s = lax::reduce_sum(&u, &[last]);
-    let s = lax::broadcast_in_dim(&s, &full, &(0..last).collect::<Vec<_>>());
-    lax::div(&u, &s)
+    let r = lax::div(&k(1.0, dtype), &s);
+    let r = lax::broadcast_in_dim(&r, &full, &(0..last).collect::<Vec<_>>());
+    lax::mul(&u, &r)
 }

@@ -3,8 +3,10 @@
 
 use super::fused;
 use super::keys::{split_n, threefry_words};
+use crate::kernels::xla_math;
 use crate::lax;
 use crate::numpy;
+use crate::prims::fma::fma;
 use crate::tensor::{DType, Tensor};
 
 /// A rank-0 constant of `dtype` (a literal when traced).
@@ -121,7 +123,9 @@ fn scale_floats(u: Tensor, dtype: DType, minval: f64, maxval: f64) -> Tensor {
         // `max(0, u * 1 + 0)` is `u` exactly: skip three passes.
         return u;
     }
-    let y = lax::add(&lax::mul(&u, &c(span, dtype)), &c(lo, dtype));
+    // `u * span + lo` is one FMA in XLA's code (exact products make it the plain pair).
+    let full = |v: f64| Tensor::full(u.shape(), v, dtype);
+    let y = fma(&u, &full(span), &full(lo));
     lax::max(&c(lo, dtype), &y)
 }
 
@@ -311,11 +315,32 @@ pub fn truncated_normal(
     let sqrt2 = c(std::f64::consts::SQRT_2, dtype);
     let lower_t = c(lower, dtype);
     let upper_t = c(upper, dtype);
-    let a = lax::erf(&lax::div(&lower_t, &sqrt2));
-    let b = lax::erf(&lax::div(&upper_t, &sqrt2));
-    // JAX's `_uniform` with array bounds: max(a, u * (b - a) + a).
+    // XLA rewrites `x / sqrt2` to `x * (1 / sqrt2)`, the reciprocal rounded to the dtype.
+    let inv_sqrt2 = if dtype == DType::F32 {
+        (1.0 / std::f32::consts::SQRT_2) as f64
+    } else {
+        1.0 / std::f64::consts::SQRT_2
+    };
+    // XLA's erf of a scalar saturates to ±1 a little earlier than its erf of an array.
+    let saturates = |v: f64| {
+        dtype == DType::F32
+            && ((v as f32) * inv_sqrt2 as f32).abs() >= xla_math::ERF_SCALAR_SATURATION
+    };
+    let inv_sqrt2 = c(inv_sqrt2, dtype);
+    let erf_scalar = |v: f64, t: &Tensor| {
+        if saturates(v) {
+            c(v.signum(), dtype)
+        } else {
+            lax::erf(&lax::mul(t, &inv_sqrt2))
+        }
+    };
+    let a = erf_scalar(lower, &lower_t);
+    let b = erf_scalar(upper, &upper_t);
+    // JAX's `_uniform` with array bounds: max(a, u * (b - a) + a), the multiply-add fused.
     let u = unit_floats(key, shape, dtype, "truncated_normal");
-    let u = lax::max(&a, &lax::add(&lax::mul(&u, &lax::sub(&b, &a)), &a));
+    let wide = |t: &Tensor| lax::broadcast_in_dim(t, shape, &[]);
+    let y = fma(&u, &wide(&lax::sub(&b, &a)), &wide(&a));
+    let u = lax::max(&a, &y);
     let out = lax::mul(&sqrt2, &erf_inv_of(&u));
     let lo = lax::nextafter(&lower_t, &c(f64::INFINITY, dtype));
     let hi = lax::nextafter(&upper_t, &c(f64::NEG_INFINITY, dtype));

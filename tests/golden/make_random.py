@@ -178,6 +178,27 @@ emit("big.f", random.f(key(11), jnp.float32(5.0), jnp.float32(7.0), (BIG // 4,),
 emit("big.wald", random.wald(key(11), jnp.float32(2.0), (BIG,), f32))
 emit("big.generalized_normal", random.generalized_normal(key(11), 1.5, (BIG // 4,), f32))
 
+# Bit-exact cases over other keys, shapes and array parameters (tests/nn/random_exact.rs):
+# the gamma family with `a` on both sides of 1 (the boosted branch), array means and bounds.
+a9 = jnp.array([0.05, 0.3, 0.77, 0.999, 1.0, 1.5, 2.5, 7.0, 33.0], f32)
+emit("exact.gamma_arr", random.gamma(key(21), a9, (40, 9), f32))
+emit("exact.gamma_k22", random.gamma(key(22), jnp.float32(1.7), (3, 100), f32))
+emit("exact.loggamma_arr", random.loggamma(key(23), a9, (40, 9), f32))
+emit("exact.beta_arr", random.beta(key(24), a9, jnp.float32(2.0), (30, 9), f32))
+emit("exact.dirichlet", random.dirichlet(key(25), jnp.array([0.3, 1.0, 4.0], f32), (100,), f32))
+emit("exact.chisquare_arr", random.chisquare(key(26), jnp.array([0.5, 1.0, 3.0, 10.0], f32), (50, 4), f32))
+emit("exact.t_arr", random.t(key(27), jnp.array([0.7, 2.0, 5.0], f32), (60, 3), f32))
+emit("exact.f", random.f(key(28), jnp.float32(1.5), jnp.float32(3.0), (200,), f32))
+emit("exact.generalized_normal", random.generalized_normal(key(29), 0.7, (300,), f32))
+emit("exact.truncated_normal", random.truncated_normal(key(30), -0.3, 1.7, (500,), f32))
+emit("exact.truncated_normal_wide", random.truncated_normal(key(31), -3.0, 2.5, (500,), f32))
+# Bounds whose erf(x / sqrt2) XLA's scalar erf saturates to 1 and its array erf does not.
+emit("exact.truncated_normal_gap", random.truncated_normal(key(36), -5.35, 5.38, (500,), f32))
+emit("exact.maxwell", random.maxwell(key(32), (20, 25), f32))
+emit("exact.double_sided_maxwell", random.double_sided_maxwell(key(33), 0.3, 1.7, (500,), f32))
+emit("exact.wald_arr", random.wald(key(34), jnp.array([0.5, 1.3, 3.0, 7.7], f32), (250, 4), f32))
+emit("exact.uniform_span", random.uniform(key(35), (500,), f32, -1.3, 2.9))
+
 # The f64 cases need x64 (JAX's 52-bit uniforms); everything else runs in the default
 # 32-bit mode, where e.g. randint and permutation use int32.
 jax.config.update("jax_enable_x64", True)

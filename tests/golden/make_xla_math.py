@@ -1,4 +1,4 @@
-"""Golden values of XLA's CPU f32 transcendentals, as jax.jit computes them (JAX 0.10.2,
+"""Golden values of XLA's CPU f32 transcendentals and rsqrt, as jax.jit computes them (JAX 0.10.2,
 JAX_PLATFORMS=cpu), for tests/prims/xla_math.rs: ferrax's f32 kernels must equal them bit for
 bit. Writes tests/golden/xla_math.txt (a few thousand inputs per op, golden_format lines
 `in.<op>` and `out.<op>`). With `--full DIR` it also writes DIR/<op>.bin (little-endian f32
@@ -6,7 +6,9 @@ pairs input, output; tens of millions of inputs, [0.5, 2) exhaustively for log) 
 ignored test `xla_math_full` (FERRAX_XLA_MATH_FULL=DIR). Run from the repository root.
 
 The values depend on the CPU: XLA contracts a*b+c into FMA where the machine has FMA (this
-file was made on an AVX-512 machine); ferrax does the same (its FMA-compiled kernels)."""
+file was made on an AVX-512 machine, an AMD EPYC); ferrax does the same (its FMA-compiled
+kernels). rsqrt starts from the CPU's own `rsqrtss` estimate, whose bits differ between CPU
+makers: its golden values hold for CPUs whose estimate equals this one's."""
 import os
 import sys
 
@@ -25,6 +27,8 @@ OPS = {
     "log1p": jnp.log1p,
     "tanh": jnp.tanh,
     "erf_inv": jax.lax.erf_inv,
+    "erf": jax.lax.erf,
+    "rsqrt": jax.lax.rsqrt,
 }
 SPECIALS = np.array(
     [0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.0, 0.5, -0.5, 2.0, 1e-45, -1e-45, 1e-38,
@@ -41,6 +45,8 @@ RANGES = {
     "log1p": (-1.0, 2.0),
     "tanh": (-10.0, 10.0),
     "erf_inv": (-1.0, 1.0),
+    "erf": (-5.0, 5.0),
+    "rsqrt": (0.0, 100.0),
 }
 
 

@@ -35,9 +35,10 @@ fn ulps(got: f32, want: f32) -> u64 {
 
 /// The correctly rounded reference of each kernel.
 fn reference(op: UnaryOp, x: f32) -> f32 {
-    // exp, expm1, log, log1p and tanh are XLA's (tests/prims/xla_math.rs compares them with
-    // jax.jit bit for bit), which runs with denormals-are-zero and flush-to-zero: log and
-    // log1p read a subnormal input as zero, exp writes a subnormal result as zero.
+    // exp, expm1, log, log1p, tanh and erf are XLA's (tests/prims/xla_math.rs compares them
+    // with jax.jit bit for bit), which runs with denormals-are-zero and flush-to-zero: log,
+    // log1p and erf read a subnormal input as zero, exp and erf write a subnormal result as
+    // zero.
     let daz = |x: f32| {
         if x.abs() < f32::MIN_POSITIVE {
             0f32.copysign(x)
@@ -45,7 +46,7 @@ fn reference(op: UnaryOp, x: f32) -> f32 {
             x
         }
     };
-    let x = if matches!(op, UnaryOp::Log | UnaryOp::Log1p) {
+    let x = if matches!(op, UnaryOp::Log | UnaryOp::Log1p | UnaryOp::Erf) {
         daz(x)
     } else {
         x
@@ -58,7 +59,8 @@ fn reference(op: UnaryOp, x: f32) -> f32 {
         UnaryOp::Log1p => v.ln_1p(),
         UnaryOp::Tanh => v.tanh(),
         UnaryOp::Logistic => 1.0 / (1.0 + (-v).exp()),
-        UnaryOp::Erf => libm::erf(v),
+        // XLA's erf also writes a subnormal result as zero.
+        UnaryOp::Erf => return daz(libm::erf(v) as f32),
         _ => unreachable!(),
     };
     r as f32
@@ -259,9 +261,11 @@ fn logistic_within_2_ulp() {
     sweep(UnaryOp::Logistic, 2);
 }
 
+/// XLA's erf (a rational function, saturating at 3.8325): up to 6 ulp in its portable form,
+/// where the multiply-adds XLA fuses round twice.
 #[test]
-fn erf_within_2_ulp() {
-    sweep(UnaryOp::Erf, 2);
+fn erf_within_6_ulp() {
+    sweep(UnaryOp::Erf, 6);
 }
 
 /// Signed zeros, NaN and infinities come out exactly as libm's (not just within 2 ulp).
@@ -325,7 +329,6 @@ fn every_float_op_matches_its_scalar_definition() {
         Acosh,
         Atanh,
         Sqrt,
-        Rsqrt,
         Cbrt,
         Abs,
         Square,
@@ -367,7 +370,6 @@ fn every_float_op_matches_its_scalar_definition() {
             Acosh => v.acosh(),
             Atanh => v.atanh(),
             Sqrt => v.sqrt(),
-            Rsqrt => 1.0 / v.sqrt(),
             Cbrt => v.cbrt(),
             Abs => v.abs(),
             Square => v * v,

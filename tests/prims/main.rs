@@ -19,6 +19,7 @@ mod fft_coverage;
 mod fft_golden;
 #[cfg(feature = "fft")]
 mod fft_transforms;
+mod fma;
 mod index;
 mod indexing;
 mod indexing_transforms;
