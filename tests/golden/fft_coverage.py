@@ -9,35 +9,22 @@ missing. tests/prims/fft_coverage.rs checks that every covered name is callable.
     python3 tests/golden/fft_coverage.py      # JAX 0.10.2
 """
 
-import inspect
 import pathlib
-import re
 
 import jax
 import jax.numpy as jnp
+from coverage_common import public_functions, source_functions
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def jax_functions():
-    out = []
-    for name in dir(jnp.fft):
-        if name.startswith("_"):
-            continue
-        obj = getattr(jnp.fft, name)
-        if inspect.ismodule(obj) or inspect.isclass(obj) or not callable(obj):
-            continue
-        out.append(name)
-    return sorted(out)
+    return public_functions(jnp.fft)
 
 
 def ferrax_functions():
-    names = set()
-    for path in sorted((ROOT / "src" / "fft").glob("*.rs")):
-        text = path.read_text()
-        names |= set(re.findall(r"^pub fn (\w+)\(", text, re.M))
-        names |= set(re.findall(r"^    (\w+), \1_with, ", text, re.M))
-    return names
+    paths = sorted((ROOT / "src" / "fft").glob("*.rs"))
+    return source_functions(paths, (r"^pub fn (\w+)\(", r"^    (\w+), \1_with, "))
 
 
 def main():

@@ -13,14 +13,13 @@ from the repository root:
     python3 tests/golden/linalg_coverage.py      # JAX 0.10.2
 """
 
-import inspect
 import pathlib
-import re
 
 import jax
 import jax.lax.linalg as lax_linalg
 import jax.numpy.linalg as np_linalg
 import jax.scipy.linalg as sp_linalg
+from coverage_common import public_functions, source_functions
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -55,20 +54,11 @@ CONSTRUCTORS = {
 
 
 def public(mod):
-    out = []
-    for name in dir(mod):
-        obj = getattr(mod, name)
-        if name.startswith("_") or inspect.ismodule(obj) or inspect.isclass(obj) or not callable(obj):
-            continue
-        out.append(name)
-    return sorted(out)
+    return public_functions(mod)
 
 
 def ferrax_fns(dir_):
-    names = set()
-    for p in (ROOT / dir_).rglob("*.rs"):
-        names |= set(re.findall(r"^pub fn (\w+)", p.read_text(), re.M))
-    return names
+    return source_functions((ROOT / dir_).rglob("*.rs"))
 
 
 def reason(name):

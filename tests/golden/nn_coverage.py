@@ -12,14 +12,13 @@ that each name marked covered exists.
     python3 tests/golden/nn_coverage.py      # JAX 0.10.2
 """
 
-import inspect
 import os
 import pathlib
-import re
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 import jax  # noqa: E402
 import jax.nn  # noqa: E402
+from coverage_common import public_functions, source_functions
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 MISSING_REASONS = {
@@ -30,24 +29,11 @@ MISSING_REASONS = {
 
 
 def jax_functions(module):
-    out = []
-    for name in dir(module):
-        if name.startswith("_"):
-            continue
-        obj = getattr(module, name)
-        if inspect.ismodule(obj) or inspect.isclass(obj) or not callable(obj):
-            continue
-        out.append(name)
-    return sorted(out)
+    return public_functions(module)
 
 
 def ferrax_functions(paths):
-    names = set()
-    for path in paths:
-        text = path.read_text()
-        names |= set(re.findall(r"\bpub fn (\w+)", text))
-        names |= set(re.findall(r"^\s+(\w+) => \([^)]*\);", text, re.M))
-    return names
+    return source_functions(paths, (r"\bpub fn (\w+)", r"^\s+(\w+) => \([^)]*\);"))
 
 
 def main():

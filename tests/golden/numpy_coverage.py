@@ -10,35 +10,24 @@ covered or missing.
     python3 tests/golden/numpy_coverage.py      # JAX 0.10.2
 """
 
-import inspect
-import os
 import pathlib
 import subprocess
 
 import jax
 import jax.numpy as jnp
+from coverage_common import public_functions, rustdoc_functions
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 RUST_KEYWORDS = {"mod", "where", "in", "type", "match", "loop", "use", "fn", "as", "ref"}
 
 
 def jax_functions():
-    out = []
-    for name in dir(jnp):
-        if name.startswith("_"):
-            continue
-        obj = getattr(jnp, name)
-        if inspect.ismodule(obj) or inspect.isclass(obj) or not callable(obj):
-            continue
-        out.append(name)
-    return sorted(out)
+    return public_functions(jnp)
 
 
 def ferrax_functions():
     subprocess.run(["cargo", "doc", "--no-deps", "--lib", "--quiet"], cwd=ROOT, check=True)
-    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    pages = (target / "doc" / "ferrax" / "numpy").glob("fn.*.html")
-    return {p.name[len("fn.") : -len(".html")] for p in pages}
+    return rustdoc_functions("numpy")
 
 
 def main():

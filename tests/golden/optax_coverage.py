@@ -15,11 +15,11 @@ every name called covered exists in ferrax.
 
 import functools
 import inspect
-import os
 import pathlib
 import subprocess
 
 import optax
+from coverage_common import public_functions, rustdoc_functions
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -38,25 +38,11 @@ def is_alias(obj):
     return inspect.isfunction(obj) and obj.__module__ == "optax._src.alias"
 
 
-def public_functions(module, keep=lambda obj: True):
-    out = []
-    for name in dir(module):
-        if name.startswith("_"):
-            continue
-        obj = getattr(module, name)
-        if inspect.isclass(obj) or inspect.ismodule(obj) or not callable(obj):
-            continue
-        if getattr(obj, "__module__", "") in ("typing", "collections.abc"):
-            continue
-        if keep(obj):
-            out.append(name)
-    return sorted(out)
+
 
 
 def ferrax_functions(module):
-    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    pages = (target / "doc" / "ferrax" / module).glob("fn.*.html")
-    return {p.name[len("fn.") : -len(".html")] for p in pages}
+    return rustdoc_functions(module)
 
 
 def main():

@@ -10,12 +10,12 @@ differs. tests/nn/random_coverage.rs checks that every name called covered exist
     python3 tests/golden/random_coverage.py      # JAX 0.10.2
 """
 
-import inspect
 import pathlib
 import re
 
 import jax
 import jax.random as jr
+from coverage_common import public_functions
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -38,15 +38,7 @@ MISSING_REASON = {
 
 
 def jax_functions():
-    out = []
-    for name in dir(jr):
-        if name.startswith("_"):
-            continue
-        obj = getattr(jr, name)
-        if inspect.ismodule(obj) or inspect.isclass(obj) or not callable(obj):
-            continue
-        out.append(name)
-    return sorted(out)
+    return public_functions(jr)
 
 
 def ferrax_functions():

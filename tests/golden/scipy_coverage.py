@@ -20,6 +20,7 @@ import re
 import jax
 import jax.scipy.special as sp
 import jax.scipy.stats as st
+from coverage_common import public_functions, source_functions
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -37,13 +38,7 @@ REASONS = {
 
 
 def special_functions():
-    out = []
-    for name in dir(sp):
-        obj = getattr(sp, name)
-        if name.startswith("_") or inspect.ismodule(obj) or inspect.isclass(obj) or not callable(obj):
-            continue
-        out.append(name)
-    return sorted(out)
+    return public_functions(sp)
 
 
 def stats_functions():
@@ -67,10 +62,7 @@ def stats_functions():
 
 
 def ferrax_special():
-    names = set()
-    for p in (ROOT / "src" / "scipy" / "special").glob("*.rs"):
-        names |= set(re.findall(r"^pub fn (\w+)", p.read_text(), re.M))
-    return names
+    return source_functions((ROOT / "src" / "scipy" / "special").glob("*.rs"))
 
 
 def ferrax_stats():
