@@ -9,6 +9,8 @@
 //!   from a key per epoch, drop-last or padding with a mask ([`Remainder`], [`Batch`]),
 //!   sharding by process, prefetching on a background thread ([`prefetch`]), a progress bar
 //!   (feature `train`); [`StreamBatches`] for streams read once.
+//! - [`augment`]: random crop, flips, rotations and affine maps (bilinear), cutout, mixup and
+//!   noise on image batches, as ops (they jit, vmap and differentiate).
 //! - Readers for files as distributed, each returning [`IdxError`] with the file and the byte
 //!   offset: [`read_npy`] (always); with feature `datasets` (default): gzip'd IDX
 //!   ([`read_idx_gz`], [`mnist`]), [`read_npz`], [`read_csv`], [`ImageFolder`].
@@ -22,6 +24,7 @@
 //! # Ok::<(), ferrax::data::IdxError>(())
 //! ```
 
+pub mod augment;
 mod batches;
 #[cfg(feature = "datasets")]
 mod csv_file;

@@ -295,10 +295,7 @@ fn dropping_a_prefetched_epoch_stops_its_thread() {
 
 #[test]
 fn prefetch_reraises_a_producer_panic() {
-    let it = (0..3).map(|i| {
-        assert!(i < 2, "boom at {i}");
-        i
-    });
+    let it = (0..3).inspect(|&i| assert!(i < 2, "boom at {i}"));
     let mut p = prefetch(it, 1);
     assert_eq!((p.next(), p.next()), (Some(0), Some(1)));
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.next()));

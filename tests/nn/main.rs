@@ -8,6 +8,7 @@ mod optim_golden;
 
 mod coverage;
 mod data;
+mod data_augment;
 mod data_loader;
 mod data_npy;
 #[cfg(feature = "datasets")]
