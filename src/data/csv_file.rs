@@ -80,7 +80,7 @@ pub fn read_csv(path: impl AsRef<Path>, options: &CsvOptions) -> Result<CsvData,
 /// ```
 /// use ferrax::data::{parse_csv, CsvOptions};
 /// let err = parse_csv(b"a,b\n1,2\n3,x\n", "t.csv", &CsvOptions::default()).err().unwrap();
-/// assert_eq!(err.offset, Some(8));
+/// assert_eq!(err.offset, Some(10));
 /// assert!(err.to_string().contains("line 3, column 'b'"), "{err}");
 /// ```
 pub fn parse_csv(bytes: &[u8], name: &str, options: &CsvOptions) -> Result<CsvData, IdxError> {
