@@ -66,6 +66,16 @@ pub use prefetch::{prefetch, Prefetch};
 pub use source::{ArraySource, Source};
 pub use stream::StreamBatches;
 
+/// The error of every reader in this module (IDX, `.npy`, `.npz`, CSV, images, data sets): the
+/// file, the byte offset when one applies, and what was wrong. The name [`IdxError`] is the
+/// IDX reader's, kept for compatibility.
+///
+/// ```
+/// let err: ferrax::data::DataError = ferrax::data::parse_npy(b"x", "x.npy").unwrap_err();
+/// assert_eq!(err.file, "x.npy");
+/// ```
+pub type DataError = IdxError;
+
 /// Reads a whole file, mapping a missing file to [`IdxErrorKind::NotFound`].
 fn read_file(path: &std::path::Path) -> Result<Vec<u8>, IdxError> {
     std::fs::read(path).map_err(|e| {
