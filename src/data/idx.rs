@@ -143,6 +143,12 @@ pub enum IdxErrorKind {
     WrongType { expected: IdxType, found: IdxType },
     /// The shape is not what the caller needs (e.g. images and labels of different counts).
     DimensionMismatch { expected: String, found: Vec<usize> },
+    /// A format's header does not parse or announces something the reader cannot hold (an
+    /// `.npy` header dictionary, an unsupported dtype, a zip directory).
+    BadHeader { what: String },
+    /// Encoded or compressed bytes do not decode (gzip, deflate, PNG, JPEG), or a text field
+    /// is not what its column needs (CSV; the message names the line and column).
+    Corrupt { what: String },
     /// An element is outside the range the data set defines.
     InvalidValue {
         index: usize,
@@ -224,6 +230,8 @@ impl fmt::Display for IdxError {
             IdxErrorKind::DimensionMismatch { expected, found } => {
                 write!(f, "dimension mismatch: expected {expected}, found {found:?}")
             }
+            IdxErrorKind::BadHeader { what } => write!(f, "bad header: {what}"),
+            IdxErrorKind::Corrupt { what } => write!(f, "{what}"),
             IdxErrorKind::InvalidValue {
                 index,
                 value,

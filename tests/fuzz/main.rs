@@ -10,6 +10,8 @@ mod fuzz_alloc;
 #[cfg(feature = "train")]
 mod checkpoint;
 mod idx;
+#[cfg(feature = "datasets")]
+mod readers;
 
 #[global_allocator]
 static ALLOC: fuzz_alloc::Counting = fuzz_alloc::Counting;

@@ -8,6 +8,11 @@ mod optim_golden;
 
 mod coverage;
 mod data;
+mod data_augment;
+mod data_loader;
+mod data_npy;
+#[cfg(feature = "datasets")]
+mod data_readers;
 mod functions;
 mod functions_transforms;
 mod init;
