@@ -450,7 +450,7 @@ impl Plan {
 fn assemble(a: &ArrayData, map: LeafMap, rows: &[usize], n: usize) -> ArrayData {
     let mut shape = a.shape().to_vec();
     shape[0] = rows.len();
-    let row = if n == 0 { 0 } else { a.len() / n };
+    let row = a.len().checked_div(n).unwrap_or(0);
     match map {
         LeafMap::Copy => crate::dispatch_array!(a, x, T => {
             let src = x.as_slice().expect("ArrayData is row-major");
