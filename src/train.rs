@@ -64,7 +64,8 @@ use std::time::{Duration, Instant};
 /// let x = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
 /// let (w, loss) = step(Tensor::ones(&[2], DType::F32), x.clone());
 /// assert_eq!(loss.item::<f32>(), 9.0);
-/// assert_eq!(w.to_vec::<f32>(), vec![0.4, -0.2]); // 1 - 0.1 * 2 * 3 * x
+/// // w - 0.1 * g with g = 2 (w . x) x = [6, 12], in f32
+/// assert_eq!(w.to_vec::<f32>(), vec![1.0 - 6.0 * 0.1f32, 1.0 - 12.0 * 0.1f32]);
 /// assert_eq!(x.to_vec::<f32>(), vec![1.0, 2.0]); // held by the caller: untouched
 /// ```
 pub fn jit_step<S: PyTree, B: PyTree>(

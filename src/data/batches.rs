@@ -118,7 +118,8 @@ impl<T: PyTree> Batches<T> {
     /// let b = ferrax::data::Batches::new(&x, 2).scale_u8(1.0 / 255.0);
     /// let xb = b.epoch(0).next().unwrap();
     /// assert_eq!(xb.dtype(), DType::F32);
-    /// assert_eq!(xb.to_vec::<f32>(), vec![0.0, 51.0 / 255.0, 1.0, 102.0 / 255.0]);
+    /// let s = 1.0f32 / 255.0; // each pixel times the f32 factor, as `x.cast(F32) * s`
+    /// assert_eq!(xb.to_vec::<f32>(), vec![0.0, 51.0 * s, 255.0 * s, 102.0 * s]);
     /// ```
     pub fn scale_u8(mut self, scale: f32) -> Self {
         self.scale_u8 = Some(scale);
