@@ -6,6 +6,7 @@ columns can be compared in one session.
     python3 benches/reference/jax_rows.py            # every row
     python3 benches/reference/jax_rows.py steps      # all but the MNIST epochs and the LSTM run
     python3 benches/reference/jax_rows.py mnist      # only the synthetic-MNIST epochs (minutes)
+    python3 benches/reference/jax_rows.py mnist-mlp  # only the MLP's epoch
 
 The MNIST rows (benches/train.rs `mnist`, benches/cnn.rs `CNN_CASE="cnn mnist epoch"`) train on
 a synthetic MNIST-shaped set (60,000 x 28 x 28 u8 images, labels 0-9, from a fixed seed): time
@@ -139,6 +140,8 @@ def mnist_rows(key, mlp_epochs=2, cnn_epochs=1):
     step = make_step(mlp_loss(jax.nn.relu), flat)
     t = epoch_seconds(step, (params, opt.init(params)), images, labels, 128, mlp_epochs)
     row("MNIST MLP 784-512-512-10 Adam b128, one epoch (468 steps)", t, "ms")
+    if cnn_epochs == 0:
+        return
 
     k = [jax.random.fold_in(key, i) for i in range(4)]
     cnn = (
@@ -174,7 +177,9 @@ def main():
         issue_8_11_rows(key)
     if which in ("all", "mnist"):
         mnist_rows(key)
-    if which == "mnist":
+    if which == "mnist-mlp":
+        mnist_rows(key, cnn_epochs=0)
+    if which in ("mnist", "mnist-mlp"):
         return
 
     a = jnp.ones((4,), jnp.float32)
