@@ -9,23 +9,25 @@
 //! - [`save_params`] / [`load_params`]: parameters as safetensors, one tensor per pytree key
 //!   path (`.l1.w`), written atomically and checked against a template when loaded.
 //!
-//! The step function owns the whole update, so jit it as one function (grad + optimizer):
+//! The step function owns the whole update, so jit it as one function (grad + optimizer);
+//! [`jit_step`] does that with the state's buffers donated, so the parameters and optimizer
+//! state are updated in place (the state is passed by value from step to step):
 //!
 //! ```
 //! use ferrax::prelude::*;
-//! use ferrax::{data::Batches, train::Trainer};
+//! use ferrax::{data::Batches, train::{jit_step, Trainer}};
 //! // Fit y = 3x by gradient descent on the mean squared error.
 //! let x = Tensor::linspace(-1.0, 1.0, 64, DType::F32).reshape(&[64, 1]);
 //! let y = &x * 3.0;
 //! let batches = Batches::new(&(x, y), 16).shuffle(&ferrax::random::key(0));
-//! let step = jit(|(w, (x, y)): &(Tensor, (Tensor, Tensor))| {
+//! let step = jit_step(|(w, (x, y)): &(Tensor, (Tensor, Tensor))| {
 //!     let (loss, g) = value_and_grad(|w: &Tensor| (x.matmul(w) - y).powi(2).mean())(w);
 //!     (w - g * 0.5, loss)
 //! });
 //! let w0 = Tensor::zeros(&[1, 1], DType::F32);
 //! let (w, history) = Trainer::new(20)
 //!     .progress(false)
-//!     .fit(w0, &batches, |w, b| step(&(w, b)), |_, _| vec![]);
+//!     .fit(w0, &batches, step, |_, _| vec![]);
 //! assert!((w.item::<f32>() - 3.0).abs() < 1e-3);
 //! assert!(history.last().unwrap().loss < 1e-5);
 //! ```
@@ -39,11 +41,45 @@ pub use checkpoint::{
 
 use crate::data::Batches;
 use crate::tensor::Tensor;
+use crate::transforms::{JitOptions, Jitted};
 use crate::tree::PyTree;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::fmt;
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
+
+/// A training step `f(&(state, batch)) -> (new state, loss)` compiled with `jit`, as the
+/// `step` of [`Trainer::fit`]: it takes the state by value and donates its buffers
+/// ([`JitOptions::donate`]), so parameters and optimizer moments the caller no longer holds
+/// are overwritten in place instead of allocated anew every step (what JAX's
+/// `donate_argnums` does for a training loop). A buffer the caller still holds elsewhere is
+/// never changed; such a state is only copied.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let mut step = ferrax::train::jit_step(|(w, x): &(Tensor, Tensor)| {
+///     let (loss, g) = value_and_grad(|w: &Tensor| (w * x).sum().powi(2))(w);
+///     (w - g * 0.1, loss)
+/// });
+/// let x = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
+/// let (w, loss) = step(Tensor::ones(&[2], DType::F32), x.clone());
+/// assert_eq!(loss.item::<f32>(), 9.0);
+/// // w - 0.1 * g with g = 2 (w . x) x = [6, 12], in f32
+/// assert_eq!(w.to_vec::<f32>(), vec![1.0 - 6.0 * 0.1f32, 1.0 - 12.0 * 0.1f32]);
+/// assert_eq!(x.to_vec::<f32>(), vec![1.0, 2.0]); // held by the caller: untouched
+/// ```
+pub fn jit_step<S: PyTree, B: PyTree>(
+    f: impl Fn(&(S, B)) -> (S, Tensor),
+) -> impl FnMut(S, B) -> (S, Tensor) {
+    let step = Jitted::new(
+        f,
+        JitOptions {
+            name: Some("train_step".into()),
+            donate: true,
+        },
+    );
+    move |state, batch| step.call_owned((state, batch))
+}
 
 /// What one epoch did: the mean training loss over its batches (weighted by batch size),
 /// the time spent in the step function, and the caller's metrics.

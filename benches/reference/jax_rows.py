@@ -1,14 +1,23 @@
-"""JAX 0.10.2 (CPU) on the benchmark rows of issues [7/8] and [8/8] and of
+"""JAX 0.10.2 (CPU) on the benchmark rows of issues [7/8], [8/8] and [8/11] and of
 benches/control_flow.rs, measured on the machine the ferrax benches run on, so the two
 columns can be compared in one session.
 
     pip install jax==0.10.2 optax==0.2.8
-    python3 benches/reference/jax_rows.py
+    python3 benches/reference/jax_rows.py            # every row
+    python3 benches/reference/jax_rows.py steps      # all but the MNIST epochs and the LSTM run
+    python3 benches/reference/jax_rows.py mnist      # only the synthetic-MNIST epochs (minutes)
+    python3 benches/reference/jax_rows.py mnist-mlp  # only the MLP's epoch
+
+The MNIST rows (benches/train.rs `mnist`, benches/cnn.rs `CNN_CASE="cnn mnist epoch"`) train on
+a synthetic MNIST-shaped set (60,000 x 28 x 28 u8 images, labels 0-9, from a fixed seed): time
+per epoch of batch-128 (MLP) or batch-64 (CNN) jitted Adam steps over a shuffled epoch, batches
+gathered on the host as u8 and converted (/255, one-hot) inside the jitted step.
 
 Prints one line per row: the median of several timed batches (after compiling and warming
 up), with `block_until_ready` on every result.
 """
 import statistics
+import sys
 import time
 
 import jax
@@ -66,9 +75,112 @@ def row(name, seconds, unit="ms"):
     print(f"{name:58s} {seconds * scale:10.3f} {unit}")
 
 
+def issue_8_11_rows(key):
+    """The rows of issue [8/11] that are not epochs: numpy's eager add, value_and_grad with
+    respect to the parameters and the inputs, and the Adam step of the large MLP."""
+    a = np.ones((4,), np.float32)
+    b = np.full((4,), 2.0, np.float32)
+    n = 200_000
+    times = []
+    for _ in range(7):
+        t = time.perf_counter()
+        for _ in range(n):
+            np.add(a, b)
+        times.append((time.perf_counter() - t) / n)
+    row("numpy np.add f32[4] (eager, per call)", statistics.median(times), "us")
+
+    small = mlp_params(key, [64, 128, 10])
+    xs, ys = batch(128, 64, 10)
+    vg_both = jax.jit(jax.value_and_grad(mlp_loss(jnp.tanh), argnums=(0, 1)))
+    row("jitted MLP 64-128(tanh)-10 b128 value_and_grad (params and inputs)",
+        median_time(vg_both, small, xs, ys))
+
+
+def synthetic_mnist(seed=0):
+    """60,000 28x28 u8 images and labels 0-9 from a fixed seed."""
+    rng = np.random.default_rng(seed)
+    images = rng.integers(0, 256, (60_000, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 10, (60_000,), dtype=np.int32)
+    return images, labels
+
+
+def epoch_seconds(step, carry, images, labels, batch_size, epochs):
+    """Median seconds per shuffled epoch (batches gathered as u8 on the host, drop_last),
+    after one warm-up epoch."""
+    n = images.shape[0] // batch_size
+    times = []
+    for e in range(epochs + 1):
+        perm = np.random.default_rng(100 + e).permutation(images.shape[0])
+        t = time.perf_counter()
+        for i in range(n):
+            idx = perm[i * batch_size:(i + 1) * batch_size]
+            carry = step(carry, images[idx], labels[idx])
+        jax.block_until_ready(carry)
+        if e > 0:
+            times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def mnist_rows(key, mlp_epochs=2, cnn_epochs=1):
+    images, labels = synthetic_mnist()
+    opt = optax.adam(1e-3)
+
+    def make_step(loss, prepare):
+        @jax.jit
+        def step(carry, x, y):
+            params, state = carry
+            x, y = prepare(x, y)
+            g = jax.grad(loss)(params, x, y)
+            u, state = opt.update(g, state, params)
+            return optax.apply_updates(params, u), state
+        return step
+
+    flat = lambda x, y: (x.reshape(x.shape[0], -1).astype(jnp.float32) / 255.0, jax.nn.one_hot(y, 10))
+    params = mlp_params(key, [784, 512, 512, 10])
+    step = make_step(mlp_loss(jax.nn.relu), flat)
+    t = epoch_seconds(step, (params, opt.init(params)), images, labels, 128, mlp_epochs)
+    row("MNIST MLP 784-512-512-10 Adam b128, one epoch (468 steps)", t, "ms")
+    if cnn_epochs == 0:
+        return
+
+    k = [jax.random.fold_in(key, i) for i in range(4)]
+    cnn = (
+        jax.random.normal(k[0], (3, 3, 1, 32)) * 0.3, jnp.zeros((32,)),
+        jax.random.normal(k[1], (3, 3, 32, 64)) * 0.06, jnp.zeros((64,)),
+        jax.random.normal(k[2], (7744, 10)) * 0.01, jnp.zeros((10,)),
+    )
+    image = lambda x, y: (x[..., None].astype(jnp.float32) / 255.0, jax.nn.one_hot(y, 10))
+    step = make_step(cnn_loss, image)
+    t = epoch_seconds(step, (cnn, opt.init(cnn)), images, labels, 64, cnn_epochs)
+    row("MNIST CNN b64 Adam, one epoch (937 steps)", t, "ms")
+
+
+DN = ("NHWC", "HWIO", "NHWC")
+
+
+def cnn_loss(p, x, y):
+    """The reference CNN (benches/cnn.rs): mean softmax cross-entropy against one-hot y."""
+    w1, b1, w2, b2, w3, b3 = p
+    h = jax.lax.conv_general_dilated(x, w1, (1, 1), "VALID", dimension_numbers=DN) + b1
+    h = jax.nn.relu(h)
+    h = jax.lax.reduce_window(h, -jnp.inf, jax.lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID")
+    h = jax.nn.relu(jax.lax.conv_general_dilated(h, w2, (1, 1), "VALID", dimension_numbers=DN) + b2)
+    logits = h.reshape(h.shape[0], -1) @ w3 + b3
+    return -jnp.mean(jnp.sum(jax.nn.log_softmax(logits) * y, axis=-1))
+
+
 def main():
     key = jax.random.PRNGKey(0)
     print(f"jax {jax.__version__}, devices {jax.devices()}")
+    which = sys.argv[1] if len(sys.argv) > 1 else "all"
+    if which in ("all", "steps"):
+        issue_8_11_rows(key)
+    if which in ("all", "mnist"):
+        mnist_rows(key)
+    if which == "mnist-mlp":
+        mnist_rows(key, cnn_epochs=0)
+    if which in ("mnist", "mnist-mlp"):
+        return
 
     a = jnp.ones((4,), jnp.float32)
     add = jax.jit(lambda a, b: a + b)
@@ -178,7 +290,8 @@ def main():
     row("scan tanh RNN h128 T100 b64 value_and_grad, jit",
         median_time(jax.jit(jax.value_and_grad(rnn)), rnn_p, rnn_xs))
 
-    lstm_sequence_example(key)
+    if which == "all":
+        lstm_sequence_example(key)
 
 
 def lstm_sequence_example(key):

@@ -6,6 +6,7 @@
 mod common;
 mod optim_golden;
 
+mod batch_assembly;
 mod coverage;
 mod data;
 mod data_augment;
