@@ -203,13 +203,21 @@ fn f32_kernels_agree_with_f64_to_f32_accuracy() {
                 );
             }
         };
-        close(&cholesky_batch(two32, 2, n), &cholesky_batch(two, 2, n), "cholesky");
+        close(
+            &cholesky_batch(two32, 2, n),
+            &cholesky_batch(two, 2, n),
+            "cholesky",
+        );
         let (l32, p32, q32) = lu(&a32, n, n);
         let (l64, p64, q64) = lu(&a, n, n);
         assert_eq!((p32, q32), (p64, q64), "lu pivots n={n}");
         close(&l32, &l64, "lu");
         close(&qr(&a32, n, n, false).1, &qr(&a, n, n, false).1, "qr r");
-        close(&svd(&a32, n, n, false, false).0, &svd(&a, n, n, false, false).0, "svd s");
+        close(
+            &svd(&a32, n, n, false, false).0,
+            &svd(&a, n, n, false, false).0,
+            "svd s",
+        );
     }
 }
 
@@ -229,7 +237,9 @@ fn cholesky_eager_fast_paths_equal_jit() {
     for data in [a, not_pd] {
         for dtype in [DType::F32, DType::F64] {
             let x = Tensor::from_vec(data.clone(), &[n, n]).cast(dtype);
-            let eager = ferrax::linalg::cholesky(&x).cast(DType::F64).to_vec::<f64>();
+            let eager = ferrax::linalg::cholesky(&x)
+                .cast(DType::F64)
+                .to_vec::<f64>();
             let jitted = jit(|x: &Tensor| ferrax::linalg::cholesky(x))(&x)
                 .cast(DType::F64)
                 .to_vec::<f64>();
