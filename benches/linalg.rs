@@ -68,6 +68,23 @@
 //! 131 ms, f64 242 µs / 13.0 / 214 ms; batched 1024 x 8x8 solve f32 vmap 1.87 ms, jit 1.54
 //! ms, f64 vmap 0.88 ms, jit 1.88 ms; GP value_and_grad (jit) 90 ms. To be re-measured on a
 //! quiet machine against `linalg_rows.py` at JAX's default threading.
+//!
+//! Same build, 16:46-16:48 UTC, load average 5.4-6.3 (one run each side, back to back; JAX
+//! at its default threading, whose multi-threaded OpenBLAS is erratic at this load, so the
+//! JAX column is only indicative), f64:
+//!
+//! | row | ferrax | JAX jit | numpy |
+//! | --- | --- | --- | --- |
+//! | cholesky 64 eager / jit | 47 / 73 µs | 56 µs | 31 µs |
+//! | cholesky 256 | 0.87 ms | 7.5 ms | 7.4 ms |
+//! | cholesky 1024 | 28.7 ms | 126 ms | 90 ms |
+//! | solve 64 eager / jit | 49 / 51 µs | 113 µs | 45 µs |
+//! | solve 256 | 2.01 ms | 0.99 ms | 16.1 ms |
+//! | solve 1024 | 64.0 ms | 46.2 ms | 91.8 ms |
+//! | batched solve 1024 x 8x8 f32 vmap / jit | 0.81 / 1.08 ms | 0.76 ms | 0.80 ms |
+//! | batched solve 1024 x 8x8 f64 vmap / jit | 1.06 / 0.97 ms | 1.06 ms | 0.59 ms |
+//! | GP value_and_grad 512 (jit) | 60.2 ms | 217 ms | - |
+//! | qr 256 | 9.2 ms | 39.2 ms | 75.8 ms |
 
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use ferrax::linalg;
