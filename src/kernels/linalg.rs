@@ -29,9 +29,10 @@ pub trait LinalgFloat: FloatElement + faer::traits::RealField {}
 impl LinalgFloat for f32 {}
 impl LinalgFloat for f64 {}
 
-/// From this matrix size on, one decomposition runs on all threads (faer's `Par::rayon`):
-/// measured on the 2-core machine, the parallel blocked updates pay from n = 256 on for
-/// every decomposition here, and cost more than they save at 64.
+/// From this matrix size on, one decomposition runs on all threads (faer's `Par::rayon`).
+/// An estimate between the bench's sizes (at 64 waking the pool costs more than the blocked
+/// updates save; at 256 and 1024 they are mostly gemm calls that split well); the crossover
+/// itself is still to be measured on a quiet machine.
 pub const PAR_MIN_N: usize = 192;
 
 /// The parallelism for one decomposition of an `n x n`-sized problem: all threads from
