@@ -56,6 +56,35 @@
 //! 0.61/0.78; solve 64 jit 126/137 µs vs 277/123; solve 256 3.70/3.50 ms vs 1.42/0.91;
 //! batched 8x8 solve (f64, best of vmap and jit) 1.96/1.50 ms vs 1.47/1.12; GP value_and_grad
 //! 99/54 ms vs 24.7/28.5.
+//!
+//! After native f32 kernels, faer's `Par::rayon` from n = 192, the eager one-pass
+//! symmetrize/mask and the gathered LU permutation (16:30-16:32 UTC, load average 10-12 on
+//! the 2 cores from four other builds: one run, criterion medians, every number inflated and
+//! noisy; JAX at its default threading could not be measured meaningfully at that load, its
+//! multi-threaded OpenBLAS took 660 ms for a 256 cholesky): cholesky f32 64/256/1024
+//! 147 µs / 1.72 ms / 52.2 ms, f64 213 µs / 1.92 ms / 43.7 ms; solve f32 207 µs / 2.60 ms /
+//! 111 ms, f64 198 µs / 4.52 ms / 171 ms; eigh f32 1.53 / 22.3 / 516 ms, f64 1.59 / 17.0 /
+//! 1031 ms; svd f32 2.72 / 18.8 / 839 ms, f64 3.53 / 65.8 / 1499 ms; qr f32 192 µs / 12.7 /
+//! 131 ms, f64 242 µs / 13.0 / 214 ms; batched 1024 x 8x8 solve f32 vmap 1.87 ms, jit 1.54
+//! ms, f64 vmap 0.88 ms, jit 1.88 ms; GP value_and_grad (jit) 90 ms. To be re-measured on a
+//! quiet machine against `linalg_rows.py` at JAX's default threading.
+//!
+//! Same build, 16:46-16:48 UTC, load average 5.4-6.3 (one run each side, back to back; JAX
+//! at its default threading, whose multi-threaded OpenBLAS is erratic at this load, so the
+//! JAX column is only indicative), f64:
+//!
+//! | row | ferrax | JAX jit | numpy |
+//! | --- | --- | --- | --- |
+//! | cholesky 64 eager / jit | 47 / 73 µs | 56 µs | 31 µs |
+//! | cholesky 256 | 0.87 ms | 7.5 ms | 7.4 ms |
+//! | cholesky 1024 | 28.7 ms | 126 ms | 90 ms |
+//! | solve 64 eager / jit | 49 / 51 µs | 113 µs | 45 µs |
+//! | solve 256 | 2.01 ms | 0.99 ms | 16.1 ms |
+//! | solve 1024 | 64.0 ms | 46.2 ms | 91.8 ms |
+//! | batched solve 1024 x 8x8 f32 vmap / jit | 0.81 / 1.08 ms | 0.76 ms | 0.80 ms |
+//! | batched solve 1024 x 8x8 f64 vmap / jit | 1.06 / 0.97 ms | 1.06 ms | 0.59 ms |
+//! | GP value_and_grad 512 (jit) | 60.2 ms | 217 ms | - |
+//! | qr 256 | 9.2 ms | 39.2 ms | 75.8 ms |
 
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use ferrax::linalg;

@@ -1,467 +1,416 @@
-//! Dense decompositions on row-major `f64` buffers: what the `lax.linalg` primitives
+//! Dense decompositions on row-major buffers: what the `lax.linalg` primitives
 //! (`src/prims/linalg/`) call. Cholesky, QR, the symmetric eigendecomposition and the SVD run
-//! on faer (pure Rust, no system LAPACK), one matrix at a time. LU with partial pivoting runs
-//! on faer's blocked kernel from `min(m, n) = 24` on and on a short loop below it, with
-//! pivots exactly LAPACK's (`getrf`: first entry of largest magnitude, zero columns skipped);
-//! the triangular solve is substitution written here, reading only the named triangle as
-//! `trsm` does. LU and the triangular solve take the whole batch, so a batch of small systems
-//! (a vmapped `solve` of 8x8s) runs on all threads with no per-member allocation.
+//! on faer's low-level kernels (pure Rust, no system LAPACK); LU and the triangular solve are
+//! in `linalg_lu.rs` (re-exported here).
 //!
-//! Everything is `f64` and not generic: f32 operands are widened once and rounded once on the
-//! way out (more accurate than LAPACK's `spotrf`, never less), and faer's generic code is
-//! instantiated for one element type only, which keeps the crate's compile time down.
+//! The kernels are generic over [`LinalgFloat`] (f32 and f64): an f32 operand is factored in
+//! f32, as LAPACK's `spotrf`/`sgeqrf`/... do under JAX, with no round trip through f64.
+//! faer is column-major; each kernel hands faer the layout it is fast on: Cholesky factors
+//! the row-major buffer in place (its blocked left-looking kernel reads any strides, and the
+//! row-major lower triangle is the one the primitive reads), the eigh and SVD inputs are read
+//! through a strided view (they copy into their own workspace anyway) and their vectors are
+//! written column-major and transposed once on the way out, QR factors a column-major copy.
+//!
+//! One matrix of `n` from [`PAR_MIN_N`] on runs on all threads of the rayon pool ferrax
+//! already uses (faer's `Par::rayon`); below it, single-threaded, and a batch of small
+//! matrices is spread over the threads instead, one matrix per task chunk.
 
+use crate::ops::element::FloatElement;
 use faer::dyn_stack::{MemBuffer, MemStack};
-use faer::linalg::lu::partial_pivoting::factor::{lu_in_place, lu_in_place_scratch};
-use faer::{MatMut, MatRef, Par, Side};
-use rayon::prelude::*;
+use faer::linalg::evd::ComputeEigenvectors;
+use faer::linalg::svd::ComputeSvdVectors;
+use faer::{Mat, MatMut, MatRef, Par};
 
-/// A row-major `m x n` buffer seen as a faer matrix (a strided view, no copy).
-fn view(a: &[f64], m: usize, n: usize) -> MatRef<'_, f64> {
-    MatRef::from_row_major_slice(a, m, n)
+pub use super::linalg_lu::{lu, lu_batch, triangular_solve, triangular_solve_batch, TriSolve};
+
+/// The element types the dense kernels factor natively (f32 and f64): ferrax's float facts
+/// and faer's real field in one bound.
+pub trait LinalgFloat: FloatElement + faer::traits::RealField {}
+impl LinalgFloat for f32 {}
+impl LinalgFloat for f64 {}
+
+/// From this matrix size on, one decomposition runs on all threads (faer's `Par::rayon`).
+/// An estimate between the bench's sizes (at 64 waking the pool costs more than the blocked
+/// updates save; at 256 and 1024 they are mostly gemm calls that split well); the crossover
+/// itself is still to be measured on a quiet machine.
+pub const PAR_MIN_N: usize = 192;
+
+/// The parallelism for one decomposition of an `n x n`-sized problem: all threads from
+/// [`PAR_MIN_N`] on (when there is more than one), else sequential.
+pub(crate) fn par_for(n: usize) -> Par {
+    if n >= PAR_MIN_N && rayon::current_num_threads() > 1 {
+        Par::rayon(0)
+    } else {
+        Par::Seq
+    }
 }
 
-/// `m` as a row-major buffer.
-fn row_major(m: MatRef<'_, f64>) -> Vec<f64> {
-    let (r, c) = (m.nrows(), m.ncols());
-    let mut out = Vec::with_capacity(r * c);
-    for i in 0..r {
-        for j in 0..c {
-            out.push(m[(i, j)]);
+/// Estimated single-thread ns per multiply-add of the small unblocked factorizations, and
+/// per batch member (slicing, scratch, bookkeeping): what decides when a batch of small
+/// problems is spread over the threads.
+const NS_PER_SMALL_MAC: f64 = 0.5;
+const NS_PER_MEMBER: f64 = 200.0;
+
+/// Whether `batch` members of `macs` multiply-adds each are worth the thread pool (only when
+/// each member is below [`PAR_MIN_N`], so the members themselves run sequentially).
+pub(crate) fn parallel_batch(batch: usize, n: usize, macs: usize) -> bool {
+    batch > 1
+        && n < PAR_MIN_N
+        && super::parallel::should_parallelize(
+            batch as f64 * (macs as f64 * NS_PER_SMALL_MAC + NS_PER_MEMBER),
+        )
+}
+
+/// Runs `f` on each of the `batch` consecutive `len`-element members of `data`: over the
+/// threads in chunks of members when [`parallel_batch`] says so, else in order.
+pub(crate) fn for_each_member<T: Send>(
+    data: &mut [T],
+    len: usize,
+    parallel: bool,
+    f: &(dyn Fn(usize, &mut [T]) + Sync),
+) {
+    if len == 0 {
+        return;
+    }
+    let batch = data.len() / len;
+    if parallel {
+        let per = super::parallel::chunk_len(batch, 1);
+        super::parallel::par_chunks_mut(data, per * len, &|c, chunk| {
+            for (i, m) in chunk.chunks_mut(len).enumerate() {
+                f(c * per + i, m);
+            }
+        });
+    } else {
+        for (i, m) in data.chunks_mut(len).enumerate() {
+            f(i, m);
         }
     }
-    out
 }
 
-/// The lower Cholesky factor of the `n x n` matrix `a` (read from its lower triangle), zeros
-/// above the diagonal; all NaN when `a` is not positive definite, as JAX's `cholesky` (it
-/// replaces a failed `potrf` with NaNs).
-pub fn cholesky(a: &[f64], n: usize) -> Vec<f64> {
-    match view(a, n, n).llt(Side::Lower) {
-        Ok(llt) => {
-            let mut l = row_major(llt.L());
-            for i in 0..n {
-                for j in i + 1..n {
-                    l[i * n + j] = 0.0;
+/// Copies the column-major `src` into the row-major `dst` (`src.nrows() x src.ncols()`), in
+/// tiles so both sides stay in cache.
+fn mat_to_row_major<T: LinalgFloat>(src: &Mat<T>, dst: &mut [T]) {
+    const TILE: usize = 32;
+    let (r, c) = (src.nrows(), src.ncols());
+    for jb in (0..c).step_by(TILE) {
+        for ib in (0..r).step_by(TILE) {
+            for j in jb..(jb + TILE).min(c) {
+                let col = &src.col_as_slice(j)[ib..(ib + TILE).min(r)];
+                for (i, &v) in col.iter().enumerate() {
+                    dst[(ib + i) * c + j] = v;
                 }
             }
-            l
         }
-        Err(_) => vec![f64::NAN; n * n],
     }
 }
 
-/// Householder QR of the `m x n` matrix `a`: `(q, r)` with `q` of `m x k` and `r` of `k x n`,
-/// `k = m` when `full` else `min(m, n)`.
-pub fn qr(a: &[f64], m: usize, n: usize, full: bool) -> (Vec<f64>, Vec<f64>) {
-    let qr = view(a, m, n).qr();
-    let k = if full { m } else { m.min(n) };
-    let q = if full {
-        qr.compute_Q()
+/// The lower Cholesky factors of `batch` row-major `n x n` matrices in `a` (each read from
+/// its lower triangle), in place, with zeros above the diagonal; a matrix that is not
+/// positive definite becomes all NaN, as JAX's `cholesky` (it replaces a failed `potrf` with
+/// NaNs).
+pub fn cholesky_batch<T: LinalgFloat>(mut a: Vec<T>, batch: usize, n: usize) -> Vec<T> {
+    let par = parallel_batch(batch, n, n * n * n / 3);
+    for_each_member(&mut a, n * n, par, &|_, m| cholesky_in_place(m, n));
+    a
+}
+
+/// [`cholesky_batch`] of one matrix.
+pub fn cholesky<T: LinalgFloat>(a: &[T], n: usize) -> Vec<T> {
+    cholesky_batch(a.to_vec(), 1, n)
+}
+
+/// The Cholesky factor of one row-major matrix, in place.
+fn cholesky_in_place<T: LinalgFloat>(l: &mut [T], n: usize) {
+    use faer::linalg::cholesky::llt::factor as llt;
+    let par = par_for(n);
+    let mut mem = MemBuffer::new(llt::cholesky_in_place_scratch::<T>(
+        n,
+        par,
+        Default::default(),
+    ));
+    let ok = llt::cholesky_in_place(
+        MatMut::from_row_major_slice_mut(l, n, n),
+        Default::default(),
+        par,
+        MemStack::new(&mut mem),
+        Default::default(),
+    )
+    .is_ok();
+    if ok {
+        for i in 0..n {
+            l[i * n + i + 1..(i + 1) * n].fill(T::zero());
+        }
     } else {
-        qr.compute_thin_Q()
-    };
-    let r_full = qr.R();
-    let mut r = vec![0.0; k * n];
-    for i in 0..k.min(r_full.nrows()) {
+        l.fill(T::nan());
+    }
+}
+
+/// Householder QR of `batch` row-major `m x n` matrices: `(q, r)`, each `q` of `m x k` and
+/// `r` of `k x n` (zeros below the diagonal), `k = m` when `full` else `min(m, n)`.
+pub fn qr_batch<T: LinalgFloat>(
+    a: &[T],
+    batch: usize,
+    m: usize,
+    n: usize,
+    full: bool,
+) -> (Vec<T>, Vec<T>) {
+    let k = if full { m } else { m.min(n) };
+    let mut q = vec![T::zero(); batch * m * k];
+    let mut r = vec![T::zero(); batch * k * n];
+    if m * n == 0 {
+        for qi in q.chunks_mut(m * k) {
+            (0..m.min(k)).for_each(|i| qi[i * k + i] = T::one());
+        }
+        return (q, r);
+    }
+    let par = parallel_batch(batch, m.max(n), m * n * m.min(n));
+    // The member's Q first, then its R: one buffer so one parallel loop fills both.
+    let (ql, rl) = (m * k, k * n);
+    let mut both = vec![T::zero(); batch * (ql + rl)];
+    for_each_member(&mut both, ql + rl, par, &|b, out| {
+        let (qo, ro) = out.split_at_mut(ql);
+        qr_one(&a[b * m * n..(b + 1) * m * n], m, n, k, qo, ro);
+    });
+    for (b, out) in both.chunks(ql + rl).enumerate() {
+        q[b * ql..(b + 1) * ql].copy_from_slice(&out[..ql]);
+        r[b * rl..(b + 1) * rl].copy_from_slice(&out[ql..]);
+    }
+    (q, r)
+}
+
+/// [`qr_batch`] of one matrix.
+pub fn qr<T: LinalgFloat>(a: &[T], m: usize, n: usize, full: bool) -> (Vec<T>, Vec<T>) {
+    qr_batch(a, 1, m, n, full)
+}
+
+/// One QR: `q` (`m x k`, row-major, zeroed) and `r` (`k x n`, row-major, zeroed) written.
+fn qr_one<T: LinalgFloat>(a: &[T], m: usize, n: usize, k: usize, q: &mut [T], r: &mut [T]) {
+    use faer::linalg::householder as hh;
+    use faer::linalg::qr::no_pivoting::factor as qrf;
+    let par = par_for(m.max(n));
+    let size = m.min(n);
+    let mut f = MatRef::from_row_major_slice(a, m, n).to_owned();
+    let bs = qrf::recommended_block_size::<T>(m, n);
+    let mut coeff = Mat::<T>::zeros(bs, size);
+    {
+        let mut mem = MemBuffer::new(qrf::qr_in_place_scratch::<T>(
+            m,
+            n,
+            bs,
+            par,
+            Default::default(),
+        ));
+        qrf::qr_in_place(
+            f.as_mut(),
+            coeff.as_mut(),
+            par,
+            MemStack::new(&mut mem),
+            Default::default(),
+        );
+    }
+    // R: the upper triangle of the first `size` rows (rows past `size` of a full R stay 0).
+    for i in 0..size {
         for j in i..n {
-            r[i * n + j] = r_full[(i, j)];
+            r[i * n + j] = f[(i, j)];
         }
     }
-    (row_major(q.as_ref()), r)
-}
-
-/// Eigenvalues (ascending) and eigenvectors (in columns, `n x n` row-major) of the symmetric
-/// `n x n` matrix `a`, read from its lower triangle; NaNs if the iteration fails.
-pub fn eigh(a: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
-    match view(a, n, n).self_adjoint_eigen(Side::Lower) {
-        Ok(e) => {
-            let w = e.S().column_vector().iter().copied().collect();
-            (w, row_major(e.U()))
-        }
-        Err(_) => (vec![f64::NAN; n], vec![f64::NAN; n * n]),
+    // The Householder basis: unit lower trapezoid of the first `size` columns.
+    let mut basis = f.get(.., ..size).to_owned();
+    for j in 0..size {
+        let col = basis.col_as_slice_mut(j);
+        col[..j].fill(T::zero());
+        col[j] = T::one();
     }
+    // Q = H_1 ... H_size applied to the first `k` columns of the identity, written straight
+    // into the row-major output (the update is a product, which reads any strides).
+    let mut qm = Mat::<T>::identity(m, k);
+    let mut mem = MemBuffer::new(
+        hh::apply_block_householder_sequence_on_the_left_in_place_scratch::<T>(m, bs, k),
+    );
+    hh::apply_block_householder_sequence_on_the_left_in_place_with_conj(
+        basis.as_ref(),
+        coeff.as_ref(),
+        faer::Conj::No,
+        qm.as_mut(),
+        par,
+        MemStack::new(&mut mem),
+    );
+    mat_to_row_major(&qm, q);
 }
 
-/// SVD of the `m x n` matrix `a`: singular values (descending, `min(m, n)`), and when
-/// `compute_uv` also `u` (`m x m` if `full` else `m x k`) and `vt` (`n x n` if `full` else
-/// `k x n`); NaNs if the iteration fails.
-pub fn svd(
-    a: &[f64],
+/// Eigenvalues (ascending) and eigenvectors (in columns, `n x n` row-major) of `batch`
+/// symmetric row-major `n x n` matrices, each read from its lower triangle; NaNs for a
+/// member whose iteration fails.
+pub fn eigh_batch<T: LinalgFloat>(a: &[T], batch: usize, n: usize) -> (Vec<T>, Vec<T>) {
+    let mut both = vec![T::zero(); batch * (n + n * n)];
+    let par = parallel_batch(batch, n, 4 * n * n * n);
+    for_each_member(&mut both, n + n * n, par, &|b, out| {
+        let (w, v) = out.split_at_mut(n);
+        eigh_one(&a[b * n * n..(b + 1) * n * n], n, w, v);
+    });
+    let (mut ws, mut vs) = (Vec::with_capacity(batch * n), Vec::with_capacity(a.len()));
+    for out in both.chunks(n + n * n) {
+        ws.extend_from_slice(&out[..n]);
+        vs.extend_from_slice(&out[n..]);
+    }
+    (ws, vs)
+}
+
+/// [`eigh_batch`] of one matrix.
+pub fn eigh<T: LinalgFloat>(a: &[T], n: usize) -> (Vec<T>, Vec<T>) {
+    eigh_batch(a, 1, n)
+}
+
+/// One symmetric eigendecomposition into `w` (`n`) and the row-major `v` (`n x n`).
+fn eigh_one<T: LinalgFloat>(a: &[T], n: usize, w: &mut [T], v: &mut [T]) {
+    use faer::linalg::evd;
+    if n == 0 {
+        return;
+    }
+    let par = par_for(n);
+    let mut s = faer::diag::Diag::<T>::zeros(n);
+    let mut u = Mat::<T>::zeros(n, n);
+    let mut mem = MemBuffer::new(evd::self_adjoint_evd_scratch::<T>(
+        n,
+        ComputeEigenvectors::Yes,
+        par,
+        Default::default(),
+    ));
+    let res = evd::self_adjoint_evd(
+        MatRef::from_row_major_slice(a, n, n),
+        s.as_mut(),
+        Some(u.as_mut()),
+        par,
+        MemStack::new(&mut mem),
+        Default::default(),
+    );
+    if res.is_err() {
+        w.fill(T::nan());
+        v.fill(T::nan());
+        return;
+    }
+    for (wi, si) in w.iter_mut().zip(s.column_vector().iter()) {
+        *wi = *si;
+    }
+    mat_to_row_major(&u, v);
+}
+
+/// SVD of `batch` row-major `m x n` matrices: singular values (descending, `min(m, n)` each),
+/// and when `compute_uv` also `u` (`m x m` if `full` else `m x k`) and `vt` (`n x n` if
+/// `full` else `k x n`), row-major; NaNs for a member whose iteration fails.
+pub fn svd_batch<T: LinalgFloat>(
+    a: &[T],
+    batch: usize,
+    (m, n): (usize, usize),
+    full: bool,
+    compute_uv: bool,
+) -> (Vec<T>, Vec<T>, Vec<T>) {
+    let k = m.min(n);
+    let (uc, vr) = match (compute_uv, full) {
+        (false, _) => (0, 0),
+        (true, true) => (m, n),
+        (true, false) => (k, k),
+    };
+    let (sl, ul, vl) = (k, m * uc, vr * n);
+    let len = sl + ul + vl;
+    let mut all = vec![T::zero(); batch * len];
+    let par = parallel_batch(batch, m.max(n), 8 * m * n * k);
+    for_each_member(&mut all, len, par, &|b, out| {
+        let (s, rest) = out.split_at_mut(sl);
+        let (u, vt) = rest.split_at_mut(ul);
+        svd_one(&a[b * m * n..(b + 1) * m * n], (m, n), (uc, vr), s, u, vt);
+    });
+    let mut ss = Vec::with_capacity(batch * sl);
+    let mut us = Vec::with_capacity(batch * ul);
+    let mut vts = Vec::with_capacity(batch * vl);
+    for out in all.chunks(len.max(1)).take(batch) {
+        ss.extend_from_slice(&out[..sl]);
+        us.extend_from_slice(&out[sl..sl + ul]);
+        vts.extend_from_slice(&out[sl + ul..]);
+    }
+    (ss, us, vts)
+}
+
+/// [`svd_batch`] of one matrix.
+pub fn svd<T: LinalgFloat>(
+    a: &[T],
     m: usize,
     n: usize,
     full: bool,
     compute_uv: bool,
-) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+) -> (Vec<T>, Vec<T>, Vec<T>) {
+    svd_batch(a, 1, (m, n), full, compute_uv)
+}
+
+/// One SVD into `s`, the row-major `u` (`m x uc`) and `vt` (`vr x n`); `uc = vr = 0` when no
+/// vectors are wanted.
+fn svd_one<T: LinalgFloat>(
+    a: &[T],
+    (m, n): (usize, usize),
+    (uc, vr): (usize, usize),
+    s: &mut [T],
+    u: &mut [T],
+    vt: &mut [T],
+) {
+    use faer::linalg::svd as fsvd;
     let k = m.min(n);
-    let (ur, vc) = if full { (m, n) } else { (k, k) };
-    let a = view(a, m, n);
-    if !compute_uv {
-        return match a.singular_values() {
-            Ok(s) => (s, Vec::new(), Vec::new()),
-            Err(_) => (vec![f64::NAN; k], Vec::new(), Vec::new()),
-        };
-    }
-    let res = if full { a.svd() } else { a.thin_svd() };
-    match res {
-        Ok(svd) => {
-            let s = svd.S().column_vector().iter().copied().collect();
-            let u = row_major(svd.U());
-            let vt = row_major(svd.V().transpose());
-            (s, u, vt)
+    if k == 0 {
+        // No singular values; the vectors of an empty matrix are the identity's columns.
+        for i in 0..m.min(uc) {
+            u[i * uc + i] = T::one();
         }
-        Err(_) => (
-            vec![f64::NAN; k],
-            vec![f64::NAN; m * ur],
-            vec![f64::NAN; vc * n],
-        ),
-    }
-}
-
-/// From this `min(m, n)` on, LU runs on faer's blocked recursive kernel (its Schur
-/// complements are gemm calls); below it, the unblocked loop is faster (no scratch, no
-/// recursion) and is what a batch of small systems runs.
-const FAER_LU_MIN: usize = 24;
-
-/// Estimated single-thread ns per multiply-add of the unblocked loops here (scalar, cache
-/// resident), and per batch member (slicing and bookkeeping): what decides when a batch of
-/// small problems is spread over the threads.
-const NS_PER_LOOP_MAC: f64 = 0.5;
-const NS_PER_MEMBER: f64 = 50.0;
-
-/// Whether `batch` members of `macs` multiply-adds each are worth the thread pool.
-fn parallel_batch(batch: usize, macs: usize) -> bool {
-    batch > 1
-        && super::parallel::should_parallelize(
-            batch as f64 * (macs as f64 * NS_PER_LOOP_MAC + NS_PER_MEMBER),
-        )
-}
-
-/// LU with partial pivoting of `batch` row-major `m x n` matrices stored one after the other
-/// in `lu` (factored in place), as LAPACK's `getrf` on each: the packed factors (`L` unit lower below the
-/// diagonal, `U` on and above it), the row swapped with row `i` at step `i` (`min(m, n)`
-/// pivots per matrix, 0-based) and the permutation those swaps make (`a[perm] = L U`). The
-/// pivot is the first entry of largest magnitude in the column; a zero column is skipped (no
-/// division), as `getrf` does. Many small matrices run in parallel over the batch.
-pub fn lu_batch(
-    mut lu: Vec<f64>,
-    batch: usize,
-    m: usize,
-    n: usize,
-) -> (Vec<f64>, Vec<i32>, Vec<i32>) {
-    let k = m.min(n);
-    let mut pivots = vec![0i32; batch * k];
-    let mut perm = vec![0i32; batch * m];
-    if m * n == 0 {
-        return (lu, pivots, perm);
-    }
-    let one = |(lu, (piv, perm)): (&mut [f64], (&mut [i32], &mut [i32]))| {
-        lu_in_place_into(lu, m, n, piv, perm)
-    };
-    if parallel_batch(batch, m * n * k / 3) {
-        lu.par_chunks_mut(m * n)
-            .zip(pivots.par_chunks_mut(k.max(1)).zip(perm.par_chunks_mut(m)))
-            .for_each(one);
-    } else {
-        lu.chunks_mut(m * n)
-            .zip(pivots.chunks_mut(k.max(1)).zip(perm.chunks_mut(m)))
-            .for_each(one);
-    }
-    (lu, pivots, perm)
-}
-
-/// [`lu_batch`] of one matrix.
-pub fn lu(a: &[f64], m: usize, n: usize) -> (Vec<f64>, Vec<i32>, Vec<i32>) {
-    lu_batch(a.to_vec(), 1, m, n)
-}
-
-/// LU of the row-major `m x n` matrix in `lu`, in place; pivots and permutation written to
-/// `pivots` (`min(m, n)`) and `perm` (`m`).
-fn lu_in_place_into(lu: &mut [f64], m: usize, n: usize, pivots: &mut [i32], perm: &mut [i32]) {
-    if m.min(n) >= FAER_LU_MIN && lu_faer(lu, m, n, pivots, perm) {
+        for i in 0..n.min(vr) {
+            vt[i * n + i] = T::one();
+        }
         return;
     }
-    lu_unblocked(lu, m, n, pivots, perm);
-}
-
-/// faer's partial-pivoting LU in place on the row-major buffer (the same pivot choice as
-/// `getrf`: first entry of largest magnitude). Returns false, leaving `lu` to be refilled,
-/// when a pivot is zero or NaN: faer then divides by it where `getrf` skips the column.
-fn lu_faer(lu: &mut [f64], m: usize, n: usize, pivots: &mut [i32], perm: &mut [i32]) -> bool {
-    let original = lu.to_vec();
-    let k = m.min(n);
-    let mut fwd = vec![0usize; m];
-    let mut inv = vec![0usize; m];
-    let mut mem = MemBuffer::new(lu_in_place_scratch::<usize, f64>(
+    let par = par_for(m.max(n));
+    let compute = if uc == 0 {
+        ComputeSvdVectors::No
+    } else if uc == m && vr == n {
+        ComputeSvdVectors::Full
+    } else {
+        ComputeSvdVectors::Thin
+    };
+    let mut sd = faer::diag::Diag::<T>::zeros(k);
+    let mut um = Mat::<T>::zeros(m, uc);
+    let mut vm = Mat::<T>::zeros(n, vr);
+    let mut mem = MemBuffer::new(fsvd::svd_scratch::<T>(
         m,
         n,
-        Par::Seq,
+        compute,
+        compute,
+        par,
         Default::default(),
     ));
-    lu_in_place(
-        MatMut::from_row_major_slice_mut(lu, m, n),
-        &mut fwd,
-        &mut inv,
-        Par::Seq,
+    let (uo, vo) = if uc == 0 {
+        (None, None)
+    } else {
+        (Some(um.as_mut()), Some(vm.as_mut()))
+    };
+    let res = fsvd::svd(
+        MatRef::from_row_major_slice(a, m, n),
+        sd.as_mut(),
+        uo,
+        vo,
+        par,
         MemStack::new(&mut mem),
         Default::default(),
     );
-    if (0..k).any(|i| {
-        let d = lu[i * n + i];
-        d == 0.0 || d.is_nan()
-    }) {
-        lu.copy_from_slice(&original);
-        return false;
-    }
-    // The swaps that make `fwd`: at step j, row fwd[j] is wherever earlier swaps left it.
-    let mut at: Vec<usize> = (0..m).collect(); // at[position] = original row
-    let mut pos: Vec<usize> = (0..m).collect(); // pos[original row] = position
-    for j in 0..k {
-        let p = pos[fwd[j]];
-        pivots[j] = p as i32;
-        let (rj, rp) = (at[j], at[p]);
-        at.swap(j, p);
-        pos[rj] = p;
-        pos[rp] = j;
-    }
-    for (q, &f) in perm.iter_mut().zip(&fwd) {
-        *q = f as i32;
-    }
-    true
-}
-
-/// The unblocked right-looking LU (`getf2`) in place, rows contiguous.
-fn lu_unblocked(lu: &mut [f64], m: usize, n: usize, pivots: &mut [i32], perm: &mut [i32]) {
-    for (i, p) in perm.iter_mut().enumerate() {
-        *p = i as i32;
-    }
-    for j in 0..m.min(n) {
-        let mut p = j;
-        let mut best = lu[j * n + j].abs();
-        for i in j + 1..m {
-            let v = lu[i * n + j].abs();
-            if v > best {
-                best = v;
-                p = i;
-            }
-        }
-        pivots[j] = p as i32;
-        if p != j {
-            let (top, bottom) = lu.split_at_mut(p * n);
-            top[j * n..(j + 1) * n].swap_with_slice(&mut bottom[..n]);
-            perm.swap(j, p);
-        }
-        let (head, tail) = lu.split_at_mut((j + 1) * n);
-        let pivot_row = &head[j * n..];
-        let d = pivot_row[j];
-        for row in tail.chunks_exact_mut(n) {
-            if d != 0.0 {
-                row[j] /= d;
-            }
-            let l = row[j];
-            if l != 0.0 {
-                for (x, &u) in row[j + 1..].iter_mut().zip(&pivot_row[j + 1..]) {
-                    *x -= l * u;
-                }
-            }
-        }
-    }
-}
-
-/// How `triangular_solve` reads its matrix (JAX's params).
-#[derive(Clone, Copy, Debug)]
-pub struct TriSolve {
-    /// Solve `op(A) X = B` (true) or `X op(A) = B` (false).
-    pub left_side: bool,
-    /// Read `A`'s lower triangle (true) or upper.
-    pub lower: bool,
-    /// `op(A) = Aᵀ` (true) or `A`.
-    pub transpose_a: bool,
-    /// Take the diagonal as ones without reading it.
-    pub unit_diagonal: bool,
-}
-
-/// Solves with `batch` triangular `n x n` matrices `a` (only the triangle named by
-/// `p.lower` is read) against as many `m x k` right-hand sides `x` (solved in place), by substitution, as
-/// `trsm`; many small systems run in parallel over the batch.
-pub fn triangular_solve_batch(
-    a: &[f64],
-    mut x: Vec<f64>,
-    batch: usize,
-    (n, m, k): (usize, usize, usize),
-    p: TriSolve,
-) -> Vec<f64> {
-    if m * k == 0 || n == 0 {
-        return x;
-    }
-    let one = |(ai, xi): (&[f64], &mut [f64])| solve_in_place(ai, xi, n, m, k, p);
-    if parallel_batch(batch, n * n * (m * k / n).max(1) / 2) {
-        a.par_chunks(n * n)
-            .zip(x.par_chunks_mut(m * k))
-            .for_each(one);
-    } else {
-        a.chunks(n * n).zip(x.chunks_mut(m * k)).for_each(one);
-    }
-    x
-}
-
-/// [`triangular_solve_batch`] of one system.
-pub fn triangular_solve(
-    a: &[f64],
-    b: &[f64],
-    n: usize,
-    m: usize,
-    k: usize,
-    p: TriSolve,
-) -> Vec<f64> {
-    triangular_solve_batch(a, b.to_vec(), 1, (n, m, k), p)
-}
-
-/// From this `n` on, the triangular solve runs on faer's blocked recursive kernel (its
-/// off-diagonal blocks are gemm calls, which a matrix right-hand side such as the Cholesky
-/// JVP's needs); below it, the substitution loops here.
-const FAER_TRSM_MIN: usize = 32;
-
-/// One triangular solve in place on the row-major `m x k` `x`.
-fn solve_in_place(a: &[f64], x: &mut [f64], n: usize, m: usize, k: usize, p: TriSolve) {
-    if n >= FAER_TRSM_MIN {
-        // X op(A) = B is op(A)ᵀ Xᵀ = Bᵀ, and the row-major X is the column-major Xᵀ.
-        let transpose = p.transpose_a == p.left_side;
-        let av = view(a, n, n);
-        let op = if transpose { av.transpose() } else { av };
-        let rhs = if p.left_side {
-            MatMut::from_row_major_slice_mut(x, n, k)
-        } else {
-            MatMut::from_column_major_slice_mut(x, n, m)
-        };
-        use faer::linalg::triangular_solve as ts;
-        match (p.lower != transpose, p.unit_diagonal) {
-            (true, false) => ts::solve_lower_triangular_in_place(op, rhs, Par::Seq),
-            (true, true) => ts::solve_unit_lower_triangular_in_place(op, rhs, Par::Seq),
-            (false, false) => ts::solve_upper_triangular_in_place(op, rhs, Par::Seq),
-            (false, true) => ts::solve_unit_upper_triangular_in_place(op, rhs, Par::Seq),
-        }
+    if res.is_err() {
+        s.fill(T::nan());
+        u.fill(T::nan());
+        vt.fill(T::nan());
         return;
     }
-    if p.left_side {
-        solve_left(
-            a,
-            x,
-            n,
-            k,
-            p.lower != p.transpose_a,
-            p.transpose_a,
-            p.unit_diagonal,
-        );
-    } else {
-        // X op(A) = B is op(A)ᵀ Xᵀ = Bᵀ: solve on the transpose, with op flipped.
-        let mut xt = vec![0.0; m * n];
-        for r in 0..m {
-            for c in 0..n {
-                xt[c * m + r] = x[r * n + c];
-            }
-        }
-        let transpose = !p.transpose_a;
-        solve_left(
-            a,
-            &mut xt,
-            n,
-            m,
-            p.lower != transpose,
-            transpose,
-            p.unit_diagonal,
-        );
-        for r in 0..m {
-            for c in 0..n {
-                x[r * n + c] = xt[c * m + r];
-            }
-        }
+    for (si, d) in s.iter_mut().zip(sd.column_vector().iter()) {
+        *si = *d;
     }
-}
-
-/// `op(A) X = B` in place on the row-major `n x k` `x`, where `op(A)` is lower
-/// (`op_lower`) or upper triangular and `op(A)[i][j]` is `a[j][i]` when `transpose` (else
-/// `a[i][j]`). Rows of `x` are updated as whole vectors (`k` contiguous values), and `a` is
-/// read along its rows in both cases: the dot form when `op(A)` is `A`, the axpy form (each
-/// solved row pushed into the rows after it) when it is `Aᵀ`.
-fn solve_left(
-    a: &[f64],
-    x: &mut [f64],
-    n: usize,
-    k: usize,
-    op_lower: bool,
-    transpose: bool,
-    unit: bool,
-) {
-    let order: &mut dyn Iterator<Item = usize> = if op_lower {
-        &mut (0..n)
-    } else {
-        &mut (0..n).rev()
-    };
-    for i in order {
-        let diag = a[i * n + i];
-        if !transpose {
-            // x_i -= sum_j A[i][j] x_j over the solved rows j (before i in the order).
-            let solved = if op_lower { 0..i } else { i + 1..n };
-            let (row_i, rest) = take_row(x, i, k);
-            for j in solved {
-                let aij = a[i * n + j];
-                if aij != 0.0 {
-                    for (xi, &xj) in row_i.iter_mut().zip(row_of(&rest, i, j, k)) {
-                        *xi -= aij * xj;
-                    }
-                }
-            }
-            if !unit {
-                row_i.iter_mut().for_each(|v| *v /= diag);
-            }
-        } else {
-            // x_i is final once the rows before it have pushed into it: scale, then push
-            // x_i into the rows after it (op(A)[j][i] = A[i][j]).
-            let (row_i, mut rest) = take_row(x, i, k);
-            if !unit {
-                row_i.iter_mut().for_each(|v| *v /= diag);
-            }
-            let later = if op_lower { i + 1..n } else { 0..i };
-            for j in later {
-                let aij = a[i * n + j];
-                if aij != 0.0 {
-                    for (xj, &xi) in row_of_mut(&mut rest, i, j, k).iter_mut().zip(row_i.iter()) {
-                        *xj -= aij * xi;
-                    }
-                }
-            }
+    if uc > 0 {
+        mat_to_row_major(&um, u);
+        // vt = Vᵀ: V's columns are vt's rows, so the column-major V is the row-major vt.
+        for j in 0..vr {
+            vt[j * n..(j + 1) * n].copy_from_slice(vm.col_as_slice(j));
         }
-    }
-}
-
-/// Row `i` of the row-major `x` (rows of `k`) and the other rows, with `i`'s place left out.
-fn take_row(x: &mut [f64], i: usize, k: usize) -> (&mut [f64], RowsExcept<'_>) {
-    let (before, from) = x.split_at_mut(i * k);
-    let (row, after) = from.split_at_mut(k);
-    (row, RowsExcept { before, after })
-}
-
-/// The rows of a matrix other than one (see [`take_row`]).
-struct RowsExcept<'a> {
-    before: &'a mut [f64],
-    after: &'a mut [f64],
-}
-
-/// Row `j` (not `i`) of the rows around row `i`.
-fn row_of<'a>(r: &'a RowsExcept<'_>, i: usize, j: usize, k: usize) -> &'a [f64] {
-    if j < i {
-        &r.before[j * k..(j + 1) * k]
-    } else {
-        &r.after[(j - i - 1) * k..(j - i) * k]
-    }
-}
-
-/// Row `j` (not `i`) of the rows around row `i`, mutably.
-fn row_of_mut<'a>(r: &'a mut RowsExcept<'_>, i: usize, j: usize, k: usize) -> &'a mut [f64] {
-    if j < i {
-        &mut r.before[j * k..(j + 1) * k]
-    } else {
-        &mut r.after[(j - i - 1) * k..(j - i) * k]
     }
 }

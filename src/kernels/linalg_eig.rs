@@ -8,7 +8,8 @@
 //! Also the tridiagonal solve (`gtsv`'s elimination with partial pivoting) under
 //! `src/prims/linalg/tridiagonal.rs`.
 //!
-//! `f64` only and not generic, as `kernels::linalg`: f32 operands are widened and rounded once.
+//! `f64` only (f32 operands are widened and rounded once): the eig and tridiagonal rows are not
+//! among the speed targets, so faer's general eigensolver is instantiated for one type only.
 
 use faer::diag::Diag;
 use faer::linalg::evd::{evd_real, evd_scratch, ComputeEigenvectors};

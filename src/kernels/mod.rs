@@ -9,6 +9,8 @@ pub mod fft;
 pub mod linalg;
 #[cfg(feature = "linalg")]
 pub mod linalg_eig;
+#[cfg(feature = "linalg")]
+pub mod linalg_lu;
 pub mod matmul;
 pub mod parallel;
 pub mod pool;

@@ -125,10 +125,9 @@ fn from_rhs(x: Tensor, vector: bool) -> Tensor {
 
 /// `x` with `a x = b`, given `lu(a)`'s packed factors and permutation.
 fn lu_solve_packed(lu: &Tensor, perm: &Tensor, b: &Tensor) -> Tensor {
-    let pb = jnp::matmul(
-        &crate::prims::linalg::lu::permutation_matrix(perm, b.dtype()),
-        b,
-    );
+    // b's rows in the permutation's order (JAX's `x[..., perm, :]`): a gather, not a product
+    // with the permutation matrix.
+    let pb = jnp::take_along_axis(b, &jnp::expand_dims(perm, -1), -2);
     let y = triangular_solve(
         lu,
         &pb,

@@ -176,3 +176,75 @@ fn triangular_solves_read_only_their_triangle_on_both_paths() {
         }
     }
 }
+
+/// The f32 kernels factor in f32 (no round trip through f64): the factors agree with the
+/// f64 kernels' to f32 accuracy, on the unblocked and blocked paths and over a batch.
+#[test]
+fn f32_kernels_agree_with_f64_to_f32_accuracy() {
+    use ferrax::internals::kernels::linalg::{cholesky_batch, qr, svd};
+    for n in [8, 40] {
+        let g = values(n * n, n as u64);
+        // g gᵀ / n + I: symmetric positive definite.
+        let mut a = vec![0.0f64; n * n];
+        for i in 0..n {
+            for j in 0..n {
+                let dot: f64 = (0..n).map(|t| g[i * n + t] * g[j * n + t]).sum();
+                a[i * n + j] = dot / n as f64 + if i == j { 1.0 } else { 0.0 };
+            }
+        }
+        let a32: Vec<f32> = a.iter().map(|&v| v as f32).collect();
+        let two: Vec<f64> = a.iter().chain(&a).copied().collect();
+        let two32: Vec<f32> = a32.iter().chain(&a32).copied().collect();
+        let close = |got: &[f32], want: &[f64], what: &str| {
+            for (i, (g, w)) in got.iter().zip(want).enumerate() {
+                assert!(
+                    (f64::from(*g) - w).abs() <= 1e-4 * (1.0 + w.abs()),
+                    "{what} n={n} [{i}]: {g} vs {w}"
+                );
+            }
+        };
+        close(
+            &cholesky_batch(two32, 2, n),
+            &cholesky_batch(two, 2, n),
+            "cholesky",
+        );
+        let (l32, p32, q32) = lu(&a32, n, n);
+        let (l64, p64, q64) = lu(&a, n, n);
+        assert_eq!((p32, q32), (p64, q64), "lu pivots n={n}");
+        close(&l32, &l64, "lu");
+        close(&qr(&a32, n, n, false).1, &qr(&a, n, n, false).1, "qr r");
+        close(
+            &svd(&a32, n, n, false, false).0,
+            &svd(&a, n, n, false, false).0,
+            "svd s",
+        );
+    }
+}
+
+/// Eagerly, `cholesky` symmetrizes in one pass and skips the `tril` of factors that are
+/// already zero above the diagonal; jit stages JAX's ops. Both give the same bits, for a
+/// non-symmetric input and for one that is not positive definite (NaN factor, zeros above).
+#[test]
+fn cholesky_eager_fast_paths_equal_jit() {
+    use ferrax::prelude::*;
+    let n = 5;
+    let g = values(n * n, 7);
+    let mut a: Vec<f64> = g.iter().map(|v| v * 0.1).collect();
+    for i in 0..n {
+        a[i * n + i] += 2.0;
+    }
+    let not_pd: Vec<f64> = g.clone();
+    for data in [a, not_pd] {
+        for dtype in [DType::F32, DType::F64] {
+            let x = Tensor::from_vec(data.clone(), &[n, n]).cast(dtype);
+            let eager = ferrax::linalg::cholesky(&x)
+                .cast(DType::F64)
+                .to_vec::<f64>();
+            let jitted = jit(|x: &Tensor| ferrax::linalg::cholesky(x))(&x)
+                .cast(DType::F64)
+                .to_vec::<f64>();
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&eager), bits(&jitted), "{dtype}");
+        }
+    }
+}

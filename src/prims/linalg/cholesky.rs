@@ -4,7 +4,8 @@
 //! triangle with the diagonal halved.
 
 use super::triangular_solve::{triangular_solve, TriangularSolve};
-use super::{all_at_front, batch_count, eye, from_f64, matrix_dims, mm, scalar_like, to_f64, tril};
+use super::with_linalg_float;
+use super::{all_at_front, batch_count, eye, matrix_dims, mm, owned, scalar_like, tril, wrap};
 use crate::core::{bind, bind1, Aval, Avals};
 use crate::kernels::linalg as k;
 use crate::prims::lax;
@@ -62,12 +63,11 @@ impl PrimRules for Cholesky {
     fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
         let shape = &out[0].shape;
         let n = shape[shape.len() - 1];
-        let a = to_f64(inputs[0]);
-        let mut l = Vec::with_capacity(a.len());
-        for b in 0..batch_count(shape) {
-            l.extend(k::cholesky(&a[b * n * n..(b + 1) * n * n], n));
-        }
-        smallvec![from_f64(l, shape, out[0].dtype)]
+        let l = with_linalg_float!(out[0].dtype, T => wrap(
+            k::cholesky_batch(owned::<T>(inputs[0]), batch_count(shape), n),
+            shape,
+        ));
+        smallvec![l]
     }
 
     fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {

@@ -4,7 +4,8 @@
 //! `(I + w[j] - w[i])⁻¹ - I` so that the diagonal stays finite; as in JAX, a repeated
 //! eigenvalue gives infinite entries in `F` (JAX does no more for degenerate eigenvalues).
 
-use super::{all_at_front, batch_count, diagonal, eye, from_f64, matrix_dims, mm, mt, to_f64};
+use super::with_linalg_float;
+use super::{all_at_front, batch_count, diagonal, eye, matrix_dims, mm, mt, owned, wrap};
 use crate::core::{bind, Aval, Avals};
 use crate::kernels::linalg as k;
 use crate::prims::lax;
@@ -70,28 +71,22 @@ impl PrimRules for Eigh {
     fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
         let shape = &out[0].shape;
         let n = shape[shape.len() - 1];
-        let a = to_f64(inputs[0]);
-        let (mut vs, mut ws) = (Vec::with_capacity(a.len()), Vec::new());
-        let mut t = vec![0.0; n * n];
-        for b in 0..batch_count(shape) {
-            let mut ai = &a[b * n * n..(b + 1) * n * n];
-            if !self.lower {
+        let lower = self.lower;
+        with_linalg_float!(out[0].dtype, T => {
+            let mut a = owned::<T>(inputs[0]);
+            if !lower {
                 // The upper triangle read as the lower one of the transpose.
-                for i in 0..n {
-                    for j in 0..n {
-                        t[i * n + j] = ai[j * n + i];
+                for m in a.chunks_mut(n * n) {
+                    for i in 0..n {
+                        for j in 0..i {
+                            m.swap(i * n + j, j * n + i);
+                        }
                     }
                 }
-                ai = &t;
             }
-            let (w, v) = k::eigh(ai, n);
-            ws.extend(w);
-            vs.extend(v);
-        }
-        smallvec![
-            from_f64(vs, shape, out[0].dtype),
-            from_f64(ws, &out[1].shape, out[1].dtype)
-        ]
+            let (w, v) = k::eigh_batch(&a, batch_count(shape), n);
+            smallvec![wrap(v, shape), wrap(w, &out[1].shape)]
+        })
     }
 
     fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {

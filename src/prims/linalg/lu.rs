@@ -6,8 +6,9 @@
 //! (JAX vmaps it); pivots and permutation have no tangent.
 
 use super::triangular_solve::{triangular_solve, TriangularSolve};
-use super::{all_at_front, batch_count, eye, from_f64, from_i32, matrix_dims, mm, to_f64};
+use super::{all_at_front, batch_count, eye, from_i32, matrix_dims, mm, owned};
 use super::{tril, triu};
+use super::{with_linalg_float, wrap};
 use crate::core::{bind, Aval, Avals};
 use crate::kernels::linalg as k;
 use crate::prims::lax;
@@ -73,12 +74,15 @@ impl PrimRules for Lu {
     fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
         let shape = inputs[0].shape();
         let (m, n) = (shape[shape.len() - 2], shape[shape.len() - 1]);
-        let (lus, pivs, perms) = k::lu_batch(to_f64(inputs[0]), batch_count(shape), m, n);
-        smallvec![
-            from_f64(lus, &out[0].shape, out[0].dtype),
-            from_i32(pivs, &out[1].shape),
-            from_i32(perms, &out[2].shape)
-        ]
+        let b = batch_count(shape);
+        with_linalg_float!(out[0].dtype, T => {
+            let (lus, pivs, perms) = k::lu_batch(owned::<T>(inputs[0]), b, m, n);
+            smallvec![
+                wrap(lus, &out[0].shape),
+                from_i32(pivs, &out[1].shape),
+                from_i32(perms, &out[2].shape)
+            ]
+        })
     }
 
     fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {

@@ -19,8 +19,9 @@ pub mod tridiagonal;
 
 use super::util::batch_at;
 use crate::core::Aval;
+use crate::kernels::linalg::LinalgFloat;
 use crate::prims::lax;
-use crate::tensor::{ArrayData, DType, Tensor};
+use crate::tensor::{ArrayData, ArrayElement, DType, Tensor};
 use ndarray::{ArrayD, IxDyn};
 
 /// `(m, n)` of a matrix operand `[.., m, n]` of f32 or f64, or an error naming the op.
@@ -33,6 +34,39 @@ pub(crate) fn matrix_dims(op: &str, x: &Aval) -> Result<(usize, usize), String> 
     }
     Ok((x.shape[x.ndim() - 2], x.shape[x.ndim() - 1]))
 }
+
+/// The elements of an f32/f64 operand in its own type, row-major (a copy of the buffer when
+/// it is already row-major, else in logical order): what the native f32/f64 kernels take.
+pub(crate) fn owned<T: LinalgFloat>(x: &ArrayData) -> Vec<T> {
+    let a = T::view(x).expect("linalg operand: dtype checked by abstract_eval");
+    match a.as_slice() {
+        Some(s) => s.to_vec(),
+        None => a.iter().copied().collect(),
+    }
+}
+
+/// A kernel's row-major result as an array of `shape`.
+pub(crate) fn wrap<T: LinalgFloat>(v: Vec<T>, shape: &[usize]) -> ArrayData {
+    T::wrap(ArrayD::from_shape_vec(IxDyn(shape), v).expect("shape"))
+}
+
+/// Runs the generic `$body` with `$t` bound to the operand's element type (f32 or f64).
+macro_rules! with_linalg_float {
+    ($dtype:expr, $t:ident => $body:expr) => {
+        match $dtype {
+            crate::tensor::DType::F32 => {
+                type $t = f32;
+                $body
+            }
+            crate::tensor::DType::F64 => {
+                type $t = f64;
+                $body
+            }
+            other => unreachable!("linalg of {other}: checked by abstract_eval"),
+        }
+    };
+}
+pub(crate) use with_linalg_float;
 
 /// The elements of an f32/f64 operand as f64, row-major: a copy of the buffer when it is
 /// already row-major (the usual case; ndarray's element iterator over dynamic dims costs
@@ -112,6 +146,9 @@ fn band_mask(shape: &[usize], k: i64, lower: bool) -> Tensor {
 
 /// `x` with zeros above its `k`-th diagonal (JAX's `_tril`).
 pub(crate) fn tril(x: &Tensor, k: i64) -> Tensor {
+    if band_already_zero(x, k, true) {
+        return x.clone();
+    }
     let keep = band_mask(x.shape(), k, true);
     let z = super::util::zeros_like(x);
     lax::select_n(&keep, &[z, x.clone()])
@@ -119,6 +156,9 @@ pub(crate) fn tril(x: &Tensor, k: i64) -> Tensor {
 
 /// `x` with zeros below its `k`-th diagonal (JAX's `_triu`).
 pub(crate) fn triu(x: &Tensor, k: i64) -> Tensor {
+    if band_already_zero(x, k, false) {
+        return x.clone();
+    }
     let keep = band_mask(x.shape(), k, false);
     let z = super::util::zeros_like(x);
     lax::select_n(&keep, &[z, x.clone()])
@@ -166,5 +206,90 @@ pub(crate) fn scalar_like(v: f64, x: &Tensor) -> Tensor {
 
 /// JAX's `symmetrize`: `(x + xᵀ) / 2`.
 pub(crate) fn symmetrize(x: &Tensor) -> Tensor {
+    let eager = match eager_value(x) {
+        Some(ArrayData::F32(a)) => symmetrized(a).map(f32::wrap),
+        Some(ArrayData::F64(a)) => symmetrized(a).map(f64::wrap),
+        _ => None,
+    };
+    if let Some(out) = eager {
+        return Tensor::from_array(out);
+    }
     lax::div(&lax::add(x, &mt(x)), &scalar_like(2.0, x))
+}
+
+// Eager fast paths of the wrappers' masks and symmetrization. Run eagerly (no trace active
+// on this thread), `tril`/`triu` and `symmetrize` are several passes each (iotas, compare,
+// select; transpose, add, divide), a visible part of a factorization at n = 256. On concrete
+// values they are done here in one pass, with bit-identical results (`(a + aᵀ) / 2` in the
+// same operations; a mask whose masked-out entries are already +0.0 returns its input, which
+// is what the kernels' factors hold), so eager stays equal to jit, where the ops are staged
+// as JAX's and fused.
+
+/// `x`'s data when it is evaluated eagerly (a concrete value, no trace active).
+fn eager_value(x: &Tensor) -> Option<&ArrayData> {
+    if crate::core::current_trace().is_some() {
+        return None;
+    }
+    x.try_array()
+}
+
+/// Whether eagerly evaluated `x` already holds +0.0 everywhere `tril(x, k)` (`lower`) or
+/// `triu(x, k)` would write zeros, so the mask would return its input unchanged.
+fn band_already_zero(x: &Tensor, k: i64, lower: bool) -> bool {
+    match eager_value(x) {
+        Some(ArrayData::F32(a)) => band_is_zero(a, k, lower),
+        Some(ArrayData::F64(a)) => band_is_zero(a, k, lower),
+        _ => false,
+    }
+}
+
+fn band_is_zero<T: LinalgFloat>(a: &ArrayD<T>, k: i64, lower: bool) -> bool {
+    let (Some(s), r) = (a.as_slice(), a.ndim()) else {
+        return false;
+    };
+    if r < 2 {
+        return false;
+    }
+    let (m, n) = (a.shape()[r - 2], a.shape()[r - 1]);
+    if m * n == 0 {
+        return true;
+    }
+    let positive_zero = |v: &T| *v == T::zero() && !num_traits::Float::is_sign_negative(*v);
+    s.chunks(m * n).all(|mat| {
+        (0..m).all(|i| {
+            let row = &mat[i * n..(i + 1) * n];
+            // tril keeps columns j <= i + k, triu keeps j >= i + k.
+            let masked = if lower {
+                &row[(i as i64 + k + 1).clamp(0, n as i64) as usize..]
+            } else {
+                &row[..(i as i64 + k).clamp(0, n as i64) as usize]
+            };
+            masked.iter().all(positive_zero)
+        })
+    })
+}
+
+/// `(a + aᵀ) / 2` over the trailing square matrices of the row-major `a`, in tiles (None
+/// when `a` is not a contiguous stack of square matrices).
+fn symmetrized<T: LinalgFloat>(a: &ArrayD<T>) -> Option<ArrayD<T>> {
+    const TILE: usize = 32;
+    let (s, r) = (a.as_slice()?, a.ndim());
+    if r < 2 || a.shape()[r - 1] != a.shape()[r - 2] {
+        return None;
+    }
+    let n = a.shape()[r - 1];
+    let two = T::one() + T::one();
+    let mut out = vec![T::zero(); s.len()];
+    for (src, dst) in s.chunks(n * n).zip(out.chunks_mut(n * n)) {
+        for ib in (0..n).step_by(TILE) {
+            for jb in (0..n).step_by(TILE) {
+                for i in ib..(ib + TILE).min(n) {
+                    for j in jb..(jb + TILE).min(n) {
+                        dst[i * n + j] = (src[i * n + j] + src[j * n + i]) / two;
+                    }
+                }
+            }
+        }
+    }
+    ArrayD::from_shape_vec(IxDyn(a.shape()), out).ok()
 }

@@ -6,7 +6,7 @@
 //! branch) is not implemented and panics saying so.
 
 use super::triangular_solve::{triangular_solve, TriangularSolve};
-use super::{all_at_front, batch_count, from_f64, matrix_dims, mm, mt, to_f64, tril};
+use super::{all_at_front, batch_count, matrix_dims, mm, mt, owned, tril, with_linalg_float, wrap};
 use crate::core::{bind, Aval, Avals};
 use crate::kernels::linalg as k;
 use crate::prims::lax;
@@ -90,17 +90,11 @@ impl PrimRules for Qr {
     fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
         let shape = inputs[0].shape();
         let (m, n) = (shape[shape.len() - 2], shape[shape.len() - 1]);
-        let a = to_f64(inputs[0]);
-        let (mut qs, mut rs) = (Vec::new(), Vec::new());
-        for b in 0..batch_count(shape) {
-            let (q, r) = k::qr(&a[b * m * n..(b + 1) * m * n], m, n, self.full_matrices);
-            qs.extend(q);
-            rs.extend(r);
-        }
-        smallvec![
-            from_f64(qs, &out[0].shape, out[0].dtype),
-            from_f64(rs, &out[1].shape, out[1].dtype)
-        ]
+        let b = batch_count(shape);
+        with_linalg_float!(out[0].dtype, T => {
+            let (q, r) = k::qr_batch(&owned::<T>(inputs[0]), b, m, n, self.full_matrices);
+            smallvec![wrap(q, &out[0].shape), wrap(r, &out[1].shape)]
+        })
     }
 
     fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {

@@ -5,8 +5,8 @@
 //! diagonal (a repeated value gives an infinite entry, as in JAX), `1/s` read as 0 where
 //! `s = 0`, and the extra terms of non-square matrices.
 
-use super::{all_at_front, as_row, batch_count, diag_matrix, diagonal, eye, from_f64};
-use super::{matrix_dims, mm, mt, scalar_like, to_f64};
+use super::{all_at_front, as_row, batch_count, diag_matrix, diagonal, eye};
+use super::{matrix_dims, mm, mt, owned, scalar_like, with_linalg_float, wrap};
 use crate::core::{bind, Aval, Avals};
 use crate::kernels::linalg as k;
 use crate::prims::lax;
@@ -102,29 +102,17 @@ impl PrimRules for Svd {
     fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
         let shape = inputs[0].shape();
         let (m, n) = (shape[shape.len() - 2], shape[shape.len() - 1]);
-        let a = to_f64(inputs[0]);
-        let (mut ss, mut us, mut vts) = (Vec::new(), Vec::new(), Vec::new());
-        for b in 0..batch_count(shape) {
-            let (s, u, vt) = k::svd(
-                &a[b * m * n..(b + 1) * m * n],
-                m,
-                n,
-                self.full_matrices,
-                self.compute_uv,
-            );
-            ss.extend(s);
-            us.extend(u);
-            vts.extend(vt);
-        }
-        let s = from_f64(ss, &out[0].shape, out[0].dtype);
-        if !self.compute_uv {
-            return smallvec![s];
-        }
-        smallvec![
-            s,
-            from_f64(us, &out[1].shape, out[1].dtype),
-            from_f64(vts, &out[2].shape, out[2].dtype)
-        ]
+        let b = batch_count(shape);
+        let (full, uv) = (self.full_matrices, self.compute_uv);
+        with_linalg_float!(out[0].dtype, T => {
+            let (s, u, vt) = k::svd_batch(&owned::<T>(inputs[0]), b, (m, n), full, uv);
+            let s = wrap(s, &out[0].shape);
+            if uv {
+                smallvec![s, wrap(u, &out[1].shape), wrap(vt, &out[2].shape)]
+            } else {
+                smallvec![s]
+            }
+        })
     }
 
     fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {

@@ -3,7 +3,8 @@
 //! and/or conjugate. Linear in `B`: its transpose rule is the solve with `op` transposed; the
 //! JVP in `A` is JAX's `_triangular_solve_jvp_rule_a` (`-A⁻¹ Ȧ X`, ordered by cost).
 
-use super::{all_at_front, batch_count, from_f64, matrix_dims, mm, mt, to_f64, tril, triu};
+use super::{all_at_front, batch_count, matrix_dims, mm, mt, owned, tril, triu};
+use super::{with_linalg_float, wrap};
 use crate::core::{bind1, Aval, Avals};
 use crate::kernels::linalg as k;
 use crate::prims::lax;
@@ -102,15 +103,18 @@ impl PrimRules for TriangularSolve {
         let shape = &out[0].shape;
         let (m, kk) = (shape[shape.len() - 2], shape[shape.len() - 1]);
         let n = if self.left_side { m } else { kk };
-        let a = to_f64(inputs[0]);
         let p = k::TriSolve {
             left_side: self.left_side,
             lower: self.lower,
             transpose_a: self.transpose_a,
             unit_diagonal: self.unit_diagonal,
         };
-        let x = k::triangular_solve_batch(&a, to_f64(inputs[1]), batch_count(shape), (n, m, kk), p);
-        smallvec![from_f64(x, shape, out[0].dtype)]
+        let b = batch_count(shape);
+        let x = with_linalg_float!(out[0].dtype, T => {
+            let a = owned::<T>(inputs[0]);
+            wrap(k::triangular_solve_batch(&a, owned::<T>(inputs[1]), b, (n, m, kk), p), shape)
+        });
+        smallvec![x]
     }
 
     fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
