@@ -11,6 +11,9 @@
 //! `Batches` pipeline (u8 -> f32 / 255 and one-hot in one pass, one batch ahead), after a
 //! warm-up of 20 steps, and prints seconds per epoch; `jax_rows.py mnist` is JAX's twin.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use criterion::Criterion;
 use ferrax::core::Shape;
 use ferrax::lax::{self, ConvDimensionNumbers, ConvParams, SelectPrim, WindowKind};
@@ -217,20 +220,7 @@ fn minor_faults() -> u64 {
 fn mnist_epochs(epochs: usize) {
     use ferrax::data::Batches;
     use ferrax::optim::{self, GradientTransformation};
-    let mut s = 0x2545_f491_4f6c_dd1du64;
-    let mut next = move || {
-        s = s
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (s >> 33) as u32
-    };
-    let n = 60_000;
-    let px: Vec<u8> = (0..n * 784).map(|_| (next() >> 8) as u8).collect();
-    let labels: Vec<i32> = (0..n).map(|_| (next() % 10) as i32).collect();
-    let data = (
-        Tensor::from_vec(px, &[n, 28, 28, 1]),
-        Tensor::from_vec(labels, &[n]),
-    );
+    let data = common::synthetic_mnist(&[28, 28, 1]);
     let batches = Batches::new(&data, 64)
         .drop_last(true)
         .shuffle(&ferrax::random::key(1))

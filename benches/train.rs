@@ -22,6 +22,9 @@
 //! `FERRAX_BUFFER_POOL=0` without ferrax's buffer pool (which keeps ferrax's own freed
 //! buffers; what it holds idle is reported beside the peak).
 
+#[path = "common/mod.rs"]
+mod common;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ferrax::data::{self, Batches, DigitsLayout};
 use ferrax::nn::{Ctx, Module};
@@ -274,23 +277,9 @@ fn bench_digits_epoch(c: &mut Criterion) {
     g.finish();
 }
 
-/// A synthetic MNIST-shaped training set: 60,000 x 784 u8 pixels and i32 labels 0-9 from a
-/// fixed seed (time per epoch is what is measured, not accuracy).
+/// A synthetic MNIST-shaped training set of flat 784-pixel images.
 fn synthetic_mnist() -> (Tensor, Tensor) {
-    let mut s = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
-        s = s
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (s >> 33) as u32
-    };
-    let n = 60_000;
-    let pixels: Vec<u8> = (0..n * 784).map(|_| (next() >> 8) as u8).collect();
-    let labels: Vec<i32> = (0..n).map(|_| (next() % 10) as i32).collect();
-    (
-        Tensor::from_vec(pixels, &[n, 784]),
-        Tensor::from_vec(labels, &[n]),
-    )
+    common::synthetic_mnist(&[784])
 }
 
 type MnistCarry = (Mlp, optim::AdamState<Mlp>);

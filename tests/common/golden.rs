@@ -109,3 +109,14 @@ pub fn parse_line(line: &str) -> (String, Golden) {
 pub fn by_name(text: &str) -> HashMap<String, Golden> {
     arrays(text).into_iter().collect()
 }
+
+/// Values of `t` as f64 (exact for every dtype here; complex: real and imaginary parts
+/// interleaved, as `Golden` holds them).
+pub fn values(t: &Tensor) -> Vec<f64> {
+    if t.dtype().is_complex() {
+        let re = ferrax::lax::real(t).cast(DType::F64).to_vec::<f64>();
+        let im = ferrax::lax::imag(t).cast(DType::F64).to_vec::<f64>();
+        return re.iter().zip(&im).flat_map(|(&r, &i)| [r, i]).collect();
+    }
+    t.cast(DType::F64).to_vec::<f64>()
+}

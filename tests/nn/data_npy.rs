@@ -8,7 +8,7 @@ use ferrax::data::{parse_npy, read_npy, IdxErrorKind};
 use ferrax::prelude::*;
 use std::path::Path;
 
-use crate::common::golden;
+use crate::common::golden::{self, values};
 
 const GOLDEN: &str = include_str!("../golden/npy.txt");
 
@@ -35,17 +35,6 @@ fn numpy_name(d: DType) -> &'static str {
         DType::C128 => "complex128",
         DType::BF16 => "bfloat16",
     }
-}
-
-/// A tensor's values as f64 (complex: real and imaginary parts interleaved), as the golden
-/// reader returns them.
-pub fn values(t: &Tensor) -> Vec<f64> {
-    if t.dtype().is_complex() {
-        let re = ferrax::lax::real(t).cast(DType::F64).to_vec::<f64>();
-        let im = ferrax::lax::imag(t).cast(DType::F64).to_vec::<f64>();
-        return re.iter().zip(&im).flat_map(|(&r, &i)| [r, i]).collect();
-    }
-    t.cast(DType::F64).to_vec::<f64>()
 }
 
 /// Checks a tensor read from `file:member:dtype` against its golden line.

@@ -28,16 +28,7 @@ pub fn inputs() -> HashMap<String, Tensor> {
     crate::common::golden::inputs_of(golden().0)
 }
 
-/// Values of `t` as f64 (exact for every dtype here; complex: real and imaginary parts
-/// interleaved, as `Golden` holds them).
-pub fn values(t: &Tensor) -> Vec<f64> {
-    if t.dtype().is_complex() {
-        let re = ferrax::lax::real(t).cast(DType::F64).to_vec::<f64>();
-        let im = ferrax::lax::imag(t).cast(DType::F64).to_vec::<f64>();
-        return re.iter().zip(&im).flat_map(|(&r, &i)| [r, i]).collect();
-    }
-    t.cast(DType::F64).to_vec::<f64>()
-}
+pub use crate::common::golden::values;
 
 /// Compares `got` with `want`: dtype and shape exactly, values bit for bit (NaN with NaN,
 /// signed zeros by sign) or within `ulps` units in the last place of `want`'s dtype.
