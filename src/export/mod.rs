@@ -290,7 +290,11 @@ fn match_dims(js: [&Arc<Jaxpr>; 3], out: &mut BatchDims) -> Result<(), ExportErr
         for ((&d0, &d1), &d2) in x.shape.iter().zip(&y.shape).zip(&z.shape) {
             let (d0, d1, d2) = (d0 as i64, d1 as i64, d2 as i64);
             if d0 == d1 && d1 == d2 {
-                if d0 > 1 && BATCH_PROBES.iter().any(|&p| d0 as usize % p == 0) {
+                if d0 > 1
+                    && BATCH_PROBES
+                        .iter()
+                        .any(|&p| (d0 as usize).is_multiple_of(p))
+                {
                     return Err(ExportError::DynamicBatch {
                         detail: format!("a fixed dim {d0} is a multiple of a probe batch size"),
                     });

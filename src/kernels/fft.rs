@@ -277,7 +277,7 @@ pub fn c2r<T: FftFloat>(x: &[Complex<T>], shape: &[usize], k: usize, n: usize) -
                 let start = (i * per + j) * m;
                 row.copy_from_slice(&spec[start..start + m]);
                 row[0].im = T::zero();
-                if n % 2 == 0 {
+                if n.is_multiple_of(2) {
                     row[m - 1].im = T::zero();
                 }
                 plan.process_with_scratch(row, o, scratch)

@@ -150,11 +150,11 @@ impl MultiHeadAttention {
     #[track_caller]
     pub fn grouped(key: &Tensor, dim: usize, num_heads: usize, num_kv_heads: usize) -> Self {
         assert!(
-            num_heads >= 1 && dim % num_heads == 0,
+            num_heads >= 1 && dim.is_multiple_of(num_heads),
             "nn::MultiHeadAttention::new: dim {dim} is not divisible by num_heads {num_heads}"
         );
         assert!(
-            num_kv_heads >= 1 && num_heads % num_kv_heads == 0,
+            num_kv_heads >= 1 && num_heads.is_multiple_of(num_kv_heads),
             "nn::MultiHeadAttention::grouped: num_heads {num_heads} is not a multiple of \
              num_kv_heads {num_kv_heads}"
         );

@@ -264,7 +264,7 @@ fn conv_params(
     op: &str,
 ) -> (Tensor, Option<Tensor>) {
     assert!(
-        groups >= 1 && in_features % groups == 0 && out_features % groups == 0,
+        groups >= 1 && in_features.is_multiple_of(groups) && out_features.is_multiple_of(groups),
         "nn::{op}::new: {in_features} input and {out_features} output features must be \
          divisible by groups={groups}"
     );

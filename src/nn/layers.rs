@@ -183,7 +183,7 @@ impl Conv2d {
     ) -> Self {
         let g = options.groups;
         assert!(
-            g >= 1 && in_features % g == 0 && out_features % g == 0,
+            g >= 1 && in_features.is_multiple_of(g) && out_features.is_multiple_of(g),
             "nn::Conv2d::new: {in_features} input and {out_features} output features must be \
              divisible by groups={g}"
         );

@@ -103,7 +103,7 @@ impl GroupNorm {
     #[track_caller]
     pub fn new(features: usize, num_groups: usize) -> Self {
         assert!(
-            num_groups >= 1 && features % num_groups == 0,
+            num_groups >= 1 && features.is_multiple_of(num_groups),
             "nn::GroupNorm::new: {features} features are not divisible into {num_groups} groups"
         );
         GroupNorm {
@@ -122,7 +122,7 @@ impl GroupNorm {
     #[track_caller]
     pub fn with_group_size(features: usize, group_size: usize) -> Self {
         assert!(
-            group_size >= 1 && features % group_size == 0,
+            group_size >= 1 && features.is_multiple_of(group_size),
             "nn::GroupNorm::with_group_size: {features} features are not divisible into groups \
              of {group_size}"
         );

@@ -28,7 +28,7 @@ use crate::PyTree;
 #[track_caller]
 pub fn sinusoidal_positions(len: usize, dim: usize, dtype: DType) -> Tensor {
     assert!(
-        dim >= 2 && dim % 2 == 0,
+        dim >= 2 && dim.is_multiple_of(2),
         "nn::sinusoidal_positions: dim must be even and positive, got {dim}"
     );
     let ct = if dtype == DType::F64 {
@@ -62,7 +62,7 @@ impl Module for SinusoidalEncoding {
     #[track_caller]
     fn forward(&self, x: &Tensor, _cx: &mut Ctx) -> Tensor {
         assert!(
-            x.ndim() >= 2 && x.shape()[x.ndim() - 1] % 2 == 0,
+            x.ndim() >= 2 && x.shape()[x.ndim() - 1].is_multiple_of(2),
             "nn::SinusoidalEncoding: expected x[.., L, dim] with an even dim, got {} (called from {})",
             x.aval(),
             std::panic::Location::caller()
@@ -89,7 +89,7 @@ impl Module for SinusoidalEncoding {
 pub fn apply_rope(x: &Tensor, positions: &Tensor, base: f64) -> Tensor {
     let nd = x.ndim();
     assert!(
-        nd >= 3 && x.shape()[nd - 1] % 2 == 0,
+        nd >= 3 && x.shape()[nd - 1].is_multiple_of(2),
         "nn::apply_rope: expected x[.., L, heads, head_dim] with an even head_dim, got {} (called from {})",
         x.aval(),
             std::panic::Location::caller()

@@ -29,7 +29,7 @@ pub fn reshape(x: &Tensor, shape: &[isize]) -> Tensor {
                 d as usize
             } else {
                 assert!(
-                    known > 0 && x.size() % known == 0,
+                    known > 0 && x.size().is_multiple_of(known),
                     "reshape: cannot infer -1 for {} elements into {shape:?}",
                     x.size()
                 );
@@ -193,7 +193,7 @@ pub fn split(x: &Tensor, sections: usize, axis: isize) -> Vec<Tensor> {
     let axis = normalize_axis(axis, x.ndim());
     let n = x.shape()[axis];
     assert!(
-        sections > 0 && n % sections == 0,
+        sections > 0 && n.is_multiple_of(sections),
         "split: axis of size {n} does not divide into {sections} sections"
     );
     lax::split(x, &vec![n / sections; sections], axis)

@@ -173,7 +173,7 @@ fn sinc_maclaurin(k: u32, x: &Tensor) -> Tensor {
             if k % 2 == 1 {
                 zero
             } else {
-                let sign = if (k / 2) % 2 == 0 { 1.0 } else { -1.0 };
+                let sign = if (k / 2).is_multiple_of(2) { 1.0 } else { -1.0 };
                 lax::add(&zero, &constant_like(x, sign / (k as f64 + 1.0)))
             }
         },

@@ -107,7 +107,7 @@ impl ConvGeneralDilated {
         let lhs_features = lhs.shape[dn.lhs_spec[1]];
         let rhs_out = rhs.shape[dn.rhs_spec[0]];
         let rhs_in = rhs.shape[dn.rhs_spec[1]];
-        if lhs_features % fg != 0 {
+        if !lhs_features.is_multiple_of(fg) {
             return Err(format!(
                 "feature_group_count must divide the lhs feature dimension size, but {fg} does not divide \
                  {lhs_features} (lhs dimension {})",
@@ -121,21 +121,21 @@ impl ConvGeneralDilated {
                 dn.lhs_spec[1], dn.rhs_spec[1]
             ));
         }
-        if rhs_out % fg != 0 {
+        if !rhs_out.is_multiple_of(fg) {
             return Err(format!(
                 "rhs output feature dimension size must be a multiple of feature_group_count, but {rhs_out} is \
                  not a multiple of {fg} (rhs dimension {})",
                 dn.rhs_spec[0]
             ));
         }
-        if lhs_batch % bg != 0 {
+        if !lhs_batch.is_multiple_of(bg) {
             return Err(format!(
                 "batch_group_count must divide the lhs batch dimension size, but {bg} does not divide \
                  {lhs_batch} (lhs dimension {})",
                 dn.lhs_spec[0]
             ));
         }
-        if rhs_out % bg != 0 {
+        if !rhs_out.is_multiple_of(bg) {
             return Err(format!(
                 "rhs output feature dimension size must be a multiple of batch_group_count, but {rhs_out} is \
                  not a multiple of {bg} (rhs dimension {})",

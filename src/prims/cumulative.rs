@@ -163,7 +163,7 @@ fn scan_forward(
     let even = if n == 2 {
         first
     } else {
-        let rest = if n % 2 == 0 {
+        let rest = if n.is_multiple_of(2) {
             f(
                 &slice_each(&odd, 0, n / 2 - 1, 1, axis),
                 &slice_each(&xs, 2, n, 2, axis),

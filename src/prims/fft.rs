@@ -236,7 +236,7 @@ fn contiguous<T: Clone>(a: &ArrayD<T>) -> std::borrow::Cow<'_, [T]> {
 fn hermitian_mask(n: usize, m: usize, rank: usize, dtype: DType) -> Tensor {
     let mut v = vec![2.0; m];
     v[0] = 1.0;
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         v[m - 1] = 1.0;
     }
     let mut shape = vec![1; rank];

@@ -105,9 +105,7 @@ fn large_trees_cross_segments(d: &Dist) {
     )
     .transpose(&[1, 0]);
     let counts = Tensor::from_vec(
-        (0..50_000)
-            .map(|i| (i % 97) as i32 * (r as i32 + 1))
-            .collect(),
+        (0..50_000).map(|i| (i % 97) * (r as i32 + 1)).collect(),
         &[50_000],
     );
     let (s_leaves, s_wide, s_counts) = d.all_reduce_sum(&(leaves, wide.clone(), counts));

@@ -198,7 +198,7 @@ fn every_opcode_on_every_shape() {
                 };
                 let seed = (op as u64) * 31 + k as u64 * 7 + c as u64;
                 check_forward(&p, seed);
-                if (c as usize + k) % 4 == 0 {
+                if (c as usize + k).is_multiple_of(4) {
                     check_vmap(&p, seed);
                     check_grad(
                         &Program {

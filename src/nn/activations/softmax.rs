@@ -440,7 +440,7 @@ pub fn standardize_with(x: &Tensor, axis: Option<&[isize]>, opts: StandardizeOpt
 pub fn glu(x: &Tensor, axis: isize) -> Tensor {
     let ax = normalize_axis(axis, x.ndim());
     assert!(
-        x.shape()[ax] % 2 == 0,
+        x.shape()[ax].is_multiple_of(2),
         "nn::glu: the size of axis {axis} of {} must be even (called from {})",
         x.aval(),
         std::panic::Location::caller()

@@ -414,7 +414,7 @@ pub fn apply(s: &Step, x: &Tensor, y: &Tensor, grad_safe: bool) -> Vec<Tensor> {
         }
         3 => {
             let y = like(y, x);
-            if c % 2 == 0 {
+            if c.is_multiple_of(2) {
                 vec![lax::clamp(&scalar_like(-0.5, x), x, &scalar_like(1.0, x))]
             } else {
                 vec![lax::select_n(&x.gt(&y), &[x.clone(), y])]
@@ -444,7 +444,7 @@ pub fn apply(s: &Step, x: &Tensor, y: &Tensor, grad_safe: bool) -> Vec<Tensor> {
         }
         6 => {
             let rev: Vec<isize> = x.shape().iter().rev().map(|&d| d as isize).collect();
-            vec![if c % 2 == 0 {
+            vec![if c.is_multiple_of(2) {
                 x.reshape(&[-1])
             } else {
                 x.reshape(&rev)
@@ -454,7 +454,7 @@ pub fn apply(s: &Step, x: &Tensor, y: &Tensor, grad_safe: bool) -> Vec<Tensor> {
             0 => -x,
             1 => lax::rev(x, &[0]),
             _ => {
-                let perm: Vec<isize> = if c % 2 == 0 {
+                let perm: Vec<isize> = if c.is_multiple_of(2) {
                     (0..nd as isize).rev().collect()
                 } else {
                     (1..nd as isize).chain([0]).collect()
@@ -526,7 +526,7 @@ pub fn apply(s: &Step, x: &Tensor, y: &Tensor, grad_safe: bool) -> Vec<Tensor> {
         12 => {
             let x = at_least_1d(x);
             let d = x.shape()[axis] as i32;
-            let idx = if c % 2 == 0 {
+            let idx = if c.is_multiple_of(2) {
                 Tensor::from_vec(vec![(c as i32) % d, d - 1, 0, (c as i32 / 7) % d], &[2, 2])
             } else {
                 // Data-dependent indices (clamped by take).
@@ -554,7 +554,7 @@ pub fn apply(s: &Step, x: &Tensor, y: &Tensor, grad_safe: bool) -> Vec<Tensor> {
                 .map(|&d| d.saturating_sub(1).max(1))
                 .collect();
             let part = lax::dynamic_slice(&x, &starts, &sizes);
-            if c % 2 == 0 {
+            if c.is_multiple_of(2) {
                 vec![part]
             } else {
                 vec![lax::dynamic_update_slice(&x, &(&part * 2), &starts)]
@@ -577,7 +577,7 @@ pub fn apply(s: &Step, x: &Tensor, y: &Tensor, grad_safe: bool) -> Vec<Tensor> {
         }
         15 => {
             let x = at_least_1d(x);
-            if c % 2 == 0 {
+            if c.is_multiple_of(2) {
                 lax::sort(&[x], axis, true, 1)
             } else {
                 let v = adapt(y, x.shape());
@@ -650,7 +650,7 @@ pub fn apply(s: &Step, x: &Tensor, y: &Tensor, grad_safe: bool) -> Vec<Tensor> {
         }
         21 => {
             let f = float(x);
-            if grad_safe || c % 2 == 0 {
+            if grad_safe || c.is_multiple_of(2) {
                 vec![lax::fori_loop(
                     0,
                     3,
@@ -797,7 +797,7 @@ pub fn apply(s: &Step, x: &Tensor, y: &Tensor, grad_safe: bool) -> Vec<Tensor> {
                         &lax::abs(&adapt(&y.cast(f.dtype()), f.shape())),
                         &scalar_like(2.0, &f),
                     );
-                    if c / 9 % 2 == 0 {
+                    if (c / 9).is_multiple_of(2) {
                         vec![lax::igamma(&a, &z)]
                     } else {
                         vec![lax::igammac(&a, &z)]
