@@ -303,7 +303,10 @@ fn bench_mnist_epoch(_: &mut Criterion) {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(2);
-    if epochs == 0 {
+    // `cargo test --all-targets` runs benches once as tests, in the debug profile: an epoch of
+    // 468 large steps there takes the better part of an hour. Only `cargo bench` (which passes
+    // `--bench`) times it.
+    if epochs == 0 || !std::env::args().any(|a| a == "--bench") {
         return;
     }
     let (images, labels) = synthetic_mnist();
