@@ -41,6 +41,7 @@ pub mod lax;
 #[cfg(feature = "linalg")]
 pub mod linalg;
 pub mod losses;
+pub mod models;
 pub mod nn;
 pub mod numpy;
 pub mod optim;

@@ -58,6 +58,7 @@ const LAYERS: &[&[&str]] = &[
         "plot",
         "export",
     ],
+    &["models"],
     &["internals"],
 ];
 
