@@ -354,37 +354,9 @@ pub fn parse_idx_typed(bytes: &[u8], name: &str) -> Result<(Tensor, IdxType), Id
         .chunks_exact(4)
         .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
         .collect();
-    // Two running byte counts, both checked at every dimension: `payload` over all dims (what
-    // the file must hold) and `extent` over the non-zero ones (what the shape would need if
-    // its zero dims were one; ndarray refuses shapes whose extent exceeds isize::MAX, and so
-    // do we, with an error instead of a panic).
-    let limit = isize::MAX as usize;
-    let (mut payload, mut extent) = (ty.size(), ty.size());
-    for (i, &d) in dims.iter().enumerate() {
-        payload = payload.saturating_mul(d);
-        extent = extent.saturating_mul(d.max(1));
-        if payload > limit || extent > limit {
-            return err(4 + 4 * i, IdxErrorKind::TooLarge { dims });
-        }
-    }
-    // Compare the announced payload with the bytes present before allocating anything.
-    let have = bytes.len() - header;
-    if have < payload {
-        return err(
-            bytes.len(),
-            IdxErrorKind::TruncatedPayload {
-                expected: payload,
-                found: have,
-            },
-        );
-    }
-    if have > payload {
-        return err(
-            header + payload,
-            IdxErrorKind::TrailingBytes {
-                extra: have - payload,
-            },
-        );
+    if let Err((offset, kind)) = check_payload(ty.size(), &dims, bytes.len(), header, |i| 4 + 4 * i)
+    {
+        return err(offset, kind);
     }
     let data = &bytes[header..];
     let tensor = match ty {
@@ -416,4 +388,47 @@ pub fn parse_idx_typed(bytes: &[u8], name: &str) -> Result<(Tensor, IdxType), Id
         ),
     };
     Ok((tensor, ty))
+}
+
+/// Checks the payload a header announces against the bytes present, before anything is
+/// allocated (shared by the IDX and `.npy` readers): `elem` bytes per element, `dims` the
+/// announced shape, `len` the file's length, `data_start` where the payload begins, and
+/// `dim_offset(i)` the byte offset to blame when dimension `i` makes the size overflow.
+///
+/// Two running byte counts are checked at every dimension: `payload` over all dims (what the
+/// file must hold) and `extent` over the non-zero ones (what the shape would need if its zero
+/// dims were one; ndarray refuses shapes whose extent exceeds `isize::MAX`, and so do we, with
+/// an error instead of a panic). The error is `(offset, kind)`.
+pub(crate) fn check_payload(
+    elem: usize,
+    dims: &[usize],
+    len: usize,
+    data_start: usize,
+    dim_offset: impl Fn(usize) -> usize,
+) -> Result<(), (usize, IdxErrorKind)> {
+    let limit = isize::MAX as usize;
+    let (mut payload, mut extent) = (elem, elem);
+    for (i, &d) in dims.iter().enumerate() {
+        payload = payload.saturating_mul(d);
+        extent = extent.saturating_mul(d.max(1));
+        if payload > limit || extent > limit {
+            let dims = dims.to_vec();
+            return Err((dim_offset(i), IdxErrorKind::TooLarge { dims }));
+        }
+    }
+    let have = len - data_start;
+    if have < payload {
+        let kind = IdxErrorKind::TruncatedPayload {
+            expected: payload,
+            found: have,
+        };
+        return Err((len, kind));
+    }
+    if have > payload {
+        let kind = IdxErrorKind::TrailingBytes {
+            extra: have - payload,
+        };
+        return Err((data_start + payload, kind));
+    }
+    Ok(())
 }

@@ -2,7 +2,7 @@
 //! little-endian header length (`u16` in 1.0, `u32` in 2.0/3.0), a Python dict literal
 //! `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }`, then the raw elements.
 
-use super::idx::{IdxError, IdxErrorKind};
+use super::idx::{check_payload, IdxError, IdxErrorKind};
 use crate::numpy;
 use crate::tensor::{DType, Tensor};
 use std::path::Path;
@@ -118,40 +118,11 @@ pub fn parse_npy(bytes: &[u8], name: &str) -> Result<Tensor, IdxError> {
             ),
         );
     };
-    let limit = isize::MAX as usize;
-    let (mut payload, mut extent) = (size, size);
-    for &d in &header.shape {
-        payload = payload.saturating_mul(d);
-        extent = extent.saturating_mul(d.max(1));
-        if payload > limit || extent > limit {
-            return err(
-                start,
-                IdxErrorKind::TooLarge {
-                    dims: header.shape.clone(),
-                },
-            );
-        }
-    }
-    let have = bytes.len() - end;
-    if have < payload {
-        return err(
-            bytes.len(),
-            IdxErrorKind::TruncatedPayload {
-                expected: payload,
-                found: have,
-            },
-        );
-    }
-    if have > payload {
-        return err(
-            end + payload,
-            IdxErrorKind::TrailingBytes {
-                extra: have - payload,
-            },
-        );
+    let shape = &header.shape;
+    if let Err((offset, kind)) = check_payload(size, shape, bytes.len(), end, |_| start) {
+        return err(offset, kind);
     }
     let data = &bytes[end..];
-    let shape = &header.shape;
     if !header.fortran_order || shape.len() < 2 {
         return Ok(decode(data, dtype, size, big_endian, shape));
     }

@@ -20,6 +20,7 @@
 //! Short mode (the default `cargo test`): 256 cases per property. Long mode: the `#[ignore]`d
 //! `*_long` tests, 20,000 cases each: `cargo test --test fuzz checkpoint:: -- --ignored`.
 
+use crate::bytes::{byte_mutation, ByteMutation};
 use crate::fuzz_alloc;
 
 use crate::common;
@@ -95,14 +96,7 @@ fn with_header_len(bytes: &[u8], n: u64) -> Vec<u8> {
 
 #[derive(Clone, Debug)]
 enum Mutation {
-    Flip {
-        index: usize,
-        mask: u8,
-    },
-    Cut {
-        keep: usize,
-    },
-    Append(Vec<u8>),
+    Bytes(ByteMutation),
     /// Overwrite the header length with a hostile value.
     HeaderLen(u64),
     /// Move the header length by a small amount (just inside / just past the JSON).
@@ -111,9 +105,7 @@ enum Mutation {
 
 fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
-        4 => (any::<usize>(), 1u8..).prop_map(|(index, mask)| Mutation::Flip { index, mask }),
-        2 => any::<usize>().prop_map(|keep| Mutation::Cut { keep }),
-        1 => prop::collection::vec(any::<u8>(), 1..16).prop_map(Mutation::Append),
+        9 => byte_mutation().prop_map(Mutation::Bytes),
         1 => prop_oneof![
             Just(0u64),
             Just(u64::MAX),
@@ -129,14 +121,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
 
 fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
     match m {
-        Mutation::Flip { index, mask } => {
-            if !bytes.is_empty() {
-                let i = index % bytes.len();
-                bytes[i] ^= mask;
-            }
-        }
-        Mutation::Cut { keep } => bytes.truncate(keep % (bytes.len() + 1)),
-        Mutation::Append(more) => bytes.extend(more),
+        Mutation::Bytes(m) => m.apply(bytes),
         Mutation::HeaderLen(n) => *bytes = with_header_len(bytes, *n),
         Mutation::HeaderLenDelta(d) => {
             if bytes.len() >= 8 {

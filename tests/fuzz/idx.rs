@@ -18,6 +18,7 @@
 //! Short mode (the default `cargo test`): 256 cases per property. Long mode: the `#[ignore]`d
 //! `*_long` tests, 20,000 cases each: `cargo test --test fuzz idx:: -- --ignored`.
 
+use crate::bytes::{byte_mutation, ByteMutation};
 use crate::fuzz_alloc;
 
 use ferrax::data::{parse_idx_typed, IdxErrorKind, IdxType};
@@ -77,12 +78,8 @@ fn hostile_dim() -> impl Strategy<Value = u32> {
 
 #[derive(Clone, Debug)]
 enum Mutation {
-    /// XOR the byte at `index % len` with `mask`.
-    Flip { index: usize, mask: u8 },
-    /// Keep the first `keep % (len + 1)` bytes.
-    Cut { keep: usize },
-    /// Append bytes.
-    Append(Vec<u8>),
+    /// A format-blind edit (flip, cut, append, overwrite).
+    Bytes(ByteMutation),
     /// Overwrite dimension `i % ndim` (if the header has room) with `value`.
     SetDim { i: usize, value: u32 },
     /// Overwrite the dimension count.
@@ -95,9 +92,7 @@ enum Mutation {
 
 fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
-        3 => (any::<usize>(), 1u8..).prop_map(|(index, mask)| Mutation::Flip { index, mask }),
-        2 => any::<usize>().prop_map(|keep| Mutation::Cut { keep }),
-        1 => prop::collection::vec(any::<u8>(), 1..16).prop_map(Mutation::Append),
+        7 => byte_mutation().prop_map(Mutation::Bytes),
         4 => (any::<usize>(), hostile_dim()).prop_map(|(i, value)| Mutation::SetDim { i, value }),
         1 => any::<u8>().prop_map(Mutation::SetNdim),
         1 => any::<u8>().prop_map(Mutation::SetType),
@@ -107,14 +102,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
 
 fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
     match m {
-        Mutation::Flip { index, mask } => {
-            if !bytes.is_empty() {
-                let i = index % bytes.len();
-                bytes[i] ^= mask;
-            }
-        }
-        Mutation::Cut { keep } => bytes.truncate(keep % (bytes.len() + 1)),
-        Mutation::Append(more) => bytes.extend(more),
+        Mutation::Bytes(m) => m.apply(bytes),
         Mutation::SetDim { i, value } => {
             let ndim = bytes.get(3).copied().unwrap_or(0) as usize;
             if ndim > 0 {

@@ -3,6 +3,7 @@
 //! `fuzz_checkpoint` test files; it installs the counting allocator of `fuzz_alloc` (whose
 //! measurements are per thread, so the two suites can share the process).
 
+mod bytes;
 #[path = "../common/mod.rs"]
 mod common;
 mod fuzz_alloc;

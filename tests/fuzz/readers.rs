@@ -12,6 +12,7 @@
 //!
 //! Short mode: 128 cases per property (`cargo test --test fuzz readers::`).
 
+use crate::bytes::{byte_mutation, ByteMutation};
 use crate::fuzz_alloc;
 
 use ferrax::data::{
@@ -22,50 +23,9 @@ use std::io::Write;
 
 const CASES: u32 = 128;
 
-#[derive(Clone, Debug)]
-enum Mutation {
-    Flip { index: usize, mask: u8 },
-    Cut { keep: usize },
-    Append(Vec<u8>),
-    Splat { index: usize, bytes: Vec<u8> },
-}
-
-fn mutation() -> impl Strategy<Value = Mutation> {
-    prop_oneof![
-        4 => (any::<usize>(), 1u8..).prop_map(|(index, mask)| Mutation::Flip { index, mask }),
-        2 => any::<usize>().prop_map(|keep| Mutation::Cut { keep }),
-        1 => prop::collection::vec(any::<u8>(), 1..16).prop_map(Mutation::Append),
-        2 => (any::<usize>(), prop::collection::vec(any::<u8>(), 1..6))
-            .prop_map(|(index, bytes)| Mutation::Splat { index, bytes }),
-    ]
-}
-
-fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
-    match m {
-        Mutation::Flip { index, mask } => {
-            if !bytes.is_empty() {
-                let i = index % bytes.len();
-                bytes[i] ^= mask;
-            }
-        }
-        Mutation::Cut { keep } => bytes.truncate(keep % (bytes.len() + 1)),
-        Mutation::Append(more) => bytes.extend(more),
-        Mutation::Splat { index, bytes: b } => {
-            if !bytes.is_empty() {
-                let at = index % bytes.len();
-                for (k, v) in b.iter().enumerate() {
-                    if at + k < bytes.len() {
-                        bytes[at + k] = *v;
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn mutate(mut bytes: Vec<u8>, ms: &[Mutation]) -> Vec<u8> {
+fn mutate(mut bytes: Vec<u8>, ms: &[ByteMutation]) -> Vec<u8> {
     for m in ms {
-        apply(&mut bytes, m);
+        m.apply(&mut bytes);
     }
     bytes
 }
@@ -282,7 +242,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(CASES))]
 
     #[test]
-    fn npy_valid_and_mutated(file in valid_npy(), ms in prop::collection::vec(mutation(), 0..4)) {
+    fn npy_valid_and_mutated(file in valid_npy(), ms in prop::collection::vec(byte_mutation(), 0..4)) {
         let t = parse_npy(&file, "v").map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert!(t.size() * t.dtype().size_of() <= file.len());
         check_npy(&mutate(file, &ms))?;
@@ -297,25 +257,25 @@ proptest! {
     }
 
     #[test]
-    fn gzip_idx_valid_and_mutated(file in valid_gz_idx(), ms in prop::collection::vec(mutation(), 0..4)) {
+    fn gzip_idx_valid_and_mutated(file in valid_gz_idx(), ms in prop::collection::vec(byte_mutation(), 0..4)) {
         prop_assert!(parse_idx_gz(&file, "v").is_ok());
         check_gz(&mutate(file, &ms))?;
     }
 
     #[test]
-    fn npz_valid_and_mutated(file in valid_npz(), ms in prop::collection::vec(mutation(), 0..4)) {
+    fn npz_valid_and_mutated(file in valid_npz(), ms in prop::collection::vec(byte_mutation(), 0..4)) {
         prop_assert!(parse_npz(&file, "v").is_ok());
         check_npz(&mutate(file, &ms))?;
     }
 
     #[test]
-    fn csv_valid_and_mutated(file in valid_csv(), ms in prop::collection::vec(mutation(), 0..4)) {
+    fn csv_valid_and_mutated(file in valid_csv(), ms in prop::collection::vec(byte_mutation(), 0..4)) {
         prop_assert!(parse_csv(&file, "v", &CsvOptions::default()).is_ok());
         check_csv(&mutate(file, &ms))?;
     }
 
     #[test]
-    fn images_valid_and_mutated(file in valid_png(), ms in prop::collection::vec(mutation(), 0..3)) {
+    fn images_valid_and_mutated(file in valid_png(), ms in prop::collection::vec(byte_mutation(), 0..3)) {
         prop_assert!(decode_image(&file, "v", Channels::Gray, None).is_ok());
         check_image(&mutate(file, &ms))?;
     }

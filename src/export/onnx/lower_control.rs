@@ -129,31 +129,61 @@ fn cond(em: &mut Emitter, q: &Eq, op: &CondOp) -> Result<Vec<String>, ExportErro
             em.node("LessOrEqual", &[&index, &kk], vec![])
         };
         if k == 0 {
-            return Ok(em.node_n(
-                "If",
-                &[&pred],
-                vec![
-                    attr_g("then_branch", then_graph),
-                    attr_g("else_branch", else_graph),
-                ],
-                n_out,
-            ));
+            return Ok(if_node(em, &pred, then_graph, else_graph, n_out));
         }
         // Wrap this If in a graph, the else branch of the next one out.
         let mut sub = em.sub();
-        let outs = sub.node_n(
-            "If",
-            &[&pred],
-            vec![
-                attr_g("then_branch", then_graph),
-                attr_g("else_branch", else_graph),
-            ],
-            n_out,
-        );
+        let outs = if_node(&mut sub, &pred, then_graph, else_graph, n_out);
         let types = out_types(q, &op.branches[k].0);
         else_graph = subgraph(&mut sub, &format!("switch_{k}"), vec![], &outs, &types)?;
     }
     unreachable!("a cond has at least two branches")
+}
+
+/// One ONNX If node choosing between two subgraphs.
+fn if_node(
+    em: &mut Emitter,
+    pred: &str,
+    then_graph: pb::GraphProto,
+    else_graph: pb::GraphProto,
+    n_out: usize,
+) -> Vec<String> {
+    let branches = vec![
+        attr_g("then_branch", then_graph),
+        attr_g("else_branch", else_graph),
+    ];
+    em.node_n("If", &[pred], branches, n_out)
+}
+
+/// The inputs of an ONNX Loop body: the iteration number, the condition, and one state
+/// variable per carry (typed as `body`'s invars from `first_carry` on). Returns the names of
+/// the iteration number, the condition and the carries, and the inputs' value infos.
+#[allow(clippy::type_complexity)]
+fn loop_body_inputs(
+    sub: &mut Emitter,
+    q: &Eq,
+    body: &Jaxpr,
+    first_carry: usize,
+    num_carry: usize,
+) -> Result<(String, String, Vec<String>, Vec<pb::ValueInfoProto>), ExportError> {
+    let iter = sub.fresh("iter");
+    let cond_in = sub.fresh("cond");
+    let mut inputs = vec![
+        value_info(&iter, DType::I64, &[])?,
+        value_info(&cond_in, DType::Bool, &[])?,
+    ];
+    let mut carry = Vec::with_capacity(num_carry);
+    for c in 0..num_carry {
+        let name = sub.fresh("carry");
+        let i = first_carry + c;
+        inputs.push(value_info(
+            &name,
+            body.aval(body.invars[i]).dtype,
+            &invar_dims(q, body, i),
+        )?);
+        carry.push(name);
+    }
+    Ok((iter, cond_in, carry, inputs))
 }
 
 /// `scan` as ONNX Scan (carries are its state variables, xs its scan inputs, ys its scan
@@ -224,23 +254,10 @@ fn scan_as_loop(
     let init = &q.ins[num_consts..num_consts + num_carry];
     let xs = &q.ins[num_consts + num_carry..];
     let mut sub = em.sub();
-    let iter = sub.fresh("iter");
-    let cond_in = sub.fresh("cond");
-    let mut inputs = vec![
-        value_info(&iter, DType::I64, &[])?,
-        value_info(&cond_in, DType::Bool, &[])?,
-    ];
+    let (iter, cond_in, carry, inputs) =
+        loop_body_inputs(&mut sub, q, body, num_consts, num_carry)?;
     let mut body_in: Vec<String> = consts.to_vec();
-    for c in 0..num_carry {
-        let name = sub.fresh("carry");
-        let i = num_consts + c;
-        inputs.push(value_info(
-            &name,
-            body.aval(body.invars[i]).dtype,
-            &invar_dims(q, body, i),
-        )?);
-        body_in.push(name);
-    }
+    body_in.extend(carry);
     let idx = if reverse {
         let last = sub.scalar(length as f64 - 1.0, DType::I64)?;
         sub.node("Sub", &[&last, &iter], vec![])
@@ -294,23 +311,9 @@ fn while_loop(
     };
     let first = lower_jaxpr(em, q.cx, cond_j, &[], &with(cconsts, init))?;
     let mut sub = em.sub();
-    let iter = sub.fresh("iter");
-    let cond_in = sub.fresh("cond");
-    let mut inputs = vec![
-        value_info(&iter, DType::I64, &[])?,
-        value_info(&cond_in, DType::Bool, &[])?,
-    ];
-    let mut carry = Vec::new();
-    for c in 0..init.len() {
-        let name = sub.fresh("carry");
-        let i = body_nconsts + c;
-        inputs.push(value_info(
-            &name,
-            body_j.aval(body_j.invars[i]).dtype,
-            &invar_dims(q, body_j, i),
-        )?);
-        carry.push(name);
-    }
+    // The iteration number and the incoming condition are unused: the body recomputes it.
+    let (_iter, _cond_in, carry, inputs) =
+        loop_body_inputs(&mut sub, q, body_j, body_nconsts, init.len())?;
     let next = lower_jaxpr(&mut sub, q.cx, body_j, &[], &with(bconsts, &carry))?;
     let again = lower_jaxpr(&mut sub, q.cx, cond_j, &[], &with(cconsts, &next))?;
     let mut all_outs = again;
