@@ -204,17 +204,23 @@ fn resnet_grads_vmap_and_jit_agree() {
         let mut cx = Ctx::train(&random::key(2));
         net.forward(&x, &mut cx);
         let state = cx.into_state();
-        check_grads(
-            |(m, x): &(ResNet, Tensor)| m.forward(x, &mut Ctx::train(&random::key(0))),
-            &(net.clone(), x.clone()),
-            1,
-        );
-        let st = state.clone();
-        check_grads(
-            move |(m, x): &(ResNet, Tensor)| m.forward(x, &mut Ctx::eval().with_state(st.clone())),
-            &(net.clone(), x.clone()),
-            1,
-        );
+        // Gradients on the CIFAR stem only: the ImageNet stem max-pools a relu, whose windows
+        // tie at zero where the derivative is not defined (finite differences disagree).
+        if stem == Stem::Cifar {
+            check_grads(
+                |(m, x): &(ResNet, Tensor)| m.forward(x, &mut Ctx::train(&random::key(0))),
+                &(net.clone(), x.clone()),
+                1,
+            );
+            let st = state.clone();
+            check_grads(
+                move |(m, x): &(ResNet, Tensor)| {
+                    m.forward(x, &mut Ctx::eval().with_state(st.clone()))
+                },
+                &(net.clone(), x.clone()),
+                1,
+            );
+        }
         check_vmap_jit(&net, &rand(3, &[3, size, size, 2]), &state);
         // A jitted training step returns the same outputs and state as the eager one.
         let train = |(m, x): &(ResNet, Tensor)| {
