@@ -270,7 +270,9 @@ pub fn read_tensors(path: impl AsRef<Path>) -> Result<BTreeMap<String, Tensor>, 
 
 /// Loads a flax or PyTorch checkpoint (a safetensors file) into the structure of `template`:
 /// the model with the file's parameters and the [`State`] holding its batch-norm running
-/// statistics (give it to `Ctx::eval().with_state(state)`).
+/// statistics (give it to `Ctx::eval().with_state(state)`). The state is keyed by the
+/// template's batch norms (each has its own [`StateIndex`](crate::nn::StateIndex)): use it
+/// with the returned model, the template or their clones, not with a model built separately.
 ///
 /// ```
 /// use ferrax::prelude::*;
