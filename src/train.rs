@@ -32,7 +32,7 @@
 //! assert!(history.last().unwrap().loss < 1e-5);
 //! ```
 
-mod checkpoint;
+pub(crate) mod checkpoint;
 
 pub use checkpoint::{
     load_params, params_from_bytes, params_to_bytes, save_params, CheckpointError,

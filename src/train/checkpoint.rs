@@ -236,7 +236,7 @@ fn le_bytes(t: &Tensor) -> Vec<u8> {
     }
 }
 
-fn from_le_bytes(d: DType, b: &[u8], shape: &[usize]) -> Tensor {
+pub(crate) fn from_le_bytes(d: DType, b: &[u8], shape: &[usize]) -> Tensor {
     fn words<T: LeBytes>(b: &[u8], shape: &[usize]) -> Tensor {
         let n = std::mem::size_of::<T>();
         Tensor::from_vec(b.chunks_exact(n).map(T::get).collect(), shape)
@@ -317,7 +317,7 @@ const MAX_HEADER_LEN: u64 = 100_000_000;
 /// builds — when hostile offsets end near `usize::MAX`) is done here with checked
 /// arithmetic, and every slice is taken with `get`. Nothing allocated here is larger than a
 /// constant times the header's length (serde_json builds the header's maps and vectors).
-fn parse_safetensors(
+pub(crate) fn parse_safetensors(
     bytes: &[u8],
 ) -> Result<BTreeMap<String, (TensorInfo, &[u8])>, CheckpointErrorKind> {
     let corrupt =

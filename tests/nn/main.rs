@@ -25,6 +25,10 @@ mod layers_golden;
 mod layers_transforms;
 mod losses;
 mod losses_more;
+#[cfg(feature = "train")]
+mod models_vision;
+#[cfg(feature = "train")]
+mod models_weights;
 mod module;
 mod optim;
 mod optim_coverage;
