@@ -1,3 +1,13 @@
 //! Ready models (`ferrax::models`): each a pytree [`Module`](crate::nn::Module) built from
 //! `ferrax::nn` layers with its paper's defaults, and weights loaded from safetensors files by
 //! key path (with the name mappings of flax and PyTorch checkpoints).
+
+pub mod dcgan;
+pub mod transformer_lm;
+pub mod vae;
+pub use dcgan::{
+    dcgan_adam, discriminator_step, generator_step, Dcgan, DcganConfig, Discriminator,
+    GanTrainState, Generator,
+};
+pub use transformer_lm::{sample_token, TransformerLm, TransformerLmConfig};
+pub use vae::{kl_divergence, reparameterize, Vae};

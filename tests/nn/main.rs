@@ -25,6 +25,7 @@ mod layers_golden;
 mod layers_transforms;
 mod losses;
 mod losses_more;
+mod models_generative;
 mod module;
 mod optim;
 mod optim_coverage;
