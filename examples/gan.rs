@@ -77,10 +77,11 @@ fn load(dir: &Option<PathBuf>) -> (Tensor, DcganConfig, usize, &'static str) {
     if dir.is_some() {
         eprintln!("gan: --data needs the `datasets` feature (on by default); using the digits");
     }
-    let d = data::load_digits(data::default_digits_dir(), DigitsLayout::Image).unwrap_or_else(|e| {
-        eprintln!("gan: {e}");
-        std::process::exit(1)
-    });
+    let d =
+        data::load_digits(data::default_digits_dir(), DigitsLayout::Image).unwrap_or_else(|e| {
+            eprintln!("gan: {e}");
+            std::process::exit(1)
+        });
     let all = jnp::concatenate(&[d.train_images, d.test_images], 0);
     (all * 2.0 - 1.0, DcganConfig::digits(), 30, "8x8 digits")
 }
@@ -100,9 +101,12 @@ fn main() {
     let opt = dcgan_adam();
     let mut state = GanTrainState::new(Dcgan::new(&init_key, &cfg), &opt);
     // Every batch full, so each jitted step compiles once.
-    let batches = Batches::new(&images, args.batch).shuffle(&shuffle_key).drop_last(true);
+    let batches = Batches::new(&images, args.batch)
+        .shuffle(&shuffle_key)
+        .drop_last(true);
     let b = args.batch;
-    let d_step = jit(|(s, real, k): &(GanTrainState, Tensor, Tensor)| discriminator_step(&opt, s, real, k));
+    let d_step =
+        jit(|(s, real, k): &(GanTrainState, Tensor, Tensor)| discriminator_step(&opt, s, real, k));
     let g_step = jit(|(s, k): &(GanTrainState, Tensor)| generator_step(&opt, s, b, k));
     // One fixed noise batch, so the grids show the same 64 samples improving.
     let fixed_z = random::normal(&sample_key, &[64, cfg.latent_dim]);
@@ -140,7 +144,10 @@ fn main() {
         let secs = te.elapsed().as_secs_f64();
         writeln!(csv, "{},{d_loss:.5},{g_loss:.5},{secs:.3}", epoch + 1).expect("write losses.csv");
         if !args.quiet {
-            println!("epoch {:>3}: D loss {d_loss:.4}  G loss {g_loss:.4}  ({secs:.2} s)", epoch + 1);
+            println!(
+                "epoch {:>3}: D loss {d_loss:.4}  G loss {g_loss:.4}  ({secs:.2} s)",
+                epoch + 1
+            );
         }
         // Samples with batch statistics (the generator in training mode, as in the paper's
         // reference code); the state it would update is discarded.

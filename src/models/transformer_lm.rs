@@ -1,11 +1,11 @@
 //! [`TransformerLm`]: a character-level decoder-only Transformer language model (GPT-2's
 //! layout at nanoGPT's "shakespeare-char" size), with key/value-cached generation.
 
-use crate::transforms::jit;
 use crate::nn::{self, Ctx, Embedding, KvCache, LayerNorm, Linear, Module, TransformerBlock};
 use crate::numpy as jnp;
 use crate::random;
 use crate::tensor::{DType, Tensor};
+use crate::transforms::jit;
 use crate::PyTree;
 
 /// The sizes of a [`TransformerLm`].
@@ -113,9 +113,14 @@ impl TransformerLm {
             pos_embed: Embedding::new(&kp, c.max_len, c.dim),
             blocks: (0..c.num_layers)
                 .map(|i| {
-                    TransformerBlock::new(&random::fold_in(&kb, i as u32), c.dim, c.num_heads, c.mlp_dim)
-                        .causal()
-                        .with_dropout(c.dropout)
+                    TransformerBlock::new(
+                        &random::fold_in(&kb, i as u32),
+                        c.dim,
+                        c.num_heads,
+                        c.mlp_dim,
+                    )
+                    .causal()
+                    .with_dropout(c.dropout)
                 })
                 .collect(),
             ln_f: LayerNorm::new(c.dim),
@@ -236,7 +241,13 @@ impl TransformerLm {
     /// assert!(out.to_vec::<i32>().iter().all(|&t| (0..7).contains(&t)));
     /// ```
     #[track_caller]
-    pub fn generate(&self, prompt: &Tensor, steps: usize, key: &Tensor, temperature: f64) -> Tensor {
+    pub fn generate(
+        &self,
+        prompt: &Tensor,
+        steps: usize,
+        key: &Tensor,
+        temperature: f64,
+    ) -> Tensor {
         let nd = prompt.ndim();
         assert!(
             prompt.dtype().is_int() && (nd == 1 || nd == 2) && prompt.shape()[nd - 1] >= 1,
@@ -265,7 +276,10 @@ impl TransformerLm {
         let mut caches = self.init_cache(&prompt.shape()[..nd - 1]);
         let mut logits = None;
         for t in 0..p {
-            let tok = jnp::squeeze(&jnp::slice_axis(&prompt, -1, t as isize, t as isize + 1), &[-1]);
+            let tok = jnp::squeeze(
+                &jnp::slice_axis(&prompt, -1, t as isize, t as isize + 1),
+                &[-1],
+            );
             let (l, c) = step(&(self.clone(), tok, caches));
             logits = Some(l);
             caches = c;

@@ -97,7 +97,13 @@ fn transformer_lm_matches_jax() {
 
 /// Generation without the cache: the whole forward over the sequence so far at every step,
 /// the token chosen from the last position's logits by the rule `generate` documents.
-fn generate_uncached(lm: &TransformerLm, prompt: &Tensor, steps: usize, key: &Tensor, t: f64) -> Tensor {
+fn generate_uncached(
+    lm: &TransformerLm,
+    prompt: &Tensor,
+    steps: usize,
+    key: &Tensor,
+    t: f64,
+) -> Tensor {
     let mut seq = prompt.clone();
     for i in 0..steps {
         let logits = lm.forward(&seq, &mut Ctx::eval());
@@ -144,7 +150,10 @@ fn cached_generation_equals_full_forward() {
     // Sampling really samples: different keys give different continuations.
     let lm = TransformerLm::new(&random::key(1), &tiny_lm_config(true));
     let outs: Vec<Vec<i32>> = (0..6)
-        .map(|k| lm.generate(&prompt, 4, &random::key(k), 1.0).to_vec::<i32>())
+        .map(|k| {
+            lm.generate(&prompt, 4, &random::key(k), 1.0)
+                .to_vec::<i32>()
+        })
         .collect();
     assert!(outs.iter().any(|o| o != &outs[0]), "{outs:?}");
 }
@@ -158,13 +167,23 @@ fn transformer_lm_dropout_and_panics() {
     let lm = TransformerLm::new(&random::key(2), &cfg);
     let ids = Tensor::from_vec(vec![1i32, 2, 3], &[1, 3]);
     let eval = lm.forward(&ids, &mut Ctx::eval()).to_vec::<f32>();
-    let train = lm.forward(&ids, &mut Ctx::train(&random::key(3))).to_vec::<f32>();
+    let train = lm
+        .forward(&ids, &mut Ctx::train(&random::key(3)))
+        .to_vec::<f32>();
     assert_ne!(eval, train, "dropout is active in training");
     let long = Tensor::zeros(&[1, 7], DType::I32);
     let msg = crate::common::panics::panic_message(|| lm.forward(&long, &mut Ctx::eval()));
-    assert!(msg.contains("TransformerLm") && msg.contains("max_len = 6") && msg.contains("models_generative.rs"), "{msg}");
+    assert!(
+        msg.contains("TransformerLm")
+            && msg.contains("max_len = 6")
+            && msg.contains("models_generative.rs"),
+        "{msg}"
+    );
     let msg = crate::common::panics::panic_message(|| lm.generate(&ids, 5, &random::key(0), 0.0));
-    assert!(msg.contains("generate") && msg.contains("needs 7 positions"), "{msg}");
+    assert!(
+        msg.contains("generate") && msg.contains("needs 7 positions"),
+        "{msg}"
+    );
 }
 
 fn to_f64<T: PyTree>(t: &T) -> T {
@@ -185,7 +204,11 @@ fn vae_kl_matches_gaussian_closed_form() {
                 (1.0 / sigma).ln() + (sigma * sigma + mu * mu) / 2.0 - 0.5
             })
             .sum();
-        assert!((got[row] as f64 - want).abs() < 1e-5 * (1.0 + want.abs()), "row {row}: {} vs {want}", got[row]);
+        assert!(
+            (got[row] as f64 - want).abs() < 1e-5 * (1.0 + want.abs()),
+            "row {row}: {} vs {want}",
+            got[row]
+        );
     }
 }
 
@@ -202,7 +225,9 @@ fn vae_loss_terms_match_plain_rust() {
     // Reconstruction: z = mean + σ ε with ε = normal(key), then Σ softplus(l) - x l.
     let eps = f64s(&random::normal_with(&key, &[2, 3], DType::F64));
     let (m, lv) = (f64s(&mean), f64s(&log_var));
-    let z: Vec<f64> = (0..6).map(|i| m[i] + (lv[i] / 2.0).exp() * eps[i]).collect();
+    let z: Vec<f64> = (0..6)
+        .map(|i| m[i] + (lv[i] / 2.0).exp() * eps[i])
+        .collect();
     let logits = f64s(&vae.decode(&Tensor::from_vec(z, &[2, 3])));
     let xs = f64s(&x);
     let rec_want: f64 = (0..10)
@@ -212,7 +237,11 @@ fn vae_loss_terms_match_plain_rust() {
         })
         .sum::<f64>()
         / 2.0;
-    assert!((rec.item::<f64>() - rec_want).abs() < 1e-10, "{} vs {rec_want}", rec.item::<f64>());
+    assert!(
+        (rec.item::<f64>() - rec_want).abs() < 1e-10,
+        "{} vs {rec_want}",
+        rec.item::<f64>()
+    );
     assert!((vae.loss(&x, &key).item::<f64>() - rec_want - kl_want).abs() < 1e-10);
 }
 
@@ -243,7 +272,15 @@ fn dcgan_shapes() {
     for (cfg, batch) in [
         (DcganConfig::mnist(), 2),
         (DcganConfig::digits(), 3),
-        (DcganConfig { image_size: 16, channels: 3, latent_dim: 8, features: 4 }, 2),
+        (
+            DcganConfig {
+                image_size: 16,
+                channels: 3,
+                latent_dim: 8,
+                features: 4,
+            },
+            2,
+        ),
     ] {
         let gan = Dcgan::new(&random::key(0), &cfg);
         let z = random::normal(&random::key(1), &[batch, cfg.latent_dim]);
@@ -252,30 +289,58 @@ fn dcgan_shapes() {
         let s = cfg.image_size;
         assert_eq!(img.shape(), &[batch, s, s, cfg.channels], "{cfg:?}");
         assert!(f64s(&img).iter().all(|v| v.abs() < 1.0), "tanh output");
-        assert_eq!(gan.discriminator.forward(&img, &mut cx).shape(), &[batch], "{cfg:?}");
+        assert_eq!(
+            gan.discriminator.forward(&img, &mut cx).shape(),
+            &[batch],
+            "{cfg:?}"
+        );
         assert_eq!(cx.state().len(), 3, "three batch norms keep statistics");
     }
 }
 
 #[test]
 fn dcgan_vmap_and_jit_agree() {
-    let cfg = DcganConfig { image_size: 8, channels: 1, latent_dim: 4, features: 3 };
+    let cfg = DcganConfig {
+        image_size: 8,
+        channels: 1,
+        latent_dim: 4,
+        features: 3,
+    };
     let gan = Dcgan::new(&random::key(0), &cfg);
     let opt = dcgan_adam();
     // Running statistics that are not zeros and ones: from a few training steps' state.
     let mut s = GanTrainState::new(gan, &opt);
     let real = random::uniform(&random::key(1), &[4, 8, 8, 1]) * 2.0 - 1.0;
     s = discriminator_step(&opt, &s, &real, &random::key(2)).0;
-    let (gen, disc, stats) = (s.gan.generator.clone(), s.gan.discriminator.clone(), s.stats.clone());
+    let (gen, disc, stats) = (
+        s.gan.generator.clone(),
+        s.gan.discriminator.clone(),
+        s.stats.clone(),
+    );
     let z = random::normal(&random::key(3), &[5, 4]);
     // Evaluation mode: per example (vmap) equals the batch.
     let eval_g = |z: &Tensor| gen.forward(z, &mut Ctx::eval().with_state(stats.clone()));
     let batch = eval_g(&z);
-    close(&vmap(|z: &Tensor| eval_g(z))(&z), &batch, 1e-6, "vmapped generator");
+    close(
+        &vmap(|z: &Tensor| eval_g(z))(&z),
+        &batch,
+        1e-6,
+        "vmapped generator",
+    );
     let eval_d = |x: &Tensor| disc.forward(x, &mut Ctx::eval().with_state(stats.clone()));
-    close(&vmap(|x: &Tensor| eval_d(x))(&batch), &eval_d(&batch), 1e-5, "vmapped discriminator");
+    close(
+        &vmap(|x: &Tensor| eval_d(x))(&batch),
+        &eval_d(&batch),
+        1e-5,
+        "vmapped discriminator",
+    );
     // Training mode: jit equals eager, outputs and updated statistics.
-    let train = |(g, d, st, z): &(ferrax::models::Generator, ferrax::models::Discriminator, ferrax::nn::State, Tensor)| {
+    let train = |(g, d, st, z): &(
+        ferrax::models::Generator,
+        ferrax::models::Discriminator,
+        ferrax::nn::State,
+        Tensor,
+    )| {
         let mut cx = Ctx::train(&random::key(9)).with_state(st.clone());
         let y = d.forward(&g.forward(z, &mut cx), &mut cx);
         (y, cx.into_state())
@@ -291,10 +356,16 @@ fn dcgan_vmap_and_jit_agree() {
 
 #[test]
 fn gan_two_steps_change_both_networks() {
-    let cfg = DcganConfig { image_size: 4, channels: 1, latent_dim: 3, features: 2 };
+    let cfg = DcganConfig {
+        image_size: 4,
+        channels: 1,
+        latent_dim: 3,
+        features: 2,
+    };
     let opt = dcgan_adam();
     let start = GanTrainState::new(Dcgan::new(&random::key(0), &cfg), &opt);
-    let d_step = jit(|(s, x, k): &(GanTrainState, Tensor, Tensor)| discriminator_step(&opt, s, x, k));
+    let d_step =
+        jit(|(s, x, k): &(GanTrainState, Tensor, Tensor)| discriminator_step(&opt, s, x, k));
     let g_step = jit(|(s, k): &(GanTrainState, Tensor)| generator_step(&opt, s, 4, k));
     let mut s = start.clone();
     for i in 0..2u32 {
@@ -304,13 +375,35 @@ fn gan_two_steps_change_both_networks() {
         let (s2, g_loss) = g_step(&(s1, kg));
         s = s2;
         let (d, gl) = (d_loss.item::<f32>(), g_loss.item::<f32>());
-        assert!(d.is_finite() && gl.is_finite() && d > 0.0 && gl > 0.0, "step {i}: {d} {gl}");
+        assert!(
+            d.is_finite() && gl.is_finite() && d > 0.0 && gl > 0.0,
+            "step {i}: {d} {gl}"
+        );
     }
-    let changed = |a: Vec<Tensor>, b: Vec<Tensor>| a.iter().zip(&b).any(|(x, y)| x.to_vec::<f32>() != y.to_vec::<f32>());
-    assert!(changed(s.gan.generator.leaves(), start.gan.generator.leaves()), "generator params changed");
-    assert!(changed(s.gan.discriminator.leaves(), start.gan.discriminator.leaves()), "discriminator params changed");
+    let changed = |a: Vec<Tensor>, b: Vec<Tensor>| {
+        a.iter()
+            .zip(&b)
+            .any(|(x, y)| x.to_vec::<f32>() != y.to_vec::<f32>())
+    };
+    assert!(
+        changed(s.gan.generator.leaves(), start.gan.generator.leaves()),
+        "generator params changed"
+    );
+    assert!(
+        changed(
+            s.gan.discriminator.leaves(),
+            start.gan.discriminator.leaves()
+        ),
+        "discriminator params changed"
+    );
     // Every generator kernel moved (each gets a gradient through the discriminator).
-    for (a, b) in s.gan.generator.leaves().iter().zip(start.gan.generator.leaves()) {
+    for (a, b) in s
+        .gan
+        .generator
+        .leaves()
+        .iter()
+        .zip(start.gan.generator.leaves())
+    {
         if a.ndim() >= 2 {
             assert_ne!(a.to_vec::<f32>(), b.to_vec::<f32>());
         }
