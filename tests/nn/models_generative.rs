@@ -196,7 +196,7 @@ fn vae_kl_matches_gaussian_closed_form() {
     let log_var = random::normal(&random::key(1), &[3, 4]);
     let got = kl_divergence(&mean, &log_var).to_vec::<f32>();
     let (m, lv) = (f64s(&mean), f64s(&log_var));
-    for row in 0..3 {
+    for (row, &got_row) in got.iter().enumerate() {
         // KL(N(μ, σ²) || N(0, 1)) = ln(1/σ) + (σ² + μ²)/2 - 1/2, per dimension.
         let want: f64 = (0..4)
             .map(|j| {
@@ -205,9 +205,8 @@ fn vae_kl_matches_gaussian_closed_form() {
             })
             .sum();
         assert!(
-            (got[row] as f64 - want).abs() < 1e-5 * (1.0 + want.abs()),
-            "row {row}: {} vs {want}",
-            got[row]
+            (got_row as f64 - want).abs() < 1e-5 * (1.0 + want.abs()),
+            "row {row}: {got_row} vs {want}"
         );
     }
 }
@@ -298,6 +297,14 @@ fn dcgan_shapes() {
     }
 }
 
+/// Generator, discriminator, batch-norm statistics and noise.
+type TrainArgs = (
+    ferrax::models::Generator,
+    ferrax::models::Discriminator,
+    ferrax::nn::State,
+    Tensor,
+);
+
 #[test]
 fn dcgan_vmap_and_jit_agree() {
     let cfg = DcganConfig {
@@ -321,26 +328,16 @@ fn dcgan_vmap_and_jit_agree() {
     // Evaluation mode: per example (vmap) equals the batch.
     let eval_g = |z: &Tensor| gen.forward(z, &mut Ctx::eval().with_state(stats.clone()));
     let batch = eval_g(&z);
-    close(
-        &vmap(|z: &Tensor| eval_g(z))(&z),
-        &batch,
-        1e-6,
-        "vmapped generator",
-    );
+    close(&vmap(&eval_g)(&z), &batch, 1e-6, "vmapped generator");
     let eval_d = |x: &Tensor| disc.forward(x, &mut Ctx::eval().with_state(stats.clone()));
     close(
-        &vmap(|x: &Tensor| eval_d(x))(&batch),
+        &vmap(&eval_d)(&batch),
         &eval_d(&batch),
         1e-5,
         "vmapped discriminator",
     );
     // Training mode: jit equals eager, outputs and updated statistics.
-    let train = |(g, d, st, z): &(
-        ferrax::models::Generator,
-        ferrax::models::Discriminator,
-        ferrax::nn::State,
-        Tensor,
-    )| {
+    let train = |(g, d, st, z): &TrainArgs| {
         let mut cx = Ctx::train(&random::key(9)).with_state(st.clone());
         let y = d.forward(&g.forward(z, &mut cx), &mut cx);
         (y, cx.into_state())
