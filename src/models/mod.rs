@@ -9,3 +9,12 @@ pub mod weights;
 
 pub use resnet::{resnet18, resnet20, BasicBlock, Downsample, ResNet, Stem};
 pub use vit::{VisionTransformer, VitConfig};
+pub mod dcgan;
+pub mod transformer_lm;
+pub mod vae;
+pub use dcgan::{
+    dcgan_adam, discriminator_step, generator_step, Dcgan, DcganConfig, Discriminator,
+    GanTrainState, Generator,
+};
+pub use transformer_lm::{sample_token, TransformerLm, TransformerLmConfig};
+pub use vae::{kl_divergence, reparameterize, Vae};

@@ -29,6 +29,7 @@ mod losses_more;
 mod models_vision;
 #[cfg(feature = "train")]
 mod models_weights;
+mod models_generative;
 mod module;
 mod optim;
 mod optim_coverage;
