@@ -25,6 +25,9 @@ mod layers_golden;
 mod layers_transforms;
 mod losses;
 mod losses_more;
+#[cfg(all(feature = "train", feature = "datasets"))]
+mod mnist_example;
+mod models_lenet;
 mod module;
 mod optim;
 mod optim_coverage;
