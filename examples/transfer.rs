@@ -48,13 +48,19 @@ fn main() {
             }
         }
     }
-    let digits = data::load_digits(data::default_digits_dir(), DigitsLayout::Image)
-        .unwrap_or_else(|e| {
+    let digits =
+        data::load_digits(data::default_digits_dir(), DigitsLayout::Image).unwrap_or_else(|e| {
             eprintln!("transfer: {e}");
             std::process::exit(1)
         });
-    let (xtr, ytr) = (to_mnist_layout(&digits.train_images), digits.train_labels.clone());
-    let (xte, yte) = (to_mnist_layout(&digits.test_images), digits.test_labels.clone());
+    let (xtr, ytr) = (
+        to_mnist_layout(&digits.train_images),
+        digits.train_labels.clone(),
+    );
+    let (xte, yte) = (
+        to_mnist_layout(&digits.test_images),
+        digits.test_labels.clone(),
+    );
 
     let pretrained = models::lenet5_mnist();
     println!(
@@ -63,7 +69,10 @@ fn main() {
     );
     let [head_key, data_key] = random::split_n(&random::key(seed));
     let net = pretrained.clone().replace_head(&head_key, 10);
-    println!("with a fresh head: test accuracy {:.3}", accuracy(&net, &xte, &yte));
+    println!(
+        "with a fresh head: test accuracy {:.3}",
+        accuracy(&net, &xte, &yte)
+    );
 
     let opt = optim::multi_transform(
         (("train", optim::adam(1e-3)), ("frozen", optim::scale(0.0))),
@@ -77,15 +86,19 @@ fn main() {
     );
     let state = opt.init(&net);
     let batches = data::Batches::new(&(xtr, ytr), 32).shuffle(&data_key);
-    let step = ferrax::train::jit_step(move |((p, s), (x, y)): &((LeNet5, _), (Tensor, Tensor))| {
-        let loss = |p: &LeNet5| {
-            losses::softmax_cross_entropy_with_integer_labels(&p.forward(x, &mut Ctx::eval()), y)
+    let step =
+        ferrax::train::jit_step(move |((p, s), (x, y)): &((LeNet5, _), (Tensor, Tensor))| {
+            let loss = |p: &LeNet5| {
+                losses::softmax_cross_entropy_with_integer_labels(
+                    &p.forward(x, &mut Ctx::eval()),
+                    y,
+                )
                 .mean()
-        };
-        let (l, g) = value_and_grad(loss)(p);
-        let (u, s) = opt.update(&g, s, p);
-        ((optim::apply_updates(p, &u), s), l)
-    });
+            };
+            let (l, g) = value_and_grad(loss)(p);
+            let (u, s) = opt.update(&g, s, p);
+            ((optim::apply_updates(p, &u), s), l)
+        });
     let trainer = ferrax::train::Trainer::new(epochs).log_epochs(true);
     let ((tuned, _), history) = trainer.fit((net, state), &batches, step, |(p, _), _| {
         vec![("test_acc".into(), accuracy(p, &xte, &yte))]

@@ -82,9 +82,9 @@ fn main() {
     );
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(0);
-        if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} batches  {msg} [{elapsed}<{eta}]")
-        {
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} batches  {msg} [{elapsed}<{eta}]",
+        ) {
             bar.set_style(style);
         }
         bar
@@ -110,9 +110,10 @@ fn main() {
     let wall = t0.elapsed().as_secs_f64();
     let new = &outcome.history[outcome.resumed_from.min(outcome.history.len())..];
     let step_secs: f64 = new.iter().map(|m| m.train_seconds).sum();
+    let n_params: usize = outcome.params.iter().map(|(_, t)| t.size()).sum();
     if let Some(last) = outcome.history.last() {
         println!(
-            "test accuracy {:.4} after {} epochs; {:.1} s in training steps this run ({:.1} s with data and evaluation)",
+            "test accuracy {:.4} after {} epochs ({n_params} parameters); {:.1} s in training steps this run ({:.1} s with data and evaluation)",
             last.test_acc, last.epoch, step_secs, wall
         );
     }

@@ -160,7 +160,10 @@ pub type Progress<'a> = &'a mut dyn FnMut(usize, usize, f64);
 pub fn run(cfg: &Config, progress: Progress) -> Result<Outcome, String> {
     let data = mnist::load(&cfg.data).map_err(|e| e.to_string())?;
     let [init_key, data_key, step_key] = random::split_n(&random::key(cfg.seed));
-    let keys = Keys { data: data_key, step: step_key };
+    let keys = Keys {
+        data: data_key,
+        step: step_key,
+    };
     match cfg.model {
         ModelKind::Mlp => fit(Mlp::mnist(&init_key), &data, keys, cfg, progress),
         ModelKind::Cnn => fit(Cnn::new(&init_key), &data, keys, cfg, progress),
@@ -238,7 +241,10 @@ where
     };
     let resumed_from = ck.epoch.item::<i32>() as usize;
     if cfg.verbose && resumed_from > 0 {
-        println!("resuming after epoch {resumed_from} from {}", ckpt_path.display());
+        println!(
+            "resuming after epoch {resumed_from} from {}",
+            ckpt_path.display()
+        );
     }
     let mut history = metrics_from_tensor(&ck.metrics);
 
@@ -249,7 +255,10 @@ where
     .shuffle(&ck.keys.data);
     type Carry<M, S> = (M, nn::State, S);
     let mut step = train::jit_step(
-        move |((p, st, s), ((x, y), k)): &(Carry<M, optim::AdamState<M>>, ((Tensor, Tensor), Tensor))| {
+        move |((p, st, s), ((x, y), k)): &(
+            Carry<M, optim::AdamState<M>>,
+            ((Tensor, Tensor), Tensor),
+        )| {
             let loss_fn = |p: &M| {
                 let mut cx = Ctx::train(k).with_state(st.clone());
                 let logits = p.forward(x, &mut cx);
@@ -268,7 +277,13 @@ where
 
     let total = batches.num_batches();
     for e in resumed_from..cfg.epochs {
-        let Checkpoint { params, opt: opt_state, state, keys, .. } = ck;
+        let Checkpoint {
+            params,
+            opt: opt_state,
+            state,
+            keys,
+            ..
+        } = ck;
         let mut carry = (params, state, opt_state);
         let epoch_key = random::fold_in(&keys.step, e as u32);
         let (mut loss_sum, mut seen, mut secs) = (0.0f64, 0usize, 0.0f64);
@@ -280,7 +295,11 @@ where
             let loss = loss.item::<f64>();
             secs += t0.elapsed().as_secs_f64();
             if !loss.is_finite() {
-                return Err(format!("the loss became {loss} at epoch {}, step {}", e + 1, i + 1));
+                return Err(format!(
+                    "the loss became {loss} at epoch {}, step {}",
+                    e + 1,
+                    i + 1
+                ));
             }
             carry = next;
             loss_sum += loss * n as f64;
@@ -367,7 +386,10 @@ fn read_metric_rows(path: &Path) -> Result<usize, String> {
     let at = header.find("\".metrics\"").ok_or_else(bad)?;
     let rest = &header[at..];
     let shape = rest.find("\"shape\":[").ok_or_else(bad)? + "\"shape\":[".len();
-    let rows: String = rest[shape..].chars().take_while(|c| c.is_ascii_digit()).collect();
+    let rows: String = rest[shape..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
     rows.parse().map_err(|_| bad())
 }
 
@@ -405,7 +427,8 @@ fn metrics_from_tensor(t: &Tensor) -> Vec<EpochMetrics> {
 /// `metrics.csv`: a header and one row per epoch (losses and accuracy printed exactly, as
 /// Rust's shortest round-trip decimal).
 pub fn write_csv(path: &Path, h: &[EpochMetrics]) -> Result<(), String> {
-    let mut s = String::from("epoch,train_loss,test_loss,test_acc,train_seconds,examples_per_second\n");
+    let mut s =
+        String::from("epoch,train_loss,test_loss,test_acc,train_seconds,examples_per_second\n");
     for m in h {
         s += &format!(
             "{},{},{},{},{:.3},{:.1}\n",

@@ -59,7 +59,10 @@ impl LeNet5 {
     /// ```
     #[track_caller]
     pub fn with_classes(key: &Tensor, classes: usize) -> LeNet5 {
-        assert!(classes > 0, "models::LeNet5::with_classes: classes must be > 0");
+        assert!(
+            classes > 0,
+            "models::LeNet5::with_classes: classes must be > 0"
+        );
         let [k1, k2, k3, k4, k5] = random::split_n(key);
         let valid = Conv2dOptions {
             padding: Padding::Valid,

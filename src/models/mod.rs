@@ -6,3 +6,7 @@ pub mod lenet5;
 pub mod mlp;
 pub use lenet5::LeNet5;
 pub use mlp::Mlp;
+#[cfg(feature = "train")]
+pub mod pretrained;
+#[cfg(feature = "train")]
+pub use pretrained::lenet5_mnist;

@@ -23,6 +23,10 @@ pub const LENET5_MNIST_SAFETENSORS: &[u8] = include_bytes!("../../models/lenet5_
 /// ```
 pub fn lenet5_mnist() -> LeNet5 {
     let template = LeNet5::new(&random::key(0));
-    train::params_from_bytes(LENET5_MNIST_SAFETENSORS, &template, "models/lenet5_mnist.safetensors")
-        .expect("the shipped LeNet-5 weights match models::LeNet5")
+    train::params_from_bytes(
+        LENET5_MNIST_SAFETENSORS,
+        &template,
+        "models/lenet5_mnist.safetensors",
+    )
+    .expect("the shipped LeNet-5 weights match models::LeNet5")
 }

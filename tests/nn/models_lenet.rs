@@ -188,7 +188,11 @@ fn reference_mlp(mlp: &Mlp, x: &[f32], n: usize) -> Vec<f64> {
                 for i in 0..width {
                     s += h[r * width + i] * w[i * out + o] as f64;
                 }
-                next[r * out + o] = if li + 1 < mlp.layers.len() { s.max(0.0) } else { s };
+                next[r * out + o] = if li + 1 < mlp.layers.len() {
+                    s.max(0.0)
+                } else {
+                    s
+                };
             }
         }
         h = next;
@@ -231,11 +235,7 @@ fn mlp_gradients_match_finite_differences_and_jit() {
             .collect(),
     };
     let x = fixed(&[6, 5], 13, 1.0).cast(DType::F64);
-    ferrax::test_util::check_grads(
-        |m: &Mlp| eval(m, &x).tanh().sum(),
-        &mlp64,
-        1,
-    );
+    ferrax::test_util::check_grads(|m: &Mlp| eval(m, &x).tanh().sum(), &mlp64, 1);
     let xf = fixed(&[6, 5], 13, 1.0);
     let loss = |m: &Mlp| eval(m, &xf).powi(2).mean();
     let (e, j) = (grad(loss)(&mlp), jit(|m: &Mlp| grad(loss)(m))(&mlp));
@@ -268,9 +268,8 @@ fn freezing_by_key_path_leaves_frozen_parameters_bitwise_unchanged() {
     );
     let mut state = opt.init(&net);
     let mut p = net.clone();
-    let loss = |p: &LeNet5| {
-        losses::softmax_cross_entropy_with_integer_labels(&eval(p, &x), &y).mean()
-    };
+    let loss =
+        |p: &LeNet5| losses::softmax_cross_entropy_with_integer_labels(&eval(p, &x), &y).mean();
     let first = loss(&p).item::<f64>();
     for _ in 0..3 {
         let g = grad(loss)(&p);
@@ -282,9 +281,17 @@ fn freezing_by_key_path_leaves_frozen_parameters_bitwise_unchanged() {
     for ((path, before), after) in net.flatten_with_path().iter().zip(p.leaves()) {
         let path = path.to_string();
         if path.starts_with(".head") {
-            assert_ne!(before.to_vec::<f32>(), after.to_vec::<f32>(), "{path} did not move");
+            assert_ne!(
+                before.to_vec::<f32>(),
+                after.to_vec::<f32>(),
+                "{path} did not move"
+            );
         } else {
-            assert_eq!(before.to_vec::<f32>(), after.to_vec::<f32>(), "{path} moved");
+            assert_eq!(
+                before.to_vec::<f32>(),
+                after.to_vec::<f32>(),
+                "{path} moved"
+            );
         }
     }
 }
