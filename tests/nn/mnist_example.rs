@@ -92,7 +92,7 @@ fn run(cfg: &Config) -> Outcome {
     let mut calls = 0usize;
     let out = mnist_train::run(cfg, &mut |done, total, rate| {
         calls += 1;
-        assert!(done >= 1 && done <= total && rate > 0.0);
+        assert!((1..=total).contains(&done) && rate > 0.0);
     })
     .unwrap();
     assert!(calls > 0, "the progress callback was never called");

@@ -183,8 +183,8 @@ fn reference_mlp(mlp: &Mlp, x: &[f32], n: usize) -> Vec<f64> {
         let out = b.len();
         let mut next = vec![0.0f64; n * out];
         for r in 0..n {
-            for o in 0..out {
-                let mut s = b[o] as f64;
+            for (o, &bo) in b.iter().enumerate() {
+                let mut s = bo as f64;
                 for i in 0..width {
                     s += h[r * width + i] * w[i * out + o] as f64;
                 }
