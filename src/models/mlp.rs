@@ -13,7 +13,7 @@ use crate::tensor::Tensor;
 /// use ferrax::models::Mlp;
 /// use ferrax::nn::{Ctx, Module};
 /// use ferrax::prelude::*;
-/// let mlp = Mlp::new(&ferrax::random::key(0), &[4, 8, 3]);
+/// let mlp = Mlp::new(&ferrax::random::key(0), &[4, 8, 3]); // 2x2x1 images: 4 features
 /// let logits = mlp.forward(&Tensor::ones(&[2, 2, 2, 1], DType::F32), &mut Ctx::eval());
 /// assert_eq!(logits.shape(), &[2, 3]);
 /// ```
