@@ -18,3 +18,11 @@ pub use dcgan::{
 };
 pub use transformer_lm::{sample_token, TransformerLm, TransformerLmConfig};
 pub use vae::{kl_divergence, reparameterize, Vae};
+pub mod lenet5;
+pub mod mlp;
+pub use lenet5::LeNet5;
+pub use mlp::Mlp;
+#[cfg(feature = "train")]
+pub mod pretrained;
+#[cfg(feature = "train")]
+pub use pretrained::lenet5_mnist;

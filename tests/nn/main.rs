@@ -30,6 +30,9 @@ mod models_vision;
 #[cfg(feature = "train")]
 mod models_weights;
 mod models_generative;
+#[cfg(all(feature = "train", feature = "datasets"))]
+mod mnist_example;
+mod models_lenet;
 mod module;
 mod optim;
 mod optim_coverage;
