@@ -28,6 +28,7 @@ mod losses_more;
 mod module;
 mod optim;
 mod optim_coverage;
+mod optim_fused;
 mod optim_more;
 mod optim_wrappers;
 mod random;
