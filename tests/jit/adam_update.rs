@@ -10,7 +10,7 @@ use ferrax::prelude::*;
 
 type Args = (Vec<Tensor>, Vec<Tensor>, fused::FusedAdamState<Vec<Tensor>>);
 
-fn args(seed: u32) -> Args {
+fn args(seed: i64) -> Args {
     let shapes: [&[usize]; 2] = [&[40, 30], &[30]];
     let keys = ferrax::random::split(&ferrax::random::key(seed), 4);
     let draw = |k: usize, scale: f64| -> Vec<Tensor> {
