@@ -244,6 +244,62 @@ fn bench_steps(c: &mut Criterion) {
     }
 }
 
+type FusedStep = (Mlp, optim::fused::FusedAdamState<Mlp>, (Tensor, Tensor));
+
+/// Issue [8/11]'s Adam row with the one-pass update (`optim::fused::adam`): jitted as the
+/// chain's row (the caller keeps its arguments, so the update writes new buffers, as JAX's
+/// row does), and as a training loop runs it (`JitOptions::donate`, the state passed by
+/// value: the update runs in place).
+fn bench_fused_adam(c: &mut Criterion) {
+    let opt = optim::fused::adam(1e-3);
+    let body = |(p, s, (x, y)): &FusedStep| {
+        let loss = |p: &Mlp| {
+            losses::softmax_cross_entropy_with_integer_labels(&p.forward(x, &mut Ctx::eval()), y)
+                .mean()
+        };
+        let (l, g) = value_and_grad(loss)(p);
+        let (p, s) = opt.step(p, &g, s);
+        (p, s, l)
+    };
+    let step = jit(body);
+    let donated = Jitted::new(
+        body,
+        JitOptions {
+            donate: true,
+            ..Default::default()
+        },
+    );
+    for (name, widths, tanh) in [
+        ("64-128(tanh)-10", &[64, 128, 10][..], true),
+        ("784-512-512-10(relu)", &[784, 512, 512, 10][..], false),
+    ] {
+        let (p, _, batch) = case(widths, tanh, 128);
+        let args: FusedStep = (p.clone(), opt.init(&p), batch.clone());
+        let _ = step(&args);
+        let mut g = c.benchmark_group("train");
+        g.throughput(Throughput::Elements(128));
+        if widths[0] == 784 {
+            g.sample_size(30).measurement_time(Duration::from_secs(6));
+        }
+        g.bench_function(format!("jit fused adam step mlp {name} b128"), |b| {
+            b.iter(|| step(black_box(&args)))
+        });
+        let mut carry = Some((p.clone(), opt.init(&p)));
+        g.bench_function(
+            format!("jit fused adam step mlp {name} b128, donated"),
+            |b| {
+                b.iter(|| {
+                    let (p, s) = carry.take().expect("carry");
+                    let (p, s, l) = donated.call_owned((p, s, batch.clone()));
+                    carry = Some((p, s));
+                    l
+                })
+            },
+        );
+        g.finish();
+    }
+}
+
 fn bench_digits_epoch(c: &mut Criterion) {
     let d = data::load_digits(data::default_digits_dir(), DigitsLayout::Flat)
         .expect("the digits data set (data/digits in the repository, or $FERRAX_DIGITS_DIR)");
@@ -361,15 +417,38 @@ fn bench_mnist_epoch(_: &mut Criterion) {
             carry = Some(step.call_owned((carry.take().expect("carry"), fixed.clone())));
         }
     });
+    // The same pipeline with the one-pass Adam (`train::adam_step`: donated, in place).
+    let fused = optim::fused::adam(1e-3);
+    let mut fused_step = ferrax::train::adam_step(&fused, |p: &Mlp, (x, y): &(Tensor, Tensor)| {
+        losses::softmax_cross_entropy(&p.forward(x, &mut Ctx::eval()), y).mean()
+    });
+    let mut fcarry = Some({
+        let p = Mlp::new(&random::key(0), &[784, 512, 512, 10], false);
+        let s = fused.init(&p);
+        (p, s)
+    });
+    let t_fused = seconds_per_epoch(epochs, |e| {
+        for b in piped.epoch(e) {
+            fcarry = Some(fused_step(fcarry.take().expect("carry"), b).0);
+        }
+    });
     println!(
         "mnist mlp 784-512-512-10 adam b128, one epoch of {} steps (median of {epochs}): \
-         pipeline {:.3} s, old batching {:.3} s, steps alone {:.3} s",
+         pipeline {:.3} s, old batching {:.3} s, steps alone {:.3} s, pipeline with the fused \
+         adam (train::adam_step) {:.3} s",
         piped.num_batches(),
         t_pipe,
         t_plain,
-        t_steps
+        t_steps,
+        t_fused
     );
 }
 
-criterion_group!(benches, bench_steps, bench_digits_epoch, bench_mnist_epoch);
+criterion_group!(
+    benches,
+    bench_steps,
+    bench_fused_adam,
+    bench_digits_epoch,
+    bench_mnist_epoch
+);
 criterion_main!(benches);

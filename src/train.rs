@@ -40,6 +40,7 @@ pub use checkpoint::{
 };
 
 use crate::data::Batches;
+use crate::optim::fused::{FusedAdam, FusedAdamState};
 use crate::tensor::Tensor;
 use crate::transforms::{JitOptions, Jitted};
 use crate::tree::PyTree;
@@ -79,6 +80,41 @@ pub fn jit_step<S: PyTree, B: PyTree>(
         },
     );
     move |state, batch| step.call_owned((state, batch))
+}
+
+/// A jitted, donated training step (see [`jit_step`]) that takes the gradient of
+/// `loss(params, batch)` and applies a fused Adam/AdamW update
+/// ([`optim::fused`](crate::optim::fused)): the `step` for [`Trainer::fit`] with the state
+/// `(params, optimizer state)`. The update is one pass over the parameters and moments, in
+/// place, since the state is donated.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::{data::Batches, optim::fused, train::{adam_step, Trainer}};
+/// // Fit y = 3x.
+/// let x = Tensor::linspace(-1.0, 1.0, 64, DType::F32).reshape(&[64, 1]);
+/// let y = &x * 3.0;
+/// let batches = Batches::new(&(x, y), 16);
+/// let opt = fused::adam(0.1);
+/// let w = Tensor::zeros(&[1, 1], DType::F32);
+/// let state = (w.clone(), opt.init(&w));
+/// let step = adam_step(&opt, |w: &Tensor, (x, y): &(Tensor, Tensor)| {
+///     (x.matmul(w) - y).powi(2).mean()
+/// });
+/// let ((w, s), _) = Trainer::new(30).progress(false).fit(state, &batches, step, |_, _| vec![]);
+/// assert!((w.item::<f32>() - 3.0).abs() < 0.05);
+/// assert_eq!(s.count.item::<i32>(), 120);
+/// ```
+#[allow(clippy::type_complexity)]
+pub fn adam_step<P: PyTree + Clone, B: PyTree>(
+    opt: &FusedAdam,
+    loss: impl Fn(&P, &B) -> Tensor,
+) -> impl FnMut((P, FusedAdamState<P>), B) -> ((P, FusedAdamState<P>), Tensor) {
+    let opt = opt.clone();
+    jit_step(move |((p, s), b): &((P, FusedAdamState<P>), B)| {
+        let (l, g) = crate::transforms::value_and_grad(|p: &P| loss(p, b))(p);
+        (opt.step(p, &g, s), l)
+    })
 }
 
 /// What one epoch did: the mean training loss over its batches (weighted by batch size),

@@ -233,6 +233,26 @@ def main():
         step, opt = adam_step(mlp_loss(act))
         row(f"jitted Adam step, MLP {name} b128", median_time(step, params, opt.init(params), x, y))
 
+    # The same step as a training loop runs it: params and state donated, threaded from call
+    # to call (benches/train.rs "jit fused adam step ..., donated").
+    def adam_step_donated(loss):
+        opt = optax.adam(1e-3)
+
+        def step(params, state, x, y):
+            l, g = jax.value_and_grad(loss)(params, x, y)
+            u, state = opt.update(g, state, params)
+            return optax.apply_updates(params, u), state, l
+        return jax.jit(step, donate_argnums=(0, 1)), opt
+
+    for name, params, x, y, act in (("64-128(tanh)-10", small, xs, ys, jnp.tanh), ("784-512-512-10(relu)", large, xl, yl, jax.nn.relu)):
+        step, opt = adam_step_donated(mlp_loss(act))
+        carry = [jax.tree.map(jnp.copy, params), opt.init(params)]
+
+        def run(step=step, carry=carry, x=x, y=y):
+            carry[0], carry[1], l = step(carry[0], carry[1], x, y)
+            return l
+        row(f"jitted Adam step, MLP {name} b128, donated", median_time(run))
+
     def one_example_loss(params, x, y):
         return mlp_loss(jnp.tanh)(params, x[None], y[None])
     per_example = jax.jit(jax.vmap(jax.grad(one_example_loss), in_axes=(None, 0, 0)))

@@ -7,6 +7,7 @@ use crate::core::{Aval, Outputs};
 use crate::kernels::elementwise::{unary_f32_inplace, unary_f64_inplace};
 use crate::kernels::pool;
 use crate::ops::FloatElement;
+use crate::prims::adam::AdamUpdate;
 use crate::prims::binary::{with_float_op, FloatZip};
 use crate::prims::elementwise::ElementwiseOp;
 use crate::prims::shape::ShapeOp;
@@ -22,6 +23,10 @@ pub(crate) fn try_inplace(
     ins: &mut SmallVec<[Tensor; 3]>,
     out: &[Aval],
 ) -> Option<Outputs> {
+    if let Some(op) = prim.downcast::<AdamUpdate>() {
+        // The parameters and moments this step owns (donated state) are updated in place.
+        return Some(op.eval_owned(std::mem::take(ins).into_vec()));
+    }
     match family(prim) {
         Family::Unary(op) => unary(*op, ins),
         Family::Binary(op) => binary(*op, ins),

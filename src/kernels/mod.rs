@@ -1,6 +1,7 @@
 //! The arithmetic behind the primitives' `eval` rules, where it is more than a one-line map:
 //! gemm-backed matrix products and (later) chunked SIMD elementwise loops and reductions.
 
+pub mod adam;
 pub mod conv;
 pub mod elementwise;
 #[cfg(feature = "fft")]

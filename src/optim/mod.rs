@@ -60,6 +60,7 @@ mod alias;
 mod alias_more;
 mod combine;
 mod factorized;
+pub mod fused;
 mod inject;
 mod leafwise;
 mod lookahead;

@@ -7,6 +7,7 @@
 //! Adding a primitive touches only its family file (and the one line naming its lax function
 //! in [`lax`]).
 
+pub mod adam;
 pub mod binary;
 pub mod bits;
 pub mod callback;

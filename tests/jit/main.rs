@@ -8,6 +8,7 @@
 mod common;
 mod random_program;
 
+mod adam_update;
 mod core_tracing;
 mod display;
 mod equals_eager;

@@ -36,6 +36,7 @@ mod models_lenet;
 mod module;
 mod optim;
 mod optim_coverage;
+mod optim_fused;
 mod optim_more;
 mod optim_wrappers;
 mod random;
