@@ -488,6 +488,10 @@ unsafe fn lu_small_batch_avx2<T: LinalgFloat>(
     lu_small_batch_impl(lu, n, pivots, perm);
 }
 
+/// The body of [`lu_small_batch`]: whole groups of `LANES` interleaved, factored and
+/// written back, the rest one at a time. (Lane loops index several arrays at once by lane,
+/// clearer than zipped iterators.)
+#[allow(clippy::needless_range_loop)]
 #[inline(always)]
 fn lu_small_batch_impl<T: LinalgFloat>(
     lu: &mut [T],
@@ -540,6 +544,7 @@ fn lu_small_batch_impl<T: LinalgFloat>(
 
 /// `getf2` on `LANES` interleaved `n x n` matrices in `w` (see [`lu_small_batch`]); `piv[j]`
 /// gets step `j`'s pivot row of every lane.
+#[allow(clippy::needless_range_loop)]
 #[inline(always)]
 fn lu_lanes<T: LinalgFloat>(w: &mut [T], n: usize, piv: &mut [[i32; LANES]]) {
     let at = |r: usize, c: usize| (r * n + c) * LANES;

@@ -67,7 +67,7 @@ where
         let same = f[b * nn..(b + 1) * nn]
             .iter()
             .zip(&f1)
-            .all(|(x, y)| x == y || (x != x && y != y));
+            .all(|(x, y)| x == y || (x.partial_cmp(x).is_none() && y.partial_cmp(y).is_none()));
         assert!(same, "n={n} batch={batch} member {b}: factors differ");
         assert_eq!(&p[b * n..(b + 1) * n], &p1[..], "n={n} member {b} pivots");
         assert_eq!(&q[b * n..(b + 1) * n], &q1[..], "n={n} member {b} perm");
