@@ -89,7 +89,7 @@ pub(crate) fn for_each_member<T: Send>(
 
 /// Copies the column-major `src` into the row-major `dst` (`src.nrows() x src.ncols()`), in
 /// tiles so both sides stay in cache.
-fn mat_to_row_major<T: LinalgFloat>(src: &Mat<T>, dst: &mut [T]) {
+pub(crate) fn mat_to_row_major<T: LinalgFloat>(src: &Mat<T>, dst: &mut [T]) {
     const TILE: usize = 32;
     let (r, c) = (src.nrows(), src.ncols());
     for jb in (0..c).step_by(TILE) {
@@ -214,27 +214,34 @@ fn qr_one<T: LinalgFloat>(a: &[T], m: usize, n: usize, k: usize, q: &mut [T], r:
             r[i * n + j] = f[(i, j)];
         }
     }
-    // The Householder basis: unit lower trapezoid of the first `size` columns.
-    let mut basis = f.get(.., ..size).to_owned();
-    for j in 0..size {
-        let col = basis.col_as_slice_mut(j);
-        col[..j].fill(T::zero());
-        col[j] = T::one();
-    }
-    // Q = H_1 ... H_size applied to the first `k` columns of the identity, written straight
-    // into the row-major output (the update is a product, which reads any strides).
+    // Q = H_1 ... H_size applied to the first `k` columns of the identity, formed as
+    // LAPACK's `orgqr` does: the blocks of reflectors from the last one back, each on the
+    // trailing part it can change (rows and columns from its first reflector on: to its left
+    // the rows below are still zero), instead of a full product with the identity (which
+    // costs three times the flops at n = m = k). The basis is read in place from the factored
+    // matrix (faer reads the reflectors' unit lower part only).
     let mut qm = Mat::<T>::identity(m, k);
-    let mut mem = MemBuffer::new(
-        hh::apply_block_householder_sequence_on_the_left_in_place_scratch::<T>(m, bs, k),
-    );
-    hh::apply_block_householder_sequence_on_the_left_in_place_with_conj(
-        basis.as_ref(),
-        coeff.as_ref(),
-        faer::Conj::No,
-        qm.as_mut(),
-        par,
-        MemStack::new(&mut mem),
-    );
+    let mut mem =
+        MemBuffer::new(hh::apply_block_householder_on_the_left_in_place_scratch::<T>(m, bs, k));
+    let stack = MemStack::new(&mut mem);
+    let mut j = size;
+    let mut block = match size % bs {
+        0 => bs,
+        r => r,
+    };
+    while j > 0 {
+        let j0 = j - block;
+        block = bs;
+        hh::apply_block_householder_on_the_left_in_place_with_conj(
+            f.get(j0.., j0..j),
+            coeff.get(..j - j0, j0..j),
+            faer::Conj::No,
+            qm.get_mut(j0.., j0..),
+            par,
+            &mut *stack,
+        );
+        j = j0;
+    }
     mat_to_row_major(&qm, q);
 }
 

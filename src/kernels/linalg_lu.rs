@@ -44,7 +44,12 @@ pub fn lu_batch<T: LinalgFloat>(
     let member =
         |lu: &mut [T], piv: &mut [i32], perm: &mut [i32]| lu_in_place_into(lu, m, n, piv, perm);
     // A chunk of members per task: each member's factors, pivots and permutation.
+    let small = m == n && n <= SMALL_LU_MAX_N && batch >= LANES;
     let chunk = |(lu, (piv, perm)): (&mut [T], (&mut [i32], &mut [i32]))| {
+        if small {
+            lu_small_batch(lu, n, piv, perm);
+            return;
+        }
         for (l, (pv, pm)) in lu
             .chunks_mut(m * n)
             .zip(piv.chunks_mut(k).zip(perm.chunks_mut(m)))
@@ -54,7 +59,9 @@ pub fn lu_batch<T: LinalgFloat>(
     };
     if parallel_batch(batch, k, m * n * k / 3) {
         use rayon::prelude::*;
-        let per = super::parallel::chunk_len(batch, 1);
+        // Whole groups of interleaved lanes per task on the small path.
+        let per =
+            super::parallel::chunk_len(batch, 1).next_multiple_of(if small { LANES } else { 1 });
         lu.par_chunks_mut(per * m * n)
             .zip(
                 pivots
@@ -88,8 +95,10 @@ fn lu_in_place_into<T: LinalgFloat>(
     lu_unblocked(lu, m, n, pivots, perm);
 }
 
-/// faer's partial-pivoting LU in place on the row-major buffer (the same pivot choice as
-/// `getrf`: first entry of largest magnitude). Returns false, leaving `lu` to be refilled,
+/// faer's partial-pivoting LU of the row-major buffer (the same pivot choice as `getrf`:
+/// first entry of largest magnitude), factored in a column-major copy (faer's pivot search,
+/// row swaps and panel updates run down columns; on the row-major view each of them strides
+/// by `n`) and written back only when it succeeds. Returns false, leaving `lu` as it was,
 /// when a pivot is zero or NaN: faer then divides by it where `getrf` skips the column.
 fn lu_faer<T: LinalgFloat>(
     lu: &mut [T],
@@ -98,9 +107,9 @@ fn lu_faer<T: LinalgFloat>(
     pivots: &mut [i32],
     perm: &mut [i32],
 ) -> bool {
-    let original = lu.to_vec();
     let k = m.min(n);
     let par = par_for(k);
+    let mut f = view(lu, m, n).to_owned();
     let mut fwd = vec![0usize; m];
     let mut inv = vec![0usize; m];
     let mut mem = MemBuffer::new(lu_in_place_scratch::<usize, T>(
@@ -110,7 +119,7 @@ fn lu_faer<T: LinalgFloat>(
         Default::default(),
     ));
     lu_in_place(
-        MatMut::from_row_major_slice_mut(lu, m, n),
+        f.as_mut(),
         &mut fwd,
         &mut inv,
         par,
@@ -118,12 +127,12 @@ fn lu_faer<T: LinalgFloat>(
         Default::default(),
     );
     if (0..k).any(|i| {
-        let d = lu[i * n + i];
+        let d = f[(i, i)];
         d == T::zero() || num_traits::Float::is_nan(d)
     }) {
-        lu.copy_from_slice(&original);
         return false;
     }
+    super::linalg::mat_to_row_major(&f, lu);
     // The swaps that make `fwd`: at step j, row fwd[j] is wherever earlier swaps left it.
     let mut at: Vec<usize> = (0..m).collect(); // at[position] = original row
     let mut pos: Vec<usize> = (0..m).collect(); // pos[original row] = position
@@ -322,6 +331,10 @@ fn solve_left<T: LinalgFloat>(
     transpose: bool,
     unit: bool,
 ) {
+    if k == 1 {
+        solve_left_vector(a, x, n, op_lower, transpose, unit);
+        return;
+    }
     let order: &mut dyn Iterator<Item = usize> = if op_lower {
         &mut (0..n)
     } else {
@@ -364,6 +377,48 @@ fn solve_left<T: LinalgFloat>(
     }
 }
 
+/// [`solve_left`] for one right-hand side (`k = 1`, the common `solve(a, b)` of a vector):
+/// the same operations in the same order on plain indices, without the row slices (each one
+/// element long) that cost more than the arithmetic at small `n`.
+fn solve_left_vector<T: LinalgFloat>(
+    a: &[T],
+    x: &mut [T],
+    n: usize,
+    op_lower: bool,
+    transpose: bool,
+    unit: bool,
+) {
+    let x = &mut x[..n];
+    let a = &a[..n * n];
+    for step in 0..n {
+        let i = if op_lower { step } else { n - 1 - step };
+        let row = &a[i * n..(i + 1) * n];
+        if !transpose {
+            let solved = if op_lower { 0..i } else { i + 1..n };
+            let mut xi = x[i];
+            for j in solved {
+                let aij = row[j];
+                if aij != T::zero() {
+                    xi -= aij * x[j];
+                }
+            }
+            x[i] = if unit { xi } else { xi / row[i] };
+        } else {
+            if !unit {
+                x[i] /= row[i];
+            }
+            let xi = x[i];
+            let later = if op_lower { i + 1..n } else { 0..i };
+            for j in later {
+                let aij = row[j];
+                if aij != T::zero() {
+                    x[j] -= aij * xi;
+                }
+            }
+        }
+    }
+}
+
 /// Row `i` of the row-major `x` (rows of `k`) and the other rows, with `i`'s place left out.
 fn take_row<T>(x: &mut [T], i: usize, k: usize) -> (&mut [T], RowsExcept<'_, T>) {
     let (before, from) = x.split_at_mut(i * k);
@@ -392,5 +447,163 @@ fn row_of_mut<'a, T>(r: &'a mut RowsExcept<'_, T>, i: usize, j: usize, k: usize)
         &mut r.before[j * k..(j + 1) * k]
     } else {
         &mut r.after[(j - i - 1) * k..(j - i) * k]
+    }
+}
+
+/// Systems factored together by the interleaved small-matrix LU: lane `l` of every vector
+/// operation belongs to system `l` of the group (8 f64 fill two AVX2 registers, 8 f32 one).
+const LANES: usize = 8;
+
+/// Up to this `n`, a batch of square matrices is factored by [`lu_small_batch`] (interleaved
+/// across systems); from it on, one matrix at a time.
+pub const SMALL_LU_MAX_N: usize = 16;
+
+/// LU with partial pivoting of the row-major `n x n` matrices in `lu` (a whole number of
+/// them), `LANES` at a time with the systems interleaved (each value of a matrix is one lane
+/// of a vector), so every step of `getf2` (the pivot search, the row swap, the scaling and
+/// the rank-1 update) is one vector operation for eight systems; the members left over at
+/// the end run [`lu_unblocked`]. The arithmetic is `lu_unblocked`'s, operation for
+/// operation (no fused multiply-adds, the same skips of zero pivots and multipliers), so
+/// the factors, pivots and permutations are the same bits.
+fn lu_small_batch<T: LinalgFloat>(lu: &mut [T], n: usize, pivots: &mut [i32], perm: &mut [i32]) {
+    #[cfg(target_arch = "x86_64")]
+    if super::simd::SimdLevel::detect() >= super::simd::SimdLevel::Avx2Fma {
+        // SAFETY: `detect` found AVX2 on this CPU.
+        unsafe { lu_small_batch_avx2(lu, n, pivots, perm) };
+        return;
+    }
+    lu_small_batch_impl(lu, n, pivots, perm);
+}
+
+/// [`lu_small_batch_impl`] compiled for AVX2 (comparisons, blends and the 8-lane updates
+/// in 256-bit registers); no FMA, so the results are the portable copy's.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn lu_small_batch_avx2<T: LinalgFloat>(
+    lu: &mut [T],
+    n: usize,
+    pivots: &mut [i32],
+    perm: &mut [i32],
+) {
+    lu_small_batch_impl(lu, n, pivots, perm);
+}
+
+/// The body of [`lu_small_batch`]: whole groups of `LANES` interleaved, factored and
+/// written back, the rest one at a time. (Lane loops index several arrays at once by lane,
+/// clearer than zipped iterators.)
+#[allow(clippy::needless_range_loop)]
+#[inline(always)]
+fn lu_small_batch_impl<T: LinalgFloat>(
+    lu: &mut [T],
+    n: usize,
+    pivots: &mut [i32],
+    perm: &mut [i32],
+) {
+    let nn = n * n;
+    let groups = lu.len() / nn / LANES;
+    let mut w = vec![T::zero(); nn * LANES];
+    let mut piv = vec![[0i32; LANES]; n];
+    for g in 0..groups {
+        let mats = &mut lu[g * LANES * nn..(g + 1) * LANES * nn];
+        // Interleave: w[(r n + c) LANES + l] = member l's (r, c).
+        for (l, m) in mats.chunks_exact(nn).enumerate() {
+            for (e, &v) in m.iter().enumerate() {
+                w[e * LANES + l] = v;
+            }
+        }
+        lu_lanes(&mut w, n, &mut piv);
+        for (l, m) in mats.chunks_exact_mut(nn).enumerate() {
+            for (e, v) in m.iter_mut().enumerate() {
+                *v = w[e * LANES + l];
+            }
+        }
+        for l in 0..LANES {
+            let s = g * LANES + l;
+            let pv = &mut pivots[s * n..(s + 1) * n];
+            let pm = &mut perm[s * n..(s + 1) * n];
+            for (i, q) in pm.iter_mut().enumerate() {
+                *q = i as i32;
+            }
+            for j in 0..n {
+                pv[j] = piv[j][l];
+                pm.swap(j, piv[j][l] as usize);
+            }
+        }
+    }
+    let done = groups * LANES;
+    for (s, m) in lu.chunks_exact_mut(nn).enumerate().skip(done) {
+        lu_unblocked(
+            m,
+            n,
+            n,
+            &mut pivots[s * n..(s + 1) * n],
+            &mut perm[s * n..(s + 1) * n],
+        );
+    }
+}
+
+/// `getf2` on `LANES` interleaved `n x n` matrices in `w` (see [`lu_small_batch`]); `piv[j]`
+/// gets step `j`'s pivot row of every lane.
+#[allow(clippy::needless_range_loop)]
+#[inline(always)]
+fn lu_lanes<T: LinalgFloat>(w: &mut [T], n: usize, piv: &mut [[i32; LANES]]) {
+    let at = |r: usize, c: usize| (r * n + c) * LANES;
+    let load = |w: &[T], e: usize| -> [T; LANES] { w[e..e + LANES].try_into().unwrap() };
+    let zero = T::zero();
+    for j in 0..n {
+        // The pivot: the first entry of largest magnitude in column j, from row j down.
+        let mut best = load(w, at(j, j)).map(num_traits::Float::abs);
+        let mut p = [j as i32; LANES];
+        for i in j + 1..n {
+            let v = load(w, at(i, j));
+            for l in 0..LANES {
+                let a = num_traits::Float::abs(v[l]);
+                let gt = a > best[l];
+                best[l] = if gt { a } else { best[l] };
+                p[l] = if gt { i as i32 } else { p[l] };
+            }
+        }
+        piv[j] = p;
+        // Swap row j with each lane's pivot row (a blend per row that some lane chose).
+        for i in j + 1..n {
+            let ii = i as i32;
+            if !p.contains(&ii) {
+                continue;
+            }
+            for c in 0..n {
+                let (rj, ri) = (load(w, at(j, c)), load(w, at(i, c)));
+                let (mut nj, mut ni) = (rj, ri);
+                for l in 0..LANES {
+                    let s = p[l] == ii;
+                    nj[l] = if s { ri[l] } else { rj[l] };
+                    ni[l] = if s { rj[l] } else { ri[l] };
+                }
+                w[at(j, c)..at(j, c) + LANES].copy_from_slice(&nj);
+                w[at(i, c)..at(i, c) + LANES].copy_from_slice(&ni);
+            }
+        }
+        // Scale the column below the pivot and update the trailing rows (skipping a zero
+        // pivot's division and a zero multiplier's update, as `lu_unblocked` does).
+        let d = load(w, at(j, j));
+        for i in j + 1..n {
+            let x = load(w, at(i, j));
+            let mut f = x;
+            for l in 0..LANES {
+                f[l] = if d[l] != zero { x[l] / d[l] } else { x[l] };
+            }
+            w[at(i, j)..at(i, j) + LANES].copy_from_slice(&f);
+            for c in j + 1..n {
+                let u = load(w, at(j, c));
+                let mut y = load(w, at(i, c));
+                for l in 0..LANES {
+                    y[l] = if f[l] != zero {
+                        y[l] - f[l] * u[l]
+                    } else {
+                        y[l]
+                    };
+                }
+                w[at(i, c)..at(i, c) + LANES].copy_from_slice(&y);
+            }
+        }
     }
 }

@@ -44,6 +44,8 @@ mod linalg_kernels;
 #[cfg(feature = "linalg")]
 mod linalg_linear_solve;
 #[cfg(feature = "linalg")]
+mod linalg_small_lu;
+#[cfg(feature = "linalg")]
 mod linalg_transforms;
 #[cfg(feature = "linalg")]
 mod linalg_tridiagonal;

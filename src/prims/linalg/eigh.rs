@@ -5,7 +5,7 @@
 //! eigenvalue gives infinite entries in `F` (JAX does no more for degenerate eigenvalues).
 
 use super::with_linalg_float;
-use super::{all_at_front, batch_count, diagonal, eye, matrix_dims, mm, mt, owned, wrap};
+use super::{all_at_front, batch_count, diagonal, eye, matrix_dims, mm, mt, wrap};
 use crate::core::{bind, Aval, Avals};
 use crate::kernels::linalg as k;
 use crate::prims::lax;
@@ -73,8 +73,9 @@ impl PrimRules for Eigh {
         let n = shape[shape.len() - 1];
         let lower = self.lower;
         with_linalg_float!(out[0].dtype, T => {
-            let mut a = owned::<T>(inputs[0]);
+            let mut a = super::borrowed::<T>(inputs[0]);
             if !lower {
+                let a = a.to_mut();
                 // The upper triangle read as the lower one of the transpose.
                 for m in a.chunks_mut(n * n) {
                     for i in 0..n {

@@ -45,6 +45,16 @@ pub(crate) fn owned<T: LinalgFloat>(x: &ArrayData) -> Vec<T> {
     }
 }
 
+/// `x`'s row-major elements, borrowed when they already lie contiguously (a kernel that only
+/// reads its operand needs no copy of it), else gathered.
+pub(crate) fn borrowed<T: LinalgFloat>(x: &ArrayData) -> std::borrow::Cow<'_, [T]> {
+    let a = T::view(x).expect("linalg operand: dtype checked by abstract_eval");
+    match a.as_slice() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(a.iter().copied().collect()),
+    }
+}
+
 /// A kernel's row-major result as an array of `shape`.
 pub(crate) fn wrap<T: LinalgFloat>(v: Vec<T>, shape: &[usize]) -> ArrayData {
     T::wrap(ArrayD::from_shape_vec(IxDyn(shape), v).expect("shape"))

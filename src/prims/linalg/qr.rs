@@ -6,7 +6,7 @@
 //! branch) is not implemented and panics saying so.
 
 use super::triangular_solve::{triangular_solve, TriangularSolve};
-use super::{all_at_front, batch_count, matrix_dims, mm, mt, owned, tril, with_linalg_float, wrap};
+use super::{all_at_front, batch_count, matrix_dims, mm, mt, tril, with_linalg_float, wrap};
 use crate::core::{bind, Aval, Avals};
 use crate::kernels::linalg as k;
 use crate::prims::lax;
@@ -92,7 +92,7 @@ impl PrimRules for Qr {
         let (m, n) = (shape[shape.len() - 2], shape[shape.len() - 1]);
         let b = batch_count(shape);
         with_linalg_float!(out[0].dtype, T => {
-            let (q, r) = k::qr_batch(&owned::<T>(inputs[0]), b, m, n, self.full_matrices);
+            let (q, r) = k::qr_batch(&super::borrowed::<T>(inputs[0]), b, m, n, self.full_matrices);
             smallvec![wrap(q, &out[0].shape), wrap(r, &out[1].shape)]
         })
     }

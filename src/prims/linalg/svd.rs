@@ -6,7 +6,7 @@
 //! `s = 0`, and the extra terms of non-square matrices.
 
 use super::{all_at_front, as_row, batch_count, diag_matrix, diagonal, eye};
-use super::{matrix_dims, mm, mt, owned, scalar_like, with_linalg_float, wrap};
+use super::{matrix_dims, mm, mt, scalar_like, with_linalg_float, wrap};
 use crate::core::{bind, Aval, Avals};
 use crate::kernels::linalg as k;
 use crate::prims::lax;
@@ -105,7 +105,7 @@ impl PrimRules for Svd {
         let b = batch_count(shape);
         let (full, uv) = (self.full_matrices, self.compute_uv);
         with_linalg_float!(out[0].dtype, T => {
-            let (s, u, vt) = k::svd_batch(&owned::<T>(inputs[0]), b, (m, n), full, uv);
+            let (s, u, vt) = k::svd_batch(&super::borrowed::<T>(inputs[0]), b, (m, n), full, uv);
             let s = wrap(s, &out[0].shape);
             if uv {
                 smallvec![s, wrap(u, &out[1].shape), wrap(vt, &out[2].shape)]

@@ -3,7 +3,7 @@
 //! and/or conjugate. Linear in `B`: its transpose rule is the solve with `op` transposed; the
 //! JVP in `A` is JAX's `_triangular_solve_jvp_rule_a` (`-A⁻¹ Ȧ X`, ordered by cost).
 
-use super::{all_at_front, batch_count, matrix_dims, mm, mt, owned, tril, triu};
+use super::{all_at_front, batch_count, borrowed, matrix_dims, mm, mt, owned, tril, triu};
 use super::{with_linalg_float, wrap};
 use crate::core::{bind1, Aval, Avals};
 use crate::kernels::linalg as k;
@@ -111,7 +111,7 @@ impl PrimRules for TriangularSolve {
         };
         let b = batch_count(shape);
         let x = with_linalg_float!(out[0].dtype, T => {
-            let a = owned::<T>(inputs[0]);
+            let a = borrowed::<T>(inputs[0]);
             wrap(k::triangular_solve_batch(&a, owned::<T>(inputs[1]), b, (n, m, kk), p), shape)
         });
         smallvec![x]
