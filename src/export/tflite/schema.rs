@@ -248,6 +248,42 @@ fn tensor_maps<'a>(
     b.create_vector(&v)
 }
 
+/// For an operator written without [`Opt`]s, the `BuiltinOptions` union type of its
+/// options table, written with every field at its default (some readers, tract's among
+/// them, require the table); `None` for operators without one. SHAPE's `out_type` is set
+/// to INT32 (its schema default is FLOAT32).
+fn default_options(code: i32) -> Option<u8> {
+    Some(match code {
+        op::ADD => 11,
+        op::MUL => 21,
+        op::SUB => 28,
+        op::DIV => 29,
+        op::RESHAPE => 17,
+        op::TRANSPOSE => 26,
+        op::PAD => 22,
+        op::PADV2 => 43,
+        op::EXP => 33,
+        op::MAXIMUM | op::MINIMUM => 39,
+        op::LESS => 41,
+        op::GREATER => 44,
+        op::GREATER_EQUAL => 45,
+        op::LESS_EQUAL => 46,
+        op::EQUAL => 53,
+        op::NOT_EQUAL => 54,
+        op::SHAPE => 55,
+        op::POW => 56,
+        op::LOGICAL_OR => 60,
+        op::LOGICAL_AND => 62,
+        op::LOGICAL_NOT => 63,
+        op::ABS => 78,
+        op::REVERSE_V2 => 81,
+        op::COS => 84,
+        op::SELECT_V2 => 98,
+        op::BROADCAST_TO => 104,
+        _ => return None,
+    })
+}
+
 /// The model file of `g`: one subgraph, buffer 0 the empty sentinel, a `serving_default`
 /// SignatureDef mapping `input_i`/`output_i` to the subgraph's inputs and outputs.
 pub fn serialize(g: &Graph, description: &str) -> Vec<u8> {
@@ -316,7 +352,18 @@ pub fn serialize(g: &Graph, description: &str) -> Vec<u8> {
     for (o, &ci) in g.ops.iter().zip(&op_code_idx) {
         let ins = b.create_vector(&o.inputs);
         let outs = b.create_vector(&o.outputs);
-        let opts = o.options.as_ref().map(|opt| options(&mut b, opt));
+        let opts = match &o.options {
+            Some(opt) => Some(options(&mut b, opt)),
+            None => default_options(o.code).map(|ty| {
+                let t = b.start_table();
+                if o.code == op::SHAPE {
+                    // ShapeOptions: out_type 0.
+                    b.push_slot_always::<i8>(slot(0), 2);
+                }
+                let end = b.end_table(t);
+                (ty, WIPOffset::new(end.value()))
+            }),
+        };
         let t = b.start_table();
         b.push_slot_always::<u32>(slot(0), ci);
         b.push_slot_always(slot(1), ins);
