@@ -322,7 +322,8 @@ pub fn serialize(g: &Graph, description: &str) -> Vec<u8> {
     for &c in &codes {
         let t = b.start_table();
         b.push_slot_always::<i8>(slot(0), c.min(127) as i8);
-        b.push_slot_always::<i32>(slot(2), 1);
+        // LiteRT registers BROADCAST_TO from version 2 on; version 1 elsewhere.
+        b.push_slot_always::<i32>(slot(2), if c == op::BROADCAST_TO { 2 } else { 1 });
         b.push_slot_always::<i32>(slot(3), c);
         code_tables.push(b.end_table(t));
     }
