@@ -1,7 +1,9 @@
-//! Trains a small CNN on the digits and exports it to ONNX with a dynamic batch.
+//! Trains a small CNN on the digits and exports it to ONNX and to TFLite, both with a
+//! dynamic batch.
 //!
 //! ```text
 //! cargo run --release --example export -- [--epochs N] [--out digits_cnn.onnx]
+//!     [--tflite digits_cnn.tflite]
 //! ```
 //!
 //! The model's input is `input_0: f32[batch, 8, 8, 1]` (NHWC, as ferrax's convolutions), its
@@ -11,6 +13,14 @@
 //! import numpy as np, onnxruntime as ort
 //! sess = ort.InferenceSession("digits_cnn.onnx")
 //! logits = sess.run(["output_0"], {"input_0": np.zeros((3, 8, 8, 1), np.float32)})[0]
+//! ```
+//!
+//! and the TFLite model with LiteRT (`pip install ai-edge-litert`):
+//!
+//! ```text
+//! from ai_edge_litert.interpreter import Interpreter
+//! run = Interpreter(model_path="digits_cnn.tflite").get_signature_runner("serving_default")
+//! logits = run(input_0=np.zeros((3, 8, 8, 1), np.float32))["output_0"]
 //! ```
 
 use ferrax::data::{self, Batches, DigitsLayout};
@@ -53,13 +63,15 @@ impl Module for Cnn {
 fn main() {
     let mut epochs = 5;
     let mut out = String::from("digits_cnn.onnx");
+    let mut out_tflite = String::from("digits_cnn.tflite");
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().unwrap_or_default();
         match flag.as_str() {
             "--epochs" => epochs = value.parse().expect("--epochs N"),
             "--out" => out = value,
-            f => panic!("export: unknown option {f} (--epochs N, --out PATH)"),
+            "--tflite" => out_tflite = value,
+            f => panic!("export: unknown option {f} (--epochs N, --out PATH, --tflite PATH)"),
         }
     }
     let digits = data::load_digits(data::default_digits_dir(), DigitsLayout::Image)
@@ -100,9 +112,17 @@ fn main() {
         dynamic_batch: true,
         ..Default::default()
     };
-    match ferrax::export::onnx::save_with(predict, &example, &out, opts) {
-        Ok(()) => {
-            println!("wrote {out} (input_0: f32[batch, 8, 8, 1] -> output_0: f32[batch, 10])")
+    let written = ferrax::export::onnx::save_with(predict, &example, &out, opts.clone())
+        .map(|()| out.clone())
+        .and_then(|onnx| {
+            ferrax::export::tflite::save_with(predict, &example, &out_tflite, opts)
+                .map(|()| [onnx, out_tflite.clone()])
+        });
+    match written {
+        Ok(files) => {
+            for f in files {
+                println!("wrote {f} (input_0: f32[batch, 8, 8, 1] -> output_0: f32[batch, 10])")
+            }
         }
         Err(e) => {
             eprintln!("{e}");

@@ -29,6 +29,7 @@
 //! [`make_jaxpr`]: crate::make_jaxpr
 
 pub mod onnx;
+pub mod tflite;
 
 use crate::core::{Atom, Aval, ClosedJaxpr, Jaxpr};
 use crate::tree::PyTree;
@@ -104,6 +105,58 @@ impl std::error::Error for ExportError {
             _ => None,
         }
     }
+}
+
+/// A tensor's values as little-endian bytes in row-major order (ONNX's `raw_data`, TFLite's
+/// buffers; bools one byte each); `None` for complex values.
+pub(crate) fn le_bytes(t: &crate::Tensor) -> Option<Vec<u8>> {
+    use crate::DType;
+    fn le<T: crate::tensor::ArrayElement, const N: usize>(
+        t: &crate::Tensor,
+        f: impl Fn(T) -> [u8; N],
+    ) -> Vec<u8> {
+        t.to_vec::<T>().into_iter().flat_map(f).collect()
+    }
+    Some(match t.dtype() {
+        DType::Bool => t.to_vec::<bool>().into_iter().map(u8::from).collect(),
+        DType::I8 => le(t, i8::to_le_bytes),
+        DType::I16 => le(t, i16::to_le_bytes),
+        DType::I32 => le(t, i32::to_le_bytes),
+        DType::I64 => le(t, i64::to_le_bytes),
+        DType::U8 => t.to_vec::<u8>(),
+        DType::U16 => le(t, u16::to_le_bytes),
+        DType::U32 => le(t, u32::to_le_bytes),
+        DType::U64 => le(t, u64::to_le_bytes),
+        DType::BF16 => le(t, half::bf16::to_le_bytes),
+        DType::F16 => le(t, half::f16::to_le_bytes),
+        DType::F32 => le(t, f32::to_le_bytes),
+        DType::F64 => le(t, f64::to_le_bytes),
+        DType::C64 | DType::C128 => return None,
+    })
+}
+
+/// The product of dims (for merging them in a reshape); `None` if two derive from the batch.
+pub(crate) fn dim_product(dims: &[Dim]) -> Option<Dim> {
+    let mut fixed = 1usize;
+    let mut batch: Option<(i64, i64)> = None;
+    for d in dims {
+        match *d {
+            Dim::Fixed(n) => fixed *= n,
+            Dim::Batch { scale, offset } => {
+                if batch.is_some() {
+                    return None;
+                }
+                batch = Some((scale, offset));
+            }
+        }
+    }
+    Some(match batch {
+        None => Dim::Fixed(fixed),
+        Some((s, o)) => Dim::Batch {
+            scale: s * fixed as i64,
+            offset: o * fixed as i64,
+        },
+    })
 }
 
 /// `ExportError::Unsupported` for `prim`.

@@ -5,3 +5,4 @@ mod errors;
 mod models;
 mod ops;
 mod runtime;
+mod tflite;

@@ -7,12 +7,12 @@ use ferrax::nn::{self, Ctx, Module};
 use ferrax::prelude::*;
 use ferrax::random;
 
-fn uniform(seed: i64, shape: &[usize]) -> Tensor {
+pub(super) fn uniform(seed: i64, shape: &[usize]) -> Tensor {
     random::uniform(&random::key(seed), shape) * 2.0 - 1.0
 }
 
 /// The digits MLP of `examples/digits.rs`: 64 -> 128 (tanh) -> 10.
-fn mlp() -> (nn::Linear, nn::Tanh, nn::Linear) {
+pub(super) fn mlp() -> (nn::Linear, nn::Tanh, nn::Linear) {
     let [k1, k2] = random::split_n(&random::key(1));
     (
         nn::Linear::new(&k1, 64, 128),
@@ -49,7 +49,7 @@ fn digits_mlp_dynamic_batch() {
 /// The digits CNN of `examples/digits.rs` (conv, batch norm, relu, max pool, dense head;
 /// dropout is the identity at inference).
 #[derive(PyTree, Clone)]
-struct Cnn {
+pub(super) struct Cnn {
     c1: nn::Conv2d,
     bn1: nn::BatchNorm,
     c2: nn::Conv2d,
@@ -71,7 +71,7 @@ impl Module for Cnn {
     }
 }
 
-fn cnn() -> (Cnn, nn::State) {
+pub(super) fn cnn() -> (Cnn, nn::State) {
     let [k1, k2, k3, k4] = random::split_n(&random::key(7));
     let m = Cnn {
         c1: nn::Conv2d::new(&k1, 1, 16, [3, 3]),
@@ -109,7 +109,7 @@ fn digits_cnn_dynamic_batch() {
 }
 
 /// Comparisons, `where`, max and abs over two inputs (a pytree argument).
-fn elementwise((x, y): &(Tensor, Tensor)) -> (Tensor, Tensor) {
+pub(super) fn elementwise((x, y): &(Tensor, Tensor)) -> (Tensor, Tensor) {
     let big = x.gt(0.25);
     let a = ferrax::numpy::where_(&big, x.abs(), y * 2.0);
     let b = a.maximum(y.abs()) - x.le(y).cast(DType::F32);

@@ -133,7 +133,7 @@ pub fn check<P: PyTree, O: PyTree>(
 
 /// Writes a run's inputs and ferrax's outputs as text for `tests/golden/check_onnx.py`: per
 /// tensor a line `input|output <i> <dtype> <dims...>`, then a line of its values.
-fn save_case(path: &std::path::Path, inputs: &[Tensor], outputs: &[Tensor]) {
+pub fn save_case(path: &std::path::Path, inputs: &[Tensor], outputs: &[Tensor]) {
     let mut text = String::new();
     for (kind, ts) in [("input", inputs), ("output", outputs)] {
         for (i, t) in ts.iter().enumerate() {

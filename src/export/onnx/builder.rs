@@ -35,31 +35,13 @@ pub(crate) fn elem_type(dtype: DType) -> Result<i32, ExportError> {
 
 /// A tensor's values as ONNX's little-endian `raw_data`.
 fn raw_bytes(t: &Tensor) -> Result<Vec<u8>, ExportError> {
-    fn le<T: crate::tensor::ArrayElement, const N: usize>(
-        t: &Tensor,
-        f: impl Fn(T) -> [u8; N],
-    ) -> Vec<u8> {
-        t.to_vec::<T>().into_iter().flat_map(f).collect()
-    }
-    Ok(match t.dtype() {
-        DType::Bool => t.to_vec::<bool>().into_iter().map(u8::from).collect(),
-        DType::I8 => le(t, i8::to_le_bytes),
-        DType::I16 => le(t, i16::to_le_bytes),
-        DType::I32 => le(t, i32::to_le_bytes),
-        DType::I64 => le(t, i64::to_le_bytes),
-        DType::U8 => t.to_vec::<u8>(),
-        DType::U16 => le(t, u16::to_le_bytes),
-        DType::U32 => le(t, u32::to_le_bytes),
-        DType::U64 => le(t, u64::to_le_bytes),
-        DType::BF16 => le(t, half::bf16::to_le_bytes),
-        DType::F16 => le(t, half::f16::to_le_bytes),
-        DType::F32 => le(t, f32::to_le_bytes),
-        DType::F64 => le(t, f64::to_le_bytes),
-        d @ (DType::C64 | DType::C128) => {
-            elem_type(d)?;
+    match crate::export::le_bytes(t) {
+        Some(b) => Ok(b),
+        None => {
+            elem_type(t.dtype())?;
             unreachable!()
         }
-    })
+    }
 }
 
 /// A value's type for graph inputs and outputs: element type and dims, batch-derived dims

@@ -6,7 +6,7 @@
 
 use super::builder::{attr_i, attr_ints, attr_s, Emitter};
 use super::lower::Eq;
-use crate::export::{Dim, ExportError};
+use crate::export::{dim_product, Dim, ExportError};
 use crate::ops::ConvGeneralDilated;
 use crate::prims::cumulative::CumulativeKind;
 use crate::prims::index::GatherScatterMode;
@@ -163,30 +163,6 @@ pub(crate) fn conv(
     }
     let y = transpose(em, q, &y, &perm)?;
     cast_to_out(em, q, y)
-}
-
-/// The product of dims (for merging them in a reshape); `None` if two derive from the batch.
-fn dim_product(dims: &[Dim]) -> Option<Dim> {
-    let mut fixed = 1usize;
-    let mut batch: Option<(i64, i64)> = None;
-    for d in dims {
-        match *d {
-            Dim::Fixed(n) => fixed *= n,
-            Dim::Batch { scale, offset } => {
-                if batch.is_some() {
-                    return None;
-                }
-                batch = Some((scale, offset));
-            }
-        }
-    }
-    Some(match batch {
-        None => Dim::Fixed(fixed),
-        Some((s, o)) => Dim::Batch {
-            scale: s * fixed as i64,
-            offset: o * fixed as i64,
-        },
-    })
 }
 
 /// `reduce_window` as MaxPool/AveragePool over the windowed dims, moved last (the others
