@@ -227,9 +227,10 @@ pub fn resnet20(num_classes: usize, key: &Tensor) -> ResNet {
 /// ResNet-18 in torchvision's ImageNet layout: a 7x7 stride-2 stem and a 3x3 max pool, 4
 /// stages of 2 basic blocks with 64, 128, 256 and 512 channels, projection shortcuts, 3 input
 /// channels. Its parameter names map one to one onto torchvision's `resnet18` state dict
-/// (see [`weights`](super::weights)).
+/// (see [`weights`](super::weights)). Building it draws 11.7M parameters (slow in a debug
+/// build), so this example is only compiled.
 ///
-/// ```
+/// ```no_run
 /// let net = ferrax::models::resnet18(1000, &ferrax::random::key(0));
 /// assert_eq!(net.fc.kernel.shape(), &[512, 1000]);
 /// assert!(net.layers[1][0].downsample.is_some());
