@@ -230,7 +230,13 @@ fn tflite_digits_cnn() {
 fn tflite_elementwise_model() {
     let ex = (uniform(12, &[3, 6]), uniform(13, &[3, 6]));
     let run = (uniform(14, &[3, 6]), uniform(15, &[3, 6]));
-    check("elementwise", elementwise, &ex, false, &[run.clone()]);
+    check(
+        "elementwise",
+        elementwise,
+        &ex,
+        false,
+        std::slice::from_ref(&run),
+    );
     let runs = [run, (uniform(16, &[9, 6]), uniform(17, &[9, 6]))];
     check("elementwise_dyn", elementwise, &ex, true, &runs);
 }
