@@ -196,6 +196,12 @@ pub fn checkpoint_path(out: &Path) -> PathBuf {
     out.join("checkpoint.safetensors")
 }
 
+/// What the training step carries from batch to batch: parameters, layer state, Adam state.
+type Carry<M> = (M, nn::State, optim::AdamState<M>);
+
+/// A step's input: the batch (images, labels) and the step's key.
+type StepInput = ((Tensor, Tensor), Tensor);
+
 fn mean_ce(logits: &Tensor, labels: &Tensor) -> Tensor {
     losses::softmax_cross_entropy_with_integer_labels(logits, labels).mean()
 }
@@ -253,22 +259,16 @@ where
         cfg.batch,
     )
     .shuffle(&ck.keys.data);
-    type Carry<M, S> = (M, nn::State, S);
-    let mut step = train::jit_step(
-        move |((p, st, s), ((x, y), k)): &(
-            Carry<M, optim::AdamState<M>>,
-            ((Tensor, Tensor), Tensor),
-        )| {
-            let loss_fn = |p: &M| {
-                let mut cx = Ctx::train(k).with_state(st.clone());
-                let logits = p.forward(x, &mut cx);
-                (mean_ce(&logits, y), cx.into_state())
-            };
-            let ((loss, new_st), g) = value_and_grad_with_aux(loss_fn)(p);
-            let (updates, s) = opt.update(&g, s, p);
-            ((optim::apply_updates(p, &updates), new_st, s), loss)
-        },
-    );
+    let mut step = train::jit_step(move |((p, st, s), ((x, y), k)): &(Carry<M>, StepInput)| {
+        let loss_fn = |p: &M| {
+            let mut cx = Ctx::train(k).with_state(st.clone());
+            let logits = p.forward(x, &mut cx);
+            (mean_ce(&logits, y), cx.into_state())
+        };
+        let ((loss, new_st), g) = value_and_grad_with_aux(loss_fn)(p);
+        let (updates, s) = opt.update(&g, s, p);
+        ((optim::apply_updates(p, &updates), new_st, s), loss)
+    });
     let evaluate = jit(|(p, st, x, y): &(M, nn::State, Tensor, Tensor)| {
         let logits = p.forward(x, &mut Ctx::eval().with_state(st.clone()));
         let n = x.shape()[0] as f64;
