@@ -25,14 +25,14 @@ mod layers_golden;
 mod layers_transforms;
 mod losses;
 mod losses_more;
+#[cfg(all(feature = "train", feature = "datasets"))]
+mod mnist_example;
+mod models_generative;
+mod models_lenet;
 #[cfg(feature = "train")]
 mod models_vision;
 #[cfg(feature = "train")]
 mod models_weights;
-mod models_generative;
-#[cfg(all(feature = "train", feature = "datasets"))]
-mod mnist_example;
-mod models_lenet;
 mod module;
 mod optim;
 mod optim_coverage;
