@@ -203,6 +203,7 @@ impl ResNet {
 
     /// The number of block `block` of stage `stage` counting from the first block of the
     /// network (flax's `ResNetBlock_{n}`).
+    #[cfg(feature = "train")]
     pub(crate) fn block_number(&self, stage: usize, block: usize) -> usize {
         self.layers[..stage].iter().map(Vec::len).sum::<usize>() + block
     }
