@@ -419,6 +419,39 @@ fn match_dims(js: [&Arc<Jaxpr>; 3], out: &mut BatchDims) -> Result<(), ExportErr
     Ok(())
 }
 
+/// The axis of a `gather` in the form of `take` along one axis (embedding lookups, `x[idx]`):
+/// one collapsed axis indexed by a trailing index of size 1, whole slices elsewhere, no
+/// fill mode. Both exporters lower only this form (to a Gather op); the error says why not.
+/// Returns the axis and the gather's dimension numbers.
+pub(crate) fn take_axis<'a>(
+    op: &'a crate::prims::IndexOp,
+    operand: &Aval,
+    idx: &Aval,
+) -> Result<(usize, &'a crate::prims::index::GatherDimensionNumbers), &'static str> {
+    use crate::prims::index::GatherScatterMode;
+    let crate::prims::IndexOp::Gather {
+        dimension_numbers: dn,
+        slice_sizes,
+        mode,
+    } = op
+    else {
+        return Err("not a gather");
+    };
+    let take_form = dn.start_index_map.len() == 1
+        && dn.collapsed_slice_dims.as_slice() == dn.start_index_map.as_slice()
+        && dn.operand_batching_dims.is_empty()
+        && idx.shape.last() == Some(&1)
+        && (0..operand.ndim())
+            .all(|d| d == dn.start_index_map[0] || slice_sizes[d] == operand.shape[d]);
+    if !take_form {
+        return Err("only the take form (one collapsed axis, whole slices elsewhere) is exported");
+    }
+    if *mode == GatherScatterMode::FillOrDrop {
+        return Err("mode fill (out-of-bounds fill values); use clip or promise_in_bounds");
+    }
+    Ok((dn.start_index_map[0], dn))
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so
 /// `path` is either untouched or complete.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {

@@ -125,16 +125,76 @@ fn elementwise_model() {
     check("elementwise_dyn", elementwise, &ex, true, &runs);
 }
 
+/// Self-attention over `[batch, 5, 16]` with a residual and layer norm (fixed weights).
+pub(super) struct AttentionBlock {
+    attn: nn::MultiHeadAttention,
+    norm: nn::LayerNorm,
+}
+
+impl AttentionBlock {
+    pub(super) fn new() -> AttentionBlock {
+        let k = random::key(20);
+        let attn = nn::MultiHeadAttention::new(&k, 16, 4);
+        AttentionBlock {
+            attn,
+            norm: nn::LayerNorm::new(16),
+        }
+    }
+
+    pub(super) fn forward(&self, x: &Tensor) -> Tensor {
+        let cx = &mut Ctx::eval();
+        self.norm.forward(&(x + self.attn.forward(x, cx)), cx)
+    }
+}
+
+/// The sequence Transformer of `examples/sequence.rs` (embedding, learned positions, two
+/// pre-norm blocks, layer norm, linear head) over `[batch, 8]` tokens below 10.
+pub(super) struct SeqTransformer {
+    pub(super) embed: nn::Embedding,
+    pos: Tensor,
+    blocks: Vec<nn::TransformerBlock>,
+    norm: nn::LayerNorm,
+    out: nn::Linear,
+}
+
+impl SeqTransformer {
+    pub(super) fn new() -> SeqTransformer {
+        let dim = 32;
+        let [k1, k2, k3, k4, k5] = random::split_n(&random::key(30));
+        SeqTransformer {
+            embed: nn::Embedding::new(&k1, 10, dim),
+            pos: random::normal(&k2, &[8, dim]) * 0.5,
+            blocks: vec![
+                nn::TransformerBlock::new(&k3, dim, 4, 64),
+                nn::TransformerBlock::new(&k4, dim, 4, 64),
+            ],
+            norm: nn::LayerNorm::new(dim),
+            out: nn::Linear::new(&k5, dim, 10),
+        }
+    }
+
+    /// Random tokens `[b, 8]` from `seed`.
+    pub(super) fn tokens(seed: i64, b: usize) -> Tensor {
+        random::randint(&random::key(seed), &[b, 8], 0, 10)
+    }
+
+    pub(super) fn forward(&self, tokens: &Tensor) -> Tensor {
+        self.from_embedded(&self.embed.forward(tokens, &mut Ctx::eval()))
+    }
+
+    /// The model after the embedding lookup, on embedded tokens `[batch, 8, 32]`.
+    pub(super) fn from_embedded(&self, h: &Tensor) -> Tensor {
+        let cx = &mut Ctx::eval();
+        let h = self.blocks.forward(&(h + &self.pos), cx);
+        self.out.forward(&self.norm.forward(&h, cx), cx)
+    }
+}
+
 /// Self-attention with a residual and layer norm.
 #[test]
 fn attention_block_with_layer_norm() {
-    let k = random::key(20);
-    let attn = nn::MultiHeadAttention::new(&k, 16, 4);
-    let norm = nn::LayerNorm::new(16);
-    let f = |x: &Tensor| {
-        let cx = &mut Ctx::eval();
-        norm.forward(&(x + attn.forward(x, cx)), cx)
-    };
+    let block = AttentionBlock::new();
+    let f = |x: &Tensor| block.forward(x);
     check(
         "attention",
         f,
@@ -150,23 +210,9 @@ fn attention_block_with_layer_norm() {
 /// pre-norm blocks, layer norm, linear head) on integer tokens.
 #[test]
 fn sequence_transformer() {
-    let dim = 32;
-    let [k1, k2, k3, k4, k5] = random::split_n(&random::key(30));
-    let embed = nn::Embedding::new(&k1, 10, dim);
-    let pos = random::normal(&k2, &[8, dim]) * 0.5;
-    let blocks = vec![
-        nn::TransformerBlock::new(&k3, dim, 4, 64),
-        nn::TransformerBlock::new(&k4, dim, 4, 64),
-    ];
-    let norm = nn::LayerNorm::new(dim);
-    let out = nn::Linear::new(&k5, dim, 10);
-    let f = |x: &Tensor| {
-        let cx = &mut Ctx::eval();
-        let h = embed.forward(x, cx) + &pos;
-        let h = blocks.forward(&h, cx);
-        out.forward(&norm.forward(&h, cx), cx)
-    };
-    let tokens = |seed: i64, b: usize| random::randint(&random::key(seed), &[b, 8], 0, 10);
+    let model = SeqTransformer::new();
+    let f = |x: &Tensor| model.forward(x);
+    let tokens = SeqTransformer::tokens;
     check("transformer", f, &tokens(31, 2), false, &[tokens(32, 2)]);
     check("transformer_dyn", f, &tokens(31, 2), true, &[tokens(33, 5)]);
 }

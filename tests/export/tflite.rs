@@ -7,7 +7,7 @@
 //! run there at the example's batch; other batch sizes are run by LiteRT in
 //! `tests/golden/check_tflite.py` (with `FERRAX_EXPORT_DIR` set, every run is kept for it).
 
-use super::models::{cnn, elementwise, mlp, uniform};
+use super::models::{cnn, elementwise, mlp, uniform, AttentionBlock, SeqTransformer};
 use super::runtime::{assert_close, save_case};
 use ferrax::export::{self, ExportError};
 use ferrax::nn::{self, Ctx, Module};
@@ -244,13 +244,8 @@ fn tflite_elementwise_model() {
 /// Self-attention with a residual and layer norm.
 #[test]
 fn tflite_attention_block_with_layer_norm() {
-    let k = random::key(20);
-    let attn = nn::MultiHeadAttention::new(&k, 16, 4);
-    let norm = nn::LayerNorm::new(16);
-    let f = |x: &Tensor| {
-        let cx = &mut Ctx::eval();
-        norm.forward(&(x + attn.forward(x, cx)), cx)
-    };
+    let block = AttentionBlock::new();
+    let f = |x: &Tensor| block.forward(x);
     check(
         "attention",
         f,
@@ -265,23 +260,9 @@ fn tflite_attention_block_with_layer_norm() {
 /// The sequence Transformer of `examples/sequence.rs` on integer tokens.
 #[test]
 fn tflite_sequence_transformer() {
-    let dim = 32;
-    let [k1, k2, k3, k4, k5] = random::split_n(&random::key(30));
-    let embed = nn::Embedding::new(&k1, 10, dim);
-    let pos = random::normal(&k2, &[8, dim]) * 0.5;
-    let blocks = vec![
-        nn::TransformerBlock::new(&k3, dim, 4, 64),
-        nn::TransformerBlock::new(&k4, dim, 4, 64),
-    ];
-    let norm = nn::LayerNorm::new(dim);
-    let out = nn::Linear::new(&k5, dim, 10);
-    let f = |x: &Tensor| {
-        let cx = &mut Ctx::eval();
-        let h = embed.forward(x, cx) + &pos;
-        let h = blocks.forward(&h, cx);
-        out.forward(&norm.forward(&h, cx), cx)
-    };
-    let tokens = |seed: i64, b: usize| random::randint(&random::key(seed), &[b, 8], 0, 10);
+    let model = SeqTransformer::new();
+    let f = |x: &Tensor| model.forward(x);
+    let tokens = SeqTransformer::tokens;
     // tract-tflite has no GATHER: the whole model (embedding lookup as GATHER) is exported
     // and its structure checked here, run by LiteRT (check_tflite.py); tract runs the model
     // from the embedded sequence on.
@@ -295,11 +276,8 @@ fn tflite_sequence_transformer() {
     );
     let runs = [tokens(33, 2), tokens(34, 5)];
     check_with("transformer_dyn", f, &tokens(31, 2), true, &runs, false);
-    let g = |h: &Tensor| {
-        let cx = &mut Ctx::eval();
-        out.forward(&norm.forward(&blocks.forward(&(h + &pos), cx), cx), cx)
-    };
-    let emb = |seed: i64, b: usize| embed.forward(&tokens(seed, b), &mut Ctx::eval());
+    let g = |h: &Tensor| model.from_embedded(h);
+    let emb = |seed: i64, b: usize| model.embed.forward(&tokens(seed, b), &mut Ctx::eval());
     check("transformer_body", g, &emb(31, 2), false, &[emb(32, 2)]);
     check(
         "transformer_body_dyn",

@@ -9,7 +9,6 @@ use super::lower::Eq;
 use crate::export::{dim_product, Dim, ExportError};
 use crate::ops::ConvGeneralDilated;
 use crate::prims::cumulative::CumulativeKind;
-use crate::prims::index::GatherScatterMode;
 use crate::prims::window::WindowKind;
 use crate::prims::{CumulativeOp, DotGeneral, IndexOp, ReduceWindow};
 use crate::Tensor;
@@ -274,33 +273,10 @@ fn reduce_window(em: &mut Emitter, q: &Eq, op: &ReduceWindow) -> Result<String, 
 /// `gather` in the form of `take` along one axis (embedding lookups, `x[idx]`): ONNX Gather,
 /// then a transpose to JAX's output order.
 fn gather(em: &mut Emitter, q: &Eq, op: &IndexOp) -> Result<String, ExportError> {
-    let IndexOp::Gather {
-        dimension_numbers: dn,
-        slice_sizes,
-        mode,
-    } = op
-    else {
-        unreachable!()
-    };
     let operand = q.in_aval(0);
     let idx = q.in_aval(1);
-    let take_form = dn.start_index_map.len() == 1
-        && dn.collapsed_slice_dims.as_slice() == dn.start_index_map.as_slice()
-        && dn.operand_batching_dims.is_empty()
-        && idx.shape.last() == Some(&1)
-        && (0..operand.ndim())
-            .all(|d| d == dn.start_index_map[0] || slice_sizes[d] == operand.shape[d]);
-    if !take_form {
-        return Err(q.unsupported(
-            "only the take form (one collapsed axis, whole slices elsewhere) maps to ONNX Gather",
-        ));
-    }
-    if *mode == GatherScatterMode::FillOrDrop {
-        return Err(
-            q.unsupported("mode fill (out-of-bounds fill values); use clip or promise_in_bounds")
-        );
-    }
-    let axis = dn.start_index_map[0];
+    let (axis, dn) =
+        crate::export::take_axis(op, &operand, &idx).map_err(|why| q.unsupported(why))?;
     let last = em.ints(&[idx.ndim() as i64 - 1]);
     let i = em.node("Squeeze", &[q.in_name(1), &last], vec![]);
     // Clamp into range, as XLA's gather does.

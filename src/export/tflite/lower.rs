@@ -9,7 +9,6 @@ use crate::core::{Atom, Aval, Eqn, Jaxpr};
 use crate::export::{dim_product, unsupported, BatchDims, Dim, ExportError};
 use crate::ops::{BinaryOp, ConvGeneralDilated, UnaryOp};
 use crate::prims::cumulative::CumulativeKind;
-use crate::prims::index::GatherScatterMode;
 use crate::prims::lax::RoundingMethod;
 use crate::prims::window::WindowKind;
 use crate::prims::{
@@ -829,31 +828,10 @@ impl Lower<'_> {
     /// `gather` in the form of `take` along one axis (embedding lookups): GATHER, then a
     /// transpose to JAX's output order.
     fn gather(&mut self, q: &Eq, g: &IndexOp) -> Result<i32, ExportError> {
-        let IndexOp::Gather {
-            dimension_numbers: dn,
-            slice_sizes,
-            mode,
-        } = g
-        else {
-            unreachable!()
-        };
         let operand = q.in_aval(0);
         let idx = q.in_aval(1);
-        let take_form = dn.start_index_map.len() == 1
-            && dn.collapsed_slice_dims.as_slice() == dn.start_index_map.as_slice()
-            && dn.operand_batching_dims.is_empty()
-            && idx.shape.last() == Some(&1)
-            && (0..operand.ndim())
-                .all(|d| d == dn.start_index_map[0] || slice_sizes[d] == operand.shape[d]);
-        if !take_form {
-            return Err(q.unsupported(
-                "only the take form (one collapsed axis, whole slices elsewhere) maps to GATHER",
-            ));
-        }
-        if *mode == GatherScatterMode::FillOrDrop {
-            return Err(q.unsupported("mode fill (out-of-bounds fill values)"));
-        }
-        let axis = dn.start_index_map[0];
+        let (axis, dn) =
+            super::super::take_axis(g, &operand, &idx).map_err(|why| q.unsupported(why))?;
         let it = idx.dtype;
         let id = self.g.dims(q.ins[1]);
         let bd = &id[..id.len() - 1];
