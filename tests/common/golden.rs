@@ -110,6 +110,33 @@ pub fn by_name(text: &str) -> HashMap<String, Golden> {
     arrays(text).into_iter().collect()
 }
 
+/// A golden file parsed once, on first use: `static G: GoldenFile =
+/// GoldenFile::new(include_str!("../golden/x.txt"));` then `G.tensor("name")`.
+#[allow(dead_code)] // each test binary uses a different part of the shared helpers
+pub struct GoldenFile {
+    text: &'static str,
+    arrays: std::sync::OnceLock<HashMap<String, Golden>>,
+}
+
+#[allow(dead_code)]
+impl GoldenFile {
+    pub const fn new(text: &'static str) -> GoldenFile {
+        GoldenFile {
+            text,
+            arrays: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The array `name` as a tensor (panics naming it if the file lacks it).
+    pub fn tensor(&self, name: &str) -> Tensor {
+        self.arrays
+            .get_or_init(|| by_name(self.text))
+            .get(name)
+            .unwrap_or_else(|| panic!("no golden array {name}"))
+            .tensor()
+    }
+}
+
 /// Values of `t` as f64 (exact for every dtype here; complex: real and imaginary parts
 /// interleaved, as `Golden` holds them).
 pub fn values(t: &Tensor) -> Vec<f64> {

@@ -4,28 +4,15 @@
 //! sinusoidal table and RoPE. Inputs and parameters are read from the file too.
 
 use crate::common::close::{assert_close_with, f64s, Tol};
-use crate::common::golden::{parse_line, Golden};
+use crate::common::golden::GoldenFile;
 use ferrax::nn::{self, Ctx, Module, Padding};
 use ferrax::prelude::*;
-use std::collections::HashMap;
-use std::sync::OnceLock;
 
-fn golden() -> &'static HashMap<String, Golden> {
-    static G: OnceLock<HashMap<String, Golden>> = OnceLock::new();
-    G.get_or_init(|| {
-        include_str!("../golden/layers.txt")
-            .lines()
-            .map(parse_line)
-            .collect()
-    })
-}
+static GOLDEN: GoldenFile = GoldenFile::new(include_str!("../golden/layers.txt"));
 
 /// The golden array `name` as a tensor.
 pub fn g(name: &str) -> Tensor {
-    golden()
-        .get(name)
-        .unwrap_or_else(|| panic!("no golden array {name}"))
-        .tensor()
+    GOLDEN.tensor(name)
 }
 
 #[track_caller]

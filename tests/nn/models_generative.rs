@@ -5,7 +5,7 @@
 //! `Dcgan` (shapes, vmap and jit agreement, two training steps).
 
 use crate::common::close::{assert_close_with, f64s, Tol};
-use crate::common::golden::{parse_line, Golden};
+use crate::common::golden::GoldenFile;
 use ferrax::models::{
     dcgan_adam, discriminator_step, generator_step, kl_divergence, Dcgan, DcganConfig,
     GanTrainState, TransformerLm, TransformerLmConfig, Vae,
@@ -14,24 +14,11 @@ use ferrax::nn::{Ctx, Module, TransformerBlock};
 use ferrax::numpy as jnp;
 use ferrax::prelude::*;
 use ferrax::random;
-use std::collections::HashMap;
-use std::sync::OnceLock;
 
-fn golden() -> &'static HashMap<String, Golden> {
-    static G: OnceLock<HashMap<String, Golden>> = OnceLock::new();
-    G.get_or_init(|| {
-        include_str!("../golden/models_generative.txt")
-            .lines()
-            .map(parse_line)
-            .collect()
-    })
-}
+static GOLDEN: GoldenFile = GoldenFile::new(include_str!("../golden/models_generative.txt"));
 
 fn g(name: &str) -> Tensor {
-    golden()
-        .get(name)
-        .unwrap_or_else(|| panic!("no golden array {name}"))
-        .tensor()
+    GOLDEN.tensor(name)
 }
 
 /// Sets every weight of `b` from the golden arrays `name.*`.

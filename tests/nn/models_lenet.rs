@@ -4,29 +4,17 @@
 //! and the MLP against a plain-Rust forward pass and finite differences.
 
 use crate::common::close::{assert_close_with, f64s, Tol};
-use crate::common::golden::{parse_line, Golden};
+use crate::common::golden::GoldenFile;
 use ferrax::models::{LeNet5, Mlp};
 use ferrax::nn::{Ctx, Module};
 use ferrax::prelude::*;
 use ferrax::{losses, random};
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
-fn golden() -> &'static HashMap<String, Golden> {
-    static G: OnceLock<HashMap<String, Golden>> = OnceLock::new();
-    G.get_or_init(|| {
-        include_str!("../golden/lenet5.txt")
-            .lines()
-            .map(parse_line)
-            .collect()
-    })
-}
+static GOLDEN: GoldenFile = GoldenFile::new(include_str!("../golden/lenet5.txt"));
 
 fn g(name: &str) -> Tensor {
-    golden()
-        .get(name)
-        .unwrap_or_else(|| panic!("no golden array {name}"))
-        .tensor()
+    GOLDEN.tensor(name)
 }
 
 /// make_lenet5.py's `fixed`: integer arithmetic, one division and one product in f64, rounded

@@ -20,8 +20,9 @@ fn values(n: usize, seed: u64) -> Vec<f64> {
         .collect()
 }
 
-/// LAPACK's `getf2`: pivots, permutation and packed factors.
-fn getrf(a: &[f64], m: usize, n: usize) -> (Vec<f64>, Vec<i32>, Vec<i32>) {
+/// LAPACK's `getf2`, written independently of the crate: pivots (the first entry of largest
+/// magnitude), permutation and packed factors; a zero pivot's column is left unscaled.
+pub(super) fn getrf(a: &[f64], m: usize, n: usize) -> (Vec<f64>, Vec<i32>, Vec<i32>) {
     let mut lu = a.to_vec();
     let mut piv = Vec::new();
     let mut perm: Vec<i32> = (0..m as i32).collect();

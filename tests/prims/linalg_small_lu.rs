@@ -22,36 +22,9 @@ fn values(n: usize, seed: u64) -> Vec<f64> {
         .collect()
 }
 
-/// LAPACK's `getf2` on one square matrix, written independently of the crate: the first
-/// entry of largest magnitude as pivot, a zero pivot's column left unscaled.
+/// LAPACK's `getf2` on one square matrix (`linalg_kernels`' reference).
 fn getrf(a: &[f64], n: usize) -> (Vec<f64>, Vec<i32>, Vec<i32>) {
-    let mut lu = a.to_vec();
-    let mut piv = Vec::new();
-    let mut perm: Vec<i32> = (0..n as i32).collect();
-    for j in 0..n {
-        let p = (j..n).fold(j, |p, i| {
-            if lu[i * n + j].abs() > lu[p * n + j].abs() {
-                i
-            } else {
-                p
-            }
-        });
-        piv.push(p as i32);
-        for c in 0..n {
-            lu.swap(j * n + c, p * n + c);
-        }
-        perm.swap(j, p);
-        let d = lu[j * n + j];
-        for i in j + 1..n {
-            if d != 0.0 {
-                lu[i * n + j] /= d;
-            }
-            for c in j + 1..n {
-                lu[i * n + c] -= lu[i * n + j] * lu[j * n + c];
-            }
-        }
-    }
-    (lu, piv, perm)
+    super::linalg_kernels::getrf(a, n, n)
 }
 
 /// `lu_batch` of `batch` matrices equals `lu` of each one, bit for bit (NaNs compared as
