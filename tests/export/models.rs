@@ -179,11 +179,11 @@ impl SeqTransformer {
     }
 
     pub(super) fn forward(&self, tokens: &Tensor) -> Tensor {
-        self.from_embedded(&self.embed.forward(tokens, &mut Ctx::eval()))
+        self.after_embedding(&self.embed.forward(tokens, &mut Ctx::eval()))
     }
 
     /// The model after the embedding lookup, on embedded tokens `[batch, 8, 32]`.
-    pub(super) fn from_embedded(&self, h: &Tensor) -> Tensor {
+    pub(super) fn after_embedding(&self, h: &Tensor) -> Tensor {
         let cx = &mut Ctx::eval();
         let h = self.blocks.forward(&(h + &self.pos), cx);
         self.out.forward(&self.norm.forward(&h, cx), cx)

@@ -276,7 +276,7 @@ fn tflite_sequence_transformer() {
     );
     let runs = [tokens(33, 2), tokens(34, 5)];
     check_with("transformer_dyn", f, &tokens(31, 2), true, &runs, false);
-    let g = |h: &Tensor| model.from_embedded(h);
+    let g = |h: &Tensor| model.after_embedding(h);
     let emb = |seed: i64, b: usize| model.embed.forward(&tokens(seed, b), &mut Ctx::eval());
     check("transformer_body", g, &emb(31, 2), false, &[emb(32, 2)]);
     check(
