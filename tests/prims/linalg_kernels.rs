@@ -8,7 +8,7 @@
 use ferrax::internals::kernels::linalg::{lu, lu_batch, triangular_solve, TriSolve};
 
 /// Deterministic values in [-1, 1).
-fn values(n: usize, seed: u64) -> Vec<f64> {
+pub(super) fn values(n: usize, seed: u64) -> Vec<f64> {
     let mut s = seed;
     (0..n)
         .map(|_| {

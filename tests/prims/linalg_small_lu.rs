@@ -9,18 +9,7 @@
 
 use ferrax::internals::kernels::linalg::{lu, lu_batch};
 
-/// Deterministic values in [-1, 1).
-fn values(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed;
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-        })
-        .collect()
-}
+use super::linalg_kernels::values;
 
 /// LAPACK's `getf2` on one square matrix (`linalg_kernels`' reference).
 fn getrf(a: &[f64], n: usize) -> (Vec<f64>, Vec<i32>, Vec<i32>) {
