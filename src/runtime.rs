@@ -35,7 +35,7 @@ use std::sync::Once;
 pub fn tune_allocator() -> bool {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
-        extern "C" {
+        unsafe extern "C" {
             fn mallopt(param: i32, value: i32) -> i32;
         }
         const M_TRIM_THRESHOLD: i32 = -1;

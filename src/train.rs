@@ -106,10 +106,10 @@ pub fn jit_step<S: PyTree, B: PyTree>(
 /// assert_eq!(s.count.item::<i32>(), 120);
 /// ```
 #[allow(clippy::type_complexity)]
-pub fn adam_step<P: PyTree + Clone, B: PyTree>(
+pub fn adam_step<P: PyTree + Clone, B: PyTree, L: Fn(&P, &B) -> Tensor>(
     opt: &FusedAdam,
-    loss: impl Fn(&P, &B) -> Tensor,
-) -> impl FnMut((P, FusedAdamState<P>), B) -> ((P, FusedAdamState<P>), Tensor) {
+    loss: L,
+) -> impl FnMut((P, FusedAdamState<P>), B) -> ((P, FusedAdamState<P>), Tensor) + use<P, B, L> {
     let opt = opt.clone();
     jit_step(move |((p, s), b): &((P, FusedAdamState<P>), B)| {
         let (l, g) = crate::transforms::value_and_grad(|p: &P| loss(p, b))(p);

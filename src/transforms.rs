@@ -102,7 +102,7 @@ mod function {
         /// let df = grad(f.as_fn());
         /// assert_eq!(df(&Tensor::scalar(3.0f32)).item::<f32>(), 6.0);
         /// ```
-        pub fn as_fn(&self) -> impl Fn(&P) -> O + Send + Sync + 'static
+        pub fn as_fn(&self) -> impl Fn(&P) -> O + Send + Sync + 'static + use<P, O>
         where
             P: 'static,
             O: 'static,

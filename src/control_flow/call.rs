@@ -577,7 +577,7 @@ fn jit_jvp(op: &CallOp, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpR
             .iter()
             .zip(primals)
             .zip(&lin.in_is_float)
-            .filter(|(_, &f)| f)
+            .filter(|&(_, &f)| f)
             .map(|((t, p), _)| instantiate(t, p)),
     );
     let touts = bind(
@@ -616,7 +616,7 @@ fn jit_transpose(op: &CallOp, cts: Vec<Tensor>, args: &[LinearArg]) -> Vec<Optio
             let (k, c) = a.split_at(nk);
             let mut j = (*body).clone();
             let (kv, lv): (Vec<_>, Vec<_>) =
-                j.invars.iter().zip(&is_linear).partition(|(_, &l)| !l);
+                j.invars.iter().zip(&is_linear).partition(|&(_, &l)| !l);
             j.constvars = kv.into_iter().map(|(v, _)| *v).collect();
             j.invars = lv.into_iter().map(|(v, _)| *v).collect();
             let c: Vec<Option<Tensor>> = c.iter().cloned().map(Some).collect();

@@ -338,7 +338,7 @@ impl PrimRules for CondOp {
         let diff_tangents: Vec<Tensor> = tangents[1..]
             .iter()
             .zip(&nz)
-            .filter(|(_, &z)| z)
+            .filter(|&(_, &z)| z)
             .map(|(t, _)| t.clone().expect("nonzero tangent"))
             .collect();
         let lins: Vec<BranchLin> = self
@@ -418,7 +418,7 @@ impl PrimRules for CondOp {
                     eval_jaxpr(&lins_ref[i].tangent, &[], &a)
                         .into_iter()
                         .zip(float_ref)
-                        .filter(|(_, &f)| f)
+                        .filter(|&(_, &f)| f)
                         .map(|(t, _)| t)
                         .collect()
                 })
@@ -468,7 +468,7 @@ impl PrimRules for CondOp {
                     // The branch with its known operands as constvars is linear in the rest.
                     let mut j = (*b.0).clone();
                     let (kv, lv): (Vec<_>, Vec<_>) =
-                        j.invars.iter().zip(is_linear).partition(|(_, &lin)| !lin);
+                        j.invars.iter().zip(is_linear).partition(|&(_, &lin)| !lin);
                     j.constvars = kv.into_iter().map(|(v, _)| *v).collect();
                     j.invars = lv.into_iter().map(|(v, _)| *v).collect();
                     let c: Vec<Option<Tensor>> = c.iter().cloned().map(Some).collect();

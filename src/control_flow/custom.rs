@@ -85,7 +85,7 @@ fn check_structure(what: &str, got: &TreeDef, want: &TreeDef) {
 /// let g = grad(|x: &Tensor| softplus(x).sum())(&Tensor::from_vec(vec![0.0f32, 100.0], &[2]));
 /// assert_eq!(g.to_vec::<f32>(), vec![0.5, 1.0]);
 /// ```
-pub fn custom_jvp<P, O, F, J>(name: &str, f: F, rule: J) -> impl Fn(&P) -> O
+pub fn custom_jvp<P, O, F, J>(name: &str, f: F, rule: J) -> impl Fn(&P) -> O + use<P, O, F, J>
 where
     P: PyTree + 'static,
     O: PyTree + 'static,
@@ -138,7 +138,12 @@ where
 /// let g = grad(|x: &Tensor| (clip_grad(x) * 10.0).sum())(&Tensor::from_vec(vec![1.0f32], &[1]));
 /// assert_eq!(g.to_vec::<f32>(), vec![1.0]);
 /// ```
-pub fn custom_vjp<P, O, R, F, Fw, Bw>(name: &str, f: F, fwd: Fw, bwd: Bw) -> impl Fn(&P) -> O
+pub fn custom_vjp<P, O, R, F, Fw, Bw>(
+    name: &str,
+    f: F,
+    fwd: Fw,
+    bwd: Bw,
+) -> impl Fn(&P) -> O + use<P, O, R, F, Fw, Bw>
 where
     P: PyTree + 'static,
     O: PyTree + 'static,
@@ -259,10 +264,10 @@ pub fn stop_gradient<P: PyTree>(x: &P) -> P {
 /// let ft = linear_transpose(|x: &Tensor| x.broadcast_to(&[3, 2]) * 2.0, &x);
 /// assert_eq!(ft(&Tensor::ones(&[3, 2], DType::F32)).to_vec::<f32>(), vec![6.0, 6.0]);
 /// ```
-pub fn linear_transpose<P: PyTree, O: PyTree>(
-    f: impl FnOnce(&P) -> O,
+pub fn linear_transpose<P: PyTree, O: PyTree, F: FnOnce(&P) -> O>(
+    f: F,
     example: &P,
-) -> impl Fn(&O) -> P {
+) -> impl Fn(&O) -> P + use<P, O, F> {
     let def = example.treedef();
     let avals: Vec<Aval> = example.leaves().iter().map(|t| t.aval()).collect();
     let trace = StagingTrace::new_partial();

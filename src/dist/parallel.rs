@@ -169,10 +169,10 @@ impl DataParallel {
     /// let (loss, g) = dp.run(|| vg(&Tensor::scalar(2.0f32), &Tensor::from_vec(vec![1.0f32, 3.0], &[2])));
     /// assert_eq!((loss.item::<f32>(), g.item::<f32>()), (4.0, 2.0));
     /// ```
-    pub fn value_and_grad<P: PyTree, B: PyTree>(
+    pub fn value_and_grad<P: PyTree, B: PyTree, L: Fn(&P, &B) -> Tensor>(
         &self,
-        loss: impl Fn(&P, &B) -> Tensor,
-    ) -> impl Fn(&P, &B) -> (Tensor, P) {
+        loss: L,
+    ) -> impl Fn(&P, &B) -> (Tensor, P) + use<P, B, L> {
         let axis = self.axis.clone();
         move |params: &P, batch: &B| {
             let n = batch

@@ -38,7 +38,10 @@ fn pull_back(lin: &LinearJaxpr, cts: &[Option<Tensor>]) -> Vec<Tensor> {
 /// assert_eq!(y.to_vec::<f32>(), vec![1.0, 4.0]);
 /// ```
 #[track_caller]
-pub fn vjp<P: PyTree, O: PyTree>(f: impl FnOnce(&P) -> O, x: &P) -> (O, impl Fn(&O) -> P) {
+pub fn vjp<P: PyTree, O: PyTree, F: FnOnce(&P) -> O>(
+    f: F,
+    x: &P,
+) -> (O, impl Fn(&O) -> P + use<P, O, F>) {
     let (y, lin, def, out_def) = linearize_tree(f, x);
     let pullback = move |ct: &O| {
         let cts = leaves_shaped_like(ct, &out_def, "vjp: cotangent", "the output's");

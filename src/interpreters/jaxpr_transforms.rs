@@ -127,7 +127,7 @@ pub(crate) fn linearize_jaxpr_nz(body: &Arc<Jaxpr>, nz: &[bool]) -> (LinearizedJ
         let diff: Vec<Tensor> = xs
             .iter()
             .zip(nz)
-            .filter(|(_, &z)| z)
+            .filter(|&(_, &z)| z)
             .map(|(x, _)| x.clone())
             .collect();
         let (ys, lin) = linearize_flat(&diff, |ds| {

@@ -141,7 +141,10 @@ pub(crate) fn leaves_shaped_like<T: PyTree>(
 /// assert_eq!(y.shape(), &[2]);
 /// ```
 #[track_caller]
-pub fn linearize<P: PyTree, O: PyTree>(f: impl FnOnce(&P) -> O, x: &P) -> (O, impl Fn(&P) -> O) {
+pub fn linearize<P: PyTree, O: PyTree, F: FnOnce(&P) -> O>(
+    f: F,
+    x: &P,
+) -> (O, impl Fn(&P) -> O + use<P, O, F>) {
     let (y, lin, def, out_def) = linearize_tree(f, x);
     let apply = move |t: &P| {
         let ts = leaves_shaped_like(t, &def, "linearized function: tangent", "the primal's");

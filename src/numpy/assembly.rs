@@ -339,7 +339,7 @@ fn map_loops(f: &dyn Fn(&[Tensor]) -> Tensor, xs: &[Tensor], depth: usize) -> Te
 /// let b = Tensor::from_vec(vec![1.0f32, 1.0], &[2]);
 /// assert_eq!(dot(&[a, b]).to_vec::<f32>(), vec![3.0, 7.0]);
 /// ```
-pub fn vectorize<F>(f: F, signature: Option<&str>) -> impl Fn(&[Tensor]) -> Tensor
+pub fn vectorize<F>(f: F, signature: Option<&str>) -> impl Fn(&[Tensor]) -> Tensor + use<F>
 where
     F: Fn(&[Tensor]) -> Tensor,
 {

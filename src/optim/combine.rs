@@ -230,7 +230,7 @@ pub fn masked<T: GradientTransformation>(inner: T, mask: Mask) -> Masked<T> {
 fn pick(xs: &[Tensor], m: &[bool]) -> Vec<Tensor> {
     xs.iter()
         .zip(m)
-        .filter(|(_, &k)| k)
+        .filter(|&(_, &k)| k)
         .map(|(x, _)| x.clone())
         .collect()
 }

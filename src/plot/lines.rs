@@ -22,7 +22,7 @@ pub(super) struct Series {
 
 impl Lines {
     /// The points of series `s` that can be drawn (finite, and `y > 0` on a log axis).
-    fn points<'a>(&self, s: &'a Series) -> impl Iterator<Item = (f64, f64)> + 'a {
+    fn points<'a>(&self, s: &'a Series) -> impl Iterator<Item = (f64, f64)> + 'a + use<'a> {
         let log = self.log_y;
         s.xs.iter()
             .zip(&s.ys)

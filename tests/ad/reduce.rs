@@ -23,7 +23,7 @@ fn shape_axes() -> impl Strategy<Value = (Vec<usize>, Vec<usize>)> {
                 s,
                 mask.iter()
                     .enumerate()
-                    .filter(|(_, &m)| m)
+                    .filter(|&(_, &m)| m)
                     .map(|(i, _)| i)
                     .collect(),
             )

@@ -35,19 +35,25 @@ pub struct Counting;
 // thread-local `Cell`s (no allocation, no panic).
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note(layout.size());
-        System.alloc(layout)
+        unsafe {
+            note(layout.size());
+            System.alloc(layout)
+        }
     }
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note(layout.size());
-        System.alloc_zeroed(layout)
+        unsafe {
+            note(layout.size());
+            System.alloc_zeroed(layout)
+        }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
+        unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note(new_size);
-        System.realloc(ptr, layout, new_size)
+        unsafe {
+            note(new_size);
+            System.realloc(ptr, layout, new_size)
+        }
     }
 }
 

@@ -124,12 +124,12 @@ fn drop_last_keep_and_pad_counts() {
             let pads: Vec<i32> = id
                 .iter()
                 .zip(&m)
-                .filter(|(_, &m)| !m)
+                .filter(|&(_, &m)| !m)
                 .map(|(&i, _)| i)
                 .collect();
             let want: Vec<i32> = order.iter().take(pads.len()).map(|&i| i as i32).collect();
             assert_eq!(pads, want, "padding n={n} bs={bs}");
-            real.extend(id.iter().zip(&m).filter(|(_, &m)| m).map(|(&i, _)| i));
+            real.extend(id.iter().zip(&m).filter(|&(_, &m)| m).map(|(&i, _)| i));
         }
         real.sort();
         assert_eq!(real, (0..n as i32).collect::<Vec<_>>());

@@ -164,7 +164,7 @@ pub(crate) fn reduction(case: &str, i: &HashMap<String, Tensor>) -> Reduction {
 pub(crate) fn attention(
     case: &str,
     i: &HashMap<String, Tensor>,
-) -> impl Fn(&(Tensor, Tensor, Tensor)) -> Tensor {
+) -> impl Fn(&(Tensor, Tensor, Tensor)) -> Tensor + use<> {
     let o = attention_options(case, i);
     move |(q, k, v): &(Tensor, Tensor, Tensor)| dot_product_attention_with(q, k, v, o.clone())
 }

@@ -306,14 +306,14 @@ fn dcgan_vmap_and_jit_agree() {
     let mut s = GanTrainState::new(gan, &opt);
     let real = random::uniform(&random::key(1), &[4, 8, 8, 1]) * 2.0 - 1.0;
     s = discriminator_step(&opt, &s, &real, &random::key(2)).0;
-    let (gen, disc, stats) = (
+    let (r#gen, disc, stats) = (
         s.gan.generator.clone(),
         s.gan.discriminator.clone(),
         s.stats.clone(),
     );
     let z = random::normal(&random::key(3), &[5, 4]);
     // Evaluation mode: per example (vmap) equals the batch.
-    let eval_g = |z: &Tensor| gen.forward(z, &mut Ctx::eval().with_state(stats.clone()));
+    let eval_g = |z: &Tensor| r#gen.forward(z, &mut Ctx::eval().with_state(stats.clone()));
     let batch = eval_g(&z);
     close(&vmap(&eval_g)(&z), &batch, 1e-6, "vmapped generator");
     let eval_d = |x: &Tensor| disc.forward(x, &mut Ctx::eval().with_state(stats.clone()));
@@ -329,7 +329,7 @@ fn dcgan_vmap_and_jit_agree() {
         let y = d.forward(&g.forward(z, &mut cx), &mut cx);
         (y, cx.into_state())
     };
-    let args = (gen, disc, stats, z);
+    let args = (r#gen, disc, stats, z);
     let (y0, st0) = train(&args);
     let (y1, st1) = jit(train)(&args);
     close(&y1, &y0, 1e-5, "jitted training forward");

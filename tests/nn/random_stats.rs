@@ -476,7 +476,7 @@ fn chi2(counts: &[usize], probs: &[f64], what: &str) {
     let stat: f64 = counts
         .iter()
         .zip(probs)
-        .filter(|(_, &p)| p > 0.0)
+        .filter(|&(_, &p)| p > 0.0)
         .map(|(&c, &p)| {
             let e = p * n as f64;
             (c as f64 - e).powi(2) / e

@@ -238,15 +238,15 @@ fn lax_more_vmap_matches_loop_and_jit_matches_eager() {
     );
     // rng_bit_generator: a batch of keys equals one call per key; jit equals eager.
     let rk = i["RK"].clone();
-    let gen = |k: &Tensor| lax::rng_bit_generator(k, &[3, 2], lax::RandomAlgorithm::RngDefault);
-    let (bk, bb) = vmap(gen)(&rk);
+    let r#gen = |k: &Tensor| lax::rng_bit_generator(k, &[3, 2], lax::RandomAlgorithm::RngDefault);
+    let (bk, bb) = vmap(r#gen)(&rk);
     for r in 0..4isize {
-        let (k, b) = gen(&rk.index_axis(0, r));
+        let (k, b) = r#gen(&rk.index_axis(0, r));
         assert_eq!(bk.index_axis(0, r).to_vec::<u32>(), k.to_vec::<u32>());
         assert_eq!(bb.index_axis(0, r).to_vec::<u32>(), b.to_vec::<u32>());
     }
-    let (jk, jb) = jit(gen)(&rk.index_axis(0, 1));
-    let (ek, eb) = gen(&rk.index_axis(0, 1));
+    let (jk, jb) = jit(r#gen)(&rk.index_axis(0, 1));
+    let (ek, eb) = r#gen(&rk.index_axis(0, 1));
     assert_eq!(
         (jk.to_vec::<u32>(), jb.to_vec::<u32>()),
         (ek.to_vec::<u32>(), eb.to_vec::<u32>())
