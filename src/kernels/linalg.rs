@@ -11,9 +11,10 @@
 //! through a strided view (they copy into their own workspace anyway) and their vectors are
 //! written column-major and transposed once on the way out, QR factors a column-major copy.
 //!
-//! One matrix of `n` from [`PAR_MIN_N`] on runs on all threads of the rayon pool ferrax
-//! already uses (faer's `Par::rayon`); below it, single-threaded, and a batch of small
-//! matrices is spread over the threads instead, one matrix per task chunk.
+//! One eigh or svd of `n` from [`SPECTRAL_PAR_MIN_N`] on runs on all threads of the rayon
+//! pool ferrax already uses (faer's `Par::rayon`); every other matrix is factored on one
+//! thread (see [`Split`] for the measurement), and a batch of them is spread over the threads
+//! instead, one matrix per task chunk.
 
 use crate::ops::element::FloatElement;
 use faer::dyn_stack::{MemBuffer, MemStack};
@@ -29,16 +30,41 @@ pub trait LinalgFloat: FloatElement + faer::traits::RealField {}
 impl LinalgFloat for f32 {}
 impl LinalgFloat for f64 {}
 
-/// From this matrix size on, one decomposition runs on all threads (faer's `Par::rayon`).
-/// An estimate between the bench's sizes (at 64 waking the pool costs more than the blocked
-/// updates save; at 256 and 1024 they are mostly gemm calls that split well); the crossover
-/// itself is still to be measured on a quiet machine.
-pub const PAR_MIN_N: usize = 192;
+/// How a decomposition's own work may be split over the threads. Measured on this machine
+/// kind (2 cores, quiet, session 12; `benches/linalg.rs` with the threshold varied): faer's
+/// parallel blocked factorizations (Cholesky, LU, QR and the triangular solves around them)
+/// ran 1.3-7.8x *slower* than on one thread at n = 256 and no faster at 1024 (the panel
+/// steps serialize and each parallel gemm of the trailing update is too short to pay for the
+/// hand-off), while the spectral ones (eigh, svd) gained up to 18% in f64 at n = 1024.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Split {
+    /// Cholesky, LU, QR, triangular solves: one thread per matrix, always.
+    Blocked,
+    /// eigh and svd: all threads from [`SPECTRAL_PAR_MIN_N`] on.
+    Spectral,
+    /// A triangular solve with 32 or more right-hand sides, which split into independent
+    /// column blocks: all threads from n = 192 on (an estimate, not yet measured).
+    RightHandSides,
+}
 
-/// The parallelism for one decomposition of an `n x n`-sized problem: all threads from
-/// [`PAR_MIN_N`] on (when there is more than one), else sequential.
-pub(crate) fn par_for(n: usize) -> Par {
-    if n >= PAR_MIN_N && rayon::current_num_threads() > 1 {
+/// From this size on, one eigh or svd runs on all threads (faer's `Par::rayon`); below it
+/// one thread (at 256 the split lost 5-20% in the measurement above).
+pub const SPECTRAL_PAR_MIN_N: usize = 512;
+
+/// Whether one decomposition of an `n x n`-sized problem of kind `split` runs on all
+/// threads.
+fn splits(n: usize, split: Split) -> bool {
+    let min_n = match split {
+        Split::Blocked => return false,
+        Split::Spectral => SPECTRAL_PAR_MIN_N,
+        Split::RightHandSides => 192,
+    };
+    n >= min_n && rayon::current_num_threads() > 1
+}
+
+/// The parallelism for one decomposition of an `n x n`-sized problem of kind `split`.
+pub(crate) fn par_for(n: usize, split: Split) -> Par {
+    if splits(n, split) {
         Par::rayon(0)
     } else {
         Par::Seq
@@ -52,10 +78,10 @@ const NS_PER_SMALL_MAC: f64 = 0.5;
 const NS_PER_MEMBER: f64 = 200.0;
 
 /// Whether `batch` members of `macs` multiply-adds each are worth the thread pool (only when
-/// each member is below [`PAR_MIN_N`], so the members themselves run sequentially).
-pub(crate) fn parallel_batch(batch: usize, n: usize, macs: usize) -> bool {
+/// the members themselves run on one thread each, see [`par_for`]).
+pub(crate) fn parallel_batch(batch: usize, n: usize, split: Split, macs: usize) -> bool {
     batch > 1
-        && n < PAR_MIN_N
+        && !splits(n, split)
         && super::parallel::should_parallelize(
             batch as f64 * (macs as f64 * NS_PER_SMALL_MAC + NS_PER_MEMBER),
         )
@@ -109,7 +135,7 @@ pub(crate) fn mat_to_row_major<T: LinalgFloat>(src: &Mat<T>, dst: &mut [T]) {
 /// positive definite becomes all NaN, as JAX's `cholesky` (it replaces a failed `potrf` with
 /// NaNs).
 pub fn cholesky_batch<T: LinalgFloat>(mut a: Vec<T>, batch: usize, n: usize) -> Vec<T> {
-    let par = parallel_batch(batch, n, n * n * n / 3);
+    let par = parallel_batch(batch, n, Split::Blocked, n * n * n / 3);
     for_each_member(&mut a, n * n, par, &|_, m| cholesky_in_place(m, n));
     a
 }
@@ -122,7 +148,7 @@ pub fn cholesky<T: LinalgFloat>(a: &[T], n: usize) -> Vec<T> {
 /// The Cholesky factor of one row-major matrix, in place.
 fn cholesky_in_place<T: LinalgFloat>(l: &mut [T], n: usize) {
     use faer::linalg::cholesky::llt::factor as llt;
-    let par = par_for(n);
+    let par = par_for(n, Split::Blocked);
     let mut mem = MemBuffer::new(llt::cholesky_in_place_scratch::<T>(
         n,
         par,
@@ -163,7 +189,7 @@ pub fn qr_batch<T: LinalgFloat>(
         }
         return (q, r);
     }
-    let par = parallel_batch(batch, m.max(n), m * n * m.min(n));
+    let par = parallel_batch(batch, m.max(n), Split::Blocked, m * n * m.min(n));
     // The member's Q first, then its R: one buffer so one parallel loop fills both.
     let (ql, rl) = (m * k, k * n);
     let mut both = vec![T::zero(); batch * (ql + rl)];
@@ -187,7 +213,7 @@ pub fn qr<T: LinalgFloat>(a: &[T], m: usize, n: usize, full: bool) -> (Vec<T>, V
 fn qr_one<T: LinalgFloat>(a: &[T], m: usize, n: usize, k: usize, q: &mut [T], r: &mut [T]) {
     use faer::linalg::householder as hh;
     use faer::linalg::qr::no_pivoting::factor as qrf;
-    let par = par_for(m.max(n));
+    let par = par_for(m.max(n), Split::Blocked);
     let size = m.min(n);
     let mut f = MatRef::from_row_major_slice(a, m, n).to_owned();
     let bs = qrf::recommended_block_size::<T>(m, n);
@@ -250,7 +276,7 @@ fn qr_one<T: LinalgFloat>(a: &[T], m: usize, n: usize, k: usize, q: &mut [T], r:
 /// member whose iteration fails.
 pub fn eigh_batch<T: LinalgFloat>(a: &[T], batch: usize, n: usize) -> (Vec<T>, Vec<T>) {
     let mut both = vec![T::zero(); batch * (n + n * n)];
-    let par = parallel_batch(batch, n, 4 * n * n * n);
+    let par = parallel_batch(batch, n, Split::Spectral, 4 * n * n * n);
     for_each_member(&mut both, n + n * n, par, &|b, out| {
         let (w, v) = out.split_at_mut(n);
         eigh_one(&a[b * n * n..(b + 1) * n * n], n, w, v);
@@ -274,7 +300,7 @@ fn eigh_one<T: LinalgFloat>(a: &[T], n: usize, w: &mut [T], v: &mut [T]) {
     if n == 0 {
         return;
     }
-    let par = par_for(n);
+    let par = par_for(n, Split::Spectral);
     let mut s = faer::diag::Diag::<T>::zeros(n);
     let mut u = Mat::<T>::zeros(n, n);
     let mut mem = MemBuffer::new(evd::self_adjoint_evd_scratch::<T>(
@@ -321,7 +347,7 @@ pub fn svd_batch<T: LinalgFloat>(
     let (sl, ul, vl) = (k, m * uc, vr * n);
     let len = sl + ul + vl;
     let mut all = vec![T::zero(); batch * len];
-    let par = parallel_batch(batch, m.max(n), 8 * m * n * k);
+    let par = parallel_batch(batch, m.max(n), Split::Spectral, 8 * m * n * k);
     for_each_member(&mut all, len, par, &|b, out| {
         let (s, rest) = out.split_at_mut(sl);
         let (u, vt) = rest.split_at_mut(ul);
@@ -371,7 +397,7 @@ fn svd_one<T: LinalgFloat>(
         }
         return;
     }
-    let par = par_for(m.max(n));
+    let par = par_for(m.max(n), Split::Spectral);
     let compute = if uc == 0 {
         ComputeSvdVectors::No
     } else if uc == m && vr == n {

@@ -1,14 +1,14 @@
 //! LU with partial pivoting and the triangular solve on row-major buffers (re-exported by
 //! `kernels::linalg`), generic over [`LinalgFloat`] so f32 systems are solved in f32. LU runs
-//! on faer's blocked kernel from `min(m, n) = 24` on (in parallel from
-//! `linalg::PAR_MIN_N`) and on a short loop below it, with pivots exactly LAPACK's (`getrf`:
+//! on faer's blocked kernel from `min(m, n) = 24` on (one thread per matrix: see
+//! `linalg::Split`) and on a short loop below it, with pivots exactly LAPACK's (`getrf`:
 //! first entry of largest magnitude, zero columns skipped); the triangular solve is
 //! substitution written here below n = 32 and faer's blocked kernel above, reading only the
 //! named triangle as `trsm` does. Both take the whole batch: a batch of small systems (a
 //! vmapped `solve` of 8x8s) is cut into one chunk of members per thread, with no per-member
 //! dispatch or allocation.
 
-use super::linalg::{par_for, parallel_batch, LinalgFloat};
+use super::linalg::{par_for, parallel_batch, LinalgFloat, Split};
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::lu::partial_pivoting::factor::{lu_in_place, lu_in_place_scratch};
 use faer::{MatMut, MatRef};
@@ -57,7 +57,7 @@ pub fn lu_batch<T: LinalgFloat>(
             member(l, pv, pm);
         }
     };
-    if parallel_batch(batch, k, m * n * k / 3) {
+    if parallel_batch(batch, k, Split::Blocked, m * n * k / 3) {
         use rayon::prelude::*;
         // Whole groups of interleaved lanes per task on the small path.
         let per =
@@ -108,7 +108,7 @@ fn lu_faer<T: LinalgFloat>(
     perm: &mut [i32],
 ) -> bool {
     let k = m.min(n);
-    let par = par_for(k);
+    let par = par_for(k, Split::Blocked);
     let mut f = view(lu, m, n).to_owned();
     let mut fwd = vec![0usize; m];
     let mut inv = vec![0usize; m];
@@ -225,7 +225,7 @@ pub fn triangular_solve_batch<T: LinalgFloat>(
             solve_in_place(ai, xi, n, m, k, p);
         }
     };
-    if parallel_batch(batch, n, n * n * (m * k / n).max(1) / 2) {
+    if parallel_batch(batch, n, Split::Blocked, n * n * (m * k / n).max(1) / 2) {
         use rayon::prelude::*;
         let per = super::parallel::chunk_len(batch, 1);
         a.par_chunks(per * n * n)
@@ -269,7 +269,7 @@ fn solve_in_place<T: LinalgFloat>(a: &[T], x: &mut [T], n: usize, m: usize, k: u
         use faer::linalg::triangular_solve as ts;
         // Many right-hand sides split over the threads; a few stay on one.
         let par = if (if p.left_side { k } else { m }) >= 32 {
-            par_for(n)
+            par_for(n, Split::RightHandSides)
         } else {
             faer::Par::Seq
         };
