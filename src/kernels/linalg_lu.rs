@@ -89,6 +89,9 @@ fn lu_in_place_into<T: LinalgFloat>(
     pivots: &mut [i32],
     perm: &mut [i32],
 ) {
+    if m.min(n) >= BLOCKED_LU_MIN && lu_blocked(lu, m, n, pivots, perm) {
+        return;
+    }
     if m.min(n) >= FAER_LU_MIN && lu_faer(lu, m, n, pivots, perm) {
         return;
     }
@@ -133,19 +136,147 @@ fn lu_faer<T: LinalgFloat>(
         return false;
     }
     super::linalg::mat_to_row_major(&f, lu);
-    // The swaps that make `fwd`: at step j, row fwd[j] is wherever earlier swaps left it.
-    let mut at: Vec<usize> = (0..m).collect(); // at[position] = original row
-    let mut pos: Vec<usize> = (0..m).collect(); // pos[original row] = position
-    for j in 0..k {
+    swaps_of(&fwd, &mut pivots[..k]);
+    for (q, &f) in perm.iter_mut().zip(&fwd) {
+        *q = f as i32;
+    }
+    true
+}
+
+/// The row swaps (`getrf`'s pivots, 0-based) that build the row order `fwd` (`fwd[i]` = the
+/// original row at position `i`): at step `j`, row `fwd[j]` is wherever the earlier swaps
+/// left it. Writes one swap per entry of `pivots`.
+fn swaps_of(fwd: &[usize], pivots: &mut [i32]) {
+    let mut at: Vec<usize> = (0..fwd.len()).collect(); // at[position] = original row
+    let mut pos: Vec<usize> = (0..fwd.len()).collect(); // pos[original row] = position
+    for (j, piv) in pivots.iter_mut().enumerate() {
         let p = pos[fwd[j]];
-        pivots[j] = p as i32;
+        *piv = p as i32;
         let (rj, rp) = (at[j], at[p]);
         at.swap(j, p);
         pos[rj] = p;
         pos[rp] = j;
     }
-    for (q, &f) in perm.iter_mut().zip(&fwd) {
-        *q = f as i32;
+}
+
+/// From this `min(m, n)` on, LU runs blocked here ([`lu_blocked`]): its trailing updates are
+/// ferrax's own gemm calls, which use both cores, where faer's parallel LU lost time on this
+/// machine kind (see `linalg::Split`).
+const BLOCKED_LU_MIN: usize = 384;
+
+/// The panel width of [`lu_blocked`]: each trailing update is a `(m - j) x 128 x (n - j)` gemm.
+const LU_PANEL: usize = 128;
+
+/// Right-looking blocked LU (LAPACK's `getrf` structure) of the row-major `m x n` buffer: for
+/// each panel of [`LU_PANEL`] columns, faer's one-thread LU of the panel (a column-major copy),
+/// its row swaps applied to the columns on both sides (contiguous row swaps in row-major),
+/// `U₁₂ = L₁₁⁻¹ A₁₂` (a unit lower triangular solve) and the trailing update
+/// `A₂₂ -= L₂₁ U₁₂` as one gemm on all threads. Returns false, with `lu` as it was, when a
+/// pivot is zero or NaN (the caller then runs the unblocked loop, which skips such columns
+/// as `getrf` does).
+fn lu_blocked<T: LinalgFloat>(
+    lu: &mut [T],
+    m: usize,
+    n: usize,
+    pivots: &mut [i32],
+    perm: &mut [i32],
+) -> bool {
+    use faer::linalg::triangular_solve::solve_unit_lower_triangular_in_place;
+    let k = m.min(n);
+    let original = lu.to_vec();
+    let mut order: Vec<usize> = (0..m).collect();
+    let mut neg_l21: Vec<T> = Vec::new();
+    for j0 in (0..k).step_by(LU_PANEL) {
+        let jb = LU_PANEL.min(k - j0);
+        let rows = m - j0;
+        // The panel, rows j0.., columns j0..j0+jb, factored on a column-major copy.
+        let mut panel = faer::Mat::<T>::from_fn(rows, jb, |i, j| lu[(j0 + i) * n + j0 + j]);
+        let (mut fwd, mut inv) = (vec![0usize; rows], vec![0usize; rows]);
+        let mut mem = MemBuffer::new(lu_in_place_scratch::<usize, T>(
+            rows,
+            jb,
+            faer::Par::Seq,
+            Default::default(),
+        ));
+        lu_in_place(
+            panel.as_mut(),
+            &mut fwd,
+            &mut inv,
+            faer::Par::Seq,
+            MemStack::new(&mut mem),
+            Default::default(),
+        );
+        if (0..jb).any(|i| {
+            let d = panel[(i, i)];
+            d == T::zero() || num_traits::Float::is_nan(d)
+        }) {
+            lu.copy_from_slice(&original);
+            return false;
+        }
+        // The panel's swaps, applied to whole rows j0.. outside the panel's columns, and to
+        // the row order; then the factored panel written back.
+        let piv = &mut pivots[j0..j0 + jb];
+        swaps_of(&fwd, piv);
+        for (i, &p) in piv.iter().enumerate() {
+            let p = p as usize;
+            if p != i {
+                let (a, b) = ((j0 + i) * n, (j0 + p) * n);
+                let (top, bottom) = lu.split_at_mut(b);
+                top[a..a + j0].swap_with_slice(&mut bottom[..j0]);
+                top[a + j0 + jb..a + n].swap_with_slice(&mut bottom[j0 + jb..n]);
+                order.swap(j0 + i, j0 + p);
+            }
+        }
+        for p in piv.iter_mut() {
+            *p += j0 as i32;
+        }
+        for i in 0..rows {
+            for j in 0..jb {
+                lu[(j0 + i) * n + j0 + j] = panel[(i, j)];
+            }
+        }
+        let rest = n - j0 - jb;
+        if rest == 0 {
+            continue;
+        }
+        // U₁₂ = L₁₁⁻¹ A₁₂, in place on rows j0..j0+jb, columns j0+jb...
+        let (top, bottom) = lu.split_at_mut((j0 + jb) * n);
+        let l11 = panel.as_ref().get(..jb, ..jb);
+        // (faer 0.24's `from_row_major_slice_with_stride_mut` builds a column-major view, so
+        // the row-major block is taken as the transpose of a column-major one.)
+        let a12 = MatMut::from_column_major_slice_with_stride_mut(
+            &mut top[j0 * n + j0 + jb..],
+            rest,
+            jb,
+            n,
+        )
+        .transpose_mut();
+        solve_unit_lower_triangular_in_place(l11, a12, faer::Par::Seq);
+        // A₂₂ += (-L₂₁) U₁₂: gemm accumulates, so L₂₁ is negated into a row-major copy.
+        let below = rows - jb;
+        if below == 0 {
+            continue;
+        }
+        neg_l21.clear();
+        neg_l21.extend(
+            (0..below)
+                .flat_map(|i| (0..jb).map(move |j| (i, j)))
+                .map(|(i, j)| -panel[(jb + i, j)]),
+        );
+        let macs = below * rest * jb;
+        crate::kernels::matmul::gemm_block(
+            "lu",
+            (below, rest, jb),
+            &mut bottom[j0 + jb..],
+            n,
+            (&neg_l21, jb, 1),
+            (&top[j0 * n + j0 + jb..], n, 1),
+            true,
+            super::parallel::should_parallelize(super::parallel::gemm_ns(macs)),
+        );
+    }
+    for (q, &o) in perm.iter_mut().zip(&order) {
+        *q = o as i32;
     }
     true
 }
