@@ -111,10 +111,24 @@ fn lu_faer<T: LinalgFloat>(
     perm: &mut [i32],
 ) -> bool {
     let k = m.min(n);
-    let par = par_for(k, Split::Blocked);
     let mut f = view(lu, m, n).to_owned();
-    let mut fwd = vec![0usize; m];
-    let mut inv = vec![0usize; m];
+    let Some(fwd) = faer_lu_in_place(f.as_mut(), par_for(k, Split::Blocked)) else {
+        return false;
+    };
+    super::linalg::mat_to_row_major(&f, lu);
+    swaps_of(&fwd, &mut pivots[..k]);
+    for (q, &f) in perm.iter_mut().zip(&fwd) {
+        *q = f as i32;
+    }
+    true
+}
+
+/// faer's partial-pivoting LU of `f` in place: the row order it chose (`fwd[i]` = the
+/// original row now at position `i`), or `None` when one of the first `min(m, n)` pivots is
+/// zero or NaN (faer has then divided by it, where `getrf` skips the column).
+fn faer_lu_in_place<T: LinalgFloat>(mut f: MatMut<'_, T>, par: faer::Par) -> Option<Vec<usize>> {
+    let (m, n) = (f.nrows(), f.ncols());
+    let (mut fwd, mut inv) = (vec![0usize; m], vec![0usize; m]);
     let mut mem = MemBuffer::new(lu_in_place_scratch::<usize, T>(
         m,
         n,
@@ -129,18 +143,11 @@ fn lu_faer<T: LinalgFloat>(
         MemStack::new(&mut mem),
         Default::default(),
     );
-    if (0..k).any(|i| {
-        let d = f[(i, i)];
-        d == T::zero() || num_traits::Float::is_nan(d)
-    }) {
-        return false;
-    }
-    super::linalg::mat_to_row_major(&f, lu);
-    swaps_of(&fwd, &mut pivots[..k]);
-    for (q, &f) in perm.iter_mut().zip(&fwd) {
-        *q = f as i32;
-    }
-    true
+    let fine = (0..m.min(n)).all(|i| {
+        let d = f.as_ref()[(i, i)];
+        d != T::zero() && !num_traits::Float::is_nan(d)
+    });
+    fine.then_some(fwd)
 }
 
 /// The row swaps (`getrf`'s pivots, 0-based) that build the row order `fwd` (`fwd[i]` = the
@@ -191,28 +198,10 @@ fn lu_blocked<T: LinalgFloat>(
         let rows = m - j0;
         // The panel, rows j0.., columns j0..j0+jb, factored on a column-major copy.
         let mut panel = faer::Mat::<T>::from_fn(rows, jb, |i, j| lu[(j0 + i) * n + j0 + j]);
-        let (mut fwd, mut inv) = (vec![0usize; rows], vec![0usize; rows]);
-        let mut mem = MemBuffer::new(lu_in_place_scratch::<usize, T>(
-            rows,
-            jb,
-            faer::Par::Seq,
-            Default::default(),
-        ));
-        lu_in_place(
-            panel.as_mut(),
-            &mut fwd,
-            &mut inv,
-            faer::Par::Seq,
-            MemStack::new(&mut mem),
-            Default::default(),
-        );
-        if (0..jb).any(|i| {
-            let d = panel[(i, i)];
-            d == T::zero() || num_traits::Float::is_nan(d)
-        }) {
+        let Some(fwd) = faer_lu_in_place(panel.as_mut(), faer::Par::Seq) else {
             lu.copy_from_slice(&original);
             return false;
-        }
+        };
         // The panel's swaps, applied to whole rows j0.. outside the panel's columns, and to
         // the row order; then the factored panel written back.
         let piv = &mut pivots[j0..j0 + jb];
