@@ -234,7 +234,34 @@ pub(crate) fn sort(em: &mut Emitter, q: &Eq, op: &Sort) -> Result<Vec<String>, E
             return Err(q.unsupported("complex values have no ONNX operators"));
         }
     }
-    let k = em.shape_tensor(&dims[axis..axis + 1]);
+    let k = match dims[axis] {
+        Dim::Fixed(n) => em.ints(&[n as i64]),
+        // The length of a batch-long axis counted from the data, not read with Shape: tract
+        // keeps shapes as symbolic dims, which its TopK cannot read as an integer k.
+        Dim::Batch { .. } => {
+            let mut lane = q.in_name(0).to_string();
+            let others: Vec<i64> = (0..dims.len() as i64)
+                .filter(|&d| d != axis as i64)
+                .collect();
+            if !others.is_empty() {
+                let (s, e, a) = (
+                    em.ints(&vec![0; others.len()]),
+                    em.ints(&vec![1; others.len()]),
+                    em.ints(&others),
+                );
+                lane = em.node("Slice", &[&lane, &s, &e, &a], vec![]);
+            }
+            // Every element counts as one (`x == x` or `x != x`: NaN too).
+            let eq = em.node("Equal", &[&lane, &lane], vec![]);
+            let ne = em.node("Not", &[&eq], vec![]);
+            let one = em.node("Or", &[&eq, &ne], vec![]);
+            let one = cast(em, &one, DType::I64)?;
+            let r = em.ints(&(0..dims.len() as i64).collect::<Vec<_>>());
+            let n = em.node("ReduceSum", &[&one, &r], vec![attr_i("keepdims", 0)]);
+            let shape = em.ints(&[1]);
+            em.node("Reshape", &[&n, &shape], vec![])
+        }
+    };
     let attrs = || {
         vec![
             attr_i("axis", axis as i64),
