@@ -125,7 +125,7 @@ fn scatter_add_with_unique_indices_runs_in_tract() {
             ..Default::default()
         };
         let b = a.at(idx![i]).add_with(&(x.index(idx![0..2]) * 3.0), unique);
-        b.at(idx![i]).subtract_with(&x.index(idx![2..4]), unique)
+        b.at(idx![i]).subtract_with(x.index(idx![2..4]), unique)
     };
     let i = Tensor::from_vec(vec![3, 7], &[2]); // 7 is out of bounds: dropped
     let j = Tensor::from_vec(vec![0, 2], &[2]);
