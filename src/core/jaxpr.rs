@@ -24,6 +24,10 @@ pub struct Eqn {
     pub prim: Prim,
     pub inputs: SmallVec<[Atom; 3]>,
     pub outputs: SmallVec<[Var; 1]>,
+    /// The user's line that applied the primitive, when it was staged from user code (JAX's
+    /// `source_info`), so errors about the equation (an export's unsupported primitive) can
+    /// name it. Recorded by the staging trace only; passes that copy an equation keep it.
+    pub source: Option<&'static std::panic::Location<'static>>,
 }
 
 /// A jaxpr: a closed-over-nothing, typed program. Constants it needs are its `constvars`;

@@ -10,10 +10,10 @@ use std::panic::Location;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 thread_local! {
-    /// With NaN checking on: the user's line of the outermost traced op running on this
-    /// thread (`x.log()` inside a function being differentiated). The transformation
-    /// evaluates that op's primal with ferrax's own binds, so without this the check could
-    /// only name a line inside ferrax.
+    /// The user's line of the outermost traced op running on this thread (`x.log()` inside
+    /// a function being differentiated or staged). The transformation evaluates that op with
+    /// ferrax's own binds, so without this the NaN check could only name a line inside
+    /// ferrax; the staging trace records it as its equations' `source` (export's errors).
     static USER_LINE: Cell<Option<&'static Location<'static>>> = const { Cell::new(None) };
 }
 
@@ -26,14 +26,17 @@ impl Drop for UserLineGuard {
     }
 }
 
-/// Called by `bind` before a trace processes an op: with NaN checking on, remembers the
+/// The user's line of the traced op running on this thread, if [`note_user_line`] found one.
+#[inline]
+pub(crate) fn user_line() -> Option<&'static Location<'static>> {
+    USER_LINE.with(Cell::get)
+}
+
+/// Called by `bind` before a trace processes an op (never on the eager path): remembers the
 /// caller's line if it is the user's and no outer op already did (the guard forgets it).
 #[inline]
 #[track_caller]
 pub(crate) fn note_user_line() -> Option<UserLineGuard> {
-    if !debug_nans() {
-        return None;
-    }
     let line = Location::caller();
     if is_ferrax_source(line) {
         return None;

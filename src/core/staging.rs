@@ -153,6 +153,7 @@ impl Trace for StagingTrace {
             prim: prim.clone(),
             inputs: atoms,
             outputs,
+            source: super::nan_check::user_line(),
         });
         tracers
     }

@@ -41,7 +41,11 @@ use std::sync::Arc;
 ///
 /// ```
 /// use ferrax::export::ExportError;
-/// let e = ExportError::Unsupported { primitive: "lgamma".into(), detail: "no ONNX operator".into() };
+/// let e = ExportError::Unsupported {
+///     primitive: "lgamma".into(),
+///     detail: "no ONNX operator".into(),
+///     location: None,
+/// };
 /// assert!(e.to_string().contains("lgamma"));
 /// ```
 #[derive(Debug)]
@@ -53,6 +57,10 @@ pub enum ExportError {
         primitive: String,
         /// What about it is not supported.
         detail: String,
+        /// The user's line that applied the primitive, when the trace knows it (the line of
+        /// `x.lgamma()` in the exported function; `None` for equations ferrax's
+        /// transformations made, such as a backward pass).
+        location: Option<&'static std::panic::Location<'static>>,
     },
     /// The function captured a value that is not concrete (a tracer of an outer
     /// transformation), so it cannot become a constant of the model.
@@ -77,11 +85,19 @@ pub enum ExportError {
 impl std::fmt::Display for ExportError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ExportError::Unsupported { primitive, detail } => {
+            ExportError::Unsupported {
+                primitive,
+                detail,
+                location,
+            } => {
                 write!(
                     f,
                     "export: primitive `{primitive}` is not supported: {detail}"
-                )
+                )?;
+                match location {
+                    Some(l) => write!(f, " (applied at {l})"),
+                    None => Ok(()),
+                }
             }
             ExportError::NonConcrete { what } => write!(
                 f,
@@ -159,11 +175,25 @@ pub(crate) fn dim_product(dims: &[Dim]) -> Option<Dim> {
     })
 }
 
+impl ExportError {
+    /// The error with the user's line `source` of the equation being lowered attached, if it
+    /// is an `Unsupported` that has none yet (an inner equation's line is more precise).
+    pub(crate) fn at(mut self, source: Option<&'static std::panic::Location<'static>>) -> Self {
+        if let ExportError::Unsupported { location, .. } = &mut self {
+            if location.is_none() {
+                *location = source;
+            }
+        }
+        self
+    }
+}
+
 /// `ExportError::Unsupported` for `prim`.
 pub(crate) fn unsupported(prim: &str, detail: impl Into<String>) -> ExportError {
     ExportError::Unsupported {
         primitive: prim.to_string(),
         detail: detail.into(),
+        location: None,
     }
 }
 

@@ -189,6 +189,7 @@ fn emit_group(
             prim: e.prim.clone(),
             inputs,
             outputs,
+            source: e.source,
         });
     }
     body.eqns = eqns;
@@ -212,6 +213,7 @@ fn emit_group(
         }),
         inputs: external.into_iter().collect(),
         outputs: results.into_iter().collect(),
+        source: members.iter().find_map(|&m| src.eqns[m].source),
     });
 }
 

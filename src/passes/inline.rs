@@ -26,7 +26,7 @@ pub fn inline_calls(j: &Jaxpr) -> Jaxpr {
         let inputs: SmallVec<[Atom; 3]> = e.inputs.iter().map(|a| r.get(a)).collect();
         match inlinable(&e.prim) {
             Some(body) => {
-                let outs = splice(&mut r, body, &inputs);
+                let outs = splice(&mut r, body, &inputs, e.source);
                 for (v, a) in e.outputs.iter().zip(outs) {
                     r.set(*v, a);
                 }
@@ -37,14 +37,18 @@ pub fn inline_calls(j: &Jaxpr) -> Jaxpr {
     r.finish()
 }
 
+/// The user's line an equation was applied at (`Eqn::source`).
+type Source = Option<&'static std::panic::Location<'static>>;
+
 /// The body of a call that evaluates exactly like it.
 fn inlinable(prim: &Prim) -> Option<&Jaxpr> {
     prim.inlinable_body().map(|j| &**j)
 }
 
 /// Emits `body` (closed: captured values are its leading invars) applied to `inputs` (atoms
-/// of the new jaxpr) and returns its outputs as new atoms.
-fn splice(r: &mut Rewriter, body: &Jaxpr, inputs: &[Atom]) -> Vec<Atom> {
+/// of the new jaxpr) and returns its outputs as new atoms. Its equations keep their user's
+/// line, or take the call's (`source`) when they have none.
+fn splice(r: &mut Rewriter, body: &Jaxpr, inputs: &[Atom], source: Source) -> Vec<Atom> {
     let mut env: Vec<Option<Atom>> = vec![None; body.var_avals.len()];
     for (v, a) in body.invars.iter().zip(inputs) {
         env[v.0 as usize] = Some(a.clone());
@@ -56,10 +60,10 @@ fn splice(r: &mut Rewriter, body: &Jaxpr, inputs: &[Atom]) -> Vec<Atom> {
     for e in &body.eqns {
         let ins: SmallVec<[Atom; 3]> = e.inputs.iter().map(|a| read(&env, a)).collect();
         let outs: Vec<Atom> = match inlinable(&e.prim) {
-            Some(inner) => splice(r, inner, &ins),
+            Some(inner) => splice(r, inner, &ins, e.source.or(source)),
             None => {
                 let avals: Vec<Aval> = e.outputs.iter().map(|v| body.aval(*v).clone()).collect();
-                r.emit(e.prim.clone(), ins, &avals)
+                r.emit_at(e.prim.clone(), ins, &avals, e.source.or(source))
                     .into_iter()
                     .map(Atom::Var)
                     .collect()

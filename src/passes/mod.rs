@@ -126,6 +126,17 @@ impl<'a> Rewriter<'a> {
         inputs: SmallVec<[Atom; 3]>,
         avals: &[Aval],
     ) -> SmallVec<[Var; 1]> {
+        self.emit_at(prim, inputs, avals, None)
+    }
+
+    /// [`Rewriter::emit`] for an equation the user's line `source` applied (a copy of one).
+    pub fn emit_at(
+        &mut self,
+        prim: Prim,
+        inputs: SmallVec<[Atom; 3]>,
+        avals: &[Aval],
+        source: Option<&'static std::panic::Location<'static>>,
+    ) -> SmallVec<[Var; 1]> {
         let outputs: SmallVec<[Var; 1]> =
             avals.iter().map(|a| self.out.new_var(a.clone())).collect();
         self.def_of.resize(self.out.var_avals.len(), None);
@@ -136,6 +147,7 @@ impl<'a> Rewriter<'a> {
             prim,
             inputs,
             outputs: outputs.clone(),
+            source,
         });
         outputs
     }
@@ -148,7 +160,7 @@ impl<'a> Rewriter<'a> {
             .iter()
             .map(|v| self.src.aval(*v).clone())
             .collect();
-        let outs = self.emit(e.prim.clone(), inputs, &avals);
+        let outs = self.emit_at(e.prim.clone(), inputs, &avals, e.source);
         self.origin.resize(self.out.var_avals.len(), None);
         for (o, n) in e.outputs.iter().zip(outs) {
             self.map[o.0 as usize] = Some(Atom::Var(n));

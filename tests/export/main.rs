@@ -3,6 +3,7 @@
 
 mod errors;
 mod models;
+mod onnx_scatter_sort;
 mod ops;
 mod runtime;
 mod tflite;

@@ -300,7 +300,9 @@ fn tflite_lstm_is_refused_with_the_primitive_named() {
     let path = path_for("lstm");
     let err = export::tflite::save(f, &uniform(41, &[2, 5, 6]), &path).unwrap_err();
     match &err {
-        ExportError::Unsupported { primitive, detail } => {
+        ExportError::Unsupported {
+            primitive, detail, ..
+        } => {
             assert_eq!(primitive, "scan");
             assert!(detail.contains("ONNX"), "{detail}");
         }

@@ -222,6 +222,7 @@ fn check_jaxpr_accepts_staged_and_rejects_mistyped_jaxprs() {
         prim: Prim::new(UnaryOp::Sin),
         inputs: [Atom::Var(a)].into_iter().collect(),
         outputs: [b].into_iter().collect(),
+        source: None,
     });
     bad.outvars.push(Atom::Var(b));
     let err = check_jaxpr(&bad).unwrap_err();
@@ -236,6 +237,7 @@ fn check_jaxpr_accepts_staged_and_rejects_mistyped_jaxprs() {
         prim: Prim::new(BinaryOp::Add),
         inputs: [Atom::Var(a), Atom::Var(c)].into_iter().collect(),
         outputs: [d].into_iter().collect(),
+        source: None,
     });
     unbound.outvars.push(Atom::Var(d));
     assert!(check_jaxpr(&unbound)

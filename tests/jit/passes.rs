@@ -403,6 +403,7 @@ fn build(eqns: &[(Prim, Vec<Atom>)], outs: &[usize]) -> Jaxpr {
             prim: prim.clone(),
             inputs: ins.iter().cloned().collect(),
             outputs: smallvec::smallvec![v],
+            source: None,
         });
         vars.push(v);
     }

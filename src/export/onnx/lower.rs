@@ -107,19 +107,22 @@ pub(crate) fn lower_jaxpr(
             }
         };
     for (i, e) in j.eqns.iter().enumerate() {
+        // An error names the user's line of the equation (or of the call it was inlined from).
+        let at = |err: ExportError| err.at(e.source);
         let mut ins = Vec::with_capacity(e.inputs.len());
         for (k, a) in e.inputs.iter().enumerate() {
             ins.push(match (a, cx.dims.and_then(|d| d.lit(j, i, k))) {
                 (Atom::Lit(t), Some((scale, offset))) => {
-                    batch_scalar(em, scale, offset, t.dtype())?
+                    batch_scalar(em, scale, offset, t.dtype()).map_err(at)?
                 }
-                _ => read(em, &env, a)?,
+                _ => read(em, &env, a).map_err(at)?,
             });
         }
         let outs = match e.prim.inlinable_body() {
-            Some(body) => lower_jaxpr(em, cx, body, &[], &ins)?,
-            None => lower_eqn(em, &Eq { j, e, ins, cx })?,
-        };
+            Some(body) => lower_jaxpr(em, cx, body, &[], &ins),
+            None => lower_eqn(em, &Eq { j, e, ins, cx }),
+        }
+        .map_err(at)?;
         for (v, n) in e.outputs.iter().zip(outs) {
             env[v.0 as usize] = Some(n);
         }

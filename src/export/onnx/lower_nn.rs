@@ -1,8 +1,8 @@
 //! Lowering the neural-network primitives: `dot_general` (MatMul, or Einsum for other
 //! patterns), convolution (NHWC/HWIO or any layout, transposed around ONNX's NCHW/OIHW Conv,
 //! constant weights transposed at export), `reduce_window` (pools), `cumsum`, the take form
-//! of `gather`, `top_k`, and the dispatch of the remaining primitives (control flow in
-//! `lower_control.rs`).
+//! of `gather`, `top_k`, and the dispatch of the remaining primitives (scatter and sort in
+//! `lower_index.rs`, control flow in `lower_control.rs`).
 
 use super::builder::{attr_i, attr_ints, attr_s, Emitter};
 use super::lower::Eq;
@@ -14,7 +14,12 @@ use crate::prims::{CumulativeOp, DotGeneral, IndexOp, ReduceWindow};
 use crate::Tensor;
 
 /// `x` transposed by `perm`: a new initializer when `x` is a captured constant, else a node.
-fn transpose(em: &mut Emitter, q: &Eq, x: &str, perm: &[usize]) -> Result<String, ExportError> {
+pub(crate) fn transpose(
+    em: &mut Emitter,
+    q: &Eq,
+    x: &str,
+    perm: &[usize],
+) -> Result<String, ExportError> {
     if perm.iter().enumerate().all(|(i, &p)| i == p) {
         return Ok(x.to_string());
     }
@@ -337,6 +342,12 @@ pub(crate) fn other(em: &mut Emitter, q: &Eq) -> Result<Vec<String>, ExportError
     }
     if let Some(op @ IndexOp::Gather { .. }) = prim.downcast::<IndexOp>() {
         return Ok(vec![gather(em, q, op)?]);
+    }
+    if let Some(op @ IndexOp::Scatter { .. }) = prim.downcast::<IndexOp>() {
+        return Ok(vec![super::lower_index::scatter(em, q, op)?]);
+    }
+    if let Some(op) = prim.downcast::<crate::prims::Sort>() {
+        return super::lower_index::sort(em, q, op);
     }
     if let Some(op) = prim.downcast::<crate::prims::topk::TopK>() {
         let k = em.ints(&[op.k as i64]);

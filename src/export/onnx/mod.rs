@@ -4,7 +4,8 @@
 //! The argument's leaves are the graph inputs `input_0`, `input_1`, ... (in flatten order),
 //! the result's leaves the outputs `output_0`, ...; captured tensors become initializers.
 //! Each primitive lowers to the ONNX operators that compute it (`lower*.rs`); one with no
-//! ONNX form is an [`ExportError::Unsupported`] naming it, and nothing is written.
+//! ONNX form is an [`ExportError::Unsupported`] naming it and the user's line that applied it
+//! (when the trace knows it), and nothing is written.
 //!
 //! ```
 //! use ferrax::prelude::*;
@@ -20,6 +21,7 @@
 mod builder;
 mod lower;
 mod lower_control;
+mod lower_index;
 mod lower_nn;
 mod lower_shape;
 #[allow(clippy::all, missing_docs, rustdoc::all)]

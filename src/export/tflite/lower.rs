@@ -82,37 +82,10 @@ impl Lower<'_> {
             env[v.0 as usize] = Some(n);
         }
         for (i, e) in j.eqns.iter().enumerate() {
-            let mut ins = Vec::with_capacity(e.inputs.len());
-            for (k, a) in e.inputs.iter().enumerate() {
-                ins.push(match (a, self.dims.and_then(|d| d.lit(j, i, k))) {
-                    (Atom::Lit(t), Some((scale, offset))) => {
-                        let b = self.g.batch_affine(scale, offset)?;
-                        self.convert(b, DType::I32, t.dtype(), &[Dim::Fixed(1)])?
-                    }
-                    (Atom::Lit(t), None) => self.constant(t)?,
-                    (Atom::Var(v), _) => env[v.0 as usize]
-                        .expect("export: a jaxpr's variables are defined before use"),
-                });
-            }
-            let outs = match e.prim.inlinable_body() {
-                Some(body) => self.jaxpr(body, &[], &ins)?,
-                None => {
-                    if !e.prim.sub_jaxprs().is_empty() {
-                        return Err(unsupported(
-                            e.prim.name(),
-                            "control flow (cond, scan, while) is not lowered to TFLite; \
-                             export the model to ONNX (If/Scan/Loop) instead",
-                        ));
-                    }
-                    let q = Eq {
-                        j,
-                        e,
-                        ins,
-                        dims: self.dims,
-                    };
-                    self.eqn(&q)?
-                }
-            };
+            // An error names the user's line of the equation (or of the call inlined here).
+            let outs = self
+                .equation(j, i, e, &env)
+                .map_err(|err| err.at(e.source))?;
             for (v, n) in e.outputs.iter().zip(outs) {
                 env[v.0 as usize] = Some(n);
             }
@@ -124,6 +97,48 @@ impl Lower<'_> {
                 Atom::Lit(t) => self.constant(t),
             })
             .collect()
+    }
+
+    /// The tensors of equation `i` (`e`) of `j`, whose variables so far are in `env`.
+    fn equation(
+        &mut self,
+        j: &Jaxpr,
+        i: usize,
+        e: &Eqn,
+        env: &[Option<i32>],
+    ) -> Result<Vec<i32>, ExportError> {
+        let mut ins = Vec::with_capacity(e.inputs.len());
+        for (k, a) in e.inputs.iter().enumerate() {
+            ins.push(match (a, self.dims.and_then(|d| d.lit(j, i, k))) {
+                (Atom::Lit(t), Some((scale, offset))) => {
+                    let b = self.g.batch_affine(scale, offset)?;
+                    self.convert(b, DType::I32, t.dtype(), &[Dim::Fixed(1)])?
+                }
+                (Atom::Lit(t), None) => self.constant(t)?,
+                (Atom::Var(v), _) => {
+                    env[v.0 as usize].expect("export: a jaxpr's variables are defined before use")
+                }
+            });
+        }
+        match e.prim.inlinable_body() {
+            Some(body) => self.jaxpr(body, &[], &ins),
+            None => {
+                if !e.prim.sub_jaxprs().is_empty() {
+                    return Err(unsupported(
+                        e.prim.name(),
+                        "control flow (cond, scan, while) is not lowered to TFLite; \
+                         export the model to ONNX (If/Scan/Loop) instead",
+                    ));
+                }
+                let q = Eq {
+                    j,
+                    e,
+                    ins,
+                    dims: self.dims,
+                };
+                self.eqn(&q)
+            }
+        }
     }
 
     fn eqn(&mut self, q: &Eq) -> Result<Vec<i32>, ExportError> {
