@@ -45,12 +45,32 @@ fn eager_binary_ops_allocate_only_their_result() {
     let cases: Vec<(&str, Box<dyn Fn() -> Tensor>, Vec<f32>)> = vec![
         ("&a + &b", Box::new(|| &a + &b), vec![6.0, 8.0, 10.0, 12.0]),
         ("&s + &t (rank 0)", Box::new(|| &s + &t), vec![4.0]),
-        ("lax::add", Box::new(|| lax::add(&a, &b)), vec![6.0, 8.0, 10.0, 12.0]),
+        (
+            "lax::add",
+            Box::new(|| lax::add(&a, &b)),
+            vec![6.0, 8.0, 10.0, 12.0],
+        ),
         ("&a * 2.0", Box::new(|| &a * 2.0), vec![2.0, 4.0, 6.0, 8.0]),
-        ("1.0 - &a", Box::new(|| 1.0 - &a), vec![0.0, -1.0, -2.0, -3.0]),
-        ("&a + &s (rank-0 tensor)", Box::new(|| &a + &s), vec![2.5, 3.5, 4.5, 5.5]),
-        ("&s - &a (rank-0 tensor first)", Box::new(|| &s - &a), vec![0.5, -0.5, -1.5, -2.5]),
-        ("jnp::maximum", Box::new(|| jnp::maximum(&a, 2.5)), vec![2.5, 2.5, 3.0, 4.0]),
+        (
+            "1.0 - &a",
+            Box::new(|| 1.0 - &a),
+            vec![0.0, -1.0, -2.0, -3.0],
+        ),
+        (
+            "&a + &s (rank-0 tensor)",
+            Box::new(|| &a + &s),
+            vec![2.5, 3.5, 4.5, 5.5],
+        ),
+        (
+            "&s - &a (rank-0 tensor first)",
+            Box::new(|| &s - &a),
+            vec![0.5, -0.5, -1.5, -2.5],
+        ),
+        (
+            "jnp::maximum",
+            Box::new(|| jnp::maximum(&a, 2.5)),
+            vec![2.5, 2.5, 3.0, 4.0],
+        ),
         ("a.lt(&b)", Box::new(|| a.lt(&b)), vec![1.0; 4]),
     ];
     for (name, op, want) in cases {
@@ -108,7 +128,16 @@ fn eager_fast_path_equals_the_general_path() {
         &[8],
     );
     let f32_b = Tensor::from_vec(
-        vec![0.5f32, 3.0, -0.0, 2.0, f32::INFINITY, 1.0, -f32::INFINITY, 7.0],
+        vec![
+            0.5f32,
+            3.0,
+            -0.0,
+            2.0,
+            f32::INFINITY,
+            1.0,
+            -f32::INFINITY,
+            7.0,
+        ],
         &[8],
     );
     let f64_a = jnp::astype(&f32_a, DType::F64) * 1.1;
@@ -126,9 +155,19 @@ fn eager_fast_path_equals_the_general_path() {
             // A rank-0 operand of the same dtype, on either side.
             for s in rank0.iter().filter(|s| s.dtype() == a.dtype()) {
                 let (fast, general) = fast_and_general(|x| op(x, s), a);
-                assert_eq!(bits(&fast), bits(&general), "{name} on {} and []", a.dtype());
+                assert_eq!(
+                    bits(&fast),
+                    bits(&general),
+                    "{name} on {} and []",
+                    a.dtype()
+                );
                 let (fast, general) = fast_and_general(|x| op(s, x), a);
-                assert_eq!(bits(&fast), bits(&general), "{name} on [] and {}", a.dtype());
+                assert_eq!(
+                    bits(&fast),
+                    bits(&general),
+                    "{name} on [] and {}",
+                    a.dtype()
+                );
             }
         }
     }
@@ -140,8 +179,16 @@ fn eager_fast_path_equals_the_general_path() {
         ("sub", |x, s| x - s, |x, s| s - x),
         ("mul", |x, s| x * s, |x, s| s * x),
         ("rem", |x, s| x % s, |x, s| s % x),
-        ("maximum", |x, s| jnp::maximum(x, s), |x, s| jnp::maximum(s, x)),
-        ("arctan2", |x, s| jnp::arctan2(x, s), |x, s| jnp::arctan2(s, x)),
+        (
+            "maximum",
+            |x, s| jnp::maximum(x, s),
+            |x, s| jnp::maximum(s, x),
+        ),
+        (
+            "arctan2",
+            |x, s| jnp::arctan2(x, s),
+            |x, s| jnp::arctan2(s, x),
+        ),
         ("pow", |x, s| x.pow(s), |x, s| jnp::power(s, x)),
     ];
     for a in [&f32_a, &f64_a] {
