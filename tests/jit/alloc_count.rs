@@ -42,7 +42,9 @@ fn eager_binary_ops_allocate_only_their_result() {
     let b = Tensor::from_vec(vec![5.0f32, 6.0, 7.0, 8.0], &[4]);
     let s = Tensor::scalar(1.5f32);
     let t = Tensor::scalar(2.5f32);
-    let cases: Vec<(&str, Box<dyn Fn() -> Tensor>, Vec<f32>)> = vec![
+    // (what, the op, its values as f32)
+    type Case<'a> = (&'a str, Box<dyn Fn() -> Tensor + 'a>, Vec<f32>);
+    let cases: Vec<Case> = vec![
         ("&a + &b", Box::new(|| &a + &b), vec![6.0, 8.0, 10.0, 12.0]),
         ("&s + &t (rank 0)", Box::new(|| &s + &t), vec![4.0]),
         (
