@@ -20,6 +20,10 @@ fn eager_add(c: &mut Criterion) {
     c.bench_function("eager lax::add f32[4]", |bch| {
         bch.iter(|| ferrax::lax::add(black_box(&a), black_box(&b)))
     });
+    // A Rust scalar operand (weakly typed: it takes the tensor's dtype), as `a + 2.0` in numpy.
+    c.bench_function("eager add f32[4] + 2.0", |bch| {
+        bch.iter(|| black_box(&a) + black_box(2.0))
+    });
 }
 
 criterion_group!(benches, eager_add);

@@ -273,23 +273,56 @@ impl<T: PrimRules + PartialEq + Eq + Hash> Primitive for T {
 /// assert_eq!(p, &p.clone());
 /// ```
 #[derive(Clone)]
-pub struct Prim(Arc<dyn Primitive>);
+pub struct Prim(Handle);
+
+/// Where a [`Prim`]'s primitive lives: shared on the heap ([`Prim::new`]), or in a `static`
+/// ([`Prim::from_static`]), which eager binding uses so that naming an op allocates nothing.
+#[derive(Clone)]
+enum Handle {
+    Shared(Arc<dyn Primitive>),
+    Static(&'static dyn Primitive),
+}
 
 impl Prim {
     /// Wraps a primitive.
     pub fn new(p: impl Primitive) -> Prim {
-        Prim(Arc::new(p))
+        Prim(Handle::Shared(Arc::new(p)))
+    }
+
+    /// A primitive that lives in a `static` (or a promoted constant such as
+    /// `&BinaryOp::Add`): building, cloning and dropping the handle allocate nothing and
+    /// touch no reference count, which is what the eager fast paths of the most common ops
+    /// need (an op called in a loop would otherwise allocate its `Prim` on every call). It
+    /// compares and hashes like the same primitive made with [`Prim::new`].
+    ///
+    /// ```
+    /// use ferrax::core::Prim;
+    /// use ferrax::internals::prims::BinaryOp;
+    /// static ADD: Prim = Prim::from_static(&BinaryOp::Add);
+    /// assert_eq!(ADD, Prim::new(BinaryOp::Add));
+    /// ```
+    pub const fn from_static(p: &'static dyn Primitive) -> Prim {
+        Prim(Handle::Static(p))
+    }
+
+    /// The primitive's rules, wherever it lives.
+    #[inline]
+    fn rules(&self) -> &dyn Primitive {
+        match &self.0 {
+            Handle::Shared(p) => &**p,
+            Handle::Static(p) => *p,
+        }
     }
 
     /// Whether binding this primitive has side effects: its own
     /// ([`PrimRules::has_side_effects`]) or those of an equation in one of its sub-jaxprs.
     pub fn has_effects(&self) -> bool {
-        self.0.has_side_effects() || self.0.sub_jaxprs().iter().any(|j| j.has_effects())
+        self.rules().has_side_effects() || self.rules().sub_jaxprs().iter().any(|j| j.has_effects())
     }
 
     /// The primitive as its own family type, if it is one (`prim.downcast::<UnaryOp>()`).
     pub fn downcast<T: 'static>(&self) -> Option<&T> {
-        self.0.as_any().downcast_ref::<T>()
+        self.rules().as_any().downcast_ref::<T>()
     }
 
     /// True if this is exactly the primitive `p` (same family, same params).
@@ -303,18 +336,18 @@ impl Prim {
     /// wrong length.
     #[track_caller]
     pub fn replace_sub_jaxprs(&self, new: Vec<Arc<Jaxpr>>) -> Prim {
-        let have = self.0.sub_jaxprs().len();
+        let have = self.rules().sub_jaxprs().len();
         assert_eq!(
             have,
             new.len(),
             "{}: expected {have} sub-jaxprs to replace its own, got {}",
-            self.0.name(),
+            self.rules().name(),
             new.len()
         );
         if have == 0 {
             return self.clone();
         }
-        self.0.replace_sub_jaxprs(new)
+        self.rules().replace_sub_jaxprs(new)
     }
 }
 
@@ -327,13 +360,18 @@ impl<T: Primitive> From<T> for Prim {
 impl std::ops::Deref for Prim {
     type Target = dyn Primitive;
     fn deref(&self) -> &dyn Primitive {
-        &*self.0
+        self.rules()
     }
 }
 
 impl PartialEq for Prim {
     fn eq(&self, other: &Prim) -> bool {
-        Arc::ptr_eq(&self.0, &other.0) || self.0.dyn_eq(&*other.0)
+        let same_handle = match (&self.0, &other.0) {
+            (Handle::Shared(a), Handle::Shared(b)) => Arc::ptr_eq(a, b),
+            // (Statics are compared by value: two zero-sized statics may share an address.)
+            _ => false,
+        };
+        same_handle || self.rules().dyn_eq(other.rules())
     }
 }
 
@@ -341,18 +379,18 @@ impl Eq for Prim {}
 
 impl Hash for Prim {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.0.dyn_hash(state)
+        self.rules().dyn_hash(state)
     }
 }
 
 impl fmt::Debug for Prim {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.0, f)
+        fmt::Debug::fmt(self.rules(), f)
     }
 }
 
 impl fmt::Display for Prim {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0.name())
+        f.write_str(self.rules().name())
     }
 }

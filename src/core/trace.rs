@@ -81,6 +81,13 @@ pub fn current_trace() -> Option<Rc<dyn Trace>> {
     CURRENT.with(|c| c.borrow().clone())
 }
 
+/// True when no trace is current, so ops evaluate eagerly: [`current_trace`]`().is_none()`
+/// without cloning the trace, for the eager fast paths.
+#[inline]
+pub(crate) fn is_eager() -> bool {
+    CURRENT.with(|c| c.borrow().is_none())
+}
+
 /// Runs `f` with `trace` installed as the current trace, restoring the previous one after
 /// (also when `f` panics).
 pub fn with_trace<R>(trace: Option<Rc<dyn Trace>>, f: impl FnOnce() -> R) -> R {

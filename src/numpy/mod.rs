@@ -119,25 +119,60 @@ pub enum Operand {
 pub trait IntoOperand {
     /// Converts into an [`Operand`].
     fn into_operand(self) -> Operand;
+
+    /// The tensor this operand is, borrowed: what the eager fast path of the binary ops
+    /// reads before converting anything (no reference-count traffic). Default: none.
+    #[doc(hidden)]
+    fn peek_tensor(&self) -> Option<&Tensor> {
+        None
+    }
+
+    /// The Rust scalar this operand is (its value and kind), read by the same fast path.
+    /// Default: none.
+    #[doc(hidden)]
+    fn peek_scalar(&self) -> Option<(f64, ScalarKind)> {
+        None
+    }
 }
 impl IntoOperand for Tensor {
     fn into_operand(self) -> Operand {
         Operand::Tensor(self)
+    }
+    fn peek_tensor(&self) -> Option<&Tensor> {
+        Some(self)
     }
 }
 impl IntoOperand for &Tensor {
     fn into_operand(self) -> Operand {
         Operand::Tensor(self.clone())
     }
+    fn peek_tensor(&self) -> Option<&Tensor> {
+        Some(*self)
+    }
 }
 impl IntoOperand for Operand {
     fn into_operand(self) -> Operand {
         self
     }
+    fn peek_tensor(&self) -> Option<&Tensor> {
+        match self {
+            Operand::Tensor(t) => Some(t),
+            Operand::Scalar(..) => None,
+        }
+    }
+    fn peek_scalar(&self) -> Option<(f64, ScalarKind)> {
+        match self {
+            Operand::Tensor(_) => None,
+            Operand::Scalar(v, k) => Some((*v, *k)),
+        }
+    }
 }
 impl<S: Scalar> IntoOperand for S {
     fn into_operand(self) -> Operand {
         Operand::Scalar(self.as_f64(), self.kind())
+    }
+    fn peek_scalar(&self) -> Option<(f64, ScalarKind)> {
+        Some((self.as_f64(), self.kind()))
     }
 }
 
@@ -314,6 +349,9 @@ fn promote_named(name: &str, a: impl IntoOperand, b: impl IntoOperand) -> (Tenso
 /// shape mismatch names along with the caller's line.
 #[track_caller]
 pub(crate) fn binary(name: &str, op: BinaryOp, a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
+    if let Some(out) = eager_binary(op, Peek::of(&a), Peek::of(&b)) {
+        return out;
+    }
     let (a, b) = promote_named(name, a, b);
     // numpy's bool arithmetic is logic (as `jnp.add` maps to `or` for bools).
     let op = match (a.dtype(), op) {
@@ -321,7 +359,127 @@ pub(crate) fn binary(name: &str, op: BinaryOp, a: impl IntoOperand, b: impl Into
         (DType::Bool, BinaryOp::Mul | BinaryOp::Min) => BinaryOp::And,
         _ => op,
     };
-    crate::core::bind1(&crate::prims::Prim::new(op), &[a, b])
+    crate::core::bind1(&op.prim(), &[a, b])
+}
+
+/// An operand as the eager fast path reads it, borrowed: reading it is the only part of the
+/// fast path that depends on the operand types, so the path itself is compiled once, not
+/// once per pair of operand types `binary` is called with.
+#[derive(Clone, Copy)]
+enum Peek<'a> {
+    Tensor(&'a Tensor),
+    Scalar(f64, ScalarKind),
+    Other,
+}
+
+impl<'a> Peek<'a> {
+    #[inline]
+    fn of(x: &'a impl IntoOperand) -> Peek<'a> {
+        match (x.peek_tensor(), x.peek_scalar()) {
+            (Some(t), _) => Peek::Tensor(t),
+            (None, Some((v, k))) => Peek::Scalar(v, k),
+            (None, None) => Peek::Other,
+        }
+    }
+}
+
+/// The eager fast path of [`binary`]: with no transformation tracing and NaN checking off,
+/// concrete operands of one dtype (f32, f64 or i32) that are of one shape, or where one is
+/// rank 0, or a float tensor and a Rust scalar that takes its dtype. These need no
+/// promotion, no broadcast and no shape rule, so the result is computed here with the
+/// kernel `bind` would run (`eval_binary`, or the same per-element function from
+/// `with_float_op` for a Rust scalar), bit for bit what the general path gives, with no
+/// operand clones and no allocation but the result's. `None`: take the general path (which
+/// also reports every error).
+fn eager_binary(op: BinaryOp, a: Peek<'_>, b: Peek<'_>) -> Option<Tensor> {
+    use crate::tensor::ArrayData as A;
+    use BinaryOp::*;
+    // Ops every one of the fast dtypes supports (the float-only ones are checked below).
+    let common = matches!(
+        op,
+        Add | Sub | Mul | Div | Rem | Max | Min | Eq | Ne | Lt | Le | Gt | Ge
+    );
+    let float_only = matches!(op, Pow | Atan2 | Nextafter);
+    if !(common || float_only) {
+        return None;
+    }
+    let fast_dtype = |d: DType| match d {
+        DType::F32 | DType::F64 => true,
+        DType::I32 => common,
+        _ => false,
+    };
+    let ready = || crate::core::trace::is_eager() && !crate::core::nan_check::debug_nans();
+    match (a, b) {
+        (Peek::Tensor(x), Peek::Tensor(y)) => {
+            let (xa, ya) = (x.try_array()?, y.try_array()?);
+            let (xs, ys) = (xa.shape(), ya.shape());
+            let out_shape = if xs == ys || ys.is_empty() {
+                xs
+            } else if xs.is_empty() {
+                ys
+            } else {
+                return None;
+            };
+            if xa.dtype() != ya.dtype() || !fast_dtype(xa.dtype()) || !ready() {
+                return None;
+            }
+            let out = crate::prims::binary::eval_binary(op, xa, ya, out_shape);
+            Some(Tensor::from(out))
+        }
+        (Peek::Tensor(x), Peek::Scalar(v, kind)) | (Peek::Scalar(v, kind), Peek::Tensor(x))
+            if !op.is_comparison() =>
+        {
+            let scalar_first = matches!(b, Peek::Tensor(_));
+            let xa = x.try_array()?;
+            let d = xa.dtype();
+            if !matches!(d, DType::F32 | DType::F64) || d.weak_result(kind) != d || !ready() {
+                return None;
+            }
+            let out = match xa {
+                A::F32(x) => A::F32(crate::ops::binary::with_float_op(
+                    op,
+                    ZipScalar {
+                        x,
+                        s: crate::tensor::convert_scalar::<f64, f32>(v),
+                        scalar_first,
+                    },
+                )),
+                A::F64(x) => A::F64(crate::ops::binary::with_float_op(
+                    op,
+                    ZipScalar {
+                        x,
+                        s: v,
+                        scalar_first,
+                    },
+                )),
+                _ => return None,
+            };
+            Some(Tensor::from(out))
+        }
+        _ => None,
+    }
+}
+
+/// A float binary op between an array and a scalar (on the left if `scalar_first`): the
+/// loop `zip_broadcast` runs for a one-element operand, without building that operand.
+struct ZipScalar<'a, F> {
+    x: &'a ndarray::ArrayD<F>,
+    s: F,
+    scalar_first: bool,
+}
+
+impl<F: Copy> crate::ops::binary::FloatZip<F> for ZipScalar<'_, F> {
+    type Out = ndarray::ArrayD<F>;
+    #[inline(always)]
+    fn zip(self, f: impl Fn(F, F) -> F) -> ndarray::ArrayD<F> {
+        let (xs, s) = (self.x.as_slice().expect("row-major"), self.s);
+        let data: Vec<F> = if self.scalar_first {
+            xs.iter().map(|&v| f(s, v)).collect()
+        } else {
+            xs.iter().map(|&v| f(v, s)).collect()
+        };
+        ndarray::ArrayD::from_shape_vec(self.x.raw_dim(), data).expect("same size")
+    }
 }
 
 /// The binary ops of `jax.numpy` as functions that name themselves in shape errors: `name =>

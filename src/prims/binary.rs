@@ -30,6 +30,22 @@ impl BinaryOp {
             And | Or | Xor => !d.is_inexact(),
         }
     }
+
+    /// This op as a [`Prim`] that refers to a promoted constant ([`Prim::from_static`]):
+    /// binding it allocates nothing, where `Prim::new(op)` allocates on every call.
+    pub(crate) fn prim(self) -> Prim {
+        macro_rules! statics {
+            ($($v:ident),*) => {
+                match self {
+                    $(BinaryOp::$v => Prim::from_static(&BinaryOp::$v),)*
+                }
+            };
+        }
+        statics!(
+            Add, Sub, Mul, Div, Rem, Pow, Max, Min, Atan2, Nextafter, Polygamma, Eq, Ne, Lt, Le,
+            Gt, Ge, And, Or, Xor, AddAny
+        )
+    }
 }
 
 /// The result shape of a JAX-0.10-style elementwise op: equal ranks with size-1 stretching,
@@ -66,7 +82,7 @@ macro_rules! binary_fns {
         #[doc = concat!("`", stringify!($name), "` elementwise (`lax.", stringify!($name), "`): same dtypes; equal shapes up to size-1 dims, or a rank-0 operand.\n\n```\nuse ferrax::prelude::*;\nlet x = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);\nassert_eq!(ferrax::lax::", stringify!($name), "(&x, &x).shape(), &[2]);\n```")]
         #[track_caller]
         pub fn $name(x: &Tensor, y: &Tensor) -> Tensor {
-            bind1(&Prim::new(BinaryOp::$op), &[x.clone(), y.clone()])
+            bind1(&BinaryOp::$op.prim(), &[x.clone(), y.clone()])
         }
     )*};
 }
@@ -87,7 +103,7 @@ binary_fns!(
 /// ```
 #[track_caller]
 pub fn and(x: &Tensor, y: &Tensor) -> Tensor {
-    bind1(&Prim::new(BinaryOp::And), &[x.clone(), y.clone()])
+    bind1(&BinaryOp::And.prim(), &[x.clone(), y.clone()])
 }
 
 /// Logical/bitwise or.
@@ -99,7 +115,7 @@ pub fn and(x: &Tensor, y: &Tensor) -> Tensor {
 /// ```
 #[track_caller]
 pub fn or(x: &Tensor, y: &Tensor) -> Tensor {
-    bind1(&Prim::new(BinaryOp::Or), &[x.clone(), y.clone()])
+    bind1(&BinaryOp::Or.prim(), &[x.clone(), y.clone()])
 }
 
 /// Logical/bitwise exclusive or.
@@ -111,7 +127,7 @@ pub fn or(x: &Tensor, y: &Tensor) -> Tensor {
 /// ```
 #[track_caller]
 pub fn xor(x: &Tensor, y: &Tensor) -> Tensor {
-    bind1(&Prim::new(BinaryOp::Xor), &[x.clone(), y.clone()])
+    bind1(&BinaryOp::Xor.prim(), &[x.clone(), y.clone()])
 }
 
 impl PrimRules for BinaryOp {
@@ -169,7 +185,7 @@ impl PrimRules for BinaryOp {
     }
 
     fn batch(&self, args: &[Tensor], dims: &[Option<usize>], _axis: &BatchAxis) -> BatchResult {
-        batch_elementwise(&Prim::new(*self), args, dims)
+        batch_elementwise(&self.prim(), args, dims)
     }
 
     /// Fast path: concrete operands of one dtype and one shape need no shape rule.
@@ -194,7 +210,7 @@ impl PrimRules for BinaryOp {
     fn jvp(&self, primals: &[Tensor], tangents: &[Option<Tensor>]) -> JvpResult {
         use BinaryOp::*;
         let (x, y) = (&primals[0], &primals[1]);
-        let ans = bind1(&Prim::new(*self), primals);
+        let ans = bind1(&self.prim(), primals);
         let out_shape = ans.shape().to_vec();
         let stretch = |t: Option<Tensor>| t.map(|t| broadcast_to_shape(&t, &out_shape));
         let c = |v: f64| Tensor::full(&[], v, x.dtype());

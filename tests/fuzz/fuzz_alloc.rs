@@ -1,4 +1,5 @@
-//! Shared by the fuzz tests (`idx`, `checkpoint`): a counting global allocator and a runner
+//! Shared by the fuzz tests (`idx`, `checkpoint`) and `tests/jit/alloc_count.rs`: a counting
+//! global allocator, a count of the allocations a closure makes, and a runner
 //! that calls a parser inside `catch_unwind` while recording the largest single allocation
 //! the current thread makes.
 //!
@@ -16,6 +17,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 thread_local! {
     static ACTIVE: Cell<bool> = const { Cell::new(false) };
     static LARGEST: Cell<usize> = const { Cell::new(0) };
+    static COUNT: Cell<usize> = const { Cell::new(0) };
 }
 
 fn note(size: usize) {
@@ -23,6 +25,7 @@ fn note(size: usize) {
     let _ = ACTIVE.try_with(|a| {
         if a.get() {
             let _ = LARGEST.try_with(|m| m.set(m.get().max(size)));
+            let _ = COUNT.try_with(|c| c.set(c.get() + 1));
         }
     });
 }
@@ -65,6 +68,16 @@ pub struct Outcome<R> {
     pub panic: Option<String>,
     /// The largest single allocation `f` made, in bytes.
     pub largest_alloc: usize,
+}
+
+/// Runs `f`, returning its result and the number of allocations (and reallocations) the
+/// current thread made meanwhile.
+pub fn count_allocations<R>(f: impl FnOnce() -> R) -> (R, usize) {
+    COUNT.with(|c| c.set(0));
+    ACTIVE.with(|a| a.set(true));
+    let r = f();
+    ACTIVE.with(|a| a.set(false));
+    (r, COUNT.with(|c| c.get()))
 }
 
 /// Runs `f` inside `catch_unwind`, recording its largest single allocation on this thread.

@@ -9,6 +9,7 @@ mod common;
 mod random_program;
 
 mod adam_update;
+mod alloc_count;
 mod core_tracing;
 mod display;
 mod equals_eager;
