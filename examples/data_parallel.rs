@@ -154,13 +154,12 @@ fn main() {
     if args.digest {
         report_digest(&dist, &params);
     }
-    if let Some(path) = &args.save {
-        if dp
+    if let Some(path) = &args.save
+        && dp
             .save_params(path, &params)
             .unwrap_or_else(|e| panic!("{e}"))
-        {
-            println!("saved parameters to {path}");
-        }
+    {
+        println!("saved parameters to {path}");
     }
     if let Some(path) = &args.compare {
         compare(&dist, &params, path, args.tol);

@@ -33,10 +33,10 @@ pub fn check_jaxpr(jaxpr: &Jaxpr) -> Result<(), String> {
             if !defined.get(v.0 as usize).copied().unwrap_or(false) {
                 return Err(format!("{at}: variable #{} used before it is bound", v.0));
             }
-        } else if let Atom::Lit(t) = a {
-            if !t.is_concrete() || t.ndim() != 0 {
-                return Err(format!("{at}: literal must be a concrete scalar"));
-            }
+        } else if let Atom::Lit(t) = a
+            && (!t.is_concrete() || t.ndim() != 0)
+        {
+            return Err(format!("{at}: literal must be a concrete scalar"));
         }
         Ok(())
     };

@@ -113,13 +113,13 @@ impl StagingTrace {
             jaxpr: Arc::new(jaxpr),
             consts: consts.into_iter().map(|(_, t)| t).collect(),
         };
-        if cfg!(debug_assertions) {
-            if let Err(e) = super::check_jaxpr(&closed.jaxpr) {
-                panic!(
-                    "internal error: staged jaxpr fails its type check: {e}\n{}",
-                    closed.jaxpr
-                );
-            }
+        if cfg!(debug_assertions)
+            && let Err(e) = super::check_jaxpr(&closed.jaxpr)
+        {
+            panic!(
+                "internal error: staged jaxpr fails its type check: {e}\n{}",
+                closed.jaxpr
+            );
         }
         closed
     }

@@ -156,10 +156,10 @@ pub fn bind(prim: &Prim, inputs: &[Tensor]) -> Outputs {
         Some(trace) => {
             let out_avals = abstract_eval(prim, inputs);
             for x in inputs {
-                if let Some(t) = x.tracer() {
-                    if !is_live_in(&*trace, t.trace) {
-                        escaped_tracer_error(t, trace.name());
-                    }
+                if let Some(t) = x.tracer()
+                    && !is_live_in(&*trace, t.trace)
+                {
+                    escaped_tracer_error(t, trace.name());
                 }
             }
             let _user_line = super::nan_check::note_user_line();

@@ -55,10 +55,10 @@ impl<T> Iterator for Prefetch<T> {
             Err(_) => {
                 // The producer is done (or panicked): join it, re-raising a panic here.
                 self.rx = None;
-                if let Some(h) = self.handle.take() {
-                    if let Err(payload) = h.join() {
-                        std::panic::resume_unwind(payload);
-                    }
+                if let Some(h) = self.handle.take()
+                    && let Err(payload) = h.join()
+                {
+                    std::panic::resume_unwind(payload);
                 }
                 None
             }

@@ -179,10 +179,10 @@ impl ExportError {
     /// The error with the user's line `source` of the equation being lowered attached, if it
     /// is an `Unsupported` that has none yet (an inner equation's line is more precise).
     pub(crate) fn at(mut self, source: Option<&'static std::panic::Location<'static>>) -> Self {
-        if let ExportError::Unsupported { location, .. } = &mut self {
-            if location.is_none() {
-                *location = source;
-            }
+        if let ExportError::Unsupported { location, .. } = &mut self
+            && location.is_none()
+        {
+            *location = source;
         }
         self
     }

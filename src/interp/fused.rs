@@ -232,12 +232,13 @@ impl FusedKernel {
             src_of[e.outputs[0].0 as usize] = Some((Src::Reg(r), out_dtype));
             let mut released: SmallVec<[u32; 3]> = SmallVec::new();
             for a in &e.inputs {
-                if let Atom::Var(v) = a {
-                    if last_use[v.0 as usize] == i && !released.contains(&v.0) {
-                        released.push(v.0);
-                        if let Some((Src::Reg(reg), d)) = src_of[v.0 as usize] {
-                            free[class_of(d)].push(reg);
-                        }
+                if let Atom::Var(v) = a
+                    && last_use[v.0 as usize] == i
+                    && !released.contains(&v.0)
+                {
+                    released.push(v.0);
+                    if let Some((Src::Reg(reg), d)) = src_of[v.0 as usize] {
+                        free[class_of(d)].push(reg);
                     }
                 }
             }
@@ -341,12 +342,12 @@ impl FusedKernel {
                     if ins[i].is_some() || !self.full_input[i] || passthrough.contains(&i) {
                         continue;
                     }
-                    if t.dtype() == *d {
-                        if let Some(a) = t.unique_array_mut() {
-                            ins[i] = Some(Input::of_mut(a));
-                            donor = Some(i);
-                            break;
-                        }
+                    if t.dtype() == *d
+                        && let Some(a) = t.unique_array_mut()
+                    {
+                        ins[i] = Some(Input::of_mut(a));
+                        donor = Some(i);
+                        break;
                     }
                 }
             }

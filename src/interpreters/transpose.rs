@@ -34,10 +34,10 @@ pub fn backward_pass(
     }
     let mut ct: Vec<Option<Tensor>> = vec![None; n];
     for (atom, c) in jaxpr.outvars.iter().zip(cts_out) {
-        if let (Atom::Var(v), Some(c)) = (atom, c) {
-            if known[v.0 as usize].is_none() {
-                accumulate(&mut ct[v.0 as usize], c.clone());
-            }
+        if let (Atom::Var(v), Some(c)) = (atom, c)
+            && known[v.0 as usize].is_none()
+        {
+            accumulate(&mut ct[v.0 as usize], c.clone());
         }
     }
     for eqn in jaxpr.eqns.iter().rev() {

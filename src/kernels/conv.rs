@@ -491,19 +491,22 @@ pub fn conv_general_dilated<T: Element>(
     let out_sp: Vec<usize> = (0..nsp).map(|d| out_shape[dn.out_spec[2 + d]]).collect();
     let (fg, bg) = (p.feature_group_count, p.batch_group_count);
 
-    if fg == 1 && bg == 1 && feature_major(&dn.lhs_spec) && feature_major(&dn.rhs_spec) {
-        if let (Some(l), Some(r)) = (lhs.as_slice(), rhs.as_slice()) {
-            let in_sp = &lhs.shape()[1..=nsp];
-            let k_sp = &rhs.shape()[1..=nsp];
-            let (features, batch) = (lhs.shape()[0], lhs.shape()[nd - 1]);
-            let out_features = rhs.shape()[nd - 1];
-            let g = Geometry::new(p, in_sp, k_sp, &out_sp);
-            let out = reduction_major(l, r, &g, features, batch, out_features);
-            let mut canon_shape = out_sp.clone();
-            canon_shape.push(batch);
-            canon_shape.push(out_features);
-            return to_out_layout(out, &canon_shape, &dn.out_spec, (nsp, nsp + 1, 0));
-        }
+    if fg == 1
+        && bg == 1
+        && feature_major(&dn.lhs_spec)
+        && feature_major(&dn.rhs_spec)
+        && let (Some(l), Some(r)) = (lhs.as_slice(), rhs.as_slice())
+    {
+        let in_sp = &lhs.shape()[1..=nsp];
+        let k_sp = &rhs.shape()[1..=nsp];
+        let (features, batch) = (lhs.shape()[0], lhs.shape()[nd - 1]);
+        let out_features = rhs.shape()[nd - 1];
+        let g = Geometry::new(p, in_sp, k_sp, &out_sp);
+        let out = reduction_major(l, r, &g, features, batch, out_features);
+        let mut canon_shape = out_sp.clone();
+        canon_shape.push(batch);
+        canon_shape.push(out_features);
+        return to_out_layout(out, &canon_shape, &dn.out_spec, (nsp, nsp + 1, 0));
     }
 
     // Channels-last views: [N, spatial..., C] and [spatial..., I, O].

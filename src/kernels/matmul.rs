@@ -559,15 +559,15 @@ fn group3<'a, T: Copy>(
     groups: [&[usize]; 3],
     storage: &'a mut Option<ArrayD<T>>,
 ) -> Grouped<'a, T> {
-    if let Some(data) = x.as_slice_memory_order() {
-        if x.is_standard_layout() {
-            let merged: Option<Vec<_>> = groups
-                .iter()
-                .map(|g| merge_axes(x.shape(), x.strides(), g))
-                .collect();
-            if let Some(m) = merged {
-                return (data, [m[0], m[1], m[2]]);
-            }
+    if let Some(data) = x.as_slice_memory_order()
+        && x.is_standard_layout()
+    {
+        let merged: Option<Vec<_>> = groups
+            .iter()
+            .map(|g| merge_axes(x.shape(), x.strides(), g))
+            .collect();
+        if let Some(m) = merged {
+            return (data, [m[0], m[1], m[2]]);
         }
     }
     let perm: Vec<usize> = groups.iter().flat_map(|g| g.iter().copied()).collect();

@@ -234,10 +234,8 @@ pub(crate) fn recycle(t: crate::tensor::Tensor) {
     let large = t
         .try_array()
         .is_some_and(|a| a.len() * a.dtype().size_of() >= MIN_BYTES);
-    if large {
-        if let Some(a) = t.into_unique_array() {
-            POOL.give_array(a);
-        }
+    if large && let Some(a) = t.into_unique_array() {
+        POOL.give_array(a);
     }
 }
 

@@ -443,14 +443,15 @@ pub fn true_divide(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
 #[track_caller]
 pub fn power(a: impl IntoOperand, b: impl IntoOperand) -> Tensor {
     let (a, b) = (a.into_operand(), b.into_operand());
-    if let (Operand::Tensor(x), Operand::Scalar(y, ScalarKind::Int)) = (&a, &b) {
-        if y.fract() == 0.0 && y.abs() <= i32::MAX as f64 {
-            let x = match x.dtype() {
-                DType::Bool => lax::convert_element_type(x, DType::I32),
-                _ => x.clone(),
-            };
-            return lax::integer_pow(&x, *y as i32);
-        }
+    if let (Operand::Tensor(x), Operand::Scalar(y, ScalarKind::Int)) = (&a, &b)
+        && y.fract() == 0.0
+        && y.abs() <= i32::MAX as f64
+    {
+        let x = match x.dtype() {
+            DType::Bool => lax::convert_element_type(x, DType::I32),
+            _ => x.clone(),
+        };
+        return lax::integer_pow(&x, *y as i32);
     }
     let (x, y) = promote_named("power", a, b);
     match x.dtype() {

@@ -101,14 +101,12 @@ pub fn fuse(src: &Jaxpr) -> Jaxpr {
         // that group first.
         let mut to_close: Vec<Group> = Vec::new();
         for a in &e.inputs {
-            if let Atom::Var(v) = a {
-                if let Some((key, reduced)) = group_of.get(&v.0).cloned() {
-                    if reduced || own_key.as_ref() != Some(&key) {
-                        if let Some(g) = open.remove(&key) {
-                            to_close.push(g);
-                        }
-                    }
-                }
+            if let Atom::Var(v) = a
+                && let Some((key, reduced)) = group_of.get(&v.0).cloned()
+                && (reduced || own_key.as_ref() != Some(&key))
+                && let Some(g) = open.remove(&key)
+            {
+                to_close.push(g);
             }
         }
         to_close.sort_by_key(|g| g.members[0]);

@@ -168,10 +168,11 @@ impl PrimRules for UnaryOp {
         if !ok {
             return Err(format!("operand dtype {} is not supported", x.dtype));
         }
-        if let UnaryOp::IntegerPow(y) = self {
-            if *y < 0 && !x.dtype.is_inexact() {
-                return Err(format!("negative exponent {y} needs a float operand"));
-            }
+        if let UnaryOp::IntegerPow(y) = self
+            && *y < 0
+            && !x.dtype.is_inexact()
+        {
+            return Err(format!("negative exponent {y} needs a float operand"));
         }
         let dtype = match self {
             UnaryOp::IsFinite => DType::Bool,

@@ -254,22 +254,22 @@ pub fn normal_with(key: &Tensor, shape: &[usize], dtype: DType) -> Tensor {
     } else {
         libm::nextafter(-1.0, 0.0)
     };
-    if dtype == DType::F32 {
-        if let Some(k) = fused::eager_key(key) {
-            let (lo32, span) = (lo as f32, (1.0 - lo as f32 as f64) as f32);
-            let n = shape.iter().product();
-            let v = fused::generate_blocks(k, n, |y0, y1, out: &mut [f32; fused::LANES]| {
-                let u: [f32; fused::LANES] =
-                    std::array::from_fn(|l| fused::uniform_f32(y0[l] ^ y1[l], lo32, span, false));
-                // The kernel `lax::erf_inv` runs (FMA or not as dispatched), so the fused
-                // path and the traced composition give the same bits.
-                let mut r = [0f32; fused::LANES];
-                crate::kernels::elementwise::unary_f32(crate::ops::UnaryOp::ErfInv, &u, &mut r);
-                let s2 = std::f64::consts::SQRT_2 as f32;
-                *out = std::array::from_fn(|l| s2 * r[l]);
-            });
-            return Tensor::from_vec(v, shape);
-        }
+    if dtype == DType::F32
+        && let Some(k) = fused::eager_key(key)
+    {
+        let (lo32, span) = (lo as f32, (1.0 - lo as f32 as f64) as f32);
+        let n = shape.iter().product();
+        let v = fused::generate_blocks(k, n, |y0, y1, out: &mut [f32; fused::LANES]| {
+            let u: [f32; fused::LANES] =
+                std::array::from_fn(|l| fused::uniform_f32(y0[l] ^ y1[l], lo32, span, false));
+            // The kernel `lax::erf_inv` runs (FMA or not as dispatched), so the fused
+            // path and the traced composition give the same bits.
+            let mut r = [0f32; fused::LANES];
+            crate::kernels::elementwise::unary_f32(crate::ops::UnaryOp::ErfInv, &u, &mut r);
+            let s2 = std::f64::consts::SQRT_2 as f32;
+            *out = std::array::from_fn(|l| s2 * r[l]);
+        });
+        return Tensor::from_vec(v, shape);
     }
     let u = uniform_with(key, shape, dtype, lo, 1.0);
     lax::mul(&c(std::f64::consts::SQRT_2, dtype), &erf_inv_of(&u))

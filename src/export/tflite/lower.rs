@@ -342,18 +342,18 @@ impl Lower<'_> {
         if self.g.dims(x) == dims {
             return Ok(x);
         }
-        if let Some(t) = self.consts.get(&x) {
-            if dims.iter().all(|d| matches!(d, Dim::Fixed(_))) {
-                let shape: Vec<usize> = dims
-                    .iter()
-                    .map(|d| match d {
-                        Dim::Fixed(n) => *n,
-                        Dim::Batch { .. } => unreachable!(),
-                    })
-                    .collect();
-                let t = crate::core::with_trace(None, || t.reshape(&shape_isize(&shape)));
-                return self.constant(&t);
-            }
+        if let Some(t) = self.consts.get(&x)
+            && dims.iter().all(|d| matches!(d, Dim::Fixed(_)))
+        {
+            let shape: Vec<usize> = dims
+                .iter()
+                .map(|d| match d {
+                    Dim::Fixed(n) => *n,
+                    Dim::Batch { .. } => unreachable!(),
+                })
+                .collect();
+            let t = crate::core::with_trace(None, || t.reshape(&shape_isize(&shape)));
+            return self.constant(&t);
         }
         let nb = dims
             .iter()
@@ -574,28 +574,27 @@ impl Lower<'_> {
             && rr == 2
             && self.consts.contains_key(&rhs)
             && in_dt == DType::F32
+            && let Some(rows) = dim_product(&ld[..lr - 1])
         {
-            if let Some(rows) = dim_product(&ld[..lr - 1]) {
-                let w = if d.rhs_contracting[0] == 1 {
-                    rhs
-                } else {
-                    self.transpose(rhs, &[1, 0])?
-                };
-                let nout = ra.shape[1 - d.rhs_contracting[0]];
-                let x2 = self.reshape(lhs, &[rows, ld[lr - 1]])?;
-                let bias = self.constant(&Tensor::zeros(&[nout], in_dt))?;
-                let y = self.g.op(
-                    op::FULLY_CONNECTED,
-                    &[x2, w, bias],
-                    in_dt,
-                    &[rows, Dim::Fixed(nout)],
-                    Some(Opt::FullyConnected {
-                        keep_num_dims: false,
-                    }),
-                )?;
-                let y = self.reshape(y, &out)?;
-                return self.convert(y, in_dt, od, &out);
-            }
+            let w = if d.rhs_contracting[0] == 1 {
+                rhs
+            } else {
+                self.transpose(rhs, &[1, 0])?
+            };
+            let nout = ra.shape[1 - d.rhs_contracting[0]];
+            let x2 = self.reshape(lhs, &[rows, ld[lr - 1]])?;
+            let bias = self.constant(&Tensor::zeros(&[nout], in_dt))?;
+            let y = self.g.op(
+                op::FULLY_CONNECTED,
+                &[x2, w, bias],
+                in_dt,
+                &[rows, Dim::Fixed(nout)],
+                Some(Opt::FullyConnected {
+                    keep_num_dims: false,
+                }),
+            )?;
+            let y = self.reshape(y, &out)?;
+            return self.convert(y, in_dt, od, &out);
         }
         // Otherwise BATCH_MATMUL on [batch..., m, k] x [batch..., k, n].
         let prod = |q: &Eq, ds: Vec<Dim>| {

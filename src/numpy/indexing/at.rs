@@ -233,10 +233,11 @@ impl At {
 pub(super) fn get(x: &Tensor, idx: &Index, opts: &AtOptions) -> Tensor {
     let op = "x[idx]";
     let p = parse(idx, x.shape(), op);
-    if opts.mode.is_none() && opts.fill_value.is_none() {
-        if let Some(y) = static_slice(x, &p, op) {
-            return y;
-        }
+    if opts.mode.is_none()
+        && opts.fill_value.is_none()
+        && let Some(y) = static_slice(x, &p, op)
+    {
+        return y;
     }
     let g = index_to_gather(x.shape(), &p, op);
     if g.slice_shape.contains(&0) {

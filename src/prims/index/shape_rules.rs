@@ -20,17 +20,16 @@ fn check_scalar_starts(op: &str, starts: &[Aval]) -> Result<(), String> {
             shapes.join(", ")
         ));
     }
-    if let Some(first) = starts.first() {
-        if starts
+    if let Some(first) = starts.first()
+        && starts
             .iter()
             .any(|s| s.dtype != first.dtype || !is_index_dtype(s.dtype))
-        {
-            let names: Vec<&str> = starts.iter().map(|s| s.dtype.numpy_name()).collect();
-            return Err(format!(
-                "index arguments to {op} must be integers (int32 or uint32) of the same type, got: {}",
-                names.join(", ")
-            ));
-        }
+    {
+        let names: Vec<&str> = starts.iter().map(|s| s.dtype.numpy_name()).collect();
+        return Err(format!(
+            "index arguments to {op} must be integers (int32 or uint32) of the same type, got: {}",
+            names.join(", ")
+        ));
     }
     Ok(())
 }

@@ -447,10 +447,10 @@ impl PrimRules for ShapeOp {
     }
 
     fn eval(&self, inputs: &[&ArrayData], out: &[Aval]) -> ArrayOutputs {
-        if !matches!(self, ShapeOp::Iota { .. }) {
-            if let Some(r) = super::util::eval_on_base_types(inputs, out, &|i, o| self.eval(i, o)) {
-                return r;
-            }
+        if !matches!(self, ShapeOp::Iota { .. })
+            && let Some(r) = super::util::eval_on_base_types(inputs, out, &|i, o| self.eval(i, o))
+        {
+            return r;
         }
         let out_shape: &[usize] = &out[0].shape;
         let result = match self {

@@ -68,10 +68,10 @@ pub fn ref_adam(
                     };
                     let v_hat = nu[i] / (1.0 - b2.powi(c));
                     let mut u = m_hat / ((v_hat + eps_root).sqrt() + eps);
-                    if let Some((w, mask)) = &wd {
-                        if mask[i] {
-                            u += w * p[i];
-                        }
+                    if let Some((w, mask)) = &wd
+                        && mask[i]
+                    {
+                        u += w * p[i];
                     }
                     -lr(t) * u
                 })
