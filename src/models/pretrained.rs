@@ -160,8 +160,16 @@ impl Module for DigitsCnn {
 /// ```
 pub fn digits_cnn() -> (DigitsCnn, State) {
     let net = DigitsCnn::new(&random::key(0));
-    let stats = |n: usize| vec![Tensor::zeros(&[n], DType::F32), Tensor::ones(&[n], DType::F32)];
-    let named = State::from([("bn1".to_string(), stats(16)), ("bn2".to_string(), stats(32))]);
+    let stats = |n: usize| {
+        vec![
+            Tensor::zeros(&[n], DType::F32),
+            Tensor::ones(&[n], DType::F32),
+        ]
+    };
+    let named = State::from([
+        ("bn1".to_string(), stats(16)),
+        ("bn2".to_string(), stats(32)),
+    ]);
     let (net, named) = train::params_from_bytes(
         DIGITS_CNN_SAFETENSORS,
         &(net, named),

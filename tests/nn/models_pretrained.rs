@@ -49,7 +49,10 @@ fn digits_mlp_scores_its_cards_accuracy_on_the_test_split() {
     );
     let (stated, of) = card_correct(include_str!("../../models/digits_mlp.md"));
     assert_eq!(of, 297);
-    assert_eq!(n, stated, "the shipped MLP gets {n} of 297 right, the card says {stated}");
+    assert_eq!(
+        n, stated,
+        "the shipped MLP gets {n} of 297 right, the card says {stated}"
+    );
     // JAX's run of the same recipe reaches 0.906-0.919 (data/digits/README.md).
     assert!(n as f64 / 297.0 > 0.88, "{n} of 297");
 }
@@ -66,7 +69,10 @@ fn digits_cnn_scores_its_cards_accuracy_on_the_test_split() {
     let n = correct(&logits, &d.test_labels);
     let (stated, of) = card_correct(include_str!("../../models/digits_cnn.md"));
     assert_eq!(of, 297);
-    assert_eq!(n, stated, "the shipped CNN gets {n} of 297 right, the card says {stated}");
+    assert_eq!(
+        n, stated,
+        "the shipped CNN gets {n} of 297 right, the card says {stated}"
+    );
     assert!(n as f64 / 297.0 > 0.9, "{n} of 297");
 }
 
@@ -76,7 +82,13 @@ fn lenet5_mnist_is_trained_weights() {
     // model's (not the initialisation of the loader's template) and give finite logits.
     let net = lenet5_mnist();
     let fresh = ferrax::models::LeNet5::new(&ferrax::random::key(0));
-    assert_ne!(net.head.kernel.to_vec::<f32>(), fresh.head.kernel.to_vec::<f32>());
-    let logits = net.forward(&Tensor::zeros(&[1, 28, 28, 1], DType::F32), &mut Ctx::eval());
+    assert_ne!(
+        net.head.kernel.to_vec::<f32>(),
+        fresh.head.kernel.to_vec::<f32>()
+    );
+    let logits = net.forward(
+        &Tensor::zeros(&[1, 28, 28, 1], DType::F32),
+        &mut Ctx::eval(),
+    );
     assert!(logits.to_vec::<f32>().iter().all(|v| v.is_finite()));
 }
