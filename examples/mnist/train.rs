@@ -136,8 +136,11 @@ pub struct Config {
     pub learning_rate: f64,
     pub schedule: LrSchedule,
     pub seed: i64,
-    /// Continue from `out/checkpoint.safetensors` if it exists.
+    /// Continue from `out/checkpoint.safetensors` if it exists (with the same `epochs`: the
+    /// cosine schedule's length is `epochs` times the batches per epoch).
     pub resume: bool,
+    /// Stop after this many epochs in this run, as if interrupted (for tests of `resume`).
+    pub stop_after: Option<usize>,
     /// Where the checkpoint, `metrics.csv` and `metrics.svg` go (created if missing).
     pub out: PathBuf,
     /// Print one line per epoch.
@@ -168,6 +171,7 @@ impl Config {
             schedule,
             seed: 0,
             resume: false,
+            stop_after: None,
             out: PathBuf::from("mnist-out"),
             verbose: true,
             save_params: None,
@@ -344,7 +348,10 @@ where
     });
 
     let total = batches.num_batches();
-    for e in resumed_from..cfg.epochs {
+    let stop = cfg
+        .stop_after
+        .map_or(cfg.epochs, |n| (resumed_from + n).min(cfg.epochs));
+    for e in resumed_from..stop {
         let Checkpoint {
             params,
             opt: opt_state,

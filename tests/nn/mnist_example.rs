@@ -204,7 +204,11 @@ fn mnist_example_resnet_trains_and_its_state_resumes_bitwise() {
     // 21 batch norms (the stem's, two per block, one per projection), each [mean, var].
     assert_eq!(straight.state.len(), 21);
     assert!(straight.state.iter().all(|e| e.len() == 2));
-    let first = run(&cfg("resumed", 1, false));
+    // Interrupted after one of two epochs (the cosine schedule spans both).
+    let mut interrupted = cfg("resumed", 2, false);
+    interrupted.stop_after = Some(1);
+    let first = run(&interrupted);
+    assert_eq!(first.history.len(), 1);
     // Training moved the running statistics away from a fresh layer's zeros and ones.
     assert!(first.state[0][0].to_vec::<f32>().iter().any(|&m| m != 0.0));
     let resumed = run(&cfg("resumed", 2, true));
