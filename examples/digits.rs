@@ -13,6 +13,9 @@
 //! batch 32, 30 epochs, pixels/16): JAX reaches 0.906-0.919 test accuracy over 5 seeds.
 
 use ferrax::data::{self, Batches, Digits, DigitsLayout};
+// The small CNN for 8x8x1 images: 3x3 convolutions to 16 and 32 channels, each followed by
+// batch norm and relu, a 2x2 max pool, then dropout (0.3) around a 512-64-10 dense head.
+use ferrax::models::DigitsCnn as Cnn;
 use ferrax::nn::{self, Ctx, Module};
 use ferrax::optim;
 use ferrax::prelude::*;
@@ -30,47 +33,6 @@ fn mlp(key: &Tensor) -> Mlp {
         nn::Tanh,
         nn::Linear::new(&k2, 128, 10),
     )
-}
-
-/// A small CNN for 8x8x1 images: 3x3 convolutions to 16 and 32 channels, each followed by
-/// batch norm and relu, a 2x2 max pool, then dropout (0.3) around a 512-64-10 dense head.
-#[derive(PyTree, Clone)]
-struct Cnn {
-    c1: nn::Conv2d,
-    bn1: nn::BatchNorm,
-    c2: nn::Conv2d,
-    bn2: nn::BatchNorm,
-    d1: nn::Linear,
-    d2: nn::Linear,
-    drop: nn::Dropout,
-}
-
-impl Cnn {
-    fn new(key: &Tensor) -> Cnn {
-        let [k1, k2, k3, k4] = random::split_n(key);
-        Cnn {
-            c1: nn::Conv2d::new(&k1, 1, 16, [3, 3]),
-            bn1: nn::BatchNorm::new(16),
-            c2: nn::Conv2d::new(&k2, 16, 32, [3, 3]),
-            bn2: nn::BatchNorm::new(32),
-            d1: nn::Linear::new(&k3, 4 * 4 * 32, 64),
-            d2: nn::Linear::new(&k4, 64, 10),
-            drop: nn::Dropout::new(0.3),
-        }
-    }
-}
-
-impl Module for Cnn {
-    /// Logits; batch norm reads and updates its statistics in `cx`, dropout draws from it.
-    fn forward(&self, x: &Tensor, cx: &mut Ctx) -> Tensor {
-        let h = self.bn1.forward(&self.c1.forward(x, cx), cx).relu();
-        let h = self.bn2.forward(&self.c2.forward(&h, cx), cx).relu();
-        let h = nn::max_pool2d(&h, &[2, 2], &[2, 2]);
-        let h = h.reshape(&[h.shape()[0] as isize, -1]);
-        let h = self.drop.forward(&h, cx);
-        let h = self.drop.forward(&self.d1.forward(&h, cx).relu(), cx);
-        self.d2.forward(&h, cx)
-    }
 }
 
 fn mean_ce(logits: &Tensor, labels: &Tensor) -> Tensor {
@@ -276,6 +238,8 @@ fn run_cnn(
         |carry, b| step(&(carry, b)),
         |(p, st, _, _), _| vec![("test_acc".into(), test(p, st))],
     );
-    save(&args.save, &(params.clone(), stats.clone()));
+    // The batch-norm statistics by field name (`bn1`, `bn2`), as `models::digits_cnn()` reads
+    // them: the `State`'s own keys are numbers of this process.
+    save(&args.save, &(params.clone(), params.named_stats(&stats)));
     (history, test(&params, &stats))
 }

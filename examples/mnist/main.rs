@@ -5,16 +5,20 @@
 //!
 //! ```text
 //! cargo run --release --example mnist -- --data DIR                 # MLP 784-512-512-10, 5 epochs
-//! cargo run --release --example mnist -- --data DIR --model cnn     # conv32-pool-conv64-pool-dense, 3 epochs
+//! cargo run --release --example mnist -- --data DIR --model cnn     # conv32-pool-conv64-pool-dense, 5 epochs
 //! cargo run --release --example mnist -- --data DIR --model lenet5  # models::LeNet5, 3 epochs
-//! options: --epochs N  --batch B (128)  --lr X (1e-3)  --seed N  --out DIR (mnist-out)
+//! cargo run --release --example mnist -- --data DIR --model resnet  # ResNet-20 (1 channel), 5 epochs
+//! options: --epochs N  --batch B (128)  --lr X (1e-3)  --schedule constant|cosine  --seed N
+//!          --out DIR (mnist-out)
 //!          --resume (continue from DIR/checkpoint.safetensors)  --save-params PATH  --quiet
 //! ```
 //!
 //! DIR holds `train-images-idx3-ubyte[.gz]`, `train-labels-idx1-ubyte[.gz]`,
 //! `t10k-images-idx3-ubyte[.gz]` and `t10k-labels-idx1-ubyte[.gz]`; nothing is downloaded
-//! (when they are missing the error says where to get them). The recipes (Adam 1e-3, batch
-//! 128, pixels / 255): MLP 5 epochs, JAX 0.9798 test accuracy; CNN 3 epochs.
+//! (when they are missing the error says where to get them). The recipes (Adam, batch 128,
+//! pixels / 255): the MLP, the CNN and the ResNet 5 epochs with the learning rate decayed
+//! from 1e-3 to 0 by a cosine (optax's `cosine_decay_schedule`); LeNet-5 3 epochs at a
+//! constant 1e-3. Test accuracy here: MLP 0.9826 (JAX 0.9827), CNN 0.9902 (JAX 0.9914).
 //! `examples/mnist/reference_jax.py` runs the same recipes in JAX for the timings.
 
 mod train;
@@ -22,13 +26,14 @@ mod train;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
-use train::{Config, ModelKind};
+use train::{Config, LrSchedule, ModelKind};
 
 fn parse_args() -> Result<Config, String> {
     let mut data = None;
     let mut model = ModelKind::Mlp;
     let (mut epochs, mut batch, mut lr, mut seed) = (None, None, None, None);
     let (mut resume, mut quiet) = (false, false);
+    let mut schedule = None;
     let (mut out, mut save_params) = (None, None);
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -39,6 +44,7 @@ fn parse_args() -> Result<Config, String> {
             "--epochs" => epochs = Some(value()?.parse().map_err(|e| format!("--epochs: {e}"))?),
             "--batch" => batch = Some(value()?.parse().map_err(|e| format!("--batch: {e}"))?),
             "--lr" => lr = Some(value()?.parse().map_err(|e| format!("--lr: {e}"))?),
+            "--schedule" => schedule = Some(LrSchedule::parse(&value()?)?),
             "--seed" => seed = Some(value()?.parse().map_err(|e| format!("--seed: {e}"))?),
             "--out" => out = Some(PathBuf::from(value()?)),
             "--save-params" => save_params = Some(PathBuf::from(value()?)),
@@ -55,6 +61,7 @@ fn parse_args() -> Result<Config, String> {
         return Err("--batch must be > 0".into());
     }
     cfg.learning_rate = lr.unwrap_or(cfg.learning_rate);
+    cfg.schedule = schedule.unwrap_or(cfg.schedule);
     cfg.seed = seed.unwrap_or(cfg.seed);
     cfg.out = out.unwrap_or(cfg.out);
     cfg.resume = resume;
@@ -66,15 +73,16 @@ fn parse_args() -> Result<Config, String> {
 fn main() {
     let cfg = &parse_args().unwrap_or_else(|e| {
         eprintln!(
-            "mnist: {e}\nusage: mnist --data DIR [--model mlp|cnn|lenet5] [--epochs N] [--batch B] \
-             [--lr X] [--seed N] [--resume] [--out DIR] [--save-params PATH] [--quiet]"
+            "mnist: {e}\nusage: mnist --data DIR [--model mlp|cnn|lenet5|resnet] [--epochs N] [--batch B] \
+             [--lr X] [--schedule constant|cosine] [--seed N] [--resume] [--out DIR] [--save-params PATH] [--quiet]"
         );
         std::process::exit(2)
     });
     println!(
-        "mnist: {} model, Adam {}, batch {}, {} epochs, data from {}, output to {}",
+        "mnist: {} model, Adam {} ({} schedule), batch {}, {} epochs, data from {}, output to {}",
         cfg.model.name(),
         cfg.learning_rate,
+        cfg.schedule.name(),
         cfg.batch,
         cfg.epochs,
         cfg.data.display(),
@@ -111,9 +119,15 @@ fn main() {
     let new = &outcome.history[outcome.resumed_from.min(outcome.history.len())..];
     let step_secs: f64 = new.iter().map(|m| m.train_seconds).sum();
     let n_params: usize = outcome.params.iter().map(|(_, t)| t.size()).sum();
+    let n_stats: usize = outcome.state.iter().flatten().map(|t| t.size()).sum();
+    let stats = if n_stats > 0 {
+        format!(" and {n_stats} batch-norm statistics")
+    } else {
+        String::new()
+    };
     if let Some(last) = outcome.history.last() {
         println!(
-            "test accuracy {:.4} after {} epochs ({n_params} parameters); {:.1} s in training steps this run ({:.1} s with data and evaluation)",
+            "test accuracy {:.4} after {} epochs ({n_params} parameters{stats}); {:.1} s in training steps this run ({:.1} s with data and evaluation)",
             last.test_acc, last.epoch, step_secs, wall
         );
     }

@@ -1,10 +1,13 @@
 """The MNIST example's recipes in JAX 0.10.2 + optax, for comparing accuracy and time with
-`cargo run --release --example mnist` (same models, Adam 1e-3, batch 128, pixels / 255, the
-last partial batch kept, softmax cross-entropy, test accuracy after the last epoch):
+`cargo run --release --example mnist` (same models, Adam, batch 128, pixels / 255, the last
+partial batch kept, softmax cross-entropy, test accuracy after the last epoch). The MLP and
+the CNN decay the learning rate from 1e-3 to 0 with `optax.cosine_decay_schedule` over all
+the steps of the run (the example's `--schedule cosine`), LeNet-5 keeps 1e-3:
 
-    python3 examples/mnist/reference_jax.py DIR mlp      # 784-512-512-10, 5 epochs
-    python3 examples/mnist/reference_jax.py DIR cnn      # conv32-pool-conv64-pool-256-10, 3 epochs
-    python3 examples/mnist/reference_jax.py DIR lenet5   # LeNet-5 of src/models/lenet5.rs, 3 epochs
+    python3 examples/mnist/reference_jax.py DIR mlp      # 784-512-512-10, 5 epochs, cosine
+    python3 examples/mnist/reference_jax.py DIR cnn      # conv32-pool-conv64-pool-256-10, 5 epochs, cosine
+    python3 examples/mnist/reference_jax.py DIR lenet5   # LeNet-5 of src/models/lenet5.rs, 3 epochs, constant
+    python3 examples/mnist/reference_jax.py DIR cnn 3 constant   # epochs and schedule given
 
 DIR holds the four IDX files (not gzip'd). Initialisation as ferrax's layers (lecun normal
 kernels, zero biases) but from numpy's generator, so the runs are the same recipe, not the
@@ -96,10 +99,14 @@ def model(name):
 
 def main():
     d, name = sys.argv[1], sys.argv[2]
-    epochs = int(sys.argv[3]) if len(sys.argv) > 3 else (5 if name == "mlp" else 3)
+    epochs = int(sys.argv[3]) if len(sys.argv) > 3 else (3 if name == "lenet5" else 5)
+    schedule = sys.argv[4] if len(sys.argv) > 4 else ("constant" if name == "lenet5" else "cosine")
     xs, ys, xt, yt = load(d)
     params, f = model(name)
-    opt = optax.adam(1e-3)
+    steps = epochs * -(-len(ys) // 128)
+    lr = optax.cosine_decay_schedule(1e-3, steps) if schedule == "cosine" else 1e-3
+    print(f"{name}: Adam 1e-3 ({schedule}), batch 128, {epochs} epochs ({steps} steps)", flush=True)
+    opt = optax.adam(lr)
     state = opt.init(params)
 
     @jax.jit

@@ -2,17 +2,18 @@
 //! `tests/nn/mnist_example.rs` includes this file with `#[path]` and runs it on a synthetic
 //! IDX data set).
 //!
-//! One training loop for every model: Adam, softmax cross-entropy, shuffled batches whose
-//! order for epoch `e` is `permutation(fold_in(data_key, e))`, one jitted step per batch
-//! (loss, gradient, update, with the state's buffers donated), and after every epoch an
-//! evaluation on the test set, a checkpoint (safetensors, written atomically: parameters,
-//! optimizer state, layer state, the epoch, both keys and the metrics so far) and the metrics
-//! as CSV and SVG. `--resume` loads the checkpoint and continues with epoch `epoch + 1`: the
-//! same batches in the same order and the same step keys, so the result is bitwise the one of
-//! an uninterrupted run.
+//! One training loop for every model: Adam (with a constant learning rate or optax's cosine
+//! decay to 0 over the run), softmax cross-entropy, shuffled batches whose order for epoch
+//! `e` is `permutation(fold_in(data_key, e))`, one jitted step per batch (loss, gradient,
+//! update, with the state's buffers donated), and after every epoch an evaluation on the test
+//! set, a checkpoint (safetensors, written atomically: parameters, optimizer state, layer
+//! state, the epoch, both keys and the metrics so far) and the metrics as CSV and SVG.
+//! `--resume` loads the checkpoint and continues with epoch `epoch + 1`: the same batches in
+//! the same order, the same step keys and the same point of the schedule (its step count is in
+//! the optimizer state), so the result is bitwise the one of an uninterrupted run.
 
 use ferrax::data::{mnist, Batches};
-use ferrax::models::{LeNet5, Mlp};
+use ferrax::models::{LeNet5, Mlp, ResNet, Stem};
 use ferrax::nn::{self, Ctx, Module};
 use ferrax::optim::{self, GradientTransformation};
 use ferrax::prelude::*;
@@ -30,9 +31,9 @@ pub enum ModelKind {
     Cnn,
     /// `models::LeNet5`.
     LeNet5,
-    // ResNet: add `Resnet` here, its name in `parse`/`name`, and one arm in `run` below
-    // (`ModelKind::Resnet => fit(models::ResNet20::..., ...)`): the loop already carries the
-    // batch-norm state (`nn::State`) and a per-step key for dropout.
+    /// ResNet-20 (`models::ResNet`, the CIFAR layout of `models::resnet20`: a 3x3 stem, 3
+    /// stages of 3 basic blocks with 16, 32 and 64 channels, batch norm) on 1-channel images.
+    Resnet,
 }
 
 impl ModelKind {
@@ -42,7 +43,8 @@ impl ModelKind {
             "mlp" => Ok(ModelKind::Mlp),
             "cnn" => Ok(ModelKind::Cnn),
             "lenet5" => Ok(ModelKind::LeNet5),
-            m => Err(format!("unknown model `{m}` (mlp, cnn or lenet5)")),
+            "resnet" => Ok(ModelKind::Resnet),
+            m => Err(format!("unknown model `{m}` (mlp, cnn, lenet5 or resnet)")),
         }
     }
 
@@ -52,8 +54,43 @@ impl ModelKind {
             ModelKind::Mlp => "mlp",
             ModelKind::Cnn => "cnn",
             ModelKind::LeNet5 => "lenet5",
+            ModelKind::Resnet => "resnet",
         }
     }
+}
+
+/// How the learning rate moves over a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LrSchedule {
+    /// The same learning rate at every step.
+    Constant,
+    /// optax's `cosine_decay_schedule(lr, epochs * batches_per_epoch)`: from `lr` at the first
+    /// step down to 0 at the last.
+    Cosine,
+}
+
+impl LrSchedule {
+    /// The schedule named on the command line.
+    pub fn parse(name: &str) -> Result<LrSchedule, String> {
+        match name {
+            "constant" => Ok(LrSchedule::Constant),
+            "cosine" => Ok(LrSchedule::Cosine),
+            s => Err(format!("unknown schedule `{s}` (constant or cosine)")),
+        }
+    }
+
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            LrSchedule::Constant => "constant",
+            LrSchedule::Cosine => "cosine",
+        }
+    }
+}
+
+/// ResNet-20's layout for `[N, H, W, 1]` images and 10 classes.
+pub fn resnet20_gray(key: &Tensor) -> ResNet {
+    ResNet::new(key, Stem::Cifar, &[16, 32, 64], &[3, 3, 3], 1, 10)
 }
 
 /// The CNN of the recipe: two SAME 3x3 convolutions (32 and 64 channels) with ReLU, each
@@ -95,31 +132,46 @@ pub struct Config {
     pub model: ModelKind,
     pub epochs: usize,
     pub batch: usize,
+    /// Adam's learning rate (the peak of the cosine schedule).
     pub learning_rate: f64,
+    pub schedule: LrSchedule,
     pub seed: i64,
-    /// Continue from `out/checkpoint.safetensors` if it exists.
+    /// Continue from `out/checkpoint.safetensors` if it exists (with the same `epochs`: the
+    /// cosine schedule's length is `epochs` times the batches per epoch).
     pub resume: bool,
+    /// Stop after this many epochs in this run, as if interrupted (for tests of `resume`).
+    pub stop_after: Option<usize>,
     /// Where the checkpoint, `metrics.csv` and `metrics.svg` go (created if missing).
     pub out: PathBuf,
     /// Print one line per epoch.
     pub verbose: bool,
-    /// Also save the final parameters alone (safetensors by key path, as
-    /// `models::LeNet5` and `Mlp` load them) to this file.
+    /// Also save the final parameters alone (safetensors by key path, as `models::LeNet5`
+    /// and `Mlp` load them) to this file; for a model with layer state (the ResNet) the
+    /// pair `(params, state)` (`[0]...`, then `[1][i]` the state entries in build order).
     pub save_params: Option<PathBuf>,
 }
 
 impl Config {
-    /// The recipe's defaults for `model`: Adam 1e-3, batch 128; 5 epochs for the MLP, 3 for
-    /// the convolutional models.
+    /// The recipe's defaults for `model`: Adam 1e-3, batch 128; the MLP, the CNN and the
+    /// ResNet with the learning rate decayed to 0 by a cosine over 5 epochs (the MLP misses
+    /// 0.98 and the CNN 0.99 with a constant 1e-3: 0.9793 after 5 epochs, JAX 0.987 after
+    /// 3); LeNet-5 with a constant learning rate for 3 epochs (the recipe of the shipped
+    /// `models::lenet5_mnist()`).
     pub fn recipe(data: impl Into<PathBuf>, model: ModelKind) -> Config {
+        let (epochs, schedule) = match model {
+            ModelKind::LeNet5 => (3, LrSchedule::Constant),
+            ModelKind::Mlp | ModelKind::Cnn | ModelKind::Resnet => (5, LrSchedule::Cosine),
+        };
         Config {
             data: data.into(),
             model,
-            epochs: if model == ModelKind::Mlp { 5 } else { 3 },
+            epochs,
             batch: 128,
             learning_rate: 1e-3,
+            schedule,
             seed: 0,
             resume: false,
+            stop_after: None,
             out: PathBuf::from("mnist-out"),
             verbose: true,
             save_params: None,
@@ -148,6 +200,8 @@ pub struct Outcome {
     pub history: Vec<EpochMetrics>,
     /// The final parameters as (key path, tensor) pairs.
     pub params: Vec<(String, Tensor)>,
+    /// The final layer state (batch-norm statistics) in the checkpoint's order.
+    pub state: Vec<Vec<Tensor>>,
     /// The epoch the run started from (0 unless resumed).
     pub resumed_from: usize,
 }
@@ -168,6 +222,7 @@ pub fn run(cfg: &Config, progress: Progress) -> Result<Outcome, String> {
         ModelKind::Mlp => fit(Mlp::mnist(&init_key), &data, keys, cfg, progress),
         ModelKind::Cnn => fit(Cnn::new(&init_key), &data, keys, cfg, progress),
         ModelKind::LeNet5 => fit(LeNet5::new(&init_key), &data, keys, cfg, progress),
+        ModelKind::Resnet => fit(resnet20_gray(&init_key), &data, keys, cfg, progress),
     }
 }
 
@@ -178,14 +233,17 @@ pub struct Keys {
     pub step: Tensor,
 }
 
-/// What the checkpoint holds, by key path: `.params...`, `.opt...`, `.state...`,
+/// What the checkpoint holds, by key path: `.params...`, `.opt...`, `.state[i][j]`,
 /// `.epoch` (i32, the epochs done), `.keys.data`, `.keys.step`, `.metrics` (f64
 /// `[epochs, 6]`, the rows of `metrics.csv`).
 #[derive(PyTree, Clone)]
 pub struct Checkpoint<M: PyTree + Clone, S: PyTree + Clone> {
     pub params: M,
     pub opt: S,
-    pub state: nn::State,
+    /// The layer state's entries (batch-norm statistics) in the order the layers were built
+    /// (see [`state_order`]): an `nn::State` is keyed by process-unique layer numbers, which
+    /// another run (or another model built first in the same process) numbers differently.
+    pub state: Vec<Vec<Tensor>>,
     pub epoch: Tensor,
     pub keys: Keys,
     pub metrics: Tensor,
@@ -217,12 +275,26 @@ pub fn fit<M>(
 where
     M: Module + PyTree + Clone + 'static,
 {
-    let opt = optim::adam(cfg.learning_rate);
+    let steps_per_epoch = data.train_labels.shape()[0].div_ceil(cfg.batch);
+    let opt = match cfg.schedule {
+        LrSchedule::Constant => optim::adam(cfg.learning_rate),
+        LrSchedule::Cosine => {
+            let total = (cfg.epochs * steps_per_epoch).max(1);
+            let total = i32::try_from(total).map_err(|_| format!("{total} steps is too many"))?;
+            optim::adam(optim::cosine_decay_schedule(
+                cfg.learning_rate,
+                total,
+                0.0,
+                1.0,
+            ))
+        }
+    };
     let stats = nn::init_state(&model, &data.test_images.index(ferrax::idx![..1]));
+    let order = state_order(&stats);
     let fresh = Checkpoint {
         opt: opt.init(&model),
         params: model,
-        state: stats,
+        state: state_to_vec(&order, &stats),
         epoch: Tensor::scalar(0i32),
         keys,
         metrics: Tensor::zeros(&[0, 6], DType::F64),
@@ -276,7 +348,10 @@ where
     });
 
     let total = batches.num_batches();
-    for e in resumed_from..cfg.epochs {
+    let stop = cfg
+        .stop_after
+        .map_or(cfg.epochs, |n| (resumed_from + n).min(cfg.epochs));
+    for e in resumed_from..stop {
         let Checkpoint {
             params,
             opt: opt_state,
@@ -284,7 +359,7 @@ where
             keys,
             ..
         } = ck;
-        let mut carry = (params, state, opt_state);
+        let mut carry = (params, state_from_vec(&order, state), opt_state);
         let epoch_key = random::fold_in(&keys.step, e as u32);
         let (mut loss_sum, mut seen, mut secs) = (0.0f64, 0usize, 0.0f64);
         for (i, (x, y)) in batches.epoch(e).enumerate() {
@@ -326,7 +401,7 @@ where
         ck = Checkpoint {
             params,
             opt: opt_state,
-            state,
+            state: state_to_vec(&order, &state),
             epoch: Tensor::scalar((e + 1) as i32),
             keys,
             metrics: metrics_to_tensor(&history),
@@ -336,7 +411,12 @@ where
         write_svg(&cfg.out.join("metrics.svg"), &history, cfg.model.name())?;
     }
     if let Some(path) = &cfg.save_params {
-        train::save_params(path, &ck.params).map_err(|e| e.to_string())?;
+        let saved = if ck.state.is_empty() {
+            train::save_params(path, &ck.params)
+        } else {
+            train::save_params(path, &(ck.params.clone(), ck.state.clone()))
+        };
+        saved.map_err(|e| e.to_string())?;
     }
     let params = ck
         .params
@@ -347,8 +427,29 @@ where
     Ok(Outcome {
         history,
         params,
+        state: ck.state,
         resumed_from,
     })
+}
+
+/// The keys of `state` in the order their layers were built: a layer's `nn::StateIndex` is
+/// `kind_N` with `N` from a process-wide counter, so within one model the numbers rise in
+/// build order, whatever they start from.
+pub fn state_order(state: &nn::State) -> Vec<String> {
+    let mut keys: Vec<String> = state.keys().cloned().collect();
+    keys.sort_by_key(|k| {
+        let n = k.rsplit('_').next().and_then(|n| n.parse::<u64>().ok());
+        (n, k.clone())
+    });
+    keys
+}
+
+fn state_to_vec(order: &[String], state: &nn::State) -> Vec<Vec<Tensor>> {
+    order.iter().map(|k| state[k].clone()).collect()
+}
+
+fn state_from_vec(order: &[String], entries: Vec<Vec<Tensor>>) -> nn::State {
+    order.iter().cloned().zip(entries).collect()
 }
 
 type Evaluate<'a, M> = dyn Fn(&(M, nn::State, Tensor, Tensor)) -> (Tensor, Tensor) + 'a;

@@ -21,7 +21,7 @@ pub use dcgan::{
 pub use lenet5::LeNet5;
 pub use mlp::Mlp;
 #[cfg(feature = "train")]
-pub use pretrained::lenet5_mnist;
+pub use pretrained::{digits_cnn, digits_mlp, lenet5_mnist, DigitsCnn};
 pub use resnet::{resnet18, resnet20, BasicBlock, Downsample, ResNet, Stem};
 pub use transformer_lm::{sample_token, TransformerLm, TransformerLmConfig};
 pub use vae::{kl_divergence, reparameterize, Vae};

@@ -30,6 +30,8 @@ mod mnist_example;
 mod models_generative;
 mod models_lenet;
 #[cfg(feature = "train")]
+mod models_pretrained;
+#[cfg(feature = "train")]
 mod models_vision;
 #[cfg(feature = "train")]
 mod models_weights;
