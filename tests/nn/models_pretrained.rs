@@ -32,7 +32,7 @@ fn correct(logits: &Tensor, labels: &Tensor) -> usize {
     assert_eq!(l.len(), y.len() * 10);
     l.chunks_exact(10)
         .zip(&y)
-        .filter(|(row, &y)| {
+        .filter(|&(row, &y)| {
             let best = (0..10).fold(0, |b, i| if row[i] > row[b] { i } else { b });
             best as i32 == y
         })
