@@ -3,6 +3,7 @@
 //! and the sequence Transformer; with a fixed and a dynamic batch.
 
 use super::runtime::check;
+use ferrax::models::DigitsCnn;
 use ferrax::nn::{self, Ctx, Module};
 use ferrax::prelude::*;
 use ferrax::random;
@@ -46,42 +47,11 @@ fn digits_mlp_dynamic_batch() {
     check("mlp_dyn", f, &uniform(2, &[5, 64]), true, &runs);
 }
 
-/// The digits CNN of `examples/digits.rs` (conv, batch norm, relu, max pool, dense head;
-/// dropout is the identity at inference).
-#[derive(PyTree, Clone)]
-pub(super) struct Cnn {
-    c1: nn::Conv2d,
-    bn1: nn::BatchNorm,
-    c2: nn::Conv2d,
-    bn2: nn::BatchNorm,
-    d1: nn::Linear,
-    d2: nn::Linear,
-    drop: nn::Dropout,
-}
-
-impl Module for Cnn {
-    fn forward(&self, x: &Tensor, cx: &mut Ctx) -> Tensor {
-        let h = self.bn1.forward(&self.c1.forward(x, cx), cx).relu();
-        let h = self.bn2.forward(&self.c2.forward(&h, cx), cx).relu();
-        let h = nn::max_pool2d(&h, &[2, 2], &[2, 2]);
-        let h = h.reshape(&[h.shape()[0] as isize, -1]);
-        let h = self.drop.forward(&h, cx);
-        let h = self.drop.forward(&self.d1.forward(&h, cx).relu(), cx);
-        self.d2.forward(&h, cx)
-    }
-}
-
-pub(super) fn cnn() -> (Cnn, nn::State) {
-    let [k1, k2, k3, k4] = random::split_n(&random::key(7));
-    let m = Cnn {
-        c1: nn::Conv2d::new(&k1, 1, 16, [3, 3]),
-        bn1: nn::BatchNorm::new(16),
-        c2: nn::Conv2d::new(&k2, 16, 32, [3, 3]),
-        bn2: nn::BatchNorm::new(32),
-        d1: nn::Linear::new(&k3, 4 * 4 * 32, 64),
-        d2: nn::Linear::new(&k4, 64, 10),
-        drop: nn::Dropout::new(0.3),
-    };
+/// The digits CNN of `examples/digits.rs` (`models::DigitsCnn`: conv, batch norm, relu, max
+/// pool, dense head; dropout is the identity at inference), freshly initialized, with its
+/// batch-norm state.
+pub(super) fn cnn() -> (DigitsCnn, nn::State) {
+    let m = DigitsCnn::new(&random::key(7));
     let state = nn::init_state(&m, &uniform(8, &[2, 8, 8, 1]));
     (m, state)
 }
